@@ -35,7 +35,7 @@ def normalize(raw: object) -> str:
         raw = int(raw)
     text = unicodedata.normalize("NFKC", str(raw)).translate(_DASHES)
     text = _SPACES.sub("", text).replace("-", "")
-    return text.upper()
+    return unicodedata.normalize("NFKC", text.upper())
 
 
 def check_char(first17: str) -> str:

@@ -1,0 +1,70 @@
+"""Opening a ledger file: pragmas, schema migration, who is writing."""
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from pathlib import Path
+
+from db import schema
+
+
+class LedgerError(Exception):
+    """A ledger that cannot be opened or written: a Chinese message for a person."""
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (a service account, a container)
+        return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
+
+
+def connect(path: str | Path, *, readonly: bool = False, create: bool = True,
+            migrate: bool = True) -> sqlite3.Connection:
+    """Open the ledger at *path*, creating and migrating it when allowed.
+
+    The connection is in autocommit mode (isolation_level=None): every write
+    goes through an explicit ``BEGIN IMMEDIATE`` transaction (see db.ledger).
+    """
+    path = Path(path)
+    if not readonly and not create and not path.exists():
+        raise LedgerError(f"台账文件不存在：{path}")
+    if readonly:
+        if not path.exists():
+            raise LedgerError(f"台账文件不存在：{path}")
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        if path.parent and not path.parent.exists():
+            raise LedgerError(f"台账所在文件夹不存在：{path.parent}")
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"无法打开台账文件 {path}：{exc}") from exc
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        _check_is_ledger(conn, path)
+        if migrate and not readonly:
+            schema.migrate(conn)
+        elif schema.version(conn) > schema.LATEST:
+            raise LedgerError(f"台账 {path.name} 由更新版本的星图创建（结构版本 {schema.version(conn)}），请升级软件")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise LedgerError(f"{path.name} 不是有效的星图台账文件（{exc}）") from exc
+    except LedgerError:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_is_ledger(conn: sqlite3.Connection, path: Path) -> None:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if tables and "meta" not in tables:
+        raise LedgerError(f"{path.name} 是 SQLite 数据库，但不是星图台账")

@@ -1,0 +1,85 @@
+"""Write a generated demo district into a ledger, in one transaction."""
+from __future__ import annotations
+
+import json
+
+from db.ledger import Ledger
+from pipeline.catalog import Catalog
+from pipeline.demo import DemoDistrict
+from pipeline.names import name_key, pinyin_index
+from pipeline.uscc import validate
+
+
+def store(ledger: Ledger, demo: DemoDistrict) -> dict:
+    catalog: Catalog = ledger.catalog()
+    street_ids = {name: sid for sid, name in ledger.streets()}
+    with ledger.write("demo") as w:
+        conn = w.conn
+        if conn.execute("SELECT COUNT(*) FROM firms").fetchone()[0]:
+            from db.connection import LedgerError
+            raise LedgerError("示例数据只能写入空台账")
+        batch = conn.execute(
+            "INSERT INTO batches (file_name, kind, os_user, officer, created_at, counts) VALUES (?, 'demo', ?, ?, ?, ?)",
+            ("示例城区", ledger.user, ledger.officer, w.stamp,
+             json.dumps({"firms": len(demo.firms), "designations": len(demo.designations)}))).lastrowid
+        w.batch_id = batch
+        rows = []
+        for i, f in enumerate(demo.firms):
+            check = validate(f.code) if f.code else None
+            status = "no_code" if check is None else "ok" if check.ok else "bad_check"
+            rows.append((i + 1, check.code if check else None, status, f.name, name_key(f.name), pinyin_index(f.name),
+                         street_ids[f.street], f.industry, f.officer, f.contact_person, f.contact_phone,
+                         f.founded.isoformat(), f.reg_capital, f.revenue, f.rd_spend, f.employees,
+                         int(check is None), batch, w.stamp, w.stamp))
+        conn.executemany(
+            "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, street_id, industry, officer, "
+            "contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, needs_review, "
+            "batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 20) + ")", rows)
+        conn.executemany(
+            "INSERT INTO firm_aliases (firm_id, name, name_key, seen_on, batch_id) VALUES (?, ?, ?, ?, ?)",
+            [(i + 1, old, name_key(old), seen.isoformat(), batch)
+             for i, f in enumerate(demo.firms) for old, seen in f.aliases])
+        drows = []
+        for firm, key, start, end, evidence, list_name in sorted(demo.designations, key=lambda r: (r[2], r[0])):
+            stage = catalog.stage(key)
+            end = end or stage.end_for(start)
+            drows.append((firm + 1, stage.id, start.isoformat(), end.isoformat() if end else None, evidence,
+                          list_name, "demo", batch, w.stamp))
+        # the star ladder is exclusive: close each tier when the next move starts
+        drows = _close_exclusive(drows, catalog)
+        conn.executemany(
+            "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
+            "batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", drows)
+        conn.executemany(
+            "INSERT INTO service_records (firm_id, date, officer, kind, notes, follow_up, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(f + 1, d.isoformat(), o, k, n, fu.isoformat() if fu else None, w.stamp) for f, d, o, k, n, fu in demo.services])
+        conn.execute("DELETE FROM targets")
+        for sort_i, t in enumerate(demo.targets):
+            conn.execute(
+                "INSERT INTO targets (year, indicator, kind, stages, require, street_id, target, base_year, sort) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (t["year"], t["indicator"], t["kind"], json.dumps(t["stages"]), json.dumps(t["require"]),
+                 street_ids.get(t["street"]) if t["street"] else None, t["target"], t["base_year"], t["sort"]))
+        w.audit("import", "batch", batch, None, None,
+                {"kind": "demo", "firms": len(rows), "designations": len(drows), "services": len(demo.services)})
+    return {"batch": batch, "firms": len(rows), "designations": len(drows), "services": len(demo.services),
+            "targets": len(demo.targets)}
+
+
+def _close_exclusive(drows, catalog: Catalog):
+    exclusive = {s.id: s.track for t in catalog.tracks if t.exclusive for s in t.stages}
+    last: dict[tuple, int] = {}
+    out = [list(r) for r in drows]
+    for i, r in enumerate(out):
+        track = exclusive.get(r[1])
+        if track is None:
+            continue
+        key = (r[0], track)
+        prev = last.get(key)
+        if prev is not None:
+            p = out[prev]
+            if p[3] is None or p[3] > r[2]:
+                p[3] = r[2]
+        last[key] = i
+    return [tuple(r) for r in out if r[3] is None or r[3] > r[2]]

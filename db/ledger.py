@@ -1,0 +1,336 @@
+"""The ledger: one SQLite file, every write audited and transactional.
+
+Reads that feed the maths live in db/queries.py; this module is the one
+door for writes. ``with ledger.write(source) as w:`` opens one
+``BEGIN IMMEDIATE`` transaction; any exception rolls all of it back.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+from db import catalog_store
+from db.connection import LedgerError, connect, os_user
+from pipeline import uscc
+from pipeline.catalog import Catalog
+from pipeline.dates import iso, parse_iso
+from pipeline.names import name_key, pinyin_index
+
+FIRM_FIELDS = ("code", "code_raw", "code_status", "name", "street_id", "industry", "officer", "contact_person",
+               "contact_phone", "founded", "reg_capital", "revenue", "rd_spend", "employees", "remark", "needs_review")
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+class Ledger:
+    def __init__(self, path: str | Path, *, readonly: bool = False, officer: str | None = None,
+                 create: bool = True) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self.officer = officer
+        self.user = os_user()
+        self.conn = connect(self.path, readonly=readonly, create=create)
+        self._catalog: Catalog | None = None
+        if not readonly and self.conn.execute("SELECT COUNT(*) FROM tracks").fetchone()[0] == 0:
+            with self.write("cli") as w:
+                catalog_store.seed_defaults(w.conn)
+                w.audit("init", "ledger", None, None, None, {"path": str(self.path)})
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # catalog -----------------------------------------------------------
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = catalog_store.load_catalog(self.conn)
+        return self._catalog
+
+    def invalidate(self) -> None:
+        self._catalog = None
+
+    def streets(self) -> list[tuple[int, str]]:
+        return catalog_store.streets(self.conn)
+
+    def street_id(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        row = self.conn.execute("SELECT id FROM streets WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    # writing -----------------------------------------------------------
+    @contextmanager
+    def write(self, source: str = "person", batch_id: int | None = None) -> Iterator["Writer"]:
+        if self.readonly:
+            raise LedgerError("台账以只读方式打开，不能修改")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(f"台账正被另一程序写入，请稍后再试（{exc}）") from exc
+        writer = Writer(self, source, batch_id)
+        try:
+            yield writer
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self.invalidate()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self.conn.execute("ROLLBACK")
+                raise LedgerError(f"保存失败，台账未改动：{exc}") from exc
+
+
+def _json(value) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+class Writer:
+    """Writes inside one transaction; every change leaves an audit row."""
+
+    def __init__(self, ledger: Ledger, source: str, batch_id: int | None) -> None:
+        self.ledger = ledger
+        self.conn = ledger.conn
+        self.source = source
+        self.batch_id = batch_id
+        self.stamp = now()
+
+    def audit(self, action: str, entity: str, entity_id, firm_id, before, after) -> None:
+        self.conn.execute(
+            "INSERT INTO audit (at, os_user, officer, action, entity, entity_id, firm_id, before, after, source, batch_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.stamp, self.ledger.user, self.ledger.officer, action, entity, entity_id, firm_id,
+             _json(before), _json(after), self.source, self.batch_id))
+
+    # firms
+    def insert_firm(self, name: str, code: str | None = None, **fields) -> int:
+        check = uscc.validate(code) if code else None
+        values = {k: v for k, v in fields.items() if k in FIRM_FIELDS}
+        if check is not None:
+            if check.usable:
+                values.setdefault("code_status", "ok" if check.ok else "bad_check")
+                values["code"] = check.code
+            else:
+                values.update(code=None, code_raw=str(code), code_status="invalid")
+        else:
+            values.update(code=None, code_status="no_code")
+        values["name"] = name
+        values = {k: _plain(v) for k, v in values.items()}
+        cols = list(values) + ["name_key", "pinyin", "batch_id", "created_at", "updated_at"]
+        row = list(values.values()) + [name_key(name), pinyin_index(name), self.batch_id, self.stamp, self.stamp]
+        try:
+            cur = self.conn.execute(
+                f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
+        except sqlite3.IntegrityError as exc:
+            raise LedgerError(f"统一社会信用代码 {values.get('code')} 已在台账中") from exc
+        self.audit("insert", "firm", cur.lastrowid, cur.lastrowid, None, values)
+        return cur.lastrowid
+
+    def firm(self, firm_id: int) -> dict:
+        cur = self.conn.execute("SELECT * FROM firms WHERE id = ?", (firm_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise LedgerError(f"台账中没有编号为 {firm_id} 的企业")
+        return dict(zip([d[0] for d in cur.description], row))
+
+    def update_firm(self, firm_id: int, **changes) -> dict:
+        """Apply *changes*; returns {field: (before, after)} of what really changed."""
+        current = self.firm(firm_id)
+        diff = {}
+        for key, value in changes.items():
+            if key not in FIRM_FIELDS:
+                raise KeyError(key)
+            value = _plain(value)
+            if key == "code":
+                check = uscc.validate(value) if value else None
+                if check is not None and not check.usable:
+                    raise LedgerError("；".join(check.problems))
+                value = check.code if check else None
+                if "code_status" not in changes:
+                    new_status = "no_code" if check is None else "ok" if check.ok else "bad_check"
+                    if new_status != current["code_status"]:
+                        diff["code_status"] = (current["code_status"], new_status)
+            if current[key] != value:
+                diff[key] = (current[key], value)
+        if not diff:
+            return {}
+        sets = {k: v[1] for k, v in diff.items()}
+        if "name" in sets:
+            sets["name_key"] = name_key(sets["name"])
+            sets["pinyin"] = pinyin_index(sets["name"])
+        sets["updated_at"] = self.stamp
+        try:
+            self.conn.execute(f"UPDATE firms SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
+                              (*sets.values(), firm_id))
+        except sqlite3.IntegrityError as exc:
+            raise LedgerError(f"统一社会信用代码 {sets.get('code')} 已属于台账中另一家企业") from exc
+        self.audit("update", "firm", firm_id, firm_id, {k: v[0] for k, v in diff.items()},
+                   {k: v[1] for k, v in diff.items()})
+        return diff
+
+    def rename_firm(self, firm_id: int, new_name: str, seen_on: date | None = None) -> bool:
+        """The new name becomes current; the old one is kept as a former name (alias)."""
+        old = self.firm(firm_id)["name"]
+        if old == new_name:
+            return False
+        self.add_alias(firm_id, old, seen_on)
+        self.update_firm(firm_id, name=new_name)
+        return True
+
+    def add_alias(self, firm_id: int, name: str, seen_on: date | None = None) -> int | None:
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO firm_aliases (firm_id, name, name_key, seen_on, batch_id) VALUES (?, ?, ?, ?, ?)",
+            (firm_id, name, name_key(name), iso(seen_on) or self.stamp[:10], self.batch_id))
+        if cur.rowcount:
+            self.audit("insert", "alias", cur.lastrowid, firm_id, None, {"name": name, "seen_on": iso(seen_on)})
+            return cur.lastrowid
+        return None
+
+    def remove_firm(self, firm_id: int) -> None:
+        """To the recycle bin (回收站): recoverable until purged."""
+        self.conn.execute("UPDATE firms SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+                          (self.stamp, self.stamp, firm_id))
+        self.audit("delete", "firm", firm_id, firm_id, {"deleted_at": None}, {"deleted_at": self.stamp})
+
+    def restore_firm(self, firm_id: int) -> None:
+        before = self.firm(firm_id)["deleted_at"]
+        self.conn.execute("UPDATE firms SET deleted_at = NULL, updated_at = ? WHERE id = ?", (self.stamp, firm_id))
+        self.audit("restore", "firm", firm_id, firm_id, {"deleted_at": before}, {"deleted_at": None})
+
+    def purge_firm(self, firm_id: int) -> None:
+        """Delete for good a firm that is already in the recycle bin."""
+        firm = self.firm(firm_id)
+        if not firm["deleted_at"]:
+            raise LedgerError("只能彻底删除回收站中的企业")
+        self.conn.execute("DELETE FROM firms WHERE id = ?", (firm_id,))
+        self.audit("purge", "firm", firm_id, firm_id, firm, None)
+
+    # designations
+    def add_designation(self, firm_id: int, stage_key: str, start: date | str, end: date | str | None = None, *,
+                        evidence: str | None = None, list_name: str | None = None) -> int:
+        """A dated designation; the end follows from the stage's validity unless given.
+
+        In an exclusive track (the star ladder) the firm's current stage of that
+        track ends on the day the new one starts."""
+        catalog = self.ledger.catalog()
+        stage = catalog.stage(stage_key)
+        start_d = parse_iso(start)
+        end_d = parse_iso(end) if end else stage.end_for(start_d)
+        if end_d is not None and end_d <= start_d:
+            raise LedgerError(f"结束日期 {iso(end_d)} 应晚于开始日期 {iso(start_d)}")
+        if catalog.track(stage.track).exclusive:
+            same_track = [s.id for s in catalog.track(stage.track).stages]
+            rows = self.conn.execute(
+                f"SELECT id, end_date FROM designations WHERE firm_id = ? AND deleted_at IS NULL "
+                f"AND stage_id IN ({','.join('?' * len(same_track))}) AND start_date < ? "
+                f"AND (end_date IS NULL OR end_date > ?)", (firm_id, *same_track, iso(start_d), iso(start_d))).fetchall()
+            for did, old_end in rows:
+                self.update_designation(did, end_date=iso(start_d))
+        cur = self.conn.execute(
+            "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (firm_id, stage.id, iso(start_d), iso(end_d), evidence, list_name,
+             "import" if self.batch_id else self.source, self.batch_id, self.stamp))
+        self.audit("insert", "designation", cur.lastrowid, firm_id, None,
+                   {"stage": stage.key, "start_date": iso(start_d), "end_date": iso(end_d), "evidence": evidence,
+                    "list_name": list_name})
+        return cur.lastrowid
+
+    def designation(self, designation_id: int) -> dict:
+        cur = self.conn.execute("SELECT * FROM designations WHERE id = ?", (designation_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise LedgerError(f"没有编号为 {designation_id} 的认定记录")
+        return dict(zip([d[0] for d in cur.description], row))
+
+    def update_designation(self, designation_id: int, **changes) -> dict:
+        allowed = {"start_date", "end_date", "evidence", "list_name", "deleted_at"}
+        current = self.designation(designation_id)
+        diff = {k: (current[k], _plain(v)) for k, v in changes.items() if k in allowed and current[k] != _plain(v)}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise KeyError(", ".join(sorted(unknown)))
+        if not diff:
+            return {}
+        self.conn.execute(f"UPDATE designations SET {', '.join(f'{k} = ?' for k in diff)} WHERE id = ?",
+                          (*[v[1] for v in diff.values()], designation_id))
+        self.audit("update", "designation", designation_id, current["firm_id"],
+                   {k: v[0] for k, v in diff.items()}, {k: v[1] for k, v in diff.items()})
+        return diff
+
+    def delete_designation(self, designation_id: int) -> None:
+        self.update_designation(designation_id, deleted_at=self.stamp)
+
+    # service records
+    def add_service(self, firm_id: int, day: date | str, *, officer=None, kind=None, notes=None, follow_up=None) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO service_records (firm_id, date, officer, kind, notes, follow_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (firm_id, iso(parse_iso(day)), officer, kind, notes, iso(parse_iso(follow_up)), self.stamp))
+        self.audit("insert", "service", cur.lastrowid, firm_id, None,
+                   {"date": str(day), "officer": officer, "kind": kind, "notes": notes, "follow_up": str(follow_up or "")})
+        return cur.lastrowid
+
+    def update_service(self, record_id: int, **changes) -> dict:
+        allowed = {"date", "officer", "kind", "notes", "follow_up", "deleted_at"}
+        cur = self.conn.execute("SELECT * FROM service_records WHERE id = ?", (record_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise LedgerError(f"没有编号为 {record_id} 的服务记录")
+        current = dict(zip([d[0] for d in cur.description], row))
+        diff = {k: (current[k], _plain(v)) for k, v in changes.items() if k in allowed and current[k] != _plain(v)}
+        if diff:
+            self.conn.execute(f"UPDATE service_records SET {', '.join(f'{k} = ?' for k in diff)} WHERE id = ?",
+                              (*[v[1] for v in diff.values()], record_id))
+            self.audit("update", "service", record_id, current["firm_id"],
+                       {k: v[0] for k, v in diff.items()}, {k: v[1] for k, v in diff.items()})
+        return diff
+
+    # targets
+    def set_target(self, year: int, indicator: str, kind: str, stages: list[str], target: float, *,
+                   street_id: int | None = None, require: list[str] | None = None, base: float | None = None,
+                   base_year: int | None = None, unit: str = "家", sort: int = 0) -> int:
+        before = self.conn.execute(
+            "SELECT id, kind, stages, require, target, base, base_year FROM targets WHERE year = ? AND indicator = ? "
+            "AND street_id IS ?", (year, indicator, street_id)).fetchone()
+        values = (kind, json.dumps(stages), json.dumps(require or []), target, base, base_year, unit, sort)
+        if before:
+            self.conn.execute("UPDATE targets SET kind=?, stages=?, require=?, target=?, base=?, base_year=?, unit=?, "
+                              "sort=? WHERE id = ?", (*values, before[0]))
+            tid = before[0]
+        else:
+            tid = self.conn.execute(
+                "INSERT INTO targets (kind, stages, require, target, base, base_year, unit, sort, year, indicator, street_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, year, indicator, street_id)).lastrowid
+        self.audit("update" if before else "insert", "target", tid, None,
+                   dict(zip(("id", "kind", "stages", "require", "target", "base", "base_year"), before)) if before else None,
+                   {"year": year, "indicator": indicator, "kind": kind, "stages": stages, "street_id": street_id,
+                    "target": target, "base": base})
+        return tid
+
+    def delete_target(self, target_id: int) -> None:
+        cur = self.conn.execute("SELECT * FROM targets WHERE id = ?", (target_id,))
+        row = cur.fetchone()
+        if row:
+            self.conn.execute("DELETE FROM targets WHERE id = ?", (target_id,))
+            self.audit("delete", "target", target_id, None, dict(zip([d[0] for d in cur.description], row)), None)
+
+
+def _plain(value):
+    """Values as SQLite stores them: dates as ISO text."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    return value

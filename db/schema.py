@@ -1,0 +1,203 @@
+"""The ledger schema and its migrations.
+
+Dates are ISO text (YYYY-MM-DD). A designation is the half-open interval
+[start_date, end_date): it holds on start_date and no longer on end_date;
+end_date NULL means open-ended. The schema version is PRAGMA user_version;
+every applied step is also recorded in the `migrations` table.
+"""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+
+CREATE TABLE streets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    sort INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE tracks (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    sort INTEGER NOT NULL DEFAULT 0,
+    exclusive INTEGER NOT NULL DEFAULT 0,      -- at most one stage of the track at a time
+    note TEXT
+);
+CREATE TABLE stages (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER NOT NULL REFERENCES tracks(id),
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    level INTEGER NOT NULL,                    -- order within the track, low to high
+    validity_kind TEXT NOT NULL DEFAULT 'none' CHECK (validity_kind IN ('months', 'year_end', 'none')),
+    validity_value INTEGER,                    -- months, or calendar years for year_end
+    aliases TEXT NOT NULL DEFAULT '[]',        -- JSON list of other names used in lists
+    active INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    file_sha256 TEXT,
+    sheet TEXT,
+    kind TEXT NOT NULL,
+    stage_key TEXT,
+    mapping TEXT NOT NULL DEFAULT '{}',
+    counts TEXT NOT NULL DEFAULT '{}',
+    os_user TEXT NOT NULL,
+    officer TEXT,
+    created_at TEXT NOT NULL,
+    undone_at TEXT,
+    undone_by TEXT
+);
+CREATE TABLE firms (
+    id INTEGER PRIMARY KEY,
+    code TEXT UNIQUE,                          -- normalised USCC; NULL when the firm has none usable
+    code_raw TEXT,                             -- as it stood in the source when not usable
+    code_status TEXT NOT NULL DEFAULT 'ok' CHECK (code_status IN ('ok', 'bad_check', 'accepted', 'invalid', 'no_code')),
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    pinyin TEXT NOT NULL DEFAULT '',           -- initials and full pinyin, for search
+    street_id INTEGER REFERENCES streets(id),
+    industry TEXT,
+    officer TEXT,
+    contact_person TEXT,
+    contact_phone TEXT,
+    founded TEXT,
+    reg_capital REAL,                          -- 万元
+    revenue REAL,                              -- 万元
+    rd_spend REAL,                             -- 万元
+    employees INTEGER,
+    remark TEXT,
+    needs_review INTEGER NOT NULL DEFAULT 0,   -- matched by name only, or a person must confirm
+    batch_id INTEGER REFERENCES batches(id),   -- the batch that created it, if any
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT                            -- in the recycle bin (回收站)
+);
+CREATE INDEX firms_name_key ON firms(name_key);
+CREATE INDEX firms_street ON firms(street_id);
+CREATE INDEX firms_officer ON firms(officer);
+CREATE TABLE firm_aliases (
+    id INTEGER PRIMARY KEY,
+    firm_id INTEGER NOT NULL REFERENCES firms(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    seen_on TEXT,
+    batch_id INTEGER REFERENCES batches(id),
+    UNIQUE (firm_id, name_key)
+);
+CREATE INDEX firm_aliases_key ON firm_aliases(name_key);
+CREATE TABLE designations (
+    id INTEGER PRIMARY KEY,
+    firm_id INTEGER NOT NULL REFERENCES firms(id) ON DELETE CASCADE,
+    stage_id INTEGER NOT NULL REFERENCES stages(id),
+    start_date TEXT NOT NULL,
+    end_date TEXT,                             -- exclusive; NULL = open
+    evidence TEXT,                             -- certificate number and the like
+    list_name TEXT,                            -- the official list it came from
+    source TEXT NOT NULL DEFAULT 'person',     -- 'person', 'import', 'demo'
+    batch_id INTEGER REFERENCES batches(id),
+    created_at TEXT NOT NULL,
+    deleted_at TEXT,
+    CHECK (end_date IS NULL OR end_date > start_date)
+);
+CREATE INDEX designations_firm ON designations(firm_id, stage_id, start_date);
+CREATE INDEX designations_stage ON designations(stage_id, start_date);
+CREATE INDEX designations_end ON designations(stage_id, end_date);
+CREATE TABLE targets (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('stock', 'new', 'net', 'cumulative')),
+    stages TEXT NOT NULL,                      -- JSON list of stage keys counted together
+    require TEXT NOT NULL DEFAULT '[]',        -- JSON list: the firm must also hold one of these
+    street_id INTEGER REFERENCES streets(id),  -- NULL: the whole district
+    target REAL NOT NULL,
+    base REAL,
+    base_year INTEGER,                         -- for cumulative indicators
+    unit TEXT NOT NULL DEFAULT '家',
+    sort INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (year, indicator, street_id)
+);
+CREATE TABLE service_records (
+    id INTEGER PRIMARY KEY,
+    firm_id INTEGER NOT NULL REFERENCES firms(id) ON DELETE CASCADE,
+    date TEXT NOT NULL,
+    officer TEXT,
+    kind TEXT,                                 -- 走访, 电话, 政策宣讲, 问题协调 …
+    notes TEXT,
+    follow_up TEXT,
+    created_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE INDEX service_records_firm ON service_records(firm_id, date);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    officer TEXT,
+    action TEXT NOT NULL,                      -- insert, update, delete, restore, purge, undo, import
+    entity TEXT NOT NULL,                      -- firm, designation, alias, service, target, stage, street, batch
+    entity_id INTEGER,
+    firm_id INTEGER,
+    before TEXT,                               -- JSON
+    after TEXT,                                -- JSON
+    source TEXT NOT NULL,                      -- 'person', 'cli', 'import', 'undo', 'demo'
+    batch_id INTEGER
+);
+CREATE INDEX audit_firm ON audit(firm_id, at);
+CREATE INDEX audit_at ON audit(at);
+CREATE INDEX audit_batch ON audit(batch_id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN
+    SELECT RAISE(ABORT, '审计日志不可修改');
+END;
+"""
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "initial ledger", V1),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
+    """Apply every pending migration, each in its own transaction. Returns the applied versions."""
+    applied = []
+    current = version(conn)
+    for number, name, sql in MIGRATIONS:
+        if number <= current or (upto is not None and number > upto):
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                         (number, name, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied
+
+
+def _statements(sql: str):
+    """Split a migration script into statements (triggers contain inner semicolons)."""
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                yield buf.strip()
+            buf = ""
+    if buf.strip():
+        yield buf.strip()

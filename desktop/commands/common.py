@@ -1,0 +1,36 @@
+"""Argument helpers shared by the sub-commands."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from importers.errors import InputError
+
+
+def date_arg(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} 的日期“{text}”无法识别，请写成 YYYY-MM-DD") from None
+
+
+def existing_ledger(path: str | None) -> Path:
+    if not path:
+        raise InputError("请用 --db 指定台账文件")
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"台账文件不存在：{p}（新建请用 init 命令）")
+    return p
+
+
+def open_ledger(path: str | None, *, readonly: bool = False):
+    from db.ledger import Ledger  # noqa: PLC0415
+    return Ledger(existing_ledger(path), readonly=readonly, create=False)
+
+
+def print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1, default=str) + "\n")

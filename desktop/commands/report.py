@@ -1,0 +1,63 @@
+"""report: the indicator table, funnel and conversions of a year."""
+from __future__ import annotations
+
+from datetime import date
+
+from desktop.commands.common import date_arg, open_ledger, print_json
+from importers.errors import InputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="年度指标完成情况（--json，或 --out 导出 .xlsx/.pdf）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--as-of", help="统计日期 YYYY-MM-DD（默认：今天与该年年底中较早者）")
+    p.add_argument("--street", help="只统计该街道（用该街道分解的目标）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--out", help="导出到 FILE.xlsx 或 FILE.pdf")
+    p.set_defaults(func=run)
+
+
+def default_as_of(year: int) -> date:
+    return min(date.today(), date(year, 12, 31))
+
+
+def build_report(ledger, year: int, as_of: date, street: str | None) -> dict:
+    from db import queries  # noqa: PLC0415
+    from pipeline import report  # noqa: PLC0415
+    street_id = None
+    if street:
+        street_id = ledger.street_id(street)
+        if street_id is None:
+            raise InputError(f"未知的街道“{street}”，可用：{'、'.join(n for _, n in ledger.streets())}")
+    indicators = queries.targets(ledger.conn, year, street)
+    facts = queries.load_facts(ledger.conn)
+    return report.build(facts, ledger.catalog(), indicators, year, as_of, street, street_id)
+
+
+def run(args) -> int:
+    if not 1990 <= args.year <= 2100:
+        raise InputError(f"--year {args.year} 不是有效年份")
+    as_of = date_arg(args.as_of, "--as-of") or default_as_of(args.year)
+    with open_ledger(args.db, readonly=True) as ledger:
+        data = build_report(ledger, args.year, as_of, args.street)
+        if args.out:
+            from desktop.commands.report_out import write_report  # noqa: PLC0415
+            write_report(ledger, data, args.out)
+            print(f"已导出报告到 {args.out}")
+    if args.json:
+        print_json(data)
+    elif not args.out:
+        _print_table(data)
+    return 0
+
+
+def _print_table(data: dict) -> None:
+    head = f"{data['year']} 年指标完成情况（截至 {data['as_of']}"
+    head += f"，{data['street']}街道）" if data["street"] else "，全区）"
+    print(head)
+    print(f"序时进度 {data['time_progress']:.1%}")
+    print("指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度")
+    for r in data["indicators"]:
+        rate = "—" if r["rate"] is None else f"{r['rate']:.1%}"
+        print(f"{r['name']} | {r['base']:g} | {r['target']:g} | {r['actual']} | {rate} | {r['time_progress']:.1%}")

@@ -1,0 +1,133 @@
+"""Exports that open cleanly in Excel and WPS.
+
+Text is always written as text (a name beginning with =, +, - or @ never
+becomes a formula), codes as text (never scientific notation), dates as
+dates, the header frozen with an autofilter. CSV is UTF-8 with a BOM.
+"""
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from importers.errors import InputError
+
+FORMULA_START = ("=", "+", "-", "@")
+
+
+class Column:
+    __slots__ = ("title", "kind", "width")
+
+    def __init__(self, title: str, kind: str = "text", width: float | None = None) -> None:
+        self.title = title          # Chinese header
+        self.kind = kind            # text | date | number | int
+        self.width = width
+
+
+def write_table(path: str | Path, columns: Sequence[Column], rows: Iterable[Sequence], *,
+                sheet: str = "台账", sheets: dict[str, Iterable[Sequence]] | None = None,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Write *rows* (or one sheet per key of *sheets*) to .xlsx or .csv; returns the row count."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise InputError(f"不支持的导出格式“{path.suffix or '（无扩展名）'}”，请使用 .xlsx 或 .csv", file=path.name)
+    if not path.parent.exists():
+        raise InputError(f"导出文件夹不存在：{path.parent}", file=path.name)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        if suffix == ".csv":
+            n = _write_csv(tmp, columns, rows if sheets is None else (r for rs in sheets.values() for r in rs), progress)
+        else:
+            n = _write_xlsx(tmp, columns, {sheet: rows} if sheets is None else sheets, progress)
+        tmp.replace(path)
+    except PermissionError as exc:
+        raise InputError(f"无法写入 {path.name}：文件可能正在 Excel/WPS 中打开，或没有写入权限", file=path.name) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return n
+
+
+def _write_csv(path: Path, columns, rows, progress) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow([c.title for c in columns])
+        for row in rows:
+            out.writerow([_csv_cell(v) for v in row])
+            n += 1
+            if progress and n % 10000 == 0:
+                progress(n)
+    return n
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    # a leading apostrophe keeps Excel from evaluating a formula; it is stripped again on re-import
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _write_xlsx(path: Path, columns, sheets: dict, progress) -> int:
+    import xlsxwriter  # noqa: PLC0415
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False})
+    head = wb.add_format({"bold": True, "bg_color": "#DDE7F3", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    fmt_num = wb.add_format({"num_format": "#,##0.##"})
+    fmt_text = wb.add_format({"num_format": "@"})
+    total = 0
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(_sheet_name(name))
+        for ci, col in enumerate(columns):
+            ws.set_column(ci, ci, col.width or _width(col), fmt_text if col.kind == "text" else None)
+            ws.write_string(0, ci, col.title, head)
+        ws.freeze_panes(1, 0)
+        writers = [_cell_writer(ws, c.kind, fmt_date, fmt_num, fmt_text) for c in columns]
+        r = 0
+        for r, row in enumerate(rows, start=1):
+            for ci, value in enumerate(row):
+                if value is not None and value != "":
+                    writers[ci](r, ci, value)
+            total += 1
+            if progress and total % 10000 == 0:
+                progress(total)
+        ws.autofilter(0, 0, max(r, 1), len(columns) - 1)
+    wb.close()
+    return total
+
+
+def _cell_writer(ws, kind, fmt_date, fmt_num, fmt_text):
+    if kind == "date":
+        def write(r, c, v):
+            if isinstance(v, str):
+                v = date.fromisoformat(v[:10])
+            ws.write_datetime(r, c, v, fmt_date)
+    elif kind in ("number", "int"):
+        def write(r, c, v):
+            if isinstance(v, (int, float)):
+                ws.write_number(r, c, v, fmt_num)
+            else:
+                ws.write_string(r, c, str(v), fmt_text)
+    else:
+        def write(r, c, v):
+            ws.write_string(r, c, str(v), fmt_text)
+    return write
+
+
+def _width(col: Column) -> float:
+    return {"date": 12, "number": 12, "int": 10}.get(col.kind, max(10.0, min(44.0, len(col.title) * 2.2 + 2)))
+
+
+def _sheet_name(name: str) -> str:
+    for ch in "[]:*?/\\":
+        name = name.replace(ch, "_")
+    return (name or "Sheet")[:31]

@@ -1,0 +1,76 @@
+"""The ledger as an officer's list: one row a firm, the stages held with their dates."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from db import queries
+from db.ledger import Ledger
+from importers.errors import InputError
+from importers.export import Column, write_table
+
+CODE_STATUS = {"ok": "", "bad_check": "校验位不符", "accepted": "校验位不符（已确认）", "invalid": "代码无效", "no_code": "无代码"}
+
+BASE_COLUMNS = [Column("企业名称", width=38), Column("统一社会信用代码", width=22), Column("所在街道", width=10),
+                Column("所属行业", width=16), Column("服务专员", width=10), Column("联系人", width=10),
+                Column("联系电话", width=14), Column("成立日期", "date"), Column("注册资本（万元）", "number"),
+                Column("营业收入（万元）", "number"), Column("研发投入（万元）", "number"), Column("从业人员", "int"),
+                Column("代码核验", width=12), Column("备注", width=20)]
+
+
+def ledger_columns(ledger: Ledger) -> list[Column]:
+    cols = list(BASE_COLUMNS)
+    for track in ledger.catalog().tracks:
+        cols.append(Column(track.name, width=max(12, len(track.name) * 2.2)))
+        cols.append(Column(f"{_short(track.name)}认定日期", "date"))
+        if any(s.validity_kind != "none" for s in track.stages):
+            cols.append(Column(f"{_short(track.name)}有效期至", "date"))
+    return cols
+
+
+def _short(name: str) -> str:
+    return name.split("（")[0]
+
+
+def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None = None, firm_ids=None):
+    catalog = ledger.catalog()
+    day = as_of or date.today()
+    stage_id = None
+    if stage:
+        found = catalog.find(stage)
+        if found is None:
+            raise InputError(f"未知的认定类别“{stage}”，可用：{'、'.join(s.name for s in catalog.stages)}")
+        stage_id = found.id
+    if street and ledger.street_id(street) is None:
+        raise InputError(f"未知的街道“{street}”，可用：{'、'.join(n for _, n in ledger.streets())}")
+    held = queries.holdings_on(ledger.conn, day)
+    tracks = catalog.tracks
+    for r in queries.export_firms(ledger.conn, street=street, stage_id=stage_id, day=day, firm_ids=firm_ids):
+        (fid, name, code, code_raw, status, street_name, industry, officer, person, phone, founded, capital,
+         revenue, rd, employees, remark) = r
+        row = [name, code or code_raw, street_name, industry, officer, person, phone, founded, capital, revenue, rd,
+               employees, CODE_STATUS.get(status, status), remark]
+        mine = held.get(fid, ())
+        for track in tracks:
+            ids = {s.id: s for s in track.stages}
+            have = sorted((ids[sid].level, s, e, ids[sid].name) for sid, s, e in mine if sid in ids)
+            if have:
+                top = have[-1]
+                row.append("、".join(h[3] for h in have))
+                row.append(top[1])
+                if any(s.validity_kind != "none" for s in track.stages):
+                    row.append((date.fromisoformat(top[2]) - timedelta(days=1)).isoformat() if top[2] else None)
+            else:
+                row.extend([None, None] if all(s.validity_kind == "none" for s in track.stages) else [None, None, None])
+        yield row
+
+
+def export_ledger(ledger: Ledger, out: str | Path, *, street=None, stage=None, as_of: date | None = None,
+                  by_street: bool = False, firm_ids=None, progress=None) -> int:
+    columns = ledger_columns(ledger)
+    if by_street and Path(out).suffix.lower() == ".xlsx":
+        names = [street] if street else [n for _, n in ledger.streets()]
+        sheets = {n: ledger_rows(ledger, street=n, stage=stage, as_of=as_of, firm_ids=firm_ids) for n in names}
+        return write_table(out, columns, None, sheets=sheets, progress=progress)
+    rows = ledger_rows(ledger, street=street, stage=stage, as_of=as_of, firm_ids=firm_ids)
+    return write_table(out, columns, rows, progress=progress)
