@@ -1,0 +1,112 @@
+"""The command-line contract of issue 2: init, demo, report, export, and exit 2 on bad input."""
+import json
+
+import pytest
+
+from desktop.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_then_refuses_to_overwrite(tmp_path, capsys):
+    db = tmp_path / "new.db"
+    code, out, _ = run(capsys, "init", "--db", str(db))
+    assert code == 0 and "14 个街道" in out
+    code, _, err = run(capsys, "init", "--db", str(db))
+    assert code == 2 and "不会覆盖" in err
+
+
+def test_report_json_contract(demo_db, capsys):
+    code, out, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2023", "--as-of", "2023-12-31", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"year", "as_of", "time_progress", "indicators", "funnel", "conversions"}
+    assert data["year"] == 2023 and data["as_of"] == "2023-12-31" and data["time_progress"] == 1.0
+    first = data["indicators"][0]
+    assert set(first) >= {"name", "kind", "stages", "street", "base", "target", "actual", "rate"}
+    names = [i["name"] for i in data["indicators"]]
+    assert "净增高新技术企业" in names
+
+
+def test_report_for_a_street_uses_its_share(demo_db, capsys):
+    code, out, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2024", "--street", "杨园", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["street"] == "杨园" and all(i["street"] == "杨园" for i in data["indicators"])
+
+
+def test_report_table_prints_chinese_header(demo_db, capsys):
+    code, out, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2023")
+    assert code == 0 and "指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["report", "--db", "{missing}", "--year", "2023"], "台账文件不存在"),
+    (["report", "--db", "{demo}", "--year", "2023", "--as-of", "2023-13-45"], "--as-of 的日期“2023-13-45”无法识别"),
+    (["report", "--db", "{demo}", "--year", "2023", "--street", "火星"], "未知的街道“火星”"),
+    (["export", "--db", "{demo}", "--out", "{tmp}/x.pdf"], "不支持的导出格式"),
+    (["export", "--db", "{demo}", "--out", "{tmp}/x.xlsx", "--stage", "不存在的类别"], "未知的认定类别"),
+    (["demo", "--db", "{tmp}/d.db", "--firms", "5"], "--firms 应在"),
+    (["report", "--db", "{demo}"], "参数错误"),
+])
+def test_bad_arguments_exit_2_in_chinese(argv, message, demo_db, tmp_path, capsys):
+    argv = [a.format(missing=tmp_path / "nope.db", demo=demo_db, tmp=tmp_path) for a in argv]
+    with_exit = None
+    try:
+        code, _, err = run(capsys, *argv)
+    except SystemExit as exc:         # argparse's own errors
+        with_exit = exc.code
+        err = capsys.readouterr().err
+        code = with_exit
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "d.db").exists()
+
+
+def test_export_xlsx_contract(demo_db, tmp_path, capsys):
+    from python_calamine import CalamineWorkbook
+    out = tmp_path / "ledger.xlsx"
+    code, stdout, _ = run(capsys, "export", "--db", str(demo_db), "--out", str(out), "--street", "杨园",
+                          "--stage", "高企", "--as-of", "2023-12-31")
+    assert code == 0
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    header = rows[0]
+    assert header[:3] == ["企业名称", "统一社会信用代码", "所在街道"]
+    assert "高新技术企业" in header and "高新技术企业认定日期" in header
+    body = rows[1:]
+    assert body and all(r[2] == "杨园" for r in body)
+    gaoqi = header.index("高新技术企业")
+    assert all(r[gaoqi] == "高新技术企业" for r in body)
+    assert f"已导出 {len(body)} 家企业" in stdout
+    codes = [r[1] for r in body if r[1]]
+    assert all(isinstance(c, str) and len(c) == 18 for c in codes)
+
+
+def test_export_csv_has_bom_and_escapes_formulas(ledger, tmp_path, capsys):
+    with ledger.write() as w:
+        w.insert_firm("=HYPERLINK(\"http://x\")公司", None)
+    out = tmp_path / "x.csv"
+    code, _, _ = run(capsys, "export", "--db", str(ledger.path), "--out", str(out))
+    assert code == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "'=HYPERLINK" in raw.decode("utf-8-sig")
+
+
+def test_formula_like_text_stays_text_in_xlsx(ledger, tmp_path, capsys):
+    from openpyxl import load_workbook
+    names = ["=1+1公司", "+86科技", "-负号公司", "@提及公司"]
+    with ledger.write() as w:
+        for n in names:
+            w.insert_firm(n, None)
+    out = tmp_path / "x.xlsx"
+    assert run(capsys, "export", "--db", str(ledger.path), "--out", str(out))[0] == 0
+    ws = load_workbook(out).active
+    cells = [ws.cell(row=r, column=1) for r in range(2, 6)]
+    assert sorted(c.value for c in cells) == sorted(names)
+    assert all(c.data_type == "s" for c in cells)
