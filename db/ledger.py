@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
-from db import catalog_store
+from db import catalog_store, lock as ledger_lock
 from db.connection import LedgerError, connect, os_user
 from pipeline import uscc
 from pipeline.catalog import Catalog
@@ -35,15 +35,16 @@ class Ledger:
         self.readonly = readonly
         self.officer = officer
         self.user = os_user()
-        self.conn = connect(self.path, readonly=readonly, create=create)
+        self.conn = ledger_lock.open_guarded(self, readonly, create)  # sets readonly, readonly_reason, lock
         self._catalog: Catalog | None = None
-        if not readonly and self.conn.execute("SELECT COUNT(*) FROM tracks").fetchone()[0] == 0:
+        if not self.readonly and self.conn.execute("SELECT COUNT(*) FROM tracks").fetchone()[0] == 0:
             with self.write("cli") as w:
                 catalog_store.seed_defaults(w.conn)
                 w.audit("init", "ledger", None, None, None, {"path": str(self.path)})
 
     def close(self) -> None:
         self.conn.close()
+        ledger_lock.release(getattr(self, "lock", None))
 
     def __enter__(self) -> "Ledger":
         return self

@@ -1,0 +1,317 @@
+"""One writer per ledger: a lock file beside the ledger.
+
+``ledger.db.lock`` holds JSON {pid, host, user, started, token}. The first
+process (or window) to create it writes; a second one opens the ledger
+read-only with a Chinese reason, or is refused when it demanded writing.
+
+Stale locks:
+- same computer, the process is gone (or the lock predates the last boot,
+  the usual picture after a power cut): cleared and taken over silently;
+- another computer (a shared network folder): treated as live, because we
+  cannot see its processes, unless its heartbeat (the file's modification
+  time, refreshed every minute by the holder) is older than
+  FOREIGN_STALE_AFTER; then it is taken over and ``Lock.note`` says so.
+
+SQLite's own file locks stay in force underneath; this file adds the
+person-facing "who has it open" and protects network folders, where
+SQLite's locking cannot be trusted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from db.connection import LedgerError, os_user
+
+HEARTBEAT_SECONDS = 60.0
+FOREIGN_STALE_AFTER = 12 * 3600.0   # seconds without a heartbeat from another computer
+
+_held: dict[str, "Lock"] = {}        # lock path -> Lock held by this process
+_held_guard = threading.Lock()
+
+
+def lock_path(ledger_path: str | Path) -> Path:
+    p = Path(ledger_path)
+    return p.with_name(p.name + ".lock")
+
+
+@dataclass
+class Holder:
+    pid: int
+    host: str
+    user: str
+    started: str
+    token: str
+    mtime: float = 0.0
+
+    def describe(self) -> str:
+        when = self.started[:16].replace("T", " ") if self.started else "未知时间"
+        return f"{self.user} 在电脑 {self.host} 上（进程 {self.pid}，{when} 起）"
+
+
+@dataclass
+class Lock:
+    path: Path
+    token: str
+    note: str = ""                  # set when a stale lock was taken over
+    lost: bool = False              # another process took the lock away (we slept past the stale limit)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def refresh(self) -> bool:
+        """Touch the lock file if it is still ours; False (and ``lost``) if not."""
+        holder = read_holder(self.path)
+        if holder is None or holder.token != self.token:
+            self.lost = True
+            return False
+        try:
+            os.utime(self.path)
+        except OSError:
+            pass
+        return True
+
+    def check(self) -> None:
+        """Raise LedgerError when the lock is no longer ours: writing now could clash."""
+        if self.lost or not self.refresh():
+            raise LedgerError(f"本程序对台账的写入锁已被接管（{self.path.name}），为避免两处同时写入，"
+                              "请关闭后重新打开台账")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            if not self.refresh():
+                return
+
+
+def read_holder(path: Path) -> Holder | None:
+    """The lock's content, or None when there is no lock file. An unreadable one counts as a holder."""
+    try:
+        st = path.stat()
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return Holder(-1, "?", "?", "", "", 0.0)
+    try:
+        data = json.loads(raw)
+        return Holder(int(data["pid"]), str(data["host"]), str(data["user"]), str(data["started"]),
+                      str(data["token"]), st.st_mtime)
+    except (ValueError, KeyError, TypeError):
+        # half-written by a process killed between create and write: judged by age below
+        return Holder(-1, "?", "?", "", "", st.st_mtime)
+
+
+def host_name() -> str:
+    return socket.gethostname() or "unknown"
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        return _pid_alive_windows(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    try:  # a killed child not yet reaped is a zombie: gone for our purposes
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _pid_alive_windows(pid: int) -> bool:  # pragma: no cover - Windows only
+    import ctypes  # noqa: PLC0415
+    kernel32 = ctypes.windll.kernel32
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def boot_time() -> float | None:
+    """When this computer last started (epoch seconds), or None when unknown."""
+    try:
+        if sys.platform == "win32":  # pragma: no cover
+            import ctypes  # noqa: PLC0415
+            ctypes.windll.kernel32.GetTickCount64.restype = ctypes.c_ulonglong
+            return time.time() - ctypes.windll.kernel32.GetTickCount64() / 1000.0
+        with open("/proc/stat", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("btime "):
+                    return float(line.split()[1])
+    except (OSError, ValueError, AttributeError):
+        return None
+    return None
+
+
+def _started_epoch(holder: Holder) -> float | None:
+    try:
+        return datetime.fromisoformat(holder.started).timestamp()
+    except ValueError:
+        return None
+
+
+def judge(holder: Holder, *, now: float | None = None) -> tuple[bool, str]:
+    """(stale, explanation) for a lock found on the ledger."""
+    now = time.time() if now is None else now
+    if holder.pid == -1 and not holder.token:
+        # unreadable or half-written: stale once nobody has touched it for a while
+        if now - holder.mtime > 120:
+            return True, "锁文件内容残缺（上次程序在加锁时中断），已清除"
+        return False, "锁文件正在写入"
+    if holder.host == host_name():
+        if holder.pid == os.getpid():  # not among our held locks (checked first): a leftover under a reused pid
+            return True, "遗留的锁（进程号已被重用）已清除"
+        if not pid_alive(holder.pid):
+            return True, f"上次 {holder.describe()} 的星图已异常退出，遗留的锁已清除"
+        booted = boot_time()
+        started = _started_epoch(holder)
+        if booted is not None and started is not None and started < booted - 60:
+            return True, f"锁由 {holder.describe()} 创建于本机上次开机之前，已清除"
+        return False, "进程仍在运行"
+    age = now - holder.mtime
+    if age > FOREIGN_STALE_AFTER:
+        return True, (f"另一台电脑 {holder.host} 上的锁已 {age / 3600:.0f} 小时没有更新"
+                      f"（超过 {FOREIGN_STALE_AFTER / 3600:.0f} 小时），视为该电脑上的星图已异常退出，本程序已接管写入。"
+                      f"如那台电脑上的星图其实仍开着，请立即关闭它")
+    return False, f"另一台电脑上的锁 {age / 60:.0f} 分钟前仍有更新"
+
+
+def _create(path: Path) -> Lock:
+    token = uuid.uuid4().hex
+    data = {"pid": os.getpid(), "host": host_name(), "user": os_user(),
+            "started": datetime.now().astimezone().isoformat(timespec="seconds"), "token": token,
+            "app": "星图"}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return Lock(path, token)
+
+
+def _clear_stale(path: Path, seen: Holder) -> None:
+    """Remove the stale lock *seen*, without ever removing a fresh one someone else made meanwhile."""
+    aside = path.with_name(f"{path.name}.stale-{uuid.uuid4().hex[:8]}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return  # someone else cleared it first
+    moved = read_holder(aside)
+    if moved is not None and moved.token != seen.token:
+        # a fresh lock replaced the stale one between our look and our move: put it back
+        try:
+            os.link(aside, path)
+        except OSError:
+            pass
+    try:
+        os.remove(aside)
+    except OSError:
+        pass
+
+
+def try_acquire(ledger_path: str | Path) -> tuple[Lock | None, str]:
+    """(Lock, note) when this process may write; (None, Chinese reason) when it may not."""
+    path = lock_path(ledger_path)
+    name = Path(ledger_path).name
+    note = ""
+    with _held_guard:
+        if str(path.resolve()) in _held:
+            return None, f"台账 {name} 已在本程序的另一个窗口中打开并可编辑，这里只能查看"
+        for _attempt in range(5):
+            try:
+                lock = _create(path)
+            except FileExistsError:
+                holder = read_holder(path)
+                if holder is None:
+                    continue
+                stale, why = judge(holder)
+                if not stale:
+                    if holder.pid == -1:
+                        return None, f"台账 {name} 正被另一程序打开（锁文件 {path.name} 正在写入），请稍后再试"
+                    return None, f"台账 {name} 正由 {holder.describe()} 使用，不能两处同时修改"
+                _clear_stale(path, holder)
+                note = why
+                continue
+            except PermissionError:
+                return None, f"台账所在文件夹 {path.parent} 没有写入权限（只读），只能查看"
+            except OSError as exc:
+                return None, f"无法在台账所在文件夹 {path.parent} 建立写入锁（{exc.strerror or exc}），只能查看"
+            lock.note = note
+            _held[str(path.resolve())] = lock
+            lock._thread = threading.Thread(target=lock._beat, name=f"lock-heartbeat {name}", daemon=True)
+            lock._thread.start()
+            return lock, note
+    return None, f"台账 {name} 的锁文件反复变化，请稍后再试"
+
+
+def release(lock: Lock | None) -> None:
+    if lock is None:
+        return
+    lock._stop.set()
+    with _held_guard:
+        key = str(lock.path.resolve())
+        if _held.get(key) is lock:
+            del _held[key]
+        holder = read_holder(lock.path)
+        if holder is not None and holder.token == lock.token:
+            try:
+                os.remove(lock.path)
+            except OSError:
+                pass
+
+
+def open_guarded(ledger, readonly: bool | None, create: bool) -> sqlite3.Connection:
+    """Take the write lock for *ledger* and open its connection; used by ``db.ledger.Ledger``.
+
+    readonly=True: read-only, no lock. readonly=False (the default; the command line): the
+    caller demands writing, so a held lock raises LedgerError. readonly=None (the desktop app):
+    write when possible, otherwise fall back to read-only with ``ledger.readonly_reason`` set.
+    Sets ``ledger.lock``, ``ledger.readonly``, ``ledger.readonly_reason`` and ``ledger.lock_note``.
+    """
+    from db.connection import connect  # noqa: PLC0415
+    ledger.lock, ledger.readonly_reason, ledger.lock_note = None, "", ""
+    if readonly:
+        ledger.readonly = True
+        return connect(ledger.path, readonly=True, create=create)
+    if not create and not Path(ledger.path).exists():
+        raise LedgerError(f"台账文件不存在：{ledger.path}")
+    if not Path(ledger.path).parent.exists():
+        raise LedgerError(f"台账所在文件夹不存在：{Path(ledger.path).parent}")
+    lock, message = try_acquire(ledger.path)
+    if lock is None:
+        if readonly is False or not Path(ledger.path).exists():
+            raise LedgerError(message)
+        ledger.readonly, ledger.readonly_reason = True, message
+        return connect(ledger.path, readonly=True, create=create)
+    ledger.readonly, ledger.lock, ledger.lock_note = False, lock, lock.note
+    weakref.finalize(ledger, release, lock)  # a Ledger dropped without close() still frees its lock
+    try:
+        return connect(ledger.path, readonly=False, create=create)
+    except BaseException:
+        release(lock)
+        ledger.lock = None
+        raise

@@ -1,0 +1,150 @@
+"""One writer per ledger: the lock file, read-only fall-back, stale locks."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from db import lock as ledger_lock
+from db.connection import LedgerError
+from db.ledger import Ledger
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _write_lock(path: Path, *, pid: int, host: str, started: str = "2025-03-01T09:00:00+08:00",
+                age: float = 0.0) -> None:
+    lp = ledger_lock.lock_path(path)
+    lp.write_text(json.dumps({"pid": pid, "host": host, "user": "张三", "started": started, "token": "t" * 32}),
+                  encoding="utf-8")
+    if age:
+        t = time.time() - age
+        os.utime(lp, (t, t))
+
+
+def test_lock_file_holds_pid_host_user_and_is_removed_on_close(tmp_path):
+    path = tmp_path / "a.db"
+    led = Ledger(path)
+    data = json.loads(ledger_lock.lock_path(path).read_text(encoding="utf-8"))
+    assert data["pid"] == os.getpid()
+    assert data["host"] == ledger_lock.host_name()
+    assert data["user"] == led.user
+    assert data["started"][:4].isdigit()
+    assert led.readonly is False and led.lock is not None
+    led.close()
+    assert not ledger_lock.lock_path(path).exists()
+
+
+def test_second_window_in_same_process_falls_back_to_readonly(tmp_path):
+    path = tmp_path / "a.db"
+    with Ledger(path):
+        with Ledger(path, readonly=None) as second:
+            assert second.readonly is True
+            assert "另一个窗口" in second.readonly_reason
+            with pytest.raises(LedgerError, match="只读"):
+                with second.write("person"):
+                    pass
+        with pytest.raises(LedgerError, match="另一个窗口"):
+            Ledger(path)  # the command line demands writing: a clear refusal
+    # the first one closed: writing is possible again
+    with Ledger(path) as again:
+        assert again.readonly is False
+
+
+def test_second_process_is_refused_with_holder_named(tmp_path):
+    path = tmp_path / "a.db"
+    Ledger(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; sys.path.insert(0, sys.argv[2]); from db.ledger import Ledger; "
+         "led = Ledger(sys.argv[1]); print('ready', flush=True); sys.stdin.readline(); led.close()",
+         str(path), str(ROOT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(LedgerError) as info:
+            Ledger(path)
+        assert f"进程 {holder.pid}" in str(info.value)
+        assert ledger_lock.host_name() in str(info.value)
+        with Ledger(path, readonly=None) as led:
+            assert led.readonly and f"进程 {holder.pid}" in led.readonly_reason
+    finally:
+        holder.communicate("\n", timeout=20)
+    assert holder.returncode == 0
+    assert not ledger_lock.lock_path(path).exists()
+
+
+def test_lock_left_by_a_dead_process_is_cleared(tmp_path):
+    path = tmp_path / "a.db"
+    Ledger(path).close()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    _write_lock(path, pid=dead.pid, host=ledger_lock.host_name())
+    with Ledger(path) as led:
+        assert led.readonly is False
+        assert "异常退出" in led.lock_note and str(dead.pid) in led.lock_note
+        assert json.loads(ledger_lock.lock_path(path).read_text(encoding="utf-8"))["pid"] == os.getpid()
+    assert [p.name for p in tmp_path.iterdir() if ".lock" in p.name] == []
+
+
+def test_lock_from_before_the_last_boot_is_cleared(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    Ledger(path).close()
+    _write_lock(path, pid=1, host=ledger_lock.host_name(), started="2001-01-01T08:00:00+08:00")
+    monkeypatch.setattr(ledger_lock, "pid_alive", lambda pid: True)  # the pid was reused after a power cut
+    monkeypatch.setattr(ledger_lock, "boot_time", lambda: time.time() - 3600)
+    with Ledger(path) as led:
+        assert "开机之前" in led.lock_note
+
+
+def test_other_computer_is_live_until_its_heartbeat_is_old(tmp_path):
+    path = tmp_path / "a.db"
+    Ledger(path).close()
+    _write_lock(path, pid=4242, host="科经局-办公室2", age=3 * 3600)
+    with pytest.raises(LedgerError, match="科经局-办公室2"):
+        Ledger(path)
+    _write_lock(path, pid=4242, host="科经局-办公室2", age=ledger_lock.FOREIGN_STALE_AFTER + 3600)
+    with Ledger(path) as led:
+        assert led.readonly is False
+        assert "科经局-办公室2" in led.lock_note and "13 小时" in led.lock_note
+
+
+def test_stale_clear_never_removes_a_fresh_lock(tmp_path):
+    path = tmp_path / "a.db"
+    _write_lock(path, pid=999999, host=ledger_lock.host_name())
+    seen = ledger_lock.read_holder(ledger_lock.lock_path(path))
+    # between our look and our clearing, another process replaced it with its own fresh lock
+    ledger_lock.lock_path(path).write_text(json.dumps(
+        {"pid": 1, "host": "x", "user": "李四", "started": "2025-01-01T00:00:00", "token": "f" * 32}), encoding="utf-8")
+    ledger_lock._clear_stale(ledger_lock.lock_path(path), seen)
+    assert ledger_lock.read_holder(ledger_lock.lock_path(path)).user == "李四"
+
+
+def test_lost_lock_is_detected(tmp_path):
+    path = tmp_path / "a.db"
+    with Ledger(path) as led:
+        assert led.lock.refresh() is True
+        _write_lock(path, pid=1, host="别的电脑")  # taken over while this laptop slept
+        with pytest.raises(LedgerError, match="接管"):
+            led.lock.check()
+    assert ledger_lock.read_holder(ledger_lock.lock_path(path)).host == "别的电脑"  # not ours: left alone
+
+
+def test_readonly_folder_falls_back_to_readonly(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    Ledger(path).close()
+    real_open = os.open
+
+    def deny(p, flags, *a):
+        if str(p).endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_open(p, flags, *a)
+    monkeypatch.setattr(ledger_lock.os, "open", deny)
+    with Ledger(path, readonly=None) as led:
+        assert led.readonly and "没有写入权限" in led.readonly_reason
+    with pytest.raises(LedgerError, match="没有写入权限"):
+        Ledger(path)
