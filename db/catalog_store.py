@@ -61,3 +61,82 @@ def load_catalog(conn: sqlite3.Connection) -> Catalog:
 
 def streets(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     return conn.execute("SELECT id, name FROM streets WHERE active ORDER BY sort, id").fetchall()
+
+
+# editing: every change through a Writer (audited, one transaction) -------------------------------
+
+def add_stage(w, track_key: str, key: str, name: str, *, level: int | None = None, validity_kind: str = "none",
+              validity_value: int | None = None, aliases: list[str] | None = None, track_name: str | None = None,
+              exclusive: bool = False) -> int:
+    """A new stage (and its track when the track is new). *level* defaults to the top of the track."""
+    conn = w.conn
+    _check_validity(validity_kind, validity_value)
+    row = conn.execute("SELECT id FROM tracks WHERE key = ?", (track_key,)).fetchone()
+    if row is None:
+        if not track_name:
+            raise ValueError(f"新的类别“{track_key}”需要名称")
+        sort = conn.execute("SELECT COALESCE(MAX(sort), -1) + 1 FROM tracks").fetchone()[0]
+        track_id = conn.execute("INSERT INTO tracks (key, name, sort, exclusive) VALUES (?, ?, ?, ?)",
+                                (track_key, track_name, sort, int(exclusive))).lastrowid
+        w.audit("insert", "track", track_id, None, None, {"key": track_key, "name": track_name})
+    else:
+        track_id = row[0]
+    if level is None:
+        level = conn.execute("SELECT COALESCE(MAX(level), 0) + 1 FROM stages WHERE track_id = ?", (track_id,)).fetchone()[0]
+    else:
+        conn.execute("UPDATE stages SET level = level + 1 WHERE track_id = ? AND level >= ?", (track_id, level))
+    sid = conn.execute(
+        "INSERT INTO stages (track_id, key, name, level, validity_kind, validity_value, aliases) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (track_id, key, name, level, validity_kind, validity_value, json.dumps(aliases or [], ensure_ascii=False))).lastrowid
+    w.audit("insert", "stage", sid, None, None, {"track": track_key, "key": key, "name": name, "level": level,
+                                                   "validity": [validity_kind, validity_value]})
+    w.ledger.invalidate()
+    return sid
+
+
+def update_stage(w, key: str, **changes) -> dict:
+    """Rename, re-time or re-alias a stage; existing designations keep their dates."""
+    allowed = {"name", "validity_kind", "validity_value", "aliases", "active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise KeyError(", ".join(sorted(unknown)))
+    cur = w.conn.execute("SELECT id, name, validity_kind, validity_value, aliases, active FROM stages WHERE key = ?", (key,))
+    row = cur.fetchone()
+    if row is None:
+        raise KeyError(key)
+    current = dict(zip(("id", "name", "validity_kind", "validity_value", "aliases", "active"), row))
+    if "aliases" in changes:
+        changes["aliases"] = json.dumps(list(changes["aliases"]), ensure_ascii=False)
+    kind = changes.get("validity_kind", current["validity_kind"])
+    value = changes.get("validity_value", current["validity_value"])
+    _check_validity(kind, value)
+    diff = {k: (current[k], v) for k, v in changes.items() if current[k] != v}
+    if diff:
+        w.conn.execute(f"UPDATE stages SET {', '.join(f'{k} = ?' for k in diff)} WHERE id = ?",
+                       (*[v[1] for v in diff.values()], current["id"]))
+        w.audit("update", "stage", current["id"], None, {k: v[0] for k, v in diff.items()},
+                {k: v[1] for k, v in diff.items()})
+        w.ledger.invalidate()
+    return diff
+
+
+def set_street(w, name: str, *, active: bool = True, rename_to: str | None = None) -> int:
+    row = w.conn.execute("SELECT id, name, active FROM streets WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        sort = w.conn.execute("SELECT COALESCE(MAX(sort), -1) + 1 FROM streets").fetchone()[0]
+        sid = w.conn.execute("INSERT INTO streets (name, sort, active) VALUES (?, ?, ?)",
+                             (rename_to or name, sort, int(active))).lastrowid
+        w.audit("insert", "street", sid, None, None, {"name": rename_to or name})
+        return sid
+    sid, old_name, old_active = row
+    new = {"name": rename_to or old_name, "active": int(active)}
+    w.conn.execute("UPDATE streets SET name = ?, active = ? WHERE id = ?", (new["name"], new["active"], sid))
+    w.audit("update", "street", sid, None, {"name": old_name, "active": old_active}, new)
+    return sid
+
+
+def _check_validity(kind: str, value) -> None:
+    if kind not in ("months", "year_end", "none"):
+        raise ValueError(f"有效期类型应为 months、year_end 或 none，而不是“{kind}”")
+    if kind != "none" and (not isinstance(value, int) or value <= 0):
+        raise ValueError("有效期须为正整数（月数或年数）")
