@@ -52,7 +52,8 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True,
         conn.execute("PRAGMA temp_store = MEMORY")
         _check_is_ledger(conn, path)
         if migrate and not readonly:
-            schema.migrate(conn)
+            from db.migrate_safely import migrate_connection  # noqa: PLC0415  (backup, copy, check, replace)
+            migrate_connection(conn, path)
         elif schema.version(conn) > schema.LATEST:
             raise LedgerError(f"台账 {path.name} 由更新版本的星图创建（结构版本 {schema.version(conn)}），请升级软件")
     except sqlite3.DatabaseError as exc:
