@@ -1,0 +1,122 @@
+"""Reading the audit log (who, when, what, before, after, source) for the app and the command line.
+
+The log is append-only: a trigger forbids UPDATE; nothing here writes to it.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import date
+
+ACTIONS = {"insert": "新增", "update": "修改", "delete": "删除", "restore": "恢复", "purge": "彻底删除",
+           "undo": "撤销", "import": "导入", "init": "新建"}
+ENTITIES = {"firm": "企业", "designation": "认定", "alias": "曾用名", "service": "服务记录", "target": "目标",
+            "stage": "认定类别", "track": "认定序列", "street": "街道", "batch": "导入批次", "ledger": "台账",
+            "setting": "设置"}
+SOURCES = {"person": "手工", "cli": "命令行", "import": "导入", "undo": "撤销", "demo": "示例"}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    os_user: str
+    officer: str | None
+    action: str
+    entity: str
+    entity_id: int | None
+    firm_id: int | None
+    firm_code: str | None
+    firm_name: str | None
+    before: object
+    after: object
+    source: str
+    batch_id: int | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One Chinese line: when, who, what, and the change."""
+        who = self.os_user + (f"/{self.officer}" if self.officer else "")
+        action = ACTIONS.get(self.action, self.action)
+        if self.entity == "firm" and self.action == "delete":
+            action = "移入回收站"
+        what = ENTITIES.get(self.entity, self.entity)
+        firm = f" {self.firm_name or ''}{f'（{self.firm_code}）' if self.firm_code else ''}" if self.firm_id else ""
+        where = f"{SOURCES.get(self.source, self.source)}" + (f" 批次 {self.batch_id}" if self.batch_id else "")
+        return f"{self.at[:19].replace('T', ' ')}  {who}  {action}{what}{firm}  {_change(self)}  [{where}]"
+
+
+def _change(e: AuditEntry) -> str:
+    if isinstance(e.before, dict) and isinstance(e.after, dict):
+        parts = [f"{k}: {_short(e.before.get(k))} → {_short(e.after.get(k))}"
+                 for k in e.after if e.before.get(k) != e.after.get(k)]
+        return "；".join(parts)[:300]
+    if e.after is not None:
+        return _short(e.after, 200)
+    if e.before is not None:
+        return "原为 " + _short(e.before, 200)
+    return ""
+
+
+def _short(value, limit: int = 60) -> str:
+    if value is None:
+        return "（空）"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _load(text):
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date | None = None,
+            until: date | None = None, entity: str | None = None, batch_id: int | None = None,
+            limit: int | None = None) -> list[AuditEntry]:
+    """Audit rows, oldest first; with *limit*, the newest *limit* of them."""
+    where, params = [], []
+    if firm_id is not None:
+        where.append("a.firm_id = ?")
+        params.append(firm_id)
+    if since is not None:
+        where.append("a.at >= ?")
+        params.append(since.isoformat())
+    if until is not None:
+        where.append("a.at < ?")
+        params.append(until.isoformat())
+    if entity:
+        where.append("a.entity = ?")
+        params.append(entity)
+    if batch_id is not None:
+        where.append("a.batch_id = ?")
+        params.append(batch_id)
+    sql = ("SELECT a.id, a.at, a.os_user, a.officer, a.action, a.entity, a.entity_id, a.firm_id, f.code, f.name, "
+           "a.before, a.after, a.source, a.batch_id FROM audit a LEFT JOIN firms f ON f.id = a.firm_id"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.id DESC")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = conn.execute(sql, params).fetchall()
+    out = [AuditEntry(*r[:10], _load(r[10]), _load(r[11]), r[12], r[13]) for r in rows]
+    out.reverse()
+    return out
+
+
+def firm_by_code(conn: sqlite3.Connection, code: str) -> tuple[int, str] | None:
+    """(id, name) of the firm with this credit code (also one in the recycle bin, or one that was purged)."""
+    from pipeline.uscc import normalize  # noqa: PLC0415
+    norm = normalize(code)
+    row = conn.execute("SELECT id, name FROM firms WHERE code = ?", (norm,)).fetchone()
+    if row:
+        return row[0], row[1]
+    row = conn.execute("SELECT firm_id, before FROM audit WHERE entity = 'firm' AND action = 'purge' "
+                       "AND json_extract(before, '$.code') = ?", (norm,)).fetchone()
+    if row:
+        return row[0], (_load(row[1]) or {}).get("name", "")
+    return None

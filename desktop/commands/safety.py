@@ -1,0 +1,112 @@
+"""backup, restore, backups, audit: nothing lost, and who changed what."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop.commands.common import date_arg, existing_ledger, print_json
+from importers.errors import InputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("backup", help="备份台账（SQLite 在线备份，写完即做完整性检查）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--to", help="备份文件夹；默认为台账设定的备份文件夹或用户数据文件夹下的 backups")
+    p.add_argument("--remember", action="store_true", help="把 --to 记为此台账今后的备份文件夹")
+    p.set_defaults(func=run_backup)
+    p = sub.add_parser("restore", help="从备份恢复台账（恢复前先备份当前状态）")
+    p.add_argument("backup", help="备份文件（见 backups 命令）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--dir", help="把“恢复前”备份放到此文件夹（默认同 backup）")
+    p.set_defaults(func=run_restore)
+    p = sub.add_parser("backups", help="列出台账的备份（时间、原因、企业数）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--dir", help="备份文件夹（默认同 backup）")
+    p.add_argument("--check", action="store_true", help="逐个做完整性检查")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_backups)
+    p = sub.add_parser("audit", help="查看修改记录（谁、何时、改了什么、改前改后、来源）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--firm", help="只看这家企业（统一社会信用代码）")
+    p.add_argument("--since", help="从该日起 YYYY-MM-DD")
+    p.add_argument("--limit", type=int, default=500, help="最多显示最近多少条（默认 500；0 为全部）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_audit)
+
+
+def run_backup(args) -> int:
+    from db import backup as bk  # noqa: PLC0415
+    path = existing_ledger(args.db)
+    if args.remember:
+        if not args.to:
+            raise InputError("--remember 需要同时给出 --to 备份文件夹")
+        from db.ledger import Ledger  # noqa: PLC0415
+        with Ledger(path, create=False) as ledger:
+            bk.set_backup_dir(ledger, args.to)
+    info = bk.backup(path, args.to, "manual")
+    print(f"已备份到 {info.path}（企业 {info.firms} 家，{_size(info.size)}，已通过完整性检查）")
+    return 0
+
+
+def run_restore(args) -> int:
+    from db import backup as bk  # noqa: PLC0415
+    source = Path(args.backup)
+    if not source.is_file():
+        raise InputError(f"备份文件不存在：{source}")
+    path = Path(args.db)
+    saved = bk.restore(source, path, args.dir)
+    print(f"已从 {source.name} 恢复台账 {path}")
+    if saved is not None:
+        print(f"恢复前的台账已备份为 {saved.path}（企业 {saved.firms} 家），如需反悔可再用 restore 恢复它")
+    return 0
+
+
+def run_backups(args) -> int:
+    from db import backup as bk  # noqa: PLC0415
+    path = existing_ledger(args.db)
+    folder = Path(args.dir) if args.dir else bk.backup_dir_for(path)
+    items = bk.list_backups(path, folder, check=args.check)
+    if args.json:
+        print_json({"folder": str(folder), "backups": [
+            {"path": str(b.path), "created": b.created.isoformat(), "reason": b.reason, "firms": b.firms,
+             "size": b.size, "ok": b.ok} for b in items]})
+        return 0
+    if not items:
+        print(f"备份文件夹 {folder} 中没有 {path.stem} 的备份")
+        return 0
+    print(f"备份文件夹：{folder}")
+    for b in items:
+        check = "" if b.ok is None else ("  完好" if b.ok else "  已损坏！")
+        firms = "无法读取" if b.firms is None else f"企业 {b.firms} 家"
+        print(f"{b.created:%Y-%m-%d %H:%M:%S}  {b.reason_text:<4}  {firms}  {_size(b.size)}  {b.path.name}{check}")
+    return 0
+
+
+def run_audit(args) -> int:
+    from db import audit_log  # noqa: PLC0415
+    from desktop.commands.common import open_ledger  # noqa: PLC0415
+    since = date_arg(args.since, "--since")
+    if args.limit < 0:
+        raise InputError("--limit 不能为负数")
+    with open_ledger(args.db, readonly=True) as ledger:
+        firm_id = None
+        if args.firm:
+            found = audit_log.firm_by_code(ledger.conn, args.firm)
+            if found is None:
+                raise InputError(f"台账中没有统一社会信用代码为 {args.firm} 的企业")
+            firm_id = found[0]
+        rows = audit_log.entries(ledger.conn, firm_id=firm_id, since=since, limit=args.limit or None)
+    if args.json:
+        print_json([r.as_dict() for r in rows])
+        return 0
+    if not rows:
+        print("没有符合条件的修改记录")
+        return 0
+    for r in rows:
+        print(r.summary())
+    if args.limit and len(rows) == args.limit:
+        print(f"（只显示最近 {args.limit} 条；用 --limit 0 显示全部，或用 --since/--firm 缩小范围）")
+    return 0
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
