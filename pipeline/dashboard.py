@@ -1,0 +1,303 @@
+"""Everything the dashboard shows for (year, as-of date, street), from one ``Facts``.
+
+``Dashboard`` keeps per-stage-set indexes (``pipeline.trend.SetIndex``) and
+the cohort pairs, which do not depend on the date, and caches the district
+view of a (year, as-of date); a street view only filters the district's firm
+ids by street. Every figure comes with the firm ids behind it (keys ending
+in ``_ids``) so a click can open exactly those firms. The numbers are those of
+``pipeline.indicators`` (tests compare the two on the demo district).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from pipeline import cohorts as cohort_maths
+from pipeline import forecast as fc
+from pipeline.catalog import Catalog
+from pipeline.dates import time_progress
+from pipeline.facts import Facts
+from pipeline.indicators import Indicator
+from pipeline.streets import attainment
+from pipeline.trend import SetIndex, first_year, month_ends
+
+TREND_YEARS = 15          # the trend starts at most this many years before the as-of year
+COHORT_YEARS = 10         # cohorts of the last ten entry years
+DUE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Definition:
+    """What an indicator counts, whatever its name, street and target."""
+    kind: str
+    stages: tuple[str, ...]
+    require: tuple[str, ...] = ()
+    base_year: int | None = None
+
+    @classmethod
+    def of(cls, ind: Indicator) -> "Definition":
+        return cls(ind.kind, tuple(ind.stages), tuple(ind.require or ()), ind.base_year)
+
+
+class Dashboard:
+    def __init__(self, facts: Facts, catalog: Catalog, targets: dict[int, list[Indicator]],
+                 streets: list[tuple[int, str]]) -> None:
+        self.facts = facts
+        self.catalog = catalog
+        self.targets = targets
+        self.streets = list(streets)
+        self.street_names = dict(self.streets)
+        self._index: dict[tuple, SetIndex] = {}
+        self._pairs: dict[tuple, cohort_maths.PairEntries] = {}
+        self._district: OrderedDict = OrderedDict()
+
+    # building blocks ------------------------------------------------------------
+    def index(self, stage_keys) -> SetIndex:
+        ids = tuple(sorted({self.catalog.stage(k).id for k in stage_keys}))
+        ix = self._index.get(ids)
+        if ix is None:
+            ix = self._index[ids] = SetIndex(self.facts, ids)
+        return ix
+
+    def years(self) -> list[int]:
+        return sorted(self.targets)
+
+    def measure(self, d: Definition, year: int, as_of: date) -> np.ndarray:
+        """Firm ids behind an indicator (net: holders), as ``pipeline.indicators.measure``."""
+        ix = self.index(d.stages)
+        o = as_of.toordinal()
+        if d.kind in ("stock", "net"):
+            ids = ix.holders(o)
+        elif d.kind == "new":
+            ids = ix.gainers(date(year, 1, 1).toordinal(), min(as_of, date(year, 12, 31)).toordinal())
+        elif d.kind == "cumulative":
+            ids = ix.ever(date(d.base_year or year, 1, 1).toordinal(), o)
+        else:
+            raise ValueError(d.kind)
+        if d.require:
+            ids = np.intersect1d(ids, self.index(d.require).holders(o), assume_unique=True)
+        return ids
+
+    def pair(self, funnel_key: str, i: int) -> cohort_maths.PairEntries:
+        key = (funnel_key, i)
+        p = self._pairs.get(key)
+        if p is None:
+            f = next(f for f in self.catalog.funnels if f.key == funnel_key)
+            a, b = f.steps[i], f.steps[i + 1]
+            p = self._pairs[key] = cohort_maths.pair_entries(
+                self.index(a.stages), self.index(b.stages), self.facts.street_of, a.name, b.name)
+        return p
+
+    def certificate_stages(self) -> list[str]:
+        """Stages valid a number of months (certificates that come up for 复审/复核)."""
+        return [s.key for s in self.catalog.stages if s.validity_kind == "months"]
+
+    # the district view of a (year, as-of date) ----------------------------------------
+    def district(self, year: int, as_of: date, due_days: int = DUE_DAYS) -> dict:
+        key = (year, as_of, due_days)
+        hit = self._district.get(key)
+        if hit is not None:
+            self._district.move_to_end(key)
+            return hit
+        out = self._compute_district(year, as_of, due_days)
+        self._district[key] = out
+        while len(self._district) > 4:
+            self._district.popitem(last=False)
+        return out
+
+    def _compute_district(self, year: int, as_of: date, due_days: int) -> dict:
+        prev_end = date(year - 1, 12, 31)
+        defs: dict[Definition, dict] = {}
+        for ind in self.targets.get(year, []):
+            d = Definition.of(ind)
+            if d in defs:
+                continue
+            try:
+                now = self.measure(d, year, as_of)
+                base = self.measure(d, year - 1, prev_end)
+                req = self.index(d.require) if d.require else None
+                parts = fc.year_end_parts(self.index(d.stages), year, as_of, req)
+            except KeyError as exc:
+                defs[d] = {"problem": f"目录中没有阶段 {exc.args[0]}"}
+                continue
+            defs[d] = {"now": now, "base": base, "parts": parts}
+        funnels = []
+        for f in self.catalog.funnels:
+            steps = [{"name": s.name, "stages": list(s.stages), "firm_ids": self.index(s.stages).holders(as_of.toordinal())}
+                     for s in f.steps]
+            convs = []
+            for i in range(len(f.steps) - 1):
+                a, b = f.steps[i], f.steps[i + 1]
+                base = self.index(a.stages).holders(prev_end.toordinal())
+                gained = self.index(b.stages).gainers(prev_end.toordinal() + 1, as_of.toordinal())
+                converted = np.intersect1d(base, gained, assume_unique=True)
+                higher = [k for s in f.steps[i:] for k in s.stages]
+                still = self.index(higher).holders(as_of.toordinal())
+                dropped = np.setdiff1d(base, still, assume_unique=True)
+                convs.append({"from": a.name, "to": b.name, "base_ids": base, "converted_ids": converted,
+                              "dropped_ids": dropped})
+            funnels.append({"key": f.key, "name": f.name, "steps": steps, "conversions": convs})
+        expiries = []
+        for name, keys in self._expiry_sets(year):
+            expiries.append({"name": name, "stages": keys, "ex": fc.expiries(self.index(keys), year, as_of)})
+        certs = self.certificate_stages()
+        due = fc.due(self.index(certs), as_of, due_days) if certs else []
+        trend_sets = [(f.key, s.name, s.stages) for f in self.catalog.funnels for s in f.steps]
+        first = first_year([self.index(k) for _, _, k in trend_sets], as_of.year)
+        days = month_ends(max(first, as_of.year - TREND_YEARS), as_of)
+        return {"defs": defs, "funnels": funnels, "expiries": expiries, "due": due, "trend_days": days,
+                "trend_sets": trend_sets, "streets": None}
+
+    def _expiry_sets(self, year: int) -> list[tuple[str, list[str]]]:
+        seen, out = set(), []
+        for ind in self.targets.get(year, []):
+            if ind.street_id is None and ind.kind in ("stock", "net"):
+                key = tuple(sorted(ind.stages))
+                if key not in seen and all(self.catalog.find(k) for k in ind.stages):
+                    seen.add(key)
+                    out.append((ind.name, list(ind.stages)))
+        for k in self.certificate_stages():
+            if (k,) not in seen:
+                seen.add((k,))
+                out.append((self.catalog.stage(k).name, [k]))
+        return out
+
+    # the view ---------------------------------------------------------------------
+    def compute(self, year: int, as_of: date, street_id: int | None = None, due_days: int = DUE_DAYS) -> dict:
+        """The dashboard of *year* as it stood on *as_of*, for the district or one street."""
+        dist = self.district(year, as_of, due_days)
+        street_of = self.facts.street_of
+        if street_id is None:
+            pick = _identity
+        else:
+            def pick(ids):
+                return ids[street_of[ids] == street_id] if len(ids) else ids
+        progress = time_progress(year, as_of)
+        rows = [self._row(ind, dist["defs"].get(Definition.of(ind)), progress, pick, year, as_of)
+                for ind in self._indicators(year, street_id)]
+        funnels = []
+        for f in dist["funnels"]:
+            steps = [dict(s, firm_ids=pick(s["firm_ids"]), count=0) for s in f["steps"]]
+            for s in steps:
+                s["count"] = int(len(s["firm_ids"]))
+            convs = []
+            for c in f["conversions"]:
+                base, conv, drop = pick(c["base_ids"]), pick(c["converted_ids"]), pick(c["dropped_ids"])
+                n = len(base)
+                convs.append({"from": c["from"], "to": c["to"], "base": n, "converted": len(conv),
+                              "dropped": len(drop), "rate": round(len(conv) / n, 4) if n else None,
+                              "drop_rate": round(len(drop) / n, 4) if n else None,
+                              "base_ids": base, "converted_ids": conv, "dropped_ids": drop})
+            funnels.append({"key": f["key"], "name": f["name"], "steps": steps, "conversions": convs})
+        expiries = []
+        for e in dist["expiries"]:
+            ex = e["ex"]
+            keep = None if street_id is None else street_of[ex["firms"]] == street_id
+            months = fc.by_month(ex, keep)
+            expiries.append({"name": e["name"], "stages": e["stages"], "by_month": months,
+                             "expiring": sum(m["expiring"] for m in months),
+                             "renewed": sum(m["renewed"] for m in months),
+                             "lapsed": sum(m["lapsed"] for m in months),
+                             "to_come": sum(m["to_come"] for m in months)})
+        due = [r for r in dist["due"] if street_id is None or street_of[r[0]] == street_id]
+        days = dist["trend_days"]
+        ords = np.fromiter((d.toordinal() for d in days), np.int64, len(days))
+        trend = []
+        for fkey, name, keys in dist["trend_sets"]:
+            trend.append({"funnel": fkey, "step": name,
+                          "values": [int(v) for v in self.index(keys).count_on(ords, street_id)]})
+        cohorts = []
+        for f in self.catalog.funnels:
+            for i in range(len(f.steps) - 1):
+                p = self.pair(f.key, i)
+                cohorts.append({"funnel": f.key, "index": i, "from": p.step, "to": p.next_step,
+                                "rows": cohort_maths.table(p, as_of, street_id, first_year=as_of.year - COHORT_YEARS + 1)})
+        return {"year": year, "as_of": as_of.isoformat(), "street_id": street_id,
+                "street": self.street_names.get(street_id) if street_id is not None else None,
+                "time_progress": round(progress, 4), "indicators": rows, "funnels": funnels,
+                "cohorts": cohorts, "streets": self.streets_table(year, as_of),
+                "trend": {"days": [d.isoformat() for d in days], "series": trend},
+                "expiries": expiries, "due": [{"firm_id": f, "stage": self.catalog.by_id(s).name,
+                                               "stage_key": self.catalog.by_id(s).key,
+                                               "last_day": date.fromordinal(last).isoformat(),
+                                               "days_left": last - as_of.toordinal()} for f, s, last in due],
+                "due_days": due_days}
+
+    def _indicators(self, year: int, street_id: int | None) -> list[Indicator]:
+        rows = self.targets.get(year, [])
+        district = [i for i in rows if i.street_id is None]
+        if street_id is None:
+            return district
+        mine = {i.name: i for i in rows if i.street_id == street_id}
+        out = []
+        for ind in district:
+            own = mine.pop(ind.name, None)
+            out.append(own if own is not None else Indicator(
+                ind.name, ind.kind, ind.stages, None, self.street_names.get(street_id), street_id,
+                ind.require, None, ind.base_year, ind.unit))
+        out += list(mine.values())
+        return out
+
+    def _row(self, ind: Indicator, arrays: dict | None, progress: float, pick, year: int, as_of: date) -> dict:
+        row = {"name": ind.name, "kind": ind.kind, "stages": list(ind.stages), "require": list(ind.require),
+               "street": ind.street, "target": ind.target, "unit": ind.unit, "time_progress": round(progress, 4)}
+        if arrays is None:      # a street-only indicator: measure it on the spot
+            d = Definition.of(ind)
+            arrays = {"now": self.measure(d, year, as_of), "base": self.measure(d, year - 1, date(year - 1, 12, 31)),
+                      "parts": fc.year_end_parts(self.index(d.stages), year, as_of,
+                                                 self.index(d.require) if d.require else None)}
+        if "problem" in arrays:
+            return dict(row, base=None, actual=None, rate=None, gap=None, ahead=None, problem=arrays["problem"],
+                        firm_ids=np.zeros(0, np.int32), base_ids=np.zeros(0, np.int32), forecast=None)
+        now, base = pick(arrays["now"]), pick(arrays["base"])
+        actual = len(now) - len(base) if ind.kind == "net" else len(now)
+        rate = actual / ind.target if ind.target else None
+        row.update(base=ind.base if ind.base is not None else len(base), actual=actual,
+                   rate=None if rate is None else round(rate, 4),
+                   gap=None if ind.target is None else ind.target - actual,
+                   ahead=None if rate is None else rate >= progress, firm_ids=now, base_ids=base)
+        if ind.kind == "net":
+            row["gained_ids"] = np.setdiff1d(now, base, assume_unique=True)
+            row["lost_ids"] = np.setdiff1d(base, now, assume_unique=True)
+        f = fc.year_end(arrays["parts"], ind.kind, actual, len(base), None if pick is _identity else pick)
+        f["target"] = ind.target
+        f["will_meet"] = None if ind.target is None else f["projected"] >= ind.target
+        row["forecast"] = f
+        return row
+
+    def streets_table(self, year: int, as_of: date) -> list[dict]:
+        dist = self.district(year, as_of)
+        if dist["streets"] is None:
+            progress = time_progress(year, as_of)
+            rows = [self._row(ind, dist["defs"][Definition.of(ind)], progress, _identity, year, as_of)
+                    for ind in self._indicators(year, None)]
+            rows = [r for r in rows if "problem" not in r]
+            targets = {(i.street_id, i.name): i for i in self.targets.get(year, []) if i.street_id is not None}
+            dist["streets"] = attainment(rows, self.streets, targets, self.facts.street_of, progress)
+        return dist["streets"]
+
+
+def _identity(ids):
+    return ids
+
+
+def plain(view):
+    """The view without firm-id arrays (for JSON): each ``*_ids`` becomes a count ``*_n``."""
+    if isinstance(view, dict):
+        out = {}
+        for k, v in view.items():
+            if k.endswith("_ids"):
+                out[k[:-4] + "_n"] = int(len(v))
+            elif k == "ex":
+                continue
+            else:
+                out[k] = plain(v)
+        return out
+    if isinstance(view, (list, tuple)):
+        return [plain(v) for v in view]
+    if isinstance(view, np.generic):
+        return view.item()
+    return view

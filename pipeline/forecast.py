@@ -1,0 +1,161 @@
+"""Expiries, renewals, the year-end forecast and the re-review (复审/复核) due list.
+
+Only what the ledger knew on the as-of date counts: designations that start
+on or before it. A designation *lapses* on its last day held (end - 1, the
+end being exclusive), so a certificate held through 2023-12-31 lapses in
+December 2023.
+
+- expiries of year Y: the firms with a designation of the set whose last day
+  falls in Y (a firm once, at its latest such day);
+- *renewed*: the firm has another known designation of the set that starts
+  by 1 January of Y+1 and runs past that day (a seamless renewal, a
+  re-recognition after a gap, or an overlapping higher stage of the set);
+- *lapsed*: not renewed and the last day is before the as-of date;
+  *to come*: not renewed and still held on the as-of date;
+- year-end forecast: ``floor`` = firms whose known designations already
+  cover 31 December (the lapses still to come taken off); ``expected_gains``
+  = the firms that gained the set in the same remaining stretch of the
+  previous year (recognition batches are seasonal, so last year's pace is a
+  better guess than a straight line); ``projected`` = floor + expected gains.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+
+from pipeline.dates import OPEN_END
+from pipeline.trend import SetIndex, _dedupe_sorted
+
+
+def _max_end_per_firm(index: SetIndex, mask: np.ndarray):
+    firm, end = index.raw_firm[mask], index.raw_end[mask]
+    if len(firm) == 0:
+        return firm, end
+    starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]])
+    return firm[starts], np.maximum.reduceat(end, starts)
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, missing: int) -> np.ndarray:
+    if len(keys) == 0:
+        return np.full(len(query), missing, dtype=np.int64)
+    idx = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return np.where(keys[idx] == query, values[idx].astype(np.int64), missing)
+
+
+def expiries(index: SetIndex, year: int, as_of: date) -> dict:
+    """Lapses of *year* by month with renewals so far; firm ids for every figure."""
+    d = as_of.toordinal()
+    first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+    known = index.raw_start <= d
+    lapse_day = index.raw_end.astype(np.int64) - 1
+    expiring = known & (index.raw_end != OPEN_END) & (lapse_day >= first) & (lapse_day <= last)
+    firms, latest_end = _max_end_per_firm(index, expiring)
+    cover = known & (index.raw_start <= last + 1)
+    c_firms, c_end = _max_end_per_firm(index, cover)
+    best = _lookup(c_firms, c_end, firms, -1)
+    renewed = best > latest_end
+    lapsed = ~renewed & (latest_end <= d)
+    to_come = ~renewed & ~lapsed
+    return {"year": year, "firms": firms, "month": _months(latest_end - 1), "last_day": latest_end - 1,
+            "renewed": renewed, "lapsed": lapsed, "to_come": to_come}
+
+
+def by_month(ex: dict, keep: np.ndarray | None = None) -> list[dict]:
+    """The expiries table: per month the firms expiring, renewed, lapsed and still to come.
+    *keep*: a boolean over ``ex["firms"]`` (one street)."""
+    firms, month = ex["firms"], ex["month"]
+    sel_all = np.ones(len(firms), dtype=bool) if keep is None else keep
+    out = []
+    for m in range(1, 13):
+        sel = sel_all & (month == m)
+        out.append({"month": m, "expiring": int(sel.sum()), "renewed": int((sel & ex["renewed"]).sum()),
+                    "lapsed": int((sel & ex["lapsed"]).sum()), "to_come": int((sel & ex["to_come"]).sum()),
+                    "firm_ids": firms[sel], "to_come_ids": firms[sel & ex["to_come"]]})
+    return out
+
+
+def _months(ordinals: np.ndarray) -> np.ndarray:
+    if len(ordinals) == 0:
+        return np.zeros(0, dtype=np.int32)
+    y = date.fromordinal(int(ordinals.min())).year
+    edges = np.array([date(y + (m - 1) // 12, (m - 1) % 12 + 1, 1).toordinal() for m in range(1, 26)])
+    return ((np.searchsorted(edges, ordinals, side="right") - 1) % 12 + 1).astype(np.int32)
+
+
+def known_holders(index: SetIndex, day: int, as_of: int) -> np.ndarray:
+    """Firms whose designations known on *as_of* cover *day*."""
+    mask = (index.raw_start <= min(day, as_of)) & (index.raw_end > day)
+    return _dedupe_sorted(index.raw_firm[mask])
+
+
+def _same_day_last_year(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:          # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def expected_gains(index: SetIndex, year: int, as_of: date, require: SetIndex | None = None) -> np.ndarray:
+    """Last year's gainers of the stretch of the year still to come (the forecast's guess)."""
+    rest_first = max(as_of + timedelta(days=1), date(year, 1, 1))
+    if rest_first > date(year, 12, 31):
+        return np.zeros(0, dtype=np.int32)
+    a, b = _same_day_last_year(rest_first), date(year - 1, 12, 31)
+    ids = index.gainers(a.toordinal(), b.toordinal())
+    if require is not None:
+        ids = np.intersect1d(ids, require.holders(b.toordinal()), assume_unique=True)
+    return ids
+
+
+def year_end_parts(index: SetIndex, year: int, as_of: date, require: SetIndex | None = None) -> dict:
+    """The firm ids a year-end forecast is made of: ``now`` (holding on the as-of date), ``stay`` (known
+    designations cover 31 December) and ``gains`` (last year's gainers of the rest of the year)."""
+    d, last = as_of.toordinal(), date(year, 12, 31).toordinal()
+    empty = np.zeros(0, dtype=np.int32)
+    if as_of >= date(year, 12, 31):
+        return {"done": True, "now": empty, "stay": empty, "gains": empty}
+    stay = known_holders(index, last, d)
+    now = index.holders(d) if as_of >= date(year, 1, 1) else stay
+    if require is not None:
+        stay = np.intersect1d(stay, known_holders(require, last, d), assume_unique=True)
+        now = np.intersect1d(now, require.holders(d), assume_unique=True)
+    return {"done": False, "now": now, "stay": stay, "gains": expected_gains(index, year, as_of, require)}
+
+
+def year_end(parts: dict, kind: str, actual: int, base_stock: int, pick=None) -> dict:
+    """Forecast of an indicator at 31 December given the lapses still to come. *pick* limits the
+    firm ids (one street); *actual* and *base_stock* must already be limited the same way."""
+    if parts["done"]:
+        return {"floor": actual, "expected_gains": 0, "projected": actual, "lapses_to_come": 0,
+                "lapse_ids": parts["now"]}
+    now, stay, gains = (parts[k] if pick is None else pick(parts[k]) for k in ("now", "stay", "gains"))
+    lapse_ids = np.setdiff1d(now, stay, assume_unique=True)
+    if kind == "stock":
+        floor = len(stay)
+    elif kind == "net":
+        floor = len(stay) - base_stock
+    else:                       # new, cumulative: what is counted stays counted
+        floor = actual
+    return {"floor": int(floor), "expected_gains": int(len(gains)), "projected": int(floor + len(gains)),
+            "lapses_to_come": int(len(lapse_ids)), "lapse_ids": lapse_ids}
+
+
+def due(index: SetIndex, as_of: date, days: int) -> list[tuple[int, int, int]]:
+    """(firm id, stage id, last day ordinal) of designations whose last day is within *days* of the
+    as-of date and that no known designation of the same stage renews; soonest first."""
+    d = as_of.toordinal()
+    known = index.raw_start <= d
+    lapse_day = index.raw_end.astype(np.int64) - 1
+    soon = known & (index.raw_end != OPEN_END) & (lapse_day >= d) & (lapse_day <= d + days)
+    out = []
+    for stage in np.unique(index.raw_stage[soon]):
+        mine = index.raw_stage == stage
+        s_firms, s_end = _max_end_per_firm(index, known & mine)
+        sel = soon & mine
+        firms, ends = index.raw_firm[sel], index.raw_end[sel]
+        best = _lookup(s_firms, s_end, firms, -1)
+        keep = best <= ends
+        out += [(int(f), int(stage), int(e) - 1) for f, e in zip(firms[keep], ends[keep])]
+    out.sort(key=lambda r: (r[2], r[0]))
+    return out
