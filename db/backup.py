@@ -166,12 +166,12 @@ def _remove(path: Path) -> None:
 
 def _free_name(dest: Path, stem: str, now: datetime, reason: str) -> Path:
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    candidate = dest / f"{stem}_{stamp}_{reason}.db"
-    seq = 1
-    while candidate.exists():
-        candidate = dest / f"{stem}_{stamp}-{seq}_{reason}.db"
+    taken = {(parsed[0], parsed[1]) for p in dest.iterdir() if (parsed := _parse(p, stem))}
+    created = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
+    seq = 0
+    while (created, seq) in taken:  # same second as another backup: a sequence number keeps the order
         seq += 1
-    return candidate
+    return dest / (f"{stem}_{stamp}_{reason}.db" if seq == 0 else f"{stem}_{stamp}-{seq}_{reason}.db")
 
 
 def _parse(path: Path, stem: str | None = None):
@@ -316,3 +316,36 @@ def restore(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Pa
     finally:
         src.close()
     return saved
+
+
+def rescue(ledger, dest: str | Path) -> BackupInfo:
+    """Save what an open ledger holds to *dest* (a new file), from its own connection.
+
+    For the ledger file deleted or moved while the app had it open: the open
+    connection still sees every committed record, and this writes them out.
+    """
+    dest = Path(dest)
+    if dest.exists():
+        raise BackupError(f"{dest} 已存在，不会覆盖；请换一个文件名")
+    partial = dest.with_name(dest.name + ".partial")
+    try:
+        dst = sqlite3.connect(str(partial), isolation_level=None)
+        try:
+            ledger.conn.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            problems = integrity_problems(dst)
+        finally:
+            dst.close()
+        if problems:
+            raise BackupError(f"抢救出的台账完整性检查未通过：{'；'.join(problems[:3])}")
+        os.replace(partial, dest)
+    except (sqlite3.Error, OSError) as exc:
+        _remove(partial)
+        raise BackupError(f"抢救台账到 {dest} 失败（{exc}）") from exc
+    created = datetime.now()
+    conn = _open_ro(dest)
+    try:
+        firms = conn.execute("SELECT COUNT(*) FROM firms WHERE deleted_at IS NULL").fetchone()[0]
+    finally:
+        conn.close()
+    return BackupInfo(dest, created, "rescue", firms, dest.stat().st_size, True)

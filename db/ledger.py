@@ -75,6 +75,7 @@ class Ledger:
     def write(self, source: str = "person", batch_id: int | None = None) -> Iterator["Writer"]:
         if self.readonly:
             raise LedgerError("台账以只读方式打开，不能修改")
+        ledger_lock.guard_write(self)  # file deleted or moved, lock taken over: refuse before writing
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -82,9 +83,12 @@ class Ledger:
         writer = Writer(self, source, batch_id)
         try:
             yield writer
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            if self.conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
+                self.conn.execute("ROLLBACK")
             self.invalidate()
+            if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):  # disk full, I/O
+                raise LedgerError(ledger_lock.describe_failure(exc, self.path)) from exc
             raise
         else:
             try:

@@ -310,8 +310,51 @@ def open_guarded(ledger, readonly: bool | None, create: bool) -> sqlite3.Connect
     ledger.readonly, ledger.lock, ledger.lock_note = False, lock, lock.note
     weakref.finalize(ledger, release, lock)  # a Ledger dropped without close() still frees its lock
     try:
-        return connect(ledger.path, readonly=False, create=create)
+        conn = connect(ledger.path, readonly=False, create=create)
     except BaseException:
         release(lock)
         ledger.lock = None
         raise
+    ledger.file_id = file_id(ledger.path)
+    return conn
+
+
+def file_id(path: str | Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st.st_ino else None
+
+
+def guard_write(ledger) -> None:
+    """Before each write transaction: refuse, saying why, when writing now would lose the change.
+
+    The ledger file deleted or moved while open (on Windows a network share can do this) would take
+    every later change with it when the connection closes; the lock taken over by another computer
+    means two writers. Nothing has been written when this raises; the caller keeps what was typed.
+    """
+    expected = getattr(ledger, "file_id", None)
+    if expected is not None and file_id(ledger.path) != expected:
+        raise LedgerError(f"台账文件 {ledger.path} 已被删除、移动或替换，本次修改未保存。"
+                          "已打开的数据仍在本程序中：请用“抢救台账”另存一份（或把文件放回原处）后重新打开")
+    lock = getattr(ledger, "lock", None)
+    if lock is not None and lock.lost:
+        lock.check()
+
+
+def describe_failure(exc: BaseException, path: str | Path) -> str:
+    """A Chinese sentence for an SQLite or OS error met while writing the ledger at *path*."""
+    text = str(exc).lower()
+    name = Path(path).name
+    if "full" in text or getattr(exc, "errno", None) == 28:
+        return f"磁盘空间已满，台账 {name} 的本次修改未保存（台账未改动）；请清理磁盘后重试"
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return f"台账 {name} 所在位置不可写（只读），本次修改未保存（台账未改动）"
+    if "disk i/o" in text or "unable to open" in text:
+        return f"读写台账文件 {name} 出错（文件可能已被移动，或网络盘已断开），本次修改未保存（台账未改动）"
+    if "locked" in text or "busy" in text:
+        return f"台账 {name} 正被另一程序写入，本次修改未保存，请稍后再试"
+    if "malformed" in text or "not a database" in text:
+        return f"台账文件 {name} 已损坏，本次修改未保存；请从备份恢复（backups / restore 命令）"
+    return f"保存失败，台账 {name} 未改动：{exc}"

@@ -166,3 +166,14 @@ def test_backup_to_full_disk_says_so_and_leaves_no_partial_file(tmp_path, monkey
     with pytest.raises(bk.BackupError, match="磁盘空间已满"):
         bk.backup(path, tmp_path / "bk", "import")
     assert list((tmp_path / "bk").iterdir()) == []
+
+
+def test_backups_in_the_same_second_keep_their_order(tmp_path):
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as led:
+        _add(led, "甲公司")
+    at = datetime(2025, 1, 1, 8, 0, 0)
+    names = [bk.backup(path, tmp_path / "bk", reason, now=at).path.name for reason in ("manual", "restore", "import")]
+    assert names == ["ledger_20250101-080000_manual.db", "ledger_20250101-080000-1_restore.db",
+                     "ledger_20250101-080000-2_import.db"]
+    assert [b.reason for b in bk.list_backups(path, tmp_path / "bk")] == ["import", "restore", "manual"]
