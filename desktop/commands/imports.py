@@ -1,0 +1,103 @@
+"""import and undo: a received list into the ledger as one batch, and a batch back out.
+
+A usable file with some bad rows imports the good rows, reports the bad ones
+(``errors`` in ``--json``, or ``--errors-out FILE.xlsx``) and exits 0; an
+unusable file or argument exits 2 with one Chinese line and writes nothing.
+"""
+from __future__ import annotations
+
+import sys
+
+from desktop.commands.common import date_arg, open_ledger, print_json
+from importers.errors import InputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("import", help="导入名单或台账（.xlsx/.xls/.csv），一次导入为一个可撤销的批次")
+    p.add_argument("file", metavar="FILE", help="要导入的文件")
+    p.add_argument("--db", required=True, help="台账文件")
+    p.add_argument("--as", dest="kind", choices=None, help="roster（企业台账）或 designation（认定名单）；默认自动判断")
+    p.add_argument("--stage", help="认定名单的认定类别，如 高新技术企业、科技型中小企业")
+    p.add_argument("--date", help="认定日期 YYYY-MM-DD（名单中没有日期列时）")
+    p.add_argument("--sheet", help="工作表名称（默认自动选择含名单的工作表）")
+    p.add_argument("--header-row", type=int, help="表头所在的 Excel 行号（默认自动查找）")
+    p.add_argument("--map", dest="maps", action="extend", nargs="+", default=[], metavar="表头=字段",
+                   help="指定列对应，如 --map 单位=name 地址=忽略")
+    p.add_argument("--dry-run", action="store_true", help="只预览，不写入台账")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    p.add_argument("--errors-out", metavar="FILE.xlsx", help="把有问题的行连同问题说明写入 .xlsx")
+    p.add_argument("--officer", help="记录在批次与审计中的专员姓名")
+    p.set_defaults(func=run_import)
+
+    u = sub.add_parser("undo", help="撤销一个导入批次")
+    u.add_argument("batch", metavar="BATCH", type=int, help="批次编号")
+    u.add_argument("--db", required=True, help="台账文件")
+    u.add_argument("--force", action="store_true", help="即使之后又有修改也撤销（会覆盖那些修改）")
+    u.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    u.set_defaults(func=run_undo)
+
+
+def run_import(args) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from importers.mapping import parse_overrides  # noqa: PLC0415
+    from importers.plan import build_plan, commit_plan  # noqa: PLC0415
+    if args.kind not in (None, "roster", "designation"):
+        raise InputError(f"--as 应为 roster（企业台账）或 designation（认定名单），而不是“{args.kind}”")
+    on_date = date_arg(args.date, "--date")
+    overrides = parse_overrides(args.maps) if args.maps else None
+    if args.errors_out and Path(args.errors_out).suffix.lower() != ".xlsx":
+        raise InputError(f"--errors-out 应为 .xlsx 文件：{args.errors_out}")
+    path = Path(args.file)
+    if not path.exists():
+        raise InputError(f"找不到要导入的文件：{path}")
+    with open_ledger(args.db, readonly=args.dry_run) as ledger:
+        if args.officer:
+            ledger.officer = args.officer
+        plan = build_plan(ledger, path, kind=args.kind, stage=args.stage, on_date=on_date, sheet=args.sheet,
+                          overrides=overrides, header_row=args.header_row)
+        batch = None
+        if not args.dry_run:
+            batch = commit_plan(ledger, plan)
+    if args.errors_out:
+        from importers.error_report import write_error_report  # noqa: PLC0415
+        write_error_report(plan, args.errors_out)
+    summary = plan.summary(batch)
+    if args.json:
+        print_json(summary)
+    else:
+        _print_summary(plan, summary, args)
+    return 0
+
+
+def _print_summary(plan, s: dict, args) -> None:
+    head = "预览（未写入台账）" if s["batch"] is None else f"已导入，批次 {s['batch']}（撤销：undo {s['batch']}）"
+    kind = {"roster": "企业台账", "designation": "认定名单"}[s["kind"]]
+    print(f"{plan.file}，工作表“{plan.sheet}”，表头在第 {plan.header_row} 行：{head}")
+    print(f"类型：{kind}" + (f"（自动判断：{plan.kind_reason}）" if plan.kind_guessed else "")
+          + (f"，认定类别：{plan.stage_name}" if plan.stage_name else ""))
+    print(f"数据 {s['rows']} 行：新建 {s['created']}，更新 {s['updated']}，无变化 {s['unchanged']}，"
+          f"跳过 {s['skipped']}，错误 {len(s['errors'])}，提醒 {len(s['warnings'])}")
+    for label, items in (("错误", s["errors"]), ("提醒", s["warnings"])):
+        for i in items[:20]:
+            where = "，".join(x for x in (f"第 {i['row']} 行" if i["row"] else "", f"“{i['column']}”列" if i["column"]
+                                         else "") if x)
+            print(f"  {label}：{where + '：' if where else ''}{i['message']}")
+        if len(items) > 20:
+            print(f"  ……另有 {len(items) - 20} 条{label}" + ("，用 --errors-out 导出全部" if not args.errors_out else ""))
+    if args.errors_out:
+        print(f"问题行已写入 {args.errors_out}")
+
+
+def run_undo(args) -> int:
+    from importers.undo import undo_batch  # noqa: PLC0415
+    with open_ledger(args.db) as ledger:
+        out = undo_batch(ledger, args.batch, force=args.force)
+    if args.json:
+        print_json(out)
+    else:
+        print(f"已撤销批次 {args.batch}：删除新建企业 {out['firms_removed']} 家，恢复更新 {out['firms_restored']} 家，"
+              f"删除认定 {out['designations_removed']} 条，删除曾用名 {out['aliases_removed']} 条")
+        if out["conflicts"]:
+            sys.stdout.write(f"（已用 --force 覆盖 {len(out['conflicts'])} 家企业之后的修改）\n")
+    return 0

@@ -1,0 +1,89 @@
+"""Guessing what kind of list a file is, and which stage it confers, from its title and headers.
+
+A recognition list (``designation``) names a stage in its title ("2023年湖北省第二批拟认定高新技术企业名单")
+or carries a certificate-number column; anything else is a ``roster`` (firm
+attributes, plus star-tier or stage columns when present). The reason is
+given in Chinese so the wizard and the command line can show it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+LIST_WORDS = ("名单", "认定", "入库", "公示", "备案", "公布", "评价", "拟", "复核", "遴选", "推荐")
+ROSTER_WORDS = ("台账", "花名册", "企业库", "明细", "汇总", "信息表", "统计表")
+ROSTER_FIELDS = ("industry", "officer", "contact_person", "contact_phone", "reg_capital", "revenue", "rd_spend",
+                 "employees", "founded")
+
+_FOLD = re.compile(r"[\s\"'“”‘’「」()（）]")
+
+
+def fold(text) -> str:
+    return _FOLD.sub("", unicodedata.normalize("NFKC", str(text or "")))
+
+
+def stage_in_text(catalog, text: str):
+    """The stage whose name or alias appears in *text* (the longest mention wins), or None."""
+    t = fold(text)
+    if not t:
+        return None
+    best, best_len = None, 0
+    for s in catalog.stages:
+        for name in (s.name, *s.aliases):
+            n = fold(name)
+            if len(n) >= 2 and n in t and len(n) > best_len:
+                best, best_len = s, len(n)
+    return best
+
+
+def guess_kind(catalog, title: str, headers: list, mapping: dict) -> tuple[str, object, str]:
+    """(kind, stage or None, reason in Chinese)."""
+    fields = set(mapping.values())
+    stage = stage_in_text(catalog, title)
+    t = fold(title)
+    cert_col = next((headers[i] for i, f in mapping.items() if f == "cert_no" and i < len(headers)), None)
+    if stage is not None and cert_col:
+        return "designation", stage, f"标题“{title}”含“{stage.name}”，且有“{cert_col}”列，判断为认定名单"
+    if cert_col and not stage:
+        return "designation", None, f"有“{cert_col}”列，判断为认定名单"
+    if stage is not None and any(w in t for w in LIST_WORDS) and not any(w in t for w in ROSTER_WORDS):
+        word = next(w for w in LIST_WORDS if w in t)
+        return "designation", stage, f"标题“{title}”含“{stage.name}”和“{word}”，判断为认定名单"
+    roster_cols = [headers[i] for i, f in mapping.items() if f in ROSTER_FIELDS and i < len(headers)]
+    if roster_cols:
+        return "roster", None, f"有企业信息列（{'、'.join(roster_cols[:3])}），判断为企业台账"
+    if "star" in fields or "stage" in fields:
+        return "roster", None, "有星级或层级列，判断为企业台账"
+    return "roster", None, "标题和表头中没有认定类别，按企业台账导入"
+
+
+def _short(name: str) -> str:
+    return name.split("（")[0].split("(")[0]
+
+
+def stage_columns(catalog, headers: list, mapping: dict) -> list[dict]:
+    """Columns that name stages, as groups {col, date_col, expires_col, track}.
+
+    The ledger's own export has one column per track ("星级（黄鹤楼星空）", "高新技术企业") with
+    "<track>认定日期" and "<track>有效期至" beside it; those columns are taken out of *mapping*.
+    A "星级"/"层级" column of any other list forms one group with the list's date columns."""
+    folded = [fold(h) for h in headers]
+    groups = []
+    for track in catalog.tracks:
+        names = {fold(track.name), fold(_short(track.name))}
+        col = next((i for i, h in enumerate(folded) if h in names), None)
+        if col is None:
+            continue
+        short = fold(_short(track.name))
+        date_col = next((i for i, h in enumerate(folded) if h == short + "认定日期"), None)
+        exp_col = next((i for i, h in enumerate(folded) if h == short + "有效期至"), None)
+        for i in (col, date_col, exp_col):
+            if i is not None:
+                mapping.pop(i, None)
+        groups.append({"col": col, "date_col": date_col, "expires_col": exp_col, "track": track.key})
+    by_field = {f: i for i, f in mapping.items()}
+    for f in ("star", "stage"):
+        if f in by_field:
+            groups.append({"col": by_field[f], "date_col": by_field.get("date"), "expires_col": by_field.get("expires"),
+                           "track": "star" if f == "star" and any(t.key == "star" for t in catalog.tracks) else None})
+    return groups
