@@ -1,0 +1,120 @@
+"""Import of a 15-column list end to end, against a bare python-calamine parse and pandas + openpyxl.
+
+"Ours" is ``importers.plan.build_plan`` + ``commit_plan`` (read, clean, validate, match, commit)
+into a freshly initialised ledger copied before every round (the copy is not timed). The kind of
+list is left for the importer to guess from the title and headers, as on the command line.
+Peak memory at the largest size is measured in fresh processes (bench/child.py), one for the
+import and one for the bare parse; those two runs also give a one-round time ratio at that size.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import generate
+from bench.measure import FAILED, Context, Row, missing, not_measured, paired, profile_to, run_child
+
+KEYS = ("import_vs_calamine", "import_vs_pandas", "import_peak_memory", "import_vs_calamine_big")
+NEEDS = ("importers.plan", "importers.commit", "importers.planner")
+
+
+def ours_import(list_path: Path, db_path: Path) -> dict:
+    from db.ledger import Ledger  # noqa: PLC0415
+    from importers.plan import build_plan, commit_plan  # noqa: PLC0415
+    with Ledger(db_path) as ledger:
+        plan = build_plan(ledger, list_path)
+        counts = plan.counts()
+        counts["batch"] = commit_plan(ledger, plan)
+        counts["kind"] = plan.kind
+        counts["stage"] = plan.stage
+    return counts
+
+
+def bare_calamine(list_path: Path) -> int:
+    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+    wb = CalamineWorkbook.from_path(str(list_path))
+    return len(wb.get_sheet_by_index(0).to_python())
+
+
+def bare_pandas(list_path: Path) -> int:
+    import pandas as pd  # noqa: PLC0415
+    return len(pd.read_excel(list_path, engine="openpyxl", header=1))
+
+
+def _check(counts: dict, n: int) -> str:
+    done = counts.get("created", 0) + counts.get("updated", 0) + counts.get("unchanged", 0)
+    note = f"导入 {done:,}/{n:,} 行（{counts.get('kind')}，{counts.get('stage')}），错误 {counts.get('errors', 0)}，" \
+           f"警告 {counts.get('warnings', 0)}"
+    if done < 0.95 * n:
+        note += "；导入行数不足，比值不可信"
+    return note
+
+
+def run(ctx: Context) -> list[Row]:
+    rows: list[Row] = []
+    absent = missing(*NEEDS)
+    empty = generate.empty_ledger_path()
+    target = ctx.work / "import.db"
+
+    def fresh() -> None:
+        generate.copy_ledger(empty, target)
+
+    for n in ctx.sizes:
+        path = generate.ensure_list(n, ctx.log)
+        rounds = ctx.rounds_for(n)
+        cal = Row("import_vs_calamine", "导入名单（15 列）vs calamine 解析", n, "s", goal="≤ 1.5×（力争 1.3×）",
+                  max_ratio=1.5, baseline_name="python-calamine 直接解析同一文件（to_python）", rounds=rounds)
+        pd_row = Row("import_vs_pandas", "导入名单（15 列）vs pandas+openpyxl", n, "s", goal="—",
+                     baseline_name="pandas.read_excel(engine='openpyxl') 读同一文件", rounds=rounds)
+        if absent:
+            rows += [not_measured(cal, detail="、".join(absent)), not_measured(pd_row, detail="、".join(absent))]
+            continue
+        ctx.log(f"导入 {n:,} 行 × {rounds} 轮 …")
+        counts: dict = {}
+        try:
+            def ours() -> None:
+                counts.update(ours_import(path, target))
+
+            cal.ours, cal.baseline, cal.samples = paired(ours, lambda: bare_calamine(path), rounds, setup=fresh)
+            cal.note = _check(counts, n)
+            # pandas is slow: its own rounds, compared with the median import above
+            p_rounds = rounds if n <= 20_000 else 1
+            pd_row.ours = cal.ours
+            _, pd_row.baseline, s = paired(lambda: None, lambda: bare_pandas(path), p_rounds)
+            pd_row.samples = {"ours": cal.samples["ours"], "baseline": s["baseline"]}
+            pd_row.rounds = p_rounds
+            pd_row.note = "星图与上一行为同一组导入；pandas 只读不清洗、不写库"
+        except Exception as exc:  # a broken importer is a finding, not a crash of the whole run
+            rows += [not_measured(cal, FAILED, repr(exc)[:200]), not_measured(pd_row, FAILED, repr(exc)[:200])]
+            continue
+        rows += [cal, pd_row]
+        if ctx.profile and n == max(ctx.sizes):
+            fresh()
+            saved = profile_to(ctx.work.parent / "profiles" / f"import-{n}.txt", lambda: ours_import(path, target))
+            ctx.log(f"剖析：{saved}")
+
+    rows += big(ctx, absent)
+    return rows
+
+
+def big(ctx: Context, absent: list[str]) -> list[Row]:
+    n = ctx.big
+    mem = Row("import_peak_memory", "导入峰值内存 vs calamine 解析", n, "MB", goal="≤ 1.3×", max_ratio=1.3,
+              baseline_name="新进程中 python-calamine 解析同一文件的峰值常驻内存（VmHWM）", rounds=1)
+    t = Row("import_vs_calamine_big", "导入名单（15 列）vs calamine 解析（子进程单轮）", n, "s", goal="≤ 1.5×",
+            max_ratio=1.5, baseline_name="新进程中 python-calamine 直接解析同一文件", rounds=1)
+    if absent:
+        return [not_measured(mem, detail="、".join(absent)), not_measured(t, detail="、".join(absent))]
+    path = generate.ensure_list(n, ctx.log)
+    target = ctx.work / "import-big.db"
+    generate.copy_ledger(generate.empty_ledger_path(), target)
+    ctx.log(f"导入 {n:,} 行（子进程，测峰值内存）…")
+    try:
+        base = run_child("parse", path, timeout=1200)
+        ours = run_child("import", path, target, timeout=1800)
+    except Exception as exc:
+        return [not_measured(mem, FAILED, str(exc)[:200]), not_measured(t, FAILED, str(exc)[:200])]
+    mem.ours, mem.baseline = ours["peak_mb"], base["peak_mb"]
+    mem.note = f"解析后常驻 {base['rss_mb']:.0f} MB；导入后常驻 {ours['rss_mb']:.0f} MB"
+    t.ours, t.baseline = ours["elapsed"], base["elapsed"]
+    t.note = _check(ours["counts"], n)
+    return [mem, t]

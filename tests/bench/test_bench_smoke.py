@@ -1,0 +1,91 @@
+"""The benchmark's code path, once, on 300 firms: so `make bench` cannot rot. No timed assertions."""
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import generate
+from bench.measure import MISSING, missing
+from pipeline.uscc import validate
+
+FAMILY_NEEDS = {"import": bench_main.fig_import.NEEDS, "export": bench_main.fig_export.NEEDS,
+                "dashboard": ("db.queries", "pipeline.facts"), "desktop": bench_main.fig_desktop.NEEDS}
+
+
+def test_generated_firms_are_unique_valid_and_deterministic():
+    cols = generate.firm_columns(3000)
+    assert len(set(cols["name"])) == 3000
+    codes = [c for c in cols["code"] if c]
+    assert len(set(codes)) == len(codes)
+    status = Counter(cols["code_status"])
+    assert status["ok"] + status["bad_check"] + status["no_code"] == 3000
+    for code, st in zip(cols["code"], cols["code_status"]):
+        if st == "ok":
+            assert validate(code).ok, code
+        elif st == "bad_check":
+            assert validate(code).usable and not validate(code).ok
+        else:
+            assert code is None
+    assert generate.firm_columns(50)["name"] == cols["name"][:50]      # the same firms for the same n
+    assert cols["pinyin"][0].split()[0].startswith("wh")                # 武汉… -> initials wh…
+
+
+def test_about_five_designations_a_firm():
+    firms, keys, start, end = generate.designation_arrays(4000)
+    assert len(firms) == len(keys) == len(start) == len(end)
+    assert 4.5 <= len(firms) / 4000 <= 5.5
+    assert {"kexiao", "gaoqi", "fanxing", "xinxing", "chuangxin", "guishang", "yinzhongzi"} <= set(keys)
+    assert (start > 0).all() and ((end == -1) | (end > start)).all()
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bench")
+    args = bench_main.parse_args(["--sizes", "300", "--rounds", "1", "--cache", str(tmp / "cache"),
+                                  "--out", str(tmp / "out")])
+    try:
+        rows, meta = bench_main.run(args, logger=lambda msg: None)
+    finally:
+        generate.CACHE = generate.Path(generate.__file__).resolve().parent / "cache"
+    from bench.measure import write_results
+    write_results(rows, meta, tmp / "out")
+    return rows, tmp / "out"
+
+
+def test_every_figure_is_in_the_table(bench_run):
+    rows, _ = bench_run
+    assert sorted(r.key for r in rows) == sorted(bench_main.ALL_KEYS)
+    assert {r.size for r in rows} == {300}
+
+
+def test_ratios_are_numbers_or_the_module_is_really_missing(bench_run):
+    rows, _ = bench_run
+    family_of = {k: fam for fam, mod in bench_main.FAMILIES.items() for k in mod.KEYS}
+    for r in rows:
+        if r.ours is None:
+            assert r.note.startswith(MISSING), (r.key, r.note)      # never a crash reported as a figure
+            assert missing(*FAMILY_NEEDS[family_of[r.key]]), r.key
+            continue
+        assert isinstance(r.ratio, float) and math.isfinite(r.ratio) and r.ratio > 0, (r.key, r.ours, r.baseline)
+        assert r.met in (True, False, None)
+
+
+def test_import_really_imports_every_row(bench_run):
+    rows, _ = bench_run
+    row = next(r for r in rows if r.key == "import_vs_calamine")
+    if row.ours is None:
+        pytest.skip("importer not there yet")
+    assert row.note.startswith("导入 300/300 行"), row.note
+
+
+def test_results_files(bench_run):
+    rows, out = bench_run
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [r["key"] for r in data["rows"]] == [r.key for r in rows]
+    table = (out / "RESULTS.md").read_text(encoding="utf-8")
+    assert table.count("\n| ") == len(rows) + 1                        # header + one line a figure
+    assert "| 导出台账（.xlsx）vs xlsxwriter 直写 | 300 |" in table
