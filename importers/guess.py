@@ -82,6 +82,8 @@ def stage_columns(catalog, headers: list, mapping: dict) -> list[dict]:
                 mapping.pop(i, None)
         groups.append({"col": col, "date_col": date_col, "expires_col": exp_col, "track": track.key})
     by_field = {f: i for i, f in mapping.items()}
+    if len(groups) == 1 and groups[0]["date_col"] is None and "star" not in by_field and "stage" not in by_field:
+        groups[0]["date_col"], groups[0]["expires_col"] = by_field.get("date"), by_field.get("expires")
     for f in ("star", "stage"):
         if f in by_field:
             groups.append({"col": by_field[f], "date_col": by_field.get("date"), "expires_col": by_field.get("expires"),

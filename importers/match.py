@@ -139,18 +139,19 @@ def holdings(conn, firm_ids) -> dict[int, list[tuple[int, str, str | None]]]:
 # near matches ---------------------------------------------------------
 _REGION = re.compile(r"^(湖北省|湖北|武汉市|武汉|武昌区|武昌)+")
 _FORM = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|公司|分公司|合伙企业|有限合伙|工作室|研究院|中心)+$")
+_TRADE = re.compile(r"(科技|技术|信息|网络|软件|电子|智能|数字|生物|医药|新材料|环保|能源|咨询|服务|发展|实业|工程)+$")
 
 
 def core(key: str) -> str:
     """A name key without the region prefix and the company-form suffix: the part that tells firms apart."""
-    c = _FORM.sub("", _REGION.sub("", key))
+    c = _TRADE.sub("", _FORM.sub("", _REGION.sub("", key)))
     return c or key
 
 
 class NearMatcher:
     """Suggests ledger firms with a similar name. Loads (id, name) of live firms once, on first use."""
 
-    def __init__(self, conn, threshold: float = 88.0, bucket_limit: int = 400) -> None:
+    def __init__(self, conn, threshold: float = 85.0, bucket_limit: int = 400) -> None:
         self.conn = conn
         self.threshold = threshold
         self.bucket_limit = bucket_limit
