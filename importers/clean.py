@@ -1,0 +1,335 @@
+"""Cell cleaning: text, company names, dates, numbers and streets.
+
+These run per cell on lists of up to a million rows, so each function takes a
+fast path for the common case (``type(v) is str`` / ``float``) before any
+regular expression, and the regexes are compiled once.
+
+Unit rule for amounts (``parse_number``): a value with an explicit money unit
+is returned in 万元, the unit official lists use for 注册资本, 营业收入 and
+研发投入: "6,400(万元人民币)" -> 6400, "1.2亿" -> 12000, "500000元" -> 50.
+A value without a unit is returned as written (the column header gives its
+unit).  Non-money units ("120人", "15%") are dropped and the number returned.
+Amounts in a foreign currency ("100万美元") raise ValueError: converting them
+needs a rate a person must choose.  ``parse_int`` is for counts: there "万"
+means ten thousand ("1.2万人" -> 12000).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from functools import lru_cache
+
+_NFKC = unicodedata.normalize
+_is_nfkc = unicodedata.is_normalized
+
+# Placeholders people type into a cell that means "nothing here".
+_BLANKS = frozenset({"", "-", "--", "—", "——", "－", "/", "／", "\\", "无", "暂无", "空", "null", "none", "n/a", "na",
+                     "#n/a", "nan"})
+
+MSG_DATE = "无法识别的日期“{v}”"
+MSG_DATE_IMPOSSIBLE = "无法识别的日期“{v}”：该日期不存在"
+MSG_DATE_RANGE = "日期“{v}”的年份超出 1900-2199"
+MSG_DATE_PARTIAL = "日期“{v}”不完整（缺少日）"
+MSG_DATE_SERIAL = "Excel 日期序号 {v} 超出范围"
+MSG_NUMBER = "无法识别的数值“{v}”"
+MSG_NUMBER_CURRENCY = "“{v}”不是人民币金额，请换算后再导入"
+MSG_INT = "“{v}”不是整数"
+MSG_BOOL = "“{v}”是逻辑值，不是{what}"
+
+_WS = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[\W_]+")
+_ASCII_ALNUM_SPACE = re.compile(r"(?<=[A-Za-z0-9&.])\s+(?=[A-Za-z0-9&])")
+
+
+def _nfkc(s: str) -> str:
+    return s if _is_nfkc("NFKC", s) else _NFKC("NFKC", s)
+
+
+def _scalar_text(v) -> str:
+    t = type(v)
+    if t is float:
+        if v != v:  # NaN
+            return ""
+        return str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
+    if t is _dt.datetime:
+        return v.date().isoformat() if v.time() == _dt.time() else v.isoformat(sep=" ")
+    if t is _dt.date:
+        return v.isoformat()
+    return str(v)
+
+
+def clean_text(v) -> str:
+    """NFKC, strip, inner whitespace and line breaks collapsed to one space; "" for None."""
+    if v is None:
+        return ""
+    if type(v) is not str:
+        return _scalar_text(v)
+    if v.isascii():
+        if v.isalnum():
+            return v
+        return " ".join(v.split())
+    return " ".join(_nfkc(v).split())
+
+
+def clean_name(v) -> str:
+    """A company name as shown: NFKC, brackets as the official full-width （）, spaces removed.
+
+    A space between two Latin letters or digits is kept (one), so "ABC Tech" stays readable.
+    """
+    s = clean_text(v)
+    if not s:
+        return s
+    if " " in s:
+        s = _ASCII_ALNUM_SPACE.sub("\x00", s).replace(" ", "").replace("\x00", " ")
+    return s.replace("(", "（").replace(")", "）")
+
+
+def name_key(v) -> str:
+    """Matching key for names: width and case folded, brackets, spaces and punctuation removed."""
+    if v is None:
+        return ""
+    s = v if type(v) is str else _scalar_text(v)
+    if s.isascii():
+        key = _NON_WORD.sub("", s.lower())
+        return key
+    key = _NON_WORD.sub("", _nfkc(_nfkc(s).casefold()))
+    # Removing characters can leave a string that folds further (rare scripts); iterate to a fixed point.
+    for _ in range(4):
+        again = _NON_WORD.sub("", _nfkc(key.casefold()))
+        if again == key:
+            break
+        key = again
+    return key
+
+
+# ---------------------------------------------------------------- dates
+_EXCEL_1900 = _dt.date(1899, 12, 30)
+_EXCEL_1904 = _dt.date(1904, 1, 1)
+_YMD = re.compile(
+    r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*[日号]?"
+    r"(?:(?:\s+|T)\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?)?")
+_YM = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{6})?")
+_SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
+
+
+def _make_date(y: int, m: int, d: int, shown) -> _dt.date:
+    if not 1900 <= y <= 2199:
+        raise ValueError(MSG_DATE_RANGE.format(v=shown))
+    try:
+        return _dt.date(y, m, d)
+    except ValueError:
+        raise ValueError(MSG_DATE_IMPOSSIBLE.format(v=shown)) from None
+
+
+def _from_serial(x: float, date1904: bool, shown) -> _dt.date:
+    days = int(x)
+    if date1904:
+        if not 0 <= days <= 2957003:
+            raise ValueError(MSG_DATE_SERIAL.format(v=shown))
+        return _EXCEL_1904 + _dt.timedelta(days=days)
+    if days == 60:  # Excel's phantom 1900-02-29
+        raise ValueError(MSG_DATE_IMPOSSIBLE.format(v="1900-02-29"))
+    if not 1 <= days <= 2958465:
+        raise ValueError(MSG_DATE_SERIAL.format(v=shown))
+    if days < 60:
+        days += 1  # before the phantom day the 1900 system is off by one
+    return _EXCEL_1900 + _dt.timedelta(days=days)
+
+
+def _date_from_number(v, date1904: bool) -> _dt.date:
+    if isinstance(v, float) and v != v:
+        raise ValueError(MSG_DATE.format(v=v))
+    if 19000101 <= v <= 21991231 and float(v).is_integer():  # 20231228 typed as a number
+        n = int(v)
+        return _make_date(n // 10000, n // 100 % 100, n % 100, n)
+    return _from_serial(v, date1904, _scalar_text(v))
+
+
+@lru_cache(maxsize=8192)
+def _date_from_text(s: str, date1904: bool) -> _dt.date | None:
+    t = _nfkc(s).strip()
+    if t.lower() in _BLANKS:
+        return None
+    m = _YMD.fullmatch(t)
+    if m:
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), s)
+    m = _COMPACT.fullmatch(t)
+    if m:
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), s)
+    if _SERIAL_TEXT.fullmatch(t):
+        return _from_serial(float(t), date1904, s)
+    if _YM.fullmatch(t):
+        raise ValueError(MSG_DATE_PARTIAL.format(v=s))
+    raise ValueError(MSG_DATE.format(v=s))
+
+
+def parse_date(v, *, datemode_1904: bool = False) -> _dt.date | None:
+    """A date from an Excel cell or text; None for blank; ValueError (Chinese reason) otherwise.
+
+    Accepted: date/datetime objects; Excel serial numbers (1900 system, or 1904 with
+    ``datemode_1904``); 8-digit numbers 20231228; text 2023-12-28, 2023.12.28, 2023/12/28,
+    2023年12月28日, 20231228, "2023-12-28 00:00:00", 2023.1.5, full-width digits, and a
+    5-digit serial written as text ("45288").
+    """
+    if v is None:
+        return None
+    t = type(v)
+    if t is str:
+        return _date_from_text(v, datemode_1904) if v else None
+    if t is _dt.datetime:
+        return v.date()
+    if t is _dt.date:
+        return v
+    if t is bool:
+        raise ValueError(MSG_BOOL.format(v=v, what="日期"))
+    if t is float or t is int:
+        return _date_from_number(v, datemode_1904)
+    if isinstance(v, _dt.datetime):
+        return v.date()
+    if isinstance(v, _dt.date):
+        return v
+    return _date_from_text(str(v), datemode_1904)
+
+
+# ---------------------------------------------------------------- numbers
+_NUM_UNIT = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)([^\d]*)")
+_MONEY_SCALE = {"亿元": 10000.0, "亿": 10000.0, "万元": 1.0, "万": 1.0, "千元": 0.1, "元": 0.0001}
+_COUNT_SCALE = {"亿": 1e8, "万": 1e4, "千": 1e3}
+_FOREIGN = ("美元", "港元", "港币", "欧元", "日元", "英镑", "usd", "hkd", "eur", "$")
+_UNIT_NOISE = str.maketrans("", "", "()[]（）【】 ,，:：")
+
+
+def _split_number(v: str) -> tuple[float, str] | None:
+    s = _nfkc(v).strip()
+    if s.lower() in _BLANKS:
+        return None
+    try:
+        x = float(s.replace(",", ""))
+    except ValueError:
+        pass
+    else:
+        if x - x != 0 or "_" in s:  # inf, or Python's 1_000 syntax
+            raise ValueError(MSG_NUMBER.format(v=v))
+        return x, ""
+    s = s.translate(_UNIT_NOISE).lower()
+    m = _NUM_UNIT.fullmatch(s)
+    if not m:
+        raise ValueError(MSG_NUMBER.format(v=v))
+    unit = m[2].replace("人民币", "").replace("rmb", "").replace("cny", "")
+    if any(c in unit for c in _FOREIGN):
+        raise ValueError(MSG_NUMBER_CURRENCY.format(v=v))
+    return float(m[1]), unit
+
+
+@lru_cache(maxsize=4096)
+def _number_from_text(v: str) -> float | None:
+    parts = _split_number(v)
+    if parts is None:
+        return None
+    x, unit = parts
+    if unit:
+        for u, scale in _MONEY_SCALE.items():
+            if unit.startswith(u):
+                return x * scale
+    return x
+
+
+def parse_number(v) -> float | None:
+    """A number from a cell ("6,400(万元人民币)" -> 6400.0, "1.2亿" -> 12000.0); see the unit rule above."""
+    t = type(v)
+    if t is float:
+        return None if v != v else v
+    if t is int:
+        return float(v)
+    if v is None:
+        return None
+    if t is bool:
+        raise ValueError(MSG_BOOL.format(v=v, what="数值"))
+    if t is str:
+        return _number_from_text(v) if v else None
+    if isinstance(v, (int, float)):
+        return float(v)
+    raise ValueError(MSG_NUMBER.format(v=v))
+
+
+def parse_int(v) -> int | None:
+    """A count ("120", "120人", "1.2万人" -> 12000, 35.0 -> 35); ValueError if not a whole number."""
+    t = type(v)
+    if t is int:
+        return v
+    if v is None:
+        return None
+    if t is bool:
+        raise ValueError(MSG_BOOL.format(v=v, what="整数"))
+    if t is str:
+        if not v:
+            return None
+        if v.isdecimal():
+            return int(v)
+        parts = _split_number(v)
+        if parts is None:
+            return None
+        x, unit = parts
+        for u, scale in _COUNT_SCALE.items():
+            if unit.startswith(u):
+                x *= scale
+                break
+    elif t is float or isinstance(v, (int, float)):
+        x = float(v)
+        if x != x:
+            return None
+    else:
+        raise ValueError(MSG_INT.format(v=v))
+    if not x.is_integer():
+        rounded = round(x)
+        if abs(x - rounded) > 1e-6:
+            raise ValueError(MSG_INT.format(v=v))
+        x = rounded
+    return int(x)
+
+
+# ---------------------------------------------------------------- streets
+_STREET_SUFFIXES = ("街道办事处", "办事处", "街道办", "街道", "街办", "街")
+_AREA_SPLIT = re.compile(r"[省市区县]")
+
+
+def _street_core(s: str) -> str:
+    s = "".join(_nfkc(s).split())
+    for suf in _STREET_SUFFIXES:
+        if s.endswith(suf) and len(s) > len(suf):
+            return s[: -len(suf)]
+    return s
+
+
+@lru_cache(maxsize=64)
+def _street_index(streets: tuple[str, ...]) -> dict[str, str]:
+    return {_street_core(s): s for s in streets}
+
+
+@lru_cache(maxsize=4096)
+def _match_street(text: str, streets: tuple[str, ...]) -> str | None:
+    index = _street_index(streets)
+    core = _street_core(text)
+    if not core:
+        return None
+    hit = index.get(core)
+    if hit is None:
+        stripped = _AREA_SPLIT.split(core)[-1]          # "武昌区杨园街道" -> "杨园"
+        hit = index.get(_street_core(stripped)) if stripped else None
+    if hit is None:
+        found = {s for c, s in index.items() if c and c in core}
+        if len(found) == 1:
+            hit = found.pop()
+    return hit
+
+
+def match_street(v, streets: list[str]) -> str | None:
+    """"杨园" / "杨园街" / "杨园街道" / "杨园街道办事处" / "武昌区杨园街道" -> "杨园" (the entry of ``streets``)."""
+    if v is None:
+        return None
+    text = v if type(v) is str else clean_text(v)
+    if not text.strip():
+        return None
+    return _match_street(text, tuple(streets))

@@ -1,0 +1,502 @@
+"""Opening a file safely: format by content, refusal of bad input, and row sources.
+
+``open_source`` decides the format from the bytes (never the extension alone)
+and refuses, with an ``InputError``, anything that would crash or exhaust
+memory *before* a parser touches it:
+
+- size: 0 bytes, more than ``max_bytes``;
+- .xlsx/.xlsm: a zip whose declared uncompressed total exceeds 1 GiB (or 50x
+  ``max_bytes``); each sheet's XML is streamed once before calamine loads it
+  to read its ``<dimension>``, the largest row and column it really uses
+  (calamine allocates the full rectangle: one far-away cell can cost tens of
+  GB) and its hidden rows;
+- OLE2 files: encrypted .xlsx (EncryptionInfo stream), Word/PowerPoint files;
+- images, PDF, archives, HTML or XML 2003 pretending to be .xls.
+
+A ``Grid`` is one sheet as a stream of ``(excel_row, cells)`` pairs, cells
+indexed from ``col_offset`` and empty cells as "".  Calamine keeps the
+loaded sheet in compact native memory; Python holds one row at a time.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from itertools import islice
+from pathlib import Path
+from typing import Iterator
+from xml.etree import ElementTree
+
+from importers import errors as E
+from importers.errors import InputError
+
+MAX_COLUMNS = 16384
+MAX_ROWS = 2_000_000
+MAX_CELLS = 60_000_000          # rows x columns calamine would allocate (~2 GB)
+MAX_UNZIPPED = 1 << 30          # 1 GiB declared in the zip directory
+_CHUNK = 1 << 22
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MAGIC = [
+    (b"\x89PNG", "image", "PNG"), (b"\xff\xd8\xff", "image", "JPEG"), (b"GIF8", "image", "GIF"),
+    (b"%PDF", "other", " PDF 文件"), (b"Rar!", "other", " RAR 压缩包"),
+    (b"7z\xbc\xaf", "other", " 7z 压缩包"), (b"\x1f\x8b", "other", " gzip 压缩包"),
+]
+
+
+# OLE2 stream names (UTF-16) that tell an encrypted .xlsx or an Office file other than a workbook
+_OLE_NAMES = {k: k.encode("utf-16-le") for k in ("EncryptionInfo", "EncryptedPackage", "WordDocument",
+                                                 "PowerPoint Document")}
+
+
+def human_size(n: int) -> str:
+    for unit in ("字节", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "字节" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+# ------------------------------------------------------------------ grids
+class Grid:
+    """One sheet: ``rows()`` yields (excel_row, cells) from the top, re-iterable."""
+    name: str = ""
+    col_offset: int = 0
+    merges: list[tuple[int, int, int, int]] = []     # (r0, c0, r1, c1), 0-based absolute, inclusive
+    hidden: frozenset[int] = frozenset()              # Excel row numbers
+    date1904: bool = False
+    empty: bool = False
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        raise NotImplementedError
+
+    def head(self, n: int) -> list[tuple[int, list]]:
+        """The first ``n`` rows from Excel row 1."""
+        return list(islice(self.rows(), n))
+
+    def top(self, n: int) -> tuple[int, list[tuple[int, list]]]:
+        """(ordinal of the first returned row, ``n`` rows from the first non-empty one)."""
+        return 0, self.head(n)
+
+
+class CalamineGrid(Grid):
+    def __init__(self, sheet, name: str, hidden: frozenset[int], date1904: bool) -> None:
+        self._sheet = sheet
+        self.name = name
+        start = sheet.start
+        self.empty = start is None
+        self.col_offset = start[1] if start else 0
+        self.width = sheet.width
+        self.last_row = sheet.end[0] + 1 if sheet.end else 0
+        ranges = sheet.merged_cell_ranges or []
+        self.merges = [(a[0], a[1], b[0], b[1]) for a, b in ranges]
+        self.hidden = hidden
+        self.date1904 = date1904
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        if self.empty:
+            return iter(())
+        return enumerate(self._sheet.iter_rows(), 1)
+
+    def top(self, n: int) -> tuple[int, list[tuple[int, list]]]:
+        first = self._sheet.start[0] if not self.empty else 0
+        return first, list(islice(self.rows(), first, first + n))
+
+
+class CsvGrid(Grid):
+    def __init__(self, path: Path, file: str, encoding: str, delimiter: str, width: int, lines: int) -> None:
+        self.path, self.file, self.encoding, self.delimiter = path, file, encoding, delimiter
+        self.width = width
+        self.last_row = lines
+        self.empty = width == 0
+
+    def _lines(self, f) -> Iterator[str]:
+        d = self.delimiter
+        for n, line in enumerate(f, 1):
+            if len(line) > MAX_COLUMNS and line.count(d) >= MAX_COLUMNS:
+                raise InputError(E.MSG_LINE_TOO_WIDE.format(n=line.count(d) + 1, limit=MAX_COLUMNS),
+                                 file=self.file, row=n)
+            yield line
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        width = self.width
+        pad = [""] * width
+        with open(self.path, encoding=self.encoding, newline="") as f:
+            reader = csv.reader(self._lines(f), delimiter=self.delimiter)
+            prev = 0
+            try:
+                for rec in reader:
+                    start = prev + 1
+                    prev = reader.line_num
+                    if len(rec) < width:
+                        rec.extend(pad[len(rec):])
+                    yield start, rec
+            except csv.Error as exc:
+                raise InputError(E.MSG_CSV_BAD.format(reason=exc), file=self.file, row=prev + 1) from None
+
+
+# ------------------------------------------------------------------ sources
+class Source:
+    kind = ""
+    sheets: list[str] = []
+
+    def __init__(self, path: Path, file: str) -> None:
+        self.path, self.file = path, file
+
+    def candidate_sheets(self) -> list[str]:
+        return list(self.sheets)
+
+    def grid(self, sheet: str | None) -> Grid:
+        raise NotImplementedError
+
+    def error(self, msg: str, **kw) -> InputError:
+        return InputError(msg, file=self.file, **kw)
+
+
+class CsvSource(Source):
+    kind = "csv"
+    sheets: list[str] = []
+
+    def __init__(self, path: Path, file: str) -> None:
+        super().__init__(path, file)
+        self.encoding = _detect_encoding(path, file)
+        self.delimiter, width = _sniff(path, self.encoding)
+        lines = 0 if self.encoding == "utf-16" else _count_lines(path)
+        if lines > MAX_ROWS:
+            raise self.error(E.MSG_TOO_MANY_ROWS.format(n=lines, limit=MAX_ROWS))
+        self._grid = CsvGrid(path, file, self.encoding, self.delimiter, width, lines)
+
+    def candidate_sheets(self) -> list[str]:
+        return [""]
+
+    def grid(self, sheet: str | None) -> Grid:
+        return self._grid
+
+
+class CalamineSource(Source):
+    def __init__(self, path: Path, file: str, kind: str, zf: zipfile.ZipFile | None, max_bytes: int) -> None:
+        super().__init__(path, file)
+        self.kind, self._zip, self._max_bytes = kind, zf, max_bytes
+        self._sheet_xml: dict[str, str] = {}
+        self.date1904 = False
+        if zf is not None:
+            self._read_workbook_xml(zf)
+        import python_calamine as pc
+        try:
+            self._wb = pc.CalamineWorkbook.from_path(str(path))
+            meta = self._wb.sheets_metadata
+        except BaseException as exc:  # calamine raises its own errors and pyo3 panics
+            raise _calamine_error(exc, self) from None
+        self.sheets = [m.name for m in meta]
+        worksheets = [m for m in meta if m.typ == pc.SheetTypeEnum.WorkSheet]
+        self.visible = [m.name for m in worksheets if m.visible == pc.SheetVisibleEnum.Visible]
+        self._candidates = self.visible + [m.name for m in worksheets if m.name not in self.visible]
+
+    def candidate_sheets(self) -> list[str]:
+        return self._candidates
+
+    def _read_workbook_xml(self, zf: zipfile.ZipFile) -> None:
+        try:
+            wb = ElementTree.fromstring(_small_member(zf, "xl/workbook.xml", self))
+            rels = ElementTree.fromstring(_small_member(zf, "xl/_rels/workbook.xml.rels", self))
+        except ElementTree.ParseError as exc:
+            raise self.error(E.MSG_CORRUPT.format(reason=exc)) from None
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        for el in wb.iter():
+            tag = el.tag.rsplit("}", 1)[-1]
+            if tag == "workbookPr":
+                self.date1904 = el.get("date1904", "").lower() in ("1", "true")
+            elif tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+                target = targets.get(rid, "")
+                target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                self._sheet_xml[el.get("name", "")] = _normpath(target)
+
+    def grid(self, sheet: str | None) -> Grid:
+        name = sheet if sheet is not None else (self._candidates[0] if self._candidates else None)
+        if name is None:
+            raise self.error(E.MSG_NO_SHEETS)
+        if name not in self.sheets:
+            raise self.error(E.MSG_SHEET_NOT_FOUND.format(name=name, names="、".join(self.sheets)))
+        hidden: frozenset[int] = frozenset()
+        if self._zip is not None:
+            member = self._sheet_xml.get(name)
+            if member is None or member not in self._zip.NameToInfo:
+                raise self.error(E.MSG_CORRUPT.format(reason=f"找不到工作表“{name}”的数据"), sheet=name)
+            hidden = _scan_sheet_xml(self._zip, member, self, name)
+        try:
+            sh = self._wb.get_sheet_by_name(name)
+        except BaseException as exc:
+            raise _calamine_error(exc, self, sheet=name) from None
+        return CalamineGrid(sh, name, hidden, self.date1904)
+
+
+def _normpath(p: str) -> str:
+    out: list[str] = []
+    for part in p.split("/"):
+        if part == "..":
+            if out:
+                out.pop()
+        elif part and part != ".":
+            out.append(part)
+    return "/".join(out)
+
+
+def _calamine_error(exc: BaseException, src: Source, sheet: str | None = None) -> InputError:
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
+    name = type(exc).__name__
+    if name == "PasswordError":
+        return src.error(E.MSG_ENCRYPTED, sheet=sheet)
+    if name == "ZipError" or "EOF" in str(exc) or "eof" in str(exc):
+        return src.error(E.MSG_TRUNCATED, sheet=sheet)
+    return src.error(E.MSG_CORRUPT.format(reason=str(exc)[:200] or name), sheet=sheet)
+
+
+def _small_member(zf: zipfile.ZipFile, member: str, src: Source, limit: int = 20 << 20) -> bytes:
+    info = zf.NameToInfo.get(member)
+    if info is None:
+        raise src.error(E.MSG_CORRUPT.format(reason=f"缺少 {member}"))
+    if info.file_size > limit:
+        raise src.error(E.MSG_ZIP_BOMB.format(size=human_size(info.file_size)))
+    try:
+        return zf.read(member)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise src.error(E.MSG_TRUNCATED) from exc
+    except Exception as exc:  # zlib.error and friends
+        raise src.error(E.MSG_CORRUPT.format(reason=exc)) from None
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+_REF = re.compile(rb'r="([A-Z]{2,}[0-9]+|[A-Z]{0,3}[0-9]{7,})"')    # columns >= AA, or rows >= 1,000,000
+_ROW_R = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\shidden="(?:1|true)"[^>]*>')
+_REF_SPLIT = re.compile(rb"([A-Z]*)([0-9]+)")
+# Letters -> "A", digits -> "0": a wide column or a 7-digit row then shows as one literal (fast memmem search).
+_SHAPE = bytes.maketrans(bytes(range(65, 91)) + b"0123456789", b"A" * 26 + b"0" * 10)
+
+
+def _scan_sheet_xml(zf: zipfile.ZipFile, member: str, src: Source, sheet: str) -> frozenset[int]:
+    """Stream a sheet's XML once: refuse oversize declarations or real extents; return hidden rows."""
+    info = zf.NameToInfo[member]
+    max_row = max_col = 0
+    hidden: set[int] = set()
+    tail = b""
+    first = True
+
+    def check() -> None:
+        if max_col > MAX_COLUMNS:
+            raise src.error(E.MSG_TOO_MANY_COLUMNS.format(n=max_col, limit=MAX_COLUMNS), sheet=sheet)
+        if max_row > MAX_ROWS:
+            raise src.error(E.MSG_TOO_MANY_ROWS.format(n=max_row, limit=MAX_ROWS), sheet=sheet)
+        if max_row * max(max_col, 26) > MAX_CELLS:
+            raise src.error(E.MSG_TOO_MANY_CELLS.format(n=max_row * max(max_col, 26)), sheet=sheet)
+
+    try:
+        with zf.open(info) as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    break
+                buf = tail + chunk
+                if first:
+                    first = False
+                    m = _DIMENSION.search(buf, 0, 8192)
+                    if m:  # only an absurd declaration is refused; the real extent is measured below
+                        cols = max(_col_number(m[1]), _col_number(m[3] or m[1]))
+                        rows = max(int(m[2]), int(m[4] or m[2]))
+                        if cols > MAX_COLUMNS:
+                            raise src.error(E.MSG_TOO_MANY_COLUMNS.format(n=cols, limit=MAX_COLUMNS), sheet=sheet)
+                        if rows > MAX_ROWS:
+                            raise src.error(E.MSG_TOO_MANY_ROWS.format(n=rows, limit=MAX_ROWS), sheet=sheet)
+                shape = buf.translate(_SHAPE)
+                if b'r="AA' in shape or b'0000000"' in shape:
+                    for ref in set(_REF.findall(buf)):
+                        letters, digits = _REF_SPLIT.fullmatch(ref).groups()
+                        max_col = max(max_col, _col_number(letters))
+                        max_row = max(max_row, int(digits))
+                at = buf.rfind(b"row ")
+                while at > 0:
+                    m = _ROW_R.match(buf, buf.rfind(b"<", 0, at))
+                    if m:
+                        max_row = max(max_row, int(m[1]))
+                        break
+                    at = buf.rfind(b"row ", 0, at)
+                if b'hidden="' in buf:
+                    for m in _HIDDEN_ROW.finditer(buf):
+                        r = _ROW_R.match(m[0])
+                        if r:
+                            hidden.add(int(r[1]))
+                check()
+                tail = buf[-2048:]
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise src.error(E.MSG_TRUNCATED, sheet=sheet) from exc
+    except Exception as exc:  # zlib.error on a damaged stream
+        raise src.error(E.MSG_CORRUPT.format(reason=exc), sheet=sheet) from None
+    return frozenset(hidden)
+
+
+# ------------------------------------------------------------------ text files
+def _detect_encoding(path: Path, file: str) -> str:
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for enc in ("utf-8-sig", "gb18030"):
+        dec = codecs.getincrementaldecoder(enc)("strict")
+        try:
+            with open(path, "rb") as f:
+                while chunk := f.read(_CHUNK):
+                    dec.decode(chunk)
+            dec.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_path
+    best = from_path(str(path)).best()
+    if best is None or not best.encoding:
+        raise InputError(E.MSG_ENCODING, file=file)
+    return best.encoding
+
+
+def _sniff(path: Path, encoding: str) -> tuple[str, int]:
+    with open(path, "rb") as f:
+        raw = f.read(1 << 16)
+    text = raw.decode(encoding, errors="ignore")
+    lines = [ln for ln in text.splitlines()[:200] if ln.strip()]
+    if len(raw) == 1 << 16 and len(lines) > 1:
+        lines = lines[:-1]  # probably cut in the middle
+    best, best_key, width = ",", (-1, -1), 0
+    for d in (",", "\t", ";"):
+        counts = [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=d)]
+        multi = [c for c in counts if c > 1]
+        if not multi:
+            continue
+        mode = max(set(multi), key=multi.count)
+        key = (multi.count(mode), mode)
+        if key > best_key:
+            best, best_key, width = d, key, max(counts)
+    if best_key[0] < 0:
+        width = 1 if lines else 0
+    return best, width
+
+
+def _count_lines(path: Path) -> int:
+    n = 0
+    last = b"\n"
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (last != b"\n")
+
+
+def _ole_scan(path: Path) -> set[str]:
+    found: set[str] = set()
+    tail = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            buf = tail + chunk
+            for k, v in _OLE_NAMES.items():
+                if v in buf:
+                    found.add(k)
+            tail = buf[-64:]
+    return found
+
+
+def _looks_binary(head: bytes) -> bool:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    sample = head[:65536]
+    if b"\x00" in sample:
+        return True
+    ctrl = sum(sample.count(bytes([c])) for c in range(1, 32) if c not in (9, 10, 12, 13, 27))
+    return ctrl > len(sample) // 50
+
+
+# ------------------------------------------------------------------ entry point
+def open_source(path, max_bytes: int = 200 * 1024 * 1024) -> Source:
+    p = Path(path)
+    file = p.name
+    try:
+        if not p.exists():
+            raise InputError(E.MSG_NOT_FOUND, file=str(path))
+        if not p.is_file():
+            raise InputError(E.MSG_NOT_A_FILE, file=file)
+        size = p.stat().st_size
+        if size == 0:
+            raise InputError(E.MSG_EMPTY_FILE, file=file)
+        if size > max_bytes:
+            raise InputError(E.MSG_TOO_LARGE.format(size=human_size(size), limit=human_size(max_bytes)), file=file)
+        with open(p, "rb") as f:
+            head = f.read(65536)
+    except OSError as exc:
+        raise InputError(E.MSG_UNREADABLE.format(reason=exc.strerror or exc), file=file) from None
+
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return _open_zip(p, file, max_bytes)
+    if head.startswith(_OLE):
+        names = _ole_scan(p)
+        if {"EncryptionInfo", "EncryptedPackage"} & names:
+            raise InputError(E.MSG_ENCRYPTED, file=file)
+        if "WordDocument" in names:
+            raise InputError(E.MSG_OTHER_KIND.format(kind=" Word 文档"), file=file)
+        if "PowerPoint Document" in names:
+            raise InputError(E.MSG_OTHER_KIND.format(kind=" PowerPoint 演示文稿"), file=file)
+        if len(head) < 1536:
+            raise InputError(E.MSG_TRUNCATED, file=file)
+        return CalamineSource(p, file, "xls", None, max_bytes)
+    for magic, what, kind in _MAGIC:
+        if what and head.startswith(magic):
+            msg = E.MSG_IMAGE if what == "image" else E.MSG_OTHER_KIND
+            raise InputError(msg.format(kind=kind), file=file)
+    lead = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    if lead.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in lead:
+        raise InputError(E.MSG_HTML, file=file)
+    if lead.startswith(b"<?xml"):
+        low = head.lower()
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in low or b"<workbook" in low:
+            raise InputError(E.MSG_XML2003, file=file)
+        raise InputError(E.MSG_UNKNOWN_FORMAT, file=file)
+    if _looks_binary(head):
+        raise InputError(E.MSG_UNKNOWN_FORMAT, file=file)
+    return CsvSource(p, file)
+
+
+def _open_zip(p: Path, file: str, max_bytes: int) -> Source:
+    try:
+        zf = zipfile.ZipFile(p)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+        raise InputError(E.MSG_TRUNCATED, file=file) from None
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNZIPPED or total > 50 * max_bytes:
+        zf.close()
+        raise InputError(E.MSG_ZIP_BOMB.format(size=human_size(total)), file=file)
+    names = set(zf.NameToInfo)
+    if any(i.flag_bits & 0x1 for i in infos):
+        zf.close()
+        raise InputError(E.MSG_ENCRYPTED, file=file)
+    if "xl/workbook.xml" in names:
+        return CalamineSource(p, file, "xlsx", zf, max_bytes)
+    zf.close()
+    if "mimetype" in names and "content.xml" in names:
+        raise InputError(E.MSG_ODS, file=file)
+    if "word/document.xml" in names:
+        raise InputError(E.MSG_OTHER_KIND.format(kind=" Word 文档（.docx）"), file=file)
+    if "ppt/presentation.xml" in names:
+        raise InputError(E.MSG_OTHER_KIND.format(kind=" PowerPoint 演示文稿（.pptx）"), file=file)
+    if "xl/workbook.bin" in names:
+        raise InputError(E.MSG_XLSB, file=file)
+    raise InputError(E.MSG_ZIP_NOT_EXCEL, file=file)

@@ -1,0 +1,227 @@
+"""Which column holds which ledger field: synonyms, the guess, overrides, a header signature.
+
+The guess compares normalised header text (full/half width folded, spaces,
+bracket characters and trailing bracketed notes such as "（必填）" or "（万元）"
+removed) with each field's synonyms:
+
+- an exact match scores highest;
+- otherwise a header that *contains* a synonym matches it, longer synonyms
+  first, with a bonus when the synonym ends the header (Chinese puts the head
+  noun last: "联系人手机" is a 手机, "申报企业名称" a 名称).  Generic words
+  ("名称", "单位", "日期" …) only match exactly.
+- For a two-level header "组/子" the sub-header alone is tried first.
+
+One field never gets two columns: candidates are assigned best score first
+(leftmost column on a tie).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from functools import lru_cache
+
+from importers.errors import MSG_OVERRIDE_FIELD, MSG_OVERRIDE_FORMAT, InputError
+
+FIELDS: dict[str, str] = {
+    "name": "企业名称",
+    "code": "统一社会信用代码",
+    "street": "所在街道",
+    "industry": "所属行业",
+    "officer": "服务专员",
+    "contact_person": "联系人",
+    "contact_phone": "联系电话",
+    "founded": "成立日期",
+    "reg_capital": "注册资本（万元）",
+    "revenue": "营业收入（万元）",
+    "rd_spend": "研发投入（万元）",
+    "employees": "从业人员",
+    "cert_no": "证书编号",
+    "date": "认定日期",
+    "expires": "有效期至",
+    "stage": "层级",
+    "star": "星级",
+    "list_name": "名单名称",
+    "former_name": "曾用名",
+    "remark": "备注",
+}
+
+SYNONYMS: dict[str, list[str]] = {
+    "name": ["企业名称", "单位名称", "公司名称", "申报单位", "企业（单位）名称", "申报单位名称", "申报企业名称",
+             "申报企业", "企业名", "纳税人名称", "机构名称", "市场主体名称", "名称", "企业", "单位"],
+    "code": ["统一社会信用代码", "社会信用代码", "信用代码", "组织机构代码", "纳税人识别号", "社会统一信用代码",
+             "统一信用代码", "统一代码", "统一社会信用代码证", "税号", "机构代码"],
+    "street": ["所在街道", "所属街道", "街道", "街道办", "街道办事处", "所在街办", "所属街办", "属地街道", "街办",
+               "归属街道"],
+    "industry": ["所属行业", "行业", "技术领域", "行业类别", "行业分类", "所属领域", "产业领域", "国民经济行业",
+                 "所属技术领域", "行业门类"],
+    "officer": ["服务专员", "专员", "联系专员", "企业服务专员", "包保专员", "服务责任人"],
+    "contact_person": ["联系人", "企业联系人", "联系人姓名", "负责人"],
+    "contact_phone": ["联系电话", "联系人电话", "联系人手机", "联系手机", "手机", "手机号", "手机号码", "电话",
+                      "电话号码", "联系方式", "办公电话"],
+    "founded": ["成立日期", "成立时间", "注册日期", "注册时间", "设立日期", "成立年份"],
+    "reg_capital": ["注册资本", "注册资金"],
+    "revenue": ["营业收入", "主营业务收入", "营收", "销售收入", "年营业收入", "营业总收入"],
+    "rd_spend": ["研发投入", "研发费用", "研发经费", "研究开发费用", "研发支出"],
+    "employees": ["从业人员", "职工人数", "员工人数", "从业人数", "职工总数", "员工总数", "从业人员数", "人数"],
+    "cert_no": ["证书编号", "证书号", "高企证书编号", "证书号码", "入库编号", "登记编号", "编号"],
+    "date": ["发证日期", "认定时间", "认定日期", "批准日期", "入库时间", "入库日期", "发证时间", "认定年份",
+             "批准时间", "公示日期"],
+    "expires": ["有效期至", "到期日期", "有效期", "有效期截止", "截止日期", "到期时间", "有效截止日期"],
+    "stage": ["层级", "类别", "认定类别", "企业类别", "培育层级", "梯队", "所属梯队", "企业类型", "类型"],
+    "star": ["星级", "星级企业", "梯度", "星级梯度", "企业星级"],
+    "list_name": ["名单名称", "所属名单", "名单", "来源名单", "批次", "认定批次"],
+    "former_name": ["曾用名", "原名称", "曾用名称", "原企业名称", "变更前名称", "原名"],
+    "remark": ["备注", "备注说明", "说明"],
+}
+
+# Too generic to match inside a longer header; only an exact header counts.
+_EXACT_ONLY = frozenset({"名称", "企业", "单位", "名单", "编号", "类别", "类型", "说明", "人数", "专员", "税号",
+                         "原名", "有效期", "批次", "梯度", "负责人", "企业名"})
+_MAX_SUBSTRING_HEADER = 20     # a longer cell is a title or a value, not a header
+
+_BRACKETS = "()[]{}<>（）【】〔〕《》〈〉「」『』"
+_TRAILING_NOTE = re.compile(r"[(\[{<（【〔《〈「『][^()\[\]{}<>（）【】〔〕《》〈〉「」『』]*[)\]}>）】〕》〉」』]$")
+_DROP = str.maketrans("", "", _BRACKETS + "*★☆※#:：、,，.。;；\"'“”‘’!！?？")
+
+
+@lru_cache(maxsize=4096)
+def normalize_header(text) -> str:
+    """Header text reduced for comparison: NFKC, no spaces, no trailing "(…)" notes, no brackets or marks."""
+    if text is None:
+        return ""
+    s = text if isinstance(text, str) else str(text)
+    s = "".join(unicodedata.normalize("NFKC", s).split())
+    while True:
+        cut = _TRAILING_NOTE.sub("", s)
+        if cut == s or not cut:
+            break
+        s = cut
+    return s.translate(_DROP).lower()
+
+
+
+_EXACT: dict[str, str] = {}
+for _field, _words in SYNONYMS.items():
+    for _w in _words:
+        _EXACT.setdefault(normalize_header(_w), _field)
+_SUBSTR: list[tuple[str, str]] = sorted(
+    ((normalize_header(w), f) for f, ws in SYNONYMS.items() for w in ws if normalize_header(w) not in _EXACT_ONLY),
+    key=lambda t: -len(t[0]))
+_FIELD_ORDER = {f: i for i, f in enumerate(FIELDS)}
+
+
+@lru_cache(maxsize=4096)
+def _candidates_norm(n: str) -> tuple[tuple[float, str], ...]:
+    """(score, field) for one normalised header, best first; exact matches score 100+."""
+    if not n:
+        return ()
+    out: dict[str, float] = {}
+    f = _EXACT.get(n)
+    if f:
+        out[f] = 100.0 + len(n)
+    if len(n) <= _MAX_SUBSTRING_HEADER:
+        for syn, field in _SUBSTR:
+            if syn in n and syn != n:
+                score = len(syn) + (1.0 if n.endswith(syn) else 0.0)
+                if score > out.get(field, 0.0):
+                    out[field] = score
+    return tuple(sorted(((s, f) for f, s in out.items()), key=lambda t: (-t[0], _FIELD_ORDER[t[1]])))
+
+
+def field_candidates(header: str) -> tuple[tuple[float, str], ...]:
+    """Scored fields for one header; for "组/子" the sub-header's exact match wins over the whole."""
+    if "/" in header:
+        group, _, sub = header.rpartition("/")
+        best: dict[str, float] = {}
+        for bonus, part in ((50.0, sub), (0.0, header)):
+            for score, field in _candidates_norm(normalize_header(part)):
+                if score >= 100:
+                    score += bonus
+                if score > best.get(field, 0.0):
+                    best[field] = score
+        return tuple(sorted(((s, f) for f, s in best.items()), key=lambda t: (-t[0], _FIELD_ORDER[t[1]])))
+    return _candidates_norm(normalize_header(header))
+
+
+def field_of(header: str) -> str | None:
+    """The best field for one header alone, or None."""
+    c = field_candidates(header)
+    return c[0][1] if c else None
+
+
+def _assign(headers: list[str]) -> dict[int, tuple[str, float]]:
+    cands = []
+    for col, h in enumerate(headers):
+        for score, field in field_candidates(h or ""):
+            cands.append((-score, col, field))
+    cands.sort()
+    taken_cols: dict[int, tuple[str, float]] = {}
+    taken_fields: set[str] = set()
+    for neg, col, field in cands:
+        if col in taken_cols or field in taken_fields:
+            continue
+        taken_cols[col] = (field, -neg)
+        taken_fields.add(field)
+    return taken_cols
+
+
+def guess_mapping(headers: list[str]) -> dict[int, str]:
+    """Index in ``headers`` -> field key, for the columns that could be recognised."""
+    return {col: fs[0] for col, fs in sorted(_assign(list(headers)).items())}
+
+
+def header_score(headers: list[str]) -> tuple[float, bool]:
+    """How header-like a row is: 2 per exactly named field, 1 per field found inside a header;
+    and whether a company-name column is among them."""
+    assigned = _assign(list(headers))
+    score = sum(2.0 if s >= 100 else 1.0 for _, s in assigned.values())
+    return score, any(f == "name" for f, _ in assigned.values())
+
+
+def header_signature(headers) -> str:
+    """A stable hash of the normalised header, to remember a confirmed mapping for files shaped alike."""
+    joined = "\x1f".join(normalize_header(h) for h in headers)
+    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:16]
+
+
+_IGNORE = frozenset({"", "-", "忽略", "ignore", "none", "不导入"})
+
+
+def _field_by_name(name: str) -> str | None:
+    n = name.strip()
+    if n in FIELDS:
+        return n
+    low = n.lower()
+    if low in FIELDS:
+        return low
+    nn = normalize_header(n)
+    for key, label in FIELDS.items():
+        if normalize_header(label) == nn:
+            return key
+    return None
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """["表头=字段", …] (``--map``) -> {header: field key}; the field may be the key or its Chinese label.
+
+    "表头=" or "表头=忽略" maps the header to "" (do not import that column).
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        text = unicodedata.normalize("NFKC", item)
+        if "=" not in text:
+            raise InputError(MSG_OVERRIDE_FORMAT.format(item=item))
+        header, _, field = text.partition("=")
+        header = header.strip()
+        if not header:
+            raise InputError(MSG_OVERRIDE_FORMAT.format(item=item))
+        if field.strip().lower() in _IGNORE:
+            out[header] = ""
+            continue
+        key = _field_by_name(field)
+        if key is None:
+            fields = "、".join(f"{k}（{v}）" for k, v in FIELDS.items())
+            raise InputError(MSG_OVERRIDE_FIELD.format(item=item, field=field.strip(), fields=fields))
+        out[header] = key
+    return out

@@ -1,0 +1,392 @@
+"""Reading one received list into clean raw rows with their Excel row numbers.
+
+``open_table`` opens the file safely (``formats``), picks the sheet and finds
+the header (``header``), then makes one classification pass over the rows so
+that ``skipped``, ``notes`` and ``row_count_hint`` are complete before anything
+is imported.  ``SheetTable.iter_rows`` streams the data rows in chunks.
+
+Which rows are data:
+- blank rows, repeated header rows (lists that repeat the header on every
+  printed page), totals ("合计") and group sub-header rows ("武昌区（12家）",
+  "一、高新技术企业": at most two filled cells, no company name or code, or a
+  group label in the name column) are skipped and listed in ``skipped``; the
+  latest group label is carried on the following rows as ``RawRow.group``;
+- a note ("注：…", "备注：", "说明：", "填报人", "制表" …) ends the data: it and
+  every later non-blank row go to ``notes`` / ``skipped``.
+
+Fill-down (group cells filled only on a group's first row):
+- a vertical merged range reported by calamine (.xlsx/.xls) is filled down
+  exactly, in its own column;
+- otherwise a column is filled down only when its header is a grouping field
+  (街道/地区/区域/类别/层级/批次/星级/领域 …) and, in the first 1000 data
+  rows, its first cell is filled, some cells are blank, each value covers on
+  average two rows or more, and filling down would leave every value in one
+  contiguous block (the shape of a list sorted by group).  The carried value
+  resets at a group sub-header row.
+
+Hidden rows (.xlsx only: read from the sheet XML while checking it) are kept
+and marked ``RawRow.hidden``; the layer above imports them with a warning.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import islice
+from operator import itemgetter
+from typing import Iterator
+
+from importers import errors as E
+from importers.clean import clean_text
+from importers.errors import InputError
+from importers.formats import Grid, Source, open_source
+from importers.header import SCAN_ROWS, Header, build, cell_text, detect
+from importers.mapping import guess_mapping, normalize_header
+
+__all__ = ["RawRow", "SheetTable", "open_table", "open_table_at", "list_sheets", "read_preview", "InputError"]
+
+
+@dataclass(slots=True)
+class RawRow:
+    excel_row: int          # 1-based row number as seen in Excel (CSV: line number where the record starts)
+    values: list            # one value per header column; "" cells are None
+    hidden: bool = False
+    group: str = ""         # the latest group sub-header above this row ("武昌区（12家）"), "" if none
+
+
+_NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|来\s*源)\s*[：:]|填\s*报\s*人|"
+                   r"填\s*表\s*人|制\s*表|审\s*核|数据来源|资料来源|填报日期|填报单位|统计时间|联系人\s*[：:])")
+_NOTE_FIRST = frozenset("注备说附来填制审数资统联")
+_GROUP_LABEL = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]|^[（(][一二三四五六七八九十\d]+[）)]|\d+\s*家\s*[）)]?$"
+                          r"|(?:区|县|市|街道|镇|园区|开发区|领域|类|批)$")
+_TOTAL = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计)")
+_GROUP_WORDS = ("街道", "街办", "地区", "区域", "区县", "县区", "市州", "地市", "所属区", "所在区", "属地", "辖区",
+                "片区", "类别", "层级", "批次", "梯度", "星级", "梯队", "领域")
+_GROUP_FIELDS = frozenset({"street", "stage", "star", "list_name", "industry"})
+_SAMPLE = 1000
+SKIP, DATA, GROUP = 0, 1, 2
+
+
+def _blank(v) -> bool:
+    return v == "" or v is None or (type(v) is str and v.isspace())
+
+
+@dataclass
+class _Plan:
+    positions: list[int]            # list index in a source row for each header column
+    key: int                        # list index of the name column (or the best stand-in)
+    code: int | None
+    hdr_key_value: object
+    band_texts: list[list[str]]
+    merge_starts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # excel row -> [(end row, index)]
+    fill: list[int] = field(default_factory=list)       # positions (into values) filled down by the heuristic
+    kinds: bytearray = field(default_factory=bytearray)
+    labels: dict[int, str] = field(default_factory=dict)  # ordinal -> group label
+    data_start: int = 0             # ordinal of the first row after the header
+
+
+@dataclass
+class SheetTable:
+    file: str
+    sheet: str
+    sheets: list[str]
+    title: str
+    header_row: int
+    headers: list[str]
+    columns: list[int]
+    notes: list[str] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    row_count_hint: int | None = None
+    kind: str = ""                  # "xlsx" | "xls" | "csv"
+    date1904: bool = False          # pass to clean.parse_date(datemode_1904=…) for numeric date cells
+    encoding: str | None = None     # CSV only
+    _grid: Grid | None = field(default=None, repr=False, compare=False)
+    _plan: _Plan | None = field(default=None, repr=False, compare=False)
+
+    def iter_rows(self, chunk_size: int = 5000) -> Iterator[list[RawRow]]:
+        """The data rows in chunks of ``chunk_size``; each call starts again from the top."""
+        plan, grid = self._plan, self._grid
+        positions = plan.positions
+        lo, hi = positions[0], positions[-1] + 1
+        contiguous = positions == list(range(lo, hi))
+        get = itemgetter(*positions) if len(positions) > 1 else (lambda r, p=positions[0]: (r[p],))
+        kinds, labels, fill = plan.kinds, plan.labels, plan.fill
+        hidden = grid.hidden
+        starts = plan.merge_starts
+        active: list[list] = []
+        last = [None] * len(fill)
+        group = ""
+        chunk: list[RawRow] = []
+        append = chunk.append
+        rows = islice(grid.rows(), plan.data_start, None)
+        for idx, (k, (er, row)) in enumerate(zip(kinds, rows)):
+            if starts:
+                _apply_merges(er, row, starts, active)
+            if k != DATA:
+                if k == GROUP:
+                    group = labels[idx]
+                    last = [None] * len(fill)
+                continue
+            vals = row[lo:hi] if contiguous else list(get(row))
+            if "" in vals:  # empty cells -> None; one blank cell is the common case
+                vals[vals.index("")] = None
+                if "" in vals:
+                    vals = [None if v == "" else v for v in vals]
+            if fill:
+                for n, p in enumerate(fill):
+                    if vals[p] is None:
+                        vals[p] = last[n]
+                    else:
+                        last[n] = vals[p]
+            append(RawRow(er, vals, er in hidden if hidden else False, group))
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
+                append = chunk.append
+        if chunk:
+            yield chunk
+
+
+def _apply_merges(er: int, row: list, starts: dict, active: list) -> None:
+    if active:
+        keep = []
+        for a in active:
+            if er <= a[0]:
+                if row[a[1]] == "":
+                    row[a[1]] = a[2]
+                keep.append(a)
+        active[:] = keep
+    new = starts.get(er)
+    if new:
+        for end, j in new:
+            if j < len(row) and row[j] != "":
+                active.append([end, j, row[j]])
+
+
+def _is_repeat(row: list, plan: _Plan) -> bool:
+    for texts in plan.band_texts:
+        want = [(p, t) for p, t in zip(plan.positions, texts) if t]
+        if not want:
+            continue
+        hits = sum(1 for p, t in want if p < len(row) and cell_text(row[p]) == t)
+        if hits >= max(2, (len(want) + 1) // 2) or hits == len(want):
+            return True
+    return False
+
+
+def _row_text(row: list) -> str:
+    """A row's filled cells as one line, as written (no width folding): for labels and notes."""
+    return " ".join(" ".join(v.split()) if type(v) is str else clean_text(v) for v in row if not _blank(v))
+
+
+def _index(table: SheetTable, grid: Grid, plan: _Plan) -> None:
+    """One pass: what each row after the header is; fills skipped, notes, the fill-down decision."""
+    skipped, notes = table.skipped, table.notes
+    kinds, labels = plan.kinds, plan.labels
+    key, code = plan.key, plan.code
+    hdr_key = plan.hdr_key_value
+    starts, active = plan.merge_starts, []
+    cand = _fill_candidates(table, plan)
+    sample: dict[int, list] = {p: [] for p in cand}
+    noting = False
+    data = 0
+    for er, row in islice(grid.rows(), plan.data_start, None):
+        if starts:
+            _apply_merges(er, row, starts, active)
+        name = row[key]
+        kind = SKIP
+        if noting:
+            if row.count("") < len(row):
+                text = _row_text(row)
+                if text:
+                    if not notes or notes[-1] != text:
+                        notes.append(text)
+                    skipped.append((er, E.SKIP_NOTE))
+        elif name != "" and not (type(name) is str and name.isspace()):
+            kind = DATA
+            if type(name) is str:
+                c0 = name[0]
+                if (c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip()):
+                    kind, noting = SKIP, True
+                    notes.append(_row_text(row))
+                    skipped.append((er, E.SKIP_NOTE))
+                elif name == hdr_key and _is_repeat(row, plan):
+                    kind = SKIP
+                    skipped.append((er, E.SKIP_REPEATED_HEADER))
+                elif (row.count("") >= len(row) - 2 and (code is None or _blank(row[code]))
+                      and _GROUP_LABEL.search(name.strip())):
+                    kind = GROUP
+                elif c0 in "合总小" and _TOTAL.match(name):
+                    kind = SKIP
+                    skipped.append((er, E.SKIP_TOTAL))
+        else:
+            kind, noting = _classify_slow(er, row, plan, skipped, notes)
+        if kind == GROUP:
+            label = _row_text(row)
+            labels[len(kinds)] = label
+            skipped.append((er, E.SKIP_GROUP.format(text=label)))
+        elif kind == DATA:
+            data += 1
+            if data <= _SAMPLE:
+                for p in cand:
+                    sample[p].append(row[plan.positions[p]])
+        kinds.append(kind)
+    # trailing skipped rows need not be walked again by iter_rows
+    while kinds and kinds[-1] == SKIP:
+        kinds.pop()
+    table.row_count_hint = data
+    plan.fill = [p for p in cand if _looks_grouped(sample[p])]
+
+
+def _classify_slow(er: int, row: list, plan: _Plan, skipped: list, notes: list) -> tuple[int, bool]:
+    filled = [v for v in row if not _blank(v)]
+    if not filled:
+        skipped.append((er, E.SKIP_BLANK))
+        return SKIP, False
+    texts = [clean_text(v) for v in filled if type(v) is str]
+    if texts and _NOTE.match(texts[0]):
+        notes.append(_row_text(row))
+        skipped.append((er, E.SKIP_NOTE))
+        return SKIP, True
+    if _is_repeat(row, plan):
+        skipped.append((er, E.SKIP_REPEATED_HEADER))
+        return SKIP, False
+    if plan.code is not None and not _blank(row[plan.code]):
+        return DATA, False
+    if texts and _TOTAL.match(texts[0]):
+        skipped.append((er, E.SKIP_TOTAL))
+        return SKIP, False
+    if len(filled) <= 2:
+        if texts:
+            return GROUP, False
+        skipped.append((er, E.SKIP_ONLY_SERIAL))
+        return SKIP, False
+    return DATA, False
+
+
+def _fill_candidates(table: SheetTable, plan: _Plan) -> list[int]:
+    mapping = guess_mapping(table.headers)
+    merged = {j for ends in plan.merge_starts.values() for _, j in ends}
+    out = []
+    for p, h in enumerate(table.headers):
+        if plan.positions[p] in merged or plan.positions[p] in (plan.key, plan.code):
+            continue
+        n = normalize_header(h)
+        if mapping.get(p) in _GROUP_FIELDS or any(w in n for w in _GROUP_WORDS):
+            out.append(p)
+    return out
+
+
+def _looks_grouped(values: list) -> bool:
+    if len(values) < 2 or _blank(values[0]):
+        return False
+    filled = [v for v in values if not _blank(v)]
+    if len(filled) == len(values) or len(filled) * 2 > len(values):
+        return False
+    seen, prev = set(), object()
+    for v in filled:
+        if v != prev:
+            if v in seen:
+                return False
+            seen.add(v)
+            prev = v
+    return True
+
+
+def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) -> SheetTable:
+    table = SheetTable(file=src.file, sheet=grid.name, sheets=list(src.sheets), title=hdr.title,
+                       header_row=hdr.header_row, headers=hdr.headers, columns=hdr.columns, kind=src.kind,
+                       date1904=grid.date1904, encoding=getattr(src, "encoding", None), _grid=grid)
+    off = grid.col_offset
+    positions = [c - off for c in hdr.columns]
+    mapping = guess_mapping(hdr.headers)
+    by_field = {f: positions[p] for p, f in mapping.items()}
+    key = by_field.get("name", by_field.get("code", positions[0]))
+    hdr_key_value = ""
+    for i in hdr.band:
+        v = top[i][1][key] if key < len(top[i][1]) else ""
+        if v != "":
+            hdr_key_value = v
+    plan = _Plan(positions, key, by_field.get("code"), hdr_key_value, hdr.band_texts,
+                 data_start=offset + hdr.band[-1] + 1)
+    for r0, c0, r1, _c1 in grid.merges:
+        if r1 > r0 and r0 + 1 > hdr.header_row and (c0 - off) in positions:
+            plan.merge_starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - off))
+    table._plan = plan
+    _index(table, grid, plan)
+    if table.row_count_hint == 0:
+        raise InputError(E.MSG_NO_DATA.format(row=hdr.header_row), file=src.file, sheet=grid.name or None)
+    return table
+
+
+# ------------------------------------------------------------------ public entry points
+def open_table(path, *, sheet: str | None = None, max_bytes: int = 200 * 1024 * 1024) -> SheetTable:
+    """Open a received list; pick the sheet whose header scores best unless ``sheet`` names one."""
+    src = open_source(path, max_bytes)
+    names = [sheet] if sheet is not None and src.kind != "csv" else src.candidate_sheets()
+    visible = set(getattr(src, "visible", names))
+    best = None
+    first_miss = None
+    for name in names:
+        if best is not None and name not in visible:
+            break  # hidden sheets are only tried when no visible one holds a list
+        grid = src.grid(name)
+        if grid.empty:
+            if sheet is not None:
+                raise InputError(E.MSG_SHEET_EMPTY, file=src.file, sheet=name or None)
+            continue
+        offset, top = grid.top(SCAN_ROWS)
+        hdr, found, found_row = detect(top, grid.col_offset, grid.merges)
+        if hdr is None:
+            if first_miss is None:
+                first_miss = (name, found, found_row)
+            continue
+        if best is None or hdr.score > best[3].score:
+            best = (grid, offset, top, hdr)
+    if best is None:
+        if first_miss is None:
+            raise InputError(E.MSG_ALL_EMPTY, file=src.file)
+        name, found, row = first_miss
+        where = (E.MSG_HEADERS_FOUND.format(row=row, headers="、".join(found)) if found
+                 else E.MSG_NO_HEADERS_FOUND.format(n=SCAN_ROWS))
+        raise InputError(E.MSG_NO_NAME_COLUMN.format(found=where), file=src.file, sheet=name or None)
+    return _make_table(src, *best)
+
+
+def open_table_at(path, *, sheet: str | None, header_row: int, header_rows: int = 1,
+                  max_bytes: int = 200 * 1024 * 1024) -> SheetTable:
+    """Open with the header a person picked: ``header_row`` is the Excel row of its last row."""
+    src = open_source(path, max_bytes)
+    grid = src.grid(sheet if src.kind != "csv" else None)
+    if grid.empty:
+        raise InputError(E.MSG_SHEET_EMPTY, file=src.file, sheet=grid.name or None)
+    top: list[tuple[int, list]] = []
+    at = None
+    for er, row in grid.rows():
+        top.append((er, row))
+        if at is None and er >= header_row:
+            at = len(top) - 1
+        if at is not None and len(top) > at + SCAN_ROWS:
+            break
+    last = getattr(grid, "last_row", 0) or (top[-1][0] if top else 0)
+    if at is None or top[at][0] != header_row or not 1 <= header_rows <= at + 1:
+        raise InputError(E.MSG_BAD_HEADER_ROW.format(row=header_row, last=last), file=src.file,
+                         sheet=grid.name or None)
+    hdr = build(top, grid.col_offset, grid.merges, list(range(at + 1 - header_rows, at + 1)))
+    if not hdr.headers:
+        raise InputError(E.MSG_HEADER_ROW_EMPTY.format(row=header_row), file=src.file, sheet=grid.name or None)
+    return _make_table(src, grid, 0, top, hdr)
+
+
+def list_sheets(path) -> list[str]:
+    """Sheet names in workbook order ([] for CSV)."""
+    return list(open_source(path).sheets)
+
+
+def read_preview(path, sheet: str | None = None, nrows: int = 30) -> list[list]:
+    """The top-left grid (from cell A1, empty cells None) for a "pick the header row" step."""
+    src = open_source(path)
+    grid = src.grid(sheet if src.kind != "csv" else None)
+    if grid.empty:
+        return []
+    pad = [None] * grid.col_offset
+    return [pad + [None if v == "" else v for v in row] for _, row in grid.head(nrows)]

@@ -1,0 +1,21 @@
+"""Fixture files for the reading layer, written once per test session into a temporary folder."""
+from __future__ import annotations
+
+import pytest
+
+from tests.importers import fixtures as F
+
+
+@pytest.fixture(scope="session")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("lists")
+
+
+@pytest.fixture(scope="session")
+def hightech_xlsx(folder):
+    return F.write_hightech_xlsx(folder)
+
+
+@pytest.fixture(scope="session")
+def hightech_xls(folder):
+    return F.write_hightech_xls(folder)
