@@ -59,6 +59,8 @@ def pair_entries(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str = ""
     else:
         gain, already = np.full(n, NEVER), np.zeros(n, dtype=bool)
     street = street_of[firm] if n else np.zeros(0, dtype=np.int32)
+    order = np.argsort(day, kind="stable")         # by entry day: an as-of date is then a prefix
+    firm, street, day, already, gain, end = (x[order] for x in (firm, street, day, already, gain, end))
     return PairEntries(step, next_step, firm, street, day, years_of(day), already, gain, end)
 
 
@@ -76,13 +78,12 @@ def table(p: PairEntries, as_of: date, street_id: int | None = None, windows=WIN
     """One row per entry year up to the as-of date: entered, already, size, reached/share per window,
     median days in stage (Kaplan-Meier). Firm ids: ``firms``."""
     d = as_of.toordinal()
-    keep = p.day <= d
+    lo = 0 if first_year is None else int(np.searchsorted(p.day, date(first_year, 1, 1).toordinal()))
+    hi = int(np.searchsorted(p.day, d, side="right"))
+    idx = slice(lo, max(lo, hi))
     if street_id is not None:
-        keep &= p.street == street_id
-    if first_year is not None:
-        keep &= p.year >= first_year
-    idx = np.flatnonzero(keep)
-    if len(idx) == 0:
+        idx = lo + np.flatnonzero(p.street[idx] == street_id)
+    if len(p.day[idx]) == 0:
         return []
     year, day, already = p.year[idx], p.day[idx], p.already[idx]
     y0 = int(year.min())

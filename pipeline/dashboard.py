@@ -22,7 +22,7 @@ from pipeline.dates import time_progress
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator
 from pipeline.streets import attainment
-from pipeline.trend import SetIndex, first_year, month_ends
+from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff, sorted_facts
 
 TREND_YEARS = 15          # the trend starts at most this many years before the as-of year
 COHORT_YEARS = 10         # cohorts of the last ten entry years
@@ -46,6 +46,7 @@ class Dashboard:
     def __init__(self, facts: Facts, catalog: Catalog, targets: dict[int, list[Indicator]],
                  streets: list[tuple[int, str]]) -> None:
         self.facts = facts
+        self._sorted = None
         self.catalog = catalog
         self.targets = targets
         self.streets = list(streets)
@@ -59,7 +60,9 @@ class Dashboard:
         ids = tuple(sorted({self.catalog.stage(k).id for k in stage_keys}))
         ix = self._index.get(ids)
         if ix is None:
-            ix = self._index[ids] = SetIndex(self.facts, ids)
+            if self._sorted is None:
+                self._sorted = sorted_facts(self.facts)
+            ix = self._index[ids] = SetIndex(self._sorted, ids)
         return ix
 
     def years(self) -> list[int]:
@@ -78,7 +81,7 @@ class Dashboard:
         else:
             raise ValueError(d.kind)
         if d.require:
-            ids = np.intersect1d(ids, self.index(d.require).holders(o), assume_unique=True)
+            ids = intersect(ids, self.index(d.require).holders(o))
         return ids
 
     def pair(self, funnel_key: str, i: int) -> cohort_maths.PairEntries:
@@ -111,6 +114,7 @@ class Dashboard:
     def _compute_district(self, year: int, as_of: date, due_days: int) -> dict:
         prev_end = date(year - 1, 12, 31)
         defs: dict[Definition, dict] = {}
+        parts_cache: dict[tuple, dict] = {}
         for ind in self.targets.get(year, []):
             d = Definition.of(ind)
             if d in defs:
@@ -118,8 +122,11 @@ class Dashboard:
             try:
                 now = self.measure(d, year, as_of)
                 base = self.measure(d, year - 1, prev_end)
-                req = self.index(d.require) if d.require else None
-                parts = fc.year_end_parts(self.index(d.stages), year, as_of, req)
+                pkey = (tuple(sorted(d.stages)), tuple(sorted(d.require)))
+                parts = parts_cache.get(pkey)
+                if parts is None:
+                    req = self.index(d.require) if d.require else None
+                    parts = parts_cache[pkey] = fc.year_end_parts(self.index(d.stages), year, as_of, req)
             except KeyError as exc:
                 defs[d] = {"problem": f"目录中没有阶段 {exc.args[0]}"}
                 continue
@@ -133,10 +140,10 @@ class Dashboard:
                 a, b = f.steps[i], f.steps[i + 1]
                 base = self.index(a.stages).holders(prev_end.toordinal())
                 gained = self.index(b.stages).gainers(prev_end.toordinal() + 1, as_of.toordinal())
-                converted = np.intersect1d(base, gained, assume_unique=True)
+                converted = intersect(base, gained)
                 higher = [k for s in f.steps[i:] for k in s.stages]
                 still = self.index(higher).holders(as_of.toordinal())
-                dropped = np.setdiff1d(base, still, assume_unique=True)
+                dropped = setdiff(base, still)
                 convs.append({"from": a.name, "to": b.name, "base_ids": base, "converted_ids": converted,
                               "dropped_ids": dropped})
             funnels.append({"key": f.key, "name": f.name, "steps": steps, "conversions": convs})
@@ -144,12 +151,26 @@ class Dashboard:
         for name, keys in self._expiry_sets(year):
             expiries.append({"name": name, "stages": keys, "ex": fc.expiries(self.index(keys), year, as_of)})
         certs = self.certificate_stages()
-        due = fc.due(self.index(certs), as_of, due_days) if certs else []
+        due = fc.due([self.index([k]) for k in certs], as_of, due_days) if certs else None
         trend_sets = [(f.key, s.name, s.stages) for f in self.catalog.funnels for s in f.steps]
         first = first_year([self.index(k) for _, _, k in trend_sets], as_of.year)
         days = month_ends(max(first, as_of.year - TREND_YEARS), as_of)
-        return {"defs": defs, "funnels": funnels, "expiries": expiries, "due": due, "trend_days": days,
+        return {"defs": defs, "funnels": funnels, "cohorts": self._cohorts(as_of, None), "expiries": expiries, "due": due, "trend_days": days,
                 "trend_sets": trend_sets, "streets": None}
+
+    def _cohorts(self, as_of: date, street_id: int | None) -> list[dict]:
+        out = []
+        for f in self.catalog.funnels:
+            for i in range(len(f.steps) - 1):
+                p = self.pair(f.key, i)
+                out.append({"funnel": f.key, "index": i, "from": p.step, "to": p.next_step,
+                            "rows": cohort_maths.table(p, as_of, street_id, first_year=as_of.year - COHORT_YEARS + 1)})
+        return out
+
+    def cohort_firms(self, funnel_key: str, index: int, as_of: date, year: int, window: int | None = None,
+                     street_id: int | None = None) -> np.ndarray:
+        """The firms behind a cohort cell (the cohort of *year*, or those that reached the next step)."""
+        return cohort_maths.firms(self.pair(funnel_key, index), as_of, year, window, street_id)
 
     def _expiry_sets(self, year: int) -> list[tuple[str, list[str]]]:
         seen, out = set(), []
@@ -173,8 +194,10 @@ class Dashboard:
         if street_id is None:
             pick = _identity
         else:
+            mine = street_of == street_id
+
             def pick(ids):
-                return ids[street_of[ids] == street_id] if len(ids) else ids
+                return ids[mine[ids]] if len(ids) else ids
         progress = time_progress(year, as_of)
         rows = [self._row(ind, dist["defs"].get(Definition.of(ind)), progress, pick, year, as_of)
                 for ind in self._indicators(year, street_id)]
@@ -202,29 +225,23 @@ class Dashboard:
                              "renewed": sum(m["renewed"] for m in months),
                              "lapsed": sum(m["lapsed"] for m in months),
                              "to_come": sum(m["to_come"] for m in months)})
-        due = [r for r in dist["due"] if street_id is None or street_of[r[0]] == street_id]
+        due = dist["due"]
+        if due is not None and street_id is not None:
+            keep = street_of[due["firm_ids"]] == street_id
+            due = {k: v[keep] for k, v in due.items()}
         days = dist["trend_days"]
         ords = np.fromiter((d.toordinal() for d in days), np.int64, len(days))
         trend = []
         for fkey, name, keys in dist["trend_sets"]:
             trend.append({"funnel": fkey, "step": name,
                           "values": [int(v) for v in self.index(keys).count_on(ords, street_id)]})
-        cohorts = []
-        for f in self.catalog.funnels:
-            for i in range(len(f.steps) - 1):
-                p = self.pair(f.key, i)
-                cohorts.append({"funnel": f.key, "index": i, "from": p.step, "to": p.next_step,
-                                "rows": cohort_maths.table(p, as_of, street_id, first_year=as_of.year - COHORT_YEARS + 1)})
+        cohorts = dist["cohorts"] if street_id is None else self._cohorts(as_of, street_id)
         return {"year": year, "as_of": as_of.isoformat(), "street_id": street_id,
                 "street": self.street_names.get(street_id) if street_id is not None else None,
                 "time_progress": round(progress, 4), "indicators": rows, "funnels": funnels,
                 "cohorts": cohorts, "streets": self.streets_table(year, as_of),
                 "trend": {"days": [d.isoformat() for d in days], "series": trend},
-                "expiries": expiries, "due": [{"firm_id": f, "stage": self.catalog.by_id(s).name,
-                                               "stage_key": self.catalog.by_id(s).key,
-                                               "last_day": date.fromordinal(last).isoformat(),
-                                               "days_left": last - as_of.toordinal()} for f, s, last in due],
-                "due_days": due_days}
+                "expiries": expiries, "due": due, "due_days": due_days}
 
     def _indicators(self, year: int, street_id: int | None) -> list[Indicator]:
         rows = self.targets.get(year, [])
@@ -260,8 +277,8 @@ class Dashboard:
                    gap=None if ind.target is None else ind.target - actual,
                    ahead=None if rate is None else rate >= progress, firm_ids=now, base_ids=base)
         if ind.kind == "net":
-            row["gained_ids"] = np.setdiff1d(now, base, assume_unique=True)
-            row["lost_ids"] = np.setdiff1d(base, now, assume_unique=True)
+            row["gained_ids"] = setdiff(now, base)
+            row["lost_ids"] = setdiff(base, now)
         f = fc.year_end(arrays["parts"], ind.kind, actual, len(base), None if pick is _identity else pick)
         f["target"] = ind.target
         f["will_meet"] = None if ind.target is None else f["projected"] >= ind.target
@@ -272,9 +289,12 @@ class Dashboard:
         dist = self.district(year, as_of)
         if dist["streets"] is None:
             progress = time_progress(year, as_of)
-            rows = [self._row(ind, dist["defs"][Definition.of(ind)], progress, _identity, year, as_of)
-                    for ind in self._indicators(year, None)]
-            rows = [r for r in rows if "problem" not in r]
+            rows = []
+            for ind in self._indicators(year, None):
+                arrays = dist["defs"].get(Definition.of(ind))
+                if arrays and "problem" not in arrays:
+                    rows.append({"name": ind.name, "kind": ind.kind, "firm_ids": arrays["now"],
+                                 "base_ids": arrays["base"]})
             targets = {(i.street_id, i.name): i for i in self.targets.get(year, []) if i.street_id is not None}
             dist["streets"] = attainment(rows, self.streets, targets, self.facts.street_of, progress)
         return dist["streets"]
@@ -282,6 +302,18 @@ class Dashboard:
 
 def _identity(ids):
     return ids
+
+
+def due_rows(view: dict, catalog: Catalog, limit: int | None = None) -> list[dict]:
+    """The re-review due list of a view as rows: firm id, stage name, last day held, days left."""
+    due = view.get("due")
+    if not due:
+        return []
+    n = len(due["firm_ids"]) if limit is None else min(limit, len(due["firm_ids"]))
+    as_of = date.fromisoformat(view["as_of"]).toordinal()
+    return [{"firm_id": int(due["firm_ids"][i]), "stage": catalog.by_id(int(due["stage"][i])).name,
+             "last_day": date.fromordinal(int(due["last_day"][i])).isoformat(),
+             "days_left": int(due["last_day"][i]) - as_of} for i in range(n)]
 
 
 def plain(view):
@@ -298,6 +330,8 @@ def plain(view):
         return out
     if isinstance(view, (list, tuple)):
         return [plain(v) for v in view]
+    if isinstance(view, np.ndarray):
+        return [v.item() for v in view]
     if isinstance(view, np.generic):
         return view.item()
     return view

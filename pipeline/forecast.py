@@ -25,7 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipeline.dates import OPEN_END
-from pipeline.trend import SetIndex, _dedupe_sorted
+from pipeline.trend import SetIndex, _dedupe_sorted, intersect, setdiff
 
 
 def _max_end_per_firm(index: SetIndex, mask: np.ndarray):
@@ -36,13 +36,6 @@ def _max_end_per_firm(index: SetIndex, mask: np.ndarray):
     return firm[starts], np.maximum.reduceat(end, starts)
 
 
-def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, missing: int) -> np.ndarray:
-    if len(keys) == 0:
-        return np.full(len(query), missing, dtype=np.int64)
-    idx = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-    return np.where(keys[idx] == query, values[idx].astype(np.int64), missing)
-
-
 def expiries(index: SetIndex, year: int, as_of: date) -> dict:
     """Lapses of *year* by month with renewals so far; firm ids for every figure."""
     d = as_of.toordinal()
@@ -51,10 +44,7 @@ def expiries(index: SetIndex, year: int, as_of: date) -> dict:
     lapse_day = index.raw_end.astype(np.int64) - 1
     expiring = known & (index.raw_end != OPEN_END) & (lapse_day >= first) & (lapse_day <= last)
     firms, latest_end = _max_end_per_firm(index, expiring)
-    cover = known & (index.raw_start <= last + 1)
-    c_firms, c_end = _max_end_per_firm(index, cover)
-    best = _lookup(c_firms, c_end, firms, -1)
-    renewed = best > latest_end
+    renewed = index.max_end_known(firms, min(d, last + 1)) > latest_end
     lapsed = ~renewed & (latest_end <= d)
     to_come = ~renewed & ~lapsed
     return {"year": year, "firms": firms, "month": _months(latest_end - 1), "last_day": latest_end - 1,
@@ -85,8 +75,9 @@ def _months(ordinals: np.ndarray) -> np.ndarray:
 
 def known_holders(index: SetIndex, day: int, as_of: int) -> np.ndarray:
     """Firms whose designations known on *as_of* cover *day*."""
-    mask = (index.raw_start <= min(day, as_of)) & (index.raw_end > day)
-    return _dedupe_sorted(index.raw_firm[mask])
+    if day <= as_of:
+        return index.holders(day)
+    return _dedupe_sorted(index.raw_firm[(index.raw_start <= as_of) & (index.raw_end > day)])
 
 
 def _same_day_last_year(d: date) -> date:
@@ -104,7 +95,7 @@ def expected_gains(index: SetIndex, year: int, as_of: date, require: SetIndex | 
     a, b = _same_day_last_year(rest_first), date(year - 1, 12, 31)
     ids = index.gainers(a.toordinal(), b.toordinal())
     if require is not None:
-        ids = np.intersect1d(ids, require.holders(b.toordinal()), assume_unique=True)
+        ids = intersect(ids, require.holders(b.toordinal()))
     return ids
 
 
@@ -118,8 +109,8 @@ def year_end_parts(index: SetIndex, year: int, as_of: date, require: SetIndex | 
     stay = known_holders(index, last, d)
     now = index.holders(d) if as_of >= date(year, 1, 1) else stay
     if require is not None:
-        stay = np.intersect1d(stay, known_holders(require, last, d), assume_unique=True)
-        now = np.intersect1d(now, require.holders(d), assume_unique=True)
+        stay = intersect(stay, known_holders(require, last, d))
+        now = intersect(now, require.holders(d))
     return {"done": False, "now": now, "stay": stay, "gains": expected_gains(index, year, as_of, require)}
 
 
@@ -130,7 +121,7 @@ def year_end(parts: dict, kind: str, actual: int, base_stock: int, pick=None) ->
         return {"floor": actual, "expected_gains": 0, "projected": actual, "lapses_to_come": 0,
                 "lapse_ids": parts["now"]}
     now, stay, gains = (parts[k] if pick is None else pick(parts[k]) for k in ("now", "stay", "gains"))
-    lapse_ids = np.setdiff1d(now, stay, assume_unique=True)
+    lapse_ids = setdiff(now, stay)
     if kind == "stock":
         floor = len(stay)
     elif kind == "net":
@@ -141,21 +132,23 @@ def year_end(parts: dict, kind: str, actual: int, base_stock: int, pick=None) ->
             "lapses_to_come": int(len(lapse_ids)), "lapse_ids": lapse_ids}
 
 
-def due(index: SetIndex, as_of: date, days: int) -> list[tuple[int, int, int]]:
-    """(firm id, stage id, last day ordinal) of designations whose last day is within *days* of the
-    as-of date and that no known designation of the same stage renews; soonest first."""
+def due(indexes: list[SetIndex], as_of: date, days: int) -> dict:
+    """Designations whose last day is within *days* of the as-of date and that no designation of the
+    same stage known on the as-of date renews, soonest first: arrays ``firm_ids``, ``stage``, ``last_day``
+    (ordinal of the last day held). *indexes*: one SetIndex per stage."""
     d = as_of.toordinal()
-    known = index.raw_start <= d
-    lapse_day = index.raw_end.astype(np.int64) - 1
-    soon = known & (index.raw_end != OPEN_END) & (lapse_day >= d) & (lapse_day <= d + days)
-    out = []
-    for stage in np.unique(index.raw_stage[soon]):
-        mine = index.raw_stage == stage
-        s_firms, s_end = _max_end_per_firm(index, known & mine)
-        sel = soon & mine
-        firms, ends = index.raw_firm[sel], index.raw_end[sel]
-        best = _lookup(s_firms, s_end, firms, -1)
-        keep = best <= ends
-        out += [(int(f), int(stage), int(e) - 1) for f, e in zip(firms[keep], ends[keep])]
-    out.sort(key=lambda r: (r[2], r[0]))
-    return out
+    firms, stages, lasts = [], [], []
+    for index in indexes:
+        end = index.raw_end
+        soon = (index.raw_start <= d) & (end > d) & (end <= d + days + 1) & (end != OPEN_END)
+        f, e = index.raw_firm[soon], end[soon]
+        keep = index.max_end_known(f, d) <= e
+        firms.append(f[keep])
+        lasts.append(e[keep].astype(np.int64) - 1)
+        stages.append(index.raw_stage[soon][keep])
+    if not firms:
+        z = np.zeros(0, dtype=np.int32)
+        return {"firm_ids": z, "stage": z, "last_day": z.astype(np.int64)}
+    f, st, la = np.concatenate(firms), np.concatenate(stages), np.concatenate(lasts)
+    order = np.lexsort((f, la))
+    return {"firm_ids": f[order], "stage": st[order], "last_day": la[order]}

@@ -34,6 +34,32 @@ def _dedupe_sorted(firms: np.ndarray) -> np.ndarray:
     return firms[keep]
 
 
+def sorted_facts(facts: Facts) -> Facts:
+    """The same facts ordered by (firm, start): every SetIndex taken from it skips its own sort."""
+    order = np.lexsort((facts.start, facts.firm))
+    out = Facts(facts.firm[order], facts.stage[order], facts.start[order], facts.end[order], facts.street_of)
+    out.presorted = True
+    return out
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sorted unique ids in both (a and b sorted unique), through a bitmap over the id range."""
+    if len(a) == 0 or len(b) == 0:
+        return a[:0]
+    flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
+    flags[b] = True
+    return a[flags[a]]
+
+
+def setdiff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sorted unique ids of a not in b (a and b sorted unique)."""
+    if len(a) == 0 or len(b) == 0:
+        return a
+    flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
+    flags[b] = True
+    return a[~flags[a]]
+
+
 class SetIndex:
     """Merged holding spells of one set of stages, sorted by (firm, start)."""
 
@@ -42,15 +68,20 @@ class SetIndex:
         self.street_of = facts.street_of
         mask = facts.stage_mask(self.stage_ids)
         firm, start, end = facts.firm[mask], facts.start[mask], facts.end[mask]
-        order = np.lexsort((start, firm))
-        firm, start, end = firm[order], start[order], end[order]
+        stage = facts.stage[mask]
+        if not getattr(facts, "presorted", False):
+            order = np.lexsort((start, firm))
+            firm, start, end, stage = firm[order], start[order], end[order], stage[order]
         # the designations themselves, sorted (expiries and renewals need them)
-        self.raw_firm, self.raw_start, self.raw_end = firm, start, end
-        self.raw_stage = facts.stage[mask][order]
+        self.raw_firm, self.raw_start, self.raw_end, self.raw_stage = firm, start, end, stage
+        self._holders: dict[int, np.ndarray] = {}
         n = len(firm)
+        self.raw_key = firm.astype(np.int64) * _SPAN + start
         if n:
             keyed = firm.astype(np.int64) * _SPAN + end
             run = np.maximum.accumulate(keyed)
+            # the latest end among the firm's designations so far (in start order): renewals in O(log n)
+            self.raw_pmax = run - firm.astype(np.int64) * _SPAN
             prev = np.empty(n, dtype=np.int64)
             prev[0] = -1
             prev[1:] = run[:-1]
@@ -60,6 +91,7 @@ class SetIndex:
             self.start = start[first]
             self.end = np.maximum.reduceat(end, first).astype(np.int32)
         else:
+            self.raw_pmax = np.zeros(0, dtype=np.int64)
             self.firm = self.start = self.end = np.zeros(0, dtype=np.int32)
         self._sorted_start = np.sort(self.start)
         self._sorted_end = np.sort(self.end)
@@ -70,13 +102,27 @@ class SetIndex:
 
     # firm ids (sorted, unique) ------------------------------------------------
     def holders(self, day: int) -> np.ndarray:
-        return self.firm[(self.start <= day) & (self.end > day)]
+        hit = self._holders.get(day)
+        if hit is None:
+            if len(self._holders) > 6:
+                self._holders.pop(next(iter(self._holders)))
+            hit = self._holders[day] = self.firm[(self.start <= day) & (self.end > day)]
+        return hit
 
     def gainers(self, first: int, last: int) -> np.ndarray:
         return _dedupe_sorted(self.firm[(self.start >= first) & (self.start <= last)])
 
     def ever(self, first: int, last: int) -> np.ndarray:
         return _dedupe_sorted(self.firm[(self.start <= last) & (self.end > first)])
+
+    def max_end_known(self, firms: np.ndarray, limit: int) -> np.ndarray:
+        """For each firm: the latest end of its designations of the set that start on or before
+        *limit* (-1 when none)."""
+        if len(self.raw_key) == 0 or len(firms) == 0:
+            return np.full(len(firms), -1, dtype=np.int64)
+        pos = np.searchsorted(self.raw_key, firms.astype(np.int64) * _SPAN + limit, side="right") - 1
+        safe = np.maximum(pos, 0)
+        return np.where((pos >= 0) & (self.raw_firm[safe] == firms), self.raw_pmax[safe], -1)
 
     # counts --------------------------------------------------------------------
     def count_on(self, days: np.ndarray, street_id: int | None = None) -> np.ndarray:
