@@ -118,9 +118,13 @@ def desktop(db_path: str) -> dict:
     """星图's own window on the ledger: start to first page, then keystrokes, sorts, scrolling, memory."""
     from PySide6.QtCore import Qt  # noqa: PLC0415
     from PySide6.QtWidgets import QAbstractSlider, QApplication  # noqa: PLC0415
-    app = QApplication(sys.argv[:1])
+    try:
+        from desktop.app import setup_application  # noqa: PLC0415  (the app's own start: names, CJK font)
+        app = setup_application(sys.argv[:1])
+    except ImportError:
+        app = QApplication(sys.argv[:1])
     from db.ledger import Ledger  # noqa: PLC0415
-    ledger = Ledger(db_path, readonly=True)
+    ledger = Ledger(db_path, readonly=True)          # read-only: the cached file stays as generated
     try:
         from desktop.main_window import MainWindow  # noqa: PLC0415
     except ImportError:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import generate
-from bench.measure import FAILED, Context, Row, missing, not_measured, paired, profile_to
+from bench.measure import FAILED, Context, Row, cpu_note, missing, not_measured, paired, profile_to
 
 KEYS = ("export_vs_xlsxwriter",)
 NEEDS = ("importers.ledger_export", "importers.export")
@@ -71,7 +71,7 @@ def run(ctx: Context) -> list[Row]:
                 ours_out, base_out = ctx.work / "export.xlsx", ctx.work / "bare.xlsx"
                 row.ours, row.baseline, row.samples = paired(
                     lambda: export_ledger(ledger, ours_out), lambda: bare_write(base_out, titles, data), rounds)
-                row.note = f"{len(data):,} 行 × {len(titles)} 列"
+                row.note = f"{len(data):,} 行 × {len(titles)} 列；{cpu_note(row.samples)}"
                 if ctx.profile and n == max(ctx.sizes):
                     saved = profile_to(ctx.work.parent / "profiles" / f"export-{n}.txt",
                                        lambda: export_ledger(ledger, ours_out))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import generate
-from bench.measure import FAILED, Context, Row, missing, not_measured, paired, profile_to, run_child
+from bench.measure import FAILED, Context, Row, cpu_note, missing, not_measured, paired, profile_to, run_child
 
 KEYS = ("import_vs_calamine", "import_vs_pandas", "import_peak_memory", "import_vs_calamine_big")
 NEEDS = ("importers.plan", "importers.commit", "importers.planner")
@@ -75,7 +75,7 @@ def run(ctx: Context) -> list[Row]:
                 counts.update(ours_import(path, target))
 
             cal.ours, cal.baseline, cal.samples = paired(ours, lambda: bare_calamine(path), rounds, setup=fresh)
-            cal.note = _check(counts, n)
+            cal.note = f"{_check(counts, n)}；{cpu_note(cal.samples)}"
             # pandas is slow: its own rounds, compared with the median import above
             p_rounds = rounds if n <= 20_000 else 1
             pd_row.ours = cal.ours

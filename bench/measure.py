@@ -97,18 +97,31 @@ class Context:
 
 def paired(ours: Callable[[], object], base: Callable[[], object], rounds: int,
            setup: Callable[[], None] | None = None) -> tuple[float, float, dict]:
-    """Median seconds of *ours* and *base*, run alternately (ours first on even rounds) so noise hits both."""
-    a, b = [], []
+    """Median wall seconds of *ours* and *base*, run alternately (ours first on even rounds) so noise hits both.
+
+    The samples also keep this process's CPU seconds of each run: on a shared machine the CPU
+    ratio is the one other people's work cannot move (``cpu_ratio`` in the samples)."""
+    a, b, ca, cb = [], [], [], []
     for i in range(rounds):
-        order = ((ours, a), (base, b)) if i % 2 == 0 else ((base, b), (ours, a))
-        for fn, out in order:
+        order = ((ours, a, ca), (base, b, cb)) if i % 2 == 0 else ((base, b, cb), (ours, a, ca))
+        for fn, out, cpu in order:
             if setup is not None:
                 setup()
+            c = time.process_time()
             t = time.perf_counter()
             fn()
             out.append(time.perf_counter() - t)
-    return statistics.median(a), statistics.median(b), {"ours": [round(x, 4) for x in a],
-                                                        "baseline": [round(x, 4) for x in b]}
+            cpu.append(time.process_time() - c)
+    samples = {"ours": [round(x, 4) for x in a], "baseline": [round(x, 4) for x in b],
+               "ours_cpu": [round(x, 4) for x in ca], "baseline_cpu": [round(x, 4) for x in cb]}
+    if statistics.median(cb) > 0:
+        samples["cpu_ratio"] = round(statistics.median(ca) / statistics.median(cb), 3)
+    return statistics.median(a), statistics.median(b), samples
+
+
+def cpu_note(samples: dict) -> str:
+    ratio = samples.get("cpu_ratio")
+    return f"按 CPU 时间比值 {ratio:.2f}×" if ratio is not None else ""
 
 
 def timed(fn: Callable[[], object], rounds: int, setup: Callable[[], None] | None = None) -> tuple[float, list]:
@@ -127,6 +140,11 @@ def child_env() -> dict:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # the app's QSettings and data folder in a scratch place: the user's own settings neither
+    # change the figures nor get changed by them
+    from bench import generate  # noqa: PLC0415
+    env["XDG_CONFIG_HOME"] = str(generate.CACHE / "config")
+    env["XINGTU_DATA_DIR"] = str(generate.CACHE / "data")
     return env
 
 
