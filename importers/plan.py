@@ -165,9 +165,19 @@ W_OLD_NAME = "名单使用的是该企业的曾用名，台账中的现名“{na
 W_STAGE_DATE = "“{column}”列没有对应的认定日期，按 {day} 记为认定日期"
 
 
-def _clean_fn(field, catalog, streets, date1904):
+def _unquote(v):
+    """CSV only: our exports write text that starts with = + - @ behind an apostrophe (so Excel shows text);
+    the apostrophe goes again on re-import."""
+    if type(v) is str and len(v) > 1 and v[0] == "'" and v[1] in "=+-@":
+        return v[1:]
+    return v
+
+
+def _clean_fn(field, catalog, streets, date1904, csv=False):
     from importers import clean  # noqa: PLC0415
     if field in TEXT_FIELDS:
+        if csv:
+            return (lambda v: clean.clean_text(_unquote(v)) or None), True, None
         return (lambda v: clean.clean_text(v) or None), True, None
     if field in DATE_FIELDS:
         return (lambda v: clean.parse_date(v, datemode_1904=date1904)), True, "bad_date"
@@ -275,11 +285,12 @@ class _Planner:
     def _prepare(self, plan) -> None:
         from importers.match import NearMatcher  # noqa: PLC0415
         date1904 = bool(getattr(self.table, "date1904", False))
+        self.csv = getattr(self.table, "kind", "") == "csv"
         self.cleaners = []
         for col, f in self.work.items():
             if f in ("name", "code"):
                 continue
-            fn, cached, code = _clean_fn(f, self.catalog, self.streets, date1904)
+            fn, cached, code = _clean_fn(f, self.catalog, self.streets, date1904, self.csv)
             if fn is not None:
                 self.cleaners.append((col, f, fn, cached, code))
         for g in self.groups:
@@ -350,7 +361,7 @@ class _Planner:
         from pipeline.names import name_key  # noqa: PLC0415
         vals = [r.values for r in chunk]
         ni, ci = self.by_field["name"], self.by_field.get("code")
-        names = [clean_name(v[ni]) if ni < len(v) else "" for v in vals]
+        names = [clean_name(_unquote(v[ni]) if self.csv else v[ni]) if ni < len(v) else "" for v in vals]
         if ci is None:
             codes = [""] * len(vals)
         else:

@@ -1,0 +1,110 @@
+"""The import and undo sub-commands: the --json contract, dry run writes nothing, exit 2 in Chinese on bad input."""
+import json
+
+import pytest
+
+from desktop.cli import main
+from tests.importers import fixtures as fx
+from tests.importers.test_plan import C, HEAD
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "ledger.db"
+    assert main(["init", "--db", str(path)]) == 0
+    return path
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_import_json_contract_and_undo(db, tmp_path, capsys):
+    capsys.readouterr()
+    path = fx.write_hightech_xlsx(tmp_path)
+    code, out, _ = run(capsys, "import", path, "--db", db, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["batch", "kind", "stage", "rows", "created", "updated", "unchanged", "skipped", "errors",
+                          "warnings"]
+    assert (data["batch"], data["kind"], data["stage"], data["rows"], data["created"], data["skipped"]) == (
+        1, "designation", "gaoqi", 6, 6, 9)
+    assert data["warnings"] == [{"row": 10, "column": None, "message": "该行在 Excel 中被隐藏，仍按数据导入，请核对"}]
+    code, out, _ = run(capsys, "undo", "1", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["firms_removed"] == 6
+    code, _, err = run(capsys, "undo", "1", "--db", db)
+    assert code == 2 and "不能重复撤销" in err
+
+
+def test_dry_run_writes_nothing_and_matches_the_real_run(db, tmp_path, capsys):
+    capsys.readouterr()
+    path = fx.write_simple_xlsx(tmp_path, "台账.xlsx", [HEAD, [1, "甲公司", C[0], "杨园", "软件"],
+                                                       [2, "乙公司", "12", "粮道", None]])
+    before = db.read_bytes()
+    code, out, _ = run(capsys, "import", path, "--db", db, "--dry-run", "--json")
+    assert code == 0
+    dry = json.loads(out)
+    assert db.read_bytes() == before
+    assert dry["batch"] is None and dry["created"] == 1 and len(dry["errors"]) == 1
+    code, out, _ = run(capsys, "import", path, "--db", db, "--json", "--errors-out", tmp_path / "问题.xlsx")
+    real = json.loads(out)
+    assert code == 0 and {**dry, "batch": real["batch"]} == real
+    assert (tmp_path / "问题.xlsx").exists()
+
+
+def test_options_as_stage_date_map(db, tmp_path, capsys):
+    capsys.readouterr()
+    path = fx.write_simple_xlsx(tmp_path, "a.xlsx", [["单位", "代码"], ["甲公司", C[0]]])
+    code, out, _ = run(capsys, "import", path, "--db", db, "--as", "designation", "--stage", "科小", "--date",
+                       "2024-03-01", "--map", "单位=name", "代码=统一社会信用代码", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["kind"], data["stage"], data["created"]) == ("designation", "kexiao", 1)
+    code, out, _ = run(capsys, "import", path, "--db", db, "--map", "单位=name", "代码=code")
+    assert code == 0 and "企业台账" in out and "无变化 1" in out
+
+
+@pytest.mark.parametrize("make, needle", [
+    (lambda d: d / "不存在.xlsx", "找不到"),
+    (fx.png_as_xlsx, "图片"),
+    (fx.random_bytes, ""),
+    (lambda d: fx.write_bytes(d, "空.xlsx", b""), "空"),
+    (lambda d: fx.write_simple_xlsx(d, "表头.xlsx", [HEAD]), "没有数据行"),
+    (lambda d: fx.write_simple_xlsx(d, "无名称.xlsx", [["甲", "乙"], [1, 2]]), "企业名称"),
+])
+def test_bad_files_exit_2_in_chinese_and_write_nothing(db, tmp_path, capsys, make, needle):
+    capsys.readouterr()
+    path = make(tmp_path)
+    before = db.read_bytes()
+    code, out, err = run(capsys, "import", path, "--db", db)
+    assert code == 2 and out == ""
+    assert err.startswith("错误：") and needle in err and "Traceback" not in err
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--as", "list"], "--as"),
+    (["--date", "2024/13/01"], "--date"),
+    (["--stage", "没有这个"], "未知的认定类别"),
+    (["--map", "企业名称"], "表头=字段"),
+    (["--errors-out", "x.csv"], ".xlsx"),
+])
+def test_bad_arguments_exit_2(db, tmp_path, capsys, extra, needle):
+    capsys.readouterr()
+    path = fx.write_simple_xlsx(tmp_path, "a.xlsx", [HEAD, [1, "甲公司", C[0], None, None]])
+    code, _, err = run(capsys, "import", path, "--db", db, *extra)
+    assert code == 2 and needle in err
+    assert json.loads(json.dumps(err))  # one line of text
+    assert err.count("\n") == 1
+
+
+def test_undo_conflict_needs_force(db, tmp_path, capsys):
+    capsys.readouterr()
+    run(capsys, "import", fx.write_simple_xlsx(tmp_path, "a.xlsx", [HEAD, [1, "甲公司", C[0], None, "软件"]]), "--db", db)
+    run(capsys, "import", fx.write_simple_xlsx(tmp_path, "b.xlsx", [HEAD, [1, "甲公司", C[0], None, "电子"]]), "--db", db)
+    code, _, err = run(capsys, "undo", "1", "--db", db)
+    assert code == 2 and "甲公司" in err and "--force" in err
+    code, out, _ = run(capsys, "undo", "1", "--db", db, "--force")
+    assert code == 0 and "已撤销批次 1" in out
