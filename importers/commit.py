@@ -102,6 +102,11 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
         new_firm_of: dict[int, int] = {}          # id(row) -> firm id, for rows creating a firm
         news = [r for r in todo if r.status == "new"]
         suspended = _suspend_search_trigger(conn) if len(news) >= BULK else None
+        present = [c for c in FIRM_COLUMNS if c in set(plan.mapping.values())]
+        cols = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "street_id", *present,
+                "needs_review", "batch_id", "created_at", "updated_at")
+        insert = f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        dated = [i for i, c in enumerate(present) if c == "founded"]
         for start in range(0, len(news), CHUNK):
             chunk = news[start:start + CHUNK]
             rows = []
@@ -109,14 +114,16 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
                 v = r.values
                 code = r.code if r.code_status in ("ok", "bad_check", "accepted") else None
                 raw = r.code if code is None and r.code else None
+                extra = [v.get(c) for c in present]
+                for i in dated:
+                    if extra[i] is not None:
+                        extra[i] = extra[i].isoformat()
                 rows.append((next_id, code, raw, r.code_status, r.name, name_key(r.name), fast_pinyin(r.name),
-                             street_ids.get(v.get("street"))) + tuple(_plain(v.get(c)) for c in FIRM_COLUMNS)
-                            + (int(r.review), batch, stamp, stamp))
+                             street_ids.get(v.get("street")), *extra, int(r.review), batch, stamp, stamp))
                 r.firm_id = next_id
                 new_firm_of[id(r)] = next_id
                 next_id += 1
-            conn.executemany(f"INSERT INTO firms ({', '.join(INSERT_COLS)}) VALUES ({', '.join('?' * len(INSERT_COLS))})",
-                             rows)
+            conn.executemany(insert, rows)
             tick(len(chunk))
         if suspended:
             _resume_search_trigger(conn, suspended, first_firm, next_id)

@@ -446,14 +446,14 @@ class _Planner:
             warn(W_DUP.format(first=first, name=name, diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else ""),
                  col_code or col_name, "dup_in_file")
             return PlanRow(er, "unchanged", firm["id"] if firm else None, usable_code, name, values, {}, None, issues,
-                           list(raw.values), True, [], status, review)
+                           raw.values, True, [], status, review)
         if name:
             self.seen[dup_key] = er
             self.first_values[er] = values
-        if any(i.level == "error" for i in issues):
+        if issues and any(i.level == "error" for i in issues):
             return PlanRow(er, "error", firm["id"] if firm else None, usable_code or code or None, name, values, {},
-                           None, issues, list(raw.values), False, [], status, review)
-        if firm is None and not any(i.code == "same_name" for i in issues) and self._ledger_has_firms():
+                           None, issues, raw.values, False, [], status, review)
+        if firm is None and self._ledger_has_firms() and not any(i.code == "same_name" for i in issues):
             near = self.near.suggest(name)
             if near:
                 warn(W_NEAR.format(name=near[1]), col_name, "near_match")
@@ -470,12 +470,12 @@ class _Planner:
             if review and not firm["needs_review"]:
                 changes["needs_review"] = (0, 1)
         designations = self._designations(plan, j, er, raw, values, firm, held, cols, issues)
-        if any(i.level == "error" for i in issues):
+        if issues and any(i.level == "error" for i in issues):
             return PlanRow(er, "error", firm["id"] if firm else None, usable_code or code or None, name, values, {},
-                           None, issues, list(raw.values), False, [], status, review)
+                           None, issues, raw.values, False, [], status, review)
         row_status = "new" if firm is None else "update" if changes or designations else "unchanged"
         return PlanRow(er, row_status, firm["id"] if firm else None, usable_code or code or None, name, values, changes,
-                       designations[0] if designations else None, issues, list(raw.values), True, designations,
+                       designations[0] if designations else None, issues, raw.values, True, designations,
                        status, review)
 
     def _ledger_has_firms(self) -> bool:
