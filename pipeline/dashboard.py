@@ -172,6 +172,17 @@ class Dashboard:
         """The firms behind a cohort cell (the cohort of *year*, or those that reached the next step)."""
         return cohort_maths.firms(self.pair(funnel_key, index), as_of, year, window, street_id)
 
+    def street_firms(self, year: int, as_of: date, indicator: str, street_id: int) -> np.ndarray:
+        """The firms behind a street's cell of the streets table (net: the firms gained)."""
+        ind = next((i for i in self.targets.get(year, []) if i.name == indicator and i.street_id is None), None)
+        if ind is None:
+            return np.zeros(0, dtype=np.int32)
+        arrays = self.district(year, as_of)["defs"].get(Definition.of(ind))
+        if not arrays or "problem" in arrays:
+            return np.zeros(0, dtype=np.int32)
+        ids = setdiff(arrays["now"], arrays["base"]) if ind.kind == "net" else arrays["now"]
+        return ids[self.facts.street_of[ids] == street_id] if len(ids) else ids
+
     def _expiry_sets(self, year: int) -> list[tuple[str, list[str]]]:
         seen, out = set(), []
         for ind in self.targets.get(year, []):

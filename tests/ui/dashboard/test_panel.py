@@ -1,0 +1,115 @@
+"""The dashboard panel on the demo district: charts show the model's numbers, clicks give the firms."""
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from pipeline import funnel as funnel_maths
+from pipeline.indicators import evaluate, measure
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]  # offscreen show()
+AS_OF = date(2024, 10, 31)
+
+
+@pytest.fixture
+def panel(qtbot, demo_db):
+    from db.ledger import Ledger
+    from ui.dashboard.panel import DashboardPanel
+    led = Ledger(demo_db, readonly=True)
+    p = DashboardPanel(led)
+    qtbot.add_widget(p)
+    p.resize(1440, 900)
+    p.set_context(2024, AS_OF, None)
+    p.show()
+    qtbot.waitExposed(p)
+    yield p
+    p.close()
+    led.close()
+
+
+@pytest.fixture
+def truth(demo_db):
+    from db import queries
+    from db.ledger import Ledger
+    with Ledger(demo_db, readonly=True) as led:
+        facts, cat = queries.load_facts(led.conn), led.catalog()
+        inds = queries.targets(led.conn, 2024)
+        rows = [evaluate(facts, cat, i, 2024, AS_OF) for i in inds]
+        ids = [list(measure(facts, cat, i, 2024, AS_OF)) for i in inds]
+        funnels = [[s["count"] for s in funnel_maths.counts(facts, cat, f, AS_OF)] for f in cat.funnels]
+    return rows, ids, funnels, inds
+
+
+def click_bar(qtbot, chart, i):
+    vb = chart.item.getViewBox()
+    scene = vb.mapViewToScene(chart.bar_center(i))
+    pos = chart.plot.mapFromScene(scene)
+    QTest.mouseClick(chart.plot.viewport(), Qt.LeftButton, Qt.NoModifier, pos)
+
+
+def test_target_bars_are_the_completion_rates(panel, truth):
+    rows, _ids, _f, _inds = truth
+    assert panel.targets.chart.values == [round(r["rate"] * 100, 1) for r in rows]
+    table = panel.targets.table
+    assert [table.cell_at(i, 4).text for i in range(len(rows))] == [f"{r['actual']:g}" for r in rows]
+    assert [table.cell_at(i, 2).text for i in range(len(rows))] == [f"{r['base']:g}" for r in rows]
+
+
+def test_clicking_a_target_bar_gives_its_firms(panel, truth, qtbot):
+    rows, ids, _f, inds = truth
+    i = next(k for k, r in enumerate(rows) if r["kind"] == "stock")
+    with qtbot.wait_signal(panel.firmsRequested, timeout=2000) as sig:
+        click_bar(qtbot, panel.targets.chart, i)
+    got, title = sig.args
+    assert got == ids[i] and inds[i].name in title
+
+
+def test_clicking_a_number_cell_gives_its_firms(panel, truth, qtbot):
+    rows, ids, _f, inds = truth
+    table = panel.targets.table
+    with qtbot.wait_signal(panel.firmsRequested, timeout=2000) as sig:
+        table.clicked.emit(table.model().index(0, 4))
+    assert sig.args[0] == ids[0]
+
+
+def test_funnel_bars_are_the_counts(panel, truth, qtbot):
+    _rows, _ids, funnels, _inds = truth
+    assert [chart.values for chart in panel.funnels.charts()] == [[float(c) for c in f] for f in funnels]
+    panel.tabs.setCurrentWidget(panel.funnels)
+    chart = panel.funnels.charts()[0]
+    with qtbot.wait_signal(panel.firmsRequested, timeout=2000) as sig:
+        click_bar(qtbot, chart, 1)
+    assert len(sig.args[0]) == funnels[0][1] and "新星" in sig.args[1]
+
+
+def test_street_view_and_sorting(panel, qtbot):
+    sid, name = panel.dash.streets[1]
+    panel.set_context(2024, AS_OF, sid)
+    assert panel.view["street"] == name and all(r["street"] == name for r in panel.view["indicators"])
+    table = panel.streets.table
+    col = table.source.headers.index("平均完成率")
+    table.sortByColumn(col, Qt.DescendingOrder)
+    shown = [table.cell_at(r, col).sort for r in range(table.model().rowCount())]
+    assert shown == sorted(shown, reverse=True)
+    with qtbot.wait_signal(panel.firmsRequested, timeout=2000) as sig:
+        table.clicked.emit(table.model().index(0, 1))
+    assert sig.args[1].endswith(table.source.headers[1])
+
+
+def test_as_of_change_redraws(panel):
+    before = list(panel.targets.chart.values)
+    panel.set_context(2024, date(2024, 3, 31), None)
+    assert panel.view["as_of"] == "2024-03-31" and panel.targets.chart.values != before
+
+
+def test_due_list_and_forecast(panel):
+    due = panel.view["due"]
+    assert panel.expiry.due.model().rowCount() == min(len(due["firm_ids"]), 500)
+    assert panel.expiry.forecast.model().rowCount() == len(panel.view["indicators"])
+
+
+def test_charts_export_to_png(panel, tmp_path):
+    paths = panel.export_charts(tmp_path)
+    assert len(paths) == len(panel.charts()) >= 5
+    assert all(p.stat().st_size > 2000 for p in paths)

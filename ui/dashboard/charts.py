@@ -1,0 +1,219 @@
+"""Charts of the dashboard (pyqtgraph, imported when the first chart is built).
+
+Every chart keeps the numbers it draws (``values``) and the firm ids behind
+each bar or point, and emits ``barClicked(index)`` when a bar is clicked, so
+the panel can open exactly those firms. Chinese labels use a CJK font.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+AHEAD = QColor("#2e8b57")        # on or ahead of 序时进度
+BEHIND = QColor("#d9534f")       # behind
+NEUTRAL = QColor("#4a7ebb")
+LINE = QColor("#f0ad4e")
+PALETTE = ["#4a7ebb", "#2e8b57", "#f0ad4e", "#d9534f", "#8e6bbf", "#3fb0ac", "#b0793f", "#7f7f7f", "#c45ca2"]
+CJK_FAMILIES = ("Microsoft YaHei", "微软雅黑", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
+                "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "SimSun")
+
+
+def cjk_font(size: int = 9) -> QFont:
+    """A font that has Chinese glyphs (the first installed of the usual ones)."""
+    families = set(QFontDatabase.families())
+    for name in CJK_FAMILIES:
+        if name in families:
+            return QFont(name, size)
+    font = QFont()
+    font.setPointSize(size)
+    return font
+
+
+def _pg():
+    import pyqtgraph as pg  # noqa: PLC0415  (lazy: the window is up before pyqtgraph loads)
+    pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
+    return pg
+
+
+class Chart(QWidget):
+    """A titled pyqtgraph plot with category bars (vertical or horizontal) and optional lines."""
+
+    barClicked = Signal(int)
+
+    def __init__(self, title: str = "", parent=None) -> None:
+        super().__init__(parent)
+        pg = _pg()
+        self._pg = pg
+        self.font = cjk_font(9)
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.item = self.plot.getPlotItem()
+        for name in ("bottom", "left"):
+            ax = self.item.getAxis(name)
+            ax.setTickFont(self.font)
+            ax.setStyle(tickTextOffset=4)
+        self.set_title(title)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot)
+        self.values: list[float] = []
+        self.labels: list[str] = []
+        self.horizontal = False
+        self._width = 0.6
+        self._bar_item = None
+        self._line_item = None
+        self._texts: list = []
+        self._curves: list = []
+        self.reference_value = None
+        self.series: list = []
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self.item.setTitle(f"<span style='font-family:{self.font.family()};font-size:11pt'>{title}</span>")
+
+    def clear(self) -> None:
+        """Hide what is drawn. Items are reused, never removed: removing graphics items under
+        PySide6 6.12 drops references to None/True it does not own and crashes the interpreter."""
+        for it in self._pool_items():
+            it.setVisible(False)
+        self.values, self.labels = [], []
+
+    def _pool_items(self):
+        return [x for x in (self._bar_item, self._line_item) if x is not None] + self._texts + self._curves
+
+    def _text(self, i: int):
+        while len(self._texts) <= i:
+            t = self._pg.TextItem("", color="#222222")
+            t.setFont(self.font)
+            self.item.addItem(t)
+            self._texts.append(t)
+        return self._texts[i]
+
+    # drawing ---------------------------------------------------------------------------
+    def bars(self, labels: list[str], values: list[float], colors=None, *, horizontal: bool = False,
+             texts: list[str] | None = None, width: float = 0.6) -> None:
+        pg = self._pg
+        self.clear()
+        self.labels, self.values, self.horizontal, self._width = list(labels), [float(v) for v in values], horizontal, width
+        n = len(values)
+        brushes = [pg.mkBrush(c if c is not None else NEUTRAL) for c in (colors or [None] * n)]
+        pos = list(range(n))
+        if horizontal:
+            pos = [n - 1 - i for i in range(n)]         # first label on top
+            opts = dict(x=None, x0=0, x1=None, y=pos, y0=None, y1=None, width=self.values, height=width)
+            self.item.getAxis("left").setTicks([[(p, lab) for p, lab in zip(pos, labels)]])
+            self.item.getAxis("bottom").setTicks(None)
+        else:
+            opts = dict(x=pos, x0=None, x1=None, y=None, y0=0, y1=None, height=self.values, width=width)
+            self.item.getAxis("bottom").setTicks([[(p, lab) for p, lab in zip(pos, labels)]])
+            self.item.getAxis("left").setTicks(None)
+        if n:
+            if self._bar_item is None:
+                self._bar_item = pg.BarGraphItem(brushes=brushes, pen=None, **opts)
+                self.item.addItem(self._bar_item)
+            else:
+                self._bar_item.setOpts(brushes=brushes, pen=None, **opts)
+            self._bar_item.setVisible(True)
+        texts = texts if texts is not None else [f"{v:g}" for v in self.values]
+        for i, (p, v, t) in enumerate(zip(pos, self.values, texts)):
+            label = self._text(i)
+            label.setText(t)
+            label.setAnchor((0, 0.5) if horizontal else (0.5, 1))
+            label.setPos(max(v, 0), p) if horizontal else label.setPos(p, max(v, 0))
+            label.setVisible(True)
+        top = max([0.0] + self.values)
+        low = min([0.0] + self.values)
+        span = (top - low) or 1.0
+        if horizontal:
+            self.item.setXRange(low, top + span * 0.3, padding=0)
+            self.item.setYRange(-0.7, n - 0.3, padding=0)
+        else:
+            self.item.setYRange(low, top + span * 0.15, padding=0)
+            self.item.setXRange(-0.7, n - 0.3, padding=0)
+
+    def reference(self, value: float, text: str, *, horizontal: bool | None = None) -> None:
+        """A dashed line across the bars (序时进度)."""
+        pg = self._pg
+        vertical = self.horizontal if horizontal is None else horizontal
+        if self._line_item is None:
+            self._line_item = pg.InfiniteLine(pos=value, angle=90 if vertical else 0,
+                                              pen=pg.mkPen(LINE, width=2, style=Qt.DashLine),
+                                              label=text, labelOpts={"color": "#b36b00", "position": 0.95})
+            self._line_item.label.setFont(self.font)
+            self.item.addItem(self._line_item)
+        self._line_item.setAngle(90 if vertical else 0)
+        self._line_item.setValue(value)
+        self._line_item.label.setFormat(text)
+        self._line_item.setVisible(True)
+        self.reference_value = value
+
+    def lines(self, x_labels: list[str], series: list[tuple[str, list[float]]], every: int = 12) -> None:
+        """Line series over categories (month ends); ticks every *every* points; legend in the title."""
+        pg = self._pg
+        self.clear()
+        while len(self._curves) < len(series):
+            curve = pg.PlotDataItem()
+            self.item.addItem(curve)
+            self._curves.append(curve)
+        for i, (name, ys) in enumerate(series):
+            curve = self._curves[i]
+            curve.setData(list(range(len(ys))), list(ys), pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2))
+            curve.setVisible(True)
+        self.labels = list(x_labels)
+        self.values = [float(s[1][-1]) if s[1] else 0.0 for s in series]
+        self.series = series
+        legend = "　".join(f"<span style='color:{PALETTE[i % len(PALETTE)]}'>■</span> {name}"
+                           for i, (name, _ys) in enumerate(series))
+        self.item.setTitle(f"<span style='font-family:{self.font.family()};font-size:11pt'>{self.title}</span><br>"
+                           f"<span style='font-family:{self.font.family()};font-size:9pt'>{legend}</span>")
+        ticks = [(i, lab) for i, lab in enumerate(x_labels) if i % every == 0 or i == len(x_labels) - 1]
+        self.item.getAxis("bottom").setTicks([ticks])
+        self.item.getAxis("left").setTicks(None)
+        top = max([1.0] + [max(ys) for _n, ys in series if ys])
+        self.item.setXRange(-0.5, max(len(x_labels) - 0.5, 0.5), padding=0)
+        self.item.setYRange(0, top * 1.08, padding=0)
+
+    # interaction and export ------------------------------------------------------------------
+    def bar_at(self, x: float, y: float) -> int | None:
+        n = len(self.values)
+        if not n:
+            return None
+        along, across = (y, x) if self.horizontal else (x, y)
+        i = int(round(along))
+        if self.horizontal:
+            i = n - 1 - i
+        if not 0 <= i < n or abs(along - round(along)) > self._width / 2:
+            return None
+        v = self.values[i]
+        lo, hi = min(0.0, v), max(0.0, v)
+        return i if lo - 1e-9 <= across <= hi + 1e-9 or (v == 0 and abs(across) < 0.5) else None
+
+    def bar_center(self, i: int) -> QPointF:
+        """The bar's centre in view coordinates (for tests and keyboard use)."""
+        p = float(i if not self.horizontal else len(self.values) - 1 - i)
+        mid = self.values[i] / 2
+        return QPointF(mid, p) if self.horizontal else QPointF(p, mid)
+
+    def _clicked(self, event) -> None:
+        vb = self.item.getViewBox()
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        pt = vb.mapSceneToView(event.scenePos())
+        i = self.bar_at(pt.x(), pt.y())
+        if i is not None:
+            self.barClicked.emit(i)
+
+    def click_bar(self, i: int) -> None:
+        """Act as if bar *i* were clicked (keyboard access)."""
+        self.barClicked.emit(i)
+
+    def export_png(self, path: str, width: int = 1200, height: int = 700) -> bool:
+        pixmap = self.grab()
+        if pixmap.width() < 50:
+            self.resize(width, height)
+            pixmap = self.grab()
+        return pixmap.save(str(path), "PNG")

@@ -1,0 +1,204 @@
+"""看板: the funnel and target dashboard managers read (year, as-of date, street).
+
+The panel is a thin shell: ``pipeline.dashboard.Dashboard`` computes every
+figure (with the firm ids behind it) and the sections draw them. Clicking a
+bar, a funnel step or a number cell emits ``firmsRequested(ids, title)``;
+the main window then shows exactly those firms in the ledger.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from ui.dashboard import source
+
+DUE_ROWS = 500              # rows of the due list shown (the count says how many there are)
+
+
+class DashboardPanel(QWidget):
+    firmsRequested = Signal(list, str)
+
+    def __init__(self, ledger, parent=None) -> None:
+        super().__init__(parent)
+        from ui.dashboard.sections import FunnelSection, StreetsSection, TargetsSection  # noqa: PLC0415
+        from ui.dashboard.sections_time import CohortSection, ExpirySection, TrendSection  # noqa: PLC0415
+        self.ledger = ledger
+        self.dash = None
+        self.view: dict | None = None
+        self.due_days = 90
+        self.year = QComboBox()
+        self.as_of = QDateEdit()
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.street = QComboBox()
+        self.status = QLabel()
+        buttons = []
+        for text, slot in (("导出图表 PNG…", self._ask_png), ("导出指标表 Excel…", self._ask_xlsx),
+                           ("生成 PDF 报告…", self._ask_pdf)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            buttons.append(b)
+        bar = QHBoxLayout()
+        for label, w in (("年度", self.year), ("截至", self.as_of), ("范围", self.street)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(w)
+        bar.addWidget(self.status, 1)
+        for b in buttons:
+            bar.addWidget(b)
+        self.targets = TargetsSection()
+        self.funnels = FunnelSection()
+        self.streets = StreetsSection()
+        self.trend = TrendSection()
+        self.expiry = ExpirySection()
+        self.cohorts = CohortSection()
+        self.tabs = QTabWidget()
+        for w, name in ((self.targets, "目标完成"), (self.funnels, "培育漏斗"), (self.streets, "街道"),
+                        (self.expiry, "到期与预测"), (self.trend, "趋势"), (self.cohorts, "转化队列")):
+            self.tabs.addTab(w, name)
+            w.firmsRequested.connect(self.firmsRequested)
+        self.streets.firms_of = self._street_firms
+        self.cohorts.firms_of = self._cohort_firms
+        self.expiry.names = lambda ids: source.firm_names(self.ledger, ids)
+        self.expiry.dueDaysChanged.connect(self._due_days)
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addWidget(self.tabs, 1)
+        self.year.currentIndexChanged.connect(self._year_changed)
+        self.as_of.dateChanged.connect(lambda _d: self.refresh())
+        self.street.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.reload()
+
+    # data -------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read the ledger again (after imports, edits, undo) and redraw."""
+        QGuiApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            self.dash = source.build(self.ledger)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        keep_year, keep_street = self.year.currentData(), self.street.currentData()
+        for w in (self.year, self.street, self.as_of):
+            w.blockSignals(True)
+        self.year.clear()
+        years = self.dash.years() or [date.today().year]
+        for y in years:
+            self.year.addItem(f"{y} 年", y)
+        year = keep_year if keep_year in years else source.default_year(self.dash)
+        self.year.setCurrentIndex(years.index(year) if year in years else len(years) - 1)
+        self.street.clear()
+        self.street.addItem("全区", None)
+        for sid, name in self.dash.streets:
+            self.street.addItem(name, sid)
+        i = self.street.findData(keep_street)
+        self.street.setCurrentIndex(max(i, 0))
+        if keep_year is None or keep_year not in years:
+            self._set_as_of(source.default_as_of(self.year.currentData()))
+        for w in (self.year, self.street, self.as_of):
+            w.blockSignals(False)
+        self.refresh()
+
+    def set_context(self, year: int | None = None, as_of: date | None = None, street_id: int | None = None) -> None:
+        """Choose year, as-of date and street at once (one recompute)."""
+        for w in (self.year, self.street, self.as_of):
+            w.blockSignals(True)
+        if year is not None and self.year.findData(year) >= 0:
+            self.year.setCurrentIndex(self.year.findData(year))
+        if as_of is not None:
+            self._set_as_of(as_of)
+        self.street.setCurrentIndex(max(self.street.findData(street_id), 0))
+        for w in (self.year, self.street, self.as_of):
+            w.blockSignals(False)
+        self.refresh()
+
+    def _set_as_of(self, d: date) -> None:
+        self.as_of.setDate(QDate(d.year, d.month, d.day))
+
+    def current(self) -> tuple[int, date, int | None]:
+        q = self.as_of.date()
+        return self.year.currentData(), date(q.year(), q.month(), q.day()), self.street.currentData()
+
+    def _year_changed(self, _i) -> None:
+        self.as_of.blockSignals(True)
+        self._set_as_of(source.default_as_of(self.year.currentData()))
+        self.as_of.blockSignals(False)
+        self.refresh()
+
+    def _due_days(self, days: int) -> None:
+        self.due_days = days
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.dash is None or self.year.currentData() is None:
+            return
+        from pipeline.dashboard import due_rows  # noqa: PLC0415
+        year, as_of, street_id = self.current()
+        self.view = view = self.dash.compute(year, as_of, street_id, self.due_days)
+        self.status.setText(f"  序时进度 {view['time_progress']:.1%}")
+        self.targets.show_view(view)
+        self.funnels.show_view(view)
+        self.streets.show_view(view)
+        self.trend.show_view(view)
+        self.expiry.show_view(view, due_rows(view, self.dash.catalog, DUE_ROWS))
+        self.cohorts.show_view(view)
+
+    def _street_firms(self, indicator: str, street_id: int):
+        year, as_of, _ = self.current()
+        return self.dash.street_firms(year, as_of, indicator, street_id)
+
+    def _cohort_firms(self, funnel: str, index: int, year: int, window):
+        _, as_of, street_id = self.current()
+        return self.dash.cohort_firms(funnel, index, as_of, year, window, street_id)
+
+    # exports ------------------------------------------------------------------------------
+    def charts(self):
+        return [(name, c) for w, name in ((self.targets, "目标完成"), (self.funnels, "培育漏斗"), (self.streets, "街道"),
+                                         (self.expiry, "到期"), (self.trend, "趋势")) for c in w.charts()]
+
+    def export_charts(self, folder: str | Path) -> list[Path]:
+        """Every chart as a PNG in *folder* (named by page and order)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = []
+        for i, (name, chart) in enumerate(self.charts(), 1):
+            path = folder / f"{i:02d}-{name}.png"
+            if chart.export_png(str(path)):
+                out.append(path)
+        return out
+
+    def export_xlsx(self, path: str | Path) -> Path:
+        from importers.report_xlsx import write_indicator_table  # noqa: PLC0415
+        year, as_of, _ = self.current()
+        return write_indicator_table(path, self.dash, year, as_of)
+
+    def export_pdf(self, path: str | Path) -> Path:
+        from ui.report_pdf import write_pdf  # noqa: PLC0415
+        year, as_of, street_id = self.current()
+        return write_pdf(path, self.dash, year, as_of, street_id)
+
+    def _ask_png(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择保存图表的文件夹")
+        if folder:
+            self._done(lambda: f"已导出 {len(self.export_charts(folder))} 张图表到 {folder}")
+
+    def _ask_xlsx(self) -> None:
+        year, as_of, _ = self.current()
+        path, _f = QFileDialog.getSaveFileName(self, "导出指标表", f"{year}年指标完成情况-{as_of}.xlsx", "Excel (*.xlsx)")
+        if path:
+            self._done(lambda: f"已导出指标表到 {self.export_xlsx(path)}")
+
+    def _ask_pdf(self) -> None:
+        year, as_of, _ = self.current()
+        path, _f = QFileDialog.getSaveFileName(self, "生成 PDF 报告", f"{year}年指标完成情况-{as_of}.pdf", "PDF (*.pdf)")
+        if path:
+            self._done(lambda: f"已生成报告 {self.export_pdf(path)}")
+
+    def _done(self, job) -> None:
+        try:
+            QMessageBox.information(self, "导出", job())
+        except OSError as exc:
+            QMessageBox.warning(self, "导出失败", f"无法写入文件：{exc}")

@@ -1,0 +1,228 @@
+"""The dashboard's pages: targets, funnels, streets. Each shows a view of pipeline.dashboard and
+emits ``firmsRequested(ids, title)`` when a bar or cell is clicked; no maths here."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from pipeline.indicators import KINDS
+from ui.dashboard.charts import AHEAD, BEHIND, NEUTRAL, Chart
+from ui.dashboard.tables import Cell, CellTable, num, pct
+
+TARGET_HEADERS = ["指标", "类型", "基期值", "目标值", "完成值", "完成率", "序时进度", "差距", "年内将到期",
+                  "预计年底", "预计能否完成"]
+
+
+def _ids_list(ids) -> list[int]:
+    return [int(i) for i in ids]
+
+
+class Section(QWidget):
+    firmsRequested = Signal(list, str)
+
+    def _emit(self, ids, title: str) -> None:
+        self.firmsRequested.emit(_ids_list(ids), title)
+
+    def charts(self) -> list[Chart]:
+        return []
+
+
+class TargetsSection(Section):
+    """The year's indicators: table with forecast, and completion bars against 序时进度."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.table = CellTable(TARGET_HEADERS, sortable=False)
+        self.table.cellFirms.connect(self._emit)
+        self.chart = Chart("完成率与序时进度")
+        self.chart.barClicked.connect(self._bar)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.chart)
+        split.setSizes([300, 360])
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.note)
+        lay.addWidget(split, 1)
+        self.rows: list[dict] = []
+
+    def charts(self):
+        return [self.chart]
+
+    def show_view(self, view: dict) -> None:
+        self.rows = rows = [r for r in view["indicators"] if r.get("actual") is not None]
+        where = view["street"] or "全区"
+        behind = [r["name"] for r in rows if r["ahead"] is False]
+        self.note.setText(f"{where} · {view['year']} 年 · 截至 {view['as_of']} · 序时进度 {view['time_progress']:.1%}"
+                          + (f" · 落后于序时进度：{'、'.join(behind)}" if behind else " · 各项均不落后于序时进度"))
+        out = []
+        for r in view["indicators"]:
+            name = r["name"]
+            if r.get("actual") is None:
+                out.append([Cell(name), Cell(KINDS.get(r["kind"], r["kind"])), *[Cell("—") for _ in range(8)],
+                            Cell(r.get("problem") or "—", color=BEHIND.name())])
+                continue
+            f = r.get("forecast") or {}
+            color = None if r["ahead"] is None else (AHEAD if r["ahead"] else BEHIND).name()
+            if r["kind"] == "net":
+                actual = Cell(num(r["actual"]), r["actual"], r.get("gained_ids"),
+                              f"{name}：本年新增（净增 = 新增 {len(r['gained_ids'])} − 流失 {len(r['lost_ids'])}）",
+                              tip=f"新增 {len(r['gained_ids'])} 家，流失 {len(r['lost_ids'])} 家；点击查看新增企业")
+            else:
+                actual = Cell(num(r["actual"]), r["actual"], r["firm_ids"], f"{name}：完成值")
+            will = f.get("will_meet")
+            out.append([
+                Cell(name), Cell(KINDS.get(r["kind"], r["kind"])),
+                Cell(num(r["base"]), r["base"], r.get("base_ids"), f"{name}：基期（上年末）"),
+                Cell(num(r["target"]), r["target"]), actual,
+                Cell(pct(r["rate"]), r["rate"], color=color),
+                Cell(pct(r["time_progress"]), r["time_progress"]),
+                Cell(num(r["gap"]), r["gap"]),
+                Cell(num(f.get("lapses_to_come")), f.get("lapses_to_come"), f.get("lapse_ids"),
+                     f"{name}：年底前将到期且未续的企业"),
+                Cell(num(f.get("projected")), f.get("projected"),
+                     tip=f"已确定保有 {f.get('floor')}，按上年同期预计新增 {f.get('expected_gains')}"),
+                Cell("—" if will is None else ("可完成" if will else "有缺口"),
+                     color=None if will is None else (AHEAD if will else BEHIND).name()),
+            ])
+        self.table.set_rows(out)
+        labels = [r["name"] if len(r["name"]) <= 10 else r["name"][:9] + "…" for r in rows]
+        values = [round((r["rate"] or 0) * 100, 1) for r in rows]
+        colors = [NEUTRAL if r["ahead"] is None else AHEAD if r["ahead"] else BEHIND for r in rows]
+        texts = [f"{v:g}%（{r['actual']:g}/{num(r['target'])}）" for v, r in zip(values, rows)]
+        self.chart.set_title(f"{where}指标完成率（绿色：不落后于序时进度；红色：落后）")
+        self.chart.bars(labels, values, colors, horizontal=True, texts=texts)
+        self.chart.reference(view["time_progress"] * 100, f"序时进度 {view['time_progress']:.1%}")
+
+    def _bar(self, i: int) -> None:
+        r = self.rows[i]
+        if r["kind"] == "net":
+            self._emit(r["gained_ids"], f"{r['name']}：本年新增")
+        else:
+            self._emit(r["firm_ids"], f"{r['name']}：完成值")
+
+
+class FunnelSection(Section):
+    """Each funnel of the catalog: firms per step, and conversion/drop-off since the start of the year."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.lay = QHBoxLayout(self)
+        self.columns: list[tuple[Chart, CellTable]] = []
+        self.view: dict | None = None
+
+    def charts(self):
+        return [c for c, _ in self.columns]
+
+    def show_view(self, view: dict) -> None:
+        self.view = view
+        while len(self.columns) < len(view["funnels"]):
+            box = QVBoxLayout()
+            chart = Chart()
+            table = CellTable(["转化", "期初", "转入下一级", "转化率", "流失", "流失率"], sortable=False)
+            k = len(self.columns)
+            chart.barClicked.connect(lambda i, k=k: self._bar(k, i))
+            table.cellFirms.connect(self._emit)
+            box.addWidget(chart, 3)
+            box.addWidget(table, 2)
+            self.lay.addLayout(box)
+            self.columns.append((chart, table))
+        where = view["street"] or "全区"
+        for (chart, table), f in zip(self.columns, view["funnels"]):
+            steps = f["steps"]
+            chart.set_title(f"{f['name']}（{where}，{view['as_of']} 在册）")
+            chart.bars([s["name"] for s in steps], [s["count"] for s in steps],
+                       [NEUTRAL] * len(steps), horizontal=True)
+            rows = []
+            for c in f["conversions"]:
+                label = f"{c['from']} → {c['to']}"
+                rows.append([Cell(label),
+                             Cell(num(c["base"]), c["base"], c["base_ids"], f"{label}：上年末 {c['from']}"),
+                             Cell(num(c["converted"]), c["converted"], c["converted_ids"], f"{label}：本期转入 {c['to']}"),
+                             Cell(pct(c["rate"]), c["rate"]),
+                             Cell(num(c["dropped"]), c["dropped"], c["dropped_ids"], f"{label}：本期流失"),
+                             Cell(pct(c["drop_rate"]), c["drop_rate"], color=BEHIND.name() if c["dropped"] else None)])
+            table.set_rows(rows)
+
+    def _bar(self, k: int, i: int) -> None:
+        f = self.view["funnels"][k]
+        step = f["steps"][i]
+        self._emit(step["firm_ids"], f"{f['name']}：{step['name']}（{self.view['as_of']} 在册）")
+
+
+class StreetsSection(Section):
+    """Each street's attainment against its share: sortable table and a chart of one indicator."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.pick = QComboBox()
+        self.pick.currentIndexChanged.connect(self._draw)
+        self.table = CellTable(["街道"])
+        self.table.cellFirms.connect(self._emit)
+        self.chart = Chart()
+        self.chart.barClicked.connect(self._bar)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("图中指标："))
+        top.addWidget(self.pick, 1)
+        top.addStretch(2)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.chart)
+        split.setSizes([330, 330])
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(split, 1)
+        self.view: dict | None = None
+        self.firms_of = None        # callable(indicator, street_id) -> ids, set by the panel
+
+    def charts(self):
+        return [self.chart]
+
+    def show_view(self, view: dict) -> None:
+        self.view = view
+        streets = view["streets"]
+        names = [c["indicator"] for c in streets[0]["cells"]] if streets else []
+        headers = ["街道", *names, "平均完成率", "落后项数"]
+        self.table.source.headers = headers
+        rows = []
+        for s in streets:
+            row = [Cell(s["street"])]
+            for c in s["cells"]:
+                text = f"{c['actual']:g} / {num(c['target'])}（{pct(c['rate'])}）"
+                ids = (lambda n=c["indicator"], sid=s["street_id"]: self.firms_of(n, sid)) if self.firms_of else None
+                row.append(Cell(text, c["rate"] if c["rate"] is not None else -1e9, ids,
+                                f"{s['street']}：{c['indicator']}",
+                                color=None if c["ahead"] is None else (AHEAD if c["ahead"] else BEHIND).name()))
+            row.append(Cell(pct(s["mean_rate"]), s["mean_rate"] if s["mean_rate"] is not None else -1e9))
+            row.append(Cell(str(s["behind"]), s["behind"], color=BEHIND.name() if s["behind"] else None))
+            rows.append(row)
+        self.table.set_rows(rows)
+        keep = self.pick.currentText()
+        self.pick.blockSignals(True)
+        self.pick.clear()
+        self.pick.addItems(names)
+        if keep in names:
+            self.pick.setCurrentText(keep)
+        self.pick.blockSignals(False)
+        self._draw()
+
+    def _draw(self) -> None:
+        if not self.view or not self.view["streets"] or self.pick.currentIndex() < 0:
+            self.chart.clear()
+            return
+        k = self.pick.currentIndex()
+        streets = self.view["streets"]
+        cells = [s["cells"][k] for s in streets]
+        values = [round((c["rate"] or 0) * 100, 1) for c in cells]
+        colors = [NEUTRAL if c["ahead"] is None else AHEAD if c["ahead"] else BEHIND for c in cells]
+        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" for v, c in zip(values, cells)]
+        self.chart.set_title(f"各街道“{self.pick.currentText()}”完成率")
+        self.chart.bars([s["street"] for s in streets], values, colors, texts=texts)
+        self.chart.reference(self.view["time_progress"] * 100, f"序时进度 {self.view['time_progress']:.1%}")
+
+    def _bar(self, i: int) -> None:
+        s = self.view["streets"][i]
+        name = self.pick.currentText()
+        if self.firms_of:
+            self._emit(self.firms_of(name, s["street_id"]), f"{s['street']}：{name}")

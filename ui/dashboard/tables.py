@@ -1,0 +1,143 @@
+"""Small sortable tables of the dashboard: every cell may carry the firm ids behind its number."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+SORT_ROLE = Qt.UserRole + 1
+
+
+@dataclass
+class Cell:
+    text: str
+    sort: object = None
+    ids: object = None              # firm ids (array or list), a callable returning them (lazy), or None
+    title: str = ""                 # the Chinese title of the firm list it opens
+    color: str | None = None
+    tip: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def num(value, fmt: str = "{:g}") -> str:
+    if value is None:
+        return "—"
+    return fmt.format(value)
+
+
+def pct(value) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+class CellModel(QAbstractTableModel):
+    def __init__(self, headers: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.headers = list(headers)
+        self.rows: list[list[Cell]] = []
+
+    def set_rows(self, rows: list[list[Cell]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.headers)
+
+    def cell(self, row: int, col: int) -> Cell | None:
+        if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        c = self.cell(index.row(), index.column())
+        if c is None:
+            return None
+        if role == Qt.DisplayRole:
+            return c.text
+        if role == SORT_ROLE:
+            return c.sort if c.sort is not None else c.text
+        if role == Qt.ForegroundRole and c.color:
+            return QBrush(QColor(c.color))
+        if role == Qt.ToolTipRole:
+            if c.tip:
+                return c.tip
+            if callable(c.ids):
+                return "点击查看这些企业"
+            if c.ids is not None and len(c.ids):
+                return f"点击查看这 {len(c.ids)} 家企业"
+            return None
+        if role == Qt.TextAlignmentRole:
+            return int(Qt.AlignLeft | Qt.AlignVCenter) if index.column() == 0 else int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.FontRole and c.ids is not None and (callable(c.ids) or len(c.ids)):
+            from PySide6.QtGui import QFont  # noqa: PLC0415
+            f = QFont()
+            f.setUnderline(True)
+            return f
+        return None
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal and 0 <= section < len(self.headers):
+            return self.headers[section]
+        return None
+
+
+class _Proxy(QSortFilterProxyModel):
+    def lessThan(self, left, right) -> bool:  # noqa: N802
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if a is None or b is None or isinstance(a, str) != isinstance(b, str):
+            return (a is None, str(a)) < (b is None, str(b))
+        if isinstance(a, str):
+            return a < b
+        return a < b
+
+
+class CellTable(QTableView):
+    """A table whose number cells open their firms when clicked: ``cellFirms(ids, title)``."""
+
+    cellFirms = Signal(object, str)
+
+    def __init__(self, headers: list[str], *, sortable: bool = True, parent=None) -> None:
+        super().__init__(parent)
+        self.source = CellModel(headers, self)
+        self.proxy = _Proxy(self)
+        self.proxy.setSourceModel(self.source)
+        self.setModel(self.proxy)
+        self.setSortingEnabled(sortable)
+        if sortable:
+            self.sortByColumn(-1, Qt.AscendingOrder)      # the order given until a header is clicked
+        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectItems)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        vh = self.verticalHeader()
+        vh.setSectionResizeMode(QHeaderView.Fixed)
+        vh.setDefaultSectionSize(24)
+        vh.hide()
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.horizontalHeader().setStretchLastSection(False)
+        self.clicked.connect(self._clicked)
+
+    def set_rows(self, rows: list[list[Cell]]) -> None:
+        self.source.set_rows(rows)
+        self.resizeColumnsToContents()
+        for c in range(self.source.columnCount()):
+            self.setColumnWidth(c, min(max(self.columnWidth(c), 64), 320))
+
+    def cell_at(self, row: int, col: int) -> Cell | None:
+        """The cell shown at (row, col) in the current sort order."""
+        src = self.proxy.mapToSource(self.proxy.index(row, col))
+        return self.source.cell(src.row(), src.column())
+
+    def _clicked(self, index) -> None:
+        src = self.proxy.mapToSource(index)
+        c = self.source.cell(src.row(), src.column())
+        if c is not None and c.ids is not None:
+            ids = c.ids() if callable(c.ids) else c.ids
+            self.cellFirms.emit(ids, c.title or c.text)
