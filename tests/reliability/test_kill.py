@@ -148,22 +148,22 @@ def kill_many(tmp_path: Path, n_rows: int, runs: int, seed: int, kind: str = "cl
 
 @pytest.mark.skipif(not _import_available(), reason="the import command is not there yet")
 def test_kill_during_import_short(tmp_path):
-    tally = kill_many(tmp_path, n_rows=3000, runs=6, seed=6)
-    assert tally["runs"] == 7 and tally["all"] + tally["none"] == 7
+    tally = kill_many(tmp_path, n_rows=2000, runs=4, seed=6)
+    assert tally["runs"] == 5 and tally["all"] + tally["none"] == 5
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not _import_available(), reason="the import command is not there yet")
 def test_kill_during_import_long(tmp_path):
-    tally = kill_many(tmp_path, n_rows=30000, runs=60, seed=2023)
-    assert tally["runs"] == 61 and tally["all"] + tally["none"] == 61
-    assert tally["kills"] >= 40
+    tally = kill_many(tmp_path, n_rows=20000, runs=40, seed=2023)
+    assert tally["runs"] == 41 and tally["all"] + tally["none"] == 41
+    assert tally["kills"] >= 25
 
 
 def test_kill_during_ledger_write_short(tmp_path):
     """The same with a stand-in writer (one Ledger.write batch): the ledger core alone under kill."""
-    tally = kill_many(tmp_path, n_rows=3000, runs=6, seed=7, kind="writer")
-    assert tally["runs"] == 7 and tally["all"] + tally["none"] == 7
+    tally = kill_many(tmp_path, n_rows=2000, runs=4, seed=7, kind="writer")
+    assert tally["runs"] == 5 and tally["all"] + tally["none"] == 5
 
 
 @pytest.mark.slow
