@@ -178,7 +178,7 @@ class DashboardPanel(QWidget):
     def export_pdf(self, path: str | Path) -> Path:
         from ui.report_pdf import write_pdf  # noqa: PLC0415
         year, as_of, street_id = self.current()
-        return write_pdf(path, self.dash, year, as_of, street_id)
+        return write_pdf(path, self.dash, year, as_of, street_id, lambda ids: source.firm_names(self.ledger, ids))
 
     def _ask_png(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "选择保存图表的文件夹")

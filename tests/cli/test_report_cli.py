@@ -1,0 +1,50 @@
+"""report --json / --out FILE.xlsx / --out FILE.pdf through desktop.cli.main."""
+import json
+
+import openpyxl
+import pytest
+
+from desktop.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_report_out_xlsx_matches_json(demo_db, tmp_path, capsys):
+    out = tmp_path / "指标.xlsx"
+    code, text, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2024", "--as-of", "2024-10-31",
+                        "--out", str(out), "--json")
+    assert code == 0
+    data = json.loads(text[text.index("{"):])
+    ws = openpyxl.load_workbook(out).active
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert cells[0][0] == "2024年指标完成情况（截至 2024-10-31）" and cells[2][0] == "全区"
+    district = cells[4:4 + len(data["indicators"])]
+    assert [(r[0], r[2], r[3]) for r in district] == [(i["name"], i["target"], i["actual"]) for i in data["indicators"]]
+    blocks = [r[0] for r in cells if r[0] and str(r[0]).endswith("街道")]
+    assert len(blocks) == 14
+
+
+def test_report_out_pdf_pages_have_the_title(demo_db, tmp_path, capsys):
+    pdfium = pytest.importorskip("pypdfium2")
+    out = tmp_path / "报告.pdf"
+    code, text, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2024", "--as-of", "2024-10-31",
+                        "--out", str(out))
+    assert code == 0 and "已导出" in text
+    pdf = pdfium.PdfDocument(str(out))
+    assert len(pdf) >= 2
+    first = pdf[0].get_textpage().get_text_range()
+    assert "2024年企业梯度培育指标完成情况（全区）" in first and "统计截至 2024-10-31" in first
+    pixels = pdf[0].render(scale=1).to_numpy()           # rendered to an image: A4 at 72 dpi
+    assert pixels.shape[0] > pixels.shape[1] > 590 and len(set(pixels[:, :, 0].ravel().tolist())) > 2
+    last = pdf[len(pdf) - 1].get_textpage().get_text_range()
+    assert "到期" in "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert last
+
+
+def test_report_out_rejects_other_formats(demo_db, tmp_path, capsys):
+    code, _, err = run(capsys, "report", "--db", str(demo_db), "--year", "2024", "--out", str(tmp_path / "a.docx"))
+    assert code == 2 and ".xlsx 或 .pdf" in err
