@@ -1,0 +1,257 @@
+"""指标: the targets editor — the year's indicators and their decomposition to the streets.
+
+One row per indicator: its definition, the district target and each street's share (edit a
+share in place; an empty cell removes it). Under the table, whether the shares add up to the
+district target, or by how much they do not. Every edit goes through the audited Writer
+(set_target / delete_target); the 任务分解表 imports from and exports to Excel.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
+                               QLabel, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from db import dashboard_queries
+from importers import targets_io
+from pipeline.indicators import Indicator, KINDS
+from pipeline.streets import gap_text, share_gaps
+
+FIXED = ["指标", "类型", "统计阶段", "全区目标"]
+
+
+class TargetsPanel(QWidget):
+    targetsChanged = Signal()
+
+    def __init__(self, ledger, parent=None) -> None:
+        super().__init__(parent)
+        self.ledger = ledger
+        self.year = QComboBox()
+        self.year.currentIndexChanged.connect(lambda _i: self._fill())
+        self.table = QTableWidget()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed
+                                   | QAbstractItemView.AnyKeyPressed)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.itemChanged.connect(self._edited)
+        self.gaps = QLabel()
+        self.gaps.setWordWrap(True)
+        self.gaps.setTextFormat(Qt.RichText)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("年度"))
+        bar.addWidget(self.year)
+        for text, slot in (("新年度…", self._new_year), ("新增指标…", self._add), ("修改指标…", self._edit),
+                           ("删除指标", self._delete), ("导入分解表…", self._import), ("导出分解表…", self._export)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+        bar.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addWidget(QLabel("双击街道单元格填写分解值（清空即删除该街道的分解）；其余项用“修改指标”。"))
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.gaps)
+        self.rows: list[targets_io.TargetRow] = []
+        self.streets: list[str] = []
+        self.reload()
+
+    # reading -----------------------------------------------------------------------------------
+    def reload(self) -> None:
+        keep = self.year.currentData()
+        years = sorted(set(dashboard_queries.all_targets(self.ledger.conn)) | ({keep} if keep else set()))
+        self.year.blockSignals(True)
+        self.year.clear()
+        for y in years:
+            self.year.addItem(f"{y} 年", y)
+        if keep in years:
+            self.year.setCurrentIndex(years.index(keep))
+        elif years:
+            self.year.setCurrentIndex(len(years) - 1)
+        self.year.blockSignals(False)
+        self._fill()
+
+    def current_year(self) -> int | None:
+        return self.year.currentData()
+
+    def _fill(self) -> None:
+        self.streets = [n for _, n in self.ledger.streets()]
+        year = self.current_year()
+        self.rows = targets_io.rows_of(dashboard_queries.target_rows(self.ledger.conn, year), self.streets) if year else []
+        names = {s.key: s.name for s in self.ledger.catalog().stages}
+        headers = FIXED + self.streets + ["街道合计", "差额"]
+        self.table.blockSignals(True)
+        self.table.clear()
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setRowCount(len(self.rows))
+        for i, r in enumerate(self.rows):
+            stages = "、".join(names.get(k, k) for k in r.stages)
+            if r.require:
+                stages += "（且须为 " + "、".join(names.get(k, k) for k in r.require) + "）"
+            cells = [r.indicator, KINDS.get(r.kind, r.kind), stages, _fmt(r.district)]
+            cells += [_fmt(r.shares.get(s)) for s in self.streets]
+            total = sum(r.shares.values())
+            diff = None if r.district is None else r.district - total
+            cells += [_fmt(total) if r.shares else "", _fmt(diff) if r.shares else "未分解"]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                editable = 3 <= j < len(FIXED) + len(self.streets)
+                if not editable:
+                    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                if j >= 3:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                if j == len(cells) - 1 and r.shares and diff:
+                    item.setForeground(QColor("#c0392b"))
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        self.table.blockSignals(False)
+        self._show_gaps()
+
+    def _show_gaps(self) -> None:
+        district = [Indicator(r.indicator, r.kind, r.stages, r.district or 0) for r in self.rows if r.district is not None]
+        streets = [Indicator(r.indicator, r.kind, r.stages, v, street=s) for r in self.rows for s, v in r.shares.items()]
+        lines = []
+        for g in share_gaps(district, streets):
+            ok = g["streets"] and abs(g["difference"]) < 1e-9
+            lines.append(f"<span style='color:{'#2e8b57' if ok else '#c0392b'}'>{gap_text(g)}</span>")
+        self.gaps.setText("<br>".join(lines) if lines else "该年度还没有指标。")
+        self.gap_lines = [gap_text(g) for g in share_gaps(district, streets)]
+
+    # writing -------------------------------------------------------------------------------------
+    def _write(self, job) -> bool:
+        from db.connection import LedgerError  # noqa: PLC0415
+        try:
+            with self.ledger.write("person") as w:
+                job(w)
+        except (LedgerError, ValueError) as exc:
+            QMessageBox.warning(self, "未保存", str(exc))
+            self._fill()
+            return False
+        self._fill()
+        self.targetsChanged.emit()
+        return True
+
+    def set_cell(self, row: int, col: int, text: str) -> bool:
+        """Set a district target (column 3) or a street share from text ("" removes a share)."""
+        from importers.clean import parse_number  # noqa: PLC0415
+        r = self.rows[row]
+        year = self.current_year()
+        text = text.strip()
+        try:
+            value = parse_number(text) if text else None
+        except ValueError:
+            value = "bad"
+        if value == "bad" or (text and value is None):
+            QMessageBox.warning(self, "未保存", f"“{text}”不是数字（{r.indicator}，{self.table.horizontalHeaderItem(col).text()}）")
+            self._fill()
+            return False
+        common = dict(require=r.require, base_year=r.base_year, unit=r.unit, sort=row)
+        if col == 3:
+            if value is None:
+                QMessageBox.warning(self, "未保存", "全区目标值不能为空；要删除整个指标请用“删除指标”")
+                self._fill()
+                return False
+            return self._write(lambda w: w.set_target(year, r.indicator, r.kind, r.stages, value, **common))
+        street = self.streets[col - len(FIXED)]
+        sid = self.ledger.street_id(street)
+        if value is None:
+            ids = [t["id"] for t in dashboard_queries.target_rows(self.ledger.conn, year)
+                   if t["indicator"] == r.indicator and t["street_id"] == sid]
+            return self._write(lambda w: [w.delete_target(i) for i in ids])
+        return self._write(lambda w: w.set_target(year, r.indicator, r.kind, r.stages, value, street_id=sid, **common))
+
+    def _edited(self, item) -> None:
+        self.set_cell(item.row(), item.column(), item.text())
+
+    def save_indicator(self, values: dict, old: targets_io.TargetRow | None = None) -> bool:
+        """Create or change an indicator; a rename or a change of definition carries to the street shares."""
+        year = self.current_year()
+        sort = self.rows.index(old) if old in self.rows else len(self.rows)
+
+        def job(w):
+            common = dict(require=values["require"], base_year=values["base_year"], unit=values["unit"], sort=sort)
+            if old is not None and old.indicator != values["indicator"]:
+                for t in dashboard_queries.target_rows(self.ledger.conn, year):
+                    if t["indicator"] == old.indicator:
+                        w.delete_target(t["id"])
+            w.set_target(year, values["indicator"], values["kind"], values["stages"], values["target"], **common)
+            for street, share in (old.shares.items() if old else []):
+                w.set_target(year, values["indicator"], values["kind"], values["stages"], share,
+                             street_id=self.ledger.street_id(street), **common)
+        return self._write(job)
+
+    def delete_indicator(self, row: int) -> bool:
+        r = self.rows[row]
+        ids = [t["id"] for t in dashboard_queries.target_rows(self.ledger.conn, self.current_year())
+               if t["indicator"] == r.indicator]
+        return self._write(lambda w: [w.delete_target(i) for i in ids])
+
+    def import_file(self, path: str) -> int:
+        rows = targets_io.read_decomposition(path, self.ledger.catalog(), self.streets)
+        n = targets_io.apply(self.ledger, self.current_year(), rows)
+        self._fill()
+        self.targetsChanged.emit()
+        return n
+
+    # slots -----------------------------------------------------------------------------------------
+    def _selected(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else (self.table.currentRow() if self.table.currentRow() >= 0 else None)
+
+    def _new_year(self) -> None:
+        base = self.current_year()
+        year, ok = QInputDialog.getInt(self, "新年度", "年度：", (base or 2024) + 1, 1990, 2100)
+        if not ok:
+            return
+        if self.year.findData(year) < 0:
+            self.year.addItem(f"{year} 年", year)
+        self.year.setCurrentIndex(self.year.findData(year))
+
+    def _add(self) -> None:
+        from ui.targets_dialog import IndicatorDialog  # noqa: PLC0415
+        dlg = IndicatorDialog(self.ledger.catalog(), None, self)
+        if dlg.exec():
+            self.save_indicator(dlg.values())
+
+    def _edit(self) -> None:
+        from ui.targets_dialog import IndicatorDialog  # noqa: PLC0415
+        i = self._selected()
+        if i is None:
+            return
+        dlg = IndicatorDialog(self.ledger.catalog(), self.rows[i], self)
+        if dlg.exec():
+            self.save_indicator(dlg.values(), self.rows[i])
+
+    def _delete(self) -> None:
+        i = self._selected()
+        if i is None:
+            return
+        name = self.rows[i].indicator
+        if QMessageBox.question(self, "删除指标", f"删除“{name}”及其各街道分解？（可在操作记录中撤销）") == QMessageBox.Yes:
+            self.delete_indicator(i)
+
+    def _import(self) -> None:
+        from importers.errors import InputError  # noqa: PLC0415
+        path, _f = QFileDialog.getOpenFileName(self, "导入任务分解表", "", "表格 (*.xlsx *.xls *.csv)")
+        if not path:
+            return
+        try:
+            n = self.import_file(path)
+        except InputError as exc:
+            QMessageBox.warning(self, "未导入", str(exc))
+            return
+        QMessageBox.information(self, "导入完成", f"已写入 {n} 条目标（{self.current_year()} 年）")
+
+    def _export(self) -> None:
+        year = self.current_year()
+        path, _f = QFileDialog.getSaveFileName(self, "导出任务分解表", f"{year}年目标任务分解表.xlsx", "Excel (*.xlsx)")
+        if path:
+            try:
+                targets_io.export_decomposition(path, year, self.rows, self.ledger.catalog(), self.streets)
+            except OSError as exc:
+                QMessageBox.warning(self, "导出失败", f"无法写入文件：{exc}")
+
+
+def _fmt(v) -> str:
+    return "" if v is None else f"{v:g}"
