@@ -34,6 +34,7 @@ KNOWN = {
     "calamine-xls-alloc-3.xls": "the same calamine allocation abort, found by the short xls fuzz",
     "calamine-xls-alloc-4.xls": "the same calamine allocation abort, found by the short xls fuzz",
     "calamine-xls-alloc-5.xls": "the same calamine allocation abort, found by the short xls fuzz",
+    "calamine-xls-alloc-6.xls": "the same calamine allocation abort, found by a long xls fuzz run",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM watchdog is POSIX")
