@@ -65,17 +65,23 @@ def run(ctx: Context) -> list[Row]:
     r.note = f"窗口：{ours[0]['window']}，{ours[0]['firms']:,} 行；星图重画一页未变的表格 {own_repaint * 1000:.0f} ms"
 
     per_key: dict[str, list] = {}
+    per_key_cpu: dict[str, list] = {}
     for o in ours:
-        for text, s, count in o["keystrokes"]:
+        for text, s, count, cpu in o["keystrokes"]:
             per_key.setdefault(text, []).append(s)
+            per_key_cpu.setdefault(text, []).append(cpu)
     key_meds = {k: med(v) for k, v in per_key.items()}
+    cpu_meds = {k: med(v) for k, v in per_key_cpu.items()}
     worst = max(key_meds, key=key_meds.get)
     r = rows["desktop_search_worst"]
     r.ours, r.baseline = key_meds[worst], repaint
-    r.note = f"最慢：输入“{worst or '（清空）'}”；共 {len(key_meds)} 次按键"
-    r.samples = {"ours": {k: round(v, 4) for k, v in key_meds.items()}}
+    r.note = (f"最慢：输入“{worst or '（清空）'}”（CPU {cpu_meds[worst] * 1000:.0f} ms）；共 {len(key_meds)} 次按键，"
+              f"超过 50 ms 的：{'、'.join(repr(k) for k, v in key_meds.items() if v > 0.05) or '无'}")
+    r.samples = {"ours": {k: round(v, 4) for k, v in key_meds.items()},
+                 "ours_cpu": {k: round(v, 4) for k, v in cpu_meds.items()}}
     r = rows["desktop_search_median"]
     r.ours, r.baseline = med(key_meds.values()), repaint
+    r.note = f"CPU 时间中位 {med(cpu_meds.values()) * 1000:.0f} ms"
 
     per_sort: dict[str, list] = {}
     for o in ours:
