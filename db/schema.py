@@ -158,8 +158,63 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN
 END;
 """
 
+# Search and sorting for the ledger table (db/ledger_view.py). firm_search holds, per live firm
+# (rowid = firms.id; firms in the recycle bin are left out), its name, former names and pinyin in
+# one trigram-indexed text, so a substring of three or more characters is an index lookup;
+# shorter queries fall back to LIKE on the name index and a range on the pinyin index.
+_SEARCH_TEXT = ("(SELECT f.name || ' ' || coalesce((SELECT group_concat(a.name, ' ') FROM firm_aliases a "
+                "WHERE a.firm_id = f.id), '') || ' ' || f.pinyin FROM firms f WHERE f.id = {id})")
+V2 = f"""
+CREATE VIRTUAL TABLE firm_search USING fts5(text, tokenize = 'trigram');
+INSERT INTO firm_search (rowid, text) SELECT id, {_SEARCH_TEXT.format(id='firms.id')} FROM firms
+    WHERE deleted_at IS NULL;
+CREATE TRIGGER firm_search_ai AFTER INSERT ON firms WHEN new.deleted_at IS NULL BEGIN
+    INSERT INTO firm_search (rowid, text) VALUES (new.id, {_SEARCH_TEXT.format(id='new.id')});
+END;
+CREATE TRIGGER firm_search_au AFTER UPDATE OF name, pinyin, deleted_at ON firms BEGIN
+    DELETE FROM firm_search WHERE rowid = old.id;
+    INSERT INTO firm_search (rowid, text) SELECT new.id, {_SEARCH_TEXT.format(id='new.id')}
+        WHERE new.deleted_at IS NULL;
+END;
+CREATE TRIGGER firm_search_ad AFTER DELETE ON firms BEGIN
+    DELETE FROM firm_search WHERE rowid = old.id;
+END;
+CREATE TRIGGER firm_search_alias_ai AFTER INSERT ON firm_aliases BEGIN
+    DELETE FROM firm_search WHERE rowid = new.firm_id;
+    INSERT INTO firm_search (rowid, text) SELECT new.firm_id, {_SEARCH_TEXT.format(id='new.firm_id')}
+        WHERE EXISTS (SELECT 1 FROM firms WHERE id = new.firm_id AND deleted_at IS NULL);
+END;
+CREATE TRIGGER firm_search_alias_au AFTER UPDATE OF name, firm_id ON firm_aliases BEGIN
+    DELETE FROM firm_search WHERE rowid IN (old.firm_id, new.firm_id);
+    INSERT INTO firm_search (rowid, text) SELECT id, {_SEARCH_TEXT.format(id='firms.id')} FROM firms
+        WHERE id IN (old.firm_id, new.firm_id) AND deleted_at IS NULL;
+END;
+CREATE TRIGGER firm_search_alias_ad AFTER DELETE ON firm_aliases BEGIN
+    DELETE FROM firm_search WHERE rowid = old.firm_id;
+    INSERT INTO firm_search (rowid, text) SELECT old.firm_id, {_SEARCH_TEXT.format(id='old.firm_id')}
+        WHERE EXISTS (SELECT 1 FROM firms WHERE id = old.firm_id AND deleted_at IS NULL);
+END;
+CREATE INDEX firms_live ON firms(street_id) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_name ON firms(name) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_code ON firms(code) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_industry ON firms(industry) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_officer ON firms(officer) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_status ON firms(code_status) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_pinyin ON firms(pinyin) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_street_name ON firms(street_id, name) WHERE deleted_at IS NULL;
+CREATE INDEX firms_flagged ON firms(name) WHERE deleted_at IS NULL AND (code_status != 'ok' OR needs_review != 0);
+CREATE INDEX firms_live_founded ON firms(founded) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_capital ON firms(reg_capital) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_revenue ON firms(revenue) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_employees ON firms(employees) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_updated ON firms(updated_at) WHERE deleted_at IS NULL;
+CREATE INDEX firms_deleted ON firms(deleted_at) WHERE deleted_at IS NOT NULL;
+CREATE INDEX designations_live_end ON designations(end_date) WHERE deleted_at IS NULL;
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial ledger", V1),
+    (2, "ledger table: trigram search index, sort indexes", V2),
 ]
 LATEST = MIGRATIONS[-1][0]
 

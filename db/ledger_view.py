@@ -1,0 +1,323 @@
+"""The SQL behind the ledger table: filters, search, sorting and keyset paging.
+
+Everything runs in SQLite so the table stays smooth at a million firms:
+- search: a trigram FTS5 index over name + former names + pinyin (migration 2) for
+  terms of three or more characters, a LIKE scan of the same text for shorter ones,
+  and a range scan of the code index for a code prefix;
+- sorting: a partial index per sortable column (WHERE deleted_at IS NULL);
+- paging: by key ((sort value, id) greater than the last row of the previous page),
+  with OFFSET only for a jump to a page whose predecessor is not known.
+Columns computed from designations (star tier, stages held, next expiry) are filled
+for one page at a time and cannot be sorted on.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from pipeline import uscc
+from pipeline.catalog import Catalog
+
+CODE_STATUS = {"ok": "", "bad_check": "校验位不符", "accepted": "校验位不符（已确认）", "invalid": "代码无效",
+               "no_code": "无代码"}
+
+
+@dataclass(frozen=True)
+class ViewColumn:
+    key: str
+    title: str
+    select: str | None          # SQL expression; None for a column computed per page
+    sort: str | None = None     # SQL expression to sort on; None: not sortable
+    kind: str = "text"          # text | date | number | int
+    width: int = 100
+    visible: bool = True        # shown by default
+
+
+COLUMNS: tuple[ViewColumn, ...] = (
+    ViewColumn("name", "企业名称", "f.name", "f.name", width=280),
+    ViewColumn("code", "统一社会信用代码", "coalesce(f.code, f.code_raw)", "f.code", width=170),
+    ViewColumn("street", "所在街道", "s.name", "f.street_id", width=80),
+    ViewColumn("industry", "所属行业", "f.industry", "f.industry", width=150),
+    ViewColumn("officer", "服务专员", "f.officer", "f.officer", width=70),
+    ViewColumn("star", "星级", None, width=60),
+    ViewColumn("held", "持有认定", None, width=220),
+    ViewColumn("expires", "最近到期", None, kind="date", width=90),
+    ViewColumn("code_status", "代码核验", "f.code_status", "f.code_status", width=90),
+    ViewColumn("founded", "成立日期", "f.founded", "f.founded", kind="date", width=90, visible=False),
+    ViewColumn("reg_capital", "注册资本（万元）", "f.reg_capital", "f.reg_capital", kind="number", width=110, visible=False),
+    ViewColumn("revenue", "营业收入（万元）", "f.revenue", "f.revenue", kind="number", width=110, visible=False),
+    ViewColumn("employees", "从业人员", "f.employees", "f.employees", kind="int", width=70, visible=False),
+    ViewColumn("contact_person", "联系人", "f.contact_person", None, width=70, visible=False),
+    ViewColumn("contact_phone", "联系电话", "f.contact_phone", None, width=110, visible=False),
+    ViewColumn("updated_at", "更新时间", "substr(f.updated_at, 1, 16)", "f.updated_at", width=130, visible=False),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+PAGE = 200
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    """What the table shows: every field None/empty means "no limit"."""
+    search: str = ""
+    street_id: int | None = None
+    stage_id: int | None = None          # holds this stage on as_of
+    star_stage_id: int | None = None     # holds this star tier on as_of
+    as_of: date | None = None            # default today
+    industry: str | None = None
+    officer: str | None = None
+    expiring_days: int | None = None     # a designation held on as_of ends within N days
+    flagged: bool = False                # no usable code, failed check, or needs review
+    firm_ids: tuple[int, ...] | None = None
+    firm_ids_title: str = ""
+    deleted: bool = False                # the recycle bin instead of the live ledger
+    sort: str = "name"
+    descending: bool = False
+
+    def day(self) -> date:
+        return self.as_of or date.today()
+
+    def with_(self, **changes) -> "LedgerQuery":
+        return replace(self, **changes)
+
+
+@dataclass
+class Page:
+    ids: list[int] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)     # values in COLUMNS order
+    last_key: tuple | None = None                      # (sort value, id) of the last row
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _code_like(text: str) -> str | None:
+    code = uscc.normalize(text)
+    if 2 <= len(code) <= 18 and re.fullmatch(r"[0-9A-Z]+", code) and re.search(r"\d", code):
+        return code
+    return None
+
+
+def _fts_phrase(terms) -> str:
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def search_condition(text: str, deleted: bool = False) -> tuple[str, list]:
+    """SQL condition for the search box: name/former name/pinyin substrings, code prefix.
+
+    Terms of three or more characters use the trigram index (live firms only); shorter
+    terms a LIKE on the name (and former names) or a range on the pinyin initials. A term
+    that looks like the start of a credit code (letters and digits, at least one digit) also
+    matches codes by prefix; from six characters on it matches codes only."""
+    terms = [t for t in re.split(r"\s+", text.strip().lower()) if t]
+    if not terms:
+        return "", []
+    code = _code_like(terms[0]) if len(terms) == 1 else None
+    if code and len(code) >= 6:
+        return "f.code >= ? AND f.code < ?", [code, code + "\uffff"]
+    parts, params = [], []
+    long_terms = [t for t in terms if len(t) >= 3 and not deleted]
+    if long_terms:
+        parts.append("f.id IN (SELECT rowid FROM firm_search WHERE firm_search MATCH ?)")
+        params.append(_fts_phrase(long_terms))
+    for t in terms:
+        if len(t) >= 3 and not deleted:
+            continue
+        like = f"%{_like_escape(t)}%"
+        if re.fullmatch(r"[a-z]+", t):
+            parts.append("(f.pinyin >= ? AND f.pinyin < ? OR f.name LIKE ? ESCAPE '\\')")
+            params += [t, t + "\x7f", like]
+        else:
+            parts.append("(f.name LIKE ? ESCAPE '\\' OR f.id IN "
+                         "(SELECT firm_id FROM firm_aliases WHERE name LIKE ? ESCAPE '\\'))")
+            params += [like, like]
+    sql = " AND ".join(parts)
+    if code:
+        return f"(f.code >= ? AND f.code < ? OR {sql})", [code, code + "\uffff", *params]
+    return sql, params
+
+
+def fts_only(q: "LedgerQuery") -> str | None:
+    """The MATCH text when the query is nothing but a trigram search (counted on the index alone)."""
+    terms = [t for t in re.split(r"\s+", q.search.strip().lower()) if t]
+    if (not terms or q.deleted or any(len(t) < 3 for t in terms) or (len(terms) == 1 and _code_like(terms[0]))
+            or q.with_(search="") != LedgerQuery(as_of=q.as_of, sort=q.sort, descending=q.descending)):
+        return None
+    return _fts_phrase(terms)
+
+
+def where(q: LedgerQuery) -> tuple[str, list]:
+    conds = ["f.deleted_at IS NOT NULL" if q.deleted else "f.deleted_at IS NULL"]
+    params: list = []
+    day = q.day().isoformat()
+    if q.search.strip():
+        sql, p = search_condition(q.search, q.deleted)
+        conds.append(sql)
+        params += p
+    if q.street_id is not None:
+        conds.append("f.street_id = ?")
+        params.append(q.street_id)
+    for stage_id in (q.stage_id, q.star_stage_id):
+        if stage_id is not None:
+            conds.append("f.id IN (SELECT firm_id FROM designations WHERE deleted_at IS NULL AND stage_id = ? "
+                         "AND start_date <= ? AND (end_date IS NULL OR end_date > ?))")
+            params += [stage_id, day, day]
+    if q.industry:
+        conds.append("f.industry = ?")
+        params.append(q.industry)
+    if q.officer:
+        conds.append("f.officer = ?")
+        params.append(q.officer)
+    if q.expiring_days is not None:
+        until = (q.day() + timedelta(days=int(q.expiring_days))).isoformat()
+        conds.append("f.id IN (SELECT firm_id FROM designations WHERE deleted_at IS NULL AND end_date > ? "
+                     "AND end_date <= ? AND start_date <= ?)")
+        params += [day, until, day]
+    if q.flagged:
+        conds.append("(code_status != 'ok' OR needs_review != 0)")   # as written in the firms_flagged index
+    if q.firm_ids is not None:
+        conds.append("f.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([int(i) for i in q.firm_ids]))
+    return " AND ".join(conds), params
+
+
+def open_view_connection(ledger) -> sqlite3.Connection:
+    """A read-only connection of its own for the table: it sees committed data only, so a
+    background import writing through ``ledger.conn`` never shows half-done rows."""
+    from db.connection import connect  # noqa: PLC0415
+    try:
+        return connect(ledger.path, readonly=True)
+    except Exception:  # noqa: BLE001  (an in-memory or odd ledger: share its connection)
+        return ledger.conn
+
+
+def _column(key: str) -> ViewColumn:
+    for c in COLUMNS:
+        if c.key == key:
+            return c
+    raise KeyError(key)
+
+
+class LedgerView:
+    """Reads for the ledger table over one connection. No writes."""
+
+    def __init__(self, conn: sqlite3.Connection, catalog: Catalog) -> None:
+        self.conn = conn
+        self.catalog = catalog
+        star = next((t for t in catalog.tracks if t.key == "star"), None)
+        self.star_ids = {s.id for s in star.stages} if star else set()
+        self._select = ", ".join(c.select or "NULL" for c in COLUMNS)
+
+    # counting and paging ----------------------------------------------------
+    def count(self, q: LedgerQuery) -> int:
+        match = fts_only(q)
+        if match is not None:
+            return self.conn.execute("SELECT count(*) FROM firm_search WHERE firm_search MATCH ?", (match,)).fetchone()[0]
+        sql, params = where(q)
+        hint = ""
+        if not q.deleted and q.with_(street_id=None) == LedgerQuery(as_of=q.as_of, sort=q.sort, descending=q.descending):
+            hint = "INDEXED BY firms_live "   # the small partial index, not the table
+        return self.conn.execute(f"SELECT count(*) FROM firms f {hint}WHERE {sql}", params).fetchone()[0]
+
+    def _order(self, q: LedgerQuery) -> tuple[str, bool]:
+        col = _column(q.sort) if q.sort != "id" else None
+        expr = col.sort if col is not None and col.sort else "f.id"
+        return expr, q.descending
+
+    def page(self, q: LedgerQuery, *, after: tuple | None = None, offset: int = 0, limit: int = PAGE) -> Page:
+        """The *limit* rows after the key *after* (or from the start), skipping *offset* rows."""
+        expr, desc = self._order(q)
+        base, params = where(q)
+        direction = "DESC" if desc else "ASC"
+        segments: list[tuple[str, list, str]] = []
+        by_value = f"{expr} {direction}, f.id {direction}"
+        by_id = f"f.id {direction}"
+        if after is None:
+            segments.append(("", [], by_value))
+        else:
+            value, last_id = after
+            op = "<" if desc else ">"
+            if value is None and not desc:        # NULLs first when ascending
+                segments.append((f" AND {expr} IS NULL AND f.id > ?", [last_id], by_id))
+                segments.append((f" AND {expr} IS NOT NULL", [], by_value))
+            elif value is None:                    # NULLs last when descending
+                segments.append((f" AND {expr} IS NULL AND f.id < ?", [last_id], by_id))
+            else:
+                segments.append((f" AND ({expr}, f.id) {op} (?, ?)", [value, last_id], by_value))
+                if desc:
+                    segments.append((f" AND {expr} IS NULL", [], by_id))
+        out = Page()
+        keys: list[tuple] = []
+        for extra, extra_params, order in segments:
+            need = limit - len(out.ids)
+            if need <= 0:
+                break
+            sql = (f"SELECT f.id, {expr}, {self._select} FROM firms f LEFT JOIN streets s ON s.id = f.street_id "
+                   f"WHERE {base}{extra} ORDER BY {order} LIMIT ? OFFSET ?")
+            rows = self.conn.execute(sql, [*params, *extra_params, need, offset]).fetchall()
+            offset = 0 if rows else max(0, offset - self._count_segment(base, extra, params + extra_params))
+            for r in rows:
+                out.ids.append(r[0])
+                keys.append((r[1], r[0]))
+                out.rows.append(list(r[2:]))
+        if keys:
+            out.last_key = keys[-1]
+        self._fill_derived(out, q.day())
+        return out
+
+    def _count_segment(self, base: str, extra: str, params: list) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM firms f WHERE {base}{extra}", params).fetchone()[0]
+
+    def _fill_derived(self, page: Page, day: date) -> None:
+        if not page.ids:
+            return
+        i_star, i_held, i_exp = COLUMN_KEYS.index("star"), COLUMN_KEYS.index("held"), COLUMN_KEYS.index("expires")
+        i_status = COLUMN_KEYS.index("code_status")
+        d = day.isoformat()
+        held: dict[int, list] = {}
+        marks = ",".join("?" * len(page.ids))
+        for fid, sid, end in self.conn.execute(
+                f"SELECT firm_id, stage_id, end_date FROM designations WHERE deleted_at IS NULL AND firm_id IN ({marks}) "
+                "AND start_date <= ? AND (end_date IS NULL OR end_date > ?)", [*page.ids, d, d]):
+            held.setdefault(fid, []).append((sid, end))
+        order = {s.id: i for i, s in enumerate(self.catalog.stages)}
+        for fid, row in zip(page.ids, page.rows):
+            mine = sorted(held.get(fid, ()), key=lambda h: order.get(h[0], 999))
+            stars = [self.catalog.by_id(sid).name for sid, _ in mine if sid in self.star_ids]
+            others = [self.catalog.by_id(sid).name for sid, _ in mine if sid not in self.star_ids and sid in order]
+            ends = [e for _, e in mine if e]
+            row[i_star] = stars[-1] if stars else ""
+            row[i_held] = "、".join(others)
+            row[i_exp] = (date.fromisoformat(min(ends)) - timedelta(days=1)).isoformat() if ends else ""
+            row[i_status] = CODE_STATUS.get(row[i_status], row[i_status])
+
+    def ids(self, q: LedgerQuery) -> list[int]:
+        """Every firm id the query shows, in the table's order."""
+        expr, desc = self._order(q)
+        base, params = where(q)
+        direction = "DESC" if desc else "ASC"
+        return [r[0] for r in self.conn.execute(
+            f"SELECT f.id FROM firms f WHERE {base} ORDER BY {expr} {direction}, f.id {direction}", params)]
+
+    def iter_pages(self, q: LedgerQuery, size: int = 2000):
+        """Every row the query shows, page by page (for export)."""
+        after = None
+        while True:
+            page = self.page(q, after=after, limit=size)
+            if not page.ids:
+                return
+            yield page
+            if len(page.ids) < size:
+                return
+            after = page.last_key
+
+    # choices for the filter bar ---------------------------------------------
+    def distinct(self, column: str) -> list[str]:
+        if column not in ("industry", "officer"):
+            raise KeyError(column)
+        return [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT {column} FROM firms WHERE deleted_at IS NULL AND {column} IS NOT NULL "
+            f"AND {column} != '' ORDER BY {column}")]

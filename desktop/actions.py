@@ -1,0 +1,286 @@
+"""Menus, shortcuts and what each action does. Handlers call the core and refresh the views."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from desktop import dialogs
+
+EXPORT_FILTER = "Excel 工作簿 (*.xlsx);;CSV（UTF-8） (*.csv)"
+IMPORT_FILTER = "表格文件 (*.xlsx *.xlsm *.xls *.csv);;所有文件 (*)"
+LEDGER_FILTER = "星图台账 (*.db);;所有文件 (*)"
+BULK_LIMIT = 50_000
+
+
+class Actions:
+    def __init__(self, window) -> None:
+        self.w = window
+        self._write_actions: list[QAction] = []
+        mb = window.menuBar()
+
+        m = mb.addMenu("文件(&F)")
+        self.new_ledger = self._act(m, "新建台账…", self.do_new_ledger, QKeySequence.New)
+        self.open_ledger = self._act(m, "打开台账…", self.do_open_ledger, QKeySequence.Open)
+        self.recent_menu = m.addMenu("最近打开")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        self.import_ = self._act(m, "导入名单…", self.do_import, "Ctrl+I", write=True)
+        self.export = self._act(m, "导出当前列表…", self.do_export, "Ctrl+E")
+        m.addSeparator()
+        self.backup = self._act(m, "立即备份", self.do_backup)
+        self.restore = self._act(m, "从备份恢复…", self.do_restore, write=True)
+        m.addSeparator()
+        self._act(m, "退出", window.close, QKeySequence.Quit)
+
+        m = mb.addMenu("编辑(&E)")
+        m.addAction(window.undo.undo_action)
+        m.addAction(window.undo.redo_action)
+        self._write_actions += [window.undo.undo_action, window.undo.redo_action]
+        m.addSeparator()
+        self.find = self._act(m, "查找企业", self.do_find, QKeySequence.Find)
+        self.open_firm = self._act(m, "打开企业档案", self.do_open_firm, "Return")
+        self.remove = self._act(m, "移入回收站…", self.do_remove, QKeySequence.Delete, write=True)
+        self.recycle = self._act(m, "查看回收站", self.do_toggle_recycle)
+        self.recycle.setCheckable(True)
+        self.restore_firms = self._act(m, "从回收站恢复所选", self.do_restore_firms, write=True)
+
+        m = mb.addMenu("企业(&Q)")
+        self.assign_officer = self._act(m, "指派服务专员…", self.do_assign_officer, write=True)
+        self.set_street = self._act(m, "设置所在街道…", self.do_set_street, write=True)
+        self.promote = self._act(m, "星级晋升…", lambda: self.do_move_star(+1), write=True)
+        self.demote = self._act(m, "星级下调…", lambda: self.do_move_star(-1), write=True)
+        self.add_designation = self._act(m, "添加认定…", self.do_add_designation, write=True)
+
+        m = mb.addMenu("查看(&V)")
+        for name in ("台账", "看板", "导入历史", "指标", "设置"):
+            self._act(m, name, lambda n=name: window.show_tab(n))
+        m = mb.addMenu("帮助(&H)")
+        self._act(m, "关于星图", lambda: dialogs.inform(window, "关于星图",
+                                                      "星图：企业梯度培育台账\n区科经局与街道企业服务专员使用。"))
+
+    def _act(self, menu, text, slot, shortcut=None, write=False) -> QAction:
+        a = QAction(text, self.w)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        a.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(a)
+        if write:
+            self._write_actions.append(a)
+        return a
+
+    def context_actions(self) -> list:
+        return [self.open_firm, None, self.assign_officer, self.set_street, self.promote, self.demote,
+                self.add_designation, None, self.remove, self.restore_firms]
+
+    def set_writable(self, writable: bool) -> None:
+        for a in self._write_actions:
+            a.setEnabled(writable)
+
+    # helpers ------------------------------------------------------------------------
+    @property
+    def panel(self):
+        return self.w.ledger_panel
+
+    def _selected(self) -> list[int]:
+        rows = self.panel.selected_rows()
+        if len(rows) > BULK_LIMIT:
+            dialogs.warn(self.w, "选中过多", f"一次最多处理 {BULK_LIMIT:,} 家企业，请先筛选缩小范围。")
+            return []
+        ids = self.panel.model.firm_ids(rows)
+        if not ids:
+            dialogs.inform(self.w, "未选择企业", "请先在台账中选择一家或多家企业（可按住 Ctrl 或 Shift 多选）。")
+        return ids
+
+    def _exec(self, dlg) -> bool:
+        try:
+            return dlg.exec() == QDialog.Accepted
+        finally:
+            dlg.deleteLater()
+
+    # file ---------------------------------------------------------------------------
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.w.settings.get("ledger/recent")
+        if not recent:
+            self.recent_menu.addAction("（无）").setEnabled(False)
+        for p in recent:
+            self.recent_menu.addAction(p).triggered.connect(lambda _c=False, p=p: self.switch_to(p))
+
+    def do_new_ledger(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.w, "新建台账", self.w.settings.get("paths/ledger_dir"), LEDGER_FILTER)
+        if path:
+            if not path.lower().endswith(".db"):
+                path += ".db"
+            if Path(path).exists():
+                dialogs.warn(self.w, "文件已存在", f"{path} 已存在，不会覆盖。请换一个文件名。")
+                return
+            self.switch_to(path, create=True)
+
+    def do_open_ledger(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "打开台账", self.w.settings.get("paths/ledger_dir"), LEDGER_FILTER)
+        if path:
+            self.switch_to(path)
+
+    def switch_to(self, path: str, create: bool = False) -> bool:
+        from db.connection import LedgerError  # noqa: PLC0415
+        from desktop.app import open_ledger_for_window  # noqa: PLC0415
+        if self.w.workers.busy():
+            dialogs.warn(self.w, "请稍候", "后台任务（导入或备份）尚未完成，完成后再切换台账。")
+            return False
+        try:
+            ledger = open_ledger_for_window(path, create=create)
+        except LedgerError as exc:
+            dialogs.warn(self.w, "无法打开台账", str(exc))
+            return False
+        old = self.w.ledger
+        self.w.install_ledger(ledger)
+        if old is not None and old is not ledger:
+            old.close()
+        self.w.settings.add_recent(str(Path(path).resolve()))
+        self.w.settings.set("paths/ledger_dir", str(Path(path).resolve().parent))
+        return True
+
+    def do_backup(self) -> None:
+        from db.backup import backup, backup_dir_for  # noqa: PLC0415
+        ledger = self.w.ledger
+        dest = backup_dir_for(ledger.path, ledger.conn)
+        self.w.statusBar().showMessage("正在备份…")
+        self.w.workers.start(lambda progress, cancelled: backup(ledger.path, dest, "manual"),
+                             on_done=lambda info: dialogs.inform(self.w, "备份完成", f"已备份到：\n{info.path}"),
+                             on_failed=lambda m: dialogs.warn(self.w, "备份失败", m))
+
+    def do_restore(self) -> None:
+        from db.backup import backup_dir_for, restore  # noqa: PLC0415
+        from db.connection import LedgerError  # noqa: PLC0415
+        ledger = self.w.ledger
+        folder = str(backup_dir_for(ledger.path, ledger.conn))
+        path, _ = QFileDialog.getOpenFileName(self.w, "选择要恢复的备份", folder, LEDGER_FILTER)
+        if not path or not dialogs.ask(self.w, "从备份恢复",
+                                       f"用备份 {Path(path).name} 替换当前台账？\n当前台账会先自动备份一份。"):
+            return
+        target = str(ledger.path)
+        self.w._teardown_parts()
+        ledger.close()
+        try:
+            restore(path, target)
+        except LedgerError as exc:
+            dialogs.warn(self.w, "恢复失败", f"{exc}\n台账未改动。")
+        self.switch_to(target)
+
+    # import / export ----------------------------------------------------------------
+    def do_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "选择要导入的名单", self.w.settings.get("paths/import_dir"),
+                                              IMPORT_FILTER)
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str):
+        if self.w.ledger.readonly:
+            dialogs.warn(self.w, "只读", "台账以只读方式打开，不能导入。")
+            return None
+        self.w.settings.set("paths/import_dir", str(Path(path).parent))
+        from ui.importer.wizard import ImportWizard  # noqa: PLC0415
+        wizard = ImportWizard(self.w.ledger, path, self.w.workers, self.w)
+        wizard.committed.connect(lambda _batch: self.w._data_changed([]))
+        wizard.open()
+        return wizard
+
+    def do_export(self) -> None:
+        from desktop.export_view import export_view  # noqa: PLC0415
+        from importers.errors import InputError  # noqa: PLC0415
+        n = self.panel.model.total
+        default = str(Path(self.w.settings.get("paths/export_dir") or Path.home()) / f"台账导出_{date.today():%Y%m%d}.xlsx")
+        path, _ = QFileDialog.getSaveFileName(self.w, f"导出当前列表（{n:,} 家）", default, EXPORT_FILTER)
+        if not path:
+            return
+        self.w.settings.set("paths/export_dir", str(Path(path).parent))
+        view, query, cols = self.panel.ledger_view, self.panel.model.query, self.panel.visible_columns()
+        try:
+            count = export_view(view, query, cols, path)
+        except InputError as exc:
+            dialogs.warn(self.w, "导出失败", str(exc))
+            return
+        self.w.statusBar().showMessage(f"已导出 {count:,} 家企业到 {path}", 10000)
+
+    # edit ---------------------------------------------------------------------------
+    def do_find(self) -> None:
+        self.w.show_tab("台账")
+        self.panel.filters.focus_search()
+
+    def do_open_firm(self) -> None:
+        fid = self.panel.current_firm_id()
+        if fid is not None:
+            self.w.open_firm(fid)
+
+    def do_remove(self) -> None:
+        from ui.commands import RemoveFirms  # noqa: PLC0415
+        if self.panel.model.query.deleted:
+            return
+        ids = self._selected()
+        if ids and dialogs.ask(self.w, "移入回收站", f"把选中的 {len(ids)} 家企业移入回收站？\n可在“查看回收站”中恢复，也可按 Ctrl+Z 撤销。",
+                               yes="移入回收站"):
+            self.w.undo.push(RemoveFirms(self.w.ledger, ids))
+
+    def do_toggle_recycle(self) -> None:
+        q = self.panel.model.query
+        self.panel.model.set_query(q.with_(deleted=not q.deleted))
+        self.recycle.setChecked(self.panel.model.query.deleted)
+
+    def do_restore_firms(self) -> None:
+        from ui.commands import RestoreFirms  # noqa: PLC0415
+        if not self.panel.model.query.deleted:
+            return
+        ids = self._selected()
+        if ids:
+            self.w.undo.push(RestoreFirms(self.w.ledger, ids))
+
+    # bulk ---------------------------------------------------------------------------
+    def do_assign_officer(self) -> None:
+        from ui.bulk import ChooseDialog  # noqa: PLC0415
+        from ui.commands import UpdateFirms  # noqa: PLC0415
+        ids = self._selected()
+        if not ids:
+            return
+        names = self.panel.ledger_view.distinct("officer")
+        dlg = ChooseDialog("指派服务专员", "服务专员", [(n, n) for n in names], len(ids), editable=True, parent=self.w)
+        if self._exec(dlg) and dlg.value():
+            self.w.undo.push(UpdateFirms(self.w.ledger, ids, {"officer": dlg.value()},
+                                         text=f"指派服务专员“{dlg.value()}”（{len(ids)} 家）"))
+
+    def do_set_street(self) -> None:
+        from ui.bulk import ChooseDialog  # noqa: PLC0415
+        from ui.commands import UpdateFirms  # noqa: PLC0415
+        ids = self._selected()
+        if not ids:
+            return
+        dlg = ChooseDialog("设置所在街道", "所在街道", [(n, sid) for sid, n in self.w.ledger.streets()], len(ids),
+                           parent=self.w)
+        if self._exec(dlg) and dlg.value() is not None:
+            self.w.undo.push(UpdateFirms(self.w.ledger, ids, {"street_id": dlg.value()},
+                                         text=f"设置街道“{dlg.combo.currentText()}”（{len(ids)} 家）"))
+
+    def do_move_star(self, step: int) -> None:
+        from ui.bulk import StarMoveDialog  # noqa: PLC0415
+        from ui.commands import MoveStar  # noqa: PLC0415
+        ids = self._selected()
+        if not ids:
+            return
+        dlg = StarMoveDialog(step, len(ids), parent=self.w)
+        if self._exec(dlg):
+            v = dlg.values()
+            self.w.undo.push(MoveStar(self.w.ledger, ids, step, v["day"], v["evidence"]))
+
+    def do_add_designation(self) -> None:
+        from ui.bulk import DesignationDialog  # noqa: PLC0415
+        from ui.commands import AddDesignation  # noqa: PLC0415
+        ids = self._selected()
+        if not ids:
+            return
+        dlg = DesignationDialog(self.w.ledger.catalog(), len(ids), parent=self.w)
+        if self._exec(dlg):
+            v = dlg.values()
+            self.w.undo.push(AddDesignation(self.w.ledger, ids, v["stage_key"], v["start"], v["end"],
+                                            evidence=v["evidence"], list_name=v["list_name"]))

@@ -1,0 +1,248 @@
+"""The main window: an assembly of parts (ledger panel, lazy tabs, menus, undo stack, workers).
+
+Tabs: 台账 (built at once), 看板, 导入历史, 指标, 设置 (built when first shown; a part that cannot
+be imported shows a Chinese notice instead of crashing the window).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+
+from desktop import dialogs
+from desktop.settings import Settings
+from desktop.undo import UndoManager
+from desktop.workers import Workers
+from ui.ledger.panel import LedgerPanel
+
+IMPORTABLE = (".xlsx", ".xlsm", ".xls", ".csv")
+TAB_MISSING = "“{name}”暂不可用：{reason}"
+
+
+class LazyTab(QWidget):
+    """A tab whose widget is built by *factory* the first time it is shown."""
+
+    def __init__(self, name: str, factory, parent=None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._factory = factory
+        self.widget: QWidget | None = None
+        self._box = QVBoxLayout(self)
+        self._box.setContentsMargins(0, 0, 0, 0)
+
+    def ensure(self) -> QWidget:
+        if self.widget is None:
+            try:
+                self.widget = self._factory()
+            except ImportError as exc:
+                self.widget = QLabel(TAB_MISSING.format(name=self.name, reason=f"缺少模块 {exc.name or exc}"))
+                self.widget.setAlignment(Qt.AlignCenter)
+            self._box.addWidget(self.widget)
+        return self.widget
+
+    def reload(self) -> None:
+        if self.widget is not None and hasattr(self.widget, "reload"):
+            self.widget.reload()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ledger, settings: Settings | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self.workers = Workers(self)
+        self.undo = UndoManager(report=lambda m: dialogs.warn(self, "未能完成", m), parent=self)
+        self.undo.changed.connect(self._data_changed)
+        self.firm_dialogs: dict[int, QWidget] = {}
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
+        self.banner = QLabel(objectName="readonlyBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("#readonlyBanner { background: #fff4ce; border: 1px solid #e0b000; padding: 6px; }")
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.currentChanged.connect(self._tab_shown)
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.banner)
+        box.addWidget(self.tabs)
+        self.setCentralWidget(central)
+        self.count_label = QLabel()
+        self.path_label = QLabel()
+        self.statusBar().addWidget(self.count_label)
+        self.statusBar().addPermanentWidget(self.path_label)
+        from desktop.actions import Actions  # noqa: PLC0415
+        self.actions = Actions(self)
+        self.ledger = None
+        self.ledger_panel: LedgerPanel | None = None
+        self.install_ledger(ledger)
+        geometry = self.settings.get("window/geometry")
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+
+    # the ledger ---------------------------------------------------------------------
+    def install_ledger(self, ledger) -> None:
+        """Show *ledger* (at start, or after File > Open); the previous one is closed by the caller."""
+        self._teardown_parts()
+        self.ledger = ledger
+        if self.settings.get("user/officer"):
+            ledger.officer = self.settings.get("user/officer")
+        self.ledger_panel = LedgerPanel(ledger)
+        self.ledger_panel.countChanged.connect(self._show_count)
+        self.ledger_panel.firmActivated.connect(self.open_firm)
+        self.ledger_panel.set_context_actions(self.actions.context_actions())
+        self.ledger_panel.restore_header_state(self.settings.get("ledger/header"))
+        self.tabs.addTab(self.ledger_panel, "台账")
+        self.tabs.addTab(LazyTab("看板", self._make_dashboard), "看板")
+        self.tabs.addTab(LazyTab("导入历史", self._make_history), "导入历史")
+        self.tabs.addTab(LazyTab("指标", self._make_targets), "指标")
+        self.tabs.addTab(LazyTab("设置", self._make_settings), "设置")
+        readonly = bool(getattr(ledger, "readonly", False))
+        reason = getattr(ledger, "readonly_reason", "") or ""
+        self.banner.setText(f"只读打开：{reason or '台账以只读方式打开'}。可以查看、搜索和导出，不能修改。")
+        self.banner.setVisible(readonly)
+        self.actions.set_writable(not readonly)
+        self.setWindowTitle(f"星图 - {Path(ledger.path).name}" + ("（只读）" if readonly else ""))
+        self.path_label.setText(str(ledger.path))
+        self._show_count(self.ledger_panel.model.total)
+
+    def _teardown_parts(self) -> None:
+        self.undo.clear()
+        for dlg in list(self.firm_dialogs.values()):
+            dlg.close()
+        self.firm_dialogs.clear()
+        if self.ledger_panel is not None:
+            self.settings.set("ledger/header", self.ledger_panel.header_state())
+            self.ledger_panel.close_view()
+        while self.tabs.count():
+            w = self.tabs.widget(0)
+            self.tabs.removeTab(0)
+            w.deleteLater()
+        self.ledger_panel = None
+
+    def _tab_shown(self, index: int) -> None:
+        w = self.tabs.widget(index)
+        if isinstance(w, LazyTab):
+            w.ensure()
+
+    def lazy_tab(self, name: str) -> LazyTab | None:
+        for i in range(self.tabs.count()):
+            w = self.tabs.widget(i)
+            if isinstance(w, LazyTab) and w.name == name:
+                return w
+        return None
+
+    def show_tab(self, name: str) -> QWidget | None:
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i) == name:
+                self.tabs.setCurrentIndex(i)
+                w = self.tabs.widget(i)
+                return w.ensure() if isinstance(w, LazyTab) else w
+        return None
+
+    # tab factories (imports inside: a missing part shows a notice) ------------------
+    def _make_dashboard(self):
+        from ui.dashboard.panel import DashboardPanel  # noqa: PLC0415
+        panel = DashboardPanel(self.ledger)
+        panel.firmsRequested.connect(self.show_firms)
+        return panel
+
+    def _make_targets(self):
+        from ui.targets import TargetsPanel  # noqa: PLC0415
+        return TargetsPanel(self.ledger)
+
+    def _make_history(self):
+        from ui.history import HistoryPanel  # noqa: PLC0415
+        panel = HistoryPanel(self.ledger, undo=self._undo_batch,
+                             confirm=lambda t, m: dialogs.ask(self, t, m),
+                             report=lambda m: dialogs.warn(self, "未能撤销", m))
+        panel.undone.connect(lambda _b: self._data_changed([]))
+        return panel
+
+    def _undo_batch(self, batch_id: int, force: bool):
+        from importers.undo import undo_batch  # noqa: PLC0415
+        return undo_batch(self.ledger, batch_id, force=force)
+
+    def _make_settings(self):
+        from ui.settings_page import SettingsPage  # noqa: PLC0415
+        try:
+            from db.backup import backup_dir_for  # noqa: PLC0415
+            folder = str(backup_dir_for(self.ledger.path, self.ledger.conn))
+        except Exception:  # noqa: BLE001
+            folder = ""
+        page = SettingsPage(self.settings, self.ledger, folder)
+        page.officerChanged.connect(self._set_officer)
+        return page
+
+    def _set_officer(self, name: str) -> None:
+        self.ledger.officer = name or None
+
+    # reacting to changes ----------------------------------------------------------
+    def _show_count(self, n: int) -> None:
+        q = self.ledger_panel.model.query if self.ledger_panel else None
+        title = f"（{q.firm_ids_title}）" if q is not None and q.firm_ids is not None else ""
+        self.count_label.setText(f"{'回收站中' if q is not None and q.deleted else '符合条件的企业'}：{n:,} 家{title}")
+
+    def _data_changed(self, firm_ids) -> None:
+        if self.ledger_panel is not None:
+            self.ledger_panel.reload()
+        for fid, dlg in list(self.firm_dialogs.items()):
+            if not firm_ids or fid in firm_ids:
+                dlg.reload()
+        for name in ("看板", "导入历史", "指标"):
+            tab = self.lazy_tab(name)
+            if tab is not None:
+                tab.reload()
+
+    def show_firms(self, ids, title: str) -> None:
+        """From the dashboard: switch to 台账 showing exactly these firms."""
+        self.show_tab("台账")
+        self.ledger_panel.show_firm_ids(ids, title)
+
+    def open_firm(self, firm_id: int):
+        dlg = self.firm_dialogs.get(firm_id)
+        if dlg is None:
+            from ui.firm.dialog import FirmFileDialog  # noqa: PLC0415
+            dlg = FirmFileDialog(self.ledger, firm_id, self.undo.push, self, officer=self.ledger.officer or "")
+            dlg.setAttribute(Qt.WA_DeleteOnClose)
+            dlg.destroyed.connect(lambda *_a, f=firm_id: self.firm_dialogs.pop(f, None))
+            dlg.finished.connect(lambda *_a, f=firm_id: self.firm_dialogs.pop(f, None))
+            if self.ledger.readonly:
+                dlg.save_button.setVisible(False)
+            self.firm_dialogs[firm_id] = dlg
+        dlg.show()
+        dlg.raise_()
+        return dlg
+
+    # drag and drop ----------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_file(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = self._dropped_file(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.actions.import_file(path)
+
+    @staticmethod
+    def _dropped_file(mime) -> str | None:
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(IMPORTABLE):
+                return url.toLocalFile()
+        return None
+
+    # closing ----------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        self.settings.set("window/geometry", self.saveGeometry())
+        if self.ledger_panel is not None:
+            self.settings.set("ledger/header", self.ledger_panel.header_state())
+        self.settings.sync()
+        self.workers.wait()
+        for dlg in list(self.firm_dialogs.values()):
+            dlg.close()
+        if self.ledger_panel is not None:
+            self.ledger_panel.close_view()
+        super().closeEvent(event)

@@ -1,0 +1,92 @@
+"""Long work off the UI thread: a QRunnable whose signals carry progress and the result back.
+
+The job is a plain function ``job(progress, cancelled) -> result``: ``progress(done, total, text)``
+may be called from the worker thread (it only emits a signal), ``cancelled()`` says whether
+the person pressed cancel. The job never touches a widget; the slots connected to the signals
+run on the main thread (queued connections).
+"""
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class TaskSignals(QObject):
+    progress = Signal(int, int, str)     # done, total, text
+    finished = Signal(object)            # the job's result
+    failed = Signal(str)                 # a Chinese message
+    cancelled = Signal(str)
+
+
+class Task(QRunnable):
+    def __init__(self, job, describe_error=None) -> None:
+        super().__init__()
+        self.setAutoDelete(False)        # the owner keeps it until it has reported
+        self.signals = TaskSignals()
+        self._job = job
+        self._cancel = threading.Event()
+        self._describe = describe_error or _describe
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:  # worker thread: no widgets here
+        try:
+            result = self._job(lambda done, total=0, text="": self.signals.progress.emit(int(done), int(total), text),
+                               self._cancel.is_set)
+        except Exception as exc:  # noqa: BLE001  (every failure becomes a message for the person)
+            name = type(exc).__name__
+            if name == "Cancelled":
+                self.signals.cancelled.emit(str(exc))
+            else:
+                self.signals.failed.emit(self._describe(exc))
+            return
+        self.signals.finished.emit(result)
+
+
+def _describe(exc: Exception) -> str:
+    from db.connection import LedgerError  # noqa: PLC0415
+    try:
+        from importers.errors import InputError  # noqa: PLC0415
+    except ImportError:  # pragma: no cover
+        InputError = LedgerError  # noqa: N806
+    if isinstance(exc, (LedgerError, InputError)):
+        return str(exc)
+    traceback.print_exc()
+    return f"出现意外错误，台账未改动：{exc}"
+
+
+class Workers(QObject):
+    """A window's own thread pool, so closing the window can wait for its jobs."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self._tasks: set[Task] = set()
+
+    def start(self, job, *, on_done=None, on_failed=None, on_cancelled=None, on_progress=None) -> Task:
+        task = Task(job)
+        self._tasks.add(task)
+        s = task.signals
+        if on_progress:
+            s.progress.connect(on_progress)
+        for sig, cb in ((s.finished, on_done), (s.failed, on_failed), (s.cancelled, on_cancelled)):
+            if cb:
+                sig.connect(cb)
+            sig.connect(lambda *_a, t=task: self._tasks.discard(t))
+        self.pool.start(task)
+        return task
+
+    def wait(self, msecs: int = 30000) -> bool:
+        for t in list(self._tasks):
+            t.cancel()
+        return self.pool.waitForDone(msecs)
+
+    def busy(self) -> bool:
+        return self.pool.activeThreadCount() > 0

@@ -1,0 +1,119 @@
+"""The SQL behind the ledger table: search (pinyin initials, former names, code prefix, short terms),
+filters as of a date, derived columns, and keyset paging that agrees with a plain ORDER BY."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from db.ledger_view import COLUMNS, COLUMN_KEYS, LedgerQuery, LedgerView
+
+C1, C2, C3 = "91420106123456788R", "91420106223456785U", "914201113234567825"
+
+
+@pytest.fixture
+def small(ledger):
+    sid = {n: i for i, n in ledger.streets()}
+    with ledger.write() as w:
+        a = w.insert_firm("武汉星辰科技有限公司", C1, street_id=sid["积玉桥"], officer="张敏", industry="软件")
+        b = w.insert_firm("武昌旧名称科技有限公司", C2, street_id=sid["杨园"], officer="张敏")
+        w.rename_firm(b, "湖北光谷智能装备有限公司", date(2024, 1, 5))
+        c = w.insert_firm("武汉长江数据有限公司", C3, street_id=sid["积玉桥"], officer="李强")
+        d = w.insert_firm("星辰新材料有限公司", None, street_id=sid["杨园"])
+        e = w.insert_firm("回收站测试公司", None)
+        w.remove_firm(e)
+        w.add_designation(a, "gaoqi", date(2022, 3, 1), evidence="GR202242000001")
+        w.add_designation(c, "gaoqi", date(2021, 7, 1))
+        w.add_designation(b, "fanxing", date(2023, 1, 1))
+        w.add_designation(b, "xinxing", date(2024, 5, 1))
+    view = LedgerView(ledger.conn, ledger.catalog())
+    return view, (a, b, c, d, e), sid
+
+
+def ids(view, **kw):
+    return sorted(view.ids(LedgerQuery(**kw)))
+
+
+def test_search_pinyin_former_name_code_prefix_and_short_terms(small):
+    view, (a, b, c, d, e), _ = small
+    assert ids(view, search="whxc") == [a]                 # 武汉星辰 by pinyin initials
+    assert ids(view, search="WHXC") == [a]
+    assert ids(view, search="星辰") == [a, d]              # two characters: the LIKE fallback
+    assert ids(view, search="星辰科技") == [a]             # trigram index
+    assert ids(view, search="旧名称") == [b]               # a former name, trigram
+    assert ids(view, search="旧名") == [b]                 # a former name, two characters
+    assert ids(view, search="光谷 智能") == [b]            # two terms: both must match
+    assert ids(view, search="9142010622") == [b]           # code prefix
+    assert ids(view, search="914201") == [a, b, c]
+    assert ids(view, search="91420111") == [c]
+    assert ids(view, search="wh") == [a, c]                # pinyin initials prefix
+    assert ids(view, search="回收站") == []                # the recycle bin is not the ledger
+    assert ids(view, search="回收", deleted=True) == [e]
+    assert view.count(LedgerQuery(search="星辰科技")) == 1
+    assert view.count(LedgerQuery(search="whxc", street_id=1)) == 1
+
+
+def test_search_index_follows_renames_aliases_and_the_recycle_bin(small, ledger):
+    view, (a, b, c, d, e), _ = small
+    with ledger.write() as w:
+        w.rename_firm(a, "武汉辰光软件有限公司")
+    assert ids(view, search="辰光软件") == [a]
+    assert ids(view, search="星辰科技") == [a]             # the old name is now a former name
+    assert ids(view, search="whcg") == [a]                 # pinyin follows the new name
+    with ledger.write() as w:
+        w.remove_firm(c)
+    assert ids(view, search="长江数据") == []
+    with ledger.write() as w:
+        w.restore_firm(c)
+    assert ids(view, search="长江数据") == [c]
+
+
+def test_filters_as_of_a_date(small):
+    view, (a, b, c, d, e), sid = small
+    gaoqi = view.catalog.stage("gaoqi").id
+    assert ids(view, stage_id=gaoqi, as_of=date(2024, 6, 30)) == [a, c]
+    assert ids(view, stage_id=gaoqi, as_of=date(2024, 7, 1)) == [a]   # 36 months from 2021-07-01 ended
+    xinxing, fanxing = view.catalog.stage("xinxing").id, view.catalog.stage("fanxing").id
+    assert ids(view, star_stage_id=xinxing, as_of=date(2024, 6, 1)) == [b]
+    assert ids(view, star_stage_id=fanxing, as_of=date(2024, 6, 1)) == []
+    assert ids(view, star_stage_id=fanxing, as_of=date(2023, 6, 1)) == [b]
+    assert ids(view, expiring_days=30, as_of=date(2025, 2, 10)) == [a]  # ends 2025-03-01
+    assert ids(view, expiring_days=30, as_of=date(2025, 3, 1)) == []
+    assert ids(view, street_id=sid["积玉桥"]) == [a, c]
+    assert ids(view, officer="张敏") == [a, b]
+    assert ids(view, industry="软件") == [a]
+    assert ids(view, flagged=True) == [d]
+    assert ids(view, firm_ids=(b, d, e)) == [b, d]
+    assert view.distinct("officer") == ["张敏", "李强"]
+
+
+def test_page_fills_derived_columns(small):
+    view, (a, b, c, d, e), _ = small
+    page = view.page(LedgerQuery(as_of=date(2024, 6, 1), firm_ids=(a, b, d)))
+    rows = {fid: dict(zip(COLUMN_KEYS, row)) for fid, row in zip(page.ids, page.rows)}
+    assert rows[b]["star"] == "新星"
+    assert rows[a]["held"] == "高新技术企业"
+    assert rows[a]["expires"] == "2025-02-28"              # the last valid day
+    assert rows[d]["code_status"] == "无代码"
+    assert rows[a]["code_status"] == ""
+    assert rows[b]["street"] == "杨园"
+    assert page.ids == [d, a, b]                           # by name: 星 U+661F < 武 U+6B66 < 湖 U+6E56
+
+
+@pytest.mark.parametrize("key", [c.key for c in COLUMNS if c.sort])
+def test_keyset_pages_equal_a_plain_order_by(demo_db, key):
+    from db.ledger import Ledger
+    with Ledger(demo_db, readonly=True) as led:
+        view = LedgerView(led.conn, led.catalog())
+        for desc in (False, True):
+            q = LedgerQuery(sort=key, descending=desc, search="科技")
+            walked, after = [], None
+            while True:
+                page = view.page(q, after=after, limit=37)
+                walked += page.ids
+                if len(page.ids) < 37:
+                    break
+                after = page.last_key
+            assert walked == view.ids(q)
+            assert len(walked) == view.count(q) > 100
+            assert view.page(q, offset=74, limit=37).ids == walked[74:111]

@@ -1,0 +1,240 @@
+"""Undoable edits: each QUndoCommand calls db.ledger Writer methods (audited, one transaction)
+and their inverses. The first redo() happens in ``apply()`` before the command is pushed, so
+a refused write (LedgerError) never lands on the stack.
+
+``notify(firm_ids)`` is called after every redo/undo so the views re-read;
+``report(message)`` shows a failure of a later undo/redo to the person.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from PySide6.QtGui import QUndoCommand
+
+from db import firm_file
+from db.connection import LedgerError
+from db.ledger import FIRM_FIELDS
+
+FIELD_NAMES = firm_file.FIELD_NAMES
+
+
+class LedgerCommand(QUndoCommand):
+    def __init__(self, ledger, text: str, firm_ids, notify: Callable | None = None,
+                 report: Callable | None = None) -> None:
+        super().__init__(text)
+        self.ledger = ledger
+        self.firm_ids = list(firm_ids)
+        self._notify = notify or (lambda ids: None)
+        self._report = report or (lambda msg: None)
+        self._applied_once = False
+
+    def apply(self) -> None:
+        """Do the change the first time (raises LedgerError: then do not push)."""
+        self._do()
+        self._applied_once = True
+        self._notify(self.firm_ids)
+
+    def redo(self) -> None:
+        if self._applied_once:
+            self._applied_once = False   # already done by apply()
+            return
+        self._guard(self._do)
+
+    def undo(self) -> None:
+        self._guard(self._undo)
+
+    def _guard(self, fn) -> None:
+        try:
+            fn()
+        except LedgerError as exc:
+            self.setObsolete(True)
+            self._report(f"“{self.text()}”无法完成：{exc}")
+        self._notify(self.firm_ids)
+
+    def _do(self) -> None:
+        raise NotImplementedError
+
+    def _undo(self) -> None:
+        raise NotImplementedError
+
+
+class UpdateFirms(LedgerCommand):
+    """Set the same fields on several firms (assign officer, set street, profile edits)."""
+
+    def __init__(self, ledger, firm_ids, changes: dict, text: str | None = None, **kw) -> None:
+        unknown = set(changes) - set(FIRM_FIELDS)
+        if unknown:
+            raise KeyError(", ".join(sorted(unknown)))
+        label = text or "修改" + "、".join(FIELD_NAMES.get(k, k) for k in changes) + f"（{len(list(firm_ids))} 家）"
+        super().__init__(ledger, label, firm_ids, **kw)
+        self.changes = dict(changes)
+        self.before: dict[int, dict] = {}
+
+    def _do(self) -> None:
+        before = {}
+        with self.ledger.write("person") as w:
+            for fid in self.firm_ids:
+                changes = dict(self.changes)
+                old_name = w.firm(fid)["name"]
+                if "name" in changes and changes["name"] != old_name:
+                    w.rename_firm(fid, changes.pop("name"), date.today())
+                    before.setdefault(fid, {})["name"] = old_name
+                diff = w.update_firm(fid, **changes)
+                before.setdefault(fid, {}).update({k: v[0] for k, v in diff.items()})
+        self.before = before
+
+    def _undo(self) -> None:
+        with self.ledger.write("person") as w:
+            for fid, fields in self.before.items():
+                if fields:   # the old name comes back; it stays listed among the former names
+                    w.update_firm(fid, **fields)
+
+
+class RemoveFirms(LedgerCommand):
+    """Move firms to the recycle bin (回收站); undo restores them."""
+
+    def __init__(self, ledger, firm_ids, **kw) -> None:
+        super().__init__(ledger, f"移入回收站（{len(list(firm_ids))} 家）", firm_ids, **kw)
+
+    def _do(self) -> None:
+        with self.ledger.write("person") as w:
+            for fid in self.firm_ids:
+                w.remove_firm(fid)
+
+    def _undo(self) -> None:
+        with self.ledger.write("person") as w:
+            for fid in self.firm_ids:
+                w.restore_firm(fid)
+
+
+class RestoreFirms(LedgerCommand):
+    """Take firms back out of the recycle bin; undo puts them back in."""
+
+    def __init__(self, ledger, firm_ids, **kw) -> None:
+        super().__init__(ledger, f"从回收站恢复（{len(list(firm_ids))} 家）", firm_ids, **kw)
+
+    def _do(self) -> None:
+        with self.ledger.write("person") as w:
+            for fid in self.firm_ids:
+                w.restore_firm(fid)
+
+    def _undo(self) -> None:
+        with self.ledger.write("person") as w:
+            for fid in self.firm_ids:
+                w.remove_firm(fid)
+
+
+class _DesignationCommand(LedgerCommand):
+    """Adds designations; undo deletes them and puts back what adding them ended or replaced."""
+
+    def __init__(self, ledger, text, firm_ids, **kw) -> None:
+        super().__init__(ledger, text, firm_ids, **kw)
+        self.added: list[int] = []
+        self.ended: list[tuple[int, str | None]] = []     # (designation id, end before)
+        self.dropped: list[int] = []                       # same-day designations replaced
+
+    def _held_in_track(self, w, fid: int, track_key: str, day: str):
+        return firm_file.held_in_track(w.conn, self.ledger.catalog(), fid, track_key, day)
+
+    def _add(self, w, fid: int, stage, day: date, end=None, evidence=None, list_name=None) -> None:
+        catalog = self.ledger.catalog()
+        if catalog.track(stage.track).exclusive:
+            for did, _sid, start, end_before in self._held_in_track(w, fid, stage.track, day.isoformat()):
+                if start == day.isoformat():
+                    w.delete_designation(did)
+                    self.dropped.append(did)
+                else:
+                    self.ended.append((did, end_before))
+        self.added.append(w.add_designation(fid, stage.key, day, end, evidence=evidence, list_name=list_name))
+
+    def _undo(self) -> None:
+        with self.ledger.write("person") as w:
+            for did in self.added:
+                w.delete_designation(did)
+            for did, end_before in self.ended:
+                w.update_designation(did, end_date=end_before)
+            for did in self.dropped:
+                w.update_designation(did, deleted_at=None)
+        self.added, self.ended, self.dropped = [], [], []
+
+
+class AddDesignation(_DesignationCommand):
+    def __init__(self, ledger, firm_ids, stage_key: str, start: date, end: date | None = None, *,
+                 evidence: str | None = None, list_name: str | None = None, **kw) -> None:
+        stage = ledger.catalog().stage(stage_key)
+        super().__init__(ledger, f"添加认定“{stage.name}”（{len(list(firm_ids))} 家）", firm_ids, **kw)
+        self.stage, self.start, self.end = stage, start, end
+        self.evidence, self.list_name = evidence, list_name
+
+    def _do(self) -> None:
+        self.added, self.ended, self.dropped = [], [], []
+        with self.ledger.write("person") as w:
+            for fid in self.firm_ids:
+                self._add(w, fid, self.stage, self.start, self.end, self.evidence, self.list_name)
+
+
+class MoveStar(_DesignationCommand):
+    """Promote (step +1) or demote (step -1) the star tier of each firm, effective *day*.
+
+    A firm without a tier is promoted to the first one; a firm at the top (or without a tier,
+    when demoting) is left as it is and counted in ``skipped``."""
+
+    def __init__(self, ledger, firm_ids, step: int, day: date, evidence: str | None = None, **kw) -> None:
+        word = "星级晋升" if step > 0 else "星级下调"
+        super().__init__(ledger, f"{word}（{len(list(firm_ids))} 家）", firm_ids, **kw)
+        self.step, self.day, self.evidence = step, day, evidence
+        self.skipped: list[int] = []
+
+    def _do(self) -> None:
+        self.added, self.ended, self.dropped, self.skipped = [], [], [], []
+        catalog = self.ledger.catalog()
+        track = catalog.track("star")
+        with self.ledger.write("person") as w:
+            for fid in self.firm_ids:
+                held = self._held_in_track(w, fid, "star", self.day.isoformat())
+                current = catalog.by_id(held[-1][1]) if held else None
+                if current is None:
+                    target = track.stages[0] if self.step > 0 else None
+                else:
+                    target = catalog.next_in_track(current, self.step)
+                if target is None:
+                    self.skipped.append(fid)
+                    continue
+                self._add(w, fid, target, self.day, evidence=self.evidence)
+        if len(self.skipped) == len(self.firm_ids):
+            raise LedgerError("所选企业都已在最高（或最低）星级，没有可调整的")
+
+
+class AddService(LedgerCommand):
+    def __init__(self, ledger, firm_id: int, values: dict, **kw) -> None:
+        super().__init__(ledger, "添加服务记录", [firm_id], **kw)
+        self.values = dict(values)
+        self.record_id: int | None = None
+
+    def _do(self) -> None:
+        v = self.values
+        with self.ledger.write("person") as w:
+            self.record_id = w.add_service(self.firm_ids[0], v["date"], officer=v.get("officer"), kind=v.get("kind"),
+                                           notes=v.get("notes"), follow_up=v.get("follow_up"))
+
+    def _undo(self) -> None:
+        with self.ledger.write("person") as w:
+            w.update_service(self.record_id, deleted_at=w.stamp)
+
+
+class EditService(LedgerCommand):
+    def __init__(self, ledger, firm_id: int, record_id: int, values: dict, **kw) -> None:
+        super().__init__(ledger, "修改服务记录", [firm_id], **kw)
+        self.record_id, self.values = record_id, dict(values)
+        self.before: dict = {}
+
+    def _do(self) -> None:
+        with self.ledger.write("person") as w:
+            diff = w.update_service(self.record_id, **self.values)
+        self.before = {k: v[0] for k, v in diff.items()}
+
+    def _undo(self) -> None:
+        if self.before:
+            with self.ledger.write("person") as w:
+                w.update_service(self.record_id, **self.before)

@@ -1,0 +1,164 @@
+"""企业档案: one firm's profile (editable), timeline, former names, service records and audit history.
+
+Edits are undoable commands handed to *push* (the main window's undo stack); the dialog re-reads
+itself through ``reload()`` when the host tells it the firm changed.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from db import firm_file
+from ui.commands import AddService, EditService, UpdateFirms
+from ui.firm.profile import ProfileForm
+from ui.firm.services import ServiceDialog
+from ui.rows_model import RowsModel
+
+KIND_COLOURS = {"获得": "#e6f4ea", "续期": "#e6f4ea", "晋级": "#e8f0fe", "降级": "#fef7e0", "失效": "#fce8e6",
+                "退出": "#fce8e6", "有效期至": "#f1f3f4", "到期": "#f1f3f4"}
+
+
+def _table(model) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+    view.verticalHeader().setDefaultSectionSize(24)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)
+    return view
+
+
+class FirmFileDialog(QDialog):
+    def __init__(self, ledger, firm_id: int, push, parent=None, officer: str = "") -> None:
+        super().__init__(parent)
+        self.ledger = ledger
+        self.firm_id = firm_id
+        self._push = push
+        self._officer = officer
+        self.resize(980, 680)
+        self.title = QLabel(objectName="firmTitle")
+        self.title.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.subtitle = QLabel()
+        self.tabs = QTabWidget()
+
+        self.profile = ProfileForm(ledger.streets())
+        self.save_button = QPushButton("保存修改")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_profile)
+        self.revert_button = QPushButton("放弃修改")
+        self.revert_button.clicked.connect(self.reload)
+        self.profile.edited.connect(self._profile_edited)
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.addWidget(self.profile)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.revert_button)
+        row.addWidget(self.save_button)
+        box.addLayout(row)
+        box.addStretch(1)
+        self.tabs.addTab(page, "基本信息")
+
+        self.timeline_model = RowsModel(["日期", "事件", "认定 / 星级", "证书编号与名单", "来源"], parent=self)
+        self.tabs.addTab(_table(self.timeline_model), "认定时间线")
+        self.alias_model = RowsModel(["曾用名", "记录日期", "来源批次"], parent=self)
+        self.tabs.addTab(_table(self.alias_model), "曾用名")
+
+        self.service_model = RowsModel(["日期", "服务专员", "方式", "内容", "跟进日期"], parent=self)
+        self.service_view = _table(self.service_model)
+        self.service_view.doubleClicked.connect(lambda _i: self.edit_service())
+        add = QPushButton("添加服务记录")
+        add.clicked.connect(self.add_service)
+        edit = QPushButton("修改所选记录")
+        edit.clicked.connect(self.edit_service)
+        page = QWidget()
+        box = QVBoxLayout(page)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(edit)
+        row.addStretch(1)
+        box.addLayout(row)
+        box.addWidget(self.service_view)
+        self.tabs.addTab(page, "服务记录")
+
+        self.audit_model = RowsModel(["时间", "操作人", "操作", "内容", "来源"], parent=self)
+        self.tabs.addTab(_table(self.audit_model), "修改记录")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(self.tabs)
+        self._services: list[dict] = []
+        self.reload()
+
+    # reading ----------------------------------------------------------------------
+    def reload(self) -> None:
+        conn, catalog = self.ledger.conn, self.ledger.catalog()
+        firm = firm_file.firm(conn, self.firm_id)
+        if firm is None:
+            self.title.setText("该企业已被彻底删除")
+            return
+        self.setWindowTitle(f"企业档案 - {firm['name']}")
+        self.title.setText(firm["name"] + ("（在回收站中）" if firm.get("deleted_at") else ""))
+        code = firm.get("code") or firm.get("code_raw") or "无代码"
+        self.subtitle.setText(f"{code}　{firm.get('street') or '街道未填'}　服务专员：{firm.get('officer') or '未指派'}")
+        self.profile.load(firm)
+        self.save_button.setEnabled(False)
+        events = firm_file.timeline(conn, catalog, self.firm_id)
+        self.timeline_model.set_rows(
+            [(e.day, e.kind + ("（未来）" if e.future else ""), e.stage, e.detail, e.source) for e in events],
+            brushes=[QBrush(QColor(KIND_COLOURS.get(e.kind, "#ffffff"))) for e in events])
+        self.alias_model.set_rows([(n, seen or "", f"批次 {b}" if b else "手工") for n, seen, b in
+                                   firm_file.aliases(conn, self.firm_id)])
+        self._services = firm_file.services(conn, self.firm_id)
+        self.service_model.set_rows([(s["date"], s["officer"], s["kind"], s["notes"], s["follow_up"])
+                                     for s in self._services], tips=[s["notes"] for s in self._services])
+        rows = firm_file.audit(conn, self.firm_id)
+        self.audit_model.set_rows([(r["at"][:19].replace("T", " "), r["who"], r["what"], r["change"], r["source_text"])
+                                   for r in rows], tips=[r["change"] for r in rows])
+
+    # writing ----------------------------------------------------------------------
+    def _profile_edited(self) -> None:
+        self.save_button.setEnabled(not self.profile.problems() and bool(self.profile.changes()))
+
+    def save_profile(self) -> bool:
+        if self.profile.problems():
+            return False
+        changes = self.profile.changes()
+        if not changes:
+            return False
+        return self._push(UpdateFirms(self.ledger, [self.firm_id], changes,
+                                      text=f"修改企业档案：{self.title.text()}"))
+
+    def add_service(self) -> bool:
+        dlg = ServiceDialog(officer=self._officer, parent=self)
+        try:
+            if dlg.exec() != QDialog.Accepted:
+                return False
+            return self._push(AddService(self.ledger, self.firm_id, dlg.values()))
+        finally:
+            dlg.deleteLater()
+
+    def edit_service(self) -> bool:
+        rows = self.service_view.selectionModel().selectedRows()
+        if not rows:
+            return False
+        record = self._services[rows[0].row()]
+        dlg = ServiceDialog(record, parent=self)
+        try:
+            if dlg.exec() != QDialog.Accepted:
+                return False
+            return self._push(EditService(self.ledger, self.firm_id, record["id"], dlg.values()))
+        finally:
+            dlg.deleteLater()
+
+    @staticmethod
+    def today() -> date:
+        return date.today()

@@ -1,0 +1,127 @@
+"""The editable profile of a firm, validated as it is typed (a bad code says why, from pipeline.uscc)."""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
+
+from pipeline import uscc
+
+TEXT_FIELDS = [("name", "企业名称"), ("code", "统一社会信用代码"), ("industry", "所属行业"), ("officer", "服务专员"),
+               ("contact_person", "联系人"), ("contact_phone", "联系电话"), ("founded", "成立日期"),
+               ("reg_capital", "注册资本（万元）"), ("revenue", "营业收入（万元）"), ("rd_spend", "研发投入（万元）"),
+               ("employees", "从业人员"), ("remark", "备注")]
+NUMBERS = {"reg_capital", "revenue", "rd_spend"}
+OK_STYLE = "color: #1e7e34;"
+WARN_STYLE = "color: #a15c00;"
+BAD_STYLE = "color: #b3261e;"
+
+
+class ProfileForm(QWidget):
+    """``changes()`` gives {field: new value} against the loaded firm; ``problems()`` blocks saving."""
+    edited = Signal()
+
+    def __init__(self, streets: list[tuple[int, str]], parent=None) -> None:
+        super().__init__(parent)
+        self._firm: dict = {}
+        self.edits: dict[str, QLineEdit] = {}
+        self.notes: dict[str, QLabel] = {}
+        form = QFormLayout(self)
+        for key, label in TEXT_FIELDS:
+            edit = QLineEdit(objectName=f"profile_{key}")
+            edit.textEdited.connect(lambda _t, k=key: self._validate(k))
+            self.edits[key] = edit
+            note = QLabel(objectName=f"note_{key}")
+            note.setWordWrap(True)
+            note.hide()
+            self.notes[key] = note
+            form.addRow(label, edit)
+            form.addRow("", note)
+            if key == "code":
+                self.street = QComboBox(objectName="profile_street")
+                self.street.addItem("（未填）", None)
+                for sid, name in streets:
+                    self.street.addItem(name, sid)
+                self.street.currentIndexChanged.connect(lambda _i: self.edited.emit())
+                form.addRow("所在街道", self.street)
+        self.edits["founded"].setPlaceholderText("YYYY-MM-DD")
+
+    def load(self, firm: dict) -> None:
+        self._firm = dict(firm)
+        for key, edit in self.edits.items():
+            value = firm.get(key)
+            if key == "code" and not value:
+                value = firm.get("code_raw")
+            edit.setText("" if value is None else (f"{value:g}" if isinstance(value, float) else str(value)))
+        i = self.street.findData(firm.get("street_id"))
+        self.street.setCurrentIndex(max(i, 0))
+        for key in self.edits:
+            self._validate(key, emit=False)
+
+    def _validate(self, key: str, emit: bool = True) -> None:
+        text = self.edits[key].text().strip()
+        note = self.notes[key]
+        message, style = "", ""
+        if key == "name" and not text:
+            message, style = "企业名称不能为空", BAD_STYLE
+        elif key == "code":
+            if not text:
+                message, style = "没有统一社会信用代码：将按名称匹配，请人工确认", WARN_STYLE
+            else:
+                check = uscc.validate(text)
+                if not check.usable:
+                    message, style = "；".join(check.problems), BAD_STYLE
+                elif not check.ok:
+                    message, style = "；".join(check.problems) + "（可保存：早期试点代码可能如此，请核对）", WARN_STYLE
+                else:
+                    message, style = "代码校验通过", OK_STYLE
+        elif key in NUMBERS and text:
+            try:
+                float(text.replace(",", ""))
+            except ValueError:
+                message, style = f"“{text}”不是数字（单位：万元）", BAD_STYLE
+        elif key == "employees" and text and not text.isdigit():
+            message, style = f"“{text}”不是整数", BAD_STYLE
+        elif key == "founded" and text:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                message, style = f"“{text}”不是日期，请写成 YYYY-MM-DD", BAD_STYLE
+        note.setText(message)
+        note.setStyleSheet(style)
+        note.setVisible(bool(message))
+        if emit:
+            self.edited.emit()
+
+    def problems(self) -> list[str]:
+        return [self.notes[k].text() for k in self.edits
+                if self.notes[k].isVisible() and self.notes[k].styleSheet() == BAD_STYLE]
+
+    def values(self) -> dict:
+        out = {}
+        for key, edit in self.edits.items():
+            text = edit.text().strip()
+            if key in NUMBERS:
+                out[key] = float(text.replace(",", "")) if text else None
+            elif key == "employees":
+                out[key] = int(text) if text else None
+            elif key == "code":
+                out[key] = uscc.normalize(text) or None
+            else:
+                out[key] = text or None
+        out["street_id"] = self.street.currentData()
+        return out
+
+    def changes(self) -> dict:
+        """Fields whose value differs from the loaded firm (the code compared in normalised form)."""
+        current = dict(self._firm)
+        if not current.get("code"):
+            current["code"] = uscc.normalize(current.get("code_raw")) or None
+        out = {}
+        for key, value in self.values().items():
+            if value != current.get(key):
+                out[key] = value
+        if "name" in out and not out["name"]:
+            out.pop("name")
+        return out

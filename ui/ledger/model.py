@@ -1,0 +1,188 @@
+"""The ledger table model: a thin Qt adapter over db.ledger_view (SQL), never a Python list of all firms.
+
+Rows are fetched a page (200 rows) at a time when Qt first asks for them; a page is reached
+by key from its predecessor when that one's last key is known (``_anchors`` keeps the last
+key of every page seen, a few bytes each), by OFFSET otherwise. At most MAX_PAGES pages of
+rows stay cached. Sorting and filtering reset the model and run in SQLite.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView, Page
+
+MAX_PAGES = 64
+FLAG_COLOUR = QColor("#b3261e")
+NUMERIC = {"number", "int"}
+TIP_SORT = "按此列排序"
+TIP_NO_SORT = "此列由认定记录计算，不能排序"
+STATUS_TIPS = {"校验位不符": "统一社会信用代码校验位不符：可能是早期试点代码，请人工核对",
+               "代码无效": "统一社会信用代码长度或字符不对，无法作为企业标识",
+               "无代码": "没有统一社会信用代码，按企业名称匹配，请人工确认"}
+
+
+class LedgerTableModel(QAbstractTableModel):
+    countChanged = Signal(int)
+
+    def __init__(self, view: LedgerView, query: LedgerQuery | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._view = view
+        self._query = query or LedgerQuery()
+        self._pages: OrderedDict[int, Page] = OrderedDict()
+        self._anchors: dict[int, tuple] = {}
+        self.total = view.count(self._query)
+        self._align_right = Qt.AlignRight | Qt.AlignVCenter
+        self._align_left = Qt.AlignLeft | Qt.AlignVCenter
+        self._flag_brush = QBrush(FLAG_COLOUR)
+        self._status_col = self.column_index("code_status")
+
+    # the query ------------------------------------------------------------------
+    @property
+    def query(self) -> LedgerQuery:
+        return self._query
+
+    def set_query(self, query: LedgerQuery) -> None:
+        self.beginResetModel()
+        self._query = query
+        self._pages.clear()
+        self._anchors.clear()
+        self.total = self._view.count(query)
+        self.endResetModel()
+        self.countChanged.emit(self.total)
+
+    def reload(self) -> None:
+        """Re-read after a write, keeping the query (row count may change)."""
+        self.set_query(self._query)
+
+    # columns ----------------------------------------------------------------------
+    @staticmethod
+    def column_key(col: int) -> str:
+        return COLUMNS[col].key
+
+    @staticmethod
+    def column_index(key: str) -> int:
+        return next(i for i, c in enumerate(COLUMNS) if c.key == key)
+
+    @staticmethod
+    def sortable(col: int) -> bool:
+        return 0 <= col < len(COLUMNS) and COLUMNS[col].sort is not None
+
+    # paging -----------------------------------------------------------------------
+    def _page(self, n: int) -> Page:
+        page = self._pages.get(n)
+        if page is not None:
+            self._pages.move_to_end(n)
+            return page
+        known = [j for j in self._anchors if j < n]
+        if n - 1 in self._anchors:
+            page = self._view.page(self._query, after=self._anchors[n - 1])
+        elif known:
+            j = max(known)
+            page = self._view.page(self._query, after=self._anchors[j], offset=(n - j - 1) * PAGE)
+        else:
+            page = self._view.page(self._query, offset=n * PAGE)
+        if page.last_key is not None and len(page.ids) == PAGE:
+            self._anchors[n] = page.last_key
+        self._pages[n] = page
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    def _row(self, row: int) -> tuple[int, list] | None:
+        if not 0 <= row < self.total:
+            return None
+        page = self._page(row // PAGE)
+        i = row % PAGE
+        if i >= len(page.ids):  # the ledger changed under us; reload() will follow
+            return None
+        return page.ids[i], page.rows[i]
+
+    def firm_id(self, row: int) -> int | None:
+        got = self._row(row)
+        return got[0] if got else None
+
+    def firm_ids(self, rows) -> list[int]:
+        out = []
+        for r in sorted(set(rows)):
+            fid = self.firm_id(r)
+            if fid is not None:
+                out.append(fid)
+        return out
+
+    def row_values(self, row: int) -> list:
+        got = self._row(row)
+        return list(got[1]) if got else []
+
+    # Qt -----------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else self.total
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        if role == Qt.DisplayRole:
+            got = self._row(index.row())
+            if got is None:
+                return None
+            value = got[1][index.column()]
+            if value is None:
+                return ""
+            if isinstance(value, float):
+                return f"{value:,.1f}"
+            return str(value)
+        if role == Qt.TextAlignmentRole:
+            return self._align_right if COLUMNS[index.column()].kind in NUMERIC else self._align_left
+        if role == Qt.ForegroundRole:
+            if index.column() == self._status_col:
+                got = self._row(index.row())
+                if got and got[1][self._status_col]:
+                    return self._flag_brush
+            return None
+        if role == Qt.ToolTipRole:
+            got = self._row(index.row())
+            if got is None:
+                return None
+            if index.column() == self._status_col:
+                return STATUS_TIPS.get(got[1][self._status_col])
+            value = got[1][index.column()]
+            return str(value) if value not in (None, "") else None
+        if role == Qt.UserRole:
+            return self.firm_id(index.row())
+        return None
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal:
+            if not 0 <= section < len(COLUMNS):
+                return None
+            if role == Qt.DisplayRole:
+                return COLUMNS[section].title
+            if role == Qt.ToolTipRole:
+                return TIP_SORT if COLUMNS[section].sort else TIP_NO_SORT
+            return None
+        if role == Qt.DisplayRole and 0 <= section < self.total:
+            return str(section + 1)
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.NoItemFlags
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable
+
+    def sort(self, column: int, order=Qt.AscendingOrder) -> None:
+        if not self.sortable(column):
+            return
+        desc = order == Qt.DescendingOrder
+        key = COLUMNS[column].key
+        if key == self._query.sort and desc == self._query.descending:
+            return
+        self.beginResetModel()
+        self._query = self._query.with_(sort=key, descending=desc)
+        self._pages.clear()
+        self._anchors.clear()
+        self.endResetModel()

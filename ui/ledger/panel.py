@@ -1,0 +1,147 @@
+"""台账: the filter bar over the ledger table (fixed row heights, SQL sorting and paging)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QVBoxLayout, QWidget
+
+from db.ledger_view import COLUMNS, LedgerQuery, LedgerView, open_view_connection
+from ui.ledger.filters import FilterBar
+from ui.ledger.model import LedgerTableModel
+
+ROW_HEIGHT = 26
+
+
+class LedgerPanel(QWidget):
+    firmActivated = Signal(int)          # a firm id: open its file
+    countChanged = Signal(int)
+
+    def __init__(self, ledger, parent=None) -> None:
+        super().__init__(parent)
+        self.ledger = ledger
+        self._conn = open_view_connection(ledger)
+        self.ledger_view = LedgerView(self._conn, ledger.catalog())
+        self.filters = FilterBar(ledger, self.ledger_view)
+        self.model = LedgerTableModel(self.ledger_view, self.filters.query(LedgerQuery()), self)
+        self.model.countChanged.connect(self.countChanged)
+        self.view = QTableView()
+        self.view.setObjectName("ledgerTable")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        vh = self.view.verticalHeader()
+        vh.setSectionResizeMode(QHeaderView.Fixed)     # never size rows to contents
+        vh.setDefaultSectionSize(ROW_HEIGHT)
+        vh.setMinimumWidth(56)
+        hh = self.view.horizontalHeader()
+        hh.setSectionsMovable(True)
+        hh.setSectionResizeMode(QHeaderView.Interactive)
+        hh.setStretchLastSection(True)
+        hh.setContextMenuPolicy(Qt.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._header_menu)
+        for i, col in enumerate(COLUMNS):
+            hh.resizeSection(i, col.width)
+            hh.setSectionHidden(i, not col.visible)
+        self.view.setSortingEnabled(True)
+        hh.setSortIndicator(self.model.column_index("name"), Qt.AscendingOrder)
+        hh.sortIndicatorChanged.connect(self._sort_changed)
+        self.view.doubleClicked.connect(self._activated)
+        self.view.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._table_menu)
+        self._context_actions: list[QAction | None] = []
+        self.filters.changed.connect(self._apply_filters)
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(6, 6, 6, 0)
+        box.addWidget(self.filters)
+        box.addWidget(self.view, 1)
+
+    # the query ------------------------------------------------------------------
+    def _apply_filters(self) -> None:
+        self.model.set_query(self.filters.query(self.model.query))
+
+    def set_search_now(self, text: str) -> None:
+        """Type *text* into the search box and apply it at once (tests, benchmark)."""
+        self.filters.search.setText(text)
+        self.filters.flush()
+
+    def show_firm_ids(self, ids, title: str) -> None:
+        """Show exactly these firms (from the dashboard), with a removable chip."""
+        self.filters.set_firm_ids(ids, title)
+
+    def reload(self) -> None:
+        self.model.reload()
+
+    def _sort_changed(self, col: int, order) -> None:
+        if not self.model.sortable(col):   # put the indicator back on the column actually sorted
+            hh = self.view.horizontalHeader()
+            q = self.model.query
+            hh.blockSignals(True)
+            hh.setSortIndicator(self.model.column_index(q.sort) if q.sort != "id" else -1,
+                                Qt.DescendingOrder if q.descending else Qt.AscendingOrder)
+            hh.blockSignals(False)
+
+    # selection ------------------------------------------------------------------
+    def selected_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+
+    def selected_firm_ids(self) -> list[int]:
+        return self.model.firm_ids(self.selected_rows())
+
+    def current_firm_id(self) -> int | None:
+        idx = self.view.currentIndex()
+        return self.model.firm_id(idx.row()) if idx.isValid() else None
+
+    def _activated(self, index) -> None:
+        fid = self.model.firm_id(index.row())
+        if fid is not None:
+            self.firmActivated.emit(fid)
+
+    # menus ----------------------------------------------------------------------
+    def set_context_actions(self, actions: list[QAction | None]) -> None:
+        """Actions on the selected firms, shown on right-click (None = separator)."""
+        self._context_actions = list(actions)
+
+    def _table_menu(self, pos) -> None:
+        if not self._context_actions:
+            return
+        menu = QMenu(self)
+        for a in self._context_actions:
+            menu.addSeparator() if a is None else menu.addAction(a)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def _header_menu(self, pos) -> None:
+        hh = self.view.horizontalHeader()
+        menu = QMenu(self)
+        for i, col in enumerate(COLUMNS):
+            act = menu.addAction(col.title)
+            act.setCheckable(True)
+            act.setChecked(not hh.isSectionHidden(i))
+            act.setEnabled(col.key != "name")
+            act.toggled.connect(lambda on, i=i: hh.setSectionHidden(i, not on))
+        menu.exec(hh.mapToGlobal(pos))
+
+    def visible_columns(self) -> list[str]:
+        """Keys of the columns shown, in the order shown (for export)."""
+        hh = self.view.horizontalHeader()
+        logical = [hh.logicalIndex(v) for v in range(hh.count())]
+        return [COLUMNS[i].key for i in logical if not hh.isSectionHidden(i)]
+
+    # layout ---------------------------------------------------------------------
+    def header_state(self) -> QByteArray:
+        return self.view.horizontalHeader().saveState()
+
+    def restore_header_state(self, state: QByteArray) -> None:
+        if state and not state.isEmpty():
+            hh = self.view.horizontalHeader()
+            hh.restoreState(state)
+            hh.setSortIndicator(self.model.column_index("name"), Qt.AscendingOrder) \
+                if not self.model.sortable(hh.sortIndicatorSection()) else None
+            col = hh.sortIndicatorSection()
+            self.model.sort(col, hh.sortIndicatorOrder())
+
+    def close_view(self) -> None:
+        self._conn.close()
