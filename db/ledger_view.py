@@ -105,13 +105,17 @@ def _fts_phrase(terms) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def search_condition(text: str, deleted: bool = False) -> tuple[str, list]:
+def search_condition(text: str, deleted: bool = False, frequent: bool = False) -> tuple[str, list]:
     """SQL condition for the search box: name/former name/pinyin substrings, code prefix.
 
     Terms of three or more characters use the trigram index (live firms only); shorter
     terms a LIKE on the name (and former names) or a range on the pinyin initials. A term
     that looks like the start of a credit code (letters and digits, at least one digit) also
-    matches codes by prefix; from six characters on it matches codes only."""
+    matches codes by prefix; from six characters on it matches codes only.
+
+    Short terms and *frequent* trigram matches are written so that SQLite walks the sort
+    index and tests each row (``+column`` keeps it from driving the query by the match):
+    the first page of a common term is then found after a few hundred rows."""
     terms = [t for t in re.split(r"\s+", text.strip().lower()) if t]
     if not terms:
         return "", []
@@ -121,23 +125,34 @@ def search_condition(text: str, deleted: bool = False) -> tuple[str, list]:
     parts, params = [], []
     long_terms = [t for t in terms if len(t) >= 3 and not deleted]
     if long_terms:
-        parts.append("f.id IN (SELECT rowid FROM firm_search WHERE firm_search MATCH ?)")
+        parts.append(f"{'+' if frequent else ''}f.id IN (SELECT rowid FROM firm_search WHERE firm_search MATCH ?)")
         params.append(_fts_phrase(long_terms))
     for t in terms:
         if len(t) >= 3 and not deleted:
             continue
         like = f"%{_like_escape(t)}%"
         if re.fullmatch(r"[a-z]+", t):
-            parts.append("(f.pinyin >= ? AND f.pinyin < ? OR f.name LIKE ? ESCAPE '\\')")
+            parts.append("(+f.pinyin >= ? AND +f.pinyin < ? OR f.name LIKE ? ESCAPE '\\')")
             params += [t, t + "\x7f", like]
         else:
-            parts.append("(f.name LIKE ? ESCAPE '\\' OR f.id IN "
+            parts.append("(f.name LIKE ? ESCAPE '\\' OR +f.id IN "
                          "(SELECT firm_id FROM firm_aliases WHERE name LIKE ? ESCAPE '\\'))")
             params += [like, like]
     sql = " AND ".join(parts)
     if code:
         return f"(f.code >= ? AND f.code < ? OR {sql})", [code, code + "\uffff", *params]
     return sql, params
+
+
+def cheap_count(q: "LedgerQuery") -> bool:
+    """False when counting may scan the whole ledger (search terms of one or two characters,
+    a short code prefix): the table then shows its first page before the count is known."""
+    terms = [t for t in re.split(r"\s+", q.search.strip().lower()) if t]
+    if not terms or q.deleted:
+        return True
+    if len(terms) == 1 and (code := _code_like(terms[0])):
+        return len(code) >= 6
+    return all(len(t) >= 3 for t in terms)
 
 
 def fts_only(q: "LedgerQuery") -> str | None:
@@ -149,12 +164,12 @@ def fts_only(q: "LedgerQuery") -> str | None:
     return _fts_phrase(terms)
 
 
-def where(q: LedgerQuery) -> tuple[str, list]:
+def where(q: LedgerQuery, frequent: bool = False) -> tuple[str, list]:
     conds = ["f.deleted_at IS NOT NULL" if q.deleted else "f.deleted_at IS NULL"]
     params: list = []
     day = q.day().isoformat()
     if q.search.strip():
-        sql, p = search_condition(q.search, q.deleted)
+        sql, p = search_condition(q.search, q.deleted, frequent)
         conds.append(sql)
         params += p
     if q.street_id is not None:
@@ -210,6 +225,7 @@ class LedgerView:
         star = next((t for t in catalog.tracks if t.key == "star"), None)
         self.star_ids = {s.id for s in star.stages} if star else set()
         self._select = ", ".join(c.select or "NULL" for c in COLUMNS)
+        self._fts_counts: dict[str, int] = {}
 
     # counting and paging ----------------------------------------------------
     def count(self, q: LedgerQuery) -> int:
@@ -222,15 +238,57 @@ class LedgerView:
             hint = "INDEXED BY firms_live "   # the small partial index, not the table
         return self.conn.execute(f"SELECT count(*) FROM firms f {hint}WHERE {sql}", params).fetchone()[0]
 
+    FREQUENT = 30000     # a trigram match of more firms than this is tested row by row in sort order
+
+    def _frequent(self, q: LedgerQuery) -> bool:
+        return self._fts_count(q) > self.FREQUENT
+
+    def is_slow(self, q: LedgerQuery) -> bool:
+        """True when the first page or the count may scan much of the ledger: run it off the UI thread."""
+        return not cheap_count(q) or self._fts_count(q) > self.FREQUENT // 10
+
+    def _fts_count(self, q: LedgerQuery) -> int:
+        terms = [t for t in re.split(r"\s+", q.search.strip().lower()) if len(t) >= 3]
+        if not terms or q.deleted:
+            return 0
+        match = _fts_phrase(terms)
+        n = self._fts_counts.get(match)
+        if n is None:
+            n = self.conn.execute("SELECT count(*) FROM firm_search WHERE firm_search MATCH ?", (match,)).fetchone()[0]
+            if len(self._fts_counts) > 256:
+                self._fts_counts.clear()
+            self._fts_counts[match] = n
+        return n
+
     def _order(self, q: LedgerQuery) -> tuple[str, bool]:
         col = _column(q.sort) if q.sort != "id" else None
         expr = col.sort if col is not None and col.sort else "f.id"
         return expr, q.descending
 
     def page(self, q: LedgerQuery, *, after: tuple | None = None, offset: int = 0, limit: int = PAGE) -> Page:
-        """The *limit* rows after the key *after* (or from the start), skipping *offset* rows."""
+        """The *limit* rows after the key *after* (or from the start), skipping *offset* rows.
+
+        A skip first finds the key of the row before the page with a narrow query (sort value
+        and id only: an index-only scan), then reads the page by key."""
+        if offset > 0:
+            keys = self._rows(q, after, offset - 1, 1, keys_only=True)
+            if not keys:
+                return Page()
+            after = keys[0]
+        out = Page()
+        keys = []
+        for r in self._rows(q, after, 0, limit):
+            out.ids.append(r[0])
+            keys.append((r[1], r[0]))
+            out.rows.append(list(r[2:]))
+        if keys:
+            out.last_key = keys[-1]
+        self._fill_derived(out, q.day())
+        return out
+
+    def _rows(self, q: LedgerQuery, after, offset: int, limit: int, keys_only: bool = False) -> list:
         expr, desc = self._order(q)
-        base, params = where(q)
+        base, params = where(q, self._frequent(q))
         direction = "DESC" if desc else "ASC"
         segments: list[tuple[str, list, str]] = []
         by_value = f"{expr} {direction}, f.id {direction}"
@@ -249,23 +307,19 @@ class LedgerView:
                 segments.append((f" AND ({expr}, f.id) {op} (?, ?)", [value, last_id], by_value))
                 if desc:
                     segments.append((f" AND {expr} IS NULL", [], by_id))
-        out = Page()
-        keys: list[tuple] = []
+        out: list = []
         for extra, extra_params, order in segments:
-            need = limit - len(out.ids)
+            need = limit - len(out)
             if need <= 0:
                 break
-            sql = (f"SELECT f.id, {expr}, {self._select} FROM firms f LEFT JOIN streets s ON s.id = f.street_id "
-                   f"WHERE {base}{extra} ORDER BY {order} LIMIT ? OFFSET ?")
+            if keys_only:
+                sql = f"SELECT {expr}, f.id FROM firms f WHERE {base}{extra} ORDER BY {order} LIMIT ? OFFSET ?"
+            else:
+                sql = (f"SELECT f.id, {expr}, {self._select} FROM firms f LEFT JOIN streets s ON s.id = f.street_id "
+                       f"WHERE {base}{extra} ORDER BY {order} LIMIT ? OFFSET ?")
             rows = self.conn.execute(sql, [*params, *extra_params, need, offset]).fetchall()
             offset = 0 if rows else max(0, offset - self._count_segment(base, extra, params + extra_params))
-            for r in rows:
-                out.ids.append(r[0])
-                keys.append((r[1], r[0]))
-                out.rows.append(list(r[2:]))
-        if keys:
-            out.last_key = keys[-1]
-        self._fill_derived(out, q.day())
+            out += [tuple(r) for r in rows]
         return out
 
     def _count_segment(self, base: str, extra: str, params: list) -> int:

@@ -225,9 +225,9 @@ class Actions:
             self.w.undo.push(RemoveFirms(self.w.ledger, ids))
 
     def do_toggle_recycle(self) -> None:
-        q = self.panel.model.query
+        q = self.panel.model.target
         self.panel.model.set_query(q.with_(deleted=not q.deleted))
-        self.recycle.setChecked(self.panel.model.query.deleted)
+        self.recycle.setChecked(self.panel.model.target.deleted)
 
     def do_restore_firms(self) -> None:
         from ui.commands import RestoreFirms  # noqa: PLC0415

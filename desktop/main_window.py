@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
             ledger.officer = self.settings.get("user/officer")
         self.ledger_panel = LedgerPanel(ledger)
         self.ledger_panel.countChanged.connect(self._show_count)
+        self.ledger_panel.model.busyChanged.connect(self._show_busy)
         self.ledger_panel.firmActivated.connect(self.open_firm)
         self.ledger_panel.set_context_actions(self.actions.context_actions())
         self.ledger_panel.restore_header_state(self.settings.get("ledger/header"))
@@ -182,6 +183,12 @@ class MainWindow(QMainWindow):
         q = self.ledger_panel.model.query if self.ledger_panel else None
         title = f"（{q.firm_ids_title}）" if q is not None and q.firm_ids is not None else ""
         self.count_label.setText(f"{'回收站中' if q is not None and q.deleted else '符合条件的企业'}：{n:,} 家{title}")
+
+    def _show_busy(self, busy: bool) -> None:
+        if busy:
+            self.count_label.setText("正在搜索…")
+        else:
+            self._show_count(self.ledger_panel.model.total)
 
     def _data_changed(self, firm_ids) -> None:
         if self.ledger_panel is not None:

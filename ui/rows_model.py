@@ -1,6 +1,7 @@
 """A small read-only table model over a list of rows (timeline, services, audit, history, preview)."""
 from __future__ import annotations
 
+from ui.qtcompat import no_data
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 
@@ -32,8 +33,12 @@ class RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._headers)
 
     def data(self, index, role=Qt.DisplayRole):
+        value = self._data(index, role)
+        return no_data() if value is None else value
+
+    def _data(self, index, role=Qt.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
+            return no_data()
         value = self._rows[index.row()][index.column()]
         if role == Qt.DisplayRole:
             return "" if value is None else str(value)
@@ -44,11 +49,15 @@ class RowsModel(QAbstractTableModel):
             return tip
         if role == Qt.BackgroundRole:
             return self._brushes[index.row()]
-        return None
+        return no_data()
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
+        value = self._headerData(section, orientation, role)
+        return no_data() if value is None else value
+
+    def _headerData(self, section, orientation, role=Qt.DisplayRole):
         if role != Qt.DisplayRole:
-            return None
+            return no_data()
         if orientation == Qt.Horizontal:
             return self._headers[section] if 0 <= section < len(self._headers) else None
         return str(section + 1)

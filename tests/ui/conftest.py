@@ -2,6 +2,9 @@
 a top-level widget open or a thread running."""
 from __future__ import annotations
 
+import gc
+import threading
+
 import pytest
 
 
@@ -14,36 +17,45 @@ def _temporary_settings(tmp_path_factory, qapp):
     yield folder
 
 
+def _running_qthreads() -> list:
+    from PySide6.QtCore import QThread
+    main = QThread.currentThread()
+    out = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, QThread) and obj is not main and obj.isRunning():
+                out.append(obj)
+        except RuntimeError:      # the C++ object is already gone
+            continue
+    return out
+
+
 @pytest.fixture(autouse=True)
-def _no_leftovers(qapp, monkeypatch):
-    """Set up before qtbot (autouse, asks only for qapp), so it is torn down after qtbot closed its widgets."""
-    from PySide6.QtCore import QCoreApplication, QEvent, QThread, QThreadPool
+def _no_leftovers(qapp):
+    """Set up before qtbot (autouse, asks only for qapp), so it is torn down after qtbot closed its widgets.
+
+    Deleting the closed widgets here (sendPostedEvents DeferredDelete) is deliberately not done:
+    it crashes PySide when Python still holds wrappers of their children."""
+    from PySide6.QtCore import QCoreApplication, QThreadPool
     from PySide6.QtWidgets import QApplication
 
-    started: list = []
-    original = QThread.start
-
-    def tracking_start(self, *args):
-        started.append(self)
-        return original(self, *args)
-
-    monkeypatch.setattr(QThread, "start", tracking_start)
     before = {id(w) for w in QApplication.topLevelWidgets()}
+    threads_before = {t.ident for t in threading.enumerate()}
     yield
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     QCoreApplication.processEvents()
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     problems = []
     left = [w for w in QApplication.topLevelWidgets() if id(w) not in before and w.isVisible()]
     if left:
         problems.append("测试结束时仍有窗口未关闭：" + ", ".join(f"{type(w).__name__}({w.windowTitle()!r})" for w in left))
         for w in left:
             w.close()
-            w.deleteLater()
-    running = [t for t in started if t.isRunning()]
+    running = _running_qthreads()
     if running:
         problems.append(f"测试结束时仍有 {len(running)} 个 QThread 在运行")
     if not QThreadPool.globalInstance().waitForDone(0):
         problems.append("测试结束时全局线程池仍有任务在运行")
+    extra = [t for t in threading.enumerate() if t.ident not in threads_before and t.is_alive() and not t.daemon]
+    if extra:
+        problems.append("测试结束时仍有线程在运行：" + ", ".join(t.name for t in extra))
     if problems:
         pytest.fail("；".join(problems), pytrace=False)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+import threading
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from ui.qtcompat import no_data
 from PySide6.QtGui import QBrush, QColor
 
 from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView, Page
@@ -24,13 +27,48 @@ STATUS_TIPS = {"校验位不符": "统一社会信用代码校验位不符：可
                "无代码": "没有统一社会信用代码，按企业名称匹配，请人工确认"}
 
 
-class LedgerTableModel(QAbstractTableModel):
-    countChanged = Signal(int)
+class _FirstPage(threading.Thread):
+    """Worker thread: the first page and the count of a slow query, on a connection of its own.
 
-    def __init__(self, view: LedgerView, query: LedgerQuery | None = None, parent=None) -> None:
+    A plain Python thread that touches no Qt object at all: the model polls ``finished`` from a
+    timer on the UI thread."""
+
+    def __init__(self, generation: int, view: LedgerView, query: LedgerQuery) -> None:
+        super().__init__(name=f"ledger-query-{generation}", daemon=True)
+        self.generation, self.view, self.query = generation, view, query
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        self.page, self.total, self.error = None, 0, ""
+        try:
+            self.page = self.view.page(self.query)
+            self.total = len(self.page.ids) if len(self.page.ids) < PAGE else self.view.count(self.query)
+        except Exception as exc:  # noqa: BLE001  (interrupted by a newer query, or a real failure)
+            self.page, self.error = None, str(exc)
+        finally:
+            self.view.conn.close()
+            self.finished.set()
+
+
+class LedgerTableModel(QAbstractTableModel):
+    """*background* (optional) makes a LedgerView on a new connection: slow queries (short search
+    terms, very common ones) then run off the UI thread and the table keeps its rows meanwhile."""
+    countChanged = Signal(int)
+    busyChanged = Signal(bool)
+
+    def __init__(self, view: LedgerView, query: LedgerQuery | None = None, parent=None, background=None) -> None:
         super().__init__(parent)
         self._view = view
         self._query = query or LedgerQuery()
+        self._target = self._query
+        self._background = background
+        self._generation = 0
+        self._running = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(15)
+        self._poll.timeout.connect(self._check_jobs)
+        self.busy = False
+        self._jobs: list = []
         self._pages: OrderedDict[int, Page] = OrderedDict()
         self._anchors: dict[int, tuple] = {}
         self.total = view.count(self._query)
@@ -42,9 +80,28 @@ class LedgerTableModel(QAbstractTableModel):
     # the query ------------------------------------------------------------------
     @property
     def query(self) -> LedgerQuery:
+        """The query the rows shown answer (a slow one still running is ``target``)."""
         return self._query
 
+    @property
+    def target(self) -> LedgerQuery:
+        return self._target
+
     def set_query(self, query: LedgerQuery) -> None:
+        self._generation += 1
+        self._target = query
+        self._interrupt()
+        if self._background is not None and self._view.is_slow(query):
+            view = self._background()
+            self._running = view
+            self._set_busy(True)
+            job = _FirstPage(self._generation, view, query)
+            self._jobs = [j for j in self._jobs if j.is_alive()] + [job]
+            job.start()
+            self._poll.start()
+            return
+        self._set_busy(False)
+        self._poll.stop()
         self.beginResetModel()
         self._query = query
         self._pages.clear()
@@ -53,9 +110,64 @@ class LedgerTableModel(QAbstractTableModel):
         self.endResetModel()
         self.countChanged.emit(self.total)
 
+    def _check_jobs(self) -> None:
+        current = next((j for j in self._jobs if j.generation == self._generation), None)
+        if current is None:
+            self._poll.stop()
+            return
+        if current.finished.is_set():
+            self._poll.stop()
+            self._first_page_done(current)
+
+    def _first_page_done(self, job) -> None:
+        if job.page is None:
+            self._running = None
+            self._set_busy(False)
+            return
+        self._first_page_ready(job.query, job.page, job.total)
+
+    def _first_page_ready(self, query, page: Page, total: int) -> None:
+        self._running = None
+        self.beginResetModel()
+        self._query = query
+        self._pages.clear()
+        self._anchors.clear()
+        self._pages[0] = page
+        if page.last_key is not None and len(page.ids) == PAGE:
+            self._anchors[0] = page.last_key
+        self.total = total
+        self.endResetModel()
+        self._set_busy(False)
+        self.countChanged.emit(self.total)
+
+    def _interrupt(self) -> None:
+        if self._running is not None:
+            try:
+                self._running.conn.interrupt()
+            except Exception:  # noqa: BLE001  (already closed)
+                pass
+            self._running = None
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self.busy:
+            self.busy = busy
+            self.busyChanged.emit(busy)
+
+    def wait(self, msecs: int = 10000) -> bool:
+        """Wait for the background queries to end (tests, shutdown)."""
+        for job in list(self._jobs):
+            job.join(msecs / 1000)
+        return not any(j.is_alive() for j in self._jobs)
+
+    def shutdown(self) -> None:
+        self._generation += 1
+        self._poll.stop()
+        self._interrupt()
+        self.wait()
+
     def reload(self) -> None:
         """Re-read after a write, keeping the query (row count may change)."""
-        self.set_query(self._query)
+        self.set_query(self._target)
 
     # columns ----------------------------------------------------------------------
     @staticmethod
@@ -124,12 +236,16 @@ class LedgerTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index, role=Qt.DisplayRole):
+        value = self._data(index, role)
+        return no_data() if value is None else value
+
+    def _data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
-            return None
+            return no_data()
         if role == Qt.DisplayRole:
             got = self._row(index.row())
             if got is None:
-                return None
+                return no_data()
             value = got[1][index.column()]
             if value is None:
                 return ""
@@ -143,31 +259,35 @@ class LedgerTableModel(QAbstractTableModel):
                 got = self._row(index.row())
                 if got and got[1][self._status_col]:
                     return self._flag_brush
-            return None
+            return no_data()
         if role == Qt.ToolTipRole:
             got = self._row(index.row())
             if got is None:
-                return None
+                return no_data()
             if index.column() == self._status_col:
                 return STATUS_TIPS.get(got[1][self._status_col])
             value = got[1][index.column()]
             return str(value) if value not in (None, "") else None
         if role == Qt.UserRole:
             return self.firm_id(index.row())
-        return None
+        return no_data()
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
+        value = self._headerData(section, orientation, role)
+        return no_data() if value is None else value
+
+    def _headerData(self, section, orientation, role=Qt.DisplayRole):
         if orientation == Qt.Horizontal:
             if not 0 <= section < len(COLUMNS):
-                return None
+                return no_data()
             if role == Qt.DisplayRole:
                 return COLUMNS[section].title
             if role == Qt.ToolTipRole:
                 return TIP_SORT if COLUMNS[section].sort else TIP_NO_SORT
-            return None
+            return no_data()
         if role == Qt.DisplayRole and 0 <= section < self.total:
             return str(section + 1)
-        return None
+        return no_data()
 
     def flags(self, index):
         if not index.isValid():
@@ -179,10 +299,15 @@ class LedgerTableModel(QAbstractTableModel):
             return
         desc = order == Qt.DescendingOrder
         key = COLUMNS[column].key
-        if key == self._query.sort and desc == self._query.descending:
+        if key == self._target.sort and desc == self._target.descending:
             return
+        if self.busy or (self._background is not None and self._view.is_slow(self._target)):
+            self.set_query(self._target.with_(sort=key, descending=desc))
+            return
+        self._generation += 1
+        self._target = self._target.with_(sort=key, descending=desc)
         self.beginResetModel()
-        self._query = self._query.with_(sort=key, descending=desc)
+        self._query = self._target
         self._pages.clear()
         self._anchors.clear()
         self.endResetModel()

@@ -22,7 +22,8 @@ class LedgerPanel(QWidget):
         self._conn = open_view_connection(ledger)
         self.ledger_view = LedgerView(self._conn, ledger.catalog())
         self.filters = FilterBar(ledger, self.ledger_view)
-        self.model = LedgerTableModel(self.ledger_view, self.filters.query(LedgerQuery()), self)
+        self.model = LedgerTableModel(self.ledger_view, self.filters.query(LedgerQuery()), self,
+                                      background=lambda: LedgerView(open_view_connection(ledger), ledger.catalog()))
         self.model.countChanged.connect(self.countChanged)
         self.view = QTableView()
         self.view.setObjectName("ledgerTable")
@@ -61,7 +62,7 @@ class LedgerPanel(QWidget):
 
     # the query ------------------------------------------------------------------
     def _apply_filters(self) -> None:
-        self.model.set_query(self.filters.query(self.model.query))
+        self.model.set_query(self.filters.query(self.model.target))
 
     def set_search_now(self, text: str) -> None:
         """Type *text* into the search box and apply it at once (tests, benchmark)."""
@@ -144,4 +145,5 @@ class LedgerPanel(QWidget):
             self.model.sort(col, hh.sortIndicatorOrder())
 
     def close_view(self) -> None:
+        self.model.shutdown()
         self._conn.close()

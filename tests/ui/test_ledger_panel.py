@@ -1,0 +1,136 @@
+"""The ledger table: model checks, search (pinyin initials, former name, code prefix), filters, sorting,
+the dashboard chip, and the column layout kept in QSettings."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.ui.helpers import settle, small_ledger
+from ui.ledger.panel import LedgerPanel
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+
+@pytest.fixture
+def panel(qtbot, ledger):
+    ids = small_ledger(ledger)
+    p = LedgerPanel(ledger)
+    qtbot.add_widget(p)
+    p.resize(1200, 600)
+    p.show()
+    yield p, ids
+    p.close_view()
+
+
+def names(p) -> list[str]:
+    m = p.model
+    return [m.data(m.index(r, 0)) for r in range(m.rowCount())]
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, panel):
+    p, _ = panel
+    qtmodeltester.check(p.model, force_py=True)
+
+
+@pytest.fixture
+def demo_model(demo_db):
+    from db.ledger import Ledger
+    from db.ledger_view import LedgerView
+    from ui.ledger.model import LedgerTableModel
+    with Ledger(demo_db, readonly=True) as led:
+        model = LedgerTableModel(LedgerView(led.conn, led.catalog()))
+        yield model
+
+
+def test_model_over_the_demo_district_passes_qtmodeltester(demo_model, qtmodeltester):
+    m = demo_model
+    assert m.rowCount() == 600
+    qtmodeltester.check(m, force_py=True)
+    m.sort(m.column_index("revenue"), Qt.DescendingOrder)
+    revenue = [m.row_values(r)[m.column_index("revenue")] for r in range(600)]
+    known = [v for v in revenue if v is not None]
+    assert len(known) > 500 and known == sorted(known, reverse=True)
+    first = m.firm_id(0)
+    m.sort(m.column_index("revenue"), Qt.AscendingOrder)
+    assert m.firm_id(599 - revenue.count(None)) == first
+
+
+def test_search_by_pinyin_initials_former_name_and_code_prefix(qtbot, panel):
+    p, (a, b, c, d) = panel
+    p.set_search_now("whxc")
+    settle(qtbot, p.model)
+    assert names(p) == ["武汉星辰科技有限公司"]
+    p.set_search_now("旧名称")                         # a former name
+    settle(qtbot, p.model)
+    assert names(p) == ["湖北光谷智能装备有限公司"]
+    p.set_search_now("91420106")                       # code prefix
+    settle(qtbot, p.model)
+    assert sorted(names(p)) == ["武汉星辰科技有限公司", "湖北光谷智能装备有限公司"]
+    p.set_search_now("星辰")                           # two characters: runs in the background
+    settle(qtbot, p.model)
+    assert names(p) == ["星辰新材料有限公司", "武汉星辰科技有限公司"]
+    with qtbot.waitSignal(p.countChanged, timeout=3000) as sig:
+        p.filters.search.setText("长江")               # typed: debounced
+    settle(qtbot, p.model)
+    assert sig.args == [1]
+    assert names(p) == ["武汉长江数据有限公司"]
+
+
+def test_filters_and_clear(qtbot, panel):
+    p, ids = panel
+    f = p.filters
+    f.street.setCurrentIndex(f.street.findText("杨园"))
+    assert sorted(names(p)) == ["星辰新材料有限公司", "湖北光谷智能装备有限公司"]
+    f.flagged.setChecked(True)
+    assert names(p) == ["星辰新材料有限公司"]
+    f.clear()
+    assert p.model.rowCount() == 4
+    f.star.setCurrentIndex(f.star.findText("新星"))
+    assert names(p) == ["湖北光谷智能装备有限公司"]
+    f.clear()
+    f.officer.setCurrentIndex(f.officer.findText("张敏"))
+    assert p.model.rowCount() == 2
+
+
+def test_show_firm_ids_from_the_dashboard_has_a_removable_chip(qtbot, panel):
+    p, (a, b, c, d) = panel
+    p.show_firm_ids([a, c], "高企 2024 年新增")
+    assert sorted(names(p)) == ["武汉星辰科技有限公司", "武汉长江数据有限公司"]
+    assert p.filters.chip.isVisible()
+    assert p.filters.chip_label.text() == "来自看板：高企 2024 年新增（2 家）"
+    qtbot.mouseClick(p.filters.chip_close, Qt.LeftButton)
+    assert not p.filters.chip.isVisible()
+    assert p.model.rowCount() == 4
+
+
+def test_sorting_in_sql_and_not_on_computed_columns(qtbot, panel):
+    p, _ = panel
+    hh = p.view.horizontalHeader()
+    name_col = p.model.column_index("name")
+    hh.setSortIndicator(name_col, Qt.DescendingOrder)
+    assert names(p) == ["湖北光谷智能装备有限公司", "武汉长江数据有限公司", "武汉星辰科技有限公司", "星辰新材料有限公司"]
+    star_col = p.model.column_index("star")
+    hh.setSortIndicator(star_col, Qt.AscendingOrder)
+    assert hh.sortIndicatorSection() == name_col       # put back: 星级 is computed per page
+    assert p.model.query.sort == "name" and p.model.query.descending
+
+
+def test_rows_have_a_fixed_height(panel):
+    from PySide6.QtWidgets import QHeaderView
+    p, _ = panel
+    vh = p.view.verticalHeader()
+    assert vh.sectionResizeMode(0) == QHeaderView.Fixed
+    assert vh.defaultSectionSize() == 26
+
+
+def test_visible_columns_follow_the_header(panel):
+    p, _ = panel
+    assert p.visible_columns()[:3] == ["name", "code", "street"]
+    hh = p.view.horizontalHeader()
+    hh.setSectionHidden(p.model.column_index("code"), True)
+    hh.moveSection(hh.visualIndex(p.model.column_index("officer")), 1)
+    assert p.visible_columns()[:3] == ["name", "officer", "street"]
+    state = p.header_state()
+    hh.setSectionHidden(p.model.column_index("code"), False)
+    p.restore_header_state(state)
+    assert "code" not in p.visible_columns()

@@ -1,0 +1,130 @@
+"""The validation preview of an import plan: one row per Excel row, coloured by what will happen,
+the reasons as tooltips, before → after for updates, and a tick a person can clear on warning rows."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from ui.qtcompat import no_data
+from PySide6.QtGui import QBrush, QColor
+
+STATUS = {"new": "新增", "update": "更新", "unchanged": "不变", "error": "错误"}
+COLOURS = {"new": "#e6f4ea", "update": "#e8f0fe", "unchanged": "#f5f5f5", "warning": "#fff4ce", "error": "#fce8e6"}
+HEADERS = ["导入", "Excel 行", "结果", "企业名称", "统一社会信用代码", "变化（原 → 新）", "问题"]
+FIELD_NAMES = {"name": "企业名称", "code": "统一社会信用代码", "street": "所在街道", "street_id": "所在街道",
+               "industry": "所属行业", "officer": "服务专员", "contact_person": "联系人", "contact_phone": "联系电话",
+               "founded": "成立日期", "reg_capital": "注册资本", "revenue": "营业收入", "rd_spend": "研发投入",
+               "employees": "从业人员", "remark": "备注", "designation": "认定", "star": "星级", "stage": "认定"}
+
+
+def row_state(row) -> str:
+    if row.status == "error":
+        return "error"
+    if any(i.level == "warning" for i in row.issues):
+        return "warning"
+    return row.status
+
+
+def describe_changes(row) -> str:
+    parts = []
+    for field, (before, after) in (row.changes or {}).items():
+        parts.append(f"{FIELD_NAMES.get(field, field)}：{_txt(before)} → {_txt(after)}")
+    for d in getattr(row, "designations", None) or ([row.designation] if row.designation else []):
+        if d:
+            parts.append(f"认定：{d.get('stage_name') or d.get('stage')} {d.get('start') or ''}".strip())
+    return "；".join(parts)
+
+
+def _txt(v) -> str:
+    return "（空）" if v in (None, "") else str(v)
+
+
+class PlanPreviewModel(QAbstractTableModel):
+    includeChanged = Signal()
+
+    def __init__(self, plan=None, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list = []
+        self._brushes = {k: QBrush(QColor(v)) for k, v in COLOURS.items()}
+        if plan is not None:
+            self.set_plan(plan)
+
+    def set_plan(self, plan) -> None:
+        self.beginResetModel()
+        self._rows = list(plan.rows) if plan is not None else []
+        self.endResetModel()
+
+    def plan_row(self, i: int):
+        return self._rows[i]
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index, role=Qt.DisplayRole):
+        value = self._data(index, role)
+        return no_data() if value is None else value
+
+    def _data(self, index, role=Qt.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return no_data()
+        r, col = self._rows[index.row()], index.column()
+        if role == Qt.DisplayRole:
+            if col == 0:
+                return no_data()
+            if col == 1:
+                return str(r.excel_row)
+            if col == 2:
+                state = row_state(r)
+                return STATUS.get(r.status, r.status) + ("（有提示）" if state == "warning" else "")
+            if col == 3:
+                return r.name or ""
+            if col == 4:
+                return r.code or ""
+            if col == 5:
+                return describe_changes(r)
+            if col == 6:
+                return "；".join(i.message for i in r.issues)
+            return no_data()
+        if role == Qt.CheckStateRole and col == 0:
+            return Qt.Checked if r.include and r.status != "error" else Qt.Unchecked
+        if role == Qt.BackgroundRole:
+            return self._brushes.get(row_state(r))
+        if role == Qt.ToolTipRole:
+            lines = [f"第 {r.excel_row} 行：{STATUS.get(r.status, r.status)}"]
+            lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{i.message}" for i in r.issues]
+            change = describe_changes(r)
+            if change:
+                lines.append(change)
+            return "\n".join(lines)
+        return no_data()
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.NoItemFlags
+        flags = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        if index.column() == 0 and self._rows[index.row()].status != "error":
+            flags |= Qt.ItemIsUserCheckable
+        return flags
+
+    def setData(self, index, value, role=Qt.EditRole) -> bool:
+        if not index.isValid() or index.column() != 0 or role != Qt.CheckStateRole:
+            return False
+        r = self._rows[index.row()]
+        if r.status == "error":
+            return False
+        r.include = Qt.CheckState(value) == Qt.Checked if not isinstance(value, bool) else value
+        self.dataChanged.emit(index, index, [Qt.CheckStateRole])
+        self.includeChanged.emit()
+        return True
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        value = self._headerData(section, orientation, role)
+        return no_data() if value is None else value
+
+    def _headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role != Qt.DisplayRole:
+            return no_data()
+        if orientation == Qt.Horizontal:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return str(section + 1)

@@ -1,0 +1,397 @@
+"""The import wizard: sheet and kind → header row and column mapping → validation preview (untick
+warning rows) → commit in the background with progress and cancel → result with "导出问题行".
+
+Reading the file and building the plan, and committing it, run in workers (desktop.workers
+style: a job function with progress/cancel callbacks); widgets are touched only in the slots
+that receive their signals, on the UI thread.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox, QTableView,
+                               QVBoxLayout, QWizard, QWizardPage)
+
+from ui.importer.preview_model import PlanPreviewModel, row_state
+from ui.rows_model import RowsModel
+
+KINDS = [("自动判断", None), ("企业名单（企业信息、星级等）", "roster"), ("认定名单（每行获得同一认定）", "designation")]
+IGNORE = "（不导入）"
+
+
+def _table(model) -> QTableView:
+    v = QTableView()
+    v.setModel(model)
+    v.setSelectionBehavior(QAbstractItemView.SelectRows)
+    v.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+    v.verticalHeader().setDefaultSectionSize(24)
+    v.setWordWrap(False)
+    v.horizontalHeader().setStretchLastSection(True)
+    return v
+
+
+class SourcePage(QWizardPage):
+    def __init__(self, wizard: "ImportWizard") -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("第 1 步：工作表与名单类型")
+        self.setSubTitle(f"文件：{Path(wizard.path).name}")
+        self.sheet = QComboBox()
+        self.kind = QComboBox()
+        for text, key in KINDS:
+            self.kind.addItem(text, key)
+        self.stage = QComboBox()
+        self.stage.addItem("按标题或表头判断", None)
+        for s in wizard.ledger.catalog().stages:
+            self.stage.addItem(s.name, s.key)
+        self.use_date = QCheckBox("统一认定日期（文件中没有日期列时填写）")
+        self.on_date = QDateEdit(QDate.currentDate(), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.on_date.setEnabled(False)
+        self.use_date.toggled.connect(self.on_date.setEnabled)
+        self.grid = RowsModel([], parent=self)
+        self.message = QLabel(wordWrap=True)
+        self.message.setStyleSheet("color: #b3261e;")
+        form = QFormLayout()
+        form.addRow("工作表", self.sheet)
+        form.addRow("名单类型", self.kind)
+        form.addRow("认定类别", self.stage)
+        form.addRow(self.use_date, self.on_date)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(QLabel("文件开头（供核对）："))
+        box.addWidget(_table(self.grid))
+        box.addWidget(self.message)
+        self.sheet.currentIndexChanged.connect(lambda _i: self._preview())
+
+    def initializePage(self) -> None:
+        from importers.read import list_sheets  # noqa: PLC0415
+        try:
+            sheets = list_sheets(self.wiz.path)
+        except Exception as exc:  # noqa: BLE001  (InputError: not a workbook, …)
+            self.message.setText(str(exc))
+            sheets = []
+        self.sheet.blockSignals(True)
+        self.sheet.clear()
+        if not sheets:
+            self.sheet.addItem("（CSV 文件，无工作表）", None)
+        for name in sheets:
+            self.sheet.addItem(name, name)
+        self.sheet.blockSignals(False)
+        self._preview()
+
+    def _preview(self) -> None:
+        from importers.read import read_preview  # noqa: PLC0415
+        try:
+            rows = read_preview(self.wiz.path, self.sheet.currentData(), 15)
+        except Exception as exc:  # noqa: BLE001
+            self.message.setText(str(exc))
+            rows = []
+        width = max((len(r) for r in rows), default=0)
+        self.grid._headers = [_col_letter(i) for i in range(width)]
+        self.grid.set_rows([list(r) + [None] * (width - len(r)) for r in rows])
+        self.wiz.preview_rows = rows
+
+    def options(self) -> dict:
+        d = self.on_date.date()
+        return {"sheet": self.sheet.currentData(), "kind": self.kind.currentData(), "stage": self.stage.currentData(),
+                "on_date": date(d.year(), d.month(), d.day()) if self.use_date.isChecked() else None}
+
+
+def _col_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+class MappingPage(QWizardPage):
+    def __init__(self, wizard: "ImportWizard") -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("第 2 步：表头与列对应")
+        self.setSubTitle("已自动识别表头所在行和每列对应的台账字段；如有不对，修改后点“按修改重新识别”。")
+        self.header_row = QSpinBox(minimum=1, maximum=100000)
+        self.rebuild = QPushButton("按修改重新识别")
+        self.rebuild.clicked.connect(self.start_build)
+        self.kind_label = QLabel(wordWrap=True)
+        self.mapping = RowsModel(["列", "表头", "示例值", "对应字段"], parent=self)
+        self.view = _table(self.mapping)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        self.message = QLabel(wordWrap=True)
+        self.message.setStyleSheet("color: #b3261e;")
+        self.combos: list[QComboBox] = []
+        row = QHBoxLayout()
+        row.addWidget(QLabel("表头所在行（Excel 行号）"))
+        row.addWidget(self.header_row)
+        row.addStretch(1)
+        row.addWidget(self.rebuild)
+        box = QVBoxLayout(self)
+        box.addLayout(row)
+        box.addWidget(self.kind_label)
+        box.addWidget(self.view)
+        box.addWidget(self.progress)
+        box.addWidget(self.message)
+
+    def initializePage(self) -> None:
+        self.wiz.plan = None
+        self.start_build(first=True)
+
+    def start_build(self, first: bool = False) -> None:
+        opts = self.wiz.source.options()
+        if not first:
+            opts["header_row"] = self.header_row.value()
+            opts["overrides"] = self.overrides()
+        self.message.clear()
+        self.progress.show()
+        self.rebuild.setEnabled(False)
+        self.wiz.build(opts)
+        self.completeChanged.emit()
+
+    def overrides(self) -> dict:
+        plan = self.wiz.plan_shown
+        if plan is None:
+            return {}
+        out = {}
+        for col, combo in enumerate(self.combos):
+            field = combo.currentData() or ""
+            if plan.mapping.get(col) != (field or None) and plan.headers[col]:
+                out[plan.headers[col]] = field
+        return out
+
+    def show_plan(self, plan) -> None:
+        from importers.mapping import FIELDS  # noqa: PLC0415
+        self.progress.hide()
+        self.rebuild.setEnabled(True)
+        self.header_row.setValue(max(1, plan.header_row or 1))
+        kind = "企业名单" if plan.kind == "roster" else f"认定名单（{plan.stage_name or plan.stage or '按列判断'}）"
+        self.kind_label.setText(f"识别为：{kind}。{plan.kind_reason}" + (f"　标题：{plan.title}" if plan.title else ""))
+        samples = {}
+        for r in plan.rows[:3]:
+            for i, v in enumerate(r.raw or []):
+                if v not in (None, "") and i not in samples:
+                    samples[i] = str(v)
+        self.mapping.set_rows([[_col_letter(i), h, samples.get(i, ""), ""] for i, h in enumerate(plan.headers)])
+        self.combos = []
+        for i, _h in enumerate(plan.headers):
+            combo = QComboBox()
+            combo.addItem(IGNORE, None)
+            for key, title in FIELDS.items():
+                combo.addItem(title, key)
+            combo.setCurrentIndex(max(0, combo.findData(plan.mapping.get(i))))
+            self.view.setIndexWidget(self.mapping.index(i, 3), combo)
+            self.combos.append(combo)
+        self.view.setColumnWidth(1, 220)
+        self.view.setColumnWidth(2, 260)
+        self.completeChanged.emit()
+
+    def show_error(self, message: str) -> None:
+        self.progress.hide()
+        self.rebuild.setEnabled(True)
+        self.message.setText(message)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.wiz.plan is not None and not self.wiz.building
+
+
+class PreviewPage(QWizardPage):
+    def __init__(self, wizard: "ImportWizard") -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("第 3 步：校验预览")
+        self.setSubTitle("绿色新增、蓝色更新、灰色不变、黄色有提示、红色错误（不导入）。鼠标停在行上看原因；"
+                         "不同意的提示行可取消勾选。")
+        self.model = PlanPreviewModel(parent=self)
+        self.model.includeChanged.connect(self._counts)
+        self.view = _table(self.model)
+        self.view.setColumnWidth(0, 46)
+        self.view.setColumnWidth(1, 64)
+        self.view.setColumnWidth(2, 90)
+        self.view.setColumnWidth(3, 240)
+        self.view.setColumnWidth(4, 170)
+        self.view.setColumnWidth(5, 300)
+        self.summary = QLabel(objectName="previewSummary")
+        self.untick = QPushButton("取消勾选全部提示行")
+        self.untick.clicked.connect(self.untick_warnings)
+        row = QHBoxLayout()
+        row.addWidget(self.summary, 1)
+        row.addWidget(self.untick)
+        box = QVBoxLayout(self)
+        box.addLayout(row)
+        box.addWidget(self.view)
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.CommitButton, "写入台账")
+
+    def initializePage(self) -> None:
+        self.model.set_plan(self.wiz.plan)
+        self._counts()
+
+    def _counts(self) -> None:
+        plan = self.wiz.plan
+        if plan is None:
+            return
+        c = plan.counts()
+        warn_rows = sum(1 for r in plan.rows if row_state(r) == "warning")
+        self.summary.setText(f"共 {c['rows']} 行：新增 {c['created']}，更新 {c['updated']}，不变 {c['unchanged']}，"
+                             f"错误 {sum(1 for r in plan.rows if r.status == 'error')} 行（不导入），"
+                             f"有提示 {warn_rows} 行，已取消勾选 {sum(1 for r in plan.rows if not r.include and r.status != 'error')} 行")
+
+    def untick_warnings(self) -> None:
+        for i in range(self.model.rowCount()):
+            if row_state(self.model.plan_row(i)) == "warning":
+                self.model.setData(self.model.index(i, 0), Qt.Unchecked, Qt.CheckStateRole)
+
+
+class CommitPage(QWizardPage):
+    def __init__(self, wizard: "ImportWizard") -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("第 4 步：写入台账")
+        self.progress = QProgressBar()
+        self.status = QLabel(wordWrap=True, objectName="commitStatus")
+        self.cancel = QPushButton("取消写入")
+        self.cancel.clicked.connect(wizard.cancel_task)
+        self.export = QPushButton("导出问题行…")
+        self.export.clicked.connect(wizard.export_problems)
+        self.export.setEnabled(False)
+        row = QHBoxLayout()
+        row.addWidget(self.cancel)
+        row.addStretch(1)
+        row.addWidget(self.export)
+        box = QVBoxLayout(self)
+        box.addWidget(self.progress)
+        box.addWidget(self.status)
+        box.addLayout(row)
+        box.addStretch(1)
+
+    def initializePage(self) -> None:
+        self.status.setText("正在写入台账（写入前自动备份）…")
+        self.wiz.commit()
+
+    def isComplete(self) -> bool:
+        return self.wiz.done
+
+
+class ImportWizard(QWizard):
+    committed = Signal(int)         # batch id
+
+    def __init__(self, ledger, path: str, workers, parent=None) -> None:
+        super().__init__(parent)
+        self.ledger, self.path, self.workers = ledger, str(path), workers
+        self.setWindowTitle(f"导入名单 - {Path(path).name}")
+        self.setWindowModality(Qt.WindowModal)
+        self.resize(1180, 760)
+        self.plan = None
+        self.plan_shown = None
+        self.building = False
+        self.done = False
+        self.batch: int | None = None
+        self.task = None
+        self.preview_rows: list = []
+        for which, text in ((QWizard.NextButton, "下一步"), (QWizard.BackButton, "上一步"),
+                            (QWizard.FinishButton, "完成"), (QWizard.CancelButton, "取消")):
+            self.setButtonText(which, text)
+        self.source = SourcePage(self)
+        self.mapping = MappingPage(self)
+        self.preview = PreviewPage(self)
+        self.commit_page = CommitPage(self)
+        for page in (self.source, self.mapping, self.preview, self.commit_page):
+            self.addPage(page)
+
+    # building the plan (worker) -------------------------------------------------
+    def build(self, opts: dict) -> None:
+        from importers.plan import build_plan  # noqa: PLC0415
+        ledger, path = self.ledger, self.path
+        self.building = True
+        self.plan = None
+
+        def job(progress, cancelled):
+            return build_plan(ledger, path, progress=lambda *a: progress(*a[:2]) if a else None,
+                              cancel=cancelled, **opts)
+        self.task = self.workers.start(job, on_done=self._built, on_failed=self._build_failed,
+                                       on_cancelled=self._build_failed)
+
+    def _built(self, plan) -> None:
+        self.building = False
+        self.plan = self.plan_shown = plan
+        self.mapping.show_plan(plan)
+
+    def _build_failed(self, message: str) -> None:
+        self.building = False
+        self.mapping.show_error(message)
+
+    # committing (worker) --------------------------------------------------------
+    def commit(self) -> None:
+        from importers.plan import commit_plan  # noqa: PLC0415
+        ledger, plan = self.ledger, self.plan
+        self.done = False
+        self.commit_page.progress.setRange(0, max(1, len(plan.rows)))
+
+        def job(progress, cancelled):
+            try:
+                from db.backup import backup_before  # noqa: PLC0415
+                backup_before(ledger, "import")
+            except ImportError:
+                pass
+            return commit_plan(ledger, plan, progress=lambda *a: progress(*a[:2]) if a else None, cancel=cancelled)
+        self.task = self.workers.start(job, on_done=self._committed, on_failed=self._commit_failed,
+                                       on_cancelled=self._commit_cancelled, on_progress=self._progress)
+
+    def _progress(self, done: int, total: int, _text: str) -> None:
+        if total:
+            self.commit_page.progress.setRange(0, total)
+        self.commit_page.progress.setValue(done)
+
+    def _committed(self, batch: int) -> None:
+        self.batch, self.done = batch, True
+        c = self.plan.counts()
+        page = self.commit_page
+        page.progress.setValue(page.progress.maximum())
+        page.status.setText(f"已写入台账，批次 {batch}：新增 {c['created']} 家，更新 {c['updated']} 家，不变 {c['unchanged']} 家，"
+                            f"跳过 {c['skipped']} 行；错误 {c['errors']} 条，提示 {c['warnings']} 条。\n"
+                            "如需撤销，可在“导入历史”中撤销此批次。")
+        self._finish_page(problems=bool(self.plan.error_rows()))
+        self.committed.emit(batch)
+
+    def _commit_failed(self, message: str) -> None:
+        self.commit_page.status.setText(f"写入失败，台账未改动：{message}")
+        self._finish_page(problems=bool(self.plan.error_rows()))
+
+    def _commit_cancelled(self, message: str) -> None:
+        self.commit_page.status.setText(message or "已取消，台账未改动")
+        self._finish_page(problems=False)
+
+    def _finish_page(self, problems: bool) -> None:
+        self.done = True
+        self.task = None
+        self.commit_page.cancel.setEnabled(False)
+        self.commit_page.export.setEnabled(problems)
+        self.commit_page.completeChanged.emit()
+
+    def cancel_task(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def export_problems(self, path: str | None = None) -> int:
+        from importers.error_report import write_error_report  # noqa: PLC0415
+        if not path:
+            default = str(Path(self.path).with_name(Path(self.path).stem + "_问题行.xlsx"))
+            path, _ = QFileDialog.getSaveFileName(self, "导出问题行", default, "Excel 工作簿 (*.xlsx)")
+        if not path:
+            return 0
+        n = write_error_report(self.plan, path)
+        self.commit_page.status.setText(self.commit_page.status.text() + f"\n已导出 {n} 行问题到 {path}")
+        return n
+
+    def reject(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.workers.pool.waitForDone(30000)
+        super().reject()
