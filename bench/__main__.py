@@ -16,7 +16,7 @@ from pathlib import Path
 from bench import fig_dashboard, fig_desktop, fig_export, fig_import, generate
 from bench.measure import Context, Row, machine, now_iso, text_table, write_results
 
-FAMILIES = {"import": fig_import, "export": fig_export, "dashboard": fig_dashboard, "desktop": fig_desktop}
+FAMILIES = {"export": fig_export, "dashboard": fig_dashboard, "desktop": fig_desktop, "import": fig_import}
 ALL_KEYS = tuple(k for m in FAMILIES.values() for k in m.KEYS)
 
 

@@ -73,7 +73,7 @@ def missing(*modules: str) -> list[str]:
 
 def not_measured(row: Row, why: str = MISSING, detail: str = "") -> Row:
     row.ours = None
-    row.note = why + (f"：{detail}" if detail else "")
+    row.note = why + (f"：{detail}" if detail else "") + (f"；{row.note}" if row.note else "")
     return row
 
 
