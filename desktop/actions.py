@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog
 
@@ -184,6 +185,7 @@ class Actions:
         self.w.settings.set("paths/import_dir", str(Path(path).parent))
         from ui.importer.wizard import ImportWizard  # noqa: PLC0415
         wizard = ImportWizard(self.w.ledger, path, self.w.workers, self.w)
+        wizard.setAttribute(Qt.WA_DeleteOnClose)
         wizard.committed.connect(lambda _batch: self.w._data_changed([]))
         wizard.open()
         return wizard

@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.path_label)
         from desktop.actions import Actions  # noqa: PLC0415
-        self.actions = Actions(self)
+        self.menu_actions = Actions(self)
         self.ledger = None
         self.ledger_panel: LedgerPanel | None = None
         self.install_ledger(ledger)
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.ledger_panel.countChanged.connect(self._show_count)
         self.ledger_panel.model.busyChanged.connect(self._show_busy)
         self.ledger_panel.firmActivated.connect(self.open_firm)
-        self.ledger_panel.set_context_actions(self.actions.context_actions())
+        self.ledger_panel.set_context_actions(self.menu_actions.context_actions())
         self.ledger_panel.restore_header_state(self.settings.get("ledger/header"))
         self.tabs.addTab(self.ledger_panel, "台账")
         self.tabs.addTab(LazyTab("看板", self._make_dashboard), "看板")
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         reason = getattr(ledger, "readonly_reason", "") or ""
         self.banner.setText(f"只读打开：{reason or '台账以只读方式打开'}。可以查看、搜索和导出，不能修改。")
         self.banner.setVisible(readonly)
-        self.actions.set_writable(not readonly)
+        self.menu_actions.set_writable(not readonly)
         self.setWindowTitle(f"星图 - {Path(ledger.path).name}" + ("（只读）" if readonly else ""))
         self.path_label.setText(str(ledger.path))
         self._show_count(self.ledger_panel.model.total)
@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         path = self._dropped_file(event.mimeData())
         if path:
             event.acceptProposedAction()
-            self.actions.import_file(path)
+            self.menu_actions.import_file(path)
 
     @staticmethod
     def _dropped_file(mime) -> str | None:

@@ -27,6 +27,7 @@ class ProfileForm(QWidget):
         self._firm: dict = {}
         self.edits: dict[str, QLineEdit] = {}
         self.notes: dict[str, QLabel] = {}
+        self._bad: dict[str, bool] = {}
         form = QFormLayout(self)
         for key, label in TEXT_FIELDS:
             edit = QLineEdit(objectName=f"profile_{key}")
@@ -88,6 +89,7 @@ class ProfileForm(QWidget):
                 date.fromisoformat(text)
             except ValueError:
                 message, style = f"“{text}”不是日期，请写成 YYYY-MM-DD", BAD_STYLE
+        self._bad[key] = style == BAD_STYLE
         note.setText(message)
         note.setStyleSheet(style)
         note.setVisible(bool(message))
@@ -95,8 +97,7 @@ class ProfileForm(QWidget):
             self.edited.emit()
 
     def problems(self) -> list[str]:
-        return [self.notes[k].text() for k in self.edits
-                if self.notes[k].isVisible() and self.notes[k].styleSheet() == BAD_STYLE]
+        return [self.notes[k].text() for k in self.edits if self._bad.get(k)]
 
     def values(self) -> dict:
         out = {}

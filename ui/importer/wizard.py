@@ -276,7 +276,7 @@ class CommitPage(QWizardPage):
         self.wiz.commit()
 
     def isComplete(self) -> bool:
-        return self.wiz.done
+        return self.wiz.over
 
 
 class ImportWizard(QWizard):
@@ -291,7 +291,7 @@ class ImportWizard(QWizard):
         self.plan = None
         self.plan_shown = None
         self.building = False
-        self.done = False
+        self.over = False
         self.batch: int | None = None
         self.task = None
         self.preview_rows: list = []
@@ -304,6 +304,7 @@ class ImportWizard(QWizard):
         self.commit_page = CommitPage(self)
         for page in (self.source, self.mapping, self.preview, self.commit_page):
             self.addPage(page)
+        self.finished.connect(self._stop_task)
 
     # building the plan (worker) -------------------------------------------------
     def build(self, opts: dict) -> None:
@@ -320,18 +321,20 @@ class ImportWizard(QWizard):
 
     def _built(self, plan) -> None:
         self.building = False
+        self.task = None
         self.plan = self.plan_shown = plan
         self.mapping.show_plan(plan)
 
     def _build_failed(self, message: str) -> None:
         self.building = False
+        self.task = None
         self.mapping.show_error(message)
 
     # committing (worker) --------------------------------------------------------
     def commit(self) -> None:
         from importers.plan import commit_plan  # noqa: PLC0415
         ledger, plan = self.ledger, self.plan
-        self.done = False
+        self.over = False
         self.commit_page.progress.setRange(0, max(1, len(plan.rows)))
 
         def job(progress, cancelled):
@@ -350,7 +353,7 @@ class ImportWizard(QWizard):
         self.commit_page.progress.setValue(done)
 
     def _committed(self, batch: int) -> None:
-        self.batch, self.done = batch, True
+        self.batch, self.over = batch, True
         c = self.plan.counts()
         page = self.commit_page
         page.progress.setValue(page.progress.maximum())
@@ -369,7 +372,7 @@ class ImportWizard(QWizard):
         self._finish_page(problems=False)
 
     def _finish_page(self, problems: bool) -> None:
-        self.done = True
+        self.over = True
         self.task = None
         self.commit_page.cancel.setEnabled(False)
         self.commit_page.export.setEnabled(problems)
@@ -390,8 +393,10 @@ class ImportWizard(QWizard):
         self.commit_page.status.setText(self.commit_page.status.text() + f"\n已导出 {n} 行问题到 {path}")
         return n
 
-    def reject(self) -> None:
+    def _stop_task(self, _result: int = 0) -> None:
+        """Closed or cancelled: stop a running job and wait for it (a commit rolls back)."""
+        import shiboken6  # noqa: PLC0415
         if self.task is not None:
             self.task.cancel()
-            self.workers.pool.waitForDone(30000)
-        super().reject()
+            if shiboken6.isValid(self.workers):
+                self.workers.pool.waitForDone(30000)

@@ -1,0 +1,102 @@
+"""Undo/redo of bulk edits: the database and the audit rows after each step."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from desktop.undo import UndoManager
+from tests.ui.helpers import small_ledger
+from ui.commands import AddDesignation, MoveStar, RemoveFirms, UpdateFirms
+
+
+@pytest.fixture
+def setup(qapp, ledger):
+    ids = small_ledger(ledger)
+    messages: list[str] = []
+    undo = UndoManager(report=messages.append)
+    yield ledger, ids, undo, messages
+    undo.deleteLater()
+
+
+def officer(ledger, fid):
+    return ledger.conn.execute("SELECT officer FROM firms WHERE id = ?", (fid,)).fetchone()[0]
+
+
+def audit_count(ledger, **where):
+    sql = "SELECT count(*) FROM audit WHERE " + " AND ".join(f"{k} = ?" for k in where)
+    return ledger.conn.execute(sql, tuple(where.values())).fetchone()[0]
+
+
+def stars(ledger, fid, day):
+    return [r[0] for r in ledger.conn.execute(
+        "SELECT s.key FROM designations d JOIN stages s ON s.id = d.stage_id JOIN tracks t ON t.id = s.track_id "
+        "WHERE d.firm_id = ? AND t.key = 'star' AND d.deleted_at IS NULL AND d.start_date <= ? "
+        "AND (d.end_date IS NULL OR d.end_date > ?)", (fid, day, day))]
+
+
+def test_assign_officer_undo_redo(setup):
+    ledger, (a, b, c, d), undo, _ = setup
+    before = audit_count(ledger, action="update", entity="firm")
+    changed = []
+    undo.changed.connect(changed.append)
+    assert undo.push(UpdateFirms(ledger, [a, c, d], {"officer": "王芳"}))
+    assert [officer(ledger, f) for f in (a, b, c, d)] == ["王芳", "张敏", "王芳", "王芳"]
+    assert audit_count(ledger, action="update", entity="firm") == before + 3
+    assert undo.stack.undoText() == "修改服务专员（3 家）"
+    undo.stack.undo()
+    assert [officer(ledger, f) for f in (a, b, c, d)] == ["张敏", "张敏", "李强", None]
+    assert audit_count(ledger, action="update", entity="firm") == before + 6    # the undo is audited too
+    undo.stack.redo()
+    assert [officer(ledger, f) for f in (a, c, d)] == ["王芳", "王芳", "王芳"]
+    assert changed == [[a, c, d]] * 3
+    row = ledger.conn.execute("SELECT before, after, source, officer FROM audit WHERE entity = 'firm' "
+                              "AND firm_id = ? ORDER BY id DESC LIMIT 1", (c,)).fetchone()
+    assert row == ('{"officer": "李强"}', '{"officer": "王芳"}', "person", "测试专员")
+
+
+def test_set_street_then_undo(setup):
+    ledger, (a, b, c, d), undo, _ = setup
+    street = dict((n, i) for i, n in ledger.streets())
+    undo.push(UpdateFirms(ledger, [a, b], {"street_id": street["南湖"]}))
+    got = [r[0] for r in ledger.conn.execute("SELECT street_id FROM firms WHERE id IN (?, ?) ORDER BY id", (a, b))]
+    assert got == [street["南湖"], street["南湖"]]
+    undo.stack.undo()
+    got = [r[0] for r in ledger.conn.execute("SELECT street_id FROM firms WHERE id IN (?, ?) ORDER BY id", (a, b))]
+    assert got == [street["积玉桥"], street["杨园"]]
+
+
+def test_promote_and_demote_star_with_undo(setup):
+    ledger, (a, b, c, d), undo, messages = setup
+    day = date(2025, 3, 1)
+    assert undo.push(MoveStar(ledger, [a, b], +1, day, "2025 年第 1 次会议"))
+    assert stars(ledger, a, "2025-03-01") == ["fanxing"]         # no tier yet: the first one
+    assert stars(ledger, b, "2025-03-01") == ["liangxing"]       # 新星 → 亮星
+    assert stars(ledger, b, "2025-02-28") == ["xinxing"]         # the old tier ended the day before
+    undo.stack.undo()
+    assert stars(ledger, a, "2025-03-01") == []
+    assert stars(ledger, b, "2025-03-01") == ["xinxing"]         # open again, as before
+    undo.stack.redo()
+    assert stars(ledger, b, "2025-03-01") == ["liangxing"]
+    assert undo.push(MoveStar(ledger, [b], -1, date(2025, 6, 1)))
+    assert stars(ledger, b, "2025-06-01") == ["xinxing"]
+    assert not undo.push(MoveStar(ledger, [c], -1, date(2025, 6, 1)))   # nothing to demote
+    assert messages == ["“星级下调（1 家）”未保存：所选企业都已在最高（或最低）星级，没有可调整的"]
+    assert undo.stack.count() == 2
+
+
+def test_add_designation_and_remove_to_recycle_bin(setup):
+    ledger, (a, b, c, d), undo, _ = setup
+    undo.push(AddDesignation(ledger, [c, d], "gaoqi", date(2024, 12, 1), evidence="GR202442009999"))
+    rows = ledger.conn.execute("SELECT firm_id, end_date, evidence FROM designations WHERE evidence = 'GR202442009999' "
+                               "AND deleted_at IS NULL ORDER BY firm_id").fetchall()
+    assert rows == [(c, "2027-12-01", "GR202442009999"), (d, "2027-12-01", "GR202442009999")]
+    undo.stack.undo()
+    assert ledger.conn.execute("SELECT count(*) FROM designations WHERE evidence = 'GR202442009999' "
+                               "AND deleted_at IS NULL").fetchone()[0] == 0
+    undo.push(RemoveFirms(ledger, [a]))
+    assert ledger.conn.execute("SELECT deleted_at IS NOT NULL FROM firms WHERE id = ?", (a,)).fetchone()[0] == 1
+    assert audit_count(ledger, action="delete", entity="firm", firm_id=a) == 1
+    undo.stack.undo()
+    assert ledger.conn.execute("SELECT deleted_at FROM firms WHERE id = ?", (a,)).fetchone()[0] is None
+    assert audit_count(ledger, action="restore", entity="firm", firm_id=a) == 1
