@@ -6,11 +6,10 @@ memory *before* a parser touches it:
 
 - size: 0 bytes, more than ``max_bytes``;
 - .xlsx/.xlsm: a zip whose declared uncompressed total exceeds 1 GiB (or 50x
-  ``max_bytes``); each sheet's XML is streamed once before calamine loads it
-  to read its ``<dimension>``, the largest row and column it really uses
-  (calamine allocates the full rectangle: one far-away cell can cost tens of
-  GB) and its hidden rows;
-- OLE2 files: encrypted .xlsx (EncryptionInfo stream), Word/PowerPoint files;
+  ``max_bytes``); each sheet's XML is checked by ``guards.scan_sheet_xml``
+  before calamine loads it;
+- OLE2 files: encrypted .xlsx (EncryptionInfo stream), Word/PowerPoint files,
+  and a legacy .xls whose structure ``guards.check_cfb``/``check_biff`` reject;
 - images, PDF, archives, HTML or XML 2003 pretending to be .xls.
 
 A ``Grid`` is one sheet as a stream of ``(excel_row, cells)`` pairs, cells
@@ -22,7 +21,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import zipfile
 from itertools import islice
 from pathlib import Path
@@ -31,12 +29,8 @@ from xml.etree import ElementTree
 
 from importers import errors as E
 from importers.errors import InputError
-
-MAX_COLUMNS = 16384
-MAX_ROWS = 2_000_000
-MAX_CELLS = 60_000_000          # rows x columns calamine would allocate (~2 GB)
-MAX_UNZIPPED = 1 << 30          # 1 GiB declared in the zip directory
-_CHUNK = 1 << 22
+from importers.guards import (CHUNK, MAX_COLUMNS, MAX_ROWS, MAX_UNZIPPED, check_biff, check_cfb, ole_stream_names,
+                              scan_sheet_xml)
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAGIC = [
@@ -46,24 +40,12 @@ _MAGIC = [
 ]
 
 
-# OLE2 stream names (UTF-16) that tell an encrypted .xlsx or an Office file other than a workbook
-_OLE_NAMES = {k: k.encode("utf-16-le") for k in ("EncryptionInfo", "EncryptedPackage", "WordDocument",
-                                                 "PowerPoint Document")}
-
-
 def human_size(n: int) -> str:
     for unit in ("字节", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "字节" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
-
-
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 # ------------------------------------------------------------------ grids
@@ -131,7 +113,9 @@ class CsvGrid(Grid):
         width = self.width
         pad = [""] * width
         with open(self.path, encoding=self.encoding, newline="") as f:
-            reader = csv.reader(self._lines(f), delimiter=self.delimiter)
+            # 8-bit-compatible encodings had their line widths checked when the file was opened
+            lines = self._lines(f) if self.encoding == "utf-16" else f
+            reader = csv.reader(lines, delimiter=self.delimiter)
             prev = 0
             try:
                 for rec in reader:
@@ -170,7 +154,7 @@ class CsvSource(Source):
         super().__init__(path, file)
         self.encoding = _detect_encoding(path, file)
         self.delimiter, width = _sniff(path, self.encoding)
-        lines = 0 if self.encoding == "utf-16" else _count_lines(path)
+        lines = 0 if self.encoding == "utf-16" else _count_lines(path, file, self.delimiter)
         if lines > MAX_ROWS:
             raise self.error(E.MSG_TOO_MANY_ROWS.format(n=lines, limit=MAX_ROWS))
         self._grid = CsvGrid(path, file, self.encoding, self.delimiter, width, lines)
@@ -232,7 +216,7 @@ class CalamineSource(Source):
             member = self._sheet_xml.get(name)
             if member is None or member not in self._zip.NameToInfo:
                 raise self.error(E.MSG_CORRUPT.format(reason=f"找不到工作表“{name}”的数据"), sheet=name)
-            hidden = _scan_sheet_xml(self._zip, member, self, name)
+            hidden = scan_sheet_xml(self._zip, member, self.file, name)
         try:
             sh = self._wb.get_sheet_by_name(name)
         except BaseException as exc:
@@ -259,6 +243,8 @@ def _calamine_error(exc: BaseException, src: Source, sheet: str | None = None) -
         return src.error(E.MSG_ENCRYPTED, sheet=sheet)
     if name == "ZipError" or "EOF" in str(exc) or "eof" in str(exc):
         return src.error(E.MSG_TRUNCATED, sheet=sheet)
+    if name == "PanicException":   # calamine hit something it did not expect (a damaged record)
+        return src.error(E.MSG_CORRUPT.format(reason="内部结构异常"), sheet=sheet)
     return src.error(E.MSG_CORRUPT.format(reason=str(exc)[:200] or name), sheet=sheet)
 
 
@@ -276,77 +262,6 @@ def _small_member(zf: zipfile.ZipFile, member: str, src: Source, limit: int = 20
         raise src.error(E.MSG_CORRUPT.format(reason=exc)) from None
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
-_REF = re.compile(rb'r="([A-Z]{2,}[0-9]+|[A-Z]{0,3}[0-9]{7,})"')    # columns >= AA, or rows >= 1,000,000
-_ROW_R = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
-_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\shidden="(?:1|true)"[^>]*>')
-_REF_SPLIT = re.compile(rb"([A-Z]*)([0-9]+)")
-# Letters -> "A", digits -> "0": a wide column or a 7-digit row then shows as one literal (fast memmem search).
-_SHAPE = bytes.maketrans(bytes(range(65, 91)) + b"0123456789", b"A" * 26 + b"0" * 10)
-
-
-def _scan_sheet_xml(zf: zipfile.ZipFile, member: str, src: Source, sheet: str) -> frozenset[int]:
-    """Stream a sheet's XML once: refuse oversize declarations or real extents; return hidden rows."""
-    info = zf.NameToInfo[member]
-    max_row = max_col = 0
-    hidden: set[int] = set()
-    tail = b""
-    first = True
-
-    def check() -> None:
-        if max_col > MAX_COLUMNS:
-            raise src.error(E.MSG_TOO_MANY_COLUMNS.format(n=max_col, limit=MAX_COLUMNS), sheet=sheet)
-        if max_row > MAX_ROWS:
-            raise src.error(E.MSG_TOO_MANY_ROWS.format(n=max_row, limit=MAX_ROWS), sheet=sheet)
-        if max_row * max(max_col, 26) > MAX_CELLS:
-            raise src.error(E.MSG_TOO_MANY_CELLS.format(n=max_row * max(max_col, 26)), sheet=sheet)
-
-    try:
-        with zf.open(info) as f:
-            while True:
-                chunk = f.read(_CHUNK)
-                if not chunk:
-                    break
-                buf = tail + chunk
-                if first:
-                    first = False
-                    m = _DIMENSION.search(buf, 0, 8192)
-                    if m:  # only an absurd declaration is refused; the real extent is measured below
-                        cols = max(_col_number(m[1]), _col_number(m[3] or m[1]))
-                        rows = max(int(m[2]), int(m[4] or m[2]))
-                        if cols > MAX_COLUMNS:
-                            raise src.error(E.MSG_TOO_MANY_COLUMNS.format(n=cols, limit=MAX_COLUMNS), sheet=sheet)
-                        if rows > MAX_ROWS:
-                            raise src.error(E.MSG_TOO_MANY_ROWS.format(n=rows, limit=MAX_ROWS), sheet=sheet)
-                shape = buf.translate(_SHAPE)
-                if b'r="AA' in shape or b'0000000"' in shape:
-                    for ref in set(_REF.findall(buf)):
-                        letters, digits = _REF_SPLIT.fullmatch(ref).groups()
-                        max_col = max(max_col, _col_number(letters))
-                        max_row = max(max_row, int(digits))
-                at = buf.rfind(b"row ")
-                while at > 0:
-                    m = _ROW_R.match(buf, buf.rfind(b"<", 0, at))
-                    if m:
-                        max_row = max(max_row, int(m[1]))
-                        break
-                    at = buf.rfind(b"row ", 0, at)
-                if b'hidden="' in buf:
-                    for m in _HIDDEN_ROW.finditer(buf):
-                        r = _ROW_R.match(m[0])
-                        if r:
-                            hidden.add(int(r[1]))
-                check()
-                tail = buf[-2048:]
-    except InputError:
-        raise
-    except (zipfile.BadZipFile, EOFError) as exc:
-        raise src.error(E.MSG_TRUNCATED, sheet=sheet) from exc
-    except Exception as exc:  # zlib.error on a damaged stream
-        raise src.error(E.MSG_CORRUPT.format(reason=exc), sheet=sheet) from None
-    return frozenset(hidden)
-
-
 # ------------------------------------------------------------------ text files
 def _detect_encoding(path: Path, file: str) -> str:
     with open(path, "rb") as f:
@@ -357,7 +272,7 @@ def _detect_encoding(path: Path, file: str) -> str:
         dec = codecs.getincrementaldecoder(enc)("strict")
         try:
             with open(path, "rb") as f:
-                while chunk := f.read(_CHUNK):
+                while chunk := f.read(CHUNK):
                     dec.decode(chunk)
             dec.decode(b"", final=True)
             return enc
@@ -392,27 +307,29 @@ def _sniff(path: Path, encoding: str) -> tuple[str, int]:
     return best, width
 
 
-def _count_lines(path: Path) -> int:
+def _count_lines(path: Path, file: str, delimiter: str) -> int:
+    """Lines in an 8-bit-compatible text file; refuses a line with more than MAX_COLUMNS fields on the way
+    (so the CSV reader never builds a list of millions of fields)."""
+    d = delimiter.encode("ascii")
     n = 0
-    last = b"\n"
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            n += chunk.count(b"\n")
-            last = chunk[-1:]
-    return n + (last != b"\n")
-
-
-def _ole_scan(path: Path) -> set[str]:
-    found: set[str] = set()
     tail = b""
     with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
+        while chunk := f.read(CHUNK):
             buf = tail + chunk
-            for k, v in _OLE_NAMES.items():
-                if v in buf:
-                    found.add(k)
-            tail = buf[-64:]
-    return found
+            cut = buf.rfind(b"\n") + 1
+            whole, tail = buf[:cut], buf[cut:]
+            if whole.count(d) > MAX_COLUMNS:
+                for k, line in enumerate(whole.split(b"\n")):
+                    if line.count(d) >= MAX_COLUMNS:
+                        raise InputError(E.MSG_LINE_TOO_WIDE.format(n=line.count(d) + 1, limit=MAX_COLUMNS),
+                                         file=file, row=n + k + 1)
+            n += whole.count(b"\n")
+            if len(tail) > 1 << 24 and tail.count(d) >= MAX_COLUMNS:
+                raise InputError(E.MSG_LINE_TOO_WIDE.format(n=tail.count(d) + 1, limit=MAX_COLUMNS),
+                                 file=file, row=n + 1)
+    if tail.count(d) >= MAX_COLUMNS:
+        raise InputError(E.MSG_LINE_TOO_WIDE.format(n=tail.count(d) + 1, limit=MAX_COLUMNS), file=file, row=n + 1)
+    return n + (tail != b"")
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -447,15 +364,14 @@ def open_source(path, max_bytes: int = 200 * 1024 * 1024) -> Source:
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return _open_zip(p, file, max_bytes)
     if head.startswith(_OLE):
-        names = _ole_scan(p)
+        names = ole_stream_names(p)
         if {"EncryptionInfo", "EncryptedPackage"} & names:
             raise InputError(E.MSG_ENCRYPTED, file=file)
         if "WordDocument" in names:
             raise InputError(E.MSG_OTHER_KIND.format(kind=" Word 文档"), file=file)
         if "PowerPoint Document" in names:
             raise InputError(E.MSG_OTHER_KIND.format(kind=" PowerPoint 演示文稿"), file=file)
-        if len(head) < 1536:
-            raise InputError(E.MSG_TRUNCATED, file=file)
+        check_biff(check_cfb(p, size, file), file)
         return CalamineSource(p, file, "xls", None, max_bytes)
     for magic, what, kind in _MAGIC:
         if what and head.startswith(magic):

@@ -1,9 +1,13 @@
 """Reading one received list into clean raw rows with their Excel row numbers.
 
 ``open_table`` opens the file safely (``formats``), picks the sheet and finds
-the header (``header``), then makes one classification pass over the rows so
-that ``skipped``, ``notes`` and ``row_count_hint`` are complete before anything
-is imported.  ``SheetTable.iter_rows`` streams the data rows in chunks.
+the header (``header``), then classifies the rows below it.  For usual lists
+(up to 20,000 rows) that covers every row, so ``skipped``, ``notes`` and an
+exact ``row_count_hint`` are there before anything is imported.  A longer list
+is classified while the first full ``iter_rows`` pass streams it (no second
+pass over a million rows): until then ``row_count_hint`` is the number of rows
+below the header (an upper bound for progress bars) and ``skipped``/``notes``
+fill in as the pass goes.  Each row is classified once; later passes reuse it.
 
 Which rows are data:
 - blank rows, repeated header rows (lists that repeat the header on every
@@ -62,7 +66,8 @@ _TOTAL = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计)")
 _GROUP_WORDS = ("街道", "街办", "地区", "区域", "区县", "县区", "市州", "地市", "所属区", "所在区", "属地", "辖区",
                 "片区", "类别", "层级", "批次", "梯度", "星级", "梯队", "领域")
 _GROUP_FIELDS = frozenset({"street", "stage", "star", "list_name", "industry"})
-_SAMPLE = 1000
+_SAMPLE = 1000              # data rows looked at to decide fill-down
+_EAGER_ROWS = 20_000        # rows classified by open_table; longer lists finish on the first iter_rows pass
 SKIP, DATA, GROUP = 0, 1, 2
 
 
@@ -70,18 +75,100 @@ def _blank(v) -> bool:
     return v == "" or v is None or (type(v) is str and v.isspace())
 
 
-@dataclass
 class _Plan:
-    positions: list[int]            # list index in a source row for each header column
-    key: int                        # list index of the name column (or the best stand-in)
-    code: int | None
-    hdr_key_value: object
-    band_texts: list[list[str]]
-    merge_starts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # excel row -> [(end row, index)]
-    fill: list[int] = field(default_factory=list)       # positions (into values) filled down by the heuristic
-    kinds: bytearray = field(default_factory=bytearray)
-    labels: dict[int, str] = field(default_factory=dict)  # ordinal -> group label
-    data_start: int = 0             # ordinal of the first row after the header
+    """How to read the rows below the header, and what each row was found to be (``kinds``)."""
+
+    def __init__(self, table: "SheetTable", positions: list[int], key: int, code: int | None, hdr_key_value,
+                 band_texts: list[list[str]], data_start: int) -> None:
+        self.table = table
+        self.positions = positions        # list index in a source row for each header column
+        self.key = key                    # list index of the name column (or the best stand-in)
+        self.code = code
+        self.hdr_key_value = hdr_key_value
+        self.band_texts = band_texts
+        self.data_start = data_start      # ordinal of the first row after the header
+        self.merge_starts: dict[int, list[tuple[int, int]]] = {}   # excel row -> [(end row, index)]
+        self.fill: list[int] = []         # positions (into values) filled down by the heuristic
+        self.kinds = bytearray()          # per row after the header: SKIP / DATA / GROUP
+        self.labels: dict[int, str] = {}  # ordinal -> group label
+        self.complete = False             # every row has been classified
+        self.noting = False               # a note has been met: no more data
+        self.data = 0
+
+    def classify(self, er: int, row: list) -> int:
+        """What one row is; records skipped rows, notes and group labels. Called once per row, in order."""
+        table = self.table
+        name = row[self.key]
+        kind = SKIP
+        if self.noting:
+            if row.count("") < len(row):
+                text = _row_text(row)
+                if text:
+                    if not table.notes or table.notes[-1] != text:
+                        table.notes.append(text)
+                    table.skipped.append((er, E.SKIP_NOTE))
+        elif name != "" and not (type(name) is str and name.isspace()):
+            kind = DATA
+            if type(name) is str:
+                c0 = name[0]
+                if (c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip()):
+                    kind = self._note(er, row)
+                elif name == self.hdr_key_value and _is_repeat(row, self):
+                    kind = SKIP
+                    table.skipped.append((er, E.SKIP_REPEATED_HEADER))
+                elif (row.count("") >= len(row) - 2 and (self.code is None or _blank(row[self.code]))
+                      and _GROUP_LABEL.search(name.strip())):
+                    kind = GROUP
+                elif c0 in "合总小" and _TOTAL.match(name):
+                    kind = SKIP
+                    table.skipped.append((er, E.SKIP_TOTAL))
+        else:
+            kind = self._slow(er, row)
+        if kind == GROUP:
+            label = _row_text(row)
+            self.labels[len(self.kinds)] = label
+            table.skipped.append((er, E.SKIP_GROUP.format(text=label)))
+        elif kind == DATA:
+            self.data += 1
+        self.kinds.append(kind)
+        return kind
+
+    def _note(self, er: int, row: list) -> int:
+        self.noting = True
+        self.table.notes.append(_row_text(row))
+        self.table.skipped.append((er, E.SKIP_NOTE))
+        return SKIP
+
+    def _slow(self, er: int, row: list) -> int:
+        skipped = self.table.skipped
+        filled = [v for v in row if not _blank(v)]
+        if not filled:
+            skipped.append((er, E.SKIP_BLANK))
+            return SKIP
+        texts = [clean_text(v) for v in filled if type(v) is str]
+        if texts and _NOTE.match(texts[0]):
+            return self._note(er, row)
+        if _is_repeat(row, self):
+            skipped.append((er, E.SKIP_REPEATED_HEADER))
+            return SKIP
+        if self.code is not None and not _blank(row[self.code]):
+            return DATA
+        if texts and _TOTAL.match(texts[0]):
+            skipped.append((er, E.SKIP_TOTAL))
+            return SKIP
+        if len(filled) <= 2:
+            if texts:
+                return GROUP
+            skipped.append((er, E.SKIP_ONLY_SERIAL))
+            return SKIP
+        return DATA
+
+    def finish(self) -> None:
+        """All rows seen: the row count is exact and trailing non-data rows need not be walked again."""
+        while self.kinds and self.kinds[-1] == SKIP:
+            self.kinds.pop()
+        self.complete = True
+        self.table.row_count_hint = self.data
 
 
 @dataclass
@@ -103,13 +190,19 @@ class SheetTable:
     _plan: _Plan | None = field(default=None, repr=False, compare=False)
 
     def iter_rows(self, chunk_size: int = 5000) -> Iterator[list[RawRow]]:
-        """The data rows in chunks of ``chunk_size``; each call starts again from the top."""
+        """The data rows in chunks of ``chunk_size``; each call starts again from the top.
+
+        Rows are classified once: rows beyond those looked at by ``open_table`` are classified during
+        the first complete pass, which also completes ``skipped``, ``notes`` and ``row_count_hint``.
+        """
         plan, grid = self._plan, self._grid
         positions = plan.positions
         lo, hi = positions[0], positions[-1] + 1
         contiguous = positions == list(range(lo, hi))
         get = itemgetter(*positions) if len(positions) > 1 else (lambda r, p=positions[0]: (r[p],))
         kinds, labels, fill = plan.kinds, plan.labels, plan.fill
+        known = len(kinds)
+        classify = plan.classify
         hidden = grid.hidden
         starts = plan.merge_starts
         active: list[list] = []
@@ -117,10 +210,11 @@ class SheetTable:
         group = ""
         chunk: list[RawRow] = []
         append = chunk.append
-        rows = islice(grid.rows(), plan.data_start, None)
-        for idx, (k, (er, row)) in enumerate(zip(kinds, rows)):
+        stop = plan.data_start + known if plan.complete else None
+        for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
             if starts:
                 _apply_merges(er, row, starts, active)
+            k = kinds[idx] if idx < known else classify(er, row)
             if k != DATA:
                 if k == GROUP:
                     group = labels[idx]
@@ -142,6 +236,8 @@ class SheetTable:
                 yield chunk
                 chunk = []
                 append = chunk.append
+        if not plan.complete:
+            plan.finish()
         if chunk:
             yield chunk
 
@@ -178,89 +274,28 @@ def _row_text(row: list) -> str:
     return " ".join(" ".join(v.split()) if type(v) is str else clean_text(v) for v in row if not _blank(v))
 
 
-def _index(table: SheetTable, grid: Grid, plan: _Plan) -> None:
-    """One pass: what each row after the header is; fills skipped, notes, the fill-down decision."""
-    skipped, notes = table.skipped, table.notes
-    kinds, labels = plan.kinds, plan.labels
-    key, code = plan.key, plan.code
-    hdr_key = plan.hdr_key_value
-    starts, active = plan.merge_starts, []
+def _first_pass(table: SheetTable, grid: Grid, plan: _Plan) -> None:
+    """Classify the rows after the header up to ``_EAGER_ROWS`` (all of them for usual lists), at least
+    until one data row is found; decide the fill-down columns from the first data rows."""
     cand = _fill_candidates(table, plan)
     sample: dict[int, list] = {p: [] for p in cand}
-    noting = False
-    data = 0
+    starts, active = plan.merge_starts, []
+    classify = plan.classify
+    n = 0
     for er, row in islice(grid.rows(), plan.data_start, None):
         if starts:
             _apply_merges(er, row, starts, active)
-        name = row[key]
-        kind = SKIP
-        if noting:
-            if row.count("") < len(row):
-                text = _row_text(row)
-                if text:
-                    if not notes or notes[-1] != text:
-                        notes.append(text)
-                    skipped.append((er, E.SKIP_NOTE))
-        elif name != "" and not (type(name) is str and name.isspace()):
-            kind = DATA
-            if type(name) is str:
-                c0 = name[0]
-                if (c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip()):
-                    kind, noting = SKIP, True
-                    notes.append(_row_text(row))
-                    skipped.append((er, E.SKIP_NOTE))
-                elif name == hdr_key and _is_repeat(row, plan):
-                    kind = SKIP
-                    skipped.append((er, E.SKIP_REPEATED_HEADER))
-                elif (row.count("") >= len(row) - 2 and (code is None or _blank(row[code]))
-                      and _GROUP_LABEL.search(name.strip())):
-                    kind = GROUP
-                elif c0 in "合总小" and _TOTAL.match(name):
-                    kind = SKIP
-                    skipped.append((er, E.SKIP_TOTAL))
-        else:
-            kind, noting = _classify_slow(er, row, plan, skipped, notes)
-        if kind == GROUP:
-            label = _row_text(row)
-            labels[len(kinds)] = label
-            skipped.append((er, E.SKIP_GROUP.format(text=label)))
-        elif kind == DATA:
-            data += 1
-            if data <= _SAMPLE:
-                for p in cand:
-                    sample[p].append(row[plan.positions[p]])
-        kinds.append(kind)
-    # trailing skipped rows need not be walked again by iter_rows
-    while kinds and kinds[-1] == SKIP:
-        kinds.pop()
-    table.row_count_hint = data
+        if classify(er, row) == DATA and plan.data <= _SAMPLE:
+            for p in cand:
+                sample[p].append(row[plan.positions[p]])
+        n += 1
+        if n >= _EAGER_ROWS and plan.data:
+            break
+    else:
+        plan.finish()
+    if not plan.complete:   # a big sheet: rows below the header, an upper bound until the first full pass
+        table.row_count_hint = max(getattr(grid, "last_row", 0) - table.header_row, plan.data)
     plan.fill = [p for p in cand if _looks_grouped(sample[p])]
-
-
-def _classify_slow(er: int, row: list, plan: _Plan, skipped: list, notes: list) -> tuple[int, bool]:
-    filled = [v for v in row if not _blank(v)]
-    if not filled:
-        skipped.append((er, E.SKIP_BLANK))
-        return SKIP, False
-    texts = [clean_text(v) for v in filled if type(v) is str]
-    if texts and _NOTE.match(texts[0]):
-        notes.append(_row_text(row))
-        skipped.append((er, E.SKIP_NOTE))
-        return SKIP, True
-    if _is_repeat(row, plan):
-        skipped.append((er, E.SKIP_REPEATED_HEADER))
-        return SKIP, False
-    if plan.code is not None and not _blank(row[plan.code]):
-        return DATA, False
-    if texts and _TOTAL.match(texts[0]):
-        skipped.append((er, E.SKIP_TOTAL))
-        return SKIP, False
-    if len(filled) <= 2:
-        if texts:
-            return GROUP, False
-        skipped.append((er, E.SKIP_ONLY_SERIAL))
-        return SKIP, False
-    return DATA, False
 
 
 def _fill_candidates(table: SheetTable, plan: _Plan) -> list[int]:
@@ -306,14 +341,14 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
         v = top[i][1][key] if key < len(top[i][1]) else ""
         if v != "":
             hdr_key_value = v
-    plan = _Plan(positions, key, by_field.get("code"), hdr_key_value, hdr.band_texts,
+    plan = _Plan(table, positions, key, by_field.get("code"), hdr_key_value, hdr.band_texts,
                  data_start=offset + hdr.band[-1] + 1)
     for r0, c0, r1, _c1 in grid.merges:
         if r1 > r0 and r0 + 1 > hdr.header_row and (c0 - off) in positions:
             plan.merge_starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - off))
     table._plan = plan
-    _index(table, grid, plan)
-    if table.row_count_hint == 0:
+    _first_pass(table, grid, plan)
+    if plan.data == 0:
         raise InputError(E.MSG_NO_DATA.format(row=hdr.header_row), file=src.file, sheet=grid.name or None)
     return table
 

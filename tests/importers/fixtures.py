@@ -336,3 +336,47 @@ def high_ratio_xlsx(folder: Path) -> Path:
 
 def wide_csv(folder: Path) -> Path:
     return write_bytes(folder, "宽.csv", ("企业名称," + "," * 20000 + "\r\n甲公司\r\n").encode("utf-8"))
+
+
+def _small_xls() -> bytes:
+    import io
+    import xlwt
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("名单")
+    ws.write(0, 0, "企业名称")
+    ws.write(0, 1, "统一社会信用代码")
+    ws.write(1, 0, "甲公司")
+    ws.write(1, 1, CODES[0])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def xls_huge_dimensions(folder: Path) -> Path:
+    """A legacy .xls whose DIMENSIONS record claims 4 billion rows (calamine would reserve them)."""
+    data = bytearray(_small_xls())
+    at = data.find(b"\x00\x02\x0e\x00")           # DIMENSIONS, 14 bytes of data (BIFF8)
+    struct.pack_into("<I", data, at + 8, 0xF0000000)  # rwMac
+    return write_bytes(folder, "尺寸.xls", bytes(data))
+
+
+def xls_far_cell(folder: Path) -> Path:
+    """A legacy .xls with a cell at column 65535 (a 65536 x 65536 rectangle for calamine)."""
+    data = bytearray(_small_xls())
+    at = data.find(b"\xfd\x00\x0a\x00\x01\x00\x01\x00")   # LABELSST at row 1, column 1
+    struct.pack_into("<H", data, at + 6, 0xFFFF)
+    return write_bytes(folder, "远单元格.xls", bytes(data))
+
+
+def xls_fat_cycle(folder: Path) -> Path:
+    """A legacy .xls whose first sector chain points back to itself (calamine would loop forever)."""
+    data = bytearray(_small_xls())
+    fat_sector = struct.unpack_from("<I", data, 76)[0]
+    workbook_start = None
+    dir_sector = struct.unpack_from("<I", data, 48)[0]
+    entries = data[512 + dir_sector * 512: 512 + dir_sector * 512 + 512]
+    for k in range(0, 512, 128):
+        if entries[k:k + 16] == "Workbook".encode("utf-16-le"):
+            workbook_start = struct.unpack_from("<I", entries, k + 116)[0]
+    struct.pack_into("<I", data, 512 + fat_sector * 512 + 4 * workbook_start, workbook_start)
+    return write_bytes(folder, "环.xls", bytes(data))

@@ -205,3 +205,24 @@ def test_big_xlsx_streams_in_chunks(folder):
     assert sizes == [1000, 1000, 1000]
     last = list(t.iter_rows(chunk_size=1000))[-1][-1]
     assert last == RawRow(3001, [3000.0, "武汉第3000号科技有限公司", F.CODES[3000 % 7], "杨园", "2023.12.28"])
+
+
+def test_long_list_is_classified_during_the_first_pass(folder, monkeypatch):
+    import importers.read as read_mod
+    monkeypatch.setattr(read_mod, "_EAGER_ROWS", 100)
+    rows = [["企业名称", "统一社会信用代码"]] + [[f"第{i}号公司", F.CODES[i % 7]] for i in range(1, 301)]
+    rows[150] = ["武昌区（12家）", None]
+    rows += [[None, None], ["注：以上排名不分先后", None]]
+    t = open_table(F.write_simple_xlsx(folder, "长名单.xlsx", rows))
+    assert t.row_count_hint == 302          # before the first pass: rows below the header, an upper bound
+    assert t.skipped == []                  # nothing skipped among the first 100 rows
+    chunks = t.iter_rows(chunk_size=120)
+    first = next(chunks)
+    assert len(first) == 120
+    chunks.close()                          # an abandoned pass resumes where classification stopped
+    got = all_rows(t)
+    assert len(got) == 299 and got[-1].excel_row == 301 and got[149].group == "武昌区（12家）"
+    assert t.row_count_hint == 299
+    assert t.skipped == [(151, "分组标题行“武昌区（12家）”"), (302, "空行"), (303, "表格下方的说明文字")]
+    assert t.notes == ["注：以上排名不分先后"]
+    assert all_rows(t) == got

@@ -27,6 +27,9 @@ def error_of(path, **kw) -> InputError:
     (F.far_cell_xlsx, "远单元格.xlsx，工作表“Sheet1”：工作表范围过大（约 702000000 个单元格），超过上限，已拒绝读取"),
     (F.declared_bomb_xlsx, "炸弹.xlsx：文件解压后体积异常（声明 2.0 GB），可能是恶意文件，已拒绝读取"),
     (F.wide_csv, "宽.csv，第 1 行：这一行有 20002 列，超过上限 16384 列，已拒绝读取"),
+    (F.xls_huge_dimensions, "尺寸.xls：工作表有 4026531840 行，超过上限 2000000 行，请拆分后再导入"),
+    (F.xls_far_cell, "远单元格.xls：工作表有 65536 列，超过上限 16384 列，已拒绝读取"),
+    (F.xls_fat_cycle, "环.xls：文件已损坏，无法读取：OLE2 结构损坏"),
 ])
 def test_unusable_files(folder, make, text):
     e = error_of(make(folder))

@@ -1,0 +1,308 @@
+"""Checks that run before calamine parses a file, so a damaged or hostile file cannot crash, hang or
+exhaust memory (calamine allocates a sheet's full rectangle, and follows legacy .xls sector chains
+without cycle checks; an allocation failure aborts the whole process, it cannot be caught).
+
+- ``scan_sheet_xml``: one streamed pass over an .xlsx sheet's XML: an absurd ``<dimension>``, the
+  largest column and row really used (one stray cell at XFD1048576 means 17 billion cells), and
+  the hidden rows (returned, for ``RawRow.hidden``).
+- ``check_cfb`` / ``check_biff``: a legacy .xls container's FAT/DIFAT/directory/mini-stream chains
+  (bounds and cycles), then the Workbook stream's records: DIMENSIONS, cell positions and the
+  shared-string count calamine would allocate from.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from importers import errors as E
+from importers.errors import InputError
+
+MAX_COLUMNS = 16384
+MAX_ROWS = 2_000_000
+MAX_CELLS = 60_000_000          # rows x columns calamine would allocate (~2 GB)
+MAX_UNZIPPED = 1 << 30          # 1 GiB declared in the zip directory
+CHUNK = 1 << 22
+
+
+# OLE2 stream names (UTF-16) that tell an encrypted .xlsx or an Office file other than a workbook
+_OLE_NAMES = {k: k.encode("utf-16-le") for k in ("EncryptionInfo", "EncryptedPackage", "WordDocument",
+                                                 "PowerPoint Document")}
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+_REF = re.compile(rb'r="([A-Z]{2,}[0-9]+|[A-Z]{0,3}[0-9]{7,})"')    # columns >= AA, or rows >= 1,000,000
+_ROW_R = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\shidden="(?:1|true)"[^>]*>')
+_REF_SPLIT = re.compile(rb"([A-Z]*)([0-9]+)")
+# Cheap first filter: a cell reference with a column of two letters or more, or a 7-digit row.
+_WIDE_OR_DEEP = re.compile(rb'r="[A-Z](?:[A-Z]|[0-9]{7})')
+
+
+def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str) -> frozenset[int]:
+    """Stream a sheet's XML once: refuse oversize declarations or real extents; return hidden rows."""
+    info = zf.NameToInfo[member]
+    max_row = max_col = 0
+    hidden: set[int] = set()
+    tail = b""
+    first = True
+
+    def check() -> None:
+        if max_col > MAX_COLUMNS:
+            raise InputError(E.MSG_TOO_MANY_COLUMNS.format(n=max_col, limit=MAX_COLUMNS), file=file, sheet=sheet)
+        if max_row > MAX_ROWS:
+            raise InputError(E.MSG_TOO_MANY_ROWS.format(n=max_row, limit=MAX_ROWS), file=file, sheet=sheet)
+        if max_row * max(max_col, 26) > MAX_CELLS:
+            raise InputError(E.MSG_TOO_MANY_CELLS.format(n=max_row * max(max_col, 26)), file=file, sheet=sheet)
+
+    try:
+        with zf.open(info) as f:
+            while True:
+                chunk = f.read(CHUNK)
+                if not chunk:
+                    break
+                buf = tail + chunk
+                if first:
+                    first = False
+                    m = _DIMENSION.search(buf, 0, 8192)
+                    if m:  # only an absurd declaration is refused; the real extent is measured below
+                        cols = max(_col_number(m[1]), _col_number(m[3] or m[1]))
+                        rows = max(int(m[2]), int(m[4] or m[2]))
+                        if cols > MAX_COLUMNS:
+                            raise InputError(E.MSG_TOO_MANY_COLUMNS.format(n=cols, limit=MAX_COLUMNS), file=file, sheet=sheet)
+                        if rows > MAX_ROWS:
+                            raise InputError(E.MSG_TOO_MANY_ROWS.format(n=rows, limit=MAX_ROWS), file=file, sheet=sheet)
+                if _WIDE_OR_DEEP.search(buf):
+                    for ref in set(_REF.findall(buf)):
+                        letters, digits = _REF_SPLIT.fullmatch(ref).groups()
+                        max_col = max(max_col, _col_number(letters))
+                        max_row = max(max_row, int(digits))
+                at = buf.rfind(b"row ")
+                while at > 0:
+                    m = _ROW_R.match(buf, buf.rfind(b"<", 0, at))
+                    if m:
+                        max_row = max(max_row, int(m[1]))
+                        break
+                    at = buf.rfind(b"row ", 0, at)
+                if b'hidden="' in buf:
+                    for m in _HIDDEN_ROW.finditer(buf):
+                        r = _ROW_R.match(m[0])
+                        if r:
+                            hidden.add(int(r[1]))
+                check()
+                tail = buf[-2048:]
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise InputError(E.MSG_TRUNCATED, file=file, sheet=sheet) from exc
+    except Exception as exc:  # zlib.error on a damaged stream
+        raise InputError(E.MSG_CORRUPT.format(reason=exc), file=file, sheet=sheet) from None
+    return frozenset(hidden)
+
+
+def ole_stream_names(path: Path) -> set[str]:
+    found: set[str] = set()
+    tail = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            buf = tail + chunk
+            for k, v in _OLE_NAMES.items():
+                if v in buf:
+                    found.add(k)
+            tail = buf[-64:]
+    return found
+
+
+_ENDOFCHAIN, _FREESECT = 0xFFFFFFFE, 0xFFFFFFFF
+
+
+def check_cfb(path: Path, size: int, file: str) -> bytes:
+    """Validate an OLE2 container's sector chains before calamine walks them; return the Workbook stream.
+
+    calamine follows FAT chains without cycle or bounds checks: a damaged .xls can make it loop forever or
+    abort the process.  Every chain here is followed once, with bounds and a visited set.
+    """
+    import struct
+    from array import array
+
+    def bad() -> InputError:
+        return InputError(E.MSG_CORRUPT.format(reason="OLE2 结构损坏"), file=file)
+
+    with open(path, "rb") as f:
+        head = f.read(512)
+        if len(head) < 512:
+            raise InputError(E.MSG_TRUNCATED, file=file)
+        order, shift, mini_shift = struct.unpack_from("<HHH", head, 28)
+        if order != 0xFFFE or shift not in (9, 12) or mini_shift != 6:
+            raise bad()
+        ss = 1 << shift
+        nsect = (size - ss) // ss
+        if nsect <= 0:
+            raise InputError(E.MSG_TRUNCATED, file=file)
+        dir_start, = struct.unpack_from("<I", head, 48)
+        minifat_start, = struct.unpack_from("<I", head, 60)
+        difat_start, = struct.unpack_from("<I", head, 68)
+
+        def sector(i: int) -> bytes:
+            if i >= nsect:
+                raise bad()
+            f.seek(ss + i * ss)
+            data = f.read(ss)
+            if len(data) < ss:
+                raise InputError(E.MSG_TRUNCATED, file=file)
+            return data
+
+        def ints(data: bytes) -> array:
+            a = array("I")
+            a.frombytes(data)
+            if a.itemsize == 4 and struct.pack("=I", 1) != struct.pack("<I", 1):
+                a.byteswap()
+            return a
+
+        difat = list(ints(head[76:512]))
+        s, seen = difat_start, set()
+        while s not in (_ENDOFCHAIN, _FREESECT):
+            if s in seen or len(seen) > nsect:
+                raise bad()
+            seen.add(s)
+            entries = ints(sector(s))
+            difat.extend(entries[:-1])
+            s = entries[-1]
+        fat = array("I")
+        for i in difat:
+            if i < 0xFFFFFFFA:
+                fat.extend(ints(sector(i)))
+
+        def chain(start: int, table: array, limit: int) -> list[int]:
+            out, seen = [], set()
+            s = start
+            while s != _ENDOFCHAIN:
+                if s >= len(table) or s >= limit or s in seen:
+                    raise bad()
+                seen.add(s)
+                out.append(s)
+                s = table[s]
+            return out
+
+        entries = []
+        for d in chain(dir_start, fat, nsect):
+            data = sector(d)
+            for k in range(0, ss, 128):
+                name_len, kind = struct.unpack_from("<HB", data, k + 64)
+                name = data[k:k + min(name_len, 64)].decode("utf-16-le", "ignore").split("\x00")[0]
+                start, low, high = struct.unpack_from("<III", data, k + 116)
+                entries.append((name, kind, start, low if ss == 512 else low | high << 32))
+        if not entries or entries[0][1] != 5:
+            raise bad()
+        root_start, root_len = entries[0][2], entries[0][3]
+        mini_sectors = chain(root_start, fat, nsect) if root_len else []
+        minifat = array("I")
+        for m in chain(minifat_start, fat, nsect) if minifat_start != _ENDOFCHAIN else []:
+            minifat.extend(ints(sector(m)))
+        mini_limit = len(mini_sectors) * ss // 64
+        chains: dict[str, tuple[list[int], bool, int]] = {}
+        for name, kind, start, length in entries[1:]:
+            if kind != 2 or length == 0:
+                continue
+            if length < 4096:
+                chains.setdefault(name, (chain(start, minifat, mini_limit), True, length))
+            else:
+                sectors = chain(start, fat, nsect)
+                if len(sectors) * ss < length:
+                    raise InputError(E.MSG_TRUNCATED, file=file)
+                chains.setdefault(name, (sectors, False, length))
+        found = chains.get("Workbook") or chains.get("Book")
+        if found is None:
+            raise InputError(E.MSG_CORRUPT.format(reason="没有 Workbook 数据流"), file=file)
+        sectors, mini, length = found
+        if mini:
+            ministream = b"".join(sector(m) for m in mini_sectors)
+            return b"".join(ministream[m * 64:(m + 1) * 64] for m in sectors)[:length]
+        out = bytearray()
+        i = 0
+        while i < len(sectors):          # read runs of consecutive sectors at once
+            j = i
+            while j + 1 < len(sectors) and sectors[j + 1] == sectors[j] + 1:
+                j += 1
+            f.seek(ss + sectors[i] * ss)
+            out += f.read((j - i + 1) * ss)
+            i = j + 1
+        return bytes(out[:length])
+
+
+# BIFF records calamine turns into cells, with their (row, col) at the start of the record data
+_CELL_RECORDS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006})
+
+
+def check_biff(stream: bytes, file: str) -> None:
+    """Refuse a Workbook stream whose declared or real sheet extent would make calamine allocate
+    gigabytes (it reserves rows x columns from DIMENSIONS and builds the bounding rectangle of all
+    cells), or whose string table claims more strings than the stream could hold."""
+    import struct
+    unpack = struct.unpack_from
+    n = len(stream)
+
+    def refuse(rows: int, cols: int) -> InputError:
+        if cols > MAX_COLUMNS:
+            return InputError(E.MSG_TOO_MANY_COLUMNS.format(n=cols, limit=MAX_COLUMNS), file=file)
+        if rows > MAX_ROWS:
+            return InputError(E.MSG_TOO_MANY_ROWS.format(n=rows, limit=MAX_ROWS), file=file)
+        return InputError(E.MSG_TOO_MANY_CELLS.format(n=rows * cols), file=file)
+
+    def walk(pos: int, globals_: bool) -> list[int]:
+        sheets: list[int] = []
+        max_row = max_col = -1
+        while pos + 4 <= n:
+            typ, length = unpack("<HH", stream, pos)
+            data = pos + 4
+            pos = data + length
+            if pos > n:
+                break
+            if typ == 0x000A:      # EOF
+                break
+            if globals_:
+                if typ == 0x0085 and length >= 4:
+                    sheets.append(unpack("<I", stream, data)[0])
+                elif typ == 0x00FC and length >= 8:
+                    count = unpack("<i", stream, data + 4)[0]
+                    if count > n // 3:
+                        raise InputError(E.MSG_CORRUPT.format(reason="共享字符串表的条目数不合理"), file=file)
+                continue
+            if typ in _CELL_RECORDS and length >= 4:
+                row, col = unpack("<HH", stream, data)
+            elif typ == 0x00BD and length >= 6:
+                row, = unpack("<H", stream, data)
+                col, = unpack("<H", stream, pos - 2)
+            elif typ == 0x0200 and length in (10, 14):
+                if length == 10:
+                    rf, rl, cf, cl = unpack("<HHHH", stream, data)
+                else:
+                    rf, rl, cf, cl = unpack("<IIHH", stream, data)
+                if rl >= 1 and cl >= 1:
+                    rows, cols = rl - rf, cl - cf
+                    if rows <= 0 or cols <= 0 or rows * cols > MAX_CELLS:
+                        raise refuse(max(rows, 0), max(cols, 0)) if rows > 0 and cols > 0 else \
+                            InputError(E.MSG_CORRUPT.format(reason="工作表尺寸记录不合理"), file=file)
+                continue
+            else:
+                continue
+            if row > max_row:
+                max_row = row
+            if col > max_col:
+                max_col = col
+        if max_col + 1 > MAX_COLUMNS or (max_row + 1) * (max_col + 1) > MAX_CELLS:
+            raise refuse(max_row + 1, max_col + 1)
+        return sheets
+
+    for pos in walk(0, True):
+        if pos < n:
+            walk(pos, False)
+
+
