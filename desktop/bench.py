@@ -81,6 +81,10 @@ def measure(db: Path) -> dict:
     t0 = time.perf_counter()
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    import tempfile  # noqa: PLC0415
+    from PySide6.QtCore import QSettings  # noqa: PLC0415
+    QSettings.setDefaultFormat(QSettings.IniFormat)   # never the user's own settings
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tempfile.mkdtemp(prefix="xingtu-bench-"))
     from desktop.app import open_ledger_for_window
     from desktop.main_window import MainWindow
     ledger = open_ledger_for_window(db)

@@ -40,7 +40,9 @@ class Settings:
     """Typed access to QSettings; unknown keys are a programming error (KeyError)."""
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
-        self.q = qsettings or QSettings(ORGANISATION, APPLICATION)
+        # the default format: native (the registry on Windows) in the app; INI in a temporary
+        # folder when tests (or snapshot) have called QSettings.setDefaultFormat/setPath
+        self.q = qsettings or QSettings(QSettings.defaultFormat(), QSettings.UserScope, ORGANISATION, APPLICATION)
 
     def get(self, key: str):
         opt = OPTIONS[key]

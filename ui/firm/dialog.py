@@ -67,12 +67,20 @@ class FirmFileDialog(QDialog):
         self.tabs.addTab(page, "基本信息")
 
         self.timeline_model = RowsModel(["日期", "事件", "认定 / 星级", "证书编号与名单", "来源"], parent=self)
-        self.tabs.addTab(_table(self.timeline_model), "认定时间线")
+        timeline = _table(self.timeline_model)
+        for col, width in enumerate((96, 90, 200, 380)):
+            timeline.setColumnWidth(col, width)
+        self.tabs.addTab(timeline, "认定时间线")
         self.alias_model = RowsModel(["曾用名", "记录日期", "来源批次"], parent=self)
-        self.tabs.addTab(_table(self.alias_model), "曾用名")
+        aliases = _table(self.alias_model)
+        aliases.setColumnWidth(0, 360)
+        aliases.setColumnWidth(1, 110)
+        self.tabs.addTab(aliases, "曾用名")
 
         self.service_model = RowsModel(["日期", "服务专员", "方式", "内容", "跟进日期"], parent=self)
         self.service_view = _table(self.service_model)
+        for col, width in enumerate((96, 90, 90, 420)):
+            self.service_view.setColumnWidth(col, width)
         self.service_view.doubleClicked.connect(lambda _i: self.edit_service())
         add = QPushButton("添加服务记录")
         add.clicked.connect(self.add_service)
@@ -89,7 +97,10 @@ class FirmFileDialog(QDialog):
         self.tabs.addTab(page, "服务记录")
 
         self.audit_model = RowsModel(["时间", "操作人", "操作", "内容", "来源"], parent=self)
-        self.tabs.addTab(_table(self.audit_model), "修改记录")
+        audit = _table(self.audit_model)
+        for col, width in enumerate((150, 90, 100, 440)):
+            audit.setColumnWidth(col, width)
+        self.tabs.addTab(audit, "修改记录")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)

@@ -1,0 +1,153 @@
+"""snapshot: render the main screens headless to PNG at 1440×900 (for the README and for review).
+
+ledger.png (the table with filters), firm.png (a firm file), import.png (the validation preview
+of a generated messy list with warnings), dashboard.png (when the dashboard exists). The ledger
+is only read: the import is previewed, never committed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from desktop.commands.common import existing_ledger
+
+SIZE = (1440, 900)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("snapshot", help="把主要界面渲染为 PNG（1440×900，无需屏幕）")
+    p.add_argument("--db", required=True, help="台账文件（只读取，不修改）")
+    p.add_argument("--out", required=True, help="输出文件夹")
+    p.set_defaults(func=run)
+
+
+def _settle(app, rounds: int = 8) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def _wait(app, until, seconds: float = 60.0) -> None:
+    import time  # noqa: PLC0415
+    end = time.monotonic() + seconds
+    while not until() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def run(args) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    source = existing_ledger(args.db)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from desktop.app import setup_application  # noqa: PLC0415
+    app = setup_application()
+    from PySide6.QtCore import QSettings  # noqa: PLC0415
+
+    work = Path(tempfile.mkdtemp(prefix="xingtu-snapshot-"))
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(work))   # never the user's settings
+    db = work / "ledger.db"
+    from db.ledger import Ledger  # noqa: PLC0415
+    with Ledger(source, readonly=True) as ro:                                 # a copy: the snapshot writes nothing
+        ro.conn.execute(f"VACUUM INTO '{db}'")
+    written = []
+    try:
+        written = _render(app, db, out, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for p in written:
+        print(f"已生成 {p}")
+    return 0
+
+
+def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
+    from desktop.app import open_ledger_for_window  # noqa: PLC0415
+    from desktop.main_window import MainWindow  # noqa: PLC0415
+    from desktop.sample_list import existing_firms, write_sample_list  # noqa: PLC0415
+    from desktop.settings import Settings  # noqa: PLC0415
+    from PySide6.QtCore import QDate  # noqa: PLC0415
+    ledger = open_ledger_for_window(db)
+    win = MainWindow(ledger, Settings())
+    win.resize(*SIZE)
+    win.show()
+    _settle(app)
+    written = []
+    try:
+        panel = win.ledger_panel
+        f = panel.filters
+        f.street.setCurrentIndex(max(0, f.street.findText("积玉桥")))
+        f.stage.setCurrentIndex(max(0, f.stage.findText("高新技术企业")))
+        f.as_of.setDate(QDate(2025, 6, 30))
+        panel.set_search_now("科技")
+        _wait(app, lambda: not panel.model.busy)
+        panel.view.selectRow(2)
+        _settle(app)
+        written.append(_grab(win, out / "ledger.png"))
+
+        f.clear()
+        _wait(app, lambda: not panel.model.busy)
+        fid = _firm_with_history(ledger)
+        dlg = win.open_firm(fid)
+        dlg.resize(1100, 760)
+        dlg.tabs.setCurrentIndex(1)
+        _settle(app)
+        written.append(_grab(dlg, out / "firm.png", frame=win))
+        dlg.close()
+
+        sample = write_sample_list(work / "2023年第二批拟认定高新技术企业名单.xlsx", existing_firms(ledger))
+        from ui.importer.wizard import ImportWizard  # noqa: PLC0415
+        wiz = ImportWizard(ledger, sample, win.workers, win)
+        wiz.resize(*SIZE)
+        wiz.show()
+        wiz.next()
+        _wait(app, lambda: wiz.plan is not None or bool(wiz.mapping.message.text()))
+        if wiz.plan is not None:
+            wiz.next()
+            _settle(app)
+            written.append(_grab(wiz, out / "import.png"))
+        wiz.close()
+
+        dash = win.show_tab("看板")
+        if dash is not None and type(dash).__name__ == "DashboardPanel":
+            _settle(app, 20)
+            written.append(_grab(win, out / "dashboard.png"))
+    finally:
+        win.close()
+        ledger.close()
+    return written
+
+
+def _firm_with_history(ledger) -> int:
+    from db import firm_file  # noqa: PLC0415
+    best, best_n = 1, -1
+    for fid in range(1, 400):
+        f = firm_file.firm(ledger.conn, fid)
+        if not f or f["deleted_at"]:
+            continue
+        n = len(firm_file.timeline(ledger.conn, ledger.catalog(), fid)) + 2 * len(firm_file.aliases(ledger.conn, fid))
+        if n > best_n:
+            best, best_n = fid, n
+    return best
+
+
+def _grab(widget, path: Path, frame=None) -> Path:
+    pix = widget.grab()
+    if frame is not None:   # a dialog: draw it over the main window, as a person sees it
+        from PySide6.QtGui import QPainter  # noqa: PLC0415
+        back = frame.grab()
+        painter = QPainter(back)
+        painter.fillRect(back.rect(), _shade())
+        x = max(0, (back.width() - pix.width()) // 2)
+        y = max(0, (back.height() - pix.height()) // 2)
+        painter.drawPixmap(x, y, pix)
+        painter.end()
+        pix = back
+    pix.save(str(path))
+    return path
+
+
+def _shade():
+    from PySide6.QtGui import QColor  # noqa: PLC0415
+    return QColor(0, 0, 0, 60)
