@@ -93,9 +93,12 @@ def name_key(v) -> str:
     if s.isascii():
         key = _NON_WORD.sub("", s.lower())
         return key
-    key = _NON_WORD.sub("", _nfkc(_nfkc(s).casefold()))
+    folded = _nfkc(s).casefold()
+    key = _NON_WORD.sub("", _nfkc(folded))
     # Removing characters can leave a string that folds further (rare scripts); iterate to a fixed point.
     for _ in range(4):
+        if key.casefold() == key and _is_nfkc("NFKC", key):
+            break
         again = _NON_WORD.sub("", _nfkc(key.casefold()))
         if again == key:
             break

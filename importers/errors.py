@@ -79,6 +79,7 @@ SKIP_TOTAL = "合计行"
 SKIP_REPEATED_HEADER = "重复的表头行"
 SKIP_NOTE = "表格下方的说明文字"
 SKIP_ONLY_SERIAL = "只有序号、没有企业信息的行"
+SKIP_OUTSIDE = "内容都在表头以外的列"
 
 # --- mapping ----------------------------------------------------------------
 MSG_OVERRIDE_FORMAT = "列对应“{item}”格式不对，应为“表头=字段”"

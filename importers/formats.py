@@ -145,6 +145,15 @@ class Source:
     def error(self, msg: str, **kw) -> InputError:
         return InputError(msg, file=self.file, **kw)
 
+    def close(self) -> None:
+        """Release the file (loaded sheets stay readable): on Windows an open handle blocks moving it."""
+
+    def __enter__(self) -> "Source":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class CsvSource(Source):
     kind = "csv"
@@ -167,11 +176,12 @@ class CsvSource(Source):
 
 
 class CalamineSource(Source):
-    def __init__(self, path: Path, file: str, kind: str, zf: zipfile.ZipFile | None, max_bytes: int) -> None:
+    def __init__(self, path: Path, file: str, kind: str, zf: zipfile.ZipFile | None, max_bytes: int,
+                 date1904: bool = False) -> None:
         super().__init__(path, file)
         self.kind, self._zip, self._max_bytes = kind, zf, max_bytes
         self._sheet_xml: dict[str, str] = {}
-        self.date1904 = False
+        self.date1904 = date1904
         if zf is not None:
             self._read_workbook_xml(zf)
         import python_calamine as pc
@@ -187,6 +197,15 @@ class CalamineSource(Source):
 
     def candidate_sheets(self) -> list[str]:
         return self._candidates
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+        try:
+            self._wb.close()
+        except Exception:  # already closed
+            pass
 
     def _read_workbook_xml(self, zf: zipfile.ZipFile) -> None:
         try:
@@ -371,8 +390,8 @@ def open_source(path, max_bytes: int = 200 * 1024 * 1024) -> Source:
             raise InputError(E.MSG_OTHER_KIND.format(kind=" Word 文档"), file=file)
         if "PowerPoint Document" in names:
             raise InputError(E.MSG_OTHER_KIND.format(kind=" PowerPoint 演示文稿"), file=file)
-        check_biff(check_cfb(p, size, file), file)
-        return CalamineSource(p, file, "xls", None, max_bytes)
+        date1904 = check_biff(check_cfb(p, size, file), file)
+        return CalamineSource(p, file, "xls", None, max_bytes, date1904)
     for magic, what, kind in _MAGIC:
         if what and head.startswith(magic):
             msg = E.MSG_IMAGE if what == "image" else E.MSG_OTHER_KIND
@@ -405,7 +424,11 @@ def _open_zip(p: Path, file: str, max_bytes: int) -> Source:
         zf.close()
         raise InputError(E.MSG_ENCRYPTED, file=file)
     if "xl/workbook.xml" in names:
-        return CalamineSource(p, file, "xlsx", zf, max_bytes)
+        try:
+            return CalamineSource(p, file, "xlsx", zf, max_bytes)
+        except BaseException:
+            zf.close()
+            raise
     zf.close()
     if "mimetype" in names and "content.xml" in names:
         raise InputError(E.MSG_ODS, file=file)

@@ -241,10 +241,11 @@ def check_cfb(path: Path, size: int, file: str) -> bytes:
 _CELL_RECORDS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006})
 
 
-def check_biff(stream: bytes, file: str) -> None:
+def check_biff(stream: bytes, file: str) -> bool:
     """Refuse a Workbook stream whose declared or real sheet extent would make calamine allocate
     gigabytes (it reserves rows x columns from DIMENSIONS and builds the bounding rectangle of all
-    cells), or whose string table claims more strings than the stream could hold."""
+    cells), or whose string table claims more strings than the stream could hold.  Returns whether the
+    workbook uses the 1904 date system (DATEMODE record)."""
     import struct
     unpack = struct.unpack_from
     n = len(stream)
@@ -256,7 +257,10 @@ def check_biff(stream: bytes, file: str) -> None:
             return InputError(E.MSG_TOO_MANY_ROWS.format(n=rows, limit=MAX_ROWS), file=file)
         return InputError(E.MSG_TOO_MANY_CELLS.format(n=rows * cols), file=file)
 
+    date1904 = False
+
     def walk(pos: int, globals_: bool) -> list[int]:
+        nonlocal date1904
         sheets: list[int] = []
         max_row = max_col = -1
         while pos + 4 <= n:
@@ -268,7 +272,9 @@ def check_biff(stream: bytes, file: str) -> None:
             if typ == 0x000A:      # EOF
                 break
             if globals_:
-                if typ == 0x0085 and length >= 4:
+                if typ == 0x0022 and length >= 2:
+                    date1904 = unpack("<H", stream, data)[0] == 1
+                elif typ == 0x0085 and length >= 4:
                     sheets.append(unpack("<I", stream, data)[0])
                 elif typ == 0x00FC and length >= 8:
                     count = unpack("<i", stream, data + 4)[0]
@@ -304,5 +310,6 @@ def check_biff(stream: bytes, file: str) -> None:
     for pos in walk(0, True):
         if pos < n:
             walk(pos, False)
+    return date1904
 
 

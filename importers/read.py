@@ -58,10 +58,12 @@ class RawRow:
 
 
 _NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|来\s*源)\s*[：:]|填\s*报\s*人|"
-                   r"填\s*表\s*人|制\s*表|审\s*核|数据来源|资料来源|填报日期|填报单位|统计时间|联系人\s*[：:])")
-_NOTE_FIRST = frozenset("注备说附来填制审数资统联")
+                   r"填\s*表\s*人|制\s*表|审\s*核|数据来源|资料来源|填报日期|填报单位|统计时间|联系人\s*[：:]|"
+                   r"以上|公示期|特此)")
+_NOTE_FIRST = frozenset("注备说附来填制审数资统联以公特")
 _GROUP_LABEL = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]|^[（(][一二三四五六七八九十\d]+[）)]|\d+\s*家\s*[）)]?$"
                           r"|(?:区|县|市|街道|镇|园区|开发区|领域|类|批)$")
+_FIRM_WORDS = re.compile(r"公司|有限|集团|厂|超市|商行|商店|合作社|事务所|研究院|研究所|医院|学校")
 _TOTAL = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计)")
 _GROUP_WORDS = ("街道", "街办", "地区", "区域", "区县", "县区", "市州", "地市", "所属区", "所在区", "属地", "辖区",
                 "片区", "类别", "层级", "批次", "梯度", "星级", "梯队", "领域")
@@ -117,7 +119,7 @@ class _Plan:
                     kind = SKIP
                     table.skipped.append((er, E.SKIP_REPEATED_HEADER))
                 elif (row.count("") >= len(row) - 2 and (self.code is None or _blank(row[self.code]))
-                      and _GROUP_LABEL.search(name.strip())):
+                      and _GROUP_LABEL.search(name.strip()) and not _FIRM_WORDS.search(name)):
                     kind = GROUP
                 elif c0 in "合总小" and _TOTAL.match(name):
                     kind = SKIP
@@ -153,6 +155,9 @@ class _Plan:
             return SKIP
         if self.code is not None and not _blank(row[self.code]):
             return DATA
+        if all(_blank(row[p]) for p in self.positions) and (len(filled) > 2 or not texts):
+            skipped.append((er, E.SKIP_OUTSIDE))
+            return SKIP
         if texts and _TOTAL.match(texts[0]):
             skipped.append((er, E.SKIP_TOTAL))
             return SKIP
@@ -201,7 +206,6 @@ class SheetTable:
         contiguous = positions == list(range(lo, hi))
         get = itemgetter(*positions) if len(positions) > 1 else (lambda r, p=positions[0]: (r[p],))
         kinds, labels, fill = plan.kinds, plan.labels, plan.fill
-        known = len(kinds)
         classify = plan.classify
         hidden = grid.hidden
         starts = plan.merge_starts
@@ -210,11 +214,16 @@ class SheetTable:
         group = ""
         chunk: list[RawRow] = []
         append = chunk.append
-        stop = plan.data_start + known if plan.complete else None
+        stop = plan.data_start + len(kinds) if plan.complete else None
         for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
             if starts:
                 _apply_merges(er, row, starts, active)
-            k = kinds[idx] if idx < known else classify(er, row)
+            if idx < len(kinds):      # classified already (by open_table, or by an earlier or parallel pass)
+                k = kinds[idx]
+            elif plan.complete:       # only trailing non-data rows are left
+                break
+            else:
+                k = classify(er, row)
             if k != DATA:
                 if k == GROUP:
                     group = labels[idx]
@@ -356,7 +365,11 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
 # ------------------------------------------------------------------ public entry points
 def open_table(path, *, sheet: str | None = None, max_bytes: int = 200 * 1024 * 1024) -> SheetTable:
     """Open a received list; pick the sheet whose header scores best unless ``sheet`` names one."""
-    src = open_source(path, max_bytes)
+    with open_source(path, max_bytes) as src:
+        return _open_best(src, sheet)
+
+
+def _open_best(src: Source, sheet: str | None) -> SheetTable:
     names = [sheet] if sheet is not None and src.kind != "csv" else src.candidate_sheets()
     visible = set(getattr(src, "visible", names))
     best = None
@@ -390,7 +403,11 @@ def open_table(path, *, sheet: str | None = None, max_bytes: int = 200 * 1024 * 
 def open_table_at(path, *, sheet: str | None, header_row: int, header_rows: int = 1,
                   max_bytes: int = 200 * 1024 * 1024) -> SheetTable:
     """Open with the header a person picked: ``header_row`` is the Excel row of its last row."""
-    src = open_source(path, max_bytes)
+    with open_source(path, max_bytes) as src:
+        return _open_at(src, sheet, header_row, header_rows)
+
+
+def _open_at(src: Source, sheet: str | None, header_row: int, header_rows: int) -> SheetTable:
     grid = src.grid(sheet if src.kind != "csv" else None)
     if grid.empty:
         raise InputError(E.MSG_SHEET_EMPTY, file=src.file, sheet=grid.name or None)
@@ -414,13 +431,14 @@ def open_table_at(path, *, sheet: str | None, header_row: int, header_rows: int 
 
 def list_sheets(path) -> list[str]:
     """Sheet names in workbook order ([] for CSV)."""
-    return list(open_source(path).sheets)
+    with open_source(path) as src:
+        return list(src.sheets)
 
 
 def read_preview(path, sheet: str | None = None, nrows: int = 30) -> list[list]:
     """The top-left grid (from cell A1, empty cells None) for a "pick the header row" step."""
-    src = open_source(path)
-    grid = src.grid(sheet if src.kind != "csv" else None)
+    with open_source(path) as src:
+        grid = src.grid(sheet if src.kind != "csv" else None)
     if grid.empty:
         return []
     pad = [None] * grid.col_offset

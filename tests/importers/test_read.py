@@ -187,12 +187,13 @@ def test_group_label_in_name_column_and_serial_only_rows(folder):
     path = F.write_simple_xlsx(folder, "分组.xlsx", rows)
     from openpyxl import load_workbook
     wb = load_workbook(path)
-    wb.active["E7"] = 7        # a pre-numbered template row: a number and nothing else
-    wb.active["A7"] = None
+    for cell in ("E7", "F7", "G7"):
+        wb.active[cell] = "x"  # something outside the header's columns only
+    wb.active["D8"] = 8        # a pre-numbered template row: a number and nothing else
     wb.save(path)
     t = open_table(path)
     assert t.skipped == [(2, "分组标题行“一、高新技术企业”"), (4, "分组标题行“武昌区（12家）”"), (6, "空行"),
-                         (7, "只有序号、没有企业信息的行")]
+                         (7, "内容都在表头以外的列"), (8, "只有序号、没有企业信息的行")]
     assert all_rows(t) == [RawRow(3, ["甲公司", F.CODES[0], "杨园", None], group="一、高新技术企业"),
                            RawRow(5, ["乙公司", None, "粮道", "无代码"], group="武昌区（12家）")]
 
@@ -226,3 +227,50 @@ def test_long_list_is_classified_during_the_first_pass(folder, monkeypatch):
     assert t.skipped == [(151, "分组标题行“武昌区（12家）”"), (302, "空行"), (303, "表格下方的说明文字")]
     assert t.notes == ["注：以上排名不分先后"]
     assert all_rows(t) == got
+
+
+def test_1904_date_system_is_reported(folder):
+    from openpyxl import Workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    import xlwt
+    wb = Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    wb.active.append(["企业名称", "认定日期"])
+    wb.active.append(["甲公司", 43826])
+    path = folder / "1904.xlsx"
+    wb.save(path)
+    t = open_table(path)
+    assert t.date1904 is True
+    assert parse_date(all_rows(t)[0].values[1], datemode_1904=t.date1904) == dt.date(2023, 12, 28)
+    book = xlwt.Workbook()
+    book.set_dates_1904(True)
+    sheet = book.add_sheet("名单")
+    for r, row in enumerate([["企业名称", "认定日期"], ["甲公司", 43826]]):
+        for c, v in enumerate(row):
+            sheet.write(r, c, v)
+    book.save(str(folder / "1904.xls"))
+    assert open_table(folder / "1904.xls").date1904 is True
+    assert open_table(F.write_hightech_xls(folder, "1900.xls")).date1904 is False
+
+
+def test_shop_names_are_not_group_labels_and_closing_sentences_are_notes(folder):
+    rows = [["序号", "企业名称", "统一社会信用代码"], [1, "武汉中百超市", None], [2, "乙公司", F.CODES[1]],
+            ["以上企业排名不分先后", None, None], [None, "特此公示", None]]
+    t = open_table(F.write_simple_xlsx(folder, "超市.xlsx", rows))
+    assert [r.values[1] for r in all_rows(t)] == ["武汉中百超市", "乙公司"]
+    assert t.notes == ["以上企业排名不分先后", "特此公示"]
+    assert t.skipped == [(4, "表格下方的说明文字"), (5, "表格下方的说明文字")]
+
+
+def test_two_interleaved_passes_agree(folder, monkeypatch):
+    import importers.read as read_mod
+    monkeypatch.setattr(read_mod, "_EAGER_ROWS", 10)
+    rows = [["企业名称", "统一社会信用代码"]] + [[f"第{i}号公司", F.CODES[i % 7]] for i in range(1, 101)]
+    rows += [[None, None], ["注：完", None]]
+    t = open_table(F.write_simple_xlsx(folder, "交错.xlsx", rows))
+    a, b = t.iter_rows(chunk_size=7), t.iter_rows(chunk_size=30)
+    got_a, got_b = list(next(a)), list(next(b))
+    got_b += [r for c in b for r in c]
+    got_a += [r for c in a for r in c]
+    assert got_a == got_b and len(got_a) == 100
+    assert t.skipped == [(102, "空行"), (103, "表格下方的说明文字")] and t.notes == ["注：完"]
