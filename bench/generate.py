@@ -270,8 +270,22 @@ def ensure_ledger(n: int, log=print) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     _remove_db(tmp)
-    log(f"生成 {n:,} 家企业的台账 …")
-    build_ledger(tmp, n)
+    older = sorted(CACHE.glob(f"ledger-{n}-g{GEN_VERSION}-s*.db"), key=lambda p: int(p.stem.rsplit("-s", 1)[1]))
+    if older:                                   # a new migration: migrate the cached ledger, do not regenerate
+        from db.ledger import Ledger  # noqa: PLC0415
+        src = older[-1]
+        log(f"台账 {src.name} 迁移到新的结构版本 …")
+        _remove_db(Path(f"{src}-shm"))          # left by read-only opens
+        if Path(f"{src}-wal").exists():
+            os.replace(f"{src}-wal", f"{tmp}-wal")
+        os.replace(src, tmp)
+        for stale in older[:-1]:
+            _remove_db(stale)
+        with Ledger(tmp) as led:
+            led.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    else:
+        log(f"生成 {n:,} 家企业的台账 …")
+        build_ledger(tmp, n)
     os.replace(tmp, path)
     _remove_db(tmp)
     return path

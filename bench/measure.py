@@ -91,7 +91,7 @@ class Context:
         if n <= 20_000:
             return self.rounds
         if n <= 200_000:
-            return max(1, min(self.rounds, 3))
+            return 1 if self.quick else max(1, min(self.rounds, 3))
         return 1
 
 
