@@ -212,9 +212,16 @@ CREATE INDEX firms_deleted ON firms(deleted_at) WHERE deleted_at IS NOT NULL;
 CREATE INDEX designations_live_end ON designations(end_date) WHERE deleted_at IS NULL;
 """
 
+V3 = """
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN
+    SELECT RAISE(ABORT, '审计日志不可删除');
+END;
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial ledger", V1),
     (2, "ledger table: trigram search index, sort indexes", V2),
+    (3, "audit log: rows cannot be deleted", V3),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -151,3 +151,8 @@ def test_targets_roundtrip(ledger):
     assert [(t.name, t.target) for t in district] == [("净增高新技术企业", 75)]
     street = queries.targets(ledger.conn, 2024, "杨园")
     assert [(t.name, t.target, t.street) for t in street] == [("净增高新技术企业", 5, "杨园")]
+
+
+def test_audit_rows_cannot_be_deleted(ledger):
+    with pytest.raises(sqlite3.DatabaseError, match="审计日志不可删除"):
+        ledger.conn.execute("DELETE FROM audit")

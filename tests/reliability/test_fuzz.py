@@ -26,16 +26,7 @@ CORPUS = Path(__file__).with_name("corpus")
 HANG_SECONDS = 20
 MEMORY_HEADROOM = 3 << 30      # 3 GiB more than the process already maps
 # corpus cases that still fail, with the reason; strict: once fixed, the test says so and the entry goes
-KNOWN = {
-    "calamine-xls-4gb-alloc.xls": "a 9 KB mutated .xls makes calamine allocate 4 GiB (17 GB peak unlimited) in "
-                                  "CalamineWorkbook.from_path; importers/formats.py must check the BIFF/CFB "
-                                  "structure before handing the file to calamine",
-    "calamine-xls-alloc-2.xls": "another mutated .xls: calamine aborts on a multi-GiB allocation (same bug)",
-    "calamine-xls-alloc-3.xls": "the same calamine allocation abort, found by the short xls fuzz",
-    "calamine-xls-alloc-4.xls": "the same calamine allocation abort, found by the short xls fuzz",
-    "calamine-xls-alloc-5.xls": "the same calamine allocation abort, found by the short xls fuzz",
-    "calamine-xls-alloc-6.xls": "the same calamine allocation abort, found by a long xls fuzz run",
-}
+KNOWN: dict[str, str] = {}  # none left: importers/guards.py refuses the .xls cases on which calamine aborted
 CJK = re.compile(r"[\u4e00-\u9fff]")
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM watchdog is POSIX")
 
@@ -276,8 +267,6 @@ def test_seeds_are_read(ledger, tmp_path, name):
 
 INNER = os.environ.get("XINGTU_FUZZ_INNER") == "1"
 SHORT, LONG = 40, int(os.environ.get("XINGTU_FUZZ_LONG", "3000"))  # examples per format
-XLS_BOMB = ("mutated .xls files make calamine allocate gigabytes (see KNOWN); until importers/formats.py refuses "
-            "them before calamine, the xls fuzz aborts")
 
 
 def _inner(ledger, tmp_path, fmt: str, examples: int, derandomize: bool) -> None:
@@ -318,14 +307,12 @@ def _child(fmt: str, which: str) -> None:
                                   f"{(proc.stdout + proc.stderr)[-3000:]}")
 
 
-@pytest.mark.parametrize("fmt", [pytest.param(f, marks=pytest.mark.skip(reason=XLS_BOMB))
-                                 if f == "xls" else f for f in sorted(FORMATS)])
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_fuzz_short(fmt):
     _child(fmt, "short")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", [pytest.param(f, marks=pytest.mark.xfail(strict=False, reason=XLS_BOMB))
-                                 if f == "xls" else f for f in sorted(FORMATS)])
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_fuzz_long(fmt):
     _child(fmt, "long")
