@@ -250,7 +250,7 @@ def _services(rng, firms, officers, d):
 TARGET_PLAN = [
     ("高新技术企业总量", "stock", ["gaoqi"], [], None, (800, 870, 930)),
     ("净增高新技术企业", "net", ["gaoqi"], [], None, (80, 70, 60)),
-    ("规模以上高新技术企业", "new", ["gaoqi"], ["guishang"], None, (15, 15, 18)),
+    ("规模以上高新技术企业", "new", ["gaoqi"], ["guishang"], None, (15, 22, 45)),
     ("金银种子企业、专精特新企业", "new", ["yinzhongzi", "jinzhongzi", "shengji", "xiaojuren"], [], None, (60, 65, 70)),
     ("新物种企业", "new", ["dengling", "qianzai", "dujiaoshou"], [], None, (25, 25, 28)),
     ("累计培育数字经济企业、高科技企业", "cumulative", ["kexiao", "gaoqi", "fanxing", "xinxing", "liangxing", "mingxing"],
