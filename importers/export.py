@@ -21,7 +21,7 @@ class Column:
 
     def __init__(self, title: str, kind: str = "text", width: float | None = None) -> None:
         self.title = title          # Chinese header
-        self.kind = kind            # text | date | number | int
+        self.kind = kind            # text | code (text of digits: codes, phone numbers) | date | number | int
         self.width = width
 
 
@@ -82,45 +82,47 @@ def _write_xlsx(path: Path, columns, sheets: dict, progress) -> int:
                                          "strings_to_numbers": False, "strings_to_urls": False})
     head = wb.add_format({"bold": True, "bg_color": "#DDE7F3", "border": 1, "text_wrap": True, "valign": "vcenter"})
     fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
-    fmt_num = wb.add_format({"num_format": "#,##0.##"})
     fmt_text = wb.add_format({"num_format": "@"})
+    kinds = [c.kind for c in columns]
+    text_cols = frozenset(i for i, k in enumerate(kinds) if k in ("text", "code"))
+    date_cols = frozenset(i for i, k in enumerate(kinds) if k == "date")
+    dates: dict[str, date] = {}
     total = 0
     for name, rows in sheets.items():
         ws = wb.add_worksheet(_sheet_name(name))
         for ci, col in enumerate(columns):
-            ws.set_column(ci, ci, col.width or _width(col), fmt_text if col.kind == "text" else None)
+            # a code column defaults to text, so what a person types there later is never turned into a number
+            # (xlsxwriter stamps a column format on every cell of it: only where it matters)
+            ws.set_column(ci, ci, col.width or _width(col), fmt_text if col.kind == "code" else None)
             ws.write_string(0, ci, col.title, head)
         ws.freeze_panes(1, 0)
-        writers = [_cell_writer(ws, c.kind, fmt_date, fmt_num, fmt_text) for c in columns]
+        write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
         r = 0
         for r, row in enumerate(rows, start=1):
             for ci, value in enumerate(row):
-                if value is not None and value != "":
-                    writers[ci](r, ci, value)
+                if value is None or value == "":
+                    continue
+                kind = type(value)
+                if kind is str:
+                    if ci in date_cols:
+                        day = dates.get(value)
+                        if day is None:
+                            day = dates[value] = date.fromisoformat(value[:10])
+                        write_datetime(r, ci, day, fmt_date)
+                    else:
+                        write_string(r, ci, value)     # a string cell is text whatever it starts with
+                elif (kind is int or kind is float) and ci not in text_cols:
+                    write_number(r, ci, value)
+                elif isinstance(value, date) and ci in date_cols:
+                    write_datetime(r, ci, value, fmt_date)
+                else:
+                    write_string(r, ci, str(value))
             total += 1
             if progress and total % 10000 == 0:
                 progress(total)
         ws.autofilter(0, 0, max(r, 1), len(columns) - 1)
     wb.close()
     return total
-
-
-def _cell_writer(ws, kind, fmt_date, fmt_num, fmt_text):
-    if kind == "date":
-        def write(r, c, v):
-            if isinstance(v, str):
-                v = date.fromisoformat(v[:10])
-            ws.write_datetime(r, c, v, fmt_date)
-    elif kind in ("number", "int"):
-        def write(r, c, v):
-            if isinstance(v, (int, float)):
-                ws.write_number(r, c, v, fmt_num)
-            else:
-                ws.write_string(r, c, str(v), fmt_text)
-    else:
-        def write(r, c, v):
-            ws.write_string(r, c, str(v), fmt_text)
-    return write
 
 
 def _width(col: Column) -> float:

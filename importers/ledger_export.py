@@ -11,9 +11,9 @@ from importers.export import Column, write_table
 
 CODE_STATUS = {"ok": "", "bad_check": "校验位不符", "accepted": "校验位不符（已确认）", "invalid": "代码无效", "no_code": "无代码"}
 
-BASE_COLUMNS = [Column("企业名称", width=38), Column("统一社会信用代码", width=22), Column("所在街道", width=10),
+BASE_COLUMNS = [Column("企业名称", width=38), Column("统一社会信用代码", "code", width=22), Column("所在街道", width=10),
                 Column("所属行业", width=16), Column("服务专员", width=10), Column("联系人", width=10),
-                Column("联系电话", width=14), Column("成立日期", "date"), Column("注册资本（万元）", "number"),
+                Column("联系电话", "code", width=14), Column("成立日期", "date"), Column("注册资本（万元）", "number"),
                 Column("营业收入（万元）", "number"), Column("研发投入（万元）", "number"), Column("从业人员", "int"),
                 Column("代码核验", width=12), Column("备注", width=20)]
 
@@ -45,23 +45,40 @@ def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None =
         raise InputError(f"未知的街道“{street}”，可用：{'、'.join(n for _, n in ledger.streets())}")
     held = queries.holdings_on(ledger.conn, day)
     tracks = catalog.tracks
+    # per stage: (track position, level, name); per track: does it expire (a 有效期至 column)?
+    place = {s.id: (ti, s.level, s.name) for ti, t in enumerate(tracks) for s in t.stages}
+    expires = [any(s.validity_kind != "none" for s in t.stages) for t in tracks]
+    empty = [None] * sum(3 if e else 2 for e in expires)
+    last_day: dict[str, str] = {}
     for r in queries.export_firms(ledger.conn, street=street, stage_id=stage_id, day=day, firm_ids=firm_ids):
         (fid, name, code, code_raw, status, street_name, industry, officer, person, phone, founded, capital,
          revenue, rd, employees, remark) = r
         row = [name, code or code_raw, street_name, industry, officer, person, phone, founded, capital, revenue, rd,
                employees, CODE_STATUS.get(status, status), remark]
-        mine = held.get(fid, ())
-        for track in tracks:
-            ids = {s.id: s for s in track.stages}
-            have = sorted((ids[sid].level, s, e, ids[sid].name) for sid, s, e in mine if sid in ids)
+        mine = held.get(fid)
+        if not mine:
+            row.extend(empty)
+            yield row
+            continue
+        by_track: dict[int, list] = {}
+        for sid, start, end in mine:
+            where = place.get(sid)
+            if where is not None:
+                by_track.setdefault(where[0], []).append((where[1], start, end, where[2]))
+        for ti, expiring in enumerate(expires):
+            have = by_track.get(ti)
             if have:
+                have.sort()
                 top = have[-1]
                 row.append("、".join(h[3] for h in have))
                 row.append(top[1])
-                if any(s.validity_kind != "none" for s in track.stages):
-                    row.append((date.fromisoformat(top[2]) - timedelta(days=1)).isoformat() if top[2] else None)
+                if expiring:
+                    end = top[2]
+                    if end and end not in last_day:
+                        last_day[end] = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
+                    row.append(last_day[end] if end else None)
             else:
-                row.extend([None, None] if all(s.validity_kind == "none" for s in track.stages) else [None, None, None])
+                row.extend((None, None, None) if expiring else (None, None))
         yield row
 
 
