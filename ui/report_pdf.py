@@ -1,4 +1,4 @@
-"""The one-click meeting report: A4 PDF drawn with QPdfWriter + QPainter (needs a QGuiApplication only).
+"""The one-click meeting report: A4 PDF drawn with QPdfWriter + QPainter (needs no window).
 
 Title and as-of date, the indicator table, the target completion chart against 序时进度, the funnels,
 the streets table and the expiry forecast; a new page whenever the next block does not fit.
@@ -196,12 +196,16 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
 
 
 def ensure_gui_app():
-    """A QGuiApplication (offscreen when there is no display) for headless PDF rendering."""
+    """The application instance for headless PDF rendering (offscreen when there is no display).
+
+    A full QApplication, not a QGuiApplication: the instance lives as long as the process, and a
+    widget created later in the same process (the desktop app, a test) needs a QApplication, or Qt aborts.
+    """
     import os  # noqa: PLC0415
-    from PySide6.QtGui import QGuiApplication  # noqa: PLC0415
-    app = QGuiApplication.instance()
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    app = QApplication.instance()
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and os.name != "nt":
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        app = QApplication([])
     return app
