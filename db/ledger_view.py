@@ -120,8 +120,9 @@ def search_condition(text: str, deleted: bool = False, frequent: bool = False) -
     if not terms:
         return "", []
     code = _code_like(terms[0]) if len(terms) == 1 else None
-    if code and len(code) >= 6:
-        return "f.code >= ? AND f.code < ?", [code, code + "\uffff"]
+    if code and (len(code) >= 6 or code.isdigit()):   # digits only: the start of a code, not a name
+        col = "+f.code" if frequent else "f.code"   # a common prefix (the district's 91420106): walk the sort index
+        return f"{col} >= ? AND {col} < ?", [code, code + "\uffff"]
     parts, params = [], []
     long_terms = [t for t in terms if len(t) >= 3 and not deleted]
     if long_terms:
@@ -151,7 +152,7 @@ def cheap_count(q: "LedgerQuery") -> bool:
     if not terms or q.deleted:
         return True
     if len(terms) == 1 and (code := _code_like(terms[0])):
-        return len(code) >= 6
+        return len(code) >= 6 or code.isdigit()
     return all(len(t) >= 3 for t in terms)
 
 
@@ -241,11 +242,28 @@ class LedgerView:
     FREQUENT = 30000     # a trigram match of more firms than this is tested row by row in sort order
 
     def _frequent(self, q: LedgerQuery) -> bool:
-        return self._fts_count(q) > self.FREQUENT
+        return self._fts_count(q) > self.FREQUENT or self._code_count(q) > self.FREQUENT
 
     def is_slow(self, q: LedgerQuery) -> bool:
         """True when the first page or the count may scan much of the ledger: run it off the UI thread."""
-        return not cheap_count(q) or self._fts_count(q) > self.FREQUENT // 10
+        return (not cheap_count(q) or self._fts_count(q) > self.FREQUENT // 10
+                or self._code_count(q) > self.FREQUENT // 10)
+
+    def _code_count(self, q: LedgerQuery) -> int:
+        """Firms whose code starts with the searched prefix, counted up to FREQUENT + 1 (an index range)."""
+        terms = [t for t in re.split(r"\s+", q.search.strip().lower()) if t]
+        code = _code_like(terms[0]) if len(terms) == 1 and not q.deleted else None
+        if not code or (len(code) < 6 and not code.isdigit()):
+            return 0
+        key = "code:" + code
+        n = self._fts_counts.get(key)
+        if n is None:
+            n = self.conn.execute("SELECT count(*) FROM (SELECT 1 FROM firms WHERE code >= ? AND code < ? LIMIT ?)",
+                                  (code, code + "\uffff", self.FREQUENT + 1)).fetchone()[0]
+            if len(self._fts_counts) > 256:
+                self._fts_counts.clear()
+            self._fts_counts[key] = n
+        return n
 
     def _fts_count(self, q: LedgerQuery) -> int:
         terms = [t for t in re.split(r"\s+", q.search.strip().lower()) if len(t) >= 3]

@@ -117,3 +117,14 @@ def test_keyset_pages_equal_a_plain_order_by(demo_db, key):
             assert walked == view.ids(q)
             assert len(walked) == view.count(q) > 100
             assert view.page(q, offset=74, limit=37).ids == walked[74:111]
+
+
+def test_code_prefix_search_plans():
+    """Digits are the start of a code (never a name search); a common prefix walks the sort index."""
+    from db.ledger_view import search_condition
+    sql, params = search_condition("914")
+    assert sql == "f.code >= ? AND f.code < ?" and params == ["914", "914\uffff"]
+    sql, _ = search_condition("91420106", frequent=True)
+    assert sql == "+f.code >= ? AND +f.code < ?"
+    sql, _ = search_condition("91ma")            # letters too: a code prefix or a name
+    assert "firm_search" in sql or "LIKE" in sql
