@@ -15,7 +15,7 @@ from bench.measure import (FAILED, Context, Row, cpu_note, missing, not_measured
                            timed)
 
 KEYS = ("import_vs_calamine", "import_vs_pandas", "import_peak_memory", "import_vs_calamine_big")
-NEEDS = ("importers.plan", "importers.commit", "importers.planner")
+NEEDS = ("importers.plan", "importers.commit")
 
 
 def ours_import(list_path: Path, db_path: Path) -> dict:
