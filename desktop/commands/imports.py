@@ -73,7 +73,8 @@ def run_import(args) -> int:
 def _print_summary(plan, s: dict, args) -> None:
     head = "预览（未写入台账）" if s["batch"] is None else f"已导入，批次 {s['batch']}（撤销：undo {s['batch']}）"
     kind = {"roster": "企业台账", "designation": "认定名单"}[s["kind"]]
-    print(f"{plan.file}，工作表“{plan.sheet}”，表头在第 {plan.header_row} 行：{head}")
+    sheet = f"，工作表“{plan.sheet}”" if plan.sheet else ""          # a CSV has no sheets
+    print(f"{plan.file}{sheet}，表头在第 {plan.header_row} 行：{head}")
     print(f"类型：{kind}" + (f"（自动判断：{plan.kind_reason}）" if plan.kind_guessed else "")
           + (f"，认定类别：{plan.stage_name}" if plan.stage_name else ""))
     print(f"数据 {s['rows']} 行：新建 {s['created']}，更新 {s['updated']}，无变化 {s['unchanged']}，"
