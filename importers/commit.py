@@ -102,6 +102,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
         new_firm_of: dict[int, int] = {}          # id(row) -> firm id, for rows creating a firm
         news = [r for r in todo if r.status == "new"]
         suspended = _suspend_search_trigger(conn) if len(news) >= BULK else None
+        dropped = _drop_indexes(conn, "firms") if _bulk(len(news), first_firm - 1) else None
         present = [c for c in FIRM_COLUMNS if c in set(plan.mapping.values())]
         cols = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "street_id", *present,
                 "needs_review", "batch_id", "created_at", "updated_at")
@@ -125,6 +126,8 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
                 next_id += 1
             conn.executemany(insert, rows)
             tick(len(chunk))
+        if dropped:
+            _recreate_indexes(conn, dropped)
         if suspended:
             _resume_search_trigger(conn, suspended, first_firm, next_id)
         if next_id > first_firm:
@@ -155,25 +158,55 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
     return batch
 
 
+def _bulk(new: int, existing: int) -> bool:
+    """Rebuild rather than maintain the secondary indexes: a large batch relative to the table. Measured on
+    100k new firms: inserting with migration 2's 18 indexes 3.0 s; without them 0.7 s + 1.0 s to rebuild
+    (one sorted pass per index is ~2.5x cheaper per entry than a random B-tree insert)."""
+    return new >= BULK and new >= existing
+
+
+def _drop_indexes(conn, table: str) -> list[tuple[str, str]]:
+    """Drop *table*'s own indexes (not UNIQUE/primary-key ones) inside the open transaction; returns their SQL.
+    They are recreated by ``_recreate_indexes`` before the transaction ends, so a failure, a cancel or a kill
+    rolls the drop back with everything else."""
+    found = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                         "AND sql IS NOT NULL", (table,)).fetchall()
+    for name, _ in found:
+        conn.execute(f'DROP INDEX "{name}"')
+    return found
+
+
+def _recreate_indexes(conn, found: list[tuple[str, str]]) -> None:
+    threads = conn.execute("PRAGMA threads").fetchone()[0]
+    conn.execute("PRAGMA threads = 2")          # the sorter may use a helper thread for CREATE INDEX
+    try:
+        for _, sql in found:
+            conn.execute(sql)
+    finally:
+        conn.execute(f"PRAGMA threads = {int(threads)}")
+
+
 def _suspend_search_trigger(conn):
     """For a bulk load, the per-row search-index trigger (schema v2) is dropped inside the transaction and
     the new firms are indexed by one statement afterwards (≈5x faster); the trigger is recreated from its own
     SQL before the transaction ends, so a failure or a cancel rolls everything back together."""
-    try:
-        from db.schema import _SEARCH_TEXT  # noqa: PLC0415
-    except ImportError:
-        return None
     row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (SEARCH_TRIGGER,)).fetchone()
     if not row:
         return None
     conn.execute(f"DROP TRIGGER {SEARCH_TRIGGER}")
-    return row[0], _SEARCH_TEXT.format(id="firms.id")
+    return row[0]
 
 
-def _resume_search_trigger(conn, suspended, first: int, stop: int) -> None:
-    sql, text = suspended
-    conn.execute(f"INSERT INTO firm_search (rowid, text) SELECT id, {text} FROM firms "
-                 "WHERE id >= ? AND id < ? AND deleted_at IS NULL", (first, stop))
+# the text of schema v2's _SEARCH_TEXT for a row of ``firms f`` in hand. ORDER BY id matters: FTS5 flushes its
+# pending terms whenever a rowid is not above the last one, and without it the planner may walk a partial index
+# on deleted_at IS NULL in another order (100k new firms: 2.5 s -> 1.3 s)
+_NEW_SEARCH_TEXT = ("f.name || ' ' || coalesce((SELECT group_concat(a.name, ' ') FROM firm_aliases a "
+                    "WHERE a.firm_id = f.id), '') || ' ' || f.pinyin")
+
+
+def _resume_search_trigger(conn, sql, first: int, stop: int) -> None:
+    conn.execute(f"INSERT INTO firm_search (rowid, text) SELECT f.id, {_NEW_SEARCH_TEXT} FROM firms f "
+                 "WHERE f.id >= ? AND f.id < ? AND f.deleted_at IS NULL ORDER BY f.id", (first, stop))
     conn.execute(sql)
 
 
