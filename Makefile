@@ -23,7 +23,7 @@ $(DEMO): | $(STAMP)
 
 demo: $(DEMO)
 
-run: $(STAMP) $(DEMO)
+run: $(STAMP) sysdeps $(DEMO)
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = "Linux" ]; then \
 		echo "没有可用的屏幕（未设置 DISPLAY）：桌面程序无法在此打开。"; \
 		echo "可改用 make snapshot 把各界面渲染为 PNG（shots/ 文件夹）。"; \
