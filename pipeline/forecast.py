@@ -13,10 +13,16 @@ December 2023.
 - *lapsed*: not renewed and the last day is before the as-of date;
   *to come*: not renewed and still held on the as-of date;
 - year-end forecast: ``floor`` = firms whose known designations already
-  cover 31 December (the lapses still to come taken off); ``expected_gains``
-  = the firms that gained the set in the same remaining stretch of the
-  previous year (recognition batches are seasonal, so last year's pace is a
-  better guess than a straight line); ``projected`` = floor + expected gains.
+  cover 31 December (the lapses still to come taken off); ``expected_renewals``
+  = the lapses still to come times the set's renewal rate (the share of the
+  previous year's lapses that were renewed; most certificates are
+  re-recognised in the same batch they lapse in, so counting every lapse to
+  come as lost would forecast a collapse); ``expected_gains`` = the firms that
+  gained the set in the same remaining stretch of the previous year
+  (recognition batches are seasonal, so last year's pace is a better guess
+  than a straight line); ``projected`` = floor + expected renewals + expected
+  gains (for 存量 and 净增; 新增 and 累计 keep what is counted, and a seamless
+  renewal is not new).
 """
 from __future__ import annotations
 
@@ -99,36 +105,57 @@ def expected_gains(index: SetIndex, year: int, as_of: date, require: SetIndex | 
     return ids
 
 
+RENEWAL_SAMPLE = 5     # lapses a year needs before its renewal rate is trusted; else the year before is tried
+
+
+def renewal_rate(index: SetIndex, year: int, as_of: date) -> float:
+    """The share of a recent year's lapses of the set that were renewed (the nearest year before *year*
+    with at least RENEWAL_SAMPLE lapses, up to three years back); 0 when there is no such history."""
+    for y in (year - 1, year - 2, year - 3):
+        ex = expiries(index, y, min(as_of, date(y + 1, 12, 31)))
+        done = ex["renewed"] | ex["lapsed"]
+        if int(done.sum()) >= RENEWAL_SAMPLE:
+            return float(ex["renewed"][done].mean())
+    return 0.0
+
+
 def year_end_parts(index: SetIndex, year: int, as_of: date, require: SetIndex | None = None) -> dict:
     """The firm ids a year-end forecast is made of: ``now`` (holding on the as-of date), ``stay`` (known
-    designations cover 31 December) and ``gains`` (last year's gainers of the rest of the year)."""
+    designations cover 31 December), ``gains`` (last year's gainers of the rest of the year), and the
+    renewal rate applied to the lapses still to come."""
     d, last = as_of.toordinal(), date(year, 12, 31).toordinal()
     empty = np.zeros(0, dtype=np.int32)
     if as_of >= date(year, 12, 31):
-        return {"done": True, "now": empty, "stay": empty, "gains": empty}
+        return {"done": True, "now": empty, "stay": empty, "gains": empty, "renewal_rate": 0.0}
     stay = known_holders(index, last, d)
     now = index.holders(d) if as_of >= date(year, 1, 1) else stay
     if require is not None:
         stay = intersect(stay, known_holders(require, last, d))
         now = intersect(now, require.holders(d))
-    return {"done": False, "now": now, "stay": stay, "gains": expected_gains(index, year, as_of, require)}
+    return {"done": False, "now": now, "stay": stay, "gains": expected_gains(index, year, as_of, require),
+            "renewal_rate": renewal_rate(index, year, as_of)}
 
 
 def year_end(parts: dict, kind: str, actual: int, base_stock: int, pick=None) -> dict:
     """Forecast of an indicator at 31 December given the lapses still to come. *pick* limits the
     firm ids (one street); *actual* and *base_stock* must already be limited the same way."""
     if parts["done"]:
-        return {"floor": actual, "expected_gains": 0, "projected": actual, "lapses_to_come": 0,
-                "lapse_ids": parts["now"]}
+        return {"floor": actual, "expected_gains": 0, "expected_renewals": 0, "renewal_rate": 0.0,
+                "projected": actual, "lapses_to_come": 0, "lapse_ids": parts["now"]}
     now, stay, gains = (parts[k] if pick is None else pick(parts[k]) for k in ("now", "stay", "gains"))
     lapse_ids = setdiff(now, stay)
+    rate = parts.get("renewal_rate", 0.0)
+    renewals = 0
     if kind == "stock":
         floor = len(stay)
+        renewals = round(len(lapse_ids) * rate)
     elif kind == "net":
         floor = len(stay) - base_stock
-    else:                       # new, cumulative: what is counted stays counted
+        renewals = round(len(lapse_ids) * rate)
+    else:                       # new, cumulative: what is counted stays counted; a renewal is not new
         floor = actual
-    return {"floor": int(floor), "expected_gains": int(len(gains)), "projected": int(floor + len(gains)),
+    return {"floor": int(floor), "expected_gains": int(len(gains)), "expected_renewals": int(renewals),
+            "renewal_rate": round(rate, 4), "projected": int(floor + renewals + len(gains)),
             "lapses_to_come": int(len(lapse_ids)), "lapse_ids": lapse_ids}
 
 

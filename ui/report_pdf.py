@@ -172,11 +172,11 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
                   [{i + 1: BEHIND for i, c in enumerate(s["cells"]) if c["ahead"] is False} for s in view["streets"]],
                   size=6.5)
     doc.text("四、到期与年底预测", 11, True)
-    doc.table(["指标", "目标值", "当前", "年内将到期未续", "预计新增", "预计年底", "预计能否完成"],
+    doc.table(["指标", "目标值", "当前", "年内将到期未续", "预计续认定", "预计新增", "预计年底", "预计能否完成"],
               [[r["name"], _num(r["target"]), _num(r["actual"]), r["forecast"]["lapses_to_come"],
-                r["forecast"]["expected_gains"], r["forecast"]["projected"],
+                r["forecast"].get("expected_renewals", 0), r["forecast"]["expected_gains"], r["forecast"]["projected"],
                 "—" if r["forecast"]["will_meet"] is None else ("可完成" if r["forecast"]["will_meet"] else "有缺口")]
-               for r in rows if r.get("forecast")], [220, 55, 55, 80, 60, 60, 70])
+               for r in rows if r.get("forecast")], [200, 50, 50, 75, 60, 55, 55, 65])
     for e in view["expiries"][:2]:
         doc.text(f"{year}年“{e['name']}”逐月到期：共 {e['expiring']}，已续 {e['renewed']}，已失效 {e['lapsed']}，"
                  f"待到期 {e['to_come']}", 8.5)

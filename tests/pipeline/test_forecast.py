@@ -89,3 +89,25 @@ def test_due_for_re_recognition(ix):
     assert list(due([ix], as_of, 180)["firm_ids"]) == [3, 4]
     # on 2024-11-25 firm 4 is renewed; 7 lapses 2024-12-30 and its renewal is not known yet
     assert list(due([ix], date(2024, 11, 25), 60)["firm_ids"]) == [7]
+
+
+def test_forecast_expects_last_years_renewal_rate():
+    """Lapses still to come are mostly re-recognised: the forecast applies last year's renewal rate."""
+    from pipeline.forecast import renewal_rate
+    # firms 1-10: certified 2020-10-16, last day 2023-10-15; 1-8 renewed seamlessly on 2023-10-16 (rate 8/10)
+    # firms 11-15: certified 2021-11-20, last day 2024-11-19: the lapses still to come on 2024-06-30
+    rows = [cert(f, "2020-10-16") for f in range(1, 11)] + [cert(f, "2023-10-16") for f in range(1, 9)]
+    rows += [cert(f, "2021-11-20") for f in range(11, 16)]
+    index = SetIndex(Facts.from_rows(rows, {i: EAST for i in range(1, 16)}.items()), [GAOQI])
+    as_of = date(2024, 6, 30)
+    assert renewal_rate(index, 2024, as_of) == pytest.approx(0.8)
+    parts = year_end_parts(index, 2024, as_of)
+    assert list(parts["stay"]) == list(range(1, 9))
+    stock = year_end(parts, "stock", 13, 13)
+    # 8 certain + round(5 x 0.8) = 4 renewals + 0 gains (seamless renewals are not gains)
+    assert (stock["floor"], stock["lapses_to_come"], stock["expected_renewals"], stock["expected_gains"],
+            stock["projected"]) == (8, 5, 4, 0, 12)
+    net = year_end(parts, "net", 0, 13)           # stock 2023-12-31: firms 1-8 and 11-15 = 13
+    assert (net["floor"], net["projected"]) == (-5, -1)
+    new = year_end(parts, "new", 0, 13)           # a renewal is not new
+    assert new["expected_renewals"] == 0 and new["projected"] == 0

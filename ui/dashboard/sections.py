@@ -82,7 +82,8 @@ class TargetsSection(Section):
                 Cell(num(f.get("lapses_to_come")), f.get("lapses_to_come"), f.get("lapse_ids"),
                      f"{name}：年底前将到期且未续的企业"),
                 Cell(num(f.get("projected")), f.get("projected"),
-                     tip=f"已确定保有 {f.get('floor')}，按上年同期预计新增 {f.get('expected_gains')}"),
+                     tip=f"已确定保有 {f.get('floor')}，预计续认定 {f.get('expected_renewals', 0)}"
+                         f"（上年续认定比例 {pct(f.get('renewal_rate', 0))}），按上年同期预计新增 {f.get('expected_gains')}"),
                 Cell("—" if will is None else ("可完成" if will else "有缺口"),
                      color=None if will is None else (AHEAD if will else BEHIND).name()),
             ])

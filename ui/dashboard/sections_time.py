@@ -67,7 +67,7 @@ class ExpirySection(Section):
         self.pick.currentIndexChanged.connect(self._draw)
         self.chart = Chart()
         self.chart.barClicked.connect(self._bar)
-        self.forecast = CellTable(["指标", "目标值", "当前完成", "年内将到期未续", "按上年同期预计新增", "预计年底",
+        self.forecast = CellTable(["指标", "目标值", "当前完成", "年内将到期未续", "预计续认定", "按上年同期预计新增", "预计年底",
                                    "预计完成率", "预计能否完成"], sortable=False)
         self.forecast.cellFirms.connect(self._emit)
         self.days = QSpinBox()
@@ -133,6 +133,8 @@ class ExpirySection(Section):
             rows.append([Cell(r["name"]), Cell(num(r["target"])), Cell(num(r["actual"]), r["actual"]),
                          Cell(num(f["lapses_to_come"]), f["lapses_to_come"], f.get("lapse_ids"),
                               f"{r['name']}：年底前将到期且未续"),
+                         Cell(num(f.get("expected_renewals", 0)),
+                              tip=f"按上年到期续认定比例 {pct(f.get('renewal_rate', 0))} 估计"),
                          Cell(num(f["expected_gains"])), Cell(num(f["projected"])), Cell(pct(rate)),
                          Cell("—" if will is None else ("可完成" if will else "有缺口"),
                               color=None if will is None else (AHEAD if will else BEHIND).name())])
