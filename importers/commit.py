@@ -13,7 +13,7 @@ from datetime import date
 
 from db.backup import backup_before
 from importers.errors import InputError
-from importers.plan import Cancelled, ImportPlan
+from importers.plan import CODE_STATUSES, ERROR, NEW, UPDATE, Cancelled, ImportPlan
 from pipeline.names import name_key
 
 CHUNK = 5000
@@ -69,7 +69,9 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
     conn = ledger.conn
     catalog = ledger.catalog()
     street_ids = {name: sid for sid, name in ledger.streets()}
-    todo = [r for r in plan.rows if r.include and r.status in ("new", "update")]
+    store = plan.store
+    inc = store.include
+    todo = [i for i, st in enumerate(store.status) if st != ERROR and st <= UPDATE and inc[i]]
     total = len(todo)
     done = 0
 
@@ -99,31 +101,36 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
 
         # 1. new firms, with explicit ids so their designations can refer to them
         first_firm = next_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM firms").fetchone()[0] + 1
-        new_firm_of: dict[int, int] = {}          # id(row) -> firm id, for rows creating a firm
-        news = [r for r in todo if r.status == "new"]
+        created: set[int] = set()                 # rows creating a firm
+        status = store.status
+        news = [i for i in todo if status[i] == NEW]
         suspended = _suspend_search_trigger(conn) if len(news) >= BULK else None
         dropped = _drop_indexes(conn, "firms") if _bulk(len(news), first_firm - 1) else None
         present = [c for c in FIRM_COLUMNS if c in set(plan.mapping.values())]
         cols = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "street_id", *present,
                 "needs_review", "batch_id", "created_at", "updated_at")
         insert = f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        dated = [i for i, c in enumerate(present) if c == "founded"]
+        none = [None] * len(store)
+        extras = [store.cols.get(c, none) for c in present]
+        at = present.index("founded") if "founded" in present else None
+        streets = store.cols.get("street", none)
+        codes, names, code_status, review, firm_ids = store.code, store.name, store.code_status, store.review, \
+            store.firm_id
+        usable = {CODE_STATUSES.index(x) for x in ("ok", "bad_check", "accepted")}
         for start in range(0, len(news), CHUNK):
             chunk = news[start:start + CHUNK]
             rows = []
-            for r in chunk:
-                v = r.values
-                code = r.code if r.code_status in ("ok", "bad_check", "accepted") else None
-                raw = r.code if code is None and r.code else None
-                extra = [v.get(c) for c in present]
-                for i in dated:
-                    if extra[i] is not None:
-                        extra[i] = extra[i].isoformat()
-                rows.append((next_id, code, raw, r.code_status, r.name, name_key(r.name), fast_pinyin(r.name),
-                             street_ids.get(v.get("street")), *extra, int(r.review), batch, stamp, stamp))
-                r.firm_id = next_id
-                new_firm_of[id(r)] = next_id
+            for i in chunk:
+                name, code, cs = names[i], codes[i], code_status[i]
+                extra = [e[i] for e in extras]
+                if at is not None and extra[at] is not None:
+                    extra[at] = extra[at].isoformat()
+                rows.append((next_id, code if cs in usable else None, code if cs not in usable else None,
+                             CODE_STATUSES[cs], name, name_key(name), fast_pinyin(name), street_ids.get(streets[i]),
+                             *extra, review[i], batch, stamp, stamp))
+                firm_ids[i] = next_id
                 next_id += 1
+            created.update(chunk)
             conn.executemany(insert, rows)
             tick(len(chunk))
         if dropped:
@@ -138,18 +145,19 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
 
         # 2. updates of existing firms (renames keep the old name as an alias)
         audit_rows = []
-        updates = [r for r in todo if r.status == "update"]
+        updates = [i for i in todo if status[i] == UPDATE]
         for start in range(0, len(updates), CHUNK):
             chunk = updates[start:start + CHUNK]
-            for r in chunk:
-                if r.changes:
-                    _update_firm(conn, r, street_ids, stamp, batch, audit_head, audit_rows)
+            for i in chunk:
+                changes = store.changes.get(i)
+                if changes:
+                    _update_firm(conn, firm_ids[i], changes, street_ids, stamp, batch, audit_head, audit_rows)
             if audit_rows:
                 _flush_audit(conn, audit_rows)
             tick(len(chunk))
 
         # 3. designations
-        _designations(conn, catalog, todo, new_firm_of, batch, stamp, audit_head)
+        _designations(conn, catalog, store, todo, created, batch, stamp, audit_head)
 
         w.audit("import", "batch", batch, None, None, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind,
                                                         "stage": plan.stage, **counts})
@@ -210,18 +218,17 @@ def _resume_search_trigger(conn, sql, first: int, stop: int) -> None:
     conn.execute(sql)
 
 
-def _update_firm(conn, r, street_ids, stamp, batch, audit_head, audit_rows) -> None:
-    fid = r.firm_id
+def _update_firm(conn, fid, changes, street_ids, stamp, batch, audit_head, audit_rows) -> None:
     sets, before, after = {}, {}, {}
-    for key, (old, new) in r.changes.items():
+    for key, (old, new) in changes.items():
         if key == "street":
             col, old_v, new_v = "street_id", street_ids.get(old) if old else None, street_ids.get(new)
         else:
             col, old_v, new_v = key, _plain(old), _plain(new)
         sets[col] = new_v
         before[col], after[col] = old_v, new_v
-    if "name" in r.changes:
-        old_name, new_name = r.changes["name"]
+    if "name" in changes:
+        old_name, new_name = changes["name"]
         cur = conn.execute(
             "INSERT OR IGNORE INTO firm_aliases (firm_id, name, name_key, seen_on, batch_id) VALUES (?, ?, ?, ?, ?)",
             (fid, old_name, name_key(old_name), stamp[:10], batch))
@@ -246,23 +253,27 @@ def _flush_audit(conn, audit_rows: list) -> None:
     audit_rows.clear()
 
 
-def _designations(conn, catalog, todo, new_firm_of, batch, stamp, audit_head) -> None:
+def _designations(conn, catalog, store, todo, created, batch, stamp, audit_head) -> None:
     exclusive = {s.id: [x.id for x in t.stages] for t in catalog.tracks if t.exclusive for s in t.stages}
     first = next_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM designations").fetchone()[0] + 1
     rows, audit_rows = [], []
-    for r in todo:
-        if not r.designations:
+    des, more, firm_ids = store.des, store.more_des, store.firm_id
+    spans: dict = {}            # (stage key, start, end) -> (stage id, start ISO, end ISO): few distinct in a list
+    for i in todo:
+        d1 = des[i]
+        if d1 is None:
             continue
-        created = id(r) in new_firm_of
-        for d in r.designations:
-            stage = catalog.stage(d["stage"])
-            start = d["start"].isoformat()
-            end = d["end"] if d.get("end") is not None else stage.end_for(d["start"])
-            end = end.isoformat() if end else None
-            if stage.id in exclusive and not created:
-                _close_track(conn, r.firm_id, exclusive[stage.id], start, stamp, batch, audit_head, audit_rows)
-            rows.append((next_id, r.firm_id, stage.id, start, end, d.get("evidence"), d.get("list_name"), "import",
-                         batch, stamp))
+        fid = firm_ids[i]
+        for key, start, end, evidence, list_name, _ in (more[i] if i in more else (d1,)):
+            span = spans.get((key, start, end))
+            if span is None:
+                stage = catalog.stage(key)
+                stop = end if end is not None else stage.end_for(start)
+                span = spans[(key, start, end)] = (stage.id, start.isoformat(), stop.isoformat() if stop else None)
+            sid, s_iso, e_iso = span
+            if sid in exclusive and i not in created:
+                _close_track(conn, fid, exclusive[sid], s_iso, stamp, batch, audit_head, audit_rows)
+            rows.append((next_id, fid, sid, s_iso, e_iso, evidence, list_name, "import", batch, stamp))
             next_id += 1
     if audit_rows:
         _flush_audit(conn, audit_rows)

@@ -1,0 +1,256 @@
+"""Deciding each row of a chunk: which firm it is, what it changes, which designations it adds, its problems.
+
+Called by ``importers.planner`` with the chunk's cleaned columns and the
+firms found for it; appends each row's outcome to the plan's ``RowStore``.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
+
+FIRM_FIELDS = ("street", "industry", "officer", "contact_person", "contact_phone", "founded", "reg_capital", "revenue",
+               "rd_spend", "employees", "remark")
+W_HIDDEN = "该行在 Excel 中被隐藏，仍按数据导入，请核对"
+W_BAD_CHECK = "{problem}；代码仍可使用，请核对"
+W_INVALID_MATCHED = "统一社会信用代码无效（{problem}），已按企业名称匹配到台账中的“{name}”，请核对"
+E_INVALID = "统一社会信用代码无效：{problem}；台账中也没有同名企业，无法导入"
+W_NAME_MATCH = "没有统一社会信用代码，按企业名称匹配到台账中的“{name}”，已标记待核实"
+W_NO_CODE_NEW = "没有统一社会信用代码，台账中也没有同名企业，将新建并标记待核实"
+E_AMBIGUOUS = "没有可用的统一社会信用代码，台账中有 {n} 家企业叫这个名字（{names}），无法确定是哪一家"
+W_SAME_NAME = "台账中已有同名企业“{name}”（代码 {code}），与本行代码不同，将新建企业，请核对是否为同一企业"
+W_NEAR = "台账中有名称相近的企业“{name}”，未合并，请核对是否为同一企业"
+W_DUP = "与第 {first} 行是同一企业（{name}），只导入一次（以第 {first} 行为准）{diff}"
+E_DELETED = "该企业（{name}）在回收站中，请先恢复后再导入"
+E_NO_NAME = "企业名称为空"
+W_STAGE = "“{value}”不是已知的认定类别，已忽略"
+E_NO_ROW_DATE = "缺少认定日期"
+W_OLD_NAME = "名单使用的是该企业的曾用名，台账中的现名“{name}”保持不变"
+_SPLIT = re.compile(r"[、,，;；/\n]+")
+_USABLE = ("ok", "bad_check")
+
+
+def _same(old, new) -> bool:
+    if isinstance(new, date):
+        return old == new.isoformat()
+    if isinstance(new, float) and isinstance(old, (int, float)):
+        return abs(old - new) <= 1e-9 * max(1.0, abs(new))
+    return old == new
+
+
+def _same_value(a, b) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and abs(a - b) < 1e-9)
+
+
+def _has_error(issues) -> bool:
+    for i in issues:
+        if i.level == "error":
+            return True
+    return False
+
+
+def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases) -> None:
+    """Decide every row of *chunk* (pl: the Planner) and add it to ``plan.store``."""
+    store = plan.store
+    headers = plan.headers
+    by_field = pl.by_field
+    col_name = headers[by_field["name"]]
+    col_code = headers[by_field["code"]] if "code" in by_field else None
+    firm_fields = [f for f in FIRM_FIELDS if f in cols]
+    seen = pl.seen
+    add = store.add
+    base = len(store)
+    designating = plan.kind == "designation" or bool(pl.groups)
+    for j, raw in enumerate(chunk):
+        er = raw.excel_row
+        name, key, code = names[j], keys[j], codes[j]
+        status, problems = checks[j]
+        issues = errs.get(j)
+        if issues is None:
+            issues = []
+        else:
+            for i in issues:
+                i.row = er
+        if raw.hidden:
+            issues.append(Issue(er, None, W_HIDDEN, "warning", "hidden_row"))
+        firm, review, changes = None, False, {}
+        if not name:
+            issues.append(Issue(er, col_name, E_NO_NAME, "error", "no_name"))
+        elif status in _USABLE:
+            firm = by_code.get(code)
+            if status == "bad_check" and not (firm and firm["code_status"] == "accepted"):
+                issues.append(Issue(er, col_code, W_BAD_CHECK.format(problem=problems[0] if problems else ""),
+                                    "warning", "bad_check"))
+            if firm is None:
+                same = by_name.get(key)
+                if same:
+                    if len(same) == 1 and not same[0]["code"]:
+                        firm = same[0]          # the firm had no code: this list gives it one
+                        changes["code"] = (None, code)
+                        changes["code_status"] = (same[0]["code_status"], status)
+                    else:
+                        issues.append(Issue(er, col_name, W_SAME_NAME.format(name=same[0]["name"], code=same[0]["code"]),
+                                            "warning", "same_name"))
+        else:
+            cands = by_name.get(key, [])
+            if len(cands) > 1:
+                issues.append(Issue(er, col_name, E_AMBIGUOUS.format(n=len(cands), names="、".join(
+                    f"{c['name']}（{c['code'] or '无代码'}）" for c in cands[:3])), "error", "ambiguous_name"))
+            elif status == "invalid":
+                if cands:
+                    firm, review = cands[0], True
+                    issues.append(Issue(er, col_code, W_INVALID_MATCHED.format(problem=problems[0], name=firm["name"]),
+                                        "warning", "invalid_code"))
+                else:
+                    issues.append(Issue(er, col_code, E_INVALID.format(problem=problems[0]), "error", "invalid_code"))
+            elif cands:
+                firm, review = cands[0], True
+                issues.append(Issue(er, col_name, W_NAME_MATCH.format(name=firm["name"]), "warning",
+                                    "no_code_name_match"))
+            else:
+                review = True
+                issues.append(Issue(er, col_code or col_name, W_NO_CODE_NEW, "warning", "no_code"))
+        if firm is not None and firm["deleted_at"]:
+            issues.append(Issue(er, col_name, E_DELETED.format(name=firm["name"]), "error", "in_recycle_bin"))
+        fid = firm["id"] if firm is not None else None
+        usable = code if status in _USABLE else None
+        vcode = code or None
+        dup_key = fid if firm is not None else (code if usable else "n:" + key)
+        if name:
+            first = seen.get(dup_key)
+            if first is not None:
+                diff = _diff(store, first, base + j, name, vcode, by_field, headers)
+                issues.append(Issue(er, col_code or col_name, W_DUP.format(
+                    first=store.excel_row[first], name=name,
+                    diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else ""), "warning", "dup_in_file"))
+                add(er, UNCHANGED, fid, usable, name, issues, raw.values, True, None, status, review, None, vcode)
+                continue
+            seen[dup_key] = base + j
+        if issues and _has_error(issues):
+            add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
+            continue
+        if firm is None:
+            if pl.has_firms and not any(i.code == "same_name" for i in issues):
+                near = pl.near.suggest(name)
+                if near:
+                    issues.append(Issue(er, col_name, W_NEAR.format(name=near[1]), "warning", "near_match"))
+        else:
+            if key != firm["name_key"] and "code" not in changes:
+                if key in aliases.get(fid, ()):
+                    issues.append(Issue(er, col_name, W_OLD_NAME.format(name=firm["name"]), "warning", "old_name"))
+                else:
+                    changes["name"] = (firm["name"], name)
+            for f in firm_fields:
+                v = cols[f][j]
+                if v is not None and not _same(firm[f], v):
+                    changes[f] = (firm[f], v)
+            if review and not firm["needs_review"]:
+                changes["needs_review"] = (0, 1)
+        des = designations(pl, plan, j, er, raw, cols, firm, held, issues) if designating else None
+        if issues and _has_error(issues):
+            add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
+            continue
+        row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
+        add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
+
+
+def _diff(store, first: int, here: int, name, vcode, by_field, headers) -> list[str]:
+    """Headers of the columns whose filled values differ between a row and the first row of the same firm."""
+    out = []
+    cols = store.cols
+    for f in store.fields:
+        a, b = cols[f][first], cols[f][here]
+        if f in by_field and b is not None and a is not None and not _same_value(a, b):
+            out.append(headers[by_field[f]])
+    for f, a, b in (("name", store.name[first], name), ("code", store.vcode[first], vcode)):
+        if f in by_field and b is not None and a is not None and not _same_value(a, b):
+            out.append(headers[by_field[f]])
+    return out
+
+
+# designations ------------------------------------------------------
+def stages_in(pl, cell) -> tuple[list, list[str]]:
+    from importers.clean import clean_text  # noqa: PLC0415
+    hit = pl.stage_cache.get(cell)
+    if hit is None:
+        found, unknown = [], []
+        for part in _SPLIT.split(clean_text(cell)):
+            part = part.strip()
+            if not part:
+                continue
+            s = pl.catalog.find(part)
+            (found.append(s) if s is not None else unknown.append(part))
+        hit = pl.stage_cache[cell] = (sorted(set(found), key=lambda s: s.level), unknown)
+    return hit
+
+
+def _col(cols, f, j):
+    c = cols.get(f)
+    return c[j] if c is not None else None
+
+
+def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
+    """The designations the row adds, as (stage key, start, end, evidence, list name, stage name) tuples."""
+    mine = held.get(firm["id"], ()) if firm is not None else ()
+    headers = plan.headers
+    out = []
+
+    def add(stage, start, end, evidence, list_name, lenient):
+        if mine:
+            s_iso = start.isoformat()
+            for sid, st, en in mine:
+                if sid == stage.id and (st == s_iso or (lenient and st <= s_iso and (en is None or en > s_iso))):
+                    return
+        out.append((stage.key, start, end, evidence, list_name, stage.name))
+
+    list_name = _col(cols, "list_name", j) or plan.list_name
+    if plan.kind == "designation":
+        stages = [pl.stage_obj] if pl.stage_obj else []
+        if not stages and pl.groups:
+            g = pl.groups[0]
+            cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
+            stages, unknown = stages_in(pl, cell) if cell not in (None, "") else ([], [])
+            stages = stages[-1:]
+            if not stages:
+                issues.append(Issue(er, headers[g["col"]], "缺少认定类别" if not unknown else
+                                    W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
+                                    "error", "no_stage"))
+                return []
+        start = _col(cols, "date", j) or pl.on_date
+        if start is None:
+            col = headers[pl.by_field["date"]] if "date" in pl.by_field else None
+            issues.append(Issue(er, col, E_NO_ROW_DATE, "error", "no_date"))
+            return []
+        exp = _col(cols, "expires", j)
+        end = exp + timedelta(days=1) if exp else None
+        if end is not None and end <= start:
+            end = None
+        add(stages[0], start, end, _col(cols, "cert_no", j), list_name, False)
+        return out
+    for g in pl.groups:
+        cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
+        if cell in (None, ""):
+            continue
+        stages, unknown = stages_in(pl, cell)
+        if unknown:
+            issues.append(Issue(er, headers[g["col"]], W_STAGE.format(value="、".join(unknown)), "warning",
+                                "unknown_stage"))
+        if not stages:
+            continue
+        gdate = _group_value(pl, cols, g["date_col"], j)
+        gexp = _group_value(pl, cols, g["expires_col"], j)
+        top = stages[-1]
+        for s in stages:
+            start = gdate if (s is top and gdate) else pl.ref_day
+            end = gexp + timedelta(days=1) if (s is top and gexp and gexp >= start) else None
+            add(s, start, end, _col(cols, "cert_no", j) if len(pl.groups) == 1 else None, list_name, True)
+    return out
+
+
+def _group_value(pl, cols, col, j):
+    if col is None:
+        return None
+    f = pl.work.get(col) if col in pl.work and pl.work[col] in cols else f"_d{col}"
+    c = cols.get(f)
+    return c[j] if c else None
