@@ -65,9 +65,13 @@ _GROUP_LABEL = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]|^[（
                           r"|(?:区|县|市|街道|镇|园区|开发区|领域|类|批)$")
 _FIRM_WORDS = re.compile(r"公司|有限|集团|厂|超市|商行|商店|合作社|事务所|研究院|研究所|医院|学校")
 _TOTAL = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计)")
+# Without a merged range, only geography is filled down: an official list groups firms by street or
+# district with the name on the group's first row. A blank star, stage or industry cell usually means
+# "none" (a roster sorted by 星级 leaves the firms without one blank at the bottom): filling it would
+# write a wrong value silently, while leaving a geography blank only leaves a gap the import reports.
 _GROUP_WORDS = ("街道", "街办", "地区", "区域", "区县", "县区", "市州", "地市", "所属区", "所在区", "属地", "辖区",
-                "片区", "类别", "层级", "批次", "梯度", "星级", "梯队", "领域")
-_GROUP_FIELDS = frozenset({"street", "stage", "star", "list_name", "industry"})
+                "片区")
+_GROUP_FIELDS = frozenset({"street"})
 _SAMPLE = 1000              # data rows looked at to decide fill-down
 _EAGER_ROWS = 20_000        # rows classified by open_table; longer lists finish on the first iter_rows pass
 SKIP, DATA, GROUP = 0, 1, 2
