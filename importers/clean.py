@@ -20,6 +20,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from pipeline.names import name_key as _name_key
+
 _NFKC = unicodedata.normalize
 _is_nfkc = unicodedata.is_normalized
 
@@ -86,24 +88,8 @@ def clean_name(v) -> str:
 
 
 def name_key(v) -> str:
-    """Matching key for names: width and case folded, brackets, spaces and punctuation removed."""
-    if v is None:
-        return ""
-    s = v if type(v) is str else _scalar_text(v)
-    if s.isascii():
-        key = _NON_WORD.sub("", s.lower())
-        return key
-    folded = _nfkc(s).casefold()
-    key = _NON_WORD.sub("", _nfkc(folded))
-    # Removing characters can leave a string that folds further (rare scripts); iterate to a fixed point.
-    for _ in range(4):
-        if key.casefold() == key and _is_nfkc("NFKC", key):
-            break
-        again = _NON_WORD.sub("", _nfkc(key.casefold()))
-        if again == key:
-            break
-        key = again
-    return key
+    """Matching key for names: the ledger's one rule (pipeline.names.name_key), for cell values."""
+    return _name_key(v if v is None or type(v) is str else _scalar_text(v))
 
 
 # ---------------------------------------------------------------- dates

@@ -5,14 +5,35 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_STRIP = re.compile(r"[\s()（）\[\]【】〔〕<>《》\"'“”‘’·.,，。、:：;；\-—_/\\]+")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _nfkc(s: str) -> str:
+    return s if unicodedata.is_normalized("NFKC", s) else unicodedata.normalize("NFKC", s)
 
 
 def name_key(name: object) -> str:
-    """Matching key: width folded, case folded, brackets, spaces and punctuation removed."""
+    """Matching key: width and case folded, spaces, brackets and all punctuation removed.
+
+    The one key for matching names (imports, aliases, search): 武汉甲乙（中国）信息有限公司 and
+    武汉甲乙(中国)信息有限公司 and ＡＢＣ科技 / abc科技 each share a key. Idempotent."""
     if name is None:
         return ""
-    return _STRIP.sub("", unicodedata.normalize("NFKC", str(name))).lower()
+    if isinstance(name, float) and name.is_integer():
+        name = int(name)
+    s = str(name)
+    if s.isascii():
+        return _NON_WORD.sub("", s.lower())
+    key = _NON_WORD.sub("", _nfkc(_nfkc(s).casefold()))
+    # removing characters can leave a string that folds further (rare scripts): iterate to a fixed point
+    for _ in range(4):
+        if key.casefold() == key and unicodedata.is_normalized("NFKC", key):
+            break
+        again = _NON_WORD.sub("", _nfkc(key.casefold()))
+        if again == key:
+            break
+        key = again
+    return key
 
 
 @lru_cache(maxsize=1)
