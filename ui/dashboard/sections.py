@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLa
 
 from pipeline.indicators import KINDS
 from ui.dashboard.charts import AHEAD, BEHIND, NEUTRAL, Chart
-from ui.dashboard.tables import Cell, CellTable, num, pct
+from ui.dashboard.tables import Cell, CellTable, num, pct, refill
 
 TARGET_HEADERS = ["指标", "类型", "基期值", "目标值", "完成值", "完成率", "序时进度", "差距", "年内将到期",
                   "预计年底", "预计能否完成"]
@@ -199,13 +199,7 @@ class StreetsSection(Section):
             row.append(Cell(str(s["behind"]), s["behind"], color=BEHIND.name() if s["behind"] else None))
             rows.append(row)
         self.table.set_rows(rows)
-        keep = self.pick.currentText()
-        self.pick.blockSignals(True)
-        self.pick.clear()
-        self.pick.addItems(names)
-        if keep in names:
-            self.pick.setCurrentText(keep)
-        self.pick.blockSignals(False)
+        refill(self.pick, names)
         self._draw()
 
     def _draw(self) -> None:

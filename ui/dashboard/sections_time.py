@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitte
 
 from ui.dashboard.charts import AHEAD, BEHIND, LINE, NEUTRAL, Chart
 from ui.dashboard.sections import Section
-from ui.dashboard.tables import Cell, CellTable, num, pct
+from ui.dashboard.tables import Cell, CellTable, num, pct, refill
 
 
 class TrendSection(Section):
@@ -115,13 +115,7 @@ class ExpirySection(Section):
     def show_view(self, view: dict, due_rows: list[dict]) -> None:
         self.view = view
         names = [e["name"] for e in view["expiries"]]
-        keep = self.pick.currentText()
-        self.pick.blockSignals(True)
-        self.pick.clear()
-        self.pick.addItems(names)
-        if keep in names:
-            self.pick.setCurrentText(keep)
-        self.pick.blockSignals(False)
+        refill(self.pick, names)
         self._draw()
         rows = []
         for r in view["indicators"]:
@@ -197,13 +191,7 @@ class CohortSection(Section):
     def show_view(self, view: dict) -> None:
         self.view = view
         labels = [f"{c['from']} → {c['to']}" for c in view["cohorts"]]
-        keep = self.pick.currentText()
-        self.pick.blockSignals(True)
-        self.pick.clear()
-        self.pick.addItems(labels)
-        if keep in labels:
-            self.pick.setCurrentText(keep)
-        self.pick.blockSignals(False)
+        refill(self.pick, labels)
         self._draw()
 
     def _draw(self) -> None:

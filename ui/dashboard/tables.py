@@ -27,6 +27,17 @@ def num(value, fmt: str = "{:g}") -> str:
     return fmt.format(value)
 
 
+def refill(combo, items: list[str]) -> None:
+    """Replace a combo box's items without emitting signals, keeping the chosen item when it is still there."""
+    keep = combo.currentText()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(items)
+    if keep in items:
+        combo.setCurrentText(keep)
+    combo.blockSignals(False)
+
+
 def pct(value) -> str:
     return "—" if value is None else f"{value:.1%}"
 
