@@ -110,13 +110,21 @@ RENEWAL_SAMPLE = 5     # lapses a year needs before its renewal rate is trusted;
 
 def renewal_rate(index: SetIndex, year: int, as_of: date) -> float:
     """The share of a recent year's lapses of the set that were renewed (the nearest year before *year*
-    with at least RENEWAL_SAMPLE lapses, up to three years back); 0 when there is no such history."""
-    for y in (year - 1, year - 2, year - 3):
-        ex = expiries(index, y, min(as_of, date(y + 1, 12, 31)))
-        done = ex["renewed"] | ex["lapsed"]
-        if int(done.sum()) >= RENEWAL_SAMPLE:
-            return float(ex["renewed"][done].mean())
-    return 0.0
+    with at least RENEWAL_SAMPLE lapses, up to three years back); 0 when there is no such history.
+
+    Past years' lapses and renewals are all known from 1 January of *year* on, so the rate is the same
+    for every as-of date from then: it is computed once per index and year (a dashboard recomputes often)."""
+    key = (year, min(as_of, date(year, 1, 1)))
+    cache = index.__dict__.setdefault("_renewal_rates", {})
+    if key not in cache:
+        cache[key] = 0.0
+        for y in (year - 1, year - 2, year - 3):
+            ex = expiries(index, y, min(as_of, date(y + 1, 12, 31)))
+            done = ex["renewed"] | ex["lapsed"]
+            if int(done.sum()) >= RENEWAL_SAMPLE:
+                cache[key] = float(ex["renewed"][done].mean())
+                break
+    return cache[key]
 
 
 def year_end_parts(index: SetIndex, year: int, as_of: date, require: SetIndex | None = None) -> dict:

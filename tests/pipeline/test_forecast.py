@@ -111,3 +111,14 @@ def test_forecast_expects_last_years_renewal_rate():
     assert (net["floor"], net["projected"]) == (-5, -1)
     new = year_end(parts, "new", 0, 13)           # a renewal is not new
     assert new["expected_renewals"] == 0 and new["projected"] == 0
+
+
+def test_renewal_rate_is_the_same_for_every_as_of_date_of_the_year():
+    from pipeline.forecast import expiries, renewal_rate
+    rows = [cert(f, "2020-10-16") for f in range(1, 11)] + [cert(f, "2023-10-16") for f in range(1, 7)]
+    index = SetIndex(Facts.from_rows(rows, {i: EAST for i in range(1, 11)}.items()), [GAOQI])
+    rates = {renewal_rate(index, 2024, date(2024, m, 1)) for m in (1, 4, 9, 12)}
+    assert rates == {0.6}
+    fresh = SetIndex(Facts.from_rows(rows, {i: EAST for i in range(1, 11)}.items()), [GAOQI])
+    ex = expiries(fresh, 2023, date(2024, 9, 1))       # computed without the cache
+    assert ex["renewed"].sum() / len(ex["firms"]) == 0.6
