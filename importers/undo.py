@@ -83,26 +83,10 @@ def undo_batch(ledger, batch_id: int, *, force: bool = False) -> dict:
         out = {"batch": batch_id}
         out["designations_removed"] = conn.execute(
             f"DELETE FROM designations WHERE id IN ({mine})", (batch_id, "designation")).rowcount
-        restored_d = 0
-        for entity_id, before in conn.execute(
-                "SELECT entity_id, before FROM audit WHERE batch_id = ? AND source = 'import' AND action = 'update' "
-                "AND entity = 'designation' ORDER BY id DESC", (batch_id,)).fetchall():
-            values = json.loads(before)
-            conn.execute(f"UPDATE designations SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
-                         (*values.values(), entity_id))
-            restored_d += 1
-        out["designations_restored"] = restored_d
+        out["designations_restored"] = _restore_updates(conn, batch_id, "designation", "designations")
         out["aliases_removed"] = conn.execute(
             f"DELETE FROM firm_aliases WHERE id IN ({mine})", (batch_id, "alias")).rowcount
-        restored = 0
-        for entity_id, before in conn.execute(
-                "SELECT entity_id, before FROM audit WHERE batch_id = ? AND source = 'import' AND action = 'update' "
-                "AND entity = 'firm' ORDER BY id DESC", (batch_id,)).fetchall():
-            values = json.loads(before)
-            conn.execute(f"UPDATE firms SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
-                         (*values.values(), entity_id))
-            restored += 1
-        out["firms_restored"] = restored
+        out["firms_restored"] = _restore_updates(conn, batch_id, "firm", "firms")
         out["firms_removed"] = conn.execute(f"DELETE FROM firms WHERE id IN ({mine})", (batch_id, "firm")).rowcount
         undone_by = ledger.officer or ledger.user
         conn.execute("UPDATE batches SET undone_at = ?, undone_by = ? WHERE id = ?", (now(), undone_by, batch_id))
@@ -111,3 +95,15 @@ def undo_batch(ledger, batch_id: int, *, force: bool = False) -> dict:
     out["forced"] = bool(found)
     out["conflicts"] = [{"firm_id": fid, "name": n} for fid, n in found]
     return out
+
+
+def _restore_updates(conn, batch_id: int, entity: str, table: str) -> int:
+    """Put back the before-values of every update the batch made to *entity* rows of *table*, latest first."""
+    rows = conn.execute(
+        "SELECT entity_id, before FROM audit WHERE batch_id = ? AND source = 'import' AND action = 'update' "
+        "AND entity = ? ORDER BY id DESC", (batch_id, entity)).fetchall()
+    for entity_id, before in rows:
+        values = json.loads(before)
+        conn.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                     (*values.values(), entity_id))
+    return len(rows)
