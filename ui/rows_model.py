@@ -56,11 +56,16 @@ class RowsModel(QAbstractTableModel):
         return no_data() if value is None else value
 
     def _headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role != Qt.DisplayRole:
-            return no_data()
-        if orientation == Qt.Horizontal:
-            return self._headers[section] if 0 <= section < len(self._headers) else None
-        return str(section + 1)
+        return header_text(self._headers, section, orientation, role)
 
     def flags(self, index):
         return Qt.ItemIsEnabled | Qt.ItemIsSelectable if index.isValid() else Qt.NoItemFlags
+
+
+def header_text(headers, section: int, orientation, role):
+    """headerData of a plain table: the column titles across, row numbers down, nothing for other roles."""
+    if role != Qt.DisplayRole:
+        return None
+    if orientation == Qt.Horizontal:
+        return headers[section] if 0 <= section < len(headers) else None
+    return str(section + 1)

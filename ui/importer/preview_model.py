@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from ui.qtcompat import no_data
+from ui.rows_model import header_text
 from PySide6.QtGui import QBrush, QColor
 
 STATUS = {"new": "新增", "update": "更新", "unchanged": "不变", "error": "错误"}
@@ -123,8 +124,4 @@ class PlanPreviewModel(QAbstractTableModel):
         return no_data() if value is None else value
 
     def _headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role != Qt.DisplayRole:
-            return no_data()
-        if orientation == Qt.Horizontal:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return str(section + 1)
+        return header_text(HEADERS, section, orientation, role)
