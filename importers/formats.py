@@ -126,6 +126,10 @@ class CsvGrid(Grid):
                     yield start, rec
             except csv.Error as exc:
                 raise InputError(E.MSG_CSV_BAD.format(reason=exc), file=self.file, row=prev + 1) from None
+            except UnicodeDecodeError:
+                # the encoding was detected on the start of the file; a later part is not text in it
+                raise InputError(E.MSG_CSV_DECODE.format(encoding=self.encoding), file=self.file,
+                                 row=prev + 1) from None
 
 
 # ------------------------------------------------------------------ sources

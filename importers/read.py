@@ -233,6 +233,8 @@ class SheetTable:
                     group = labels[idx]
                     last = [None] * len(fill)
                 continue
+            if len(row) < hi:          # a short (damaged) row: the missing cells are blank
+                row = [*row, *[""] * (hi - len(row))]
             vals = row[lo:hi] if contiguous else list(get(row))
             if "" in vals:  # empty cells -> None; one blank cell is the common case
                 vals[vals.index("")] = None
@@ -300,7 +302,8 @@ def _first_pass(table: SheetTable, grid: Grid, plan: _Plan) -> None:
             _apply_merges(er, row, starts, active)
         if classify(er, row) == DATA and plan.data <= _SAMPLE:
             for p in cand:
-                sample[p].append(row[plan.positions[p]])
+                i = plan.positions[p]
+                sample[p].append(row[i] if i < len(row) else None)    # a short (damaged) row
         n += 1
         if n >= _EAGER_ROWS and plan.data:
             break
