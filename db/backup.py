@@ -119,13 +119,7 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
     except sqlite3.Error as exc:
         raise BackupError(f"无法读取台账 {ledger_path.name}，未能备份（{exc}）") from exc
     try:
-        dst = sqlite3.connect(str(partial), isolation_level=None)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode = DELETE")  # a standalone file, no -wal beside it
-            problems = integrity_problems(dst)
-        finally:
-            dst.close()
+        problems = _copy_checked(src, partial)
         if problems:
             raise BackupError(f"备份 {final.name} 写入后完整性检查未通过：{'；'.join(problems[:3])}")
         os.replace(partial, final)
@@ -318,6 +312,17 @@ def restore(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Pa
     return saved
 
 
+def _copy_checked(src: sqlite3.Connection, target: Path) -> list[str]:
+    """Copy *src* into the new file *target* with the online backup API; the integrity problems of the copy."""
+    dst = sqlite3.connect(str(target), isolation_level=None)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")  # a standalone file, no -wal beside it
+        return integrity_problems(dst)
+    finally:
+        dst.close()
+
+
 def rescue(ledger, dest: str | Path) -> BackupInfo:
     """Save what an open ledger holds to *dest* (a new file), from its own connection.
 
@@ -329,13 +334,7 @@ def rescue(ledger, dest: str | Path) -> BackupInfo:
         raise BackupError(f"{dest} 已存在，不会覆盖；请换一个文件名")
     partial = dest.with_name(dest.name + ".partial")
     try:
-        dst = sqlite3.connect(str(partial), isolation_level=None)
-        try:
-            ledger.conn.backup(dst)
-            dst.execute("PRAGMA journal_mode = DELETE")
-            problems = integrity_problems(dst)
-        finally:
-            dst.close()
+        problems = _copy_checked(ledger.conn, partial)
         if problems:
             raise BackupError(f"抢救出的台账完整性检查未通过：{'；'.join(problems[:3])}")
         os.replace(partial, dest)
