@@ -38,16 +38,7 @@ def bare_write(path: Path, titles: list, rows: list) -> None:
     ws = wb.add_worksheet("台账")
     fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.write_row(0, 0, titles)
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            if v is None or v == "":
-                continue
-            if isinstance(v, str):
-                ws.write_string(r, c, v)
-            elif isinstance(v, date):
-                ws.write_datetime(r, c, v, fmt_date)
-            else:
-                ws.write_number(r, c, v)
+    generate.write_cells(ws, rows, 1, fmt_date)
     wb.close()
 
 

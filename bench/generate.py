@@ -419,7 +419,13 @@ def build_list(path: Path, n: int) -> None:
     fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.merge_range(0, 0, 0, len(LIST_HEADERS) - 1, LIST_TITLE, title)
     ws.write_row(1, 0, LIST_HEADERS)
-    for r, row in enumerate(list_rows(n), start=2):
+    write_cells(ws, list_rows(n), 2, fmt_date)
+    wb.close()
+
+
+def write_cells(ws, rows, first_row: int, fmt_date) -> None:
+    """Plain xlsxwriter cells, one call a cell: text, dates with *fmt_date*, numbers; blanks skipped."""
+    for r, row in enumerate(rows, start=first_row):
         for c, v in enumerate(row):
             if v is None or v == "":
                 continue
@@ -429,7 +435,6 @@ def build_list(path: Path, n: int) -> None:
                 ws.write_datetime(r, c, v, fmt_date)
             else:
                 ws.write_number(r, c, v)
-    wb.close()
 
 
 def ensure(sizes, log=print) -> None:
