@@ -338,6 +338,9 @@ def rescue(ledger, dest: str | Path) -> BackupInfo:
         if problems:
             raise BackupError(f"抢救出的台账完整性检查未通过：{'；'.join(problems[:3])}")
         os.replace(partial, dest)
+    except BackupError:
+        _remove(partial)
+        raise
     except (sqlite3.Error, OSError) as exc:
         _remove(partial)
         raise BackupError(f"抢救台账到 {dest} 失败（{exc}）") from exc

@@ -177,3 +177,14 @@ def test_backups_in_the_same_second_keep_their_order(tmp_path):
     assert names == ["ledger_20250101-080000_manual.db", "ledger_20250101-080000-1_restore.db",
                      "ledger_20250101-080000-2_import.db"]
     assert [b.reason for b in bk.list_backups(path, tmp_path / "bk")] == ["import", "restore", "manual"]
+
+
+def test_rescue_that_fails_its_check_leaves_no_partial_file(tmp_path, monkeypatch):
+    from db import backup as B
+    from db.ledger import Ledger
+    led = Ledger(tmp_path / "l.db")
+    monkeypatch.setattr(B, "integrity_problems", lambda conn: ["页面损坏"])
+    with pytest.raises(B.BackupError, match="完整性检查未通过"):
+        B.rescue(led, tmp_path / "rescued.db")
+    led.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("rescued")) == []
