@@ -62,6 +62,7 @@ class RowStore:
         self.code: list = []                          # the code the ledger gets (None when not usable)
         self.vcode: list = []                         # the normalised code as read (values["code"])
         self.name: list = []
+        self.key: list = []                           # pipeline.names.name_key of each name (planner fills it)
         self.code_status = bytearray()
         self.review = bytearray()
         self.issues: dict[int, list] = {}
