@@ -205,6 +205,14 @@ class Writer:
             return cur.lastrowid
         return None
 
+    def delete_alias(self, alias_id: int) -> None:
+        """Take back a former name (the undo of a rename that added it)."""
+        row = self.conn.execute("SELECT firm_id, name, seen_on FROM firm_aliases WHERE id = ?", (alias_id,)).fetchone()
+        if row is None:
+            return
+        self.conn.execute("DELETE FROM firm_aliases WHERE id = ?", (alias_id,))
+        self.audit("delete", "alias", alias_id, row[0], {"name": row[1], "seen_on": row[2]}, None)
+
     def remove_firm(self, firm_id: int) -> None:
         """To the recycle bin (回收站): recoverable until purged."""
         self.conn.execute("UPDATE firms SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",

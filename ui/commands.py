@@ -70,25 +70,31 @@ class UpdateFirms(LedgerCommand):
         super().__init__(ledger, label, firm_ids, **kw)
         self.changes = dict(changes)
         self.before: dict[int, dict] = {}
+        self.aliases: list[int] = []          # former names this command added (a rename keeps the old name)
 
     def _do(self) -> None:
-        before = {}
+        before, aliases = {}, []
         with self.ledger.write("person") as w:
             for fid in self.firm_ids:
                 changes = dict(self.changes)
                 old_name = w.firm(fid)["name"]
                 if "name" in changes and changes["name"] != old_name:
-                    w.rename_firm(fid, changes.pop("name"), date.today())
+                    alias = w.add_alias(fid, old_name, date.today())     # what Writer.rename_firm does, keeping
+                    if alias is not None:                               # the alias id for the undo
+                        aliases.append(alias)
+                    w.update_firm(fid, name=changes.pop("name"))
                     before.setdefault(fid, {})["name"] = old_name
                 diff = w.update_firm(fid, **changes)
                 before.setdefault(fid, {}).update({k: v[0] for k, v in diff.items()})
-        self.before = before
+        self.before, self.aliases = before, aliases
 
     def _undo(self) -> None:
         with self.ledger.write("person") as w:
             for fid, fields in self.before.items():
-                if fields:   # the old name comes back; it stays listed among the former names
+                if fields:
                     w.update_firm(fid, **fields)
+            for alias in self.aliases:          # the old name is current again, not a former name
+                w.delete_alias(alias)
 
 
 class RemoveFirms(LedgerCommand):

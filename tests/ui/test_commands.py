@@ -100,3 +100,24 @@ def test_add_designation_and_remove_to_recycle_bin(setup):
     undo.stack.undo()
     assert ledger.conn.execute("SELECT deleted_at FROM firms WHERE id = ?", (a,)).fetchone()[0] is None
     assert audit_count(ledger, action="restore", entity="firm", firm_id=a) == 1
+
+
+def test_undo_of_a_rename_takes_the_former_name_back(setup):
+    ledger, (a, b, c, d), undo, _ = setup
+
+    def names(fid):
+        cur = ledger.conn.execute("SELECT name FROM firms WHERE id = ?", (fid,)).fetchone()[0]
+        former = [r[0] for r in ledger.conn.execute("SELECT name FROM firm_aliases WHERE firm_id = ? ORDER BY id",
+                                                    (fid,))]
+        found = [r[0] for r in ledger.conn.execute("SELECT rowid FROM firm_search WHERE firm_search MATCH ?",
+                                                   ('"星图新名"',))]
+        return cur, former, found
+
+    old = names(a)[0]
+    assert undo.push(UpdateFirms(ledger, [a], {"name": "武汉星图新名科技有限公司"}))
+    assert names(a) == ("武汉星图新名科技有限公司", [old], [a])
+    undo.stack.undo()
+    assert names(a) == (old, [], [])
+    assert audit_count(ledger, action="delete", entity="alias", firm_id=a) == 1
+    undo.stack.redo()
+    assert names(a) == ("武汉星图新名科技有限公司", [old], [a])
