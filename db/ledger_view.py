@@ -236,8 +236,18 @@ class LedgerView:
         sql, params = where(q)
         hint = ""
         if not q.deleted and q.with_(street_id=None) == LedgerQuery(as_of=q.as_of, sort=q.sort, descending=q.descending):
+            if q.street_id is None:
+                return self.live_total()
             hint = "INDEXED BY firms_live "   # the small partial index, not the table
         return self.conn.execute(f"SELECT count(*) FROM firms f {hint}WHERE {sql}", params).fetchone()[0]
+
+    def live_total(self) -> int:
+        """The firms not in the recycle bin, exactly: every firm (SQLite counts an index's b-tree
+        without reading its rows: 2 ms for a million) less those in the recycle bin (a range of
+        the small firms_deleted index). Counting the live rows one by one takes 40 ms."""
+        every = self.conn.execute("SELECT count(*) FROM firms").fetchone()[0]
+        deleted = self.conn.execute("SELECT count(*) FROM firms WHERE deleted_at IS NOT NULL").fetchone()[0]
+        return every - deleted
 
     FREQUENT = 30000     # a trigram match of more firms than this is tested row by row in sort order
 
@@ -271,8 +281,9 @@ class LedgerView:
             return 0
         match = _fts_phrase(terms)
         n = self._fts_counts.get(match)
-        if n is None:
-            n = self.conn.execute("SELECT count(*) FROM firm_search WHERE firm_search MATCH ?", (match,)).fetchone()[0]
+        if n is None:     # counted up to FREQUENT + 1: enough for every threshold, and 700k matches cost 20 ms
+            n = self.conn.execute("SELECT count(*) FROM (SELECT 1 FROM firm_search WHERE firm_search MATCH ? LIMIT ?)",
+                                  (match, self.FREQUENT + 1)).fetchone()[0]
             if len(self._fts_counts) > 256:
                 self._fts_counts.clear()
             self._fts_counts[match] = n
@@ -388,8 +399,20 @@ class LedgerView:
 
     # choices for the filter bar ---------------------------------------------
     def distinct(self, column: str) -> list[str]:
+        """The values of *column* in live firms, sorted. With its partial index (firms_live_<column>) one
+        seek per value ("the smallest value above the last one"), not a scan of every firm."""
         if column not in ("industry", "officer"):
             raise KeyError(column)
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                             (f"firms_live_{column}",)).fetchone():
+            sql = (f"SELECT {column} FROM firms INDEXED BY firms_live_{column} WHERE deleted_at IS NULL "
+                   f"AND {column} > ? ORDER BY {column} LIMIT 1")
+            out: list[str] = []
+            row = self.conn.execute(sql, ("",)).fetchone()
+            while row is not None:
+                out.append(row[0])
+                row = self.conn.execute(sql, (row[0],)).fetchone()
+            return out
         return [r[0] for r in self.conn.execute(
             f"SELECT DISTINCT {column} FROM firms WHERE deleted_at IS NULL AND {column} IS NOT NULL "
             f"AND {column} != '' ORDER BY {column}")]

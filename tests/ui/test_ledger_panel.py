@@ -134,3 +134,30 @@ def test_visible_columns_follow_the_header(panel):
     hh.setSectionHidden(p.model.column_index("code"), False)
     p.restore_header_state(state)
     assert "code" not in p.visible_columns()
+
+
+def test_cells_show_formatted_text_colour_and_tips(demo_model):
+    """The text shown per cell is formatted once per page; it must equal the raw value formatted."""
+    from ui.ledger.model import FLAG_COLOUR, STATUS_TIPS
+    m = demo_model
+    status = m.column_index("code_status")
+    flagged = 0
+    for r in range(0, 600, 7):
+        raw = m.row_values(r)
+        for c, v in enumerate(raw):
+            want = "" if v is None else f"{v:,.1f}" if isinstance(v, float) else str(v)
+            assert m.data(m.index(r, c)) == want
+            assert m.data(m.index(r, c), Qt.DisplayRole) == want
+        brush = m.data(m.index(r, status), Qt.ForegroundRole)
+        assert (brush is not None and brush.color() == FLAG_COLOUR) == bool(raw[status])
+        assert m.data(m.index(r, status), Qt.ToolTipRole) == STATUS_TIPS.get(raw[status])
+        assert m.data(m.index(r, 0), Qt.ForegroundRole) is None
+        assert m.data(m.index(r, 0), Qt.UserRole) == m.firm_id(r)
+        flagged += bool(raw[status])
+    assert flagged > 0
+    rev = m.column_index("revenue")
+    assert m.data(m.index(0, rev), Qt.TextAlignmentRole) == Qt.AlignRight | Qt.AlignVCenter
+    assert m.data(m.index(0, 0), Qt.TextAlignmentRole) == Qt.AlignLeft | Qt.AlignVCenter
+    assert m.headerData(0, Qt.Horizontal) == "企业名称"
+    assert m.headerData(3, Qt.Vertical) == "4" and m.headerData(600, Qt.Vertical) is None
+    assert m.data(m.index(600, 0)) is None

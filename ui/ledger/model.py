@@ -20,6 +20,17 @@ from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView, Page
 MAX_PAGES = 64
 FLAG_COLOUR = QColor("#b3261e")
 NUMERIC = {"number", "int"}
+# Roles and orientations as plain values: data() and headerData() are called ~7 times per visible
+# cell on every repaint, and reading ``Qt.DisplayRole`` goes through Python's enum machinery each time.
+DISPLAY, TOOLTIP, ALIGNMENT, FOREGROUND = (int(Qt.DisplayRole), int(Qt.ToolTipRole), int(Qt.TextAlignmentRole),
+                                           int(Qt.ForegroundRole))
+USER = int(Qt.UserRole)
+HORIZONTAL = Qt.Horizontal
+ALIGN_RIGHT, ALIGN_LEFT = Qt.AlignRight | Qt.AlignVCenter, Qt.AlignLeft | Qt.AlignVCenter
+ALIGNMENTS = tuple(ALIGN_RIGHT if c.kind in NUMERIC else ALIGN_LEFT for c in COLUMNS)
+TITLES = tuple(c.title for c in COLUMNS)
+CELL_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+NO_FLAGS = Qt.NoItemFlags
 TIP_SORT = "按此列排序"
 TIP_NO_SORT = "此列由认定记录计算，不能排序"
 STATUS_TIPS = {"校验位不符": "统一社会信用代码校验位不符：可能是早期试点代码，请人工核对",
@@ -71,11 +82,12 @@ class LedgerTableModel(QAbstractTableModel):
         self._jobs: list = []
         self._pages: OrderedDict[int, Page] = OrderedDict()
         self._anchors: dict[int, tuple] = {}
+        self._shown: dict[int, list[tuple[str, ...]]] = {}   # page number -> its rows as display text
+        self._recent = -1                                      # the page last read by _text()
         self.total = view.count(self._query)
-        self._align_right = Qt.AlignRight | Qt.AlignVCenter
-        self._align_left = Qt.AlignLeft | Qt.AlignVCenter
         self._flag_brush = QBrush(FLAG_COLOUR)
         self._status_col = self.column_index("code_status")
+        self._tip_sort = tuple(TIP_SORT if c.sort else TIP_NO_SORT for c in COLUMNS)
 
     # the query ------------------------------------------------------------------
     @property
@@ -104,8 +116,7 @@ class LedgerTableModel(QAbstractTableModel):
         self._poll.stop()
         self.beginResetModel()
         self._query = query
-        self._pages.clear()
-        self._anchors.clear()
+        self._forget_pages()
         self.total = self._view.count(query)
         self.endResetModel()
         self.countChanged.emit(self.total)
@@ -130,15 +141,19 @@ class LedgerTableModel(QAbstractTableModel):
         self._running = None
         self.beginResetModel()
         self._query = query
-        self._pages.clear()
-        self._anchors.clear()
-        self._pages[0] = page
+        self._forget_pages()
+        self._keep(0, page)
         if page.last_key is not None and len(page.ids) == PAGE:
             self._anchors[0] = page.last_key
         self.total = total
         self.endResetModel()
         self._set_busy(False)
         self.countChanged.emit(self.total)
+
+    def _forget_pages(self) -> None:
+        self._pages.clear()
+        self._shown.clear()
+        self._anchors.clear()
 
     def _interrupt(self) -> None:
         if self._running is not None:
@@ -198,10 +213,17 @@ class LedgerTableModel(QAbstractTableModel):
             page = self._view.page(self._query, offset=n * PAGE)
         if page.last_key is not None and len(page.ids) == PAGE:
             self._anchors[n] = page.last_key
-        self._pages[n] = page
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
+        self._keep(n, page)
         return page
+
+    def _keep(self, n: int, page: Page) -> None:
+        """Cache *page* as page *n*, with its rows as the text the table shows (formatted once per page)."""
+        self._pages[n] = page
+        self._shown[n] = [tuple("" if v is None else f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row)
+                          for row in page.rows]
+        while len(self._pages) > MAX_PAGES:
+            old, _ = self._pages.popitem(last=False)
+            self._shown.pop(old, None)
 
     def _row(self, row: int) -> tuple[int, list] | None:
         if not 0 <= row < self.total:
@@ -211,6 +233,20 @@ class LedgerTableModel(QAbstractTableModel):
         if i >= len(page.ids):  # the ledger changed under us; reload() will follow
             return None
         return page.ids[i], page.rows[i]
+
+    def _text(self, row: int, col: int) -> str | None:
+        """The display text of one cell (None: no such row)."""
+        if not 0 <= row < self.total:
+            return None
+        n, i = divmod(row, PAGE)
+        shown = self._shown.get(n)
+        if shown is None:
+            self._page(n)
+            shown = self._shown[n]
+        elif n != self._recent:          # keep the least-recently-used order of the cache
+            self._pages.move_to_end(n)
+        self._recent = n
+        return shown[i][col] if i < len(shown) else None
 
     def firm_id(self, row: int) -> int | None:
         got = self._row(row)
@@ -235,64 +271,46 @@ class LedgerTableModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def data(self, index, role=Qt.DisplayRole):
-        value = self._data(index, role)
-        return no_data() if value is None else value
-
-    def _data(self, index, role=Qt.DisplayRole):
+    def data(self, index, role=DISPLAY):
         if not index.isValid():
             return no_data()
-        if role == Qt.DisplayRole:
-            got = self._row(index.row())
-            if got is None:
-                return no_data()
-            value = got[1][index.column()]
-            if value is None:
-                return ""
-            if isinstance(value, float):
-                return f"{value:,.1f}"
-            return str(value)
-        if role == Qt.TextAlignmentRole:
-            return self._align_right if COLUMNS[index.column()].kind in NUMERIC else self._align_left
-        if role == Qt.ForegroundRole:
-            if index.column() == self._status_col:
-                got = self._row(index.row())
-                if got and got[1][self._status_col]:
-                    return self._flag_brush
+        if role == DISPLAY:
+            text = self._text(index.row(), index.column())
+            return no_data() if text is None else text
+        if role == ALIGNMENT:
+            return ALIGNMENTS[index.column()]
+        if role == FOREGROUND:
+            col = index.column()
+            if col == self._status_col and self._text(index.row(), col):
+                return self._flag_brush
             return no_data()
-        if role == Qt.ToolTipRole:
+        if role == TOOLTIP:
             got = self._row(index.row())
             if got is None:
                 return no_data()
-            if index.column() == self._status_col:
-                return STATUS_TIPS.get(got[1][self._status_col])
-            value = got[1][index.column()]
-            return str(value) if value not in (None, "") else None
-        if role == Qt.UserRole:
-            return self.firm_id(index.row())
+            col = index.column()
+            value = got[1][col]
+            if col == self._status_col:
+                tip = STATUS_TIPS.get(value)
+            else:
+                tip = str(value) if value not in (None, "") else None
+            return no_data() if tip is None else tip
+        if role == USER:
+            fid = self.firm_id(index.row())
+            return no_data() if fid is None else fid
         return no_data()
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        value = self._headerData(section, orientation, role)
-        return no_data() if value is None else value
-
-    def _headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal:
-            if not 0 <= section < len(COLUMNS):
-                return no_data()
-            if role == Qt.DisplayRole:
-                return COLUMNS[section].title
-            if role == Qt.ToolTipRole:
-                return TIP_SORT if COLUMNS[section].sort else TIP_NO_SORT
-            return no_data()
-        if role == Qt.DisplayRole and 0 <= section < self.total:
-            return str(section + 1)
+    def headerData(self, section, orientation, role=DISPLAY):
+        if role == DISPLAY:
+            if orientation == HORIZONTAL:
+                return TITLES[section] if 0 <= section < len(TITLES) else no_data()
+            return str(section + 1) if 0 <= section < self.total else no_data()
+        if role == TOOLTIP and orientation == HORIZONTAL and 0 <= section < len(TITLES):
+            return self._tip_sort[section]
         return no_data()
 
     def flags(self, index):
-        if not index.isValid():
-            return Qt.NoItemFlags
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        return CELL_FLAGS if index.isValid() else NO_FLAGS
 
     def sort(self, column: int, order=Qt.AscendingOrder) -> None:
         if not self.sortable(column):
@@ -308,6 +326,5 @@ class LedgerTableModel(QAbstractTableModel):
         self._target = self._target.with_(sort=key, descending=desc)
         self.beginResetModel()
         self._query = self._target
-        self._pages.clear()
-        self._anchors.clear()
+        self._forget_pages()
         self.endResetModel()
