@@ -1,0 +1,102 @@
+"""Backup and restore from the File menu: the backup runs in a worker and says where it went; restoring
+asks first, backs up the current state, swaps the ledger under the open window, and a damaged backup
+leaves the ledger as it was."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import desktop.actions as actions_mod
+from desktop import dialogs
+from desktop.main_window import MainWindow
+from desktop.settings import Settings
+from tests.ui.helpers import small_ledger
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    from db.ledger import Ledger
+    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))       # backups of this test only
+    ledger = Ledger(tmp_path / "ledger.db", officer="测试专员")
+    small_ledger(ledger)
+    win = MainWindow(ledger, Settings())
+    qtbot.add_widget(win)
+    win.show()
+    told: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "inform", lambda parent, title, text: told.append((title, text)))
+    monkeypatch.setattr(dialogs, "warn", lambda parent, title, text: told.append((title, text)))
+    yield win, told
+    win.close()
+    win.ledger.close()
+
+
+def firm_count(win) -> int:
+    return win.ledger.conn.execute("SELECT count(*) FROM firms").fetchone()[0]
+
+
+def choose(monkeypatch, path: Path | None, agree: bool = True) -> None:
+    class Picker:
+        @staticmethod
+        def getOpenFileName(*args, **kw):  # noqa: N802 (Qt API)
+            return (str(path) if path else "", "")
+    monkeypatch.setattr(actions_mod, "QFileDialog", Picker)
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **kw: agree)
+
+
+def backup_now(qtbot, win, told) -> Path:
+    win.menu_actions.backup.trigger()
+    qtbot.waitUntil(lambda: bool(told), timeout=20000)
+    title, text = told.pop()
+    assert title == "备份完成", text
+    saved = Path(text.split("\n")[-1])
+    from db.backup import backup_dir_for
+    assert saved.is_file() and saved.parent == backup_dir_for(win.ledger.path, win.ledger.conn)
+    assert saved.is_relative_to(Path(win.ledger.path).parent / "data")      # this test's own data folder
+    return saved
+
+
+def test_backup_then_restore_brings_the_ledger_back(qtbot, monkeypatch, window):
+    win, told = window
+    saved = backup_now(qtbot, win, told)
+    with win.ledger.write("person") as w:
+        w.insert_firm("武汉备份之后新增科技有限公司")
+    assert firm_count(win) == 5
+    before = win.ledger
+    choose(monkeypatch, saved)
+    win.menu_actions.restore.trigger()
+    assert told == []
+    assert win.ledger is not before and Path(win.ledger.path) == Path(before.path)
+    assert firm_count(win) == 4
+    assert win.count_label.text() == "符合条件的企业：4 家"
+    # the state that was replaced was itself backed up first: two backups now, the newer one has 5 firms
+    import sqlite3
+    copies = sorted(saved.parent.glob("*.db"), key=lambda p: p.stat().st_mtime)
+    assert len(copies) == 2
+    with sqlite3.connect(copies[-1]) as conn:
+        assert conn.execute("SELECT count(*) FROM firms").fetchone()[0] == 5
+
+
+def test_restore_declined_changes_nothing(qtbot, monkeypatch, window):
+    win, told = window
+    saved = backup_now(qtbot, win, told)
+    with win.ledger.write("person") as w:
+        w.insert_firm("武汉不恢复科技有限公司")
+    before = win.ledger
+    choose(monkeypatch, saved, agree=False)
+    win.menu_actions.restore.trigger()
+    assert win.ledger is before and firm_count(win) == 5 and told == []
+
+
+def test_damaged_backup_is_refused_and_the_ledger_reopens_unchanged(qtbot, monkeypatch, tmp_path, window):
+    win, told = window
+    bad = tmp_path / "坏的备份.db"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84 + b"not a database at all" * 200)
+    choose(monkeypatch, bad)
+    win.menu_actions.restore.trigger()
+    assert [t for t, _ in told] == ["恢复失败"]
+    assert told[0][1].endswith("台账未改动。") and "坏的备份.db" in told[0][1], told[0][1]
+    assert firm_count(win) == 4
+    assert win.count_label.text() == "符合条件的企业：4 家"
