@@ -86,7 +86,7 @@ def _write_xlsx(path: Path, columns, sheets: dict, progress) -> int:
     kinds = [c.kind for c in columns]
     text_cols = frozenset(i for i, k in enumerate(kinds) if k in ("text", "code"))
     date_cols = frozenset(i for i, k in enumerate(kinds) if k == "date")
-    dates: dict[str, date] = {}
+    serials: dict[str, int] = {}
     total = 0
     for name, rows in sheets.items():
         ws = wb.add_worksheet(_sheet_name(name))
@@ -96,7 +96,7 @@ def _write_xlsx(path: Path, columns, sheets: dict, progress) -> int:
             ws.set_column(ci, ci, col.width or _width(col), fmt_text if col.kind == "code" else None)
             ws.write_string(0, ci, col.title, head)
         ws.freeze_panes(1, 0)
-        write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+        write_string, write_number = ws.write_string, ws.write_number
         r = 0
         for r, row in enumerate(rows, start=1):
             for ci, value in enumerate(row):
@@ -104,17 +104,17 @@ def _write_xlsx(path: Path, columns, sheets: dict, progress) -> int:
                     continue
                 kind = type(value)
                 if kind is str:
-                    if ci in date_cols:
-                        day = dates.get(value)
-                        if day is None:
-                            day = dates[value] = date.fromisoformat(value[:10])
-                        write_datetime(r, ci, day, fmt_date)
+                    if ci in date_cols:      # the serial of each distinct date once: the same cell
+                        serial = serials.get(value)     # xlsxwriter's write_datetime writes, without its
+                        if serial is None:              # per-cell conversion
+                            serial = serials[value] = excel_serial(date.fromisoformat(value[:10]))
+                        write_number(r, ci, serial, fmt_date)
                     else:
                         write_string(r, ci, value)     # a string cell is text whatever it starts with
                 elif (kind is int or kind is float) and ci not in text_cols:
                     write_number(r, ci, value)
                 elif isinstance(value, date) and ci in date_cols:
-                    write_datetime(r, ci, value, fmt_date)
+                    write_number(r, ci, excel_serial(value), fmt_date)
                 else:
                     write_string(r, ci, str(value))
             total += 1
@@ -123,6 +123,16 @@ def _write_xlsx(path: Path, columns, sheets: dict, progress) -> int:
         ws.autofilter(0, 0, max(r, 1), len(columns) - 1)
     wb.close()
     return total
+
+
+_EXCEL_EPOCH = date(1899, 12, 31).toordinal()
+
+
+def excel_serial(day: date) -> int:
+    """A date as Excel's 1900-system serial number, as xlsxwriter's write_datetime computes it: days from
+    1899-12-31, plus one from 1900-03-01 on (Excel counts a 29 February 1900 that never was)."""
+    days = day.toordinal() - _EXCEL_EPOCH
+    return days + 1 if days > 59 else days
 
 
 def _width(col: Column) -> float:

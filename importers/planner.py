@@ -9,7 +9,6 @@ the plan's column store (importers.plan.RowStore).
 from __future__ import annotations
 
 import hashlib
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -87,14 +86,10 @@ class Planner:
             stage_obj = self.catalog.find(self.stage_arg)
             if stage_obj is None:
                 raise InputError(MSG_STAGE.format(stage=self.stage_arg, names=self._stage_names()))
-        warm = _Prewarm(self.path)      # python-calamine parses without the GIL: meanwhile hash, load pinyin
-        try:
-            if self.header_row_arg:
-                table = open_table_at(self.path, sheet=self.sheet, header_row=self.header_row_arg)
-            else:
-                table = open_table(self.path, sheet=self.sheet)
-        finally:
-            warm.join()
+        if self.header_row_arg:
+            table = open_table_at(self.path, sheet=self.sheet, header_row=self.header_row_arg)
+        else:
+            table = open_table(self.path, sheet=self.sheet)
         self.table = table
         file = getattr(table, "file", None) or self.path.name
         headers = [str(h or "") for h in table.headers]
@@ -131,7 +126,7 @@ class Planner:
             if "date" not in self.by_field and self.on_date is None:
                 raise InputError(MSG_NEED_DATE, file=file)
         plan = ImportPlan(
-            path=self.path, file=file, sheet=getattr(table, "sheet", "") or "", sha256=warm.sha256 or _sha256(self.path),
+            path=self.path, file=file, sheet=getattr(table, "sheet", "") or "", sha256=_sha256(self.path),
             title=title, header_row=getattr(table, "header_row", 0), headers=headers, mapping=mapping, kind=kind,
             kind_guessed=guessed, kind_reason=reason, stage=stage_obj.key if stage_obj else None, on_date=self.on_date,
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
@@ -259,27 +254,6 @@ class Planner:
         aliases = aliases_of(self.conn, renamed) if renamed else {}
         decide_rows(self, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases)
         store.key.extend(keys)
-
-
-class _Prewarm(threading.Thread):
-    """Work that needs the GIL but not the sheet, done while python-calamine parses the file (it releases the
-    GIL for the parse, ~1 s for 100k rows): the file's SHA-256 and the modules the rows will need, the pinyin
-    dictionary above all (~0.3 s to load). Nothing here can fail the import: errors just leave it to later."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(name="xingtu-import-prewarm", daemon=True)
-        self.path, self.sha256 = path, None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self.sha256 = _sha256(self.path)
-            import importers.commit  # noqa: F401, PLC0415
-            import importers.match  # noqa: F401, PLC0415
-            from importers.commit import fast_pinyin  # noqa: PLC0415
-            fast_pinyin("武汉")
-        except Exception:  # noqa: BLE001, S110 — an optimisation only; the same work is done again when needed
-            pass
 
 
 def _sha256(path: Path) -> str:

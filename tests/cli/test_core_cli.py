@@ -110,3 +110,34 @@ def test_formula_like_text_stays_text_in_xlsx(ledger, tmp_path, capsys):
     cells = [ws.cell(row=r, column=1) for r in range(2, 6)]
     assert sorted(c.value for c in cells) == sorted(names)
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_excel_serial_is_xlsxwriters_own_conversion():
+    from datetime import date, timedelta
+
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    from importers.export import excel_serial
+    days = [date(1900, 1, 1) + timedelta(days=i) for i in range(0, 80)]              # across the 1900 leap bug
+    days += [date(1970, 1, 1), date(2023, 12, 28), date(2024, 2, 29), date(2199, 12, 31)]
+    assert [excel_serial(d) for d in days] == [_datetime_to_excel_datetime(d, False, False) for d in days]
+    assert excel_serial(date(2023, 12, 28)) == 45288
+
+
+def test_exported_dates_are_dates_in_excel(ledger, tmp_path, capsys):
+    from datetime import date, datetime
+
+    from openpyxl import load_workbook
+    with ledger.write() as w:
+        fid = w.insert_firm("武汉日期科技有限公司", None, founded="1900-02-28")
+        w.insert_firm("武汉日期二科技有限公司", None, founded="2023-12-28")
+        w.add_designation(fid, "gaoqi", date(2021, 7, 1), evidence="GR202142000123")
+    out = tmp_path / "x.xlsx"
+    assert run(capsys, "export", "--db", str(ledger.path), "--out", str(out), "--as-of", "2024-01-01")[0] == 0
+    ws = load_workbook(out).active
+    head = [c.value for c in ws[1]]
+    col = head.index("成立日期")
+    got = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=col + 1) for r in (2, 3)}
+    assert {k: c.value for k, c in got.items()} == {"武汉日期科技有限公司": datetime(1900, 2, 28),
+                                                     "武汉日期二科技有限公司": datetime(2023, 12, 28)}
+    assert all(c.is_date and c.number_format == "yyyy-mm-dd" for c in got.values())
