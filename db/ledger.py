@@ -187,14 +187,17 @@ class Writer:
                    {k: v[1] for k, v in diff.items()})
         return diff
 
-    def rename_firm(self, firm_id: int, new_name: str, seen_on: date | None = None) -> bool:
-        """The new name becomes current; the old one is kept as a former name (alias)."""
+    def rename_firm(self, firm_id: int, new_name: str, seen_on: date | None = None) -> int | None:
+        """The new name becomes current; the old one is kept as a former name (alias).
+
+        Returns the id of the former-name row this added (what an undo takes back with ``delete_alias``);
+        None when nothing was added: the name is unchanged, or the old name was a former name already."""
         old = self.firm(firm_id)["name"]
         if old == new_name:
-            return False
-        self.add_alias(firm_id, old, seen_on)
+            return None
+        alias = self.add_alias(firm_id, old, seen_on)
         self.update_firm(firm_id, name=new_name)
-        return True
+        return alias
 
     def add_alias(self, firm_id: int, name: str, seen_on: date | None = None) -> int | None:
         cur = self.conn.execute(

@@ -79,10 +79,9 @@ class UpdateFirms(LedgerCommand):
                 changes = dict(self.changes)
                 old_name = w.firm(fid)["name"]
                 if "name" in changes and changes["name"] != old_name:
-                    alias = w.add_alias(fid, old_name, date.today())     # what Writer.rename_firm does, keeping
-                    if alias is not None:                               # the alias id for the undo
+                    alias = w.rename_firm(fid, changes.pop("name"), date.today())
+                    if alias is not None:
                         aliases.append(alias)
-                    w.update_firm(fid, name=changes.pop("name"))
                     before.setdefault(fid, {})["name"] = old_name
                 diff = w.update_firm(fid, **changes)
                 before.setdefault(fid, {}).update({k: v[0] for k, v in diff.items()})
