@@ -123,7 +123,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
         codes, names, code_status, review, firm_ids = store.code, store.name, store.code_status, store.review, \
             store.firm_id
         usable = {CODE_STATUSES.index(x) for x in ("ok", "bad_check", "accepted")}
-        keys = store.key if len(store.key) == len(store) else None
+        keys = store.key                        # the planner's name_key of each name
         for start in range(0, len(news), CHUNK):
             chunk = news[start:start + CHUNK]
             rows = []
@@ -134,7 +134,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
                 if at is not None and extra[at] is not None:
                     extra[at] = extra[at].isoformat()
                 rows.append((next_id, code if cs in usable else None, code if cs not in usable else None,
-                             CODE_STATUSES[cs], name, keys[i] if keys else name_key(name), py, street_ids.get(streets[i]),
+                             CODE_STATUSES[cs], name, keys[i], py, street_ids.get(streets[i]),
                              *extra, review[i], batch, stamp, stamp))
                 firm_ids[i] = next_id
                 next_id += 1
