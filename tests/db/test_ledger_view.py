@@ -7,25 +7,18 @@ from datetime import date
 import pytest
 
 from db.ledger_view import COLUMNS, COLUMN_KEYS, LedgerQuery, LedgerView
-
-C1, C2, C3 = "91420106123456788R", "91420106223456785U", "914201113234567825"
+from tests.ui.helpers import small_ledger
 
 
 @pytest.fixture
 def small(ledger):
+    """The GUI tests' small ledger, plus a firm in the recycle bin and a second high-tech firm."""
     sid = {n: i for i, n in ledger.streets()}
+    a, b, c, d = small_ledger(ledger)
     with ledger.write() as w:
-        a = w.insert_firm("武汉星辰科技有限公司", C1, street_id=sid["积玉桥"], officer="张敏", industry="软件")
-        b = w.insert_firm("武昌旧名称科技有限公司", C2, street_id=sid["杨园"], officer="张敏")
-        w.rename_firm(b, "湖北光谷智能装备有限公司", date(2024, 1, 5))
-        c = w.insert_firm("武汉长江数据有限公司", C3, street_id=sid["积玉桥"], officer="李强")
-        d = w.insert_firm("星辰新材料有限公司", None, street_id=sid["杨园"])
         e = w.insert_firm("回收站测试公司", None)
         w.remove_firm(e)
-        w.add_designation(a, "gaoqi", date(2022, 3, 1), evidence="GR202242000001")
         w.add_designation(c, "gaoqi", date(2021, 7, 1))
-        w.add_designation(b, "fanxing", date(2023, 1, 1))
-        w.add_designation(b, "xinxing", date(2024, 5, 1))
     view = LedgerView(ledger.conn, ledger.catalog())
     return view, (a, b, c, d, e), sid
 
