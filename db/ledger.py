@@ -18,10 +18,10 @@ from db.connection import LedgerError, connect, os_user
 from pipeline import uscc
 from pipeline.catalog import Catalog
 from pipeline.dates import iso, parse_iso
+from pipeline.fields import FIRM_ATTRS
 from pipeline.names import name_key, pinyin_index
 
-FIRM_FIELDS = ("code", "code_raw", "code_status", "name", "street_id", "industry", "officer", "contact_person",
-               "contact_phone", "founded", "reg_capital", "revenue", "rd_spend", "employees", "remark", "needs_review")
+FIRM_FIELDS = ("code", "code_raw", "code_status", "name", "street_id", *FIRM_ATTRS, "needs_review")
 
 
 def now() -> str:

@@ -218,10 +218,17 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN
 END;
 """
 
+V4 = """
+ALTER TABLE firms ADD COLUMN legal_form TEXT;              -- 企业类型 (legal form), an attribute, never a stage
+ALTER TABLE firms ADD COLUMN address TEXT;                 -- 注册地址 / 经营地址
+INSERT OR IGNORE INTO meta (key, value) VALUES ('ledger_id', lower(hex(randomblob(16))));
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial ledger", V1),
     (2, "ledger table: trigram search index, sort indexes", V2),
     (3, "audit log: rows cannot be deleted", V3),
+    (4, "firm legal form and address; the ledger's identity (meta ledger_id)", V4),
 ]
 LATEST = MIGRATIONS[-1][0]
 

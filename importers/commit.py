@@ -14,6 +14,7 @@ from datetime import date
 from db.backup import backup_before
 from importers.errors import InputError
 from importers.plan import CODE_STATUSES, ERROR, NEW, UPDATE, Cancelled, ImportPlan
+from pipeline.fields import FIRM_ATTRS
 from pipeline.names import name_key
 
 CHUNK = 5000
@@ -21,8 +22,7 @@ BULK = 500                      # from this many new firms on, the search index 
 SEARCH_TRIGGER = "firm_search_ai"
 
 # plan field key -> firms column (street is a name in the plan, an id in the ledger)
-FIRM_COLUMNS = ("industry", "officer", "contact_person", "contact_phone", "founded", "reg_capital", "revenue",
-                "rd_spend", "employees", "remark")
+FIRM_COLUMNS = FIRM_ATTRS
 INSERT_COLS = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "street_id") + FIRM_COLUMNS + (
     "needs_review", "batch_id", "created_at", "updated_at")
 AUDIT_FIRM_JSON = ", ".join(f"'{c}', {c}" for c in ("code", "code_raw", "code_status", "name", "street_id")

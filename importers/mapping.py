@@ -22,58 +22,10 @@ import unicodedata
 from functools import lru_cache
 
 from importers.errors import MSG_OVERRIDE_FIELD, MSG_OVERRIDE_FORMAT, InputError
+from pipeline.fields import FIELD_LIST, LABELS
 
-FIELDS: dict[str, str] = {
-    "name": "企业名称",
-    "code": "统一社会信用代码",
-    "street": "所在街道",
-    "industry": "所属行业",
-    "officer": "服务专员",
-    "contact_person": "联系人",
-    "contact_phone": "联系电话",
-    "founded": "成立日期",
-    "reg_capital": "注册资本（万元）",
-    "revenue": "营业收入（万元）",
-    "rd_spend": "研发投入（万元）",
-    "employees": "从业人员",
-    "cert_no": "证书编号",
-    "date": "认定日期",
-    "expires": "有效期至",
-    "stage": "层级",
-    "star": "星级",
-    "list_name": "名单名称",
-    "former_name": "曾用名",
-    "remark": "备注",
-}
-
-SYNONYMS: dict[str, list[str]] = {
-    "name": ["企业名称", "单位名称", "公司名称", "申报单位", "企业（单位）名称", "申报单位名称", "申报企业名称",
-             "申报企业", "企业名", "纳税人名称", "机构名称", "市场主体名称", "名称", "企业", "单位"],
-    "code": ["统一社会信用代码", "社会信用代码", "信用代码", "组织机构代码", "纳税人识别号", "社会统一信用代码",
-             "统一信用代码", "统一代码", "统一社会信用代码证", "税号", "机构代码"],
-    "street": ["所在街道", "所属街道", "街道", "街道办", "街道办事处", "所在街办", "所属街办", "属地街道", "街办",
-               "归属街道"],
-    "industry": ["所属行业", "行业", "技术领域", "行业类别", "行业分类", "所属领域", "产业领域", "国民经济行业",
-                 "所属技术领域", "行业门类"],
-    "officer": ["服务专员", "专员", "联系专员", "企业服务专员", "包保专员", "服务责任人"],
-    "contact_person": ["联系人", "企业联系人", "联系人姓名", "负责人"],
-    "contact_phone": ["联系电话", "联系人电话", "联系人手机", "联系手机", "手机", "手机号", "手机号码", "电话",
-                      "电话号码", "联系方式", "办公电话"],
-    "founded": ["成立日期", "成立时间", "注册日期", "注册时间", "设立日期", "成立年份"],
-    "reg_capital": ["注册资本", "注册资金"],
-    "revenue": ["营业收入", "主营业务收入", "营收", "销售收入", "年营业收入", "营业总收入"],
-    "rd_spend": ["研发投入", "研发费用", "研发经费", "研究开发费用", "研发支出"],
-    "employees": ["从业人员", "职工人数", "员工人数", "从业人数", "职工总数", "员工总数", "从业人员数", "人数"],
-    "cert_no": ["证书编号", "证书号", "高企证书编号", "证书号码", "入库编号", "登记编号", "编号"],
-    "date": ["发证日期", "认定时间", "认定日期", "批准日期", "入库时间", "入库日期", "发证时间", "认定年份",
-             "批准时间", "公示日期"],
-    "expires": ["有效期至", "到期日期", "有效期", "有效期截止", "截止日期", "到期时间", "有效截止日期"],
-    "stage": ["层级", "类别", "认定类别", "企业类别", "培育层级", "梯队", "所属梯队", "企业类型", "类型"],
-    "star": ["星级", "星级企业", "梯度", "星级梯度", "企业星级"],
-    "list_name": ["名单名称", "所属名单", "名单", "来源名单", "批次", "认定批次"],
-    "former_name": ["曾用名", "原名称", "曾用名称", "原企业名称", "变更前名称", "原名"],
-    "remark": ["备注", "备注说明", "说明"],
-}
+FIELDS: dict[str, str] = LABELS                       # field key -> Chinese label, from pipeline.fields
+SYNONYMS: dict[str, list[str]] = {f.key: list(f.synonyms) for f in FIELD_LIST}
 
 # Too generic to match inside a longer header; only an exact header counts.
 _EXACT_ONLY = frozenset({"名称", "企业", "单位", "名单", "编号", "类别", "类型", "说明", "人数", "专员", "税号",

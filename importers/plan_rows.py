@@ -9,9 +9,9 @@ import re
 from datetime import date, timedelta
 
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
+from pipeline.fields import FIRM_ATTRS
 
-FIRM_FIELDS = ("street", "industry", "officer", "contact_person", "contact_phone", "founded", "reg_capital", "revenue",
-               "rd_spend", "employees", "remark")
+FIRM_FIELDS = ("street", *FIRM_ATTRS)
 W_HIDDEN = "该行在 Excel 中被隐藏，仍按数据导入，请核对"
 W_BAD_CHECK = "{problem}；代码仍可使用，请核对"
 W_INVALID_MATCHED = "统一社会信用代码无效（{problem}），已按企业名称匹配到台账中的“{name}”，请核对"

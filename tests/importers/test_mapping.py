@@ -9,7 +9,7 @@ from importers.mapping import FIELDS, SYNONYMS, guess_mapping, header_signature,
 
 def test_fields_and_synonyms_cover_the_same_keys():
     assert list(FIELDS) == ["name", "code", "street", "industry", "officer", "contact_person", "contact_phone",
-                            "founded", "reg_capital", "revenue", "rd_spend", "employees", "cert_no", "date",
+                            "founded", "reg_capital", "revenue", "rd_spend", "employees", "legal_form", "address", "cert_no", "date",
                             "expires", "stage", "star", "list_name", "former_name", "remark"]
     assert set(SYNONYMS) == set(FIELDS)
 

@@ -7,12 +7,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from pipeline import uscc
+from pipeline.fields import FIRM_ATTRS, LABELS, MONEY
 
-TEXT_FIELDS = [("name", "企业名称"), ("code", "统一社会信用代码"), ("industry", "所属行业"), ("officer", "服务专员"),
-               ("contact_person", "联系人"), ("contact_phone", "联系电话"), ("founded", "成立日期"),
-               ("reg_capital", "注册资本（万元）"), ("revenue", "营业收入（万元）"), ("rd_spend", "研发投入（万元）"),
-               ("employees", "从业人员"), ("remark", "备注")]
-NUMBERS = {"reg_capital", "revenue", "rd_spend"}
+TEXT_FIELDS = [(key, LABELS[key]) for key in ("name", "code", *FIRM_ATTRS)]
+NUMBERS = MONEY
 OK_STYLE = "color: #1e7e34;"
 WARN_STYLE = "color: #a15c00;"
 BAD_STYLE = "color: #b3261e;"
