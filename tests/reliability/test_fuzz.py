@@ -155,8 +155,11 @@ def feed(ledger, tmp: Path, ext: str, data: bytes, *, keep: bool = True) -> str:
         try:
             from importers.read import open_table
             table = open_table(path)
-            n = sum(len(chunk) for chunk in table.iter_rows(500))
-            assert n >= 0
+            rows = [r.excel_row for chunk in table.iter_rows(500) for r in chunk]
+            # every row is accounted for once: data rows in order, below the header, never also skipped
+            assert rows == sorted(set(rows)) and all(r > table.header_row for r in rows), rows[:20]
+            assert len(rows) == table.row_count_hint
+            assert not set(rows) & {r for r, _ in table.skipped}
             plan_mod = _planner()
             if plan_mod is not None:
                 plan_mod.build_plan(ledger, path)

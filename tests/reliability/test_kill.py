@@ -28,19 +28,6 @@ BASE_FIRMS = 3
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
 
-def _import_available() -> bool:
-    import contextlib  # noqa: PLC0415
-    import io  # noqa: PLC0415
-
-    from desktop.cli import build_parser  # noqa: PLC0415
-    try:
-        with contextlib.redirect_stderr(io.StringIO()):
-            build_parser().parse_args(["import", "x.csv", "--db", "x.db"])
-    except SystemExit:
-        return False
-    return True
-
-
 def make_list(path: Path, n: int) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
@@ -146,14 +133,12 @@ def kill_many(tmp_path: Path, n_rows: int, runs: int, seed: int, kind: str = "cl
     return tally
 
 
-@pytest.mark.skipif(not _import_available(), reason="the import command is not there yet")
 def test_kill_during_import_short(tmp_path):
     tally = kill_many(tmp_path, n_rows=2000, runs=4, seed=6)
     assert tally["runs"] == 5 and tally["all"] + tally["none"] == 5
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _import_available(), reason="the import command is not there yet")
 def test_kill_during_import_long(tmp_path):
     tally = kill_many(tmp_path, n_rows=20000, runs=40, seed=2023)
     assert tally["runs"] == 41 and tally["all"] + tally["none"] == 41

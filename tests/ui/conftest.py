@@ -17,6 +17,19 @@ def _temporary_settings(tmp_path_factory, qapp):
     yield folder
 
 
+def _busy_thread_pools() -> list:
+    """Every QThreadPool still running a task: the global pool and the app's own (desktop.workers.Workers)."""
+    from PySide6.QtCore import QThreadPool
+    out = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, QThreadPool) and obj.activeThreadCount() > 0:
+                out.append(obj)
+        except RuntimeError:      # the C++ object is already gone
+            continue
+    return out
+
+
 def _running_qthreads() -> list:
     from PySide6.QtCore import QThread
     main = QThread.currentThread()
@@ -54,7 +67,10 @@ def _no_leftovers(qapp):
         problems.append(f"测试结束时仍有 {len(running)} 个 QThread 在运行")
     if not QThreadPool.globalInstance().waitForDone(0):
         problems.append("测试结束时全局线程池仍有任务在运行")
-    extra = [t for t in threading.enumerate() if t.ident not in threads_before and t.is_alive() and not t.daemon]
+    pools = _busy_thread_pools()
+    if pools:
+        problems.append(f"测试结束时仍有 {len(pools)} 个线程池有任务在运行（程序自己的线程池也算）")
+    extra = [t for t in threading.enumerate() if t.ident not in threads_before and t.is_alive()]
     if extra:
         problems.append("测试结束时仍有线程在运行：" + ", ".join(t.name for t in extra))
     if problems:
