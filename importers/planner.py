@@ -173,6 +173,8 @@ class Planner:
         self._rows(plan)
         plan.skipped = list(getattr(table, "skipped", []) or [])
         plan.notes = list(getattr(table, "notes", []) or [])
+        reader = getattr(table, "_plan", None)
+        plan.note_rows = dict(reader.note_rows) if reader is not None else {}
         if not len(plan.store):
             raise InputError(MSG_NO_ROWS.format(row=plan.header_row), file=file, sheet=plan.sheet or None)
         self.table = None               # the loaded sheet can go
