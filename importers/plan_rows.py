@@ -37,15 +37,16 @@ _SPLIT = re.compile(r"[、,，;；/\n]+")
 _USABLE = ("ok", "bad_check")
 
 
-def split_names(cell: str) -> tuple[str, list[str]]:
-    """The lines of a name cell: the one that reads as a firm's full name (the longest such), and the others."""
+def split_names(cell: str) -> tuple[str, list[str], list[str]]:
+    """The lines of a name cell: the one that reads as a firm's full name (the longest such), the others,
+    and all of them as written."""
     from importers.clean import looks_like_firm_name, split_lines  # noqa: PLC0415
     lines = split_lines(cell)
     if len(lines) < 2:
-        return cell, []
+        return cell, [], lines
     full = [ln for ln in lines if looks_like_firm_name(ln)] or lines
     kept = max(full, key=len)
-    return kept, [ln for ln in lines if ln != kept]
+    return kept, [ln for ln in lines if ln != kept], lines
 
 
 def _row_warnings(raw, er, headers, issues) -> None:

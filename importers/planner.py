@@ -363,9 +363,9 @@ class Planner:
             if self.csv:
                 raw = unquote(raw)
             if type(raw) is str and ("\n" in raw or "\r" in raw):
-                kept, others = split_names(raw)
+                kept, others, lines = split_names(raw)
                 if others:
-                    split[j] = (kept, others)
+                    split[j] = (kept, others, lines)
                     names.append(clean_name(kept))
                     continue
             names.append(clean_name(raw))
@@ -410,9 +410,9 @@ class Planner:
         former = cols.get("former_name")
         if former is None:
             former = cols["former_name"] = [None] * n
-        for j, (kept, others) in split.items():
+        for j, (kept, others, lines) in split.items():
             errs.setdefault(j, []).append(Issue(None, head, W_SPLIT.format(
-                parts="”“".join([kept, *others]), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
+                parts="”“".join(lines), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
             if former is not None and former[j] is None:
                 former[j] = "、".join(others)
 
