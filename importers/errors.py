@@ -10,8 +10,9 @@ class InputError(Exception):
     """Bad input for a person to fix: file, sheet, Excel row and column where they apply."""
 
     def __init__(self, message: str, *, file: str | None = None, sheet: str | None = None,
-                 row: int | None = None, column: str | None = None) -> None:
+                 row: int | None = None, column: str | None = None, kind: str = "") -> None:
         self.message = message
+        self.kind = kind            # "no_name_column" when no header names the name or code column
         self.file = file
         self.sheet = sheet
         self.row = row

@@ -185,7 +185,23 @@ class Planner:
         if self.header_row_arg:
             return open_table_at(self.path, sheet=self.sheet, header_row=self.header_row_arg,
                                  overrides=self.overrides)
-        return open_table(self.path, sheet=self.sheet, overrides=self.overrides)
+        try:
+            return open_table(self.path, sheet=self.sheet, overrides=self.overrides)
+        except InputError as exc:
+            remembered = self._remembered_header() if exc.kind == "no_name_column" else None
+            if not remembered:
+                raise
+            return open_table(self.path, sheet=self.sheet, overrides={**remembered, **self.overrides})
+
+    def _remembered_header(self) -> dict[str, str] | None:
+        """A mapping a person asked to remember for one of the top rows, as {header: field}."""
+        from importers import mapping_store  # noqa: PLC0415
+        from importers.read import top_labels  # noqa: PLC0415
+        for texts in top_labels(self.path, self.sheet):
+            found = mapping_store.recall(self.conn, texts) if len(texts) > 1 else None
+            if found:
+                return {texts[i]: f for i, f in found.items()}
+        return None
 
     def _mapping(self, table, headers: list[str], file: str) -> dict[int, str]:
         """The table's mapping (synonyms, content, ``--map``), or the one remembered for this header."""

@@ -501,7 +501,8 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
         name, found, row = first_miss
         where = (E.MSG_HEADERS_FOUND.format(row=row, headers="、".join(found)) if found
                  else E.MSG_NO_HEADERS_FOUND.format(n=SCAN_ROWS))
-        raise InputError(E.MSG_NO_NAME_COLUMN.format(found=where), file=src.file, sheet=name or None)
+        raise InputError(E.MSG_NO_NAME_COLUMN.format(found=where), file=src.file, sheet=name or None,
+                         kind="no_name_column")
     return _make_table(src, *best)
 
 
@@ -533,6 +534,17 @@ def _open_at(src: Source, sheet: str | None, header_row: int, header_rows: int,
     if not hdr.headers:
         raise InputError(E.MSG_HEADER_ROW_EMPTY.format(row=header_row), file=src.file, sheet=grid.name or None)
     return _make_table(src, grid, 0, top, hdr)
+
+
+def top_labels(path, sheet: str | None = None) -> list[list[str]]:
+    """The header texts of each of the top rows (empty cells left out), to look up a remembered mapping."""
+    with open_source(path) as src:
+        names = [sheet] if sheet is not None and src.kind != "csv" else src.candidate_sheets()[:1]
+        grid = src.grid(names[0] if src.kind != "csv" else None)
+        if grid.empty:
+            return []
+        _, top = grid.top(SCAN_ROWS)
+    return [[t for t in (cell_text(v) for v in cells) if t] for _, cells in top]
 
 
 def list_sheets(path) -> list[str]:
