@@ -408,3 +408,19 @@ def parse_cell_date(v, *, datemode_1904: bool = False, years: bool = False) -> _
     elif t is str and _SERIAL_TEXT.fullmatch(_nfkc(v).strip()) and float(_nfkc(v).strip()) < _TEXT_SERIAL_MIN:
         raise ValueError(MSG_DATE.format(v=v))
     return parse_date(v, datemode_1904=datemode_1904)
+
+
+def display_value(v, *, date_field: bool = False, date1904: bool = False) -> str:
+    """A cell as a person wrote it, for previews: 2024 (not 2024.0), a date without 00:00:00, and in a date
+    column an Excel serial number as the date it stands for."""
+    if v is None or v == "":
+        return ""
+    t = type(v)
+    if date_field and (t is float or t is int) and not isinstance(v, bool):
+        try:
+            return parse_cell_date(v, datemode_1904=date1904).isoformat()
+        except (ValueError, AttributeError):
+            pass
+    if t is str:
+        return v
+    return clean_text(v)

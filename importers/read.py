@@ -58,6 +58,7 @@ from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
 from importers.header import SCAN_ROWS, Header, build, cell_text, detect
 from importers.mapping import normalize_header
+from importers.peek import list_sheets, read_preview, top_labels  # noqa: F401  (part of this module's API)
 from pipeline import uscc
 
 __all__ = ["RawRow", "SheetTable", "open_table", "open_table_at", "list_sheets", "read_preview", "InputError"]
@@ -534,30 +535,3 @@ def _open_at(src: Source, sheet: str | None, header_row: int, header_rows: int,
     if not hdr.headers:
         raise InputError(E.MSG_HEADER_ROW_EMPTY.format(row=header_row), file=src.file, sheet=grid.name or None)
     return _make_table(src, grid, 0, top, hdr)
-
-
-def top_labels(path, sheet: str | None = None) -> list[list[str]]:
-    """The header texts of each of the top rows (empty cells left out), to look up a remembered mapping."""
-    with open_source(path) as src:
-        names = [sheet] if sheet is not None and src.kind != "csv" else src.candidate_sheets()[:1]
-        grid = src.grid(names[0] if src.kind != "csv" else None)
-        if grid.empty:
-            return []
-        _, top = grid.top(SCAN_ROWS)
-    return [[t for t in (cell_text(v) for v in cells) if t] for _, cells in top]
-
-
-def list_sheets(path) -> list[str]:
-    """Sheet names in workbook order ([] for CSV)."""
-    with open_source(path) as src:
-        return list(src.sheets)
-
-
-def read_preview(path, sheet: str | None = None, nrows: int = 30) -> list[list]:
-    """The top-left grid (from cell A1, empty cells None) for a "pick the header row" step."""
-    with open_source(path) as src:
-        grid = src.grid(sheet if src.kind != "csv" else None)
-    if grid.empty:
-        return []
-    pad = [None] * grid.col_offset
-    return [pad + [None if v == "" else v for v in row] for _, row in grid.head(nrows)]
