@@ -350,10 +350,11 @@ _FIRM_ENDING = re.compile("(?:" + "|".join(re.escape(e) for e in FIRM_ENDINGS) +
 _EN_FIRM = re.compile(r"(?:co\.?,?\s*ltd\.?|company|corp(?:oration)?\.?|inc\.?|limited|ltd\.?|llc|group|gmbh)$", re.I)
 
 
-def looks_like_firm_name(name) -> bool:
+def looks_like_firm_name(name, *, cleaned: bool = False) -> bool:
     """Whether *name* reads as a firm's registered full name: an organisational-form ending
-    (有限公司, 厂, 中心, 研究院, 合作社, 事务所 …, or Co., Ltd.), no colon, not a sentence."""
-    s = clean_name(name)
+    (有限公司, 厂, 中心, 研究院, 合作社, 事务所 …, or Co., Ltd.), no colon, not a sentence.
+    ``cleaned``: *name* is already a ``clean_name`` result."""
+    s = name if cleaned else clean_name(name)
     if not 2 < len(s) <= 80 or "：" in s or ":" in s or "。" in s:
         return False
     return bool(_FIRM_ENDING.search(s) or _EN_FIRM.search(s))

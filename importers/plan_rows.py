@@ -162,7 +162,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if issues and _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
-        full = not name or looks_like_firm_name(name)
+        full = not name or looks_like_firm_name(name, cleaned=True)
         if firm is None:
             if not full:
                 issues.append(Issue(er, col_name, W_NOT_FULL_NAME, "warning", "not_full_name"))

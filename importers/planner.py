@@ -373,18 +373,17 @@ class Planner:
         from importers.clean import clean_name  # noqa: PLC0415
         if ni is None:
             return [""] * len(vals), {}
-        names, split = [], {}
-        for j, v in enumerate(vals):
-            raw = v[ni] if ni < len(v) else None
-            if self.csv:
-                raw = unquote(raw)
+        raws = [v[ni] if ni < len(v) else None for v in vals]
+        if self.csv:
+            raws = [unquote(r) for r in raws]
+        names = [clean_name(r) for r in raws]
+        split = {}
+        for j, raw in enumerate(raws):
             if type(raw) is str and ("\n" in raw or "\r" in raw):
                 kept, others, lines = split_names(raw)
                 if others:
                     split[j] = (kept, others, lines)
-                    names.append(clean_name(kept))
-                    continue
-            names.append(clean_name(raw))
+                    names[j] = clean_name(kept)
         return names, split
 
     def _chunk(self, plan: ImportPlan, chunk) -> None:
@@ -436,8 +435,17 @@ class Planner:
 def _holds_years(column) -> bool:
     """Whether most filled cells of a date column hold only a year (a 成立年份 column)."""
     from importers.clean import bare_year  # noqa: PLC0415
-    filled = [x for x in column if x not in (None, "")]
-    return bool(filled) and sum(1 for x in filled if bare_year(x) is not None) >= _YEAR_SHARE * len(filled)
+    seen: dict = {}
+    n = years = 0
+    for x in column:
+        if x is None or x == "":
+            continue
+        y = seen.get(x)
+        if y is None:
+            y = seen[x] = bare_year(x) is not None
+        n += 1
+        years += y
+    return n > 0 and years >= _YEAR_SHARE * n
 
 
 def _year_warnings(column, out, errs, header) -> None:

@@ -342,7 +342,15 @@ class SheetTable:
                     if kinds[widx] in (DATA, MIDNOTE):
                         append(make(wer, wrow, _row_text(wrow) if kinds[widx] == MIDNOTE else ""))
                 waiting = []
-            append(make(er, row))
+            if fill or len(row) < hi:
+                append(make(er, row))
+            else:                     # the common case, inline (a million rows)
+                vals = row[lo:hi] if contiguous else list(get(row))
+                if "" in vals:
+                    vals[vals.index("")] = None
+                    if "" in vals:
+                        vals = [None if v == "" else v for v in vals]
+                append(RawRow(er, vals, er in hidden if hidden else False, group))
             if len(chunk) >= chunk_size:
                 yield chunk
                 chunk = []
