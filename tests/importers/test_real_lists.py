@@ -187,3 +187,17 @@ def test_kind_from_the_sheet_name(ledger, tmp_path):
     assert (plan.kind, plan.stage) == ("designation", "gaoqi")
     roster = build_plan(ledger, write_simple_xlsx(tmp_path, "高企台账.xlsx", rows))
     assert roster.kind == "roster"
+
+
+def test_a_note_in_the_middle_of_a_long_list_streamed_in_chunks(tmp_path, monkeypatch):
+    import importers.read as read_mod
+    monkeypatch.setattr(read_mod, "_EAGER_ROWS", 10)     # classification finishes during the first pass
+    rows = [["企业名称", "统一社会信用代码"]] + [[f"武汉长单{i}号科技有限公司", R.CODES[i % 50]] for i in range(1, 41)]
+    rows[10:10] = [["注：以下为补充名单", None], ["补充说明第二行", None]]   # Excel rows 11-12, across the eager limit
+    rows += [[None, None], ["注：以上排名不分先后", None]]
+    t = open_table(write_simple_xlsx(tmp_path, "长单.xlsx", rows))
+    got = [(r.excel_row, r.values[0], r.note) for c in t.iter_rows(chunk_size=7) for r in c]
+    assert len(got) == 42 and got[9:12] == [(11, "注：以下为补充名单", "注：以下为补充名单"),
+                                            (12, "补充说明第二行", ""), (13, "武汉长单10号科技有限公司", "")]
+    assert t.skipped == [(44, E.SKIP_BLANK), (45, E.SKIP_NOTE)]
+    assert [(r.excel_row, r.note) for c in t.iter_rows() for r in c] == [(e, n) for e, _, n in got]   # again
