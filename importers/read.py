@@ -21,8 +21,9 @@ Which rows are data:
   (a firm's full name such as 以上科技(武汉)有限公司, a valid credit code, or a
   row of three or more filled cells) or the sheet ends.  At the end they are
   notes (``notes`` / ``skipped``); in the middle they are data, and a
-  note-like name cell is passed on marked ``RawRow.note`` so the import
-  reports it (never creates a firm from it, never drops it silently).  A row
+  note-like name cell (or a lone text cell) is passed on marked
+  ``RawRow.note`` so the import reports it as an error row (never creates a
+  firm from it, never drops it silently).  A row
   with no name and no code whose text is a note is a note wherever it stands,
   and never swallows the rows after it.
 - ``skipped`` holds (Excel row, reason) in row order; ``skip_counts`` sums
@@ -181,8 +182,10 @@ class _Plan:
         return n >= 3
 
     def _pend(self, er: int, row: list, note: bool) -> int:
+        """A row after a note that is not provably data waits; a lone text cell counts as more of the note."""
         self.noting = True
-        self.pending.append((len(self.kinds), er, note, _row_text(row)))
+        lone = sum(1 for v in row if not _blank(v)) <= 1
+        self.pending.append((len(self.kinds), er, note or lone, _row_text(row)))
         return PEND
 
     def _resolve(self) -> None:

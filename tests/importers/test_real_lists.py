@@ -198,6 +198,7 @@ def test_a_note_in_the_middle_of_a_long_list_streamed_in_chunks(tmp_path, monkey
     t = open_table(write_simple_xlsx(tmp_path, "长单.xlsx", rows))
     got = [(r.excel_row, r.values[0], r.note) for c in t.iter_rows(chunk_size=7) for r in c]
     assert len(got) == 42 and got[9:12] == [(11, "注：以下为补充名单", "注：以下为补充名单"),
-                                            (12, "补充说明第二行", ""), (13, "武汉长单10号科技有限公司", "")]
+                                            (12, "补充说明第二行", "补充说明第二行"),
+                                            (13, "武汉长单10号科技有限公司", "")]
     assert t.skipped == [(44, E.SKIP_BLANK), (45, E.SKIP_NOTE)]
     assert [(r.excel_row, r.note) for c in t.iter_rows() for r in c] == [(e, n) for e, _, n in got]   # again
