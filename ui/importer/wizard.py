@@ -131,7 +131,7 @@ class PreviewPage(QWizardPage):
         saved = settings().value(COLUMNS_KEY)
         widths = [int(w) for w in str(saved).split(",") if w.isdigit()] if saved else []
         if len(widths) != self.model.columnCount():
-            widths = [46, 64, 124, 240, 170, 300, 330]
+            widths = [46, 60, 110, 220, 160, 220, 300]
         for col, width in enumerate(widths):
             self.view.setColumnWidth(col, width)
 
