@@ -314,6 +314,20 @@ def _match_street(text: str, streets: tuple[str, ...]) -> str | None:
     return hit
 
 
+def street_in_address(text, streets: list[str]) -> str | None:
+    """The one catalog street an address names as a street ("武昌区水果湖街…", "中南路街道…"), else None.
+    A street's name alone ("中南路7号" is a road) does not count: it must be followed by 街/街道/街办."""
+    if not text:
+        return None
+    t = "".join(_nfkc(str(text)).split())
+    found = set()
+    for s in streets:
+        core = _street_core(s)
+        if core and any(core + suf in t for suf in ("街道", "街办", "街")):
+            found.add(s)
+    return found.pop() if len(found) == 1 else None
+
+
 def match_street(v, streets: list[str]) -> str | None:
     """"杨园" / "杨园街" / "杨园街道" / "杨园街道办事处" / "武昌区杨园街道" -> "杨园" (the entry of ``streets``)."""
     if v is None:
@@ -322,3 +336,92 @@ def match_street(v, streets: list[str]) -> str | None:
     if not text.strip():
         return None
     return _match_street(text, tuple(streets))
+
+
+# ---------------------------------------------------------------- what a firm's full name looks like
+# Organisational-form endings of a registered name (GB/T 企业名称登记管理规定 and usual registry entries),
+# longest first where one ends another. A name ending so is a firm's full name wherever it stands in a list.
+FIRM_ENDINGS = ("有限责任公司", "股份有限公司", "有限公司", "分公司", "公司", "（有限合伙）", "（普通合伙）", "合伙企业",
+                "个人独资企业", "集团", "厂", "店", "中心", "研究院", "研究所", "设计院", "合作社", "联合社", "事务所",
+                "商行", "经营部", "门市部", "工作室", "实验室", "医院", "诊所", "学校", "学院", "大学", "幼儿园",
+                "协会", "商会", "学会", "基金会", "银行", "支行", "分行", "酒店", "宾馆", "农场", "超市", "商店", "药房",
+                "诊所", "书店", "合作联社", "服务部", "加工部")
+_FIRM_ENDING = re.compile("(?:" + "|".join(re.escape(e) for e in FIRM_ENDINGS) + r")$")
+_EN_FIRM = re.compile(r"(?:co\.?,?\s*ltd\.?|company|corp(?:oration)?\.?|inc\.?|limited|ltd\.?|llc|group|gmbh)$", re.I)
+
+
+def looks_like_firm_name(name, *, cleaned: bool = False) -> bool:
+    """Whether *name* reads as a firm's registered full name: an organisational-form ending
+    (有限公司, 厂, 中心, 研究院, 合作社, 事务所 …, or Co., Ltd.), no colon, not a sentence.
+    ``cleaned``: *name* is already a ``clean_name`` result."""
+    s = name if cleaned else clean_name(name)
+    if not 2 < len(s) <= 80 or "：" in s or ":" in s or "。" in s:
+        return False
+    return bool(_FIRM_ENDING.search(s) or _EN_FIRM.search(s))
+
+
+def split_lines(v) -> list[str]:
+    """The non-empty lines of a text cell (a cell holding "short name⏎full name" has two)."""
+    if type(v) is not str or "\n" not in v and "\r" not in v:
+        return []
+    return [ln.strip() for ln in v.replace("\r", "\n").split("\n") if ln.strip()]
+
+
+# ---------------------------------------------------------------- a date cell of a list, judged as such
+MSG_YEAR_ONLY = "“{v}”只有年份，不是完整日期"
+MSG_NOT_A_DATE = "“{v}”是数字，不像日期（按 Excel 日期序号读是 {d}）"
+_YEAR_TEXT = re.compile(r"(\d{4})\s*年?")
+_SERIAL_MIN = {False: 17899, True: 17899 - 1462}     # 1949-01-01 in the 1900 and 1904 date systems
+_TEXT_SERIAL_MIN = 25569                              # 1970-01-01: a 5-digit text below it is not a serial
+
+
+def bare_year(v) -> int | None:
+    """The year of a cell holding only a year (2023, 2023.0, "2023", "2023年"), else None."""
+    t = type(v)
+    if t is bool:
+        return None
+    if t is int or t is float:
+        return int(v) if v == v and float(v).is_integer() and 1900 <= v <= 2199 else None
+    if t is str:
+        m = _YEAR_TEXT.fullmatch(_nfkc(v).strip())
+        return int(m[1]) if m and 1900 <= int(m[1]) <= 2199 else None
+    return None
+
+
+def parse_cell_date(v, *, datemode_1904: bool = False, years: bool = False) -> _dt.date | None:
+    """``parse_date`` for a cell of a list's date column, refusing what only looks like a date to a naive
+    reader: a bare year (2023 → 1905 as a serial) unless the column holds years (``years``: 1 January),
+    a number that is no plausible date serial (1, 10000: before 1949), a 5-digit text below 1970 ("20231").
+    """
+    y = bare_year(v)
+    if y is not None:
+        if years:
+            return _dt.date(y, 1, 1)
+        raise ValueError(MSG_YEAR_ONLY.format(v=clean_text(v)))
+    t = type(v)
+    if (t is int or t is float) and not 19000101 <= v <= 21991231 and v == v:
+        if v < _SERIAL_MIN[datemode_1904]:
+            try:
+                shown = parse_date(v, datemode_1904=datemode_1904).isoformat()
+            except ValueError:
+                shown = "无效日期"
+            raise ValueError(MSG_NOT_A_DATE.format(v=clean_text(v), d=shown))
+    elif t is str and _SERIAL_TEXT.fullmatch(_nfkc(v).strip()) and float(_nfkc(v).strip()) < _TEXT_SERIAL_MIN:
+        raise ValueError(MSG_DATE.format(v=v))
+    return parse_date(v, datemode_1904=datemode_1904)
+
+
+def display_value(v, *, date_field: bool = False, date1904: bool = False) -> str:
+    """A cell as a person wrote it, for previews: 2024 (not 2024.0), a date without 00:00:00, and in a date
+    column an Excel serial number as the date it stands for."""
+    if v is None or v == "":
+        return ""
+    t = type(v)
+    if date_field and (t is float or t is int) and not isinstance(v, bool):
+        try:
+            return parse_cell_date(v, datemode_1904=date1904).isoformat()
+        except (ValueError, AttributeError):
+            pass
+    if t is str:
+        return v
+    return clean_text(v)

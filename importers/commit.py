@@ -169,8 +169,6 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
 
         w.audit("import", "batch", batch, None, None, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind,
                                                         "stage": plan.stage, **counts})
-        from importers import mapping_store  # noqa: PLC0415
-        mapping_store.remember(conn, plan.headers, plan.mapping)
     return batch
 
 

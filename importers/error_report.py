@@ -2,7 +2,10 @@
 
 An officer fixes the cells and re-imports the report: its header is the
 original header (the extra columns 问题说明 and 原行号 are not ledger fields,
-so they are ignored on re-import).
+so they are ignored on re-import). A second sheet 跳过的行 lists every row that
+was skipped as not data (blank, repeated header, group sub-header, notes),
+with its Excel row and reason, so nothing left out goes unreported; the
+importer reads the first sheet.
 """
 from __future__ import annotations
 
@@ -41,7 +44,12 @@ def write_error_report(plan, out_path) -> int:
         cells = [_cell(v) for v in r.raw[:len(plan.headers)]]
         cells += [None] * (len(plan.headers) - len(cells))
         rows.append(cells + [_reason(r), r.excel_row])
-    return write_table(out, columns, rows, sheet="问题行")
+    if not plan.skipped:
+        return write_table(out, columns, rows, sheet="问题行")
+    blank = [None] * len(plan.headers)
+    notes = getattr(plan, "note_rows", {}) or {}
+    skipped = [blank + [f"跳过：{why}" + (f"：{notes[er]}" if er in notes else ""), er] for er, why in plan.skipped]
+    return write_table(out, columns, [], sheets={"问题行": rows, "跳过的行": skipped}) - len(skipped)
 
 
 def _cell(v):

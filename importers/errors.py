@@ -10,8 +10,9 @@ class InputError(Exception):
     """Bad input for a person to fix: file, sheet, Excel row and column where they apply."""
 
     def __init__(self, message: str, *, file: str | None = None, sheet: str | None = None,
-                 row: int | None = None, column: str | None = None) -> None:
+                 row: int | None = None, column: str | None = None, kind: str = "") -> None:
         self.message = message
+        self.kind = kind            # "no_name_column" when no header names the name or code column
         self.file = file
         self.sheet = sheet
         self.row = row
@@ -81,6 +82,29 @@ SKIP_REPEATED_HEADER = "重复的表头行"
 SKIP_NOTE = "表格下方的说明文字"
 SKIP_ONLY_SERIAL = "只有序号、没有企业信息的行"
 SKIP_OUTSIDE = "内容都在表头以外的列"
+SKIP_NOTE_MID = "数据中间的说明文字（没有企业名称和代码）"
+
+# the categories a summary counts skipped rows by (a group label's reason names the label)
+SKIP_CATEGORY = {SKIP_BLANK: "空行", SKIP_REPEATED_HEADER: "重复的表头行", SKIP_NOTE: "表格下方的说明",
+                 SKIP_NOTE_MID: "数据中间的说明", SKIP_TOTAL: "合计行", SKIP_ONLY_SERIAL: "只有序号的行",
+                 SKIP_OUTSIDE: "表头以外的内容"}
+_GROUP_PREFIX = SKIP_GROUP.split("“")[0]
+
+
+def skip_category(reason: str) -> str:
+    """The category of one skipped row's reason: 空行, 重复的表头行, 分组标题行, 表格下方的说明, …"""
+    if reason.startswith(_GROUP_PREFIX):
+        return _GROUP_PREFIX
+    return SKIP_CATEGORY.get(reason, reason)
+
+
+def skip_counts(skipped) -> dict[str, int]:
+    """{category: rows} for (Excel row, reason) pairs, in the order categories first appear."""
+    out: dict[str, int] = {}
+    for _row, reason in skipped:
+        k = skip_category(reason)
+        out[k] = out.get(k, 0) + 1
+    return out
 
 # --- mapping ----------------------------------------------------------------
 MSG_OVERRIDE_FORMAT = "列对应“{item}”格式不对，应为“表头=字段”"

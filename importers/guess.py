@@ -1,9 +1,17 @@
-"""Guessing what kind of list a file is, and which stage it confers, from its title and headers.
+"""Guessing what kind of list a file is, and which stage it confers, from its title, headers, file and sheet names.
 
 A recognition list (``designation``) names a stage in its title ("2023年湖北省第二批拟认定高新技术企业名单")
-or carries a certificate-number column; anything else is a ``roster`` (firm
-attributes, plus star-tier or stage columns when present). The reason is
-given in Chinese so the wizard and the command line can show it.
+or carries a certificate-number column; a file or sheet named after a stage
+("2024年专精特新小巨人企业.xls") with no title naming one is a recognition list
+of that stage too (it still needs a date from the file or ``--date``), unless
+the name says it is a ledger (台账, 花名册 …) or the file has star or stage
+columns. Anything else is a ``roster`` (firm attributes, plus star-tier or
+stage columns when present). The reason is given in Chinese so the wizard and
+the command line can show it.
+
+A column is read as stages (``stage_columns``) only when most of its values
+are stages of the catalog (``stage_share``): a 类型 column holding 有限责任公司,
+个体工商户 is a legal form, not a designation.
 """
 from __future__ import annotations
 
@@ -36,8 +44,19 @@ def stage_in_text(catalog, text: str):
     return best
 
 
-def guess_kind(catalog, title: str, headers: list, mapping: dict) -> tuple[str, object, str]:
-    """(kind, stage or None, reason in Chinese)."""
+def _named(catalog, names) -> tuple[object, str] | None:
+    """(stage, name) for the first of the file stem / sheet name that names a stage and is not a ledger."""
+    for name in names:
+        if not name:
+            continue
+        stage = stage_in_text(catalog, name)
+        if stage is not None and not any(w in fold(name) for w in ROSTER_WORDS):
+            return stage, name
+    return None
+
+
+def guess_kind(catalog, title: str, headers: list, mapping: dict, names: tuple = ()) -> tuple[str, object, str]:
+    """(kind, stage or None, reason in Chinese); *names*: the file name and the sheet name."""
     fields = set(mapping.values())
     stage = stage_in_text(catalog, title)
     t = fold(title)
@@ -49,6 +68,9 @@ def guess_kind(catalog, title: str, headers: list, mapping: dict) -> tuple[str, 
     if stage is not None and any(w in t for w in LIST_WORDS) and not any(w in t for w in ROSTER_WORDS):
         word = next(w for w in LIST_WORDS if w in t)
         return "designation", stage, f"标题“{title}”含“{stage.name}”和“{word}”，判断为认定名单"
+    named = _named(catalog, names) if stage is None and not ({"star", "stage"} & fields) else None
+    if named is not None and not any(w in t for w in ROSTER_WORDS):
+        return "designation", named[0], f"文件或工作表名“{named[1]}”含“{named[0].name}”，判断为认定名单"
     roster_cols = [headers[i] for i, f in mapping.items() if f in ROSTER_FIELDS and i < len(headers)]
     if roster_cols:
         return "roster", None, f"有企业信息列（{'、'.join(roster_cols[:3])}），判断为企业台账"
@@ -89,3 +111,18 @@ def stage_columns(catalog, headers: list, mapping: dict) -> list[dict]:
             groups.append({"col": by_field[f], "date_col": by_field.get("date"), "expires_col": by_field.get("expires"),
                            "track": "star" if f == "star" and any(t.key == "star" for t in catalog.tracks) else None})
     return groups
+
+
+def stage_share(catalog, values) -> float:
+    """The share of non-blank *values* that name only stages of the catalog (split at 、,; /)."""
+    from importers.clean import clean_text  # noqa: PLC0415
+    n = hits = 0
+    for v in values:
+        text = clean_text(v)
+        if not text:
+            continue
+        n += 1
+        parts = [p.strip() for p in re.split(r"[、,，;；/\n]+", text) if p.strip()]
+        if parts and all(catalog.find(p) is not None for p in parts):
+            hits += 1
+    return hits / n if n else 1.0

@@ -15,14 +15,22 @@ company column.  Around it the header *band* grows by at most one row each way:
 Column names join the band top to bottom as "组/子"; the sub-header alone is
 used when it is unique and says at least as much as the group
 (``mapping.field_of``).  Columns without any header text are dropped.
+
+A header given with ``--map 表头=字段`` is evidence too: a row holding it
+scores 3 more points, and maps the name or code when the override says so.
+Where no header names the firm's name or code, the columns are chosen by
+content (``Header.notices`` says so): the name column is one whose values
+below the header mostly read as firms' full names (有限公司, 厂, 中心 …), the
+code column one whose values are mostly valid 18-character credit codes.
 """
 from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from importers.clean import clean_text
-from importers.mapping import field_of, guess_mapping, header_score
+from importers.clean import clean_text, looks_like_firm_name
+from importers.mapping import apply_overrides, field_of, guess_mapping, header_score, normalize_header
+from pipeline import uscc
 
 SCAN_ROWS = 50
 _MAX_LABEL = 30
@@ -51,6 +59,8 @@ class Header:
     title: str
     band_texts: list[list[str]] = field(default_factory=list)  # per band row, text per header column
     score: float = 0.0
+    mapping: dict[int, str] = field(default_factory=dict)      # index into headers -> field key
+    notices: list[str] = field(default_factory=list)           # how columns were chosen without a header
 
 
 class _Top:
@@ -181,13 +191,93 @@ def _title(tp: _Top, before: int) -> str:
     return " ".join(lines)
 
 
-def build(top: list[tuple[int, list]], col_offset: int, merges, band: list[int]) -> Header:
+MSG_BY_CONTENT = "没有找到{what}表头，按内容判断“{header}”列为{what}（{n}/{m} 个值{how}），请核对"
+_CONTENT_ROWS = 30
+
+
+def _below(tp: _Top, last: int, c: int) -> list:
+    return [cells[c - tp.off] for _, cells in tp.top[last + 1:last + 1 + _CONTENT_ROWS]
+            if 0 <= c - tp.off < len(cells) and cells[c - tp.off] not in ("", None)]
+
+
+def _content_column(tp: _Top, last: int, columns: list[int], taken: set[int], test) -> tuple[int, int, int] | None:
+    """(index into columns, hits, values) of the column below row ``last`` whose values mostly pass *test*."""
+    best = None
+    for j, c in enumerate(columns):
+        if j in taken:
+            continue
+        vals = _below(tp, last, c)
+        if len(vals) < 2:
+            continue
+        hits = sum(1 for v in vals if test(v))
+        if hits * 10 >= len(vals) * 6 and (best is None or hits > best[1]):
+            best = (j, hits, len(vals))
+    return best
+
+
+def _is_code(v) -> bool:
+    return uscc.validate(v).ok
+
+
+def _fields(tp: _Top, band: list[int], headers: list[str], columns: list[int],
+            overrides: dict | None) -> tuple[dict[int, str], list[str]]:
+    """The mapping of a header: synonyms, then ``--map``, then the content of the columns for a missing
+    name or code column (with a notice)."""
+    mapping = apply_overrides(headers, guess_mapping(headers), overrides or {})
+    notices: list[str] = []
+    fixed = {j for j, h in enumerate(headers) if overrides and normalize_header(h) in _norm_keys(overrides)}
+    for key, what, test, how in (("name", "企业名称", looks_like_firm_name, "像企业全称"),
+                                 ("code", "统一社会信用代码", _is_code, "是有效的统一社会信用代码")):
+        if key in mapping.values():
+            continue
+        hit = _content_column(tp, band[-1], columns, set(mapping) | fixed, test)
+        if hit is not None:
+            j, n, m = hit
+            mapping[j] = key
+            notices.append(MSG_BY_CONTENT.format(what=what, header=headers[j], n=n, m=m, how=how))
+    return dict(sorted(mapping.items())), notices
+
+
+def _norm_keys(overrides: dict) -> set[str]:
+    return {normalize_header(h) for h in overrides}
+
+
+def build(top: list[tuple[int, list]], col_offset: int, merges, band: list[int],
+          overrides: dict | None = None) -> Header:
     tp = _Top(top, col_offset, merges)
     headers, columns, band_texts = _compose(tp, band)
-    return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts)
+    mapping, notices = _fields(tp, band, headers, columns, overrides)
+    return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, 0.0, mapping, notices)
 
 
-def detect(top: list[tuple[int, list]], col_offset: int, merges) -> tuple[Header | None, list[str], int]:
+def _row_score(texts: list[str], overrides: dict | None) -> tuple[float, bool]:
+    score, has_name = header_score(texts)
+    if overrides:
+        want = {normalize_header(h): f for h, f in overrides.items()}
+        for t in texts:
+            f = want.get(normalize_header(t)) if t else None
+            if f is not None:
+                score += 3.0
+                has_name = has_name or f in ("name", "code")
+    return score, has_name
+
+
+def _by_content(tp: _Top) -> int:
+    """The first label row below which some column mostly holds firms' full names or valid codes; -1 if none."""
+    for i, texts in enumerate(tp.texts):
+        labels = [t for t in texts if t]
+        if len(labels) < 2 or not all(len(t) <= _MAX_LABEL for t in labels):
+            continue
+        cols = [c for c in tp.cols() if tp.raw(i, c) and not looks_like_firm_name(tp.raw(i, c))
+                and not _is_code(tp.raw(i, c))]
+        for test in (looks_like_firm_name, _is_code):
+            if _content_column(tp, i, cols, set(), test) is not None:
+                return i
+    return -1
+
+
+def detect(top: list[tuple[int, list]], col_offset: int, merges,
+           overrides: dict | None = None) -> tuple[Header | None, list[str], int]:
     """The header found in ``top`` or None, plus (when None) the most header-like texts and their row."""
     tp = _Top(top, col_offset, merges)
     best_i, best_key = -1, (0.0, 0)
@@ -196,19 +286,25 @@ def detect(top: list[tuple[int, list]], col_offset: int, merges) -> tuple[Header
         labels = [t for t in texts if t]
         if not labels:
             continue
-        score, has_name = header_score(texts)
+        score, has_name = _row_score(texts, overrides)
         if len(labels) > fallback_n and all(len(t) <= _MAX_LABEL for t in labels):
             fallback, fallback_row, fallback_n = labels, top[i][0], len(labels)
         if has_name and score > best_key[0]:
             best_i, best_key = i, (score, i)
     if best_i < 0:
-        return None, fallback, fallback_row
-    mapping = guess_mapping(tp.texts[best_i])
-    name_col = tp.off + next(j for j, f in mapping.items() if f == "name")
+        best_i = _by_content(tp)
+        if best_i < 0:
+            return None, fallback, fallback_row
+    mapping = apply_overrides(tp.texts[best_i], guess_mapping(tp.texts[best_i]), overrides or {})
+    key = next((j for j, f in mapping.items() if f == "name"), next((j for j, f in mapping.items() if f == "code"), None))
     band = [best_i]
-    if best_i + 1 < len(top) and _sub_row_below(tp, best_i, best_i + 1, name_col):
+    if key is not None and best_i + 1 < len(top) and _sub_row_below(tp, best_i, best_i + 1, tp.off + key):
         band.append(best_i + 1)
     if best_i > 0 and _group_row_above(tp, best_i - 1, best_i):
         band.insert(0, best_i - 1)
     headers, columns, band_texts = _compose(tp, band)
-    return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, best_key[0]), [], 0
+    mapping, notices = _fields(tp, band, headers, columns, overrides)
+    if not any(f in ("name", "code") for f in mapping.values()):
+        return None, fallback, fallback_row
+    return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, best_key[0], mapping,
+                  notices), [], 0

@@ -29,7 +29,9 @@ SYNONYMS: dict[str, list[str]] = {f.key: list(f.synonyms) for f in FIELD_LIST}
 
 # Too generic to match inside a longer header; only an exact header counts.
 _EXACT_ONLY = frozenset({"名称", "企业", "单位", "名单", "编号", "类别", "类型", "说明", "人数", "专员", "税号",
-                         "原名", "有效期", "批次", "梯度", "负责人", "企业名"})
+                         "原名", "有效期", "批次", "梯度", "负责人", "企业名", "全称", "name", "company", "firm",
+                         "enterprise", "street", "industry", "sector", "address", "founded", "established"})
+_SHORT_NAME = "简称"           # a 简称 column (A股简称, 公司简称) never holds the firm's full name
 _MAX_SUBSTRING_HEADER = 20     # a longer cell is a title or a value, not a header
 
 _BRACKETS = "()[]{}<>（）【】〔〕《》〈〉「」『』"
@@ -69,6 +71,8 @@ def _candidates_norm(n: str) -> tuple[tuple[float, str], ...]:
     if not n:
         return ()
     out: dict[str, float] = {}
+    if _SHORT_NAME in n:
+        return ()
     f = _EXACT.get(n)
     if f:
         out[f] = 100.0 + len(n)
@@ -177,3 +181,31 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
             raise InputError(MSG_OVERRIDE_FIELD.format(item=item, field=field.strip(), fields=fields))
         out[header] = key
     return out
+
+
+def apply_overrides(headers: list[str], mapping: dict[int, str], overrides: dict[str, str]) -> dict[int, str]:
+    """*mapping* with ``--map`` overrides ({header: field key, "" = do not import}) applied by header text;
+    a field an override gives a column is taken from any other column. Headers not present are ignored
+    (``missing_overrides`` names them)."""
+    if not overrides:
+        return dict(mapping)
+    out = dict(mapping)
+    norm = {}
+    for i, h in enumerate(headers):
+        norm.setdefault(normalize_header(h), i)
+    for header, field_key in overrides.items():
+        col = norm.get(normalize_header(header))
+        if col is None:
+            continue
+        if field_key:
+            out = {i: f for i, f in out.items() if f != field_key}
+            out[col] = field_key
+        else:
+            out.pop(col, None)
+    return dict(sorted(out.items()))
+
+
+def missing_overrides(headers: list[str], overrides: dict[str, str]) -> list[str]:
+    """The ``--map`` headers that are not in *headers*."""
+    have = {normalize_header(h) for h in headers}
+    return [h for h in overrides if normalize_header(h) not in have]

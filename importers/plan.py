@@ -206,7 +206,9 @@ class ImportPlan:
     stage: str | None            # stage key for a designation list
     on_date: date | None
     store: RowStore = field(default_factory=lambda: RowStore([]))
-    skipped: list = field(default_factory=list)        # (excel_row, why)
+    skipped: list = field(default_factory=list)        # (excel_row, why): rows provably not data
+    notes: list = field(default_factory=list)          # the note texts found below (or inside) the list
+    note_rows: dict = field(default_factory=dict)      # Excel row -> note text, for the skipped note rows
     file_issues: list = field(default_factory=list)
     list_name: str = ""
     audit_mark: int = 0          # the ledger's last audit id when planned: commit refuses a stale plan
@@ -239,15 +241,27 @@ class ImportPlan:
             c["errors" if i.level == "error" else "warnings"] += 1
         return c
 
+    def skip_counts(self) -> dict[str, int]:
+        """{category: rows} of the rows skipped as not data (空行, 重复的表头行, 分组标题行, 表格下方的说明 …)."""
+        from importers.errors import skip_counts  # noqa: PLC0415
+        return skip_counts(self.skipped)
+
+    def unticked(self) -> int:
+        """Rows a person unticked in the preview (not errors)."""
+        s = self.store
+        return sum(1 for st, inc in zip(bytes(s.status), bytes(s.include)) if st != ERROR and not inc)
+
     def summary(self, batch: int | None = None) -> dict:
-        """Exactly the `import --json` object of the command-line contract."""
+        """Exactly the `import --json` object of the command-line contract: the counts, every error and
+        warning, and every skipped row with its reason (``skipped_by`` sums them by category)."""
         c = self.counts()
         errors, warnings = [], []
         for i in self.issues():
             (errors if i.level == "error" else warnings).append(i.as_json())
         return {"batch": batch, "kind": self.kind, "stage": self.stage, "rows": c["rows"], "created": c["created"],
                 "updated": c["updated"], "unchanged": c["unchanged"], "skipped": c["skipped"],
-                "errors": errors, "warnings": warnings}
+                "errors": errors, "warnings": warnings, "skipped_by": self.skip_counts(),
+                "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped]}
 
     def error_rows(self) -> list:
         return [PlanRow(self.store, i) for i in sorted(self.store.issues)]
@@ -261,10 +275,19 @@ def build_plan(ledger, path, *, kind=None, stage=None, on_date=None, sheet=None,
                    header_row=header_row, progress=progress, cancel=cancel).run()
 
 
+def remember_mapping(ledger, plan: ImportPlan) -> None:
+    """Remember *plan*'s column mapping for files with the same header: only when a person asks for it
+    (``import --remember-map``, the wizard's 记住此列对应关系)."""
+    from importers import mapping_store  # noqa: PLC0415
+    with ledger.write("import"):
+        mapping_store.remember(ledger.conn, plan.headers, plan.mapping)
+
+
 def commit_plan(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
     """Write *plan* in one transaction as one batch; returns the batch id. Cancelled leaves the ledger unchanged."""
     from importers.commit import commit  # noqa: PLC0415
     return commit(ledger, plan, progress=progress, cancel=cancel)
 
 
-__all__ = ["Cancelled", "Issue", "PlanRow", "ImportPlan", "RowStore", "build_plan", "commit_plan", "InputError"]
+__all__ = ["Cancelled", "Issue", "PlanRow", "ImportPlan", "RowStore", "build_plan", "commit_plan", "remember_mapping",
+           "InputError"]

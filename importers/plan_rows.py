@@ -27,8 +27,36 @@ E_NO_NAME = "企业名称为空"
 W_STAGE = "“{value}”不是已知的认定类别，已忽略"
 E_NO_ROW_DATE = "缺少认定日期"
 W_OLD_NAME = "名单使用的是该企业的曾用名，台账中的现名“{name}”保持不变"
+W_FILLED = "第 {row} 行{column}为空，沿用上一行“{value}”（第 {src} 行），请核对"
+E_NOTE_ROW = "这一行像是说明文字（“{text}”），夹在数据中间，未导入；如确是企业，请写企业全称后重新导入"
+W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
+W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
+E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
+E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
 _SPLIT = re.compile(r"[、,，;；/\n]+")
 _USABLE = ("ok", "bad_check")
+
+
+def split_names(cell: str) -> tuple[str, list[str], list[str]]:
+    """The lines of a name cell: the one that reads as a firm's full name (the longest such), the others,
+    and all of them as written."""
+    from importers.clean import looks_like_firm_name, split_lines  # noqa: PLC0415
+    lines = split_lines(cell)
+    if len(lines) < 2:
+        return cell, [], lines
+    full = [ln for ln in lines if looks_like_firm_name(ln)] or lines
+    kept = max(full, key=len)
+    return kept, [ln for ln in lines if ln != kept], lines
+
+
+def _row_warnings(raw, er, headers, issues) -> None:
+    """Warnings the reading layer leaves on a row: hidden, cells filled from the row above."""
+    if raw.hidden:
+        issues.append(Issue(er, None, W_HIDDEN, "warning", "hidden_row"))
+    for p, value, src in raw.filled:
+        head = headers[p] if p < len(headers) else ""
+        issues.append(Issue(er, head, W_FILLED.format(row=er, column=head, value=value, src=src), "warning",
+                            "filled_down"))
 
 
 def _same(old, new) -> bool:
@@ -55,8 +83,9 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
     store = plan.store
     headers = plan.headers
     by_field = pl.by_field
-    col_name = headers[by_field["name"]]
+    col_name = headers[by_field["name"]] if "name" in by_field else None
     col_code = headers[by_field["code"]] if "code" in by_field else None
+    from importers.clean import looks_like_firm_name  # noqa: PLC0415
     firm_fields = [f for f in FIRM_FIELDS if f in cols]
     seen = pl.seen
     add = store.add
@@ -72,11 +101,14 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         else:
             for i in issues:
                 i.row = er
-        if raw.hidden:
-            issues.append(Issue(er, None, W_HIDDEN, "warning", "hidden_row"))
+        if raw.hidden or raw.filled:
+            _row_warnings(raw, er, headers, issues)
         firm, review, changes = None, False, {}
-        if not name:
-            issues.append(Issue(er, col_name, E_NO_NAME, "error", "no_name"))
+        if raw.note:
+            issues.append(Issue(er, col_name, E_NOTE_ROW.format(text=raw.note[:40]), "error", "note_in_list"))
+        elif not name and not (status in _USABLE and code in by_code):
+            issues.append(Issue(er, col_name or col_code, E_NO_NAME if status not in _USABLE else E_NO_NAME_NEW,
+                                "error", "no_name"))
         elif status in _USABLE:
             firm = by_code.get(code)
             if status == "bad_check" and not (firm and firm["code_status"] == "accepted"):
@@ -117,7 +149,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         usable = code if status in _USABLE else None
         vcode = code or None
         dup_key = fid if firm is not None else (code if usable else "n:" + key)
-        if name:
+        if name or firm is not None:
             first = seen.get(dup_key)
             if first is not None:
                 diff = _diff(store, first, base + j, name, vcode, by_field, headers)
@@ -130,15 +162,21 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if issues and _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
+        full = not name or looks_like_firm_name(name, cleaned=True)
         if firm is None:
+            if not full:
+                issues.append(Issue(er, col_name, W_NOT_FULL_NAME, "warning", "not_full_name"))
             if pl.has_firms and not any(i.code == "same_name" for i in issues):
                 near = pl.near.suggest(name)
                 if near:
                     issues.append(Issue(er, col_name, W_NEAR.format(name=near[1]), "warning", "near_match"))
         else:
-            if key != firm["name_key"] and "code" not in changes:
+            if name and key != firm["name_key"] and "code" not in changes:
                 if key in aliases.get(fid, ()):
                     issues.append(Issue(er, col_name, W_OLD_NAME.format(name=firm["name"]), "warning", "old_name"))
+                elif not full and looks_like_firm_name(firm["name"]):
+                    issues.append(Issue(er, col_name, W_SHORT_NAME_KEPT.format(name=name, current=firm["name"]),
+                                        "warning", "not_full_name"))
                 else:
                     changes["name"] = (firm["name"], name)
             for f in firm_fields:
@@ -217,15 +255,20 @@ def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
                                     W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
                                     "error", "no_stage"))
                 return []
-        start = _col(cols, "date", j) or pl.on_date
+        start = _col(cols, "date", j)
+        dcol = pl.by_field.get("date")
+        if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
+            start = pl.on_date                # --date fills only an empty cell, never an unreadable one
         if start is None:
-            col = headers[pl.by_field["date"]] if "date" in pl.by_field else None
-            issues.append(Issue(er, col, E_NO_ROW_DATE, "error", "no_date"))
+            if not any(i.code == "bad_date" for i in issues):
+                issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))
             return []
         exp = _col(cols, "expires", j)
         end = exp + timedelta(days=1) if exp else None
         if end is not None and end <= start:
-            end = None
+            issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
+                                "bad_date"))
+            return []
         add(stages[0], start, end, _col(cols, "cert_no", j), list_name, False)
         return out
     for g in pl.groups:
@@ -240,12 +283,21 @@ def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
             continue
         gdate = _group_value(pl, cols, g["date_col"], j)
         gexp = _group_value(pl, cols, g["expires_col"], j)
+        if gexp is not None and gexp < (gdate or pl.ref_day):
+            issues.append(Issue(er, headers[g["expires_col"]], E_EXPIRES.format(end=gexp, start=gdate or pl.ref_day),
+                                "error", "bad_date"))
+            continue
         top = stages[-1]
         for s in stages:
             start = gdate if (s is top and gdate) else pl.ref_day
             end = gexp + timedelta(days=1) if (s is top and gexp and gexp >= start) else None
             add(s, start, end, _col(cols, "cert_no", j) if len(pl.groups) == 1 else None, list_name, True)
     return out
+
+
+def _blank_cell(values, col) -> bool:
+    v = values[col] if col < len(values) else None
+    return v is None or v == "" or (type(v) is str and not v.strip())
 
 
 def _group_value(pl, cols, col, j):

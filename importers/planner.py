@@ -14,23 +14,40 @@ from pathlib import Path
 
 from importers.errors import InputError
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
-from importers.plan_rows import decide_rows
+from importers.plan_rows import decide_rows, split_names
 
 # field key -> how its cells are cleaned
 TEXT_FIELDS = ("industry", "officer", "contact_person", "contact_phone", "remark", "cert_no", "list_name",
                "former_name")
+PLACEHOLDER_FIELDS = ("legal_form", "address")     # text where "N/A", "无", "-" mean nothing
 DATE_FIELDS = ("founded", "date", "expires")
 CHUNK = 5000
+SAMPLE = 300                # rows looked at to decide whether a column holds stages
+MAX_MONEY = 1e9             # 万元: ten trillion yuan, beyond any firm
+MAX_EMPLOYEES = 5_000_000
+EARLIEST = date(1949, 10, 1)
 
 MSG_KIND = "--as 应为 roster（企业台账）或 designation（认定名单），而不是“{kind}”"
 MSG_STAGE = "未知的认定类别“{stage}”，可用：{names}"
 MSG_NEED_STAGE = "这是认定名单，但从标题和表头都无法判断认定类别，请用 --stage 指定（可用：{names}）"
 MSG_NEED_DATE = "认定名单中没有认定日期列（如“认定日期”“发证日期”），请用 --date YYYY-MM-DD 指定认定日期"
-MSG_NO_NAME = "找不到企业名称列（如“企业名称”“单位名称”“公司名称”），表头为：{headers}"
+MSG_NO_NAME = "找不到企业名称列或统一社会信用代码列（如“企业名称”“公司全称”“统一社会信用代码”），表头为：{headers}；" \
+              "可用 --map 表头=企业名称 指定"
 MSG_MAP_HEADER = "--map 中的表头“{header}”不在文件中；文件的表头为：{headers}"
 MSG_NO_ROWS = "只有表头（第 {row} 行），没有数据行"
 W_STREET = "街道“{value}”不在街道目录中，未填入"
 W_STAGE_DATE = "“{column}”列没有对应的认定日期，按 {day} 记为认定日期"
+W_NOT_STAGES = "“{column}”列的值大多不是认定类别（如“{example}”），未按认定类别读取"
+W_AS_LEGAL_FORM = "“{column}”列的值是企业类型（如“{example}”），按企业类型读取"
+E_DATE_EARLY = "“{v}”早于 1949 年，不是有效的{what}"
+E_DATE_FUTURE = "成立日期“{v}”在今天之后"
+W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
+W_STREET_FROM_ADDRESS = "所在街道为空，按地址“{address}”推断为“{street}”，请核对"
+W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为企业名称，“{others}”记为曾用名或简称"
+W_NEGATIVE = "“{v}”是负数，未填入"
+W_ABSURD = "“{v}”大得不合常理，未填入"
+_LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国有", "私营", "外资", "合资", "农民专业合作社")
+_YEAR_SHARE = 0.6
 
 
 def unquote(v):
@@ -41,19 +58,56 @@ def unquote(v):
     return v
 
 
-def _clean_fn(field, streets, date1904, csv=False):
+def _number(parse, limit):
+    def fn(v):
+        x = parse(v)
+        if x is not None and x < 0:
+            raise ValueError(W_NEGATIVE.format(v=_shown(v)))
+        if x is not None and x > limit:
+            raise ValueError(W_ABSURD.format(v=_shown(v)))
+        return x
+    return fn
+
+
+def _shown(v) -> str:
+    from importers.clean import clean_text  # noqa: PLC0415
+    return clean_text(v)
+
+
+def _date(field, date1904, today):
+    from importers.clean import parse_cell_date  # noqa: PLC0415
+    what = {"date": "认定日期", "expires": "到期日期", "founded": "成立日期"}.get(field, "日期")
+
+    def fn(v, years=False):
+        d = parse_cell_date(v, datemode_1904=date1904, years=years)
+        if d is None:
+            return None
+        if field != "founded" and d < EARLIEST:
+            raise ValueError(E_DATE_EARLY.format(v=_shown(v), what=what))
+        if field == "founded" and d > today:
+            raise ValueError(E_DATE_FUTURE.format(v=_shown(v)))
+        return d
+    return fn
+
+
+def _clean_fn(field, streets, date1904, csv=False, today=None):
     """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
     from importers import clean  # noqa: PLC0415
     if field in TEXT_FIELDS:
         if csv:
             return (lambda v: clean.clean_text(unquote(v)) or None), True, None
         return (lambda v: clean.clean_text(v) or None), True, None
+    if field in PLACEHOLDER_FIELDS:
+        def text(v):
+            t = clean.clean_text(unquote(v) if csv else v)
+            return None if t.lower() in clean._BLANKS else t
+        return text, True, None
     if field in DATE_FIELDS:
-        return (lambda v: clean.parse_date(v, datemode_1904=date1904)), True, "bad_date"
+        return _date(field, date1904, today or date.today()), True, "bad_date"
     if field in ("reg_capital", "revenue", "rd_spend"):
-        return clean.parse_number, False, "bad_number"
+        return _number(clean.parse_number, MAX_MONEY), False, "bad_number"
     if field == "employees":
-        return clean.parse_int, False, "bad_number"
+        return _number(clean.parse_int, MAX_EMPLOYEES), False, "bad_number"
     if field == "street":
         def street(v):
             hit = clean.match_street(v, streets)
@@ -72,13 +126,11 @@ class Planner:
         self.kind_arg, self.stage_arg, self.on_date = kind, stage, on_date
         self.sheet, self.overrides, self.header_row_arg = sheet, overrides or {}, header_row
         self.progress, self.cancel = progress, cancel
+        self.notes: list = []               # file-level warnings found before the plan exists
 
     # the file ----------------------------------------------------------
     def run(self) -> ImportPlan:
-        from importers import mapping_store  # noqa: PLC0415
         from importers.guess import guess_kind, stage_columns, stage_in_text  # noqa: PLC0415
-        from importers.mapping import guess_mapping, normalize_header  # noqa: PLC0415
-        from importers.read import open_table, open_table_at  # noqa: PLC0415
         if self.kind_arg not in (None, "roster", "designation"):
             raise InputError(MSG_KIND.format(kind=self.kind_arg))
         stage_obj = None
@@ -86,37 +138,20 @@ class Planner:
             stage_obj = self.catalog.find(self.stage_arg)
             if stage_obj is None:
                 raise InputError(MSG_STAGE.format(stage=self.stage_arg, names=self._stage_names()))
-        if self.header_row_arg:
-            table = open_table_at(self.path, sheet=self.sheet, header_row=self.header_row_arg)
-        else:
-            table = open_table(self.path, sheet=self.sheet)
-        self.table = table
+        table = self.table = self._open()
         file = getattr(table, "file", None) or self.path.name
         headers = [str(h or "") for h in table.headers]
         title = getattr(table, "title", "") or ""
-        mapping = mapping_store.recall(self.conn, headers) or guess_mapping(headers)
-        if self.overrides:
-            norm = {normalize_header(h): i for i, h in enumerate(headers)}
-            for header, field_key in self.overrides.items():
-                col = norm.get(normalize_header(header))
-                if col is None:
-                    raise InputError(MSG_MAP_HEADER.format(header=header, headers="、".join(headers)), file=file)
-                mapping = {i: f for i, f in mapping.items() if f != field_key or not field_key}
-                mapping.pop(col, None)
-                if field_key:
-                    mapping[col] = field_key
-        mapping = dict(sorted(mapping.items()))
-        if "name" not in mapping.values():
-            raise InputError(MSG_NO_NAME.format(headers="、".join(h for h in headers if h) or "（无）"), file=file,
-                             sheet=getattr(table, "sheet", None))
+        mapping = self._mapping(table, headers, file)
         work = dict(mapping)
-        groups = stage_columns(self.catalog, headers, work)
+        groups = self._stage_groups(stage_columns(self.catalog, headers, work), headers, work, mapping)
         if self.kind_arg:
             kind, guessed = self.kind_arg, False
             title_stage = stage_in_text(self.catalog, title) if kind == "designation" else None
             reason = f"按 --as {kind} 导入"
         else:
-            kind, title_stage, reason = guess_kind(self.catalog, title, headers, work)
+            kind, title_stage, reason = guess_kind(self.catalog, title, headers, work,
+                                                   (self.path.stem, getattr(table, "sheet", "") or ""))
             guessed = True
         self.by_field = {f: i for i, f in work.items()}
         if kind == "designation":
@@ -131,15 +166,89 @@ class Planner:
             kind_guessed=guessed, kind_reason=reason, stage=stage_obj.key if stage_obj else None, on_date=self.on_date,
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
             audit_mark=self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
+        plan.file_issues.extend(self.notes)
         self.plan, self.groups, self.work = plan, groups, work
         self.stage_obj = stage_obj
         self._prepare(plan)
         self._rows(plan)
         plan.skipped = list(getattr(table, "skipped", []) or [])
+        plan.notes = list(getattr(table, "notes", []) or [])
+        reader = getattr(table, "_plan", None)
+        plan.note_rows = dict(reader.note_rows) if reader is not None else {}
         if not len(plan.store):
             raise InputError(MSG_NO_ROWS.format(row=plan.header_row), file=file, sheet=plan.sheet or None)
         self.table = None               # the loaded sheet can go
         return plan
+
+    def _open(self):
+        from importers.read import open_table, open_table_at  # noqa: PLC0415
+        if self.header_row_arg:
+            return open_table_at(self.path, sheet=self.sheet, header_row=self.header_row_arg,
+                                 overrides=self.overrides)
+        try:
+            return open_table(self.path, sheet=self.sheet, overrides=self.overrides)
+        except InputError as exc:
+            remembered = self._remembered_header() if exc.kind == "no_name_column" else None
+            if not remembered:
+                raise
+            return open_table(self.path, sheet=self.sheet, overrides={**remembered, **self.overrides})
+
+    def _remembered_header(self) -> dict[str, str] | None:
+        """A mapping a person asked to remember for one of the top rows, as {header: field}."""
+        from importers import mapping_store  # noqa: PLC0415
+        from importers.read import top_labels  # noqa: PLC0415
+        for texts in top_labels(self.path, self.sheet):
+            found = mapping_store.recall(self.conn, texts) if len(texts) > 1 else None
+            if found:
+                return {texts[i]: f for i, f in found.items()}
+        return None
+
+    def _mapping(self, table, headers: list[str], file: str) -> dict[int, str]:
+        """The table's mapping (synonyms, content, ``--map``), or the one remembered for this header."""
+        from importers import mapping_store  # noqa: PLC0415
+        from importers.mapping import apply_overrides, guess_mapping, missing_overrides  # noqa: PLC0415
+        missing = missing_overrides(headers, self.overrides)
+        if missing:
+            raise InputError(MSG_MAP_HEADER.format(header=missing[0], headers="、".join(headers)), file=file)
+        base = getattr(table, "mapping", None)
+        if base is None:
+            base = guess_mapping(headers)
+        remembered = mapping_store.recall(self.conn, headers)
+        mapping = apply_overrides(headers, remembered or base, self.overrides)
+        if not remembered:
+            for text in getattr(table, "notices", []) or []:
+                self.notes.append(Issue(None, None, text, "warning", "by_content"))
+        if not {"name", "code"} & set(mapping.values()):
+            raise InputError(MSG_NO_NAME.format(headers="、".join(h for h in headers if h) or "（无）"), file=file,
+                             sheet=getattr(table, "sheet", None))
+        return mapping
+
+    def _stage_groups(self, groups: list[dict], headers, work: dict, mapping: dict) -> list[dict]:
+        """Keep only the stage columns whose values are mostly stages; a legal-form column becomes one."""
+        from importers.guess import stage_share  # noqa: PLC0415
+        if not groups or not hasattr(self.table, "iter_rows"):
+            return groups
+        rows = _sample(self.table, SAMPLE)
+        keep = []
+        for g in groups:
+            values = [r.values[g["col"]] for r in rows if g["col"] < len(r.values)
+                      and r.values[g["col"]] not in (None, "")]
+            if not values or stage_share(self.catalog, values) * 2 > 1:
+                keep.append(g)
+                continue
+            col, example = g["col"], str(values[0])
+            head = headers[col]
+            legal = sum(1 for v in values if any(w in str(v) for w in _LEGAL_WORDS))
+            if "legal_form" not in work.values() and legal * 2 > len(values):
+                work[col] = mapping[col] = "legal_form"
+                self.notes.append(Issue(None, head, W_AS_LEGAL_FORM.format(column=head, example=example), "warning",
+                                        "not_stages"))
+            else:
+                if mapping.get(col) in ("stage", "star"):
+                    work.pop(col, None)
+                self.notes.append(Issue(None, head, W_NOT_STAGES.format(column=head, example=example), "warning",
+                                        "not_stages"))
+        return keep
 
     def _stage_names(self) -> str:
         return "、".join(s.name for s in self.catalog.stages)
@@ -148,23 +257,26 @@ class Planner:
         from importers.match import NearMatcher  # noqa: PLC0415
         date1904 = bool(getattr(self.table, "date1904", False))
         self.csv = getattr(self.table, "kind", "") == "csv"
+        self.today = date.today()
         self.cleaners = []
         for col, f in self.work.items():
             if f in ("name", "code"):
                 continue
-            fn, distinct, code = _clean_fn(f, self.streets, date1904, self.csv)
+            fn, distinct, code = _clean_fn(f, self.streets, date1904, self.csv, self.today)
             if fn is not None:
                 self.cleaners.append((col, f, fn, distinct, code))
         for g in self.groups:
             for key in ("date_col", "expires_col"):
                 if g[key] is not None and all(c[0] != g[key] for c in self.cleaners):
-                    fn, distinct, code = _clean_fn("date", self.streets, date1904)
+                    fn, distinct, code = _clean_fn("date", self.streets, date1904, today=self.today)
                     self.cleaners.append((g[key], f"_d{g[key]}", fn, distinct, code))
         fields = list(dict.fromkeys(f for _, f, *_ in self.cleaners if not f.startswith("_d")))
+        self.infer_street = "address" in fields and bool(self.streets)
+        if self.infer_street and "street" not in fields:
+            fields.append("street")
         plan.store = RowStore(fields)
         self.seen: dict = {}
         self.near = NearMatcher(self.conn)
-        self.today = date.today()
         self.ref_day = self.on_date or self.today
         self.stage_cache: dict = {}
         self.has_firms = self.conn.execute("SELECT EXISTS (SELECT 1 FROM firms)").fetchone()[0] == 1
@@ -194,22 +306,12 @@ class Planner:
                 column = [v[col] for v in vals]
             except IndexError:
                 column = [v[col] if col < len(v) else None for v in vals]
-            bad = None
+            level = "error" if code == "bad_date" else "warning"
+            years = code == "bad_date" and _holds_years(column)
+            if years:
+                fn = (lambda g: (lambda v: g(v, True)))(fn)
             if distinct:
-                done = {None: None, "": None}
-                for x in set(column):
-                    if x not in done:
-                        try:
-                            done[x] = fn(x)
-                        except ValueError as exc:
-                            done[x] = None
-                            bad = bad or {}
-                            bad[x] = str(exc)
-                out = [done[x] for x in column]
-                if bad:
-                    for j, x in enumerate(column):
-                        if x in bad:
-                            errs.setdefault(j, []).append(Issue(None, headers[col], bad[x], "warning", code))
+                out = self._distinct(column, fn, errs, headers[col], level, code)
             else:
                 out = []
                 append = out.append
@@ -220,21 +322,76 @@ class Planner:
                     try:
                         append(fn(x))
                     except ValueError as exc:
-                        errs.setdefault(j, []).append(Issue(None, headers[col], str(exc), "warning", code))
+                        errs.setdefault(j, []).append(Issue(None, headers[col], str(exc), level, code))
                         append(None)
+            if years:
+                _year_warnings(column, out, errs, headers[col])
             cols[f] = out
+        if self.infer_street:
+            self._street_from_address(vals, cols, errs)
         return cols, errs
 
-    def _chunk(self, plan: ImportPlan, chunk) -> None:
+    @staticmethod
+    def _distinct(column, fn, errs, header, level, code) -> list:
+        done: dict = {None: None, "": None}
+        bad = None
+        for x in set(column):
+            if x not in done:
+                try:
+                    done[x] = fn(x)
+                except ValueError as exc:
+                    done[x] = None
+                    bad = bad or {}
+                    bad[x] = str(exc)
+        if bad:
+            for j, x in enumerate(column):
+                if x in bad:
+                    errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
+        return [done[x] for x in column]
+
+    def _street_from_address(self, vals, cols, errs) -> None:
+        """A row with no street whose address names a catalog street gets that street, with a warning."""
+        from importers.clean import clean_text, street_in_address  # noqa: PLC0415
+        streets, addresses = cols.get("street"), cols["address"]
+        if streets is None:
+            streets = cols["street"] = [None] * len(vals)
+        sc = self.by_field.get("street")
+        head = self.plan.headers[self.by_field["address"]]
+        for j, addr in enumerate(addresses):
+            if streets[j] is not None or not addr:
+                continue
+            if sc is not None and sc < len(vals[j]) and clean_text(vals[j][sc]):
+                continue                      # a street was written (an unknown one is its own warning)
+            hit = street_in_address(addr, self.streets)
+            if hit is not None:
+                streets[j] = hit
+                errs.setdefault(j, []).append(Issue(None, head, W_STREET_FROM_ADDRESS.format(address=addr, street=hit),
+                                                    "warning", "street_from_address"))
+
+    def _names(self, chunk, vals, ni):
+        """Names as shown, and for a cell of several lines the warning and the lines not taken."""
         from importers.clean import clean_name  # noqa: PLC0415
+        if ni is None:
+            return [""] * len(vals), {}
+        raws = [v[ni] if ni < len(v) else None for v in vals]
+        if self.csv:
+            raws = [unquote(r) for r in raws]
+        names = [clean_name(r) for r in raws]
+        split = {}
+        for j, raw in enumerate(raws):
+            if type(raw) is str and ("\n" in raw or "\r" in raw):
+                kept, others, lines = split_names(raw)
+                if others:
+                    split[j] = (kept, others, lines)
+                    names[j] = clean_name(kept)
+        return names, split
+
+    def _chunk(self, plan: ImportPlan, chunk) -> None:
         from importers.match import aliases_of, check_codes, firms_by_code, firms_by_name, holdings, normalize_code  # noqa: PLC0415
         from pipeline.names import name_key  # noqa: PLC0415
         vals = [r.values for r in chunk]
-        ni, ci = self.by_field["name"], self.by_field.get("code")
-        if self.csv:
-            names = [clean_name(unquote(v[ni])) if ni < len(v) else "" for v in vals]
-        else:
-            names = [clean_name(v[ni]) if ni < len(v) else "" for v in vals]
+        ni, ci = self.by_field.get("name"), self.by_field.get("code")
+        names, split = self._names(chunk, vals, ni)
         if ci is None:
             codes = [""] * len(vals)
         else:
@@ -242,11 +399,14 @@ class Planner:
         checks = check_codes(codes)
         keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
+        if split:
+            self._split_warnings(split, cols, errs, len(vals))
         store = plan.store
         for f in store.fields:
-            store.cols[f].extend(cols[f])
+            store.cols[f].extend(cols.get(f) or [None] * len(vals))
         by_code = firms_by_code(self.conn, [c for c, (st, _) in zip(codes, checks) if st in ("ok", "bad_check")])
-        need = [k for k, c, (st, _) in zip(keys, codes, checks) if st not in ("ok", "bad_check") or c not in by_code]
+        need = [k for k, c, (st, _) in zip(keys, codes, checks)
+                if k and (st not in ("ok", "bad_check") or c not in by_code)]
         by_name = firms_by_name(self.conn, need)
         firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs}
         held = holdings(self.conn, firm_ids) if (self.groups or plan.kind == "designation") and firm_ids else {}
@@ -254,6 +414,56 @@ class Planner:
         aliases = aliases_of(self.conn, renamed) if renamed else {}
         decide_rows(self, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases)
         store.key.extend(keys)
+
+    def _split_warnings(self, split, cols, errs, n) -> None:
+        """A name cell of several lines: the full name is kept, the other lines become former names."""
+        head = self.plan.headers[self.by_field["name"]]
+        store = self.plan.store
+        if "former_name" not in store.fields:          # the lines not taken are kept, as former names
+            store.fields.append("former_name")
+            store.cols["former_name"] = [None] * len(store)
+        former = cols.get("former_name")
+        if former is None:
+            former = cols["former_name"] = [None] * n
+        for j, (kept, others, lines) in split.items():
+            errs.setdefault(j, []).append(Issue(None, head, W_SPLIT.format(
+                parts="”“".join(lines), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
+            if former is not None and former[j] is None:
+                former[j] = "、".join(others)
+
+
+def _holds_years(column) -> bool:
+    """Whether most filled cells of a date column hold only a year (a 成立年份 column)."""
+    from importers.clean import bare_year  # noqa: PLC0415
+    seen: dict = {}
+    n = years = 0
+    for x in column:
+        if x is None or x == "":
+            continue
+        y = seen.get(x)
+        if y is None:
+            y = seen[x] = bare_year(x) is not None
+        n += 1
+        years += y
+    return n > 0 and years >= _YEAR_SHARE * n
+
+
+def _year_warnings(column, out, errs, header) -> None:
+    from importers.clean import bare_year  # noqa: PLC0415
+    for j, x in enumerate(column):
+        if out[j] is not None and bare_year(x) is not None:
+            errs.setdefault(j, []).append(Issue(None, header, W_YEAR.format(column=header, v=_shown(x),
+                                                                              d=out[j].isoformat()),
+                                                "warning", "year_only"))
+
+
+def _sample(table, n: int) -> list:
+    """The first *n* data rows of *table* (an abandoned pass: the next one resumes classification)."""
+    rows = table.iter_rows(n)
+    try:
+        return next(rows, [])
+    finally:
+        rows.close()
 
 
 def _sha256(path: Path) -> str:

@@ -15,8 +15,19 @@ Which rows are data:
   "一、高新技术企业": at most two filled cells, no company name or code, or a
   group label in the name column) are skipped and listed in ``skipped``; the
   latest group label is carried on the following rows as ``RawRow.group``;
-- a note ("注：…", "备注：", "说明：", "填报人", "制表" …) ends the data: it and
-  every later non-blank row go to ``notes`` / ``skipped``.
+- notes ("注：…", "备注：", "说明：", "以上…", "填报人", "制表" …) are a trailing
+  block: a row whose name cell reads like a note, and the rows after it that
+  are not provably data, wait until either a row that is provably data comes
+  (a firm's full name such as 以上科技(武汉)有限公司, a valid credit code, or a
+  row of three or more filled cells) or the sheet ends.  At the end they are
+  notes (``notes`` / ``skipped``); in the middle they are data, and a
+  note-like name cell (or a lone text cell) is passed on marked
+  ``RawRow.note`` so the import reports it as an error row (never creates a
+  firm from it, never drops it silently).  A row
+  with no name and no code whose text is a note is a note wherever it stands,
+  and never swallows the rows after it.
+- ``skipped`` holds (Excel row, reason) in row order; ``skip_counts`` sums
+  them by category (空行, 重复的表头行, 分组标题行, 说明文字, …).
 
 Fill-down (group cells filled only on a group's first row):
 - a vertical merged range reported by calamine (.xlsx/.xls) is filled down
@@ -26,7 +37,9 @@ Fill-down (group cells filled only on a group's first row):
   rows, its first cell is filled, some cells are blank, each value covers on
   average two rows or more, and filling down would leave every value in one
   contiguous block (the shape of a list sorted by group).  The carried value
-  resets at a group sub-header row.
+  resets at a group sub-header row.  Such a fill is a guess: each filled
+  cell is listed in ``RawRow.filled`` and the import puts a warning on the
+  row ("第 N 行所在街道为空，沿用上一行“杨园”"), which a person can untick.
 
 Hidden rows (.xlsx only: read from the sheet XML while checking it) are kept
 and marked ``RawRow.hidden``; the layer above imports them with a warning.
@@ -34,17 +47,20 @@ and marked ``RawRow.hidden``; the layer above imports them with a warning.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
 from typing import Iterator
 
 from importers import errors as E
-from importers.clean import clean_text
+from importers.clean import clean_text, looks_like_firm_name
 from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
 from importers.header import SCAN_ROWS, Header, build, cell_text, detect
-from importers.mapping import guess_mapping, normalize_header
+from importers.mapping import normalize_header
+from importers.peek import list_sheets, read_preview, top_labels  # noqa: F401  (part of this module's API)
+from pipeline import uscc
 
 __all__ = ["RawRow", "SheetTable", "open_table", "open_table_at", "list_sheets", "read_preview", "InputError"]
 
@@ -55,6 +71,9 @@ class RawRow:
     values: list            # one value per header column; "" cells are None
     hidden: bool = False
     group: str = ""         # the latest group sub-header above this row ("武昌区（12家）"), "" if none
+    # cells filled from the row above without a merged range: (index into values, value, Excel row it came from)
+    filled: tuple = field(default=(), compare=False)
+    note: str = field(default="", compare=False)   # the row reads like a note but data follows it: report it
 
 
 _NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|来\s*源)\s*[：:]|填\s*报\s*人|"
@@ -74,7 +93,7 @@ _GROUP_WORDS = ("街道", "街办", "地区", "区域", "区县", "县区", "市
 _GROUP_FIELDS = frozenset({"street"})
 _SAMPLE = 1000              # data rows looked at to decide fill-down
 _EAGER_ROWS = 20_000        # rows classified by open_table; longer lists finish on the first iter_rows pass
-SKIP, DATA, GROUP = 0, 1, 2
+SKIP, DATA, GROUP, PEND, MIDNOTE = 0, 1, 2, 3, 4
 
 
 def _blank(v) -> bool:
@@ -95,85 +114,145 @@ class _Plan:
         self.data_start = data_start      # ordinal of the first row after the header
         self.merge_starts: dict[int, list[tuple[int, int]]] = {}   # excel row -> [(end row, index)]
         self.fill: list[int] = []         # positions (into values) filled down by the heuristic
-        self.kinds = bytearray()          # per row after the header: SKIP / DATA / GROUP
+        self.kinds = bytearray()          # per row after the header: SKIP / DATA / GROUP / PEND / MIDNOTE
         self.labels: dict[int, str] = {}  # ordinal -> group label
         self.complete = False             # every row has been classified
-        self.noting = False               # a note has been met: no more data
+        self.noting = False               # a note has been met: rows that are not provably data wait (PEND)
+        self.pending: list[tuple[int, int, bool, str]] = []   # (ordinal, excel row, note?, text) of PEND rows
+        self.note_rows: list[tuple[int, str]] = []
+        self.block: list[int] = []        # Excel rows of name-less notes since the note block began
         self.data = 0
 
     def classify(self, er: int, row: list) -> int:
-        """What one row is; records skipped rows, notes and group labels. Called once per row, in order."""
+        """What one row is; records skipped rows, notes and group labels. Called once per row, in order.
+
+        A note ends the data only if nothing that is provably data (a firm's full name, a valid code)
+        follows it: the rows after a note wait (PEND) until either such a row comes (the note stood in the
+        middle: it is reported as a row, the waiting rows are data) or the sheet ends (a trailing note block).
+        """
         table = self.table
         name = row[self.key]
-        kind = SKIP
-        if self.noting:
-            if row.count("") < len(row):
-                text = _row_text(row)
-                if text:
-                    if not table.notes or table.notes[-1] != text:
-                        table.notes.append(text)
-                    table.skipped.append((er, E.SKIP_NOTE))
-        elif name != "" and not (type(name) is str and name.isspace()):
-            kind = DATA
-            if type(name) is str:
-                c0 = name[0]
-                if (c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip()):
-                    kind = self._note(er, row)
-                elif name == self.hdr_key_value and _is_repeat(row, self):
-                    kind = SKIP
-                    table.skipped.append((er, E.SKIP_REPEATED_HEADER))
-                elif (row.count("") >= len(row) - 2 and (self.code is None or _blank(row[self.code]))
-                      and _GROUP_LABEL.search(name.strip()) and not _FIRM_WORDS.search(name)):
-                    kind = GROUP
-                elif c0 in "合总小" and _TOTAL.match(name):
-                    kind = SKIP
-                    table.skipped.append((er, E.SKIP_TOTAL))
-        else:
+        kind = DATA
+        if name == "" or (type(name) is str and name.isspace()):
             kind = self._slow(er, row)
+        elif type(name) is str:
+            c0 = name[0]
+            noteish = (c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip())
+            if (noteish or self.noting) and self._provably_data(name, row):
+                pass
+            elif noteish:
+                kind = self._pend(er, row, True)
+            elif name == self.hdr_key_value and _is_repeat(row, self):
+                kind = SKIP
+                insort(table.skipped, (er, E.SKIP_REPEATED_HEADER))
+            elif (row.count("") >= len(row) - 2 and (self.code is None or _blank(row[self.code]))
+                  and _GROUP_LABEL.search(name.strip()) and not _FIRM_WORDS.search(name)):
+                kind = GROUP
+            elif c0 in "合总小" and _TOTAL.match(name):
+                kind = SKIP
+                insort(table.skipped, (er, E.SKIP_TOTAL))
+            elif self.noting and not self._row_like(row):
+                kind = self._pend(er, row, False)
+        elif self.noting and not self._provably_data("", row) and not self._row_like(row):
+            kind = self._pend(er, row, False)
         if kind == GROUP:
             label = _row_text(row)
             self.labels[len(self.kinds)] = label
-            table.skipped.append((er, E.SKIP_GROUP.format(text=label)))
+            insort(table.skipped, (er, E.SKIP_GROUP.format(text=label)))
         elif kind == DATA:
             self.data += 1
+            if self.noting:
+                self._resolve()
         self.kinds.append(kind)
         return kind
 
+    def _provably_data(self, name, row: list) -> bool:
+        if name and looks_like_firm_name(name):
+            return True
+        if self.code is None or self.code >= len(row) or _blank(row[self.code]):
+            return False
+        return uscc.validate(row[self.code]).usable
+
+    def _row_like(self, row: list) -> bool:
+        """A table row rather than a line of text: three or more filled cells under the header."""
+        n = 0
+        for p in self.positions:
+            if p < len(row) and not _blank(row[p]):
+                n += 1
+        return n >= 3
+
+    def _pend(self, er: int, row: list, note: bool) -> int:
+        """A row after a note that is not provably data waits; a lone text cell counts as more of the note."""
+        self.noting = True
+        lone = sum(1 for v in row if not _blank(v)) <= 1
+        self.pending.append((len(self.kinds), er, note or lone, _row_text(row)))
+        return PEND
+
+    def _resolve(self) -> None:
+        """Data follows the note: the waiting rows are data, a note in the name column a reported row."""
+        for idx, _er, note, _text in self.pending:
+            self.kinds[idx] = MIDNOTE if note else DATA
+            self.data += 1
+        skipped = self.table.skipped
+        for er in self.block:
+            i = bisect_left(skipped, (er, ""))
+            if i < len(skipped) and skipped[i] == (er, E.SKIP_NOTE):
+                skipped[i] = (er, E.SKIP_NOTE_MID)
+        self.pending, self.block = [], []
+        self.noting = False
+
     def _note(self, er: int, row: list) -> int:
         self.noting = True
-        self.table.notes.append(_row_text(row))
-        self.table.skipped.append((er, E.SKIP_NOTE))
+        self.block.append(er)
+        self._add_note(er, _row_text(row))
         return SKIP
+
+    def _add_note(self, er: int, text: str) -> None:
+        insort(self.table.skipped, (er, E.SKIP_NOTE))
+        insort(self.note_rows, (er, text))
+        notes: list[str] = []
+        for _, t in self.note_rows:
+            if t and (not notes or notes[-1] != t):
+                notes.append(t)
+        self.table.notes[:] = notes
 
     def _slow(self, er: int, row: list) -> int:
         skipped = self.table.skipped
         filled = [v for v in row if not _blank(v)]
         if not filled:
-            skipped.append((er, E.SKIP_BLANK))
+            insort(skipped, (er, E.SKIP_BLANK))
             return SKIP
         texts = [clean_text(v) for v in filled if type(v) is str]
-        if texts and _NOTE.match(texts[0]):
+        has_code = self.code is not None and self.code < len(row) and not _blank(row[self.code])
+        if not has_code and texts and _NOTE.match(texts[0]):
             return self._note(er, row)
         if _is_repeat(row, self):
-            skipped.append((er, E.SKIP_REPEATED_HEADER))
+            insort(skipped, (er, E.SKIP_REPEATED_HEADER))
             return SKIP
-        if self.code is not None and not _blank(row[self.code]):
+        if has_code:
             return DATA
-        if all(_blank(row[p]) for p in self.positions) and (len(filled) > 2 or not texts):
-            skipped.append((er, E.SKIP_OUTSIDE))
+        if self.noting:         # no name, no code, after a note: more of the note
+            return self._note(er, row)
+        if all(_blank(row[p]) for p in self.positions if p < len(row)) and (len(filled) > 2 or not texts):
+            insort(skipped, (er, E.SKIP_OUTSIDE))
             return SKIP
         if texts and _TOTAL.match(texts[0]):
-            skipped.append((er, E.SKIP_TOTAL))
+            insort(skipped, (er, E.SKIP_TOTAL))
             return SKIP
         if len(filled) <= 2:
             if texts:
                 return GROUP
-            skipped.append((er, E.SKIP_ONLY_SERIAL))
+            insort(skipped, (er, E.SKIP_ONLY_SERIAL))
             return SKIP
         return DATA
 
     def finish(self) -> None:
-        """All rows seen: the row count is exact and trailing non-data rows need not be walked again."""
+        """All rows seen: a note block still waiting is trailing notes; the row count is exact and trailing
+        non-data rows need not be walked again."""
+        for idx, er, _note, text in self.pending:
+            self.kinds[idx] = SKIP
+            self._add_note(er, text)
+        self.pending = []
         while self.kinds and self.kinds[-1] == SKIP:
             self.kinds.pop()
         self.complete = True
@@ -195,6 +274,8 @@ class SheetTable:
     kind: str = ""                  # "xlsx" | "xls" | "csv"
     date1904: bool = False          # pass to clean.parse_date(datemode_1904=…) for numeric date cells
     encoding: str | None = None     # CSV only
+    mapping: dict = field(default_factory=dict)     # index into headers -> field key (synonyms, --map, content)
+    notices: list = field(default_factory=list)     # columns chosen by content, in Chinese
     _grid: Grid | None = field(default=None, repr=False, compare=False)
     _plan: _Plan | None = field(default=None, repr=False, compare=False)
 
@@ -214,10 +295,32 @@ class SheetTable:
         hidden = grid.hidden
         starts = plan.merge_starts
         active: list[list] = []
-        last = [None] * len(fill)
+        last: list = [None] * len(fill)
+        last_row = [0] * len(fill)
+        waiting: list[tuple[int, int, list]] = []     # rows after a note, until data or the end decides
         group = ""
         chunk: list[RawRow] = []
         append = chunk.append
+
+        def make(er: int, row: list, note: str = "") -> RawRow:
+            if len(row) < hi:          # a short (damaged) row: the missing cells are blank
+                row = [*row, *[""] * (hi - len(row))]
+            vals = row[lo:hi] if contiguous else list(get(row))
+            if "" in vals:  # empty cells -> None; one blank cell is the common case
+                vals[vals.index("")] = None
+                if "" in vals:
+                    vals = [None if v == "" else v for v in vals]
+            filled = ()
+            if fill:
+                for n, p in enumerate(fill):
+                    if vals[p] is None:
+                        if last[n] is not None:
+                            vals[p] = last[n]
+                            filled += ((p, last[n], last_row[n]),)
+                    else:
+                        last[n], last_row[n] = vals[p], er
+            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note)
+
         stop = plan.data_start + len(kinds) if plan.complete else None
         for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
             if starts:
@@ -232,21 +335,25 @@ class SheetTable:
                 if k == GROUP:
                     group = labels[idx]
                     last = [None] * len(fill)
+                elif k == PEND:
+                    waiting.append((idx, er, row))
+                elif k == MIDNOTE:
+                    append(make(er, row, _row_text(row)))
                 continue
-            if len(row) < hi:          # a short (damaged) row: the missing cells are blank
-                row = [*row, *[""] * (hi - len(row))]
-            vals = row[lo:hi] if contiguous else list(get(row))
-            if "" in vals:  # empty cells -> None; one blank cell is the common case
-                vals[vals.index("")] = None
+            if waiting:               # the rows after a note turned out to stand in the middle of the data
+                for widx, wer, wrow in waiting:
+                    if kinds[widx] in (DATA, MIDNOTE):
+                        append(make(wer, wrow, _row_text(wrow) if kinds[widx] == MIDNOTE else ""))
+                waiting = []
+            if fill or len(row) < hi:
+                append(make(er, row))
+            else:                     # the common case, inline (a million rows)
+                vals = row[lo:hi] if contiguous else list(get(row))
                 if "" in vals:
-                    vals = [None if v == "" else v for v in vals]
-            if fill:
-                for n, p in enumerate(fill):
-                    if vals[p] is None:
-                        vals[p] = last[n]
-                    else:
-                        last[n] = vals[p]
-            append(RawRow(er, vals, er in hidden if hidden else False, group))
+                    vals[vals.index("")] = None
+                    if "" in vals:
+                        vals = [None if v == "" else v for v in vals]
+                append(RawRow(er, vals, er in hidden if hidden else False, group))
             if len(chunk) >= chunk_size:
                 yield chunk
                 chunk = []
@@ -315,7 +422,7 @@ def _first_pass(table: SheetTable, grid: Grid, plan: _Plan) -> None:
 
 
 def _fill_candidates(table: SheetTable, plan: _Plan) -> list[int]:
-    mapping = guess_mapping(table.headers)
+    mapping = table.mapping
     merged = {j for ends in plan.merge_starts.values() for _, j in ends}
     out = []
     for p, h in enumerate(table.headers):
@@ -349,7 +456,8 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
                        date1904=grid.date1904, encoding=getattr(src, "encoding", None), _grid=grid)
     off = grid.col_offset
     positions = [c - off for c in hdr.columns]
-    mapping = guess_mapping(hdr.headers)
+    mapping = table.mapping = hdr.mapping
+    table.notices = list(hdr.notices)
     by_field = {f: positions[p] for p, f in mapping.items()}
     key = by_field.get("name", by_field.get("code", positions[0]))
     hdr_key_value = ""
@@ -370,13 +478,15 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
 
 
 # ------------------------------------------------------------------ public entry points
-def open_table(path, *, sheet: str | None = None, max_bytes: int = 200 * 1024 * 1024) -> SheetTable:
-    """Open a received list; pick the sheet whose header scores best unless ``sheet`` names one."""
+def open_table(path, *, sheet: str | None = None, max_bytes: int = 200 * 1024 * 1024,
+               overrides: dict | None = None) -> SheetTable:
+    """Open a received list; pick the sheet whose header scores best unless ``sheet`` names one.
+    ``overrides`` ({header: field}, ``--map``) count as evidence when the header row is looked for."""
     with open_source(path, max_bytes) as src:
-        return _open_best(src, sheet)
+        return _open_best(src, sheet, overrides)
 
 
-def _open_best(src: Source, sheet: str | None) -> SheetTable:
+def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) -> SheetTable:
     names = [sheet] if sheet is not None and src.kind != "csv" else src.candidate_sheets()
     visible = set(getattr(src, "visible", names))
     best = None
@@ -390,7 +500,7 @@ def _open_best(src: Source, sheet: str | None) -> SheetTable:
                 raise InputError(E.MSG_SHEET_EMPTY, file=src.file, sheet=name or None)
             continue
         offset, top = grid.top(SCAN_ROWS)
-        hdr, found, found_row = detect(top, grid.col_offset, grid.merges)
+        hdr, found, found_row = detect(top, grid.col_offset, grid.merges, overrides)
         if hdr is None:
             if first_miss is None:
                 first_miss = (name, found, found_row)
@@ -403,18 +513,20 @@ def _open_best(src: Source, sheet: str | None) -> SheetTable:
         name, found, row = first_miss
         where = (E.MSG_HEADERS_FOUND.format(row=row, headers="、".join(found)) if found
                  else E.MSG_NO_HEADERS_FOUND.format(n=SCAN_ROWS))
-        raise InputError(E.MSG_NO_NAME_COLUMN.format(found=where), file=src.file, sheet=name or None)
+        raise InputError(E.MSG_NO_NAME_COLUMN.format(found=where), file=src.file, sheet=name or None,
+                         kind="no_name_column")
     return _make_table(src, *best)
 
 
 def open_table_at(path, *, sheet: str | None, header_row: int, header_rows: int = 1,
-                  max_bytes: int = 200 * 1024 * 1024) -> SheetTable:
+                  max_bytes: int = 200 * 1024 * 1024, overrides: dict | None = None) -> SheetTable:
     """Open with the header a person picked: ``header_row`` is the Excel row of its last row."""
     with open_source(path, max_bytes) as src:
-        return _open_at(src, sheet, header_row, header_rows)
+        return _open_at(src, sheet, header_row, header_rows, overrides)
 
 
-def _open_at(src: Source, sheet: str | None, header_row: int, header_rows: int) -> SheetTable:
+def _open_at(src: Source, sheet: str | None, header_row: int, header_rows: int,
+             overrides: dict | None = None) -> SheetTable:
     grid = src.grid(sheet if src.kind != "csv" else None)
     if grid.empty:
         raise InputError(E.MSG_SHEET_EMPTY, file=src.file, sheet=grid.name or None)
@@ -430,23 +542,7 @@ def _open_at(src: Source, sheet: str | None, header_row: int, header_rows: int) 
     if at is None or top[at][0] != header_row or not 1 <= header_rows <= at + 1:
         raise InputError(E.MSG_BAD_HEADER_ROW.format(row=header_row, last=last), file=src.file,
                          sheet=grid.name or None)
-    hdr = build(top, grid.col_offset, grid.merges, list(range(at + 1 - header_rows, at + 1)))
+    hdr = build(top, grid.col_offset, grid.merges, list(range(at + 1 - header_rows, at + 1)), overrides)
     if not hdr.headers:
         raise InputError(E.MSG_HEADER_ROW_EMPTY.format(row=header_row), file=src.file, sheet=grid.name or None)
     return _make_table(src, grid, 0, top, hdr)
-
-
-def list_sheets(path) -> list[str]:
-    """Sheet names in workbook order ([] for CSV)."""
-    with open_source(path) as src:
-        return list(src.sheets)
-
-
-def read_preview(path, sheet: str | None = None, nrows: int = 30) -> list[list]:
-    """The top-left grid (from cell A1, empty cells None) for a "pick the header row" step."""
-    with open_source(path) as src:
-        grid = src.grid(sheet if src.kind != "csv" else None)
-    if grid.empty:
-        return []
-    pad = [None] * grid.col_offset
-    return [pad + [None if v == "" else v for v in row] for _, row in grid.head(nrows)]

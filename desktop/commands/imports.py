@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sys
 
+from pathlib import Path
+
 from desktop.commands.common import date_arg, open_ledger, print_json
-from importers.errors import InputError
+from importers.errors import SKIP_BLANK, InputError
 
 
 def register(sub) -> None:
@@ -25,7 +27,9 @@ def register(sub) -> None:
                    help="指定列对应，如 --map 单位=name 地址=忽略")
     p.add_argument("--dry-run", action="store_true", help="只预览，不写入台账")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-    p.add_argument("--errors-out", metavar="FILE.xlsx", help="把有问题的行连同问题说明写入 .xlsx")
+    p.add_argument("--remember-map", action="store_true", help="记住本次的列对应，表头相同的文件以后自动沿用")
+    p.add_argument("--errors-out", metavar="FILE.xlsx", help="把有问题的行和跳过的行连同说明写入 .xlsx")
+    p.add_argument("--force", action="store_true", help="允许覆盖已存在的 --errors-out 文件")
     p.add_argument("--officer", help="记录在批次与审计中的专员姓名")
     p.set_defaults(func=run_import)
 
@@ -38,19 +42,17 @@ def register(sub) -> None:
 
 
 def run_import(args) -> int:
-    from pathlib import Path  # noqa: PLC0415
-
     from importers.mapping import parse_overrides  # noqa: PLC0415
-    from importers.plan import build_plan, commit_plan  # noqa: PLC0415
+    from importers.plan import build_plan, commit_plan, remember_mapping  # noqa: PLC0415
     if args.kind not in (None, "roster", "designation"):
         raise InputError(f"--as 应为 roster（企业台账）或 designation（认定名单），而不是“{args.kind}”")
     on_date = date_arg(args.date, "--date")
     overrides = parse_overrides(args.maps) if args.maps else None
-    if args.errors_out and Path(args.errors_out).suffix.lower() != ".xlsx":
-        raise InputError(f"--errors-out 应为 .xlsx 文件：{args.errors_out}")
     path = Path(args.file)
     if not path.exists():
         raise InputError(f"找不到要导入的文件：{path}")
+    if args.errors_out:
+        check_errors_out(path, Path(args.errors_out), force=args.force, ledger=args.db)
     with open_ledger(args.db, readonly=args.dry_run) as ledger:
         if args.officer:
             ledger.officer = args.officer
@@ -59,6 +61,8 @@ def run_import(args) -> int:
         batch = None
         if not args.dry_run:
             batch = commit_plan(ledger, plan)
+            if args.remember_map:
+                remember_mapping(ledger, plan)
     if args.errors_out:
         from importers.error_report import write_error_report  # noqa: PLC0415
         write_error_report(plan, args.errors_out)
@@ -70,6 +74,28 @@ def run_import(args) -> int:
     return 0
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and a.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def check_errors_out(source: Path, out: Path, *, force: bool, ledger: str | None = None) -> None:
+    """Refuse an ``--errors-out`` path that is the list being imported (or the ledger), or an existing file
+    without ``--force``: nothing is written then."""
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(f"--errors-out 应为 .xlsx 文件：{out}")
+    if _same_file(source, out):
+        raise InputError(f"--errors-out 不能是要导入的文件本身：{out}")
+    if ledger and _same_file(Path(ledger), out):
+        raise InputError(f"--errors-out 不能是台账文件：{out}")
+    if out.exists() and not force:
+        raise InputError(f"--errors-out 文件已存在：{out}；如要覆盖请加 --force")
+    if not out.parent.exists():
+        raise InputError(f"--errors-out 的文件夹不存在：{out.parent}")
+
+
 def _print_summary(plan, s: dict, args) -> None:
     head = "预览（未写入台账）" if s["batch"] is None else f"已导入，批次 {s['batch']}（撤销：undo {s['batch']}）"
     kind = {"roster": "企业台账", "designation": "认定名单"}[s["kind"]]
@@ -77,8 +103,9 @@ def _print_summary(plan, s: dict, args) -> None:
     print(f"{plan.file}{sheet}，表头在第 {plan.header_row} 行：{head}")
     print(f"类型：{kind}" + (f"（自动判断：{plan.kind_reason}）" if plan.kind_guessed else "")
           + (f"，认定类别：{plan.stage_name}" if plan.stage_name else ""))
+    by = "，".join(f"{k} {n}" for k, n in s["skipped_by"].items())
     print(f"数据 {s['rows']} 行：新建 {s['created']}，更新 {s['updated']}，无变化 {s['unchanged']}，"
-          f"跳过 {s['skipped']}，错误 {len(s['errors'])}，提醒 {len(s['warnings'])}")
+          f"跳过 {s['skipped']}{'（' + by + '）' if by else ''}，错误 {len(s['errors'])}，提醒 {len(s['warnings'])}")
     for label, items in (("错误", s["errors"]), ("提醒", s["warnings"])):
         for i in items[:20]:
             where = "，".join(x for x in (f"第 {i['row']} 行" if i["row"] else "", f"“{i['column']}”列" if i["column"]
@@ -86,6 +113,13 @@ def _print_summary(plan, s: dict, args) -> None:
             print(f"  {label}：{where + '：' if where else ''}{i['message']}")
         if len(items) > 20:
             print(f"  ……另有 {len(items) - 20} 条{label}" + ("，用 --errors-out 导出全部" if not args.errors_out else ""))
+    skipped = [r for r in s["skipped_rows"] if not r["reason"].startswith(SKIP_BLANK)]
+    for r in skipped[:20]:
+        print(f"  跳过：第 {r['row']} 行：{r['reason']}")
+    if len(skipped) > 20:
+        print(f"  ……另有 {len(skipped) - 20} 行跳过" + ("，用 --errors-out 导出全部" if not args.errors_out else ""))
+    if args.remember_map:
+        print("已记住本次的列对应" if s["batch"] is not None else "预览模式：未记住列对应")
     if args.errors_out:
         print(f"问题行已写入 {args.errors_out}")
 

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from importers.errors import InputError
-from importers.plan import build_plan, commit_plan
+from importers.plan import build_plan, commit_plan, remember_mapping
 from pipeline.uscc import make_code
 from tests.importers import fixtures as fx
 
@@ -184,7 +184,11 @@ def test_map_overrides_and_remembered_mapping(ledger, tmp_path):
     plan = build_plan(ledger, path, overrides={"单位": "name", "代码": "code", "地址": "street"})
     assert plan.mapping == {0: "name", 1: "code", 2: "street"}
     commit_plan(ledger, plan)
-    again = build_plan(ledger, xlsx(tmp_path, [["单位", "代码", "地址"], ["乙公司", C[1], "粮道"]], "b.xlsx"))
+    other = xlsx(tmp_path, [["单位", "代码", "地址"], ["乙公司", C[1], "粮道"]], "b.xlsx")
+    # a one-off --map is not remembered (issue 12 item 4): only on request
+    assert build_plan(ledger, other).mapping != {0: "name", 1: "code", 2: "street"}
+    remember_mapping(ledger, plan)
+    again = build_plan(ledger, other)
     assert again.mapping == {0: "name", 1: "code", 2: "street"}
     with pytest.raises(InputError, match="不在文件中"):
         build_plan(ledger, path, overrides={"没有这列": "name"})

@@ -11,7 +11,8 @@ HEAD = ["企业名称", "统一社会信用代码", "所属行业", "注册资�
 
 
 def _rows(n):
-    return [HEAD] + [[f"企业{i}", CODES[i], "软件", 100 + i, f"GR{i}", "2023-12-28"] for i in range(n)]
+    # full names: a name without an organisational form would be a warning (issue 11, point 7)
+    return [HEAD] + [[f"企业{i}有限公司", CODES[i], "软件", 100 + i, f"GR{i}", "2023-12-28"] for i in range(n)]
 
 
 def test_row_view_values_designation_and_raw(ledger, tmp_path):
@@ -21,11 +22,11 @@ def test_row_view_values_designation_and_raw(ledger, tmp_path):
     assert plan.kind == "designation" and len(plan.rows) == RAW_HEAD + 5
     first = plan.rows[0]
     assert first.values == {"industry": "软件", "reg_capital": 100.0, "cert_no": "GR0", "date": date(2023, 12, 28),
-                            "name": "企业0", "code": CODES[0]}
+                            "name": "企业0有限公司", "code": CODES[0]}
     assert first.designation == {"stage": "gaoqi", "start": date(2023, 12, 28), "end": None, "evidence": "GR0",
                                  "list_name": "高新技术企业认定名单", "stage_name": "高新技术企业"}
     assert first.designations == [first.designation]
-    assert first.raw == ["企业0", CODES[0], "软件", 100, "GR0", "2023-12-28"]
+    assert first.raw == ["企业0有限公司", CODES[0], "软件", 100, "GR0", "2023-12-28"]
     assert plan.rows[RAW_HEAD + 1].raw is None                # a clean row past the head: not kept
     bad = plan.rows[RAW_HEAD + 3]
     assert bad.raw[3] == "很多" and [i.code for i in bad.issues] == ["bad_number"]

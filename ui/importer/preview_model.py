@@ -7,13 +7,20 @@ from ui.qtcompat import no_data
 from ui.rows_model import header_text
 from PySide6.QtGui import QBrush, QColor
 
+from pipeline.fields import LABELS
+
 STATUS = {"new": "新增", "update": "更新", "unchanged": "不变", "error": "错误"}
 COLOURS = {"new": "#e6f4ea", "update": "#e8f0fe", "unchanged": "#f5f5f5", "warning": "#fff4ce", "error": "#fce8e6"}
 HEADERS = ["导入", "Excel 行", "结果", "企业名称", "统一社会信用代码", "变化（原 → 新）", "问题"]
-FIELD_NAMES = {"name": "企业名称", "code": "统一社会信用代码", "street": "所在街道", "street_id": "所在街道",
-               "industry": "所属行业", "officer": "服务专员", "contact_person": "联系人", "contact_phone": "联系电话",
-               "founded": "成立日期", "reg_capital": "注册资本", "revenue": "营业收入", "rd_spend": "研发投入",
-               "employees": "从业人员", "remark": "备注", "designation": "认定", "star": "星级", "stage": "认定"}
+FIELD_NAMES = {**LABELS, "street_id": "所在街道", "designation": "认定", "stage": "认定", "code_status": "代码状态",
+               "needs_review": "待核实"}
+LONG_COLUMNS = (3, 5, 6)          # name, changes, problems: often wider than their column
+
+
+def shown(v, *, date_field: bool = False) -> str:
+    """A value as written: 2024 (not 2024.0), dates without a time, an Excel serial in a date column as a date."""
+    from importers.clean import display_value  # noqa: PLC0415
+    return display_value(v, date_field=date_field)
 
 
 def row_state(row) -> str:
@@ -35,7 +42,7 @@ def describe_changes(row) -> str:
 
 
 def _txt(v) -> str:
-    return "（空）" if v in (None, "") else str(v)
+    return "（空）" if v in (None, "") else shown(v)
 
 
 class PlanPreviewModel(QAbstractTableModel):
@@ -93,6 +100,10 @@ class PlanPreviewModel(QAbstractTableModel):
             return self._brushes.get(row_state(r))
         if role == Qt.ToolTipRole:
             lines = [f"第 {r.excel_row} 行：{STATUS.get(r.status, r.status)}"]
+            if col in LONG_COLUMNS:          # the whole cell first: the column may cut it off
+                text = self._data(index, Qt.DisplayRole)
+                if text and col != 6:
+                    lines.insert(0, str(text))
             lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{i.message}" for i in r.issues]
             change = describe_changes(r)
             if change:

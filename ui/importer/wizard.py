@@ -10,19 +10,22 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QSettings, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox, QTableView,
+                               QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QTableView,
                                QVBoxLayout, QWizard, QWizardPage)
 
-from ui.importer.preview_model import PlanPreviewModel, row_state
+from ui.importer.mapping_page import MappingPage, col_letter
+from ui.importer.preview_model import PlanPreviewModel, row_state, shown
 from ui.rows_model import RowsModel
 
 KINDS = [("自动判断", None), ("企业名单（企业信息、星级等）", "roster"), ("认定名单（每行获得同一认定）", "designation")]
-IGNORE = "（不导入）"
+SIZE = (1180, 660)                 # fits a 1366×768 screen with the taskbar
+SETTINGS_ORG, SETTINGS_APP = "xingtu", "星图"     # desktop.settings' organisation and application
+COLUMNS_KEY = "importer/preview_columns"
 
 
-def _table(model) -> QTableView:
+def table_view(model) -> QTableView:
     v = QTableView()
     v.setModel(model)
     v.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -62,7 +65,7 @@ class SourcePage(QWizardPage):
         box = QVBoxLayout(self)
         box.addLayout(form)
         box.addWidget(QLabel("文件开头（供核对）："))
-        box.addWidget(_table(self.grid))
+        box.addWidget(table_view(self.grid))
         box.addWidget(self.message)
         self.sheet.currentIndexChanged.connect(lambda _i: self._preview())
 
@@ -90,8 +93,8 @@ class SourcePage(QWizardPage):
             self.message.setText(str(exc))
             rows = []
         width = max((len(r) for r in rows), default=0)
-        self.grid._headers = [_col_letter(i) for i in range(width)]
-        self.grid.set_rows([list(r) + [None] * (width - len(r)) for r in rows])
+        self.grid._headers = [col_letter(i) for i in range(width)]
+        self.grid.set_rows([[shown(v) for v in r] + [None] * (width - len(r)) for r in rows])
         self.wiz.preview_rows = rows
 
     def options(self) -> dict:
@@ -100,120 +103,19 @@ class SourcePage(QWizardPage):
                 "on_date": date(d.year(), d.month(), d.day()) if self.use_date.isChecked() else None}
 
 
-def _col_letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-class MappingPage(QWizardPage):
-    def __init__(self, wizard: "ImportWizard") -> None:
-        super().__init__()
-        self.wiz = wizard
-        self.setTitle("第 2 步：表头与列对应")
-        self.setSubTitle("已自动识别表头所在行和每列对应的台账字段；如有不对，修改后点“按修改重新识别”。")
-        self.header_row = QSpinBox(minimum=1, maximum=100000)
-        self.rebuild = QPushButton("按修改重新识别")
-        self.rebuild.clicked.connect(self.start_build)
-        self.kind_label = QLabel(wordWrap=True)
-        self.mapping = RowsModel(["列", "表头", "示例值", "对应字段"], parent=self)
-        self.view = _table(self.mapping)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.hide()
-        self.message = QLabel(wordWrap=True)
-        self.message.setStyleSheet("color: #b3261e;")
-        self.combos: list[QComboBox] = []
-        row = QHBoxLayout()
-        row.addWidget(QLabel("表头所在行（Excel 行号）"))
-        row.addWidget(self.header_row)
-        row.addStretch(1)
-        row.addWidget(self.rebuild)
-        box = QVBoxLayout(self)
-        box.addLayout(row)
-        box.addWidget(self.kind_label)
-        box.addWidget(self.view)
-        box.addWidget(self.progress)
-        box.addWidget(self.message)
-
-    def initializePage(self) -> None:
-        self.wiz.plan = None
-        self.start_build(first=True)
-
-    def start_build(self, first: bool = False) -> None:
-        opts = self.wiz.source.options()
-        if not first:
-            opts["header_row"] = self.header_row.value()
-            opts["overrides"] = self.overrides()
-        self.message.clear()
-        self.progress.show()
-        self.rebuild.setEnabled(False)
-        self.wiz.build(opts)
-        self.completeChanged.emit()
-
-    def overrides(self) -> dict:
-        plan = self.wiz.plan_shown
-        if plan is None:
-            return {}
-        out = {}
-        for col, combo in enumerate(self.combos):
-            field = combo.currentData() or ""
-            if plan.mapping.get(col) != (field or None) and plan.headers[col]:
-                out[plan.headers[col]] = field
-        return out
-
-    def show_plan(self, plan) -> None:
-        from importers.mapping import FIELDS  # noqa: PLC0415
-        self.progress.hide()
-        self.rebuild.setEnabled(True)
-        self.header_row.setValue(max(1, plan.header_row or 1))
-        kind = "企业名单" if plan.kind == "roster" else f"认定名单（{plan.stage_name or plan.stage or '按列判断'}）"
-        self.kind_label.setText(f"识别为：{kind}。{plan.kind_reason}" + (f"　标题：{plan.title}" if plan.title else ""))
-        samples = {}
-        for r in plan.rows[:3]:
-            for i, v in enumerate(r.raw or []):
-                if v not in (None, "") and i not in samples:
-                    samples[i] = str(v)
-        self.mapping.set_rows([[_col_letter(i), h, samples.get(i, ""), ""] for i, h in enumerate(plan.headers)])
-        self.combos = []
-        for i, _h in enumerate(plan.headers):
-            combo = QComboBox()
-            combo.addItem(IGNORE, None)
-            for key, title in FIELDS.items():
-                combo.addItem(title, key)
-            combo.setCurrentIndex(max(0, combo.findData(plan.mapping.get(i))))
-            self.view.setIndexWidget(self.mapping.index(i, 3), combo)
-            self.combos.append(combo)
-        self.view.setColumnWidth(1, 220)
-        self.view.setColumnWidth(2, 260)
-        self.completeChanged.emit()
-
-    def show_error(self, message: str) -> None:
-        self.progress.hide()
-        self.rebuild.setEnabled(True)
-        self.message.setText(message)
-        self.completeChanged.emit()
-
-    def isComplete(self) -> bool:
-        return self.wiz.plan is not None and not self.wiz.building
-
-
 class PreviewPage(QWizardPage):
     def __init__(self, wizard: "ImportWizard") -> None:
         super().__init__()
         self.wiz = wizard
         self.setTitle("第 3 步：校验预览")
-        self.setSubTitle("绿色新增、蓝色更新、灰色不变、黄色有提示、红色错误（不导入）。鼠标停在行上看原因；"
+        self.setSubTitle("绿色新增、蓝色更新、灰色不变、黄色有提示、红色错误（不导入）。鼠标停在单元格上看完整内容和原因；"
                          "不同意的提示行可取消勾选。")
         self.model = PlanPreviewModel(parent=self)
         self.model.includeChanged.connect(self._counts)
-        self.view = _table(self.model)
-        for col, width in enumerate((46, 64, 124, 240, 170, 330)):
-            self.view.setColumnWidth(col, width)
-        self.summary = QLabel(objectName="previewSummary")
+        self.view = table_view(self.model)
+        self._restore_widths()
+        self.view.horizontalHeader().sectionResized.connect(lambda *_a: self._save_widths())
+        self.summary = QLabel(objectName="previewSummary", wordWrap=True)
         self.untick = QPushButton("取消勾选全部提示行")
         self.untick.clicked.connect(self.untick_warnings)
         row = QHBoxLayout()
@@ -221,9 +123,21 @@ class PreviewPage(QWizardPage):
         row.addWidget(self.untick)
         box = QVBoxLayout(self)
         box.addLayout(row)
-        box.addWidget(self.view)
+        box.addWidget(self.view, 1)
         self.setCommitPage(True)
         self.setButtonText(QWizard.CommitButton, "写入台账")
+
+    def _restore_widths(self) -> None:
+        saved = settings().value(COLUMNS_KEY)
+        widths = [int(w) for w in str(saved).split(",") if w.isdigit()] if saved else []
+        if len(widths) != self.model.columnCount():
+            widths = [46, 60, 110, 220, 160, 220, 300]
+        for col, width in enumerate(widths):
+            self.view.setColumnWidth(col, width)
+
+    def _save_widths(self) -> None:
+        header = self.view.horizontalHeader()
+        settings().setValue(COLUMNS_KEY, ",".join(str(header.sectionSize(c)) for c in range(header.count())))
 
     def initializePage(self) -> None:
         self.model.set_plan(self.wiz.plan)
@@ -233,16 +147,30 @@ class PreviewPage(QWizardPage):
         plan = self.wiz.plan
         if plan is None:
             return
-        c = plan.counts()
-        warn_rows = sum(1 for r in plan.rows if row_state(r) == "warning")
-        self.summary.setText(f"共 {c['rows']} 行：新增 {c['created']}，更新 {c['updated']}，不变 {c['unchanged']}，"
-                             f"错误 {sum(1 for r in plan.rows if r.status == 'error')} 行（不导入），"
-                             f"有提示 {warn_rows} 行，已取消勾选 {sum(1 for r in plan.rows if not r.include and r.status != 'error')} 行")
+        self.summary.setText(result_text(plan, None))
 
     def untick_warnings(self) -> None:
         for i in range(self.model.rowCount()):
             if row_state(self.model.plan_row(i)) == "warning":
                 self.model.setData(self.model.index(i, 0), Qt.Unchecked, Qt.CheckStateRole)
+
+
+def settings() -> QSettings:
+    return QSettings(QSettings.defaultFormat(), QSettings.UserScope, SETTINGS_ORG, SETTINGS_APP)
+
+
+def result_text(plan, batch: int | None) -> str:
+    """What the import does (preview) or did (batch), counted as the person acted: rows written, errors left
+    out, rows unticked, and rows skipped as not data by category (blank rows and notes apart)."""
+    c = plan.counts()
+    errors = sum(1 for r in plan.rows if r.status == "error")
+    warned = sum(1 for r in plan.rows if row_state(r) == "warning")
+    skipped = "，".join(f"{k} {n} 行" for k, n in plan.skip_counts().items())
+    head = (f"已写入台账，批次 {batch}：" if batch is not None else f"共 {c['rows']} 行数据：") + \
+        f"新增 {c['created']} 家，更新 {c['updated']} 家，不变 {c['unchanged']} 家"
+    lines = [head, f"错误 {errors} 行（不导入），有提示 {warned} 行，已取消勾选 {plan.unticked()} 行（不导入）",
+             f"非数据行已跳过：{skipped}" if skipped else "没有跳过的非数据行"]
+    return "\n".join(lines)
 
 
 class CommitPage(QWizardPage):
@@ -283,13 +211,15 @@ class ImportWizard(QWizard):
         self.ledger, self.path, self.workers = ledger, str(path), workers
         self.setWindowTitle(f"导入名单 - {Path(path).name}")
         self.setWindowModality(Qt.WindowModal)
-        self.resize(1180, 760)
+        self.resize(*SIZE)
+        self.setMinimumSize(760, 480)
         self.plan = None
         self.plan_shown = None
         self.building = False
         self.over = False
         self.batch: int | None = None
         self.task = None
+        self.generation = 0
         self.preview_rows: list = []
         for which, text in ((QWizard.NextButton, "下一步"), (QWizard.BackButton, "上一步"),
                             (QWizard.FinishButton, "完成"), (QWizard.CancelButton, "取消")):
@@ -304,24 +234,34 @@ class ImportWizard(QWizard):
 
     # building the plan (worker) -------------------------------------------------
     def build(self, opts: dict) -> None:
+        """Build the plan for *opts* in a worker; a newer build supersedes a running one."""
         from importers.plan import build_plan  # noqa: PLC0415
         ledger, path = self.ledger, self.path
+        if self.task is not None:
+            self.task.cancel()
         self.building = True
         self.plan = None
+        self.generation += 1
+        gen = self.generation
 
         def job(progress, cancelled):
             return build_plan(ledger, path, progress=lambda *a: progress(*a[:2]) if a else None,
                               cancel=cancelled, **opts)
-        self.task = self.workers.start(job, on_done=self._built, on_failed=self._build_failed,
-                                       on_cancelled=self._build_failed)
+        self.task = self.workers.start(job, on_done=lambda plan: self._built(plan, gen),
+                                       on_failed=lambda m: self._build_failed(m, gen),
+                                       on_cancelled=lambda m: self._build_failed(m, gen))
 
-    def _built(self, plan) -> None:
+    def _built(self, plan, gen: int = 0) -> None:
+        if gen != self.generation:
+            return
         self.building = False
         self.task = None
         self.plan = self.plan_shown = plan
         self.mapping.show_plan(plan)
 
-    def _build_failed(self, message: str) -> None:
+    def _build_failed(self, message: str, gen: int = 0) -> None:
+        if gen != self.generation:
+            return
         self.building = False
         self.task = None
         self.mapping.show_error(message)
@@ -329,7 +269,9 @@ class ImportWizard(QWizard):
     # committing (worker) --------------------------------------------------------
     def commit(self) -> None:
         from importers.plan import commit_plan  # noqa: PLC0415
+        from importers.plan import remember_mapping  # noqa: PLC0415
         ledger, plan = self.ledger, self.plan
+        remember = self.mapping.remember_requested()
         self.over = False
         self.commit_page.progress.setRange(0, max(1, len(plan.rows)))
 
@@ -339,7 +281,10 @@ class ImportWizard(QWizard):
                 backup_before(ledger, "import")
             except ImportError:
                 pass
-            return commit_plan(ledger, plan, progress=lambda *a: progress(*a[:2]) if a else None, cancel=cancelled)
+            batch = commit_plan(ledger, plan, progress=lambda *a: progress(*a[:2]) if a else None, cancel=cancelled)
+            if remember:                      # only when the person ticked 记住此列对应关系
+                remember_mapping(ledger, plan)
+            return batch
         self.task = self.workers.start(job, on_done=self._committed, on_failed=self._commit_failed,
                                        on_cancelled=self._commit_cancelled, on_progress=self._progress)
 
@@ -350,12 +295,10 @@ class ImportWizard(QWizard):
 
     def _committed(self, batch: int) -> None:
         self.batch, self.over = batch, True
-        c = self.plan.counts()
         page = self.commit_page
         page.progress.setValue(page.progress.maximum())
-        page.status.setText(f"已写入台账，批次 {batch}：新增 {c['created']} 家，更新 {c['updated']} 家，不变 {c['unchanged']} 家，"
-                            f"跳过 {c['skipped']} 行；错误 {c['errors']} 条，提示 {c['warnings']} 条。\n"
-                            "如需撤销，可在“导入历史”中撤销此批次。")
+        page.status.setText(result_text(self.plan, batch) + "\n如需撤销，可在“导入历史”中撤销此批次。"
+                            + ("\n已记住此列对应关系。" if self.mapping.remember_requested() else ""))
         self._finish_page(problems=bool(self.plan.error_rows()))
         self.committed.emit(batch)
 
