@@ -64,6 +64,12 @@ def streets(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     return conn.execute("SELECT id, name FROM streets WHERE active ORDER BY sort, id").fetchall()
 
 
+def all_streets(conn: sqlite3.Connection) -> list[tuple[int, str, bool]]:
+    """Every street, deactivated ones too (firms may still be on them): (id, name, active), active first."""
+    return [(i, n, bool(a)) for i, n, a in
+            conn.execute("SELECT id, name, active FROM streets ORDER BY active DESC, sort, id")]
+
+
 # editing: every change through a Writer (audited, one transaction) -------------------------------
 
 def add_stage(w, track_key: str, key: str, name: str, *, level: int | None = None, validity_kind: str = "none",
