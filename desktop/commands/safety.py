@@ -31,6 +31,10 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=500, help="最多显示最近多少条（默认 500；0 为全部）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_audit)
+    p = sub.add_parser("unlock", help="清除台账的写入锁（仅当确认没有星图在写这个台账时；会先询问）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--yes", action="store_true", help="不询问，直接清除")
+    p.set_defaults(func=run_unlock)
 
 
 def run_backup(args) -> int:
@@ -105,6 +109,32 @@ def run_audit(args) -> int:
         print(r.summary())
     if args.limit and len(rows) == args.limit:
         print(f"（只显示最近 {args.limit} 条；用 --limit 0 显示全部，或用 --since/--firm 缩小范围）")
+    return 0
+
+
+def run_unlock(args) -> int:
+    import sys  # noqa: PLC0415
+
+    from db import lock as ledger_lock  # noqa: PLC0415
+    path = existing_ledger(args.db)
+    lock_file = ledger_lock.lock_path(path)
+    holder = ledger_lock.read_holder(lock_file)
+    if holder is None:
+        print(f"台账 {path.name} 没有写入锁，无需清除")
+        return 0
+    who = "锁文件是空的或内容残缺" if holder.pid == -1 else f"锁由 {holder.describe()} 持有"
+    stale, why = ledger_lock.judge(holder)
+    state = "看起来已失效" if stale else f"看起来仍有效（{why}）"
+    warning = (f"{who}，{state}。清除后，如那个星图其实仍在写入，两处同时修改会弄乱台账；"
+               "请先确认它已关闭。")
+    if not args.yes:
+        sys.stderr.write(warning + f"确定清除 {lock_file.name} 吗？输入 y 确认：")
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes", "是"):
+            raise InputError("未确认，锁未清除（不询问直接清除请加 --yes）")
+    ledger_lock.force_clear(path)
+    print(f"已清除台账 {path.name} 的写入锁（{who}）")
     return 0
 
 
