@@ -434,13 +434,24 @@ def open_guarded(ledger, readonly: bool | None, create: bool) -> sqlite3.Connect
     ledger.readonly, ledger.lock, ledger.lock_note = False, lock, lock.note
     weakref.finalize(ledger, release, lock)  # a Ledger dropped without close() still frees its lock
     try:
+        _clean_leftovers(ledger.path, None)   # the lock is ours: no one else migrates or restores it now
         conn = connect(ledger.path, readonly=False, create=create)
+        _clean_leftovers(ledger.path, conn)
     except BaseException:
         release(lock)
         ledger.lock = None
         raise
     ledger.file_id = file_id(ledger.path)
     return conn
+
+
+def _clean_leftovers(path: Path, conn: sqlite3.Connection | None) -> None:
+    """Files a killed migration, restore (beside the ledger) or backup (in its backup folder) left."""
+    from db import backup, migrate_safely  # noqa: PLC0415
+    if conn is None:
+        migrate_safely.clean_stale_staging(path)
+    else:
+        backup.clean_stale_partials(backup.backup_dir_for(path, conn))
 
 
 def file_id(path: str | Path) -> tuple[int, int] | None:

@@ -17,6 +17,8 @@ def register(sub) -> None:
     p.add_argument("backup", help="备份文件（见 backups 命令）")
     p.add_argument("--db", required=True)
     p.add_argument("--dir", help="把“恢复前”备份放到此文件夹（默认同 backup）")
+    p.add_argument("--other-ledger", action="store_true",
+                   help="允许用另一个台账（或旧版本制作、无法确认归属）的备份替换本台账")
     p.set_defaults(func=run_restore)
     p = sub.add_parser("backups", help="列出台账的备份（时间、原因、企业数）")
     p.add_argument("--db", required=True)
@@ -52,15 +54,31 @@ def run_backup(args) -> int:
 
 
 def run_restore(args) -> int:
-    from db import backup as bk  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from db.restore import restore_checked  # noqa: PLC0415
     source = Path(args.backup)
     if not source.is_file():
         raise InputError(f"备份文件不存在：{source}")
     path = Path(args.db)
-    saved = bk.restore(source, path, args.dir)
+    report = restore_checked(source, path, args.dir, other_ledger=args.other_ledger, source="cli")
+    if report.other_ledger:
+        whose = (f"另一个台账（编号 {report.backup_ledger_id[:8]}…）" if report.backup_ledger_id
+                 else "旧版本星图制作、无法确认归属的台账（未知台账）")
+    else:
+        whose = ""
+    if whose:
+        sys.stderr.write(f"注意：备份 {source.name} 属于{whose}，已按 --other-ledger 用它的内容替换台账 {path.name}；"
+                         "台账编号不变，本台账的备份仍归本台账\n")
+    if report.audit_guards_repaired:
+        sys.stderr.write("警告：此备份中审计日志的保护触发器缺失或被改动过，已重建；备份中的审计记录可能被改写过，请核对\n")
     print(f"已从 {source.name} 恢复台账 {path}")
-    if saved is not None:
-        print(f"恢复前的台账已备份为 {saved.path}（企业 {saved.firms} 家），如需反悔可再用 restore 恢复它")
+    for item in report.repaired:
+        print(f"  结构修复：{item}")
+    if report.kept_audit:
+        print(f"保留了备份之后的 {report.kept_audit} 条修改记录（标为恢复前的记录），并记下这次恢复")
+    if report.saved is not None:
+        print(f"恢复前的台账已备份为 {report.saved.path}（企业 {report.saved.firms} 家），如需反悔可再用 restore 恢复它")
     return 0
 
 
@@ -72,7 +90,7 @@ def run_backups(args) -> int:
     if args.json:
         print_json({"folder": str(folder), "backups": [
             {"path": str(b.path), "created": b.created.isoformat(), "reason": b.reason, "firms": b.firms,
-             "size": b.size, "ok": b.ok} for b in items]})
+             "size": b.size, "ok": b.ok, "ledger_id": b.ledger_id} for b in items]})
         return 0
     if not items:
         print(f"备份文件夹 {folder} 中没有 {path.stem} 的备份")
@@ -81,7 +99,9 @@ def run_backups(args) -> int:
     for b in items:
         check = "" if b.ok is None else ("  完好" if b.ok else "  已损坏！")
         firms = "无法读取" if b.firms is None else f"企业 {b.firms} 家"
-        print(f"{b.created:%Y-%m-%d %H:%M:%S}  {b.reason_text:<4}  {firms}  {_size(b.size)}  {b.path.name}{check}")
+        unknown = "  未知台账（旧版本备份，恢复需加 --other-ledger）" if b.ledger_id is None else ""
+        print(f"{b.created:%Y-%m-%d %H:%M:%S}  {b.reason_text:<4}  {firms}  {_size(b.size)}  {b.path.name}{check}"
+              f"{unknown}")
     return 0
 
 
