@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from db.connection import LedgerError, os_user
+from db.connection import LedgerError, os_user, write_block_reason
 
 HEARTBEAT_SECONDS = 60.0
 FOREIGN_STALE_AFTER = 12 * 3600.0   # seconds without a heartbeat from another computer
@@ -425,6 +425,13 @@ def open_guarded(ledger, readonly: bool | None, create: bool) -> sqlite3.Connect
         raise LedgerError(f"台账文件不存在：{ledger.path}")
     if not Path(ledger.path).parent.exists():
         raise LedgerError(f"台账所在文件夹不存在：{Path(ledger.path).parent}")
+    blocked = write_block_reason(ledger.path)
+    if blocked is not None:   # a read-only folder or file: read it (immutable), say why it cannot be changed
+        message = f"台账 {Path(ledger.path).name} 是只读的（{blocked}），只能查看，不能修改"
+        if readonly is False or not Path(ledger.path).exists():
+            raise LedgerError(message)
+        ledger.readonly, ledger.readonly_reason = True, message
+        return connect(ledger.path, readonly=True, create=create)
     lock, message = try_acquire(ledger.path)
     if lock is None:
         if readonly is False or not Path(ledger.path).exists():
