@@ -104,6 +104,19 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
     return repairs, guards
 
 
+def kept_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    """(first id, last id) of the audit rows each restore kept from the state it replaced."""
+    out = []
+    for (after,) in conn.execute("SELECT after FROM audit WHERE action = 'restore' AND entity = 'ledger'"):
+        try:
+            kept = json.loads(after).get("kept_audit") or {}
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(kept, dict) and kept.get("count"):
+            out.append((int(kept["first_id"]), int(kept["last_id"])))
+    return out
+
+
 # restoring ---------------------------------------------------------------------------------------
 
 def restore_checked(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Path | None = None, *,

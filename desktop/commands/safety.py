@@ -119,6 +119,8 @@ def run_audit(args) -> int:
                 raise InputError(f"台账中没有统一社会信用代码为 {args.firm} 的企业")
             firm_id = found[0]
         rows = audit_log.entries(ledger.conn, firm_id=firm_id, since=since, limit=args.limit or None)
+        from db.restore import kept_ranges  # noqa: PLC0415
+        kept = kept_ranges(ledger.conn)
     if args.json:
         print_json([r.as_dict() for r in rows])
         return 0
@@ -126,7 +128,8 @@ def run_audit(args) -> int:
         print("没有符合条件的修改记录")
         return 0
     for r in rows:
-        print(r.summary())
+        mark = "  （恢复前的记录，恢复时保留）" if any(a <= r.id <= b for a, b in kept) else ""
+        print(r.summary() + mark)
     if args.limit and len(rows) == args.limit:
         print(f"（只显示最近 {args.limit} 条；用 --limit 0 显示全部，或用 --since/--firm 缩小范围）")
     return 0

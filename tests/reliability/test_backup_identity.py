@@ -191,6 +191,19 @@ def test_restore_keeps_newer_audit_rows_and_writes_a_restore_row_in_any_order(tm
     assert len(_q(a, "SELECT id FROM audit WHERE action = 'restore'")) == 2
 
 
+
+def test_audit_listing_marks_the_rows_kept_from_before_a_restore(tmp_path, capsys):
+    a = _make(tmp_path / "ledger.db", "甲公司")
+    old = bk.backup(a, tmp_path / "bk", "manual")
+    _add(a, "乙公司")
+    restore_checked(old.path, a, tmp_path / "bk")
+    assert main(["audit", "--db", str(a)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    marked = [line for line in lines if "恢复前的记录" in line]
+    assert len(marked) == 1 and "乙公司" in marked[0]
+    assert "恢复台账" in lines[-1] and "甲公司" not in marked[0]
+
+
 # item 7: stale partial and staging files ------------------------------------------------------------
 
 def test_partial_of_a_killed_backup_is_cleaned_on_next_open(tmp_path):
