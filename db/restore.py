@@ -24,8 +24,17 @@ from datetime import datetime
 from pathlib import Path
 
 from db import schema
-from db.backup import (BackupError, BackupInfo, _explain, _open_ro, _remove, backup, backup_dir_for,
-                       integrity_problems, ledger_id_of)
+from db.backup import (
+    BackupError,
+    BackupInfo,
+    _explain,
+    _open_ro,
+    _remove,
+    backup,
+    backup_dir_for,
+    integrity_problems,
+    ledger_id_of,
+)
 from db.connection import os_user
 
 AUDIT_GUARDS = ("audit_no_update", "audit_no_delete")
@@ -39,6 +48,7 @@ class RestoreReport:
     repaired: list[str] = field(default_factory=list)
     audit_guards_repaired: bool = False        # the audit log's protection was missing or altered
     kept_audit: int = 0                        # audit rows of the replaced state appended
+    kept_failed: bool = False                  # the replaced ledger could not be read: its audit rows are lost
     other_ledger: bool = False                 # restored from another ledger's (or an unidentified) backup
     backup_ledger_id: str | None = None
 
@@ -186,6 +196,7 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
                 st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_id', ?)", (ours,))
             kept = _carry_audit(st, ledger_path) if ledger_path.exists() else None
             report.kept_audit = kept[0] if kept else 0
+            report.kept_failed = ledger_path.exists() and kept is None
             _audit_restore(st, backup_path, report, kept, source)
             problems = integrity_problems(st)
             if problems:

@@ -72,6 +72,8 @@ def run_restore(args) -> int:
                          "台账编号不变，本台账的备份仍归本台账\n")
     if report.audit_guards_repaired:
         sys.stderr.write("警告：此备份中审计日志的保护触发器缺失或被改动过，已重建；备份中的审计记录可能被改写过，请核对\n")
+    if report.kept_failed:
+        sys.stderr.write("警告：恢复前的台账无法读取，备份之后的修改记录未能保留（恢复前的台账仍已备份，见下）\n")
     print(f"已从 {source.name} 恢复台账 {path}")
     for item in report.repaired:
         print(f"  结构修复：{item}")

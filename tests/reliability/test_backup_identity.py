@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from db import backup as bk, lock as ledger_lock, migrate_safely
+from db import backup as bk
+from db import lock as ledger_lock
+from db import migrate_safely
 from db.ledger import Ledger
 from db.restore import restore_checked
 from desktop.cli import main
