@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from db.connection import LedgerError, readonly_uri
+from db.connection import LedgerError, open_readonly
 
 KEEP_LAST = 10
 KEEP_WEEKLY_DAYS = 92          # about 3 months
@@ -85,7 +85,9 @@ def _open_ro(path) -> sqlite3.Connection:
     path = Path(path)
     if not path.exists():
         raise sqlite3.OperationalError(f"文件不存在：{path}")
-    return sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None)
+    conn = open_readonly(path)
+    conn.isolation_level = None
+    return conn
 
 
 _ids: dict[tuple[str, int, int], str | None] = {}   # (path, mtime_ns, size) -> ledger id: files are read once

@@ -54,6 +54,21 @@ def _pending_wal(p: Path) -> bool:
         return False
 
 
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """Open read-only; where the permission check could not tell (Windows reports folders as writable)
+    but SQLite cannot create its -shm file, open immutable, unless changes wait in a -wal file."""
+    uri = readonly_uri(path)
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    if "immutable=1" in uri or _pending_wal(path.resolve()):
+        return conn
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError:
+        conn.close()
+        return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    return conn
+
+
 def wal_unreadable(path: str | Path) -> str | None:
     """The Chinese explanation when a read-only ledger cannot be read because of its pending -wal file."""
     p = Path(path)
@@ -76,7 +91,7 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True,
     if readonly:
         if not path.exists():
             raise LedgerError(f"台账文件不存在：{path}")
-        conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None, check_same_thread=False)
+        conn = open_readonly(path)
     else:
         if path.parent and not path.parent.exists():
             raise LedgerError(f"台账所在文件夹不存在：{path.parent}")
