@@ -7,23 +7,43 @@ folder: the one the user chose (stored in the ledger's ``meta`` table under
 name, checked with ``PRAGMA integrity_check`` and only then renamed into
 place, so a half-written backup never looks like a good one.
 
-Retention: the newest KEEP_LAST, plus the newest of each ISO week for
-KEEP_WEEKLY_DAYS days. Everything else of that ledger is removed.
+A backup belongs to the ledger whose identity it carries: the random
+``meta.ledger_id`` every ledger gets at creation (schema v4), copied into
+each backup by the backup itself. Listing, pruning and restoring go by that
+identity, never by the file name, so two ledgers both called ``ledger.db``
+in different folders can share a backup folder without seeing, pruning or
+restoring each other's backups, and a renamed ledger keeps its backups.
+A backup made before v4 carries no identity (``BackupInfo.ledger_id`` None):
+it is listed with the ledger of the same file name, marked 未知台账, never
+pruned automatically, and restored only when the person says so
+(``--other-ledger``). The backup made just before the upgrade to v4 is
+stamped with the identity the upgraded ledger will get, so it stays its own.
+
+Retention, per ledger: the newest KEEP_LAST, plus the newest of each ISO week
+for KEEP_WEEKLY_DAYS days. Everything else of that ledger is removed.
+
+A backup is written as ``<final name>.<host>-<pid>.partial`` and renamed when
+checked; partial files left by a killed backup (their process gone, or older
+than STALE_PARTIAL_AGE) are removed by the next backup and when the ledger
+is next opened for writing (``clean_stale_partials``).
 """
 from __future__ import annotations
 
 import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from db.connection import LedgerError
+from db.connection import LedgerError, open_readonly
 
 KEEP_LAST = 10
 KEEP_WEEKLY_DAYS = 92          # about 3 months
 REASONS = {"manual": "手动", "import": "导入前", "migration": "升级前", "daily": "每日", "restore": "恢复前"}
+STALE_PARTIAL_AGE = 6 * 3600.0   # seconds: a partial file this old is stale whoever wrote it
+_PARTIAL = re.compile(r"\.(?P<host>[A-Za-z0-9_-]+)-(?P<pid>\d+)\.partial$")
 _NAME = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{8}-\d{6})(?:-(?P<seq>\d+))?_(?P<reason>[a-z]+)\.db$")
 
 
@@ -39,6 +59,7 @@ class BackupInfo:
     firms: int | None           # firms not in the recycle bin; None when the file cannot be read
     size: int
     ok: bool | None = None      # integrity_check result when it was checked
+    ledger_id: str | None = None  # the identity of the ledger it is a backup of; None: made before v4
 
     @property
     def reason_text(self) -> str:
@@ -64,7 +85,43 @@ def _open_ro(path) -> sqlite3.Connection:
     path = Path(path)
     if not path.exists():
         raise sqlite3.OperationalError(f"文件不存在：{path}")
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    conn = open_readonly(path)
+    conn.isolation_level = None
+    return conn
+
+
+_ids: dict[tuple[str, int, int], str | None] = {}   # (path, mtime_ns, size) -> ledger id: files are read once
+
+
+def ledger_id_of(path_or_conn) -> str | None:
+    """The ledger identity (meta ledger_id) of a ledger or backup file or connection; None when it has
+    none (made before schema v4) or cannot be read."""
+    if isinstance(path_or_conn, sqlite3.Connection):
+        return _read_id(path_or_conn)
+    path = Path(path_or_conn)
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _ids:
+        try:
+            conn = _open_ro(path)
+            try:
+                _ids[key] = _read_id(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return None                      # not cached: may be readable later
+    return _ids[key]
+
+
+def _read_id(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'ledger_id'").fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row and row[0] else None
 
 
 def backup_dir_for(ledger_path: str | Path, conn: sqlite3.Connection | None = None) -> Path:
@@ -97,11 +154,13 @@ def set_backup_dir(ledger, folder: str | Path | None) -> None:
 
 
 def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: str = "manual", *,
-           prune_after: bool = True, now: datetime | None = None) -> BackupInfo:
+           prune_after: bool = True, now: datetime | None = None, stamp_id: str | None = None) -> BackupInfo:
     """Copy the ledger's committed state into the backup folder and check the copy.
 
     Reads through a fresh read-only connection, so a caller in the middle of
     its own transaction gets the last committed state, never half of its batch.
+    *stamp_id*: the identity to write into a copy of a ledger that has none yet (the backup
+    before the upgrade that gives the ledger this identity).
     """
     ledger_path = Path(ledger_path)
     if not ledger_path.exists():
@@ -112,14 +171,15 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
     except OSError as exc:
         raise BackupError(f"无法建立备份文件夹 {dest}（{exc.strerror or exc}）") from exc
     now = now or datetime.now()
+    clean_stale_partials(dest)
     final = _free_name(dest, ledger_path.stem, now, reason)
-    partial = final.with_name(final.name + ".partial")
+    partial = final.with_name(f"{final.name}.{_host_tag()}-{os.getpid()}.partial")
     try:
         src = _open_ro(ledger_path)
     except sqlite3.Error as exc:
         raise BackupError(f"无法读取台账 {ledger_path.name}，未能备份（{exc}）") from exc
     try:
-        problems = _copy_checked(src, partial)
+        problems = _copy_checked(src, partial, stamp_id)
         if problems:
             raise BackupError(f"备份 {final.name} 写入后完整性检查未通过：{'；'.join(problems[:3])}")
         os.replace(partial, final)
@@ -135,10 +195,41 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
     finally:
         src.close()
     info = _info(final, check=False)
-    info = BackupInfo(info.path, info.created, info.reason, info.firms, info.size, ok=True)
-    if prune_after:
-        prune(dest, ledger_path.stem, now=now)
+    info = BackupInfo(info.path, info.created, info.reason, info.firms, info.size, True, info.ledger_id)
+    if prune_after and info.ledger_id:
+        prune(dest, ledger_id=info.ledger_id, now=now)
     return info
+
+
+def _host_tag() -> str:
+    import socket  # noqa: PLC0415
+    host = socket.gethostname() or "host"
+    tag = re.sub(r"[^A-Za-z0-9_]", "_", host)[:40]
+    return tag or "host"
+
+
+def clean_stale_partials(dest: str | Path) -> list[Path]:
+    """Remove the partial files a killed backup left in *dest*: written on this computer by a process
+    that is gone, or (any computer, or the old naming) untouched for STALE_PARTIAL_AGE. Returns them."""
+    from db.lock import pid_alive  # noqa: PLC0415
+    dest = Path(dest)
+    removed = []
+    try:
+        names = [p for p in dest.iterdir() if p.name.endswith(".partial")]
+    except OSError:
+        return removed
+    me = _host_tag()
+    for p in names:
+        m = _PARTIAL.search(p.name)
+        try:
+            age = time.time() - p.stat().st_mtime
+        except OSError:
+            continue
+        ours = m is not None and m["host"] == me
+        if (ours and int(m["pid"]) != os.getpid() and not pid_alive(int(m["pid"]))) or age > STALE_PARTIAL_AGE:
+            _remove(p)
+            removed.append(p)
+    return removed
 
 
 def _explain(exc: sqlite3.Error) -> str:
@@ -188,29 +279,56 @@ def _info(path: Path, *, check: bool) -> BackupInfo:
     except sqlite3.Error:
         pass
     ok = (not integrity_problems(path)) if check else None
-    return BackupInfo(path, created, reason, firms, path.stat().st_size, ok)
+    return BackupInfo(path, created, reason, firms, path.stat().st_size, ok, ledger_id_of(path))
 
 
-def list_backups(ledger_path: str | Path, dest_dir: str | Path | None = None, *, check: bool = False
-                 ) -> list[BackupInfo]:
-    """This ledger's backups, newest first, with their dates and firm counts."""
-    stem = Path(ledger_path).stem
-    dest = Path(dest_dir) if dest_dir else backup_dir_for(ledger_path)
+def _belongs(path: Path, parsed, own_id: str | None, stem: str) -> bool:
+    """Whether the backup file *path* is one of the ledger's: same identity, or no identity (before v4)
+    and the same file name."""
+    their = ledger_id_of(path)
+    if their is not None:
+        return their == own_id
+    return parsed is not None and _NAME.match(path.name)["stem"] == stem
+
+
+def _candidates(dest: Path) -> list[tuple[Path, tuple]]:
     if not dest.is_dir():
         return []
-    found = [(p, _parse(p, stem)) for p in dest.iterdir() if p.is_file()]
-    found = [(p, parsed) for p, parsed in found if parsed]
+    found = [(p, _parse(p)) for p in dest.iterdir() if p.is_file()]
+    return [(p, parsed) for p, parsed in found if parsed]
+
+
+def list_backups(ledger_path: str | Path, dest_dir: str | Path | None = None, *, check: bool = False,
+                 ledger_id: str | None = None) -> list[BackupInfo]:
+    """This ledger's backups (by identity; see the module's note on backups without one), newest first."""
+    stem = Path(ledger_path).stem
+    dest = Path(dest_dir) if dest_dir else backup_dir_for(ledger_path)
+    own = ledger_id or ledger_id_of(ledger_path)
+    found = [(p, parsed) for p, parsed in _candidates(dest) if _belongs(p, parsed, own, stem)]
     found.sort(key=lambda item: (item[1][0], item[1][1]), reverse=True)
     return [_info(p, check=check) for p, _ in found]
 
 
-def prune(dest_dir: str | Path, stem: str, *, now: datetime | None = None, keep_last: int = KEEP_LAST,
-          weekly_days: int = KEEP_WEEKLY_DAYS) -> list[Path]:
-    """Apply the retention rule to *stem*'s backups in *dest_dir*; returns the files removed."""
-    dest = Path(dest_dir)
-    now = now or datetime.now()
-    items = sorted(((p, _parse(p, stem)) for p in dest.iterdir() if p.is_file() and _parse(p, stem)),
-                   key=lambda item: (item[1][0], item[1][1]), reverse=True)
+def prune(dest_dir: str | Path, stem: str | None = None, *, ledger_id: str | None = None,
+          now: datetime | None = None, keep_last: int = KEEP_LAST, weekly_days: int = KEEP_WEEKLY_DAYS) -> list[Path]:
+    """Apply the retention rule per ledger in *dest_dir*: to the backups of *ledger_id*, or (without it)
+    to each ledger's backups among the files named after *stem*. A backup without a ledger identity
+    (made before v4) is never removed here. Returns the files removed."""
+    groups: dict[str, list] = {}
+    for p, parsed in _candidates(Path(dest_dir)):
+        if stem is not None and ledger_id is None and _NAME.match(p.name)["stem"] != stem:
+            continue
+        their = ledger_id_of(p)
+        if their is not None and (ledger_id is None or their == ledger_id):
+            groups.setdefault(their, []).append((p, parsed))
+    removed = []
+    for items in groups.values():
+        removed += _prune_one(items, now or datetime.now(), keep_last, weekly_days)
+    return removed
+
+
+def _prune_one(items: list, now: datetime, keep_last: int, weekly_days: int) -> list[Path]:
+    items = sorted(items, key=lambda item: (item[1][0], item[1][1]), reverse=True)
     keep = {p for p, _ in items[:keep_last]}
     weeks_seen: set[tuple[int, int]] = set()
     horizon = now - timedelta(days=weekly_days)
@@ -247,77 +365,30 @@ def backup_before(ledger, reason: str, *, today: date | None = None) -> BackupIn
     dest = backup_dir_for(ledger.path, conn)
     if reason == "daily":
         today = today or date.today()
-        if any(b.created.date() == today for b in _quick_list(ledger.path, dest)):
+        own = ledger_id_of(conn)
+        # only today's files are opened to read their identity
+        if any(parsed[0].date() == today and _belongs(p, parsed, own, Path(ledger.path).stem)
+               for p, parsed in _candidates(dest)):
             return None
     return backup(ledger.path, dest, reason)
 
 
-def _quick_list(ledger_path: Path, dest: Path) -> list[BackupInfo]:
-    stem = Path(ledger_path).stem
-    if not dest.is_dir():
-        return []
-    out = []
-    for p in dest.iterdir():
-        parsed = _parse(p, stem)
-        if parsed:
-            out.append(BackupInfo(p, parsed[0], parsed[2], None, 0))
-    return out
+def restore(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Path | None = None, *,
+            other_ledger: bool = False) -> BackupInfo | None:
+    """Put *backup_path* back as the ledger (checked, repaired, audited: ``db.restore``).
+    Returns the backup of the state replaced (None when there was no ledger)."""
+    from db.restore import restore_checked  # noqa: PLC0415
+    return restore_checked(backup_path, ledger_path, dest_dir, other_ledger=other_ledger).saved
 
 
-def restore(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Path | None = None
-            ) -> BackupInfo | None:
-    """Put *backup_path* back as the ledger, after backing up the ledger's current state.
-
-    Takes the ledger's write lock for the duration (refused if the ledger is
-    open for writing elsewhere). Copies with the backup API into the live
-    file, one transaction: a crash half-way leaves the ledger as it was.
-    Returns the backup of the state replaced (None when there was no ledger).
-    """
-    from db import lock as ledger_lock, schema  # noqa: PLC0415
-    backup_path, ledger_path = Path(backup_path), Path(ledger_path)
-    problems = integrity_problems(backup_path)
-    if problems:
-        raise BackupError(f"备份文件 {backup_path.name} 已损坏或无法读取，未恢复（{'；'.join(problems[:3])}）")
-    src = _open_ro(backup_path)
-    try:
-        tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "meta" not in tables or "firms" not in tables:
-            raise BackupError(f"{backup_path.name} 不是星图台账的备份，未恢复")
-        if schema.version(src) > schema.LATEST:
-            raise BackupError(f"备份 {backup_path.name} 来自更新版本的星图，请先升级软件")
-        lock, reason = ledger_lock.try_acquire(ledger_path)
-        if lock is None:
-            raise BackupError(f"现在不能恢复：{reason}")
-        try:
-            saved = None
-            if ledger_path.exists():
-                dest = Path(dest_dir) if dest_dir else backup_dir_for(ledger_path)
-                saved = backup(ledger_path, dest, "restore")
-            dst = sqlite3.connect(str(ledger_path), isolation_level=None)
-            try:
-                dst.execute("PRAGMA busy_timeout = 5000")
-                src.backup(dst)
-                after = integrity_problems(dst)
-            finally:
-                dst.close()
-            if after:
-                raise BackupError(f"恢复后的台账完整性检查未通过：{'；'.join(after[:3])}；恢复前的状态已备份为 "
-                                  f"{saved.path if saved else '（无）'}")
-        finally:
-            ledger_lock.release(lock)
-    except sqlite3.Error as exc:
-        raise BackupError(f"恢复失败，台账未改动（{_explain(exc)}）") from exc
-    finally:
-        src.close()
-    return saved
-
-
-def _copy_checked(src: sqlite3.Connection, target: Path) -> list[str]:
+def _copy_checked(src: sqlite3.Connection, target: Path, stamp_id: str | None = None) -> list[str]:
     """Copy *src* into the new file *target* with the online backup API; the integrity problems of the copy."""
     dst = sqlite3.connect(str(target), isolation_level=None)
     try:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = DELETE")  # a standalone file, no -wal beside it
+        if stamp_id and _read_id(dst) is None:
+            dst.execute("INSERT INTO meta (key, value) VALUES ('ledger_id', ?)", (stamp_id,))
         return integrity_problems(dst)
     finally:
         dst.close()

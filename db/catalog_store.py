@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from pipeline.catalog import Catalog, Funnel, FunnelStep, Stage, Track, default_streets, default_targets, load_defaults
+from pipeline.catalog import (Catalog, Funnel, FunnelStep, Stage, Track, _fold, default_streets, default_targets,
+                              load_defaults)
 
 
 def seed_defaults(conn: sqlite3.Connection, *, targets: bool = True) -> None:
@@ -63,6 +64,12 @@ def streets(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     return conn.execute("SELECT id, name FROM streets WHERE active ORDER BY sort, id").fetchall()
 
 
+def all_streets(conn: sqlite3.Connection) -> list[tuple[int, str, bool]]:
+    """Every street, deactivated ones too (firms may still be on them): (id, name, active), active first."""
+    return [(i, n, bool(a)) for i, n, a in
+            conn.execute("SELECT id, name, active FROM streets ORDER BY active DESC, sort, id")]
+
+
 # editing: every change through a Writer (audited, one transaction) -------------------------------
 
 def add_stage(w, track_key: str, key: str, name: str, *, level: int | None = None, validity_kind: str = "none",
@@ -71,6 +78,7 @@ def add_stage(w, track_key: str, key: str, name: str, *, level: int | None = Non
     """A new stage (and its track when the track is new). *level* defaults to the top of the track."""
     conn = w.conn
     _check_validity(validity_kind, validity_value)
+    aliases = _check_names(conn, None, key, name, aliases or [])
     row = conn.execute("SELECT id FROM tracks WHERE key = ?", (track_key,)).fetchone()
     if row is None:
         if not track_name:
@@ -105,8 +113,11 @@ def update_stage(w, key: str, **changes) -> dict:
     if row is None:
         raise KeyError(key)
     current = dict(zip(("id", "name", "validity_kind", "validity_value", "aliases", "active"), row))
-    if "aliases" in changes:
-        changes["aliases"] = json.dumps(list(changes["aliases"]), ensure_ascii=False)
+    if "name" in changes or "aliases" in changes:
+        aliases = changes.get("aliases", json.loads(current["aliases"] or "[]"))
+        checked = _check_names(w.conn, current["id"], key, changes.get("name", current["name"]), aliases)
+        if "aliases" in changes:
+            changes["aliases"] = json.dumps(checked, ensure_ascii=False)
     kind = changes.get("validity_kind", current["validity_kind"])
     value = changes.get("validity_value", current["validity_value"])
     _check_validity(kind, value)
@@ -120,8 +131,49 @@ def update_stage(w, key: str, **changes) -> dict:
     return diff
 
 
+def _check_names(conn: sqlite3.Connection, stage_id: int | None, key: str, name: str, aliases) -> list[str]:
+    """The aliases, stripped, when the stage's key, name and aliases take no name another active stage
+    answers to (``Catalog.find`` would resolve it to one of them) and repeat none; ValueError otherwise."""
+    if not str(key).strip() or not str(name).strip():
+        raise ValueError("认定类别的键和名称都不能为空")
+    taken: dict[str, str] = {}
+    for sid, s_key, s_name, s_aliases in conn.execute("SELECT id, key, name, aliases FROM stages WHERE active"):
+        if sid != stage_id:
+            for other in (s_key, s_name, *json.loads(s_aliases or "[]")):
+                taken.setdefault(_fold(other), f"{s_name}（{s_key}）")
+    out: list[str] = []
+    seen: set[str] = set()
+    for label, value in [("键", key), ("名称", name)] + [("别名", a) for a in aliases]:
+        text = str(value).strip()
+        folded = _fold(text)
+        if not folded:
+            raise ValueError(f"认定类别的{label}不能为空")
+        if folded in taken:
+            raise ValueError(f"{label}“{text}”已被认定类别“{taken[folded]}”使用，不能重名；未作任何修改")
+        if label == "别名":
+            if folded in seen:
+                raise ValueError(f"别名“{text}”重复给出（或与本类别的键、名称相同）；未作任何修改")
+            out.append(text)
+        seen.add(folded)
+    return out
+
+
 def set_street(w, name: str, *, active: bool = True, rename_to: str | None = None) -> int:
+    """Add a street, or rename / deactivate an existing one. ValueError (Chinese) for an empty name,
+    a rename of a street that does not exist, or a name another street already has."""
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("街道名称不能为空；未作任何修改")
+    if rename_to is not None:
+        rename_to = rename_to.strip()
+        if not rename_to:
+            raise ValueError("新的街道名称不能为空；未作任何修改")
     row = w.conn.execute("SELECT id, name, active FROM streets WHERE name = ?", (name,)).fetchone()
+    if rename_to is not None and row is None:
+        raise ValueError(f"没有名为“{name}”的街道，无法改名；未作任何修改")
+    if rename_to is not None and rename_to != name and w.conn.execute(
+            "SELECT 1 FROM streets WHERE name = ?", (rename_to,)).fetchone():
+        raise ValueError(f"已有名为“{rename_to}”的街道，不能改成重名；未作任何修改")
     if row is None:
         sort = w.conn.execute("SELECT COALESCE(MAX(sort), -1) + 1 FROM streets").fetchone()[0]
         sid = w.conn.execute("INSERT INTO streets (name, sort, active) VALUES (?, ?, ?)",

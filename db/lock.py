@@ -12,6 +12,14 @@ Stale locks:
   time, refreshed every minute by the holder) is older than
   FOREIGN_STALE_AFTER; then it is taken over and ``Lock.note`` says so.
 
+- an empty or half-written lock file (a process killed between creating
+  and writing it): waited for HALF_WRITTEN_GRACE seconds, then cleared;
+- same computer, the process number alive but taken by a process that
+  started after the lock was written (the number was reused): cleared.
+A lock that still looks live is refused with who holds it (user, computer,
+process number and what that process is) and how to clear it by hand:
+``python main.py unlock --db L`` (asks for confirmation).
+
 SQLite's own file locks stay in force underneath; this file adds the
 person-facing "who has it open" and protects network folders, where
 SQLite's locking cannot be trusted.
@@ -31,10 +39,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from db.connection import LedgerError, os_user
+from db.connection import LedgerError, os_user, write_block_reason
 
 HEARTBEAT_SECONDS = 60.0
 FOREIGN_STALE_AFTER = 12 * 3600.0   # seconds without a heartbeat from another computer
+HALF_WRITTEN_GRACE = 2.0            # an empty lock file older than this was left by a killed process
+REUSE_TOLERANCE = 5.0               # seconds of clock slack between a process's start and its lock
 
 _held: dict[str, "Lock"] = {}        # lock path -> Lock held by this process
 _held_guard = threading.Lock()
@@ -100,7 +110,7 @@ def read_holder(path: Path) -> Holder | None:
     except FileNotFoundError:
         return None
     except OSError:
-        return Holder(-1, "?", "?", "", "", 0.0)
+        return Holder(-1, "?", "?", "", "", 0.0)   # unreadable: no age to wait for
     try:
         data = json.loads(raw)
         return Holder(int(data["pid"]), str(data["host"]), str(data["user"]), str(data["started"]),
@@ -114,10 +124,19 @@ def host_name() -> str:
     return socket.gethostname() or "unknown"
 
 
+def _on_windows() -> bool:
+    return sys.platform == "win32"
+
+
+def _kernel32():  # pragma: no cover - Windows only; tests put a stand-in here
+    import ctypes  # noqa: PLC0415
+    return ctypes.windll.kernel32
+
+
 def pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
-    if sys.platform == "win32":
+    if _on_windows():
         return _pid_alive_windows(pid)
     try:
         os.kill(pid, 0)
@@ -135,9 +154,9 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
-def _pid_alive_windows(pid: int) -> bool:  # pragma: no cover - Windows only
+def _pid_alive_windows(pid: int) -> bool:
     import ctypes  # noqa: PLC0415
-    kernel32 = ctypes.windll.kernel32
+    kernel32 = _kernel32()
     handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
         return False
@@ -150,13 +169,71 @@ def _pid_alive_windows(pid: int) -> bool:  # pragma: no cover - Windows only
         kernel32.CloseHandle(handle)
 
 
+@dataclass(frozen=True)
+class ProcessInfo:
+    started: float | None       # epoch seconds, None when it cannot be told
+    name: str                   # command line or program file, "" when unknown
+
+
+def process_info(pid: int) -> ProcessInfo:
+    """When the live process *pid* started and what it is, as far as this computer tells."""
+    try:
+        if _on_windows():
+            return _process_info_windows(pid)
+        return _process_info_proc(pid)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return ProcessInfo(None, "")
+
+
+def _process_info_proc(pid: int) -> ProcessInfo:
+    started = None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            ticks = int(fh.read().rsplit(")", 1)[1].split()[19])   # field 22: start time, clock ticks after boot
+        booted = boot_time()
+        if booted is not None:
+            started = booted + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
+    name = ""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            name = fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        pass
+    return ProcessInfo(started, name[:120])
+
+
+def _process_info_windows(pid: int) -> ProcessInfo:
+    import ctypes  # noqa: PLC0415
+    from ctypes import wintypes  # noqa: PLC0415
+    kernel32 = _kernel32()
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ProcessInfo(None, "")
+    try:
+        times = [wintypes.FILETIME() for _ in range(4)]  # creation, exit, kernel, user
+        started = None
+        if kernel32.GetProcessTimes(handle, *(ctypes.byref(t) for t in times)):
+            ft = times[0]
+            hundred_ns = (ft.dwHighDateTime << 32) | ft.dwLowDateTime
+            started = hundred_ns / 1e7 - 11644473600.0   # FILETIME counts from 1601-01-01
+        buf = ctypes.create_unicode_buffer(1024)
+        size = wintypes.DWORD(len(buf))
+        name = buf.value if kernel32.QueryFullProcessImageNameW(handle, 0, buf, ctypes.byref(size)) else ""
+        return ProcessInfo(started, name)
+    finally:
+        kernel32.CloseHandle(handle)
+
+
 def boot_time() -> float | None:
     """When this computer last started (epoch seconds), or None when unknown."""
     try:
-        if sys.platform == "win32":  # pragma: no cover
+        if _on_windows():
             import ctypes  # noqa: PLC0415
-            ctypes.windll.kernel32.GetTickCount64.restype = ctypes.c_ulonglong
-            return time.time() - ctypes.windll.kernel32.GetTickCount64() / 1000.0
+            get_ticks = _kernel32().GetTickCount64
+            get_ticks.restype = ctypes.c_ulonglong
+            return time.time() - get_ticks() / 1000.0
         with open("/proc/stat", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("btime "):
@@ -177,9 +254,9 @@ def judge(holder: Holder, *, now: float | None = None) -> tuple[bool, str]:
     """(stale, explanation) for a lock found on the ledger."""
     now = time.time() if now is None else now
     if holder.pid == -1 and not holder.token:
-        # unreadable or half-written: stale once nobody has touched it for a while
-        if now - holder.mtime > 120:
-            return True, "锁文件内容残缺（上次程序在加锁时中断），已清除"
+        # empty, unreadable or half-written: a live writer fills it within milliseconds
+        if now - holder.mtime > HALF_WRITTEN_GRACE:
+            return True, "锁文件是空的或内容残缺（上次程序在加锁时中断），已清除"
         return False, "锁文件正在写入"
     if holder.host == host_name():
         if holder.pid == os.getpid():  # not among our held locks (checked first): a leftover under a reused pid
@@ -190,6 +267,11 @@ def judge(holder: Holder, *, now: float | None = None) -> tuple[bool, str]:
         started = _started_epoch(holder)
         if booted is not None and started is not None and started < booted - 60:
             return True, f"锁由 {holder.describe()} 创建于本机上次开机之前，已清除"
+        info = process_info(holder.pid)
+        if info.started is not None and started is not None and info.started > started + REUSE_TOLERANCE:
+            what = f"（现为 {info.name}）" if info.name else ""
+            return True, (f"锁中的进程 {holder.pid} 已结束，其进程号已被另一程序重用{what}；"
+                          f"{holder.describe()} 遗留的锁已清除")
         return False, "进程仍在运行"
     age = now - holder.mtime
     if age > FOREIGN_STALE_AFTER:
@@ -197,6 +279,20 @@ def judge(holder: Holder, *, now: float | None = None) -> tuple[bool, str]:
                       f"（超过 {FOREIGN_STALE_AFTER / 3600:.0f} 小时），视为该电脑上的星图已异常退出，本程序已接管写入。"
                       f"如那台电脑上的星图其实仍开着，请立即关闭它")
     return False, f"另一台电脑上的锁 {age / 60:.0f} 分钟前仍有更新"
+
+
+def held_message(ledger_path: str | Path, holder: Holder) -> str:
+    """Who holds the lock on the ledger, what that process is, and how to clear the lock by hand."""
+    name = Path(ledger_path).name
+    what = ""
+    if holder.host == host_name():
+        info = process_info(holder.pid)
+        what = f"；该进程现在是：{info.name}" if info.name else ""
+        check = "如确认星图并未在运行（进程号可能已被其他程序占用）"
+    else:
+        check = f"如确认电脑 {holder.host} 上的星图已关闭"
+    return (f"台账 {name} 正由 {holder.describe()} 使用，不能两处同时修改{what}。"
+            f"{check}，可运行 python main.py unlock --db \"{ledger_path}\" 清除锁文件 {lock_path(ledger_path).name}")
 
 
 def _create(path: Path) -> Lock:
@@ -234,14 +330,18 @@ def _clear_stale(path: Path, seen: Holder) -> None:
 
 
 def try_acquire(ledger_path: str | Path) -> tuple[Lock | None, str]:
-    """(Lock, note) when this process may write; (None, Chinese reason) when it may not."""
+    """(Lock, note) when this process may write; (None, Chinese reason) when it may not.
+
+    A lock file being written right now (empty or half-written) is waited for, at most
+    HALF_WRITTEN_GRACE seconds: then it is either complete or judged left by a killed process."""
     path = lock_path(ledger_path)
     name = Path(ledger_path).name
     note = ""
+    deadline = time.monotonic() + HALF_WRITTEN_GRACE + 0.5
     with _held_guard:
         if str(path.resolve()) in _held:
             return None, f"台账 {name} 已在本程序的另一个窗口中打开并可编辑，这里只能查看"
-        for _attempt in range(5):
+        for _attempt in range(100):
             try:
                 lock = _create(path)
             except FileExistsError:
@@ -251,8 +351,12 @@ def try_acquire(ledger_path: str | Path) -> tuple[Lock | None, str]:
                 stale, why = judge(holder)
                 if not stale:
                     if holder.pid == -1:
-                        return None, f"台账 {name} 正被另一程序打开（锁文件 {path.name} 正在写入），请稍后再试"
-                    return None, f"台账 {name} 正由 {holder.describe()} 使用，不能两处同时修改"
+                        if time.monotonic() < deadline:
+                            time.sleep(0.1)
+                            continue
+                        return None, (f"台账 {name} 正被另一程序打开（锁文件 {path.name} 正在写入），请稍后再试；"
+                                      f"如一直如此，可运行 python main.py unlock --db \"{ledger_path}\" 清除")
+                    return None, held_message(ledger_path, holder)
                 _clear_stale(path, holder)
                 note = why
                 continue
@@ -266,6 +370,26 @@ def try_acquire(ledger_path: str | Path) -> tuple[Lock | None, str]:
             lock._thread.start()
             return lock, note
     return None, f"台账 {name} 的锁文件反复变化，请稍后再试"
+
+
+def force_clear(ledger_path: str | Path) -> Holder | None:
+    """Remove the ledger's lock file whoever holds it (the ``unlock`` command, after a person confirmed).
+    Returns the holder it named (None: there was no lock). A lock held by this very process is refused."""
+    path = lock_path(ledger_path)
+    holder = read_holder(path)
+    if holder is None:
+        return None
+    with _held_guard:
+        mine = _held.get(str(path.resolve()))
+        if mine is not None and mine.token == holder.token:
+            raise LedgerError(f"台账 {Path(ledger_path).name} 的锁属于本程序自己，请关闭台账而不是清除锁")
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return holder
+    except OSError as exc:
+        raise LedgerError(f"无法删除锁文件 {path}（{exc.strerror or exc}）") from exc
+    return holder
 
 
 def release(lock: Lock | None) -> None:
@@ -301,6 +425,13 @@ def open_guarded(ledger, readonly: bool | None, create: bool) -> sqlite3.Connect
         raise LedgerError(f"台账文件不存在：{ledger.path}")
     if not Path(ledger.path).parent.exists():
         raise LedgerError(f"台账所在文件夹不存在：{Path(ledger.path).parent}")
+    blocked = write_block_reason(ledger.path)
+    if blocked is not None:   # a read-only folder or file: read it (immutable), say why it cannot be changed
+        message = f"台账 {Path(ledger.path).name} 是只读的（{blocked}），只能查看，不能修改"
+        if readonly is False or not Path(ledger.path).exists():
+            raise LedgerError(message)
+        ledger.readonly, ledger.readonly_reason = True, message
+        return connect(ledger.path, readonly=True, create=create)
     lock, message = try_acquire(ledger.path)
     if lock is None:
         if readonly is False or not Path(ledger.path).exists():
@@ -310,13 +441,24 @@ def open_guarded(ledger, readonly: bool | None, create: bool) -> sqlite3.Connect
     ledger.readonly, ledger.lock, ledger.lock_note = False, lock, lock.note
     weakref.finalize(ledger, release, lock)  # a Ledger dropped without close() still frees its lock
     try:
+        _clean_leftovers(ledger.path, None)   # the lock is ours: no one else migrates or restores it now
         conn = connect(ledger.path, readonly=False, create=create)
+        _clean_leftovers(ledger.path, conn)
     except BaseException:
         release(lock)
         ledger.lock = None
         raise
     ledger.file_id = file_id(ledger.path)
     return conn
+
+
+def _clean_leftovers(path: Path, conn: sqlite3.Connection | None) -> None:
+    """Files a killed migration, restore (beside the ledger) or backup (in its backup folder) left."""
+    from db import backup, migrate_safely  # noqa: PLC0415
+    if conn is None:
+        migrate_safely.clean_stale_staging(path)
+    else:
+        backup.clean_stale_partials(backup.backup_dir_for(path, conn))
 
 
 def file_id(path: str | Path) -> tuple[int, int] | None:

@@ -59,12 +59,19 @@ EXPORT_COLUMNS = ("id", "name", "code", "code_raw", "code_status", "street", "in
                   "contact_phone", "founded", "reg_capital", "revenue", "rd_spend", "employees", "remark")
 
 
+NO_STREET = object()   # export_firms(street=NO_STREET): the firms without a street
+
+
 def export_firms(conn: sqlite3.Connection, *, street: str | None = None, stage_id: int | None = None,
                  day: date | None = None, firm_ids=None):
-    """Live firms (optionally on one street, holding one stage on *day*), ordered by street then name."""
+    """Live firms (optionally on one street, holding one stage on *day*), ordered by street then name.
+
+    *street* NO_STREET: only the firms with no street."""
     where = ["f.deleted_at IS NULL"]
     params: list = []
-    if street:
+    if street is NO_STREET:
+        where.append("f.street_id IS NULL")
+    elif street:
         where.append("s.name = ?")
         params.append(street)
     if stage_id is not None:

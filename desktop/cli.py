@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMAND_MODULES = ["desktop.commands.ledger", "desktop.commands.imports", "desktop.commands.export",
                    "desktop.commands.report", "desktop.commands.catalog", "desktop.commands.safety", "desktop.commands.snapshot"]
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141   # 128 + SIGPIPE: what a shell reports for `yes | head`; the reader left, nothing failed
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
@@ -46,6 +48,28 @@ def _run_gui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Output piped into a reader that stops early (``| head``) ends quietly with
+    EXIT_BROKEN_PIPE: whatever the command wrote to the ledger is already committed by then."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()   # a pipe buffers stdout: flush here, so a closed pipe is met inside this try
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's flush at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout replaced by an object without a descriptor
+        pass
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("--db") and "-h" not in argv and "--help" not in argv):
         argv = ["gui", *argv]

@@ -26,9 +26,11 @@ class Column:
 
 
 def write_table(path: str | Path, columns: Sequence[Column], rows: Iterable[Sequence], *,
-                sheet: str = "台账", sheets: dict[str, Iterable[Sequence]] | None = None,
-                progress: Callable[[int], None] | None = None) -> int:
-    """Write *rows* (or one sheet per key of *sheets*) to .xlsx or .csv; returns the row count."""
+                sheet: str = "台账", sheets=None, progress: Callable[[int], None] | None = None) -> int:
+    """Write *rows* (or one sheet per entry of *sheets*: a dict or (name, rows) pairs) to .xlsx or .csv;
+    returns the row count. Sheet names are made legal and unique for Excel (``sheet_names``)."""
+    if sheets is not None:
+        sheets = list(sheets.items() if isinstance(sheets, dict) else sheets)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
@@ -38,9 +40,9 @@ def write_table(path: str | Path, columns: Sequence[Column], rows: Iterable[Sequ
     tmp = path.with_name(f".{path.name}.part")
     try:
         if suffix == ".csv":
-            n = _write_csv(tmp, columns, rows if sheets is None else (r for rs in sheets.values() for r in rs), progress)
+            n = _write_csv(tmp, columns, rows if sheets is None else (r for _, rs in sheets for r in rs), progress)
         else:
-            n = _write_xlsx(tmp, columns, {sheet: rows} if sheets is None else sheets, progress)
+            n = _write_xlsx(tmp, columns, [(sheet, rows)] if sheets is None else sheets, progress)
         tmp.replace(path)
     except PermissionError as exc:
         raise InputError(f"无法写入 {path.name}：文件可能正在 Excel/WPS 中打开，或没有写入权限", file=path.name) from exc
@@ -75,7 +77,7 @@ def _csv_cell(value):
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _write_xlsx(path: Path, columns, sheets: dict, progress) -> int:
+def _write_xlsx(path: Path, columns, sheets: list, progress) -> int:
     import xlsxwriter  # noqa: PLC0415
 
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
@@ -88,8 +90,8 @@ def _write_xlsx(path: Path, columns, sheets: dict, progress) -> int:
     date_cols = frozenset(i for i, k in enumerate(kinds) if k == "date")
     serials: dict[str, int] = {}
     total = 0
-    for name, rows in sheets.items():
-        ws = wb.add_worksheet(_sheet_name(name))
+    for name, (_, rows) in zip(sheet_names([n for n, _ in sheets]), sheets):
+        ws = wb.add_worksheet(name)
         for ci, col in enumerate(columns):
             # a code column defaults to text, so what a person types there later is never turned into a number
             # (xlsxwriter stamps a column format on every cell of it: only where it matters)
@@ -139,7 +141,45 @@ def _width(col: Column) -> float:
     return {"date": 12, "number": 12, "int": 10}.get(col.kind, max(10.0, min(44.0, len(col.title) * 2.2 + 2)))
 
 
-def _sheet_name(name: str) -> str:
-    for ch in "[]:*?/\\":
-        name = name.replace(ch, "_")
-    return (name or "Sheet")[:31]
+SHEET_MAX = 31                  # Excel's limit, in UTF-16 units
+SHEET_FORBIDDEN = "[]:*?/\\"
+SHEET_RESERVED = "history"      # Excel keeps a sheet named History (any case) for itself
+
+
+def sheet_names(names: Sequence[str]) -> list[str]:
+    """One legal Excel sheet name per entry of *names*, unique as Excel compares them (without regard
+    to case): forbidden characters ``[]:*?/\\`` and control characters become ``_``, leading and
+    trailing apostrophes are dropped, an empty or reserved name gets a stand-in, a long name is cut to
+    31 characters, and a name taken already gets `` (2)``, `` (3)`` … inside the 31."""
+    out: list[str] = []
+    taken: set[str] = set()
+    for raw in names:
+        base = _legal_sheet_name(str(raw or ""))
+        name, n = base, 1
+        while name.casefold() in taken or name.lower() in taken:
+            n += 1
+            suffix = f" ({n})"
+            name = _cut_utf16(base, SHEET_MAX - len(suffix)).rstrip("'") + suffix
+        taken.update((name.casefold(), name.lower()))
+        out.append(name)
+    return out
+
+
+def _legal_sheet_name(name: str) -> str:
+    name = "".join("_" if ch in SHEET_FORBIDDEN or ord(ch) < 32 else ch for ch in name).strip()
+    name = _cut_utf16(name.strip("'"), SHEET_MAX).strip("'").strip()
+    if not name:
+        return "工作表"
+    if name.casefold() == SHEET_RESERVED:
+        return name + "_"
+    return name
+
+
+def _cut_utf16(text: str, limit: int) -> str:
+    """*text* cut to at most *limit* UTF-16 code units (Excel counts a character beyond U+FFFF as two)."""
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return text[:i]
+    return text

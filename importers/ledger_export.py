@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import chain
 from pathlib import Path
 
-from db import queries
+from db import catalog_store, queries
 from db.ledger import Ledger
 from importers.errors import InputError
 from importers.export import Column, write_table
 
+NO_STREET_SHEET = "未分街道"
 CODE_STATUS = {"ok": "", "bad_check": "校验位不符", "accepted": "校验位不符（已确认）", "invalid": "代码无效", "no_code": "无代码"}
 
 BASE_COLUMNS = [Column("企业名称", width=38), Column("统一社会信用代码", "code", width=22), Column("所在街道", width=10),
@@ -32,7 +34,10 @@ def _short(name: str) -> str:
     return name.split("（")[0]
 
 
-def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None = None, firm_ids=None):
+def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None = None, firm_ids=None,
+                held: dict | None = None):
+    """The export rows; *street* a street's name, or ``queries.NO_STREET`` for the firms without one.
+    *held* is ``queries.holdings_on`` for the day when the caller has it already."""
     catalog = ledger.catalog()
     day = as_of or date.today()
     stage_id = None
@@ -41,9 +46,10 @@ def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None =
         if found is None:
             raise InputError(f"未知的认定类别“{stage}”，可用：{'、'.join(s.name for s in catalog.stages)}")
         stage_id = found.id
-    if street and ledger.street_id(street) is None:
+    if street and street is not queries.NO_STREET and ledger.street_id(street) is None:
         raise InputError(f"未知的街道“{street}”，可用：{'、'.join(n for _, n in ledger.streets())}")
-    held = queries.holdings_on(ledger.conn, day)
+    if held is None:
+        held = queries.holdings_on(ledger.conn, day)
     tracks = catalog.tracks
     # per stage: (track position, level, name); per track: does it expire (a 有效期至 column)?
     place = {s.id: (ti, s.level, s.name) for ti, t in enumerate(tracks) for s in t.stages}
@@ -84,10 +90,38 @@ def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None =
 
 def export_ledger(ledger: Ledger, out: str | Path, *, street=None, stage=None, as_of: date | None = None,
                   by_street: bool = False, firm_ids=None, progress=None) -> int:
+    """Write the ledger to .xlsx or .csv; returns the number of firms written.
+
+    *by_street* (.xlsx only; refused for .csv, which has no sheets): one sheet per street, every firm on
+    exactly one of them, so the total is the plain export's: each active street (even empty), each
+    deactivated street that still has firms, and the firms without a street on a sheet 未分街道."""
     columns = ledger_columns(ledger)
-    if by_street and Path(out).suffix.lower() == ".xlsx":
-        names = [street] if street else [n for _, n in ledger.streets()]
-        sheets = {n: ledger_rows(ledger, street=n, stage=stage, as_of=as_of, firm_ids=firm_ids) for n in names}
+    if by_street:
+        if Path(out).suffix.lower() != ".xlsx":
+            raise InputError("按街道分工作表（--by-street）只能导出为 .xlsx（.csv 没有工作表）；"
+                             "要每个街道一个 .csv，请用 --street 逐个导出", file=Path(out).name)
+        sheets = street_sheets(ledger, street=street, stage=stage, as_of=as_of, firm_ids=firm_ids)
         return write_table(out, columns, None, sheets=sheets, progress=progress)
     rows = ledger_rows(ledger, street=street, stage=stage, as_of=as_of, firm_ids=firm_ids)
     return write_table(out, columns, rows, progress=progress)
+
+
+def street_sheets(ledger: Ledger, *, street=None, stage=None, as_of: date | None = None, firm_ids=None
+                  ) -> list[tuple[str, object]]:
+    """(street or 未分街道, rows) per sheet of a by-street export; a group without firms is left out,
+    except an active street. Sheet names are made legal and unique by ``write_table``."""
+    held = queries.holdings_on(ledger.conn, as_of or date.today())
+    if street:
+        groups = [(street, street, True)]
+    else:
+        groups = [(name, name, active) for _id, name, active in catalog_store.all_streets(ledger.conn)]
+        groups.append((NO_STREET_SHEET, queries.NO_STREET, False))
+    out = []
+    for title, key, always in groups:
+        rows = ledger_rows(ledger, street=key, stage=stage, as_of=as_of, firm_ids=firm_ids, held=held)
+        first = next(rows, None)
+        if first is not None:
+            out.append((title, chain((first,), rows)))
+        elif always:
+            out.append((title, iter(())))
+    return out

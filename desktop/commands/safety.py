@@ -17,6 +17,8 @@ def register(sub) -> None:
     p.add_argument("backup", help="备份文件（见 backups 命令）")
     p.add_argument("--db", required=True)
     p.add_argument("--dir", help="把“恢复前”备份放到此文件夹（默认同 backup）")
+    p.add_argument("--other-ledger", action="store_true",
+                   help="允许用另一个台账（或旧版本制作、无法确认归属）的备份替换本台账")
     p.set_defaults(func=run_restore)
     p = sub.add_parser("backups", help="列出台账的备份（时间、原因、企业数）")
     p.add_argument("--db", required=True)
@@ -31,6 +33,10 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=500, help="最多显示最近多少条（默认 500；0 为全部）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_audit)
+    p = sub.add_parser("unlock", help="清除台账的写入锁（仅当确认没有星图在写这个台账时；会先询问）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--yes", action="store_true", help="不询问，直接清除")
+    p.set_defaults(func=run_unlock)
 
 
 def run_backup(args) -> int:
@@ -48,15 +54,33 @@ def run_backup(args) -> int:
 
 
 def run_restore(args) -> int:
-    from db import backup as bk  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from db.restore import restore_checked  # noqa: PLC0415
     source = Path(args.backup)
     if not source.is_file():
         raise InputError(f"备份文件不存在：{source}")
     path = Path(args.db)
-    saved = bk.restore(source, path, args.dir)
+    report = restore_checked(source, path, args.dir, other_ledger=args.other_ledger, source="cli")
+    if report.other_ledger:
+        whose = (f"另一个台账（编号 {report.backup_ledger_id[:8]}…）" if report.backup_ledger_id
+                 else "旧版本星图制作、无法确认归属的台账（未知台账）")
+    else:
+        whose = ""
+    if whose:
+        sys.stderr.write(f"注意：备份 {source.name} 属于{whose}，已按 --other-ledger 用它的内容替换台账 {path.name}；"
+                         "台账编号不变，本台账的备份仍归本台账\n")
+    if report.audit_guards_repaired:
+        sys.stderr.write("警告：此备份中审计日志的保护触发器缺失或被改动过，已重建；备份中的审计记录可能被改写过，请核对\n")
+    if report.kept_failed:
+        sys.stderr.write("警告：恢复前的台账无法读取，备份之后的修改记录未能保留（恢复前的台账仍已备份，见下）\n")
     print(f"已从 {source.name} 恢复台账 {path}")
-    if saved is not None:
-        print(f"恢复前的台账已备份为 {saved.path}（企业 {saved.firms} 家），如需反悔可再用 restore 恢复它")
+    for item in report.repaired:
+        print(f"  结构修复：{item}")
+    if report.kept_audit:
+        print(f"保留了备份之后的 {report.kept_audit} 条修改记录（标为恢复前的记录），并记下这次恢复")
+    if report.saved is not None:
+        print(f"恢复前的台账已备份为 {report.saved.path}（企业 {report.saved.firms} 家），如需反悔可再用 restore 恢复它")
     return 0
 
 
@@ -68,7 +92,7 @@ def run_backups(args) -> int:
     if args.json:
         print_json({"folder": str(folder), "backups": [
             {"path": str(b.path), "created": b.created.isoformat(), "reason": b.reason, "firms": b.firms,
-             "size": b.size, "ok": b.ok} for b in items]})
+             "size": b.size, "ok": b.ok, "ledger_id": b.ledger_id} for b in items]})
         return 0
     if not items:
         print(f"备份文件夹 {folder} 中没有 {path.stem} 的备份")
@@ -77,7 +101,9 @@ def run_backups(args) -> int:
     for b in items:
         check = "" if b.ok is None else ("  完好" if b.ok else "  已损坏！")
         firms = "无法读取" if b.firms is None else f"企业 {b.firms} 家"
-        print(f"{b.created:%Y-%m-%d %H:%M:%S}  {b.reason_text:<4}  {firms}  {_size(b.size)}  {b.path.name}{check}")
+        unknown = "  未知台账（旧版本备份，恢复需加 --other-ledger）" if b.ledger_id is None else ""
+        print(f"{b.created:%Y-%m-%d %H:%M:%S}  {b.reason_text:<4}  {firms}  {_size(b.size)}  {b.path.name}{check}"
+              f"{unknown}")
     return 0
 
 
@@ -95,6 +121,8 @@ def run_audit(args) -> int:
                 raise InputError(f"台账中没有统一社会信用代码为 {args.firm} 的企业")
             firm_id = found[0]
         rows = audit_log.entries(ledger.conn, firm_id=firm_id, since=since, limit=args.limit or None)
+        from db.restore import kept_ranges  # noqa: PLC0415
+        kept = kept_ranges(ledger.conn)
     if args.json:
         print_json([r.as_dict() for r in rows])
         return 0
@@ -102,9 +130,36 @@ def run_audit(args) -> int:
         print("没有符合条件的修改记录")
         return 0
     for r in rows:
-        print(r.summary())
+        mark = "  （恢复前的记录，恢复时保留）" if any(a <= r.id <= b for a, b in kept) else ""
+        print(r.summary() + mark)
     if args.limit and len(rows) == args.limit:
         print(f"（只显示最近 {args.limit} 条；用 --limit 0 显示全部，或用 --since/--firm 缩小范围）")
+    return 0
+
+
+def run_unlock(args) -> int:
+    import sys  # noqa: PLC0415
+
+    from db import lock as ledger_lock  # noqa: PLC0415
+    path = existing_ledger(args.db)
+    lock_file = ledger_lock.lock_path(path)
+    holder = ledger_lock.read_holder(lock_file)
+    if holder is None:
+        print(f"台账 {path.name} 没有写入锁，无需清除")
+        return 0
+    who = "锁文件是空的或内容残缺" if holder.pid == -1 else f"锁由 {holder.describe()} 持有"
+    stale, why = ledger_lock.judge(holder)
+    state = "看起来已失效" if stale else f"看起来仍有效（{why}）"
+    warning = (f"{who}，{state}。清除后，如那个星图其实仍在写入，两处同时修改会弄乱台账；"
+               "请先确认它已关闭。")
+    if not args.yes:
+        sys.stderr.write(warning + f"确定清除 {lock_file.name} 吗？输入 y 确认：")
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes", "是"):
+            raise InputError("未确认，锁未清除（不询问直接清除请加 --yes）")
+    ledger_lock.force_clear(path)
+    print(f"已清除台账 {path.name} 的写入锁（{who}）")
     return 0
 
 

@@ -39,3 +39,45 @@ def test_bad_catalog_edit_is_refused(ledger, capsys):
     assert "未知的认定类别" in capsys.readouterr().err
     assert main(["catalog", "--db", path, "add-stage", "gaoqi", "gaoqi2", "高新技术企业", "--months", "36"]) == 2
     assert "重名" in capsys.readouterr().err
+
+
+def _catalog_state(path):
+    import sqlite3
+    conn = sqlite3.connect(path)
+    try:
+        return (conn.execute("SELECT key, name, aliases, active FROM stages ORDER BY id").fetchall(),
+                conn.execute("SELECT name, active FROM streets ORDER BY id").fetchall(),
+                conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_catalog_refuses_stolen_and_duplicate_names_and_bad_streets(ledger, capsys):
+    """Issue 12 item 13: each refusal is exit 2 with a Chinese line, and nothing is written."""
+    path = str(ledger.path)
+    ledger.close()
+    before = _catalog_state(path)
+    refusals = [
+        (["add-stage", "gaoqi", "gq2", "新高企", "--alias", "高企"], "已被认定类别“高新技术企业（gaoqi）”使用"),
+        (["add-stage", "gaoqi", "gq2", "新高企", "--alias", "高新技术企业"], "已被认定类别"),
+        (["add-stage", "gaoqi", "gq2", "新高企", "--alias", "gaoqi"], "已被认定类别"),
+        (["add-stage", "gaoqi", "gq2", "高 企"], "名称“高 企”已被认定类别"),   # folds to the alias 高企
+        (["add-stage", "gaoqi", "gq2", "新高企", "--alias", "甲", "--alias", "甲"], "别名“甲”重复给出"),
+        (["add-stage", "gaoqi", "gq2", "新高企", "--alias", " "], "别名不能为空"),
+        (["edit-stage", "科技型中小企业", "--alias", "高企"], "已被认定类别“高新技术企业（gaoqi）”使用"),
+        (["edit-stage", "科技型中小企业", "--name", "高新技术企业"], "已被认定类别"),
+        (["street", "  "], "街道名称不能为空"),
+        (["street", "杨园", "--rename", ""], "新的街道名称不能为空"),
+        (["street", "不存在街", "--rename", "新街"], "没有名为“不存在街”的街道，无法改名"),
+        (["street", "杨园", "--rename", "粮道"], "已有名为“粮道”的街道"),
+    ]
+    for argv, message in refusals:
+        assert main(["catalog", "--db", path, *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err, (argv, err)
+    assert _catalog_state(path) == before
+    with Ledger(path) as led:
+        assert led.catalog().find("高企").key == "gaoqi"
+    # the legitimate edits still work
+    assert main(["catalog", "--db", path, "street", "杨园", "--rename", "杨园街"]) == 0
+    assert main(["catalog", "--db", path, "edit-stage", "高企", "--alias", "高企", "--alias", "国高"]) == 0

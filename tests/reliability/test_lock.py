@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,115 @@ def test_readonly_folder_falls_back_to_readonly(tmp_path, monkeypatch):
         assert led.readonly and "没有写入权限" in led.readonly_reason
     with pytest.raises(LedgerError, match="没有写入权限"):
         Ledger(path)
+
+
+# issue 12 item 14: empty locks, reused process numbers, a named holder and `unlock` ------------------------
+
+def test_empty_lock_file_does_not_block(tmp_path):
+    path = tmp_path / "a.db"
+    Ledger(path).close()
+    lp = ledger_lock.lock_path(path)
+    lp.write_bytes(b"")
+    old = time.time() - 10
+    os.utime(lp, (old, old))                  # left by a process killed between create and write
+    t0 = time.monotonic()
+    with Ledger(path) as led:
+        assert led.readonly is False and "空的或内容残缺" in led.lock_note
+    lp.write_bytes(b"")                       # just now: waited for, never 120 s
+    with Ledger(path) as led:
+        assert led.readonly is False and "空的或内容残缺" in led.lock_note
+    assert time.monotonic() - t0 < ledger_lock.HALF_WRITTEN_GRACE + 3
+
+
+def test_lock_naming_a_reused_pid_is_cleared(tmp_path):
+    path = tmp_path / "a.db"
+    Ledger(path).close()
+    other = subprocess.Popen(["sleep", "60"])   # a live process that is not 星图, started after the lock
+    try:
+        started = datetime.fromtimestamp(time.time() - 30).astimezone().isoformat(timespec="seconds")
+        _write_lock(path, pid=other.pid, host=ledger_lock.host_name(), started=started)
+        with Ledger(path) as led:
+            assert led.readonly is False
+            assert "已被另一程序重用" in led.lock_note and "sleep 60" in led.lock_note
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_live_holder_is_named_and_unlock_clears_it_after_confirmation(tmp_path, monkeypatch, capsys):
+    import io
+
+    from desktop.cli import main
+    path = tmp_path / "a.db"
+    Ledger(path).close()
+    parent = os.getppid()                     # alive, and started before the lock: cannot be told from 星图
+    _write_lock(path, pid=parent, host=ledger_lock.host_name(),
+                started=datetime.now().astimezone().isoformat(timespec="seconds"))
+    with pytest.raises(LedgerError) as info:
+        Ledger(path)
+    text = str(info.value)
+    assert f"进程 {parent}" in text and "unlock --db" in text and "该进程现在是：" in text
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    assert main(["unlock", "--db", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "仍有效" in err and "未确认，锁未清除" in err and ledger_lock.lock_path(path).exists()
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    assert main(["unlock", "--db", str(path)]) == 0
+    assert "已清除" in capsys.readouterr().out and not ledger_lock.lock_path(path).exists()
+    with Ledger(path) as led:
+        assert led.readonly is False
+    _write_lock(path, pid=parent, host="别的电脑")
+    assert main(["unlock", "--db", str(path), "--yes"]) == 0
+    assert main(["unlock", "--db", str(path), "--yes"]) == 0
+    assert "没有写入锁" in capsys.readouterr().out
+    with Ledger(path) as led, pytest.raises(LedgerError, match="本程序自己"):
+        ledger_lock.force_clear(path)
+
+
+class _FakeKernel32:
+    """Stands in for ctypes.windll.kernel32, filling the out-parameters the way Windows does."""
+
+    def __init__(self, pid: int, alive: bool, created: float, exe: str) -> None:
+        self.pid, self.alive, self.created, self.exe, self.closed = pid, alive, created, exe, 0
+
+        def ticks():
+            return 3_600_000                  # up for an hour
+        self.GetTickCount64 = ticks
+
+    def OpenProcess(self, access, inherit, pid):  # noqa: N802 (the Windows names)
+        return 77 if pid == self.pid else 0
+
+    def CloseHandle(self, handle):  # noqa: N802
+        self.closed += 1
+        return 1
+
+    def GetExitCodeProcess(self, handle, code):  # noqa: N802
+        code._obj.value = 259 if self.alive else 0
+        return 1
+
+    def GetProcessTimes(self, handle, creation, exited, kernel, user):  # noqa: N802
+        ft = int((self.created + 11644473600.0) * 1e7)
+        creation._obj.dwLowDateTime, creation._obj.dwHighDateTime = ft & 0xFFFFFFFF, ft >> 32
+        return 1
+
+    def QueryFullProcessImageNameW(self, handle, flags, buf, size):  # noqa: N802
+        buf.value = self.exe
+        return 1
+
+
+def test_windows_paths_with_a_stand_in_kernel32(tmp_path, monkeypatch):
+    fake = _FakeKernel32(4242, True, time.time() - 5, r"C:\Windows\notepad.exe")
+    monkeypatch.setattr(ledger_lock, "_on_windows", lambda: True)
+    monkeypatch.setattr(ledger_lock, "_kernel32", lambda: fake)
+    assert ledger_lock.pid_alive(4242) is True and ledger_lock.pid_alive(4243) is False
+    assert abs(ledger_lock.boot_time() - (time.time() - 3600)) < 5
+    info = ledger_lock.process_info(4242)
+    assert info.name == r"C:\Windows\notepad.exe" and abs(info.started - fake.created) < 0.01
+    assert fake.closed == 2                   # every handle opened was closed
+    path = tmp_path / "a.db"
+    started = datetime.fromtimestamp(time.time() - 60).astimezone().isoformat(timespec="seconds")
+    _write_lock(path, pid=4242, host=ledger_lock.host_name(), started=started)
+    stale, why = ledger_lock.judge(ledger_lock.read_holder(ledger_lock.lock_path(path)))
+    assert stale and "notepad.exe" in why     # the number now belongs to notepad, started after the lock
+    fake.alive = False
+    assert ledger_lock.judge(ledger_lock.read_holder(ledger_lock.lock_path(path)))[0] is True
