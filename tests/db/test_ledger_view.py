@@ -86,7 +86,7 @@ def test_page_fills_derived_columns(small):
     rows = {fid: dict(zip(COLUMN_KEYS, row)) for fid, row in zip(page.ids, page.rows)}
     assert rows[b]["star"] == "新星"
     assert rows[a]["held"] == "高新技术企业"
-    assert rows[a]["expires"] == "2025-02-28"              # the last valid day
+    assert rows[a]["expires"] == "高企 2025-02-28"         # the designation and its last valid day (issue 14)
     assert rows[d]["code_status"] == "无代码"
     assert rows[a]["code_status"] == ""
     assert rows[b]["street"] == "杨园"
@@ -139,3 +139,57 @@ def test_live_total_and_pick_lists_leave_out_the_recycle_bin(small, ledger):
             f"AND {column} != '' ORDER BY {column}")]
         assert view.distinct(column) == plain
     assert view.distinct("officer") == ["张敏", "李强"] and view.distinct("industry") == ["软件"]
+
+
+def test_expiry_filter_and_column_follow_the_selected_stage(small, ledger):
+    """Issue 14: with 高企 selected, a firm whose 种子 expires soon is not "expiring"; the column names
+    the designation that expires; without a stage, any designation but a star tier counts."""
+    view, (a, b, c, d, e), _ = small
+    with ledger.write() as w:
+        w.add_designation(b, "yinzhongzi", date(2024, 1, 1), date(2025, 1, 1))   # seed ends 2024-12-31
+        w.add_designation(b, "gaoqi", date(2024, 3, 1))                          # 高企 until 2027-02-28
+    gaoqi = view.catalog.stage("gaoqi").id
+    day = date(2024, 11, 1)
+    assert ids(view, expiring_days=90, as_of=day) == [b]                       # any stage: b's seed
+    assert ids(view, expiring_days=90, as_of=day, stage_id=gaoqi) == []        # 高企 of b lasts to 2027
+    assert ids(view, expiring_days=120, as_of=date(2025, 1, 5), stage_id=gaoqi) == [a]
+    page = view.page(LedgerQuery(as_of=day, firm_ids=(b,)))
+    assert dict(zip(COLUMN_KEYS, page.rows[0]))["expires"] == "银种子 2024-12-31"
+    page = view.page(LedgerQuery(as_of=day, firm_ids=(b,), stage_id=gaoqi))
+    assert dict(zip(COLUMN_KEYS, page.rows[0]))["expires"] == "高企 2027-02-28"
+
+
+def test_sort_by_expiry_puts_firms_without_one_last(small, ledger):
+    view, (a, b, c, d, e), _ = small
+    with ledger.write() as w:
+        w.add_designation(d, "yinzhongzi", date(2024, 1, 1), date(2025, 1, 1))
+    day = date(2024, 6, 1)                       # a: 高企 to 2025-03-01, c: 高企 to 2024-07-01, d: seed to 2025
+    assert view.ids(LedgerQuery(as_of=day, sort="expires")) == [c, d, a, b]
+    assert view.ids(LedgerQuery(as_of=day, sort="expires", descending=True)) == [a, d, c, b]
+    assert [p for p in view.page(LedgerQuery(as_of=day, sort="expires"), limit=2).ids] == [c, d]
+
+
+def test_no_star_filter(small):
+    from db.ledger_view import NO_STAR
+    view, (a, b, c, d, e), _ = small
+    assert ids(view, star_stage_id=NO_STAR, as_of=date(2024, 6, 1)) == [a, c, d]
+    assert ids(view, star_stage_id=NO_STAR, as_of=date(2022, 6, 1)) == [a, b, c, d]
+
+
+def test_expiry_sort_walks_an_index():
+    """The first page sorted by expiry reads designations in end-date order from an index (EXPLAIN QUERY
+    PLAN), not a sort of every firm: within the 1M-firm sort goal."""
+    from db.connection import connect
+    from db.ledger_expiry import _segments
+    import tempfile, pathlib
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = connect(pathlib.Path(tmp) / "l.db")
+        try:
+            for q in (LedgerQuery(sort="expires"), LedgerQuery(sort="expires", descending=True),
+                      LedgerQuery(sort="expires", stage_id=5)):
+                body, params, _v, order = _segments(None, q, None, False)[0]
+                plan = " | ".join(r[3] for r in conn.execute(
+                    f"EXPLAIN QUERY PLAN SELECT f.id FROM {body} ORDER BY {order} LIMIT 200", params))
+                assert "USING INDEX designations_" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
+        finally:
+            conn.close()
