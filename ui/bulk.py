@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit)
+
+from ui.dates import DateEdit
 
 
 def _buttons(dialog: QDialog, ok_text: str = "确定") -> QDialogButtonBox:
@@ -53,9 +55,9 @@ class DesignationDialog(QDialog):
         self.stage = QComboBox()
         for s in catalog.stages:
             self.stage.addItem(f"{s.name}（{s.validity_text()}）", s.key)
-        self.start = QDateEdit(QDate.currentDate(), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.start = DateEdit(QDate.currentDate())
         self.has_end = QCheckBox("指定结束日期（不填则按有效期推算）")
-        self.end = QDateEdit(QDate.currentDate().addYears(3), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.end = DateEdit(QDate.currentDate().addYears(3))
         self.end.setEnabled(False)
         self.has_end.toggled.connect(self.end.setEnabled)
         self.evidence = QLineEdit(placeholderText="证书编号，如 GR202342001234")
@@ -79,7 +81,7 @@ class StarMoveDialog(QDialog):
     def __init__(self, step: int, count: int, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("星级晋升" if step > 0 else "星级下调")
-        self.day = QDateEdit(QDate.currentDate(), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.day = DateEdit(QDate.currentDate())
         self.evidence = QLineEdit(placeholderText="依据，如会议纪要或文件号")
         form = QFormLayout(self)
         form.addRow(QLabel(f"已选 {count} 家企业：各{'升' if step > 0 else '降'}一级"))

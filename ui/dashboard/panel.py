@@ -12,8 +12,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
                                QTabWidget, QVBoxLayout, QWidget)
+
+from ui.dates import DateEdit
 
 from ui.dashboard import source
 
@@ -32,9 +34,7 @@ class DashboardPanel(QWidget):
         self.view: dict | None = None
         self.due_days = 90
         self.year = QComboBox()
-        self.as_of = QDateEdit()
-        self.as_of.setCalendarPopup(True)
-        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of = DateEdit()
         self.street = QComboBox()
         self.status = QLabel()
         buttons = []
