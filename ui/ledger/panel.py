@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMenu, QStackedWidget, QTableView, QVBoxLayout,
+                               QWidget)
 
 from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView
 from ui.ledger.filters import FilterBar
@@ -63,9 +64,28 @@ class LedgerPanel(QWidget):
 
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 0)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.start_page: QWidget | None = None
+        self.model.countChanged.connect(lambda _n: self._show_start())
         box.addWidget(self.filters)
         box.addWidget(self.problem)
-        box.addWidget(self.view, 1)
+        box.addWidget(self.stack, 1)
+
+    # the start page of an empty ledger --------------------------------------------
+    def set_start_page(self, page: QWidget) -> None:
+        """Shown instead of the table while the ledger holds no firm (导入第一份名单, 打开示例台账, 新建指标)."""
+        self.start_page = page
+        self.stack.addWidget(page)
+        self._show_start()
+
+    def is_empty(self) -> bool:
+        return not self.model.target.deleted and self.ledger_view.live_total() == 0
+
+    def _show_start(self) -> None:
+        empty = self.start_page is not None and self.is_empty()
+        self.stack.setCurrentWidget(self.start_page if empty else self.view)
+        self.filters.setVisible(not empty)
 
     # the query ------------------------------------------------------------------
     def _apply_filters(self) -> None:
