@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
+from ui.geometry import fit_to_screen
+
 GUIDE = """
 <h2>星图 使用指南</h2>
 <p>星图是区科经局与各街道企业服务专员使用的企业梯度培育台账。每一次修改都记下时间、修改人和来源，都可以撤销。</p>
@@ -51,5 +53,4 @@ class HelpDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.browser, 1)
         lay.addWidget(buttons)
-        from ui.geometry import fit_to_screen  # noqa: PLC0415
         fit_to_screen(self, (760, 680))

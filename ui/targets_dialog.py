@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout)
 
 from pipeline.indicators import KINDS
+from ui.geometry import fit_to_screen
 
 
 class IndicatorDialog(QDialog):
@@ -50,6 +51,7 @@ class IndicatorDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.problem)
         lay.addWidget(buttons)
+        fit_to_screen(self, (560, 640))
 
     def _checklist(self, checked) -> QListWidget:
         w = QListWidget()
@@ -115,5 +117,4 @@ class DraftDialog(QDialog):
         lay.addWidget(intro)
         lay.addWidget(table, 1)
         lay.addWidget(buttons)
-        from ui.geometry import fit_to_screen  # noqa: PLC0415
         fit_to_screen(self, (640, 480))

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QPlainTextEdit)
 
 from ui.dates import DateEdit
+from ui.geometry import fit_to_screen
 
 KINDS = ["走访", "电话", "政策宣讲", "问题协调", "座谈会", "其他"]
 
@@ -54,6 +55,7 @@ class ServiceDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        fit_to_screen(self, (480, 360))
 
     def values(self) -> dict:
         return {"date": _pydate(self.day.date()).isoformat(), "officer": self.officer.text().strip() or None,
