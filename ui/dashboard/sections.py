@@ -112,11 +112,10 @@ class TargetsSection(Section):
                 continue
             f = r.get("forecast") or {}
             color = None if r["ahead"] is None else (AHEAD if r["ahead"] else BEHIND).name()
-            if r["kind"] == "net":
-                actual = Cell(num(r["actual"]), r["actual"], r.get("gained_ids"),
-                              f"{name}：本年新增（净增 = 新增 {len(r['gained_ids'])} − 流失 {len(r['lost_ids'])}）",
-                              tip=f"新增 {len(r['gained_ids'])} 家，流失 {len(r['lost_ids'])} 家；点击查看新增企业",
-                              **held(r))
+            if r["kind"] == "net":      # a difference, not a list of firms: the bar opens the firms gained
+                actual = Cell(num(r["actual"]), r["actual"],
+                              tip=f"净增 = 现在在册 − 上年末在册：新增 {len(r['gained_ids'])} 家，流失 {len(r['lost_ids'])} 家"
+                                  "（点击右侧柱形查看新增企业）")
             else:
                 actual = Cell(num(r["actual"]), r["actual"], r["firm_ids"], f"{name}：完成值", **held(r))
             base_held = {"day": prev_end(view), **held(r)} if r["kind"] in ("stock", "net") else {"day": prev_end(view)}
@@ -149,7 +148,8 @@ class TargetsSection(Section):
     def _bar(self, i: int) -> None:
         r = self.rows[i]
         if r["kind"] == "net":
-            self._emit(r["gained_ids"], f"{r['name']}：本年新增", **held(r))
+            self._emit(r["gained_ids"], f"{r['name']}：本年新增 {len(r['gained_ids'])} 家（净增 {r['actual']:g}）",
+                       **held(r))
         else:
             self._emit(r["firm_ids"], f"{r['name']}：完成值", **held(r))
 
@@ -247,8 +247,9 @@ class StreetsSection(Section):
                 text = f"{c['actual']:g} / {num(c['target'])}（{pct(c['rate'])}）"
                 ids = (lambda n=c["indicator"], sid=s["street_id"]: self.firms_of(n, sid)) if self.firms_of else None
                 r = kinds.get(c["indicator"])
+                net = r is not None and r["kind"] == "net"
                 row.append(Cell(text, c["rate"] if c["rate"] is not None else -1e9, ids,
-                                f"{s['street']}：{c['indicator']}",
+                                f"{s['street']}：{c['indicator']}" + ("（本年新增 {n} 家）" if net else ""),
                                 color=None if c["ahead"] is None else (AHEAD if c["ahead"] else BEHIND).name(),
                                 street_id=s["street_id"], **(held(r) if r else {})))
             row.append(Cell(str(s["behind"]), s["behind"], color=BEHIND.name() if s["behind"] else None))
@@ -276,5 +277,6 @@ class StreetsSection(Section):
         name = self.pick.currentText()
         r = next((r for r in self.view["indicators"] if r["name"] == name), None)
         if self.firms_of:
-            self._emit(self.firms_of(name, s["street_id"]), f"{s['street']}：{name}", street_id=s["street_id"],
-                       **(held(r) if r else {}))
+            ids = self.firms_of(name, s["street_id"])
+            net = f"（本年新增 {len(ids)} 家）" if r is not None and r["kind"] == "net" else ""
+            self._emit(ids, f"{s['street']}：{name}{net}", street_id=s["street_id"], **(held(r) if r else {}))

@@ -41,9 +41,9 @@ class Cell:
     street_id: int | None = None
 
     def drill(self) -> DrillDown:
-        ids = self.ids() if callable(self.ids) else self.ids
-        return DrillDown([int(i) for i in ids], self.title or self.text, self.day, tuple(self.stages),
-                         tuple(self.require), self.street_id)
+        ids = [int(i) for i in (self.ids() if callable(self.ids) else self.ids)]
+        title = (self.title or self.text).replace("{n}", str(len(ids)))      # a count known once the ids are
+        return DrillDown(ids, title, self.day, tuple(self.stages), tuple(self.require), self.street_id)
 
 
 def num(value, fmt: str = "{:g}") -> str:
