@@ -50,7 +50,7 @@ COLUMNS: tuple[ViewColumn, ...] = (
     ViewColumn("officer", "服务专员", "f.officer", "f.officer", width=70),
     ViewColumn("star", "星级", None, width=60),
     ViewColumn("held", "持有认定", None, width=220),
-    ViewColumn("expires", "最近到期", None, EXPIRY_SORT, kind="date", width=150),
+    ViewColumn("expires", "最近到期", None, EXPIRY_SORT, width=150),   # text: "高企 2026-03-01"
     ViewColumn("code_status", "代码核验", "f.code_status", "f.code_status", width=90),
     ViewColumn("founded", "成立日期", "f.founded", "f.founded", kind="date", width=90, visible=False),
     ViewColumn("reg_capital", "注册资本（万元）", "f.reg_capital", "f.reg_capital", kind="number", width=110, visible=False),

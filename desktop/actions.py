@@ -209,7 +209,7 @@ class Actions:
         from ui.importer.wizard import ImportWizard  # noqa: PLC0415
         wizard = ImportWizard(self.w.ledger, path, self.w.workers, self.w)
         wizard.setAttribute(Qt.WA_DeleteOnClose)
-        wizard.committed.connect(lambda _batch: self.w._data_changed([]))
+        wizard.committed.connect(lambda _batch: self.w.data_changed([]))
         wizard.open()
         return wizard
 

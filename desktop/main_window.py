@@ -230,6 +230,10 @@ class MainWindow(QMainWindow):
         else:
             self._show_count(self.ledger_panel.model.total)
 
+    def data_changed(self, firm_ids) -> None:
+        """Re-read every view after a write (firm ids touched; empty: anything may have changed)."""
+        self._data_changed(firm_ids)
+
     def _data_changed(self, firm_ids) -> None:
         if self.ledger_panel is not None:
             self.ledger_panel.reload()

@@ -62,3 +62,22 @@ def test_a_failed_background_search_is_shown_not_stored_and_ignored(qtbot, panel
     monkeypatch.undo()
     panel.set_search_now("星辰科技")
     assert not panel.problem.isVisible()
+
+
+def test_the_model_sorted_by_expiry_with_a_stage_passes_qtmodeltester(qtbot, panel, qtmodeltester):
+    """Issue 14: the expiry column sorts (in SQL) and names the designation; the model stays a valid Qt model."""
+    from datetime import date
+
+    from PySide6.QtCore import QDate, Qt
+    f = panel.filters
+    f.as_of.setDate(QDate(2024, 6, 1))
+    f.stage.setCurrentIndex(f.stage.findText("高新技术企业"))
+    assert f.expiring.itemText(2) == "高新技术企业 90 天内到期"
+    col = panel.model.column_index("expires")
+    assert panel.model.sortable(col)
+    panel.view.horizontalHeader().setSortIndicator(col, Qt.AscendingOrder)
+    assert panel.model.query.sort == "expires" and panel.model.query.day() == date(2024, 6, 1)
+    assert panel.model.data(panel.model.index(0, col)) == "高企 2025-02-28"
+    qtmodeltester.check(panel.model, force_py=True)
+    f.stage.setCurrentIndex(0)
+    assert f.expiring.itemText(2) == "任一认定 90 天内到期"

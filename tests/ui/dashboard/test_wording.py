@@ -112,3 +112,12 @@ def test_indicator_names_are_whole_in_the_chart_tables_and_pdf(panel, tmp_path, 
         assert drawn.count(name) >= 2, name      # the indicator table and the completion bars, whole
     streets_header = [c["indicator"] for c in panel.view["streets"][0]["cells"]]
     assert all(n in drawn for n in streets_header)
+
+
+def test_every_dashboard_table_model_passes_qtmodeltester(panel, qtmodeltester):
+    panel.set_context(2024, AS_OF, None)
+    tables = panel.findChildren(CellTable)
+    assert len(tables) >= 7
+    for table in tables:
+        qtmodeltester.check(table.source)
+        qtmodeltester.check(table.proxy)
