@@ -5,8 +5,8 @@ from collections import Counter
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QTableWidget, QTableWidgetItem)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
+                               QLineEdit, QTableWidget, QTableWidgetItem)
 
 from ui.dates import DateEdit
 from ui.geometry import fit_to_screen
@@ -118,7 +118,10 @@ class StarMoveDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["企业", "现在", "调整后"])
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)             # whole firm names
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         form = QFormLayout(self)
         form.addRow(QLabel(f"已选 {count} 家企业：各{'升' if step > 0 else '降'}一级"))
         form.addRow("生效日期", self.day)
@@ -130,7 +133,7 @@ class StarMoveDialog(QDialog):
         self.table.setVisible(preview is not None)
         self.day.dateChanged.connect(lambda _d: self.refresh())
         self.refresh()
-        fit_to_screen(self, (560, 520))
+        fit_to_screen(self, (720, 520))
 
     def refresh(self) -> None:
         """What each firm becomes on the chosen day (firms shown: the first PREVIEW_ROWS)."""
@@ -149,7 +152,6 @@ class StarMoveDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(i, j, item)
-        self.table.resizeColumnToContents(1)
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(bool(moves))
 
     def values(self) -> dict:

@@ -50,3 +50,16 @@ def test_cli_errors_are_chinese(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err == "参数错误：缺少必需的参数：--out（用 --help 查看用法）\n"
+
+
+def test_the_file_dialog_says_everything_in_chinese(qtbot, qapp):
+    """Qt 6.12 renamed two labels of its own file dialog; the shipped catalog lacks them, the app supplies them."""
+    from PySide6.QtWidgets import QFileDialog, QLabel
+    from desktop.app import setup_application
+    setup_application()
+    dlg = QFileDialog(None, "选择要导入的名单", "")
+    dlg.setOption(QFileDialog.DontUseNativeDialog, True)
+    qtbot.add_widget(dlg)
+    labels = [w.text() for w in dlg.findChildren(QLabel)]
+    assert labels and all(not any("a" <= ch.lower() <= "z" for ch in t.replace("&", "")[:-3]) for t in labels), labels
+    assert "查找范围(&L)：" in labels and "文件类型(&T)：" in labels

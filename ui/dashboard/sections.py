@@ -102,7 +102,8 @@ class TargetsSection(Section):
         where = view["street"] or "全区"
         behind = [r["name"] for r in rows if r["ahead"] is False]
         self.note.setText(f"{where} · {view['year']} 年 · 截至 {view['as_of']} · 序时进度 {view['time_progress']:.1%}"
-                          + (f" · 落后于序时进度：{'、'.join(behind)}" if behind else " · 各项均不落后于序时进度"))
+                          + (f" · 落后于序时进度：{'、'.join(behind)}" if behind else
+                             " · 各项均不落后于序时进度" if rows else " · 尚无可计算的指标"))
         out = []
         for r in view["indicators"]:
             name = r["name"]
@@ -143,7 +144,10 @@ class TargetsSection(Section):
         texts = [f"{v:g}%（{r['actual']:g}/{num(r['target'])}）" for v, r in zip(values, rows)]
         self.chart.set_title(f"{where}指标完成率（绿色：不落后于序时进度；红色：落后）")
         self.chart.bars(labels, values, colors, horizontal=True, texts=texts)
-        self.chart.reference(view["time_progress"] * 100, f"序时进度 {view['time_progress']:.1%}")
+        if rows:
+            self.chart.reference(view["time_progress"] * 100, f"序时进度 {view['time_progress']:.1%}")
+        else:
+            self.chart.clear()          # no indicator: no bars, no 序时进度 line over an empty axis
 
     def _bar(self, i: int) -> None:
         r = self.rows[i]
