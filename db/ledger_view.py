@@ -43,7 +43,7 @@ STAR_STAGES = "(SELECT st.id FROM stages st JOIN tracks tr ON tr.id = st.track_i
 NO_STAR = -1                 # LedgerQuery.star_stage_id: firms holding no star tier on the day
 
 COLUMNS: tuple[ViewColumn, ...] = (
-    ViewColumn("name", "企业名称", "f.name", "f.name", width=280),
+    ViewColumn("name", "企业名称", "f.name", "f.name_sort", width=280),   # pinyin order (firms.name_sort, v5)
     ViewColumn("code", "统一社会信用代码", "coalesce(f.code, f.code_raw)", "f.code", width=170),
     ViewColumn("street", "所在街道", "s.name", "f.street_id", width=80),
     ViewColumn("industry", "所属行业", "f.industry", "f.industry", width=150),

@@ -90,7 +90,7 @@ def test_page_fills_derived_columns(small):
     assert rows[d]["code_status"] == "无代码"
     assert rows[a]["code_status"] == ""
     assert rows[b]["street"] == "杨园"
-    assert page.ids == [d, a, b]                           # by name: 星 U+661F < 武 U+6B66 < 湖 U+6E56
+    assert page.ids == [b, a, d]                           # pinyin order (issue 14): hubei < wuhan < xingchen
 
 
 @pytest.mark.parametrize("key", [c.key for c in COLUMNS if c.sort])
@@ -193,3 +193,18 @@ def test_expiry_sort_walks_an_index():
                 assert "USING INDEX designations_" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
         finally:
             conn.close()
+
+
+def test_names_sort_in_pinyin_order_by_the_indexed_key(ledger):
+    """Issue 14: by pinyin (阿 a, 北 bei, 重庆 chongqing, 中 zhong), not by code point; the first page walks the
+    partial index on firms.name_sort (migration v5), not a sort of every firm."""
+    with ledger.write() as w:
+        ids = {n: w.insert_firm(n, None) for n in ("中南科技有限公司", "重庆路科技有限公司", "北斗导航有限公司", "阿尔法有限公司")}
+    view = LedgerView(ledger.conn, ledger.catalog())
+    got = view.ids(LedgerQuery())
+    assert got == [ids["阿尔法有限公司"], ids["北斗导航有限公司"], ids["重庆路科技有限公司"], ids["中南科技有限公司"]]
+    assert view.page(LedgerQuery(), limit=2).ids == got[:2]
+    assert view.ids(LedgerQuery(descending=True)) == got[::-1]
+    plan = " | ".join(r[3] for r in ledger.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT f.id FROM firms f WHERE f.deleted_at IS NULL ORDER BY f.name_sort, f.id LIMIT 200"))
+    assert "firms_live_name_sort" in plan and "TEMP B-TREE" not in plan, plan
