@@ -196,7 +196,9 @@ class Actions:
 
     # import / export ----------------------------------------------------------------
     def do_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "选择要导入的名单", self.w.settings.get("paths/import_dir"),
+        from ui.files import documents_dir  # noqa: PLC0415
+        path, _ = QFileDialog.getOpenFileName(self.w, "选择要导入的名单",
+                                              self.w.settings.get("paths/import_dir") or str(documents_dir()),
                                               IMPORT_FILTER)
         if path:
             self.import_file(path)

@@ -18,6 +18,7 @@ from db import dashboard_queries
 from importers import targets_io
 from pipeline.indicators import Indicator, KINDS
 from pipeline.streets import gap_text, share_gaps
+from ui import files
 
 FIXED = ["指标", "类型", "统计阶段", "全区目标"]
 
@@ -249,7 +250,7 @@ class TargetsPanel(QWidget):
 
     def _import(self) -> None:
         from importers.errors import InputError  # noqa: PLC0415
-        path, _f = QFileDialog.getOpenFileName(self, "导入任务分解表", "", "表格 (*.xlsx *.xls *.csv)")
+        path, _f = QFileDialog.getOpenFileName(self, "导入任务分解表", str(files.documents_dir()), "表格 (*.xlsx *.xls *.csv)")
         if not path:
             return
         try:
@@ -261,12 +262,14 @@ class TargetsPanel(QWidget):
 
     def _export(self) -> None:
         year = self.current_year()
-        path, _f = QFileDialog.getSaveFileName(self, "导出任务分解表", f"{year}年目标任务分解表.xlsx", "Excel (*.xlsx)")
+        path = files.ask_save(self, "导出任务分解表", files.file_name(f"{year}年目标任务分解表"), "Excel 工作簿 (*.xlsx)")
         if path:
             try:
                 targets_io.export_decomposition(path, year, self.rows, self.ledger.catalog(), self.streets)
             except OSError as exc:
                 QMessageBox.warning(self, "导出失败", f"无法写入文件：{exc}")
+                return
+            files.offer_open(self, "导出完成", f"已导出 {year} 年目标任务分解表到：\n{path}", path)
 
 
 def draft_from_previous(parent, ledger, year: int) -> bool:
