@@ -10,7 +10,9 @@ hundred index entries instead of computing and sorting a value for every firm.
 """
 from __future__ import annotations
 
-from db.ledger_view import COLUMNS, LedgerQuery, expiry_stages, where
+from datetime import timedelta
+
+from db.ledger_view import COLUMNS, LedgerQuery, expiry_stages, walkable, where
 
 
 def held(alias: str, q: LedgerQuery) -> tuple[str, list]:
@@ -31,6 +33,26 @@ def expiry_order(q: LedgerQuery, direction: str) -> tuple[str, list]:
     return f"{value} IS NULL, {value} {direction}, f.id {direction}", params + params
 
 
+def _with_end(q: LedgerQuery, frequent: bool) -> tuple[str, list]:
+    """The firms with an expiry: each one's earliest held designation *d* (of the stage filtered on). The stage
+    and expiring filters are conditions on *d* itself here (d is held, of that stage, ending by the limit),
+    so they need no list of the stage's holders; with broad filters only, SQLite is made to walk the
+    end-date index (d first, CROSS JOIN) and test each firm, instead of collecting a street's firms to sort."""
+    walk = walkable(q)
+    base, base_params = where(q.with_(stage_id=None, expiring_days=None), frequent, walk=walk)
+    d_cond, d_params = held("d", q)
+    if q.expiring_days is not None:
+        d_cond += " AND d.end_date <= ?"
+        d_params = [*d_params, (q.day() + timedelta(days=int(q.expiring_days))).isoformat()]
+    first_cond, first_params = held("d2", q)
+    index = "designations_end" if q.stage_id is not None else "designations_live_end"
+    source = f"designations d INDEXED BY {index} CROSS JOIN firms f" if walk else "designations d JOIN firms f"
+    return (f"{source} ON f.id = d.firm_id WHERE {d_cond} AND {base} AND NOT EXISTS (SELECT 1 FROM designations d2 "
+            "INDEXED BY designations_firm WHERE d2.firm_id = d.firm_id "
+            f"AND {first_cond} AND (d2.end_date < d.end_date OR d2.end_date = d.end_date AND d2.id < d.id))",
+            [*d_params, *base_params, *first_params])
+
+
 def _segments(view, q: LedgerQuery, after, frequent: bool):
     """(FROM+WHERE text, params, value expression, ORDER BY) of the parts to read, in order."""
     base, base_params = where(q, frequent)
@@ -38,12 +60,7 @@ def _segments(view, q: LedgerQuery, after, frequent: bool):
     direction = "DESC" if desc else "ASC"
     op = "<" if desc else ">"
     d_cond, d_params = held("d", q)
-    first_cond, first_params = held("d2", q)
-    with_end = ("designations d JOIN firms f ON f.id = d.firm_id "
-                f"WHERE {d_cond} AND {base} AND NOT EXISTS (SELECT 1 FROM designations d2 INDEXED BY designations_firm "
-                "WHERE d2.firm_id = d.firm_id "
-                f"AND {first_cond} AND (d2.end_date < d.end_date OR d2.end_date = d.end_date AND d2.id < d.id))")
-    with_params = [*d_params, *base_params, *first_params]
+    with_end, with_params = _with_end(q, frequent)
     without = (f"firms f WHERE {base} AND NOT EXISTS (SELECT 1 FROM designations d WHERE d.firm_id = f.id "
                f"AND {d_cond})")
     without_params = [*base_params, *d_params]
@@ -52,11 +69,14 @@ def _segments(view, q: LedgerQuery, after, frequent: bool):
         extra, extra_params = "", []
         if after is not None:
             end, _sep, did = str(after[0]).partition("#")
-            extra, extra_params = f" AND (d.end_date, d.id) {op} (?, ?)", [end, int(did)]
+            # the plain bound lets the index range start at the key; the row value then skips its ties
+            extra = f" AND d.end_date {op}= ? AND (d.end_date, d.id) {op} (?, ?)"
+            extra_params = [end, end, int(did)]
         out.append((with_end + extra, with_params + extra_params, KEY.format(a="d"),
                     f"d.end_date {direction}, d.id {direction}"))
-        out.append((without, without_params, "NULL", f"f.id {direction}"))
-    else:
+        if q.expiring_days is None:         # a firm without an expiry never expires within N days
+            out.append((without, without_params, "NULL", f"f.id {direction}"))
+    elif q.expiring_days is None:
         out.append((without + f" AND f.id {op} ?", [*without_params, after[1]], "NULL", f"f.id {direction}"))
     return out
 

@@ -208,3 +208,30 @@ def test_names_sort_in_pinyin_order_by_the_indexed_key(ledger):
     plan = " | ".join(r[3] for r in ledger.conn.execute(
         "EXPLAIN QUERY PLAN SELECT f.id FROM firms f WHERE f.deleted_at IS NULL ORDER BY f.name_sort, f.id LIMIT 200"))
     assert "firms_live_name_sort" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("extra", [dict(street_id=1), dict(stage="gaoqi"), dict(stage="gaoqi", expiring_days=365),
+                                   dict(expiring_days=180), dict(street_id=2, stage="kexiao"), dict(officer_any=True)],
+                         ids=["street", "stage", "stage-expiring", "expiring", "street-stage", "officer"])
+def test_expiry_pages_equal_a_plain_order_by_under_every_filter(demo_db, extra):
+    """The walk over the end-date index (with the stage and expiring filters moved onto the designation walked)
+    gives exactly the firms and order of the plain query, page after page, both directions."""
+    from db.ledger import Ledger
+    with Ledger(demo_db, readonly=True) as led:
+        view = LedgerView(led.conn, led.catalog())
+        kw = dict(extra)
+        if "stage" in kw:
+            kw["stage_id"] = led.catalog().stage(kw.pop("stage")).id
+        if kw.pop("officer_any", False):
+            kw["officer"] = view.distinct("officer")[0]
+        for desc in (False, True):
+            q = LedgerQuery(sort="expires", descending=desc, as_of=date(2024, 6, 30), **kw)
+            walked, after = [], None
+            while True:
+                page = view.page(q, after=after, limit=29)
+                walked += page.ids
+                if len(page.ids) < 29:
+                    break
+                after = page.last_key
+            assert walked == view.ids(q) and len(walked) == view.count(q) > 2
+            assert view.page(q, offset=29, limit=29).ids == walked[29:58]
