@@ -50,3 +50,9 @@ def test_every_date_field_of_the_app_is_the_one_date_field():
     offenders = [str(p.relative_to(root)) for folder in ("ui", "desktop") for p in (root / folder).rglob("*.py")
                  if "QDateEdit(" in p.read_text(encoding="utf-8") and p.name != "dates.py" and "importer" not in p.parts]
     assert offenders == []
+
+
+@pytest.mark.parametrize("text", TYPED)
+def test_the_command_line_takes_the_same_forms(text):
+    from desktop.commands.common import date_arg
+    assert date_arg(text.strip(), "--as-of") == date(2023, 6, 30)
