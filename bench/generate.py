@@ -56,13 +56,6 @@ def iso_of(ordinal: int) -> str:
     return _ISO.get(ordinal) or date.fromordinal(ordinal).isoformat()
 
 
-def _pinyin_tables():
-    from pypinyin import lazy_pinyin  # noqa: PLC0415
-    chars = [lazy_pinyin(c)[0] for c in NAME_CHARS]
-    suffix = [lazy_pinyin(s[1]) for s in SUFFIXES]
-    return chars, suffix
-
-
 def firm_columns(n: int, seed: int = 2023) -> dict[str, list]:
     """N firms as columns of plain Python values; the same N firms for a given n and seed."""
     from pipeline.catalog import default_streets  # noqa: PLC0415
@@ -73,12 +66,11 @@ def firm_columns(n: int, seed: int = 2023) -> dict[str, list]:
     j = (i * 2_654_435_761 + 12_345) % _NAME_SPACE          # a bijection: names are unique
     c1, c2, c3 = j % _P, (j // _P) % _P, (j // _P ** 2) % _P
     ind = (j // _P ** 3) % len(SUFFIXES)
-    py_chars, py_suffix = _pinyin_tables()
-    names, pinyin = [], []
-    for a, b, c, s in zip(c1.tolist(), c2.tolist(), c3.tolist(), ind.tolist()):
-        names.append(f"武汉{NAME_CHARS[a]}{NAME_CHARS[b]}{NAME_CHARS[c]}{SUFFIXES[s][1]}有限公司")
-        full = ["wu", "han", py_chars[a], py_chars[b], py_chars[c], *py_suffix[s], "you", "xian", "gong", "si"]
-        pinyin.append("".join(p[0] for p in full) + " " + "".join(full))
+    from pipeline.names import pinyin_keys  # noqa: PLC0415  (the one reading of every write path)
+    names = [f"武汉{NAME_CHARS[a]}{NAME_CHARS[b]}{NAME_CHARS[c]}{SUFFIXES[s][1]}有限公司"
+             for a, b, c, s in zip(c1.tolist(), c2.tolist(), c3.tolist(), ind.tolist())]
+    keys = pinyin_keys(names)
+    pinyin, name_sort = [k[0] for k in keys], [k[1] for k in keys]
 
     k = (i * 2_147_483_647 + 7) % _CODE_SPACE                       # a bijection: codes are unique
     codes = []
@@ -112,7 +104,7 @@ def firm_columns(n: int, seed: int = 2023) -> dict[str, list]:
     employees = (np.exp(rng.normal(3.2, 1.0, n)).astype(np.int64) + 3)
     revenue = np.round(employees * rng.uniform(15, 80, n), 1)
     return {
-        "name": names, "pinyin": pinyin, "code": codes, "code_status": code_status,
+        "name": names, "pinyin": pinyin, "name_sort": name_sort, "code": codes, "code_status": code_status,
         "street": [streets[s] for s in street_idx.tolist()], "street_idx": street_idx.tolist(),
         "industry": [SUFFIXES[s][0] for s in ind.tolist()], "officer": [officers[o] for o in officer_idx.tolist()],
         "person": persons, "phone": phones, "founded": [iso_of(o) for o in founded.tolist()],
@@ -315,11 +307,11 @@ def build_ledger(path: Path, n: int, seed: int = 2023) -> dict:
                 (f"基准测试台账 {n}", led.user, stamp, json.dumps({"firms": n, "designations": len(dfirm)}))).lastrowid
             from pipeline.names import name_key  # noqa: PLC0415
             conn.executemany(
-                "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, street_id, industry, officer, "
-                "contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, needs_review, "
-                "batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 20) + ")",
+                "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, name_sort, street_id, industry, "
+                "officer, contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, "
+                "needs_review, batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 21) + ")",
                 ((k + 1, cols["code"][k], cols["code_status"][k], cols["name"][k], name_key(cols["name"][k]),
-                  cols["pinyin"][k], street_ids[cols["street"][k]], cols["industry"][k], cols["officer"][k],
+                  cols["pinyin"][k], cols["name_sort"][k], street_ids[cols["street"][k]], cols["industry"][k], cols["officer"][k],
                   cols["person"][k], cols["phone"][k], cols["founded"][k], cols["capital"][k], cols["revenue"][k],
                   cols["rd"][k], cols["employees"][k], int(cols["code"][k] is None), batch, stamp, stamp)
                  for k in range(n)))

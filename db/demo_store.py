@@ -6,7 +6,7 @@ import json
 from db.ledger import Ledger
 from pipeline.catalog import Catalog
 from pipeline.demo import DemoDistrict
-from pipeline.names import name_key, pinyin_index
+from pipeline.names import name_key, pinyin_keys
 from pipeline.uscc import validate
 
 
@@ -24,17 +24,18 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
              json.dumps({"firms": len(demo.firms), "designations": len(demo.designations)}))).lastrowid
         w.batch_id = batch
         rows = []
+        keys = pinyin_keys([f.name for f in demo.firms])
         for i, f in enumerate(demo.firms):
             check = validate(f.code) if f.code else None
             status = "no_code" if check is None else "ok" if check.ok else "bad_check"
-            rows.append((i + 1, check.code if check else None, status, f.name, name_key(f.name), pinyin_index(f.name),
+            rows.append((i + 1, check.code if check else None, status, f.name, name_key(f.name), *keys[i],
                          street_ids[f.street], f.industry, f.officer, f.contact_person, f.contact_phone,
                          f.founded.isoformat(), f.reg_capital, f.revenue, f.rd_spend, f.employees,
                          int(check is None), batch, w.stamp, w.stamp))
         conn.executemany(
-            "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, street_id, industry, officer, "
+            "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, name_sort, street_id, industry, officer, "
             "contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, needs_review, "
-            "batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 20) + ")", rows)
+            "batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 21) + ")", rows)
         conn.executemany(
             "INSERT INTO firm_aliases (firm_id, name, name_key, seen_on, batch_id) VALUES (?, ?, ?, ?, ?)",
             [(i + 1, old, name_key(old), seen.isoformat(), batch)

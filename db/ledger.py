@@ -19,7 +19,7 @@ from pipeline import uscc
 from pipeline.catalog import Catalog
 from pipeline.dates import iso, parse_iso
 from pipeline.fields import FIRM_ATTRS
-from pipeline.names import name_key, pinyin_index
+from pipeline.names import name_key, pinyin_keys
 
 FIRM_FIELDS = ("code", "code_raw", "code_status", "name", "street_id", *FIRM_ATTRS, "needs_review")
 
@@ -135,8 +135,9 @@ class Writer:
             values.update(code=None, code_status="no_code")
         values["name"] = name
         values = {k: _plain(v) for k, v in values.items()}
-        cols = list(values) + ["name_key", "pinyin", "batch_id", "created_at", "updated_at"]
-        row = list(values.values()) + [name_key(name), pinyin_index(name), self.batch_id, self.stamp, self.stamp]
+        cols = list(values) + ["name_key", "pinyin", "name_sort", "batch_id", "created_at", "updated_at"]
+        row = list(values.values()) + [name_key(name), *pinyin_keys((name,))[0], self.batch_id, self.stamp,
+                                       self.stamp]
         try:
             cur = self.conn.execute(
                 f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
@@ -176,7 +177,7 @@ class Writer:
         sets = {k: v[1] for k, v in diff.items()}
         if "name" in sets:
             sets["name_key"] = name_key(sets["name"])
-            sets["pinyin"] = pinyin_index(sets["name"])
+            sets["pinyin"], sets["name_sort"] = pinyin_keys((sets["name"],))[0]
         sets["updated_at"] = self.stamp
         try:
             self.conn.execute(f"UPDATE firms SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",

@@ -7,8 +7,10 @@ Everything runs in SQLite so the table stays smooth at a million firms:
 - sorting: a partial index per sortable column (WHERE deleted_at IS NULL);
 - paging: by key ((sort value, id) greater than the last row of the previous page),
   with OFFSET only for a jump to a page whose predecessor is not known.
-Columns computed from designations (star tier, stages held, next expiry) are filled
-for one page at a time and cannot be sorted on.
+Columns computed from designations (star tier, stages held) are filled for one page at a
+time and cannot be sorted on; the next expiry (of the stage filtered on, else of any
+designation but a star tier) is sorted in SQL by walking the designations' end-date index
+(``db.ledger_expiry``).
 """
 from __future__ import annotations
 
@@ -36,15 +38,19 @@ class ViewColumn:
     visible: bool = True        # shown by default
 
 
+EXPIRY_SORT = "@expires"     # sorted by db.ledger_expiry, not by a column expression
+STAR_STAGES = "(SELECT st.id FROM stages st JOIN tracks tr ON tr.id = st.track_id WHERE tr.key = 'star')"
+NO_STAR = -1                 # LedgerQuery.star_stage_id: firms holding no star tier on the day
+
 COLUMNS: tuple[ViewColumn, ...] = (
-    ViewColumn("name", "企业名称", "f.name", "f.name", width=280),
+    ViewColumn("name", "企业名称", "f.name", "f.name_sort", width=280),   # pinyin order (firms.name_sort, v5)
     ViewColumn("code", "统一社会信用代码", "coalesce(f.code, f.code_raw)", "f.code", width=170),
     ViewColumn("street", "所在街道", "s.name", "f.street_id", width=80),
     ViewColumn("industry", "所属行业", "f.industry", "f.industry", width=150),
     ViewColumn("officer", "服务专员", "f.officer", "f.officer", width=70),
     ViewColumn("star", "星级", None, width=60),
     ViewColumn("held", "持有认定", None, width=220),
-    ViewColumn("expires", "最近到期", None, kind="date", width=90),
+    ViewColumn("expires", "最近到期", None, EXPIRY_SORT, width=150),   # text: "高企 2026-03-01"
     ViewColumn("code_status", "代码核验", "f.code_status", "f.code_status", width=90),
     ViewColumn("founded", "成立日期", "f.founded", "f.founded", kind="date", width=90, visible=False),
     ViewColumn("reg_capital", "注册资本（万元）", "f.reg_capital", "f.reg_capital", kind="number", width=110, visible=False),
@@ -64,11 +70,11 @@ class LedgerQuery:
     search: str = ""
     street_id: int | None = None
     stage_id: int | None = None          # holds this stage on as_of
-    star_stage_id: int | None = None     # holds this star tier on as_of
+    star_stage_id: int | None = None     # holds this star tier on as_of (NO_STAR: holds none)
     as_of: date | None = None            # default today
     industry: str | None = None
     officer: str | None = None
-    expiring_days: int | None = None     # a designation held on as_of ends within N days
+    expiring_days: int | None = None     # a designation held on as_of (of stage_id when set) ends within N days
     flagged: bool = False                # no usable code, failed check, or needs review
     firm_ids: tuple[int, ...] | None = None
     firm_ids_title: str = ""
@@ -165,7 +171,15 @@ def fts_only(q: "LedgerQuery") -> str | None:
     return _fts_phrase(terms)
 
 
-def where(q: LedgerQuery, frequent: bool = False) -> tuple[str, list]:
+def walkable(q: LedgerQuery) -> bool:
+    """True when only broad filters apply (no search, no list of firms): the first page is found fastest by
+    walking the sort order's index and testing each row, not by collecting the matches and sorting them."""
+    return not q.search.strip() and q.firm_ids is None
+
+
+def where(q: LedgerQuery, frequent: bool = False, walk: bool = False) -> tuple[str, list]:
+    """The WHERE text over ``firms f``. *walk*: keep SQLite from driving the query by the street index
+    (``+f.street_id``), so it walks the sort index instead (a street holds a fourteenth of the firms)."""
     conds = ["f.deleted_at IS NOT NULL" if q.deleted else "f.deleted_at IS NULL"]
     params: list = []
     day = q.day().isoformat()
@@ -174,13 +188,17 @@ def where(q: LedgerQuery, frequent: bool = False) -> tuple[str, list]:
         conds.append(sql)
         params += p
     if q.street_id is not None:
-        conds.append("f.street_id = ?")
+        conds.append("+f.street_id = ?" if walk else "f.street_id = ?")
         params.append(q.street_id)
     for stage_id in (q.stage_id, q.star_stage_id):
-        if stage_id is not None:
+        if stage_id is not None and stage_id != NO_STAR:
             conds.append("f.id IN (SELECT firm_id FROM designations WHERE deleted_at IS NULL AND stage_id = ? "
                          "AND start_date <= ? AND (end_date IS NULL OR end_date > ?))")
             params += [stage_id, day, day]
+    if q.star_stage_id == NO_STAR:
+        conds.append(f"f.id NOT IN (SELECT firm_id FROM designations WHERE deleted_at IS NULL AND stage_id IN {STAR_STAGES} "
+                     "AND start_date <= ? AND (end_date IS NULL OR end_date > ?))")
+        params += [day, day]
     if q.industry:
         conds.append("f.industry = ?")
         params.append(q.industry)
@@ -189,9 +207,10 @@ def where(q: LedgerQuery, frequent: bool = False) -> tuple[str, list]:
         params.append(q.officer)
     if q.expiring_days is not None:
         until = (q.day() + timedelta(days=int(q.expiring_days))).isoformat()
+        stage_sql, stage_params = expiry_stages("designations", q)
         conds.append("f.id IN (SELECT firm_id FROM designations WHERE deleted_at IS NULL AND end_date > ? "
-                     "AND end_date <= ? AND start_date <= ?)")
-        params += [day, until, day]
+                     f"AND end_date <= ? AND start_date <= ? AND {stage_sql})")
+        params += [day, until, day, *stage_params]
     if q.flagged:
         conds.append("(code_status != 'ok' OR needs_review != 0)")   # as written in the firms_flagged index
     if q.firm_ids is not None:
@@ -200,14 +219,19 @@ def where(q: LedgerQuery, frequent: bool = False) -> tuple[str, list]:
     return " AND ".join(conds), params
 
 
+def expiry_stages(alias: str, q: LedgerQuery) -> tuple[str, list]:
+    """Which designations "expiring" looks at: the stage filtered on, else any but a star tier."""
+    if q.stage_id is not None:
+        return f"{alias}.stage_id = ?", [q.stage_id]
+    return f"{alias}.stage_id NOT IN {STAR_STAGES}", []
+
+
 def open_view_connection(ledger) -> sqlite3.Connection:
     """A read-only connection of its own for the table: it sees committed data only, so a
-    background import writing through ``ledger.conn`` never shows half-done rows."""
+    background import writing through ``ledger.conn`` never shows half-done rows. Never the
+    ledger's own (write) connection: raises LedgerError when the file cannot be opened."""
     from db.connection import connect  # noqa: PLC0415
-    try:
-        return connect(ledger.path, readonly=True)
-    except Exception:  # noqa: BLE001  (an in-memory or odd ledger: share its connection)
-        return ledger.conn
+    return connect(ledger.path, readonly=True)
 
 
 def _column(key: str) -> ViewColumn:
@@ -218,15 +242,34 @@ def _column(key: str) -> ViewColumn:
 
 
 class LedgerView:
-    """Reads for the ledger table over one connection. No writes."""
+    """Reads for the ledger table over one connection. No writes.
 
-    def __init__(self, conn: sqlite3.Connection, catalog: Catalog) -> None:
+    ``LedgerView.open(ledger)`` gives a view over a read-only connection it owns (``close()``
+    closes it); a view made over a connection it was handed never closes that connection."""
+
+    def __init__(self, conn: sqlite3.Connection, catalog: Catalog, *, owns: bool = False) -> None:
         self.conn = conn
+        self.owns = owns
         self.catalog = catalog
         star = next((t for t in catalog.tracks if t.key == "star"), None)
         self.star_ids = {s.id for s in star.stages} if star else set()
         self._select = ", ".join(c.select or "NULL" for c in COLUMNS)
         self._fts_counts: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, ledger) -> "LedgerView":
+        """A view over a new read-only connection of its own (LedgerError when the file cannot be opened)."""
+        return cls(open_view_connection(ledger), ledger.catalog(), owns=True)
+
+    def close(self) -> None:
+        """Close the connection when this view owns it (never the ledger's write connection)."""
+        if self.owns:
+            self.conn.close()
+
+    def short_name(self, stage_id: int) -> str:
+        """The shortest name a stage goes by (高企 for 高新技术企业), for the expiry column."""
+        stage = self.catalog.by_id(stage_id)
+        return min((stage.name, *stage.aliases), key=len)
 
     # counting and paging ----------------------------------------------------
     def count(self, q: LedgerQuery) -> int:
@@ -312,12 +355,15 @@ class LedgerView:
             out.rows.append(list(r[2:]))
         if keys:
             out.last_key = keys[-1]
-        self._fill_derived(out, q.day())
+        self._fill_derived(out, q)
         return out
 
     def _rows(self, q: LedgerQuery, after, offset: int, limit: int, keys_only: bool = False) -> list:
         expr, desc = self._order(q)
-        base, params = where(q, self._frequent(q))
+        if expr == EXPIRY_SORT:
+            from db.ledger_expiry import expiry_rows  # noqa: PLC0415
+            return expiry_rows(self, q, after, offset, limit, keys_only, self._frequent(q))
+        base, params = where(q, self._frequent(q), walk=walkable(q) and expr != "f.street_id")
         direction = "DESC" if desc else "ASC"
         segments: list[tuple[str, list, str]] = []
         by_value = f"{expr} {direction}, f.id {direction}"
@@ -354,9 +400,10 @@ class LedgerView:
     def _count_segment(self, base: str, extra: str, params: list) -> int:
         return self.conn.execute(f"SELECT count(*) FROM firms f WHERE {base}{extra}", params).fetchone()[0]
 
-    def _fill_derived(self, page: Page, day: date) -> None:
+    def _fill_derived(self, page: Page, q: LedgerQuery) -> None:
         if not page.ids:
             return
+        day = q.day()
         i_star, i_held, i_exp = COLUMN_KEYS.index("star"), COLUMN_KEYS.index("held"), COLUMN_KEYS.index("expires")
         i_status = COLUMN_KEYS.index("code_status")
         d = day.isoformat()
@@ -371,10 +418,15 @@ class LedgerView:
             mine = sorted(held.get(fid, ()), key=lambda h: order.get(h[0], 999))
             stars = [self.catalog.by_id(sid).name for sid, _ in mine if sid in self.star_ids]
             others = [self.catalog.by_id(sid).name for sid, _ in mine if sid not in self.star_ids and sid in order]
-            ends = [e for _, e in mine if e]
+            ends = [(e, sid) for sid, e in mine if e and (sid == q.stage_id if q.stage_id is not None
+                                                          else sid not in self.star_ids)]
             row[i_star] = stars[-1] if stars else ""
             row[i_held] = "、".join(others)
-            row[i_exp] = (date.fromisoformat(min(ends)) - timedelta(days=1)).isoformat() if ends else ""
+            if ends:
+                end, sid = min(ends)
+                row[i_exp] = f"{self.short_name(sid)} {(date.fromisoformat(end) - timedelta(days=1)).isoformat()}"
+            else:
+                row[i_exp] = ""
             row[i_status] = CODE_STATUS.get(row[i_status], row[i_status])
 
     def ids(self, q: LedgerQuery) -> list[int]:
@@ -382,6 +434,11 @@ class LedgerView:
         expr, desc = self._order(q)
         base, params = where(q)
         direction = "DESC" if desc else "ASC"
+        if expr == EXPIRY_SORT:
+            from db.ledger_expiry import expiry_order  # noqa: PLC0415
+            order, order_params = expiry_order(q, direction)
+            return [r[0] for r in self.conn.execute(f"SELECT f.id FROM firms f WHERE {base} ORDER BY {order}",
+                                                    [*params, *order_params])]
         return [r[0] for r in self.conn.execute(
             f"SELECT f.id FROM firms f WHERE {base} ORDER BY {expr} {direction}, f.id {direction}", params)]
 

@@ -3,12 +3,16 @@
 Dates are ISO text (YYYY-MM-DD). A designation is the half-open interval
 [start_date, end_date): it holds on start_date and no longer on end_date;
 end_date NULL means open-ended. The schema version is PRAGMA user_version;
-every applied step is also recorded in the `migrations` table.
+every applied step is also recorded in the `migrations` table. A migration is SQL scripts and Python
+functions of the connection (a recomputation SQL cannot express), all in one transaction.
 """
 from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
+from typing import Callable, Union
+
+from pipeline.names import pinyin_keys
 
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -224,11 +228,42 @@ ALTER TABLE firms ADD COLUMN address TEXT;                 -- 注册地址 / 经
 INSERT OR IGNORE INTO meta (key, value) VALUES ('ledger_id', lower(hex(randomblob(16))));
 """
 
-MIGRATIONS: list[tuple[int, str, str]] = [
+V5_COLUMN = """
+ALTER TABLE firms ADD COLUMN name_sort TEXT NOT NULL DEFAULT '';   -- pipeline.names.name_sort: pinyin order
+"""
+V5_INDEX = """
+CREATE INDEX firms_live_name_sort ON firms(name_sort) WHERE deleted_at IS NULL;
+"""
+V5_CHUNK = 20000
+
+
+def v5_recompute_pinyin(conn: sqlite3.Connection) -> None:
+    """Every stored pinyin index read again with the one phrase-aware reading (imported firms had a
+    character-by-character one: 重庆 zq zhongqing), and every firm's pinyin sort key filled in. Only a
+    pinyin that changes is written (its search-index trigger fires); the sort key has no trigger."""
+    last = 0
+    while True:
+        rows = conn.execute("SELECT id, name, pinyin FROM firms WHERE id > ? ORDER BY id LIMIT ?",
+                            (last, V5_CHUNK)).fetchall()
+        if not rows:
+            return
+        keys = pinyin_keys([r[1] for r in rows])
+        conn.executemany("UPDATE firms SET pinyin = ?, name_sort = ? WHERE id = ?",
+                         [(p, s, r[0]) for r, (p, s) in zip(rows, keys) if p != r[2]])
+        conn.executemany("UPDATE firms SET name_sort = ? WHERE id = ?",
+                         [(s, r[0]) for r, (p, s) in zip(rows, keys) if p == r[2]])
+        last = rows[-1][0]
+
+
+# a migration's steps: SQL scripts and Python functions of the connection, run in order in one transaction
+Step = Union[str, Callable[[sqlite3.Connection], None]]
+MIGRATIONS: list[tuple[int, str, Union[Step, tuple[Step, ...]]]] = [
     (1, "initial ledger", V1),
     (2, "ledger table: trigram search index, sort indexes", V2),
     (3, "audit log: rows cannot be deleted", V3),
     (4, "firm legal form and address; the ledger's identity (meta ledger_id)", V4),
+    (5, "one phrase-aware pinyin for every firm; firms.name_sort, the pinyin sort key, and its index",
+     (V5_COLUMN, v5_recompute_pinyin, V5_INDEX)),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -241,19 +276,24 @@ def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
     """Apply every pending migration, each in its own transaction. Returns the applied versions."""
     applied = []
     current = version(conn)
-    for number, name, sql in MIGRATIONS:
+    for number, name, steps in MIGRATIONS:
         if number <= current or (upto is not None and number > upto):
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(sql):
-                conn.execute(statement)
+            for step in steps if isinstance(steps, tuple) else (steps,):
+                if callable(step):
+                    step(conn)
+                    continue
+                for statement in _statements(step):
+                    conn.execute(statement)
             conn.execute("INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
                          (number, name, datetime.now(timezone.utc).isoformat(timespec="seconds")))
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:     # SQLite may have rolled back already (disk full): keep the real error
+                conn.execute("ROLLBACK")
             raise
         applied.append(number)
     return applied

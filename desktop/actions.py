@@ -14,6 +14,22 @@ EXPORT_FILTER = "Excel 工作簿 (*.xlsx);;CSV（UTF-8） (*.csv)"
 IMPORT_FILTER = "表格文件 (*.xlsx *.xlsm *.xls *.csv);;所有文件 (*)"
 LEDGER_FILTER = "星图台账 (*.db);;所有文件 (*)"
 BULK_LIMIT = 50_000
+SAMPLE_NAME = "示例台账.db"
+SAMPLE_FIRMS = 2000
+
+
+def about_text() -> str:
+    from desktop.version import version  # noqa: PLC0415
+    return f"星图：企业梯度培育台账\n版本 {version()}\n区科经局与街道企业服务专员使用。\n帮助 → 使用指南 有简短的操作说明。"
+
+
+def make_sample(path: Path) -> None:
+    """A fictitious demo district of SAMPLE_FIRMS firms at *path*."""
+    from db import demo_store  # noqa: PLC0415
+    from db.ledger import Ledger  # noqa: PLC0415
+    from pipeline import demo  # noqa: PLC0415
+    with Ledger(path) as ledger:
+        demo_store.store(ledger, demo.generate([n for _, n in ledger.streets()], SAMPLE_FIRMS, 7))
 
 
 class Actions:
@@ -59,8 +75,8 @@ class Actions:
         for name in ("台账", "看板", "导入历史", "指标", "设置"):
             self._act(m, name, lambda n=name: window.show_tab(n))
         m = mb.addMenu("帮助(&H)")
-        self._act(m, "关于星图", lambda: dialogs.inform(window, "关于星图",
-                                                      "星图：企业梯度培育台账\n区科经局与街道企业服务专员使用。"))
+        self.guide = self._act(m, "使用指南", self.do_help, QKeySequence.HelpContents)
+        self._act(m, "关于星图", lambda: dialogs.inform(window, "关于星图", about_text()))
 
     def _act(self, menu, text, slot, shortcut=None, write=False) -> QAction:
         a = QAction(text, self.w)
@@ -71,6 +87,16 @@ class Actions:
         if write:
             self._write_actions.append(a)
         return a
+
+    def start_page(self):
+        """The page an empty ledger shows, its buttons wired to what they say."""
+        from ui.start_page import StartPage  # noqa: PLC0415
+        page = StartPage()
+        page.chosen.connect(lambda key: {"import_list": self.do_import, "open_sample": self.do_open_sample,
+                                         "new_targets": self.do_new_targets}[key]())
+        page.buttons["import_list"].setEnabled(not self.w.ledger.readonly)
+        page.buttons["new_targets"].setEnabled(not self.w.ledger.readonly)
+        return page
 
     def context_actions(self) -> list:
         return [self.open_firm, None, self.assign_officer, self.set_street, self.promote, self.demote,
@@ -111,7 +137,8 @@ class Actions:
             self.recent_menu.addAction(p).triggered.connect(lambda _c=False, p=p: self.switch_to(p))
 
     def do_new_ledger(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.w, "新建台账", self.w.settings.get("paths/ledger_dir"), LEDGER_FILTER)
+        from ui import files  # noqa: PLC0415
+        path = files.ask_save(self.w, "新建台账", "企业梯度培育台账.db", LEDGER_FILTER, self.w.settings.get("paths/ledger_dir"))
         if path:
             if not path.lower().endswith(".db"):
                 path += ".db"
@@ -136,10 +163,7 @@ class Actions:
         except LedgerError as exc:
             dialogs.warn(self.w, "无法打开台账", str(exc))
             return False
-        old = self.w.ledger
-        self.w.install_ledger(ledger)
-        if old is not None and old is not ledger:
-            old.close()
+        self.w.switch_ledger(ledger)
         self.w.settings.add_recent(str(Path(path).resolve()))
         self.w.settings.set("paths/ledger_dir", str(Path(path).resolve().parent))
         return True
@@ -163,8 +187,7 @@ class Actions:
                                        f"用备份 {Path(path).name} 替换当前台账？\n当前台账会先自动备份一份。"):
             return
         target = str(ledger.path)
-        self.w._teardown_parts()
-        ledger.close()
+        self.w.close_ledger()
         try:
             restore(path, target)
         except LedgerError as exc:
@@ -173,7 +196,9 @@ class Actions:
 
     # import / export ----------------------------------------------------------------
     def do_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "选择要导入的名单", self.w.settings.get("paths/import_dir"),
+        from ui.files import documents_dir  # noqa: PLC0415
+        path, _ = QFileDialog.getOpenFileName(self.w, "选择要导入的名单",
+                                              self.w.settings.get("paths/import_dir") or str(documents_dir()),
                                               IMPORT_FILTER)
         if path:
             self.import_file(path)
@@ -186,16 +211,36 @@ class Actions:
         from ui.importer.wizard import ImportWizard  # noqa: PLC0415
         wizard = ImportWizard(self.w.ledger, path, self.w.workers, self.w)
         wizard.setAttribute(Qt.WA_DeleteOnClose)
-        wizard.committed.connect(lambda _batch: self.w._data_changed([]))
+        wizard.committed.connect(lambda _batch: self.w.data_changed([]))
         wizard.open()
         return wizard
+
+    def export_name(self) -> str:
+        """台账导出_积玉桥_高企_2026-11-29.xlsx: the street, stage, star tier, officer and search shown."""
+        from ui import files  # noqa: PLC0415
+        f, q = self.panel.filters, self.panel.model.query
+        parts = ["台账导出"]
+        if q.firm_ids is not None:
+            parts.append(q.firm_ids_title.split("：")[0])
+        for combo in (f.street, f.stage, f.star, f.industry, f.officer):
+            if combo.currentData() is not None:
+                parts.append(self._short_stage(combo.currentData()) if combo is f.stage else combo.currentText())
+        if q.search.strip():
+            parts.append(q.search.strip())
+        if q.deleted:
+            parts.append("回收站")
+        return files.file_name(*parts, day=q.day())
+
+    def _short_stage(self, stage_id: int) -> str:
+        return self.panel.ledger_view.short_name(stage_id)
 
     def do_export(self) -> None:
         from desktop.export_view import export_view  # noqa: PLC0415
         from importers.errors import InputError  # noqa: PLC0415
+        from ui import files  # noqa: PLC0415
         n = self.panel.model.total
-        default = str(Path(self.w.settings.get("paths/export_dir") or Path.home()) / f"台账导出_{date.today():%Y%m%d}.xlsx")
-        path, _ = QFileDialog.getSaveFileName(self.w, f"导出当前列表（{n:,} 家）", default, EXPORT_FILTER)
+        path = files.ask_save(self.w, f"导出当前列表（{n:,} 家）", self.export_name(), EXPORT_FILTER,
+                              self.w.settings.get("paths/export_dir"))
         if not path:
             return
         self.w.settings.set("paths/export_dir", str(Path(path).parent))
@@ -205,7 +250,44 @@ class Actions:
         except InputError as exc:
             dialogs.warn(self.w, "导出失败", str(exc))
             return
-        self.w.statusBar().showMessage(f"已导出 {count:,} 家企业到 {path}", 10000)
+        self.w.say(f"已导出 {count:,} 家企业到 {path}")
+        files.offer_open(self.w, "导出完成", f"已导出 {count:,} 家企业到：\n{path}", path)
+
+    def do_open_sample(self) -> None:
+        """Open (making it the first time) a sample district in the data folder, beside the person's own ledger."""
+        from PySide6.QtGui import QGuiApplication  # noqa: PLC0415
+        from db.paths import data_dir  # noqa: PLC0415
+        path = data_dir() / SAMPLE_NAME
+        if not path.exists():
+            QGuiApplication.setOverrideCursor(Qt.WaitCursor)
+            try:
+                make_sample(path)
+            finally:
+                QGuiApplication.restoreOverrideCursor()
+        if self.switch_to(str(path)):
+            self.w.say(f"已打开示例台账 {path}（虚构企业，不影响您自己的台账；文件 → 最近打开 可切换回去）")
+
+    def do_new_targets(self) -> None:
+        from ui.targets import draft_from_previous  # noqa: PLC0415
+        panel = self.w.show_tab("指标")
+        year = date.today().year
+        if panel is None or not hasattr(panel, "current_year"):
+            return
+        if year not in panel.years() and draft_from_previous(self.w, self.w.ledger, year):
+            panel.reload()
+            panel.select_year(year)
+            return
+        panel.select_year(year)
+        panel.add_indicator()
+
+    def do_help(self) -> None:
+        from desktop.version import version  # noqa: PLC0415
+        from ui.help import HelpDialog  # noqa: PLC0415
+        dlg = getattr(self, "_help", None)
+        if dlg is None:
+            self._help = dlg = HelpDialog(version(), self.w)
+        dlg.show()
+        dlg.raise_()
 
     # edit ---------------------------------------------------------------------------
     def do_find(self) -> None:
@@ -249,8 +331,10 @@ class Actions:
         names = self.panel.ledger_view.distinct("officer")
         dlg = ChooseDialog("指派服务专员", "服务专员", [(n, n) for n in names], len(ids), editable=True, parent=self.w)
         if self._exec(dlg) and dlg.value():
-            self.w.undo.push(UpdateFirms(self.w.ledger, ids, {"officer": dlg.value()},
-                                         text=f"指派服务专员“{dlg.value()}”（{len(ids)} 家）"))
+            command = UpdateFirms(self.w.ledger, ids, {"officer": dlg.value()},
+                                  text=f"指派服务专员“{dlg.value()}”（{len(ids)} 家）")
+            command.done_text = f"为 {len(ids)} 家企业指派服务专员 {dlg.value()}"
+            self.w.undo.push(command)
 
     def do_set_street(self) -> None:
         from ui.bulk import ChooseDialog  # noqa: PLC0415
@@ -261,8 +345,11 @@ class Actions:
         dlg = ChooseDialog("设置所在街道", "所在街道", [(n, sid) for sid, n in self.w.ledger.streets()], len(ids),
                            parent=self.w)
         if self._exec(dlg) and dlg.value() is not None:
-            self.w.undo.push(UpdateFirms(self.w.ledger, ids, {"street_id": dlg.value()},
-                                         text=f"设置街道“{dlg.combo.currentText()}”（{len(ids)} 家）"))
+            street = dlg.combo.currentText()
+            command = UpdateFirms(self.w.ledger, ids, {"street_id": dlg.value()},
+                                  text=f"设置街道“{street}”（{len(ids)} 家）")
+            command.done_text = f"把 {len(ids)} 家企业的所在街道设为 {street}"
+            self.w.undo.push(command)
 
     def do_move_star(self, step: int) -> None:
         from ui.bulk import StarMoveDialog  # noqa: PLC0415
@@ -270,7 +357,14 @@ class Actions:
         ids = self._selected()
         if not ids:
             return
-        dlg = StarMoveDialog(step, len(ids), parent=self.w)
+        from db.dashboard_queries import firm_names  # noqa: PLC0415
+        from ui.commands import plan_star_moves  # noqa: PLC0415
+
+        def preview(day: date) -> list[tuple]:
+            names = {fid: v[0] for fid, v in firm_names(self.w.ledger.conn, ids).items()}
+            return [(names.get(fid, str(fid)), cur.name if cur else "无星级", tgt.name if tgt else None)
+                    for fid, cur, tgt in plan_star_moves(self.w.ledger, self.w.ledger.conn, ids, step, day)]
+        dlg = StarMoveDialog(step, len(ids), preview=preview, parent=self.w)
         if self._exec(dlg):
             v = dlg.values()
             self.w.undo.push(MoveStar(self.w.ledger, ids, step, v["day"], v["evidence"]))

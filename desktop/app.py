@@ -22,6 +22,8 @@ def setup_application(argv=None):
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
+    from desktop.i18n import install_chinese  # noqa: PLC0415
+    install_chinese(app)                      # Qt's own texts (buttons, file dialogs, menus) in Chinese
     families = set(QFontDatabase.families())
     chosen = [f for f in CJK_FONTS if f in families]
     if chosen:
@@ -74,6 +76,7 @@ def run(db_path=None) -> int:
     window = MainWindow(ledger, settings)
     settings.add_recent(str(path.resolve()))
     window.show()
+    QTimer.singleShot(0, window.first_use)   # once: ask the officer's name (for the audit log)
     QTimer.singleShot(2000, lambda: _daily_backup(window))
     code = app.exec()
     ledger = window.ledger

@@ -19,8 +19,35 @@ EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141   # 128 + SIGPIPE: what a shell reports for `yes | head`; the reader left, nothing failed
 
 
+ARGPARSE_WORDS = (      # argparse's own English phrases, as they appear in its error messages
+    ("the following arguments are required: ", "缺少必需的参数："), ("unrecognized arguments: ", "无法识别的参数："),
+    ("invalid choice: ", "无效的选项："), ("choose from ", "可选："), ("expected one argument", "需要一个值"),
+    ("invalid int value: ", "不是整数："), ("invalid float value: ", "不是数字："), ("argument ", "参数 "),
+    ("not allowed with argument ", "不能与此参数同时使用："), ("ambiguous option: ", "有歧义的选项："),
+    ("could match ", "可能是 "), ("expected at least one argument", "至少需要一个值"),
+)
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own messages are English; say it in Chinese too
+    """argparse speaking Chinese: 用法：, 位置参数, 选项, -h 显示帮助信息并退出, and its error messages."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        add_help = kwargs.pop("add_help", True)
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示帮助信息并退出")
+
+    def error(self, message: str):  # argparse's own messages are English; say them in Chinese
+        for english, chinese in ARGPARSE_WORDS:
+            message = message.replace(english, chinese)
         sys.stderr.write(f"参数错误：{message}（用 --help 查看用法）\n")
         raise SystemExit(EXIT_USAGE)
 

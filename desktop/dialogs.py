@@ -1,7 +1,7 @@
 """Message boxes in one place (Chinese buttons); tests replace these functions."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 
 def ask(parent, title: str, text: str, yes: str = "确定", no: str = "取消") -> bool:
@@ -27,3 +27,18 @@ def inform(parent, title: str, text: str) -> None:
     box.addButton("好", QMessageBox.AcceptRole)
     box.exec()
     box.deleteLater()
+
+
+def ask_text(parent, title: str, label: str, text: str = "") -> str:
+    """One line of text; "" when cancelled or left empty."""
+    dlg = QInputDialog(parent)
+    dlg.setWindowTitle(title)
+    dlg.setLabelText(label)
+    dlg.setTextValue(text)
+    dlg.setTextEchoMode(QLineEdit.Normal)
+    dlg.setOkButtonText("确定")
+    dlg.setCancelButtonText("以后再说")
+    ok = dlg.exec()
+    value = dlg.textValue().strip() if ok else ""
+    dlg.deleteLater()
+    return value

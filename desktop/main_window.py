@@ -14,10 +14,13 @@ from desktop import dialogs
 from desktop.settings import Settings
 from desktop.undo import UndoManager
 from desktop.workers import Workers
+from ui.geometry import fit_to_screen
 from ui.ledger.panel import LedgerPanel
 
 IMPORTABLE = (".xlsx", ".xlsm", ".xls", ".csv")
 TAB_MISSING = "“{name}”暂不可用：{reason}"
+PREFERRED_SIZE = (1440, 900)      # less on a smaller screen (ui.geometry)
+MESSAGE_MS = 15000
 
 
 class LazyTab(QWidget):
@@ -53,9 +56,9 @@ class MainWindow(QMainWindow):
         self.workers = Workers(self)
         self.undo = UndoManager(report=lambda m: dialogs.warn(self, "未能完成", m), parent=self)
         self.undo.changed.connect(self._data_changed)
+        self.undo.message.connect(self.say)
         self.firm_dialogs: dict[int, QWidget] = {}
         self.setAcceptDrops(True)
-        self.resize(1440, 900)
         self.banner = QLabel(objectName="readonlyBanner")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("#readonlyBanner { background: #fff4ce; border: 1px solid #e0b000; padding: 6px; }")
@@ -69,6 +72,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.count_label = QLabel()
         self.path_label = QLabel()
+        self.path_label.setMaximumWidth(420)      # a long path is elided (full path in the tooltip)
         self.statusBar().addWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.path_label)
         from desktop.actions import Actions  # noqa: PLC0415
@@ -76,9 +80,7 @@ class MainWindow(QMainWindow):
         self.ledger = None
         self.ledger_panel: LedgerPanel | None = None
         self.install_ledger(ledger)
-        geometry = self.settings.get("window/geometry")
-        if not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+        fit_to_screen(self, PREFERRED_SIZE, self.settings.get("window/geometry"))
 
     # the ledger ---------------------------------------------------------------------
     def install_ledger(self, ledger) -> None:
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         self.ledger_panel.model.busyChanged.connect(self._show_busy)
         self.ledger_panel.firmActivated.connect(self.open_firm)
         self.ledger_panel.set_context_actions(self.menu_actions.context_actions())
+        self.ledger_panel.set_start_page(self.menu_actions.start_page())
         self.ledger_panel.restore_header_state(self.settings.get("ledger/header"))
         self.tabs.addTab(self.ledger_panel, "台账")
         self.tabs.addTab(LazyTab("看板", self._make_dashboard), "看板")
@@ -104,8 +107,43 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(readonly)
         self.menu_actions.set_writable(not readonly)
         self.setWindowTitle(f"星图 - {Path(ledger.path).name}" + ("（只读）" if readonly else ""))
-        self.path_label.setText(str(ledger.path))
+        self._show_path(str(ledger.path))
         self._show_count(self.ledger_panel.model.total)
+
+    def switch_ledger(self, ledger) -> None:
+        """Show *ledger* instead of the one open now, and close that one (File > Open, recent files, restore)."""
+        old = self.ledger
+        self.install_ledger(ledger)
+        if old is not None and old is not ledger:
+            old.close()
+
+    def close_ledger(self) -> None:
+        """Put away every part that reads the ledger and close it (before a restore replaces its file)."""
+        self._teardown_parts()
+        if self.ledger is not None:
+            self.ledger.close()
+        self.ledger = None
+
+    def first_use(self) -> None:
+        """On the first start only: ask the officer's name once (it goes into the audit log with every change)."""
+        if self.settings.get("user/officer") or self.settings.get("user/asked_officer"):
+            return
+        self.settings.set("user/asked_officer", 1)
+        name = dialogs.ask_text(self, "欢迎使用星图", "请输入您的姓名。每次修改都会记下修改人，便于日后查对。\n"
+                                "（可在“设置”页修改；不填也可以使用）")
+        if name:
+            self.settings.set("user/officer", name)
+            self._set_officer(name)
+
+    def say(self, message: str) -> None:
+        """What just happened, in the status bar (bulk changes, undo, redo, exports)."""
+        self.statusBar().showMessage(message, MESSAGE_MS)
+
+    def _show_path(self, path: str) -> None:
+        from PySide6.QtGui import QFontMetrics  # noqa: PLC0415
+        metrics = QFontMetrics(self.path_label.font())
+        self.path_label.setText(metrics.elidedText(path, Qt.ElideMiddle, self.path_label.maximumWidth()))
+        self.path_label.setToolTip(path)
 
     def _teardown_parts(self) -> None:
         self.undo.clear()
@@ -146,6 +184,7 @@ class MainWindow(QMainWindow):
         from ui.dashboard.panel import DashboardPanel  # noqa: PLC0415
         panel = DashboardPanel(self.ledger)
         panel.firmsRequested.connect(self.show_firms)
+        panel.targetsChanged.connect(lambda: self.lazy_tab("指标").reload())
         return panel
 
     def _make_targets(self):
@@ -176,7 +215,8 @@ class MainWindow(QMainWindow):
         return page
 
     def _set_officer(self, name: str) -> None:
-        self.ledger.officer = name or None
+        if self.ledger is not None:
+            self.ledger.officer = name or None
 
     # reacting to changes ----------------------------------------------------------
     def _show_count(self, n: int) -> None:
@@ -190,6 +230,10 @@ class MainWindow(QMainWindow):
         else:
             self._show_count(self.ledger_panel.model.total)
 
+    def data_changed(self, firm_ids) -> None:
+        """Re-read every view after a write (firm ids touched; empty: anything may have changed)."""
+        self._data_changed(firm_ids)
+
     def _data_changed(self, firm_ids) -> None:
         if self.ledger_panel is not None:
             self.ledger_panel.reload()
@@ -202,9 +246,17 @@ class MainWindow(QMainWindow):
                 tab.reload()
 
     def show_firms(self, ids, title: str) -> None:
-        """From the dashboard: switch to 台账 showing exactly these firms."""
+        """From the dashboard: switch to 台账 showing exactly these firms, on the dashboard's date and street
+        (or the date the clicked number was counted on), the other filters set aside until restored."""
+        tab = self.lazy_tab("看板")
+        dash = tab.widget if tab is not None else None
+        if dash is not None and hasattr(dash, "drill_for"):
+            d = dash.drill_for(ids, title)
+            ids, title, day, street_id = d.ids, d.title, d.day, d.street_id
+        else:
+            day = street_id = None
         self.show_tab("台账")
-        self.ledger_panel.show_firm_ids(ids, title)
+        self.ledger_panel.show_firm_ids(ids, title, day, street_id)
 
     def open_firm(self, firm_id: int):
         dlg = self.firm_dialogs.get(firm_id)

@@ -32,6 +32,7 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("paths/export_dir", "", str, "上次导出文件夹"),
     Option("paths/ledger_dir", "", str, "上次打开/新建台账的文件夹"),
     Option("user/officer", "", str, "我的姓名（写入修改记录）"),
+    Option("user/asked_officer", 0, int, "首次启动时是否已询问过姓名（只问一次）"),
     Option("ledger/expiring_days", 90, int, "“即将到期”筛选的默认天数"),
 )}
 

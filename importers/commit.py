@@ -15,7 +15,7 @@ from db.backup import backup_before
 from importers.errors import InputError
 from importers.plan import CODE_STATUSES, ERROR, NEW, UPDATE, Cancelled, ImportPlan
 from pipeline.fields import FIRM_ATTRS
-from pipeline.names import name_key
+from pipeline.names import name_key, pinyin_keys
 
 CHUNK = 5000
 BULK = 500                      # from this many new firms on, the search index is filled in one statement
@@ -23,44 +23,12 @@ SEARCH_TRIGGER = "firm_search_ai"
 
 # plan field key -> firms column (street is a name in the plan, an id in the ledger)
 FIRM_COLUMNS = FIRM_ATTRS
-INSERT_COLS = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "street_id") + FIRM_COLUMNS + (
+INSERT_COLS = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "name_sort", "street_id") + FIRM_COLUMNS + (
     "needs_review", "batch_id", "created_at", "updated_at")
 AUDIT_FIRM_JSON = ", ".join(f"'{c}', {c}" for c in ("code", "code_raw", "code_status", "name", "street_id")
                             + FIRM_COLUMNS + ("needs_review",))
 
 MSG_STALE = "预览之后台账已被修改（可能是另一位专员或另一次导入），请重新预览后再导入"
-
-
-# a fast pinyin index: per-character readings, cached, applied with str.translate (pypinyin per name is
-# ~100 µs, far too slow for 100k rows; a Python loop per character was still 8 µs a name)
-_INITIALS: dict[int, str] = {}      # code point -> initials of its reading ("" for no reading)
-_FULL: dict[int, str] = {}          # code point -> its reading, lower case
-_KNOWN: set[str] = set()
-
-
-def _learn(chars) -> None:
-    from pypinyin import lazy_pinyin  # noqa: PLC0415
-    for ch in chars:
-        if ch not in _KNOWN:
-            p = lazy_pinyin(ch, errors="ignore")
-            _FULL[ord(ch)] = "".join(p).lower()
-            _INITIALS[ord(ch)] = "".join(x[0] for x in p if x).lower()
-            _KNOWN.add(ch)
-
-
-def pinyin_many(names) -> list[str]:
-    """fast_pinyin of each name: the characters of all names are learnt once, then two translates a name."""
-    texts = [unicodedata.normalize("NFKC", n) if n else "" for n in names]
-    new = set("".join(texts)) - _KNOWN
-    if new:
-        _learn(new)
-    ini, full = _INITIALS, _FULL
-    return [t.translate(ini) + " " + t.translate(full) if t else "" for t in texts]
-
-
-def fast_pinyin(name: str) -> str:
-    """'武汉星辰科技' -> 'whxckj wuhanxingchenkeji', like pipeline.names.pinyin_index but character by character."""
-    return pinyin_many((name,))[0]
 
 
 def _dumps(value) -> str | None:
@@ -113,7 +81,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
         suspended = _suspend_search_trigger(conn) if len(news) >= BULK else None
         dropped = _drop_indexes(conn, "firms") if _bulk(len(news), first_firm - 1) else None
         present = [c for c in FIRM_COLUMNS if c in set(plan.mapping.values())]
-        cols = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "street_id", *present,
+        cols = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "name_sort", "street_id", *present,
                 "needs_review", "batch_id", "created_at", "updated_at")
         insert = f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         none = [None] * len(store)
@@ -127,14 +95,14 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
         for start in range(0, len(news), CHUNK):
             chunk = news[start:start + CHUNK]
             rows = []
-            pinyins = pinyin_many([names[i] for i in chunk])
-            for i, py in zip(chunk, pinyins):
+            pinyins = pinyin_keys([names[i] for i in chunk])
+            for i, (py, sort) in zip(chunk, pinyins):
                 name, code, cs = names[i], codes[i], code_status[i]
                 extra = [e[i] for e in extras]
                 if at is not None and extra[at] is not None:
                     extra[at] = extra[at].isoformat()
                 rows.append((next_id, code if cs in usable else None, code if cs not in usable else None,
-                             CODE_STATUSES[cs], name, keys[i], py, street_ids.get(streets[i]),
+                             CODE_STATUSES[cs], name, keys[i], py, sort, street_ids.get(streets[i]),
                              *extra, review[i], batch, stamp, stamp))
                 firm_ids[i] = next_id
                 next_id += 1
@@ -241,10 +209,11 @@ def _update_firm(conn, fid, changes, street_ids, stamp, batch, audit_head, audit
         if cur.rowcount:
             audit_rows.append((*audit_head, "insert", "alias", cur.lastrowid, fid, None,
                                _dumps({"name": old_name, "seen_on": stamp[:10]}), "import", batch))
-        prev = conn.execute("SELECT name_key, pinyin FROM firms WHERE id = ?", (fid,)).fetchone()
-        sets["name_key"], sets["pinyin"] = name_key(new_name), fast_pinyin(new_name)
-        before["name_key"], before["pinyin"] = prev
-        after["name_key"], after["pinyin"] = sets["name_key"], sets["pinyin"]
+        prev = conn.execute("SELECT name_key, pinyin, name_sort FROM firms WHERE id = ?", (fid,)).fetchone()
+        sets["name_key"] = name_key(new_name)
+        sets["pinyin"], sets["name_sort"] = pinyin_keys((new_name,))[0]
+        before["name_key"], before["pinyin"], before["name_sort"] = prev
+        after["name_key"], after["pinyin"], after["name_sort"] = sets["name_key"], sets["pinyin"], sets["name_sort"]
     prev_updated = conn.execute("SELECT updated_at FROM firms WHERE id = ?", (fid,)).fetchone()[0]
     sets["updated_at"] = stamp
     before["updated_at"], after["updated_at"] = prev_updated, stamp

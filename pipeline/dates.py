@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import calendar
+import re
+import unicodedata
 from datetime import date
 
 OPEN_END = date(9999, 12, 31).toordinal()  # an open-ended interval ends "never"
@@ -42,3 +44,21 @@ def time_progress(year: int, as_of: date) -> float:
         return 1.0
     days = 366 if calendar.isleap(year) else 365
     return (as_of - year_start(year)).days / days + 1 / days
+
+
+_TYPED = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+MSG_TYPED = "“{text}”不是日期：请写成 2023-06-30、2023/6/30、2023.6.30 或 20230630"
+
+
+def parse_typed(text: str) -> date:
+    """A date a person typed in the app: 20230630, 2023/6/30, 2023.6.30, 2023-06-30, 2023年6月30日
+    (full-width digits too). ValueError with a Chinese message otherwise."""
+    t = unicodedata.normalize("NFKC", str(text)).strip()
+    m = _TYPED.fullmatch(t) or _COMPACT.fullmatch(t)
+    if not m:
+        raise ValueError(MSG_TYPED.format(text=text))
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValueError(f"“{text}”不是有效日期（没有这一天）") from None

@@ -1,4 +1,4 @@
-"""Firm names: the matching key and the pinyin index used by search."""
+"""Firm names: the matching key, the pinyin index used by search and the pinyin sort key."""
 from __future__ import annotations
 
 import re
@@ -36,18 +36,129 @@ def name_key(name: object) -> str:
     return key
 
 
+# pinyin --------------------------------------------------------------------------------------------------------
+# The one reading of a name is pypinyin's phrase-aware one (lazy_pinyin: 重庆 -> chong qing, 银行 -> yin hang).
+# Calling it costs ~100 µs a name, too slow for a 100k-row import, so names are read in two ways that give the
+# same result: a name that contains no phrase of pypinyin's dictionary reading one of its characters otherwise
+# than that character's default is read character by character with str.translate (each character's default
+# reading, learnt once); any other name (银行, 重庆, 董事长…) goes through lazy_pinyin itself. ``_phrase_rules``
+# is computed from the dictionaries, so the shortcut is exact by construction (tests/pipeline/test_names.py
+# compares both ways on many names). Measured on 100k generated firm names: 5.7 µs a name, 0.3% of them slow.
+
+_INI: dict[int, str] = {}        # code point -> initial of its reading ("" for none)
+_FULL: dict[int, str] = {}       # code point -> its reading
+_SORT: dict[int, str] = {}       # code point -> its sort token and a space ("" for punctuation)
+_KNOWN: set[str] = set()
+
+
 @lru_cache(maxsize=1)
-def _pinyin():
-    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415  (a large dictionary: load on first use)
-    return lazy_pinyin, Style
+def _pypinyin():
+    from pypinyin import lazy_pinyin  # noqa: PLC0415  (a large dictionary: load on first use)
+    from pypinyin.phrases_dict import phrases_dict  # noqa: PLC0415
+    from pypinyin.pinyin_dict import pinyin_dict  # noqa: PLC0415
+    from pypinyin.style._utils import replace_symbol_to_no_symbol  # noqa: PLC0415
+    return lazy_pinyin, phrases_dict, pinyin_dict, replace_symbol_to_no_symbol
+
+
+@lru_cache(maxsize=1)
+def _phrase_rules() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, ...]]]:
+    """What decides whether a name needs the phrase-aware reading.
+
+    A phrase of pypinyin's dictionary *deviates* when it reads one of its characters otherwise than that
+    character's first (default) reading (银行: 行 háng, not xíng). Segmentation only ever picks phrases that
+    are substrings of the name, so a name containing no deviating phrase reads exactly like its characters'
+    defaults. Returns (characters at a deviating position, one-character deviating phrases, deviating phrases
+    by each two-character window around a deviating position)."""
+    _, phrases, singles, toneless = _pypinyin()
+    chars, single = set(), set()
+    windows: dict[str, set[str]] = {}
+    for phrase, readings in phrases.items():
+        if len(phrase) != len(readings):
+            at = list(range(len(phrase)))
+        else:
+            at = [k for k, (ch, r) in enumerate(zip(phrase, readings))
+                  if ord(ch) not in singles or toneless(r[0]) != toneless(singles[ord(ch)].split(",", 1)[0])]
+        if not at:
+            continue
+        chars.update(phrase[k] for k in at)
+        if len(phrase) == 1:
+            single.add(phrase)
+            continue
+        for k in at:
+            for w in (phrase[k - 1:k + 1] if k else "", phrase[k:k + 2]):
+                if len(w) == 2:
+                    windows.setdefault(w, set()).add(phrase)
+    return frozenset(chars), frozenset(single), {w: tuple(p) for w, p in windows.items()}
+
+
+def _needs_phrases(text: str, chars, single, windows) -> bool:
+    if chars.isdisjoint(text):
+        return False
+    if not single.isdisjoint(text):
+        return True
+    for i, ch in enumerate(text):
+        if ch in chars:
+            for w in (text[i - 1:i + 1] if i else "", text[i:i + 2]):
+                for phrase in windows.get(w, ()):
+                    if phrase in text:
+                        return True
+    return False
+
+
+def _other(chars: str) -> list[str]:
+    """lazy_pinyin's callback for characters without a reading: ASCII letters and digits as upper-case tokens
+    (a reading is always lower case), anything else dropped."""
+    return [c.upper() if c.isascii() and c.isalnum() else "" for c in chars]
+
+
+def _learn(chars) -> None:
+    lazy_pinyin = _pypinyin()[0]
+    for ch in chars:
+        tokens = lazy_pinyin(ch, errors=_other)
+        r = "".join(tokens)
+        cp = ord(ch)
+        if r.islower():                       # a reading
+            _INI[cp], _FULL[cp], _SORT[cp] = r[0], r, r + " "
+        else:
+            _INI[cp] = _FULL[cp] = ""
+            _SORT[cp] = r.lower() + " " if r else ""
+        _KNOWN.add(ch)
+
+
+def _slow(text: str) -> tuple[str, str]:
+    tokens = _pypinyin()[0](text, errors=_other)
+    readings = [t for t in tokens if t and t.islower()]
+    index = "".join(t[0] for t in readings) + " " + "".join(readings)
+    return index, " ".join(t.lower() for t in tokens if t)
+
+
+def pinyin_keys(names) -> list[tuple[str, str]]:
+    """(pinyin index, sort key) of each name; the one reading of every write path (see above)."""
+    texts = [_nfkc(n) if n else "" for n in names]
+    new = set().union(*texts) - _KNOWN if texts else set()
+    if new:
+        _learn(new)
+    chars, single, windows = _phrase_rules() if texts else (frozenset(), frozenset(), {})
+    ini, full, srt = _INI, _FULL, _SORT
+    out = []
+    for name, t in zip(names, texts):
+        if not t:
+            out.append(("", ""))
+        elif not _needs_phrases(t, chars, single, windows):
+            out.append((t.translate(ini) + " " + t.translate(full), t.translate(srt).rstrip() + "\t" + name))
+        else:
+            index, sort = _slow(t)
+            out.append((index, sort + "\t" + name))
+    return out
 
 
 def pinyin_index(name: str) -> str:
-    """'武汉星辰科技' -> 'whxckj wuhanxingchenkeji': initials, then full pinyin, lower case."""
-    if not name:
-        return ""
-    lazy_pinyin, style = _pinyin()
-    text = unicodedata.normalize("NFKC", name)
-    full = lazy_pinyin(text, errors="ignore")
-    initials = "".join(p[0] for p in full if p)
-    return f"{initials} {''.join(full)}".lower()
+    """'重庆银行' -> 'cqyh chongqingyinhang': initials, then full pinyin, lower case (phrase-aware)."""
+    return pinyin_keys((name,))[0][0]
+
+
+def name_sort(name: str) -> str:
+    """The key that orders names in pinyin order: toneless readings one per character, separated by a space
+    (ASCII letters and digits as themselves, lower case; punctuation dropped), a tab, then the name itself as
+    the tie-break. 西安 'xi an' sorts before 先 'xian'."""
+    return pinyin_keys((name,))[0][1]

@@ -1,11 +1,17 @@
 """Small dialogs for the actions on selected firms: pick a value, add a designation, move the star tier."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel,
-                               QLineEdit)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
+                               QLineEdit, QTableWidget, QTableWidgetItem)
+
+from ui.dates import DateEdit
+from ui.geometry import fit_to_screen
+
+PREVIEW_ROWS = 500
 
 
 def _buttons(dialog: QDialog, ok_text: str = "确定") -> QDialogButtonBox:
@@ -22,7 +28,8 @@ def _py(q: QDate) -> date:
 
 
 class ChooseDialog(QDialog):
-    """Choose one value (officer, street) for the selected firms."""
+    """Choose one value (officer, street) for the selected firms. Nothing is chosen beforehand: 确定 stays
+    disabled until the person picks (or types) a value, so Enter alone never moves firms anywhere."""
 
     def __init__(self, title: str, label: str, items: list[tuple[str, object]], count: int, *,
                  editable: bool = False, parent=None) -> None:
@@ -31,17 +38,30 @@ class ChooseDialog(QDialog):
         self.combo = QComboBox(editable=editable)
         for text, data in items:
             self.combo.addItem(text, data)
+        self.combo.setCurrentIndex(-1)
+        self.combo.setPlaceholderText("请选择或输入…" if editable else "请选择…")
+        if editable:
+            self.combo.lineEdit().setPlaceholderText("请选择或输入姓名…")
+            self.combo.lineEdit().clear()
+            self.combo.editTextChanged.connect(lambda _t: self._enable())
+        self.combo.currentIndexChanged.connect(lambda _i: self._enable())
         form = QFormLayout(self)
         form.addRow(QLabel(f"已选 {count} 家企业"))
         form.addRow(label, self.combo)
-        form.addRow(_buttons(self))
+        self.buttons = _buttons(self)
+        form.addRow(self.buttons)
+        self._enable()
+        fit_to_screen(self, (420, 160))
+
+    def _enable(self) -> None:
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(self.value() is not None)
 
     def value(self):
         if self.combo.isEditable():
             text = self.combo.currentText().strip()
             i = self.combo.findText(text)
             return self.combo.itemData(i) if i >= 0 and self.combo.itemData(i) is not None else (text or None)
-        return self.combo.currentData()
+        return self.combo.currentData() if self.combo.currentIndex() >= 0 else None
 
 
 class DesignationDialog(QDialog):
@@ -53,9 +73,11 @@ class DesignationDialog(QDialog):
         self.stage = QComboBox()
         for s in catalog.stages:
             self.stage.addItem(f"{s.name}（{s.validity_text()}）", s.key)
-        self.start = QDateEdit(QDate.currentDate(), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.stage.setCurrentIndex(-1)                 # nothing chosen beforehand
+        self.stage.setPlaceholderText("请选择认定类别…")
+        self.start = DateEdit(QDate.currentDate())
         self.has_end = QCheckBox("指定结束日期（不填则按有效期推算）")
-        self.end = QDateEdit(QDate.currentDate().addYears(3), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.end = DateEdit(QDate.currentDate().addYears(3))
         self.end.setEnabled(False)
         self.has_end.toggled.connect(self.end.setEnabled)
         self.evidence = QLineEdit(placeholderText="证书编号，如 GR202342001234")
@@ -67,7 +89,12 @@ class DesignationDialog(QDialog):
         form.addRow(self.has_end, self.end)
         form.addRow("证书编号", self.evidence)
         form.addRow("名单", self.list_name)
-        form.addRow(_buttons(self, "添加"))
+        self.buttons = _buttons(self, "添加")
+        form.addRow(self.buttons)
+        ok = self.buttons.button(QDialogButtonBox.Ok)
+        ok.setEnabled(False)
+        self.stage.currentIndexChanged.connect(lambda i: ok.setEnabled(i >= 0))
+        fit_to_screen(self, (520, 320))
 
     def values(self) -> dict:
         return {"stage_key": self.stage.currentData(), "start": _py(self.start.date()),
@@ -76,16 +103,56 @@ class DesignationDialog(QDialog):
 
 
 class StarMoveDialog(QDialog):
-    def __init__(self, step: int, count: int, parent=None) -> None:
+    """Promote or demote the star tier; before anything is written it lists what each firm becomes
+    (*preview*: callable(day) -> [(firm name, tier now, tier after or None)], the plan the move applies)."""
+
+    def __init__(self, step: int, count: int, preview=None, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("星级晋升" if step > 0 else "星级下调")
-        self.day = QDateEdit(QDate.currentDate(), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.step, self._preview = step, preview
+        self.day = DateEdit(QDate.currentDate())
         self.evidence = QLineEdit(placeholderText="依据，如会议纪要或文件号")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["企业", "现在", "调整后"])
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)             # whole firm names
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         form = QFormLayout(self)
         form.addRow(QLabel(f"已选 {count} 家企业：各{'升' if step > 0 else '降'}一级"))
         form.addRow("生效日期", self.day)
         form.addRow("依据", self.evidence)
-        form.addRow(_buttons(self))
+        form.addRow(self.summary)
+        form.addRow(self.table)
+        self.buttons = _buttons(self, "晋升" if step > 0 else "下调")
+        form.addRow(self.buttons)
+        self.table.setVisible(preview is not None)
+        self.day.dateChanged.connect(lambda _d: self.refresh())
+        self.refresh()
+        fit_to_screen(self, (720, 520))
+
+    def refresh(self) -> None:
+        """What each firm becomes on the chosen day (firms shown: the first PREVIEW_ROWS)."""
+        if self._preview is None:
+            return
+        plan = self._preview(_py(self.day.date()))
+        moves = Counter((now, after) for _n, now, after in plan if after is not None)
+        kept = sum(1 for _n, _now, after in plan if after is None)
+        parts = [f"{now} → {after} {n} 家" for (now, after), n in moves.items()]
+        if kept:
+            parts.append(f"{kept} 家已在{'最高' if self.step > 0 else '最低'}星级或无星级，不变")
+        self.summary.setText("调整后：" + "；".join(parts))
+        self.table.setRowCount(min(len(plan), PREVIEW_ROWS))
+        for i, (name, now, after) in enumerate(plan[:PREVIEW_ROWS]):
+            for j, text in enumerate((name, now, after or "不变")):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(i, j, item)
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(bool(moves))
 
     def values(self) -> dict:
         return {"day": _py(self.day.date()), "evidence": self.evidence.text().strip() or None}

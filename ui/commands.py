@@ -28,6 +28,11 @@ class LedgerCommand(QUndoCommand):
         self._notify = notify or (lambda ids: None)
         self._report = report or (lambda msg: None)
         self._applied_once = False
+        self.done_text: str | None = None     # what the status bar says once done, when not the text
+
+    def summary(self) -> str:
+        """What was done, for the status bar ("为 5 家企业指派服务专员 周玲")."""
+        return self.done_text or self.text()
 
     def apply(self) -> None:
         """Do the change the first time (raises LedgerError: then do not push)."""
@@ -179,6 +184,24 @@ class AddDesignation(_DesignationCommand):
                 self._add(w, fid, self.stage, self.start, self.end, self.evidence, self.list_name)
 
 
+def plan_star_moves(ledger, conn, firm_ids, step: int, day: date) -> list[tuple]:
+    """(firm id, tier held on *day* or None, tier it becomes or None) for each firm: one tier up (a firm
+    without a tier gets the first) or one down (a firm without a tier, or at the top going up, stays).
+    The preview of the star dialog and the move itself both read this, so what is shown is what is done."""
+    catalog = ledger.catalog()
+    track = catalog.track("star")
+    out = []
+    for fid in firm_ids:
+        held = firm_file.held_in_track(conn, catalog, fid, "star", day.isoformat())
+        current = catalog.by_id(held[-1][1]) if held else None
+        if current is None:
+            target = track.stages[0] if step > 0 else None
+        else:
+            target = catalog.next_in_track(current, step)
+        out.append((fid, current, target))
+    return out
+
+
 class MoveStar(_DesignationCommand):
     """Promote (step +1) or demote (step -1) the star tier of each firm, effective *day*.
 
@@ -191,18 +214,16 @@ class MoveStar(_DesignationCommand):
         self.step, self.day, self.evidence = step, day, evidence
         self.skipped: list[int] = []
 
+    def summary(self) -> str:
+        moved = len(self.firm_ids) - len(self.skipped)
+        word = "晋升" if self.step > 0 else "下调"
+        extra = f"（{len(self.skipped)} 家已在{'最高' if self.step > 0 else '最低'}星级，未调整）" if self.skipped else ""
+        return f"为 {moved} 家企业{word}星级{extra}"
+
     def _do(self) -> None:
         self.added, self.ended, self.dropped, self.skipped = [], [], [], []
-        catalog = self.ledger.catalog()
-        track = catalog.track("star")
         with self.ledger.write("person") as w:
-            for fid in self.firm_ids:
-                held = self._held_in_track(w, fid, "star", self.day.isoformat())
-                current = catalog.by_id(held[-1][1]) if held else None
-                if current is None:
-                    target = track.stages[0] if self.step > 0 else None
-                else:
-                    target = catalog.next_in_track(current, self.step)
+            for fid, _current, target in plan_star_moves(self.ledger, w.conn, self.firm_ids, self.step, self.day):
                 if target is None:
                     self.skipped.append(fid)
                     continue

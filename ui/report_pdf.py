@@ -37,6 +37,7 @@ class _Doc:
         self.family = cjk_font().family()
         self.y = MARGIN
         self.page = 1
+        self.drawn: list[str] = []          # every table cell and bar label drawn, whole (tests read it)
 
     def font(self, size: float, bold: bool = False) -> QFont:
         f = QFont(self.family)
@@ -65,13 +66,23 @@ class _Doc:
         self.p.drawText(QRectF(MARGIN, self.y, PAGE_W - 2 * MARGIN, h), align | Qt.AlignVCenter, s)
         self.y += h
 
+    def wrapped_height(self, text: str, width: float, size: float, bold: bool = False) -> float:
+        """The height *text* takes wrapped into *width* (names are wrapped, never cut)."""
+        from PySide6.QtGui import QFontMetricsF  # noqa: PLC0415
+        metrics = QFontMetricsF(self.font(size, bold))
+        return metrics.boundingRect(QRectF(0, 0, max(width, 1), 10000), Qt.TextWordWrap | Qt.TextWrapAnywhere,
+                                    str(text)).height()
+
     def table(self, headers: list[str], rows: list[list[str]], widths: list[float], colors=None, size: float = 7.5) -> None:
-        row_h = size * 2.6
+        base_h = size * 2.6
         total = sum(widths)
         scale = (PAGE_W - 2 * MARGIN) / total
         ws = [w * scale for w in widths]
 
-        def line(cells, y, bold=False, fill=None, tint=None):
+        def height(cells, bold=False) -> float:
+            return max([base_h] + [self.wrapped_height(c, w - 6, size, bold) + size for c, w in zip(cells, ws)])
+
+        def line(cells, y, row_h, bold=False, fill=None, tint=None):
             x = MARGIN
             if fill:
                 self.p.fillRect(QRectF(MARGIN, y, PAGE_W - 2 * MARGIN, row_h), QColor(fill))
@@ -79,19 +90,22 @@ class _Doc:
             for i, (c, w) in enumerate(zip(cells, ws)):
                 self.p.setPen(QColor((tint or {}).get(i, "#000000")))
                 align = (Qt.AlignLeft if i == 0 else Qt.AlignRight) | Qt.AlignVCenter
-                self.p.drawText(QRectF(x + 3, y, w - 6, row_h), align, str(c))
+                self.p.drawText(QRectF(x + 3, y, w - 6, row_h), align | Qt.TextWordWrap | Qt.TextWrapAnywhere, str(c))
+                self.drawn.append(str(c))
                 x += w
             self.p.setPen(QPen(QColor("#cccccc"), 0.6))
             self.p.drawLine(MARGIN, y + row_h, PAGE_W - MARGIN, y + row_h)
-        self.need(row_h * 2)
-        line(headers, self.y, True, "#dde8f5")
-        self.y += row_h
+        head_h = height(headers, True)
+        self.need(head_h + base_h)
+        line(headers, self.y, head_h, True, "#dde8f5")
+        self.y += head_h
         for k, cells in enumerate(rows):
+            row_h = height(cells)
             if self.y + row_h > PAGE_H - MARGIN:
-                self.need(row_h * 2)
-                line(headers, self.y, True, "#dde8f5")
-                self.y += row_h
-            line(cells, self.y, tint=(colors[k] if colors else None))
+                self.need(head_h + row_h)
+                line(headers, self.y, head_h, True, "#dde8f5")
+                self.y += head_h
+            line(cells, self.y, row_h, tint=(colors[k] if colors else None))
             self.y += row_h
         self.y += 8
 
@@ -99,20 +113,23 @@ class _Doc:
               reference: float | None = None, ref_text: str = "", unit_max: float | None = None) -> None:
         bar_h, gap = 16, 6
         label_w = 170
-        h = len(values) * (bar_h + gap) + 24
+        heights = [max(bar_h, self.wrapped_height(lab, label_w - 6, 7.5) + 2) for lab in labels]
+        h = sum(heights) + gap * len(values) + 24
         self.need(h)
         left = MARGIN + label_w
         width = PAGE_W - MARGIN - left - 110
         top = max([1e-9] + values + ([reference] if reference is not None else []) + ([unit_max] if unit_max else []))
         self.p.setFont(self.font(7.5))
         y = self.y
-        for lab, v, c, t in zip(labels, values, colors, texts):
+        for lab, v, c, t, row_h in zip(labels, values, colors, texts, heights):
             self.p.setPen(QColor("#000000"))
-            self.p.drawText(QRectF(MARGIN, y, label_w - 6, bar_h), Qt.AlignRight | Qt.AlignVCenter, lab)
+            self.p.drawText(QRectF(MARGIN, y, label_w - 6, row_h),
+                            Qt.AlignRight | Qt.AlignVCenter | Qt.TextWordWrap | Qt.TextWrapAnywhere, lab)
+            self.drawn.append(lab)
             w = max(0.0, v) / top * width
-            self.p.fillRect(QRectF(left, y, w, bar_h), QColor(c))
-            self.p.drawText(QRectF(left + w + 4, y, 200, bar_h), Qt.AlignLeft | Qt.AlignVCenter, t)
-            y += bar_h + gap
+            self.p.fillRect(QRectF(left, y + (row_h - bar_h) / 2, w, bar_h), QColor(c))
+            self.p.drawText(QRectF(left + w + 4, y, 200, row_h), Qt.AlignLeft | Qt.AlignVCenter, t)
+            y += row_h + gap
         self.p.setPen(QPen(QColor("#999999"), 0.8))
         self.p.drawLine(left, self.y - 2, left, y)
         if reference is not None:
@@ -150,7 +167,7 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
               [{4: AHEAD if r.get("ahead") else BEHIND} if r.get("ahead") is not None else {} for r in rows])
     shown = [r for r in rows if r.get("rate") is not None]
     doc.text("完成率与序时进度（绿色：不落后；红色：落后）", 9, True)
-    doc.hbars([r["name"][:14] for r in shown], [r["rate"] * 100 for r in shown],
+    doc.hbars([r["name"] for r in shown], [r["rate"] * 100 for r in shown],
               [AHEAD if r["ahead"] else BEHIND for r in shown],
               [f"{r['rate']:.1%}（{r['actual']:g}/{r['target']:g}）" for r in shown],
               reference=view["time_progress"] * 100, ref_text=f"序时进度 {view['time_progress']:.1%}", unit_max=100)
@@ -165,10 +182,9 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
     if not view["street"]:
         doc.text("三、各街道完成情况（完成值 / 分解目标）", 11, True)
         inds = [c["indicator"] for c in view["streets"][0]["cells"]] if view["streets"] else []
-        short = [n[:6] for n in inds]
-        doc.table(["街道", *short, "平均完成率"],
-                  [[s["street"], *[f"{c['actual']:g}/{_num(c['target'])}" for c in s["cells"]], _pct(s["mean_rate"])]
-                   for s in view["streets"]], [60] + [70] * len(inds) + [60],
+        doc.table(["街道", *inds, "落后项数"],
+                  [[s["street"], *[f"{c['actual']:g}/{_num(c['target'])}" for c in s["cells"]], s["behind"]]
+                   for s in view["streets"]], [60] + [70] * len(inds) + [50],
                   [{i + 1: BEHIND for i, c in enumerate(s["cells"]) if c["ahead"] is False} for s in view["streets"]],
                   size=6.5)
     doc.text("四、到期与年底预测", 11, True)

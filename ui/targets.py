@@ -7,6 +7,8 @@ district target, or by how much they do not. Every edit goes through the audited
 """
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
@@ -16,6 +18,7 @@ from db import dashboard_queries
 from importers import targets_io
 from pipeline.indicators import Indicator, KINDS
 from pipeline.streets import gap_text, share_gaps
+from ui import files
 
 FIXED = ["指标", "类型", "统计阶段", "全区目标"]
 
@@ -59,20 +62,34 @@ class TargetsPanel(QWidget):
     # reading -----------------------------------------------------------------------------------
     def reload(self) -> None:
         keep = self.year.currentData()
-        years = sorted(set(dashboard_queries.all_targets(self.ledger.conn)) | ({keep} if keep else set()))
+        this_year = date.today().year
+        with_targets = set(dashboard_queries.all_targets(self.ledger.conn))
+        years = sorted(with_targets | ({keep} if keep else set()) | {this_year})   # the current year is always offered
         self.year.blockSignals(True)
         self.year.clear()
         for y in years:
             self.year.addItem(f"{y} 年", y)
         if keep in years:
             self.year.setCurrentIndex(years.index(keep))
-        elif years:
-            self.year.setCurrentIndex(len(years) - 1)
+        else:                   # the latest year with targets (the current one when none has any)
+            self.year.setCurrentIndex(years.index(max(with_targets) if with_targets else this_year))
         self.year.blockSignals(False)
         self._fill()
 
     def current_year(self) -> int | None:
         return self.year.currentData()
+
+    def years(self) -> list[int]:
+        """The years that have targets."""
+        return sorted(dashboard_queries.all_targets(self.ledger.conn))
+
+    def select_year(self, year: int) -> None:
+        if self.year.findData(year) < 0:
+            self.year.addItem(f"{year} 年", year)
+        self.year.setCurrentIndex(self.year.findData(year))
+
+    def add_indicator(self) -> None:
+        self._add()
 
     def _fill(self) -> None:
         self.streets = [n for _, n in self.ledger.streets()]
@@ -233,7 +250,7 @@ class TargetsPanel(QWidget):
 
     def _import(self) -> None:
         from importers.errors import InputError  # noqa: PLC0415
-        path, _f = QFileDialog.getOpenFileName(self, "导入任务分解表", "", "表格 (*.xlsx *.xls *.csv)")
+        path, _f = QFileDialog.getOpenFileName(self, "导入任务分解表", str(files.documents_dir()), "表格 (*.xlsx *.xls *.csv)")
         if not path:
             return
         try:
@@ -245,12 +262,41 @@ class TargetsPanel(QWidget):
 
     def _export(self) -> None:
         year = self.current_year()
-        path, _f = QFileDialog.getSaveFileName(self, "导出任务分解表", f"{year}年目标任务分解表.xlsx", "Excel (*.xlsx)")
+        path = files.ask_save(self, "导出任务分解表", files.file_name(f"{year}年目标任务分解表"), "Excel 工作簿 (*.xlsx)")
         if path:
             try:
                 targets_io.export_decomposition(path, year, self.rows, self.ledger.catalog(), self.streets)
             except OSError as exc:
                 QMessageBox.warning(self, "导出失败", f"无法写入文件：{exc}")
+                return
+            files.offer_open(self, "导出完成", f"已导出 {year} 年目标任务分解表到：\n{path}", path)
+
+
+def draft_from_previous(parent, ledger, year: int) -> bool:
+    """Offer the latest earlier year's targets as the draft of *year*'s; written (audited) only when confirmed."""
+    from db.connection import LedgerError  # noqa: PLC0415
+    from ui.targets_dialog import DraftDialog  # noqa: PLC0415
+    earlier = [y for y in dashboard_queries.all_targets(ledger.conn) if y < year]
+    if not earlier:
+        QMessageBox.information(parent, "新建指标", f"没有 {year} 年以前的指标可复制，请在“指标”页用“新增指标”逐项填写。")
+        return False
+    previous = max(earlier)
+    rows = dashboard_queries.target_rows(ledger.conn, previous)
+    dlg = DraftDialog(year, previous, rows, parent)
+    try:
+        if not dlg.exec():
+            return False
+    finally:
+        dlg.deleteLater()
+    try:
+        with ledger.write("person") as w:
+            for r in rows:          # a stated base value belonged to last year: not copied
+                w.set_target(year, r["indicator"], r["kind"], r["stages"], r["target"], street_id=r["street_id"],
+                             require=r["require"], base_year=r["base_year"], unit=r["unit"], sort=r["sort"])
+    except LedgerError as exc:
+        QMessageBox.warning(parent, "未保存", str(exc))
+        return False
+    return True
 
 
 def _fmt(v) -> str:

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout)
 
 from pipeline.indicators import KINDS
+from ui.geometry import fit_to_screen
 
 
 class IndicatorDialog(QDialog):
@@ -50,6 +51,7 @@ class IndicatorDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.problem)
         lay.addWidget(buttons)
+        fit_to_screen(self, (560, 640))
 
     def _checklist(self, checked) -> QListWidget:
         w = QListWidget()
@@ -80,3 +82,39 @@ class IndicatorDialog(QDialog):
             self.problem.setText("请至少选择一个统计阶段")
         else:
             self.accept()
+
+
+class DraftDialog(QDialog):
+    """Last year's targets shown as the draft of a new year's: the person reads them and confirms (or not)."""
+
+    def __init__(self, year: int, previous: int, rows: list[dict], parent=None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QTableWidget, QTableWidgetItem  # noqa: PLC0415
+        self.setWindowTitle(f"新建 {year} 年指标")
+        district = [r for r in rows if r["street_id"] is None]
+        shares = len(rows) - len(district)
+        intro = QLabel(f"以下是 {previous} 年的 {len(district)} 项指标" + (f"及 {shares} 条街道分解" if shares else "")
+                       + f"，将复制为 {year} 年的指标。确认后可在“指标”页逐项修改目标值。")
+        intro.setWordWrap(True)
+        table = QTableWidget(len(district), 3)
+        table.setHorizontalHeaderLabels(["指标", "类型", f"{previous} 年全区目标"])
+        for i, r in enumerate(district):
+            for j, text in enumerate((r["indicator"], KINDS.get(r["kind"], r["kind"]), f"{r['target']:g}")):
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemIsEnabled)
+                item.setToolTip(text)
+                table.setItem(i, j, item)
+        table.resizeColumnsToContents()
+        table.verticalHeader().hide()
+        self.table = table
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText(f"保存为 {year} 年指标")
+        buttons.button(QDialogButtonBox.Cancel).setText("取消")
+        buttons.button(QDialogButtonBox.Cancel).setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(intro)
+        lay.addWidget(table, 1)
+        lay.addWidget(buttons)
+        fit_to_screen(self, (640, 480))

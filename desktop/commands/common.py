@@ -7,15 +7,17 @@ from datetime import date
 from pathlib import Path
 
 from importers.errors import InputError
+from pipeline.dates import parse_typed
 
 
 def date_arg(text: str | None, option: str) -> date | None:
+    """A date option: 2023-06-30, 2023/6/30, 2023.6.30 or 20230630 (the app's one parser, pipeline.dates)."""
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse_typed(text)
     except ValueError:
-        raise InputError(f"{option} 的日期“{text}”无法识别，请写成 YYYY-MM-DD") from None
+        raise InputError(f"{option} 的日期“{text}”无法识别，请写成 2023-06-30、2023/6/30 或 20230630") from None
 
 
 def existing_ledger(path: str | None) -> Path:

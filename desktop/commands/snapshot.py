@@ -1,8 +1,9 @@
-"""snapshot: render the main screens headless to PNG at 1440×900 (for the README and for review).
+"""snapshot: render the main screens headless to PNG at 1366×768, the most common office laptop
+(for the README and for review).
 
 ledger.png (the table with filters), firm.png (a firm file), import.png (the validation preview
-of a generated messy list with warnings), dashboard.png (when the dashboard exists). The ledger
-is only read: the import is previewed, never committed.
+of a generated messy list with warnings), dashboard.png (when the dashboard exists), help.png (the
+guide under 帮助). The ledger is only read: the import is previewed, never committed.
 """
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from pathlib import Path
 
 from desktop.commands.common import existing_ledger
 
-SIZE = (1440, 900)
+SIZE = (1366, 768)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("snapshot", help="把主要界面渲染为 PNG（1440×900，无需屏幕）")
+    p = sub.add_parser("snapshot", help="把主要界面渲染为 PNG（1366×768，无需屏幕）")
     p.add_argument("--db", required=True, help="台账文件（只读取，不修改）")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.set_defaults(func=run)
@@ -90,7 +91,7 @@ def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
         _wait(app, lambda: not panel.model.busy)
         fid = _firm_with_history(ledger)
         dlg = win.open_firm(fid)
-        dlg.resize(1100, 760)
+        dlg.resize(1100, 680)
         dlg.tabs.setCurrentIndex(1)
         _settle(app)
         written.append(_grab(dlg, out / "firm.png", frame=win))
@@ -111,8 +112,18 @@ def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
 
         dash = win.show_tab("看板")
         if dash is not None and type(dash).__name__ == "DashboardPanel":
+            years = dash.dash.years()
+            if years:                   # the latest year that has targets (the current one may have none yet)
+                from ui.dashboard.source import default_as_of  # noqa: PLC0415
+                dash.set_context(max(years), default_as_of(max(years)), None)
             _settle(app, 20)
             written.append(_grab(win, out / "dashboard.png"))
+
+        win.menu_actions.do_help()
+        help_dialog = win.menu_actions._help
+        _settle(app)
+        written.append(_grab(help_dialog, out / "help.png", frame=win))
+        help_dialog.close()
     finally:
         win.close()
         ledger.close()

@@ -86,11 +86,11 @@ def test_page_fills_derived_columns(small):
     rows = {fid: dict(zip(COLUMN_KEYS, row)) for fid, row in zip(page.ids, page.rows)}
     assert rows[b]["star"] == "新星"
     assert rows[a]["held"] == "高新技术企业"
-    assert rows[a]["expires"] == "2025-02-28"              # the last valid day
+    assert rows[a]["expires"] == "高企 2025-02-28"         # the designation and its last valid day (issue 14)
     assert rows[d]["code_status"] == "无代码"
     assert rows[a]["code_status"] == ""
     assert rows[b]["street"] == "杨园"
-    assert page.ids == [d, a, b]                           # by name: 星 U+661F < 武 U+6B66 < 湖 U+6E56
+    assert page.ids == [b, a, d]                           # pinyin order (issue 14): hubei < wuhan < xingchen
 
 
 @pytest.mark.parametrize("key", [c.key for c in COLUMNS if c.sort])
@@ -139,3 +139,99 @@ def test_live_total_and_pick_lists_leave_out_the_recycle_bin(small, ledger):
             f"AND {column} != '' ORDER BY {column}")]
         assert view.distinct(column) == plain
     assert view.distinct("officer") == ["张敏", "李强"] and view.distinct("industry") == ["软件"]
+
+
+def test_expiry_filter_and_column_follow_the_selected_stage(small, ledger):
+    """Issue 14: with 高企 selected, a firm whose 种子 expires soon is not "expiring"; the column names
+    the designation that expires; without a stage, any designation but a star tier counts."""
+    view, (a, b, c, d, e), _ = small
+    with ledger.write() as w:
+        w.add_designation(b, "yinzhongzi", date(2024, 1, 1), date(2025, 1, 1))   # seed ends 2024-12-31
+        w.add_designation(b, "gaoqi", date(2024, 3, 1))                          # 高企 until 2027-02-28
+    gaoqi = view.catalog.stage("gaoqi").id
+    day = date(2024, 11, 1)
+    assert ids(view, expiring_days=90, as_of=day) == [b]                       # any stage: b's seed
+    assert ids(view, expiring_days=90, as_of=day, stage_id=gaoqi) == []        # 高企 of b lasts to 2027
+    assert ids(view, expiring_days=120, as_of=date(2025, 1, 5), stage_id=gaoqi) == [a]
+    page = view.page(LedgerQuery(as_of=day, firm_ids=(b,)))
+    assert dict(zip(COLUMN_KEYS, page.rows[0]))["expires"] == "银种子 2024-12-31"
+    page = view.page(LedgerQuery(as_of=day, firm_ids=(b,), stage_id=gaoqi))
+    assert dict(zip(COLUMN_KEYS, page.rows[0]))["expires"] == "高企 2027-02-28"
+
+
+def test_sort_by_expiry_puts_firms_without_one_last(small, ledger):
+    view, (a, b, c, d, e), _ = small
+    with ledger.write() as w:
+        w.add_designation(d, "yinzhongzi", date(2024, 1, 1), date(2025, 1, 1))
+    day = date(2024, 6, 1)                       # a: 高企 to 2025-03-01, c: 高企 to 2024-07-01, d: seed to 2025
+    assert view.ids(LedgerQuery(as_of=day, sort="expires")) == [c, d, a, b]
+    assert view.ids(LedgerQuery(as_of=day, sort="expires", descending=True)) == [a, d, c, b]
+    assert [p for p in view.page(LedgerQuery(as_of=day, sort="expires"), limit=2).ids] == [c, d]
+
+
+def test_no_star_filter(small):
+    from db.ledger_view import NO_STAR
+    view, (a, b, c, d, e), _ = small
+    assert ids(view, star_stage_id=NO_STAR, as_of=date(2024, 6, 1)) == [a, c, d]
+    assert ids(view, star_stage_id=NO_STAR, as_of=date(2022, 6, 1)) == [a, b, c, d]
+
+
+def test_expiry_sort_walks_an_index():
+    """The first page sorted by expiry reads designations in end-date order from an index (EXPLAIN QUERY
+    PLAN), not a sort of every firm: within the 1M-firm sort goal."""
+    from db.connection import connect
+    from db.ledger_expiry import _segments
+    import tempfile, pathlib
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = connect(pathlib.Path(tmp) / "l.db")
+        try:
+            for q in (LedgerQuery(sort="expires"), LedgerQuery(sort="expires", descending=True),
+                      LedgerQuery(sort="expires", stage_id=5)):
+                body, params, _v, order = _segments(None, q, None, False)[0]
+                plan = " | ".join(r[3] for r in conn.execute(
+                    f"EXPLAIN QUERY PLAN SELECT f.id FROM {body} ORDER BY {order} LIMIT 200", params))
+                assert "USING INDEX designations_" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
+        finally:
+            conn.close()
+
+
+def test_names_sort_in_pinyin_order_by_the_indexed_key(ledger):
+    """Issue 14: by pinyin (阿 a, 北 bei, 重庆 chongqing, 中 zhong), not by code point; the first page walks the
+    partial index on firms.name_sort (migration v5), not a sort of every firm."""
+    with ledger.write() as w:
+        ids = {n: w.insert_firm(n, None) for n in ("中南科技有限公司", "重庆路科技有限公司", "北斗导航有限公司", "阿尔法有限公司")}
+    view = LedgerView(ledger.conn, ledger.catalog())
+    got = view.ids(LedgerQuery())
+    assert got == [ids["阿尔法有限公司"], ids["北斗导航有限公司"], ids["重庆路科技有限公司"], ids["中南科技有限公司"]]
+    assert view.page(LedgerQuery(), limit=2).ids == got[:2]
+    assert view.ids(LedgerQuery(descending=True)) == got[::-1]
+    plan = " | ".join(r[3] for r in ledger.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT f.id FROM firms f WHERE f.deleted_at IS NULL ORDER BY f.name_sort, f.id LIMIT 200"))
+    assert "firms_live_name_sort" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("extra", [dict(street_id=1), dict(stage="gaoqi"), dict(stage="gaoqi", expiring_days=365),
+                                   dict(expiring_days=180), dict(street_id=2, stage="kexiao"), dict(officer_any=True)],
+                         ids=["street", "stage", "stage-expiring", "expiring", "street-stage", "officer"])
+def test_expiry_pages_equal_a_plain_order_by_under_every_filter(demo_db, extra):
+    """The walk over the end-date index (with the stage and expiring filters moved onto the designation walked)
+    gives exactly the firms and order of the plain query, page after page, both directions."""
+    from db.ledger import Ledger
+    with Ledger(demo_db, readonly=True) as led:
+        view = LedgerView(led.conn, led.catalog())
+        kw = dict(extra)
+        if "stage" in kw:
+            kw["stage_id"] = led.catalog().stage(kw.pop("stage")).id
+        if kw.pop("officer_any", False):
+            kw["officer"] = view.distinct("officer")[0]
+        for desc in (False, True):
+            q = LedgerQuery(sort="expires", descending=desc, as_of=date(2024, 6, 30), **kw)
+            walked, after = [], None
+            while True:
+                page = view.page(q, after=after, limit=29)
+                walked += page.ids
+                if len(page.ids) < 29:
+                    break
+                after = page.last_key
+            assert walked == view.ids(q) and len(walked) == view.count(q) > 2
+            assert view.page(q, offset=29, limit=29).ids == walked[29:58]

@@ -54,22 +54,6 @@ def test_cancelled_bulk_import_restores_indexes_and_trigger(ledger, tmp_path):
     assert ledger.conn.execute("SELECT COUNT(*) FROM firm_search").fetchone()[0] == 6000
 
 
-def test_fast_pinyin_translates_like_the_per_character_rule():
-    from pypinyin import lazy_pinyin
-
-    from importers.commit import fast_pinyin, pinyin_many
-
-    def by_hand(name):          # the rule: each character's own reading, its initials, then the readings
-        chars = [lazy_pinyin(c, errors="ignore") for c in name]
-        return "".join("".join(x[0] for x in p) for p in chars) + " " + "".join("".join(p) for p in chars)
-
-    names = ["武汉星辰科技有限公司", "湖北银行（武汉）ＡＢＣ分行", "Ａ１", "", "𠀋龘科技"]
-    want = [by_hand(n) if n else "" for n in ["武汉星辰科技有限公司", "湖北银行（武汉）ABC分行", "A1", "", "𠀋龘科技"]]
-    assert pinyin_many(names) == want
-    assert fast_pinyin("武汉星辰科技") == "whxckj wuhanxingchenkeji"
-    assert want[2] == " "            # no readings at all: initials and readings both empty
-
-
 def test_commit_writes_the_planned_name_key(ledger, tmp_path):
     plan = build_plan(ledger, xlsx(tmp_path, [["企业名称", "所属行业"], ["武汉 甲乙(中国)科技", "软件"]] +
                                    [[f"武汉星{i}科技有限公司", "软件"] for i in range(BULK)]))

@@ -68,7 +68,7 @@ def test_search_by_pinyin_initials_former_name_and_code_prefix(qtbot, panel):
     assert sorted(names(p)) == ["武汉星辰科技有限公司", "湖北光谷智能装备有限公司"]
     p.set_search_now("星辰")                           # two characters: runs in the background
     settle(qtbot, p.model)
-    assert names(p) == ["星辰新材料有限公司", "武汉星辰科技有限公司"]
+    assert names(p) == ["武汉星辰科技有限公司", "星辰新材料有限公司"]     # pinyin order: wuhan… < xingchen…
     with qtbot.waitSignal(p.countChanged, timeout=3000) as sig:
         p.filters.search.setText("长江")               # typed: debounced
     settle(qtbot, p.model)
@@ -108,7 +108,8 @@ def test_sorting_in_sql_and_not_on_computed_columns(qtbot, panel):
     hh = p.view.horizontalHeader()
     name_col = p.model.column_index("name")
     hh.setSortIndicator(name_col, Qt.DescendingOrder)
-    assert names(p) == ["湖北光谷智能装备有限公司", "武汉长江数据有限公司", "武汉星辰科技有限公司", "星辰新材料有限公司"]
+    # descending pinyin order (issue 14): xingchen > wuhan xingchen > wuhan changjiang > hubei
+    assert names(p) == ["星辰新材料有限公司", "武汉星辰科技有限公司", "武汉长江数据有限公司", "湖北光谷智能装备有限公司"]
     star_col = p.model.column_index("star")
     hh.setSortIndicator(star_col, Qt.AscendingOrder)
     assert hh.sortIndicatorSection() == name_col       # put back: 星级 is computed per page

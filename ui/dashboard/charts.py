@@ -68,6 +68,8 @@ class Chart(QWidget):
         self._texts: list = []
         self._curves: list = []
         self.reference_value = None
+        self.reference_text = ""
+        self.shown_labels: list[str] = []
         self.series: list = []
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
@@ -105,7 +107,7 @@ class Chart(QWidget):
         if horizontal:
             pos = [n - 1 - i for i in range(n)]         # first label on top
             opts = dict(x=None, x0=0, x1=None, y=pos, y0=None, y1=None, width=self.values, height=width)
-            self.item.getAxis("left").setTicks([[(p, lab) for p, lab in zip(pos, labels)]])
+            self.item.getAxis("left").setTicks([[(p, lab) for p, lab in zip(pos, self._fit_labels(labels))]])
             self.item.getAxis("bottom").setTicks(None)
         else:
             opts = dict(x=pos, x0=None, x1=None, y=None, y0=0, y1=None, height=self.values, width=width)
@@ -135,6 +137,19 @@ class Chart(QWidget):
             self.item.setYRange(low, top + span * 0.15, padding=0)
             self.item.setXRange(-0.7, n - 0.3, padding=0)
 
+    def _fit_labels(self, labels: list[str]) -> list[str]:
+        """Make the left axis wide enough for whole category names (indicator names are never cut); only a
+        name wider than half the chart is elided, and the full names are then in the chart's tooltip."""
+        from PySide6.QtGui import QFontMetrics  # noqa: PLC0415
+        metrics = QFontMetrics(self.font)
+        room = max(160, (self.width() or 900) // 2)
+        widest = max((metrics.horizontalAdvance(lab) for lab in labels), default=0)
+        self.item.getAxis("left").setWidth(min(widest, room) + 16)
+        shown = [metrics.elidedText(lab, Qt.ElideMiddle, room) for lab in labels]
+        self.setToolTip("\n".join(labels) if shown != labels else "")
+        self.shown_labels = shown
+        return shown
+
     def reference(self, value: float, text: str, *, horizontal: bool | None = None) -> None:
         """A dashed line across the bars (序时进度)."""
         pg = self._pg
@@ -148,8 +163,10 @@ class Chart(QWidget):
         self._line_item.setAngle(90 if vertical else 0)
         self._line_item.setValue(value)
         self._line_item.label.setFormat(text)
+        self._line_item.label.setText(text)     # setFormat skips the text while the chart is hidden
         self._line_item.setVisible(True)
         self.reference_value = value
+        self.reference_text = text
 
     def lines(self, x_labels: list[str], series: list[tuple[str, list[float]]], every: int = 12) -> None:
         """Line series over categories (month ends); ticks every *every* points; legend in the title."""

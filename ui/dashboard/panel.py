@@ -12,16 +12,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
+from ui.dates import DateEdit
+
+from ui import files
 from ui.dashboard import source
+from ui.dashboard.tables import DrillDown
 
 DUE_ROWS = 500              # rows of the due list shown (the count says how many there are)
 
 
 class DashboardPanel(QWidget):
     firmsRequested = Signal(list, str)
+    targetsChanged = Signal()           # targets drafted from last year's were saved
 
     def __init__(self, ledger, parent=None) -> None:
         super().__init__(parent)
@@ -30,11 +34,10 @@ class DashboardPanel(QWidget):
         self.ledger = ledger
         self.dash = None
         self.view: dict | None = None
+        self.last_drill: DrillDown | None = None
         self.due_days = 90
         self.year = QComboBox()
-        self.as_of = QDateEdit()
-        self.as_of.setCalendarPopup(True)
-        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of = DateEdit()
         self.street = QComboBox()
         self.status = QLabel()
         buttons = []
@@ -60,7 +63,9 @@ class DashboardPanel(QWidget):
         for w, name in ((self.targets, "目标完成"), (self.funnels, "培育漏斗"), (self.streets, "街道"),
                         (self.expiry, "到期与预测"), (self.trend, "趋势"), (self.cohorts, "转化队列")):
             self.tabs.addTab(w, name)
+            w.drill.connect(self._remember)
             w.firmsRequested.connect(self.firmsRequested)
+        self.targets.createTargets.connect(self._draft_targets)
         self.streets.firms_of = self._street_firms
         self.cohorts.firms_of = self._cohort_firms
         self.expiry.names = lambda ids: source.firm_names(self.ledger, ids)
@@ -85,7 +90,7 @@ class DashboardPanel(QWidget):
         for w in (self.year, self.street, self.as_of):
             w.blockSignals(True)
         self.year.clear()
-        years = self.dash.years() or [date.today().year]
+        years = source.year_choices(self.dash)
         for y in years:
             self.year.addItem(f"{y} 年", y)
         year = keep_year if keep_year in years else source.default_year(self.dash)
@@ -138,13 +143,38 @@ class DashboardPanel(QWidget):
         from pipeline.dashboard import due_rows  # noqa: PLC0415
         year, as_of, street_id = self.current()
         self.view = view = self.dash.compute(year, as_of, street_id, self.due_days)
-        self.status.setText(f"  序时进度 {view['time_progress']:.1%}")
+        self.status.setText(f"  截至 {as_of.isoformat()} 序时进度 {view['time_progress']:.1%}")
+        if not view["indicators"]:
+            self.targets.show_empty(year, source.previous_year(self.dash, year))
         self.targets.show_view(view)
         self.funnels.show_view(view)
         self.streets.show_view(view)
         self.trend.show_view(view)
         self.expiry.show_view(view, due_rows(view, self.dash.catalog, DUE_ROWS))
         self.cohorts.show_view(view)
+
+    # drill-downs ---------------------------------------------------------------------------
+    def _remember(self, d: DrillDown) -> None:
+        """A click's firms with the date and street they are seen on (the dashboard's unless the cell has its own)."""
+        _, as_of, street_id = self.current()
+        d.day = d.day or as_of
+        d.street_id = d.street_id if d.street_id is not None else street_id
+        self.last_drill = d
+
+    def drill_for(self, ids, title: str) -> DrillDown:
+        """The drill-down behind a firmsRequested(ids, title): the last click's, else the dashboard's context."""
+        ids = [int(i) for i in ids]
+        d = self.last_drill
+        if d is not None and d.ids == ids and d.title == title:
+            return d
+        _, as_of, street_id = self.current()
+        return DrillDown(ids, title, as_of, street_id=street_id)
+
+    def _draft_targets(self, year: int) -> None:
+        from ui.targets import draft_from_previous  # noqa: PLC0415
+        if draft_from_previous(self, self.ledger, year):
+            self.reload()
+            self.targetsChanged.emit()
 
     def _street_firms(self, indicator: str, street_id: int):
         year, as_of, _ = self.current()
@@ -180,25 +210,32 @@ class DashboardPanel(QWidget):
         year, as_of, street_id = self.current()
         return write_pdf(path, self.dash, year, as_of, street_id, lambda ids: source.firm_names(self.ledger, ids))
 
+    def _where(self) -> str:
+        return self.street.currentText() if self.street.currentData() is not None else "全区"
+
     def _ask_png(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择保存图表的文件夹")
+        folder = files.ask_folder(self, "选择保存图表的文件夹")
         if folder:
-            self._done(lambda: f"已导出 {len(self.export_charts(folder))} 张图表到 {folder}")
+            self._done(lambda: (f"已导出 {len(self.export_charts(folder))} 张图表到 {folder}", folder))
 
     def _ask_xlsx(self) -> None:
         year, as_of, _ = self.current()
-        path, _f = QFileDialog.getSaveFileName(self, "导出指标表", f"{year}年指标完成情况-{as_of}.xlsx", "Excel (*.xlsx)")
+        name = files.file_name(f"{year}年指标完成情况", self._where(), day=as_of, suffix=".xlsx")
+        path = files.ask_save(self, "导出指标表", name, "Excel 工作簿 (*.xlsx)")
         if path:
-            self._done(lambda: f"已导出指标表到 {self.export_xlsx(path)}")
+            self._done(lambda: (f"已导出指标表到 {self.export_xlsx(path)}", path))
 
     def _ask_pdf(self) -> None:
         year, as_of, _ = self.current()
-        path, _f = QFileDialog.getSaveFileName(self, "生成 PDF 报告", f"{year}年指标完成情况-{as_of}.pdf", "PDF (*.pdf)")
+        name = files.file_name(f"{year}年指标完成情况", self._where(), day=as_of, suffix=".pdf")
+        path = files.ask_save(self, "生成 PDF 报告", name, "PDF 文件 (*.pdf)")
         if path:
-            self._done(lambda: f"已生成报告 {self.export_pdf(path)}")
+            self._done(lambda: (f"已生成报告 {self.export_pdf(path)}", path))
 
     def _done(self, job) -> None:
         try:
-            QMessageBox.information(self, "导出", job())
+            message, path = job()
         except OSError as exc:
             QMessageBox.warning(self, "导出失败", f"无法写入文件：{exc}")
+            return
+        files.offer_open(self, "导出完成", message, path)

@@ -2,26 +2,47 @@
 emits ``firmsRequested(ids, title)`` when a bar or cell is clicked; no maths here."""
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from pipeline.indicators import KINDS
 from ui.dashboard.charts import AHEAD, BEHIND, NEUTRAL, Chart
-from ui.dashboard.tables import Cell, CellTable, num, pct, refill
+from ui.dashboard.tables import Cell, CellTable, DrillDown, gap_text, num, pct, refill
 
 TARGET_HEADERS = ["指标", "类型", "基期值", "目标值", "完成值", "完成率", "序时进度", "差距", "年内将到期",
                   "预计年底", "预计能否完成"]
+HELD_KINDS = ("stock", "net", "new")     # the firms behind these are holders on the as-of date
 
 
 def _ids_list(ids) -> list[int]:
     return [int(i) for i in ids]
 
 
+def prev_end(view: dict) -> date:
+    return date(view["year"] - 1, 12, 31)
+
+
+def held(r: dict) -> dict:
+    """What the firms behind an indicator's 完成值 hold on the as-of date (nothing to check for 累计)."""
+    if r["kind"] not in HELD_KINDS:
+        return {}
+    return {"stages": tuple(r["stages"]), "require": tuple(r.get("require") or ())}
+
+
 class Section(QWidget):
     firmsRequested = Signal(list, str)
+    drill = Signal(object)              # the DrillDown of a click (emitted just before firmsRequested)
 
-    def _emit(self, ids, title: str) -> None:
-        self.firmsRequested.emit(_ids_list(ids), title)
+    def _emit(self, ids, title: str, **context) -> None:
+        d = DrillDown(_ids_list(ids), title, **context)
+        self.drill.emit(d)
+        self.firmsRequested.emit(d.ids, d.title)
+
+    def _emit_drill(self, d: DrillDown) -> None:
+        self.drill.emit(d)
+        self.firmsRequested.emit(d.ids, d.title)
 
     def charts(self) -> list[Chart]:
         return []
@@ -33,29 +54,56 @@ class TargetsSection(Section):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.table = CellTable(TARGET_HEADERS, sortable=False)
-        self.table.cellFirms.connect(self._emit)
+        self.table.cellDrill.connect(self._emit_drill)
         self.chart = Chart("完成率与序时进度")
         self.chart.barClicked.connect(self._bar)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.empty = QLabel(objectName="noTargets")
+        self.empty.setWordWrap(True)
+        self.create_button = QPushButton()
+        self.create_button.clicked.connect(lambda: self.createTargets.emit(self._empty_year or 0))
+        self._empty_year: int | None = None
+        empty_row = QHBoxLayout()
+        empty_row.addWidget(self.empty, 1)
+        empty_row.addWidget(self.create_button)
+        self.empty_box = QWidget()
+        self.empty_box.setLayout(empty_row)
+        self.empty_box.hide()
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.chart)
         split.setSizes([300, 360])
         lay = QVBoxLayout(self)
         lay.addWidget(self.note)
+        lay.addWidget(self.empty_box)
         lay.addWidget(split, 1)
         self.rows: list[dict] = []
+        self.view: dict | None = None
+
+    createTargets = Signal(int)         # the year shown has no targets: the person asked to draft them
 
     def charts(self):
         return [self.chart]
 
+    def show_empty(self, year: int, previous: int | None) -> None:
+        """The year has no targets: say so, and offer last year's as a draft (when there is one)."""
+        self._empty_year = year
+        self.empty.setText(f"{year} 年还没有指标。" + (f"可以把 {previous} 年的指标复制为草稿，确认后再保存。"
+                                                       if previous else "请在“指标”页新建。"))
+        self.create_button.setText(f"以 {previous} 年指标为草稿新建…" if previous else "新建指标…")
+        self.empty_box.show()
+
     def show_view(self, view: dict) -> None:
+        self.view = view
+        if view["indicators"]:
+            self.empty_box.hide()
         self.rows = rows = [r for r in view["indicators"] if r.get("actual") is not None]
         where = view["street"] or "全区"
         behind = [r["name"] for r in rows if r["ahead"] is False]
         self.note.setText(f"{where} · {view['year']} 年 · 截至 {view['as_of']} · 序时进度 {view['time_progress']:.1%}"
-                          + (f" · 落后于序时进度：{'、'.join(behind)}" if behind else " · 各项均不落后于序时进度"))
+                          + (f" · 落后于序时进度：{'、'.join(behind)}" if behind else
+                             " · 各项均不落后于序时进度" if rows else " · 尚无可计算的指标"))
         out = []
         for r in view["indicators"]:
             name = r["name"]
@@ -65,43 +113,49 @@ class TargetsSection(Section):
                 continue
             f = r.get("forecast") or {}
             color = None if r["ahead"] is None else (AHEAD if r["ahead"] else BEHIND).name()
-            if r["kind"] == "net":
-                actual = Cell(num(r["actual"]), r["actual"], r.get("gained_ids"),
-                              f"{name}：本年新增（净增 = 新增 {len(r['gained_ids'])} − 流失 {len(r['lost_ids'])}）",
-                              tip=f"新增 {len(r['gained_ids'])} 家，流失 {len(r['lost_ids'])} 家；点击查看新增企业")
+            if r["kind"] == "net":      # a difference, not a list of firms: the bar opens the firms gained
+                actual = Cell(num(r["actual"]), r["actual"],
+                              tip=f"净增 = 现在在册 − 上年末在册：新增 {len(r['gained_ids'])} 家，流失 {len(r['lost_ids'])} 家"
+                                  "（点击右侧柱形查看新增企业）")
             else:
-                actual = Cell(num(r["actual"]), r["actual"], r["firm_ids"], f"{name}：完成值")
+                actual = Cell(num(r["actual"]), r["actual"], r["firm_ids"], f"{name}：完成值", **held(r))
+            base_held = {"day": prev_end(view), **held(r)} if r["kind"] in ("stock", "net") else {"day": prev_end(view)}
             will = f.get("will_meet")
             out.append([
                 Cell(name), Cell(KINDS.get(r["kind"], r["kind"])),
-                Cell(num(r["base"]), r["base"], r.get("base_ids"), f"{name}：基期（上年末）"),
+                Cell(num(r["base"]), r["base"], r.get("base_ids"), f"{name}：基期（上年末）", **base_held),
                 Cell(num(r["target"]), r["target"]), actual,
                 Cell(pct(r["rate"]), r["rate"], color=color),
                 Cell(pct(r["time_progress"]), r["time_progress"]),
-                Cell(num(r["gap"]), r["gap"]),
+                Cell(gap_text(r["gap"]), r["gap"], color=None if r["gap"] is None or r["gap"] <= 0 else BEHIND.name()),
                 Cell(num(f.get("lapses_to_come")), f.get("lapses_to_come"), f.get("lapse_ids"),
-                     f"{name}：年底前将到期且未续的企业"),
+                     f"{name}：年底前将到期且未续的企业", **held(r)),
                 Cell(num(f.get("projected")), f.get("projected"),
-                     tip=f"已确定保有 {f.get('floor')}，预计续认定 {f.get('expected_renewals', 0)}"
-                         f"（上年续认定比例 {pct(f.get('renewal_rate', 0))}），按上年同期预计新增 {f.get('expected_gains')}"),
+                     tip=f"现有企业中到年底仍有效的 {f.get('floor')} 家，加上预计续认定 {f.get('expected_renewals', 0)} 家"
+                         f"（按上年续认定比例 {pct(f.get('renewal_rate', 0))}），加上按上年同期预计新增 "
+                         f"{f.get('expected_gains')} 家"),
                 Cell("—" if will is None else ("可完成" if will else "有缺口"),
                      color=None if will is None else (AHEAD if will else BEHIND).name()),
             ])
         self.table.set_rows(out)
-        labels = [r["name"] if len(r["name"]) <= 10 else r["name"][:9] + "…" for r in rows]
+        labels = [r["name"] for r in rows]          # whole names: the axis makes room (charts.py)
         values = [round((r["rate"] or 0) * 100, 1) for r in rows]
         colors = [NEUTRAL if r["ahead"] is None else AHEAD if r["ahead"] else BEHIND for r in rows]
         texts = [f"{v:g}%（{r['actual']:g}/{num(r['target'])}）" for v, r in zip(values, rows)]
         self.chart.set_title(f"{where}指标完成率（绿色：不落后于序时进度；红色：落后）")
         self.chart.bars(labels, values, colors, horizontal=True, texts=texts)
-        self.chart.reference(view["time_progress"] * 100, f"序时进度 {view['time_progress']:.1%}")
+        if rows:
+            self.chart.reference(view["time_progress"] * 100, f"序时进度 {view['time_progress']:.1%}")
+        else:
+            self.chart.clear()          # no indicator: no bars, no 序时进度 line over an empty axis
 
     def _bar(self, i: int) -> None:
         r = self.rows[i]
         if r["kind"] == "net":
-            self._emit(r["gained_ids"], f"{r['name']}：本年新增")
+            self._emit(r["gained_ids"], f"{r['name']}：本年新增 {len(r['gained_ids'])} 家（净增 {r['actual']:g}）",
+                       **held(r))
         else:
-            self._emit(r["firm_ids"], f"{r['name']}：完成值")
+            self._emit(r["firm_ids"], f"{r['name']}：完成值", **held(r))
 
 
 class FunnelSection(Section):
@@ -124,7 +178,7 @@ class FunnelSection(Section):
             table = CellTable(["转化", "期初", "转入下一级", "转化率", "流失", "流失率"], sortable=False)
             k = len(self.columns)
             chart.barClicked.connect(lambda i, k=k: self._bar(k, i))
-            table.cellFirms.connect(self._emit)
+            table.cellDrill.connect(self._emit_drill)
             box.addWidget(chart, 3)
             box.addWidget(table, 2)
             self.lay.addLayout(box)
@@ -136,20 +190,23 @@ class FunnelSection(Section):
             chart.bars([s["name"] for s in steps], [s["count"] for s in steps],
                        [NEUTRAL] * len(steps), horizontal=True)
             rows = []
-            for c in f["conversions"]:
+            for k, c in enumerate(f["conversions"]):
                 label = f"{c['from']} → {c['to']}"
+                before = {"day": prev_end(view), "stages": tuple(steps[k]["stages"])}
                 rows.append([Cell(label),
-                             Cell(num(c["base"]), c["base"], c["base_ids"], f"{label}：上年末 {c['from']}"),
+                             Cell(num(c["base"]), c["base"], c["base_ids"], f"{label}：上年末 {c['from']}", **before),
                              Cell(num(c["converted"]), c["converted"], c["converted_ids"], f"{label}：本期转入 {c['to']}"),
                              Cell(pct(c["rate"]), c["rate"]),
-                             Cell(num(c["dropped"]), c["dropped"], c["dropped_ids"], f"{label}：本期流失"),
+                             Cell(num(c["dropped"]), c["dropped"], c["dropped_ids"], f"{label}：本期流失（上年末在册）",
+                                  **before),
                              Cell(pct(c["drop_rate"]), c["drop_rate"], color=BEHIND.name() if c["dropped"] else None)])
             table.set_rows(rows)
 
     def _bar(self, k: int, i: int) -> None:
         f = self.view["funnels"][k]
         step = f["steps"][i]
-        self._emit(step["firm_ids"], f"{f['name']}：{step['name']}（{self.view['as_of']} 在册）")
+        self._emit(step["firm_ids"], f"{f['name']}：{step['name']}（{self.view['as_of']} 在册）",
+                   stages=tuple(step["stages"]))
 
 
 class StreetsSection(Section):
@@ -160,7 +217,7 @@ class StreetsSection(Section):
         self.pick = QComboBox()
         self.pick.currentIndexChanged.connect(self._draw)
         self.table = CellTable(["街道"])
-        self.table.cellFirms.connect(self._emit)
+        self.table.cellDrill.connect(self._emit_drill)
         self.chart = Chart()
         self.chart.barClicked.connect(self._bar)
         top = QHBoxLayout()
@@ -184,18 +241,21 @@ class StreetsSection(Section):
         self.view = view
         streets = view["streets"]
         names = [c["indicator"] for c in streets[0]["cells"]] if streets else []
-        headers = ["街道", *names, "平均完成率", "落后项数"]
+        headers = ["街道", *names, "落后于序时进度的指标数"]
         self.table.source.headers = headers
+        kinds = {r["name"]: r for r in view["indicators"]}
         rows = []
         for s in streets:
             row = [Cell(s["street"])]
             for c in s["cells"]:
                 text = f"{c['actual']:g} / {num(c['target'])}（{pct(c['rate'])}）"
                 ids = (lambda n=c["indicator"], sid=s["street_id"]: self.firms_of(n, sid)) if self.firms_of else None
+                r = kinds.get(c["indicator"])
+                net = r is not None and r["kind"] == "net"
                 row.append(Cell(text, c["rate"] if c["rate"] is not None else -1e9, ids,
-                                f"{s['street']}：{c['indicator']}",
-                                color=None if c["ahead"] is None else (AHEAD if c["ahead"] else BEHIND).name()))
-            row.append(Cell(pct(s["mean_rate"]), s["mean_rate"] if s["mean_rate"] is not None else -1e9))
+                                f"{s['street']}：{c['indicator']}" + ("（本年新增 {n} 家）" if net else ""),
+                                color=None if c["ahead"] is None else (AHEAD if c["ahead"] else BEHIND).name(),
+                                street_id=s["street_id"], **(held(r) if r else {})))
             row.append(Cell(str(s["behind"]), s["behind"], color=BEHIND.name() if s["behind"] else None))
             rows.append(row)
         self.table.set_rows(rows)
@@ -219,5 +279,8 @@ class StreetsSection(Section):
     def _bar(self, i: int) -> None:
         s = self.view["streets"][i]
         name = self.pick.currentText()
+        r = next((r for r in self.view["indicators"] if r["name"] == name), None)
         if self.firms_of:
-            self._emit(self.firms_of(name, s["street_id"]), f"{s['street']}：{name}")
+            ids = self.firms_of(name, s["street_id"])
+            net = f"（本年新增 {len(ids)} 家）" if r is not None and r["kind"] == "net" else ""
+            self._emit(ids, f"{s['street']}：{name}{net}", street_id=s["street_id"], **(held(r) if r else {}))

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
 from ui.dashboard.charts import AHEAD, BEHIND, LINE, NEUTRAL, Chart
-from ui.dashboard.sections import Section
+from ui.dashboard.sections import Section, held
 from ui.dashboard.tables import Cell, CellTable, num, pct, refill
 
 
@@ -69,14 +69,14 @@ class ExpirySection(Section):
         self.chart.barClicked.connect(self._bar)
         self.forecast = CellTable(["指标", "目标值", "当前完成", "年内将到期未续", "预计续认定", "按上年同期预计新增", "预计年底",
                                    "预计完成率", "预计能否完成"], sortable=False)
-        self.forecast.cellFirms.connect(self._emit)
+        self.forecast.cellDrill.connect(self._emit_drill)
         self.days = QSpinBox()
         self.days.setRange(7, 730)
         self.days.setValue(90)
         self.days.setSuffix(" 天内")
         self.days.editingFinished.connect(lambda: self.dueDaysChanged.emit(self.days.value()))
         self.due = CellTable(["企业", "街道", "资格", "最后有效日", "剩余天数"])
-        self.due.cellFirms.connect(self._emit)
+        self.due.cellDrill.connect(self._emit_drill)
         self.due_label = QLabel()
         top = QHBoxLayout()
         top.addWidget(QLabel("到期资格："))
@@ -126,7 +126,7 @@ class ExpirySection(Section):
             will = f.get("will_meet")
             rows.append([Cell(r["name"]), Cell(num(r["target"])), Cell(num(r["actual"]), r["actual"]),
                          Cell(num(f["lapses_to_come"]), f["lapses_to_come"], f.get("lapse_ids"),
-                              f"{r['name']}：年底前将到期且未续"),
+                              f"{r['name']}：年底前将到期且未续", **held(r)),
                          Cell(num(f.get("expected_renewals", 0)),
                               tip=f"按上年到期续认定比例 {pct(f.get('renewal_rate', 0))} 估计"),
                          Cell(num(f["expected_gains"])), Cell(num(f["projected"])), Cell(pct(rate)),
@@ -173,9 +173,9 @@ class CohortSection(Section):
         self.pick.currentIndexChanged.connect(self._draw)
         self.table = CellTable(["进入年份", "进入数", "已在下一级", "队列数", "1 年内晋级", "2 年内晋级",
                                 "3 年内晋级", "中位停留（年）"])
-        self.table.cellFirms.connect(self._emit)
+        self.table.cellDrill.connect(self._emit_drill)
         self.note = QLabel("晋级率 = 进入当年起 1/2/3 年内获得下一级的企业占队列数的比例；“（未满）”表示观察期尚未结束。"
-                           "中位停留按 Kaplan-Meier 估计，仍在该级的企业按截至日计。")
+                           "中位停留：该年进入的企业中，一半晋级下一级所用的年数（尚未晋级的企业也计入，按停留到截至日算）。")
         self.note.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("转化："))

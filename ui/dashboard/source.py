@@ -18,13 +18,21 @@ def firm_names(ledger, ids) -> dict:
     return dashboard_queries.firm_names(ledger.conn, ids)
 
 
-def default_year(dash: Dashboard, today: date | None = None) -> int:
+def year_choices(dash: Dashboard, today: date | None = None) -> list[int]:
+    """The years with targets, and always the current year (which may have none yet)."""
     today = today or date.today()
-    years = dash.years()
-    if not years:
-        return today.year
-    return today.year if today.year in years else max(y for y in years if y <= today.year) \
-        if any(y <= today.year for y in years) else years[0]
+    return sorted(set(dash.years()) | {today.year})
+
+
+def default_year(dash: Dashboard, today: date | None = None) -> int:
+    """The dashboard opens on the current year, with or without targets (it then offers to create them)."""
+    return (today or date.today()).year
+
+
+def previous_year(dash: Dashboard, year: int) -> int | None:
+    """The latest year before *year* that has targets (to copy as a draft)."""
+    earlier = [y for y in dash.years() if y < year]
+    return max(earlier) if earlier else None
 
 
 def default_as_of(year: int, today: date | None = None) -> date:

@@ -2,12 +2,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 SORT_ROLE = Qt.UserRole + 1
+LONG_TEXT = 8               # longer texts get their full text as a tooltip (the column may elide them)
+
+
+@dataclass
+class DrillDown:
+    """What a click on the dashboard opens: these firms, seen in the ledger on *day* (None: the dashboard's
+    as-of date) and in *street_id* (None: the dashboard's street). *stages*: each firm holds one of them
+    (and one of *require*, when given) on *day*; empty when the list is not one of holders on a day
+    (firms whose designation expired in a month, a cohort, everything ever held since a base year)."""
+    ids: list
+    title: str
+    day: date | None = None
+    stages: tuple = ()
+    require: tuple = ()
+    street_id: int | None = None
 
 
 @dataclass
@@ -19,6 +35,15 @@ class Cell:
     color: str | None = None
     tip: str | None = None
     extra: dict = field(default_factory=dict)
+    day: date | None = None         # the drill-down's date and what its firms hold then (see DrillDown)
+    stages: tuple = ()
+    require: tuple = ()
+    street_id: int | None = None
+
+    def drill(self) -> DrillDown:
+        ids = [int(i) for i in (self.ids() if callable(self.ids) else self.ids)]
+        title = (self.title or self.text).replace("{n}", str(len(ids)))      # a count known once the ids are
+        return DrillDown(ids, title, self.day, tuple(self.stages), tuple(self.require), self.street_id)
 
 
 def num(value, fmt: str = "{:g}") -> str:
@@ -40,6 +65,17 @@ def refill(combo, items: list[str]) -> None:
 
 def pct(value) -> str:
     return "—" if value is None else f"{value:.1%}"
+
+
+def gap_text(gap) -> str:
+    """差距 as a manager reads it: 还差 N / 超出 N / 已达标, never a negative number."""
+    if gap is None:
+        return "—"
+    if gap > 0:
+        return f"还差 {gap:g}"
+    if gap < 0:
+        return f"超出 {-gap:g}"
+    return "已达标"
 
 
 class CellModel(QAbstractTableModel):
@@ -83,7 +119,7 @@ class CellModel(QAbstractTableModel):
                 return "点击查看这些企业"
             if c.ids is not None and len(c.ids):
                 return f"点击查看这 {len(c.ids)} 家企业"
-            return None
+            return c.text if len(c.text) > LONG_TEXT else None      # a name the column may elide
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignLeft | Qt.AlignVCenter) if index.column() == 0 else int(Qt.AlignRight | Qt.AlignVCenter)
         if role == Qt.FontRole and c.ids is not None and (callable(c.ids) or len(c.ids)):
@@ -113,6 +149,7 @@ class CellTable(QTableView):
     """A table whose number cells open their firms when clicked: ``cellFirms(ids, title)``."""
 
     cellFirms = Signal(object, str)
+    cellDrill = Signal(object)          # the DrillDown of the cell clicked (emitted before cellFirms)
 
     def __init__(self, headers: list[str], *, sortable: bool = True, parent=None) -> None:
         super().__init__(parent)
@@ -150,5 +187,6 @@ class CellTable(QTableView):
         src = self.proxy.mapToSource(index)
         c = self.source.cell(src.row(), src.column())
         if c is not None and c.ids is not None:
-            ids = c.ids() if callable(c.ids) else c.ids
-            self.cellFirms.emit(ids, c.title or c.text)
+            drill = c.drill()
+            self.cellDrill.emit(drill)
+            self.cellFirms.emit(drill.ids, drill.title)

@@ -15,6 +15,7 @@ from db import firm_file
 from ui.commands import AddService, EditService, UpdateFirms
 from ui.firm.profile import ProfileForm
 from ui.firm.services import ServiceDialog
+from ui.geometry import fit_to_screen
 from ui.rows_model import RowsModel
 
 KIND_COLOURS = {"获得": "#e6f4ea", "续期": "#e6f4ea", "晋级": "#e8f0fe", "降级": "#fef7e0", "失效": "#fce8e6",
@@ -42,7 +43,6 @@ class FirmFileDialog(QDialog):
         self.firm_id = firm_id
         self._push = push
         self._officer = officer
-        self.resize(980, 680)
         self.title = QLabel(objectName="firmTitle")
         self.title.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.subtitle = QLabel()
@@ -108,6 +108,7 @@ class FirmFileDialog(QDialog):
         layout.addWidget(self.tabs)
         self._services: list[dict] = []
         self.reload()
+        fit_to_screen(self, (980, 680))
 
     # reading ----------------------------------------------------------------------
     def reload(self) -> None:

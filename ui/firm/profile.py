@@ -1,12 +1,12 @@
 """The editable profile of a firm, validated as it is typed (a bad code says why, from pipeline.uscc)."""
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from pipeline import uscc
+from pipeline.dates import parse_typed
 from pipeline.fields import FIRM_ATTRS, LABELS, MONEY
 
 TEXT_FIELDS = [(key, LABELS[key]) for key in ("name", "code", *FIRM_ATTRS)]
@@ -44,7 +44,7 @@ class ProfileForm(QWidget):
                     self.street.addItem(name, sid)
                 self.street.currentIndexChanged.connect(lambda _i: self.edited.emit())
                 form.addRow("所在街道", self.street)
-        self.edits["founded"].setPlaceholderText("YYYY-MM-DD")
+        self.edits["founded"].setPlaceholderText("如 2023-06-30、2023/6/30、20230630")
 
     def load(self, firm: dict) -> None:
         self._firm = dict(firm)
@@ -84,9 +84,9 @@ class ProfileForm(QWidget):
             message, style = f"“{text}”不是整数", BAD_STYLE
         elif key == "founded" and text:
             try:
-                date.fromisoformat(text)
-            except ValueError:
-                message, style = f"“{text}”不是日期，请写成 YYYY-MM-DD", BAD_STYLE
+                parse_typed(text)
+            except ValueError as exc:
+                message, style = str(exc), BAD_STYLE
         self._bad[key] = style == BAD_STYLE
         note.setText(message)
         note.setStyleSheet(style)
@@ -107,6 +107,8 @@ class ProfileForm(QWidget):
                 out[key] = int(text) if text else None
             elif key == "code":
                 out[key] = uscc.normalize(text) or None
+            elif key == "founded" and text:
+                out[key] = _iso(text)                          # 20230630 is stored as 2023-06-30
             else:
                 out[key] = text or None
         out["street_id"] = self.street.currentData()
@@ -124,3 +126,10 @@ class ProfileForm(QWidget):
         if "name" in out and not out["name"]:
             out.pop("name")
         return out
+
+
+def _iso(text: str) -> str:
+    try:
+        return parse_typed(text).isoformat()
+    except ValueError:          # shown as a problem beside the field; saving is refused
+        return text

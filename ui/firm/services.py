@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
                                QPlainTextEdit)
+
+from ui.dates import DateEdit
+from ui.geometry import fit_to_screen
 
 KINDS = ["走访", "电话", "政策宣讲", "问题协调", "座谈会", "其他"]
 
@@ -28,7 +31,7 @@ class ServiceDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("修改服务记录" if record else "添加服务记录")
         record = record or {}
-        self.day = QDateEdit(_qdate(record.get("date")), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.day = DateEdit(_qdate(record.get("date")))
         self.officer = QLineEdit(record.get("officer") or officer)
         self.kind = QComboBox(editable=True)
         self.kind.addItems(KINDS)
@@ -36,7 +39,7 @@ class ServiceDialog(QDialog):
         self.notes = QPlainTextEdit(record.get("notes") or "")
         self.notes.setPlaceholderText("走访内容、企业诉求、协调结果……")
         self.has_follow = QCheckBox("需要跟进")
-        self.follow = QDateEdit(_qdate(record.get("follow_up")), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.follow = DateEdit(_qdate(record.get("follow_up")))
         self.has_follow.setChecked(bool(record.get("follow_up")))
         self.follow.setEnabled(self.has_follow.isChecked())
         self.has_follow.toggled.connect(self.follow.setEnabled)
@@ -52,6 +55,7 @@ class ServiceDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        fit_to_screen(self, (480, 360))
 
     def values(self) -> dict:
         return {"date": _pydate(self.day.date()).isoformat(), "officer": self.officer.text().strip() or None,

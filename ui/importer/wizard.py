@@ -211,8 +211,9 @@ class ImportWizard(QWizard):
         self.ledger, self.path, self.workers = ledger, str(path), workers
         self.setWindowTitle(f"导入名单 - {Path(path).name}")
         self.setWindowModality(Qt.WindowModal)
-        self.resize(*SIZE)
         self.setMinimumSize(760, 480)
+        from ui.geometry import fit_to_screen  # noqa: PLC0415  (issue 14: fits the screen, buttons never clipped)
+        fit_to_screen(self, SIZE)
         self.plan = None
         self.plan_shown = None
         self.building = False

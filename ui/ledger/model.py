@@ -38,8 +38,12 @@ STATUS_TIPS = {"校验位不符": "统一社会信用代码校验位不符：可
                "无代码": "没有统一社会信用代码，按企业名称匹配，请人工确认"}
 
 
+SEARCH_FAILED = "搜索未能完成：{reason}。表格仍显示上一次的结果。"
+
+
 class _FirstPage(threading.Thread):
-    """Worker thread: the first page and the count of a slow query, on a connection of its own.
+    """Worker thread: the first page and the count of a slow query, on a connection of its own
+    (the view's, closed when done; never the ledger's write connection).
 
     A plain Python thread that touches no Qt object at all: the model polls ``finished`` from a
     timer on the UI thread."""
@@ -50,14 +54,14 @@ class _FirstPage(threading.Thread):
         self.finished = threading.Event()
 
     def run(self) -> None:
-        self.page, self.total, self.error = None, 0, ""
+        self.page, self.total, self.error = None, 0, None
         try:
             self.page = self.view.page(self.query)
             self.total = len(self.page.ids) if len(self.page.ids) < PAGE else self.view.count(self.query)
-        except Exception as exc:  # noqa: BLE001  (interrupted by a newer query, or a real failure)
-            self.page, self.error = None, str(exc)
+        except Exception as exc:  # noqa: BLE001  (interrupted by a newer query, or a real failure: reported)
+            self.page, self.error = None, exc
         finally:
-            self.view.conn.close()
+            self.view.close()
             self.finished.set()
 
 
@@ -66,6 +70,7 @@ class LedgerTableModel(QAbstractTableModel):
     terms, very common ones) then run off the UI thread and the table keeps its rows meanwhile."""
     countChanged = Signal(int)
     busyChanged = Signal(bool)
+    searchFailed = Signal(str)          # a background search failed: a Chinese message for the person
 
     def __init__(self, view: LedgerView, query: LedgerQuery | None = None, parent=None, background=None) -> None:
         super().__init__(parent)
@@ -104,7 +109,13 @@ class LedgerTableModel(QAbstractTableModel):
         self._target = query
         self._interrupt()
         if self._background is not None and self._view.is_slow(query):
-            view = self._background()
+            try:
+                view = self._background()
+            except Exception as exc:  # noqa: BLE001  (LedgerError: the file moved or cannot be opened)
+                self._set_busy(False)
+                self._poll.stop()
+                self.searchFailed.emit(SEARCH_FAILED.format(reason=exc))
+                return
             self._running = view
             self._set_busy(True)
             job = _FirstPage(self._generation, view, query)
@@ -134,6 +145,8 @@ class LedgerTableModel(QAbstractTableModel):
         if job.page is None:
             self._running = None
             self._set_busy(False)
+            if job.error is not None:
+                self.searchFailed.emit(SEARCH_FAILED.format(reason=job.error))
             return
         self._first_page_ready(job.query, job.page, job.total)
 

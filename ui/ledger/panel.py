@@ -1,15 +1,17 @@
 """台账: the filter bar over the ledger table (fixed row heights, SQL sorting and paging)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMenu, QStackedWidget, QTableView, QVBoxLayout,
+                               QWidget)
 
-from db.ledger_view import COLUMNS, LedgerQuery, LedgerView, open_view_connection
+from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView
 from ui.ledger.filters import FilterBar
 from ui.ledger.model import LedgerTableModel
 
 ROW_HEIGHT = 26
+RESELECT_PAGES = 3          # after a write, the selection is looked for this many pages around where it was
 
 
 class LedgerPanel(QWidget):
@@ -19,12 +21,17 @@ class LedgerPanel(QWidget):
     def __init__(self, ledger, parent=None) -> None:
         super().__init__(parent)
         self.ledger = ledger
-        self._conn = open_view_connection(ledger)
-        self.ledger_view = LedgerView(self._conn, ledger.catalog())
+        self.ledger_view = LedgerView.open(ledger)       # its own read connection, closed by close_view()
         self.filters = FilterBar(ledger, self.ledger_view)
         self.model = LedgerTableModel(self.ledger_view, self.filters.query(LedgerQuery()), self,
-                                      background=lambda: LedgerView(open_view_connection(ledger), ledger.catalog()))
+                                      background=lambda: LedgerView.open(ledger))
         self.model.countChanged.connect(self.countChanged)
+        self.problem = QLabel(objectName="searchProblem")
+        self.problem.setStyleSheet("#searchProblem { color: #b3261e; }")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self.model.searchFailed.connect(self._search_failed)
+        self.model.countChanged.connect(lambda _n: self.problem.hide())
         self.view = QTableView()
         self.view.setObjectName("ledgerTable")
         self.view.setModel(self.model)
@@ -57,8 +64,28 @@ class LedgerPanel(QWidget):
 
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 0)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.start_page: QWidget | None = None
+        self.model.countChanged.connect(lambda _n: self._show_start())
         box.addWidget(self.filters)
-        box.addWidget(self.view, 1)
+        box.addWidget(self.problem)
+        box.addWidget(self.stack, 1)
+
+    # the start page of an empty ledger --------------------------------------------
+    def set_start_page(self, page: QWidget) -> None:
+        """Shown instead of the table while the ledger holds no firm (导入第一份名单, 打开示例台账, 新建指标)."""
+        self.start_page = page
+        self.stack.addWidget(page)
+        self._show_start()
+
+    def is_empty(self) -> bool:
+        return not self.model.target.deleted and self.ledger_view.live_total() == 0
+
+    def _show_start(self) -> None:
+        empty = self.start_page is not None and self.is_empty()
+        self.stack.setCurrentWidget(self.start_page if empty else self.view)
+        self.filters.setVisible(not empty)
 
     # the query ------------------------------------------------------------------
     def _apply_filters(self) -> None:
@@ -69,12 +96,43 @@ class LedgerPanel(QWidget):
         self.filters.search.setText(text)
         self.filters.flush()
 
-    def show_firm_ids(self, ids, title: str) -> None:
-        """Show exactly these firms (from the dashboard), with a removable chip."""
-        self.filters.set_firm_ids(ids, title)
+    def show_firm_ids(self, ids, title: str, as_of=None, street_id=None) -> None:
+        """Show exactly these firms (from the dashboard) on its date and street, with a removable chip."""
+        self.filters.set_firm_ids(ids, title, as_of, street_id)
+
+    def _search_failed(self, message: str) -> None:
+        self.problem.setText(message)
+        self.problem.show()
 
     def reload(self) -> None:
+        """Re-read after a write, keeping the selected firms selected (by firm id) and the scroll position."""
+        keep = set(self.selected_firm_ids())
+        rows = self.selected_rows()
+        current = self.current_firm_id()
+        scroll = self.view.verticalScrollBar().value()
         self.model.reload()
+        if keep and not self.model.busy:
+            self.select_firms(keep, near=rows[0] if rows else 0, current=current)
+        self.view.verticalScrollBar().setValue(scroll)
+
+    def select_firms(self, firm_ids, near: int = 0, current: int | None = None) -> None:
+        """Select the rows of *firm_ids* found within a few pages of row *near* (the rows read anyway)."""
+        wanted = set(firm_ids)
+        first = max(0, (near // PAGE - RESELECT_PAGES) * PAGE)
+        last = min(self.model.rowCount(), (near // PAGE + RESELECT_PAGES + 1) * PAGE)
+        selection = QItemSelection()
+        cols = self.model.columnCount() - 1
+        current_row = None
+        for row in range(first, last):
+            fid = self.model.firm_id(row)
+            if fid in wanted:
+                selection.select(self.model.index(row, 0), self.model.index(row, cols))
+                if fid == current:
+                    current_row = row
+        sm = self.view.selectionModel()
+        sm.select(selection, QItemSelectionModel.ClearAndSelect)
+        if current_row is not None:
+            sm.setCurrentIndex(self.model.index(current_row, 0), QItemSelectionModel.NoUpdate)
 
     def _sort_changed(self, col: int, order) -> None:
         if not self.model.sortable(col):   # put the indicator back on the column actually sorted
@@ -146,4 +204,4 @@ class LedgerPanel(QWidget):
 
     def close_view(self) -> None:
         self.model.shutdown()
-        self._conn.close()
+        self.ledger_view.close()

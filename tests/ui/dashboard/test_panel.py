@@ -88,7 +88,8 @@ def test_street_view_and_sorting(panel, qtbot):
     panel.set_context(2024, AS_OF, sid)
     assert panel.view["street"] == name and all(r["street"] == name for r in panel.view["indicators"])
     table = panel.streets.table
-    col = table.source.headers.index("平均完成率")
+    assert "平均完成率" not in table.source.headers          # issue 14: no average of ratios
+    col = table.source.headers.index("落后于序时进度的指标数")
     table.sortByColumn(col, Qt.DescendingOrder)
     shown = [table.cell_at(r, col).sort for r in range(table.model().rowCount())]
     assert shown == sorted(shown, reverse=True)

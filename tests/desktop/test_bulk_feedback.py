@@ -1,0 +1,124 @@
+"""Issue 14, silent bulk changes: the status bar says what happened after assigning an officer, a star move,
+undo and redo; the selection is kept by firm id; no bulk dialog pre-selects a value (Enter in 设置所在街道 moves
+nobody); the star dialog shows what each firm becomes before it is applied; 无星级 is a filter choice."""
+from __future__ import annotations
+
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from desktop.main_window import MainWindow
+from desktop.settings import Settings
+from tests.ui.helpers import small_ledger
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+
+@pytest.fixture
+def window(qtbot, ledger):
+    ids = small_ledger(ledger)
+    win = MainWindow(ledger, Settings())
+    qtbot.add_widget(win)
+    win.show()
+    yield win, ids
+
+
+def select(win, firm_ids) -> None:
+    p = win.ledger_panel
+    sm = p.view.selectionModel()
+    sm.clearSelection()
+    for r in range(p.model.rowCount()):
+        if p.model.firm_id(r) in firm_ids:
+            sm.select(p.model.index(r, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+
+
+def answer_dialog(qtbot, act) -> None:
+    """Run *act* once the modal dialog is up (from a timer, as a person would)."""
+    def later():
+        dlg = QApplication.activeModalWidget()
+        act(dlg)
+    QTimer.singleShot(50, later)
+
+
+def street_of(ledger, fid):
+    return ledger.conn.execute("SELECT street_id FROM firms WHERE id = ?", (fid,)).fetchone()[0]
+
+
+def test_assigning_an_officer_says_so_keeps_the_selection_and_undo_redo_say_so(qtbot, window):
+    win, (a, b, c, d) = window
+    select(win, {a, c})
+
+    def pick(dlg):
+        assert dlg.combo.currentText() == "" and dlg.value() is None       # nothing chosen beforehand
+        assert not dlg.buttons.button(QDialogButtonBox.Ok).isEnabled()
+        dlg.combo.setEditText("周玲")
+        dlg.accept()
+    answer_dialog(qtbot, pick)
+    win.menu_actions.do_assign_officer()
+    assert win.statusBar().currentMessage() == "已为 2 家企业指派服务专员 周玲，Ctrl+Z 撤销"
+    assert sorted(win.ledger_panel.selected_firm_ids()) == sorted([a, c])
+    win.undo.undo_action.trigger()
+    assert win.statusBar().currentMessage() == "已撤销：指派服务专员“周玲”（2 家）（Ctrl+Y 重做）"
+    assert sorted(win.ledger_panel.selected_firm_ids()) == sorted([a, c])
+    win.undo.redo_action.trigger()
+    assert win.statusBar().currentMessage() == "已重做：为 2 家企业指派服务专员 周玲（Ctrl+Z 撤销）"
+
+
+def test_enter_in_set_street_moves_nobody(qtbot, window):
+    win, (a, b, c, d) = window
+    select(win, {b, d})
+    before = [street_of(win.ledger, f) for f in (b, d)]
+
+    def press_enter(dlg):
+        assert dlg.combo.currentIndex() == -1
+        qtbot.keyClick(dlg, Qt.Key_Return)
+        if dlg.isVisible():                      # Enter did nothing: 确定 is disabled until a street is chosen
+            dlg.reject()
+    answer_dialog(qtbot, press_enter)
+    win.menu_actions.do_set_street()
+    assert [street_of(win.ledger, f) for f in (b, d)] == before
+    assert win.undo.stack.count() == 0
+
+
+def test_set_street_once_chosen_says_where(qtbot, window):
+    win, (a, b, c, d) = window
+    select(win, {b, d})
+
+    def choose(dlg):
+        dlg.combo.setCurrentIndex(dlg.combo.findText("水果湖"))
+        assert dlg.buttons.button(QDialogButtonBox.Ok).isEnabled()
+        dlg.accept()
+    answer_dialog(qtbot, choose)
+    win.menu_actions.do_set_street()
+    assert win.statusBar().currentMessage() == "已把 2 家企业的所在街道设为 水果湖，Ctrl+Z 撤销"
+    sid = dict((n, i) for i, n in win.ledger.streets())["水果湖"]
+    assert [street_of(win.ledger, f) for f in (b, d)] == [sid, sid]
+
+
+def test_star_promotion_shows_each_firm_before_it_is_applied(qtbot, window):
+    win, (a, b, c, d) = window
+    select(win, {a, b})
+    seen = {}
+
+    def look(dlg):
+        dlg.day.setDate(dlg.day.date().fromString("2025-03-01", "yyyy-MM-dd"))
+        t = dlg.table
+        seen["rows"] = sorted(tuple(t.item(r, k).text() for k in range(3)) for r in range(t.rowCount()))
+        seen["summary"] = dlg.summary.text()
+        dlg.accept()
+    answer_dialog(qtbot, look)
+    win.menu_actions.do_move_star(+1)
+    assert seen["rows"] == [("武汉星辰科技有限公司", "无星级", "繁星"), ("湖北光谷智能装备有限公司", "新星", "亮星")]
+    assert seen["summary"].startswith("调整后：")
+    assert set(seen["summary"][4:].split("；")) == {"无星级 → 繁星 1 家", "新星 → 亮星 1 家"}
+    assert win.statusBar().currentMessage() == "已为 2 家企业晋升星级，Ctrl+Z 撤销"
+
+
+def test_no_star_is_a_filter_choice(qtbot, window):
+    win, (a, b, c, d) = window
+    f = win.ledger_panel.filters
+    f.as_of.setDate(f.as_of.date().fromString("2024-06-01", "yyyy-MM-dd"))
+    f.star.setCurrentIndex(f.star.findText("无星级"))
+    m = win.ledger_panel.model
+    assert sorted(m.firm_id(r) for r in range(m.rowCount())) == sorted([a, c, d])

@@ -1,0 +1,40 @@
+"""The one pinyin reading of a name (pipeline.names): phrase-aware, the same on every write path, and the
+fast character-by-character shortcut equal to pypinyin's phrase-aware reading."""
+import random
+
+from pipeline import names
+from pipeline.names import name_sort, pinyin_index, pinyin_keys
+
+
+def test_phrase_aware_readings():
+    assert pinyin_index("重庆银行") == "cqyh chongqingyinhang"           # not zq zhongqing, not yinxing
+    assert pinyin_index("武汉星辰科技") == "whxckj wuhanxingchenkeji"
+    assert pinyin_index("Ａ１") == " "                                   # letters and digits are not readings
+    assert pinyin_index("") == ""
+
+
+def test_name_sort_orders_by_pinyin_syllables_then_name():
+    assert name_sort("重庆银行") == "chong qing yin hang\t重庆银行"
+    assert name_sort("ＡＢＣ科技（武汉）") == "a b c ke ji wu han\tＡＢＣ科技（武汉）"
+    got = sorted(["先锋科技", "西安科技", "阿里科技", "重庆科技", "中国科技"], key=name_sort)
+    assert got == ["阿里科技", "重庆科技", "西安科技", "先锋科技", "中国科技"]
+
+
+def test_shortcut_equals_pypinyin_phrase_reading():
+    """Names built from the characters of the dictionary's deviating phrases and common firm-name characters,
+    read the fast way (pinyin_keys) and by lazy_pinyin itself (names._slow) must agree exactly."""
+    chars, _single, windows = names._phrase_rules()
+    common = "武汉重庆银行长江发展和平都市乐园会计调查传媒藏书强力中国科技有限公司股份集团分行"
+    rnd = random.Random(7)
+    phrases = sorted({p for ps in windows.values() for p in ps})
+    pool = common + "".join(sorted(chars))[:300]
+    cases = []
+    for _ in range(3000):
+        s = "".join(rnd.choice(pool) for _ in range(rnd.randrange(2, 9)))
+        if rnd.random() < 0.5:
+            s += rnd.choice(phrases)
+        cases.append(s + rnd.choice(["有限公司", "ABC", "（武汉）", ""]))
+    fast = pinyin_keys(cases)
+    slow = [names._slow(names._nfkc(c)) for c in cases]
+    assert fast == [(i, s + "\t" + c) for (i, s), c in zip(slow, cases)]
+    assert sum(names._needs_phrases(c, *names._phrase_rules()) for c in cases) > 100   # both ways were tried
