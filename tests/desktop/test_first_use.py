@@ -63,6 +63,7 @@ def test_an_empty_ledger_shows_the_start_page(empty_window, monkeypatch, tmp_pat
     assert Path(win.ledger.path) == tmp_path / "示例台账.db"
     assert win.ledger_panel.model.total == 120
     assert win.ledger_panel.stack.currentWidget() is win.ledger_panel.view
+    win.close_ledger()           # the sample ledger is the window's own now: close it (and its lock's heartbeat)
 
 
 def test_new_targets_from_the_start_page_drafts_this_year(empty_window, monkeypatch):
