@@ -4,11 +4,15 @@ The job is a plain function ``job(progress, cancelled) -> result``: ``progress(d
 may be called from the worker thread (it only emits a signal), ``cancelled()`` says whether
 the person pressed cancel. The job never touches a widget; the slots connected to the signals
 run on the main thread (queued connections).
+
+A failure reaches the main thread as the exception object itself (``failed(message, exc)``; a slot
+may take the message alone); an unexpected one is also written to the log with its traceback.
+A job stops on cancel by raising ``importers.plan.Cancelled`` (recognised by its type).
 """
 from __future__ import annotations
 
+import logging
 import threading
-import traceback
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -16,7 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 class TaskSignals(QObject):
     progress = Signal(int, int, str)     # done, total, text
     finished = Signal(object)            # the job's result
-    failed = Signal(str)                 # a Chinese message
+    failed = Signal(str, object)         # a Chinese message, the exception object
     cancelled = Signal(str)
 
 
@@ -40,11 +44,11 @@ class Task(QRunnable):
             result = self._job(lambda done, total=0, text="": self.signals.progress.emit(int(done), int(total), text),
                                self._cancel.is_set)
         except Exception as exc:  # noqa: BLE001  (every failure becomes a message for the person)
-            name = type(exc).__name__
-            if name == "Cancelled":
+            from importers.plan import Cancelled  # noqa: PLC0415
+            if isinstance(exc, Cancelled):
                 self.signals.cancelled.emit(str(exc))
             else:
-                self.signals.failed.emit(self._describe(exc))
+                self.signals.failed.emit(self._describe(exc), exc)
             return
         self.signals.finished.emit(result)
 
@@ -57,8 +61,11 @@ def _describe(exc: Exception) -> str:
         InputError = LedgerError  # noqa: N806
     if isinstance(exc, (LedgerError, InputError)):
         return str(exc)
-    traceback.print_exc()
-    return f"出现意外错误，台账未改动：{exc}"
+    from desktop import crash  # noqa: PLC0415
+    logging.getLogger("xingtu").error("后台任务出错：%s", crash.where(exc.__traceback__), exc_info=exc)
+    path = crash.log_file()
+    where = f"\n详细信息已写入日志：{path}" if path else ""
+    return f"出现意外错误，台账未改动：{type(exc).__name__}：{exc}{where}"
 
 
 class Workers(QObject):
