@@ -5,12 +5,14 @@ may be called from the worker thread (it only emits a signal), ``cancelled()`` s
 the person pressed cancel. The job never touches a widget; the slots connected to the signals
 run on the main thread (queued connections).
 
-A failure reaches the main thread as the exception object itself (``failed(message, exc)``; a slot
-may take the message alone); an unexpected one is also written to the log with its traceback.
+A failure reaches the main thread as the exception object itself (``failed(message, exc)``; an
+``on_failed`` callback that takes one argument gets the message alone); an unexpected one is also
+written to the log with its traceback.
 A job stops on cancel by raising ``importers.plan.Cancelled`` (recognised by its type).
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 
@@ -68,6 +70,20 @@ def _describe(exc: Exception) -> str:
     return f"出现意外错误，台账未改动：{type(exc).__name__}：{exc}{where}"
 
 
+def _failure_slot(callback):
+    """*callback* itself when it takes (message, exception), else a slot that passes it the message alone."""
+    if callback is None:
+        return None
+    try:
+        params = list(inspect.signature(callback).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params):
+        return callback
+    return lambda message, _exc=None: callback(message)
+
+
 class Workers(QObject):
     """A window's own thread pool, so closing the window can wait for its jobs."""
 
@@ -83,7 +99,7 @@ class Workers(QObject):
         s = task.signals
         if on_progress:
             s.progress.connect(on_progress)
-        for sig, cb in ((s.finished, on_done), (s.failed, on_failed), (s.cancelled, on_cancelled)):
+        for sig, cb in ((s.finished, on_done), (s.failed, _failure_slot(on_failed)), (s.cancelled, on_cancelled)):
             if cb:
                 sig.connect(cb)
             sig.connect(lambda *_a, t=task: self._tasks.discard(t))

@@ -6,8 +6,11 @@ resource. ``python packaging/buildinfo.py version`` prints the version (for make
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
+import zipfile
 from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,11 +138,52 @@ def zip_name(version: str, platform: str | None = None) -> str:
     return f"{NAME}-{version}-{system}-x86_64.zip"
 
 
+def make_zip(folder: Path, target: Path) -> int:
+    """Zip *folder* (as its own top folder) into *target*; symbolic links stay links and the programs stay
+    executable (Info-ZIP's Unix attributes, which unzip and desktop archive tools restore). Returns the file count."""
+    folder, count = Path(folder), 0
+    target.unlink(missing_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for path in sorted(folder.rglob("*")):
+            arcname = str(PurePosixPath(folder.name, *path.relative_to(folder).parts))
+            if path.is_symlink():
+                info = zipfile.ZipInfo(arcname)
+                info.create_system = 3
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                zf.writestr(info, os.readlink(path))
+            elif path.is_file():
+                zf.write(path, arcname)
+            else:
+                continue
+            count += 1
+    return count
+
+
+def extract_zip(source: Path, dest: Path) -> None:
+    """The inverse of make_zip (symbolic links and modes restored), for machines without unzip."""
+    with zipfile.ZipFile(source) as zf:
+        for info in zf.infolist():
+            out = Path(dest, *PurePosixPath(info.filename).parts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                out.symlink_to(zf.read(info).decode())
+            elif not info.is_dir():
+                out.write_bytes(zf.read(info))
+                if mode & 0o777:
+                    out.chmod(mode & 0o777)
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "version"
     if what == "version":
         print(project_version())
     elif what == "zip-name":
         print(zip_name(project_version(), sys.argv[2] if len(sys.argv) > 2 else None))
+    elif what == "zip":
+        n = make_zip(Path(sys.argv[2]), Path(sys.argv[3]))
+        print(f"已打包 {n} 个文件到 {sys.argv[3]}（{Path(sys.argv[3]).stat().st_size / 1e6:.0f} MB）")
+    elif what == "unzip":
+        extract_zip(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
-        raise SystemExit("用法：python packaging/buildinfo.py version|zip-name [platform]")
+        raise SystemExit("用法：python packaging/buildinfo.py version | zip-name [平台] | zip 文件夹 压缩包 | unzip 压缩包 目标")
