@@ -138,12 +138,17 @@ def _run_window(app, db_path) -> int:
 
 
 def _probe_first_paint(app, window) -> None:
-    """Print FIRST_PAINT once the window has painted, then quit (start-up measurements only)."""
+    """Print FIRST_PAINT once the ledger table (else the window) has painted, then quit (start-up measurements)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
+    table = getattr(getattr(window, "ledger_panel", None), "view", None)
+    target = table.viewport() if table is not None else window
+
     class Watch(QObject):
+        done = False
+
         def eventFilter(self, obj, event):  # noqa: N802 (Qt API)
-            if event.type() == QEvent.Paint and not getattr(self, "done", False):
+            if event.type() == QEvent.Paint and not self.done:
                 self.done = True
                 sys.stdout.write("FIRST_PAINT\n")
                 sys.stdout.flush()
@@ -151,5 +156,5 @@ def _probe_first_paint(app, window) -> None:
             return False
 
     watch = Watch(window)
-    window.installEventFilter(watch)
-    window.update()
+    target.installEventFilter(watch)
+    target.update()
