@@ -94,11 +94,15 @@ def _daily_backup(window) -> None:
 def run(db_path=None) -> int:
     from desktop import crash
     from desktop.version import data_folder, version
-    app = setup_application()
-    log_path = crash.install(data_folder())
+    try:                          # the log first: a failure from here on is written down
+        log_path = crash.install(data_folder())
+    except OSError as exc:        # an unwritable data folder: the app still starts (the ledger will say why)
+        log_path = f"无法建立日志：{exc}"
     log.info("星图 %s 启动（Python %s，%s，%s）；日志 %s", version(), sys.version.split()[0], sys.platform,
              "打包版" if getattr(sys, "frozen", False) else "源码", log_path)
     try:
+        app = setup_application()
+        crash.connect_dialog()
         return _run_window(app, db_path)
     except Exception as exc:  # noqa: BLE001  (start-up failed: say so, never vanish)
         crash.excepthook(type(exc), exc, exc.__traceback__)
@@ -122,7 +126,11 @@ def _run_window(app, db_path) -> int:
         dialogs.warn(None, "无法打开台账", str(exc))
         return 2
     log.info("打开台账 %s%s", path, "（只读）" if ledger.readonly else "")
-    window = MainWindow(ledger, settings)
+    try:
+        window = MainWindow(ledger, settings)
+    except BaseException:
+        ledger.close()            # its lock and heartbeat go with it
+        raise
     settings.add_recent(str(path.resolve()))
     window.show()
     if os.environ.get(PROBE):

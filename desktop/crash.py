@@ -7,7 +7,8 @@
   is logged and shown in a Chinese dialog saying what failed, where, and where the log is. The app
   goes on running; it never vanishes without a word.
 
-The desktop app calls ``install()`` once at start; ``uninstall()`` puts everything back (tests).
+The desktop app calls ``install()`` once at start, then ``connect_dialog()`` once its QApplication
+exists; ``uninstall()`` puts everything back (tests).
 """
 from __future__ import annotations
 
@@ -147,8 +148,15 @@ def report(exc: BaseException, tb=None) -> None:
         return
     if QThread.currentThread() is app.thread():
         show_dialog(text)
-    else:
-        _bridge().show.emit(text)
+    elif _State.bridge is not None:
+        _State.bridge.show.emit(text)
+    elif sys.stderr is not None:                      # connect_dialog() was not called: the log has it
+        sys.stderr.write(text + "\n")
+
+
+def connect_dialog() -> None:
+    """Prepare, in the main thread once the QApplication exists, the way other threads post the dialog to it."""
+    _bridge()
 
 
 def _bridge():

@@ -55,16 +55,24 @@ class Task(QRunnable):
         self.signals.finished.emit(result)
 
 
-def _describe(exc: Exception) -> str:
+def _expected(exc: Exception) -> bool:
+    """A refusal with its own Chinese message (bad input, a ledger that cannot be written), not a defect."""
     from db.connection import LedgerError  # noqa: PLC0415
-    try:
-        from importers.errors import InputError  # noqa: PLC0415
-    except ImportError:  # pragma: no cover
-        InputError = LedgerError  # noqa: N806
-    if isinstance(exc, (LedgerError, InputError)):
+    from importers.errors import InputError  # noqa: PLC0415
+    return isinstance(exc, (LedgerError, InputError))
+
+
+def _log_unexpected(_message: str, exc: Exception) -> None:
+    """Main thread: an unexpected failure of a job goes to the log with its traceback (kept by the exception)."""
+    if not _expected(exc):
+        from desktop import crash  # noqa: PLC0415
+        logging.getLogger("xingtu").error("后台任务出错：%s", crash.where(exc.__traceback__), exc_info=exc)
+
+
+def _describe(exc: Exception) -> str:
+    if _expected(exc):
         return str(exc)
     from desktop import crash  # noqa: PLC0415
-    logging.getLogger("xingtu").error("后台任务出错：%s", crash.where(exc.__traceback__), exc_info=exc)
     path = crash.log_file()
     where = f"\n详细信息已写入日志：{path}" if path else ""
     return f"出现意外错误，台账未改动：{type(exc).__name__}：{exc}{where}"
@@ -97,6 +105,7 @@ class Workers(QObject):
         task = Task(job)
         self._tasks.add(task)
         s = task.signals
+        s.failed.connect(_log_unexpected)
         if on_progress:
             s.progress.connect(on_progress)
         for sig, cb in ((s.finished, on_done), (s.failed, _failure_slot(on_failed)), (s.cancelled, on_cancelled)):

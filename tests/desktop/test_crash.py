@@ -85,6 +85,7 @@ def test_an_error_in_a_slot_reaches_the_dialog(data, qapp, qtbot, dialogs):
 def test_an_error_in_another_thread_is_shown_in_the_main_thread(data, qapp, qtbot, dialogs):
     from PySide6.QtCore import QThread
     crash.install(data)
+    crash.connect_dialog()
     seen_in = []
     from PySide6.QtWidgets import QMessageBox
     record = QMessageBox.exec
