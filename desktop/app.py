@@ -4,8 +4,8 @@ the log and the crash dialog, open the ledger, show the window.
 pandas, openpyxl and pyqtgraph are not imported here: the window is on screen before any of
 them loads (tests/desktop/test_startup.py checks sys.modules).
 
-``XINGTU_STARTUP_PROBE=1`` (a measurement aid, packaging/measure_start.py): once the window has
-painted, print ``FIRST_PAINT`` and quit.
+``XINGTU_STARTUP_PROBE=1`` (a measurement aid: packaging/measure_start.py, the smoke test of the frozen
+program): once the ledger table has painted, print ``FIRST_PAINT`` and quit.
 """
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ def _run_window(app, db_path) -> int:
     settings.add_recent(str(path.resolve()))
     window.show()
     if os.environ.get(PROBE):
-        _probe_first_paint(app, window)
+        _probe_first_paint(window)
     else:
         QTimer.singleShot(2000, lambda: _daily_backup(window))
     code = app.exec()
@@ -145,7 +145,7 @@ def _run_window(app, db_path) -> int:
     return code
 
 
-def _probe_first_paint(app, window) -> None:
+def _probe_first_paint(window) -> None:
     """Print FIRST_PAINT once the ledger table (else the window) has painted, then quit (start-up measurements)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 

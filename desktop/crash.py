@@ -20,6 +20,9 @@ import threading
 import traceback
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
+
 LOG_NAME = "xingtu.log"
 FAULT_NAME = "crash.log"
 MAX_BYTES = 1_000_000
@@ -136,59 +139,36 @@ def _thread_excepthook(args) -> None:
 def report(exc: BaseException, tb=None) -> None:
     """Show the dialog in the main thread (posted there from any other thread); stderr without a QApplication."""
     text = message(exc, tb)
-    try:
-        from PySide6.QtCore import QThread  # noqa: PLC0415
-        from PySide6.QtWidgets import QApplication  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - Qt is a dependency
-        QApplication = None  # noqa: N806
-    app = QApplication.instance() if QApplication else None
-    if app is None or not isinstance(app, QApplication):
-        if sys.stderr is not None:
-            sys.stderr.write(text + "\n")
-        return
-    if QThread.currentThread() is app.thread():
+    app = QApplication.instance()
+    if isinstance(app, QApplication) and QThread.currentThread() is app.thread():
         show_dialog(text)
-    elif _State.bridge is not None:
+    elif isinstance(app, QApplication) and _State.bridge is not None:
         _State.bridge.show.emit(text)
-    elif sys.stderr is not None:                      # connect_dialog() was not called: the log has it
+    elif sys.stderr is not None:                  # no window to show it in: the log has it too
         sys.stderr.write(text + "\n")
 
 
+class _Bridge(QObject):
+    """Lives in the main thread: a dialog requested from another thread is shown there (queued signal)."""
+    show = Signal(str)
+
+
 def connect_dialog() -> None:
-    """Prepare, in the main thread once the QApplication exists, the way other threads post the dialog to it."""
-    _bridge()
-
-
-def _bridge():
+    """Call in the main thread once the QApplication exists: lets other threads post the dialog to it."""
     if _State.bridge is None:
-        from PySide6.QtCore import QObject, Signal  # noqa: PLC0415
-        from PySide6.QtWidgets import QApplication  # noqa: PLC0415
-
-        class Bridge(QObject):
-            show = Signal(str)
-
-        bridge = Bridge()
-        bridge.moveToThread(QApplication.instance().thread())
-        bridge.show.connect(show_dialog)
-        _State.bridge = bridge
-    return _State.bridge
+        _State.bridge = _Bridge()
+        _State.bridge.show.connect(show_dialog)
 
 
 def show_dialog(text: str) -> None:
     if _State.showing:           # an error while the dialog is open (e.g. in every repaint): logged only
         return
-    from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: PLC0415
     _State.showing = True
     try:
         box = QMessageBox(QMessageBox.Critical, TITLE, text, parent=QApplication.activeWindow())
         box.addButton("知道了", QMessageBox.AcceptRole)
-        box.setTextInteractionFlags(box.textInteractionFlags() | _selectable())
+        box.setTextInteractionFlags(box.textInteractionFlags() | Qt.TextSelectableByMouse)
         box.exec()
         box.deleteLater()
     finally:
         _State.showing = False
-
-
-def _selectable():
-    from PySide6.QtCore import Qt  # noqa: PLC0415
-    return Qt.TextSelectableByMouse
