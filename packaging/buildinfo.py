@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
+import subprocess
 import sys
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -136,6 +138,29 @@ def zip_name(version: str, platform: str | None = None) -> str:
     platform = platform or sys.platform
     system = "windows" if platform.startswith("win") else "macos" if platform == "darwin" else "linux"
     return f"{NAME}-{version}-{system}-x86_64.zip"
+
+
+def has_debug_info(path: Path) -> bool:
+    """Whether an ELF file carries a .debug_info section (binutils' readelf)."""
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"\x7fELF":
+            return False
+    out = subprocess.run(["readelf", "-S", "-W", str(path)], capture_output=True, text=True, check=False)
+    return ".debug_info" in out.stdout
+
+
+def strip_debug_info(folder: Path) -> list[Path]:
+    """Linux: remove debugging information from the libraries that carry it (a Python built from source, as
+    pyenv does, ships 25 MB of it in libpython and its extension modules). Only ``--strip-debug``, and only
+    those files: stripping everything breaks numpy's OpenBLAS. Returns the files stripped."""
+    if not (shutil.which("readelf") and shutil.which("strip")):
+        return []
+    done = []
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and not path.is_symlink() and ".so" in path.name and has_debug_info(path):
+            subprocess.run(["strip", "--strip-debug", str(path)], check=True)
+            done.append(path)
+    return done
 
 
 def make_zip(folder: Path, target: Path) -> int:
