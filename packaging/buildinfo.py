@@ -3,6 +3,9 @@
 packaging/xingtu.spec imports this module: the version stamped into the build, the modules left out,
 the Qt plugins and translations kept (everything else Qt ships is dropped), and the Windows version
 resource. ``python packaging/buildinfo.py version`` prints the version (for make and build-windows.ps1).
+
+packaging/ is a folder of build scripts, deliberately without ``__init__.py``: a package named ``packaging``
+on the path would shadow PyPI's ``packaging`` library that pip, setuptools, pytest and PyInstaller import.
 """
 from __future__ import annotations
 
