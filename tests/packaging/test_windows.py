@@ -59,7 +59,16 @@ def test_the_app_and_the_pdf_report_pick_microsoft_yahei(windows_font_database, 
     from ui.dashboard.charts import cjk_font
     setup_application()
     assert qapp.font().families()[:3] == ["Microsoft YaHei UI", "Microsoft YaHei", "SimSun"]
-    assert cjk_font().family() == "Microsoft YaHei UI"      # the PDF report and the charts use cjk_font()
+    assert cjk_font().family() == "Microsoft YaHei UI"      # the charts
+
+
+def test_the_pdf_report_writes_in_microsoft_yahei(windows_font_database, tmp_path):
+    from ui.report_pdf import _Doc
+    doc = _Doc(tmp_path / "报告.pdf", "测试")
+    try:
+        assert doc.family == "Microsoft YaHei UI"
+    finally:
+        doc.p.end()
 
 
 # the lock's Windows branch (db/lock.py) ---------------------------------------------------------------------
