@@ -18,7 +18,7 @@ FAILS=0
 
 ok()   { CHECKS=$((CHECKS + 1)); echo "  通过：$*"; }
 fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "  失败：$*" >&2; }
-check() { local what="$1"; shift; if eval "$*"; then ok "$what"; else fail "$what"; fi; }   # check WHAT 'shell test' 
+check() { local what="$1"; shift; if eval "$*"; then ok "$what"; else fail "$what"; fi; }   # check WHAT 'shell test'
 
 # the frozen program in a clean environment; stdout to $WORK/out, stderr to $WORK/err, exit status in $RC
 app() {
@@ -61,7 +61,7 @@ jcheck "import 新增 6 家，没有错误行" 'd["created"] == 6 and d["errors"
 jcheck "import 报出第 8 行校验位警告" '[w["row"] for w in d["warnings"]] == [8]'
 
 app import "$WORK/没有这个文件.csv" --db x.db
-check "错误输入：退出码 2，一行中文，没有 traceback" '[ "$RC" = 2 ] && grep -q "找不到" err && no_traceback'
+check "错误输入：退出码 2，一行中文，没有 traceback" '[ "$RC" = 2 ] && [ "$(wc -l < err)" = 1 ] && grep -q "找不到" err && no_traceback'
 
 app report --db x.db --year 2024 --json
 check "report --json 退出码 0" '[ "$RC" = 0 ]'
