@@ -1,37 +1,53 @@
-"""Start the desktop app: QApplication (name 星图, a CJK-capable font), open the ledger, show the window.
+"""Start the desktop app: QApplication (name 星图, icon, a CJK-capable font, Qt's Chinese translations),
+the log and the crash dialog, open the ledger, show the window.
 
 pandas, openpyxl and pyqtgraph are not imported here: the window is on screen before any of
 them loads (tests/desktop/test_startup.py checks sys.modules).
+
+``XINGTU_STARTUP_PROBE=1`` (a measurement aid: packaging/measure_start.py, the smoke test of the frozen
+program): once the ledger table has painted, print ``FIRST_PAINT`` and quit.
 """
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
-CJK_FONTS = ["Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
-             "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "SimSun"]
+PROBE = "XINGTU_STARTUP_PROBE"
+log = logging.getLogger("xingtu")
 
 
 def setup_application(argv=None):
-    """The QApplication with names and a font that can show Chinese (reused if one exists)."""
+    """The QApplication with names, icon, a font that can show Chinese and Qt's Chinese texts (reused if one exists)."""
     from PySide6.QtGui import QFont, QFontDatabase
     from PySide6.QtWidgets import QApplication
 
     from desktop.settings import APPLICATION, ORGANISATION
+    from ui.fonts import cjk_families
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
-    from desktop.i18n import install_chinese  # noqa: PLC0415
-    install_chinese(app)                      # Qt's own texts (buttons, file dialogs, menus) in Chinese
-    families = set(QFontDatabase.families())
-    chosen = [f for f in CJK_FONTS if f in families]
+    chosen = cjk_families(QFontDatabase.families())
     if chosen:
         font = QFont(app.font())
-        font.setFamilies([chosen[0], *chosen[1:], *font.families()])
+        font.setFamilies([*chosen, *font.families()])
         font.setPointSize(max(font.pointSize(), 10))
         app.setFont(font)
+    from desktop.i18n import install_chinese  # noqa: PLC0415
+    install_chinese(app)                      # Qt's own texts (buttons, file dialogs, menus) in Chinese
+    _set_icon(app)
     return app
+
+
+def _set_icon(app) -> None:
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon, QPixmap
+    pixmap = QPixmap()
+    if pixmap.loadFromData(resources.files("resources").joinpath("xingtu.png").read_bytes()):
+        app.setWindowIcon(QIcon(pixmap))
 
 
 def open_ledger_for_window(path, create: bool = True):
@@ -58,7 +74,24 @@ def _daily_backup(window) -> None:
 
 
 def run(db_path=None) -> int:
-    app = setup_application()
+    from desktop import crash
+    from desktop.version import data_folder, version
+    try:                          # the log first: a failure from here on is written down
+        log_path = crash.install(data_folder())
+    except OSError as exc:        # an unwritable data folder: the app still starts (the ledger will say why)
+        log_path = f"无法建立日志：{exc}"
+    log.info("星图 %s 启动（Python %s，%s，%s）；日志 %s", version(), sys.version.split()[0], sys.platform,
+             "打包版" if getattr(sys, "frozen", False) else "源码", log_path)
+    try:
+        app = setup_application()
+        crash.connect_dialog()
+        return _run_window(app, db_path)
+    except Exception as exc:  # noqa: BLE001  (start-up failed: say so, never vanish)
+        crash.excepthook(type(exc), exc, exc.__traceback__)
+        return 1
+
+
+def _run_window(app, db_path) -> int:
     from PySide6.QtCore import QTimer
 
     from db.connection import LedgerError
@@ -71,15 +104,48 @@ def run(db_path=None) -> int:
     try:
         ledger = open_ledger_for_window(path)
     except LedgerError as exc:
+        log.warning("无法打开台账 %s：%s", path, exc)
         dialogs.warn(None, "无法打开台账", str(exc))
         return 2
-    window = MainWindow(ledger, settings)
+    log.info("打开台账 %s%s", path, "（只读）" if ledger.readonly else "")
+    try:
+        window = MainWindow(ledger, settings)
+    except BaseException:
+        ledger.close()            # its lock and heartbeat go with it
+        raise
     settings.add_recent(str(path.resolve()))
     window.show()
-    QTimer.singleShot(0, window.first_use)   # once: ask the officer's name (for the audit log)
-    QTimer.singleShot(2000, lambda: _daily_backup(window))
+    if os.environ.get(PROBE):
+        _probe_first_paint(window)
+    else:
+        QTimer.singleShot(0, window.first_use)   # once: ask the officer's name (for the audit log)
+        QTimer.singleShot(2000, lambda: _daily_backup(window))
     code = app.exec()
     ledger = window.ledger
     if ledger is not None:
         ledger.close()
+    log.info("星图退出（%s）", code)
     return code
+
+
+def _probe_first_paint(window) -> None:
+    """Print FIRST_PAINT once the ledger table (else the window) has painted, then quit (start-up measurements)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    table = getattr(getattr(window, "ledger_panel", None), "view", None)
+    target = table.viewport() if table is not None else window
+
+    class Watch(QObject):
+        done = False
+
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt API)
+            if event.type() == QEvent.Paint and not self.done:
+                self.done = True
+                sys.stdout.write("FIRST_PAINT\n")
+                sys.stdout.flush()
+                QTimer.singleShot(0, window.close)
+            return False
+
+    watch = Watch(window)
+    target.installEventFilter(watch)
+    target.update()

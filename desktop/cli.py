@@ -52,8 +52,21 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+class VersionAction(argparse.Action):
+    """``--version``: the version from pyproject.toml (read only when asked)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="显示版本号并退出")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from desktop.version import describe  # noqa: PLC0415
+        sys.stdout.write(describe() + "\n")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(prog="main.py", description="星图 企业梯度培育台账")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
     gui = sub.add_parser("gui", help="打开桌面程序（默认）")
     gui.add_argument("--db", help="台账文件；默认在用户数据文件夹")

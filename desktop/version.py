@@ -1,15 +1,54 @@
-"""The version of 星图 shown in 帮助 → 关于 (engineer D refines where it comes from)."""
+"""The program's version and its data folder, for ``--version``, the About box and the logs.
+
+The version is written once, in pyproject.toml. Where it is read from:
+- a source checkout (``python main.py``, ``make run``): pyproject.toml beside the packages, so a
+  checkout never reports the version of some other install in the same virtualenv;
+- an installed wheel or the frozen app: the distribution's metadata (``importlib.metadata``; the
+  PyInstaller build bundles it with ``copy_metadata("xingtu")`` and checks it matches pyproject.toml).
+"""
 from __future__ import annotations
 
-FALLBACK = "0.1.0"
+import re
+import sys
+from pathlib import Path
+
+DISTRIBUTION = "xingtu"
+UNKNOWN = "未知版本"
+_PROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def pyproject_version(text: str) -> str | None:
+    """``version = "…"`` of the [project] table of a pyproject.toml whose name is xingtu, else None."""
+    table = re.search(r"(?ms)^\[project\]\s*$(.*?)(?=^\[|\Z)", text)
+    if not table:
+        return None
+    body = table.group(1)
+    name = re.search(r'(?m)^name\s*=\s*"([^"]+)"', body)
+    version = re.search(r'(?m)^version\s*=\s*"([^"]+)"', body)
+    if not name or name.group(1) != DISTRIBUTION or not version:
+        return None
+    return version.group(1)
 
 
 def version() -> str:
+    """The version of this program, e.g. "0.1.0" (UNKNOWN when it cannot be found)."""
+    if not getattr(sys, "frozen", False) and _PROJECT.is_file():
+        found = pyproject_version(_PROJECT.read_text(encoding="utf-8"))
+        if found:
+            return found
+    from importlib import metadata  # noqa: PLC0415
     try:
-        from importlib.metadata import PackageNotFoundError, version as dist_version  # noqa: PLC0415
-    except ImportError:  # pragma: no cover  (Python < 3.8)
-        return FALLBACK
-    try:
-        return dist_version("xingtu")
-    except PackageNotFoundError:
-        return FALLBACK
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return UNKNOWN
+
+
+def data_folder() -> Path:
+    """The user data folder: the default ledger, its backups and the logs (XINGTU_DATA_DIR overrides it)."""
+    from db.paths import data_dir  # noqa: PLC0415
+    return data_dir()
+
+
+def describe() -> str:
+    """One line for ``--version``."""
+    return f"星图 {version()}"

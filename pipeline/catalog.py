@@ -13,11 +13,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from importlib import resources
 
 from pipeline.dates import add_months
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = "resources"          # the package that ships the default catalogs (package data, see pyproject.toml)
+
+
+def _resource_json(name: str):
+    """One of the shipped JSON files, read through importlib.resources (a checkout, a wheel or the frozen app)."""
+    return json.loads(resources.files(RESOURCES).joinpath(name).read_text(encoding="utf-8"))
 
 VALIDITY_KINDS = {"months": "按月", "year_end": "至年底", "none": "长期"}
 
@@ -124,12 +129,12 @@ class Catalog:
 
 def load_defaults() -> dict:
     """The default catalog as shipped in resources/ (tracks with stages, funnels)."""
-    return json.loads((RESOURCES / "catalog.json").read_text(encoding="utf-8"))
+    return _resource_json("catalog.json")
 
 
 def default_streets() -> list[str]:
-    return json.loads((RESOURCES / "streets.json").read_text(encoding="utf-8"))
+    return _resource_json("streets.json")
 
 
 def default_targets() -> dict:
-    return json.loads((RESOURCES / "targets.json").read_text(encoding="utf-8"))
+    return _resource_json("targets.json")

@@ -10,21 +10,20 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from ui.fonts import cjk_families
+
 AHEAD = QColor("#2e8b57")        # on or ahead of 序时进度
 BEHIND = QColor("#d9534f")       # behind
 NEUTRAL = QColor("#4a7ebb")
 LINE = QColor("#f0ad4e")
 PALETTE = ["#4a7ebb", "#2e8b57", "#f0ad4e", "#d9534f", "#8e6bbf", "#3fb0ac", "#b0793f", "#7f7f7f", "#c45ca2"]
-CJK_FAMILIES = ("Microsoft YaHei", "微软雅黑", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
-                "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "SimSun")
 
 
 def cjk_font(size: int = 9) -> QFont:
     """A font that has Chinese glyphs (the first installed of the usual ones)."""
-    families = set(QFontDatabase.families())
-    for name in CJK_FAMILIES:
-        if name in families:
-            return QFont(name, size)
+    chosen = cjk_families(QFontDatabase.families())
+    if chosen:
+        return QFont(chosen[0], size)
     font = QFont()
     font.setPointSize(size)
     return font
