@@ -75,7 +75,7 @@ check "report --out 写出 PDF" '[ "$RC" = 0 ] && [ "$(head -c 4 "$WORK/报告.p
 
 app snapshot --db x.db --out shots
 check "snapshot 退出码 0" '[ "$RC" = 0 ] && no_traceback'
-for png in ledger firm import dashboard; do
+for png in ledger firm import dashboard help; do
     check "snapshot 写出 $png.png" 'is_png "shots/$png.png"'
 done
 

@@ -129,11 +129,15 @@ def _run_window(app, db_path) -> int:
 
 
 def _probe_first_paint(window) -> None:
-    """Print FIRST_PAINT once the ledger table (else the window) has painted, then quit (start-up measurements)."""
+    """Print FIRST_PAINT once the ledger table (the start page of an empty ledger, else the window) has painted, then quit (start-up measurements)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
-    table = getattr(getattr(window, "ledger_panel", None), "view", None)
-    target = table.viewport() if table is not None else window
+    panel = getattr(window, "ledger_panel", None)
+    shown = panel.stack.currentWidget() if panel is not None else None     # the table, or the start page
+    if shown is None:
+        target = window
+    else:
+        target = shown.viewport() if shown is panel.view else shown
 
     class Watch(QObject):
         done = False

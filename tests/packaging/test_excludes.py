@@ -53,7 +53,7 @@ def test_the_app_runs_without_the_excluded_modules(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "OK []"
     assert sorted(p.name for p in (tmp_path / "shots").glob("*.png")) == [
-        "dashboard.png", "firm.png", "import.png", "ledger.png"]
+        "dashboard.png", "firm.png", "help.png", "import.png", "ledger.png"]
     assert (tmp_path / "r.pdf").read_bytes()[:4] == b"%PDF"
 
 
