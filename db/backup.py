@@ -19,16 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from db.connection import LedgerError
+from db.errors import BackupError, LedgerError
 
 KEEP_LAST = 10
 KEEP_WEEKLY_DAYS = 92          # about 3 months
 REASONS = {"manual": "手动", "import": "导入前", "migration": "升级前", "daily": "每日", "restore": "恢复前"}
 _NAME = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{8}-\d{6})(?:-(?P<seq>\d+))?_(?P<reason>[a-z]+)\.db$")
-
-
-class BackupError(LedgerError):
-    """A backup that could not be written or checked."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from db import schema
 from db.backup import BackupError, backup, backup_dir_for, integrity_problems
-from db.connection import LedgerError
+from db.errors import LedgerError
 
 
 def latest() -> int:

@@ -183,7 +183,7 @@ def test_map_overrides_and_remembered_mapping(ledger, tmp_path):
     path = xlsx(tmp_path, rows)
     plan = build_plan(ledger, path, overrides={"单位": "name", "代码": "code", "地址": "street"})
     assert plan.mapping == {0: "name", 1: "code", 2: "street"}
-    commit_plan(ledger, plan)
+    commit_plan(ledger, plan, remember_mapping=True)      # remembered only because the person asked
     again = build_plan(ledger, xlsx(tmp_path, [["单位", "代码", "地址"], ["乙公司", C[1], "粮道"]], "b.xlsx"))
     assert again.mapping == {0: "name", 1: "code", 2: "street"}
     with pytest.raises(InputError, match="不在文件中"):

@@ -334,11 +334,6 @@ class ImportWizard(QWizard):
         self.commit_page.progress.setRange(0, max(1, len(plan.rows)))
 
         def job(progress, cancelled):
-            try:
-                from db.backup import backup_before  # noqa: PLC0415
-                backup_before(ledger, "import")
-            except ImportError:
-                pass
             return commit_plan(ledger, plan, progress=lambda *a: progress(*a[:2]) if a else None, cancel=cancelled)
         self.task = self.workers.start(job, on_done=self._committed, on_failed=self._commit_failed,
                                        on_cancelled=self._commit_cancelled, on_progress=self._progress)
