@@ -91,9 +91,10 @@ def _base(conn, fid: int, field: str):
     return _MISSING
 
 
-def final_values(conn, fid: int, fields) -> tuple[dict, dict]:
+def final_values(conn, fid: int, fields, *, base: bool = True) -> tuple[dict, dict]:
     """{field: value} the model gives for *fields* of firm *fid* (fields it cannot tell are left out), and
-    {field: batch or None} of the assertion each value comes from."""
+    {field: batch or None} of the assertion each value comes from. ``base=False``: the firm did not exist
+    before its first surviving assertion (a firm handed over), so there is no earlier value."""
     values, owners = {}, {}
     found = _assertions(conn, fid)
     for field in fields:
@@ -102,9 +103,9 @@ def final_values(conn, fid: int, fields) -> tuple[dict, dict]:
                 values[field], owners[field] = asserted[field], batch
                 break
         else:
-            base = _base(conn, fid, field)
-            if base is not _MISSING:
-                values[field], owners[field] = base, None
+            old = _base(conn, fid, field) if base else _MISSING
+            if old is not _MISSING:
+                values[field], owners[field] = old, None
     return values, owners
 
 
@@ -149,13 +150,13 @@ def undo(w, batch_id: int) -> dict:
     finals, changed = {}, {}
     for fid, names in fields.items():
         if fid not in created:
-            finals[fid], _ = final_values(conn, fid, names)
+            finals[fid], _ = final_values(conn, fid, names, base=fid not in handed)
             changed[fid] = set_firm(w, fid, finals[fid])
     out = {"batch": batch_id, "designations_removed": 0, "designations_restored": 0, "aliases_removed": 0,
            "firms_restored": sum(1 for c in changed.values() if c), "firms_removed": 0}
     audit, fates = [], {}
     for fid in sorted({r[4] for r in rows if r[4] is not None} | set(listed)):
-        fate, removed = _reconcile_aliases(w, out, fid)
+        fate, removed = _reconcile_aliases(w, out, fid, base=fid not in handed)
         fates.update(fate)
         audit += removed
     for _id, action, entity, eid, fid, before, after in rows:
@@ -179,7 +180,7 @@ def _hand_over(w, batch_id: int, created: set) -> dict[int, int]:
         if row[0] is None:
             continue
         owner = out[fid] = row[0]
-        values, _ = final_values(conn, fid, FIRM_FIELDS)
+        values, _ = final_values(conn, fid, FIRM_FIELDS, base=False)
         values = {k: values.get(k, _EMPTY.get(k)) for k in FIRM_FIELDS}
         before = set_firm(w, fid, values)
         conn.execute("UPDATE firms SET batch_id = ? WHERE id = ?", (owner, fid))
@@ -217,15 +218,15 @@ def _undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, 
     return None
 
 
-def _reconcile_aliases(w, out, fid: int) -> tuple[dict[int, str], list]:
+def _reconcile_aliases(w, out, fid: int, *, base: bool = True) -> tuple[dict[int, str], list]:
     """Every former name of a firm the batch touched, against the model: a former name stays when a live
     write added it for its own sake (a 曾用名 value, a person), a live list still gives it as a former name,
     or the live sequence of the firm's names moved away from it; otherwise it is removed. Returns
     {alias id: 'kept' | 'removed'} and the undo audit rows of removed ones the batch did not add."""
     conn = w.conn
     found = _assertions(conn, fid)
-    base = _base(conn, fid, "name")
-    seq = ([] if base is _MISSING else [base]) + [a["name"] for _p, _b, a in found if "name" in a]
+    first = _base(conn, fid, "name") if base else _MISSING
+    seq = ([] if first is _MISSING else [first]) + [a["name"] for _p, _b, a in found if "name" in a]
     collapsed = [n for k, n in enumerate(seq) if k == 0 or seq[k - 1] != n]
     moved_from = set(collapsed[:-1])
     listed = {n for _p, _b, a in found for n in (a.get("former_name") or ())}

@@ -12,7 +12,8 @@ import importlib
 import sys
 
 COMMAND_MODULES = ["desktop.commands.ledger", "desktop.commands.imports", "desktop.commands.export",
-                   "desktop.commands.report", "desktop.commands.catalog", "desktop.commands.safety", "desktop.commands.snapshot"]
+                   "desktop.commands.report", "desktop.commands.catalog", "desktop.commands.safety", "desktop.commands.snapshot",
+                   "desktop.commands.mappings"]
 
 EXIT_USAGE = 2
 

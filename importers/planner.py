@@ -15,11 +15,12 @@ from pathlib import Path
 from importers.errors import InputError
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
 from importers.plan_rows import decide_rows
+from pipeline.fields import FIELD_LIST
 
 # field key -> how its cells are cleaned
-TEXT_FIELDS = ("industry", "officer", "contact_person", "contact_phone", "remark", "cert_no", "list_name",
-               "former_name")
-DATE_FIELDS = ("founded", "date", "expires")
+# derived from the one list of fields (pipeline.fields); name, code, street, stage and star have their own cleaning
+TEXT_FIELDS = tuple(f.key for f in FIELD_LIST if f.kind == "text" and f.key not in ("name", "code", "street", "stage", "star"))
+DATE_FIELDS = tuple(f.key for f in FIELD_LIST if f.kind == "date")
 CHUNK = 5000
 
 MSG_KIND = "--as 应为 roster（企业台账）或 designation（认定名单），而不是“{kind}”"

@@ -5,7 +5,7 @@ fresh ledger into which only the surviving batches were imported, in their order
 import csv
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from db.ledger import Ledger
 from db.undo import UndoRefused
@@ -98,8 +98,16 @@ def _order(draw_lists):
         st.just(ls), st.lists(st.tuples(st.integers(0, len(ls) - 1), st.booleans()), min_size=1, max_size=6)))
 
 
+R = "2024-01-01"
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_order(batches))
+@example(([[(0, "甲", None, None, None, None, None, R)], [(0, "乙", None, None, None, None, None, R)]], [(0, True)]))
+@example(([[(0, "甲", None, None, None, None, None, R)], [(0, "甲", None, None, None, "旧名", None, R)]], [(0, True)]))
+@example(([[(0, "甲", None, None, None, None, None, R)],                 # found by the long run: a firm created
+           [(0, "甲", None, None, None, None, None, R), (2, "甲", None, None, None, None, None, R)],  # by 1, renamed
+           [(2, "乙", None, None, None, None, None, R)]], [(1, True)]))  # by 2, handed over to 2 when 1 is undone
 def test_undo_in_any_order_is_exact_quick(tmp_path_factory, case):
     run_case(tmp_path_factory.mktemp("undo"), *case)
 
