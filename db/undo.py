@@ -12,7 +12,9 @@ the surviving assertions give (as if that list had created it). What cannot be r
 naming the firms (``UndoRefused``), forced or not:
 - a firm X created that a person changed afterwards (without X the firm would not have existed for them);
 - a firm whose designations X added or changed when a later live change touched its designations or a
-  later live list matched it (its designations, the tiers of a ladder above all, depend on both).
+  later live list matched it (its designations, the tiers of a ladder above all, depend on both);
+- a firm a later live list found through a former name that the undo takes away (without X that list
+  would have renamed it).
 Every row removed, restored or kept has one undo audit row, one per audit row of the batch.
 """
 from __future__ import annotations
@@ -69,6 +71,21 @@ def refused(conn, batch_id: int) -> list[tuple[int, str]]:
     return [(fid, _name(conn, fid)) for (fid,) in rows]
 
 
+def _still_found(conn, fids) -> list[int]:
+    """Firms a live list found through a former name that is no longer one after the undo (without it that
+    list would have renamed the firm: its plan depended on the batch being undone)."""
+    bad = []
+    for fid in sorted(fids):
+        names = {name_key(n) for (n,) in conn.execute("SELECT name FROM firm_aliases WHERE firm_id = ?", (fid,))}
+        for (fields,) in conn.execute("SELECT r.fields FROM batch_rows r JOIN batches b ON b.id = r.batch_id "
+                                      "WHERE r.firm_id = ? AND b.undone_at IS NULL", (fid,)):
+            listed = json.loads(fields).get("listed_as")
+            if listed is not None and name_key(listed) not in names:
+                bad.append(fid)
+                break
+    return bad
+
+
 def _assertions(conn, fid: int) -> list[tuple[int, int | None, dict]]:
     """(position, batch or None, {field: value}) of the firm's live assertions, oldest first."""
     out = [(aid, batch, json.loads(after)) for aid, batch, after in conn.execute(
@@ -91,10 +108,20 @@ def _base(conn, fid: int, field: str):
     return _MISSING
 
 
-def final_values(conn, fid: int, fields, *, base: bool = True) -> tuple[dict, dict]:
+def _handed(conn, fid: int) -> bool:
+    """The firm was created by a batch since undone (it was handed over to a later list)."""
+    row = conn.execute("SELECT batch_id FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
+                       "AND source != 'undo' ORDER BY id LIMIT 1", (fid,)).fetchone()
+    return bool(row and row[0] is not None and conn.execute(
+        "SELECT undone_at IS NOT NULL FROM batches WHERE id = ?", (row[0],)).fetchone()[0])
+
+
+def final_values(conn, fid: int, fields, *, base: bool | None = None) -> tuple[dict, dict]:
     """{field: value} the model gives for *fields* of firm *fid* (fields it cannot tell are left out), and
-    {field: batch or None} of the assertion each value comes from. ``base=False``: the firm did not exist
-    before its first surviving assertion (a firm handed over), so there is no earlier value."""
+    {field: batch or None} of the assertion each value comes from. A firm handed over (``base`` False; by
+    default found out) did not exist before its first surviving assertion: a field no survivor gives is empty."""
+    if base is None:
+        base = not _handed(conn, fid)
     values, owners = {}, {}
     found = _assertions(conn, fid)
     for field in fields:
@@ -103,7 +130,7 @@ def final_values(conn, fid: int, fields, *, base: bool = True) -> tuple[dict, di
                 values[field], owners[field] = asserted[field], batch
                 break
         else:
-            old = _base(conn, fid, field) if base else _MISSING
+            old = _base(conn, fid, field) if base else _EMPTY.get(field)
             if old is not _MISSING:
                 values[field], owners[field] = old, None
     return values, owners
@@ -150,15 +177,19 @@ def undo(w, batch_id: int) -> dict:
     finals, changed = {}, {}
     for fid, names in fields.items():
         if fid not in created:
-            finals[fid], _ = final_values(conn, fid, names, base=fid not in handed)
+            finals[fid], _ = final_values(conn, fid, names)
             changed[fid] = set_firm(w, fid, finals[fid])
     out = {"batch": batch_id, "designations_removed": 0, "designations_restored": 0, "aliases_removed": 0,
            "firms_restored": sum(1 for c in changed.values() if c), "firms_removed": 0}
     audit, fates = [], {}
     for fid in sorted({r[4] for r in rows if r[4] is not None} | set(listed)):
-        fate, removed = _reconcile_aliases(w, out, fid, base=fid not in handed)
+        fate, removed = _reconcile_aliases(w, out, fid)
         fates.update(fate)
         audit += removed
+    stuck = _still_found(conn, {r[4] for r in rows if r[4] is not None} | set(listed))
+    if stuck:
+        raise UndoRefused(MSG_REFUSED.format(id=batch_id, n=len(stuck), names="、".join(
+            _name(conn, f) for f in stuck[:10])), [(f, _name(conn, f)) for f in stuck])
     for _id, action, entity, eid, fid, before, after in rows:
         if not (entity == "firm" and action == "insert" and eid in handed):      # audited by _hand_over
             audit.append(_undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, fates))
@@ -181,7 +212,8 @@ def _hand_over(w, batch_id: int, created: set) -> dict[int, int]:
             continue
         owner = out[fid] = row[0]
         values, _ = final_values(conn, fid, FIRM_FIELDS, base=False)
-        values = {k: values.get(k, _EMPTY.get(k)) for k in FIRM_FIELDS}
+        if not values.get("name"):          # the later list found it through a former name: it names no firm
+            raise UndoRefused(MSG_REFUSED.format(id=batch_id, n=1, names=_name(conn, fid)), [(fid, _name(conn, fid))])
         before = set_firm(w, fid, values)
         conn.execute("UPDATE firms SET batch_id = ? WHERE id = ?", (owner, fid))
         w.audit("undo", "firm", fid, fid, {**before, "batch_id": batch_id}, {**{k: values[k] for k in before},
@@ -218,14 +250,14 @@ def _undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, 
     return None
 
 
-def _reconcile_aliases(w, out, fid: int, *, base: bool = True) -> tuple[dict[int, str], list]:
+def _reconcile_aliases(w, out, fid: int) -> tuple[dict[int, str], list]:
     """Every former name of a firm the batch touched, against the model: a former name stays when a live
     write added it for its own sake (a 曾用名 value, a person), a live list still gives it as a former name,
     or the live sequence of the firm's names moved away from it; otherwise it is removed. Returns
     {alias id: 'kept' | 'removed'} and the undo audit rows of removed ones the batch did not add."""
     conn = w.conn
     found = _assertions(conn, fid)
-    first = _base(conn, fid, "name") if base else _MISSING
+    first = _MISSING if _handed(conn, fid) else _base(conn, fid, "name")
     seq = ([] if first is _MISSING else [first]) + [a["name"] for _p, _b, a in found if "name" in a]
     collapsed = [n for k, n in enumerate(seq) if k == 0 or seq[k - 1] != n]
     moved_from = set(collapsed[:-1])

@@ -159,7 +159,8 @@ def _asserted(store, street_ids: dict) -> list[tuple[int, dict]]:
         if status not in (UPDATE, UNCHANGED) or not store.include[i] or not store.firm_id[i]:
             continue
         old_name = any(x.code == "old_name" for x in store.issues.get(i, ()))
-        values = {} if old_name else {"name": store.name[i]}      # a list using a former name asserts no name
+        # a list using a former name asserts no name: it was matched through that former name (undo checks it)
+        values = {"listed_as": store.name[i]} if old_name else {"name": store.name[i]}
         if store.code_status[i] in _USABLE:
             values["code"], values["code_status"] = store.code[i], CODE_STATUSES[store.code_status[i]]
         if store.review[i]:

@@ -91,17 +91,20 @@ def _phrase_rules() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str
     return frozenset(chars), frozenset(single), {w: tuple(p) for w, p in windows.items()}
 
 
+@lru_cache(maxsize=1)
+def _deviating_re() -> re.Pattern:
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(_phrase_rules()[0])) + "]")
+
+
 def _needs_phrases(text: str, chars, single, windows) -> bool:
-    if chars.isdisjoint(text):
-        return False
-    if not single.isdisjoint(text):
+    if single and not single.isdisjoint(text):
         return True
-    for i, ch in enumerate(text):
-        if ch in chars:
-            for w in (text[i - 1:i + 1] if i else "", text[i:i + 2]):
-                for phrase in windows.get(w, ()):
-                    if phrase in text:
-                        return True
+    for m in _deviating_re().finditer(text):         # only the positions of deviating characters
+        i = m.start()
+        for w in (text[i - 1:i + 1] if i else "", text[i:i + 2]):
+            for phrase in windows.get(w, ()):
+                if phrase in text:
+                    return True
     return False
 
 

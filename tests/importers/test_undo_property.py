@@ -108,6 +108,13 @@ R = "2024-01-01"
 @example(([[(0, "甲", None, None, None, None, None, R)],                 # found by the long run: a firm created
            [(0, "甲", None, None, None, None, None, R), (2, "甲", None, None, None, None, None, R)],  # by 1, renamed
            [(2, "乙", None, None, None, None, None, R)]], [(1, True)]))  # by 2, handed over to 2 when 1 is undone
+@example(([[(3, "甲", None, None, "一", None, None, R)], [(3, "甲", None, None, None, None, None, R)],   # handed
+           [(3, "甲", None, None, "一", None, None, R)]], [(0, False), (2, False)]))    # over, then its remark undone
+@example(([[(0, "甲", None, None, None, None, None, R)], [(0, "乙", None, None, None, None, None, R)],   # a list
+           [(0, "甲", None, None, None, None, None, R)]], [(0, True)]))          # naming a former name the first added
+@example(([[(0, "甲", None, None, None, None, None, R)], [(2, "甲", None, None, None, None, None, R)],
+           [(2, "乙", None, None, None, None, None, R)], [(2, "甲", None, None, None, None, None, R)]],
+          [(1, True), (2, False)]))                                    # a hand-over to a list naming a former name
 def test_undo_in_any_order_is_exact_quick(tmp_path_factory, case):
     run_case(tmp_path_factory.mktemp("undo"), *case)
 

@@ -13,6 +13,11 @@ from pipeline.fields import BY_KEY
 from tests.importers.test_plan import C, seed, xlsx
 
 
+@pytest.fixture
+def own_backups(tmp_path, monkeypatch):
+    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))
+
+
 def tiers(ledger, code):
     return ledger.conn.execute(
         "SELECT s.key, d.start_date, d.end_date FROM designations d JOIN firms f ON f.id = d.firm_id "
@@ -78,11 +83,6 @@ def test_the_write_api_and_an_earlier_tier_under_a_later_one(ledger):
 
 
 # one backup per import ----------------------------------------------------------------------------------------
-@pytest.fixture
-def own_backups(tmp_path, monkeypatch):
-    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))
-
-
 def import_backups(ledger):
     return [b for b in bk.list_backups(ledger.path, bk.backup_dir_for(ledger.path, ledger.conn)) if b.reason == "import"]
 
@@ -105,7 +105,7 @@ def test_one_backup_per_import_from_the_command_line(own_backups, tmp_path, caps
 
 
 # the ledger's identity at COMMIT -------------------------------------------------------------------------------
-def test_a_ledger_deleted_during_the_commit_is_not_reported_imported(ledger, tmp_path):
+def test_a_ledger_deleted_during_the_commit_is_not_reported_imported(own_backups, ledger, tmp_path):
     seed(ledger, ("甲公司", C[0], {}))
     rows = [["企业名称", "所属行业"]] + [[f"武汉星{i}科技有限公司", "软件"] for i in range(600)]
     plan = build_plan(ledger, xlsx(tmp_path, rows))
