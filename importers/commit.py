@@ -95,6 +95,7 @@ def _updates(w, store, updates: list[int], street_ids: dict, tick) -> None:
     seen_on = date.fromisoformat(w.stamp[:10])
     for start in range(0, len(updates), CHUNK):
         chunk = updates[start:start + CHUNK]
+        plain: dict[int, dict] = {}
         for i in chunk:
             changes = store.changes.get(i)
             if not changes:
@@ -105,7 +106,11 @@ def _updates(w, store, updates: list[int], street_ids: dict, tick) -> None:
             if "name" in changes:
                 w.rename_firm(fid, changes["name"][1], seen_on)
             if sets:
-                w.update_firm(fid, **sets)
+                if fid in plain:                   # the same firm twice in a chunk: keep the order of writes
+                    w.update_firms(plain)
+                    plain = {}
+                plain[fid] = sets
+        w.update_firms(plain)
         tick(len(chunk))
 
 
