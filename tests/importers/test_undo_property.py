@@ -13,7 +13,7 @@ from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, undo_batch
 from tests.importers.test_plan import C
 
-HEAD = ["企业名称", "统一社会信用代码", "所在街道", "所属行业", "备注", "曾用名", "星级", "认定日期"]
+HEAD = ["企业名称", "统一社会信用代码", "所在街道", "所属行业", "备注", "曾用名", "星级", "认定日期", "层级"]
 CODES = C[:4]
 
 row = st.tuples(
@@ -24,7 +24,8 @@ row = st.tuples(
     st.sampled_from([None, "一", "二"]),
     st.sampled_from([None, "旧名"]),
     st.sampled_from([None, None, "繁星", "新星"]),
-    st.sampled_from(["2024-01-01", "2024-06-01"]))
+    st.sampled_from(["2024-01-01", "2024-06-01"]),
+    st.sampled_from([None, None, "高新技术企业", "科技型中小企业"]))
 batch = st.lists(row, min_size=1, max_size=3, unique_by=lambda r: r[0])
 batches = st.lists(batch, min_size=2, max_size=4)
 
@@ -34,9 +35,10 @@ def write_list(folder, n, rows):
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(HEAD)
-        for k, tag, street, industry, remark, former, star, day in rows:
+        for k, tag, street, industry, remark, former, star, day, stage in rows:
             out.writerow([f"武汉{tag}{k}科技有限公司", CODES[k], street or "", industry or "", remark or "",
-                          f"武汉{former}{k}有限公司" if former else "", star or "", day if star else ""])
+                          f"武汉{former}{k}有限公司" if former else "", star or "", day if star or stage else "",
+                          stage or ""])
     return path
 
 
@@ -62,6 +64,11 @@ def state(led) -> dict:
     return out
 
 
+def counts(led):
+    return [led.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("firms", "designations", "firm_aliases")]
+
+
 def run_case(tmp_path, lists, order):
     led = fresh(tmp_path / "a.db")
     try:
@@ -71,10 +78,13 @@ def run_case(tmp_path, lists, order):
         for k, force in order:
             if k in undone:
                 continue
-            before = state(led)
+            before, rows = state(led), counts(led)
             try:
-                undo_batch(led, ids[k], force=force)
+                out = undo_batch(led, ids[k], force=force)
                 undone.add(k)
+                after = counts(led)                          # the reported counts are what happened
+                assert (rows[0] - after[0], rows[1] - after[1], rows[2] - after[2]) == (
+                    out["firms_removed"], out["designations_removed"], out["aliases_removed"])
             except (UndoConflict, UndoRefused) as exc:
                 assert exc.firms and state(led) == before      # refused: names firms, changes nothing
         got = state(led)
@@ -98,23 +108,19 @@ def _order(draw_lists):
         st.just(ls), st.lists(st.tuples(st.integers(0, len(ls) - 1), st.booleans()), min_size=1, max_size=6)))
 
 
-R = "2024-01-01"
+def r(k, tag="甲", remark=None, former=None):
+    """A row of an example: firm k named 武汉{tag}{k}科技有限公司, nothing else but a remark or a former name."""
+    return (k, tag, None, None, remark, former, None, "2024-01-01", None)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_order(batches))
-@example(([[(0, "甲", None, None, None, None, None, R)], [(0, "乙", None, None, None, None, None, R)]], [(0, True)]))
-@example(([[(0, "甲", None, None, None, None, None, R)], [(0, "甲", None, None, None, "旧名", None, R)]], [(0, True)]))
-@example(([[(0, "甲", None, None, None, None, None, R)],                 # found by the long run: a firm created
-           [(0, "甲", None, None, None, None, None, R), (2, "甲", None, None, None, None, None, R)],  # by 1, renamed
-           [(2, "乙", None, None, None, None, None, R)]], [(1, True)]))  # by 2, handed over to 2 when 1 is undone
-@example(([[(3, "甲", None, None, "一", None, None, R)], [(3, "甲", None, None, None, None, None, R)],   # handed
-           [(3, "甲", None, None, "一", None, None, R)]], [(0, False), (2, False)]))    # over, then its remark undone
-@example(([[(0, "甲", None, None, None, None, None, R)], [(0, "乙", None, None, None, None, None, R)],   # a list
-           [(0, "甲", None, None, None, None, None, R)]], [(0, True)]))          # naming a former name the first added
-@example(([[(0, "甲", None, None, None, None, None, R)], [(2, "甲", None, None, None, None, None, R)],
-           [(2, "乙", None, None, None, None, None, R)], [(2, "甲", None, None, None, None, None, R)]],
-          [(1, True), (2, False)]))                                    # a hand-over to a list naming a former name
+@example(([[r(0)], [r(0, "乙")]], [(0, True)]))                          # renamed twice, the first undone
+@example(([[r(0)], [r(0, former="旧名")]], [(0, True)]))
+@example(([[r(0)], [r(0), r(2)], [r(2, "乙")]], [(1, True)]))            # created by 1, renamed by 2: handed over
+@example(([[r(3, remark="一")], [r(3)], [r(3, remark="一")]], [(0, False), (2, False)]))   # then its remark undone
+@example(([[r(0)], [r(0, "乙")], [r(0)]], [(0, True)]))                   # a list naming a former name the first added
+@example(([[r(0)], [r(2)], [r(2, "乙")], [r(2)]], [(1, True), (2, False)]))   # handed over to a list naming one
 def test_undo_in_any_order_is_exact_quick(tmp_path_factory, case):
     run_case(tmp_path_factory.mktemp("undo"), *case)
 
