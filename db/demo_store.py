@@ -7,6 +7,7 @@ from db.errors import LedgerError
 from db.ledger import Ledger
 from pipeline.catalog import Catalog
 from pipeline.demo import DemoDistrict
+from pipeline.ladder import place_tier
 from pipeline.names import name_key, pinyin_keys
 from pipeline.uscc import validate
 
@@ -36,10 +37,9 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
             "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, name_sort, street_id, industry, officer, "
             "contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, needs_review, "
             "batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 21) + ")", rows)
-        conn.executemany(
-            "INSERT INTO firm_aliases (firm_id, name, name_key, seen_on, batch_id) VALUES (?, ?, ?, ?, ?)",
-            [(i + 1, old, name_key(old), seen.isoformat(), batch)
-             for i, f in enumerate(demo.firms) for old, seen in f.aliases])
+        for i, f in enumerate(demo.firms):          # former names: the write API's one former-name row
+            for old, seen in f.aliases:
+                w.add_alias(i + 1, old, seen)
         drows = []
         for firm, key, start, end, evidence, list_name in sorted(demo.designations, key=lambda r: (r[2], r[0])):
             stage = catalog.stage(key)
@@ -69,21 +69,26 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
 
 
 def _close_exclusive(drows, catalog: Catalog):
+    """One tier of a ladder at a time (pipeline.ladder.place_tier, the write API's rule), over the generated
+    designations in order of their start."""
     exclusive = {s.id: s.track for t in catalog.tracks if t.exclusive for s in t.stages}
-    last: dict[tuple, int] = {}
+    held: dict[tuple, list[int]] = {}
     out = [list(r) for r in drows]
+    dropped: set[int] = set()
     for i, r in enumerate(out):
         track = exclusive.get(r[1])
         if track is None:
             continue
-        key = (r[0], track)
-        prev = last.get(key)
-        if prev is not None:
-            p = out[prev]
-            if p[3] is None or p[3] > r[2]:
-                p[3] = r[2]
-        last[key] = i
-    return [tuple(r) for r in out if r[3] is None or r[3] > r[2]]
+        mine = held.setdefault((r[0], track), [])
+        change = place_tier([(k, out[k][2], out[k][3]) for k in mine], r[2], r[3])
+        for k, _before, after in change.ended:
+            out[k][3] = after
+        for k in change.replaced:
+            dropped.add(k)
+            mine.remove(k)
+        r[3] = change.end
+        mine.append(i)
+    return [tuple(r) for i, r in enumerate(out) if i not in dropped]
 
 
 GENERATED_FIRM_COLUMNS = ("id", "code", "code_status", "name", "name_key", "pinyin", "name_sort", "street_id",
