@@ -193,9 +193,12 @@ def undo(w, batch_id: int) -> dict:
     for _id, action, entity, eid, fid, before, after in rows:
         if not (entity == "firm" and action == "insert" and eid in handed):      # audited by _hand_over
             audit.append(_undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, fates))
+    inserted = {r[3] for r in rows if r[2] == "firm" and r[1] == "insert"}
+    audit += [("undo", "firm", fid, fid, {"batch_id": batch_id, "name": _name(conn, fid)}, None)
+              for fid in sorted(created - inserted)]          # handed over to this batch by an earlier undo
     w.audit_many([a for a in audit if a is not None])
     for fid in sorted(created, reverse=True):
-        conn.execute("DELETE FROM firms WHERE id = ?", (fid,))
+        out["firms_removed"] += conn.execute("DELETE FROM firms WHERE id = ?", (fid,)).rowcount
     out["firms_handed_over"] = len(handed)
     return out
 
@@ -231,7 +234,6 @@ def _undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, 
         was = {k: changed.get(fid, {}).get(k, now.get(k)) for k in now}
         return ("undo", "firm", eid, fid, was, now)
     if entity == "firm" and action == "insert":
-        out["firms_removed"] += 1
         return ("undo", "firm", eid, fid, after_v, None)
     if entity == "designation" and action == "insert":
         gone = conn.execute("DELETE FROM designations WHERE id = ?", (eid,)).rowcount

@@ -121,6 +121,7 @@ def r(k, tag="甲", remark=None, former=None):
 @example(([[r(3, remark="一")], [r(3)], [r(3, remark="一")]], [(0, False), (2, False)]))   # then its remark undone
 @example(([[r(0)], [r(0, "乙")], [r(0)]], [(0, True)]))                   # a list naming a former name the first added
 @example(([[r(0)], [r(2)], [r(2, "乙")], [r(2)]], [(1, True), (2, False)]))   # handed over to a list naming one
+@example(([[r(0)], [r(0), r(2)], [r(0), r(2)], [r(0)]], [(1, False), (2, False)]))   # handed over, then removed
 def test_undo_in_any_order_is_exact_quick(tmp_path_factory, case):
     run_case(tmp_path_factory.mktemp("undo"), *case)
 
