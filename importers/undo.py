@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from db import undo as undo_store
-from db.undo import LIVE, UndoRefused
+from db.undo import LIVE
 from importers.errors import InputError
 
 MSG_NO_BATCH = "没有编号为 {id} 的导入批次"
@@ -26,6 +26,14 @@ __all__ = ["UndoConflict", "UndoRefused", "batch_list", "conflicts", "undo_batch
 
 class UndoConflict(InputError):
     """Later changes touch records of the batch; ``firms`` lists (firm_id, name)."""
+
+    def __init__(self, message: str, firms: list) -> None:
+        super().__init__(message)
+        self.firms = firms
+
+
+class UndoRefused(InputError):
+    """The batch cannot be undone exactly, forced or not; ``firms`` lists (firm_id, name)."""
 
     def __init__(self, message: str, firms: list) -> None:
         super().__init__(message)
@@ -80,7 +88,10 @@ def undo_batch(ledger, batch_id: int, *, force: bool = False) -> dict:
         stuck = undo_store.refused(conn, batch_id)
         if stuck:
             raise UndoRefused(undo_store.MSG_REFUSED.format(id=batch_id, n=len(stuck), names=_names(stuck)), stuck)
-        out = undo_store.undo(w, batch_id)
+        try:
+            out = undo_store.undo(w, batch_id)
+        except undo_store.UndoRefused as exc:
+            raise UndoRefused(str(exc), exc.firms) from exc
         w.audit("undo", "batch", batch_id, None, {"undone_at": None},
                 {"undone_at": w.stamp, "undone_by": ledger.officer or ledger.user,
                  **{k: v for k, v in out.items() if k != "batch"}})
