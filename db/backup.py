@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from db.errors import BackupError, LedgerError
+from db.errors import BackupError
 
 KEEP_LAST = 10
 KEEP_WEEKLY_DAYS = 92          # about 3 months

@@ -28,7 +28,7 @@ class NestingError(RuntimeError):
 def os_user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # no login name (a service account, a container)
+    except (OSError, KeyError, ImportError):  # no login name (a service account, a container)
         return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
 
 
