@@ -149,11 +149,13 @@ class Ledger:
                 pass
 
     def _check_same_file(self, source: str) -> None:
-        """Right before COMMIT: the file at the ledger's path is still the one opened (same device and inode:
-        an inode is never reused while this connection holds the file open). A deleted or moved ledger
-        would take the transaction with it: refuse, and the caller rolls back."""
+        """Right before COMMIT: the file at the ledger's path is still the one opened: it exists, with the same
+        device and inode (an inode is never reused while this connection holds the file open, so this also
+        tells a file put in its place; the meta 'ledger_id' read back through the path would not, as a reader
+        there applies the -wal file beside it). A deleted or moved ledger would take the transaction with
+        it: refuse, and the caller rolls back."""
         expected = getattr(self, "file_id", None)
-        if expected is not None and ledger_lock.file_id(self.path) != expected:
+        if not self.path.exists() or (expected is not None and ledger_lock.file_id(self.path) != expected):
             raise LedgerError(MSG_MOVED.format(what="导入" if source == "import" else "修改"))
 
 

@@ -162,3 +162,15 @@ def test_every_field_the_mapper_can_target_is_stored(ledger, tmp_path):
     assert ("gaoqi", "2023-12-28", "2026-12-28", "GR202342000001", "2023年第二批") in des      # stage, dates, cert
     assert ("xinxing", "2023-12-28", None, None, "星级") in des                              # star (list: the file)
     assert json.loads(conn.execute("SELECT counts FROM batches WHERE id = ?", (batch,)).fetchone()[0])["created"] == 1
+
+
+def test_a_ledger_replaced_by_another_file_during_a_write_is_refused(own_backups, ledger, tmp_path):
+    from db.ledger import Ledger
+    other = tmp_path / "other.db"
+    Ledger(other).close()
+    with pytest.raises(LedgerError, match="台账文件已被移动或删除，本次修改未保存"):
+        with ledger.write() as w:
+            w.insert_firm("甲公司")
+            ledger.path.unlink()
+            other.rename(ledger.path)                      # the path now holds another ledger
+    assert not ledger.conn.in_transaction
