@@ -193,6 +193,14 @@ def undo(w, batch_id: int) -> dict:
     for _id, action, entity, eid, fid, before, after in rows:
         if not (entity == "firm" and action == "insert" and eid in handed):      # audited by _hand_over
             audit.append(_undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, fates))
+    covered: dict[int, set] = {}
+    for _id, action, entity, _eid, fid, _b, after in rows:
+        if entity == "firm" and action == "update":
+            covered.setdefault(fid, set()).update(json.loads(after or "{}"))
+    for fid, before in changed.items():             # values only the batch's list confirmed, now changed back
+        extra = {k: v for k, v in before.items() if k not in covered.get(fid, ())}
+        if extra:
+            audit.append(("undo", "firm", fid, fid, extra, {k: finals[fid][k] for k in extra}))
     inserted = {r[3] for r in rows if r[2] == "firm" and r[1] == "insert"}
     audit += [("undo", "firm", fid, fid, {"batch_id": batch_id, "name": _name(conn, fid)}, None)
               for fid in sorted(created - inserted)]          # handed over to this batch by an earlier undo

@@ -51,3 +51,16 @@ def test_a_firm_a_person_edited_after_the_import_that_created_it_is_refused(ledg
         undo_batch(ledger, a, force=True)
     assert info.value.firms == [(fid, "丙公司")] and "丙公司" in str(info.value)
     assert dump(ledger) == before
+
+
+def test_a_value_only_confirmed_by_the_undone_list_is_restored_with_an_audit_row(ledger, tmp_path):
+    seed(ledger, ("甲公司", C[0], {"industry": "咨询"}))
+    a = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, ["甲公司", C[0], None, "软件", None]], "a.xlsx")))
+    x = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, ["甲公司", C[0], None, "软件", None]], "x.xlsx")))
+    undo_batch(ledger, a)                  # 软件 stays: the second list says so too
+    assert firm(ledger, C[0])[2] == "软件"
+    undo_batch(ledger, x)                  # nothing says 软件 any more: back to 咨询, and audited
+    assert firm(ledger, C[0])[2] == "咨询"
+    rows = ledger.conn.execute("SELECT before, after FROM audit WHERE source = 'undo' AND entity = 'firm' "
+                               "AND batch_id = ?", (x,)).fetchall()
+    assert rows == [('{"industry": "软件"}', '{"industry": "咨询"}')]
