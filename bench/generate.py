@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -284,82 +283,58 @@ def ensure_ledger(n: int, log=print) -> Path:
 
 
 def build_ledger(path: Path, n: int, seed: int = 2023) -> dict:
+    """The generated ledger, written through db.demo_store.load_generated (no SQL here)."""
+    from db import demo_store  # noqa: PLC0415
     from db.ledger import Ledger, now  # noqa: PLC0415
     from pipeline.demo import TARGET_PLAN, split  # noqa: PLC0415
+    from pipeline.names import name_key  # noqa: PLC0415
 
     cols = firm_columns(n, seed)
     dfirm, dkeys, dstart, dend = designation_arrays(n, seed)
     with Ledger(path) as led:
         catalog = led.catalog()
         street_ids = {name: sid for sid, name in led.streets()}
-        conn = led.conn
         stamp = now()
-        conn.execute("PRAGMA synchronous = OFF")
-        indexes = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            "AND tbl_name IN ('firms', 'designations')").fetchall()
-        for name, _ in indexes:
-            conn.execute(f"DROP INDEX {name}")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            batch = conn.execute(
-                "INSERT INTO batches (file_name, kind, os_user, created_at, counts) VALUES (?, 'demo', ?, ?, ?)",
-                (f"基准测试台账 {n}", led.user, stamp, json.dumps({"firms": n, "designations": len(dfirm)}))).lastrowid
-            from pipeline.names import name_key  # noqa: PLC0415
-            conn.executemany(
-                "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, name_sort, street_id, industry, "
-                "officer, contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, "
-                "needs_review, batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 21) + ")",
-                ((k + 1, cols["code"][k], cols["code_status"][k], cols["name"][k], name_key(cols["name"][k]),
-                  cols["pinyin"][k], cols["name_sort"][k], street_ids[cols["street"][k]], cols["industry"][k], cols["officer"][k],
-                  cols["person"][k], cols["phone"][k], cols["founded"][k], cols["capital"][k], cols["revenue"][k],
-                  cols["rd"][k], cols["employees"][k], int(cols["code"][k] is None), batch, stamp, stamp)
-                 for k in range(n)))
-            stage_of = {s.key: s for s in catalog.stages}
-            end_cache: dict[tuple[str, int], str | None] = {}
-            open_end = date(9999, 12, 31).toordinal()
+        firms = ((k + 1, cols["code"][k], cols["code_status"][k], cols["name"][k], name_key(cols["name"][k]),
+                  cols["pinyin"][k], cols["name_sort"][k], street_ids[cols["street"][k]], cols["industry"][k],
+                  cols["officer"][k], cols["person"][k], cols["phone"][k], cols["founded"][k], cols["capital"][k],
+                  cols["revenue"][k], cols["rd"][k], cols["employees"][k], int(cols["code"][k] is None), stamp, stamp)
+                 for k in range(n))
+        stage_of = {s.key: s for s in catalog.stages}
+        end_cache: dict[tuple[str, int], str | None] = {}
+        open_end = date(9999, 12, 31).toordinal()
 
-            def end_of(key: str, start: int, end: int):
-                if end == open_end:
-                    return None
-                if end >= 0:
-                    return iso_of(end)
-                got = end_cache.get((key, start), 0)
-                if got == 0:
-                    e = stage_of[key].end_for(date.fromordinal(start))
-                    got = end_cache[(key, start)] = e.isoformat() if e else None
-                return got
+        def end_of(key: str, start: int, end: int):
+            if end == open_end:
+                return None
+            if end >= 0:
+                return iso_of(end)
+            got = end_cache.get((key, start), 0)
+            if got == 0:
+                e = stage_of[key].end_for(date.fromordinal(start))
+                got = end_cache[(key, start)] = e.isoformat() if e else None
+            return got
 
-            lists = {}
-            conn.executemany(
-                "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
-                "batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, 'demo', ?, ?)",
-                ((f + 1, stage_of[k].id, iso_of(s), end_of(k, s, e),
-                  f"GR{iso_of(s)[:4]}42{f % 1_000_000:06d}" if k == "gaoqi" else None,
-                  lists.get((k, s // 365)) or lists.setdefault((k, s // 365), f"{iso_of(s)[:4]}年{stage_of[k].name}名单"),
-                  batch, stamp)
-                 for f, k, s, e in zip(dfirm.tolist(), dkeys, dstart.tolist(), dend.tolist())))
-            conn.execute("DELETE FROM targets")
-            weight: dict[str, int] = {name: 0 for name in street_ids}
-            for s in cols["street"]:
-                weight[s] += 1
-            scale = n / 8000
-            for year_i, year in enumerate((2023, 2024, 2025)):
-                for sort, (name, kind, stages, require, base_year, values) in enumerate(TARGET_PLAN):
-                    total = round(values[year_i] * scale)
-                    rows = [(None, total)] + [(street_ids[s], v) for s, v in split(total, weight).items()]
-                    conn.executemany(
-                        "INSERT INTO targets (year, indicator, kind, stages, require, street_id, target, base_year, sort) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(year, name, kind, json.dumps(stages), json.dumps(require), sid, t, base_year, sort)
-                         for sid, t in rows])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        for _, sql in indexes:
-            conn.execute(sql)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        lists: dict = {}
+        designations = (
+            (f + 1, stage_of[k].id, iso_of(s), end_of(k, s, e),
+             f"GR{iso_of(s)[:4]}42{f % 1_000_000:06d}" if k == "gaoqi" else None,
+             lists.get((k, s // 365)) or lists.setdefault((k, s // 365), f"{iso_of(s)[:4]}年{stage_of[k].name}名单"),
+             stamp)
+            for f, k, s, e in zip(dfirm.tolist(), dkeys, dstart.tolist(), dend.tolist()))
+        weight: dict[str, int] = {name: 0 for name in street_ids}
+        for s in cols["street"]:
+            weight[s] += 1
+        scale = n / 8000
+        targets = []
+        for year_i, year in enumerate((2023, 2024, 2025)):
+            for sort, (name, kind, stages, require, base_year, values) in enumerate(TARGET_PLAN):
+                total = round(values[year_i] * scale)
+                rows = [(None, total)] + [(street_ids[s], v) for s, v in split(total, weight).items()]
+                targets += [(year, name, kind, json.dumps(stages), json.dumps(require), sid, t, base_year, sort)
+                            for sid, t in rows]
+        demo_store.load_generated(led, f"基准测试台账 {n}", {"firms": n, "designations": len(dfirm)}, firms,
+                                  designations, targets)
     return {"firms": n, "designations": len(dfirm)}
 
 

@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from db.connection import LedgerError, open_readonly
+from db.errors import BackupError
 
 KEEP_LAST = 10
 KEEP_WEEKLY_DAYS = 92          # about 3 months
@@ -45,10 +46,6 @@ REASONS = {"manual": "手动", "import": "导入前", "migration": "升级前", 
 STALE_PARTIAL_AGE = 6 * 3600.0   # seconds: a partial file this old is stale whoever wrote it
 _PARTIAL = re.compile(r"\.(?P<host>[A-Za-z0-9_-]+)-(?P<pid>\d+)\.partial$")
 _NAME = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{8}-\d{6})(?:-(?P<seq>\d+))?_(?P<reason>[a-z]+)\.db$")
-
-
-class BackupError(LedgerError):
-    """A backup that could not be written or checked."""
 
 
 @dataclass(frozen=True)

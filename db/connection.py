@@ -1,23 +1,19 @@
-"""Opening a ledger file: pragmas, schema migration, who is writing."""
+"""Opening a ledger file: the connection and its pragmas (``connect``), the schema upgrade (``migrate``), and
+the one function that opens a ledger for the app and the command line (``open_ledger``: lock → connect →
+migrate). ``LedgerError`` and ``os_user`` live in the leaf module db.errors and are re-exported here for
+the many callers that import them from this module.
+"""
 from __future__ import annotations
 
-import getpass
 import os
 import sqlite3
+import weakref
 from pathlib import Path
 
-from db import schema
+from db import lock as ledger_lock, schema
+from db.errors import LedgerError, os_user
 
-
-class LedgerError(Exception):
-    """A ledger that cannot be opened or written: a Chinese message for a person."""
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (a service account, a container)
-        return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
+__all__ = ["LedgerError", "os_user", "connect", "migrate", "open_ledger", "write_block_reason", "open_readonly"]
 
 
 def write_block_reason(path: str | Path) -> str | None:
@@ -78,13 +74,12 @@ def wal_unreadable(path: str | Path) -> str | None:
     return None
 
 
-def connect(path: str | Path, *, readonly: bool = False, create: bool = True,
-            migrate: bool = True) -> sqlite3.Connection:
-    """Open the ledger at *path*, creating and migrating it when allowed.
+def connect(path: str | Path, *, readonly: bool = False, create: bool = True) -> sqlite3.Connection:
+    """Only connect: open the file at *path* with the ledger's pragmas and check that it is a ledger this
+    version can read. Never migrates and never takes the lock (see ``open_ledger``).
 
-    The connection is in autocommit mode (isolation_level=None): every write
-    goes through an explicit ``BEGIN IMMEDIATE`` transaction (see db.ledger).
-    """
+    The connection is in autocommit mode (isolation_level=None): every write goes through an explicit
+    ``BEGIN IMMEDIATE`` transaction (see db.ledger)."""
     path = Path(path)
     if not readonly and not create and not path.exists():
         raise LedgerError(f"台账文件不存在：{path}")
@@ -108,10 +103,7 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True,
         conn.execute("PRAGMA cache_size = -65536")
         conn.execute("PRAGMA temp_store = MEMORY")
         _check_is_ledger(conn, path)
-        if migrate and not readonly:
-            from db.migrate_safely import migrate_connection  # noqa: PLC0415  (backup, copy, check, replace)
-            migrate_connection(conn, path)
-        elif schema.version(conn) > schema.LATEST:
+        if schema.version(conn) > schema.LATEST:
             raise LedgerError(f"台账 {path.name} 由更新版本的星图创建（结构版本 {schema.version(conn)}），请升级软件")
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -120,6 +112,72 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True,
         conn.close()
         raise
     return conn
+
+
+def migrate(conn: sqlite3.Connection, path: str | Path) -> list[int]:
+    """Bring the ledger open on *conn* up to date (backup, migrate a copy, check, replace: db.migrate_safely)."""
+    from db.migrate_safely import migrate_connection  # noqa: PLC0415  (imports db.backup: only when needed)
+    try:
+        return migrate_connection(conn, path)
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"{Path(path).name} 不是有效的星图台账文件（{exc}）") from exc
+
+
+def open_ledger(ledger, readonly: bool | None, create: bool) -> sqlite3.Connection:
+    """Open *ledger* (a db.ledger.Ledger): take the write lock, connect, migrate. The one way in.
+
+    readonly=True: read-only, no lock. readonly=False (the default; the command line): the caller demands
+    writing, so a held lock raises LedgerError. readonly=None (the desktop app): write when possible,
+    otherwise fall back to read-only with ``ledger.readonly_reason`` set. Sets ``ledger.lock``,
+    ``ledger.readonly``, ``ledger.readonly_reason``, ``ledger.lock_note`` and ``ledger.file_id``."""
+    path = Path(ledger.path)
+    ledger.lock, ledger.readonly_reason, ledger.lock_note = None, "", ""
+    if readonly:
+        ledger.readonly = True
+        return connect(path, readonly=True, create=create)
+    if not create and not path.exists():
+        raise LedgerError(f"台账文件不存在：{path}")
+    if not path.parent.exists():
+        raise LedgerError(f"台账所在文件夹不存在：{path.parent}")
+    blocked = write_block_reason(path)
+    if blocked is not None:   # a read-only folder or file: read it (immutable), say why it cannot be changed
+        message = f"台账 {path.name} 是只读的（{blocked}），只能查看，不能修改"
+        if readonly is False or not path.exists():
+            raise LedgerError(message)
+        ledger.readonly, ledger.readonly_reason = True, message
+        return connect(path, readonly=True, create=create)
+    lock, message = ledger_lock.try_acquire(path)
+    if lock is None:
+        if readonly is False or not path.exists():
+            raise LedgerError(message)
+        ledger.readonly, ledger.readonly_reason = True, message
+        return connect(path, readonly=True, create=create)
+    ledger.readonly, ledger.lock, ledger.lock_note = False, lock, lock.note
+    weakref.finalize(ledger, ledger_lock.release, lock)  # a Ledger dropped without close() still frees its lock
+    try:
+        _clean_leftovers(path, None)   # the lock is ours: no one else migrates or restores it now
+        conn = connect(path, readonly=False, create=create)
+        try:
+            migrate(conn, path)
+            _clean_leftovers(path, conn)
+        except BaseException:
+            conn.close()
+            raise
+    except BaseException:
+        ledger_lock.release(lock)
+        ledger.lock = None
+        raise
+    ledger.file_id = ledger_lock.file_id(path)
+    return conn
+
+
+def _clean_leftovers(path: Path, conn: sqlite3.Connection | None) -> None:
+    """Files a killed migration, restore (beside the ledger) or backup (in its backup folder) left."""
+    from db import backup, migrate_safely  # noqa: PLC0415
+    if conn is None:
+        migrate_safely.clean_stale_staging(path)
+    else:
+        backup.clean_stale_partials(backup.backup_dir_for(path, conn))
 
 
 def _check_is_ledger(conn: sqlite3.Connection, path: Path) -> None:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 
+from db.errors import LedgerError
 from db.ledger import Ledger
 from pipeline.catalog import Catalog
 from pipeline.demo import DemoDistrict
+from pipeline.ladder import place_tier
 from pipeline.names import name_key, pinyin_keys
 from pipeline.uscc import validate
 
@@ -16,7 +18,6 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
     with ledger.write("demo") as w:
         conn = w.conn
         if conn.execute("SELECT COUNT(*) FROM firms").fetchone()[0]:
-            from db.connection import LedgerError
             raise LedgerError("示例数据只能写入空台账")
         batch = conn.execute(
             "INSERT INTO batches (file_name, kind, os_user, officer, created_at, counts) VALUES (?, 'demo', ?, ?, ?, ?)",
@@ -36,10 +37,9 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
             "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, name_sort, street_id, industry, officer, "
             "contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, needs_review, "
             "batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 21) + ")", rows)
-        conn.executemany(
-            "INSERT INTO firm_aliases (firm_id, name, name_key, seen_on, batch_id) VALUES (?, ?, ?, ?, ?)",
-            [(i + 1, old, name_key(old), seen.isoformat(), batch)
-             for i, f in enumerate(demo.firms) for old, seen in f.aliases])
+        for i, f in enumerate(demo.firms):          # former names: the write API's one former-name row
+            for old, seen in f.aliases:
+                w.add_alias(i + 1, old, seen)
         drows = []
         for firm, key, start, end, evidence, list_name in sorted(demo.designations, key=lambda r: (r[2], r[0])):
             stage = catalog.stage(key)
@@ -69,18 +69,60 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
 
 
 def _close_exclusive(drows, catalog: Catalog):
+    """One tier of a ladder at a time (pipeline.ladder.place_tier, the write API's rule), over the generated
+    designations in order of their start."""
     exclusive = {s.id: s.track for t in catalog.tracks if t.exclusive for s in t.stages}
-    last: dict[tuple, int] = {}
+    held: dict[tuple, list[int]] = {}
     out = [list(r) for r in drows]
+    dropped: set[int] = set()
     for i, r in enumerate(out):
         track = exclusive.get(r[1])
         if track is None:
             continue
-        key = (r[0], track)
-        prev = last.get(key)
-        if prev is not None:
-            p = out[prev]
-            if p[3] is None or p[3] > r[2]:
-                p[3] = r[2]
-        last[key] = i
-    return [tuple(r) for r in out if r[3] is None or r[3] > r[2]]
+        mine = held.setdefault((r[0], track), [])
+        change = place_tier([(k, out[k][2], out[k][3]) for k in mine], r[2], r[3])
+        for k, _before, after in change.ended:
+            out[k][3] = after
+        for k in change.replaced:
+            dropped.add(k)
+            mine.remove(k)
+        r[3] = change.end
+        mine.append(i)
+    return [tuple(r) for i, r in enumerate(out) if i not in dropped]
+
+
+GENERATED_FIRM_COLUMNS = ("id", "code", "code_status", "name", "name_key", "pinyin", "name_sort", "street_id",
+                          "industry", "officer", "contact_person", "contact_phone", "founded", "reg_capital",
+                          "revenue", "rd_spend", "employees", "needs_review", "created_at", "updated_at")
+
+
+def load_generated(ledger: Ledger, file_name: str, counts: dict, firms, designations, targets) -> None:
+    """A generated ledger for the benchmarks (bench/generate.py), as fast as SQLite allows: indexes dropped and
+    rebuilt, no per-row audit, one transaction. *firms*: rows of GENERATED_FIRM_COLUMNS (the batch is added);
+    *designations*: (firm_id, stage_id, start, end, evidence, list_name, created_at); *targets*: (year,
+    indicator, kind, stages JSON, require JSON, street_id, target, base_year, sort). Only for an empty ledger."""
+    conn = ledger.conn
+    conn.execute("PRAGMA synchronous = OFF")
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                           "AND tbl_name IN ('firms', 'designations')").fetchall()
+    for name, _ in indexes:
+        conn.execute(f"DROP INDEX {name}")
+    with ledger.write("demo") as w:
+        if conn.execute("SELECT COUNT(*) FROM firms").fetchone()[0]:
+            raise LedgerError("示例数据只能写入空台账")
+        batch = conn.execute(
+            "INSERT INTO batches (file_name, kind, os_user, created_at, counts) VALUES (?, 'demo', ?, ?, ?)",
+            (file_name, ledger.user, w.stamp, json.dumps(counts))).lastrowid
+        cols = (*GENERATED_FIRM_COLUMNS[:-2], "batch_id", *GENERATED_FIRM_COLUMNS[-2:])
+        conn.executemany(f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                         ((*r[:-2], batch, *r[-2:]) for r in firms))
+        conn.executemany(
+            "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
+            "batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, 'demo', ?, ?)",
+            ((*r[:-1], batch, r[-1]) for r in designations))
+        conn.execute("DELETE FROM targets")
+        conn.executemany("INSERT INTO targets (year, indicator, kind, stages, require, street_id, target, base_year, "
+                         "sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", targets)
+    for _, sql in indexes:
+        conn.execute(sql)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

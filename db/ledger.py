@@ -1,8 +1,12 @@
 """The ledger: one SQLite file, every write audited and transactional.
 
 Reads that feed the maths live in db/queries.py; this module is the one
-door for writes. ``with ledger.write(source) as w:`` opens one
-``BEGIN IMMEDIATE`` transaction; any exception rolls all of it back.
+door for writes (db/bulk.py is its volume path for imports and undo).
+``with ledger.write(source) as w:`` opens one ``BEGIN IMMEDIATE``
+transaction; any exception rolls all of it back. A ``write()`` inside a
+``write()`` nests with a SAVEPOINT: its failure rolls back only its own
+part, and nothing is saved before the outermost one ends. Right before
+COMMIT the ledger file is checked to still be the one opened.
 """
 from __future__ import annotations
 
@@ -14,14 +18,20 @@ from pathlib import Path
 from typing import Iterator
 
 from db import catalog_store, lock as ledger_lock
-from db.connection import LedgerError, connect, os_user
+from db.connection import open_ledger
+from db.errors import LedgerError, NestingError, describe_failure, os_user, sqlite_kind
 from pipeline import uscc
 from pipeline.catalog import Catalog
 from pipeline.dates import iso, parse_iso
 from pipeline.fields import FIRM_ATTRS
+from pipeline.ladder import place_tier
 from pipeline.names import name_key, pinyin_keys
 
 FIRM_FIELDS = ("code", "code_raw", "code_status", "name", "street_id", *FIRM_ATTRS, "needs_review")
+AUDIT_COLUMNS = ("at", "os_user", "officer", "action", "entity", "entity_id", "firm_id", "before", "after", "source",
+                 "batch_id")
+AUDIT_INSERT = f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "      # + VALUES (…) or + SELECT …: the one audit INSERT
+MSG_MOVED = "台账文件已被移动或删除，本次{what}未保存"
 
 
 def now() -> str:
@@ -35,8 +45,9 @@ class Ledger:
         self.readonly = readonly
         self.officer = officer
         self.user = os_user()
-        self.conn = ledger_lock.open_guarded(self, readonly, create)  # sets readonly, readonly_reason, lock
+        self.conn = open_ledger(self, readonly, create)  # lock, connect, migrate; sets readonly, readonly_reason, lock
         self._catalog: Catalog | None = None
+        self._writers: list[Writer] = []          # the open write() blocks, outermost first
         if not self.readonly and self.conn.execute("SELECT COUNT(*) FROM tracks").fetchone()[0] == 0:
             with self.write("cli") as w:
                 catalog_store.seed_defaults(w.conn)
@@ -75,27 +86,77 @@ class Ledger:
     def write(self, source: str = "person", batch_id: int | None = None) -> Iterator["Writer"]:
         if self.readonly:
             raise LedgerError("台账以只读方式打开，不能修改")
+        if self._writers:
+            with self._savepoint(source, batch_id) as writer:
+                yield writer
+            return
+        if self.conn.in_transaction:
+            raise NestingError("连接上已有未经 Ledger.write() 打开的事务：写入必须通过 Ledger.write()")
         ledger_lock.guard_write(self)  # file deleted or moved, lock taken over: refuse before writing
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise LedgerError(f"台账正被另一程序写入，请稍后再试（{exc}）") from exc
+        except sqlite3.Error as exc:
+            if sqlite_kind(exc) == "busy":
+                raise LedgerError(f"台账正被另一程序写入，请稍后再试（{exc}）") from exc
+            raise LedgerError(describe_failure(exc, self.path)) from exc
         writer = Writer(self, source, batch_id)
+        self._writers.append(writer)
         try:
             yield writer
+            self._check_same_file(source)
         except BaseException as exc:
-            if self.conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
-                self.conn.execute("ROLLBACK")
+            self._writers.clear()
+            self._rollback()
             self.invalidate()
-            if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):  # disk full, I/O
-                raise LedgerError(ledger_lock.describe_failure(exc, self.path)) from exc
+            if isinstance(exc, sqlite3.Error) and sqlite_kind(exc) != "constraint":  # disk full, I/O
+                raise LedgerError(describe_failure(exc, self.path)) from exc
             raise
-        else:
+        self._writers.clear()
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            self.invalidate()
+            raise LedgerError(describe_failure(exc, self.path)) from exc
+
+    @contextmanager
+    def _savepoint(self, source: str, batch_id: int | None) -> Iterator["Writer"]:
+        """A write() inside a write(): a SAVEPOINT in the open transaction (as sqlite-utils' atomic())."""
+        outer = self._writers[-1]
+        name = f"xingtu_{len(self._writers)}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        writer = Writer(self, source, outer.batch_id if batch_id is None else batch_id)
+        writer.stamp = outer.stamp
+        self._writers.append(writer)
+        try:
+            yield writer
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+            self.invalidate()
+            raise
+        finally:
+            self._writers.remove(writer)
+        self.conn.execute(f"RELEASE {name}")
+
+    def _rollback(self) -> None:
+        """ROLLBACK when a transaction is still open; a failing ROLLBACK never hides the error being raised."""
+        if self.conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
             try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
                 self.conn.execute("ROLLBACK")
-                raise LedgerError(f"保存失败，台账未改动：{exc}") from exc
+            except sqlite3.Error:
+                pass
+
+    def _check_same_file(self, source: str) -> None:
+        """Right before COMMIT: the file at the ledger's path is still the one opened: it exists, with the same
+        device and inode (an inode is never reused while this connection holds the file open, so this also
+        tells a file put in its place; the meta 'ledger_id' read back through the path would not, as a reader
+        there applies the -wal file beside it). A deleted or moved ledger would take the transaction with
+        it: refuse, and the caller rolls back."""
+        expected = getattr(self, "file_id", None)
+        if not self.path.exists() or (expected is not None and ledger_lock.file_id(self.path) != expected):
+            raise LedgerError(MSG_MOVED.format(what="导入" if source == "import" else "修改"))
 
 
 def _json(value) -> str | None:
@@ -113,13 +174,23 @@ class Writer:
         self.source = source
         self.batch_id = batch_id
         self.stamp = now()
+        self.ladder = None          # what the last add_designation changed on a ladder (pipeline.ladder.TierChange)
 
     def audit(self, action: str, entity: str, entity_id, firm_id, before, after) -> None:
-        self.conn.execute(
-            "INSERT INTO audit (at, os_user, officer, action, entity, entity_id, firm_id, before, after, source, batch_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.stamp, self.ledger.user, self.ledger.officer, action, entity, entity_id, firm_id,
-             _json(before), _json(after), self.source, self.batch_id))
+        self.audit_many([(action, entity, entity_id, firm_id, before, after)])
+
+    def audit_many(self, rows) -> None:
+        """Audit rows (action, entity, entity_id, firm_id, before, after), before/after as Python values."""
+        head = (self.stamp, self.ledger.user, self.ledger.officer)
+        tail = (self.source, self.batch_id)
+        self.conn.executemany(AUDIT_INSERT + f"VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})",
+                              [(*head, a, e, eid, fid, _json(b), _json(af), *tail) for a, e, eid, fid, b, af in rows])
+
+    def audit_select(self, select: str, params=()) -> None:
+        """Audit rows computed by SQLite: *select* yields (action, entity, entity_id, firm_id, before, after)
+        with before/after as JSON text (json_object(...)); the bulk path's one statement for many rows."""
+        self.conn.execute(AUDIT_INSERT + f"SELECT ?, ?, ?, x.*, ?, ? FROM ({select}) x",   # x: the six middle columns
+                          (self.stamp, self.ledger.user, self.ledger.officer, self.source, self.batch_id, *params))
 
     # firms
     def insert_firm(self, name: str, code: str | None = None, **fields) -> int:
@@ -155,38 +226,42 @@ class Writer:
 
     def update_firm(self, firm_id: int, **changes) -> dict:
         """Apply *changes*; returns {field: (before, after)} of what really changed."""
-        current = self.firm(firm_id)
-        diff = {}
-        for key, value in changes.items():
-            if key not in FIRM_FIELDS:
-                raise KeyError(key)
-            value = _plain(value)
-            if key == "code":
-                check = uscc.validate(value) if value else None
-                if check is not None and not check.usable:
-                    raise LedgerError("；".join(check.problems))
-                value = check.code if check else None
-                if "code_status" not in changes:
-                    new_status = "no_code" if check is None else "ok" if check.ok else "bad_check"
-                    if new_status != current["code_status"]:
-                        diff["code_status"] = (current["code_status"], new_status)
-            if current[key] != value:
-                diff[key] = (current[key], value)
-        if not diff:
-            return {}
-        sets = {k: v[1] for k, v in diff.items()}
-        if "name" in sets:
-            sets["name_key"] = name_key(sets["name"])
-            sets["pinyin"], sets["name_sort"] = pinyin_keys((sets["name"],))[0]
-        sets["updated_at"] = self.stamp
-        try:
-            self.conn.execute(f"UPDATE firms SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
-                              (*sets.values(), firm_id))
-        except sqlite3.IntegrityError as exc:
-            raise LedgerError(f"统一社会信用代码 {sets.get('code')} 已属于台账中另一家企业") from exc
-        self.audit("update", "firm", firm_id, firm_id, {k: v[0] for k, v in diff.items()},
-                   {k: v[1] for k, v in diff.items()})
-        return diff
+        return self.update_firms({firm_id: changes})[firm_id]
+
+    def update_firms(self, changes_by_id: dict[int, dict]) -> dict[int, dict]:
+        """``update_firm`` for many firms at once (the import's volume path): the same rules, one SELECT per
+        chunk, one executemany per set of columns and one for the audit rows. Returns {firm: diff}."""
+        out: dict[int, dict] = {}
+        ids = list(changes_by_id)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cur = self.conn.execute(f"SELECT * FROM firms WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            names = [d[0] for d in cur.description]
+            current = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+            groups: dict[tuple, list] = {}
+            audit = []
+            for fid in chunk:
+                if fid not in current:
+                    raise LedgerError(f"台账中没有编号为 {fid} 的企业")
+                diff = out[fid] = _firm_diff(current[fid], changes_by_id[fid])
+                if not diff:
+                    continue
+                sets = {k: v[1] for k, v in diff.items()}
+                if "name" in sets:
+                    sets["name_key"] = name_key(sets["name"])
+                    sets["pinyin"], sets["name_sort"] = pinyin_keys((sets["name"],))[0]
+                sets["updated_at"] = self.stamp
+                groups.setdefault(tuple(sets), []).append((*sets.values(), fid))
+                audit.append(("update", "firm", fid, fid, {k: v[0] for k, v in diff.items()},
+                              {k: v[1] for k, v in diff.items()}))
+            for cols, rows in groups.items():
+                try:
+                    self.conn.executemany(f"UPDATE firms SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", rows)
+                except sqlite3.IntegrityError as exc:
+                    code = rows[0][cols.index("code")] if len(rows) == 1 and "code" in cols else ""
+                    raise LedgerError(f"统一社会信用代码 {code} 已属于台账中另一家企业".replace("  ", " ")) from exc
+            self.audit_many(audit)
+        return out
 
     def rename_firm(self, firm_id: int, new_name: str, seen_on: date | None = None) -> int | None:
         """The new name becomes current; the old one is kept as a former name (alias).
@@ -241,22 +316,28 @@ class Writer:
                         evidence: str | None = None, list_name: str | None = None) -> int:
         """A dated designation; the end follows from the stage's validity unless given.
 
-        In an exclusive track (the star ladder) the firm's current stage of that
-        track ends on the day the new one starts."""
+        In an exclusive track (the star ladder) one tier at a time (pipeline.ladder.place_tier): the tier
+        held before ends the day the new one starts, a tier of the same day is replaced, a later tier ends
+        the new one. ``self.ladder`` says what it changed (None outside an exclusive track)."""
         catalog = self.ledger.catalog()
         stage = catalog.stage(stage_key)
         start_d = parse_iso(start)
         end_d = parse_iso(end) if end else stage.end_for(start_d)
         if end_d is not None and end_d <= start_d:
             raise LedgerError(f"结束日期 {iso(end_d)} 应晚于开始日期 {iso(start_d)}")
-        if catalog.track(stage.track).exclusive:
+        self.ladder = None
+        if catalog.track(stage.track).exclusive:      # one tier of a ladder at a time (pipeline.ladder)
             same_track = [s.id for s in catalog.track(stage.track).stages]
-            rows = self.conn.execute(
-                f"SELECT id, end_date FROM designations WHERE firm_id = ? AND deleted_at IS NULL "
-                f"AND stage_id IN ({','.join('?' * len(same_track))}) AND start_date < ? "
-                f"AND (end_date IS NULL OR end_date > ?)", (firm_id, *same_track, iso(start_d), iso(start_d))).fetchall()
-            for did, old_end in rows:
-                self.update_designation(did, end_date=iso(start_d))
+            held = self.conn.execute(
+                f"SELECT id, start_date, end_date FROM designations WHERE firm_id = ? AND deleted_at IS NULL "
+                f"AND stage_id IN ({','.join('?' * len(same_track))}) ORDER BY start_date, id",
+                (firm_id, *same_track)).fetchall()
+            self.ladder = place_tier(held, iso(start_d), iso(end_d))
+            for did, _before, after in self.ladder.ended:
+                self.update_designation(did, end_date=after)
+            for did in self.ladder.replaced:
+                self.delete_designation(did)
+            end_d = parse_iso(self.ladder.end) if self.ladder.end else None
         cur = self.conn.execute(
             "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -344,6 +425,27 @@ class Writer:
         if row:
             self.conn.execute("DELETE FROM targets WHERE id = ?", (target_id,))
             self.audit("delete", "target", target_id, None, dict(zip([d[0] for d in cur.description], row)), None)
+
+
+def _firm_diff(current: dict, changes: dict) -> dict:
+    """{field: (before, after)} of *changes* against the firm's *current* row; a new code brings its status."""
+    diff = {}
+    for key, value in changes.items():
+        if key not in FIRM_FIELDS:
+            raise KeyError(key)
+        value = _plain(value)
+        if key == "code":
+            check = uscc.validate(value) if value else None
+            if check is not None and not check.usable:
+                raise LedgerError("；".join(check.problems))
+            value = check.code if check else None
+            if "code_status" not in changes:
+                new_status = "no_code" if check is None else "ok" if check.ok else "bad_check"
+                if new_status != current["code_status"]:
+                    diff["code_status"] = (current["code_status"], new_status)
+        if current[key] != value:
+            diff[key] = (current[key], value)
+    return diff
 
 
 def _plain(value):

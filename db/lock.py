@@ -29,17 +29,15 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import sys
 import threading
 import time
 import uuid
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from db.connection import LedgerError, os_user, write_block_reason
+from db.errors import LedgerError, describe_failure, os_user  # noqa: F401  (describe_failure: old name)
 
 HEARTBEAT_SECONDS = 60.0
 FOREIGN_STALE_AFTER = 12 * 3600.0   # seconds without a heartbeat from another computer
@@ -408,59 +406,6 @@ def release(lock: Lock | None) -> None:
                 pass
 
 
-def open_guarded(ledger, readonly: bool | None, create: bool) -> sqlite3.Connection:
-    """Take the write lock for *ledger* and open its connection; used by ``db.ledger.Ledger``.
-
-    readonly=True: read-only, no lock. readonly=False (the default; the command line): the
-    caller demands writing, so a held lock raises LedgerError. readonly=None (the desktop app):
-    write when possible, otherwise fall back to read-only with ``ledger.readonly_reason`` set.
-    Sets ``ledger.lock``, ``ledger.readonly``, ``ledger.readonly_reason`` and ``ledger.lock_note``.
-    """
-    from db.connection import connect  # noqa: PLC0415
-    ledger.lock, ledger.readonly_reason, ledger.lock_note = None, "", ""
-    if readonly:
-        ledger.readonly = True
-        return connect(ledger.path, readonly=True, create=create)
-    if not create and not Path(ledger.path).exists():
-        raise LedgerError(f"台账文件不存在：{ledger.path}")
-    if not Path(ledger.path).parent.exists():
-        raise LedgerError(f"台账所在文件夹不存在：{Path(ledger.path).parent}")
-    blocked = write_block_reason(ledger.path)
-    if blocked is not None:   # a read-only folder or file: read it (immutable), say why it cannot be changed
-        message = f"台账 {Path(ledger.path).name} 是只读的（{blocked}），只能查看，不能修改"
-        if readonly is False or not Path(ledger.path).exists():
-            raise LedgerError(message)
-        ledger.readonly, ledger.readonly_reason = True, message
-        return connect(ledger.path, readonly=True, create=create)
-    lock, message = try_acquire(ledger.path)
-    if lock is None:
-        if readonly is False or not Path(ledger.path).exists():
-            raise LedgerError(message)
-        ledger.readonly, ledger.readonly_reason = True, message
-        return connect(ledger.path, readonly=True, create=create)
-    ledger.readonly, ledger.lock, ledger.lock_note = False, lock, lock.note
-    weakref.finalize(ledger, release, lock)  # a Ledger dropped without close() still frees its lock
-    try:
-        _clean_leftovers(ledger.path, None)   # the lock is ours: no one else migrates or restores it now
-        conn = connect(ledger.path, readonly=False, create=create)
-        _clean_leftovers(ledger.path, conn)
-    except BaseException:
-        release(lock)
-        ledger.lock = None
-        raise
-    ledger.file_id = file_id(ledger.path)
-    return conn
-
-
-def _clean_leftovers(path: Path, conn: sqlite3.Connection | None) -> None:
-    """Files a killed migration, restore (beside the ledger) or backup (in its backup folder) left."""
-    from db import backup, migrate_safely  # noqa: PLC0415
-    if conn is None:
-        migrate_safely.clean_stale_staging(path)
-    else:
-        backup.clean_stale_partials(backup.backup_dir_for(path, conn))
-
-
 def file_id(path: str | Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
@@ -483,20 +428,3 @@ def guard_write(ledger) -> None:
     lock = getattr(ledger, "lock", None)
     if lock is not None and lock.lost:
         lock.check()
-
-
-def describe_failure(exc: BaseException, path: str | Path) -> str:
-    """A Chinese sentence for an SQLite or OS error met while writing the ledger at *path*."""
-    text = str(exc).lower()
-    name = Path(path).name
-    if "full" in text or getattr(exc, "errno", None) == 28:
-        return f"磁盘空间已满，台账 {name} 的本次修改未保存（台账未改动）；请清理磁盘后重试"
-    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
-        return f"台账 {name} 所在位置不可写（只读），本次修改未保存（台账未改动）"
-    if "disk i/o" in text or "unable to open" in text:
-        return f"读写台账文件 {name} 出错（文件可能已被移动，或网络盘已断开），本次修改未保存（台账未改动）"
-    if "locked" in text or "busy" in text:
-        return f"台账 {name} 正被另一程序写入，本次修改未保存，请稍后再试"
-    if "malformed" in text or "not a database" in text:
-        return f"台账文件 {name} 已损坏，本次修改未保存；请从备份恢复（backups / restore 命令）"
-    return f"保存失败，台账 {name} 未改动：{exc}"

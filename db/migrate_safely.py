@@ -30,7 +30,7 @@ from pathlib import Path
 
 from db import schema
 from db.backup import BackupError, _remove, backup, backup_dir_for, integrity_problems, ledger_id_of
-from db.connection import LedgerError
+from db.errors import LedgerError
 
 STALE_TMP_AGE = 24 * 3600.0
 STAGING_KINDS = ("migrate", "restore")

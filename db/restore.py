@@ -36,10 +36,11 @@ from db.backup import (
     ledger_id_of,
 )
 from db.connection import os_user
+from db.ledger import AUDIT_COLUMNS, AUDIT_INSERT
 
 AUDIT_GUARDS = ("audit_no_update", "audit_no_delete")
 _KINDS = {"trigger": "触发器", "index": "索引", "view": "视图"}
-_AUDIT_COLS = "at, os_user, officer, action, entity, entity_id, firm_id, before, after, source, batch_id"
+_AUDIT_COLS = ", ".join(AUDIT_COLUMNS)
 
 
 @dataclass
@@ -231,7 +232,7 @@ def _carry_audit(st: sqlite3.Connection, ledger_path: Path) -> tuple[int, int, i
             st.execute(f"CREATE TEMP TABLE seen AS SELECT {_AUDIT_COLS} FROM main.audit")
             st.execute("CREATE INDEX temp.seen_key ON seen (at, entity, entity_id, action)")
             same = " AND ".join(f"s.{c} IS c.{c}" for c in _AUDIT_COLS.split(", "))
-            st.execute(f"INSERT INTO main.audit ({_AUDIT_COLS}) SELECT {', '.join('c.' + c for c in _AUDIT_COLS.split(', '))} "
+            st.execute(AUDIT_INSERT + f"SELECT {', '.join('c.' + c for c in AUDIT_COLUMNS)} "
                        f"FROM cur.audit c WHERE NOT EXISTS (SELECT 1 FROM temp.seen s WHERE s.at = c.at AND "
                        f"s.entity = c.entity AND s.entity_id IS c.entity_id AND s.action = c.action AND {same}) "
                        f"ORDER BY c.id")
@@ -257,6 +258,6 @@ def _audit_restore(st: sqlite3.Connection, backup_path: Path, report: RestoreRep
     before = {"firms": report.saved.firms if report.saved else None,
               "saved_as": report.saved.path.name if report.saved else None}
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-    st.execute(f"INSERT INTO audit ({_AUDIT_COLS}) VALUES (?, ?, NULL, 'restore', 'ledger', NULL, NULL, ?, ?, ?, NULL)",
+    st.execute(AUDIT_INSERT + "VALUES (?, ?, NULL, 'restore', 'ledger', NULL, NULL, ?, ?, ?, NULL)",
                (stamp, os_user(), json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False),
                 source))

@@ -233,6 +233,15 @@ ALTER TABLE firms ADD COLUMN name_sort TEXT NOT NULL DEFAULT '';   -- pipeline.n
 """
 V5_INDEX = """
 CREATE INDEX firms_live_name_sort ON firms(name_sort) WHERE deleted_at IS NULL;
+-- what each import batch's list said about every firm it matched, changed or not (JSON {field: value}):
+-- undo restores a value to the one the latest surviving batch asserted (db/undo.py)
+CREATE TABLE batch_rows (
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    firm_id INTEGER NOT NULL REFERENCES firms(id) ON DELETE CASCADE,
+    fields TEXT NOT NULL
+);
+CREATE INDEX batch_rows_firm ON batch_rows(firm_id, batch_id);
+CREATE INDEX batch_rows_batch ON batch_rows(batch_id);
 """
 V5_CHUNK = 20000
 
@@ -262,7 +271,7 @@ MIGRATIONS: list[tuple[int, str, Union[Step, tuple[Step, ...]]]] = [
     (2, "ledger table: trigram search index, sort indexes", V2),
     (3, "audit log: rows cannot be deleted", V3),
     (4, "firm legal form and address; the ledger's identity (meta ledger_id)", V4),
-    (5, "one phrase-aware pinyin for every firm; firms.name_sort, the pinyin sort key, and its index",
+    (5, "one phrase-aware pinyin for every firm; firms.name_sort, the pinyin sort key, and its index; batch_rows",
      (V5_COLUMN, v5_recompute_pinyin, V5_INDEX)),
 ]
 LATEST = MIGRATIONS[-1][0]

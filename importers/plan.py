@@ -275,19 +275,11 @@ def build_plan(ledger, path, *, kind=None, stage=None, on_date=None, sheet=None,
                    header_row=header_row, progress=progress, cancel=cancel).run()
 
 
-def remember_mapping(ledger, plan: ImportPlan) -> None:
-    """Remember *plan*'s column mapping for files with the same header: only when a person asks for it
-    (``import --remember-map``, the wizard's 记住此列对应关系)."""
-    from importers import mapping_store  # noqa: PLC0415
-    with ledger.write("import"):
-        mapping_store.remember(ledger.conn, plan.headers, plan.mapping)
-
-
-def commit_plan(ledger, plan: ImportPlan, *, progress=None, cancel=None) -> int:
-    """Write *plan* in one transaction as one batch; returns the batch id. Cancelled leaves the ledger unchanged."""
+def commit_plan(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_mapping: bool = False) -> int:
+    """Write *plan* in one transaction as one batch; returns the batch id. Cancelled leaves the ledger unchanged.
+    ``remember_mapping``: only when the person asked to remember the column mapping (importers.mapping_store)."""
     from importers.commit import commit  # noqa: PLC0415
-    return commit(ledger, plan, progress=progress, cancel=cancel)
+    return commit(ledger, plan, progress=progress, cancel=cancel, remember_mapping=remember_mapping)
 
 
-__all__ = ["Cancelled", "Issue", "PlanRow", "ImportPlan", "RowStore", "build_plan", "commit_plan", "remember_mapping",
-           "InputError"]
+__all__ = ["Cancelled", "Issue", "PlanRow", "ImportPlan", "RowStore", "build_plan", "commit_plan", "InputError"]

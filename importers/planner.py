@@ -15,12 +15,15 @@ from pathlib import Path
 from importers.errors import InputError
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
 from importers.plan_rows import decide_rows, split_names
+from pipeline.fields import FIELD_LIST
 
-# field key -> how its cells are cleaned
-TEXT_FIELDS = ("industry", "officer", "contact_person", "contact_phone", "remark", "cert_no", "list_name",
-               "former_name")
+# field key -> how its cells are cleaned, derived from the one list of fields (pipeline.fields);
+# name, code, street, stage and star have their own cleaning
+OWN_CLEANING = ("name", "code", "street", "stage", "star")
 PLACEHOLDER_FIELDS = ("legal_form", "address")     # text where "N/A", "无", "-" mean nothing
-DATE_FIELDS = ("founded", "date", "expires")
+TEXT_FIELDS = tuple(f.key for f in FIELD_LIST
+                    if f.kind == "text" and f.key not in OWN_CLEANING and f.key not in PLACEHOLDER_FIELDS)
+DATE_FIELDS = tuple(f.key for f in FIELD_LIST if f.kind == "date")
 CHUNK = 5000
 SAMPLE = 300                # rows looked at to decide whether a column holds stages
 MAX_MONEY = 1e9             # 万元: ten trillion yuan, beyond any firm

@@ -1,16 +1,17 @@
-"""Undo an import batch: the ledger as it was before the batch, from the batch's own audit rows.
+"""Undo an import batch: the ledger as if the batch had never been imported, in any order (db/undo.py).
 
-Created firms, aliases and designations are removed; updated firm attributes,
-names and designation ends are set back to their audited "before" values.
-A later change by someone else to a record the batch touched is a conflict:
-undo names the firms and stops unless ``force``. Undo is audited too (source
-'undo', the batch's id) and marks the batch undone.
+A later change by someone else to a firm the batch touched is a conflict: undo names the firms and stops
+unless ``force``; forced, it keeps the later changes and restores only what the batch alone decided. What
+cannot be restored exactly (a firm the batch created that a later list or change touched; designations a
+later change or list depends on) is refused, forced or not, naming the firms. Undo is audited (source
+'undo', the batch's id, one row per audit row of the batch) and marks the batch undone.
 """
 from __future__ import annotations
 
 import json
 
-from db.ledger import now
+from db import undo as undo_store
+from db.undo import LIVE
 from importers.errors import InputError
 
 MSG_NO_BATCH = "没有编号为 {id} 的导入批次"
@@ -20,9 +21,19 @@ MSG_CONFLICT = "批次 {id} 导入之后，以下 {n} 家企业又被修改过�
 
 UNDOABLE_KINDS = ("roster", "designation")
 
+__all__ = ["UndoConflict", "UndoRefused", "batch_list", "conflicts", "undo_batch"]
+
 
 class UndoConflict(InputError):
     """Later changes touch records of the batch; ``firms`` lists (firm_id, name)."""
+
+    def __init__(self, message: str, firms: list) -> None:
+        super().__init__(message)
+        self.firms = firms
+
+
+class UndoRefused(InputError):
+    """The batch cannot be undone exactly, forced or not; ``firms`` lists (firm_id, name)."""
 
     def __init__(self, message: str, firms: list) -> None:
         super().__init__(message)
@@ -54,13 +65,16 @@ def conflicts(conn, batch_id: int) -> list[tuple[int, str]]:
     return conn.execute(
         "SELECT DISTINCT a.firm_id, COALESCE(f.name, '') FROM audit a LEFT JOIN firms f ON f.id = a.firm_id "
         "WHERE a.id > ? AND a.firm_id IN (SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' "
-        "AND firm_id IS NOT NULL) "
-        "AND (a.batch_id IS NULL OR a.batch_id NOT IN (SELECT id FROM batches WHERE undone_at IS NOT NULL)) "
-        "AND NOT (a.source = 'undo') ORDER BY a.firm_id", (last, batch_id)).fetchall()
+        f"AND firm_id IS NOT NULL) AND {LIVE.replace('source', 'a.source').replace('batch_id', 'a.batch_id')} "
+        "ORDER BY a.firm_id", (last, batch_id)).fetchall()
+
+
+def _names(found) -> str:
+    return "、".join(n or f"编号 {fid}" for fid, n in found[:10]) + ("等" if len(found) > 10 else "")
 
 
 def undo_batch(ledger, batch_id: int, *, force: bool = False) -> dict:
-    """Restore the ledger as it was before *batch_id*. Returns counts of what was removed and restored."""
+    """Undo *batch_id*. Returns counts of what was removed and restored, and the conflicts forced past."""
     conn = ledger.conn
     batch = _batch(conn, batch_id)
     if batch["undone_at"]:
@@ -70,40 +84,17 @@ def undo_batch(ledger, batch_id: int, *, force: bool = False) -> dict:
     with ledger.write("undo", batch_id) as w:
         found = conflicts(conn, batch_id)
         if found and not force:
-            names = "、".join(n or f"编号 {fid}" for fid, n in found[:10]) + ("等" if len(found) > 10 else "")
-            raise UndoConflict(MSG_CONFLICT.format(id=batch_id, n=len(found), names=names), found)
-        stamp = w.stamp
-        head = (stamp, ledger.user, ledger.officer)
-        # the undo's own audit: every audited change of the batch, reversed (before <-> after)
-        conn.execute(
-            "INSERT INTO audit (at, os_user, officer, action, entity, entity_id, firm_id, before, after, source, batch_id) "
-            "SELECT ?, ?, ?, 'undo', entity, entity_id, firm_id, after, before, 'undo', batch_id FROM audit "
-            "WHERE batch_id = ? AND source = 'import' AND entity != 'batch' ORDER BY id DESC", (*head, batch_id))
-        mine = "SELECT entity_id FROM audit WHERE batch_id = ? AND source = 'import' AND action = 'insert' AND entity = ?"
-        out = {"batch": batch_id}
-        out["designations_removed"] = conn.execute(
-            f"DELETE FROM designations WHERE id IN ({mine})", (batch_id, "designation")).rowcount
-        out["designations_restored"] = _restore_updates(conn, batch_id, "designation", "designations")
-        out["aliases_removed"] = conn.execute(
-            f"DELETE FROM firm_aliases WHERE id IN ({mine})", (batch_id, "alias")).rowcount
-        out["firms_restored"] = _restore_updates(conn, batch_id, "firm", "firms")
-        out["firms_removed"] = conn.execute(f"DELETE FROM firms WHERE id IN ({mine})", (batch_id, "firm")).rowcount
-        undone_by = ledger.officer or ledger.user
-        conn.execute("UPDATE batches SET undone_at = ?, undone_by = ? WHERE id = ?", (now(), undone_by, batch_id))
-        w.audit("undo", "batch", batch_id, None, {"undone_at": None}, {"undone_at": stamp, "undone_by": undone_by,
-                                                                        **{k: v for k, v in out.items() if k != "batch"}})
+            raise UndoConflict(MSG_CONFLICT.format(id=batch_id, n=len(found), names=_names(found)), found)
+        stuck = undo_store.refused(conn, batch_id)
+        if stuck:
+            raise UndoRefused(undo_store.MSG_REFUSED.format(id=batch_id, n=len(stuck), names=_names(stuck)), stuck)
+        try:
+            out = undo_store.undo(w, batch_id)
+        except undo_store.UndoRefused as exc:
+            raise UndoRefused(str(exc), exc.firms) from exc
+        w.audit("undo", "batch", batch_id, None, {"undone_at": None},
+                {"undone_at": w.stamp, "undone_by": ledger.officer or ledger.user,
+                 **{k: v for k, v in out.items() if k != "batch"}})
     out["forced"] = bool(found)
     out["conflicts"] = [{"firm_id": fid, "name": n} for fid, n in found]
     return out
-
-
-def _restore_updates(conn, batch_id: int, entity: str, table: str) -> int:
-    """Put back the before-values of every update the batch made to *entity* rows of *table*, latest first."""
-    rows = conn.execute(
-        "SELECT entity_id, before FROM audit WHERE batch_id = ? AND source = 'import' AND action = 'update' "
-        "AND entity = ? ORDER BY id DESC", (batch_id, entity)).fetchall()
-    for entity_id, before in rows:
-        values = json.loads(before)
-        conn.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
-                     (*values.values(), entity_id))
-    return len(rows)

@@ -13,7 +13,7 @@ from typing import Callable
 from PySide6.QtGui import QUndoCommand
 
 from db import firm_file
-from db.connection import LedgerError
+from db.errors import LedgerError
 from db.ledger import FIRM_FIELDS
 
 FIELD_NAMES = firm_file.FIELD_NAMES
@@ -148,15 +148,11 @@ class _DesignationCommand(LedgerCommand):
         return firm_file.held_in_track(w.conn, self.ledger.catalog(), fid, track_key, day)
 
     def _add(self, w, fid: int, stage, day: date, end=None, evidence=None, list_name=None) -> None:
-        catalog = self.ledger.catalog()
-        if catalog.track(stage.track).exclusive:
-            for did, _sid, start, end_before in self._held_in_track(w, fid, stage.track, day.isoformat()):
-                if start == day.isoformat():
-                    w.delete_designation(did)
-                    self.dropped.append(did)
-                else:
-                    self.ended.append((did, end_before))
+        """The write API applies the one-tier-per-ladder rule; keep what it ended or replaced for undo."""
         self.added.append(w.add_designation(fid, stage.key, day, end, evidence=evidence, list_name=list_name))
+        if w.ladder is not None:
+            self.ended.extend((did, before) for did, before, _after in w.ladder.ended)
+            self.dropped.extend(w.ladder.replaced)
 
     def _undo(self) -> None:
         with self.ledger.write("person") as w:

@@ -43,7 +43,7 @@ def register(sub) -> None:
 
 def run_import(args) -> int:
     from importers.mapping import parse_overrides  # noqa: PLC0415
-    from importers.plan import build_plan, commit_plan, remember_mapping  # noqa: PLC0415
+    from importers.plan import build_plan, commit_plan  # noqa: PLC0415
     if args.kind not in (None, "roster", "designation"):
         raise InputError(f"--as 应为 roster（企业台账）或 designation（认定名单），而不是“{args.kind}”")
     on_date = date_arg(args.date, "--date")
@@ -60,9 +60,7 @@ def run_import(args) -> int:
                           overrides=overrides, header_row=args.header_row)
         batch = None
         if not args.dry_run:
-            batch = commit_plan(ledger, plan)
-            if args.remember_map:
-                remember_mapping(ledger, plan)
+            batch = commit_plan(ledger, plan, remember_mapping=args.remember_map)
     if args.errors_out:
         from importers.error_report import write_error_report  # noqa: PLC0415
         write_error_report(plan, args.errors_out)

@@ -179,11 +179,13 @@ def test_no_star_filter(small):
 def test_expiry_sort_walks_an_index():
     """The first page sorted by expiry reads designations in end-date order from an index (EXPLAIN QUERY
     PLAN), not a sort of every firm: within the 1M-firm sort goal."""
+    from db import schema
     from db.connection import connect
     from db.ledger_expiry import _segments
     import tempfile, pathlib
     with tempfile.TemporaryDirectory() as tmp:
         conn = connect(pathlib.Path(tmp) / "l.db")
+        schema.migrate(conn)                 # connect() only connects
         try:
             for q in (LedgerQuery(sort="expires"), LedgerQuery(sort="expires", descending=True),
                       LedgerQuery(sort="expires", stage_id=5)):

@@ -15,7 +15,7 @@ def dump(ledger) -> dict:
     conn = ledger.conn
     names = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'firm_search%' AND name NOT IN ('audit', 'batches', 'meta')")]
+        "AND name NOT LIKE 'firm_search%' AND name NOT IN ('audit', 'batches', 'batch_rows', 'meta')")]
     out = {n: conn.execute(f"SELECT * FROM {n} ORDER BY 1").fetchall() for n in names}
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'firm_search'").fetchone():
         out["firm_search"] = conn.execute("SELECT rowid, text FROM firm_search ORDER BY rowid").fetchall()

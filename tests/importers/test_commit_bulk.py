@@ -3,7 +3,7 @@ so the schema and the search index end exactly as the row-by-row path leaves the
 import pytest
 
 from db.schema import _SEARCH_TEXT
-from importers.commit import BULK, _bulk
+from db.bulk import BULK, is_bulk as _bulk
 from importers.plan import Cancelled, build_plan, commit_plan
 from tests.importers.test_commit import dump
 from tests.importers.test_plan import C, seed, xlsx

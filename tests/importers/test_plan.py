@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from importers.errors import InputError
-from importers.plan import build_plan, commit_plan, remember_mapping
+from importers.plan import build_plan, commit_plan
 from pipeline.uscc import make_code
 from tests.importers import fixtures as fx
 
@@ -187,7 +187,8 @@ def test_map_overrides_and_remembered_mapping(ledger, tmp_path):
     other = xlsx(tmp_path, [["单位", "代码", "地址"], ["乙公司", C[1], "粮道"]], "b.xlsx")
     # a one-off --map is not remembered (issue 12 item 4): only on request
     assert build_plan(ledger, other).mapping != {0: "name", 1: "code", 2: "street"}
-    remember_mapping(ledger, plan)
+    again = build_plan(ledger, path, overrides={"单位": "name", "代码": "code", "地址": "street"})
+    commit_plan(ledger, again, remember_mapping=True)      # remembered only because the person asked
     again = build_plan(ledger, other)
     assert again.mapping == {0: "name", 1: "code", 2: "street"}
     with pytest.raises(InputError, match="不在文件中"):

@@ -127,13 +127,11 @@ def test_pending_wal_in_a_readonly_folder_is_said_not_ignored(ledger_dir, tmp_pa
 def test_readonly_folder_the_permission_check_misses_is_still_read(ledger_dir, tmp_path, monkeypatch, capsys):
     """Windows answers "writable" for any folder: the lock file then fails, and SQLite cannot make its -shm."""
     import db.connection as connection
-    import db.lock as ledger_lock
     db = ledger_dir / "ledger.db"
     with _readonly(ledger_dir, tmp_path, monkeypatch) as how:
         if how == "os.access":
             pytest.skip("nothing really stops SQLite here")
         monkeypatch.setattr(connection, "write_block_reason", lambda path: None)
-        monkeypatch.setattr(ledger_lock, "write_block_reason", lambda path: None)
         with Ledger(db, readonly=None) as led:
             assert led.readonly and "没有写入权限" in led.readonly_reason
             assert led.conn.execute("SELECT COUNT(*) FROM firms").fetchone()[0] == 2

@@ -270,22 +270,14 @@ class ImportWizard(QWizard):
     # committing (worker) --------------------------------------------------------
     def commit(self) -> None:
         from importers.plan import commit_plan  # noqa: PLC0415
-        from importers.plan import remember_mapping  # noqa: PLC0415
         ledger, plan = self.ledger, self.plan
         remember = self.mapping.remember_requested()
         self.over = False
         self.commit_page.progress.setRange(0, max(1, len(plan.rows)))
 
         def job(progress, cancelled):
-            try:
-                from db.backup import backup_before  # noqa: PLC0415
-                backup_before(ledger, "import")
-            except ImportError:
-                pass
-            batch = commit_plan(ledger, plan, progress=lambda *a: progress(*a[:2]) if a else None, cancel=cancelled)
-            if remember:                      # only when the person ticked 记住此列对应关系
-                remember_mapping(ledger, plan)
-            return batch
+            return commit_plan(ledger, plan, progress=lambda *a: progress(*a[:2]) if a else None, cancel=cancelled,
+                               remember_mapping=remember)   # only when the person ticked 记住此列对应关系
         self.task = self.workers.start(job, on_done=self._committed, on_failed=self._commit_failed,
                                        on_cancelled=self._commit_cancelled, on_progress=self._progress)
 

@@ -1,0 +1,144 @@
+"""The volume path of the write API: an import batch written inside one ``Ledger.write("import")``.
+
+importers/commit.py turns a plan into plain rows and calls these functions; every SQL write of an import is
+here or in db/ledger.py's Writer (renames and their former names, designations of a ladder, audit rows).
+New firms and new designations go through ``executemany`` and their audit rows are written by one
+``INSERT … SELECT json_object(…)`` (``Writer.audit_select``), so per-row Python work stays small. For a large
+batch the firms' secondary indexes and the search-index trigger are rebuilt rather than maintained, inside
+the transaction, so a failure or a cancel rolls that back with everything else.
+"""
+from __future__ import annotations
+
+import json
+
+from db.ledger import FIRM_FIELDS, Writer
+from pipeline.names import pinyin_keys
+
+CHUNK = 5000
+BULK = 500                      # from this many new firms on, the search index is filled in one statement
+SEARCH_TRIGGER = "firm_search_ai"
+# the firms columns an import writes for a new firm, besides id, the name's keys, batch and stamps
+DERIVED = ("name_key", "pinyin", "name_sort")
+AUDIT_FIRM_JSON = ", ".join(f"'{c}', {c}" for c in FIRM_FIELDS)
+
+
+def open_batch(w: Writer, *, file_name, sha256, sheet, kind, stage_key, mapping: dict, counts: dict) -> int:
+    led = w.ledger
+    batch = w.conn.execute(
+        "INSERT INTO batches (file_name, file_sha256, sheet, kind, stage_key, mapping, counts, os_user, officer, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (file_name, sha256, sheet, kind, stage_key, json.dumps(mapping, ensure_ascii=False),
+         json.dumps(counts, ensure_ascii=False), led.user, led.officer, w.stamp)).lastrowid
+    w.batch_id = batch
+    return batch
+
+
+def close_batch(w: Writer, info: dict) -> None:
+    w.audit("import", "batch", w.batch_id, None, None, info)
+
+
+def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=None) -> list[int]:
+    """New firms: each row holds *columns* (firms columns: name and name_key among them); returns their ids.
+    The pinyin index and sort key come from pipeline.names, as on every other path."""
+    conn = w.conn
+    first = next_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM firms").fetchone()[0] + 1
+    if not rows:
+        return []
+    at_name = columns.index("name")
+    cols = ("id", *columns, "pinyin", "name_sort", "batch_id", "created_at", "updated_at")
+    insert = f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    suspended = _suspend_search_trigger(conn) if len(rows) >= BULK else None
+    dropped = _drop_indexes(conn, "firms") if is_bulk(len(rows), first - 1) else None
+    tail = (w.batch_id, w.stamp, w.stamp)
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        keys = pinyin_keys([r[at_name] for r in chunk])
+        conn.executemany(insert, [(next_id + k, *r, *key, *tail) for k, (r, key) in enumerate(zip(chunk, keys))])
+        next_id += len(chunk)
+        if tick:
+            tick(len(chunk))
+    if dropped:
+        _recreate_indexes(conn, dropped)
+    if suspended:
+        _resume_search_trigger(conn, suspended, first, next_id)
+    w.audit_select(f"SELECT 'insert', 'firm', id, id, NULL, json_object({AUDIT_FIRM_JSON}) FROM firms "
+                   "WHERE id >= ? AND id < ? ORDER BY id", (first, next_id))
+    return list(range(first, next_id))
+
+
+def insert_designations(w: Writer, rows: list[tuple]) -> int:
+    """Designations of tracks that are not exclusive: rows (firm_id, stage_id, start ISO, end ISO, evidence,
+    list name). A ladder's tiers go through ``Writer.add_designation`` (one tier at a time)."""
+    if not rows:
+        return 0
+    conn = w.conn
+    first = conn.execute("SELECT COALESCE(MAX(id), 0) FROM designations").fetchone()[0] + 1
+    conn.executemany(
+        "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', ?, ?)",
+        [(first + k, *r, w.batch_id, w.stamp) for k, r in enumerate(rows)])
+    w.audit_select(
+        "SELECT 'insert', 'designation', d.id, d.firm_id, NULL, json_object('stage', s.key, 'start_date', "
+        "d.start_date, 'end_date', d.end_date, 'evidence', d.evidence, 'list_name', d.list_name) "
+        "FROM designations d JOIN stages s ON s.id = d.stage_id WHERE d.id >= ? AND d.id < ? ORDER BY d.id",
+        (first, first + len(rows)))
+    return len(rows)
+
+
+def record_rows(w: Writer, rows: list[tuple[int, dict]]) -> None:
+    """What the batch's list said about each firm it matched (firm_id, {field: value}), changed or not:
+    undo needs it to know which later batch still asserts a value (db/undo.py)."""
+    w.conn.executemany("INSERT INTO batch_rows (batch_id, firm_id, fields) VALUES (?, ?, ?)",
+                       [(w.batch_id, fid, json.dumps(v, ensure_ascii=False, default=str)) for fid, v in rows])
+
+
+def is_bulk(new: int, existing: int) -> bool:
+    """Rebuild rather than maintain the secondary indexes: a large batch relative to the table. Measured on
+    100k new firms: inserting with migration 2's 18 indexes 3.0 s; without them 0.7 s + 1.0 s to rebuild
+    (one sorted pass per index is ~2.5x cheaper per entry than a random B-tree insert)."""
+    return new >= BULK and new >= existing
+
+
+def _drop_indexes(conn, table: str) -> list[tuple[str, str]]:
+    """Drop *table*'s own indexes (not UNIQUE/primary-key ones) inside the open transaction; returns their SQL.
+    They are recreated by ``_recreate_indexes`` before the transaction ends, so a failure, a cancel or a kill
+    rolls the drop back with everything else."""
+    found = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                         "AND sql IS NOT NULL", (table,)).fetchall()
+    for name, _ in found:
+        conn.execute(f'DROP INDEX "{name}"')
+    return found
+
+
+def _recreate_indexes(conn, found: list[tuple[str, str]]) -> None:
+    threads = conn.execute("PRAGMA threads").fetchone()[0]
+    conn.execute("PRAGMA threads = 2")          # the sorter may use a helper thread for CREATE INDEX
+    try:
+        for _, sql in found:
+            conn.execute(sql)
+    finally:
+        conn.execute(f"PRAGMA threads = {int(threads)}")
+
+
+def _suspend_search_trigger(conn):
+    """For a bulk load, the per-row search-index trigger (schema v2) is dropped inside the transaction and
+    the new firms are indexed by one statement afterwards (≈5x faster); the trigger is recreated from its own
+    SQL before the transaction ends, so a failure or a cancel rolls everything back together."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (SEARCH_TRIGGER,)).fetchone()
+    if not row:
+        return None
+    conn.execute(f"DROP TRIGGER {SEARCH_TRIGGER}")
+    return row[0]
+
+
+# the text of schema v2's _SEARCH_TEXT for a row of ``firms f`` in hand. ORDER BY id matters: FTS5 flushes its
+# pending terms whenever a rowid is not above the last one, and without it the planner may walk a partial index
+# on deleted_at IS NULL in another order (100k new firms: 2.5 s -> 1.3 s)
+_NEW_SEARCH_TEXT = ("f.name || ' ' || coalesce((SELECT group_concat(a.name, ' ') FROM firm_aliases a "
+                    "WHERE a.firm_id = f.id), '') || ' ' || f.pinyin")
+
+
+def _resume_search_trigger(conn, sql, first: int, stop: int) -> None:
+    conn.execute(f"INSERT INTO firm_search (rowid, text) SELECT f.id, {_NEW_SEARCH_TEXT} FROM firms f "
+                 "WHERE f.id >= ? AND f.id < ? AND f.deleted_at IS NULL ORDER BY f.id", (first, stop))
+    conn.execute(sql)

@@ -1,0 +1,132 @@
+"""Undo in any order is exact (issue 12, item 1): random overlapping batches (new firms, updates of street,
+industry, remark and name, former names, star tiers) are imported in sequence, then undone in a random order,
+forced or not. Each undo either refuses (naming firms; nothing changes) or leaves the ledger exactly as a
+fresh ledger into which only the surviving batches were imported, in their order."""
+import csv
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings, strategies as st
+
+from db.ledger import Ledger
+from importers.plan import build_plan, commit_plan
+from importers.undo import UndoConflict, UndoRefused, undo_batch
+from tests.importers.test_plan import C
+
+HEAD = ["企业名称", "统一社会信用代码", "所在街道", "所属行业", "备注", "曾用名", "星级", "认定日期", "层级"]
+CODES = C[:4]
+
+row = st.tuples(
+    st.integers(0, 3),                                          # which firm
+    st.sampled_from(["甲", "乙"]),                              # its name this time (a rename when it differs)
+    st.sampled_from([None, "杨园", "粮道"]),
+    st.sampled_from([None, "软件", "电子"]),
+    st.sampled_from([None, "一", "二"]),
+    st.sampled_from([None, "旧名"]),
+    st.sampled_from([None, None, "繁星", "新星"]),
+    st.sampled_from(["2024-01-01", "2024-06-01"]),
+    st.sampled_from([None, None, "高新技术企业", "科技型中小企业"]))
+batch = st.lists(row, min_size=1, max_size=3, unique_by=lambda r: r[0])
+batches = st.lists(batch, min_size=2, max_size=4)
+
+
+def write_list(folder, n, rows):
+    path = folder / f"名单{n}.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEAD)
+        for k, tag, street, industry, remark, former, star, day, stage in rows:
+            out.writerow([f"武汉{tag}{k}科技有限公司", CODES[k], street or "", industry or "", remark or "",
+                          f"武汉{former}{k}有限公司" if former else "", star or "", day if star or stage else "",
+                          stage or ""])
+    return path
+
+
+def fresh(path):
+    led = Ledger(path, officer="测试专员")
+    with led.write() as w:               # two firms in the ledger before any list
+        w.insert_firm("武汉原0科技有限公司", CODES[0], industry="咨询", street_id=led.street_id("积玉桥"))
+        w.insert_firm("武汉原1科技有限公司", CODES[1], remark="原有")
+    return led
+
+
+def state(led) -> dict:
+    conn = led.conn
+    out = {}
+    for fid, code, name, street, industry, remark in conn.execute(
+            "SELECT f.id, f.code, f.name, s.name, f.industry, f.remark FROM firms f LEFT JOIN streets s "
+            "ON s.id = f.street_id WHERE f.deleted_at IS NULL"):
+        aliases = sorted(r[0] for r in conn.execute("SELECT name FROM firm_aliases WHERE firm_id = ?", (fid,)))
+        des = sorted(tuple(r) for r in conn.execute(
+            "SELECT s.key, d.start_date, d.end_date FROM designations d JOIN stages s ON s.id = d.stage_id "
+            "WHERE d.firm_id = ? AND d.deleted_at IS NULL", (fid,)))
+        out[code] = (name, street, industry, remark, aliases, des)
+    return out
+
+
+def counts(led):
+    return [led.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("firms", "designations", "firm_aliases")]
+
+
+def run_case(tmp_path, lists, order):
+    led = fresh(tmp_path / "a.db")
+    try:
+        paths = [write_list(tmp_path, n, rows) for n, rows in enumerate(lists)]
+        ids = [commit_plan(led, build_plan(led, p)) for p in paths]
+        undone = set()
+        for k, force in order:
+            if k in undone:
+                continue
+            before, rows = state(led), counts(led)
+            try:
+                out = undo_batch(led, ids[k], force=force)
+                undone.add(k)
+                after = counts(led)                          # the reported counts are what happened
+                assert (rows[0] - after[0], rows[1] - after[1], rows[2] - after[2]) == (
+                    out["firms_removed"], out["designations_removed"], out["aliases_removed"])
+            except (UndoConflict, UndoRefused) as exc:
+                assert exc.firms and state(led) == before      # refused: names firms, changes nothing
+        got = state(led)
+        audit_ok = led.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        led.close()
+    model = fresh(tmp_path / "b.db")
+    try:
+        for n, p in enumerate(paths):
+            if n not in undone:
+                commit_plan(model, build_plan(model, p))
+        want = state(model)
+    finally:
+        model.close()
+    assert audit_ok
+    assert got == want, f"undone {sorted(undone)} of {len(lists)}"
+
+
+def _order(draw_lists):
+    return draw_lists.flatmap(lambda ls: st.tuples(
+        st.just(ls), st.lists(st.tuples(st.integers(0, len(ls) - 1), st.booleans()), min_size=1, max_size=6)))
+
+
+def r(k, tag="甲", remark=None, former=None):
+    """A row of an example: firm k named 武汉{tag}{k}科技有限公司, nothing else but a remark or a former name."""
+    return (k, tag, None, None, remark, former, None, "2024-01-01", None)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_order(batches))
+@example(([[r(0)], [r(0, "乙")]], [(0, True)]))                          # renamed twice, the first undone
+@example(([[r(0)], [r(0, former="旧名")]], [(0, True)]))
+@example(([[r(0)], [r(0), r(2)], [r(2, "乙")]], [(1, True)]))            # created by 1, renamed by 2: handed over
+@example(([[r(3, remark="一")], [r(3)], [r(3, remark="一")]], [(0, False), (2, False)]))   # then its remark undone
+@example(([[r(0)], [r(0, "乙")], [r(0)]], [(0, True)]))                   # a list naming a former name the first added
+@example(([[r(0)], [r(2)], [r(2, "乙")], [r(2)]], [(1, True), (2, False)]))   # handed over to a list naming one
+@example(([[r(0)], [r(0), r(2)], [r(0), r(2)], [r(0)]], [(1, False), (2, False)]))   # handed over, then removed
+def test_undo_in_any_order_is_exact_quick(tmp_path_factory, case):
+    run_case(tmp_path_factory.mktemp("undo"), *case)
+
+
+@pytest.mark.slow
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_order(batches))
+def test_undo_in_any_order_is_exact_long(tmp_path_factory, case):
+    run_case(tmp_path_factory.mktemp("undo"), *case)
