@@ -17,6 +17,7 @@ COMMAND_MODULES = ["desktop.commands.ledger", "desktop.commands.imports", "deskt
                    "desktop.commands.mappings"]
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1         # a defect, not the person's input: one Chinese line, the traceback in the log
 EXIT_BROKEN_PIPE = 141   # 128 + SIGPIPE: what a shell reports for `yes | head`; the reader left, nothing failed
 
 
@@ -129,3 +130,30 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("已取消，台账未改动\n")
         return 130
+    except BrokenPipeError:
+        raise                 # the reader of our output left: main() ends quietly
+    except Exception as exc:  # noqa: BLE001  (the command line's boundary: a defect becomes one Chinese line)
+        sys.stderr.write(_unexpected(exc) + "\n")
+        return EXIT_FAILURE
+
+
+def _unexpected(exc: BaseException) -> str:
+    """One Chinese line for a defect in a command (never a traceback on screen); the traceback goes to the log."""
+    import traceback  # noqa: PLC0415
+    from datetime import datetime  # noqa: PLC0415
+
+    from desktop import crash  # noqa: PLC0415
+    from desktop.version import data_folder  # noqa: PLC0415
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        folder = crash.log_folder(data_folder())
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / crash.LOG_NAME
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{datetime.now().isoformat(timespec='seconds')} ERROR 命令行 {' '.join(sys.argv[1:])}\n{text}")
+        where_log = f"详细信息已写入日志 {log}"
+    except OSError:
+        where_log = "日志无法写入"
+    what = f"{type(exc).__name__}：{exc}" if str(exc) else type(exc).__name__
+    return (f"内部错误（{crash.where(exc.__traceback__)}）：{what}。未完成的写入已全部撤回，已提交的不受影响；"
+            f"{where_log}，请发给维护人员")

@@ -141,3 +141,22 @@ def test_exported_dates_are_dates_in_excel(ledger, tmp_path, capsys):
     assert {k: c.value for k, c in got.items()} == {"武汉日期科技有限公司": datetime(1900, 2, 28),
                                                      "武汉日期二科技有限公司": datetime(2023, 12, 28)}
     assert all(c.is_date and c.number_format == "yyyy-mm-dd" for c in got.values())
+
+
+def test_a_defect_in_a_command_is_one_chinese_line_and_the_traceback_goes_to_the_log(tmp_path, capsys, monkeypatch):
+    """Never a traceback on screen: an unexpected error says what and where in Chinese, exits 1 (not the 2 of
+    bad input), and the whole traceback is appended to the log in the data folder."""
+    from desktop.commands import ledger as ledger_commands
+    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))
+
+    def broken(args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(ledger_commands, "run_init", broken)
+    code, out, err = run(capsys, "init", "--db", str(tmp_path / "x.db"))
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("内部错误") and "ZeroDivisionError" in lines[0]
+    assert "Traceback" not in err
+    log = (tmp_path / "data" / "logs" / "xingtu.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "ZeroDivisionError: division by zero" in log and str(tmp_path / "data") in err
