@@ -18,16 +18,15 @@ import re
 from functools import lru_cache
 
 from pipeline import uscc
+from pipeline.fields import FIRM_ATTRS
 from pipeline.names import name_key
 
 _CLEAN_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
-FIRM_SELECT = ("f.id", "f.code", "f.code_status", "f.name", "f.name_key", "s.name", "f.industry", "f.officer",
-               "f.contact_person", "f.contact_phone", "f.founded", "f.reg_capital", "f.revenue", "f.rd_spend",
-               "f.employees", "f.remark", "f.needs_review", "f.deleted_at")
-FIRM_KEYS = ("id", "code", "code_status", "name", "name_key", "street", "industry", "officer", "contact_person",
-             "contact_phone", "founded", "reg_capital", "revenue", "rd_spend", "employees", "remark", "needs_review",
-             "deleted_at")
+# every firm attribute of the one list of fields (pipeline.fields), so a field added there is compared too
+FIRM_KEYS = ("id", "code", "code_status", "name", "name_key", "street", *FIRM_ATTRS, "needs_review", "deleted_at")
+FIRM_SELECT = ("f.id", "f.code", "f.code_status", "f.name", "f.name_key", "s.name", *(f"f.{k}" for k in FIRM_ATTRS),
+               "f.needs_review", "f.deleted_at")
 
 
 @lru_cache(maxsize=1)
