@@ -44,6 +44,7 @@ E_DATE_FUTURE = "成立日期“{v}”在今天之后"
 W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
 W_STREET_FROM_ADDRESS = "所在街道为空，按地址“{address}”推断为“{street}”，请核对"
 W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为企业名称，“{others}”记为曾用名或简称"
+E_CODE_NUMBER = "单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；请把该列设为文本格式，重新填写代码"
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国有", "私营", "外资", "合资", "农民专业合作社")
@@ -397,6 +398,8 @@ class Planner:
         else:
             codes = [normalize_code(v[ci]) if ci < len(v) and v[ci] not in (None, "") else "" for v in vals]
         checks = check_codes(codes)
+        if ci is not None:
+            _numeric_codes(vals, ci, checks)
         keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
         if split:
@@ -430,6 +433,15 @@ class Planner:
                 parts="”“".join(lines), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
             if former is not None and former[j] is None:
                 former[j] = "、".join(others)
+
+
+def _numeric_codes(vals, ci, checks) -> None:
+    """A code cell holding a number of 16 digits or more lost its last digits (Excel keeps 15 significant
+    digits): the code read back is not the firm's, so it is invalid, never used."""
+    for j, v in enumerate(vals):
+        x = v[ci] if ci < len(v) else None
+        if type(x) is float and abs(x) >= 1e15:
+            checks[j] = ("invalid", (E_CODE_NUMBER.format(v=_shown(x)),))
 
 
 def _holds_years(column) -> bool:

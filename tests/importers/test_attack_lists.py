@@ -32,3 +32,25 @@ def test_reimport_updates_legal_form_and_address_of_known_firms(ledger, tmp_path
     commit_plan(ledger, plan)
     assert ledger.conn.execute("SELECT legal_form, address FROM firms WHERE code = ?", (R.CODES[1],)).fetchone() == \
         ("有限责任公司", "武汉市武昌区新路9号")
+
+
+def test_a_long_code_stored_as_a_number_is_not_trusted(ledger, tmp_path):
+    """Excel keeps 15 significant digits: an 18-digit code typed as a number comes back with its last digits
+    changed. Such a cell is an invalid code named with its value, never a firm created under a made-up code."""
+    from openpyxl import Workbook
+    from pipeline.uscc import make_code
+    digits = next(c for c in (make_code("9", "1", "420106", f"{i:08d}") for i in range(10000, 10100)) if c.isdigit())
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "统一社会信用代码"])
+    ws.append(["武汉数字码科技有限公司", float(digits)])            # as Excel stores a number: a double
+    ws.append(["武汉文本码科技有限公司", digits])                   # the same code as text is fine
+    wb.save(tmp_path / "数字代码.xlsx")
+    plan = build_plan(ledger, tmp_path / "数字代码.xlsx")
+    bad, good = plan.rows
+    assert (bad.status, good.status) == ("error", "new") and good.code == digits
+    issue = bad.issues[0]
+    assert (issue.row, issue.column, issue.code) == (2, "统一社会信用代码", "invalid_code")
+    assert "存成了数字" in issue.message and "15 位" in issue.message
+    commit_plan(ledger, plan)
+    assert ledger.conn.execute("SELECT code FROM firms").fetchall() == [(digits,)]
