@@ -146,9 +146,13 @@ class _Plan:
                 kind = SKIP
                 insort(table.skipped, (er, E.SKIP_REPEATED_HEADER))
             elif (row.count("") >= len(row) - 2 and (self.code is None or _blank(row[self.code]))
-                  and _GROUP_LABEL.search(name.strip()) and not _FIRM_WORDS.search(name)):
+                  and _GROUP_LABEL.search(name.strip()) and not _FIRM_WORDS.search(name)
+                  and not self._provably_data(name, row)):
                 kind = GROUP
-            elif c0 in "合总小" and _TOTAL.match(name):
+                if _TOTAL.match(_row_text(row)):          # "合计 | 5家": the totals row, not a group
+                    kind = SKIP
+                    insort(table.skipped, (er, E.SKIP_TOTAL))
+            elif c0 in "合总小" and _TOTAL.match(name) and not self._provably_data(name, row):
                 kind = SKIP
                 insort(table.skipped, (er, E.SKIP_TOTAL))
             elif self.noting and not self._row_like(row):

@@ -54,3 +54,15 @@ def test_a_long_code_stored_as_a_number_is_not_trusted(ledger, tmp_path):
     assert "存成了数字" in issue.message and "15 位" in issue.message
     commit_plan(ledger, plan)
     assert ledger.conn.execute("SELECT code FROM firms").fetchall() == [(digits,)]
+
+
+def test_firms_named_like_totals_or_groups_are_data(ledger, tmp_path):
+    """A row with a valid code, or a name that reads as a firm's full name, is data even when the name begins
+    with 合计/小计/总计 or ends like a group label: only rows that are provably not data are skipped."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称", "统一社会信用代码"], [1, "合计科技（武汉）有限公司", R.CODES[30]],
+            [2, "小计信息技术（武汉）有限公司", None], [3, "总计宝（武汉）网络有限公司", R.CODES[32]],
+            [4, "武汉光谷创意产业园区", R.CODES[33]], [5, "武汉正常科技有限公司", R.CODES[34]], ["合计", "5家", None]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "像合计的企业.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "new"), (4, "new"), (5, "new"), (6, "new")]
+    assert plan.skipped == [(7, "合计行")]
