@@ -45,6 +45,8 @@ W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
 W_STREET_FROM_ADDRESS = "所在街道为空，按地址“{address}”推断为“{street}”，请核对"
 W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为企业名称，“{others}”记为曾用名或简称"
 E_CODE_NUMBER = "单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；请把该列设为文本格式，重新填写代码"
+W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
+                 "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国有", "私营", "外资", "合资", "农民专业合作社")
@@ -168,6 +170,9 @@ class Planner:
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
             audit_mark=self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
         plan.file_issues.extend(self.notes)
+        for other, row in getattr(table, "other_lists", ()):
+            plan.file_issues.append(Issue(None, None, W_OTHER_SHEET.format(sheet=other, row=row, chosen=plan.sheet),
+                                          "warning", "other_sheet"))
         self.plan, self.groups, self.work = plan, groups, work
         self.stage_obj = stage_obj
         self._prepare(plan)

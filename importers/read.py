@@ -280,6 +280,7 @@ class SheetTable:
     encoding: str | None = None     # CSV only
     mapping: dict = field(default_factory=dict)     # index into headers -> field key (synonyms, --map, content)
     notices: list = field(default_factory=list)     # columns chosen by content, in Chinese
+    other_lists: list = field(default_factory=list)  # (sheet, header row) of other sheets that also hold a list
     _grid: Grid | None = field(default=None, repr=False, compare=False)
     _plan: _Plan | None = field(default=None, repr=False, compare=False)
 
@@ -495,6 +496,7 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
     visible = set(getattr(src, "visible", names))
     best = None
     first_miss = None
+    lists: list[tuple[str, int]] = []
     for name in names:
         if best is not None and name not in visible:
             break  # hidden sheets are only tried when no visible one holds a list
@@ -509,6 +511,7 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
             if first_miss is None:
                 first_miss = (name, found, found_row)
             continue
+        lists.append((name, hdr.header_row))
         if best is None or hdr.score > best[3].score:
             best = (grid, offset, top, hdr)
     if best is None:
@@ -519,7 +522,9 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
                  else E.MSG_NO_HEADERS_FOUND.format(n=SCAN_ROWS))
         raise InputError(E.MSG_NO_NAME_COLUMN.format(found=where), file=src.file, sheet=name or None,
                          kind="no_name_column")
-    return _make_table(src, *best)
+    table = _make_table(src, *best)
+    table.other_lists = [(n, r) for n, r in lists if n != table.sheet]
+    return table
 
 
 def open_table_at(path, *, sheet: str | None, header_row: int, header_rows: int = 1,

@@ -66,3 +66,28 @@ def test_firms_named_like_totals_or_groups_are_data(ledger, tmp_path):
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "像合计的企业.xlsx", rows))
     assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "new"), (4, "new"), (5, "new"), (6, "new")]
     assert plan.skipped == [(7, "合计行")]
+
+
+def test_another_sheet_that_holds_a_list_is_named(ledger, tmp_path):
+    """A workbook with 第一批 and 第二批 on two sheets: the sheet not imported is named in a warning, so its rows
+    are not lost without a word; choosing a sheet by name says nothing of the others."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "第一批"
+    ws.append(["序号", "企业名称", "统一社会信用代码"])
+    ws.append([1, "武汉第一批科技有限公司", R.CODES[0]])
+    ws2 = wb.create_sheet("第二批")
+    ws2.append(["二批名单"])
+    ws2.append(["序号", "企业名称", "统一社会信用代码"])
+    ws2.append([1, "武汉第二批科技有限公司", R.CODES[1]])
+    wb.create_sheet("说明").append(["本表由区科经局整理"])
+    wb.save(tmp_path / "两批.xlsx")
+    plan = build_plan(ledger, tmp_path / "两批.xlsx")
+    assert plan.sheet == "第一批"
+    [w] = [i for i in plan.file_issues if i.code == "other_sheet"]
+    assert "工作表“第二批”也像一份名单（表头在第 2 行）" in w.message and "--sheet 第二批" in w.message
+    assert w in [x for x in plan.issues()] and w.level == "warning"
+    chosen = build_plan(ledger, tmp_path / "两批.xlsx", sheet="第二批")
+    assert [r.name for r in chosen.rows] == ["武汉第二批科技有限公司"]
+    assert not [i for i in chosen.file_issues if i.code == "other_sheet"]
