@@ -150,7 +150,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         vcode = code or None
         dup_key = fid if firm is not None else (code if usable else "n:" + key)
         if name or firm is not None:
-            first = seen.get(dup_key)
+            first = seen.get(dup_key)      # only rows that are imported are recorded: a row with an error is not
             if first is not None:
                 diff = _diff(store, first, base + j, name, vcode, by_field, headers)
                 issues.append(Issue(er, col_code or col_name, W_DUP.format(
@@ -158,7 +158,6 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
                     diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else ""), "warning", "dup_in_file"))
                 add(er, UNCHANGED, fid, usable, name, issues, raw.values, True, None, status, review, None, vcode)
                 continue
-            seen[dup_key] = base + j
         if issues and _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
@@ -190,6 +189,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
         row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
+        if name or firm is not None:
+            seen[dup_key] = base + j
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
 
 

@@ -91,3 +91,16 @@ def test_another_sheet_that_holds_a_list_is_named(ledger, tmp_path):
     chosen = build_plan(ledger, tmp_path / "两批.xlsx", sheet="第二批")
     assert [r.name for r in chosen.rows] == ["武汉第二批科技有限公司"]
     assert not [i for i in chosen.file_issues if i.code == "other_sheet"]
+
+
+def test_a_duplicate_of_a_row_with_an_error_is_imported(ledger, tmp_path):
+    """The same firm twice, the first row with an unreadable date: the second row is not dropped as a duplicate
+    of a row that was never imported."""
+    path = R.write_dates_xlsx(tmp_path, [["武汉重复科技有限公司", R.CODES[5], "2023", None],
+                                       ["武汉重复科技有限公司", R.CODES[5], "2023-12-08", None]],
+                            name="2023年高新技术企业名单.xlsx")
+    plan = build_plan(ledger, path)
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "error"), (3, "new")]
+    assert not [i for r in plan.rows for i in r.issues if i.code == "dup_in_file"]
+    commit_plan(ledger, plan)
+    assert ledger.conn.execute("SELECT start_date FROM designations").fetchall() == [("2023-12-08",)]
