@@ -32,6 +32,7 @@ E_NOTE_ROW = "这一行像是说明文字（“{text}”），夹在数据中间
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
+W_DATE_GIVEN = "“{column}”为空，按指定的认定日期 {day} 记（--date），请核对"
 E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
 _SPLIT = re.compile(r"[、,，;；/\n]+")
 _USABLE = ("ok", "bad_check")
@@ -260,6 +261,9 @@ def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
         dcol = pl.by_field.get("date")
         if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
             start = pl.on_date                # --date fills only an empty cell, never an unreadable one
+            if start is not None and dcol is not None:
+                issues.append(Issue(er, headers[dcol], W_DATE_GIVEN.format(column=headers[dcol], day=start),
+                                    "warning", "date_given"))
         if start is None:
             if not any(i.code == "bad_date" for i in issues):
                 issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))

@@ -104,3 +104,18 @@ def test_a_duplicate_of_a_row_with_an_error_is_imported(ledger, tmp_path):
     assert not [i for r in plan.rows for i in r.issues if i.code == "dup_in_file"]
     commit_plan(ledger, plan)
     assert ledger.conn.execute("SELECT start_date FROM designations").fetchall() == [("2023-12-08",)]
+
+
+def test_a_date_given_for_the_list_fills_an_empty_cell_with_a_warning(ledger, tmp_path):
+    """--date with a list that has a date column: an empty cell takes the date given, and the row says so;
+    an unreadable cell stays an error; a list without a date column takes it silently (it is the list's date)."""
+    import datetime as dt
+    path = R.write_dates_xlsx(tmp_path, [["武汉空日期科技有限公司", R.CODES[7], None, None],
+                                         ["武汉坏日期科技有限公司", R.CODES[8], "2023.13.45", None],
+                                         ["武汉有日期科技有限公司", R.CODES[9], "2023-12-08", None]],
+                              name="2023年高新技术企业名单.xlsx")
+    plan = build_plan(ledger, path, on_date=dt.date(2023, 12, 1))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "error"), (4, "new")]
+    [w] = plan.rows[0].issues
+    assert (w.row, w.column, w.level, w.code) == (2, "认定日期", "warning", "date_given") and "2023-12-01" in w.message
+    assert not plan.rows[2].issues
