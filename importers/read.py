@@ -76,10 +76,13 @@ class RawRow:
     note: str = field(default="", compare=False)   # the row reads like a note but data follows it: report it
 
 
-_NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|来\s*源)\s*[：:]|填\s*报\s*人|"
+_NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|附\s*件|来\s*源)\s*[：:]|填\s*报\s*人|"
                    r"填\s*表\s*人|制\s*表|审\s*核|数据来源|资料来源|填报日期|填报单位|统计时间|联系人\s*[：:]|"
-                   r"以上|公示期|特此)")
-_NOTE_FIRST = frozenset("注备说附来填制审数资统联以公特")
+                   r"以上|公示期|特此|抄\s*送|印\s*发)")
+_NOTE_FIRST = frozenset("注备说附来填制审数资统联以公特抄印")
+# a signature line's cell: a short label ending in a colon ("填报单位（盖章）：", "审核人：", "填报日期：")
+_LABEL = re.compile(r"[^：:]{1,12}[：:]")
+_CODEISH = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ\s\-－—]{6,}")
 _GROUP_LABEL = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]|^[（(][一二三四五六七八九十\d]+[）)]|\d+\s*家\s*[）)]?$"
                           r"|(?:区|县|市|街道|镇|园区|开发区|领域|类|批)$")
 _FIRM_WORDS = re.compile(r"公司|有限|集团|厂|超市|商行|商店|合作社|事务所|研究院|研究所|医院|学校")
@@ -137,7 +140,10 @@ class _Plan:
             kind = self._slow(er, row)
         elif type(name) is str:
             c0 = name[0]
-            noteish = (c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip())
+            noteish = ((c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip())
+                       or "：" in name or ":" in name)           # no firm's name holds a colon: a signature line
+            if not noteish and self.noting and _signed(row):
+                noteish = True
             if (noteish or self.noting) and self._provably_data(name, row):
                 pass
             elif noteish:
@@ -227,8 +233,8 @@ class _Plan:
             insort(skipped, (er, E.SKIP_BLANK))
             return SKIP
         texts = [clean_text(v) for v in filled if type(v) is str]
-        has_code = self.code is not None and self.code < len(row) and not _blank(row[self.code])
-        if not has_code and texts and _NOTE.match(texts[0]):
+        has_code = self.code is not None and self.code < len(row) and _codeish(row[self.code])
+        if not has_code and texts and (_NOTE.match(texts[0]) or _LABEL.fullmatch(texts[0])):
             return self._note(er, row)
         if _is_repeat(row, self):
             insort(skipped, (er, E.SKIP_REPEATED_HEADER))
@@ -383,6 +389,21 @@ def _apply_merges(er: int, row: list, starts: dict, active: list) -> None:
         for end, j in new:
             if j < len(row) and row[j] != "":
                 active.append([end, j, row[j]])
+
+
+def _codeish(v) -> bool:
+    """Whether a code cell holds something like a code (letters and digits), not a label such as "填报人："."""
+    if _blank(v):
+        return False
+    return type(v) is not str or bool(_CODEISH.fullmatch(v.strip()))
+
+
+def _signed(row: list) -> bool:
+    """A row of a signature block: some cell is a bare label ending in a colon."""
+    for v in row:
+        if type(v) is str and v and _LABEL.fullmatch(v.strip()):
+            return True
+    return False
 
 
 def _is_repeat(row: list, plan: _Plan) -> bool:

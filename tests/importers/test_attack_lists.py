@@ -119,3 +119,47 @@ def test_a_date_given_for_the_list_fills_an_empty_cell_with_a_warning(ledger, tm
     [w] = plan.rows[0].issues
     assert (w.row, w.column, w.level, w.code) == (2, "认定日期", "warning", "date_given") and "2023-12-01" in w.message
     assert not plan.rows[2].issues
+
+
+def _tail_list(tmp_path, name, tail):
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称", "统一社会信用代码", "所在街道", "联系人", "联系电话"]]
+    rows += [[i + 1, f"武汉尾部{i}科技有限公司", R.CODES[i], "杨园", "张三", "13800000000"] for i in range(3)]
+    return write_simple_xlsx(tmp_path, name, rows + tail)
+
+
+def test_a_signature_block_below_the_list_is_notes_not_firms(ledger, tmp_path):
+    """填报单位（盖章）：/ 填报人：/ 审核人：/ 单位负责人：赵六 below the list, spread over several cells (one in the
+    code column): notes, never a firm named 王五 or 单位负责人：赵六, never an error row."""
+    path = _tail_list(tmp_path, "落款.xlsx", [
+        [None] * 6,
+        ["填报单位（盖章）：", None, "填报人：", "李四", "联系电话：", "027-88888888"],
+        ["审核人：", "王五", None, None, "填报日期：", "2024年1月5日"],
+        [None, "单位负责人：赵六", None, "审核：王五", None, "2024年1月5日"]])
+    plan = build_plan(ledger, path)
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "new"), (4, "new")]
+    assert [r for r, _ in plan.skipped] == [5, 6, 7, 8]
+    assert plan.skip_counts() == {"空行": 1, "表格下方的说明": 3}
+
+
+def test_a_signature_line_first_in_the_name_column_is_a_note(ledger, tmp_path):
+    """A line "单位负责人：赵六" that no note word announces: a name with a colon is no firm's name."""
+    path = _tail_list(tmp_path, "落款2.xlsx", [[None, "单位负责人：赵六", None, "审核：王五", None, "2024年1月5日"]])
+    plan = build_plan(ledger, path)
+    assert [r.excel_row for r in plan.rows] == [2, 3, 4] and plan.skipped == [(5, "表格下方的说明文字")]
+
+
+def test_a_line_with_a_colon_in_the_middle_is_reported_not_created(ledger, tmp_path):
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称", "统一社会信用代码", "所在街道"], [1, "武汉甲科技有限公司", R.CODES[0], "杨园"],
+            [None, "联系人：张三", None, "杨园"], [2, "武汉乙科技有限公司", R.CODES[1], "杨园"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "中间冒号.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "error"), (4, "new")]
+    assert plan.rows[1].issues[0].code == "note_in_list"
+
+
+def test_attachment_and_copy_lines_below_the_list_are_notes(ledger, tmp_path):
+    path = _tail_list(tmp_path, "附件.xlsx", [["附件：1.申报材料"], ["抄送：区政府办"],
+                                              ["武汉市武昌区科学技术和经济信息化局"], ["2024年1月5日"]])
+    plan = build_plan(ledger, path)
+    assert len(plan.rows) == 3 and plan.skip_counts() == {"表格下方的说明": 4}
