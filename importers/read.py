@@ -94,6 +94,7 @@ _TOTAL = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计)")
 _GROUP_WORDS = ("街道", "街办", "地区", "区域", "区县", "县区", "市州", "地市", "所属区", "所在区", "属地", "辖区",
                 "片区")
 _GROUP_FIELDS = frozenset({"street"})
+_SERIAL_HEADERS = frozenset({"序号", "序", "no", "no.", "number"})
 _SAMPLE = 1000              # data rows looked at to decide fill-down
 _EAGER_ROWS = 20_000        # rows classified by open_table; longer lists finish on the first iter_rows pass
 SKIP, DATA, GROUP, PEND, MIDNOTE = 0, 1, 2, 3, 4
@@ -125,6 +126,20 @@ class _Plan:
         self.note_rows: list[tuple[int, str]] = []
         self.block: list[int] = []        # Excel rows of name-less notes since the note block began
         self.data = 0
+        # the 序号 column, if any: a row that carries a serial number is a numbered entry, never a group label
+        self.serial = next((positions[p] for p, h in enumerate(table.headers)
+                            if normalize_header(h) in _SERIAL_HEADERS and positions[p] not in (key, code)), None)
+
+    def _numbered(self, row: list) -> bool:
+        if self.serial is None or self.serial >= len(row):
+            return False
+        v = row[self.serial]
+        t = type(v)
+        if t is float:
+            return v.is_integer() and v > 0
+        if t is int:
+            return v > 0
+        return t is str and v.strip().isdigit()
 
     def classify(self, er: int, row: list) -> int:
         """What one row is; records skipped rows, notes and group labels. Called once per row, in order.
@@ -153,7 +168,7 @@ class _Plan:
                 insort(table.skipped, (er, E.SKIP_REPEATED_HEADER))
             elif (row.count("") >= len(row) - 2 and (self.code is None or _blank(row[self.code]))
                   and _GROUP_LABEL.search(name.strip()) and not _FIRM_WORDS.search(name)
-                  and not self._provably_data(name, row)):
+                  and not self._provably_data(name, row) and not self._numbered(row)):
                 kind = GROUP
                 if _TOTAL.match(_row_text(row)):          # "合计 | 5家": the totals row, not a group
                     kind = SKIP
@@ -250,8 +265,10 @@ class _Plan:
             insort(skipped, (er, E.SKIP_TOTAL))
             return SKIP
         if len(filled) <= 2:
-            if texts:
+            if texts and not self._numbered(row):
                 return GROUP
+            if texts:
+                return DATA
             insort(skipped, (er, E.SKIP_ONLY_SERIAL))
             return SKIP
         return DATA

@@ -163,3 +163,17 @@ def test_attachment_and_copy_lines_below_the_list_are_notes(ledger, tmp_path):
                                               ["武汉市武昌区科学技术和经济信息化局"], ["2024年1月5日"]])
     plan = build_plan(ledger, path)
     assert len(plan.rows) == 3 and plan.skip_counts() == {"表格下方的说明": 4}
+
+
+def test_a_numbered_row_is_never_a_group_label(ledger, tmp_path):
+    """In a list with a 序号 column, a row carrying the next serial number is a data row even when its name
+    ends like a group label (黄鹤楼景区) or is missing (only 序号 and 所在街道): it is reported or imported,
+    never skipped as a group label; an unnumbered label row still is one."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称", "统一社会信用代码", "所在街道"], [None, "武昌区（3家）", None, None],
+            [1, "武汉甲科技有限公司", R.CODES[0], "杨园"], [2, "黄鹤楼景区", None, None], [3, None, None, "杨园"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "编号.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(3, "new"), (4, "new"), (5, "error")]
+    assert plan.skipped == [(2, "分组标题行“武昌区（3家）”")]
+    assert {i.code for i in plan.rows[1].issues} >= {"not_full_name", "no_code"}
+    assert plan.rows[2].issues[0].code == "no_name"
