@@ -83,18 +83,22 @@ SKIP_NOTE = "表格下方的说明文字"
 SKIP_ONLY_SERIAL = "只有序号、没有企业信息的行"
 SKIP_OUTSIDE = "内容都在表头以外的列"
 SKIP_NOTE_MID = "数据中间的说明文字（没有企业名称和代码）"
+SKIP_OTHER_HEADER = "另一张表的表头行（与第 {row} 行的表头不同）"
 
 # the categories a summary counts skipped rows by (a group label's reason names the label)
 SKIP_CATEGORY = {SKIP_BLANK: "空行", SKIP_REPEATED_HEADER: "重复的表头行", SKIP_NOTE: "表格下方的说明",
                  SKIP_NOTE_MID: "数据中间的说明", SKIP_TOTAL: "合计行", SKIP_ONLY_SERIAL: "只有序号的行",
                  SKIP_OUTSIDE: "表头以外的内容"}
 _GROUP_PREFIX = SKIP_GROUP.split("“")[0]
+_OTHER_PREFIX = SKIP_OTHER_HEADER.split("（")[0]
 
 
 def skip_category(reason: str) -> str:
     """The category of one skipped row's reason: 空行, 重复的表头行, 分组标题行, 表格下方的说明, …"""
     if reason.startswith(_GROUP_PREFIX):
         return _GROUP_PREFIX
+    if reason.startswith(_OTHER_PREFIX):
+        return _OTHER_PREFIX
     return SKIP_CATEGORY.get(reason, reason)
 
 

@@ -29,6 +29,8 @@ E_NO_ROW_DATE = "缺少认定日期"
 W_OLD_NAME = "名单使用的是该企业的曾用名，台账中的现名“{name}”保持不变"
 W_FILLED = "第 {row} 行{column}为空，沿用上一行“{value}”（第 {src} 行），请核对"
 E_NOTE_ROW = "这一行像是说明文字（“{text}”），夹在数据中间，未导入；如确是企业，请写企业全称后重新导入"
+E_OTHER_TABLE = ("这一行在第 {row} 行另一张表的表头之下，那张表的列与第 {header} 行的表头不同，未导入；"
+                 "请把那张表放到单独的工作表后再导入")
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -105,7 +107,10 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if raw.hidden or raw.filled:
             _row_warnings(raw, er, headers, issues)
         firm, review, changes = None, False, {}
-        if raw.note:
+        if raw.under:                        # its cells were read under the wrong columns: only this is true
+            issues = [Issue(er, None, E_OTHER_TABLE.format(row=raw.under, header=plan.header_row), "error",
+                                "other_table")]
+        elif raw.note:
             issues.append(Issue(er, col_name, E_NOTE_ROW.format(text=raw.note[:40]), "error", "note_in_list"))
         elif not name and not (status in _USABLE and code in by_code):
             issues.append(Issue(er, col_name or col_code, E_NO_NAME if status not in _USABLE else E_NO_NAME_NEW,
@@ -150,7 +155,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         usable = code if status in _USABLE else None
         vcode = code or None
         dup_key = fid if firm is not None else (code if usable else "n:" + key)
-        if name or firm is not None:
+        if (name or firm is not None) and not raw.under:
             first = seen.get(dup_key)      # only rows that are imported are recorded: a row with an error is not
             if first is not None:
                 diff = _diff(store, first, base + j, name, vcode, by_field, headers)

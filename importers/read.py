@@ -58,9 +58,10 @@ from importers.clean import clean_text, looks_like_firm_name
 from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
 from importers.header import SCAN_ROWS, Header, build, cell_text, detect
-from importers.mapping import normalize_header
+from importers.mapping import guess_mapping, header_score, normalize_header
 from importers.peek import list_sheets, read_preview, top_labels  # noqa: F401  (part of this module's API)
 from pipeline import uscc
+from pipeline.fields import FIELD_LIST
 
 __all__ = ["RawRow", "SheetTable", "open_table", "open_table_at", "list_sheets", "read_preview", "InputError"]
 
@@ -74,6 +75,7 @@ class RawRow:
     # cells filled from the row above without a merged range: (index into values, value, Excel row it came from)
     filled: tuple = field(default=(), compare=False)
     note: str = field(default="", compare=False)   # the row reads like a note but data follows it: report it
+    under: int = field(default=0, compare=False)   # Excel row of another table's header above it (columns differ)
 
 
 _NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|附\s*件|来\s*源)\s*[：:]|填\s*报\s*人|"
@@ -97,7 +99,9 @@ _GROUP_FIELDS = frozenset({"street"})
 _SERIAL_HEADERS = frozenset({"序号", "序", "no", "no.", "number"})
 _SAMPLE = 1000              # data rows looked at to decide fill-down
 _EAGER_ROWS = 20_000        # rows classified by open_table; longer lists finish on the first iter_rows pass
-SKIP, DATA, GROUP, PEND, MIDNOTE = 0, 1, 2, 3, 4
+SKIP, DATA, GROUP, PEND, MIDNOTE, UNDER = 0, 1, 2, 3, 4, 5
+# header words: a name cell holding one of them may start another table's header
+_HEADER_WORDS = frozenset(w for f in FIELD_LIST for w in f.synonyms) | {"序号"}
 
 
 def _blank(v) -> bool:
@@ -126,6 +130,8 @@ class _Plan:
         self.note_rows: list[tuple[int, str]] = []
         self.block: list[int] = []        # Excel rows of name-less notes since the note block began
         self.data = 0
+        self.under = 0                    # Excel row of another table's header, while rows stand under it
+        self.unders: dict[int, int] = {}  # ordinal -> that header row, for the rows under it
         # the 序号 column, if any: a row that carries a serial number is a numbered entry, never a group label
         self.serial = next((positions[p] for p, h in enumerate(table.headers)
                             if normalize_header(h) in _SERIAL_HEADERS and positions[p] not in (key, code)), None)
@@ -165,7 +171,10 @@ class _Plan:
                 kind = self._pend(er, row, True)
             elif name == self.hdr_key_value and _is_repeat(row, self):
                 kind = SKIP
+                self.under = 0
                 insort(table.skipped, (er, E.SKIP_REPEATED_HEADER))
+            elif name in _HEADER_WORDS and self._other_header(er, row):
+                kind = SKIP
             elif (row.count("") >= len(row) - 2 and (self.code is None or _blank(row[self.code]))
                   and _GROUP_LABEL.search(name.strip()) and not _FIRM_WORDS.search(name)
                   and not self._provably_data(name, row) and not self._numbered(row)):
@@ -188,8 +197,26 @@ class _Plan:
             self.data += 1
             if self.noting:
                 self._resolve()
+            if self.under:
+                kind = UNDER
+                self.unders[len(self.kinds)] = self.under
         self.kinds.append(kind)
         return kind
+
+    def _other_header(self, er: int, row: list) -> bool:
+        """A header row inside the data: the same columns as the list's header are a repeat; other columns
+        start another table, whose rows are reported (``RawRow.under``), never read under this header."""
+        texts = [cell_text(row[p]) if p < len(row) else "" for p in self.positions]
+        if self._numbered(row) or not header_score(texts)[1]:
+            return False
+        mapping = guess_mapping(texts)
+        if len(mapping) < 2:              # one header word alone ("企业名称" typed in a row) starts no table
+            return False
+        same = mapping == self.table.mapping
+        self.under = 0 if same else er
+        insort(self.table.skipped, (er, E.SKIP_REPEATED_HEADER if same else
+                                    E.SKIP_OTHER_HEADER.format(row=self.table.header_row)))
+        return True
 
     def _provably_data(self, name, row: list) -> bool:
         if name and looks_like_firm_name(name):
@@ -330,7 +357,7 @@ class SheetTable:
         chunk: list[RawRow] = []
         append = chunk.append
 
-        def make(er: int, row: list, note: str = "") -> RawRow:
+        def make(er: int, row: list, note: str = "", under: int = 0) -> RawRow:
             if len(row) < hi:          # a short (damaged) row: the missing cells are blank
                 row = [*row, *[""] * (hi - len(row))]
             vals = row[lo:hi] if contiguous else list(get(row))
@@ -347,7 +374,7 @@ class SheetTable:
                             filled += ((p, last[n], last_row[n]),)
                     else:
                         last[n], last_row[n] = vals[p], er
-            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note)
+            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note, under)
 
         stop = plan.data_start + len(kinds) if plan.complete else None
         for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
@@ -367,6 +394,8 @@ class SheetTable:
                     waiting.append((idx, er, row))
                 elif k == MIDNOTE:
                     append(make(er, row, _row_text(row)))
+                elif k == UNDER:
+                    append(make(er, row, under=plan.unders[idx]))
                 continue
             if waiting:               # the rows after a note turned out to stand in the middle of the data
                 for widx, wer, wrow in waiting:

@@ -177,3 +177,39 @@ def test_a_numbered_row_is_never_a_group_label(ledger, tmp_path):
     assert plan.skipped == [(2, "分组标题行“武昌区（3家）”")]
     assert {i.code for i in plan.rows[1].issues} >= {"not_full_name", "no_code"}
     assert plan.rows[2].issues[0].code == "no_name"
+
+
+def _two_tables(tmp_path, second_header, swap=True):
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["一、高新技术企业"], ["序号", "企业名称", "统一社会信用代码", "所在街道"]]
+    rows += [[i + 1, f"武汉表一{i}科技有限公司", R.CODES[i], "杨园"] for i in range(2)]
+    rows += [["二、科技型中小企业"], second_header]
+    rows += [[i + 1, R.CODES[20 + i], f"武汉表二{i}科技有限公司", "无"] if swap else
+             [i + 1, f"武汉表二{i}科技有限公司", R.CODES[20 + i], "杨园"] for i in range(2)]
+    return write_simple_xlsx(tmp_path, "两张表.xlsx", rows)
+
+
+def test_a_second_table_with_other_columns_is_reported_not_misread(ledger, tmp_path):
+    """A sheet holding two tables whose headers differ (code and name swapped): the second header row is
+    skipped as such, and each row under it is an error naming that header, never read under the first
+    header's columns (a name as a code, 无 as a street)."""
+    plan = build_plan(ledger, _two_tables(tmp_path, ["序号", "统一社会信用代码", "单位名称", "备注"]))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(3, "new"), (4, "new"), (7, "error"), (8, "error")]
+    assert (6, "另一张表的表头行（与第 2 行的表头不同）") in plan.skipped
+    for r in plan.rows[2:]:
+        assert [i.code for i in r.issues] == ["other_table"]
+        assert "第 6 行" in r.issues[0].message
+
+
+def test_a_second_table_with_the_same_columns_is_read(ledger, tmp_path):
+    plan = build_plan(ledger, _two_tables(tmp_path, ["序号", "单位名称", "信用代码", "街道"], swap=False))
+    assert len(plan.rows) == 4 and (6, "重复的表头行") in plan.skipped
+
+
+def test_a_header_word_alone_in_a_row_starts_no_other_table(ledger, tmp_path):
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称", "统一社会信用代码"], [1, "武汉甲科技有限公司", R.CODES[0]], [None, "企业名称", None],
+            [2, "武汉乙科技有限公司", R.CODES[1]]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "表头词.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "new"), (4, "new")]
+    assert {i.code for i in plan.rows[1].issues} >= {"not_full_name"}
