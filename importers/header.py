@@ -235,7 +235,33 @@ def _fields(tp: _Top, band: list[int], headers: list[str], columns: list[int],
             j, n, m = hit
             mapping[j] = key
             notices.append(MSG_BY_CONTENT.format(what=what, header=headers[j], n=n, m=m, how=how))
+    notices += _unnamed(tp, band[-1], columns)
     return dict(sorted(mapping.items())), notices
+
+
+MSG_UNNAMED = "第 {letter} 列没有表头，其下有 {n} 个值（如“{example}”），未导入；如需导入，请在表头填写列名或用 --map 指定"
+
+
+def _letter(c: int) -> str:
+    out = ""
+    c += 1
+    while c:
+        c, r = divmod(c - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _unnamed(tp: _Top, last: int, columns: list[int]) -> list[str]:
+    """Columns that hold values below the header but have no header text: said, never silently dropped."""
+    named = set(columns)
+    out = []
+    for c in tp.cols():
+        if c in named:
+            continue
+        vals = [v for v in _below(tp, last, c) if cell_text(v)]
+        if len(vals) >= 2:
+            out.append(MSG_UNNAMED.format(letter=_letter(c), n=len(vals), example=cell_text(vals[0])[:20]))
+    return out
 
 
 def _norm_keys(overrides: dict) -> set[str]:

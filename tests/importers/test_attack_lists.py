@@ -213,3 +213,16 @@ def test_a_header_word_alone_in_a_row_starts_no_other_table(ledger, tmp_path):
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "表头词.xlsx", rows))
     assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "new"), (4, "new")]
     assert {i.code for i in plan.rows[1].issues} >= {"not_full_name"}
+
+
+def test_values_in_a_column_without_a_header_are_said(ledger, tmp_path):
+    """The street column's header cell was left blank: its values are not imported, and a warning says which
+    column holds values and how to map it; a column with one stray value says nothing."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称", "统一社会信用代码", None, "备注"],
+            [1, "武汉甲科技有限公司", R.CODES[0], "杨园", None], [2, "武汉乙科技有限公司", R.CODES[1], "粮道", "新"],
+            [3, "武汉丙科技有限公司", R.CODES[2], "粮道", None, "x"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "无表头列.xlsx", rows))
+    warned = [i.message for i in plan.file_issues]
+    assert any("第 D 列没有表头，其下有 3 个值（如“杨园”）" in m for m in warned)
+    assert not any("第 F 列" in m for m in warned)
