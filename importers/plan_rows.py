@@ -31,6 +31,8 @@ W_FILLED = "第 {row} 行{column}为空，沿用上一行“{value}”（第 {sr
 E_NOTE_ROW = "这一行像是说明文字（“{text}”），夹在数据中间，未导入；如确是企业，请写企业全称后重新导入"
 E_OTHER_TABLE = ("这一行在第 {row} 行另一张表的表头之下，那张表的列与第 {header} 行的表头不同，未导入；"
                  "请把那张表放到单独的工作表后再导入")
+E_AFTER_NOTE = ("这一行在第 {row} 行的说明文字之后，像是企业名称（“{text}”）却没有统一社会信用代码，未导入；"
+                "如确是企业，请写企业全称或统一社会信用代码后重新导入")
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -110,6 +112,9 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if raw.under:                        # its cells were read under the wrong columns: only this is true
             issues = [Issue(er, None, E_OTHER_TABLE.format(row=raw.under, header=plan.header_row), "error",
                                 "other_table")]
+        elif raw.after_note:
+            issues.append(Issue(er, col_name, E_AFTER_NOTE.format(row=raw.after_note, text=raw.note[:40]), "error",
+                                "after_note"))
         elif raw.note:
             issues.append(Issue(er, col_name, E_NOTE_ROW.format(text=raw.note[:40]), "error", "note_in_list"))
         elif not name and not (status in _USABLE and code in by_code):

@@ -76,6 +76,7 @@ class RawRow:
     filled: tuple = field(default=(), compare=False)
     note: str = field(default="", compare=False)   # the row reads like a note but data follows it: report it
     under: int = field(default=0, compare=False)   # Excel row of another table's header above it (columns differ)
+    after_note: int = field(default=0, compare=False)  # a name-like line after the trailing note of this row: report
 
 
 _NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|附\s*件|来\s*源)\s*[：:]|填\s*报\s*人|"
@@ -99,7 +100,8 @@ _GROUP_FIELDS = frozenset({"street"})
 _SERIAL_HEADERS = frozenset({"序号", "序", "no", "no.", "number"})
 _SAMPLE = 1000              # data rows looked at to decide fill-down
 _EAGER_ROWS = 20_000        # rows classified by open_table; longer lists finish on the first iter_rows pass
-SKIP, DATA, GROUP, PEND, MIDNOTE, UNDER = 0, 1, 2, 3, 4, 5
+SKIP, DATA, GROUP, PEND, MIDNOTE, UNDER, TAIL = 0, 1, 2, 3, 4, 5, 6
+_NAME_LIKE = re.compile(r"[^\d０-９，。；：:,;.!?！？、\s]{2,25}")   # a short name: no digits, no sentence marks
 # header words: a name cell holding one of them may start another table's header
 _HEADER_WORDS = frozenset(w for f in FIELD_LIST for w in f.synonyms) | {"序号"}
 
@@ -126,7 +128,9 @@ class _Plan:
         self.labels: dict[int, str] = {}  # ordinal -> group label
         self.complete = False             # every row has been classified
         self.noting = False               # a note has been met: rows that are not provably data wait (PEND)
-        self.pending: list[tuple[int, int, bool, str]] = []   # (ordinal, excel row, note?, text) of PEND rows
+        self.pending: list[tuple[int, int, bool, str, bool]] = []   # (ordinal, excel row, note?, text, name-like?)
+        self.tails: dict[int, int] = {}   # ordinal -> Excel row of the note above, for name-like lines after it
+        self.last_serial = None           # the serial number of the last data row (序号 column)
         self.note_rows: list[tuple[int, str]] = []
         self.block: list[int] = []        # Excel rows of name-less notes since the note block began
         self.data = 0
@@ -135,6 +139,15 @@ class _Plan:
         # the 序号 column, if any: a row that carries a serial number is a numbered entry, never a group label
         self.serial = next((positions[p] for p, h in enumerate(table.headers)
                             if normalize_header(h) in _SERIAL_HEADERS and positions[p] not in (key, code)), None)
+
+    def _serial(self, row: list):
+        if self.serial is None or self.serial >= len(row):
+            return None
+        v = row[self.serial]
+        if type(v) is str:
+            v = v.strip()
+            return int(v) if v.isdigit() else None
+        return int(v) if type(v) in (int, float) and v == v and float(v).is_integer() else None
 
     def _numbered(self, row: list) -> bool:
         if self.serial is None or self.serial >= len(row):
@@ -195,6 +208,8 @@ class _Plan:
             insort(table.skipped, (er, E.SKIP_GROUP.format(text=label)))
         elif kind == DATA:
             self.data += 1
+            if self.serial is not None:
+                self.last_serial = self._serial(row)
             if self.noting:
                 self._resolve()
             if self.under:
@@ -221,6 +236,8 @@ class _Plan:
     def _provably_data(self, name, row: list) -> bool:
         if name and looks_like_firm_name(name):
             return True
+        if self.noting and self.last_serial is not None and self._serial(row) == self.last_serial + 1:
+            return True                   # the 序号 goes on from the last data row: the list goes on
         if self.code is None or self.code >= len(row) or _blank(row[self.code]):
             return False
         return uscc.validate(row[self.code]).usable
@@ -237,12 +254,15 @@ class _Plan:
         """A row after a note that is not provably data waits; a lone text cell counts as more of the note."""
         self.noting = True
         lone = sum(1 for v in row if not _blank(v)) <= 1
-        self.pending.append((len(self.kinds), er, note or lone, _row_text(row)))
+        name = row[self.key] if self.key < len(row) else ""
+        namey = (not note and type(name) is str and bool(_NAME_LIKE.fullmatch(name.strip())) and not _NOTE.match(name)
+                 and self._serial(row) is None)     # a numbered line whose number starts again is a note item
+        self.pending.append((len(self.kinds), er, note or lone, _row_text(row), namey))
         return PEND
 
     def _resolve(self) -> None:
         """Data follows the note: the waiting rows are data, a note in the name column a reported row."""
-        for idx, _er, note, _text in self.pending:
+        for idx, _er, note, _text, _namey in self.pending:
             self.kinds[idx] = MIDNOTE if note else DATA
             self.data += 1
         skipped = self.table.skipped
@@ -303,9 +323,15 @@ class _Plan:
     def finish(self) -> None:
         """All rows seen: a note block still waiting is trailing notes; the row count is exact and trailing
         non-data rows need not be walked again."""
-        for idx, er, _note, text in self.pending:
-            self.kinds[idx] = SKIP
-            self._add_note(er, text)
+        first = self.pending[0][1] if self.pending else 0
+        for idx, er, _note, text, namey in self.pending:
+            if namey:                 # a short name after the note ("武汉乙科技"): reported, never a silent note
+                self.kinds[idx] = TAIL
+                self.tails[idx] = first
+                self.data += 1
+            else:
+                self.kinds[idx] = SKIP
+                self._add_note(er, text)
         self.pending = []
         while self.kinds and self.kinds[-1] == SKIP:
             self.kinds.pop()
@@ -357,7 +383,7 @@ class SheetTable:
         chunk: list[RawRow] = []
         append = chunk.append
 
-        def make(er: int, row: list, note: str = "", under: int = 0) -> RawRow:
+        def make(er: int, row: list, note: str = "", under: int = 0, after: int = 0) -> RawRow:
             if len(row) < hi:          # a short (damaged) row: the missing cells are blank
                 row = [*row, *[""] * (hi - len(row))]
             vals = row[lo:hi] if contiguous else list(get(row))
@@ -374,7 +400,7 @@ class SheetTable:
                             filled += ((p, last[n], last_row[n]),)
                     else:
                         last[n], last_row[n] = vals[p], er
-            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note, under)
+            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note, under, after)
 
         stop = plan.data_start + len(kinds) if plan.complete else None
         for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
@@ -396,6 +422,8 @@ class SheetTable:
                     append(make(er, row, _row_text(row)))
                 elif k == UNDER:
                     append(make(er, row, under=plan.unders[idx]))
+                elif k == TAIL:
+                    append(make(er, row, _row_text(row), after=plan.tails[idx]))
                 continue
             if waiting:               # the rows after a note turned out to stand in the middle of the data
                 for widx, wer, wrow in waiting:
@@ -417,6 +445,9 @@ class SheetTable:
                 append = chunk.append
         if not plan.complete:
             plan.finish()
+            for widx, wer, wrow in waiting:       # name-like lines after a trailing note are reported
+                if widx < len(kinds) and kinds[widx] == TAIL:
+                    append(make(wer, wrow, _row_text(wrow), after=plan.tails[widx]))
         if chunk:
             yield chunk
 

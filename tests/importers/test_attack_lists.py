@@ -226,3 +226,51 @@ def test_values_in_a_column_without_a_header_are_said(ledger, tmp_path):
     warned = [i.message for i in plan.file_issues]
     assert any("第 D 列没有表头，其下有 3 个值（如“杨园”）" in m for m in warned)
     assert not any("第 F 列" in m for m in warned)
+
+
+def test_a_numbered_list_goes_on_after_a_note_in_the_middle(ledger, tmp_path):
+    """Short names with a 序号 after a mid-list note: the serial number going on (3, 4 after 2) is data."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称"], [1, "阿房宫"], [2, "黄鹤楼"], [None, "注：以下为补充企业"], [3, "古琴台"], [4, "晴川阁"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "补充.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "new"), (4, "error"), (5, "new"),
+                                                            (6, "new")]
+    assert plan.skipped == []
+
+
+def test_numbered_note_lines_below_a_list_stay_notes(ledger, tmp_path):
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称"], [1, "阿房宫"], [2, "黄鹤楼"], [None, "注："], [1, "排名不分先后"], [2, "公示期十个工作日"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "编号说明.xlsx", rows))
+    assert [r.excel_row for r in plan.rows] == [2, 3]
+    assert [r for r, _ in plan.skipped] == [4, 5, 6]
+
+
+def test_short_names_after_a_trailing_note_are_reported_not_swallowed(ledger, tmp_path):
+    """Rows without a code whose name cell reads as a short name (武汉乙科技) after a note: nothing proves
+    them data, nothing proves them notes; each is an error row with its Excel row, never a silent note."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["企业名称", "统一社会信用代码"], ["武汉甲科技有限公司", R.CODES[0]], ["注：以下为补充企业", None],
+            ["武汉乙科技", None], ["武汉丙科技", None], ["以上企业排名不分先后。", None]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "补充2.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (4, "error"), (5, "error")]
+    assert [r for r, _ in plan.skipped] == [3, 6]
+    issue = plan.rows[1].issues[0]
+    assert (issue.row, issue.column, issue.code) == (4, "企业名称", "after_note")
+    assert "第 3 行的说明文字之后" in issue.message and "武汉乙科技" in issue.message
+
+
+def test_short_names_after_a_trailing_note_streamed_in_chunks(tmp_path, monkeypatch):
+    """The same on a long list classified during the first pass: the lines after the note come out once the
+    sheet has ended, in the first pass and in every later one."""
+    import importers.read as read_mod
+    from importers.read import open_table
+    from tests.importers.fixtures import write_simple_xlsx
+    monkeypatch.setattr(read_mod, "_EAGER_ROWS", 10)
+    rows = [["企业名称", "统一社会信用代码"]] + [[f"武汉长单{i}号科技有限公司", R.CODES[i % 50]] for i in range(1, 21)]
+    rows += [["注：以下为补充企业", None], ["武汉乙科技", None], ["以上排名不分先后。", None]]     # Excel rows 22-24
+    t = open_table(write_simple_xlsx(tmp_path, "长单尾.xlsx", rows))
+    first = [(r.excel_row, r.after_note) for c in t.iter_rows(chunk_size=7) for r in c]
+    assert len(first) == 21 and first[-1] == (23, 22)
+    assert t.skipped == [(22, "表格下方的说明文字"), (24, "表格下方的说明文字")] and t.row_count_hint == 21
+    assert [(r.excel_row, r.after_note) for c in t.iter_rows() for r in c] == first
