@@ -42,8 +42,10 @@ def _tables():
 
 
 def normalize_code(raw) -> str:
-    if type(raw) is str and _CLEAN_CODE.fullmatch(raw):
-        return raw
+    if type(raw) is str:
+        if _CLEAN_CODE.fullmatch(raw):
+            return raw
+        raw = raw.strip().lstrip("'‘`")     # a CSV's "keep as text" mark before a code: '91420106…
     return uscc.normalize(raw)
 
 

@@ -274,3 +274,10 @@ def test_short_names_after_a_trailing_note_streamed_in_chunks(tmp_path, monkeypa
     assert len(first) == 21 and first[-1] == (23, 22)
     assert t.skipped == [(22, "表格下方的说明文字"), (24, "表格下方的说明文字")] and t.row_count_hint == 21
     assert [(r.excel_row, r.after_note) for c in t.iter_rows() for r in c] == first
+
+
+def test_a_code_marked_as_text_with_an_apostrophe_or_a_tab_is_read(ledger, tmp_path):
+    rows = [["企业名称", "统一社会信用代码"], ["武汉撇号科技有限公司", "'" + R.CODES[1]],
+            ["武汉制表符科技有限公司", "\t" + R.CODES[2]]]
+    plan = build_plan(ledger, write_csv(tmp_path / "撇号.csv", rows))
+    assert [(r.status, r.code) for r in plan.rows] == [("new", R.CODES[1]), ("new", R.CODES[2])]
