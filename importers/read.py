@@ -136,6 +136,7 @@ class _Plan:
         self.data = 0
         self.under = 0                    # Excel row of another table's header, while rows stand under it
         self.unders: dict[int, int] = {}  # ordinal -> that header row, for the rows under it
+        self.group_rows: dict[int, int] = {}   # ordinal -> Excel row of each group label
         # the 序号 column, if any: a row that carries a serial number is a numbered entry, never a group label
         self.serial = next((positions[p] for p, h in enumerate(table.headers)
                             if normalize_header(h) in _SERIAL_HEADERS and positions[p] not in (key, code)), None)
@@ -205,6 +206,7 @@ class _Plan:
         if kind == GROUP:
             label = _row_text(row)
             self.labels[len(self.kinds)] = label
+            self.group_rows[len(self.kinds)] = er
             insort(table.skipped, (er, E.SKIP_GROUP.format(text=label)))
         elif kind == DATA:
             self.data += 1
@@ -320,6 +322,17 @@ class _Plan:
             return SKIP
         return DATA
 
+    def _group_to_note(self, i: int) -> None:
+        er, label = self.group_rows[i], self.labels[i]
+        skipped = self.table.skipped
+        j = bisect_left(skipped, (er, ""))
+        while j < len(skipped) and skipped[j][0] == er:
+            if skipped[j][1] == E.SKIP_GROUP.format(text=label):
+                del skipped[j]
+                break
+            j += 1
+        self._add_note(er, label)
+
     def finish(self) -> None:
         """All rows seen: a note block still waiting is trailing notes; the row count is exact and trailing
         non-data rows need not be walked again."""
@@ -333,8 +346,12 @@ class _Plan:
                 self.kinds[idx] = SKIP
                 self._add_note(er, text)
         self.pending = []
-        while self.kinds and self.kinds[-1] == SKIP:
-            self.kinds.pop()
+        kinds = self.kinds
+        while kinds and kinds[-1] in (SKIP, GROUP):
+            i = len(kinds) - 1
+            if kinds[i] == GROUP:     # a label nothing follows heads no rows: text below the list (a sign-off)
+                self._group_to_note(i)
+            kinds.pop()
         self.complete = True
         self.table.row_count_hint = self.data
 

@@ -281,3 +281,15 @@ def test_a_code_marked_as_text_with_an_apostrophe_or_a_tab_is_read(ledger, tmp_p
             ["武汉制表符科技有限公司", "\t" + R.CODES[2]]]
     plan = build_plan(ledger, write_csv(tmp_path / "撇号.csv", rows))
     assert [(r.status, r.code) for r in plan.rows] == [("new", R.CODES[1]), ("new", R.CODES[2])]
+
+
+def test_a_sign_off_below_the_list_is_a_note_not_a_group_label(ledger, tmp_path):
+    """The issuing office and the date, right-aligned under the list: trailing notes, not group labels (a group
+    label heads rows; nothing follows these)."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称", "统一社会信用代码", "所在街道"], [1, "武汉甲科技有限公司", R.CODES[0], "杨园"],
+            [None, None, None, "武汉市武昌区科学技术和经济信息化局"], [None, None, None, "2024年1月5日"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "落款3.xlsx", rows))
+    assert len(plan.rows) == 1
+    assert plan.skipped == [(3, "表格下方的说明文字"), (4, "表格下方的说明文字")]
+    assert plan.notes == ["武汉市武昌区科学技术和经济信息化局", "2024年1月5日"]
