@@ -9,6 +9,7 @@ the plan's column store (importers.plan.RowStore).
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +48,9 @@ W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为�
 E_CODE_NUMBER = "单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；请把该列设为文本格式，重新填写代码"
 W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
                  "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
+W_GONE = "登记状态为“{value}”，该企业可能已不存在，请核对是否仍应导入"
+_STATUS_HEADERS = ("登记状态", "经营状态", "企业状态", "存续状态", "营业状态")
+_GONE = re.compile(r"注销|吊销|撤销|迁出|清算|歇业|停业|除名")
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国有", "私营", "外资", "合资", "农民专业合作社")
@@ -278,6 +282,8 @@ class Planner:
                     self.cleaners.append((g[key], f"_d{g[key]}", fn, distinct, code))
         fields = list(dict.fromkeys(f for _, f, *_ in self.cleaners if not f.startswith("_d")))
         self.infer_street = "address" in fields and bool(self.streets)
+        self.status_col = next((i for i, h in enumerate(plan.headers) if i not in self.work
+                                and any(w in h for w in _STATUS_HEADERS)), None)
         if self.infer_street and "street" not in fields:
             fields.append("street")
         plan.store = RowStore(fields)
@@ -335,7 +341,19 @@ class Planner:
             cols[f] = out
         if self.infer_street:
             self._street_from_address(vals, cols, errs)
+        if self.status_col is not None:
+            self._deregistered(vals, errs)
         return cols, errs
+
+    def _deregistered(self, vals, errs) -> None:
+        """A registry's 登记状态 that says the firm is gone (注销, 吊销 …): a warning on the row, never silent."""
+        from importers.clean import clean_text  # noqa: PLC0415
+        col = self.status_col
+        head = self.plan.headers[col]
+        for j, v in enumerate(vals):
+            text = clean_text(v[col]) if col < len(v) else ""
+            if text and _GONE.search(text):
+                errs.setdefault(j, []).append(Issue(None, head, W_GONE.format(value=text), "warning", "deregistered"))
 
     @staticmethod
     def _distinct(column, fn, errs, header, level, code) -> list:

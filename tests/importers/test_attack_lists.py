@@ -293,3 +293,18 @@ def test_a_sign_off_below_the_list_is_a_note_not_a_group_label(ledger, tmp_path)
     assert len(plan.rows) == 1
     assert plan.skipped == [(3, "表格下方的说明文字"), (4, "表格下方的说明文字")]
     assert plan.notes == ["武汉市武昌区科学技术和经济信息化局", "2024年1月5日"]
+
+
+def test_a_registry_row_of_a_deregistered_firm_is_warned(ledger, tmp_path):
+    """A registry export's 登记状态 column: a firm 注销/吊销 is not silently imported as a live firm."""
+    rows = [["企业名称", "统一社会信用代码", "登记状态"], ["武汉存续科技有限公司", R.CODES[0], "存续（在营、开业、在册）"],
+            ["武汉注销科技有限公司", R.CODES[1], "注销"], ["武汉吊销科技有限公司", R.CODES[2], "吊销，未注销"]]
+    plan = build_plan(ledger, write_csv(tmp_path / "登记状态.csv", rows))
+    warned = [(i.row, i.column, i.code) for r in plan.rows for i in r.issues]
+    assert warned == [(3, "登记状态", "deregistered"), (4, "登记状态", "deregistered")]
+    assert "“注销”" in plan.rows[1].issues[0].message
+
+
+def test_former_name_headers(ledger, tmp_path):
+    from importers.mapping import guess_mapping
+    assert guess_mapping(["变更前企业名称", "企业名称", "统一社会信用代码"]) == {0: "former_name", 1: "name", 2: "code"}
