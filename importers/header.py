@@ -172,6 +172,8 @@ def _compose(tp: _Top, band: list[int]) -> tuple[list[str], list[int], list[list
             group, sub = "/".join(parts[:-1]), parts[-1]
             alone_ok = subs.count(sub) == 1 and (field_of(sub) is not None or field_of(group) is None)
             h = sub if alone_ok else f"{group}/{sub}"
+        if h in headers:                  # two columns headed alike: each gets its own header
+            h = f"{h}（第 {_letter(tp.off + j)} 列）"
         headers.append(h)
         columns.append(tp.off + j)
         for k, i in enumerate(band):
@@ -239,7 +241,7 @@ def _fields(tp: _Top, band: list[int], headers: list[str], columns: list[int],
     return dict(sorted(mapping.items())), notices
 
 
-MSG_UNNAMED = "第 {letter} 列没有表头，其下有 {n} 个值（如“{example}”），未导入；如需导入，请在表头填写列名或用 --map 指定"
+MSG_UNNAMED = "第 {letter} 列没有表头，其下有 {n} 个值（如“{example}”），未导入；如需导入，请在表头填写列名后重新导入"
 
 
 def _letter(c: int) -> str:

@@ -190,11 +190,14 @@ def apply_overrides(headers: list[str], mapping: dict[int, str], overrides: dict
     if not overrides:
         return dict(mapping)
     out = dict(mapping)
-    norm = {}
+    exact, norm = {}, {}
     for i, h in enumerate(headers):
+        exact.setdefault(h, i)
         norm.setdefault(normalize_header(h), i)
     for header, field_key in overrides.items():
-        col = norm.get(normalize_header(header))
+        col = exact.get(header)           # the column headed exactly so, before any look-alike
+        if col is None:
+            col = norm.get(normalize_header(header))
         if col is None:
             continue
         if field_key:

@@ -308,3 +308,18 @@ def test_a_registry_row_of_a_deregistered_firm_is_warned(ledger, tmp_path):
 def test_former_name_headers(ledger, tmp_path):
     from importers.mapping import guess_mapping
     assert guess_mapping(["变更前企业名称", "企业名称", "统一社会信用代码"]) == {0: "former_name", 1: "name", 2: "code"}
+
+
+def test_a_mapping_given_for_one_of_two_like_headers_lands_on_that_column(ledger, tmp_path):
+    """Two columns headed alike (电话, 电话; 注册资本, 注册资本（万元）): each has its own header, and a mapping
+    named by one header lands on that column, never on its look-alike."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["企业名称", "电话", "电话", "注册资本", "注册资本（万元）"],
+            ["武汉甲科技有限公司", "旧号码", "13800000000", "五百", "500"]]
+    path = write_simple_xlsx(tmp_path, "同名列.xlsx", rows)
+    plan = build_plan(ledger, path)
+    assert plan.headers == ["企业名称", "电话", "电话（第 C 列）", "注册资本", "注册资本（万元）"]
+    plan = build_plan(ledger, path, overrides={"电话": "", "电话（第 C 列）": "contact_phone", "注册资本": "",
+                                               "注册资本（万元）": "reg_capital"})
+    assert plan.mapping == {0: "name", 2: "contact_phone", 4: "reg_capital"}
+    assert (plan.rows[0].values["contact_phone"], plan.rows[0].values["reg_capital"]) == ("13800000000", 500.0)
