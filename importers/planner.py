@@ -48,6 +48,7 @@ W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为�
 E_CODE_NUMBER = "单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；请把该列设为文本格式，重新填写代码"
 W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
                  "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
+W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
 W_GONE = "登记状态为“{value}”，该企业可能已不存在，请核对是否仍应导入"
 _STATUS_HEADERS = ("登记状态", "经营状态", "企业状态", "存续状态", "营业状态")
 _GONE = re.compile(r"注销|吊销|撤销|迁出|清算|歇业|停业|除名")
@@ -174,6 +175,11 @@ class Planner:
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
             audit_mark=self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
         plan.file_issues.extend(self.notes)
+        above = getattr(table, "data_above", ())
+        if above:
+            shown = "、".join(str(r) for r in above[:5]) + ("……" if len(above) > 5 else "")
+            plan.file_issues.append(Issue(None, None, W_ABOVE.format(header=plan.header_row, n=len(above), rows=shown),
+                                          "warning", "data_above_header"))
         for other, row in getattr(table, "other_lists", ()):
             plan.file_issues.append(Issue(None, None, W_OTHER_SHEET.format(sheet=other, row=row, chosen=plan.sheet),
                                           "warning", "other_sheet"))

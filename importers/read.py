@@ -374,6 +374,7 @@ class SheetTable:
     mapping: dict = field(default_factory=dict)     # index into headers -> field key (synonyms, --map, content)
     notices: list = field(default_factory=list)     # columns chosen by content, in Chinese
     other_lists: list = field(default_factory=list)  # (sheet, header row) of other sheets that also hold a list
+    data_above: list = field(default_factory=list)   # Excel rows above the header that look like firms' rows
     _grid: Grid | None = field(default=None, repr=False, compare=False)
     _plan: _Plan | None = field(default=None, repr=False, compare=False)
 
@@ -485,6 +486,14 @@ def _apply_merges(er: int, row: list, starts: dict, active: list) -> None:
                 active.append([end, j, row[j]])
 
 
+def _looks_like_data(row: list) -> bool:
+    """A row with a valid credit code, or two cells one of which reads as a firm's full name."""
+    texts = [v for v in row if type(v) is str and v.strip()]
+    if any(uscc.validate(v).ok for v in texts if len(v) < 40):
+        return True
+    return len([v for v in row if not _blank(v)]) >= 2 and any(looks_like_firm_name(v) for v in texts)
+
+
 def _codeish(v) -> bool:
     """Whether a code cell holds something like a code (letters and digits), not a label such as "填报人："."""
     if _blank(v):
@@ -591,6 +600,7 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
         if r1 > r0 and r0 + 1 > hdr.header_row and (c0 - off) in positions:
             plan.merge_starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - off))
     table._plan = plan
+    table.data_above = [er for er, row in top[:hdr.band[0]] if _looks_like_data(row)]
     _first_pass(table, grid, plan)
     if plan.data == 0:
         raise InputError(E.MSG_NO_DATA.format(row=hdr.header_row), file=src.file, sheet=grid.name or None)

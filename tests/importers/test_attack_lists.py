@@ -323,3 +323,17 @@ def test_a_mapping_given_for_one_of_two_like_headers_lands_on_that_column(ledger
                                                "注册资本（万元）": "reg_capital"})
     assert plan.mapping == {0: "name", 2: "contact_phone", 4: "reg_capital"}
     assert (plan.rows[0].values["contact_phone"], plan.rows[0].values["reg_capital"]) == ("13800000000", 500.0)
+
+
+def test_rows_above_a_chosen_header_that_look_like_data_are_named(ledger, tmp_path):
+    """A header row chosen too low (--header-row, or the wizard's row picker on a second header): the firms
+    above it are not imported, and a warning says so with their rows; title rows above a header say nothing."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["2024年名单"], ["企业名称", "统一社会信用代码"], ["武汉上面一号科技有限公司", R.CODES[0]],
+            ["武汉上面二号科技有限公司", R.CODES[1]], ["企业名称", "统一社会信用代码"], ["武汉下面科技有限公司", R.CODES[2]]]
+    path = write_simple_xlsx(tmp_path, "表头选低.xlsx", rows)
+    plan = build_plan(ledger, path, header_row=5)
+    assert [r.excel_row for r in plan.rows] == [6]
+    [w] = [i for i in plan.file_issues if i.code == "data_above_header"]
+    assert "表头（第 5 行）以上有 2 行像是企业数据（第 3、4 行）" in w.message
+    assert not [i for i in build_plan(ledger, path).file_issues if i.code == "data_above_header"]
