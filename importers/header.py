@@ -61,6 +61,7 @@ class Header:
     score: float = 0.0
     mapping: dict[int, str] = field(default_factory=dict)      # index into headers -> field key
     notices: list[str] = field(default_factory=list)           # how columns were chosen without a header
+    unnamed: list[int] = field(default_factory=list)           # absolute columns holding values but no header
 
 
 class _Top:
@@ -237,7 +238,6 @@ def _fields(tp: _Top, band: list[int], headers: list[str], columns: list[int],
             j, n, m = hit
             mapping[j] = key
             notices.append(MSG_BY_CONTENT.format(what=what, header=headers[j], n=n, m=m, how=how))
-    notices += _unnamed(tp, band[-1], columns)
     return dict(sorted(mapping.items())), notices
 
 
@@ -253,17 +253,18 @@ def _letter(c: int) -> str:
     return out
 
 
-def _unnamed(tp: _Top, last: int, columns: list[int]) -> list[str]:
+def _unnamed(tp: _Top, last: int, columns: list[int]) -> tuple[list[str], list[int]]:
     """Columns that hold values below the header but have no header text: said, never silently dropped."""
     named = set(columns)
-    out = []
+    out, cols = [], []
     for c in tp.cols():
         if c in named:
             continue
         vals = [v for v in _below(tp, last, c) if cell_text(v)]
         if len(vals) >= 2:
             out.append(MSG_UNNAMED.format(letter=_letter(c), n=len(vals), example=cell_text(vals[0])[:20]))
-    return out
+            cols.append(c)
+    return out, cols
 
 
 def _norm_keys(overrides: dict) -> set[str]:
@@ -275,7 +276,9 @@ def build(top: list[tuple[int, list]], col_offset: int, merges, band: list[int],
     tp = _Top(top, col_offset, merges)
     headers, columns, band_texts = _compose(tp, band)
     mapping, notices = _fields(tp, band, headers, columns, overrides)
-    return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, 0.0, mapping, notices)
+    said, unnamed = _unnamed(tp, band[-1], columns)
+    return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, 0.0, mapping,
+                  notices + said, unnamed)
 
 
 def _row_score(texts: list[str], overrides: dict | None) -> tuple[float, bool]:
@@ -334,5 +337,6 @@ def detect(top: list[tuple[int, list]], col_offset: int, merges,
     mapping, notices = _fields(tp, band, headers, columns, overrides)
     if not any(f in ("name", "code") for f in mapping.values()):
         return None, fallback, fallback_row
+    said, unnamed = _unnamed(tp, band[-1], columns)
     return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, best_key[0], mapping,
-                  notices), [], 0
+                  notices + said, unnamed), [], 0

@@ -33,6 +33,8 @@ E_OTHER_TABLE = ("这一行在第 {row} 行另一张表的表头之下，那张�
                  "请把那张表放到单独的工作表后再导入")
 E_AFTER_NOTE = ("这一行在第 {row} 行的说明文字之后，像是企业名称（“{text}”）却没有统一社会信用代码，未导入；"
                 "如确是企业，请写企业全称或统一社会信用代码后重新导入")
+E_WIDER = ("这一行在表头最后一列之后还有值（“{extra}”）：可能某个单元格含逗号而没有加引号，各列已错位，未导入；"
+           "请用 Excel 或 WPS 打开核对后另存再导入")
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -112,6 +114,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if raw.under:                        # its cells were read under the wrong columns: only this is true
             issues = [Issue(er, None, E_OTHER_TABLE.format(row=raw.under, header=plan.header_row), "error",
                                 "other_table")]
+        elif raw.extra:
+            issues = [Issue(er, None, E_WIDER.format(extra=raw.extra[:60]), "error", "wider_than_header")]
         elif raw.after_note:
             issues.append(Issue(er, col_name, E_AFTER_NOTE.format(row=raw.after_note, text=raw.note[:40]), "error",
                                 "after_note"))
@@ -160,7 +164,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         usable = code if status in _USABLE else None
         vcode = code or None
         dup_key = fid if firm is not None else (code if usable else "n:" + key)
-        if (name or firm is not None) and not raw.under:
+        if (name or firm is not None) and not _has_error(issues):   # a row in error is reported as such
             first = seen.get(dup_key)      # only rows that are imported are recorded: a row with an error is not
             if first is not None:
                 diff = _diff(store, first, base + j, name, vcode, by_field, headers)

@@ -77,6 +77,7 @@ class RawRow:
     note: str = field(default="", compare=False)   # the row reads like a note but data follows it: report it
     under: int = field(default=0, compare=False)   # Excel row of another table's header above it (columns differ)
     after_note: int = field(default=0, compare=False)  # a name-like line after the trailing note of this row: report
+    extra: str = field(default="", compare=False)  # CSV: values beyond the header's last column (cells shifted)
 
 
 _NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|附\s*件|来\s*源)\s*[：:]|填\s*报\s*人|"
@@ -137,6 +138,8 @@ class _Plan:
         self.under = 0                    # Excel row of another table's header, while rows stand under it
         self.unders: dict[int, int] = {}  # ordinal -> that header row, for the rows under it
         self.group_rows: dict[int, int] = {}   # ordinal -> Excel row of each group label
+        self.extras: dict[int, str] = {}  # CSV: ordinal -> the values a row has beyond the header's last column
+        self.wide = None                  # CSV: the first index past the header (and its headerless columns)
         # the 序号 column, if any: a row that carries a serial number is a numbered entry, never a group label
         self.serial = next((positions[p] for p, h in enumerate(table.headers)
                             if normalize_header(h) in _SERIAL_HEADERS and positions[p] not in (key, code)), None)
@@ -210,6 +213,10 @@ class _Plan:
             insort(table.skipped, (er, E.SKIP_GROUP.format(text=label)))
         elif kind == DATA:
             self.data += 1
+            if self.wide is not None and len(row) > self.wide:
+                extra = [v for v in row[self.wide:] if not _blank(v)]
+                if extra:
+                    self.extras[len(self.kinds)] = "”“".join(clean_text(v) for v in extra)
             if self.serial is not None:
                 self.last_serial = self._serial(row)
             if self.noting:
@@ -401,7 +408,9 @@ class SheetTable:
         chunk: list[RawRow] = []
         append = chunk.append
 
-        def make(er: int, row: list, note: str = "", under: int = 0, after: int = 0) -> RawRow:
+        extras = plan.extras
+
+        def make(er: int, row: list, note: str = "", under: int = 0, after: int = 0, extra: str = "") -> RawRow:
             if len(row) < hi:          # a short (damaged) row: the missing cells are blank
                 row = [*row, *[""] * (hi - len(row))]
             vals = row[lo:hi] if contiguous else list(get(row))
@@ -418,7 +427,7 @@ class SheetTable:
                             filled += ((p, last[n], last_row[n]),)
                     else:
                         last[n], last_row[n] = vals[p], er
-            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note, under, after)
+            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note, under, after, extra)
 
         stop = plan.data_start + len(kinds) if plan.complete else None
         for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
@@ -448,8 +457,8 @@ class SheetTable:
                     if kinds[widx] in (DATA, MIDNOTE):
                         append(make(wer, wrow, _row_text(wrow) if kinds[widx] == MIDNOTE else ""))
                 waiting = []
-            if fill or len(row) < hi:
-                append(make(er, row))
+            if fill or len(row) < hi or extras:
+                append(make(er, row, extra=extras.get(idx, "") if extras else ""))
             else:                     # the common case, inline (a million rows)
                 vals = row[lo:hi] if contiguous else list(get(row))
                 if "" in vals:
@@ -599,6 +608,8 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
     for r0, c0, r1, _c1 in grid.merges:
         if r1 > r0 and r0 + 1 > hdr.header_row and (c0 - off) in positions:
             plan.merge_starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - off))
+    if src.kind == "csv":
+        plan.wide = max([*positions, *(c - off for c in hdr.unnamed)]) + 1
     table._plan = plan
     table.data_above = [er for er, row in top[:hdr.band[0]] if _looks_like_data(row)]
     _first_pass(table, grid, plan)

@@ -38,6 +38,7 @@ def test_a_long_code_stored_as_a_number_is_not_trusted(ledger, tmp_path):
     """Excel keeps 15 significant digits: an 18-digit code typed as a number comes back with its last digits
     changed. Such a cell is an invalid code named with its value, never a firm created under a made-up code."""
     from openpyxl import Workbook
+
     from pipeline.uscc import make_code
     digits = next(c for c in (make_code("9", "1", "420106", f"{i:08d}") for i in range(10000, 10100)) if c.isdigit())
     wb = Workbook()
@@ -337,3 +338,23 @@ def test_rows_above_a_chosen_header_that_look_like_data_are_named(ledger, tmp_pa
     [w] = [i for i in plan.file_issues if i.code == "data_above_header"]
     assert "表头（第 5 行）以上有 2 行像是企业数据（第 3、4 行）" in w.message
     assert not [i for i in build_plan(ledger, path).file_issues if i.code == "data_above_header"]
+
+
+def test_a_csv_row_wider_than_its_header_is_reported(ledger, tmp_path):
+    """A CSV written without quotes around "Xingtu Co., Ltd.": the row has one value more than the header, its
+    cells are shifted; it is an error naming the extra value, never imported with a cut name."""
+    path = tmp_path / "未加引号.csv"
+    path.write_text("企业名称,所属行业,所在街道\n武汉甲科技有限公司,软件,杨园\nXingtu Co., Ltd.,软件,粮道\n",
+                    encoding="utf-8")
+    plan = build_plan(ledger, path)
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "error")]
+    [e] = plan.rows[1].issues
+    assert (e.row, e.code) == (3, "wider_than_header") and "“粮道”" in e.message
+
+
+def test_a_csv_column_without_a_header_is_said_once_not_per_row(ledger, tmp_path):
+    path = tmp_path / "无表头列.csv"
+    path.write_text("企业名称,所属行业,\n武汉甲科技有限公司,软件,甲\n武汉乙科技有限公司,软件,乙\n", encoding="utf-8")
+    plan = build_plan(ledger, path)
+    assert [r.status for r in plan.rows] == ["new", "new"]
+    assert any("第 C 列没有表头" in i.message for i in plan.file_issues)
