@@ -495,6 +495,15 @@ def _apply_merges(er: int, row: list, starts: dict, active: list) -> None:
                 active.append([end, j, row[j]])
 
 
+def _holds_firms(top: list, hdr: Header, off: int) -> bool:
+    """Whether some row below the header has a value in its name or code column."""
+    keys = [hdr.columns[i] - off for i, f in hdr.mapping.items() if f in ("name", "code")]
+    for _er, row in top[hdr.band[-1] + 1:]:
+        if any(k < len(row) and not _blank(row[k]) for k in keys):
+            return True
+    return False
+
+
 def _looks_like_data(row: list) -> bool:
     """A row with a valid credit code, or two cells one of which reads as a firm's full name."""
     texts = [v for v in row if type(v) is str and v.strip()]
@@ -647,7 +656,8 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
             if first_miss is None:
                 first_miss = (name, found, found_row)
             continue
-        lists.append((name, hdr.header_row))
+        if _holds_firms(top, hdr, grid.col_offset):
+            lists.append((name, hdr.header_row))
         if best is None or hdr.score > best[3].score:
             best = (grid, offset, top, hdr)
     if best is None:

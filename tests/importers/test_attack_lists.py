@@ -358,3 +358,17 @@ def test_a_csv_column_without_a_header_is_said_once_not_per_row(ledger, tmp_path
     plan = build_plan(ledger, path)
     assert [r.status for r in plan.rows] == ["new", "new"]
     assert any("第 C 列没有表头" in i.message for i in plan.file_issues)
+
+
+def test_the_error_report_re_imported_does_not_name_its_skipped_sheet(ledger, tmp_path):
+    """The --errors-out workbook, fixed and imported again: its second sheet (跳过的行, no firm in it) is not
+    named as another list; its first sheet's rows are read."""
+    from importers.error_report import write_error_report
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["企业名称", "统一社会信用代码"], ["武汉甲科技有限公司", R.CODES[0]], ["武汉乙科技有限公司", "123"], [None, None],
+            ["注：以上排名不分先后", None]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "原表.xlsx", rows))
+    write_error_report(plan, tmp_path / "问题.xlsx")
+    again = build_plan(ledger, tmp_path / "问题.xlsx")
+    assert again.sheet == "问题行" and [r.excel_row for r in again.rows] == [2]
+    assert not [i for i in again.file_issues if i.code == "other_sheet"]
