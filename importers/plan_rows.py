@@ -35,6 +35,8 @@ E_AFTER_NOTE = ("这一行在第 {row} 行的说明文字之后，像是企业�
                 "如确是企业，请写企业全称或统一社会信用代码后重新导入")
 E_WIDER = ("这一行在表头最后一列之后还有值（“{extra}”）：可能某个单元格含逗号而没有加引号，各列已错位，未导入；"
            "请用 Excel 或 WPS 打开核对后另存再导入")
+E_NAME_TAKEN = ("代码 {code} 在台账中是“{current}”，而名称“{name}”是台账中另一家企业（代码 {other}）的现名：代码和名称"
+                "不是同一家企业，未导入；请核对代码是否填错")
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -191,6 +193,11 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
                 elif not full and looks_like_firm_name(firm["name"]):
                     issues.append(Issue(er, col_name, W_SHORT_NAME_KEPT.format(name=name, current=firm["name"]),
                                         "warning", "not_full_name"))
+                elif other := next((f for f in by_name.get(key, ()) if f["id"] != fid and f["name_key"] == key
+                                    and not f["deleted_at"]), None):
+                    issues.append(Issue(er, col_name, E_NAME_TAKEN.format(
+                        code=code, current=firm["name"], name=other["name"], other=other["code"] or "无代码"),
+                        "error", "name_of_other_firm"))
                 else:
                     changes["name"] = (firm["name"], name)
             for f in firm_fields:

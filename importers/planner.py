@@ -437,8 +437,8 @@ class Planner:
         for f in store.fields:
             store.cols[f].extend(cols.get(f) or [None] * len(vals))
         by_code = firms_by_code(self.conn, [c for c, (st, _) in zip(codes, checks) if st in ("ok", "bad_check")])
-        need = [k for k, c, (st, _) in zip(keys, codes, checks)
-                if k and (st not in ("ok", "bad_check") or c not in by_code)]
+        need = [k for k, c, (st, _) in zip(keys, codes, checks)      # rows matched by name, and renamed firms
+                if k and (st not in ("ok", "bad_check") or c not in by_code or by_code[c]["name_key"] != k)]
         by_name = firms_by_name(self.conn, need)
         firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs}
         held = holdings(self.conn, firm_ids) if (self.groups or plan.kind == "designation") and firm_ids else {}

@@ -372,3 +372,18 @@ def test_the_error_report_re_imported_does_not_name_its_skipped_sheet(ledger, tm
     again = build_plan(ledger, tmp_path / "问题.xlsx")
     assert again.sheet == "问题行" and [r.excel_row for r in again.rows] == [2]
     assert not [i for i in again.file_issues if i.code == "other_sheet"]
+
+
+def test_a_code_and_a_name_of_two_different_firms_is_an_error(ledger, tmp_path):
+    """Codes pasted into the wrong rows: the row's code is firm 甲's, its name firm 乙's current name. Renaming
+    甲 to 乙's name (and 乙 to 甲's) would leave the ledger silently wrong: each such row is an error."""
+    from tests.importers.fixtures import write_simple_xlsx
+    head = ["企业名称", "统一社会信用代码"]
+    commit_plan(ledger, build_plan(ledger, write_simple_xlsx(tmp_path, "原.xlsx", [
+        head, ["武汉甲科技有限公司", R.CODES[0]], ["武汉乙科技有限公司", R.CODES[1]]])))
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "错位.xlsx", [
+        head, ["武汉乙科技有限公司", R.CODES[0]], ["武汉甲科技有限公司", R.CODES[1]], ["武汉甲新名科技有限公司", R.CODES[0]]]))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "error"), (3, "error"), (4, "update")]
+    e = plan.rows[0].issues[0]
+    assert (e.row, e.column, e.code) == (2, "企业名称", "name_of_other_firm")
+    assert "武汉乙科技有限公司" in e.message and R.CODES[1] in e.message and "武汉甲科技有限公司" in e.message
