@@ -37,6 +37,7 @@ E_WIDER = ("这一行在表头最后一列之后还有值（“{extra}”）：�
            "请用 Excel 或 WPS 打开核对后另存再导入")
 E_NAME_TAKEN = ("代码 {code} 在台账中是“{current}”，而名称“{name}”是台账中另一家企业（代码 {other}）的现名：代码和名称"
                 "不是同一家企业，未导入；请核对代码是否填错")
+W_SAME_NAME_FILE = "与第 {row} 行企业名称相同而统一社会信用代码不同（第 {row} 行为 {code}），将作为两家企业，请核对代码"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -213,7 +214,17 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
         if name or firm is not None:
             seen[dup_key] = base + j
+        if usable and key:
+            _same_name_in_file(pl, er, key, usable, col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
+
+
+def _same_name_in_file(pl, er, key, code, col_name, issues) -> None:
+    """Two rows of one list with one name and two codes: one of the codes is probably wrong."""
+    first = pl.seen_names.setdefault(key, (er, code))
+    if first[1] != code:
+        issues.append(Issue(er, col_name, W_SAME_NAME_FILE.format(row=first[0], code=first[1]), "warning",
+                            "same_name_in_file"))
 
 
 def _diff(store, first: int, here: int, name, vcode, by_field, headers) -> list[str]:

@@ -294,6 +294,7 @@ class Planner:
             fields.append("street")
         plan.store = RowStore(fields)
         self.seen: dict = {}
+        self.seen_names: dict = {}          # name key -> (Excel row, code) of the first imported row
         self.near = NearMatcher(self.conn)
         self.ref_day = self.on_date or self.today
         self.stage_cache: dict = {}

@@ -387,3 +387,14 @@ def test_a_code_and_a_name_of_two_different_firms_is_an_error(ledger, tmp_path):
     e = plan.rows[0].issues[0]
     assert (e.row, e.column, e.code) == (2, "企业名称", "name_of_other_firm")
     assert "武汉乙科技有限公司" in e.message and R.CODES[1] in e.message and "武汉甲科技有限公司" in e.message
+
+
+def test_one_name_with_two_codes_in_one_list_is_warned(ledger, tmp_path):
+    from tests.importers.fixtures import write_simple_xlsx
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "同名两码.xlsx", [
+        ["企业名称", "统一社会信用代码"], ["武汉甲科技有限公司", R.CODES[0]], ["武汉乙科技有限公司", R.CODES[1]],
+        ["武汉甲科技有限公司", R.CODES[2]]]))
+    assert [r.status for r in plan.rows] == ["new", "new", "new"]
+    [w] = plan.rows[2].issues
+    assert (w.row, w.column, w.level, w.code) == (4, "企业名称", "warning", "same_name_in_file")
+    assert "第 2 行" in w.message and R.CODES[0] in w.message
