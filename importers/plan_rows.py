@@ -27,6 +27,7 @@ E_NO_NAME = "企业名称为空"
 W_STAGE = "“{value}”不是已知的认定类别，已忽略"
 E_NO_ROW_DATE = "缺少认定日期"
 W_OLD_NAME = "名单使用的是该企业的曾用名，台账中的现名“{name}”保持不变"
+W_DUP_JOINED = "与第 {first} 行是同一企业（{name}），本行的认定“{stages}”并入第 {first} 行导入{diff}"
 W_FILLED = "第 {row} 行{column}为空，沿用上一行“{value}”（第 {src} 行），请核对"
 E_NOTE_ROW = "这一行像是说明文字（“{text}”），夹在数据中间，未导入；如确是企业，请写企业全称后重新导入"
 E_OTHER_TABLE = ("这一行在第 {row} 行另一张表的表头之下，那张表的列与第 {header} 行的表头不同，未导入；"
@@ -170,9 +171,15 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if (name or firm is not None) and not _has_error(issues):   # a row in error is reported as such
             first = seen.get(dup_key)      # only rows that are imported are recorded: a row with an error is not
             if first is not None:
+                joined = _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) \
+                    if designating else []
+                if _has_error(issues):
+                    add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None,
+                        vcode)
+                    continue
                 diff = _diff(store, first, base + j, name, vcode, by_field, headers)
-                issues.append(Issue(er, col_code or col_name, W_DUP.format(
-                    first=store.excel_row[first], name=name,
+                issues.append(Issue(er, col_code or col_name, (W_DUP_JOINED if joined else W_DUP).format(
+                    first=store.excel_row[first], name=name, stages="、".join(joined),
                     diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else ""), "warning", "dup_in_file"))
                 add(er, UNCHANGED, fid, usable, name, issues, raw.values, True, None, status, review, None, vcode)
                 continue
@@ -217,6 +224,26 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if usable and key:
             _same_name_in_file(pl, er, key, usable, col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
+
+
+def _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) -> list[str]:
+    """The same firm again: the designations this row adds that the first row lacks join the first row's
+    (a list in long form, one row per designation); returns their stage names."""
+    store = plan.store
+    mine = designations(pl, plan, j, er, raw, cols, firm, held, issues)
+    if not mine or _has_error(issues):
+        return []
+    have = store.more_des.get(first) or ([store.des[first]] if store.des[first] is not None else [])
+    new = [d for d in mine if not any(d[0] == h[0] and d[1] == h[1] for h in have)]
+    if not new:
+        return []
+    every = [*have, *new]
+    store.des[first] = every[0]
+    if len(every) > 1:
+        store.more_des[first] = every
+    if store.status[first] == UNCHANGED:
+        store.status[first] = UPDATE
+    return [d[5] for d in new]
 
 
 def _same_name_in_file(pl, er, key, code, col_name, issues) -> None:

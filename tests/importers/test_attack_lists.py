@@ -398,3 +398,23 @@ def test_one_name_with_two_codes_in_one_list_is_warned(ledger, tmp_path):
     [w] = plan.rows[2].issues
     assert (w.row, w.column, w.level, w.code) == (4, "企业名称", "warning", "same_name_in_file")
     assert "第 2 行" in w.message and R.CODES[0] in w.message
+
+
+def test_a_firm_listed_once_per_designation_keeps_every_designation(ledger, tmp_path):
+    """A roster in long form: one row per designation of a firm (高企 2022, then 科小 2023). The second row is the
+    same firm, but its designation is not dropped: it joins the first row's, and the row says so."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["企业名称", "统一社会信用代码", "认定类别", "认定时间"],
+            ["武汉长表科技有限公司", R.CODES[0], "高新技术企业", "2022-12-01"],
+            ["武汉长表科技有限公司", R.CODES[0], "科技型中小企业", "2023-05-01"],
+            ["武汉长表科技有限公司", R.CODES[0], "高新技术企业", "2022-12-01"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "长表.xlsx", rows), kind="roster")
+    assert [r.status for r in plan.rows] == ["new", "unchanged", "unchanged"]
+    assert sorted((d["stage_name"], d["start"].isoformat()) for d in plan.rows[0].designations) == [
+        ("科技型中小企业", "2023-05-01"), ("高新技术企业", "2022-12-01")]
+    assert "并入第 2 行" in plan.rows[1].issues[0].message and "科技型中小企业" in plan.rows[1].issues[0].message
+    assert "并入" not in plan.rows[2].issues[0].message
+    commit_plan(ledger, plan)
+    got = ledger.conn.execute("SELECT s.name, d.start_date FROM designations d JOIN stages s ON s.id = d.stage_id "
+                              "ORDER BY d.start_date").fetchall()
+    assert got == [("高新技术企业", "2022-12-01"), ("科技型中小企业", "2023-05-01")]
