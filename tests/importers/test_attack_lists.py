@@ -404,7 +404,7 @@ def test_a_firm_listed_once_per_designation_keeps_every_designation(ledger, tmp_
     """A roster in long form: one row per designation of a firm (高企 2022, then 科小 2023). The second row is the
     same firm, but its designation is not dropped: it joins the first row's, and the row says so."""
     from tests.importers.fixtures import write_simple_xlsx
-    rows = [["企业名称", "统一社会信用代码", "认定类别", "认定时间"],
+    rows = [["企业名称", "统一社会信用代码", "资质类别", "认定时间"],
             ["武汉长表科技有限公司", R.CODES[0], "高新技术企业", "2022-12-01"],
             ["武汉长表科技有限公司", R.CODES[0], "科技型中小企业", "2023-05-01"],
             ["武汉长表科技有限公司", R.CODES[0], "高新技术企业", "2022-12-01"]]
