@@ -198,7 +198,7 @@ class Planner:
 
     def _open(self):
         from importers.read import open_table, open_table_at  # noqa: PLC0415
-        if self.header_row_arg:
+        if self.header_row_arg is not None:
             return open_table_at(self.path, sheet=self.sheet, header_row=self.header_row_arg,
                                  overrides=self.overrides)
         try:
