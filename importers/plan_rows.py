@@ -39,6 +39,8 @@ E_WIDER = ("这一行在表头最后一列之后还有值（“{extra}”）：�
 E_NAME_TAKEN = ("代码 {code} 在台账中是“{current}”，而名称“{name}”是台账中另一家企业（代码 {other}）的现名：代码和名称"
                 "不是同一家企业，未导入；请核对代码是否填错")
 W_SAME_NAME_FILE = "与第 {row} 行企业名称相同而统一社会信用代码不同（第 {row} 行为 {code}），将作为两家企业，请核对代码"
+E_NOTE_LIKE = ("这一行的企业名称读起来像说明文字，但整行都填了值（“{text}”），又没有统一社会信用代码，未导入；"
+               "如确是企业，请写企业全称或统一社会信用代码后重新导入")
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -121,8 +123,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         elif raw.extra:
             issues = [Issue(er, None, E_WIDER.format(extra=raw.extra[:60]), "error", "wider_than_header")]
         elif raw.after_note:
-            issues.append(Issue(er, col_name, E_AFTER_NOTE.format(row=raw.after_note, text=raw.note[:40]), "error",
-                                "after_note"))
+            issues.append(Issue(er, col_name, (E_NOTE_LIKE if raw.after_note == er else E_AFTER_NOTE).format(
+                row=raw.after_note, text=raw.note[:40]), "error", "after_note"))
         elif raw.note:
             issues.append(Issue(er, col_name, E_NOTE_ROW.format(text=raw.note[:40]), "error", "note_in_list"))
         elif not name and not (status in _USABLE and code in by_code):

@@ -264,8 +264,10 @@ class _Plan:
         self.noting = True
         lone = sum(1 for v in row if not _blank(v)) <= 1
         name = row[self.key] if self.key < len(row) else ""
-        namey = (not note and type(name) is str and bool(_NAME_LIKE.fullmatch(name.strip())) and not _NOTE.match(name)
-                 and self._serial(row) is None)     # a numbered line whose number starts again is a note item
+        short = type(name) is str and bool(_NAME_LIKE.fullmatch(name.strip()))
+        namey = (short and self._serial(row) is None     # a numbered line whose number starts again is a note item
+                 and (not note and not _NOTE.match(name) or note and self._row_like(row))    # 以上科技 | 软件 | 杨园
+                 and not _signed(row))
         self.pending.append((len(self.kinds), er, note or lone, _row_text(row), namey))
         return PEND
 

@@ -418,3 +418,15 @@ def test_a_firm_listed_once_per_designation_keeps_every_designation(ledger, tmp_
     got = ledger.conn.execute("SELECT s.name, d.start_date FROM designations d JOIN stages s ON s.id = d.stage_id "
                               "ORDER BY d.start_date").fetchall()
     assert got == [("高新技术企业", "2022-12-01"), ("科技型中小企业", "2023-05-01")]
+
+
+def test_a_short_name_like_a_note_at_the_end_with_a_full_row_is_reported(ledger, tmp_path):
+    """以上科技 | 软件 | 杨园 as the last row: a short name that begins like a note, but a whole row of values.
+    Nothing proves it a firm (no code, no full name): it is an error row, never a silent note."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["企业名称", "所属行业", "所在街道"], ["武汉甲科技有限公司", "软件", "杨园"], ["以上科技", "软件", "杨园"],
+            ["以上企业排名不分先后", None, None]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "以上.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "error")]
+    assert plan.rows[1].issues[0].code == "after_note" and "以上科技" in plan.rows[1].issues[0].message
+    assert plan.skipped == [(4, "表格下方的说明文字")]
