@@ -430,3 +430,14 @@ def test_a_short_name_like_a_note_at_the_end_with_a_full_row_is_reported(ledger,
     assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "error")]
     assert plan.rows[1].issues[0].code == "after_note" and "以上科技" in plan.rows[1].issues[0].message
     assert plan.skipped == [(4, "表格下方的说明文字")]
+
+
+def test_a_second_table_beyond_the_eager_rows_is_reported_when_streamed(ledger, tmp_path, monkeypatch):
+    import importers.read as read_mod
+    from tests.importers.fixtures import write_simple_xlsx
+    monkeypatch.setattr(read_mod, "_EAGER_ROWS", 5)
+    rows = [["序号", "企业名称", "统一社会信用代码"]] + [[i, f"武汉流{i}号科技有限公司", R.CODES[i]] for i in range(1, 11)]
+    rows += [["序号", "统一社会信用代码", "单位名称"], [1, R.CODES[20], "武汉流表二科技有限公司"]]     # Excel rows 12-13
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "流两表.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows][-1] == (13, "error") and len(plan.rows) == 11
+    assert plan.rows[-1].issues[0].code == "other_table" and (12, "另一张表的表头行（与第 1 行的表头不同）") in plan.skipped
