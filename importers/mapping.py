@@ -74,8 +74,8 @@ def _candidates_norm(n: str) -> tuple[tuple[float, str], ...]:
     if _SHORT_NAME in n:
         return ()
     f = _EXACT.get(n)
-    if f:
-        out[f] = 100.0 + len(n)
+    if f:   # longer is more specific (企业名称 over 名称); English words are long but no more specific
+        out[f] = 100.0 + (min(len(n), 3) if n.isascii() else len(n))
     if len(n) <= _MAX_SUBSTRING_HEADER:
         for syn, field in _SUBSTR:
             if syn in n and syn != n:

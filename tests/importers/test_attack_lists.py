@@ -441,3 +441,12 @@ def test_a_second_table_beyond_the_eager_rows_is_reported_when_streamed(ledger, 
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "流两表.xlsx", rows))
     assert [(r.excel_row, r.status) for r in plan.rows][-1] == (13, "error") and len(plan.rows) == 11
     assert plan.rows[-1].issues[0].code == "other_table" and (12, "另一张表的表头行（与第 1 行的表头不同）") in plan.skipped
+
+
+def test_the_chinese_name_column_wins_over_an_english_one():
+    """A ministry list with English headers and both an English and a Chinese name column: the ledger keeps
+    Chinese names, so 中文名称 / 企业名称 is the name column, whatever its place."""
+    from importers.mapping import guess_mapping
+    assert guess_mapping(["No.", "Company Name", "中文名称", "Credit Code"]) == {2: "name", 3: "code"}
+    assert guess_mapping(["Company (English)", "企业名称"]) == {1: "name"}
+    assert guess_mapping(["company", "credit code"]) == {0: "name", 1: "code"}
