@@ -49,6 +49,7 @@ E_CODE_NUMBER = "单元格存成了数字（{v}），Excel 只保留 15 位有�
 W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
                  "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
 W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
 W_GONE = "登记状态为“{value}”，该企业可能已不存在，请核对是否仍应导入"
 _STATUS_HEADERS = ("登记状态", "经营状态", "企业状态", "存续状态", "营业状态")
 _GONE = re.compile(r"注销|吊销|撤销|迁出|清算|歇业|停业|除名")
@@ -472,6 +473,8 @@ def _numeric_codes(vals, ci, checks) -> None:
         x = v[ci] if ci < len(v) else None
         if type(x) is float and abs(x) >= 1e15:
             checks[j] = ("invalid", (E_CODE_NUMBER.format(v=_shown(x)),))
+        elif type(x) is str and "E+" in x.upper() and _SCIENTIFIC.fullmatch(x.strip()):   # a CSV saved by Excel
+            checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
 
 
 def _holds_years(column) -> bool:

@@ -450,3 +450,10 @@ def test_the_chinese_name_column_wins_over_an_english_one():
     assert guess_mapping(["No.", "Company Name", "中文名称", "Credit Code"]) == {2: "name", 3: "code"}
     assert guess_mapping(["Company (English)", "企业名称"]) == {1: "name"}
     assert guess_mapping(["company", "credit code"]) == {0: "name", 1: "code"}
+
+
+def test_a_code_in_scientific_notation_says_why_it_is_unusable(ledger, tmp_path):
+    plan = build_plan(ledger, write_csv(tmp_path / "科学计数.csv", [["企业名称", "统一社会信用代码"],
+                                                                  ["武汉科学计数科技有限公司", "9.14201E+17"]]))
+    [e] = plan.rows[0].issues
+    assert (e.level, e.code) == ("error", "invalid_code") and "存成了数字（9.14201E+17）" in e.message
