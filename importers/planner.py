@@ -50,6 +50,7 @@ W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 
                  "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
 W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
+W_HIDDEN_COL = "“{column}”列在 Excel 中被隐藏，仍按数据导入，请核对"
 W_GONE = "登记状态为“{value}”，该企业可能已不存在，请核对是否仍应导入"
 _STATUS_HEADERS = ("登记状态", "经营状态", "企业状态", "存续状态", "营业状态")
 _GONE = re.compile(r"注销|吊销|撤销|迁出|清算|歇业|停业|除名")
@@ -176,6 +177,10 @@ class Planner:
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
             audit_mark=self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
         plan.file_issues.extend(self.notes)
+        for col in getattr(table, "hidden_cols", ()):
+            if col in mapping:
+                plan.file_issues.append(Issue(None, headers[col], W_HIDDEN_COL.format(column=headers[col]), "warning",
+                                              "hidden_column"))
         above = getattr(table, "data_above", ())
         if above:
             shown = "、".join(str(r) for r in above[:5]) + ("……" if len(above) > 5 else "")

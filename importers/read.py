@@ -384,6 +384,7 @@ class SheetTable:
     notices: list = field(default_factory=list)     # columns chosen by content, in Chinese
     other_lists: list = field(default_factory=list)  # (sheet, header row) of other sheets that also hold a list
     data_above: list = field(default_factory=list)   # Excel rows above the header that look like firms' rows
+    hidden_cols: list = field(default_factory=list)  # indexes into headers of columns hidden in Excel
     _grid: Grid | None = field(default=None, repr=False, compare=False)
     _plan: _Plan | None = field(default=None, repr=False, compare=False)
 
@@ -621,6 +622,8 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
             plan.merge_starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - off))
     if src.kind == "csv":
         plan.wide = max([*positions, *(c - off for c in hdr.unnamed)]) + 1
+    hidden_cols = getattr(grid, "hidden_cols", ())
+    table.hidden_cols = [p for p, c in enumerate(hdr.columns) if c in hidden_cols] if hidden_cols else []
     table._plan = plan
     table.data_above = [er for er, row in top[:hdr.band[0]] if _looks_like_data(row)]
     _first_pass(table, grid, plan)

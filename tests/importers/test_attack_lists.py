@@ -457,3 +457,18 @@ def test_a_code_in_scientific_notation_says_why_it_is_unusable(ledger, tmp_path)
                                                                   ["武汉科学计数科技有限公司", "9.14201E+17"]]))
     [e] = plan.rows[0].issues
     assert (e.level, e.code) == ("error", "invalid_code") and "存成了数字（9.14201E+17）" in e.message
+
+
+def test_a_hidden_column_that_is_imported_is_named(ledger, tmp_path):
+    """A column hidden in Excel (the sender's working notes) is still read when its header names a field: a
+    warning names it, as hidden rows are named."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "统一社会信用代码", "所在街道", "备注"])
+    ws.append(["武汉隐藏列科技有限公司", R.CODES[0], "杨园", "内部：暂缓"])
+    ws.column_dimensions["D"].hidden = True
+    wb.save(tmp_path / "隐藏列.xlsx")
+    plan = build_plan(ledger, tmp_path / "隐藏列.xlsx")
+    [w] = [i for i in plan.file_issues if i.code == "hidden_column"]
+    assert (w.column, w.level) == ("备注", "warning") and "隐藏" in w.message
