@@ -117,16 +117,11 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if raw.hidden or raw.filled:
             _row_warnings(raw, er, headers, issues)
         firm, review, changes = None, False, {}
-        if raw.under:                        # its cells were read under the wrong columns: only this is true
-            issues = [Issue(er, None, E_OTHER_TABLE.format(row=raw.under, header=plan.header_row), "error",
-                                "other_table")]
-        elif raw.extra:
-            issues = [Issue(er, None, E_WIDER.format(extra=raw.extra[:60]), "error", "wider_than_header")]
-        elif raw.after_note:
-            issues.append(Issue(er, col_name, (E_NOTE_LIKE if raw.after_note == er else E_AFTER_NOTE).format(
-                row=raw.after_note, text=raw.note[:40]), "error", "after_note"))
-        elif raw.note:
-            issues.append(Issue(er, col_name, E_NOTE_ROW.format(text=raw.note[:40]), "error", "note_in_list"))
+        problem = _reading_problem(raw, er, col_name, plan.header_row)
+        if problem is not None:
+            if raw.under or raw.extra:       # its cells were read under the wrong columns: only this is true
+                issues = []
+            issues.append(problem)
         elif not name and not (status in _USABLE and code in by_code):
             issues.append(Issue(er, col_name or col_code, E_NO_NAME if status not in _USABLE else E_NO_NAME_NEW,
                                 "error", "no_name"))
@@ -226,6 +221,21 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if usable and key:
             _same_name_in_file(pl, er, key, usable, col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
+
+
+def _reading_problem(raw, er, col_name, header_row) -> Issue | None:
+    """The error the reading layer found on a row: under another table's header, wider than the header (a
+    CSV's unquoted comma), a name-like line after a note, a note standing among the data."""
+    if raw.under:
+        return Issue(er, None, E_OTHER_TABLE.format(row=raw.under, header=header_row), "error", "other_table")
+    if raw.extra:
+        return Issue(er, None, E_WIDER.format(extra=raw.extra[:60]), "error", "wider_than_header")
+    if raw.after_note:
+        return Issue(er, col_name, (E_NOTE_LIKE if raw.after_note == er else E_AFTER_NOTE).format(
+            row=raw.after_note, text=raw.note[:40]), "error", "after_note")
+    if raw.note:
+        return Issue(er, col_name, E_NOTE_ROW.format(text=raw.note[:40]), "error", "note_in_list")
+    return None
 
 
 def _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) -> list[str]:
