@@ -472,3 +472,11 @@ def test_a_hidden_column_that_is_imported_is_named(ledger, tmp_path):
     plan = build_plan(ledger, tmp_path / "隐藏列.xlsx")
     [w] = [i for i in plan.file_issues if i.code == "hidden_column"]
     assert (w.column, w.level) == ("备注", "warning") and "隐藏" in w.message
+
+
+def test_invisible_characters_are_not_stored_in_a_name(ledger, tmp_path):
+    """A name copied from a web page carries zero-width spaces: stored as shown, it would not be found by
+    typing 武汉隐形; the invisible characters are dropped."""
+    rows = [["企业名称", "统一社会信用代码"], ["武汉\u200b隐形\ufeff科技有限公司\u200d", R.CODES[0]]]
+    commit_plan(ledger, build_plan(ledger, write_csv(tmp_path / "零宽.csv", rows)))
+    assert ledger.conn.execute("SELECT name FROM firms").fetchall() == [("武汉隐形科技有限公司",)]
