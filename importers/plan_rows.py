@@ -46,6 +46,8 @@ W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账�
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
 W_DATE_GIVEN = "“{column}”为空，按指定的认定日期 {day} 记（--date），请核对"
 E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
+# a registered name starts with its region; a line that does not is the rest of a wrapped name
+_REGION = re.compile(r"(?:中国|湖北|武汉|北京|上海|天津|重庆|[\u4e00-\u9fff]{2,3}(?:省|市|自治区))")
 _SPLIT = re.compile(r"[、,，;；/\n]+")
 _USABLE = ("ok", "bad_check")
 
@@ -59,7 +61,12 @@ def split_names(cell: str) -> tuple[str, list[str], list[str]]:
         return cell, [], lines
     full = [ln for ln in lines if looks_like_firm_name(ln)] or lines
     kept = max(full, key=len)
-    return kept, [ln for ln in lines if ln != kept], lines
+    others = [ln for ln in lines if ln != kept]
+    whole = "".join(lines)
+    if (looks_like_firm_name(whole) and _REGION.match(lines[0]) and not _REGION.match(kept)
+            and not any(o in kept for o in others)):
+        return whole, [], lines           # one long name wrapped to fit the column: 武汉引号⏎科技有限公司
+    return kept, others, lines
 
 
 def _row_warnings(raw, er, headers, issues) -> None:

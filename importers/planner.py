@@ -54,6 +54,7 @@ W_HIDDEN_COL = "“{column}”列在 Excel 中被隐藏，仍按数据导入，�
 W_GONE = "登记状态为“{value}”，该企业可能已不存在，请核对是否仍应导入"
 _STATUS_HEADERS = ("登记状态", "经营状态", "企业状态", "存续状态", "营业状态")
 _GONE = re.compile(r"注销|吊销|撤销|迁出|清算|歇业|停业|除名")
+W_WRAPPED = "企业名称单元格有换行：“{parts}”；按一个名称读作“{kept}”，请核对"
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国有", "私营", "外资", "合资", "农民专业合作社")
@@ -418,7 +419,7 @@ class Planner:
         for j, raw in enumerate(raws):
             if type(raw) is str and ("\n" in raw or "\r" in raw):
                 kept, others, lines = split_names(raw)
-                if others:
+                if len(lines) > 1:
                     split[j] = (kept, others, lines)
                     names[j] = clean_name(kept)
         return names, split
@@ -465,9 +466,9 @@ class Planner:
         if former is None:
             former = cols["former_name"] = [None] * n
         for j, (kept, others, lines) in split.items():
-            errs.setdefault(j, []).append(Issue(None, head, W_SPLIT.format(
+            errs.setdefault(j, []).append(Issue(None, head, (W_SPLIT if others else W_WRAPPED).format(
                 parts="”“".join(lines), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
-            if former is not None and former[j] is None:
+            if others and former[j] is None:
                 former[j] = "、".join(others)
 
 

@@ -480,3 +480,17 @@ def test_invisible_characters_are_not_stored_in_a_name(ledger, tmp_path):
     rows = [["企业名称", "统一社会信用代码"], ["武汉\u200b隐形\ufeff科技有限公司\u200d", R.CODES[0]]]
     commit_plan(ledger, build_plan(ledger, write_csv(tmp_path / "零宽.csv", rows)))
     assert ledger.conn.execute("SELECT name FROM firms").fetchall() == [("武汉隐形科技有限公司",)]
+
+
+def test_a_long_name_wrapped_onto_two_lines_is_one_name(ledger, tmp_path):
+    """A long name broken with Alt+Enter to fit a narrow column (武汉引号⏎科技有限公司) is one name, read as such
+    with a warning: not a firm named 科技有限公司 with 武汉引号 as its former name. A short name over the full
+    name (楚天光电⏎楚天光电科技股份有限公司, 中石化⏎中国石油化工股份有限公司) keeps the full name."""
+    rows = [["企业名称", "统一社会信用代码"], ["武汉引号\n科技有限公司", R.CODES[0]], ["武汉长江\n光电有限公司", R.CODES[1]],
+            ["楚天光电\n楚天光电科技股份有限公司", R.CODES[2]], ["中石化\n中国石油化工股份有限公司", R.CODES[3]]]
+    plan = build_plan(ledger, write_csv(tmp_path / "换行.csv", rows))
+    assert [r.name for r in plan.rows] == ["武汉引号科技有限公司", "武汉长江光电有限公司", "楚天光电科技股份有限公司",
+                                           "中国石油化工股份有限公司"]
+    assert [i.code for r in plan.rows for i in r.issues] == ["multi_line_name"] * 4
+    assert "按一个名称读作“武汉引号科技有限公司”" in plan.rows[0].issues[0].message
+    assert [r.values.get("former_name") for r in plan.rows] == [None, None, "楚天光电", "中石化"]
