@@ -90,6 +90,7 @@ SKIP_CATEGORY = {SKIP_BLANK: "空行", SKIP_REPEATED_HEADER: "重复的表头行
                  SKIP_NOTE_MID: "数据中间的说明", SKIP_TOTAL: "合计行", SKIP_ONLY_SERIAL: "只有序号的行",
                  SKIP_OUTSIDE: "表头以外的内容"}
 _GROUP_PREFIX = SKIP_GROUP.split("“")[0]
+SKIP_GROUP_CATEGORY = _GROUP_PREFIX
 _OTHER_PREFIX = SKIP_OTHER_HEADER.split("（")[0]
 
 

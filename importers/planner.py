@@ -13,6 +13,8 @@ import re
 from datetime import date
 from pathlib import Path
 
+from importers import errors as E
+from importers import infer
 from importers.errors import InputError
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
 from importers.plan_rows import decide_rows, split_names
@@ -43,7 +45,6 @@ W_AS_LEGAL_FORM = "“{column}”列的值是企业类型（如“{example}”�
 E_DATE_EARLY = "“{v}”早于 1949 年，不是有效的{what}"
 E_DATE_FUTURE = "成立日期“{v}”在今天之后"
 W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
-W_STREET_FROM_ADDRESS = "所在街道为空，按地址“{address}”推断为“{street}”，请核对"
 W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为企业名称，“{others}”记为曾用名或简称"
 E_CODE_NUMBER = "单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；请把该列设为文本格式，重新填写代码"
 W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
@@ -51,9 +52,6 @@ W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 
 W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
 W_HIDDEN_COL = "“{column}”列在 Excel 中被隐藏，仍按数据导入，请核对"
-W_GONE = "登记状态为“{value}”，该企业可能已不存在，请核对是否仍应导入"
-_STATUS_HEADERS = ("登记状态", "经营状态", "企业状态", "存续状态", "营业状态")
-_GONE = re.compile(r"注销|吊销|撤销|迁出|清算|歇业|停业|除名")
 W_WRAPPED = "企业名称单元格有换行：“{parts}”；按一个名称读作“{kept}”，请核对"
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
@@ -296,8 +294,10 @@ class Planner:
         fields = list(dict.fromkeys(f for _, f, *_ in self.cleaners if not f.startswith("_d")))
         self.infer_street = "address" in fields and bool(self.streets)
         self.status_col = next((i for i, h in enumerate(plan.headers) if i not in self.work
-                                and any(w in h for w in _STATUS_HEADERS)), None)
-        if self.infer_street and "street" not in fields:
+                                and any(w in h for w in infer.STATUS_HEADERS)), None)
+        self.infer_group = bool(self.streets) and "street" not in self.work.values() and any(
+            E.skip_category(why) == E.SKIP_GROUP_CATEGORY for _, why in getattr(self.table, "skipped", ()))
+        if (self.infer_street or self.infer_group) and "street" not in fields:
             fields.append("street")
         plan.store = RowStore(fields)
         self.seen: dict = {}
@@ -354,20 +354,10 @@ class Planner:
                 _year_warnings(column, out, errs, headers[col])
             cols[f] = out
         if self.infer_street:
-            self._street_from_address(vals, cols, errs)
+            infer.street_from_address(self, vals, cols, errs)
         if self.status_col is not None:
-            self._deregistered(vals, errs)
+            infer.deregistered(self, vals, errs)
         return cols, errs
-
-    def _deregistered(self, vals, errs) -> None:
-        """A registry's 登记状态 that says the firm is gone (注销, 吊销 …): a warning on the row, never silent."""
-        from importers.clean import clean_text  # noqa: PLC0415
-        col = self.status_col
-        head = self.plan.headers[col]
-        for j, v in enumerate(vals):
-            text = clean_text(v[col]) if col < len(v) else ""
-            if text and _GONE.search(text):
-                errs.setdefault(j, []).append(Issue(None, head, W_GONE.format(value=text), "warning", "deregistered"))
 
     @staticmethod
     def _distinct(column, fn, errs, header, level, code) -> list:
@@ -386,25 +376,6 @@ class Planner:
                 if x in bad:
                     errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
         return [done[x] for x in column]
-
-    def _street_from_address(self, vals, cols, errs) -> None:
-        """A row with no street whose address names a catalog street gets that street, with a warning."""
-        from importers.clean import clean_text, street_in_address  # noqa: PLC0415
-        streets, addresses = cols.get("street"), cols["address"]
-        if streets is None:
-            streets = cols["street"] = [None] * len(vals)
-        sc = self.by_field.get("street")
-        head = self.plan.headers[self.by_field["address"]]
-        for j, addr in enumerate(addresses):
-            if streets[j] is not None or not addr:
-                continue
-            if sc is not None and sc < len(vals[j]) and clean_text(vals[j][sc]):
-                continue                      # a street was written (an unknown one is its own warning)
-            hit = street_in_address(addr, self.streets)
-            if hit is not None:
-                streets[j] = hit
-                errs.setdefault(j, []).append(Issue(None, head, W_STREET_FROM_ADDRESS.format(address=addr, street=hit),
-                                                    "warning", "street_from_address"))
 
     def _names(self, chunk, vals, ni):
         """Names as shown, and for a cell of several lines the warning and the lines not taken."""
@@ -439,6 +410,8 @@ class Planner:
             _numeric_codes(vals, ci, checks)
         keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
+        if self.infer_group:
+            infer.street_from_group(self, chunk, cols, errs)
         if split:
             self._split_warnings(split, cols, errs, len(vals))
         store = plan.store

@@ -494,3 +494,18 @@ def test_a_long_name_wrapped_onto_two_lines_is_one_name(ledger, tmp_path):
     assert [i.code for r in plan.rows for i in r.issues] == ["multi_line_name"] * 4
     assert "按一个名称读作“武汉引号科技有限公司”" in plan.rows[0].issues[0].message
     assert [r.values.get("former_name") for r in plan.rows] == [None, None, "楚天光电", "中石化"]
+
+
+def test_a_street_named_by_a_group_label_is_inferred_with_a_warning(ledger, tmp_path):
+    """A list grouped under sub-headers "杨园街道（2家）" / "二、粮道街" and no street column: the rows take the
+    street the label names, each with a warning; a label naming no street infers nothing; a written street wins."""
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["序号", "企业名称", "统一社会信用代码"], ["一、杨园街道（2家）"], [1, "武汉组一科技有限公司", R.CODES[0]],
+            [2, "武汉组二科技有限公司", R.CODES[1]], ["二、粮道街"], [3, "武汉组三科技有限公司", R.CODES[2]],
+            ["三、其他"], [4, "武汉组四科技有限公司", R.CODES[3]]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "分组街道.xlsx", rows))
+    assert [r.values.get("street") for r in plan.rows] == ["杨园", "杨园", "粮道", None]
+    w = plan.rows[0].issues[0]
+    assert (w.row, w.level, w.code) == (3, "warning", "street_from_group")
+    assert "按分组标题“一、杨园街道（2家）”推断为“杨园”" in w.message
+    assert not plan.rows[3].issues
