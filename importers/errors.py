@@ -69,6 +69,8 @@ MSG_SHEET_EMPTY = "工作表是空的"
 MSG_ALL_EMPTY = "文件中没有任何数据"
 MSG_NO_NAME_COLUMN = "找不到企业名称列（如“企业名称”“单位名称”“公司名称”）。{found}"
 MSG_HEADERS_FOUND = "第 {row} 行的表头为：{headers}"
+MSG_VERTICAL = ("这张工作表像是竖排的表单（每行一个字段：企业名称、统一社会信用代码……），不是每行一家企业的名单；"
+                "请整理成每行一家企业的表格后再导入")
 MSG_NO_HEADERS_FOUND = "前 {n} 行中没有像表头的行"
 MSG_NO_DATA = "只有表头（第 {row} 行），没有数据行"
 MSG_BAD_HEADER_ROW = "表头行号 {row} 不在工作表范围内（1-{last}）"

@@ -307,6 +307,18 @@ def _by_content(tp: _Top) -> int:
     return -1
 
 
+def vertical_form(top: list[tuple[int, list]]) -> bool:
+    """A sheet laid out as one firm's form, a field per row (企业名称 | 武汉…, 统一社会信用代码 | 9142…)."""
+    fields = set()
+    for _er, cells in top:
+        labels = [cell_text(v) for v in cells if cell_text(v)]
+        if labels and len(labels) <= 4:
+            f = field_of(labels[0])
+            if f is not None:
+                fields.add(f)
+    return len(fields) >= 3 and "name" in fields
+
+
 def detect(top: list[tuple[int, list]], col_offset: int, merges,
            overrides: dict | None = None) -> tuple[Header | None, list[str], int]:
     """The header found in ``top`` or None, plus (when None) the most header-like texts and their row."""
@@ -320,8 +332,8 @@ def detect(top: list[tuple[int, list]], col_offset: int, merges,
         score, has_name = _row_score(texts, overrides)
         if len(labels) > fallback_n and all(len(t) <= _MAX_LABEL for t in labels):
             fallback, fallback_row, fallback_n = labels, top[i][0], len(labels)
-        if has_name and score > best_key[0]:
-            best_i, best_key = i, (score, i)
+        if has_name and score > best_key[0] and not any(looks_like_firm_name(t) or _is_code(t) for t in labels):
+            best_i, best_key = i, (score, i)      # a header names columns: a firm's name or code is a value
     if best_i < 0:
         best_i = _by_content(tp)
         if best_i < 0:

@@ -36,7 +36,7 @@ from typing import Iterator
 from importers import errors as E
 from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
-from importers.header import SCAN_ROWS, Header, build, detect
+from importers.header import SCAN_ROWS, Header, build, detect, vertical_form
 from importers.mapping import normalize_header
 from importers.peek import list_sheets, read_preview, top_labels  # noqa: F401  (part of this module's API)
 from importers.rows import DATA, GROUP, MIDNOTE, PEND, TAIL, UNDER, Classifier, blank, looks_like_data, row_text
@@ -322,7 +322,7 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
         hdr, found, found_row = detect(top, grid.col_offset, grid.merges, overrides)
         if hdr is None:
             if first_miss is None:
-                first_miss = (name, found, found_row)
+                first_miss = (name, found, found_row, vertical_form(top))
             continue
         if _holds_firms(top, hdr, grid.col_offset):
             lists.append((name, hdr.header_row))
@@ -331,7 +331,9 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
     if best is None:
         if first_miss is None:
             raise InputError(E.MSG_ALL_EMPTY, file=src.file)
-        name, found, row = first_miss
+        name, found, row, vertical = first_miss
+        if vertical:
+            raise InputError(E.MSG_VERTICAL, file=src.file, sheet=name or None, kind="no_name_column")
         where = (E.MSG_HEADERS_FOUND.format(row=row, headers="、".join(found)) if found
                  else E.MSG_NO_HEADERS_FOUND.format(n=SCAN_ROWS))
         raise InputError(E.MSG_NO_NAME_COLUMN.format(found=where), file=src.file, sheet=name or None,

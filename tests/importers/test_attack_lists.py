@@ -509,3 +509,31 @@ def test_a_street_named_by_a_group_label_is_inferred_with_a_warning(ledger, tmp_
     assert (w.row, w.level, w.code) == (3, "warning", "street_from_group")
     assert "按分组标题“一、杨园街道（2家）”推断为“杨园”" in w.message
     assert not plan.rows[3].issues
+
+
+def test_a_vertical_form_is_refused_not_read_as_firms_named_after_fields(ledger, tmp_path):
+    """One firm's 申报表 laid out vertically (企业名称 | 武汉竖排…, 统一社会信用代码 | 9142…): not a list. It was
+    read with 武汉竖排… as a header and five firms named 统一社会信用代码, 注册地址, 联系人 …; now refused."""
+    import pytest
+
+    from importers.errors import InputError
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["企业名称", "武汉竖排科技有限公司"], ["统一社会信用代码", R.CODES[0]], ["注册地址", "武汉市武昌区中南路街道1号"],
+            ["联系人", "张三"], ["联系电话", "13800000000"]]
+    with pytest.raises(InputError) as e:
+        build_plan(ledger, write_simple_xlsx(tmp_path, "申报表.xlsx", rows))
+    assert "竖排" in str(e.value)
+
+
+def test_a_vertical_form_beside_a_list_does_not_stop_the_list(ledger, tmp_path):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "填报说明"
+    for r in [["企业名称", "填写全称"], ["统一社会信用代码", "18 位"], ["所在街道", "所属街道"]]:
+        ws.append(r)
+    ws2 = wb.create_sheet("名单")
+    ws2.append(["企业名称", "统一社会信用代码"])
+    ws2.append(["武汉表单旁科技有限公司", R.CODES[0]])
+    wb.save(tmp_path / "表单旁.xlsx")
+    assert [r.name for r in build_plan(ledger, tmp_path / "表单旁.xlsx").rows] == ["武汉表单旁科技有限公司"]
