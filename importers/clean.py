@@ -83,7 +83,7 @@ def clean_name(v) -> str:
     s = clean_text(v)
     if not s:
         return s
-    if not s.isascii() and _ZERO_WIDTH.search(s):     # copied from a web page: invisible, but breaks search
+    if not s.isprintable():           # zero-width characters copied from a web page: invisible, but break search
         s = _ZERO_WIDTH.sub("", s)
     if " " in s:
         s = _ASCII_ALNUM_SPACE.sub("\x00", s).replace(" ", "").replace("\x00", " ")

@@ -108,6 +108,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
     from importers.clean import looks_like_firm_name  # noqa: PLC0415
     firm_fields = [f for f in FIRM_FIELDS if f in cols]
     seen = pl.seen
+    seen_names = pl.seen_names          # name key -> (Excel row, code) of the first row with that name
     add = store.add
     base = len(store)
     designating = plan.kind == "designation" or bool(pl.groups)
@@ -124,7 +125,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if raw.hidden or raw.filled:
             _row_warnings(raw, er, headers, issues)
         firm, review, changes = None, False, {}
-        problem = _reading_problem(raw, er, col_name, plan.header_row)
+        problem = _reading_problem(raw, er, col_name, plan.header_row) if raw.note or raw.under or raw.extra else None
         if problem is not None:
             if raw.under or raw.extra:       # its cells were read under the wrong columns: only this is true
                 issues = []
@@ -172,7 +173,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         usable = code if status in _USABLE else None
         vcode = code or None
         dup_key = fid if firm is not None else (code if usable else "n:" + key)
-        if (name or firm is not None) and not _has_error(issues):   # a row in error is reported as such
+        if (name or firm is not None) and not (issues and _has_error(issues)):   # a row in error is reported so
             first = seen.get(dup_key)      # only rows that are imported are recorded: a row with an error is not
             if first is not None:
                 joined = _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) \
@@ -225,7 +226,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
         if name or firm is not None:
             seen[dup_key] = base + j
-        if usable and key:
+        if usable and key and seen_names.setdefault(key, (er, usable))[1] != usable:
             _same_name_in_file(pl, er, key, usable, col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
 
@@ -267,7 +268,7 @@ def _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) ->
 
 def _same_name_in_file(pl, er, key, code, col_name, issues) -> None:
     """Two rows of one list with one name and two codes: one of the codes is probably wrong."""
-    first = pl.seen_names.setdefault(key, (er, code))
+    first = pl.seen_names[key]
     if first[1] != code:
         issues.append(Issue(er, col_name, W_SAME_NAME_FILE.format(row=first[0], code=first[1]), "warning",
                             "same_name_in_file"))

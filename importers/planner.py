@@ -404,10 +404,11 @@ class Planner:
         if ci is None:
             codes = [""] * len(vals)
         else:
-            codes = [normalize_code(v[ci]) if ci < len(v) and v[ci] not in (None, "") else "" for v in vals]
+            raw_codes = [v[ci] if ci < len(v) else None for v in vals]
+            codes = [normalize_code(x) if x not in (None, "") else "" for x in raw_codes]
         checks = check_codes(codes)
         if ci is not None:
-            _numeric_codes(vals, ci, checks)
+            _numeric_codes(raw_codes, checks)
         keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
         if self.infer_group:
@@ -445,15 +446,19 @@ class Planner:
                 former[j] = "、".join(others)
 
 
-def _numeric_codes(vals, ci, checks) -> None:
+def _numeric_codes(raw_codes, checks) -> None:
     """A code cell holding a number of 16 digits or more lost its last digits (Excel keeps 15 significant
-    digits): the code read back is not the firm's, so it is invalid, never used."""
-    for j, v in enumerate(vals):
-        x = v[ci] if ci < len(v) else None
-        if type(x) is float and abs(x) >= 1e15:
-            checks[j] = ("invalid", (E_CODE_NUMBER.format(v=_shown(x)),))
-        elif type(x) is str and "E+" in x.upper() and _SCIENTIFIC.fullmatch(x.strip()):   # a CSV saved by Excel
-            checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
+    digits): the code read back is not the firm's (it may even pass the check), so it is invalid, never used;
+    so is a code in scientific notation (a CSV saved by Excel)."""
+    if float in set(map(type, raw_codes)):
+        for j, x in enumerate(raw_codes):
+            if type(x) is float and abs(x) >= 1e15:
+                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=_shown(x)),))
+    for j, (status, _) in enumerate(checks):
+        if status == "invalid":
+            x = raw_codes[j]
+            if type(x) is str and _SCIENTIFIC.fullmatch(x.strip()):
+                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
 
 
 def _holds_years(column) -> bool:

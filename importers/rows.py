@@ -84,7 +84,7 @@ class Classifier:
         self.noting = False               # a note has been met: rows that are not provably data wait (PEND)
         self.pending: list[tuple[int, int, bool, str, bool]] = []   # (ordinal, excel row, note?, text, name-like?)
         self.tails: dict[int, int] = {}   # ordinal -> Excel row of the note above, for name-like lines after it
-        self.last_serial = None           # the serial number of the last data row (序号 column)
+        self.last_row: list | None = None  # the last data row (its 序号 is read only when a note needs it)
         self.note_rows: list[tuple[int, str]] = []
         self.block: list[int] = []        # Excel rows of name-less notes since the note block began
         self.data = 0
@@ -105,6 +105,13 @@ class Classifier:
             v = v.strip()
             return int(v) if v.isdigit() else None
         return int(v) if type(v) in (int, float) and v == v and float(v).is_integer() else None
+
+    def _continues(self, row: list) -> bool:
+        """The row's 序号 is the one after the last data row's."""
+        if self.serial is None or self.last_row is None:
+            return False
+        last = self._serial(self.last_row)
+        return last is not None and self._serial(row) == last + 1
 
     def _numbered(self, row: list) -> bool:
         if self.serial is None or self.serial >= len(row):
@@ -170,8 +177,7 @@ class Classifier:
                 extra = [v for v in row[self.wide:] if not blank(v)]
                 if extra:
                     self.extras[len(self.kinds)] = "”“".join(clean_text(v) for v in extra)
-            if self.serial is not None:
-                self.last_serial = self._serial(row)
+            self.last_row = row
             if self.noting:
                 self._resolve()
             if self.under:
@@ -198,7 +204,7 @@ class Classifier:
     def _provably_data(self, name, row: list) -> bool:
         if name and looks_like_firm_name(name):
             return True
-        if self.noting and self.last_serial is not None and self._serial(row) == self.last_serial + 1:
+        if self.noting and self._continues(row):
             return True                   # the 序号 goes on from the last data row: the list goes on
         if self.code is None or self.code >= len(row) or blank(row[self.code]):
             return False
