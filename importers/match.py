@@ -92,6 +92,24 @@ def firms_by_code(conn, codes) -> dict[str, dict]:
     return {f["code"]: f for f in _firms(conn, "f.code IN (SELECT value FROM json_each(?))", codes)}
 
 
+def is_org_code(code: str) -> bool:
+    """A 9-character 组织机构代码 (GB 11714) with a right check character: the part of a credit code an old
+    list carries instead of it (positions 9-17)."""
+    return (len(code) == 9 and all(c in uscc.ORG_ALPHABET for c in code[:8])
+            and uscc.org_check_char(code[:8]) == code[8])
+
+
+def firms_by_org(conn, orgs) -> dict[str, list[dict]]:
+    """organisation code -> live firms whose credit code carries it (one scan of firms, for old lists only)."""
+    orgs = [o for o in set(orgs) if o]
+    out: dict[str, list[dict]] = {}
+    if orgs:
+        for f in _firms(conn, "f.deleted_at IS NULL AND substr(f.code, 9, 9) IN (SELECT value FROM json_each(?))",
+                        orgs):
+            out.setdefault(f["code"][8:17], []).append(f)
+    return out
+
+
 def firms_by_name(conn, keys) -> dict[str, list[dict]]:
     """name key -> live firms with that current name or former name (alias)."""
     keys = [k for k in set(keys) if k]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from importers.match import is_org_code
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
 from pipeline.fields import FIRM_ATTRS
 
@@ -41,6 +42,8 @@ E_NAME_TAKEN = ("代码 {code} 在台账中是“{current}”，而名称“{nam
 W_SAME_NAME_FILE = "与第 {row} 行企业名称相同而统一社会信用代码不同（第 {row} 行为 {code}），将作为两家企业，请核对代码"
 E_NOTE_LIKE = ("这一行的企业名称读起来像说明文字，但整行都填了值（“{text}”），又没有统一社会信用代码，未导入；"
                "如确是企业，请写企业全称或统一社会信用代码后重新导入")
+W_ORG_MATCHED = "“{code}”是组织机构代码，不是统一社会信用代码；{how}台账中的“{name}”（{uscc}），请核对"
+W_ORG_NEW = "“{code}”是组织机构代码，不是统一社会信用代码；台账中没有对应企业，将新建（不填统一社会信用代码）并标记待核实"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -153,6 +156,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
             if len(cands) > 1:
                 issues.append(Issue(er, col_name, E_AMBIGUOUS.format(n=len(cands), names="、".join(
                     f"{c['name']}（{c['code'] or '无代码'}）" for c in cands[:3])), "error", "ambiguous_name"))
+            elif status == "invalid" and is_org_code(code):
+                firm, review = _by_org_code(pl, er, code, cands, col_code, issues)
             elif status == "invalid":
                 if cands:
                     firm, review = cands[0], True
@@ -229,6 +234,20 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if usable and key and seen_names.setdefault(key, (er, usable))[1] != usable:
             _same_name_in_file(pl, er, key, usable, col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
+
+
+def _by_org_code(pl, er, code, cands, col_code, issues):
+    """An old list's 组织机构代码: the one ledger firm whose credit code carries it, else the firm of the same
+    name, else a new firm for review (the old code kept as written). Returns (firm, review)."""
+    found = pl.by_org.get(code, [])
+    firm = found[0] if len(found) == 1 else (cands[0] if len(cands) == 1 else None)
+    if firm is not None:
+        how = "按其匹配到" if len(found) == 1 else "按企业名称匹配到"
+        issues.append(Issue(er, col_code, W_ORG_MATCHED.format(code=code, how=how, name=firm["name"],
+                                                                uscc=firm["code"] or "无代码"), "warning", "org_code"))
+        return firm, len(found) != 1
+    issues.append(Issue(er, col_code, W_ORG_NEW.format(code=code), "warning", "org_code"))
+    return None, True
 
 
 def _reading_problem(raw, er, col_name, header_row) -> Issue | None:

@@ -396,7 +396,8 @@ class Planner:
         return names, split
 
     def _chunk(self, plan: ImportPlan, chunk) -> None:
-        from importers.match import aliases_of, check_codes, firms_by_code, firms_by_name, holdings, normalize_code  # noqa: PLC0415
+        from importers.match import (  # noqa: PLC0415
+            aliases_of, check_codes, firms_by_code, firms_by_name, firms_by_org, holdings, is_org_code, normalize_code)
         from pipeline.names import name_key  # noqa: PLC0415
         vals = [r.values for r in chunk]
         ni, ci = self.by_field.get("name"), self.by_field.get("code")
@@ -422,7 +423,10 @@ class Planner:
         need = [k for k, c, (st, _) in zip(keys, codes, checks)      # rows matched by name, and renamed firms
                 if k and (st not in ("ok", "bad_check") or c not in by_code or by_code[c]["name_key"] != k)]
         by_name = firms_by_name(self.conn, need)
-        firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs}
+        orgs = [c for c, (st, _) in zip(codes, checks) if st == "invalid" and is_org_code(c)]
+        self.by_org = firms_by_org(self.conn, orgs) if orgs else {}
+        firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs} | {
+            f["id"] for fs in self.by_org.values() for f in fs}
         held = holdings(self.conn, firm_ids) if (self.groups or plan.kind == "designation") and firm_ids else {}
         renamed = [f["id"] for c, k in zip(codes, keys) if (f := by_code.get(c)) is not None and f["name_key"] != k]
         aliases = aliases_of(self.conn, renamed) if renamed else {}

@@ -537,3 +537,22 @@ def test_a_vertical_form_beside_a_list_does_not_stop_the_list(ledger, tmp_path):
     ws2.append(["武汉表单旁科技有限公司", R.CODES[0]])
     wb.save(tmp_path / "表单旁.xlsx")
     assert [r.name for r in build_plan(ledger, tmp_path / "表单旁.xlsx").rows] == ["武汉表单旁科技有限公司"]
+
+
+def test_an_old_list_with_organisation_codes(ledger, tmp_path):
+    """An old list keyed by 组织机构代码 (9 characters, GB 11714): a code that is inside a ledger firm's credit code
+    matches that firm; another is a new firm flagged for review, the old code kept as written; no row is
+    refused only because the list predates credit codes. A code that is neither stays an error."""
+    from tests.importers.fixtures import write_simple_xlsx
+    commit_plan(ledger, build_plan(ledger, write_simple_xlsx(tmp_path, "现有.xlsx", [
+        ["企业名称", "统一社会信用代码"], ["武汉旧码科技有限公司", R.CODES[0]]])))
+    org = lambda c: f"{c[8:16]}-{c[16]}"       # noqa: E731  (as old lists write it)
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "旧名单.xlsx", [
+        ["单位名称", "组织机构代码", "所属行业"], ["武汉旧码科技股份有限公司", org(R.CODES[0]), "软件"],
+        ["武汉旧码新科技有限公司", org(R.CODES[1]), "软件"], ["武汉坏码科技有限公司", "123", "软件"]]))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "update"), (3, "new"), (4, "error")]
+    assert [i.code for i in plan.rows[0].issues] == ["org_code"] and "武汉旧码科技有限公司" in plan.rows[0].issues[0].message
+    assert [i.code for i in plan.rows[1].issues] == ["org_code"] and plan.rows[1].review
+    commit_plan(ledger, plan)
+    assert ledger.conn.execute("SELECT code, code_raw, needs_review FROM firms WHERE name = '武汉旧码新科技有限公司'"
+                               ).fetchone() == (None, R.CODES[1][8:17], 1)
