@@ -397,7 +397,15 @@ class Planner:
 
     def _chunk(self, plan: ImportPlan, chunk) -> None:
         from importers.match import (  # noqa: PLC0415
-            aliases_of, check_codes, firms_by_code, firms_by_name, firms_by_org, holdings, is_org_code, normalize_code)
+            aliases_of,
+            check_codes,
+            firms_by_code,
+            firms_by_name,
+            firms_by_org,
+            holdings,
+            is_org_code,
+            normalize_code,
+        )
         from pipeline.names import name_key  # noqa: PLC0415
         vals = [r.values for r in chunk]
         ni, ci = self.by_field.get("name"), self.by_field.get("code")
