@@ -44,6 +44,8 @@ E_NOTE_LIKE = ("这一行的企业名称读起来像说明文字，但整行都�
                "如确是企业，请写企业全称或统一社会信用代码后重新导入")
 W_ORG_MATCHED = "“{code}”是组织机构代码，不是统一社会信用代码；{how}台账中的“{name}”（{uscc}），请核对"
 W_ORG_NEW = "“{code}”是组织机构代码，不是统一社会信用代码；台账中没有对应企业，将新建（不填统一社会信用代码）并标记待核实"
+W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
+W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -319,7 +321,7 @@ def stages_in(pl, cell) -> tuple[list, list[str]]:
                 continue
             s = pl.catalog.find(part)
             (found.append(s) if s is not None else unknown.append(part))
-        hit = pl.stage_cache[cell] = (sorted(set(found), key=lambda s: s.level), unknown)
+        hit = pl.stage_cache[cell] = (sorted(set(found), key=lambda s: (s.level, s.key)), unknown)
     return hit
 
 
@@ -390,12 +392,30 @@ def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
             issues.append(Issue(er, headers[g["expires_col"]], E_EXPIRES.format(end=gexp, start=gdate or pl.ref_day),
                                 "error", "bad_date"))
             continue
-        top = stages[-1]
+        tops = _tops(stages)              # the date is the highest stage's of each track (lower ones led to it)
+        before = len(out)
         for s in stages:
-            start = gdate if (s is top and gdate) else pl.ref_day
-            end = gexp + timedelta(days=1) if (s is top and gexp and gexp >= start) else None
+            dated = gdate is not None and s in tops
+            start = gdate if dated else pl.ref_day
+            end = gexp + timedelta(days=1) if (dated and gexp and gexp >= start) else None
+            n = len(out)
             add(s, start, end, _col(cols, "cert_no", j) if len(pl.groups) == 1 else None, list_name, True)
+            if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
+                issues.append(Issue(er, headers[g["col"]], W_STAGE_NO_DATE.format(stage=s.name, day=start),
+                                    "warning", "stage_default_date"))
+        if gdate and len(tops) > 1 and len(out) > before:
+            issues.append(Issue(er, headers[g["col"]], W_ONE_DATE.format(
+                stages="、".join(s.name for s in tops), day=gdate), "warning", "one_date_many_stages"))
     return out
+
+
+def _tops(stages) -> list:
+    """The highest of *stages* on each track, in order."""
+    best: dict = {}
+    for s in stages:
+        if s.track not in best or s.level >= best[s.track].level:
+            best[s.track] = s
+    return list(best.values())
 
 
 def _blank_cell(values, col) -> bool:

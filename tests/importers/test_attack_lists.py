@@ -556,3 +556,25 @@ def test_an_old_list_with_organisation_codes(ledger, tmp_path):
     commit_plan(ledger, plan)
     assert ledger.conn.execute("SELECT code, code_raw, needs_review FROM firms WHERE name = '武汉旧码新科技有限公司'"
                                ).fetchone() == (None, R.CODES[1][8:17], 1)
+
+
+def test_a_stage_without_its_own_date_says_which_date_it_got(ledger, tmp_path):
+    """A roster's 资质类别 cell naming two stages of two tracks over one 认定时间: both take that date, with a
+    warning (one of them was dated today, which one depending on the run); a blank 认定时间: the stage is dated
+    --date (or today) with a warning on the row, never silently; a ladder's lower tiers too."""
+    import datetime as dt
+
+    from tests.importers.fixtures import write_simple_xlsx
+    rows = [["企业名称", "统一社会信用代码", "资质类别", "认定时间"],
+            ["武汉多资质科技有限公司", R.CODES[0], "高新技术企业、科技型中小企业", "2022-12-01"],
+            ["武汉无日期科技有限公司", R.CODES[1], "科技型中小企业", None],
+            ["武汉有日期科技有限公司", R.CODES[2], "科技型中小企业", "2023-05-01"],
+            ["武汉两级科技有限公司", R.CODES[3], "创新型中小企业、省级专精特新中小企业", "2023-05-01"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "多资质.xlsx", rows), on_date=dt.date(2024, 1, 1))
+    warned = [(i.row, i.column, i.code) for r in plan.rows for i in r.issues]
+    assert warned == [(2, "资质类别", "one_date_many_stages"), (3, "资质类别", "stage_default_date"),
+                      (5, "资质类别", "stage_default_date")]
+    assert sorted((d["stage_name"], d["start"].isoformat()) for d in plan.rows[0].designations) == [
+        ("科技型中小企业", "2022-12-01"), ("高新技术企业", "2022-12-01")]
+    assert "“科技型中小企业”没有读到认定日期，按 2024-01-01 记" in plan.rows[1].issues[0].message
+    assert "“创新型中小企业”没有读到认定日期" in plan.rows[3].issues[0].message
