@@ -67,7 +67,7 @@ def blank(v) -> bool:
 class Classifier:
     """How to read the rows below the header, and what each row was found to be (``kinds``)."""
 
-    def __init__(self, table: "SheetTable", positions: list[int], key: int, code: int | None, hdr_key_value,
+    def __init__(self, table: SheetTable, positions: list[int], key: int, code: int | None, hdr_key_value,
                  band_texts: list[list[str]], data_start: int) -> None:
         self.table = table
         self.positions = positions        # list index in a source row for each header column

@@ -546,7 +546,8 @@ def test_an_old_list_with_organisation_codes(ledger, tmp_path):
     from tests.importers.fixtures import write_simple_xlsx
     commit_plan(ledger, build_plan(ledger, write_simple_xlsx(tmp_path, "现有.xlsx", [
         ["企业名称", "统一社会信用代码"], ["武汉旧码科技有限公司", R.CODES[0]]])))
-    org = lambda c: f"{c[8:16]}-{c[16]}"       # noqa: E731  (as old lists write it)
+    def org(c):                                 # as old lists write it
+        return f"{c[8:16]}-{c[16]}"
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "旧名单.xlsx", [
         ["单位名称", "组织机构代码", "所属行业"], ["武汉旧码科技股份有限公司", org(R.CODES[0]), "软件"],
         ["武汉旧码新科技有限公司", org(R.CODES[1]), "软件"], ["武汉坏码科技有限公司", "123", "软件"]]))
