@@ -180,6 +180,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         usable = code if status in _USABLE else None
         vcode = code or None
         dup_key = fid if firm is not None else (code if usable else "n:" + key)
+        if firm is None and not usable and key in seen_names:
+            dup_key = seen_names[key][1]        # a new firm listed above with its code: the same firm
         if (name or firm is not None) and not (issues and _has_error(issues)):   # a row in error is reported so
             first = seen.get(dup_key)      # only rows that are imported are recorded: a row with an error is not
             if first is not None:
@@ -189,6 +191,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
                     add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None,
                         vcode)
                     continue
+                issues = [i for i in issues if i.code != "no_code"]      # it is not created: not "将新建"
                 diff = _diff(store, first, base + j, name, vcode, by_field, headers)
                 issues.append(Issue(er, col_code or col_name, (W_DUP_JOINED if joined else W_DUP).format(
                     first=store.excel_row[first], name=name, stages="、".join(joined),
@@ -233,7 +236,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
         if name or firm is not None:
             seen[dup_key] = base + j
-        if usable and key and seen_names.setdefault(key, (er, usable))[1] != usable:
+        if usable and key and (seen_names.setdefault(key, (er, usable))[1] != usable or "n:" + key in seen):
             _same_name_in_file(pl, er, key, usable, col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
 
@@ -292,6 +295,10 @@ def _same_name_in_file(pl, er, key, code, col_name, issues) -> None:
     first = pl.seen_names[key]
     if first[1] != code:
         issues.append(Issue(er, col_name, W_SAME_NAME_FILE.format(row=first[0], code=first[1]), "warning",
+                            "same_name_in_file"))
+    else:                                   # the same name above, without a code: created as another firm
+        row = pl.plan.store.excel_row[pl.seen["n:" + key]]
+        issues.append(Issue(er, col_name, W_SAME_NAME_FILE.format(row=row, code="无代码"), "warning",
                             "same_name_in_file"))
 
 

@@ -579,3 +579,17 @@ def test_a_stage_without_its_own_date_says_which_date_it_got(ledger, tmp_path):
         ("科技型中小企业", "2022-12-01"), ("高新技术企业", "2022-12-01")]
     assert "“科技型中小企业”没有读到认定日期，按 2024-01-01 记" in plan.rows[1].issues[0].message
     assert "“创新型中小企业”没有读到认定日期" in plan.rows[3].issues[0].message
+
+
+def test_a_new_firm_listed_with_and_without_its_code_is_one_firm(ledger, tmp_path):
+    """A new firm on two rows, the second without a code: one firm, the second row reported as the same firm
+    (it was created twice, once without a code); the other order is warned."""
+    from tests.importers.fixtures import write_simple_xlsx
+    head = ["企业名称", "统一社会信用代码"]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "有码无码.xlsx", [
+        head, ["武汉两行科技有限公司", R.CODES[0]], ["武汉两行科技有限公司", None]]))
+    assert [r.status for r in plan.rows] == ["new", "unchanged"]
+    assert [i.code for i in plan.rows[1].issues] == ["dup_in_file"]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "无码有码.xlsx", [
+        head, ["武汉两行科技有限公司", None], ["武汉两行科技有限公司", R.CODES[0]]]))
+    assert [i.code for i in plan.rows[1].issues] == ["same_name_in_file"]
