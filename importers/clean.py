@@ -41,6 +41,7 @@ MSG_BOOL = "“{v}”是逻辑值，不是{what}"
 
 _WS = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _ASCII_ALNUM_SPACE = re.compile(r"(?<=[A-Za-z0-9&.])\s+(?=[A-Za-z0-9&])")
 
 
@@ -82,6 +83,8 @@ def clean_name(v) -> str:
     s = clean_text(v)
     if not s:
         return s
+    if not s.isprintable():           # zero-width characters copied from a web page: invisible, but break search
+        s = _ZERO_WIDTH.sub("", s)
     if " " in s:
         s = _ASCII_ALNUM_SPACE.sub("\x00", s).replace(" ", "").replace("\x00", " ")
     return s.replace("(", "（").replace(")", "）")

@@ -69,6 +69,8 @@ MSG_SHEET_EMPTY = "工作表是空的"
 MSG_ALL_EMPTY = "文件中没有任何数据"
 MSG_NO_NAME_COLUMN = "找不到企业名称列（如“企业名称”“单位名称”“公司名称”）。{found}"
 MSG_HEADERS_FOUND = "第 {row} 行的表头为：{headers}"
+MSG_VERTICAL = ("这张工作表像是竖排的表单（每行一个字段：企业名称、统一社会信用代码……），不是每行一家企业的名单；"
+                "请整理成每行一家企业的表格后再导入")
 MSG_NO_HEADERS_FOUND = "前 {n} 行中没有像表头的行"
 MSG_NO_DATA = "只有表头（第 {row} 行），没有数据行"
 MSG_BAD_HEADER_ROW = "表头行号 {row} 不在工作表范围内（1-{last}）"
@@ -83,18 +85,23 @@ SKIP_NOTE = "表格下方的说明文字"
 SKIP_ONLY_SERIAL = "只有序号、没有企业信息的行"
 SKIP_OUTSIDE = "内容都在表头以外的列"
 SKIP_NOTE_MID = "数据中间的说明文字（没有企业名称和代码）"
+SKIP_OTHER_HEADER = "另一张表的表头行（与第 {row} 行的表头不同）"
 
 # the categories a summary counts skipped rows by (a group label's reason names the label)
 SKIP_CATEGORY = {SKIP_BLANK: "空行", SKIP_REPEATED_HEADER: "重复的表头行", SKIP_NOTE: "表格下方的说明",
                  SKIP_NOTE_MID: "数据中间的说明", SKIP_TOTAL: "合计行", SKIP_ONLY_SERIAL: "只有序号的行",
                  SKIP_OUTSIDE: "表头以外的内容"}
 _GROUP_PREFIX = SKIP_GROUP.split("“")[0]
+SKIP_GROUP_CATEGORY = _GROUP_PREFIX
+_OTHER_PREFIX = SKIP_OTHER_HEADER.split("（")[0]
 
 
 def skip_category(reason: str) -> str:
     """The category of one skipped row's reason: 空行, 重复的表头行, 分组标题行, 表格下方的说明, …"""
     if reason.startswith(_GROUP_PREFIX):
         return _GROUP_PREFIX
+    if reason.startswith(_OTHER_PREFIX):
+        return _OTHER_PREFIX
     return SKIP_CATEGORY.get(reason, reason)
 
 

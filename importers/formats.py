@@ -29,8 +29,8 @@ from xml.etree import ElementTree
 
 from importers import errors as E
 from importers.errors import InputError
-from importers.guards import (CHUNK, MAX_COLUMNS, MAX_ROWS, MAX_UNZIPPED, check_biff, check_cfb, ole_stream_names,
-                              scan_sheet_xml)
+from importers.guards import (CHUNK, MAX_COLUMNS, MAX_ROWS, MAX_UNZIPPED, check_biff, check_cfb, hidden_columns,
+                              ole_stream_names, scan_sheet_xml)
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAGIC = [
@@ -55,6 +55,7 @@ class Grid:
     col_offset: int = 0
     merges: list[tuple[int, int, int, int]] = []     # (r0, c0, r1, c1), 0-based absolute, inclusive
     hidden: frozenset[int] = frozenset()              # Excel row numbers
+    hidden_cols: frozenset[int] = frozenset()         # 0-based absolute columns hidden in Excel (.xlsx)
     date1904: bool = False
     empty: bool = False
 
@@ -235,16 +236,20 @@ class CalamineSource(Source):
         if name not in self.sheets:
             raise self.error(E.MSG_SHEET_NOT_FOUND.format(name=name, names="、".join(self.sheets)))
         hidden: frozenset[int] = frozenset()
+        hidden_cols: frozenset[int] = frozenset()
         if self._zip is not None:
             member = self._sheet_xml.get(name)
             if member is None or member not in self._zip.NameToInfo:
                 raise self.error(E.MSG_CORRUPT.format(reason=f"找不到工作表“{name}”的数据"), sheet=name)
             hidden = scan_sheet_xml(self._zip, member, self.file, name)
+            hidden_cols = hidden_columns(self._zip, member)
         try:
             sh = self._wb.get_sheet_by_name(name)
         except BaseException as exc:
             raise _calamine_error(exc, self, sheet=name) from None
-        return CalamineGrid(sh, name, hidden, self.date1904)
+        grid = CalamineGrid(sh, name, hidden, self.date1904)
+        grid.hidden_cols = hidden_cols
+        return grid
 
 
 def _normpath(p: str) -> str:

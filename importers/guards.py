@@ -107,6 +107,28 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str) -> f
     return frozenset(hidden)
 
 
+_COL = re.compile(rb'<(?:\w+:)?col\b[^>]*>')
+_COL_ATTR = re.compile(rb'\s(min|max|hidden)="([^"]*)"')
+
+
+def hidden_columns(zf: zipfile.ZipFile, member: str) -> frozenset[int]:
+    """0-based columns declared hidden in the sheet's <cols> (which stands before the cells)."""
+    try:
+        with zf.open(member) as f:
+            head = f.read(1 << 16)
+    except Exception:  # noqa: BLE001  (the sheet was checked by scan_sheet_xml: a damaged head hides nothing)
+        return frozenset()
+    end = head.find(b"sheetData")
+    out: set[int] = set()
+    for m in _COL.finditer(head, 0, end if end >= 0 else len(head)):
+        attrs = {k: v for k, v in _COL_ATTR.findall(m[0])}
+        if attrs.get(b"hidden") in (b"1", b"true") and attrs.get(b"min", b"").isdigit():
+            lo = int(attrs[b"min"])
+            hi = int(attrs[b"max"]) if attrs.get(b"max", b"").isdigit() else lo
+            out.update(range(lo - 1, min(hi, lo + MAX_COLUMNS)))
+    return frozenset(out)
+
+
 def ole_stream_names(path: Path) -> set[str]:
     found: set[str] = set()
     tail = b""

@@ -61,6 +61,7 @@ class Header:
     score: float = 0.0
     mapping: dict[int, str] = field(default_factory=dict)      # index into headers -> field key
     notices: list[str] = field(default_factory=list)           # how columns were chosen without a header
+    unnamed: list[int] = field(default_factory=list)           # absolute columns holding values but no header
 
 
 class _Top:
@@ -172,6 +173,8 @@ def _compose(tp: _Top, band: list[int]) -> tuple[list[str], list[int], list[list
             group, sub = "/".join(parts[:-1]), parts[-1]
             alone_ok = subs.count(sub) == 1 and (field_of(sub) is not None or field_of(group) is None)
             h = sub if alone_ok else f"{group}/{sub}"
+        if h in headers:                  # two columns headed alike: each gets its own header
+            h = f"{h}（第 {_letter(tp.off + j)} 列）"
         headers.append(h)
         columns.append(tp.off + j)
         for k, i in enumerate(band):
@@ -238,6 +241,32 @@ def _fields(tp: _Top, band: list[int], headers: list[str], columns: list[int],
     return dict(sorted(mapping.items())), notices
 
 
+MSG_UNNAMED = "第 {letter} 列没有表头，其下有 {n} 个值（如“{example}”），未导入；如需导入，请在表头填写列名后重新导入"
+
+
+def _letter(c: int) -> str:
+    out = ""
+    c += 1
+    while c:
+        c, r = divmod(c - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _unnamed(tp: _Top, last: int, columns: list[int]) -> tuple[list[str], list[int]]:
+    """Columns that hold values below the header but have no header text: said, never silently dropped."""
+    named = set(columns)
+    out, cols = [], []
+    for c in tp.cols():
+        if c in named:
+            continue
+        vals = [v for v in _below(tp, last, c) if cell_text(v)]
+        if len(vals) >= 2:
+            out.append(MSG_UNNAMED.format(letter=_letter(c), n=len(vals), example=cell_text(vals[0])[:20]))
+            cols.append(c)
+    return out, cols
+
+
 def _norm_keys(overrides: dict) -> set[str]:
     return {normalize_header(h) for h in overrides}
 
@@ -247,7 +276,9 @@ def build(top: list[tuple[int, list]], col_offset: int, merges, band: list[int],
     tp = _Top(top, col_offset, merges)
     headers, columns, band_texts = _compose(tp, band)
     mapping, notices = _fields(tp, band, headers, columns, overrides)
-    return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, 0.0, mapping, notices)
+    said, unnamed = _unnamed(tp, band[-1], columns)
+    return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, 0.0, mapping,
+                  notices + said, unnamed)
 
 
 def _row_score(texts: list[str], overrides: dict | None) -> tuple[float, bool]:
@@ -276,6 +307,18 @@ def _by_content(tp: _Top) -> int:
     return -1
 
 
+def vertical_form(top: list[tuple[int, list]]) -> bool:
+    """A sheet laid out as one firm's form, a field per row (企业名称 | 武汉…, 统一社会信用代码 | 9142…)."""
+    fields = set()
+    for _er, cells in top:
+        labels = [cell_text(v) for v in cells if cell_text(v)]
+        if labels and len(labels) <= 4:
+            f = field_of(labels[0])
+            if f is not None:
+                fields.add(f)
+    return len(fields) >= 3 and "name" in fields
+
+
 def detect(top: list[tuple[int, list]], col_offset: int, merges,
            overrides: dict | None = None) -> tuple[Header | None, list[str], int]:
     """The header found in ``top`` or None, plus (when None) the most header-like texts and their row."""
@@ -289,8 +332,8 @@ def detect(top: list[tuple[int, list]], col_offset: int, merges,
         score, has_name = _row_score(texts, overrides)
         if len(labels) > fallback_n and all(len(t) <= _MAX_LABEL for t in labels):
             fallback, fallback_row, fallback_n = labels, top[i][0], len(labels)
-        if has_name and score > best_key[0]:
-            best_i, best_key = i, (score, i)
+        if has_name and score > best_key[0] and not any(looks_like_firm_name(t) or _is_code(t) for t in labels):
+            best_i, best_key = i, (score, i)      # a header names columns: a firm's name or code is a value
     if best_i < 0:
         best_i = _by_content(tp)
         if best_i < 0:
@@ -306,5 +349,6 @@ def detect(top: list[tuple[int, list]], col_offset: int, merges,
     mapping, notices = _fields(tp, band, headers, columns, overrides)
     if not any(f in ("name", "code") for f in mapping.values()):
         return None, fallback, fallback_row
+    said, unnamed = _unnamed(tp, band[-1], columns)
     return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, best_key[0], mapping,
-                  notices), [], 0
+                  notices + said, unnamed), [], 0

@@ -74,8 +74,8 @@ def _candidates_norm(n: str) -> tuple[tuple[float, str], ...]:
     if _SHORT_NAME in n:
         return ()
     f = _EXACT.get(n)
-    if f:
-        out[f] = 100.0 + len(n)
+    if f:   # longer is more specific (企业名称 over 名称); English words are long but no more specific
+        out[f] = 100.0 + (min(len(n), 3) if n.isascii() else len(n))
     if len(n) <= _MAX_SUBSTRING_HEADER:
         for syn, field in _SUBSTR:
             if syn in n and syn != n:
@@ -190,11 +190,14 @@ def apply_overrides(headers: list[str], mapping: dict[int, str], overrides: dict
     if not overrides:
         return dict(mapping)
     out = dict(mapping)
-    norm = {}
+    exact, norm = {}, {}
     for i, h in enumerate(headers):
+        exact.setdefault(h, i)
         norm.setdefault(normalize_header(h), i)
     for header, field_key in overrides.items():
-        col = norm.get(normalize_header(header))
+        col = exact.get(header)           # the column headed exactly so, before any look-alike
+        if col is None:
+            col = norm.get(normalize_header(header))
         if col is None:
             continue
         if field_key:

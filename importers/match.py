@@ -18,16 +18,15 @@ import re
 from functools import lru_cache
 
 from pipeline import uscc
+from pipeline.fields import FIRM_ATTRS
 from pipeline.names import name_key
 
 _CLEAN_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
-FIRM_SELECT = ("f.id", "f.code", "f.code_status", "f.name", "f.name_key", "s.name", "f.industry", "f.officer",
-               "f.contact_person", "f.contact_phone", "f.founded", "f.reg_capital", "f.revenue", "f.rd_spend",
-               "f.employees", "f.remark", "f.needs_review", "f.deleted_at")
-FIRM_KEYS = ("id", "code", "code_status", "name", "name_key", "street", "industry", "officer", "contact_person",
-             "contact_phone", "founded", "reg_capital", "revenue", "rd_spend", "employees", "remark", "needs_review",
-             "deleted_at")
+# every firm attribute of the one list of fields (pipeline.fields), so a field added there is compared too
+FIRM_KEYS = ("id", "code", "code_status", "name", "name_key", "street", *FIRM_ATTRS, "needs_review", "deleted_at")
+FIRM_SELECT = ("f.id", "f.code", "f.code_status", "f.name", "f.name_key", "s.name", *(f"f.{k}" for k in FIRM_ATTRS),
+               "f.needs_review", "f.deleted_at")
 
 
 @lru_cache(maxsize=1)
@@ -43,8 +42,10 @@ def _tables():
 
 
 def normalize_code(raw) -> str:
-    if type(raw) is str and _CLEAN_CODE.fullmatch(raw):
-        return raw
+    if type(raw) is str:
+        if _CLEAN_CODE.fullmatch(raw):
+            return raw
+        raw = raw.strip().lstrip("'‘`")     # a CSV's "keep as text" mark before a code: '91420106…
     return uscc.normalize(raw)
 
 
@@ -89,6 +90,24 @@ def firms_by_code(conn, codes) -> dict[str, dict]:
     if not codes:
         return {}
     return {f["code"]: f for f in _firms(conn, "f.code IN (SELECT value FROM json_each(?))", codes)}
+
+
+def is_org_code(code: str) -> bool:
+    """A 9-character 组织机构代码 (GB 11714) with a right check character: the part of a credit code an old
+    list carries instead of it (positions 9-17)."""
+    return (len(code) == 9 and all(c in uscc.ORG_ALPHABET for c in code[:8])
+            and uscc.org_check_char(code[:8]) == code[8])
+
+
+def firms_by_org(conn, orgs) -> dict[str, list[dict]]:
+    """organisation code -> live firms whose credit code carries it (one scan of firms, for old lists only)."""
+    orgs = [o for o in set(orgs) if o]
+    out: dict[str, list[dict]] = {}
+    if orgs:
+        for f in _firms(conn, "f.deleted_at IS NULL AND substr(f.code, 9, 9) IN (SELECT value FROM json_each(?))",
+                        orgs):
+            out.setdefault(f["code"][8:17], []).append(f)
+    return out
 
 
 def firms_by_name(conn, keys) -> dict[str, list[dict]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from importers.match import is_org_code
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
 from pipeline.fields import FIRM_ATTRS
 
@@ -27,12 +28,31 @@ E_NO_NAME = "企业名称为空"
 W_STAGE = "“{value}”不是已知的认定类别，已忽略"
 E_NO_ROW_DATE = "缺少认定日期"
 W_OLD_NAME = "名单使用的是该企业的曾用名，台账中的现名“{name}”保持不变"
+W_DUP_JOINED = "与第 {first} 行是同一企业（{name}），本行的认定“{stages}”并入第 {first} 行导入{diff}"
 W_FILLED = "第 {row} 行{column}为空，沿用上一行“{value}”（第 {src} 行），请核对"
 E_NOTE_ROW = "这一行像是说明文字（“{text}”），夹在数据中间，未导入；如确是企业，请写企业全称后重新导入"
+E_OTHER_TABLE = ("这一行在第 {row} 行另一张表的表头之下，那张表的列与第 {header} 行的表头不同，未导入；"
+                 "请把那张表放到单独的工作表后再导入")
+E_AFTER_NOTE = ("这一行在第 {row} 行的说明文字之后，像是企业名称（“{text}”）却没有统一社会信用代码，未导入；"
+                "如确是企业，请写企业全称或统一社会信用代码后重新导入")
+E_WIDER = ("这一行在表头最后一列之后还有值（“{extra}”）：可能某个单元格含逗号而没有加引号，各列已错位，未导入；"
+           "请用 Excel 或 WPS 打开核对后另存再导入")
+E_NAME_TAKEN = ("代码 {code} 在台账中是“{current}”，而名称“{name}”是台账中另一家企业（代码 {other}）的现名：代码和名称"
+                "不是同一家企业，未导入；请核对代码是否填错")
+W_SAME_NAME_FILE = "与第 {row} 行企业名称相同而统一社会信用代码不同（第 {row} 行为 {code}），将作为两家企业，请核对代码"
+E_NOTE_LIKE = ("这一行的企业名称读起来像说明文字，但整行都填了值（“{text}”），又没有统一社会信用代码，未导入；"
+               "如确是企业，请写企业全称或统一社会信用代码后重新导入")
+W_ORG_MATCHED = "“{code}”是组织机构代码，不是统一社会信用代码；{how}台账中的“{name}”（{uscc}），请核对"
+W_ORG_NEW = "“{code}”是组织机构代码，不是统一社会信用代码；台账中没有对应企业，将新建（不填统一社会信用代码）并标记待核实"
+W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
+W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
+W_DATE_GIVEN = "“{column}”为空，按指定的认定日期 {day} 记（--date），请核对"
 E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
+# a registered name starts with its region; a line that does not is the rest of a wrapped name
+_REGION = re.compile(r"(?:中国|湖北|武汉|北京|上海|天津|重庆|[\u4e00-\u9fff]{2,3}(?:省|市|自治区))")
 _SPLIT = re.compile(r"[、,，;；/\n]+")
 _USABLE = ("ok", "bad_check")
 
@@ -46,7 +66,12 @@ def split_names(cell: str) -> tuple[str, list[str], list[str]]:
         return cell, [], lines
     full = [ln for ln in lines if looks_like_firm_name(ln)] or lines
     kept = max(full, key=len)
-    return kept, [ln for ln in lines if ln != kept], lines
+    others = [ln for ln in lines if ln != kept]
+    whole = "".join(lines)
+    if (looks_like_firm_name(whole) and _REGION.match(lines[0]) and not _REGION.match(kept)
+            and not any(o in kept for o in others)):
+        return whole, [], lines           # one long name wrapped to fit the column: 武汉引号⏎科技有限公司
+    return kept, others, lines
 
 
 def _row_warnings(raw, er, headers, issues) -> None:
@@ -88,6 +113,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
     from importers.clean import looks_like_firm_name  # noqa: PLC0415
     firm_fields = [f for f in FIRM_FIELDS if f in cols]
     seen = pl.seen
+    seen_names = pl.seen_names          # name key -> (Excel row, code) of the first row with that name
     add = store.add
     base = len(store)
     designating = plan.kind == "designation" or bool(pl.groups)
@@ -104,8 +130,11 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if raw.hidden or raw.filled:
             _row_warnings(raw, er, headers, issues)
         firm, review, changes = None, False, {}
-        if raw.note:
-            issues.append(Issue(er, col_name, E_NOTE_ROW.format(text=raw.note[:40]), "error", "note_in_list"))
+        problem = _reading_problem(raw, er, col_name, plan.header_row) if raw.note or raw.under or raw.extra else None
+        if problem is not None:
+            if raw.under or raw.extra:       # its cells were read under the wrong columns: only this is true
+                issues = []
+            issues.append(problem)
         elif not name and not (status in _USABLE and code in by_code):
             issues.append(Issue(er, col_name or col_code, E_NO_NAME if status not in _USABLE else E_NO_NAME_NEW,
                                 "error", "no_name"))
@@ -129,6 +158,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
             if len(cands) > 1:
                 issues.append(Issue(er, col_name, E_AMBIGUOUS.format(n=len(cands), names="、".join(
                     f"{c['name']}（{c['code'] or '无代码'}）" for c in cands[:3])), "error", "ambiguous_name"))
+            elif status == "invalid" and is_org_code(code):
+                firm, review = _by_org_code(pl, er, code, cands, col_code, issues)
             elif status == "invalid":
                 if cands:
                     firm, review = cands[0], True
@@ -149,16 +180,24 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         usable = code if status in _USABLE else None
         vcode = code or None
         dup_key = fid if firm is not None else (code if usable else "n:" + key)
-        if name or firm is not None:
-            first = seen.get(dup_key)
+        if firm is None and not usable and key in seen_names:
+            dup_key = seen_names[key][1]        # a new firm listed above with its code: the same firm
+        if (name or firm is not None) and not (issues and _has_error(issues)):   # a row in error is reported so
+            first = seen.get(dup_key)      # only rows that are imported are recorded: a row with an error is not
             if first is not None:
+                joined = _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) \
+                    if designating else []
+                if _has_error(issues):
+                    add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None,
+                        vcode)
+                    continue
+                issues = [i for i in issues if i.code != "no_code"]      # it is not created: not "将新建"
                 diff = _diff(store, first, base + j, name, vcode, by_field, headers)
-                issues.append(Issue(er, col_code or col_name, W_DUP.format(
-                    first=store.excel_row[first], name=name,
+                issues.append(Issue(er, col_code or col_name, (W_DUP_JOINED if joined else W_DUP).format(
+                    first=store.excel_row[first], name=name, stages="、".join(joined),
                     diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else ""), "warning", "dup_in_file"))
                 add(er, UNCHANGED, fid, usable, name, issues, raw.values, True, None, status, review, None, vcode)
                 continue
-            seen[dup_key] = base + j
         if issues and _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
@@ -177,6 +216,11 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
                 elif not full and looks_like_firm_name(firm["name"]):
                     issues.append(Issue(er, col_name, W_SHORT_NAME_KEPT.format(name=name, current=firm["name"]),
                                         "warning", "not_full_name"))
+                elif other := next((f for f in by_name.get(key, ()) if f["id"] != fid and f["name_key"] == key
+                                    and not f["deleted_at"]), None):
+                    issues.append(Issue(er, col_name, E_NAME_TAKEN.format(
+                        code=code, current=firm["name"], name=other["name"], other=other["code"] or "无代码"),
+                        "error", "name_of_other_firm"))
                 else:
                     changes["name"] = (firm["name"], name)
             for f in firm_fields:
@@ -190,7 +234,72 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
         row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
+        if name or firm is not None:
+            seen[dup_key] = base + j
+        if usable and key and (seen_names.setdefault(key, (er, usable))[1] != usable or "n:" + key in seen):
+            _same_name_in_file(pl, er, key, usable, col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
+
+
+def _by_org_code(pl, er, code, cands, col_code, issues):
+    """An old list's 组织机构代码: the one ledger firm whose credit code carries it, else the firm of the same
+    name, else a new firm for review (the old code kept as written). Returns (firm, review)."""
+    found = pl.by_org.get(code, [])
+    firm = found[0] if len(found) == 1 else (cands[0] if len(cands) == 1 else None)
+    if firm is not None:
+        how = "按其匹配到" if len(found) == 1 else "按企业名称匹配到"
+        issues.append(Issue(er, col_code, W_ORG_MATCHED.format(code=code, how=how, name=firm["name"],
+                                                                uscc=firm["code"] or "无代码"), "warning", "org_code"))
+        return firm, len(found) != 1
+    issues.append(Issue(er, col_code, W_ORG_NEW.format(code=code), "warning", "org_code"))
+    return None, True
+
+
+def _reading_problem(raw, er, col_name, header_row) -> Issue | None:
+    """The error the reading layer found on a row: under another table's header, wider than the header (a
+    CSV's unquoted comma), a name-like line after a note, a note standing among the data."""
+    if raw.under:
+        return Issue(er, None, E_OTHER_TABLE.format(row=raw.under, header=header_row), "error", "other_table")
+    if raw.extra:
+        return Issue(er, None, E_WIDER.format(extra=raw.extra[:60]), "error", "wider_than_header")
+    if raw.after_note:
+        return Issue(er, col_name, (E_NOTE_LIKE if raw.after_note == er else E_AFTER_NOTE).format(
+            row=raw.after_note, text=raw.note[:40]), "error", "after_note")
+    if raw.note:
+        return Issue(er, col_name, E_NOTE_ROW.format(text=raw.note[:40]), "error", "note_in_list")
+    return None
+
+
+def _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) -> list[str]:
+    """The same firm again: the designations this row adds that the first row lacks join the first row's
+    (a list in long form, one row per designation); returns their stage names."""
+    store = plan.store
+    mine = designations(pl, plan, j, er, raw, cols, firm, held, issues)
+    if not mine or _has_error(issues):
+        return []
+    have = store.more_des.get(first) or ([store.des[first]] if store.des[first] is not None else [])
+    new = [d for d in mine if not any(d[0] == h[0] and d[1] == h[1] for h in have)]
+    if not new:
+        return []
+    every = [*have, *new]
+    store.des[first] = every[0]
+    if len(every) > 1:
+        store.more_des[first] = every
+    if store.status[first] == UNCHANGED:
+        store.status[first] = UPDATE
+    return [d[5] for d in new]
+
+
+def _same_name_in_file(pl, er, key, code, col_name, issues) -> None:
+    """Two rows of one list with one name and two codes: one of the codes is probably wrong."""
+    first = pl.seen_names[key]
+    if first[1] != code:
+        issues.append(Issue(er, col_name, W_SAME_NAME_FILE.format(row=first[0], code=first[1]), "warning",
+                            "same_name_in_file"))
+    else:                                   # the same name above, without a code: created as another firm
+        row = pl.plan.store.excel_row[pl.seen["n:" + key]]
+        issues.append(Issue(er, col_name, W_SAME_NAME_FILE.format(row=row, code="无代码"), "warning",
+                            "same_name_in_file"))
 
 
 def _diff(store, first: int, here: int, name, vcode, by_field, headers) -> list[str]:
@@ -219,7 +328,7 @@ def stages_in(pl, cell) -> tuple[list, list[str]]:
                 continue
             s = pl.catalog.find(part)
             (found.append(s) if s is not None else unknown.append(part))
-        hit = pl.stage_cache[cell] = (sorted(set(found), key=lambda s: s.level), unknown)
+        hit = pl.stage_cache[cell] = (sorted(set(found), key=lambda s: (s.level, s.key)), unknown)
     return hit
 
 
@@ -259,6 +368,9 @@ def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
         dcol = pl.by_field.get("date")
         if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
             start = pl.on_date                # --date fills only an empty cell, never an unreadable one
+            if start is not None and dcol is not None:
+                issues.append(Issue(er, headers[dcol], W_DATE_GIVEN.format(column=headers[dcol], day=start),
+                                    "warning", "date_given"))
         if start is None:
             if not any(i.code == "bad_date" for i in issues):
                 issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))
@@ -287,12 +399,30 @@ def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
             issues.append(Issue(er, headers[g["expires_col"]], E_EXPIRES.format(end=gexp, start=gdate or pl.ref_day),
                                 "error", "bad_date"))
             continue
-        top = stages[-1]
+        tops = _tops(stages)              # the date is the highest stage's of each track (lower ones led to it)
+        before = len(out)
         for s in stages:
-            start = gdate if (s is top and gdate) else pl.ref_day
-            end = gexp + timedelta(days=1) if (s is top and gexp and gexp >= start) else None
+            dated = gdate is not None and s in tops
+            start = gdate if dated else pl.ref_day
+            end = gexp + timedelta(days=1) if (dated and gexp and gexp >= start) else None
+            n = len(out)
             add(s, start, end, _col(cols, "cert_no", j) if len(pl.groups) == 1 else None, list_name, True)
+            if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
+                issues.append(Issue(er, headers[g["col"]], W_STAGE_NO_DATE.format(stage=s.name, day=start),
+                                    "warning", "stage_default_date"))
+        if gdate and len(tops) > 1 and len(out) > before:
+            issues.append(Issue(er, headers[g["col"]], W_ONE_DATE.format(
+                stages="、".join(s.name for s in tops), day=gdate), "warning", "one_date_many_stages"))
     return out
+
+
+def _tops(stages) -> list:
+    """The highest of *stages* on each track, in order."""
+    best: dict = {}
+    for s in stages:
+        if s.track not in best or s.level >= best[s.track].level:
+            best[s.track] = s
+    return list(best.values())
 
 
 def _blank_cell(values, col) -> bool:

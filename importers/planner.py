@@ -9,9 +9,12 @@ the plan's column store (importers.plan.RowStore).
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 
+from importers import errors as E
+from importers import infer
 from importers.errors import InputError
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
 from importers.plan_rows import decide_rows, split_names
@@ -45,8 +48,14 @@ W_AS_LEGAL_FORM = "“{column}”列的值是企业类型（如“{example}”�
 E_DATE_EARLY = "“{v}”早于 1949 年，不是有效的{what}"
 E_DATE_FUTURE = "成立日期“{v}”在今天之后"
 W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
-W_STREET_FROM_ADDRESS = "所在街道为空，按地址“{address}”推断为“{street}”，请核对"
 W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为企业名称，“{others}”记为曾用名或简称"
+E_CODE_NUMBER = "单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；请把该列设为文本格式，重新填写代码"
+W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
+                 "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
+W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
+W_HIDDEN_COL = "“{column}”列在 Excel 中被隐藏，仍按数据导入，请核对"
+W_WRAPPED = "企业名称单元格有换行：“{parts}”；按一个名称读作“{kept}”，请核对"
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国有", "私营", "外资", "合资", "农民专业合作社")
@@ -170,6 +179,18 @@ class Planner:
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
             audit_mark=self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
         plan.file_issues.extend(self.notes)
+        for col in getattr(table, "hidden_cols", ()):
+            if col in mapping:
+                plan.file_issues.append(Issue(None, headers[col], W_HIDDEN_COL.format(column=headers[col]), "warning",
+                                              "hidden_column"))
+        above = getattr(table, "data_above", ())
+        if above:
+            shown = "、".join(str(r) for r in above[:5]) + ("……" if len(above) > 5 else "")
+            plan.file_issues.append(Issue(None, None, W_ABOVE.format(header=plan.header_row, n=len(above), rows=shown),
+                                          "warning", "data_above_header"))
+        for other, row in getattr(table, "other_lists", ()):
+            plan.file_issues.append(Issue(None, None, W_OTHER_SHEET.format(sheet=other, row=row, chosen=plan.sheet),
+                                          "warning", "other_sheet"))
         self.plan, self.groups, self.work = plan, groups, work
         self.stage_obj = stage_obj
         self._prepare(plan)
@@ -185,7 +206,7 @@ class Planner:
 
     def _open(self):
         from importers.read import open_table, open_table_at  # noqa: PLC0415
-        if self.header_row_arg:
+        if self.header_row_arg is not None:
             return open_table_at(self.path, sheet=self.sheet, header_row=self.header_row_arg,
                                  overrides=self.overrides)
         try:
@@ -275,10 +296,15 @@ class Planner:
                     self.cleaners.append((g[key], f"_d{g[key]}", fn, distinct, code))
         fields = list(dict.fromkeys(f for _, f, *_ in self.cleaners if not f.startswith("_d")))
         self.infer_street = "address" in fields and bool(self.streets)
-        if self.infer_street and "street" not in fields:
+        self.status_col = next((i for i, h in enumerate(plan.headers) if i not in self.work
+                                and any(w in h for w in infer.STATUS_HEADERS)), None)
+        self.infer_group = bool(self.streets) and "street" not in self.work.values() and any(
+            E.skip_category(why) == E.SKIP_GROUP_CATEGORY for _, why in getattr(self.table, "skipped", ()))
+        if (self.infer_street or self.infer_group) and "street" not in fields:
             fields.append("street")
         plan.store = RowStore(fields)
         self.seen: dict = {}
+        self.seen_names: dict = {}          # name key -> (Excel row, code) of the first imported row
         self.near = NearMatcher(self.conn)
         self.ref_day = self.on_date or self.today
         self.stage_cache: dict = {}
@@ -331,7 +357,9 @@ class Planner:
                 _year_warnings(column, out, errs, headers[col])
             cols[f] = out
         if self.infer_street:
-            self._street_from_address(vals, cols, errs)
+            infer.street_from_address(self, vals, cols, errs)
+        if self.status_col is not None:
+            infer.deregistered(self, vals, errs)
         return cols, errs
 
     @staticmethod
@@ -352,25 +380,6 @@ class Planner:
                     errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
         return [done[x] for x in column]
 
-    def _street_from_address(self, vals, cols, errs) -> None:
-        """A row with no street whose address names a catalog street gets that street, with a warning."""
-        from importers.clean import clean_text, street_in_address  # noqa: PLC0415
-        streets, addresses = cols.get("street"), cols["address"]
-        if streets is None:
-            streets = cols["street"] = [None] * len(vals)
-        sc = self.by_field.get("street")
-        head = self.plan.headers[self.by_field["address"]]
-        for j, addr in enumerate(addresses):
-            if streets[j] is not None or not addr:
-                continue
-            if sc is not None and sc < len(vals[j]) and clean_text(vals[j][sc]):
-                continue                      # a street was written (an unknown one is its own warning)
-            hit = street_in_address(addr, self.streets)
-            if hit is not None:
-                streets[j] = hit
-                errs.setdefault(j, []).append(Issue(None, head, W_STREET_FROM_ADDRESS.format(address=addr, street=hit),
-                                                    "warning", "street_from_address"))
-
     def _names(self, chunk, vals, ni):
         """Names as shown, and for a cell of several lines the warning and the lines not taken."""
         from importers.clean import clean_name  # noqa: PLC0415
@@ -384,13 +393,22 @@ class Planner:
         for j, raw in enumerate(raws):
             if type(raw) is str and ("\n" in raw or "\r" in raw):
                 kept, others, lines = split_names(raw)
-                if others:
+                if len(lines) > 1:
                     split[j] = (kept, others, lines)
                     names[j] = clean_name(kept)
         return names, split
 
     def _chunk(self, plan: ImportPlan, chunk) -> None:
-        from importers.match import aliases_of, check_codes, firms_by_code, firms_by_name, holdings, normalize_code  # noqa: PLC0415
+        from importers.match import (  # noqa: PLC0415
+            aliases_of,
+            check_codes,
+            firms_by_code,
+            firms_by_name,
+            firms_by_org,
+            holdings,
+            is_org_code,
+            normalize_code,
+        )
         from pipeline.names import name_key  # noqa: PLC0415
         vals = [r.values for r in chunk]
         ni, ci = self.by_field.get("name"), self.by_field.get("code")
@@ -398,20 +416,28 @@ class Planner:
         if ci is None:
             codes = [""] * len(vals)
         else:
-            codes = [normalize_code(v[ci]) if ci < len(v) and v[ci] not in (None, "") else "" for v in vals]
+            raw_codes = [v[ci] if ci < len(v) else None for v in vals]
+            codes = [normalize_code(x) if x not in (None, "") else "" for x in raw_codes]
         checks = check_codes(codes)
+        if ci is not None:
+            _numeric_codes(raw_codes, checks)
         keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
+        if self.infer_group:
+            infer.street_from_group(self, chunk, cols, errs)
         if split:
             self._split_warnings(split, cols, errs, len(vals))
         store = plan.store
         for f in store.fields:
             store.cols[f].extend(cols.get(f) or [None] * len(vals))
         by_code = firms_by_code(self.conn, [c for c, (st, _) in zip(codes, checks) if st in ("ok", "bad_check")])
-        need = [k for k, c, (st, _) in zip(keys, codes, checks)
-                if k and (st not in ("ok", "bad_check") or c not in by_code)]
+        need = [k for k, c, (st, _) in zip(keys, codes, checks)      # rows matched by name, and renamed firms
+                if k and (st not in ("ok", "bad_check") or c not in by_code or by_code[c]["name_key"] != k)]
         by_name = firms_by_name(self.conn, need)
-        firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs}
+        orgs = [c for c, (st, _) in zip(codes, checks) if st == "invalid" and is_org_code(c)]
+        self.by_org = firms_by_org(self.conn, orgs) if orgs else {}
+        firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs} | {
+            f["id"] for fs in self.by_org.values() for f in fs}
         held = holdings(self.conn, firm_ids) if (self.groups or plan.kind == "designation") and firm_ids else {}
         renamed = [f["id"] for c, k in zip(codes, keys) if (f := by_code.get(c)) is not None and f["name_key"] != k]
         aliases = aliases_of(self.conn, renamed) if renamed else {}
@@ -429,10 +455,25 @@ class Planner:
         if former is None:
             former = cols["former_name"] = [None] * n
         for j, (kept, others, lines) in split.items():
-            errs.setdefault(j, []).append(Issue(None, head, W_SPLIT.format(
+            errs.setdefault(j, []).append(Issue(None, head, (W_SPLIT if others else W_WRAPPED).format(
                 parts="”“".join(lines), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
-            if former is not None and former[j] is None:
+            if others and former[j] is None:
                 former[j] = "、".join(others)
+
+
+def _numeric_codes(raw_codes, checks) -> None:
+    """A code cell holding a number of 16 digits or more lost its last digits (Excel keeps 15 significant
+    digits): the code read back is not the firm's (it may even pass the check), so it is invalid, never used;
+    so is a code in scientific notation (a CSV saved by Excel)."""
+    if float in set(map(type, raw_codes)):
+        for j, x in enumerate(raw_codes):
+            if type(x) is float and abs(x) >= 1e15:
+                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=_shown(x)),))
+    for j, (status, _) in enumerate(checks):
+        if status == "invalid":
+            x = raw_codes[j]
+            if type(x) is str and _SCIENTIFIC.fullmatch(x.strip()):
+                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
 
 
 def _holds_years(column) -> bool:

@@ -9,25 +9,7 @@ pass over a million rows): until then ``row_count_hint`` is the number of rows
 below the header (an upper bound for progress bars) and ``skipped``/``notes``
 fill in as the pass goes.  Each row is classified once; later passes reuse it.
 
-Which rows are data:
-- blank rows, repeated header rows (lists that repeat the header on every
-  printed page), totals ("合计") and group sub-header rows ("武昌区（12家）",
-  "一、高新技术企业": at most two filled cells, no company name or code, or a
-  group label in the name column) are skipped and listed in ``skipped``; the
-  latest group label is carried on the following rows as ``RawRow.group``;
-- notes ("注：…", "备注：", "说明：", "以上…", "填报人", "制表" …) are a trailing
-  block: a row whose name cell reads like a note, and the rows after it that
-  are not provably data, wait until either a row that is provably data comes
-  (a firm's full name such as 以上科技(武汉)有限公司, a valid credit code, or a
-  row of three or more filled cells) or the sheet ends.  At the end they are
-  notes (``notes`` / ``skipped``); in the middle they are data, and a
-  note-like name cell (or a lone text cell) is passed on marked
-  ``RawRow.note`` so the import reports it as an error row (never creates a
-  firm from it, never drops it silently).  A row
-  with no name and no code whose text is a note is a note wherever it stands,
-  and never swallows the rows after it.
-- ``skipped`` holds (Excel row, reason) in row order; ``skip_counts`` sums
-  them by category (空行, 重复的表头行, 分组标题行, 说明文字, …).
+Which rows are data is decided by ``importers.rows`` (one ``Classifier`` per table).
 
 Fill-down (group cells filled only on a group's first row):
 - a vertical merged range reported by calamine (.xlsx/.xls) is filled down
@@ -46,21 +28,18 @@ and marked ``RawRow.hidden``; the layer above imports them with a warning.
 """
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
 from typing import Iterator
 
 from importers import errors as E
-from importers.clean import clean_text, looks_like_firm_name
 from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
-from importers.header import SCAN_ROWS, Header, build, cell_text, detect
+from importers.header import SCAN_ROWS, Header, build, detect, vertical_form
 from importers.mapping import normalize_header
 from importers.peek import list_sheets, read_preview, top_labels  # noqa: F401  (part of this module's API)
-from pipeline import uscc
+from importers.rows import DATA, GROUP, MIDNOTE, PEND, TAIL, UNDER, Classifier, blank, looks_like_data, row_text
 
 __all__ = ["RawRow", "SheetTable", "open_table", "open_table_at", "list_sheets", "read_preview", "InputError"]
 
@@ -74,16 +53,11 @@ class RawRow:
     # cells filled from the row above without a merged range: (index into values, value, Excel row it came from)
     filled: tuple = field(default=(), compare=False)
     note: str = field(default="", compare=False)   # the row reads like a note but data follows it: report it
+    under: int = field(default=0, compare=False)   # Excel row of another table's header above it (columns differ)
+    after_note: int = field(default=0, compare=False)  # a name-like line after the trailing note of this row: report
+    extra: str = field(default="", compare=False)  # CSV: values beyond the header's last column (cells shifted)
 
 
-_NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|来\s*源)\s*[：:]|填\s*报\s*人|"
-                   r"填\s*表\s*人|制\s*表|审\s*核|数据来源|资料来源|填报日期|填报单位|统计时间|联系人\s*[：:]|"
-                   r"以上|公示期|特此)")
-_NOTE_FIRST = frozenset("注备说附来填制审数资统联以公特")
-_GROUP_LABEL = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]|^[（(][一二三四五六七八九十\d]+[）)]|\d+\s*家\s*[）)]?$"
-                          r"|(?:区|县|市|街道|镇|园区|开发区|领域|类|批)$")
-_FIRM_WORDS = re.compile(r"公司|有限|集团|厂|超市|商行|商店|合作社|事务所|研究院|研究所|医院|学校")
-_TOTAL = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计)")
 # Without a merged range, only geography is filled down: an official list groups firms by street or
 # district with the name on the group's first row. A blank star, stage or industry cell usually means
 # "none" (a roster sorted by 星级 leaves the firms without one blank at the bottom): filling it would
@@ -93,172 +67,6 @@ _GROUP_WORDS = ("街道", "街办", "地区", "区域", "区县", "县区", "市
 _GROUP_FIELDS = frozenset({"street"})
 _SAMPLE = 1000              # data rows looked at to decide fill-down
 _EAGER_ROWS = 20_000        # rows classified by open_table; longer lists finish on the first iter_rows pass
-SKIP, DATA, GROUP, PEND, MIDNOTE = 0, 1, 2, 3, 4
-
-
-def _blank(v) -> bool:
-    return v == "" or v is None or (type(v) is str and v.isspace())
-
-
-class _Plan:
-    """How to read the rows below the header, and what each row was found to be (``kinds``)."""
-
-    def __init__(self, table: "SheetTable", positions: list[int], key: int, code: int | None, hdr_key_value,
-                 band_texts: list[list[str]], data_start: int) -> None:
-        self.table = table
-        self.positions = positions        # list index in a source row for each header column
-        self.key = key                    # list index of the name column (or the best stand-in)
-        self.code = code
-        self.hdr_key_value = hdr_key_value
-        self.band_texts = band_texts
-        self.data_start = data_start      # ordinal of the first row after the header
-        self.merge_starts: dict[int, list[tuple[int, int]]] = {}   # excel row -> [(end row, index)]
-        self.fill: list[int] = []         # positions (into values) filled down by the heuristic
-        self.kinds = bytearray()          # per row after the header: SKIP / DATA / GROUP / PEND / MIDNOTE
-        self.labels: dict[int, str] = {}  # ordinal -> group label
-        self.complete = False             # every row has been classified
-        self.noting = False               # a note has been met: rows that are not provably data wait (PEND)
-        self.pending: list[tuple[int, int, bool, str]] = []   # (ordinal, excel row, note?, text) of PEND rows
-        self.note_rows: list[tuple[int, str]] = []
-        self.block: list[int] = []        # Excel rows of name-less notes since the note block began
-        self.data = 0
-
-    def classify(self, er: int, row: list) -> int:
-        """What one row is; records skipped rows, notes and group labels. Called once per row, in order.
-
-        A note ends the data only if nothing that is provably data (a firm's full name, a valid code)
-        follows it: the rows after a note wait (PEND) until either such a row comes (the note stood in the
-        middle: it is reported as a row, the waiting rows are data) or the sheet ends (a trailing note block).
-        """
-        table = self.table
-        name = row[self.key]
-        kind = DATA
-        if name == "" or (type(name) is str and name.isspace()):
-            kind = self._slow(er, row)
-        elif type(name) is str:
-            c0 = name[0]
-            noteish = (c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip())
-            if (noteish or self.noting) and self._provably_data(name, row):
-                pass
-            elif noteish:
-                kind = self._pend(er, row, True)
-            elif name == self.hdr_key_value and _is_repeat(row, self):
-                kind = SKIP
-                insort(table.skipped, (er, E.SKIP_REPEATED_HEADER))
-            elif (row.count("") >= len(row) - 2 and (self.code is None or _blank(row[self.code]))
-                  and _GROUP_LABEL.search(name.strip()) and not _FIRM_WORDS.search(name)):
-                kind = GROUP
-            elif c0 in "合总小" and _TOTAL.match(name):
-                kind = SKIP
-                insort(table.skipped, (er, E.SKIP_TOTAL))
-            elif self.noting and not self._row_like(row):
-                kind = self._pend(er, row, False)
-        elif self.noting and not self._provably_data("", row) and not self._row_like(row):
-            kind = self._pend(er, row, False)
-        if kind == GROUP:
-            label = _row_text(row)
-            self.labels[len(self.kinds)] = label
-            insort(table.skipped, (er, E.SKIP_GROUP.format(text=label)))
-        elif kind == DATA:
-            self.data += 1
-            if self.noting:
-                self._resolve()
-        self.kinds.append(kind)
-        return kind
-
-    def _provably_data(self, name, row: list) -> bool:
-        if name and looks_like_firm_name(name):
-            return True
-        if self.code is None or self.code >= len(row) or _blank(row[self.code]):
-            return False
-        return uscc.validate(row[self.code]).usable
-
-    def _row_like(self, row: list) -> bool:
-        """A table row rather than a line of text: three or more filled cells under the header."""
-        n = 0
-        for p in self.positions:
-            if p < len(row) and not _blank(row[p]):
-                n += 1
-        return n >= 3
-
-    def _pend(self, er: int, row: list, note: bool) -> int:
-        """A row after a note that is not provably data waits; a lone text cell counts as more of the note."""
-        self.noting = True
-        lone = sum(1 for v in row if not _blank(v)) <= 1
-        self.pending.append((len(self.kinds), er, note or lone, _row_text(row)))
-        return PEND
-
-    def _resolve(self) -> None:
-        """Data follows the note: the waiting rows are data, a note in the name column a reported row."""
-        for idx, _er, note, _text in self.pending:
-            self.kinds[idx] = MIDNOTE if note else DATA
-            self.data += 1
-        skipped = self.table.skipped
-        for er in self.block:
-            i = bisect_left(skipped, (er, ""))
-            if i < len(skipped) and skipped[i] == (er, E.SKIP_NOTE):
-                skipped[i] = (er, E.SKIP_NOTE_MID)
-        self.pending, self.block = [], []
-        self.noting = False
-
-    def _note(self, er: int, row: list) -> int:
-        self.noting = True
-        self.block.append(er)
-        self._add_note(er, _row_text(row))
-        return SKIP
-
-    def _add_note(self, er: int, text: str) -> None:
-        insort(self.table.skipped, (er, E.SKIP_NOTE))
-        insort(self.note_rows, (er, text))
-        notes: list[str] = []
-        for _, t in self.note_rows:
-            if t and (not notes or notes[-1] != t):
-                notes.append(t)
-        self.table.notes[:] = notes
-
-    def _slow(self, er: int, row: list) -> int:
-        skipped = self.table.skipped
-        filled = [v for v in row if not _blank(v)]
-        if not filled:
-            insort(skipped, (er, E.SKIP_BLANK))
-            return SKIP
-        texts = [clean_text(v) for v in filled if type(v) is str]
-        has_code = self.code is not None and self.code < len(row) and not _blank(row[self.code])
-        if not has_code and texts and _NOTE.match(texts[0]):
-            return self._note(er, row)
-        if _is_repeat(row, self):
-            insort(skipped, (er, E.SKIP_REPEATED_HEADER))
-            return SKIP
-        if has_code:
-            return DATA
-        if self.noting:         # no name, no code, after a note: more of the note
-            return self._note(er, row)
-        if all(_blank(row[p]) for p in self.positions if p < len(row)) and (len(filled) > 2 or not texts):
-            insort(skipped, (er, E.SKIP_OUTSIDE))
-            return SKIP
-        if texts and _TOTAL.match(texts[0]):
-            insort(skipped, (er, E.SKIP_TOTAL))
-            return SKIP
-        if len(filled) <= 2:
-            if texts:
-                return GROUP
-            insort(skipped, (er, E.SKIP_ONLY_SERIAL))
-            return SKIP
-        return DATA
-
-    def finish(self) -> None:
-        """All rows seen: a note block still waiting is trailing notes; the row count is exact and trailing
-        non-data rows need not be walked again."""
-        for idx, er, _note, text in self.pending:
-            self.kinds[idx] = SKIP
-            self._add_note(er, text)
-        self.pending = []
-        while self.kinds and self.kinds[-1] == SKIP:
-            self.kinds.pop()
-        self.complete = True
-        self.table.row_count_hint = self.data
-
-
 @dataclass
 class SheetTable:
     file: str
@@ -276,8 +84,11 @@ class SheetTable:
     encoding: str | None = None     # CSV only
     mapping: dict = field(default_factory=dict)     # index into headers -> field key (synonyms, --map, content)
     notices: list = field(default_factory=list)     # columns chosen by content, in Chinese
+    other_lists: list = field(default_factory=list)  # (sheet, header row) of other sheets that also hold a list
+    data_above: list = field(default_factory=list)   # Excel rows above the header that look like firms' rows
+    hidden_cols: list = field(default_factory=list)  # indexes into headers of columns hidden in Excel
     _grid: Grid | None = field(default=None, repr=False, compare=False)
-    _plan: _Plan | None = field(default=None, repr=False, compare=False)
+    _plan: Classifier | None = field(default=None, repr=False, compare=False)
 
     def iter_rows(self, chunk_size: int = 5000) -> Iterator[list[RawRow]]:
         """The data rows in chunks of ``chunk_size``; each call starts again from the top.
@@ -302,7 +113,9 @@ class SheetTable:
         chunk: list[RawRow] = []
         append = chunk.append
 
-        def make(er: int, row: list, note: str = "") -> RawRow:
+        extras = plan.extras
+
+        def make(er: int, row: list, note: str = "", under: int = 0, after: int = 0, extra: str = "") -> RawRow:
             if len(row) < hi:          # a short (damaged) row: the missing cells are blank
                 row = [*row, *[""] * (hi - len(row))]
             vals = row[lo:hi] if contiguous else list(get(row))
@@ -319,7 +132,7 @@ class SheetTable:
                             filled += ((p, last[n], last_row[n]),)
                     else:
                         last[n], last_row[n] = vals[p], er
-            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note)
+            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note, under, after, extra)
 
         stop = plan.data_start + len(kinds) if plan.complete else None
         for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
@@ -338,15 +151,19 @@ class SheetTable:
                 elif k == PEND:
                     waiting.append((idx, er, row))
                 elif k == MIDNOTE:
-                    append(make(er, row, _row_text(row)))
+                    append(make(er, row, row_text(row)))
+                elif k == UNDER:
+                    append(make(er, row, under=plan.unders[idx]))
+                elif k == TAIL:
+                    append(make(er, row, row_text(row), after=plan.tails[idx]))
                 continue
             if waiting:               # the rows after a note turned out to stand in the middle of the data
                 for widx, wer, wrow in waiting:
                     if kinds[widx] in (DATA, MIDNOTE):
-                        append(make(wer, wrow, _row_text(wrow) if kinds[widx] == MIDNOTE else ""))
+                        append(make(wer, wrow, row_text(wrow) if kinds[widx] == MIDNOTE else ""))
                 waiting = []
-            if fill or len(row) < hi:
-                append(make(er, row))
+            if fill or len(row) < hi or extras:
+                append(make(er, row, extra=extras.get(idx, "") if extras else ""))
             else:                     # the common case, inline (a million rows)
                 vals = row[lo:hi] if contiguous else list(get(row))
                 if "" in vals:
@@ -360,6 +177,9 @@ class SheetTable:
                 append = chunk.append
         if not plan.complete:
             plan.finish()
+            for widx, wer, wrow in waiting:       # name-like lines after a trailing note are reported
+                if widx < len(kinds) and kinds[widx] == TAIL:
+                    append(make(wer, wrow, row_text(wrow), after=plan.tails[widx]))
         if chunk:
             yield chunk
 
@@ -380,23 +200,16 @@ def _apply_merges(er: int, row: list, starts: dict, active: list) -> None:
                 active.append([end, j, row[j]])
 
 
-def _is_repeat(row: list, plan: _Plan) -> bool:
-    for texts in plan.band_texts:
-        want = [(p, t) for p, t in zip(plan.positions, texts) if t]
-        if not want:
-            continue
-        hits = sum(1 for p, t in want if p < len(row) and cell_text(row[p]) == t)
-        if hits >= max(2, (len(want) + 1) // 2) or hits == len(want):
+def _holds_firms(top: list, hdr: Header, off: int) -> bool:
+    """Whether some row below the header has a value in its name or code column."""
+    keys = [hdr.columns[i] - off for i, f in hdr.mapping.items() if f in ("name", "code")]
+    for _er, row in top[hdr.band[-1] + 1:]:
+        if any(k < len(row) and not blank(row[k]) for k in keys):
             return True
     return False
 
 
-def _row_text(row: list) -> str:
-    """A row's filled cells as one line, as written (no width folding): for labels and notes."""
-    return " ".join(" ".join(v.split()) if type(v) is str else clean_text(v) for v in row if not _blank(v))
-
-
-def _first_pass(table: SheetTable, grid: Grid, plan: _Plan) -> None:
+def _first_pass(table: SheetTable, grid: Grid, plan: Classifier) -> None:
     """Classify the rows after the header up to ``_EAGER_ROWS`` (all of them for usual lists), at least
     until one data row is found; decide the fill-down columns from the first data rows."""
     cand = _fill_candidates(table, plan)
@@ -421,7 +234,7 @@ def _first_pass(table: SheetTable, grid: Grid, plan: _Plan) -> None:
     plan.fill = [p for p in cand if _looks_grouped(sample[p])]
 
 
-def _fill_candidates(table: SheetTable, plan: _Plan) -> list[int]:
+def _fill_candidates(table: SheetTable, plan: Classifier) -> list[int]:
     mapping = table.mapping
     merged = {j for ends in plan.merge_starts.values() for _, j in ends}
     out = []
@@ -435,9 +248,9 @@ def _fill_candidates(table: SheetTable, plan: _Plan) -> list[int]:
 
 
 def _looks_grouped(values: list) -> bool:
-    if len(values) < 2 or _blank(values[0]):
+    if len(values) < 2 or blank(values[0]):
         return False
-    filled = [v for v in values if not _blank(v)]
+    filled = [v for v in values if not blank(v)]
     if len(filled) == len(values) or len(filled) * 2 > len(values):
         return False
     seen, prev = set(), object()
@@ -465,12 +278,17 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
         v = top[i][1][key] if key < len(top[i][1]) else ""
         if v != "":
             hdr_key_value = v
-    plan = _Plan(table, positions, key, by_field.get("code"), hdr_key_value, hdr.band_texts,
+    plan = Classifier(table, positions, key, by_field.get("code"), hdr_key_value, hdr.band_texts,
                  data_start=offset + hdr.band[-1] + 1)
     for r0, c0, r1, _c1 in grid.merges:
         if r1 > r0 and r0 + 1 > hdr.header_row and (c0 - off) in positions:
             plan.merge_starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - off))
+    if src.kind == "csv":
+        plan.wide = max([*positions, *(c - off for c in hdr.unnamed)]) + 1
+    hidden_cols = getattr(grid, "hidden_cols", ())
+    table.hidden_cols = [p for p, c in enumerate(hdr.columns) if c in hidden_cols] if hidden_cols else []
     table._plan = plan
+    table.data_above = [er for er, row in top[:hdr.band[0]] if looks_like_data(row)]
     _first_pass(table, grid, plan)
     if plan.data == 0:
         raise InputError(E.MSG_NO_DATA.format(row=hdr.header_row), file=src.file, sheet=grid.name or None)
@@ -491,6 +309,7 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
     visible = set(getattr(src, "visible", names))
     best = None
     first_miss = None
+    lists: list[tuple[str, int]] = []
     for name in names:
         if best is not None and name not in visible:
             break  # hidden sheets are only tried when no visible one holds a list
@@ -503,19 +322,25 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
         hdr, found, found_row = detect(top, grid.col_offset, grid.merges, overrides)
         if hdr is None:
             if first_miss is None:
-                first_miss = (name, found, found_row)
+                first_miss = (name, found, found_row, vertical_form(top))
             continue
+        if _holds_firms(top, hdr, grid.col_offset):
+            lists.append((name, hdr.header_row))
         if best is None or hdr.score > best[3].score:
             best = (grid, offset, top, hdr)
     if best is None:
         if first_miss is None:
             raise InputError(E.MSG_ALL_EMPTY, file=src.file)
-        name, found, row = first_miss
+        name, found, row, vertical = first_miss
+        if vertical:
+            raise InputError(E.MSG_VERTICAL, file=src.file, sheet=name or None, kind="no_name_column")
         where = (E.MSG_HEADERS_FOUND.format(row=row, headers="、".join(found)) if found
                  else E.MSG_NO_HEADERS_FOUND.format(n=SCAN_ROWS))
         raise InputError(E.MSG_NO_NAME_COLUMN.format(found=where), file=src.file, sheet=name or None,
                          kind="no_name_column")
-    return _make_table(src, *best)
+    table = _make_table(src, *best)
+    table.other_lists = [(n, r) for n, r in lists if n != table.sheet]
+    return table
 
 
 def open_table_at(path, *, sheet: str | None, header_row: int, header_rows: int = 1,
