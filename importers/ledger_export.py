@@ -22,12 +22,10 @@ WIDTHS = {"name": 38, "code": 22, "street": 10, "industry": 16, "officer": 10, "
 
 
 def export_keys() -> tuple[str, ...]:
-    """The firm columns of an export: every record field of ``pipeline.fields`` in list order, with
-    ``code_status`` (代码核验) right after the code it judges. Read at call time: a field added to
-    the list is exported."""
-    keys = list(record_fields())
-    keys.insert(keys.index("code") + 1, "code_status")
-    return tuple(keys)
+    """The firm columns of an export: every record field of ``pipeline.fields`` in list order (name,
+    code, street first), then ``code_status`` (代码核验). Read at call time: a field added to the list
+    is exported."""
+    return (*record_fields(), "code_status")
 
 
 def base_columns(keys=None) -> list[Column]:
