@@ -74,7 +74,8 @@ def table_columns() -> tuple[ViewColumn, ...]:
             ViewColumn("expires", "最近到期", None, EXPIRY_SORT, width=150),   # text: "高企 2026-03-01"
             ViewColumn("code_status", STATUS_TITLE, field_sql("code_status"), "f.code_status", width=90),
             *(field_column(k) for k in HIDDEN_FIRST),
-            ViewColumn("updated_at", "更新时间", "substr(f.updated_at, 1, 16)", "f.updated_at", width=130, visible=False),
+            ViewColumn("updated_at", "更新时间", "substr(f.updated_at, 1, 16)", "f.updated_at", width=130,
+                       visible=False),
             *(field_column(k) for k in rest))
 
 

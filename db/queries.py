@@ -80,6 +80,6 @@ def export_firms(conn: sqlite3.Connection, keys, *, street: str | None = None, s
         where.append("f.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(map(int, firm_ids))))
     select = ", ".join(field_sql(k) for k in keys)
-    sql = (f"SELECT f.id, {select} FROM firms f LEFT JOIN streets s ON s.id = f.street_id WHERE " + " AND ".join(where) +
-           " ORDER BY s.sort, f.name")
+    sql = (f"SELECT f.id, {select} FROM firms f LEFT JOIN streets s ON s.id = f.street_id "
+           f"WHERE {' AND '.join(where)} ORDER BY s.sort, f.name")
     return conn.execute(sql, params)
