@@ -20,11 +20,9 @@ import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from pipeline import uscc
+from db.firm_fields import CODE_STATUS, STATUS_TITLE, field_sql, record_fields
+from pipeline import fields, uscc
 from pipeline.catalog import Catalog
-
-CODE_STATUS = {"ok": "", "bad_check": "校验位不符", "accepted": "校验位不符（已确认）", "invalid": "代码无效",
-               "no_code": "无代码"}
 
 
 @dataclass(frozen=True)
@@ -42,24 +40,46 @@ EXPIRY_SORT = "@expires"     # sorted by db.ledger_expiry, not by a column expre
 STAR_STAGES = "(SELECT st.id FROM stages st JOIN tracks tr ON tr.id = st.track_id WHERE tr.key = 'star')"
 NO_STAR = -1                 # LedgerQuery.star_stage_id: firms holding no star tier on the day
 
-COLUMNS: tuple[ViewColumn, ...] = (
-    ViewColumn("name", "企业名称", "f.name", "f.name_sort", width=280),   # pinyin order (firms.name_sort, v5)
-    ViewColumn("code", "统一社会信用代码", "coalesce(f.code, f.code_raw)", "f.code", width=170),
-    ViewColumn("street", "所在街道", "s.name", "f.street_id", width=80),
-    ViewColumn("industry", "所属行业", "f.industry", "f.industry", width=150),
-    ViewColumn("officer", "服务专员", "f.officer", "f.officer", width=70),
-    ViewColumn("star", "星级", None, width=60),
-    ViewColumn("held", "持有认定", None, width=220),
-    ViewColumn("expires", "最近到期", None, EXPIRY_SORT, width=150),   # text: "高企 2026-03-01"
-    ViewColumn("code_status", "代码核验", "f.code_status", "f.code_status", width=90),
-    ViewColumn("founded", "成立日期", "f.founded", "f.founded", kind="date", width=90, visible=False),
-    ViewColumn("reg_capital", "注册资本（万元）", "f.reg_capital", "f.reg_capital", kind="number", width=110, visible=False),
-    ViewColumn("revenue", "营业收入（万元）", "f.revenue", "f.revenue", kind="number", width=110, visible=False),
-    ViewColumn("employees", "从业人员", "f.employees", "f.employees", kind="int", width=70, visible=False),
-    ViewColumn("contact_person", "联系人", "f.contact_person", None, width=70, visible=False),
-    ViewColumn("contact_phone", "联系电话", "f.contact_phone", None, width=110, visible=False),
-    ViewColumn("updated_at", "更新时间", "substr(f.updated_at, 1, 16)", "f.updated_at", width=130, visible=False),
-)
+# The table's own choices; titles, kinds and the SQL of the firm's fields come from pipeline.fields.
+# Sortable: only the fields with a partial index (firms_live_*), so a sort never scans the ledger.
+SORTS = {"name": "f.name_sort", "code": "f.code", "street": "f.street_id", "industry": "f.industry",
+         "officer": "f.officer", "founded": "f.founded", "reg_capital": "f.reg_capital", "revenue": "f.revenue",
+         "employees": "f.employees"}       # name: pinyin order (firms.name_sort, v5)
+WIDTHS = {"name": 280, "code": 170, "street": 80, "industry": 150, "officer": 70, "founded": 90, "reg_capital": 110,
+          "revenue": 110, "rd_spend": 110, "employees": 70, "contact_person": 70, "contact_phone": 110,
+          "legal_form": 120, "address": 240, "remark": 160}
+KIND_WIDTH = {"text": 120, "date": 90, "number": 110, "int": 70}
+TABLE_KINDS = {"money": "number"}       # a field's kind as the table's (text, date, int as they are)
+SHOWN = ("name", "code", "street", "industry", "officer")       # the fields shown by default, in this order
+# the hidden fields in the order the table had them before the others were added (a layout saved then
+# by Qt's header state is restored by position), then every other field of the list, also hidden
+HIDDEN_FIRST = ("founded", "reg_capital", "revenue", "employees", "contact_person", "contact_phone")
+
+
+def field_column(key: str) -> ViewColumn:
+    """The table column of a record field of the one list of fields."""
+    f = fields.BY_KEY[key]
+    kind = TABLE_KINDS.get(f.kind, f.kind)
+    return ViewColumn(key, f.label, field_sql(key), SORTS.get(key), kind, WIDTHS.get(key, KIND_WIDTH.get(kind, 120)),
+                      visible=key in SHOWN)
+
+
+def table_columns() -> tuple[ViewColumn, ...]:
+    """Every column of the table: the fields shown, the columns computed from designations, the code
+    check, then the hidden fields (every record field of ``pipeline.fields`` is one) and the update time."""
+    rest = [k for k in record_fields() if k not in SHOWN and k not in HIDDEN_FIRST]
+    return (*(field_column(k) for k in SHOWN),
+            ViewColumn("star", "星级", None, width=60),
+            ViewColumn("held", "持有认定", None, width=220),
+            ViewColumn("expires", "最近到期", None, EXPIRY_SORT, width=150),   # text: "高企 2026-03-01"
+            ViewColumn("code_status", STATUS_TITLE, field_sql("code_status"), "f.code_status", width=90),
+            *(field_column(k) for k in HIDDEN_FIRST),
+            ViewColumn("updated_at", "更新时间", "substr(f.updated_at, 1, 16)", "f.updated_at", width=130,
+                       visible=False),
+            *(field_column(k) for k in rest))
+
+
+COLUMNS: tuple[ViewColumn, ...] = table_columns()
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 PAGE = 200
 

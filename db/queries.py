@@ -5,6 +5,7 @@ import json
 import sqlite3
 from datetime import date
 
+from db.firm_fields import field_sql
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator
 
@@ -55,18 +56,14 @@ def holdings_on(conn: sqlite3.Connection, day: date, firm_ids=None) -> dict[int,
     return out
 
 
-EXPORT_COLUMNS = ("id", "name", "code", "code_raw", "code_status", "street", "industry", "officer", "contact_person",
-                  "contact_phone", "founded", "reg_capital", "revenue", "rd_spend", "employees", "remark")
-
-
 NO_STREET = object()   # export_firms(street=NO_STREET): the firms without a street
 
 
-def export_firms(conn: sqlite3.Connection, *, street: str | None = None, stage_id: int | None = None,
+def export_firms(conn: sqlite3.Connection, keys, *, street: str | None = None, stage_id: int | None = None,
                  day: date | None = None, firm_ids=None):
-    """Live firms (optionally on one street, holding one stage on *day*), ordered by street then name.
-
-    *street* NO_STREET: only the firms with no street."""
+    """Rows (firm id, one value per key of *keys*) of the live firms (optionally on one street, holding one
+    stage on *day*), ordered by street then name. *keys*: record fields of ``pipeline.fields`` or
+    ``code_status`` (``db.firm_fields.field_sql``). *street* NO_STREET: only the firms with no street."""
     where = ["f.deleted_at IS NULL"]
     params: list = []
     if street is NO_STREET:
@@ -82,8 +79,7 @@ def export_firms(conn: sqlite3.Connection, *, street: str | None = None, stage_i
     if firm_ids is not None:
         where.append("f.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(map(int, firm_ids))))
-    sql = ("SELECT f.id, f.name, f.code, f.code_raw, f.code_status, s.name, f.industry, f.officer, f.contact_person, "
-           "f.contact_phone, f.founded, f.reg_capital, f.revenue, f.rd_spend, f.employees, f.remark "
-           "FROM firms f LEFT JOIN streets s ON s.id = f.street_id WHERE " + " AND ".join(where) +
-           " ORDER BY s.sort, f.name")
+    select = ", ".join(field_sql(k) for k in keys)
+    sql = (f"SELECT f.id, {select} FROM firms f LEFT JOIN streets s ON s.id = f.street_id "
+           f"WHERE {' AND '.join(where)} ORDER BY s.sort, f.name")
     return conn.execute(sql, params)

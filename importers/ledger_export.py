@@ -6,22 +6,43 @@ from itertools import chain
 from pathlib import Path
 
 from db import catalog_store, queries
+from db.firm_fields import CODE_STATUS, STATUS_TITLE, record_fields
 from db.ledger import Ledger
 from importers.errors import InputError
 from importers.export import Column, write_table
+from pipeline import fields
 
 NO_STREET_SHEET = "未分街道"
-CODE_STATUS = {"ok": "", "bad_check": "校验位不符", "accepted": "校验位不符（已确认）", "invalid": "代码无效", "no_code": "无代码"}
+EXCEL_KINDS = {"money": "number"}   # a field's kind as an export column's: date, int, text as they are
+# text made of digits (codes, phone numbers): the column is formatted as text, so digits typed later stay text
+DIGITS = frozenset({"code", "contact_phone"})
+# widths (characters) where the values run wider than the title; any other column is sized by its title
+WIDTHS = {"name": 38, "code": 22, "street": 10, "industry": 16, "officer": 10, "contact_person": 10,
+          "contact_phone": 14, "legal_form": 14, "address": 30, "remark": 20, "code_status": 12}
 
-BASE_COLUMNS = [Column("企业名称", width=38), Column("统一社会信用代码", "code", width=22), Column("所在街道", width=10),
-                Column("所属行业", width=16), Column("服务专员", width=10), Column("联系人", width=10),
-                Column("联系电话", "code", width=14), Column("成立日期", "date"), Column("注册资本（万元）", "number"),
-                Column("营业收入（万元）", "number"), Column("研发投入（万元）", "number"), Column("从业人员", "int"),
-                Column("代码核验", width=12), Column("备注", width=20)]
+
+def export_keys() -> tuple[str, ...]:
+    """The firm columns of an export: every record field of ``pipeline.fields`` in list order (name,
+    code, street first), then ``code_status`` (代码核验). Read at call time: a field added to the list
+    is exported."""
+    return (*record_fields(), "code_status")
+
+
+def base_columns(keys=None) -> list[Column]:
+    """The export columns of *keys* (default ``export_keys()``): titles and kinds from the field list."""
+    out = []
+    for key in keys or export_keys():
+        if key == "code_status":
+            out.append(Column(STATUS_TITLE, width=WIDTHS["code_status"]))
+            continue
+        f = fields.BY_KEY[key]
+        kind = "code" if key in DIGITS else EXCEL_KINDS.get(f.kind, f.kind)
+        out.append(Column(f.label, kind, width=WIDTHS.get(key)))
+    return out
 
 
 def ledger_columns(ledger: Ledger) -> list[Column]:
-    cols = list(BASE_COLUMNS)
+    cols = base_columns()
     for track in ledger.catalog().tracks:
         cols.append(Column(track.name, width=max(12, len(track.name) * 2.2)))
         cols.append(Column(f"{_short(track.name)}认定日期", "date"))
@@ -56,11 +77,12 @@ def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None =
     expires = [any(s.validity_kind != "none" for s in t.stages) for t in tracks]
     empty = [None] * sum(3 if e else 2 for e in expires)
     last_day: dict[str, str] = {}
-    for r in queries.export_firms(ledger.conn, street=street, stage_id=stage_id, day=day, firm_ids=firm_ids):
-        (fid, name, code, code_raw, status, street_name, industry, officer, person, phone, founded, capital,
-         revenue, rd, employees, remark) = r
-        row = [name, code or code_raw, street_name, industry, officer, person, phone, founded, capital, revenue, rd,
-               employees, CODE_STATUS.get(status, status), remark]
+    keys = export_keys()
+    i_status = keys.index("code_status")
+    for r in queries.export_firms(ledger.conn, keys, street=street, stage_id=stage_id, day=day, firm_ids=firm_ids):
+        fid = r[0]
+        row = list(r[1:])
+        row[i_status] = CODE_STATUS.get(row[i_status], row[i_status])
         mine = held.get(fid)
         if not mine:
             row.extend(empty)

@@ -93,6 +93,19 @@ def test_page_fills_derived_columns(small):
     assert page.ids == [b, a, d]                           # pinyin order (issue 14): hubei < wuhan < xingchen
 
 
+def test_page_shows_every_firm_field_under_its_key(small, ledger):
+    """Issue 11 points 5 and 8: 企业类型 and 地址 (and every other field of the list) are table columns."""
+    from pipeline.fields import FIRM_ATTRS, LABELS
+    view, (a, *_), _ = small
+    with ledger.write() as w:
+        w.update_firm(a, legal_form="有限责任公司", address="武昌区积玉桥街和平大道1号", rd_spend=12.5, remark="重点")
+    row = dict(zip(COLUMN_KEYS, view.page(LedgerQuery(firm_ids=(a,))).rows[0]))
+    assert (row["legal_form"], row["address"], row["rd_spend"], row["remark"]) == (
+        "有限责任公司", "武昌区积玉桥街和平大道1号", 12.5, "重点")
+    titles = {c.key: c.title for c in COLUMNS}
+    assert all(titles[k] == LABELS[k] for k in FIRM_ATTRS)
+
+
 @pytest.mark.parametrize("key", [c.key for c in COLUMNS if c.sort])
 def test_keyset_pages_equal_a_plain_order_by(demo_db, key):
     from db.ledger import Ledger

@@ -2,11 +2,15 @@
 the dashboard chip, and the column layout kept in QSettings."""
 from __future__ import annotations
 
+import json
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import QTableView
 
 from tests.ui.helpers import settle, small_ledger
-from ui.ledger.panel import LedgerPanel
+from ui.ledger.panel import LEGACY_COLUMNS, LedgerPanel
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -135,6 +139,47 @@ def test_visible_columns_follow_the_header(panel):
     hh.setSectionHidden(p.model.column_index("code"), False)
     p.restore_header_state(state)
     assert "code" not in p.visible_columns()
+
+
+def test_legal_form_and_address_are_columns_hidden_by_default(panel):
+    p, _ = panel
+    hh = p.view.horizontalHeader()
+    for key, title in (("legal_form", "企业类型"), ("address", "地址")):
+        i = p.model.column_index(key)
+        assert p.model.headerData(i, Qt.Horizontal) == title and hh.isSectionHidden(i)
+    assert "legal_form" not in p.visible_columns()
+
+
+def test_a_layout_saved_before_a_column_existed_keeps_that_column_at_its_default(panel):
+    """Layouts are kept by column key: an old one (without 地址) restores its order, hidden columns and sort,
+    and a column it does not know keeps its default (地址 hidden, 企业名称 shown)."""
+    p, _ = panel
+    hh = p.view.horizontalHeader()
+    hh.setSectionHidden(p.model.column_index("code"), True)
+    hh.moveSection(hh.visualIndex(p.model.column_index("officer")), 1)
+    hh.setSectionHidden(p.model.column_index("address"), False)
+    hh.setSortIndicator(p.model.column_index("revenue"), Qt.DescendingOrder)
+    state = json.loads(bytes(p.header_state().data()))
+    state["columns"] = [c for c in state["columns"] if c[0] != "address"]     # saved before 地址 was a column
+    hh.setSectionHidden(p.model.column_index("code"), False)
+    hh.setSortIndicator(p.model.column_index("name"), Qt.AscendingOrder)
+    p.restore_header_state(QByteArray(json.dumps(state).encode()))
+    assert p.visible_columns()[:3] == ["name", "officer", "street"] and "code" not in p.visible_columns()
+    assert "address" not in p.visible_columns()
+    assert (p.model.query.sort, p.model.query.descending) == ("revenue", True)
+
+
+def test_a_qt_header_state_from_before_restores_with_the_new_columns_hidden(panel):
+    p, _ = panel
+    old = QTableView()
+    old.setModel(QStandardItemModel(0, LEGACY_COLUMNS))
+    oh = old.horizontalHeader()
+    oh.setSectionHidden(p.model.column_index("code"), True)
+    oh.setSectionHidden(p.model.column_index("updated_at"), False)
+    p.restore_header_state(oh.saveState())
+    shown = p.visible_columns()
+    assert "code" not in shown and "updated_at" in shown
+    assert not {"legal_form", "address", "remark", "rd_spend"} & set(shown)
 
 
 def test_cells_show_formatted_text_colour_and_tips(demo_model):

@@ -7,13 +7,15 @@ from ui.qtcompat import no_data
 from ui.rows_model import header_text
 from PySide6.QtGui import QBrush, QColor
 
+from db.firm_fields import STATUS_TITLE
 from pipeline.fields import LABELS
 
 STATUS = {"new": "新增", "update": "更新", "unchanged": "不变", "error": "错误"}
 COLOURS = {"new": "#e6f4ea", "update": "#e8f0fe", "unchanged": "#f5f5f5", "warning": "#fff4ce", "error": "#fce8e6"}
-HEADERS = ["导入", "Excel 行", "结果", "企业名称", "统一社会信用代码", "变化（原 → 新）", "问题"]
-FIELD_NAMES = {**LABELS, "street_id": "所在街道", "designation": "认定", "stage": "认定", "code_status": "代码状态",
-               "needs_review": "待核实"}
+HEADERS = ["导入", "Excel 行", "结果", LABELS["name"], LABELS["code"], "变化（原 → 新）", "问题"]
+# a change's field as the list of fields names it (the firms column street_id as 所在街道), then the others
+FIELD_NAMES = {**LABELS, "street_id": LABELS["street"], "designation": "认定", "stage": "认定",
+               "code_status": STATUS_TITLE, "needs_review": "待核实"}
 LONG_COLUMNS = (3, 5, 6)          # name, changes, problems: often wider than their column
 
 

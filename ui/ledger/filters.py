@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
                                QToolButton, QWidget)
 
 from db.ledger_view import NO_STAR, LedgerQuery
+from pipeline.fields import LABELS
 from ui.dates import DateEdit
 from ui.flow_layout import FlowLayout
 
@@ -42,7 +43,7 @@ class FilterBar(QWidget):
         self._timer.timeout.connect(self.changed)
         self.search.textChanged.connect(lambda _t: self._timer.start())
 
-        self.street = self._combo("所在街道", [(ANY + "街道", None)] + [(n, sid) for sid, n in ledger.streets()])
+        self.street = self._combo(LABELS["street"], [(ANY + "街道", None)] + [(n, sid) for sid, n in ledger.streets()])
         self.stage = self._combo("持有认定", [("全部认定", None)] + [
             (s.name, s.id) for s in catalog.stages if s.track != "star"])
         self.as_of = DateEdit(QDate.currentDate())
@@ -50,8 +51,8 @@ class FilterBar(QWidget):
         self.as_of.dateChanged.connect(lambda _d: self.changed.emit())
         stars = next((t.stages for t in catalog.tracks if t.key == "star"), ())
         self.star = self._combo("星级", [("全部星级", None)] + [(s.name, s.id) for s in stars] + [("无星级", NO_STAR)])
-        self.industry = self._combo("所属行业", [("全部行业", None)] + [(n, n) for n in view.distinct("industry")])
-        self.officer = self._combo("服务专员", [("全部专员", None)] + [(n, n) for n in view.distinct("officer")])
+        self.industry = self._combo(LABELS["industry"], [("全部行业", None)] + [(n, n) for n in view.distinct("industry")])
+        self.officer = self._combo(LABELS["officer"], [("全部专员", None)] + [(n, n) for n in view.distinct("officer")])
         self.expiring = self._combo("证书到期", EXPIRING)
         self.stage.currentIndexChanged.connect(lambda _i: self._name_expiry())
         self._name_expiry()

@@ -1,6 +1,8 @@
 """台账: the filter bar over the ledger table (fixed row heights, SQL sorting and paging)."""
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMenu, QStackedWidget, QTableView, QVBoxLayout,
@@ -11,6 +13,8 @@ from ui.ledger.filters import FilterBar
 from ui.ledger.model import LedgerTableModel
 
 ROW_HEIGHT = 26
+LAYOUT_VERSION = 1
+LEGACY_COLUMNS = 16         # the columns a layout saved as Qt's header state (before version 1) knows
 RESELECT_PAGES = 3          # after a write, the selection is looked for this many pages around where it was
 
 
@@ -191,17 +195,74 @@ class LedgerPanel(QWidget):
 
     # layout ---------------------------------------------------------------------
     def header_state(self) -> QByteArray:
-        return self.view.horizontalHeader().saveState()
+        """The columns' order, widths, hidden flags and the sort, by column key (JSON): a layout saved
+        before a column was added still fits, and the new column keeps its default (hidden or shown)."""
+        hh = self.view.horizontalHeader()
+        cols = []
+        for v in range(hh.count()):
+            i = hh.logicalIndex(v)
+            cols.append([COLUMNS[i].key, hh.sectionSize(i), hh.isSectionHidden(i)])
+        sort = hh.sortIndicatorSection()
+        state = {"layout": LAYOUT_VERSION, "columns": cols,
+                 "sort": COLUMNS[sort].key if 0 <= sort < len(COLUMNS) else None,
+                 "descending": hh.sortIndicatorOrder() == Qt.DescendingOrder}
+        return QByteArray(json.dumps(state, ensure_ascii=False).encode("utf-8"))
 
     def restore_header_state(self, state: QByteArray) -> None:
-        if state and not state.isEmpty():
-            hh = self.view.horizontalHeader()
-            hh.restoreState(state)
-            hh.setSortIndicator(self.model.column_index("name"), Qt.AscendingOrder) \
-                if not self.model.sortable(hh.sortIndicatorSection()) else None
-            col = hh.sortIndicatorSection()
-            self.model.sort(col, hh.sortIndicatorOrder())
+        if not state or state.isEmpty():
+            return
+        hh = self.view.horizontalHeader()
+        layout = _layout(bytes(state.data()))
+        if layout is None:                  # Qt's own header state, saved before layouts were kept by key
+            if not hh.restoreState(state):
+                return
+            for i in range(LEGACY_COLUMNS, len(COLUMNS)):
+                hh.resizeSection(i, COLUMNS[i].width)
+                hh.setSectionHidden(i, not COLUMNS[i].visible)
+        else:
+            self._apply_layout(layout)
+        if not self.model.sortable(hh.sortIndicatorSection()):
+            hh.setSortIndicator(self.model.column_index("name"), Qt.AscendingOrder)
+        self.model.sort(hh.sortIndicatorSection(), hh.sortIndicatorOrder())
+
+    def _apply_layout(self, layout: dict) -> None:
+        """Columns the layout names take its place, width and hidden flag; the others keep their defaults."""
+        hh = self.view.horizontalHeader()
+        index = {c.key: i for i, c in enumerate(COLUMNS)}
+        named = {c[0] for c in layout["columns"]}
+        for i, col in enumerate(COLUMNS):
+            if col.key not in named:        # a column added since: its default
+                hh.resizeSection(i, col.width)
+                hh.setSectionHidden(i, not col.visible)
+        place = 0
+        for key, width, hidden in layout["columns"]:
+            i = index.get(key)
+            if i is None:                   # a column this version no longer has
+                continue
+            hh.moveSection(hh.visualIndex(i), place)
+            place += 1
+            if width > 0:
+                hh.resizeSection(i, width)
+            hh.setSectionHidden(i, bool(hidden) and key != "name")
+        sort = index.get(layout.get("sort"))
+        if sort is not None:
+            hh.setSortIndicator(sort, Qt.DescendingOrder if layout.get("descending") else Qt.AscendingOrder)
 
     def close_view(self) -> None:
         self.model.shutdown()
         self.ledger_view.close()
+
+
+def _layout(data: bytes) -> dict | None:
+    """A layout saved by ``header_state`` (None: something else, e.g. Qt's own header state)."""
+    try:
+        layout = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(layout, dict) or layout.get("layout") != LAYOUT_VERSION:
+        return None
+    columns = layout.get("columns")
+    if not isinstance(columns, list) or not all(isinstance(c, list) and len(c) == 3 and isinstance(c[0], str)
+                                                and isinstance(c[1], int) for c in columns):
+        return None
+    return layout
