@@ -53,7 +53,7 @@ def run(ctx: Context) -> list[Row]:
             pair = [("desktop", ours), ("qt_bare", bare)]
             for task, out in (pair if i % 2 == 0 else pair[::-1]):
                 out.append(run_child(task, db, marker="FIRST_PAGE", timeout=600))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (a failed child is a finding in the results)
         return [not_measured(r, FAILED, str(exc)[:200]) for r in rows.values()]
     med = statistics.median
     repaint = med(b["repaint_s"] for b in bare)
@@ -67,7 +67,7 @@ def run(ctx: Context) -> list[Row]:
     per_key: dict[str, list] = {}
     per_key_cpu: dict[str, list] = {}
     for o in ours:
-        for text, s, count, cpu in o["keystrokes"]:
+        for text, s, _count, cpu in o["keystrokes"]:
             per_key.setdefault(text, []).append(s)
             per_key_cpu.setdefault(text, []).append(cpu)
     key_meds = {k: med(v) for k, v in per_key.items()}

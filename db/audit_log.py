@@ -9,6 +9,8 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from pipeline.uscc import normalize
+
 ACTIONS = {"insert": "新增", "update": "修改", "delete": "删除", "restore": "恢复", "purge": "彻底删除",
            "undo": "撤销", "import": "导入", "init": "新建"}
 ENTITIES = {"firm": "企业", "designation": "认定", "alias": "曾用名", "service": "服务记录", "target": "目标",
@@ -110,7 +112,6 @@ def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date
 
 def firm_by_code(conn: sqlite3.Connection, code: str) -> tuple[int, str] | None:
     """(id, name) of the firm with this credit code (also one in the recycle bin, or one that was purged)."""
-    from pipeline.uscc import normalize  # noqa: PLC0415
     norm = normalize(code)
     row = conn.execute("SELECT id, name FROM firms WHERE code = ?", (norm,)).fetchone()
     if row:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from db.connection import LedgerError, open_readonly
+from db.connection import open_readonly
 from db.errors import BackupError
 
 KEEP_LAST = 10
@@ -123,7 +123,7 @@ def _read_id(conn: sqlite3.Connection) -> str | None:
 
 def backup_dir_for(ledger_path: str | Path, conn: sqlite3.Connection | None = None) -> Path:
     """The folder the user chose for this ledger's backups, else the default one."""
-    from db import paths  # noqa: PLC0415
+    from db import paths
     chosen = None
     try:
         own = conn is None
@@ -199,7 +199,7 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
 
 
 def _host_tag() -> str:
-    import socket  # noqa: PLC0415
+    import socket
     host = socket.gethostname() or "host"
     tag = re.sub(r"[^A-Za-z0-9_]", "_", host)[:40]
     return tag or "host"
@@ -208,7 +208,7 @@ def _host_tag() -> str:
 def clean_stale_partials(dest: str | Path) -> list[Path]:
     """Remove the partial files a killed backup left in *dest*: written on this computer by a process
     that is gone, or (any computer, or the old naming) untouched for STALE_PARTIAL_AGE. Returns them."""
-    from db.lock import pid_alive  # noqa: PLC0415
+    from db.lock import pid_alive
     dest = Path(dest)
     removed = []
     try:
@@ -374,7 +374,7 @@ def restore(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Pa
             other_ledger: bool = False) -> BackupInfo | None:
     """Put *backup_path* back as the ledger (checked, repaired, audited: ``db.restore``).
     Returns the backup of the state replaced (None when there was no ledger)."""
-    from db.restore import restore_checked  # noqa: PLC0415
+    from db.restore import restore_checked
     return restore_checked(backup_path, ledger_path, dest_dir, other_ledger=other_ledger).saved
 
 

@@ -53,7 +53,7 @@ def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=No
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         keys = pinyin_keys([r[at_name] for r in chunk])
-        conn.executemany(insert, [(next_id + k, *r, *key, *tail) for k, (r, key) in enumerate(zip(chunk, keys))])
+        conn.executemany(insert, [(next_id + k, *r, *key, *tail) for k, (r, key) in enumerate(zip(chunk, keys, strict=True))])
         next_id += len(chunk)
         if tick:
             tick(len(chunk))

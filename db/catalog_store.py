@@ -4,8 +4,17 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from pipeline.catalog import (Catalog, Funnel, FunnelStep, Stage, Track, _fold, default_streets, default_targets,
-                              load_defaults)
+from pipeline.catalog import (
+    Catalog,
+    Funnel,
+    FunnelStep,
+    Stage,
+    Track,
+    _fold,
+    default_streets,
+    default_targets,
+    load_defaults,
+)
 
 
 def seed_defaults(conn: sqlite3.Connection, *, targets: bool = True) -> None:
@@ -112,7 +121,7 @@ def update_stage(w, key: str, **changes) -> dict:
     row = cur.fetchone()
     if row is None:
         raise KeyError(key)
-    current = dict(zip(("id", "name", "validity_kind", "validity_value", "aliases", "active"), row))
+    current = dict(zip(("id", "name", "validity_kind", "validity_value", "aliases", "active"), row, strict=True))
     if "name" in changes or "aliases" in changes:
         aliases = changes.get("aliases", json.loads(current["aliases"] or "[]"))
         checked = _check_names(w.conn, current["id"], key, changes.get("name", current["name"]), aliases)

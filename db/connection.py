@@ -10,7 +10,8 @@ import sqlite3
 import weakref
 from pathlib import Path
 
-from db import lock as ledger_lock, schema
+from db import lock as ledger_lock
+from db import schema
 from db.errors import LedgerError, os_user
 
 __all__ = ["LedgerError", "os_user", "connect", "migrate", "open_ledger", "write_block_reason", "open_readonly"]
@@ -116,7 +117,7 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True) ->
 
 def migrate(conn: sqlite3.Connection, path: str | Path) -> list[int]:
     """Bring the ledger open on *conn* up to date (backup, migrate a copy, check, replace: db.migrate_safely)."""
-    from db.migrate_safely import migrate_connection  # noqa: PLC0415  (imports db.backup: only when needed)
+    from db.migrate_safely import migrate_connection  # imports db.backup: only when needed
     try:
         return migrate_connection(conn, path)
     except sqlite3.DatabaseError as exc:
@@ -173,7 +174,7 @@ def open_ledger(ledger, readonly: bool | None, create: bool) -> sqlite3.Connecti
 
 def _clean_leftovers(path: Path, conn: sqlite3.Connection | None) -> None:
     """Files a killed migration, restore (beside the ledger) or backup (in its backup folder) left."""
-    from db import backup, migrate_safely  # noqa: PLC0415
+    from db import backup, migrate_safely
     if conn is None:
         migrate_safely.clean_stale_staging(path)
     else:

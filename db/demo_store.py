@@ -56,7 +56,7 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(f + 1, d.isoformat(), o, k, n, fu.isoformat() if fu else None, w.stamp) for f, d, o, k, n, fu in demo.services])
         conn.execute("DELETE FROM targets")
-        for sort_i, t in enumerate(demo.targets):
+        for t in demo.targets:
             conn.execute(
                 "INSERT INTO targets (year, indicator, kind, stages, require, street_id, target, base_year, sort) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

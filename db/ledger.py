@@ -17,7 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
-from db import catalog_store, lock as ledger_lock
+from db import catalog_store
+from db import lock as ledger_lock
 from db.connection import open_ledger
 from db.errors import LedgerError, NestingError, describe_failure, os_user, sqlite_kind
 from pipeline import uscc
@@ -222,7 +223,7 @@ class Writer:
         row = cur.fetchone()
         if row is None:
             raise LedgerError(f"台账中没有编号为 {firm_id} 的企业")
-        return dict(zip([d[0] for d in cur.description], row))
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def update_firm(self, firm_id: int, **changes) -> dict:
         """Apply *changes*; returns {field: (before, after)} of what really changed."""
@@ -237,7 +238,7 @@ class Writer:
             chunk = ids[start:start + 500]
             cur = self.conn.execute(f"SELECT * FROM firms WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             names = [d[0] for d in cur.description]
-            current = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+            current = {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
             groups: dict[tuple, list] = {}
             audit = []
             for fid in chunk:
@@ -353,7 +354,7 @@ class Writer:
         row = cur.fetchone()
         if row is None:
             raise LedgerError(f"没有编号为 {designation_id} 的认定记录")
-        return dict(zip([d[0] for d in cur.description], row))
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def update_designation(self, designation_id: int, **changes) -> dict:
         allowed = {"start_date", "end_date", "evidence", "list_name", "deleted_at"}
@@ -388,7 +389,7 @@ class Writer:
         row = cur.fetchone()
         if row is None:
             raise LedgerError(f"没有编号为 {record_id} 的服务记录")
-        current = dict(zip([d[0] for d in cur.description], row))
+        current = dict(zip([d[0] for d in cur.description], row, strict=True))
         diff = {k: (current[k], _plain(v)) for k, v in changes.items() if k in allowed and current[k] != _plain(v)}
         if diff:
             self.conn.execute(f"UPDATE service_records SET {', '.join(f'{k} = ?' for k in diff)} WHERE id = ?",
@@ -414,7 +415,7 @@ class Writer:
                 "INSERT INTO targets (kind, stages, require, target, base, base_year, unit, sort, year, indicator, street_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, year, indicator, street_id)).lastrowid
         self.audit("update" if before else "insert", "target", tid, None,
-                   dict(zip(("id", "kind", "stages", "require", "target", "base", "base_year"), before)) if before else None,
+                   dict(zip(("id", "kind", "stages", "require", "target", "base", "base_year"), before, strict=True)) if before else None,
                    {"year": year, "indicator": indicator, "kind": kind, "stages": stages, "street_id": street_id,
                     "target": target, "base": base})
         return tid
@@ -424,7 +425,7 @@ class Writer:
         row = cur.fetchone()
         if row:
             self.conn.execute("DELETE FROM targets WHERE id = ?", (target_id,))
-            self.audit("delete", "target", target_id, None, dict(zip([d[0] for d in cur.description], row)), None)
+            self.audit("delete", "target", target_id, None, dict(zip([d[0] for d in cur.description], row, strict=True)), None)
 
 
 def _firm_diff(current: dict, changes: dict) -> dict:

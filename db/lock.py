@@ -127,7 +127,7 @@ def _on_windows() -> bool:
 
 
 def _kernel32():  # pragma: no cover - Windows only; tests put a stand-in here
-    import ctypes  # noqa: PLC0415
+    import ctypes
     return ctypes.windll.kernel32
 
 
@@ -153,7 +153,7 @@ def pid_alive(pid: int) -> bool:
 
 
 def _pid_alive_windows(pid: int) -> bool:
-    import ctypes  # noqa: PLC0415
+    import ctypes
     kernel32 = _kernel32()
     handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
@@ -203,8 +203,8 @@ def _process_info_proc(pid: int) -> ProcessInfo:
 
 
 def _process_info_windows(pid: int) -> ProcessInfo:
-    import ctypes  # noqa: PLC0415
-    from ctypes import wintypes  # noqa: PLC0415
+    import ctypes
+    from ctypes import wintypes
     kernel32 = _kernel32()
     handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
@@ -228,7 +228,7 @@ def boot_time() -> float | None:
     """When this computer last started (epoch seconds), or None when unknown."""
     try:
         if _on_windows():
-            import ctypes  # noqa: PLC0415
+            import ctypes
             get_ticks = _kernel32().GetTickCount64
             get_ticks.restype = ctypes.c_ulonglong
             return time.time() - get_ticks() / 1000.0

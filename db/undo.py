@@ -142,7 +142,7 @@ def set_firm(w, fid: int, values: dict) -> dict:
     row = cur.fetchone()
     if row is None:
         return {}
-    current = dict(zip([d[0] for d in cur.description], row))
+    current = dict(zip([d[0] for d in cur.description], row, strict=True))
     diff = {k: v for k, v in values.items() if k in current and current[k] != v}
     if not diff:
         return {}

@@ -12,7 +12,10 @@ without cycle checks; an allocation failure aborts the whole process, it cannot 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
+from array import array
 from pathlib import Path
 
 from importers import errors as E
@@ -102,7 +105,9 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str) -> f
         raise
     except (zipfile.BadZipFile, EOFError) as exc:
         raise InputError(E.MSG_TRUNCATED, file=file, sheet=sheet) from exc
-    except Exception as exc:  # zlib.error on a damaged stream
+    # a damaged stream: zlib.error; an unsupported compression method: NotImplementedError; an encrypted entry:
+    # RuntimeError; a truncated member: OSError/ValueError
+    except (zlib.error, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
         raise InputError(E.MSG_CORRUPT.format(reason=exc), file=file, sheet=sheet) from None
     return frozenset(hidden)
 
@@ -129,8 +134,6 @@ def check_cfb(path: Path, size: int, file: str) -> bytes:
     calamine follows FAT chains without cycle or bounds checks: a damaged .xls can make it loop forever or
     abort the process.  Every chain here is followed once, with bounds and a visited set.
     """
-    import struct
-    from array import array
 
     def bad() -> InputError:
         return InputError(E.MSG_CORRUPT.format(reason="OLE2 结构损坏"), file=file)
@@ -246,7 +249,6 @@ def check_biff(stream: bytes, file: str) -> bool:
     gigabytes (it reserves rows x columns from DIMENSIONS and builds the bounding rectangle of all
     cells), or whose string table claims more strings than the stream could hold.  Returns whether the
     workbook uses the 1904 date system (DATEMODE record)."""
-    import struct
     unpack = struct.unpack_from
     n = len(stream)
 

@@ -32,7 +32,7 @@ FIRM_KEYS = ("id", "code", "code_status", "name", "name_key", "street", "industr
 
 @lru_cache(maxsize=1)
 def _tables():
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
     lut = np.full(256, 0, dtype=np.int64)
     for i, ch in enumerate(uscc.ALPHABET):
         lut[ord(ch)] = i
@@ -81,7 +81,7 @@ def check_codes(codes: list[str]) -> list[tuple[str, tuple]]:
 
 def _firms(conn, where: str, values) -> list[dict]:
     sql = (f"SELECT {', '.join(FIRM_SELECT)} FROM firms f LEFT JOIN streets s ON s.id = f.street_id WHERE {where}")
-    return [dict(zip(FIRM_KEYS, r)) for r in conn.execute(sql, (json.dumps(list(values), ensure_ascii=False),))]
+    return [dict(zip(FIRM_KEYS, r, strict=True)) for r in conn.execute(sql, (json.dumps(list(values), ensure_ascii=False),))]
 
 
 def firms_by_code(conn, codes) -> dict[str, dict]:
@@ -173,7 +173,7 @@ class NearMatcher:
         bucket = self._buckets.get(c[:2])
         if not bucket:
             return None
-        from rapidfuzz import fuzz, process  # noqa: PLC0415
+        from rapidfuzz import fuzz, process
         choices = bucket if len(bucket) <= self.bucket_limit else bucket[: self.bucket_limit]
         hit = process.extractOne(c, [x[0] for x in choices], scorer=fuzz.ratio, score_cutoff=self.threshold)
         if hit is None:

@@ -108,7 +108,7 @@ def table(p: PairEntries, as_of: date, street_id: int | None = None, windows=WIN
         last_entry = date(y, 12, 31).toordinal()
         row = {"step": p.step, "next": p.next_step, "year": y, "entered": int(entered[i]),
                "already": int(already_n[i]), "size": size, "median_days": medians[i], "windows": []}
-        for k, r in zip(windows, reached):
+        for k, r in zip(windows, reached, strict=True):
             row["windows"].append({"years": k, "reached": int(r[i]),
                                    "share": round(int(r[i]) / size, 4) if size else None,
                                    "complete": last_entry + YEAR_DAYS * k <= d + 1})

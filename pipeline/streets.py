@@ -39,7 +39,7 @@ def attainment(rows: list[dict], streets: list[tuple[int, str]], street_targets:
     out = []
     for sid, name in streets:
         cells, rates = [], []
-        for row, actual in zip(rows, counted):
+        for row, actual in zip(rows, counted, strict=True):
             ind = street_targets.get((sid, row["name"]))
             target = None if ind is None else ind.target
             a = int(actual[sid])

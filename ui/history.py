@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.rows_model import RowsModel
 
@@ -46,7 +54,7 @@ class HistoryPanel(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        from importers.undo import batch_list  # noqa: PLC0415
+        from importers.undo import batch_list
         self._batches = batch_list(self.ledger)
         rows, brushes = [], []
         grey = QBrush(QColor("#eeeeee"))
@@ -75,8 +83,8 @@ class HistoryPanel(QWidget):
                 self.view.selectRow(i)
 
     def undo_selected(self) -> bool:
-        from importers.undo import UndoConflict  # noqa: PLC0415
-        from importers.errors import InputError  # noqa: PLC0415
+        from importers.errors import InputError
+        from importers.undo import UndoConflict
         b = self.selected_batch()
         if not b:
             return False

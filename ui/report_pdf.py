@@ -27,7 +27,7 @@ def _num(v) -> str:
 
 class _Doc:
     def __init__(self, path: Path, title: str) -> None:
-        from ui.dashboard.charts import cjk_font  # noqa: PLC0415
+        from ui.dashboard.charts import cjk_font
         self.writer = QPdfWriter(str(path))
         self.writer.setResolution(DPI)
         self.writer.setTitle(title)
@@ -68,7 +68,7 @@ class _Doc:
 
     def wrapped_height(self, text: str, width: float, size: float, bold: bool = False) -> float:
         """The height *text* takes wrapped into *width* (names are wrapped, never cut)."""
-        from PySide6.QtGui import QFontMetricsF  # noqa: PLC0415
+        from PySide6.QtGui import QFontMetricsF
         metrics = QFontMetricsF(self.font(size, bold))
         return metrics.boundingRect(QRectF(0, 0, max(width, 1), 10000), Qt.TextWordWrap | Qt.TextWrapAnywhere,
                                     str(text)).height()
@@ -80,14 +80,14 @@ class _Doc:
         ws = [w * scale for w in widths]
 
         def height(cells, bold=False) -> float:
-            return max([base_h] + [self.wrapped_height(c, w - 6, size, bold) + size for c, w in zip(cells, ws)])
+            return max([base_h] + [self.wrapped_height(c, w - 6, size, bold) + size for c, w in zip(cells, ws, strict=False)])
 
         def line(cells, y, row_h, bold=False, fill=None, tint=None):
             x = MARGIN
             if fill:
                 self.p.fillRect(QRectF(MARGIN, y, PAGE_W - 2 * MARGIN, row_h), QColor(fill))
             self.p.setFont(self.font(size, bold))
-            for i, (c, w) in enumerate(zip(cells, ws)):
+            for i, (c, w) in enumerate(zip(cells, ws, strict=False)):
                 self.p.setPen(QColor((tint or {}).get(i, "#000000")))
                 align = (Qt.AlignLeft if i == 0 else Qt.AlignRight) | Qt.AlignVCenter
                 self.p.drawText(QRectF(x + 3, y, w - 6, row_h), align | Qt.TextWordWrap | Qt.TextWrapAnywhere, str(c))
@@ -121,7 +121,7 @@ class _Doc:
         top = max([1e-9] + values + ([reference] if reference is not None else []) + ([unit_max] if unit_max else []))
         self.p.setFont(self.font(7.5))
         y = self.y
-        for lab, v, c, t, row_h in zip(labels, values, colors, texts, heights):
+        for lab, v, c, t, row_h in zip(labels, values, colors, texts, heights, strict=False):
             self.p.setPen(QColor("#000000"))
             self.p.drawText(QRectF(MARGIN, y, label_w - 6, row_h),
                             Qt.AlignRight | Qt.AlignVCenter | Qt.TextWordWrap | Qt.TextWrapAnywhere, lab)
@@ -148,7 +148,7 @@ class _Doc:
 def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, names=None) -> Path:
     """Render the report of *year* as of *as_of* (district, or one street) to an A4 PDF.
     *names*: callable(ids) -> {id: (name, code, street)} for the due list."""
-    from pipeline.dashboard import due_rows  # noqa: PLC0415
+    from pipeline.dashboard import due_rows
     path = Path(path)
     view = dash.compute(year, as_of, street_id)
     where = view["street"] + "街道" if view["street"] else "全区"
@@ -217,8 +217,9 @@ def ensure_gui_app():
     A full QApplication, not a QGuiApplication: the instance lives as long as the process, and a
     widget created later in the same process (the desktop app, a test) needs a QApplication, or Qt aborts.
     """
-    import os  # noqa: PLC0415
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    import os
+
+    from PySide6.QtWidgets import QApplication
     app = QApplication.instance()
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and os.name != "nt":

@@ -11,12 +11,25 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
-                               QLabel, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db import dashboard_queries
 from importers import targets_io
-from pipeline.indicators import Indicator, KINDS
+from pipeline.indicators import KINDS, Indicator
 from pipeline.streets import gap_text, share_gaps
 from ui import files
 
@@ -137,7 +150,7 @@ class TargetsPanel(QWidget):
 
     # writing -------------------------------------------------------------------------------------
     def _write(self, job) -> bool:
-        from db.connection import LedgerError  # noqa: PLC0415
+        from db.connection import LedgerError
         try:
             with self.ledger.write("person") as w:
                 job(w)
@@ -151,7 +164,7 @@ class TargetsPanel(QWidget):
 
     def set_cell(self, row: int, col: int, text: str) -> bool:
         """Set a district target (column 3) or a street share from text ("" removes a share)."""
-        from importers.clean import parse_number  # noqa: PLC0415
+        from importers.clean import parse_number
         r = self.rows[row]
         year = self.current_year()
         text = text.strip()
@@ -226,13 +239,13 @@ class TargetsPanel(QWidget):
         self.year.setCurrentIndex(self.year.findData(year))
 
     def _add(self) -> None:
-        from ui.targets_dialog import IndicatorDialog  # noqa: PLC0415
+        from ui.targets_dialog import IndicatorDialog
         dlg = IndicatorDialog(self.ledger.catalog(), None, self)
         if dlg.exec():
             self.save_indicator(dlg.values())
 
     def _edit(self) -> None:
-        from ui.targets_dialog import IndicatorDialog  # noqa: PLC0415
+        from ui.targets_dialog import IndicatorDialog
         i = self._selected()
         if i is None:
             return
@@ -249,7 +262,7 @@ class TargetsPanel(QWidget):
             self.delete_indicator(i)
 
     def _import(self) -> None:
-        from importers.errors import InputError  # noqa: PLC0415
+        from importers.errors import InputError
         path, _f = QFileDialog.getOpenFileName(self, "导入任务分解表", str(files.documents_dir()), "表格 (*.xlsx *.xls *.csv)")
         if not path:
             return
@@ -274,8 +287,8 @@ class TargetsPanel(QWidget):
 
 def draft_from_previous(parent, ledger, year: int) -> bool:
     """Offer the latest earlier year's targets as the draft of *year*'s; written (audited) only when confirmed."""
-    from db.connection import LedgerError  # noqa: PLC0415
-    from ui.targets_dialog import DraftDialog  # noqa: PLC0415
+    from db.connection import LedgerError
+    from ui.targets_dialog import DraftDialog
     earlier = [y for y in dashboard_queries.all_targets(ledger.conn) if y < year]
     if not earlier:
         QMessageBox.information(parent, "新建指标", f"没有 {year} 年以前的指标可复制，请在“指标”页用“新增指标”逐项填写。")

@@ -7,7 +7,6 @@ unusable file or argument exits 2 with one Chinese line and writes nothing.
 from __future__ import annotations
 
 import sys
-
 from pathlib import Path
 
 from desktop.commands.common import date_arg, open_ledger, print_json
@@ -42,8 +41,8 @@ def register(sub) -> None:
 
 
 def run_import(args) -> int:
-    from importers.mapping import parse_overrides  # noqa: PLC0415
-    from importers.plan import build_plan, commit_plan  # noqa: PLC0415
+    from importers.mapping import parse_overrides
+    from importers.plan import build_plan, commit_plan
     if args.kind not in (None, "roster", "designation"):
         raise InputError(f"--as 应为 roster（企业台账）或 designation（认定名单），而不是“{args.kind}”")
     on_date = date_arg(args.date, "--date")
@@ -62,7 +61,7 @@ def run_import(args) -> int:
         if not args.dry_run:
             batch = commit_plan(ledger, plan, remember_mapping=args.remember_map)
     if args.errors_out:
-        from importers.error_report import write_error_report  # noqa: PLC0415
+        from importers.error_report import write_error_report
         write_error_report(plan, args.errors_out)
     summary = plan.summary(batch)
     if args.json:
@@ -123,7 +122,7 @@ def _print_summary(plan, s: dict, args) -> None:
 
 
 def run_undo(args) -> int:
-    from importers.undo import undo_batch  # noqa: PLC0415
+    from importers.undo import undo_batch
     with open_ledger(args.db) as ledger:
         out = undo_batch(ledger, args.batch, force=args.force)
     if args.json:

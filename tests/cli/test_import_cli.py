@@ -5,7 +5,7 @@ import pytest
 
 from desktop.cli import main
 from tests.importers import fixtures as fx
-from tests.importers.test_plan import C, HEAD
+from tests.importers.test_plan import HEAD, C
 
 
 @pytest.fixture

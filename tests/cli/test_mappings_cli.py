@@ -2,8 +2,8 @@
 forgotten with `mappings`, and an undone import leaves no mapping behind."""
 import json
 
-from desktop.cli import main
 from db.ledger import Ledger
+from desktop.cli import main
 from importers import mapping_store
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
+from db import queries, schema
 from db.connection import LedgerError
 from db.ledger import Ledger
-from db import queries, schema
 from pipeline.uscc import make_code
 
 CODE = make_code("9", "1", "420106", "MA4K5X7D")

@@ -104,7 +104,7 @@ def write_unmerged_street_xlsx(folder: Path, names: list[str], codes: list[str],
     wb = Workbook()
     ws = wb.active
     ws.append(["企业名称", "统一社会信用代码", "所在街道"])
-    for i, (n, c) in enumerate(zip(names, codes)):
+    for i, (n, c) in enumerate(zip(names, codes, strict=True)):
         ws.append([n, c, "杨园" if (i == 0 or (i == 1 and not merged)) else None])
     if merged:
         ws.merge_cells(f"C2:C{len(names) + 1}")

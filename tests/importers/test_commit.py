@@ -7,7 +7,7 @@ import pytest
 from importers.errors import InputError
 from importers.plan import Cancelled, build_plan, commit_plan
 from tests.importers import fixtures as fx
-from tests.importers.test_plan import C, HEAD, seed, xlsx
+from tests.importers.test_plan import HEAD, C, seed, xlsx
 
 
 def dump(ledger) -> dict:

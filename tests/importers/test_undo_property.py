@@ -5,7 +5,8 @@ fresh ledger into which only the surviving batches were imported, in their order
 import csv
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from db.ledger import Ledger
 from importers.plan import build_plan, commit_plan

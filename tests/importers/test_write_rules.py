@@ -94,8 +94,8 @@ def test_one_backup_per_import_from_commit_plan(own_backups, ledger, tmp_path):
 
 
 def test_one_backup_per_import_from_the_command_line(own_backups, tmp_path, capsys):
-    from desktop.cli import main
     from db.ledger import Ledger
+    from desktop.cli import main
     db = tmp_path / "ledger.db"
     with Ledger(db) as led:
         seed(led, ("甲公司", C[0], {}))
@@ -143,7 +143,7 @@ def test_every_field_the_mapper_can_target_is_stored(ledger, tmp_path):
     commit_plan(ledger, plan)
     conn = ledger.conn
     cur = conn.execute("SELECT f.*, s.name AS street FROM firms f LEFT JOIN streets s ON s.id = f.street_id")
-    firm = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    firm = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
     des = conn.execute("SELECT s.key, d.start_date, d.end_date, d.evidence, d.list_name FROM designations d "
                        "JOIN stages s ON s.id = d.stage_id ORDER BY d.id").fetchall()
     aliases = [n for (n,) in conn.execute("SELECT name FROM firm_aliases")]

@@ -99,7 +99,8 @@ def test_plain_view_is_json(dash):
 
 
 def test_equals_the_indicator_maths_on_the_demo(demo_db):
-    from db import dashboard_queries as dq, queries
+    from db import dashboard_queries as dq
+    from db import queries
     from db.ledger import Ledger
     with Ledger(demo_db, readonly=True) as led:
         facts, cat = queries.load_facts(led.conn), led.catalog()
@@ -113,7 +114,7 @@ def test_equals_the_indicator_maths_on_the_demo(demo_db):
                     got = mine[ind.name]
                     assert (got["base"], got["actual"], got["rate"], got["ahead"]) == (
                         want["base"], want["actual"], want["rate"], want["ahead"]), (name, ind.name)
-                for f, fv in zip(cat.funnels, view["funnels"]):
+                for f, fv in zip(cat.funnels, view["funnels"], strict=True):
                     assert [s["count"] for s in fv["steps"]] == [
                         s["count"] for s in funnel_maths.counts(facts, cat, f, as_of, sid)]
                     want_c = funnel_maths.conversions(facts, cat, f, date(2023, 12, 31), as_of, sid)

@@ -18,7 +18,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from importers.errors import InputError
 
@@ -185,7 +186,7 @@ def _limit_memory(extra: int = MEMORY_HEADROOM):
     """Cap the address space while a hostile file is read: a memory bomb then fails fast (MemoryError,
     or an abort from native code) instead of waking the kernel's OOM killer on a shared machine."""
     try:
-        import resource  # noqa: PLC0415
+        import resource
         with open("/proc/self/status", encoding="ascii") as fh:
             vm = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
         old = resource.getrlimit(resource.RLIMIT_AS)
@@ -197,12 +198,12 @@ def _limit_memory(extra: int = MEMORY_HEADROOM):
 
 def _restore_memory(old) -> None:
     if old is not None:
-        import resource  # noqa: PLC0415
+        import resource
         resource.setrlimit(resource.RLIMIT_AS, old)
 
 
 def _planner():
-    from importers import plan  # noqa: PLC0415
+    from importers import plan
     return plan
 
 
@@ -221,7 +222,7 @@ TALLY: dict[str, int] = {}
 
 
 def _corpus() -> list:
-    from db.lock import pid_alive  # noqa: PLC0415
+    from db.lock import pid_alive
     for stray in CORPUS.glob(".inflight-*"):  # the case that took a run down (its process is gone): keep it
         pid = stray.name.split("-")[1].split(".")[0]
         if pid.isdigit() and not pid_alive(int(pid)):
@@ -255,7 +256,7 @@ def test_corpus_of_past_failures(tmp_path, case):
     """Each case in its own process with 3 GiB of address space: a crash is a failure, not a dead run."""
     if case is None:
         pytest.skip("the corpus is empty")
-    import subprocess  # noqa: PLC0415
+    import subprocess
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, "-c", CHILD, str(root), str(case)], capture_output=True, text=True,
                           timeout=HANG_SECONDS * 3, cwd=tmp_path)
@@ -299,7 +300,7 @@ def _child(fmt: str, which: str) -> None:
     """Run the hypothesis loop in a child pytest: a native crash fails this test instead of ending the run."""
     if INNER:
         pytest.skip("already the child")
-    import subprocess  # noqa: PLC0415
+    import subprocess
     root = Path(__file__).resolve().parents[2]
     node = f"tests/reliability/test_fuzz.py::test_inner_{which}[{fmt}]"
     env = dict(os.environ, XINGTU_FUZZ_INNER="1")

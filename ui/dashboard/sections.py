@@ -141,7 +141,7 @@ class TargetsSection(Section):
         labels = [r["name"] for r in rows]          # whole names: the axis makes room (charts.py)
         values = [round((r["rate"] or 0) * 100, 1) for r in rows]
         colors = [NEUTRAL if r["ahead"] is None else AHEAD if r["ahead"] else BEHIND for r in rows]
-        texts = [f"{v:g}%（{r['actual']:g}/{num(r['target'])}）" for v, r in zip(values, rows)]
+        texts = [f"{v:g}%（{r['actual']:g}/{num(r['target'])}）" for v, r in zip(values, rows, strict=False)]
         self.chart.set_title(f"{where}指标完成率（绿色：不落后于序时进度；红色：落后）")
         self.chart.bars(labels, values, colors, horizontal=True, texts=texts)
         if rows:
@@ -184,7 +184,7 @@ class FunnelSection(Section):
             self.lay.addLayout(box)
             self.columns.append((chart, table))
         where = view["street"] or "全区"
-        for (chart, table), f in zip(self.columns, view["funnels"]):
+        for (chart, table), f in zip(self.columns, view["funnels"], strict=False):
             steps = f["steps"]
             chart.set_title(f"{f['name']}（{where}，{view['as_of']} 在册）")
             chart.bars([s["name"] for s in steps], [s["count"] for s in steps],
@@ -271,7 +271,7 @@ class StreetsSection(Section):
         cells = [s["cells"][k] for s in streets]
         values = [round((c["rate"] or 0) * 100, 1) for c in cells]
         colors = [NEUTRAL if c["ahead"] is None else AHEAD if c["ahead"] else BEHIND for c in cells]
-        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" for v, c in zip(values, cells)]
+        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" for v, c in zip(values, cells, strict=False)]
         self.chart.set_title(f"各街道“{self.pick.currentText()}”完成率")
         self.chart.bars([s["street"] for s in streets], values, colors, texts=texts)
         self.chart.reference(self.view["time_progress"] * 100, f"序时进度 {self.view['time_progress']:.1%}")

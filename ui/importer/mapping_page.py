@@ -5,8 +5,17 @@ row can be changed; any column can be mapped; as soon as a name or code column i
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWizardPage)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWizardPage,
+)
 
 from ui.importer.preview_model import shown
 from ui.rows_model import RowsModel
@@ -45,7 +54,7 @@ class MappingPage(QWizardPage):
         self.rebuild.clicked.connect(self.reread)
         self.kind_label = QLabel(wordWrap=True)
         self.mapping = RowsModel(TEXT["columns"], parent=self)
-        from ui.importer.wizard import table_view  # noqa: PLC0415
+        from ui.importer.wizard import table_view
         self.view = table_view(self.mapping)
         self.remember = QCheckBox(TEXT["remember"])
         self.progress = QProgressBar()
@@ -85,7 +94,7 @@ class MappingPage(QWizardPage):
         self._peek(self.chosen_row)
 
     def _peek(self, header_row: int | None) -> None:
-        from importers.peek import peek_header  # noqa: PLC0415
+        from importers.peek import peek_header
         self.wiz.plan = None
         try:
             peek = peek_header(self.wiz.path, self.wiz.source.options()["sheet"], header_row)
@@ -102,7 +111,7 @@ class MappingPage(QWizardPage):
         self._changed()
 
     def _fill(self, headers: list[str], mapping: dict[int, str], samples: list[list]) -> None:
-        from importers.mapping import FIELDS  # noqa: PLC0415
+        from importers.mapping import FIELDS
         rows = []
         for i, h in enumerate(headers):
             vals = [shown(s[i], date_field=mapping.get(i) in ("date", "expires", "founded"))
