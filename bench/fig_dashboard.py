@@ -48,7 +48,9 @@ def _floor(facts, o: int) -> int:
 
 def run(ctx: Context) -> list[Row]:
     n = ctx.big
-    load = Row("dashboard_load", "看板载入数据（一次）", n, "s", baseline_name="sqlite3 直接取出同样的认定行（fetchall）")
+    load = Row(
+        "dashboard_load", "看板载入数据（一次）", n, "s", baseline_name="sqlite3 直接取出同样的认定行（fetchall）"
+    )
     as_of = Row("dashboard_as_of", "看板重算：新统计日期", n, "ms", goal="≤ 300 ms", max_value=0.300,
                 baseline_name="同一日期的 pipeline.report.build（report --json 的指标表与漏斗）")
     street = Row("dashboard_street", "看板重算：换街道", n, "ms", goal="≤ 100 ms", max_value=0.100,

@@ -32,7 +32,8 @@ def _rows(n: int, rounds: int) -> dict[str, Row]:
         "desktop_sort_worst": Row("desktop_sort_worst", "按列排序（最慢的一列）", n, "ms", goal="≤ 200 ms",
                                   max_value=0.200, baseline_name=repaint, rounds=rounds),
         "desktop_page_down": Row("desktop_page_down", "向下翻一页", n, "ms", baseline_name=repaint, rounds=rounds),
-        "desktop_jump_middle": Row("desktop_jump_middle", "跳到表格正中", n, "ms", baseline_name=repaint, rounds=rounds),
+        "desktop_jump_middle": Row("desktop_jump_middle", "跳到表格正中", n, "ms", baseline_name=repaint,
+                                   rounds=rounds),
         "desktop_memory": Row("desktop_memory", "打开台账后的常驻内存", n, "MB", goal="< 300 MB", max_value=300.0,
                               baseline_name="裸 QApplication + QTableView 进程的常驻内存", rounds=rounds),
     }

@@ -240,7 +240,9 @@ def markdown(rows: list[Row], meta: dict) -> str:
     out += ["", "## 基线与说明", ""]
     seen = set()
     for r in rows:
-        line = f"- **{r.figure}**：基线为{r.baseline_name or '无'}" + (f"；{r.note}" if r.note and r.ours is not None else "")
+        line = f"- **{r.figure}**：基线为{r.baseline_name or '无'}" + (
+            f"；{r.note}" if r.note and r.ours is not None else ""
+        )
         if line not in seen:
             seen.add(line)
             out.append(line)

@@ -79,11 +79,19 @@ def _load(text):
         return text
 
 
+def _entry(r: tuple) -> AuditEntry:
+    (entry_id, at, user, officer, action, entity, entity_id, firm_id, code, name, before, after, source,
+     batch_id) = r
+    return AuditEntry(entry_id, at, user, officer, action, entity, entity_id, firm_id, code, name, _load(before),
+                      _load(after), source, batch_id)
+
+
 def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date | None = None,
             until: date | None = None, entity: str | None = None, batch_id: int | None = None,
             limit: int | None = None) -> list[AuditEntry]:
     """Audit rows, oldest first; with *limit*, the newest *limit* of them."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if firm_id is not None:
         where.append("a.firm_id = ?")
         params.append(firm_id)
@@ -105,7 +113,7 @@ def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date
     if limit:
         sql += f" LIMIT {int(limit)}"
     rows = conn.execute(sql, params).fetchall()
-    out = [AuditEntry(*r[:10], _load(r[10]), _load(r[11]), r[12], r[13]) for r in rows]
+    out = [_entry(r) for r in rows]
     out.reverse()
     return out
 

@@ -185,7 +185,9 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
         raise BackupError(f"备份台账 {ledger_path.name} 到 {dest} 失败（{_explain(exc)}），台账本身未受影响") from exc
     except OSError as exc:
         _remove(partial)
-        raise BackupError(f"备份台账 {ledger_path.name} 到 {dest} 失败（{exc.strerror or exc}），台账本身未受影响") from exc
+        raise BackupError(
+            f"备份台账 {ledger_path.name} 到 {dest} 失败（{exc.strerror or exc}），台账本身未受影响"
+        ) from exc
     except BaseException:
         _remove(partial)
         raise
@@ -210,7 +212,7 @@ def clean_stale_partials(dest: str | Path) -> list[Path]:
     that is gone, or (any computer, or the old naming) untouched for STALE_PARTIAL_AGE. Returns them."""
     from db.lock import pid_alive
     dest = Path(dest)
-    removed = []
+    removed: list[Path] = []
     try:
         names = [p for p in dest.iterdir() if p.name.endswith(".partial")]
     except OSError:
@@ -223,7 +225,8 @@ def clean_stale_partials(dest: str | Path) -> list[Path]:
         except OSError:
             continue
         ours = m is not None and m["host"] == me
-        if (ours and int(m["pid"]) != os.getpid() and not pid_alive(int(m["pid"]))) or age > STALE_PARTIAL_AGE:
+        if (ours and m is not None and int(m["pid"]) != os.getpid() and not pid_alive(int(m["pid"]))) \
+                or age > STALE_PARTIAL_AGE:
             _remove(p)
             removed.append(p)
     return removed
@@ -285,7 +288,7 @@ def _belongs(path: Path, parsed, own_id: str | None, stem: str) -> bool:
     their = ledger_id_of(path)
     if their is not None:
         return their == own_id
-    return parsed is not None and _NAME.match(path.name)["stem"] == stem
+    return parsed is not None and (m := _NAME.match(path.name)) is not None and m["stem"] == stem
 
 
 def _candidates(dest: Path) -> list[tuple[Path, tuple]]:
@@ -313,7 +316,7 @@ def prune(dest_dir: str | Path, stem: str | None = None, *, ledger_id: str | Non
     (made before v4) is never removed here. Returns the files removed."""
     groups: dict[str, list] = {}
     for p, parsed in _candidates(Path(dest_dir)):
-        if stem is not None and ledger_id is None and _NAME.match(p.name)["stem"] != stem:
+        if stem is not None and ledger_id is None and ((m := _NAME.match(p.name)) is None or m["stem"] != stem):
             continue
         their = ledger_id_of(p)
         if their is not None and (ledger_id is None or their == ledger_id):

@@ -108,7 +108,9 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True) ->
             raise LedgerError(f"台账 {path.name} 由更新版本的星图创建（结构版本 {schema.version(conn)}），请升级软件")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise LedgerError((readonly and wal_unreadable(path)) or f"{path.name} 不是有效的星图台账文件（{exc}）") from exc
+        raise LedgerError(
+            (readonly and wal_unreadable(path)) or f"{path.name} 不是有效的星图台账文件（{exc}）"
+        ) from exc
     except LedgerError:
         conn.close()
         raise

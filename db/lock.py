@@ -128,7 +128,7 @@ def _on_windows() -> bool:
 
 def _kernel32():  # pragma: no cover - Windows only; tests put a stand-in here
     import ctypes
-    return ctypes.windll.kernel32
+    return ctypes.windll.kernel32  # type: ignore[attr-defined]  # typeshed has windll on win32 only
 
 
 def pid_alive(pid: int) -> bool:
@@ -274,7 +274,8 @@ def judge(holder: Holder, *, now: float | None = None) -> tuple[bool, str]:
     age = now - holder.mtime
     if age > FOREIGN_STALE_AFTER:
         return True, (f"另一台电脑 {holder.host} 上的锁已 {age / 3600:.0f} 小时没有更新"
-                      f"（超过 {FOREIGN_STALE_AFTER / 3600:.0f} 小时），视为该电脑上的星图已异常退出，本程序已接管写入。"
+                      f"（超过 {FOREIGN_STALE_AFTER / 3600:.0f} 小时），"
+                      "视为该电脑上的星图已异常退出，本程序已接管写入。"
                       f"如那台电脑上的星图其实仍开着，请立即关闭它")
     return False, f"另一台电脑上的锁 {age / 60:.0f} 分钟前仍有更新"
 

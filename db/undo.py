@@ -247,7 +247,7 @@ def _undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, 
         gone = conn.execute("DELETE FROM designations WHERE id = ?", (eid,)).rowcount
         out["designations_removed"] += gone
         return ("undo", "designation", eid, fid, after_v, None) if gone else None
-    if entity == "designation" and action == "update":
+    if entity == "designation" and action == "update" and before_v:   # an update row names what it changed
         cols = ", ".join(f"{k} = ?" for k in before_v)
         done = conn.execute(f"UPDATE designations SET {cols} WHERE id = ?", (*before_v.values(), eid)).rowcount
         out["designations_restored"] += done

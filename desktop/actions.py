@@ -20,7 +20,9 @@ SAMPLE_FIRMS = 2000
 
 def about_text() -> str:
     from desktop.version import version
-    return f"星图：企业梯度培育台账\n版本 {version()}\n区科经局与街道企业服务专员使用。\n帮助 → 使用指南 有简短的操作说明。"
+
+    return (f"星图：企业梯度培育台账\n版本 {version()}\n区科经局与街道企业服务专员使用。\n"
+            "帮助 → 使用指南 有简短的操作说明。")
 
 
 def make_sample(path: Path) -> None:
@@ -138,7 +140,10 @@ class Actions:
 
     def do_new_ledger(self) -> None:
         from ui import files
-        path = files.ask_save(self.w, "新建台账", "企业梯度培育台账.db", LEDGER_FILTER, self.w.settings.get("paths/ledger_dir"))
+
+        path = files.ask_save(
+            self.w, "新建台账", "企业梯度培育台账.db", LEDGER_FILTER, self.w.settings.get("paths/ledger_dir")
+        )
         if path:
             if not path.lower().endswith(".db"):
                 path += ".db"
@@ -148,7 +153,9 @@ class Actions:
             self.switch_to(path, create=True)
 
     def do_open_ledger(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "打开台账", self.w.settings.get("paths/ledger_dir"), LEDGER_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self.w, "打开台账", self.w.settings.get("paths/ledger_dir"), LEDGER_FILTER
+        )
         if path:
             self.switch_to(path)
 
@@ -305,8 +312,8 @@ class Actions:
         if self.panel.model.query.deleted:
             return
         ids = self._selected()
-        if ids and dialogs.ask(self.w, "移入回收站", f"把选中的 {len(ids)} 家企业移入回收站？\n可在“查看回收站”中恢复，也可按 Ctrl+Z 撤销。",
-                               yes="移入回收站"):
+        question = f"把选中的 {len(ids)} 家企业移入回收站？\n可在“查看回收站”中恢复，也可按 Ctrl+Z 撤销。"
+        if ids and dialogs.ask(self.w, "移入回收站", question, yes="移入回收站"):
             self.w.undo.push(RemoveFirms(self.w.ledger, ids))
 
     def do_toggle_recycle(self) -> None:

@@ -129,7 +129,8 @@ def _run_window(app, db_path) -> int:
 
 
 def _probe_first_paint(window) -> None:
-    """Print FIRST_PAINT once the ledger table (the start page of an empty ledger, else the window) has painted, then quit (start-up measurements)."""
+    """Print FIRST_PAINT once the ledger table (the start page of an empty ledger, else the window) has painted,
+    then quit (start-up measurements)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     panel = getattr(window, "ledger_panel", None)

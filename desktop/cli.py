@@ -13,8 +13,8 @@ import os
 import sys
 
 COMMAND_MODULES = ["desktop.commands.ledger", "desktop.commands.imports", "desktop.commands.export",
-                   "desktop.commands.report", "desktop.commands.catalog", "desktop.commands.safety", "desktop.commands.snapshot",
-                   "desktop.commands.mappings"]
+                   "desktop.commands.report", "desktop.commands.catalog", "desktop.commands.safety",
+                   "desktop.commands.snapshot", "desktop.commands.mappings"]
 
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141   # 128 + SIGPIPE: what a shell reports for `yes | head`; the reader left, nothing failed

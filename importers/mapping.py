@@ -190,7 +190,7 @@ def apply_overrides(headers: list[str], mapping: dict[int, str], overrides: dict
     if not overrides:
         return dict(mapping)
     out = dict(mapping)
-    norm = {}
+    norm: dict[str, int] = {}
     for i, h in enumerate(headers):
         norm.setdefault(normalize_header(h), i)
     for header, field_key in overrides.items():

@@ -81,7 +81,9 @@ def check_codes(codes: list[str]) -> list[tuple[str, tuple]]:
 
 def _firms(conn, where: str, values) -> list[dict]:
     sql = (f"SELECT {', '.join(FIRM_SELECT)} FROM firms f LEFT JOIN streets s ON s.id = f.street_id WHERE {where}")
-    return [dict(zip(FIRM_KEYS, r, strict=True)) for r in conn.execute(sql, (json.dumps(list(values), ensure_ascii=False),))]
+    return [
+        dict(zip(FIRM_KEYS, r, strict=True)) for r in conn.execute(sql, (json.dumps(list(values), ensure_ascii=False),))
+    ]
 
 
 def firms_by_code(conn, codes) -> dict[str, dict]:
@@ -104,11 +106,13 @@ def firms_by_name(conn, keys) -> dict[str, list[dict]]:
                               "(SELECT value FROM json_each(?))", (payload,)).fetchall()
     if alias_rows:
         ids = {fid for _, fid in alias_rows}
-        by_id = {f["id"]: f for f in _firms(conn, "f.deleted_at IS NULL AND f.id IN (SELECT value FROM json_each(?))", ids)}
+        by_id = {
+            f["id"]: f for f in _firms(conn, "f.deleted_at IS NULL AND f.id IN (SELECT value FROM json_each(?))", ids)
+        }
         for key, fid in alias_rows:
-            f = by_id.get(fid)
-            if f is not None and all(x["id"] != fid for x in out.get(key, ())):
-                out.setdefault(key, []).append(f)
+            firm = by_id.get(fid)
+            if firm is not None and all(x["id"] != fid for x in out.get(key, ())):
+                out.setdefault(key, []).append(firm)
     return out
 
 

@@ -255,7 +255,8 @@ class ImportPlan:
         """Exactly the `import --json` object of the command-line contract: the counts, every error and
         warning, and every skipped row with its reason (``skipped_by`` sums them by category)."""
         c = self.counts()
-        errors, warnings = [], []
+        errors: list[dict] = []
+        warnings: list[dict] = []
         for i in self.issues():
             (errors if i.level == "error" else warnings).append(i.as_json())
         return {"batch": batch, "kind": self.kind, "stage": self.stage, "rows": c["rows"], "created": c["created"],

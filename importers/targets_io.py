@@ -64,7 +64,9 @@ def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str
     preview = read_preview(path, sheet, 30)
     header_row = next((i + 1 for i, row in enumerate(preview) if "指标" in [_text(v) for v in row]), None)
     if header_row is None:
-        raise InputError("前 30 行中找不到表头“指标”，请按任务分解表格式填写（导出一份作为模板）", file=name, sheet=sheet)
+        raise InputError(
+            "前 30 行中找不到表头“指标”，请按任务分解表格式填写（导出一份作为模板）", file=name, sheet=sheet
+        )
     table = open_table_at(path, sheet=sheet, header_row=header_row)
     plan = getattr(table, "_plan", None)
     if plan is not None:        # street columns are shares, not group labels: an empty cell means no share
@@ -104,7 +106,9 @@ def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str
             stages = _stages(_text(vals[col["统计阶段"]]), catalog, where("统计阶段"))
             if not stages:
                 raise InputError("统计阶段为空", **where("统计阶段"))
-            require = _stages(_text(vals[col["须同时具备"]]), catalog, where("须同时具备")) if "须同时具备" in col else []
+            require = (
+                _stages(_text(vals[col["须同时具备"]]), catalog, where("须同时具备")) if "须同时具备" in col else []
+            )
             base_year = None
             if "起算年份" in col and _text(vals[col["起算年份"]]):
                 try:

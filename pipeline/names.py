@@ -88,7 +88,8 @@ def _phrase_rules() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str
             default[ch] = toneless(d.split(",", 1)[0]) if d else None
         return default[ch]
 
-    chars, single = set(), set()
+    chars: set[str] = set()
+    single: set[str] = set()
     windows: dict[str, set[str]] = {}
     for phrase, readings in phrases.items():
         if len(phrase) != len(readings):
@@ -152,7 +153,7 @@ _PARTS: dict[str, tuple[str, ...]] = {}     # a run of characters -> its tokens 
 def _runs() -> re.Pattern:
     """Runs of Chinese characters and runs of anything else, cut as pypinyin.seg.simpleseg.simple_seg cuts them
     (with its own character class, RE_HANS)."""
-    from pypinyin.seg.simpleseg import RE_HANS
+    from pypinyin.seg.simpleseg import RE_HANS  # type: ignore[attr-defined]  # present, but not in pypinyin's stubs
     head, tail = "^(?:[", "])+$"
     pattern = RE_HANS.pattern
     if not (pattern.startswith(head) and pattern.endswith(tail)):

@@ -68,7 +68,7 @@ def share_gaps(district: list[Indicator], by_street_rows: list[Indicator]) -> li
     for ind in district:
         total = sums.get(ind.name, 0)
         out.append({"indicator": ind.name, "target": ind.target, "shares": total, "streets": counts.get(ind.name, 0),
-                    "difference": round(ind.target - total, 6)})
+                    "difference": None if ind.target is None else round(ind.target - total, 6)})
     return out
 
 

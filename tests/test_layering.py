@@ -45,7 +45,11 @@ def test_core_has_no_qt():
 
 
 def test_ui_runs_no_sql():
-    bad = [(str(p.relative_to(ROOT)), m) for p, m in imported_modules("ui") if m.split(".")[0] in ("sqlite3", "sqlite_utils")]
+    bad = [
+        (str(p.relative_to(ROOT)), m)
+        for p, m in imported_modules("ui")
+        if m.split(".")[0] in ("sqlite3", "sqlite_utils")
+    ]
     assert bad == [], bad
 
 

@@ -62,8 +62,9 @@ class HistoryPanel(QWidget):
             c = b["counts"] or {}
             state = f"已撤销（{(b['undone_at'] or '')[:16].replace('T', ' ')}）" if b["undone_at"] else "有效"
             rows.append([b["id"], (b["created_at"] or "")[:19].replace("T", " "), b["file_name"], b["sheet"] or "",
-                         KINDS.get(b["kind"], b["kind"]), b["officer"] or b["os_user"], c.get("created", c.get("firms", "")),
-                         c.get("updated", ""), c.get("unchanged", ""), c.get("skipped", ""), state])
+                         KINDS.get(b["kind"], b["kind"]), b["officer"] or b["os_user"],
+                         c.get("created", c.get("firms", "")), c.get("updated", ""), c.get("unchanged", ""),
+                         c.get("skipped", ""), state])
             brushes.append(grey if b["undone_at"] else None)
         self.model.set_rows(rows, brushes=brushes)
         self._selection()
@@ -88,15 +89,20 @@ class HistoryPanel(QWidget):
         b = self.selected_batch()
         if not b:
             return False
-        if not self._confirm("撤销导入", f"撤销批次 {b['id']}（{b['file_name']}）？\n该批次新增的企业、更新的信息和认定都会恢复到导入之前。"):
+        if not self._confirm(
+            "撤销导入",
+            f"撤销批次 {b['id']}（{b['file_name']}）？\n该批次新增的企业、更新的信息和认定都会恢复到导入之前。",
+        ):
             return False
         try:
             try:
                 self._undo(b["id"], False)
             except UndoConflict as exc:
                 names = "、".join(n for _, n in exc.firms[:8]) + ("等" if len(exc.firms) > 8 else "")
-                if not self._confirm("撤销会覆盖之后的修改",
-                                     f"批次 {b['id']} 导入之后，{len(exc.firms)} 家企业又被修改过：{names}。\n仍要撤销吗？"):
+                if not self._confirm(
+                    "撤销会覆盖之后的修改",
+                    f"批次 {b['id']} 导入之后，{len(exc.firms)} 家企业又被修改过：{names}。\n仍要撤销吗？",
+                ):
                     return False
                 self._undo(b["id"], True)
         except InputError as exc:

@@ -55,7 +55,9 @@ class _Doc:
     def footer(self) -> None:
         self.p.setFont(self.font(7))
         self.p.setPen(QColor(GREY))
-        self.p.drawText(QRectF(MARGIN, PAGE_H - MARGIN + 8, PAGE_W - 2 * MARGIN, 16), Qt.AlignCenter, f"第 {self.page} 页")
+        self.p.drawText(
+            QRectF(MARGIN, PAGE_H - MARGIN + 8, PAGE_W - 2 * MARGIN, 16), Qt.AlignCenter, f"第 {self.page} 页"
+        )
 
     def text(self, s: str, size: float = 9, bold: bool = False, color: str = "#000000", h: float | None = None,
              align=Qt.AlignLeft) -> None:
@@ -73,14 +75,18 @@ class _Doc:
         return metrics.boundingRect(QRectF(0, 0, max(width, 1), 10000), Qt.TextWordWrap | Qt.TextWrapAnywhere,
                                     str(text)).height()
 
-    def table(self, headers: list[str], rows: list[list[str]], widths: list[float], colors=None, size: float = 7.5) -> None:
+    def table(
+        self, headers: list[str], rows: list[list[str]], widths: list[float], colors=None, size: float = 7.5
+    ) -> None:
         base_h = size * 2.6
         total = sum(widths)
         scale = (PAGE_W - 2 * MARGIN) / total
         ws = [w * scale for w in widths]
 
         def height(cells, bold=False) -> float:
-            return max([base_h] + [self.wrapped_height(c, w - 6, size, bold) + size for c, w in zip(cells, ws, strict=False)])
+            return max(
+                [base_h] + [self.wrapped_height(c, w - 6, size, bold) + size for c, w in zip(cells, ws, strict=False)]
+            )
 
         def line(cells, y, row_h, bold=False, fill=None, tint=None):
             x = MARGIN
@@ -202,7 +208,9 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
     due = due_rows(view, dash.catalog, 30)
     if due:
         total = len(view["due"]["firm_ids"])
-        doc.text(f"{view['due_days']} 天内到期待复审/复核：{total} 项" + ("（列出最早的 30 项）" if total > 30 else ""), 8.5)
+        doc.text(
+            f"{view['due_days']} 天内到期待复审/复核：{total} 项" + ("（列出最早的 30 项）" if total > 30 else ""), 8.5
+        )
         lookup = names([r["firm_id"] for r in due]) if names else {}
         doc.table(["企业", "资格", "最后有效日", "剩余天数"],
                   [[lookup.get(r["firm_id"], (f"企业 {r['firm_id']}",))[0], r["stage"], r["last_day"], r["days_left"]]

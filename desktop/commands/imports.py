@@ -109,7 +109,9 @@ def _print_summary(plan, s: dict, args) -> None:
                                          else "") if x)
             print(f"  {label}：{where + '：' if where else ''}{i['message']}")
         if len(items) > 20:
-            print(f"  ……另有 {len(items) - 20} 条{label}" + ("，用 --errors-out 导出全部" if not args.errors_out else ""))
+            print(
+                f"  ……另有 {len(items) - 20} 条{label}" + ("，用 --errors-out 导出全部" if not args.errors_out else "")
+            )
     skipped = [r for r in s["skipped_rows"] if not r["reason"].startswith(SKIP_BLANK)]
     for r in skipped[:20]:
         print(f"  跳过：第 {r['row']} 行：{r['reason']}")

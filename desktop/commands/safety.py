@@ -80,7 +80,9 @@ def run_restore(args) -> int:
     if report.kept_audit:
         print(f"保留了备份之后的 {report.kept_audit} 条修改记录（标为恢复前的记录），并记下这次恢复")
     if report.saved is not None:
-        print(f"恢复前的台账已备份为 {report.saved.path}（企业 {report.saved.firms} 家），如需反悔可再用 restore 恢复它")
+        print(
+            f"恢复前的台账已备份为 {report.saved.path}（企业 {report.saved.firms} 家），如需反悔可再用 restore 恢复它"
+        )
     return 0
 
 

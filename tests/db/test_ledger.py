@@ -80,7 +80,9 @@ def test_rename_keeps_old_name_as_alias(ledger):
     with ledger.write() as w:
         assert w.rename_firm(fid, "武汉新名科技有限公司", date(2024, 5, 1))
     assert ledger.conn.execute("SELECT name FROM firms").fetchone()[0] == "武汉新名科技有限公司"
-    assert ledger.conn.execute("SELECT name, seen_on FROM firm_aliases").fetchall() == [("武汉旧名科技有限公司", "2024-05-01")]
+    assert ledger.conn.execute("SELECT name, seen_on FROM firm_aliases").fetchall() == [
+        ("武汉旧名科技有限公司", "2024-05-01")
+    ]
 
 
 def test_designation_end_from_validity_and_exclusive_star(ledger):

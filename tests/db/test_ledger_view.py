@@ -203,7 +203,10 @@ def test_names_sort_in_pinyin_order_by_the_indexed_key(ledger):
     """Issue 14: by pinyin (阿 a, 北 bei, 重庆 chongqing, 中 zhong), not by code point; the first page walks the
     partial index on firms.name_sort (migration v5), not a sort of every firm."""
     with ledger.write() as w:
-        ids = {n: w.insert_firm(n, None) for n in ("中南科技有限公司", "重庆路科技有限公司", "北斗导航有限公司", "阿尔法有限公司")}
+        ids = {
+            n: w.insert_firm(n, None)
+            for n in ("中南科技有限公司", "重庆路科技有限公司", "北斗导航有限公司", "阿尔法有限公司")
+        }
     view = LedgerView(ledger.conn, ledger.catalog())
     got = view.ids(LedgerQuery())
     assert got == [ids["阿尔法有限公司"], ids["北斗导航有限公司"], ids["重庆路科技有限公司"], ids["中南科技有限公司"]]

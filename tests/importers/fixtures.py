@@ -17,7 +17,9 @@ from pathlib import Path
 from pipeline.uscc import make_code
 
 CODES = [make_code("9", "1", "420106", f"MA4K{i:04d}") for i in range(1, 8)]
-FULL_WIDTH = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ")
+FULL_WIDTH = str.maketrans(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
+)
 TITLE = "2023年湖北省第二批拟认定高新技术企业名单"
 SUBTITLE = "（武汉市武昌区）"
 

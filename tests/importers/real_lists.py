@@ -12,7 +12,9 @@ from pathlib import Path
 from pipeline.uscc import make_code
 
 CODES = [make_code("9", "1", "420106", f"MR1L{i:04d}") for i in range(1, 60)]
-FULL_WIDTH = str.maketrans("0123456789ABCDEFGHJKLMNPQRTUWXY", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ")
+FULL_WIDTH = str.maketrans(
+    "0123456789ABCDEFGHJKLMNPQRTUWXY", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ"
+)
 
 # firms whose names begin like notes, standing in the middle of a list
 NOTE_LIKE = ["以上科技（武汉）有限公司", "注册宝（武汉）网络科技有限公司", "备注云（武汉）信息技术有限公司",

@@ -72,7 +72,9 @@ def test_later_change_is_a_conflict_unless_forced(ledger, tmp_path):
 
 def test_a_later_batch_that_was_undone_is_no_conflict(ledger, tmp_path):
     first = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, [1, "甲公司", C[0], None, "软件"]])))
-    second = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, [1, "甲公司", C[0], None, "电子"]], "b.xlsx")))
+    second = commit_plan(
+        ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, [1, "甲公司", C[0], None, "电子"]], "b.xlsx"))
+    )
     with pytest.raises(UndoConflict):
         undo_batch(ledger, first)
     undo_batch(ledger, second)

@@ -84,7 +84,9 @@ def test_the_write_api_and_an_earlier_tier_under_a_later_one(ledger):
 
 # one backup per import ----------------------------------------------------------------------------------------
 def import_backups(ledger):
-    return [b for b in bk.list_backups(ledger.path, bk.backup_dir_for(ledger.path, ledger.conn)) if b.reason == "import"]
+    return [
+        b for b in bk.list_backups(ledger.path, bk.backup_dir_for(ledger.path, ledger.conn)) if b.reason == "import"
+    ]
 
 
 def test_one_backup_per_import_from_commit_plan(own_backups, ledger, tmp_path):
@@ -99,7 +101,10 @@ def test_one_backup_per_import_from_the_command_line(own_backups, tmp_path, caps
     db = tmp_path / "ledger.db"
     with Ledger(db) as led:
         seed(led, ("甲公司", C[0], {}))
-    assert main(["import", str(xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["乙公司", C[1]]])), "--db", str(db)]) == 0
+    assert (
+        main(["import", str(xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["乙公司", C[1]]])), "--db", str(db)])
+        == 0
+    )
     with Ledger(db) as led:
         assert len(import_backups(led)) == 1
 

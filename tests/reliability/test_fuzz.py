@@ -210,7 +210,9 @@ def _planner():
 def _keep(ext: str, data: bytes) -> None:
     CORPUS.mkdir(exist_ok=True)
     digest = hashlib.sha1(data).hexdigest()
-    if any(hashlib.sha1(p.read_bytes()).hexdigest() == digest for p in CORPUS.glob("*.*") if not p.name.startswith(".")):
+    if any(
+        hashlib.sha1(p.read_bytes()).hexdigest() == digest for p in CORPUS.glob("*.*") if not p.name.startswith(".")
+    ):
         return  # already kept (perhaps under a descriptive name)
     (CORPUS / f"{digest[:16]}.{ext}").write_bytes(data)
 

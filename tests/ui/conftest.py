@@ -59,7 +59,9 @@ def _no_leftovers(qapp):
     problems = []
     left = [w for w in QApplication.topLevelWidgets() if id(w) not in before and w.isVisible()]
     if left:
-        problems.append("测试结束时仍有窗口未关闭：" + ", ".join(f"{type(w).__name__}({w.windowTitle()!r})" for w in left))
+        problems.append(
+            "测试结束时仍有窗口未关闭：" + ", ".join(f"{type(w).__name__}({w.windowTitle()!r})" for w in left)
+        )
         for w in left:
             w.close()
     running = _running_qthreads()

@@ -99,14 +99,17 @@ class Chart(QWidget):
              texts: list[str] | None = None, width: float = 0.6) -> None:
         pg = self._pg
         self.clear()
-        self.labels, self.values, self.horizontal, self._width = list(labels), [float(v) for v in values], horizontal, width
+        self.labels, self.values = list(labels), [float(v) for v in values]
+        self.horizontal, self._width = horizontal, width
         n = len(values)
         brushes = [pg.mkBrush(c if c is not None else NEUTRAL) for c in (colors or [None] * n)]
         pos = list(range(n))
         if horizontal:
             pos = [n - 1 - i for i in range(n)]         # first label on top
             opts = dict(x=None, x0=0, x1=None, y=pos, y0=None, y1=None, width=self.values, height=width)
-            self.item.getAxis("left").setTicks([[(p, lab) for p, lab in zip(pos, self._fit_labels(labels), strict=False)]])
+            self.item.getAxis("left").setTicks(
+                [[(p, lab) for p, lab in zip(pos, self._fit_labels(labels), strict=False)]]
+            )
             self.item.getAxis("bottom").setTicks(None)
         else:
             opts = dict(x=pos, x0=None, x1=None, y=None, y0=0, y1=None, height=self.values, width=width)

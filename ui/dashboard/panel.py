@@ -185,8 +185,9 @@ class DashboardPanel(QWidget):
 
     # exports ------------------------------------------------------------------------------
     def charts(self):
-        return [(name, c) for w, name in ((self.targets, "目标完成"), (self.funnels, "培育漏斗"), (self.streets, "街道"),
-                                         (self.expiry, "到期"), (self.trend, "趋势")) for c in w.charts()]
+        sections = ((self.targets, "目标完成"), (self.funnels, "培育漏斗"), (self.streets, "街道"),
+                    (self.expiry, "到期"), (self.trend, "趋势"))
+        return [(name, c) for w, name in sections for c in w.charts()]
 
     def export_charts(self, folder: str | Path) -> list[Path]:
         """Every chart as a PNG in *folder* (named by page and order)."""

@@ -33,7 +33,11 @@ from ui.importer.mapping_page import MappingPage, col_letter
 from ui.importer.preview_model import PlanPreviewModel, row_state, shown
 from ui.rows_model import RowsModel
 
-KINDS = [("自动判断", None), ("企业名单（企业信息、星级等）", "roster"), ("认定名单（每行获得同一认定）", "designation")]
+KINDS = [
+    ("自动判断", None),
+    ("企业名单（企业信息、星级等）", "roster"),
+    ("认定名单（每行获得同一认定）", "designation"),
+]
 SIZE = (1180, 660)                 # fits a 1366×768 screen with the taskbar
 SETTINGS_ORG, SETTINGS_APP = "xingtu", "星图"     # desktop.settings' organisation and application
 COLUMNS_KEY = "importer/preview_columns"
