@@ -3,22 +3,9 @@ import json
 
 import pytest
 
-from desktop.cli import main
+from tests.cli.helpers import run
 from tests.importers import fixtures as fx
-from tests.importers.test_plan import HEAD, C
-
-
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "ledger.db"
-    assert main(["init", "--db", str(path)]) == 0
-    return path
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.importers.helpers import HEAD, C
 
 
 def test_import_json_contract_and_undo(db, tmp_path, capsys):

@@ -10,7 +10,7 @@ from db import schema
 from db.ledger import Ledger
 from importers.plan import build_plan, commit_plan
 from pipeline.names import name_sort, pinyin_index
-from tests.importers.test_plan import C, xlsx
+from tests.importers.helpers import C, xlsx
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

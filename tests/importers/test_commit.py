@@ -7,19 +7,7 @@ import pytest
 from importers.errors import InputError
 from importers.plan import Cancelled, build_plan, commit_plan
 from tests.importers import fixtures as fx
-from tests.importers.test_plan import HEAD, C, seed, xlsx
-
-
-def dump(ledger) -> dict:
-    """Every ledger table (not the append-only audit, the batch log or meta), and the search index's text."""
-    conn = ledger.conn
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'firm_search%' AND name NOT IN ('audit', 'batches', 'batch_rows', 'meta')")]
-    out = {n: conn.execute(f"SELECT * FROM {n} ORDER BY 1").fetchall() for n in names}
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'firm_search'").fetchone():
-        out["firm_search"] = conn.execute("SELECT rowid, text FROM firm_search ORDER BY rowid").fetchall()
-    return out
+from tests.importers.helpers import HEAD, C, dump, seed, xlsx
 
 
 def test_batch_row_records_file_hash_kind_mapping_counts(ledger, tmp_path):

@@ -6,8 +6,7 @@ from db.bulk import BULK
 from db.bulk import is_bulk as _bulk
 from db.schema import _SEARCH_TEXT
 from importers.plan import Cancelled, build_plan, commit_plan
-from tests.importers.test_commit import dump
-from tests.importers.test_plan import C, seed, xlsx
+from tests.importers.helpers import C, dump, seed, xlsx
 
 
 def schema(ledger) -> list:

@@ -2,7 +2,7 @@
 from importers.error_report import write_error_report
 from importers.plan import build_plan
 from tests.importers import fixtures as fx
-from tests.importers.test_plan import HEAD, C, xlsx
+from tests.importers.helpers import HEAD, C, xlsx
 
 
 def test_error_report_rows_as_they_were(ledger, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from importers.plan import build_plan, commit_plan
 from tests.importers import real_lists as R
-from tests.importers.test_plan import seed
+from tests.importers.helpers import seed
 
 NAMES = [f"武汉填充{i}号科技有限公司" for i in range(10)]
 

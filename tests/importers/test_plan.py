@@ -5,38 +5,8 @@ import pytest
 
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
-from pipeline.uscc import make_code
 from tests.importers import fixtures as fx
-
-C = [make_code("9", "1", "420106", f"MB7Q{i:04d}") for i in range(1, 10)]
-HEAD = ["序号", "企业名称", "统一社会信用代码", "所在街道", "所属行业"]
-
-
-def bad_check(code: str) -> str:
-    last = "0" if code[-1] != "0" else "1"
-    return code[:-1] + last
-
-
-def xlsx(tmp_path, rows, name="名单.xlsx", title=None):
-    return fx.write_simple_xlsx(tmp_path, name, ([[title]] if title else []) + rows)
-
-
-def firms(ledger):
-    return ledger.conn.execute(
-        "SELECT f.code, f.name, s.name, f.industry, f.code_status, f.needs_review FROM firms f "
-        "LEFT JOIN streets s ON s.id = f.street_id ORDER BY f.id").fetchall()
-
-
-def designations(ledger):
-    return ledger.conn.execute(
-        "SELECT f.code, s.key, d.start_date, d.end_date, d.evidence FROM designations d "
-        "JOIN firms f ON f.id = d.firm_id JOIN stages s ON s.id = d.stage_id ORDER BY d.id"
-    ).fetchall()
-
-
-def seed(ledger, *firms_):
-    with ledger.write() as w:
-        return [w.insert_firm(name, code, **kw) for name, code, kw in firms_]
+from tests.importers.helpers import HEAD, C, bad_check, designations, firms, seed, xlsx
 
 
 def test_hightech_fixture_imports_to_exactly_the_expected_ledger(ledger, tmp_path):

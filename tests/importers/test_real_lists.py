@@ -13,7 +13,7 @@ from importers.plan import build_plan, commit_plan
 from importers.read import open_table
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_simple_xlsx
-from tests.importers.test_plan import seed
+from tests.importers.helpers import seed
 
 
 def firm_rows(ledger, cols="name, code, legal_form, address, (SELECT name FROM streets WHERE id = street_id)"):

@@ -5,8 +5,7 @@ from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, batch_list, undo_batch
 from tests.importers import fixtures as fx
-from tests.importers.test_commit import dump
-from tests.importers.test_plan import HEAD, C, seed, xlsx
+from tests.importers.helpers import HEAD, C, dump, seed, xlsx
 
 
 def _mixed_ledger(ledger, tmp_path):

@@ -4,8 +4,7 @@ import pytest
 
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, UndoRefused, undo_batch
-from tests.importers.test_commit import dump
-from tests.importers.test_plan import C, seed, xlsx
+from tests.importers.helpers import C, dump, seed, xlsx
 
 HEAD = ["企业名称", "统一社会信用代码", "所在街道", "所属行业", "备注"]
 

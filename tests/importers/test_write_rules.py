@@ -10,7 +10,7 @@ from importers.mapping import FIELDS
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
 from pipeline.fields import BY_KEY
-from tests.importers.test_plan import C, seed, xlsx
+from tests.importers.helpers import C, seed, xlsx
 
 
 @pytest.fixture
