@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from db.errors import LedgerError
 from desktop import dialogs
 from desktop.settings import Settings
 from desktop.undo import UndoManager
@@ -208,7 +209,7 @@ class MainWindow(QMainWindow):
         try:
             from db.backup import backup_dir_for
             folder = str(backup_dir_for(self.ledger.path, self.ledger.conn))
-        except Exception:  # noqa: BLE001
+        except (OSError, LedgerError):     # the default folder cannot be made: the page shows none
             folder = ""
         page = SettingsPage(self.settings, self.ledger, folder)
         page.officerChanged.connect(self._set_officer)

@@ -158,3 +158,11 @@ def test_targets_roundtrip(ledger):
 def test_audit_rows_cannot_be_deleted(ledger):
     with pytest.raises(sqlite3.DatabaseError, match="审计日志不可删除"):
         ledger.conn.execute("DELETE FROM audit")
+
+
+def test_a_designation_without_a_start_date_is_refused_in_chinese(ledger):
+    with ledger.write() as w:
+        fid = w.insert_firm("武汉甲科技有限公司", CODE)
+    with pytest.raises(LedgerError, match="缺少开始日期"), ledger.write() as w:
+        w.add_designation(fid, "gaoqi", "")
+    assert ledger.conn.execute("SELECT COUNT(*) FROM designations").fetchone()[0] == 0

@@ -95,11 +95,12 @@ class MappingPage(QWizardPage):
         self._peek(self.chosen_row)
 
     def _peek(self, header_row: int | None) -> None:
+        from importers.errors import InputError
         from importers.peek import peek_header
         self.wiz.plan = None
         try:
             peek = peek_header(self.wiz.path, self.wiz.source.options()["sheet"], header_row)
-        except Exception as exc:  # noqa: BLE001  (InputError: unreadable file, row out of range)
+        except (InputError, OSError) as exc:          # an unreadable file, a row out of range
             self.message.setText(str(exc))
             self.completeChanged.emit()
             return

@@ -88,10 +88,11 @@ class SourcePage(QWizardPage):
         self.sheet.currentIndexChanged.connect(lambda _i: self._preview())
 
     def initializePage(self) -> None:
+        from importers.errors import InputError
         from importers.read import list_sheets
         try:
             sheets = list_sheets(self.wiz.path)
-        except Exception as exc:  # noqa: BLE001  (InputError: not a workbook, …)
+        except (InputError, OSError) as exc:          # not a workbook, the file gone …
             self.message.setText(str(exc))
             sheets = []
         self.sheet.blockSignals(True)
@@ -104,10 +105,11 @@ class SourcePage(QWizardPage):
         self._preview()
 
     def _preview(self) -> None:
+        from importers.errors import InputError
         from importers.read import read_preview
         try:
             rows = read_preview(self.wiz.path, self.sheet.currentData(), 15)
-        except Exception as exc:  # noqa: BLE001
+        except (InputError, OSError) as exc:
             self.message.setText(str(exc))
             rows = []
         width = max((len(r) for r in rows), default=0)
