@@ -34,8 +34,11 @@ run: $(STAMP) sysdeps $(DEMO)
 		exit 1; fi
 	$(BIN)/python main.py --db $(DEMO)
 
+# the layers (import-linter), ruff's rules on the whole tree, mypy on the core (settings in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy pipeline db importers
 
 test: $(STAMP) sysdeps
 	$(BIN)/lint-imports

@@ -31,8 +31,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--only", action="append", default=[],
                    help=f"只测某一类（{'、'.join(FAMILIES)}）或某一项（如 import_vs_calamine）；可重复")
     p.add_argument("--rounds", type=int, help="每项轮数（默认：完整 5 轮，--quick 3 轮；大规模自动减少）")
-    p.add_argument("--profile", action="store_true", help="另用 pyinstrument 剖析最慢的路径，写入 bench/cache/profiles/")
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent, help="results.json 与 RESULTS.md 的位置")
+    p.add_argument(
+        "--profile", action="store_true", help="另用 pyinstrument 剖析最慢的路径，写入 bench/cache/profiles/"
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent, help="results.json 与 RESULTS.md 的位置"
+    )
     p.add_argument("--cache", type=Path, help="生成数据的缓存文件夹（默认 bench/cache/）")
     return p.parse_args(argv)
 

@@ -19,14 +19,14 @@ SEARCH_KEYSTROKES = ["凌", "凌源", "凌源天", "w", "wh", "whl", "whly", "wh
 
 
 def _rss() -> tuple[float, float]:
-    from bench.measure import rss_mb  # noqa: PLC0415
+    from bench.measure import rss_mb
     return rss_mb()
 
 
 def parse(list_path: str) -> dict:
     """The bare parse: python-calamine reads the whole sheet into Python values."""
     t = time.perf_counter()
-    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+    from python_calamine import CalamineWorkbook
     wb = CalamineWorkbook.from_path(list_path)
     rows = wb.get_sheet_by_index(0).to_python()
     elapsed = time.perf_counter() - t
@@ -35,7 +35,7 @@ def parse(list_path: str) -> dict:
 
 
 def run_import(list_path: str, db_path: str) -> dict:
-    from bench.fig_import import ours_import  # noqa: PLC0415
+    from bench.fig_import import ours_import
     t = time.perf_counter()
     counts = ours_import(Path(list_path), Path(db_path))
     elapsed = time.perf_counter() - t
@@ -47,7 +47,7 @@ def run_import(list_path: str, db_path: str) -> dict:
 
 def _wait_painted(app, view, timeout: float = 60.0) -> None:
     """Process events until the table's viewport has painted with rows in the model."""
-    from PySide6.QtCore import QEvent, QObject  # noqa: PLC0415
+    from PySide6.QtCore import QEvent, QObject
 
     class Watch(QObject):
         painted = False
@@ -71,9 +71,10 @@ def _wait_painted(app, view, timeout: float = 60.0) -> None:
 
 def qt_bare(db_path: str) -> dict:
     """A bare QApplication + QTableView showing the first 200 firms of the same file (the same 9 columns)."""
-    import sqlite3  # noqa: PLC0415
-    from PySide6.QtGui import QStandardItem, QStandardItemModel  # noqa: PLC0415
-    from PySide6.QtWidgets import QApplication, QTableView  # noqa: PLC0415
+    import sqlite3
+
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QApplication, QTableView
     app = QApplication(sys.argv[:1])
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     rows = conn.execute("SELECT f.name, f.code, s.name, f.industry, f.officer, '', '', '', f.code_status "
@@ -119,17 +120,17 @@ def _update(app, view, action) -> float:
 
 def desktop(db_path: str) -> dict:
     """星图's own window on the ledger: start to first page, then keystrokes, sorts, scrolling, memory."""
-    from PySide6.QtCore import Qt  # noqa: PLC0415
-    from PySide6.QtWidgets import QAbstractSlider, QApplication  # noqa: PLC0415
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractSlider, QApplication
     try:
-        from desktop.app import setup_application  # noqa: PLC0415  (the app's own start: names, CJK font)
+        from desktop.app import setup_application  # the app's own start: names, CJK font
         app = setup_application(sys.argv[:1])
     except ImportError:
         app = QApplication(sys.argv[:1])
-    from db.ledger import Ledger  # noqa: PLC0415
+    from db.ledger import Ledger
     ledger = Ledger(db_path, readonly=True)          # read-only: the cached file stays as generated
     try:
-        from desktop.main_window import MainWindow  # noqa: PLC0415
+        from desktop.main_window import MainWindow
     except ImportError:
         MainWindow = None  # noqa: N806
     if MainWindow is not None:
@@ -137,7 +138,7 @@ def desktop(db_path: str) -> dict:
         panel = win.ledger_panel
         how = "MainWindow"
     else:
-        from ui.ledger.panel import LedgerPanel  # noqa: PLC0415
+        from ui.ledger.panel import LedgerPanel
         win = panel = LedgerPanel(ledger)
         how = "LedgerPanel"
     win.resize(1440, 900)

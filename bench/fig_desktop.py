@@ -32,7 +32,8 @@ def _rows(n: int, rounds: int) -> dict[str, Row]:
         "desktop_sort_worst": Row("desktop_sort_worst", "按列排序（最慢的一列）", n, "ms", goal="≤ 200 ms",
                                   max_value=0.200, baseline_name=repaint, rounds=rounds),
         "desktop_page_down": Row("desktop_page_down", "向下翻一页", n, "ms", baseline_name=repaint, rounds=rounds),
-        "desktop_jump_middle": Row("desktop_jump_middle", "跳到表格正中", n, "ms", baseline_name=repaint, rounds=rounds),
+        "desktop_jump_middle": Row("desktop_jump_middle", "跳到表格正中", n, "ms", baseline_name=repaint,
+                                   rounds=rounds),
         "desktop_memory": Row("desktop_memory", "打开台账后的常驻内存", n, "MB", goal="< 300 MB", max_value=300.0,
                               baseline_name="裸 QApplication + QTableView 进程的常驻内存", rounds=rounds),
     }
@@ -53,7 +54,7 @@ def run(ctx: Context) -> list[Row]:
             pair = [("desktop", ours), ("qt_bare", bare)]
             for task, out in (pair if i % 2 == 0 else pair[::-1]):
                 out.append(run_child(task, db, marker="FIRST_PAGE", timeout=600))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (a failed child is a finding in the results)
         return [not_measured(r, FAILED, str(exc)[:200]) for r in rows.values()]
     med = statistics.median
     repaint = med(b["repaint_s"] for b in bare)
@@ -67,7 +68,7 @@ def run(ctx: Context) -> list[Row]:
     per_key: dict[str, list] = {}
     per_key_cpu: dict[str, list] = {}
     for o in ours:
-        for text, s, count, cpu in o["keystrokes"]:
+        for text, s, _count, cpu in o["keystrokes"]:
             per_key.setdefault(text, []).append(s)
             per_key_cpu.setdefault(text, []).append(cpu)
     key_meds = {k: med(v) for k, v in per_key.items()}

@@ -11,16 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import generate
-from bench.measure import (FAILED, Context, Row, cpu_note, missing, not_measured, paired, profile_to, run_child,
-                           timed)
+from bench.measure import FAILED, Context, Row, cpu_note, missing, not_measured, paired, profile_to, run_child, timed
 
 KEYS = ("import_vs_calamine", "import_floor", "import_vs_pandas", "import_peak_memory", "import_vs_calamine_big")
 NEEDS = ("importers.plan", "importers.commit")
 
 
 def ours_import(list_path: Path, db_path: Path) -> dict:
-    from db.ledger import Ledger  # noqa: PLC0415
-    from importers.plan import build_plan, commit_plan  # noqa: PLC0415
+    from db.ledger import Ledger
+    from importers.plan import build_plan, commit_plan
     with Ledger(db_path) as ledger:
         plan = build_plan(ledger, list_path)
         counts = plan.counts()
@@ -39,8 +38,8 @@ def bare_floor(list_path: Path, db_path: Path) -> int:
     then every cell as read into one plain table (no cleaning, no matching, no index, no search index, no
     audit) with one executemany in one transaction, in WAL mode like the ledger. What an import costs beyond
     this is the work it does on the rows."""
-    import sqlite3  # noqa: PLC0415
-    from datetime import date, datetime  # noqa: PLC0415
+    import sqlite3
+    from datetime import date, datetime
     for p in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
         p.unlink(missing_ok=True)
     sqlite3.register_adapter(date, date.isoformat)            # what Python's default adapters did
@@ -62,12 +61,12 @@ def bare_floor(list_path: Path, db_path: Path) -> int:
 
 
 def bare_calamine_rows(list_path: Path) -> list:
-    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+    from python_calamine import CalamineWorkbook
     return CalamineWorkbook.from_path(str(list_path)).get_sheet_by_index(0).to_python()
 
 
 def bare_pandas(list_path: Path) -> int:
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
     return len(pd.read_excel(list_path, engine="openpyxl", header=1))
 
 
@@ -100,9 +99,9 @@ def run(ctx: Context) -> list[Row]:
                      baseline_name="pandas.read_excel(engine='openpyxl') 读同一文件", rounds=rounds)
         if absent:                                   # the baselines still tell what the goal will mean
             ctx.log(f"导入模块缺失；只测基线 {n:,} 行 …")
-            cal.baseline, s = timed(lambda: bare_calamine(path), rounds)
+            cal.baseline, s = timed(lambda p=path: bare_calamine(p), rounds)
             cal.samples = {"baseline": s}
-            pd_row.baseline, s = timed(lambda: bare_pandas(path), rounds if n <= 20_000 else 1)
+            pd_row.baseline, s = timed(lambda p=path: bare_pandas(p), rounds if n <= 20_000 else 1)
             pd_row.samples = {"baseline": s}
             pd_row.note = f"pandas 是 calamine 的 {pd_row.baseline / cal.baseline:.1f} 倍"
             rows += [not_measured(r, detail="、".join(absent)) for r in (cal, floor, pd_row)]
@@ -110,30 +109,30 @@ def run(ctx: Context) -> list[Row]:
         ctx.log(f"导入 {n:,} 行 × {rounds} 轮 …")
         counts: dict = {}
         try:
-            def ours() -> None:
-                counts.update(ours_import(path, target))
+            def ours(p=path, found=counts) -> None:
+                found.update(ours_import(p, target))
 
-            cal.ours, cal.baseline, cal.samples = paired(ours, lambda: bare_calamine(path), rounds, setup=fresh)
+            cal.ours, cal.baseline, cal.samples = paired(ours, lambda p=path: bare_calamine(p), rounds, setup=fresh)
             cal.note = f"{_check(counts, n)}；{cpu_note(cal.samples)}"
-            floor.ours, floor.baseline, floor.samples = paired(lambda: bare_floor(path, ctx.work / "floor.db"),
-                                                               lambda: bare_calamine(path), rounds)
+            floor.ours, floor.baseline, floor.samples = paired(lambda p=path: bare_floor(p, ctx.work / "floor.db"),
+                                                               lambda p=path: bare_calamine(p), rounds)
             floor.note = (f"任何“calamine 解析 + 写入 SQLite”的导入都不会低于此比值；星图是此下限的 "
                           f"{cal.ours / floor.ours:.1f} 倍；{cpu_note(floor.samples)}")
             # pandas is slow: its own rounds, compared with the median import above
             p_rounds = rounds if n <= 20_000 else 1
             pd_row.ours = cal.ours
-            _, pd_row.baseline, s = paired(lambda: None, lambda: bare_pandas(path), p_rounds)
+            _, pd_row.baseline, s = paired(lambda: None, lambda p=path: bare_pandas(p), p_rounds)
             pd_row.samples = {"ours": cal.samples["ours"], "baseline": s["baseline"]}
             pd_row.rounds = p_rounds
             pd_row.note = "星图与上一行为同一组导入；pandas 只读不清洗、不写库"
-        except Exception as exc:  # a broken importer is a finding, not a crash of the whole run
+        except Exception as exc:  # noqa: BLE001  (a broken importer is a finding, not a crash of the whole run)
             rows += [not_measured(cal, FAILED, repr(exc)[:200]), not_measured(floor, FAILED, repr(exc)[:200]),
                      not_measured(pd_row, FAILED, repr(exc)[:200])]
             continue
         rows += [cal, floor, pd_row]
         if ctx.profile and n == max(ctx.sizes):
             fresh()
-            saved = profile_to(ctx.work.parent / "profiles" / f"import-{n}.txt", lambda: ours_import(path, target))
+            saved = profile_to(ctx.work.parent / "profiles" / f"import-{n}.txt", lambda p=path: ours_import(p, target))
             ctx.log(f"剖析：{saved}")
 
     rows += big(ctx, absent)
@@ -151,7 +150,7 @@ def big(ctx: Context, absent: list[str]) -> list[Row]:
         try:
             base = run_child("parse", path, timeout=1200)
             mem.baseline, t.baseline = base["peak_mb"], base["elapsed"]
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  (the baseline is optional: logged, the run goes on)
             ctx.log(f"calamine 解析子进程失败：{exc}")
         return [not_measured(mem, detail="、".join(absent)), not_measured(t, detail="、".join(absent))]
     target = ctx.work / "import-big.db"
@@ -160,7 +159,7 @@ def big(ctx: Context, absent: list[str]) -> list[Row]:
     try:
         base = run_child("parse", path, timeout=1200)
         ours = run_child("import", path, target, timeout=1800)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (a failed child is a finding in the results)
         return [not_measured(mem, FAILED, str(exc)[:200]), not_measured(t, FAILED, str(exc)[:200])]
     mem.ours, mem.baseline = ours["peak_mb"], base["peak_mb"]
     mem.note = f"解析后常驻 {base['rss_mb']:.0f} MB；导入后常驻 {ours['rss_mb']:.0f} MB"

@@ -57,17 +57,17 @@ def iso_of(ordinal: int) -> str:
 
 def firm_columns(n: int, seed: int = 2023) -> dict[str, list]:
     """N firms as columns of plain Python values; the same N firms for a given n and seed."""
-    from pipeline.catalog import default_streets  # noqa: PLC0415
-    from pipeline.uscc import ALPHABET, make_code  # noqa: PLC0415
+    from pipeline.catalog import default_streets
+    from pipeline.uscc import ALPHABET, make_code
 
     rng = np.random.default_rng(seed)
     i = np.arange(n, dtype=np.int64)
     j = (i * 2_654_435_761 + 12_345) % _NAME_SPACE          # a bijection: names are unique
     c1, c2, c3 = j % _P, (j // _P) % _P, (j // _P ** 2) % _P
     ind = (j // _P ** 3) % len(SUFFIXES)
-    from pipeline.names import pinyin_keys  # noqa: PLC0415  (the one reading of every write path)
+    from pipeline.names import pinyin_keys  # the one reading of every write path
     names = [f"武汉{NAME_CHARS[a]}{NAME_CHARS[b]}{NAME_CHARS[c]}{SUFFIXES[s][1]}有限公司"
-             for a, b, c, s in zip(c1.tolist(), c2.tolist(), c3.tolist(), ind.tolist())]
+             for a, b, c, s in zip(c1.tolist(), c2.tolist(), c3.tolist(), ind.tolist(), strict=False)]
     keys = pinyin_keys(names)
     pinyin, name_sort = [k[0] for k in keys], [k[1] for k in keys]
 
@@ -97,7 +97,7 @@ def firm_columns(n: int, seed: int = 2023) -> dict[str, list]:
     officer_idx = np.where(rng.random(n) < 0.8, street_idx % 20, rng.integers(0, 20, n))
     persons = [SURNAMES[a] + GIVEN[b] + GIVEN[c] for a, b, c in zip(
         rng.integers(0, len(SURNAMES), n).tolist(), rng.integers(0, len(GIVEN), n).tolist(),
-        rng.integers(0, len(GIVEN), n).tolist())]
+        rng.integers(0, len(GIVEN), n).tolist(), strict=False)]
     phones = [f"1{p}" for p in rng.integers(3_000_000_000, 9_000_000_000, n).tolist()]
     founded = rng.integers(date(1998, 1, 1).toordinal(), date(2022, 12, 28).toordinal(), n)
     employees = (np.exp(rng.normal(3.2, 1.0, n)).astype(np.int64) + 3)
@@ -218,7 +218,7 @@ def designation_arrays(n: int, seed: int = 2023) -> tuple[np.ndarray, list[str],
 # the ledger --------------------------------------------------------------------------------------------------
 
 def ledger_path(n: int) -> Path:
-    from db import schema  # noqa: PLC0415
+    from db import schema
     return CACHE / f"ledger-{n}-g{GEN_VERSION}-s{schema.LATEST}.db"
 
 
@@ -228,10 +228,10 @@ def list_path(n: int) -> Path:
 
 def empty_ledger_path() -> Path:
     """A freshly initialised ledger (catalog, streets, default targets), to copy before an import."""
-    from db import schema  # noqa: PLC0415
+    from db import schema
     path = CACHE / f"empty-g{GEN_VERSION}-s{schema.LATEST}.db"
     if not path.exists():
-        from db.ledger import Ledger  # noqa: PLC0415
+        from db.ledger import Ledger
         CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")
         _remove_db(tmp)
@@ -263,7 +263,7 @@ def ensure_ledger(n: int, log=print) -> Path:
     _remove_db(tmp)
     older = sorted(CACHE.glob(f"ledger-{n}-g{GEN_VERSION}-s*.db"), key=lambda p: int(p.stem.rsplit("-s", 1)[1]))
     if older:                                   # a new migration: migrate the cached ledger, do not regenerate
-        from db.ledger import Ledger  # noqa: PLC0415
+        from db.ledger import Ledger
         src = older[-1]
         log(f"台账 {src.name} 迁移到新的结构版本 …")
         _remove_db(Path(f"{src}-shm"))          # left by read-only opens
@@ -284,10 +284,10 @@ def ensure_ledger(n: int, log=print) -> Path:
 
 def build_ledger(path: Path, n: int, seed: int = 2023) -> dict:
     """The generated ledger, written through db.demo_store.load_generated (no SQL here)."""
-    from db import demo_store  # noqa: PLC0415
-    from db.ledger import Ledger, now  # noqa: PLC0415
-    from pipeline.demo import TARGET_PLAN, split  # noqa: PLC0415
-    from pipeline.names import name_key  # noqa: PLC0415
+    from db import demo_store
+    from db.ledger import Ledger, now
+    from pipeline.demo import TARGET_PLAN, split
+    from pipeline.names import name_key
 
     cols = firm_columns(n, seed)
     dfirm, dkeys, dstart, dend = designation_arrays(n, seed)
@@ -321,7 +321,7 @@ def build_ledger(path: Path, n: int, seed: int = 2023) -> dict:
              f"GR{iso_of(s)[:4]}42{f % 1_000_000:06d}" if k == "gaoqi" else None,
              lists.get((k, s // 365)) or lists.setdefault((k, s // 365), f"{iso_of(s)[:4]}年{stage_of[k].name}名单"),
              stamp)
-            for f, k, s, e in zip(dfirm.tolist(), dkeys, dstart.tolist(), dend.tolist()))
+            for f, k, s, e in zip(dfirm.tolist(), dkeys, dstart.tolist(), dend.tolist(), strict=False))
         weight: dict[str, int] = {name: 0 for name in street_ids}
         for s in cols["street"]:
             weight[s] += 1
@@ -378,7 +378,7 @@ def list_rows(n: int, seed: int = 2023):
 
 
 def build_list(path: Path, n: int) -> None:
-    import xlsxwriter  # noqa: PLC0415
+    import xlsxwriter
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})
     ws = wb.add_worksheet("名单")
@@ -411,8 +411,8 @@ def ensure(sizes, log=print) -> None:
 
 
 def _cli() -> None:
-    import argparse  # noqa: PLC0415
-    import time  # noqa: PLC0415
+    import argparse
+    import time
     p = argparse.ArgumentParser(description="生成基准测试数据（缓存于 bench/cache/）")
     p.add_argument("sizes", nargs="+", type=int)
     args = p.parse_args()

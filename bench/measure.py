@@ -142,7 +142,7 @@ def child_env() -> dict:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     # the app's QSettings and data folder in a scratch place: the user's own settings neither
     # change the figures nor get changed by them
-    from bench import generate  # noqa: PLC0415
+    from bench import generate
     env["XDG_CONFIG_HOME"] = str(generate.CACHE / "config")
     env["XINGTU_DATA_DIR"] = str(generate.CACHE / "data")
     return env
@@ -215,7 +215,7 @@ HEAD = ["指标", "规模", "星图", "基线", "比值", "目标", "结果"]
 
 
 def text_table(rows: list[Row]) -> str:
-    import unicodedata  # noqa: PLC0415
+    import unicodedata
 
     def width(s: str) -> int:
         return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
@@ -224,7 +224,7 @@ def text_table(rows: list[Row]) -> str:
     widths = [max(width(r[i]) for r in table) for i in range(len(HEAD))]
     lines = []
     for k, r in enumerate(table):
-        lines.append("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths)).rstrip())
+        lines.append("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths, strict=False)).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -240,7 +240,9 @@ def markdown(rows: list[Row], meta: dict) -> str:
     out += ["", "## 基线与说明", ""]
     seen = set()
     for r in rows:
-        line = f"- **{r.figure}**：基线为{r.baseline_name or '无'}" + (f"；{r.note}" if r.note and r.ours is not None else "")
+        line = f"- **{r.figure}**：基线为{r.baseline_name or '无'}" + (
+            f"；{r.note}" if r.note and r.ours is not None else ""
+        )
         if line not in seen:
             seen.add(line)
             out.append(line)
@@ -268,7 +270,7 @@ def now_iso() -> str:
 def profile_to(path: Path, fn: Callable[[], object]) -> str | None:
     """Run *fn* once under pyinstrument and save the text report; returns the path, or None without pyinstrument."""
     try:
-        from pyinstrument import Profiler  # noqa: PLC0415
+        from pyinstrument import Profiler
     except ImportError:
         return None
     profiler = Profiler(interval=0.002)
@@ -294,6 +296,6 @@ def rss_mb() -> tuple[float, float]:
     except OSError:
         pass
     if peak is None:
-        import resource  # noqa: PLC0415
+        import resource
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform != "darwin" else 1024 ** 2)
     return (now if now is not None else peak), peak

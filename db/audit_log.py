@@ -9,6 +9,8 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from pipeline.uscc import normalize
+
 ACTIONS = {"insert": "新增", "update": "修改", "delete": "删除", "restore": "恢复", "purge": "彻底删除",
            "undo": "撤销", "import": "导入", "init": "新建"}
 ENTITIES = {"firm": "企业", "designation": "认定", "alias": "曾用名", "service": "服务记录", "target": "目标",
@@ -77,11 +79,19 @@ def _load(text):
         return text
 
 
+def _entry(r: tuple) -> AuditEntry:
+    (entry_id, at, user, officer, action, entity, entity_id, firm_id, code, name, before, after, source,
+     batch_id) = r
+    return AuditEntry(entry_id, at, user, officer, action, entity, entity_id, firm_id, code, name, _load(before),
+                      _load(after), source, batch_id)
+
+
 def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date | None = None,
             until: date | None = None, entity: str | None = None, batch_id: int | None = None,
             limit: int | None = None) -> list[AuditEntry]:
     """Audit rows, oldest first; with *limit*, the newest *limit* of them."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if firm_id is not None:
         where.append("a.firm_id = ?")
         params.append(firm_id)
@@ -103,14 +113,13 @@ def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date
     if limit:
         sql += f" LIMIT {int(limit)}"
     rows = conn.execute(sql, params).fetchall()
-    out = [AuditEntry(*r[:10], _load(r[10]), _load(r[11]), r[12], r[13]) for r in rows]
+    out = [_entry(r) for r in rows]
     out.reverse()
     return out
 
 
 def firm_by_code(conn: sqlite3.Connection, code: str) -> tuple[int, str] | None:
     """(id, name) of the firm with this credit code (also one in the recycle bin, or one that was purged)."""
-    from pipeline.uscc import normalize  # noqa: PLC0415
     norm = normalize(code)
     row = conn.execute("SELECT id, name FROM firms WHERE code = ?", (norm,)).fetchone()
     if row:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from db.connection import LedgerError, open_readonly
+from db.connection import open_readonly
 from db.errors import BackupError
 
 KEEP_LAST = 10
@@ -123,7 +123,7 @@ def _read_id(conn: sqlite3.Connection) -> str | None:
 
 def backup_dir_for(ledger_path: str | Path, conn: sqlite3.Connection | None = None) -> Path:
     """The folder the user chose for this ledger's backups, else the default one."""
-    from db import paths  # noqa: PLC0415
+    from db import paths
     chosen = None
     try:
         own = conn is None
@@ -185,7 +185,9 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
         raise BackupError(f"备份台账 {ledger_path.name} 到 {dest} 失败（{_explain(exc)}），台账本身未受影响") from exc
     except OSError as exc:
         _remove(partial)
-        raise BackupError(f"备份台账 {ledger_path.name} 到 {dest} 失败（{exc.strerror or exc}），台账本身未受影响") from exc
+        raise BackupError(
+            f"备份台账 {ledger_path.name} 到 {dest} 失败（{exc.strerror or exc}），台账本身未受影响"
+        ) from exc
     except BaseException:
         _remove(partial)
         raise
@@ -199,7 +201,7 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
 
 
 def _host_tag() -> str:
-    import socket  # noqa: PLC0415
+    import socket
     host = socket.gethostname() or "host"
     tag = re.sub(r"[^A-Za-z0-9_]", "_", host)[:40]
     return tag or "host"
@@ -208,9 +210,9 @@ def _host_tag() -> str:
 def clean_stale_partials(dest: str | Path) -> list[Path]:
     """Remove the partial files a killed backup left in *dest*: written on this computer by a process
     that is gone, or (any computer, or the old naming) untouched for STALE_PARTIAL_AGE. Returns them."""
-    from db.lock import pid_alive  # noqa: PLC0415
+    from db.lock import pid_alive
     dest = Path(dest)
-    removed = []
+    removed: list[Path] = []
     try:
         names = [p for p in dest.iterdir() if p.name.endswith(".partial")]
     except OSError:
@@ -223,7 +225,8 @@ def clean_stale_partials(dest: str | Path) -> list[Path]:
         except OSError:
             continue
         ours = m is not None and m["host"] == me
-        if (ours and int(m["pid"]) != os.getpid() and not pid_alive(int(m["pid"]))) or age > STALE_PARTIAL_AGE:
+        if (ours and m is not None and int(m["pid"]) != os.getpid() and not pid_alive(int(m["pid"]))) \
+                or age > STALE_PARTIAL_AGE:
             _remove(p)
             removed.append(p)
     return removed
@@ -285,7 +288,7 @@ def _belongs(path: Path, parsed, own_id: str | None, stem: str) -> bool:
     their = ledger_id_of(path)
     if their is not None:
         return their == own_id
-    return parsed is not None and _NAME.match(path.name)["stem"] == stem
+    return parsed is not None and (m := _NAME.match(path.name)) is not None and m["stem"] == stem
 
 
 def _candidates(dest: Path) -> list[tuple[Path, tuple]]:
@@ -313,7 +316,7 @@ def prune(dest_dir: str | Path, stem: str | None = None, *, ledger_id: str | Non
     (made before v4) is never removed here. Returns the files removed."""
     groups: dict[str, list] = {}
     for p, parsed in _candidates(Path(dest_dir)):
-        if stem is not None and ledger_id is None and _NAME.match(p.name)["stem"] != stem:
+        if stem is not None and ledger_id is None and ((m := _NAME.match(p.name)) is None or m["stem"] != stem):
             continue
         their = ledger_id_of(p)
         if their is not None and (ledger_id is None or their == ledger_id):
@@ -374,7 +377,7 @@ def restore(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Pa
             other_ledger: bool = False) -> BackupInfo | None:
     """Put *backup_path* back as the ledger (checked, repaired, audited: ``db.restore``).
     Returns the backup of the state replaced (None when there was no ledger)."""
-    from db.restore import restore_checked  # noqa: PLC0415
+    from db.restore import restore_checked
     return restore_checked(backup_path, ledger_path, dest_dir, other_ledger=other_ledger).saved
 
 

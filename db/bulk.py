@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from db.ledger import FIRM_FIELDS, Writer
+from db.ledger import FIRM_FIELDS, Writer, new_id
 from pipeline.names import pinyin_keys
 
 CHUNK = 5000
@@ -24,11 +24,11 @@ AUDIT_FIRM_JSON = ", ".join(f"'{c}', {c}" for c in FIRM_FIELDS)
 
 def open_batch(w: Writer, *, file_name, sha256, sheet, kind, stage_key, mapping: dict, counts: dict) -> int:
     led = w.ledger
-    batch = w.conn.execute(
+    batch = new_id(w.conn.execute(
         "INSERT INTO batches (file_name, file_sha256, sheet, kind, stage_key, mapping, counts, os_user, officer, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (file_name, sha256, sheet, kind, stage_key, json.dumps(mapping, ensure_ascii=False),
-         json.dumps(counts, ensure_ascii=False), led.user, led.officer, w.stamp)).lastrowid
+         json.dumps(counts, ensure_ascii=False), led.user, led.officer, w.stamp)))
     w.batch_id = batch
     return batch
 
@@ -53,7 +53,9 @@ def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=No
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         keys = pinyin_keys([r[at_name] for r in chunk])
-        conn.executemany(insert, [(next_id + k, *r, *key, *tail) for k, (r, key) in enumerate(zip(chunk, keys))])
+        conn.executemany(
+            insert, [(next_id + k, *r, *key, *tail) for k, (r, key) in enumerate(zip(chunk, keys, strict=True))]
+        )
         next_id += len(chunk)
         if tick:
             tick(len(chunk))
@@ -124,7 +126,9 @@ def _suspend_search_trigger(conn):
     """For a bulk load, the per-row search-index trigger (schema v2) is dropped inside the transaction and
     the new firms are indexed by one statement afterwards (≈5x faster); the trigger is recreated from its own
     SQL before the transaction ends, so a failure or a cancel rolls everything back together."""
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (SEARCH_TRIGGER,)).fetchone()
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (SEARCH_TRIGGER,)
+    ).fetchone()
     if not row:
         return None
     conn.execute(f"DROP TRIGGER {SEARCH_TRIGGER}")

@@ -4,8 +4,17 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from pipeline.catalog import (Catalog, Funnel, FunnelStep, Stage, Track, _fold, default_streets, default_targets,
-                              load_defaults)
+from pipeline.catalog import (
+    Catalog,
+    Funnel,
+    FunnelStep,
+    Stage,
+    Track,
+    _fold,
+    default_streets,
+    default_targets,
+    load_defaults,
+)
 
 
 def seed_defaults(conn: sqlite3.Connection, *, targets: bool = True) -> None:
@@ -21,7 +30,8 @@ def seed_defaults(conn: sqlite3.Connection, *, targets: bool = True) -> None:
             conn.execute(
                 "INSERT INTO stages (track_id, key, name, level, validity_kind, validity_value, aliases) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (cur.lastrowid, st["key"], st["name"], level, kind, value, json.dumps(st.get("aliases", []), ensure_ascii=False)))
+                (cur.lastrowid, st["key"], st["name"], level, kind, value,
+                 json.dumps(st.get("aliases", []), ensure_ascii=False)))
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('funnels', ?)",
                  (json.dumps(data["funnels"], ensure_ascii=False),))
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('four_batches', ?)",
@@ -32,10 +42,10 @@ def seed_defaults(conn: sqlite3.Connection, *, targets: bool = True) -> None:
         t = default_targets()
         for sort, row in enumerate(t["targets"]):
             conn.execute(
-                "INSERT INTO targets (year, indicator, kind, stages, require, street_id, target, base, base_year, sort) "
-                "VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
-                (t["year"], row["indicator"], row["kind"], json.dumps(row["stages"]), json.dumps(row.get("require", [])),
-                 row["target"], row.get("base"), row.get("base_year"), sort))
+                "INSERT INTO targets (year, indicator, kind, stages, require, street_id, target, base, base_year, "
+                "sort) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+                (t["year"], row["indicator"], row["kind"], json.dumps(row["stages"]),
+                 json.dumps(row.get("require", [])), row["target"], row.get("base"), row.get("base_year"), sort))
 
 
 def load_catalog(conn: sqlite3.Connection) -> Catalog:
@@ -55,7 +65,9 @@ def load_catalog(conn: sqlite3.Connection) -> Catalog:
     funnels = []
     row = conn.execute("SELECT value FROM meta WHERE key = 'funnels'").fetchone()
     for f in json.loads(row[0]) if row else []:
-        funnels.append(Funnel(f["key"], f["name"], tuple(FunnelStep(s["name"], tuple(s["stages"])) for s in f["steps"])))
+        funnels.append(
+            Funnel(f["key"], f["name"], tuple(FunnelStep(s["name"], tuple(s["stages"])) for s in f["steps"]))
+        )
     row = conn.execute("SELECT value FROM meta WHERE key = 'four_batches'").fetchone()
     return Catalog(tracks, funnels, json.loads(row[0]) if row else {})
 
@@ -90,12 +102,16 @@ def add_stage(w, track_key: str, key: str, name: str, *, level: int | None = Non
     else:
         track_id = row[0]
     if level is None:
-        level = conn.execute("SELECT COALESCE(MAX(level), 0) + 1 FROM stages WHERE track_id = ?", (track_id,)).fetchone()[0]
+        level = conn.execute(
+            "SELECT COALESCE(MAX(level), 0) + 1 FROM stages WHERE track_id = ?", (track_id,)
+        ).fetchone()[0]
     else:
         conn.execute("UPDATE stages SET level = level + 1 WHERE track_id = ? AND level >= ?", (track_id, level))
     sid = conn.execute(
-        "INSERT INTO stages (track_id, key, name, level, validity_kind, validity_value, aliases) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (track_id, key, name, level, validity_kind, validity_value, json.dumps(aliases or [], ensure_ascii=False))).lastrowid
+        "INSERT INTO stages (track_id, key, name, level, validity_kind, validity_value, aliases) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (track_id, key, name, level, validity_kind, validity_value, json.dumps(aliases or [], ensure_ascii=False)),
+    ).lastrowid
     w.audit("insert", "stage", sid, None, None, {"track": track_key, "key": key, "name": name, "level": level,
                                                    "validity": [validity_kind, validity_value]})
     w.ledger.invalidate()
@@ -108,11 +124,13 @@ def update_stage(w, key: str, **changes) -> dict:
     unknown = set(changes) - allowed
     if unknown:
         raise KeyError(", ".join(sorted(unknown)))
-    cur = w.conn.execute("SELECT id, name, validity_kind, validity_value, aliases, active FROM stages WHERE key = ?", (key,))
+    cur = w.conn.execute(
+        "SELECT id, name, validity_kind, validity_value, aliases, active FROM stages WHERE key = ?", (key,)
+    )
     row = cur.fetchone()
     if row is None:
         raise KeyError(key)
-    current = dict(zip(("id", "name", "validity_kind", "validity_value", "aliases", "active"), row))
+    current = dict(zip(("id", "name", "validity_kind", "validity_value", "aliases", "active"), row, strict=True))
     if "name" in changes or "aliases" in changes:
         aliases = changes.get("aliases", json.loads(current["aliases"] or "[]"))
         checked = _check_names(w.conn, current["id"], key, changes.get("name", current["name"]), aliases)

@@ -10,7 +10,8 @@ import sqlite3
 import weakref
 from pathlib import Path
 
-from db import lock as ledger_lock, schema
+from db import lock as ledger_lock
+from db import schema
 from db.errors import LedgerError, os_user
 
 __all__ = ["LedgerError", "os_user", "connect", "migrate", "open_ledger", "write_block_reason", "open_readonly"]
@@ -107,7 +108,9 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True) ->
             raise LedgerError(f"台账 {path.name} 由更新版本的星图创建（结构版本 {schema.version(conn)}），请升级软件")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise LedgerError((readonly and wal_unreadable(path)) or f"{path.name} 不是有效的星图台账文件（{exc}）") from exc
+        raise LedgerError(
+            (readonly and wal_unreadable(path)) or f"{path.name} 不是有效的星图台账文件（{exc}）"
+        ) from exc
     except LedgerError:
         conn.close()
         raise
@@ -116,7 +119,7 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True) ->
 
 def migrate(conn: sqlite3.Connection, path: str | Path) -> list[int]:
     """Bring the ledger open on *conn* up to date (backup, migrate a copy, check, replace: db.migrate_safely)."""
-    from db.migrate_safely import migrate_connection  # noqa: PLC0415  (imports db.backup: only when needed)
+    from db.migrate_safely import migrate_connection  # imports db.backup: only when needed
     try:
         return migrate_connection(conn, path)
     except sqlite3.DatabaseError as exc:
@@ -173,7 +176,7 @@ def open_ledger(ledger, readonly: bool | None, create: bool) -> sqlite3.Connecti
 
 def _clean_leftovers(path: Path, conn: sqlite3.Connection | None) -> None:
     """Files a killed migration, restore (beside the ledger) or backup (in its backup folder) left."""
-    from db import backup, migrate_safely  # noqa: PLC0415
+    from db import backup, migrate_safely
     if conn is None:
         migrate_safely.clean_stale_staging(path)
     else:

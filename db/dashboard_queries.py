@@ -31,7 +31,7 @@ def target_rows(conn: sqlite3.Connection, year: int) -> list[dict]:
             "unit", "sort")
     out = []
     for r in cur:
-        row = dict(zip(keys, r))
+        row = dict(zip(keys, r, strict=True))
         row["stages"] = json.loads(row["stages"])
         row["require"] = json.loads(row["require"] or "[]")
         out.append(row)

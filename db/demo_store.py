@@ -20,7 +20,8 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
         if conn.execute("SELECT COUNT(*) FROM firms").fetchone()[0]:
             raise LedgerError("示例数据只能写入空台账")
         batch = conn.execute(
-            "INSERT INTO batches (file_name, kind, os_user, officer, created_at, counts) VALUES (?, 'demo', ?, ?, ?, ?)",
+            "INSERT INTO batches (file_name, kind, os_user, officer, created_at, counts) "
+            "VALUES (?, 'demo', ?, ?, ?, ?)",
             ("示例城区", ledger.user, ledger.officer, w.stamp,
              json.dumps({"firms": len(demo.firms), "designations": len(demo.designations)}))).lastrowid
         w.batch_id = batch
@@ -34,9 +35,11 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
                          f.founded.isoformat(), f.reg_capital, f.revenue, f.rd_spend, f.employees,
                          int(check is None), batch, w.stamp, w.stamp))
         conn.executemany(
-            "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, name_sort, street_id, industry, officer, "
-            "contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, needs_review, "
-            "batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 21) + ")", rows)
+            "INSERT INTO firms (id, code, code_status, name, name_key, pinyin, name_sort, street_id, industry, "
+            "officer, contact_person, contact_phone, founded, reg_capital, revenue, rd_spend, employees, needs_review, "
+            "batch_id, created_at, updated_at) VALUES (" + ",".join("?" * 21) + ")",
+            rows,
+        )
         for i, f in enumerate(demo.firms):          # former names: the write API's one former-name row
             for old, seen in f.aliases:
                 w.add_alias(i + 1, old, seen)
@@ -54,9 +57,13 @@ def store(ledger: Ledger, demo: DemoDistrict) -> dict:
         conn.executemany(
             "INSERT INTO service_records (firm_id, date, officer, kind, notes, follow_up, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(f + 1, d.isoformat(), o, k, n, fu.isoformat() if fu else None, w.stamp) for f, d, o, k, n, fu in demo.services])
+            [
+                (f + 1, d.isoformat(), o, k, n, fu.isoformat() if fu else None, w.stamp)
+                for f, d, o, k, n, fu in demo.services
+            ],
+        )
         conn.execute("DELETE FROM targets")
-        for sort_i, t in enumerate(demo.targets):
+        for t in demo.targets:
             conn.execute(
                 "INSERT INTO targets (year, indicator, kind, stages, require, street_id, target, base_year, sort) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

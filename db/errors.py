@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import getpass
 import os
-import sqlite3
 from pathlib import Path
 
 
@@ -32,14 +31,16 @@ def os_user() -> str:
         return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
 
 
-# primary result codes (https://sqlite.org/rescode.html); the extended code's low byte is the primary one
+# primary result codes (https://sqlite.org/rescode.html; fixed by SQLite's C API); the extended code's low byte is
+# the primary one. Written as numbers: the sqlite3.SQLITE_BUSY … constants exist only from Python 3.11, and
+# this project supports 3.10 (where errors carry no code and are simply not classified).
 _KINDS = {
-    sqlite3.SQLITE_BUSY: "busy", sqlite3.SQLITE_LOCKED: "busy",
-    sqlite3.SQLITE_READONLY: "readonly", sqlite3.SQLITE_PERM: "readonly",
-    sqlite3.SQLITE_IOERR: "io", sqlite3.SQLITE_CANTOPEN: "io",
-    sqlite3.SQLITE_CORRUPT: "corrupt", sqlite3.SQLITE_NOTADB: "corrupt",
-    sqlite3.SQLITE_FULL: "full",
-    sqlite3.SQLITE_CONSTRAINT: "constraint",
+    5: "busy", 6: "busy",               # SQLITE_BUSY, SQLITE_LOCKED
+    8: "readonly", 3: "readonly",       # SQLITE_READONLY, SQLITE_PERM
+    10: "io", 14: "io",                 # SQLITE_IOERR, SQLITE_CANTOPEN
+    11: "corrupt", 26: "corrupt",       # SQLITE_CORRUPT, SQLITE_NOTADB
+    13: "full",                         # SQLITE_FULL
+    19: "constraint",                   # SQLITE_CONSTRAINT
 }
 
 

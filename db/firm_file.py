@@ -38,7 +38,7 @@ def firm(conn: sqlite3.Connection, firm_id: int) -> dict | None:
     cur = conn.execute("SELECT f.*, s.name AS street FROM firms f LEFT JOIN streets s ON s.id = f.street_id "
                        "WHERE f.id = ?", (firm_id,))
     row = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], row)) if row else None
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
 
 
 def aliases(conn: sqlite3.Connection, firm_id: int) -> list[tuple[str, str, int | None]]:
@@ -51,7 +51,7 @@ def services(conn: sqlite3.Connection, firm_id: int) -> list[dict]:
     cur = conn.execute("SELECT id, date, officer, kind, notes, follow_up FROM service_records "
                        "WHERE firm_id = ? AND deleted_at IS NULL ORDER BY date DESC, id DESC", (firm_id,))
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur]
+    return [dict(zip(names, r, strict=True)) for r in cur]
 
 
 def held_in_track(conn: sqlite3.Connection, catalog: Catalog, firm_id: int, track_key: str, day: str
@@ -129,7 +129,7 @@ def audit(conn: sqlite3.Connection, firm_id: int, limit: int = 500) -> list[dict
     names = [d[0] for d in cur.description]
     out = []
     for r in cur:
-        row = dict(zip(names, r))
+        row = dict(zip(names, r, strict=True))
         row["who"] = row["officer"] or row["os_user"]
         row["what"] = f"{ACTIONS.get(row['action'], row['action'])}{ENTITIES.get(row['entity'], row['entity'])}"
         row["change"] = describe_change(row["before"], row["after"])

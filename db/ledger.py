@@ -17,20 +17,21 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
-from db import catalog_store, lock as ledger_lock
+from db import catalog_store
+from db import lock as ledger_lock
 from db.connection import open_ledger
 from db.errors import LedgerError, NestingError, describe_failure, os_user, sqlite_kind
 from pipeline import uscc
 from pipeline.catalog import Catalog
 from pipeline.dates import iso, parse_iso
 from pipeline.fields import FIRM_ATTRS
-from pipeline.ladder import place_tier
+from pipeline.ladder import TierChange, place_tier
 from pipeline.names import name_key, pinyin_keys
 
 FIRM_FIELDS = ("code", "code_raw", "code_status", "name", "street_id", *FIRM_ATTRS, "needs_review")
 AUDIT_COLUMNS = ("at", "os_user", "officer", "action", "entity", "entity_id", "firm_id", "before", "after", "source",
                  "batch_id")
-AUDIT_INSERT = f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "      # + VALUES (…) or + SELECT …: the one audit INSERT
+AUDIT_INSERT = f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "  # + VALUES (…) or + SELECT …: the one audit INSERT
 MSG_MOVED = "台账文件已被移动或删除，本次{what}未保存"
 
 
@@ -159,6 +160,14 @@ class Ledger:
             raise LedgerError(MSG_MOVED.format(what="导入" if source == "import" else "修改"))
 
 
+def new_id(cur: sqlite3.Cursor) -> int:
+    """The id of the row the INSERT on *cur* just added (``lastrowid`` is None only before any INSERT)."""
+    rowid = cur.lastrowid
+    if rowid is None:
+        raise RuntimeError("no INSERT ran on this cursor")
+    return rowid
+
+
 def _json(value) -> str | None:
     if value is None:
         return None
@@ -174,7 +183,7 @@ class Writer:
         self.source = source
         self.batch_id = batch_id
         self.stamp = now()
-        self.ladder = None          # what the last add_designation changed on a ladder (pipeline.ladder.TierChange)
+        self.ladder: TierChange | None = None   # what the last add_designation changed on a ladder (pipeline.ladder)
 
     def audit(self, action: str, entity: str, entity_id, firm_id, before, after) -> None:
         self.audit_many([(action, entity, entity_id, firm_id, before, after)])
@@ -214,15 +223,16 @@ class Writer:
                 f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
         except sqlite3.IntegrityError as exc:
             raise LedgerError(f"统一社会信用代码 {values.get('code')} 已在台账中") from exc
-        self.audit("insert", "firm", cur.lastrowid, cur.lastrowid, None, values)
-        return cur.lastrowid
+        firm_id = new_id(cur)
+        self.audit("insert", "firm", firm_id, firm_id, None, values)
+        return firm_id
 
     def firm(self, firm_id: int) -> dict:
         cur = self.conn.execute("SELECT * FROM firms WHERE id = ?", (firm_id,))
         row = cur.fetchone()
         if row is None:
             raise LedgerError(f"台账中没有编号为 {firm_id} 的企业")
-        return dict(zip([d[0] for d in cur.description], row))
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def update_firm(self, firm_id: int, **changes) -> dict:
         """Apply *changes*; returns {field: (before, after)} of what really changed."""
@@ -237,7 +247,7 @@ class Writer:
             chunk = ids[start:start + 500]
             cur = self.conn.execute(f"SELECT * FROM firms WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             names = [d[0] for d in cur.description]
-            current = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+            current = {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
             groups: dict[tuple, list] = {}
             audit = []
             for fid in chunk:
@@ -322,6 +332,8 @@ class Writer:
         catalog = self.ledger.catalog()
         stage = catalog.stage(stage_key)
         start_d = parse_iso(start)
+        if start_d is None:
+            raise LedgerError(f"认定“{stage.name}”缺少开始日期")
         end_d = parse_iso(end) if end else stage.end_for(start_d)
         if end_d is not None and end_d <= start_d:
             raise LedgerError(f"结束日期 {iso(end_d)} 应晚于开始日期 {iso(start_d)}")
@@ -332,28 +344,29 @@ class Writer:
                 f"SELECT id, start_date, end_date FROM designations WHERE firm_id = ? AND deleted_at IS NULL "
                 f"AND stage_id IN ({','.join('?' * len(same_track))}) ORDER BY start_date, id",
                 (firm_id, *same_track)).fetchall()
-            self.ladder = place_tier(held, iso(start_d), iso(end_d))
-            for did, _before, after in self.ladder.ended:
+            ladder = self.ladder = place_tier(held, start_d.isoformat(), iso(end_d))
+            for did, _before, after in ladder.ended:
                 self.update_designation(did, end_date=after)
-            for did in self.ladder.replaced:
+            for did in ladder.replaced:
                 self.delete_designation(did)
-            end_d = parse_iso(self.ladder.end) if self.ladder.end else None
+            end_d = parse_iso(ladder.end) if ladder.end else None
         cur = self.conn.execute(
-            "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (firm_id, stage.id, iso(start_d), iso(end_d), evidence, list_name,
              "import" if self.batch_id else self.source, self.batch_id, self.stamp))
-        self.audit("insert", "designation", cur.lastrowid, firm_id, None,
+        designation_id = new_id(cur)
+        self.audit("insert", "designation", designation_id, firm_id, None,
                    {"stage": stage.key, "start_date": iso(start_d), "end_date": iso(end_d), "evidence": evidence,
                     "list_name": list_name})
-        return cur.lastrowid
+        return designation_id
 
     def designation(self, designation_id: int) -> dict:
         cur = self.conn.execute("SELECT * FROM designations WHERE id = ?", (designation_id,))
         row = cur.fetchone()
         if row is None:
             raise LedgerError(f"没有编号为 {designation_id} 的认定记录")
-        return dict(zip([d[0] for d in cur.description], row))
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def update_designation(self, designation_id: int, **changes) -> dict:
         allowed = {"start_date", "end_date", "evidence", "list_name", "deleted_at"}
@@ -376,11 +389,15 @@ class Writer:
     # service records
     def add_service(self, firm_id: int, day: date | str, *, officer=None, kind=None, notes=None, follow_up=None) -> int:
         cur = self.conn.execute(
-            "INSERT INTO service_records (firm_id, date, officer, kind, notes, follow_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (firm_id, iso(parse_iso(day)), officer, kind, notes, iso(parse_iso(follow_up)), self.stamp))
-        self.audit("insert", "service", cur.lastrowid, firm_id, None,
-                   {"date": str(day), "officer": officer, "kind": kind, "notes": notes, "follow_up": str(follow_up or "")})
-        return cur.lastrowid
+            "INSERT INTO service_records (firm_id, date, officer, kind, notes, follow_up, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (firm_id, iso(parse_iso(day)), officer, kind, notes, iso(parse_iso(follow_up)), self.stamp),
+        )
+        record_id = new_id(cur)
+        self.audit("insert", "service", record_id, firm_id, None,
+                   {"date": str(day), "officer": officer, "kind": kind, "notes": notes,
+                    "follow_up": str(follow_up or "")})
+        return record_id
 
     def update_service(self, record_id: int, **changes) -> dict:
         allowed = {"date", "officer", "kind", "notes", "follow_up", "deleted_at"}
@@ -388,7 +405,7 @@ class Writer:
         row = cur.fetchone()
         if row is None:
             raise LedgerError(f"没有编号为 {record_id} 的服务记录")
-        current = dict(zip([d[0] for d in cur.description], row))
+        current = dict(zip([d[0] for d in cur.description], row, strict=True))
         diff = {k: (current[k], _plain(v)) for k, v in changes.items() if k in allowed and current[k] != _plain(v)}
         if diff:
             self.conn.execute(f"UPDATE service_records SET {', '.join(f'{k} = ?' for k in diff)} WHERE id = ?",
@@ -411,10 +428,13 @@ class Writer:
             tid = before[0]
         else:
             tid = self.conn.execute(
-                "INSERT INTO targets (kind, stages, require, target, base, base_year, unit, sort, year, indicator, street_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, year, indicator, street_id)).lastrowid
+                "INSERT INTO targets (kind, stages, require, target, base, base_year, unit, sort, year, indicator, "
+                "street_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, year, indicator, street_id),
+            ).lastrowid
         self.audit("update" if before else "insert", "target", tid, None,
-                   dict(zip(("id", "kind", "stages", "require", "target", "base", "base_year"), before)) if before else None,
+                   dict(zip(("id", "kind", "stages", "require", "target", "base", "base_year"), before, strict=True))
+                   if before else None,
                    {"year": year, "indicator": indicator, "kind": kind, "stages": stages, "street_id": street_id,
                     "target": target, "base": base})
         return tid
@@ -424,7 +444,9 @@ class Writer:
         row = cur.fetchone()
         if row:
             self.conn.execute("DELETE FROM targets WHERE id = ?", (target_id,))
-            self.audit("delete", "target", target_id, None, dict(zip([d[0] for d in cur.description], row)), None)
+            self.audit(
+                "delete", "target", target_id, None, dict(zip([d[0] for d in cur.description], row, strict=True)), None
+            )
 
 
 def _firm_diff(current: dict, changes: dict) -> dict:

@@ -250,7 +250,7 @@ def open_view_connection(ledger) -> sqlite3.Connection:
     """A read-only connection of its own for the table: it sees committed data only, so a
     background import writing through ``ledger.conn`` never shows half-done rows. Never the
     ledger's own (write) connection: raises LedgerError when the file cannot be opened."""
-    from db.connection import connect  # noqa: PLC0415
+    from db.connection import connect
     return connect(ledger.path, readonly=True)
 
 
@@ -381,7 +381,7 @@ class LedgerView:
     def _rows(self, q: LedgerQuery, after, offset: int, limit: int, keys_only: bool = False) -> list:
         expr, desc = self._order(q)
         if expr == EXPIRY_SORT:
-            from db.ledger_expiry import expiry_rows  # noqa: PLC0415
+            from db.ledger_expiry import expiry_rows
             return expiry_rows(self, q, after, offset, limit, keys_only, self._frequent(q))
         base, params = where(q, self._frequent(q), walk=walkable(q) and expr != "f.street_id")
         direction = "DESC" if desc else "ASC"
@@ -455,7 +455,7 @@ class LedgerView:
         base, params = where(q)
         direction = "DESC" if desc else "ASC"
         if expr == EXPIRY_SORT:
-            from db.ledger_expiry import expiry_order  # noqa: PLC0415
+            from db.ledger_expiry import expiry_order
             order, order_params = expiry_order(q, direction)
             return [r[0] for r in self.conn.execute(f"SELECT f.id FROM firms f WHERE {base} ORDER BY {order}",
                                                     [*params, *order_params])]

@@ -127,8 +127,8 @@ def _on_windows() -> bool:
 
 
 def _kernel32():  # pragma: no cover - Windows only; tests put a stand-in here
-    import ctypes  # noqa: PLC0415
-    return ctypes.windll.kernel32
+    import ctypes
+    return ctypes.windll.kernel32  # type: ignore[attr-defined]  # typeshed has windll on win32 only
 
 
 def pid_alive(pid: int) -> bool:
@@ -153,7 +153,7 @@ def pid_alive(pid: int) -> bool:
 
 
 def _pid_alive_windows(pid: int) -> bool:
-    import ctypes  # noqa: PLC0415
+    import ctypes
     kernel32 = _kernel32()
     handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
@@ -203,8 +203,8 @@ def _process_info_proc(pid: int) -> ProcessInfo:
 
 
 def _process_info_windows(pid: int) -> ProcessInfo:
-    import ctypes  # noqa: PLC0415
-    from ctypes import wintypes  # noqa: PLC0415
+    import ctypes
+    from ctypes import wintypes
     kernel32 = _kernel32()
     handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
@@ -228,7 +228,7 @@ def boot_time() -> float | None:
     """When this computer last started (epoch seconds), or None when unknown."""
     try:
         if _on_windows():
-            import ctypes  # noqa: PLC0415
+            import ctypes
             get_ticks = _kernel32().GetTickCount64
             get_ticks.restype = ctypes.c_ulonglong
             return time.time() - get_ticks() / 1000.0
@@ -274,7 +274,8 @@ def judge(holder: Holder, *, now: float | None = None) -> tuple[bool, str]:
     age = now - holder.mtime
     if age > FOREIGN_STALE_AFTER:
         return True, (f"另一台电脑 {holder.host} 上的锁已 {age / 3600:.0f} 小时没有更新"
-                      f"（超过 {FOREIGN_STALE_AFTER / 3600:.0f} 小时），视为该电脑上的星图已异常退出，本程序已接管写入。"
+                      f"（超过 {FOREIGN_STALE_AFTER / 3600:.0f} 小时），"
+                      "视为该电脑上的星图已异常退出，本程序已接管写入。"
                       f"如那台电脑上的星图其实仍开着，请立即关闭它")
     return False, f"另一台电脑上的锁 {age / 60:.0f} 分钟前仍有更新"
 

@@ -28,7 +28,7 @@ import time
 import uuid
 from pathlib import Path
 
-from db import schema
+from db import paths, schema
 from db.backup import BackupError, _remove, backup, backup_dir_for, integrity_problems, ledger_id_of
 from db.errors import LedgerError
 
@@ -88,7 +88,6 @@ def migrate_connection(conn: sqlite3.Connection, path: str | Path) -> list[int]:
 
 
 def _backup_first(conn: sqlite3.Connection, path: Path, stamp_id: str | None):
-    from db import paths  # noqa: PLC0415
     chosen = backup_dir_for(path, conn)
     try:
         return backup(path, chosen, "migration", stamp_id=stamp_id)

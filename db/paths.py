@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
 APP = "xingtu"
 
 
@@ -13,7 +15,6 @@ def data_dir() -> Path:
     if override:
         path = Path(override)
     else:
-        from platformdirs import user_data_dir  # noqa: PLC0415
         path = Path(user_data_dir(APP, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path

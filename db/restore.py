@@ -133,7 +133,7 @@ def kept_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
 def restore_checked(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Path | None = None, *,
                     other_ledger: bool = False, source: str = "person") -> RestoreReport:
     """Put *backup_path* back as the ledger at *ledger_path* (see the module's notes)."""
-    from db import lock as ledger_lock  # noqa: PLC0415
+    from db import lock as ledger_lock
     backup_path, ledger_path = Path(backup_path), Path(ledger_path)
     problems = integrity_problems(backup_path)
     if problems:
@@ -185,7 +185,7 @@ def _ledger_version(src: sqlite3.Connection, path: Path) -> int:
 
 def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, version: int,
                  ours: str | None, report: RestoreReport, source: str) -> None:
-    from db.migrate_safely import staging_path  # noqa: PLC0415
+    from db.migrate_safely import staging_path
     staging = staging_path(ledger_path, "restore")
     try:
         st = sqlite3.connect(staging.resolve().as_uri(), uri=True, isolation_level=None)

@@ -258,9 +258,9 @@ def v5_recompute_pinyin(conn: sqlite3.Connection) -> None:
             return
         keys = pinyin_keys([r[1] for r in rows])
         conn.executemany("UPDATE firms SET pinyin = ?, name_sort = ? WHERE id = ?",
-                         [(p, s, r[0]) for r, (p, s) in zip(rows, keys) if p != r[2]])
+                         [(p, s, r[0]) for r, (p, s) in zip(rows, keys, strict=True) if p != r[2]])
         conn.executemany("UPDATE firms SET name_sort = ? WHERE id = ?",
-                         [(s, r[0]) for r, (p, s) in zip(rows, keys) if p == r[2]])
+                         [(s, r[0]) for r, (p, s) in zip(rows, keys, strict=True) if p == r[2]])
         last = rows[-1][0]
 
 

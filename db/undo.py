@@ -142,7 +142,7 @@ def set_firm(w, fid: int, values: dict) -> dict:
     row = cur.fetchone()
     if row is None:
         return {}
-    current = dict(zip([d[0] for d in cur.description], row))
+    current = dict(zip([d[0] for d in cur.description], row, strict=True))
     diff = {k: v for k, v in values.items() if k in current and current[k] != v}
     if not diff:
         return {}
@@ -247,7 +247,7 @@ def _undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, 
         gone = conn.execute("DELETE FROM designations WHERE id = ?", (eid,)).rowcount
         out["designations_removed"] += gone
         return ("undo", "designation", eid, fid, after_v, None) if gone else None
-    if entity == "designation" and action == "update":
+    if entity == "designation" and action == "update" and before_v:   # an update row names what it changed
         cols = ", ".join(f"{k} = ?" for k in before_v)
         done = conn.execute(f"UPDATE designations SET {cols} WHERE id = ?", (*before_v.values(), eid)).rowcount
         out["designations_restored"] += done

@@ -19,15 +19,17 @@ SAMPLE_FIRMS = 2000
 
 
 def about_text() -> str:
-    from desktop.version import version  # noqa: PLC0415
-    return f"星图：企业梯度培育台账\n版本 {version()}\n区科经局与街道企业服务专员使用。\n帮助 → 使用指南 有简短的操作说明。"
+    from desktop.version import version
+
+    return (f"星图：企业梯度培育台账\n版本 {version()}\n区科经局与街道企业服务专员使用。\n"
+            "帮助 → 使用指南 有简短的操作说明。")
 
 
 def make_sample(path: Path) -> None:
     """A fictitious demo district of SAMPLE_FIRMS firms at *path*."""
-    from db import demo_store  # noqa: PLC0415
-    from db.ledger import Ledger  # noqa: PLC0415
-    from pipeline import demo  # noqa: PLC0415
+    from db import demo_store
+    from db.ledger import Ledger
+    from pipeline import demo
     with Ledger(path) as ledger:
         demo_store.store(ledger, demo.generate([n for _, n in ledger.streets()], SAMPLE_FIRMS, 7))
 
@@ -90,7 +92,7 @@ class Actions:
 
     def start_page(self):
         """The page an empty ledger shows, its buttons wired to what they say."""
-        from ui.start_page import StartPage  # noqa: PLC0415
+        from ui.start_page import StartPage
         page = StartPage()
         page.chosen.connect(lambda key: {"import_list": self.do_import, "open_sample": self.do_open_sample,
                                          "new_targets": self.do_new_targets}[key]())
@@ -137,8 +139,11 @@ class Actions:
             self.recent_menu.addAction(p).triggered.connect(lambda _c=False, p=p: self.switch_to(p))
 
     def do_new_ledger(self) -> None:
-        from ui import files  # noqa: PLC0415
-        path = files.ask_save(self.w, "新建台账", "企业梯度培育台账.db", LEDGER_FILTER, self.w.settings.get("paths/ledger_dir"))
+        from ui import files
+
+        path = files.ask_save(
+            self.w, "新建台账", "企业梯度培育台账.db", LEDGER_FILTER, self.w.settings.get("paths/ledger_dir")
+        )
         if path:
             if not path.lower().endswith(".db"):
                 path += ".db"
@@ -148,13 +153,15 @@ class Actions:
             self.switch_to(path, create=True)
 
     def do_open_ledger(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "打开台账", self.w.settings.get("paths/ledger_dir"), LEDGER_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self.w, "打开台账", self.w.settings.get("paths/ledger_dir"), LEDGER_FILTER
+        )
         if path:
             self.switch_to(path)
 
     def switch_to(self, path: str, create: bool = False) -> bool:
-        from db.connection import LedgerError  # noqa: PLC0415
-        from desktop.app import open_ledger_for_window  # noqa: PLC0415
+        from db.connection import LedgerError
+        from desktop.app import open_ledger_for_window
         if self.w.workers.busy():
             dialogs.warn(self.w, "请稍候", "后台任务（导入或备份）尚未完成，完成后再切换台账。")
             return False
@@ -169,7 +176,7 @@ class Actions:
         return True
 
     def do_backup(self) -> None:
-        from db.backup import backup, backup_dir_for  # noqa: PLC0415
+        from db.backup import backup, backup_dir_for
         ledger = self.w.ledger
         dest = backup_dir_for(ledger.path, ledger.conn)
         self.w.statusBar().showMessage("正在备份…")
@@ -178,8 +185,8 @@ class Actions:
                              on_failed=lambda m: dialogs.warn(self.w, "备份失败", m))
 
     def do_restore(self) -> None:
-        from db.backup import backup_dir_for, restore  # noqa: PLC0415
-        from db.connection import LedgerError  # noqa: PLC0415
+        from db.backup import backup_dir_for, restore
+        from db.connection import LedgerError
         ledger = self.w.ledger
         folder = str(backup_dir_for(ledger.path, ledger.conn))
         path, _ = QFileDialog.getOpenFileName(self.w, "选择要恢复的备份", folder, LEDGER_FILTER)
@@ -196,7 +203,7 @@ class Actions:
 
     # import / export ----------------------------------------------------------------
     def do_import(self) -> None:
-        from ui.files import documents_dir  # noqa: PLC0415
+        from ui.files import documents_dir
         path, _ = QFileDialog.getOpenFileName(self.w, "选择要导入的名单",
                                               self.w.settings.get("paths/import_dir") or str(documents_dir()),
                                               IMPORT_FILTER)
@@ -208,7 +215,7 @@ class Actions:
             dialogs.warn(self.w, "只读", "台账以只读方式打开，不能导入。")
             return None
         self.w.settings.set("paths/import_dir", str(Path(path).parent))
-        from ui.importer.wizard import ImportWizard  # noqa: PLC0415
+        from ui.importer.wizard import ImportWizard
         wizard = ImportWizard(self.w.ledger, path, self.w.workers, self.w)
         wizard.setAttribute(Qt.WA_DeleteOnClose)
         wizard.committed.connect(lambda _batch: self.w.data_changed([]))
@@ -217,7 +224,7 @@ class Actions:
 
     def export_name(self) -> str:
         """台账导出_积玉桥_高企_2026-11-29.xlsx: the street, stage, star tier, officer and search shown."""
-        from ui import files  # noqa: PLC0415
+        from ui import files
         f, q = self.panel.filters, self.panel.model.query
         parts = ["台账导出"]
         if q.firm_ids is not None:
@@ -235,9 +242,9 @@ class Actions:
         return self.panel.ledger_view.short_name(stage_id)
 
     def do_export(self) -> None:
-        from desktop.export_view import export_view  # noqa: PLC0415
-        from importers.errors import InputError  # noqa: PLC0415
-        from ui import files  # noqa: PLC0415
+        from desktop.export_view import export_view
+        from importers.errors import InputError
+        from ui import files
         n = self.panel.model.total
         path = files.ask_save(self.w, f"导出当前列表（{n:,} 家）", self.export_name(), EXPORT_FILTER,
                               self.w.settings.get("paths/export_dir"))
@@ -255,8 +262,9 @@ class Actions:
 
     def do_open_sample(self) -> None:
         """Open (making it the first time) a sample district in the data folder, beside the person's own ledger."""
-        from PySide6.QtGui import QGuiApplication  # noqa: PLC0415
-        from db.paths import data_dir  # noqa: PLC0415
+        from PySide6.QtGui import QGuiApplication
+
+        from db.paths import data_dir
         path = data_dir() / SAMPLE_NAME
         if not path.exists():
             QGuiApplication.setOverrideCursor(Qt.WaitCursor)
@@ -268,7 +276,7 @@ class Actions:
             self.w.say(f"已打开示例台账 {path}（虚构企业，不影响您自己的台账；文件 → 最近打开 可切换回去）")
 
     def do_new_targets(self) -> None:
-        from ui.targets import draft_from_previous  # noqa: PLC0415
+        from ui.targets import draft_from_previous
         panel = self.w.show_tab("指标")
         year = date.today().year
         if panel is None or not hasattr(panel, "current_year"):
@@ -281,8 +289,8 @@ class Actions:
         panel.add_indicator()
 
     def do_help(self) -> None:
-        from desktop.version import version  # noqa: PLC0415
-        from ui.help import HelpDialog  # noqa: PLC0415
+        from desktop.version import version
+        from ui.help import HelpDialog
         dlg = getattr(self, "_help", None)
         if dlg is None:
             self._help = dlg = HelpDialog(version(), self.w)
@@ -300,12 +308,12 @@ class Actions:
             self.w.open_firm(fid)
 
     def do_remove(self) -> None:
-        from ui.commands import RemoveFirms  # noqa: PLC0415
+        from ui.commands import RemoveFirms
         if self.panel.model.query.deleted:
             return
         ids = self._selected()
-        if ids and dialogs.ask(self.w, "移入回收站", f"把选中的 {len(ids)} 家企业移入回收站？\n可在“查看回收站”中恢复，也可按 Ctrl+Z 撤销。",
-                               yes="移入回收站"):
+        question = f"把选中的 {len(ids)} 家企业移入回收站？\n可在“查看回收站”中恢复，也可按 Ctrl+Z 撤销。"
+        if ids and dialogs.ask(self.w, "移入回收站", question, yes="移入回收站"):
             self.w.undo.push(RemoveFirms(self.w.ledger, ids))
 
     def do_toggle_recycle(self) -> None:
@@ -314,7 +322,7 @@ class Actions:
         self.recycle.setChecked(self.panel.model.target.deleted)
 
     def do_restore_firms(self) -> None:
-        from ui.commands import RestoreFirms  # noqa: PLC0415
+        from ui.commands import RestoreFirms
         if not self.panel.model.query.deleted:
             return
         ids = self._selected()
@@ -323,8 +331,8 @@ class Actions:
 
     # bulk ---------------------------------------------------------------------------
     def do_assign_officer(self) -> None:
-        from ui.bulk import ChooseDialog  # noqa: PLC0415
-        from ui.commands import UpdateFirms  # noqa: PLC0415
+        from ui.bulk import ChooseDialog
+        from ui.commands import UpdateFirms
         ids = self._selected()
         if not ids:
             return
@@ -337,8 +345,8 @@ class Actions:
             self.w.undo.push(command)
 
     def do_set_street(self) -> None:
-        from ui.bulk import ChooseDialog  # noqa: PLC0415
-        from ui.commands import UpdateFirms  # noqa: PLC0415
+        from ui.bulk import ChooseDialog
+        from ui.commands import UpdateFirms
         ids = self._selected()
         if not ids:
             return
@@ -352,13 +360,13 @@ class Actions:
             self.w.undo.push(command)
 
     def do_move_star(self, step: int) -> None:
-        from ui.bulk import StarMoveDialog  # noqa: PLC0415
-        from ui.commands import MoveStar  # noqa: PLC0415
+        from ui.bulk import StarMoveDialog
+        from ui.commands import MoveStar
         ids = self._selected()
         if not ids:
             return
-        from db.dashboard_queries import firm_names  # noqa: PLC0415
-        from ui.commands import plan_star_moves  # noqa: PLC0415
+        from db.dashboard_queries import firm_names
+        from ui.commands import plan_star_moves
 
         def preview(day: date) -> list[tuple]:
             names = {fid: v[0] for fid, v in firm_names(self.w.ledger.conn, ids).items()}
@@ -370,8 +378,8 @@ class Actions:
             self.w.undo.push(MoveStar(self.w.ledger, ids, step, v["day"], v["evidence"]))
 
     def do_add_designation(self) -> None:
-        from ui.bulk import DesignationDialog  # noqa: PLC0415
-        from ui.commands import AddDesignation  # noqa: PLC0415
+        from ui.bulk import DesignationDialog
+        from ui.commands import AddDesignation
         ids = self._selected()
         if not ids:
             return

@@ -35,7 +35,7 @@ def setup_application(argv=None):
         font.setFamilies([*chosen, *font.families()])
         font.setPointSize(max(font.pointSize(), 10))
         app.setFont(font)
-    from desktop.i18n import install_chinese  # noqa: PLC0415
+    from desktop.i18n import install_chinese
     install_chinese(app)                      # Qt's own texts (buttons, file dialogs, menus) in Chinese
     _set_icon(app)
     return app
@@ -58,7 +58,7 @@ def open_ledger_for_window(path, create: bool = True):
 
 def _daily_backup(window) -> None:
     try:
-        from db.backup import backup_before  # noqa: PLC0415
+        from db.backup import backup_before
     except ImportError:
         return
     ledger = window.ledger
@@ -67,7 +67,7 @@ def _daily_backup(window) -> None:
     path = ledger.path
 
     def job(progress, cancelled):
-        from db.ledger import Ledger  # noqa: PLC0415  (its own read-only connection in this thread)
+        from db.ledger import Ledger  # its own read-only connection in this thread
         with Ledger(path, readonly=True) as ro:
             return backup_before(ro, "daily")
     window.workers.start(job, on_failed=lambda m: window.statusBar().showMessage(f"每日自动备份失败：{m}", 20000))
@@ -129,7 +129,8 @@ def _run_window(app, db_path) -> int:
 
 
 def _probe_first_paint(window) -> None:
-    """Print FIRST_PAINT once the ledger table (the start page of an empty ledger, else the window) has painted, then quit (start-up measurements)."""
+    """Print FIRST_PAINT once the ledger table (the start page of an empty ledger, else the window) has painted,
+    then quit (start-up measurements)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     panel = getattr(window, "ledger_panel", None)

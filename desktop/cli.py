@@ -13,8 +13,8 @@ import os
 import sys
 
 COMMAND_MODULES = ["desktop.commands.ledger", "desktop.commands.imports", "desktop.commands.export",
-                   "desktop.commands.report", "desktop.commands.catalog", "desktop.commands.safety", "desktop.commands.snapshot",
-                   "desktop.commands.mappings"]
+                   "desktop.commands.report", "desktop.commands.catalog", "desktop.commands.safety",
+                   "desktop.commands.snapshot", "desktop.commands.mappings"]
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1         # a defect, not the person's input: one Chinese line, the traceback in the log
@@ -61,7 +61,7 @@ class VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="显示版本号并退出")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from desktop.version import describe  # noqa: PLC0415
+        from desktop.version import describe
         sys.stdout.write(describe() + "\n")
         parser.exit(0)
 
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_gui(args) -> int:
-    from desktop.app import run  # noqa: PLC0415
+    from desktop.app import run
     return run(args.db)
 
 
@@ -120,8 +120,8 @@ def _main(argv: list[str] | None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from db.connection import LedgerError  # noqa: PLC0415
-    from importers.errors import InputError  # noqa: PLC0415
+    from db.connection import LedgerError
+    from importers.errors import InputError
     try:
         return int(args.func(args) or 0)
     except (InputError, LedgerError) as exc:

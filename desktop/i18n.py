@@ -39,7 +39,7 @@ def install_chinese(app=None) -> list[QTranslator]:
             installed.append(translator)
             break                     # qtbase_zh_CN holds every string the app shows
     else:
-        import logging  # noqa: PLC0415
+        import logging
         logging.getLogger(__name__).warning("找不到 Qt 的中文翻译（%s）：标准对话框将显示英文", folder)
     app._xingtu_translators = installed
     return installed

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from db.errors import LedgerError
 from desktop import dialogs
 from desktop.settings import Settings
 from desktop.undo import UndoManager
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
         self.path_label.setMaximumWidth(420)      # a long path is elided (full path in the tooltip)
         self.statusBar().addWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.path_label)
-        from desktop.actions import Actions  # noqa: PLC0415
+        from desktop.actions import Actions
         self.menu_actions = Actions(self)
         self.ledger = None
         self.ledger_panel: LedgerPanel | None = None
@@ -140,7 +141,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, MESSAGE_MS)
 
     def _show_path(self, path: str) -> None:
-        from PySide6.QtGui import QFontMetrics  # noqa: PLC0415
+        from PySide6.QtGui import QFontMetrics
         metrics = QFontMetrics(self.path_label.font())
         self.path_label.setText(metrics.elidedText(path, Qt.ElideMiddle, self.path_label.maximumWidth()))
         self.path_label.setToolTip(path)
@@ -181,18 +182,18 @@ class MainWindow(QMainWindow):
 
     # tab factories (imports inside: a missing part shows a notice) ------------------
     def _make_dashboard(self):
-        from ui.dashboard.panel import DashboardPanel  # noqa: PLC0415
+        from ui.dashboard.panel import DashboardPanel
         panel = DashboardPanel(self.ledger)
         panel.firmsRequested.connect(self.show_firms)
         panel.targetsChanged.connect(lambda: self.lazy_tab("指标").reload())
         return panel
 
     def _make_targets(self):
-        from ui.targets import TargetsPanel  # noqa: PLC0415
+        from ui.targets import TargetsPanel
         return TargetsPanel(self.ledger)
 
     def _make_history(self):
-        from ui.history import HistoryPanel  # noqa: PLC0415
+        from ui.history import HistoryPanel
         panel = HistoryPanel(self.ledger, undo=self._undo_batch,
                              confirm=lambda t, m: dialogs.ask(self, t, m),
                              report=lambda m: dialogs.warn(self, "未能撤销", m))
@@ -200,15 +201,15 @@ class MainWindow(QMainWindow):
         return panel
 
     def _undo_batch(self, batch_id: int, force: bool):
-        from importers.undo import undo_batch  # noqa: PLC0415
+        from importers.undo import undo_batch
         return undo_batch(self.ledger, batch_id, force=force)
 
     def _make_settings(self):
-        from ui.settings_page import SettingsPage  # noqa: PLC0415
+        from ui.settings_page import SettingsPage
         try:
-            from db.backup import backup_dir_for  # noqa: PLC0415
+            from db.backup import backup_dir_for
             folder = str(backup_dir_for(self.ledger.path, self.ledger.conn))
-        except Exception:  # noqa: BLE001
+        except (OSError, LedgerError):     # the default folder cannot be made: the page shows none
             folder = ""
         page = SettingsPage(self.settings, self.ledger, folder)
         page.officerChanged.connect(self._set_officer)
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
     def open_firm(self, firm_id: int):
         dlg = self.firm_dialogs.get(firm_id)
         if dlg is None:
-            from ui.firm.dialog import FirmFileDialog  # noqa: PLC0415
+            from ui.firm.dialog import FirmFileDialog
             dlg = FirmFileDialog(self.ledger, firm_id, self.undo.push, self, officer=self.ledger.officer or "")
             dlg.setAttribute(Qt.WA_DeleteOnClose)
             dlg.destroyed.connect(lambda *_a, f=firm_id: self.firm_dialogs.pop(f, None))

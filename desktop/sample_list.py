@@ -19,7 +19,7 @@ NEW_FIRMS = [("武汉星辰智算科技有限公司", "积玉桥", "2023.12.8"),
 
 def existing_firms(ledger, n: int = 3) -> list[tuple[str, str, str]]:
     """(name, code, street) of the first *n* ledger firms with a valid code, by id."""
-    from db import firm_file  # noqa: PLC0415
+    from db import firm_file
     out = []
     for fid in range(1, 2000):
         f = firm_file.firm(ledger.conn, fid)
@@ -32,7 +32,7 @@ def existing_firms(ledger, n: int = 3) -> list[tuple[str, str, str]]:
 
 def write_sample_list(path: str | Path, existing: list[tuple[str, str, str]]) -> Path:
     """Write the messy list to *path* (.xlsx); *existing* firms (name, code, street) appear in it too."""
-    import xlsxwriter  # noqa: PLC0415
+    import xlsxwriter
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("拟认定名单")

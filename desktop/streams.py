@@ -21,7 +21,7 @@ def is_gui(argv: list[str]) -> bool:
 
 
 def _attach_parent_console() -> bool:
-    import ctypes  # noqa: PLC0415
+    import ctypes
     return bool(ctypes.windll.kernel32.AttachConsole(ATTACH_PARENT_PROCESS))
 
 

@@ -9,8 +9,8 @@ from db.connection import LedgerError
 
 
 class UndoManager(QObject):
-    changed = Signal(list)          # firm ids touched by a do/undo/redo
-    message = Signal(str)           # what just happened, for the status bar ("已为 5 家企业指派服务专员 周玲，Ctrl+Z 撤销")
+    changed = Signal(list)  # firm ids touched by a do/undo/redo
+    message = Signal(str)  # what just happened, for the status bar ("已为 5 家企业指派服务专员 周玲，Ctrl+Z 撤销")
 
     def __init__(self, report, parent=None) -> None:
         super().__init__(parent)

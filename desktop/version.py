@@ -36,7 +36,7 @@ def version() -> str:
         found = pyproject_version(_PROJECT.read_text(encoding="utf-8"))
         if found:
             return found
-    from importlib import metadata  # noqa: PLC0415
+    from importlib import metadata
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
@@ -45,7 +45,7 @@ def version() -> str:
 
 def data_folder() -> Path:
     """The user data folder: the default ledger, its backups and the logs (XINGTU_DATA_DIR overrides it)."""
-    from db.paths import data_dir  # noqa: PLC0415
+    from db.paths import data_dir
     return data_dir()
 
 

@@ -46,7 +46,7 @@ class Task(QRunnable):
             result = self._job(lambda done, total=0, text="": self.signals.progress.emit(int(done), int(total), text),
                                self._cancel.is_set)
         except Exception as exc:  # noqa: BLE001  (every failure becomes a message for the person)
-            from importers.plan import Cancelled  # noqa: PLC0415
+            from importers.plan import Cancelled
             if isinstance(exc, Cancelled):
                 self.signals.cancelled.emit(str(exc))
             else:
@@ -57,22 +57,22 @@ class Task(QRunnable):
 
 def _expected(exc: Exception) -> bool:
     """A refusal with its own Chinese message (bad input, a ledger that cannot be written), not a defect."""
-    from db.connection import LedgerError  # noqa: PLC0415
-    from importers.errors import InputError  # noqa: PLC0415
+    from db.connection import LedgerError
+    from importers.errors import InputError
     return isinstance(exc, (LedgerError, InputError))
 
 
 def _log_unexpected(_message: str, exc: Exception) -> None:
     """Main thread: an unexpected failure of a job goes to the log with its traceback (kept by the exception)."""
     if not _expected(exc):
-        from desktop import crash  # noqa: PLC0415
+        from desktop import crash
         logging.getLogger("xingtu").error("后台任务出错：%s", crash.where(exc.__traceback__), exc_info=exc)
 
 
 def _describe(exc: Exception) -> str:
     if _expected(exc):
         return str(exc)
-    from desktop import crash  # noqa: PLC0415
+    from desktop import crash
     path = crash.log_file()
     where = f"\n详细信息已写入日志：{path}" if path else ""
     return f"出现意外错误，台账未改动：{type(exc).__name__}：{exc}{where}"

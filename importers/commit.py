@@ -86,7 +86,7 @@ def _new_firms(w, plan, news: list[int], street_ids: dict, tick) -> None:
         extra = [_plain(e[i]) if k in dates else e[i] for k, e in enumerate(extras)]
         rows.append((code if cs in _USABLE else None, code if cs not in _USABLE else None, CODE_STATUSES[cs],
                      store.name[i], store.key[i], street_ids.get(streets[i]), *extra, store.review[i]))
-    for i, fid in zip(news, bulk.insert_firms(w, columns, rows, tick)):
+    for i, fid in zip(news, bulk.insert_firms(w, columns, rows, tick), strict=True):
         store.firm_id[i] = fid
 
 

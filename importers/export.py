@@ -78,7 +78,7 @@ def _csv_cell(value):
 
 
 def _write_xlsx(path: Path, columns, sheets: list, progress) -> int:
-    import xlsxwriter  # noqa: PLC0415
+    import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                          "strings_to_numbers": False, "strings_to_urls": False})

@@ -12,7 +12,10 @@ without cycle checks; an allocation failure aborts the whole process, it cannot 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
+from array import array
 from pathlib import Path
 
 from importers import errors as E
@@ -41,7 +44,6 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?
 _REF = re.compile(rb'r="([A-Z]{2,}[0-9]+|[A-Z]{0,3}[0-9]{7,})"')    # columns >= AA, or rows >= 1,000,000
 _ROW_R = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\shidden="(?:1|true)"[^>]*>')
-_REF_SPLIT = re.compile(rb"([A-Z]*)([0-9]+)")
 # Cheap first filter: a cell reference with a column of two letters or more, or a 7-digit row.
 _WIDE_OR_DEEP = re.compile(rb'r="[A-Z](?:[A-Z]|[0-9]{7})')
 
@@ -76,12 +78,15 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str) -> f
                         cols = max(_col_number(m[1]), _col_number(m[3] or m[1]))
                         rows = max(int(m[2]), int(m[4] or m[2]))
                         if cols > MAX_COLUMNS:
-                            raise InputError(E.MSG_TOO_MANY_COLUMNS.format(n=cols, limit=MAX_COLUMNS), file=file, sheet=sheet)
+                            raise InputError(
+                                E.MSG_TOO_MANY_COLUMNS.format(n=cols, limit=MAX_COLUMNS), file=file, sheet=sheet
+                            )
                         if rows > MAX_ROWS:
                             raise InputError(E.MSG_TOO_MANY_ROWS.format(n=rows, limit=MAX_ROWS), file=file, sheet=sheet)
                 if _WIDE_OR_DEEP.search(buf):
                     for ref in set(_REF.findall(buf)):
-                        letters, digits = _REF_SPLIT.fullmatch(ref).groups()
+                        letters = ref.rstrip(b"0123456789")          # _REF matched [A-Z]*[0-9]+
+                        digits = ref[len(letters):]
                         max_col = max(max_col, _col_number(letters))
                         max_row = max(max_row, int(digits))
                 at = buf.rfind(b"row ")
@@ -102,7 +107,9 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str) -> f
         raise
     except (zipfile.BadZipFile, EOFError) as exc:
         raise InputError(E.MSG_TRUNCATED, file=file, sheet=sheet) from exc
-    except Exception as exc:  # zlib.error on a damaged stream
+    # a damaged stream: zlib.error; an unsupported compression method: NotImplementedError; an encrypted entry:
+    # RuntimeError; a truncated member: OSError/ValueError
+    except (zlib.error, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
         raise InputError(E.MSG_CORRUPT.format(reason=exc), file=file, sheet=sheet) from None
     return frozenset(hidden)
 
@@ -151,8 +158,6 @@ def check_cfb(path: Path, size: int, file: str) -> bytes:
     calamine follows FAT chains without cycle or bounds checks: a damaged .xls can make it loop forever or
     abort the process.  Every chain here is followed once, with bounds and a visited set.
     """
-    import struct
-    from array import array
 
     def bad() -> InputError:
         return InputError(E.MSG_CORRUPT.format(reason="OLE2 结构损坏"), file=file)
@@ -189,21 +194,22 @@ def check_cfb(path: Path, size: int, file: str) -> bytes:
             return a
 
         difat = list(ints(head[76:512]))
-        s, seen = difat_start, set()
+        s, seen = difat_start, set[int]()
         while s not in (_ENDOFCHAIN, _FREESECT):
             if s in seen or len(seen) > nsect:
                 raise bad()
             seen.add(s)
-            entries = ints(sector(s))
-            difat.extend(entries[:-1])
-            s = entries[-1]
+            links = ints(sector(s))
+            difat.extend(links[:-1])
+            s = links[-1]
         fat = array("I")
         for i in difat:
             if i < 0xFFFFFFFA:
                 fat.extend(ints(sector(i)))
 
         def chain(start: int, table: array, limit: int) -> list[int]:
-            out, seen = [], set()
+            out: list[int] = []
+            seen: set[int] = set()
             s = start
             while s != _ENDOFCHAIN:
                 if s >= len(table) or s >= limit or s in seen:
@@ -268,7 +274,6 @@ def check_biff(stream: bytes, file: str) -> bool:
     gigabytes (it reserves rows x columns from DIMENSIONS and builds the bounding rectangle of all
     cells), or whose string table claims more strings than the stream could hold.  Returns whether the
     workbook uses the 1904 date system (DATEMODE record)."""
-    import struct
     unpack = struct.unpack_from
     n = len(stream)
 

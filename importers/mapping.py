@@ -190,7 +190,8 @@ def apply_overrides(headers: list[str], mapping: dict[int, str], overrides: dict
     if not overrides:
         return dict(mapping)
     out = dict(mapping)
-    exact, norm = {}, {}
+    exact: dict[str, int] = {}
+    norm: dict[str, int] = {}
     for i, h in enumerate(headers):
         exact.setdefault(h, i)
         norm.setdefault(normalize_header(h), i)

@@ -31,7 +31,7 @@ FIRM_SELECT = ("f.id", "f.code", "f.code_status", "f.name", "f.name_key", "s.nam
 
 @lru_cache(maxsize=1)
 def _tables():
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
     lut = np.full(256, 0, dtype=np.int64)
     for i, ch in enumerate(uscc.ALPHABET):
         lut[ord(ch)] = i
@@ -82,7 +82,9 @@ def check_codes(codes: list[str]) -> list[tuple[str, tuple]]:
 
 def _firms(conn, where: str, values) -> list[dict]:
     sql = (f"SELECT {', '.join(FIRM_SELECT)} FROM firms f LEFT JOIN streets s ON s.id = f.street_id WHERE {where}")
-    return [dict(zip(FIRM_KEYS, r)) for r in conn.execute(sql, (json.dumps(list(values), ensure_ascii=False),))]
+    return [
+        dict(zip(FIRM_KEYS, r, strict=True)) for r in conn.execute(sql, (json.dumps(list(values), ensure_ascii=False),))
+    ]
 
 
 def firms_by_code(conn, codes) -> dict[str, dict]:
@@ -123,11 +125,13 @@ def firms_by_name(conn, keys) -> dict[str, list[dict]]:
                               "(SELECT value FROM json_each(?))", (payload,)).fetchall()
     if alias_rows:
         ids = {fid for _, fid in alias_rows}
-        by_id = {f["id"]: f for f in _firms(conn, "f.deleted_at IS NULL AND f.id IN (SELECT value FROM json_each(?))", ids)}
+        by_id = {
+            f["id"]: f for f in _firms(conn, "f.deleted_at IS NULL AND f.id IN (SELECT value FROM json_each(?))", ids)
+        }
         for key, fid in alias_rows:
-            f = by_id.get(fid)
-            if f is not None and all(x["id"] != fid for x in out.get(key, ())):
-                out.setdefault(key, []).append(f)
+            firm = by_id.get(fid)
+            if firm is not None and all(x["id"] != fid for x in out.get(key, ())):
+                out.setdefault(key, []).append(firm)
     return out
 
 
@@ -192,7 +196,7 @@ class NearMatcher:
         bucket = self._buckets.get(c[:2])
         if not bucket:
             return None
-        from rapidfuzz import fuzz, process  # noqa: PLC0415
+        from rapidfuzz import fuzz, process
         choices = bucket if len(bucket) <= self.bucket_limit else bucket[: self.bucket_limit]
         hit = process.extractOne(c, [x[0] for x in choices], scorer=fuzz.ratio, score_cutoff=self.threshold)
         if hit is None:

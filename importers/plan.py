@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from importers.errors import InputError
+from importers.errors import skip_counts as _skip_counts
 
 STATUSES = ("new", "update", "unchanged", "error")
 NEW, UPDATE, UNCHANGED, ERROR = range(4)
@@ -230,10 +231,10 @@ class ImportPlan:
              "errors": 0, "warnings": 0}
         st, inc = bytes(s.status), bytes(s.include)
         if inc.count(0):
-            for status, include in zip(st, inc):
+            for status, include in zip(st, inc, strict=True):
                 if status != ERROR and not include:
                     c["skipped"] += 1
-            live = bytes(x if y else ERROR for x, y in zip(st, inc))
+            live = bytes(x if y else ERROR for x, y in zip(st, inc, strict=True))
         else:
             live = st
         c["created"], c["updated"], c["unchanged"] = live.count(NEW), live.count(UPDATE), live.count(UNCHANGED)
@@ -243,19 +244,19 @@ class ImportPlan:
 
     def skip_counts(self) -> dict[str, int]:
         """{category: rows} of the rows skipped as not data (空行, 重复的表头行, 分组标题行, 表格下方的说明 …)."""
-        from importers.errors import skip_counts  # noqa: PLC0415
-        return skip_counts(self.skipped)
+        return _skip_counts(self.skipped)
 
     def unticked(self) -> int:
         """Rows a person unticked in the preview (not errors)."""
         s = self.store
-        return sum(1 for st, inc in zip(bytes(s.status), bytes(s.include)) if st != ERROR and not inc)
+        return sum(1 for st, inc in zip(bytes(s.status), bytes(s.include), strict=True) if st != ERROR and not inc)
 
     def summary(self, batch: int | None = None) -> dict:
         """Exactly the `import --json` object of the command-line contract: the counts, every error and
         warning, and every skipped row with its reason (``skipped_by`` sums them by category)."""
         c = self.counts()
-        errors, warnings = [], []
+        errors: list[dict] = []
+        warnings: list[dict] = []
         for i in self.issues():
             (errors if i.level == "error" else warnings).append(i.as_json())
         return {"batch": batch, "kind": self.kind, "stage": self.stage, "rows": c["rows"], "created": c["created"],
@@ -270,7 +271,7 @@ class ImportPlan:
 def build_plan(ledger, path, *, kind=None, stage=None, on_date=None, sheet=None, overrides: dict | None = None,
                header_row: int | None = None, progress=None, cancel=None) -> ImportPlan:
     """Read *path* and work out what importing it would do. Reads nothing into the ledger."""
-    from importers.planner import Planner  # noqa: PLC0415
+    from importers.planner import Planner
     return Planner(ledger, Path(path), kind=kind, stage=stage, on_date=on_date, sheet=sheet, overrides=overrides,
                    header_row=header_row, progress=progress, cancel=cancel).run()
 
@@ -278,7 +279,7 @@ def build_plan(ledger, path, *, kind=None, stage=None, on_date=None, sheet=None,
 def commit_plan(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_mapping: bool = False) -> int:
     """Write *plan* in one transaction as one batch; returns the batch id. Cancelled leaves the ledger unchanged.
     ``remember_mapping``: only when the person asked to remember the column mapping (importers.mapping_store)."""
-    from importers.commit import commit  # noqa: PLC0415
+    from importers.commit import commit
     return commit(ledger, plan, progress=progress, cancel=cancel, remember_mapping=remember_mapping)
 
 

@@ -22,7 +22,7 @@ def blocks(dash, year: int, as_of: date, street_id: int | None = None) -> list[t
 
 
 def write_indicator_table(path, dash, year: int, as_of: date, street_id: int | None = None) -> Path:
-    import xlsxwriter  # noqa: PLC0415
+    import xlsxwriter
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("指标完成情况")

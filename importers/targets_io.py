@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importers.clean import match_street, parse_number
 from importers.errors import InputError
+from importers.read import open_table_at, read_preview
 from pipeline.catalog import Catalog
 from pipeline.indicators import KINDS
 
@@ -58,13 +60,13 @@ def _stages(text: str, catalog: Catalog, where: dict) -> list[str]:
 
 
 def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str | None = None) -> list[TargetRow]:
-    from importers.clean import match_street, parse_number  # noqa: PLC0415
-    from importers.read import open_table_at, read_preview  # noqa: PLC0415
     name = Path(path).name
     preview = read_preview(path, sheet, 30)
     header_row = next((i + 1 for i, row in enumerate(preview) if "指标" in [_text(v) for v in row]), None)
     if header_row is None:
-        raise InputError("前 30 行中找不到表头“指标”，请按任务分解表格式填写（导出一份作为模板）", file=name, sheet=sheet)
+        raise InputError(
+            "前 30 行中找不到表头“指标”，请按任务分解表格式填写（导出一份作为模板）", file=name, sheet=sheet
+        )
     table = open_table_at(path, sheet=sheet, header_row=header_row)
     plan = getattr(table, "_plan", None)
     if plan is not None:        # street columns are shares, not group labels: an empty cell means no share
@@ -90,8 +92,8 @@ def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str
         for raw in chunk:
             vals = raw.values
 
-            def where(h):
-                return {"file": table.file, "sheet": table.sheet, "row": raw.excel_row, "column": h}
+            def where(h, row=raw.excel_row):
+                return {"file": table.file, "sheet": table.sheet, "row": row, "column": h}
             indicator = _text(vals[col["指标"]])
             if not indicator:
                 continue
@@ -104,7 +106,9 @@ def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str
             stages = _stages(_text(vals[col["统计阶段"]]), catalog, where("统计阶段"))
             if not stages:
                 raise InputError("统计阶段为空", **where("统计阶段"))
-            require = _stages(_text(vals[col["须同时具备"]]), catalog, where("须同时具备")) if "须同时具备" in col else []
+            require = (
+                _stages(_text(vals[col["须同时具备"]]), catalog, where("须同时具备")) if "须同时具备" in col else []
+            )
             base_year = None
             if "起算年份" in col and _text(vals[col["起算年份"]]):
                 try:
@@ -113,7 +117,7 @@ def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str
                     raise InputError(f"起算年份“{_text(vals[col['起算年份']])}”不是年份", **where("起算年份")) from None
             unit = _text(vals[col["单位"]]) if "单位" in col else ""
 
-            def number(i, h):
+            def number(i, h, vals=vals):
                 try:
                     return parse_number(vals[i])
                 except ValueError as exc:
@@ -163,7 +167,7 @@ def rows_of(target_rows: list[dict], streets: list[str]) -> list[TargetRow]:
 
 
 def export_decomposition(path, year: int, rows: list[TargetRow], catalog: Catalog, streets: list[str]) -> Path:
-    import xlsxwriter  # noqa: PLC0415
+    import xlsxwriter
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("任务分解表")

@@ -54,7 +54,7 @@ def _batch(conn, batch_id: int) -> dict:
     row = cur.fetchone()
     if row is None:
         raise InputError(MSG_NO_BATCH.format(id=batch_id))
-    return dict(zip([d[0] for d in cur.description], row))
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
 def conflicts(conn, batch_id: int) -> list[tuple[int, str]]:

@@ -214,4 +214,6 @@ if __name__ == "__main__":
     elif what == "unzip":
         extract_zip(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
-        raise SystemExit("用法：python packaging/buildinfo.py version | zip-name [平台] | zip 文件夹 压缩包 | unzip 压缩包 目标")
+        raise SystemExit(
+            "用法：python packaging/buildinfo.py version | zip-name [平台] | zip 文件夹 压缩包 | unzip 压缩包 目标"
+        )

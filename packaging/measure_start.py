@@ -67,7 +67,9 @@ def main() -> int:
             if args.cold:
                 cold_ok = drop_caches()
             times[name].append(first_paint(cmd, env, work))
-    note = "" if not args.cold else ("（每次启动前清空页缓存）" if cold_ok else "（无法清空页缓存：不是 root 或在容器中）")
+    note = (
+        "" if not args.cold else ("（每次启动前清空页缓存）" if cold_ok else "（无法清空页缓存：不是 root 或在容器中）")
+    )
     print(f"窗口画出用时，{args.firms:,} 家企业的台账，{args.rounds} 轮{note}：")
     for name, samples in times.items():
         print(f"  {name:28} 中位 {statistics.median(samples):.2f} s  "

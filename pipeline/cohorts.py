@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,9 @@ class PairEntries:
 
 
 def pair_entries(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str = "", next_step: str = "") -> PairEntries:
-    firm, day, end = a.firm, a.start.astype(np.int64), a.end.astype(np.int64)
+    firm: np.ndarray = a.firm
+    day: np.ndarray = a.start.astype(np.int64)
+    end: np.ndarray = a.end.astype(np.int64)
     ekey = firm.astype(np.int64) * _SPAN + day
     bkey = b.firm.astype(np.int64) * _SPAN + b.start
     n = len(firm)
@@ -80,7 +83,7 @@ def table(p: PairEntries, as_of: date, street_id: int | None = None, windows=WIN
     d = as_of.toordinal()
     lo = 0 if first_year is None else int(np.searchsorted(p.day, date(first_year, 1, 1).toordinal()))
     hi = int(np.searchsorted(p.day, d, side="right"))
-    idx = slice(lo, max(lo, hi))
+    idx: slice | np.ndarray = slice(lo, max(lo, hi))
     if street_id is not None:
         idx = lo + np.flatnonzero(p.street[idx] == street_id)
     if len(p.day[idx]) == 0:
@@ -99,16 +102,16 @@ def table(p: PairEntries, as_of: date, street_id: int | None = None, windows=WIN
     left = end <= d
     duration = np.where(left, end, d + 1) - day
     medians = km_medians(yi, duration, left, ny)
-    rows = []
+    rows: list[dict] = []
     for i in range(ny):
         y = y0 + i
         size = int(entered[i] - already_n[i])
         if entered[i] == 0:
             continue
         last_entry = date(y, 12, 31).toordinal()
-        row = {"step": p.step, "next": p.next_step, "year": y, "entered": int(entered[i]),
+        row: dict[str, Any] = {"step": p.step, "next": p.next_step, "year": y, "entered": int(entered[i]),
                "already": int(already_n[i]), "size": size, "median_days": medians[i], "windows": []}
-        for k, r in zip(windows, reached):
+        for k, r in zip(windows, reached, strict=True):
             row["windows"].append({"years": k, "reached": int(r[i]),
                                    "share": round(int(r[i]) / size, 4) if size else None,
                                    "complete": last_entry + YEAR_DAYS * k <= d + 1})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class Dashboard:
     def __init__(self, facts: Facts, catalog: Catalog, targets: dict[int, list[Indicator]],
                  streets: list[tuple[int, str]]) -> None:
         self.facts = facts
-        self._sorted = None
+        self._sorted: Facts | None = None
         self.catalog = catalog
         self.targets = targets
         self.streets = list(streets)
@@ -133,8 +134,10 @@ class Dashboard:
             defs[d] = {"now": now, "base": base, "parts": parts}
         funnels = []
         for f in self.catalog.funnels:
-            steps = [{"name": s.name, "stages": list(s.stages), "firm_ids": self.index(s.stages).holders(as_of.toordinal())}
-                     for s in f.steps]
+            steps = [
+                {"name": s.name, "stages": list(s.stages), "firm_ids": self.index(s.stages).holders(as_of.toordinal())}
+                for s in f.steps
+            ]
             convs = []
             for i in range(len(f.steps) - 1):
                 a, b = f.steps[i], f.steps[i + 1]
@@ -155,8 +158,8 @@ class Dashboard:
         trend_sets = [(f.key, s.name, s.stages) for f in self.catalog.funnels for s in f.steps]
         first = first_year([self.index(k) for _, _, k in trend_sets], as_of.year)
         days = month_ends(max(first, as_of.year - TREND_YEARS), as_of)
-        return {"defs": defs, "funnels": funnels, "cohorts": self._cohorts(as_of, None), "expiries": expiries, "due": due, "trend_days": days,
-                "trend_sets": trend_sets, "streets": None}
+        return {"defs": defs, "funnels": funnels, "cohorts": self._cohorts(as_of, None), "expiries": expiries,
+                "due": due, "trend_days": days, "trend_sets": trend_sets, "streets": None}
 
     def _cohorts(self, as_of: date, street_id: int | None) -> list[dict]:
         out = []
@@ -270,8 +273,9 @@ class Dashboard:
         return out
 
     def _row(self, ind: Indicator, arrays: dict | None, progress: float, pick, year: int, as_of: date) -> dict:
-        row = {"name": ind.name, "kind": ind.kind, "stages": list(ind.stages), "require": list(ind.require),
-               "street": ind.street, "target": ind.target, "unit": ind.unit, "time_progress": round(progress, 4)}
+        row: dict[str, Any] = {
+            "name": ind.name, "kind": ind.kind, "stages": list(ind.stages), "require": list(ind.require),
+            "street": ind.street, "target": ind.target, "unit": ind.unit, "time_progress": round(progress, 4)}
         if arrays is None:      # a street-only indicator: measure it on the spot
             d = Definition.of(ind)
             arrays = {"now": self.measure(d, year, as_of), "base": self.measure(d, year - 1, date(year - 1, 12, 31)),

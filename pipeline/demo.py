@@ -10,6 +10,7 @@ the streets. Pure data: db/demo_store.py writes it.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -20,7 +21,8 @@ HIGH_TECH_STOCK = {2013: 50, 2014: 62, 2015: 74, 2016: 105, 2017: 150, 2018: 200
                    2021: 340, 2022: 715, 2023: 812, 2024: 880, 2025: 936}
 LAST_YEAR = 2025
 
-FIRST = "楚天江汉东湖珞珈黄鹤晴川长江光谷云帆博睿华创智联中科卓越汇通天际新思恒信武昌紫阳南湖白沙蓝海星辰启明凌云鸿图瑞德泽众鼎盛"
+FIRST = ("楚天江汉东湖珞珈黄鹤晴川长江光谷云帆博睿华创智联中科卓越汇通天际"
+         "新思恒信武昌紫阳南湖白沙蓝海星辰启明凌云鸿图瑞德泽众鼎盛")
 SECOND = "达通源信科创华成安康泰丰宏远嘉盛明德睿智联合辰光腾飞新航宇恒为锐讯微芯数云"
 INDUSTRIES = [("电子信息", "电子科技"), ("生物医药", "生物科技"), ("新材料", "新材料科技"), ("高端装备", "智能装备"),
               ("新能源", "能源科技"), ("节能环保", "环保科技"), ("软件和信息技术服务", "软件"),
@@ -64,12 +66,12 @@ def generate(streets: list[str], n_firms: int = 8000, seed: int = 2023) -> DemoD
     officers = _people(rng, 20)
     firms = _firms(rng, streets, officers, n_firms)
     d: list[tuple] = []
-    _high_tech(rng, d, n_firms, scale)
-    _kexiao(rng, d, n_firms, scale)
-    _stars(rng, d, n_firms, scale)
-    _zjtx(rng, d, n_firms, scale)
-    _seeds_and_species(rng, d, n_firms, scale)
-    _size_and_listing(rng, d, firms, scale)
+    tech = _high_tech(rng, d, n_firms, scale)     # the firms most likely to be "tech" come first
+    _kexiao(rng, d, n_firms, scale, tech)
+    _stars(rng, d, n_firms, scale, tech)
+    _zjtx(rng, d, n_firms, scale, tech)
+    _seeds_and_species(rng, d, n_firms, scale, tech)
+    _size_and_listing(rng, d, firms, scale, tech)
     services = _services(rng, firms, officers, d)
     return DemoDistrict(firms, d, services, _targets(firms, streets, scale))
 
@@ -81,7 +83,8 @@ def _people(rng, n):
 def _firms(rng, streets, officers, n):
     weights = [rng.uniform(0.5, 2.0) for _ in streets]
     officer_of_street = {s: officers[i % len(officers)] for i, s in enumerate(streets)}
-    names, firms = set(), []
+    names: set[str] = set()
+    firms: list[DemoFirm] = []
     while len(firms) < n:
         industry, suffix = rng.choice(INDUSTRIES)
         core = rng.choice(FIRST) + rng.choice(SECOND) + (rng.choice(SECOND) if rng.random() < 0.5 else "")
@@ -92,12 +95,13 @@ def _firms(rng, streets, officers, n):
         names.add(name)
         street = rng.choices(streets, weights)[0]
         org8 = "".join(rng.choice(ALPHABET) for _ in range(8))
-        code = make_code("9", "1", "420106", org8)
+        valid = make_code("9", "1", "420106", org8)
         r = rng.random()
+        code: str | None = valid
         if r < 0.004:
             code = None                                        # old list, no code
         elif r < 0.01:
-            code = code[:17] + ALPHABET[(ALPHABET.index(code[17]) + 7) % 31]   # fails the check
+            code = valid[:17] + ALPHABET[(ALPHABET.index(valid[17]) + 7) % 31]   # fails the check
         founded = date(rng.randint(1998, 2022), rng.randint(1, 12), rng.randint(1, 28))
         employees = int(rng.lognormvariate(3.2, 1.0)) + 3
         revenue = round(employees * rng.uniform(15, 80), 1)
@@ -119,7 +123,7 @@ def _batch_dates(year):
     return [date(year, 10, 16 + year % 7), date(year, 12, 8 + year % 5)]
 
 
-def _high_tech(rng, d, n, scale):
+def _high_tech(rng, d, n, scale) -> list[int]:
     """Certificates valid 36 months; 75% renewed on time, some re-recognised after a gap."""
     issued: dict[int, list[tuple[int, date]]] = {}
     holders_from: set[int] = set()
@@ -148,11 +152,11 @@ def _high_tech(rng, d, n, scale):
         issued[year] = certs
         for seq, (firm, day) in enumerate(certs):
             d.append((firm, "gaoqi", day, None, f"GR{year}42{seq + 1:06d}", f"{year}年湖北省高新技术企业认定名单"))
-    _high_tech.order = pool  # the firms most likely to be "tech" come first
+    return pool
 
 
-def _kexiao(rng, d, n, scale):
-    pool = _high_tech.order
+def _kexiao(rng, d, n, scale, tech: list[int]):
+    pool = tech
     tech = pool[: int(n * 0.7)]
     current: list[int] = []
     for year in range(2016, LAST_YEAR + 1):
@@ -165,9 +169,9 @@ def _kexiao(rng, d, n, scale):
             d.append((firm, "kexiao", start, None, f"{year}4201060{i + 1:05d}", f"{year}年科技型中小企业入库名单"))
 
 
-def _stars(rng, d, n, scale):
+def _stars(rng, d, n, scale, tech: list[int]):
     """The four-star plan from 2023: a wave every half year; one tier at a time, rare demotions."""
-    pool = _high_tech.order[: int(n * 0.85)]
+    pool = tech[: int(n * 0.85)]
     tier: dict[int, int] = {}
     stages = ["fanxing", "xinxing", "liangxing", "mingxing"]
     waves = [date(2023, 3, 15), date(2023, 9, 15), date(2024, 3, 15), date(2024, 9, 15), date(2025, 3, 15),
@@ -189,16 +193,18 @@ def _stars(rng, d, n, scale):
             d.append((firm, stages[t], day, None, f"星级评定 {day:%Y-%m}", f"{day.year}年黄鹤楼星空企业名单"))
 
 
-def _zjtx(rng, d, n, scale):
-    pool = _high_tech.order[: int(n * 0.2)]
+def _zjtx(rng, d, n, scale, tech: list[int]):
+    pool = tech[: int(n * 0.2)]
     plan = {"chuangxin": (2022, 120), "shengji": (2019, 30), "xiaojuren": (2019, 4)}
-    holders: dict[str, list[int]] = {}
+    holders: dict[str, list[tuple[int, int]]] = {}
     for key, (first_year, per_year) in plan.items():
         for year in range(first_year, LAST_YEAR + 1):
             day = date(year, 7 if key != "xiaojuren" else 8, 20)
             renew = [f for f, y in holders.get(key, []) if y == year - 3 and rng.random() < 0.8]
             cands = [f for f in pool if all(f != g for g, _ in holders.get(key, []))]
-            chosen = renew + rng.sample(cands, min(len(cands), round(per_year * scale * (1 + (year - first_year) * 0.15))))
+            chosen = renew + rng.sample(
+                cands, min(len(cands), round(per_year * scale * (1 + (year - first_year) * 0.15)))
+            )
             for firm in chosen:
                 holders.setdefault(key, []).append((firm, year))
                 d.append((firm, key, day, None, None, f"{year}年{_names[key]}名单"))
@@ -209,30 +215,35 @@ _names = {"chuangxin": "创新型中小企业", "shengji": "湖北省专精特�
           "qianzai": "武汉市潜在独角兽企业", "dujiaoshou": "武汉市独角兽企业"}
 
 
-def _seeds_and_species(rng, d, n, scale):
-    pool = _high_tech.order[: int(n * 0.15)]
+def _seeds_and_species(rng, d, n, scale, tech: list[int]):
+    pool = tech[: int(n * 0.15)]
     for year in range(2019, LAST_YEAR + 1):
         for key, count in (("yinzhongzi", 14), ("jinzhongzi", 7)):
             for firm in rng.sample(pool, round(count * scale) or 1):
-                d.append((firm, key, date(year, 6, 30), date(year + 2, 1, 1), None, f"{year}年{_names[key]}名单（有效期至{year + 1}年12月31日）"))
+                d.append((firm, key, date(year, 6, 30), date(year + 2, 1, 1), None,
+                          f"{year}年{_names[key]}名单（有效期至{year + 1}年12月31日）"))
     for year in range(2020, LAST_YEAR + 1):
         for key, count in (("dengling", 18 + (year - 2020) * 2), ("qianzai", 3), ("dujiaoshou", 1)):
             for firm in rng.sample(pool, round(count * scale) or 1):
                 d.append((firm, key, date(year, 11, 10), None, None, f"{year}年{_names[key]}名单"))
 
 
-def _size_and_listing(rng, d, firms, scale):
+def _size_and_listing(rng, d, firms, scale, tech: list[int]):
     for i, firm in enumerate(firms):
         if firm.revenue >= 2000 and rng.random() < 0.9:
             start = date(rng.randint(2015, LAST_YEAR), rng.choice((1, 4, 7, 10)), 1)
             end = date(start.year + rng.randint(2, 5), 1, 1) if rng.random() < 0.1 else None
-            d.append((i, "guishang", start, end if end and end.year <= LAST_YEAR else None, None, "规模以上工业企业名录"))
-    pool = _high_tech.order[:400]
+            d.append(
+                (i, "guishang", start, end if end and end.year <= LAST_YEAR else None, None, "规模以上工业企业名录")
+            )
+    pool = tech[:400]
     listing = [("siban", 40), ("xinsanban", 10), ("kechuangban", 2), ("chuangyeban", 1), ("zhuban", 1)]
     taken = 0
     for key, count in listing:
         for firm in pool[taken: taken + max(1, round(count * scale))]:
-            d.append((firm, key, date(rng.randint(2016, LAST_YEAR), rng.randint(1, 12), 1), None, None, "上市挂牌企业名单"))
+            d.append(
+                (firm, key, date(rng.randint(2016, LAST_YEAR), rng.randint(1, 12), 1), None, None, "上市挂牌企业名单")
+            )
         taken += max(1, round(count * scale))
 
 
@@ -253,8 +264,8 @@ TARGET_PLAN = [
     ("规模以上高新技术企业", "new", ["gaoqi"], ["guishang"], None, (15, 22, 45)),
     ("金银种子企业、专精特新企业", "new", ["yinzhongzi", "jinzhongzi", "shengji", "xiaojuren"], [], None, (60, 65, 70)),
     ("新物种企业", "new", ["dengling", "qianzai", "dujiaoshou"], [], None, (25, 25, 28)),
-    ("累计培育数字经济企业、高科技企业", "cumulative", ["kexiao", "gaoqi", "fanxing", "xinxing", "liangxing", "mingxing"],
-     [], 2019, (8000, 8500, 9000)),
+    ("累计培育数字经济企业、高科技企业", "cumulative",
+     ["kexiao", "gaoqi", "fanxing", "xinxing", "liangxing", "mingxing"], [], 2019, (8000, 8500, 9000)),
 ]
 
 
@@ -274,7 +285,7 @@ def _targets(firms, streets, scale):
     return out
 
 
-def split(total: int, weights: dict[str, float]) -> dict[str, int]:
+def split(total: int, weights: Mapping[str, float]) -> dict[str, int]:
     """Largest-remainder split of an integer total in proportion to weights; the parts add up."""
     whole = sum(weights.values()) or 1
     raw = {k: total * w / whole for k, w in weights.items()}

@@ -24,6 +24,7 @@ class Facts:
     end: np.ndarray             # int32, ordinal of the first day no longer held
     street_of: np.ndarray       # int32 indexed by firm id: street id, or -1
     _stage_masks: dict = field(default_factory=dict, repr=False)
+    presorted: bool = field(default=False, repr=False, compare=False)   # ordered by (firm, start): see sorted_facts
 
     @classmethod
     def from_rows(cls, rows, firm_streets) -> "Facts":

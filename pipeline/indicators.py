@@ -33,7 +33,7 @@ class Indicator:
     name: str
     kind: str
     stages: list[str]
-    target: float
+    target: float | None          # None: no target set (a street-only row, a district without one)
     street: str | None = None
     street_id: int | None = None
     require: list[str] = field(default_factory=list)
@@ -131,7 +131,7 @@ def evaluate(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: d
         "street": ind.street, "base": base, "target": ind.target, "actual": actual,
         "rate": None if rate is None else round(rate, 4),
         "time_progress": round(progress, 4),
-        "gap": ind.target - actual,
+        "gap": None if ind.target is None else ind.target - actual,
         "ahead": None if rate is None else rate >= progress,
         "unit": ind.unit,
     }

@@ -56,10 +56,10 @@ _KNOWN: set[str] = set()
 
 @lru_cache(maxsize=1)
 def _pypinyin():
-    from pypinyin import lazy_pinyin  # noqa: PLC0415  (a large dictionary: load on first use)
-    from pypinyin.phrases_dict import phrases_dict  # noqa: PLC0415
-    from pypinyin.pinyin_dict import pinyin_dict  # noqa: PLC0415
-    from pypinyin.style._utils import replace_symbol_to_no_symbol  # noqa: PLC0415
+    from pypinyin import lazy_pinyin  # a large dictionary: load on first use
+    from pypinyin.phrases_dict import phrases_dict
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style._utils import replace_symbol_to_no_symbol
     return lazy_pinyin, phrases_dict, pinyin_dict, replace_symbol_to_no_symbol
 
 
@@ -88,13 +88,14 @@ def _phrase_rules() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str
             default[ch] = toneless(d.split(",", 1)[0]) if d else None
         return default[ch]
 
-    chars, single = set(), set()
+    chars: set[str] = set()
+    single: set[str] = set()
     windows: dict[str, set[str]] = {}
     for phrase, readings in phrases.items():
         if len(phrase) != len(readings):
             at = list(range(len(phrase)))
         else:
-            at = [k for k, (ch, r) in enumerate(zip(phrase, readings)) if toneless(r[0]) != first(ch)]
+            at = [k for k, (ch, r) in enumerate(zip(phrase, readings, strict=False)) if toneless(r[0]) != first(ch)]
         if not at:
             continue
         chars.update(phrase[k] for k in at)
@@ -152,7 +153,7 @@ _PARTS: dict[str, tuple[str, ...]] = {}     # a run of characters -> its tokens 
 def _runs() -> re.Pattern:
     """Runs of Chinese characters and runs of anything else, cut as pypinyin.seg.simpleseg.simple_seg cuts them
     (with its own character class, RE_HANS)."""
-    from pypinyin.seg.simpleseg import RE_HANS  # noqa: PLC0415
+    from pypinyin.seg.simpleseg import RE_HANS  # type: ignore[attr-defined]  # present, but not in pypinyin's stubs
     head, tail = "^(?:[", "])+$"
     pattern = RE_HANS.pattern
     if not (pattern.startswith(head) and pattern.endswith(tail)):
@@ -196,7 +197,7 @@ def pinyin_keys(names) -> list[tuple[str, str]]:
     chars, single, windows = _phrase_rules() if texts else (frozenset(), frozenset(), {})
     ini, full, srt = _INI, _FULL, _SORT
     out = []
-    for name, t in zip(names, texts):
+    for name, t in zip(names, texts, strict=False):
         if not t:
             out.append(("", ""))
         elif not _needs_phrases(t, chars, single, windows):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from pipeline import funnel as funnel_maths
 from pipeline.catalog import Catalog
 from pipeline.dates import time_progress
 from pipeline.facts import Facts
-from pipeline import funnel as funnel_maths
 from pipeline.indicators import Indicator, evaluate
 
 

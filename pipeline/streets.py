@@ -39,7 +39,7 @@ def attainment(rows: list[dict], streets: list[tuple[int, str]], street_targets:
     out = []
     for sid, name in streets:
         cells, rates = [], []
-        for row, actual in zip(rows, counted):
+        for row, actual in zip(rows, counted, strict=True):
             ind = street_targets.get((sid, row["name"]))
             target = None if ind is None else ind.target
             a = int(actual[sid])
@@ -68,7 +68,7 @@ def share_gaps(district: list[Indicator], by_street_rows: list[Indicator]) -> li
     for ind in district:
         total = sums.get(ind.name, 0)
         out.append({"indicator": ind.name, "target": ind.target, "shares": total, "streets": counts.get(ind.name, 0),
-                    "difference": round(ind.target - total, 6)})
+                    "difference": None if ind.target is None else round(ind.target - total, 6)})
     return out
 
 

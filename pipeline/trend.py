@@ -69,7 +69,7 @@ class SetIndex:
         mask = facts.stage_mask(self.stage_ids)
         firm, start, end = facts.firm[mask], facts.start[mask], facts.end[mask]
         stage = facts.stage[mask]
-        if not getattr(facts, "presorted", False):
+        if not facts.presorted:
             order = np.lexsort((start, firm))
             firm, start, end, stage = firm[order], start[order], end[order], stage[order]
         # the designations themselves, sorted (expiries and renewals need them)
@@ -95,7 +95,7 @@ class SetIndex:
             self.firm = self.start = self.end = np.zeros(0, dtype=np.int32)
         self._sorted_start = np.sort(self.start)
         self._sorted_end = np.sort(self.end)
-        self._by_street = None
+        self._by_street: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.firm)
@@ -132,7 +132,9 @@ class SetIndex:
             starts, ends = self._sorted_start, self._sorted_end
         else:
             starts, ends = self._street_slices(street_id)
-        return (np.searchsorted(starts, days, side="right") - np.searchsorted(ends, days, side="right")).astype(np.int64)
+        return (np.searchsorted(starts, days, side="right") - np.searchsorted(ends, days, side="right")).astype(
+            np.int64
+        )
 
     def _street_slices(self, street_id: int):
         if self._by_street is None:

@@ -40,13 +40,13 @@ def normalize(raw: object) -> str:
 
 def check_char(first17: str) -> str:
     """The GB 32100 check character for the first 17 characters (all in ALPHABET)."""
-    total = sum(VALUES[c] * w for c, w in zip(first17, WEIGHTS))
+    total = sum(VALUES[c] * w for c, w in zip(first17, WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]
 
 
 def org_check_char(first8: str) -> str:
     """The GB 11714 organisation-code check character for 8 characters."""
-    total = sum(ORG_ALPHABET.index(c) * w for c, w in zip(first8, ORG_WEIGHTS))
+    total = sum(ORG_ALPHABET.index(c) * w for c, w in zip(first8, ORG_WEIGHTS, strict=True))
     c = 11 - total % 11
     return "X" if c == 10 else "0" if c == 11 else str(c)
 

@@ -45,7 +45,11 @@ def test_core_has_no_qt():
 
 
 def test_ui_runs_no_sql():
-    bad = [(str(p.relative_to(ROOT)), m) for p, m in imported_modules("ui") if m.split(".")[0] in ("sqlite3", "sqlite_utils")]
+    bad = [
+        (str(p.relative_to(ROOT)), m)
+        for p, m in imported_modules("ui")
+        if m.split(".")[0] in ("sqlite3", "sqlite_utils")
+    ]
     assert bad == [], bad
 
 
@@ -53,3 +57,26 @@ def test_modules_stay_small():
     big = [(str(p.relative_to(ROOT)), n) for pkg in ("pipeline", "db", "importers", "ui", "desktop")
            for p in (ROOT / pkg).rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600]
     assert big == [], big
+
+
+def _is_test_module(dotted: str) -> bool:
+    last = dotted.rsplit(".", 1)[-1]
+    return last.startswith("test_") or last == "conftest"
+
+
+def test_no_test_module_imports_another_test_module():
+    """Shared helpers live in helpers modules (tests/importers/helpers.py, tests/cli/helpers.py,
+    tests/reliability/helpers.py, tests/qt_checks.py …), never in a test module or a conftest: importing a
+    test module runs its collection-time code again and makes its tests depend on each other."""
+    bad = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = "." * node.level + (node.module or "")
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            else:
+                continue
+            bad += [(str(path.relative_to(ROOT)), n) for n in names if _is_test_module(n)]
+    assert bad == [], bad

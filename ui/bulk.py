@@ -5,8 +5,18 @@ from collections import Counter
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
-                               QLineEdit, QTableWidget, QTableWidgetItem)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from ui.dates import DateEdit
 from ui.geometry import fit_to_screen

@@ -213,7 +213,9 @@ class MoveStar(_DesignationCommand):
     def summary(self) -> str:
         moved = len(self.firm_ids) - len(self.skipped)
         word = "晋升" if self.step > 0 else "下调"
-        extra = f"（{len(self.skipped)} 家已在{'最高' if self.step > 0 else '最低'}星级，未调整）" if self.skipped else ""
+        extra = (
+            f"（{len(self.skipped)} 家已在{'最高' if self.step > 0 else '最低'}星级，未调整）" if self.skipped else ""
+        )
         return f"为 {moved} 家企业{word}星级{extra}"
 
     def _do(self) -> None:

@@ -37,7 +37,7 @@ GUIDE = """
 <li>台账是一个 SQLite 文件。每次导入前、每天首次使用时自动备份；文件 → 从备份恢复。</li>
 <li>同一台账同时只能由一个程序修改；另一个程序会以只读方式打开并显示提示。</li>
 </ul>
-"""
+"""  # noqa: E501  (HTML: a line break inside a Chinese sentence would show as a space)
 
 
 class HelpDialog(QDialog):

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.rows_model import RowsModel
 
@@ -46,7 +54,7 @@ class HistoryPanel(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        from importers.undo import batch_list  # noqa: PLC0415
+        from importers.undo import batch_list
         self._batches = batch_list(self.ledger)
         rows, brushes = [], []
         grey = QBrush(QColor("#eeeeee"))
@@ -54,8 +62,9 @@ class HistoryPanel(QWidget):
             c = b["counts"] or {}
             state = f"已撤销（{(b['undone_at'] or '')[:16].replace('T', ' ')}）" if b["undone_at"] else "有效"
             rows.append([b["id"], (b["created_at"] or "")[:19].replace("T", " "), b["file_name"], b["sheet"] or "",
-                         KINDS.get(b["kind"], b["kind"]), b["officer"] or b["os_user"], c.get("created", c.get("firms", "")),
-                         c.get("updated", ""), c.get("unchanged", ""), c.get("skipped", ""), state])
+                         KINDS.get(b["kind"], b["kind"]), b["officer"] or b["os_user"],
+                         c.get("created", c.get("firms", "")), c.get("updated", ""), c.get("unchanged", ""),
+                         c.get("skipped", ""), state])
             brushes.append(grey if b["undone_at"] else None)
         self.model.set_rows(rows, brushes=brushes)
         self._selection()
@@ -75,20 +84,25 @@ class HistoryPanel(QWidget):
                 self.view.selectRow(i)
 
     def undo_selected(self) -> bool:
-        from importers.undo import UndoConflict  # noqa: PLC0415
-        from importers.errors import InputError  # noqa: PLC0415
+        from importers.errors import InputError
+        from importers.undo import UndoConflict
         b = self.selected_batch()
         if not b:
             return False
-        if not self._confirm("撤销导入", f"撤销批次 {b['id']}（{b['file_name']}）？\n该批次新增的企业、更新的信息和认定都会恢复到导入之前。"):
+        if not self._confirm(
+            "撤销导入",
+            f"撤销批次 {b['id']}（{b['file_name']}）？\n该批次新增的企业、更新的信息和认定都会恢复到导入之前。",
+        ):
             return False
         try:
             try:
                 self._undo(b["id"], False)
             except UndoConflict as exc:
                 names = "、".join(n for _, n in exc.firms[:8]) + ("等" if len(exc.firms) > 8 else "")
-                if not self._confirm("撤销会覆盖之后的修改",
-                                     f"批次 {b['id']} 导入之后，{len(exc.firms)} 家企业又被修改过：{names}。\n仍要撤销吗？"):
+                if not self._confirm(
+                    "撤销会覆盖之后的修改",
+                    f"批次 {b['id']} 导入之后，{len(exc.firms)} 家企业又被修改过：{names}。\n仍要撤销吗？",
+                ):
                     return False
                 self._undo(b["id"], True)
         except InputError as exc:

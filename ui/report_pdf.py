@@ -27,7 +27,7 @@ def _num(v) -> str:
 
 class _Doc:
     def __init__(self, path: Path, title: str) -> None:
-        from ui.dashboard.charts import cjk_font  # noqa: PLC0415
+        from ui.dashboard.charts import cjk_font
         self.writer = QPdfWriter(str(path))
         self.writer.setResolution(DPI)
         self.writer.setTitle(title)
@@ -55,7 +55,9 @@ class _Doc:
     def footer(self) -> None:
         self.p.setFont(self.font(7))
         self.p.setPen(QColor(GREY))
-        self.p.drawText(QRectF(MARGIN, PAGE_H - MARGIN + 8, PAGE_W - 2 * MARGIN, 16), Qt.AlignCenter, f"第 {self.page} 页")
+        self.p.drawText(
+            QRectF(MARGIN, PAGE_H - MARGIN + 8, PAGE_W - 2 * MARGIN, 16), Qt.AlignCenter, f"第 {self.page} 页"
+        )
 
     def text(self, s: str, size: float = 9, bold: bool = False, color: str = "#000000", h: float | None = None,
              align=Qt.AlignLeft) -> None:
@@ -68,26 +70,30 @@ class _Doc:
 
     def wrapped_height(self, text: str, width: float, size: float, bold: bool = False) -> float:
         """The height *text* takes wrapped into *width* (names are wrapped, never cut)."""
-        from PySide6.QtGui import QFontMetricsF  # noqa: PLC0415
+        from PySide6.QtGui import QFontMetricsF
         metrics = QFontMetricsF(self.font(size, bold))
         return metrics.boundingRect(QRectF(0, 0, max(width, 1), 10000), Qt.TextWordWrap | Qt.TextWrapAnywhere,
                                     str(text)).height()
 
-    def table(self, headers: list[str], rows: list[list[str]], widths: list[float], colors=None, size: float = 7.5) -> None:
+    def table(
+        self, headers: list[str], rows: list[list[str]], widths: list[float], colors=None, size: float = 7.5
+    ) -> None:
         base_h = size * 2.6
         total = sum(widths)
         scale = (PAGE_W - 2 * MARGIN) / total
         ws = [w * scale for w in widths]
 
         def height(cells, bold=False) -> float:
-            return max([base_h] + [self.wrapped_height(c, w - 6, size, bold) + size for c, w in zip(cells, ws)])
+            return max(
+                [base_h] + [self.wrapped_height(c, w - 6, size, bold) + size for c, w in zip(cells, ws, strict=False)]
+            )
 
         def line(cells, y, row_h, bold=False, fill=None, tint=None):
             x = MARGIN
             if fill:
                 self.p.fillRect(QRectF(MARGIN, y, PAGE_W - 2 * MARGIN, row_h), QColor(fill))
             self.p.setFont(self.font(size, bold))
-            for i, (c, w) in enumerate(zip(cells, ws)):
+            for i, (c, w) in enumerate(zip(cells, ws, strict=False)):
                 self.p.setPen(QColor((tint or {}).get(i, "#000000")))
                 align = (Qt.AlignLeft if i == 0 else Qt.AlignRight) | Qt.AlignVCenter
                 self.p.drawText(QRectF(x + 3, y, w - 6, row_h), align | Qt.TextWordWrap | Qt.TextWrapAnywhere, str(c))
@@ -121,7 +127,7 @@ class _Doc:
         top = max([1e-9] + values + ([reference] if reference is not None else []) + ([unit_max] if unit_max else []))
         self.p.setFont(self.font(7.5))
         y = self.y
-        for lab, v, c, t, row_h in zip(labels, values, colors, texts, heights):
+        for lab, v, c, t, row_h in zip(labels, values, colors, texts, heights, strict=False):
             self.p.setPen(QColor("#000000"))
             self.p.drawText(QRectF(MARGIN, y, label_w - 6, row_h),
                             Qt.AlignRight | Qt.AlignVCenter | Qt.TextWordWrap | Qt.TextWrapAnywhere, lab)
@@ -148,7 +154,7 @@ class _Doc:
 def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, names=None) -> Path:
     """Render the report of *year* as of *as_of* (district, or one street) to an A4 PDF.
     *names*: callable(ids) -> {id: (name, code, street)} for the due list."""
-    from pipeline.dashboard import due_rows  # noqa: PLC0415
+    from pipeline.dashboard import due_rows
     path = Path(path)
     view = dash.compute(year, as_of, street_id)
     where = view["street"] + "街道" if view["street"] else "全区"
@@ -202,7 +208,9 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
     due = due_rows(view, dash.catalog, 30)
     if due:
         total = len(view["due"]["firm_ids"])
-        doc.text(f"{view['due_days']} 天内到期待复审/复核：{total} 项" + ("（列出最早的 30 项）" if total > 30 else ""), 8.5)
+        doc.text(
+            f"{view['due_days']} 天内到期待复审/复核：{total} 项" + ("（列出最早的 30 项）" if total > 30 else ""), 8.5
+        )
         lookup = names([r["firm_id"] for r in due]) if names else {}
         doc.table(["企业", "资格", "最后有效日", "剩余天数"],
                   [[lookup.get(r["firm_id"], (f"企业 {r['firm_id']}",))[0], r["stage"], r["last_day"], r["days_left"]]
@@ -217,8 +225,9 @@ def ensure_gui_app():
     A full QApplication, not a QGuiApplication: the instance lives as long as the process, and a
     widget created later in the same process (the desktop app, a test) needs a QApplication, or Qt aborts.
     """
-    import os  # noqa: PLC0415
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    import os
+
+    from PySide6.QtWidgets import QApplication
     app = QApplication.instance()
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and os.name != "nt":

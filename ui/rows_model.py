@@ -1,8 +1,11 @@
 """A small read-only table model over a list of rows (timeline, services, audit, history, preview)."""
 from __future__ import annotations
 
-from ui.qtcompat import no_data
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from ui.qtcompat import no_data
+
+ROOT = QModelIndex()          # the invalid index: a flat table's parent (one shared default argument)
 
 
 class RowsModel(QAbstractTableModel):
@@ -26,10 +29,10 @@ class RowsModel(QAbstractTableModel):
     def row(self, i: int) -> list:
         return self._rows[i]
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(self._headers)
 
     def data(self, index, role=Qt.DisplayRole):

@@ -4,8 +4,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-CHOICES = (("import_list", "导入第一份名单…", "把收到的 Excel 名单（.xlsx / .xls / .csv）导入台账：先预览，确认后一次写入，可整批撤销。"),
-           ("open_sample", "打开示例台账", "打开一个示例城区（2,000 家虚构企业），先熟悉台账、看板和指标；不影响您自己的台账。"),
+CHOICES = (("import_list", "导入第一份名单…",
+            "把收到的 Excel 名单（.xlsx / .xls / .csv）导入台账：先预览，确认后一次写入，可整批撤销。"),
+           ("open_sample", "打开示例台账",
+            "打开一个示例城区（2,000 家虚构企业），先熟悉台账、看板和指标；不影响您自己的台账。"),
            ("new_targets", "新建指标…", "填写本年度的目标任务（如净增高企 80 家），看板会据此计算完成率与序时进度。"))
 
 

@@ -11,12 +11,25 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
-                               QLabel, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db import dashboard_queries
 from importers import targets_io
-from pipeline.indicators import Indicator, KINDS
+from pipeline.indicators import KINDS, Indicator
 from pipeline.streets import gap_text, share_gaps
 from ui import files
 
@@ -94,7 +107,9 @@ class TargetsPanel(QWidget):
     def _fill(self) -> None:
         self.streets = [n for _, n in self.ledger.streets()]
         year = self.current_year()
-        self.rows = targets_io.rows_of(dashboard_queries.target_rows(self.ledger.conn, year), self.streets) if year else []
+        self.rows = (
+            targets_io.rows_of(dashboard_queries.target_rows(self.ledger.conn, year), self.streets) if year else []
+        )
         names = {s.key: s.name for s in self.ledger.catalog().stages}
         headers = FIXED + self.streets + ["街道合计", "差额"]
         self.table.blockSignals(True)
@@ -126,8 +141,12 @@ class TargetsPanel(QWidget):
         self._show_gaps()
 
     def _show_gaps(self) -> None:
-        district = [Indicator(r.indicator, r.kind, r.stages, r.district or 0) for r in self.rows if r.district is not None]
-        streets = [Indicator(r.indicator, r.kind, r.stages, v, street=s) for r in self.rows for s, v in r.shares.items()]
+        district = [
+            Indicator(r.indicator, r.kind, r.stages, r.district or 0) for r in self.rows if r.district is not None
+        ]
+        streets = [
+            Indicator(r.indicator, r.kind, r.stages, v, street=s) for r in self.rows for s, v in r.shares.items()
+        ]
         lines = []
         for g in share_gaps(district, streets):
             ok = g["streets"] and abs(g["difference"]) < 1e-9
@@ -137,7 +156,7 @@ class TargetsPanel(QWidget):
 
     # writing -------------------------------------------------------------------------------------
     def _write(self, job) -> bool:
-        from db.connection import LedgerError  # noqa: PLC0415
+        from db.connection import LedgerError
         try:
             with self.ledger.write("person") as w:
                 job(w)
@@ -151,7 +170,7 @@ class TargetsPanel(QWidget):
 
     def set_cell(self, row: int, col: int, text: str) -> bool:
         """Set a district target (column 3) or a street share from text ("" removes a share)."""
-        from importers.clean import parse_number  # noqa: PLC0415
+        from importers.clean import parse_number
         r = self.rows[row]
         year = self.current_year()
         text = text.strip()
@@ -160,7 +179,9 @@ class TargetsPanel(QWidget):
         except ValueError:
             value = "bad"
         if value == "bad" or (text and value is None):
-            QMessageBox.warning(self, "未保存", f"“{text}”不是数字（{r.indicator}，{self.table.horizontalHeaderItem(col).text()}）")
+            QMessageBox.warning(
+                self, "未保存", f"“{text}”不是数字（{r.indicator}，{self.table.horizontalHeaderItem(col).text()}）"
+            )
             self._fill()
             return False
         common = dict(require=r.require, base_year=r.base_year, unit=r.unit, sort=row)
@@ -226,13 +247,13 @@ class TargetsPanel(QWidget):
         self.year.setCurrentIndex(self.year.findData(year))
 
     def _add(self) -> None:
-        from ui.targets_dialog import IndicatorDialog  # noqa: PLC0415
+        from ui.targets_dialog import IndicatorDialog
         dlg = IndicatorDialog(self.ledger.catalog(), None, self)
         if dlg.exec():
             self.save_indicator(dlg.values())
 
     def _edit(self) -> None:
-        from ui.targets_dialog import IndicatorDialog  # noqa: PLC0415
+        from ui.targets_dialog import IndicatorDialog
         i = self._selected()
         if i is None:
             return
@@ -245,12 +266,18 @@ class TargetsPanel(QWidget):
         if i is None:
             return
         name = self.rows[i].indicator
-        if QMessageBox.question(self, "删除指标", f"删除“{name}”及其各街道分解？（可在操作记录中撤销）") == QMessageBox.Yes:
+        if (
+            QMessageBox.question(self, "删除指标", f"删除“{name}”及其各街道分解？（可在操作记录中撤销）")
+            == QMessageBox.Yes
+        ):
             self.delete_indicator(i)
 
     def _import(self) -> None:
-        from importers.errors import InputError  # noqa: PLC0415
-        path, _f = QFileDialog.getOpenFileName(self, "导入任务分解表", str(files.documents_dir()), "表格 (*.xlsx *.xls *.csv)")
+        from importers.errors import InputError
+
+        path, _f = QFileDialog.getOpenFileName(
+            self, "导入任务分解表", str(files.documents_dir()), "表格 (*.xlsx *.xls *.csv)"
+        )
         if not path:
             return
         try:
@@ -262,7 +289,9 @@ class TargetsPanel(QWidget):
 
     def _export(self) -> None:
         year = self.current_year()
-        path = files.ask_save(self, "导出任务分解表", files.file_name(f"{year}年目标任务分解表"), "Excel 工作簿 (*.xlsx)")
+        path = files.ask_save(
+            self, "导出任务分解表", files.file_name(f"{year}年目标任务分解表"), "Excel 工作簿 (*.xlsx)"
+        )
         if path:
             try:
                 targets_io.export_decomposition(path, year, self.rows, self.ledger.catalog(), self.streets)
@@ -274,11 +303,13 @@ class TargetsPanel(QWidget):
 
 def draft_from_previous(parent, ledger, year: int) -> bool:
     """Offer the latest earlier year's targets as the draft of *year*'s; written (audited) only when confirmed."""
-    from db.connection import LedgerError  # noqa: PLC0415
-    from ui.targets_dialog import DraftDialog  # noqa: PLC0415
+    from db.connection import LedgerError
+    from ui.targets_dialog import DraftDialog
     earlier = [y for y in dashboard_queries.all_targets(ledger.conn) if y < year]
     if not earlier:
-        QMessageBox.information(parent, "新建指标", f"没有 {year} 年以前的指标可复制，请在“指标”页用“新增指标”逐项填写。")
+        QMessageBox.information(
+            parent, "新建指标", f"没有 {year} 年以前的指标可复制，请在“指标”页用“新增指标”逐项填写。"
+        )
         return False
     previous = max(earlier)
     rows = dashboard_queries.target_rows(ledger.conn, previous)

@@ -2,8 +2,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+)
 
 from pipeline.indicators import KINDS
 from ui.geometry import fit_to_screen
@@ -89,7 +100,7 @@ class DraftDialog(QDialog):
 
     def __init__(self, year: int, previous: int, rows: list[dict], parent=None) -> None:
         super().__init__(parent)
-        from PySide6.QtWidgets import QTableWidget, QTableWidgetItem  # noqa: PLC0415
+        from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
         self.setWindowTitle(f"新建 {year} 年指标")
         district = [r for r in rows if r["street_id"] is None]
         shares = len(rows) - len(district)

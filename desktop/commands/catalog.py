@@ -46,7 +46,7 @@ def _validity(args):
 
 
 def run(args) -> int:
-    from db import catalog_store  # noqa: PLC0415
+    from db import catalog_store
     action = args.action or "list"
     with open_ledger(args.db, readonly=action == "list") as ledger:
         if action == "list":
@@ -94,7 +94,7 @@ def run(args) -> int:
         except (ValueError, KeyError) as exc:
             raise InputError(str(exc).strip("'")) from None
         except Exception as exc:
-            import sqlite3  # noqa: PLC0415
+            import sqlite3
             if isinstance(exc, sqlite3.IntegrityError):
                 raise InputError(f"与已有类别或街道重名：{exc}") from None
             raise

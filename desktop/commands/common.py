@@ -30,7 +30,7 @@ def existing_ledger(path: str | None) -> Path:
 
 
 def open_ledger(path: str | None, *, readonly: bool = False):
-    from db.ledger import Ledger  # noqa: PLC0415
+    from db.ledger import Ledger
     return Ledger(existing_ledger(path), readonly=readonly, create=False)
 
 

@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from importers.ledger_export import export_ledger  # noqa: PLC0415
+    from importers.ledger_export import export_ledger
     as_of = date_arg(args.as_of, "--as-of")
     with open_ledger(args.db, readonly=True) as ledger:
         n = export_ledger(ledger, args.out, street=args.street, stage=args.stage, as_of=as_of,

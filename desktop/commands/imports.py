@@ -7,7 +7,6 @@ unusable file or argument exits 2 with one Chinese line and writes nothing.
 from __future__ import annotations
 
 import sys
-
 from pathlib import Path
 
 from desktop.commands.common import date_arg, open_ledger, print_json
@@ -42,8 +41,8 @@ def register(sub) -> None:
 
 
 def run_import(args) -> int:
-    from importers.mapping import parse_overrides  # noqa: PLC0415
-    from importers.plan import build_plan, commit_plan  # noqa: PLC0415
+    from importers.mapping import parse_overrides
+    from importers.plan import build_plan, commit_plan
     if args.kind not in (None, "roster", "designation"):
         raise InputError(f"--as 应为 roster（企业台账）或 designation（认定名单），而不是“{args.kind}”")
     on_date = date_arg(args.date, "--date")
@@ -62,7 +61,7 @@ def run_import(args) -> int:
         if not args.dry_run:
             batch = commit_plan(ledger, plan, remember_mapping=args.remember_map)
     if args.errors_out:
-        from importers.error_report import write_error_report  # noqa: PLC0415
+        from importers.error_report import write_error_report
         write_error_report(plan, args.errors_out)
     summary = plan.summary(batch)
     if args.json:
@@ -110,7 +109,9 @@ def _print_summary(plan, s: dict, args) -> None:
                                          else "") if x)
             print(f"  {label}：{where + '：' if where else ''}{i['message']}")
         if len(items) > 20:
-            print(f"  ……另有 {len(items) - 20} 条{label}" + ("，用 --errors-out 导出全部" if not args.errors_out else ""))
+            print(
+                f"  ……另有 {len(items) - 20} 条{label}" + ("，用 --errors-out 导出全部" if not args.errors_out else "")
+            )
     skipped = [r for r in s["skipped_rows"] if not r["reason"].startswith(SKIP_BLANK)]
     for r in skipped[:20]:
         print(f"  跳过：第 {r['row']} 行：{r['reason']}")
@@ -123,7 +124,7 @@ def _print_summary(plan, s: dict, args) -> None:
 
 
 def run_undo(args) -> int:
-    from importers.undo import undo_batch  # noqa: PLC0415
+    from importers.undo import undo_batch
     with open_ledger(args.db) as ledger:
         out = undo_batch(ledger, args.batch, force=args.force)
     if args.json:

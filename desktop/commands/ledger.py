@@ -18,7 +18,7 @@ def register(sub) -> None:
 
 
 def run_init(args) -> int:
-    from db.ledger import Ledger  # noqa: PLC0415
+    from db.ledger import Ledger
     path = Path(args.db)
     if path.exists() and path.stat().st_size:
         raise InputError(f"文件已存在：{path}，不会覆盖")
@@ -28,9 +28,9 @@ def run_init(args) -> int:
 
 
 def run_demo(args) -> int:
-    from db import demo_store  # noqa: PLC0415
-    from db.ledger import Ledger  # noqa: PLC0415
-    from pipeline import demo  # noqa: PLC0415
+    from db import demo_store
+    from db.ledger import Ledger
+    from pipeline import demo
     if args.firms < 100 or args.firms > 2_000_000:
         raise InputError("--firms 应在 100 到 2000000 之间")
     path = Path(args.db)

@@ -17,8 +17,8 @@ def register(sub) -> None:
 
 
 def run_mappings(args) -> int:
-    from importers import mapping_store  # noqa: PLC0415
-    from importers.mapping import FIELDS  # noqa: PLC0415
+    from importers import mapping_store
+    from importers.mapping import FIELDS
     with open_ledger(args.db, readonly=not args.forget) as ledger:
         if args.forget:
             known = {m["signature"] for m in mapping_store.list_all(ledger.conn)}

@@ -23,8 +23,8 @@ def default_as_of(year: int) -> date:
 
 
 def build_report(ledger, year: int, as_of: date, street: str | None) -> dict:
-    from db import queries  # noqa: PLC0415
-    from pipeline import report  # noqa: PLC0415
+    from db import queries
+    from pipeline import report
     street_id = None
     if street:
         street_id = ledger.street_id(street)
@@ -42,7 +42,7 @@ def run(args) -> int:
     with open_ledger(args.db, readonly=True) as ledger:
         data = build_report(ledger, args.year, as_of, args.street)
         if args.out:
-            from desktop.commands.report_out import write_report  # noqa: PLC0415
+            from desktop.commands.report_out import write_report
             write_report(ledger, data, args.out)
             print(f"已导出报告到 {args.out}")
     if args.json:

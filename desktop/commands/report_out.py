@@ -8,8 +8,8 @@ from importers.errors import InputError
 
 
 def _dashboard(ledger):
-    from db import dashboard_queries, queries  # noqa: PLC0415
-    from pipeline.dashboard import Dashboard  # noqa: PLC0415
+    from db import dashboard_queries, queries
+    from pipeline.dashboard import Dashboard
     return Dashboard(queries.load_facts(ledger.conn), ledger.catalog(), dashboard_queries.all_targets(ledger.conn),
                      ledger.streets())
 
@@ -27,10 +27,10 @@ def write_report(ledger, data: dict, out: str) -> Path:
     dash = _dashboard(ledger)
     try:
         if suffix == ".xlsx":
-            from importers.report_xlsx import write_indicator_table  # noqa: PLC0415
+            from importers.report_xlsx import write_indicator_table
             return write_indicator_table(path, dash, year, as_of, street_id)
-        from db.dashboard_queries import firm_names  # noqa: PLC0415
-        from ui.report_pdf import ensure_gui_app, write_pdf  # noqa: PLC0415
+        from db.dashboard_queries import firm_names
+        from ui.report_pdf import ensure_gui_app, write_pdf
         ensure_gui_app()
         return write_pdf(path, dash, year, as_of, street_id, lambda ids: firm_names(ledger.conn, ids))
     except PermissionError:

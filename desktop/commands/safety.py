@@ -40,12 +40,12 @@ def register(sub) -> None:
 
 
 def run_backup(args) -> int:
-    from db import backup as bk  # noqa: PLC0415
+    from db import backup as bk
     path = existing_ledger(args.db)
     if args.remember:
         if not args.to:
             raise InputError("--remember 需要同时给出 --to 备份文件夹")
-        from db.ledger import Ledger  # noqa: PLC0415
+        from db.ledger import Ledger
         with Ledger(path, create=False) as ledger:
             bk.set_backup_dir(ledger, args.to)
     info = bk.backup(path, args.to, "manual")
@@ -54,9 +54,9 @@ def run_backup(args) -> int:
 
 
 def run_restore(args) -> int:
-    import sys  # noqa: PLC0415
+    import sys
 
-    from db.restore import restore_checked  # noqa: PLC0415
+    from db.restore import restore_checked
     source = Path(args.backup)
     if not source.is_file():
         raise InputError(f"备份文件不存在：{source}")
@@ -80,12 +80,14 @@ def run_restore(args) -> int:
     if report.kept_audit:
         print(f"保留了备份之后的 {report.kept_audit} 条修改记录（标为恢复前的记录），并记下这次恢复")
     if report.saved is not None:
-        print(f"恢复前的台账已备份为 {report.saved.path}（企业 {report.saved.firms} 家），如需反悔可再用 restore 恢复它")
+        print(
+            f"恢复前的台账已备份为 {report.saved.path}（企业 {report.saved.firms} 家），如需反悔可再用 restore 恢复它"
+        )
     return 0
 
 
 def run_backups(args) -> int:
-    from db import backup as bk  # noqa: PLC0415
+    from db import backup as bk
     path = existing_ledger(args.db)
     folder = Path(args.dir) if args.dir else bk.backup_dir_for(path)
     items = bk.list_backups(path, folder, check=args.check)
@@ -108,8 +110,8 @@ def run_backups(args) -> int:
 
 
 def run_audit(args) -> int:
-    from db import audit_log  # noqa: PLC0415
-    from desktop.commands.common import open_ledger  # noqa: PLC0415
+    from db import audit_log
+    from desktop.commands.common import open_ledger
     since = date_arg(args.since, "--since")
     if args.limit < 0:
         raise InputError("--limit 不能为负数")
@@ -121,7 +123,7 @@ def run_audit(args) -> int:
                 raise InputError(f"台账中没有统一社会信用代码为 {args.firm} 的企业")
             firm_id = found[0]
         rows = audit_log.entries(ledger.conn, firm_id=firm_id, since=since, limit=args.limit or None)
-        from db.restore import kept_ranges  # noqa: PLC0415
+        from db.restore import kept_ranges
         kept = kept_ranges(ledger.conn)
     if args.json:
         print_json([r.as_dict() for r in rows])
@@ -138,9 +140,9 @@ def run_audit(args) -> int:
 
 
 def run_unlock(args) -> int:
-    import sys  # noqa: PLC0415
+    import sys
 
-    from db import lock as ledger_lock  # noqa: PLC0415
+    from db import lock as ledger_lock
     path = existing_ledger(args.db)
     lock_file = ledger_lock.lock_path(path)
     holder = ledger_lock.read_holder(lock_file)

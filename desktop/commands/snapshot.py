@@ -30,7 +30,7 @@ def _settle(app, rounds: int = 8) -> None:
 
 
 def _wait(app, until, seconds: float = 60.0) -> None:
-    import time  # noqa: PLC0415
+    import time
     end = time.monotonic() + seconds
     while not until() and time.monotonic() < end:
         app.processEvents()
@@ -42,15 +42,15 @@ def run(args) -> int:
     source = existing_ledger(args.db)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from desktop.app import setup_application  # noqa: PLC0415
+    from desktop.app import setup_application
     app = setup_application()
-    from PySide6.QtCore import QSettings  # noqa: PLC0415
+    from PySide6.QtCore import QSettings
 
     work = Path(tempfile.mkdtemp(prefix="xingtu-snapshot-"))
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(work))   # never the user's settings
     db = work / "ledger.db"
-    from db.ledger import Ledger  # noqa: PLC0415
+    from db.ledger import Ledger
     with Ledger(source, readonly=True) as ro:                                 # a copy: the snapshot writes nothing
         ro.conn.execute(f"VACUUM INTO '{db}'")
     written = []
@@ -64,11 +64,12 @@ def run(args) -> int:
 
 
 def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
-    from desktop.app import open_ledger_for_window  # noqa: PLC0415
-    from desktop.main_window import MainWindow  # noqa: PLC0415
-    from desktop.sample_list import existing_firms, write_sample_list  # noqa: PLC0415
-    from desktop.settings import Settings  # noqa: PLC0415
-    from PySide6.QtCore import QDate  # noqa: PLC0415
+    from PySide6.QtCore import QDate
+
+    from desktop.app import open_ledger_for_window
+    from desktop.main_window import MainWindow
+    from desktop.sample_list import existing_firms, write_sample_list
+    from desktop.settings import Settings
     ledger = open_ledger_for_window(db)
     win = MainWindow(ledger, Settings())
     win.resize(*SIZE)
@@ -98,7 +99,7 @@ def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
         dlg.close()
 
         sample = write_sample_list(work / "2023年第二批拟认定高新技术企业名单.xlsx", existing_firms(ledger))
-        from ui.importer.wizard import ImportWizard  # noqa: PLC0415
+        from ui.importer.wizard import ImportWizard
         wiz = ImportWizard(ledger, sample, win.workers, win)
         wiz.resize(*SIZE)
         wiz.show()
@@ -114,7 +115,7 @@ def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
         if dash is not None and type(dash).__name__ == "DashboardPanel":
             years = dash.dash.years()
             if years:                   # the latest year that has targets (the current one may have none yet)
-                from ui.dashboard.source import default_as_of  # noqa: PLC0415
+                from ui.dashboard.source import default_as_of
                 dash.set_context(max(years), default_as_of(max(years)), None)
             _settle(app, 20)
             written.append(_grab(win, out / "dashboard.png"))
@@ -131,7 +132,7 @@ def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
 
 
 def _firm_with_history(ledger) -> int:
-    from db import firm_file  # noqa: PLC0415
+    from db import firm_file
     best, best_n = 1, -1
     for fid in range(1, 400):
         f = firm_file.firm(ledger.conn, fid)
@@ -146,7 +147,7 @@ def _firm_with_history(ledger) -> int:
 def _grab(widget, path: Path, frame=None) -> Path:
     pix = widget.grab()
     if frame is not None:   # a dialog: draw it over the main window, as a person sees it
-        from PySide6.QtGui import QPainter  # noqa: PLC0415
+        from PySide6.QtGui import QPainter
         back = frame.grab()
         painter = QPainter(back)
         painter.fillRect(back.rect(), _shade())
@@ -160,5 +161,5 @@ def _grab(widget, path: Path, frame=None) -> Path:
 
 
 def _shade():
-    from PySide6.QtGui import QColor  # noqa: PLC0415
+    from PySide6.QtGui import QColor
     return QColor(0, 0, 0, 60)

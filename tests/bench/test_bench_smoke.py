@@ -23,7 +23,7 @@ def test_generated_firms_are_unique_valid_and_deterministic():
     assert len(set(codes)) == len(codes)
     status = Counter(cols["code_status"])
     assert status["ok"] + status["bad_check"] + status["no_code"] == 3000
-    for code, st in zip(cols["code"], cols["code_status"]):
+    for code, st in zip(cols["code"], cols["code_status"], strict=True):
         if st == "ok":
             assert validate(code).ok, code
         elif st == "bad_check":

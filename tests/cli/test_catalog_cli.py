@@ -13,7 +13,10 @@ def test_recut_stage_without_code(ledger, capsys):
     assert main(["catalog", "--db", path, "add-stage", "kexiao", "kjcx", "科技和创新型中小企业", "--years", "1",
                  "--alias", "科技型和创新型"]) == 0
     assert main(["catalog", "--db", path, "edit-stage", "创新型中小企业", "--deactivate"]) == 0
-    assert main(["catalog", "--db", path, "edit-stage", "高企", "--months", "36", "--alias", "高企", "--alias", "国高"]) == 0
+    assert (
+        main(["catalog", "--db", path, "edit-stage", "高企", "--months", "36", "--alias", "高企", "--alias", "国高"])
+        == 0
+    )
     capsys.readouterr()
     assert main(["catalog", "--db", path, "--json", "list"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -3,13 +3,7 @@ import json
 
 import pytest
 
-from desktop.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.helpers import run
 
 
 def test_init_then_refuses_to_overwrite(tmp_path, capsys):

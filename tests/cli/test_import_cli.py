@@ -3,22 +3,9 @@ import json
 
 import pytest
 
-from desktop.cli import main
+from tests.cli.helpers import run
 from tests.importers import fixtures as fx
-from tests.importers.test_plan import C, HEAD
-
-
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "ledger.db"
-    assert main(["init", "--db", str(path)]) == 0
-    return path
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.importers.helpers import HEAD, C
 
 
 def test_import_json_contract_and_undo(db, tmp_path, capsys):
@@ -105,8 +92,9 @@ def test_bad_arguments_exit_2(db, tmp_path, capsys, extra, needle):
 
 def test_undo_conflict_needs_force(db, tmp_path, capsys):
     capsys.readouterr()
-    run(capsys, "import", fx.write_simple_xlsx(tmp_path, "a.xlsx", [HEAD, [1, "甲公司", C[0], None, "软件"]]), "--db", db)
-    run(capsys, "import", fx.write_simple_xlsx(tmp_path, "b.xlsx", [HEAD, [1, "甲公司", C[0], None, "电子"]]), "--db", db)
+    for name, industry in (("a.xlsx", "软件"), ("b.xlsx", "电子")):
+        path = fx.write_simple_xlsx(tmp_path, name, [HEAD, [1, "甲公司", C[0], None, industry]])
+        run(capsys, "import", path, "--db", db)
     code, _, err = run(capsys, "undo", "1", "--db", db)
     assert code == 2 and "甲公司" in err and "--force" in err
     code, out, _ = run(capsys, "undo", "1", "--db", db, "--force")

@@ -7,7 +7,7 @@ import os
 
 from openpyxl import load_workbook
 
-from tests.cli.test_import_cli import db, run  # noqa: F401  (the fixture)
+from tests.cli.helpers import run
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_hightech_xlsx, write_simple_xlsx
 

@@ -2,21 +2,15 @@
 forgotten with `mappings`, and an undone import leaves no mapping behind."""
 import json
 
-from desktop.cli import main
 from db.ledger import Ledger
 from importers import mapping_store
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
-from tests.importers.test_plan import C, xlsx
+from tests.cli.helpers import run
+from tests.importers.helpers import C, xlsx
 
 ROWS = [["单位", "代码", "地址"], ["甲公司", C[0], "杨园"]]
 MAP = {"单位": "name", "代码": "code", "地址": "street"}
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_a_one_off_map_is_not_remembered(ledger, tmp_path):

@@ -4,13 +4,7 @@ import json
 import openpyxl
 import pytest
 
-from desktop.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.helpers import run
 
 
 def test_report_out_xlsx_matches_json(demo_db, tmp_path, capsys):

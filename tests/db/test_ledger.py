@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
+from db import queries, schema
 from db.connection import LedgerError
 from db.ledger import Ledger
-from db import queries, schema
 from pipeline.uscc import make_code
 
 CODE = make_code("9", "1", "420106", "MA4K5X7D")
@@ -80,7 +80,9 @@ def test_rename_keeps_old_name_as_alias(ledger):
     with ledger.write() as w:
         assert w.rename_firm(fid, "武汉新名科技有限公司", date(2024, 5, 1))
     assert ledger.conn.execute("SELECT name FROM firms").fetchone()[0] == "武汉新名科技有限公司"
-    assert ledger.conn.execute("SELECT name, seen_on FROM firm_aliases").fetchall() == [("武汉旧名科技有限公司", "2024-05-01")]
+    assert ledger.conn.execute("SELECT name, seen_on FROM firm_aliases").fetchall() == [
+        ("武汉旧名科技有限公司", "2024-05-01")
+    ]
 
 
 def test_designation_end_from_validity_and_exclusive_star(ledger):
@@ -156,3 +158,11 @@ def test_targets_roundtrip(ledger):
 def test_audit_rows_cannot_be_deleted(ledger):
     with pytest.raises(sqlite3.DatabaseError, match="审计日志不可删除"):
         ledger.conn.execute("DELETE FROM audit")
+
+
+def test_a_designation_without_a_start_date_is_refused_in_chinese(ledger):
+    with ledger.write() as w:
+        fid = w.insert_firm("武汉甲科技有限公司", CODE)
+    with pytest.raises(LedgerError, match="缺少开始日期"), ledger.write() as w:
+        w.add_designation(fid, "gaoqi", "")
+    assert ledger.conn.execute("SELECT COUNT(*) FROM designations").fetchone()[0] == 0

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from db.ledger_view import COLUMNS, COLUMN_KEYS, LedgerQuery, LedgerView
+from db.ledger_view import COLUMN_KEYS, COLUMNS, LedgerQuery, LedgerView
 from tests.ui.helpers import small_ledger
 
 
@@ -83,7 +83,7 @@ def test_filters_as_of_a_date(small):
 def test_page_fills_derived_columns(small):
     view, (a, b, c, d, e), _ = small
     page = view.page(LedgerQuery(as_of=date(2024, 6, 1), firm_ids=(a, b, d)))
-    rows = {fid: dict(zip(COLUMN_KEYS, row)) for fid, row in zip(page.ids, page.rows)}
+    rows = {fid: dict(zip(COLUMN_KEYS, row, strict=True)) for fid, row in zip(page.ids, page.rows, strict=True)}
     assert rows[b]["star"] == "新星"
     assert rows[a]["held"] == "高新技术企业"
     assert rows[a]["expires"] == "高企 2025-02-28"         # the designation and its last valid day (issue 14)
@@ -167,9 +167,9 @@ def test_expiry_filter_and_column_follow_the_selected_stage(small, ledger):
     assert ids(view, expiring_days=90, as_of=day, stage_id=gaoqi) == []        # 高企 of b lasts to 2027
     assert ids(view, expiring_days=120, as_of=date(2025, 1, 5), stage_id=gaoqi) == [a]
     page = view.page(LedgerQuery(as_of=day, firm_ids=(b,)))
-    assert dict(zip(COLUMN_KEYS, page.rows[0]))["expires"] == "银种子 2024-12-31"
+    assert dict(zip(COLUMN_KEYS, page.rows[0], strict=True))["expires"] == "银种子 2024-12-31"
     page = view.page(LedgerQuery(as_of=day, firm_ids=(b,), stage_id=gaoqi))
-    assert dict(zip(COLUMN_KEYS, page.rows[0]))["expires"] == "高企 2027-02-28"
+    assert dict(zip(COLUMN_KEYS, page.rows[0], strict=True))["expires"] == "高企 2027-02-28"
 
 
 def test_sort_by_expiry_puts_firms_without_one_last(small, ledger):
@@ -192,10 +192,12 @@ def test_no_star_filter(small):
 def test_expiry_sort_walks_an_index():
     """The first page sorted by expiry reads designations in end-date order from an index (EXPLAIN QUERY
     PLAN), not a sort of every firm: within the 1M-firm sort goal."""
+    import pathlib
+    import tempfile
+
     from db import schema
     from db.connection import connect
     from db.ledger_expiry import _segments
-    import tempfile, pathlib
     with tempfile.TemporaryDirectory() as tmp:
         conn = connect(pathlib.Path(tmp) / "l.db")
         schema.migrate(conn)                 # connect() only connects
@@ -214,7 +216,10 @@ def test_names_sort_in_pinyin_order_by_the_indexed_key(ledger):
     """Issue 14: by pinyin (阿 a, 北 bei, 重庆 chongqing, 中 zhong), not by code point; the first page walks the
     partial index on firms.name_sort (migration v5), not a sort of every firm."""
     with ledger.write() as w:
-        ids = {n: w.insert_firm(n, None) for n in ("中南科技有限公司", "重庆路科技有限公司", "北斗导航有限公司", "阿尔法有限公司")}
+        ids = {
+            n: w.insert_firm(n, None)
+            for n in ("中南科技有限公司", "重庆路科技有限公司", "北斗导航有限公司", "阿尔法有限公司")
+        }
     view = LedgerView(ledger.conn, ledger.catalog())
     got = view.ids(LedgerQuery())
     assert got == [ids["阿尔法有限公司"], ids["北斗导航有限公司"], ids["重庆路科技有限公司"], ids["中南科技有限公司"]]

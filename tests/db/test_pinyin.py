@@ -10,7 +10,7 @@ from db import schema
 from db.ledger import Ledger
 from importers.plan import build_plan, commit_plan
 from pipeline.names import name_sort, pinyin_index
-from tests.importers.test_plan import C, xlsx
+from tests.importers.helpers import C, xlsx
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -36,8 +36,8 @@ def test_imported_and_hand_entered_firms_read_alike(ledger, tmp_path):
 
 def test_import_rename_takes_the_one_reading(ledger, tmp_path):
     commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["甲有限公司", C[0]]])))
-    commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["重庆银行有限公司", C[0]]],
-                                                name="改名.xlsx")))
+    renamed = xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["重庆银行有限公司", C[0]]], name="改名.xlsx")
+    commit_plan(ledger, build_plan(ledger, renamed))
     assert keys(ledger, "重庆银行有限公司") == (pinyin_index("重庆银行有限公司"), name_sort("重庆银行有限公司"))
 
 
@@ -75,7 +75,9 @@ def test_a_python_step_that_fails_rolls_the_whole_migration_back(tmp_path, monke
         conn.execute("CREATE TABLE half (a)")
         raise RuntimeError("步骤失败")
     number = schema.LATEST + 1
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, (number, "python step", ("CREATE TABLE x (a);", boom))])
+    monkeypatch.setattr(
+        schema, "MIGRATIONS", [*schema.MIGRATIONS, (number, "python step", ("CREATE TABLE x (a);", boom))]
+    )
     conn = sqlite3.connect(path, isolation_level=None)
     with pytest.raises(RuntimeError):
         schema.migrate(conn)

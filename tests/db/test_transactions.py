@@ -1,5 +1,6 @@
 """Transactions of the write API (issue 13): a nested write() nests with a SAVEPOINT, a failed COMMIT's
 ROLLBACK never hides the real error, and SQLite errors are classified by their error code."""
+import runpy
 import sqlite3
 
 import pytest
@@ -92,11 +93,27 @@ def test_errors_are_classified_by_code_not_by_text():
     assert "磁盘空间已满" in errors.describe_failure(coded(sqlite3.SQLITE_FULL, "其他语言的消息"), "L.db")
 
 
+def test_the_code_table_is_sqlites_own_numbers():
+    """db.errors spells the codes as numbers (sqlite3.SQLITE_* only exist from Python 3.11): the same numbers."""
+    expected = {"BUSY": "busy", "LOCKED": "busy", "READONLY": "readonly", "PERM": "readonly", "IOERR": "io",
+                "CANTOPEN": "io", "CORRUPT": "corrupt", "NOTADB": "corrupt", "FULL": "full", "CONSTRAINT": "constraint"}
+    assert errors._KINDS == {getattr(sqlite3, f"SQLITE_{name}"): kind for name, kind in expected.items()}
+
+
+def test_db_errors_loads_on_python_3_10_where_sqlite3_has_no_code_constants(monkeypatch):
+    for name in [n for n in dir(sqlite3) if n.startswith("SQLITE_")]:
+        monkeypatch.delattr(sqlite3, name)
+    loaded = runpy.run_path(errors.__file__)          # a fresh copy: db.errors itself stays as it is
+    assert loaded["sqlite_kind"](coded(5)) == "busy"
+
+
 def test_a_real_constraint_error_carries_its_code(ledger):
     with ledger.write() as w:
         w.insert_firm("甲公司")
     try:
-        ledger.conn.execute("INSERT INTO firms (id, name, name_key, created_at, updated_at) VALUES (1, 'x', 'x', '', '')")
+        ledger.conn.execute(
+            "INSERT INTO firms (id, name, name_key, created_at, updated_at) VALUES (1, 'x', 'x', '', '')"
+        )
     except sqlite3.IntegrityError as exc:
         assert errors.sqlite_kind(exc) == "constraint"
     else:

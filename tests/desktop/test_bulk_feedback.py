@@ -3,7 +3,6 @@ undo and redo; the selection is kept by firm id; no bulk dialog pre-selects a va
 nobody); the star dialog shows what each firm becomes before it is applied; 无星级 is a filter choice."""
 from __future__ import annotations
 
-
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox

@@ -25,6 +25,7 @@ def test_qt_translations_are_installed_whatever_the_locale(qapp, monkeypatch):
 
 def test_a_standard_button_says_it_in_chinese(qtbot, qapp):
     from PySide6.QtWidgets import QDialogButtonBox
+
     from desktop.app import setup_application
     setup_application()
     box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -55,6 +56,7 @@ def test_cli_errors_are_chinese(capsys):
 def test_the_file_dialog_says_everything_in_chinese(qtbot, qapp):
     """Qt 6.12 renamed two labels of its own file dialog; the shipped catalog lacks them, the app supplies them."""
     from PySide6.QtWidgets import QFileDialog, QLabel
+
     from desktop.app import setup_application
     setup_application()
     dlg = QFileDialog(None, "选择要导入的名单", "")

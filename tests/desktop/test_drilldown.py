@@ -34,7 +34,7 @@ def window(qtbot, demo_copy):
 
 def shown(win) -> list[tuple[int, dict]]:
     m = win.ledger_panel.model
-    return [(m.firm_id(r), dict(zip(COLUMN_KEYS, m.row_values(r)))) for r in range(m.rowCount())]
+    return [(m.firm_id(r), dict(zip(COLUMN_KEYS, m.row_values(r), strict=True))) for r in range(m.rowCount())]
 
 
 def expected_count(kind: str, source, i, j, drill, dash) -> int:

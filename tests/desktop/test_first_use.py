@@ -78,8 +78,8 @@ def test_new_targets_from_the_start_page_drafts_this_year(empty_window, monkeypa
 
 
 def test_help_has_a_chinese_guide_and_the_version(empty_window):
-    from desktop.version import version
     from desktop.actions import about_text
+    from desktop.version import version
     empty_window.menu_actions.guide.trigger()
     dlg = empty_window.menu_actions._help
     text = dlg.browser.toPlainText()
@@ -126,6 +126,7 @@ def test_after_an_export_the_file_or_its_folder_can_be_opened(qtbot, tmp_path, m
 
 def test_switch_and_close_ledger_are_public(qtbot, ledger, tmp_path):
     import sqlite3
+
     from db.ledger import Ledger
     small_ledger(ledger)
     win = MainWindow(ledger, Settings())

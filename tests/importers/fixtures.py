@@ -17,7 +17,9 @@ from pathlib import Path
 from pipeline.uscc import make_code
 
 CODES = [make_code("9", "1", "420106", f"MA4K{i:04d}") for i in range(1, 8)]
-FULL_WIDTH = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ")
+FULL_WIDTH = str.maketrans(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
+)
 TITLE = "2023年湖北省第二批拟认定高新技术企业名单"
 SUBTITLE = "（武汉市武昌区）"
 
@@ -70,7 +72,7 @@ def write_hightech_xlsx(folder: Path, name: str = "拟认定名单.xlsx") -> Pat
     ws.merge_cells("A1:L1")
     ws["A2"] = SUBTITLE
     ws.merge_cells("A2:L2")
-    for col, (top, sub) in enumerate(zip(HT_TOP, HT_SUB), start=1):
+    for col, (top, sub) in enumerate(zip(HT_TOP, HT_SUB, strict=True), start=1):
         if top is not None:
             ws.cell(3, col, top)
         if sub is not None:
@@ -111,7 +113,7 @@ def write_hightech_xls(folder: Path, name: str = "拟认定名单.xls") -> Path:
     date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
     ws.write_merge(0, 0, 0, 11, TITLE)
     ws.write_merge(1, 1, 0, 11, SUBTITLE)
-    for col, (top, sub) in enumerate(zip(HT_TOP, HT_SUB)):
+    for col, (top, sub) in enumerate(zip(HT_TOP, HT_SUB, strict=True)):
         if top is not None and sub is None and col not in (4, 6, 10):
             ws.write_merge(2, 3, col, col, top)
     for col in (4, 6, 10):
@@ -340,6 +342,7 @@ def wide_csv(folder: Path) -> Path:
 
 def _small_xls() -> bytes:
     import io
+
     import xlwt
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet("名单")

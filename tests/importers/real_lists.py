@@ -12,7 +12,9 @@ from pathlib import Path
 from pipeline.uscc import make_code
 
 CODES = [make_code("9", "1", "420106", f"MR1L{i:04d}") for i in range(1, 60)]
-FULL_WIDTH = str.maketrans("0123456789ABCDEFGHJKLMNPQRTUWXY", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ")
+FULL_WIDTH = str.maketrans(
+    "0123456789ABCDEFGHJKLMNPQRTUWXY", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ"
+)
 
 # firms whose names begin like notes, standing in the middle of a list
 NOTE_LIKE = ["以上科技（武汉）有限公司", "注册宝（武汉）网络科技有限公司", "备注云（武汉）信息技术有限公司",
@@ -104,7 +106,7 @@ def write_unmerged_street_xlsx(folder: Path, names: list[str], codes: list[str],
     wb = Workbook()
     ws = wb.active
     ws.append(["企业名称", "统一社会信用代码", "所在街道"])
-    for i, (n, c) in enumerate(zip(names, codes)):
+    for i, (n, c) in enumerate(zip(names, codes, strict=True)):
         ws.append([n, c, "杨园" if (i == 0 or (i == 1 and not merged)) else None])
     if merged:
         ws.merge_cells(f"C2:C{len(names) + 1}")

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importers.clean import (clean_name, clean_text, match_street, name_key, parse_date, parse_int,
-                             parse_number)
+from importers.clean import clean_name, clean_text, match_street, name_key, parse_date, parse_int, parse_number
 
 STREETS = ["积玉桥", "杨园", "徐家棚", "粮道", "中华路", "黄鹤楼", "紫阳", "白沙洲", "首义路", "中南路", "水果湖",
            "珞珈山", "石洞", "南湖"]
@@ -42,7 +41,9 @@ def test_clean_name(v, want):
 
 
 def test_name_key_examples():
-    assert name_key("武汉甲乙（中国）信息有限公司") == name_key("武汉甲乙(中国)信息有限公司") == "武汉甲乙中国信息有限公司"
+    assert (
+        name_key("武汉甲乙（中国）信息有限公司") == name_key("武汉甲乙(中国)信息有限公司") == "武汉甲乙中国信息有限公司"
+    )
     assert name_key(" 武汉 星图·科技、有限公司。") == "武汉星图科技有限公司"
     assert name_key("ＡＢＣ科技") == name_key("abc科技") == "abc科技"
     assert name_key(None) == ""
@@ -53,7 +54,9 @@ def test_name_key_is_idempotent(s):
     assert name_key(name_key(s)) == name_key(s)
 
 
-@given(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E)), st.text(alphabet="武汉星图科技有限公司"))
+@given(
+    st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E)), st.text(alphabet="武汉星图科技有限公司")
+)
 def test_name_key_ignores_width_case_spaces_and_brackets(ascii_part, chinese):
     plain = chinese + ascii_part
     assert name_key(full_width(plain)) == name_key(plain)
@@ -133,7 +136,8 @@ def test_parse_number(v, want):
 @pytest.mark.parametrize("v, message", [
     ("约100", "无法识别的数值“约100”"), ("100-200", "无法识别的数值“100-200”"), ("abc", "无法识别的数值“abc”"),
     ("100万美元", "“100万美元”不是人民币金额，请换算后再导入"), ("inf", "无法识别的数值“inf”"),
-    ("1_000", "无法识别的数值“1_000”"), ("（万元）100", "无法识别的数值“（万元）100”"), (True, "“True”是逻辑值，不是数值"),
+    ("1_000", "无法识别的数值“1_000”"), ("（万元）100", "无法识别的数值“（万元）100”"),
+    (True, "“True”是逻辑值，不是数值"),
 ])
 def test_parse_number_rejects(v, message):
     with pytest.raises(ValueError) as e:
@@ -158,7 +162,8 @@ def test_parse_int_rejects_fractions():
 # ---------------------------------------------------------------- streets
 @pytest.mark.parametrize("v, want", [
     ("杨园", "杨园"), ("杨园街", "杨园"), ("杨园街道", "杨园"), ("杨园街道办事处", "杨园"), (" 杨园 街道 ", "杨园"),
-    ("武昌区杨园街道", "杨园"), ("武汉市武昌区中华路街道", "中华路"), ("中南路街", "中南路"), ("水果湖街道办", "水果湖"),
+    ("武昌区杨园街道", "杨园"), ("武汉市武昌区中华路街道", "中华路"), ("中南路街", "中南路"),
+    ("水果湖街道办", "水果湖"),
     ("汉阳区", None), ("", None), (None, None), ("江汉路街道", None),
 ])
 def test_match_street(v, want):

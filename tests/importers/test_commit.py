@@ -7,29 +7,18 @@ import pytest
 from importers.errors import InputError
 from importers.plan import Cancelled, build_plan, commit_plan
 from tests.importers import fixtures as fx
-from tests.importers.test_plan import C, HEAD, seed, xlsx
-
-
-def dump(ledger) -> dict:
-    """Every ledger table (not the append-only audit, the batch log or meta), and the search index's text."""
-    conn = ledger.conn
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'firm_search%' AND name NOT IN ('audit', 'batches', 'batch_rows', 'meta')")]
-    out = {n: conn.execute(f"SELECT * FROM {n} ORDER BY 1").fetchall() for n in names}
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'firm_search'").fetchone():
-        out["firm_search"] = conn.execute("SELECT rowid, text FROM firm_search ORDER BY rowid").fetchall()
-    return out
+from tests.importers.helpers import HEAD, C, dump, seed, xlsx
 
 
 def test_batch_row_records_file_hash_kind_mapping_counts(ledger, tmp_path):
     path = fx.write_hightech_xlsx(tmp_path)
     plan = build_plan(ledger, path)
     batch = commit_plan(ledger, plan)
-    row = ledger.conn.execute("SELECT file_name, file_sha256, sheet, kind, stage_key, mapping, counts, os_user, officer "
-                              "FROM batches WHERE id = ?", (batch,)).fetchone()
+    row = ledger.conn.execute("SELECT file_name, file_sha256, sheet, kind, stage_key, mapping, counts, os_user, "
+                              "officer FROM batches WHERE id = ?", (batch,)).fetchone()
     import hashlib
-    assert row[:5] == ("拟认定名单.xlsx", hashlib.sha256(path.read_bytes()).hexdigest(), "公示名单", "designation", "gaoqi")
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert row[:5] == ("拟认定名单.xlsx", sha, "公示名单", "designation", "gaoqi")
     assert json.loads(row[5])["统一社会信用代码"] == "code"
     assert json.loads(row[6]) == {"rows": 6, "created": 6, "updated": 0, "unchanged": 0, "skipped": 9, "errors": 0,
                                   "warnings": 1}
@@ -55,7 +44,8 @@ def test_dry_run_summary_equals_real_run_summary(ledger, tmp_path):
     assert {**dry, "batch": batch} == real
     assert (real["created"], real["updated"], real["unchanged"]) == (1, 1, 0)
     assert real["errors"] == [{"row": 3, "column": "统一社会信用代码",
-                               "message": "统一社会信用代码无效：统一社会信用代码应为 18 位，实为 3 位；台账中也没有同名企业，无法导入"}]
+                               "message": "统一社会信用代码无效：统一社会信用代码应为 18 位，实为 3 位；"
+                                          "台账中也没有同名企业，无法导入"}]
     assert real["warnings"] == [{"row": 4, "column": "所在街道", "message": "街道“不存在街”不在街道目录中，未填入"}]
 
 

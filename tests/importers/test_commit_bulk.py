@@ -2,11 +2,11 @@
 so the schema and the search index end exactly as the row-by-row path leaves them, and a cancel rolls back."""
 import pytest
 
+from db.bulk import BULK
+from db.bulk import is_bulk as _bulk
 from db.schema import _SEARCH_TEXT
-from db.bulk import BULK, is_bulk as _bulk
 from importers.plan import Cancelled, build_plan, commit_plan
-from tests.importers.test_commit import dump
-from tests.importers.test_plan import C, seed, xlsx
+from tests.importers.helpers import C, dump, seed, xlsx
 
 
 def schema(ledger) -> list:

@@ -2,7 +2,7 @@
 from importers.error_report import write_error_report
 from importers.plan import build_plan
 from tests.importers import fixtures as fx
-from tests.importers.test_plan import C, HEAD, xlsx
+from tests.importers.helpers import HEAD, C, xlsx
 
 
 def test_error_report_rows_as_they_were(ledger, tmp_path):
@@ -16,7 +16,9 @@ def test_error_report_rows_as_they_were(ledger, tmp_path):
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
     assert rows[0] == HEAD + ["问题说明", "原行号"]
     assert rows[1][:5] == ["2", "乙公司", "123", "粮道", ""]
-    assert rows[1][5].startswith("错误：“统一社会信用代码”列：统一社会信用代码无效") and rows[1][5].endswith("本行未导入")
+    assert rows[1][5].startswith("错误：“统一社会信用代码”列：统一社会信用代码无效") and rows[1][5].endswith(
+        "本行未导入"
+    )
     assert rows[1][6] == 3
     assert rows[2][:5] == ["3", "丙公司", C[2], "火星", "电子"]
     assert rows[2][5] == "提醒：“所在街道”列：街道“火星”不在街道目录中，未填入" and rows[2][6] == 4

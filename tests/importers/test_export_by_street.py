@@ -11,7 +11,7 @@ from importers.errors import InputError
 from importers.export import sheet_names
 from importers.ledger_export import export_ledger
 
-LONG_A = "武昌区某某街道办事处下属第一社区网格服务站工作组联络协调办公室甲"      # > 31 characters, same first 31 as LONG_B
+LONG_A = "武昌区某某街道办事处下属第一社区网格服务站工作组联络协调办公室甲"  # > 31 characters, same first 31 as LONG_B
 LONG_B = "武昌区某某街道办事处下属第一社区网格服务站工作组联络协调办公室乙"
 CRAFTED = ["'杨园", "杨园'", "''", "a[b]:c*d?e/f\\g", LONG_A, LONG_B, "ABC", "abc", "History", "未分街道",
            "Ω街", "ω街", "🏭" * 20, "工作表", " 空格街 "]

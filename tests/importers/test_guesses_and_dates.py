@@ -8,14 +8,14 @@ import pytest
 
 from importers.plan import build_plan, commit_plan
 from tests.importers import real_lists as R
-from tests.importers.test_plan import seed
+from tests.importers.helpers import seed
 
 NAMES = [f"武汉填充{i}号科技有限公司" for i in range(10)]
 
 
 def seed_on_street(ledger, street):
     sid = ledger.street_id(street)
-    seed(ledger, *[(n, c, {"street_id": sid}) for n, c in zip(NAMES, R.CODES)])
+    seed(ledger, *[(n, c, {"street_id": sid}) for n, c in zip(NAMES, R.CODES, strict=False)])
 
 
 def streets(ledger):

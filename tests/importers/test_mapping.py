@@ -9,8 +9,8 @@ from importers.mapping import FIELDS, SYNONYMS, guess_mapping, header_signature,
 
 def test_fields_and_synonyms_cover_the_same_keys():
     assert list(FIELDS) == ["name", "code", "street", "industry", "officer", "contact_person", "contact_phone",
-                            "founded", "reg_capital", "revenue", "rd_spend", "employees", "legal_form", "address", "cert_no", "date",
-                            "expires", "stage", "star", "list_name", "former_name", "remark"]
+                            "founded", "reg_capital", "revenue", "rd_spend", "employees", "legal_form", "address",
+                            "cert_no", "date", "expires", "stage", "star", "list_name", "former_name", "remark"]
     assert set(SYNONYMS) == set(FIELDS)
 
 
@@ -31,8 +31,8 @@ def test_normalize_header(text, want):
 
 def test_guess_typical_official_header():
     headers = ["序号", "申报单位名称", "统一社会信用代码（纳税人识别号）", "所属街道", "技术领域", "高企证书编号",
-               "认定时间", "有效期至", "注册资金（万元）", "2022年主营业务收入（万元）", "研发费用总额", "职工人数（人）",
-               "联系人", "联系人手机", "服务专员", "星级", "曾用名", "备注"]
+               "认定时间", "有效期至", "注册资金（万元）", "2022年主营业务收入（万元）", "研发费用总额",
+               "职工人数（人）", "联系人", "联系人手机", "服务专员", "星级", "曾用名", "备注"]
     assert {headers[i]: f for i, f in guess_mapping(headers).items()} == {
         "申报单位名称": "name", "统一社会信用代码（纳税人识别号）": "code", "所属街道": "street",
         "技术领域": "industry", "高企证书编号": "cert_no", "认定时间": "date", "有效期至": "expires",
@@ -69,8 +69,9 @@ def test_header_signature_is_stable_under_width_and_spaces():
 
 
 def test_parse_overrides():
-    assert parse_overrides(["单位=name", "纳税人识别号 = 统一社会信用代码", "街道办＝street", "地址=", "序号=忽略"]) == {
-        "单位": "name", "纳税人识别号": "code", "街道办": "street", "地址": "", "序号": ""}
+    assert parse_overrides(
+        ["单位=name", "纳税人识别号 = 统一社会信用代码", "街道办＝street", "地址=", "序号=忽略"]
+    ) == {"单位": "name", "纳税人识别号": "code", "街道办": "street", "地址": "", "序号": ""}
 
 
 @pytest.mark.parametrize("item, message", [
@@ -86,4 +87,6 @@ def test_parse_overrides_format(item, message):
 def test_parse_overrides_unknown_field_lists_fields():
     with pytest.raises(InputError) as e:
         parse_overrides(["地址=住址"])
-    assert e.value.message.startswith("列对应“地址=住址”中的字段“住址”不存在。可用字段：name（企业名称）、code（统一社会信用代码）")
+    assert e.value.message.startswith(
+        "列对应“地址=住址”中的字段“住址”不存在。可用字段：name（企业名称）、code（统一社会信用代码）"
+    )

@@ -5,37 +5,8 @@ import pytest
 
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
-from pipeline.uscc import make_code
 from tests.importers import fixtures as fx
-
-C = [make_code("9", "1", "420106", f"MB7Q{i:04d}") for i in range(1, 10)]
-HEAD = ["序号", "企业名称", "统一社会信用代码", "所在街道", "所属行业"]
-
-
-def bad_check(code: str) -> str:
-    last = "0" if code[-1] != "0" else "1"
-    return code[:-1] + last
-
-
-def xlsx(tmp_path, rows, name="名单.xlsx", title=None):
-    return fx.write_simple_xlsx(tmp_path, name, ([[title]] if title else []) + rows)
-
-
-def firms(ledger):
-    return ledger.conn.execute(
-        "SELECT f.code, f.name, s.name, f.industry, f.code_status, f.needs_review FROM firms f "
-        "LEFT JOIN streets s ON s.id = f.street_id ORDER BY f.id").fetchall()
-
-
-def designations(ledger):
-    return ledger.conn.execute(
-        "SELECT f.code, s.key, d.start_date, d.end_date, d.evidence FROM designations d JOIN firms f ON f.id = d.firm_id "
-        "JOIN stages s ON s.id = d.stage_id ORDER BY d.id").fetchall()
-
-
-def seed(ledger, *firms_):
-    with ledger.write() as w:
-        return [w.insert_firm(name, code, **kw) for name, code, kw in firms_]
+from tests.importers.helpers import HEAD, C, bad_check, designations, firms, seed, xlsx
 
 
 def test_hightech_fixture_imports_to_exactly_the_expected_ledger(ledger, tmp_path):
@@ -94,8 +65,9 @@ def test_rename_keeps_code_and_old_name_becomes_alias(ledger, tmp_path):
 
 
 def test_same_firm_twice_is_one_firm_and_a_warning_naming_both_rows(ledger, tmp_path):
-    plan = build_plan(ledger, xlsx(tmp_path, [HEAD, [1, "甲公司", C[0], "杨园", "软件"], [2, "乙公司", C[1], "粮道", None],
-                                              [3, "甲公司", C[0].lower(), "粮道", "软件"]]))
+    rows = [HEAD, [1, "甲公司", C[0], "杨园", "软件"], [2, "乙公司", C[1], "粮道", None],
+            [3, "甲公司", C[0].lower(), "粮道", "软件"]]
+    plan = build_plan(ledger, xlsx(tmp_path, rows))
     dup = plan.rows[2]
     assert (dup.excel_row, dup.status) == (4, "unchanged")
     (issue,) = dup.issues
@@ -120,13 +92,18 @@ def test_codes_bad_check_is_warning_invalid_is_error_unless_the_name_matches(led
     plan = build_plan(ledger, xlsx(tmp_path, rows))
     a, b, c = plan.rows
     assert (a.status, a.code_status, [i.code for i in a.issues], a.include) == ("new", "bad_check", ["bad_check"], True)
-    assert a.issues[0].level == "warning" and a.issues[0].column == "统一社会信用代码" and "校验位" in a.issues[0].message
+    assert (
+        a.issues[0].level == "warning" and a.issues[0].column == "统一社会信用代码" and "校验位" in a.issues[0].message
+    )
     assert (b.status, b.include, [(i.code, i.level) for i in b.issues]) == ("error", False, [("invalid_code", "error")])
     assert "18 位" in b.issues[0].message and b.issues[0].row == 3
     assert (c.status, [(i.code, i.level) for i in c.issues]) == ("update", [("invalid_code", "warning")])
     assert c.changes == {"needs_review": (0, 1)}
     commit_plan(ledger, plan)
-    assert firms(ledger) == [(C[5], "已有公司", None, None, "ok", 1), (bad_check(C[0]), "甲公司", None, None, "bad_check", 0)]
+    assert firms(ledger) == [
+        (C[5], "已有公司", None, None, "ok", 1),
+        (bad_check(C[0]), "甲公司", None, None, "bad_check", 0),
+    ]
 
 
 def test_rows_without_code_match_by_name_and_alias_and_are_flagged(ledger, tmp_path):

@@ -4,7 +4,7 @@ from datetime import date
 
 from importers.plan import RAW_HEAD, build_plan, commit_plan
 from pipeline.uscc import make_code
-from tests.importers.test_plan import C, seed, xlsx
+from tests.importers.helpers import C, seed, xlsx
 
 CODES = [make_code("9", "1", "420106", f"MC7Q{i:04d}") for i in range(40)]
 HEAD = ["企业名称", "统一社会信用代码", "所属行业", "注册资本", "证书编号", "发证日期"]

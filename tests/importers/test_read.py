@@ -230,9 +230,9 @@ def test_long_list_is_classified_during_the_first_pass(folder, monkeypatch):
 
 
 def test_1904_date_system_is_reported(folder):
+    import xlwt
     from openpyxl import Workbook
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
-    import xlwt
     wb = Workbook()
     wb.epoch = CALENDAR_MAC_1904
     wb.active.append(["企业名称", "认定日期"])

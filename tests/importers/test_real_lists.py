@@ -13,7 +13,7 @@ from importers.plan import build_plan, commit_plan
 from importers.read import open_table
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_simple_xlsx
-from tests.importers.test_plan import seed
+from tests.importers.helpers import seed
 
 
 def firm_rows(ledger, cols="name, code, legal_form, address, (SELECT name FROM streets WHERE id = street_id)"):
@@ -61,8 +61,8 @@ def test_trailing_notes_after_a_firm_named_like_a_note_stay_notes(tmp_path):
 
 
 def test_a_short_name_list_with_a_note_in_the_middle_keeps_its_rows(ledger, tmp_path):
-    rows = [["序号", "企业名称", "所属行业"], [1, "阿房宫", "文旅"], [None, "注：以下为补报", None], [2, "黄鹤楼", "文旅"],
-            [3, "古琴台", "文旅"]]
+    rows = [["序号", "企业名称", "所属行业"], [1, "阿房宫", "文旅"], [None, "注：以下为补报", None],
+            [2, "黄鹤楼", "文旅"], [3, "古琴台", "文旅"]]
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "简称.xlsx", rows))
     assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "error"), (4, "new"), (5, "new")]
 
@@ -73,11 +73,15 @@ def test_full_name_column_wins_over_the_short_name(ledger, tmp_path):
     assert plan.header_row == 2 and plan.headers[2] == "公司全称"
     assert {plan.headers[i]: f for i, f in plan.mapping.items()} == {"公司全称": "name", "统一社会信用代码": "code",
                                                                       "注册地址": "address"}
-    assert [r.name for r in plan.rows] == ["武汉星图股份有限公司", "长江智能装备股份有限公司", "楚天光电科技股份有限公司"]
+    assert [r.name for r in plan.rows] == [
+        "武汉星图股份有限公司",
+        "长江智能装备股份有限公司",
+        "楚天光电科技股份有限公司",
+    ]
 
 
-@pytest.mark.parametrize("header", ["企业全称", "单位全称", "企业（单位）名称", "纳税人名称", "申报单位", "申报企业", "机构名称",
-                                    "名称", "name", "Company", "company_name", "Enterprise"])
+@pytest.mark.parametrize("header", ["企业全称", "单位全称", "企业（单位）名称", "纳税人名称", "申报单位", "申报企业",
+                                    "机构名称", "名称", "name", "Company", "company_name", "Enterprise"])
 def test_usual_name_headers(ledger, tmp_path, header):
     plan = build_plan(ledger, R.write_exchange_xlsx(tmp_path, name_header=header))
     assert plan.headers[next(i for i, f in plan.mapping.items() if f == "name")] == header
@@ -91,7 +95,9 @@ def test_english_headers_in_gbk_csv(ledger, tmp_path):
 
 
 def test_name_and_code_columns_by_content_with_a_warning(ledger, tmp_path):
-    rows = [["序号", "主体", "标识", "备用"]] + [[i, f"武汉内容{i}号科技有限公司", R.CODES[i], "x"] for i in range(1, 6)]
+    rows = [["序号", "主体", "标识", "备用"]] + [
+        [i, f"武汉内容{i}号科技有限公司", R.CODES[i], "x"] for i in range(1, 6)
+    ]
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "无表头名.xlsx", rows))
     assert {plan.headers[i]: f for i, f in plan.mapping.items()} == {"主体": "name", "标识": "code"}
     notes = [i.message for i in plan.file_issues if i.code == "by_content"]
@@ -139,7 +145,8 @@ def test_registry_stores_legal_form_and_address_and_infers_the_street(ledger, tm
     assert msg.column == "注册地址" and "推断为“水果湖”" in msg.message
     commit_plan(ledger, plan)
     got = firm_rows(ledger)
-    assert got[0] == ("武汉登记00科技有限公司", R.CODES[0], "有限责任公司", "湖北省武汉市武昌区水果湖街东湖路10号", "水果湖")
+    assert got[0] == ("武汉登记00科技有限公司", R.CODES[0], "有限责任公司", "湖北省武汉市武昌区水果湖街东湖路10号",
+                      "水果湖")
     assert got[1][2:] == ("个体工商户", "武汉市武昌区某路1号", None)
     assert got[2][2] is None                                     # N/A is no legal form
     assert got[3][1] == R.CODES[3]                               # full-width code read as the code

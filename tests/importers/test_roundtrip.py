@@ -4,7 +4,7 @@ import pytest
 from db.ledger import Ledger
 from importers.ledger_export import export_ledger
 from importers.plan import build_plan, commit_plan
-from tests.importers.test_commit import dump
+from tests.importers.helpers import dump
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])

@@ -26,7 +26,9 @@ def test_round_trip_through_excel(ledger, tmp_path):
     assert [(t["indicator"], t["street"], t["target"]) for t in written][:3] == [
         ("高新技术企业总量", None, 800), ("高新技术企业总量", "积玉桥", 500), ("高新技术企业总量", "杨园", 300)]
     assert rows_of(written, streets(ledger))[0].shares == {"积玉桥": 500, "杨园": 300}
-    audit = ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity = 'target' AND source = 'import'").fetchone()[0]
+    audit = ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity = 'target' AND source = 'import'").fetchone()[
+        0
+    ]
     assert audit == 6
 
 
@@ -59,7 +61,9 @@ def test_a_hand_made_table_with_title_aliases_and_street_suffixes(ledger, tmp_pa
     (["净增高企", "净增", "高企", "八十"], ("全区", 3)),
 ])
 def test_errors_name_the_row_and_column(ledger, tmp_path, bad, where):
-    path = write_sheet(tmp_path / "bad.xlsx", [["指标", "类型", "统计阶段", "全区"], ["高企总量", "存量", "高企", 800], bad])
+    path = write_sheet(
+        tmp_path / "bad.xlsx", [["指标", "类型", "统计阶段", "全区"], ["高企总量", "存量", "高企", 800], bad]
+    )
     with pytest.raises(InputError) as exc:
         read_decomposition(path, ledger.catalog(), streets(ledger))
     assert (exc.value.column, exc.value.row) == (where[0], where[1] + 0) and "bad.xlsx" in str(exc.value)
@@ -67,6 +71,8 @@ def test_errors_name_the_row_and_column(ledger, tmp_path, bad, where):
 
 
 def test_unknown_street_column(ledger, tmp_path):
-    path = write_sheet(tmp_path / "s.xlsx", [["指标", "类型", "统计阶段", "全区", "火星"], ["高企总量", "存量", "高企", 800, 1]])
+    path = write_sheet(
+        tmp_path / "s.xlsx", [["指标", "类型", "统计阶段", "全区", "火星"], ["高企总量", "存量", "高企", 800, 1]]
+    )
     with pytest.raises(InputError, match="火星"):
         read_decomposition(path, ledger.catalog(), streets(ledger))

@@ -5,8 +5,7 @@ from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, batch_list, undo_batch
 from tests.importers import fixtures as fx
-from tests.importers.test_commit import dump
-from tests.importers.test_plan import C, HEAD, seed, xlsx
+from tests.importers.helpers import HEAD, C, dump, seed, xlsx
 
 
 def _mixed_ledger(ledger, tmp_path):
@@ -72,7 +71,9 @@ def test_later_change_is_a_conflict_unless_forced(ledger, tmp_path):
 
 def test_a_later_batch_that_was_undone_is_no_conflict(ledger, tmp_path):
     first = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, [1, "甲公司", C[0], None, "软件"]])))
-    second = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, [1, "甲公司", C[0], None, "电子"]], "b.xlsx")))
+    second = commit_plan(
+        ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, [1, "甲公司", C[0], None, "电子"]], "b.xlsx"))
+    )
     with pytest.raises(UndoConflict):
         undo_batch(ledger, first)
     undo_batch(ledger, second)

@@ -4,8 +4,7 @@ import pytest
 
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, UndoRefused, undo_batch
-from tests.importers.test_commit import dump
-from tests.importers.test_plan import C, seed, xlsx
+from tests.importers.helpers import C, dump, seed, xlsx
 
 HEAD = ["企业名称", "统一社会信用代码", "所在街道", "所属行业", "备注"]
 
@@ -19,9 +18,10 @@ def test_forced_undo_out_of_order_then_the_other_is_exact(ledger, tmp_path):
     seed(ledger, ("武汉原名科技有限公司", C[0], {"industry": "咨询", "street_id": ledger.street_id("积玉桥")}),
          ("乙公司", C[1], {}))
     start = dump(ledger)
-    a = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [HEAD, ["武汉新名科技有限公司", C[0], "杨园", "软件", "甲"],
-                                                               ["乙公司", C[1], "粮道", None, None]], "a.xlsx")))
-    b_rows = [HEAD + ["层级", "认定日期"], ["武汉新名科技有限公司", C[0], None, "电子", None, "高新技术企业", "2024-01-01"],
+    a_rows = [HEAD, ["武汉新名科技有限公司", C[0], "杨园", "软件", "甲"], ["乙公司", C[1], "粮道", None, None]]
+    a = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, a_rows, "a.xlsx")))
+    b_rows = [HEAD + ["层级", "认定日期"],
+              ["武汉新名科技有限公司", C[0], None, "电子", None, "高新技术企业", "2024-01-01"],
               ["乙公司", C[1], None, None, None, "高新技术企业", "2024-01-01"]]
     b = commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, b_rows, "b.xlsx")))
     with pytest.raises(UndoConflict):

@@ -5,12 +5,13 @@ fresh ledger into which only the surviving batches were imported, in their order
 import csv
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from db.ledger import Ledger
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, UndoRefused, undo_batch
-from tests.importers.test_plan import C
+from tests.importers.helpers import C
 
 HEAD = ["企业名称", "统一社会信用代码", "所在街道", "所属行业", "备注", "曾用名", "星级", "认定日期", "层级"]
 CODES = C[:4]

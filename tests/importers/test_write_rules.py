@@ -10,7 +10,7 @@ from importers.mapping import FIELDS
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
 from pipeline.fields import BY_KEY
-from tests.importers.test_plan import C, seed, xlsx
+from tests.importers.helpers import C, seed, xlsx
 
 
 @pytest.fixture
@@ -84,7 +84,9 @@ def test_the_write_api_and_an_earlier_tier_under_a_later_one(ledger):
 
 # one backup per import ----------------------------------------------------------------------------------------
 def import_backups(ledger):
-    return [b for b in bk.list_backups(ledger.path, bk.backup_dir_for(ledger.path, ledger.conn)) if b.reason == "import"]
+    return [
+        b for b in bk.list_backups(ledger.path, bk.backup_dir_for(ledger.path, ledger.conn)) if b.reason == "import"
+    ]
 
 
 def test_one_backup_per_import_from_commit_plan(own_backups, ledger, tmp_path):
@@ -94,12 +96,15 @@ def test_one_backup_per_import_from_commit_plan(own_backups, ledger, tmp_path):
 
 
 def test_one_backup_per_import_from_the_command_line(own_backups, tmp_path, capsys):
-    from desktop.cli import main
     from db.ledger import Ledger
+    from desktop.cli import main
     db = tmp_path / "ledger.db"
     with Ledger(db) as led:
         seed(led, ("甲公司", C[0], {}))
-    assert main(["import", str(xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["乙公司", C[1]]])), "--db", str(db)]) == 0
+    assert (
+        main(["import", str(xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["乙公司", C[1]]])), "--db", str(db)])
+        == 0
+    )
     with Ledger(db) as led:
         assert len(import_backups(led)) == 1
 
@@ -143,7 +148,7 @@ def test_every_field_the_mapper_can_target_is_stored(ledger, tmp_path):
     commit_plan(ledger, plan)
     conn = ledger.conn
     cur = conn.execute("SELECT f.*, s.name AS street FROM firms f LEFT JOIN streets s ON s.id = f.street_id")
-    firm = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    firm = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
     des = conn.execute("SELECT s.key, d.start_date, d.end_date, d.evidence, d.list_name FROM designations d "
                        "JOIN stages s ON s.id = d.stage_id ORDER BY d.id").fetchall()
     aliases = [n for (n,) in conn.execute("SELECT name FROM firm_aliases")]

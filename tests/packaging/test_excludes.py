@@ -46,8 +46,8 @@ print("OK", sorted(m for m in sys.modules if m.split(".")[0] in ("pandas", "open
 
 
 def test_the_app_runs_without_the_excluded_modules(tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT), "XINGTU_DATA_DIR": str(tmp_path / "data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "XINGTU_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
     out = subprocess.run([sys.executable, "-c", BLOCKED_RUN, str(ROOT), str(tmp_path)], capture_output=True, text=True,
                          env=env, cwd=tmp_path, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]

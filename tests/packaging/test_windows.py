@@ -12,7 +12,6 @@ import pytest
 
 from desktop import streams
 
-
 # data folder ------------------------------------------------------------------------------------------------
 
 def test_data_folder_is_under_localappdata(tmp_path, monkeypatch):

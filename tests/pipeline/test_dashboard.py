@@ -48,7 +48,11 @@ def test_district_at_year_end(dash):
     # stock 2022-12-31: 1, 2, 6; 2023-12-31: 1, 3, 4, 6
     assert (v["高企总量"]["base"], v["高企总量"]["actual"], v["高企总量"]["rate"]) == (3, 4, 1.0)
     assert list(v["高企总量"]["firm_ids"]) == [1, 3, 4, 6]
-    assert (v["净增高企"]["actual"], list(v["净增高企"]["gained_ids"]), list(v["净增高企"]["lost_ids"])) == (1, [3, 4], [2])
+    assert (v["净增高企"]["actual"], list(v["净增高企"]["gained_ids"]), list(v["净增高企"]["lost_ids"])) == (
+        1,
+        [3, 4],
+        [2],
+    )
     assert (v["新增高企"]["actual"], list(v["新增高企"]["firm_ids"])) == (2, [3, 4])
 
 
@@ -90,7 +94,10 @@ def test_funnel_and_forecast(dash):
     # due within 180 days of 2023-06-30 (to 2023-12-27): 2 (last day 2023-10-15), 1 (2023-11-30)
     from pipeline.dashboard import due_rows
     rows = due_rows(dash.compute(2023, date(2023, 6, 30), due_days=180), CAT)
-    assert [(r["firm_id"], r["last_day"], r["days_left"]) for r in rows] == [(2, "2023-10-15", 107), (1, "2023-11-30", 153)]
+    assert [(r["firm_id"], r["last_day"], r["days_left"]) for r in rows] == [
+        (2, "2023-10-15", 107),
+        (1, "2023-11-30", 153),
+    ]
 
 
 def test_plain_view_is_json(dash):
@@ -99,7 +106,8 @@ def test_plain_view_is_json(dash):
 
 
 def test_equals_the_indicator_maths_on_the_demo(demo_db):
-    from db import dashboard_queries as dq, queries
+    from db import dashboard_queries as dq
+    from db import queries
     from db.ledger import Ledger
     with Ledger(demo_db, readonly=True) as led:
         facts, cat = queries.load_facts(led.conn), led.catalog()
@@ -113,7 +121,7 @@ def test_equals_the_indicator_maths_on_the_demo(demo_db):
                     got = mine[ind.name]
                     assert (got["base"], got["actual"], got["rate"], got["ahead"]) == (
                         want["base"], want["actual"], want["rate"], want["ahead"]), (name, ind.name)
-                for f, fv in zip(cat.funnels, view["funnels"]):
+                for f, fv in zip(cat.funnels, view["funnels"], strict=True):
                     assert [s["count"] for s in fv["steps"]] == [
                         s["count"] for s in funnel_maths.counts(facts, cat, f, as_of, sid)]
                     want_c = funnel_maths.conversions(facts, cat, f, date(2023, 12, 31), as_of, sid)

@@ -84,7 +84,11 @@ def test_year_end_forecast_after_the_year_is_the_actual(ix):
 def test_due_for_re_recognition(ix):
     as_of = date(2024, 6, 30)
     d = due([ix], as_of, 90)
-    assert (list(d["firm_ids"]), list(d["stage"]), list(d["last_day"])) == ([3], [GAOQI], [date(2024, 8, 31).toordinal()])
+    assert (list(d["firm_ids"]), list(d["stage"]), list(d["last_day"])) == (
+        [3],
+        [GAOQI],
+        [date(2024, 8, 31).toordinal()],
+    )
     # within 180 days (to 2024-12-27): 3 and 4 (4's renewal is dated after the as-of date); 7 lapses 12-30
     assert list(due([ix], as_of, 180)["firm_ids"]) == [3, 4]
     # on 2024-11-25 firm 4 is renewed; 7 lapses 2024-12-30 and its renewal is not known yet

@@ -2,7 +2,8 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.catalog import Catalog, Stage, Track
 from pipeline.dates import add_months, time_progress

@@ -2,7 +2,8 @@
 from datetime import date
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.facts import Facts
 from pipeline.indicators import ever_holders, gainers, holders

@@ -1,4 +1,5 @@
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline import uscc
 
@@ -18,8 +19,9 @@ def test_pilot_code_fails_check_but_is_usable():
 
 def test_normalise_full_width_case_spaces_and_breaks():
     code = uscc.make_code("9", "1", "420106", "MA4K5X7D")
-    messy = " " + code[:6].lower() + "\n" + code[6:].translate(str.maketrans("0123456789ABCDEFGHJKLMNPQRTUWXY",
-                                                                             "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ")) + "　"
+    full_width = str.maketrans("0123456789ABCDEFGHJKLMNPQRTUWXY",
+                               "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ")
+    messy = " " + code[:6].lower() + "\n" + code[6:].translate(full_width) + "　"
     assert uscc.normalize(messy) == code
     assert uscc.validate(messy).ok
 

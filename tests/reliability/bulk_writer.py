@@ -17,7 +17,9 @@ def main(listing: str, ledger_path: str) -> int:
         rows = list(csv.DictReader(fh))
     with Ledger(ledger_path, create=False) as led:
         backup_before(led, "import")
-        led.conn.execute("PRAGMA cache_size = 20")  # spill pages to the WAL mid-batch: a kill then leaves a torn batch on disk
+        led.conn.execute(
+            "PRAGMA cache_size = 20"
+        )  # spill pages to the WAL mid-batch: a kill then leaves a torn batch on disk
         with led.write("import") as w:
             batch = w.conn.execute(
                 "INSERT INTO batches (file_name, kind, os_user, created_at) VALUES (?, 'roster', ?, ?)",

@@ -214,7 +214,9 @@ def test_partial_of_a_killed_backup_is_cleaned_on_next_open(tmp_path):
     code = ("import sys, time, os; sys.path.insert(0, sys.argv[3]); from db import backup as b\n"
             "def hang(*a):\n    print('ready', flush=True); time.sleep(60)\n"
             "b.os.replace = hang\nb.backup(sys.argv[1], sys.argv[2], 'manual')\n")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(a), str(dest), str(ROOT)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(a), str(dest), str(ROOT)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "ready"
     finally:

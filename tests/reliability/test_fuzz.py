@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 import signal
 import sqlite3
 import sys
@@ -18,16 +17,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from importers.errors import InputError
+from tests.reliability.helpers import CJK, SEEDS
 
 CORPUS = Path(__file__).with_name("corpus")
 HANG_SECONDS = 20
 MEMORY_HEADROOM = 3 << 30      # 3 GiB more than the process already maps
 # corpus cases that still fail, with the reason; strict: once fixed, the test says so and the entry goes
 KNOWN: dict[str, str] = {}  # none left: importers/guards.py refuses the .xls cases on which calamine aborted
-CJK = re.compile(r"[\u4e00-\u9fff]")
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM watchdog is POSIX")
 
 
@@ -39,49 +39,6 @@ def _alarm(signum, frame):
     raise Hang(f"no answer within {HANG_SECONDS} s")
 
 
-# seeds: small real lists in each format -------------------------------------------------------
-HEADER = ["序号", "企业名称", "统一社会信用代码", "所在街道", "认定时间", "注册资本"]
-ROWS = [[1, "武汉星图科技有限公司", "91420106MA4K000001", "积玉桥", "2023.12.28", "6,400(万元人民币)"],
-        [2, "湖北黄鹤楼数据服务有限公司", "91420106000000051T", "黄鹤楼", "2023年12月8日", "500"],
-        [3, "=cmd|'/c calc'!A1", "", "粮道", "20231228", ""]]
-
-
-def seed_xlsx() -> bytes:
-    import xlsxwriter
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet("名单")
-    ws.merge_range(0, 0, 0, 5, "2023年湖北省第二批拟认定高新技术企业名单")
-    for c, h in enumerate(HEADER):
-        ws.write(1, c, h)
-    for r, row in enumerate(ROWS, start=2):
-        for c, v in enumerate(row):
-            ws.write(r, c, v)
-    ws.write(6, 0, "注：以上企业排名不分先后")
-    wb.close()
-    return buf.getvalue()
-
-
-def seed_xls() -> bytes:
-    import xlwt
-    wb = xlwt.Workbook(encoding="utf-8")
-    ws = wb.add_sheet("名单")
-    for c, h in enumerate(HEADER):
-        ws.write(0, c, h)
-    for r, row in enumerate(ROWS, start=1):
-        for c, v in enumerate(row):
-            ws.write(r, c, v)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def seed_csv(encoding: str) -> bytes:
-    lines = [",".join(HEADER)] + [",".join(f'"{v}"' for v in row) for row in ROWS]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-SEEDS = {"xlsx": seed_xlsx(), "xls": seed_xls(), "csv": seed_csv("utf-8-sig"), "gbk.csv": seed_csv("gbk")}
 
 
 # mutations ---------------------------------------------------------------------------------------
@@ -185,7 +142,7 @@ def _limit_memory(extra: int = MEMORY_HEADROOM):
     """Cap the address space while a hostile file is read: a memory bomb then fails fast (MemoryError,
     or an abort from native code) instead of waking the kernel's OOM killer on a shared machine."""
     try:
-        import resource  # noqa: PLC0415
+        import resource
         with open("/proc/self/status", encoding="ascii") as fh:
             vm = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
         old = resource.getrlimit(resource.RLIMIT_AS)
@@ -197,19 +154,21 @@ def _limit_memory(extra: int = MEMORY_HEADROOM):
 
 def _restore_memory(old) -> None:
     if old is not None:
-        import resource  # noqa: PLC0415
+        import resource
         resource.setrlimit(resource.RLIMIT_AS, old)
 
 
 def _planner():
-    from importers import plan  # noqa: PLC0415
+    from importers import plan
     return plan
 
 
 def _keep(ext: str, data: bytes) -> None:
     CORPUS.mkdir(exist_ok=True)
     digest = hashlib.sha1(data).hexdigest()
-    if any(hashlib.sha1(p.read_bytes()).hexdigest() == digest for p in CORPUS.glob("*.*") if not p.name.startswith(".")):
+    if any(
+        hashlib.sha1(p.read_bytes()).hexdigest() == digest for p in CORPUS.glob("*.*") if not p.name.startswith(".")
+    ):
         return  # already kept (perhaps under a descriptive name)
     (CORPUS / f"{digest[:16]}.{ext}").write_bytes(data)
 
@@ -221,7 +180,7 @@ TALLY: dict[str, int] = {}
 
 
 def _corpus() -> list:
-    from db.lock import pid_alive  # noqa: PLC0415
+    from db.lock import pid_alive
     for stray in CORPUS.glob(".inflight-*"):  # the case that took a run down (its process is gone): keep it
         pid = stray.name.split("-")[1].split(".")[0]
         if pid.isdigit() and not pid_alive(int(pid)):
@@ -255,7 +214,7 @@ def test_corpus_of_past_failures(tmp_path, case):
     """Each case in its own process with 3 GiB of address space: a crash is a failure, not a dead run."""
     if case is None:
         pytest.skip("the corpus is empty")
-    import subprocess  # noqa: PLC0415
+    import subprocess
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, "-c", CHILD, str(root), str(case)], capture_output=True, text=True,
                           timeout=HANG_SECONDS * 3, cwd=tmp_path)
@@ -299,7 +258,7 @@ def _child(fmt: str, which: str) -> None:
     """Run the hypothesis loop in a child pytest: a native crash fails this test instead of ending the run."""
     if INNER:
         pytest.skip("already the child")
-    import subprocess  # noqa: PLC0415
+    import subprocess
     root = Path(__file__).resolve().parents[2]
     node = f"tests/reliability/test_fuzz.py::test_inner_{which}[{fmt}]"
     env = dict(os.environ, XINGTU_FUZZ_INNER="1")

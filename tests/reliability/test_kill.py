@@ -108,7 +108,8 @@ def kill_many(tmp_path: Path, n_rows: int, runs: int, seed: int, kind: str = "cl
     duration = time.monotonic() - t0
     assert check(first, n_rows) == "all"
     rng = random.Random(seed)
-    tally = {"runs": 1, "kills": 0, "all": 1, "none": 0, "stale_locks_cleared": 0, "killed_mid_write": 0, "duration": round(duration, 2)}
+    tally = {"runs": 1, "kills": 0, "all": 1, "none": 0, "stale_locks_cleared": 0, "killed_mid_write": 0,
+             "duration": round(duration, 2)}
     for i in range(runs):
         ledger = tmp_path / f"run{i}.db"
         shutil.copy(base, ledger)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from db import backup as bk, migrate_safely, schema
+from db import backup as bk
+from db import migrate_safely, schema
 from db.connection import LedgerError
 from db.ledger import Ledger
 

@@ -48,7 +48,8 @@ def test_every_date_field_of_the_app_is_the_one_date_field():
     from pathlib import Path
     root = Path(__file__).resolve().parents[2]
     offenders = [str(p.relative_to(root)) for folder in ("ui", "desktop") for p in (root / folder).rglob("*.py")
-                 if "QDateEdit(" in p.read_text(encoding="utf-8") and p.name != "dates.py" and "importer" not in p.parts]
+                 if "QDateEdit(" in p.read_text(encoding="utf-8") and p.name != "dates.py"
+                 and "importer" not in p.parts]
     assert offenders == []
 
 

@@ -69,7 +69,8 @@ def test_timeline_and_services(dialog, monkeypatch):
     dlg, undo, ledger, b = dialog
     events = [(r[0], r[1], r[2]) for r in dlg.timeline_model._rows]
     assert events == [("2023-01-01", "获得", "繁星"), ("2024-05-01", "晋级", "繁星 → 新星")]
-    values = {"date": "2025-04-02", "officer": "张敏", "kind": "走访", "notes": "了解研发投入", "follow_up": "2025-05-01"}
+    values = {"date": "2025-04-02", "officer": "张敏", "kind": "走访", "notes": "了解研发投入",
+              "follow_up": "2025-05-01"}
     monkeypatch.setattr(ServiceDialog, "exec", lambda self: QDialog.Accepted)
     monkeypatch.setattr(ServiceDialog, "values", lambda self: values)
     assert dlg.add_service()

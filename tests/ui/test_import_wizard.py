@@ -66,8 +66,10 @@ def test_wizard_end_to_end_and_undo(qtbot, wizard, qtmodeltester):
     wiz.next()                                                    # → commit page: the worker writes
     qtbot.waitUntil(lambda: wiz.over, timeout=20000)
     assert committed and committed[0] == wiz.batch
-    assert firm_count(ledger) == before + 4                       # 5 new rows, one unticked
-    assert ledger.conn.execute("SELECT name FROM firms WHERE code = ?", (C1,)).fetchone()[0] == "武汉星辰科技股份有限公司"
+    assert firm_count(ledger) == before + 4  # 5 new rows, one unticked
+    assert (
+        ledger.conn.execute("SELECT name FROM firms WHERE code = ?", (C1,)).fetchone()[0] == "武汉星辰科技股份有限公司"
+    )
     assert ledger.conn.execute("SELECT count(*) FROM firms WHERE name = '武汉旧码试点科技有限公司'").fetchone()[0] == 0
     assert wiz.commit_page.export.isEnabled()
     n = wiz.export_problems(str(tmp_path / "问题行.xlsx"))

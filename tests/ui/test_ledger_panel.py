@@ -113,7 +113,8 @@ def test_sorting_in_sql_and_not_on_computed_columns(qtbot, panel):
     name_col = p.model.column_index("name")
     hh.setSortIndicator(name_col, Qt.DescendingOrder)
     # descending pinyin order (issue 14): xingchen > wuhan xingchen > wuhan changjiang > hubei
-    assert names(p) == ["星辰新材料有限公司", "武汉星辰科技有限公司", "武汉长江数据有限公司", "湖北光谷智能装备有限公司"]
+    assert names(p) == ["星辰新材料有限公司", "武汉星辰科技有限公司", "武汉长江数据有限公司",
+                        "湖北光谷智能装备有限公司"]
     star_col = p.model.column_index("star")
     hh.setSortIndicator(star_col, Qt.AscendingOrder)
     assert hh.sortIndicatorSection() == name_col       # put back: 星级 is computed per page

@@ -30,7 +30,7 @@ def cjk_font(size: int = 9) -> QFont:
 
 
 def _pg():
-    import pyqtgraph as pg  # noqa: PLC0415  (lazy: the window is up before pyqtgraph loads)
+    import pyqtgraph as pg  # lazy: the window is up before pyqtgraph loads
     pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
     return pg
 
@@ -99,18 +99,21 @@ class Chart(QWidget):
              texts: list[str] | None = None, width: float = 0.6) -> None:
         pg = self._pg
         self.clear()
-        self.labels, self.values, self.horizontal, self._width = list(labels), [float(v) for v in values], horizontal, width
+        self.labels, self.values = list(labels), [float(v) for v in values]
+        self.horizontal, self._width = horizontal, width
         n = len(values)
         brushes = [pg.mkBrush(c if c is not None else NEUTRAL) for c in (colors or [None] * n)]
         pos = list(range(n))
         if horizontal:
             pos = [n - 1 - i for i in range(n)]         # first label on top
             opts = dict(x=None, x0=0, x1=None, y=pos, y0=None, y1=None, width=self.values, height=width)
-            self.item.getAxis("left").setTicks([[(p, lab) for p, lab in zip(pos, self._fit_labels(labels))]])
+            self.item.getAxis("left").setTicks(
+                [[(p, lab) for p, lab in zip(pos, self._fit_labels(labels), strict=False)]]
+            )
             self.item.getAxis("bottom").setTicks(None)
         else:
             opts = dict(x=pos, x0=None, x1=None, y=None, y0=0, y1=None, height=self.values, width=width)
-            self.item.getAxis("bottom").setTicks([[(p, lab) for p, lab in zip(pos, labels)]])
+            self.item.getAxis("bottom").setTicks([[(p, lab) for p, lab in zip(pos, labels, strict=False)]])
             self.item.getAxis("left").setTicks(None)
         if n:
             if self._bar_item is None:
@@ -120,7 +123,7 @@ class Chart(QWidget):
                 self._bar_item.setOpts(brushes=brushes, pen=None, **opts)
             self._bar_item.setVisible(True)
         texts = texts if texts is not None else [f"{v:g}" for v in self.values]
-        for i, (p, v, t) in enumerate(zip(pos, self.values, texts)):
+        for i, (p, v, t) in enumerate(zip(pos, self.values, texts, strict=False)):
             label = self._text(i)
             label.setText(t)
             label.setAnchor((0, 0.5) if horizontal else (0.5, 1))
@@ -139,7 +142,7 @@ class Chart(QWidget):
     def _fit_labels(self, labels: list[str]) -> list[str]:
         """Make the left axis wide enough for whole category names (indicator names are never cut); only a
         name wider than half the chart is elided, and the full names are then in the chart's tooltip."""
-        from PySide6.QtGui import QFontMetrics  # noqa: PLC0415
+        from PySide6.QtGui import QFontMetrics
         metrics = QFontMetrics(self.font)
         room = max(160, (self.width() or 900) // 2)
         widest = max((metrics.horizontalAdvance(lab) for lab in labels), default=0)
@@ -175,7 +178,7 @@ class Chart(QWidget):
             curve = pg.PlotDataItem()
             self.item.addItem(curve)
             self._curves.append(curve)
-        for i, (name, ys) in enumerate(series):
+        for i, (_name, ys) in enumerate(series):
             curve = self._curves[i]
             curve.setData(list(range(len(ys))), list(ys), pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2))
             curve.setVisible(True)

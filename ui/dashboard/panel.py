@@ -14,11 +14,10 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from ui.dates import DateEdit
-
 from ui import files
 from ui.dashboard import source
 from ui.dashboard.tables import DrillDown
+from ui.dates import DateEdit
 
 DUE_ROWS = 500              # rows of the due list shown (the count says how many there are)
 
@@ -29,8 +28,8 @@ class DashboardPanel(QWidget):
 
     def __init__(self, ledger, parent=None) -> None:
         super().__init__(parent)
-        from ui.dashboard.sections import FunnelSection, StreetsSection, TargetsSection  # noqa: PLC0415
-        from ui.dashboard.sections_time import CohortSection, ExpirySection, TrendSection  # noqa: PLC0415
+        from ui.dashboard.sections import FunnelSection, StreetsSection, TargetsSection
+        from ui.dashboard.sections_time import CohortSection, ExpirySection, TrendSection
         self.ledger = ledger
         self.dash = None
         self.view: dict | None = None
@@ -140,7 +139,7 @@ class DashboardPanel(QWidget):
     def refresh(self) -> None:
         if self.dash is None or self.year.currentData() is None:
             return
-        from pipeline.dashboard import due_rows  # noqa: PLC0415
+        from pipeline.dashboard import due_rows
         year, as_of, street_id = self.current()
         self.view = view = self.dash.compute(year, as_of, street_id, self.due_days)
         self.status.setText(f"  截至 {as_of.isoformat()} 序时进度 {view['time_progress']:.1%}")
@@ -171,7 +170,7 @@ class DashboardPanel(QWidget):
         return DrillDown(ids, title, as_of, street_id=street_id)
 
     def _draft_targets(self, year: int) -> None:
-        from ui.targets import draft_from_previous  # noqa: PLC0415
+        from ui.targets import draft_from_previous
         if draft_from_previous(self, self.ledger, year):
             self.reload()
             self.targetsChanged.emit()
@@ -186,8 +185,9 @@ class DashboardPanel(QWidget):
 
     # exports ------------------------------------------------------------------------------
     def charts(self):
-        return [(name, c) for w, name in ((self.targets, "目标完成"), (self.funnels, "培育漏斗"), (self.streets, "街道"),
-                                         (self.expiry, "到期"), (self.trend, "趋势")) for c in w.charts()]
+        sections = ((self.targets, "目标完成"), (self.funnels, "培育漏斗"), (self.streets, "街道"),
+                    (self.expiry, "到期"), (self.trend, "趋势"))
+        return [(name, c) for w, name in sections for c in w.charts()]
 
     def export_charts(self, folder: str | Path) -> list[Path]:
         """Every chart as a PNG in *folder* (named by page and order)."""
@@ -201,12 +201,12 @@ class DashboardPanel(QWidget):
         return out
 
     def export_xlsx(self, path: str | Path) -> Path:
-        from importers.report_xlsx import write_indicator_table  # noqa: PLC0415
+        from importers.report_xlsx import write_indicator_table
         year, as_of, _ = self.current()
         return write_indicator_table(path, self.dash, year, as_of)
 
     def export_pdf(self, path: str | Path) -> Path:
-        from ui.report_pdf import write_pdf  # noqa: PLC0415
+        from ui.report_pdf import write_pdf
         year, as_of, street_id = self.current()
         return write_pdf(path, self.dash, year, as_of, street_id, lambda ids: source.firm_names(self.ledger, ids))
 

@@ -115,7 +115,8 @@ class TargetsSection(Section):
             color = None if r["ahead"] is None else (AHEAD if r["ahead"] else BEHIND).name()
             if r["kind"] == "net":      # a difference, not a list of firms: the bar opens the firms gained
                 actual = Cell(num(r["actual"]), r["actual"],
-                              tip=f"净增 = 现在在册 − 上年末在册：新增 {len(r['gained_ids'])} 家，流失 {len(r['lost_ids'])} 家"
+                              tip=f"净增 = 现在在册 − 上年末在册：新增 {len(r['gained_ids'])} 家，"
+                                  f"流失 {len(r['lost_ids'])} 家"
                                   "（点击右侧柱形查看新增企业）")
             else:
                 actual = Cell(num(r["actual"]), r["actual"], r["firm_ids"], f"{name}：完成值", **held(r))
@@ -131,7 +132,8 @@ class TargetsSection(Section):
                 Cell(num(f.get("lapses_to_come")), f.get("lapses_to_come"), f.get("lapse_ids"),
                      f"{name}：年底前将到期且未续的企业", **held(r)),
                 Cell(num(f.get("projected")), f.get("projected"),
-                     tip=f"现有企业中到年底仍有效的 {f.get('floor')} 家，加上预计续认定 {f.get('expected_renewals', 0)} 家"
+                     tip=f"现有企业中到年底仍有效的 {f.get('floor')} 家，"
+                         f"加上预计续认定 {f.get('expected_renewals', 0)} 家"
                          f"（按上年续认定比例 {pct(f.get('renewal_rate', 0))}），加上按上年同期预计新增 "
                          f"{f.get('expected_gains')} 家"),
                 Cell("—" if will is None else ("可完成" if will else "有缺口"),
@@ -141,7 +143,7 @@ class TargetsSection(Section):
         labels = [r["name"] for r in rows]          # whole names: the axis makes room (charts.py)
         values = [round((r["rate"] or 0) * 100, 1) for r in rows]
         colors = [NEUTRAL if r["ahead"] is None else AHEAD if r["ahead"] else BEHIND for r in rows]
-        texts = [f"{v:g}%（{r['actual']:g}/{num(r['target'])}）" for v, r in zip(values, rows)]
+        texts = [f"{v:g}%（{r['actual']:g}/{num(r['target'])}）" for v, r in zip(values, rows, strict=False)]
         self.chart.set_title(f"{where}指标完成率（绿色：不落后于序时进度；红色：落后）")
         self.chart.bars(labels, values, colors, horizontal=True, texts=texts)
         if rows:
@@ -184,7 +186,7 @@ class FunnelSection(Section):
             self.lay.addLayout(box)
             self.columns.append((chart, table))
         where = view["street"] or "全区"
-        for (chart, table), f in zip(self.columns, view["funnels"]):
+        for (chart, table), f in zip(self.columns, view["funnels"], strict=False):
             steps = f["steps"]
             chart.set_title(f"{f['name']}（{where}，{view['as_of']} 在册）")
             chart.bars([s["name"] for s in steps], [s["count"] for s in steps],
@@ -195,7 +197,8 @@ class FunnelSection(Section):
                 before = {"day": prev_end(view), "stages": tuple(steps[k]["stages"])}
                 rows.append([Cell(label),
                              Cell(num(c["base"]), c["base"], c["base_ids"], f"{label}：上年末 {c['from']}", **before),
-                             Cell(num(c["converted"]), c["converted"], c["converted_ids"], f"{label}：本期转入 {c['to']}"),
+                             Cell(num(c["converted"]), c["converted"], c["converted_ids"],
+                                  f"{label}：本期转入 {c['to']}"),
                              Cell(pct(c["rate"]), c["rate"]),
                              Cell(num(c["dropped"]), c["dropped"], c["dropped_ids"], f"{label}：本期流失（上年末在册）",
                                   **before),
@@ -271,7 +274,7 @@ class StreetsSection(Section):
         cells = [s["cells"][k] for s in streets]
         values = [round((c["rate"] or 0) * 100, 1) for c in cells]
         colors = [NEUTRAL if c["ahead"] is None else AHEAD if c["ahead"] else BEHIND for c in cells]
-        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" for v, c in zip(values, cells)]
+        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" for v, c in zip(values, cells, strict=False)]
         self.chart.set_title(f"各街道“{self.pick.currentText()}”完成率")
         self.chart.bars([s["street"] for s in streets], values, colors, texts=texts)
         self.chart.reference(self.view["time_progress"] * 100, f"序时进度 {self.view['time_progress']:.1%}")

@@ -67,8 +67,8 @@ class ExpirySection(Section):
         self.pick.currentIndexChanged.connect(self._draw)
         self.chart = Chart()
         self.chart.barClicked.connect(self._bar)
-        self.forecast = CellTable(["指标", "目标值", "当前完成", "年内将到期未续", "预计续认定", "按上年同期预计新增", "预计年底",
-                                   "预计完成率", "预计能否完成"], sortable=False)
+        self.forecast = CellTable(["指标", "目标值", "当前完成", "年内将到期未续", "预计续认定", "按上年同期预计新增",
+                                   "预计年底", "预计完成率", "预计能否完成"], sortable=False)
         self.forecast.cellDrill.connect(self._emit_drill)
         self.days = QSpinBox()
         self.days.setRange(7, 730)
@@ -174,8 +174,10 @@ class CohortSection(Section):
         self.table = CellTable(["进入年份", "进入数", "已在下一级", "队列数", "1 年内晋级", "2 年内晋级",
                                 "3 年内晋级", "中位停留（年）"])
         self.table.cellDrill.connect(self._emit_drill)
-        self.note = QLabel("晋级率 = 进入当年起 1/2/3 年内获得下一级的企业占队列数的比例；“（未满）”表示观察期尚未结束。"
-                           "中位停留：该年进入的企业中，一半晋级下一级所用的年数（尚未晋级的企业也计入，按停留到截至日算）。")
+        self.note = QLabel(
+            "晋级率 = 进入当年起 1/2/3 年内获得下一级的企业占队列数的比例；“（未满）”表示观察期尚未结束。"
+            "中位停留：该年进入的企业中，一半晋级下一级所用的年数（尚未晋级的企业也计入，按停留到截至日算）。"
+        )
         self.note.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("转化："))
@@ -206,7 +208,9 @@ class CohortSection(Section):
                    Cell(str(r["size"]), r["size"], ids, f"{y} 年进入{c['from']}的企业")]
             for w in r["windows"]:
                 text = f"{w['reached']}（{pct(w['share'])}）" + ("" if w["complete"] else "（未满）")
-                wids = (lambda y=y, k=w["years"]: self.firms_of(c["funnel"], c["index"], y, k)) if self.firms_of else None
+                wids = (
+                    (lambda y=y, k=w["years"]: self.firms_of(c["funnel"], c["index"], y, k)) if self.firms_of else None
+                )
                 row.append(Cell(text, w["share"] if w["share"] is not None else -1, wids,
                                 f"{y} 年进入{c['from']}、{w['years']} 年内成为{c['to']}的企业"))
             med = r["median_days"]

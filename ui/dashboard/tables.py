@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 SORT_ROLE = Qt.UserRole + 1
+ROOT = QModelIndex()          # the invalid index: a flat table's parent (one shared default argument)
 LONG_TEXT = 8               # longer texts get their full text as a tooltip (the column may elide them)
 
 
@@ -89,10 +90,10 @@ class CellModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent=ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.headers)
 
     def cell(self, row: int, col: int) -> Cell | None:
@@ -123,7 +124,7 @@ class CellModel(QAbstractTableModel):
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignLeft | Qt.AlignVCenter) if index.column() == 0 else int(Qt.AlignRight | Qt.AlignVCenter)
         if role == Qt.FontRole and c.ids is not None and (callable(c.ids) or len(c.ids)):
-            from PySide6.QtGui import QFont  # noqa: PLC0415
+            from PySide6.QtGui import QFont
             f = QFont()
             f.setUnderline(True)
             return f

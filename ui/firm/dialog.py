@@ -8,8 +8,18 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db import firm_file
 from ui.commands import AddService, EditService, UpdateFirms
@@ -120,7 +130,9 @@ class FirmFileDialog(QDialog):
         self.setWindowTitle(f"企业档案 - {firm['name']}")
         self.title.setText(firm["name"] + ("（在回收站中）" if firm.get("deleted_at") else ""))
         code = firm.get("code") or firm.get("code_raw") or "无代码"
-        self.subtitle.setText(f"{code}　{firm.get('street') or '街道未填'}　服务专员：{firm.get('officer') or '未指派'}")
+        self.subtitle.setText(
+            f"{code}　{firm.get('street') or '街道未填'}　服务专员：{firm.get('officer') or '未指派'}"
+        )
         self.profile.load(firm)
         self.save_button.setEnabled(False)
         events = firm_file.timeline(conn, catalog, self.firm_id)

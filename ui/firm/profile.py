@@ -1,7 +1,6 @@
 """The editable profile of a firm, validated as it is typed (a bad code says why, from pipeline.uscc)."""
 from __future__ import annotations
 
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 

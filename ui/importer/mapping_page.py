@@ -5,8 +5,17 @@ row can be changed; any column can be mapped; as soon as a name or code column i
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWizardPage)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWizardPage,
+)
 
 from ui.importer.preview_model import shown
 from ui.rows_model import RowsModel
@@ -15,7 +24,8 @@ IGNORE = "忽略（不导入）"
 KEY_FIELDS = ("name", "code")
 TEXT = {
     "title": "第 2 步：表头与列对应",
-    "subtitle": "每一列都可以指定对应的台账字段；至少指定“企业名称”或“统一社会信用代码”中的一列。表头行不对时，改行号后点“按此行重新识别”。",
+    "subtitle": ("每一列都可以指定对应的台账字段；至少指定“企业名称”或“统一社会信用代码”中的一列。"
+                 "表头行不对时，改行号后点“按此行重新识别”。"),
     "row": "表头所在行（Excel 行号）",
     "reread": "按此行重新识别",
     "remember": "记住此列对应关系（以后表头相同的文件自动沿用）",
@@ -45,7 +55,7 @@ class MappingPage(QWizardPage):
         self.rebuild.clicked.connect(self.reread)
         self.kind_label = QLabel(wordWrap=True)
         self.mapping = RowsModel(TEXT["columns"], parent=self)
-        from ui.importer.wizard import table_view  # noqa: PLC0415
+        from ui.importer.wizard import table_view
         self.view = table_view(self.mapping)
         self.remember = QCheckBox(TEXT["remember"])
         self.progress = QProgressBar()
@@ -85,11 +95,12 @@ class MappingPage(QWizardPage):
         self._peek(self.chosen_row)
 
     def _peek(self, header_row: int | None) -> None:
-        from importers.peek import peek_header  # noqa: PLC0415
+        from importers.errors import InputError
+        from importers.peek import peek_header
         self.wiz.plan = None
         try:
             peek = peek_header(self.wiz.path, self.wiz.source.options()["sheet"], header_row)
-        except Exception as exc:  # noqa: BLE001  (InputError: unreadable file, row out of range)
+        except (InputError, OSError) as exc:          # an unreadable file, a row out of range
             self.message.setText(str(exc))
             self.completeChanged.emit()
             return
@@ -102,7 +113,7 @@ class MappingPage(QWizardPage):
         self._changed()
 
     def _fill(self, headers: list[str], mapping: dict[int, str], samples: list[list]) -> None:
-        from importers.mapping import FIELDS  # noqa: PLC0415
+        from importers.mapping import FIELDS
         rows = []
         for i, h in enumerate(headers):
             vals = [shown(s[i], date_field=mapping.get(i) in ("date", "expires", "founded"))

@@ -3,12 +3,12 @@ the reasons as tooltips, before → after for updates, and a tick a person can c
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from ui.qtcompat import no_data
-from ui.rows_model import header_text
 from PySide6.QtGui import QBrush, QColor
 
 from db.firm_fields import STATUS_TITLE
 from pipeline.fields import LABELS
+from ui.qtcompat import no_data
+from ui.rows_model import header_text
 
 STATUS = {"new": "新增", "update": "更新", "unchanged": "不变", "error": "错误"}
 COLOURS = {"new": "#e6f4ea", "update": "#e8f0fe", "unchanged": "#f5f5f5", "warning": "#fff4ce", "error": "#fce8e6"}
@@ -21,7 +21,7 @@ LONG_COLUMNS = (3, 5, 6)          # name, changes, problems: often wider than th
 
 def shown(v, *, date_field: bool = False) -> str:
     """A value as written: 2024 (not 2024.0), dates without a time, an Excel serial in a date column as a date."""
-    from importers.clean import display_value  # noqa: PLC0415
+    from importers.clean import display_value
     return display_value(v, date_field=date_field)
 
 

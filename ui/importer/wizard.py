@@ -11,15 +11,33 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QSettings, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QTableView,
-                               QVBoxLayout, QWizard, QWizardPage)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWizard,
+    QWizardPage,
+)
 
 from ui.importer.mapping_page import MappingPage, col_letter
 from ui.importer.preview_model import PlanPreviewModel, row_state, shown
 from ui.rows_model import RowsModel
 
-KINDS = [("自动判断", None), ("企业名单（企业信息、星级等）", "roster"), ("认定名单（每行获得同一认定）", "designation")]
+KINDS = [
+    ("自动判断", None),
+    ("企业名单（企业信息、星级等）", "roster"),
+    ("认定名单（每行获得同一认定）", "designation"),
+]
 SIZE = (1180, 660)                 # fits a 1366×768 screen with the taskbar
 SETTINGS_ORG, SETTINGS_APP = "xingtu", "星图"     # desktop.settings' organisation and application
 COLUMNS_KEY = "importer/preview_columns"
@@ -70,10 +88,11 @@ class SourcePage(QWizardPage):
         self.sheet.currentIndexChanged.connect(lambda _i: self._preview())
 
     def initializePage(self) -> None:
-        from importers.read import list_sheets  # noqa: PLC0415
+        from importers.errors import InputError
+        from importers.read import list_sheets
         try:
             sheets = list_sheets(self.wiz.path)
-        except Exception as exc:  # noqa: BLE001  (InputError: not a workbook, …)
+        except (InputError, OSError) as exc:          # not a workbook, the file gone …
             self.message.setText(str(exc))
             sheets = []
         self.sheet.blockSignals(True)
@@ -86,10 +105,11 @@ class SourcePage(QWizardPage):
         self._preview()
 
     def _preview(self) -> None:
-        from importers.read import read_preview  # noqa: PLC0415
+        from importers.errors import InputError
+        from importers.read import read_preview
         try:
             rows = read_preview(self.wiz.path, self.sheet.currentData(), 15)
-        except Exception as exc:  # noqa: BLE001
+        except (InputError, OSError) as exc:
             self.message.setText(str(exc))
             rows = []
         width = max((len(r) for r in rows), default=0)
@@ -212,7 +232,7 @@ class ImportWizard(QWizard):
         self.setWindowTitle(f"导入名单 - {Path(path).name}")
         self.setWindowModality(Qt.WindowModal)
         self.setMinimumSize(760, 480)
-        from ui.geometry import fit_to_screen  # noqa: PLC0415  (issue 14: fits the screen, buttons never clipped)
+        from ui.geometry import fit_to_screen  # issue 14: fits the screen, buttons never clipped
         fit_to_screen(self, SIZE)
         self.plan = None
         self.plan_shown = None
@@ -236,7 +256,7 @@ class ImportWizard(QWizard):
     # building the plan (worker) -------------------------------------------------
     def build(self, opts: dict) -> None:
         """Build the plan for *opts* in a worker; a newer build supersedes a running one."""
-        from importers.plan import build_plan  # noqa: PLC0415
+        from importers.plan import build_plan
         ledger, path = self.ledger, self.path
         if self.task is not None:
             self.task.cancel()
@@ -269,7 +289,7 @@ class ImportWizard(QWizard):
 
     # committing (worker) --------------------------------------------------------
     def commit(self) -> None:
-        from importers.plan import commit_plan  # noqa: PLC0415
+        from importers.plan import commit_plan
         ledger, plan = self.ledger, self.plan
         remember = self.mapping.remember_requested()
         self.over = False
@@ -315,7 +335,7 @@ class ImportWizard(QWizard):
             self.task.cancel()
 
     def export_problems(self, path: str | None = None) -> int:
-        from importers.error_report import write_error_report  # noqa: PLC0415
+        from importers.error_report import write_error_report
         if not path:
             default = str(Path(self.path).with_name(Path(self.path).stem + "_问题行.xlsx"))
             path, _ = QFileDialog.getSaveFileName(self, "导出问题行", default, "Excel 工作簿 (*.xlsx)")
@@ -327,7 +347,7 @@ class ImportWizard(QWizard):
 
     def _stop_task(self, _result: int = 0) -> None:
         """Closed or cancelled: stop a running job and wait for it (a commit rolls back)."""
-        import shiboken6  # noqa: PLC0415
+        import shiboken6
         if self.task is not None:
             self.task.cancel()
             if shiboken6.isValid(self.workers):

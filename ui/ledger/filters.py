@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
 
 from db.ledger_view import NO_STAR, LedgerQuery
 from pipeline.fields import LABELS
@@ -169,7 +168,7 @@ class FilterBar(QWidget):
     def _apply_state(self, state: dict) -> None:
         self.search.setText(state["search"])
         self._timer.stop()
-        for combo, i in zip(self._combos(), state["combos"]):
+        for combo, i in zip(self._combos(), state["combos"], strict=False):
             combo.setCurrentIndex(i)
         self.as_of.setDate(state["as_of"])
         self.flagged.setChecked(state["flagged"])

@@ -7,15 +7,14 @@ rows stay cached. Sorting and filtering reset the model and run in SQLite.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
-import threading
-
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
-from ui.qtcompat import no_data
 from PySide6.QtGui import QBrush, QColor
 
 from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView, Page
+from ui.qtcompat import no_data
 
 MAX_PAGES = 64
 FLAG_COLOUR = QColor("#b3261e")

@@ -5,8 +5,16 @@ import json
 
 from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMenu, QStackedWidget, QTableView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView
 from ui.ledger.filters import FilterBar

@@ -35,14 +35,19 @@ def test_editing_shares_writes_audited_targets_and_reports_the_gap(panel, ledger
     assert panel.table.item(0, panel.table.columnCount() - 1).text() == "50"
     assert panel.set_cell(0, col(panel, "积玉桥"), "500")
     assert panel.gap_lines[0] == "“高新技术企业总量”各街道分解合计 800，与全区目标一致"
-    rows = [(t["street"], t["target"]) for t in dq.target_rows(ledger.conn, 2023) if t["indicator"] == "高新技术企业总量"]
+    rows = [
+        (t["street"], t["target"]) for t in dq.target_rows(ledger.conn, 2023) if t["indicator"] == "高新技术企业总量"
+    ]
     assert rows == [(None, 800), ("积玉桥", 500), ("杨园", 300)]
     n = ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity = 'target' AND source = 'person'").fetchone()[0]
     assert n == 3
     # clearing a cell removes that share (audited delete)
     assert panel.set_cell(0, col(panel, "杨园"), "")
     assert panel.gap_lines[0].endswith("比全区目标 800 少 300")
-    assert ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity = 'target' AND action = 'delete'").fetchone()[0] == 1
+    assert (
+        ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity = 'target' AND action = 'delete'").fetchone()[0]
+        == 1
+    )
 
 
 def test_bad_number_is_refused_with_where(panel, ledger):
@@ -58,7 +63,11 @@ def test_new_indicator_rename_and_delete(panel, ledger):
     i = [r.indicator for r in panel.rows].index("新物种")
     panel.set_cell(i, col(panel, "杨园"), "5")
     assert panel.save_indicator(dict(values, indicator="新物种企业（瞪羚）"), panel.rows[i])
-    mine = [(t["indicator"], t["street"], t["target"]) for t in dq.target_rows(ledger.conn, 2023) if "瞪羚" in t["indicator"]]
+    mine = [
+        (t["indicator"], t["street"], t["target"])
+        for t in dq.target_rows(ledger.conn, 2023)
+        if "瞪羚" in t["indicator"]
+    ]
     assert mine == [("新物种企业（瞪羚）", None, 25), ("新物种企业（瞪羚）", "杨园", 5)]
     j = [r.indicator for r in panel.rows].index("新物种企业（瞪羚）")
     assert panel.delete_indicator(j)

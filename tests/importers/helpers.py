@@ -1,0 +1,46 @@
+"""Shared by the importer tests (and the CLI and db tests that import lists): firm codes, a list header,
+writing a list, seeding firms, and a dump of every ledger table."""
+from pipeline.uscc import make_code
+from tests.importers import fixtures as fx
+
+C = [make_code("9", "1", "420106", f"MB7Q{i:04d}") for i in range(1, 10)]
+HEAD = ["序号", "企业名称", "统一社会信用代码", "所在街道", "所属行业"]
+
+
+def bad_check(code: str) -> str:
+    last = "0" if code[-1] != "0" else "1"
+    return code[:-1] + last
+
+
+def xlsx(tmp_path, rows, name="名单.xlsx", title=None):
+    return fx.write_simple_xlsx(tmp_path, name, ([[title]] if title else []) + rows)
+
+
+def firms(ledger):
+    return ledger.conn.execute(
+        "SELECT f.code, f.name, s.name, f.industry, f.code_status, f.needs_review FROM firms f "
+        "LEFT JOIN streets s ON s.id = f.street_id ORDER BY f.id").fetchall()
+
+
+def designations(ledger):
+    return ledger.conn.execute(
+        "SELECT f.code, s.key, d.start_date, d.end_date, d.evidence FROM designations d "
+        "JOIN firms f ON f.id = d.firm_id JOIN stages s ON s.id = d.stage_id ORDER BY d.id"
+    ).fetchall()
+
+
+def seed(ledger, *firms_):
+    with ledger.write() as w:
+        return [w.insert_firm(name, code, **kw) for name, code, kw in firms_]
+
+
+def dump(ledger) -> dict:
+    """Every ledger table (not the append-only audit, the batch log or meta), and the search index's text."""
+    conn = ledger.conn
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'firm_search%' AND name NOT IN ('audit', 'batches', 'batch_rows', 'meta')")]
+    out = {n: conn.execute(f"SELECT * FROM {n} ORDER BY 1").fetchall() for n in names}
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'firm_search'").fetchone():
+        out["firm_search"] = conn.execute("SELECT rowid, text FROM firm_search ORDER BY rowid").fetchall()
+    return out
