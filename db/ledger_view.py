@@ -216,8 +216,8 @@ def where(q: LedgerQuery, frequent: bool = False, walk: bool = False) -> tuple[s
                          "AND start_date <= ? AND (end_date IS NULL OR end_date > ?))")
             params += [stage_id, day, day]
     if q.star_stage_id == NO_STAR:
-        conds.append(f"f.id NOT IN (SELECT firm_id FROM designations WHERE deleted_at IS NULL AND stage_id IN {STAR_STAGES} "
-                     "AND start_date <= ? AND (end_date IS NULL OR end_date > ?))")
+        conds.append("f.id NOT IN (SELECT firm_id FROM designations WHERE deleted_at IS NULL "
+                     f"AND stage_id IN {STAR_STAGES} AND start_date <= ? AND (end_date IS NULL OR end_date > ?))")
         params += [day, day]
     if q.industry:
         conds.append("f.industry = ?")
@@ -295,10 +295,12 @@ class LedgerView:
     def count(self, q: LedgerQuery) -> int:
         match = fts_only(q)
         if match is not None:
-            return self.conn.execute("SELECT count(*) FROM firm_search WHERE firm_search MATCH ?", (match,)).fetchone()[0]
+            return self.conn.execute("SELECT count(*) FROM firm_search WHERE firm_search MATCH ?",
+                                     (match,)).fetchone()[0]
         sql, params = where(q)
         hint = ""
-        if not q.deleted and q.with_(street_id=None) == LedgerQuery(as_of=q.as_of, sort=q.sort, descending=q.descending):
+        plain = LedgerQuery(as_of=q.as_of, sort=q.sort, descending=q.descending)
+        if not q.deleted and q.with_(street_id=None) == plain:
             if q.street_id is None:
                 return self.live_total()
             hint = "INDEXED BY firms_live "   # the small partial index, not the table
@@ -430,11 +432,12 @@ class LedgerView:
         held: dict[int, list] = {}
         marks = ",".join("?" * len(page.ids))
         for fid, sid, end in self.conn.execute(
-                f"SELECT firm_id, stage_id, end_date FROM designations WHERE deleted_at IS NULL AND firm_id IN ({marks}) "
-                "AND start_date <= ? AND (end_date IS NULL OR end_date > ?)", [*page.ids, d, d]):
+                "SELECT firm_id, stage_id, end_date FROM designations WHERE deleted_at IS NULL "
+                f"AND firm_id IN ({marks}) AND start_date <= ? AND (end_date IS NULL OR end_date > ?)",
+                [*page.ids, d, d]):
             held.setdefault(fid, []).append((sid, end))
         order = {s.id: i for i, s in enumerate(self.catalog.stages)}
-        for fid, row in zip(page.ids, page.rows):
+        for fid, row in zip(page.ids, page.rows, strict=True):
             mine = sorted(held.get(fid, ()), key=lambda h: order.get(h[0], 999))
             stars = [self.catalog.by_id(sid).name for sid, _ in mine if sid in self.star_ids]
             others = [self.catalog.by_id(sid).name for sid, _ in mine if sid not in self.star_ids and sid in order]

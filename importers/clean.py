@@ -344,11 +344,11 @@ def match_street(v, streets: list[str]) -> str | None:
 # ---------------------------------------------------------------- what a firm's full name looks like
 # Organisational-form endings of a registered name (GB/T 企业名称登记管理规定 and usual registry entries),
 # longest first where one ends another. A name ending so is a firm's full name wherever it stands in a list.
-FIRM_ENDINGS = ("有限责任公司", "股份有限公司", "有限公司", "分公司", "公司", "（有限合伙）", "（普通合伙）", "合伙企业",
-                "个人独资企业", "集团", "厂", "店", "中心", "研究院", "研究所", "设计院", "合作社", "联合社", "事务所",
-                "商行", "经营部", "门市部", "工作室", "实验室", "医院", "诊所", "学校", "学院", "大学", "幼儿园",
-                "协会", "商会", "学会", "基金会", "银行", "支行", "分行", "酒店", "宾馆", "农场", "超市", "商店", "药房",
-                "诊所", "书店", "合作联社", "服务部", "加工部")
+FIRM_ENDINGS = ("有限责任公司", "股份有限公司", "有限公司", "分公司", "公司", "（有限合伙）", "（普通合伙）",
+                "合伙企业", "个人独资企业", "集团", "厂", "店", "中心", "研究院", "研究所", "设计院", "合作社",
+                "联合社", "事务所", "商行", "经营部", "门市部", "工作室", "实验室", "医院", "诊所", "学校", "学院",
+                "大学", "幼儿园", "协会", "商会", "学会", "基金会", "银行", "支行", "分行", "酒店", "宾馆", "农场",
+                "超市", "商店", "药房", "诊所", "书店", "合作联社", "服务部", "加工部")
 _FIRM_ENDING = re.compile("(?:" + "|".join(re.escape(e) for e in FIRM_ENDINGS) + r")$")
 _EN_FIRM = re.compile(r"(?:co\.?,?\s*ltd\.?|company|corp(?:oration)?\.?|inc\.?|limited|ltd\.?|llc|group|gmbh)$", re.I)
 
@@ -405,7 +405,7 @@ def parse_cell_date(v, *, datemode_1904: bool = False, years: bool = False) -> _
     if (t is int or t is float) and not 19000101 <= v <= 21991231 and v == v:
         if v < _SERIAL_MIN[datemode_1904]:
             try:
-                shown = parse_date(v, datemode_1904=datemode_1904).isoformat()
+                shown = _date_from_number(v, datemode_1904).isoformat()   # a number is a date or ValueError
             except ValueError:
                 shown = "无效日期"
             raise ValueError(MSG_NOT_A_DATE.format(v=clean_text(v), d=shown))
@@ -422,9 +422,11 @@ def display_value(v, *, date_field: bool = False, date1904: bool = False) -> str
     t = type(v)
     if date_field and (t is float or t is int) and not isinstance(v, bool):
         try:
-            return parse_cell_date(v, datemode_1904=date1904).isoformat()
-        except (ValueError, AttributeError):
-            pass
+            d = parse_cell_date(v, datemode_1904=date1904)
+        except ValueError:
+            d = None
+        if d is not None:
+            return d.isoformat()
     if t is str:
         return v
     return clean_text(v)

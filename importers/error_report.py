@@ -35,7 +35,7 @@ def write_error_report(plan, out_path) -> int:
         raise InputError(f"问题报告应保存为 .xlsx：{out.name}")
     columns = [Column(h or f"第{i + 1}列", "text") for i, h in enumerate(plan.headers)]
     columns += [Column("问题说明", width=60), Column("原行号", "int", width=8)]
-    rows = []
+    rows: list[list] = []
     for i in plan.file_issues:
         rows.append([None] * len(plan.headers) + [f"{LEVEL.get(i.level, i.level)}：{i.message}", None])
     for r in plan.rows:

@@ -59,7 +59,8 @@ MSG_TOO_MANY_ROWS = "工作表有 {n} 行，超过上限 {limit} 行，请拆分
 MSG_TOO_MANY_CELLS = "工作表范围过大（约 {n} 个单元格），超过上限，已拒绝读取"
 MSG_LINE_TOO_WIDE = "这一行有 {n} 列，超过上限 {limit} 列，已拒绝读取"
 MSG_CSV_BAD = "CSV 文本无法解析：{reason}"
-MSG_CSV_DECODE = "文件从这一行起不是有效的 {encoding} 文本：文件可能已损坏，或混用了多种编码；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+MSG_CSV_DECODE = ("文件从这一行起不是有效的 {encoding} 文本：文件可能已损坏，或混用了多种编码；"
+                  "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入")
 MSG_ENCODING = "无法识别文本编码（已尝试 UTF-8、GB18030 等）"
 
 # --- sheet level ------------------------------------------------------------

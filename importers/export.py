@@ -25,9 +25,9 @@ class Column:
         self.width = width
 
 
-def write_table(path: str | Path, columns: Sequence[Column], rows: Iterable[Sequence], *,
+def write_table(path: str | Path, columns: Sequence[Column], rows: Iterable[Sequence] | None, *,
                 sheet: str = "台账", sheets=None, progress: Callable[[int], None] | None = None) -> int:
-    """Write *rows* (or one sheet per entry of *sheets*: a dict or (name, rows) pairs) to .xlsx or .csv;
+    """Write *rows* (or, *rows* None, one sheet per entry of *sheets*: a dict or (name, rows) pairs) to .xlsx or .csv;
     returns the row count. Sheet names are made legal and unique for Excel (``sheet_names``)."""
     if sheets is not None:
         sheets = list(sheets.items() if isinstance(sheets, dict) else sheets)
@@ -45,7 +45,8 @@ def write_table(path: str | Path, columns: Sequence[Column], rows: Iterable[Sequ
             n = _write_xlsx(tmp, columns, [(sheet, rows)] if sheets is None else sheets, progress)
         tmp.replace(path)
     except PermissionError as exc:
-        raise InputError(f"无法写入 {path.name}：文件可能正在 Excel/WPS 中打开，或没有写入权限", file=path.name) from exc
+        raise InputError(f"无法写入 {path.name}：文件可能正在 Excel/WPS 中打开，或没有写入权限",
+                         file=path.name) from exc
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -90,7 +91,7 @@ def _write_xlsx(path: Path, columns, sheets: list, progress) -> int:
     date_cols = frozenset(i for i, k in enumerate(kinds) if k == "date")
     serials: dict[str, int] = {}
     total = 0
-    for name, (_, rows) in zip(sheet_names([n for n, _ in sheets]), sheets):
+    for name, (_, rows) in zip(sheet_names([n for n, _ in sheets]), sheets, strict=True):
         ws = wb.add_worksheet(name)
         for ci, col in enumerate(columns):
             # a code column defaults to text, so what a person types there later is never turned into a number

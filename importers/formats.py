@@ -29,8 +29,17 @@ from xml.etree import ElementTree
 
 from importers import errors as E
 from importers.errors import InputError
-from importers.guards import (CHUNK, MAX_COLUMNS, MAX_ROWS, MAX_UNZIPPED, check_biff, check_cfb, hidden_columns,
-                              ole_stream_names, scan_sheet_xml)
+from importers.guards import (
+    CHUNK,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_UNZIPPED,
+    check_biff,
+    check_cfb,
+    hidden_columns,
+    ole_stream_names,
+    scan_sheet_xml,
+)
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAGIC = [
@@ -40,7 +49,7 @@ _MAGIC = [
 ]
 
 
-def human_size(n: int) -> str:
+def human_size(n: float) -> str:
     for unit in ("字节", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "字节" else f"{n:.1f} {unit}"
@@ -193,7 +202,7 @@ class CalamineSource(Source):
         try:
             self._wb = pc.CalamineWorkbook.from_path(str(path))
             meta = self._wb.sheets_metadata
-        except BaseException as exc:  # calamine raises its own errors and pyo3 panics
+        except BaseException as exc:  # noqa: BLE001  calamine's errors and pyo3's PanicException (a BaseException)
             raise _calamine_error(exc, self) from None
         self.sheets = [m.name for m in meta]
         worksheets = [m for m in meta if m.typ == pc.SheetTypeEnum.WorkSheet]
@@ -207,9 +216,10 @@ class CalamineSource(Source):
         if self._zip is not None:
             self._zip.close()
             self._zip = None
+        import python_calamine as pc
         try:
             self._wb.close()
-        except Exception:  # already closed
+        except pc.CalamineError:  # WorkbookClosed: already closed
             pass
 
     def _read_workbook_xml(self, zf: zipfile.ZipFile) -> None:
@@ -245,7 +255,7 @@ class CalamineSource(Source):
             hidden_cols = hidden_columns(self._zip, member)
         try:
             sh = self._wb.get_sheet_by_name(name)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001  as above; _calamine_error re-raises KeyboardInterrupt & co.
             raise _calamine_error(exc, self, sheet=name) from None
         grid = CalamineGrid(sh, name, hidden, self.date1904)
         grid.hidden_cols = hidden_cols
@@ -286,7 +296,7 @@ def _small_member(zf: zipfile.ZipFile, member: str, src: Source, limit: int = 20
         return zf.read(member)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         raise src.error(E.MSG_TRUNCATED) from exc
-    except Exception as exc:  # zlib.error and friends
+    except Exception as exc:  # noqa: BLE001  a damaged member: zlib, lzma, encryption… errors all mean the same
         raise src.error(E.MSG_CORRUPT.format(reason=exc)) from None
 
 

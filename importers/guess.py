@@ -17,6 +17,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+from importers.clean import clean_text
+
+if TYPE_CHECKING:
+    from pipeline.catalog import Stage
 
 LIST_WORDS = ("名单", "认定", "入库", "公示", "备案", "公布", "评价", "拟", "复核", "遴选", "推荐")
 ROSTER_WORDS = ("台账", "花名册", "企业库", "明细", "汇总", "信息表", "统计表")
@@ -30,12 +36,13 @@ def fold(text) -> str:
     return _FOLD.sub("", unicodedata.normalize("NFKC", str(text or "")))
 
 
-def stage_in_text(catalog, text: str):
+def stage_in_text(catalog, text: str) -> Stage | None:
     """The stage whose name or alias appears in *text* (the longest mention wins), or None."""
     t = fold(text)
     if not t:
         return None
-    best, best_len = None, 0
+    best: Stage | None = None
+    best_len = 0
     for s in catalog.stages:
         for name in (s.name, *s.aliases):
             n = fold(name)
@@ -44,7 +51,7 @@ def stage_in_text(catalog, text: str):
     return best
 
 
-def _named(catalog, names) -> tuple[object, str] | None:
+def _named(catalog, names) -> tuple[Stage, str] | None:
     """(stage, name) for the first of the file stem / sheet name that names a stage and is not a ledger."""
     for name in names:
         if not name:
@@ -55,7 +62,7 @@ def _named(catalog, names) -> tuple[object, str] | None:
     return None
 
 
-def guess_kind(catalog, title: str, headers: list, mapping: dict, names: tuple = ()) -> tuple[str, object, str]:
+def guess_kind(catalog, title: str, headers: list, mapping: dict, names: tuple = ()) -> tuple[str, Stage | None, str]:
     """(kind, stage or None, reason in Chinese); *names*: the file name and the sheet name."""
     fields = set(mapping.values())
     stage = stage_in_text(catalog, title)
@@ -115,7 +122,6 @@ def stage_columns(catalog, headers: list, mapping: dict) -> list[dict]:
 
 def stage_share(catalog, values) -> float:
     """The share of non-blank *values* that name only stages of the catalog (split at 、,; /)."""
-    from importers.clean import clean_text  # noqa: PLC0415
     n = hits = 0
     for v in values:
         text = clean_text(v)

@@ -148,7 +148,7 @@ def _sub_row_below(tp: _Top, r: int, low: int, name_col: int) -> bool:
 def _compose(tp: _Top, band: list[int]) -> tuple[list[str], list[int], list[list[str]]]:
     grid: list[list[str]] = []
     for k, i in enumerate(band):
-        row = []
+        row: list[str] = []
         for c in tp.cols():
             t = tp.filled(i, c)
             if (not t and not tp.has_merges and k + 1 < len(band) and row and row[-1]
@@ -157,7 +157,7 @@ def _compose(tp: _Top, band: list[int]) -> tuple[list[str], list[int], list[list
             row.append(t)
         grid.append(row)
     parts_by_col: list[tuple[int, list[str]]] = []
-    for j, c in enumerate(tp.cols()):
+    for j in range(len(tp.cols())):
         parts: list[str] = []
         for row in grid:
             if row[j] and (not parts or parts[-1] != row[j]):
@@ -165,7 +165,9 @@ def _compose(tp: _Top, band: list[int]) -> tuple[list[str], list[int], list[list
         if parts:
             parts_by_col.append((j, parts))
     subs = [p[-1] for _, p in parts_by_col]
-    headers, columns, band_texts = [], [], [[] for _ in band]
+    headers: list[str] = []
+    columns: list[int] = []
+    band_texts: list[list[str]] = [[] for _ in band]
     for j, parts in parts_by_col:
         if len(parts) == 1:
             h = parts[0]
@@ -339,7 +341,8 @@ def detect(top: list[tuple[int, list]], col_offset: int, merges,
         if best_i < 0:
             return None, fallback, fallback_row
     mapping = apply_overrides(tp.texts[best_i], guess_mapping(tp.texts[best_i]), overrides or {})
-    key = next((j for j, f in mapping.items() if f == "name"), next((j for j, f in mapping.items() if f == "code"), None))
+    key = next((j for j, f in mapping.items() if f == "name"),
+               next((j for j, f in mapping.items() if f == "code"), None))
     band = [best_i]
     if key is not None and best_i + 1 < len(top) and _sub_row_below(tp, best_i, best_i + 1, tp.off + key):
         band.append(best_i + 1)

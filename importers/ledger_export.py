@@ -1,6 +1,7 @@
 """The ledger as an officer's list: one row a firm, the stages held with their dates."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import chain
 from pathlib import Path
@@ -129,7 +130,7 @@ def export_ledger(ledger: Ledger, out: str | Path, *, street=None, stage=None, a
 
 
 def street_sheets(ledger: Ledger, *, street=None, stage=None, as_of: date | None = None, firm_ids=None
-                  ) -> list[tuple[str, object]]:
+                  ) -> list[tuple[str, Iterable]]:
     """(street or 未分街道, rows) per sheet of a by-street export; a group without firms is left out,
     except an active street. Sheet names are made legal and unique by ``write_table``."""
     held = queries.holdings_on(ledger.conn, as_of or date.today())
@@ -138,7 +139,7 @@ def street_sheets(ledger: Ledger, *, street=None, stage=None, as_of: date | None
     else:
         groups = [(name, name, active) for _id, name, active in catalog_store.all_streets(ledger.conn)]
         groups.append((NO_STREET_SHEET, queries.NO_STREET, False))
-    out = []
+    out: list[tuple[str, Iterable]] = []
     for title, key, always in groups:
         rows = ledger_rows(ledger, street=key, stage=stage, as_of=as_of, firm_ids=firm_ids, held=held)
         first = next(rows, None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from importers.clean import clean_text, looks_like_firm_name, split_lines
 from importers.match import is_org_code
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
 from pipeline.fields import FIRM_ATTRS
@@ -43,7 +44,8 @@ W_SAME_NAME_FILE = "与第 {row} 行企业名称相同而统一社会信用代�
 E_NOTE_LIKE = ("这一行的企业名称读起来像说明文字，但整行都填了值（“{text}”），又没有统一社会信用代码，未导入；"
                "如确是企业，请写企业全称或统一社会信用代码后重新导入")
 W_ORG_MATCHED = "“{code}”是组织机构代码，不是统一社会信用代码；{how}台账中的“{name}”（{uscc}），请核对"
-W_ORG_NEW = "“{code}”是组织机构代码，不是统一社会信用代码；台账中没有对应企业，将新建（不填统一社会信用代码）并标记待核实"
+W_ORG_NEW = ("“{code}”是组织机构代码，不是统一社会信用代码；台账中没有对应企业，"
+             "将新建（不填统一社会信用代码）并标记待核实")
 W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
 W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
@@ -60,7 +62,6 @@ _USABLE = ("ok", "bad_check")
 def split_names(cell: str) -> tuple[str, list[str], list[str]]:
     """The lines of a name cell: the one that reads as a firm's full name (the longest such), the others,
     and all of them as written."""
-    from importers.clean import looks_like_firm_name, split_lines  # noqa: PLC0415
     lines = split_lines(cell)
     if len(lines) < 2:
         return cell, [], lines
@@ -110,7 +111,6 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
     by_field = pl.by_field
     col_name = headers[by_field["name"]] if "name" in by_field else None
     col_code = headers[by_field["code"]] if "code" in by_field else None
-    from importers.clean import looks_like_firm_name  # noqa: PLC0415
     firm_fields = [f for f in FIRM_FIELDS if f in cols]
     seen = pl.seen
     seen_names = pl.seen_names          # name key -> (Excel row, code) of the first row with that name
@@ -129,7 +129,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
                 i.row = er
         if raw.hidden or raw.filled:
             _row_warnings(raw, er, headers, issues)
-        firm, review, changes = None, False, {}
+        firm, review = None, False
+        changes: dict[str, tuple[object, object]] = {}
         problem = _reading_problem(raw, er, col_name, plan.header_row) if raw.note or raw.under or raw.extra else None
         if problem is not None:
             if raw.under or raw.extra:       # its cells were read under the wrong columns: only this is true
@@ -151,7 +152,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
                         changes["code"] = (None, code)
                         changes["code_status"] = (same[0]["code_status"], status)
                     else:
-                        issues.append(Issue(er, col_name, W_SAME_NAME.format(name=same[0]["name"], code=same[0]["code"]),
+                        issues.append(Issue(er, col_name,
+                                            W_SAME_NAME.format(name=same[0]["name"], code=same[0]["code"]),
                                             "warning", "same_name"))
         else:
             cands = by_name.get(key, [])
@@ -318,7 +320,6 @@ def _diff(store, first: int, here: int, name, vcode, by_field, headers) -> list[
 
 # designations ------------------------------------------------------
 def stages_in(pl, cell) -> tuple[list, list[str]]:
-    from importers.clean import clean_text  # noqa: PLC0415
     hit = pl.stage_cache.get(cell)
     if hit is None:
         found, unknown = [], []

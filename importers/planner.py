@@ -13,12 +13,28 @@ import re
 from datetime import date
 from pathlib import Path
 
+from importers import clean, infer, mapping_store
 from importers import errors as E
-from importers import infer
+from importers.clean import bare_year, clean_name, clean_text, parse_cell_date
 from importers.errors import InputError
+from importers.guess import guess_kind, stage_columns, stage_in_text, stage_share
+from importers.mapping import apply_overrides, guess_mapping, missing_overrides
+from importers.match import (
+    NearMatcher,
+    aliases_of,
+    check_codes,
+    firms_by_code,
+    firms_by_name,
+    firms_by_org,
+    holdings,
+    is_org_code,
+    normalize_code,
+)
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
 from importers.plan_rows import decide_rows, split_names
+from importers.read import open_table, open_table_at, top_labels
 from pipeline.fields import FIELD_LIST
+from pipeline.names import name_key
 
 # field key -> how its cells are cleaned, derived from the one list of fields (pipeline.fields);
 # name, code, street, stage and star have their own cleaning
@@ -49,7 +65,8 @@ E_DATE_EARLY = "“{v}”早于 1949 年，不是有效的{what}"
 E_DATE_FUTURE = "成立日期“{v}”在今天之后"
 W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
 W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为企业名称，“{others}”记为曾用名或简称"
-E_CODE_NUMBER = "单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；请把该列设为文本格式，重新填写代码"
+E_CODE_NUMBER = ("单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；"
+                 "请把该列设为文本格式，重新填写代码")
 W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
                  "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
 W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
@@ -82,12 +99,10 @@ def _number(parse, limit):
 
 
 def _shown(v) -> str:
-    from importers.clean import clean_text  # noqa: PLC0415
     return clean_text(v)
 
 
 def _date(field, date1904, today):
-    from importers.clean import parse_cell_date  # noqa: PLC0415
     what = {"date": "认定日期", "expires": "到期日期", "founded": "成立日期"}.get(field, "日期")
 
     def fn(v, years=False):
@@ -104,7 +119,6 @@ def _date(field, date1904, today):
 
 def _clean_fn(field, streets, date1904, csv=False, today=None):
     """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
-    from importers import clean  # noqa: PLC0415
     if field in TEXT_FIELDS:
         if csv:
             return (lambda v: clean.clean_text(unquote(v)) or None), True, None
@@ -142,7 +156,6 @@ class Planner:
 
     # the file ----------------------------------------------------------
     def run(self) -> ImportPlan:
-        from importers.guess import guess_kind, stage_columns, stage_in_text  # noqa: PLC0415
         if self.kind_arg not in (None, "roster", "designation"):
             raise InputError(MSG_KIND.format(kind=self.kind_arg))
         stage_obj = None
@@ -205,7 +218,6 @@ class Planner:
         return plan
 
     def _open(self):
-        from importers.read import open_table, open_table_at  # noqa: PLC0415
         if self.header_row_arg is not None:
             return open_table_at(self.path, sheet=self.sheet, header_row=self.header_row_arg,
                                  overrides=self.overrides)
@@ -219,8 +231,6 @@ class Planner:
 
     def _remembered_header(self) -> dict[str, str] | None:
         """A mapping a person asked to remember for one of the top rows, as {header: field}."""
-        from importers import mapping_store  # noqa: PLC0415
-        from importers.read import top_labels  # noqa: PLC0415
         for texts in top_labels(self.path, self.sheet):
             found = mapping_store.recall(self.conn, texts) if len(texts) > 1 else None
             if found:
@@ -229,8 +239,6 @@ class Planner:
 
     def _mapping(self, table, headers: list[str], file: str) -> dict[int, str]:
         """The table's mapping (synonyms, content, ``--map``), or the one remembered for this header."""
-        from importers import mapping_store  # noqa: PLC0415
-        from importers.mapping import apply_overrides, guess_mapping, missing_overrides  # noqa: PLC0415
         missing = missing_overrides(headers, self.overrides)
         if missing:
             raise InputError(MSG_MAP_HEADER.format(header=missing[0], headers="、".join(headers)), file=file)
@@ -249,7 +257,6 @@ class Planner:
 
     def _stage_groups(self, groups: list[dict], headers, work: dict, mapping: dict) -> list[dict]:
         """Keep only the stage columns whose values are mostly stages; a legal-form column becomes one."""
-        from importers.guess import stage_share  # noqa: PLC0415
         if not groups or not hasattr(self.table, "iter_rows"):
             return groups
         rows = _sample(self.table, SAMPLE)
@@ -278,7 +285,6 @@ class Planner:
         return "、".join(s.name for s in self.catalog.stages)
 
     def _prepare(self, plan) -> None:
-        from importers.match import NearMatcher  # noqa: PLC0415
         date1904 = bool(getattr(self.table, "date1904", False))
         self.csv = getattr(self.table, "kind", "") == "csv"
         self.today = date.today()
@@ -328,7 +334,8 @@ class Planner:
     # one chunk of rows -------------------------------------------------
     def _clean(self, vals):
         """Clean every mapped column of the chunk at once: {field: [values]}, {row index: [Issue]}."""
-        cols, errs = {}, {}
+        cols: dict[str, list] = {}
+        errs: dict[int, list[Issue]] = {}
         headers = self.plan.headers
         for col, f, fn, distinct, code in self.cleaners:
             try:
@@ -382,7 +389,6 @@ class Planner:
 
     def _names(self, chunk, vals, ni):
         """Names as shown, and for a cell of several lines the warning and the lines not taken."""
-        from importers.clean import clean_name  # noqa: PLC0415
         if ni is None:
             return [""] * len(vals), {}
         raws = [v[ni] if ni < len(v) else None for v in vals]
@@ -399,17 +405,6 @@ class Planner:
         return names, split
 
     def _chunk(self, plan: ImportPlan, chunk) -> None:
-        from importers.match import (  # noqa: PLC0415
-            aliases_of,
-            check_codes,
-            firms_by_code,
-            firms_by_name,
-            firms_by_org,
-            holdings,
-            is_org_code,
-            normalize_code,
-        )
-        from pipeline.names import name_key  # noqa: PLC0415
         vals = [r.values for r in chunk]
         ni, ci = self.by_field.get("name"), self.by_field.get("code")
         names, split = self._names(chunk, vals, ni)
@@ -430,16 +425,19 @@ class Planner:
         store = plan.store
         for f in store.fields:
             store.cols[f].extend(cols.get(f) or [None] * len(vals))
-        by_code = firms_by_code(self.conn, [c for c, (st, _) in zip(codes, checks) if st in ("ok", "bad_check")])
-        need = [k for k, c, (st, _) in zip(keys, codes, checks)      # rows matched by name, and renamed firms
+        by_code = firms_by_code(self.conn, [c for c, (st, _) in zip(codes, checks, strict=True)
+                                            if st in ("ok", "bad_check")])
+        # rows matched by name, and renamed firms
+        need = [k for k, c, (st, _) in zip(keys, codes, checks, strict=True)
                 if k and (st not in ("ok", "bad_check") or c not in by_code or by_code[c]["name_key"] != k)]
         by_name = firms_by_name(self.conn, need)
-        orgs = [c for c, (st, _) in zip(codes, checks) if st == "invalid" and is_org_code(c)]
+        orgs = [c for c, (st, _) in zip(codes, checks, strict=True) if st == "invalid" and is_org_code(c)]
         self.by_org = firms_by_org(self.conn, orgs) if orgs else {}
         firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs} | {
             f["id"] for fs in self.by_org.values() for f in fs}
         held = holdings(self.conn, firm_ids) if (self.groups or plan.kind == "designation") and firm_ids else {}
-        renamed = [f["id"] for c, k in zip(codes, keys) if (f := by_code.get(c)) is not None and f["name_key"] != k]
+        renamed = [hit["id"] for c, k in zip(codes, keys, strict=True)
+                   if (hit := by_code.get(c)) is not None and hit["name_key"] != k]
         aliases = aliases_of(self.conn, renamed) if renamed else {}
         decide_rows(self, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases)
         store.key.extend(keys)
@@ -478,7 +476,6 @@ def _numeric_codes(raw_codes, checks) -> None:
 
 def _holds_years(column) -> bool:
     """Whether most filled cells of a date column hold only a year (a 成立年份 column)."""
-    from importers.clean import bare_year  # noqa: PLC0415
     seen: dict = {}
     n = years = 0
     for x in column:
@@ -493,7 +490,6 @@ def _holds_years(column) -> bool:
 
 
 def _year_warnings(column, out, errs, header) -> None:
-    from importers.clean import bare_year  # noqa: PLC0415
     for j, x in enumerate(column):
         if out[j] is not None and bare_year(x) is not None:
             errs.setdefault(j, []).append(Issue(None, header, W_YEAR.format(column=header, v=_shown(x),

@@ -97,6 +97,7 @@ class SheetTable:
         the first complete pass, which also completes ``skipped``, ``notes`` and ``row_count_hint``.
         """
         plan, grid = self._plan, self._grid
+        assert plan is not None and grid is not None, "iter_rows of a table not made by open_table"
         positions = plan.positions
         lo, hi = positions[0], positions[-1] + 1
         contiguous = positions == list(range(lo, hi))
@@ -123,7 +124,7 @@ class SheetTable:
                 vals[vals.index("")] = None
                 if "" in vals:
                     vals = [None if v == "" else v for v in vals]
-            filled = ()
+            filled: tuple[tuple[int, object, int], ...] = ()
             if fill:
                 for n, p in enumerate(fill):
                     if vals[p] is None:
@@ -214,7 +215,8 @@ def _first_pass(table: SheetTable, grid: Grid, plan: Classifier) -> None:
     until one data row is found; decide the fill-down columns from the first data rows."""
     cand = _fill_candidates(table, plan)
     sample: dict[int, list] = {p: [] for p in cand}
-    starts, active = plan.merge_starts, []
+    starts = plan.merge_starts
+    active: list[list] = []             # [last Excel row, column, value] of merged ranges being filled
     classify = plan.classify
     n = 0
     for er, row in islice(grid.rows(), plan.data_start, None):

@@ -42,8 +42,8 @@ from pipeline.fields import FIELD_LIST
 if TYPE_CHECKING:
     from importers.read import SheetTable
 
-_NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|附\s*件|来\s*源)\s*[：:]|填\s*报\s*人|"
-                   r"填\s*表\s*人|制\s*表|审\s*核|数据来源|资料来源|填报日期|填报单位|统计时间|联系人\s*[：:]|"
+_NOTE = re.compile(r"(?:注\s*[：:0-9０-９.、．)）]|注\s*$|(?:备\s*注|说\s*明|附\s*注|附\s*件|来\s*源)\s*[：:]|"
+                   r"填\s*报\s*人|填\s*表\s*人|制\s*表|审\s*核|数据来源|资料来源|填报日期|填报单位|统计时间|联系人\s*[：:]|"
                    r"以上|公示期|特此|抄\s*送|印\s*发)")
 _NOTE_FIRST = frozenset("注备说附来填制审数资统联以公特抄印")
 # a signature line's cell: a short label ending in a colon ("填报单位（盖章）：", "审核人：", "填报日期：")
@@ -92,7 +92,7 @@ class Classifier:
         self.unders: dict[int, int] = {}  # ordinal -> that header row, for the rows under it
         self.group_rows: dict[int, int] = {}   # ordinal -> Excel row of each group label
         self.extras: dict[int, str] = {}  # CSV: ordinal -> the values a row has beyond the header's last column
-        self.wide = None                  # CSV: the first index past the header (and its headerless columns)
+        self.wide: int | None = None      # CSV: the first index past the header (and its headerless columns)
         # the 序号 column, if any: a row that carries a serial number is a numbered entry, never a group label
         self.serial = next((positions[p] for p, h in enumerate(table.headers)
                             if normalize_header(h) in _SERIAL_HEADERS and positions[p] not in (key, code)), None)
@@ -349,7 +349,7 @@ def _signed(row: list) -> bool:
 
 def _is_repeat(row: list, plan: Classifier) -> bool:
     for texts in plan.band_texts:
-        want = [(p, t) for p, t in zip(plan.positions, texts) if t]
+        want = [(p, t) for p, t in zip(plan.positions, texts, strict=True) if t]
         if not want:
             continue
         hits = sum(1 for p, t in want if p < len(row) and cell_text(row[p]) == t)

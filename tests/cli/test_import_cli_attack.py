@@ -6,13 +6,14 @@ import json
 
 from openpyxl import load_workbook
 
-from tests.cli.test_import_cli import db, run  # noqa: F401  (the fixture)
+from tests.cli.helpers import run
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_simple_xlsx
 
 
-def test_header_row_zero_is_refused(db, tmp_path, capsys):  # noqa: F811
-    path = write_simple_xlsx(tmp_path, "名单.xlsx", [["企业名称", "统一社会信用代码"], ["武汉甲科技有限公司", R.CODES[0]]])
+def test_header_row_zero_is_refused(db, tmp_path, capsys):
+    path = write_simple_xlsx(tmp_path, "名单.xlsx",
+                             [["企业名称", "统一社会信用代码"], ["武汉甲科技有限公司", R.CODES[0]]])
     code, out, err = run(capsys, "import", path, "--db", db, "--header-row", "0")
     assert code == 2 and out == "" and "表头行号 0 不在工作表范围内" in err
 
@@ -31,7 +32,7 @@ def _messy(tmp_path):
     return write_simple_xlsx(tmp_path, "杂乱名单.xlsx", rows)
 
 
-def test_summary_json_and_errors_out_agree_on_a_messy_list(db, tmp_path, capsys):  # noqa: F811
+def test_summary_json_and_errors_out_agree_on_a_messy_list(db, tmp_path, capsys):
     path = _messy(tmp_path)
     code, out, _ = run(capsys, "import", path, "--db", db, "--dry-run", "--json")
     s = json.loads(out)

@@ -99,7 +99,7 @@ def test_page_shows_every_firm_field_under_its_key(small, ledger):
     view, (a, *_), _ = small
     with ledger.write() as w:
         w.update_firm(a, legal_form="有限责任公司", address="武昌区积玉桥街和平大道1号", rd_spend=12.5, remark="重点")
-    row = dict(zip(COLUMN_KEYS, view.page(LedgerQuery(firm_ids=(a,))).rows[0]))
+    row = dict(zip(COLUMN_KEYS, view.page(LedgerQuery(firm_ids=(a,))).rows[0], strict=True))
     assert (row["legal_form"], row["address"], row["rd_spend"], row["remark"]) == (
         "有限责任公司", "武昌区积玉桥街和平大道1号", 12.5, "重点")
     titles = {c.key: c.title for c in COLUMNS}

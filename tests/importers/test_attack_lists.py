@@ -24,11 +24,13 @@ def test_reimport_updates_legal_form_and_address_of_known_firms(ledger, tmp_path
     commit_plan(ledger, build_plan(ledger, first))
     second = write_csv(tmp_path / "登记2.csv", [["企业名称", "统一社会信用代码", "企业类型", "注册地址"],
                                               ["武汉甲科技有限公司", R.CODES[0], "有限责任公司", "武汉市武昌区某路1号"],
-                                              ["武汉乙科技有限公司", R.CODES[1], "有限责任公司", "武汉市武昌区新路9号"]])
+                                              ["武汉乙科技有限公司", R.CODES[1], "有限责任公司",
+                                               "武汉市武昌区新路9号"]])
     plan = build_plan(ledger, second)
     assert [(r.status, r.changes) for r in plan.rows] == [
         ("unchanged", {}),
-        ("update", {"legal_form": ("股份有限公司", "有限责任公司"), "address": ("武汉市武昌区某路2号", "武汉市武昌区新路9号")})]
+        ("update",
+         {"legal_form": ("股份有限公司", "有限责任公司"), "address": ("武汉市武昌区某路2号", "武汉市武昌区新路9号")})]
     commit_plan(ledger, plan)
     assert ledger.conn.execute("SELECT legal_form, address FROM firms WHERE code = ?", (R.CODES[1],)).fetchone() == \
         ("有限责任公司", "武汉市武昌区新路9号")
@@ -232,7 +234,8 @@ def test_values_in_a_column_without_a_header_are_said(ledger, tmp_path):
 def test_a_numbered_list_goes_on_after_a_note_in_the_middle(ledger, tmp_path):
     """Short names with a 序号 after a mid-list note: the serial number going on (3, 4 after 2) is data."""
     from tests.importers.fixtures import write_simple_xlsx
-    rows = [["序号", "企业名称"], [1, "阿房宫"], [2, "黄鹤楼"], [None, "注：以下为补充企业"], [3, "古琴台"], [4, "晴川阁"]]
+    rows = [["序号", "企业名称"], [1, "阿房宫"], [2, "黄鹤楼"], [None, "注：以下为补充企业"], [3, "古琴台"],
+            [4, "晴川阁"]]
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "补充.xlsx", rows))
     assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "new"), (4, "error"), (5, "new"),
                                                             (6, "new")]
@@ -241,7 +244,8 @@ def test_a_numbered_list_goes_on_after_a_note_in_the_middle(ledger, tmp_path):
 
 def test_numbered_note_lines_below_a_list_stay_notes(ledger, tmp_path):
     from tests.importers.fixtures import write_simple_xlsx
-    rows = [["序号", "企业名称"], [1, "阿房宫"], [2, "黄鹤楼"], [None, "注："], [1, "排名不分先后"], [2, "公示期十个工作日"]]
+    rows = [["序号", "企业名称"], [1, "阿房宫"], [2, "黄鹤楼"], [None, "注："], [1, "排名不分先后"],
+            [2, "公示期十个工作日"]]
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "编号说明.xlsx", rows))
     assert [r.excel_row for r in plan.rows] == [2, 3]
     assert [r for r, _ in plan.skipped] == [4, 5, 6]
@@ -298,7 +302,8 @@ def test_a_sign_off_below_the_list_is_a_note_not_a_group_label(ledger, tmp_path)
 
 def test_a_registry_row_of_a_deregistered_firm_is_warned(ledger, tmp_path):
     """A registry export's 登记状态 column: a firm 注销/吊销 is not silently imported as a live firm."""
-    rows = [["企业名称", "统一社会信用代码", "登记状态"], ["武汉存续科技有限公司", R.CODES[0], "存续（在营、开业、在册）"],
+    rows = [["企业名称", "统一社会信用代码", "登记状态"],
+            ["武汉存续科技有限公司", R.CODES[0], "存续（在营、开业、在册）"],
             ["武汉注销科技有限公司", R.CODES[1], "注销"], ["武汉吊销科技有限公司", R.CODES[2], "吊销，未注销"]]
     plan = build_plan(ledger, write_csv(tmp_path / "登记状态.csv", rows))
     warned = [(i.row, i.column, i.code) for r in plan.rows for i in r.issues]
@@ -331,7 +336,8 @@ def test_rows_above_a_chosen_header_that_look_like_data_are_named(ledger, tmp_pa
     above it are not imported, and a warning says so with their rows; title rows above a header say nothing."""
     from tests.importers.fixtures import write_simple_xlsx
     rows = [["2024年名单"], ["企业名称", "统一社会信用代码"], ["武汉上面一号科技有限公司", R.CODES[0]],
-            ["武汉上面二号科技有限公司", R.CODES[1]], ["企业名称", "统一社会信用代码"], ["武汉下面科技有限公司", R.CODES[2]]]
+            ["武汉上面二号科技有限公司", R.CODES[1]], ["企业名称", "统一社会信用代码"],
+            ["武汉下面科技有限公司", R.CODES[2]]]
     path = write_simple_xlsx(tmp_path, "表头选低.xlsx", rows)
     plan = build_plan(ledger, path, header_row=5)
     assert [r.excel_row for r in plan.rows] == [6]
@@ -365,8 +371,8 @@ def test_the_error_report_re_imported_does_not_name_its_skipped_sheet(ledger, tm
     named as another list; its first sheet's rows are read."""
     from importers.error_report import write_error_report
     from tests.importers.fixtures import write_simple_xlsx
-    rows = [["企业名称", "统一社会信用代码"], ["武汉甲科技有限公司", R.CODES[0]], ["武汉乙科技有限公司", "123"], [None, None],
-            ["注：以上排名不分先后", None]]
+    rows = [["企业名称", "统一社会信用代码"], ["武汉甲科技有限公司", R.CODES[0]], ["武汉乙科技有限公司", "123"],
+            [None, None], ["注：以上排名不分先后", None]]
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "原表.xlsx", rows))
     write_error_report(plan, tmp_path / "问题.xlsx")
     again = build_plan(ledger, tmp_path / "问题.xlsx")
@@ -382,7 +388,8 @@ def test_a_code_and_a_name_of_two_different_firms_is_an_error(ledger, tmp_path):
     commit_plan(ledger, build_plan(ledger, write_simple_xlsx(tmp_path, "原.xlsx", [
         head, ["武汉甲科技有限公司", R.CODES[0]], ["武汉乙科技有限公司", R.CODES[1]]])))
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "错位.xlsx", [
-        head, ["武汉乙科技有限公司", R.CODES[0]], ["武汉甲科技有限公司", R.CODES[1]], ["武汉甲新名科技有限公司", R.CODES[0]]]))
+        head, ["武汉乙科技有限公司", R.CODES[0]], ["武汉甲科技有限公司", R.CODES[1]],
+        ["武汉甲新名科技有限公司", R.CODES[0]]]))
     assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "error"), (3, "error"), (4, "update")]
     e = plan.rows[0].issues[0]
     assert (e.row, e.column, e.code) == (2, "企业名称", "name_of_other_firm")
@@ -436,11 +443,14 @@ def test_a_second_table_beyond_the_eager_rows_is_reported_when_streamed(ledger, 
     import importers.read as read_mod
     from tests.importers.fixtures import write_simple_xlsx
     monkeypatch.setattr(read_mod, "_EAGER_ROWS", 5)
-    rows = [["序号", "企业名称", "统一社会信用代码"]] + [[i, f"武汉流{i}号科技有限公司", R.CODES[i]] for i in range(1, 11)]
-    rows += [["序号", "统一社会信用代码", "单位名称"], [1, R.CODES[20], "武汉流表二科技有限公司"]]     # Excel rows 12-13
+    rows = [["序号", "企业名称", "统一社会信用代码"]]
+    rows += [[i, f"武汉流{i}号科技有限公司", R.CODES[i]] for i in range(1, 11)]
+    rows += [["序号", "统一社会信用代码", "单位名称"],
+             [1, R.CODES[20], "武汉流表二科技有限公司"]]     # Excel rows 12-13
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "流两表.xlsx", rows))
     assert [(r.excel_row, r.status) for r in plan.rows][-1] == (13, "error") and len(plan.rows) == 11
-    assert plan.rows[-1].issues[0].code == "other_table" and (12, "另一张表的表头行（与第 1 行的表头不同）") in plan.skipped
+    assert plan.rows[-1].issues[0].code == "other_table"
+    assert (12, "另一张表的表头行（与第 1 行的表头不同）") in plan.skipped
 
 
 def test_the_chinese_name_column_wins_over_an_english_one():
@@ -486,7 +496,8 @@ def test_a_long_name_wrapped_onto_two_lines_is_one_name(ledger, tmp_path):
     """A long name broken with Alt+Enter to fit a narrow column (武汉引号⏎科技有限公司) is one name, read as such
     with a warning: not a firm named 科技有限公司 with 武汉引号 as its former name. A short name over the full
     name (楚天光电⏎楚天光电科技股份有限公司, 中石化⏎中国石油化工股份有限公司) keeps the full name."""
-    rows = [["企业名称", "统一社会信用代码"], ["武汉引号\n科技有限公司", R.CODES[0]], ["武汉长江\n光电有限公司", R.CODES[1]],
+    rows = [["企业名称", "统一社会信用代码"], ["武汉引号\n科技有限公司", R.CODES[0]],
+            ["武汉长江\n光电有限公司", R.CODES[1]],
             ["楚天光电\n楚天光电科技股份有限公司", R.CODES[2]], ["中石化\n中国石油化工股份有限公司", R.CODES[3]]]
     plan = build_plan(ledger, write_csv(tmp_path / "换行.csv", rows))
     assert [r.name for r in plan.rows] == ["武汉引号科技有限公司", "武汉长江光电有限公司", "楚天光电科技股份有限公司",
@@ -518,7 +529,8 @@ def test_a_vertical_form_is_refused_not_read_as_firms_named_after_fields(ledger,
 
     from importers.errors import InputError
     from tests.importers.fixtures import write_simple_xlsx
-    rows = [["企业名称", "武汉竖排科技有限公司"], ["统一社会信用代码", R.CODES[0]], ["注册地址", "武汉市武昌区中南路街道1号"],
+    rows = [["企业名称", "武汉竖排科技有限公司"], ["统一社会信用代码", R.CODES[0]],
+            ["注册地址", "武汉市武昌区中南路街道1号"],
             ["联系人", "张三"], ["联系电话", "13800000000"]]
     with pytest.raises(InputError) as e:
         build_plan(ledger, write_simple_xlsx(tmp_path, "申报表.xlsx", rows))
@@ -552,7 +564,8 @@ def test_an_old_list_with_organisation_codes(ledger, tmp_path):
         ["单位名称", "组织机构代码", "所属行业"], ["武汉旧码科技股份有限公司", org(R.CODES[0]), "软件"],
         ["武汉旧码新科技有限公司", org(R.CODES[1]), "软件"], ["武汉坏码科技有限公司", "123", "软件"]]))
     assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "update"), (3, "new"), (4, "error")]
-    assert [i.code for i in plan.rows[0].issues] == ["org_code"] and "武汉旧码科技有限公司" in plan.rows[0].issues[0].message
+    assert [i.code for i in plan.rows[0].issues] == ["org_code"]
+    assert "武汉旧码科技有限公司" in plan.rows[0].issues[0].message
     assert [i.code for i in plan.rows[1].issues] == ["org_code"] and plan.rows[1].review
     commit_plan(ledger, plan)
     assert ledger.conn.execute("SELECT code, code_raw, needs_review FROM firms WHERE name = '武汉旧码新科技有限公司'"

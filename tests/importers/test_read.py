@@ -141,7 +141,8 @@ def test_open_table_at_two_header_rows(hightech_xlsx):
 
 def test_open_table_at_one_row_uses_merged_group_text(hightech_xlsx):
     t = open_table_at(hightech_xlsx, sheet="公示名单", header_row=3)
-    assert t.headers == ["序号", "企业名称", "统一社会信用代码", "所在街道", "高企认定", "高企认定（第 F 列）", "联系方式",
+    assert t.headers == ["序号", "企业名称", "统一社会信用代码", "所在街道", "高企认定", "高企认定（第 F 列）",
+                         "联系方式",
                          "联系方式（第 H 列）", "注册资本", "备注", "营业收入（万元）", "营业收入（万元）（第 L 列）"]
     rows = all_rows(t)
     assert rows[0].excel_row == 4 and rows[0].values[1] is None   # the sub-header row is now data, as asked

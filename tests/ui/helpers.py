@@ -1,4 +1,4 @@
-"""Shared set-up for the GUI tests: a small ledger whose answers are known by hand."""
+"""Shared set-up for the GUI tests: a small ledger whose answers are known by hand; the import wizard's steps."""
 from __future__ import annotations
 
 from datetime import date
@@ -23,3 +23,22 @@ def small_ledger(ledger) -> tuple[int, ...]:
 def settle(qtbot, model) -> None:
     """Wait for a background search to deliver its first page."""
     qtbot.waitUntil(lambda: not model.busy, timeout=10000)
+
+
+def to_mapping(qtbot, wiz) -> None:
+    wiz.next()
+    qtbot.waitUntil(lambda: not wiz.building, timeout=20000)
+
+
+def fields(wiz) -> list:
+    return [c.currentData() for c in wiz.mapping.combos]
+
+
+def commit(qtbot, wiz) -> None:
+    wiz.next()                                     # → preview
+    wiz.next()                                     # → commit
+    qtbot.waitUntil(lambda: wiz.over, timeout=20000)
+
+
+def names(ledger) -> list[str]:
+    return [r[0] for r in ledger.conn.execute("SELECT name FROM firms ORDER BY id")]

@@ -6,13 +6,14 @@ import pytest
 
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_simple_xlsx
-from tests.ui.test_import_wizard_lists import commit, fields, open_wizard, to_mapping  # noqa: F401  (fixture)
+from tests.ui.helpers import commit, fields, to_mapping
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
-def test_mapping_one_of_two_columns_headed_alike(qtbot, open_wizard, ledger, tmp_path):  # noqa: F811
-    rows = [["企业名称", "统一社会信用代码", "电话", "电话"], ["武汉同名列科技有限公司", R.CODES[0], "旧号码", "13800000000"]]
+def test_mapping_one_of_two_columns_headed_alike(qtbot, open_wizard, ledger, tmp_path):
+    rows = [["企业名称", "统一社会信用代码", "电话", "电话"],
+            ["武汉同名列科技有限公司", R.CODES[0], "旧号码", "13800000000"]]
     wiz = open_wizard(write_simple_xlsx(tmp_path, "同名列.xlsx", rows))
     to_mapping(qtbot, wiz)
     page = wiz.mapping
@@ -26,8 +27,9 @@ def test_mapping_one_of_two_columns_headed_alike(qtbot, open_wizard, ledger, tmp
     assert ledger.conn.execute("SELECT contact_phone FROM firms").fetchall() == [("13800000000",)]
 
 
-def test_a_vertical_form_says_why_in_the_wizard(qtbot, open_wizard, tmp_path):  # noqa: F811
-    rows = [["企业名称", "武汉竖排科技有限公司"], ["统一社会信用代码", R.CODES[0]], ["注册地址", "武汉市武昌区中南路街道1号"],
+def test_a_vertical_form_says_why_in_the_wizard(qtbot, open_wizard, tmp_path):
+    rows = [["企业名称", "武汉竖排科技有限公司"], ["统一社会信用代码", R.CODES[0]],
+            ["注册地址", "武汉市武昌区中南路街道1号"],
             ["联系人", "张三"]]
     wiz = open_wizard(write_simple_xlsx(tmp_path, "申报表.xlsx", rows))
     to_mapping(qtbot, wiz)
@@ -36,7 +38,7 @@ def test_a_vertical_form_says_why_in_the_wizard(qtbot, open_wizard, tmp_path):  
     assert not page.isComplete() and wiz.plan is None
 
 
-def test_a_second_table_is_reported_in_the_preview(qtbot, open_wizard, ledger, tmp_path):  # noqa: F811
+def test_a_second_table_is_reported_in_the_preview(qtbot, open_wizard, ledger, tmp_path):
     rows = [["序号", "企业名称", "统一社会信用代码"], [1, "武汉表一科技有限公司", R.CODES[0]],
             ["序号", "统一社会信用代码", "单位名称"], [1, R.CODES[1], "武汉表二科技有限公司"]]
     wiz = open_wizard(write_simple_xlsx(tmp_path, "两表.xlsx", rows))

@@ -6,51 +6,16 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.workers import Workers
 from importers.plan import build_plan
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_simple_xlsx
+from tests.ui.helpers import commit, fields, names, to_mapping
 from ui.importer.preview_model import describe_changes
-from ui.importer.wizard import COLUMNS_KEY, ImportWizard, settings
+from ui.importer.wizard import COLUMNS_KEY, settings
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 FILMS = [["2024年文旅企业名单"], ["代号", "主体", "所属行业"], ["A1", "阿房宫", "文旅"], ["A2", "黄鹤楼", "文旅"]]
 
-
-@pytest.fixture
-def open_wizard(qtbot, ledger):
-    made = []
-    workers = Workers()
-
-    def make(path):
-        wiz = ImportWizard(ledger, path, workers)
-        qtbot.add_widget(wiz)
-        wiz.show()
-        made.append(wiz)
-        return wiz
-    yield make
-    for wiz in made:
-        wiz.close()
-    workers.wait()
-
-
-def to_mapping(qtbot, wiz):
-    wiz.next()
-    qtbot.waitUntil(lambda: not wiz.building, timeout=20000)
-
-
-def fields(wiz):
-    return [c.currentData() for c in wiz.mapping.combos]
-
-
-def commit(qtbot, wiz):
-    wiz.next()                                     # → preview
-    wiz.next()                                     # → commit
-    qtbot.waitUntil(lambda: wiz.over, timeout=20000)
-
-
-def names(ledger):
-    return [r[0] for r in ledger.conn.execute("SELECT name FROM firms ORDER BY id")]
 
 
 def test_full_name_column_headed_gongsi_quancheng(qtbot, open_wizard, ledger, tmp_path, qtmodeltester):

@@ -2,13 +2,13 @@
 the reasons as tooltips, before → after for updates, and a tick a person can clear on warning rows."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from db.firm_fields import STATUS_TITLE
 from pipeline.fields import LABELS
 from ui.qtcompat import no_data
-from ui.rows_model import header_text
+from ui.rows_model import ROOT, header_text
 
 STATUS = {"new": "新增", "update": "更新", "unchanged": "不变", "error": "错误"}
 COLOURS = {"new": "#e6f4ea", "update": "#e8f0fe", "unchanged": "#f5f5f5", "warning": "#fff4ce", "error": "#fce8e6"}
@@ -65,10 +65,10 @@ class PlanPreviewModel(QAbstractTableModel):
     def plan_row(self, i: int):
         return self._rows[i]
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(HEADERS)
 
     def data(self, index, role=Qt.DisplayRole):
@@ -106,7 +106,8 @@ class PlanPreviewModel(QAbstractTableModel):
                 text = self._data(index, Qt.DisplayRole)
                 if text and col != 6:
                     lines.insert(0, str(text))
-            lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{i.message}" for i in r.issues]
+            lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{i.message}"
+                      for i in r.issues]
             change = describe_changes(r)
             if change:
                 lines.append(change)

@@ -50,7 +50,8 @@ class FilterBar(QWidget):
         self.as_of.dateChanged.connect(lambda _d: self.changed.emit())
         stars = next((t.stages for t in catalog.tracks if t.key == "star"), ())
         self.star = self._combo("星级", [("全部星级", None)] + [(s.name, s.id) for s in stars] + [("无星级", NO_STAR)])
-        self.industry = self._combo(LABELS["industry"], [("全部行业", None)] + [(n, n) for n in view.distinct("industry")])
+        self.industry = self._combo(LABELS["industry"],
+                                    [("全部行业", None)] + [(n, n) for n in view.distinct("industry")])
         self.officer = self._combo(LABELS["officer"], [("全部专员", None)] + [(n, n) for n in view.distinct("officer")])
         self.expiring = self._combo("证书到期", EXPIRING)
         self.stage.currentIndexChanged.connect(lambda _i: self._name_expiry())

@@ -10,11 +10,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView, Page
 from ui.qtcompat import no_data
+from ui.rows_model import ROOT
 
 MAX_PAGES = 64
 FLAG_COLOUR = QColor("#b3261e")
@@ -277,10 +278,10 @@ class LedgerTableModel(QAbstractTableModel):
         return list(got[1]) if got else []
 
     # Qt -----------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else self.total
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index, role=DISPLAY):
