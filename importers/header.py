@@ -355,3 +355,17 @@ def detect(top: list[tuple[int, list]], col_offset: int, merges,
     said, unnamed = _unnamed(tp, band[-1], columns)
     return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, best_key[0], mapping,
                   notices + said, unnamed), [], 0
+
+
+def rows_through(grid, header_row: int, beyond: int) -> tuple[list[tuple[int, list]], int | None]:
+    """The sheet's first rows, up to *beyond* rows past Excel row *header_row*, and that row's index among
+    them (None when the sheet ends before it)."""
+    top: list[tuple[int, list]] = []
+    at = None
+    for er, row in grid.rows():
+        top.append((er, row))
+        if at is None and er >= header_row:
+            at = len(top) - 1
+        if at is not None and len(top) > at + beyond:
+            break
+    return top, at

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importers import errors as E
 from importers.errors import InputError
 from importers.formats import open_source
-from importers.header import SCAN_ROWS, build, cell_text, detect
+from importers.header import SCAN_ROWS, build, cell_text, detect, rows_through
 
 SAMPLES = 3
 
@@ -61,14 +61,7 @@ def peek_header(path, sheet: str | None = None, header_row: int | None = None,
 
 
 def _rows_to(grid, header_row: int) -> tuple[list, int]:
-    top: list[tuple[int, list]] = []
-    at = None
-    for er, row in grid.rows():
-        top.append((er, row))
-        if at is None and er >= header_row:
-            at = len(top) - 1
-        if at is not None and len(top) > at + SAMPLES + 5:
-            break
+    top, at = rows_through(grid, header_row, SAMPLES + 5)
     if at is None or top[at][0] != header_row:
         last = getattr(grid, "last_row", 0) or (top[-1][0] if top else 0)
         raise InputError(E.MSG_BAD_HEADER_ROW.format(row=header_row, last=last), file=None, sheet=grid.name or None)

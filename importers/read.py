@@ -36,7 +36,7 @@ from typing import Iterator
 from importers import errors as E
 from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
-from importers.header import SCAN_ROWS, Header, build, detect, vertical_form
+from importers.header import SCAN_ROWS, Header, build, detect, rows_through, vertical_form
 from importers.mapping import normalize_header
 from importers.peek import list_sheets, read_preview, top_labels  # noqa: F401  (part of this module's API)
 from importers.rows import DATA, GROUP, MIDNOTE, PEND, TAIL, UNDER, Classifier, blank, looks_like_data, row_text
@@ -357,14 +357,7 @@ def _open_at(src: Source, sheet: str | None, header_row: int, header_rows: int,
     grid = src.grid(sheet if src.kind != "csv" else None)
     if grid.empty:
         raise InputError(E.MSG_SHEET_EMPTY, file=src.file, sheet=grid.name or None)
-    top: list[tuple[int, list]] = []
-    at = None
-    for er, row in grid.rows():
-        top.append((er, row))
-        if at is None and er >= header_row:
-            at = len(top) - 1
-        if at is not None and len(top) > at + SCAN_ROWS:
-            break
+    top, at = rows_through(grid, header_row, SCAN_ROWS)
     last = getattr(grid, "last_row", 0) or (top[-1][0] if top else 0)
     if at is None or top[at][0] != header_row or not 1 <= header_rows <= at + 1:
         raise InputError(E.MSG_BAD_HEADER_ROW.format(row=header_row, last=last), file=src.file,
