@@ -41,6 +41,7 @@ from db.ledger import AUDIT_COLUMNS, AUDIT_INSERT
 AUDIT_GUARDS = ("audit_no_update", "audit_no_delete")
 _KINDS = {"trigger": "触发器", "index": "索引", "view": "视图"}
 _AUDIT_COLS = ", ".join(AUDIT_COLUMNS)
+WITHDRAWN = "恢复备份"          # batches.undone_by of a batch the restored backup did not have
 
 
 @dataclass
@@ -52,6 +53,7 @@ class RestoreReport:
     kept_failed: bool = False                  # the replaced ledger could not be read: its audit rows are lost
     other_ledger: bool = False                 # restored from another ledger's (or an unidentified) backup
     backup_ledger_id: str | None = None
+    withdrawn: list[int] = field(default_factory=list)   # batches of the replaced state, now undone by the restore
 
 
 # the schema this program builds ----------------------------------------------------------------
@@ -118,7 +120,8 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
 def kept_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
     """(first id, last id) of the audit rows each restore kept from the state it replaced."""
     out = []
-    for (after,) in conn.execute("SELECT after FROM audit WHERE action = 'restore' AND entity = 'ledger'"):
+    for (after,) in conn.execute("SELECT after FROM audit WHERE firm_id IS NULL AND action = 'restore' "
+                                 "AND entity = 'ledger'"):
         try:
             kept = json.loads(after).get("kept_audit") or {}
         except (ValueError, AttributeError):
@@ -195,10 +198,12 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
             report.repaired, report.audit_guards_repaired = check_and_repair(st, version)
             if ours is not None:   # the ledger keeps its identity, so its backups stay its own
                 st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_id', ?)", (ours,))
-            kept = _carry_audit(st, ledger_path) if ledger_path.exists() else None
+            stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+            kept = _carry_audit(st, ledger_path, stamp) if ledger_path.exists() else None
             report.kept_audit = kept[0] if kept else 0
             report.kept_failed = ledger_path.exists() and kept is None
-            _audit_restore(st, backup_path, report, kept, source)
+            report.withdrawn = list(kept[3]) if kept else []
+            _audit_restore(st, backup_path, report, kept, source, stamp)
             problems = integrity_problems(st)
             if problems:
                 raise BackupError(f"恢复准备中的台账完整性检查未通过：{'；'.join(problems[:3])}，台账未改动")
@@ -218,9 +223,11 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
         _remove(staging)
 
 
-def _carry_audit(st: sqlite3.Connection, ledger_path: Path) -> tuple[int, int, int] | None:
-    """Append the current ledger's audit rows the backup lacks, unchanged and in order.
-    (count, first id, last id) of the rows appended; None when the current ledger cannot be read."""
+def _carry_audit(st: sqlite3.Connection, ledger_path: Path, stamp: str) -> tuple[int, int, int, list] | None:
+    """Append the current ledger's audit rows the backup lacks, unchanged and in order, and its batches the
+    backup lacks, marked undone by this restore (their numbers stay taken: a later import never reuses one,
+    and their audit rows never pass for a new batch's). (count, first id, last id, [batch ids withdrawn]);
+    None when the current ledger cannot be read."""
     try:
         st.execute("ATTACH DATABASE ? AS cur", (f"{ledger_path.resolve().as_uri()}?mode=ro",))
     except sqlite3.Error:
@@ -238,6 +245,7 @@ def _carry_audit(st: sqlite3.Connection, ledger_path: Path) -> tuple[int, int, i
                        f"ORDER BY c.id")
             after = st.execute("SELECT COALESCE(MAX(id), 0) FROM main.audit").fetchone()[0]
             st.execute("DROP TABLE temp.seen")
+            withdrawn = _withdraw_batches(st, stamp)
             st.execute("COMMIT")
         except BaseException:
             st.execute("ROLLBACK")
@@ -246,18 +254,34 @@ def _carry_audit(st: sqlite3.Connection, ledger_path: Path) -> tuple[int, int, i
         return None
     finally:
         st.execute("DETACH DATABASE cur")
-    return after - before, before + 1, after
+    return after - before, before + 1, after, withdrawn
 
 
-def _audit_restore(st: sqlite3.Connection, backup_path: Path, report: RestoreReport, kept, source: str) -> None:
+def _withdraw_batches(st: sqlite3.Connection, stamp: str) -> list[int]:
+    """Copy the attached current ledger's batches the backup lacks (by number) into the staging file, undone by
+    this restore (undone_by WITHDRAWN) unless already undone. Returns the ids of those newly withdrawn."""
+    cols = [r[1] for r in st.execute("PRAGMA main.table_info(batches)")]
+    theirs = {r[1] for r in st.execute("PRAGMA cur.table_info(batches)")}
+    common = [c for c in cols if c in theirs and c not in ("undone_at", "undone_by")]
+    ids = [r[0] for r in st.execute("SELECT id FROM cur.batches WHERE id NOT IN (SELECT id FROM main.batches) "
+                                    "AND undone_at IS NULL ORDER BY id")]
+    names = ", ".join(common)
+    st.execute(f"INSERT INTO main.batches ({names}, undone_at, undone_by) SELECT {names}, "
+               f"COALESCE(undone_at, ?), CASE WHEN undone_at IS NULL THEN ? ELSE undone_by END FROM cur.batches "
+               f"WHERE id NOT IN (SELECT id FROM main.batches) ORDER BY id", (stamp, WITHDRAWN))
+    return ids
+
+
+def _audit_restore(st: sqlite3.Connection, backup_path: Path, report: RestoreReport, kept, source: str,
+                   stamp: str) -> None:
     firms = st.execute("SELECT COUNT(*) FROM firms WHERE deleted_at IS NULL").fetchone()[0]
     after = {"backup": backup_path.name, "firms": firms, "backup_ledger_id": report.backup_ledger_id,
              "other_ledger": report.other_ledger, "repaired": report.repaired,
              "kept_audit": ({"count": kept[0], "first_id": kept[1], "last_id": kept[2]} if kept and kept[0] else
-                            {"count": 0} if kept else "当前台账无法读取，其审计记录未能保留")}
+                            {"count": 0} if kept else "当前台账无法读取，其审计记录未能保留"),
+             "batches_withdrawn": report.withdrawn}
     before = {"firms": report.saved.firms if report.saved else None,
               "saved_as": report.saved.path.name if report.saved else None}
-    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
     st.execute(AUDIT_INSERT + "VALUES (?, ?, NULL, 'restore', 'ledger', NULL, NULL, ?, ?, ?, NULL)",
                (stamp, os_user(), json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False),
                 source))

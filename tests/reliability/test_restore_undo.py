@@ -1,0 +1,59 @@
+"""Undo after a restore (issue 12: undo, restore, backup and import exact in any order).
+
+A restore keeps the audit rows written after the backup was made: they tell the history of a state the
+restore discarded. They are history, not assertions: an undo after the restore must not take them for
+changes still in the ledger (a conflict that is not one, a value brought back from the discarded state),
+and the batches of the discarded state keep their numbers, so a later import never reuses one and an undo
+of the new batch never acts on the old batch's rows."""
+import pytest
+
+from db import backup as bk
+from db.ledger import Ledger
+from db.restore import restore_checked
+from importers.errors import InputError
+from importers.plan import build_plan, commit_plan
+from importers.undo import batch_list, undo_batch
+from tests.importers.test_undo_property import fresh, r, state, write_list
+
+
+def _restore(path, info, dest):
+    return restore_checked(info.path, path, dest)
+
+
+def test_undo_after_restore_ignores_the_changes_the_restore_discarded(tmp_path):
+    path, dest = tmp_path / "l.db", tmp_path / "bk"
+    led = fresh(path)
+    start = state(led)
+    a = commit_plan(led, build_plan(led, write_list(tmp_path, 0, [r(0, remark="一")])))
+    info = bk.backup(path, dest, "manual")
+    with led.write() as w:                               # discarded by the restore below
+        w.update_firm(1, remark="人")
+    led.close()
+    _restore(path, info, dest)
+    with Ledger(path, officer="测试专员") as led:
+        out = undo_batch(led, a)                         # no conflict: the person's edit is not in this ledger
+        assert out["conflicts"] == [] and state(led) == start
+
+
+def test_a_batch_the_restore_discarded_keeps_its_number_and_says_so(tmp_path):
+    path, dest = tmp_path / "l.db", tmp_path / "bk"
+    led = fresh(path)
+    commit_plan(led, build_plan(led, write_list(tmp_path, 0, [r(0, remark="一")])))
+    info = bk.backup(path, dest, "manual")
+    b_rows = [(1, "甲", None, None, None, None, None, "2024-01-01", "高新技术企业")]
+    b = commit_plan(led, build_plan(led, write_list(tmp_path, 1, b_rows)))
+    led.close()
+    _restore(path, info, dest)
+    with Ledger(path, officer="测试专员") as led:
+        listed = {x["id"]: x for x in batch_list(led)}
+        assert listed[b]["undone_at"] and listed[b]["undone_by"] == "恢复备份"
+        with pytest.raises(InputError, match="恢复备份时.*已随之撤回，无需撤销"):
+            undo_batch(led, b)
+        stage = led.conn.execute("SELECT key FROM stages WHERE active = 1 ORDER BY id LIMIT 1").fetchone()[0]
+        with led.write() as w:                       # a person's designation, in the discarded one's place
+            w.add_designation(2, stage, "2024-01-01")
+        kept = state(led)
+        c = commit_plan(led, build_plan(led, write_list(tmp_path, 2, [r(1, remark="三")])))
+        assert c != b
+        undo_batch(led, c)
+        assert state(led) == kept                    # the person's designation is still there
