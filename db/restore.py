@@ -236,13 +236,16 @@ def _carry_audit(st: sqlite3.Connection, ledger_path: Path, stamp: str) -> tuple
         st.execute("BEGIN IMMEDIATE")
         try:
             before = st.execute("SELECT COALESCE(MAX(id), 0) FROM main.audit").fetchone()[0]
-            st.execute(f"CREATE TEMP TABLE seen AS SELECT {_AUDIT_COLS} FROM main.audit")
+            # identical rows are counted, not merely matched: the k-th copy of a row in the current ledger is
+            # carried when the backup holds fewer than k (an edit, Ctrl+Z, Ctrl+Y in one second: two rows a→b)
+            st.execute(f"CREATE TEMP TABLE seen AS SELECT {_AUDIT_COLS}, COUNT(*) AS n FROM main.audit "
+                       f"GROUP BY {_AUDIT_COLS}")
             st.execute("CREATE INDEX temp.seen_key ON seen (at, entity, entity_id, action)")
             same = " AND ".join(f"s.{c} IS c.{c}" for c in _AUDIT_COLS.split(", "))
-            st.execute(AUDIT_INSERT + f"SELECT {', '.join('c.' + c for c in AUDIT_COLUMNS)} "
-                       f"FROM cur.audit c WHERE NOT EXISTS (SELECT 1 FROM temp.seen s WHERE s.at = c.at AND "
-                       f"s.entity = c.entity AND s.entity_id IS c.entity_id AND s.action = c.action AND {same}) "
-                       f"ORDER BY c.id")
+            st.execute(AUDIT_INSERT + f"SELECT {_AUDIT_COLS} FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY "
+                       f"{_AUDIT_COLS} ORDER BY c.id) AS k FROM cur.audit c) c WHERE c.k > COALESCE((SELECT s.n "
+                       f"FROM temp.seen s WHERE s.at = c.at AND s.entity = c.entity AND s.entity_id IS c.entity_id "
+                       f"AND s.action = c.action AND {same}), 0) ORDER BY c.id")
             after = st.execute("SELECT COALESCE(MAX(id), 0) FROM main.audit").fetchone()[0]
             st.execute("DROP TABLE temp.seen")
             withdrawn = _withdraw_batches(st, stamp)

@@ -57,3 +57,26 @@ def test_a_batch_the_restore_discarded_keeps_its_number_and_says_so(tmp_path):
         assert c != b
         undo_batch(led, c)
         assert state(led) == kept                    # the person's designation is still there
+
+
+def test_restore_keeps_every_copy_of_identical_audit_rows(tmp_path, monkeypatch):
+    """An edit, Ctrl+Z and Ctrl+Y within one second write two identical audit rows (a→b twice); a backup made
+    between them holds one: the restore must keep the other (the log would lose a change otherwise)."""
+    import db.ledger as ledger_module
+    monkeypatch.setattr(ledger_module, "now", lambda: "2026-11-29T10:00:00+08:00")
+    path, dest = tmp_path / "l.db", tmp_path / "bk"
+    led = fresh(path)
+    for remark in ("乙",):
+        with led.write() as w:
+            w.update_firm(1, remark=remark)
+    info = bk.backup(path, dest, "manual")
+    for remark in (None, "乙"):                       # undone and done again, the same second
+        with led.write() as w:
+            w.update_firm(1, remark=remark)
+    rows = led.conn.execute("SELECT at, before, after FROM audit WHERE firm_id = 1 AND action = 'update'").fetchall()
+    assert len(rows) == 3 and rows[0] == rows[2]
+    led.close()
+    _restore(path, info, dest)
+    with Ledger(path) as led:
+        again = led.conn.execute("SELECT at, before, after FROM audit WHERE firm_id = 1 AND action = 'update'").fetchall()
+    assert sorted(again) == sorted(rows)
