@@ -118,17 +118,24 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
 
 
 def kept_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
-    """(first id, last id) of the audit rows each restore kept from the state it replaced."""
-    out = []
-    for (after,) in conn.execute("SELECT after FROM audit WHERE firm_id IS NULL AND action = 'restore' "
-                                 "AND entity = 'ledger'"):
+    """(first id, last id) of the audit rows each restore kept from the state it replaced.
+
+    A restore row's ids are those of the ledger it produced: a restore row that a later restore itself
+    kept (restoring the state a restore replaced, say) is history of another ledger, and its ids say
+    nothing here. So the rows are read newest first and one lying in a range already found is skipped."""
+    out: list[tuple[int, int]] = []
+    rows = conn.execute("SELECT id, after FROM audit WHERE firm_id IS NULL AND action = 'restore' "
+                        "AND entity = 'ledger' ORDER BY id DESC").fetchall()
+    for rid, after in rows:
+        if any(lo <= rid <= hi for lo, hi in out):
+            continue
         try:
             kept = json.loads(after).get("kept_audit") or {}
         except (ValueError, AttributeError):
             continue
         if isinstance(kept, dict) and kept.get("count"):
             out.append((int(kept["first_id"]), int(kept["last_id"])))
-    return out
+    return sorted(out)
 
 
 # restoring ---------------------------------------------------------------------------------------

@@ -80,3 +80,23 @@ def test_restore_keeps_every_copy_of_identical_audit_rows(tmp_path, monkeypatch)
     with Ledger(path) as led:
         again = led.conn.execute("SELECT at, before, after FROM audit WHERE firm_id = 1 AND action = 'update'").fetchall()
     assert sorted(again) == sorted(rows)
+
+
+def test_restoring_back_the_state_a_restore_replaced_leaves_its_batches_undoable(tmp_path):
+    """Backup, import B, restore the backup, then restore the state that restore replaced (B is back): B's
+    audit rows are the ledger's own again, not rows kept from before a restore; undoing B is exact."""
+    from db.restore import kept_ranges
+    path, dest = tmp_path / "l.db", tmp_path / "bk"
+    led = fresh(path)
+    commit_plan(led, build_plan(led, write_list(tmp_path, 0, [r(0, remark="一")])))
+    start = state(led)
+    info = bk.backup(path, dest, "manual")
+    b = commit_plan(led, build_plan(led, write_list(tmp_path, 1, [r(0, "乙", remark="二")])))
+    led.close()
+    first = _restore(path, info, dest)
+    restore_checked(first.saved.path, path, dest)
+    with Ledger(path, officer="测试专员") as led:
+        b_rows = [i for (i,) in led.conn.execute("SELECT id FROM audit WHERE batch_id = ?", (b,))]
+        assert b_rows and not any(lo <= i <= hi for i in b_rows for lo, hi in kept_ranges(led.conn))
+        undo_batch(led, b)
+        assert state(led) == start                   # the former name B added is gone again
