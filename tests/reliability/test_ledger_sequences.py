@@ -10,13 +10,15 @@ operations alone are replayed in order. So:
   an undo of the latest live operation always succeeds; an undone or withdrawn batch is refused with the
   reason, nothing written;
 - a backup saves a copy of the log; a restore puts that copy back: batches made since are withdrawn;
-- the audit log only grows: every row ever written is still there, unchanged (a restore appends the rows
-  the backup lacks and a 恢复 row); every firm an operation changed has a new audit row.
+- the audit log only grows: every row ever written is still there, unchanged; a restore keeps each row of the
+  backup and of the ledger it replaces once (as many times as the one holding more copies) and adds one 恢复
+  row; every firm an operation changed has a new audit row.
 """
 from __future__ import annotations
 
 import copy
 import shutil
+import sqlite3
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -184,10 +186,14 @@ class LedgerSequences(RuleBasedStateMachine):
 
         def run():
             self.led.close()
+            with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+                union = self.seen | Counter(conn.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit").fetchall())
             report = restore_checked(path, self.path, self.dest)
             self.led = Ledger(self.path, officer="测试专员")
             self.changed_by_restore = True
-            assert self.led.conn.execute("SELECT COUNT(*) FROM audit WHERE action = 'restore'").fetchone()[0]
+            extra, now = _audit(self.led) - union, _audit(self.led)
+            assert not (union - now), "a restore lost audit rows"
+            assert [r[3] for r in extra.elements()] == ["restore"], "a restore duplicated audit rows"
             self.backups.append((report.saved.path, *current))      # the state replaced, restorable again
             gone = {b: ("withdrawn" if s == "live" else s) for b, s in self.status.items() if b not in status}
             self.status = {**status, **gone}
