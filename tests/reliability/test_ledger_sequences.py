@@ -41,7 +41,9 @@ FIRM = st.integers(0, len(CODES) - 1)
 EDITS = st.one_of(                                      # a person's edit in the app, through the write API
     st.builds(lambda k, change: ("field", CODES[k], *change), FIRM, FIELDS),
     st.builds(lambda k, tag: ("rename", CODES[k], f"武汉{tag}{k}科技有限公司"), FIRM, st.sampled_from(["人", "甲"])),
-    st.builds(lambda k, stage: ("designation", CODES[k], stage, "2023-03-01"), FIRM, st.sampled_from(["gaoqi", "kexiao"])))
+    st.builds(lambda k, stage, day: ("designation", CODES[k], stage, day), FIRM,   # star tiers: a star move
+              st.sampled_from(["gaoqi", "kexiao", "fanxing", "xinxing"]), st.sampled_from(["2023-03-01", "2025-01-01"])),
+    st.builds(lambda k: ("remove", CODES[k]), FIRM))                                # to the recycle bin
 
 
 def _audit(led) -> Counter:
@@ -53,7 +55,8 @@ def _ids(led) -> dict[str, int]:
 
 
 def apply_edit(led, op) -> bool:
-    """Apply a person's edit *op* to *led*; whether it changed anything (a firm it names missing: nothing)."""
+    """Apply a person's edit *op* to *led*; whether it changed anything (a firm it names missing: nothing).
+    A designation of a star tier is a star move: the write API ends the tier held (one tier per ladder)."""
     fid = _ids(led).get(op[1])
     if fid is None:
         return False
@@ -67,6 +70,9 @@ def apply_edit(led, op) -> bool:
             before = w.firm(fid)["name"]
             w.rename_firm(fid, op[2])
             return w.firm(fid)["name"] != before
+        if op[0] == "remove":
+            w.remove_firm(fid)
+            return True
         taken = led.conn.execute("SELECT COUNT(*) FROM designations d JOIN stages s ON s.id = d.stage_id WHERE "
                                  "d.firm_id = ? AND s.key = ? AND d.deleted_at IS NULL", (fid, op[2])).fetchone()[0]
         if taken:
