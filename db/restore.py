@@ -138,6 +138,18 @@ def kept_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
     return sorted(out)
 
 
+def not_another_firms(conn: sqlite3.Connection, firm_id: int, column: str = "id") -> str:
+    """SQL true for an audit row of *firm_id* that is about this firm: a firm created after a restore may have
+    the number of a firm the restore discarded, whose kept rows (before the firm's first insert) are not its."""
+    born = conn.execute("SELECT id FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
+                        "ORDER BY id", (firm_id,)).fetchall()
+    ranges = kept_ranges(conn)
+    first = next((i for (i,) in born if not any(lo <= i <= hi for lo, hi in ranges)), None)
+    if first is None:
+        return "1"
+    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in ranges if hi < first) or "1"
+
+
 # restoring ---------------------------------------------------------------------------------------
 
 def restore_checked(backup_path: str | Path, ledger_path: str | Path, dest_dir: str | Path | None = None, *,

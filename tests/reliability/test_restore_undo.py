@@ -13,7 +13,7 @@ from db.restore import restore_checked
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import batch_list, undo_batch
-from tests.importers.test_undo_property import fresh, r, state, write_list
+from tests.importers.test_undo_property import CODES, fresh, r, state, write_list
 
 
 def _restore(path, info, dest):
@@ -100,3 +100,30 @@ def test_restoring_back_the_state_a_restore_replaced_leaves_its_batches_undoable
         assert b_rows and not any(lo <= i <= hi for i in b_rows for lo, hi in kept_ranges(led.conn))
         undo_batch(led, b)
         assert state(led) == start                   # the former name B added is gone again
+
+
+def test_a_firm_created_after_a_restore_does_not_inherit_a_discarded_firms_history(tmp_path):
+    """Backup, import A (a new firm), restore: the firm is gone, and the next new firm gets its number. That
+    firm's history (the audit listing and the firm file) must not show the discarded firm's creation."""
+    from db import audit_log, firm_file
+    path, dest = tmp_path / "l.db", tmp_path / "bk"
+    led = fresh(path)
+    info = bk.backup(path, dest, "manual")
+    commit_plan(led, build_plan(led, write_list(tmp_path, 0, [r(2)])))
+    gone = _ids_by_code(led)[CODES[2]]
+    led.close()
+    _restore(path, info, dest)
+    with Ledger(path, officer="测试专员") as led:
+        commit_plan(led, build_plan(led, write_list(tmp_path, 1, [r(3)])))
+        fid = _ids_by_code(led)[CODES[3]]
+        assert fid == gone                                 # the number is reused: SQLite's rowid
+        listed = [e.after for e in audit_log.entries(led.conn, firm_id=fid)]
+        shown = [x["after"] or "" for x in firm_file.audit(led.conn, fid)]
+        assert listed and not any(CODES[2] in str(a) for a in listed)
+        assert shown and not any(CODES[2] in a for a in shown)
+        everything = [e.after for e in audit_log.entries(led.conn)]
+        assert any(CODES[2] in str(a) for a in everything)     # still in the log, as history
+
+
+def _ids_by_code(led):
+    return {c: i for i, c in led.conn.execute("SELECT id, code FROM firms")}
