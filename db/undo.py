@@ -40,22 +40,11 @@ class UndoRefused(LedgerError):
         self.firms = firms
 
 
-_kept: tuple = (None, None, [])      # (connection, its data_version, kept ranges): read once per state of the file
-
-
 def kept_out(conn, column: str = "id") -> str:
     """SQL true for an audit row that is not one a restore kept from the state it replaced. Those rows are the
     history of a ledger the restore discarded: no assertion, no conflict, no value before a change, no creation."""
-    global _kept  # noqa: PLW0603
     from db.restore import kept_ranges  # noqa: PLC0415
-    version = conn.execute("PRAGMA data_version").fetchone()[0]     # changes when another connection wrote
-    seen = _kept
-    if seen[0] is conn and seen[1] == version:
-        ranges = seen[2]
-    else:
-        ranges = kept_ranges(conn)
-        _kept = (conn, version, ranges)
-    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in ranges) or "1"
+    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in kept_ranges(conn)) or "1"
 
 
 def live(conn, table: str = "") -> str:
