@@ -93,7 +93,8 @@ def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date
     where: list[str] = []
     params: list[object] = []
     if firm_id is not None:
-        where.append("a.firm_id = ?")
+        from db.restore import not_another_firms  # noqa: PLC0415
+        where.append(f"a.firm_id = ? AND {not_another_firms(conn, firm_id, 'a.id')}")
         params.append(firm_id)
     if since is not None:
         where.append("a.at >= ?")

@@ -124,8 +124,10 @@ def _stage(catalog: Catalog, stage_id: int):
 
 def audit(conn: sqlite3.Connection, firm_id: int, limit: int = 500) -> list[dict]:
     """The firm's audit rows, newest first, each with a Chinese one-line description."""
+    from db.restore import not_another_firms  # noqa: PLC0415
     cur = conn.execute("SELECT id, at, os_user, officer, action, entity, before, after, source, batch_id FROM audit "
-                       "WHERE firm_id = ? ORDER BY id DESC LIMIT ?", (firm_id, limit))
+                       f"WHERE firm_id = ? AND {not_another_firms(conn, firm_id)} ORDER BY id DESC LIMIT ?",
+                       (firm_id, limit))
     names = [d[0] for d in cur.description]
     out = []
     for r in cur:

@@ -41,6 +41,7 @@ from db.ledger import AUDIT_COLUMNS, AUDIT_INSERT
 AUDIT_GUARDS = ("audit_no_update", "audit_no_delete")
 _KINDS = {"trigger": "触发器", "index": "索引", "view": "视图"}
 _AUDIT_COLS = ", ".join(AUDIT_COLUMNS)
+WITHDRAWN = "恢复备份"          # batches.undone_by of a batch the restored backup did not have
 
 
 @dataclass
@@ -52,6 +53,7 @@ class RestoreReport:
     kept_failed: bool = False                  # the replaced ledger could not be read: its audit rows are lost
     other_ledger: bool = False                 # restored from another ledger's (or an unidentified) backup
     backup_ledger_id: str | None = None
+    withdrawn: list[int] = field(default_factory=list)   # batches of the replaced state, now undone by the restore
 
 
 # the schema this program builds ----------------------------------------------------------------
@@ -116,16 +118,36 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
 
 
 def kept_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
-    """(first id, last id) of the audit rows each restore kept from the state it replaced."""
-    out = []
-    for (after,) in conn.execute("SELECT after FROM audit WHERE action = 'restore' AND entity = 'ledger'"):
+    """(first id, last id) of the audit rows each restore kept from the state it replaced.
+
+    A restore row's ids are those of the ledger it produced: a restore row that a later restore itself
+    kept (restoring the state a restore replaced, say) is history of another ledger, and its ids say
+    nothing here. So the rows are read newest first and one lying in a range already found is skipped."""
+    out: list[tuple[int, int]] = []
+    rows = conn.execute("SELECT id, after FROM audit WHERE firm_id IS NULL AND action = 'restore' "
+                        "AND entity = 'ledger' ORDER BY id DESC").fetchall()
+    for rid, after in rows:
+        if any(lo <= rid <= hi for lo, hi in out):
+            continue
         try:
             kept = json.loads(after).get("kept_audit") or {}
         except (ValueError, AttributeError):
             continue
         if isinstance(kept, dict) and kept.get("count"):
             out.append((int(kept["first_id"]), int(kept["last_id"])))
-    return out
+    return sorted(out)
+
+
+def not_another_firms(conn: sqlite3.Connection, firm_id: int, column: str = "id") -> str:
+    """SQL true for an audit row of *firm_id* that is about this firm: a firm created after a restore may have
+    the number of a firm the restore discarded, whose kept rows (before the firm's first insert) are not its."""
+    born = conn.execute("SELECT id FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
+                        "ORDER BY id", (firm_id,)).fetchall()
+    ranges = kept_ranges(conn)
+    first = next((i for (i,) in born if not any(lo <= i <= hi for lo, hi in ranges)), None)
+    if first is None:
+        return "1"
+    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in ranges if hi < first) or "1"
 
 
 # restoring ---------------------------------------------------------------------------------------
@@ -195,10 +217,12 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
             report.repaired, report.audit_guards_repaired = check_and_repair(st, version)
             if ours is not None:   # the ledger keeps its identity, so its backups stay its own
                 st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_id', ?)", (ours,))
-            kept = _carry_audit(st, ledger_path) if ledger_path.exists() else None
+            stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+            kept = _carry_audit(st, ledger_path, stamp) if ledger_path.exists() else None
             report.kept_audit = kept[0] if kept else 0
             report.kept_failed = ledger_path.exists() and kept is None
-            _audit_restore(st, backup_path, report, kept, source)
+            report.withdrawn = list(kept[3]) if kept else []
+            _audit_restore(st, backup_path, report, kept, source, stamp)
             problems = integrity_problems(st)
             if problems:
                 raise BackupError(f"恢复准备中的台账完整性检查未通过：{'；'.join(problems[:3])}，台账未改动")
@@ -218,9 +242,11 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
         _remove(staging)
 
 
-def _carry_audit(st: sqlite3.Connection, ledger_path: Path) -> tuple[int, int, int] | None:
-    """Append the current ledger's audit rows the backup lacks, unchanged and in order.
-    (count, first id, last id) of the rows appended; None when the current ledger cannot be read."""
+def _carry_audit(st: sqlite3.Connection, ledger_path: Path, stamp: str) -> tuple[int, int, int, list] | None:
+    """Append the current ledger's audit rows the backup lacks, unchanged and in order, and its batches the
+    backup lacks, marked undone by this restore (their numbers stay taken: a later import never reuses one,
+    and their audit rows never pass for a new batch's). (count, first id, last id, [batch ids withdrawn]);
+    None when the current ledger cannot be read."""
     try:
         st.execute("ATTACH DATABASE ? AS cur", (f"{ledger_path.resolve().as_uri()}?mode=ro",))
     except sqlite3.Error:
@@ -229,15 +255,19 @@ def _carry_audit(st: sqlite3.Connection, ledger_path: Path) -> tuple[int, int, i
         st.execute("BEGIN IMMEDIATE")
         try:
             before = st.execute("SELECT COALESCE(MAX(id), 0) FROM main.audit").fetchone()[0]
-            st.execute(f"CREATE TEMP TABLE seen AS SELECT {_AUDIT_COLS} FROM main.audit")
+            # identical rows are counted, not merely matched: the k-th copy of a row in the current ledger is
+            # carried when the backup holds fewer than k (an edit, Ctrl+Z, Ctrl+Y in one second: two rows a→b)
+            st.execute(f"CREATE TEMP TABLE seen AS SELECT {_AUDIT_COLS}, COUNT(*) AS n FROM main.audit "
+                       f"GROUP BY {_AUDIT_COLS}")
             st.execute("CREATE INDEX temp.seen_key ON seen (at, entity, entity_id, action)")
             same = " AND ".join(f"s.{c} IS c.{c}" for c in _AUDIT_COLS.split(", "))
-            st.execute(AUDIT_INSERT + f"SELECT {', '.join('c.' + c for c in AUDIT_COLUMNS)} "
-                       f"FROM cur.audit c WHERE NOT EXISTS (SELECT 1 FROM temp.seen s WHERE s.at = c.at AND "
-                       f"s.entity = c.entity AND s.entity_id IS c.entity_id AND s.action = c.action AND {same}) "
-                       f"ORDER BY c.id")
+            st.execute(AUDIT_INSERT + f"SELECT {_AUDIT_COLS} FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY "
+                       f"{_AUDIT_COLS} ORDER BY c.id) AS k FROM cur.audit c) c WHERE c.k > COALESCE((SELECT s.n "
+                       f"FROM temp.seen s WHERE s.at = c.at AND s.entity = c.entity AND s.entity_id IS c.entity_id "
+                       f"AND s.action = c.action AND {same}), 0) ORDER BY c.id")
             after = st.execute("SELECT COALESCE(MAX(id), 0) FROM main.audit").fetchone()[0]
             st.execute("DROP TABLE temp.seen")
+            withdrawn = _withdraw_batches(st, stamp)
             st.execute("COMMIT")
         except BaseException:
             st.execute("ROLLBACK")
@@ -246,18 +276,34 @@ def _carry_audit(st: sqlite3.Connection, ledger_path: Path) -> tuple[int, int, i
         return None
     finally:
         st.execute("DETACH DATABASE cur")
-    return after - before, before + 1, after
+    return after - before, before + 1, after, withdrawn
 
 
-def _audit_restore(st: sqlite3.Connection, backup_path: Path, report: RestoreReport, kept, source: str) -> None:
+def _withdraw_batches(st: sqlite3.Connection, stamp: str) -> list[int]:
+    """Copy the attached current ledger's batches the backup lacks (by number) into the staging file, undone by
+    this restore (undone_by WITHDRAWN) unless already undone. Returns the ids of those newly withdrawn."""
+    cols = [r[1] for r in st.execute("PRAGMA main.table_info(batches)")]
+    theirs = {r[1] for r in st.execute("PRAGMA cur.table_info(batches)")}
+    common = [c for c in cols if c in theirs and c not in ("undone_at", "undone_by")]
+    ids = [r[0] for r in st.execute("SELECT id FROM cur.batches WHERE id NOT IN (SELECT id FROM main.batches) "
+                                    "AND undone_at IS NULL ORDER BY id")]
+    names = ", ".join(common)
+    st.execute(f"INSERT INTO main.batches ({names}, undone_at, undone_by) SELECT {names}, "
+               f"COALESCE(undone_at, ?), CASE WHEN undone_at IS NULL THEN ? ELSE undone_by END FROM cur.batches "
+               f"WHERE id NOT IN (SELECT id FROM main.batches) ORDER BY id", (stamp, WITHDRAWN))
+    return ids
+
+
+def _audit_restore(st: sqlite3.Connection, backup_path: Path, report: RestoreReport, kept, source: str,
+                   stamp: str) -> None:
     firms = st.execute("SELECT COUNT(*) FROM firms WHERE deleted_at IS NULL").fetchone()[0]
     after = {"backup": backup_path.name, "firms": firms, "backup_ledger_id": report.backup_ledger_id,
              "other_ledger": report.other_ledger, "repaired": report.repaired,
              "kept_audit": ({"count": kept[0], "first_id": kept[1], "last_id": kept[2]} if kept and kept[0] else
-                            {"count": 0} if kept else "当前台账无法读取，其审计记录未能保留")}
+                            {"count": 0} if kept else "当前台账无法读取，其审计记录未能保留"),
+             "batches_withdrawn": report.withdrawn}
     before = {"firms": report.saved.firms if report.saved else None,
               "saved_as": report.saved.path.name if report.saved else None}
-    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
     st.execute(AUDIT_INSERT + "VALUES (?, ?, NULL, 'restore', 'ledger', NULL, NULL, ?, ?, ?, NULL)",
                (stamp, os_user(), json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False),
                 source))

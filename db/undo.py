@@ -26,8 +26,6 @@ from db.ledger import FIRM_FIELDS
 from db.mappings import PREFIX as MAPPING_PREFIX
 from pipeline.names import name_key, pinyin_keys
 
-LIVE = ("source != 'undo' AND (batch_id IS NULL OR batch_id NOT IN "
-        "(SELECT id FROM batches WHERE undone_at IS NOT NULL))")
 MSG_REFUSED = ("撤销批次 {id} 无法把以下 {n} 家企业恢复为从未导入的样子（之后的导入或修改依赖这次导入）：{names}。"
                "请先撤销之后的批次")
 _MISSING = object()
@@ -42,6 +40,20 @@ class UndoRefused(LedgerError):
         self.firms = firms
 
 
+def kept_out(conn, column: str = "id") -> str:
+    """SQL true for an audit row that is not one a restore kept from the state it replaced. Those rows are the
+    history of a ledger the restore discarded: no assertion, no conflict, no value before a change, no creation."""
+    from db.restore import kept_ranges  # noqa: PLC0415
+    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in kept_ranges(conn)) or "1"
+
+
+def live(conn, table: str = "") -> str:
+    """SQL true for a live audit row (an assertion still in the ledger) of *table* (an alias, or the audit)."""
+    p = f"{table}." if table else ""
+    return (f"{p}source != 'undo' AND {kept_out(conn, p + 'id')} AND ({p}batch_id IS NULL OR {p}batch_id NOT IN "
+            "(SELECT id FROM batches WHERE undone_at IS NOT NULL))")
+
+
 def _name(conn, fid) -> str:
     row = conn.execute("SELECT name FROM firms WHERE id = ?", (fid,)).fetchone()
     return row[0] if row else ""
@@ -54,17 +66,19 @@ def _batch_rows(conn, batch_id: int) -> dict[int, dict]:
 
 def refused(conn, batch_id: int) -> list[tuple[int, str]]:
     """Firms the batch cannot be undone exactly for (see the module's docstring)."""
-    last = conn.execute("SELECT MAX(id) FROM audit WHERE batch_id = ? AND source = 'import'", (batch_id,)).fetchone()[0]
+    last = conn.execute(f"SELECT MAX(id) FROM audit WHERE batch_id = ? AND source = 'import' AND {kept_out(conn)}",
+                        (batch_id,)).fetchone()[0]
     if last is None:
         return []
+    alive = live(conn)
     later_lists = ("SELECT r.firm_id FROM batch_rows r JOIN batches b ON b.id = r.batch_id "
                    "WHERE b.id > ? AND b.undone_at IS NULL")
-    mine = "SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' AND {cond}"
+    mine = "SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' AND " + kept_out(conn) + " AND {cond}"
     created = "SELECT id FROM firms WHERE batch_id = ?"
     designated = mine.format(cond="entity = 'designation'")
     rows = conn.execute(
-        f"SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {LIVE} AND batch_id IS NULL AND firm_id IN ({created}) "
-        f"UNION SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {LIVE} AND entity = 'designation' "
+        f"SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND batch_id IS NULL AND firm_id IN ({created}) "
+        f"UNION SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND entity = 'designation' "
         f"AND firm_id IN ({designated}) "
         f"UNION SELECT firm_id FROM ({later_lists}) WHERE firm_id IN ({designated}) ORDER BY 1",
         (last, batch_id, last, batch_id, batch_id, batch_id)).fetchall()
@@ -90,7 +104,7 @@ def _assertions(conn, fid: int) -> list[tuple[int, int | None, dict]]:
     """(position, batch or None, {field: value}) of the firm's live assertions, oldest first."""
     out = [(aid, batch, json.loads(after)) for aid, batch, after in conn.execute(
         f"SELECT id, batch_id, after FROM audit WHERE firm_id = ? AND entity = 'firm' "
-        f"AND action IN ('insert', 'update') AND after IS NOT NULL AND {LIVE}", (fid,))]
+        f"AND action IN ('insert', 'update') AND after IS NOT NULL AND {live(conn)}", (fid,))]
     out += [(pos, batch, json.loads(fields)) for batch, fields, pos in conn.execute(
         "SELECT r.batch_id, r.fields, (SELECT MAX(a.id) FROM audit a WHERE a.batch_id = r.batch_id "
         "AND a.source = 'import') FROM batch_rows r JOIN batches b ON b.id = r.batch_id "
@@ -101,7 +115,7 @@ def _assertions(conn, fid: int) -> list[tuple[int, int | None, dict]]:
 def _base(conn, fid: int, field: str):
     """The field's value before its first recorded change (any batch), or _MISSING."""
     for (before,) in conn.execute("SELECT before FROM audit WHERE firm_id = ? AND entity = 'firm' AND action = "
-                                  "'update' AND source != 'undo' ORDER BY id", (fid,)):
+                                  f"'update' AND source != 'undo' AND {kept_out(conn)} ORDER BY id", (fid,)):
         values = json.loads(before or "{}")
         if field in values:
             return values[field]
@@ -111,7 +125,7 @@ def _base(conn, fid: int, field: str):
 def _handed(conn, fid: int) -> bool:
     """The firm was created by a batch since undone (it was handed over to a later list)."""
     row = conn.execute("SELECT batch_id FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
-                       "AND source != 'undo' ORDER BY id LIMIT 1", (fid,)).fetchone()
+                       f"AND source != 'undo' AND {kept_out(conn)} ORDER BY id LIMIT 1", (fid,)).fetchone()
     return bool(row and row[0] is not None and conn.execute(
         "SELECT undone_at IS NOT NULL FROM batches WHERE id = ?", (row[0],)).fetchone()[0])
 
@@ -150,7 +164,7 @@ def set_firm(w, fid: int, values: dict) -> dict:
     if "name" in sets:
         sets["name_key"] = name_key(sets["name"])
         sets["pinyin"], sets["name_sort"] = pinyin_keys((sets["name"],))[0]
-    last = w.conn.execute(f"SELECT MAX(at) FROM audit WHERE firm_id = ? AND entity = 'firm' AND {LIVE}",
+    last = w.conn.execute(f"SELECT MAX(at) FROM audit WHERE firm_id = ? AND entity = 'firm' AND {live(w.conn)}",
                           (fid,)).fetchone()[0]
     sets["updated_at"] = last or w.stamp          # the time of the firm's latest surviving change
     w.conn.execute(f"UPDATE firms SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?", (*sets.values(), fid))
@@ -161,7 +175,8 @@ def undo(w, batch_id: int) -> dict:
     """Undo *batch_id* inside the open write *w* (source 'undo'); the caller checked refusals and conflicts."""
     conn = w.conn
     rows = conn.execute("SELECT id, action, entity, entity_id, firm_id, before, after FROM audit WHERE batch_id = ? "
-                        "AND source = 'import' AND entity != 'batch' ORDER BY id DESC", (batch_id,)).fetchall()
+                        f"AND source = 'import' AND entity != 'batch' AND {kept_out(conn)} ORDER BY id DESC",
+                        (batch_id,)).fetchall()
     listed = _batch_rows(conn, batch_id)
     conn.execute("UPDATE batches SET undone_at = ?, undone_by = ? WHERE id = ?",
                  (w.stamp, w.ledger.officer or w.ledger.user, batch_id))
@@ -274,7 +289,7 @@ def _reconcile_aliases(w, out, fid: int) -> tuple[dict[int, str], list]:
     listed = {n for _p, _b, a in found for n in (a.get("former_name") or ())}
     renames = set()
     for b, before in conn.execute("SELECT batch_id, before FROM audit WHERE firm_id = ? AND entity = 'firm' "
-                                  "AND action = 'update' AND source != 'undo'", (fid,)):
+                                  f"AND action = 'update' AND source != 'undo' AND {kept_out(conn)}", (fid,)):
         old = json.loads(before or "{}")
         if "name" in old:
             renames.add((b, old["name"]))
@@ -283,7 +298,7 @@ def _reconcile_aliases(w, out, fid: int) -> tuple[dict[int, str], list]:
     for aid, name, seen_on in conn.execute("SELECT id, name, seen_on FROM firm_aliases WHERE firm_id = ?",
                                            (fid,)).fetchall():
         made = conn.execute("SELECT batch_id, source FROM audit WHERE entity = 'alias' AND action = 'insert' "
-                            "AND entity_id = ? AND source != 'undo'", (aid,)).fetchall()
+                            f"AND entity_id = ? AND source != 'undo' AND {kept_out(conn)}", (aid,)).fetchall()
         if not made:
             continue                              # from before the audit knew where former names came from
         own = any((b is None or b in live) and (b, name) not in renames for b, _src in made)

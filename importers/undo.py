@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 
 from db import undo as undo_store
-from db.undo import LIVE
+from db.restore import WITHDRAWN
 from importers.errors import InputError
 
 MSG_NO_BATCH = "没有编号为 {id} 的导入批次"
 MSG_TWICE = "导入批次 {id}（{file}）已于 {at} 撤销，不能重复撤销"
+MSG_WITHDRAWN = ("导入批次 {id}（{file}）不在现在的台账里：{at} 恢复备份时，台账回到了导入这批之前的状态，"
+                 "这批已随之撤回，无需撤销")
 MSG_NOT_IMPORT = "批次 {id} 不是文件导入（{kind}），不能按批次撤销"
 MSG_CONFLICT = "批次 {id} 导入之后，以下 {n} 家企业又被修改过：{names}。撤销会覆盖这些修改；确需撤销请加 --force"
 
@@ -59,13 +61,15 @@ def _batch(conn, batch_id: int) -> dict:
 
 def conflicts(conn, batch_id: int) -> list[tuple[int, str]]:
     """Firms the batch touched that a later change (not itself undone) touched again."""
-    last = conn.execute("SELECT MAX(id) FROM audit WHERE batch_id = ? AND source = 'import'", (batch_id,)).fetchone()[0]
+    kept_out = undo_store.kept_out(conn)
+    last = conn.execute(f"SELECT MAX(id) FROM audit WHERE batch_id = ? AND source = 'import' AND {kept_out}",
+                        (batch_id,)).fetchone()[0]
     if last is None:
         return []
     return conn.execute(
         "SELECT DISTINCT a.firm_id, COALESCE(f.name, '') FROM audit a LEFT JOIN firms f ON f.id = a.firm_id "
         "WHERE a.id > ? AND a.firm_id IN (SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' "
-        f"AND firm_id IS NOT NULL) AND {LIVE.replace('source', 'a.source').replace('batch_id', 'a.batch_id')} "
+        f"AND firm_id IS NOT NULL AND {kept_out}) AND {undo_store.live(conn, 'a')} "
         "ORDER BY a.firm_id", (last, batch_id)).fetchall()
 
 
@@ -77,6 +81,8 @@ def undo_batch(ledger, batch_id: int, *, force: bool = False) -> dict:
     """Undo *batch_id*. Returns counts of what was removed and restored, and the conflicts forced past."""
     conn = ledger.conn
     batch = _batch(conn, batch_id)
+    if batch["undone_at"] and batch["undone_by"] == WITHDRAWN:
+        raise InputError(MSG_WITHDRAWN.format(id=batch_id, file=batch["file_name"], at=batch["undone_at"]))
     if batch["undone_at"]:
         raise InputError(MSG_TWICE.format(id=batch_id, file=batch["file_name"], at=batch["undone_at"]))
     if batch["kind"] not in UNDOABLE_KINDS:
