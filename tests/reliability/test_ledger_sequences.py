@@ -24,7 +24,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from db import backup as bk
@@ -42,7 +43,8 @@ EDITS = st.one_of(                                      # a person's edit in the
     st.builds(lambda k, change: ("field", CODES[k], *change), FIRM, FIELDS),
     st.builds(lambda k, tag: ("rename", CODES[k], f"武汉{tag}{k}科技有限公司"), FIRM, st.sampled_from(["人", "甲"])),
     st.builds(lambda k, stage, day: ("designation", CODES[k], stage, day), FIRM,   # star tiers: a star move
-              st.sampled_from(["gaoqi", "kexiao", "fanxing", "xinxing"]), st.sampled_from(["2023-03-01", "2025-01-01"])),
+              st.sampled_from(["gaoqi", "kexiao", "fanxing", "xinxing"]),
+              st.sampled_from(["2023-03-01", "2025-01-01"])),
     st.builds(lambda k: ("remove", CODES[k]), FIRM))                                # to the recycle bin
 
 

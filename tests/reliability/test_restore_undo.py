@@ -78,7 +78,8 @@ def test_restore_keeps_every_copy_of_identical_audit_rows(tmp_path, monkeypatch)
     led.close()
     _restore(path, info, dest)
     with Ledger(path) as led:
-        again = led.conn.execute("SELECT at, before, after FROM audit WHERE firm_id = 1 AND action = 'update'").fetchall()
+        again = led.conn.execute(
+            "SELECT at, before, after FROM audit WHERE firm_id = 1 AND action = 'update'").fetchall()
     assert sorted(again) == sorted(rows)
 
 
