@@ -34,7 +34,7 @@ from db.restore import restore_checked
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, UndoRefused, undo_batch
-from tests.importers.test_undo_property import CODES, batch, counts, fresh, state, write_list
+from tests.importers.undo_helpers import CODES, batch, counts, fresh, state, write_list
 
 FIELDS = st.sampled_from([("remark", "人改"), ("remark", None), ("industry", "制造"), ("street", "杨园"),
                           ("street", None)])

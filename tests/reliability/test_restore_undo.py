@@ -13,7 +13,7 @@ from db.restore import restore_checked
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import batch_list, undo_batch
-from tests.importers.test_undo_property import CODES, fresh, r, state, write_list
+from tests.importers.undo_helpers import CODES, fresh, r, state, write_list
 
 
 def _restore(path, info, dest):
