@@ -17,6 +17,7 @@ operations alone are replayed in order. So:
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -223,6 +224,9 @@ class LedgerSequencesLong(LedgerSequences):
     pass
 
 
-LedgerSequencesLong.TestCase.settings = settings(max_examples=80, stateful_step_count=14, deadline=None,
+# CI runs the slow set on every landing: 25 sequences of 14 steps (about 2 minutes here); set
+# XINGTU_SEQUENCES=N to explore N sequences (80 took about 7 minutes and passed when this was written)
+LedgerSequencesLong.TestCase.settings = settings(max_examples=int(os.environ.get("XINGTU_SEQUENCES", "25")),
+                                                 stateful_step_count=14, deadline=None,
                                                  suppress_health_check=list(HealthCheck))
 test_sequences_long = pytest.mark.slow(LedgerSequencesLong.TestCase)
