@@ -224,8 +224,9 @@ class LedgerSequencesLong(LedgerSequences):
     pass
 
 
-# CI runs the slow set on every landing: 25 sequences of 14 steps (about 2 minutes here); set
-# XINGTU_SEQUENCES=N to explore N sequences (80 took about 7 minutes and passed when this was written)
+# CI runs the slow set on every landing: 25 sequences of 14 steps (about 4 minutes here). KNOWN OPEN: with
+# CI=true XINGTU_SEQUENCES=80 (hypothesis derandomised) a failing sequence of ledger_is_the_model is found;
+# it was not yet shrunk and fixed when this was written (see the issue on undo/restore in any order)
 LedgerSequencesLong.TestCase.settings = settings(max_examples=int(os.environ.get("XINGTU_SEQUENCES", "25")),
                                                  stateful_step_count=14, deadline=None,
                                                  suppress_health_check=list(HealthCheck))
