@@ -176,7 +176,7 @@ def _compose(tp: _Top, band: list[int]) -> tuple[list[str], list[int], list[list
             alone_ok = subs.count(sub) == 1 and (field_of(sub) is not None or field_of(group) is None)
             h = sub if alone_ok else f"{group}/{sub}"
         if h in headers:                  # two columns headed alike: each gets its own header
-            h = f"{h}（第 {_letter(tp.off + j)} 列）"
+            h = f"{h}（第 {col_letter(tp.off + j)} 列）"
         headers.append(h)
         columns.append(tp.off + j)
         for k, i in enumerate(band):
@@ -246,7 +246,8 @@ def _fields(tp: _Top, band: list[int], headers: list[str], columns: list[int],
 MSG_UNNAMED = "第 {letter} 列没有表头，其下有 {n} 个值（如“{example}”），未导入；如需导入，请在表头填写列名后重新导入"
 
 
-def _letter(c: int) -> str:
+def col_letter(c: int) -> str:
+    """Excel's letters for the 0-based column *c* (0 -> A, 26 -> AA)."""
     out = ""
     c += 1
     while c:
@@ -264,7 +265,7 @@ def _unnamed(tp: _Top, last: int, columns: list[int]) -> tuple[list[str], list[i
             continue
         vals = [v for v in _below(tp, last, c) if cell_text(v)]
         if len(vals) >= 2:
-            out.append(MSG_UNNAMED.format(letter=_letter(c), n=len(vals), example=cell_text(vals[0])[:20]))
+            out.append(MSG_UNNAMED.format(letter=col_letter(c), n=len(vals), example=cell_text(vals[0])[:20]))
             cols.append(c)
     return out, cols
 

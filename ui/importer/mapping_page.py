@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from importers.header import col_letter
 from ui.importer.preview_model import shown
 from ui.rows_model import RowsModel
 
@@ -33,15 +34,6 @@ TEXT = {
     "not_found": "没有找到企业名称或统一社会信用代码的表头，请在下表中指定。",
     "columns": ["列", "表头", "示例值", "对应字段"],
 }
-
-
-def col_letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 class MappingPage(QWizardPage):
