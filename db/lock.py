@@ -45,7 +45,9 @@ HALF_WRITTEN_GRACE = 2.0            # an empty lock file older than this was lef
 REUSE_TOLERANCE = 5.0               # seconds of clock slack between a process's start and its lock
 
 _held: dict[str, "Lock"] = {}        # lock path -> Lock held by this process
-_held_guard = threading.Lock()
+# re-entrant: a Ledger dropped without close() is released by a weakref finalizer, which the garbage collector
+# may run in this very thread while it holds the guard (inside try_acquire): a plain Lock deadlocked there
+_held_guard = threading.RLock()
 
 
 def lock_path(ledger_path: str | Path) -> Path:

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,24 @@ def test_lock_file_holds_pid_host_user_and_is_removed_on_close(tmp_path):
     assert led.readonly is False and led.lock is not None
     led.close()
     assert not ledger_lock.lock_path(path).exists()
+
+
+def test_a_ledger_dropped_while_another_opens_does_not_deadlock(tmp_path):
+    """A Ledger dropped without close() is released by its finalizer; the garbage collector may run it in the
+    thread that is opening another ledger, inside the lock table's guard (it hung the stateful test)."""
+    lock, _ = ledger_lock.try_acquire(tmp_path / "a.db")
+    done = threading.Event()
+
+    def finalizer_inside_acquire():
+        with ledger_lock._held_guard:          # what try_acquire holds when the collector runs the finalizer
+            ledger_lock.release(lock)
+        done.set()
+
+    t = threading.Thread(target=finalizer_inside_acquire, daemon=True)
+    t.start()
+    t.join(10)
+    assert done.is_set(), "release() inside the guard deadlocked"
+    assert not ledger_lock.lock_path(tmp_path / "a.db").exists()
 
 
 def test_second_window_in_same_process_falls_back_to_readonly(tmp_path):
