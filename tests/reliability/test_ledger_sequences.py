@@ -182,10 +182,17 @@ class LedgerSequences(RuleBasedStateMachine):
             self.status[bid] = entry["status"] = "undone"
         self._step(run)
 
+    def _kept(self) -> None:
+        """Retention (db.backup): the newest KEEP_LAST backups of the ledger always survive pruning; older ones
+        may go, and a restore can only pick one still there."""
+        assert all(p.exists() for p, _, _ in self.backups[-bk.KEEP_LAST:]), "a recent backup was pruned"
+        self.backups = [b for b in self.backups if b[0].exists()]
+
     @rule()
     def backup(self) -> None:
         info = bk.backup(self.path, self.dest, "manual")
         self.backups.append((info.path, copy.deepcopy(self.log), dict(self.status)))
+        self._kept()
 
     @precondition(lambda self: self.backups)
     @rule(pick=st.integers(0, 50))
@@ -204,6 +211,7 @@ class LedgerSequences(RuleBasedStateMachine):
             assert not (union - now), "a restore lost audit rows"
             assert [r[3] for r in extra.elements()] == ["restore"], "a restore duplicated audit rows"
             self.backups.append((report.saved.path, *current))      # the state replaced, restorable again
+            self._kept()
             gone = {b: ("withdrawn" if s == "live" else s) for b, s in self.status.items() if b not in status}
             self.status = {**status, **gone}
             self.log = copy.deepcopy(log)
@@ -213,6 +221,24 @@ class LedgerSequences(RuleBasedStateMachine):
     def ledger_is_the_model(self) -> None:
         assert state(self.led) == self.expected()
         assert self.led.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_eleven_backups_then_restores():
+    """The sequence the long run found (shrunk): more backups than retention keeps, then restores; the model
+    offered a backup pruning had removed."""
+    m = LedgerSequences()
+    try:
+        for step in ["b", "b", "b", 43, "b", "b", "b", "edit", "b", "b", "b", 43, 33]:
+            if step == "b":
+                m.backup()
+            elif step == "edit":
+                m.person_edit(("field", CODES[0], "remark", "人改"))
+            else:
+                m.restore(step)
+            m.ledger_is_the_model()
+        assert len(m.backups) >= bk.KEEP_LAST
+    finally:
+        m.teardown()
 
 
 LedgerSequences.TestCase.settings = settings(max_examples=4, stateful_step_count=8, deadline=None,
