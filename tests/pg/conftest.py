@@ -1,0 +1,35 @@
+"""PostgreSQL fixtures: one server for the session (tests/pg_server.py), a fresh database per test.
+
+Under CI=true a PostgreSQL test must run: when no server can be found or started the test fails, never skips."""
+from __future__ import annotations
+
+import pytest
+
+from tests import pg_server
+
+
+@pytest.fixture(scope="session")
+def pg_server_found():
+    server, why = pg_server.find_server()
+    if server is None:
+        message = f"找不到也无法启动 PostgreSQL 服务器：{why}"
+        if pg_server.ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_db(pg_server_found):
+    """(server, database name) of a fresh, empty UTF-8 database, dropped after the test with its roles."""
+    name = pg_server.create_database(pg_server_found)
+    yield pg_server_found, name
+    pg_server.drop_database(pg_server_found, name)
+
+
+@pytest.fixture
+def pg_url(pg_db) -> str:
+    """A superuser's URL of a fresh, empty database."""
+    server, name = pg_db
+    return server.url_for(name)
