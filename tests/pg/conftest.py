@@ -33,3 +33,12 @@ def pg_url(pg_db) -> str:
     """A superuser's URL of a fresh, empty database."""
     server, name = pg_db
     return server.url_for(name)
+
+
+@pytest.fixture
+def shared_demo(pg_url, demo_db):
+    """A shared ledger made by init and filled by push from the small demo district (600 firms)."""
+    from db.pg import setup, transfer
+    setup.init(pg_url)
+    transfer.push(demo_db, pg_url)
+    return pg_url
