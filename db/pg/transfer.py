@@ -81,6 +81,7 @@ def push(path: str | Path, url: str) -> Moved:
                     for table in pg_schema.COPY_ORDER:
                         moved.counts[table] = _push_table(src, cur, table)
                     _reset_identities(cur)
+                    cur.execute(f"ANALYZE {', '.join(pg_schema.COPY_ORDER)}")   # plans fit for the new rows
                 _check_counts(src, conn, moved.counts)
                 moved.reports = compare_reports(src, conn)
             except psycopg.Error as exc:
