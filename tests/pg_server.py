@@ -34,13 +34,19 @@ class Server:
     _pg_ctl: str | None = field(default=None, repr=False)
 
     def url_for(self, dbname: str, user: str | None = None) -> str:
-        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        """A postgresql:// URL of *dbname* on this server, as the server's superuser or as *user*."""
+        from urllib.parse import quote
+
+        from psycopg.conninfo import conninfo_to_dict
         params = conninfo_to_dict(self.url)
-        params["dbname"] = dbname
-        if user is not None:
-            params["user"] = user
-            params.pop("password", None)
-        return make_conninfo(**params)
+        login = quote(str(user if user is not None else params.get("user", SERVICE_USER)), safe="")
+        if user is None and params.get("password"):
+            login += ":" + quote(str(params["password"]), safe="")
+        host, port = str(params.get("host", "")), params.get("port")
+        if host.startswith("/") or not host:
+            query = f"?host={host}" + (f"&port={port}" if port else "") if host else ""
+            return f"postgresql://{login}@/{quote(dbname, safe='')}{query}"
+        return f"postgresql://{login}@{host}{f':{port}' if port else ''}/{quote(dbname, safe='')}"
 
     def stop(self) -> None:
         if self.cluster is None or self._pg_ctl is None:

@@ -40,7 +40,8 @@ def test_init_needs_a_superuser(pg_db, pg_url):
 def test_push_copies_every_table_and_checks_the_reports(shared_demo, demo_db):
     for table in ("firms", "firm_aliases", "designations", "service_records", "targets", "batches", "audit",
                   "streets", "stages", "tracks", "batch_rows"):
-        assert count(shared_demo, f"SELECT count(*) FROM {table}") == file_count(demo_db, f"SELECT count(*) FROM {table}")
+        sql = f"SELECT count(*) FROM {table}"
+        assert count(shared_demo, sql) == file_count(demo_db, sql), table
     assert count(shared_demo, "SELECT value FROM meta WHERE key = 'ledger_id'") == file_count(
         demo_db, "SELECT value FROM meta WHERE key = 'ledger_id'")
     with psycopg.connect(shared_demo) as conn:
