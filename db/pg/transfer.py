@@ -56,6 +56,10 @@ def _check_empty_shared(cur) -> None:
                         ).fetchone()[0]
     if not found:
         raise SharedLedgerError("目标数据库不是星图共享台账：请先用 init --db URL 建立")
+    allowed = cur.execute("SELECT rolsuper OR xingtu_write_all(current_user::text) FROM pg_roles "
+                          "WHERE rolname = current_user").fetchone()
+    if not (allowed and allowed[0]):
+        raise SharedLedgerError("push 需要共享台账的管理员（或数据库超级用户）登录")
     filled = []
     for table in pg_schema.COPY_ORDER:
         if table == "meta":

@@ -144,3 +144,25 @@ def test_an_officer_pulls_only_what_they_may_read(shared_demo, pg_db, tmp_path):
     streets = {r[0] for r in sqlite3.connect(target).execute(
         "SELECT s.name FROM firms f JOIN streets s ON s.id = f.street_id")}
     assert streets == {"积玉桥"}
+
+
+def test_an_admin_login_pushes_through_row_security(pg_db, pg_url, demo_db):
+    """Not only a superuser: an admin's push copies into temporary tables and inserts from them, so the row
+    policies and the audit stamp apply."""
+    server, name = pg_db
+    setup.init(pg_url)
+    setup.add_user(pg_url, f"{name}_admin1", "admin", [])
+    moved = transfer.push(demo_db, server.url_for(name, user=f"{name}_admin1"))
+    assert moved.counts["firms"] == count(pg_url, "SELECT count(*) FROM firms") == 600
+    assert count(pg_url, "SELECT count(DISTINCT login) FROM audit WHERE login = %s", (f"{name}_admin1",)) == 1
+
+
+def test_an_officer_cannot_push(pg_db, pg_url, demo_db):
+    server, name = pg_db
+    setup.init(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO streets (name) VALUES ('积玉桥')")
+    setup.add_user(pg_url, f"{name}_jyq", "officer", ["积玉桥"])
+    with pytest.raises(SharedLedgerError, match="需要共享台账的管理员"):
+        transfer.push(demo_db, server.url_for(name, user=f"{name}_jyq"))
+    assert count(pg_url, "SELECT count(*) FROM firms") == 0
