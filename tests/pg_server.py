@@ -61,6 +61,19 @@ def ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def server_or_stop(find=None) -> Server:
+    """The session's server; when none can be had, the test fails under CI (a skip there would hide that the
+    shared ledger went untested) and is skipped elsewhere."""
+    import pytest
+    server, why = (find or find_server)()
+    if server is None:
+        message = f"找不到也无法启动 PostgreSQL 服务器：{why}"
+        if ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return server
+
+
 def answers(url: str) -> bool:
     import psycopg
     try:

@@ -10,12 +10,7 @@ from tests import pg_server
 
 @pytest.fixture(scope="session")
 def pg_server_found():
-    server, why = pg_server.find_server()
-    if server is None:
-        message = f"找不到也无法启动 PostgreSQL 服务器：{why}"
-        if pg_server.ci():
-            pytest.fail(message)
-        pytest.skip(message)
+    server = pg_server.server_or_stop()
     yield server
     server.stop()
 

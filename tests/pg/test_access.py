@@ -143,6 +143,8 @@ def test_users_are_listed_and_removed_by_an_admin(people):
         setup.add_user(people["admin"], f"{logins['admin']}x", "officer", ["火星"])
     with pytest.raises(SharedLedgerError, match="--streets"):
         setup.add_user(people["admin"], f"{logins['admin']}y", "officer", [])
+    with pytest.raises(SharedLedgerError, match="已存在"):
+        setup.add_user(people["admin"], logins["officer"], "officer", ["杨园"])
 
 
 def test_the_password_is_stored_as_a_scram_verifier(people):

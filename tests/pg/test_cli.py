@@ -92,3 +92,10 @@ def test_the_walkthrough_init_push_users_pull_backup_restore(pg_db, pg_url, demo
         pg_server.drop_database(server, other)
     code, _, err = run(capsys, "users", "remove", f"{name}_jyq", "--db", pg_url)
     assert code == 0
+
+
+def test_a_file_that_is_not_a_shared_backup_is_refused(pg_url, capsys, tmp_path):
+    junk = tmp_path / "junk.pgdump"
+    junk.write_bytes(b"not a dump at all")
+    code, _, err = run(capsys, "restore", junk, "--db", pg_url)
+    assert code == 2 and "检查备份 junk.pgdump 失败" in err and "Traceback" not in err

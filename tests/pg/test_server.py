@@ -75,3 +75,10 @@ def test_an_unreachable_xingtu_test_pg_is_not_replaced_by_the_local_server(monke
     monkeypatch.setattr(pg_server, "start_cluster", lambda: (_ for _ in ()).throw(pg_server.ClusterError("无")))
     server, why = pg_server.find_server()
     assert server is None and "XINGTU_TEST_PG" in why
+
+
+@pytest.mark.parametrize("ci_value,outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_without_a_server_a_test_fails_under_ci_and_is_skipped_elsewhere(monkeypatch, ci_value, outcome):
+    monkeypatch.setenv("CI", ci_value)
+    with pytest.raises(outcome, match="找不到也无法启动 PostgreSQL"):
+        pg_server.server_or_stop(lambda: (None, "没有服务器"))
