@@ -160,3 +160,26 @@ def test_the_tables_belong_to_the_owner_role_not_to_any_login(people, pg_db):
     forced = one(people["super"], "SELECT bool_and(relforcerowsecurity AND relrowsecurity) FROM pg_class "
                                   "WHERE relname IN ('firms', 'designations', 'audit', 'targets', 'batches')")[0]
     assert owners == {f"{name}_owner"} and forced
+
+
+def test_the_permission_is_not_something_the_client_can_set(people, pg_db):
+    """Switching to the officers' group role (current_user then names no person) shows nothing; switching to
+    the admins' is refused; settings change nothing."""
+    _, name = pg_db
+    with psycopg.connect(people["officer"], autocommit=True) as conn:
+        conn.execute("SET app.role = 'admin'")
+        conn.execute("SET app.streets = '1,2,3,4,5,6,7,8,9,10,11,12,13,14'")
+        mine = conn.execute("SELECT count(*) FROM firms").fetchone()[0]
+        conn.execute(f'SET ROLE "{name}_officer"')
+        assert conn.execute("SELECT count(*) FROM firms").fetchone()[0] == 0
+        conn.execute("RESET ROLE")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(f'SET ROLE "{name}_admin"')
+    assert mine == one(people["super"], STREET_FIRMS, ("积玉桥",))[0]
+    assert refused(people["officer"], f'SET ROLE "{name}_owner"')
+
+
+def test_an_admin_login_adds_people(people, pg_db):
+    _, name = pg_db
+    setup.add_user(people["admin"], f"{name}_new", "viewer", ["杨园"])
+    assert {u.login: u.streets for u in setup.list_users(people["admin"])}[f"{name}_new"] == ["杨园"]

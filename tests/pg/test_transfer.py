@@ -1,10 +1,12 @@
 """init, push and pull: a file ledger moved to the server and back, checked table by table and report by report."""
 import sqlite3
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from db.pg import pull, setup, transfer
+from db.pg import schema as pg_schema
 from db.pg.url import SharedLedgerError
 
 
@@ -166,3 +168,40 @@ def test_an_officer_cannot_push(pg_db, pg_url, demo_db):
     with pytest.raises(SharedLedgerError, match="需要共享台账的管理员"):
         transfer.push(demo_db, server.url_for(name, user=f"{name}_jyq"))
     assert count(pg_url, "SELECT count(*) FROM firms") == 0
+
+
+def _rows(path, table):
+    conn = sqlite3.connect(path)
+    try:
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        order = "rowid" if table in ("meta", "batch_rows") else "id"
+        return [tuple(r) for r in conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")]
+    finally:
+        conn.close()
+
+
+def test_a_ledger_with_imports_comes_back_from_the_server_row_for_row(pg_url, demo_copy, tmp_path):
+    """file → push → pull → file: every row of every table the same (a batch with its batch rows, one undone,
+    remembered column mappings), ids included; only the file's own backup folder stays behind."""
+    from db.ledger import Ledger
+    from desktop.cli import main
+    roster = Path(__file__).resolve().parent.parent / "data" / "roster_small.csv"
+    assert main(["import", str(roster), "--db", str(demo_copy), "--remember-map"]) == 0
+    assert main(["import", str(roster), "--db", str(demo_copy), "--officer", "张三"]) == 0
+    last = sqlite3.connect(demo_copy).execute("SELECT max(id) FROM batches").fetchone()[0]
+    assert main(["undo", str(last), "--db", str(demo_copy)]) == 0
+    with Ledger(demo_copy) as led:
+        from db import backup
+        backup.set_backup_dir(led, tmp_path / "bk")
+    assert _rows(demo_copy, "batch_rows") and any(r[11] for r in _rows(demo_copy, "batches"))   # undone_at
+    setup.init(pg_url)
+    transfer.push(demo_copy, pg_url)
+    back = tmp_path / "back.db"
+    pull.pull(pg_url, back)
+    for table in pg_schema.COPY_ORDER:
+        mine, theirs = _rows(demo_copy, table), _rows(back, table)
+        if table == "meta":
+            mine = [r for r in mine if r[0] != "backup_dir"]
+            theirs = sorted(theirs)
+            mine = sorted(mine)
+        assert mine == theirs, table
