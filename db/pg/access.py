@@ -63,8 +63,12 @@ BATCH_READ = (f"({READ_ALL} OR login = current_user "
               "OR EXISTS (SELECT 1 FROM batch_rows r WHERE r.batch_id = batches.id) "
               "OR EXISTS (SELECT 1 FROM firms f WHERE f.batch_id = batches.id))")
 IS_OFFICER = f"cardinality({WRITE_STREETS}) > 0"
-OFFICER_AUDIT = (f"({IS_OFFICER} AND login = current_user AND entity IN ('firm', 'designation', 'alias', 'service', "
-                 f"'batch') AND (firm_id IS NULL OR EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id "
+# what an officer's own changes audit (db/ledger.py, db/bulk.py, db/undo.py, db/mappings.py); the catalog, targets
+# and settings are the admin's
+OFFICER_ENTITIES = ("firm", "designation", "alias", "service", "batch", "mapping")
+OFFICER_AUDIT = (f"({IS_OFFICER} AND login = current_user "
+                 f"AND entity IN ({', '.join(repr(e) for e in OFFICER_ENTITIES)}) "
+                 "AND (firm_id IS NULL OR EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id "
                  f"AND f.street_id = ANY ({WRITE_STREETS}))))")
 
 

@@ -126,6 +126,11 @@ def test_audit_rows_carry_the_server_login_and_time_whatever_the_client_sends(pe
     theirs = one(sup, A_FIRM, ("杨园",))[0]
     assert refused(off, "INSERT INTO audit (at, os_user, action, entity, firm_id, source) "
                         "VALUES ('x', 'x', 'update', 'firm', %s, 'person')", (theirs,))
+    add = "INSERT INTO audit (at, os_user, action, entity, source) VALUES ('x', 'x', 'remember', %s, 'person')"
+    assert changed(off, add, ("mapping",)) == 1                  # remembering a column mapping is an officer's
+    assert refused(off, add, ("target",)) and refused(off, add, ("street",))
+    assert changed(off, "INSERT INTO meta (key, value) VALUES ('mapping:abc', '{}')") == 1
+    assert refused(off, "INSERT INTO meta (key, value) VALUES ('funnels', '[]')")
 
 
 def test_users_are_listed_and_removed_by_an_admin(people):
