@@ -124,6 +124,8 @@ def run_backup_url(args) -> int:
 
 def run_restore_url(args) -> int:
     from db.pg import backup
+    if args.dir or args.other_ledger:
+        raise InputError("恢复共享台账只恢复到空数据库，不用 --dir 或 --other-ledger")
     firms = backup.restore(Path(args.backup), _url(args.db))
     print(f"已把 {Path(args.backup).name} 恢复到共享台账（企业 {firms} 家）")
     return 0

@@ -84,6 +84,8 @@ def test_the_walkthrough_init_push_users_pull_backup_restore(pg_db, pg_url, demo
     dump = next((tmp_path / "bk").glob("*.pgdump"))
     code, _, err = run(capsys, "restore", dump, "--db", pg_url)                      # not empty: refused
     assert code == 2 and "只能恢复到空数据库" in err
+    code, _, err = run(capsys, "restore", dump, "--db", pg_url, "--other-ledger")
+    assert code == 2 and "不用 --dir 或 --other-ledger" in err
     other = pg_server.create_database(server)
     try:
         code, out, err = run(capsys, "restore", dump, "--db", server.url_for(other))
