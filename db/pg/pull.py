@@ -1,6 +1,7 @@
 """``pull``: a local ledger file of the shared ledger, or of one street's firms and their rows, for offline work
 or archiving. The file is made by the file schema's own code (db/schema.py) and filled in one transaction in a
-partial file beside the target, renamed into place only when every table's count matches what was read."""
+partial file beside the target, renamed into place only when every table's count matches what was read and the
+reports built on the file equal those built on the server (one street's reports for one street's part)."""
 from __future__ import annotations
 
 import os
@@ -44,7 +45,7 @@ def pull(url: str, to: str | Path, street: str | None = None) -> Moved:
         try:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")   # one snapshot
             street_id = _street_id(conn, street)
-            moved = _fill(conn, partial, _filters(street_id), {"sid": street_id}, keep_id=street is None)
+            moved = _fill(conn, partial, _filters(street_id), {"sid": street_id}, street)
         except psycopg.Error as exc:
             _remove(partial)
             raise SharedLedgerError(f"pull 失败，未生成文件：{explain(exc)}") from exc
@@ -65,15 +66,16 @@ def _street_id(conn, street: str | None) -> int | None:
     return row[0]
 
 
-def _fill(conn, path: Path, filters: dict[str, str], params: dict, *, keep_id: bool) -> Moved:
+def _fill(conn, path: Path, filters: dict[str, str], params: dict, street: str | None) -> Moved:
     from db import schema
     from db.connection import connect as connect_file
+    from db.pg.transfer import compare_reports
     dst = connect_file(path)
     moved = Moved()
     try:
         schema.migrate(dst)
         dst.execute("BEGIN IMMEDIATE")
-        if keep_id:            # the whole ledger keeps its identity; one street's part is a ledger of its own
+        if street is None:     # the whole ledger keeps its identity; one street's part is a ledger of its own
             dst.execute("DELETE FROM meta WHERE key = 'ledger_id'")
         for table in pg_schema.COPY_ORDER:
             moved.counts[table] = _pull_table(conn, dst, table, filters.get(table), params)
@@ -82,6 +84,7 @@ def _fill(conn, path: Path, filters: dict[str, str], params: dict, *, keep_id: b
         if wrong:
             raise SharedLedgerError(f"核对不符：{'、'.join(wrong)}")
         dst.execute("COMMIT")
+        moved.reports = compare_reports(dst, conn, street=street, unchanged="未生成文件")
         dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
         if dst.in_transaction:

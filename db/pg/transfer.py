@@ -158,11 +158,16 @@ def reports(conn) -> dict[str, dict]:
     return out
 
 
-def compare_reports(src: sqlite3.Connection, conn) -> list[str]:
+def compare_reports(src: sqlite3.Connection, conn, *, street: str | None = None,
+                    unchanged: str = "共享台账未改动") -> list[str]:
+    """The reports built on the file *src* and on the shared ledger *conn* are the same (with *street*: that
+    street's reports only, for a file of one street's part). Returns the names of the reports compared."""
     mine, theirs = reports(src), reports(QmarkConnection(conn))
-    differ = [k for k in sorted(set(mine) | set(theirs))
-              if json.dumps(mine.get(k), sort_keys=True, default=str) != json.dumps(theirs.get(k), sort_keys=True,
-                                                                                    default=str)]
+    keys = sorted(set(mine) | set(theirs))
+    if street is not None:
+        keys = [k for k in keys if k.split(" ", 1)[1] == street]
+    differ = [k for k in keys if json.dumps(mine.get(k), sort_keys=True, default=str)
+              != json.dumps(theirs.get(k), sort_keys=True, default=str)]
     if differ:
-        raise SharedLedgerError(f"报表核对不符，共享台账未改动：{'、'.join(differ)}")
-    return sorted(mine)
+        raise SharedLedgerError(f"报表核对不符，{unchanged}：{'、'.join(differ)}")
+    return keys

@@ -110,7 +110,7 @@ def run_pull(args) -> int:
     moved = pull.pull(_url(args.db), Path(args.to), args.street)
     part = f"{args.street}街道的部分" if args.street else "全部"
     print(f"已把共享台账{part}导出到 {args.to}：企业 {moved.counts['firms']} 家，"
-          f"认定记录 {moved.counts['designations']} 条")
+          f"认定记录 {moved.counts['designations']} 条；核对：{len(moved.reports)} 份年度报表一致")
     return 0
 
 

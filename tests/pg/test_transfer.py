@@ -205,3 +205,22 @@ def test_a_ledger_with_imports_comes_back_from_the_server_row_for_row(pg_url, de
             theirs = sorted(theirs)
             mine = sorted(mine)
         assert mine == theirs, table
+
+
+def test_pull_checks_the_reports_of_the_file_it_made(shared_demo, tmp_path, monkeypatch):
+    whole = pull.pull(shared_demo, tmp_path / "all.db")
+    assert "2023 全区" in whole.reports and "2023 杨园" in whole.reports
+    part = pull.pull(shared_demo, tmp_path / "yy.db", street="杨园")
+    assert part.reports and all(k.endswith(" 杨园") for k in part.reports)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.db", "yy.db"]          # nothing left beside them
+    real = transfer.reports
+
+    def one_firm_short(conn):
+        shown = real(conn)
+        if isinstance(conn, sqlite3.Connection):
+            shown["2023 全区"]["indicators"][0]["actual"] -= 1
+        return shown
+    monkeypatch.setattr(transfer, "reports", one_firm_short)
+    with pytest.raises(SharedLedgerError, match="报表核对不符，未生成文件：2023 全区"):
+        pull.pull(shared_demo, tmp_path / "bad.db")
+    assert not (tmp_path / "bad.db").exists() and not (tmp_path / "bad.db.pulling").exists()
