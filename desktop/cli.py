@@ -14,7 +14,7 @@ import sys
 
 COMMAND_MODULES = ["desktop.commands.ledger", "desktop.commands.imports", "desktop.commands.export",
                    "desktop.commands.report", "desktop.commands.catalog", "desktop.commands.safety",
-                   "desktop.commands.snapshot", "desktop.commands.mappings"]
+                   "desktop.commands.snapshot", "desktop.commands.mappings", "desktop.commands.shared"]
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1         # a defect, not the person's input: one Chinese line, the traceback in the log
@@ -122,6 +122,10 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_USAGE
     from db.connection import LedgerError
     from importers.errors import InputError
+    refused = _shared_refusal(args)
+    if refused:
+        sys.stderr.write(f"错误：{refused}\n")
+        return EXIT_USAGE
     try:
         return int(args.func(args) or 0)
     except (InputError, LedgerError) as exc:
@@ -135,6 +139,16 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:  # noqa: BLE001  (the command line's boundary: a defect becomes one Chinese line)
         sys.stderr.write(_unexpected(exc) + "\n")
         return EXIT_FAILURE
+
+
+def _shared_refusal(args) -> str | None:
+    """A PostgreSQL URL in --db of a command that does not work on a shared ledger yet: say so, never take the
+    URL for a file name."""
+    from db.pg.url import MSG_UNSUPPORTED, is_url
+    from desktop.commands.shared import URL_COMMANDS
+    if is_url(getattr(args, "db", None)) and args.command not in URL_COMMANDS:
+        return MSG_UNSUPPORTED.format(what=args.command)
+    return None
 
 
 def _unexpected(exc: BaseException) -> str:

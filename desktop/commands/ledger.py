@@ -8,7 +8,7 @@ from importers.errors import InputError
 
 def register(sub) -> None:
     p = sub.add_parser("init", help="新建空台账（含默认目录与 2023 年目标）")
-    p.add_argument("--db", required=True, help="新台账文件路径")
+    p.add_argument("--db", required=True, help="新台账文件路径，或空数据库的共享台账地址 postgresql://…")
     p.set_defaults(func=run_init)
     p = sub.add_parser("demo", help="生成示例城区台账")
     p.add_argument("--db", required=True, help="台账文件路径（须为新文件或空台账）")
@@ -19,6 +19,10 @@ def register(sub) -> None:
 
 def run_init(args) -> int:
     from db.ledger import Ledger
+    from db.pg.url import is_url
+    if is_url(args.db):
+        from desktop.commands.shared import run_init_url
+        return run_init_url(args)
     path = Path(args.db)
     if path.exists() and path.stat().st_size:
         raise InputError(f"文件已存在：{path}，不会覆盖")

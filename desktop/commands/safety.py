@@ -41,6 +41,12 @@ def register(sub) -> None:
 
 def run_backup(args) -> int:
     from db import backup as bk
+    from db.pg.url import is_url
+    if is_url(args.db):
+        if args.remember:
+            raise InputError("共享台账不记备份文件夹：请每次用 --to 指定（默认为用户数据文件夹下的 backups）")
+        from desktop.commands.shared import run_backup_url
+        return run_backup_url(args)
     path = existing_ledger(args.db)
     if args.remember:
         if not args.to:
@@ -56,7 +62,11 @@ def run_backup(args) -> int:
 def run_restore(args) -> int:
     import sys
 
+    from db.pg.url import is_url
     from db.restore import restore_checked
+    if is_url(args.db):
+        from desktop.commands.shared import run_restore_url
+        return run_restore_url(args)
     source = Path(args.backup)
     if not source.is_file():
         raise InputError(f"备份文件不存在：{source}")

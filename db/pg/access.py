@@ -1,0 +1,199 @@
+"""Who may read and change what in a shared ledger, enforced by the server.
+
+Roles (names from db.pg.url.role_names, per database): the *owner* owns every table and function and never logs
+in; each person is a login role in one of three groups, *admin*, *officer* or *viewer*, which carry the
+privileges (what kind of statement). Which rows: row-level security on every table, FORCE'd so the owner is held
+too, keyed on ``current_user`` through the table ``app_users`` (login → role, street ids), which only the owner's
+functions read and only the admin functions below change: a client cannot set it for itself.
+
+- admin: everything, and alone the catalog (streets, tracks, stages), targets, meta and the people;
+- officer: reads and changes the firms of their streets and those firms' aliases, designations, service records,
+  batch rows and batches; adds audit rows about them; remembers column mappings (meta keys ``mapping:…``);
+- viewer: reads the firms of their streets, or all firms when given none, and changes nothing.
+Nobody is granted UPDATE or DELETE on the audit table, and its triggers refuse both (db/pg/schema.py).
+"""
+from __future__ import annotations
+
+from db.pg.schema import APP_TABLES, CATALOG, FIRM_CHILDREN
+from db.pg.url import q
+
+ROLES = ("admin", "officer", "viewer")
+ROLE_NAMES = {"admin": "管理员", "officer": "专员", "viewer": "查看者"}
+
+APP_USERS = """
+CREATE TABLE app_users (
+    login text PRIMARY KEY,
+    role text NOT NULL CHECK (role IN ('admin', 'officer', 'viewer')),
+    streets bigint[] NOT NULL DEFAULT '{}',
+    added_at timestamptz NOT NULL DEFAULT now(),
+    added_by text NOT NULL DEFAULT session_user
+);
+"""
+
+# who the login is: the owner's functions read app_users, so nobody else needs to (or may) read it
+HELPERS = """
+CREATE FUNCTION xingtu_role(who text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$ SELECT role FROM app_users WHERE login = who $$;
+CREATE FUNCTION xingtu_read_all(who text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+    SELECT coalesce(bool_or(role = 'admin' OR (role = 'viewer' AND cardinality(streets) = 0)), false)
+    FROM app_users WHERE login = who $$;
+CREATE FUNCTION xingtu_read_streets(who text) RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+    SELECT coalesce((SELECT streets FROM app_users WHERE login = who), '{}') $$;
+CREATE FUNCTION xingtu_write_all(who text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM app_users WHERE login = who AND role = 'admin') $$;
+CREATE FUNCTION xingtu_write_streets(who text) RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+    SELECT coalesce((SELECT streets FROM app_users WHERE login = who AND role = 'officer'), '{}') $$;
+"""
+
+# a subselect around each helper: evaluated once per statement (an InitPlan), not once per row
+READ_ALL = "(SELECT xingtu_read_all(current_user::text))"
+READ_STREETS = "(SELECT xingtu_read_streets(current_user::text))::bigint[]"
+WRITE_ALL = "(SELECT xingtu_write_all(current_user::text))"
+WRITE_STREETS = "(SELECT xingtu_write_streets(current_user::text))::bigint[]"
+FIRM_READ = f"({READ_ALL} OR street_id = ANY ({READ_STREETS}))"
+FIRM_WRITE = f"({WRITE_ALL} OR street_id = ANY ({WRITE_STREETS}))"
+CHILD_READ = "EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id)"      # firms' own policy filters the subquery
+CHILD_WRITE = (f"({WRITE_ALL} OR EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id "
+               f"AND f.street_id = ANY ({WRITE_STREETS})))")
+BATCH_READ = (f"({READ_ALL} OR login = current_user "
+              "OR EXISTS (SELECT 1 FROM batch_rows r WHERE r.batch_id = batches.id) "
+              "OR EXISTS (SELECT 1 FROM firms f WHERE f.batch_id = batches.id))")
+IS_OFFICER = f"cardinality({WRITE_STREETS}) > 0"
+# what an officer's own changes audit (db/ledger.py, db/bulk.py, db/undo.py, db/mappings.py); the catalog, targets
+# and settings are the admin's
+OFFICER_ENTITIES = ("firm", "designation", "alias", "service", "batch", "mapping")
+OFFICER_AUDIT = (f"({IS_OFFICER} AND login = current_user "
+                 f"AND entity IN ({', '.join(repr(e) for e in OFFICER_ENTITIES)}) "
+                 "AND (firm_id IS NULL OR EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id "
+                 f"AND f.street_id = ANY ({WRITE_STREETS}))))")
+
+
+def policies() -> list[str]:
+    """The row-level security of every table."""
+    out = []
+
+    def policy(table: str, name: str, command: str, using: str | None, check: str | None = None) -> None:
+        text = f"CREATE POLICY {name} ON {table} FOR {command}"
+        text += f" USING ({using})" if using else ""
+        text += f" WITH CHECK ({check})" if check else ""
+        out.append(text)
+
+    policy("firms", "firms_read", "SELECT", FIRM_READ)
+    policy("firms", "firms_insert", "INSERT", None, FIRM_WRITE)
+    policy("firms", "firms_update", "UPDATE", FIRM_WRITE, FIRM_WRITE)
+    policy("firms", "firms_delete", "DELETE", FIRM_WRITE)
+    for table in FIRM_CHILDREN:
+        policy(table, f"{table}_read", "SELECT", CHILD_READ)
+        policy(table, f"{table}_insert", "INSERT", None, CHILD_WRITE)
+        policy(table, f"{table}_update", "UPDATE", CHILD_WRITE, CHILD_WRITE)
+        policy(table, f"{table}_delete", "DELETE", CHILD_WRITE)
+    policy("batches", "batches_read", "SELECT", BATCH_READ)
+    policy("batches", "batches_insert", "INSERT", None, f"({WRITE_ALL} OR ({IS_OFFICER} AND login = current_user))")
+    policy("batches", "batches_update", "UPDATE", f"({WRITE_ALL} OR login = current_user)",
+           f"({WRITE_ALL} OR login = current_user)")
+    policy("batches", "batches_delete", "DELETE", WRITE_ALL)
+    policy("audit", "audit_read", "SELECT", f"({READ_ALL} OR login = current_user OR {CHILD_READ})")
+    policy("audit", "audit_insert", "INSERT", None, f"({WRITE_ALL} OR {OFFICER_AUDIT})")
+    for table in (*CATALOG, "targets", "migrations", "meta"):
+        policy(table, f"{table}_read", "SELECT", "true")
+        policy(table, f"{table}_admin", "ALL", WRITE_ALL, WRITE_ALL)
+    mapping = f"({IS_OFFICER} AND key LIKE 'mapping:%')"
+    policy("meta", "meta_officer_insert", "INSERT", None, mapping)
+    policy("meta", "meta_officer_update", "UPDATE", mapping, mapping)
+    return out
+
+
+def privileges(roles: dict[str, str]) -> list[str]:
+    """What kind of statement each group may run (the rows are the policies' business)."""
+    admin, officer, viewer = (q(roles[k]) for k in ROLES)
+    groups = f"{admin}, {officer}, {viewer}"
+    tables = ", ".join(APP_TABLES)
+    officer_tables = ", ".join(("firms", *FIRM_CHILDREN, "batches"))
+    editable = ", ".join(t for t in APP_TABLES if t != "audit")
+    return [
+        f"REVOKE ALL ON {tables}, app_users FROM PUBLIC",
+        f"GRANT SELECT ON {tables} TO {groups}",
+        f"GRANT INSERT, UPDATE, DELETE ON {officer_tables} TO {officer}",
+        f"GRANT INSERT ON audit TO {officer}, {admin}",
+        f"GRANT INSERT, UPDATE ON meta TO {officer}",
+        f"GRANT INSERT, UPDATE, DELETE, TRUNCATE ON {editable} TO {admin}",
+        f"GRANT SELECT ON app_users TO {admin}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {officer}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {admin}",
+        "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION xingtu_role(text), xingtu_read_all(text), xingtu_read_streets(text), "
+        f"xingtu_write_all(text), xingtu_write_streets(text) TO {groups}",
+        f"GRANT EXECUTE ON FUNCTION xingtu_add_user(text, text, text[], text), xingtu_remove_user(text) TO {admin}",
+    ]
+
+
+def row_security() -> list[str]:
+    return [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY" for t in APP_TABLES] + [
+        f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY" for t in APP_TABLES]
+
+
+def user_functions(roles: dict[str, str]) -> str:
+    """users add / users remove, run by an admin (or a superuser) with the owner's right to create roles."""
+    groups = ", ".join(f"'{k}', '{v.replace(chr(39), chr(39) * 2)}'" for k, v in roles.items() if k in ROLES)
+    return f"""
+CREATE FUNCTION xingtu_caller_is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM app_users WHERE login = session_user AND role = 'admin')
+        OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = session_user AND rolsuper) $$;
+CREATE FUNCTION xingtu_add_user(who text, what text, street_names text[], verifier text) RETURNS bigint[]
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    ids bigint[];
+    unknown text;
+    grp text := (json_build_object({groups})) ->> what;
+BEGIN
+    IF NOT xingtu_caller_is_admin() THEN
+        RAISE EXCEPTION '只有管理员可以管理用户' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF grp IS NULL THEN
+        RAISE EXCEPTION '未知的角色“%”，可用：admin、officer、viewer', what USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = who) THEN
+        RAISE EXCEPTION '登录名“%”在此数据库服务器上已存在', who USING ERRCODE = 'duplicate_object';
+    END IF;
+    SELECT string_agg(n, '、') INTO unknown FROM unnest(street_names) n
+        WHERE NOT EXISTS (SELECT 1 FROM streets s WHERE s.name = n);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION '台账中没有这些街道：%', unknown USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT coalesce(array_agg(s.id ORDER BY s.sort, s.id), '{{}}') INTO ids FROM streets s
+        WHERE s.name = ANY (street_names);
+    IF what = 'officer' AND cardinality(ids) = 0 THEN
+        RAISE EXCEPTION '专员必须用 --streets 指定负责的街道' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF what = 'admin' AND cardinality(ids) > 0 THEN
+        RAISE EXCEPTION '管理员管理全部街道，不能指定 --streets' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF verifier IS NULL THEN
+        EXECUTE format('CREATE ROLE %I LOGIN IN ROLE %I', who, grp);
+    ELSE
+        EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', who, verifier, grp);
+    END IF;
+    INSERT INTO app_users (login, role, streets) VALUES (who, what, ids);
+    RETURN ids;
+END $$;
+CREATE FUNCTION xingtu_remove_user(who text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT xingtu_caller_is_admin() THEN
+        RAISE EXCEPTION '只有管理员可以管理用户' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF who = session_user THEN
+        RAISE EXCEPTION '不能删除自己的登录名' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    DELETE FROM app_users WHERE login = who;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '此台账没有用户“%”', who USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP ROLE %I', who);
+END $$;
+"""

@@ -1,0 +1,90 @@
+"""A shared ledger's address: telling a PostgreSQL URL from a file path, connecting with a Chinese error, and
+the names of the ledger's own roles (derived from the database name: roles are shared by a whole server)."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from db.errors import LedgerError
+
+URL_PREFIXES = ("postgresql://", "postgres://")
+MSG_UNSUPPORTED = "共享台账暂不支持此命令（{what}）：目前只能对共享台账使用 init、users、push、pull、backup、restore"
+
+
+class SharedLedgerError(LedgerError):
+    """A shared ledger cannot be used as asked: one Chinese sentence, no traceback."""
+
+
+def is_url(text: object) -> bool:
+    return isinstance(text, str) and text.strip().lower().startswith(URL_PREFIXES)
+
+
+def dbname(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+    try:
+        params = conninfo_to_dict(url)
+    except Exception as exc:  # noqa: BLE001  (psycopg raises ProgrammingError for a malformed URL)
+        raise SharedLedgerError(f"共享台账地址无法识别：{url}（{exc}）") from exc
+    name = params.get("dbname")
+    if not name:
+        raise SharedLedgerError(f"共享台账地址中没有数据库名：{url}（应写成 postgresql://登录名@主机:端口/数据库名）")
+    return str(name)
+
+
+def connect(url: str, *, autocommit: bool = False):
+    """A psycopg connection to the shared ledger at *url*; a Chinese SharedLedgerError when the address is wrong,
+    the server does not answer, or the login is refused."""
+    import psycopg
+    dbname(url)
+    try:
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise SharedLedgerError(f"无法连接共享台账 {safe(url)}：{first_line(exc)}") from exc
+    except psycopg.Error as exc:
+        raise SharedLedgerError(f"共享台账地址无法使用 {safe(url)}：{first_line(exc)}") from exc
+
+
+def safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def explain(exc: BaseException) -> str:
+    """A server error in one Chinese sentence: our own messages are Chinese already; the server's refusals say
+    what was refused."""
+    diag = getattr(exc, "diag", None)
+    text = (getattr(diag, "message_primary", None) or first_line(exc)) if diag is not None else first_line(exc)
+    state = getattr(exc, "sqlstate", None) or ""
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return text
+    if state == "42501" or "row-level security" in text:
+        return f"权限不足，服务器拒绝了此操作（{text}）"
+    if state.startswith("08"):
+        return f"与数据库服务器的连接中断（{text}）"
+    return f"数据库服务器报错：{text}"
+
+
+def q(name: str) -> str:
+    """A role or table name quoted as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def role_prefix(database: str) -> str:
+    """The prefix of the ledger's roles: the database name, shortened with a hash when a role name would pass
+    PostgreSQL's 63-byte limit."""
+    if len(database.encode()) <= 48:
+        return database
+    digest = hashlib.sha256(database.encode()).hexdigest()[:8]
+    cut = database.encode()[:36].decode(errors="ignore")
+    return f"{cut}_{digest}"
+
+
+def role_names(database: str) -> dict[str, str]:
+    """owner (owns every table, never logs in) and the three groups each person's login role joins."""
+    p = role_prefix(database)
+    return {"owner": f"{p}_owner", "admin": f"{p}_admin", "officer": f"{p}_officer", "viewer": f"{p}_viewer"}

@@ -1,0 +1,39 @@
+"""PostgreSQL fixtures: one server for the session (tests/pg_server.py), a fresh database per test.
+
+Under CI=true a PostgreSQL test must run: when no server can be found or started the test fails, never skips."""
+from __future__ import annotations
+
+import pytest
+
+from tests import pg_server
+
+
+@pytest.fixture(scope="session")
+def pg_server_found():
+    server = pg_server.server_or_stop()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_db(pg_server_found):
+    """(server, database name) of a fresh, empty UTF-8 database, dropped after the test with its roles."""
+    name = pg_server.create_database(pg_server_found)
+    yield pg_server_found, name
+    pg_server.drop_database(pg_server_found, name)
+
+
+@pytest.fixture
+def pg_url(pg_db) -> str:
+    """A superuser's URL of a fresh, empty database."""
+    server, name = pg_db
+    return server.url_for(name)
+
+
+@pytest.fixture
+def shared_demo(pg_url, demo_db):
+    """A shared ledger made by init and filled by push from the small demo district (600 firms)."""
+    from db.pg import setup, transfer
+    setup.init(pg_url)
+    transfer.push(demo_db, pg_url)
+    return pg_url
