@@ -47,7 +47,7 @@ class Dashboard:
     def __init__(self, facts: Facts, catalog: Catalog, targets: dict[int, list[Indicator]],
                  streets: list[tuple[int, str]]) -> None:
         self.facts = facts
-        self._sorted: Facts | None = None
+        self._sorted: Facts | None = facts if facts.presorted else None
         self.catalog = catalog
         self.targets = targets
         self.streets = list(streets)

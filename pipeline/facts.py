@@ -5,6 +5,11 @@ Every designation is a half-open interval [start, end) of day ordinals
 up through ``street_of`` indexed by firm id. The arrays are built once from
 the ledger (db/queries.py) and reused for every as-of date and street, which
 is what keeps a dashboard over millions of designations quick.
+
+Two ways in: ``from_rows`` (Python tuples with ISO dates: tests, small ledgers) and
+``from_columns`` (integer columns fetched column-wise, db/dashboard_queries.py: the
+dashboard over a million firms), which also orders the designations by (firm, start)
+so the dashboard skips its own sort (see ``presorted``).
 """
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from datetime import date
 import numpy as np
 
 from pipeline.dates import OPEN_END
+
+_SPAN = 1 << 22         # > every ordinal stored (OPEN_END = 3652059): firm * _SPAN + start orders by (firm, start)
 
 
 @dataclass
@@ -36,6 +43,29 @@ class Facts:
         start = np.fromiter((_ord(r[2]) for r in rows), np.int32, n)
         end = np.fromiter((_ord(r[3]) if r[3] else OPEN_END for r in rows), np.int32, n)
         return cls(firm, stage, start, end, street_array(firm_streets))
+
+    @classmethod
+    def from_columns(cls, firm, stage, start, end, firm_id, firm_street, firm_live) -> "Facts":
+        """Integer columns: per designation (firm id, stage id, start and end ordinals, OPEN_END for an
+        open end); per firm (id, street id or -1, live: not in the recycle bin). Designations of firms
+        not live (or absent) are left out, as ``from_rows`` callers do with a join; ``street_of`` covers
+        the live firms, as ``street_array``. The result is ordered by (firm, start), ties in input order
+        (``pipeline.trend.sorted_facts``'s order, through one stable sort of a 64-bit key)."""
+        firm_id = np.asarray(firm_id, dtype=np.int64)
+        live_ids = firm_id[np.asarray(firm_live, dtype=bool)]
+        size = int(live_ids.max()) + 1 if len(live_ids) else 1
+        street_of = np.full(size, -1, dtype=np.int32)
+        street_of[live_ids] = np.asarray(firm_street, dtype=np.int32)[np.asarray(firm_live, dtype=bool)]
+        live = np.zeros(size + 1, dtype=bool)       # the extra slot stands for every id out of range
+        live[live_ids] = True
+        firm = np.asarray(firm, dtype=np.int64)
+        keep = live[np.where((firm >= 0) & (firm < size), firm, size)]
+        firm, start = firm[keep], np.asarray(start, dtype=np.int64)[keep]
+        order = np.argsort(firm * _SPAN + start, kind="stable")
+        out = cls(firm[order].astype(np.int32), np.asarray(stage)[keep][order].astype(np.int32),
+                  start[order].astype(np.int32), np.asarray(end)[keep][order].astype(np.int32), street_of)
+        out.presorted = True
+        return out
 
     def __len__(self) -> int:
         return len(self.firm)
