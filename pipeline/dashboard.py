@@ -54,6 +54,7 @@ class Dashboard:
         self.street_names = dict(self.streets)
         self._index: dict[tuple, SetIndex] = {}
         self._pairs: dict[tuple, cohort_maths.PairEntries] = {}
+        self._bases: dict[tuple, np.ndarray] = {}
         self._district: OrderedDict = OrderedDict()
 
     # building blocks ------------------------------------------------------------
@@ -83,6 +84,14 @@ class Dashboard:
             raise ValueError(d.kind)
         if d.require:
             ids = intersect(ids, self.index(d.require).holders(o))
+        return ids
+
+    def base(self, d: Definition, year: int) -> np.ndarray:
+        """The firms behind an indicator at the end of the year before: the same for every as-of date."""
+        key = (d, year)
+        ids = self._bases.get(key)
+        if ids is None:
+            ids = self._bases[key] = self.measure(d, year - 1, date(year - 1, 12, 31))
         return ids
 
     def pair(self, funnel_key: str, i: int) -> cohort_maths.PairEntries:
@@ -122,7 +131,7 @@ class Dashboard:
                 continue
             try:
                 now = self.measure(d, year, as_of)
-                base = self.measure(d, year - 1, prev_end)
+                base = self.base(d, year)
                 pkey = (tuple(sorted(d.stages)), tuple(sorted(d.require)))
                 parts = parts_cache.get(pkey)
                 if parts is None:
@@ -278,7 +287,7 @@ class Dashboard:
             "street": ind.street, "target": ind.target, "unit": ind.unit, "time_progress": round(progress, 4)}
         if arrays is None:      # a street-only indicator: measure it on the spot
             d = Definition.of(ind)
-            arrays = {"now": self.measure(d, year, as_of), "base": self.measure(d, year - 1, date(year - 1, 12, 31)),
+            arrays = {"now": self.measure(d, year, as_of), "base": self.base(d, year),
                       "parts": fc.year_end_parts(self.index(d.stages), year, as_of,
                                                  self.index(d.require) if d.require else None)}
         if "problem" in arrays:

