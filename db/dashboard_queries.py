@@ -47,10 +47,14 @@ FIRM_COLUMNS = "SELECT id, coalesce(street_id, -1), deleted_at IS NULL FROM firm
 def load_facts(conn: sqlite3.Connection, path: str | Path | None = None) -> Facts:
     """Every live designation of every live firm, as ``db.queries.load_facts`` (same figures), read
     column-wise: through ADBC from *path* (the ledger's file) when given and possible, else on *conn*."""
+    return checked(Facts.from_columns(*fact_columns(conn, path)))
+
+
+def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> list[np.ndarray]:
+    """The int64 columns of ``Facts.from_columns``: designations (firm, stage, start, end), firms (id,
+    street, live). The fetch step of ``load_facts`` (bench/fig_dashboard.py times the steps)."""
     cols = _adbc_columns(path) if path is not None else None
-    if cols is None:
-        cols = _sqlite_columns(conn)
-    return _checked(Facts.from_columns(*cols))
+    return _sqlite_columns(conn) if cols is None else cols
 
 
 def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:
@@ -106,7 +110,8 @@ def _arrow_ints(column, int64) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def _checked(facts: Facts) -> Facts:
+def checked(facts: Facts) -> Facts:
+    """*facts*, unless a date SQLite could not read is among them (a LedgerError in Chinese)."""
     bad = (facts.start == BAD_DAY) | (facts.end == BAD_DAY)
     if bad.any():
         firms = "、".join(str(f) for f in np.unique(facts.firm[bad])[:5])
