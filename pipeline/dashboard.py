@@ -153,8 +153,9 @@ class Dashboard:
                 base = self.index(a.stages).holders(prev_end.toordinal())
                 gained = self.index(b.stages).gainers(prev_end.toordinal() + 1, as_of.toordinal())
                 converted = intersect(base, gained)
-                higher = [k for s in f.steps[i:] for k in s.stages]
-                still = self.index(higher).holders(as_of.toordinal())
+                # holding any stage of this step or a later one: the union of the steps' holders (the same
+                # firms as an index of all those stages, which cost 1.1 s of a 1M-firm first open to build)
+                still = union([self.index(s.stages).holders(as_of.toordinal()) for s in f.steps[i:]])
                 dropped = setdiff(base, still)
                 convs.append({"from": a.name, "to": b.name, "base_ids": base, "converted_ids": converted,
                               "dropped_ids": dropped})
@@ -322,6 +323,17 @@ class Dashboard:
             targets = {(i.street_id, i.name): i for i in self.targets.get(year, []) if i.street_id is not None}
             dist["streets"] = attainment(rows, self.streets, targets, self.facts.street_of, progress)
         return dist["streets"]
+
+
+def union(arrays: list[np.ndarray]) -> np.ndarray:
+    """Sorted unique ids in any of *arrays* (each sorted unique), through a bitmap over the id range."""
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return np.zeros(0, dtype=np.int32)
+    flags = np.zeros(max(int(a[-1]) for a in arrays) + 1, dtype=bool)
+    for a in arrays:
+        flags[a] = True
+    return np.flatnonzero(flags).astype(np.int32)
 
 
 def _identity(ids):
