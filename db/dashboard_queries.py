@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from db.connection import readonly_uri
 from db.errors import LedgerError
 from pipeline.dates import OPEN_END
 from pipeline.facts import Facts
@@ -59,7 +60,8 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> li
 
 def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:
     """The columns through ADBC's own API (its DB-API module imports pyarrow.dataset and pandas:
-    0.35 s against 0.17 s), None when the driver or the file cannot be had."""
+    0.35 s against 0.17 s); None when the driver is missing or cannot read the file (then the ledger's
+    own connection reads it). The file is opened as ``db.connection.readonly_uri`` says."""
     try:
         import adbc_driver_manager
         import adbc_driver_sqlite
@@ -67,26 +69,24 @@ def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:
     except ImportError:
         return None
     try:
-        database = adbc_driver_sqlite.connect(Path(path).resolve().as_uri() + "?mode=ro")
-    except adbc_driver_manager.Error:
-        return None
-    with contextlib.ExitStack() as stack:
-        stack.callback(database.close)
-        conn = adbc_driver_manager.AdbcConnection(database)
-        stack.callback(conn.close)
-        conn.set_options(**{"adbc.connection.autocommit": "false"})    # both reads in one snapshot
-        stack.callback(conn.rollback)
-        out = []
-        for sql in (DESIGNATION_COLUMNS, FIRM_COLUMNS):
-            stmt = adbc_driver_manager.AdbcStatement(conn)
-            try:
+        with contextlib.ExitStack() as stack:
+            database = adbc_driver_sqlite.connect(readonly_uri(path))
+            stack.callback(database.close)
+            conn = adbc_driver_manager.AdbcConnection(database)
+            stack.callback(conn.close)
+            conn.set_options(**{"adbc.connection.autocommit": "false"})    # both reads in one snapshot
+            stack.callback(conn.rollback)
+            out = []
+            for sql in (DESIGNATION_COLUMNS, FIRM_COLUMNS):
+                stmt = adbc_driver_manager.AdbcStatement(conn)
+                stack.callback(stmt.close)
                 stmt.set_sql_query(sql)
                 stream, _ = stmt.execute_query()
                 table = pyarrow.RecordBatchReader.from_stream(stream).read_all()
-            finally:
-                stmt.close()
-            out += [_arrow_ints(table.column(i), pyarrow.int64()) for i in range(table.num_columns)]
-    return out
+                out += [_arrow_ints(table.column(i), pyarrow.int64()) for i in range(table.num_columns)]
+            return out
+    except adbc_driver_manager.Error:
+        return None
 
 
 def _sqlite_columns(conn: sqlite3.Connection) -> list[np.ndarray]:

@@ -163,6 +163,12 @@ def test_an_unreadable_date_is_refused_in_chinese(ledger, tricky, column, firm):
             dashboard_queries.load_facts(ledger.conn, path)
 
 
+def test_a_ledger_file_is_read_through_adbc(ledger, tricky):
+    cols = dashboard_queries._adbc_columns(ledger.path)            # not the fallback: the quick way is taken
+    assert cols is not None
+    assert [c.tolist() for c in cols] == [c.tolist() for c in dashboard_queries._sqlite_columns(ledger.conn)]
+
+
 def test_a_ledger_sqlite_cannot_open_by_uri_falls_back_to_the_connection(ledger, tricky, tmp_path):
     missing = tmp_path / "nowhere" / "ledger.db"          # ADBC cannot open it: the connection's read is used
     got = dashboard_queries.load_facts(ledger.conn, missing)
