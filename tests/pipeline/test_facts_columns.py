@@ -39,9 +39,14 @@ def test_the_order_is_stable_whether_packed_or_not():
     rng = np.random.default_rng(5)
     firm, start = rng.integers(0, 30, 5000), rng.integers(700_000, 700_030, 5000)
     want = np.lexsort((start, firm))                                     # stable: ties in input order
-    assert _by_firm_and_start(firm, start).tolist() == want.tolist()
-    huge = firm + (1 << 46)                                              # too wide to pack: lexsort
-    assert _by_firm_and_start(huge, start).tolist() == want.tolist()
+    order, firms, starts = _by_firm_and_start(firm, start)
+    assert order.tolist() == want.tolist()
+    assert firms.tolist() == firm[want].tolist() and starts.tolist() == start[want].tolist()
+    # firms to 2^30 and days over 3M (31 + 22 + 13 bits): too wide to pack, the lexsort way
+    wide_firm, wide_start = firm + (1 << 30), np.where(firm % 2 == 0, start, start - 690_000)
+    want = np.lexsort((wide_start, wide_firm))
+    order, firms, starts = _by_firm_and_start(wide_firm, wide_start + 2_900_000)
+    assert order.tolist() == want.tolist() and firms.tolist() == wide_firm[want].tolist()
 
 
 def test_no_live_firm_and_no_designation():
