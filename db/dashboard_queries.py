@@ -53,8 +53,9 @@ def load_facts(conn: sqlite3.Connection, path: str | Path | None = None) -> Fact
 
 def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> list[np.ndarray]:
     """The int64 columns of ``Facts.from_columns``: designations (firm, stage, start, end), firms (id,
-    street, live). The fetch step of ``load_facts`` (bench/fig_dashboard.py times the steps)."""
-    cols = _adbc_columns(path) if path is not None else None
+    street, live). The fetch step of ``load_facts`` (bench/fig_dashboard.py times the steps). While *conn*
+    holds changes not yet committed, *conn* reads them (another connection would not see them)."""
+    cols = _adbc_columns(path) if path is not None and not conn.in_transaction else None
     return _sqlite_columns(conn) if cols is None else cols
 
 

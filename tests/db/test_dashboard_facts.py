@@ -152,6 +152,17 @@ def test_the_figures_follow_every_commit(ledger, tricky):
     assert f["no_street"] not in gaoqi_holders()
 
 
+def test_changes_not_yet_committed_on_the_ledgers_connection_are_read_as_before(ledger, tricky):
+    ledger.conn.execute("BEGIN")
+    try:
+        ledger.conn.execute("UPDATE firms SET deleted_at = '2024-01-01' WHERE id = ?", (tricky["renewed"],))
+        got = dashboard_queries.load_facts(ledger.conn, ledger.path)
+        assert canonical(got) == canonical(queries.load_facts(ledger.conn))
+        assert tricky["renewed"] not in got.firm.tolist()
+    finally:
+        ledger.conn.execute("ROLLBACK")
+
+
 @pytest.mark.parametrize("column, firm", [("start_date", "no_street"), ("end_date", "stars")])
 def test_an_unreadable_date_is_refused_in_chinese(ledger, tricky, column, firm):
     # the open 高企 of 丙 gets a start, the 繁星 of 己 an end, that no calendar has (both after the other date)
