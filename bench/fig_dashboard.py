@@ -6,13 +6,21 @@ computed. Its baseline is the older ``pipeline.report.build`` (the `report --jso
 indicator table and funnels) for the same date and street, so the ratio says what the full
 dashboard costs over the plain report; the note gives the floor, one numpy pass over all
 designations counting those held on the date. Without pipeline/dashboard.py the report itself
-is measured against that floor, and the row says so. Loading the facts once when the dashboard opens
-is reported too, against a bare fetch of the same rows.
+is measured against that floor, and the row says so.
+
+Opening the dashboard loads the facts once: ``db.dashboard_queries.load_facts`` (integer columns
+through ADBC), against the former read ``db.queries.load_facts`` (one Python tuple per designation)
+in the same run. The note breaks the open down (fetch, of which the import of pyarrow and the ADBC
+driver in a fresh process; building the arrays; the first compute, which builds the per-stage
+indexes) so the next bottleneck is visible; the as-of row says how much of a recompute the cohort
+tables take.
 """
 from __future__ import annotations
 
 import sqlite3
 import statistics
+import subprocess
+import sys
 import time
 from datetime import date
 
@@ -26,8 +34,8 @@ YEAR = 2025
 DATES = [date(2025, 6, 30), date(2025, 3, 31), date(2025, 9, 30), date(2025, 11, 15), date(2025, 1, 31),
          date(2025, 8, 8), date(2025, 12, 31)]
 
-LOAD_SQL = ("SELECT d.firm_id, d.stage_id, d.start_date, d.end_date FROM designations d "
-            "JOIN firms f ON f.id = d.firm_id WHERE d.deleted_at IS NULL AND f.deleted_at IS NULL")
+IMPORTS = "import time; t = time.perf_counter(); import adbc_driver_manager, adbc_driver_sqlite, pyarrow; " \
+          "print(time.perf_counter() - t)"
 
 
 def _targets(conn):
@@ -48,33 +56,27 @@ def _floor(facts, o: int) -> int:
 
 def run(ctx: Context) -> list[Row]:
     n = ctx.big
-    load = Row(
-        "dashboard_load", "看板载入数据（一次）", n, "s", baseline_name="sqlite3 直接取出同样的认定行（fetchall）"
-    )
-    as_of = Row("dashboard_as_of", "看板重算：新统计日期", n, "ms", goal="≤ 300 ms", max_value=0.300,
+    load = Row("dashboard_load", "看板载入数据（一次）", n, "s", goal="≤ 2 s", max_value=2.0,
+               baseline_name="原读法 db.queries.load_facts（逐行 Python 元组）")
+    as_of = Row("dashboard_as_of", "看板重算：新统计日期", n, "ms", goal="≤ 100 ms", max_value=0.100,
                 baseline_name="同一日期的 pipeline.report.build（report --json 的指标表与漏斗）")
     street = Row("dashboard_street", "看板重算：换街道", n, "ms", goal="≤ 100 ms", max_value=0.100,
                  baseline_name="同一街道的 pipeline.report.build（该街道分解的指标与漏斗）")
-    absent = missing("db.queries", "pipeline.facts")
+    absent = missing("db.queries", "pipeline.facts", "db.dashboard_queries")
     if absent:
         return [not_measured(r, detail="、".join(absent)) for r in (load, as_of, street)]
-    from db import catalog_store, queries
+    from db import catalog_store
     db = generate.ensure_ledger(n, ctx.log)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         ctx.log(f"看板：载入 {n:,} 家企业的认定 …")
-        load.baseline = timed(lambda: conn.execute(LOAD_SQL).fetchall(), 1)[0]     # also warms the page cache
-        t = time.perf_counter()
-        facts = queries.load_facts(conn)
-        load.ours = time.perf_counter() - t
-        load.rounds = 1
+        facts = _load(ctx, conn, db, load)
         catalog = catalog_store.load_catalog(conn)
         targets, streets = _targets(conn)
-        load.note = f"{len(facts):,} 条认定"
         if missing("pipeline.dashboard"):
             rows = _report_fallback(ctx, conn, facts, catalog, as_of, street)
         else:
-            rows = _dashboard(ctx, facts, catalog, targets, streets, as_of, street)
+            rows = _dashboard(ctx, facts, catalog, targets, streets, as_of, street, load)
     except Exception as exc:  # noqa: BLE001  (a failed figure is reported in the results, the run goes on)
         return [load] + [not_measured(r, FAILED, repr(exc)[:200]) for r in (as_of, street) if r.ours is None]
     finally:
@@ -82,23 +84,60 @@ def run(ctx: Context) -> list[Row]:
     return [load] + rows
 
 
-def _dashboard(ctx, facts, catalog, targets, streets, as_of: Row, street: Row) -> list[Row]:
+def _load(ctx, conn, db, load: Row):
+    """The former read (the baseline; it also warms the page cache), then ours step by step."""
+    from db import dashboard_queries, queries
+    from pipeline.facts import Facts
+    t = time.perf_counter()
+    old = queries.load_facts(conn)
+    load.baseline = time.perf_counter() - t
+    del old
+    c, t = time.process_time(), time.perf_counter()
+    cols = dashboard_queries.fact_columns(conn, db)
+    c_fetched, fetched = time.process_time(), time.perf_counter()
+    facts = dashboard_queries.checked(Facts.from_columns(*cols))
+    c_built, built = time.process_time(), time.perf_counter()
+    load.ours, load.rounds = built - t, 1
+    load.samples = {"fetch": round(fetched - t, 4), "build_arrays": round(built - fetched, 4),
+                    "fetch_cpu": round(c_fetched - c, 4), "build_arrays_cpu": round(c_built - c_fetched, 4),
+                    "imports_fresh_process": _import_seconds()}
+    load.note = (f"{len(facts):,} 条认定；取数（SQLite→Arrow，按列）{fetched - t:.2f} s（CPU {c_fetched - c:.2f} s；"
+                 f"新进程中导入 pyarrow 与 ADBC {load.samples['imports_fresh_process']} s）；"
+                 f"建数组（去回收站、按企业与开始日排序）{built - fetched:.2f} s（CPU {c_built - c_fetched:.2f} s）")
+    return facts
+
+
+def _import_seconds() -> float | None:
+    try:
+        out = subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True, timeout=120, check=True)
+        return round(float(out.stdout.strip()), 3)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def _dashboard(ctx, facts, catalog, targets, streets, as_of: Row, street: Row, load: Row) -> list[Row]:
     from pipeline import report
     from pipeline.dashboard import Dashboard
     dash = Dashboard(facts, catalog, targets, streets)
     district = [i for i in targets.get(YEAR, []) if i.street_id is None]
-    t = time.perf_counter()
+    c, t = time.process_time(), time.perf_counter()
     dash.compute(YEAR, date(2025, 5, 31))           # first open: builds the per-stage indexes
-    first = time.perf_counter() - t
-    ours, base, floor, cpu = [], [], [], []
+    first, first_cpu = time.perf_counter() - t, time.process_time() - c
+    load.samples["first_compute"], load.samples["first_compute_cpu"] = round(first, 4), round(first_cpu, 4)
+    load.note += (f"；首次计算（建各阶段索引与队列）{first:.2f} s（CPU {first_cpu:.2f} s）；"
+                  f"打开合计 {load.ours + first:.2f} s")
+    ours, base, floor, cpu, cohorts = [], [], [], [], []
     for d in DATES[: max(3, ctx.rounds)]:           # every date new to the dashboard: no cache hit
         c = time.process_time()
         ours.append(timed(lambda d=d: dash.compute(YEAR, d), 1)[0])
         cpu.append(time.process_time() - c)
+        cohorts.append(timed(lambda d=d: dash._cohorts(d, None), 1)[0])     # the same work again, alone
         base.append(timed(lambda d=d: report.build(facts, catalog, district, YEAR, d), 1)[0])
         floor.append(timed(lambda d=d: _floor(facts, d.toordinal()), 1)[0])
     _fill(as_of, ours, base, floor, cpu)
-    as_of.note = f"首次打开（建索引）{first:.2f} s；最慢一次 {max(ours) * 1000:.0f} ms；{as_of.note}"
+    as_of.samples["cohorts"] = [round(s, 4) for s in cohorts]
+    as_of.note = (f"首次打开（建索引）{first:.2f} s；最慢一次 {max(ours) * 1000:.0f} ms；"
+                  f"其中转化队列表约 {statistics.median(cohorts) * 1000:.0f} ms；{as_of.note}")
     ours, base, floor, cpu = [], [], [], []
     day = DATES[0]
     names = dict(streets)

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from db import dashboard_queries, queries
+from db import dashboard_queries
 from pipeline.dashboard import Dashboard
 
 
 def build(ledger) -> Dashboard:
-    """Load every live designation once and wrap it in a Dashboard (the slow step: once per reload)."""
+    """Load every live designation once and wrap it in a Dashboard (the slow step: once per reload;
+    read column-wise, db.dashboard_queries.load_facts)."""
     ledger.invalidate()
-    facts = queries.load_facts(ledger.conn)
+    facts = dashboard_queries.load_facts(ledger.conn, ledger.path)
     return Dashboard(facts, ledger.catalog(), dashboard_queries.all_targets(ledger.conn), ledger.streets())
 
 
