@@ -96,6 +96,7 @@ check "没有测试、开发包和用不到的 Qt 模块${leftovers:+（多余�
 check "带有 Qt 中文翻译" '[ -f "$INTERNAL/PySide6/Qt/translations/qtbase_zh_CN.qm" ]'
 check "带有 offscreen 与 xcb 平台插件" '[ -f "$INTERNAL/PySide6/Qt/plugins/platforms/libqoffscreen.so" ] &&
     [ -f "$INTERNAL/PySide6/Qt/plugins/platforms/libqxcb.so" ]'
+check "带有看板按列读取用的 ADBC SQLite 驱动" '[ -f "$INTERNAL/adbc_driver_sqlite/libadbc_driver_sqlite.so" ]'
 if command -v ldd >/dev/null; then
     missing="$(find "$FOLDER" -name '*.so*' -type f -print0 | xargs -0 -n 50 ldd 2>/dev/null | grep "not found" | sort -u || true)"
     check "所有库的依赖都找得到${missing:+：$missing}" '[ -z "$missing" ]'
