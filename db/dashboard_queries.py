@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 from itertools import chain
 from pathlib import Path
@@ -74,7 +75,8 @@ def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:
         import adbc_driver_manager
         import adbc_driver_sqlite
         import pyarrow
-    except ImportError:
+    except Exception as exc:  # noqa: BLE001  a missing or broken driver (a frozen app short of a file): read slower
+        logging.getLogger(__name__).warning("看板按列读取不可用（%s），改用逐行读取", exc)
         return None
     try:
         with contextlib.ExitStack() as stack:
