@@ -52,6 +52,8 @@ class AuditEntry:
 
 
 def _change(e: AuditEntry) -> str:
+    if e.before is None and isinstance(e.after, dict) and "note" in e.after and e.entity == "firm":
+        return str(e.after["note"])
     if isinstance(e.before, dict) and isinstance(e.after, dict):
         parts = [f"{k}: {_short(e.before.get(k))} → {_short(e.after.get(k))}"
                  for k in e.after if e.before.get(k) != e.after.get(k)]
@@ -115,8 +117,33 @@ def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date
         sql += f" LIMIT {int(limit)}"
     rows = conn.execute(sql, params).fetchall()
     out = [_entry(r) for r in rows]
+    made = _creation(conn, firm_id, since, until, entity, batch_id) if firm_id is not None else None
+    if made is not None:
+        out = sorted([*out, made], key=lambda e: e.id, reverse=True)[:limit or None]
     out.reverse()
     return out
+
+
+def _creation(conn, firm_id: int, since, until, entity, batch_id) -> AuditEntry | None:
+    """A firm an import created: its creation entry is its batch's row, shown as the firm's 'created by batch N
+    from FILE' (db/creation.py), within the same filters."""
+    from db.creation import creation  # noqa: PLC0415
+    made = creation(conn, firm_id)
+    if made is None or entity not in (None, "firm") or batch_id not in (None, made[1]):
+        return None
+    pos, batch = made
+    at, user, officer = conn.execute("SELECT at, os_user, officer FROM audit WHERE id = ?", (pos,)).fetchone()
+    if (since is not None and at < since.isoformat()) or (until is not None and at >= until.isoformat()):
+        return None
+    code, name = conn.execute("SELECT code, name FROM firms WHERE id = ?", (firm_id,)).fetchone()
+    file_name, sha = conn.execute("SELECT file_name, file_sha256 FROM batches WHERE id = ?", (batch,)).fetchone()
+    return AuditEntry(pos, at, user, officer, "insert", "firm", firm_id, firm_id, code, name, None,
+                      created_by(batch, file_name, sha), "import", batch)
+
+
+def created_by(batch: int, file_name: str, sha256: str | None) -> dict:
+    """What a firm's creation entry says: the batch and the file it came from."""
+    return {"batch": batch, "file": file_name, "sha256": sha256, "note": f"由导入批次 {batch} 从 {file_name} 新建"}
 
 
 def firm_by_code(conn: sqlite3.Connection, code: str) -> tuple[int, str] | None:

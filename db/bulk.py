@@ -10,8 +10,9 @@ the transaction, so a failure or a cancel rolls that back with everything else.
 from __future__ import annotations
 
 import json
+import time
 
-from db.ledger import FIRM_FIELDS, Writer, new_id
+from db.ledger import Writer, new_id
 from pipeline.names import pinyin_keys
 
 CHUNK = 5000
@@ -19,7 +20,21 @@ BULK = 500                      # from this many new firms on, the search index 
 SEARCH_TRIGGER = "firm_search_ai"
 # the firms columns an import writes for a new firm, besides id, the name's keys, batch and stamps
 DERIVED = ("name_key", "pinyin", "name_sort")
-AUDIT_FIRM_JSON = ", ".join(f"'{c}', {c}" for c in FIRM_FIELDS)
+
+
+class Laps:
+    """Per-step timings for the bench: ``lap(step)`` adds the time since the previous lap to *out*[step]
+    (nothing when *out* is None)."""
+
+    def __init__(self, out: dict | None) -> None:
+        self.out = out
+        self.last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self.out is not None:
+            now = time.perf_counter()
+            self.out[step] = self.out.get(step, 0.0) + now - self.last
+            self.last = now
 
 
 def open_batch(w: Writer, *, file_name, sha256, sheet, kind, stage_key, mapping: dict, counts: dict) -> int:
@@ -33,14 +48,19 @@ def open_batch(w: Writer, *, file_name, sha256, sheet, kind, stage_key, mapping:
     return batch
 
 
-def close_batch(w: Writer, info: dict) -> None:
+def audit_batch(w: Writer, info: dict) -> None:
+    """The batch's audit row (file, SHA-256, who, when, counts): the creation audit of every firm the batch
+    creates (db/creation.py). Written first, so a firm's history lists its creation before what the batch
+    did to it."""
     w.audit("import", "batch", w.batch_id, None, None, info)
 
 
-def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=None) -> list[int]:
+def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=None, lap=None) -> list[int]:
     """New firms: each row holds *columns* (firms columns: name and name_key among them); returns their ids.
-    The pinyin index and sort key come from pipeline.names, as on every other path."""
+    The pinyin index and sort key come from pipeline.names, as on every other path. Their creation audit is
+    the batch's row (``audit_batch``, db/creation.py), not a row per firm."""
     conn = w.conn
+    lap = lap or Laps(None)
     first = next_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM firms").fetchone()[0] + 1
     if not rows:
         return []
@@ -53,18 +73,20 @@ def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=No
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         keys = pinyin_keys([r[at_name] for r in chunk])
+        lap("new_firms_pinyin")
         conn.executemany(
             insert, [(next_id + k, *r, *key, *tail) for k, (r, key) in enumerate(zip(chunk, keys, strict=True))]
         )
         next_id += len(chunk)
+        lap("new_firms_insert")
         if tick:
             tick(len(chunk))
     if dropped:
         _recreate_indexes(conn, dropped)
+        lap("new_firms_indexes")
     if suspended:
         _resume_search_trigger(conn, suspended, first, next_id)
-    w.audit_select(f"SELECT 'insert', 'firm', id, id, NULL, json_object({AUDIT_FIRM_JSON}) FROM firms "
-                   "WHERE id >= ? AND id < ? ORDER BY id", (first, next_id))
+        lap("new_firms_search")
     return list(range(first, next_id))
 
 

@@ -129,9 +129,12 @@ def audit(conn: sqlite3.Connection, firm_id: int, limit: int = 500) -> list[dict
                        f"WHERE firm_id = ? AND {not_another_firms(conn, firm_id)} ORDER BY id DESC LIMIT ?",
                        (firm_id, limit))
     names = [d[0] for d in cur.description]
+    found = [dict(zip(names, r, strict=True)) for r in cur]
+    made = _creation(conn, firm_id)
+    if made is not None and (len(found) < limit or made["id"] > found[-1]["id"]):
+        found = sorted([*found, made], key=lambda row: row["id"], reverse=True)[:limit]
     out = []
-    for r in cur:
-        row = dict(zip(names, r, strict=True))
+    for row in found:
         row["who"] = row["officer"] or row["os_user"]
         row["what"] = f"{ACTIONS.get(row['action'], row['action'])}{ENTITIES.get(row['entity'], row['entity'])}"
         row["change"] = describe_change(row["before"], row["after"])
@@ -140,11 +143,28 @@ def audit(conn: sqlite3.Connection, firm_id: int, limit: int = 500) -> list[dict
     return out
 
 
+def _creation(conn: sqlite3.Connection, firm_id: int) -> dict | None:
+    """The creation row of a firm an import created: its batch's audit row, as 'created by batch N from FILE'."""
+    from db.audit_log import created_by  # noqa: PLC0415
+    from db.creation import creation  # noqa: PLC0415
+    made = creation(conn, firm_id)
+    if made is None:
+        return None
+    pos, batch = made
+    at, user, officer = conn.execute("SELECT at, os_user, officer FROM audit WHERE id = ?", (pos,)).fetchone()
+    file_name, sha = conn.execute("SELECT file_name, file_sha256 FROM batches WHERE id = ?", (batch,)).fetchone()
+    return {"id": pos, "at": at, "os_user": user, "officer": officer, "action": "insert", "entity": "firm",
+            "before": None, "after": json.dumps(created_by(batch, file_name, sha), ensure_ascii=False),
+            "source": "import", "batch_id": batch}
+
+
 def describe_change(before: str | None, after: str | None) -> str:
     b = json.loads(before) if before else {}
     a = json.loads(after) if after else {}
     if not isinstance(b, dict) or not isinstance(a, dict):
         return ""
+    if not b and "note" in a and "batch" in a:
+        return str(a["note"])
     keys = list(dict.fromkeys([*a, *b]))
     parts = []
     for k in keys:

@@ -36,12 +36,15 @@ def former_names(cell) -> list[str]:
     return [p.strip() for p in _FORMER_SPLIT.split(str(cell)) if p.strip()]
 
 
-def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_mapping: bool = False) -> int:
+def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_mapping: bool = False,
+           timings: dict | None = None) -> int:
     """Write *plan* as one batch; returns its id. ``remember_mapping``: the person asked to remember the column
-    mapping for files with the same header (importers.mapping_store); never otherwise."""
+    mapping for files with the same header (importers.mapping_store); never otherwise. ``timings``: filled with
+    {step: seconds} (the bench's breakdown of a commit)."""
     store = plan.store
     todo = [i for i, st in enumerate(store.status) if st != ERROR and st <= UPDATE and store.include[i]]
     done = 0
+    lap = bulk.Laps(timings)
 
     def tick(n: int) -> None:
         nonlocal done
@@ -52,6 +55,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
             raise Cancelled()
 
     backup_before(ledger, "import")  # the one checked backup of an import (db/backup.py); raises if it fails
+    lap("backup")
     with ledger.write("import") as w:
         if w.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0] != plan.audit_mark:
             raise InputError(MSG_STALE, file=plan.file)
@@ -59,20 +63,26 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
         mapping = {plan.headers[i] if i < len(plan.headers) else str(i): f for i, f in sorted(plan.mapping.items())}
         batch = bulk.open_batch(w, file_name=plan.file, sha256=plan.sha256, sheet=plan.sheet, kind=plan.kind,
                                 stage_key=plan.stage, mapping=mapping, counts=counts)
-        street_ids = {name: sid for sid, name in ledger.streets()}
-        _new_firms(w, plan, [i for i in todo if store.status[i] == NEW], street_ids, tick)
-        _updates(w, store, [i for i in todo if store.status[i] == UPDATE], street_ids, tick)
-        _former_names(w, store, todo)
-        _designations(w, ledger.catalog(), store, todo)
-        bulk.record_rows(w, _asserted(store, street_ids))
-        bulk.close_batch(w, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind, "stage": plan.stage,
+        bulk.audit_batch(w, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind, "stage": plan.stage,
                              **counts})
+        street_ids = {name: sid for sid, name in ledger.streets()}
+        lap("batch")
+        _new_firms(w, plan, [i for i in todo if store.status[i] == NEW], street_ids, tick, lap)
+        _updates(w, store, [i for i in todo if store.status[i] == UPDATE], street_ids, tick)
+        lap("updates")
+        _former_names(w, store, todo)
+        lap("former_names")
+        _designations(w, ledger.catalog(), store, todo)
+        lap("designations")
+        bulk.record_rows(w, _asserted(store, street_ids))
+        lap("batch_rows")
         if remember_mapping:
             mapping_store.remember(ledger, plan.headers, plan.mapping, source="import")
+    lap("commit")
     return batch
 
 
-def _new_firms(w, plan, news: list[int], street_ids: dict, tick) -> None:
+def _new_firms(w, plan, news: list[int], street_ids: dict, tick, lap) -> None:
     store = plan.store
     present = [c for c in FIRM_COLUMNS if c in set(plan.mapping.values())]
     columns = ("code", "code_raw", "code_status", "name", "name_key", "street_id", *present, "needs_review")
@@ -86,7 +96,8 @@ def _new_firms(w, plan, news: list[int], street_ids: dict, tick) -> None:
         extra = [_plain(e[i]) if k in dates else e[i] for k, e in enumerate(extras)]
         rows.append((code if cs in _USABLE else None, code if cs not in _USABLE else None, CODE_STATUSES[cs],
                      store.name[i], store.key[i], street_ids.get(streets[i]), *extra, store.review[i]))
-    for i, fid in zip(news, bulk.insert_firms(w, columns, rows, tick), strict=True):
+    lap("new_firms_rows")
+    for i, fid in zip(news, bulk.insert_firms(w, columns, rows, tick, lap), strict=True):
         store.firm_id[i] = fid
 
 

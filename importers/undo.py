@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from db import undo as undo_store
+from db.creation import created_sql
 from db.restore import WITHDRAWN
 from importers.errors import InputError
 
@@ -69,8 +70,8 @@ def conflicts(conn, batch_id: int) -> list[tuple[int, str]]:
     return conn.execute(
         "SELECT DISTINCT a.firm_id, COALESCE(f.name, '') FROM audit a LEFT JOIN firms f ON f.id = a.firm_id "
         "WHERE a.id > ? AND a.firm_id IN (SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' "
-        f"AND firm_id IS NOT NULL AND {kept_out}) AND {undo_store.live(conn, 'a')} "
-        "ORDER BY a.firm_id", (last, batch_id)).fetchall()
+        f"AND firm_id IS NOT NULL AND {kept_out} UNION {created_sql()}) AND {undo_store.live(conn, 'a')} "
+        "ORDER BY a.firm_id", (last, batch_id, batch_id, batch_id)).fetchall()
 
 
 def _names(found) -> str:

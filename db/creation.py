@@ -1,0 +1,71 @@
+"""Where a firm's creation is audited.
+
+A firm an import creates has no audit row of its own (schema v6): its creation is its batch, the batch's
+``import`` audit row (file, SHA-256, who, when, counts), named by ``firms.batch_id``. Firms created one at a
+time (a person, the command line) and firms imported before v6 keep their ``insert`` row. Every later change of
+a firm's fields leaves an audit row with the values before it (an ``update`` row, or an ``undo`` row when an
+undo set them back), so the values a firm was created with are its current values with those changes taken
+back, newest first (``created_values``): what the ``insert`` row used to hold.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from db.ledger import FIRM_FIELDS
+
+# the audit rows of a hand-over (db/undo.py): a firm a later list matched became that list's batch's own
+HANDED_TO = "action = 'undo' AND entity = 'firm' AND json_extract(after, '$.batch_id') = {batch}"
+
+
+def batch_row(conn: sqlite3.Connection, batch_id: int) -> int | None:
+    """The audit row that closed the import *batch_id* (its creation audit for the firms it created)."""
+    from db.undo import kept_out  # noqa: PLC0415
+    row = conn.execute(f"SELECT MAX(id) FROM audit WHERE batch_id = ? AND entity = 'batch' AND action = 'import' "
+                       f"AND {kept_out(conn)}", (batch_id,)).fetchone()
+    return row[0] if row else None
+
+
+def created_sql(batch: str = "?") -> str:
+    """SQL: the ids of the firms the import *batch* (a parameter marker or a column) created and still owns as
+    their creator (not firms later handed over to it: those were created by a batch since undone)."""
+    return (f"SELECT id FROM firms WHERE batch_id = {batch} AND id NOT IN "
+            f"(SELECT firm_id FROM audit WHERE {HANDED_TO.format(batch=batch)})")
+
+
+def creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] | None:
+    """(audit id of the batch row, batch id) when the firm's creation is its batch's row; None when the firm
+    has an insert row of its own, was created by no batch, or was handed over to its batch."""
+    from db.undo import kept_out  # noqa: PLC0415
+    row = conn.execute("SELECT batch_id FROM firms WHERE id = ?", (firm_id,)).fetchone()
+    if row is None or row[0] is None:
+        return None
+    batch = row[0]
+    own = conn.execute(f"SELECT 1 FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
+                       f"AND source != 'undo' AND {kept_out(conn)} LIMIT 1", (firm_id,)).fetchone()
+    if own:
+        return None
+    handed = conn.execute(f"SELECT 1 FROM audit WHERE firm_id = ? AND {HANDED_TO.format(batch='?')} LIMIT 1",
+                          (firm_id, batch)).fetchone()
+    if handed:
+        return None
+    pos = batch_row(conn, batch)
+    return (pos, batch) if pos is not None else None
+
+
+def created_values(conn: sqlite3.Connection, firm_id: int, since: int) -> dict:
+    """The firm's fields as created: its current values, each later change (audit rows after *since*) taken
+    back newest first."""
+    from db.undo import kept_out  # noqa: PLC0415
+    cur = conn.execute(f"SELECT {', '.join(FIRM_FIELDS)} FROM firms WHERE id = ?", (firm_id,))
+    row = cur.fetchone()
+    if row is None:
+        return {}
+    values = dict(zip(FIRM_FIELDS, row, strict=True))
+    for (before,) in conn.execute(f"SELECT before FROM audit WHERE firm_id = ? AND entity = 'firm' AND id > ? "
+                                  f"AND action IN ('update', 'undo') AND before IS NOT NULL AND {kept_out(conn)} "
+                                  "ORDER BY id DESC", (firm_id, since)):
+        taken = json.loads(before)
+        if isinstance(taken, dict):
+            values.update({k: v for k, v in taken.items() if k in values})
+    return values
