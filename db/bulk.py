@@ -164,7 +164,19 @@ _NEW_SEARCH_TEXT = ("f.name || ' ' || coalesce((SELECT group_concat(a.name, ' ')
                     "WHERE a.firm_id = f.id), '') || ' ' || f.pinyin")
 
 
+# FTS5 merge settings while the new firms are indexed in one statement, and their defaults. Merging segments
+# as they are written (automerge) is most of the cost of a large load; with it off and a higher crisis
+# threshold the load writes more, smaller segments (100k new firms: 1.46 -> 0.99 s CPU) that later writes
+# merge as usual once the settings are back (a search keystroke reads a few more segments meanwhile).
+_FTS_LOAD = {"automerge": (0, 4), "crisismerge": (64, 16)}
+
+
 def _resume_search_trigger(conn, sql, first: int, stop: int) -> None:
+    kept = dict(conn.execute("SELECT k, v FROM firm_search_config WHERE k IN ('automerge', 'crisismerge')"))
+    for key, (load, _default) in _FTS_LOAD.items():
+        conn.execute("INSERT INTO firm_search (firm_search, rank) VALUES (?, ?)", (key, load))
     conn.execute(f"INSERT INTO firm_search (rowid, text) SELECT f.id, {_NEW_SEARCH_TEXT} FROM firms f "
                  "WHERE f.id >= ? AND f.id < ? AND f.deleted_at IS NULL ORDER BY f.id", (first, stop))
+    for key, (_load, default) in _FTS_LOAD.items():
+        conn.execute("INSERT INTO firm_search (firm_search, rank) VALUES (?, ?)", (key, kept.get(key, default)))
     conn.execute(sql)
