@@ -107,7 +107,7 @@ def _assertions(conn, fid: int) -> list[tuple[int, int | None, dict]]:
         f"SELECT id, batch_id, after FROM audit WHERE firm_id = ? AND entity = 'firm' "
         f"AND action IN ('insert', 'update') AND after IS NOT NULL AND {live(conn)}", (fid,))]
     made = creation(conn, fid)            # created by an import: its batch row is its creation (db/creation.py)
-    if made is not None:
+    if made is not None and not conn.execute("SELECT undone_at FROM batches WHERE id = ?", (made[1],)).fetchone()[0]:
         out.append((made[0], made[1], created_values(conn, fid, made[0])))
     out += [(pos, batch, json.loads(fields)) for batch, fields, pos in conn.execute(
         "SELECT r.batch_id, r.fields, (SELECT MAX(a.id) FROM audit a WHERE a.batch_id = r.batch_id "
