@@ -112,8 +112,9 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
 def record_rows(w: Writer, rows: list[tuple[int, dict]]) -> None:
     """What the batch's list said about each firm it matched (firm_id, {field: value}), changed or not:
     undo needs it to know which later batch still asserts a value (db/undo.py)."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode       # one encoder, not one a row
     w.conn.executemany("INSERT INTO batch_rows (batch_id, firm_id, fields) VALUES (?, ?, ?)",
-                       [(w.batch_id, fid, json.dumps(v, ensure_ascii=False, default=str)) for fid, v in rows])
+                       [(w.batch_id, fid, encode(v)) for fid, v in rows])
 
 
 def is_bulk(new: int, existing: int) -> bool:

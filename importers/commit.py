@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import itemgetter
 
 from db import bulk
 from db.backup import backup_before
@@ -83,22 +84,33 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
 
 
 def _new_firms(w, plan, news: list[int], street_ids: dict, tick, lap) -> None:
+    """New firms, built column by column (one C-level pick per column, then one zip), written in bulk."""
     store = plan.store
+    if not news:
+        return
     present = [c for c in FIRM_COLUMNS if c in set(plan.mapping.values())]
     columns = ("code", "code_raw", "code_status", "name", "name_key", "street_id", *present, "needs_review")
-    none = [None] * len(store)
-    extras = [store.cols.get(c, none) for c in present]
-    dates = {k for k, c in enumerate(present) if BY_KEY[c].kind == "date"}
-    streets = store.cols.get("street", none)
-    rows = []
-    for i in news:
-        code, cs = store.code[i], store.code_status[i]
-        extra = [_plain(e[i]) if k in dates else e[i] for k, e in enumerate(extras)]
-        rows.append((code if cs in _USABLE else None, code if cs not in _USABLE else None, CODE_STATUSES[cs],
-                     store.name[i], store.key[i], street_ids.get(streets[i]), *extra, store.review[i]))
+    pick = _picker(news)
+    codes, statuses = pick(store.code), pick(store.code_status)
+    usable = [cs in _USABLE for cs in statuses]
+    extras = []
+    for c in present:
+        values = pick(store.cols[c]) if c in store.cols else [None] * len(news)
+        extras.append([_plain(v) for v in values] if BY_KEY[c].kind == "date" else values)
+    streets = pick(store.cols["street"]) if "street" in store.cols else [None] * len(news)
+    rows = list(zip([c if u else None for c, u in zip(codes, usable, strict=True)],
+                    [None if u else c for c, u in zip(codes, usable, strict=True)],
+                    [CODE_STATUSES[cs] for cs in statuses], pick(store.name), pick(store.key),
+                    [street_ids.get(s) for s in streets], *extras, pick(store.review), strict=True))
     lap("new_firms_rows")
     for i, fid in zip(news, bulk.insert_firms(w, columns, rows, tick, lap), strict=True):
         store.firm_id[i] = fid
+
+
+def _picker(rows: list[int]):
+    """A function giving the values of a column at *rows*, in order (a list, also for one row)."""
+    get = itemgetter(*rows)
+    return (lambda col: [get(col)]) if len(rows) == 1 else (lambda col: list(get(col)))
 
 
 def _updates(w, store, updates: list[int], street_ids: dict, tick) -> None:
