@@ -92,7 +92,8 @@ def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=No
 
 def insert_designations(w: Writer, rows: list[tuple]) -> int:
     """Designations of tracks that are not exclusive: rows (firm_id, stage_id, start ISO, end ISO, evidence,
-    list name). A ladder's tiers go through ``Writer.add_designation`` (one tier at a time)."""
+    list name). A ladder's tiers go through ``Writer.add_designation`` (one tier at a time). Their creation
+    audit is the batch's row (``audit_batch``, db/creation.py), not a row per designation."""
     if not rows:
         return 0
     conn = w.conn
@@ -101,11 +102,6 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
         "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', ?, ?)",
         [(first + k, *r, w.batch_id, w.stamp) for k, r in enumerate(rows)])
-    w.audit_select(
-        "SELECT 'insert', 'designation', d.id, d.firm_id, NULL, json_object('stage', s.key, 'start_date', "
-        "d.start_date, 'end_date', d.end_date, 'evidence', d.evidence, 'list_name', d.list_name) "
-        "FROM designations d JOIN stages s ON s.id = d.stage_id WHERE d.id >= ? AND d.id < ? ORDER BY d.id",
-        (first, first + len(rows)))
     return len(rows)
 
 

@@ -1,7 +1,8 @@
 """Where a firm's creation is audited.
 
-A firm an import creates has no audit row of its own (schema v6): its creation is its batch, the batch's
-``import`` audit row (file, SHA-256, who, when, counts), named by ``firms.batch_id``. Firms created one at a
+A firm an import creates has no audit row of its own: its creation is its batch, the batch's ``import`` audit
+row (file, SHA-256, who, when, counts), named by ``firms.batch_id``; so is a designation an import adds in
+bulk (``designations.batch_id``; a tier of a ladder, placed one at a time, keeps its own row). Firms created one at a
 time (a person, the command line) and firms imported before v6 keep their ``insert`` row. Every later change of
 a firm's fields leaves an audit row with the values before it (an ``update`` row, or an ``undo`` row when an
 undo set them back), so the values a firm was created with are its current values with those changes taken
@@ -31,6 +32,13 @@ def created_sql(batch: str = "?") -> str:
     their creator (not firms later handed over to it: those were created by a batch since undone)."""
     return (f"SELECT id FROM firms WHERE batch_id = {batch} AND id NOT IN "
             f"(SELECT firm_id FROM audit WHERE {HANDED_TO.format(batch=batch)})")
+
+
+def created_designations_sql(batch: str = "?") -> str:
+    """SQL (two *batch* parameters): the ids of the designations the import *batch* added in bulk, whose creation
+    audit is the batch's row (those a ladder placed one at a time have an insert row of their own)."""
+    return (f"SELECT id FROM designations WHERE batch_id = {batch} AND source = 'import' AND id NOT IN "
+            f"(SELECT entity_id FROM audit WHERE entity = 'designation' AND action = 'insert' AND batch_id = {batch})")
 
 
 def creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] | None:

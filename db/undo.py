@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 
-from db.creation import created_values, creation
+from db.creation import batch_row, created_designations_sql, created_values, creation
 from db.errors import LedgerError
 from db.ledger import FIRM_FIELDS
 from db.mappings import PREFIX as MAPPING_PREFIX
@@ -76,13 +76,14 @@ def refused(conn, batch_id: int) -> list[tuple[int, str]]:
                    "WHERE b.id > ? AND b.undone_at IS NULL")
     mine = "SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' AND " + kept_out(conn) + " AND {cond}"
     created = "SELECT id FROM firms WHERE batch_id = ?"
-    designated = mine.format(cond="entity = 'designation'")
+    designated = (mine.format(cond="entity = 'designation'") + " UNION " +
+                  created_designations_sql("?").replace("SELECT id ", "SELECT firm_id "))
     rows = conn.execute(
         f"SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND batch_id IS NULL AND firm_id IN ({created}) "
         f"UNION SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND entity = 'designation' "
         f"AND firm_id IN ({designated}) "
         f"UNION SELECT firm_id FROM ({later_lists}) WHERE firm_id IN ({designated}) ORDER BY 1",
-        (last, batch_id, last, batch_id, batch_id, batch_id)).fetchall()
+        (last, batch_id, last, *[batch_id] * 3, batch_id, *[batch_id] * 3)).fetchall()   # designated: 3 each
     return [(fid, _name(conn, fid)) for (fid,) in rows]
 
 
@@ -124,6 +125,17 @@ def _base(conn, fid: int, field: str):
         if field in values:
             return values[field]
     return _MISSING
+
+
+def _created_designations(conn, batch_id: int) -> list[tuple]:
+    """The designations the batch added in bulk, as the insert audit rows they no longer have:
+    (position, 'insert', 'designation', id, firm, None, after JSON)."""
+    pos = batch_row(conn, batch_id)
+    return conn.execute(
+        "SELECT ?, 'insert', 'designation', d.id, d.firm_id, NULL, json_object('stage', s.key, 'start_date', "
+        "d.start_date, 'end_date', d.end_date, 'evidence', d.evidence, 'list_name', d.list_name) "
+        f"FROM designations d JOIN stages s ON s.id = d.stage_id WHERE d.id IN ({created_designations_sql('?')}) "
+        "ORDER BY d.id DESC", (pos, batch_id, batch_id)).fetchall()
 
 
 def _fields(conn, fid: int) -> dict:
@@ -192,6 +204,7 @@ def undo(w, batch_id: int) -> dict:
     rows = conn.execute("SELECT id, action, entity, entity_id, firm_id, before, after FROM audit WHERE batch_id = ? "
                         f"AND source = 'import' AND entity != 'batch' AND {kept_out(conn)} ORDER BY id DESC",
                         (batch_id,)).fetchall()
+    rows += _created_designations(conn, batch_id)      # their creation audit is the batch row (db/creation.py)
     listed = _batch_rows(conn, batch_id)
     conn.execute("UPDATE batches SET undone_at = ?, undone_by = ? WHERE id = ?",
                  (w.stamp, w.ledger.officer or w.ledger.user, batch_id))
