@@ -2,10 +2,12 @@
 
 importers/commit.py turns a plan into plain rows and calls these functions; every SQL write of an import is
 here or in db/ledger.py's Writer (renames and their former names, designations of a ladder, audit rows).
-New firms and new designations go through ``executemany`` and their audit rows are written by one
-``INSERT … SELECT json_object(…)`` (``Writer.audit_select``), so per-row Python work stays small. For a large
-batch the firms' secondary indexes and the search-index trigger are rebuilt rather than maintained, inside
-the transaction, so a failure or a cancel rolls that back with everything else.
+New firms and new designations go through ``executemany``; their audit is the batch's one row
+(``audit_batch``: file, SHA-256, who, when, counts; db/creation.py reads a creation from it), changes of
+existing firms keep per-field before/after rows. For a large batch the firms' secondary indexes and the
+search-index trigger are rebuilt rather than maintained (the search index filled by one statement with FTS5
+merging held back), inside the transaction, so a failure or a cancel rolls that back with everything else.
+``commit(..., timings={})`` gets the time of each step through ``Laps``.
 """
 from __future__ import annotations
 

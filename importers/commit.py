@@ -1,4 +1,5 @@
-"""Write an import plan: one checked backup, then one transaction, one batch, every change audited.
+"""Write an import plan: one checked backup, then one transaction, one batch, every change audited (a created
+firm or designation by the batch's row, a change of an existing firm by its before/after row).
 
 This module turns the plan's rows into plain values; every write goes through the write API in db/
 (db.bulk for the volume path, db.ledger.Writer for renames, former names and the tiers of a ladder), so
