@@ -117,33 +117,27 @@ def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date
         sql += f" LIMIT {int(limit)}"
     rows = conn.execute(sql, params).fetchall()
     out = [_entry(r) for r in rows]
-    made = _creation(conn, firm_id, since, until, entity, batch_id) if firm_id is not None else None
-    if made is not None:
-        out = sorted([*out, made], key=lambda e: e.id, reverse=True)[:limit or None]
+    made = _from_batches(conn, firm_id, since, until, entity, batch_id) if firm_id is not None else []
+    if made:
+        out = sorted([*out, *made], key=lambda e: (e.id, e.entity != "firm"), reverse=True)[:limit or None]
     out.reverse()
     return out
 
 
-def _creation(conn, firm_id: int, since, until, entity, batch_id) -> AuditEntry | None:
-    """A firm an import created: its creation entry is its batch's row, shown as the firm's 'created by batch N
-    from FILE' (db/creation.py), within the same filters."""
-    from db.creation import creation  # noqa: PLC0415
-    made = creation(conn, firm_id)
-    if made is None or entity not in (None, "firm") or batch_id not in (None, made[1]):
-        return None
-    pos, batch = made
-    at, user, officer = conn.execute("SELECT at, os_user, officer FROM audit WHERE id = ?", (pos,)).fetchone()
-    if (since is not None and at < since.isoformat()) or (until is not None and at >= until.isoformat()):
-        return None
-    code, name = conn.execute("SELECT code, name FROM firms WHERE id = ?", (firm_id,)).fetchone()
-    file_name, sha = conn.execute("SELECT file_name, file_sha256 FROM batches WHERE id = ?", (batch,)).fetchone()
-    return AuditEntry(pos, at, user, officer, "insert", "firm", firm_id, firm_id, code, name, None,
-                      created_by(batch, file_name, sha), "import", batch)
-
-
-def created_by(batch: int, file_name: str, sha256: str | None) -> dict:
-    """What a firm's creation entry says: the batch and the file it came from."""
-    return {"batch": batch, "file": file_name, "sha256": sha256, "note": f"由导入批次 {batch} 从 {file_name} 新建"}
+def _from_batches(conn, firm_id: int, since, until, entity, batch_id) -> list[AuditEntry]:
+    """The firm's history its batches' rows audit (its creation, designations added in bulk; db/creation.py),
+    within the same filters."""
+    from db.creation import batch_entries  # noqa: PLC0415
+    code, name = conn.execute("SELECT code, name FROM firms WHERE id = ?", (firm_id,)).fetchone() or (None, None)
+    out = []
+    for e in batch_entries(conn, firm_id):
+        if entity not in (None, e["entity"]) or batch_id not in (None, e["batch_id"]):
+            continue
+        if (since is not None and e["at"] < since.isoformat()) or (until is not None and e["at"] >= until.isoformat()):
+            continue
+        out.append(AuditEntry(e["id"], e["at"], e["os_user"], e["officer"], "insert", e["entity"], e["entity_id"],
+                              firm_id, code, name, None, _load(e["after"]), "import", e["batch_id"]))
+    return out
 
 
 def firm_by_code(conn: sqlite3.Connection, code: str) -> tuple[int, str] | None:

@@ -77,3 +77,42 @@ def created_values(conn: sqlite3.Connection, firm_id: int, since: int) -> dict:
         if isinstance(taken, dict):
             values.update({k: v for k, v in taken.items() if k in values})
     return values
+
+
+def created_by(batch: int, file_name: str, sha256: str | None) -> dict:
+    """What a firm's creation entry says: the batch and the file it came from."""
+    return {"batch": batch, "file": file_name, "sha256": sha256, "note": f"由导入批次 {batch} 从 {file_name} 新建"}
+
+
+def batch_entries(conn: sqlite3.Connection, firm_id: int) -> list[dict]:
+    """The firm's history that its batches' rows audit, as audit rows (id = the batch row's, after as JSON text):
+    its creation ('created by batch N from FILE') and each designation an import gave it in bulk."""
+    out = []
+    made = creation(conn, firm_id)
+    batches = {made[1]} if made else set()
+    bulk = conn.execute(
+        "SELECT d.id, d.batch_id, json_object('stage', s.key, 'start_date', d.start_date, 'end_date', d.end_date, "
+        "'evidence', d.evidence, 'list_name', d.list_name) FROM designations d JOIN stages s ON s.id = d.stage_id "
+        "WHERE d.firm_id = ? AND d.source = 'import' AND d.batch_id IS NOT NULL AND d.id NOT IN (SELECT entity_id "
+        "FROM audit WHERE entity = 'designation' AND action = 'insert' AND firm_id = ?) ORDER BY d.id",
+        (firm_id, firm_id)).fetchall()
+    batches |= {b for _d, b, _a in bulk}
+    rows = {b: batch_row(conn, b) for b in batches}
+    head = ("SELECT a.at, a.os_user, a.officer, t.file_name, t.file_sha256 FROM audit a JOIN batches t "
+            "ON t.id = a.batch_id WHERE a.id = ?")
+    heads = {b: conn.execute(head, (pos,)).fetchone() for b, pos in rows.items() if pos}
+    if made and made[1] in heads:
+        at, user, officer, file_name, sha = heads[made[1]]
+        out.append(_entry(made[0], at, user, officer, "firm", firm_id, firm_id,
+                          json.dumps(created_by(made[1], file_name, sha), ensure_ascii=False), made[1]))
+    for did, batch, after in bulk:
+        if batch in heads:
+            at, user, officer, _file, _sha = heads[batch]
+            out.append(_entry(rows[batch], at, user, officer, "designation", did, firm_id, after, batch))
+    return out
+
+
+def _entry(pos, at, user, officer, entity, entity_id, firm_id, after, batch) -> dict:
+    return {"id": pos, "at": at, "os_user": user, "officer": officer, "action": "insert", "entity": entity,
+            "entity_id": entity_id, "firm_id": firm_id, "before": None, "after": after, "source": "import",
+            "batch_id": batch}

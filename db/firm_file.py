@@ -130,9 +130,10 @@ def audit(conn: sqlite3.Connection, firm_id: int, limit: int = 500) -> list[dict
                        (firm_id, limit))
     names = [d[0] for d in cur.description]
     found = [dict(zip(names, r, strict=True)) for r in cur]
-    made = _creation(conn, firm_id)
-    if made is not None and (len(found) < limit or made["id"] > found[-1]["id"]):
-        found = sorted([*found, made], key=lambda row: row["id"], reverse=True)[:limit]
+    from db.creation import batch_entries  # noqa: PLC0415
+    made = [{k: e[k] for k in names} for e in batch_entries(conn, firm_id)]   # its creation, bulk designations
+    if made:
+        found = sorted([*found, *made], key=lambda row: (row["id"], row["entity"] != "firm"), reverse=True)[:limit]
     out = []
     for row in found:
         row["who"] = row["officer"] or row["os_user"]
@@ -141,21 +142,6 @@ def audit(conn: sqlite3.Connection, firm_id: int, limit: int = 500) -> list[dict
         row["source_text"] = _source(row["source"], row["batch_id"])
         out.append(row)
     return out
-
-
-def _creation(conn: sqlite3.Connection, firm_id: int) -> dict | None:
-    """The creation row of a firm an import created: its batch's audit row, as 'created by batch N from FILE'."""
-    from db.audit_log import created_by  # noqa: PLC0415
-    from db.creation import creation  # noqa: PLC0415
-    made = creation(conn, firm_id)
-    if made is None:
-        return None
-    pos, batch = made
-    at, user, officer = conn.execute("SELECT at, os_user, officer FROM audit WHERE id = ?", (pos,)).fetchone()
-    file_name, sha = conn.execute("SELECT file_name, file_sha256 FROM batches WHERE id = ?", (batch,)).fetchone()
-    return {"id": pos, "at": at, "os_user": user, "officer": officer, "action": "insert", "entity": "firm",
-            "before": None, "after": json.dumps(created_by(batch, file_name, sha), ensure_ascii=False),
-            "source": "import", "batch_id": batch}
 
 
 def describe_change(before: str | None, after: str | None) -> str:

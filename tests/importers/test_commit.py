@@ -34,9 +34,13 @@ def test_batch_row_records_file_hash_kind_mapping_counts(ledger, tmp_path):
         "SELECT id FROM audit WHERE entity = 'batch' AND entity_id = ?", (batch,)).fetchone()[0], batch)
     after = created_values(ledger.conn, fid, 0)
     assert after["name"] == "武汉星图科技有限公司" and after["code"] == fx.CODES[0] and after["reg_capital"] == 6400.0
-    (entry,) = [e for e in audit_log.entries(ledger.conn, firm_id=fid) if e.entity == "firm"]
-    assert f"由导入批次 {batch} 从 拟认定名单.xlsx 新建" in entry.summary()
-    assert firm_file.audit(ledger.conn, fid)[-1]["change"] == f"由导入批次 {batch} 从 拟认定名单.xlsx 新建"
+    entries = audit_log.entries(ledger.conn, firm_id=fid)
+    assert [(e.action, e.entity, e.batch_id) for e in entries] == [("insert", "firm", batch),
+                                                                   ("insert", "designation", batch)]
+    assert f"由导入批次 {batch} 从 拟认定名单.xlsx 新建" in entries[0].summary()
+    assert entries[1].after["stage"] == "gaoqi" and entries[1].after["evidence"]
+    shown = firm_file.audit(ledger.conn, fid)              # newest first
+    assert shown[-1]["change"] == f"由导入批次 {batch} 从 拟认定名单.xlsx 新建" and shown[0]["what"] == "新增认定"
 
 
 def test_dry_run_summary_equals_real_run_summary(ledger, tmp_path):
