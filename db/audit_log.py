@@ -52,6 +52,8 @@ class AuditEntry:
 
 
 def _change(e: AuditEntry) -> str:
+    if e.before is None and isinstance(e.after, dict) and "note" in e.after and e.entity == "firm":
+        return str(e.after["note"])
     if isinstance(e.before, dict) and isinstance(e.after, dict):
         parts = [f"{k}: {_short(e.before.get(k))} → {_short(e.after.get(k))}"
                  for k in e.after if e.before.get(k) != e.after.get(k)]
@@ -115,7 +117,26 @@ def entries(conn: sqlite3.Connection, *, firm_id: int | None = None, since: date
         sql += f" LIMIT {int(limit)}"
     rows = conn.execute(sql, params).fetchall()
     out = [_entry(r) for r in rows]
+    made = _from_batches(conn, firm_id, since, until, entity, batch_id) if firm_id is not None else []
+    if made:
+        out = sorted([*out, *made], key=lambda e: (e.id, e.entity != "firm"), reverse=True)[:limit or None]
     out.reverse()
+    return out
+
+
+def _from_batches(conn, firm_id: int, since, until, entity, batch_id) -> list[AuditEntry]:
+    """The firm's history its batches' rows audit (its creation, designations added in bulk; db/creation.py),
+    within the same filters."""
+    from db.creation import batch_entries  # noqa: PLC0415
+    code, name = conn.execute("SELECT code, name FROM firms WHERE id = ?", (firm_id,)).fetchone() or (None, None)
+    out = []
+    for e in batch_entries(conn, firm_id):
+        if entity not in (None, e["entity"]) or batch_id not in (None, e["batch_id"]):
+            continue
+        if (since is not None and e["at"] < since.isoformat()) or (until is not None and e["at"] >= until.isoformat()):
+            continue
+        out.append(AuditEntry(e["id"], e["at"], e["os_user"], e["officer"], "insert", e["entity"], e["entity_id"],
+                              firm_id, code, name, None, _load(e["after"]), "import", e["batch_id"]))
     return out
 
 

@@ -2,16 +2,19 @@
 
 importers/commit.py turns a plan into plain rows and calls these functions; every SQL write of an import is
 here or in db/ledger.py's Writer (renames and their former names, designations of a ladder, audit rows).
-New firms and new designations go through ``executemany`` and their audit rows are written by one
-``INSERT … SELECT json_object(…)`` (``Writer.audit_select``), so per-row Python work stays small. For a large
-batch the firms' secondary indexes and the search-index trigger are rebuilt rather than maintained, inside
-the transaction, so a failure or a cancel rolls that back with everything else.
+New firms and new designations go through ``executemany``; their audit is the batch's one row
+(``audit_batch``: file, SHA-256, who, when, counts; db/creation.py reads a creation from it), changes of
+existing firms keep per-field before/after rows. For a large batch the firms' secondary indexes and the
+search-index trigger are rebuilt rather than maintained (the search index filled by one statement with FTS5
+merging held back), inside the transaction, so a failure or a cancel rolls that back with everything else.
+``commit(..., timings={})`` gets the time of each step through ``Laps``.
 """
 from __future__ import annotations
 
 import json
+import time
 
-from db.ledger import FIRM_FIELDS, Writer, new_id
+from db.ledger import Writer, new_id
 from pipeline.names import pinyin_keys
 
 CHUNK = 5000
@@ -19,7 +22,21 @@ BULK = 500                      # from this many new firms on, the search index 
 SEARCH_TRIGGER = "firm_search_ai"
 # the firms columns an import writes for a new firm, besides id, the name's keys, batch and stamps
 DERIVED = ("name_key", "pinyin", "name_sort")
-AUDIT_FIRM_JSON = ", ".join(f"'{c}', {c}" for c in FIRM_FIELDS)
+
+
+class Laps:
+    """Per-step timings for the bench: ``lap(step)`` adds the time since the previous lap to *out*[step]
+    (nothing when *out* is None)."""
+
+    def __init__(self, out: dict | None) -> None:
+        self.out = out
+        self.last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self.out is not None:
+            now = time.perf_counter()
+            self.out[step] = self.out.get(step, 0.0) + now - self.last
+            self.last = now
 
 
 def open_batch(w: Writer, *, file_name, sha256, sheet, kind, stage_key, mapping: dict, counts: dict) -> int:
@@ -33,14 +50,19 @@ def open_batch(w: Writer, *, file_name, sha256, sheet, kind, stage_key, mapping:
     return batch
 
 
-def close_batch(w: Writer, info: dict) -> None:
+def audit_batch(w: Writer, info: dict) -> None:
+    """The batch's audit row (file, SHA-256, who, when, counts): the creation audit of every firm the batch
+    creates (db/creation.py). Written first, so a firm's history lists its creation before what the batch
+    did to it."""
     w.audit("import", "batch", w.batch_id, None, None, info)
 
 
-def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=None) -> list[int]:
+def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=None, lap=None) -> list[int]:
     """New firms: each row holds *columns* (firms columns: name and name_key among them); returns their ids.
-    The pinyin index and sort key come from pipeline.names, as on every other path."""
+    The pinyin index and sort key come from pipeline.names, as on every other path. Their creation audit is
+    the batch's row (``audit_batch``, db/creation.py), not a row per firm."""
     conn = w.conn
+    lap = lap or Laps(None)
     first = next_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM firms").fetchone()[0] + 1
     if not rows:
         return []
@@ -53,24 +75,27 @@ def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=No
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         keys = pinyin_keys([r[at_name] for r in chunk])
+        lap("new_firms_pinyin")
         conn.executemany(
             insert, [(next_id + k, *r, *key, *tail) for k, (r, key) in enumerate(zip(chunk, keys, strict=True))]
         )
         next_id += len(chunk)
+        lap("new_firms_insert")
         if tick:
             tick(len(chunk))
     if dropped:
         _recreate_indexes(conn, dropped)
+        lap("new_firms_indexes")
     if suspended:
         _resume_search_trigger(conn, suspended, first, next_id)
-    w.audit_select(f"SELECT 'insert', 'firm', id, id, NULL, json_object({AUDIT_FIRM_JSON}) FROM firms "
-                   "WHERE id >= ? AND id < ? ORDER BY id", (first, next_id))
+        lap("new_firms_search")
     return list(range(first, next_id))
 
 
 def insert_designations(w: Writer, rows: list[tuple]) -> int:
     """Designations of tracks that are not exclusive: rows (firm_id, stage_id, start ISO, end ISO, evidence,
-    list name). A ladder's tiers go through ``Writer.add_designation`` (one tier at a time)."""
+    list name). A ladder's tiers go through ``Writer.add_designation`` (one tier at a time). Their creation
+    audit is the batch's row (``audit_batch``, db/creation.py), not a row per designation."""
     if not rows:
         return 0
     conn = w.conn
@@ -79,19 +104,15 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
         "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', ?, ?)",
         [(first + k, *r, w.batch_id, w.stamp) for k, r in enumerate(rows)])
-    w.audit_select(
-        "SELECT 'insert', 'designation', d.id, d.firm_id, NULL, json_object('stage', s.key, 'start_date', "
-        "d.start_date, 'end_date', d.end_date, 'evidence', d.evidence, 'list_name', d.list_name) "
-        "FROM designations d JOIN stages s ON s.id = d.stage_id WHERE d.id >= ? AND d.id < ? ORDER BY d.id",
-        (first, first + len(rows)))
     return len(rows)
 
 
 def record_rows(w: Writer, rows: list[tuple[int, dict]]) -> None:
     """What the batch's list said about each firm it matched (firm_id, {field: value}), changed or not:
     undo needs it to know which later batch still asserts a value (db/undo.py)."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode       # one encoder, not one a row
     w.conn.executemany("INSERT INTO batch_rows (batch_id, firm_id, fields) VALUES (?, ?, ?)",
-                       [(w.batch_id, fid, json.dumps(v, ensure_ascii=False, default=str)) for fid, v in rows])
+                       [(w.batch_id, fid, encode(v)) for fid, v in rows])
 
 
 def is_bulk(new: int, existing: int) -> bool:
@@ -142,7 +163,19 @@ _NEW_SEARCH_TEXT = ("f.name || ' ' || coalesce((SELECT group_concat(a.name, ' ')
                     "WHERE a.firm_id = f.id), '') || ' ' || f.pinyin")
 
 
+# FTS5 merge settings while the new firms are indexed in one statement, and their defaults. Merging segments
+# as they are written (automerge) is most of the cost of a large load; with it off and a higher crisis
+# threshold the load writes more, smaller segments (100k new firms: 1.46 -> 0.99 s CPU) that later writes
+# merge as usual once the settings are back (a search keystroke reads a few more segments meanwhile).
+_FTS_LOAD = {"automerge": (0, 4), "crisismerge": (64, 16)}
+
+
 def _resume_search_trigger(conn, sql, first: int, stop: int) -> None:
+    kept = dict(conn.execute("SELECT k, v FROM firm_search_config WHERE k IN ('automerge', 'crisismerge')"))
+    for key, (load, _default) in _FTS_LOAD.items():
+        conn.execute("INSERT INTO firm_search (firm_search, rank) VALUES (?, ?)", (key, load))
     conn.execute(f"INSERT INTO firm_search (rowid, text) SELECT f.id, {_NEW_SEARCH_TEXT} FROM firms f "
                  "WHERE f.id >= ? AND f.id < ? AND f.deleted_at IS NULL ORDER BY f.id", (first, stop))
+    for key, (_load, default) in _FTS_LOAD.items():
+        conn.execute("INSERT INTO firm_search (firm_search, rank) VALUES (?, ?)", (key, kept.get(key, default)))
     conn.execute(sql)

@@ -129,9 +129,13 @@ def audit(conn: sqlite3.Connection, firm_id: int, limit: int = 500) -> list[dict
                        f"WHERE firm_id = ? AND {not_another_firms(conn, firm_id)} ORDER BY id DESC LIMIT ?",
                        (firm_id, limit))
     names = [d[0] for d in cur.description]
+    found = [dict(zip(names, r, strict=True)) for r in cur]
+    from db.creation import batch_entries  # noqa: PLC0415
+    made = [{k: e[k] for k in names} for e in batch_entries(conn, firm_id)]   # its creation, bulk designations
+    if made:
+        found = sorted([*found, *made], key=lambda row: (row["id"], row["entity"] != "firm"), reverse=True)[:limit]
     out = []
-    for r in cur:
-        row = dict(zip(names, r, strict=True))
+    for row in found:
         row["who"] = row["officer"] or row["os_user"]
         row["what"] = f"{ACTIONS.get(row['action'], row['action'])}{ENTITIES.get(row['entity'], row['entity'])}"
         row["change"] = describe_change(row["before"], row["after"])
@@ -145,6 +149,8 @@ def describe_change(before: str | None, after: str | None) -> str:
     a = json.loads(after) if after else {}
     if not isinstance(b, dict) or not isinstance(a, dict):
         return ""
+    if not b and "note" in a and "batch" in a:
+        return str(a["note"])
     keys = list(dict.fromkeys([*a, *b]))
     parts = []
     for k in keys:

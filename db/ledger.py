@@ -195,12 +195,6 @@ class Writer:
         self.conn.executemany(AUDIT_INSERT + f"VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})",
                               [(*head, a, e, eid, fid, _json(b), _json(af), *tail) for a, e, eid, fid, b, af in rows])
 
-    def audit_select(self, select: str, params=()) -> None:
-        """Audit rows computed by SQLite: *select* yields (action, entity, entity_id, firm_id, before, after)
-        with before/after as JSON text (json_object(...)); the bulk path's one statement for many rows."""
-        self.conn.execute(AUDIT_INSERT + f"SELECT ?, ?, ?, x.*, ?, ? FROM ({select}) x",   # x: the six middle columns
-                          (self.stamp, self.ledger.user, self.ledger.officer, self.source, self.batch_id, *params))
-
     # firms
     def insert_firm(self, name: str, code: str | None = None, **fields) -> int:
         check = uscc.validate(code) if code else None

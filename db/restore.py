@@ -36,6 +36,7 @@ from db.backup import (
     ledger_id_of,
 )
 from db.connection import os_user
+from db.creation import creation
 from db.ledger import AUDIT_COLUMNS, AUDIT_INSERT
 
 AUDIT_GUARDS = ("audit_no_update", "audit_no_delete")
@@ -142,7 +143,7 @@ def not_another_firms(conn: sqlite3.Connection, firm_id: int, column: str = "id"
     """SQL true for an audit row of *firm_id* that is about this firm: a firm created after a restore may have
     the number of a firm the restore discarded, whose kept rows (before the firm's first insert) are not its."""
     born = conn.execute("SELECT id FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
-                        "ORDER BY id", (firm_id,)).fetchall()
+                        "ORDER BY id", (firm_id,)).fetchall() + [c[:1] for c in [creation(conn, firm_id)] if c]
     ranges = kept_ranges(conn)
     first = next((i for (i,) in born if not any(lo <= i <= hi for lo, hi in ranges)), None)
     if first is None:

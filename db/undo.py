@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 
+from db.creation import batch_row, created_designations_sql, created_values, creation
 from db.errors import LedgerError
 from db.ledger import FIRM_FIELDS
 from db.mappings import PREFIX as MAPPING_PREFIX
@@ -75,13 +76,14 @@ def refused(conn, batch_id: int) -> list[tuple[int, str]]:
                    "WHERE b.id > ? AND b.undone_at IS NULL")
     mine = "SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' AND " + kept_out(conn) + " AND {cond}"
     created = "SELECT id FROM firms WHERE batch_id = ?"
-    designated = mine.format(cond="entity = 'designation'")
+    designated = (mine.format(cond="entity = 'designation'") + " UNION " +
+                  created_designations_sql("?").replace("SELECT id ", "SELECT firm_id "))
     rows = conn.execute(
         f"SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND batch_id IS NULL AND firm_id IN ({created}) "
         f"UNION SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND entity = 'designation' "
         f"AND firm_id IN ({designated}) "
         f"UNION SELECT firm_id FROM ({later_lists}) WHERE firm_id IN ({designated}) ORDER BY 1",
-        (last, batch_id, last, batch_id, batch_id, batch_id)).fetchall()
+        (last, batch_id, last, *[batch_id] * 3, batch_id, *[batch_id] * 3)).fetchall()   # designated: 3 each
     return [(fid, _name(conn, fid)) for (fid,) in rows]
 
 
@@ -105,6 +107,9 @@ def _assertions(conn, fid: int) -> list[tuple[int, int | None, dict]]:
     out = [(aid, batch, json.loads(after)) for aid, batch, after in conn.execute(
         f"SELECT id, batch_id, after FROM audit WHERE firm_id = ? AND entity = 'firm' "
         f"AND action IN ('insert', 'update') AND after IS NOT NULL AND {live(conn)}", (fid,))]
+    made = creation(conn, fid)            # created by an import: its batch row is its creation (db/creation.py)
+    if made is not None and not conn.execute("SELECT undone_at FROM batches WHERE id = ?", (made[1],)).fetchone()[0]:
+        out.append((made[0], made[1], created_values(conn, fid, made[0])))
     out += [(pos, batch, json.loads(fields)) for batch, fields, pos in conn.execute(
         "SELECT r.batch_id, r.fields, (SELECT MAX(a.id) FROM audit a WHERE a.batch_id = r.batch_id "
         "AND a.source = 'import') FROM batch_rows r JOIN batches b ON b.id = r.batch_id "
@@ -122,8 +127,30 @@ def _base(conn, fid: int, field: str):
     return _MISSING
 
 
+def _created_designations(conn, batch_id: int) -> list[tuple]:
+    """The designations the batch added in bulk, as the insert audit rows they no longer have:
+    (position, 'insert', 'designation', id, firm, None, after JSON)."""
+    pos = batch_row(conn, batch_id)
+    return conn.execute(
+        "SELECT ?, 'insert', 'designation', d.id, d.firm_id, NULL, json_object('stage', s.key, 'start_date', "
+        "d.start_date, 'end_date', d.end_date, 'evidence', d.evidence, 'list_name', d.list_name) "
+        f"FROM designations d JOIN stages s ON s.id = d.stage_id WHERE d.id IN ({created_designations_sql('?')}) "
+        "ORDER BY d.id DESC", (pos, batch_id, batch_id)).fetchall()
+
+
+def _fields(conn, fid: int) -> dict:
+    cur = conn.execute(f"SELECT {', '.join(FIRM_FIELDS)} FROM firms WHERE id = ?", (fid,))
+    row = cur.fetchone()
+    return dict(zip(FIRM_FIELDS, row, strict=True)) if row else {}
+
+
 def _handed(conn, fid: int) -> bool:
     """The firm was created by a batch since undone (it was handed over to a later list)."""
+    handed = conn.execute("SELECT 1 FROM audit WHERE firm_id = ? AND action = 'undo' AND entity = 'firm' "
+                          "AND json_extract(after, '$.batch_id') IS NOT NULL "
+                          f"AND {kept_out(conn)} LIMIT 1", (fid,)).fetchone()
+    if handed:
+        return True
     row = conn.execute("SELECT batch_id FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
                        f"AND source != 'undo' AND {kept_out(conn)} ORDER BY id LIMIT 1", (fid,)).fetchone()
     return bool(row and row[0] is not None and conn.execute(
@@ -177,11 +204,13 @@ def undo(w, batch_id: int) -> dict:
     rows = conn.execute("SELECT id, action, entity, entity_id, firm_id, before, after FROM audit WHERE batch_id = ? "
                         f"AND source = 'import' AND entity != 'batch' AND {kept_out(conn)} ORDER BY id DESC",
                         (batch_id,)).fetchall()
+    rows += _created_designations(conn, batch_id)      # their creation audit is the batch row (db/creation.py)
     listed = _batch_rows(conn, batch_id)
     conn.execute("UPDATE batches SET undone_at = ?, undone_by = ? WHERE id = ?",
                  (w.stamp, w.ledger.officer or w.ledger.user, batch_id))
     created = {fid for (fid,) in conn.execute("SELECT id FROM firms WHERE batch_id = ?", (batch_id,))}
     handed = _hand_over(w, batch_id, created)
+    touched = {r[4] for r in rows if r[4] is not None} | set(listed) | created   # created: no audit row of their own
     created -= set(handed)
     fields: dict[int, set] = {}
     for _id, action, entity, _eid, fid, _b, after in rows:
@@ -197,11 +226,11 @@ def undo(w, batch_id: int) -> dict:
     out = {"batch": batch_id, "designations_removed": 0, "designations_restored": 0, "aliases_removed": 0,
            "firms_restored": sum(1 for c in changed.values() if c), "firms_removed": 0}
     audit, fates = [], {}
-    for fid in sorted({r[4] for r in rows if r[4] is not None} | set(listed)):
+    for fid in sorted(touched):
         fate, removed = _reconcile_aliases(w, out, fid)
         fates.update(fate)
         audit += removed
-    stuck = _still_found(conn, {r[4] for r in rows if r[4] is not None} | set(listed))
+    stuck = _still_found(conn, touched)
     if stuck:
         raise UndoRefused(MSG_REFUSED.format(id=batch_id, n=len(stuck), names="、".join(
             _name(conn, f) for f in stuck[:10])), [(f, _name(conn, f)) for f in stuck])
@@ -217,8 +246,8 @@ def undo(w, batch_id: int) -> dict:
         if extra:
             audit.append(("undo", "firm", fid, fid, extra, {k: finals[fid][k] for k in extra}))
     inserted = {r[3] for r in rows if r[2] == "firm" and r[1] == "insert"}
-    audit += [("undo", "firm", fid, fid, {"batch_id": batch_id, "name": _name(conn, fid)}, None)
-              for fid in sorted(created - inserted)]          # handed over to this batch by an earlier undo
+    audit += [("undo", "firm", fid, fid, {"batch_id": batch_id, **_fields(conn, fid)}, None)
+              for fid in sorted(created - inserted)]  # created in bulk (db/creation.py), or handed over to the batch
     w.audit_many([a for a in audit if a is not None])
     for fid in sorted(created, reverse=True):
         out["firms_removed"] += conn.execute("DELETE FROM firms WHERE id = ?", (fid,)).rowcount

@@ -1,4 +1,5 @@
-"""Write an import plan: one checked backup, then one transaction, one batch, every change audited.
+"""Write an import plan: one checked backup, then one transaction, one batch, every change audited (a created
+firm or designation by the batch's row, a change of an existing firm by its before/after row).
 
 This module turns the plan's rows into plain values; every write goes through the write API in db/
 (db.bulk for the volume path, db.ledger.Writer for renames, former names and the tiers of a ladder), so
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import itemgetter
 
 from db import bulk
 from db.backup import backup_before
@@ -36,12 +38,15 @@ def former_names(cell) -> list[str]:
     return [p.strip() for p in _FORMER_SPLIT.split(str(cell)) if p.strip()]
 
 
-def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_mapping: bool = False) -> int:
+def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_mapping: bool = False,
+           timings: dict | None = None) -> int:
     """Write *plan* as one batch; returns its id. ``remember_mapping``: the person asked to remember the column
-    mapping for files with the same header (importers.mapping_store); never otherwise."""
+    mapping for files with the same header (importers.mapping_store); never otherwise. ``timings``: filled with
+    {step: seconds} (the bench's breakdown of a commit)."""
     store = plan.store
     todo = [i for i, st in enumerate(store.status) if st != ERROR and st <= UPDATE and store.include[i]]
     done = 0
+    lap = bulk.Laps(timings)
 
     def tick(n: int) -> None:
         nonlocal done
@@ -52,6 +57,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
             raise Cancelled()
 
     backup_before(ledger, "import")  # the one checked backup of an import (db/backup.py); raises if it fails
+    lap("backup")
     with ledger.write("import") as w:
         if w.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0] != plan.audit_mark:
             raise InputError(MSG_STALE, file=plan.file)
@@ -59,35 +65,53 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
         mapping = {plan.headers[i] if i < len(plan.headers) else str(i): f for i, f in sorted(plan.mapping.items())}
         batch = bulk.open_batch(w, file_name=plan.file, sha256=plan.sha256, sheet=plan.sheet, kind=plan.kind,
                                 stage_key=plan.stage, mapping=mapping, counts=counts)
-        street_ids = {name: sid for sid, name in ledger.streets()}
-        _new_firms(w, plan, [i for i in todo if store.status[i] == NEW], street_ids, tick)
-        _updates(w, store, [i for i in todo if store.status[i] == UPDATE], street_ids, tick)
-        _former_names(w, store, todo)
-        _designations(w, ledger.catalog(), store, todo)
-        bulk.record_rows(w, _asserted(store, street_ids))
-        bulk.close_batch(w, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind, "stage": plan.stage,
+        bulk.audit_batch(w, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind, "stage": plan.stage,
                              **counts})
+        street_ids = {name: sid for sid, name in ledger.streets()}
+        lap("batch")
+        _new_firms(w, plan, [i for i in todo if store.status[i] == NEW], street_ids, tick, lap)
+        _updates(w, store, [i for i in todo if store.status[i] == UPDATE], street_ids, tick)
+        lap("updates")
+        _former_names(w, store, todo)
+        lap("former_names")
+        _designations(w, ledger.catalog(), store, todo)
+        lap("designations")
+        bulk.record_rows(w, _asserted(store, street_ids))
+        lap("batch_rows")
         if remember_mapping:
             mapping_store.remember(ledger, plan.headers, plan.mapping, source="import")
+    lap("commit")
     return batch
 
 
-def _new_firms(w, plan, news: list[int], street_ids: dict, tick) -> None:
+def _new_firms(w, plan, news: list[int], street_ids: dict, tick, lap) -> None:
+    """New firms, built column by column (one C-level pick per column, then one zip), written in bulk."""
     store = plan.store
+    if not news:
+        return
     present = [c for c in FIRM_COLUMNS if c in set(plan.mapping.values())]
     columns = ("code", "code_raw", "code_status", "name", "name_key", "street_id", *present, "needs_review")
-    none = [None] * len(store)
-    extras = [store.cols.get(c, none) for c in present]
-    dates = {k for k, c in enumerate(present) if BY_KEY[c].kind == "date"}
-    streets = store.cols.get("street", none)
-    rows = []
-    for i in news:
-        code, cs = store.code[i], store.code_status[i]
-        extra = [_plain(e[i]) if k in dates else e[i] for k, e in enumerate(extras)]
-        rows.append((code if cs in _USABLE else None, code if cs not in _USABLE else None, CODE_STATUSES[cs],
-                     store.name[i], store.key[i], street_ids.get(streets[i]), *extra, store.review[i]))
-    for i, fid in zip(news, bulk.insert_firms(w, columns, rows, tick), strict=True):
+    pick = _picker(news)
+    codes, statuses = pick(store.code), pick(store.code_status)
+    usable = [cs in _USABLE for cs in statuses]
+    extras = []
+    for c in present:
+        values = pick(store.cols[c]) if c in store.cols else [None] * len(news)
+        extras.append([_plain(v) for v in values] if BY_KEY[c].kind == "date" else values)
+    streets = pick(store.cols["street"]) if "street" in store.cols else [None] * len(news)
+    rows = list(zip([c if u else None for c, u in zip(codes, usable, strict=True)],
+                    [None if u else c for c, u in zip(codes, usable, strict=True)],
+                    [CODE_STATUSES[cs] for cs in statuses], pick(store.name), pick(store.key),
+                    [street_ids.get(s) for s in streets], *extras, pick(store.review), strict=True))
+    lap("new_firms_rows")
+    for i, fid in zip(news, bulk.insert_firms(w, columns, rows, tick, lap), strict=True):
         store.firm_id[i] = fid
+
+
+def _picker(rows: list[int]):
+    """A function giving the values of a column at *rows*, in order (a list, also for one row)."""
+    get = itemgetter(*rows)
+    return (lambda col: [get(col)]) if len(rows) == 1 else (lambda col: list(get(col)))
 
 
 def _updates(w, store, updates: list[int], street_ids: dict, tick) -> None:

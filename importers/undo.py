@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from db import undo as undo_store
+from db.creation import created_designations_sql, created_sql
 from db.restore import WITHDRAWN
 from importers.errors import InputError
 
@@ -66,11 +67,17 @@ def conflicts(conn, batch_id: int) -> list[tuple[int, str]]:
                         (batch_id,)).fetchone()[0]
     if last is None:
         return []
+    # designations a batch added in bulk have no audit row (db/creation.py): the batch's, and a later list's, count
+    mine = "SELECT firm_id FROM designations WHERE id IN (" + created_designations_sql() + ")"
+    touched = (f"SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' AND firm_id IS NOT NULL "
+               f"AND {kept_out} UNION {created_sql()} UNION {mine}")          # five parameters: the batch
     return conn.execute(
         "SELECT DISTINCT a.firm_id, COALESCE(f.name, '') FROM audit a LEFT JOIN firms f ON f.id = a.firm_id "
-        "WHERE a.id > ? AND a.firm_id IN (SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' "
-        f"AND firm_id IS NOT NULL AND {kept_out}) AND {undo_store.live(conn, 'a')} "
-        "ORDER BY a.firm_id", (last, batch_id)).fetchall()
+        f"WHERE a.id > ? AND a.firm_id IN ({touched}) AND {undo_store.live(conn, 'a')} "
+        "UNION SELECT d.firm_id, COALESCE(f.name, '') FROM designations d LEFT JOIN firms f ON f.id = d.firm_id "
+        "JOIN batches b ON b.id = d.batch_id AND b.undone_at IS NULL "
+        f"WHERE d.batch_id > ? AND d.source = 'import' AND d.firm_id IN ({touched}) ORDER BY 1",
+        (last, *[batch_id] * 5, batch_id, *[batch_id] * 5)).fetchall()
 
 
 def _names(found) -> str:

@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 
+from db import audit_log, firm_file
+from db.creation import created_values, creation
 from importers.errors import InputError
 from importers.plan import Cancelled, build_plan, commit_plan
 from tests.importers import fixtures as fx
@@ -25,10 +27,20 @@ def test_batch_row_records_file_hash_kind_mapping_counts(ledger, tmp_path):
     assert row[7] and row[8] == "测试专员"
     audit = ledger.conn.execute("SELECT action, entity, source, COUNT(*) FROM audit WHERE batch_id = ? "
                                 "GROUP BY action, entity, source ORDER BY entity", (batch,)).fetchall()
-    assert audit == [("import", "batch", "import", 1), ("insert", "designation", "import", 6),
-                     ("insert", "firm", "import", 6)]
-    after = json.loads(ledger.conn.execute("SELECT after FROM audit WHERE entity = 'firm' ORDER BY id").fetchone()[0])
+    assert audit == [("import", "batch", "import", 1)]
+    # a created firm's audit is its batch row (db/creation.py), not a row of its own; so is a new designation's
+    fid = ledger.conn.execute("SELECT id FROM firms WHERE code = ?", (fx.CODES[0],)).fetchone()[0]
+    assert creation(ledger.conn, fid) == (ledger.conn.execute(
+        "SELECT id FROM audit WHERE entity = 'batch' AND entity_id = ?", (batch,)).fetchone()[0], batch)
+    after = created_values(ledger.conn, fid, 0)
     assert after["name"] == "武汉星图科技有限公司" and after["code"] == fx.CODES[0] and after["reg_capital"] == 6400.0
+    entries = audit_log.entries(ledger.conn, firm_id=fid)
+    assert [(e.action, e.entity, e.batch_id) for e in entries] == [("insert", "firm", batch),
+                                                                   ("insert", "designation", batch)]
+    assert f"由导入批次 {batch} 从 拟认定名单.xlsx 新建" in entries[0].summary()
+    assert entries[1].after["stage"] == "gaoqi" and entries[1].after["evidence"]
+    shown = firm_file.audit(ledger.conn, fid)              # newest first
+    assert shown[-1]["change"] == f"由导入批次 {batch} 从 拟认定名单.xlsx 新建" and shown[0]["what"] == "新增认定"
 
 
 def test_dry_run_summary_equals_real_run_summary(ledger, tmp_path):

@@ -59,6 +59,7 @@ def _order(draw_lists):
 @example(([[r(0)], [r(0, "乙")], [r(0)]], [(0, True)]))                   # a list naming a former name the first added
 @example(([[r(0)], [r(2)], [r(2, "乙")], [r(2)]], [(1, True), (2, False)]))   # handed over to a list naming one
 @example(([[r(0)], [r(0), r(2)], [r(0), r(2)], [r(0)]], [(1, False), (2, False)]))   # handed over, then removed
+@example(([[r(2, remark="一")], [r(2)]], [(0, True)]))     # handed over: what only the undone creation gave is gone
 def test_undo_in_any_order_is_exact_quick(tmp_path_factory, case):
     run_case(tmp_path_factory.mktemp("undo"), *case)
 

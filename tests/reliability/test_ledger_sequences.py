@@ -12,7 +12,8 @@ operations alone are replayed in order. So:
 - a backup saves a copy of the log; a restore puts that copy back: batches made since are withdrawn;
 - the audit log only grows: every row ever written is still there, unchanged; a restore keeps each row of the
   backup and of the ledger it replaces once (as many times as the one holding more copies) and adds one 恢复
-  row; every firm an operation changed has a new audit row.
+  row; every firm an operation changed has a new audit row (for a firm an import created or gave a
+  designation in bulk: its batch's row).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from db import backup as bk
+from db.creation import creation
 from db.ledger import AUDIT_COLUMNS, Ledger
 from db.restore import restore_checked
 from importers.errors import InputError
@@ -128,6 +130,12 @@ class LedgerSequences(RuleBasedStateMachine):
             self.changed_by_restore = False
             return
         touched = {r[0] for r in self.led.conn.execute("SELECT firm_id FROM audit WHERE id > ?", (top,))}
+        # a firm an import created, or gave a designation in bulk, is audited by its batch's row (db/creation.py)
+        touched |= {fid for (fid,) in self.led.conn.execute("SELECT id FROM firms")
+                    if (creation(self.led.conn, fid) or (0,))[0] > top}
+        touched |= {fid for (fid,) in self.led.conn.execute(
+            "SELECT firm_id FROM designations WHERE batch_id IN (SELECT entity_id FROM audit WHERE id > ? "
+            "AND entity = 'batch' AND action = 'import')", (top,))}
         for code in set(before) | set(after):
             if before.get(code) != after.get(code):
                 assert (ids.get(code) or _ids(self.led).get(code)) in touched, f"{code} changed, no audit row"

@@ -1,0 +1,118 @@
+"""Where a firm's creation is audited.
+
+A firm an import creates has no audit row of its own: its creation is its batch, the batch's ``import`` audit
+row (file, SHA-256, who, when, counts), named by ``firms.batch_id``; so is a designation an import adds in
+bulk (``designations.batch_id``; a tier of a ladder, placed one at a time, keeps its own row). Firms created one at a
+time (a person, the command line) and firms imported before v6 keep their ``insert`` row. Every later change of
+a firm's fields leaves an audit row with the values before it (an ``update`` row, or an ``undo`` row when an
+undo set them back), so the values a firm was created with are its current values with those changes taken
+back, newest first (``created_values``): what the ``insert`` row used to hold.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from db.ledger import FIRM_FIELDS
+
+# the audit rows of a hand-over (db/undo.py): a firm a later list matched became that list's batch's own
+HANDED_TO = "action = 'undo' AND entity = 'firm' AND json_extract(after, '$.batch_id') = {batch}"
+
+
+def batch_row(conn: sqlite3.Connection, batch_id: int) -> int | None:
+    """The audit row that closed the import *batch_id* (its creation audit for the firms it created)."""
+    from db.undo import kept_out  # noqa: PLC0415
+    row = conn.execute(f"SELECT MAX(id) FROM audit WHERE batch_id = ? AND entity = 'batch' AND action = 'import' "
+                       f"AND {kept_out(conn)}", (batch_id,)).fetchone()
+    return row[0] if row else None
+
+
+def created_sql(batch: str = "?") -> str:
+    """SQL: the ids of the firms the import *batch* (a parameter marker or a column) created and still owns as
+    their creator (not firms later handed over to it: those were created by a batch since undone)."""
+    return (f"SELECT id FROM firms WHERE batch_id = {batch} AND id NOT IN "
+            f"(SELECT firm_id FROM audit WHERE {HANDED_TO.format(batch=batch)})")
+
+
+def created_designations_sql(batch: str = "?") -> str:
+    """SQL (two *batch* parameters): the ids of the designations the import *batch* added in bulk, whose creation
+    audit is the batch's row (those a ladder placed one at a time have an insert row of their own)."""
+    return (f"SELECT id FROM designations WHERE batch_id = {batch} AND source = 'import' AND id NOT IN "
+            f"(SELECT entity_id FROM audit WHERE entity = 'designation' AND action = 'insert' AND batch_id = {batch})")
+
+
+def creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] | None:
+    """(audit id of the batch row, batch id) when the firm's creation is its batch's row; None when the firm
+    has an insert row of its own, was created by no batch, or was handed over to its batch."""
+    from db.undo import kept_out  # noqa: PLC0415
+    row = conn.execute("SELECT batch_id FROM firms WHERE id = ?", (firm_id,)).fetchone()
+    if row is None or row[0] is None:
+        return None
+    batch = row[0]
+    own = conn.execute(f"SELECT 1 FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
+                       f"AND source != 'undo' AND {kept_out(conn)} LIMIT 1", (firm_id,)).fetchone()
+    if own:
+        return None
+    handed = conn.execute(f"SELECT 1 FROM audit WHERE firm_id = ? AND {HANDED_TO.format(batch='?')} LIMIT 1",
+                          (firm_id, batch)).fetchone()
+    if handed:
+        return None
+    pos = batch_row(conn, batch)
+    return (pos, batch) if pos is not None else None
+
+
+def created_values(conn: sqlite3.Connection, firm_id: int, since: int) -> dict:
+    """The firm's fields as created: its current values, each later change (audit rows after *since*) taken
+    back newest first."""
+    from db.undo import kept_out  # noqa: PLC0415
+    cur = conn.execute(f"SELECT {', '.join(FIRM_FIELDS)} FROM firms WHERE id = ?", (firm_id,))
+    row = cur.fetchone()
+    if row is None:
+        return {}
+    values = dict(zip(FIRM_FIELDS, row, strict=True))
+    for (before,) in conn.execute(f"SELECT before FROM audit WHERE firm_id = ? AND entity = 'firm' AND id > ? "
+                                  f"AND action IN ('update', 'undo') AND before IS NOT NULL AND {kept_out(conn)} "
+                                  "ORDER BY id DESC", (firm_id, since)):
+        taken = json.loads(before)
+        if isinstance(taken, dict):
+            values.update({k: v for k, v in taken.items() if k in values})
+    return values
+
+
+def created_by(batch: int, file_name: str, sha256: str | None) -> dict:
+    """What a firm's creation entry says: the batch and the file it came from."""
+    return {"batch": batch, "file": file_name, "sha256": sha256, "note": f"由导入批次 {batch} 从 {file_name} 新建"}
+
+
+def batch_entries(conn: sqlite3.Connection, firm_id: int) -> list[dict]:
+    """The firm's history that its batches' rows audit, as audit rows (id = the batch row's, after as JSON text):
+    its creation ('created by batch N from FILE') and each designation an import gave it in bulk."""
+    out = []
+    made = creation(conn, firm_id)
+    batches = {made[1]} if made else set()
+    bulk = conn.execute(
+        "SELECT d.id, d.batch_id, json_object('stage', s.key, 'start_date', d.start_date, 'end_date', d.end_date, "
+        "'evidence', d.evidence, 'list_name', d.list_name) FROM designations d JOIN stages s ON s.id = d.stage_id "
+        "WHERE d.firm_id = ? AND d.source = 'import' AND d.batch_id IS NOT NULL AND d.id NOT IN (SELECT entity_id "
+        "FROM audit WHERE entity = 'designation' AND action = 'insert' AND firm_id = ?) ORDER BY d.id",
+        (firm_id, firm_id)).fetchall()
+    batches |= {b for _d, b, _a in bulk}
+    rows = {b: batch_row(conn, b) for b in batches}
+    head = ("SELECT a.at, a.os_user, a.officer, t.file_name, t.file_sha256 FROM audit a JOIN batches t "
+            "ON t.id = a.batch_id WHERE a.id = ?")
+    heads = {b: conn.execute(head, (pos,)).fetchone() for b, pos in rows.items() if pos}
+    if made and made[1] in heads:
+        at, user, officer, file_name, sha = heads[made[1]]
+        out.append(_entry(made[0], at, user, officer, "firm", firm_id, firm_id,
+                          json.dumps(created_by(made[1], file_name, sha), ensure_ascii=False), made[1]))
+    for did, batch, after in bulk:
+        if batch in heads:
+            at, user, officer, _file, _sha = heads[batch]
+            out.append(_entry(rows[batch], at, user, officer, "designation", did, firm_id, after, batch))
+    return out
+
+
+def _entry(pos, at, user, officer, entity, entity_id, firm_id, after, batch) -> dict:
+    return {"id": pos, "at": at, "os_user": user, "officer": officer, "action": "insert", "entity": entity,
+            "entity_id": entity_id, "firm_id": firm_id, "before": None, "after": after, "source": "import",
+            "batch_id": batch}
