@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from importers import errors as E
-from importers import infer, mapping_store
+from importers import infer, mapping_store, plan_clean
 from importers.clean import clean_name
 from importers.errors import InputError
 from importers.guess import guess_kind, stage_columns, stage_in_text, stage_share
@@ -294,6 +294,17 @@ class Planner:
         store = plan.store
         for f in store.fields:
             store.cols[f].extend(cols.get(f) or [None] * len(vals))
+        by_code, by_name, held, aliases = self._firms(codes, keys, checks)
+        decide_rows(self, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases)
+        store.key.extend(keys)
+
+    def _firms(self, codes, keys, checks) -> tuple[dict, dict, dict, dict]:
+        """The ledger's firms for the chunk's rows: by code, by name (and former name), their designations
+        (for a designation list or stage columns) and the former names of renamed firms. An empty ledger
+        has none (the fast way does not ask it)."""
+        if not self.has_firms and plan_clean.FAST:
+            self.by_org = {}
+            return {}, {}, {}, {}
         by_code = firms_by_code(self.conn, [c for c, (st, _) in zip(codes, checks, strict=True)
                                             if st in ("ok", "bad_check")])
         # rows matched by name, and renamed firms
@@ -304,12 +315,11 @@ class Planner:
         self.by_org = firms_by_org(self.conn, orgs) if orgs else {}
         firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs} | {
             f["id"] for fs in self.by_org.values() for f in fs}
-        held = holdings(self.conn, firm_ids) if (self.groups or plan.kind == "designation") and firm_ids else {}
+        held = holdings(self.conn, firm_ids) if (self.groups or self.plan.kind == "designation") and firm_ids else {}
         renamed = [hit["id"] for c, k in zip(codes, keys, strict=True)
                    if (hit := by_code.get(c)) is not None and hit["name_key"] != k]
         aliases = aliases_of(self.conn, renamed) if renamed else {}
-        decide_rows(self, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases)
-        store.key.extend(keys)
+        return by_code, by_name, held, aliases
 
     def _split_warnings(self, split, cols, errs, n) -> None:
         """A name cell of several lines: the full name is kept, the other lines become former names."""
