@@ -9,6 +9,7 @@ the plan's column store (importers.plan.RowStore).
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import date
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class Planner:
         self.sheet, self.overrides, self.header_row_arg = sheet, overrides or {}, header_row
         self.progress, self.cancel = progress, cancel
         self.notes: list = []               # file-level warnings found before the plan exists
+        self.read_s: float | None = None    # seconds spent reading the file, when build_plan is asked for them
 
     # the file ----------------------------------------------------------
     def run(self) -> ImportPlan:
@@ -77,7 +79,10 @@ class Planner:
             stage_obj = self.catalog.find(self.stage_arg)
             if stage_obj is None:
                 raise InputError(MSG_STAGE.format(stage=self.stage_arg, names=self._stage_names()))
+        start = time.perf_counter()
         table = self.table = self._open()
+        if self.read_s is not None:
+            self.read_s += time.perf_counter() - start
         file = getattr(table, "file", None) or self.path.name
         headers = [str(h or "") for h in table.headers]
         title = getattr(table, "title", "") or ""
@@ -238,13 +243,28 @@ class Planner:
     def _rows(self, plan) -> None:
         total = getattr(self.table, "row_count_hint", None)
         done = 0
-        for chunk in self.table.iter_rows(CHUNK):
+        for chunk in self._chunks():
             if self.cancel and self.cancel():
                 raise Cancelled()
             self._chunk(plan, chunk)
             done += len(chunk)
             if self.progress:
                 self.progress(done, total)
+
+    def _chunks(self):
+        """The table's rows in chunks; with ``read_s`` the time spent reading them is added to it."""
+        rows = self.table.iter_rows(CHUNK)
+        if self.read_s is None:
+            yield from rows
+            return
+        clock = time.perf_counter
+        while True:
+            start = clock()
+            chunk = next(rows, None)
+            self.read_s += clock() - start
+            if chunk is None:
+                return
+            yield chunk
 
     # one chunk of rows -------------------------------------------------
     def _clean(self, vals):

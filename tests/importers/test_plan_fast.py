@@ -119,3 +119,11 @@ def test_the_comparison_fails_when_the_fast_way_differs(ledger, tmp_path, monkey
                         else real(self, column, *a))
     with pytest.raises(AssertionError, match="快速路径的计划与参考路径不同"):
         both_ways(pl)
+
+
+def test_build_plan_reports_read_and_plan_seconds_and_plans_the_same(ledger, tmp_path):
+    path = F.write_big_xlsx(tmp_path, 6_000)        # two chunks
+    timings: dict = {}
+    timed = build_plan(ledger, path, timings=timings)
+    assert set(timings) == {"read", "plan"} and min(timings.values()) > 0
+    assert plan_state(timed) == plan_state(build_plan(ledger, path))
