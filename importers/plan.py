@@ -29,6 +29,7 @@ from importers.errors import skip_counts as _skip_counts
 STATUSES = ("new", "update", "unchanged", "error")
 NEW, UPDATE, UNCHANGED, ERROR = range(4)
 CODE_STATUSES = ("ok", "bad_check", "invalid", "no_code", "accepted")
+_CODE_INDEX = {s: i for i, s in enumerate(CODE_STATUSES)}
 RAW_HEAD = 20
 
 
@@ -86,7 +87,7 @@ class RowStore:
         self.code.append(code)
         self.vcode.append(vcode)
         self.name.append(name)
-        self.code_status.append(CODE_STATUSES.index(code_status))
+        self.code_status.append(_CODE_INDEX[code_status])
         self.review.append(review)
         if issues:
             self.issues[i] = issues

@@ -107,7 +107,8 @@ def _has_error(issues) -> bool:
 class _Chunk:
     """What deciding the rows of one chunk needs, besides the row itself."""
     __slots__ = ("pl", "plan", "store", "headers", "by_field", "col_name", "col_code", "firm_fields", "cols",
-                 "by_code", "by_name", "held", "aliases", "base", "designating")
+                 "by_code", "by_name", "held", "aliases", "base", "designating", "list_names", "dates", "expires",
+                 "certs")
 
     def __init__(self, pl, plan, cols, by_code, by_name, held, aliases) -> None:
         self.pl, self.plan, self.store, self.cols = pl, plan, plan.store, cols
@@ -119,6 +120,8 @@ class _Chunk:
         self.by_code, self.by_name, self.held, self.aliases = by_code, by_name, held, aliases
         self.base = len(plan.store)
         self.designating = plan.kind == "designation" or bool(pl.groups)
+        self.list_names, self.dates = cols.get("list_name"), cols.get("date")
+        self.expires, self.certs = cols.get("expires"), cols.get("cert_no")
 
 
 def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases) -> None:
@@ -155,7 +158,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
         _check_firm(c, j, er, name, key, code, firm, review, issues, changes)
-        des = designations(pl, plan, j, er, raw, cols, firm, held, issues) if c.designating else None
+        des = designations(c, j, er, raw, firm, issues) if c.designating else None
         if issues and _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
@@ -231,8 +234,7 @@ def _duplicate(c: _Chunk, j, raw, first, firm, name, status, review, issues, usa
     er = raw.excel_row
     fid = firm["id"] if firm is not None else None
     store = c.store
-    joined = _join_designations(c.pl, c.plan, j, er, raw, c.cols, firm, c.held, issues, first) \
-        if c.designating else []
+    joined = _join_designations(c, j, er, raw, firm, issues, first) if c.designating else []
     if _has_error(issues):
         store.add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
         return
@@ -308,11 +310,11 @@ def _reading_problem(raw, er, col_name, header_row) -> Issue | None:
     return None
 
 
-def _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) -> list[str]:
+def _join_designations(c: _Chunk, j, er, raw, firm, issues, first) -> list[str]:
     """The same firm again: the designations this row adds that the first row lacks join the first row's
     (a list in long form, one row per designation); returns their stage names."""
-    store = plan.store
-    mine = designations(pl, plan, j, er, raw, cols, firm, held, issues)
+    store = c.store
+    mine = designations(c, j, er, raw, firm, issues)
     if not mine or _has_error(issues):
         return []
     have = store.more_des.get(first) or ([store.des[first]] if store.des[first] is not None else [])
@@ -369,57 +371,69 @@ def stages_in(pl, cell) -> tuple[list, list[str]]:
     return hit
 
 
-def _col(cols, f, j):
-    c = cols.get(f)
-    return c[j] if c is not None else None
+def _at(column, j):
+    return column[j] if column is not None else None
 
 
-def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
+def _add(out: list, mine, stage, start, end, evidence, list_name, lenient: bool) -> None:
+    """A designation the row adds, unless the firm holds it already (*mine*: its (stage id, start, end))."""
+    if mine:
+        s_iso = start.isoformat()
+        for sid, st, en in mine:
+            if sid == stage.id and (st == s_iso or (lenient and st <= s_iso and (en is None or en > s_iso))):
+                return
+    out.append((stage.key, start, end, evidence, list_name, stage.name))
+
+
+def designations(c: _Chunk, j, er, raw, firm, issues) -> list[tuple]:
     """The designations the row adds, as (stage key, start, end, evidence, list name, stage name) tuples."""
-    mine = held.get(firm["id"], ()) if firm is not None else ()
-    headers = plan.headers
-    out = []
+    mine = c.held.get(firm["id"], ()) if firm is not None else ()
+    list_name = (c.list_names[j] if c.list_names is not None else None) or c.plan.list_name
+    if c.plan.kind == "designation":
+        return _listed(c, j, er, raw, mine, list_name, issues)
+    return _staged(c, j, er, raw, mine, list_name, issues)
 
-    def add(stage, start, end, evidence, list_name, lenient):
-        if mine:
-            s_iso = start.isoformat()
-            for sid, st, en in mine:
-                if sid == stage.id and (st == s_iso or (lenient and st <= s_iso and (en is None or en > s_iso))):
-                    return
-        out.append((stage.key, start, end, evidence, list_name, stage.name))
 
-    list_name = _col(cols, "list_name", j) or plan.list_name
-    if plan.kind == "designation":
-        stages = [pl.stage_obj] if pl.stage_obj else []
-        if not stages and pl.groups:
-            g = pl.groups[0]
-            cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
-            stages, unknown = stages_in(pl, cell) if cell not in (None, "") else ([], [])
-            stages = stages[-1:]
-            if not stages:
-                issues.append(Issue(er, headers[g["col"]], "缺少认定类别" if not unknown else
-                                    W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
-                                    "error", "no_stage"))
-                return []
-        start = _col(cols, "date", j)
-        dcol = pl.by_field.get("date")
-        if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
-            start = pl.on_date                # --date fills only an empty cell, never an unreadable one
-            if start is not None and dcol is not None:
-                issues.append(Issue(er, headers[dcol], W_DATE_GIVEN.format(column=headers[dcol], day=start),
-                                    "warning", "date_given"))
-        if start is None:
-            if not any(i.code == "bad_date" for i in issues):
-                issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))
+def _listed(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
+    """A row of a designation list: its one designation (the list's stage, or its stage column's)."""
+    pl, headers = c.pl, c.headers
+    stages = [pl.stage_obj] if pl.stage_obj else []
+    if not stages and pl.groups:
+        g = pl.groups[0]
+        cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
+        stages, unknown = stages_in(pl, cell) if cell not in (None, "") else ([], [])
+        stages = stages[-1:]
+        if not stages:
+            issues.append(Issue(er, headers[g["col"]], "缺少认定类别" if not unknown else
+                                W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
+                                "error", "no_stage"))
             return []
-        exp = _col(cols, "expires", j)
-        end = exp + timedelta(days=1) if exp else None
-        if end is not None and end <= start:
-            issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
-                                "bad_date"))
-            return []
-        add(stages[0], start, end, _col(cols, "cert_no", j), list_name, False)
-        return out
+    start = c.dates[j] if c.dates is not None else None
+    dcol = pl.by_field.get("date")
+    if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
+        start = pl.on_date                # --date fills only an empty cell, never an unreadable one
+        if start is not None and dcol is not None:
+            issues.append(Issue(er, headers[dcol], W_DATE_GIVEN.format(column=headers[dcol], day=start),
+                                "warning", "date_given"))
+    if start is None:
+        if not any(i.code == "bad_date" for i in issues):
+            issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))
+        return []
+    exp = c.expires[j] if c.expires is not None else None
+    end = exp + timedelta(days=1) if exp else None
+    if end is not None and end <= start:
+        issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
+                            "bad_date"))
+        return []
+    out: list[tuple] = []
+    _add(out, mine, stages[0], start, end, _at(c.certs, j), list_name, False)
+    return out
+
+
+def _staged(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
+    """A roster row's designations from its stage columns, each dated by its group's date column."""
+    pl, headers, cols = c.pl, c.headers, c.cols
+    out: list[tuple] = []
     for g in pl.groups:
         cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
         if cell in (None, ""):
@@ -443,7 +457,7 @@ def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
             start = gdate if dated else pl.ref_day
             end = gexp + timedelta(days=1) if (dated and gexp and gexp >= start) else None
             n = len(out)
-            add(s, start, end, _col(cols, "cert_no", j) if len(pl.groups) == 1 else None, list_name, True)
+            _add(out, mine, s, start, end, _at(c.certs, j) if len(pl.groups) == 1 else None, list_name, True)
             if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
                 issues.append(Issue(er, headers[g["col"]], W_STAGE_NO_DATE.format(stage=s.name, day=start),
                                     "warning", "stage_default_date"))
