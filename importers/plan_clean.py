@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections import Counter
 from datetime import date
 
 from importers import clean
@@ -91,12 +92,16 @@ def _date(field, date1904, today):
     return fn
 
 
+def _text(v):
+    return clean.clean_text(v) or None
+
+
 def cleaner_for(field, streets, date1904, csv=False, today=None):
     """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
     if field in TEXT_FIELDS:
         if csv:
             return (lambda v: clean.clean_text(unquote(v)) or None), True, None
-        return (lambda v: clean.clean_text(v) or None), True, None
+        return _text, True, None
     if field in PLACEHOLDER_FIELDS:
         def text(v):
             t = clean.clean_text(unquote(v) if csv else v)
@@ -135,16 +140,11 @@ def numeric_codes(raw_codes, checks) -> None:
 
 def _holds_years(column) -> bool:
     """Whether most filled cells of a date column hold only a year (a 成立年份 column)."""
-    seen: dict = {}
-    n = years = 0
-    for x in column:
-        if x is None or x == "":
-            continue
-        y = seen.get(x)
-        if y is None:
-            y = seen[x] = bare_year(x) is not None
-        n += 1
-        years += y
+    counts = Counter(column)
+    counts.pop(None, None)
+    counts.pop("", None)
+    n = sum(counts.values())
+    years = sum(k for x, k in counts.items() if bare_year(x) is not None)
     return n > 0 and years >= _YEAR_SHARE * n
 
 
@@ -210,7 +210,7 @@ class Columns:
         values = set(column)
         if len(values) * 2 > len(column) or cache is _OFF:
             if set(map(type, values)) <= {str, type(None)}:
-                return _each(column, fn, errs, header, level, code)
+                return _texts(column) if fn is _text else _each(column, fn, errs, header, level, code)
             return _distinct(column, fn, errs, header, level, code)
         if len(cache) > _CACHE_MAX:
             self.caches[key] = _OFF
@@ -274,6 +274,21 @@ def _each(column, fn, errs, header, level, code) -> list:
         except ValueError as exc:
             errs.setdefault(j, []).append(Issue(None, header, str(exc), level, code))
             append(None)
+    return out
+
+
+def _texts(column) -> list:
+    """``_each`` with ``_text`` on a column of strings and blanks: a cell of ASCII letters and digits is its
+    own clean text."""
+    out: list = []
+    append = out.append
+    for x in column:
+        if x is None or x == "":
+            append(None)
+        elif x.isascii() and x.isalnum():
+            append(x)
+        else:
+            append(clean.clean_text(x) or None)
     return out
 
 

@@ -23,7 +23,8 @@ from tests.importers import real_lists as R
 from tests.importers.plan_compare import RUN, both_ways, plan_state
 
 STREETS = ["杨园", "积玉桥", "徐家棚", "中华路"]
-FIELDS = ["industry", "legal_form", "founded", "date", "street", "reg_capital", "employees", "contact_person"]
+FIELDS = ["industry", "legal_form", "founded", "date", "street", "reg_capital", "employees", "contact_person",
+          "cert_no"]
 CELLS = st.one_of(
     st.none(), st.just(""), st.booleans(), st.integers(-5, 3_000_000), st.sampled_from([0.0, -0.0, 1.0, 35.0, 2023.0,
                                                                                        45000.0, 1e10, -3.5, 12.5]),
@@ -54,10 +55,10 @@ def test_columns_fast_and_reference_agree(chunks, csv):
 
 
 def test_unique_and_repeated_columns_across_many_chunks():
-    # industry, legal_form, founded (years), date, street, reg_capital, employees, contact_person
+    # industry, legal_form, founded (years), date, street, reg_capital, employees, contact_person, cert_no
     years = [[f"行业{i % 4}", "N/A" if i % 5 == 0 else f"有限责任公司{i % 3}", 2000 + i % 20, f"2023-0{1 + i % 9}-01",
               "杨园" if i % 3 else "不存在街", f"{i}万元" if i % 2 else float(i), i % 7 + 0.5 * (i % 11 == 0),
-              f"联系人{i}"] for i in range(400)]
+              f"联系人{i}", f"GR{i:06d}" if i % 4 else f" ＧＲ {i} "] for i in range(400)]
     chunks = [years[i:i + 50] for i in range(0, 400, 50)]
     assert _clean_all(chunks, True, False) == _clean_all(chunks, False, False)
 
