@@ -128,3 +128,29 @@ def test_build_plan_reports_read_and_plan_seconds_and_plans_the_same(ledger, tmp
     timed = build_plan(ledger, path, timings=timings)
     assert set(timings) == {"read", "plan"} and min(timings.values()) > 0
     assert plan_state(timed) == plan_state(build_plan(ledger, path))
+
+
+def test_codes_are_checked_the_same_with_and_without_numpy(monkeypatch):
+    import random
+
+    from importers import match
+    from pipeline import uscc
+    rng = random.Random(17)
+    codes = []
+    for i in range(600):
+        code = uscc.make_code("9", "1", "420106", "".join(rng.choice(uscc.ALPHABET) for _ in range(8)))
+        kind = i % 4
+        if kind == 1:                     # wrong check character
+            code = code[:17] + ("0" if code[17] != "0" else "1")
+        elif kind == 2:                   # wrong organisation check character (position 17)
+            code = code[:16] + ("0" if code[16] != "0" else "1") + code[17]
+        elif kind == 3:
+            code = ""
+        codes.append(code)
+    monkeypatch.setattr(match, "NUMPY_FROM", 10**9)
+    monkeypatch.delitem(__import__("sys").modules, "numpy", raising=False)
+    one_by_one = match.check_codes(codes)
+    monkeypatch.undo()
+    monkeypatch.setattr(match, "NUMPY_FROM", 0)
+    assert match.check_codes(codes) == one_by_one
+    assert {s for s, _ in one_by_one} == {"ok", "bad_check", "no_code"}
