@@ -133,7 +133,9 @@ class Planner:
         plan.note_rows = dict(reader.note_rows) if reader is not None else {}
         if not len(plan.store):
             raise InputError(MSG_NO_ROWS.format(row=plan.header_row), file=file, sheet=plan.sheet or None)
-        self.table = None               # the loaded sheet can go
+        if hasattr(table, "release"):
+            table.release()             # the loaded sheet goes now, not at the next full garbage collection
+        self.table = None
         return plan
 
     def _open(self):

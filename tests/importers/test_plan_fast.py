@@ -154,3 +154,18 @@ def test_codes_are_checked_the_same_with_and_without_numpy(monkeypatch):
     monkeypatch.setattr(match, "NUMPY_FROM", 0)
     assert match.check_codes(codes) == one_by_one
     assert {s for s, _ in one_by_one} == {"ok", "bad_check", "no_code"}
+
+
+def test_the_loaded_sheet_is_freed_when_the_plan_is_made_not_at_a_later_garbage_collection(ledger, tmp_path):
+    import gc
+
+    from importers.read import SheetTable
+    path = F.write_big_xlsx(tmp_path, 50)
+    gc.collect()
+    gc.disable()
+    try:
+        plan = build_plan(ledger, path)
+        alive = [o for o in gc.get_objects() if type(o) is SheetTable]
+    finally:
+        gc.enable()
+    assert len(plan.rows) == 50 and alive == []
