@@ -1,10 +1,11 @@
 """Working out an import plan (``importers.plan.build_plan``): the file, its columns, then the rows chunk by chunk.
 
 Per chunk of 5,000 rows: names, codes and every mapped column are cleaned a
-column at a time (each distinct cell value once), codes are checked together
-(importers.match), firms are looked up by code and by name in one query each,
-and then each row is decided by ``importers.plan_rows``. The outcome goes into
-the plan's column store (importers.plan.RowStore).
+column at a time (importers.plan_clean: each distinct cell value once), codes
+are checked together (importers.match), firms are looked up by code and by
+name in one query each (none in an empty ledger), and then each row is decided
+by ``importers.plan_rows``. The outcome goes into the plan's column store
+(importers.plan.RowStore). When the rows are done the loaded sheet is released.
 """
 from __future__ import annotations
 
