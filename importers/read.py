@@ -94,8 +94,6 @@ class SheetTable:
         """Drop the loaded sheet and the row classification (they reference each other: without this, a
         cycle the garbage collector may keep for a long time); ``iter_rows`` is unusable afterwards."""
         self._grid = None
-        if self._plan is not None:
-            self._plan.table = None
         self._plan = None
 
     def iter_rows(self, chunk_size: int = 5000) -> Iterator[list[RawRow]]:
