@@ -131,7 +131,7 @@ def _from_serial(x: float, date1904: bool, shown) -> _dt.date:
 
 
 def _date_from_number(v, date1904: bool) -> _dt.date:
-    if isinstance(v, float) and v != v:
+    if isinstance(v, float) and v - v != 0:      # NaN, or infinite (a cell written as 1E+309)
         raise ValueError(MSG_DATE.format(v=v))
     if 19000101 <= v <= 21991231 and float(v).is_integer():  # 20231228 typed as a number
         n = int(v)
@@ -272,6 +272,8 @@ def parse_int(v) -> int | None:
         x = float(v)
         if x != x:
             return None
+        if x - x != 0:                             # infinite (a cell written as 1E+309)
+            raise ValueError(MSG_INT.format(v=v))
     else:
         raise ValueError(MSG_INT.format(v=v))
     if not x.is_integer():

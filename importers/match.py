@@ -3,6 +3,9 @@
 - Codes are checked for a whole chunk at once (numpy: the GB 32100 and
   GB 11714 check characters of 5,000 codes in well under a millisecond);
   only failing codes go through ``pipeline.uscc.validate`` for its messages.
+  A short list (fewer than ``NUMPY_FROM`` codes) is checked code by code by
+  ``validate`` itself unless numpy is loaded already: importing numpy costs
+  more than checking two thousand codes (the same statuses either way).
 - Firms are looked up by code, and rows without a usable code by the name
   key against ``firms.name_key`` and ``firm_aliases.name_key`` (SQL with
   ``json_each``, one query per chunk, never the whole ledger).
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from functools import lru_cache
 
 from pipeline import uscc
@@ -22,6 +26,7 @@ from pipeline.fields import FIRM_ATTRS
 from pipeline.names import name_key
 
 _CLEAN_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
+NUMPY_FROM = 3000
 
 # every firm attribute of the one list of fields (pipeline.fields), so a field added there is compared too
 FIRM_KEYS = ("id", "code", "code_status", "name", "name_key", "street", *FIRM_ATTRS, "needs_review", "deleted_at")
@@ -61,7 +66,11 @@ def check_codes(codes: list[str]) -> list[tuple[str, tuple]]:
         else:
             chk = uscc.validate(c)
             out[i] = (chk.status, chk.problems)
-    if clean_idx:
+    if clean_idx and len(clean_idx) < NUMPY_FROM and "numpy" not in sys.modules:
+        for i in clean_idx:
+            chk = uscc.validate(codes[i])
+            out[i] = (chk.status, chk.problems)
+    elif clean_idx:
         np, lut, org_lut, w, ow = _tables()
         buf = np.frombuffer("".join(codes[i] for i in clean_idx).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
         vals = lut[buf]

@@ -104,19 +104,31 @@ def _has_error(issues) -> bool:
     return False
 
 
+class _Chunk:
+    """What deciding the rows of one chunk needs, besides the row itself."""
+    __slots__ = ("pl", "plan", "store", "headers", "by_field", "col_name", "col_code", "firm_fields", "cols",
+                 "by_code", "by_name", "held", "aliases", "base", "designating", "list_names", "dates", "expires",
+                 "certs")
+
+    def __init__(self, pl, plan, cols, by_code, by_name, held, aliases) -> None:
+        self.pl, self.plan, self.store, self.cols = pl, plan, plan.store, cols
+        self.headers = headers = plan.headers
+        self.by_field = by_field = pl.by_field
+        self.col_name = headers[by_field["name"]] if "name" in by_field else None
+        self.col_code = headers[by_field["code"]] if "code" in by_field else None
+        self.firm_fields = [f for f in FIRM_FIELDS if f in cols]
+        self.by_code, self.by_name, self.held, self.aliases = by_code, by_name, held, aliases
+        self.base = len(plan.store)
+        self.designating = plan.kind == "designation" or bool(pl.groups)
+        self.list_names, self.dates = cols.get("list_name"), cols.get("date")
+        self.expires, self.certs = cols.get("expires"), cols.get("cert_no")
+
+
 def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases) -> None:
     """Decide every row of *chunk* (pl: the Planner) and add it to ``plan.store``."""
-    store = plan.store
-    headers = plan.headers
-    by_field = pl.by_field
-    col_name = headers[by_field["name"]] if "name" in by_field else None
-    col_code = headers[by_field["code"]] if "code" in by_field else None
-    firm_fields = [f for f in FIRM_FIELDS if f in cols]
-    seen = pl.seen
-    seen_names = pl.seen_names          # name key -> (Excel row, code) of the first row with that name
-    add = store.add
-    base = len(store)
-    designating = plan.kind == "designation" or bool(pl.groups)
+    c = _Chunk(pl, plan, cols, by_code, by_name, held, aliases)
+    add = plan.store.add
+    seen, seen_names = pl.seen, pl.seen_names   # name key -> (Excel row, code) of the first row with that name
     for j, raw in enumerate(chunk):
         er = raw.excel_row
         name, key, code = names[j], keys[j], codes[j]
@@ -128,119 +140,145 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
             for i in issues:
                 i.row = er
         if raw.hidden or raw.filled:
-            _row_warnings(raw, er, headers, issues)
-        firm, review = None, False
+            _row_warnings(raw, er, c.headers, issues)
         changes: dict[str, tuple[object, object]] = {}
-        problem = _reading_problem(raw, er, col_name, plan.header_row) if raw.note or raw.under or raw.extra else None
-        if problem is not None:
-            if raw.under or raw.extra:       # its cells were read under the wrong columns: only this is true
-                issues = []
-            issues.append(problem)
-        elif not name and not (status in _USABLE and code in by_code):
-            issues.append(Issue(er, col_name or col_code, E_NO_NAME if status not in _USABLE else E_NO_NAME_NEW,
-                                "error", "no_name"))
-        elif status in _USABLE:
-            firm = by_code.get(code)
-            if status == "bad_check" and not (firm and firm["code_status"] == "accepted"):
-                issues.append(Issue(er, col_code, W_BAD_CHECK.format(problem=problems[0] if problems else ""),
-                                    "warning", "bad_check"))
-            if firm is None:
-                same = by_name.get(key)
-                if same:
-                    if len(same) == 1 and not same[0]["code"]:
-                        firm = same[0]          # the firm had no code: this list gives it one
-                        changes["code"] = (None, code)
-                        changes["code_status"] = (same[0]["code_status"], status)
-                    else:
-                        issues.append(Issue(er, col_name,
-                                            W_SAME_NAME.format(name=same[0]["name"], code=same[0]["code"]),
-                                            "warning", "same_name"))
-        else:
-            cands = by_name.get(key, [])
-            if len(cands) > 1:
-                issues.append(Issue(er, col_name, E_AMBIGUOUS.format(n=len(cands), names="、".join(
-                    f"{c['name']}（{c['code'] or '无代码'}）" for c in cands[:3])), "error", "ambiguous_name"))
-            elif status == "invalid" and is_org_code(code):
-                firm, review = _by_org_code(pl, er, code, cands, col_code, issues)
-            elif status == "invalid":
-                if cands:
-                    firm, review = cands[0], True
-                    issues.append(Issue(er, col_code, W_INVALID_MATCHED.format(problem=problems[0], name=firm["name"]),
-                                        "warning", "invalid_code"))
-                else:
-                    issues.append(Issue(er, col_code, E_INVALID.format(problem=problems[0]), "error", "invalid_code"))
-            elif cands:
-                firm, review = cands[0], True
-                issues.append(Issue(er, col_name, W_NAME_MATCH.format(name=firm["name"]), "warning",
-                                    "no_code_name_match"))
-            else:
-                review = True
-                issues.append(Issue(er, col_code or col_name, W_NO_CODE_NEW, "warning", "no_code"))
-        if firm is not None and firm["deleted_at"]:
-            issues.append(Issue(er, col_name, E_DELETED.format(name=firm["name"]), "error", "in_recycle_bin"))
+        issues, firm, review = _find_firm(c, raw, er, name, key, code, status, problems, issues, changes)
         fid = firm["id"] if firm is not None else None
         usable = code if status in _USABLE else None
         vcode = code or None
         dup_key = fid if firm is not None else (code if usable else "n:" + key)
         if firm is None and not usable and key in seen_names:
             dup_key = seen_names[key][1]        # a new firm listed above with its code: the same firm
-        if (name or firm is not None) and not (issues and _has_error(issues)):   # a row in error is reported so
-            first = seen.get(dup_key)      # only rows that are imported are recorded: a row with an error is not
+        if (name or firm is not None) and not _has_error(issues):   # a row in error is reported, not recorded
+            first = seen.get(dup_key)
             if first is not None:
-                joined = _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) \
-                    if designating else []
-                if _has_error(issues):
-                    add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None,
-                        vcode)
-                    continue
-                issues = [i for i in issues if i.code != "no_code"]      # it is not created: not "将新建"
-                diff = _diff(store, first, base + j, name, vcode, by_field, headers)
-                issues.append(Issue(er, col_code or col_name, (W_DUP_JOINED if joined else W_DUP).format(
-                    first=store.excel_row[first], name=name, stages="、".join(joined),
-                    diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else ""), "warning", "dup_in_file"))
-                add(er, UNCHANGED, fid, usable, name, issues, raw.values, True, None, status, review, None, vcode)
+                _duplicate(c, j, raw, first, firm, name, status, review, issues, usable, vcode)
                 continue
-        if issues and _has_error(issues):
+        if _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
-        full = not name or looks_like_firm_name(name, cleaned=True)
-        if firm is None:
-            if not full:
-                issues.append(Issue(er, col_name, W_NOT_FULL_NAME, "warning", "not_full_name"))
-            if pl.has_firms and not any(i.code == "same_name" for i in issues):
-                near = pl.near.suggest(name)
-                if near:
-                    issues.append(Issue(er, col_name, W_NEAR.format(name=near[1]), "warning", "near_match"))
-        else:
-            if name and key != firm["name_key"] and "code" not in changes:
-                if key in aliases.get(fid, ()):
-                    issues.append(Issue(er, col_name, W_OLD_NAME.format(name=firm["name"]), "warning", "old_name"))
-                elif not full and looks_like_firm_name(firm["name"]):
-                    issues.append(Issue(er, col_name, W_SHORT_NAME_KEPT.format(name=name, current=firm["name"]),
-                                        "warning", "not_full_name"))
-                elif other := next((f for f in by_name.get(key, ()) if f["id"] != fid and f["name_key"] == key
-                                    and not f["deleted_at"]), None):
-                    issues.append(Issue(er, col_name, E_NAME_TAKEN.format(
-                        code=code, current=firm["name"], name=other["name"], other=other["code"] or "无代码"),
-                        "error", "name_of_other_firm"))
-                else:
-                    changes["name"] = (firm["name"], name)
-            for f in firm_fields:
-                v = cols[f][j]
-                if v is not None and not _same(firm[f], v):
-                    changes[f] = (firm[f], v)
-            if review and not firm["needs_review"]:
-                changes["needs_review"] = (0, 1)
-        des = designations(pl, plan, j, er, raw, cols, firm, held, issues) if designating else None
+        _check_firm(c, j, er, name, key, code, firm, review, issues, changes)
+        des = designations(c, j, er, raw, firm, issues) if c.designating else None
         if issues and _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
         row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
         if name or firm is not None:
-            seen[dup_key] = base + j
+            seen[dup_key] = c.base + j
         if usable and key and (seen_names.setdefault(key, (er, usable))[1] != usable or "n:" + key in seen):
-            _same_name_in_file(pl, er, key, usable, col_name, issues)
+            _same_name_in_file(pl, er, key, usable, c.col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
+
+
+def _find_firm(c: _Chunk, raw, er, name, key, code, status, problems, issues, changes) -> tuple[list, dict | None,
+                                                                                                   bool]:
+    """The ledger firm a row is (by code, else by name), with the row's problems: (issues, firm, review)."""
+    firm, review = None, False
+    col_name, col_code = c.col_name, c.col_code
+    problem = _reading_problem(raw, er, col_name, c.plan.header_row) if raw.note or raw.under or raw.extra else None
+    if problem is not None:
+        if raw.under or raw.extra:       # its cells were read under the wrong columns: only this is true
+            issues = []
+        issues.append(problem)
+    elif not name and not (status in _USABLE and code in c.by_code):
+        issues.append(Issue(er, col_name or col_code, E_NO_NAME if status not in _USABLE else E_NO_NAME_NEW,
+                            "error", "no_name"))
+    elif status in _USABLE:
+        firm = c.by_code.get(code)
+        if status == "bad_check" and not (firm and firm["code_status"] == "accepted"):
+            issues.append(Issue(er, col_code, W_BAD_CHECK.format(problem=problems[0] if problems else ""),
+                                "warning", "bad_check"))
+        if firm is None:
+            same = c.by_name.get(key)
+            if same:
+                if len(same) == 1 and not same[0]["code"]:
+                    firm = same[0]          # the firm had no code: this list gives it one
+                    changes["code"] = (None, code)
+                    changes["code_status"] = (same[0]["code_status"], status)
+                else:
+                    issues.append(Issue(er, col_name, W_SAME_NAME.format(name=same[0]["name"], code=same[0]["code"]),
+                                        "warning", "same_name"))
+    else:
+        firm, review = _by_name(c, er, key, code, status, problems, issues)
+    if firm is not None and firm["deleted_at"]:
+        issues.append(Issue(er, col_name, E_DELETED.format(name=firm["name"]), "error", "in_recycle_bin"))
+    return issues, firm, review
+
+
+def _by_name(c: _Chunk, er, key, code, status, problems, issues) -> tuple[dict | None, bool]:
+    """A row without a usable code: the firm of the same name, if exactly one. Returns (firm, review)."""
+    cands = c.by_name.get(key, [])
+    if len(cands) > 1:
+        issues.append(Issue(er, c.col_name, E_AMBIGUOUS.format(n=len(cands), names="、".join(
+            f"{f['name']}（{f['code'] or '无代码'}）" for f in cands[:3])), "error", "ambiguous_name"))
+        return None, False
+    if status == "invalid" and is_org_code(code):
+        return _by_org_code(c.pl, er, code, cands, c.col_code, issues)
+    if status == "invalid":
+        if cands:
+            issues.append(Issue(er, c.col_code, W_INVALID_MATCHED.format(problem=problems[0], name=cands[0]["name"]),
+                                "warning", "invalid_code"))
+            return cands[0], True
+        issues.append(Issue(er, c.col_code, E_INVALID.format(problem=problems[0]), "error", "invalid_code"))
+        return None, False
+    if cands:
+        issues.append(Issue(er, c.col_name, W_NAME_MATCH.format(name=cands[0]["name"]), "warning",
+                            "no_code_name_match"))
+        return cands[0], True
+    issues.append(Issue(er, c.col_code or c.col_name, W_NO_CODE_NEW, "warning", "no_code"))
+    return None, True
+
+
+def _duplicate(c: _Chunk, j, raw, first, firm, name, status, review, issues, usable, vcode) -> None:
+    """A row of a firm already planned above: imported once, its new designations joining the first row's."""
+    er = raw.excel_row
+    fid = firm["id"] if firm is not None else None
+    store = c.store
+    joined = _join_designations(c, j, er, raw, firm, issues, first) if c.designating else []
+    if _has_error(issues):
+        store.add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
+        return
+    issues = [i for i in issues if i.code != "no_code"]      # it is not created: not "将新建"
+    diff = _diff(store, first, c.base + j, name, vcode, c.by_field, c.headers)
+    issues.append(Issue(er, c.col_code or c.col_name, (W_DUP_JOINED if joined else W_DUP).format(
+        first=store.excel_row[first], name=name, stages="、".join(joined),
+        diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else ""), "warning", "dup_in_file"))
+    store.add(er, UNCHANGED, fid, usable, name, issues, raw.values, True, None, status, review, None, vcode)
+
+
+def _check_firm(c: _Chunk, j, er, name, key, code, firm, review, issues, changes) -> None:
+    """A new firm's name warnings (not a full name, a near one in the ledger); a known firm's changes."""
+    col_name = c.col_name
+    full = not name or looks_like_firm_name(name, cleaned=True)
+    if firm is None:
+        if not full:
+            issues.append(Issue(er, col_name, W_NOT_FULL_NAME, "warning", "not_full_name"))
+        if c.pl.has_firms and not any(i.code == "same_name" for i in issues):
+            near = c.pl.near.suggest(name)
+            if near:
+                issues.append(Issue(er, col_name, W_NEAR.format(name=near[1]), "warning", "near_match"))
+        return
+    fid = firm["id"]
+    if name and key != firm["name_key"] and "code" not in changes:
+        if key in c.aliases.get(fid, ()):
+            issues.append(Issue(er, col_name, W_OLD_NAME.format(name=firm["name"]), "warning", "old_name"))
+        elif not full and looks_like_firm_name(firm["name"]):
+            issues.append(Issue(er, col_name, W_SHORT_NAME_KEPT.format(name=name, current=firm["name"]),
+                                "warning", "not_full_name"))
+        elif other := next((f for f in c.by_name.get(key, ()) if f["id"] != fid and f["name_key"] == key
+                            and not f["deleted_at"]), None):
+            issues.append(Issue(er, col_name, E_NAME_TAKEN.format(
+                code=code, current=firm["name"], name=other["name"], other=other["code"] or "无代码"),
+                "error", "name_of_other_firm"))
+        else:
+            changes["name"] = (firm["name"], name)
+    cols = c.cols
+    for f in c.firm_fields:
+        v = cols[f][j]
+        if v is not None and not _same(firm[f], v):
+            changes[f] = (firm[f], v)
+    if review and not firm["needs_review"]:
+        changes["needs_review"] = (0, 1)
 
 
 def _by_org_code(pl, er, code, cands, col_code, issues):
@@ -272,11 +310,11 @@ def _reading_problem(raw, er, col_name, header_row) -> Issue | None:
     return None
 
 
-def _join_designations(pl, plan, j, er, raw, cols, firm, held, issues, first) -> list[str]:
+def _join_designations(c: _Chunk, j, er, raw, firm, issues, first) -> list[str]:
     """The same firm again: the designations this row adds that the first row lacks join the first row's
     (a list in long form, one row per designation); returns their stage names."""
-    store = plan.store
-    mine = designations(pl, plan, j, er, raw, cols, firm, held, issues)
+    store = c.store
+    mine = designations(c, j, er, raw, firm, issues)
     if not mine or _has_error(issues):
         return []
     have = store.more_des.get(first) or ([store.des[first]] if store.des[first] is not None else [])
@@ -333,57 +371,69 @@ def stages_in(pl, cell) -> tuple[list, list[str]]:
     return hit
 
 
-def _col(cols, f, j):
-    c = cols.get(f)
-    return c[j] if c is not None else None
+def _at(column, j):
+    return column[j] if column is not None else None
 
 
-def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
+def _add(out: list, mine, stage, start, end, evidence, list_name, lenient: bool) -> None:
+    """A designation the row adds, unless the firm holds it already (*mine*: its (stage id, start, end))."""
+    if mine:
+        s_iso = start.isoformat()
+        for sid, st, en in mine:
+            if sid == stage.id and (st == s_iso or (lenient and st <= s_iso and (en is None or en > s_iso))):
+                return
+    out.append((stage.key, start, end, evidence, list_name, stage.name))
+
+
+def designations(c: _Chunk, j, er, raw, firm, issues) -> list[tuple]:
     """The designations the row adds, as (stage key, start, end, evidence, list name, stage name) tuples."""
-    mine = held.get(firm["id"], ()) if firm is not None else ()
-    headers = plan.headers
-    out = []
+    mine = c.held.get(firm["id"], ()) if firm is not None else ()
+    list_name = (c.list_names[j] if c.list_names is not None else None) or c.plan.list_name
+    if c.plan.kind == "designation":
+        return _listed(c, j, er, raw, mine, list_name, issues)
+    return _staged(c, j, er, raw, mine, list_name, issues)
 
-    def add(stage, start, end, evidence, list_name, lenient):
-        if mine:
-            s_iso = start.isoformat()
-            for sid, st, en in mine:
-                if sid == stage.id and (st == s_iso or (lenient and st <= s_iso and (en is None or en > s_iso))):
-                    return
-        out.append((stage.key, start, end, evidence, list_name, stage.name))
 
-    list_name = _col(cols, "list_name", j) or plan.list_name
-    if plan.kind == "designation":
-        stages = [pl.stage_obj] if pl.stage_obj else []
-        if not stages and pl.groups:
-            g = pl.groups[0]
-            cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
-            stages, unknown = stages_in(pl, cell) if cell not in (None, "") else ([], [])
-            stages = stages[-1:]
-            if not stages:
-                issues.append(Issue(er, headers[g["col"]], "缺少认定类别" if not unknown else
-                                    W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
-                                    "error", "no_stage"))
-                return []
-        start = _col(cols, "date", j)
-        dcol = pl.by_field.get("date")
-        if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
-            start = pl.on_date                # --date fills only an empty cell, never an unreadable one
-            if start is not None and dcol is not None:
-                issues.append(Issue(er, headers[dcol], W_DATE_GIVEN.format(column=headers[dcol], day=start),
-                                    "warning", "date_given"))
-        if start is None:
-            if not any(i.code == "bad_date" for i in issues):
-                issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))
+def _listed(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
+    """A row of a designation list: its one designation (the list's stage, or its stage column's)."""
+    pl, headers = c.pl, c.headers
+    stages = [pl.stage_obj] if pl.stage_obj else []
+    if not stages and pl.groups:
+        g = pl.groups[0]
+        cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
+        stages, unknown = stages_in(pl, cell) if cell not in (None, "") else ([], [])
+        stages = stages[-1:]
+        if not stages:
+            issues.append(Issue(er, headers[g["col"]], "缺少认定类别" if not unknown else
+                                W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
+                                "error", "no_stage"))
             return []
-        exp = _col(cols, "expires", j)
-        end = exp + timedelta(days=1) if exp else None
-        if end is not None and end <= start:
-            issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
-                                "bad_date"))
-            return []
-        add(stages[0], start, end, _col(cols, "cert_no", j), list_name, False)
-        return out
+    start = c.dates[j] if c.dates is not None else None
+    dcol = pl.by_field.get("date")
+    if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
+        start = pl.on_date                # --date fills only an empty cell, never an unreadable one
+        if start is not None and dcol is not None:
+            issues.append(Issue(er, headers[dcol], W_DATE_GIVEN.format(column=headers[dcol], day=start),
+                                "warning", "date_given"))
+    if start is None:
+        if not any(i.code == "bad_date" for i in issues):
+            issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))
+        return []
+    exp = c.expires[j] if c.expires is not None else None
+    end = exp + timedelta(days=1) if exp else None
+    if end is not None and end <= start:
+        issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
+                            "bad_date"))
+        return []
+    out: list[tuple] = []
+    _add(out, mine, stages[0], start, end, _at(c.certs, j), list_name, False)
+    return out
+
+
+def _staged(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
+    """A roster row's designations from its stage columns, each dated by its group's date column."""
+    pl, headers, cols = c.pl, c.headers, c.cols
+    out: list[tuple] = []
     for g in pl.groups:
         cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
         if cell in (None, ""):
@@ -407,7 +457,7 @@ def designations(pl, plan, j, er, raw, cols, firm, held, issues) -> list[tuple]:
             start = gdate if dated else pl.ref_day
             end = gexp + timedelta(days=1) if (dated and gexp and gexp >= start) else None
             n = len(out)
-            add(s, start, end, _col(cols, "cert_no", j) if len(pl.groups) == 1 else None, list_name, True)
+            _add(out, mine, s, start, end, _at(c.certs, j) if len(pl.groups) == 1 else None, list_name, True)
             if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
                 issues.append(Issue(er, headers[g["col"]], W_STAGE_NO_DATE.format(stage=s.name, day=start),
                                     "warning", "stage_default_date"))

@@ -1,21 +1,22 @@
 """Working out an import plan (``importers.plan.build_plan``): the file, its columns, then the rows chunk by chunk.
 
 Per chunk of 5,000 rows: names, codes and every mapped column are cleaned a
-column at a time (each distinct cell value once), codes are checked together
-(importers.match), firms are looked up by code and by name in one query each,
-and then each row is decided by ``importers.plan_rows``. The outcome goes into
-the plan's column store (importers.plan.RowStore).
+column at a time (importers.plan_clean: each distinct cell value once), codes
+are checked together (importers.match), firms are looked up by code and by
+name in one query each (none in an empty ledger), and then each row is decided
+by ``importers.plan_rows``. The outcome goes into the plan's column store
+(importers.plan.RowStore). When the rows are done the loaded sheet is released.
 """
 from __future__ import annotations
 
 import hashlib
-import re
+import time
 from datetime import date
 from pathlib import Path
 
-from importers import clean, infer, mapping_store
 from importers import errors as E
-from importers.clean import bare_year, clean_name, clean_text, parse_cell_date
+from importers import infer, mapping_store, plan_clean
+from importers.clean import clean_name
 from importers.errors import InputError
 from importers.guess import guess_kind, stage_columns, stage_in_text, stage_share
 from importers.mapping import apply_overrides, guess_mapping, missing_overrides
@@ -31,23 +32,13 @@ from importers.match import (
     normalize_code,
 )
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
+from importers.plan_clean import Columns, cleaner_for, numeric_codes, unquote
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
-from pipeline.fields import FIELD_LIST
 from pipeline.names import name_key
 
-# field key -> how its cells are cleaned, derived from the one list of fields (pipeline.fields);
-# name, code, street, stage and star have their own cleaning
-OWN_CLEANING = ("name", "code", "street", "stage", "star")
-PLACEHOLDER_FIELDS = ("legal_form", "address")     # text where "N/A", "无", "-" mean nothing
-TEXT_FIELDS = tuple(f.key for f in FIELD_LIST
-                    if f.kind == "text" and f.key not in OWN_CLEANING and f.key not in PLACEHOLDER_FIELDS)
-DATE_FIELDS = tuple(f.key for f in FIELD_LIST if f.kind == "date")
 CHUNK = 5000
 SAMPLE = 300                # rows looked at to decide whether a column holds stages
-MAX_MONEY = 1e9             # 万元: ten trillion yuan, beyond any firm
-MAX_EMPLOYEES = 5_000_000
-EARLIEST = date(1949, 10, 1)
 
 MSG_KIND = "--as 应为 roster（企业台账）或 designation（认定名单），而不是“{kind}”"
 MSG_STAGE = "未知的认定类别“{stage}”，可用：{names}"
@@ -57,91 +48,16 @@ MSG_NO_NAME = "找不到企业名称列或统一社会信用代码列（如“�
               "可用 --map 表头=企业名称 指定"
 MSG_MAP_HEADER = "--map 中的表头“{header}”不在文件中；文件的表头为：{headers}"
 MSG_NO_ROWS = "只有表头（第 {row} 行），没有数据行"
-W_STREET = "街道“{value}”不在街道目录中，未填入"
 W_STAGE_DATE = "“{column}”列没有对应的认定日期，按 {day} 记为认定日期"
 W_NOT_STAGES = "“{column}”列的值大多不是认定类别（如“{example}”），未按认定类别读取"
 W_AS_LEGAL_FORM = "“{column}”列的值是企业类型（如“{example}”），按企业类型读取"
-E_DATE_EARLY = "“{v}”早于 1949 年，不是有效的{what}"
-E_DATE_FUTURE = "成立日期“{v}”在今天之后"
-W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
 W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为企业名称，“{others}”记为曾用名或简称"
-E_CODE_NUMBER = ("单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；"
-                 "请把该列设为文本格式，重新填写代码")
 W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
                  "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
 W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
-_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
 W_HIDDEN_COL = "“{column}”列在 Excel 中被隐藏，仍按数据导入，请核对"
 W_WRAPPED = "企业名称单元格有换行：“{parts}”；按一个名称读作“{kept}”，请核对"
-W_NEGATIVE = "“{v}”是负数，未填入"
-W_ABSURD = "“{v}”大得不合常理，未填入"
 _LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国有", "私营", "外资", "合资", "农民专业合作社")
-_YEAR_SHARE = 0.6
-
-
-def unquote(v):
-    """CSV only: our exports write text that starts with = + - @ behind an apostrophe (so Excel shows text);
-    the apostrophe goes again on re-import."""
-    if type(v) is str and len(v) > 1 and v[0] == "'" and v[1] in "=+-@":
-        return v[1:]
-    return v
-
-
-def _number(parse, limit):
-    def fn(v):
-        x = parse(v)
-        if x is not None and x < 0:
-            raise ValueError(W_NEGATIVE.format(v=_shown(v)))
-        if x is not None and x > limit:
-            raise ValueError(W_ABSURD.format(v=_shown(v)))
-        return x
-    return fn
-
-
-def _shown(v) -> str:
-    return clean_text(v)
-
-
-def _date(field, date1904, today):
-    what = {"date": "认定日期", "expires": "到期日期", "founded": "成立日期"}.get(field, "日期")
-
-    def fn(v, years=False):
-        d = parse_cell_date(v, datemode_1904=date1904, years=years)
-        if d is None:
-            return None
-        if field != "founded" and d < EARLIEST:
-            raise ValueError(E_DATE_EARLY.format(v=_shown(v), what=what))
-        if field == "founded" and d > today:
-            raise ValueError(E_DATE_FUTURE.format(v=_shown(v)))
-        return d
-    return fn
-
-
-def _clean_fn(field, streets, date1904, csv=False, today=None):
-    """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
-    if field in TEXT_FIELDS:
-        if csv:
-            return (lambda v: clean.clean_text(unquote(v)) or None), True, None
-        return (lambda v: clean.clean_text(v) or None), True, None
-    if field in PLACEHOLDER_FIELDS:
-        def text(v):
-            t = clean.clean_text(unquote(v) if csv else v)
-            return None if t.lower() in clean._BLANKS else t
-        return text, True, None
-    if field in DATE_FIELDS:
-        return _date(field, date1904, today or date.today()), True, "bad_date"
-    if field in ("reg_capital", "revenue", "rd_spend"):
-        return _number(clean.parse_number, MAX_MONEY), False, "bad_number"
-    if field == "employees":
-        return _number(clean.parse_int, MAX_EMPLOYEES), False, "bad_number"
-    if field == "street":
-        def street(v):
-            hit = clean.match_street(v, streets)
-            if hit is None and clean.clean_text(v):
-                raise ValueError(W_STREET.format(value=clean.clean_text(v)))
-            return hit
-        return street, True, "unknown_street"
-    return None, False, None
 
 
 class Planner:
@@ -153,6 +69,7 @@ class Planner:
         self.sheet, self.overrides, self.header_row_arg = sheet, overrides or {}, header_row
         self.progress, self.cancel = progress, cancel
         self.notes: list = []               # file-level warnings found before the plan exists
+        self.read_s: float | None = None    # seconds spent reading the file, when build_plan is asked for them
 
     # the file ----------------------------------------------------------
     def run(self) -> ImportPlan:
@@ -163,7 +80,10 @@ class Planner:
             stage_obj = self.catalog.find(self.stage_arg)
             if stage_obj is None:
                 raise InputError(MSG_STAGE.format(stage=self.stage_arg, names=self._stage_names()))
+        start = time.perf_counter()
         table = self.table = self._open()
+        if self.read_s is not None:
+            self.read_s += time.perf_counter() - start
         file = getattr(table, "file", None) or self.path.name
         headers = [str(h or "") for h in table.headers]
         title = getattr(table, "title", "") or ""
@@ -214,7 +134,9 @@ class Planner:
         plan.note_rows = dict(reader.note_rows) if reader is not None else {}
         if not len(plan.store):
             raise InputError(MSG_NO_ROWS.format(row=plan.header_row), file=file, sheet=plan.sheet or None)
-        self.table = None               # the loaded sheet can go
+        if hasattr(table, "release"):
+            table.release()             # the loaded sheet goes now, not at the next full garbage collection
+        self.table = None
         return plan
 
     def _open(self):
@@ -292,13 +214,13 @@ class Planner:
         for col, f in self.work.items():
             if f in ("name", "code"):
                 continue
-            fn, distinct, code = _clean_fn(f, self.streets, date1904, self.csv, self.today)
+            fn, distinct, code = cleaner_for(f, self.streets, date1904, self.csv, self.today)
             if fn is not None:
                 self.cleaners.append((col, f, fn, distinct, code))
         for g in self.groups:
             for key in ("date_col", "expires_col"):
                 if g[key] is not None and all(c[0] != g[key] for c in self.cleaners):
-                    fn, distinct, code = _clean_fn("date", self.streets, date1904, today=self.today)
+                    fn, distinct, code = cleaner_for("date", self.streets, date1904, today=self.today)
                     self.cleaners.append((g[key], f"_d{g[key]}", fn, distinct, code))
         fields = list(dict.fromkeys(f for _, f, *_ in self.cleaners if not f.startswith("_d")))
         self.infer_street = "address" in fields and bool(self.streets)
@@ -309,6 +231,7 @@ class Planner:
         if (self.infer_street or self.infer_group) and "street" not in fields:
             fields.append("street")
         plan.store = RowStore(fields)
+        self.columns = Columns(self.cleaners)
         self.seen: dict = {}
         self.seen_names: dict = {}          # name key -> (Excel row, code) of the first imported row
         self.near = NearMatcher(self.conn)
@@ -323,7 +246,7 @@ class Planner:
     def _rows(self, plan) -> None:
         total = getattr(self.table, "row_count_hint", None)
         done = 0
-        for chunk in self.table.iter_rows(CHUNK):
+        for chunk in self._chunks():
             if self.cancel and self.cancel():
                 raise Cancelled()
             self._chunk(plan, chunk)
@@ -331,61 +254,30 @@ class Planner:
             if self.progress:
                 self.progress(done, total)
 
+    def _chunks(self):
+        """The table's rows in chunks; with ``read_s`` the time spent reading them is added to it."""
+        rows = self.table.iter_rows(CHUNK)
+        if self.read_s is None:
+            yield from rows
+            return
+        clock = time.perf_counter
+        while True:
+            start = clock()
+            chunk = next(rows, None)
+            self.read_s += clock() - start
+            if chunk is None:
+                return
+            yield chunk
+
     # one chunk of rows -------------------------------------------------
     def _clean(self, vals):
         """Clean every mapped column of the chunk at once: {field: [values]}, {row index: [Issue]}."""
-        cols: dict[str, list] = {}
-        errs: dict[int, list[Issue]] = {}
-        headers = self.plan.headers
-        for col, f, fn, distinct, code in self.cleaners:
-            try:
-                column = [v[col] for v in vals]
-            except IndexError:
-                column = [v[col] if col < len(v) else None for v in vals]
-            level = "error" if code == "bad_date" else "warning"
-            years = code == "bad_date" and _holds_years(column)
-            if years:
-                fn = (lambda g: (lambda v: g(v, True)))(fn)
-            if distinct:
-                out = self._distinct(column, fn, errs, headers[col], level, code)
-            else:
-                out = []
-                append = out.append
-                for j, x in enumerate(column):
-                    if x is None or x == "":
-                        append(None)
-                        continue
-                    try:
-                        append(fn(x))
-                    except ValueError as exc:
-                        errs.setdefault(j, []).append(Issue(None, headers[col], str(exc), level, code))
-                        append(None)
-            if years:
-                _year_warnings(column, out, errs, headers[col])
-            cols[f] = out
+        cols, errs = self.columns.clean(vals, self.plan.headers)
         if self.infer_street:
             infer.street_from_address(self, vals, cols, errs)
         if self.status_col is not None:
             infer.deregistered(self, vals, errs)
         return cols, errs
-
-    @staticmethod
-    def _distinct(column, fn, errs, header, level, code) -> list:
-        done: dict = {None: None, "": None}
-        bad = None
-        for x in set(column):
-            if x not in done:
-                try:
-                    done[x] = fn(x)
-                except ValueError as exc:
-                    done[x] = None
-                    bad = bad or {}
-                    bad[x] = str(exc)
-        if bad:
-            for j, x in enumerate(column):
-                if x in bad:
-                    errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
-        return [done[x] for x in column]
 
     def _names(self, chunk, vals, ni):
         """Names as shown, and for a cell of several lines the warning and the lines not taken."""
@@ -415,7 +307,7 @@ class Planner:
             codes = [normalize_code(x) if x not in (None, "") else "" for x in raw_codes]
         checks = check_codes(codes)
         if ci is not None:
-            _numeric_codes(raw_codes, checks)
+            numeric_codes(raw_codes, checks)
         keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
         if self.infer_group:
@@ -425,6 +317,17 @@ class Planner:
         store = plan.store
         for f in store.fields:
             store.cols[f].extend(cols.get(f) or [None] * len(vals))
+        by_code, by_name, held, aliases = self._firms(codes, keys, checks)
+        decide_rows(self, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases)
+        store.key.extend(keys)
+
+    def _firms(self, codes, keys, checks) -> tuple[dict, dict, dict, dict]:
+        """The ledger's firms for the chunk's rows: by code, by name (and former name), their designations
+        (for a designation list or stage columns) and the former names of renamed firms. An empty ledger
+        has none (the fast way does not ask it)."""
+        if not self.has_firms and plan_clean.FAST:
+            self.by_org = {}
+            return {}, {}, {}, {}
         by_code = firms_by_code(self.conn, [c for c, (st, _) in zip(codes, checks, strict=True)
                                             if st in ("ok", "bad_check")])
         # rows matched by name, and renamed firms
@@ -435,12 +338,11 @@ class Planner:
         self.by_org = firms_by_org(self.conn, orgs) if orgs else {}
         firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs} | {
             f["id"] for fs in self.by_org.values() for f in fs}
-        held = holdings(self.conn, firm_ids) if (self.groups or plan.kind == "designation") and firm_ids else {}
+        held = holdings(self.conn, firm_ids) if (self.groups or self.plan.kind == "designation") and firm_ids else {}
         renamed = [hit["id"] for c, k in zip(codes, keys, strict=True)
                    if (hit := by_code.get(c)) is not None and hit["name_key"] != k]
         aliases = aliases_of(self.conn, renamed) if renamed else {}
-        decide_rows(self, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases)
-        store.key.extend(keys)
+        return by_code, by_name, held, aliases
 
     def _split_warnings(self, split, cols, errs, n) -> None:
         """A name cell of several lines: the full name is kept, the other lines become former names."""
@@ -457,44 +359,6 @@ class Planner:
                 parts="”“".join(lines), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
             if others and former[j] is None:
                 former[j] = "、".join(others)
-
-
-def _numeric_codes(raw_codes, checks) -> None:
-    """A code cell holding a number of 16 digits or more lost its last digits (Excel keeps 15 significant
-    digits): the code read back is not the firm's (it may even pass the check), so it is invalid, never used;
-    so is a code in scientific notation (a CSV saved by Excel)."""
-    if float in set(map(type, raw_codes)):
-        for j, x in enumerate(raw_codes):
-            if type(x) is float and abs(x) >= 1e15:
-                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=_shown(x)),))
-    for j, (status, _) in enumerate(checks):
-        if status == "invalid":
-            x = raw_codes[j]
-            if type(x) is str and _SCIENTIFIC.fullmatch(x.strip()):
-                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
-
-
-def _holds_years(column) -> bool:
-    """Whether most filled cells of a date column hold only a year (a 成立年份 column)."""
-    seen: dict = {}
-    n = years = 0
-    for x in column:
-        if x is None or x == "":
-            continue
-        y = seen.get(x)
-        if y is None:
-            y = seen[x] = bare_year(x) is not None
-        n += 1
-        years += y
-    return n > 0 and years >= _YEAR_SHARE * n
-
-
-def _year_warnings(column, out, errs, header) -> None:
-    for j, x in enumerate(column):
-        if out[j] is not None and bare_year(x) is not None:
-            errs.setdefault(j, []).append(Issue(None, header, W_YEAR.format(column=header, v=_shown(x),
-                                                                              d=out[j].isoformat()),
-                                                "warning", "year_only"))
 
 
 def _sample(table, n: int) -> list:

@@ -90,6 +90,12 @@ class SheetTable:
     _grid: Grid | None = field(default=None, repr=False, compare=False)
     _plan: Classifier | None = field(default=None, repr=False, compare=False)
 
+    def release(self) -> None:
+        """Drop the loaded sheet and the row classification (they reference each other: without this, a
+        cycle the garbage collector may keep for a long time); ``iter_rows`` is unusable afterwards."""
+        self._grid = None
+        self._plan = None
+
     def iter_rows(self, chunk_size: int = 5000) -> Iterator[list[RawRow]]:
         """The data rows in chunks of ``chunk_size``; each call starts again from the top.
 
@@ -98,43 +104,13 @@ class SheetTable:
         """
         plan, grid = self._plan, self._grid
         assert plan is not None and grid is not None, "iter_rows of a table not made by open_table"
-        positions = plan.positions
-        lo, hi = positions[0], positions[-1] + 1
-        contiguous = positions == list(range(lo, hi))
-        get = itemgetter(*positions) if len(positions) > 1 else (lambda r, p=positions[0]: (r[p],))
-        kinds, labels, fill = plan.kinds, plan.labels, plan.fill
-        classify = plan.classify
-        hidden = grid.hidden
-        starts = plan.merge_starts
+        out = _RowMaker(plan, grid)
+        lo, hi, contiguous, get, hidden = out.lo, out.hi, out.contiguous, out.get, grid.hidden
+        kinds, fill, extras, classify, starts = plan.kinds, plan.fill, plan.extras, plan.classify, plan.merge_starts
         active: list[list] = []
-        last: list = [None] * len(fill)
-        last_row = [0] * len(fill)
         waiting: list[tuple[int, int, list]] = []     # rows after a note, until data or the end decides
-        group = ""
         chunk: list[RawRow] = []
         append = chunk.append
-
-        extras = plan.extras
-
-        def make(er: int, row: list, note: str = "", under: int = 0, after: int = 0, extra: str = "") -> RawRow:
-            if len(row) < hi:          # a short (damaged) row: the missing cells are blank
-                row = [*row, *[""] * (hi - len(row))]
-            vals = row[lo:hi] if contiguous else list(get(row))
-            if "" in vals:  # empty cells -> None; one blank cell is the common case
-                vals[vals.index("")] = None
-                if "" in vals:
-                    vals = [None if v == "" else v for v in vals]
-            filled: tuple[tuple[int, object, int], ...] = ()
-            if fill:
-                for n, p in enumerate(fill):
-                    if vals[p] is None:
-                        if last[n] is not None:
-                            vals[p] = last[n]
-                            filled += ((p, last[n], last_row[n]),)
-                    else:
-                        last[n], last_row[n] = vals[p], er
-            return RawRow(er, vals, er in hidden if hidden else False, group, filled, note, under, after, extra)
-
         stop = plan.data_start + len(kinds) if plan.complete else None
         for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
             if starts:
@@ -146,32 +122,20 @@ class SheetTable:
             else:
                 k = classify(er, row)
             if k != DATA:
-                if k == GROUP:
-                    group = labels[idx]
-                    last = [None] * len(fill)
-                elif k == PEND:
-                    waiting.append((idx, er, row))
-                elif k == MIDNOTE:
-                    append(make(er, row, row_text(row)))
-                elif k == UNDER:
-                    append(make(er, row, under=plan.unders[idx]))
-                elif k == TAIL:
-                    append(make(er, row, row_text(row), after=plan.tails[idx]))
+                out.not_data(k, idx, er, row, append, waiting)
                 continue
             if waiting:               # the rows after a note turned out to stand in the middle of the data
-                for widx, wer, wrow in waiting:
-                    if kinds[widx] in (DATA, MIDNOTE):
-                        append(make(wer, wrow, row_text(wrow) if kinds[widx] == MIDNOTE else ""))
+                out.flush(waiting, append)
                 waiting = []
             if fill or len(row) < hi or extras:
-                append(make(er, row, extra=extras.get(idx, "") if extras else ""))
+                append(out.make(er, row, extra=extras.get(idx, "") if extras else ""))
             else:                     # the common case, inline (a million rows)
                 vals = row[lo:hi] if contiguous else list(get(row))
                 if "" in vals:
                     vals[vals.index("")] = None
                     if "" in vals:
                         vals = [None if v == "" else v for v in vals]
-                append(RawRow(er, vals, er in hidden if hidden else False, group))
+                append(RawRow(er, vals, er in hidden if hidden else False, out.group))
             if len(chunk) >= chunk_size:
                 yield chunk
                 chunk = []
@@ -180,9 +144,68 @@ class SheetTable:
             plan.finish()
             for widx, wer, wrow in waiting:       # name-like lines after a trailing note are reported
                 if widx < len(kinds) and kinds[widx] == TAIL:
-                    append(make(wer, wrow, row_text(wrow), after=plan.tails[widx]))
+                    append(out.make(wer, wrow, row_text(wrow), after=plan.tails[widx]))
         if chunk:
             yield chunk
+
+
+class _RowMaker:
+    """One ``iter_rows`` pass: a source row as a ``RawRow`` (the header's columns, blanks as None, cells
+    filled down), and the rows that are not plain data (group labels, notes, rows waiting after a note)."""
+
+    def __init__(self, plan: Classifier, grid: Grid) -> None:
+        self.plan = plan
+        positions = plan.positions
+        self.lo, self.hi = positions[0], positions[-1] + 1
+        self.contiguous = positions == list(range(self.lo, self.hi))
+        self.get = itemgetter(*positions) if len(positions) > 1 else (lambda r, p=positions[0]: (r[p],))
+        self.hidden = grid.hidden
+        self.fill = plan.fill
+        self.last: list = [None] * len(self.fill)
+        self.last_row = [0] * len(self.fill)
+        self.group = ""
+
+    def make(self, er: int, row: list, note: str = "", under: int = 0, after: int = 0, extra: str = "") -> RawRow:
+        if len(row) < self.hi:          # a short (damaged) row: the missing cells are blank
+            row = [*row, *[""] * (self.hi - len(row))]
+        vals = row[self.lo:self.hi] if self.contiguous else list(self.get(row))
+        if "" in vals:  # empty cells -> None; one blank cell is the common case
+            vals[vals.index("")] = None
+            if "" in vals:
+                vals = [None if v == "" else v for v in vals]
+        filled: tuple[tuple[int, object, int], ...] = ()
+        last, last_row = self.last, self.last_row
+        for n, p in enumerate(self.fill):
+            if vals[p] is None:
+                if last[n] is not None:
+                    vals[p] = last[n]
+                    filled += ((p, last[n], last_row[n]),)
+            else:
+                last[n], last_row[n] = vals[p], er
+        hidden = self.hidden
+        return RawRow(er, vals, er in hidden if hidden else False, self.group, filled, note, under, after, extra)
+
+    def not_data(self, k: int, idx: int, er: int, row: list, append, waiting: list) -> None:
+        """A row classified as other than data: a group label starts a group; a note, a row under another
+        table or a line after a trailing note is passed on (to be reported); a row after a note waits."""
+        plan = self.plan
+        if k == GROUP:
+            self.group = plan.labels[idx]
+            self.last = [None] * len(self.fill)
+        elif k == PEND:
+            waiting.append((idx, er, row))
+        elif k == MIDNOTE:
+            append(self.make(er, row, row_text(row)))
+        elif k == UNDER:
+            append(self.make(er, row, under=plan.unders[idx]))
+        elif k == TAIL:
+            append(self.make(er, row, row_text(row), after=plan.tails[idx]))
+
+    def flush(self, waiting: list, append) -> None:
+        kinds = self.plan.kinds
+        for widx, wer, wrow in waiting:
+            if kinds[widx] in (DATA, MIDNOTE):
+                append(self.make(wer, wrow, row_text(wrow) if kinds[widx] == MIDNOTE else ""))
 
 
 def _apply_merges(er: int, row: list, starts: dict, active: list) -> None:

@@ -19,3 +19,11 @@ def hightech_xlsx(folder):
 @pytest.fixture(scope="session")
 def hightech_xls(folder):
     return F.write_hightech_xls(folder)
+
+
+@pytest.fixture(autouse=True)
+def fast_plan_equals_reference(monkeypatch):
+    """Every plan an importer test builds is built the reference way too, and must be the same."""
+    from importers import planner
+    from tests.importers.plan_compare import both_ways
+    monkeypatch.setattr(planner.Planner, "run", both_ways)

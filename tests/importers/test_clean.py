@@ -172,3 +172,14 @@ def test_match_street(v, want):
 
 def test_match_street_returns_the_catalog_entry():
     assert match_street("杨园", ["杨园街道", "粮道街道"]) == "杨园街道"
+
+
+@pytest.mark.parametrize("v", [float("inf"), float("-inf")])
+def test_an_infinite_number_cell_is_a_bad_value_not_a_crash(v):
+    from importers.clean import parse_cell_date
+    with pytest.raises(ValueError):
+        parse_int(v)
+    with pytest.raises(ValueError):
+        parse_date(v)
+    with pytest.raises(ValueError):
+        parse_cell_date(v)

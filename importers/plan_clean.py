@@ -1,0 +1,317 @@
+"""Cleaning the mapped columns of a chunk of rows (``importers.planner``): one column at a time.
+
+Each field has a cleaner (``cleaner_for``): a function of one cell that returns the value the ledger gets
+or raises ValueError with the Chinese message, whether it runs once per distinct value, and the issue code.
+
+Two ways of applying them give the same values and the same issues, row for row:
+
+- the reference (``FAST = False``): each chunk on its own, every distinct value of a text, date or street
+  column cleaned once per chunk, every number cell cleaned by the cleaner;
+- the fast path (``FAST = True``, the default): a text, date or street value is cleaned once per import
+  (a cache kept across chunks, only for strings and dates, whose equality is their identity, and only while
+  a column repeats its values); a column of unique strings is cleaned cell by cell without the set and dict
+  of the distinct pass; a number cell that is already a float in range is taken as it is, exactly what its
+  cleaner returns for it. ``tests/importers/test_plan_fast.py`` and every plan the importer tests build
+  compare both ways.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import Counter
+from datetime import date
+
+from importers import clean
+from importers.clean import bare_year, clean_text, parse_cell_date
+from importers.plan import Issue
+from pipeline.fields import FIELD_LIST
+
+FAST = True                 # False: the reference way (tests compare both)
+
+# field key -> how its cells are cleaned, derived from the one list of fields (pipeline.fields);
+# name, code, street, stage and star have their own cleaning
+OWN_CLEANING = ("name", "code", "street", "stage", "star")
+PLACEHOLDER_FIELDS = ("legal_form", "address")     # text where "N/A", "无", "-" mean nothing
+TEXT_FIELDS = tuple(f.key for f in FIELD_LIST
+                    if f.kind == "text" and f.key not in OWN_CLEANING and f.key not in PLACEHOLDER_FIELDS)
+DATE_FIELDS = tuple(f.key for f in FIELD_LIST if f.kind == "date")
+MAX_MONEY = 1e9             # 万元: ten trillion yuan, beyond any firm
+MAX_EMPLOYEES = 5_000_000
+EARLIEST = date(1949, 10, 1)
+W_STREET = "街道“{value}”不在街道目录中，未填入"
+E_DATE_EARLY = "“{v}”早于 1949 年，不是有效的{what}"
+E_DATE_FUTURE = "成立日期“{v}”在今天之后"
+W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
+E_CODE_NUMBER = ("单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；"
+                 "请把该列设为文本格式，重新填写代码")
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
+W_NEGATIVE = "“{v}”是负数，未填入"
+W_ABSURD = "“{v}”大得不合常理，未填入"
+_YEAR_SHARE = 0.6
+
+_CACHE_MAX = 200_000        # distinct values kept per column across chunks
+_CACHED_TYPES = (str, _dt.date, _dt.datetime)   # a == b only for equal values of the same type
+_MONEY = ("reg_capital", "revenue", "rd_spend")
+
+
+def unquote(v):
+    """CSV only: our exports write text that starts with = + - @ behind an apostrophe (so Excel shows text);
+    the apostrophe goes again on re-import."""
+    if type(v) is str and len(v) > 1 and v[0] == "'" and v[1] in "=+-@":
+        return v[1:]
+    return v
+
+
+def _number(parse, limit):
+    def fn(v):
+        x = parse(v)
+        if x is not None and x < 0:
+            raise ValueError(W_NEGATIVE.format(v=_shown(v)))
+        if x is not None and x > limit:
+            raise ValueError(W_ABSURD.format(v=_shown(v)))
+        return x
+    return fn
+
+
+def _shown(v) -> str:
+    return clean_text(v)
+
+
+def _date(field, date1904, today):
+    what = {"date": "认定日期", "expires": "到期日期", "founded": "成立日期"}.get(field, "日期")
+
+    def fn(v, years=False):
+        d = parse_cell_date(v, datemode_1904=date1904, years=years)
+        if d is None:
+            return None
+        if field != "founded" and d < EARLIEST:
+            raise ValueError(E_DATE_EARLY.format(v=_shown(v), what=what))
+        if field == "founded" and d > today:
+            raise ValueError(E_DATE_FUTURE.format(v=_shown(v)))
+        return d
+    return fn
+
+
+def _text(v):
+    return clean.clean_text(v) or None
+
+
+def cleaner_for(field, streets, date1904, csv=False, today=None):
+    """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
+    if field in TEXT_FIELDS:
+        if csv:
+            return (lambda v: clean.clean_text(unquote(v)) or None), True, None
+        return _text, True, None
+    if field in PLACEHOLDER_FIELDS:
+        def text(v):
+            t = clean.clean_text(unquote(v) if csv else v)
+            return None if t.lower() in clean._BLANKS else t
+        return text, True, None
+    if field in DATE_FIELDS:
+        return _date(field, date1904, today or date.today()), True, "bad_date"
+    if field in ("reg_capital", "revenue", "rd_spend"):
+        return _number(clean.parse_number, MAX_MONEY), False, "bad_number"
+    if field == "employees":
+        return _number(clean.parse_int, MAX_EMPLOYEES), False, "bad_number"
+    if field == "street":
+        def street(v):
+            hit = clean.match_street(v, streets)
+            if hit is None and clean.clean_text(v):
+                raise ValueError(W_STREET.format(value=clean.clean_text(v)))
+            return hit
+        return street, True, "unknown_street"
+    return None, False, None
+
+
+def numeric_codes(raw_codes, checks) -> None:
+    """A code cell holding a number of 16 digits or more lost its last digits (Excel keeps 15 significant
+    digits): the code read back is not the firm's (it may even pass the check), so it is invalid, never used;
+    so is a code in scientific notation (a CSV saved by Excel)."""
+    if float in set(map(type, raw_codes)):
+        for j, x in enumerate(raw_codes):
+            if type(x) is float and abs(x) >= 1e15:
+                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=_shown(x)),))
+    for j, (status, _) in enumerate(checks):
+        if status == "invalid":
+            x = raw_codes[j]
+            if type(x) is str and _SCIENTIFIC.fullmatch(x.strip()):
+                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
+
+
+def _holds_years(column) -> bool:
+    """Whether most filled cells of a date column hold only a year (a 成立年份 column)."""
+    counts = Counter(column)
+    counts.pop(None, None)
+    counts.pop("", None)
+    n = sum(counts.values())
+    years = sum(k for x, k in counts.items() if bare_year(x) is not None)
+    return n > 0 and years >= _YEAR_SHARE * n
+
+
+def _year_warnings(column, out, errs, header) -> None:
+    for j, x in enumerate(column):
+        if out[j] is not None and bare_year(x) is not None:
+            errs.setdefault(j, []).append(Issue(None, header, W_YEAR.format(column=header, v=_shown(x),
+                                                                              d=out[j].isoformat()),
+                                                "warning", "year_only"))
+
+
+class _Bad:
+    """A cached cleaner's ValueError message."""
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_OFF: dict = {}             # the cache of a column that stopped repeating its values
+
+
+class Columns:
+    """The cleaners of an import's mapped columns, (col, field, cleaner, distinct?, issue code), applied
+    chunk by chunk; the fast path's caches live as long as the import."""
+
+    def __init__(self, cleaners: list[tuple], fast: bool | None = None) -> None:
+        self.cleaners = cleaners
+        self.fast = FAST if fast is None else fast
+        self.caches: dict[tuple[int, bool], dict] = {}
+
+    def clean(self, vals: list[list], headers: list[str]) -> tuple[dict[str, list], dict[int, list[Issue]]]:
+        """{field: [cleaned values]} and {row index in the chunk: [Issue]} (rows not yet numbered)."""
+        cols: dict[str, list] = {}
+        errs: dict[int, list[Issue]] = {}
+        for col, f, fn, distinct, code in self.cleaners:
+            try:
+                column = [v[col] for v in vals]
+            except IndexError:
+                column = [v[col] if col < len(v) else None for v in vals]
+            cols[f] = self._column(column, col, f, fn, distinct, code, errs, headers[col])
+        return cols, errs
+
+    def _column(self, column, col, f, fn, distinct, code, errs, header) -> list:
+        level = "error" if code == "bad_date" else "warning"
+        years = code == "bad_date" and _holds_years(column)
+        if years:
+            fn = (lambda g: (lambda v: g(v, True)))(fn)
+        if not self.fast:
+            out = _distinct(column, fn, errs, header, level, code) if distinct else \
+                _each(column, fn, errs, header, level, code)
+        elif distinct:
+            out = self._repeated(column, fn, errs, header, level, code, (col, years))
+        else:
+            out = _numbers(column, fn, f, errs, header, level, code)
+        if years:
+            _year_warnings(column, out, errs, header)
+        return out
+
+    def _repeated(self, column, fn, errs, header, level, code, key) -> list:
+        """The distinct pass with a cache across chunks; a column of unique strings cell by cell."""
+        cache = self.caches.setdefault(key, {})
+        values = set(column)
+        if len(values) * 2 > len(column) or cache is _OFF:
+            if set(map(type, values)) <= {str, type(None)}:
+                return _texts(column) if fn is _text else _each(column, fn, errs, header, level, code)
+            return _distinct(column, fn, errs, header, level, code)
+        if len(cache) > _CACHE_MAX:
+            self.caches[key] = _OFF
+            return _distinct(column, fn, errs, header, level, code)
+        done: dict = {None: None, "": None}
+        bad = None
+        for x in values:
+            if x in done:
+                continue
+            cached = type(x) in _CACHED_TYPES
+            r = cache.get(x) if cached else None
+            if r is None:
+                try:
+                    r = fn(x)
+                except ValueError as exc:
+                    r = _Bad(str(exc))
+                if cached and r is not None:
+                    cache[x] = r
+            if type(r) is _Bad:
+                done[x] = None
+                bad = bad or {}
+                bad[x] = r.message
+            else:
+                done[x] = r
+        if bad:
+            for j, x in enumerate(column):
+                if x in bad:
+                    errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
+        return [done[x] for x in column]
+
+
+def _distinct(column, fn, errs, header, level, code) -> list:
+    """Each distinct value of the chunk's column cleaned once (the reference)."""
+    done: dict = {None: None, "": None}
+    bad = None
+    for x in set(column):
+        if x not in done:
+            try:
+                done[x] = fn(x)
+            except ValueError as exc:
+                done[x] = None
+                bad = bad or {}
+                bad[x] = str(exc)
+    if bad:
+        for j, x in enumerate(column):
+            if x in bad:
+                errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
+    return [done[x] for x in column]
+
+
+def _each(column, fn, errs, header, level, code) -> list:
+    """Each cell cleaned on its own."""
+    out: list = []
+    append = out.append
+    for j, x in enumerate(column):
+        if x is None or x == "":
+            append(None)
+            continue
+        try:
+            append(fn(x))
+        except ValueError as exc:
+            errs.setdefault(j, []).append(Issue(None, header, str(exc), level, code))
+            append(None)
+    return out
+
+
+def _texts(column) -> list:
+    """``_each`` with ``_text`` on a column of strings and blanks: a cell of ASCII letters and digits is its
+    own clean text."""
+    out: list = []
+    append = out.append
+    for x in column:
+        if x is None or x == "":
+            append(None)
+        elif x.isascii() and x.isalnum():
+            append(x)
+        else:
+            append(clean.clean_text(x) or None)
+    return out
+
+
+def _numbers(column, fn, f, errs, header, level, code) -> list:
+    """``_each`` for an amount or a count, taking a float cell in range as its cleaner would: an amount as it
+    is (``parse_number``), a whole count as an int (``parse_int``)."""
+    if f in _MONEY:
+        limit, whole = MAX_MONEY, False
+    elif f == "employees":
+        limit, whole = MAX_EMPLOYEES, True
+    else:
+        return _each(column, fn, errs, header, level, code)
+    out: list = []
+    append = out.append
+    for j, x in enumerate(column):
+        if type(x) is float and 0.0 <= x <= limit and (not whole or x.is_integer()):
+            append(int(x) if whole else x)
+        elif x is None or x == "":
+            append(None)
+        else:
+            try:
+                append(fn(x))
+            except ValueError as exc:
+                errs.setdefault(j, []).append(Issue(None, header, str(exc), level, code))
+                append(None)
+    return out
