@@ -253,9 +253,9 @@ def _free_name(dest: Path, stem: str, now: datetime, reason: str) -> Path:
     stamp = now.strftime("%Y%m%d-%H%M%S")
     taken = {(parsed[0], parsed[1]) for p in dest.iterdir() if (parsed := _parse(p, stem))}
     created = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
-    seq = 0
-    while (created, seq) in taken:  # same second as another backup: a sequence number keeps the order
-        seq += 1
+    # same second as another backup: a sequence number after the highest of that second keeps the order (the
+    # lowest free one would sort a new backup before older ones, and pruning then removed the newest)
+    seq = max((s + 1 for c, s in taken if c == created), default=0)
     return dest / (f"{stem}_{stamp}_{reason}.db" if seq == 0 else f"{stem}_{stamp}-{seq}_{reason}.db")
 
 

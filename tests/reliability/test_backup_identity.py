@@ -266,3 +266,15 @@ def test_migration_stages_beside_the_ledger_and_stale_staging_is_cleaned(tmp_pat
     assert not list(tmp_path.glob("*.partial"))                   # stale ones cleaned, its own removed
     assert sorted(p.name for p in tmp.iterdir()) == [fresh_copy.name]
     assert ledger_lock.read_holder(ledger_lock.lock_path(led_path)) is None
+
+
+def test_backups_within_one_second_keep_their_order_after_pruning(tmp_path):
+    """Twelve backups in the same second: each new one is the newest, so pruning removes the oldest, never it
+    (the lowest free sequence number once sorted a new backup before older ones, and pruning removed it)."""
+    Ledger(tmp_path / "a.db").close()
+    now, made = datetime(2026, 3, 2, 9, 0, 0), []
+    for _ in range(bk.KEEP_LAST + 2):
+        made.append(bk.backup(tmp_path / "a.db", tmp_path / "bk", now=now).path)
+        assert made[-1].exists(), "the backup just made was pruned"
+    listed = [b.path for b in bk.list_backups(tmp_path / "a.db", tmp_path / "bk")]
+    assert listed == made[::-1][:bk.KEEP_LAST]
