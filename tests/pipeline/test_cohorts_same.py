@@ -6,10 +6,12 @@ from datetime import date
 import numpy as np
 import pytest
 
+from pipeline import forecast as fc
 from pipeline.cohorts import km_median, pair_entries, table
 from pipeline.dates import OPEN_END
 from pipeline.facts import Facts
 from pipeline.trend import SetIndex
+from tests.pipeline import set_reference as ref
 from tests.pipeline.cohorts_reference import km_medians, reference_table
 
 A, B, C = 1, 2, 3
@@ -71,3 +73,23 @@ def test_one_group_median_equals_the_grouped_one():
         n = int(rng.integers(0, 40))
         duration, event = rng.integers(0, 60, n), rng.random(n) < 0.6
         assert km_median(duration, event) == km_medians(np.zeros(n, dtype=np.int64), duration, event, 1)[0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_set_queries_equal_the_former_ones(seed):
+    facts = Facts.from_columns(*_columns(random_facts(seed + 10)))
+    ords = [d.toordinal() for d in DATES]
+    for stages in ([A], [B], [C], [A, B], [A, B, C], [4]):
+        ix = SetIndex(facts, stages)
+        for first in ords:
+            for last in ords + [first - 1, first]:
+                assert np.array_equal(ix.gainers(first, last), ref.gainers(ix, first, last))
+                assert np.array_equal(ix.gainers_to(first, last), ref.gainers(ix, first, last))
+                assert np.array_equal(ix.ever(first, last), ref.ever(ix, first, last))
+                assert np.array_equal(fc.known_holders(ix, last, first), ref.known_holders(ix, last, first))
+            assert np.array_equal(ix.holders(first), ref.holders(ix, first))
+        for year in range(2011, 2030):
+            for d in DATES:
+                ex = fc.expiries(ix, year, d)
+                firms, end = ref.expiring(ix, year, d)
+                assert np.array_equal(ex["firms"], firms) and np.array_equal(ex["last_day"], end - 1)
