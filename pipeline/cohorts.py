@@ -17,8 +17,8 @@ For a step A and the next step B of a funnel (both sets of stages):
 ``pair_entries`` does the as-of-independent work once (sorting, searching), ``YearSlices``
 the per-year part of the table (built on the first table of a pair or street);
 ``table`` answers any as-of date and street with binary searches, counting afresh only
-the medians the as-of date still censors (on the 1M bench ledger: 190 ms of CPU per new
-as-of date before, see tests/pipeline/cohorts_reference.py, against XX ms).
+the medians the as-of date still censors (1M bench ledger, pyinstrument over the same three new
+as-of dates: 190 ms a date with the former table, tests/pipeline/cohorts_reference.py, 20 ms now).
 """
 from __future__ import annotations
 

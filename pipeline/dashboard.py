@@ -12,10 +12,16 @@ Cost on the 1M-firm bench ledger (4.8M designations; CPU seconds, bench/fig_dash
   first open skips ``sorted_facts`` (a 1.9 s lexsort);
 - the first compute builds the indexes (1.1 s) and the cohort pairs (1.0 s, pipeline/cohorts.py);
   the "still in this step or a later one" of the conversions is the union of the steps' holders
-  (``union``), not an index of its own (those indexes took another 1.1 s);
-- a new as-of date costs about 220 ms: the cohort tables 80 ms (pipeline/cohorts.py ``table``),
-  the year-end forecast parts about 45 ms (``pipeline.forecast.known_holders``), expiries, holders
-  and set operations the rest; last year's base of each indicator is computed once per year.
+  (a bitmap filled from the last step back), not an index of its own (those indexes took 1.1 s);
+- a new as-of date cost about 220-250 ms; now 76-104 ms (median of five dates about 87 ms, 100k
+  firms: 14 ms wall): the cohort tables answer by binary searches (pipeline/cohorts.py ``YearSlices``,
+  about 20 ms left, the medians the as-of date still censors), gainers, ever and the forecast's known
+  holders by one comparison over per-firm first days kept per index (pipeline/trend.py ``_per_firm``),
+  holders among the spells of the as-of year, expiries among the designations lapsing in the year;
+  each is compared with its former code in tests/pipeline/test_cohorts_same.py. Last year's base of
+  each indicator is computed once per year.
+- the first view of a street builds that street's sorted spells and cohort entries (about 1 s on 1M
+  firms, once per street); the next views of it cost like a new date.
 """
 from __future__ import annotations
 
