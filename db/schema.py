@@ -264,6 +264,31 @@ def v5_recompute_pinyin(conn: sqlite3.Connection) -> None:
         last = rows[-1][0]
 
 
+# The dashboard's columnar cache (db/facts_cache.py) is valid for the token in meta 'facts_cache' only: any
+# change to what the dashboard reads removes the token in the same transaction, whoever writes (one row
+# lookup per written row while there is no token)
+V6 = """
+CREATE TRIGGER facts_cache_designations_ai AFTER INSERT ON designations
+WHEN (SELECT value FROM meta WHERE key = 'facts_cache') IS NOT NULL
+BEGIN DELETE FROM meta WHERE key = 'facts_cache'; END;
+CREATE TRIGGER facts_cache_designations_ad AFTER DELETE ON designations
+WHEN (SELECT value FROM meta WHERE key = 'facts_cache') IS NOT NULL
+BEGIN DELETE FROM meta WHERE key = 'facts_cache'; END;
+CREATE TRIGGER facts_cache_designations_au
+AFTER UPDATE OF firm_id, stage_id, start_date, end_date, deleted_at ON designations
+WHEN (SELECT value FROM meta WHERE key = 'facts_cache') IS NOT NULL
+BEGIN DELETE FROM meta WHERE key = 'facts_cache'; END;
+CREATE TRIGGER facts_cache_firms_ai AFTER INSERT ON firms
+WHEN (SELECT value FROM meta WHERE key = 'facts_cache') IS NOT NULL
+BEGIN DELETE FROM meta WHERE key = 'facts_cache'; END;
+CREATE TRIGGER facts_cache_firms_ad AFTER DELETE ON firms
+WHEN (SELECT value FROM meta WHERE key = 'facts_cache') IS NOT NULL
+BEGIN DELETE FROM meta WHERE key = 'facts_cache'; END;
+CREATE TRIGGER facts_cache_firms_au AFTER UPDATE OF street_id, deleted_at ON firms
+WHEN (SELECT value FROM meta WHERE key = 'facts_cache') IS NOT NULL
+BEGIN DELETE FROM meta WHERE key = 'facts_cache'; END;
+"""
+
 # a migration's steps: SQL scripts and Python functions of the connection, run in order in one transaction
 Step = Union[str, Callable[[sqlite3.Connection], None]]
 MIGRATIONS: list[tuple[int, str, Union[Step, tuple[Step, ...]]]] = [
@@ -273,6 +298,7 @@ MIGRATIONS: list[tuple[int, str, Union[Step, tuple[Step, ...]]]] = [
     (4, "firm legal form and address; the ledger's identity (meta ledger_id)", V4),
     (5, "one phrase-aware pinyin for every firm; firms.name_sort, the pinyin sort key, and its index; batch_rows",
      (V5_COLUMN, v5_recompute_pinyin, V5_INDEX)),
+    (6, "the dashboard's facts cache: any write to designations or firms removes its token", V6),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -12,10 +12,16 @@ Cost on the 1M-firm bench ledger (4.8M designations; CPU seconds, bench/fig_dash
   first open skips ``sorted_facts`` (a 1.9 s lexsort);
 - the first compute builds the indexes (1.1 s) and the cohort pairs (1.0 s, pipeline/cohorts.py);
   the "still in this step or a later one" of the conversions is the union of the steps' holders
-  (``union``), not an index of its own (those indexes took another 1.1 s);
-- a new as-of date costs about 220 ms: the cohort tables 80 ms (pipeline/cohorts.py ``table``),
-  the year-end forecast parts about 45 ms (``pipeline.forecast.known_holders``), expiries, holders
-  and set operations the rest; last year's base of each indicator is computed once per year.
+  (a bitmap filled from the last step back), not an index of its own (those indexes took 1.1 s);
+- a new as-of date cost about 220-250 ms; now 76-104 ms (median of five dates about 87 ms, 100k
+  firms: 14 ms wall): the cohort tables answer by binary searches (pipeline/cohorts.py ``YearSlices``,
+  about 20 ms left, the medians the as-of date still censors), gainers, ever and the forecast's known
+  holders by one comparison over per-firm first days kept per index (pipeline/trend.py ``_per_firm``),
+  holders among the spells of the as-of year, expiries among the designations lapsing in the year;
+  each is compared with its former code in tests/pipeline/test_cohorts_same.py. Last year's base of
+  each indicator is computed once per year.
+- the first view of a street builds that street's sorted spells and cohort entries (about 1 s on 1M
+  firms, once per street); the next views of it cost like a new date.
 """
 from __future__ import annotations
 
@@ -151,25 +157,7 @@ class Dashboard:
                 defs[d] = {"problem": f"目录中没有阶段 {exc.args[0]}"}
                 continue
             defs[d] = {"now": now, "base": base, "parts": parts}
-        funnels = []
-        for f in self.catalog.funnels:
-            steps = [
-                {"name": s.name, "stages": list(s.stages), "firm_ids": self.index(s.stages).holders(as_of.toordinal())}
-                for s in f.steps
-            ]
-            convs = []
-            for i in range(len(f.steps) - 1):
-                a, b = f.steps[i], f.steps[i + 1]
-                base = self.index(a.stages).holders(prev_end.toordinal())
-                gained = self.index(b.stages).gainers(prev_end.toordinal() + 1, as_of.toordinal())
-                converted = intersect(base, gained)
-                # holding any stage of this step or a later one: the union of the steps' holders (the same
-                # firms as an index of all those stages, which cost 1.1 s of a 1M-firm first open to build)
-                still = union([self.index(s.stages).holders(as_of.toordinal()) for s in f.steps[i:]])
-                dropped = setdiff(base, still)
-                convs.append({"from": a.name, "to": b.name, "base_ids": base, "converted_ids": converted,
-                              "dropped_ids": dropped})
-            funnels.append({"key": f.key, "name": f.name, "steps": steps, "conversions": convs})
+        funnels = [self._funnel(f, as_of, prev_end) for f in self.catalog.funnels]
         expiries = []
         for name, keys in self._expiry_sets(year):
             expiries.append({"name": name, "stages": keys, "ex": fc.expiries(self.index(keys), year, as_of)})
@@ -180,6 +168,28 @@ class Dashboard:
         days = month_ends(max(first, as_of.year - TREND_YEARS), as_of)
         return {"defs": defs, "funnels": funnels, "cohorts": self._cohorts(as_of, None), "expiries": expiries,
                 "due": due, "trend_days": days, "trend_sets": trend_sets, "streets": None}
+
+    def _funnel(self, f, as_of: date, prev_end: date) -> dict:
+        o, p = as_of.toordinal(), prev_end.toordinal()
+        holders = [self.index(s.stages).holders(o) for s in f.steps]
+        steps = [{"name": s.name, "stages": list(s.stages), "firm_ids": ids}
+                 for s, ids in zip(f.steps, holders, strict=True)]
+        # still holding this step or a later one: the union of the steps' holders (the same firms as an index
+        # of all those stages, which cost 1.1 s of a 1M-firm first open to build), as a bitmap filled from the
+        # last step back, so each conversion's dropped firms are one lookup
+        bases = [self.index(s.stages).holders(p) for s in f.steps[:-1]]
+        still = np.zeros(max([len(self.facts.street_of)] + [int(a[-1]) + 1 for a in holders + bases if len(a)]),
+                         dtype=bool)
+        if holders:
+            still[holders[-1]] = True
+        convs = []
+        for i in reversed(range(len(f.steps) - 1)):
+            still[holders[i]] = True
+            base = bases[i]
+            converted = intersect(base, self.index(f.steps[i + 1].stages).gainers(p + 1, o))
+            convs.append({"from": f.steps[i].name, "to": f.steps[i + 1].name, "base_ids": base,
+                          "converted_ids": converted, "dropped_ids": base[~still[base]]})
+        return {"key": f.key, "name": f.name, "steps": steps, "conversions": convs[::-1]}
 
     def _cohorts(self, as_of: date, street_id: int | None) -> list[dict]:
         out = []
@@ -333,17 +343,6 @@ class Dashboard:
             targets = {(i.street_id, i.name): i for i in self.targets.get(year, []) if i.street_id is not None}
             dist["streets"] = attainment(rows, self.streets, targets, self.facts.street_of, progress)
         return dist["streets"]
-
-
-def union(arrays: list[np.ndarray]) -> np.ndarray:
-    """Sorted unique ids in any of *arrays* (each sorted unique), through a bitmap over the id range."""
-    arrays = [a for a in arrays if len(a)]
-    if not arrays:
-        return np.zeros(0, dtype=np.int32)
-    flags = np.zeros(max(int(a[-1]) for a in arrays) + 1, dtype=bool)
-    for a in arrays:
-        flags[a] = True
-    return np.flatnonzero(flags).astype(np.int32)
 
 
 def _identity(ids):

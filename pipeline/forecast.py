@@ -31,11 +31,11 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipeline.dates import OPEN_END
-from pipeline.trend import SetIndex, _dedupe_sorted, intersect, setdiff
+from pipeline.trend import SetIndex, intersect, setdiff
 
 
-def _max_end_per_firm(index: SetIndex, mask: np.ndarray):
-    firm, end = index.raw_firm[mask], index.raw_end[mask]
+def _max_end_per_firm(index: SetIndex, rows: np.ndarray):
+    firm, end = index.raw_firm[rows], index.raw_end[rows]
     if len(firm) == 0:
         return firm, end
     starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]])
@@ -45,16 +45,25 @@ def _max_end_per_firm(index: SetIndex, mask: np.ndarray):
 def expiries(index: SetIndex, year: int, as_of: date) -> dict:
     """Lapses of *year* by month with renewals so far; firm ids for every figure."""
     d = as_of.toordinal()
-    first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
-    known = index.raw_start <= d
-    lapse_day = index.raw_end.astype(np.int64) - 1
-    expiring = known & (index.raw_end != OPEN_END) & (lapse_day >= first) & (lapse_day <= last)
-    firms, latest_end = _max_end_per_firm(index, expiring)
+    last = date(year, 12, 31).toordinal()
+    rows = _lapsing_in(index, year)
+    firms, latest_end = _max_end_per_firm(index, rows[index.raw_start[rows] <= d])
     renewed = index.max_end_known(firms, min(d, last + 1)) > latest_end
     lapsed = ~renewed & (latest_end <= d)
     to_come = ~renewed & ~lapsed
     return {"year": year, "firms": firms, "month": _months(latest_end - 1), "last_day": latest_end - 1,
             "renewed": renewed, "lapsed": lapsed, "to_come": to_come}
+
+
+def _lapsing_in(index: SetIndex, year: int) -> np.ndarray:
+    """Rows of the index's designations whose last day held falls in *year* (kept per index and year)."""
+    cache = index.__dict__.setdefault("_lapsing", {})
+    rows = cache.get(year)
+    if rows is None:
+        first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+        lapse_day = index.raw_end.astype(np.int64) - 1
+        rows = cache[year] = np.flatnonzero((index.raw_end != OPEN_END) & (lapse_day >= first) & (lapse_day <= last))
+    return rows
 
 
 def by_month(ex: dict, keep: np.ndarray | None = None) -> list[dict]:
@@ -83,7 +92,7 @@ def known_holders(index: SetIndex, day: int, as_of: int) -> np.ndarray:
     """Firms whose designations known on *as_of* cover *day*."""
     if day <= as_of:
         return index.holders(day)
-    return _dedupe_sorted(index.raw_firm[(index.raw_start <= as_of) & (index.raw_end > day)])
+    return index.known_holders(day, as_of)
 
 
 def _same_day_last_year(d: date) -> date:
@@ -99,7 +108,7 @@ def expected_gains(index: SetIndex, year: int, as_of: date, require: SetIndex | 
     if rest_first > date(year, 12, 31):
         return np.zeros(0, dtype=np.int32)
     a, b = _same_day_last_year(rest_first), date(year - 1, 12, 31)
-    ids = index.gainers(a.toordinal(), b.toordinal())
+    ids = index.gainers_to(a.toordinal(), b.toordinal())
     if require is not None:
         ids = intersect(ids, require.holders(b.toordinal()))
     return ids

@@ -24,16 +24,6 @@ from pipeline.facts import Facts
 _SPAN = np.int64(1 << 22)      # > every ordinal we store (OPEN_END = 3652059)
 
 
-def _dedupe_sorted(firms: np.ndarray) -> np.ndarray:
-    """Unique values of an array whose equal values are contiguous and ascending."""
-    if len(firms) < 2:
-        return firms
-    keep = np.empty(len(firms), dtype=bool)
-    keep[0] = True
-    np.not_equal(firms[1:], firms[:-1], out=keep[1:])
-    return firms[keep]
-
-
 def sorted_facts(facts: Facts) -> Facts:
     """The same facts ordered by (firm, start): every SetIndex taken from it skips its own sort."""
     order = np.lexsort((facts.start, facts.firm))
@@ -75,6 +65,8 @@ class SetIndex:
         # the designations themselves, sorted (expiries and renewals need them)
         self.raw_firm, self.raw_start, self.raw_end, self.raw_stage = firm, start, end, stage
         self._holders: dict[int, np.ndarray] = {}
+        self._firsts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._years: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         n = len(firm)
         self.raw_key = firm.astype(np.int64) * _SPAN + start
         if n:
@@ -106,14 +98,61 @@ class SetIndex:
         if hit is None:
             if len(self._holders) > 6:
                 self._holders.pop(next(iter(self._holders)))
-            hit = self._holders[day] = self.firm[(self.start <= day) & (self.end > day)]
+            firm, start, end = self._spells_of_year(date.fromordinal(day).year)
+            hit = self._holders[day] = firm[(start <= day) & (end > day)]
+        return hit
+
+    def _spells_of_year(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The spells running some day of *year* (firm, start, end; same order): a day's holders are
+        among them, and a spell that ended years ago is no longer looked at."""
+        hit = self._years.get(year)
+        if hit is None:
+            first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+            rows = np.flatnonzero((self.start <= last) & (self.end > first))
+            if len(self._years) > 2:
+                self._years.pop(next(iter(self._years)))
+            hit = self._years[year] = (self.firm[rows], self.start[rows], self.end[rows])
         return hit
 
     def gainers(self, first: int, last: int) -> np.ndarray:
-        return _dedupe_sorted(self.firm[(self.start >= first) & (self.start <= last)])
+        """Firms with a spell starting in [first, last]: those whose first spell start from *first*
+        on is <= *last* (kept per *first*: a new as-of date moves only *last*)."""
+        firms, day = self._per_firm(("from", first), lambda: (self.firm, self.start, self.start >= first, False))
+        return firms[day <= last]
+
+    def gainers_to(self, first: int, last: int) -> np.ndarray:
+        """``gainers`` kept per *last* instead: for many *first* with the same *last*."""
+        firms, day = self._per_firm(("to", last), lambda: (self.firm, self.start, self.start <= last, True))
+        return firms[day >= first]
 
     def ever(self, first: int, last: int) -> np.ndarray:
-        return _dedupe_sorted(self.firm[(self.start <= last) & (self.end > first)])
+        """Firms holding the set some day of [first, last]: their first spell still running after *first*
+        starts by *last*."""
+        firms, day = self._per_firm(("ever", first), lambda: (self.firm, self.start, self.end > first, False))
+        return firms[day <= last]
+
+    def known_holders(self, day: int, as_of: int) -> np.ndarray:
+        """Firms whose designations starting by *as_of* cover *day* (*day* after *as_of*): the first
+        designation of each firm that runs past *day* starts by *as_of*."""
+        firms, start = self._per_firm(("known", day), lambda: (self.raw_firm, self.raw_start, self.raw_end > day,
+                                                                False))
+        return firms[start <= as_of]
+
+    def _per_firm(self, key: tuple, rows) -> tuple[np.ndarray, np.ndarray]:
+        """Per firm (ascending) with a row kept: the day of its first (or last) kept row, rows being in
+        (firm, day) order. *rows*: () -> (firm, day, keep, last). A few kept per index (as-of independent)."""
+        hit = self._firsts.get(key)
+        if hit is None:
+            firm, day, keep, last = rows()
+            f, d = firm[keep], day[keep]
+            if len(f):
+                change = f[1:] != f[:-1]
+                pick = np.flatnonzero(np.r_[change, True] if last else np.r_[True, change])
+                f, d = f[pick], d[pick]
+            if len(self._firsts) > 7:
+                self._firsts.pop(next(iter(self._firsts)))
+            hit = self._firsts[key] = (f, d)
+        return hit
 
     def max_end_known(self, firms: np.ndarray, limit: int) -> np.ndarray:
         """For each firm: the latest end of its designations of the set that start on or before

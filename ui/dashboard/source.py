@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from db import dashboard_queries
+from db import dashboard_queries, facts_cache
 from pipeline.dashboard import Dashboard
 
 
 def build(ledger) -> Dashboard:
     """Load every live designation once and wrap it in a Dashboard (the slow step: once per reload;
-    read column-wise, db.dashboard_queries.load_facts)."""
+    from the columnar cache while the ledger has not changed, db.facts_cache, else read column-wise,
+    db.dashboard_queries.load_facts)."""
     ledger.invalidate()
-    facts = dashboard_queries.load_facts(ledger.conn, ledger.path)
+    facts = facts_cache.load_facts(ledger.conn, ledger.path)
     return Dashboard(facts, ledger.catalog(), dashboard_queries.all_targets(ledger.conn), ledger.streets())
 
 

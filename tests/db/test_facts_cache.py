@@ -1,0 +1,196 @@
+"""The dashboard's facts cache (db/facts_cache.py): a hit gives the very facts of a full read, and any
+write to what the dashboard reads (an edit, an import, its undo, a restore, another process, a copy of
+the file) makes the next open read the ledger again; a partial or corrupt file is ignored."""
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+
+from db import backup as bk
+from db import connection, dashboard_queries, facts_cache
+from db.ledger import Ledger
+from db.restore import restore_checked
+from importers.plan import build_plan, commit_plan
+from importers.undo import undo_batch
+from tests.importers.undo_helpers import r, write_list
+
+COLUMNS = ("firm", "stage", "start", "end", "street_of")
+FULL_READ = dashboard_queries.load_facts
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Counts the full reads of the ledger (a cache hit makes none)."""
+    calls = []
+
+    def counted(conn, path=None):
+        calls.append(path)
+        return FULL_READ(conn, path)
+    monkeypatch.setattr(dashboard_queries, "load_facts", counted)
+    return calls
+
+
+def load(led, folder):
+    return facts_cache.load_facts(led.conn, led.path, folder)
+
+
+def same(a, b) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in COLUMNS)
+
+
+def full(led):
+    return FULL_READ(led.conn, led.path)
+
+
+def test_a_hit_gives_the_facts_of_a_full_read(demo_copy, tmp_path, reads):
+    with Ledger(demo_copy) as led:
+        first = load(led, tmp_path)
+        assert len(reads) == 1 and facts_cache.current_token(led.conn)
+        again = load(led, tmp_path)
+        assert len(reads) == 1                                     # no read of the ledger
+        assert same(again, first) and same(again, full(led)) and again.presorted
+        assert len(again) > 1000
+
+
+def _stage(led) -> str:
+    return led.conn.execute("SELECT key FROM stages WHERE active = 1 ORDER BY id LIMIT 1").fetchone()[0]
+
+
+def _add(led, _):
+    with led.write() as w:
+        w.add_designation(1, _stage(led), "2024-01-01")
+
+
+def _end(led, _):
+    did = led.conn.execute("SELECT id FROM designations WHERE deleted_at IS NULL ORDER BY id LIMIT 1").fetchone()[0]
+    with led.write() as w:
+        w.update_designation(did, end_date="2024-03-01")
+
+
+def _delete(led, _):
+    did = led.conn.execute("SELECT id FROM designations WHERE deleted_at IS NULL ORDER BY id LIMIT 1").fetchone()[0]
+    with led.write() as w:
+        w.delete_designation(did)
+
+
+def _recycle(led, _):
+    fid = led.conn.execute("SELECT firm_id FROM designations WHERE deleted_at IS NULL LIMIT 1").fetchone()[0]
+    with led.write() as w:
+        w.remove_firm(fid)
+
+
+def _street(led, _):
+    fid, street = led.conn.execute("SELECT id, street_id FROM firms WHERE street_id IS NOT NULL AND id IN "
+                                   "(SELECT firm_id FROM designations) LIMIT 1").fetchone()
+    other = next(s for s, _ in led.streets() if s != street)
+    with led.write() as w:
+        w.update_firm(fid, street_id=other)
+
+
+def _import(led, folder):
+    commit_plan(led, build_plan(led, write_list(folder, 0, [(0, "甲", "杨园", None, None, None, "繁星",
+                                                           "2024-01-01", "高新技术企业")])))
+
+
+def _another_process(led, _):
+    other = sqlite3.connect(led.path)
+    with other:
+        other.execute("UPDATE designations SET start_date = '2001-01-01' WHERE id = "
+                      "(SELECT min(id) FROM designations WHERE deleted_at IS NULL)")
+    other.close()
+
+
+@pytest.mark.parametrize("write", [_add, _end, _delete, _recycle, _street, _import, _another_process])
+def test_any_write_makes_the_next_open_read_again(write, demo_copy, tmp_path, reads):
+    with Ledger(demo_copy, officer="测试专员") as led:
+        before = load(led, tmp_path)
+        write(led, tmp_path)
+        assert facts_cache.current_token(led.conn) is None
+        after = load(led, tmp_path)
+        assert len(reads) == 2 and same(after, full(led)) and not same(after, before)
+        assert same(load(led, tmp_path), after) and len(reads) == 2      # the new read is cached in turn
+
+
+def test_a_write_elsewhere_that_leaves_the_facts_alone_keeps_the_cache(demo_copy, tmp_path, reads):
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        with led.write() as w:
+            w.add_service(1, "2025-01-02", notes="走访")
+            w.update_firm(1, remark="备注")
+        load(led, tmp_path)
+        assert len(reads) == 1
+
+
+def test_undo_of_an_import_reads_again(tmp_path, reads):
+    with Ledger(tmp_path / "l.db", officer="测试专员") as led:
+        batch = commit_plan(led, build_plan(led, write_list(tmp_path, 0, [
+            (0, "甲", "杨园", None, None, None, "繁星", "2024-01-01", "高新技术企业"), r(1)])))
+        with_batch = load(led, tmp_path)
+        undo_batch(led, batch)
+        after = load(led, tmp_path)
+        assert len(reads) == 2 and same(after, full(led)) and len(after) < len(with_batch)
+
+
+def test_a_restored_backup_is_read_as_it_was(demo_copy, tmp_path, reads):
+    dest = tmp_path / "bk"
+    with Ledger(demo_copy, officer="测试专员") as led:
+        then = load(led, tmp_path)                                # token of this state, in the backup too
+        info = bk.backup(demo_copy, dest, "manual")
+        _add(led, tmp_path)
+        assert not same(load(led, tmp_path), then)              # the cache now holds the later state
+    restore_checked(info.path, demo_copy, dest)
+    with Ledger(demo_copy, officer="测试专员") as led:
+        restored = load(led, tmp_path)
+        assert same(restored, then) and same(restored, full(led))
+
+
+def test_a_copy_written_to_does_not_use_the_original_s_cache(demo_copy, tmp_path, reads):
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        led.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        copy = tmp_path / "copy.db"
+        shutil.copy(demo_copy, copy)
+    with Ledger(copy, officer="测试专员") as other:             # same ledger_id, same token: a hit while unchanged
+        assert same(load(other, tmp_path), full(other)) and len(reads) == 1
+        _add(other, tmp_path)
+        assert same(load(other, tmp_path), full(other)) and len(reads) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
+def test_a_partial_or_corrupt_cache_file_is_read_past(damage, demo_copy, tmp_path, reads):
+    with Ledger(demo_copy) as led:
+        first = load(led, tmp_path)
+        file = facts_cache.cache_file(led.conn, tmp_path)
+        data = bytearray(file.read_bytes())
+        if damage == "truncate":
+            data = data[: len(data) // 2]
+        elif damage == "flip":
+            data[len(data) // 2] ^= 0xFF
+        elif damage == "garbage":
+            data = bytearray(b"not a cache" * 100)
+        else:
+            data = bytearray()
+        file.write_bytes(bytes(data))
+        again = load(led, tmp_path)
+        assert len(reads) == 2 and same(again, first)
+        assert same(load(led, tmp_path), first) and len(reads) == 2     # and the cache is whole again
+
+
+def test_a_read_only_ledger_reads_in_full_without_writing_a_token(demo_copy, tmp_path, reads):
+    with Ledger(demo_copy, readonly=True) as led:
+        facts = load(led, tmp_path)
+        assert facts_cache.current_token(led.conn) is None and len(reads) == 1
+        assert same(facts, full(led)) and not list(tmp_path.glob("facts-*"))
+
+
+def test_a_ledger_without_the_triggers_gets_no_cache(tmp_path, reads):
+    from pathlib import Path
+    old = tmp_path / "v5.db"
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "ledger_v5.db", old)
+    conn = connection.connect(old)                               # connected, not migrated: schema v5
+    try:
+        facts_cache.load_facts(conn, old, tmp_path)
+        assert facts_cache.current_token(conn) is None and not list(tmp_path.glob("facts-*"))
+    finally:
+        conn.close()
