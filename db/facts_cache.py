@@ -4,9 +4,11 @@ Reading every live designation of a 1M-firm ledger takes about 2.9 s of CPU (db/
 the same arrays saved as one uncompressed ``.npz`` load in a fraction of that. The file is only used
 while the ledger still holds the token it was saved under:
 
-- the ledger's ``meta`` row ``facts_cache`` holds a random token; schema v6 (db/schema.py) has triggers
-  that delete it in the same transaction as any insert, delete or relevant update of designations or
-  firms, whoever writes (this app, an import, undo, another process, a copy of the file written to);
+- the ledger's ``meta`` row ``facts_cache`` holds a random token; every write transaction deletes it first
+  (``db.ledger.Ledger.write``, the one door for writes, and each migration), whoever writes (this app, an
+  import, undo, another process, a copy of the file written to); from schema v6 on, no older version of the
+  app (which would not delete it) can write the file. Row triggers did this inside SQLite but made every
+  inserted firm and designation 2.7x slower (db/schema.py, V6);
 - a full read first writes a fresh token (a tiny write transaction), then reads, then saves the arrays
   under that token only if the ledger still holds it: a write in between removed it, and nothing is saved;
 - a restored backup or a copy holds the token of the moment it was taken, whose arrays are exactly its
@@ -28,13 +30,12 @@ from pathlib import Path
 import numpy as np
 from platformdirs import user_cache_dir
 
-from db import dashboard_queries
+from db import dashboard_queries, schema
 from db.paths import APP
 from pipeline.facts import Facts
 
-TOKEN_KEY = "facts_cache"
+TOKEN_KEY = schema.FACTS_TOKEN
 COLUMNS = ("firm", "stage", "start", "end", "street_of")
-TRIGGERS = tuple(f"facts_cache_{t}_{e}" for t in ("designations", "firms") for e in ("ai", "ad", "au"))
 
 
 def cache_dir() -> Path:
@@ -65,10 +66,8 @@ def load_facts(conn: sqlite3.Connection, path: str | Path | None = None, folder:
 
 def cache_file(conn: sqlite3.Connection, folder: Path) -> Path | None:
     """One file per ledger identity (meta ``ledger_id``); None for a ledger without one, or without the
-    triggers that remove the token (a ledger not yet at schema v6: no cache at all)."""
-    triggers = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                            f"({', '.join('?' * len(TRIGGERS))})", TRIGGERS).fetchone()[0]
-    if triggers != len(TRIGGERS):
+    schema v6, from which every writer removes the token (an older ledger, read only: no cache at all)."""
+    if schema.version(conn) < 6:
         return None
     row = conn.execute("SELECT value FROM meta WHERE key = 'ledger_id'").fetchone()
     if row is None or not row[0] or not str(row[0]).isalnum():

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
-from db import catalog_store
+from db import catalog_store, schema
 from db import lock as ledger_lock
 from db.connection import open_ledger
 from db.errors import LedgerError, NestingError, describe_failure, os_user, sqlite_kind
@@ -103,6 +103,8 @@ class Ledger:
         writer = Writer(self, source, batch_id)
         self._writers.append(writer)
         try:
+            # the dashboard's columnar cache holds only while nothing was written since it was saved (db/facts_cache.py)
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.FACTS_TOKEN,))
             yield writer
             self._check_same_file(source)
         except BaseException as exc:
