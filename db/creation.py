@@ -108,7 +108,22 @@ def batch_entries(conn: sqlite3.Connection, firm_id: int) -> list[dict]:
     for did, batch, after in bulk:
         if batch in heads:
             at, user, officer, _file, _sha = heads[batch]
-            out.append(_entry(rows[batch], at, user, officer, "designation", did, firm_id, after, batch))
+            made_with = json.dumps(created_designation(conn, did, rows[batch], json.loads(after)), ensure_ascii=False)
+            out.append(_entry(rows[batch], at, user, officer, "designation", did, firm_id, made_with, batch))
+    return out
+
+
+def created_designation(conn: sqlite3.Connection, designation_id: int, since: int, values: dict) -> dict:
+    """A designation's *values* (its current ones) as created: each later change (audit rows after *since*: a
+    person's edit, another list's, an undo setting one back) taken back, newest first, as ``created_values``."""
+    from db.undo import kept_out  # noqa: PLC0415
+    out = dict(values)
+    for (before,) in conn.execute(f"SELECT before FROM audit WHERE entity = 'designation' AND entity_id = ? "
+                                  f"AND id > ? AND action IN ('update', 'undo') AND before IS NOT NULL "
+                                  f"AND {kept_out(conn)} ORDER BY id DESC", (designation_id, since)):
+        taken = json.loads(before)
+        if isinstance(taken, dict):
+            out.update({k: v for k, v in taken.items() if k in out})
     return out
 
 

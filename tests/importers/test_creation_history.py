@@ -1,0 +1,51 @@
+"""A firm's history where its batch's row audits its creation (db/creation.py): what it was created with, after
+later changes by a person, by another list and by undo."""
+import json
+
+from db import audit_log, firm_file
+from importers.plan import build_plan, commit_plan
+from importers.undo import undo_batch
+from tests.importers.undo_helpers import CODES, fresh, write_list
+
+
+def _designated(led, folder):
+    """A list that creates firm 2 with a 高新技术企业 designation; (batch, firm, designation)."""
+    path = write_list(folder, 1, [(2, "甲", "杨园", "软件", "r1", None, None, "2024-01-01", "高新技术企业")])
+    batch = commit_plan(led, build_plan(led, path))
+    fid = led.conn.execute("SELECT id FROM firms WHERE code = ?", (CODES[2],)).fetchone()[0]
+    did = led.conn.execute("SELECT id FROM designations WHERE firm_id = ?", (fid,)).fetchone()[0]
+    return batch, fid, did
+
+
+def _created(led, fid) -> dict:
+    shown = [e for e in audit_log.entries(led.conn, firm_id=fid) if e.entity == "designation" and e.action == "insert"]
+    assert len(shown) == 1
+    return shown[0].after
+
+
+def test_a_designation_added_in_bulk_shows_the_values_it_was_created_with_after_edits(tmp_path):
+    led = fresh(tmp_path / "l.db")
+    _batch, fid, did = _designated(led, tmp_path)
+    made = _created(led, fid)
+    with led.write() as w:
+        w.update_designation(did, end_date="2025-06-30", evidence="证书甲")
+    with led.write() as w:
+        w.update_designation(did, evidence="证书乙")
+    assert _created(led, fid) == made and made["evidence"] is None and made["end_date"] != "2025-06-30"
+    shown = [x for x in firm_file.audit(led.conn, fid) if x["what"] == "新增认定"]
+    assert json.loads(shown[0]["after"]) == made
+    assert "证书甲" not in shown[0]["change"] and "证书乙" not in shown[0]["change"]
+
+
+def test_a_designation_added_in_bulk_keeps_its_creation_values_through_a_later_list_and_its_undo(tmp_path):
+    led = fresh(tmp_path / "l.db")
+    _batch, fid, did = _designated(led, tmp_path)
+    made = _created(led, fid)
+    with led.write() as w:
+        w.update_designation(did, end_date="2025-06-30")
+    second = write_list(tmp_path, 2, [(2, "甲", None, None, "r2", None, None, "2024-06-01", "高新技术企业")])
+    later = commit_plan(led, build_plan(led, second))
+    assert _created(led, fid) == made
+    undo_batch(led, later, force=True)
+    assert _created(led, fid) == made
+    led.close()
