@@ -108,8 +108,8 @@ def batch_entries(conn: sqlite3.Connection, firm_id: int) -> list[dict]:
     for did, batch, after in bulk:
         if batch in heads:
             at, user, officer, _file, _sha = heads[batch]
-            made = created_designation(conn, did, rows[batch] or 0, json.loads(after))
-            made_with = json.dumps(made, ensure_ascii=False)
+            values = created_designation(conn, did, rows[batch] or 0, json.loads(after))
+            made_with = json.dumps(values, ensure_ascii=False)
             out.append(_entry(rows[batch], at, user, officer, "designation", did, firm_id, made_with, batch))
     return out
 
