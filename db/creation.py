@@ -79,6 +79,21 @@ def created_values(conn: sqlite3.Connection, firm_id: int, since: int) -> dict:
     return values
 
 
+def handed_creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] | None:
+    """(audit id of the batch row, batch id) of the import that created a firm since handed over to a later list
+    (its undo moved the firm to that list's batch, db/undo.py): its history still begins with that creation."""
+    from db.undo import kept_out  # noqa: PLC0415
+    row = conn.execute(f"SELECT json_extract(before, '$.batch_id') FROM audit WHERE firm_id = ? AND action = 'undo' "
+                       f"AND entity = 'firm' AND json_extract(after, '$.batch_id') IS NOT NULL AND {kept_out(conn)} "
+                       "ORDER BY id LIMIT 1", (firm_id,)).fetchone()
+    if row is None or row[0] is None or conn.execute(
+            f"SELECT 1 FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? AND source != 'undo' "
+            f"AND {kept_out(conn)} LIMIT 1", (firm_id,)).fetchone():
+        return None
+    pos = batch_row(conn, row[0])
+    return (pos, row[0]) if pos is not None else None
+
+
 def created_by(batch: int, file_name: str, sha256: str | None) -> dict:
     """What a firm's creation entry says: the batch and the file it came from."""
     return {"batch": batch, "file": file_name, "sha256": sha256, "note": f"由导入批次 {batch} 从 {file_name} 新建"}
@@ -88,7 +103,7 @@ def batch_entries(conn: sqlite3.Connection, firm_id: int) -> list[dict]:
     """The firm's history that its batches' rows audit, as audit rows (id = the batch row's, after as JSON text):
     its creation ('created by batch N from FILE') and each designation an import gave it in bulk."""
     out = []
-    made = creation(conn, firm_id)
+    made = creation(conn, firm_id) or handed_creation(conn, firm_id)
     batches = {made[1]} if made else set()
     bulk = conn.execute(
         "SELECT d.id, d.batch_id, json_object('stage', s.key, 'start_date', d.start_date, 'end_date', d.end_date, "

@@ -49,3 +49,19 @@ def test_a_designation_added_in_bulk_keeps_its_creation_values_through_a_later_l
     undo_batch(led, later, force=True)
     assert _created(led, fid) == made
     led.close()
+
+
+def test_a_firm_handed_over_to_a_later_list_keeps_its_creation_by_the_undone_batch_in_its_history(tmp_path):
+    led = fresh(tmp_path / "l.db")
+    first = commit_plan(led, build_plan(led, write_list(tmp_path, 1, [(2, "甲", "杨园", "软件", "r1", None, None,
+                                                                      "2024-01-01", None)])))
+    fid = led.conn.execute("SELECT id FROM firms WHERE code = ?", (CODES[2],)).fetchone()[0]
+    second = commit_plan(led, build_plan(led, write_list(tmp_path, 2, [(2, "甲", None, "电子", "r2", None, None,
+                                                                        "2024-01-01", None)])))
+    assert undo_batch(led, first, force=True)["firms_handed_over"] == 1
+    entries = audit_log.entries(led.conn, firm_id=fid)
+    assert [(e.action, e.entity, e.batch_id) for e in entries] == [("insert", "firm", first), ("update", "firm", second),
+                                                                   ("undo", "firm", first)]
+    assert f"由导入批次 {first} 从 名单1.csv 新建" in entries[0].summary()
+    assert firm_file.audit(led.conn, fid)[-1]["change"] == f"由导入批次 {first} 从 名单1.csv 新建"
+    led.close()
