@@ -196,7 +196,7 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
     info = _info(final, check=False)
     info = BackupInfo(info.path, info.created, info.reason, info.firms, info.size, True, info.ledger_id)
     if prune_after and info.ledger_id:
-        prune(dest, ledger_id=info.ledger_id, now=now)
+        prune(dest, ledger_id=info.ledger_id, now=now, spare=final)   # named older (a clock set back): kept
     return info
 
 
@@ -251,7 +251,9 @@ def _remove(path: Path) -> None:
 
 def _free_name(dest: Path, stem: str, now: datetime, reason: str) -> Path:
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    taken = {(parsed[0], parsed[1]) for p in dest.iterdir() if (parsed := _parse(p, stem))}
+    # every name of the folder, not only this file name's: a copy of the ledger under another name has its
+    # identity, and its backups are ordered and pruned with the original's
+    taken = {(parsed[0], parsed[1]) for p in dest.iterdir() if (parsed := _parse(p))}
     created = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
     # same second as another backup: a sequence number after the highest of that second keeps the order (the
     # lowest free one would sort a new backup before older ones, and pruning then removed the newest)
@@ -310,10 +312,11 @@ def list_backups(ledger_path: str | Path, dest_dir: str | Path | None = None, *,
 
 
 def prune(dest_dir: str | Path, stem: str | None = None, *, ledger_id: str | None = None,
-          now: datetime | None = None, keep_last: int = KEEP_LAST, weekly_days: int = KEEP_WEEKLY_DAYS) -> list[Path]:
+          now: datetime | None = None, keep_last: int = KEEP_LAST, weekly_days: int = KEEP_WEEKLY_DAYS,
+          spare: Path | None = None) -> list[Path]:
     """Apply the retention rule per ledger in *dest_dir*: to the backups of *ledger_id*, or (without it)
     to each ledger's backups among the files named after *stem*. A backup without a ledger identity
-    (made before v4) is never removed here. Returns the files removed."""
+    (made before v4) is never removed here, nor *spare* (the backup just made). Returns the files removed."""
     groups: dict[str, list] = {}
     for p, parsed in _candidates(Path(dest_dir)):
         if stem is not None and ledger_id is None and ((m := _NAME.match(p.name)) is None or m["stem"] != stem):
@@ -323,11 +326,11 @@ def prune(dest_dir: str | Path, stem: str | None = None, *, ledger_id: str | Non
             groups.setdefault(their, []).append((p, parsed))
     removed = []
     for items in groups.values():
-        removed += _prune_one(items, now or datetime.now(), keep_last, weekly_days)
+        removed += _prune_one(items, now or datetime.now(), keep_last, weekly_days, spare)
     return removed
 
 
-def _prune_one(items: list, now: datetime, keep_last: int, weekly_days: int) -> list[Path]:
+def _prune_one(items: list, now: datetime, keep_last: int, weekly_days: int, spare: Path | None = None) -> list[Path]:
     items = sorted(items, key=lambda item: (item[1][0], item[1][1]), reverse=True)
     keep = {p for p, _ in items[:keep_last]}
     weeks_seen: set[tuple[int, int]] = set()
@@ -341,7 +344,7 @@ def _prune_one(items: list, now: datetime, keep_last: int, weekly_days: int) -> 
             keep.add(p)
     removed = []
     for p, _ in items:
-        if p not in keep:
+        if p not in keep and p != spare:
             try:
                 p.unlink()
                 removed.append(p)

@@ -179,6 +179,34 @@ def test_backups_in_the_same_second_keep_their_order(tmp_path):
     assert [b.reason for b in bk.list_backups(path, tmp_path / "bk")] == ["import", "restore", "manual"]
 
 
+def test_a_copy_of_the_ledger_backed_up_in_the_same_second_keeps_its_new_backup(tmp_path):
+    """A copy under another name has the same identity: its backups are pruned with the original's, so its
+    sequence number in a second counts the original's backups too (it was 0 and sorted as the oldest)."""
+    import shutil
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as led:
+        _add(led, "甲公司")
+    copy = tmp_path / "ledger副本.db"
+    shutil.copy(path, copy)
+    at = datetime(2025, 1, 1, 8, 0, 0)
+    for _ in range(bk.KEEP_LAST):
+        bk.backup(path, tmp_path / "bk", "manual", now=at)
+    made = bk.backup(copy, tmp_path / "bk", "manual", now=at)
+    assert made.path.exists()
+    assert bk.list_backups(copy, tmp_path / "bk")[0].path == made.path
+
+
+def test_a_backup_named_before_others_by_a_clock_set_back_is_not_pruned_at_once(tmp_path):
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as led:
+        _add(led, "甲公司")
+    at = datetime(2025, 1, 1, 8, 0, 0)
+    for k in range(bk.KEEP_LAST):
+        bk.backup(path, tmp_path / "bk", "manual", now=at + timedelta(minutes=k))
+    made = bk.backup(path, tmp_path / "bk", "import", now=at - timedelta(minutes=1))
+    assert made.path.exists()
+
+
 def test_rescue_that_fails_its_check_leaves_no_partial_file(tmp_path, monkeypatch):
     from db import backup as B
     from db.ledger import Ledger
