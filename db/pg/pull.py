@@ -8,22 +8,25 @@ import os
 from pathlib import Path
 
 from db.pg import schema as pg_schema
-from db.pg.transfer import SERVER_ONLY_META, Moved, file_columns
+from db.pg.transfer import FILE_ONLY_META, SERVER_ONLY_META, Moved, file_columns
 from db.pg.url import SharedLedgerError, connect, explain, q
 
 FIRMS_OF_STREET = "SELECT id FROM firms WHERE street_id = %(sid)s"
+# never into the file: the server's own keys, and a PC's keys should a server hold them (pushed by an earlier build:
+# the dashboard cache's token would make the file, keeping the ledger's identity, open the original's cache)
+NOT_PULLED = (*SERVER_ONLY_META, *FILE_ONLY_META)
 
 
 def _filters(street_id: int | None) -> dict[str, str]:
     """table -> WHERE clause choosing the rows of one street's part (or nothing for the whole ledger)."""
     if street_id is None:
-        return {"meta": f"key NOT IN ({', '.join(repr(k) for k in SERVER_ONLY_META)})"}
+        return {"meta": f"key NOT IN ({', '.join(repr(k) for k in NOT_PULLED)})"}
     firms = f"firm_id IN ({FIRMS_OF_STREET})"
     used_batches = (f"id IN (SELECT batch_id FROM firms WHERE street_id = %(sid)s "
                     f"UNION SELECT batch_id FROM firm_aliases WHERE {firms} "
                     f"UNION SELECT batch_id FROM designations WHERE {firms} "
                     f"UNION SELECT batch_id FROM batch_rows WHERE {firms})")
-    return {"meta": f"key NOT IN ({', '.join(repr(k) for k in (*SERVER_ONLY_META, 'ledger_id'))})",
+    return {"meta": f"key NOT IN ({', '.join(repr(k) for k in (*NOT_PULLED, 'ledger_id'))})",
             "firms": "street_id = %(sid)s", "batches": used_batches,
             "targets": "street_id IS NULL OR street_id = %(sid)s",
             "audit": firms, **{t: firms for t in pg_schema.FIRM_CHILDREN}}

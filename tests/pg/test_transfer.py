@@ -225,3 +225,21 @@ def test_pull_checks_the_reports_of_the_file_it_made(shared_demo, tmp_path, monk
     with pytest.raises(SharedLedgerError, match="报表核对不符，未生成文件：2023 全区"):
         pull.pull(shared_demo, tmp_path / "bad.db")
     assert not (tmp_path / "bad.db").exists() and not (tmp_path / "bad.db.pulling").exists()
+
+
+def test_pull_never_brings_a_dashboard_cache_token_the_server_holds(shared_demo, tmp_path):
+    """The token means 'this file's data as cached under it'; a server changed since it was stored (its writers
+    never remove it) would make the pulled file, which keeps the ledger's identity, open the cache of the
+    original file with the server's newer data behind it. Nor does the file get another PC's backup folder."""
+    from db import facts_cache
+    from db.ledger import Ledger
+    with psycopg.connect(shared_demo, autocommit=True) as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('facts_cache', 'a1b2'), ('backup_dir', '/elsewhere')")
+    back = tmp_path / "back.db"
+    pull.pull(shared_demo, back)
+    part = tmp_path / "part.db"
+    pull.pull(shared_demo, part, street="杨园")
+    for path in (back, part):
+        with Ledger(path) as led:
+            assert facts_cache.current_token(led.conn) is None
+            assert led.conn.execute("SELECT value FROM meta WHERE key = 'backup_dir'").fetchone() is None
