@@ -18,6 +18,18 @@ from db.ledger import FIRM_FIELDS
 # the audit rows of a hand-over (db/undo.py): a firm a later list matched became that list's batch's own
 HANDED_TO = "action = 'undo' AND entity = 'firm' AND json_extract(after, '$.batch_id') = {batch}"
 
+# a firm's designations added in bulk (no insert row of their own): those in the ledger, and those a purge of the
+# firm removed (the purge keeps each in its row); (id, batch, what it was created with as JSON); parameter: the firm
+_KEPT = ("batch_id", "stage_id", "start_date", "end_date", "evidence", "list_name", "source")
+_PURGED_COLS = ("entity_id", *(f"json_extract(before, '$.{c}')" for c in _KEPT))
+BULK_DESIGNATIONS = (
+    "SELECT d.id, d.batch_id, json_object('stage', s.key, 'start_date', d.start_date, 'end_date', d.end_date, "
+    "'evidence', d.evidence, 'list_name', d.list_name) FROM (SELECT id, batch_id, stage_id, start_date, end_date, "
+    f"evidence, list_name, source FROM designations WHERE firm_id = ?1 UNION ALL SELECT {', '.join(_PURGED_COLS)} "
+    "FROM audit WHERE firm_id = ?1 AND entity = 'designation' AND action = 'purge') d JOIN stages s "
+    "ON s.id = d.stage_id WHERE d.source = 'import' AND d.batch_id IS NOT NULL AND d.id NOT IN (SELECT entity_id "
+    "FROM audit WHERE entity = 'designation' AND action = 'insert' AND firm_id = ?1) ORDER BY d.id")
+
 
 def batch_row(conn: sqlite3.Connection, batch_id: int) -> int | None:
     """The audit row that closed the import *batch_id* (its creation audit for the firms it created)."""
@@ -94,6 +106,21 @@ def handed_creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] |
     return (pos, row[0]) if pos is not None else None
 
 
+def purged_creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] | None:
+    """(audit id of the batch row, batch id) of the import that created a firm since purged (its purge row keeps
+    the firm's batch); None when it had an insert row of its own or was created by no batch."""
+    from db.undo import kept_out  # noqa: PLC0415
+    row = conn.execute(f"SELECT json_extract(before, '$.batch_id') FROM audit WHERE entity = 'firm' "
+                       f"AND action = 'purge' AND entity_id = ? AND {kept_out(conn)} ORDER BY id DESC LIMIT 1",
+                       (firm_id,)).fetchone()
+    if row is None or row[0] is None or conn.execute(
+            f"SELECT 1 FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? AND source != 'undo' "
+            f"AND {kept_out(conn)} LIMIT 1", (firm_id,)).fetchone():
+        return None
+    pos = batch_row(conn, row[0])
+    return (pos, row[0]) if pos is not None else None
+
+
 def created_by(batch: int, file_name: str, sha256: str | None) -> dict:
     """What a firm's creation entry says: the batch and the file it came from."""
     return {"batch": batch, "file": file_name, "sha256": sha256, "note": f"由导入批次 {batch} 从 {file_name} 新建"}
@@ -103,14 +130,9 @@ def batch_entries(conn: sqlite3.Connection, firm_id: int) -> list[dict]:
     """The firm's history that its batches' rows audit, as audit rows (id = the batch row's, after as JSON text):
     its creation ('created by batch N from FILE') and each designation an import gave it in bulk."""
     out = []
-    made = creation(conn, firm_id) or handed_creation(conn, firm_id)
+    made = creation(conn, firm_id) or handed_creation(conn, firm_id) or purged_creation(conn, firm_id)
     batches = {made[1]} if made else set()
-    bulk = conn.execute(
-        "SELECT d.id, d.batch_id, json_object('stage', s.key, 'start_date', d.start_date, 'end_date', d.end_date, "
-        "'evidence', d.evidence, 'list_name', d.list_name) FROM designations d JOIN stages s ON s.id = d.stage_id "
-        "WHERE d.firm_id = ? AND d.source = 'import' AND d.batch_id IS NOT NULL AND d.id NOT IN (SELECT entity_id "
-        "FROM audit WHERE entity = 'designation' AND action = 'insert' AND firm_id = ?) ORDER BY d.id",
-        (firm_id, firm_id)).fetchall()
+    bulk = conn.execute(BULK_DESIGNATIONS, (firm_id,)).fetchall()
     batches |= {b for _d, b, _a in bulk}
     rows = {b: batch_row(conn, b) for b in batches}
     head = ("SELECT a.at, a.os_user, a.officer, t.file_name, t.file_sha256 FROM audit a JOIN batches t "

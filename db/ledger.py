@@ -314,6 +314,11 @@ class Writer:
         firm = self.firm(firm_id)
         if not firm["deleted_at"]:
             raise LedgerError("只能彻底删除回收站中的企业")
+        # its designations go with it: each keeps a row (those an import added in bulk have no other of their own)
+        cur = self.conn.execute("SELECT * FROM designations WHERE firm_id = ? ORDER BY id", (firm_id,))
+        names = [d[0] for d in cur.description]
+        self.audit_many([("purge", "designation", r[0], firm_id, dict(zip(names, r, strict=True)), None)
+                         for r in cur.fetchall()])
         self.conn.execute("DELETE FROM firms WHERE id = ?", (firm_id,))
         self.audit("purge", "firm", firm_id, firm_id, firm, None)
 

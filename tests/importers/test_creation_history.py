@@ -60,8 +60,29 @@ def test_a_firm_handed_over_to_a_later_list_keeps_its_creation_by_the_undone_bat
                                                                         "2024-01-01", None)])))
     assert undo_batch(led, first, force=True)["firms_handed_over"] == 1
     entries = audit_log.entries(led.conn, firm_id=fid)
-    assert [(e.action, e.entity, e.batch_id) for e in entries] == [("insert", "firm", first), ("update", "firm", second),
-                                                                   ("undo", "firm", first)]
+    assert [(e.action, e.entity, e.batch_id) for e in entries] == [
+        ("insert", "firm", first), ("update", "firm", second), ("undo", "firm", first)]
     assert f"由导入批次 {first} 从 名单1.csv 新建" in entries[0].summary()
     assert firm_file.audit(led.conn, fid)[-1]["change"] == f"由导入批次 {first} 从 名单1.csv 新建"
+    led.close()
+
+
+def test_a_purged_firm_an_import_created_keeps_its_creation_and_its_designations_in_its_history(tmp_path):
+    """Purging removes the firm's designations with it: those an import added in bulk had no audit row of their own
+    (their batch's row audits them), so without the purge recording them they left no trace at all."""
+    led = fresh(tmp_path / "l.db")
+    batch, fid, did = _designated(led, tmp_path)
+    made = _created(led, fid)
+    with led.write() as w:
+        w.update_designation(did, evidence="证书甲")
+    with led.write() as w:
+        w.remove_firm(fid)
+    with led.write() as w:
+        w.purge_firm(fid)
+    entries = audit_log.entries(led.conn, firm_id=fid)
+    assert [(e.action, e.entity) for e in entries] == [("insert", "firm"), ("insert", "designation"),
+                                                       ("update", "designation"), ("delete", "firm"),
+                                                       ("purge", "designation"), ("purge", "firm")]
+    assert f"由导入批次 {batch} 从 名单1.csv 新建" in entries[0].summary()
+    assert entries[1].after == made and entries[4].before["evidence"] == "证书甲"
     led.close()
