@@ -22,13 +22,14 @@ HANDED_TO = "action = 'undo' AND entity = 'firm' AND json_extract(after, '$.batc
 # firm removed (the purge keeps each in its row); (id, batch, what it was created with as JSON); parameter: the firm
 _KEPT = ("batch_id", "stage_id", "start_date", "end_date", "evidence", "list_name", "source")
 _PURGED_COLS = ("entity_id", *(f"json_extract(before, '$.{c}')" for c in _KEPT))
-BULK_DESIGNATIONS = (
+BULK_DESIGNATIONS = (      # + the SQL of the audit rows to read (not those a restore kept from a discarded state)
     "SELECT d.id, d.batch_id, json_object('stage', s.key, 'start_date', d.start_date, 'end_date', d.end_date, "
     "'evidence', d.evidence, 'list_name', d.list_name) FROM (SELECT id, batch_id, stage_id, start_date, end_date, "
     f"evidence, list_name, source FROM designations WHERE firm_id = ?1 UNION ALL SELECT {', '.join(_PURGED_COLS)} "
-    "FROM audit WHERE firm_id = ?1 AND entity = 'designation' AND action = 'purge') d JOIN stages s "
-    "ON s.id = d.stage_id WHERE d.source = 'import' AND d.batch_id IS NOT NULL AND d.id NOT IN (SELECT entity_id "
-    "FROM audit WHERE entity = 'designation' AND action = 'insert' AND firm_id = ?1) ORDER BY d.id")
+    "FROM audit WHERE firm_id = ?1 AND entity = 'designation' AND action = 'purge' AND entity_id NOT IN "
+    "(SELECT id FROM designations) AND {kept}) d JOIN stages s ON s.id = d.stage_id WHERE d.source = 'import' "
+    "AND d.batch_id IS NOT NULL AND d.id NOT IN (SELECT entity_id FROM audit WHERE entity = 'designation' "
+    "AND action = 'insert' AND firm_id = ?1) ORDER BY d.id")
 
 
 def batch_row(conn: sqlite3.Connection, batch_id: int) -> int | None:
@@ -110,6 +111,8 @@ def purged_creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] |
     """(audit id of the batch row, batch id) of the import that created a firm since purged (its purge row keeps
     the firm's batch); None when it had an insert row of its own or was created by no batch."""
     from db.undo import kept_out  # noqa: PLC0415
+    if conn.execute("SELECT 1 FROM firms WHERE id = ?", (firm_id,)).fetchone():
+        return None
     row = conn.execute(f"SELECT json_extract(before, '$.batch_id') FROM audit WHERE entity = 'firm' "
                        f"AND action = 'purge' AND entity_id = ? AND {kept_out(conn)} ORDER BY id DESC LIMIT 1",
                        (firm_id,)).fetchone()
@@ -132,7 +135,8 @@ def batch_entries(conn: sqlite3.Connection, firm_id: int) -> list[dict]:
     out = []
     made = creation(conn, firm_id) or handed_creation(conn, firm_id) or purged_creation(conn, firm_id)
     batches = {made[1]} if made else set()
-    bulk = conn.execute(BULK_DESIGNATIONS, (firm_id,)).fetchall()
+    from db.undo import kept_out  # noqa: PLC0415
+    bulk = conn.execute(BULK_DESIGNATIONS.replace("{kept}", kept_out(conn)), (firm_id,)).fetchall()
     batches |= {b for _d, b, _a in bulk}
     rows = {b: batch_row(conn, b) for b in batches}
     head = ("SELECT a.at, a.os_user, a.officer, t.file_name, t.file_sha256 FROM audit a JOIN batches t "

@@ -86,3 +86,23 @@ def test_a_purged_firm_an_import_created_keeps_its_creation_and_its_designations
     assert f"由导入批次 {batch} 从 名单1.csv 新建" in entries[0].summary()
     assert entries[1].after == made and entries[4].before["evidence"] == "证书甲"
     led.close()
+
+
+def test_a_purge_undone_by_restoring_a_backup_shows_the_firm_and_its_designations_once(tmp_path, monkeypatch):
+    from db import backup as bk
+    from db.ledger import Ledger
+    from db.restore import restore_checked
+    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))
+    led = fresh(tmp_path / "l.db")
+    batch, fid, _did = _designated(led, tmp_path)
+    saved = bk.backup(led.path, tmp_path / "bk", "manual")
+    with led.write() as w:
+        w.remove_firm(fid)
+    with led.write() as w:
+        w.purge_firm(fid)
+    led.close()
+    restore_checked(saved.path, tmp_path / "l.db")
+    with Ledger(tmp_path / "l.db") as led:
+        shown = [(e.action, e.entity) for e in audit_log.entries(led.conn, firm_id=fid)]
+        assert shown[:2] == [("insert", "firm"), ("insert", "designation")]
+        assert shown.count(("insert", "designation")) == 1 and shown.count(("insert", "firm")) == 1
