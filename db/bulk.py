@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 
-from db.ledger import Writer, new_id
+from db.ledger import Writer, new_id, next_firm_id
 from pipeline.names import pinyin_keys
 
 CHUNK = 5000
@@ -63,7 +63,7 @@ def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=No
     the batch's row (``audit_batch``, db/creation.py), not a row per firm."""
     conn = w.conn
     lap = lap or Laps(None)
-    first = next_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM firms").fetchone()[0] + 1
+    first = next_id = next_firm_id(conn)      # never an id a removed firm had (its history is read by id)
     if not rows:
         return []
     at_name = columns.index("name")

@@ -162,6 +162,13 @@ class Ledger:
             raise LedgerError(MSG_MOVED.format(what="导入" if source == "import" else "修改"))
 
 
+def next_firm_id(conn: sqlite3.Connection) -> int:
+    """The id of the next new firm: above every firm's and every id the audit names (a firm an undo or a purge
+    removed): a firm's history is read by its id, and a new firm on an old id showed the old one's."""
+    return conn.execute("SELECT MAX(COALESCE((SELECT MAX(id) FROM firms), 0), "
+                        "COALESCE((SELECT MAX(firm_id) FROM audit), 0)) + 1").fetchone()[0]
+
+
 def new_id(cur: sqlite3.Cursor) -> int:
     """The id of the row the INSERT on *cur* just added (``lastrowid`` is None only before any INSERT)."""
     rowid = cur.lastrowid
@@ -211,9 +218,9 @@ class Writer:
             values.update(code=None, code_status="no_code")
         values["name"] = name
         values = {k: _plain(v) for k, v in values.items()}
-        cols = list(values) + ["name_key", "pinyin", "name_sort", "batch_id", "created_at", "updated_at"]
-        row = list(values.values()) + [name_key(name), *pinyin_keys((name,))[0], self.batch_id, self.stamp,
-                                       self.stamp]
+        cols = ["id", *values, "name_key", "pinyin", "name_sort", "batch_id", "created_at", "updated_at"]
+        row = [next_firm_id(self.conn), *values.values(), name_key(name), *pinyin_keys((name,))[0], self.batch_id,
+               self.stamp, self.stamp]
         try:
             cur = self.conn.execute(
                 f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)

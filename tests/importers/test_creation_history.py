@@ -106,3 +106,26 @@ def test_a_purge_undone_by_restoring_a_backup_shows_the_firm_and_its_designation
         shown = [(e.action, e.entity) for e in audit_log.entries(led.conn, firm_id=fid)]
         assert shown[:2] == [("insert", "firm"), ("insert", "designation")]
         assert shown.count(("insert", "designation")) == 1 and shown.count(("insert", "firm")) == 1
+
+
+def test_a_firm_never_gets_the_id_of_one_an_undo_or_a_purge_removed(tmp_path):
+    """Its history is read by id: a new firm on a removed one's id showed that firm's changes under its name."""
+    led = fresh(tmp_path / "l.db")
+    first = commit_plan(led, build_plan(led, write_list(tmp_path, 1, [(2, "甲", "杨园", "软件", "r1", None, None,
+                                                                      "2024-01-01", None)])))
+    gone = led.conn.execute("SELECT id FROM firms WHERE code = ?", (CODES[2],)).fetchone()[0]
+    undo_batch(led, first)
+    third = commit_plan(led, build_plan(led, write_list(tmp_path, 3, [(3, "乙", "粮道", None, "r3", None, None,
+                                                                      "2024-01-01", None)])))
+    new = led.conn.execute("SELECT id FROM firms WHERE code = ?", (CODES[3],)).fetchone()[0]
+    assert new != gone
+    assert [(e.action, e.batch_id) for e in audit_log.entries(led.conn, firm_id=new)] == [("insert", third)]
+    with led.write() as w:
+        w.remove_firm(new)
+    with led.write() as w:
+        w.purge_firm(new)
+    with led.write() as w:
+        person = w.insert_firm("武汉丙科技有限公司")
+    assert person not in (gone, new)
+    assert [e.action for e in audit_log.entries(led.conn, firm_id=person)] == ["insert"]
+    led.close()
