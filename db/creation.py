@@ -92,6 +92,17 @@ def created_values(conn: sqlite3.Connection, firm_id: int, since: int) -> dict:
     return values
 
 
+def _batch_creation(conn: sqlite3.Connection, firm_id: int, batch_id: int | None) -> tuple[int, int] | None:
+    """(audit id of the batch row, batch id) when *batch_id* created the firm: it had no insert row of its own."""
+    from db.undo import kept_out  # noqa: PLC0415
+    if batch_id is None or conn.execute(
+            f"SELECT 1 FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? AND source != 'undo' "
+            f"AND {kept_out(conn)} LIMIT 1", (firm_id,)).fetchone():
+        return None
+    pos = batch_row(conn, batch_id)
+    return (pos, batch_id) if pos is not None else None
+
+
 def handed_creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] | None:
     """(audit id of the batch row, batch id) of the import that created a firm since handed over to a later list
     (its undo moved the firm to that list's batch, db/undo.py): its history still begins with that creation."""
@@ -99,12 +110,7 @@ def handed_creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] |
     row = conn.execute(f"SELECT json_extract(before, '$.batch_id') FROM audit WHERE firm_id = ? AND action = 'undo' "
                        f"AND entity = 'firm' AND json_extract(after, '$.batch_id') IS NOT NULL AND {kept_out(conn)} "
                        "ORDER BY id LIMIT 1", (firm_id,)).fetchone()
-    if row is None or row[0] is None or conn.execute(
-            f"SELECT 1 FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? AND source != 'undo' "
-            f"AND {kept_out(conn)} LIMIT 1", (firm_id,)).fetchone():
-        return None
-    pos = batch_row(conn, row[0])
-    return (pos, row[0]) if pos is not None else None
+    return _batch_creation(conn, firm_id, row[0] if row else None)
 
 
 def purged_creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] | None:
@@ -116,12 +122,7 @@ def purged_creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] |
     row = conn.execute(f"SELECT json_extract(before, '$.batch_id') FROM audit WHERE entity = 'firm' "
                        f"AND action = 'purge' AND entity_id = ? AND {kept_out(conn)} ORDER BY id DESC LIMIT 1",
                        (firm_id,)).fetchone()
-    if row is None or row[0] is None or conn.execute(
-            f"SELECT 1 FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? AND source != 'undo' "
-            f"AND {kept_out(conn)} LIMIT 1", (firm_id,)).fetchone():
-        return None
-    pos = batch_row(conn, row[0])
-    return (pos, row[0]) if pos is not None else None
+    return _batch_creation(conn, firm_id, row[0] if row else None)
 
 
 def created_by(batch: int, file_name: str, sha256: str | None) -> dict:

@@ -235,11 +235,16 @@ class Columns:
                 bad[x] = r.message
             else:
                 done[x] = r
-        if bad:
-            for j, x in enumerate(column):
-                if x in bad:
-                    errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
-        return [done[x] for x in column]
+        return _spread(column, done, bad, errs, header, level, code)
+
+
+def _spread(column, done: dict, bad: dict | None, errs, header, level, code) -> list:
+    """The chunk's column from its cleaned distinct values (*done*); each bad value's message on every row with it."""
+    if bad:
+        for j, x in enumerate(column):
+            if x in bad:
+                errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
+    return [done[x] for x in column]
 
 
 def _distinct(column, fn, errs, header, level, code) -> list:
@@ -254,11 +259,7 @@ def _distinct(column, fn, errs, header, level, code) -> list:
                 done[x] = None
                 bad = bad or {}
                 bad[x] = str(exc)
-    if bad:
-        for j, x in enumerate(column):
-            if x in bad:
-                errs.setdefault(j, []).append(Issue(None, header, bad[x], level, code))
-    return [done[x] for x in column]
+    return _spread(column, done, bad, errs, header, level, code)
 
 
 def _each(column, fn, errs, header, level, code) -> list:
