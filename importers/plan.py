@@ -271,12 +271,15 @@ class ImportPlan:
 
 
 def build_plan(ledger, path, *, kind=None, stage=None, on_date=None, sheet=None, overrides: dict | None = None,
-               header_row: int | None = None, progress=None, cancel=None, timings: dict | None = None) -> ImportPlan:
+               header_row: int | None = None, progress=None, cancel=None, timings: dict | None = None,
+               today: date | None = None) -> ImportPlan:
     """Read *path* and work out what importing it would do. Reads nothing into the ledger.
+    ``today``: the day the import counts as today (a roster's undated designations start on it; a founding date
+    after it is an error); the computer's date when not given.
     ``timings``: a dict that gets the seconds spent reading the file ("read") and on the rest ("plan")."""
     from importers.planner import Planner
     planner = Planner(ledger, Path(path), kind=kind, stage=stage, on_date=on_date, sheet=sheet, overrides=overrides,
-                      header_row=header_row, progress=progress, cancel=cancel)
+                      header_row=header_row, progress=progress, cancel=cancel, today=today)
     if timings is None:
         return planner.run()
     start = time.perf_counter()

@@ -61,13 +61,15 @@ _LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国
 
 
 class Planner:
-    def __init__(self, ledger, path: Path, *, kind, stage, on_date, sheet, overrides, header_row, progress, cancel):
+    def __init__(self, ledger, path: Path, *, kind, stage, on_date, sheet, overrides, header_row, progress, cancel,
+                 today=None):
         self.ledger, self.conn, self.path = ledger, ledger.conn, path
         self.catalog = ledger.catalog()
         self.streets = [n for _, n in ledger.streets()]
         self.kind_arg, self.stage_arg, self.on_date = kind, stage, on_date
         self.sheet, self.overrides, self.header_row_arg = sheet, overrides or {}, header_row
         self.progress, self.cancel = progress, cancel
+        self.today_arg = today
         self.notes: list = []               # file-level warnings found before the plan exists
         self.read_s: float | None = None    # seconds spent reading the file, when build_plan is asked for them
 
@@ -209,7 +211,7 @@ class Planner:
     def _prepare(self, plan) -> None:
         date1904 = bool(getattr(self.table, "date1904", False))
         self.csv = getattr(self.table, "kind", "") == "csv"
-        self.today = date.today()
+        self.today = self.today_arg or date.today()
         self.cleaners = []
         for col, f in self.work.items():
             if f in ("name", "code"):

@@ -24,7 +24,7 @@ def reference_plan(pl: planner.Planner):
     """The plan *pl*'s arguments give the reference way (no progress, no cancel)."""
     again = planner.Planner(pl.ledger, pl.path, kind=pl.kind_arg, stage=pl.stage_arg, on_date=pl.on_date,
                             sheet=pl.sheet, overrides=pl.overrides, header_row=pl.header_row_arg, progress=None,
-                            cancel=None)
+                            cancel=None, today=pl.today)      # the same day, even across midnight
     saved = plan_clean.FAST
     plan_clean.FAST = False
     try:

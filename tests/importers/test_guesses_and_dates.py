@@ -104,3 +104,19 @@ def test_a_column_of_years_is_read_as_years_and_each_row_says_so(ledger, tmp_pat
     plan = build_plan(ledger, R.write_dates_xlsx(tmp_path, rows, header=header))
     assert [r.values["founded"] for r in plan.rows] == [dt.date(2015, 1, 1), dt.date(2018, 1, 1), dt.date(2019, 1, 1)]
     assert [i.message for i in plan.rows[0].issues] == ["“成立年份”列只写年份：“2015”按 2015-01-01 记"]
+
+
+def test_the_day_an_import_counts_as_today_is_one_the_caller_can_fix(ledger, tmp_path):
+    """build_plan(today=): a founding date is in the future against that day, and a roster's undated star starts on
+    it (a ledger and a model replaying the same lists after midnight must agree: tests/importers/undo_helpers)."""
+    header = ("企业名称", "统一社会信用代码", "成立日期", "星级")
+    rows = [["武汉今日一号科技有限公司", R.CODES[8], "2025-05-05", "繁星"]]
+    path = R.write_dates_xlsx(tmp_path, rows, header=header)
+    early = build_plan(ledger, path, today=dt.date(2025, 1, 1))
+    assert early.rows[0].status == "error" and "在今天之后" in early.rows[0].issues[0].message
+    plan = build_plan(ledger, path, today=dt.date(2025, 6, 30))
+    assert plan.rows[0].status == "new"
+    assert [i.message for i in plan.file_issues if i.code == "no_stage_date"] == [
+        "“星级”列没有对应的认定日期，按 2025-06-30 记为认定日期"]
+    commit_plan(ledger, plan)
+    assert ledger.conn.execute("SELECT start_date FROM designations").fetchall() == [("2025-06-30",)]

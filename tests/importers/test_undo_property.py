@@ -8,14 +8,14 @@ from hypothesis import strategies as st
 
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, UndoRefused, undo_batch
-from tests.importers.undo_helpers import batches, counts, fresh, r, state, write_list
+from tests.importers.undo_helpers import TODAY, batches, counts, fresh, r, state, write_list
 
 
 def run_case(tmp_path, lists, order):
     led = fresh(tmp_path / "a.db")
     try:
         paths = [write_list(tmp_path, n, rows) for n, rows in enumerate(lists)]
-        ids = [commit_plan(led, build_plan(led, p)) for p in paths]
+        ids = [commit_plan(led, build_plan(led, p, today=TODAY)) for p in paths]
         undone = set()
         for k, force in order:
             if k in undone:
@@ -37,7 +37,7 @@ def run_case(tmp_path, lists, order):
     try:
         for n, p in enumerate(paths):
             if n not in undone:
-                commit_plan(model, build_plan(model, p))
+                commit_plan(model, build_plan(model, p, today=TODAY))
         want = state(model)
     finally:
         model.close()

@@ -37,7 +37,7 @@ from db.restore import restore_checked
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, UndoRefused, undo_batch
-from tests.importers.undo_helpers import CODES, batch, counts, fresh, state, write_list
+from tests.importers.undo_helpers import CODES, TODAY, batch, counts, fresh, state, write_list
 
 FIELDS = st.sampled_from([("remark", "人改"), ("remark", None), ("industry", "制造"), ("street", "杨园"),
                           ("street", None)])
@@ -109,7 +109,7 @@ class LedgerSequences(RuleBasedStateMachine):
         try:
             for entry in self.log:
                 if entry["kind"] == "import" and entry["status"] == "live":
-                    commit_plan(model, build_plan(model, entry["path"]))
+                    commit_plan(model, build_plan(model, entry["path"], today=TODAY))
                 elif entry["kind"] == "edit":
                     apply_edit(model, entry["op"])
             return state(model)
@@ -147,7 +147,7 @@ class LedgerSequences(RuleBasedStateMachine):
         path = write_list(self.dir, self.n, rows)
 
         def run():
-            bid = commit_plan(self.led, build_plan(self.led, path))
+            bid = commit_plan(self.led, build_plan(self.led, path, today=TODAY))
             assert bid not in self.status, "a batch number used twice"
             self.status[bid] = "live"
             self.log.append({"kind": "import", "path": path, "batch": bid, "status": "live"})
