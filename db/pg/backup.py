@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from db.pg.url import SharedLedgerError, connect, dbname, first_line, safe
+from db.pg.url import SharedLedgerError, connect, connect_ledger, dbname, first_line, safe
 
 SUFFIX = ".pgdump"
 
@@ -51,7 +51,7 @@ def _run(cmd: list[str], what: str) -> str:
 def backup(url: str, folder: str | Path) -> SharedBackup:
     """Dump the shared ledger at *url* into *folder* (created if missing); checked before it is kept."""
     name = dbname(url)
-    connect(url).close()                      # a wrong address or a refused login: one clear sentence first
+    connect_ledger(url).close()               # a wrong address, a refused login, no ledger: one clear sentence first
     target_dir = Path(folder)
     target_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from db.pg import schema as pg_schema
 from db.pg.transfer import FILE_ONLY_META, SERVER_ONLY_META, Moved, file_columns
-from db.pg.url import SharedLedgerError, connect, explain, q
+from db.pg.url import SharedLedgerError, connect_ledger, explain, q
 
 FIRMS_OF_STREET = "SELECT id FROM firms WHERE street_id = %(sid)s"
 # never into the file: the server's own keys, and a PC's keys should a server hold them (pushed by an earlier build:
@@ -44,7 +44,7 @@ def pull(url: str, to: str | Path, street: str | None = None) -> Moved:
     partial = target.with_name(target.name + ".pulling")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
-    with connect(url) as conn:
+    with connect_ledger(url) as conn:
         try:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")   # one snapshot
             street_id = _street_id(conn, street)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from db.pg import access, schema
-from db.pg.url import SharedLedgerError, connect, dbname, explain, q, role_names
+from db.pg.url import SharedLedgerError, connect, connect_ledger, dbname, explain, q, role_names
 
 MSG_NOT_EMPTY = "数据库 {db} 不是空的（已有 {n} 个表或视图，如 {first}），不会在其中建立共享台账；请新建一个空数据库"
 MSG_ALREADY = "数据库 {db} 已经是星图共享台账，无需再 init"
@@ -98,7 +98,7 @@ def _create(cur, roles: dict[str, str]) -> None:
 def _call(url: str, sql: str, params=()):
     """Run one statement on the shared ledger as the login in *url*; a Chinese SharedLedgerError on refusal."""
     import psycopg
-    with connect(url) as conn:
+    with connect_ledger(url) as conn:
         try:
             rows = conn.execute(sql, params).fetchall()
         except psycopg.errors.InsufficientPrivilege as exc:   # not in the admin group: no right to the function

@@ -44,6 +44,27 @@ def connect(url: str, *, autocommit: bool = False):
         raise SharedLedgerError(f"共享台账地址无法使用 {safe(url)}：{first_line(exc)}") from exc
 
 
+MSG_NOT_LEDGER = "{url} 还不是星图共享台账（数据库中没有台账的表）：请先由管理员运行 init --db {url}"
+
+
+def connect_ledger(url: str, *, autocommit: bool = False):
+    """``connect``, then a Chinese SharedLedgerError when the database holds no shared ledger (``init`` never ran
+    on it): a command on such a database says so instead of the server's 'relation … does not exist'."""
+    conn = connect(url, autocommit=autocommit)
+    try:
+        made = conn.execute("SELECT to_regclass('public.app_users') IS NOT NULL AND "
+                            "to_regclass('public.meta') IS NOT NULL").fetchone()[0]
+        if not autocommit:
+            conn.rollback()
+    except BaseException:
+        conn.close()
+        raise
+    if not made:
+        conn.close()
+        raise SharedLedgerError(MSG_NOT_LEDGER.format(url=safe(url)))
+    return conn
+
+
 def safe(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)

@@ -101,3 +101,14 @@ def test_a_file_that_is_not_a_shared_backup_is_refused(pg_url, capsys, tmp_path)
     junk.write_bytes(b"not a dump at all")
     code, _, err = run(capsys, "restore", junk, "--db", pg_url)
     assert code == 2 and "检查备份 junk.pgdump 失败" in err and "Traceback" not in err
+
+
+def test_a_database_init_never_ran_on_is_named_as_such(pg_url, capsys, tmp_path):
+    """users, pull and backup on an empty database say to run init first, never the server's 'relation … does not
+    exist'; nothing is made on disk."""
+    for argv in (["users", "list"], ["users", "remove", "someone"], ["pull", "--to", tmp_path / "a.db"],
+                 ["backup", "--to", tmp_path / "bk"]):
+        code, _, err = run(capsys, *argv, "--db", pg_url)
+        assert code == 2 and "还不是星图共享台账" in err and "init --db" in err, argv
+        assert "does not exist" not in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
