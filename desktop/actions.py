@@ -43,6 +43,7 @@ class Actions:
         m = mb.addMenu("文件(&F)")
         self.new_ledger = self._act(m, "新建台账…", self.do_new_ledger, QKeySequence.New)
         self.open_ledger = self._act(m, "打开台账…", self.do_open_ledger, QKeySequence.Open)
+        self.connect_shared = self._act(m, "连接共享台账…", self.do_connect_shared, "Ctrl+Shift+O")
         self.recent_menu = m.addMenu("最近打开")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
@@ -159,8 +160,36 @@ class Actions:
         if path:
             self.switch_to(path)
 
+    def do_connect_shared(self) -> None:
+        """文件 → 连接共享台账…: ask for the server, database and login (the password typed, or the one kept in
+        the system's keyring), open the shared ledger; the password is kept only when asked and it worked."""
+        from db.pg.url import build_url
+        from desktop import credentials
+        from ui.connect_dialog import ConnectDialog
+        s = self.w.settings
+        last = (s.get("shared/host"), s.get("shared/port"), s.get("shared/database"), s.get("shared/login"))
+        kept = credentials.load(credentials.key(*last)) if all(last) else None
+        dlg = ConnectDialog(self.w, host=last[0], port=last[1], database=last[2], login=last[3],
+                            has_kept_password=kept is not None, keyring_problem=credentials.available())
+        accepted = dlg.exec() == QDialog.Accepted
+        v = dlg.value()
+        dlg.deleteLater()
+        if not accepted:
+            return
+        for k, value in (("host", v.host), ("port", v.port), ("database", v.database), ("login", v.login)):
+            s.set(f"shared/{k}", value)
+        entry = credentials.key(v.host, v.port, v.database, v.login)
+        password = v.password or credentials.load(entry)
+        if not self.switch_to(build_url(v.host, v.port, v.database, v.login, password or None)):
+            return
+        if not v.remember:
+            credentials.forget(entry)
+        elif v.password and (problem := credentials.save(entry, v.password)):
+            self.w.statusBar().showMessage(problem, 15000)
+
     def switch_to(self, path: str, create: bool = False) -> bool:
         from db.connection import LedgerError
+        from db.pg.url import is_url
         from desktop.app import open_ledger_for_window
         if self.w.workers.busy():
             dialogs.warn(self.w, "请稍候", "后台任务（导入或备份）尚未完成，完成后再切换台账。")
@@ -171,8 +200,9 @@ class Actions:
             dialogs.warn(self.w, "无法打开台账", str(exc))
             return False
         self.w.switch_ledger(ledger)
-        self.w.settings.add_recent(str(Path(path).resolve()))
-        self.w.settings.set("paths/ledger_dir", str(Path(path).resolve().parent))
+        if not is_url(path):                 # a shared ledger's address holds its password: never kept in settings
+            self.w.settings.add_recent(str(Path(path).resolve()))
+            self.w.settings.set("paths/ledger_dir", str(Path(path).resolve().parent))
         return True
 
     def do_backup(self) -> None:

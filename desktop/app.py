@@ -51,8 +51,12 @@ def _set_icon(app) -> None:
 
 
 def open_ledger_for_window(path, create: bool = True):
-    """Open for writing when no other program writes it, else read-only (``ledger.readonly_reason``)."""
+    """Open for writing when no other program writes it, else read-only (``ledger.readonly_reason``). A
+    postgresql:// address opens the shared ledger there (never created here: ``init`` makes it)."""
     from db.ledger import Ledger
+    from db.pg.url import is_url
+    if is_url(path):
+        return Ledger(str(path), readonly=None, create=False)
     return Ledger(Path(path), readonly=None, create=create)
 
 

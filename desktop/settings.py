@@ -34,6 +34,10 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("user/officer", "", str, "我的姓名（写入修改记录）"),
     Option("user/asked_officer", 0, int, "首次启动时是否已询问过姓名（只问一次）"),
     Option("ledger/expiring_days", 90, int, "“即将到期”筛选的默认天数"),
+    Option("shared/host", "", str, "共享台账：服务器"),
+    Option("shared/port", 5432, int, "共享台账：端口"),
+    Option("shared/database", "", str, "共享台账：数据库"),
+    Option("shared/login", "", str, "共享台账：登录名（密码只在系统密码库中）"),
 )}
 
 

@@ -109,3 +109,17 @@ def role_names(database: str) -> dict[str, str]:
     """owner (owns every table, never logs in) and the three groups each person's login role joins."""
     p = role_prefix(database)
     return {"owner": f"{p}_owner", "admin": f"{p}_admin", "officer": f"{p}_officer", "viewer": f"{p}_viewer"}
+
+
+def build_url(host: str, port: int, database: str, login: str, password: str | None = None) -> str:
+    """The URL of *database* on a server, for *login*: a host starting with '/' is a socket directory
+    (``?host=``). The password, when given, goes into the URL percent-encoded: keep such a URL in memory only
+    (``safe`` hides it in messages)."""
+    from urllib.parse import quote
+    who = quote(login, safe="") + (f":{quote(password, safe='')}" if password else "")
+    db = quote(database, safe="")
+    host = host.strip()
+    if host.startswith("/"):
+        return f"postgresql://{who}@/{db}?host={quote(host, safe='/')}&port={int(port)}"
+    shown = f"[{host}]" if ":" in host else host                    # an IPv6 address
+    return f"postgresql://{who}@{shown}:{int(port)}/{db}"

@@ -1,0 +1,142 @@
+"""文件 → 连接共享台账…: the dialog asks for server, database and login; the password is typed or comes from the
+system's keyring, kept there only when asked and the connection worked, never in the settings; a computer without
+a keyring says so and asks each time."""
+from __future__ import annotations
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+from psycopg.conninfo import conninfo_to_dict
+
+from db.pg.url import build_url
+from desktop import credentials, dialogs
+from desktop.main_window import MainWindow
+from desktop.settings import Settings
+from tests.ui.helpers import small_ledger
+from ui import connect_dialog
+from ui.connect_dialog import ConnectDialog
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.kept.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.kept[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.kept.pop((service, username))
+
+
+@pytest.fixture
+def memory_keyring():
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(before)
+
+
+@pytest.fixture
+def no_keyring():
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
+def test_the_url_names_server_database_and_login_and_hides_nothing_it_should_keep():
+    url = build_url("10.0.0.5", 5433, "台账", "张 三", "p@ss:w/rd")
+    assert conninfo_to_dict(url) == {"host": "10.0.0.5", "port": "5433", "dbname": "台账", "user": "张 三",
+                                     "password": "p@ss:w/rd"}
+    assert conninfo_to_dict(build_url("/run/postgresql", 5432, "x", "y")) == {
+        "host": "/run/postgresql", "port": "5432", "dbname": "x", "user": "y"}
+
+
+def test_the_dialog_asks_for_what_is_missing_and_returns_what_was_typed(qtbot):
+    dlg = ConnectDialog(None, keyring_problem=None)
+    qtbot.add_widget(dlg)
+    dlg.accept()
+    assert dlg.result() == 0 and dlg.problem.text() == "请填写服务器、数据库、登录名"
+    dlg.host.setText(" 10.0.0.5 ")
+    dlg.database.setText("xingtu")
+    dlg.login.setText("jyq")
+    dlg.password.setText("秘密")
+    dlg.accept()
+    assert dlg.result() == 1
+    assert dlg.value() == connect_dialog.SharedLogin("10.0.0.5", 5432, "xingtu", "jyq", "秘密", False)
+
+
+def test_without_a_keyring_the_password_cannot_be_remembered_and_it_says_why(qtbot, no_keyring):
+    assert credentials.available() == credentials.MSG_NO_KEYRING
+    assert credentials.save("a@b:1/c", "x") == credentials.MSG_NO_KEYRING and credentials.load("a@b:1/c") is None
+    dlg = ConnectDialog(None, keyring_problem=credentials.available())
+    qtbot.add_widget(dlg)
+    assert not dlg.remember.isEnabled() and not dlg.remember.isChecked()
+    assert dlg.remember.toolTip() == credentials.MSG_NO_KEYRING
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    from db.ledger import Ledger
+    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))
+    ledger = Ledger(tmp_path / "ledger.db", officer="测试专员")
+    small_ledger(ledger)
+    win = MainWindow(ledger, Settings())
+    qtbot.add_widget(win)
+    win.show()
+    warned: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "warn", lambda parent, title, text: warned.append((title, text)))
+    yield win, warned
+    win.close()
+    win.ledger.close()
+
+
+def connect_as(monkeypatch, win, opened: list, *, password: str, remember: bool, works: bool = True) -> None:
+    """Trigger 连接共享台账… with the dialog filled in (its exec replaced) and the opening recorded."""
+    def fill(dlg):
+        dlg.host.setText("10.0.0.5")
+        dlg.database.setText("xingtu")
+        dlg.login.setText("jyq")
+        dlg.password.setText(password)
+        dlg.remember.setChecked(remember)
+        opened.append(("placeholder", dlg.password.placeholderText()))
+        dlg.accept()
+        return dlg.result()
+    monkeypatch.setattr(ConnectDialog, "exec", fill)
+    monkeypatch.setattr(win.menu_actions, "switch_to", lambda url: opened.append(("url", url)) or works)
+    win.menu_actions.connect_shared.trigger()
+
+
+def test_a_remembered_password_is_kept_in_the_keyring_only_and_used_next_time(window, memory_keyring, monkeypatch):
+    win, _ = window
+    opened: list = []
+    connect_as(monkeypatch, win, opened, password="秘密", remember=True)
+    assert conninfo_to_dict(opened[-1][1])["password"] == "秘密"
+    assert memory_keyring.kept == {(credentials.SERVICE, "jyq@10.0.0.5:5432/xingtu"): "秘密"}
+    s = win.settings
+    assert (s.get("shared/host"), s.get("shared/database"), s.get("shared/login")) == ("10.0.0.5", "xingtu", "jyq")
+    assert not any("秘密" in str(s.q.value(k)) for k in s.q.allKeys())            # never in the settings
+    opened.clear()
+    connect_as(monkeypatch, win, opened, password="", remember=True)                  # nothing typed: the kept one
+    assert opened[0] == ("placeholder", "已保存，无需再输入")
+    assert conninfo_to_dict(opened[-1][1])["password"] == "秘密"
+    connect_as(monkeypatch, win, opened, password="新的", remember=False)             # unticked: forgotten
+    assert memory_keyring.kept == {}
+
+
+def test_a_password_that_did_not_connect_is_not_kept(window, memory_keyring, monkeypatch):
+    win, _ = window
+    opened: list = []
+    connect_as(monkeypatch, win, opened, password="错的", remember=True, works=False)
+    assert memory_keyring.kept == {}
+
