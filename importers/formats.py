@@ -34,6 +34,7 @@ from importers.guards import (
     MAX_COLUMNS,
     MAX_ROWS,
     MAX_UNZIPPED,
+    BiffInfo,
     check_biff,
     check_cfb,
     hidden_columns,
@@ -64,7 +65,7 @@ class Grid:
     col_offset: int = 0
     merges: list[tuple[int, int, int, int]] = []     # (r0, c0, r1, c1), 0-based absolute, inclusive
     hidden: frozenset[int] = frozenset()              # Excel row numbers
-    hidden_cols: frozenset[int] = frozenset()         # 0-based absolute columns hidden in Excel (.xlsx)
+    hidden_cols: frozenset[int] = frozenset()         # 0-based absolute columns hidden in Excel
     date1904: bool = False
     empty: bool = False
 
@@ -191,9 +192,9 @@ class CsvSource(Source):
 
 class CalamineSource(Source):
     def __init__(self, path: Path, file: str, kind: str, zf: zipfile.ZipFile | None, max_bytes: int,
-                 date1904: bool = False) -> None:
+                 date1904: bool = False, biff: BiffInfo | None = None) -> None:
         super().__init__(path, file)
-        self.kind, self._zip, self._max_bytes = kind, zf, max_bytes
+        self.kind, self._zip, self._max_bytes, self._biff = kind, zf, max_bytes, biff
         self._sheet_xml: dict[str, str] = {}
         self.date1904 = date1904
         if zf is not None:
@@ -253,6 +254,8 @@ class CalamineSource(Source):
                 raise self.error(E.MSG_CORRUPT.format(reason=f"找不到工作表“{name}”的数据"), sheet=name)
             hidden = scan_sheet_xml(self._zip, member, self.file, name)
             hidden_cols = hidden_columns(self._zip, member)
+        elif self._biff is not None and (seen := self._biff.sheet(name, self.sheets.index(name))) is not None:
+            hidden, hidden_cols = seen.hidden, seen.hidden_cols
         try:
             sh = self._wb.get_sheet_by_name(name)
         except BaseException as exc:  # noqa: BLE001  as above; _calamine_error re-raises KeyboardInterrupt & co.
@@ -409,8 +412,8 @@ def open_source(path, max_bytes: int = 200 * 1024 * 1024) -> Source:
             raise InputError(E.MSG_OTHER_KIND.format(kind=" Word 文档"), file=file)
         if "PowerPoint Document" in names:
             raise InputError(E.MSG_OTHER_KIND.format(kind=" PowerPoint 演示文稿"), file=file)
-        date1904 = check_biff(check_cfb(p, size, file), file)
-        return CalamineSource(p, file, "xls", None, max_bytes, date1904)
+        biff = check_biff(check_cfb(p, size, file), file)
+        return CalamineSource(p, file, "xls", None, max_bytes, biff.date1904, biff)
     for magic, what, kind in _MAGIC:
         if what and head.startswith(magic):
             msg = E.MSG_IMAGE if what == "image" else E.MSG_OTHER_KIND

@@ -16,6 +16,7 @@ import struct
 import zipfile
 import zlib
 from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from importers import errors as E
@@ -269,11 +270,59 @@ def check_cfb(path: Path, size: int, file: str) -> bytes:
 _CELL_RECORDS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006})
 
 
-def check_biff(stream: bytes, file: str) -> bool:
+@dataclass
+class BiffSheet:
+    """What the guard's walk saw of one sheet of a legacy .xls: its name (BOUNDSHEET), the Excel row numbers
+    of the rows hidden in Excel (ROW records) and the 0-based columns hidden (COLINFO records)."""
+    name: str
+    hidden: frozenset[int] = frozenset()
+    hidden_cols: frozenset[int] = frozenset()
+
+
+@dataclass
+class BiffInfo:
+    date1904: bool = False
+    sheets: list[BiffSheet] = field(default_factory=list)
+
+    def sheet(self, name: str, index: int | None = None) -> BiffSheet | None:
+        """The sheet called *name*, else the one at *index* in BOUNDSHEET order (a BIFF5 name in a code page
+        not decoded alike), else None."""
+        found = next((b for b in self.sheets if b.name == name), None)
+        if found is None and index is not None and 0 <= index < len(self.sheets):
+            found = self.sheets[index]
+        return found
+
+
+def _sheet_name(stream: bytes, data: int, length: int, biff8: bool, codepage: str) -> str:
+    """The name in a BOUNDSHEET record (after the 4-byte position and 2 bytes of state and type)."""
+    if length < 7:
+        return ""
+    cch = stream[data + 6]
+    if biff8 and length >= 8:
+        wide = stream[data + 7] & 1
+        raw = stream[data + 8:data + 8 + cch * (2 if wide else 1)]
+        return raw.decode("utf-16-le" if wide else "latin-1", "replace")
+    return stream[data + 7:data + 7 + cch].decode(codepage, "replace")
+
+
+def _visibility(stream: bytes, typ: int, data: int, length: int, hidden: set[int], hidden_cols: set[int]) -> None:
+    """A ROW record hidden in Excel (fDyZero, 0x20): its Excel row number into *hidden*; a COLINFO record
+    hidden (fHidden, bit 0): its 0-based columns into *hidden_cols*."""
+    if typ == 0x0208 and length >= 16:
+        if struct.unpack_from("<H", stream, data + 12)[0] & 0x20:
+            hidden.add(struct.unpack_from("<H", stream, data)[0] + 1)
+    elif typ == 0x007D and length >= 10:
+        first, last = struct.unpack_from("<HH", stream, data)
+        if struct.unpack_from("<H", stream, data + 8)[0] & 1 and first <= last:
+            hidden_cols.update(range(first, min(last, first + MAX_COLUMNS) + 1))
+
+
+def check_biff(stream: bytes, file: str) -> BiffInfo:
     """Refuse a Workbook stream whose declared or real sheet extent would make calamine allocate
     gigabytes (it reserves rows x columns from DIMENSIONS and builds the bounding rectangle of all
-    cells), or whose string table claims more strings than the stream could hold.  Returns whether the
-    workbook uses the 1904 date system (DATEMODE record)."""
+    cells), or whose string table claims more strings than the stream could hold. Returns whether the
+    workbook uses the 1904 date system (DATEMODE record) and each sheet's hidden rows and columns (calamine
+    does not report them: a row hidden in Excel is imported with a warning, as from .xlsx)."""
     unpack = struct.unpack_from
     n = len(stream)
 
@@ -284,12 +333,16 @@ def check_biff(stream: bytes, file: str) -> bool:
             return InputError(E.MSG_TOO_MANY_ROWS.format(n=rows, limit=MAX_ROWS), file=file)
         return InputError(E.MSG_TOO_MANY_CELLS.format(n=rows * cols), file=file)
 
-    date1904 = False
+    info = BiffInfo()
+    biff8, codepage = n >= 8 and unpack("<HHH", stream, 0)[0] == 0x0809 and unpack("<H", stream, 4)[0] == 0x0600, \
+        "cp1252"
 
-    def walk(pos: int, globals_: bool) -> list[int]:
-        nonlocal date1904
-        sheets: list[int] = []
+    def walk(pos: int, globals_: bool, sheet: BiffSheet | None = None) -> list[tuple[int, str]]:
+        nonlocal codepage
+        sheets: list[tuple[int, str]] = []
         max_row = max_col = -1
+        hidden: set[int] = set()
+        hidden_cols: set[int] = set()
         while pos + 4 <= n:
             typ, length = unpack("<HH", stream, pos)
             data = pos + 4
@@ -300,9 +353,11 @@ def check_biff(stream: bytes, file: str) -> bool:
                 break
             if globals_:
                 if typ == 0x0022 and length >= 2:
-                    date1904 = unpack("<H", stream, data)[0] == 1
+                    info.date1904 = unpack("<H", stream, data)[0] == 1
+                elif typ == 0x0042 and length >= 2:
+                    codepage = {936: "gbk", 950: "big5", 65001: "utf-8"}.get(unpack("<H", stream, data)[0], "cp1252")
                 elif typ == 0x0085 and length >= 4:
-                    sheets.append(unpack("<I", stream, data)[0])
+                    sheets.append((unpack("<I", stream, data)[0], _sheet_name(stream, data, length, biff8, codepage)))
                 elif typ == 0x00FC and length >= 8:
                     count = unpack("<i", stream, data + 4)[0]
                     if count > n // 3:
@@ -313,6 +368,9 @@ def check_biff(stream: bytes, file: str) -> bool:
             elif typ == 0x00BD and length >= 6:
                 row, = unpack("<H", stream, data)
                 col, = unpack("<H", stream, pos - 2)
+            elif typ in (0x0208, 0x007D):
+                _visibility(stream, typ, data, length, hidden, hidden_cols)
+                continue
             elif typ == 0x0200 and length in (10, 14):
                 if length == 10:
                     rf, rl, cf, cl = unpack("<HHHH", stream, data)
@@ -332,11 +390,13 @@ def check_biff(stream: bytes, file: str) -> bool:
                 max_col = col
         if max_col + 1 > MAX_COLUMNS or (max_row + 1) * (max_col + 1) > MAX_CELLS:
             raise refuse(max_row + 1, max_col + 1)
+        if sheet is not None:
+            sheet.hidden, sheet.hidden_cols = frozenset(hidden), frozenset(hidden_cols)
         return sheets
 
-    for pos in walk(0, True):
+    for pos, name in walk(0, True):
+        sheet = BiffSheet(name)
+        info.sheets.append(sheet)
         if pos < n:
-            walk(pos, False)
-    return date1904
-
-
+            walk(pos, False, sheet)
+    return info

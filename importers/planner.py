@@ -69,7 +69,7 @@ class Planner:
         self.kind_arg, self.stage_arg, self.on_date = kind, stage, on_date
         self.sheet, self.overrides, self.header_row_arg = sheet, overrides or {}, header_row
         self.progress, self.cancel = progress, cancel
-        self.today_arg = today
+        self.today = today or date.today()  # the day the import counts as today (build_plan(today=))
         self.notes: list = []               # file-level warnings found before the plan exists
         self.read_s: float | None = None    # seconds spent reading the file, when build_plan is asked for them
 
@@ -211,7 +211,6 @@ class Planner:
     def _prepare(self, plan) -> None:
         date1904 = bool(getattr(self.table, "date1904", False))
         self.csv = getattr(self.table, "kind", "") == "csv"
-        self.today = self.today_arg or date.today()
         self.cleaners = []
         for col, f in self.work.items():
             if f in ("name", "code"):

@@ -137,6 +137,7 @@ def write_hightech_xls(folder: Path, name: str = "拟认定名单.xls") -> Path:
         elif kind == "NOTE":
             ws.write(r, 0, rest[0])
     ws.write_merge(5, 7, 3, 3, "杨园")
+    ws.row(HT_HIDDEN - 1).hidden = True          # a ROW record with fDyZero, as Excel writes a hidden row
     path = folder / name
     wb.save(str(path))
     return path

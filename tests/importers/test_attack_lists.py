@@ -606,3 +606,28 @@ def test_a_new_firm_listed_with_and_without_its_code_is_one_firm(ledger, tmp_pat
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "无码有码.xlsx", [
         head, ["武汉两行科技有限公司", None], ["武汉两行科技有限公司", R.CODES[0]]]))
     assert [i.code for i in plan.rows[1].issues] == ["same_name_in_file"]
+
+
+def test_rows_and_columns_hidden_in_a_legacy_xls_are_named_as_in_xlsx(ledger, tmp_path):
+    """calamine reports no row or column visibility for .xls: the guard's walk of the sheet's BIFF records does
+    (ROW fDyZero, COLINFO fHidden), so a hidden row of an .xls list is imported with the same warning as from
+    .xlsx, never silently; on a second sheet too (BOUNDSHEET order and names)."""
+    import xlwt
+    wb = xlwt.Workbook(encoding="utf-8")
+    wb.add_sheet("说明").write(0, 0, "本表为公示名单")
+    ws = wb.add_sheet("名单")
+    for r, row in enumerate([["企业名称", "统一社会信用代码", "所在街道", "备注"],
+                             ["武汉显示一号科技有限公司", R.CODES[0], "杨园", ""],
+                             ["武汉隐藏二号科技有限公司", R.CODES[1], "杨园", "已撤回"],
+                             ["武汉显示三号科技有限公司", R.CODES[2], "杨园", ""]]):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    ws.row(2).hidden = True
+    ws.col(3).hidden = True
+    wb.save(str(tmp_path / "隐藏.xls"))
+    plan = build_plan(ledger, tmp_path / "隐藏.xls", sheet="名单")
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (3, "new"), (4, "new")]
+    assert [(r.excel_row, i.message) for r in plan.rows for i in r.issues if "隐藏" in i.message] == [
+        (3, "该行在 Excel 中被隐藏，仍按数据导入，请核对")]
+    [w] = [i for i in plan.file_issues if i.code == "hidden_column"]
+    assert (w.column, w.level) == ("备注", "warning")
