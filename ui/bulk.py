@@ -24,11 +24,12 @@ from ui.geometry import fit_to_screen
 PREVIEW_ROWS = 500
 
 
-def _buttons(dialog: QDialog, ok_text: str = "确定") -> QDialogButtonBox:
+def ok_cancel(dialog: QDialog, ok_text: str = "确定", on_ok=None) -> QDialogButtonBox:
+    """The OK and 取消 buttons of a dialog, in Chinese; OK runs *on_ok* (default: ``dialog.accept``)."""
     buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
     buttons.button(QDialogButtonBox.Ok).setText(ok_text)
     buttons.button(QDialogButtonBox.Cancel).setText("取消")
-    buttons.accepted.connect(dialog.accept)
+    buttons.accepted.connect(on_ok or dialog.accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
 
@@ -58,7 +59,7 @@ class ChooseDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(QLabel(f"已选 {count} 家企业"))
         form.addRow(label, self.combo)
-        self.buttons = _buttons(self)
+        self.buttons = ok_cancel(self)
         form.addRow(self.buttons)
         self._enable()
         fit_to_screen(self, (420, 160))
@@ -99,7 +100,7 @@ class DesignationDialog(QDialog):
         form.addRow(self.has_end, self.end)
         form.addRow("证书编号", self.evidence)
         form.addRow("名单", self.list_name)
-        self.buttons = _buttons(self, "添加")
+        self.buttons = ok_cancel(self, "添加")
         form.addRow(self.buttons)
         ok = self.buttons.button(QDialogButtonBox.Ok)
         ok.setEnabled(False)
@@ -138,7 +139,7 @@ class StarMoveDialog(QDialog):
         form.addRow("依据", self.evidence)
         form.addRow(self.summary)
         form.addRow(self.table)
-        self.buttons = _buttons(self, "晋升" if step > 0 else "下调")
+        self.buttons = ok_cancel(self, "晋升" if step > 0 else "下调")
         form.addRow(self.buttons)
         self.table.setVisible(preview is not None)
         self.day.dateChanged.connect(lambda _d: self.refresh())

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
 )
+
+from ui.bulk import ok_cancel
 
 INTRO = ("共享台账保存在单位的 PostgreSQL 数据库服务器上，全区各街道共用一份台账，"
          "每人只能查看、修改自己负责街道的企业。服务器地址、数据库名和登录名请向管理员索取。")
@@ -64,11 +65,7 @@ class ConnectDialog(QDialog):
                              ("登录名：", self.login), ("密码：", self.password)):
             form.addRow(label, field)
         form.addRow("", self.remember)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("连接")
-        buttons.button(QDialogButtonBox.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "连接")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from pipeline.indicators import KINDS
+from ui.bulk import ok_cancel
 from ui.geometry import fit_to_screen
 
 
@@ -53,11 +54,7 @@ class IndicatorDialog(QDialog):
         form.addRow("累计起算年份", self.base_year)
         form.addRow("单位", self.unit)
         form.addRow("全区目标值", self.target)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("保存")
-        buttons.button(QDialogButtonBox.Cancel).setText("取消")
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "保存", self._accept)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.problem)
