@@ -50,6 +50,21 @@ class LazyTab(QWidget):
             self.widget.reload()
 
 
+def where(ledger) -> str:
+    """The window title's name of the open ledger: a file's name, or 共享台账 and the database's."""
+    return f"共享台账 {ledger.path}" if getattr(ledger, "shared", False) else Path(ledger.path).name
+
+
+def shared_status(ledger) -> str | None:
+    """The status bar's line for a shared ledger: 共享台账 · login (role) · the streets it covers; None for a file."""
+    if not getattr(ledger, "shared", False):
+        return None
+    from db.pg.access import ROLE_NAMES
+    mine = [name for sid, name in ledger.streets() if sid in set(ledger.street_ids)]
+    role = ROLE_NAMES.get(ledger.role, ledger.role)
+    return f"共享台账 · {ledger.login}（{role}） · {'、'.join(mine) if mine else '全部街道'}"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, ledger, settings: Settings | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -107,8 +122,8 @@ class MainWindow(QMainWindow):
         self.banner.setText(f"只读打开：{reason or '台账以只读方式打开'}。可以查看、搜索和导出，不能修改。")
         self.banner.setVisible(readonly)
         self.menu_actions.set_writable(not readonly)
-        self.setWindowTitle(f"星图 - {Path(ledger.path).name}" + ("（只读）" if readonly else ""))
-        self._show_path(str(ledger.path))
+        self.setWindowTitle(f"星图 - {where(ledger)}" + ("（只读）" if readonly else ""))
+        self._show_path(shared_status(ledger) or str(ledger.path))
         self._show_count(self.ledger_panel.model.total)
 
     def switch_ledger(self, ledger) -> None:

@@ -140,3 +140,19 @@ def test_a_password_that_did_not_connect_is_not_kept(window, memory_keyring, mon
     connect_as(monkeypatch, win, opened, password="错的", remember=True, works=False)
     assert memory_keyring.kept == {}
 
+
+
+def test_the_status_bar_and_title_name_a_shared_ledger_its_login_role_and_streets():
+    from types import SimpleNamespace
+
+    from desktop.main_window import shared_status, where
+    streets = [(1, "积玉桥"), (2, "杨园"), (3, "粮道")]
+    officer = SimpleNamespace(shared=True, path="wuchang", login="zhang", role="officer", street_ids=[1, 2],
+                              streets=lambda: streets)
+    viewer = SimpleNamespace(shared=True, path="wuchang", login="li", role="viewer", street_ids=[],
+                             streets=lambda: streets)
+    assert shared_status(officer) == "共享台账 · zhang（专员） · 积玉桥、杨园"
+    assert shared_status(viewer) == "共享台账 · li（查看者） · 全部街道"
+    assert where(officer) == "共享台账 wuchang"
+    on_file = SimpleNamespace(path="/data/台账.db")
+    assert shared_status(on_file) is None and where(on_file) == "台账.db"
