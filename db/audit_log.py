@@ -11,12 +11,14 @@ from datetime import date
 
 from pipeline.uscc import normalize
 
+# the names of the audit's actions, entities and sources, for every place that shows audit rows (here and the
+# firm file, db/firm_file.py)
 ACTIONS = {"insert": "新增", "update": "修改", "delete": "删除", "restore": "恢复", "purge": "彻底删除",
-           "undo": "撤销", "import": "导入", "init": "新建"}
+           "undo": "撤销", "import": "导入", "init": "新建", "remember": "记住", "forget": "忘记", "copy": "复制"}
 ENTITIES = {"firm": "企业", "designation": "认定", "alias": "曾用名", "service": "服务记录", "target": "目标",
             "stage": "认定类别", "track": "认定序列", "street": "街道", "batch": "导入批次", "ledger": "台账",
-            "setting": "设置"}
-SOURCES = {"person": "手工", "cli": "命令行", "import": "导入", "undo": "撤销", "demo": "示例"}
+            "setting": "设置", "mapping": "列对应关系"}
+SOURCES = {"person": "手工录入", "import": "导入", "demo": "示例数据", "cli": "命令行", "undo": "撤销"}
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,17 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from db.audit_log import ACTIONS, ENTITIES, SOURCES
 from pipeline.catalog import Catalog
 from pipeline.fields import FIELD_LIST
 
 RENEW_WINDOW_DAYS = 366        # a new designation of the same stage within this after the end: a renewal
-SOURCES = {"person": "手工录入", "import": "导入", "demo": "示例数据", "cli": "命令行", "undo": "撤销"}
-ACTIONS = {"insert": "新增", "update": "修改", "delete": "删除", "restore": "恢复", "purge": "彻底删除",
-           "undo": "撤销", "import": "导入", "init": "新建", "remember": "记住", "forget": "忘记"}
 # display names: the firm columns from the one list of fields (pipeline.fields), then the other record fields
 FIELD_NAMES = {**{f.column or f.key: f.label for f in FIELD_LIST if f.scope in ("identity", "firm", "street")},
                "code_raw": "原始代码", "code_status": "代码核验", "needs_review": "待核实",
                "deleted_at": "移入回收站", "stage": "认定", "start_date": "开始日期", "end_date": "结束日期",
                "evidence": "证书编号", "list_name": "名单", "date": "日期", "kind": "方式", "notes": "内容",
                "follow_up": "跟进日期", "seen_on": "日期", "name_sort": "拼音排序", "batch_id": "导入批次"}
-ENTITIES = {"firm": "企业", "designation": "认定", "alias": "曾用名", "service": "服务记录", "target": "目标",
-            "batch": "导入批次", "ledger": "台账", "mapping": "列对应关系"}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
-from db import catalog_store, schema
+from db import catalog_store, identity, schema
 from db import lock as ledger_lock
 from db.connection import open_ledger
 from db.errors import LedgerError, NestingError, describe_failure, os_user, sqlite_kind
@@ -53,6 +53,7 @@ class Ledger:
             with self.write("cli") as w:
                 catalog_store.seed_defaults(w.conn)
                 w.audit("init", "ledger", None, None, None, {"path": str(self.path)})
+        self.identity_note = identity.settle(self)     # a copy of a ledger gets its own identity (db/identity.py)
 
     def close(self) -> None:
         self.conn.close()

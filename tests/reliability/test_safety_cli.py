@@ -74,7 +74,7 @@ def test_audit_by_firm_and_since(led_path, capsys):
     assert len(lines) == 3
     assert "新增企业 武汉星图科技有限公司（91420106MA4K3B5E2N）" in lines[0]
     assert "修改企业" in lines[1] and "revenue: （空） → 2100.5" in lines[1]
-    assert "移入回收站企业" in lines[2] and "[手工]" in lines[2]
+    assert "移入回收站企业" in lines[2] and "[手工录入]" in lines[2]
     assert all("/王专员" in line for line in lines)
     assert main(["audit", "--db", str(led_path), "--since", "2999-01-01"]) == 0
     assert capsys.readouterr().out.strip() == "没有符合条件的修改记录"
