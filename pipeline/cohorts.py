@@ -29,11 +29,13 @@ from typing import Any
 import numpy as np
 
 from pipeline.dates import OPEN_END
-from pipeline.trend import _SPAN, SetIndex
+from pipeline.trend import _SPAN, SetIndex, _column
 
 WINDOWS = (1, 2, 3)
 YEAR_DAYS = 365.25
 NEVER = np.int64(1 << 40)
+ENTRY_ARRAYS = {"firm": np.int32, "street": np.int32, "day": np.int64, "year": np.int32, "already": np.bool_,
+                "gain": np.int64, "end": np.int64}
 
 
 @dataclass
@@ -65,6 +67,29 @@ class PairEntries:
                 self.step, self.next_step, *(x[m] for x in (self.firm, self.street, self.day, self.year,
                                                               self.already, self.gain, self.end)))
         return hit
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The entries and their year slices (not the streets' subsets), for ``from_state`` in another run."""
+        arrays = {k: getattr(self, k) for k in ENTRY_ARRAYS}
+        slices = []
+        for n, (windows, ys) in enumerate(self._slices.items()):
+            arrays.update({f"slices/{n}/{k}": a for k, a in ys.arrays().items()})
+            slices.append({"windows": list(windows), "full_median": ys.full_median})
+        return {"slices": slices}, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray], step: str, next_step: str) -> "PairEntries":
+        """The entries ``state`` described (ValueError or KeyError when the arrays do not fit together)."""
+        cols = [_column(arrays[k], dtype) for k, dtype in ENTRY_ARRAYS.items()]
+        if any(len(c) != len(cols[0]) for c in cols):
+            raise ValueError("PairEntries arrays of different lengths")
+        firm, street, day, year, already, gain, end = cols
+        p = cls(step, next_step, firm, street, day, year, already, gain, end)
+        for n, s in enumerate(meta["slices"]):
+            mine = {k.split("/", 2)[2]: a for k, a in arrays.items() if k.startswith(f"slices/{n}/")}
+            windows = tuple(int(k) for k in s["windows"])
+            p._slices[windows] = YearSlices.from_arrays(p, windows, mine, s["full_median"])
+        return p
 
 
 def pair_entries(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str = "", next_step: str = "") -> PairEntries:
@@ -162,6 +187,29 @@ class YearSlices:
             duration = end - day
             cap = int(duration[ended].max()) + 1 if ended.any() else 1
             self.full_median.append(km_median(np.where(ended, duration, cap), ended))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {"bounds": self.bounds, "already_before": self.already_before,
+               "last_end": np.asarray(self.last_end, dtype=np.int64)}
+        out.update({f"reach{i}": r for i, r in enumerate(self.reach)})
+        return out
+
+    @classmethod
+    def from_arrays(cls, p: PairEntries, windows: tuple, arrays: dict[str, np.ndarray],
+                    full_median: list) -> "YearSlices":
+        """The slices ``arrays`` gave (with their full medians), checked against the entries *p*."""
+        ys = cls.__new__(cls)
+        ys.bounds, ys.already_before = _column(arrays["bounds"], np.int64), _column(arrays["already_before"], np.int64)
+        ys.reach = [_column(arrays[f"reach{i}"], np.int64) for i in range(len(windows))]
+        n, years = len(p.day), len(ys.bounds) - 1
+        last_end = _column(arrays["last_end"], np.int64)
+        if (years < 0 or int(ys.bounds[-1]) != n or len(ys.already_before) != n + 1 or len(last_end) != years
+                or len(full_median) != years or any(len(r) != n for r in ys.reach)):
+            raise ValueError("YearSlices arrays do not fit their entries")
+        ys.years = [int(p.year[b]) for b in ys.bounds[:-1]]
+        ys.last_end = [int(e) for e in last_end]
+        ys.full_median = [None if m is None else float(m) for m in full_median]
+        return ys
 
     def median(self, p: PairEntries, i: int, cut: int, d: int) -> float | None:
         """Median days in A of the entries ``bounds[i]:cut`` (those known on day *d*)."""

@@ -57,7 +57,7 @@ def expiries(index: SetIndex, year: int, as_of: date) -> dict:
 
 def _lapsing_in(index: SetIndex, year: int) -> np.ndarray:
     """Rows of the index's designations whose last day held falls in *year* (kept per index and year)."""
-    cache = index.__dict__.setdefault("_lapsing", {})
+    cache = index._lapsing
     rows = cache.get(year)
     if rows is None:
         first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
@@ -124,7 +124,7 @@ def renewal_rate(index: SetIndex, year: int, as_of: date) -> float:
     Past years' lapses and renewals are all known from 1 January of *year* on, so the rate is the same
     for every as-of date from then: it is computed once per index and year (a dashboard recomputes often)."""
     key = (year, min(as_of, date(year, 1, 1)))
-    cache = index.__dict__.setdefault("_renewal_rates", {})
+    cache = index._renewal_rates
     if key not in cache:
         cache[key] = 0.0
         for y in (year - 1, year - 2, year - 3):

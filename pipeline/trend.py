@@ -64,16 +64,13 @@ class SetIndex:
             firm, start, end, stage = firm[order], start[order], end[order], stage[order]
         # the designations themselves, sorted (expiries and renewals need them)
         self.raw_firm, self.raw_start, self.raw_end, self.raw_stage = firm, start, end, stage
-        self._holders: dict[int, np.ndarray] = {}
-        self._firsts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self._years: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._caches()
         n = len(firm)
-        self.raw_key = firm.astype(np.int64) * _SPAN + start
+        self._raw_key: np.ndarray | None = firm.astype(np.int64) * _SPAN + start
         if n:
             keyed = firm.astype(np.int64) * _SPAN + end
             run = np.maximum.accumulate(keyed)
-            # the latest end among the firm's designations so far (in start order): renewals in O(log n)
-            self.raw_pmax = run - firm.astype(np.int64) * _SPAN
+            self._raw_pmax: np.ndarray | None = run - firm.astype(np.int64) * _SPAN
             prev = np.empty(n, dtype=np.int64)
             prev[0] = -1
             prev[1:] = run[:-1]
@@ -83,14 +80,100 @@ class SetIndex:
             self.start = start[first]
             self.end = np.maximum.reduceat(end, first).astype(np.int32)
         else:
-            self.raw_pmax = np.zeros(0, dtype=np.int64)
+            self._raw_pmax = np.zeros(0, dtype=np.int64)
             self.firm = self.start = self.end = np.zeros(0, dtype=np.int32)
         self._sorted_start = np.sort(self.start)
         self._sorted_end = np.sort(self.end)
+
+    def _caches(self) -> None:
+        """The answers kept per day, year or key (none depends on an as-of date; see ``state``)."""
+        self._holders: dict[int, np.ndarray] = {}
+        self._firsts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._years: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._by_street: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._lapsing: dict[int, np.ndarray] = {}               # pipeline/forecast.py's, per year
+        self._renewal_rates: dict[tuple[int, date], float] = {}     # pipeline/forecast.py's, per year
 
     def __len__(self) -> int:
         return len(self.firm)
+
+    # kept between runs (pipeline.dashboard.Dashboard.state) ---------------------------
+    ARRAYS = {"raw_firm": np.int32, "raw_start": np.int32, "raw_end": np.int32, "raw_stage": np.int32,
+              "firm": np.int32, "start": np.int32, "end": np.int32, "_sorted_start": np.int32,
+              "_sorted_end": np.int32}
+
+    @property
+    def raw_key(self) -> np.ndarray:
+        """firm * 2^22 + start of each designation (sorted): where a firm's designations start by a day."""
+        if self._raw_key is None:
+            self._raw_key = self.raw_firm.astype(np.int64) * _SPAN + self.raw_start
+        return self._raw_key
+
+    @property
+    def raw_pmax(self) -> np.ndarray:
+        """The latest end among the firm's designations so far (in start order): renewals in O(log n).
+        Built with the index; after ``from_state`` on first use (not kept: 16 bytes a designation)."""
+        if self._raw_pmax is None:
+            firm = self.raw_firm.astype(np.int64) * _SPAN
+            self._raw_pmax = np.maximum.accumulate(firm + self.raw_end) - firm if len(firm) else firm
+        return self._raw_pmax
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What this index has built for every as-of date of a year (the spells, the year's spells and per-firm
+        first days, the holders at a year's end, ...; not the answers for one as-of day): arrays by name, and
+        the rest as JSON values. ``from_state`` gives an index that answers exactly as this one."""
+        arrays = {k: getattr(self, k) for k in self.ARRAYS}
+        for day, ids in self._holders.items():
+            if date.fromordinal(day).timetuple()[1:3] == (12, 31):
+                arrays[f"holders/{day}"] = ids          # a year's end (a base, a conversion's start), not an as-of day
+        for year, cols in self._years.items():
+            arrays.update({f"years/{year}/{i}": a for i, a in enumerate(cols)})
+        for (kind, day), pair in self._firsts.items():
+            arrays.update({f"firsts/{kind}/{day}/{i}": a for i, a in enumerate(pair)})
+        for year, rows in self._lapsing.items():
+            arrays[f"lapsing/{year}"] = rows
+        if self._by_street is not None:
+            arrays.update({f"by_street/{i}": a for i, a in enumerate(self._by_street)})
+        rates = [[y, d.toordinal(), r] for (y, d), r in self._renewal_rates.items() if d == date(y, 1, 1)]
+        return {"stage_ids": list(self.stage_ids), "renewal_rates": rates}, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray], street_of: np.ndarray) -> "SetIndex":
+        """The index ``state`` described (ValueError or KeyError when the arrays do not fit together)."""
+        ix = cls.__new__(cls)
+        ix.stage_ids = tuple(int(s) for s in meta["stage_ids"])
+        ix.street_of = street_of
+        for k, dtype in cls.ARRAYS.items():
+            setattr(ix, k, _column(arrays[k], dtype))
+        raw, spells = len(ix.raw_firm), len(ix.firm)
+        if any(len(getattr(ix, k)) != raw for k in cls.ARRAYS if k.startswith("raw_")) or any(
+                len(getattr(ix, k)) != spells for k in ("start", "end", "_sorted_start", "_sorted_end")):
+            raise ValueError("SetIndex arrays of different lengths")
+        ix._raw_key = ix._raw_pmax = None
+        ix._caches()
+        parts: dict[tuple, dict[int, np.ndarray]] = {}
+        for name, a in arrays.items():
+            kind, _, rest = name.partition("/")
+            if kind == "holders":
+                ix._holders[int(rest)] = _column(a, np.int32)
+            elif kind == "lapsing":
+                ix._lapsing[int(rest)] = _column(a, np.intp)
+            elif kind in ("years", "firsts", "by_street"):
+                *key, i = rest.split("/")
+                parts.setdefault((kind, *key), {})[int(i)] = a
+        for (kind, *key), cols in parts.items():
+            got = tuple(cols[i] for i in range(len(cols)))
+            if kind == "years" and len(got) == 3:
+                ix._years[int(key[0])] = got
+            elif kind == "firsts" and len(got) == 2:
+                ix._firsts[(key[0], int(key[1]))] = got
+            elif kind == "by_street" and len(got) == 3:
+                ix._by_street = got
+            else:
+                raise ValueError(f"SetIndex part {kind} of {len(got)} arrays")
+        for y, d, r in meta["renewal_rates"]:
+            ix._renewal_rates[(int(y), date.fromordinal(int(d)))] = float(r)
+        return ix
 
     # firm ids (sorted, unique) ------------------------------------------------
     def holders(self, day: int) -> np.ndarray:
@@ -185,6 +268,13 @@ class SetIndex:
         st_sorted, starts, ends = self._by_street
         lo, hi = np.searchsorted(st_sorted, street_id, "left"), np.searchsorted(st_sorted, street_id, "right")
         return starts[lo:hi], ends[lo:hi]   # both sorted by (street, day): same street bounds
+
+
+def _column(a: np.ndarray, dtype) -> np.ndarray:
+    """*a* when it is a column of *dtype*, else ValueError (a kept state of another layout)."""
+    if a.ndim != 1 or a.dtype != dtype:
+        raise ValueError(f"expected a column of {np.dtype(dtype)}, got {a.dtype} {a.shape}")
+    return a
 
 
 def month_ends(first_year: int, last_day: date) -> list[date]:

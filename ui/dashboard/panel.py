@@ -32,6 +32,7 @@ class DashboardPanel(QWidget):
         from ui.dashboard.sections_time import CohortSection, ExpirySection, TrendSection
         self.ledger = ledger
         self.dash = None
+        self._loaded = None
         self.view: dict | None = None
         self.last_drill: DrillDown | None = None
         self.due_days = 90
@@ -82,7 +83,7 @@ class DashboardPanel(QWidget):
         """Read the ledger again (after imports, edits, undo) and redraw."""
         QGuiApplication.setOverrideCursor(Qt.WaitCursor)
         try:
-            self.dash = source.build(self.ledger)
+            self.dash, self._loaded = source.open_dashboard(self.ledger)
         finally:
             QGuiApplication.restoreOverrideCursor()
         keep_year, keep_street = self.year.currentData(), self.street.currentData()
@@ -105,6 +106,7 @@ class DashboardPanel(QWidget):
         for w in (self.year, self.street, self.as_of):
             w.blockSignals(False)
         self.refresh()
+        source.keep(self.ledger, self.dash, self._loaded)      # what the first view built, for the next open
 
     def set_context(self, year: int | None = None, as_of: date | None = None, street_id: int | None = None) -> None:
         """Choose year, as-of date and street at once (one recompute)."""
