@@ -32,22 +32,56 @@ def sorted_facts(facts: Facts) -> Facts:
     return out
 
 
+FEW = 16      # an id set this many times smaller than the other is looked up in it (binary searches)
+
+
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Sorted unique ids in both (a and b sorted unique), through a bitmap over the id range."""
+    """Sorted unique ids in both (a and b sorted unique, the result of a's dtype): a bitmap over the id range,
+    or binary searches of the smaller set in the larger when one is FEW times smaller (a year's gainers
+    against a stage's holders: no pass over the holders)."""
     if len(a) == 0 or len(b) == 0:
         return a[:0]
+    if len(b) * FEW < len(a):
+        pos = np.searchsorted(a, b)
+        return a[pos[a[np.minimum(pos, len(a) - 1)] == b]]
+    if len(a) * FEW < len(b):
+        return a[_found(b, a)]
     flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
     flags[b] = True
     return a[flags[a]]
 
 
 def setdiff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Sorted unique ids of a not in b (a and b sorted unique)."""
+    """Sorted unique ids of a not in b (a and b sorted unique), as ``intersect`` finds them."""
     if len(a) == 0 or len(b) == 0:
         return a
+    if len(b) * FEW < len(a):
+        pos = np.searchsorted(a, b)
+        keep = np.ones(len(a), dtype=bool)
+        keep[pos[a[np.minimum(pos, len(a) - 1)] == b]] = False
+        return a[keep]
+    if len(a) * FEW < len(b):
+        return a[~_found(b, a)]
     flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
     flags[b] = True
     return a[~flags[a]]
+
+
+def span(values: np.ndarray, first: int, last: int) -> tuple[int, int]:
+    """The slice of *values* (sorted) from the first value >= *first* to the last <= *last*. The bounds are
+    given in the array's own type: numpy converts a whole int32 array to int64 for a Python int (0.6 ms for
+    a million values, a street view's 40 lookups in 4.5M cohort entries took 40 ms)."""
+    info = np.iinfo(values.dtype) if values.dtype.kind in "iu" else None
+    if info is not None and info.min <= first and last <= info.max:
+        lo = np.searchsorted(values, values.dtype.type(first), "left")
+        return int(lo), int(np.searchsorted(values, values.dtype.type(last), "right"))
+    return int(np.searchsorted(values, first, "left")), int(np.searchsorted(values, last, "right"))
+
+
+def _found(big: np.ndarray, few: np.ndarray) -> np.ndarray:
+    """For each of *few*: whether *big* (sorted) holds it."""
+    pos = np.minimum(np.searchsorted(big, few), len(big) - 1)
+    return big[pos] == few
 
 
 class SetIndex:
@@ -91,6 +125,7 @@ class SetIndex:
         self._firsts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._years: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._by_street: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._end_order: tuple[np.ndarray, np.ndarray] | None = None
         self._lapsing: dict[int, np.ndarray] = {}               # pipeline/forecast.py's, per year
         self._renewal_rates: dict[tuple[int, date], float] = {}     # pipeline/forecast.py's, per year
 
@@ -134,6 +169,8 @@ class SetIndex:
             arrays[f"lapsing/{year}"] = rows
         if self._by_street is not None:
             arrays.update({f"by_street/{i}": a for i, a in enumerate(self._by_street)})
+        if self._end_order is not None:
+            arrays.update({f"end_order/{i}": a for i, a in enumerate(self._end_order)})
         rates = [[y, d.toordinal(), r] for (y, d), r in self._renewal_rates.items() if d == date(y, 1, 1)]
         return {"stage_ids": list(self.stage_ids), "renewal_rates": rates}, arrays
 
@@ -158,7 +195,7 @@ class SetIndex:
                 ix._holders[int(rest)] = _column(a, np.int32)
             elif kind == "lapsing":
                 ix._lapsing[int(rest)] = _column(a, np.intp)
-            elif kind in ("years", "firsts", "by_street"):
+            elif kind in ("years", "firsts", "by_street", "end_order"):
                 *key, i = rest.split("/")
                 parts.setdefault((kind, *key), {})[int(i)] = a
         for (kind, *key), cols in parts.items():
@@ -168,7 +205,10 @@ class SetIndex:
             elif kind == "firsts" and len(got) == 2:
                 ix._firsts[(key[0], int(key[1]))] = got
             elif kind == "by_street" and len(got) == 3:
-                ix._by_street = got
+                streets, starts, ends = (_column(a, np.int32) for a in got)
+                ix._by_street = (streets, starts, ends)
+            elif kind == "end_order" and len(got) == 2 and len(got[0]) == len(got[1]) == raw:
+                ix._end_order = (_column(got[0], np.intp), _column(got[1], np.int32))
             else:
                 raise ValueError(f"SetIndex part {kind} of {len(got)} arrays")
         for y, d, r in meta["renewal_rates"]:
@@ -237,6 +277,16 @@ class SetIndex:
             hit = self._firsts[key] = (f, d)
         return hit
 
+    def rows_ending(self, first: int, last: int) -> np.ndarray:
+        """Rows of the designations whose end is in [first, last], ascending (their order here): two binary
+        searches in the ends sorted once per index (a due list looks 90 days ahead, not at every row)."""
+        if self._end_order is None:
+            order = np.argsort(self.raw_end, kind="stable")
+            self._end_order = (order, self.raw_end[order])
+        order, ends = self._end_order
+        lo, hi = span(ends, first, last)
+        return np.sort(order[lo:hi])
+
     def max_end_known(self, firms: np.ndarray, limit: int) -> np.ndarray:
         """For each firm: the latest end of its designations of the set that start on or before
         *limit* (-1 when none)."""
@@ -261,13 +311,23 @@ class SetIndex:
     def _street_slices(self, street_id: int):
         if self._by_street is None:
             streets = self.street_of[self.firm] if len(self.firm) else np.zeros(0, np.int32)
-            o_start = np.lexsort((self.start, streets))
-            o_end = np.lexsort((self.end, streets))
-            st_sorted = streets[o_start]
-            self._by_street = (st_sorted, self.start[o_start], self.end[o_end])
+            self._by_street = _by_street_and_day(streets, self.start, self.end)
         st_sorted, starts, ends = self._by_street
-        lo, hi = np.searchsorted(st_sorted, street_id, "left"), np.searchsorted(st_sorted, street_id, "right")
+        lo, hi = span(st_sorted, street_id, street_id)
         return starts[lo:hi], ends[lo:hi]   # both sorted by (street, day): same street bounds
+
+
+def _by_street_and_day(streets: np.ndarray, start: np.ndarray, end: np.ndarray):
+    """The spells' streets in (street, start) order, their starts in that order and their ends in (street, end)
+    order: the values of two lexsorts, as two sorts of (street + 1) * 2^22 + day (0.05 s against 0.8 s for
+    2M spells); the lexsorts when a street or a day does not fit."""
+    if len(streets) == 0 or int(streets.min()) < -1 or int(start.min()) < 0 or int(end.max()) >= _SPAN:
+        o_start, o_end = np.lexsort((start, streets)), np.lexsort((end, streets))
+        return streets[o_start], start[o_start], end[o_end]
+    street = (streets.astype(np.int64) + 1) << 22
+    by_start, by_end = np.sort(street | start), np.sort(street | end)
+    low = (1 << 22) - 1
+    return ((by_start >> 22) - 1).astype(np.int32), (by_start & low).astype(np.int32), (by_end & low).astype(np.int32)
 
 
 def _column(a: np.ndarray, dtype) -> np.ndarray:
@@ -302,5 +362,5 @@ def series(index: SetIndex, days: list[date], street_id: int | None = None) -> l
 
 def first_year(index_list, fallback: int) -> int:
     """The year of the earliest spell over several indexes (the trend's left edge)."""
-    starts = [int(ix.start.min()) for ix in index_list if len(ix)]
+    starts = [int(ix._sorted_start[0]) for ix in index_list if len(ix)]       # the spells' starts, sorted
     return date.fromordinal(min(starts)).year if starts else fallback
