@@ -91,7 +91,10 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path 
 def keep_derived(conn: sqlite3.Connection, loaded: Loaded, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
     """Save what the dashboard built from *loaded*'s facts next to them, while the ledger still holds their
     token (a write since then removed it: nothing is saved). False when nothing was saved."""
-    if loaded.token is None or loaded.file is None or current_token(conn) != loaded.token:
+    try:
+        if loaded.token is None or loaded.file is None or current_token(conn) != loaded.token:
+            return False
+    except sqlite3.Error:           # the ledger was closed meanwhile (the panel saves once its view is painted)
         return False
     return save_derived(derived_file(loaded.file), loaded.token, meta, arrays)
 

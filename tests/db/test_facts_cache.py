@@ -331,3 +331,12 @@ def test_a_derived_file_of_another_token_is_not_used(demo_copy, tmp_path, monkey
         file.write_bytes(old)                                       # the earlier state's derived file
         _, (dash, loaded) = _open(led, tmp_path, monkeypatch)
         assert loaded.token and loaded.derived is None
+
+
+def test_a_keep_after_the_ledger_is_closed_saves_nothing_and_raises_nothing(demo_copy, tmp_path, monkeypatch):
+    led = Ledger(demo_copy)
+    source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+    dash.compute(YEAR, DAY)
+    led.close()
+    assert not source.keep(led, dash, loaded)
+    assert not facts_cache.derived_file(loaded.file).exists()
