@@ -19,10 +19,12 @@ while the ledger still holds the token it was saved under:
   written to a temporary file and renamed over the old one (``os.replace``), so a reader never sees half.
 
 Next to the facts, ``facts-<ledger id>.derived`` keeps what the dashboard's first compute built from them
-(``pipeline.dashboard.Dashboard.state``: per-stage indexes, cohort entries, last year's bases; 1M-firm
-ledger: 2.7 s of that compute) under the same token, saved once the first view is shown (``keep_derived``,
-only while the ledger still holds the token) and memory-mapped on the next open (db/array_file.py: checked
-by size and checksum; a damaged, partial or foreign file is ignored and everything is built again).
+(``pipeline.dashboard.Dashboard.state``: per-stage indexes, cohort entries, last year's bases) under the
+same token, saved once the first view is shown (``keep_derived``, only while the ledger still holds the
+token) and memory-mapped on the next open (db/array_file.py: checked by size and checksum; a damaged,
+partial or foreign file is ignored and everything is built again). 1M-firm bench ledger, machine under
+load: 675 MB, written in 1.8 s after a cold open's first view, read in 0.11 s; that open's first compute
+0.18 s against 5.7 s.
 """
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ as-of dates: 190 ms a date with the former table, tests/pipeline/cohorts_referen
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -187,8 +188,9 @@ class YearSlices:
         self.years = [int(p.year[b]) for b in self.bounds[:-1]]
         self.already_before = np.r_[0, np.cumsum(p.already)]
         self.reach = []
-        for k in windows:
-            reach = np.where(~p.already & (p.gain - p.day < YEAR_DAYS * k), p.gain, NEVER)
+        wait, fresh = p.gain - p.day, ~p.already
+        for k in windows:       # an integer wait < 365.25 k exactly when < ceil(365.25 k): no float pass
+            reach = np.where(fresh & (wait < math.ceil(YEAR_DAYS * k)), p.gain, NEVER)
             for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True):
                 reach[lo:hi].sort()
             self.reach.append(reach)
