@@ -249,7 +249,7 @@ def _fresh_view(led, day=NEXT_DAY):
 
 
 def test_the_first_view_s_indexes_are_kept_and_the_next_open_builds_none(demo_copy, tmp_path, monkeypatch, builds):
-    from tests.db.test_dashboard_facts import same as same_view
+    from tests.pipeline.helpers import same as same_view
     with Ledger(demo_copy) as led:
         source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
         assert loaded.derived is None
@@ -268,7 +268,7 @@ def test_the_first_view_s_indexes_are_kept_and_the_next_open_builds_none(demo_co
 
 @pytest.mark.parametrize("write", [_add, _end, _delete, _recycle, _street, _import])
 def test_any_write_makes_the_next_open_build_its_indexes_again(write, demo_copy, tmp_path, monkeypatch):
-    from tests.db.test_dashboard_facts import same as same_view
+    from tests.pipeline.helpers import same as same_view
     with Ledger(demo_copy, officer="测试专员") as led:
         source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
         dash.compute(YEAR, DAY)
@@ -290,7 +290,7 @@ def test_a_write_between_the_open_and_the_keep_saves_nothing(demo_copy, tmp_path
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty", "extend"])
 def test_a_partial_or_corrupt_derived_file_is_built_again(damage, demo_copy, tmp_path, monkeypatch, builds):
-    from tests.db.test_dashboard_facts import same as same_view
+    from tests.pipeline.helpers import same as same_view
     with Ledger(demo_copy) as led:
         source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
         dash.compute(YEAR, DAY)

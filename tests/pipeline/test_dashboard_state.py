@@ -8,8 +8,7 @@ import pytest
 
 from pipeline.dashboard import STATE_VERSION, Dashboard
 from pipeline.facts import Facts
-from tests.db.test_dashboard_facts import same
-from tests.pipeline.test_cohorts_same import random_facts
+from tests.pipeline.helpers import random_facts, same
 
 DATES = [date(2024, 1, 1), date(2024, 3, 31), date(2024, 6, 30), date(2024, 12, 31), date(2023, 7, 1),
          date(2025, 2, 28), date(2019, 12, 31)]

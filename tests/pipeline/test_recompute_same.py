@@ -14,7 +14,7 @@ from pipeline.facts import Facts
 from pipeline.streets import by_street
 from pipeline.trend import SetIndex, _by_street_and_day
 from tests.pipeline import set_reference as ref
-from tests.pipeline.test_cohorts_same import STREETS, random_facts
+from tests.pipeline.helpers import STREETS, random_facts
 
 A, B, C = 1, 2, 3
 
