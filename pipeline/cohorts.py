@@ -124,9 +124,26 @@ def pair_entries(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str = ""
     else:
         gain, already = np.full(n, NEVER), np.zeros(n, dtype=bool)
     street = street_of[firm] if n else np.zeros(0, dtype=np.int32)
-    order = np.argsort(day, kind="stable")         # by entry day: an as-of date is then a prefix
+    order = stable_order(day)                       # by entry day: an as-of date is then a prefix
     firm, street, day, already, gain, end = (x[order] for x in (firm, street, day, already, gain, end))
     return PairEntries(step, next_step, firm, street, day, years_of(day), already, gain, end)
+
+
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of integers: when value and row number fit in 63 bits together,
+    one sort of (value - min) * 2^row_bits + row (ties by row: stable), read back from the low bits
+    (4.5M entry days: 0.46 s for the stable argsort)."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    low = int(values.min())
+    row_bits, value_bits = (n - 1).bit_length(), (int(values.max()) - low).bit_length()
+    if row_bits + value_bits > 63:
+        return np.argsort(values, kind="stable")
+    packed = (values.astype(np.int64) - low) << row_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    return (packed & ((1 << row_bits) - 1)).astype(np.intp)
 
 
 def years_of(ordinals: np.ndarray) -> np.ndarray:

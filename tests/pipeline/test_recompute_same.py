@@ -104,3 +104,15 @@ def test_intersect_and_setdiff_whatever_the_sizes(a, b, small, dtype):
     for x, y in ((a, b), (b, a), (a, b[:small]), (b[:small], a), (a[:small], b), (b, a[:small])):
         assert same_arrays(intersect(x, y), ref.intersect(x, y))
         assert same_arrays(setdiff(x, y), ref.setdiff(x, y))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.integers(-(1 << 40), 1 << 40), max_size=300), few=st.integers(1, 5),
+       dtype=st.sampled_from([np.int32, np.int64]))
+def test_the_entries_order_is_the_stable_argsort(values, few, dtype):
+    from pipeline.cohorts import stable_order
+    for v in (np.array(values, dtype=np.int64), np.array([x % few for x in values], dtype=dtype),
+              np.array([x >> 20 for x in values], dtype=dtype)):
+        want = np.argsort(v, kind="stable")
+        got = stable_order(v)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()
