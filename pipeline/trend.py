@@ -100,15 +100,15 @@ class SetIndex:
         self.raw_firm, self.raw_start, self.raw_end, self.raw_stage = firm, start, end, stage
         self._caches()
         n = len(firm)
-        self._raw_key: np.ndarray | None = firm.astype(np.int64) * _SPAN + start
+        base = firm.astype(np.int64) * _SPAN         # the firm's part of every key, once
+        self._raw_key: np.ndarray | None = base + start
         if n:
-            keyed = firm.astype(np.int64) * _SPAN + end
-            run = np.maximum.accumulate(keyed)
-            self._raw_pmax: np.ndarray | None = run - firm.astype(np.int64) * _SPAN
+            run = np.maximum.accumulate(base + end)
+            self._raw_pmax: np.ndarray | None = run - base
             prev = np.empty(n, dtype=np.int64)
             prev[0] = -1
             prev[1:] = run[:-1]
-            fresh = (prev - firm.astype(np.int64) * _SPAN) < start
+            fresh = (prev - base) < start
             first = np.flatnonzero(fresh)
             self.firm = firm[first]
             self.start = start[first]
