@@ -22,8 +22,8 @@ Same window on the 1M ledger, CPU seconds (the shared machine doubled wall times
 per connection; no gain on this 2-core machine under load).
 
 A columnar cache of what this read returns (db/facts_cache.py) spares the read while the ledger is
-unchanged; it is valid for a token that schema v6's triggers remove with any write to designations or
-firms.
+unchanged, with the indexes the dashboard built from it; both are valid for a token that every write
+transaction removes (db.ledger.Ledger.write; schema v6's row triggers did, until they were dropped).
 """
 from __future__ import annotations
 

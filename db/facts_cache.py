@@ -17,6 +17,14 @@ while the ledger still holds the token it was saved under:
   read in full, or from a cache saved under the token it already holds;
 - a file that is missing, partial, corrupt or of another token is ignored (read in full again); it is
   written to a temporary file and renamed over the old one (``os.replace``), so a reader never sees half.
+
+Next to the facts, ``facts-<ledger id>.derived`` keeps what the dashboard's first compute built from them
+(``pipeline.dashboard.Dashboard.state``: per-stage indexes, cohort entries, last year's bases) under the
+same token, saved once the first view is shown (``keep_derived``, only while the ledger still holds the
+token) and memory-mapped on the next open (db/array_file.py: checked by size and checksum; a damaged,
+partial or foreign file is ignored and everything is built again). 1M-firm bench ledger, machine under
+load: 675 MB, written in 1.8 s after a cold open's first view, read in 0.11 s; that open's first compute
+0.18 s against 5.7 s.
 """
 from __future__ import annotations
 
@@ -25,12 +33,13 @@ import secrets
 import sqlite3
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from platformdirs import user_cache_dir
 
-from db import dashboard_queries, schema
+from db import array_file, dashboard_queries, schema
 from db.paths import APP
 from pipeline.facts import Facts
 
@@ -47,21 +56,70 @@ def cache_dir() -> Path:
     return Path(user_cache_dir(APP, appauthor=False))
 
 
+@dataclass
+class Loaded:
+    """Facts as ``load`` found them: the ledger's token they are valid for (None: not to be kept, uncommitted
+    changes or a ledger that cannot hold a token), their cache file, and the derived structures saved with
+    them (``Dashboard.state``: JSON values and named arrays), when there are."""
+    facts: Facts
+    token: str | None = None
+    file: Path | None = None
+    derived: tuple[dict, dict[str, np.ndarray]] | None = None
+
+
 def load_facts(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path | None = None) -> Facts:
     """``db.dashboard_queries.load_facts``, from the cache when the ledger still holds its token."""
+    return load(conn, path, folder).facts
+
+
+def load(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path | None = None) -> Loaded:
+    """The facts (as ``load_facts``) with the token they are kept under and what was kept with them."""
     if path is None or conn.in_transaction:            # uncommitted changes: only a full read sees them
-        return dashboard_queries.load_facts(conn, path)
+        return Loaded(dashboard_queries.load_facts(conn, path))
     file = cache_file(conn, folder or cache_dir())
     token = current_token(conn)
     if file is not None and token is not None:
         hit = read(file, token)
         if hit is not None:
-            return hit
+            return Loaded(hit, token, file, read_derived(derived_file(file), token))
     fresh = new_token(conn) if file is not None else None
     facts = dashboard_queries.load_facts(conn, path)
     if file is not None and fresh is not None and current_token(conn) == fresh:
         save(file, fresh, facts)
-    return facts
+        return Loaded(facts, fresh, file)
+    return Loaded(facts)
+
+
+def keep_derived(conn: sqlite3.Connection, loaded: Loaded, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
+    """Save what the dashboard built from *loaded*'s facts next to them, while the ledger still holds their
+    token (a write since then removed it: nothing is saved). False when nothing was saved."""
+    try:
+        if loaded.token is None or loaded.file is None or current_token(conn) != loaded.token:
+            return False
+    except sqlite3.Error:           # the ledger was closed meanwhile (the panel saves once its view is painted)
+        return False
+    return save_derived(derived_file(loaded.file), loaded.token, meta, arrays)
+
+
+def save_derived(file: Path, token: str, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
+    """Write the derived structures under *token* (whole or not at all); False when they cannot be written."""
+    try:
+        array_file.write(file, {"token": token, "state": meta}, arrays)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def derived_file(file: Path) -> Path:
+    return file.with_suffix(".derived")
+
+
+def read_derived(file: Path, token: str) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The derived structures saved under *token*, or None (none, another token, a short or damaged file)."""
+    got = array_file.read(file, lambda meta: isinstance(meta, dict) and meta.get("token") == token)
+    if got is None or not isinstance(got[0].get("state"), dict):
+        return None
+    return got[0]["state"], got[1]
 
 
 def cache_file(conn: sqlite3.Connection, folder: Path) -> Path | None:

@@ -22,6 +22,7 @@ as-of dates: 190 ms a date with the former table, tests/pipeline/cohorts_referen
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,11 +30,13 @@ from typing import Any
 import numpy as np
 
 from pipeline.dates import OPEN_END
-from pipeline.trend import _SPAN, SetIndex
+from pipeline.trend import _SPAN, SetIndex, _column, span
 
 WINDOWS = (1, 2, 3)
 YEAR_DAYS = 365.25
 NEVER = np.int64(1 << 40)
+ENTRY_ARRAYS = {"firm": np.int32, "street": np.int32, "day": np.int64, "year": np.int32, "already": np.bool_,
+                "gain": np.int64, "end": np.int64}
 
 
 @dataclass
@@ -49,6 +52,7 @@ class PairEntries:
     end: np.ndarray          # int64 first day no longer holding A (OPEN_END when open)
     _slices: dict = field(default_factory=dict, repr=False)
     _streets: dict = field(default_factory=dict, repr=False)
+    _street_rows: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def year_slices(self, windows: tuple = WINDOWS) -> "YearSlices":
         hit = self._slices.get(windows)
@@ -60,11 +64,47 @@ class PairEntries:
         """The entries of one street's firms (same order), kept for the next view of that street."""
         hit = self._streets.get(street_id)
         if hit is None:
-            m = self.street == street_id
+            order, streets = self._street_order()
+            lo, hi = span(streets, street_id, street_id)
+            rows = order[lo:hi]         # the street's entries, in their order here (a stable sort by street)
             hit = self._streets[street_id] = PairEntries(
-                self.step, self.next_step, *(x[m] for x in (self.firm, self.street, self.day, self.year,
-                                                              self.already, self.gain, self.end)))
+                self.step, self.next_step, *(x[rows] for x in (self.firm, self.street, self.day, self.year,
+                                                                 self.already, self.gain, self.end)))
         return hit
+
+    def _street_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """The entries' rows grouped by street (stable) and the streets in that order, once for every street
+        (a street's entries were a pass over all of them: 7 pairs x 4.5M entries a street on 1M firms)."""
+        if self._street_rows is None:
+            street = self.street
+            if len(street) and -1 <= int(street.min()) and int(street.max()) < 1 << 15:
+                street = street.astype(np.int16)        # a radix sort
+            order = np.argsort(street, kind="stable")
+            self._street_rows = (order, self.street[order])
+        return self._street_rows
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The entries and their year slices (not the streets' subsets), for ``from_state`` in another run."""
+        arrays = {k: getattr(self, k) for k in ENTRY_ARRAYS}
+        slices = []
+        for n, (windows, ys) in enumerate(self._slices.items()):
+            arrays.update({f"slices/{n}/{k}": a for k, a in ys.arrays().items()})
+            slices.append({"windows": list(windows), "full_median": ys.full_median})
+        return {"slices": slices}, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray], step: str, next_step: str) -> "PairEntries":
+        """The entries ``state`` described (ValueError or KeyError when the arrays do not fit together)."""
+        cols = [_column(arrays[k], dtype) for k, dtype in ENTRY_ARRAYS.items()]
+        if any(len(c) != len(cols[0]) for c in cols):
+            raise ValueError("PairEntries arrays of different lengths")
+        firm, street, day, year, already, gain, end = cols
+        p = cls(step, next_step, firm, street, day, year, already, gain, end)
+        for n, s in enumerate(meta["slices"]):
+            mine = {k.split("/", 2)[2]: a for k, a in arrays.items() if k.startswith(f"slices/{n}/")}
+            windows = tuple(int(k) for k in s["windows"])
+            p._slices[windows] = YearSlices.from_arrays(p, windows, mine, s["full_median"])
+        return p
 
 
 def pair_entries(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str = "", next_step: str = "") -> PairEntries:
@@ -84,9 +124,26 @@ def pair_entries(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str = ""
     else:
         gain, already = np.full(n, NEVER), np.zeros(n, dtype=bool)
     street = street_of[firm] if n else np.zeros(0, dtype=np.int32)
-    order = np.argsort(day, kind="stable")         # by entry day: an as-of date is then a prefix
+    order = stable_order(day)                       # by entry day: an as-of date is then a prefix
     firm, street, day, already, gain, end = (x[order] for x in (firm, street, day, already, gain, end))
     return PairEntries(step, next_step, firm, street, day, years_of(day), already, gain, end)
+
+
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of integers: when value and row number fit in 63 bits together,
+    one sort of (value - min) * 2^row_bits + row (ties by row: stable), read back from the low bits
+    (4.5M entry days: 0.46 s for the stable argsort)."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    low = int(values.min())
+    row_bits, value_bits = (n - 1).bit_length(), (int(values.max()) - low).bit_length()
+    if row_bits + value_bits > 63:
+        return np.argsort(values, kind="stable")
+    packed = (values.astype(np.int64) - low) << row_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    return (packed & ((1 << row_bits) - 1)).astype(np.intp)
 
 
 def years_of(ordinals: np.ndarray) -> np.ndarray:
@@ -148,8 +205,9 @@ class YearSlices:
         self.years = [int(p.year[b]) for b in self.bounds[:-1]]
         self.already_before = np.r_[0, np.cumsum(p.already)]
         self.reach = []
-        for k in windows:
-            reach = np.where(~p.already & (p.gain - p.day < YEAR_DAYS * k), p.gain, NEVER)
+        wait, fresh = p.gain - p.day, ~p.already
+        for k in windows:       # an integer wait < 365.25 k exactly when < ceil(365.25 k): no float pass
+            reach = np.where(fresh & (wait < math.ceil(YEAR_DAYS * k)), p.gain, NEVER)
             for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True):
                 reach[lo:hi].sort()
             self.reach.append(reach)
@@ -163,6 +221,29 @@ class YearSlices:
             cap = int(duration[ended].max()) + 1 if ended.any() else 1
             self.full_median.append(km_median(np.where(ended, duration, cap), ended))
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {"bounds": self.bounds, "already_before": self.already_before,
+               "last_end": np.asarray(self.last_end, dtype=np.int64)}
+        out.update({f"reach{i}": r for i, r in enumerate(self.reach)})
+        return out
+
+    @classmethod
+    def from_arrays(cls, p: PairEntries, windows: tuple, arrays: dict[str, np.ndarray],
+                    full_median: list) -> "YearSlices":
+        """The slices ``arrays`` gave (with their full medians), checked against the entries *p*."""
+        ys = cls.__new__(cls)
+        ys.bounds, ys.already_before = _column(arrays["bounds"], np.int64), _column(arrays["already_before"], np.int64)
+        ys.reach = [_column(arrays[f"reach{i}"], np.int64) for i in range(len(windows))]
+        n, years = len(p.day), len(ys.bounds) - 1
+        last_end = _column(arrays["last_end"], np.int64)
+        if (years < 0 or int(ys.bounds[-1]) != n or len(ys.already_before) != n + 1 or len(last_end) != years
+                or len(full_median) != years or any(len(r) != n for r in ys.reach)):
+            raise ValueError("YearSlices arrays do not fit their entries")
+        ys.years = [int(p.year[b]) for b in ys.bounds[:-1]]
+        ys.last_end = [int(e) for e in last_end]
+        ys.full_median = [None if m is None else float(m) for m in full_median]
+        return ys
+
     def median(self, p: PairEntries, i: int, cut: int, d: int) -> float | None:
         """Median days in A of the entries ``bounds[i]:cut`` (those known on day *d*)."""
         lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
@@ -170,8 +251,7 @@ class YearSlices:
         if cut == hi and (self.last_end[i] <= d or (full is not None and full <= d - int(p.day[hi - 1]))):
             return full
         day, end = p.day[lo:cut], p.end[lo:cut]
-        left = end <= d
-        return km_median(np.where(left, end, d + 1) - day, left)
+        return km_median(np.minimum(end, d + 1) - day, end <= d)       # censored the day after d
 
 
 def firms(p: PairEntries, as_of: date, year: int, window: int | None = None,

@@ -19,9 +19,15 @@ Cost on the 1M-firm bench ledger (4.8M designations; CPU seconds, bench/fig_dash
   holders by one comparison over per-firm first days kept per index (pipeline/trend.py ``_per_firm``),
   holders among the spells of the as-of year, expiries among the designations lapsing in the year;
   each is compared with its former code in tests/pipeline/test_cohorts_same.py. Last year's base of
-  each indicator is computed once per year.
-- the first view of a street builds that street's sorted spells and cohort entries (about 1 s on 1M
-  firms, once per street); the next views of it cost like a new date.
+  each indicator is computed once per year. Expiries by month, the due list, the lapses to come and the
+  id-set operations were trimmed again (tests/pipeline/test_recompute_same.py against the former code).
+- the first view of any street builds every index's per-street spells (two sorts of packed values,
+  0.3 s; two lexsorts took 2.9 s); a street's first view takes its cohort entries as slices of the entries
+  grouped by street once, and filters each district array once however many rows share it.
+- everything above that holds for any as-of date of a year (indexes, cohort entries and year slices, bases,
+  each index's per-year parts) is ``state()``: the app saves it after the first view and the next open of
+  the unchanged ledger ``adopt``s it (db/facts_cache.py): that open's first compute took 0.18 s instead of
+  5.7 s in the same bench run (machine under load).
 """
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff,
 TREND_YEARS = 15          # the trend starts at most this many years before the as-of year
 COHORT_YEARS = 10         # cohorts of the last ten entry years
 DUE_DAYS = 90
+STATE_VERSION = 1         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,64 @@ class Dashboard:
     def certificate_stages(self) -> list[str]:
         """Stages valid a number of months (certificates that come up for 复审/复核)."""
         return [s.key for s in self.catalog.stages if s.validity_kind == "months"]
+
+    # kept between runs ----------------------------------------------------------------
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What the computes so far built that holds for any as-of date (per-stage-set indexes, cohort entries,
+        last year's bases, each index's per-year parts): JSON values and named arrays, for ``adopt`` in a later
+        run over the same facts (db/facts_cache.py keeps them while the ledger is unchanged)."""
+        meta: dict[str, Any] = {"version": STATE_VERSION, "indexes": [], "pairs": [], "bases": []}
+        arrays: dict[str, np.ndarray] = {}
+        for n, ix in enumerate(self._index.values()):
+            m, a = ix.state()
+            meta["indexes"].append(m)
+            arrays.update({f"ix{n}/{k}": v for k, v in a.items()})
+        for n, ((fkey, i), p) in enumerate(self._pairs.items()):
+            m, a = p.state()
+            meta["pairs"].append(dict(m, funnel=fkey, index=i, stages=self._pair_stages(fkey, i)))
+            arrays.update({f"pair{n}/{k}": v for k, v in a.items()})
+        for n, ((d, year), ids) in enumerate(self._bases.items()):
+            meta["bases"].append({"kind": d.kind, "stages": list(d.stages), "require": list(d.require),
+                                  "base_year": d.base_year, "year": year})
+            arrays[f"base{n}"] = ids
+        return meta, arrays
+
+    def adopt(self, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
+        """Take what ``state`` gave, made from these very facts: False (and nothing taken) when it is of
+        another version or does not fit (then everything is built again, as without it)."""
+        groups: dict[str, dict[str, np.ndarray]] = {}
+        for name, a in arrays.items():
+            head, _, rest = name.partition("/")
+            groups.setdefault(head, {})[rest] = a
+        try:
+            if meta.get("version") != STATE_VERSION:
+                return False
+            index = {}
+            for n, m in enumerate(meta["indexes"]):
+                ix = SetIndex.from_state(m, groups[f"ix{n}"], self.facts.street_of)
+                index[ix.stage_ids] = ix
+            pairs = {}
+            for n, m in enumerate(meta["pairs"]):
+                fkey, i = str(m["funnel"]), int(m["index"])
+                if m["stages"] != self._pair_stages(fkey, i):
+                    return False
+                f = next(f for f in self.catalog.funnels if f.key == fkey)
+                pairs[(fkey, i)] = cohort_maths.PairEntries.from_state(
+                    m, groups[f"pair{n}"], f.steps[i].name, f.steps[i + 1].name)
+            bases = {}
+            for n, m in enumerate(meta["bases"]):
+                d = Definition(str(m["kind"]), tuple(m["stages"]), tuple(m["require"]), m["base_year"])
+                bases[(d, int(m["year"]))] = _ids(groups[f"base{n}"][""])
+        except (KeyError, ValueError, TypeError, IndexError, StopIteration):
+            return False
+        self._index.update(index)
+        self._pairs.update(pairs)
+        self._bases.update(bases)
+        return True
+
+    def _pair_stages(self, funnel_key: str, i: int) -> list[list[int]]:
+        f = next(f for f in self.catalog.funnels if f.key == funnel_key)
+        return [sorted({self.catalog.stage(k).id for k in s.stages}) for s in (f.steps[i], f.steps[i + 1])]
 
     # the district view of a (year, as-of date) ----------------------------------------
     def district(self, year: int, as_of: date, due_days: int = DUE_DAYS) -> dict:
@@ -235,13 +300,7 @@ class Dashboard:
         """The dashboard of *year* as it stood on *as_of*, for the district or one street."""
         dist = self.district(year, as_of, due_days)
         street_of = self.facts.street_of
-        if street_id is None:
-            pick = _identity
-        else:
-            mine = street_of == street_id
-
-            def pick(ids):
-                return ids[mine[ids]] if len(ids) else ids
+        pick = _identity if street_id is None else _street_pick(street_of == street_id)
         progress = time_progress(year, as_of)
         rows = [self._row(ind, dist["defs"].get(Definition.of(ind)), progress, pick, year, as_of)
                 for ind in self._indicators(year, street_id)]
@@ -347,6 +406,27 @@ class Dashboard:
 
 def _identity(ids):
     return ids
+
+
+def _street_pick(mine: np.ndarray):
+    """The firms of an id array on the street (*mine*: a flag per firm id), each array filtered once per view:
+    the district's arrays are shared by several rows (总量 and 净增, a row and its forecast)."""
+    done: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def pick(ids):
+        if not len(ids):
+            return ids
+        hit = done.get(id(ids))
+        if hit is None or hit[0] is not ids:
+            hit = done[id(ids)] = (ids, ids[mine[ids]])
+        return hit[1]
+    return pick
+
+
+def _ids(a: np.ndarray) -> np.ndarray:
+    if a.ndim != 1 or a.dtype != np.int32:
+        raise ValueError(f"firm ids of {a.dtype} {a.shape}")
+    return a
 
 
 def due_rows(view: dict, catalog: Catalog, limit: int | None = None) -> list[dict]:

@@ -57,7 +57,7 @@ def expiries(index: SetIndex, year: int, as_of: date) -> dict:
 
 def _lapsing_in(index: SetIndex, year: int) -> np.ndarray:
     """Rows of the index's designations whose last day held falls in *year* (kept per index and year)."""
-    cache = index.__dict__.setdefault("_lapsing", {})
+    cache = index._lapsing
     rows = cache.get(year)
     if rows is None:
         first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
@@ -68,16 +68,25 @@ def _lapsing_in(index: SetIndex, year: int) -> np.ndarray:
 
 def by_month(ex: dict, keep: np.ndarray | None = None) -> list[dict]:
     """The expiries table: per month the firms expiring, renewed, lapsed and still to come.
-    *keep*: a boolean over ``ex["firms"]`` (one street)."""
+    *keep*: a boolean over ``ex["firms"]`` (one street). The firms of each month in ascending order: a
+    stable sort by month of the firms kept (one sort, not twelve passes)."""
     firms, month = ex["firms"], ex["month"]
-    sel_all = np.ones(len(firms), dtype=bool) if keep is None else keep
-    out = []
-    for m in range(1, 13):
-        sel = sel_all & (month == m)
-        out.append({"month": m, "expiring": int(sel.sum()), "renewed": int((sel & ex["renewed"]).sum()),
-                    "lapsed": int((sel & ex["lapsed"]).sum()), "to_come": int((sel & ex["to_come"]).sum()),
-                    "firm_ids": firms[sel], "to_come_ids": firms[sel & ex["to_come"]]})
-    return out
+    rows = np.arange(len(firms)) if keep is None else np.flatnonzero(keep)
+    m = month[rows]
+    counts = {k: np.bincount(m[ex[k][rows]], minlength=13) for k in ("renewed", "lapsed", "to_come")}
+    expiring = np.bincount(m, minlength=13)
+    listed = _split_by_month(firms, rows, m, expiring)
+    soon = rows[ex["to_come"][rows]]
+    to_come = _split_by_month(firms, soon, month[soon], counts["to_come"])
+    return [{"month": k, "expiring": int(expiring[k]), "renewed": int(counts["renewed"][k]),
+             "lapsed": int(counts["lapsed"][k]), "to_come": int(counts["to_come"][k]),
+             "firm_ids": listed[k - 1], "to_come_ids": to_come[k - 1]} for k in range(1, 13)]
+
+
+def _split_by_month(firms: np.ndarray, rows: np.ndarray, month: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
+    """The firms of *rows* (ascending) month by month, January first, each month's in the order of *rows*."""
+    ordered = firms[rows[np.argsort(month.astype(np.int8), kind="stable")]]       # months 1-12: a radix sort
+    return np.split(ordered, np.cumsum(counts[1:13])[:-1])
 
 
 def _months(ordinals: np.ndarray) -> np.ndarray:
@@ -124,7 +133,7 @@ def renewal_rate(index: SetIndex, year: int, as_of: date) -> float:
     Past years' lapses and renewals are all known from 1 January of *year* on, so the rate is the same
     for every as-of date from then: it is computed once per index and year (a dashboard recomputes often)."""
     key = (year, min(as_of, date(year, 1, 1)))
-    cache = index.__dict__.setdefault("_renewal_rates", {})
+    cache = index._renewal_rates
     if key not in cache:
         cache[key] = 0.0
         for y in (year - 1, year - 2, year - 3):
@@ -160,7 +169,12 @@ def year_end(parts: dict, kind: str, actual: int, base_stock: int, pick=None) ->
         return {"floor": actual, "expected_gains": 0, "expected_renewals": 0, "renewal_rate": 0.0,
                 "projected": actual, "lapses_to_come": 0, "lapse_ids": parts["now"]}
     now, stay, gains = (parts[k] if pick is None else pick(parts[k]) for k in ("now", "stay", "gains"))
-    lapse_ids = setdiff(now, stay)
+    if pick is None:            # the district's: once for the indicators of the same stages (总量, 净增)
+        if "lapse_ids" not in parts:
+            parts["lapse_ids"] = setdiff(now, stay)
+        lapse_ids = parts["lapse_ids"]
+    else:
+        lapse_ids = setdiff(now, stay)
     rate = parts.get("renewal_rate", 0.0)
     renewals = 0
     if kind == "stock":
@@ -183,9 +197,10 @@ def due(indexes: list[SetIndex], as_of: date, days: int) -> dict:
     d = as_of.toordinal()
     firms, stages, lasts = [], [], []
     for index in indexes:
-        end = index.raw_end
-        soon = (index.raw_start <= d) & (end > d) & (end <= d + days + 1) & (end != OPEN_END)
-        f, e = index.raw_firm[soon], end[soon]
+        rows = index.rows_ending(d + 1, d + days + 1)       # the few ending soon, not a pass over all
+        end = index.raw_end[rows]
+        soon = rows[(index.raw_start[rows] <= d) & (end != OPEN_END)]
+        f, e = index.raw_firm[soon], index.raw_end[soon]
         keep = index.max_end_known(f, d) <= e
         firms.append(f[keep])
         lasts.append(e[keep].astype(np.int64) - 1)

@@ -17,9 +17,7 @@ def by_street(ids: np.ndarray, street_of: np.ndarray, size: int) -> np.ndarray:
     """Number of *ids* on each street id 0..size-1 (firms without a street are not counted)."""
     if len(ids) == 0:
         return np.zeros(size, dtype=np.int64)
-    s = street_of[ids]
-    s = s[s >= 0]
-    return np.bincount(s, minlength=size)[:size].astype(np.int64)
+    return np.bincount(street_of[ids] + 1, minlength=size + 1)[1:size + 1].astype(np.int64)    # -1: no street
 
 
 def attainment(rows: list[dict], streets: list[tuple[int, str]], street_targets: dict[tuple[int, str], Indicator],
@@ -30,11 +28,17 @@ def attainment(rows: list[dict], streets: list[tuple[int, str]], street_targets:
     rows: the district indicator rows of the dashboard; street_targets: (street id, indicator
     name) -> the street's Indicator."""
     size = (max((sid for sid, _ in streets), default=0)) + 1
-    counted = []
+    counted, seen = [], {}          # indicators of the same firms (总量 and 净增) count them once
+
+    def count(ids):
+        key = id(ids)
+        if key not in seen:
+            seen[key] = (ids, by_street(ids, street_of, size))
+        return seen[key][1]
     for row in rows:
-        actual = by_street(row["firm_ids"], street_of, size)
+        actual = count(row["firm_ids"])
         if row["kind"] == "net":
-            actual = actual - by_street(row["base_ids"], street_of, size)
+            actual = actual - count(row["base_ids"])
         counted.append(actual)
     out = []
     for sid, name in streets:

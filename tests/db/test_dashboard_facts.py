@@ -11,6 +11,7 @@ from db.errors import LedgerError
 from pipeline.dashboard import Dashboard
 from pipeline.dates import OPEN_END
 from pipeline.uscc import make_code
+from tests.pipeline.helpers import same
 from ui.dashboard import source
 
 YEAR = 2023
@@ -64,21 +65,6 @@ def tricky(ledger):
 def canonical(facts):
     order = np.lexsort((facts.end, facts.stage, facts.start, facts.firm))
     return [a[order].tolist() for a in (facts.firm, facts.stage, facts.start, facts.end)]
-
-
-def same(a, b, path=""):
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            same(a[k], b[k], f"{path}/{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same(x, y, f"{path}[{i}]")
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype and a.tolist() == b.tolist(), path
-    else:
-        assert a == b, (path, a, b)
 
 
 def dashboards(led):

@@ -1,9 +1,12 @@
 """The dashboard's facts cache (db/facts_cache.py): a hit gives the very facts of a full read, and any
 write (an edit, an import, its undo, a restore, another process, a copy of the file) makes the next open
-read the ledger again; a partial or corrupt file is ignored."""
+read the ledger again; a partial or corrupt file is ignored. The same for the derived structures kept next to
+the facts (per-stage indexes, cohort entries, bases): adopted while the ledger is unchanged, built again after
+any write, and a damaged file is built past, never read into a figure."""
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -214,3 +217,127 @@ def test_a_ledger_before_v6_gets_no_cache(tmp_path, reads):
         assert facts_cache.current_token(conn) is None and not list(tmp_path.glob("facts-*"))
     finally:
         conn.close()
+
+
+# the derived structures (indexes, cohort entries, bases) kept next to the facts ------------------------------
+YEAR, DAY, NEXT_DAY = 2024, date(2024, 5, 31), date(2024, 6, 3)
+
+
+def _open(led, folder, monkeypatch):
+    from ui.dashboard import source
+    monkeypatch.setattr(facts_cache, "cache_dir", lambda: folder)
+    return source, source.open_dashboard(led)
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """Counts the per-stage indexes built (an adopted state builds none)."""
+    from pipeline import trend
+    calls = []
+    init = trend.SetIndex.__init__
+
+    def counted(self, facts, stage_ids):
+        calls.append(tuple(stage_ids))
+        init(self, facts, stage_ids)
+    monkeypatch.setattr(trend.SetIndex, "__init__", counted)
+    return calls
+
+
+def _fresh_view(led, day=NEXT_DAY):
+    from pipeline.dashboard import Dashboard
+    dash = Dashboard(full(led), led.catalog(), dashboard_queries.all_targets(led.conn), led.streets())
+    return dash.compute(YEAR, day)
+
+
+def test_the_first_view_s_indexes_are_kept_and_the_next_open_builds_none(demo_copy, tmp_path, monkeypatch, builds):
+    from tests.pipeline.helpers import same as same_view
+    with Ledger(demo_copy) as led:
+        source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+        assert loaded.derived is None
+        dash.compute(YEAR, DAY)
+        assert builds and source.keep(led, dash, loaded)
+        assert facts_cache.derived_file(facts_cache.cache_file(led.conn, tmp_path)).exists()
+        assert not source.keep(led, dash, loaded)                   # nothing new: not written again
+        built = len(builds)
+        _, (again, loaded) = _open(led, tmp_path, monkeypatch)
+        assert loaded.derived is not None
+        view = again.compute(YEAR, NEXT_DAY)
+        assert len(builds) == built                                 # every index came from the file
+        same_view(view, _fresh_view(led))
+        assert not source.keep(led, again, loaded)                  # another day of the year: nothing new
+
+
+@pytest.mark.parametrize("write", [_add, _end, _delete, _recycle, _street, _import])
+def test_any_write_makes_the_next_open_build_its_indexes_again(write, demo_copy, tmp_path, monkeypatch):
+    from tests.pipeline.helpers import same as same_view
+    with Ledger(demo_copy, officer="测试专员") as led:
+        source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+        dash.compute(YEAR, DAY)
+        assert source.keep(led, dash, loaded)
+        write(led, tmp_path)
+        _, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+        assert loaded.derived is None
+        same_view(dash.compute(YEAR, NEXT_DAY), _fresh_view(led))
+
+
+def test_a_write_between_the_open_and_the_keep_saves_nothing(demo_copy, tmp_path, monkeypatch):
+    with Ledger(demo_copy, officer="测试专员") as led:
+        source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+        dash.compute(YEAR, DAY)
+        _add(led, tmp_path)                                         # the facts the dashboard holds are stale
+        assert not source.keep(led, dash, loaded)
+        assert not facts_cache.derived_file(facts_cache.cache_file(led.conn, tmp_path)).exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty", "extend"])
+def test_a_partial_or_corrupt_derived_file_is_built_again(damage, demo_copy, tmp_path, monkeypatch, builds):
+    from tests.pipeline.helpers import same as same_view
+    with Ledger(demo_copy) as led:
+        source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+        dash.compute(YEAR, DAY)
+        source.keep(led, dash, loaded)
+        file = facts_cache.derived_file(facts_cache.cache_file(led.conn, tmp_path))
+        data = bytearray(file.read_bytes())
+        if damage == "truncate":
+            data = data[: len(data) // 2]
+        elif damage == "flip":
+            data[len(data) // 2] ^= 0x04
+        elif damage == "garbage":
+            data = bytearray(b"not a cache" * 100)
+        elif damage == "extend":
+            data += b"\0" * 64
+        else:
+            data = bytearray()
+        file.write_bytes(bytes(data))
+        built = len(builds)
+        _, (again, loaded) = _open(led, tmp_path, monkeypatch)
+        assert loaded.derived is None
+        same_view(again.compute(YEAR, NEXT_DAY), _fresh_view(led))
+        assert len(builds) > built
+        assert source.keep(led, again, loaded)                      # and it is whole again
+        _, (third, loaded) = _open(led, tmp_path, monkeypatch)
+        assert loaded.derived is not None
+
+
+def test_a_derived_file_of_another_token_is_not_used(demo_copy, tmp_path, monkeypatch):
+    """A backup's derived file next to a later state: the token of the facts decides."""
+    with Ledger(demo_copy, officer="测试专员") as led:
+        source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+        dash.compute(YEAR, DAY)
+        source.keep(led, dash, loaded)
+        file = facts_cache.derived_file(facts_cache.cache_file(led.conn, tmp_path))
+        old = file.read_bytes()
+        _add(led, tmp_path)
+        _, (dash, loaded) = _open(led, tmp_path, monkeypatch)       # new token, new facts file
+        file.write_bytes(old)                                       # the earlier state's derived file
+        _, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+        assert loaded.token and loaded.derived is None
+
+
+def test_a_keep_after_the_ledger_is_closed_saves_nothing_and_raises_nothing(demo_copy, tmp_path, monkeypatch):
+    led = Ledger(demo_copy)
+    source, (dash, loaded) = _open(led, tmp_path, monkeypatch)
+    dash.compute(YEAR, DAY)
+    led.close()
+    assert not source.keep(led, dash, loaded)
+    assert not facts_cache.derived_file(loaded.file).exists()

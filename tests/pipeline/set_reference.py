@@ -50,3 +50,66 @@ def expiring(index: SetIndex, year: int, as_of: date) -> tuple[np.ndarray, np.nd
         return firm, end
     starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]])
     return firm[starts], np.maximum.reduceat(end, starts)
+
+
+def by_month(ex: dict, keep: np.ndarray | None = None) -> list[dict]:
+    """pipeline.forecast.by_month as it was: twelve passes, one a month."""
+    firms, month = ex["firms"], ex["month"]
+    sel_all = np.ones(len(firms), dtype=bool) if keep is None else keep
+    out = []
+    for m in range(1, 13):
+        sel = sel_all & (month == m)
+        out.append({"month": m, "expiring": int(sel.sum()), "renewed": int((sel & ex["renewed"]).sum()),
+                    "lapsed": int((sel & ex["lapsed"]).sum()), "to_come": int((sel & ex["to_come"]).sum()),
+                    "firm_ids": firms[sel], "to_come_ids": firms[sel & ex["to_come"]]})
+    return out
+
+
+def due(indexes: list[SetIndex], as_of: date, days: int) -> dict:
+    """pipeline.forecast.due as it was: a pass over every designation of each stage."""
+    d = as_of.toordinal()
+    firms, stages, lasts = [], [], []
+    for index in indexes:
+        end = index.raw_end
+        soon = (index.raw_start <= d) & (end > d) & (end <= d + days + 1) & (end != OPEN_END)
+        f, e = index.raw_firm[soon], end[soon]
+        keep = index.max_end_known(f, d) <= e
+        firms.append(f[keep])
+        lasts.append(e[keep].astype(np.int64) - 1)
+        stages.append(index.raw_stage[soon][keep])
+    if not firms:
+        z = np.zeros(0, dtype=np.int32)
+        return {"firm_ids": z, "stage": z, "last_day": z.astype(np.int64)}
+    f, st, la = np.concatenate(firms), np.concatenate(stages), np.concatenate(lasts)
+    order = np.lexsort((f, la))
+    return {"firm_ids": f[order], "stage": st[order], "last_day": la[order]}
+
+
+def street_slices(index: SetIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SetIndex's per-street order of spells as it was: two lexsorts."""
+    streets = index.street_of[index.firm] if len(index.firm) else np.zeros(0, np.int32)
+    o_start, o_end = np.lexsort((index.start, streets)), np.lexsort((index.end, streets))
+    return streets[o_start], index.start[o_start], index.end[o_end]
+
+
+def of_street(p, street_id: int) -> list[np.ndarray]:
+    """A street's cohort entries as they were taken: a pass over all of them."""
+    m = p.street == street_id
+    return [x[m] for x in (p.firm, p.street, p.day, p.year, p.already, p.gain, p.end)]
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """pipeline.trend.intersect as it was: always a bitmap over the id range."""
+    if len(a) == 0 or len(b) == 0:
+        return a[:0]
+    flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
+    flags[b] = True
+    return a[flags[a]]
+
+
+def setdiff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if len(a) == 0 or len(b) == 0:
+        return a
+    flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
+    flags[b] = True
+    return a[~flags[a]]

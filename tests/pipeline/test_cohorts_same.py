@@ -8,43 +8,16 @@ import pytest
 
 from pipeline import forecast as fc
 from pipeline.cohorts import km_median, pair_entries, table
-from pipeline.dates import OPEN_END
 from pipeline.facts import Facts
 from pipeline.trend import SetIndex
 from tests.pipeline import set_reference as ref
 from tests.pipeline.cohorts_reference import km_medians, reference_table
+from tests.pipeline.helpers import STREETS, random_facts
 
 A, B, C = 1, 2, 3
-STREETS = (-1, 10, 20, 30)
 DATES = [date(2012, 1, 1), date(2016, 2, 29), date(2016, 12, 31), date(2017, 1, 1), date(2018, 6, 30),
          date(2019, 12, 30), date(2020, 3, 1), date(2021, 7, 15), date(2022, 12, 31), date(2023, 1, 1),
          date(2024, 2, 29), date(2025, 6, 30), date(2025, 11, 15), date(2031, 1, 1), date(2045, 6, 1)]
-
-
-def random_facts(seed: int, firms: int = 400) -> Facts:
-    rng = np.random.default_rng(seed)
-    lo, hi = date(2013, 1, 1).toordinal(), date(2026, 3, 1).toordinal()
-    rows = []
-    for f in range(1, firms + 1):
-        for _ in range(int(rng.integers(0, 6))):
-            stage = int(rng.choice([A, A, B, C]))
-            start = int(rng.integers(lo, hi))
-            if rng.random() < 0.1:                      # entries bunched on the same days (batches)
-                start = date(int(rng.integers(2014, 2026)), 12, 31).toordinal() - int(rng.integers(0, 2))
-            kind = rng.random()
-            if kind < 0.3:
-                end = OPEN_END
-            elif kind < 0.35:
-                end = date(2090, 1, 1).toordinal()      # a far end that is not open
-            else:
-                end = start + int(rng.integers(1, 1500))
-            rows.append((f, stage, start, end))
-            if rng.random() < 0.3 and end != OPEN_END:   # a seamless renewal or a later one
-                rows.append((f, stage, end + int(rng.integers(0, 3)) * int(rng.integers(0, 200)), OPEN_END
-                             if rng.random() < 0.5 else end + 1095))
-    firm, stage, start, end = (np.array([r[i] for r in rows], dtype=np.int32) for i in range(4))
-    street_of = rng.choice(np.array(STREETS[:3], dtype=np.int32), firms + 1)   # street 30 has no firm
-    return Facts(firm, stage, start, end, street_of)
 
 
 @pytest.mark.parametrize("seed", range(6))

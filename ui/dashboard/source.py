@@ -10,10 +10,30 @@ from pipeline.dashboard import Dashboard
 def build(ledger) -> Dashboard:
     """Load every live designation once and wrap it in a Dashboard (the slow step: once per reload;
     from the columnar cache while the ledger has not changed, db.facts_cache, else read column-wise,
-    db.dashboard_queries.load_facts)."""
+    db.dashboard_queries.load_facts), with the indexes an earlier run built from the same facts."""
+    return open_dashboard(ledger)[0]
+
+
+def open_dashboard(ledger) -> tuple[Dashboard, facts_cache.Loaded]:
+    """``build``, and how the facts were found (for ``keep``)."""
     ledger.invalidate()
-    facts = facts_cache.load_facts(ledger.conn, ledger.path)
-    return Dashboard(facts, ledger.catalog(), dashboard_queries.all_targets(ledger.conn), ledger.streets())
+    loaded = facts_cache.load(ledger.conn, ledger.path)
+    dash = Dashboard(loaded.facts, ledger.catalog(), dashboard_queries.all_targets(ledger.conn), ledger.streets())
+    if loaded.derived is not None and not dash.adopt(*loaded.derived):
+        loaded.derived = None
+    return dash, loaded
+
+
+def keep(ledger, dash: Dashboard, loaded: facts_cache.Loaded) -> bool:
+    """After a view is shown: save what the dashboard built for the next open of the unchanged ledger, unless
+    everything was there already. True when it was saved."""
+    meta, arrays = dash.state()
+    if not arrays or (loaded.derived is not None and set(arrays) <= set(loaded.derived[1])):
+        return False
+    if not facts_cache.keep_derived(ledger.conn, loaded, meta, arrays):
+        return False
+    loaded.derived = (meta, arrays)
+    return True
 
 
 def firm_names(ledger, ids) -> dict:

@@ -114,3 +114,27 @@ def test_charts_export_to_png(panel, tmp_path):
     paths = panel.export_charts(tmp_path)
     assert len(paths) == len(panel.charts()) >= 5
     assert all(p.stat().st_size > 2000 for p in paths)
+
+
+def test_the_first_view_s_indexes_are_kept_for_the_next_open(qtbot, demo_copy, tmp_path, monkeypatch):
+    """Once the first view is painted the panel saves what it built; the next panel on the unchanged ledger
+    takes it from the file and shows the same figures."""
+    from db import facts_cache
+    from db.ledger import Ledger
+    from pipeline.dashboard import plain
+    from ui.dashboard.panel import DashboardPanel
+    monkeypatch.setattr(facts_cache, "cache_dir", lambda: tmp_path)
+    views = []
+    with Ledger(demo_copy) as led:
+        for _ in range(2):
+            p = DashboardPanel(led)
+            qtbot.add_widget(p)
+            adopted = p._loaded.derived is not None
+            derived = facts_cache.derived_file(facts_cache.cache_file(led.conn, tmp_path))
+            qtbot.waitUntil(derived.exists)
+            qtbot.wait(20)                                  # the save, or the finding that all was there
+            p.set_context(2024, AS_OF, None)
+            views.append((adopted, plain(p.view)))
+            p.close()
+    assert [v[0] for v in views] == [False, True]
+    assert views[0][1] == views[1][1]
