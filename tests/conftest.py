@@ -6,7 +6,13 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("XINGTU_DATA_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "xingtu-test-data"))
+if "XINGTU_DATA_DIR" not in os.environ:     # one folder per run, removed after it (backups made by tests pile up)
+    import atexit
+    import shutil
+    import tempfile
+    _DATA = tempfile.mkdtemp(prefix="xingtu-test-data-")
+    os.environ["XINGTU_DATA_DIR"] = _DATA
+    atexit.register(shutil.rmtree, _DATA, True)
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
