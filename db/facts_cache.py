@@ -90,14 +90,20 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path 
     return Loaded(facts)
 
 
+def still_current(conn: sqlite3.Connection, loaded: Loaded) -> bool:
+    """Whether the ledger still holds the token *loaded*'s facts were read under (no write since)."""
+    try:
+        return loaded.token is not None and loaded.file is not None and current_token(conn) == loaded.token
+    except sqlite3.Error:           # the ledger was closed meanwhile (the panel saves once its view is painted)
+        return False
+
+
 def keep_derived(conn: sqlite3.Connection, loaded: Loaded, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
     """Save what the dashboard built from *loaded*'s facts next to them, while the ledger still holds their
     token (a write since then removed it: nothing is saved). False when nothing was saved."""
-    try:
-        if loaded.token is None or loaded.file is None or current_token(conn) != loaded.token:
-            return False
-    except sqlite3.Error:           # the ledger was closed meanwhile (the panel saves once its view is painted)
+    if not still_current(conn, loaded):
         return False
+    assert loaded.file is not None and loaded.token is not None
     return save_derived(derived_file(loaded.file), loaded.token, meta, arrays)
 
 

@@ -33,6 +33,7 @@ class DashboardPanel(QWidget):
         self.ledger = ledger
         self.dash = None
         self._loaded = None
+        self.saving = None               # the thread saving what the first view built (source.keep)
         self.view: dict | None = None
         self.last_drill: DrillDown | None = None
         self.due_days = 90
@@ -112,7 +113,7 @@ class DashboardPanel(QWidget):
 
     def _keep(self, dash, loaded) -> None:
         if dash is self.dash and loaded is not None:
-            source.keep(self.ledger, dash, loaded)
+            self.saving = source.keep(self.ledger, dash, loaded, background=True)
 
     def set_context(self, year: int | None = None, as_of: date | None = None, street_id: int | None = None) -> None:
         """Choose year, as-of date and street at once (one recompute)."""

@@ -133,6 +133,8 @@ def test_the_first_view_s_indexes_are_kept_for_the_next_open(qtbot, demo_copy, t
             derived = facts_cache.derived_file(facts_cache.cache_file(led.conn, tmp_path))
             qtbot.waitUntil(derived.exists)
             qtbot.wait(20)                                  # the save, or the finding that all was there
+            if p.saving is not None:                        # written by a thread: the window stays responsive
+                p.saving.join()
             p.set_context(2024, AS_OF, None)
             views.append((adopted, plain(p.view)))
             p.close()
