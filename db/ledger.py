@@ -1,4 +1,4 @@
-"""The ledger: one SQLite file, every write audited and transactional.
+"""The ledger: one SQLite file (or a shared PostgreSQL ledger), every write audited and transactional.
 
 Reads that feed the maths live in db/queries.py; this module is the one
 door for writes (db/bulk.py is its volume path for imports and undo).
@@ -7,6 +7,9 @@ transaction; any exception rolls all of it back. A ``write()`` inside a
 ``write()`` nests with a SAVEPOINT: its failure rolls back only its own
 part, and nothing is saved before the outermost one ends. Right before
 COMMIT the ledger file is checked to still be the one opened.
+
+``Ledger("postgresql://…")`` opens a shared ledger with the same API (db/pg/session.py); what differs between
+the two engines is kept in db/engine.py.
 """
 from __future__ import annotations
 
@@ -15,12 +18,12 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, cast
 
-from db import catalog_store, schema
+from db import catalog_store, engine, schema
 from db import lock as ledger_lock
 from db.connection import open_ledger
-from db.errors import LedgerError, NestingError, describe_failure, os_user, sqlite_kind
+from db.errors import LedgerError, NestingError, os_user, sqlite_kind
 from pipeline import uscc
 from pipeline.catalog import Catalog
 from pipeline.dates import iso, parse_iso
@@ -42,13 +45,22 @@ def now() -> str:
 class Ledger:
     def __init__(self, path: str | Path, *, readonly: bool = False, officer: str | None = None,
                  create: bool = True) -> None:
-        self.path = Path(path)
         self.readonly = readonly
         self.officer = officer
         self.user = os_user()
-        self.conn = open_ledger(self, readonly, create)  # lock, connect, migrate; sets readonly, readonly_reason, lock
         self._catalog: Catalog | None = None
         self._writers: list[Writer] = []          # the open write() blocks, outermost first
+        self.url: str | None = None
+        self.engine: engine.FileEngine | engine.SharedEngine
+        self.conn: sqlite3.Connection
+        if engine.is_url(path):
+            self.url, self.engine = str(path), engine.SharedEngine()
+            # sets path, login, role, street_ids, officer, readonly; a PgConnection answers the sqlite3 calls made
+            self.conn = cast(sqlite3.Connection, self.engine.open(self, readonly))
+            return
+        self.path = Path(path)
+        self.engine = engine.FILE
+        self.conn = open_ledger(self, readonly, create)  # lock, connect, migrate; sets readonly, readonly_reason, lock
         if not self.readonly and self.conn.execute("SELECT COUNT(*) FROM tracks").fetchone()[0] == 0:
             with self.write("cli") as w:
                 catalog_store.seed_defaults(w.conn)
@@ -57,6 +69,15 @@ class Ledger:
     def close(self) -> None:
         self.conn.close()
         ledger_lock.release(getattr(self, "lock", None))
+
+    @property
+    def shared(self) -> bool:
+        """A shared PostgreSQL ledger (not the local file)."""
+        return self.engine.shared
+
+    def now(self) -> str:
+        """The time a write is stamped with: the PC's for the file, the server's for a shared ledger."""
+        return engine.SharedEngine.now(self.conn) if self.engine.shared else now()
 
     def __enter__(self) -> "Ledger":
         return self
@@ -93,34 +114,43 @@ class Ledger:
             return
         if self.conn.in_transaction:
             raise NestingError("连接上已有未经 Ledger.write() 打开的事务：写入必须通过 Ledger.write()")
-        ledger_lock.guard_write(self)  # file deleted or moved, lock taken over: refuse before writing
+        self._begin()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            if sqlite_kind(exc) == "busy":
-                raise LedgerError(f"台账正被另一程序写入，请稍后再试（{exc}）") from exc
-            raise LedgerError(describe_failure(exc, self.path)) from exc
-        writer = Writer(self, source, batch_id)
-        self._writers.append(writer)
-        try:
-            # the dashboard's columnar cache holds only while nothing was written since it was saved (db/facts_cache.py)
-            self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.FACTS_TOKEN,))
+            writer = Writer(self, source, batch_id)
+            self._writers.append(writer)
+            if not self.engine.shared:
+                # the dashboard's columnar cache holds only while nothing was written since it was saved
+                # (db/facts_cache.py; a file's own)
+                self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.FACTS_TOKEN,))
             yield writer
-            self._check_same_file(source)
+            if not self.engine.shared:
+                self._check_same_file(source)
         except BaseException as exc:
             self._writers.clear()
             self._rollback()
             self.invalidate()
-            if isinstance(exc, sqlite3.Error) and sqlite_kind(exc) != "constraint":  # disk full, I/O
-                raise LedgerError(describe_failure(exc, self.path)) from exc
-            raise
+            error = self.engine.failure(self, exc)
+            if error is None:
+                raise
+            raise error from exc
         self._writers.clear()
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except self.engine.engine_errors as exc:
             self._rollback()
             self.invalidate()
-            raise LedgerError(describe_failure(exc, self.path)) from exc
+            raise self.engine.failure(self, exc, committing=True) or LedgerError(str(exc)) from exc
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE on the file (after checking it is still ours), BEGIN on a shared ledger."""
+        if not self.engine.shared:
+            ledger_lock.guard_write(self)  # file deleted or moved, lock taken over: refuse before writing
+        try:
+            self.conn.execute(self.engine.begin)
+        except self.engine.engine_errors as exc:
+            if sqlite_kind(exc) == "busy":
+                raise LedgerError(f"台账正被另一程序写入，请稍后再试（{exc}）") from exc
+            raise self.engine.failure(self, exc, committing=True) or LedgerError(str(exc)) from exc
 
     @contextmanager
     def _savepoint(self, source: str, batch_id: int | None) -> Iterator["Writer"]:
@@ -148,7 +178,7 @@ class Ledger:
         if self.conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
             try:
                 self.conn.execute("ROLLBACK")
-            except sqlite3.Error:
+            except self.engine.engine_errors:
                 pass
 
     def _check_same_file(self, source: str) -> None:
@@ -165,11 +195,10 @@ class Ledger:
 def next_firm_id(conn: sqlite3.Connection) -> int:
     """The id of the next new firm: above every firm's and every id the audit names (a firm an undo or a purge
     removed): a firm's history is read by its id, and a new firm on an old id showed the old one's."""
-    return conn.execute("SELECT MAX(COALESCE((SELECT MAX(id) FROM firms), 0), "
-                        "COALESCE((SELECT MAX(firm_id) FROM audit), 0)) + 1").fetchone()[0]
+    return engine.FILE.next_firm_id(conn)
 
 
-def new_id(cur: sqlite3.Cursor) -> int:
+def new_id(cur: sqlite3.Cursor | engine.PgCursor) -> int:
     """The id of the row the INSERT on *cur* just added (``lastrowid`` is None only before any INSERT)."""
     rowid = cur.lastrowid
     if rowid is None:
@@ -191,7 +220,7 @@ class Writer:
         self.conn = ledger.conn
         self.source = source
         self.batch_id = batch_id
-        self.stamp = now()
+        self.stamp = ledger.now()
         self.ladder: TierChange | None = None   # what the last add_designation changed on a ladder (pipeline.ladder)
 
     def audit(self, action: str, entity: str, entity_id, firm_id, before, after) -> None:
@@ -219,12 +248,12 @@ class Writer:
         values["name"] = name
         values = {k: _plain(v) for k, v in values.items()}
         cols = ["id", *values, "name_key", "pinyin", "name_sort", "batch_id", "created_at", "updated_at"]
-        row = [next_firm_id(self.conn), *values.values(), name_key(name), *pinyin_keys((name,))[0], self.batch_id,
-               self.stamp, self.stamp]
+        row = [self.ledger.engine.next_firm_id(self.conn), *values.values(), name_key(name),
+               *pinyin_keys((name,))[0], self.batch_id, self.stamp, self.stamp]
         try:
             cur = self.conn.execute(
                 f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
-        except sqlite3.IntegrityError as exc:
+        except self.ledger.engine.integrity_errors as exc:
             raise LedgerError(f"统一社会信用代码 {values.get('code')} 已在台账中") from exc
         firm_id = new_id(cur)
         self.audit("insert", "firm", firm_id, firm_id, None, values)
@@ -270,7 +299,7 @@ class Writer:
             for cols, rows in groups.items():
                 try:
                     self.conn.executemany(f"UPDATE firms SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", rows)
-                except sqlite3.IntegrityError as exc:
+                except self.ledger.engine.integrity_errors as exc:
                     code = rows[0][cols.index("code")] if len(rows) == 1 and "code" in cols else ""
                     raise LedgerError(f"统一社会信用代码 {code} 已属于台账中另一家企业".replace("  ", " ")) from exc
             self.audit_many(audit)

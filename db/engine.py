@@ -1,0 +1,204 @@
+"""The two engines under one ``Ledger``: the local SQLite file (the default) and a shared PostgreSQL ledger.
+
+What differs lives here and nowhere else in the write path:
+- the SQL: the app writes SQLite's dialect (``?`` placeholders, ``INSERT OR IGNORE``/``OR REPLACE``, ``IS ?``,
+  ``json_extract``, ``json_each``, ``INDEXED BY`` and ``+column`` planner hints, two-argument ``MAX``);
+  ``translate`` rewrites one statement for PostgreSQL once (cached), and an INSERT … VALUES into a table with an
+  id gets ``RETURNING id`` so ``cursor.lastrowid`` means the same on both engines;
+- the transaction: ``BEGIN IMMEDIATE`` and the file checks (lock, identity, the dashboard cache's token) are the
+  file's; a shared ledger begins a plain transaction and takes the firm's row lock (``lock_firm``) before
+  reading what it is about to change;
+- the clock and the person: the file stamps the PC's time and the officer given; a shared ledger the server's
+  time and the server login;
+- the errors: ``integrity_errors`` and ``engine_errors`` for the ``except`` clauses of db/ledger.py.
+The SQLite connection is used as it is (no wrapper): its path costs nothing more.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from functools import lru_cache
+
+from db.errors import LedgerError, describe_failure, sqlite_kind
+
+# tables whose rows have an id the app reads back after an INSERT (meta, batch_rows and migrations have none)
+ID_TABLES = frozenset({"streets", "tracks", "stages", "batches", "firms", "firm_aliases", "designations", "targets",
+                       "service_records", "audit"})
+UPSERT_KEYS = {"meta": "key"}              # INSERT OR REPLACE INTO table: its conflict key
+
+_INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*(\(([^)]*)\))?", re.I | re.S)
+_HINT = re.compile(r"(?<=[\s(,=])\+(?=[A-Za-z_])")                     # +f.code: SQLite's "not by this index"
+_INDEXED_BY = re.compile(r"\bINDEXED BY \w+\s*", re.I)
+_JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+),\s*'\$\.(\w+)'\)", re.I)
+_JSON_EACH = re.compile(r"SELECT value FROM json_each\(\?\)", re.I)
+_IS_PARAM = re.compile(r"\bIS \?", re.I)
+_MAX2 = re.compile(r"\bMAX\((?=COALESCE\(\(SELECT)", re.I)            # next_firm_id's scalar two-argument max
+
+
+def is_url(text: object) -> bool:
+    """A shared ledger's address (postgresql://…), not a file path."""
+    return isinstance(text, str) and text.strip().lower().startswith(("postgresql://", "postgres://"))
+
+
+@lru_cache(maxsize=2048)
+def translate(sql: str) -> tuple[str, bool]:
+    """A statement of the app (SQLite's dialect) for PostgreSQL, and whether it returns the new row's id."""
+    text = sql.replace("%", "%%")
+    text = _INDEXED_BY.sub("", text)
+    text = _HINT.sub("", text)
+    text = _JSON_EXTRACT.sub(lambda m: f"({m.group(1)}::json ->> '{m.group(2)}')", text)
+    text = _JSON_EACH.sub("SELECT value::bigint FROM json_array_elements_text(?::json) value", text)
+    text = _IS_PARAM.sub("IS NOT DISTINCT FROM ?", text)
+    text = _MAX2.sub("GREATEST(", text)
+    returning = False
+    m = _INSERT.match(text)
+    if m:
+        kind, table = (m.group(1) or "").upper(), m.group(2)
+        if kind:
+            text = f"INSERT INTO {table}{text[m.end(2):]}"
+        if kind == "IGNORE":
+            text += " ON CONFLICT DO NOTHING"
+        elif kind == "REPLACE":
+            cols = [c.strip() for c in (m.group(4) or "").split(",")]
+            key = UPSERT_KEYS[table]
+            text += f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(
+                f"{c} = EXCLUDED.{c}" for c in cols if c != key)
+        if table in ID_TABLES and re.search(r"\bVALUES\b", text, re.I) and "RETURNING" not in text.upper():
+            text += " RETURNING id"
+            returning = True
+    return text.replace("?", "%s"), returning
+
+
+class PgCursor:
+    """A psycopg cursor with ``lastrowid`` (the id RETURNING gave), read like sqlite3's."""
+
+    __slots__ = ("cur", "lastrowid")
+
+    def __init__(self, cur, returning: bool) -> None:
+        self.cur = cur
+        self.lastrowid = None
+        if returning:
+            row = cur.fetchone()
+            self.lastrowid = row[0] if row else None
+
+    @property
+    def description(self):
+        return self.cur.description
+
+    @property
+    def rowcount(self) -> int:
+        return self.cur.rowcount
+
+    def fetchone(self):
+        return self.cur.fetchone() if self.cur.description is not None else None
+
+    def fetchall(self):
+        return self.cur.fetchall() if self.cur.description is not None else []
+
+    def fetchmany(self, size: int):
+        return self.cur.fetchmany(size)
+
+    def __iter__(self):
+        return iter(self.cur) if self.cur.description is not None else iter(())
+
+
+class PgConnection:
+    """A psycopg connection (autocommit: ``Ledger.write`` opens and ends every transaction) that runs the app's
+    SQL through ``translate``. ``raw`` is the psycopg connection, for what only PostgreSQL has."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params=()) -> PgCursor:
+        text, returning = translate(sql)
+        cur = self.raw.cursor()
+        cur.execute(text, tuple(params))
+        return PgCursor(cur, returning)
+
+    def executemany(self, sql: str, rows) -> PgCursor:
+        text, _ = translate(sql)
+        cur = self.raw.cursor()
+        cur.executemany(text, [tuple(r) for r in rows])
+        return PgCursor(cur, False)
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class FileEngine:
+    """The local SQLite file: the behaviour the ledger always had."""
+
+    shared = False
+    begin = "BEGIN IMMEDIATE"
+    integrity_errors: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+    engine_errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
+    def lock_firm(self, conn, firm_id: int) -> None:
+        """BEGIN IMMEDIATE has already made this the only writer of the file."""
+
+    @staticmethod
+    def failure(ledger, exc: BaseException, committing: bool = False) -> LedgerError | None:
+        """The Chinese error for an SQLite failure inside a write (None: *exc* goes up as it is). A constraint
+        met while writing is the caller's to explain (it knows which code was taken); disk full, I/O are ours."""
+        if isinstance(exc, sqlite3.Error) and (committing or sqlite_kind(exc) != "constraint"):
+            return LedgerError(describe_failure(exc, ledger.path))
+        return None
+
+    @staticmethod
+    def next_firm_id(conn) -> int:
+        """The id of the next new firm: above every firm's and every id the audit names (a firm an undo or a purge
+        removed): a firm's history is read by its id, and a new firm on an old id showed the old one's."""
+        return conn.execute("SELECT MAX(COALESCE((SELECT MAX(id) FROM firms), 0), "
+                            "COALESCE((SELECT MAX(firm_id) FROM audit), 0)) + 1").fetchone()[0]
+
+    def for_update(self) -> str:
+        return ""
+
+
+class SharedEngine:
+    """A shared PostgreSQL ledger: many writers, each firm's row locked before it is read for a change."""
+
+    shared = True
+    begin = "BEGIN"
+
+    def __init__(self) -> None:
+        import psycopg
+        self.integrity_errors = (psycopg.IntegrityError,)
+        self.engine_errors = (psycopg.Error,)
+
+    @staticmethod
+    def open(ledger, readonly: bool | None) -> PgConnection:
+        from db.pg.session import open_shared
+        return open_shared(ledger, ledger.url, readonly)
+
+    def failure(self, ledger, exc: BaseException, committing: bool = False) -> LedgerError | None:
+        """The server's refusal in one Chinese sentence; a constraint met while writing is the caller's."""
+        from db.pg.url import explain
+        if not isinstance(exc, self.engine_errors) or (isinstance(exc, self.integrity_errors) and not committing):
+            return None
+        return LedgerError(f"共享台账的本次修改未保存：{explain(exc)}")
+
+    def lock_firm(self, conn, firm_id: int) -> None:
+        conn.execute("SELECT id FROM firms WHERE id = ? FOR UPDATE", (firm_id,))
+
+    def for_update(self) -> str:
+        return " FOR UPDATE"
+
+    @staticmethod
+    def next_firm_id(conn) -> int:
+        """The firms' identity sequence, which ``push`` starts above every id the file's audit names and which
+        never gives a number twice, even to two officers adding firms at the same time."""
+        return conn.execute("SELECT nextval(pg_get_serial_sequence('firms', 'id'))").fetchone()[0]
+
+    @staticmethod
+    def now(conn) -> str:
+        """The server's time (the transaction's start), as the file's stamps are written."""
+        return conn.execute("SELECT now()").fetchone()[0].astimezone().isoformat(timespec="seconds")
+
+
+FILE = FileEngine()
