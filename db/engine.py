@@ -30,6 +30,8 @@ _INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*
 _HINT = re.compile(r"(?<=[\s(,=])\+(?=[A-Za-z_])")                     # +f.code: SQLite's "not by this index"
 _INDEXED_BY = re.compile(r"\bINDEXED BY \w+\s*", re.I)
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+),\s*'\$\.(\w+)'\)", re.I)
+_JSON_OBJECT = re.compile(r"\bjson_object\(", re.I)
+_NUMBERED = re.compile(r"\?(\d+)")
 _JSON_EACH = re.compile(r"SELECT value FROM json_each\(\?\)", re.I)
 _IS_PARAM = re.compile(r"\bIS \?", re.I)
 _MAX2 = re.compile(r"\bMAX\((?=COALESCE\(\(SELECT)", re.I)            # next_firm_id's scalar two-argument max
@@ -40,13 +42,35 @@ def is_url(text: object) -> bool:
     return isinstance(text, str) and text.strip().lower().startswith(("postgresql://", "postgres://"))
 
 
+def _json_value(m: re.Match) -> str:
+    """json_extract of an audit row's JSON: an id as a number (as SQLite gives it), anything else as text."""
+    column, key = m.group(1), m.group(2)
+    value = f"({column}::json ->> '{key}')"
+    return f"{value}::bigint" if key == "id" or key.endswith("_id") else value
+
+
+def _json_text(text: str) -> str:
+    """json_object(…) as the file gives it, a JSON text: json_build_object(…)::text."""
+    out, pos = [], 0
+    for m in _JSON_OBJECT.finditer(text):
+        depth, i = 1, m.end()
+        while depth and i < len(text):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        out += [text[pos:m.start()], "json_build_object(", text[m.end():i], "::text"]
+        pos = i
+    return "".join(out) + text[pos:]
+
+
 @lru_cache(maxsize=2048)
 def translate(sql: str) -> tuple[str, bool]:
-    """A statement of the app (SQLite's dialect) for PostgreSQL, and whether it returns the new row's id."""
+    """A statement of the app (SQLite's dialect) for PostgreSQL, and whether it returns the new row's id.
+    Numbered parameters (``?1``) become named ones (``%(p1)s``): ``PgConnection`` passes them by name."""
     text = sql.replace("%", "%%")
     text = _INDEXED_BY.sub("", text)
     text = _HINT.sub("", text)
-    text = _JSON_EXTRACT.sub(lambda m: f"({m.group(1)}::json ->> '{m.group(2)}')", text)
+    text = _JSON_EXTRACT.sub(_json_value, text)
+    text = _json_text(text) if "json_object" in text else text
     text = _JSON_EACH.sub("SELECT value::bigint FROM json_array_elements_text(?::json) value", text)
     text = _IS_PARAM.sub("IS NOT DISTINCT FROM ?", text)
     text = _MAX2.sub("GREATEST(", text)
@@ -66,7 +90,7 @@ def translate(sql: str) -> tuple[str, bool]:
         if table in ID_TABLES and re.search(r"\bVALUES\b", text, re.I) and "RETURNING" not in text.upper():
             text += " RETURNING id"
             returning = True
-    return text.replace("?", "%s"), returning
+    return _NUMBERED.sub(r"%(p\1)s", text).replace("?", "%s"), returning
 
 
 class PgCursor:
@@ -104,15 +128,19 @@ class PgCursor:
 
 class PgConnection:
     """A psycopg connection (autocommit: ``Ledger.write`` opens and ends every transaction) that runs the app's
-    SQL through ``translate``. ``raw`` is the psycopg connection, for what only PostgreSQL has."""
+    SQL through ``translate``. ``raw`` is the psycopg connection, for what only PostgreSQL has.
+
+    Python integers go to the server untyped, as SQLite takes them: the server types each by where it stands
+    (``id = ?`` a bigint, ``json_extract(after, '$.batch_id') = ?`` a text), as the file's loose typing does."""
 
     def __init__(self, raw) -> None:
         self.raw = raw
+        raw.adapters.register_dumper(int, _untyped_int())
 
     def execute(self, sql: str, params=()) -> PgCursor:
         text, returning = translate(sql)
         cur = self.raw.cursor()
-        cur.execute(text, tuple(params))
+        cur.execute(text, {f"p{i}": v for i, v in enumerate(params, 1)} if "%(p" in text else tuple(params))
         return PgCursor(cur, returning)
 
     def executemany(self, sql: str, rows) -> PgCursor:
@@ -128,6 +156,18 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+def _untyped_int():
+    from psycopg.adapt import Dumper
+
+    class UntypedInt(Dumper):
+        oid = 0                              # "unknown": the server infers the type from the context
+
+        def dump(self, obj) -> bytes:
+            return str(int(obj)).encode()
+
+    return UntypedInt
 
 
 class FileEngine:
@@ -175,6 +215,12 @@ class SharedEngine:
     def open(ledger, readonly: bool | None) -> PgConnection:
         from db.pg.session import open_shared
         return open_shared(ledger, ledger.url, readonly)
+
+    @staticmethod
+    def open_view(ledger) -> PgConnection:
+        """A connection of its own for the ledger table, as the same login: it sees committed data only."""
+        from db.pg.url import connect
+        return PgConnection(connect(ledger.url, autocommit=True))
 
     def failure(self, ledger, exc: BaseException, committing: bool = False) -> LedgerError | None:
         """The server's refusal in one Chinese sentence; a constraint met while writing is the caller's."""

@@ -15,6 +15,18 @@ ROLE_OF = ("SELECT current_user::text, (SELECT rolsuper FROM pg_roles WHERE roln
            "xingtu_role(current_user::text), xingtu_read_streets(current_user::text)")
 
 
+def scope_refusal(ledger, street_id: int | None) -> str | None:
+    """Why a login that reads only some streets cannot have the report asked for (the district's, or another
+    street's): its figures would count only the firms the server shows it. None when it can."""
+    allowed = getattr(ledger, "street_ids", None)
+    if not getattr(ledger, "shared", False) or not allowed or street_id in allowed:
+        return None
+    mine = "、".join(name for sid, name in ledger.streets() if sid in allowed)
+    what = "全区的报表" if street_id is None else "该街道的报表"
+    return (f"您（{ledger.login}）只能查看 {mine} 的企业，{what}会漏算其他企业；"
+            f"请用 --street 指定您负责的街道，如 --street {mine.split('、')[0]}")
+
+
 def open_shared(ledger, url: str, readonly: bool | None) -> PgConnection:
     """Connect *ledger* (a db.ledger.Ledger) to the shared ledger at *url*. Sets ``ledger.login``,
     ``ledger.role`` (admin, officer or viewer; a superuser counts as admin), ``ledger.street_ids`` (the streets

@@ -8,7 +8,7 @@ import re
 from db.engine import is_url  # noqa: F401  (told here, where the address is read; the rule lives in db.engine)
 from db.errors import LedgerError
 
-MSG_UNSUPPORTED = "共享台账暂不支持此命令（{what}）：目前只能对共享台账使用 init、users、push、pull、backup、restore"
+MSG_UNSUPPORTED = "共享台账暂不支持此命令（{what}）：目前对共享台账可以使用 {commands}"
 
 
 class SharedLedgerError(LedgerError):

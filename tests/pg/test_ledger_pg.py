@@ -19,7 +19,8 @@ def test_translate_rewrites_the_file_dialect_once():
     assert sql.endswith("ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value") and not returning
     assert translate("SELECT 1 FROM targets WHERE street_id IS ? AND x LIKE '5%'")[0] == (
         "SELECT 1 FROM targets WHERE street_id IS NOT DISTINCT FROM %s AND x LIKE '5%%'")
-    assert "(before::json ->> 'code') = %s" in translate("SELECT 1 FROM audit WHERE json_extract(before, '$.code') = ?")[0]
+    sql = translate("SELECT 1 FROM audit WHERE json_extract(before, '$.code') = ? AND json_extract(after, '$.x_id')")
+    assert "(before::json ->> 'code') = %s" in sql[0] and "(after::json ->> 'x_id')::bigint" in sql[0]
 
 
 def test_an_officer_opens_the_shared_ledger_and_sees_only_their_street(people):
