@@ -6,8 +6,8 @@ What differs lives here and nowhere else in the write path:
   ``translate`` rewrites one statement for PostgreSQL once (cached), and an INSERT … VALUES into a table with an
   id gets ``RETURNING id`` so ``cursor.lastrowid`` means the same on both engines;
 - the transaction: ``BEGIN IMMEDIATE`` and the file checks (lock, identity, the dashboard cache's token) are the
-  file's; a shared ledger begins a plain transaction and takes the firm's row lock (``lock_firm``) before
-  reading what it is about to change;
+  file's; a shared ledger begins a plain transaction and locks each row before reading what it is about to
+  change (``for_update``, ``lock_rows``; db/conflict.py);
 - the clock and the person: the file stamps the PC's time and the officer given; a shared ledger the server's
   time and the server login;
 - the errors: ``integrity_errors`` and ``engine_errors`` for the ``except`` clauses of db/ledger.py.
@@ -175,11 +175,9 @@ class FileEngine:
 
     shared = False
     begin = "BEGIN IMMEDIATE"
+    lock_rows = ""                      # after a SELECT of rows about to change
     integrity_errors: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
     engine_errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
-
-    def lock_firm(self, conn, firm_id: int) -> None:
-        """BEGIN IMMEDIATE has already made this the only writer of the file."""
 
     @staticmethod
     def failure(ledger, exc: BaseException, committing: bool = False) -> LedgerError | None:
@@ -197,6 +195,7 @@ class FileEngine:
                             "COALESCE((SELECT MAX(firm_id) FROM audit), 0)) + 1").fetchone()[0]
 
     def for_update(self) -> str:
+        """BEGIN IMMEDIATE has already made this the only writer of the file: no row lock to add."""
         return ""
 
 
@@ -205,6 +204,7 @@ class SharedEngine:
 
     shared = True
     begin = "BEGIN"
+    lock_rows = " ORDER BY id FOR UPDATE"     # locked in id order: two writers of many rows never deadlock
 
     def __init__(self) -> None:
         import psycopg
@@ -228,9 +228,6 @@ class SharedEngine:
         if not isinstance(exc, self.engine_errors) or (isinstance(exc, self.integrity_errors) and not committing):
             return None
         return LedgerError(f"共享台账的本次修改未保存：{explain(exc)}")
-
-    def lock_firm(self, conn, firm_id: int) -> None:
-        conn.execute("SELECT id FROM firms WHERE id = ? FOR UPDATE", (firm_id,))
 
     def for_update(self) -> str:
         return " FOR UPDATE"

@@ -20,10 +20,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator, cast
 
-from db import catalog_store, engine, schema
+from db import catalog_store, conflict, engine, schema
 from db import lock as ledger_lock
 from db.connection import open_ledger
 from db.errors import LedgerError, NestingError, os_user, sqlite_kind
+from db.writer_records import RecordWrites, new_id
+from db.writer_records import plain as _plain
 from pipeline import uscc
 from pipeline.catalog import Catalog
 from pipeline.dates import iso, parse_iso
@@ -198,22 +200,15 @@ def next_firm_id(conn: sqlite3.Connection) -> int:
     return engine.FILE.next_firm_id(conn)
 
 
-def new_id(cur: sqlite3.Cursor | engine.PgCursor) -> int:
-    """The id of the row the INSERT on *cur* just added (``lastrowid`` is None only before any INSERT)."""
-    rowid = cur.lastrowid
-    if rowid is None:
-        raise RuntimeError("no INSERT ran on this cursor")
-    return rowid
-
-
 def _json(value) -> str | None:
     if value is None:
         return None
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-class Writer:
-    """Writes inside one transaction; every change leaves an audit row."""
+class Writer(RecordWrites):
+    """Writes inside one transaction; every change leaves an audit row. Service records and targets:
+    db/writer_records.py."""
 
     def __init__(self, ledger: Ledger, source: str, batch_id: int | None) -> None:
         self.ledger = ledger
@@ -266,8 +261,18 @@ class Writer:
             raise LedgerError(f"台账中没有编号为 {firm_id} 的企业")
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
-    def update_firm(self, firm_id: int, **changes) -> dict:
-        """Apply *changes*; returns {field: (before, after)} of what really changed."""
+    def firm_to_change(self, firm_id: int, seen: dict | None = None) -> dict:
+        """The firm's row, locked until this write ends; EditConflict when it differs from *seen*, the values the
+        person saw (db/conflict.py: no lost update)."""
+        current = conflict.locked_row(self, "firms", firm_id, f"台账中没有编号为 {firm_id} 的企业")
+        conflict.check_seen(self, lambda: f"企业“{current['name']}”", firm_id, current, _seen(seen))
+        return current
+
+    def update_firm(self, firm_id: int, *, seen: dict | None = None, **changes) -> dict:
+        """Apply *changes*; returns {field: (before, after)} of what really changed. *seen*: the firm's values
+        as the person saw them (a row of ``firm()``, or some of its fields): refused when the firm changed."""
+        if seen is not None:
+            self.firm_to_change(firm_id, seen)
         return self.update_firms({firm_id: changes})[firm_id]
 
     def update_firms(self, changes_by_id: dict[int, dict]) -> dict[int, dict]:
@@ -277,7 +282,8 @@ class Writer:
         ids = list(changes_by_id)
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            cur = self.conn.execute(f"SELECT * FROM firms WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            cur = self.conn.execute(f"SELECT * FROM firms WHERE id IN ({','.join('?' * len(chunk))})"
+                                    f"{self.ledger.engine.lock_rows}", chunk)
             names = [d[0] for d in cur.description]
             current = {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
             groups: dict[tuple, list] = {}
@@ -305,12 +311,13 @@ class Writer:
             self.audit_many(audit)
         return out
 
-    def rename_firm(self, firm_id: int, new_name: str, seen_on: date | None = None) -> int | None:
+    def rename_firm(self, firm_id: int, new_name: str, seen_on: date | None = None, *,
+                    seen: dict | None = None) -> int | None:
         """The new name becomes current; the old one is kept as a former name (alias).
 
         Returns the id of the former-name row this added (what an undo takes back with ``delete_alias``);
         None when nothing was added: the name is unchanged, or the old name was a former name already."""
-        old = self.firm(firm_id)["name"]
+        old = self.firm_to_change(firm_id, seen)["name"]
         if old == new_name:
             return None
         alias = self.add_alias(firm_id, old, seen_on)
@@ -334,8 +341,10 @@ class Writer:
         self.conn.execute("DELETE FROM firm_aliases WHERE id = ?", (alias_id,))
         self.audit("delete", "alias", alias_id, row[0], {"name": row[1], "seen_on": row[2]}, None)
 
-    def remove_firm(self, firm_id: int) -> None:
+    def remove_firm(self, firm_id: int, *, seen: dict | None = None) -> None:
         """To the recycle bin (回收站): recoverable until purged."""
+        if seen is not None:
+            self.firm_to_change(firm_id, seen)
         self.conn.execute("UPDATE firms SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
                           (self.stamp, self.stamp, firm_id))
         self.audit("delete", "firm", firm_id, firm_id, {"deleted_at": None}, {"deleted_at": self.stamp})
@@ -360,12 +369,14 @@ class Writer:
 
     # designations
     def add_designation(self, firm_id: int, stage_key: str, start: date | str, end: date | str | None = None, *,
-                        evidence: str | None = None, list_name: str | None = None) -> int:
+                        evidence: str | None = None, list_name: str | None = None, seen: dict | None = None) -> int:
         """A dated designation; the end follows from the stage's validity unless given.
 
         In an exclusive track (the star ladder) one tier at a time (pipeline.ladder.place_tier): the tier
         held before ends the day the new one starts, a tier of the same day is replaced, a later tier ends
         the new one. ``self.ladder`` says what it changed (None outside an exclusive track)."""
+        if seen is not None or self.ledger.shared:      # another writer of a shared ledger waits for this one
+            self.firm_to_change(firm_id, seen)
         catalog = self.ledger.catalog()
         stage = catalog.stage(stage_key)
         start_d = parse_iso(start)
@@ -405,9 +416,11 @@ class Writer:
             raise LedgerError(f"没有编号为 {designation_id} 的认定记录")
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
-    def update_designation(self, designation_id: int, **changes) -> dict:
+    def update_designation(self, designation_id: int, *, seen: dict | None = None, **changes) -> dict:
+        """*seen*: the designation's values as the person saw them: refused when it changed since."""
         allowed = {"start_date", "end_date", "evidence", "list_name", "deleted_at"}
-        current = self.designation(designation_id)
+        current = conflict.locked_row(self, "designations", designation_id, f"没有编号为 {designation_id} 的认定记录")
+        conflict.check_seen(self, lambda: self._designation_title(current), current["firm_id"], current, _seen(seen))
         diff = {k: (current[k], _plain(v)) for k, v in changes.items() if k in allowed and current[k] != _plain(v)}
         unknown = set(changes) - allowed
         if unknown:
@@ -420,70 +433,13 @@ class Writer:
                    {k: v[0] for k, v in diff.items()}, {k: v[1] for k, v in diff.items()})
         return diff
 
-    def delete_designation(self, designation_id: int) -> None:
-        self.update_designation(designation_id, deleted_at=self.stamp)
+    def delete_designation(self, designation_id: int, *, seen: dict | None = None) -> None:
+        self.update_designation(designation_id, seen=seen, deleted_at=self.stamp)
 
-    # service records
-    def add_service(self, firm_id: int, day: date | str, *, officer=None, kind=None, notes=None, follow_up=None) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO service_records (firm_id, date, officer, kind, notes, follow_up, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (firm_id, iso(parse_iso(day)), officer, kind, notes, iso(parse_iso(follow_up)), self.stamp),
-        )
-        record_id = new_id(cur)
-        self.audit("insert", "service", record_id, firm_id, None,
-                   {"date": str(day), "officer": officer, "kind": kind, "notes": notes,
-                    "follow_up": str(follow_up or "")})
-        return record_id
-
-    def update_service(self, record_id: int, **changes) -> dict:
-        allowed = {"date", "officer", "kind", "notes", "follow_up", "deleted_at"}
-        cur = self.conn.execute("SELECT * FROM service_records WHERE id = ?", (record_id,))
-        row = cur.fetchone()
-        if row is None:
-            raise LedgerError(f"没有编号为 {record_id} 的服务记录")
-        current = dict(zip([d[0] for d in cur.description], row, strict=True))
-        diff = {k: (current[k], _plain(v)) for k, v in changes.items() if k in allowed and current[k] != _plain(v)}
-        if diff:
-            self.conn.execute(f"UPDATE service_records SET {', '.join(f'{k} = ?' for k in diff)} WHERE id = ?",
-                              (*[v[1] for v in diff.values()], record_id))
-            self.audit("update", "service", record_id, current["firm_id"],
-                       {k: v[0] for k, v in diff.items()}, {k: v[1] for k, v in diff.items()})
-        return diff
-
-    # targets
-    def set_target(self, year: int, indicator: str, kind: str, stages: list[str], target: float, *,
-                   street_id: int | None = None, require: list[str] | None = None, base: float | None = None,
-                   base_year: int | None = None, unit: str = "家", sort: int = 0) -> int:
-        before = self.conn.execute(
-            "SELECT id, kind, stages, require, target, base, base_year FROM targets WHERE year = ? AND indicator = ? "
-            "AND street_id IS ?", (year, indicator, street_id)).fetchone()
-        values = (kind, json.dumps(stages), json.dumps(require or []), target, base, base_year, unit, sort)
-        if before:
-            self.conn.execute("UPDATE targets SET kind=?, stages=?, require=?, target=?, base=?, base_year=?, unit=?, "
-                              "sort=? WHERE id = ?", (*values, before[0]))
-            tid = before[0]
-        else:
-            tid = self.conn.execute(
-                "INSERT INTO targets (kind, stages, require, target, base, base_year, unit, sort, year, indicator, "
-                "street_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*values, year, indicator, street_id),
-            ).lastrowid
-        self.audit("update" if before else "insert", "target", tid, None,
-                   dict(zip(("id", "kind", "stages", "require", "target", "base", "base_year"), before, strict=True))
-                   if before else None,
-                   {"year": year, "indicator": indicator, "kind": kind, "stages": stages, "street_id": street_id,
-                    "target": target, "base": base})
-        return tid
-
-    def delete_target(self, target_id: int) -> None:
-        cur = self.conn.execute("SELECT * FROM targets WHERE id = ?", (target_id,))
-        row = cur.fetchone()
-        if row:
-            self.conn.execute("DELETE FROM targets WHERE id = ?", (target_id,))
-            self.audit(
-                "delete", "target", target_id, None, dict(zip([d[0] for d in cur.description], row, strict=True)), None
-            )
+    def _designation_title(self, row: dict) -> str:
+        name = self.conn.execute("SELECT name FROM firms WHERE id = ?", (row["firm_id"],)).fetchone()
+        stage = self.ledger.catalog().by_id(row["stage_id"]).name
+        return f"企业“{name[0] if name else row['firm_id']}”的认定“{stage}”（{row['start_date']} 起）"
 
 
 def _firm_diff(current: dict, changes: dict) -> dict:
@@ -507,8 +463,5 @@ def _firm_diff(current: dict, changes: dict) -> dict:
     return diff
 
 
-def _plain(value):
-    """Values as SQLite stores them: dates as ISO text."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()[:10]
-    return value
+def _seen(seen: dict | None) -> dict | None:
+    return None if seen is None else {k: _plain(v) for k, v in seen.items()}
