@@ -32,7 +32,7 @@ _INDEXED_BY = re.compile(r"\bINDEXED BY \w+\s*", re.I)
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+),\s*'\$\.(\w+)'\)", re.I)
 _JSON_OBJECT = re.compile(r"\bjson_object\(", re.I)
 _NUMBERED = re.compile(r"\?(\d+)")
-_JSON_EACH = re.compile(r"SELECT value FROM json_each\(\?\)", re.I)
+_JSON_EACH = re.compile(r"([\w.]+) IN \(SELECT value FROM json_each\(\?\)\)", re.I)
 _IS_PARAM = re.compile(r"\bIS \?", re.I)
 _MAX2 = re.compile(r"\bMAX\((?=COALESCE\(\(SELECT)", re.I)            # next_firm_id's scalar two-argument max
 
@@ -47,6 +47,13 @@ def _json_value(m: re.Match) -> str:
     column, key = m.group(1), m.group(2)
     value = f"({column}::json ->> '{key}')"
     return f"{value}::bigint" if key == "id" or key.endswith("_id") else value
+
+
+def _json_list(m: re.Match) -> str:
+    """column IN (SELECT value FROM json_each(?)): the list's values as the column's type (an id or a text)."""
+    column = m.group(1)
+    value = "value::bigint" if column.endswith(("id", "_id")) else "value"
+    return f"{column} IN (SELECT {value} FROM json_array_elements_text(?::json) value)"
 
 
 def _json_text(text: str) -> str:
@@ -71,7 +78,7 @@ def translate(sql: str) -> tuple[str, bool]:
     text = _HINT.sub("", text)
     text = _JSON_EXTRACT.sub(_json_value, text)
     text = _json_text(text) if "json_object" in text else text
-    text = _JSON_EACH.sub("SELECT value::bigint FROM json_array_elements_text(?::json) value", text)
+    text = _JSON_EACH.sub(_json_list, text)
     text = _IS_PARAM.sub("IS NOT DISTINCT FROM ?", text)
     text = _MAX2.sub("GREATEST(", text)
     returning = False

@@ -27,6 +27,23 @@ def scope_refusal(ledger, street_id: int | None) -> str | None:
             f"请用 --street 指定您负责的街道，如 --street {mine.split('、')[0]}")
 
 
+def other_street_firms(conn, codes: list[str], keys: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The streets of the live firms outside the login's streets that have one of *codes*, or one of the name
+    keys *keys* as their name or a former name: ({code: street}, {name key: street}). Only the street is told
+    (db/pg/access.street_check)."""
+    by_code: dict[str, str] = {}
+    by_key: dict[str, str] = {}
+    if not codes and not keys:
+        return by_code, by_key
+    for code, key, street in conn.execute("SELECT code, name_key, street FROM xingtu_other_street_firms(?, ?)",
+                                          (list(codes), list(keys))):
+        if code is not None:
+            by_code[code] = street or "（未填街道）"
+        else:
+            by_key.setdefault(key, street or "（未填街道）")
+    return by_code, by_key
+
+
 def open_shared(ledger, url: str, readonly: bool | None) -> PgConnection:
     """Connect *ledger* (a db.ledger.Ledger) to the shared ledger at *url*. Sets ``ledger.login``,
     ``ledger.role`` (admin, officer or viewer; a superuser counts as admin), ``ledger.street_ids`` (the streets
