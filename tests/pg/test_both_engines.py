@@ -107,6 +107,20 @@ def test_an_officer_reads_only_their_streets(people, demo_db, capsys):
     assert rows and not {r["firm_id"] for r in rows} & theirs_firms
 
 
+def test_the_export_is_the_same_on_both_engines_and_an_officers_holds_their_streets(demo_db, people, capsys, tmp_path):
+    made = {}
+    for who, db in (("file", demo_db), ("server", people["super"]), ("officer", people["officer"])):
+        for extra in ((), ("--stage", "高新技术企业")):
+            out = tmp_path / f"{who}{len(extra)}.csv"
+            code, said, err = run(capsys, "export", "--db", db, "--out", out, *extra)
+            assert code == 0, err
+            made[who, len(extra)] = out.read_bytes()
+    assert made["file", 0] == made["server", 0] and made["file", 2] == made["server", 2]
+    assert "只含您可查看的街道 积玉桥" in said
+    code, _, err = run(capsys, "export", "--db", demo_db, "--out", tmp_path / "jyq.csv", "--street", "积玉桥")
+    assert code == 0 and made["officer", 0] == (tmp_path / "jyq.csv").read_bytes()
+
+
 def test_a_command_still_refuses_a_url_with_the_commands_that_take_one(capsys):
-    code, _, err = run(capsys, "export", "--db", "postgresql://someone@127.0.0.1:5432/x", "--out", "a.csv")
-    assert code == 2 and "共享台账暂不支持此命令（export）" in err and "report、audit" in err
+    code, _, err = run(capsys, "catalog", "--db", "postgresql://someone@127.0.0.1:5432/x", "list")
+    assert code == 2 and "共享台账暂不支持此命令（catalog）" in err and "report、audit、export" in err
