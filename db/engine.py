@@ -35,6 +35,12 @@ _NUMBERED = re.compile(r"\?(\d+)")
 _JSON_EACH = re.compile(r"([\w.]+) IN \(SELECT value FROM json_each\(\?\)\)", re.I)
 _IS_PARAM = re.compile(r"\bIS \?", re.I)
 _MAX2 = re.compile(r"\bMAX\((?=COALESCE\(\(SELECT)", re.I)            # next_firm_id's scalar two-argument max
+# the columns the app orders by that may hold NULL (the ledger table's sorts, the export's street order): only
+# these get SQLite's NULL placement, so ORDER BY id, name_sort, dates… keep matching their plain indexes
+NULLABLE_ORDER = frozenset({"f.code", "f.street_id", "f.industry", "f.officer", "f.founded", "f.reg_capital",
+                            "f.revenue", "f.employees", "s.sort"})
+_ORDER_BY = re.compile(r"\bORDER BY\b", re.I)
+_ORDER_END = re.compile(r"\b(LIMIT|OFFSET|FOR|UNION)\b", re.I)
 
 
 def is_url(text: object) -> bool:
@@ -69,6 +75,44 @@ def _json_text(text: str) -> str:
     return "".join(out) + text[pos:]
 
 
+def _nulls_as_sqlite(text: str) -> str:
+    """The ORDER BY terms of a nullable column with SQLite's place for NULLs (first when ascending, last when
+    descending; PostgreSQL does the opposite): keyset paging over a column with NULLs (a firm without a code)
+    reads each row once, and an export lists the firms without a street where the file does."""
+    out, pos = [], 0
+    for m in _ORDER_BY.finditer(text):
+        if m.start() < pos:
+            continue
+        i, depth, terms, start = m.end(), 0, [], m.end()
+        while i < len(text):
+            ch = text[i]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and ch == ",":
+                terms.append(text[start:i])
+                start = i + 1
+            elif depth == 0 and _ORDER_END.match(text, i) and text[i - 1] in " \n":
+                break
+            i += 1
+        terms.append(text[start:i])
+        out += [text[pos:m.end()], ",".join(_nulls(t) for t in terms)]
+        pos = i
+    return "".join(out) + text[pos:]
+
+
+def _nulls(term: str) -> str:
+    body = term.rstrip()
+    column = re.sub(r"\s+(ASC|DESC)$", "", body.strip(), flags=re.I)
+    if column not in NULLABLE_ORDER:
+        return term
+    tail = term[len(body):]
+    return f"{body} NULLS LAST{tail}" if re.search(r"\bDESC$", body, re.I) else f"{body} NULLS FIRST{tail}"
+
+
 @lru_cache(maxsize=2048)
 def translate(sql: str) -> tuple[str, bool]:
     """A statement of the app (SQLite's dialect) for PostgreSQL, and whether it returns the new row's id.
@@ -81,6 +125,7 @@ def translate(sql: str) -> tuple[str, bool]:
     text = _JSON_EACH.sub(_json_list, text)
     text = _IS_PARAM.sub("IS NOT DISTINCT FROM ?", text)
     text = _MAX2.sub("GREATEST(", text)
+    text = _nulls_as_sqlite(text) if "ORDER BY" in text.upper() else text
     returning = False
     m = _INSERT.match(text)
     if m:

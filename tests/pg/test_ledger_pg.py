@@ -19,6 +19,9 @@ def test_translate_rewrites_the_file_dialect_once():
     assert sql.endswith("ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value") and not returning
     assert translate("SELECT 1 FROM targets WHERE street_id IS ? AND x LIKE '5%'")[0] == (
         "SELECT 1 FROM targets WHERE street_id IS NOT DISTINCT FROM %s AND x LIKE '5%%'")
+    assert translate("SELECT f.id FROM firms f ORDER BY f.code DESC, f.id DESC LIMIT ?")[0] == (
+        "SELECT f.id FROM firms f ORDER BY f.code DESC NULLS LAST, f.id DESC LIMIT %s")
+    assert translate("SELECT 1 FROM firms f ORDER BY s.sort, f.name")[0].endswith("s.sort NULLS FIRST, f.name")
     sql = translate("SELECT 1 FROM audit WHERE json_extract(before, '$.code') = ? AND json_extract(after, '$.x_id')")
     assert "(before::json ->> 'code') = %s" in sql[0] and "(after::json ->> 'x_id')::bigint" in sql[0]
 
