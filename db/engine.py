@@ -182,12 +182,15 @@ class PgConnection:
     """A psycopg connection (autocommit: ``Ledger.write`` opens and ends every transaction) that runs the app's
     SQL through ``translate``. ``raw`` is the psycopg connection, for what only PostgreSQL has.
 
-    Python integers go to the server untyped, as SQLite takes them: the server types each by where it stands
-    (``id = ?`` a bigint, ``json_extract(after, '$.batch_id') = ?`` a text), as the file's loose typing does."""
+    Python integers (and booleans, as 1 and 0) go to the server untyped, as SQLite takes them: the server types
+    each by where it stands (``id = ?`` a bigint, ``json_extract(after, '$.batch_id') = ?`` a text), as the
+    file's loose typing does."""
 
     def __init__(self, raw) -> None:
         self.raw = raw
-        raw.adapters.register_dumper(int, _untyped_int())
+        untyped = _untyped_int()
+        raw.adapters.register_dumper(int, untyped)
+        raw.adapters.register_dumper(bool, untyped)      # 1/0, as SQLite stores True: an integer or a boolean column
 
     def execute(self, sql: str, params=()) -> PgCursor:
         text, returning = translate(sql)

@@ -45,6 +45,7 @@ def test_writes_go_through_the_writer_with_the_server_login_and_clock(people):
         with led.write() as w:
             server_now = led.conn.execute("SELECT now()").fetchone()[0]
             assert w.update_firm(fid, remark="走访后补充") == {"remark": (None, "走访后补充")}
+            assert w.update_firm(fid, needs_review=True) == {"needs_review": (0, True)}     # as on the file
             alias = w.rename_firm(fid, "新名字科技有限公司")
             assert w.rename_firm(fid, "新名字科技有限公司") is None
             first = w.add_designation(fid, "xinxing", "2024-01-01")
@@ -58,7 +59,8 @@ def test_writes_go_through_the_writer_with_the_server_login_and_clock(people):
                                 "AND at = ? ORDER BY id", (fid, new, w.stamp)).fetchall()
     login = people["logins"]["officer"]
     assert {(r[0], r[1]) for r in rows} == {(login, login)}
-    assert [r[3:] for r in rows][:3] == [("update", "firm"), ("insert", "alias"), ("update", "firm")]
+    firm, alias = ("update", "firm"), ("insert", "alias")
+    assert [r[3:] for r in rows][:4] == [firm, firm, alias, firm]
     assert ("insert", "firm") in [r[3:] for r in rows]
 
 
