@@ -127,6 +127,11 @@ def test_an_officer_reads_only_their_streets(people, demo_db, capsys):
         theirs_firms = {r[0] for r in led.conn.execute("SELECT id FROM firms WHERE street_id <> ?", (jyq,))}
     rows = json.loads(out)
     assert rows and not {r["firm_id"] for r in rows} & theirs_firms
+    with Ledger(people["super"], readonly=True) as led:
+        other = led.conn.execute("SELECT code FROM firms WHERE street_id <> ? AND code IS NOT NULL LIMIT 1",
+                                 (jyq,)).fetchone()[0]
+    code, _, err = run(capsys, "audit", "--db", officer, "--firm", other)
+    assert code == 2 and "不在您可查看的街道" in err
 
 
 def test_the_export_is_the_same_on_both_engines_and_an_officers_holds_their_streets(demo_db, people, capsys, tmp_path):
