@@ -2,7 +2,8 @@
 
 What differs lives here and nowhere else in the write path:
 - the SQL: the app writes SQLite's dialect (``?`` placeholders, ``INSERT OR IGNORE``/``OR REPLACE``, ``IS ?``,
-  ``json_extract``, ``json_each``, ``INDEXED BY`` and ``+column`` planner hints, two-argument ``MAX``);
+  ``json_extract``, ``json_each``, ``INDEXED BY``, ``CROSS JOIN … ON`` and ``+column`` planner hints,
+  two-argument ``MAX``, ``printf('%012d', …)``);
   ``translate`` rewrites one statement for PostgreSQL once (cached), and an INSERT … VALUES into a table with an
   id gets ``RETURNING id`` so ``cursor.lastrowid`` means the same on both engines;
 - the transaction: ``BEGIN IMMEDIATE`` and the file checks (lock, identity, the dashboard cache's token) are the
@@ -39,6 +40,8 @@ _MAX2 = re.compile(r"\bMAX\((?=COALESCE\(\(SELECT)", re.I)            # next_fir
 # these get SQLite's NULL placement, so ORDER BY id, name_sort, dates… keep matching their plain indexes
 NULLABLE_ORDER = frozenset({"f.code", "f.street_id", "f.industry", "f.officer", "f.founded", "f.reg_capital",
                             "f.revenue", "f.employees", "s.sort"})
+_CROSS_ON = re.compile(r"\bCROSS JOIN (\w+ \w+) ON\b", re.I)               # SQLite's "this join order" hint
+_PRINTF_PAD = re.compile(r"printf\('%%0(\d+)d', ([\w.]+)\)", re.I)      # a zero-padded number (% already doubled)
 _ORDER_BY = re.compile(r"\bORDER BY\b", re.I)
 _ORDER_END = re.compile(r"\b(LIMIT|OFFSET|FOR|UNION)\b", re.I)
 
@@ -125,6 +128,8 @@ def translate(sql: str) -> tuple[str, bool]:
     text = _JSON_EACH.sub(_json_list, text)
     text = _IS_PARAM.sub("IS NOT DISTINCT FROM ?", text)
     text = _MAX2.sub("GREATEST(", text)
+    text = _CROSS_ON.sub(r"JOIN \1 ON", text)
+    text = _PRINTF_PAD.sub(r"lpad(\2::text, \1, '0')", text)
     text = _nulls_as_sqlite(text) if "ORDER BY" in text.upper() else text
     returning = False
     m = _INSERT.match(text)

@@ -97,7 +97,7 @@ def paged(target, sort, descending, size=97):
             view.close()
 
 
-@pytest.mark.parametrize("sort", [*SORTS, "updated_at"])
+@pytest.mark.parametrize("sort", [*SORTS, "updated_at", "expires"])
 def test_every_sort_pages_through_the_same_firms_on_both_engines(demo_db, shared_demo, sort):
     for descending in (False, True):       # codes and streets have NULLs: placed first ascending, as on the file
         mine = paged(str(demo_db), sort, descending)
