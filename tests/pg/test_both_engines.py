@@ -2,11 +2,12 @@
 a shared ledger give the same reports, search results and history; the server limits an officer to their streets.
 """
 import json
+from datetime import date
 
 import pytest
 
 from db.ledger import Ledger
-from db.ledger_view import SORTS, LedgerQuery, LedgerView
+from db.ledger_view import NO_STAR, SORTS, LedgerQuery, LedgerView
 from tests.cli.helpers import run
 
 # a name part (3+ characters: the trigram path), one and two characters, pinyin initials (short and long), a
@@ -102,6 +103,32 @@ def test_every_sort_pages_through_the_same_firms_on_both_engines(demo_db, shared
     for descending in (False, True):       # codes and streets have NULLs: placed first ascending, as on the file
         mine = paged(str(demo_db), sort, descending)
         assert len(mine) == len(set(mine)) == 600 and paged(shared_demo, sort, descending) == mine
+
+
+def filtered(target):
+    """Counts, first pages and every id of the ledger table's filters (stage, star tier, none, expiring, flagged,
+    industry, officer, recycle bin, a list of firms, search within a street), and the filter bar's choices."""
+    with Ledger(target, readonly=True) as led:
+        view, catalog, day = LedgerView.open(led), led.catalog(), date(2024, 6, 30)
+        try:
+            gaoqi, star = catalog.stage("gaoqi").id, catalog.stage("xinxing").id
+            queries = [LedgerQuery(stage_id=gaoqi, as_of=day), LedgerQuery(star_stage_id=star, as_of=day),
+                       LedgerQuery(star_stage_id=NO_STAR, as_of=day), LedgerQuery(expiring_days=365, as_of=day),
+                       LedgerQuery(expiring_days=365, stage_id=gaoqi, as_of=day, sort="expires"),
+                       LedgerQuery(flagged=True), LedgerQuery(industry=view.distinct("industry")[0]),
+                       LedgerQuery(officer=view.distinct("officer")[0]), LedgerQuery(deleted=True),
+                       LedgerQuery(firm_ids=(1, 5, 9, 700)),
+                       LedgerQuery(search="科技", street_id=led.street_id("杨园"), sort="code", descending=True)]
+            shown = [(view.count(q), view.page(q).ids, view.page(q).rows, view.ids(q)) for q in queries]
+            return shown, view.distinct("industry"), view.distinct("officer")
+        finally:
+            view.close()
+
+
+def test_the_ledger_tables_filters_show_the_same_firms_on_both_engines(demo_db, shared_demo):
+    mine = filtered(str(demo_db))
+    assert filtered(shared_demo) == mine
+    assert all(count > 0 for count, *_ in mine[0][:8])
 
 
 def test_an_officer_reads_only_their_streets(people, demo_db, capsys):
