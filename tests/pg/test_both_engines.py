@@ -125,6 +125,19 @@ def filtered(target):
             view.close()
 
 
+def firm_files(target, ids=(1, 2, 50, 333)):
+    from db import firm_file
+    with Ledger(target, readonly=True) as led:
+        c, catalog = led.conn, led.catalog()
+        return [(firm_file.firm(c, i), firm_file.aliases(c, i), firm_file.services(c, i),
+                 firm_file.timeline(c, catalog, i), firm_file.audit(c, i)) for i in ids]
+
+
+def test_the_firm_file_reads_the_same_on_both_engines(demo_db, shared_demo):
+    mine = firm_files(str(demo_db))
+    assert firm_files(shared_demo) == mine and all(f[0] and f[3] and f[4] for f in mine)
+
+
 def test_the_ledger_tables_filters_show_the_same_firms_on_both_engines(demo_db, shared_demo):
     mine = filtered(str(demo_db))
     assert filtered(shared_demo) == mine
