@@ -299,6 +299,12 @@ class SharedEngine:
         return conn.execute("SELECT nextval(pg_get_serial_sequence('firms', 'id'))").fetchone()[0]
 
     @staticmethod
+    def new_ids(conn, table: str, n: int) -> list[int]:
+        """*n* new ids of *table* from its identity sequence (unique even while others insert too)."""
+        return [r[0] for r in conn.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                                           "FROM generate_series(1, ?)", (n,))]
+
+    @staticmethod
     def now(conn) -> str:
         """The server's time (the transaction's start), as the file's stamps are written."""
         return conn.execute("SELECT now()").fetchone()[0].astimezone().isoformat(timespec="seconds")

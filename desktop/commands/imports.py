@@ -47,10 +47,6 @@ def run_import(args) -> int:
         raise InputError(f"--as 应为 roster（企业台账）或 designation（认定名单），而不是“{args.kind}”")
     on_date = date_arg(args.date, "--date")
     overrides = parse_overrides(args.maps) if args.maps else None
-    from db.engine import is_url
-    if is_url(args.db) and not args.dry_run:
-        from desktop.commands.shared import MSG_IMPORT_PREVIEW
-        raise InputError(MSG_IMPORT_PREVIEW)
     path = Path(args.file)
     if not path.exists():
         raise InputError(f"找不到要导入的文件：{path}")

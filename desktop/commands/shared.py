@@ -11,8 +11,7 @@ from importers.errors import InputError
 URL_HELP = "共享台账地址，如 postgresql://登录名@主机:5432/数据库名（套接字目录用 ?host=/路径）"
 # the commands that take a PostgreSQL URL in --db today, in the order the refusal lists them; every other one
 # refuses it (desktop.cli)
-URL_COMMANDS = ("init", "users", "push", "pull", "backup", "restore", "report", "audit", "export", "import --dry-run")
-MSG_IMPORT_PREVIEW = "共享台账目前只能预览导入（加 --dry-run）：把名单写入共享台账尚未支持"
+URL_COMMANDS = ("init", "users", "push", "pull", "backup", "restore", "report", "audit", "export", "import")
 
 
 def register(sub) -> None:
