@@ -362,6 +362,8 @@ def backup_before(ledger, reason: str, *, today: date | None = None) -> BackupIn
     """
     if reason not in REASONS:
         raise ValueError(reason)
+    if getattr(ledger, "shared", False):     # a shared ledger: the server's, backed up by pg_dump (backup --db URL)
+        return None
     conn = ledger.conn
     if conn.execute("SELECT COUNT(*) FROM firms").fetchone()[0] == 0:
         return None

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 
+from db.engine import SharedEngine
 from db.ledger import Writer, new_id, next_firm_id
 from pipeline.names import pinyin_keys
 
@@ -63,6 +65,8 @@ def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=No
     the batch's row (``audit_batch``, db/creation.py), not a row per firm."""
     conn = w.conn
     lap = lap or Laps(None)
+    if w.ledger.shared:
+        return _insert_firms_shared(w, columns, rows)
     first = next_id = next_firm_id(conn)      # never an id a removed firm had (its history is read by id)
     if not rows:
         return []
@@ -92,6 +96,24 @@ def insert_firms(w: Writer, columns: tuple[str, ...], rows: list[tuple], tick=No
     return list(range(first, next_id))
 
 
+def _insert_firms_shared(w: Writer, columns: tuple[str, ...], rows: list[tuple]) -> list[int]:
+    """insert_firms on a shared ledger: ids from the firms' sequence (another officer may be adding firms at the
+    same moment; the file's "above the highest id" would hand both the same), the indexes kept as they are."""
+    if not rows:
+        return []
+    at_name = columns.index("name")
+    ids = SharedEngine.new_ids(w.conn, "firms", len(rows))
+    cols = ("id", *columns, "pinyin", "name_sort", "batch_id", "created_at", "updated_at")
+    insert = f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    tail = (w.batch_id, w.stamp, w.stamp)
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        keys = pinyin_keys([r[at_name] for r in chunk])
+        w.conn.executemany(insert, [(ids[start + k], *r, *key, *tail)
+                                    for k, (r, key) in enumerate(zip(chunk, keys, strict=True))])
+    return ids
+
+
 def insert_designations(w: Writer, rows: list[tuple]) -> int:
     """Designations of tracks that are not exclusive: rows (firm_id, stage_id, start ISO, end ISO, evidence,
     list name). A ladder's tiers go through ``Writer.add_designation`` (one tier at a time). Their creation
@@ -99,11 +121,16 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
     if not rows:
         return 0
     conn = w.conn
-    first = conn.execute("SELECT COALESCE(MAX(id), 0) FROM designations").fetchone()[0] + 1
+    ids: Sequence[int]
+    if w.ledger.shared:           # the sequence: the highest id this login can see is not the table's
+        ids = SharedEngine.new_ids(conn, "designations", len(rows))
+    else:
+        first = conn.execute("SELECT COALESCE(MAX(id), 0) FROM designations").fetchone()[0] + 1
+        ids = range(first, first + len(rows))
     conn.executemany(
         "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', ?, ?)",
-        [(first + k, *r, w.batch_id, w.stamp) for k, r in enumerate(rows)])
+        [(ids[k], *r, w.batch_id, w.stamp) for k, r in enumerate(rows)])
     return len(rows)
 
 

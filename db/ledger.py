@@ -1,4 +1,4 @@
-"""The ledger: one SQLite file, every write audited and transactional.
+"""The ledger: one SQLite file (or a shared PostgreSQL ledger), every write audited and transactional.
 
 Reads that feed the maths live in db/queries.py; this module is the one
 door for writes (db/bulk.py is its volume path for imports and undo).
@@ -7,6 +7,9 @@ transaction; any exception rolls all of it back. A ``write()`` inside a
 ``write()`` nests with a SAVEPOINT: its failure rolls back only its own
 part, and nothing is saved before the outermost one ends. Right before
 COMMIT the ledger file is checked to still be the one opened.
+
+``Ledger("postgresql://…")`` opens a shared ledger with the same API (db/pg/session.py); what differs between
+the two engines is kept in db/engine.py.
 """
 from __future__ import annotations
 
@@ -15,12 +18,14 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, cast
 
-from db import catalog_store, identity, schema
+from db import catalog_store, conflict, engine, identity, schema
 from db import lock as ledger_lock
 from db.connection import open_ledger
-from db.errors import LedgerError, NestingError, describe_failure, os_user, sqlite_kind
+from db.errors import LedgerError, NestingError, os_user, sqlite_kind
+from db.writer_records import RecordWrites, new_id
+from db.writer_records import plain as _plain
 from pipeline import uscc
 from pipeline.catalog import Catalog
 from pipeline.dates import iso, parse_iso
@@ -42,22 +47,41 @@ def now() -> str:
 class Ledger:
     def __init__(self, path: str | Path, *, readonly: bool = False, officer: str | None = None,
                  create: bool = True) -> None:
-        self.path = Path(path)
         self.readonly = readonly
         self.officer = officer
         self.user = os_user()
-        self.conn = open_ledger(self, readonly, create)  # lock, connect, migrate; sets readonly, readonly_reason, lock
         self._catalog: Catalog | None = None
         self._writers: list[Writer] = []          # the open write() blocks, outermost first
+        self.url: str | None = None
+        self.identity_note: str | None = None       # a copy of a ledger file got its own identity (db/identity.py)
+        self.engine: engine.FileEngine | engine.SharedEngine
+        self.conn: sqlite3.Connection
+        if engine.is_url(path):
+            self.url, self.engine = str(path), engine.SharedEngine()
+            # sets path, login, role, street_ids, officer, readonly; a PgConnection answers the sqlite3 calls made
+            self.conn = cast(sqlite3.Connection, self.engine.open(self, readonly))
+            return
+        self.path = Path(path)
+        self.engine = engine.FILE
+        self.conn = open_ledger(self, readonly, create)  # lock, connect, migrate; sets readonly, readonly_reason, lock
         if not self.readonly and self.conn.execute("SELECT COUNT(*) FROM tracks").fetchone()[0] == 0:
             with self.write("cli") as w:
                 catalog_store.seed_defaults(w.conn)
                 w.audit("init", "ledger", None, None, None, {"path": str(self.path)})
-        self.identity_note = identity.settle(self)     # a copy of a ledger gets its own identity (db/identity.py)
+        self.identity_note = identity.settle(self)
 
     def close(self) -> None:
         self.conn.close()
         ledger_lock.release(getattr(self, "lock", None))
+
+    @property
+    def shared(self) -> bool:
+        """A shared PostgreSQL ledger (not the local file)."""
+        return self.engine.shared
+
+    def now(self) -> str:
+        """The time a write is stamped with: the PC's for the file, the server's for a shared ledger."""
+        return engine.SharedEngine.now(self.conn) if self.engine.shared else now()
 
     def __enter__(self) -> "Ledger":
         return self
@@ -94,34 +118,43 @@ class Ledger:
             return
         if self.conn.in_transaction:
             raise NestingError("连接上已有未经 Ledger.write() 打开的事务：写入必须通过 Ledger.write()")
-        ledger_lock.guard_write(self)  # file deleted or moved, lock taken over: refuse before writing
+        self._begin()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            if sqlite_kind(exc) == "busy":
-                raise LedgerError(f"台账正被另一程序写入，请稍后再试（{exc}）") from exc
-            raise LedgerError(describe_failure(exc, self.path)) from exc
-        writer = Writer(self, source, batch_id)
-        self._writers.append(writer)
-        try:
-            # the dashboard's columnar cache holds only while nothing was written since it was saved (db/facts_cache.py)
-            self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.FACTS_TOKEN,))
+            writer = Writer(self, source, batch_id)
+            self._writers.append(writer)
+            if not self.engine.shared:
+                # the dashboard's columnar cache holds only while nothing was written since it was saved
+                # (db/facts_cache.py; a file's own)
+                self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.FACTS_TOKEN,))
             yield writer
-            self._check_same_file(source)
+            if not self.engine.shared:
+                self._check_same_file(source)
         except BaseException as exc:
             self._writers.clear()
             self._rollback()
             self.invalidate()
-            if isinstance(exc, sqlite3.Error) and sqlite_kind(exc) != "constraint":  # disk full, I/O
-                raise LedgerError(describe_failure(exc, self.path)) from exc
-            raise
+            error = self.engine.failure(self, exc)
+            if error is None:
+                raise
+            raise error from exc
         self._writers.clear()
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except self.engine.engine_errors as exc:
             self._rollback()
             self.invalidate()
-            raise LedgerError(describe_failure(exc, self.path)) from exc
+            raise self.engine.failure(self, exc, committing=True) or LedgerError(str(exc)) from exc
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE on the file (after checking it is still ours), BEGIN on a shared ledger."""
+        if not self.engine.shared:
+            ledger_lock.guard_write(self)  # file deleted or moved, lock taken over: refuse before writing
+        try:
+            self.conn.execute(self.engine.begin)
+        except self.engine.engine_errors as exc:
+            if sqlite_kind(exc) == "busy":
+                raise LedgerError(f"台账正被另一程序写入，请稍后再试（{exc}）") from exc
+            raise self.engine.failure(self, exc, committing=True) or LedgerError(str(exc)) from exc
 
     @contextmanager
     def _savepoint(self, source: str, batch_id: int | None) -> Iterator["Writer"]:
@@ -149,7 +182,7 @@ class Ledger:
         if self.conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
             try:
                 self.conn.execute("ROLLBACK")
-            except sqlite3.Error:
+            except self.engine.engine_errors:
                 pass
 
     def _check_same_file(self, source: str) -> None:
@@ -166,16 +199,7 @@ class Ledger:
 def next_firm_id(conn: sqlite3.Connection) -> int:
     """The id of the next new firm: above every firm's and every id the audit names (a firm an undo or a purge
     removed): a firm's history is read by its id, and a new firm on an old id showed the old one's."""
-    return conn.execute("SELECT MAX(COALESCE((SELECT MAX(id) FROM firms), 0), "
-                        "COALESCE((SELECT MAX(firm_id) FROM audit), 0)) + 1").fetchone()[0]
-
-
-def new_id(cur: sqlite3.Cursor) -> int:
-    """The id of the row the INSERT on *cur* just added (``lastrowid`` is None only before any INSERT)."""
-    rowid = cur.lastrowid
-    if rowid is None:
-        raise RuntimeError("no INSERT ran on this cursor")
-    return rowid
+    return engine.FILE.next_firm_id(conn)
 
 
 def _json(value) -> str | None:
@@ -184,15 +208,16 @@ def _json(value) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-class Writer:
-    """Writes inside one transaction; every change leaves an audit row."""
+class Writer(RecordWrites):
+    """Writes inside one transaction; every change leaves an audit row. Service records and targets:
+    db/writer_records.py."""
 
     def __init__(self, ledger: Ledger, source: str, batch_id: int | None) -> None:
         self.ledger = ledger
         self.conn = ledger.conn
         self.source = source
         self.batch_id = batch_id
-        self.stamp = now()
+        self.stamp = ledger.now()
         self.ladder: TierChange | None = None   # what the last add_designation changed on a ladder (pipeline.ladder)
 
     def audit(self, action: str, entity: str, entity_id, firm_id, before, after) -> None:
@@ -220,12 +245,12 @@ class Writer:
         values["name"] = name
         values = {k: _plain(v) for k, v in values.items()}
         cols = ["id", *values, "name_key", "pinyin", "name_sort", "batch_id", "created_at", "updated_at"]
-        row = [next_firm_id(self.conn), *values.values(), name_key(name), *pinyin_keys((name,))[0], self.batch_id,
-               self.stamp, self.stamp]
+        row = [self.ledger.engine.next_firm_id(self.conn), *values.values(), name_key(name),
+               *pinyin_keys((name,))[0], self.batch_id, self.stamp, self.stamp]
         try:
             cur = self.conn.execute(
                 f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
-        except sqlite3.IntegrityError as exc:
+        except self.ledger.engine.integrity_errors as exc:
             raise LedgerError(f"统一社会信用代码 {values.get('code')} 已在台账中") from exc
         firm_id = new_id(cur)
         self.audit("insert", "firm", firm_id, firm_id, None, values)
@@ -238,8 +263,18 @@ class Writer:
             raise LedgerError(f"台账中没有编号为 {firm_id} 的企业")
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
-    def update_firm(self, firm_id: int, **changes) -> dict:
-        """Apply *changes*; returns {field: (before, after)} of what really changed."""
+    def firm_to_change(self, firm_id: int, seen: dict | None = None) -> dict:
+        """The firm's row, locked until this write ends; EditConflict when it differs from *seen*, the values the
+        person saw (db/conflict.py: no lost update)."""
+        current = conflict.locked_row(self, "firms", firm_id, f"台账中没有编号为 {firm_id} 的企业")
+        conflict.check_seen(self, lambda: f"企业“{current['name']}”", firm_id, current, _seen(seen))
+        return current
+
+    def update_firm(self, firm_id: int, *, seen: dict | None = None, **changes) -> dict:
+        """Apply *changes*; returns {field: (before, after)} of what really changed. *seen*: the firm's values
+        as the person saw them (a row of ``firm()``, or some of its fields): refused when the firm changed."""
+        if seen is not None:
+            self.firm_to_change(firm_id, seen)
         return self.update_firms({firm_id: changes})[firm_id]
 
     def update_firms(self, changes_by_id: dict[int, dict]) -> dict[int, dict]:
@@ -249,7 +284,8 @@ class Writer:
         ids = list(changes_by_id)
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            cur = self.conn.execute(f"SELECT * FROM firms WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            cur = self.conn.execute(f"SELECT * FROM firms WHERE id IN ({','.join('?' * len(chunk))})"
+                                    f"{self.ledger.engine.lock_rows}", chunk)
             names = [d[0] for d in cur.description]
             current = {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
             groups: dict[tuple, list] = {}
@@ -271,18 +307,19 @@ class Writer:
             for cols, rows in groups.items():
                 try:
                     self.conn.executemany(f"UPDATE firms SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", rows)
-                except sqlite3.IntegrityError as exc:
+                except self.ledger.engine.integrity_errors as exc:
                     code = rows[0][cols.index("code")] if len(rows) == 1 and "code" in cols else ""
                     raise LedgerError(f"统一社会信用代码 {code} 已属于台账中另一家企业".replace("  ", " ")) from exc
             self.audit_many(audit)
         return out
 
-    def rename_firm(self, firm_id: int, new_name: str, seen_on: date | None = None) -> int | None:
+    def rename_firm(self, firm_id: int, new_name: str, seen_on: date | None = None, *,
+                    seen: dict | None = None) -> int | None:
         """The new name becomes current; the old one is kept as a former name (alias).
 
         Returns the id of the former-name row this added (what an undo takes back with ``delete_alias``);
         None when nothing was added: the name is unchanged, or the old name was a former name already."""
-        old = self.firm(firm_id)["name"]
+        old = self.firm_to_change(firm_id, seen)["name"]
         if old == new_name:
             return None
         alias = self.add_alias(firm_id, old, seen_on)
@@ -306,8 +343,10 @@ class Writer:
         self.conn.execute("DELETE FROM firm_aliases WHERE id = ?", (alias_id,))
         self.audit("delete", "alias", alias_id, row[0], {"name": row[1], "seen_on": row[2]}, None)
 
-    def remove_firm(self, firm_id: int) -> None:
+    def remove_firm(self, firm_id: int, *, seen: dict | None = None) -> None:
         """To the recycle bin (回收站): recoverable until purged."""
+        if seen is not None:
+            self.firm_to_change(firm_id, seen)
         self.conn.execute("UPDATE firms SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
                           (self.stamp, self.stamp, firm_id))
         self.audit("delete", "firm", firm_id, firm_id, {"deleted_at": None}, {"deleted_at": self.stamp})
@@ -332,12 +371,14 @@ class Writer:
 
     # designations
     def add_designation(self, firm_id: int, stage_key: str, start: date | str, end: date | str | None = None, *,
-                        evidence: str | None = None, list_name: str | None = None) -> int:
+                        evidence: str | None = None, list_name: str | None = None, seen: dict | None = None) -> int:
         """A dated designation; the end follows from the stage's validity unless given.
 
         In an exclusive track (the star ladder) one tier at a time (pipeline.ladder.place_tier): the tier
         held before ends the day the new one starts, a tier of the same day is replaced, a later tier ends
         the new one. ``self.ladder`` says what it changed (None outside an exclusive track)."""
+        if seen is not None or self.ledger.shared:      # another writer of a shared ledger waits for this one
+            self.firm_to_change(firm_id, seen)
         catalog = self.ledger.catalog()
         stage = catalog.stage(stage_key)
         start_d = parse_iso(start)
@@ -377,9 +418,11 @@ class Writer:
             raise LedgerError(f"没有编号为 {designation_id} 的认定记录")
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
-    def update_designation(self, designation_id: int, **changes) -> dict:
+    def update_designation(self, designation_id: int, *, seen: dict | None = None, **changes) -> dict:
+        """*seen*: the designation's values as the person saw them: refused when it changed since."""
         allowed = {"start_date", "end_date", "evidence", "list_name", "deleted_at"}
-        current = self.designation(designation_id)
+        current = conflict.locked_row(self, "designations", designation_id, f"没有编号为 {designation_id} 的认定记录")
+        conflict.check_seen(self, lambda: self._designation_title(current), current["firm_id"], current, _seen(seen))
         diff = {k: (current[k], _plain(v)) for k, v in changes.items() if k in allowed and current[k] != _plain(v)}
         unknown = set(changes) - allowed
         if unknown:
@@ -392,70 +435,13 @@ class Writer:
                    {k: v[0] for k, v in diff.items()}, {k: v[1] for k, v in diff.items()})
         return diff
 
-    def delete_designation(self, designation_id: int) -> None:
-        self.update_designation(designation_id, deleted_at=self.stamp)
+    def delete_designation(self, designation_id: int, *, seen: dict | None = None) -> None:
+        self.update_designation(designation_id, seen=seen, deleted_at=self.stamp)
 
-    # service records
-    def add_service(self, firm_id: int, day: date | str, *, officer=None, kind=None, notes=None, follow_up=None) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO service_records (firm_id, date, officer, kind, notes, follow_up, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (firm_id, iso(parse_iso(day)), officer, kind, notes, iso(parse_iso(follow_up)), self.stamp),
-        )
-        record_id = new_id(cur)
-        self.audit("insert", "service", record_id, firm_id, None,
-                   {"date": str(day), "officer": officer, "kind": kind, "notes": notes,
-                    "follow_up": str(follow_up or "")})
-        return record_id
-
-    def update_service(self, record_id: int, **changes) -> dict:
-        allowed = {"date", "officer", "kind", "notes", "follow_up", "deleted_at"}
-        cur = self.conn.execute("SELECT * FROM service_records WHERE id = ?", (record_id,))
-        row = cur.fetchone()
-        if row is None:
-            raise LedgerError(f"没有编号为 {record_id} 的服务记录")
-        current = dict(zip([d[0] for d in cur.description], row, strict=True))
-        diff = {k: (current[k], _plain(v)) for k, v in changes.items() if k in allowed and current[k] != _plain(v)}
-        if diff:
-            self.conn.execute(f"UPDATE service_records SET {', '.join(f'{k} = ?' for k in diff)} WHERE id = ?",
-                              (*[v[1] for v in diff.values()], record_id))
-            self.audit("update", "service", record_id, current["firm_id"],
-                       {k: v[0] for k, v in diff.items()}, {k: v[1] for k, v in diff.items()})
-        return diff
-
-    # targets
-    def set_target(self, year: int, indicator: str, kind: str, stages: list[str], target: float, *,
-                   street_id: int | None = None, require: list[str] | None = None, base: float | None = None,
-                   base_year: int | None = None, unit: str = "家", sort: int = 0) -> int:
-        before = self.conn.execute(
-            "SELECT id, kind, stages, require, target, base, base_year FROM targets WHERE year = ? AND indicator = ? "
-            "AND street_id IS ?", (year, indicator, street_id)).fetchone()
-        values = (kind, json.dumps(stages), json.dumps(require or []), target, base, base_year, unit, sort)
-        if before:
-            self.conn.execute("UPDATE targets SET kind=?, stages=?, require=?, target=?, base=?, base_year=?, unit=?, "
-                              "sort=? WHERE id = ?", (*values, before[0]))
-            tid = before[0]
-        else:
-            tid = self.conn.execute(
-                "INSERT INTO targets (kind, stages, require, target, base, base_year, unit, sort, year, indicator, "
-                "street_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*values, year, indicator, street_id),
-            ).lastrowid
-        self.audit("update" if before else "insert", "target", tid, None,
-                   dict(zip(("id", "kind", "stages", "require", "target", "base", "base_year"), before, strict=True))
-                   if before else None,
-                   {"year": year, "indicator": indicator, "kind": kind, "stages": stages, "street_id": street_id,
-                    "target": target, "base": base})
-        return tid
-
-    def delete_target(self, target_id: int) -> None:
-        cur = self.conn.execute("SELECT * FROM targets WHERE id = ?", (target_id,))
-        row = cur.fetchone()
-        if row:
-            self.conn.execute("DELETE FROM targets WHERE id = ?", (target_id,))
-            self.audit(
-                "delete", "target", target_id, None, dict(zip([d[0] for d in cur.description], row, strict=True)), None
-            )
+    def _designation_title(self, row: dict) -> str:
+        name = self.conn.execute("SELECT name FROM firms WHERE id = ?", (row["firm_id"],)).fetchone()
+        stage = self.ledger.catalog().by_id(row["stage_id"]).name
+        return f"企业“{name[0] if name else row['firm_id']}”的认定“{stage}”（{row['start_date']} 起）"
 
 
 def _firm_diff(current: dict, changes: dict) -> dict:
@@ -479,8 +465,5 @@ def _firm_diff(current: dict, changes: dict) -> dict:
     return diff
 
 
-def _plain(value):
-    """Values as SQLite stores them: dates as ISO text."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()[:10]
-    return value
+def _seen(seen: dict | None) -> dict | None:
+    return None if seen is None else {k: _plain(v) for k, v in seen.items()}

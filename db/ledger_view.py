@@ -197,14 +197,15 @@ def walkable(q: LedgerQuery) -> bool:
     return not q.search.strip() and q.firm_ids is None
 
 
-def where(q: LedgerQuery, frequent: bool = False, walk: bool = False) -> tuple[str, list]:
+def where(q: LedgerQuery, frequent: bool = False, walk: bool = False, search=search_condition) -> tuple[str, list]:
     """The WHERE text over ``firms f``. *walk*: keep SQLite from driving the query by the street index
-    (``+f.street_id``), so it walks the sort index instead (a street holds a fourteenth of the firms)."""
+    (``+f.street_id``), so it walks the sort index instead (a street holds a fourteenth of the firms).
+    *search*: the search box's condition of the engine (a shared ledger's: db.pg.search)."""
     conds = ["f.deleted_at IS NOT NULL" if q.deleted else "f.deleted_at IS NULL"]
     params: list = []
     day = q.day().isoformat()
     if q.search.strip():
-        sql, p = search_condition(q.search, q.deleted, frequent)
+        sql, p = search(q.search, q.deleted, frequent)
         conds.append(sql)
         params += p
     if q.street_id is not None:
@@ -250,6 +251,8 @@ def open_view_connection(ledger) -> sqlite3.Connection:
     """A read-only connection of its own for the table: it sees committed data only, so a
     background import writing through ``ledger.conn`` never shows half-done rows. Never the
     ledger's own (write) connection: raises LedgerError when the file cannot be opened."""
+    if getattr(ledger, "shared", False):
+        return ledger.engine.open_view(ledger)
     from db.connection import connect
     return connect(ledger.path, readonly=True)
 
@@ -267,6 +270,8 @@ class LedgerView:
     ``LedgerView.open(ledger)`` gives a view over a read-only connection it owns (``close()``
     closes it); a view made over a connection it was handed never closes that connection."""
 
+    search_sql = staticmethod(search_condition)      # the search box's SQL on this engine
+
     def __init__(self, conn: sqlite3.Connection, catalog: Catalog, *, owns: bool = False) -> None:
         self.conn = conn
         self.owns = owns
@@ -279,6 +284,9 @@ class LedgerView:
     @classmethod
     def open(cls, ledger) -> "LedgerView":
         """A view over a new read-only connection of its own (LedgerError when the file cannot be opened)."""
+        if getattr(ledger, "shared", False) and cls is LedgerView:
+            from db.pg.search import SharedLedgerView
+            return SharedLedgerView(open_view_connection(ledger), ledger.catalog(), owns=True)
         return cls(open_view_connection(ledger), ledger.catalog(), owns=True)
 
     def close(self) -> None:
@@ -297,7 +305,7 @@ class LedgerView:
         if match is not None:
             return self.conn.execute("SELECT count(*) FROM firm_search WHERE firm_search MATCH ?",
                                      (match,)).fetchone()[0]
-        sql, params = where(q)
+        sql, params = where(q, search=self.search_sql)
         hint = ""
         plain = LedgerQuery(as_of=q.as_of, sort=q.sort, descending=q.descending)
         if not q.deleted and q.with_(street_id=None) == plain:
@@ -333,7 +341,7 @@ class LedgerView:
         key = "code:" + code
         n = self._fts_counts.get(key)
         if n is None:
-            n = self.conn.execute("SELECT count(*) FROM (SELECT 1 FROM firms WHERE code >= ? AND code < ? LIMIT ?)",
+            n = self.conn.execute("SELECT count(*) FROM (SELECT 1 FROM firms WHERE code >= ? AND code < ? LIMIT ?) c",
                                   (code, code + "\uffff", self.FREQUENT + 1)).fetchone()[0]
             if len(self._fts_counts) > 256:
                 self._fts_counts.clear()
@@ -385,7 +393,7 @@ class LedgerView:
         if expr == EXPIRY_SORT:
             from db.ledger_expiry import expiry_rows
             return expiry_rows(self, q, after, offset, limit, keys_only, self._frequent(q))
-        base, params = where(q, self._frequent(q), walk=walkable(q) and expr != "f.street_id")
+        base, params = where(q, self._frequent(q), walk=walkable(q) and expr != "f.street_id", search=self.search_sql)
         direction = "DESC" if desc else "ASC"
         segments: list[tuple[str, list, str]] = []
         by_value = f"{expr} {direction}, f.id {direction}"
@@ -455,7 +463,7 @@ class LedgerView:
     def ids(self, q: LedgerQuery) -> list[int]:
         """Every firm id the query shows, in the table's order."""
         expr, desc = self._order(q)
-        base, params = where(q)
+        base, params = where(q, search=self.search_sql)
         direction = "DESC" if desc else "ASC"
         if expr == EXPIRY_SORT:
             from db.ledger_expiry import expiry_order

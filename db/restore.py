@@ -147,8 +147,8 @@ def not_another_firms(conn: sqlite3.Connection, firm_id: int, column: str = "id"
     ranges = kept_ranges(conn)
     first = next((i for (i,) in born if not any(lo <= i <= hi for lo, hi in ranges)), None)
     if first is None:
-        return "1"
-    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in ranges if hi < first) or "1"
+        return "TRUE"
+    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in ranges if hi < first) or "TRUE"
 
 
 # restoring ---------------------------------------------------------------------------------------

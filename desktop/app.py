@@ -66,7 +66,7 @@ def _daily_backup(window) -> None:
     except ImportError:
         return
     ledger = window.ledger
-    if ledger.readonly:
+    if ledger.readonly or getattr(ledger, "shared", False):     # a shared ledger: the server's pg_dump backups
         return
     path = ledger.path
 

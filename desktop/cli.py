@@ -146,8 +146,8 @@ def _shared_refusal(args) -> str | None:
     URL for a file name."""
     from db.pg.url import MSG_UNSUPPORTED, is_url
     from desktop.commands.shared import URL_COMMANDS
-    if is_url(getattr(args, "db", None)) and args.command not in URL_COMMANDS:
-        return MSG_UNSUPPORTED.format(what=args.command)
+    if is_url(getattr(args, "db", None)) and args.command not in {c.split()[0] for c in URL_COMMANDS}:
+        return MSG_UNSUPPORTED.format(what=args.command, commands="、".join(URL_COMMANDS))
     return None
 
 

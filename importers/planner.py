@@ -35,6 +35,7 @@ from importers.plan import Cancelled, ImportPlan, Issue, RowStore
 from importers.plan_clean import Columns, cleaner_for, numeric_codes, unquote
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
+from importers.street_scope import StreetScope
 from pipeline.names import name_key
 
 CHUNK = 5000
@@ -66,6 +67,7 @@ class Planner:
         self.ledger, self.conn, self.path = ledger, ledger.conn, path
         self.catalog = ledger.catalog()
         self.streets = [n for _, n in ledger.streets()]
+        self.scope = StreetScope(ledger)     # an officer of a shared ledger: only their streets' firms
         self.kind_arg, self.stage_arg, self.on_date = kind, stage, on_date
         self.sheet, self.overrides, self.header_row_arg = sheet, overrides or {}, header_row
         self.progress, self.cancel = progress, cancel
@@ -114,6 +116,7 @@ class Planner:
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
             audit_mark=self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
         plan.file_issues.extend(self.notes)
+        self.scope.headed(plan)
         for col in getattr(table, "hidden_cols", ()):
             if col in mapping:
                 plan.file_issues.append(Issue(None, headers[col], W_HIDDEN_COL.format(column=headers[col]), "warning",
@@ -319,8 +322,10 @@ class Planner:
         for f in store.fields:
             store.cols[f].extend(cols.get(f) or [None] * len(vals))
         by_code, by_name, held, aliases = self._firms(codes, keys, checks)
+        start = len(store)
         decide_rows(self, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases)
         store.key.extend(keys)
+        self.scope.check(plan, start, chunk)
 
     def _firms(self, codes, keys, checks) -> tuple[dict, dict, dict, dict]:
         """The ledger's firms for the chunk's rows: by code, by name (and former name), their designations

@@ -67,13 +67,17 @@ class LedgerCommand(QUndoCommand):
 class UpdateFirms(LedgerCommand):
     """Set the same fields on several firms (assign officer, set street, profile edits)."""
 
-    def __init__(self, ledger, firm_ids, changes: dict, text: str | None = None, **kw) -> None:
+    def __init__(self, ledger, firm_ids, changes: dict, text: str | None = None, *,
+                 seen: dict[int, dict] | None = None, **kw) -> None:
+        """*seen*: {firm id: its values as the person saw them}: the first save is refused when a firm changed
+        since (db/conflict.py); a redo after an undo applies the edit to what the undo put back."""
         unknown = set(changes) - set(FIRM_FIELDS)
         if unknown:
             raise KeyError(", ".join(sorted(unknown)))
         label = text or "修改" + "、".join(FIELD_NAMES.get(k, k) for k in changes) + f"（{len(list(firm_ids))} 家）"
         super().__init__(ledger, label, firm_ids, **kw)
         self.changes = dict(changes)
+        self.seen = seen or {}
         self.before: dict[int, dict] = {}
         self.aliases: list[int] = []          # former names this command added (a rename keeps the old name)
 
@@ -82,15 +86,17 @@ class UpdateFirms(LedgerCommand):
         with self.ledger.write("person") as w:
             for fid in self.firm_ids:
                 changes = dict(self.changes)
+                seen = self.seen.get(fid)
                 old_name = w.firm(fid)["name"]
                 if "name" in changes and changes["name"] != old_name:
-                    alias = w.rename_firm(fid, changes.pop("name"), date.today())
+                    alias = w.rename_firm(fid, changes.pop("name"), date.today(), seen=seen)
+                    seen = None                 # checked; the rename itself changed the row since
                     if alias is not None:
                         aliases.append(alias)
                     before.setdefault(fid, {})["name"] = old_name
-                diff = w.update_firm(fid, **changes)
+                diff = w.update_firm(fid, seen=seen, **changes)
                 before.setdefault(fid, {}).update({k: v[0] for k, v in diff.items()})
-        self.before, self.aliases = before, aliases
+        self.before, self.aliases, self.seen = before, aliases, {}
 
     def _undo(self) -> None:
         with self.ledger.write("person") as w:

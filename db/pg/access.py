@@ -131,6 +131,32 @@ def privileges(roles: dict[str, str]) -> list[str]:
     ]
 
 
+def street_check(roles: dict[str, str]) -> list[str]:
+    """What an officer's import needs to say "不属于您负责的街道" instead of creating a second copy of a firm it
+    cannot see: for the codes and name keys (or former names') of its list, the street of each live firm outside
+    the login's streets, and nothing else of it. The owner reads firms and former names only inside this
+    function (a policy for the owner, which never logs in); the caller is ``session_user``."""
+    owner = q(roles["owner"])
+    return [
+        f"CREATE POLICY firms_owner_read ON firms FOR SELECT TO {owner} USING (true)",
+        f"CREATE POLICY firm_aliases_owner_read ON firm_aliases FOR SELECT TO {owner} USING (true)",
+        """CREATE FUNCTION xingtu_other_street_firms(codes text[], keys text[])
+    RETURNS TABLE (code text, name_key text, street text) LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+    WITH outside AS (SELECT f.id, f.code, f.name_key, s.name AS street FROM firms f
+                     LEFT JOIN streets s ON s.id = f.street_id
+                     WHERE f.deleted_at IS NULL AND NOT xingtu_write_all(session_user::text)
+                     AND NOT coalesce(f.street_id = ANY (xingtu_write_streets(session_user::text)), false))
+    SELECT o.code, NULL, o.street FROM outside o WHERE o.code = ANY (codes)
+    UNION ALL SELECT NULL, o.name_key, o.street FROM outside o WHERE o.name_key = ANY (keys)
+    UNION ALL SELECT NULL, a.name_key, o.street FROM outside o JOIN firm_aliases a ON a.firm_id = o.id
+        WHERE a.name_key = ANY (keys) $$""",
+        "REVOKE EXECUTE ON FUNCTION xingtu_other_street_firms(text[], text[]) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION xingtu_other_street_firms(text[], text[]) TO {q(roles['officer'])}, "
+        f"{q(roles['admin'])}",
+    ]
+
+
 def row_security() -> list[str]:
     return [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY" for t in APP_TABLES] + [
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY" for t in APP_TABLES]

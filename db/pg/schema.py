@@ -6,6 +6,9 @@ file's ids (identity columns "by default", so ``push`` keeps them). What differs
 double precision. Search: trigram GIN indexes (pg_trgm) on the live firms' name and pinyin and on the former
 names, in place of the file's FTS5 table; Chinese trigrams need a UTF-8 character type (checked by ``init``).
 
+Sorting: the ledger table's sortable columns that may be NULL are indexed NULLS FIRST, the file's order (db/engine.py
+gives their ORDER BY the same placement), so an ascending page and a descending one both walk an index.
+
 Audit: each row also records the server login (``login``, current_user) and the server's time (``server_at``),
 set by a trigger whatever the client sends; rows cannot be updated, deleted or truncated (triggers here, and no
 role is granted UPDATE or DELETE: db/pg/access.py).
@@ -172,19 +175,20 @@ CREATE INDEX service_records_firm ON service_records(firm_id, date);
 CREATE INDEX audit_firm ON audit(firm_id, at);
 CREATE INDEX audit_at ON audit(at);
 CREATE INDEX audit_batch ON audit(batch_id);
-CREATE INDEX firms_live ON firms(street_id) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live ON firms(street_id NULLS FIRST) WHERE deleted_at IS NULL;
 CREATE INDEX firms_live_name ON firms(name) WHERE deleted_at IS NULL;
 CREATE INDEX firms_live_code ON firms(code text_pattern_ops) WHERE deleted_at IS NULL;
-CREATE INDEX firms_live_industry ON firms(industry) WHERE deleted_at IS NULL;
-CREATE INDEX firms_live_officer ON firms(officer) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_code_sort ON firms(code NULLS FIRST) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_industry ON firms(industry NULLS FIRST) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_officer ON firms(officer NULLS FIRST) WHERE deleted_at IS NULL;
 CREATE INDEX firms_live_status ON firms(code_status) WHERE deleted_at IS NULL;
 CREATE INDEX firms_live_pinyin ON firms(pinyin text_pattern_ops) WHERE deleted_at IS NULL;
 CREATE INDEX firms_live_street_name ON firms(street_id, name) WHERE deleted_at IS NULL;
 CREATE INDEX firms_flagged ON firms(name) WHERE deleted_at IS NULL AND (code_status <> 'ok' OR needs_review <> 0);
-CREATE INDEX firms_live_founded ON firms(founded) WHERE deleted_at IS NULL;
-CREATE INDEX firms_live_capital ON firms(reg_capital) WHERE deleted_at IS NULL;
-CREATE INDEX firms_live_revenue ON firms(revenue) WHERE deleted_at IS NULL;
-CREATE INDEX firms_live_employees ON firms(employees) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_founded ON firms(founded NULLS FIRST) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_capital ON firms(reg_capital NULLS FIRST) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_revenue ON firms(revenue NULLS FIRST) WHERE deleted_at IS NULL;
+CREATE INDEX firms_live_employees ON firms(employees NULLS FIRST) WHERE deleted_at IS NULL;
 CREATE INDEX firms_live_updated ON firms(updated_at) WHERE deleted_at IS NULL;
 CREATE INDEX firms_live_name_sort ON firms(name_sort) WHERE deleted_at IS NULL;
 CREATE INDEX firms_deleted ON firms(deleted_at) WHERE deleted_at IS NOT NULL;

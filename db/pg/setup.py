@@ -90,7 +90,7 @@ def _create(cur, roles: dict[str, str]) -> None:
                  roles["owner"].removesuffix("_owner")))
     cur.execute("INSERT INTO migrations (version, name, applied_at) VALUES (%s, %s, %s)",
                 (schema.VERSION, f"shared ledger (PostgreSQL), as SQLite schema v{schema.SQLITE_EQUIVALENT}", now))
-    for statement in access.row_security() + access.policies() + access.privileges(roles):
+    for statement in access.row_security() + access.policies() + access.privileges(roles) + access.street_check(roles):
         cur.execute(statement)
     cur.execute("RESET ROLE")
 

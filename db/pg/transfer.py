@@ -126,7 +126,9 @@ def _reset_identities(cur) -> None:
     for table in pg_schema.COPY_ORDER:
         if table in ("meta", "batch_rows"):
             continue
-        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
+        top = "max(id)" if table != "firms" else "greatest(max(id), (SELECT max(firm_id) FROM audit))"
+        # firms: above every id the audit names too (a purged firm's), as the file never reuses one
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce({top}, 0) + 1, false) "
                     f"FROM {table}")
 
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 
+from db.engine import is_url  # noqa: F401  (told here, where the address is read; the rule lives in db.engine)
 from db.errors import LedgerError
 
-URL_PREFIXES = ("postgresql://", "postgres://")
-MSG_UNSUPPORTED = "共享台账暂不支持此命令（{what}）：目前只能对共享台账使用 init、users、push、pull、backup、restore"
+MSG_UNSUPPORTED = "共享台账暂不支持此命令（{what}）：目前对共享台账可以使用 {commands}"
 
 
 class SharedLedgerError(LedgerError):
     """A shared ledger cannot be used as asked: one Chinese sentence, no traceback."""
-
-
-def is_url(text: object) -> bool:
-    return isinstance(text, str) and text.strip().lower().startswith(URL_PREFIXES)
 
 
 def dbname(url: str) -> str:

@@ -30,7 +30,11 @@ def existing_ledger(path: str | None) -> Path:
 
 
 def open_ledger(path: str | None, *, readonly: bool = False):
+    """The ledger file at *path*, or the shared ledger at a postgresql:// address (as its login)."""
+    from db.engine import is_url
     from db.ledger import Ledger
+    if is_url(path):
+        return Ledger(str(path), readonly=readonly)
     return Ledger(existing_ledger(path), readonly=readonly, create=False)
 
 

@@ -21,5 +21,7 @@ def run(args) -> int:
     with open_ledger(args.db, readonly=True) as ledger:
         n = export_ledger(ledger, args.out, street=args.street, stage=args.stage, as_of=as_of,
                           by_street=args.by_street)
-    print(f"已导出 {n} 家企业到 {args.out}")
+        allowed = getattr(ledger, "street_ids", None)
+        mine = "、".join(name for sid, name in ledger.streets() if allowed and sid in allowed)
+    print(f"已导出 {n} 家企业到 {args.out}" + (f"（共享台账：只含您可查看的街道 {mine} 的企业）" if mine else ""))
     return 0

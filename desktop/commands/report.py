@@ -24,12 +24,16 @@ def default_as_of(year: int) -> date:
 
 def build_report(ledger, year: int, as_of: date, street: str | None) -> dict:
     from db import queries
+    from db.pg.session import scope_refusal
     from pipeline import report
     street_id = None
     if street:
         street_id = ledger.street_id(street)
         if street_id is None:
             raise InputError(f"未知的街道“{street}”，可用：{'、'.join(n for _, n in ledger.streets())}")
+    refused = scope_refusal(ledger, street_id)
+    if refused:
+        raise InputError(refused)
     indicators = queries.targets(ledger.conn, year, street)
     facts = queries.load_facts(ledger.conn)
     return report.build(facts, ledger.catalog(), indicators, year, as_of, street, street_id)

@@ -130,7 +130,8 @@ def run_audit(args) -> int:
         if args.firm:
             found = audit_log.firm_by_code(ledger.conn, args.firm)
             if found is None:
-                raise InputError(f"台账中没有统一社会信用代码为 {args.firm} 的企业")
+                hidden = "（或该企业不在您可查看的街道）" if getattr(ledger, "street_ids", None) else ""
+                raise InputError(f"台账中没有统一社会信用代码为 {args.firm} 的企业{hidden}")
             firm_id = found[0]
         rows = audit_log.entries(ledger.conn, firm_id=firm_id, since=since, limit=args.limit or None)
         from db.restore import kept_ranges

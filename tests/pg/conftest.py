@@ -37,3 +37,17 @@ def shared_demo(pg_url, demo_db):
     setup.init(pg_url)
     transfer.push(demo_db, pg_url)
     return pg_url
+
+
+@pytest.fixture
+def people(pg_db, shared_demo):
+    """Logins (named after the test database, so they are dropped with it): an admin, an officer of 积玉桥,
+    a viewer of 杨园 and a viewer of every street; and a URL for each."""
+    from db.pg import setup
+    server, name = pg_db
+    logins = {"admin": f"{name}_admin1", "officer": f"{name}_jyq", "viewer": f"{name}_yy", "all": f"{name}_boss"}
+    setup.add_user(shared_demo, logins["admin"], "admin", [])
+    setup.add_user(shared_demo, logins["officer"], "officer", ["积玉桥"], password="秘密 pw")
+    setup.add_user(shared_demo, logins["viewer"], "viewer", ["杨园"])
+    setup.add_user(shared_demo, logins["all"], "viewer", [])
+    return {k: server.url_for(name, user=v) for k, v in logins.items()} | {"super": shared_demo, "logins": logins}

@@ -65,6 +65,27 @@ def test_profile_edit_is_saved_audited_and_undoable(dialog):
     assert p.edits["officer"].text() == "张敏"             # the open file re-read itself
 
 
+def test_a_save_over_someone_elses_newer_change_is_refused_with_who_and_what(qtbot, ledger):
+    a, b, c, d = small_ledger(ledger)
+    told = []
+    undo = UndoManager(report=told.append)
+    dlg = FirmFileDialog(ledger, b, undo.push)
+    qtbot.add_widget(dlg)
+    ledger.officer = "另一位专员"
+    with ledger.write() as w:                      # saved elsewhere while the file was open
+        w.update_firm(b, officer="李华")
+    type_into(dlg.profile.edits["revenue"], "6,400")
+    assert not dlg.save_profile()
+    assert len(told) == 1 and "已被 另一位专员" in told[0] and "服务专员：李华（您看到的是：张敏）" in told[0]
+    assert ledger.conn.execute("SELECT officer, revenue FROM firms WHERE id = ?", (b,)).fetchone() == ("李华", None)
+    assert undo.stack.count() == 0
+    dlg.reload()                                  # seen the new values: the same edit now saves
+    type_into(dlg.profile.edits["revenue"], "6,400")
+    assert dlg.save_profile()
+    assert ledger.conn.execute("SELECT officer, revenue FROM firms WHERE id = ?", (b,)).fetchone() == ("李华", 6400.0)
+    undo.deleteLater()
+
+
 def test_timeline_and_services(dialog, monkeypatch):
     dlg, undo, ledger, b = dialog
     events = [(r[0], r[1], r[2]) for r in dlg.timeline_model._rows]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from db import firm_file
+from db.ledger import FIRM_FIELDS
 from ui.commands import AddService, EditService, UpdateFirms
 from ui.firm.profile import ProfileForm
 from ui.firm.services import ServiceDialog
@@ -117,6 +118,7 @@ class FirmFileDialog(QDialog):
         layout.addWidget(self.subtitle)
         layout.addWidget(self.tabs)
         self._services: list[dict] = []
+        self._seen: dict = {}
         self.reload()
         fit_to_screen(self, (980, 680))
 
@@ -134,6 +136,7 @@ class FirmFileDialog(QDialog):
             f"{code}　{firm.get('street') or '街道未填'}　服务专员：{firm.get('officer') or '未指派'}"
         )
         self.profile.load(firm)
+        self._seen = {k: firm[k] for k in (*FIRM_FIELDS, "updated_at") if k in firm}   # what a save must still find
         self.save_button.setEnabled(False)
         events = firm_file.timeline(conn, catalog, self.firm_id)
         self.timeline_model.set_rows(
@@ -159,7 +162,7 @@ class FirmFileDialog(QDialog):
         if not changes:
             return False
         return self._push(UpdateFirms(self.ledger, [self.firm_id], changes,
-                                      text=f"修改企业档案：{self.title.text()}"))
+                                      text=f"修改企业档案：{self.title.text()}", seen={self.firm_id: self._seen}))
 
     def add_service(self) -> bool:
         dlg = ServiceDialog(officer=self._officer, parent=self)
