@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator, cast
 
-from db import catalog_store, conflict, engine, identity, schema
+from db import catalog_store, conflict, engine, schema
 from db import lock as ledger_lock
 from db.connection import open_ledger
 from db.errors import LedgerError, NestingError, os_user, sqlite_kind
@@ -53,7 +53,6 @@ class Ledger:
         self._catalog: Catalog | None = None
         self._writers: list[Writer] = []          # the open write() blocks, outermost first
         self.url: str | None = None
-        self.identity_note: str | None = None       # a copy of a ledger file got its own identity (db/identity.py)
         self.engine: engine.FileEngine | engine.SharedEngine
         self.conn: sqlite3.Connection
         if engine.is_url(path):
@@ -68,7 +67,6 @@ class Ledger:
             with self.write("cli") as w:
                 catalog_store.seed_defaults(w.conn)
                 w.audit("init", "ledger", None, None, None, {"path": str(self.path)})
-        self.identity_note = identity.settle(self)
 
     def close(self) -> None:
         self.conn.close()

@@ -14,7 +14,7 @@ from db.pg.url import SharedLedgerError, connect, explain, q
 from db.schema import FACTS_TOKEN
 
 # about one PC's folders; the dashboard cache's token (db/facts_cache.py), valid for that file's data only
-FILE_ONLY_META = ("backup_dir", FACTS_TOKEN, "home", "copied_from")   # home: db/identity.py
+FILE_ONLY_META = ("backup_dir", FACTS_TOKEN)
 SERVER_ONLY_META = ("shared_schema", "sqlite_schema", "role_prefix")
 CHUNK = 10000
 

@@ -85,60 +85,6 @@ def test_two_ledgers_of_the_same_name_never_share_or_prune_backups(tmp_path, cap
     assert only_a.path in [x.path for x in bk.list_backups(a, shared)]
 
 
-def _meta(path: Path, key: str):
-    row = _q(path, "SELECT value FROM meta WHERE key = ?", key)
-    return row[0][0] if row else None
-
-
-def test_a_copy_of_a_ledger_gets_its_own_identity_and_never_prunes_the_originals_backups(tmp_path):
-    """Explorer's "ledger - 副本.db" beside the original carried the same identity: its backups pruned the
-    original's and were listed (and restorable without a warning) as the original's."""
-    a = _make(tmp_path / "区" / "ledger.db", "甲公司")
-    a_id = bk.ledger_id_of(a)
-    copy = tmp_path / "区" / "ledger - 副本.db"
-    shutil.copyfile(a, copy)
-    shared = tmp_path / "备份"
-    start = datetime(2025, 1, 1, 8, 0, 0)
-    only_a = bk.backup(a, shared, "manual", now=start)
-    with Ledger(copy) as led:
-        assert led.identity_note and "副本" in led.identity_note
-        [row] = led.conn.execute("SELECT action, entity, before, after FROM audit WHERE action = 'copy'").fetchall()
-    assert json.loads(row[2]) == {"ledger_id": a_id, "home": str(a.resolve())}
-    new_id = bk.ledger_id_of(copy)
-    assert new_id != a_id and json.loads(row[3])["ledger_id"] == new_id and _meta(copy, "copied_from") == a_id
-    for i in range(11):
-        bk.backup(copy, shared, "daily", now=start + timedelta(hours=1 + i))
-    assert [x.path for x in bk.list_backups(a, shared)] == [only_a.path]        # the original's backup is kept
-    with Ledger(a) as led:                                                       # the original is not a copy
-        assert led.identity_note is None
-    assert bk.ledger_id_of(a) == a_id
-    with Ledger(copy) as led:                                                    # said once, not at each open
-        assert led.identity_note is None
-
-
-def test_a_moved_or_renamed_ledger_keeps_its_identity_and_a_restore_in_place_is_no_copy(tmp_path):
-    a = _make(tmp_path / "旧" / "ledger.db", "甲公司")
-    a_id = bk.ledger_id_of(a)
-    moved = tmp_path / "新" / "台账.db"
-    moved.parent.mkdir()
-    os.replace(a, moved)
-    with Ledger(moved) as led:
-        assert led.identity_note is None
-    assert bk.ledger_id_of(moved) == a_id and _meta(moved, "home") == str(moved.resolve())
-    assert _q(moved, "SELECT COUNT(*) FROM audit WHERE action = 'copy'") == [(0,)]
-    made = bk.backup(moved, tmp_path / "备份", "manual")
-    _add(moved, "乙公司")
-    restore_checked(made.path, moved, tmp_path / "备份")
-    with Ledger(moved) as led:
-        assert led.identity_note is None
-    assert bk.ledger_id_of(moved) == a_id
-    readonly_copy = tmp_path / "只读副本.db"                                     # opened read-only: nothing written
-    shutil.copyfile(moved, readonly_copy)
-    with Ledger(readonly_copy, readonly=True) as led:
-        assert led.identity_note is None
-    assert bk.ledger_id_of(readonly_copy) == a_id
-
-
 def test_backups_made_before_v4_are_unknown_listed_kept_and_restored_only_on_request(tmp_path, capsys):
     a = _make(tmp_path / "ledger.db", "甲公司")
     dest = tmp_path / "bk"
