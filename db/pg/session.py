@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.engine import PgConnection
+from db.pg import notify
 from db.pg.url import SharedLedgerError, connect, dbname, explain, safe
 
 MSG_NOT_LEDGER = "数据库 {db} 不是星图共享台账：请先用 init --db URL 建立，再 push 导入数据"
@@ -82,4 +83,5 @@ def open_shared(ledger, url: str, readonly: bool | None) -> PgConnection:
             raw.close()
             raise SharedLedgerError(MSG_VIEWER.format(login=login))
         ledger.readonly, ledger.readonly_reason = True, MSG_VIEWER.format(login=login)
+    ledger.live_mode = notify.ensure(raw, bool(superuser), ledger.readonly)   # "listen", or "poll" (db/pg/notify.py)
     return PgConnection(raw)
