@@ -1,8 +1,9 @@
 """Live refresh of a shared ledger's window: what another person commits appears here within 2 s.
 
 The listener (db/pg/notify.py) runs in a thread of its own and calls ``LiveRefresh.arrived.emit`` from there;
-the queued connection brings each batch to the GUI thread, where batches are gathered for DELAY_MS (a burst of
-saves, an import, becomes one refresh), then the window re-reads what they concern: the ledger table (keeping
+the queued connection brings each batch to the GUI thread. The first change after a quiet spell is shown at
+once; what follows within DELAY_MS of a refresh is gathered into the next one (a burst of saves becomes one
+refresh every DELAY_MS, not one per save). The window re-reads what they concern: the ledger table (keeping
 the selection and scroll position), the open firm files of the firms named (all of them when the notification
 names no firms), the dashboard, import history and targets tabs when built.
 
@@ -40,10 +41,10 @@ class LiveRefresh(QObject):
         self.own_pid = ledger.conn.raw.info.backend_pid
         self.last_delay = 0.0           # seconds from the first change of the last batch to its refresh
         self._pending: list[notify.Change] = []
-        self._first_at = 0.0
+        self._first_at = self._applied_at = 0.0
+        self._delay_ms = delay_ms
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self.apply)
         self.arrived.connect(self._collect, Qt.QueuedConnection)
         self.listener = notify.Listener(ledger.url, self.arrived.emit, getattr(ledger, "live_mode", "listen"))
@@ -67,12 +68,14 @@ class LiveRefresh(QObject):
         if not self._pending:
             self._first_at = time.monotonic()
         self._pending.extend(theirs)
-        if not self._timer.isActive():
-            self._timer.start()
+        if not self._timer.isActive():      # at once after a quiet spell, else when DELAY_MS since the last
+            since = (time.monotonic() - self._applied_at) * 1000
+            self._timer.start(max(0, int(self._delay_ms - since)))
 
     def apply(self) -> None:
         """Re-read what the gathered changes concern."""
         changes, self._pending = self._pending, []
+        self._applied_at = time.monotonic()
         window = self.window
         if not changes or window.ledger is not self.ledger:
             return

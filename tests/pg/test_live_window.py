@@ -95,3 +95,18 @@ def test_a_file_ledger_has_no_listener(qtbot, ledger):
     win = MainWindow(ledger, Settings())
     qtbot.add_widget(win)
     assert win.live is None
+
+
+def test_a_burst_of_saves_is_gathered_into_few_refreshes(qtbot, two):
+    win, theirs, fid = two
+    dlg = win.open_firm(fid)
+    refreshes = []
+    win.live.refreshed.connect(refreshes.append)
+    for i in range(8):                                   # eight saves, each its own transaction
+        with theirs.write() as w:
+            w.update_firm(fid, remark=f"连续修改 {i}")
+    qtbot.waitUntil(lambda: dlg.profile.edits["remark"].text() == "连续修改 7", timeout=2000)
+    qtbot.wait(live.DELAY_MS + 200)                      # a trailing refresh of the burst, if any, is over
+    assert 1 <= len(refreshes) <= 3
+    assert dlg.profile.edits["remark"].text() == "连续修改 7"
+    dlg.close()
