@@ -44,28 +44,32 @@ FIRM_TABLES = {"firms": "id", "firm_aliases": "firm_id", "designations": "firm_i
 OTHER_TABLES = ("batches", "streets", "tracks", "stages", "targets")
 MSG_POLL = "共享台账 %s 尚未安装即时通知（需用数据库超级用户打开一次），改为每 %.0f 秒查看一次他人的修改"
 
-FUNCTION = f"""
+NO_IDS = f"""
 CREATE OR REPLACE FUNCTION xingtu_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', json_build_object('t', TG_TABLE_NAME)::text);
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION xingtu_notify() IS '{VERSION}';
+"""
+# static SQL over the transition tables (planned once per session; EXECUTE would plan on every statement)
+WITH_IDS = f"""
+CREATE OR REPLACE FUNCTION xingtu_notify_{{col}}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    col text := TG_ARGV[0];
     sent integer := coalesce(nullif(current_setting('xingtu.notified', true), ''), '0')::integer;
     ids bigint[];
 BEGIN
-    IF col IS NULL OR TG_OP = 'TRUNCATE' THEN
-        PERFORM pg_notify('{CHANNEL}', json_build_object('t', TG_TABLE_NAME)::text);
-        RETURN NULL;
-    END IF;
     IF sent > {MANY} THEN       -- the same payload again: the server sends it once per transaction
         PERFORM pg_notify('{CHANNEL}', json_build_object('t', TG_TABLE_NAME, 'ids', 'many')::text);
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
-        EXECUTE format('SELECT array_agg(DISTINCT %1$I ORDER BY %1$I) FROM new_rows', col) INTO ids;
+        SELECT array_agg(DISTINCT {{col}} ORDER BY {{col}}) INTO ids FROM new_rows;
     ELSIF TG_OP = 'DELETE' THEN
-        EXECUTE format('SELECT array_agg(DISTINCT %1$I ORDER BY %1$I) FROM old_rows', col) INTO ids;
+        SELECT array_agg(DISTINCT {{col}} ORDER BY {{col}}) INTO ids FROM old_rows;
     ELSE
-        EXECUTE format('SELECT array_agg(DISTINCT x ORDER BY x) FROM (SELECT %1$I AS x FROM new_rows '
-                       'UNION ALL SELECT %1$I FROM old_rows) u', col) INTO ids;
+        SELECT array_agg(DISTINCT x ORDER BY x) INTO ids
+            FROM (SELECT {{col}} AS x FROM new_rows UNION ALL SELECT {{col}} FROM old_rows) u;
     END IF;
     IF ids IS NULL THEN         -- the statement touched no row
         RETURN NULL;
@@ -79,8 +83,9 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION xingtu_notify() IS '{VERSION}';
+COMMENT ON FUNCTION xingtu_notify_{{col}}() IS '{VERSION}';
 """
+FUNCTIONS = [NO_IDS] + [WITH_IDS.format(col=col) for col in sorted(set(FIRM_TABLES.values()))]
 
 
 def trigger_statements() -> list[str]:
@@ -92,7 +97,7 @@ def trigger_statements() -> list[str]:
             name = f"xingtu_notify_{op.lower()}"
             out += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
                     f"CREATE TRIGGER {name} AFTER {op} ON {table} REFERENCING {ref} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION xingtu_notify('{col}')"]
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION xingtu_notify_{col}()"]
         out += [f"DROP TRIGGER IF EXISTS xingtu_notify_truncate ON {table}",
                 f"CREATE TRIGGER xingtu_notify_truncate AFTER TRUNCATE ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION xingtu_notify()"]
@@ -108,17 +113,19 @@ EXPECTED_TRIGGERS = 4 * len(FIRM_TABLES) + len(OTHER_TABLES)
 
 def install(cur) -> None:
     """The function and the triggers, on a cursor of the role that owns the tables (init's, or ensure's)."""
-    cur.execute(FUNCTION)
+    for function in FUNCTIONS:
+        cur.execute(function)
     for statement in trigger_statements():
         cur.execute(statement)
 
 
 def installed(raw) -> bool:
     row = raw.execute(
-        "SELECT obj_description(to_regprocedure('public.xingtu_notify()'), 'pg_proc'), "
-        "(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'xingtu\\_notify\\_%' AND NOT tgisinternal)"
-    ).fetchone()
-    return row[0] == VERSION and row[1] == EXPECTED_TRIGGERS
+        "SELECT (SELECT count(*) FROM pg_proc p WHERE p.proname LIKE 'xingtu\\_notify%%' "
+        "AND obj_description(p.oid, 'pg_proc') = %s), "
+        "(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'xingtu\\_notify\\_%%' AND NOT tgisinternal)",
+        (VERSION,)).fetchone()
+    return row[0] == len(FUNCTIONS) and row[1] == EXPECTED_TRIGGERS
 
 
 def ensure(raw, superuser: bool, readonly: bool) -> str:

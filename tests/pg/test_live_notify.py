@@ -135,7 +135,7 @@ def test_a_ledger_made_before_the_triggers_polls_until_a_superuser_opens_it(peop
             su.execute(f"DROP TRIGGER IF EXISTS xingtu_notify_any ON {table}")
             for op in ("insert", "update", "delete", "truncate"):
                 su.execute(f"DROP TRIGGER IF EXISTS xingtu_notify_{op} ON {table}")
-        su.execute("DROP FUNCTION xingtu_notify()")
+        su.execute("DROP FUNCTION xingtu_notify(), xingtu_notify_id(), xingtu_notify_firm_id()")
     with Ledger(people["officer"]) as officer:
         assert officer.live_mode == "poll"                   # not the owner: cannot install, reads the audit
         _, inbox = listen(people["officer"], "poll")
