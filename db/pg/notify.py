@@ -207,7 +207,7 @@ class Listener:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=5, keepalives=1,
                                      keepalives_idle=10, keepalives_interval=5, keepalives_count=3) as conn:
                     if not first:
-                        self.on_changes([RESYNC])      # what was committed while we were away is not told again
+                        self._hand_on([RESYNC])        # what was committed while we were away is not told again
                     first, backoff = False, 0.2
                     (self._listen if self.mode == "listen" else self._poll)(conn)
             except psycopg.Error as exc:
@@ -219,6 +219,13 @@ class Listener:
                 backoff = min(backoff * 2, 5.0)
         self.connected.clear()
 
+    def _hand_on(self, changes: list[Change]) -> None:
+        """A failing callback is logged with its traceback; the thread goes on listening."""
+        try:
+            self.on_changes(changes)
+        except Exception:  # noqa: BLE001  (the listener must outlive one bad refresh)
+            log.exception("处理他人的修改通知时出错")
+
     def _listen(self, conn) -> None:
         conn.execute(f"LISTEN {CHANNEL}")
         self.connected.set()
@@ -227,7 +234,7 @@ class Listener:
             if not batch:
                 continue
             batch += conn.notifies(timeout=GATHER_SECONDS)
-            self.on_changes([parse(n.payload, n.pid) for n in batch])
+            self._hand_on([parse(n.payload, n.pid) for n in batch])
 
     def _poll(self, conn) -> None:
         """Without the triggers: the audit rows added since the last look (a row's id is taken before its
@@ -244,4 +251,4 @@ class Listener:
             seen = {i for i, _ in rows}
             last = max(last, max(i for i, _ in new))
             firms = {f for _, f in new}
-            self.on_changes([Change("audit", None if None in firms else frozenset(firms))])
+            self._hand_on([Change("audit", None if None in firms else frozenset(firms))])

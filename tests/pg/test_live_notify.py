@@ -155,3 +155,28 @@ def test_a_foreign_payload_means_something_changed():
     assert notify.parse("not json") == notify.Change("?", None)
     assert notify.parse('{"t": "firms", "ids": "many"}', 7) == notify.Change("firms", None, 7)
     assert notify.parse('{"t": "firms", "ids": [3, 1]}').firm_ids == frozenset({1, 3})
+
+
+def test_a_failing_callback_does_not_end_the_listener(people, caplog):
+    seen = []
+
+    def callback(changes):
+        seen.append(changes)
+        if len(seen) == 1:
+            raise RuntimeError("坏掉的刷新")
+    listener = notify.Listener(people["all"], callback).start()
+    try:
+        assert listener.connected.wait(5)
+        fid, _ = firm_of(people["super"], "杨园")
+        with psycopg.connect(people["super"], autocommit=True) as su:
+            su.execute("UPDATE firms SET remark = 'a' WHERE id = %s", (fid,))
+            deadline = time.monotonic() + 2
+            while not seen and time.monotonic() < deadline:
+                time.sleep(0.02)
+            su.execute("UPDATE firms SET remark = 'b' WHERE id = %s", (fid,))
+        deadline = time.monotonic() + 2
+        while len(seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        listener.stop()
+    assert len(seen) == 2 and "坏掉的刷新" in caplog.text
