@@ -132,3 +132,13 @@ def test_a_window_on_a_ledger_without_the_triggers_polls_within_2s(qtbot, people
     finally:
         mine.close()
         theirs.close()
+
+
+def test_a_catalog_change_is_read_again(qtbot, two):
+    win, theirs, _ = two
+    assert win.ledger.catalog().stage("gaoqi").name == "高新技术企业"
+    with qtbot.waitSignal(win.live.refreshed, timeout=2000) as seen:
+        with theirs.write() as w:
+            w.conn.execute("UPDATE stages SET name = '高新技术企业（新名）' WHERE key = 'gaoqi'")
+    assert seen.args == [None]                          # any firm may be concerned
+    assert win.ledger.catalog().stage("gaoqi").name == "高新技术企业（新名）"
