@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWid
 
 from db.errors import LedgerError
 from desktop import dialogs
+from desktop.live import LiveRefresh
 from desktop.settings import Settings
 from desktop.undo import UndoManager
 from desktop.workers import Workers
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.menu_actions = Actions(self)
         self.ledger = None
         self.ledger_panel: LedgerPanel | None = None
+        self.live: LiveRefresh | None = None
         self.install_ledger(ledger)
         fit_to_screen(self, PREFERRED_SIZE, self.settings.get("window/geometry"))
 
@@ -125,6 +127,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"星图 - {where(ledger)}" + ("（只读）" if readonly else ""))
         self._show_path(shared_status(ledger) or str(ledger.path))
         self._show_count(self.ledger_panel.model.total)
+        self.live = LiveRefresh.attach(self, ledger)       # others' changes on a shared ledger (desktop/live.py)
 
     def switch_ledger(self, ledger) -> None:
         """Show *ledger* instead of the one open now, and close that one (File > Open, recent files, restore)."""
@@ -162,6 +165,7 @@ class MainWindow(QMainWindow):
         self.path_label.setToolTip(path)
 
     def _teardown_parts(self) -> None:
+        self._stop_live()
         self.undo.clear()
         for dlg in list(self.firm_dialogs.values()):
             dlg.close()
@@ -246,15 +250,16 @@ class MainWindow(QMainWindow):
         else:
             self._show_count(self.ledger_panel.model.total)
 
-    def data_changed(self, firm_ids) -> None:
-        """Re-read every view after a write (firm ids touched; empty: anything may have changed)."""
-        self._data_changed(firm_ids)
+    def data_changed(self, firm_ids, keep=()) -> None:
+        """Re-read every view after a write (firm ids touched; empty: anything may have changed), but the firm
+        files in *keep*."""
+        self._data_changed(firm_ids, keep)
 
-    def _data_changed(self, firm_ids) -> None:
+    def _data_changed(self, firm_ids, keep=()) -> None:
         if self.ledger_panel is not None:
             self.ledger_panel.reload()
         for fid, dlg in list(self.firm_dialogs.items()):
-            if not firm_ids or fid in firm_ids:
+            if (not firm_ids or fid in firm_ids) and dlg not in keep:
                 dlg.reload()
         for name in ("看板", "导入历史", "指标"):
             tab = self.lazy_tab(name)
@@ -289,6 +294,11 @@ class MainWindow(QMainWindow):
         dlg.raise_()
         return dlg
 
+    def _stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
     # drag and drop ----------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
         if self._dropped_file(event.mimeData()):
@@ -315,6 +325,7 @@ class MainWindow(QMainWindow):
         if self.ledger_panel is not None:
             self.settings.set("ledger/header", self.ledger_panel.header_state())
         self.settings.sync()
+        self._stop_live()
         self.workers.wait()
         for dlg in list(self.firm_dialogs.values()):
             dlg.close()
