@@ -50,6 +50,13 @@ DESIGNATION_COLUMNS = (
     f"ELSE coalesce({_DAY.format(col='end_date')}, {BAD_DAY}) END "
     "FROM designations NOT INDEXED WHERE deleted_at IS NULL")
 FIRM_COLUMNS = "SELECT id, coalesce(street_id, -1), deleted_at IS NULL FROM firms NOT INDEXED"
+# the same on a shared ledger (PostgreSQL): a date's ordinal from date arithmetic, both reads in one snapshot
+_PG_DAY = "(({col})::date - DATE '0001-01-01' + 1)"
+PG_DESIGNATION_COLUMNS = (
+    f"SELECT firm_id, stage_id, {_PG_DAY.format(col='start_date')}, "
+    f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} ELSE {_PG_DAY.format(col='end_date')} END "
+    "FROM designations WHERE deleted_at IS NULL")
+PG_FIRM_COLUMNS = "SELECT id, coalesce(street_id, -1), (deleted_at IS NULL)::int FROM firms"
 
 
 def load_facts(conn: sqlite3.Connection, path: str | Path | None = None) -> Facts:
@@ -62,8 +69,28 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> li
     """The int64 columns of ``Facts.from_columns``: designations (firm, stage, start, end), firms (id,
     street, live). The fetch step of ``load_facts`` (bench/fig_dashboard.py times the steps). While *conn*
     holds changes not yet committed, *conn* reads them (another connection would not see them)."""
+    raw = getattr(conn, "raw", None)
+    if raw is not None:                                  # a shared ledger's connection (db.engine.PgConnection)
+        return _pg_columns(raw)
     cols = _adbc_columns(path) if path is not None and not conn.in_transaction else None
     return _sqlite_columns(conn) if cols is None else cols
+
+
+def _pg_columns(raw) -> list[np.ndarray]:
+    """The columns from a shared ledger: both reads in one REPEATABLE READ snapshot, as far as the login may
+    read (row-level security: an officer's own streets)."""
+    import psycopg
+    out = []
+    try:
+        with raw.transaction():
+            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            for sql, width in ((PG_DESIGNATION_COLUMNS, 4), (PG_FIRM_COLUMNS, 3)):
+                rows = raw.execute(sql).fetchall()
+                flat = np.fromiter(chain.from_iterable(rows), np.int64, count=len(rows) * width)
+                out += list(flat.reshape(-1, width).T)
+    except psycopg.Error as exc:
+        raise LedgerError(f"看板无法读取共享台账：{str(exc).strip().splitlines()[0]}") from exc
+    return out
 
 
 def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:

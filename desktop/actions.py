@@ -34,6 +34,9 @@ def make_sample(path: Path) -> None:
         demo_store.store(ledger, demo.generate([n for _, n in ledger.streets()], SAMPLE_FIRMS, 7))
 
 
+MSG_NOT_SHARED = "共享台账暂不支持此操作：导入请先在本地文件台账中进行，备份由管理员在服务器上做（backup --db）"
+
+
 class Actions:
     def __init__(self, window) -> None:
         self.w = window
@@ -105,9 +108,16 @@ class Actions:
         return [self.open_firm, None, self.assign_officer, self.set_street, self.promote, self.demote,
                 self.add_designation, None, self.remove, self.restore_firms]
 
-    def set_writable(self, writable: bool) -> None:
+    def set_writable(self, writable: bool, shared: bool = False) -> None:
+        """Enable the writing actions on a writable ledger; on a shared ledger, not those that work on a file
+        only (its backups are the server's, ``backup --db URL``) or need the undo of a batch there (import)."""
         for a in self._write_actions:
             a.setEnabled(writable)
+        self.backup.setEnabled(not shared)                   # not a writing action: a read-only file is backed up
+        for a in (self.import_, self.backup, self.restore):
+            if shared:
+                a.setEnabled(False)
+            a.setToolTip(MSG_NOT_SHARED if shared else "")
 
     # helpers ------------------------------------------------------------------------
     @property
@@ -243,6 +253,9 @@ class Actions:
     def import_file(self, path: str):
         if self.w.ledger.readonly:
             dialogs.warn(self.w, "只读", "台账以只读方式打开，不能导入。")
+            return None
+        if getattr(self.w.ledger, "shared", False):
+            dialogs.warn(self.w, "共享台账", MSG_NOT_SHARED)
             return None
         self.w.settings.set("paths/import_dir", str(Path(path).parent))
         from ui.importer.wizard import ImportWizard

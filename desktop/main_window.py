@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         reason = getattr(ledger, "readonly_reason", "") or ""
         self.banner.setText(f"只读打开：{reason or '台账以只读方式打开'}。可以查看、搜索和导出，不能修改。")
         self.banner.setVisible(readonly)
-        self.menu_actions.set_writable(not readonly)
+        self.menu_actions.set_writable(not readonly, bool(getattr(ledger, "shared", False)))
         self.setWindowTitle(f"星图 - {where(ledger)}" + ("（只读）" if readonly else ""))
         self._show_path(shared_status(ledger) or str(ledger.path))
         self._show_count(self.ledger_panel.model.total)

@@ -156,3 +156,22 @@ def test_the_status_bar_and_title_name_a_shared_ledger_its_login_role_and_street
     assert where(officer) == "共享台账 wuchang"
     on_file = SimpleNamespace(path="/data/台账.db")
     assert shared_status(on_file) is None and where(on_file) == "台账.db"
+
+
+def test_a_server_that_does_not_answer_is_one_warning_and_the_open_ledger_stays(window, memory_keyring, monkeypatch,
+                                                                                 tmp_path):
+    win, warned = window
+    before = win.ledger
+
+    def fill(dlg):
+        dlg.host.setText(str(tmp_path))          # a socket folder where no server listens
+        dlg.port.setValue(1)
+        dlg.database.setText("xingtu")
+        dlg.login.setText("jyq")
+        dlg.accept()
+        return dlg.result()
+    monkeypatch.setattr(ConnectDialog, "exec", fill)
+    win.menu_actions.connect_shared.trigger()
+    assert win.ledger is before
+    assert len(warned) == 1 and warned[0][0] == "无法打开台账" and "无法连接共享台账" in warned[0][1]
+    assert str(tmp_path) not in win.settings.get("ledger/recent")

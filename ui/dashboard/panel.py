@@ -73,6 +73,10 @@ class DashboardPanel(QWidget):
         self.expiry.dueDaysChanged.connect(self._due_days)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
+        self.scope_note = QLabel(source.scope_note(ledger) or "")
+        self.scope_note.setWordWrap(True)
+        self.scope_note.setVisible(bool(self.scope_note.text()))
+        lay.addWidget(self.scope_note)
         lay.addWidget(self.tabs, 1)
         self.year.currentIndexChanged.connect(self._year_changed)
         self.as_of.dateChanged.connect(lambda _d: self.refresh())
@@ -97,7 +101,8 @@ class DashboardPanel(QWidget):
         year = keep_year if keep_year in years else source.default_year(self.dash)
         self.year.setCurrentIndex(years.index(year) if year in years else len(years) - 1)
         self.street.clear()
-        self.street.addItem("全区", None)
+        if not getattr(self.ledger, "street_ids", None):   # a login reading some streets only (a shared ledger):
+            self.street.addItem("全区", None)              # the district's figures would count their firms only
         for sid, name in self.dash.streets:
             self.street.addItem(name, sid)
         i = self.street.findData(keep_street)

@@ -17,11 +17,28 @@ def build(ledger) -> Dashboard:
 def open_dashboard(ledger) -> tuple[Dashboard, facts_cache.Loaded]:
     """``build``, and how the facts were found (for ``keep``)."""
     ledger.invalidate()
-    loaded = facts_cache.load(ledger.conn, ledger.path)
-    dash = Dashboard(loaded.facts, ledger.catalog(), dashboard_queries.all_targets(ledger.conn), ledger.streets())
+    if getattr(ledger, "shared", False):                 # a shared ledger: read from the server, no file cache
+        loaded = facts_cache.Loaded(dashboard_queries.load_facts(ledger.conn))
+    else:
+        loaded = facts_cache.load(ledger.conn, ledger.path)
+    streets = ledger.streets()
+    allowed = getattr(ledger, "street_ids", None)         # a shared ledger's login reading some streets only: the
+    if allowed:                                            # others' figures would be zero, not theirs: left out
+        streets = [(sid, name) for sid, name in streets if sid in allowed]
+    dash = Dashboard(loaded.facts, ledger.catalog(), dashboard_queries.all_targets(ledger.conn), streets)
     if loaded.derived is not None and not dash.adopt(*loaded.derived):
         loaded.derived = None
     return dash, loaded
+
+
+def scope_note(ledger) -> str | None:
+    """For a login that reads some streets only (a shared ledger): what the dashboard then shows, in Chinese."""
+    allowed = getattr(ledger, "street_ids", None)
+    if not allowed:
+        return None
+    mine = "、".join(name for sid, name in ledger.streets() if sid in allowed)
+    return (f"您只能查看 {mine} 的企业：看板只显示这些街道，不显示全区；年底预测中的续认定比例按这些街道"
+            "上年的情况估计（全区的比例可能不同）")
 
 
 def keep(ledger, dash: Dashboard, loaded: facts_cache.Loaded, *, background: bool = False):
