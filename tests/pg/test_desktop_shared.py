@@ -127,3 +127,13 @@ def test_the_dashboard_of_a_shared_ledger_shows_what_the_file_shows_and_an_offic
         assert {k: v for k, v in a.items() if k != "forecast"} == {k: v for k, v in b.items() if k != "forecast"}
     assert {k: v for k, v in mine.items() if k not in ("streets", "indicators")} == {
         k: v for k, v in views["all", sid].items() if k not in ("streets", "indicators")}
+
+
+def test_the_import_history_of_a_shared_ledger_offers_no_undo_yet(qtbot, window, people, monkeypatch):
+    from PySide6.QtWidgets import QPushButton
+    win, _ = window
+    connect(monkeypatch, win, people["admin"])
+    win.show_tab("导入历史")
+    qtbot.waitUntil(lambda: any(b.text() == "撤销所选批次" for b in win.tabs.currentWidget().findChildren(QPushButton)))
+    [undo] = [b for b in win.tabs.currentWidget().findChildren(QPushButton) if b.text() == "撤销所选批次"]
+    assert not undo.isEnabled() and undo.toolTip() == "共享台账暂不支持撤销导入批次"
