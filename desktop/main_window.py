@@ -120,9 +120,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(LazyTab("指标", self._make_targets), "指标")
         self.tabs.addTab(LazyTab("设置", self._make_settings), "设置")
         readonly = bool(getattr(ledger, "readonly", False))
-        reason = getattr(ledger, "readonly_reason", "") or ""
-        reason = reason or "台账以只读方式打开"
-        self.banner.setText(f"只读打开：{reason}。可以查看、搜索和导出" + ("。" if "不能修改" in reason else "，不能修改。"))
+        reason = getattr(ledger, "readonly_reason", "") or "台账以只读方式打开"
+        tail = "。" if "不能修改" in reason else "，不能修改。"
+        self.banner.setText(f"只读打开：{reason}。可以查看、搜索和导出{tail}")
         self.banner.setVisible(readonly)
         self.menu_actions.set_writable(not readonly, bool(getattr(ledger, "shared", False)))
         self.setWindowTitle(f"星图 - {where(ledger)}" + ("（只读）" if readonly else ""))
