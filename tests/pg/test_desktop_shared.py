@@ -137,3 +137,16 @@ def test_the_import_history_of_a_shared_ledger_offers_no_undo_yet(qtbot, window,
     qtbot.waitUntil(lambda: any(b.text() == "撤销所选批次" for b in win.tabs.currentWidget().findChildren(QPushButton)))
     [undo] = [b for b in win.tabs.currentWidget().findChildren(QPushButton) if b.text() == "撤销所选批次"]
     assert not undo.isEnabled() and undo.toolTip() == "共享台账暂不支持撤销导入批次"
+
+
+def test_only_an_admin_is_offered_to_draft_a_year_s_targets_on_the_dashboard(qtbot, people):
+    from db.ledger import Ledger
+    from ui.dashboard.panel import DashboardPanel
+    for who, offered in (("admin", True), ("officer", False), ("all", False)):
+        with Ledger(people[who], readonly=None) as led:
+            p = DashboardPanel(led)
+            qtbot.add_widget(p)
+            p.targets.show_empty(2031, 2030)
+            assert p.targets.create_button.isVisibleTo(p) is offered, who
+            assert ("管理员新建" in p.targets.empty.text()) is not offered
+            p.close()

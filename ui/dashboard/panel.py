@@ -55,6 +55,7 @@ class DashboardPanel(QWidget):
         for b in buttons:
             bar.addWidget(b)
         self.targets = TargetsSection()
+        self.targets.can_edit = source.may_edit_targets(ledger)
         self.funnels = FunnelSection()
         self.streets = StreetsSection()
         self.trend = TrendSection()

@@ -82,6 +82,7 @@ class TargetsSection(Section):
         self.view: dict | None = None
 
     createTargets = Signal(int)         # the year shown has no targets: the person asked to draft them
+    can_edit = True                     # whoever looks may create targets (the panel says when not)
 
     def charts(self):
         return [self.chart]
@@ -89,9 +90,13 @@ class TargetsSection(Section):
     def show_empty(self, year: int, previous: int | None) -> None:
         """The year has no targets: say so, and offer last year's as a draft (when there is one)."""
         self._empty_year = year
-        self.empty.setText(f"{year} 年还没有指标。" + (f"可以把 {previous} 年的指标复制为草稿，确认后再保存。"
-                                                       if previous else "请在“指标”页新建。"))
+        if not self.can_edit:               # a read-only ledger, or a shared one's officer or viewer
+            self.empty.setText(f"{year} 年还没有指标（指标由能修改台账的管理员新建）。")
+        else:
+            self.empty.setText(f"{year} 年还没有指标。" + (f"可以把 {previous} 年的指标复制为草稿，确认后再保存。"
+                                                           if previous else "请在“指标”页新建。"))
         self.create_button.setText(f"以 {previous} 年指标为草稿新建…" if previous else "新建指标…")
+        self.create_button.setVisible(self.can_edit)
         self.empty_box.show()
 
     def show_view(self, view: dict) -> None:

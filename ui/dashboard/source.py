@@ -31,6 +31,11 @@ def open_dashboard(ledger) -> tuple[Dashboard, facts_cache.Loaded]:
     return dash, loaded
 
 
+def may_edit_targets(ledger) -> bool:
+    """Targets are changed by whoever may write a file ledger, and by a shared ledger's admin alone."""
+    return not ledger.readonly and (not getattr(ledger, "shared", False) or ledger.role == "admin")
+
+
 def scope_note(ledger) -> str | None:
     """For a login that reads some streets only (a shared ledger): what the dashboard then shows, in Chinese."""
     allowed = getattr(ledger, "street_ids", None)
