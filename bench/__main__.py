@@ -13,10 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fig_dashboard, fig_desktop, fig_export, fig_import, generate
+from bench import fig_dashboard, fig_desktop, fig_export, fig_import, fig_shared, generate
 from bench.measure import Context, Row, machine, now_iso, text_table, write_results
 
-FAMILIES = {"export": fig_export, "dashboard": fig_dashboard, "desktop": fig_desktop, "import": fig_import}
+FAMILIES = {"export": fig_export, "dashboard": fig_dashboard, "desktop": fig_desktop, "import": fig_import,
+            "shared": fig_shared}
 ALL_KEYS = tuple(k for m in FAMILIES.values() for k in m.KEYS)
 
 
@@ -79,7 +80,7 @@ def run(args, *, logger=log) -> tuple[list[Row], dict]:
     t = time.perf_counter()
     needed_lists = set(sizes if "import" in families else []) | ({big} if "import" in families else set())
     needed_ledgers = set(sizes if "export" in families else []) | (
-        {big} if {"dashboard", "desktop"} & set(families) else set())
+        {big} if {"dashboard", "desktop", "shared"} & set(families) else set())
     for n in sorted(needed_lists):
         generate.ensure_list(n, logger)
     for n in sorted(needed_ledgers):

@@ -37,7 +37,7 @@ def parse(list_path: str) -> dict:
 def run_import(list_path: str, db_path: str) -> dict:
     from bench.fig_import import ours_import
     t = time.perf_counter()
-    counts = ours_import(Path(list_path), Path(db_path))
+    counts = ours_import(Path(list_path), db_path if "://" in db_path else Path(db_path))   # a file or a URL
     elapsed = time.perf_counter() - t
     now, peak = _rss()
     return {"elapsed": elapsed, "rss_mb": now, "peak_mb": peak, "counts": counts}
@@ -182,7 +182,12 @@ def desktop(db_path: str) -> dict:
     return out
 
 
-TASKS = {"parse": parse, "import": run_import, "qt_bare": qt_bare, "desktop": desktop}
+def officer(*args: str) -> dict:
+    from bench.officer import officer as run_officer
+    return run_officer(*args)
+
+
+TASKS = {"parse": parse, "import": run_import, "qt_bare": qt_bare, "desktop": desktop, "officer": officer}
 
 
 def main(argv: list[str]) -> int:

@@ -28,7 +28,7 @@ STEPS = (("read", "import_read", "导入分解：读文件（打开、表头、�
 SMALL = 2_000
 
 
-def ours_import(list_path: Path, db_path: Path, timings: dict | None = None) -> dict:
+def ours_import(list_path: Path, db_path: Path | str, timings: dict | None = None) -> dict:
     """Plan and commit *list_path*; *timings* gets {"read", "plan", "write": seconds} and the write's own
     steps as "write:<step>" when ``importers.commit.commit`` reports them."""
     import inspect

@@ -192,6 +192,8 @@ def _num(value: float | None, unit: str) -> str:
         return f"{value * 1000:.1f} ms" if value < 10 else f"{value * 1000:.0f} ms"
     if unit == "MB":
         return f"{value:.0f} MB"
+    if unit == "次":
+        return f"{value:.0f} 次"
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
 
 

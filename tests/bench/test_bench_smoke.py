@@ -13,7 +13,8 @@ from bench.measure import MISSING, missing
 from pipeline.uscc import validate
 
 FAMILY_NEEDS = {"import": bench_main.fig_import.NEEDS, "export": bench_main.fig_export.NEEDS,
-                "dashboard": ("db.queries", "pipeline.facts"), "desktop": bench_main.fig_desktop.NEEDS}
+                "dashboard": ("db.queries", "pipeline.facts"), "desktop": bench_main.fig_desktop.NEEDS,
+                "shared": bench_main.fig_shared.NEEDS}
 
 
 def test_generated_firms_are_unique_valid_and_deterministic():
@@ -44,13 +45,30 @@ def test_about_five_designations_a_firm():
 
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory):
+    """Every family once on 300 firms; the shared ledger's on the tests' PostgreSQL server (tests/pg_server.py),
+    with 3 officers for 2 s, its databases and logins dropped afterwards."""
+    import os
+
+    from tests import pg_server
     tmp = tmp_path_factory.mktemp("bench")
     args = bench_main.parse_args(["--sizes", "300", "--rounds", "1", "--cache", str(tmp / "cache"),
                                   "--out", str(tmp / "out")])
+    server = pg_server.server_or_stop()
+    shared = bench_main.fig_shared
+    saved = (os.environ.get(shared.SERVER_ENV), shared.OFFICERS, shared.SECONDS)
+    os.environ[shared.SERVER_ENV], shared.OFFICERS, shared.SECONDS = server.url, 3, 2.0
     try:
         rows, meta = bench_main.run(args, logger=lambda msg: None)
     finally:
         generate.CACHE = generate.Path(generate.__file__).resolve().parent / "cache"
+        if saved[0] is None:
+            os.environ.pop(shared.SERVER_ENV, None)
+        else:
+            os.environ[shared.SERVER_ENV] = saved[0]
+        shared.OFFICERS, shared.SECONDS = saved[1], saved[2]
+        for name in ("xingtu_bench_300", "xingtu_bench_import_300"):
+            pg_server.drop_database(server, name)
+        server.stop()
     from bench.measure import write_results
     write_results(rows, meta, tmp / "out")
     return rows, tmp / "out"
@@ -70,8 +88,19 @@ def test_ratios_are_numbers_or_the_module_is_really_missing(bench_run):
             assert r.note.startswith(MISSING), (r.key, r.note)      # never a crash reported as a figure
             assert missing(*FAMILY_NEEDS[family_of[r.key]]), r.key
             continue
+        if r.baseline_name.startswith("无"):                          # a figure of its own (no baseline)
+            assert math.isfinite(r.ours) and r.ours >= 0 and r.ratio is None, (r.key, r.ours)
+            continue
         assert isinstance(r.ratio, float) and math.isfinite(r.ratio) and r.ratio > 0, (r.key, r.ours, r.baseline)
         assert r.met in (True, False, None)
+
+
+def test_the_shared_ledger_lost_no_update_and_its_officers_worked(bench_run):
+    rows, _ = bench_run
+    got = {r.key: r for r in rows if r.key.startswith("shared_")}
+    assert got["shared_lost_updates"].ours == 0, got["shared_lost_updates"].note
+    assert "出错 0 次" in got["shared_lost_updates"].note, got["shared_lost_updates"].note
+    assert got["shared_officers_edit"].ours is not None and got["shared_search_worst"].ours is not None
 
 
 def test_import_really_imports_every_row(bench_run):
