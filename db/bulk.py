@@ -4,10 +4,10 @@ importers/commit.py turns a plan into plain rows and calls these functions; ever
 here or in db/ledger.py's Writer (renames and their former names, designations of a ladder, audit rows).
 New firms and new designations go through ``executemany``; their audit is the batch's one row
 (``audit_batch``: file, SHA-256, who, when, counts; db/creation.py reads a creation from it), changes of
-existing firms keep per-field before/after rows. For a large batch the firms' secondary indexes and the
-search-index trigger are rebuilt rather than maintained (the search index filled by one statement with FTS5
-merging held back), inside the transaction, so a failure or a cancel rolls that back with everything else.
-``commit(..., timings={})`` gets the time of each step through ``Laps``.
+existing firms keep per-field before/after rows. For a large batch the secondary indexes of firms and of
+designations and the search-index trigger are rebuilt rather than maintained (the search index filled by one
+statement with FTS5 merging held back), inside the transaction, so a failure or a cancel rolls that back
+with everything else. ``commit(..., timings={})`` gets the time of each step through ``Laps``.
 """
 from __future__ import annotations
 
@@ -111,10 +111,16 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
     if not rows:
         return 0
     # each row takes the next id (SQLite: the largest id + 1), as the ids numbered here before did; the rows are
-    # bound as they are, the batch and the stamp written once into the statement
-    w.conn.executemany(
+    # bound as they are, the batch and the stamp written once into the statement. A large batch rebuilds the
+    # four indexes rather than maintain them (100k designations: 0.8 s -> 0.3 s + 0.2 s), as new firms do.
+    conn = w.conn
+    existing = conn.execute("SELECT COALESCE(MAX(id), 0) FROM designations").fetchone()[0]
+    dropped = _drop_indexes(conn, "designations") if is_bulk(len(rows), existing) else None
+    conn.executemany(
         "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
         f"created_at) VALUES (?, ?, ?, ?, ?, ?, 'import', {_literal(w.batch_id)}, {_literal(w.stamp)})", rows)
+    if dropped:
+        _recreate_indexes(conn, dropped)
     return len(rows)
 
 
