@@ -1,9 +1,10 @@
 """The SQL behind the ledger table: filters, search, sorting and keyset paging.
 
 Everything runs in SQLite so the table stays smooth at a million firms:
-- search: a trigram FTS5 index over name + former names + pinyin (migration 2) for
-  terms of three or more characters, a LIKE scan of the same text for shorter ones,
-  and a range scan of the code index for a code prefix;
+- search: a trigram FTS5 index over name + former names (migration 7) for terms of three
+  or more characters, a LIKE scan of the names for shorter ones, the pinyin index
+  (firms.pinyin: initials, then full pinyin) for terms of letters only, and a range scan
+  of the code index for a code prefix;
 - sorting: a partial index per sortable column (WHERE deleted_at IS NULL);
 - paging: by key ((sort value, id) greater than the last row of the previous page),
   with OFFSET only for a jump to a page whose predecessor is not known.
@@ -41,7 +42,7 @@ STAR_STAGES = "(SELECT st.id FROM stages st JOIN tracks tr ON tr.id = st.track_i
 NO_STAR = -1                 # LedgerQuery.star_stage_id: firms holding no star tier on the day
 
 # The table's own choices; titles, kinds and the SQL of the firm's fields come from pipeline.fields.
-# Sortable: only the fields with a partial index (firms_live_*), so a sort never scans the ledger.
+# Sortable: only the fields with an index (firms_live_*, the code's UNIQUE one), so a sort never scans the ledger.
 SORTS = {"name": "f.name_sort", "code": "f.code", "street": "f.street_id", "industry": "f.industry",
          "officer": "f.officer", "founded": "f.founded", "reg_capital": "f.reg_capital", "revenue": "f.revenue",
          "employees": "f.employees"}       # name: pinyin order (firms.name_sort, v5)
@@ -131,11 +132,19 @@ def _fts_phrase(terms) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def spelled(term: str) -> bool:
+    """A term that may be pinyin (letters only; firms.pinyin holds nothing else): besides names, it is looked for
+    in the pinyin index, which the trigram index does not hold (v7)."""
+    return re.fullmatch(r"[a-z]+", term) is not None
+
+
 def search_condition(text: str, deleted: bool = False, frequent: bool = False) -> tuple[str, list]:
     """SQL condition for the search box: name/former name/pinyin substrings, code prefix.
 
-    Terms of three or more characters use the trigram index (live firms only); shorter
-    terms a LIKE on the name (and former names) or a range on the pinyin initials. A term
+    Terms of three or more characters use the trigram index (live firms only), and a term
+    of letters only is also looked for in the pinyin (initials, full pinyin: ``instr``, as
+    the trigram index once did when it held the pinyin); shorter terms a LIKE on the name
+    (and former names) or a range on the pinyin initials. A term
     that looks like the start of a credit code (letters and digits, at least one digit) also
     matches codes by prefix; from six characters on it matches codes only.
 
@@ -150,12 +159,16 @@ def search_condition(text: str, deleted: bool = False, frequent: bool = False) -
         col = "+f.code" if frequent else "f.code"   # a common prefix (the district's 91420106): walk the sort index
         return f"{col} >= ? AND {col} < ?", [code, code + "\uffff"]
     parts, params = [], []
-    long_terms = [t for t in terms if len(t) >= 3 and not deleted]
+    long_terms = [t for t in terms if len(t) >= 3 and not deleted and not spelled(t)]
     if long_terms:
         parts.append(f"{'+' if frequent else ''}f.id IN (SELECT rowid FROM firm_search WHERE firm_search MATCH ?)")
         params.append(_fts_phrase(long_terms))
     for t in terms:
         if len(t) >= 3 and not deleted:
+            if spelled(t):          # pinyin anywhere (a scan in the sort order), or a name holding the letters
+                parts.append("(instr(f.pinyin, ?) > 0 OR +f.id IN (SELECT rowid FROM firm_search "
+                             "WHERE firm_search MATCH ?))")
+                params += [t, _fts_phrase([t])]
             continue
         like = f"%{_like_escape(t)}%"
         if re.fullmatch(r"[a-z]+", t):
@@ -179,13 +192,14 @@ def cheap_count(q: "LedgerQuery") -> bool:
         return True
     if len(terms) == 1 and (code := _code_like(terms[0])):
         return len(code) >= 6 or code.isdigit()
-    return all(len(t) >= 3 for t in terms)
+    return all(len(t) >= 3 and not spelled(t) for t in terms)
 
 
 def fts_only(q: "LedgerQuery") -> str | None:
     """The MATCH text when the query is nothing but a trigram search (counted on the index alone)."""
     terms = [t for t in re.split(r"\s+", q.search.strip().lower()) if t]
-    if (not terms or q.deleted or any(len(t) < 3 for t in terms) or (len(terms) == 1 and _code_like(terms[0]))
+    if (not terms or q.deleted or any(len(t) < 3 or spelled(t) for t in terms)
+            or (len(terms) == 1 and _code_like(terms[0]))
             or q.with_(search="") != LedgerQuery(as_of=q.as_of, sort=q.sort, descending=q.descending)):
         return None
     return _fts_phrase(terms)
@@ -349,7 +363,7 @@ class LedgerView:
         return n
 
     def _fts_count(self, q: LedgerQuery) -> int:
-        terms = [t for t in re.split(r"\s+", q.search.strip().lower()) if len(t) >= 3]
+        terms = [t for t in re.split(r"\s+", q.search.strip().lower()) if len(t) >= 3 and not spelled(t)]
         if not terms or q.deleted:
             return 0
         match = _fts_phrase(terms)

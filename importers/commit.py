@@ -85,7 +85,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
 
 
 def _new_firms(w, plan, news: list[int], street_ids: dict, tick, lap) -> None:
-    """New firms, built column by column (one C-level pick per column, then one zip), written in bulk."""
+    """New firms, built column by column (one C-level pick per column; db.bulk zips them as it writes)."""
     store = plan.store
     if not news:
         return
@@ -99,12 +99,12 @@ def _new_firms(w, plan, news: list[int], street_ids: dict, tick, lap) -> None:
         values = pick(store.cols[c]) if c in store.cols else [None] * len(news)
         extras.append([_plain(v) for v in values] if BY_KEY[c].kind == "date" else values)
     streets = pick(store.cols["street"]) if "street" in store.cols else [None] * len(news)
-    rows = list(zip([c if u else None for c, u in zip(codes, usable, strict=True)],
-                    [None if u else c for c, u in zip(codes, usable, strict=True)],
-                    [CODE_STATUSES[cs] for cs in statuses], pick(store.name), pick(store.key),
-                    [street_ids.get(s) for s in streets], *extras, pick(store.review), strict=True))
+    data: list[list] = [[c if u else None for c, u in zip(codes, usable, strict=True)],
+                        [None if u else c for c, u in zip(codes, usable, strict=True)],
+                        [CODE_STATUSES[cs] for cs in statuses], pick(store.name), pick(store.key),
+                        [street_ids.get(s) for s in streets], *extras, pick(store.review)]
     lap("new_firms_rows")
-    for i, fid in zip(news, bulk.insert_firms(w, columns, rows, tick, lap), strict=True):
+    for i, fid in zip(news, bulk.insert_firms(w, columns, data, tick, lap), strict=True):
         store.firm_id[i] = fid
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from db import schema
 from db.ledger import Ledger
+from db.ledger_view import LedgerQuery, LedgerView
 from importers.plan import build_plan, commit_plan
 from pipeline.names import name_sort, pinyin_index
 from tests.importers.helpers import C, xlsx
@@ -30,8 +31,9 @@ def test_imported_and_hand_entered_firms_read_alike(ledger, tmp_path):
         assert keys(ledger, name) == (pinyin_index(name), name_sort(name))
     assert keys(ledger, "重庆云帆科技有限公司")[0].startswith("cqyfkjyxgs chongqing")
     assert "yinhang" in keys(ledger, "武汉银行卡服务有限公司")[0]
-    hits = ledger.conn.execute("SELECT rowid FROM firm_search WHERE text MATCH '\"cqy\"'").fetchall()
-    assert len(hits) == 1                                   # the imported firm is found by its initials
+    view = LedgerView(ledger.conn, ledger.catalog())
+    found = view.ids(LedgerQuery(search="cqy"))
+    assert found == [ledger.conn.execute("SELECT id FROM firms WHERE name = '重庆云帆科技有限公司'").fetchone()[0]]
 
 
 def test_import_rename_takes_the_one_reading(ledger, tmp_path):
@@ -60,8 +62,9 @@ def test_migration_5_recomputes_pinyin_and_fills_name_sort(tmp_path):
         got = led.conn.execute("SELECT name, pinyin, name_sort FROM firms ORDER BY id").fetchall()
         assert [(p, s) for _, p, s in got] == [(pinyin_index(n), name_sort(n)) for n, _, _ in got]
         assert got[0][1] == "cqyhyxgs chongqingyinhangyouxiangongsi"
-        text = led.conn.execute("SELECT text FROM firm_search WHERE rowid = 1").fetchone()[0]
-        assert text.endswith("cqyhyxgs chongqingyinhangyouxiangongsi")     # the search index follows
+        view = LedgerView(led.conn, led.catalog())                     # search follows the new reading
+        assert view.ids(LedgerQuery(search="cqyh")) == view.ids(LedgerQuery(search="chongqingyin")) == [1]
+        assert view.ids(LedgerQuery(search="zqyx")) == []
         plan = led.conn.execute("EXPLAIN QUERY PLAN SELECT id FROM firms WHERE deleted_at IS NULL "
                                 "ORDER BY name_sort LIMIT 10").fetchall()
         assert "firms_live_name_sort" in str(plan)

@@ -47,3 +47,16 @@ def test_shortcut_equals_pypinyin_phrase_reading():
     fast = pinyin_keys(cases)
     assert fast == [reference(c) for c in cases]
     assert sum(names._needs_phrases(c, *names._phrase_rules()) for c in cases) > 100   # both ways were tried
+
+
+def test_a_list_read_at_once_equals_names_read_one_by_one():
+    """pinyin_keys reads a list as one joined text (one translate per table); it must equal the name-by-name way,
+    names needing phrases, empty names and names holding a would-be separator included."""
+    rnd = random.Random(11)
+    pool = "武汉重庆银行长江发展和平都市乐园会计调查传媒藏书强力中国科技有限公司股份集团分行绿吕ABCxyz12（）·-"
+    cases = ["".join(rnd.choice(pool) for _ in range(rnd.randrange(1, 16))) for _ in range(2000)]
+    cases += ["", None, "重庆银行", "长沙银行股份有限公司", "a\x00b", "行"]
+    assert names._joined([c or "" for c in cases])[1] == "\x01"          # \x00 is in a name: the next one
+    assert pinyin_keys(cases) == names._keys_each(cases)
+    assert pinyin_keys(cases[:-6]) == names._keys_each(cases[:-6]) and pinyin_keys([]) == []
+    assert pinyin_keys(["Ａ银行"]) == names._keys_each(["Ａ银行"])         # not NFKC: one by one
