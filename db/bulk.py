@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 
-from db.engine import SharedEngine
+from db.engine import FILE, SharedEngine
 from db.ledger import Writer, new_id, next_firm_id
 from db.schema import SEARCH_TEXT
 from pipeline.names import pinyin_keys
@@ -143,11 +143,12 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
             "batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', ?, ?)",
             [(ids[k], *r, w.batch_id, w.stamp) for k, r in enumerate(rows)])
         return len(rows)
-    existing = conn.execute("SELECT COALESCE(MAX(id), 0) FROM designations").fetchone()[0]
-    dropped = _drop_indexes(conn, "designations") if is_bulk(len(rows), existing) else None
+    first = FILE.next_designation_id(conn)        # never an id the audit names (an undone or purged one's)
+    dropped = _drop_indexes(conn, "designations") if is_bulk(len(rows), first - 1) else None
     conn.executemany(
-        "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
-        f"created_at) VALUES (?, ?, ?, ?, ?, ?, 'import', {_literal(w.batch_id)}, {_literal(w.stamp)})", rows)
+        "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
+        f"batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', {_literal(w.batch_id)}, {_literal(w.stamp)})",
+        ((first + k, *r) for k, r in enumerate(rows)))
     if dropped:
         _recreate_indexes(conn, dropped)
     return len(rows)

@@ -254,6 +254,14 @@ class FileEngine:
         return conn.execute("SELECT MAX(COALESCE((SELECT MAX(id) FROM firms), 0), "
                             "COALESCE((SELECT MAX(firm_id) FROM audit), 0)) + 1").fetchone()[0]
 
+    @staticmethod
+    def next_designation_id(conn) -> int:
+        """The id of the next new designation: above every designation's and every one the audit names (one an
+        undo or a purge removed): its history (its insert row, its changes) is read by its id."""
+        return conn.execute("SELECT MAX(COALESCE((SELECT MAX(id) FROM designations), 0), "
+                            "COALESCE((SELECT MAX(entity_id) FROM audit WHERE entity = 'designation'), 0)) + 1"
+                            ).fetchone()[0]
+
     def for_update(self) -> str:
         """BEGIN IMMEDIATE has already made this the only writer of the file: no row lock to add."""
         return ""
@@ -297,6 +305,11 @@ class SharedEngine:
         """The firms' identity sequence, which ``push`` starts above every id the file's audit names and which
         never gives a number twice, even to two officers adding firms at the same time."""
         return conn.execute("SELECT nextval(pg_get_serial_sequence('firms', 'id'))").fetchone()[0]
+
+    @staticmethod
+    def next_designation_id(conn) -> int:
+        """The designations' identity sequence (it never gives a number twice)."""
+        return conn.execute("SELECT nextval(pg_get_serial_sequence('designations', 'id'))").fetchone()[0]
 
     @staticmethod
     def new_ids(conn, table: str, n: int) -> list[int]:

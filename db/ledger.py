@@ -398,12 +398,12 @@ class Writer(RecordWrites):
             for did in ladder.replaced:
                 self.delete_designation(did)
             end_d = parse_iso(ladder.end) if ladder.end else None
-        cur = self.conn.execute(
-            "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (firm_id, stage.id, iso(start_d), iso(end_d), evidence, list_name,
+        designation_id = self.ledger.engine.next_designation_id(self.conn)   # never an id the audit names
+        self.conn.execute(
+            "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
+            "batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (designation_id, firm_id, stage.id, iso(start_d), iso(end_d), evidence, list_name,
              "import" if self.batch_id else self.source, self.batch_id, self.stamp))
-        designation_id = new_id(cur)
         self.audit("insert", "designation", designation_id, firm_id, None,
                    {"stage": stage.key, "start_date": iso(start_d), "end_date": iso(end_d), "evidence": evidence,
                     "list_name": list_name})

@@ -330,6 +330,7 @@ DROP INDEX firms_live_name;
 DROP INDEX firms_live_street_name;
 DROP INDEX firms_flagged;
 DROP INDEX firms_live_pinyin;
+CREATE INDEX audit_entity ON audit(entity, entity_id);
 """
 
 # a migration's steps: SQL scripts and Python functions of the connection, run in order in one transaction
@@ -342,7 +343,8 @@ MIGRATIONS: list[tuple[int, str, Union[Step, tuple[Step, ...]]]] = [
     (5, "one phrase-aware pinyin for every firm; firms.name_sort, the pinyin sort key, and its index; batch_rows",
      (V5_COLUMN, v5_recompute_pinyin, V5_INDEX)),
     (6, "the dashboard's facts cache: every write transaction removes its token", V6),
-    (7, "bulk loads: names-only trigram index (pinyin searched in firms.pinyin); unused and covered indexes dropped",
+    (7, "bulk loads: names-only trigram index (pinyin searched in firms.pinyin); unused and covered indexes dropped; "
+        "audit by entity (a new designation's id above every id the audit names)",
      V7),
 ]
 LATEST = MIGRATIONS[-1][0]

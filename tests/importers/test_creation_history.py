@@ -129,3 +129,23 @@ def test_a_firm_never_gets_the_id_of_one_an_undo_or_a_purge_removed(tmp_path):
     assert person not in (gone, new)
     assert [e.action for e in audit_log.entries(led.conn, firm_id=person)] == ["insert"]
     led.close()
+
+
+def test_a_designation_never_gets_the_id_of_one_an_undo_removed(tmp_path):
+    """List 1 gives firm 0 a star tier (placed one at a time: an insert row of its own), its undo removes it, list 2
+    gives firm 0 a 高新技术企业 in bulk. On the removed one's id the new designation's creation was hidden (the
+    firm file took the old insert row for its own) and the old one's undo row named it."""
+    led = fresh(tmp_path / "l.db")
+    fid = led.conn.execute("SELECT id FROM firms WHERE code = ?", (CODES[0],)).fetchone()[0]
+    first = commit_plan(led, build_plan(led, write_list(tmp_path, 1, [(0, "原", None, None, None, None, "繁星",
+                                                                      "2024-01-01", None)])))
+    [gone] = [r[0] for r in led.conn.execute("SELECT id FROM designations WHERE firm_id = ?", (fid,))]
+    undo_batch(led, first)
+    second = commit_plan(led, build_plan(led, write_list(tmp_path, 2, [(0, "原", None, None, None, None, None,
+                                                                       "2024-06-01", "高新技术企业")])))
+    [new] = [r[0] for r in led.conn.execute("SELECT id FROM designations WHERE firm_id = ?", (fid,))]
+    assert new != gone
+    made = [(e.after["stage"], e.batch_id) for e in audit_log.entries(led.conn, firm_id=fid)
+            if e.entity == "designation" and e.action == "insert"]
+    assert made == [("fanxing", first), ("gaoqi", second)]
+    led.close()
