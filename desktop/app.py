@@ -100,24 +100,28 @@ def _run_window(app, db_path) -> int:
 
     from db.connection import LedgerError
     from db.paths import default_ledger_path
+    from db.pg.url import is_url, safe
     from desktop import dialogs
     from desktop.main_window import MainWindow
     from desktop.settings import Settings
     settings = Settings()
-    path = Path(db_path) if db_path else default_ledger_path()
+    shared = is_url(db_path)                      # a shared ledger's address (its password never logged or kept)
+    path = db_path if shared else Path(db_path) if db_path else default_ledger_path()
+    shown = safe(str(path)) if shared else path
     try:
         ledger = open_ledger_for_window(path)
     except LedgerError as exc:
-        log.warning("无法打开台账 %s：%s", path, exc)
+        log.warning("无法打开台账 %s：%s", shown, exc)
         dialogs.warn(None, "无法打开台账", str(exc))
         return 2
-    log.info("打开台账 %s%s", path, "（只读）" if ledger.readonly else "")
+    log.info("打开台账 %s%s", shown, "（只读）" if ledger.readonly else "")
     try:
         window = MainWindow(ledger, settings)
     except BaseException:
         ledger.close()            # its lock and heartbeat go with it
         raise
-    settings.add_recent(str(path.resolve()))
+    if not shared:
+        settings.add_recent(str(Path(path).resolve()))
     window.show()
     if os.environ.get(PROBE):
         _probe_first_paint(window)

@@ -150,3 +150,25 @@ def test_only_an_admin_is_offered_to_draft_a_year_s_targets_on_the_dashboard(qtb
             assert p.targets.create_button.isVisibleTo(p) is offered, who
             assert ("管理员新建" in p.targets.empty.text()) is not offered
             p.close()
+
+
+def test_the_app_starts_on_a_shared_ledger_from_the_command_line(people, tmp_path):
+    """`python main.py --db postgresql://…` opens the window on the shared ledger (was taken for a file name); the
+    log names the address without its password, and the recent list keeps no address."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    data = tmp_path / "数据"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XINGTU_STARTUP_PROBE": "1", "XINGTU_DATA_DIR": str(data),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    out = subprocess.run([sys.executable, str(root / "main.py"), "--db", people["officer"]], capture_output=True,
+                         text=True, env=env, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["FIRST_PAINT"]
+    log = (data / "logs" / "xingtu.log").read_text(encoding="utf-8")
+    assert "打开台账 postgresql://" in log and "星图退出（0）" in log
+    assert not list(tmp_path.glob("postgresql*"))                     # no file made from the address
+    config = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "config").rglob("*.conf"))
+    assert "postgresql" not in config
