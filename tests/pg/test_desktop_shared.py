@@ -63,6 +63,8 @@ def test_an_officer_connects_and_sees_their_street_only(qtbot, window, people, m
     assert not win.banner.isVisible()
     qtbot.waitUntil(lambda: win.ledger_panel.model.total == live_firms(people["super"], "积玉桥"), timeout=5000)
     assert win.menu_actions.set_street.isEnabled()
+    bar = win.ledger_panel.filters
+    assert [bar.street.itemText(i) for i in range(bar.street.count())] == ["全部街道", "积玉桥"]
     assert all("postgresql" not in r for r in win.settings.get("ledger/recent"))      # an address holds a password
 
 

@@ -42,7 +42,9 @@ class FilterBar(QWidget):
         self._timer.timeout.connect(self.changed)
         self.search.textChanged.connect(lambda _t: self._timer.start())
 
-        self.street = self._combo(LABELS["street"], [(ANY + "街道", None)] + [(n, sid) for sid, n in ledger.streets()])
+        allowed = getattr(ledger, "street_ids", None)     # a shared ledger's login that reads some streets only
+        self.street = self._combo(LABELS["street"], [(ANY + "街道", None)] + [
+            (n, sid) for sid, n in ledger.streets() if not allowed or sid in allowed])
         self.stage = self._combo("持有认定", [("全部认定", None)] + [
             (s.name, s.id) for s in catalog.stages if s.track != "star"])
         self.as_of = DateEdit(QDate.currentDate())
