@@ -232,7 +232,8 @@ def _import_figures(ctx: Context, rows: dict, state: dict) -> None:
     t = time.perf_counter()
     run_child("import", listed, empty, timeout=3600)
     r.baseline = time.perf_counter() - t
-    r.note = f"共享台账写入 {got.get('new', '?')} 家新企业；均为新进程整体用时"
+    counts = got.get("counts", {})
+    r.note = f"共享台账导入 {counts.get('rows', '?')} 行（新企业 {counts.get('created', '?')} 家）；均为新进程整体用时"
 
 
 # twenty officers ---------------------------------------------------------------------------------------------
