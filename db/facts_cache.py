@@ -32,6 +32,7 @@ import os
 import secrets
 import sqlite3
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,14 +176,39 @@ def read(file: Path, token: str) -> Facts | None:
     return facts
 
 
+STALE_TMP_S = 3600                 # a temporary file this old was left by a process killed while writing it
+UNUSED_DAYS = 60                   # the cache of a ledger not opened for this long (a copy, an old backup) goes
+
+
+def prune(folder: Path, keep: Path | None = None, now: float | None = None) -> list[Path]:
+    """Remove from the cache *folder* what no open can use: temporary files left by a killed write, and the
+    files of ledgers not opened for UNUSED_DAYS (about 0.75 GB a ledger at 1M firms). *keep*: the facts file
+    about to be written (its derived file too). Returns what was removed; a file that cannot be removed stays."""
+    now = time.time() if now is None else now
+    spared = {keep, derived_file(keep)} if keep is not None else set()
+    gone = []
+    for path in folder.glob("facts-*"):
+        try:
+            age = now - path.stat().st_mtime
+            old = age > STALE_TMP_S if path.suffix == ".tmp" else age > UNUSED_DAYS * 86400
+            if old and path not in spared:
+                path.unlink()
+                gone.append(path)
+        except OSError:
+            continue
+    return gone
+
+
 def save(file: Path, token: str, facts: Facts) -> None:
     """Write the arrays under *token* next to nothing half-written: a temporary file, then a rename. A
-    cache that cannot be written (disk full, no folder) is simply not there next time."""
+    cache that cannot be written (disk full, no folder) is simply not there next time. Stale files of the
+    folder go first (``prune``)."""
     if not facts.presorted:
         return
     tmp = None
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
+        prune(file.parent, keep=file)
         with tempfile.NamedTemporaryFile(dir=file.parent, prefix=file.stem, suffix=".tmp", delete=False) as out:
             tmp = out.name
             np.savez(out, token=np.array(token), **{k: getattr(facts, k) for k in COLUMNS})
