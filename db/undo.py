@@ -82,7 +82,7 @@ def refused(conn, batch_id: int) -> list[tuple[int, str]]:
         f"SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND batch_id IS NULL AND firm_id IN ({created}) "
         f"UNION SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND entity = 'designation' "
         f"AND firm_id IN ({designated}) "
-        f"UNION SELECT firm_id FROM ({later_lists}) WHERE firm_id IN ({designated}) ORDER BY 1",
+        f"UNION SELECT firm_id FROM ({later_lists}) later WHERE firm_id IN ({designated}) ORDER BY 1",
         (last, batch_id, last, *[batch_id] * 3, batch_id, *[batch_id] * 3)).fetchall()   # designated: 3 each
     return [(fid, _name(conn, fid)) for (fid,) in rows]
 

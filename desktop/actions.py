@@ -34,7 +34,7 @@ def make_sample(path: Path) -> None:
         demo_store.store(ledger, demo.generate([n for _, n in ledger.streets()], SAMPLE_FIRMS, 7))
 
 
-MSG_NOT_SHARED = "共享台账暂不支持此操作：导入请先在本地文件台账中进行，备份由管理员在服务器上做（backup --db）"
+MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
 
 class Actions:
@@ -114,7 +114,7 @@ class Actions:
         for a in self._write_actions:
             a.setEnabled(writable)
         self.backup.setEnabled(not shared)                   # not a writing action: a read-only file is backed up
-        for a in (self.import_, self.backup, self.restore):
+        for a in (self.backup, self.restore):
             if shared:
                 a.setEnabled(False)
             a.setToolTip(MSG_NOT_SHARED if shared else "")
@@ -253,9 +253,6 @@ class Actions:
     def import_file(self, path: str):
         if self.w.ledger.readonly:
             dialogs.warn(self.w, "只读", "台账以只读方式打开，不能导入。")
-            return None
-        if getattr(self.w.ledger, "shared", False):
-            dialogs.warn(self.w, "共享台账", MSG_NOT_SHARED)
             return None
         self.w.settings.set("paths/import_dir", str(Path(path).parent))
         from ui.importer.wizard import ImportWizard

@@ -40,10 +40,7 @@ class HistoryPanel(QWidget):
         self.view.setColumnWidth(1, 150)
         self.view.setColumnWidth(2, 320)
         self.undo_button = QPushButton("撤销所选批次")
-        shared = bool(getattr(ledger, "shared", False))
-        self.undo_button.setEnabled(not ledger.readonly and not shared)
-        if shared:                          # the undo of a batch does not run on a shared ledger yet
-            self.undo_button.setToolTip("共享台账暂不支持撤销导入批次")
+        self.undo_button.setEnabled(not ledger.readonly)
         self.undo_button.clicked.connect(self.undo_selected)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection())
         top = QHBoxLayout()

@@ -45,10 +45,6 @@ def run_import(args) -> int:
     from importers.plan import build_plan, commit_plan
     if args.kind not in (None, "roster", "designation"):
         raise InputError(f"--as 应为 roster（企业台账）或 designation（认定名单），而不是“{args.kind}”")
-    from db.engine import is_url
-    if is_url(args.db) and not args.dry_run:
-        from desktop.commands.shared import MSG_IMPORT_PREVIEW
-        raise InputError(MSG_IMPORT_PREVIEW)
     on_date = date_arg(args.date, "--date")
     overrides = parse_overrides(args.maps) if args.maps else None
     path = Path(args.file)

@@ -12,9 +12,7 @@ URL_HELP = "共享台账地址，如 postgresql://登录名@主机:5432/数据�
 # the commands that take a PostgreSQL URL in --db today, in the order the refusal lists them; every other one
 # refuses it (desktop.cli)
 URL_COMMANDS = ("gui", "init", "users", "push", "pull", "backup", "restore", "report", "audit", "export",
-                "import --dry-run")
-# an import must be undoable as a batch: until undo works on a shared ledger the command line only previews one
-MSG_IMPORT_PREVIEW = "共享台账目前只能预览导入（加 --dry-run）：导入批次在共享台账上还不能撤销，因此暂不写入"
+                "import", "undo")
 
 
 def register(sub) -> None:

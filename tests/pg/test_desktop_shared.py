@@ -80,19 +80,17 @@ def test_a_manager_sees_every_street_read_only_with_a_banner(qtbot, window, peop
 
 
 def test_what_works_on_a_file_only_is_off_and_says_why(qtbot, window, people, monkeypatch, tmp_path):
-    """Import (its undo of a batch is not yet on the server) and the file's backup and restore are off on a
-    shared ledger, with the reason; a list dropped on the window is refused with it, nothing written."""
+    """The file's backup and restore are off on a shared ledger, with the reason (the server's are the admin's);
+    import is on, as on the file; all of it again back on a file."""
     from desktop.actions import MSG_NOT_SHARED
     win, warned = window
     connect(monkeypatch, win, people["officer"])
-    for action in (win.menu_actions.import_, win.menu_actions.backup, win.menu_actions.restore):
+    for action in (win.menu_actions.backup, win.menu_actions.restore):
         assert not action.isEnabled() and action.toolTip() == MSG_NOT_SHARED
-    roster = tmp_path / "名单.csv"
-    roster.write_text("企业名称,统一社会信用代码\n武汉拖入科技有限公司,91420106MA4K3B5E2N\n", encoding="utf-8")
-    assert win.menu_actions.import_file(str(roster)) is None
-    assert warned == [("共享台账", MSG_NOT_SHARED)]
+    assert win.menu_actions.import_.isEnabled()
     win.menu_actions.switch_to(str(tmp_path / "ledger.db"))             # back on the file: all of it again
     assert all(a.isEnabled() for a in (win.menu_actions.import_, win.menu_actions.backup, win.menu_actions.restore))
+    assert not warned
 
 
 def test_the_dashboard_of_a_shared_ledger_shows_what_the_file_shows_and_an_officer_only_their_street(
@@ -131,16 +129,6 @@ def test_the_dashboard_of_a_shared_ledger_shows_what_the_file_shows_and_an_offic
         k: v for k, v in views["all", sid].items() if k not in ("streets", "indicators")}
 
 
-def test_the_import_history_of_a_shared_ledger_offers_no_undo_yet(qtbot, window, people, monkeypatch):
-    from PySide6.QtWidgets import QPushButton
-    win, _ = window
-    connect(monkeypatch, win, people["admin"])
-    win.show_tab("导入历史")
-    qtbot.waitUntil(lambda: any(b.text() == "撤销所选批次" for b in win.tabs.currentWidget().findChildren(QPushButton)))
-    [undo] = [b for b in win.tabs.currentWidget().findChildren(QPushButton) if b.text() == "撤销所选批次"]
-    assert not undo.isEnabled() and undo.toolTip() == "共享台账暂不支持撤销导入批次"
-
-
 def test_only_an_admin_is_offered_to_draft_a_year_s_targets_on_the_dashboard(qtbot, people):
     from db.ledger import Ledger
     from ui.dashboard.panel import DashboardPanel
@@ -174,3 +162,44 @@ def test_the_app_starts_on_a_shared_ledger_from_the_command_line(people, tmp_pat
     assert not list(tmp_path.glob("postgresql*"))                     # no file made from the address
     config = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "config").rglob("*.conf"))
     assert "postgresql" not in config
+
+
+def test_the_import_wizard_and_its_undo_on_a_shared_ledger(qtbot, pg_url, tmp_path):
+    """The wizard on a shared ledger as on the file: plan, preview, commit in a worker, and undo from the import
+    history brings the ledger back (the commit takes no file backup there)."""
+    from db.ledger import Ledger
+    from db.pg import setup, transfer
+    from desktop.sample_list import write_sample_list
+    from desktop.workers import Workers
+    from importers.undo import undo_batch
+    from tests.ui.helpers import C1, C2
+    from ui.history import HistoryPanel
+    from ui.importer.wizard import ImportWizard
+    with Ledger(tmp_path / "small.db", officer="测试专员") as led:
+        small_ledger(led)
+    setup.init(pg_url)
+    transfer.push(tmp_path / "small.db", pg_url)
+    path = write_sample_list(tmp_path / "拟认定名单.xlsx",
+                             [("武汉星辰科技有限公司", C1, "积玉桥"), ("湖北光谷智能装备有限公司", C2, "杨园")])
+    workers = Workers()
+    with Ledger(pg_url) as ledger:
+        count = lambda: ledger.conn.execute("SELECT count(*) FROM firms WHERE deleted_at IS NULL").fetchone()[0]  # noqa: E731
+        before = count()
+        wiz = ImportWizard(ledger, path, workers)
+        qtbot.add_widget(wiz)
+        wiz.show()
+        wiz.next()
+        qtbot.waitUntil(lambda: wiz.plan is not None or bool(wiz.mapping.message.text()), timeout=20000)
+        assert wiz.mapping.message.text() == ""
+        wiz.next()
+        wiz.next()
+        qtbot.waitUntil(lambda: wiz.over, timeout=20000)
+        assert wiz.batch and count() == before + 5
+        history = HistoryPanel(ledger, undo=lambda b, force: undo_batch(ledger, b, force=force),
+                               confirm=lambda t, m: True, report=lambda *a: None)
+        qtbot.add_widget(history)
+        history.select_batch(wiz.batch)
+        assert history.undo_button.isEnabled() and history.undo_selected()
+        assert count() == before
+        wiz.close()
+        workers.wait()

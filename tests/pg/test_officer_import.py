@@ -68,12 +68,9 @@ def test_an_officers_import_lands_their_rows_and_only_theirs(people, mixed_list,
     assert code == 0, err
     summary = json.loads(out)
     assert summary["batch"] is None and sum("不属于您负责的街道" in e["message"] for e in summary["errors"]) == 4
-    code, _, err = run(capsys, "import", path, "--db", people["officer"])      # no undo there yet: preview only
-    assert code == 2 and "只能预览导入" in err
-    from importers.plan import commit_plan
-    with Ledger(people["officer"]) as led:
-        plan = build_plan(led, path)
-        summary = plan.summary(commit_plan(led, plan))
+    code, out, err = run(capsys, "import", path, "--db", people["officer"], "--json")
+    assert code == 0, err
+    summary = json.loads(out)
     assert summary["batch"] and summary["created"] == 1 and summary["updated"] == 1
     with psycopg.connect(people["super"]) as conn:
         remarks = dict(conn.execute("SELECT f.name, f.remark FROM firms f WHERE f.name = ANY (%s)",
@@ -82,6 +79,13 @@ def test_an_officers_import_lands_their_rows_and_only_theirs(people, mixed_list,
     landed = {n for n, (status, _) in expected.items() if status in ("new", "update")}
     assert {n for n, r in remarks.items() if r == "专员补充"} == landed
     assert login == [(people["logins"]["officer"],)]
+    code, out, err = run(capsys, "undo", str(summary["batch"]), "--db", people["officer"], "--json")   # and back
+    assert code == 0, err
+    assert json.loads(out)["firms_removed"] == 1 and json.loads(out)["firms_restored"] == 1
+    with psycopg.connect(people["super"]) as conn:
+        after = dict(conn.execute("SELECT f.name, f.remark FROM firms f WHERE f.name = ANY (%s)",
+                                  (list(expected),)).fetchall())
+    assert not any(r == "专员补充" for r in after.values())
 
 
 def _import(url: str, path: str, barrier, results) -> None:
