@@ -6,6 +6,8 @@ from datetime import date
 from hypothesis import strategies as st
 
 from db.ledger import Ledger
+from importers.plan import build_plan, commit_plan
+from importers.undo import UndoConflict, UndoRefused, undo_batch
 from tests.importers.helpers import C
 
 HEAD = ["企业名称", "统一社会信用代码", "所在街道", "所属行业", "备注", "曾用名", "星级", "认定日期", "层级"]
@@ -70,3 +72,44 @@ def counts(led):
 def r(k, tag="甲", remark=None, former=None):
     """A row of an example: firm k named 武汉{tag}{k}科技有限公司, nothing else but a remark or a former name."""
     return (k, tag, None, None, remark, former, None, "2024-01-01", None)
+
+
+def run_case(tmp_path, lists, order, make=None):
+    """*make*: the ledger under test from a fresh file ledger's path (default: that file; tests/pg: a shared
+    ledger pushed from it); the model is always a file."""
+    led = make(fresh(tmp_path / "a.db")) if make else fresh(tmp_path / "a.db")
+    try:
+        paths = [write_list(tmp_path, n, rows) for n, rows in enumerate(lists)]
+        ids = [commit_plan(led, build_plan(led, p, today=TODAY)) for p in paths]
+        undone = set()
+        for k, force in order:
+            if k in undone:
+                continue
+            before, rows = state(led), counts(led)
+            try:
+                out = undo_batch(led, ids[k], force=force)
+                undone.add(k)
+                after = counts(led)                          # the reported counts are what happened
+                assert (rows[0] - after[0], rows[1] - after[1], rows[2] - after[2]) == (
+                    out["firms_removed"], out["designations_removed"], out["aliases_removed"])
+            except (UndoConflict, UndoRefused) as exc:
+                assert exc.firms and state(led) == before      # refused: names firms, changes nothing
+        got = state(led)
+        audit_ok = led.shared or led.conn.execute("PRAGMA foreign_key_check").fetchall() == []  # the server checks
+    finally:
+        led.close()
+    model = fresh(tmp_path / "b.db")
+    try:
+        for n, p in enumerate(paths):
+            if n not in undone:
+                commit_plan(model, build_plan(model, p, today=TODAY))
+        want = state(model)
+    finally:
+        model.close()
+    assert audit_ok
+    assert got == want, f"undone {sorted(undone)} of {len(lists)}"
+
+
+def order_of(draw_lists):
+    return draw_lists.flatmap(lambda ls: st.tuples(
+        st.just(ls), st.lists(st.tuples(st.integers(0, len(ls) - 1), st.booleans()), min_size=1, max_size=6)))

@@ -92,8 +92,7 @@ def test_undo_in_any_order_is_exact_on_a_shared_ledger(pg_server_found, tmp_path
 
     from db.pg import setup, transfer
     from tests import pg_server
-    from tests.importers.test_undo_property import _order, run_case
-    from tests.importers.undo_helpers import batches
+    from tests.importers.undo_helpers import batches, order_of, run_case
     made: list[str] = []
 
     def shared(file_ledger):
@@ -108,7 +107,7 @@ def test_undo_in_any_order_is_exact_on_a_shared_ledger(pg_server_found, tmp_path
 
     @settings(max_examples=int(__import__("os").environ.get("XINGTU_PG_UNDO_EXAMPLES", "8")), deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(_order(batches))
+    @given(order_of(batches))
     def check(case):
         try:
             run_case(tmp_path_factory.mktemp("undo-pg"), *case, make=shared)
