@@ -10,10 +10,8 @@ from keyring.backends import fail
 from psycopg.conninfo import conninfo_to_dict
 
 from db.pg.url import build_url
-from desktop import credentials, dialogs
-from desktop.main_window import MainWindow
-from desktop.settings import Settings
-from tests.ui.helpers import small_ledger
+from desktop import credentials
+from tests.ui.helpers import window_on_small_ledger
 from ui import connect_dialog
 from ui.connect_dialog import ConnectDialog
 
@@ -87,18 +85,7 @@ def test_without_a_keyring_the_password_cannot_be_remembered_and_it_says_why(qtb
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    from db.ledger import Ledger
-    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))
-    ledger = Ledger(tmp_path / "ledger.db", officer="测试专员")
-    small_ledger(ledger)
-    win = MainWindow(ledger, Settings())
-    qtbot.add_widget(win)
-    win.show()
-    warned: list[tuple[str, str]] = []
-    monkeypatch.setattr(dialogs, "warn", lambda parent, title, text: warned.append((title, text)))
-    yield win, warned
-    win.close()
-    win.ledger.close()
+    yield from window_on_small_ledger(qtbot, tmp_path, monkeypatch)
 
 
 def connect_as(monkeypatch, win, opened: list, *, password: str, remember: bool, works: bool = True) -> None:

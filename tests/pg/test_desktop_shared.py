@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from desktop import dialogs
-from desktop.main_window import MainWindow
-from desktop.settings import Settings
-from tests.ui.helpers import small_ledger
+from tests.ui.helpers import small_ledger, window_on_small_ledger
 from ui.connect_dialog import ConnectDialog
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
@@ -16,18 +13,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    from db.ledger import Ledger
-    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))
-    ledger = Ledger(tmp_path / "ledger.db", officer="测试专员")
-    small_ledger(ledger)
-    win = MainWindow(ledger, Settings())
-    qtbot.add_widget(win)
-    win.show()
-    warned: list = []
-    monkeypatch.setattr(dialogs, "warn", lambda parent, title, text: warned.append((title, text)))
-    yield win, warned
-    win.close()
-    win.ledger.close()
+    yield from window_on_small_ledger(qtbot, tmp_path, monkeypatch)
 
 
 def connect(monkeypatch, win, url: str) -> None:

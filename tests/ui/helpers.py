@@ -42,3 +42,23 @@ def commit(qtbot, wiz) -> None:
 
 def names(ledger) -> list[str]:
     return [r[0] for r in ledger.conn.execute("SELECT name FROM firms ORDER BY id")]
+
+
+def window_on_small_ledger(qtbot, tmp_path, monkeypatch):
+    """A generator for a fixture: the main window shown on a small file ledger in *tmp_path* (its own data
+    folder), yielding (window, the warnings shown); closed after the test."""
+    from db.ledger import Ledger
+    from desktop import dialogs
+    from desktop.main_window import MainWindow
+    from desktop.settings import Settings
+    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))
+    ledger = Ledger(tmp_path / "ledger.db", officer="测试专员")
+    small_ledger(ledger)
+    win = MainWindow(ledger, Settings())
+    qtbot.add_widget(win)
+    win.show()
+    warned: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "warn", lambda parent, title, text: warned.append((title, text)))
+    yield win, warned
+    win.close()
+    win.ledger.close()
