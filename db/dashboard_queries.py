@@ -88,9 +88,34 @@ def _pg_columns(raw) -> list[np.ndarray]:
                 rows = raw.execute(sql).fetchall()
                 flat = np.fromiter(chain.from_iterable(rows), np.int64, count=len(rows) * width)
                 out += list(flat.reshape(-1, width).T)
+    except psycopg.DataError as exc:                   # a date the server cannot read: name the firms, as the file
+        raise _unreadable_dates(raw) or LedgerError(f"看板无法读取共享台账：{_first_line(exc)}") from exc
     except psycopg.Error as exc:
-        raise LedgerError(f"看板无法读取共享台账：{str(exc).strip().splitlines()[0]}") from exc
+        raise LedgerError(f"看板无法读取共享台账：{_first_line(exc)}") from exc
     return out
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0]
+
+
+def _unreadable_dates(raw) -> LedgerError | None:
+    """The file's refusal (``checked``) for the designations of a shared ledger's live firms whose dates no
+    calendar has; None when there are none (the failure was something else)."""
+    from datetime import date
+
+    def readable(text, may_be_empty: bool) -> bool:
+        if may_be_empty and (text is None or text == ""):
+            return True
+        try:
+            date.fromisoformat(text)
+            return True
+        except (TypeError, ValueError):
+            return False
+    rows = raw.execute("SELECT d.firm_id, d.start_date, d.end_date FROM designations d JOIN firms f ON "
+                       "f.id = d.firm_id WHERE d.deleted_at IS NULL AND f.deleted_at IS NULL").fetchall()
+    bad = [firm for firm, start, end in rows if not (readable(start, False) and readable(end, True))]
+    return _refusal(len(bad), np.unique(np.array(bad, dtype=np.int64))) if bad else None
 
 
 def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:
@@ -150,10 +175,14 @@ def checked(facts: Facts) -> Facts:
     """*facts*, unless a date SQLite could not read is among them (a LedgerError in Chinese)."""
     bad = (facts.start == BAD_DAY) | (facts.end == BAD_DAY)
     if bad.any():
-        firms = "、".join(str(f) for f in np.unique(facts.firm[bad])[:5])
-        raise LedgerError(f"台账中有 {int(bad.sum())} 条认定的日期无法识别（企业编号 {firms} 等），看板无法统计；"
-                          "请改正这些认定的日期")
+        raise _refusal(int(bad.sum()), np.unique(facts.firm[bad]))
     return facts
+
+
+def _refusal(count: int, firms: np.ndarray) -> LedgerError:
+    named = "、".join(str(f) for f in firms[:5])
+    return LedgerError(f"台账中有 {count} 条认定的日期无法识别（企业编号 {named} 等），看板无法统计；"
+                       "请改正这些认定的日期")
 
 
 def all_targets(conn: sqlite3.Connection) -> dict[int, list[Indicator]]:

@@ -8,6 +8,7 @@ from db import dashboard_queries
 from pipeline.uscc import make_code
 
 
+@pytest.mark.file_only("the file's ADBC driver")
 @pytest.mark.parametrize("failure", ["raise FileNotFoundError('_static_version.py')", "raise ImportError('x')",
                                      "raise OSError('libadbc_driver_sqlite.so: cannot open shared object')"])
 def test_a_broken_driver_falls_back_to_the_connection(ledger, tmp_path, monkeypatch, caplog, failure):

@@ -114,6 +114,7 @@ def test_figures_by_hand(ledger, tricky):
     assert f["lapses"] in day_before[gaoqi["name"]]["firm_ids"].tolist()
 
 
+@pytest.mark.file_only("the file's dashboard cache and ADBC read")
 def test_the_figures_follow_every_commit(ledger, tricky):
     f = tricky
     as_of = date(2023, 12, 31)
@@ -139,6 +140,7 @@ def test_the_figures_follow_every_commit(ledger, tricky):
     assert f["no_street"] not in gaoqi_holders()
 
 
+@pytest.mark.file_only("the file's dashboard cache and ADBC read")
 def test_changes_not_yet_committed_on_the_ledgers_connection_are_read_as_before(ledger, tricky):
     ledger.conn.execute("BEGIN")
     try:
@@ -155,18 +157,20 @@ def test_an_unreadable_date_is_refused_in_chinese(ledger, tricky, column, firm):
     # the open 高企 of 丙 gets a start, the 繁星 of 己 an end, that no calendar has (both after the other date)
     ledger.conn.execute(f"UPDATE designations SET {column} = '2099-13-45' WHERE id = (SELECT min(id) FROM designations "
                         "WHERE firm_id = ? AND (end_date IS NULL OR ? = 'end_date'))", (tricky[firm], column))
-    ledger.conn.commit()
+    ledger.conn.execute("COMMIT") if ledger.shared else ledger.conn.commit()
     for path in (ledger.path, None):
         with pytest.raises(LedgerError, match=f"日期无法识别（企业编号 {tricky[firm]} 等）"):
             dashboard_queries.load_facts(ledger.conn, path)
 
 
+@pytest.mark.file_only("the file's dashboard cache and ADBC read")
 def test_a_ledger_file_is_read_through_adbc(ledger, tricky):
     cols = dashboard_queries._adbc_columns(ledger.path)            # not the fallback: the quick way is taken
     assert cols is not None
     assert [c.tolist() for c in cols] == [c.tolist() for c in dashboard_queries._sqlite_columns(ledger.conn)]
 
 
+@pytest.mark.file_only("the file's dashboard cache and ADBC read")
 def test_a_ledger_sqlite_cannot_open_by_uri_falls_back_to_the_connection(ledger, tricky, tmp_path):
     missing = tmp_path / "nowhere" / "ledger.db"          # ADBC cannot open it: the connection's read is used
     got = dashboard_queries.load_facts(ledger.conn, missing)

@@ -26,6 +26,7 @@ def test_an_edit_of_what_nobody_changed_is_saved(ledger, firm):
         "硬件", "武汉甲乙丙科技有限公司")
 
 
+@pytest.mark.file_only("on the server: tests/pg/test_no_lost_update_pg.py races two logins")
 def test_an_edit_of_a_firm_changed_since_it_was_read_is_refused(tmp_path, ledger, firm):
     fid, did = firm
     seen = ledger.conn.execute("SELECT * FROM firms WHERE id = ?", (fid,)).fetchone()

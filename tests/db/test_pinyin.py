@@ -11,6 +11,7 @@ from db.ledger import Ledger
 from db.ledger_view import LedgerQuery, LedgerView
 from importers.plan import build_plan, commit_plan
 from pipeline.names import name_sort, pinyin_index
+from tests.backends import view_on
 from tests.importers.helpers import C, xlsx
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -31,7 +32,7 @@ def test_imported_and_hand_entered_firms_read_alike(ledger, tmp_path):
         assert keys(ledger, name) == (pinyin_index(name), name_sort(name))
     assert keys(ledger, "重庆云帆科技有限公司")[0].startswith("cqyfkjyxgs chongqing")
     assert "yinhang" in keys(ledger, "武汉银行卡服务有限公司")[0]
-    view = LedgerView(ledger.conn, ledger.catalog())
+    view = view_on(ledger)
     found = view.ids(LedgerQuery(search="cqy"))
     assert found == [ledger.conn.execute("SELECT id FROM firms WHERE name = '重庆云帆科技有限公司'").fetchone()[0]]
 

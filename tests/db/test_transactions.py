@@ -62,6 +62,7 @@ class FailingCommit:
         return getattr(self._conn, name)
 
 
+@pytest.mark.file_only("SQLite's error codes; the server's: tests/pg/test_ledger_pg.py")
 def test_the_real_commit_error_is_reported_even_when_rollback_fails(ledger):
     real = ledger.conn
     ledger.conn = FailingCommit(real)
@@ -107,6 +108,7 @@ def test_db_errors_loads_on_python_3_10_where_sqlite3_has_no_code_constants(monk
     assert loaded["sqlite_kind"](coded(5)) == "busy"
 
 
+@pytest.mark.file_only("SQLite's error codes; the server's: tests/pg/test_ledger_pg.py")
 def test_a_real_constraint_error_carries_its_code(ledger):
     with ledger.write() as w:
         w.insert_firm("甲公司")

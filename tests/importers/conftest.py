@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.backends import engine, ledger_address, ledger_on_both  # noqa: F401  (the ledger on both engines)
 from tests.importers import fixtures as F
 
 

@@ -8,13 +8,6 @@ import pytest
 from tests import pg_server
 
 
-@pytest.fixture(scope="session")
-def pg_server_found():
-    server = pg_server.server_or_stop()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def pg_db(pg_server_found):
     """(server, database name) of a fresh, empty UTF-8 database, dropped after the test with its roles."""
