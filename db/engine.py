@@ -33,7 +33,7 @@ _INDEXED_BY = re.compile(r"\bINDEXED BY \w+\s*", re.I)
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+),\s*'\$\.(\w+)'\)", re.I)
 _JSON_OBJECT = re.compile(r"\bjson_object\(", re.I)
 _NUMBERED = re.compile(r"\?(\d+)")
-_JSON_EACH = re.compile(r"([\w.]+) IN \(SELECT value FROM json_each\(\?\)\)", re.I)
+_JSON_EACH = re.compile(r"([\w.]+|\w+\([^()]*\)) IN \(SELECT value FROM json_each\(\?\)\)", re.I)   # a column or f(…)
 _IS_PARAM = re.compile(r"\bIS \?", re.I)
 _MAX2 = re.compile(r"\bMAX\((?=COALESCE\(\(SELECT)", re.I)            # next_firm_id's scalar two-argument max
 # the columns the app orders by that may hold NULL (the ledger table's sorts, the export's street order): only

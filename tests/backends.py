@@ -124,3 +124,15 @@ def view_on(ledger):
         from db.pg.search import SharedLedgerView
         return SharedLedgerView(ledger.conn, ledger.catalog())
     return LedgerView(ledger.conn, ledger.catalog())
+
+
+def contents(address) -> object:
+    """What a ledger holds, to tell that a command wrote nothing: a file's bytes; every table of a shared ledger,
+    row by row (the server's files are not ours to read)."""
+    if not isinstance(address, str) or "://" not in address:
+        return address.read_bytes()
+    import psycopg
+    with psycopg.connect(address) as conn:
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                             "ORDER BY tablename")]
+        return {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in tables}

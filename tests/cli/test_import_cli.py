@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from tests.backends import contents
 from tests.cli.helpers import run
 from tests.importers import fixtures as fx
 from tests.importers.helpers import HEAD, C
@@ -32,11 +33,11 @@ def test_dry_run_writes_nothing_and_matches_the_real_run(db, tmp_path, capsys):
     capsys.readouterr()
     path = fx.write_simple_xlsx(tmp_path, "台账.xlsx", [HEAD, [1, "甲公司", C[0], "杨园", "软件"],
                                                        [2, "乙公司", "12", "粮道", None]])
-    before = db.read_bytes()
+    before = contents(db)
     code, out, _ = run(capsys, "import", path, "--db", db, "--dry-run", "--json")
     assert code == 0
     dry = json.loads(out)
-    assert db.read_bytes() == before
+    assert contents(db) == before
     assert dry["batch"] is None and dry["created"] == 1 and len(dry["errors"]) == 1
     code, out, _ = run(capsys, "import", path, "--db", db, "--json", "--errors-out", tmp_path / "问题.xlsx")
     real = json.loads(out)
@@ -67,11 +68,11 @@ def test_options_as_stage_date_map(db, tmp_path, capsys):
 def test_bad_files_exit_2_in_chinese_and_write_nothing(db, tmp_path, capsys, make, needle):
     capsys.readouterr()
     path = make(tmp_path)
-    before = db.read_bytes()
+    before = contents(db)
     code, out, err = run(capsys, "import", path, "--db", db)
     assert code == 2 and out == ""
     assert err.startswith("错误：") and needle in err and "Traceback" not in err
-    assert db.read_bytes() == before
+    assert contents(db) == before
 
 
 @pytest.mark.parametrize("extra, needle", [

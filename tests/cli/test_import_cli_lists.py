@@ -7,6 +7,7 @@ import os
 
 from openpyxl import load_workbook
 
+from tests.backends import contents
 from tests.cli.helpers import run
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_hightech_xlsx, write_simple_xlsx
@@ -15,9 +16,9 @@ FILMS = [["2024年文旅企业名单"], ["代号", "主体", "所属行业"], ["
 
 
 def batches(db):  # noqa: F811
-    import sqlite3
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT count(*) FROM batches").fetchone()[0]
+    from db.ledger import Ledger
+    with Ledger(db, readonly=True) as led:
+        return led.conn.execute("SELECT count(*) FROM batches").fetchone()[0]
 
 
 def test_map_alone_and_remembering_only_on_request(db, tmp_path, capsys):  # noqa: F811
@@ -55,7 +56,7 @@ def test_skipped_rows_are_counted_by_category_and_listed(db, tmp_path, capsys): 
 
 def test_errors_out_never_overwrites_the_list_or_an_existing_file(db, tmp_path, capsys):  # noqa: F811
     path = write_hightech_xlsx(tmp_path)
-    before, ledger_before = path.read_bytes(), db.read_bytes()
+    before, ledger_before = path.read_bytes(), contents(db)
     code, out, err = run(capsys, "import", path, "--db", db, "--errors-out", path)
     assert (code, out) == (2, "") and "不能是要导入的文件本身" in err and "Traceback" not in err
     link = tmp_path / "链接.xlsx"
@@ -67,6 +68,6 @@ def test_errors_out_never_overwrites_the_list_or_an_existing_file(db, tmp_path, 
     code, _, err = run(capsys, "import", path, "--db", db, "--errors-out", existing)
     assert code == 2 and "已存在" in err and "--force" in err
     assert path.read_bytes() == before and existing.read_bytes() == b"keep"
-    assert db.read_bytes() == ledger_before and batches(db) == 0
+    assert contents(db) == ledger_before and batches(db) == 0
     code, _, _ = run(capsys, "import", path, "--db", db, "--errors-out", existing, "--force")
     assert code == 0 and existing.read_bytes() != b"keep" and batches(db) == 1

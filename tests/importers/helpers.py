@@ -37,10 +37,14 @@ def seed(ledger, *firms_):
 def dump(ledger) -> dict:
     """Every ledger table (not the append-only audit, the batch log or meta), and the search index's text."""
     conn = ledger.conn
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'firm_search%' AND name NOT IN ('audit', 'batches', 'batch_rows', 'meta')")]
-    out = {n: conn.execute(f"SELECT * FROM {n} ORDER BY 1").fetchall() for n in names}
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'firm_search'").fetchone():
+    skip = "AND {col} NOT LIKE 'firm_search%' AND {col} NOT IN ('audit', 'batches', 'batch_rows', 'meta', 'app_users')"
+    if ledger.shared:               # the server's tables (the trigram indexes are indexes, not tables)
+        names = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                            + skip.format(col="tablename") + " ORDER BY tablename")]
+    else:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                                            "'sqlite_%' " + skip.format(col="name") + " ORDER BY name")]
+    out = {n: [tuple(r) for r in conn.execute(f"SELECT * FROM {n} ORDER BY 1")] for n in names}
+    if not ledger.shared and conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'firm_search'").fetchone():
         out["firm_search"] = conn.execute("SELECT rowid, text FROM firm_search ORDER BY rowid").fetchall()
     return out

@@ -8,6 +8,7 @@ from db import audit_log, firm_file
 from db.creation import created_values, creation
 from importers.errors import InputError
 from importers.plan import Cancelled, build_plan, commit_plan
+from tests.backends import recorded_person
 from tests.importers import fixtures as fx
 from tests.importers.helpers import HEAD, C, dump, seed, xlsx
 
@@ -24,7 +25,7 @@ def test_batch_row_records_file_hash_kind_mapping_counts(ledger, tmp_path):
     assert json.loads(row[5])["统一社会信用代码"] == "code"
     assert json.loads(row[6]) == {"rows": 6, "created": 6, "updated": 0, "unchanged": 0, "skipped": 9, "errors": 0,
                                   "warnings": 1}
-    assert row[7] and row[8] == "测试专员"
+    assert row[7] and row[8] == recorded_person(ledger)
     audit = ledger.conn.execute("SELECT action, entity, source, COUNT(*) FROM audit WHERE batch_id = ? "
                                 "GROUP BY action, entity, source ORDER BY entity", (batch,)).fetchall()
     assert audit == [("import", "batch", "import", 1)]

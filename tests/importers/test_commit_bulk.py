@@ -23,6 +23,7 @@ def test_bulk_rule():
     assert not _bulk(1000, 1001)
 
 
+@pytest.mark.file_only("the file's indexes, search table and trigger, rebuilt for a bulk import")
 def test_bulk_import_leaves_schema_and_search_text_as_before(ledger, tmp_path):
     seed(ledger, ("甲公司", C[0], {}))
     before = schema(ledger)
@@ -41,6 +42,7 @@ def test_bulk_import_leaves_schema_and_search_text_as_before(ledger, tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.file_only("the file's indexes, search table and trigger, rebuilt for a bulk import")
 def test_cancelled_bulk_import_restores_indexes_and_trigger(ledger, tmp_path):
     before_schema = schema(ledger)
     plan = build_plan(ledger, xlsx(tmp_path, rows(6000)))
@@ -63,6 +65,7 @@ def test_commit_writes_the_planned_name_key(ledger, tmp_path):
     assert tuple(got) == ("武汉甲乙（中国）科技", "武汉甲乙中国科技")
 
 
+@pytest.mark.file_only("the file's indexes, search table and trigger, rebuilt for a bulk import")
 def test_bulk_designations_rebuild_their_indexes_and_number_on(ledger, tmp_path):
     """A large designation list rebuilds the designations' indexes inside the transaction: the schema ends as it
     began, the ids follow on from the ledger's, and the planner uses the indexes again."""

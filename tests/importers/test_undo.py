@@ -4,6 +4,7 @@ import pytest
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoConflict, batch_list, undo_batch
+from tests.backends import recorded_person
 from tests.importers import fixtures as fx
 from tests.importers.helpers import HEAD, C, dump, seed, xlsx
 
@@ -34,7 +35,7 @@ def test_undo_restores_the_ledger_exactly(ledger, tmp_path):
             out["designations_restored"]) == (2, 1, 3, 1, 1)
     assert dump(ledger) == before
     (b,) = [x for x in batch_list(ledger) if x["id"] == batch]
-    assert b["undone_at"] and b["undone_by"] == "测试专员" and b["counts"]["created"] == 2
+    assert b["undone_at"] and b["undone_by"] == recorded_person(ledger) and b["counts"]["created"] == 2
     undo_rows = ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE source = 'undo' AND batch_id = ?",
                                     (batch,)).fetchone()[0]
     assert undo_rows == ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE source = 'import' AND batch_id = ? "

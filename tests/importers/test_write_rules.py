@@ -6,10 +6,12 @@ import pytest
 
 from db import backup as bk
 from db.connection import LedgerError
+from db.ledger_view import LedgerQuery
 from importers.mapping import FIELDS
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
 from pipeline.fields import BY_KEY
+from tests.backends import view_on
 from tests.importers.helpers import C, seed, xlsx
 
 
@@ -41,16 +43,14 @@ def test_former_name_column_becomes_searchable_audited_former_names_and_undo_tak
     names = ledger.conn.execute("SELECT a.name FROM firm_aliases a JOIN firms f ON f.id = a.firm_id "
                                 "ORDER BY a.id").fetchall()
     assert [n for (n,) in names] == ["武汉老甲信息有限公司", "武汉老乙有限公司", "武汉更老乙有限公司"]
-    hit = ledger.conn.execute("SELECT f.code FROM firm_search s JOIN firms f ON f.id = s.rowid "
-                              "WHERE firm_search MATCH '\"老甲信息\"'").fetchall()
-    assert hit == [(C[0],)]                                                 # searchable by the former name
+    hit = view_on(ledger).ids(LedgerQuery(search="老甲信息"))
+    assert hit == [ledger.conn.execute("SELECT id FROM firms WHERE code = ?", (C[0],)).fetchone()[0]]  # former name
     audited = ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE batch_id = ? AND entity = 'alias' "
                                   "AND action = 'insert'", (batch,)).fetchone()[0]
     assert audited == 3
     undo_batch(ledger, batch)
     assert ledger.conn.execute("SELECT COUNT(*) FROM firm_aliases").fetchone()[0] == 0
-    assert ledger.conn.execute("SELECT COUNT(*) FROM firm_search WHERE firm_search MATCH '\"老甲信息\"'"
-                               ).fetchone()[0] == 0
+    assert view_on(ledger).ids(LedgerQuery(search="老甲信息")) == []
 
 
 # the star ladder -----------------------------------------------------------------------------------------------
@@ -89,6 +89,7 @@ def import_backups(ledger):
     ]
 
 
+@pytest.mark.file_only("the file's own backup and its path; a shared ledger's backups are pg_dump's")
 def test_one_backup_per_import_from_commit_plan(own_backups, ledger, tmp_path):
     seed(ledger, ("甲公司", C[0], {}))
     commit_plan(ledger, build_plan(ledger, xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["乙公司", C[1]]])))
@@ -109,6 +110,7 @@ def test_one_backup_per_import_from_the_command_line(own_backups, tmp_path, caps
         assert len(import_backups(led)) == 1
 
 
+@pytest.mark.file_only("the file's own backup and its path; a shared ledger's backups are pg_dump's")
 # the ledger's identity at COMMIT -------------------------------------------------------------------------------
 def test_a_ledger_deleted_during_the_commit_is_not_reported_imported(own_backups, ledger, tmp_path):
     seed(ledger, ("甲公司", C[0], {}))
@@ -169,6 +171,7 @@ def test_every_field_the_mapper_can_target_is_stored(ledger, tmp_path):
     assert json.loads(conn.execute("SELECT counts FROM batches WHERE id = ?", (batch,)).fetchone()[0])["created"] == 1
 
 
+@pytest.mark.file_only("the file's own backup and its path; a shared ledger's backups are pg_dump's")
 def test_a_ledger_replaced_by_another_file_during_a_write_is_refused(own_backups, ledger, tmp_path):
     from db.ledger import Ledger
     other = tmp_path / "other.db"
