@@ -253,7 +253,7 @@ class Dashboard:
             base = bases[i]
             converted = intersect(base, self.index(f.steps[i + 1].stages).gainers(p + 1, o))
             convs.append({"from": f.steps[i].name, "to": f.steps[i + 1].name, "base_ids": base,
-                          "converted_ids": converted, "dropped_ids": base[~still[base]]})
+                          "converted_ids": converted, "dropped_ids": np.compress(~np.take(still, base), base)})
         return {"key": f.key, "name": f.name, "steps": steps, "conversions": convs[::-1]}
 
     def _cohorts(self, as_of: date, street_id: int | None) -> list[dict]:
@@ -321,7 +321,7 @@ class Dashboard:
         expiries = []
         for e in dist["expiries"]:
             ex = e["ex"]
-            keep = None if street_id is None else street_of[ex["firms"]] == street_id
+            keep = None if street_id is None else np.take(street_of, ex["firms"]) == street_id
             months = fc.by_month(ex, keep)
             expiries.append({"name": e["name"], "stages": e["stages"], "by_month": months,
                              "expiring": sum(m["expiring"] for m in months),
@@ -418,7 +418,7 @@ def _street_pick(mine: np.ndarray):
             return ids
         hit = done.get(id(ids))
         if hit is None or hit[0] is not ids:
-            hit = done[id(ids)] = (ids, ids[mine[ids]])
+            hit = done[id(ids)] = (ids, np.compress(np.take(mine, ids), ids))
         return hit[1]
     return pick
 
