@@ -41,7 +41,8 @@ import numpy as np
 from pipeline import cohorts as cohort_maths
 from pipeline import forecast as fc
 from pipeline.catalog import Catalog
-from pipeline.dates import time_progress
+from pipeline.conversions import YearConversion
+from pipeline.dates import OPEN_END, time_progress
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator
 from pipeline.streets import attainment
@@ -78,6 +79,7 @@ class Dashboard:
         self._index: dict[tuple, SetIndex] = {}
         self._pairs: dict[tuple, cohort_maths.PairEntries] = {}
         self._bases: dict[tuple, np.ndarray] = {}
+        self._conversions: dict[tuple, YearConversion] = {}
         self._district: OrderedDict = OrderedDict()
 
     # building blocks ------------------------------------------------------------
@@ -136,7 +138,7 @@ class Dashboard:
         """What the computes so far built that holds for any as-of date (per-stage-set indexes, cohort entries,
         last year's bases, each index's per-year parts): JSON values and named arrays, for ``adopt`` in a later
         run over the same facts (db/facts_cache.py keeps them while the ledger is unchanged)."""
-        meta: dict[str, Any] = {"version": STATE_VERSION, "indexes": [], "pairs": [], "bases": []}
+        meta: dict[str, Any] = {"version": STATE_VERSION, "indexes": [], "pairs": [], "bases": [], "conversions": []}
         arrays: dict[str, np.ndarray] = {}
         for n, ix in enumerate(self._index.values()):
             m, a = ix.state()
@@ -150,6 +152,9 @@ class Dashboard:
             meta["bases"].append({"kind": d.kind, "stages": list(d.stages), "require": list(d.require),
                                   "base_year": d.base_year, "year": year})
             arrays[f"base{n}"] = ids
+        for n, ((fkey, i, p), yc) in enumerate(self._conversions.items()):
+            meta["conversions"].append({"funnel": fkey, "index": i, "day": p, "stages": self._later_stages(fkey, i)})
+            arrays.update({f"conv{n}/{k}": v for k, v in yc.arrays().items()})
         return meta, arrays
 
     def adopt(self, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
@@ -178,12 +183,23 @@ class Dashboard:
             for n, m in enumerate(meta["bases"]):
                 d = Definition(str(m["kind"]), tuple(m["stages"]), tuple(m["require"]), m["base_year"])
                 bases[(d, int(m["year"]))] = _ids(groups[f"base{n}"][""])
+            conversions = {}
+            for n, m in enumerate(meta.get("conversions", [])):      # absent from a file saved before they were
+                fkey, i, p = str(m["funnel"]), int(m["index"]), int(m["day"])
+                if m["stages"] != self._later_stages(fkey, i):
+                    return False
+                conversions[(fkey, i, p)] = YearConversion.from_arrays(p, groups[f"conv{n}"])
         except (KeyError, ValueError, TypeError, IndexError, StopIteration):
             return False
         self._index.update(index)
         self._pairs.update(pairs)
         self._bases.update(bases)
+        self._conversions.update(conversions)
         return True
+
+    def _later_stages(self, funnel_key: str, i: int) -> list[list[int]]:
+        f = next(f for f in self.catalog.funnels if f.key == funnel_key)
+        return [sorted({self.catalog.stage(k).id for k in s.stages}) for s in f.steps[i:]]
 
     def _pair_stages(self, funnel_key: str, i: int) -> list[list[int]]:
         f = next(f for f in self.catalog.funnels if f.key == funnel_key)
@@ -239,6 +255,13 @@ class Dashboard:
         holders = [self.index(s.stages).holders(o) for s in f.steps]
         steps = [{"name": s.name, "stages": list(s.stages), "firm_ids": ids}
                  for s, ids in zip(f.steps, holders, strict=True)]
+        if p < o < OPEN_END:      # within or after the year: each conversion's year part (pipeline/conversions.py)
+            convs = []
+            for i in range(len(f.steps) - 1):
+                yc = self._conversion(f, i, p)
+                convs.append({"from": f.steps[i].name, "to": f.steps[i + 1].name, "base_ids": yc.base,
+                              "converted_ids": yc.converted(o), "dropped_ids": yc.dropped(o)})
+            return {"key": f.key, "name": f.name, "steps": steps, "conversions": convs}
         # still holding this step or a later one: the union of the steps' holders (the same firms as an index
         # of all those stages, which cost 1.1 s of a 1M-firm first open to build), as a bitmap filled from the
         # last step back, so each conversion's dropped firms are one lookup
@@ -255,6 +278,15 @@ class Dashboard:
             convs.append({"from": f.steps[i].name, "to": f.steps[i + 1].name, "base_ids": base,
                           "converted_ids": converted, "dropped_ids": np.compress(~np.take(still, base), base)})
         return {"key": f.key, "name": f.name, "steps": steps, "conversions": convs[::-1]}
+
+    def _conversion(self, f, i: int, p: int) -> YearConversion:
+        """Conversion *i* of funnel *f* from the end of a year (day *p*) on, built once per funnel, step and year."""
+        key = (f.key, i, p)
+        yc = self._conversions.get(key)
+        if yc is None:
+            steps = [self.index(s.stages) for s in f.steps]
+            yc = self._conversions[key] = YearConversion(steps[i].holders(p), p, steps[i + 1], steps[i:])
+        return yc
 
     def _cohorts(self, as_of: date, street_id: int | None) -> list[dict]:
         out = []

@@ -49,7 +49,7 @@ def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(a) * FEW < len(b):
         return np.compress(_found(b, a), a)
     flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
-    flags[b] = True
+    flags[b.astype(np.intp)] = True         # int32 indices: numpy's scatter takes twice as long
     return np.compress(np.take(flags, a), a)
 
 
@@ -65,7 +65,7 @@ def setdiff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(a) * FEW < len(b):
         return np.compress(~_found(b, a), a)
     flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
-    flags[b] = True
+    flags[b.astype(np.intp)] = True         # int32 indices: numpy's scatter takes twice as long
     return np.compress(~np.take(flags, a), a)
 
 
@@ -244,8 +244,12 @@ class SetIndex:
     def gainers(self, first: int, last: int) -> np.ndarray:
         """Firms with a spell starting in [first, last]: those whose first spell start from *first*
         on is <= *last* (kept per *first*: a new as-of date moves only *last*)."""
-        firms, day = self._per_firm(("from", first), lambda: (self.firm, self.start, self.start >= first, False))
+        firms, day = self.gainers_from(first)
         return np.compress(day <= last, firms)
+
+    def gainers_from(self, first: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per firm with a spell starting from *first* on (ascending): the first such start."""
+        return self._per_firm(("from", first), lambda: (self.firm, self.start, self.start >= first, False))
 
     def gainers_to(self, first: int, last: int) -> np.ndarray:
         """``gainers`` kept per *last* instead: for many *first* with the same *last*."""
