@@ -330,11 +330,16 @@ class SetIndex:
             np.int64
         )
 
-    def _street_slices(self, street_id: int):
+    def street_spells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The spells' streets in (street, start) order, their starts in that order and their ends in (street,
+        end) order: every street's stock series by binary searches (built once for every street, kept)."""
         if self._by_street is None:
-            streets = self.street_of[self.firm] if len(self.firm) else np.zeros(0, np.int32)
+            streets = np.take(self.street_of, self.firm) if len(self.firm) else np.zeros(0, np.int32)
             self._by_street = _by_street_and_day(streets, self.start, self.end)
-        st_sorted, starts, ends = self._by_street
+        return self._by_street
+
+    def _street_slices(self, street_id: int):
+        st_sorted, starts, ends = self.street_spells()
         lo, hi = span(st_sorted, street_id, street_id)
         return starts[lo:hi], ends[lo:hi]   # both sorted by (street, day): same street bounds
 
@@ -346,7 +351,8 @@ def _by_street_and_day(streets: np.ndarray, start: np.ndarray, end: np.ndarray):
     if len(streets) == 0 or int(streets.min()) < -1 or int(start.min()) < 0 or int(end.max()) >= _SPAN:
         o_start, o_end = np.lexsort((start, streets)), np.lexsort((end, streets))
         return streets[o_start], start[o_start], end[o_end]
-    street = (streets.astype(np.int64) + 1) << 22
+    small = int(streets.max()) < (1 << 9) - 1           # street + 1 and a day in 31 bits: int32 sorts, twice as fast
+    street = (streets.astype(np.int32 if small else np.int64) + 1) << 22
     by_start, by_end = np.sort(street | start), np.sort(street | end)
     low = (1 << 22) - 1
     return ((by_start >> 22) - 1).astype(np.int32), (by_start & low).astype(np.int32), (by_end & low).astype(np.int32)
