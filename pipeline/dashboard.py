@@ -11,23 +11,24 @@ Cost on the 1M-firm bench ledger (4.8M designations; CPU seconds, bench/fig_dash
 - the facts come presorted by (firm, start) from ``db.dashboard_queries.load_facts``, so the
   first open skips ``sorted_facts`` (a 1.9 s lexsort);
 - the first compute builds the indexes (1.1 s) and the cohort pairs (1.0 s, pipeline/cohorts.py);
-  the "still in this step or a later one" of the conversions is the union of the steps' holders
-  (a bitmap filled from the last step back), not an index of its own (those indexes took 1.1 s);
-- a new as-of date cost about 220-250 ms; now 76-104 ms (median of five dates about 87 ms, 100k
-  firms: 14 ms wall): the cohort tables answer by binary searches (pipeline/cohorts.py ``YearSlices``,
-  about 20 ms left, the medians the as-of date still censors), gainers, ever and the forecast's known
-  holders by one comparison over per-firm first days kept per index (pipeline/trend.py ``_per_firm``),
-  holders among the spells of the as-of year, expiries among the designations lapsing in the year;
-  each is compared with its former code in tests/pipeline/test_cohorts_same.py. Last year's base of
-  each indicator is computed once per year. Expiries by month, the due list, the lapses to come and the
-  id-set operations were trimmed again (tests/pipeline/test_recompute_same.py against the former code).
-- the first view of any street builds every index's per-street spells (two sorts of packed values,
-  0.3 s; two lexsorts took 2.9 s); a street's first view takes its cohort entries as slices of the entries
-  grouped by street once, and filters each district array once however many rows share it.
+  the "still in this step or a later one" of the conversions comes from the steps' own indexes, not an
+  index of all those stages (those indexes took 1.1 s);
+- a new as-of date: 143 ms CPU median before this round, 77 ms after (1M bench run of 30 Nov, load 9-10 on
+  2 cores, so wall times were 4-10x CPU): numpy's boolean and fancy indexing on the large id arrays replaced by
+  ``np.compress``/``np.take`` (a random mask over 1M int32: 4.8 ms against 0.9 ms) and scatters given intp
+  indices; the cohort medians the as-of date censors counted over each year's distinct (entry day, end)
+  (pipeline/cohorts.py ``YearSlices.spans``: 146 -> 17 ms); a year's expiries kept per index for every as-of
+  date that knows all its lapsing designations, renewals by a per-firm renewal day; each funnel conversion's
+  year part (pipeline/conversions.py) instead of a bitmap of every later step's holders. Before: the cohort
+  tables by binary searches, gainers/ever/known holders by per-firm first days, last year's bases once a year.
+  Every fast path is compared with the former code or the plain statement in tests/pipeline.
+- the streets' stock series (every trend index's per-street spells, two sorts of packed values) are built with
+  the district's first view and kept in its state: the first street switch built them (0.3-0.45 s CPU,
+  3.6-6.5 s wall under that load); a street's first view still gathers its cohort entries (about 35 ms CPU).
 - everything above that holds for any as-of date of a year (indexes, cohort entries and year slices, bases,
-  each index's per-year parts) is ``state()``: the app saves it after the first view and the next open of
-  the unchanged ledger ``adopt``s it (db/facts_cache.py): that open's first compute took 0.18 s instead of
-  5.7 s in the same bench run (machine under load).
+  conversions, per-street spells, each index's per-year parts) is ``state()``: the app saves it after the first
+  view and the next open of the unchanged ledger ``adopt``s it (db/facts_cache.py): 1.03 s wall (0.12 s CPU
+  first compute) against 63.7 s for the cold open in the same bench run.
 """
 from __future__ import annotations
 
