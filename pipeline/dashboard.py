@@ -11,23 +11,24 @@ Cost on the 1M-firm bench ledger (4.8M designations; CPU seconds, bench/fig_dash
 - the facts come presorted by (firm, start) from ``db.dashboard_queries.load_facts``, so the
   first open skips ``sorted_facts`` (a 1.9 s lexsort);
 - the first compute builds the indexes (1.1 s) and the cohort pairs (1.0 s, pipeline/cohorts.py);
-  the "still in this step or a later one" of the conversions is the union of the steps' holders
-  (a bitmap filled from the last step back), not an index of its own (those indexes took 1.1 s);
-- a new as-of date cost about 220-250 ms; now 76-104 ms (median of five dates about 87 ms, 100k
-  firms: 14 ms wall): the cohort tables answer by binary searches (pipeline/cohorts.py ``YearSlices``,
-  about 20 ms left, the medians the as-of date still censors), gainers, ever and the forecast's known
-  holders by one comparison over per-firm first days kept per index (pipeline/trend.py ``_per_firm``),
-  holders among the spells of the as-of year, expiries among the designations lapsing in the year;
-  each is compared with its former code in tests/pipeline/test_cohorts_same.py. Last year's base of
-  each indicator is computed once per year. Expiries by month, the due list, the lapses to come and the
-  id-set operations were trimmed again (tests/pipeline/test_recompute_same.py against the former code).
-- the first view of any street builds every index's per-street spells (two sorts of packed values,
-  0.3 s; two lexsorts took 2.9 s); a street's first view takes its cohort entries as slices of the entries
-  grouped by street once, and filters each district array once however many rows share it.
+  the "still in this step or a later one" of the conversions comes from the steps' own indexes, not an
+  index of all those stages (those indexes took 1.1 s);
+- a new as-of date: 143 ms CPU median before this round, 77 ms after (1M bench run of 30 Nov, load 9-10 on
+  2 cores, so wall times were 4-10x CPU): numpy's boolean and fancy indexing on the large id arrays replaced by
+  ``np.compress``/``np.take`` (a random mask over 1M int32: 4.8 ms against 0.9 ms) and scatters given intp
+  indices; the cohort medians the as-of date censors counted over each year's distinct (entry day, end)
+  (pipeline/cohorts.py ``YearSlices.spans``: 146 -> 17 ms); a year's expiries kept per index for every as-of
+  date that knows all its lapsing designations, renewals by a per-firm renewal day; each funnel conversion's
+  year part (pipeline/conversions.py) instead of a bitmap of every later step's holders. Before: the cohort
+  tables by binary searches, gainers/ever/known holders by per-firm first days, last year's bases once a year.
+  Every fast path is compared with the former code or the plain statement in tests/pipeline.
+- the streets' stock series (every trend index's per-street spells, two sorts of packed values) are built with
+  the district's first view and kept in its state: the first street switch built them (0.3-0.45 s CPU,
+  3.6-6.5 s wall under that load); a street's first view still gathers its cohort entries (about 35 ms CPU).
 - everything above that holds for any as-of date of a year (indexes, cohort entries and year slices, bases,
-  each index's per-year parts) is ``state()``: the app saves it after the first view and the next open of
-  the unchanged ledger ``adopt``s it (db/facts_cache.py): that open's first compute took 0.18 s instead of
-  5.7 s in the same bench run (machine under load).
+  conversions, per-street spells, each index's per-year parts) is ``state()``: the app saves it after the first
+  view and the next open of the unchanged ledger ``adopt``s it (db/facts_cache.py): 1.03 s wall (0.12 s CPU
+  first compute) against 63.7 s for the cold open in the same bench run.
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ import numpy as np
 from pipeline import cohorts as cohort_maths
 from pipeline import forecast as fc
 from pipeline.catalog import Catalog
-from pipeline.dates import time_progress
+from pipeline.conversions import YearConversion
+from pipeline.dates import OPEN_END, time_progress
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator
 from pipeline.streets import attainment
@@ -78,6 +80,7 @@ class Dashboard:
         self._index: dict[tuple, SetIndex] = {}
         self._pairs: dict[tuple, cohort_maths.PairEntries] = {}
         self._bases: dict[tuple, np.ndarray] = {}
+        self._conversions: dict[tuple, YearConversion] = {}
         self._district: OrderedDict = OrderedDict()
 
     # building blocks ------------------------------------------------------------
@@ -136,7 +139,7 @@ class Dashboard:
         """What the computes so far built that holds for any as-of date (per-stage-set indexes, cohort entries,
         last year's bases, each index's per-year parts): JSON values and named arrays, for ``adopt`` in a later
         run over the same facts (db/facts_cache.py keeps them while the ledger is unchanged)."""
-        meta: dict[str, Any] = {"version": STATE_VERSION, "indexes": [], "pairs": [], "bases": []}
+        meta: dict[str, Any] = {"version": STATE_VERSION, "indexes": [], "pairs": [], "bases": [], "conversions": []}
         arrays: dict[str, np.ndarray] = {}
         for n, ix in enumerate(self._index.values()):
             m, a = ix.state()
@@ -150,6 +153,9 @@ class Dashboard:
             meta["bases"].append({"kind": d.kind, "stages": list(d.stages), "require": list(d.require),
                                   "base_year": d.base_year, "year": year})
             arrays[f"base{n}"] = ids
+        for n, ((fkey, i, p), yc) in enumerate(self._conversions.items()):
+            meta["conversions"].append({"funnel": fkey, "index": i, "day": p, "stages": self._later_stages(fkey, i)})
+            arrays.update({f"conv{n}/{k}": v for k, v in yc.arrays().items()})
         return meta, arrays
 
     def adopt(self, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
@@ -178,12 +184,23 @@ class Dashboard:
             for n, m in enumerate(meta["bases"]):
                 d = Definition(str(m["kind"]), tuple(m["stages"]), tuple(m["require"]), m["base_year"])
                 bases[(d, int(m["year"]))] = _ids(groups[f"base{n}"][""])
+            conversions = {}
+            for n, m in enumerate(meta.get("conversions", [])):      # absent from a file saved before they were
+                fkey, i, p = str(m["funnel"]), int(m["index"]), int(m["day"])
+                if m["stages"] != self._later_stages(fkey, i):
+                    return False
+                conversions[(fkey, i, p)] = YearConversion.from_arrays(p, groups[f"conv{n}"])
         except (KeyError, ValueError, TypeError, IndexError, StopIteration):
             return False
         self._index.update(index)
         self._pairs.update(pairs)
         self._bases.update(bases)
+        self._conversions.update(conversions)
         return True
+
+    def _later_stages(self, funnel_key: str, i: int) -> list[list[int]]:
+        f = next(f for f in self.catalog.funnels if f.key == funnel_key)
+        return [sorted({self.catalog.stage(k).id for k in s.stages}) for s in f.steps[i:]]
 
     def _pair_stages(self, funnel_key: str, i: int) -> list[list[int]]:
         f = next(f for f in self.catalog.funnels if f.key == funnel_key)
@@ -229,7 +246,11 @@ class Dashboard:
         certs = self.certificate_stages()
         due = fc.due([self.index([k]) for k in certs], as_of, due_days) if certs else None
         trend_sets = [(f.key, s.name, s.stages) for f in self.catalog.funnels for s in f.steps]
-        first = first_year([self.index(k) for _, _, k in trend_sets], as_of.year)
+        trend_indexes = [self.index(k) for _, _, k in trend_sets]
+        first = first_year(trend_indexes, as_of.year)
+        if len(self.streets) > 1:       # the streets' series, built here (kept with the state) rather than on the first
+            for ix in trend_indexes:    # street view (1M firms: 0.3-0.45 s CPU, the slowest street switch of the bench)
+                ix.street_spells()
         days = month_ends(max(first, as_of.year - TREND_YEARS), as_of)
         return {"defs": defs, "funnels": funnels, "cohorts": self._cohorts(as_of, None), "expiries": expiries,
                 "due": due, "trend_days": days, "trend_sets": trend_sets, "streets": None}
@@ -239,6 +260,13 @@ class Dashboard:
         holders = [self.index(s.stages).holders(o) for s in f.steps]
         steps = [{"name": s.name, "stages": list(s.stages), "firm_ids": ids}
                  for s, ids in zip(f.steps, holders, strict=True)]
+        if p < o < OPEN_END:      # within or after the year: each conversion's year part (pipeline/conversions.py)
+            convs = []
+            for i in range(len(f.steps) - 1):
+                yc = self._conversion(f, i, p)
+                convs.append({"from": f.steps[i].name, "to": f.steps[i + 1].name, "base_ids": yc.base,
+                              "converted_ids": yc.converted(o), "dropped_ids": yc.dropped(o)})
+            return {"key": f.key, "name": f.name, "steps": steps, "conversions": convs}
         # still holding this step or a later one: the union of the steps' holders (the same firms as an index
         # of all those stages, which cost 1.1 s of a 1M-firm first open to build), as a bitmap filled from the
         # last step back, so each conversion's dropped firms are one lookup
@@ -253,8 +281,17 @@ class Dashboard:
             base = bases[i]
             converted = intersect(base, self.index(f.steps[i + 1].stages).gainers(p + 1, o))
             convs.append({"from": f.steps[i].name, "to": f.steps[i + 1].name, "base_ids": base,
-                          "converted_ids": converted, "dropped_ids": base[~still[base]]})
+                          "converted_ids": converted, "dropped_ids": np.compress(~np.take(still, base), base)})
         return {"key": f.key, "name": f.name, "steps": steps, "conversions": convs[::-1]}
+
+    def _conversion(self, f, i: int, p: int) -> YearConversion:
+        """Conversion *i* of funnel *f* from the end of a year (day *p*) on, built once per funnel, step and year."""
+        key = (f.key, i, p)
+        yc = self._conversions.get(key)
+        if yc is None:
+            steps = [self.index(s.stages) for s in f.steps]
+            yc = self._conversions[key] = YearConversion(steps[i].holders(p), p, steps[i + 1], steps[i:])
+        return yc
 
     def _cohorts(self, as_of: date, street_id: int | None) -> list[dict]:
         out = []
@@ -321,7 +358,7 @@ class Dashboard:
         expiries = []
         for e in dist["expiries"]:
             ex = e["ex"]
-            keep = None if street_id is None else street_of[ex["firms"]] == street_id
+            keep = None if street_id is None else np.take(street_of, ex["firms"]) == street_id
             months = fc.by_month(ex, keep)
             expiries.append({"name": e["name"], "stages": e["stages"], "by_month": months,
                              "expiring": sum(m["expiring"] for m in months),
@@ -418,7 +455,7 @@ def _street_pick(mine: np.ndarray):
             return ids
         hit = done.get(id(ids))
         if hit is None or hit[0] is not ids:
-            hit = done[id(ids)] = (ids, ids[mine[ids]])
+            hit = done[id(ids)] = (ids, np.compress(np.take(mine, ids), ids))
         return hit[1]
     return pick
 

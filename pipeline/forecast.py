@@ -35,7 +35,7 @@ from pipeline.trend import SetIndex, intersect, setdiff
 
 
 def _max_end_per_firm(index: SetIndex, rows: np.ndarray):
-    firm, end = index.raw_firm[rows], index.raw_end[rows]
+    firm, end = np.take(index.raw_firm, rows), np.take(index.raw_end, rows)
     if len(firm) == 0:
         return firm, end
     starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]])
@@ -46,13 +46,33 @@ def expiries(index: SetIndex, year: int, as_of: date) -> dict:
     """Lapses of *year* by month with renewals so far; firm ids for every figure."""
     d = as_of.toordinal()
     last = date(year, 12, 31).toordinal()
-    rows = _lapsing_in(index, year)
-    firms, latest_end = _max_end_per_firm(index, rows[index.raw_start[rows] <= d])
-    renewed = index.max_end_known(firms, min(d, last + 1)) > latest_end
+    firms, latest_end, month, renew_day = _lapsing_firms(index, year, d)
+    renewed = renew_day <= min(d, last + 1)
     lapsed = ~renewed & (latest_end <= d)
     to_come = ~renewed & ~lapsed
-    return {"year": year, "firms": firms, "month": _months(latest_end - 1), "last_day": latest_end - 1,
+    return {"year": year, "firms": firms, "month": month, "last_day": latest_end - 1,
             "renewed": renewed, "lapsed": lapsed, "to_come": to_come}
+
+
+def _lapsing_firms(index: SetIndex, year: int, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The firms with a designation known on day *d* lapsing in *year*, the latest end of those, its month, and
+    the day from which each firm counts as renewed (``renewal_days``). Every date on or after the last start of
+    the year's lapsing designations knows them all: one entry serves every such as-of date (a year's
+    certificates lapsing started years before), the others are kept per date."""
+    rows = _lapsing_in(index, year)
+    cache = index._expiring
+    top = cache.get(("top", year))
+    if top is None:
+        top = cache[("top", year)] = int(np.take(index.raw_start, rows).max()) if len(rows) else d
+    key = (year, min(d, top))
+    hit = cache.get(key)
+    if hit is None:
+        firms, latest_end = _max_end_per_firm(index, np.compress(np.take(index.raw_start, rows) <= d, rows))
+        dated = [k for k in cache if k[0] != "top"]
+        if len(dated) > 6:
+            cache.pop(dated[0])
+        hit = cache[key] = (firms, latest_end, _months(latest_end - 1), index.renewal_days(firms, latest_end))
+    return hit
 
 
 def _lapsing_in(index: SetIndex, year: int) -> np.ndarray:
@@ -72,12 +92,13 @@ def by_month(ex: dict, keep: np.ndarray | None = None) -> list[dict]:
     stable sort by month of the firms kept (one sort, not twelve passes)."""
     firms, month = ex["firms"], ex["month"]
     rows = np.arange(len(firms)) if keep is None else np.flatnonzero(keep)
-    m = month[rows]
-    counts = {k: np.bincount(m[ex[k][rows]], minlength=13) for k in ("renewed", "lapsed", "to_come")}
+    m = np.take(month, rows)
+    counts = {k: np.bincount(np.compress(np.take(ex[k], rows), m), minlength=13)
+              for k in ("renewed", "lapsed", "to_come")}
     expiring = np.bincount(m, minlength=13)
     listed = _split_by_month(firms, rows, m, expiring)
-    soon = rows[ex["to_come"][rows]]
-    to_come = _split_by_month(firms, soon, month[soon], counts["to_come"])
+    soon = np.compress(np.take(ex["to_come"], rows), rows)
+    to_come = _split_by_month(firms, soon, np.take(month, soon), counts["to_come"])
     return [{"month": k, "expiring": int(expiring[k]), "renewed": int(counts["renewed"][k]),
              "lapsed": int(counts["lapsed"][k]), "to_come": int(counts["to_come"][k]),
              "firm_ids": listed[k - 1], "to_come_ids": to_come[k - 1]} for k in range(1, 13)]
@@ -85,7 +106,8 @@ def by_month(ex: dict, keep: np.ndarray | None = None) -> list[dict]:
 
 def _split_by_month(firms: np.ndarray, rows: np.ndarray, month: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
     """The firms of *rows* (ascending) month by month, January first, each month's in the order of *rows*."""
-    ordered = firms[rows[np.argsort(month.astype(np.int8), kind="stable")]]       # months 1-12: a radix sort
+    order = np.argsort(month.astype(np.int8), kind="stable")        # months 1-12: a radix sort
+    ordered = np.take(firms, np.take(rows, order))
     return np.split(ordered, np.cumsum(counts[1:13])[:-1])
 
 

@@ -17,7 +17,7 @@ def by_street(ids: np.ndarray, street_of: np.ndarray, size: int) -> np.ndarray:
     """Number of *ids* on each street id 0..size-1 (firms without a street are not counted)."""
     if len(ids) == 0:
         return np.zeros(size, dtype=np.int64)
-    return np.bincount(street_of[ids] + 1, minlength=size + 1)[1:size + 1].astype(np.int64)    # -1: no street
+    return np.bincount(np.take(street_of, ids) + 1, minlength=size + 1)[1:size + 1].astype(np.int64)    # -1: no street
 
 
 def attainment(rows: list[dict], streets: list[tuple[int, str]], street_targets: dict[tuple[int, str], Indicator],

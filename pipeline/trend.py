@@ -15,6 +15,7 @@ start, continues the spell). Spells of one firm never touch, so
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from pipeline.dates import add_months
 from pipeline.facts import Facts
 
 _SPAN = np.int64(1 << 22)      # > every ordinal we store (OPEN_END = 3652059)
+NEVER = np.int64(1 << 40)      # a day after every day
 
 
 def sorted_facts(facts: Facts) -> Facts:
@@ -45,10 +47,10 @@ def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         pos = np.searchsorted(a, b)
         return a[pos[a[np.minimum(pos, len(a) - 1)] == b]]
     if len(a) * FEW < len(b):
-        return a[_found(b, a)]
+        return np.compress(_found(b, a), a)
     flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
-    flags[b] = True
-    return a[flags[a]]
+    flags[b.astype(np.intp)] = True         # int32 indices: numpy's scatter takes twice as long
+    return np.compress(np.take(flags, a), a)
 
 
 def setdiff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -59,12 +61,12 @@ def setdiff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         pos = np.searchsorted(a, b)
         keep = np.ones(len(a), dtype=bool)
         keep[pos[a[np.minimum(pos, len(a) - 1)] == b]] = False
-        return a[keep]
+        return np.compress(keep, a)
     if len(a) * FEW < len(b):
-        return a[~_found(b, a)]
+        return np.compress(~_found(b, a), a)
     flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)
-    flags[b] = True
-    return a[~flags[a]]
+    flags[b.astype(np.intp)] = True         # int32 indices: numpy's scatter takes twice as long
+    return np.compress(~np.take(flags, a), a)
 
 
 def span(values: np.ndarray, first: int, last: int) -> tuple[int, int]:
@@ -127,6 +129,8 @@ class SetIndex:
         self._by_street: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._end_order: tuple[np.ndarray, np.ndarray] | None = None
         self._lapsing: dict[int, np.ndarray] = {}               # pipeline/forecast.py's, per year
+        self._expiring: dict[tuple, Any] = {}                   # pipeline/forecast.py's, per year (not kept)
+        self._pmax_key: np.ndarray | None = None
         self._renewal_rates: dict[tuple[int, date], float] = {}     # pipeline/forecast.py's, per year
 
     def __len__(self) -> int:
@@ -222,7 +226,7 @@ class SetIndex:
             if len(self._holders) > 6:
                 self._holders.pop(next(iter(self._holders)))
             firm, start, end = self._spells_of_year(date.fromordinal(day).year)
-            hit = self._holders[day] = firm[(start <= day) & (end > day)]
+            hit = self._holders[day] = np.compress((start <= day) & (end > day), firm)
         return hit
 
     def _spells_of_year(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -234,32 +238,36 @@ class SetIndex:
             rows = np.flatnonzero((self.start <= last) & (self.end > first))
             if len(self._years) > 2:
                 self._years.pop(next(iter(self._years)))
-            hit = self._years[year] = (self.firm[rows], self.start[rows], self.end[rows])
+            hit = self._years[year] = (np.take(self.firm, rows), np.take(self.start, rows), np.take(self.end, rows))
         return hit
 
     def gainers(self, first: int, last: int) -> np.ndarray:
         """Firms with a spell starting in [first, last]: those whose first spell start from *first*
         on is <= *last* (kept per *first*: a new as-of date moves only *last*)."""
-        firms, day = self._per_firm(("from", first), lambda: (self.firm, self.start, self.start >= first, False))
-        return firms[day <= last]
+        firms, day = self.gainers_from(first)
+        return np.compress(day <= last, firms)
+
+    def gainers_from(self, first: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per firm with a spell starting from *first* on (ascending): the first such start."""
+        return self._per_firm(("from", first), lambda: (self.firm, self.start, self.start >= first, False))
 
     def gainers_to(self, first: int, last: int) -> np.ndarray:
         """``gainers`` kept per *last* instead: for many *first* with the same *last*."""
         firms, day = self._per_firm(("to", last), lambda: (self.firm, self.start, self.start <= last, True))
-        return firms[day >= first]
+        return np.compress(day >= first, firms)
 
     def ever(self, first: int, last: int) -> np.ndarray:
         """Firms holding the set some day of [first, last]: their first spell still running after *first*
         starts by *last*."""
         firms, day = self._per_firm(("ever", first), lambda: (self.firm, self.start, self.end > first, False))
-        return firms[day <= last]
+        return np.compress(day <= last, firms)
 
     def known_holders(self, day: int, as_of: int) -> np.ndarray:
         """Firms whose designations starting by *as_of* cover *day* (*day* after *as_of*): the first
         designation of each firm that runs past *day* starts by *as_of*."""
         firms, start = self._per_firm(("known", day), lambda: (self.raw_firm, self.raw_start, self.raw_end > day,
                                                                 False))
-        return firms[start <= as_of]
+        return np.compress(start <= as_of, firms)
 
     def _per_firm(self, key: tuple, rows) -> tuple[np.ndarray, np.ndarray]:
         """Per firm (ascending) with a row kept: the day of its first (or last) kept row, rows being in
@@ -267,11 +275,11 @@ class SetIndex:
         hit = self._firsts.get(key)
         if hit is None:
             firm, day, keep, last = rows()
-            f, d = firm[keep], day[keep]
+            f, d = np.compress(keep, firm), np.compress(keep, day)
             if len(f):
                 change = f[1:] != f[:-1]
                 pick = np.flatnonzero(np.r_[change, True] if last else np.r_[True, change])
-                f, d = f[pick], d[pick]
+                f, d = np.take(f, pick), np.take(d, pick)
             if len(self._firsts) > 7:
                 self._firsts.pop(next(iter(self._firsts)))
             hit = self._firsts[key] = (f, d)
@@ -294,7 +302,21 @@ class SetIndex:
             return np.full(len(firms), -1, dtype=np.int64)
         pos = np.searchsorted(self.raw_key, firms.astype(np.int64) * _SPAN + limit, side="right") - 1
         safe = np.maximum(pos, 0)
-        return np.where((pos >= 0) & (self.raw_firm[safe] == firms), self.raw_pmax[safe], -1)
+        return np.where((pos >= 0) & (np.take(self.raw_firm, safe) == firms), np.take(self.raw_pmax, safe), -1)
+
+    def renewal_days(self, firms: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """For each of *firms* (with an end of *ends*): the start of its first designation (start order) by which
+        the latest end so far passes that end, so that ``max_end_known(firm, limit) > end`` exactly when
+        ``limit >= `` this day (the latest end so far only grows with the limit); NEVER when none does.
+        One binary search per firm, once for every as-of date (pipeline.forecast.expiries)."""
+        if len(self.raw_firm) == 0 or len(firms) == 0:
+            return np.full(len(firms), NEVER, dtype=np.int64)
+        if self._pmax_key is None:          # firm * 2^22 + latest end so far: ascending
+            self._pmax_key = self.raw_firm.astype(np.int64) * _SPAN + self.raw_pmax
+        pos = np.searchsorted(self._pmax_key, firms.astype(np.int64) * _SPAN + ends, side="right")
+        safe = np.minimum(pos, len(self._pmax_key) - 1)
+        found = (pos < len(self._pmax_key)) & (np.take(self.raw_firm, safe) == firms)
+        return np.where(found, np.take(self.raw_start, safe).astype(np.int64), NEVER)
 
     # counts --------------------------------------------------------------------
     def count_on(self, days: np.ndarray, street_id: int | None = None) -> np.ndarray:
@@ -308,11 +330,16 @@ class SetIndex:
             np.int64
         )
 
-    def _street_slices(self, street_id: int):
+    def street_spells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The spells' streets in (street, start) order, their starts in that order and their ends in (street,
+        end) order: every street's stock series by binary searches (built once for every street, kept)."""
         if self._by_street is None:
-            streets = self.street_of[self.firm] if len(self.firm) else np.zeros(0, np.int32)
+            streets = np.take(self.street_of, self.firm) if len(self.firm) else np.zeros(0, np.int32)
             self._by_street = _by_street_and_day(streets, self.start, self.end)
-        st_sorted, starts, ends = self._by_street
+        return self._by_street
+
+    def _street_slices(self, street_id: int):
+        st_sorted, starts, ends = self.street_spells()
         lo, hi = span(st_sorted, street_id, street_id)
         return starts[lo:hi], ends[lo:hi]   # both sorted by (street, day): same street bounds
 
@@ -324,7 +351,8 @@ def _by_street_and_day(streets: np.ndarray, start: np.ndarray, end: np.ndarray):
     if len(streets) == 0 or int(streets.min()) < -1 or int(start.min()) < 0 or int(end.max()) >= _SPAN:
         o_start, o_end = np.lexsort((start, streets)), np.lexsort((end, streets))
         return streets[o_start], start[o_start], end[o_end]
-    street = (streets.astype(np.int64) + 1) << 22
+    small = int(streets.max()) < (1 << 9) - 1           # street + 1 and a day in 31 bits: int32 sorts, twice as fast
+    street = (streets.astype(np.int32 if small else np.int64) + 1) << 22
     by_start, by_end = np.sort(street | start), np.sort(street | end)
     low = (1 << 22) - 1
     return ((by_start >> 22) - 1).astype(np.int32), (by_start & low).astype(np.int32), (by_end & low).astype(np.int32)

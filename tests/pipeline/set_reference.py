@@ -52,6 +52,16 @@ def expiring(index: SetIndex, year: int, as_of: date) -> tuple[np.ndarray, np.nd
     return firm[starts], np.maximum.reduceat(end, starts)
 
 
+def renewed(index: SetIndex, firms: np.ndarray, latest_end: np.ndarray, limit: int) -> np.ndarray:
+    """Whether a designation of the firm starting by *limit* runs past its latest lapsing end (the former
+    ``max_end_known(firms, limit) > latest_end`` of ``pipeline.forecast.expiries``), firm by firm."""
+    out = np.zeros(len(firms), dtype=bool)
+    for i, (f, e) in enumerate(zip(firms.tolist(), latest_end.tolist(), strict=True)):
+        mine = (index.raw_firm == f) & (index.raw_start <= limit)
+        out[i] = bool(mine.any()) and int(index.raw_end[mine].max()) > e
+    return out
+
+
 def by_month(ex: dict, keep: np.ndarray | None = None) -> list[dict]:
     """pipeline.forecast.by_month as it was: twelve passes, one a month."""
     firms, month = ex["firms"], ex["month"]

@@ -66,3 +66,7 @@ def test_set_queries_equal_the_former_ones(seed):
                 ex = fc.expiries(ix, year, d)
                 firms, end = ref.expiring(ix, year, d)
                 assert np.array_equal(ex["firms"], firms) and np.array_equal(ex["last_day"], end - 1)
+                done = ref.renewed(ix, firms, end, min(d.toordinal(), date(year, 12, 31).toordinal() + 1))
+                assert np.array_equal(ex["renewed"], done)
+                assert np.array_equal(ex["lapsed"], ~done & (end <= d.toordinal()))
+                assert np.array_equal(ex["to_come"], ~done & (end > d.toordinal()))

@@ -56,7 +56,7 @@ def check_every_view(kept, fresh, streets, years=(2024, 2023)):
 def test_a_kept_state_gives_every_figure_of_a_fresh_build(parts):
     facts, catalog, targets, streets = parts
     kept, fresh, (meta, arrays) = kept_and_fresh(*parts)
-    assert meta["indexes"] and meta["pairs"] and meta["bases"] and len(arrays) > 50
+    assert meta["indexes"] and meta["pairs"] and meta["bases"] and meta["conversions"] and len(arrays) > 50
     check_every_view(kept, fresh, streets)
     for ind in targets[2024]:
         if ind.street_id is None:
@@ -110,10 +110,22 @@ def _other_stages(meta, arrays, _):
     return dict(meta, pairs=pairs), arrays
 
 
+def _shorten_gaps(meta, arrays, _):
+    name = next(k for k, a in arrays.items() if k.endswith("/gap_end") and len(a))
+    return _shorten(meta, arrays, name)
+
+
+def _other_later_stages(meta, arrays, _):
+    conversions = [dict(c, stages=[[9999]] + c["stages"][1:]) for c in meta["conversions"]]
+    return dict(meta, conversions=conversions), arrays
+
+
 @pytest.mark.parametrize("spoil, arg", [(_version, None), (_drop, "ix0/firm"), (_drop, "pair1/"),
                                         (_drop, "base0"), (_retype, "ix1/raw_end"), (_shorten, "ix2/_sorted_end"),
                                         (_shorten, "pair0/gain"), (_shorten, "pair0/slices/0/reach1"),
-                                        (_retype, "base0"), (_other_stages, None)])
+                                        (_retype, "base0"), (_other_stages, None), (_drop, "conv1/"),
+                                        (_shorten_gaps, None), (_retype, "conv2/gain_firm"),
+                                        (_other_later_stages, None)])
 def test_what_does_not_fit_is_refused_whole(parts, spoil, arg):
     facts, catalog, targets, streets = parts
     _, fresh, (meta, arrays) = kept_and_fresh(*parts)

@@ -5,11 +5,13 @@ street, for any as-of date, window and street."""
 from datetime import date
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import forecast as fc
 from pipeline.cohorts import pair_entries
+from pipeline.dates import OPEN_END
 from pipeline.facts import Facts
 from pipeline.streets import by_street
 from pipeline.trend import SetIndex, _by_street_and_day
@@ -116,3 +118,18 @@ def test_the_entries_order_is_the_stable_argsort(values, few, dtype):
         want = np.argsort(v, kind="stable")
         got = stable_order(v)
         assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("top", [0, 9, 510, 511, 5000])
+def test_per_street_spells_packed_in_32_or_64_bits_equal_the_lexsorts(top):
+    """Streets up to 510 are packed with the day in int32, higher ones in int64: the same as the lexsorts."""
+    rng = np.random.default_rng(top)
+    n = 3000
+    streets = rng.integers(-1, top + 1, n).astype(np.int32)
+    streets[0] = top
+    start = rng.integers(700_000, 760_000, n).astype(np.int32)
+    end = np.where(rng.random(n) < 0.3, OPEN_END, start + rng.integers(1, 900, n)).astype(np.int32)
+    o_start, o_end = np.lexsort((start, streets)), np.lexsort((end, streets))
+    got = _by_street_and_day(streets, start, end)
+    assert [g.dtype for g in got] == [np.int32] * 3
+    assert [g.tolist() for g in got] == [streets[o_start].tolist(), start[o_start].tolist(), end[o_end].tolist()]
