@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from db.pg import copy as pg_copy
 from db.pg import schema as pg_schema
 from db.pg.url import SharedLedgerError, connect, explain, q
 from db.schema import FACTS_TOKEN
@@ -118,7 +119,12 @@ def _push_table(src: sqlite3.Connection, cur, table: str) -> int:
         for row in rows:
             copy.write_row(row)
             n += 1
+    # a superuser's push (the tables' owner) builds the indexes and checks the foreign keys after the rows
+    suspended = pg_copy.suspend(cur, table, n)
     cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}")  # row security and audit_stamp apply
+    cur.execute(f"DROP TABLE {staging}")
+    if suspended:
+        pg_copy.restore(cur, suspended, analyze=False)                  # push analyses every table at the end
     return n
 
 
