@@ -29,6 +29,7 @@ SERVER_ENV = "XINGTU_BENCH_PG"
 # the bench databases' names begin with this (XINGTU_BENCH_DB: another prefix, so two runs on one server never
 # drop each other's databases)
 PREFIX = os.environ.get("XINGTU_BENCH_DB", "xingtu_bench")
+STEPS_ENV = "XINGTU_BENCH_SHARED_STEPS"
 # the officers' run: 20 for 60 s (XINGTU_BENCH_OFFICERS / XINGTU_BENCH_SECONDS shorten it, e.g. in the smoke test)
 OFFICERS = int(os.environ.get("XINGTU_BENCH_OFFICERS", "20"))
 SECONDS = float(os.environ.get("XINGTU_BENCH_SECONDS", "60"))
@@ -92,6 +93,9 @@ def run(ctx: Context) -> list[Row]:
         return [not_measured(r, "未测（没有可用的 PostgreSQL 服务器）", str(exc)[:120]) for r in rows.values()]
     steps = (("push", _push_figures), ("desktop", _desktop_figures), ("import", _import_figures),
              ("officers", _officer_figures))
+    chosen = os.environ.get(STEPS_ENV)             # e.g. "push,import": the other steps' figures are not measured
+    if chosen:
+        steps = tuple(s for s in steps if s[0] == "push" or s[0] in chosen.split(","))
     state: dict = {}
     for name, step in steps:
         try:
@@ -237,8 +241,8 @@ def _import_figures(ctx: Context, rows: dict, state: dict) -> None:
         url = _fresh_database(database)
         push(empty, url)                    # the same catalog, streets and targets as the empty file ledger
         if who == "admin":
-            add_user(url, login(database, "admin"), "admin", [])
-            url = _url(database, login(database, "admin"))
+            add_user(url, login(database, "admin1"), "admin", [])
+            url = _url(database, login(database, "admin1"))
         t = time.perf_counter()
         runs[who] = run_child("import", listed, url, timeout=3600), time.perf_counter() - t
     t = time.perf_counter()
