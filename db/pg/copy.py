@@ -12,9 +12,12 @@ db/bulk.py hands the shared ledger's new firms and designations here (the file k
 ids come from the tables' identity sequences (another officer may insert at the same moment), the pinyin keys
 from pipeline.names as on every path, the audit stays the batch's one row (db/bulk.py ``audit_batch``).
 
-Measured on 100k new firms (bench ``shared_import``): executemany 88 s, COPY text 1.1 s + INSERT … SELECT;
-binary COPY was no faster here (the rows are mostly short text): text format, which takes the Python values
-as they are (an int into a double precision column, a date's ISO text).
+Measured on 100k new firms (bench ``shared_import``, a loaded 2-core machine): executemany 88 s for the firms;
+COPY into the staging table 4 s (with the Python loop), INSERT … SELECT 6 s, the indexes rebuilt 26 s (two
+trigram GIN indexes most of it) or maintained row by row 70 s (a login that does not own the tables).
+Binary COPY (``set_types``) against text COPY of the same 100k rows: 0.6-1.1 s against 1.3-1.8 s (client CPU
+0.12 against 0.44 s), about 1 % of the import; text is kept because binary needs every Python value to be
+exactly its column's type (an int in a text column fails), where text takes them as they come.
 """
 from __future__ import annotations
 
@@ -107,8 +110,10 @@ def suspend(cur, table: str, new: int) -> Suspended | None:
     54 s maintained; 0.8 s without them, then about 20 s to build them), and the foreign keys' per-row checks
     most of the rest (3 s per key per 100k rows; one join when the key is added back). Dropping an index locks
     the whole table, adding a key back the tables it refers to: so only when every lock is free right now
-    (NOWAIT: never a wait, so never a deadlock with another writer). The people's logins (admins, officers) do
-    not own the tables: for them the indexes and keys are always maintained."""
+    (NOWAIT: never a wait, so never a deadlock with another writer); from then until the commit the others'
+    reads of the table wait too (a first load of a ledger, as large as what it holds, is when this happens).
+    The people's logins (admins, officers) do not own the tables: for them the indexes and keys are always
+    maintained."""
     from db.bulk import is_bulk
     may = cur.execute("SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c "
                       "WHERE c.oid = %s::regclass", (table,)).fetchone()[0]
