@@ -4,7 +4,8 @@ INSERT … SELECT into the real table, where row-level security, the constraints
 The same two lists (new firms with designations; then half of them again, with renames and street moves, and
 300 new) imported into an empty file ledger and into the same ledger pushed to the server give the same firms,
 former names, designations, batches, what each batch's list asserted and audit, whether the server login
-rebuilds the indexes after the rows (a superuser, owner of the tables) or keeps them maintained (an admin).
+rebuilds the indexes after the rows (a superuser, owner of the tables) or keeps them maintained (an admin),
+and undoing both batches leaves the same ledger again.
 An officer's write through the COPY path is refused for another street's firm: the policies still apply."""
 import json
 
@@ -16,6 +17,7 @@ from db.ledger import Ledger
 from db.pg import copy as pg_copy
 from db.pg import setup, transfer
 from importers.plan import build_plan, commit_plan
+from importers.undo import undo_batch
 from pipeline.names import name_key
 from tests.importers.test_commit_reference import N, _lists
 
@@ -28,8 +30,8 @@ QUERIES = {
     "aliases": "SELECT firm_id, name, name_key, seen_on, batch_id FROM firm_aliases ORDER BY firm_id, name_key",
     "designations": "SELECT id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, batch_id, "
                     "deleted_at FROM designations ORDER BY id",
-    "batches": "SELECT id, file_name, file_sha256, sheet, kind, stage_key, mapping, counts, undone_at FROM batches "
-               "ORDER BY id",
+    "batches": "SELECT id, file_name, file_sha256, sheet, kind, stage_key, mapping, counts, undone_at IS NULL "
+               "FROM batches ORDER BY id",
     "batch_rows": "SELECT batch_id, firm_id, fields FROM batch_rows ORDER BY batch_id, firm_id, fields",
     "audit": "SELECT action, entity, entity_id, firm_id, before, after, source, batch_id FROM audit "
              "WHERE action != 'init' ORDER BY id",
@@ -41,7 +43,17 @@ INDEXES = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('firm
 
 def ledger_rows(target) -> dict[str, list[tuple]]:
     with Ledger(target, readonly=True) as led:
-        return {k: [tuple(r) for r in led.conn.execute(q).fetchall()] for k, q in QUERIES.items()}
+        out = {k: [tuple(r) for r in led.conn.execute(q).fetchall()] for k, q in QUERIES.items()}
+    out["audit"] = [_unstamped(r) for r in out["audit"]]
+    return out
+
+
+def _unstamped(row: tuple) -> tuple:
+    """An undo's batch row without when and by whom (the file's clock and user, the server's)."""
+    if row[:2] != ("undo", "batch"):
+        return row
+    after = {k: v for k, v in json.loads(row[5]).items() if k not in ("undone_at", "undone_by")}
+    return (*row[:5], after, *row[6:])
 
 
 @pytest.fixture
@@ -86,6 +98,15 @@ def test_an_import_through_copy_leaves_the_ledger_the_file_import_leaves(empty_p
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute(INDEXES).fetchall() == indexes         # indexes and keys rebuilt or kept, all
         assert not conn.execute("SELECT 1 FROM pg_class WHERE relname LIKE 'xingtu_stage_%'").fetchall()
+    undone = []
+    for where in (path, target):                  # undo the second list, then the first: the same again
+        with Ledger(where) as led:
+            undone.append([undo_batch(led, batch) for batch in (2, 1)])
+    assert undone[0] == undone[1] and undone[0][1]["firms_removed"] == N
+    mine, theirs = ledger_rows(path), ledger_rows(target)
+    assert not theirs["firms"] and not theirs["designations"]
+    for table in QUERIES:
+        assert theirs[table] == mine[table], table
 
 
 def _street_id(url: str, street: str) -> int:
