@@ -162,7 +162,8 @@ def _push_figures(ctx: Context, rows: dict, state: dict) -> None:
         moved = push(file, url)
         r = rows["shared_push"]
         r.ours = time.perf_counter() - t
-        r.note = f"{moved.counts.get('designations', 0):,} 条认定，核对报表 {len(moved.reports)} 份"
+        steps = "、".join(f"{label} {moved.timings[k]:.1f}" for k, label in PUSH_STEPS if k in moved.timings)
+        r.note = f"{moved.counts.get('designations', 0):,} 条认定，核对报表 {len(moved.reports)} 份；分步（s）：{steps}"
     streets = _streets(url)
     logins = [u.login for u in _users(url)]
     if login(name, "manager") not in logins:
@@ -171,6 +172,11 @@ def _push_figures(ctx: Context, rows: dict, state: dict) -> None:
         if login(name, f"o{k}") not in logins:
             add_user(url, login(name, f"o{k}"), "officer", [streets[k % STREETS_USED]])
     state.update(url=url, database=name, file=file, streets=streets)
+
+
+# push's steps (db/pg/transfer.py ``Moved.timings``): each COPY is staging + INSERT … SELECT + the indexes rebuilt
+PUSH_STEPS = (("copy_firms", "企业"), ("copy_designations", "认定"), ("copy_other", "其余各表"),
+              ("analyze", "ANALYZE"), ("counts", "逐表计数"), ("reports", "报表核对"), ("commit", "提交"))
 
 
 def _streets(url: str) -> list[str]:
