@@ -37,10 +37,11 @@ def parse(list_path: str) -> dict:
 def run_import(list_path: str, db_path: str) -> dict:
     from bench.fig_import import ours_import
     t = time.perf_counter()
-    counts = ours_import(Path(list_path), db_path if "://" in db_path else Path(db_path))   # a file or a URL
+    steps: dict = {}
+    counts = ours_import(Path(list_path), db_path if "://" in db_path else Path(db_path), steps)   # a file or a URL
     elapsed = time.perf_counter() - t
     now, peak = _rss()
-    return {"elapsed": elapsed, "rss_mb": now, "peak_mb": peak, "counts": counts}
+    return {"elapsed": elapsed, "rss_mb": now, "peak_mb": peak, "counts": counts, "timings": steps}
 
 
 # desktop ------------------------------------------------------------------------------------------------------

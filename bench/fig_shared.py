@@ -26,6 +26,10 @@ KEYS = ("shared_push", "shared_start", "shared_search_worst", "shared_sort_worst
         "shared_officers_search", "shared_officers_edit", "shared_officers_import", "shared_lost_updates")
 NEEDS = ("psycopg", "db.pg.setup", "db.pg.transfer", "db.conflict")
 SERVER_ENV = "XINGTU_BENCH_PG"
+# the bench databases' names begin with this (XINGTU_BENCH_DB: another prefix, so two runs on one server never
+# drop each other's databases)
+PREFIX = os.environ.get("XINGTU_BENCH_DB", "xingtu_bench")
+STEPS_ENV = "XINGTU_BENCH_SHARED_STEPS"
 # the officers' run: 20 for 60 s (XINGTU_BENCH_OFFICERS / XINGTU_BENCH_SECONDS shorten it, e.g. in the smoke test)
 OFFICERS = int(os.environ.get("XINGTU_BENCH_OFFICERS", "20"))
 SECONDS = float(os.environ.get("XINGTU_BENCH_SECONDS", "60"))
@@ -89,6 +93,9 @@ def run(ctx: Context) -> list[Row]:
         return [not_measured(r, "未测（没有可用的 PostgreSQL 服务器）", str(exc)[:120]) for r in rows.values()]
     steps = (("push", _push_figures), ("desktop", _desktop_figures), ("import", _import_figures),
              ("officers", _officer_figures))
+    chosen = os.environ.get(STEPS_ENV)             # e.g. "push,import": the other steps' figures are not measured
+    if chosen:
+        steps = tuple(s for s in steps if s[0] == "push" or s[0] in chosen.split(","))
     state: dict = {}
     for name, step in steps:
         try:
@@ -113,6 +120,9 @@ def _fresh_database(name: str) -> str:
     from db.pg.setup import init
     with psycopg.connect(server_url(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        for (role,) in conn.execute("SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s) "
+                                    "ORDER BY rolname DESC", (f"{name}_",)).fetchall():   # the ledger's roles, logins
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
         base = sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name))
         try:
             conn.execute(base + sql.SQL(" LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
@@ -141,7 +151,7 @@ def _push_figures(ctx: Context, rows: dict, state: dict) -> None:
     from db.pg.transfer import push
     n = ctx.big
     file = generate.ensure_ledger(n, ctx.log)
-    name = f"xingtu_bench_{n}"
+    name = f"{PREFIX}_{n}"
     url = _url(name)
     if _same_ledger(url, file, n):
         rows["shared_push"].note = "沿用上次运行已 push 的数据库（未重测）"
@@ -152,7 +162,8 @@ def _push_figures(ctx: Context, rows: dict, state: dict) -> None:
         moved = push(file, url)
         r = rows["shared_push"]
         r.ours = time.perf_counter() - t
-        r.note = f"{moved.counts.get('designations', 0):,} 条认定，核对报表 {len(moved.reports)} 份"
+        steps = "、".join(f"{label} {moved.timings[k]:.1f}" for k, label in PUSH_STEPS if k in moved.timings)
+        r.note = f"{moved.counts.get('designations', 0):,} 条认定，核对报表 {len(moved.reports)} 份；分步（s）：{steps}"
     streets = _streets(url)
     logins = [u.login for u in _users(url)]
     if login(name, "manager") not in logins:
@@ -161,6 +172,11 @@ def _push_figures(ctx: Context, rows: dict, state: dict) -> None:
         if login(name, f"o{k}") not in logins:
             add_user(url, login(name, f"o{k}"), "officer", [streets[k % STREETS_USED]])
     state.update(url=url, database=name, file=file, streets=streets)
+
+
+# push's steps (db/pg/transfer.py ``Moved.timings``): each COPY is staging + INSERT … SELECT + the indexes rebuilt
+PUSH_STEPS = (("copy_firms", "企业"), ("copy_designations", "认定"), ("copy_other", "其余各表"),
+              ("analyze", "ANALYZE"), ("counts", "逐表计数"), ("reports", "报表核对"), ("commit", "提交"))
 
 
 def _streets(url: str) -> list[str]:
@@ -221,19 +237,47 @@ def _import_figures(ctx: Context, rows: dict, state: dict) -> None:
     r = rows["shared_import"]
     n = r.size
     listed = generate.ensure_list(n, ctx.log)
-    ctx.log(f"共享台账：导入 {n:,} 行名单（共享与文件各一次）…")
+    ctx.log(f"共享台账：导入 {n:,} 行名单（共享与文件各一次，另以管理员登录导入一次）…")
+    from db.pg.setup import add_user
     from db.pg.transfer import push
-    url = _fresh_database(f"xingtu_bench_import_{n}")
+    database = f"{PREFIX}_import_{n}"
     empty = generate.copy_ledger(generate.empty_ledger_path(), ctx.work / "import-empty.db")
-    push(empty, url)                        # the same catalog, streets and targets as the empty file ledger
+    runs = {}
+    for who in ("superuser", "admin"):
+        url = _fresh_database(database)
+        push(empty, url)                    # the same catalog, streets and targets as the empty file ledger
+        if who == "admin":
+            add_user(url, login(database, "admin1"), "admin", [])
+            url = _url(database, login(database, "admin1"))
+        t = time.perf_counter()
+        runs[who] = run_child("import", listed, url, timeout=3600), time.perf_counter() - t
     t = time.perf_counter()
-    got = run_child("import", listed, url, timeout=3600)
-    r.ours = time.perf_counter() - t
-    t = time.perf_counter()
-    run_child("import", listed, empty, timeout=3600)
+    local = run_child("import", listed, empty, timeout=3600)
     r.baseline = time.perf_counter() - t
+    got, r.ours = runs["superuser"]
     counts = got.get("counts", {})
-    r.note = f"共享台账导入 {counts.get('rows', '?')} 行（新企业 {counts.get('created', '?')} 家）；均为新进程整体用时"
+    r.note = (f"共享台账导入 {counts.get('rows', '?')} 行（新企业 {counts.get('created', '?')} 家）；"
+              "均为新进程整体用时。"
+              f"超级用户（表的属主）：{_steps(got.get('timings', {}))}；"
+              f"管理员（索引逐行维护）：整体 {runs['admin'][1]:.1f} s，{_steps(runs['admin'][0].get('timings', {}))}；"
+              f"文件：{_steps(local.get('timings', {}))}")
+
+
+# the write's steps (importers/commit.py, db/bulk.py, db/pg/copy.py laps) gathered for the note
+STEPS = (("读取", ("read",)), ("预览", ("plan",)), ("拼音", ("write:new_firms_pinyin",)),
+         ("新企业暂存 COPY", ("write:new_firms_staging",)),
+         ("新企业 INSERT…SELECT", ("write:new_firms_insert_select", "write:new_firms_insert")),
+         ("新企业索引", ("write:new_firms_indexes", "write:new_firms_search")),
+         ("认定（暂存、插入、索引）", ("write:designations",)), ("提交", ("write:commit",)))
+
+
+def _steps(timings: dict) -> str:
+    parts = []
+    for label, keys in STEPS:
+        found = [timings[k] for k in keys if k in timings]
+        if found:
+            parts.append(f"{label} {sum(found):.1f}")
+    return "、".join(parts) + " s" if parts else "（无分步计时）"
 
 
 # twenty officers ---------------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import time
 
-from db.engine import FILE, SharedEngine
+from db.engine import FILE
 from db.ledger import Writer, new_id, next_firm_id
+from db.pg import copy as pg_copy
 from db.schema import SEARCH_TEXT
 from pipeline.names import pinyin_keys
 
@@ -67,8 +68,8 @@ def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=N
     is the batch's row (``audit_batch``, db/creation.py), not a row per firm."""
     conn = w.conn
     lap = lap or Laps(None)
-    if w.ledger.shared:
-        return _insert_firms_shared(w, columns, values)
+    if w.ledger.shared:                       # COPY through a staging table (db/pg/copy.py)
+        return pg_copy.insert_firms(w, columns, values, tick, lap)
     first = next_id = next_firm_id(conn)      # never an id a removed firm had (its history is read by id)
     count = len(values[0]) if values else 0
     if not count:
@@ -98,25 +99,6 @@ def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=N
     return list(range(first, next_id))
 
 
-def _insert_firms_shared(w: Writer, columns: tuple[str, ...], values: list[list]) -> list[int]:
-    """insert_firms on a shared ledger: ids from the firms' sequence (another officer may be adding firms at the
-    same moment; the file's "above the highest id" would hand both the same), the indexes kept as they are."""
-    rows = list(zip(*values, strict=True))
-    if not rows:
-        return []
-    at_name = columns.index("name")
-    ids = SharedEngine.new_ids(w.conn, "firms", len(rows))
-    cols = ("id", *columns, "pinyin", "name_sort", "batch_id", "created_at", "updated_at")
-    insert = f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    tail = (w.batch_id, w.stamp, w.stamp)
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        keys = pinyin_keys([r[at_name] for r in chunk])
-        w.conn.executemany(insert, [(ids[start + k], *r, *key, *tail)
-                                    for k, (r, key) in enumerate(zip(chunk, keys, strict=True))])
-    return ids
-
-
 def _literal(value: int | str | None) -> str:
     """*value* as an SQL literal (an id or a stamp written once into a statement run for many rows)."""
     if value is None:
@@ -136,13 +118,8 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
     # bound as they are, the batch and the stamp written once into the statement. A large batch rebuilds the
     # four indexes rather than maintain them (100k designations: 0.8 s -> 0.3 s + 0.2 s), as new firms do.
     conn = w.conn
-    if w.ledger.shared:           # the sequence: the highest id this login can see is not the table's
-        ids = SharedEngine.new_ids(conn, "designations", len(rows))
-        conn.executemany(
-            "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
-            "batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', ?, ?)",
-            [(ids[k], *r, w.batch_id, w.stamp) for k, r in enumerate(rows)])
-        return len(rows)
+    if w.ledger.shared:           # COPY through a staging table (db/pg/copy.py)
+        return pg_copy.insert_designations(w, rows)
     first = FILE.next_designation_id(conn)        # never an id the audit names (an undone or purged one's)
     dropped = _drop_indexes(conn, "designations") if is_bulk(len(rows), first - 1) else None
     conn.executemany(
