@@ -1,5 +1,7 @@
 """Shared by the importer tests (and the CLI and db tests that import lists): firm codes, a list header,
 writing a list, seeding firms, and a dump of every ledger table."""
+from bench.generate import LIST_HEADERS, LIST_TITLE, list_rows
+from db import bulk
 from pipeline.uscc import make_code
 from tests.importers import fixtures as fx
 
@@ -48,3 +50,24 @@ def dump(ledger) -> dict:
     if not ledger.shared and conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'firm_search'").fetchone():
         out["firm_search"] = conn.execute("SELECT rowid, text FROM firm_search ORDER BY rowid").fetchall()
     return out
+
+
+N = bulk.BULK + 100            # a first list large enough for the bulk path
+
+
+def two_lists(tmp_path):
+    """Two lists for the bulk path: N firms (every 7th with former names), then half of them again (renames,
+    street moves) and 300 more."""
+    first = [list(r) for r in list_rows(N, seed=7)]
+    for k, row in enumerate(first):
+        row.append(f"武汉旧名{k}有限公司、旧称{k}" if k % 7 == 0 else "")
+    second = [list(r) for r in list_rows(N + 300, seed=7)][N // 2:]     # half matched, 300 new
+    for k, row in enumerate(second):
+        if k % 5 == 0 and k < N // 2:
+            row[1] = f"武汉更名{k}科技有限公司"                             # a rename: the old name a former name
+        if k % 3 == 0:
+            row[3] = "杨园街道"
+        row.append("")
+    head = [*LIST_HEADERS, "曾用名"]
+    return (xlsx(tmp_path, [head, *first], "一.xlsx", LIST_TITLE), xlsx(tmp_path, [head, *second], "二.xlsx",
+                                                                            LIST_TITLE))

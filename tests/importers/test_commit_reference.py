@@ -11,31 +11,13 @@ from datetime import date
 import pytest
 
 import db.ledger
-from bench.generate import LIST_HEADERS, LIST_TITLE, list_rows
 from db import bulk
 from db.creation import created_values, creation
 from db.ledger import FIRM_FIELDS, Ledger
 from db.ledger_view import search_condition
 from importers.plan import build_plan, commit_plan
-from tests.importers.helpers import dump, xlsx
-
-N = bulk.BULK + 100            # a first list large enough for the bulk path
-
-
-def _lists(tmp_path):
-    first = [list(r) for r in list_rows(N, seed=7)]
-    for k, row in enumerate(first):
-        row.append(f"武汉旧名{k}有限公司、旧称{k}" if k % 7 == 0 else "")
-    second = [list(r) for r in list_rows(N + 300, seed=7)][N // 2:]     # half matched, 300 new
-    for k, row in enumerate(second):
-        if k % 5 == 0 and k < N // 2:
-            row[1] = f"武汉更名{k}科技有限公司"                             # a rename: the old name a former name
-        if k % 3 == 0:
-            row[3] = "杨园街道"
-        row.append("")
-    head = [*LIST_HEADERS, "曾用名"]
-    return (xlsx(tmp_path, [head, *first], "一.xlsx", LIST_TITLE), xlsx(tmp_path, [head, *second], "二.xlsx",
-                                                                            LIST_TITLE))
+from tests.importers.helpers import N, dump
+from tests.importers.helpers import two_lists as _lists
 
 
 def _import_both(tmp_path, monkeypatch, paths):

@@ -19,7 +19,8 @@ from db.pg import setup, transfer
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
 from pipeline.names import name_key
-from tests.importers.test_commit_reference import N, _lists
+from tests.importers.helpers import N
+from tests.importers.helpers import two_lists as _lists
 
 FIRM_COLUMNS = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "street_id", "industry",
                 "officer", "contact_person", "contact_phone", "founded", "reg_capital", "revenue", "rd_spend",
