@@ -362,7 +362,9 @@ def looks_like_firm_name(name, *, cleaned: bool = False) -> bool:
     s = name if cleaned else clean_name(name)
     if not 2 < len(s) <= 80 or "：" in s or ":" in s or "。" in s:
         return False
-    return bool(_FIRM_ENDING.search(s) or _EN_FIRM.search(s))
+    if s.endswith(FIRM_ENDINGS):    # what _FIRM_ENDING finds, but for a line break after the ending
+        return True
+    return bool(s.endswith("\n") and _FIRM_ENDING.search(s) or _EN_FIRM.search(s))
 
 
 def split_lines(v) -> list[str]:
