@@ -283,10 +283,11 @@ def _texts(column) -> list:
     own clean text."""
     out: list = []
     append = out.append
+    plain = clean.PLAIN_TEXT.fullmatch       # letters, digits, CJK ideographs: their own clean text too
     for x in column:
         if x is None or x == "":
             append(None)
-        elif x.isascii() and x.isalnum():
+        elif x.isascii() and x.isalnum() or plain(x):
             append(x)
         else:
             append(clean.clean_text(x) or None)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from importers import errors as E
 from importers import infer, mapping_store, plan_clean
-from importers.clean import clean_name
+from importers.clean import PLAIN_TEXT, clean_name
 from importers.errors import InputError
 from importers.guess import guess_kind, stage_columns, stage_in_text, stage_share
 from importers.mapping import apply_overrides, guess_mapping, missing_overrides
@@ -290,7 +290,11 @@ class Planner:
         raws = [v[ni] if ni < len(v) else None for v in vals]
         if self.csv:
             raws = [unquote(r) for r in raws]
-        names = [clean_name(r) for r in raws]
+        if plan_clean.FAST:         # a name of letters, digits and CJK ideographs is its own clean name
+            plain = PLAIN_TEXT.fullmatch
+            names = [r if type(r) is str and plain(r) else clean_name(r) for r in raws]
+        else:
+            names = [clean_name(r) for r in raws]
         split = {}
         for j, raw in enumerate(raws):
             if type(raw) is str and ("\n" in raw or "\r" in raw):
@@ -312,7 +316,11 @@ class Planner:
         checks = check_codes(codes)
         if ci is not None:
             numeric_codes(raw_codes, checks)
-        keys = [name_key(x) for x in names]
+        if plan_clean.FAST:         # and its name key is its lower case (importers.clean.PLAIN_TEXT)
+            plain = PLAIN_TEXT.fullmatch
+            keys = [x.lower() if plain(x) else name_key(x) for x in names]
+        else:
+            keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
         if self.infer_group:
             infer.street_from_group(self, chunk, cols, errs)

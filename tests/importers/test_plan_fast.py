@@ -247,3 +247,26 @@ def test_the_plain_lane_takes_rows_and_stores_them_as_add_would(ledger, tmp_path
         plan_plain.Plain.take = real
     assert fast == ref and "InputError" not in fast
     assert 250 < sum(taken) < 300
+
+
+def test_a_plain_text_is_its_own_clean_name_and_its_lower_case_is_its_key():
+    """importers.clean.PLAIN_TEXT (the fast path's shortcut for names and text cells) holds for every
+    character it lets through, alone and among others; characters beside the class are not let through."""
+    from importers.clean import PLAIN_TEXT, clean_name, clean_text
+    from pipeline.names import name_key
+    chars = [chr(c) for c in range(0x4E00, 0xA000)] + [chr(c) for c in range(0x30, 0x7B) if chr(c).isalnum()]
+    for c in chars:
+        for s in (c, "武汉" + c + "Ab1", c * 3):
+            assert PLAIN_TEXT.fullmatch(s)
+            assert clean_name(s) == s and clean_text(s) == s and name_key(s) == s.lower(), s
+    for s in ("\u3400", "\ua000", "\uf900", "武汉（中国）", "ｱ", "Ａ", "a_b", "a b", "é", "武汉\n科技", "", "²"):
+        assert not PLAIN_TEXT.fullmatch(s), s
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("武汉科技有限公司甲乙丙AbZz09_（）() .·Ａ１\u3000\uf900ß"), max_size=12))
+def test_names_and_keys_are_the_same_with_the_shortcut(text):
+    from importers.clean import PLAIN_TEXT, clean_name
+    from pipeline.names import name_key
+    if PLAIN_TEXT.fullmatch(text):
+        assert clean_name(text) == text and name_key(text) == text.lower()
