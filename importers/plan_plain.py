@@ -3,9 +3,9 @@
 Almost every row of a long list into an empty ledger is plain: read as data with nothing to report (not
 hidden, nothing filled down, no note, no cleaning issue), a valid code met for the first time, a firm's
 full name met for the first time, so a new firm with no warning, and on a designation list of one stage
-its one designation dated by the row's date cell. ``Plain.take`` decides such a row exactly as
-``plan_rows.decide_rows`` would (the same ``RowStore.add``) and declines any other row before changing
-anything, so the general way decides it. Only on the fast path (``plan_clean.FAST``): every plan the
+its one designation dated by the row's date cell. ``Plain.run`` decides such a row exactly as
+``plan_rows.decide_rows`` would (what ``RowStore.add`` stores, in bulk) and stops at any other row before
+changing anything, so the general way decides it. Only on the fast path (``plan_clean.FAST``): every plan the
 importer tests build is compared with the reference way, which never takes this lane.
 
 Not taken: a ledger that already holds firms (a row may be an update, a near name, a duplicate of a
@@ -47,34 +47,40 @@ class Plain:
             return None
         return cls(c, names, keys, codes, checks, errs)
 
-    def take(self, j: int, raw, base: int) -> bool:
-        """Decide row *j* (store index ``base + j``) if it is plain; False (nothing changed) otherwise."""
-        if (raw.hidden or raw.filled or raw.note or raw.under or raw.extra or raw.after_note or j in self.errs
-                or self.checks[j][0] != "ok"):
-            return False
-        name, key, code = self.names[j], self.keys[j], self.codes[j]
-        seen, seen_names = self.seen, self.seen_names
-        if not name or code in seen or key and (key in seen_names or "n:" + key in seen):
-            return False            # a duplicate, or the name of another row: plan_rows reports it
-        if not looks_like_firm_name(name, cleaned=True):
-            return False            # plan_rows warns that it is not a full name
-        des = None
-        if self.designation:
-            start = self.dates[j] if self.dates is not None else None
-            if start is None:
-                return False        # --date, or the error of a row without a date
-            exp = self.expires[j] if self.expires is not None else None
-            end = exp + _DAY if exp else None
-            if end is not None and end <= start:
-                return False
-            list_name = (self.list_names[j] if self.list_names is not None else None) or self.list_name
-            stage = self.stage
-            des = (stage.key, start, end, self.certs[j] if self.certs is not None else None, list_name, stage.name)
-        seen[code] = base + j
-        if key:
-            seen_names[key] = (raw.excel_row, code)
-        self.rows.append((raw.excel_row, code, name, des, raw.values))
-        return True
+    def run(self, chunk: list, first: int, base: int) -> int:
+        """Decide the plain rows of *chunk* from row *first* on (store index ``base + j``): the index of the first
+        row that is not plain (untouched), or the chunk's length."""
+        names, keys, codes, checks, errs = self.names, self.keys, self.codes, self.checks, self.errs
+        seen, seen_names, keep = self.seen, self.seen_names, self.rows.append
+        dates, expires, certs, list_names = self.dates, self.expires, self.certs, self.list_names
+        stage = self.stage if self.designation else None
+        plain_name = looks_like_firm_name
+        for j in range(first, len(chunk)):
+            raw = chunk[j]
+            if (raw.hidden or raw.filled or raw.note or raw.under or raw.extra or raw.after_note or j in errs
+                    or checks[j][0] != "ok"):
+                return j
+            name, key, code = names[j], keys[j], codes[j]
+            if not name or code in seen or key and (key in seen_names or "n:" + key in seen):
+                return j            # a duplicate, or the name of another row: plan_rows reports it
+            if not plain_name(name, cleaned=True):
+                return j            # plan_rows warns that it is not a full name
+            des = None
+            if stage is not None:
+                start = dates[j] if dates is not None else None
+                if start is None:
+                    return j        # --date, or the error of a row without a date
+                exp = expires[j] if expires is not None else None
+                end = exp + _DAY if exp else None
+                if end is not None and end <= start:
+                    return j
+                des = (stage.key, start, end, certs[j] if certs is not None else None,
+                       (list_names[j] if list_names is not None else None) or self.list_name, stage.name)
+            seen[code] = base + j
+            if key:
+                seen_names[key] = (raw.excel_row, code)
+            keep((raw.excel_row, code, name, des, raw.values))
+        return len(chunk)
 
     def flush(self) -> None:
         """The rows taken, into the store: what ``RowStore.add(er, NEW, None, code, name, [], values, True,

@@ -132,11 +132,15 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
     add = plan.store.add
     seen, seen_names = pl.seen, pl.seen_names   # name key -> (Excel row, code) of the first row with that name
     lane = Plain.lane(c, names, keys, codes, checks, errs) if plan_clean.FAST else None
-    take, flush, base = (lane.take, lane.flush, c.base) if lane is not None else (None, None, 0)
+    run, flush, base = (lane.run, lane.flush, c.base) if lane is not None else (None, None, 0)
+    upto = 0                        # rows before it were decided by the lane
     for j, raw in enumerate(chunk):
-        if take is not None and flush is not None:
-            if take(j, raw, base):
-                continue            # a plain new firm (importers.plan_plain), stored with the next rows
+        if j < upto:
+            continue
+        if run is not None and flush is not None:
+            upto = run(chunk, j, base)
+            if upto > j:
+                continue            # plain new firms (importers.plan_plain), stored with the next rows
             flush()
         er = raw.excel_row
         name, key, code = names[j], keys[j], codes[j]
