@@ -180,7 +180,15 @@ class Columns:
         """{field: [cleaned values]} and {row index in the chunk: [Issue]} (rows not yet numbered)."""
         cols: dict[str, list] = {}
         errs: dict[int, list[Issue]] = {}
+        # the fast path cuts the chunk into columns at once when its rows are of one length (read's rows are)
+        table = None
+        if self.fast and vals and len(set(map(len, vals))) == 1:
+            table = list(zip(*vals, strict=True))
         for col, f, fn, distinct, code in self.cleaners:
+            if table is not None and col < len(table):
+                column = list(table[col])
+                cols[f] = self._column(column, col, f, fn, distinct, code, errs, headers[col])
+                continue
             try:
                 column = [v[col] for v in vals]
             except IndexError:
