@@ -11,8 +11,9 @@ Two ways of applying them give the same values and the same issues, row for row:
   (a cache kept across chunks, only for strings and dates, whose equality is their identity, and only while
   a column repeats its values); a column of unique strings is cleaned cell by cell without the set and dict
   of the distinct pass; a number cell that is already a float in range is taken as it is, exactly what its
-  cleaner returns for it. ``tests/importers/test_plan_fast.py`` and every plan the importer tests build
-  compare both ways.
+  cleaner returns for it; a chunk is cut into columns with one ``zip``, and a text of letters, digits and CJK
+  ideographs is its own clean text (``clean.PLAIN_TEXT``). ``tests/importers/test_plan_fast.py`` and every
+  plan the importer tests build compare both ways.
 """
 from __future__ import annotations
 

@@ -4,7 +4,9 @@ Per chunk of 5,000 rows: names, codes and every mapped column are cleaned a
 column at a time (importers.plan_clean: each distinct cell value once), codes
 are checked together (importers.match), firms are looked up by code and by
 name in one query each (none in an empty ledger), and then each row is decided
-by ``importers.plan_rows``. The outcome goes into the plan's column store
+by ``importers.plan_rows`` (on the fast path, the plain new firms of an empty ledger by the lane of
+``importers.plan_plain``, and names of letters, digits and CJK ideographs without clean_name/name_key:
+``importers.clean.PLAIN_TEXT``). The outcome goes into the plan's column store
 (importers.plan.RowStore). When the rows are done the loaded sheet is released.
 """
 from __future__ import annotations

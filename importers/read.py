@@ -8,6 +8,9 @@ is classified while the first full ``iter_rows`` pass streams it (no second
 pass over a million rows): until then ``row_count_hint`` is the number of rows
 below the header (an upper bound for progress bars) and ``skipped``/``notes``
 fill in as the pass goes.  Each row is classified once; later passes reuse it.
+On the fast path (``plan_clean.FAST``) the rows ``open_table`` read are kept, so the first ``iter_rows``
+pass neither converts them to Python objects again nor reads from the top: it goes on from where
+``open_table`` stopped (a 2,000-row list is converted once, not twice).
 
 Which rows are data is decided by ``importers.rows`` (one ``Classifier`` per table).
 
