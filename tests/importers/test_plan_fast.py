@@ -269,3 +269,22 @@ def test_names_and_keys_are_the_same_with_the_shortcut(text):
     from pipeline.names import name_key
     if PLAIN_TEXT.fullmatch(text):
         assert clean_name(text) == text and name_key(text) == text.lower()
+
+
+def test_the_garbage_collector_is_paused_only_while_the_rows_are_planned(ledger, tmp_path):
+    import gc
+
+    from importers.plan import Cancelled
+    path = F.write_big_xlsx(tmp_path, 30)
+    seen = []
+    build_plan(ledger, path, progress=lambda done, total: seen.append(gc.isenabled()))
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(Cancelled):
+        build_plan(ledger, path, cancel=lambda: True)
+    assert gc.isenabled()
+    gc.disable()
+    try:                                # a caller that paused it keeps it paused
+        build_plan(ledger, path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
