@@ -43,6 +43,11 @@ _WS = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _ASCII_ALNUM_SPACE = re.compile(r"(?<=[A-Za-z0-9&.])\s+(?=[A-Za-z0-9&])")
+# ASCII letters and digits and CJK unified ideographs (U+4E00-U+9FFF, Unicode 14: all assigned, letters, left
+# alone by NFKC and by case folding): such a text is its own clean_text and clean_name, and its name key
+# (pipeline.names.name_key) is its lower case. Most firm names are. tests/importers/test_plan_fast.py checks
+# every character of the class.
+PLAIN_TEXT = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
 
 
 def _nfkc(s: str) -> str:
@@ -362,7 +367,9 @@ def looks_like_firm_name(name, *, cleaned: bool = False) -> bool:
     s = name if cleaned else clean_name(name)
     if not 2 < len(s) <= 80 or "：" in s or ":" in s or "。" in s:
         return False
-    return bool(_FIRM_ENDING.search(s) or _EN_FIRM.search(s))
+    if s.endswith(FIRM_ENDINGS):    # what _FIRM_ENDING finds, but for a line break after the ending
+        return True
+    return bool(s.endswith("\n") and _FIRM_ENDING.search(s) or _EN_FIRM.search(s))
 
 
 def split_lines(v) -> list[str]:

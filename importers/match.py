@@ -80,8 +80,8 @@ def check_codes(codes: list[str]) -> list[tuple[str, tuple]]:
         # 10 -> 'X', 11 -> '0', else the digit
         oc_char = np.where(oc == 10, ord("X"), np.where(oc == 11, ord("0"), oc + ord("0")))
         ok &= oc_char == buf[:, 16]
-        for j, i in enumerate(clean_idx):
-            if ok[j]:
+        for i, good in zip(clean_idx, ok.tolist(), strict=True):   # Python bools: no numpy scalar per code
+            if good:
                 out[i] = ("ok", ())
             else:
                 chk = uscc.validate(codes[i])

@@ -11,8 +11,9 @@ Two ways of applying them give the same values and the same issues, row for row:
   (a cache kept across chunks, only for strings and dates, whose equality is their identity, and only while
   a column repeats its values); a column of unique strings is cleaned cell by cell without the set and dict
   of the distinct pass; a number cell that is already a float in range is taken as it is, exactly what its
-  cleaner returns for it. ``tests/importers/test_plan_fast.py`` and every plan the importer tests build
-  compare both ways.
+  cleaner returns for it; a chunk is cut into columns with one ``zip``, and a text of letters, digits and CJK
+  ideographs is its own clean text (``clean.PLAIN_TEXT``). ``tests/importers/test_plan_fast.py`` and every
+  plan the importer tests build compare both ways.
 """
 from __future__ import annotations
 
@@ -180,7 +181,15 @@ class Columns:
         """{field: [cleaned values]} and {row index in the chunk: [Issue]} (rows not yet numbered)."""
         cols: dict[str, list] = {}
         errs: dict[int, list[Issue]] = {}
+        # the fast path cuts the chunk into columns at once when its rows are of one length (read's rows are)
+        table = None
+        if self.fast and vals and len(set(map(len, vals))) == 1:
+            table = list(zip(*vals, strict=True))
         for col, f, fn, distinct, code in self.cleaners:
+            if table is not None and col < len(table):
+                column = list(table[col])
+                cols[f] = self._column(column, col, f, fn, distinct, code, errs, headers[col])
+                continue
             try:
                 column = [v[col] for v in vals]
             except IndexError:
@@ -283,10 +292,11 @@ def _texts(column) -> list:
     own clean text."""
     out: list = []
     append = out.append
+    plain = clean.PLAIN_TEXT.fullmatch       # letters, digits, CJK ideographs: their own clean text too
     for x in column:
         if x is None or x == "":
             append(None)
-        elif x.isascii() and x.isalnum():
+        elif x.isascii() and x.isalnum() or plain(x):
             append(x)
         else:
             append(clean.clean_text(x) or None)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from importers import plan_clean
 from importers.clean import clean_text, looks_like_firm_name, split_lines
 from importers.match import is_org_code
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
+from importers.plan_plain import Plain
 from pipeline.fields import FIRM_ATTRS
 
 FIRM_FIELDS = ("street", *FIRM_ATTRS)
@@ -129,7 +131,17 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
     c = _Chunk(pl, plan, cols, by_code, by_name, held, aliases)
     add = plan.store.add
     seen, seen_names = pl.seen, pl.seen_names   # name key -> (Excel row, code) of the first row with that name
+    lane = Plain.lane(c, names, keys, codes, checks, errs) if plan_clean.FAST else None
+    run, flush, base = (lane.run, lane.flush, c.base) if lane is not None else (None, None, 0)
+    upto = 0                        # rows before it were decided by the lane
     for j, raw in enumerate(chunk):
+        if j < upto:
+            continue
+        if run is not None and flush is not None:
+            upto = run(chunk, j, base)
+            if upto > j:
+                continue            # plain new firms (importers.plan_plain), stored with the next rows
+            flush()
         er = raw.excel_row
         name, key, code = names[j], keys[j], codes[j]
         status, problems = checks[j]
@@ -168,6 +180,8 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if usable and key and (seen_names.setdefault(key, (er, usable))[1] != usable or "n:" + key in seen):
             _same_name_in_file(pl, er, key, usable, c.col_name, issues)
         add(er, row_status, fid, usable or vcode, name, issues, raw.values, True, des, status, review, changes, vcode)
+    if flush is not None:
+        flush()
 
 
 def _find_firm(c: _Chunk, raw, er, name, key, code, status, problems, issues, changes) -> tuple[list, dict | None,

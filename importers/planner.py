@@ -4,11 +4,14 @@ Per chunk of 5,000 rows: names, codes and every mapped column are cleaned a
 column at a time (importers.plan_clean: each distinct cell value once), codes
 are checked together (importers.match), firms are looked up by code and by
 name in one query each (none in an empty ledger), and then each row is decided
-by ``importers.plan_rows``. The outcome goes into the plan's column store
+by ``importers.plan_rows`` (on the fast path, the plain new firms of an empty ledger by the lane of
+``importers.plan_plain``, and names of letters, digits and CJK ideographs without clean_name/name_key:
+``importers.clean.PLAIN_TEXT``). The outcome goes into the plan's column store
 (importers.plan.RowStore). When the rows are done the loaded sheet is released.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
 from datetime import date
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from importers import errors as E
 from importers import infer, mapping_store, plan_clean
-from importers.clean import clean_name
+from importers.clean import PLAIN_TEXT, clean_name
 from importers.errors import InputError
 from importers.guess import guess_kind, stage_columns, stage_in_text, stage_share
 from importers.mapping import apply_overrides, guess_mapping, missing_overrides
@@ -248,15 +251,24 @@ class Planner:
                     column=plan.headers[g["col"]], day=self.today.isoformat()), "warning", "no_stage_date"))
 
     def _rows(self, plan) -> None:
+        """The rows chunk by chunk. The garbage collector is paused meanwhile: the rows and the plan add
+        millions of objects and no reference cycles, so its full passes (seven on a 100k-row list, each over
+        every object alive) found nothing and cost about a fifth of the planning; it resumes afterwards."""
         total = getattr(self.table, "row_count_hint", None)
         done = 0
-        for chunk in self._chunks():
-            if self.cancel and self.cancel():
-                raise Cancelled()
-            self._chunk(plan, chunk)
-            done += len(chunk)
-            if self.progress:
-                self.progress(done, total)
+        was_on = gc.isenabled()
+        gc.disable()
+        try:
+            for chunk in self._chunks():
+                if self.cancel and self.cancel():
+                    raise Cancelled()
+                self._chunk(plan, chunk)
+                done += len(chunk)
+                if self.progress:
+                    self.progress(done, total)
+        finally:
+            if was_on:
+                gc.enable()
 
     def _chunks(self):
         """The table's rows in chunks; with ``read_s`` the time spent reading them is added to it."""
@@ -290,7 +302,11 @@ class Planner:
         raws = [v[ni] if ni < len(v) else None for v in vals]
         if self.csv:
             raws = [unquote(r) for r in raws]
-        names = [clean_name(r) for r in raws]
+        if plan_clean.FAST:         # a name of letters, digits and CJK ideographs is its own clean name
+            plain = PLAIN_TEXT.fullmatch
+            names = [r if type(r) is str and plain(r) else clean_name(r) for r in raws]
+        else:
+            names = [clean_name(r) for r in raws]
         split = {}
         for j, raw in enumerate(raws):
             if type(raw) is str and ("\n" in raw or "\r" in raw):
@@ -312,7 +328,11 @@ class Planner:
         checks = check_codes(codes)
         if ci is not None:
             numeric_codes(raw_codes, checks)
-        keys = [name_key(x) for x in names]
+        if plan_clean.FAST:         # and its name key is its lower case (importers.clean.PLAIN_TEXT)
+            plain = PLAIN_TEXT.fullmatch
+            keys = [x.lower() if plain(x) else name_key(x) for x in names]
+        else:
+            keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
         if self.infer_group:
             infer.street_from_group(self, chunk, cols, errs)

@@ -8,6 +8,9 @@ is classified while the first full ``iter_rows`` pass streams it (no second
 pass over a million rows): until then ``row_count_hint`` is the number of rows
 below the header (an upper bound for progress bars) and ``skipped``/``notes``
 fill in as the pass goes.  Each row is classified once; later passes reuse it.
+On the fast path (``plan_clean.FAST``) the rows ``open_table`` read are kept, so the first ``iter_rows``
+pass neither converts them to Python objects again nor reads from the top: it goes on from where
+``open_table`` stopped (a 2,000-row list is converted once, not twice).
 
 Which rows are data is decided by ``importers.rows`` (one ``Classifier`` per table).
 
@@ -34,6 +37,7 @@ from operator import itemgetter
 from typing import Iterator
 
 from importers import errors as E
+from importers import plan_clean
 from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
 from importers.header import SCAN_ROWS, Header, build, detect, rows_through, vertical_form
@@ -89,12 +93,31 @@ class SheetTable:
     hidden_cols: list = field(default_factory=list)  # indexes into headers of columns hidden in Excel
     _grid: Grid | None = field(default=None, repr=False, compare=False)
     _plan: Classifier | None = field(default=None, repr=False, compare=False)
+    # the rows open_table classified (merges applied), and the source rows after them while no pass took them
+    _head: list = field(default_factory=list, repr=False, compare=False)
+    _rest: Iterator | None = field(default=None, repr=False, compare=False)
 
     def release(self) -> None:
         """Drop the loaded sheet and the row classification (they reference each other: without this, a
         cycle the garbage collector may keep for a long time); ``iter_rows`` is unusable afterwards."""
         self._grid = None
         self._plan = None
+        self._head = []
+        self._rest = None
+
+    def _source(self, stop: int | None) -> Iterator[tuple[int, list]]:
+        """The rows below the header up to ordinal *stop*: those open_table read are not read (converted to
+        Python objects) again, and the first pass to go beyond them continues open_table's reading."""
+        plan, head = self._plan, self._head
+        assert plan is not None and self._grid is not None
+        n = None if stop is None else stop - plan.data_start
+        yield from (head if n is None or n >= len(head) else head[:n])
+        if n is not None and n <= len(head):
+            return
+        rest, self._rest = self._rest, None
+        if rest is None:            # a later pass over a long sheet: from the top again
+            rest = islice(self._grid.rows(), plan.data_start + len(head), None)
+        yield from (rest if n is None else islice(rest, n - len(head)))
 
     def iter_rows(self, chunk_size: int = 5000) -> Iterator[list[RawRow]]:
         """The data rows in chunks of ``chunk_size``; each call starts again from the top.
@@ -112,7 +135,7 @@ class SheetTable:
         chunk: list[RawRow] = []
         append = chunk.append
         stop = plan.data_start + len(kinds) if plan.complete else None
-        for idx, (er, row) in enumerate(islice(grid.rows(), plan.data_start, stop)):
+        for idx, (er, row) in enumerate(self._source(stop)):
             if starts:
                 _apply_merges(er, row, starts, active)
             if idx < len(kinds):      # classified already (by open_table, or by an earlier or parallel pass)
@@ -242,7 +265,10 @@ def _first_pass(table: SheetTable, grid: Grid, plan: Classifier) -> None:
     active: list[list] = []             # [last Excel row, column, value] of merged ranges being filled
     classify = plan.classify
     n = 0
-    for er, row in islice(grid.rows(), plan.data_start, None):
+    head: list[tuple[int, list]] = []   # kept for the first iter_rows pass (read once, not twice)
+    keep = head.append
+    rows = islice(grid.rows(), plan.data_start, None)
+    for er, row in rows:
         if starts:
             _apply_merges(er, row, starts, active)
         if classify(er, row) == DATA and plan.data <= _SAMPLE:
@@ -250,10 +276,16 @@ def _first_pass(table: SheetTable, grid: Grid, plan: Classifier) -> None:
                 i = plan.positions[p]
                 sample[p].append(row[i] if i < len(row) else None)    # a short (damaged) row
         n += 1
+        if n <= _EAGER_ROWS:
+            keep((er, row))
         if n >= _EAGER_ROWS and plan.data:
             break
     else:
         plan.finish()
+    if n <= _EAGER_ROWS and plan_clean.FAST:    # else (and the reference way) iter_rows reads from the top
+        table._head = head
+        # a CSV's reader would hold the file open until the pass comes: later rows are read from the top again
+        table._rest = None if plan.complete or table.kind == "csv" else rows
     if not plan.complete:   # a big sheet: rows below the header, an upper bound until the first full pass
         table.row_count_hint = max(getattr(grid, "last_row", 0) - table.header_row, plan.data)
     plan.fill = [p for p in cand if _looks_grouped(sample[p])]

@@ -7,6 +7,7 @@ fixture list of the importer tests planned both ways, into an empty ledger and a
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 
@@ -169,3 +170,121 @@ def test_the_loaded_sheet_is_freed_when_the_plan_is_made_not_at_a_later_garbage_
     finally:
         gc.enable()
     assert len(plan.rows) == 50 and alive == []
+
+
+def _read_state(path, fast: bool) -> str:
+    """Everything the reading layer gives for *path* on the fast or the reference way: a sample pass abandoned
+    after 3 rows (as the planner's stage sample), then two full passes in chunks of 2, then the table."""
+    from importers.read import open_table
+    saved = plan_clean.FAST
+    plan_clean.FAST = fast
+    try:
+        table = open_table(path)
+        sample = table.iter_rows(3)
+        first = [dataclasses.astuple(r) for r in next(sample, [])]
+        sample.close()
+        passes = [[dataclasses.astuple(r) for chunk in table.iter_rows(2) for r in chunk] for _ in range(2)]
+        return repr((first, passes, table.skipped, table.notes, table.row_count_hint, table.data_above))
+    except InputError as exc:
+        return f"InputError: {exc}"
+    finally:
+        plan_clean.FAST = saved
+
+
+@pytest.mark.parametrize("eager", [1, 3, 20_000])
+@pytest.mark.parametrize("write", _writers())
+def test_every_fixture_list_reads_the_same_both_ways(tmp_path, monkeypatch, write, eager):
+    """The rows open_table classified are not read again and the first pass goes on from where it stopped
+    (fast); the reference reads every pass from the top. With a tiny eager limit the fixtures are long lists."""
+    from importers import read
+    monkeypatch.setattr(read, "_EAGER_ROWS", eager)
+    path = write(tmp_path)
+    fast, ref = _read_state(path, True), _read_state(path, False)
+    assert fast == ref
+
+
+@pytest.mark.parametrize("eager", [2, 5])
+@pytest.mark.parametrize("write", _writers())
+def test_every_fixture_list_plans_the_same_with_a_tiny_eager_limit(ledger, tmp_path, monkeypatch, write, eager):
+    """Plans both ways when open_table classifies only the first rows (a long list): the planner's first
+    pass takes over open_table's reading after its sample pass, in chunks of 3."""
+    from importers import planner, read
+    monkeypatch.setattr(read, "_EAGER_ROWS", eager)
+    monkeypatch.setattr(planner, "CHUNK", 3)
+    path = write(tmp_path)
+    fast, ref = _both(ledger, path)
+    assert fast == ref
+
+
+def test_the_plain_lane_takes_rows_and_stores_them_as_add_would(ledger, tmp_path):
+    """importers.plan_plain decides most rows of a clean designation list into an empty ledger; the plan is
+    the reference's, which decides every row by plan_rows."""
+    import xlsxwriter
+
+    from importers import plan_plain
+    from pipeline.uscc import make_code
+    path = tmp_path / "名单.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["2023年高新技术企业名单"])
+    ws.write_row(1, 0, ["序号", "企业名称", "统一社会信用代码", "认定日期"])
+    for i in range(1, 301):
+        name = f"武汉第{i}号科技有限公司" if i % 50 else f"第{i}号"            # every 50th not a full name
+        code = make_code("9", "1", "420106", f"MA4K{i % 290:04d}")         # the last ten repeat codes
+        ws.write_row(i + 1, 0, [i, name, code, "2023-12-28" if i % 40 else ""])
+    wb.close()
+    taken = []
+    real = plan_plain.Plain.flush
+
+    def counting(self):
+        taken.append(len(self.rows))
+        real(self)
+    plan_plain.Plain.flush = counting
+    try:
+        fast, ref = _both(ledger, path)
+    finally:
+        plan_plain.Plain.flush = real
+    assert fast == ref and "InputError" not in fast
+    assert 250 < sum(taken) < 300
+
+
+def test_a_plain_text_is_its_own_clean_name_and_its_lower_case_is_its_key():
+    """importers.clean.PLAIN_TEXT (the fast path's shortcut for names and text cells) holds for every
+    character it lets through, alone and among others; characters beside the class are not let through."""
+    from importers.clean import PLAIN_TEXT, clean_name, clean_text
+    from pipeline.names import name_key
+    chars = [chr(c) for c in range(0x4E00, 0xA000)] + [chr(c) for c in range(0x30, 0x7B) if chr(c).isalnum()]
+    for c in chars:
+        for s in (c, "武汉" + c + "Ab1", c * 3):
+            assert PLAIN_TEXT.fullmatch(s)
+            assert clean_name(s) == s and clean_text(s) == s and name_key(s) == s.lower(), s
+    for s in ("\u3400", "\ua000", "\uf900", "武汉（中国）", "ｱ", "Ａ", "a_b", "a b", "é", "武汉\n科技", "", "²"):
+        assert not PLAIN_TEXT.fullmatch(s), s
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("武汉科技有限公司甲乙丙AbZz09_（）() .·Ａ１\u3000\uf900ß"), max_size=12))
+def test_names_and_keys_are_the_same_with_the_shortcut(text):
+    from importers.clean import PLAIN_TEXT, clean_name
+    from pipeline.names import name_key
+    if PLAIN_TEXT.fullmatch(text):
+        assert clean_name(text) == text and name_key(text) == text.lower()
+
+
+def test_the_garbage_collector_is_paused_only_while_the_rows_are_planned(ledger, tmp_path):
+    import gc
+
+    from importers.plan import Cancelled
+    path = F.write_big_xlsx(tmp_path, 30)
+    seen = []
+    build_plan(ledger, path, progress=lambda done, total: seen.append(gc.isenabled()))
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(Cancelled):
+        build_plan(ledger, path, cancel=lambda: True)
+    assert gc.isenabled()
+    gc.disable()
+    try:                                # a caller that paused it keeps it paused
+        build_plan(ledger, path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
