@@ -333,6 +333,36 @@ DROP INDEX firms_live_pinyin;
 CREATE INDEX audit_entity ON audit(entity, entity_id);
 """
 
+# v8 (issue 17): the firms' CHECK on code_status as a chain of comparisons, not an IN list. SQLite evaluates an IN
+# list of more than two constants through a small index it builds once per run of the statement, and an
+# executemany runs the INSERT once a row: the CHECK cost 6-8 µs a firm (100k new firms: 1.9 s -> 1.1 s CPU
+# inserting them, same machine). The two constraints accept exactly the same values (NULL included: NOT NULL
+# refuses it first), so no row changes and the table's stored SQL is edited in place, as SQLite's documentation
+# allows for a change of a CHECK every row already satisfies (https://www.sqlite.org/lang_altertable.html, "making
+# other kinds of table schema changes"): O(1), not a copy of the table.
+V8_CHECK_IN = "CHECK (code_status IN ('ok', 'bad_check', 'accepted', 'invalid', 'no_code'))"
+V8_CHECK_OR = ("CHECK (code_status = 'ok' OR code_status = 'bad_check' OR code_status = 'accepted' "
+               "OR code_status = 'invalid' OR code_status = 'no_code')")
+
+
+def v8_code_status_check(conn: sqlite3.Connection) -> None:
+    """firms' CHECK on code_status as comparisons (see above), inside the migration's transaction (a failure
+    rolls the edit back with it)."""
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'firms'").fetchone()[0]
+    if sql.count(V8_CHECK_IN) != 1:
+        raise RuntimeError("台账 firms 表的 code_status 约束与预期不符，无法升级到结构版本 8")
+    schema_version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'firms'",
+                     (sql.replace(V8_CHECK_IN, V8_CHECK_OR),))
+        conn.execute(f"PRAGMA schema_version = {int(schema_version) + 1}")     # every connection rereads the schema
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+    # the integrity check SQLite's procedure ends with is db/migrate_safely.py's, on the upgraded copy, before it
+    # replaces the ledger (a new ledger has no rows): not here, where it would read a 1M-firm table once more
+
+
 # a migration's steps: SQL scripts and Python functions of the connection, run in order in one transaction
 Step = Union[str, Callable[[sqlite3.Connection], None]]
 MIGRATIONS: list[tuple[int, str, Union[Step, tuple[Step, ...]]]] = [
@@ -346,6 +376,8 @@ MIGRATIONS: list[tuple[int, str, Union[Step, tuple[Step, ...]]]] = [
     (7, "bulk loads: names-only trigram index (pinyin searched in firms.pinyin); unused and covered indexes dropped; "
         "audit by entity (a new designation's id above every id the audit names)",
      V7),
+    (8, "bulk loads: firms' CHECK on code_status as comparisons (an IN list cost 6-8 µs a new firm)",
+     v8_code_status_check),
 ]
 LATEST = MIGRATIONS[-1][0]
 
