@@ -191,3 +191,38 @@ def test_the_export_is_the_same_on_both_engines_and_an_officers_holds_their_stre
 def test_a_command_still_refuses_a_url_with_the_commands_that_take_one(capsys):
     code, _, err = run(capsys, "catalog", "--db", "postgresql://someone@127.0.0.1:5432/x", "list")
     assert code == 2 and "共享台账暂不支持此命令（catalog）" in err and "report、audit、export" in err
+
+
+def common_searches(target, threshold: int):
+    """What the table shows for searches when FREQUENT is *threshold*: a search matching more firms than it is
+    "common" (its page walks the sort order's index testing each firm; on the server the probe counts it): each
+    search's count, is_slow, first page of each sort, a page by key after it, and the page after a skip."""
+    from db.ledger_view import LedgerView as View
+    with Ledger(target, readonly=True) as led:
+        view = View.open(led)
+        view.FREQUENT = threshold
+        try:
+            out = {}
+            for text in ("科技有限", "有限公司", "科技 有限", "武汉 科技有限", "shengwu", "9142", "zzzz无此企业"):
+                for sort in ("name", "code", "street", "expires"):
+                    for desc in (False, True):
+                        q = LedgerQuery(search=text, sort=sort, descending=desc)
+                        first = view.page(q, limit=7)
+                        after = view.page(q, after=first.last_key, limit=7) if first.last_key else None
+                        out[text, sort, desc] = (view.count(q), view.is_slow(q), first.ids, first.rows,
+                                                 after and after.ids, view.page(q, offset=11, limit=5).ids)
+            return out
+        finally:
+            view.close()
+
+
+@pytest.mark.parametrize("threshold", [30000, 20])
+def test_a_common_search_shows_the_same_pages_on_both_engines(demo_db, shared_demo, threshold):
+    """The probe of how common a search is, and the plans it picks (the trigram indexes for a rare search, a walk
+    of the sort order's index for a common one), give the file's counts, pages and slowness on the server."""
+    mine = common_searches(str(demo_db), threshold)
+    theirs = common_searches(shared_demo, threshold)
+    for key, shown in mine.items():
+        assert theirs[key] == shown, key
+    assert mine["科技有限", "name", False][0] > threshold // 10 if threshold < 100 else True
+    assert mine["科技有限", "name", False][1] is (threshold < 100)       # common: run off the UI thread

@@ -48,16 +48,19 @@ class _FirstPage(threading.Thread):
     A plain Python thread that touches no Qt object at all: the model polls ``finished`` from a
     timer on the UI thread."""
 
-    def __init__(self, generation: int, view: LedgerView, query: LedgerQuery) -> None:
+    def __init__(self, generation: int, view: LedgerView, query: LedgerQuery, total: int | None = None) -> None:
         super().__init__(name=f"ledger-query-{generation}", daemon=True)
-        self.generation, self.view, self.query = generation, view, query
+        self.generation, self.view, self.query, self.known = generation, view, query, total
         self.finished = threading.Event()
 
     def run(self) -> None:
         self.page, self.total, self.error = None, 0, None
         try:
             self.page = self.view.page(self.query)
-            self.total = len(self.page.ids) if len(self.page.ids) < PAGE else self.view.count(self.query)
+            if self.known is not None:       # the same rows in another order: counted already
+                self.total = self.known
+            else:
+                self.total = len(self.page.ids) if len(self.page.ids) < PAGE else self.view.count(self.query)
         except Exception as exc:  # noqa: BLE001  (interrupted by a newer query, or a real failure: reported)
             self.page, self.error = None, exc
         finally:
@@ -104,7 +107,8 @@ class LedgerTableModel(QAbstractTableModel):
     def target(self) -> LedgerQuery:
         return self._target
 
-    def set_query(self, query: LedgerQuery) -> None:
+    def set_query(self, query: LedgerQuery, total: int | None = None) -> None:
+        """Show *query*'s rows; *total*: its count when known (a new order of the rows shown)."""
         self._generation += 1
         self._target = query
         self._interrupt()
@@ -118,7 +122,7 @@ class LedgerTableModel(QAbstractTableModel):
                 return
             self._running = view
             self._set_busy(True)
-            job = _FirstPage(self._generation, view, query)
+            job = _FirstPage(self._generation, view, query, total)
             self._jobs = [j for j in self._jobs if j.is_alive()] + [job]
             job.start()
             self._poll.start()
@@ -128,7 +132,7 @@ class LedgerTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._query = query
         self._forget_pages()
-        self.total = self._view.count(query)
+        self.total = self._view.count(query) if total is None else total
         self.endResetModel()
         self.countChanged.emit(self.total)
 
@@ -333,7 +337,8 @@ class LedgerTableModel(QAbstractTableModel):
         if key == self._target.sort and desc == self._target.descending:
             return
         if self.busy or (self._background is not None and self._view.is_slow(self._target)):
-            self.set_query(self._target.with_(sort=key, descending=desc))
+            # a sort does not change the count: the rows shown were counted, unless a query is still running
+            self.set_query(self._target.with_(sort=key, descending=desc), None if self.busy else self.total)
             return
         self._generation += 1
         self._target = self._target.with_(sort=key, descending=desc)
