@@ -118,7 +118,7 @@ def _update(app, view, action) -> float:
     return elapsed
 
 
-def _shown(app, view, panel, text: str, timeout: float = 120.0) -> float:
+def _shown(app, view, panel, text: str, timeout: float = 60.0) -> float:
     """Seconds from typing *text* (all at once) until its rows and count are shown, a background search included
     (the keystroke figures time the UI thread only: a slow search runs off it while the table keeps its rows)."""
     t = time.perf_counter()

@@ -13,23 +13,32 @@ Measured (8,000 demo firms pushed, each keystroke of five typed searches = first
 """
 from __future__ import annotations
 
+import functools
 import re
 
-from db.ledger_view import LedgerQuery, LedgerView, _code_like, _like_escape, fts_only, spelled, where
+from db.ledger_view import LedgerQuery, LedgerView, _code_like, _like_escape, fts_only, where
 
+FIND_FIRMS = "xingtu_find_firms(text, boolean, boolean, bigint)"
 ALIAS_HAS = "f.id IN (SELECT firm_id FROM firm_aliases WHERE name {like} ?)"
-# the firms' two trigram indexes read together (a BitmapOr once the ledger is large) and the former names' apart:
-# an OR with the former names' subquery would test every firm row by row instead
-TRIGRAM = ("f.id IN (SELECT id FROM firms WHERE deleted_at IS NULL AND (name {like} ? OR pinyin LIKE ?) UNION "
-           "SELECT firm_id FROM firm_aliases WHERE name {like} ?)")
+# the trigram indexes, read by the tables' owner for the caller (db/pg/schema.py FIND_FIRMS: under row-level
+# security a LIKE never uses an index), names, pinyin and former names
+TRIGRAM = "f.id IN (SELECT xingtu_find_firms(?, {fold}, true, NULL))"
+# the same on a ledger made before the function (schema v1, until a superuser opens it): the indexes serve a
+# superuser only, anyone else's search reads every firm
+DIRECT = ("f.id IN (SELECT id FROM firms WHERE deleted_at IS NULL AND (name {like} ? OR pinyin LIKE ?) UNION "
+          "SELECT firm_id FROM firm_aliases WHERE name {like} ?)")
 # a common term (more than FREQUENT firms), tested row by row while the sort order's index is walked: ``|| ''``
 # makes the expressions not the indexed ones (SQLite's ``+column``), as the planner's estimate of a trigram match
 # is far off (it would collect the half-million matches to sort them for a page of 200)
 ROW_BY_ROW = ("((f.name || '') {like} ? OR (f.pinyin || '') LIKE ? OR EXISTS (SELECT 1 FROM firm_aliases a "
               "WHERE a.firm_id = f.id AND a.name {like} ?))")
-# the bounded probe of how common the long terms are: the firms' names and pinyin only (the trigram indexes'
-# BitmapOr, stopped after LIMIT rows), a lower bound of the matches; the former names are added below FREQUENT
-PROBE = "(f.name {like} ? OR f.pinyin LIKE ?)"
+# how common a term is, first from a sample (the first SAMPLE live firms the login reads: a scan of a few
+# milliseconds), as the trigram indexes take longest exactly for a common term (its half-million matches, 0.7 s);
+# below FREQUENT on the sample, its firms are counted exactly up to FREQUENT + 1 by the indexes (a rare term: fast)
+SAMPLE_SQL = ("SELECT count(*) FILTER (WHERE {match}), count(*) FROM (SELECT f.name, f.pinyin FROM firms f "
+              "WHERE f.deleted_at IS NULL LIMIT ?) f")
+SAMPLED_MATCH = "(f.name {like} ? OR f.pinyin LIKE ?)"
+ROWS = "SELECT reltuples FROM pg_class WHERE oid = 'firms'::regclass"
 
 
 def _like(term: str) -> str:
@@ -38,11 +47,25 @@ def _like(term: str) -> str:
     return "LIKE" if term.upper() == term else "ILIKE"
 
 
+def _fold(term: str) -> str:
+    return "false" if _like(term) == "LIKE" else "true"
+
+
 def _terms(text: str) -> list[str]:
     return [t for t in re.split(r"\s+", text.strip().lower()) if t]
 
 
-def search_condition(text: str, deleted: bool = False, frequent: bool = False) -> tuple[str, list]:
+def trigram(term: str, owner: bool = True) -> tuple[str, list]:
+    """The condition "*term* in the name, pinyin or a former name" on the trigram indexes, and its parameters.
+    *owner*: through xingtu_find_firms (False: the ledger predates it)."""
+    like = f"%{_like_escape(term)}%"
+    if owner:
+        return TRIGRAM.format(fold=_fold(term)), [like]
+    return DIRECT.format(like=_like(term)), [like, like, like]
+
+
+def search_condition(text: str, deleted: bool = False, frequent: bool = False, *, owner: bool = True
+                     ) -> tuple[str, list]:
     """SQL condition for the search box on PostgreSQL (the file's rules, see the module's notes). *frequent*: the
     long terms match many firms: tested row by row (ROW_BY_ROW) so that a page walks the sort order's index."""
     terms = _terms(text)
@@ -55,8 +78,13 @@ def search_condition(text: str, deleted: bool = False, frequent: bool = False) -
     for t in terms:
         like, op = f"%{_like_escape(t)}%", _like(t)
         if len(t) >= 3 and not deleted:
-            parts.append((ROW_BY_ROW if frequent else TRIGRAM).format(like=op))
-            params += [like, like, like]
+            if frequent:
+                parts.append(ROW_BY_ROW.format(like=op))
+                params += [like, like, like]
+            else:
+                sql, p = trigram(t, owner)
+                parts.append(sql)
+                params += p
         elif re.fullmatch(r"[a-z]+", t):
             parts.append("(f.pinyin LIKE ? OR f.name ILIKE ?)")
             params += [_like_escape(t) + "%", like]
@@ -70,10 +98,13 @@ def search_condition(text: str, deleted: bool = False, frequent: bool = False) -
 
 
 def long_terms(q: LedgerQuery) -> list[str]:
-    """The terms the trigram indexes answer (the file's FTS5 terms: three characters or more, not all letters)."""
-    if q.deleted:
+    """The terms the trigram indexes answer: three characters or more (on the file, a term of letters is looked
+    for in the pinyin row by row instead; here the pinyin has a trigram index too, so it is probed as well)."""
+    terms = _terms(q.search)
+    code = _code_like(terms[0]) if len(terms) == 1 else None
+    if q.deleted or (code and (len(code) >= 6 or code.isdigit())):     # the start of a code: codes only
         return []
-    return [t for t in _terms(q.search) if len(t) >= 3 and not spelled(t)]
+    return [t for t in terms if len(t) >= 3]
 
 
 class SharedLedgerView(LedgerView):
@@ -87,6 +118,12 @@ class SharedLedgerView(LedgerView):
 
     search_sql = staticmethod(search_condition)
 
+    def __init__(self, conn, catalog, *, owns: bool = False) -> None:
+        super().__init__(conn, catalog, owns=owns)
+        self.owner = conn.execute(f"SELECT to_regprocedure('{FIND_FIRMS}') IS NOT NULL").fetchone()[0]
+        if not self.owner:          # a ledger made before schema v2 (db/pg/schema.upgrade): the indexes directly
+            self.search_sql = functools.partial(search_condition, owner=False)
+
     def count(self, q: LedgerQuery) -> int:
         if not q.deleted and q == LedgerQuery(as_of=q.as_of, sort=q.sort, descending=q.descending):
             return self.live_total()
@@ -94,6 +131,11 @@ class SharedLedgerView(LedgerView):
             return n                    # the probe counted every match: below its bound it is the count
         sql, params = where(q, search=self.search_sql)
         return self.conn.execute(f"SELECT count(*) FROM firms f WHERE {sql}", params).fetchone()[0]
+
+    def live_total(self) -> int:
+        """The live firms the login may read, in one count (the file's "every firm less the recycle bin" counts a
+        b-tree's size for free; here it would read the table twice): an index-only scan of the small firms_live."""
+        return self.conn.execute("SELECT count(*) FROM firms WHERE deleted_at IS NULL").fetchone()[0]
 
     def _fts_count(self, q: LedgerQuery) -> int:
         """The live firms the long terms match, counted up to FREQUENT + 1: first on the names and pinyin alone (a
@@ -104,23 +146,44 @@ class SharedLedgerView(LedgerView):
         key = "pg:" + " ".join(terms)
         n = self._fts_counts.get(key)
         if n is None:
-            n = self._probe(" AND ".join(PROBE.format(like=_like(t)) for t in terms),
-                            [p for t in terms for p in (f"%{_like_escape(t)}%",) * 2])
+            likes = [f"%{_like_escape(t)}%" for t in terms]
+            n = self._sampled(terms, likes)
             if n <= self.FREQUENT:
-                n = self._probe(" AND ".join(TRIGRAM.format(like=_like(t)) for t in terms),
-                                [p for t in terms for p in (f"%{_like_escape(t)}%",) * 3])
+                found = [trigram(t, self.owner) for t in terms]
+                n = self.conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM firms f WHERE f.deleted_at IS NULL AND "
+                    + " AND ".join(sql for sql, _p in found) + " LIMIT ?) c",
+                    [*(p for _sql, ps in found for p in ps), self.FREQUENT + 1]).fetchone()[0]
             if len(self._fts_counts) > 256:
                 self._fts_counts.clear()
             self._fts_counts[key] = n
         return n
 
-    def _probe(self, condition: str, params: list) -> int:
-        return self.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM firms f WHERE f.deleted_at IS NULL AND "
-                                 f"{condition} LIMIT ?) c", [*params, self.FREQUENT + 1]).fetchone()[0]
+    SAMPLE = 5000
+
+    def _sampled(self, terms: list[str], likes: list[str]) -> int:
+        """The firms the terms' names and pinyin match, estimated from the first SAMPLE firms (exact, without the
+        former names, when the login reads fewer)."""
+        match = " AND ".join(SAMPLED_MATCH.format(like=_like(t)) for t in terms)
+        found, read = self.conn.execute(SAMPLE_SQL.format(match=match),
+                                        [*(p for like in likes for p in (like, like)), self.SAMPLE]).fetchone()
+        if read < self.SAMPLE:
+            return found
+        rows = self.conn.execute(ROWS).fetchone()[0]
+        return int(found * max(rows, read) / read)
+
+    def empty(self) -> bool:
+        return not self.conn.execute("SELECT EXISTS (SELECT 1 FROM firms WHERE deleted_at IS NULL)").fetchone()[0]
 
     def distinct(self, column: str) -> list[str]:
+        """The values of *column* in the live firms the login reads, sorted: one seek of its sort index per value
+        (a recursive query: "the smallest value above the last one"), as the file does; a DISTINCT read the
+        million firms (2 s each for the filter bar's two lists, on every start)."""
         if column not in ("industry", "officer"):
             raise KeyError(column)
+        first = (f"SELECT {column} FROM firms WHERE deleted_at IS NULL AND {column} > {{}} "
+                 f"ORDER BY {column} NULLS FIRST LIMIT 1")
         return [r[0] for r in self.conn.execute(
-            f"SELECT DISTINCT {column} FROM firms WHERE deleted_at IS NULL AND {column} IS NOT NULL "
-            f"AND {column} != '' ORDER BY {column}")]
+            f"WITH RECURSIVE v(value) AS (({first.format('?')}) UNION ALL "
+            f"SELECT ({first.format('v.value')}) FROM v WHERE v.value IS NOT NULL) "
+            "SELECT value FROM v WHERE value IS NOT NULL", ("",))]

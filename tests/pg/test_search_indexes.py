@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from db.ledger import Ledger
-from db.pg import schema, setup, transfer
+from db.pg import access, schema, setup, transfer
 from tests.pg.test_both_engines import SEARCHES, search_pages
 
 
@@ -27,9 +27,12 @@ def shared_version(url: str) -> tuple[str, list[int]]:
 @pytest.fixture
 def version_one(pg_url, demo_db, monkeypatch):
     """The demo district in a shared ledger made by init before version 2 (its indexes and records)."""
+    granted = access.privileges
     with monkeypatch.context() as m:
         m.setattr(schema, "MIGRATIONS", [])
         m.setattr(schema, "VERSION", 1)
+        m.setattr(access, "privileges", lambda roles: [
+            s.replace(", xingtu_find_firms(text, boolean, boolean, bigint)", "") for s in granted(roles)])
         setup.init(pg_url)
     transfer.push(demo_db, pg_url)
     return pg_url
@@ -54,6 +57,7 @@ def test_a_superuser_opening_an_older_ledger_upgrades_it_and_others_only_warn(ve
     viewer = f"{name}_boss"
     setup.add_user(version_one, viewer, "viewer", [])
     searched = search_pages(version_one)
+    assert search_pages(server.url_for(name, user=viewer)) == searched      # before the function: the indexes
     with caplog.at_level(logging.WARNING, logger="db.pg.schema"):
         with Ledger(server.url_for(name, user=viewer), readonly=True):
             pass
@@ -66,6 +70,8 @@ def test_a_superuser_opening_an_older_ledger_upgrades_it_and_others_only_warn(ve
     assert_latest(version_one)
     assert shared_version(version_one) == (str(schema.VERSION), [1, schema.VERSION])
     assert search_pages(version_one) == searched == search_pages(str(demo_db))
+    # the people's searches go through the owner's trigram function (granted by the upgrade): the same firms
+    assert search_pages(server.url_for(name, user=viewer)) == searched
     with Ledger(version_one) as led:                     # once: nothing left to apply
         assert schema.upgrade(led.conn.raw, True, False) == []
     assert all(mine == searched[t] for t, mine in search_pages(version_one, SEARCHES).items())
