@@ -186,8 +186,8 @@ def desktop(db_path: str) -> dict:
     out["jump_middle_s"] = _update(app, view, lambda: view.scrollTo(model.index(model.rowCount() // 2, 0)))
     out["jump_end_s"] = _update(app, view, lambda: view.scrollToBottom())
     app.processEvents()
-    out["keystrokes_shown"] = [(text, _shown(app, view, panel, text)) for text in SEARCH_KEYSTROKES]
     out["rss_mb"], out["peak_mb"] = _rss()
+    out["keystrokes_shown"] = [(text, _shown(app, view, panel, text)) for text in SEARCH_KEYSTROKES]
     win.close()
     if hasattr(panel, "close_view"):
         panel.close_view()

@@ -4,12 +4,14 @@ pg_trgm) indexes of db/pg/schema.py, with the same results.
 The file (db/ledger_view.search_condition) matches a term of three or more characters anywhere in a live firm's
 name, former names or pinyin (its FTS5 text); a shorter term (or any term in the recycle bin) in the name or a
 former name, or, all letters, at the start of the pinyin initials; a term that looks like the start of a credit
-code matches codes by prefix (from six characters, or all digits, codes only). Here: LIKE (ILIKE for a term
-with cased letters) on each column (the trigram indexes serve '%…%' from three characters on; shorter terms are
-tested row by row, as on the file), a LIKE 'prefix%' on the pinyin and code indexes (text_pattern_ops).
+code matches codes by prefix (from six characters, or all digits, codes only). Here: a term of three or more
+characters through the trigram (GIN) indexes, read by xingtu_find_firms as the tables' owner (db/pg/schema.py: row
+security keeps LIKE, not leakproof, off every index for anyone but a superuser); a shorter term with LIKE (ILIKE for
+a term with cased letters) tested row by row, as on the file; a code prefix as a range of the code's index.
 
-Measured (8,000 demo firms pushed, each keystroke of five typed searches = first page + count, best of 3, the
-2-core machine shared): slowest keystroke 55 ms on PostgreSQL ('whq'), 44 ms on the file ('9'); median 17 / 11 ms.
+How a page is read depends on how common the search is, as on the file (``SharedLedgerView._fts_count``): a rare
+one is collected from the trigram indexes and sorted; a common one (over FREQUENT firms) is tested row by row while
+the sort order's index is walked, stopping after a page (the planner's estimate of a trigram match is far off).
 """
 from __future__ import annotations
 
@@ -171,6 +173,20 @@ class SharedLedgerView(LedgerView):
             return found
         rows = self.conn.execute(ROWS).fetchone()[0]
         return int(found * max(rows, read) / read)
+
+    def _code_count(self, q: LedgerQuery) -> int:
+        """The file's probe of a code prefix (up to FREQUENT + 1), on the live firms: an index-only range of
+        firms_live_code_sort, which holds the street the row security tests (a read of each firm row: 0.1 s)."""
+        terms = _terms(q.search)
+        code = _code_like(terms[0]) if len(terms) == 1 and not q.deleted else None
+        if not code or (len(code) < 6 and not code.isdigit()):
+            return 0
+        key = "code:" + code
+        if key not in self._fts_counts:
+            self._fts_counts[key] = self.conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM firms WHERE deleted_at IS NULL AND code >= ? AND code < ? "
+                "LIMIT ?) c", (code, code + "\uffff", self.FREQUENT + 1)).fetchone()[0]
+        return self._fts_counts[key]
 
     def empty(self) -> bool:
         return not self.conn.execute("SELECT EXISTS (SELECT 1 FROM firms WHERE deleted_at IS NULL)").fetchone()[0]

@@ -107,7 +107,8 @@ def test_every_sort_pages_through_the_same_firms_on_both_engines(demo_db, shared
 
 def filtered(target):
     """Counts, first pages and every id of the ledger table's filters (stage, star tier, none, expiring, flagged,
-    industry, officer, recycle bin, a list of firms, search within a street), and the filter bar's choices."""
+    industry, officer, recycle bin, a list of firms, search within a street), the filter bar's choices (one index
+    seek per value on both), whether the ledger is empty and its live firms."""
     with Ledger(target, readonly=True) as led:
         view, catalog, day = LedgerView.open(led), led.catalog(), date(2024, 6, 30)
         try:
@@ -120,7 +121,7 @@ def filtered(target):
                        LedgerQuery(firm_ids=(1, 5, 9, 700)),
                        LedgerQuery(search="科技", street_id=led.street_id("杨园"), sort="code", descending=True)]
             shown = [(view.count(q), view.page(q).ids, view.page(q).rows, view.ids(q)) for q in queries]
-            return shown, view.distinct("industry"), view.distinct("officer")
+            return shown, view.distinct("industry"), view.distinct("officer"), view.empty(), view.live_total()
         finally:
             view.close()
 
@@ -141,7 +142,7 @@ def test_the_firm_file_reads_the_same_on_both_engines(demo_db, shared_demo):
 def test_the_ledger_tables_filters_show_the_same_firms_on_both_engines(demo_db, shared_demo):
     mine = filtered(str(demo_db))
     assert filtered(shared_demo) == mine
-    assert all(count > 0 for count, *_ in mine[0][:8])
+    assert all(count > 0 for count, *_ in mine[0][:8]) and mine[3] is False and mine[4] > 0
 
 
 def test_an_officer_reads_only_their_streets(people, demo_db, capsys):

@@ -41,7 +41,8 @@ def version_one(pg_url, demo_db, monkeypatch):
 def assert_latest(url: str) -> None:
     made = firm_indexes(url)
     for name, column in schema.SORTED.items():
-        assert made[name].endswith(f"({column}, id) WHERE (deleted_at IS NULL)"), made[name]
+        extra = schema.INCLUDE.get(name, "")
+        assert made[name].endswith(f"({column}, id){extra} WHERE (deleted_at IS NULL)"), made[name]
     assert not {"firms_street", "firms_live_code", "firms_live_pinyin", "firms_flagged"} & set(made)
 
 
