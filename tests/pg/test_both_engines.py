@@ -9,11 +9,7 @@ import pytest
 from db.ledger import Ledger
 from db.ledger_view import NO_STAR, SORTS, LedgerQuery, LedgerView
 from tests.cli.helpers import run
-
-# a name part (3+ characters: the trigram path), one and two characters, pinyin initials (short and long), a
-# code prefix (digits: codes only; letters and digits: codes or names), two terms, nothing found
-SEARCHES = ("科技有限", "生物", "武", "汉", "wh", "whs", "shengwu", "91420106", "914201064", "9142", "武汉 科技",
-            "能源 wh", "zzzz无此企业")
+from tests.pg.search_helpers import SEARCHES, search_pages
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -53,20 +49,6 @@ def test_a_firms_history_is_the_same_on_both_engines(demo_db, shared_demo, capsy
         assert status == 0, err
         shown.append(json.loads(out))
     assert shown[0] == shown[1] and len(shown[0]) >= 2
-
-
-def search_pages(target, queries=SEARCHES, **filters):
-    with Ledger(target, readonly=True) as led:
-        view = LedgerView.open(led)
-        try:
-            out = {}
-            for text in queries:
-                q = LedgerQuery(search=text, **filters)
-                page = view.page(q, limit=500)
-                out[text] = (view.count(q), page.ids, [row[:3] for row in page.rows])
-            return out
-        finally:
-            view.close()
 
 
 def test_search_finds_the_same_firms_in_the_same_order_on_both_engines(demo_db, shared_demo):

@@ -10,7 +10,7 @@ import pytest
 
 from db.ledger import Ledger
 from db.pg import access, schema, setup, transfer
-from tests.pg.test_both_engines import SEARCHES, search_pages
+from tests.pg.search_helpers import SEARCHES, search_pages
 
 
 def firm_indexes(url: str) -> dict[str, str]:
