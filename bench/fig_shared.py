@@ -1,8 +1,9 @@
 """The shared ledger (PostgreSQL) beside the file, in the same run (issue 16).
 
 The big bench ledger is pushed into a database of its own on the server (``XINGTU_BENCH_PG``: a superuser's URL
-of any database there; default the local server), kept between runs while its ledger id and firm count match the
-file's. Then, each figure with the file's in the same run as its baseline:
+of any database there; default the local server; ``XINGTU_BENCH_PG_DB``: its name, default xingtu_bench_<firms>),
+kept between runs while its ledger id and firm count match the file's. Then, each figure with the file's in the
+same run as its baseline:
 - the desktop window (bench/child.py ``desktop``, a fresh process each) on the shared ledger as a manager who
   reads every street (a viewer login: row-level security is evaluated as for a real manager) and on the file:
   start to first page, the slowest search keystroke, the slowest sort;
@@ -30,6 +31,7 @@ SERVER_ENV = "XINGTU_BENCH_PG"
 # drop each other's databases)
 PREFIX = os.environ.get("XINGTU_BENCH_DB", "xingtu_bench")
 STEPS_ENV = "XINGTU_BENCH_SHARED_STEPS"
+DATABASE_ENV = "XINGTU_BENCH_PG_DB"      # the big ledger's database name (default <prefix>_<firms>)
 # the officers' run: 20 for 60 s (XINGTU_BENCH_OFFICERS / XINGTU_BENCH_SECONDS shorten it, e.g. in the smoke test)
 OFFICERS = int(os.environ.get("XINGTU_BENCH_OFFICERS", "20"))
 SECONDS = float(os.environ.get("XINGTU_BENCH_SECONDS", "60"))
@@ -151,7 +153,7 @@ def _push_figures(ctx: Context, rows: dict, state: dict) -> None:
     from db.pg.transfer import push
     n = ctx.big
     file = generate.ensure_ledger(n, ctx.log)
-    name = f"{PREFIX}_{n}"
+    name = os.environ.get(DATABASE_ENV) or f"{PREFIX}_{n}"
     url = _url(name)
     if _same_ledger(url, file, n):
         rows["shared_push"].note = "沿用上次运行已 push 的数据库（未重测）"
@@ -209,6 +211,10 @@ def _desktop_figures(ctx: Context, rows: dict, state: dict) -> None:
         (r := rows[key]).ours, what = pick(shared)
         r.baseline, _ = pick(local)
         r.note = what
+    ours, theirs = _worst_shown(shared), _worst_shown(local)
+    if ours and theirs:
+        rows["shared_search_worst"].note += (f"；输入到结果与计数全部显示（含后台搜索）最慢 {ours[0]:.2f} s"
+                                             f"（“{ours[1]}”），文件 {theirs[0]:.2f} s（“{theirs[1]}”）")
 
 
 def _worst_key(outs: list[dict]) -> tuple[float, str]:
@@ -219,6 +225,19 @@ def _worst_key(outs: list[dict]) -> tuple[float, str]:
     meds = {k: statistics.median(v) for k, v in per.items()}
     worst = max(meds, key=meds.get)
     return meds[worst], f"最慢：输入“{worst or '（清空）'}”"
+
+
+def _worst_shown(outs: list[dict]) -> tuple[float, str] | None:
+    """The slowest search until its rows and count were shown, a background one included (median of the rounds)."""
+    per: dict[str, list] = {}
+    for o in outs:
+        for text, s in o.get("keystrokes_shown", ()):
+            per.setdefault(text, []).append(s)
+    if not per:
+        return None
+    meds = {k: statistics.median(v) for k, v in per.items()}
+    worst = max(meds, key=meds.get)
+    return meds[worst], worst or "（清空）"
 
 
 def _worst_sort(outs: list[dict]) -> tuple[float, str]:

@@ -214,6 +214,11 @@ class PgConnection:
         from psycopg.pq import TransactionStatus
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
+    def interrupt(self) -> None:
+        """Cancel the statement running on this connection (another thread's), as sqlite3's ``interrupt``: the
+        ledger table stops a search the person has typed past, so the server does not finish it for nothing."""
+        self.raw.cancel_safe(timeout=2.0)
+
     def close(self) -> None:
         self.raw.close()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from db.ledger_view import COLUMNS, LedgerQuery, expiry_stages, walkable, where
+from db.ledger_view import COLUMNS, LedgerQuery, expiry_stages, search_condition, walkable, where
 
 
 def held(alias: str, q: LedgerQuery) -> tuple[str, list]:
@@ -33,13 +33,13 @@ def expiry_order(q: LedgerQuery, direction: str) -> tuple[str, list]:
     return f"{value} IS NULL, {value} {direction}, f.id {direction}", params + params
 
 
-def _with_end(q: LedgerQuery, frequent: bool) -> tuple[str, list]:
+def _with_end(q: LedgerQuery, frequent: bool, search) -> tuple[str, list]:
     """The firms with an expiry: each one's earliest held designation *d* (of the stage filtered on). The stage
     and expiring filters are conditions on *d* itself here (d is held, of that stage, ending by the limit),
     so they need no list of the stage's holders; with broad filters only, SQLite is made to walk the
     end-date index (d first, CROSS JOIN) and test each firm, instead of collecting a street's firms to sort."""
     walk = walkable(q)
-    base, base_params = where(q.with_(stage_id=None, expiring_days=None), frequent, walk=walk)
+    base, base_params = where(q.with_(stage_id=None, expiring_days=None), frequent, walk=walk, search=search)
     d_cond, d_params = held("d", q)
     if q.expiring_days is not None:
         d_cond += " AND d.end_date <= ?"
@@ -55,12 +55,13 @@ def _with_end(q: LedgerQuery, frequent: bool) -> tuple[str, list]:
 
 def _segments(view, q: LedgerQuery, after, frequent: bool):
     """(FROM+WHERE text, params, value expression, ORDER BY) of the parts to read, in order."""
-    base, base_params = where(q, frequent)
+    search = getattr(view, "search_sql", search_condition)     # the engine's search (a shared ledger's: db/pg)
+    base, base_params = where(q, frequent, search=search)
     desc = q.descending
     direction = "DESC" if desc else "ASC"
     op = "<" if desc else ">"
     d_cond, d_params = held("d", q)
-    with_end, with_params = _with_end(q, frequent)
+    with_end, with_params = _with_end(q, frequent, search)
     without = (f"firms f WHERE {base} AND NOT EXISTS (SELECT 1 FROM designations d WHERE d.firm_id = f.id "
                f"AND {d_cond})")
     without_params = [*base_params, *d_params]

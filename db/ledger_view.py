@@ -336,6 +336,10 @@ class LedgerView:
         deleted = self.conn.execute("SELECT count(*) FROM firms WHERE deleted_at IS NOT NULL").fetchone()[0]
         return every - deleted
 
+    def empty(self) -> bool:
+        """No live firm (the table then shows the start page)."""
+        return self.live_total() == 0
+
     FREQUENT = 30000     # a trigram match of more firms than this is tested row by row in sort order
 
     def _frequent(self, q: LedgerQuery) -> bool:

@@ -126,7 +126,8 @@ def privileges(roles: dict[str, str]) -> list[str]:
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {admin}",
         "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION xingtu_role(text), xingtu_read_all(text), xingtu_read_streets(text), "
-        f"xingtu_write_all(text), xingtu_write_streets(text) TO {groups}",
+        f"xingtu_write_all(text), xingtu_write_streets(text), xingtu_find_firms(text, boolean, boolean, bigint) "
+        f"TO {groups}",
         f"GRANT EXECUTE ON FUNCTION xingtu_add_user(text, text, text[], text), xingtu_remove_user(text) TO {admin}",
     ]
 

@@ -7,7 +7,9 @@ double precision. Search: trigram GIN indexes (pg_trgm) on the live firms' name 
 names, in place of the file's FTS5 table; Chinese trigrams need a UTF-8 character type (checked by ``init``).
 
 Sorting: the ledger table's sortable columns that may be NULL are indexed NULLS FIRST, the file's order (db/engine.py
-gives their ORDER BY the same placement), so an ascending page and a descending one both walk an index.
+gives their ORDER BY the same placement), so an ascending page and a descending one both walk an index; from
+version 2 each sort index ends with the id, the table's second key (MIGRATIONS: a ledger made before gets them
+when a superuser opens it to write, ``upgrade``).
 
 Audit: each row also records the server login (``login``, current_user) and the server's time (``server_at``),
 set by a trigger whatever the client sends; rows cannot be updated, deleted or truncated (triggers here, and no
@@ -15,7 +17,11 @@ role is granted UPDATE or DELETE: db/pg/access.py).
 """
 from __future__ import annotations
 
-VERSION = 1                 # of the PostgreSQL schema
+import logging
+from datetime import datetime, timezone
+
+log = logging.getLogger(__name__)
+
 SQLITE_EQUIVALENT = 5       # the SQLite schema version it holds
 
 TABLES = """
@@ -201,6 +207,54 @@ CREATE INDEX firms_search_pinyin ON firms USING gin (pinyin gin_trgm_ops) WHERE 
 CREATE INDEX firm_aliases_search ON firm_aliases USING gin (name gin_trgm_ops);
 """
 
+# Version 2 (measured on 1M firms pushed, EXPLAIN ANALYZE): every sort index ends with the id, the ledger table's
+# second key, so a page walks an index in exactly its ORDER BY (a column of a dozen values, the street, was sorted
+# by collecting and sorting its first value's 70,000 rows) and a keyset bound (value, id) > (?, ?) starts the walk;
+# a code prefix is a range of the code's own index (as on the file), and the indexes the file dropped in its v7
+# (unused by any query, or covered by another) go here too: each one slows every write.
+SORTED = {"firms_live": "street_id NULLS FIRST", "firms_live_code_sort": "code NULLS FIRST",
+          "firms_live_industry": "industry NULLS FIRST", "firms_live_officer": "officer NULLS FIRST",
+          "firms_live_status": "code_status", "firms_live_founded": "founded NULLS FIRST",
+          "firms_live_capital": "reg_capital NULLS FIRST", "firms_live_revenue": "revenue NULLS FIRST",
+          "firms_live_employees": "employees NULLS FIRST", "firms_live_updated": "updated_at",
+          "firms_live_name_sort": "name_sort"}
+# The trigram search as the tables' owner (SECURITY DEFINER): under row-level security the planner never uses an
+# index for a condition whose operator is not leakproof (LIKE is not), so a search typed by anyone but a superuser
+# read all million firms (2-4 s). The function applies the read rule of the policy itself (db/pg/access.py FIRM_READ,
+# for the session's login; a superuser reads all) and returns only the ids of firms the caller may read; the
+# query around it is held by the policy too. *fold*: ILIKE (a term with cased letters); *aliases*: the former
+# names too; *lim*: at most so many (NULL: all). Planned with the pattern known (EXECUTE … USING).
+FIND_FIRMS = """
+CREATE FUNCTION xingtu_find_firms(pattern text, fold boolean, aliases boolean, lim bigint) RETURNS SETOF bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    everyone boolean := xingtu_read_all(session_user::text)
+        OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = session_user AND rolsuper);
+    mine bigint[] := xingtu_read_streets(session_user::text);
+    op text := CASE WHEN fold THEN 'ILIKE' ELSE 'LIKE' END;
+    alias_part text := CASE WHEN aliases THEN ' UNION SELECT a.firm_id FROM firm_aliases a JOIN firms f '
+        'ON f.id = a.firm_id WHERE a.name %1$s $1 AND ($2 OR f.street_id = ANY ($3))' ELSE '' END;
+BEGIN
+    RETURN QUERY EXECUTE format('SELECT id FROM firms WHERE deleted_at IS NULL AND (name %1$s $1 OR pinyin LIKE $1) '
+        'AND ($2 OR street_id = ANY ($3))' || alias_part || ' LIMIT $4', op) USING pattern, everyone, mine, lim;
+END $$;
+"""
+# the street a code prefix's probe tests for the row security, so it counts from the index alone
+INCLUDE = {"firms_live_code_sort": " INCLUDE (street_id)"}
+V2 = "\n".join([FIND_FIRMS,
+    "DROP INDEX firms_street, firms_officer, firms_live_code, firms_live_name, firms_live_street_name, "
+    "firms_flagged, firms_live_pinyin;",
+    *(f"DROP INDEX {name}; CREATE INDEX {name} ON firms({column}, id){INCLUDE.get(name, '')} "
+      "WHERE deleted_at IS NULL;" for name, column in SORTED.items()),
+    # a page's designations (star, held, expiry) read from the index alone: 200 firms' rows lay on 900 pages
+    "DROP INDEX designations_firm; CREATE INDEX designations_firm ON designations(firm_id, stage_id, start_date) "
+    "INCLUDE (end_date, deleted_at);",
+    # the expiry sort walks the designations by (end date, id) (db/ledger_expiry.py): by the end date alone, the
+    # first day's 44,000 designations (a year's end) were read and sorted for a page of 200 (8 s)
+    "DROP INDEX designations_live_end; CREATE INDEX designations_live_end ON designations(end_date, id) "
+    "WHERE deleted_at IS NULL;",
+    "DROP INDEX designations_end; CREATE INDEX designations_end ON designations(stage_id, end_date, id);"])
+
 AUDIT_GUARDS = """
 CREATE FUNCTION audit_stamp() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
 BEGIN
@@ -230,7 +284,65 @@ APP_TABLES = (*COPY_ORDER, "migrations")
 SERVER_ONLY_COLUMNS = {"batches": ("login",), "audit": ("login", "server_at")}
 
 
+# the changes since version 1, in order: (version, what, SQL). A new ledger gets them all at ``init``; a ledger made
+# before one gets it when a superuser opens it to write (``upgrade``), as the live notifications' triggers
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (2, "ledger table: sort indexes end with the id (keyset order), code prefix by range; unused indexes dropped",
+     V2),
+]
+VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
+MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"
+           "（如 postgres）连接一次（桌面程序，或任一写入命令），即自动升级")
+
+
 def create(cur) -> None:
     """Every table, index and audit guard, on a cursor of the role that will own them."""
-    for script in (TABLES, INDEXES, AUDIT_GUARDS):
+    for script in (TABLES, INDEXES, AUDIT_GUARDS, *(sql for _v, _what, sql in MIGRATIONS)):
         cur.execute(script)
+
+
+def version(raw) -> int:
+    row = raw.execute("SELECT value FROM meta WHERE key = 'shared_schema'").fetchone()
+    return int(row[0]) if row and row[0] else 1
+
+
+def upgrade(raw, superuser: bool, readonly: bool) -> list[int]:
+    """On opening a shared ledger (*raw*: its autocommit psycopg connection): apply the migrations it lacks when
+    the login may (a superuser opening it to write: it bypasses row-level security to record them, and the
+    indexes it makes belong to the tables' owner); else log that it is older. Returns the versions applied.
+    Each migration is one transaction; an index is built while the firms can still be read (not written)."""
+    import psycopg
+    current = version(raw)
+    if current >= VERSION:
+        return []
+    if not superuser or readonly:
+        log.warning(MSG_OLD, raw.info.dbname, current, VERSION)
+        return []
+    done: list[int] = []
+    for number, what, sql in MIGRATIONS:
+        try:
+            with raw.transaction():
+                raw.execute("SELECT pg_advisory_xact_lock(hashtext('xingtu_schema'))")
+                if version(raw) >= number:
+                    continue
+                raw.execute(sql)
+                _grant(raw)
+                raw.execute("INSERT INTO meta (key, value) VALUES ('shared_schema', %s) "
+                            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (str(number),))
+                raw.execute("INSERT INTO migrations (version, name, applied_at) VALUES (%s, %s, %s)",
+                            (number, what, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        except psycopg.Error as exc:
+            log.warning("升级共享台账结构（第 %s 版）失败：%s", number, exc)
+            return done
+        done.append(number)
+    if done:
+        raw.execute("ANALYZE firms")
+    return done
+
+
+def _grant(raw) -> None:
+    """The groups' rights again (db/pg/access.privileges: idempotent), so a function a migration made is theirs."""
+    from db.pg import access
+    prefix = raw.execute("SELECT value FROM meta WHERE key = 'role_prefix'").fetchone()[0]
+    for statement in access.privileges({k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}):
+        raw.execute(statement)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.engine import PgConnection
-from db.pg import notify
+from db.pg import notify, schema
 from db.pg.url import MSG_NOT_LEDGER, SharedLedgerError, connect, dbname, explain, safe
 
 MSG_NO_USER = "登录名 {login} 不是共享台账 {db} 的用户：请管理员用 users add 添加"
@@ -83,4 +83,5 @@ def open_shared(ledger, url: str, readonly: bool | None) -> PgConnection:
             raise SharedLedgerError(MSG_VIEWER.format(login=login))
         ledger.readonly, ledger.readonly_reason = True, MSG_VIEWER.format(login=login)
     ledger.live_mode = notify.ensure(raw, bool(superuser), ledger.readonly)   # "listen", or "poll" (db/pg/notify.py)
+    schema.upgrade(raw, bool(superuser), ledger.readonly)       # a ledger made before the latest indexes
     return PgConnection(raw)

@@ -9,11 +9,7 @@ import pytest
 from db.ledger import Ledger
 from db.ledger_view import NO_STAR, SORTS, LedgerQuery, LedgerView
 from tests.cli.helpers import run
-
-# a name part (3+ characters: the trigram path), one and two characters, pinyin initials (short and long), a
-# code prefix (digits: codes only; letters and digits: codes or names), two terms, nothing found
-SEARCHES = ("科技有限", "生物", "武", "汉", "wh", "whs", "shengwu", "91420106", "914201064", "9142", "武汉 科技",
-            "能源 wh", "zzzz无此企业")
+from tests.pg.search_helpers import SEARCHES, search_pages
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -55,20 +51,6 @@ def test_a_firms_history_is_the_same_on_both_engines(demo_db, shared_demo, capsy
     assert shown[0] == shown[1] and len(shown[0]) >= 2
 
 
-def search_pages(target, queries=SEARCHES, **filters):
-    with Ledger(target, readonly=True) as led:
-        view = LedgerView.open(led)
-        try:
-            out = {}
-            for text in queries:
-                q = LedgerQuery(search=text, **filters)
-                page = view.page(q, limit=500)
-                out[text] = (view.count(q), page.ids, [row[:3] for row in page.rows])
-            return out
-        finally:
-            view.close()
-
-
 def test_search_finds_the_same_firms_in_the_same_order_on_both_engines(demo_db, shared_demo):
     mine, theirs = search_pages(str(demo_db)), search_pages(shared_demo)
     for text in SEARCHES:
@@ -107,7 +89,8 @@ def test_every_sort_pages_through_the_same_firms_on_both_engines(demo_db, shared
 
 def filtered(target):
     """Counts, first pages and every id of the ledger table's filters (stage, star tier, none, expiring, flagged,
-    industry, officer, recycle bin, a list of firms, search within a street), and the filter bar's choices."""
+    industry, officer, recycle bin, a list of firms, search within a street), the filter bar's choices (one index
+    seek per value on both), whether the ledger is empty and its live firms."""
     with Ledger(target, readonly=True) as led:
         view, catalog, day = LedgerView.open(led), led.catalog(), date(2024, 6, 30)
         try:
@@ -120,7 +103,7 @@ def filtered(target):
                        LedgerQuery(firm_ids=(1, 5, 9, 700)),
                        LedgerQuery(search="科技", street_id=led.street_id("杨园"), sort="code", descending=True)]
             shown = [(view.count(q), view.page(q).ids, view.page(q).rows, view.ids(q)) for q in queries]
-            return shown, view.distinct("industry"), view.distinct("officer")
+            return shown, view.distinct("industry"), view.distinct("officer"), view.empty(), view.live_total()
         finally:
             view.close()
 
@@ -141,7 +124,7 @@ def test_the_firm_file_reads_the_same_on_both_engines(demo_db, shared_demo):
 def test_the_ledger_tables_filters_show_the_same_firms_on_both_engines(demo_db, shared_demo):
     mine = filtered(str(demo_db))
     assert filtered(shared_demo) == mine
-    assert all(count > 0 for count, *_ in mine[0][:8])
+    assert all(count > 0 for count, *_ in mine[0][:8]) and mine[3] is False and mine[4] > 0
 
 
 def test_an_officer_reads_only_their_streets(people, demo_db, capsys):
@@ -191,3 +174,38 @@ def test_the_export_is_the_same_on_both_engines_and_an_officers_holds_their_stre
 def test_a_command_still_refuses_a_url_with_the_commands_that_take_one(capsys):
     code, _, err = run(capsys, "catalog", "--db", "postgresql://someone@127.0.0.1:5432/x", "list")
     assert code == 2 and "共享台账暂不支持此命令（catalog）" in err and "report、audit、export" in err
+
+
+def common_searches(target, threshold: int):
+    """What the table shows for searches when FREQUENT is *threshold*: a search matching more firms than it is
+    "common" (its page walks the sort order's index testing each firm; on the server the probe counts it): each
+    search's count, is_slow, first page of each sort, a page by key after it, and the page after a skip."""
+    from db.ledger_view import LedgerView as View
+    with Ledger(target, readonly=True) as led:
+        view = View.open(led)
+        view.FREQUENT = threshold
+        try:
+            out = {}
+            for text in ("科技有限", "有限公司", "科技 有限", "武汉 科技有限", "shengwu", "9142", "zzzz无此企业"):
+                for sort in ("name", "code", "street", "expires"):
+                    for desc in (False, True):
+                        q = LedgerQuery(search=text, sort=sort, descending=desc)
+                        first = view.page(q, limit=7)
+                        after = view.page(q, after=first.last_key, limit=7) if first.last_key else None
+                        out[text, sort, desc] = (view.count(q), view.is_slow(q), first.ids, first.rows,
+                                                 after and after.ids, view.page(q, offset=11, limit=5).ids)
+            return out
+        finally:
+            view.close()
+
+
+@pytest.mark.parametrize("threshold", [30000, 20])
+def test_a_common_search_shows_the_same_pages_on_both_engines(demo_db, shared_demo, threshold):
+    """The probe of how common a search is, and the plans it picks (the trigram indexes for a rare search, a walk
+    of the sort order's index for a common one), give the file's counts, pages and slowness on the server."""
+    mine = common_searches(str(demo_db), threshold)
+    theirs = common_searches(shared_demo, threshold)
+    for key, shown in mine.items():
+        assert theirs[key] == shown, key
+    assert mine["科技有限", "name", False][0] > threshold // 10 if threshold < 100 else True
+    assert mine["科技有限", "name", False][1] is (threshold < 100)       # common: run off the UI thread

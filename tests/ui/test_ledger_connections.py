@@ -81,3 +81,26 @@ def test_the_model_sorted_by_expiry_with_a_stage_passes_qtmodeltester(qtbot, pan
     qtmodeltester.check(panel.model, force_py=True)
     f.stage.setCurrentIndex(0)
     assert f.expiring.itemText(2) == "任一认定 90 天内到期"
+
+
+def test_sorting_a_slow_search_reorders_its_rows_without_counting_them_again(qtbot, panel, monkeypatch):
+    """A sort does not change the count: a slow search (run off the UI thread) is sorted by reading its first
+    page in the new order only. Before, every sort counted the matches again (seconds for a common term)."""
+    from PySide6.QtCore import Qt
+    model = panel.model
+    panel.set_search_now("星辰")                      # two characters: a background search
+    settle(qtbot, model)
+    assert model.rowCount() == 2
+    counted = []
+    real = LedgerView.count
+    monkeypatch.setattr(LedgerView, "count", lambda self, q: counted.append(q) or real(self, q))
+    monkeypatch.setattr("db.ledger_view.PAGE", 1)
+    monkeypatch.setattr("ui.ledger.model.PAGE", 1)    # a full first page: the count would be read
+    names = []
+    for order in (Qt.DescendingOrder, Qt.AscendingOrder):
+        panel.view.horizontalHeader().setSortIndicator(model.column_index("code"), order)
+        settle(qtbot, model)
+        model.wait()
+        names.append([model.index(r, 0).data() for r in range(model.rowCount())])
+    assert not counted and model.rowCount() == 2 and model.query.sort == "code"
+    assert names[0] == names[1][::-1] and set(names[0]) == {"武汉星辰科技有限公司", "星辰新材料有限公司"}

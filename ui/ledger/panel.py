@@ -92,7 +92,7 @@ class LedgerPanel(QWidget):
         self._show_start()
 
     def is_empty(self) -> bool:
-        return not self.model.target.deleted and self.ledger_view.live_total() == 0
+        return not self.model.target.deleted and self.ledger_view.empty()
 
     def _show_start(self) -> None:
         empty = self.start_page is not None and self.is_empty()

@@ -1,0 +1,78 @@
+"""The shared ledger's indexes for the ledger table (db/pg/schema.py v2) and the way a ledger made before them
+gets them: a superuser opening it to write applies the migration once; anyone else reads it as it is (slower),
+with a warning in the log. Searches and sorts show the same firms before and after."""
+from __future__ import annotations
+
+import logging
+
+import psycopg
+import pytest
+
+from db.ledger import Ledger
+from db.pg import access, schema, setup, transfer
+from tests.pg.search_helpers import SEARCHES, search_pages
+
+
+def firm_indexes(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'firms'").fetchall())
+
+
+def shared_version(url: str) -> tuple[str, list[int]]:
+    with psycopg.connect(url) as conn:
+        meta = conn.execute("SELECT value FROM meta WHERE key = 'shared_schema'").fetchone()[0]
+        return meta, [r[0] for r in conn.execute("SELECT version FROM migrations ORDER BY version")]
+
+
+@pytest.fixture
+def version_one(pg_url, demo_db, monkeypatch):
+    """The demo district in a shared ledger made by init before version 2 (its indexes and records)."""
+    granted = access.privileges
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", [])
+        m.setattr(schema, "VERSION", 1)
+        m.setattr(access, "privileges", lambda roles: [
+            s.replace(", xingtu_find_firms(text, boolean, boolean, bigint)", "") for s in granted(roles)])
+        setup.init(pg_url)
+    transfer.push(demo_db, pg_url)
+    return pg_url
+
+
+def assert_latest(url: str) -> None:
+    made = firm_indexes(url)
+    for name, column in schema.SORTED.items():
+        extra = schema.INCLUDE.get(name, "")
+        assert made[name].endswith(f"({column}, id){extra} WHERE (deleted_at IS NULL)"), made[name]
+    assert not {"firms_street", "firms_live_code", "firms_live_pinyin", "firms_flagged"} & set(made)
+
+
+def test_a_new_shared_ledger_has_the_latest_indexes(shared_demo):
+    assert_latest(shared_demo)
+    assert shared_version(shared_demo) == (str(schema.VERSION), [schema.VERSION])
+
+
+def test_a_superuser_opening_an_older_ledger_upgrades_it_and_others_only_warn(version_one, pg_db, caplog, demo_db):
+    server, name = pg_db
+    before = firm_indexes(version_one)
+    assert "firms_live_code" in before and shared_version(version_one) == ("1", [1])
+    viewer = f"{name}_boss"
+    setup.add_user(version_one, viewer, "viewer", [])
+    searched = search_pages(version_one)
+    assert search_pages(server.url_for(name, user=viewer)) == searched      # before the function: the indexes
+    with caplog.at_level(logging.WARNING, logger="db.pg.schema"):
+        with Ledger(server.url_for(name, user=viewer), readonly=True):
+            pass
+        with Ledger(version_one, readonly=True):
+            pass
+    assert firm_indexes(version_one) == before
+    assert sum("结构是第 1 版" in r.getMessage() for r in caplog.records) >= 2     # one per opening at least
+    with Ledger(version_one) as led:                     # a superuser, to write
+        assert led.role == "admin"
+    assert_latest(version_one)
+    assert shared_version(version_one) == (str(schema.VERSION), [1, schema.VERSION])
+    assert search_pages(version_one) == searched == search_pages(str(demo_db))
+    # the people's searches go through the owner's trigram function (granted by the upgrade): the same firms
+    assert search_pages(server.url_for(name, user=viewer)) == searched
+    with Ledger(version_one) as led:                     # once: nothing left to apply
+        assert schema.upgrade(led.conn.raw, True, False) == []
+    assert all(mine == searched[t] for t, mine in search_pages(version_one, SEARCHES).items())
