@@ -325,8 +325,11 @@ def upgrade(raw, superuser: bool, readonly: bool) -> list[int]:
                 raw.execute("SELECT pg_advisory_xact_lock(hashtext('xingtu_schema'))")
                 if version(raw) >= number:
                     continue
-                raw.execute(sql)
+                owner = raw.execute("SELECT value FROM meta WHERE key = 'role_prefix'").fetchone()[0] + "_owner"
+                raw.execute(f'SET LOCAL ROLE "{owner}"')     # what it makes is the owner's, as at init (a
+                raw.execute(sql)                             # SECURITY DEFINER function must not run as superuser)
                 _grant(raw)
+                raw.execute("RESET ROLE")
                 raw.execute("INSERT INTO meta (key, value) VALUES ('shared_schema', %s) "
                             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (str(number),))
                 raw.execute("INSERT INTO migrations (version, name, applied_at) VALUES (%s, %s, %s)",

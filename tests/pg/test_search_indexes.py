@@ -70,6 +70,10 @@ def test_a_superuser_opening_an_older_ledger_upgrades_it_and_others_only_warn(ve
         assert led.role == "admin"
     assert_latest(version_one)
     assert shared_version(version_one) == (str(schema.VERSION), [1, schema.VERSION])
+    with Ledger(version_one, readonly=True) as led:      # the owner's, as at init: never a superuser's definer
+        owner = led.conn.execute("SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = "
+                                 "'xingtu_find_firms'").fetchone()[0]
+    assert owner.endswith("_owner") and owner != "postgres"
     assert search_pages(version_one) == searched == search_pages(str(demo_db))
     # the people's searches go through the owner's trigram function (granted by the upgrade): the same firms
     assert search_pages(server.url_for(name, user=viewer)) == searched
