@@ -1,0 +1,103 @@
+"""What changed in the ledger since an import was previewed, for importers/staleness.py: the reads of its check.
+
+"Since the preview" is told by the preview's audit mark (the last audit id the previewer saw). Every write is
+audited, but an import creates firms, designations and former names in bulk with one audit row for the batch
+(db/bulk.py); so a change since the preview is
+- an audit row after the mark (its firm, and its batch when it was written in one), and
+- a row of a batch made after the preview: a firm, a designation, a former name, a list row (batch_rows).
+On a shared ledger a login sees only the audit rows of the firms it may read and its own: another officer's
+batch row is hidden. There a batch also counts as made after the preview when its transaction began at or after
+the one that wrote the mark (the server's clock: ``audit.server_at``; ``batches.created_at`` is that
+transaction's start), and when the mark's row cannot be read any longer every batch counts (refuse in doubt).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+CATALOG_ENTITIES = frozenset({"stage", "track", "street"})     # what db/catalog_store.py audits
+
+
+@dataclass
+class Since:
+    """The firms changed and the batches made since the mark, as this login sees them."""
+    firms: set[int] = field(default_factory=set)          # firms an audit row after the mark is about
+    batches: set[int] = field(default_factory=set)        # batches made after the mark
+    catalog: bool = False                                 # a stage, track or street was changed (as audited)
+    mark_lost: bool = False                               # shared ledger: the mark's own row is not readable
+
+
+def since(conn, mark: int, shared: bool) -> Since:
+    out = Since()
+    for firm_id, batch_id, entity in conn.execute("SELECT firm_id, batch_id, entity FROM audit WHERE id > ?",
+                                                  (mark,)):
+        out.catalog = out.catalog or entity in CATALOG_ENTITIES
+        if firm_id is not None:
+            out.firms.add(int(firm_id))
+        if batch_id is not None:
+            out.batches.add(int(batch_id))
+    if shared:
+        began = None
+        if mark:
+            row = conn.execute("SELECT server_at FROM audit WHERE id = ?", (mark,)).fetchone()
+            began = row[0] if row else None
+            out.mark_lost = row is None
+        sql = "SELECT id FROM batches" + ("" if began is None else " WHERE created_at::timestamptz >= ?")
+        out.batches.update(int(r[0]) for r in conn.execute(sql, () if began is None else (began,)))
+    return out
+
+
+def hold(conn, firm_ids: set[int]) -> None:
+    """Shared ledger: lock the firms a plan matched, in id order, before reading what changed, so no other
+    writer changes one of them between this check and the import's own writes (the file has one writer)."""
+    if firm_ids:
+        conn.execute("SELECT id FROM firms WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id FOR UPDATE",
+                     (_ids(firm_ids),)).fetchall()
+
+
+def _ids(values) -> str:
+    return json.dumps(sorted(int(v) for v in values))
+
+
+def batch_touched(conn, batches: set[int]) -> set[int]:
+    """The existing firms the *batches* changed in bulk: the firms their lists named (batch_rows) and the firms
+    they added designations to."""
+    if not batches:
+        return set()
+    found: set[int] = set()
+    for table in ("batch_rows", "designations"):
+        found.update(int(r[0]) for r in conn.execute(
+            f"SELECT DISTINCT firm_id FROM {table} WHERE batch_id IN (SELECT value FROM json_each(?))",
+            (_ids(batches),)))
+    return found
+
+
+def batch_named(conn, batches: set[int]) -> set[int]:
+    """The firms the *batches* created or gave a former name to."""
+    if not batches:
+        return set()
+    payload = _ids(batches)
+    found = {int(r[0]) for r in conn.execute(
+        "SELECT id FROM firms WHERE batch_id IN (SELECT value FROM json_each(?))", (payload,))}
+    found.update(int(r[0]) for r in conn.execute(
+        "SELECT DISTINCT firm_id FROM firm_aliases WHERE batch_id IN (SELECT value FROM json_each(?))", (payload,)))
+    return found
+
+
+def names_of(conn, firm_ids: set[int]) -> list[tuple[int, str | None, str, list[str]]]:
+    """(id, code, name key, former names' keys) of each of *firm_ids* (deleted ones too: a deleted firm's code
+    is still taken)."""
+    if not firm_ids:
+        return []
+    payload = _ids(firm_ids)
+    aliases: dict[int, list[str]] = {}
+    for fid, key in conn.execute("SELECT firm_id, name_key FROM firm_aliases WHERE firm_id IN "
+                                 "(SELECT value FROM json_each(?))", (payload,)):
+        aliases.setdefault(int(fid), []).append(key)
+    return [(int(fid), code, key, aliases.get(int(fid), [])) for fid, code, key in conn.execute(
+        "SELECT id, code, name_key FROM firms WHERE id IN (SELECT value FROM json_each(?))", (payload,))]
+
+
+def firm_name(conn, firm_id: int) -> str:
+    row = conn.execute("SELECT name FROM firms WHERE id = ?", (firm_id,)).fetchone()
+    return row[0] if row else f"编号 {firm_id}"
