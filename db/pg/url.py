@@ -8,8 +8,6 @@ import re
 from db.engine import is_url  # noqa: F401  (told here, where the address is read; the rule lives in db.engine)
 from db.errors import LedgerError
 
-MSG_UNSUPPORTED = "共享台账暂不支持此命令（{what}）：目前对共享台账可以使用 {commands}"
-
 
 class SharedLedgerError(LedgerError):
     """A shared ledger cannot be used as asked: one Chinese sentence, no traceback."""

@@ -186,8 +186,3 @@ def test_the_export_is_the_same_on_both_engines_and_an_officers_holds_their_stre
     assert "只含您可查看的街道 积玉桥" in said
     code, _, err = run(capsys, "export", "--db", demo_db, "--out", tmp_path / "jyq.csv", "--street", "积玉桥")
     assert code == 0 and made["officer", 0] == (tmp_path / "jyq.csv").read_bytes()
-
-
-def test_a_command_still_refuses_a_url_with_the_commands_that_take_one(capsys):
-    code, _, err = run(capsys, "catalog", "--db", "postgresql://someone@127.0.0.1:5432/x", "list")
-    assert code == 2 and "共享台账暂不支持此命令（catalog）" in err and "report、audit、export" in err
