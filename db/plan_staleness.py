@@ -9,6 +9,9 @@ On a shared ledger a login sees only the audit rows of the firms it may read and
 batch row is hidden. There a batch also counts as made after the preview when its transaction began at or after
 the one that wrote the mark (the server's clock: ``audit.server_at``; ``batches.created_at`` is that
 transaction's start), and when the mark's row cannot be read any longer every batch counts (refuse in doubt).
+Not seen (as with the single MAX(audit.id) compared before): a writer whose transaction began before the one that
+wrote the mark and committed after the preview, its audit ids below the mark; closing that needs the preview to
+record the server's snapshot (``pg_current_snapshot()``) beside the mark.
 """
 from __future__ import annotations
 
