@@ -20,10 +20,11 @@ the login can no longer read.
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 from db import catalog_store, plan_staleness
 from db.pg.session import other_street_firms
-from importers.match import is_org_code
-from importers.plan import ERROR, NEW
+from importers.plan import ERROR, NEW, UNCHANGED, UPDATE
 
 WHY_FIRM = "企业“{name}”在预览之后被修改"
 WHY_NEW = "台账中出现了与名单第 {row} 行同代码或同名称的企业“{name}”"
@@ -36,13 +37,14 @@ WHY_MARK = "预览时读到的最后一条修改记录已无法读取"
 def why_stale(ledger, conn, plan) -> str | None:
     """The reason the plan can no longer be committed as previewed (one Chinese phrase), or None."""
     store = plan.store
-    matched = {int(f) for f in store.firm_id if f}
-    if ledger.shared:
-        plan_staleness.hold(conn, matched)
+    if ledger.shared:       # the firms commit writes to: no one changes them between this check and those writes
+        plan_staleness.hold(conn, {f for f, st, inc in zip(store.firm_id, store.status, store.include, strict=True)
+                                   if f and inc and st in (UPDATE, UNCHANGED)})
     since = plan_staleness.since(conn, plan.audit_mark, ledger.shared)
     if since.mark_lost:
         return WHY_MARK
-    changed = (since.firms | plan_staleness.batch_touched(conn, since.batches)) & matched
+    changed = since.firms | plan_staleness.batch_touched(conn, since.batches)
+    changed = changed.intersection(store.firm_id) - {0} if changed else changed      # the firms the plan matched
     if changed:
         return WHY_FIRM.format(name=plan_staleness.firm_name(conn, min(changed)))
     if since.catalog:
@@ -52,27 +54,17 @@ def why_stale(ledger, conn, plan) -> str | None:
 
 
 def _new_namesake(conn, store, since) -> str | None:
-    """A firm changed or made since the preview that has a code, name or former name of a row of the plan."""
+    """A firm changed or made since the preview that has a code, name or former name of a row of the plan (the
+    rows are searched for those few values, not indexed: a list of a million rows costs milliseconds)."""
     candidates = since.firms | plan_staleness.batch_named(conn, since.batches)
-    if not candidates:
-        return None
-    codes: dict[str, int] = {}
-    orgs: dict[str, int] = {}
-    keys: dict[str, int] = {}
-    for i in range(len(store)):
-        for code in (store.code[i], store.vcode[i]):
-            if code:
-                codes.setdefault(code, i)
-                if is_org_code(code):
-                    orgs.setdefault(code, i)
-        if store.key[i]:
-            keys.setdefault(store.key[i], i)
     for fid, code, key, former in plan_staleness.names_of(conn, candidates):
-        hits = [codes.get(code or ""), orgs.get((code or "")[8:17]), keys.get(key),
-                *(keys.get(k) for k in former)]
-        hit = min((h for h in hits if h is not None), default=None)
-        if hit is not None:
-            return WHY_NEW.format(row=store.excel_row[hit], name=plan_staleness.firm_name(conn, fid))
+        codes = {code, code[8:17]} - {None, ""} if code else set()      # a row may give the old organisation code
+        keys = {key, *former} - {None, ""}
+        for column, wanted in ((store.code, codes), (store.vcode, codes), (store.key, keys)):
+            found = wanted.intersection(column)
+            if found:
+                row = min(column.index(v) for v in found)
+                return WHY_NEW.format(row=store.excel_row[row], name=plan_staleness.firm_name(conn, fid))
     return None
 
 
@@ -103,14 +95,15 @@ def _catalog(ledger, conn, plan) -> str | None:
     keys = {s.key for s in fresh.stages}
     if plan.stage and plan.stage not in keys:
         return WHY_CATALOG
-    for i, first in enumerate(store.des):
-        if first is not None and any(d[0] not in keys for d in store.more_des.get(i, (first,))):
-            return WHY_CATALOG
+    used = set(map(itemgetter(0), filter(None, store.des)))
+    used.update(d[0] for more in store.more_des.values() for d in more)
+    if used - keys:
+        return WHY_CATALOG
     col = store.cols.get("street")
     if col is None:
         return None
-    now = {name for _, name in catalog_store.streets(conn)}
-    for i, street in enumerate(col):
-        if street and street not in now and store.status[i] != ERROR and store.include[i]:
+    gone = set(col) - {name for _, name in catalog_store.streets(conn)} - {None, ""}
+    for i, street in enumerate(col) if gone else ():
+        if street in gone and store.status[i] != ERROR and store.include[i]:
             return WHY_STREET.format(street=street)
     return None

@@ -130,6 +130,16 @@ def test_a_new_firm_with_the_code_of_a_new_row_refuses(setting, the_list, street
     refused(setting, plan, "同代码或同名称")
 
 
+def test_a_former_name_given_since_that_a_new_row_has_refuses(setting, the_list, demo_db):
+    """A row planned as a new firm whose name has since become another firm's former name: it means that firm."""
+    path, _ = the_list
+    plan = preview(setting, path)
+    (other_mine, *_), = firms_of(demo_db, MINE, 2)[1:]
+    with setting.colleague.write("person") as w:
+        w.add_alias(other_mine, NEW_NAME)
+    refused(setting, plan, "同代码或同名称")
+
+
 def test_a_firm_of_the_same_name_made_by_another_import_refuses(setting, the_list, tmp_path, capsys):
     path, _ = the_list
     plan = preview(setting, path)
