@@ -1,8 +1,9 @@
 """mappings: the column mappings the ledger remembers (only those a person asked to remember), and forgetting them.
 
 A shared ledger keeps them in the ledger too (its ``meta`` table, as the file does): a header one officer asked to
-remember maps for everyone who imports the same kind of list, and each remembering is audited with its import.
-Everyone may list them; an officer may remember (importing with --remember-map), only the admin may forget."""
+remember maps for everyone who imports the same kind of list, and each remembering is audited with its import
+(undoing the import forgets it). Everyone may list them; an officer or the admin may remember (importing with
+--remember-map) and forget; a viewer neither (db/pg/access.py)."""
 from __future__ import annotations
 
 from desktop.commands.common import open_ledger, print_json
@@ -10,13 +11,11 @@ from importers.errors import InputError
 
 MSG_NONE = "台账中没有记住的列对应关系"
 MSG_UNKNOWN = "没有签名为“{sig}”的列对应关系；用 mappings --db 台账 列出全部"
-MSG_ADMIN_FORGETS = ("共享台账中记住的列对应关系由全区共用，只有管理员可以忘记（您是{role} {login}）："
-                     "这次导入要用别的对应，请在导入时用 --map 指定")
 
 
 def register(sub) -> None:
     p = sub.add_parser("mappings", help="列出或忘记记住的列对应关系（表头 → 字段）")
-    p.add_argument("--db", required=True, help="台账文件路径，或共享台账地址 postgresql://…（忘记仅限管理员）")
+    p.add_argument("--db", required=True, help="台账文件路径，或共享台账地址 postgresql://…（全区共用；查看者不能忘记）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--forget", metavar="SIGNATURE|all", help="忘记某个签名的对应关系，或 all 全部忘记")
     p.set_defaults(func=run_mappings)
@@ -27,9 +26,6 @@ def run_mappings(args) -> int:
     from importers.mapping import FIELDS
     with open_ledger(args.db, readonly=not args.forget) as ledger:
         if args.forget:
-            if getattr(ledger, "shared", False) and ledger.role != "admin":
-                from db.pg.access import ROLE_NAMES
-                raise InputError(MSG_ADMIN_FORGETS.format(role=ROLE_NAMES[ledger.role], login=ledger.login))
             known = {m["signature"] for m in mapping_store.list_all(ledger.conn)}
             if args.forget != "all" and args.forget not in known:
                 raise InputError(MSG_UNKNOWN.format(sig=args.forget))

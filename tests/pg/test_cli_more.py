@@ -54,25 +54,52 @@ def test_the_server_itself_refuses_an_officers_catalog_change(people):
         assert conn.execute("SELECT count(*) FROM streets WHERE name = '专员偷加的街道'").fetchone()[0] == 0
 
 
-def test_remembered_mappings_are_the_ledgers_and_only_the_admin_forgets(people, capsys, tmp_path, demo_db):
-    path = tmp_path / "名单.csv"
-    path.write_text("公司全称,信用代码,街道\n积玉桥记住映射科技有限公司,,积玉桥\n", encoding="utf-8")
-    code, _, err = run(capsys, "import", path, "--db", people["officer"], "--map", "公司全称=name",
-                       "--map", "信用代码=code", "--map", "街道=street", "--remember-map")
+def remember_a_mapping(capsys, tmp_path, url, name="积玉桥记住映射科技有限公司") -> int:
+    """An officer's import that remembers its column mapping; its batch."""
+    path = tmp_path / f"{name}.csv"
+    path.write_text(f"公司全称,信用代码,街道\n{name},,积玉桥\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", path, "--db", url, "--map", "公司全称=name", "--map", "信用代码=code",
+                         "--map", "街道=street", "--remember-map", "--json")
     assert _clean(code, err) == 0, err
-    for who in ("viewer", "admin", "officer"):
-        code, out, err = run(capsys, "mappings", "--db", people[who], "--json")
-        found = json.loads(out)
-        assert _clean(code, err) == 0 and len(found) == 1 and found[0]["mapping"]["公司全称"] == "name"
-    signature = found[0]["signature"]
-    code, _, err = run(capsys, "mappings", "--db", people["officer"], "--forget", signature)
-    assert _clean(code, err) == 2 and "只有管理员可以忘记" in err
+    return json.loads(out)["batch"]
+
+
+def listed_mappings(capsys, url) -> list[dict]:
+    code, out, err = run(capsys, "mappings", "--db", url, "--json")
+    assert _clean(code, err) == 0, err
+    return json.loads(out)
+
+
+def test_remembered_mappings_are_the_ledgers_for_everyone_to_read_and_a_viewer_cannot_forget(people, capsys,
+                                                                                          tmp_path):
+    remember_a_mapping(capsys, tmp_path, people["officer"])
+    for who in ("viewer", "admin", "officer", "all"):
+        found = listed_mappings(capsys, people[who])
+        assert len(found) == 1 and found[0]["mapping"]["公司全称"] == "name", who
     code, _, err = run(capsys, "mappings", "--db", people["viewer"], "--forget", "all")
     assert _clean(code, err) == 2 and "查看者" in err
-    code, out, err = run(capsys, "mappings", "--db", people["admin"], "--forget", signature)
+    code, out, err = run(capsys, "mappings", "--db", people["officer"], "--forget", found[0]["signature"])
     assert _clean(code, err) == 0 and "已忘记 1 个" in out
-    code, out, _ = run(capsys, "mappings", "--db", people["officer"])
-    assert "没有记住的列对应关系" in out
+    assert listed_mappings(capsys, people["admin"]) == []
+    with psycopg.connect(people["super"]) as conn:
+        who = conn.execute("SELECT login FROM audit WHERE entity = 'mapping' AND action = 'forget'").fetchall()
+    assert who == [(people["logins"]["officer"],)]
+
+
+def test_an_officer_undoes_an_import_that_remembered_a_mapping(people, capsys, tmp_path):
+    """Undoing the import forgets the mapping it remembered (the officer deletes that meta row)."""
+    batch = remember_a_mapping(capsys, tmp_path, people["officer"])
+    code, out, err = run(capsys, "undo", batch, "--db", people["officer"])
+    assert _clean(code, err) == 0, err
+    assert listed_mappings(capsys, people["officer"]) == []
+
+
+def test_an_officer_may_delete_no_other_setting_of_the_ledger(people):
+    """The officer's DELETE on meta reaches the mapping rows only: the ledger's own settings are not theirs."""
+    with psycopg.connect(people["officer"], autocommit=True) as conn:
+        assert conn.execute("DELETE FROM meta WHERE key NOT LIKE 'mapping:%%'").rowcount == 0
+    with psycopg.connect(people["super"]) as conn:
+        assert conn.execute("SELECT count(*) FROM meta WHERE key = 'ledger_id'").fetchone()[0] == 1
 
 
 def test_backups_lists_the_dumps_backup_made_of_this_ledger(people, pg_db, capsys, tmp_path):
