@@ -8,7 +8,8 @@ audited, but an import creates firms, designations and former names in bulk with
 On a shared ledger a login sees only the audit rows of the firms it may read and its own: another officer's
 batch row is hidden. There a batch also counts as made after the preview when its transaction began at or after
 the one that wrote the mark (the server's clock: ``audit.server_at``; ``batches.created_at`` is that
-transaction's start), and when the mark's row cannot be read any longer every batch counts (refuse in doubt).
+transaction's start), and when the mark's row cannot be read any longer every batch counts (refuse in doubt); the
+catalog counts as changed when one of its rows was written by a transaction younger than the mark's (``xmin``).
 Not seen (as with the single MAX(audit.id) compared before): a writer whose transaction began before the one that
 wrote the mark and committed after the preview, its audit ids below the mark; closing that needs the preview to
 record the server's snapshot (``pg_current_snapshot()``) beside the mark.
@@ -19,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 
 CATALOG_ENTITIES = frozenset({"stage", "track", "street"})     # what db/catalog_store.py audits
+CATALOG_TABLES = frozenset({"stages", "tracks", "streets"})
 
 
 @dataclass
@@ -47,7 +49,19 @@ def since(conn, mark: int, shared: bool) -> Since:
             out.mark_lost = row is None
         sql = "SELECT id FROM batches" + ("" if began is None else " WHERE created_at::timestamptz >= ?")
         out.batches.update(int(r[0]) for r in conn.execute(sql, () if began is None else (began,)))
+        out.catalog = out.catalog or _catalog_written_since(conn, mark)
     return out
+
+
+def _catalog_written_since(conn, mark: int) -> bool:
+    """Shared ledger: a street, track or stage row written by a transaction younger than the one that wrote the
+    mark (its ``xmin``: the catalog's audit rows are the admin's, which an officer cannot read). No mark: any."""
+    if not mark:
+        return True
+    tables = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE age(xmin) < (SELECT age(xmin) FROM mark))"
+                         for t in sorted(CATALOG_TABLES))
+    found = conn.execute(f"WITH mark AS (SELECT xmin FROM audit WHERE id = ?) SELECT {tables}", (mark,)).fetchone()
+    return bool(found and found[0])
 
 
 def hold(conn, firm_ids: set[int]) -> None:

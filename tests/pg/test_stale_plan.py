@@ -153,15 +153,19 @@ def test_a_firm_of_the_same_name_made_by_another_import_refuses(setting, the_lis
     refused(setting, plan, "同代码或同名称")
 
 
-@pytest.mark.parametrize("change", ["stage", "street"])
+@pytest.mark.parametrize("change", ["stage", "stage, the catalog read again", "street"])
 def test_a_change_of_the_catalog_refuses(setting, the_list, change):
+    """Also when the previewer's ledger has read the catalog again since (the app's live refresh does)."""
     path, fid = the_list
     plan = preview(setting, path)
     with setting.admin.write("person") as w:
-        if change == "stage":
+        if change.startswith("stage"):
             catalog_store.update_stage(w, "gaoqi", aliases=["预览后新加的别名"])
         else:
             catalog_store.set_street(w, MINE, active=True, rename_to="积玉桥新名")
+    if "again" in change:
+        setting.me.invalidate()
+        setting.me.catalog()
     refused(setting, plan, "预览之后被")
     assert not landed(setting.me, fid)
 
