@@ -6,10 +6,10 @@ audited, but an import creates firms, designations and former names in bulk with
 - an audit row after the mark (its firm, and its batch when it was written in one), and
 - a row of a batch made after the preview: a firm, a designation, a former name, a list row (batch_rows).
 On a shared ledger a login sees only the audit rows of the firms it may read and its own: another officer's
-batch row is hidden. There a batch also counts as made after the preview when its transaction began at or after
-the one that wrote the mark (the server's clock: ``audit.server_at``; ``batches.created_at`` is that
-transaction's start), and when the mark's row cannot be read any longer every batch counts (refuse in doubt); the
-catalog counts as changed when one of its rows was written by a transaction younger than the mark's (``xmin``).
+batch row is hidden. There a batch also counts as made after the preview when its row was written by a transaction
+younger than the one that wrote the mark (``xmin``; with no mark, than the one that made the ledger), and when the
+mark's row cannot be read any longer every batch counts (refuse in doubt); the catalog counts as changed when one
+of its rows was written by a transaction younger than the mark's.
 Not seen (as with the single MAX(audit.id) compared before): a writer whose transaction began before the one that
 wrote the mark and committed after the preview, its audit ids below the mark; closing that needs the preview to
 record the server's snapshot (``pg_current_snapshot()``) beside the mark.
@@ -42,25 +42,24 @@ def since(conn, mark: int, shared: bool) -> Since:
         if batch_id is not None:
             out.batches.add(int(batch_id))
     if shared:
-        began = None
-        if mark:
-            row = conn.execute("SELECT server_at FROM audit WHERE id = ?", (mark,)).fetchone()
-            began = row[0] if row else None
-            out.mark_lost = row is None
-        sql = "SELECT id FROM batches" + ("" if began is None else " WHERE created_at::timestamptz >= ?")
-        out.batches.update(int(r[0]) for r in conn.execute(sql, () if began is None else (began,)))
-        out.catalog = out.catalog or _catalog_written_since(conn, mark)
+        # the transaction that wrote the mark (or, with no mark, the ledger's making: init or push) committed before
+        # the preview; a batch row written by a younger transaction (its xmin) counts as made after it
+        ref = ("SELECT xmin FROM audit WHERE id = ?", (mark,)) if mark else (
+            "SELECT xmin FROM meta WHERE key = 'ledger_id'", ())
+        found = conn.execute(f"WITH ref AS ({ref[0]}) SELECT (SELECT count(*) FROM ref), b.id FROM batches b "
+                             "WHERE age(b.xmin) < coalesce((SELECT age(xmin) FROM ref), 2147483647)", ref[1]).fetchall()
+        out.mark_lost = bool(mark) and bool(found) and found[0][0] == 0
+        out.batches.update(int(r[1]) for r in found)
+        out.catalog = out.catalog or _catalog_written_since(conn, ref)
     return out
 
 
-def _catalog_written_since(conn, mark: int) -> bool:
-    """Shared ledger: a street, track or stage row written by a transaction younger than the one that wrote the
-    mark (its ``xmin``: the catalog's audit rows are the admin's, which an officer cannot read). No mark: any."""
-    if not mark:
-        return True
-    tables = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE age(xmin) < (SELECT age(xmin) FROM mark))"
-                         for t in sorted(CATALOG_TABLES))
-    found = conn.execute(f"WITH mark AS (SELECT xmin FROM audit WHERE id = ?) SELECT {tables}", (mark,)).fetchone()
+def _catalog_written_since(conn, ref: tuple[str, tuple]) -> bool:
+    """Shared ledger: a street, track or stage row written by a transaction younger than *ref*'s (the catalog's
+    audit rows are the admin's, which an officer cannot read)."""
+    tables = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE age(xmin) < "
+                         "coalesce((SELECT age(xmin) FROM ref), 2147483647))" for t in sorted(CATALOG_TABLES))
+    found = conn.execute(f"WITH ref AS ({ref[0]}) SELECT {tables}", ref[1]).fetchone()
     return bool(found and found[0])
 
 
