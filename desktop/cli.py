@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
     gui = sub.add_parser("gui", help="打开桌面程序（默认）")
-    gui.add_argument("--db", help="台账文件；默认在用户数据文件夹")
+    gui.add_argument("--db", help="台账文件（默认在用户数据文件夹），或共享台账地址 postgresql://…")
     gui.set_defaults(func=_run_gui)
     for name in COMMAND_MODULES:
         try:
@@ -122,10 +122,6 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_USAGE
     from db.connection import LedgerError
     from importers.errors import InputError
-    refused = _shared_refusal(args)
-    if refused:
-        sys.stderr.write(f"错误：{refused}\n")
-        return EXIT_USAGE
     try:
         return int(args.func(args) or 0)
     except (InputError, LedgerError) as exc:
@@ -139,16 +135,6 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:  # noqa: BLE001  (the command line's boundary: a defect becomes one Chinese line)
         sys.stderr.write(_unexpected(exc) + "\n")
         return EXIT_FAILURE
-
-
-def _shared_refusal(args) -> str | None:
-    """A PostgreSQL URL in --db of a command that does not work on a shared ledger yet: say so, never take the
-    URL for a file name."""
-    from db.pg.url import MSG_UNSUPPORTED, is_url
-    from desktop.commands.shared import URL_COMMANDS
-    if is_url(getattr(args, "db", None)) and args.command not in {c.split()[0] for c in URL_COMMANDS}:
-        return MSG_UNSUPPORTED.format(what=args.command, commands="、".join(URL_COMMANDS))
-    return None
 
 
 def _unexpected(exc: BaseException) -> str:

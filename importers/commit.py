@@ -14,7 +14,7 @@ from operator import itemgetter
 
 from db import bulk
 from db.backup import backup_before
-from importers import mapping_store
+from importers import mapping_store, staleness
 from importers.errors import InputError
 from importers.plan import CODE_STATUSES, ERROR, NEW, UNCHANGED, UPDATE, Cancelled, ImportPlan
 from pipeline.fields import BY_KEY, FIRM_ATTRS
@@ -59,8 +59,9 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
     backup_before(ledger, "import")  # the one checked backup of an import (db/backup.py); raises if it fails
     lap("backup")
     with ledger.write("import") as w:
-        if w.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0] != plan.audit_mark:
-            raise InputError(MSG_STALE, file=plan.file)
+        stale = staleness.why_stale(ledger, w.conn, plan)     # only what the plan depends on (importers/staleness.py)
+        if stale:
+            raise InputError(f"{MSG_STALE}（{stale}）", file=plan.file)
         counts = plan.counts()
         mapping = {plan.headers[i] if i < len(plan.headers) else str(i): f for i, f in sorted(plan.mapping.items())}
         batch = bulk.open_batch(w, file_name=plan.file, sha256=plan.sha256, sheet=plan.sheet, kind=plan.kind,

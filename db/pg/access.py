@@ -8,7 +8,8 @@ functions read and only the admin functions below change: a client cannot set it
 
 - admin: everything, and alone the catalog (streets, tracks, stages), targets, meta and the people;
 - officer: reads and changes the firms of their streets and those firms' aliases, designations, service records,
-  batch rows and batches; adds audit rows about them; remembers column mappings (meta keys ``mapping:…``);
+  batch rows and batches; adds audit rows about them; remembers and forgets column mappings (meta keys
+  ``mapping:…``: undoing an import that remembered one forgets it);
 - viewer: reads the firms of their streets, or all firms when given none, and changes nothing.
 Nobody is granted UPDATE or DELETE on the audit table, and its triggers refuse both (db/pg/schema.py).
 """
@@ -104,6 +105,7 @@ def policies() -> list[str]:
     mapping = f"({IS_OFFICER} AND key LIKE 'mapping:%')"
     policy("meta", "meta_officer_insert", "INSERT", None, mapping)
     policy("meta", "meta_officer_update", "UPDATE", mapping, mapping)
+    policy("meta", "meta_officer_delete", "DELETE", mapping)
     return out
 
 
@@ -119,7 +121,7 @@ def privileges(roles: dict[str, str]) -> list[str]:
         f"GRANT SELECT ON {tables} TO {groups}",
         f"GRANT INSERT, UPDATE, DELETE ON {officer_tables} TO {officer}",
         f"GRANT INSERT ON audit TO {officer}, {admin}",
-        f"GRANT INSERT, UPDATE ON meta TO {officer}",
+        f"GRANT INSERT, UPDATE, DELETE ON meta TO {officer}",
         f"GRANT INSERT, UPDATE, DELETE, TRUNCATE ON {editable} TO {admin}",
         f"GRANT SELECT ON app_users TO {admin}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {officer}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path
 from db.pg.url import SharedLedgerError, connect, connect_ledger, dbname, first_line, safe
 
 SUFFIX = ".pgdump"
+PREFIX = "共享台账-{name}-"       # + the time (YYYYmmdd-HHMMSS) + SUFFIX: the name ``backup`` gives a dump
+_STAMP = re.compile(r"(\d{8}-\d{6})" + re.escape(SUFFIX) + "$")
 
 
 @dataclass
@@ -24,6 +27,36 @@ class SharedBackup:
     path: Path
     size: int
     entries: int          # items pg_restore --list reads back from it
+
+
+@dataclass
+class ListedBackup:
+    path: Path
+    created: datetime
+    size: int
+    entries: int | None = None    # with check: the items pg_restore --list reads back (None: not checked or broken)
+    ok: bool | None = None        # with check: readable and a shared ledger's dump
+
+
+def list_backups(url: str, folder: str | Path, *, check_each: bool = False) -> list[ListedBackup]:
+    """The dumps ``backup`` made of the shared ledger at *url* in *folder*, newest first: told by their names
+    (the database's name and the time), so the server is not asked; with *check_each* each is read back with
+    ``pg_restore --list``."""
+    prefix = PREFIX.format(name=dbname(url))
+    folder = Path(folder)
+    found = []
+    for path in folder.glob(f"{glob.escape(prefix)}*{SUFFIX}") if folder.is_dir() else ():
+        m = _STAMP.fullmatch(path.name[len(prefix):])
+        if m is None or not path.is_file():
+            continue
+        item = ListedBackup(path, datetime.strptime(m.group(1), "%Y%m%d-%H%M%S"), path.stat().st_size)
+        if check_each:
+            try:
+                item.entries, item.ok = check(path), True
+            except SharedLedgerError:
+                item.ok = False
+        found.append(item)
+    return sorted(found, key=lambda b: (b.created, b.path.name), reverse=True)
 
 
 def tool(name: str) -> str:
@@ -55,7 +88,7 @@ def backup(url: str, folder: str | Path) -> SharedBackup:
     target_dir = Path(folder)
     target_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    final = target_dir / f"共享台账-{name}-{stamp}{SUFFIX}"
+    final = target_dir / f"{PREFIX.format(name=name)}{stamp}{SUFFIX}"
     partial = final.with_name(final.name + ".partial")
     try:
         _run([tool("pg_dump"), "--format=custom", f"--file={partial}", f"--dbname={url}"], f"备份共享台账 {safe(url)} ")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from db.engine import PgConnection
 from db.pg import notify, schema
-from db.pg.url import MSG_NOT_LEDGER, SharedLedgerError, connect, dbname, explain, safe
+from db.pg.url import SharedLedgerError, connect_ledger, dbname, explain, safe
 
 MSG_NO_USER = "登录名 {login} 不是共享台账 {db} 的用户：请管理员用 users add 添加"
 MSG_VIEWER = "您是共享台账的查看者（{login}），只能查看，不能修改"
@@ -51,12 +51,8 @@ def open_shared(ledger, url: str, readonly: bool | None) -> PgConnection:
     and ``ledger.readonly_reason``. readonly=False (the command line writing) refuses a viewer."""
     import psycopg
     name = dbname(url)
-    raw = connect(url, autocommit=True)
+    raw = connect_ledger(url, autocommit=True)
     try:
-        found = raw.execute("SELECT to_regclass('public.firms') IS NOT NULL "
-                            "AND to_regprocedure('public.xingtu_role(text)') IS NOT NULL").fetchone()[0]
-        if not found:
-            raise SharedLedgerError(MSG_NOT_LEDGER.format(url=safe(url)))
         login, superuser, role, streets = raw.execute(ROLE_OF).fetchone()
     except psycopg.errors.InsufficientPrivilege as exc:     # not in any of the ledger's groups
         login = raw.info.user

@@ -8,8 +8,6 @@ import re
 from db.engine import is_url  # noqa: F401  (told here, where the address is read; the rule lives in db.engine)
 from db.errors import LedgerError
 
-MSG_UNSUPPORTED = "共享台账暂不支持此命令（{what}）：目前对共享台账可以使用 {commands}"
-
 
 class SharedLedgerError(LedgerError):
     """A shared ledger cannot be used as asked: one Chinese sentence, no traceback."""
@@ -41,15 +39,20 @@ def connect(url: str, *, autocommit: bool = False):
 
 
 MSG_NOT_LEDGER = "{url} 还不是星图共享台账（数据库中没有台账的表）：请先由管理员运行 init --db {url}"
+# what init made (db/pg/setup.py): the one test of "this database is a shared ledger"; to_regclass and
+# to_regprocedure need no privilege on what they name
+LEDGER_MADE = ("SELECT to_regclass('public.app_users') IS NOT NULL AND to_regclass('public.meta') IS NOT NULL "
+               "AND to_regclass('public.firms') IS NOT NULL "
+               "AND to_regprocedure('public.xingtu_role(text)') IS NOT NULL")
 
 
 def connect_ledger(url: str, *, autocommit: bool = False):
     """``connect``, then a Chinese SharedLedgerError when the database holds no shared ledger (``init`` never ran
-    on it): a command on such a database says so instead of the server's 'relation … does not exist'."""
+    on it): a command on such a database says so instead of the server's 'relation … does not exist'. Every
+    command and the app (db/pg/session.open_shared) open a shared ledger through here."""
     conn = connect(url, autocommit=autocommit)
     try:
-        made = conn.execute("SELECT to_regclass('public.app_users') IS NOT NULL AND "
-                            "to_regclass('public.meta') IS NOT NULL").fetchone()[0]
+        made = conn.execute(LEDGER_MADE).fetchone()[0]
         if not autocommit:
             conn.rollback()
     except BaseException:

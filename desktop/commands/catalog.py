@@ -1,13 +1,19 @@
-"""catalog: list and edit the stage catalog and the streets (data, never code)."""
+"""catalog: list and edit the stage catalog and the streets (data, never code).
+
+On a shared ledger everyone may list; only the admin may change the catalog (the server refuses anyone else:
+db/pg/access.py); the command says so before trying."""
 from __future__ import annotations
 
 from desktop.commands.common import open_ledger, print_json
 from importers.errors import InputError
 
+MSG_ADMIN_ONLY = ("只有共享台账的管理员可以修改认定类别目录与街道（您是{role} {login}）："
+                  "请联系管理员，或用 catalog list 查看")
+
 
 def register(sub) -> None:
     p = sub.add_parser("catalog", help="查看或修改认定类别目录与街道")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, help="台账文件，或共享台账地址 postgresql://…（修改仅限管理员）")
     p.add_argument("--json", action="store_true")
     actions = p.add_subparsers(dest="action", metavar="操作")
     actions.add_parser("list", help="列出类别与街道")
@@ -66,6 +72,7 @@ def run(args) -> int:
                               + (f"；别名：{'、'.join(s['aliases'])}" if s["aliases"] else ""))
                 print("街道：" + "、".join(data["streets"]))
             return 0
+        _admin_only(ledger)
         try:
             with ledger.write("cli") as w:
                 if action == "add-stage":
@@ -93,9 +100,13 @@ def run(args) -> int:
                     print(f"已保存街道“{args.rename or args.name}”")
         except (ValueError, KeyError) as exc:
             raise InputError(str(exc).strip("'")) from None
-        except Exception as exc:
-            import sqlite3
-            if isinstance(exc, sqlite3.IntegrityError):
-                raise InputError(f"与已有类别或街道重名：{exc}") from None
-            raise
+        except ledger.engine.integrity_errors as exc:
+            raise InputError(f"与已有类别或街道重名：{exc}") from None
     return 0
+
+
+def _admin_only(ledger) -> None:
+    """A shared ledger's catalog is the admin's (a superuser counts as one)."""
+    if getattr(ledger, "shared", False) and ledger.role != "admin":
+        from db.pg.access import ROLE_NAMES
+        raise InputError(MSG_ADMIN_ONLY.format(role=ROLE_NAMES.get(ledger.role, ledger.role), login=ledger.login))

@@ -10,8 +10,8 @@ def register(sub) -> None:
     p = sub.add_parser("init", help="新建空台账（含默认目录与 2023 年目标）")
     p.add_argument("--db", required=True, help="新台账文件路径，或空数据库的共享台账地址 postgresql://…")
     p.set_defaults(func=run_init)
-    p = sub.add_parser("demo", help="生成示例城区台账")
-    p.add_argument("--db", required=True, help="台账文件路径（须为新文件或空台账）")
+    p = sub.add_parser("demo", help="生成示例城区台账（共享台账：生成后导入刚 init 的空共享台账）")
+    p.add_argument("--db", required=True, help="台账文件路径（须为新文件或空台账），或刚 init 的空共享台账地址")
     p.add_argument("--firms", type=int, default=8000, help="企业数（默认 8000）")
     p.add_argument("--seed", type=int, default=2023, help="随机种子（相同种子生成相同数据）")
     p.set_defaults(func=run_demo)
@@ -34,9 +34,13 @@ def run_init(args) -> int:
 def run_demo(args) -> int:
     from db import demo_store
     from db.ledger import Ledger
+    from db.pg.url import is_url
     from pipeline import demo
     if args.firms < 100 or args.firms > 2_000_000:
         raise InputError("--firms 应在 100 到 2000000 之间")
+    if is_url(args.db):
+        from desktop.commands.shared import run_demo_url
+        return run_demo_url(args)
     path = Path(args.db)
     with Ledger(path) as ledger:
         district = demo.generate([name for _, name in ledger.streets()], args.firms, args.seed)

@@ -20,7 +20,7 @@ def register(sub) -> None:
     p.add_argument("--other-ledger", action="store_true",
                    help="允许用另一个台账（或旧版本制作、无法确认归属）的备份替换本台账")
     p.set_defaults(func=run_restore)
-    p = sub.add_parser("backups", help="列出台账的备份（时间、原因、企业数）")
+    p = sub.add_parser("backups", help="列出台账的备份（时间、原因、企业数；共享台账：pg_dump 备份的时间与大小）")
     p.add_argument("--db", required=True)
     p.add_argument("--dir", help="备份文件夹（默认同 backup）")
     p.add_argument("--check", action="store_true", help="逐个做完整性检查")
@@ -98,6 +98,10 @@ def run_restore(args) -> int:
 
 def run_backups(args) -> int:
     from db import backup as bk
+    from db.pg.url import is_url
+    if is_url(args.db):
+        from desktop.commands.shared import run_backups_url
+        return run_backups_url(args)
     path = existing_ledger(args.db)
     folder = Path(args.dir) if args.dir else bk.backup_dir_for(path)
     items = bk.list_backups(path, folder, check=args.check)
@@ -154,6 +158,10 @@ def run_unlock(args) -> int:
     import sys
 
     from db import lock as ledger_lock
+    from db.pg.url import is_url
+    if is_url(args.db):
+        from desktop.commands.shared import run_unlock_url
+        return run_unlock_url(args)
     path = existing_ledger(args.db)
     lock_file = ledger_lock.lock_path(path)
     holder = ledger_lock.read_holder(lock_file)

@@ -1,6 +1,6 @@
-"""The shared ledger (PostgreSQL): users, push, pull; ``init``, ``backup`` and ``restore`` hand a URL in --db to
-the functions here. Every failure is one Chinese line and a non-zero exit (db.pg.url.SharedLedgerError is a
-LedgerError, which desktop.cli reports)."""
+"""The shared ledger (PostgreSQL): users, push, pull; ``init``, ``demo``, ``backup``, ``backups``, ``restore`` and
+``unlock`` hand a URL in --db to the functions here (every other command opens it as a ``Ledger``). Every failure
+is one Chinese line and a non-zero exit (db.pg.url.SharedLedgerError is a LedgerError, which desktop.cli reports)."""
 from __future__ import annotations
 
 import sys
@@ -9,10 +9,6 @@ from pathlib import Path
 from importers.errors import InputError
 
 URL_HELP = "共享台账地址，如 postgresql://登录名@主机:5432/数据库名（套接字目录用 ?host=/路径）"
-# the commands that take a PostgreSQL URL in --db today, in the order the refusal lists them; every other one
-# refuses it (desktop.cli)
-URL_COMMANDS = ("gui", "init", "users", "push", "pull", "backup", "restore", "report", "audit", "export",
-                "import", "undo")
 
 
 def register(sub) -> None:
@@ -63,6 +59,25 @@ def run_init_url(args) -> int:
     roles = setup.init(_url(args.db))
     print(f"已在数据库 {dbname(args.db)} 建立共享台账（所有者角色 {roles['owner']}）。"
           "下一步：push --from 台账文件 --db 同一地址 导入数据，再用 users add 添加用户")
+    return 0
+
+
+def run_demo_url(args) -> int:
+    """The demo district into a shared ledger: made as a file in a temporary folder (the one generator), then
+    pushed (push's checks: an admin's login, a ledger init made and nothing in it yet; the counts and reports
+    compared before anything is kept)."""
+    import tempfile
+
+    from db.pg import transfer
+    from db.pg.url import connect_ledger
+    from desktop.commands.ledger import run_demo
+    url = _url(args.db)
+    connect_ledger(url).close()          # a wrong address or a database init never ran on: said before the work
+    with tempfile.TemporaryDirectory(prefix="xingtu-demo-") as work:
+        made = Path(work) / "示例城区.db"
+        run_demo(type(args)(db=str(made), firms=args.firms, seed=args.seed))
+        moved = transfer.push(made, url)
+    print(f"已导入共享台账：企业 {moved.counts['firms']} 家（示例数据；核对：{len(moved.reports)} 份年度报表一致）")
     return 0
 
 
@@ -121,6 +136,42 @@ def run_backup_url(args) -> int:
     from db.pg import backup
     info = backup.backup(_url(args.db), args.to or paths.default_backup_dir())
     print(f"已备份共享台账到 {info.path}（{info.size // 1024 or 1} KB，pg_restore --list 读出 {info.entries} 项）")
+    return 0
+
+
+def run_backups_url(args) -> int:
+    """The shared ledger's dumps in the backup folder (told by their names: the server is not asked, so the
+    list is there when the server is not)."""
+    from db import paths
+    from db.pg import backup
+    from db.pg.url import dbname
+    from desktop.commands.common import print_json
+    folder = Path(args.dir) if args.dir else paths.default_backup_dir()
+    items = backup.list_backups(_url(args.db), folder, check_each=args.check)
+    if args.json:
+        print_json({"folder": str(folder), "backups": [
+            {"path": str(b.path), "created": b.created.isoformat(), "size": b.size, "ok": b.ok,
+             "entries": b.entries} for b in items]})
+        return 0
+    if not items:
+        print(f"备份文件夹 {folder} 中没有共享台账 {dbname(args.db)} 的备份（用 backup --db 地址 制作）")
+        return 0
+    print(f"备份文件夹：{folder}（共享台账 {dbname(args.db)}；恢复：restore 备份文件 --db 空数据库的地址）")
+    for b in items:
+        check = "" if b.ok is None else (f"  完好（{b.entries} 项）" if b.ok else "  已损坏！")
+        print(f"{b.created:%Y-%m-%d %H:%M:%S}  {max(1, b.size // 1024)} KB  {b.path.name}{check}")
+    return 0
+
+
+MSG_NO_LOCK = ("共享台账没有写入锁，无需清除：服务器逐行加锁，程序关闭或断线时由服务器自动释放。"
+               "如有人的修改一直在等待，请管理员在数据库服务器上查看 pg_stat_activity")
+
+
+def run_unlock_url(args) -> int:
+    """Nothing to clear on a shared ledger; the address is checked first, so a wrong one is not told 'no lock'."""
+    from db.pg.url import connect_ledger
+    connect_ledger(_url(args.db)).close()
+    print(MSG_NO_LOCK)
     return 0
 
 

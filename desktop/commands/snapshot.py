@@ -3,7 +3,8 @@
 
 ledger.png (the table with filters), firm.png (a firm file), import.png (the validation preview
 of a generated messy list with warnings), dashboard.png (when the dashboard exists), help.png (the
-guide under 帮助). The ledger is only read: the import is previewed, never committed.
+guide under 帮助). The ledger is only read: the import is previewed, never committed. The screens are drawn
+from a copy in a temporary folder: of the file, or of a shared ledger as far as its login may read it (pull).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ SIZE = (1366, 768)
 
 def register(sub) -> None:
     p = sub.add_parser("snapshot", help="把主要界面渲染为 PNG（1366×768，无需屏幕）")
-    p.add_argument("--db", required=True, help="台账文件（只读取，不修改）")
+    p.add_argument("--db", required=True, help="台账文件或共享台账地址（只读取，不修改）")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.set_defaults(func=run)
 
@@ -39,28 +40,39 @@ def _wait(app, until, seconds: float = 60.0) -> None:
 
 def run(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    source = existing_ledger(args.db)
+    from db.engine import is_url
+    source = args.db if is_url(args.db) else existing_ledger(args.db)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    from desktop.app import setup_application
-    app = setup_application()
-    from PySide6.QtCore import QSettings
-
     work = Path(tempfile.mkdtemp(prefix="xingtu-snapshot-"))
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(work))   # never the user's settings
-    db = work / "ledger.db"
-    from db.ledger import Ledger
-    with Ledger(source, readonly=True) as ro:                                 # a copy: the snapshot writes nothing
-        ro.conn.execute(f"VACUUM INTO '{db}'")
     written = []
     try:
+        db = _copy(source, work)                            # a copy: the snapshot writes nothing
+        out.mkdir(parents=True, exist_ok=True)
+        from desktop.app import setup_application
+        app = setup_application()
+        from PySide6.QtCore import QSettings
+        QSettings.setDefaultFormat(QSettings.IniFormat)
+        QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(work))   # never the user's settings
         written = _render(app, db, out, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for p in written:
         print(f"已生成 {p}")
     return 0
+
+
+def _copy(source, work: Path) -> Path:
+    """The ledger to draw, copied into *work*: a file by VACUUM INTO, a shared ledger by pull (what its login may
+    read)."""
+    db = work / "ledger.db"
+    if isinstance(source, str):
+        from db.pg.pull import pull
+        pull(source, db)
+        return db
+    from db.ledger import Ledger
+    with Ledger(source, readonly=True) as ro:
+        ro.conn.execute(f"VACUUM INTO '{db}'")
+    return db
 
 
 def _render(app, db: Path, out: Path, work: Path) -> list[Path]:

@@ -84,7 +84,7 @@ def test_cancel_mid_commit_leaves_ledger_unchanged(ledger, tmp_path):
 
 def test_stale_plan_is_refused(ledger, tmp_path):
     plan = build_plan(ledger, xlsx(tmp_path, [HEAD, [1, "甲公司", C[0], None, None]]))
-    seed(ledger, ("乙公司", C[1], {}))
+    seed(ledger, ("甲公司", C[1], {}))        # a firm of the name the plan would create (importers/staleness.py)
     with pytest.raises(InputError, match="重新预览"):
         commit_plan(ledger, plan)
 

@@ -171,11 +171,6 @@ def test_the_export_is_the_same_on_both_engines_and_an_officers_holds_their_stre
     assert code == 0 and made["officer", 0] == (tmp_path / "jyq.csv").read_bytes()
 
 
-def test_a_command_still_refuses_a_url_with_the_commands_that_take_one(capsys):
-    code, _, err = run(capsys, "catalog", "--db", "postgresql://someone@127.0.0.1:5432/x", "list")
-    assert code == 2 and "共享台账暂不支持此命令（catalog）" in err and "report、audit、export" in err
-
-
 def common_searches(target, threshold: int):
     """What the table shows for searches when FREQUENT is *threshold*: a search matching more firms than it is
     "common" (its page walks the sort order's index testing each firm; on the server the probe counts it): each

@@ -1,0 +1,200 @@
+"""An import previewed, then the ledger changed, then committed: it lands unless what the plan depends on changed
+(importers/staleness.py), on both engines. On the server the previewer is an officer of 积玉桥; the other changes
+are made by a colleague of the same street, an officer of 杨园 or the admin. On the file everything goes through
+the one ledger (the file has one writer)."""
+import multiprocessing
+import sqlite3
+from dataclasses import dataclass
+
+import pytest
+
+from db import catalog_store
+from db.ledger import Ledger
+from db.pg import setup
+from importers.commit import MSG_STALE, commit
+from importers.errors import InputError
+from importers.plan import build_plan
+from pipeline.uscc import make_code
+from tests.cli.helpers import run
+
+MINE, OTHER = "积玉桥", "杨园"
+NEW_NAME = "积玉桥预览后新办科技有限公司"
+NEW_CODE = make_code("9", "1", "420106", "87654321")
+
+
+@dataclass
+class Setting:
+    me: Ledger                  # previews and commits
+    colleague: Ledger           # another writer of 积玉桥
+    neighbour: Ledger           # a writer of 杨园
+    admin: Ledger               # changes the catalog
+    colleague_url: str | None
+
+
+def firms_of(demo_db, street, n):
+    conn = sqlite3.connect(demo_db)
+    rows = conn.execute("SELECT f.id, f.name, f.code FROM firms f JOIN streets s ON s.id = f.street_id "
+                        "WHERE s.name = ? AND f.deleted_at IS NULL AND f.code IS NOT NULL ORDER BY f.id LIMIT ?",
+                        (street, n)).fetchall()
+    conn.close()
+    return rows
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def setting(request, demo_copy):
+    if request.param == "sqlite":
+        led = Ledger(demo_copy)
+        yield Setting(led, led, led, led, None)
+        led.close()
+        return
+    people = request.getfixturevalue("people")
+    server, name = request.getfixturevalue("pg_db")
+    setup.add_user(people["super"], f"{name}_jyq2", "officer", [MINE])
+    setup.add_user(people["super"], f"{name}_yyo", "officer", [OTHER])
+    colleague = server.url_for(name, user=f"{name}_jyq2")
+    opened = [Ledger(people["officer"]), Ledger(colleague), Ledger(server.url_for(name, user=f"{name}_yyo")),
+              Ledger(people["admin"])]
+    yield Setting(*opened, colleague)
+    for led in opened:
+        led.close()
+
+
+@pytest.fixture
+def the_list(demo_db, tmp_path):
+    """A list of an existing 积玉桥 firm (a new remark: an update) and a new firm with a code. Returns (path, firm)."""
+    (fid, name, code), = firms_of(demo_db, MINE, 1)
+    path = tmp_path / "名单.csv"
+    path.write_text(f"企业名称,统一社会信用代码,所属街道,备注\n{name},{code},{MINE},预览后导入\n"
+                    f"{NEW_NAME},{NEW_CODE},{MINE},预览后导入\n", encoding="utf-8")
+    return path, fid
+
+
+def preview(setting, path):
+    plan = build_plan(setting.me, path)
+    assert plan.summary(None)["created"] == 1 and not plan.summary(None)["errors"]
+    return plan
+
+
+def landed(led, fid) -> bool:
+    remark = led.conn.execute("SELECT remark FROM firms WHERE id = ?", (fid,)).fetchone()[0]
+    made = led.conn.execute("SELECT count(*) FROM firms WHERE code = ?", (NEW_CODE,)).fetchone()[0]
+    return remark == "预览后导入" and made == 1
+
+
+def refused(setting, plan, why: str) -> None:
+    with pytest.raises(InputError) as exc:
+        commit(setting.me, plan)
+    assert MSG_STALE in str(exc.value) and why in str(exc.value), str(exc.value)
+
+
+def test_an_unrelated_change_lets_the_import_land(setting, the_list, demo_db):
+    path, fid = the_list
+    plan = preview(setting, path)
+    (other_mine, *_), = firms_of(demo_db, MINE, 2)[1:]
+    (neighbours, *_), = firms_of(demo_db, OTHER, 1)
+    for led, firm in ((setting.colleague, other_mine), (setting.neighbour, neighbours)):
+        with led.write("person") as w:
+            w.update_firm(firm, remark="别人的修改")
+            w.add_alias(firm, "别人加的曾用名有限公司")
+    with setting.admin.write("person") as w:          # the admin's work on the district's targets
+        w.conn.execute("UPDATE targets SET target = target + 1 WHERE id = (SELECT MIN(id) FROM targets)")
+        w.audit("update", "target", 1, None, None, {"target": "+1"})
+    commit(setting.me, plan)
+    assert landed(setting.me, fid)
+
+
+def test_a_change_of_a_matched_firm_refuses(setting, the_list):
+    path, fid = the_list
+    plan = preview(setting, path)
+    with setting.colleague.write("person") as w:
+        w.update_firm(fid, industry="同街道同事改了行业")
+    refused(setting, plan, "在预览之后被修改")
+    assert not landed(setting.me, fid)
+
+
+def test_a_designation_of_a_matched_firm_refuses(setting, the_list):
+    path, fid = the_list
+    plan = preview(setting, path)
+    with setting.colleague.write("person") as w:
+        w.add_designation(fid, "kexiao", "2024-05-01")
+    refused(setting, plan, "在预览之后被修改")
+
+
+@pytest.mark.parametrize("street", [MINE, OTHER])
+def test_a_new_firm_with_the_code_of_a_new_row_refuses(setting, the_list, street):
+    path, _ = the_list
+    plan = preview(setting, path)
+    who = setting.colleague if street == MINE else setting.neighbour
+    with who.write("person") as w:
+        w.insert_firm("另一个名字的科技有限公司", NEW_CODE, street_id=who.street_id(street))
+    refused(setting, plan, "同代码或同名称")
+
+
+def test_a_former_name_given_since_that_a_new_row_has_refuses(setting, the_list, demo_db):
+    """A row planned as a new firm whose name has since become another firm's former name: it means that firm."""
+    path, _ = the_list
+    plan = preview(setting, path)
+    (other_mine, *_), = firms_of(demo_db, MINE, 2)[1:]
+    with setting.colleague.write("person") as w:
+        w.add_alias(other_mine, NEW_NAME)
+    refused(setting, plan, "同代码或同名称")
+
+
+def test_a_firm_of_the_same_name_made_by_another_import_refuses(setting, the_list, tmp_path, capsys):
+    path, _ = the_list
+    plan = preview(setting, path)
+    other = tmp_path / "同事的名单.csv"
+    other.write_text(f"企业名称,统一社会信用代码,所属街道\n{NEW_NAME},,{MINE}\n", encoding="utf-8")
+    if setting.colleague_url:
+        code, _, err = run(capsys, "import", other, "--db", setting.colleague_url)
+        assert code == 0, err
+    else:
+        commit(setting.colleague, build_plan(setting.colleague, other))
+    refused(setting, plan, "同代码或同名称")
+
+
+@pytest.mark.parametrize("change", ["stage", "stage, the catalog read again", "street"])
+def test_a_change_of_the_catalog_refuses(setting, the_list, change):
+    """Also when the previewer's ledger has read the catalog again since (the app's live refresh does)."""
+    path, fid = the_list
+    plan = preview(setting, path)
+    with setting.admin.write("person") as w:
+        if change.startswith("stage"):
+            catalog_store.update_stage(w, "gaoqi", aliases=["预览后新加的别名"])
+        else:
+            catalog_store.set_street(w, MINE, active=True, rename_to="积玉桥新名")
+    if "again" in change:
+        setting.me.invalidate()
+        setting.me.catalog()
+    refused(setting, plan, "预览之后被")
+    assert not landed(setting.me, fid)
+
+
+def _colleague_imports(url: str, path: str, results) -> None:
+    from desktop.cli import main
+    results.put(main(["import", path, "--db", url]))
+
+
+def test_a_colleagues_import_in_another_process_does_not_refuse_mine(setting, the_list, demo_db, tmp_path):
+    """The race on the server: I preview; a colleague of my street imports another list (other firms of the
+    street, new firms) from another process; I commit after, and mine lands too."""
+    if not setting.colleague_url:
+        pytest.skip("the file has one writer at a time: no other process imports meanwhile")
+    path, fid = the_list
+    plan = preview(setting, path)
+    theirs = firms_of(demo_db, MINE, 12)[2:]
+    other = tmp_path / "同事的名单.csv"
+    other.write_text("企业名称,统一社会信用代码,所属街道,行业\n" + "".join(
+        f"{n},{c},{MINE},同事导入\n" for _, n, c in theirs) + f"积玉桥同事新办有限公司,,{MINE},软件\n",
+        encoding="utf-8")
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    proc = ctx.Process(target=_colleague_imports, args=(setting.colleague_url, str(other), results))
+    proc.start()
+    assert results.get(timeout=180) == 0
+    proc.join(timeout=60)
+    assert proc.exitcode == 0
+    commit(setting.me, plan)
+    assert landed(setting.me, fid)
+    count = setting.me.conn.execute("SELECT count(*) FROM firms WHERE industry = '同事导入'").fetchone()[0]
+    assert count == len(theirs)
