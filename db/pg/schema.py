@@ -289,6 +289,9 @@ SERVER_ONLY_COLUMNS = {"batches": ("login",), "audit": ("login", "server_at")}
 MIGRATIONS: list[tuple[int, str, str]] = [
     (2, "ledger table: sort indexes end with the id (keyset order), code prefix by range; unused indexes dropped",
      V2),
+    # the policy itself is db/pg/access.py's (meta_officer_delete), added by ``_grant`` as every policy it lacks
+    (3, "officers forget the column mappings they remembered (an undo of the import that remembered one)",
+     "SELECT 1"),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"
@@ -344,8 +347,13 @@ def upgrade(raw, superuser: bool, readonly: bool) -> list[int]:
 
 
 def _grant(raw) -> None:
-    """The groups' rights again (db/pg/access.privileges: idempotent), so a function a migration made is theirs."""
+    """The groups' rights again (db/pg/access.privileges: idempotent), so a function a migration made is theirs,
+    and every row policy of db/pg/access.py the ledger lacks (one added since it was made)."""
     from db.pg import access
     prefix = raw.execute("SELECT value FROM meta WHERE key = 'role_prefix'").fetchone()[0]
     for statement in access.privileges({k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}):
         raw.execute(statement)
+    have = {r[0] for r in raw.execute("SELECT policyname FROM pg_policies WHERE schemaname = 'public'")}
+    for statement in access.policies():
+        if statement.split()[2] not in have:        # CREATE POLICY <name> ON …
+            raw.execute(statement)
