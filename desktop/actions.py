@@ -321,6 +321,10 @@ class Actions:
         year = date.today().year
         if panel is None or not hasattr(panel, "current_year"):
             return
+        if getattr(panel, "locked", None):             # an officer or viewer of a shared ledger, a read-only ledger
+            self.w.say(panel.locked)
+            panel.select_year(year)
+            return
         if year not in panel.years() and draft_from_previous(self.w, self.w.ledger, year):
             panel.reload()
             panel.select_year(year)

@@ -36,6 +36,19 @@ from ui import files
 FIXED = ["指标", "类型", "统计阶段", "全区目标"]
 
 
+def edit_refusal(ledger) -> str | None:
+    """Why the person cannot change targets in this ledger (None when they can): a read-only ledger, or a shared
+    ledger's officer or viewer (the server allows only its admin; the panel says so instead of failing a save)."""
+    if getattr(ledger, "shared", False) and getattr(ledger, "role", "admin") != "admin":
+        from db.pg.access import ROLE_NAMES
+        role = ROLE_NAMES.get(ledger.role, ledger.role)
+        login = getattr(ledger, "login", "")
+        return f"只有共享台账的管理员可以修改指标与分解（您是{role} {login}），此处只能查看与导出"
+    if getattr(ledger, "readonly", False):
+        return "台账以只读方式打开，指标只能查看与导出"
+    return None
+
+
 class TargetsPanel(QWidget):
     targetsChanged = Signal()
 
@@ -57,15 +70,21 @@ class TargetsPanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("年度"))
         bar.addWidget(self.year)
+        self.locked = edit_refusal(ledger)        # None, or why this person cannot change targets here
         for text, slot in (("新年度…", self._new_year), ("新增指标…", self._add), ("修改指标…", self._edit),
                            ("删除指标", self._delete), ("导入分解表…", self._import), ("导出分解表…", self._export)):
             b = QPushButton(text)
             b.clicked.connect(slot)
+            if self.locked and slot != self._export:
+                b.setEnabled(False)
+                b.setToolTip(self.locked)
             bar.addWidget(b)
         bar.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
-        lay.addWidget(QLabel("双击街道单元格填写分解值（清空即删除该街道的分解）；其余项用“修改指标”。"))
+        if self.locked:
+            self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        lay.addWidget(QLabel(self.locked or "双击街道单元格填写分解值（清空即删除该街道的分解）；其余项用“修改指标”。"))
         lay.addWidget(self.table, 1)
         lay.addWidget(self.gaps)
         self.rows: list[targets_io.TargetRow] = []
@@ -102,7 +121,8 @@ class TargetsPanel(QWidget):
         self.year.setCurrentIndex(self.year.findData(year))
 
     def add_indicator(self) -> None:
-        self._add()
+        if not self.locked:
+            self._add()
 
     def _fill(self) -> None:
         self.streets = [n for _, n in self.ledger.streets()]

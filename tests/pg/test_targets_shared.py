@@ -43,6 +43,7 @@ def test_the_admin_edits_targets_and_drafts_a_new_year(window, people, refusals,
     from ui.targets_dialog import DraftDialog
     win, warned = window
     panel = targets_page(win, people["admin"])
+    assert panel.locked is None
     year, indicator = panel.current_year(), panel.rows[0].indicator
     street = panel.streets[0]
     assert panel.set_cell(0, 3, "4321")
@@ -65,9 +66,15 @@ def test_a_viewer_or_an_officer_cannot_change_targets(window, people, refusals, 
     from ui.targets import draft_from_previous
     from ui.targets_dialog import DraftDialog
     win, _ = window
+    from PySide6.QtWidgets import QAbstractItemView, QPushButton
     before = targets_on_server(people["super"])
     panel = targets_page(win, people[who])
-    assert not panel.set_cell(0, 3, "4321")
+    assert panel.locked and "只有共享台账的管理员可以修改指标" in panel.locked       # said, not offered
+    assert panel.table.editTriggers() == QAbstractItemView.NoEditTriggers
+    offered = {b.text(): b.isEnabled() for b in panel.findChildren(QPushButton)}
+    assert offered == {"新年度…": False, "新增指标…": False, "修改指标…": False, "删除指标": False,
+                       "导入分解表…": False, "导出分解表…": True}
+    assert not panel.set_cell(0, 3, "4321")                # and the server refuses anyway
     assert refusals and refusals[-1][0] == "未保存" and why in refusals[-1][1], refusals
     monkeypatch.setattr(DraftDialog, "exec", lambda self: 1)
     assert not draft_from_previous(win, win.ledger, panel.current_year() + 5)
