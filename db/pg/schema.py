@@ -315,6 +315,7 @@ def upgrade(raw, superuser: bool, readonly: bool) -> list[int]:
     indexes it makes belong to the tables' owner); else log that it is older. Returns the versions applied.
     Each migration is one transaction; an index is built while the firms can still be read (not written)."""
     import psycopg
+    from psycopg import sql as pg_sql
     current = version(raw)
     if current >= VERSION:
         return []
@@ -328,16 +329,16 @@ def upgrade(raw, superuser: bool, readonly: bool) -> list[int]:
                 raw.execute("SELECT pg_advisory_xact_lock(hashtext('xingtu_schema'))")
                 if version(raw) >= number:
                     continue
-                owner = raw.execute("SELECT value FROM meta WHERE key = 'role_prefix'").fetchone()[0] + "_owner"
-                raw.execute(f'SET LOCAL ROLE "{owner}"')     # what it makes is the owner's, as at init (a
-                raw.execute(sql)                             # SECURITY DEFINER function must not run as superuser)
-                _grant(raw)
+                owner = tables_owner(raw)
+                raw.execute(pg_sql.SQL("SET LOCAL ROLE {}").format(pg_sql.Identifier(owner)))
+                raw.execute(sql)            # what it makes is the owner's, as at init (a SECURITY DEFINER function
+                _grant(raw, owner)          # must never run as the superuser)
                 raw.execute("RESET ROLE")
                 raw.execute("INSERT INTO meta (key, value) VALUES ('shared_schema', %s) "
                             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (str(number),))
                 raw.execute("INSERT INTO migrations (version, name, applied_at) VALUES (%s, %s, %s)",
                             (number, what, datetime.now(timezone.utc).isoformat(timespec="seconds")))
-        except psycopg.Error as exc:
+        except (psycopg.Error, ValueError) as exc:
             log.warning("升级共享台账结构（第 %s 版）失败：%s", number, exc)
             return done
         done.append(number)
@@ -346,11 +347,22 @@ def upgrade(raw, superuser: bool, readonly: bool) -> list[int]:
     return done
 
 
-def _grant(raw) -> None:
+def tables_owner(raw) -> str:
+    """The role that owns the ledger's tables, as the server knows it: never a value of a table an admin can
+    write (meta's role_prefix was one: a forged prefix ran the superuser's upgrade as any role, or injected SQL)."""
+    owner = raw.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'public.firms'::regclass"
+                        ).fetchone()[0]
+    if not owner.endswith("_owner"):
+        raise ValueError(f"the ledger's tables belong to {owner!r}, not to its owner role")
+    return owner
+
+
+def _grant(raw, owner: str) -> None:
     """The groups' rights again (db/pg/access.privileges: idempotent), so a function a migration made is theirs,
-    and every row policy of db/pg/access.py the ledger lacks (one added since it was made)."""
+    and every row policy of db/pg/access.py the ledger lacks (one added since it was made). *owner*: the tables'
+    owner role (``tables_owner``); the groups are named after it."""
     from db.pg import access
-    prefix = raw.execute("SELECT value FROM meta WHERE key = 'role_prefix'").fetchone()[0]
+    prefix = owner.removesuffix("_owner")
     for statement in access.privileges({k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}):
         raw.execute(statement)
     have = {r[0] for r in raw.execute("SELECT policyname FROM pg_policies WHERE schemaname = 'public'")}

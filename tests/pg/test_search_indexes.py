@@ -83,3 +83,26 @@ def test_a_superuser_opening_an_older_ledger_upgrades_it_and_others_only_warn(ve
     with Ledger(version_one) as led:                     # once: nothing left to apply
         assert schema.upgrade(led.conn.raw, True, False) == []
     assert all(mine == searched[t] for t, mine in search_pages(version_one, SEARCHES).items())
+
+
+def test_an_admin_cannot_choose_the_role_an_upgrade_runs_as(people):
+    """A shared ledger's admin may write meta; the superuser's upgrade once read the owner role from it and
+    pasted it into SET ROLE: a forged value made the admin a superuser of the whole server (found by review).
+    The upgrade now asks the server who owns the tables."""
+    admin = people["logins"]["admin"]
+    with psycopg.connect(people["admin"], autocommit=True) as adm:
+        prefix = adm.execute("SELECT value FROM meta WHERE key = 'role_prefix'").fetchone()[0]
+        forged = (f'{prefix}_owner"; RESET ROLE; ALTER ROLE "{admin}" SUPERUSER; '
+                  f"UPDATE meta SET value = '{prefix}' WHERE key = 'role_prefix'; SET LOCAL ROLE \"{prefix}")
+        adm.execute("UPDATE meta SET value = %s WHERE key = 'role_prefix'", (forged,))
+        adm.execute("UPDATE meta SET value = %s WHERE key = 'shared_schema'", (str(schema.VERSION - 1),))
+        adm.execute("DELETE FROM migrations WHERE version = %s", (schema.VERSION,))
+    try:
+        with Ledger(people["super"]):                     # a superuser opens it to write: the upgrade runs
+            pass
+        with psycopg.connect(people["super"]) as conn:
+            assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (admin,)).fetchone() == (False,)
+            assert shared_version(people["super"])[0] == str(schema.VERSION)     # upgraded, as its owner
+    finally:
+        with psycopg.connect(people["super"], autocommit=True) as conn:
+            conn.execute(f'ALTER ROLE "{admin}" NOSUPERUSER')
