@@ -235,6 +235,11 @@ DECLARE
     alias_part text := CASE WHEN aliases THEN ' UNION SELECT a.firm_id FROM firm_aliases a JOIN firms f '
         'ON f.id = a.firm_id WHERE a.name %1$s $1 AND ($2 OR f.street_id = ANY ($3))' ELSE '' END;
 BEGIN
+    -- a pattern ending in a lone escape character is an error only when some row reaches it: an oracle of other
+    -- streets' names (found by review); the app never sends one (db/ledger_view._like_escape), so: nothing
+    IF pattern IS NULL OR (length(pattern) - length(rtrim(pattern, chr(92)))) % 2 = 1 THEN
+        RETURN;
+    END IF;
     RETURN QUERY EXECUTE format('SELECT id FROM firms WHERE deleted_at IS NULL AND (name %1$s $1 OR pinyin LIKE $1) '
         'AND ($2 OR street_id = ANY ($3))' || alias_part || ' LIMIT $4', op) USING pattern, everyone, mine, lim;
 END $$;
