@@ -63,12 +63,15 @@ def _catalog_written_since(conn, ref: tuple[str, tuple]) -> bool:
     return bool(found and found[0])
 
 
-def hold(conn, firm_ids: set[int]) -> None:
+def hold(conn, firm_ids: set[int]) -> set[int]:
     """Shared ledger: lock the firms a plan matched, in id order, before reading what changed, so no other
-    writer changes one of them between this check and the import's own writes (the file has one writer)."""
-    if firm_ids:
-        conn.execute("SELECT id FROM firms WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id FOR UPDATE",
-                     (_ids(firm_ids),)).fetchall()
+    writer changes one of them between this check and the import's own writes (the file has one writer).
+    Returns those of *firm_ids* the login can no longer see (moved to another street, removed for good)."""
+    if not firm_ids:
+        return set()
+    held = conn.execute("SELECT id FROM firms WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id FOR UPDATE",
+                        (_ids(firm_ids),)).fetchall()
+    return set(firm_ids) - {r[0] for r in held}
 
 
 def _ids(values) -> str:

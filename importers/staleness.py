@@ -32,14 +32,18 @@ WHY_OTHER = "其他街道出现了与名单第 {row} 行同代码或同名称的
 WHY_CATALOG = "认定类别目录在预览之后被修改"
 WHY_STREET = "名单中的街道“{street}”在预览之后被改名或停用"
 WHY_MARK = "预览时读到的最后一条修改记录已无法读取"
+WHY_GONE = "名单第 {row} 行匹配的企业在预览之后已不在您可查看的街道内"
 
 
 def why_stale(ledger, conn, plan) -> str | None:
     """The reason the plan can no longer be committed as previewed (one Chinese phrase), or None."""
     store = plan.store
     if ledger.shared:       # the firms commit writes to: no one changes them between this check and those writes
-        plan_staleness.hold(conn, {f for f, st, inc in zip(store.firm_id, store.status, store.include, strict=True)
-                                   if f and inc and st in (UPDATE, UNCHANGED)})
+        matched = {f for f, st, inc in zip(store.firm_id, store.status, store.include, strict=True)
+                   if f and inc and st in (UPDATE, UNCHANGED)}
+        gone = plan_staleness.hold(conn, matched)
+        if gone:            # moved to a street the login cannot see (its audit rows are hidden with it)
+            return WHY_GONE.format(row=store.excel_row[store.firm_id.index(min(gone))])
     since = plan_staleness.since(conn, plan.audit_mark, ledger.shared)
     if since.mark_lost:
         return WHY_MARK

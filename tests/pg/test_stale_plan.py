@@ -112,6 +112,17 @@ def test_a_change_of_a_matched_firm_refuses(setting, the_list):
     assert not landed(setting.me, fid)
 
 
+def test_a_matched_firm_moved_to_another_street_refuses_as_stale(setting, the_list):
+    """On the server the moved firm and its audit rows vanish from the officer's sight (found by review: the
+    commit then failed with "no such firm"); on the file the move is a change like any other."""
+    path, fid = the_list
+    plan = preview(setting, path)
+    with setting.admin.write("person") as w:
+        w.update_firm(fid, street_id=setting.admin.street_id(OTHER))
+    refused(setting, plan, "不在您可查看的街道内" if setting.colleague_url else "在预览之后被修改")
+    assert setting.admin.conn.execute("SELECT count(*) FROM firms WHERE code = ?", (NEW_CODE,)).fetchone()[0] == 0
+
+
 def test_a_designation_of_a_matched_firm_refuses(setting, the_list):
     path, fid = the_list
     plan = preview(setting, path)
