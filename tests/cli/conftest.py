@@ -3,7 +3,7 @@ PostgreSQL server (tests/backends.py): every test that takes ``db`` runs on both
 import pytest
 
 from desktop.cli import main
-from tests.backends import engine, ledger_address, ledger_template, pg_server_found  # noqa: F401
+from tests.backends import engine, ledger_address, ledger_on_both, ledger_template, pg_server_found  # noqa: F401
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from db.ledger import Ledger
 from desktop.cli import main
 
 
-def test_recut_stage_without_code(ledger, capsys):
-    path = str(ledger.path)
+def test_recut_stage_without_code(ledger, capsys, ledger_address):
+    path = str(ledger_address)
     ledger.close()
     assert main(["catalog", "--db", path, "add-stage", "kexiao", "kjcx", "科技和创新型中小企业", "--years", "1",
                  "--alias", "科技型和创新型"]) == 0
@@ -35,8 +35,8 @@ def test_recut_stage_without_code(ledger, capsys):
         assert len(actions) == 3
 
 
-def test_bad_catalog_edit_is_refused(ledger, capsys):
-    path = str(ledger.path)
+def test_bad_catalog_edit_is_refused(ledger, capsys, ledger_address):
+    path = str(ledger_address)
     ledger.close()
     assert main(["catalog", "--db", path, "edit-stage", "没有这个", "--months", "3"]) == 2
     assert "未知的认定类别" in capsys.readouterr().err
@@ -45,19 +45,17 @@ def test_bad_catalog_edit_is_refused(ledger, capsys):
 
 
 def _catalog_state(path):
-    import sqlite3
-    conn = sqlite3.connect(path)
-    try:
-        return (conn.execute("SELECT key, name, aliases, active FROM stages ORDER BY id").fetchall(),
-                conn.execute("SELECT name, active FROM streets ORDER BY id").fetchall(),
+    from db.ledger import Ledger
+    with Ledger(path, readonly=True) as led:
+        conn = led.conn
+        return ([tuple(r) for r in conn.execute("SELECT key, name, aliases, active FROM stages ORDER BY id")],
+                [tuple(r) for r in conn.execute("SELECT name, active FROM streets ORDER BY id")],
                 conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
-    finally:
-        conn.close()
 
 
-def test_catalog_refuses_stolen_and_duplicate_names_and_bad_streets(ledger, capsys):
+def test_catalog_refuses_stolen_and_duplicate_names_and_bad_streets(ledger, capsys, ledger_address):
     """Issue 12 item 13: each refusal is exit 2 with a Chinese line, and nothing is written."""
-    path = str(ledger.path)
+    path = str(ledger_address)
     ledger.close()
     before = _catalog_state(path)
     refusals = [

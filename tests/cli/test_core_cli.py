@@ -81,25 +81,25 @@ def test_export_xlsx_contract(demo_db, tmp_path, capsys):
     assert all(isinstance(c, str) and len(c) == 18 for c in codes)
 
 
-def test_export_csv_has_bom_and_escapes_formulas(ledger, tmp_path, capsys):
+def test_export_csv_has_bom_and_escapes_formulas(ledger, tmp_path, capsys, ledger_address):
     with ledger.write() as w:
         w.insert_firm("=HYPERLINK(\"http://x\")公司", None)
     out = tmp_path / "x.csv"
-    code, _, _ = run(capsys, "export", "--db", str(ledger.path), "--out", str(out))
+    code, _, _ = run(capsys, "export", "--db", str(ledger_address), "--out", str(out))
     assert code == 0
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert "'=HYPERLINK" in raw.decode("utf-8-sig")
 
 
-def test_formula_like_text_stays_text_in_xlsx(ledger, tmp_path, capsys):
+def test_formula_like_text_stays_text_in_xlsx(ledger, tmp_path, capsys, ledger_address):
     from openpyxl import load_workbook
     names = ["=1+1公司", "+86科技", "-负号公司", "@提及公司"]
     with ledger.write() as w:
         for n in names:
             w.insert_firm(n, None)
     out = tmp_path / "x.xlsx"
-    assert run(capsys, "export", "--db", str(ledger.path), "--out", str(out))[0] == 0
+    assert run(capsys, "export", "--db", str(ledger_address), "--out", str(out))[0] == 0
     ws = load_workbook(out).active
     cells = [ws.cell(row=r, column=1) for r in range(2, 6)]
     assert sorted(c.value for c in cells) == sorted(names)
@@ -118,7 +118,7 @@ def test_excel_serial_is_xlsxwriters_own_conversion():
     assert excel_serial(date(2023, 12, 28)) == 45288
 
 
-def test_exported_dates_are_dates_in_excel(ledger, tmp_path, capsys):
+def test_exported_dates_are_dates_in_excel(ledger, tmp_path, capsys, ledger_address):
     from datetime import date, datetime
 
     from openpyxl import load_workbook
@@ -127,7 +127,7 @@ def test_exported_dates_are_dates_in_excel(ledger, tmp_path, capsys):
         w.insert_firm("武汉日期二科技有限公司", None, founded="2023-12-28")
         w.add_designation(fid, "gaoqi", date(2021, 7, 1), evidence="GR202142000123")
     out = tmp_path / "x.xlsx"
-    assert run(capsys, "export", "--db", str(ledger.path), "--out", str(out), "--as-of", "2024-01-01")[0] == 0
+    assert run(capsys, "export", "--db", str(ledger_address), "--out", str(out), "--as-of", "2024-01-01")[0] == 0
     ws = load_workbook(out).active
     head = [c.value for c in ws[1]]
     col = head.index("成立日期")
