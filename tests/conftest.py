@@ -22,13 +22,19 @@ import pytest  # noqa: E402
 from tests.backends import ledger_template, pg_server_found  # noqa: E402, F401  (session fixtures of both engines)
 
 
+def _other_engine(item) -> bool:
+    """A run of a test on the engine it is not about: file_only on the server, server_only on the file."""
+    engines = set(getattr(getattr(item, "callspec", None), "params", {}).values()) & {"sqlite", "pg"}
+    return bool(("pg" in engines and item.get_closest_marker("file_only"))
+                or ("sqlite" in engines and item.get_closest_marker("server_only")))
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test marked file_only is not run on the shared ledger at all (not collected and skipped: under CI a
-    PostgreSQL test that is collected must run)."""
+    """A test marked file_only is not run on the shared ledger at all, one marked server_only not on the file
+    (left out of the collection rather than skipped: under CI a collected PostgreSQL test must run)."""
     kept, dropped = [], []
     for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        (dropped if params.get("engine") == "pg" and item.get_closest_marker("file_only") else kept).append(item)
+        (dropped if _other_engine(item) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

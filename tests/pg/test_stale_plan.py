@@ -186,11 +186,10 @@ def _colleague_imports(url: str, path: str, results) -> None:
     results.put(main(["import", path, "--db", url]))
 
 
+@pytest.mark.server_only("the file has one writer at a time: no other process imports meanwhile")
 def test_a_colleagues_import_in_another_process_does_not_refuse_mine(setting, the_list, demo_db, tmp_path):
     """The race on the server: I preview; a colleague of my street imports another list (other firms of the
     street, new firms) from another process; I commit after, and mine lands too."""
-    if not setting.colleague_url:
-        pytest.skip("the file has one writer at a time: no other process imports meanwhile")
     path, fid = the_list
     plan = preview(setting, path)
     theirs = firms_of(demo_db, MINE, 12)[2:]
