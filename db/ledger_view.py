@@ -298,10 +298,15 @@ class LedgerView:
     @classmethod
     def open(cls, ledger) -> "LedgerView":
         """A view over a new read-only connection of its own (LedgerError when the file cannot be opened)."""
+        return cls.kind_for(ledger)(open_view_connection(ledger), ledger.catalog(), owns=True)
+
+    @classmethod
+    def kind_for(cls, ledger) -> type["LedgerView"]:
+        """The view class for *ledger*: a shared ledger's reads (db/pg/search.py) when *cls* is the base class."""
         if getattr(ledger, "shared", False) and cls is LedgerView:
             from db.pg.search import SharedLedgerView
-            return SharedLedgerView(open_view_connection(ledger), ledger.catalog(), owns=True)
-        return cls(open_view_connection(ledger), ledger.catalog(), owns=True)
+            return SharedLedgerView
+        return cls
 
     def close(self) -> None:
         """Close the connection when this view owns it (never the ledger's write connection)."""

@@ -120,10 +120,7 @@ def recorded_person(ledger) -> str:
 def view_on(ledger):
     """The ledger table's reads over the ledger's own connection, of the ledger's engine."""
     from db.ledger_view import LedgerView
-    if getattr(ledger, "shared", False):
-        from db.pg.search import SharedLedgerView
-        return SharedLedgerView(ledger.conn, ledger.catalog())
-    return LedgerView(ledger.conn, ledger.catalog())
+    return LedgerView.kind_for(ledger)(ledger.conn, ledger.catalog())
 
 
 def contents(address) -> object:
@@ -136,3 +133,12 @@ def contents(address) -> object:
         tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                                              "ORDER BY tablename")]
         return {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in tables}
+
+
+def commit_raw(ledger) -> None:
+    """Commit what a test wrote on the ledger's connection behind the write API (the server's connection has
+    no commit method: it is told COMMIT)."""
+    if ledger.shared:
+        ledger.conn.execute("COMMIT")
+    else:
+        ledger.conn.commit()

@@ -11,6 +11,7 @@ from db.errors import LedgerError
 from pipeline.dashboard import Dashboard
 from pipeline.dates import OPEN_END
 from pipeline.uscc import make_code
+from tests.backends import commit_raw
 from tests.pipeline.helpers import same
 from ui.dashboard import source
 
@@ -157,7 +158,7 @@ def test_an_unreadable_date_is_refused_in_chinese(ledger, tricky, column, firm):
     # the open 高企 of 丙 gets a start, the 繁星 of 己 an end, that no calendar has (both after the other date)
     ledger.conn.execute(f"UPDATE designations SET {column} = '2099-13-45' WHERE id = (SELECT min(id) FROM designations "
                         "WHERE firm_id = ? AND (end_date IS NULL OR ? = 'end_date'))", (tricky[firm], column))
-    ledger.conn.execute("COMMIT") if ledger.shared else ledger.conn.commit()
+    commit_raw(ledger)
     for path in (ledger.path, None):
         with pytest.raises(LedgerError, match=f"日期无法识别（企业编号 {tricky[firm]} 等）"):
             dashboard_queries.load_facts(ledger.conn, path)

@@ -9,28 +9,15 @@ import pytest
 
 import desktop.actions as actions_mod
 from desktop import dialogs
-from desktop.main_window import MainWindow
-from desktop.settings import Settings
-from tests.ui.helpers import small_ledger
+from tests.ui.helpers import window_on_small_ledger
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    from db.ledger import Ledger
-    monkeypatch.setenv("XINGTU_DATA_DIR", str(tmp_path / "data"))       # backups of this test only
-    ledger = Ledger(tmp_path / "ledger.db", officer="测试专员")
-    small_ledger(ledger)
-    win = MainWindow(ledger, Settings())
-    qtbot.add_widget(win)
-    win.show()
-    told: list[tuple[str, str]] = []
-    monkeypatch.setattr(dialogs, "inform", lambda parent, title, text: told.append((title, text)))
-    monkeypatch.setattr(dialogs, "warn", lambda parent, title, text: told.append((title, text)))
-    yield win, told
-    win.close()
-    win.ledger.close()
+    """The window on a small ledger with backups of this test only; warnings and notices as (title, text)."""
+    yield from window_on_small_ledger(qtbot, tmp_path, monkeypatch, informs=True)
 
 
 def firm_count(win) -> int:

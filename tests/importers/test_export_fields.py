@@ -16,6 +16,7 @@ from db.ledger_view import COLUMNS, table_columns
 from importers.ledger_export import base_columns, export_ledger
 from pipeline import fields, uscc
 from pipeline.fields import BY_KEY, FIRM_ATTRS, LABELS, Field
+from tests.backends import commit_raw
 from ui.firm.profile import TEXT_FIELDS
 from ui.ledger.panel import LEGACY_COLUMNS
 
@@ -110,7 +111,7 @@ def test_a_field_added_to_the_list_is_exported_and_offered_as_a_table_column(led
         fid = w.insert_firm("武汉网址科技有限公司", CODE)
     ledger.conn.execute("ALTER TABLE firms ADD COLUMN website TEXT")
     ledger.conn.execute("UPDATE firms SET website = 'https://example.cn' WHERE id = ?", (fid,))
-    ledger.conn.execute("COMMIT") if ledger.shared else ledger.conn.commit()
+    commit_raw(ledger)
     assert "website" in record_fields() and field_sql("website") == "f.website"
     export_ledger(ledger, tmp_path / "w.xlsx")
     [row] = _xlsx_rows(tmp_path / "w.xlsx")

@@ -44,9 +44,9 @@ def names(ledger) -> list[str]:
     return [r[0] for r in ledger.conn.execute("SELECT name FROM firms ORDER BY id")]
 
 
-def window_on_small_ledger(qtbot, tmp_path, monkeypatch):
+def window_on_small_ledger(qtbot, tmp_path, monkeypatch, *, informs: bool = False):
     """A generator for a fixture: the main window shown on a small file ledger in *tmp_path* (its own data
-    folder), yielding (window, the warnings shown); closed after the test."""
+    folder), yielding (window, the warnings shown, and with *informs* the notices too); closed after the test."""
     from db.ledger import Ledger
     from desktop import dialogs
     from desktop.main_window import MainWindow
@@ -59,6 +59,8 @@ def window_on_small_ledger(qtbot, tmp_path, monkeypatch):
     win.show()
     warned: list[tuple[str, str]] = []
     monkeypatch.setattr(dialogs, "warn", lambda parent, title, text: warned.append((title, text)))
+    if informs:
+        monkeypatch.setattr(dialogs, "inform", lambda parent, title, text: warned.append((title, text)))
     yield win, warned
     win.close()
     win.ledger.close()
