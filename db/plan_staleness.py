@@ -6,13 +6,17 @@ audited, but an import creates firms, designations and former names in bulk with
 - an audit row after the mark (its firm, and its batch when it was written in one), and
 - a row of a batch made after the preview: a firm, a designation, a former name, a list row (batch_rows).
 On a shared ledger a login sees only the audit rows of the firms it may read and its own: another officer's
-batch row is hidden. There a batch also counts as made after the preview when its row was written by a transaction
-younger than the one that wrote the mark (``xmin``; with no mark, than the one that made the ledger), and when the
-mark's row cannot be read any longer every batch counts (refuse in doubt); the catalog counts as changed when one
-of its rows was written by a transaction younger than the mark's.
-Not seen (as with the single MAX(audit.id) compared before): a writer whose transaction began before the one that
-wrote the mark and committed after the preview, its audit ids below the mark; closing that needs the preview to
-record the server's snapshot (``pg_current_snapshot()``) beside the mark.
+batch row is hidden. There the preview also records the server's snapshot (``pg_current_snapshot()``, read in the
+statement that reads the mark), and "after the preview" means "not visible in that snapshot":
+- audit ids come from a sequence, so a writer whose transaction was still open at the preview may commit audit
+  rows numbered below the mark (another transaction took a higher id and committed first). Such writers are the
+  snapshot's in-progress transactions that have committed since (``pg_xact_status``); their audit rows are read
+  by their transaction id (a scan of the audit table, made only when there is such a writer);
+- a batch, a stage, a track or a street counts as made or changed after the preview when its row was written by a
+  transaction that had not begun at the snapshot or was in progress in it. The batches are read this way because
+  another officer's batch audit row is hidden while the batch row itself is not.
+Before, the reference was the transaction that wrote the mark's audit row, which missed exactly those writers
+(an import of another officer still running at the preview, whose firms could be namesakes of the rows).
 """
 from __future__ import annotations
 
@@ -29,38 +33,58 @@ class Since:
     firms: set[int] = field(default_factory=set)          # firms an audit row after the mark is about
     batches: set[int] = field(default_factory=set)        # batches made after the mark
     catalog: bool = False                                 # a stage, track or street was changed (as audited)
-    mark_lost: bool = False                               # shared ledger: the mark's own row is not readable
+    mark_lost: bool = False                               # shared ledger: the preview recorded no snapshot
 
 
-def since(conn, mark: int, shared: bool) -> Since:
+def mark(conn, shared: bool) -> tuple[int, str | None]:
+    """The preview's mark: the last audit id this login reads and, on a shared ledger, the server's snapshot
+    of the same statement (what "after the preview" means for ``since``)."""
+    if not shared:
+        return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0]), None
+    last, snapshot = conn.execute("SELECT COALESCE(MAX(id), 0), pg_current_snapshot()::text FROM audit").fetchone()
+    return int(last), snapshot
+
+
+def since(conn, mark: int, shared: bool, snapshot: str | None = None) -> Since:
     out = Since()
-    for firm_id, batch_id, entity in conn.execute("SELECT firm_id, batch_id, entity FROM audit WHERE id > ?",
-                                                  (mark,)):
+    late = _committed_since(conn, snapshot) if shared and snapshot else []
+    rows = list(conn.execute("SELECT firm_id, batch_id, entity FROM audit WHERE id > ?", (mark,)))
+    if late:        # writers open at the preview, committed since: their audit ids may be below the mark
+        rows += conn.execute("SELECT firm_id, batch_id, entity FROM audit WHERE id <= ? "
+                             "AND xmin::text::bigint = ANY(?)", (mark, late)).fetchall()
+    for firm_id, batch_id, entity in rows:
         out.catalog = out.catalog or entity in CATALOG_ENTITIES
         if firm_id is not None:
             out.firms.add(int(firm_id))
         if batch_id is not None:
             out.batches.add(int(batch_id))
     if shared:
-        # the transaction that wrote the mark (or, with no mark, the ledger's making: init or push) committed before
-        # the preview; a batch row written by a younger transaction (its xmin) counts as made after it
-        ref = ("SELECT xmin FROM audit WHERE id = ?", (mark,)) if mark else (
-            "SELECT xmin FROM meta WHERE key = 'ledger_id'", ())
-        found = conn.execute(f"WITH ref AS ({ref[0]}) SELECT (SELECT count(*) FROM ref), b.id FROM batches b "
-                             "WHERE age(b.xmin) < coalesce((SELECT age(xmin) FROM ref), 2147483647)", ref[1]).fetchall()
-        out.mark_lost = bool(mark) and bool(found) and found[0][0] == 0
-        out.batches.update(int(r[1]) for r in found)
-        out.catalog = out.catalog or _catalog_written_since(conn, ref)
+        if not snapshot:            # refuse in doubt (every plan made on a shared ledger records one)
+            out.mark_lost = True
+            return out
+        after = _WRITTEN_AFTER.format(table="batches")
+        out.batches.update(int(r[0]) for r in conn.execute(f"SELECT id FROM batches WHERE {after}",
+                                                           (snapshot, late)))
+        catalog = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {_WRITTEN_AFTER.format(table=t)})"
+                              for t in sorted(CATALOG_TABLES))
+        found = conn.execute(f"SELECT {catalog}", (snapshot, late) * len(CATALOG_TABLES)).fetchone()
+        out.catalog = out.catalog or bool(found and found[0])
     return out
 
 
-def _catalog_written_since(conn, ref: tuple[str, tuple]) -> bool:
-    """Shared ledger: a street, track or stage row written by a transaction younger than *ref*'s (the catalog's
-    audit rows are the admin's, which an officer cannot read)."""
-    tables = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE age(xmin) < "
-                         "coalesce((SELECT age(xmin) FROM ref), 2147483647))" for t in sorted(CATALOG_TABLES))
-    found = conn.execute(f"WITH ref AS ({ref[0]}) SELECT {tables}", ref[1]).fetchone()
-    return bool(found and found[0])
+# a row written after the snapshot (?): by a transaction that had not begun then (its xid at or above the
+# snapshot's xmax; age() compares 32-bit xids across wraparound), or by one of the snapshot's in-progress
+# transactions that committed since (? : their 32-bit xids, ``_committed_since``)
+_WRITTEN_AFTER = ("(age({table}.xmin) <= age((pg_snapshot_xmax(?::pg_snapshot)::text::bigint & 4294967295)"
+                  "::text::xid) OR {table}.xmin::text::bigint = ANY(?))")
+
+
+def _committed_since(conn, snapshot: str) -> list[int]:
+    """The 32-bit ids of the transactions in progress at *snapshot* that have committed since (a row's xmin is
+    such an id)."""
+    return [int(x) & 0xFFFFFFFF for (x,) in conn.execute(
+        "SELECT x::text FROM pg_snapshot_xip(?::pg_snapshot) AS x WHERE pg_xact_status(x) = 'committed'",
+        (snapshot,))]
 
 
 def hold(conn, firm_ids: set[int]) -> set[int]:

@@ -215,6 +215,7 @@ class ImportPlan:
     file_issues: list = field(default_factory=list)
     list_name: str = ""
     audit_mark: int = 0          # the ledger's last audit id when planned: commit refuses a stale plan
+    audit_snapshot: str | None = None  # shared ledger: the server's snapshot with the mark (db/plan_staleness)
     stage_name: str | None = None
 
     @property

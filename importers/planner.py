@@ -17,6 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from db import plan_staleness
 from importers import errors as E
 from importers import infer, mapping_store, plan_clean
 from importers.clean import PLAIN_TEXT, clean_name
@@ -112,12 +113,13 @@ class Planner:
                 raise InputError(MSG_NEED_STAGE.format(names=self._stage_names()), file=file)
             if "date" not in self.by_field and self.on_date is None:
                 raise InputError(MSG_NEED_DATE, file=file)
+        mark = plan_staleness.mark(self.conn, self.ledger.shared)
         plan = ImportPlan(
             path=self.path, file=file, sheet=getattr(table, "sheet", "") or "", sha256=_sha256(self.path),
             title=title, header_row=getattr(table, "header_row", 0), headers=headers, mapping=mapping, kind=kind,
             kind_guessed=guessed, kind_reason=reason, stage=stage_obj.key if stage_obj else None, on_date=self.on_date,
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
-            audit_mark=self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
+            audit_mark=mark[0], audit_snapshot=mark[1])
         plan.file_issues.extend(self.notes)
         self.scope.headed(plan)
         for col in getattr(table, "hidden_cols", ()):

@@ -15,8 +15,8 @@ A plan depends on
   mark refuses (an officer of a shared ledger cannot read the admin's catalog audit rows: there the catalog the
   ledger holds since the preview is compared with the catalog now, and the stages and streets the rows name
   must still be there).
-What changed since the preview is read by db/plan_staleness.py. In doubt it refuses: a plan with no mark, a mark
-the login can no longer read.
+What changed since the preview is read by db/plan_staleness.py. In doubt it refuses: a plan on a shared ledger
+that recorded no snapshot of the server at its preview.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ WHY_NEW = "台账中出现了与名单第 {row} 行同代码或同名称的企�
 WHY_OTHER = "其他街道出现了与名单第 {row} 行同代码或同名称的企业（{street}）"
 WHY_CATALOG = "认定类别目录在预览之后被修改"
 WHY_STREET = "名单中的街道“{street}”在预览之后被改名或停用"
-WHY_MARK = "预览时读到的最后一条修改记录已无法读取"
+WHY_MARK = "预览时没有记下共享台账的状态，无法核对预览之后的修改，请重新预览"
 WHY_GONE = "名单第 {row} 行匹配的企业在预览之后已不在您可查看的街道内"
 
 
@@ -44,7 +44,7 @@ def why_stale(ledger, conn, plan) -> str | None:
         gone = plan_staleness.hold(conn, matched)
         if gone:            # moved to a street the login cannot see (its audit rows are hidden with it)
             return WHY_GONE.format(row=store.excel_row[store.firm_id.index(min(gone))])
-    since = plan_staleness.since(conn, plan.audit_mark, ledger.shared)
+    since = plan_staleness.since(conn, plan.audit_mark, ledger.shared, plan.audit_snapshot)
     if since.mark_lost:
         return WHY_MARK
     changed = since.firms | plan_staleness.batch_touched(conn, since.batches)

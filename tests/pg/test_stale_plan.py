@@ -208,3 +208,65 @@ def test_a_colleagues_import_in_another_process_does_not_refuse_mine(setting, th
     assert landed(setting.me, fid)
     count = setting.me.conn.execute("SELECT count(*) FROM firms WHERE industry = '同事导入'").fetchone()[0]
     assert count == len(theirs)
+
+
+# A writer whose transaction was open at the preview and commits after it: its audit ids come from a sequence and may
+# lie below the preview's mark (another writer took a higher id and committed first). The preview records the
+# server's snapshot and counts such writers' rows as "after the preview" (db/plan_staleness.py).
+
+def _open_write(led):
+    """A write transaction left open (the caller ends it with ``_end``)."""
+    cm = led.write("person")
+    return cm, cm.__enter__()
+
+
+def _end(cm) -> None:
+    cm.__exit__(None, None, None)
+
+
+def _a_later_write_commits_first(setting, demo_db) -> None:
+    """The admin changes another firm of my street: an audit id above the open writer's that I can read (the mark
+    is the last audit id the previewer reads), committed first."""
+    (other_mine, *_), = firms_of(demo_db, MINE, 2)[1:]
+    with setting.admin.write("person") as w:
+        w.update_firm(other_mine, remark="管理员先提交的修改")
+
+
+@pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
+def test_a_change_open_at_the_preview_and_committed_after_refuses(setting, the_list, demo_db):
+    path, fid = the_list
+    cm, w = _open_write(setting.colleague)
+    w.update_firm(fid, industry="预览时尚未提交的修改")
+    _a_later_write_commits_first(setting, demo_db)
+    plan = preview(setting, path)
+    early = setting.admin.conn.execute("SELECT max(id) FROM audit WHERE firm_id = ?", (fid,)).fetchone()[0]
+    assert early is None or early <= plan.audit_mark      # the open writer's audit row is not yet visible
+    _end(cm)
+    low = setting.admin.conn.execute("SELECT max(id) FROM audit WHERE firm_id = ?", (fid,)).fetchone()[0]
+    assert low < plan.audit_mark, "the race this test is about: the late writer's audit id is below the mark"
+    refused(setting, plan, "在预览之后被修改")
+    assert not landed(setting.me, fid)
+
+
+@pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
+def test_a_namesake_made_by_a_write_open_at_the_preview_refuses(setting, the_list, demo_db):
+    """A colleague's write still running at my preview creates a firm with my new row's code."""
+    path, _ = the_list
+    cm, w = _open_write(setting.colleague)
+    w.insert_firm("同事尚未提交的科技有限公司", NEW_CODE, street_id=setting.colleague.street_id(MINE))
+    _a_later_write_commits_first(setting, demo_db)
+    plan = preview(setting, path)
+    _end(cm)
+    refused(setting, plan, "同代码或同名称")
+
+
+@pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
+def test_a_write_open_at_the_preview_and_rolled_back_does_not_refuse(setting, the_list, demo_db):
+    path, fid = the_list
+    cm, w = _open_write(setting.colleague)
+    w.update_firm(fid, industry="预览时尚未提交、随后撤销的修改")
+    _a_later_write_commits_first(setting, demo_db)
+    plan = preview(setting, path)
+    cm.__exit__(RuntimeError, RuntimeError("rolled back"), None)
+    commit(setting.me, plan)
+    assert landed(setting.me, fid)
