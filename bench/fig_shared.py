@@ -20,11 +20,12 @@ import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench import generate
+from bench import fig_shared_dash, generate
 from bench.measure import FAILED, Context, Row, missing, not_measured, run_child
 
 KEYS = ("shared_push", "shared_start", "shared_search_worst", "shared_sort_worst", "shared_import",
-        "shared_officers_search", "shared_officers_edit", "shared_officers_import", "shared_lost_updates")
+        "shared_officers_search", "shared_officers_edit", "shared_officers_import", "shared_lost_updates",
+        "shared_dashboard_open", "shared_dashboard_as_of")
 NEEDS = ("psycopg", "db.pg.setup", "db.pg.transfer", "db.conflict")
 SERVER_ENV = "XINGTU_BENCH_PG"
 # the bench databases' names begin with this (XINGTU_BENCH_DB: another prefix, so two runs on one server never
@@ -78,6 +79,7 @@ def _rows(n: int, n_import: int) -> dict[str, Row]:
                                       "ms", baseline_name="无"),
         "shared_lost_updates": row("shared_lost_updates", f"{OFFICERS} 名专员同时工作：丢失的修改", n, "次",
                                    goal="= 0", max_value=0.0, baseline_name="无"),
+        **fig_shared_dash.rows(n),
     }
 
 
@@ -93,8 +95,8 @@ def run(ctx: Context) -> list[Row]:
         psycopg.connect(server_url(), connect_timeout=5).close()
     except Exception as exc:  # noqa: BLE001
         return [not_measured(r, "未测（没有可用的 PostgreSQL 服务器）", str(exc)[:120]) for r in rows.values()]
-    steps = (("push", _push_figures), ("desktop", _desktop_figures), ("import", _import_figures),
-             ("officers", _officer_figures))
+    steps = (("push", _push_figures), ("desktop", _desktop_figures), ("dashboard", _dashboard_figures),
+             ("import", _import_figures), ("officers", _officer_figures))
     chosen = os.environ.get(STEPS_ENV)             # e.g. "push,import": the other steps' figures are not measured
     if chosen:
         steps = tuple(s for s in steps if s[0] == "push" or s[0] in chosen.split(","))
@@ -215,6 +217,11 @@ def _desktop_figures(ctx: Context, rows: dict, state: dict) -> None:
     if ours and theirs:
         rows["shared_search_worst"].note += (f"；输入到结果与计数全部显示（含后台搜索）最慢 {ours[0]:.2f} s"
                                              f"（“{ours[1]}”），文件 {theirs[0]:.2f} s（“{theirs[1]}”）")
+
+
+def _dashboard_figures(ctx: Context, rows: dict, state: dict) -> None:
+    ctx.log("共享台账：看板打开与重算（共享与文件交替）…")
+    fig_shared_dash.figures(ctx, rows, _url(state["database"], login(state["database"], "manager")), state["file"])
 
 
 def _worst_key(outs: list[dict]) -> tuple[float, str]:

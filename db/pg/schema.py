@@ -297,6 +297,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     # the policy itself is db/pg/access.py's (meta_officer_delete), added by ``_grant`` as every policy it lacks
     (3, "officers forget the column mappings they remembered (an undo of the import that remembered one)",
      "SELECT 1"),
+    # likewise: ``_grant`` makes every policy again as db/pg/access.py defines it now
+    (4, "a firm's rows (designations, former names, services, list rows) read by a login that reads every street "
+        "without looking up the firm row by row", "SELECT 1"),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"
@@ -364,13 +367,13 @@ def tables_owner(raw) -> str:
 
 def _grant(raw, owner: str) -> None:
     """The groups' rights again (db/pg/access.privileges: idempotent), so a function a migration made is theirs,
-    and every row policy of db/pg/access.py the ledger lacks (one added since it was made). *owner*: the tables'
-    owner role (``tables_owner``); the groups are named after it."""
+    and every row policy of db/pg/access.py as it is defined now (one added or changed since the ledger was made).
+    *owner*: the tables' owner role (``tables_owner``); the groups are named after it."""
     from db.pg import access
     prefix = owner.removesuffix("_owner")
     for statement in access.privileges({k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}):
         raw.execute(statement)
-    have = {r[0] for r in raw.execute("SELECT policyname FROM pg_policies WHERE schemaname = 'public'")}
-    for statement in access.policies():
-        if statement.split()[2] not in have:        # CREATE POLICY <name> ON …
-            raw.execute(statement)
+    for statement in access.policies():             # CREATE POLICY <name> ON <table> …: made again as defined now,
+        _, _, name, _, table, *_ = statement.split()  # in the migration's transaction (no moment without it)
+        raw.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
+        raw.execute(statement)

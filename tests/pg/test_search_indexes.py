@@ -30,6 +30,7 @@ def version_one(pg_url, demo_db, monkeypatch):
     granted, policed = access.privileges, access.policies
     with monkeypatch.context() as m:
         m.setattr(access, "policies", lambda: [p for p in policed() if "meta_officer_delete" not in p])  # v3's
+        m.setattr(access, "CHILD_READ", "EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id)")       # v4 changed it
         m.setattr(schema, "MIGRATIONS", [])
         m.setattr(schema, "VERSION", 1)
         m.setattr(access, "privileges", lambda roles: [
@@ -75,8 +76,10 @@ def test_a_superuser_opening_an_older_ledger_upgrades_it_and_others_only_warn(ve
         owner = led.conn.execute("SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = "
                                  "'xingtu_find_firms'").fetchone()[0]
         policies = [r[0] for r in led.conn.execute("SELECT policyname FROM pg_policies WHERE tablename = 'meta'")]
+        child = led.conn.execute("SELECT qual FROM pg_policies WHERE policyname = 'designations_read'").fetchone()[0]
     assert owner.endswith("_owner") and owner != "postgres"
     assert "meta_officer_delete" in policies                 # a policy added since: an officer forgets a mapping
+    assert "xingtu_read_all" in child                        # a policy changed since: as access.py defines it now
     assert search_pages(version_one) == searched == search_pages(str(demo_db))
     # the people's searches go through the owner's trigram function (granted by the upgrade): the same firms
     assert search_pages(server.url_for(name, user=viewer)) == searched
