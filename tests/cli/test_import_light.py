@@ -2,6 +2,7 @@
 sqlite-utils, psycopg or db.pg (a shared ledger's code), and no pypinyin when no name needs a phrase reading
 (the precomputed table, pipeline/names.py). Issue 17: a 2,000-row list imported as a whole process in ≤ 1 s."""
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -25,8 +26,8 @@ sys.exit(code)
 def _import_modules(tmp_path, list_path) -> tuple[dict, set]:
     db = tmp_path / "light.db"
     assert main(["init", "--db", str(db)]) == 0
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "XINGTU_DATA_DIR": str(tmp_path / "data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XINGTU_DATA_DIR": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
     out = subprocess.run([sys.executable, "-c", SCRIPT, "import", str(list_path), "--db", str(db), "--json"],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
