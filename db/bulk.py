@@ -16,7 +16,6 @@ import time
 
 from db.engine import FILE
 from db.ledger import Writer, new_id, next_firm_id
-from db.pg import copy as pg_copy
 from db.schema import SEARCH_TEXT
 from pipeline.names import pinyin_keys
 
@@ -69,6 +68,7 @@ def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=N
     conn = w.conn
     lap = lap or Laps(None)
     if w.ledger.shared:                       # COPY through a staging table (db/pg/copy.py)
+        from db.pg import copy as pg_copy  # noqa: PLC0415  (a shared ledger only)
         return pg_copy.insert_firms(w, columns, values, tick, lap)
     first = next_id = next_firm_id(conn)      # never an id a removed firm had (its history is read by id)
     count = len(values[0]) if values else 0
@@ -119,6 +119,7 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
     # four indexes rather than maintain them (100k designations: 0.8 s -> 0.3 s + 0.2 s), as new firms do.
     conn = w.conn
     if w.ledger.shared:           # COPY through a staging table (db/pg/copy.py)
+        from db.pg import copy as pg_copy  # noqa: PLC0415  (a shared ledger only)
         return pg_copy.insert_designations(w, rows)
     first = FILE.next_designation_id(conn)        # never an id the audit names (an undone or purged one's)
     dropped = _drop_indexes(conn, "designations") if is_bulk(len(rows), first - 1) else None

@@ -23,7 +23,6 @@ from __future__ import annotations
 from operator import itemgetter
 
 from db import catalog_store, plan_staleness
-from db.pg.session import other_street_firms
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE
 
 WHY_FIRM = "企业“{name}”在预览之后被修改"
@@ -75,6 +74,7 @@ def _new_namesake(conn, store, since) -> str | None:
 def _other_street(ledger, conn, store) -> str | None:
     if not (ledger.shared and getattr(ledger, "role", None) == "officer"):
         return None
+    from db.pg.session import other_street_firms  # noqa: PLC0415  (a shared ledger only: a file's import never loads db.pg)
     new = [i for i in range(len(store)) if store.status[i] == NEW and store.include[i]]
     by_row: dict[str, int] = {}
     for i in new:

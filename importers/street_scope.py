@@ -13,7 +13,6 @@ A file ledger, an admin or a viewer's preview: nothing to check.
 """
 from __future__ import annotations
 
-from db.pg.session import other_street_firms
 from importers.plan import ERROR, NEW, UPDATE, Issue
 
 MSG_OTHER_FIRM = "不属于您负责的街道：台账中这家企业属于{street}（您负责{mine}），本行不导入"
@@ -37,6 +36,7 @@ class StreetScope:
         streets into errors."""
         if not self.active:
             return
+        from db.pg.session import other_street_firms  # noqa: PLC0415  (a shared ledger only: a file's import never loads db.pg)
         store = plan.store
         rows = range(start, len(store))
         new = [i for i in rows if store.status[i] == NEW]

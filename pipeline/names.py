@@ -48,6 +48,13 @@ def name_key(name: object) -> str:
 # Chinese characters cached. Measured on bench.generate's 100k names (shared CPU, same process): 4.5-6.7 µs a
 # name, against 2.3-3.3 µs for the old character-by-character reading; 0.3% of them need phrases; 100k names
 # that all do (武汉长江发展N科技有限公司) ~9 µs a name. The rules take 0.08 s to derive, once per process.
+# Deriving them (and the characters' readings) needs pypinyin's dictionaries, ~0.3 s at a process's start: a
+# command that imports a small list pays it every time. So both are also shipped precomputed in
+# resources/pinyin_table.json (written by ``python -m pipeline.names``), used only when the installed pypinyin's
+# two dictionary files hash to what the table was made from and PYPINYIN_NO_PHRASES is unset; otherwise they
+# are derived as before. tests/pipeline/test_pinyin_table.py checks that the table equals the derivation here
+# (the rules) and lazy_pinyin over every code point (the readings). pypinyin itself is then loaded only for a
+# name that needs phrases.
 
 _INI: dict[int, str] = {}        # code point -> initial of its reading ("" for none)
 _FULL: dict[int, str] = {}       # code point -> its reading
@@ -64,8 +71,68 @@ def _pypinyin():
     return lazy_pinyin, phrases_dict, pinyin_dict, replace_symbol_to_no_symbol
 
 
+TABLE = "pinyin_table.json"      # in the resources package: see above
+
+
+def _dictionary_files() -> list[str]:
+    """pypinyin's two dictionary files, found without importing pypinyin (as pypinyin opens them)."""
+    import importlib.util
+    import os
+    spec = importlib.util.find_spec("pypinyin")
+    where = list(spec.submodule_search_locations or ()) if spec else []
+    if not where:
+        raise FileNotFoundError("pypinyin")
+    return [os.path.join(where[0], name) for name in ("pinyin_dict.json", "phrases_dict.json")]
+
+
+def dictionaries_hash() -> str:
+    """SHA-256 of the installed pypinyin's dictionaries: the table's readings and rules are derived from them."""
+    import hashlib
+    h = hashlib.sha256()
+    for path in _dictionary_files():
+        with open(path, "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict | None:
+    """The precomputed readings and rules, or None when they may not match the installed pypinyin."""
+    import json
+    import os
+    from importlib import resources
+    if os.environ.get("PYPINYIN_NO_PHRASES"):
+        return None
+    try:
+        table = json.loads(resources.files("resources").joinpath(TABLE).read_text(encoding="utf-8"))
+        if table.get("pypinyin_dicts") != dictionaries_hash():
+            return None
+    except (OSError, ValueError):
+        return None
+    table["readings"] = {ch: r for r, chars in table["readings"].items() for ch in chars}
+    return table
+
+
+def _reading(ch: str) -> str:
+    """pypinyin's reading of one character, its tokens joined (lazy_pinyin(ch, errors=_other))."""
+    table = _table()
+    if table is None:
+        return "".join(_pypinyin()[0](ch, errors=_other))
+    got = table["readings"].get(ch)          # the table holds every character read otherwise than by _other
+    return "".join(_other(ch)) if got is None else got
+
+
 @lru_cache(maxsize=1)
 def _phrase_rules() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, ...]]]:
+    """The rules of ``_derive_phrase_rules``, from the table when it matches the installed pypinyin."""
+    table = _table()
+    if table is None:
+        return _derive_phrase_rules()
+    return (frozenset(table["deviating_chars"]), frozenset(table["single"]),
+            {w: tuple(p) for w, p in table["windows"].items()})
+
+
+def _derive_phrase_rules() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, ...]]]:
     """What decides whether a name needs the phrase-aware reading.
 
     A phrase of pypinyin's dictionary *deviates* when it reads one of its characters otherwise than that
@@ -134,10 +201,8 @@ def _other(chars: str) -> list[str]:
 
 
 def _learn(chars) -> None:
-    lazy_pinyin = _pypinyin()[0]
     for ch in chars:
-        tokens = lazy_pinyin(ch, errors=_other)
-        r = "".join(tokens)
+        r = _reading(ch)
         cp = ord(ch)
         if r.islower():                       # a reading
             _INI[cp], _FULL[cp], _SORT[cp] = r[0], r, r + " "
@@ -275,3 +340,30 @@ def name_sort(name: str) -> str:
     (ASCII letters and digits as themselves, lower case; punctuation dropped), a tab, then the name itself as
     the tie-break. 西安 'xi an' sorts before 先 'xian'."""
     return pinyin_keys((name,))[0][1]
+
+
+
+def build_table() -> dict:
+    """The table shipped in resources (see ``_table``): every code point's reading where it is not ``_other``'s,
+    grouped by reading, and the rules of ``_derive_phrase_rules``, all from the installed pypinyin."""
+    lazy_pinyin = _pypinyin()[0]
+    readings: dict[str, str] = {}
+    for cp in range(0x110000):
+        ch = chr(cp)
+        r = "".join(lazy_pinyin(ch, errors=_other))
+        if r != "".join(_other(ch)):
+            readings[r] = readings.get(r, "") + ch
+    chars, single, windows = _derive_phrase_rules()
+    return {"pypinyin_dicts": dictionaries_hash(), "readings": dict(sorted(readings.items())),
+            "deviating_chars": "".join(sorted(chars)), "single": sorted(single),
+            "windows": {w: sorted(p) for w, p in sorted(windows.items())}}
+
+
+if __name__ == "__main__":          # python -m pipeline.names: rewrite resources/pinyin_table.json
+    import json
+    from importlib import resources
+    out = resources.files("resources").joinpath(TABLE)
+    with open(str(out), "w", encoding="utf-8") as fh:
+        json.dump(build_table(), fh, ensure_ascii=False, separators=(",", ":"))
+        fh.write("\n")
+    print(f"已写入 {out}")

@@ -57,7 +57,7 @@ def test_the_wheel_installs_and_runs_init_and_an_import(tmp_path):
                  cwd=work, env=env).stdout.split()
     assert all(Path(p).is_relative_to(site) for p in where), where        # the wheel, not this checkout
     shipped = sorted(p.name for p in (site / "resources").iterdir() if p.suffix in (".json", ".png", ".ico"))
-    assert shipped == ["catalog.json", "streets.json", "targets.json", "xingtu.ico", "xingtu.png"]
+    assert shipped == ["catalog.json", "pinyin_table.json", "streets.json", "targets.json", "xingtu.ico", "xingtu.png"]
 
     xingtu = env_dir / "bin" / "xingtu"
     version = _run([xingtu, "--version"], cwd=work, env=env).stdout.strip()

@@ -1,0 +1,45 @@
+"""desktop.cli.COMMANDS names the module of every command, and a parser built for one command parses, helps and
+fails exactly as the parser of every command does (a run of one command imports only its own module)."""
+import argparse
+
+import pytest
+
+from desktop import cli
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    action, = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    return dict(action.choices)
+
+
+def test_the_map_names_every_command_and_its_module():
+    full = _subparsers(cli.build_parser())
+    assert sorted(full) == sorted(cli.COMMANDS)
+    for command, module in cli.COMMANDS.items():
+        assert sorted(_subparsers(cli.build_parser(command))) == sorted(
+            c for c, m in cli.COMMANDS.items() if m == module or c == "gui"), command
+
+
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
+def test_one_command_parser_is_the_same(command):
+    full, one = _subparsers(cli.build_parser())[command], _subparsers(cli.build_parser(command))[command]
+    assert one.format_help() == full.format_help() and one.format_usage() == full.format_usage()
+
+
+@pytest.mark.parametrize("argv", [
+    ["import"], ["import", "a.xlsx"], ["import", "a.xlsx", "--db", "x.db", "--bogus"], ["undo", "x", "--db", "a"],
+    ["gui", "--nope"], ["report", "--db"], ["catalog"], ["users", "add"], ["import", "--version"],
+])
+def test_errors_are_the_same(argv, capsys):
+    for parser in (cli.build_parser(), cli.build_parser(argv[0])):
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args(argv)
+        assert exc.value.code == cli.EXIT_USAGE
+    first, second = capsys.readouterr().err.splitlines()
+    assert first == second
+
+
+def test_help_and_unknown_commands_build_every_command():
+    assert sorted(_subparsers(cli.build_parser("--help"))) == sorted(cli.COMMANDS)
+    assert sorted(_subparsers(cli.build_parser("nonesuch"))) == sorted(cli.COMMANDS)
+    assert sorted(_subparsers(cli.build_parser(None))) == sorted(cli.COMMANDS)
