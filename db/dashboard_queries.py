@@ -97,7 +97,10 @@ def _pg_columns(raw) -> list[np.ndarray]:
             raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")    # one scan: the columns' rows align
             for columns, source in PG_READS:
                 row = raw.execute(_pg_packed(columns, source)).fetchone()
-                out += [np.frombuffer(packed, dtype=">i8").astype(np.int64) for packed in row]
+                got = [np.frombuffer(packed, dtype=">i8").astype(np.int64) for packed in row]
+                if len({len(c) for c in got}) != 1:     # string_agg skips a NULL: the columns would not align
+                    raise LedgerError(f"看板无法读取共享台账：{source.split()[0]} 的某列有空值")
+                out += got
     except psycopg.DataError as exc:                   # a date the server cannot read: name the firms, as the file
         raise _unreadable_dates(raw) or LedgerError(f"看板无法读取共享台账：{_first_line(exc)}") from exc
     except psycopg.Error as exc:
