@@ -59,10 +59,16 @@ def _json_value(m: re.Match) -> str:
 
 
 def _json_list(m: re.Match) -> str:
-    """column IN (SELECT value FROM json_each(?)): the list's values as the column's type (an id or a text)."""
+    """column IN (SELECT value FROM json_each(?)): the list's values as the column's type (an id or a text), made
+    one array first (an InitPlan). Compared as ``= ANY(array)``, the test is the type's own equality, which is
+    leakproof: under row-level security the planner may then use the column's index; with the cast inside the
+    join (``id = value::bigint``, the cast not leakproof) it scanned the table: 20 firms locked by an officer on 1M
+    firms 0.3 s, a full scan, against a few index probes now."""
     column = m.group(1)
+    if column.upper() == "NOT":
+        raise ValueError("NOT IN (SELECT value FROM json_each(?)): write NOT (column IN (…))")
     value = "value::bigint" if column.endswith(("id", "_id")) else "value"
-    return f"{column} IN (SELECT {value} FROM json_array_elements_text(?::json) value)"
+    return f"{column} = ANY(ARRAY(SELECT {value} FROM json_array_elements_text(?::json) value))"
 
 
 def _json_text(text: str) -> str:

@@ -47,42 +47,62 @@ def mark(conn, shared: bool) -> tuple[int, str | None]:
 
 def since(conn, mark: int, shared: bool, snapshot: str | None = None) -> Since:
     out = Since()
+    if shared and not snapshot:         # refuse in doubt (every plan made on a shared ledger records one)
+        out.mark_lost = True
+        return out
     late = _committed_since(conn, snapshot) if shared and snapshot else []
+    stamped = shared and _stamped(conn)
     rows = list(conn.execute("SELECT firm_id, batch_id, entity FROM audit WHERE id > ?", (mark,)))
     if late:        # writers open at the preview, committed since: their audit ids may be below the mark
-        rows += conn.execute("SELECT firm_id, batch_id, entity FROM audit WHERE id <= ? "
-                             "AND xmin::text::bigint = ANY(?)", (mark, late)).fetchall()
+        by = "xact::text::bigint = ANY(?)" if stamped else "xmin::text::bigint = ANY(?)"
+        rows += conn.execute(f"SELECT firm_id, batch_id, entity FROM audit WHERE id <= ? AND {by}",
+                             (mark, late if stamped else _low(late))).fetchall()
     for firm_id, batch_id, entity in rows:
         out.catalog = out.catalog or entity in CATALOG_ENTITIES
         if firm_id is not None:
             out.firms.add(int(firm_id))
         if batch_id is not None:
             out.batches.add(int(batch_id))
-    if shared:
-        if not snapshot:            # refuse in doubt (every plan made on a shared ledger records one)
-            out.mark_lost = True
-            return out
-        after = _WRITTEN_AFTER.format(table="batches")
-        out.batches.update(int(r[0]) for r in conn.execute(f"SELECT id FROM batches WHERE {after}",
-                                                           (snapshot, late)))
-        catalog = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {_WRITTEN_AFTER.format(table=t)})"
-                              for t in sorted(CATALOG_TABLES))
-        found = conn.execute(f"SELECT {catalog}", (snapshot, late) * len(CATALOG_TABLES)).fetchone()
+    if shared and snapshot:
+        after, params = _written_after("batches", snapshot, late, stamped)
+        out.batches.update(int(r[0]) for r in conn.execute(f"SELECT id FROM batches WHERE {after}", params))
+        parts = [_written_after(t, snapshot, late, False) for t in sorted(CATALOG_TABLES)]
+        found = conn.execute("SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {sql})" for t, (sql, _)
+                                                     in zip(sorted(CATALOG_TABLES), parts, strict=True)),
+                             tuple(v for _, ps in parts for v in ps)).fetchone()
         out.catalog = out.catalog or bool(found and found[0])
     return out
 
 
-# a row written after the snapshot (?): by a transaction that had not begun then (its xid at or above the
-# snapshot's xmax; age() compares 32-bit xids across wraparound), or by one of the snapshot's in-progress
-# transactions that committed since (? : their 32-bit xids, ``_committed_since``)
-_WRITTEN_AFTER = ("(age({table}.xmin) <= age((pg_snapshot_xmax(?::pg_snapshot)::text::bigint & 4294967295)"
-                  "::text::xid) OR {table}.xmin::text::bigint = ANY(?))")
+def _written_after(table: str, snapshot: str, late: list[int], stamped: bool) -> tuple[str, tuple]:
+    """A row of *table* written after the snapshot: by a transaction that had not begun then (its xid at or above
+    the snapshot's xmax; age() compares 32-bit xids across wraparound), or by one of the snapshot's in-progress
+    transactions that committed since (*late*, ``_committed_since``), known by the row's xmin, and on a stamped
+    table also by its writer's top-level transaction (``xact``: a row written in a savepoint has the
+    subtransaction's xid as its xmin, which the snapshot does not list)."""
+    sql = (f"(age({table}.xmin) <= age((pg_snapshot_xmax(?::pg_snapshot)::text::bigint & 4294967295)::text::xid) "
+           f"OR {table}.xmin::text::bigint = ANY(?)")
+    params: tuple = (snapshot, _low(late))
+    if stamped:
+        sql += f" OR {table}.xact::text::bigint = ANY(?)"
+        params += (late,)
+    return sql + ")", params
+
+
+def _stamped(conn) -> bool:
+    """Whether audit and batches record their writer's top-level transaction (shared schema v6 on)."""
+    return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'audit'::regclass "
+                             "AND attname = 'xact' AND NOT attisdropped)").fetchone()[0])
+
+
+def _low(xids: list[int]) -> list[int]:
+    """64-bit transaction ids as the 32-bit xids a row's xmin holds."""
+    return [x & 0xFFFFFFFF for x in xids]
 
 
 def _committed_since(conn, snapshot: str) -> list[int]:
-    """The 32-bit ids of the transactions in progress at *snapshot* that have committed since (a row's xmin is
-    such an id)."""
-    return [int(x) & 0xFFFFFFFF for (x,) in conn.execute(
+    """The (64-bit) ids of the transactions in progress at *snapshot* that have committed since."""
+    return [int(x) for (x,) in conn.execute(
         "SELECT x::text FROM pg_snapshot_xip(?::pg_snapshot) AS x WHERE pg_xact_status(x) = 'committed'",
         (snapshot,))]
 

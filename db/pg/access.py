@@ -62,9 +62,15 @@ FIRM_WRITE = f"({WRITE_ALL} OR street_id = ANY ({WRITE_STREETS}))"
 CHILD_READ = f"({READ_ALL} OR EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id))"
 CHILD_WRITE = (f"({WRITE_ALL} OR EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id "
                f"AND f.street_id = ANY ({WRITE_STREETS})))")
+# a batch is read by whoever made it, and by the readers of a firm it made or named (its list rows). The batches that
+# made a firm of the login's streets are gathered once per statement (an InitPlan over the index (street_id,
+# batch_id)): as a per-batch EXISTS the planner scanned all firms for each batch that made none of the login's (its
+# estimate of a batch's firms is the table over the number of batches): an officer's staleness check took 1 s on
+# 1M firms with four batches, and would take that for every other street's batch
 BATCH_READ = (f"({READ_ALL} OR login = current_user "
-              "OR EXISTS (SELECT 1 FROM batch_rows r WHERE r.batch_id = batches.id) "
-              "OR EXISTS (SELECT 1 FROM firms f WHERE f.batch_id = batches.id))")
+              "OR batches.id = ANY ((SELECT array_agg(DISTINCT f.batch_id) FROM firms f "
+              f"WHERE f.street_id = ANY ({READ_STREETS}))::bigint[]) "
+              "OR EXISTS (SELECT 1 FROM batch_rows r WHERE r.batch_id = batches.id))")
 IS_OFFICER = f"cardinality({WRITE_STREETS}) > 0"
 # what an officer's own changes audit (db/ledger.py, db/bulk.py, db/undo.py, db/mappings.py); the catalog, targets
 # and settings are the admin's

@@ -280,13 +280,37 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCT
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
 """
 
+# audit rows and batches record the top-level transaction that wrote them (``xact``): a row written in a savepoint
+# has the subtransaction's id as its xmin, which a snapshot does not list; an import's staleness check
+# (db/plan_staleness.py) compares this with the snapshot its preview recorded. Not copied by push or pull (the
+# file's columns are copied); rows from before it hold NULL (written before any preview that can ask)
+V6 = """
+ALTER TABLE audit ADD COLUMN IF NOT EXISTS xact xid8;
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS xact xid8;
+CREATE INDEX IF NOT EXISTS audit_xact ON audit(xact);
+CREATE OR REPLACE FUNCTION audit_stamp() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    NEW.login := current_user;
+    NEW.server_at := now();
+    NEW.xact := pg_current_xact_id();
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE FUNCTION xingtu_stamp_xact() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    NEW.xact := pg_current_xact_id();
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS batches_xact ON batches;
+CREATE TRIGGER batches_xact BEFORE INSERT OR UPDATE ON batches FOR EACH ROW EXECUTE FUNCTION xingtu_stamp_xact();
+"""
+
 # the tables in the order rows can be copied in (foreign keys first), with the file's columns
 COPY_ORDER = ("meta", "streets", "tracks", "stages", "batches", "firms", "firm_aliases", "designations", "targets",
               "service_records", "batch_rows", "audit")
 FIRM_CHILDREN = ("firm_aliases", "designations", "service_records", "batch_rows")
 CATALOG = ("streets", "tracks", "stages")
 APP_TABLES = (*COPY_ORDER, "migrations")
-SERVER_ONLY_COLUMNS = {"batches": ("login",), "audit": ("login", "server_at")}
+SERVER_ONLY_COLUMNS = {"batches": ("login", "xact"), "audit": ("login", "server_at", "xact")}
 
 
 # the changes since version 1, in order: (version, what, SQL). A new ledger gets them all at ``init``; a ledger made
@@ -300,6 +324,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     # likewise: ``_grant`` makes every policy again as db/pg/access.py defines it now
     (4, "a firm's rows (designations, former names, services, list rows) read by a login that reads every street "
         "without looking up the firm row by row", "SELECT 1"),
+    (5, "the batches that made a firm of an officer's streets, read from an index (the officer's batches, the "
+        "staleness check)", "CREATE INDEX IF NOT EXISTS firms_street_batch ON firms(street_id, batch_id);"),
+    (6, "audit rows and batches record their writer's top-level transaction (an import's staleness check)", V6),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"

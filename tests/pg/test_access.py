@@ -175,3 +175,32 @@ def test_an_admin_login_adds_people(people, pg_db):
     _, name = pg_db
     setup.add_user(people["admin"], f"{name}_new", "viewer", ["杨园"])
     assert {u.login: u.streets for u in setup.list_users(people["admin"])}[f"{name}_new"] == ["杨园"]
+
+
+def _import(url, path) -> int:
+    """An import by the login of *url*; the id of its batch."""
+    from db.ledger import Ledger
+    from importers.plan import build_plan, commit_plan
+    with Ledger(url) as led:
+        commit_plan(led, build_plan(led, path))
+        return led.conn.execute("SELECT max(id) FROM batches").fetchone()[0]
+
+
+def test_a_batch_is_read_by_its_maker_and_the_readers_of_a_firm_it_made_or_named(people, tmp_path):
+    """The batches policy (db/pg/access.py BATCH_READ): the officer of 积玉桥 reads the admin's batch that made a
+    firm of 积玉桥 and the one whose list named one, not the one that made a firm of 杨园 only; the manager of every
+    street reads all."""
+    made_here, made_there, named_here = (tmp_path / f"{k}.csv" for k in ("made_here", "made_there", "named_here"))
+    made_here.write_text("企业名称,所属街道\n积玉桥批次可见新办有限公司,积玉桥\n", encoding="utf-8")
+    made_there.write_text("企业名称,所属街道\n杨园批次不可见新办有限公司,杨园\n", encoding="utf-8")
+    name = one(people["super"], "SELECT f.name FROM firms f JOIN streets s ON s.id = f.street_id WHERE s.name = %s "
+               "ORDER BY f.id LIMIT 1", ("积玉桥",))[0]
+    named_here.write_text(f"企业名称,备注\n{name},批次所列的已有企业\n", encoding="utf-8")
+    batches = {k: _import(people["admin"], p) for k, p in
+               (("made_here", made_here), ("made_there", made_there), ("named_here", named_here))}
+    mine = one(people["officer"], "SELECT array_agg(id) FROM batches")[0] or []
+    assert batches["made_here"] in mine and batches["named_here"] in mine
+    assert batches["made_there"] not in mine
+    every = one(people["all"], "SELECT array_agg(id) FROM batches")[0]
+    assert set(batches.values()) <= set(every)
+    assert one(people["viewer"], "SELECT count(*) FROM batches WHERE id = %s", (batches["made_there"],))[0] == 1
