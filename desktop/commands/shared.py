@@ -29,7 +29,7 @@ def register(sub) -> None:
     a.add_argument("login", help="登录名")
     a.add_argument("--db", required=True, help=URL_HELP)
     a.set_defaults(func=run_users_remove)
-    p.set_defaults(func=lambda args: _no_action(p))
+    p.set_defaults(func=lambda args, users=p: _no_action(users))   # bound now: p is rebound below (push, pull)
     p = sub.add_parser("push", help="把台账文件导入空的共享台账（核对各表行数与报表）")
     p.add_argument("--from", dest="source", required=True, help="台账文件")
     p.add_argument("--db", required=True, help=URL_HELP)

@@ -43,3 +43,14 @@ def test_help_and_unknown_commands_build_every_command():
     assert sorted(_subparsers(cli.build_parser("--help"))) == sorted(cli.COMMANDS)
     assert sorted(_subparsers(cli.build_parser("nonesuch"))) == sorted(cli.COMMANDS)
     assert sorted(_subparsers(cli.build_parser(None))) == sorted(cli.COMMANDS)
+
+
+@pytest.mark.parametrize("one", [True, False])
+def test_users_without_an_action_shows_the_help_of_users(one, capsys):
+    """Found by review (h-review1): ``main.py users`` printed the help of ``pull`` (the lambda read the loop's last
+    parser), with the one-command parser and with every command alike."""
+    parser = cli.build_parser("users" if one else None)
+    args = parser.parse_args(["users"])
+    assert args.func(args) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "main.py users" in err and "add" in err and "main.py pull" not in err
