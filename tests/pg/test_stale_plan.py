@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from db import catalog_store
+from db.errors import LedgerError
 from db.ledger import Ledger
 from db.pg import setup
 from importers.commit import MSG_STALE, commit
@@ -303,3 +304,24 @@ def test_a_namesake_made_in_a_savepoint_open_at_the_preview_refuses(setting, the
     plan = preview(setting, path)
     _end(cm)
     refused(setting, plan, "同代码或同名称")
+
+
+@pytest.mark.xfail(strict=True, reason="REVIEW h-review1: psycopg UniqueViolation escapes commit()")
+@pytest.mark.server_only("the file has one writer: no transaction is open while another commits")
+def test_review_a_namesake_committed_while_my_commit_waits_is_refused_in_chinese(setting, the_list):
+    """REVIEW (h-review1): a colleague's write that creates my new row's code is still open when my commit checks
+    (so the check cannot see it) and commits while my insert waits on the unique key: the import must fail in
+    Chinese, as a stale plan, not with the server's English unique-key error."""
+    import threading
+    path, _ = the_list
+    plan = preview(setting, path)
+    cm, w = _open_write(setting.colleague)
+    w.insert_firm("同事稍后提交的科技有限公司", NEW_CODE, street_id=setting.colleague.street_id(MINE))
+    timer = threading.Timer(3.0, _end, (cm,))
+    timer.start()
+    try:
+        with pytest.raises((InputError, LedgerError)) as exc:
+            commit(setting.me, plan)
+    finally:
+        timer.join()
+    assert "同代码" in str(exc.value) or "已属于" in str(exc.value), str(exc.value)
