@@ -23,6 +23,7 @@ CHUNK = bulk.CHUNK
 BULK = bulk.BULK
 FIRM_COLUMNS = FIRM_ATTRS
 MSG_STALE = "预览之后台账已被修改（可能是另一位专员或另一次导入），请重新预览后再导入"
+WHY_RACE = "导入的同时，另一位专员录入了名单中某行同代码或同名称的企业"
 _FORMER_SPLIT = re.compile(r"[、;；\n]+")
 _USABLE = {CODE_STATUSES.index(x) for x in ("ok", "bad_check", "accepted")}
 
@@ -58,29 +59,36 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
 
     backup_before(ledger, "import")  # the one checked backup of an import (db/backup.py); raises if it fails
     lap("backup")
-    with ledger.write("import") as w:
-        stale = staleness.why_stale(ledger, w.conn, plan)     # only what the plan depends on (importers/staleness.py)
-        if stale:
-            raise InputError(f"{MSG_STALE}（{stale}）", file=plan.file)
-        counts = plan.counts()
-        mapping = {plan.headers[i] if i < len(plan.headers) else str(i): f for i, f in sorted(plan.mapping.items())}
-        batch = bulk.open_batch(w, file_name=plan.file, sha256=plan.sha256, sheet=plan.sheet, kind=plan.kind,
-                                stage_key=plan.stage, mapping=mapping, counts=counts)
-        bulk.audit_batch(w, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind, "stage": plan.stage,
-                             **counts})
-        street_ids = {name: sid for sid, name in ledger.streets()}
-        lap("batch")
-        _new_firms(w, plan, [i for i in todo if store.status[i] == NEW], street_ids, tick, lap)
-        _updates(w, store, [i for i in todo if store.status[i] == UPDATE], street_ids, tick)
-        lap("updates")
-        _former_names(w, store, todo)
-        lap("former_names")
-        _designations(w, ledger.catalog(), store, todo)
-        lap("designations")
-        bulk.record_rows(w, _asserted(store, street_ids))
-        lap("batch_rows")
-        if remember_mapping:
-            mapping_store.remember(ledger, plan.headers, plan.mapping, source="import")
+    try:
+        with ledger.write("import") as w:
+            stale = staleness.why_stale(ledger, w.conn, plan)     # what the plan depends on (importers/staleness.py)
+            if stale:
+                raise InputError(f"{MSG_STALE}（{stale}）", file=plan.file)
+            counts = plan.counts()
+            mapping = {plan.headers[i] if i < len(plan.headers) else str(i): f for i, f in sorted(plan.mapping.items())}
+            batch = bulk.open_batch(w, file_name=plan.file, sha256=plan.sha256, sheet=plan.sheet, kind=plan.kind,
+                                    stage_key=plan.stage, mapping=mapping, counts=counts)
+            bulk.audit_batch(w, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind, "stage": plan.stage,
+                                 **counts})
+            street_ids = {name: sid for sid, name in ledger.streets()}
+            lap("batch")
+            _new_firms(w, plan, [i for i in todo if store.status[i] == NEW], street_ids, tick, lap)
+            _updates(w, store, [i for i in todo if store.status[i] == UPDATE], street_ids, tick)
+            lap("updates")
+            _former_names(w, store, todo)
+            lap("former_names")
+            _designations(w, ledger.catalog(), store, todo)
+            lap("designations")
+            bulk.record_rows(w, _asserted(store, street_ids))
+            lap("batch_rows")
+            if remember_mapping:
+                mapping_store.remember(ledger, plan.headers, plan.mapping, source="import")
+    except ledger.engine.integrity_errors as exc:
+        if not ledger.shared:        # the file has one writer: the check above saw everything
+            raise
+        # a shared ledger: a colleague's write, still open at the check (so unseen), committed a firm with a
+        # row's code or name while this insert waited on it; everything is rolled back
+        raise InputError(f"{MSG_STALE}（{WHY_RACE}）", file=plan.file) from exc
     lap("commit")
     return batch
 

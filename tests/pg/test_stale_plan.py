@@ -273,12 +273,10 @@ def test_a_write_open_at_the_preview_and_rolled_back_does_not_refuse(setting, th
     assert landed(setting.me, fid)
 
 
-# REVIEW (h-review1): a writer open at the preview whose change was made inside a nested write (a SAVEPOINT,
-# db/ledger.py ``_savepoint``). Its rows carry the subtransaction's xid as xmin; pg_current_snapshot() lists
-# only top-level xids ("subtransaction IDs are not shown"), so neither the xip test nor ``_committed_since``
-# recognises them. Fails on fbd9cd1: the plan lands over the colleague's change.
+# Found by review: a writer open at the preview whose change was made inside a nested write (a SAVEPOINT,
+# db/ledger.py ``_savepoint``). Its rows carry the subtransaction's xid as xmin, which pg_current_snapshot() does
+# not list; audit rows and batches now record the top-level transaction (schema v6, ``xact``).
 
-@pytest.mark.xfail(strict=True, reason="REVIEW h-review1: subtransaction xids are not in pg_snapshot_xip")
 @pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
 def test_a_change_in_a_savepoint_open_at_the_preview_and_committed_after_refuses(setting, the_list, demo_db):
     path, fid = the_list
@@ -293,7 +291,6 @@ def test_a_change_in_a_savepoint_open_at_the_preview_and_committed_after_refuses
     refused(setting, plan, "在预览之后被修改")
 
 
-@pytest.mark.xfail(strict=True, reason="REVIEW h-review1: subtransaction xids are not in pg_snapshot_xip")
 @pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
 def test_a_namesake_made_in_a_savepoint_open_at_the_preview_refuses(setting, the_list, demo_db):
     path, _ = the_list
@@ -306,10 +303,9 @@ def test_a_namesake_made_in_a_savepoint_open_at_the_preview_refuses(setting, the
     refused(setting, plan, "同代码或同名称")
 
 
-@pytest.mark.xfail(strict=True, reason="REVIEW h-review1: psycopg UniqueViolation escapes commit()")
 @pytest.mark.server_only("the file has one writer: no transaction is open while another commits")
 def test_review_a_namesake_committed_while_my_commit_waits_is_refused_in_chinese(setting, the_list):
-    """REVIEW (h-review1): a colleague's write that creates my new row's code is still open when my commit checks
+    """Found by review: a colleague's write that creates my new row's code is still open when my commit checks
     (so the check cannot see it) and commits while my insert waits on the unique key: the import must fail in
     Chinese, as a stale plan, not with the server's English unique-key error."""
     import threading
