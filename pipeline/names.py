@@ -86,9 +86,11 @@ def _dictionary_files() -> list[str]:
 
 
 def dictionaries_hash() -> str:
-    """SHA-256 of the installed pypinyin's dictionaries: the table's readings and rules are derived from them."""
+    """SHA-256 of the installed pypinyin's version and dictionaries: the table's readings and rules are derived
+    from them (a release that changes its reading code but not its dictionaries has another version)."""
     import hashlib
-    h = hashlib.sha256()
+    from importlib.metadata import version
+    h = hashlib.sha256(version("pypinyin").encode())
     for path in _dictionary_files():
         with open(path, "rb") as fh:
             h.update(fh.read())
@@ -107,9 +109,9 @@ def _table() -> dict | None:
         table = json.loads(resources.files("resources").joinpath(TABLE).read_text(encoding="utf-8"))
         if table.get("pypinyin_dicts") != dictionaries_hash():
             return None
-    except (OSError, ValueError):
+        table["readings"] = {ch: r for r, chars in table["readings"].items() for ch in chars}
+    except (OSError, ImportError, ValueError, KeyError, TypeError, AttributeError):   # none, unreadable, malformed
         return None
-    table["readings"] = {ch: r for r, chars in table["readings"].items() for ch in chars}
     return table
 
 
