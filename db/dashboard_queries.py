@@ -62,6 +62,20 @@ PG_DESIGNATION_COLUMNS = ("firm_id", "stage_id", _PG_DAY.format(col="start_date"
                           f"ELSE {_PG_DAY.format(col='end_date')} END")
 PG_FIRM_COLUMNS = ("id", "coalesce(street_id, -1)", "(deleted_at IS NULL)::int")
 PG_READS = ((PG_DESIGNATION_COLUMNS, "designations WHERE deleted_at IS NULL"), (PG_FIRM_COLUMNS, "firms"))
+# when the cast fails (a date no calendar has, written around the app), the same read again with each date checked
+# first: BAD_DAY for one that is not YYYY-MM-DD of a real day, so ``checked`` names the live firms as on the file and a
+# firm in the recycle bin is left out (the cast failed in the scan of every designation, binned firms' too). The
+# CASEs are nested: a cast runs only on text the outer test let through
+_Y, _M, _D = ("substr({c}, 1, 4)::int", "substr({c}, 6, 2)::int", "substr({c}, 9, 2)::int")
+_PG_SAFE_DAY = (
+    "CASE WHEN {c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN "
+    f"CASE WHEN {_Y} >= 1 AND {_M} BETWEEN 1 AND 12 THEN "
+    f"CASE WHEN {_D} BETWEEN 1 AND extract(day from make_date({_Y}, {_M}, 1) + interval '1 month - 1 day') "
+    f"THEN {_PG_DAY.format(col='{c}')} ELSE {BAD_DAY} END ELSE {BAD_DAY} END ELSE {BAD_DAY} END")
+PG_SAFE_READS = (
+    (("firm_id", "stage_id", _PG_SAFE_DAY.format(c="start_date"),
+      f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} ELSE {_PG_SAFE_DAY.format(c='end_date')} END"),
+     "designations WHERE deleted_at IS NULL"), (PG_FIRM_COLUMNS, "firms"))
 
 
 def _pg_packed(columns: tuple[str, ...], source: str) -> str:
@@ -90,45 +104,31 @@ def _pg_columns(raw) -> list[np.ndarray]:
     """The columns from a shared ledger: both reads in one REPEATABLE READ snapshot, as far as the login may
     read (row-level security: an officer's own streets)."""
     import psycopg
-    out = []
     try:
-        with raw.transaction():
-            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")    # one scan: the columns' rows align
-            for columns, source in PG_READS:
-                row = raw.execute(_pg_packed(columns, source)).fetchone()
-                got = [np.frombuffer(packed, dtype=">i8").astype(np.int64) for packed in row]
-                if len({len(c) for c in got}) != 1:     # string_agg skips a NULL: the columns would not align
-                    raise LedgerError(f"看板无法读取共享台账：{source.split()[0]} 的某列有空值")
-                out += got
-    except psycopg.DataError as exc:                   # a date the server cannot read: name the firms, as the file
-        raise _unreadable_dates(raw) or LedgerError(f"看板无法读取共享台账：{_first_line(exc)}") from exc
+        try:
+            return _pg_read(raw, PG_READS)
+        except psycopg.DataError:                  # a date the server cannot cast: read with each date checked
+            return _pg_read(raw, PG_SAFE_READS)
     except psycopg.Error as exc:
         raise LedgerError(f"看板无法读取共享台账：{_first_line(exc)}") from exc
+
+
+def _pg_read(raw, reads) -> list[np.ndarray]:
+    out = []
+    with raw.transaction():
+        raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")    # one scan: the columns' rows align
+        for columns, source in reads:
+            row = raw.execute(_pg_packed(columns, source)).fetchone()
+            got = [np.frombuffer(packed, dtype=">i8").astype(np.int64) for packed in row]
+            if len({len(c) for c in got}) != 1:     # string_agg skips a NULL: the columns would not align
+                raise LedgerError(f"看板无法读取共享台账：{source.split()[0]} 的某列有空值")
+            out += got
     return out
 
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0]
-
-
-def _unreadable_dates(raw) -> LedgerError | None:
-    """The file's refusal (``checked``) for the designations of a shared ledger's live firms whose dates no
-    calendar has; None when there are none (the failure was something else)."""
-    from datetime import date
-
-    def readable(text, may_be_empty: bool) -> bool:
-        if may_be_empty and (text is None or text == ""):
-            return True
-        try:
-            date.fromisoformat(text)
-            return True
-        except (TypeError, ValueError):
-            return False
-    rows = raw.execute("SELECT d.firm_id, d.start_date, d.end_date FROM designations d JOIN firms f ON "
-                       "f.id = d.firm_id WHERE d.deleted_at IS NULL AND f.deleted_at IS NULL").fetchall()
-    bad = [firm for firm, start, end in rows if not (readable(start, False) and readable(end, True))]
-    return _refusal(len(bad), np.unique(np.array(bad, dtype=np.int64))) if bad else None
 
 
 def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:
