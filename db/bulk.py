@@ -41,6 +41,19 @@ class Laps:
             self.out[step] = self.out.get(step, 0.0) + now - self.last
             self.last = now
 
+    def share(self, step: str, parts: dict[str, float]) -> None:
+        """A lap made of steps timed elsewhere (the server's, db/pg/copy.py): each of *parts* gets its seconds,
+        *step* the rest of the time since the previous lap."""
+        if self.out is not None:
+            now = time.perf_counter()
+            rest = now - self.last
+            for name, seconds in parts.items():
+                seconds = min(max(seconds, 0.0), rest)
+                self.out[name] = self.out.get(name, 0.0) + seconds
+                rest -= seconds
+            self.out[step] = self.out.get(step, 0.0) + rest
+            self.last = now
+
 
 def open_batch(w: Writer, *, file_name, sha256, sheet, kind, stage_key, mapping: dict, counts: dict) -> int:
     led = w.ledger

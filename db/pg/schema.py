@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+from db.pg import bulk_load
+
 log = logging.getLogger(__name__)
 
 SQLITE_EQUIVALENT = 5       # the SQLite schema version it holds
@@ -297,6 +299,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     # the policy itself is db/pg/access.py's (meta_officer_delete), added by ``_grant`` as every policy it lacks
     (3, "officers forget the column mappings they remembered (an undo of the import that remembered one)",
      "SELECT 1"),
+    # the owner's bulk step for the people's imports (db/pg/bulk_load.py); its policies and grants are
+    # db/pg/access.py ``bulk_access``, added by ``_grant``
+    (bulk_load.VERSION, "admins' and officers' large imports rebuild the indexes and ANALYZE as the tables' owner",
+     bulk_load.V4),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"
@@ -337,7 +343,7 @@ def upgrade(raw, superuser: bool, readonly: bool) -> list[int]:
                 owner = tables_owner(raw)
                 raw.execute(pg_sql.SQL("SET LOCAL ROLE {}").format(pg_sql.Identifier(owner)))
                 raw.execute(sql)            # what it makes is the owner's, as at init (a SECURITY DEFINER function
-                _grant(raw, owner)          # must never run as the superuser)
+                _grant(raw, owner, number)  # must never run as the superuser)
                 raw.execute("RESET ROLE")
                 raw.execute("INSERT INTO meta (key, value) VALUES ('shared_schema', %s) "
                             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (str(number),))
@@ -362,14 +368,19 @@ def tables_owner(raw) -> str:
     return owner
 
 
-def _grant(raw, owner: str) -> None:
+def _grant(raw, owner: str, number: int) -> None:
     """The groups' rights again (db/pg/access.privileges: idempotent), so a function a migration made is theirs,
-    and every row policy of db/pg/access.py the ledger lacks (one added since it was made). *owner*: the tables'
-    owner role (``tables_owner``); the groups are named after it."""
+    and every row policy of db/pg/access.py the ledger lacks (one added since it was made); from version 4 (the
+    migration *number* just applied) the bulk step's policies and grants too. *owner*: the tables' owner role
+    (``tables_owner``); the groups are named after it."""
     from db.pg import access
     prefix = owner.removesuffix("_owner")
-    for statement in access.privileges({k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}):
+    roles = {k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}
+    for statement in access.privileges(roles):
         raw.execute(statement)
+    if number >= bulk_load.VERSION:
+        for statement in access.bulk_access(roles):
+            raw.execute(statement)
     have = {r[0] for r in raw.execute("SELECT policyname FROM pg_policies WHERE schemaname = 'public'")}
     for statement in access.policies():
         if statement.split()[2] not in have:        # CREATE POLICY <name> ON …
