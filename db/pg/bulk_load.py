@@ -14,7 +14,9 @@ owner may drop an index or ANALYZE (PostgreSQL 15), and the people's logins do n
 - ``xingtu_bulk_insert(what, batch, stamp)`` does the whole step in ONE statement: for a batch at least as large
   as the table (db/bulk.py ``is_bulk``: BULK rows and as many as the table holds) and when every lock is free
   now (NOWAIT, as db/pg/copy.py ``suspend``), drop the secondary indexes and foreign keys, INSERT … SELECT from
-  the staging, drop it, build the indexes back, add the keys back (checked by one join), ANALYZE; otherwise the
+  the staging, drop it, ANALYZE (first: the keys' checks are then planned for the new rows; 100k firms' two
+  keys about 1 s without statistics, 0.05 s with), build the indexes back, add the keys back (checked by one
+  join each); otherwise the
   INSERT … SELECT with the indexes kept, and ANALYZE when the server's own autovacuum rule asks for it (below).
   Being one statement, no caller can commit with the indexes or keys missing: a failure, a cancel or a rollback
   takes back the drop with the rows.
@@ -172,24 +174,29 @@ BEGIN{_CALLER}
     EXECUTE format('DROP TABLE %s', staging);
     timings := timings || jsonb_build_object('insert_s', extract(epoch FROM clock_timestamp() - t));
     t := clock_timestamp();
-    IF rebuild THEN
+    IF rebuild THEN                 -- the statistics first: the keys' checks are then planned for the rows
+        EXECUTE format('ANALYZE %s', tbl);
+        analyzed := true;
+        timings := timings || jsonb_build_object('analyze_s', extract(epoch FROM clock_timestamp() - t));
+        t := clock_timestamp();
         FOR k IN 1 .. cardinality(idx_defs) LOOP
             EXECUTE idx_defs[k];
         END LOOP;
+        timings := timings || jsonb_build_object('indexes_s', extract(epoch FROM clock_timestamp() - t));
+        t := clock_timestamp();
         FOR k IN 1 .. cardinality(key_names) LOOP
             EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', tbl, key_names[k], key_defs[k]);
         END LOOP;
-        timings := timings || jsonb_build_object('indexes_s', extract(epoch FROM clock_timestamp() - t));
-        t := clock_timestamp();
-        EXECUTE format('ANALYZE %s', tbl);
-        analyzed := true;
+        timings := timings || jsonb_build_object('keys_s', extract(epoch FROM clock_timestamp() - t));
     ELSIF n + changed >= current_setting('autovacuum_analyze_threshold')::bigint
             + current_setting('autovacuum_analyze_scale_factor')::double precision * held THEN
         EXECUTE format('ANALYZE (SKIP_LOCKED) %s', tbl);
         analyzed := true;
     END IF;
-    RETURN timings || jsonb_build_object('rows', n, 'rebuilt', rebuild, 'analyzed', analyzed,
-                                         'analyze_s', extract(epoch FROM clock_timestamp() - t));
+    IF NOT rebuild THEN
+        timings := timings || jsonb_build_object('analyze_s', extract(epoch FROM clock_timestamp() - t));
+    END IF;
+    RETURN timings || jsonb_build_object('rows', n, 'rebuilt', rebuild, 'analyzed', analyzed);
 END $$;
 """
 

@@ -187,15 +187,17 @@ def suspend(cur, table: str, new: int) -> Suspended | None:
 
 
 def restore(cur, suspended: Suspended, *, analyze: bool = True) -> None:
-    """What ``suspend`` dropped, back: each index built from the table's rows (one sorted pass), each foreign key
-    checked against every row by one join (a row that breaks it fails the transaction, as its per-row check
-    would have); then (*analyze*) the table's statistics, so the next queries are planned for the new rows."""
+    """What ``suspend`` dropped, back: (*analyze*) first the table's statistics, so the next queries are planned
+    for the new rows, the keys' checks among them (100k firms, one run: about 1 s for its two keys without
+    statistics, 0.05 s with);
+    each index built from the table's rows (one sorted pass), each foreign key checked against every row by one
+    join (a row that breaks it fails the transaction, as its per-row check would have)."""
+    if analyze:
+        cur.execute(f"ANALYZE {suspended.table}")
     for sql in suspended.indexes:
         cur.execute(sql)
     for name, definition in suspended.foreign_keys:
         cur.execute(f'ALTER TABLE {suspended.table} ADD CONSTRAINT "{name}" {definition}')
-    if analyze:
-        cur.execute(f"ANALYZE {suspended.table}")
 
 
 def _lock_refused():
