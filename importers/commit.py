@@ -70,15 +70,19 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
                              **counts})
         street_ids = {name: sid for sid, name in ledger.streets()}
         lap("batch")
-        _new_firms(w, plan, [i for i in todo if store.status[i] == NEW], street_ids, tick, lap)
-        _updates(w, store, [i for i in todo if store.status[i] == UPDATE], street_ids, tick)
+        news, updates = [i for i in todo if store.status[i] == NEW], [i for i in todo if store.status[i] == UPDATE]
+        _new_firms(w, plan, news, street_ids, tick, lap)
+        _updates(w, store, updates, street_ids, tick)
         lap("updates")
         _former_names(w, store, todo)
         lap("former_names")
         _designations(w, ledger.catalog(), store, todo)
         lap("designations")
-        bulk.record_rows(w, _asserted(store, street_ids))
+        asserted = _asserted(store, street_ids)
+        bulk.record_rows(w, asserted)
         lap("batch_rows")
+        bulk.analyze_touched(w, {"firms": len(news) + len(updates), "batch_rows": len(asserted)})
+        lap("analyze")
         if remember_mapping:
             mapping_store.remember(ledger, plan.headers, plan.mapping, source="import")
     lap("commit")

@@ -26,7 +26,7 @@ caller's own table granted to the owner, for the reason above (checked again by 
 staging must be a plain temporary table of this session owned by the owner).
 
 Security:
-- Who: EXECUTE only for the ledger's admin and officer groups (REVOKE from PUBLIC, db/pg/access.py
+- Who: EXECUTE (the three functions) only for the ledger's admin and officer groups (REVOKE from PUBLIC, db/pg/access.py
   ``bulk_access``), and each function checks again that SESSION_USER is an admin or officer in app_users.
 - Which rows: inside a SECURITY DEFINER function current_user is the owner, so the people's policies (keyed on
   current_user) would not name the caller. The owner gets an INSERT policy on firms and on designations
@@ -48,16 +48,24 @@ autovacuum's own rule, read from the server's settings: the rows changed since t
 (pg_stat n_mod_since_analyze, committed) plus this batch reach autovacuum_analyze_threshold (50) +
 autovacuum_analyze_scale_factor (0.1) × the rows the table held: what autovacuum would have done, so small
 officer imports add up to an ANALYZE at the same point, and a 20-row import into a million firms costs nothing.
-An ANALYZE samples at most 30,000 rows (its cost does not grow with the table: 0.3-1 s on firms); it is
-SKIP_LOCKED there (another session's ANALYZE of the table holds its lock until that transaction ends: this
-import then leaves it to that one, or to the next import, instead of waiting).
+The rest of an import (its updated firms, what each matched row asserted: batch_rows) is not a bulk step:
+``xingtu_bulk_analyze(what, changed)`` applies the same rule at the import's end (db/bulk.py ``analyze_touched``)
+to one of the import's tables (ANALYZED, compared with constants; NULL refused: never a bare ANALYZE), counting
+the rows the import changed (*changed*: the client's count can only bring an ANALYZE forward, nothing else),
+skipping a table its bulk step analysed already. An ANALYZE samples at most 30,000 rows (its cost does not grow
+with the table: 0.3-1 s on firms); when due it is SKIP_LOCKED (another session's ANALYZE of the table holds its
+lock until that transaction ends: this import then leaves it to that one, or to the next, instead of waiting).
+Why autovacuum's rule and not "every import": on a million firms each officer's 20-row list would pay 0.5 s and
+serialise on that lock; why not "this batch alone against 10 %": a run of small imports would never get one.
 """
 from __future__ import annotations
 
 VERSION = 4         # the shared schema version that makes these functions (db/pg/schema.py MIGRATIONS)
 BULK = 500          # db/bulk.py BULK (the file's rule: checked equal by tests/pg/test_bulk_load.py)
 STAGING = {"firms": "pg_temp.xingtu_bulk_firms", "designations": "pg_temp.xingtu_bulk_designations"}
-FUNCTIONS = "xingtu_bulk_stage(text), xingtu_bulk_insert(text, bigint, text)"
+FUNCTIONS = "xingtu_bulk_stage(text), xingtu_bulk_insert(text, bigint, text), xingtu_bulk_analyze(text, bigint)"
+# the tables an import writes in volume, which xingtu_bulk_analyze may analyse
+ANALYZED = ("firms", "designations", "firm_aliases", "batch_rows")
 
 _CALLER = """
     IF NOT EXISTS (SELECT 1 FROM public.app_users WHERE login = session_user AND role IN ('admin', 'officer')) THEN
@@ -200,4 +208,28 @@ BEGIN{_CALLER}
 END $$;
 """
 
-V4 = STAGE + INSERT
+# the rest of an import's volume (updated firms, what each row asserted, former names): autovacuum's rule at the
+# end of the import, for the rows it changed (*changed*) and those committed since the last ANALYZE
+ANALYZE = f"""
+CREATE OR REPLACE FUNCTION xingtu_bulk_analyze(what text, changed bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    tbl regclass;
+    held double precision;
+    since bigint;
+BEGIN{_CALLER}
+    IF what IS NULL OR NOT what = ANY (ARRAY{list(ANALYZED)!r}::text[]) THEN   -- NULL: never a bare ANALYZE
+        RAISE EXCEPTION '不能分析表“%”', what USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT c.oid, greatest(c.reltuples, 0), coalesce(pg_stat_get_mod_since_analyze(c.oid), 0)
+        INTO tbl, held, since FROM pg_class c WHERE c.oid = to_regclass('public.' || what);
+    IF greatest(changed, 0) + since < current_setting('autovacuum_analyze_threshold')::bigint
+            + current_setting('autovacuum_analyze_scale_factor')::double precision * held THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('ANALYZE (SKIP_LOCKED) %s', tbl);
+    RETURN true;
+END $$;
+"""
+
+V4 = STAGE + INSERT + ANALYZE

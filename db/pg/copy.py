@@ -24,9 +24,11 @@ from pipeline.names as on every path, the audit stays the batch's one row (db/bu
 Measured on 100k new firms (bench ``shared_import``, a loaded 2-core machine): executemany 88 s for the firms;
 COPY into the staging table 4 s (with the Python loop), INSERT … SELECT 6 s, the indexes rebuilt 26 s (two
 trigram GIN indexes most of it) or maintained row by row 70 s (a login that does not own the tables, before v4).
-On a quiet moment of the same machine (bench ``shared_import``/``shared_import_admin``, one run): the file 9.0 s,
-the superuser 11.9 s, an admin through the owner's step 13.9 s (the same server steps: firms insert 0.9 s,
-indexes, keys and ANALYZE 4.5 s; the rest is the client's reading and pinyin, noisy on 2 shared cores).
+Schema v4, a quieter moment of the same machine (bench ``shared_import``/``shared_import_admin``, each run its
+own baseline): file 7.0 / 8.7 s, superuser 12.9 / 11.6 s, admin through the owner's step 12.9 / 11.6 s (1.84x /
+1.34x both); the admin's old path (its own INSERT, indexes maintained) in the same runs as the new: 20.3 and
+15.8 s against 15.4 and 12.3 s. Left above the file: firms' indexes (two trigram GIN 1.5 s of 2.2-3 s), ANALYZE
+0.3-0.5 s, the designations' keys and the staging COPY; the reading and pinyin are the file's.
 Binary COPY (``set_types``) against text COPY of the same 100k rows: 0.6-1.1 s against 1.3-1.8 s (client CPU
 0.12 against 0.44 s), about 1 % of the import; text is kept because binary needs every Python value to be
 exactly its column's type (an int in a text column fails), where text takes them as they come.
@@ -111,6 +113,8 @@ def _move(w, cur, table: str, cols: tuple[str, ...], staging: str, route: str, n
     or by one INSERT … SELECT of this login, the indexes rebuilt around it when ``suspend`` says so (OWNER)."""
     if route == FUNCTION:
         done = bulk_insert(cur, table, w.batch_id, w.stamp)
+        if done.get("analyzed"):
+            w.analyzed.add(table)
         if hasattr(lap, "share"):
             lap.share(f"{step}_indexes", {f"{step}_insert_select": done.get("insert_s", 0.0)})
         else:
@@ -126,6 +130,20 @@ def _move(w, cur, table: str, cols: tuple[str, ...], staging: str, route: str, n
     if dropped:
         restore(cur, dropped)
         _lap(lap, f"{step}_indexes")
+
+
+def analyze_if_due(w, changed: dict[str, int]) -> list[str]:
+    """At the end of an admin's or officer's import, each of *changed*'s tables ({table: rows this import
+    changed}, db/pg/bulk_load.py ANALYZED) not analysed by its bulk step already, analysed by the owner when
+    autovacuum's rule says so (``xingtu_bulk_analyze``: the server may run without autovacuum). Nothing for a
+    login that owns the tables or on a ledger made before v4. Returns the tables analysed."""
+    cur = w.conn.raw.cursor()
+    todo = [t for t, n in changed.items() if n > 0 and t not in w.analyzed]
+    if not todo or _route(cur, "firms") != FUNCTION:
+        return []
+    done = [t for t in todo if cur.execute("SELECT xingtu_bulk_analyze(%s, %s::bigint)", (t, changed[t])).fetchone()[0]]
+    w.analyzed.update(done)
+    return done
 
 
 def bulk_insert(cur, table: str, batch: int, stamp: str) -> dict:

@@ -155,3 +155,46 @@ def test_an_officers_import_is_analyzed_when_autovacuum_would_have(people):
         done = _step(conn)
         conn.commit()
     assert (done["rebuilt"], done["analyzed"]) == (False, True)
+
+
+def test_a_ledger_made_before_the_step_gets_it_when_a_superuser_opens_it(pg_db, demo_db, monkeypatch):
+    from db.pg import schema, setup, transfer
+    server, name = pg_db
+    url = server.url_for(name)
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", [x for x in schema.MIGRATIONS if x[0] < bulk_load.VERSION])
+        m.setattr(schema, "VERSION", bulk_load.VERSION - 1)
+        setup.init(url)
+    transfer.push(demo_db, url)
+    setup.add_user(url, f"{name}_admin1", "admin", [])
+    admin = server.url_for(name, user=f"{name}_admin1")
+    with psycopg.connect(admin) as conn:           # before: the admin's own INSERT, the indexes maintained
+        assert pg_copy._route(conn.cursor(), "firms") == pg_copy.SELF
+    with Ledger(url):                               # a superuser opens it to write: upgraded
+        pass
+    with psycopg.connect(admin) as conn:
+        assert pg_copy._route(conn.cursor(), "firms") == pg_copy.FUNCTION
+        _stage(conn, None, 600)
+        assert _step(conn)["rebuilt"]
+        conn.commit()
+    with psycopg.connect(url) as conn:
+        owner = conn.execute("SELECT DISTINCT pg_get_userbyid(proowner) FROM pg_proc WHERE proname LIKE "
+                             "'xingtu_bulk_%%'").fetchall()
+        assert owner == [(f"{name}_owner",)]
+        assert conn.execute("SELECT count(*) FROM firms WHERE name LIKE '批量%%'").fetchone()[0] == 600
+
+
+def test_the_rest_of_an_import_is_analyzed_by_the_same_rule_and_only_the_import_tables(people):
+    with psycopg.connect(people["super"], autocommit=True) as conn:
+        conn.execute("ANALYZE firms, batch_rows")
+    with Ledger(people["officer"]) as led, led.write("import") as w:
+        assert pg_copy.analyze_if_due(w, {"firms": 5, "batch_rows": 0}) == []          # 5 < 50 + 10 % of 600
+        assert pg_copy.analyze_if_due(w, {"firms": 200, "batch_rows": 60}) == ["firms", "batch_rows"]
+        assert pg_copy.analyze_if_due(w, {"firms": 200}) == []                      # once per import
+    with psycopg.connect(people["officer"]) as conn:
+        for what in ("app_users", "audit", None):
+            with pytest.raises(psycopg.errors.InvalidParameterValue):
+                conn.execute("SELECT xingtu_bulk_analyze(%s, 1000000)", (what,))
+            conn.rollback()
+    with psycopg.connect(people["viewer"]) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT xingtu_bulk_analyze('firms', 1000000)")
