@@ -24,11 +24,12 @@ from pipeline.names as on every path, the audit stays the batch's one row (db/bu
 Measured on 100k new firms (bench ``shared_import``, a loaded 2-core machine): executemany 88 s for the firms;
 COPY into the staging table 4 s (with the Python loop), INSERT … SELECT 6 s, the indexes rebuilt 26 s (two
 trigram GIN indexes most of it) or maintained row by row 70 s (a login that does not own the tables, before v4).
-Schema v4, a quieter moment of the same machine (bench ``shared_import``/``shared_import_admin``, each run its
-own baseline): file 7.0 / 8.7 s, superuser 12.9 / 11.6 s, admin through the owner's step 12.9 / 11.6 s (1.84x /
-1.34x both); the admin's old path (its own INSERT, indexes maintained) in the same runs as the new: 20.3 and
-15.8 s against 15.4 and 12.3 s. Left above the file: firms' indexes (two trigram GIN 1.5 s of 2.2-3 s), ANALYZE
-0.3-0.5 s, the designations' keys and the staging COPY; the reading and pinyin are the file's.
+Schema v4 (bench ``shared_import``/``shared_import_admin``, 100k new firms, each run its own file baseline):
+the admin now takes the superuser's time: quiet machine file 7.0 / 8.7 s, superuser and admin 12.9 / 11.6 s
+(1.84x / 1.34x); loaded (load 4.5) file 10.4 / 10.8 s, superuser 17.5 / 17.1 s, admin 18.1 / 16.4 s (1.75x /
+1.53x). The admin's old path (its own INSERT, indexes maintained) against the new in one session: 20.3 and
+15.8 s against 15.4 and 12.3 s. Left above the file, for both: firms' indexes (two trigram GIN 1.5 s of 2.2-3 s),
+ANALYZE 0.3-0.5 s, the designations and the staging COPY; the reading and pinyin are the file's.
 Binary COPY (``set_types``) against text COPY of the same 100k rows: 0.6-1.1 s against 1.3-1.8 s (client CPU
 0.12 against 0.44 s), about 1 % of the import; text is kept because binary needs every Python value to be
 exactly its column's type (an int in a text column fails), where text takes them as they come.
