@@ -40,6 +40,19 @@ class Laps:
             self.out[step] = self.out.get(step, 0.0) + now - self.last
             self.last = now
 
+    def share(self, step: str, parts: dict[str, float]) -> None:
+        """A lap made of steps timed elsewhere (the server's, db/pg/copy.py): each of *parts* gets its seconds,
+        *step* the rest of the time since the previous lap."""
+        if self.out is not None:
+            now = time.perf_counter()
+            rest = now - self.last
+            for name, seconds in parts.items():
+                seconds = min(max(seconds, 0.0), rest)
+                self.out[name] = self.out.get(name, 0.0) + seconds
+                rest -= seconds
+            self.out[step] = self.out.get(step, 0.0) + rest
+            self.last = now
+
 
 def open_batch(w: Writer, *, file_name, sha256, sheet, kind, stage_key, mapping: dict, counts: dict) -> int:
     led = w.ledger
@@ -138,6 +151,14 @@ def record_rows(w: Writer, rows: list[tuple[int, dict]]) -> None:
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode       # one encoder, not one a row
     w.conn.executemany("INSERT INTO batch_rows (batch_id, firm_id, fields) VALUES (?, ?, ?)",
                        [(w.batch_id, fid, encode(v)) for fid, v in rows])
+
+
+def analyze_touched(w: Writer, changed: dict[str, int]) -> None:
+    """At the end of an import: on a shared ledger, the tables it changed in volume get their statistics when
+    autovacuum would have given them (db/pg/copy.py ``analyze_if_due``); the file path is unchanged (nothing)."""
+    if w.ledger.shared:
+        from db.pg import copy as pg_copy  # noqa: PLC0415  (a shared ledger only)
+        pg_copy.analyze_if_due(w, changed)
 
 
 def is_bulk(new: int, existing: int) -> bool:

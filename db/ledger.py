@@ -217,6 +217,7 @@ class Writer(RecordWrites):
         self.batch_id = batch_id
         self.stamp = ledger.now()
         self.ladder: TierChange | None = None   # what the last add_designation changed on a ladder (pipeline.ladder)
+        self.analyzed: set[str] = set()         # tables analysed in this write (a shared ledger's bulk step)
 
     def audit(self, action: str, entity: str, entity_id, firm_id, before, after) -> None:
         self.audit_many([(action, entity, entity_id, firm_id, before, after)])

@@ -64,23 +64,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
             stale = staleness.why_stale(ledger, w.conn, plan)     # what the plan depends on (importers/staleness.py)
             if stale:
                 raise InputError(f"{MSG_STALE}（{stale}）", file=plan.file)
-            counts = plan.counts()
-            mapping = {plan.headers[i] if i < len(plan.headers) else str(i): f for i, f in sorted(plan.mapping.items())}
-            batch = bulk.open_batch(w, file_name=plan.file, sha256=plan.sha256, sheet=plan.sheet, kind=plan.kind,
-                                    stage_key=plan.stage, mapping=mapping, counts=counts)
-            bulk.audit_batch(w, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind, "stage": plan.stage,
-                                 **counts})
-            street_ids = {name: sid for sid, name in ledger.streets()}
-            lap("batch")
-            _new_firms(w, plan, [i for i in todo if store.status[i] == NEW], street_ids, tick, lap)
-            _updates(w, store, [i for i in todo if store.status[i] == UPDATE], street_ids, tick)
-            lap("updates")
-            _former_names(w, store, todo)
-            lap("former_names")
-            _designations(w, ledger.catalog(), store, todo)
-            lap("designations")
-            bulk.record_rows(w, _asserted(store, street_ids))
-            lap("batch_rows")
+            batch = _write(w, plan, todo, tick, lap)
             if remember_mapping:
                 mapping_store.remember(ledger, plan.headers, plan.mapping, source="import")
     except ledger.engine.integrity_errors as exc:
@@ -90,6 +74,32 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
         # row's code or name while this insert waited on it; everything is rolled back
         raise InputError(f"{MSG_STALE}（{WHY_RACE}）", file=plan.file) from exc
     lap("commit")
+    return batch
+
+
+def _write(w, plan: ImportPlan, todo: list[int], tick, lap) -> int:
+    """The batch's rows, inside the import's transaction (the plan checked as still right); the batch's id."""
+    store = plan.store
+    counts = plan.counts()
+    mapping = {plan.headers[i] if i < len(plan.headers) else str(i): f for i, f in sorted(plan.mapping.items())}
+    batch = bulk.open_batch(w, file_name=plan.file, sha256=plan.sha256, sheet=plan.sheet, kind=plan.kind,
+                            stage_key=plan.stage, mapping=mapping, counts=counts)
+    bulk.audit_batch(w, {"file": plan.file, "sha256": plan.sha256, "kind": plan.kind, "stage": plan.stage, **counts})
+    street_ids = {name: sid for sid, name in w.ledger.streets()}
+    lap("batch")
+    news, updates = [i for i in todo if store.status[i] == NEW], [i for i in todo if store.status[i] == UPDATE]
+    _new_firms(w, plan, news, street_ids, tick, lap)
+    _updates(w, store, updates, street_ids, tick)
+    lap("updates")
+    _former_names(w, store, todo)
+    lap("former_names")
+    _designations(w, w.ledger.catalog(), store, todo)
+    lap("designations")
+    asserted = _asserted(store, street_ids)
+    bulk.record_rows(w, asserted)
+    lap("batch_rows")
+    bulk.analyze_touched(w, {"firms": len(news) + len(updates), "batch_rows": len(asserted)})
+    lap("analyze")
     return batch
 
 

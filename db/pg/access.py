@@ -168,6 +168,32 @@ def street_check(roles: dict[str, str]) -> list[str]:
     ]
 
 
+def bulk_access(roles: dict[str, str]) -> list[str]:
+    """Who may run the owner's bulk step (db/pg/bulk_load.py, schema v7): the admins and officers; and what it
+    may insert: inside it the owner inserts, so the owner's INSERT policies on firms and designations are the
+    people's write rules (FIRM_WRITE, CHILD_WRITE) for ``session_user``, the login that called it; and what the
+    owner reads when it checks the keys it added back: every row. Idempotent."""
+    from db.pg.bulk_load import FUNCTIONS
+    owner = q(roles["owner"])
+    write_all = "(SELECT xingtu_write_all(session_user::text))"
+    write_streets = "(SELECT xingtu_write_streets(session_user::text))::bigint[]"
+    checks = {"firms": f"({write_all} OR street_id = ANY ({write_streets}))",
+              "designations": f"({write_all} OR EXISTS (SELECT 1 FROM firms f WHERE f.id = firm_id "
+                              f"AND f.street_id = ANY ({write_streets})))"}
+    out = []
+    for table, check in checks.items():
+        out += [f"DROP POLICY IF EXISTS {table}_owner_bulk ON {table}",
+                f"CREATE POLICY {table}_owner_bulk ON {table} FOR INSERT TO {owner} WITH CHECK ({check})"]
+    # the keys added back are checked by one query run as the owner, under FORCE'd row security: a designation
+    # of a missing firm was hidden from it by the read policy (CHILD_READ) and passed; the owner reads all the
+    # rows a key joins (firms already: street_check), only ever inside its own functions
+    for table in ("designations", "batches"):
+        out += [f"DROP POLICY IF EXISTS {table}_owner_read ON {table}",
+                f"CREATE POLICY {table}_owner_read ON {table} FOR SELECT TO {owner} USING (true)"]
+    return out + [f"REVOKE ALL ON FUNCTION {FUNCTIONS} FROM PUBLIC",
+                  f"GRANT EXECUTE ON FUNCTION {FUNCTIONS} TO {q(roles['admin'])}, {q(roles['officer'])}"]
+
+
 def row_security() -> list[str]:
     return [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY" for t in APP_TABLES] + [
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY" for t in APP_TABLES]

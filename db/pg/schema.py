@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+from db.pg import bulk_load
+
 log = logging.getLogger(__name__)
 
 SQLITE_EQUIVALENT = 5       # the SQLite schema version it holds
@@ -327,6 +329,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (5, "the batches that made a firm of an officer's streets, read from an index (the officer's batches, the "
         "staleness check)", "CREATE INDEX IF NOT EXISTS firms_street_batch ON firms(street_id, batch_id);"),
     (6, "audit rows and batches record their writer's top-level transaction (an import's staleness check)", V6),
+    # the owner's bulk step for the people's imports (db/pg/bulk_load.py); its policies and grants are
+    # db/pg/access.py ``bulk_access``, added by ``_grant``
+    (bulk_load.VERSION, "admins' and officers' large imports rebuild the indexes and ANALYZE as the tables' owner",
+     bulk_load.V7),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"
@@ -367,7 +373,7 @@ def upgrade(raw, superuser: bool, readonly: bool) -> list[int]:
                 owner = tables_owner(raw)
                 raw.execute(pg_sql.SQL("SET LOCAL ROLE {}").format(pg_sql.Identifier(owner)))
                 raw.execute(sql)            # what it makes is the owner's, as at init (a SECURITY DEFINER function
-                _grant(raw, owner)          # must never run as the superuser)
+                _grant(raw, owner, number)  # must never run as the superuser)
                 raw.execute("RESET ROLE")
                 raw.execute("INSERT INTO meta (key, value) VALUES ('shared_schema', %s) "
                             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (str(number),))
@@ -392,14 +398,19 @@ def tables_owner(raw) -> str:
     return owner
 
 
-def _grant(raw, owner: str) -> None:
+def _grant(raw, owner: str, number: int) -> None:
     """The groups' rights again (db/pg/access.privileges: idempotent), so a function a migration made is theirs,
-    and every row policy of db/pg/access.py as it is defined now (one added or changed since the ledger was made).
-    *owner*: the tables' owner role (``tables_owner``); the groups are named after it."""
+    and every row policy of db/pg/access.py as it is defined now (one added or changed since the ledger was made);
+    from the bulk step's version (the migration *number* just applied) its policies and grants too. *owner*: the
+    tables' owner role (``tables_owner``); the groups are named after it."""
     from db.pg import access
     prefix = owner.removesuffix("_owner")
-    for statement in access.privileges({k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}):
+    roles = {k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}
+    for statement in access.privileges(roles):
         raw.execute(statement)
+    if number >= bulk_load.VERSION:
+        for statement in access.bulk_access(roles):
+            raw.execute(statement)
     for statement in access.policies():             # CREATE POLICY <name> ON <table> …: made again as defined now,
         _, _, name, _, table, *_ = statement.split()  # in the migration's transaction (no moment without it)
         raw.execute(f"DROP POLICY IF EXISTS {name} ON {table}")

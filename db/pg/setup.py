@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from db.pg import access, notify, schema
+from db.pg import access, bulk_load, notify, schema
 from db.pg.url import SharedLedgerError, connect, connect_ledger, dbname, explain, q, role_names
 
 MSG_NOT_EMPTY = "数据库 {db} 不是空的（已有 {n} 个表或视图，如 {first}），不会在其中建立共享台账；请新建一个空数据库"
@@ -92,6 +92,9 @@ def _create(cur, roles: dict[str, str]) -> None:
                 (schema.VERSION, f"shared ledger (PostgreSQL), as SQLite schema v{schema.SQLITE_EQUIVALENT}", now))
     for statement in access.row_security() + access.policies() + access.privileges(roles) + access.street_check(roles):
         cur.execute(statement)
+    if schema.VERSION >= bulk_load.VERSION:         # the owner's bulk step (schema v7) and who may run it
+        for statement in access.bulk_access(roles):
+            cur.execute(statement)
     notify.install(cur)                 # live changes for the open windows (db/pg/notify.py)
     cur.execute("RESET ROLE")
 
