@@ -41,6 +41,7 @@ from db.errors import LedgerError
 from pipeline.dates import OPEN_END
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator
+from pipeline.memory import small_pages
 
 BAD_DAY = -1            # a date SQLite cannot read (the check below refuses it)
 _DAY = "CAST(julianday({col}) - 1721424.5 AS INTEGER)"      # ISO text -> date.toordinal()
@@ -79,6 +80,7 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> li
     """The int64 columns of ``Facts.from_columns``: designations (firm, stage, start, end), firms (id,
     street, live). The fetch step of ``load_facts`` (bench/fig_dashboard.py times the steps). While *conn*
     holds changes not yet committed, *conn* reads them (another connection would not see them)."""
+    small_pages()                                        # pipeline/memory.py: fresh arrays in small pages
     raw = getattr(conn, "raw", None)
     if raw is not None:                                  # a shared ledger's connection (db.engine.PgConnection)
         return _pg_columns(raw)

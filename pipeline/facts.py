@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 
 from pipeline.dates import OPEN_END
+from pipeline.memory import small_pages
 
 
 @dataclass
@@ -30,6 +31,9 @@ class Facts:
     street_of: np.ndarray       # int32 indexed by firm id: street id, or -1
     _stage_masks: dict = field(default_factory=dict, repr=False)
     presorted: bool = field(default=False, repr=False, compare=False)   # ordered by (firm, start): see sorted_facts
+
+    def __post_init__(self) -> None:
+        small_pages()       # what is built from facts (the dashboard's indexes) in small pages: pipeline/memory.py
 
     @classmethod
     def from_rows(cls, rows, firm_streets) -> "Facts":
