@@ -61,7 +61,8 @@ class Facts:
         live = np.zeros(size + 1, dtype=bool)       # the last slot stands for every id out of range
         live[live_ids] = True
         firm, start = np.asarray(firm, dtype=np.int64), np.asarray(start, dtype=np.int64)
-        keep = live[np.clip(firm, -1, size)]
+        inside = len(firm) == 0 or (int(firm.min()) >= 0 and int(firm.max()) < size)
+        keep = np.take(live, firm) if inside else live[np.clip(firm, -1, size)]    # clip: 0.16 s at 4.8M rows
         rows = None if keep.all() else np.flatnonzero(keep)
         if rows is not None:
             firm, start = firm[rows], start[rows]
