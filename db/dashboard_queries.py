@@ -18,8 +18,13 @@ tuple per row) took 20 s, 16.5 s of it in SQLite: the join walked the designatio
   driver, or when it cannot open the file, the same SQL runs on the ledger's connection.
 
 Same window on the 1M ledger, CPU seconds (the shared machine doubled wall times): the former read
-24.8 s, this one 2.9 s (fetch 1.9-2.6, arrays 0.6-1.1). Not tried: reading in parallel (a snapshot
-per connection; no gain on this 2-core machine under load).
+24.8 s, this one 2.9 s (fetch 1.9-2.6, arrays 0.6-1.1). Tried and not taken: reading in parallel
+(30 Nov: designations in two id ranges and the firms on three ADBC connections and threads, one snapshot checked
+by ``PRAGMA data_version`` on a fourth before and after the pins; ADBC does release the GIL): on this 2-core machine
+at load 5-6, fetch medians 2.27-2.98 s against 2.62-2.95 s for one connection over three runs of 5-6 rounds, 0.1 s
+more CPU. Seen then: the driver bundles its own SQLite, so the process holds two copies of the library on one file
+(POSIX locks of one process never conflict): its first connection after a write rebuilds the WAL index (the data
+version of the app's connections changes with no write).
 
 A columnar cache of what this read returns (db/facts_cache.py) spares the read while the ledger is
 unchanged, with the indexes the dashboard built from it; both are valid for a token that every write
