@@ -18,8 +18,13 @@ tuple per row) took 20 s, 16.5 s of it in SQLite: the join walked the designatio
   driver, or when it cannot open the file, the same SQL runs on the ledger's connection.
 
 Same window on the 1M ledger, CPU seconds (the shared machine doubled wall times): the former read
-24.8 s, this one 2.9 s (fetch 1.9-2.6, arrays 0.6-1.1). Not tried: reading in parallel (a snapshot
-per connection; no gain on this 2-core machine under load).
+24.8 s, this one 2.9 s (fetch 1.9-2.6, arrays 0.6-1.1). Tried and not taken: reading in parallel
+(30 Nov: designations in two id ranges and the firms on three ADBC connections and threads, one snapshot checked
+by ``PRAGMA data_version`` on a fourth before and after the pins; ADBC does release the GIL): on this 2-core machine
+at load 5-6, fetch medians 2.27-2.98 s against 2.62-2.95 s for one connection over three runs of 5-6 rounds, 0.1 s
+more CPU. Seen then: the driver bundles its own SQLite, so the process holds two copies of the library on one file
+(POSIX locks of one process never conflict): its first connection after a write rebuilds the WAL index (the data
+version of the app's connections changes with no write).
 
 A columnar cache of what this read returns (db/facts_cache.py) spares the read while the ledger is
 unchanged, with the indexes the dashboard built from it; both are valid for a token that every write
@@ -41,7 +46,10 @@ from db.errors import LedgerError
 from pipeline.dates import OPEN_END
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator
+from pipeline.memory import small_pages
 
+BATCH_ROWS = 1 << 23    # rows per Arrow batch: one batch, so one buffer per column read without a copy (ADBC's default
+#                         1024 made 4.7k chunks of 4.8M designations, joined by a copy: 0.07-0.15 s CPU more)
 BAD_DAY = -1            # a date SQLite cannot read (the check below refuses it)
 _DAY = "CAST(julianday({col}) - 1721424.5 AS INTEGER)"      # ISO text -> date.toordinal()
 DESIGNATION_COLUMNS = (
@@ -93,6 +101,7 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> li
     """The int64 columns of ``Facts.from_columns``: designations (firm, stage, start, end), firms (id,
     street, live). The fetch step of ``load_facts`` (bench/fig_dashboard.py times the steps). While *conn*
     holds changes not yet committed, *conn* reads them (another connection would not see them)."""
+    small_pages()                                        # pipeline/memory.py: fresh arrays in small pages
     raw = getattr(conn, "raw", None)
     if raw is not None:                                  # a shared ledger's connection (db.engine.PgConnection)
         return _pg_columns(raw)
@@ -154,6 +163,8 @@ def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:
             for sql in (DESIGNATION_COLUMNS, FIRM_COLUMNS):
                 stmt = adbc_driver_manager.AdbcStatement(conn)
                 stack.callback(stmt.close)
+                with contextlib.suppress(adbc_driver_manager.Error):     # a driver without the option: 1024 rows
+                    stmt.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
                 stmt.set_sql_query(sql)
                 stream, _ = stmt.execute_query()
                 table = pyarrow.RecordBatchReader.from_stream(stream).read_all()
@@ -181,6 +192,8 @@ def _arrow_ints(column, int64) -> np.ndarray:
         if chunk.type != int64 or chunk.null_count:
             raise LedgerError(f"看板读取台账时得到意外的数据（{chunk.type}，{chunk.null_count} 个空值）")
         parts.append(np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=len(chunk), offset=chunk.offset * 8))
+    if len(parts) == 1:
+        return parts[0]                 # a view of the Arrow buffer (kept alive by it): no copy
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 

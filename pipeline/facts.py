@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 
 from pipeline.dates import OPEN_END
+from pipeline.memory import small_pages
 
 
 @dataclass
@@ -30,6 +31,9 @@ class Facts:
     street_of: np.ndarray       # int32 indexed by firm id: street id, or -1
     _stage_masks: dict = field(default_factory=dict, repr=False)
     presorted: bool = field(default=False, repr=False, compare=False)   # ordered by (firm, start): see sorted_facts
+
+    def __post_init__(self) -> None:
+        small_pages()       # what is built from facts (the dashboard's indexes) in small pages: pipeline/memory.py
 
     @classmethod
     def from_rows(cls, rows, firm_streets) -> "Facts":
@@ -57,7 +61,8 @@ class Facts:
         live = np.zeros(size + 1, dtype=bool)       # the last slot stands for every id out of range
         live[live_ids] = True
         firm, start = np.asarray(firm, dtype=np.int64), np.asarray(start, dtype=np.int64)
-        keep = live[np.clip(firm, -1, size)]
+        inside = len(firm) == 0 or (int(firm.min()) >= 0 and int(firm.max()) < size)
+        keep = np.take(live, firm) if inside else live[np.clip(firm, -1, size)]    # clip: 0.16 s at 4.8M rows
         rows = None if keep.all() else np.flatnonzero(keep)
         if rows is not None:
             firm, start = firm[rows], start[rows]

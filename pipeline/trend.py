@@ -92,9 +92,8 @@ class SetIndex:
     def __init__(self, facts: Facts, stage_ids) -> None:
         self.stage_ids = tuple(sorted(int(s) for s in stage_ids))
         self.street_of = facts.street_of
-        mask = facts.stage_mask(self.stage_ids)
-        firm, start, end = facts.firm[mask], facts.start[mask], facts.end[mask]
-        stage = facts.stage[mask]
+        rows = np.flatnonzero(facts.stage_mask(self.stage_ids))     # one pass over the mask, four gathers
+        firm, start, end, stage = (np.take(a, rows) for a in (facts.firm, facts.start, facts.end, facts.stage))
         if not facts.presorted:
             order = np.lexsort((start, firm))
             firm, start, end, stage = firm[order], start[order], end[order], stage[order]
