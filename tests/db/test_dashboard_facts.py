@@ -171,8 +171,24 @@ def test_a_ledger_file_is_read_through_adbc(ledger, tricky):
     assert [c.tolist() for c in cols] == [c.tolist() for c in dashboard_queries._sqlite_columns(ledger.conn)]
 
 
+@pytest.mark.file_only("the file's ADBC read")
+def test_adbc_reads_a_ledger_file_in_the_apps_process_only_where_locks_are_per_handle(ledger, tricky, monkeypatch):
+    """Two copies of SQLite in one process corrupt a file under POSIX locks (db/dashboard_queries.ADBC_IN_PROCESS):
+    the app's own connection reads it there, with the same columns."""
+    import os
+    assert dashboard_queries.ADBC_IN_PROCESS == (os.name == "nt")
+    taken = []
+    monkeypatch.setattr(dashboard_queries, "_adbc_columns", lambda path: taken.append(path))
+    for allowed in (False, True):
+        monkeypatch.setattr(dashboard_queries, "ADBC_IN_PROCESS", allowed)
+        got = dashboard_queries.fact_columns(ledger.conn, ledger.path)
+        assert [c.tolist() for c in got] == [c.tolist() for c in dashboard_queries._sqlite_columns(ledger.conn)]
+    assert taken == [ledger.path]
+
+
 @pytest.mark.file_only("the file's dashboard cache and ADBC read")
-def test_a_ledger_sqlite_cannot_open_by_uri_falls_back_to_the_connection(ledger, tricky, tmp_path):
+def test_a_ledger_sqlite_cannot_open_by_uri_falls_back_to_the_connection(ledger, tricky, tmp_path, monkeypatch):
+    monkeypatch.setattr(dashboard_queries, "ADBC_IN_PROCESS", True)
     missing = tmp_path / "nowhere" / "ledger.db"          # ADBC cannot open it: the connection's read is used
     got = dashboard_queries.load_facts(ledger.conn, missing)
     assert canonical(got) == canonical(queries.load_facts(ledger.conn))
