@@ -68,6 +68,8 @@ def test_a_superuser_opening_an_older_ledger_upgrades_it_and_others_only_warn(ve
             pass
     assert firm_indexes(version_one) == before
     assert sum("结构是第 1 版" in r.getMessage() for r in caplog.records) >= 2     # one per opening at least
+    with psycopg.connect(version_one, autocommit=True) as conn:     # a policy no longer defined (one that allows:
+        conn.execute("CREATE POLICY firms_read_everything ON firms FOR SELECT USING (true)")   # it would go on)
     with Ledger(version_one) as led:                     # a superuser, to write
         assert led.role == "admin"
     assert_latest(version_one)
@@ -80,6 +82,8 @@ def test_a_superuser_opening_an_older_ledger_upgrades_it_and_others_only_warn(ve
     assert owner.endswith("_owner") and owner != "postgres"
     assert "meta_officer_delete" in policies                 # a policy added since: an officer forgets a mapping
     assert "xingtu_read_all" in child                        # a policy changed since: as access.py defines it now
+    with psycopg.connect(version_one) as conn:
+        assert not conn.execute("SELECT 1 FROM pg_policies WHERE policyname = 'firms_read_everything'").fetchall()
     assert search_pages(version_one) == searched == search_pages(str(demo_db))
     # the people's searches go through the owner's trigram function (granted by the upgrade): the same firms
     assert search_pages(server.url_for(name, user=viewer)) == searched
