@@ -313,6 +313,10 @@ class LedgerView:
         if self.owns:
             self.conn.close()
 
+    def forget(self) -> None:
+        """Drop what this view learnt of the ledger (how common a search term is): the ledger was written since."""
+        self._fts_counts.clear()
+
     def short_name(self, stage_id: int) -> str:
         """The shortest name a stage goes by (高企 for 高新技术企业), for the expiry column."""
         stage = self.catalog.by_id(stage_id)

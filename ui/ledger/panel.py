@@ -101,6 +101,7 @@ class LedgerPanel(QWidget):
 
     # the query ------------------------------------------------------------------
     def _apply_filters(self) -> None:
+        self.problem.hide()                 # a failed search's message: the person has moved on
         self.model.set_query(self.filters.query(self.model.target))
 
     def set_search_now(self, text: str) -> None:
