@@ -13,7 +13,7 @@ import pytest
 from db.ledger_view import LedgerQuery, LedgerView, open_view_connection
 from tests.backends import engine, ledger_address, ledger_on_both  # noqa: F401  (the ledger on both engines)
 from tests.ui.helpers import settle, small_ledger
-from ui.ledger.background import Connections, FirstPage
+from ui.ledger.background import Job, Searcher
 from ui.ledger.panel import LedgerPanel
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
@@ -125,13 +125,13 @@ def test_searches_share_their_background_connections_and_closing_the_table_close
 
 
 def test_a_stopped_search_leaves_its_connection_fit_for_the_next_one(ledger):
-    """The background connection is kept after a newer query interrupted its statement (sqlite3's interrupt, the
-    server's cancel request): the next search on it is answered, and its estimates are dropped after a write."""
+    """The worker keeps its connection after a newer query interrupted its statement (sqlite3's interrupt, the
+    server's cancel request, sent again until it lands): the next search on it is answered, and the view's
+    estimates are dropped after a write."""
     small_ledger(ledger)
-    kind = LedgerView.kind_for(ledger)
     made = []
 
-    class Endless(kind):
+    class Endless(LedgerView.kind_for(ledger)):
         forgot = 0
 
         def page(self, q, **kw):
@@ -147,34 +147,34 @@ def test_a_stopped_search_leaves_its_connection_fit_for_the_next_one(ledger):
         made.append(Endless(open_view_connection(ledger), ledger.catalog(), owns=True))
         return made[-1]
 
-    pool = Connections(open_view)
+    searcher = Searcher(open_view)
     try:
-        stuck = FirstPage(1, pool, LedgerQuery(search="endless"))
-        stuck.start()
-        end = time.monotonic() + 20
-        while stuck.alive() and time.monotonic() < end:   # stopped once its statement runs (until then: a no-op)
-            time.sleep(0.2)
-            stuck.stop()
-            stuck.join_all(0.5)
-        assert not stuck.alive() and stuck.page is None and stuck.error is not None
-        pool.forget()                                     # a write meanwhile
-        job = FirstPage(2, pool, LedgerQuery(search="星辰"))
-        job.start()
-        job.join_all(10)
+        stuck = Job(1, LedgerQuery(search="endless"))
+        searcher.submit(stuck)
+        while stuck.view is None:
+            time.sleep(0.01)
+        started = time.monotonic()
+        searcher.stop(stuck)
+        searcher.connections.forget()                    # a write meanwhile
+        job = Job(2, LedgerQuery(search="星辰"))
+        searcher.submit(job)
+        assert job.finished.wait(20) and time.monotonic() - started < 10
+        assert stuck.finished.is_set() and stuck.page is None and stuck.error is not None
         assert job.error is None and job.total == 2 and len(job.page.ids) == 2
         assert len(made) == 1 and made[0].forgot == 1
     finally:
-        pool.close()
-    with pytest.raises(Exception):  # noqa: B017
+        searcher.close()
+    with pytest.raises(Exception):  # noqa: B017  (closed with the table)
         made[0].conn.execute("SELECT 1")
 
 
-def test_a_search_that_failed_on_its_own_does_not_keep_its_connection(ledger):
+def test_a_query_replaced_before_it_ran_is_skipped_and_a_failed_one_does_not_keep_its_connection(ledger):
     small_ledger(ledger)
-    made = []
+    made, asked = [], []
 
     class Broken(LedgerView.kind_for(ledger)):
         def page(self, q, **kw):
+            asked.append(q.search)
             if q.search == "broken":
                 raise RuntimeError("连接已断开")
             return super().page(q, **kw)
@@ -183,14 +183,19 @@ def test_a_search_that_failed_on_its_own_does_not_keep_its_connection(ledger):
         made.append(Broken(open_view_connection(ledger), ledger.catalog(), owns=True))
         return made[-1]
 
-    pool = Connections(open_view)
+    searcher = Searcher(open_view)
     try:
-        for n, text in enumerate(("broken", "长江")):
-            job = FirstPage(n, pool, LedgerQuery(search=text))
-            job.start()
-            job.join_all(10)
-        assert job.error is None and job.total == 1 and len(made) == 2
+        broken = Job(1, LedgerQuery(search="broken"))
+        searcher.submit(broken)
+        assert broken.finished.wait(10) and isinstance(broken.error, RuntimeError)
+        with searcher._cond:                               # two queries handed over before the worker takes one
+            first, last = Job(2, LedgerQuery(search="星辰")), Job(3, LedgerQuery(search="长江"))
+            searcher.submit(first)
+            searcher.submit(last)
+        assert last.finished.wait(10) and last.error is None and last.total == 1
+        assert first.finished.is_set() and first.page is None and asked == ["broken", "长江"]
+        assert len(made) == 2 and searcher.wait(1)
         with pytest.raises(Exception):  # noqa: B017  (the broken one was closed, not kept)
             made[0].conn.execute("SELECT 1")
     finally:
-        pool.close()
+        searcher.close()

@@ -1,23 +1,28 @@
-"""The ledger table's searches off the UI thread: one plain Python thread per query (touching no Qt object: the
-model polls ``finished``), on read connections kept between queries (``Connections``).
+"""The ledger table's searches off the UI thread (``Searcher``): two plain Python threads that touch no Qt object
+(the model polls ``Job.finished``), started on the first search and kept until the table closes, and read
+connections kept between searches (``Connections``).
 
 Every search runs here, however rare its term: how common a term is can only be learnt by asking the ledger (a
-probe of 5-100 ms on a million firms, more on a busy machine), and a keystroke must not wait for that. A search
-answered within a few milliseconds is still shown at once: the model waits that long for it (``FAST_WAIT``)."""
+probe of 5-100 ms on a million firms, more on a busy machine), and a keystroke must not wait for that. Nor does
+a keystroke start a thread (``Thread.start`` waits until the system runs the new thread: milliseconds on a busy
+machine) or send a server its cancel request (a new connection): it hands the query to the worker and the
+query it replaces to the stopper, and returns."""
 from __future__ import annotations
 
 import threading
 
 from db.ledger_view import PAGE, LedgerQuery, LedgerView
 
+STOP_AGAIN = 0.05       # seconds: a stop that reached no statement (the query was between two) is sent again
+
 
 class Connections:
     """Read views (each over a connection of its own, never the ledger's write connection) for the background
     queries, kept between them: a shared ledger's connection takes 0.05-0.3 s to set up, a cost once per window
-    instead of once per keystroke. *open_view* makes one (in the query's thread: opening may take that long).
+    instead of once per keystroke. *open_view* makes one (on the worker thread: opening may take that long).
 
-    A view handed back after ``forget`` (the ledger was written since it was taken) forgets its estimates."""
-    KEEP = 2                    # a stopped query's view and the next query's
+    A view taken after ``forget`` (the ledger was written since it was handed back) forgets its estimates."""
+    KEEP = 1
 
     def __init__(self, open_view) -> None:
         self._open = open_view
@@ -61,61 +66,30 @@ class Connections:
             view.close()
 
 
-class FirstPage(threading.Thread):
-    """The first page and the count of a query (*total*: its count when known), on a view of *connections*."""
+class Job:
+    """A query's first page and count (*total*: its count when known: the same rows in another order)."""
 
-    def __init__(self, generation: int, connections: Connections, query: LedgerQuery, total: int | None = None
-                 ) -> None:
-        super().__init__(name=f"ledger-query-{generation}", daemon=True)
-        self.generation, self.connections, self.query, self.known = generation, connections, query, total
-        self.view: LedgerView | None = None       # set and cleared under connections.lock
+    def __init__(self, generation: int, query: LedgerQuery, total: int | None = None) -> None:
+        self.generation, self.query, self.known = generation, query, total
+        self.view: LedgerView | None = None       # while it runs: set and cleared under Connections.lock
         self.stopped = False
         self.finished = threading.Event()
         self.page, self.total, self.error = None, 0, None
-        self._canceller: threading.Thread | None = None
 
-    def stop(self) -> None:
-        """A newer query replaces this one: interrupt its statement (or skip it when not started yet). The
-        interrupt is sent from a thread of its own (a server's cancel request takes a new connection: 10 ms and
-        more, not on the UI thread); under the lock, so it can only reach this query's statement."""
-        self.stopped = True
-        if self.view is not None and not self.finished.is_set():
-            self._canceller = threading.Thread(target=self._cancel, name=f"{self.name}-stop", daemon=True)
-            self._canceller.start()
-
-    def _cancel(self) -> None:
-        with self.connections.lock:
-            view = self.view
-            if view is not None:
-                try:
-                    view.conn.interrupt()
-                except Exception:  # noqa: BLE001  (closed meanwhile: nothing left to stop)
-                    pass
-
-    def join_all(self, timeout: float | None = None) -> None:
-        self.join(timeout)
-        canceller = self._canceller
-        if canceller is not None:
-            canceller.join(timeout)
-
-    def alive(self) -> bool:
-        canceller = self._canceller
-        return self.is_alive() or (canceller is not None and canceller.is_alive())
-
-    def run(self) -> None:
+    def run(self, connections: Connections) -> None:
         view, epoch, usable = None, 0, True
         try:
             if self.stopped:
                 return
-            view, epoch = self.connections.take()
-            with self.connections.lock:
+            view, epoch = connections.take()
+            with connections.lock:
                 self.view = view
             if self.stopped:
                 return
             self.page = view.page(self.query)
             if self.stopped:
                 return
-            if self.known is not None:       # the same rows in another order: counted already
+            if self.known is not None:
                 self.total = self.known
             else:
                 ids = self.page.ids
@@ -125,7 +99,112 @@ class FirstPage(threading.Thread):
             usable = self.stopped            # a failure of its own: the connection may be broken, not kept
         finally:
             if view is not None:
-                with self.connections.lock:
+                with connections.lock:
                     self.view = None
-                self.connections.give(view, epoch, usable)
+                connections.give(view, epoch, usable)
             self.finished.set()
+
+    def interrupt(self, lock: threading.Lock) -> None:
+        """Stop the statement this job runs, if any: under *lock*, so it can only reach this job's statement."""
+        with lock:
+            view = self.view
+            if view is not None:
+                try:
+                    view.conn.interrupt()
+                except Exception:  # noqa: BLE001  (closed meanwhile: nothing left to stop)
+                    pass
+
+
+class Searcher:
+    """Runs the newest query handed to it (``submit``) on a kept connection; ``stop`` interrupts one replaced."""
+
+    def __init__(self, open_view) -> None:
+        self.connections = Connections(open_view)
+        self._cond = threading.Condition()
+        self._next: Job | None = None
+        self._current: Job | None = None
+        self._stops: list[Job] = []
+        self._closing = False
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, job: Job) -> None:
+        with self._cond:
+            if self._closing:
+                raise RuntimeError("台账表格已关闭")
+            if self._next is not None:      # replaced before it started: never run
+                self._next.stopped = True
+                self._next.finished.set()
+            self._next = job
+            if not self._threads:
+                self._threads = [threading.Thread(target=self._work, name="ledger-search", daemon=True),
+                                 threading.Thread(target=self._stop_loop, name="ledger-search-stop", daemon=True)]
+                for t in self._threads:
+                    t.start()
+            self._cond.notify_all()
+
+    def stop(self, job: Job) -> None:
+        """*job* was replaced by a newer query: skipped when not started, else its statement is interrupted (by
+        the stopper thread: a server's cancel request opens a connection, 10 ms and more)."""
+        job.stopped = True
+        with self._cond:
+            if job is self._next:
+                self._next = None
+                job.finished.set()
+            elif not job.finished.is_set():
+                self._stops.append(job)
+                self._cond.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while self._next is None and not self._closing:
+                    self._cond.wait()
+                if self._closing:
+                    return
+                job, self._next = self._next, None
+                self._current = job
+            job.run(self.connections)
+            with self._cond:
+                self._current = None
+                self._cond.notify_all()
+
+    def _stop_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stops and not self._closing:
+                    self._cond.wait()
+                if self._closing:
+                    return
+                job = self._stops.pop(0)
+            while not job.finished.is_set() and not self._closing:
+                job.interrupt(self.connections.lock)
+                job.finished.wait(STOP_AGAIN)
+
+    def idle(self) -> bool:
+        with self._cond:
+            return self._next is None and self._current is None
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until no query is running or waiting (tests, shutdown)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._next is None and self._current is None, timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the running query, end both threads and close the connections."""
+        with self._cond:
+            self._closing = True
+            pending, self._next = self._next, None
+            current = self._current
+            self._cond.notify_all()
+        if pending is not None:
+            pending.stopped = True
+            pending.finished.set()
+        if current is not None:
+            current.stopped = True
+            for _ in range(int(timeout / STOP_AGAIN)):
+                current.interrupt(self.connections.lock)
+                if current.finished.wait(STOP_AGAIN):
+                    break
+        for t in self._threads:
+            t.join(timeout)
+        self.connections.close()

@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from db.ledger_view import COLUMNS, PAGE, LedgerQuery, LedgerView, Page
-from ui.ledger.background import Connections, FirstPage
+from ui.ledger.background import Job, Searcher
 from ui.qtcompat import no_data
 from ui.rows_model import ROOT
 
@@ -68,14 +68,13 @@ class LedgerTableModel(QAbstractTableModel):
         self._view = view
         self._query = query or LedgerQuery()
         self._target = self._query
-        self._connections = Connections(background) if background is not None else None
+        self._searcher = Searcher(background) if background is not None else None
         self._generation = 0
-        self._running: FirstPage | None = None
+        self._running: Job | None = None          # the search of the current generation, until shown
         self._poll = QTimer(self)
         self._poll.setInterval(15)
         self._poll.timeout.connect(self._check_jobs)
         self.busy = False
-        self._jobs: list[FirstPage] = []
         self._pages: OrderedDict[int, Page] = OrderedDict()
         self._anchors: dict[int, tuple] = {}
         self._shown: dict[int, list[tuple[str, ...]]] = {}   # page number -> its rows as display text
@@ -113,7 +112,7 @@ class LedgerTableModel(QAbstractTableModel):
             self._poll.stop()
             self._first_page_ready(query, *kept, total)
             return
-        if self._connections is not None and _searching(query):
+        if self._searcher is not None and _searching(query):
             self._start(query, total)
             return
         self._set_busy(False)
@@ -127,10 +126,9 @@ class LedgerTableModel(QAbstractTableModel):
 
     def _start(self, query: LedgerQuery, total: int | None) -> None:
         """Run *query* off the UI thread; shown at once when it is answered within FAST_WAIT."""
-        job = FirstPage(self._generation, self._connections, query, total)     # a failure to open: reported
+        job = Job(self._generation, query, total)
         self._running = job
-        self._jobs = [j for j in self._jobs if j.alive()] + [job]
-        job.start()
+        self._searcher.submit(job)          # a failure to open its connection: reported
         if job.finished.wait(FAST_WAIT):
             self._poll.stop()
             self._first_page_done(job)
@@ -139,13 +137,13 @@ class LedgerTableModel(QAbstractTableModel):
         self._poll.start()
 
     def _check_jobs(self) -> None:
-        current = next((j for j in self._jobs if j.generation == self._generation), None)
-        if current is None:
+        job = self._running
+        if job is None or job.generation != self._generation:
             self._poll.stop()
             return
-        if current.finished.is_set():
+        if job.finished.is_set():
             self._poll.stop()
-            self._first_page_done(current)
+            self._first_page_done(job)
 
     def _first_page_done(self, job) -> None:
         if job.page is None:
@@ -176,7 +174,7 @@ class LedgerTableModel(QAbstractTableModel):
 
     def _interrupt(self) -> None:
         if self._running is not None:
-            self._running.stop()
+            self._searcher.stop(self._running)
             self._running = None
 
     def _set_busy(self, busy: bool) -> None:
@@ -186,17 +184,14 @@ class LedgerTableModel(QAbstractTableModel):
 
     def wait(self, msecs: int = 10000) -> bool:
         """Wait for the background queries to end (tests, shutdown)."""
-        for job in list(self._jobs):
-            job.join_all(msecs / 1000)
-        return not any(j.alive() for j in self._jobs)
+        return self._searcher is None or self._searcher.wait(msecs / 1000)
 
     def shutdown(self) -> None:
         self._generation += 1
         self._poll.stop()
         self._interrupt()
-        self.wait()
-        if self._connections is not None:
-            self._connections.close()
+        if self._searcher is not None:
+            self._searcher.close()
 
     def _counted(self, query: LedgerQuery, total: int) -> int:
         if len(self._counts) > 256:
@@ -209,8 +204,8 @@ class LedgerTableModel(QAbstractTableModel):
         self._counts.clear()
         self._kept.clear()
         self._view.forget()
-        if self._connections is not None:
-            self._connections.forget()
+        if self._searcher is not None:
+            self._searcher.connections.forget()
         self.set_query(self._target)
 
     # columns ----------------------------------------------------------------------
@@ -356,7 +351,7 @@ class LedgerTableModel(QAbstractTableModel):
         key = COLUMNS[column].key
         if key == self._target.sort and desc == self._target.descending:
             return
-        if self.busy or (self._connections is not None and _searching(self._target)):
+        if self.busy or (self._searcher is not None and _searching(self._target)):
             # a sort does not change the count: the rows shown were counted, unless a query is still running
             self.set_query(self._target.with_(sort=key, descending=desc), None if self.busy else self.total)
             return
