@@ -159,13 +159,27 @@ def test_a_stopped_search_leaves_its_connection_fit_for_the_next_one(ledger):
         job = Job(2, LedgerQuery(search="星辰"))
         searcher.submit(job)
         assert job.finished.wait(20) and time.monotonic() - started < 10
-        assert stuck.finished.is_set() and stuck.page is None and stuck.error is not None
+        assert stuck.finished.wait(10) and stuck.page is None and stuck.error is not None
         assert job.error is None and job.total == 2 and len(job.page.ids) == 2
-        assert len(made) == 1 and made[0].forgot == 1
+        assert searcher.wait(5) and len(made) == 2        # the new query ran on the other worker's connection
+        views = [searcher.connections.take()[0] for _ in made]
+        assert sorted(v.forgot for v in views) == [0, 1]   # the stopped one's estimates predate the write
+        for view in views:                                 # both kept, both answer
+            assert view.page(LedgerQuery(search="长江")).ids == job_ids(ledger, "长江")
+            searcher.connections.give(view, 1)
     finally:
         searcher.close()
-    with pytest.raises(Exception):  # noqa: B017  (closed with the table)
-        made[0].conn.execute("SELECT 1")
+    for view in made:
+        with pytest.raises(Exception):  # noqa: B017  (closed with the table)
+            view.conn.execute("SELECT 1")
+
+
+def job_ids(ledger, text: str) -> list[int]:
+    view = LedgerView.open(ledger)
+    try:
+        return view.page(LedgerQuery(search=text)).ids
+    finally:
+        view.close()
 
 
 def test_a_query_replaced_before_it_ran_is_skipped_and_a_failed_one_does_not_keep_its_connection(ledger):

@@ -1,19 +1,19 @@
-"""The ledger table's searches off the UI thread (``Searcher``): two plain Python threads that touch no Qt object
-(the model polls ``Job.finished``), started on the first search and kept until the table closes, and read
+"""The ledger table's searches off the UI thread (``Searcher``): plain Python threads that touch no Qt object
+(the model polls ``Job.finished``), started on the first search and kept until the table closes, on read
 connections kept between searches (``Connections``).
 
 Every search runs here, however rare its term: how common a term is can only be learnt by asking the ledger (a
 probe of 5-100 ms on a million firms, more on a busy machine), and a keystroke must not wait for that. Nor does
 a keystroke start a thread (``Thread.start`` waits until the system runs the new thread: milliseconds on a busy
-machine) or send a server its cancel request (a new connection): it hands the query to the worker and the
-query it replaces to the stopper, and returns."""
+machine) or send a server its cancel request (a new connection): it hands the query to a worker and the query it
+replaces to the stopper, and returns."""
 from __future__ import annotations
 
 import threading
 
 from db.ledger_view import PAGE, LedgerQuery, LedgerView
 
-STOP_AGAIN = 0.05       # seconds: a stop that reached no statement (the query was between two) is sent again
+STOP_AGAIN = 0.1        # seconds: a stop that reached no statement (the query was between two) is sent again
 
 
 class Connections:
@@ -22,7 +22,7 @@ class Connections:
     instead of once per keystroke. *open_view* makes one (on the worker thread: opening may take that long).
 
     A view taken after ``forget`` (the ledger was written since it was handed back) forgets its estimates."""
-    KEEP = 1
+    KEEP = 2                    # one per worker thread
 
     def __init__(self, open_view) -> None:
         self._open = open_view
@@ -116,13 +116,16 @@ class Job:
 
 
 class Searcher:
-    """Runs the newest query handed to it (``submit``) on a kept connection; ``stop`` interrupts one replaced."""
+    """Runs the newest query handed to it (``submit``) on a kept connection; ``stop`` interrupts one replaced.
+    Two workers: a new query starts at once on one while the statement of the query it replaced, on the other,
+    is being stopped (a server's cancel request takes 10 ms and more to land)."""
+    WORKERS = 2
 
     def __init__(self, open_view) -> None:
         self.connections = Connections(open_view)
         self._cond = threading.Condition()
         self._next: Job | None = None
-        self._current: Job | None = None
+        self._current: list[Job] = []
         self._stops: list[Job] = []
         self._closing = False
         self._threads: list[threading.Thread] = []
@@ -136,8 +139,9 @@ class Searcher:
                 self._next.finished.set()
             self._next = job
             if not self._threads:
-                self._threads = [threading.Thread(target=self._work, name="ledger-search", daemon=True),
-                                 threading.Thread(target=self._stop_loop, name="ledger-search-stop", daemon=True)]
+                self._threads = [threading.Thread(target=self._work, name=f"ledger-search-{i}", daemon=True)
+                                 for i in range(self.WORKERS)]
+                self._threads.append(threading.Thread(target=self._stop_loop, name="ledger-search-stop", daemon=True))
                 for t in self._threads:
                     t.start()
             self._cond.notify_all()
@@ -162,10 +166,10 @@ class Searcher:
                 if self._closing:
                     return
                 job, self._next = self._next, None
-                self._current = job
+                self._current.append(job)
             job.run(self.connections)
             with self._cond:
-                self._current = None
+                self._current.remove(job)
                 self._cond.notify_all()
 
     def _stop_loop(self) -> None:
@@ -180,30 +184,26 @@ class Searcher:
                 job.interrupt(self.connections.lock)
                 job.finished.wait(STOP_AGAIN)
 
-    def idle(self) -> bool:
-        with self._cond:
-            return self._next is None and self._current is None
-
     def wait(self, timeout: float) -> bool:
         """Wait until no query is running or waiting (tests, shutdown)."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._next is None and self._current is None, timeout)
+            return self._cond.wait_for(lambda: self._next is None and not self._current, timeout)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop the running query, end both threads and close the connections."""
         with self._cond:
             self._closing = True
             pending, self._next = self._next, None
-            current = self._current
+            current = list(self._current)
             self._cond.notify_all()
         if pending is not None:
             pending.stopped = True
             pending.finished.set()
-        if current is not None:
-            current.stopped = True
+        for job in current:
+            job.stopped = True
             for _ in range(int(timeout / STOP_AGAIN)):
-                current.interrupt(self.connections.lock)
-                if current.finished.wait(STOP_AGAIN):
+                job.interrupt(self.connections.lock)
+                if job.finished.wait(STOP_AGAIN):
                     break
         for t in self._threads:
             t.join(timeout)

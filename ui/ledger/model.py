@@ -41,7 +41,6 @@ STATUS_TIPS = {"校验位不符": "统一社会信用代码校验位不符：可
 
 
 SEARCH_FAILED = "搜索未能完成：{reason}。表格仍显示上一次的结果。"
-FAST_WAIT = 0.005       # seconds a keystroke waits for its search before the table keeps its rows meanwhile
 KEPT_PAGES = 16         # first pages kept, by query, until the ledger is re-read (reload)
 
 
@@ -125,14 +124,12 @@ class LedgerTableModel(QAbstractTableModel):
         self.countChanged.emit(self.total)
 
     def _start(self, query: LedgerQuery, total: int | None) -> None:
-        """Run *query* off the UI thread; shown at once when it is answered within FAST_WAIT."""
+        """Run *query* off the UI thread: the table keeps its rows until the first page is read. Not waited for
+        even briefly: a search on a shared ledger is never answered within a few milliseconds (its round trips),
+        and a wait only adds to the keystroke's time (measured: 5 ms more on the slowest keystroke, both engines)."""
         job = Job(self._generation, query, total)
         self._running = job
         self._searcher.submit(job)          # a failure to open its connection: reported
-        if job.finished.wait(FAST_WAIT):
-            self._poll.stop()
-            self._first_page_done(job)
-            return
         self._set_busy(True)
         self._poll.start()
 
