@@ -213,3 +213,6 @@ def test_a_query_replaced_before_it_ran_is_skipped_and_a_failed_one_does_not_kee
             made[0].conn.execute("SELECT 1")
     finally:
         searcher.close()
+    late = Job(4, LedgerQuery(search="长江"))                # typed while the table closes: never run
+    searcher.submit(late)
+    assert late.finished.is_set() and late.page is None and late.error is None and asked[-1] == "长江"

@@ -21,18 +21,21 @@ class Connections:
     queries, kept between them: a shared ledger's connection takes 0.05-0.3 s to set up, a cost once per window
     instead of once per keystroke. *open_view* makes one (on the worker thread: opening may take that long).
 
-    A view taken after ``forget`` (the ledger was written since it was handed back) forgets its estimates."""
+    A view taken after ``forget`` (the ledger was written since it was handed back) forgets its estimates.
+    ``lock`` guards a view's hand-over (``Job.view``) against a stop sent meanwhile; the pool has its own, so the
+    UI thread (``forget``) never waits for a cancel request being sent."""
     KEEP = 2                    # one per worker thread
 
     def __init__(self, open_view) -> None:
         self._open = open_view
         self.lock = threading.Lock()
+        self._pool = threading.Lock()
         self._idle: list[tuple[LedgerView, int]] = []
         self._epoch = 0
         self._closed = False
 
     def take(self) -> tuple[LedgerView, int]:
-        with self.lock:
+        with self._pool:
             if self._closed:
                 raise RuntimeError("台账表格已关闭")
             got = self._idle.pop() if self._idle else None
@@ -46,7 +49,7 @@ class Connections:
 
     def give(self, view: LedgerView, epoch: int, usable: bool = True) -> None:
         """Keep *view* for the next query (closed instead when the pool is full, closed, or it failed)."""
-        with self.lock:
+        with self._pool:
             keep = usable and not self._closed and len(self._idle) < self.KEEP
             if keep:
                 self._idle.append((view, epoch))
@@ -55,11 +58,11 @@ class Connections:
 
     def forget(self) -> None:
         """The ledger changed: the views' kept estimates (how common a term is) are dropped before their next use."""
-        with self.lock:
+        with self._pool:
             self._epoch += 1
 
     def close(self) -> None:
-        with self.lock:
+        with self._pool:
             self._closed = True
             idle, self._idle = self._idle, []
         for view, _epoch in idle:
@@ -132,8 +135,10 @@ class Searcher:
 
     def submit(self, job: Job) -> None:
         with self._cond:
-            if self._closing:
-                raise RuntimeError("台账表格已关闭")
+            if self._closing:               # the table is closing: nothing shown, nothing reported
+                job.stopped = True
+                job.finished.set()
+                return
             if self._next is not None:      # replaced before it started: never run
                 self._next.stopped = True
                 self._next.finished.set()
