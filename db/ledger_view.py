@@ -355,7 +355,9 @@ class LedgerView:
         return self._fts_count(q) > self.FREQUENT or self._code_count(q) > self.FREQUENT
 
     def is_slow(self, q: LedgerQuery) -> bool:
-        """True when the first page or the count may scan much of the ledger: run it off the UI thread."""
+        """True when the first page or the count may scan much of the ledger. The table no longer asks (it runs
+        every search off the UI thread, as this probe itself reads the ledger); the engines' probes are compared
+        through it (tests/pg/test_both_engines.py)."""
         return (not cheap_count(q) or self._fts_count(q) > self.FREQUENT // 10
                 or self._code_count(q) > self.FREQUENT // 10)
 
