@@ -42,6 +42,7 @@ STATUS_TIPS = {"校验位不符": "统一社会信用代码校验位不符：可
 
 SEARCH_FAILED = "搜索未能完成：{reason}。表格仍显示上一次的结果。"
 KEPT_PAGES = 16         # first pages kept, by query, until the ledger is re-read (reload)
+POLL_MS = 5             # while a search runs: how often the UI thread looks whether it is answered (a rare one: ms)
 
 
 def _count_key(query: LedgerQuery) -> LedgerQuery:
@@ -71,7 +72,7 @@ class LedgerTableModel(QAbstractTableModel):
         self._generation = 0
         self._running: Job | None = None          # the search of the current generation, until shown
         self._poll = QTimer(self)
-        self._poll.setInterval(15)
+        self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._check_jobs)
         self.busy = False
         self._pages: OrderedDict[int, Page] = OrderedDict()
