@@ -98,7 +98,9 @@ class Job:
                 ids = self.page.ids
                 self.total = len(ids) if len(ids) < PAGE else view.count(self.query)
         except Exception as exc:  # noqa: BLE001  (interrupted by a newer query, or a real failure: reported)
-            self.page, self.error = None, exc
+            # without its traceback: the frames would keep the interrupted statement's cursor (and so the
+            # connection's interrupt) alive after the view is handed back
+            self.page, self.error = None, exc.with_traceback(None)
             usable = self.stopped            # a failure of its own: the connection may be broken, not kept
         finally:
             if view is not None:
