@@ -128,7 +128,12 @@ class Searcher:
 
     def __init__(self, open_view) -> None:
         self.connections = Connections(open_view)
-        self._cond = threading.Condition()
+        # one lock, three conditions: a keystroke wakes one worker (or the stopper), not every thread, each of
+        # which would then take the interpreter from the UI thread for nothing
+        lock = threading.RLock()
+        self._cond = threading.Condition(lock)                  # a query to run (the workers wait)
+        self._stopping = threading.Condition(lock)              # a query to stop (the stopper waits)
+        self._idle = threading.Condition(lock)                  # a query ended (wait() waits)
         self._next: Job | None = None
         self._current: list[Job] = []
         self._stops: list[Job] = []
@@ -151,7 +156,7 @@ class Searcher:
                 self._threads.append(threading.Thread(target=self._stop_loop, name="ledger-search-stop", daemon=True))
                 for t in self._threads:
                     t.start()
-            self._cond.notify_all()
+            self._cond.notify()
 
     def stop(self, job: Job) -> None:
         """*job* was replaced by a newer query: skipped when not started, else its statement is interrupted (by
@@ -163,7 +168,7 @@ class Searcher:
                 job.finished.set()
             elif not job.finished.is_set():
                 self._stops.append(job)
-                self._cond.notify_all()
+                self._stopping.notify()
 
     def _work(self) -> None:
         while True:
@@ -177,13 +182,13 @@ class Searcher:
             job.run(self.connections)
             with self._cond:
                 self._current.remove(job)
-                self._cond.notify_all()
+                self._idle.notify_all()
 
     def _stop_loop(self) -> None:
         while True:
             with self._cond:
                 while not self._stops and not self._closing:
-                    self._cond.wait()
+                    self._stopping.wait()
                 if self._closing:
                     return
                 job = self._stops.pop(0)
@@ -194,7 +199,7 @@ class Searcher:
     def wait(self, timeout: float) -> bool:
         """Wait until no query is running or waiting (tests, shutdown)."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._next is None and not self._current, timeout)
+            return self._idle.wait_for(lambda: self._next is None and not self._current, timeout)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop the running query, end both threads and close the connections."""
@@ -202,7 +207,8 @@ class Searcher:
             self._closing = True
             pending, self._next = self._next, None
             current = list(self._current)
-            self._cond.notify_all()
+            for cond in (self._cond, self._stopping, self._idle):
+                cond.notify_all()
         if pending is not None:
             pending.stopped = True
             pending.finished.set()
