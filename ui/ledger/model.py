@@ -69,6 +69,8 @@ class LedgerTableModel(QAbstractTableModel):
         self._query = query or LedgerQuery()
         self._target = self._query
         self._searcher = Searcher(background) if background is not None else None
+        if self._searcher is not None:      # once the event loop runs (the first page is painted): ready to search
+            QTimer.singleShot(0, self, lambda: self._searcher.start(prepare=True))
         self._generation = 0
         self._running: Job | None = None          # the search of the current generation, until shown
         self._poll = QTimer(self)
