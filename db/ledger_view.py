@@ -313,6 +313,10 @@ class LedgerView:
         if self.owns:
             self.conn.close()
 
+    def forget(self) -> None:
+        """Drop what this view learnt of the ledger (how common a search term is): the ledger was written since."""
+        self._fts_counts.clear()
+
     def short_name(self, stage_id: int) -> str:
         """The shortest name a stage goes by (高企 for 高新技术企业), for the expiry column."""
         stage = self.catalog.by_id(stage_id)
@@ -351,7 +355,9 @@ class LedgerView:
         return self._fts_count(q) > self.FREQUENT or self._code_count(q) > self.FREQUENT
 
     def is_slow(self, q: LedgerQuery) -> bool:
-        """True when the first page or the count may scan much of the ledger: run it off the UI thread."""
+        """True when the first page or the count may scan much of the ledger. The table no longer asks (it runs
+        every search off the UI thread, as this probe itself reads the ledger); the engines' probes are compared
+        through it (tests/pg/test_both_engines.py)."""
         return (not cheap_count(q) or self._fts_count(q) > self.FREQUENT // 10
                 or self._code_count(q) > self.FREQUENT // 10)
 

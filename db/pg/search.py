@@ -114,9 +114,9 @@ class SharedLedgerView(LedgerView):
     server shows the login only the firms it may read (row-level security), so counts and pages are theirs.
 
     How common a search's long terms are is probed as on the file (``_fts_count``, up to FREQUENT + 1 firms, kept
-    per text): a rare search is counted by the probe itself and answered on the UI thread; a common one (more than
-    FREQUENT / 10) is slow (``is_slow``: the table runs it on its background connection) and, above FREQUENT, its
-    page walks the sort order's index testing each firm (ROW_BY_ROW) instead of sorting every match."""
+    per text): a rare search is counted by the probe itself; above FREQUENT, a common one's page walks the sort
+    order's index testing each firm (ROW_BY_ROW) instead of sorting every match. (The table asks all this off
+    the UI thread, for every search: ui/ledger/background.py.)"""
 
     search_sql = staticmethod(search_condition)
 

@@ -34,14 +34,21 @@ def test_the_view_owns_its_connection_and_closing_it_leaves_the_ledger_open(pane
     assert ledger.conn.execute("SELECT 1").fetchone() == (1,)
 
 
-def test_a_short_search_with_the_ledger_file_moved_keeps_the_write_connection(qtbot, panel, ledger, tmp_path):
+def test_a_short_search_with_the_ledger_file_moved_keeps_the_write_connection(qtbot, ledger, tmp_path):
     """Before: open_view_connection fell back to ledger.conn and the search thread closed it, so 抢救台账
-    (a backup through that connection) failed with "Cannot operate on a closed database"."""
+    (a backup through that connection) failed with "Cannot operate on a closed database". The file is moved
+    before the table's searches open their connection (once shown, the table opens it ahead of the first
+    keystroke, and a connection open on the moved file keeps reading it, as the write connection does)."""
     from db.backup import rescue
+    small_ledger(ledger)
+    panel = LedgerPanel(ledger)
+    qtbot.add_widget(panel)
+    panel.show()
     ledger.path.rename(tmp_path / "moved.db")
     panel.set_search_now("星辰")                      # two characters: a background search
     settle(qtbot, panel.model)
     panel.model.wait()
+    panel.close_view()
     assert ledger.conn.execute("SELECT count(*) FROM firms").fetchone()[0] == 4
     assert panel.problem.isVisible()
     assert panel.problem.text().startswith("搜索未能完成：台账文件不存在")

@@ -79,7 +79,7 @@ class LedgerPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.start_page: QWidget | None = None
-        self.model.countChanged.connect(lambda _n: self._show_start())
+        self.model.countChanged.connect(self._show_start)
         box.addWidget(self.filters)
         box.addWidget(self.problem)
         box.addWidget(self.stack, 1)
@@ -94,13 +94,17 @@ class LedgerPanel(QWidget):
     def is_empty(self) -> bool:
         return not self.model.target.deleted and self.ledger_view.empty()
 
-    def _show_start(self) -> None:
-        empty = self.start_page is not None and self.is_empty()
+    def _show_start(self, count: int | None = None) -> None:
+        """*count*: the firms the table now shows (live ones, or the recycle bin's, which never shows the start page):
+        some shown, the ledger is not empty without asking it (a query on the UI thread at every search otherwise:
+        1-10 ms on a shared ledger)."""
+        empty = self.start_page is not None and not count and self.is_empty()
         self.stack.setCurrentWidget(self.start_page if empty else self.view)
         self.filters.setVisible(not empty)
 
     # the query ------------------------------------------------------------------
     def _apply_filters(self) -> None:
+        self.problem.hide()                 # a failed search's message: the person has moved on
         self.model.set_query(self.filters.query(self.model.target))
 
     def set_search_now(self, text: str) -> None:
