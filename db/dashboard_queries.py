@@ -107,7 +107,7 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> li
     if raw is not None:                                  # a shared ledger's connection (db.engine.PgConnection)
         return _pg_columns(raw)
     quick = ADBC_IN_PROCESS and path is not None and not conn.in_transaction
-    cols = _adbc_columns(path) if quick else None
+    cols = _adbc_columns(path) if quick and path is not None else None
     return _sqlite_columns(conn) if cols is None else cols
 
 
