@@ -66,6 +66,7 @@ class Chart(QWidget):
         self._line_item = None
         self._texts: list = []
         self._curves: list = []
+        self._placeholder = None            # the text shown instead of an empty plot (``empty``)
         self.reference_value = None
         self.reference_text = ""
         self.shown_labels: list[str] = []
@@ -81,10 +82,28 @@ class Chart(QWidget):
         PySide6 6.12 drops references to None/True it does not own and crashes the interpreter."""
         for it in self._pool_items():
             it.setVisible(False)
+        for side in ("left", "bottom"):
+            self.item.showAxis(side)
         self.values, self.labels = [], []
 
+    def empty(self, message: str) -> None:
+        """Nothing to draw: *message* in the middle, no axes (an empty axis with ticks reads as a chart of zeros)."""
+        self.clear()
+        for side in ("left", "bottom"):
+            self.item.hideAxis(side)
+        if self._placeholder is None:
+            self._placeholder = self._pg.TextItem("", color="#666666", anchor=(0.5, 0.5))
+            self._placeholder.setFont(cjk_font(11))
+            self.item.addItem(self._placeholder)
+        self._placeholder.setText(message)
+        self._placeholder.setPos(0.5, 0.5)
+        self._placeholder.setVisible(True)
+        self.item.setXRange(0, 1, padding=0)
+        self.item.setYRange(0, 1, padding=0)
+
     def _pool_items(self):
-        return [x for x in (self._bar_item, self._line_item) if x is not None] + self._texts + self._curves
+        items = [x for x in (self._bar_item, self._line_item, self._placeholder) if x is not None]
+        return items + self._texts + self._curves
 
     def _text(self, i: int):
         while len(self._texts) <= i:

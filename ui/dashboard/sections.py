@@ -154,7 +154,7 @@ class TargetsSection(Section):
         if rows:
             self.chart.reference(view["time_progress"] * 100, f"序时进度 {view['time_progress']:.1%}")
         else:
-            self.chart.clear()          # no indicator: no bars, no 序时进度 line over an empty axis
+            self.chart.empty("本年度尚无可计算的指标")     # no bars, no 序时进度 line over an empty axis
 
     def _bar(self, i: int) -> None:
         r = self.rows[i]

@@ -140,3 +140,17 @@ def test_the_first_view_s_indexes_are_kept_for_the_next_open(qtbot, demo_copy, t
             p.close()
     assert [v[0] for v in views] == [False, True]
     assert views[0][1] == views[1][1]
+
+
+def test_a_year_without_targets_shows_a_message_not_an_empty_axis(panel):
+    """This year (the demo's targets end with 2025; the dashboard offers this year too, to create its targets): no
+    bars, a sentence in the chart and no axes; back to a year with targets, the bars and axes return."""
+    from ui.dashboard.sections import TargetsSection
+    chart = panel.findChild(TargetsSection).chart
+    panel.set_context(date.today().year, date.today(), None)
+    assert not chart.values and chart._placeholder is not None and chart._placeholder.isVisible()
+    assert "尚无" in chart._placeholder.toPlainText()
+    assert not chart.item.getAxis("left").isVisible()
+    panel.set_context(2024, AS_OF, None)
+    assert chart.values and not chart._placeholder.isVisible()
+    assert chart.item.getAxis("left").isVisible() and chart.item.getAxis("bottom").isVisible()
