@@ -9,7 +9,7 @@ from db import bulk
 from db.ledger import Ledger
 from db.pg import bulk_load
 from db.pg import copy as pg_copy
-from tests.pg.test_copy_import import INDEXES, _new_firm, _street_id
+from tests.pg.copy_helpers import INDEXES, new_firm, street_id
 
 STAGE_SQL = ("INSERT INTO pg_temp.xingtu_bulk_firms (id, name, name_key, street_id) "
              "SELECT nextval(pg_get_serial_sequence('public.firms', 'id')), %s || g, %s || g, %s "
@@ -43,7 +43,7 @@ def test_the_people_who_write_take_the_owners_step_and_a_superuser_its_own(peopl
 
 def test_an_admins_large_batch_rebuilds_the_indexes_and_analyzes_and_a_rollback_keeps_them(people):
     before = _indexes(people["super"])
-    street = _street_id(people["super"], "杨园")
+    street = street_id(people["super"], "杨园")
     with psycopg.connect(people["admin"]) as conn:
         _stage(conn, street, 600)
         done = _step(conn)
@@ -76,7 +76,7 @@ def test_a_cancelled_step_leaves_the_indexes_and_keys(people):
 
 def test_an_officer_cannot_write_another_streets_firm_through_the_step(people):
     before = _indexes(people["super"])
-    mine, theirs = _street_id(people["super"], "积玉桥"), _street_id(people["super"], "杨园")
+    mine, theirs = street_id(people["super"], "积玉桥"), street_id(people["super"], "杨园")
     with psycopg.connect(people["officer"]) as conn:
         _stage(conn, theirs, 600)                       # as large as the table: the rebuild's path too
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
@@ -107,7 +107,7 @@ def test_a_viewer_may_not_run_the_step(people):
 
 def test_the_step_reads_only_its_own_sessions_staging_made_by_the_owner(people):
     with psycopg.connect(people["officer"]) as officer, psycopg.connect(people["admin"]) as admin:
-        _stage(officer, _street_id(people["super"], "积玉桥"), 5, "别人的")
+        _stage(officer, street_id(people["super"], "积玉桥"), 5, "别人的")
         schema = officer.execute("SELECT relnamespace::regnamespace::text FROM pg_class "
                                  "WHERE oid = 'pg_temp.xingtu_bulk_firms'::regclass").fetchone()[0]
         with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
@@ -130,7 +130,7 @@ def test_the_step_reads_only_its_own_sessions_staging_made_by_the_owner(people):
         officer.rollback()
         # a temporary table named like a ledger table never stands in for it inside the step
         officer.execute("CREATE TEMP TABLE firms (LIKE public.firms)")
-        _stage(officer, _street_id(people["super"], "积玉桥"), 2, "真的")
+        _stage(officer, street_id(people["super"], "积玉桥"), 2, "真的")
         assert _step(officer)["rows"] == 2
         assert officer.execute("SELECT count(*) FROM pg_temp.firms").fetchone()[0] == 0
         officer.commit()
@@ -140,7 +140,7 @@ def test_the_step_reads_only_its_own_sessions_staging_made_by_the_owner(people):
 
 
 def test_an_officers_import_is_analyzed_when_autovacuum_would_have(people):
-    mine = _street_id(people["super"], "积玉桥")
+    mine = street_id(people["super"], "积玉桥")
     with psycopg.connect(people["super"], autocommit=True) as conn:
         conn.execute("ANALYZE firms")                   # nothing changed since: the counter starts at 0
     stepped = []
@@ -148,7 +148,7 @@ def test_an_officers_import_is_analyzed_when_autovacuum_would_have(people):
         step = pg_copy.bulk_insert
         m.setattr(pg_copy, "bulk_insert", lambda *a: stepped.append(step(*a)) or stepped[-1])
         with Ledger(people["officer"]) as led:
-            _new_firm(led, mine, "积玉桥一家新企业")     # 1 row: far below 50 + 10 % of 600
+            new_firm(led, mine, "积玉桥一家新企业")     # 1 row: far below 50 + 10 % of 600
     assert [(d["rows"], d["rebuilt"], d["analyzed"]) for d in stepped] == [(1, False, False)]
     with psycopg.connect(people["officer"]) as conn:
         _stage(conn, mine, 120)                         # 121 changed >= 50 + 0.1 × 600

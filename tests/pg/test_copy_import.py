@@ -18,9 +18,9 @@ from db.pg import copy as pg_copy
 from db.pg import setup, transfer
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
-from pipeline.names import name_key
 from tests.importers.helpers import N
 from tests.importers.helpers import two_lists as _lists
+from tests.pg.copy_helpers import INDEXES, new_firm, street_id
 
 FIRM_COLUMNS = ("id", "code", "code_raw", "code_status", "name", "name_key", "pinyin", "street_id", "industry",
                 "officer", "contact_person", "contact_phone", "founded", "reg_capital", "revenue", "rd_spend",
@@ -37,11 +37,6 @@ QUERIES = {
     "audit": "SELECT action, entity, entity_id, firm_id, before, after, source, batch_id FROM audit "
              "WHERE action != 'init' ORDER BY id",
 }
-INDEXES = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('firms', 'designations') UNION ALL "
-           "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid IN "
-           "('firms'::regclass, 'designations'::regclass) ORDER BY 1, 2")
-
-
 def ledger_rows(target) -> dict[str, list[tuple]]:
     with Ledger(target, readonly=True) as led:
         out = {k: [tuple(r) for r in led.conn.execute(q).fetchall()] for k, q in QUERIES.items()}
@@ -116,27 +111,13 @@ def test_an_import_through_copy_leaves_the_ledger_the_file_import_leaves(empty_p
         assert theirs[table] == mine[table], table
 
 
-def _street_id(url: str, street: str) -> int:
-    with psycopg.connect(url) as conn:
-        return conn.execute("SELECT id FROM streets WHERE name = %s", (street,)).fetchone()[0]
-
-
-def _new_firm(led, street_id: int, name: str) -> list[int]:
-    with led.write("import") as w:
-        bulk.open_batch(w, file_name="名单.xlsx", sha256=None, sheet=None, kind="roster", stage_key=None, mapping={},
-                        counts={})
-        return bulk.insert_firms(w, ("code", "code_raw", "code_status", "name", "name_key", "street_id",
-                                     "needs_review"),
-                                 [[None], [None], ["no_code"], [name], [name_key(name)], [street_id], [0]])
-
-
 def test_an_officers_copy_cannot_write_another_streets_firms(people):
     officer, admin = people["officer"], people["super"]
-    mine, theirs = _street_id(admin, "积玉桥"), _street_id(admin, "杨园")
+    mine, theirs = street_id(admin, "积玉桥"), street_id(admin, "杨园")
     with Ledger(officer) as led:
-        assert len(_new_firm(led, mine, "积玉桥复制路径科技有限公司")) == 1
+        assert len(new_firm(led, mine, "积玉桥复制路径科技有限公司")) == 1
         with pytest.raises(Exception, match="row-level security|行级安全|权限|policy") as refused:
-            _new_firm(led, theirs, "杨园复制路径科技有限公司")
+            new_firm(led, theirs, "杨园复制路径科技有限公司")
         assert "共享台账" in str(refused.value)
         with psycopg.connect(admin) as conn:
             other = conn.execute("SELECT f.id FROM firms f WHERE f.street_id = %s ORDER BY f.id LIMIT 1",
