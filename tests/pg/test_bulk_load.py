@@ -218,3 +218,39 @@ def test_a_designation_of_a_missing_firm_fails_the_rebuilt_keys_check(people):
         conn.rollback()
     with psycopg.connect(people["super"]) as conn:
         assert not conn.execute("SELECT 1 FROM designations WHERE firm_id = 987654321").fetchall()
+
+
+def _admins_batch(people) -> int:
+    with psycopg.connect(people["admin"]) as conn:
+        return conn.execute("INSERT INTO batches (file_name, kind, os_user, created_at) VALUES "
+                            "('杨园名单.xlsx', 'firms', 'x', '2026-01-01') RETURNING id").fetchone()[0]
+
+
+@pytest.mark.xfail(strict=True, reason="REVIEW2: xingtu_bulk_insert takes any batch id: an officer's firms are "
+                                       "attributed to the admin's batch, which BATCH_READ then shows the officer")
+def test_review2_an_officer_cannot_put_rows_in_another_logins_batch_through_the_step(people):
+    batch = _admins_batch(people)
+    with psycopg.connect(people["officer"]) as conn:
+        assert conn.execute("SELECT count(*) FROM batches WHERE id = %s", (batch,)).fetchone()[0] == 0
+        _stage(conn, street_id(people["super"], "积玉桥"), 1, "冒名")
+        try:
+            conn.execute("SELECT xingtu_bulk_insert('firms', %s, '2026-01-01')", (batch,))
+            conn.commit()
+        except psycopg.errors.InsufficientPrivilege:     # refused: the batch is not the caller's
+            conn.rollback()
+        seen = conn.execute("SELECT file_name FROM batches WHERE id = %s", (batch,)).fetchall()
+    assert seen == []
+
+
+@pytest.mark.xfail(strict=True, reason="REVIEW2: BATCH_READ trusts firms.batch_id, which an officer writes on its "
+                                       "own firms: another login's batch (file name, mapping, counts) is read")
+def test_review2_an_officer_cannot_read_another_logins_batch_by_naming_it_on_a_firm(people):
+    batch = _admins_batch(people)
+    with psycopg.connect(people["officer"]) as conn:
+        try:
+            conn.execute("UPDATE firms SET batch_id = %s WHERE id = (SELECT min(id) FROM firms)", (batch,))
+            conn.commit()
+        except psycopg.errors.InsufficientPrivilege:
+            conn.rollback()
+        seen = conn.execute("SELECT file_name FROM batches WHERE id = %s", (batch,)).fetchall()
+    assert seen == []
