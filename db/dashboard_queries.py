@@ -135,9 +135,14 @@ def _pg_columns(raw) -> list[np.ndarray]:
 
 
 def _pg_read(raw, reads) -> list[np.ndarray]:
+    """*reads* in one snapshot; inside the connection's own open transaction (its changes not yet committed, read
+    as on the file) in that transaction, whose isolation can no longer be set (a savepoint here)."""
+    from psycopg.pq import TransactionStatus
     out = []
+    nested = raw.info.transaction_status != TransactionStatus.IDLE
     with raw.transaction():
-        raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if not nested:
+            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")    # one scan: the columns' rows align
         for columns, source in reads:
             row = raw.execute(_pg_packed(columns, source)).fetchone()

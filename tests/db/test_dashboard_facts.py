@@ -233,13 +233,10 @@ def test_review2_a_day_the_month_lacks_is_refused_on_the_file_as_on_the_server(l
         dashboard_queries.load_facts(ledger.conn)
 
 
-def test_review2_changes_not_yet_committed_are_read_on_the_shared_ledger_too(ledger, tricky, request):
-    """REVIEW2: the file reads the connection's uncommitted changes (commit 576c223; its test is file_only); on
-    the server _pg_read's SET TRANSACTION ISOLATION LEVEL runs inside the open transaction (a savepoint) and
-    fails: 看板无法读取共享台账：SET TRANSACTION ISOLATION LEVEL must be called before any query."""
-    if ledger.shared:
-        request.applymarker(pytest.mark.xfail(strict=True, raises=LedgerError,
-                                              reason="REVIEW2: SET TRANSACTION inside the ledger's open transaction"))
+def test_changes_not_yet_committed_are_read_on_the_shared_ledger_too(ledger, tricky):
+    """Found by review: the file reads the connection's uncommitted changes (commit 576c223; its test is
+    file_only); on the server _pg_read's SET TRANSACTION ISOLATION LEVEL ran inside the open transaction (a
+    savepoint) and failed: 看板无法读取共享台账：SET TRANSACTION ISOLATION LEVEL must be called before any query."""
     ledger.conn.execute("BEGIN")
     try:
         ledger.conn.execute("UPDATE firms SET deleted_at = '2024-01-01' WHERE id = ?", (tricky["renewed"],))
