@@ -306,6 +306,52 @@ DROP TRIGGER IF EXISTS batches_xact ON batches;
 CREATE TRIGGER batches_xact BEFORE INSERT OR UPDATE ON batches FOR EACH ROW EXECUTE FUNCTION xingtu_stamp_xact();
 """
 
+# whose batch a row may name (found by review: an officer set batch_id on its own firms to the admin's batch, and
+# the batches policy then showed it that batch; the owner's bulk step took any batch id; an undo of that batch would
+# have taken the officer's rows with it): a row of a firm table names no batch, or one the session's login made, or
+# (a firm) a later batch whose list matched it (undo hands a firm over to it, db/undo.py); an admin's or a
+# superuser's session names any. Inserts are checked once per statement (a bulk import's 100k rows: one query over
+# their distinct batch ids), a change of batch_id row by row. The functions are the owner's: they read every batch
+BATCH_GUARD_TABLES = ("firms", "designations", "firm_aliases", "batch_rows")
+_MAY_NAME_ANY = ("(SELECT xingtu_write_all(session_user::text)) "
+                 "OR coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)")
+V8 = f"""
+CREATE OR REPLACE FUNCTION xingtu_batch_guard_insert() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF {_MAY_NAME_ANY} THEN
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT batch_id FROM new_rows WHERE batch_id IS NOT NULL) x
+               WHERE NOT EXISTS (SELECT 1 FROM public.batches b WHERE b.id = x.batch_id
+                                 AND b.login = session_user::text)) THEN
+        RAISE EXCEPTION '不能把记录记在别人的导入批次下' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION xingtu_batch_guard_update() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NEW.batch_id IS NOT DISTINCT FROM OLD.batch_id OR NEW.batch_id IS NULL THEN
+        RETURN NEW;
+    END IF;
+    IF {_MAY_NAME_ANY}
+       OR EXISTS (SELECT 1 FROM public.batches b WHERE b.id = NEW.batch_id AND b.login = session_user::text)
+       OR (TG_TABLE_NAME = 'firms' AND EXISTS (SELECT 1 FROM public.batch_rows r WHERE r.firm_id = NEW.id
+                                               AND r.batch_id = NEW.batch_id)) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '不能把记录记在别人的导入批次下' USING ERRCODE = 'insufficient_privilege';
+END $$;
+REVOKE ALL ON FUNCTION xingtu_batch_guard_insert(), xingtu_batch_guard_update() FROM PUBLIC;
+""" + "".join(f"""DROP TRIGGER IF EXISTS xingtu_batch_guard_insert ON {t};
+CREATE TRIGGER xingtu_batch_guard_insert AFTER INSERT ON {t} REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION xingtu_batch_guard_insert();
+DROP TRIGGER IF EXISTS xingtu_batch_guard_update ON {t};
+CREATE TRIGGER xingtu_batch_guard_update BEFORE UPDATE OF batch_id ON {t}
+    FOR EACH ROW EXECUTE FUNCTION xingtu_batch_guard_update();
+""" for t in BATCH_GUARD_TABLES)
+
 # the tables in the order rows can be copied in (foreign keys first), with the file's columns
 COPY_ORDER = ("meta", "streets", "tracks", "stages", "batches", "firms", "firm_aliases", "designations", "targets",
               "service_records", "batch_rows", "audit")
@@ -333,6 +379,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     # db/pg/access.py ``bulk_access``, added by ``_grant``
     (bulk_load.VERSION, "admins' and officers' large imports rebuild the indexes and ANALYZE as the tables' owner",
      bulk_load.V7),
+    (8, "a row names only a batch its login made (an officer read the admin's batch by naming it on a firm)", V8),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"

@@ -226,9 +226,9 @@ def _admins_batch(people) -> int:
                             "('杨园名单.xlsx', 'firms', 'x', '2026-01-01') RETURNING id").fetchone()[0]
 
 
-@pytest.mark.xfail(strict=True, reason="REVIEW2: xingtu_bulk_insert takes any batch id: an officer's firms are "
-                                       "attributed to the admin's batch, which BATCH_READ then shows the officer")
-def test_review2_an_officer_cannot_put_rows_in_another_logins_batch_through_the_step(people):
+def test_an_officer_cannot_put_rows_in_another_logins_batch_through_the_step(people):
+    """Found by review: xingtu_bulk_insert took any batch id; the officer's firms were attributed to the admin's
+    batch, which the batches policy then showed the officer (schema v8 refuses the rows)."""
     batch = _admins_batch(people)
     with psycopg.connect(people["officer"]) as conn:
         assert conn.execute("SELECT count(*) FROM batches WHERE id = %s", (batch,)).fetchone()[0] == 0
@@ -242,9 +242,9 @@ def test_review2_an_officer_cannot_put_rows_in_another_logins_batch_through_the_
     assert seen == []
 
 
-@pytest.mark.xfail(strict=True, reason="REVIEW2: BATCH_READ trusts firms.batch_id, which an officer writes on its "
-                                       "own firms: another login's batch (file name, mapping, counts) is read")
-def test_review2_an_officer_cannot_read_another_logins_batch_by_naming_it_on_a_firm(people):
+def test_an_officer_cannot_read_another_logins_batch_by_naming_it_on_a_firm(people):
+    """Found by review: the batches policy trusts firms.batch_id, which an officer wrote on its own firms: another
+    login's batch (file name, mapping, counts) was read (schema v8 refuses the change)."""
     batch = _admins_batch(people)
     with psycopg.connect(people["officer"]) as conn:
         try:
