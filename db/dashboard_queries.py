@@ -52,7 +52,11 @@ from pipeline.memory import small_pages
 BATCH_ROWS = 1 << 23    # rows per Arrow batch: one batch, so one buffer per column read without a copy (ADBC's default
 #                         1024 made 4.7k chunks of 4.8M designations, joined by a copy: 0.07-0.15 s CPU more)
 BAD_DAY = -1            # a date SQLite cannot read (the check below refuses it)
-_DAY = "CAST(julianday({col}) - 1721424.5 AS INTEGER)"      # ISO text -> date.toordinal()
+# ISO text -> date.toordinal(). julianday checks a day against 31 only ('2023-02-30' is 2 March): a day from 29 on
+# must give back its own date, else the date is unreadable (BAD_DAY), as on the server (found by review); the
+# other days need no second look (a day 00 or a month 13 is already NULL)
+_DAY = ("CAST(CASE WHEN substr({col}, 9, 2) < '29' OR date(julianday({col})) = substr({col}, 1, 10) "
+        "THEN julianday({col}) END - 1721424.5 AS INTEGER)")
 DESIGNATION_COLUMNS = (
     f"SELECT firm_id, stage_id, coalesce({_DAY.format(col='start_date')}, {BAD_DAY}), "
     f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} "
@@ -72,15 +76,16 @@ PG_DESIGNATION_COLUMNS = ("firm_id", "stage_id", _PG_DAY.format(col="start_date"
 PG_FIRM_COLUMNS = ("id", "coalesce(street_id, -1)", "(deleted_at IS NULL)::int")
 PG_READS = ((PG_DESIGNATION_COLUMNS, "designations WHERE deleted_at IS NULL"), (PG_FIRM_COLUMNS, "firms"))
 # when the cast fails (a date no calendar has, written around the app), the same read again with each date checked
-# first: BAD_DAY for one that is not YYYY-MM-DD of a real day, so ``checked`` names the live firms as on the file and a
-# firm in the recycle bin is left out (the cast failed in the scan of every designation, binned firms' too). The
-# CASEs are nested: a cast runs only on text the outer test let through
+# first: BAD_DAY for one that is not YYYY-MM-DD of a real day (a time after it is read, as by the cast and the
+# file), so ``checked`` names the live firms as on the file and a firm in the recycle bin is left out (the cast
+# failed in the scan of every designation, binned firms' too). The CASEs are nested: a cast runs only on text the
+# outer test let through
 _Y, _M, _D = ("substr({c}, 1, 4)::int", "substr({c}, 6, 2)::int", "substr({c}, 9, 2)::int")
 _PG_SAFE_DAY = (
-    "CASE WHEN {c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN "
+    "CASE WHEN {c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([ T].*)?$' THEN "
     f"CASE WHEN {_Y} >= 1 AND {_M} BETWEEN 1 AND 12 THEN "
     f"CASE WHEN {_D} BETWEEN 1 AND extract(day from make_date({_Y}, {_M}, 1) + interval '1 month - 1 day') "
-    f"THEN {_PG_DAY.format(col='{c}')} ELSE {BAD_DAY} END ELSE {BAD_DAY} END ELSE {BAD_DAY} END")
+    f"THEN {_PG_DAY.format(col='substr({c}, 1, 10)')} ELSE {BAD_DAY} END ELSE {BAD_DAY} END ELSE {BAD_DAY} END")
 PG_SAFE_READS = (
     (("firm_id", "stage_id", _PG_SAFE_DAY.format(c="start_date"),
       f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} ELSE {_PG_SAFE_DAY.format(c='end_date')} END"),

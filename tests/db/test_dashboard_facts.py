@@ -206,14 +206,11 @@ def test_an_unreadable_date_of_a_binned_firm_does_not_stop_the_dashboard(ledger,
 
 
 @pytest.mark.parametrize("shape", ["2023-01-01 00:00:00", "2023-01-01T08:30"])
-def test_review2_a_date_with_a_time_reads_the_same_whatever_another_firms_date(ledger, tricky, shape, request):
-    """REVIEW2: the file reads '2023-01-01 00:00:00' (julianday takes a time) and so does the server's cast; but
+def test_a_date_with_a_time_reads_the_same_whatever_another_firms_date(ledger, tricky, shape):
+    """Found by review: the file reads '2023-01-01 00:00:00' (julianday takes a time) and so does the server's cast; but
     once another row's date makes the server read again with each date checked (PG_SAFE_READS: only
     ^YYYY-MM-DD$), this live firm's date becomes BAD_DAY and the dashboard refuses, naming a firm the file reads.
     Whether a firm's designation counts then depends on an unrelated binned firm's date."""
-    if ledger.shared:
-        request.applymarker(pytest.mark.xfail(strict=True, raises=LedgerError,
-                                              reason="REVIEW2: PG_SAFE_READS refuses dates the file and the cast read"))
     ledger.conn.execute("UPDATE designations SET start_date = ? WHERE firm_id = ?", (shape, tricky["restored"]))
     ledger.conn.execute("UPDATE designations SET start_date = '2022-13-45' WHERE firm_id = ?", (tricky["binned"],))
     commit_raw(ledger)
@@ -221,12 +218,10 @@ def test_review2_a_date_with_a_time_reads_the_same_whatever_another_firms_date(l
     assert tricky["restored"] in got.firm.tolist()
 
 
-def test_review2_a_day_the_month_lacks_is_refused_on_the_file_as_on_the_server(ledger, tricky, request):
-    """REVIEW2: SQLite's julianday takes '2023-02-30' as 2023-03-02 (it checks a day against 31 only), so the
+def test_a_day_the_month_lacks_is_refused_on_the_file_as_on_the_server(ledger, tricky):
+    """Found by review: SQLite's julianday takes '2023-02-30' as 2023-03-02 (it checks a day against 31 only), so the
     file's dashboard counts the designation from a day nobody wrote, silently; the server's cast refuses the
     date and its checked read (PG_SAFE_READS: the month's own last day) names the firm."""
-    if not ledger.shared:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="REVIEW2: julianday rolls 02-30 into March"))
     ledger.conn.execute("UPDATE designations SET start_date = '2023-02-30' WHERE firm_id = ?", (tricky["restored"],))
     commit_raw(ledger)
     with pytest.raises(LedgerError, match=f"日期无法识别（企业编号 {tricky['restored']} 等）"):
