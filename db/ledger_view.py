@@ -317,6 +317,12 @@ class LedgerView:
         """Drop what this view learnt of the ledger (how common a search term is): the ledger was written since."""
         self._fts_counts.clear()
 
+    def version(self) -> int | None:
+        """A number that changes when another connection (another program, another window) commits to the file:
+        what was read before may be stale (``PRAGMA data_version``, no table read). None on a shared ledger,
+        whose changes are announced (desktop/live.py)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def short_name(self, stage_id: int) -> str:
         """The shortest name a stage goes by (高企 for 高新技术企业), for the expiry column."""
         stage = self.catalog.by_id(stage_id)

@@ -134,6 +134,9 @@ class SharedLedgerView(LedgerView):
         sql, params = where(q, search=self.search_sql)
         return self.conn.execute(f"SELECT count(*) FROM firms f WHERE {sql}", params).fetchone()[0]
 
+    def version(self) -> int | None:
+        return None             # the server announces what others commit (LISTEN/NOTIFY: desktop/live.py)
+
     def live_total(self) -> int:
         """The live firms the login may read, in one count (the file's "every firm less the recycle bin" counts a
         b-tree's size for free; here it would read the table twice): an index-only scan of the small firms_live."""
