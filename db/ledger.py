@@ -93,6 +93,14 @@ class Ledger:
             self._catalog = catalog_store.load_catalog(self.conn)
         return self._catalog
 
+    def data_version(self) -> int | None:
+        """For a file: a number that changes when another connection commits to it (``PRAGMA data_version``, no table
+        read); what this connection read before may then be stale. None on a shared ledger (its changes are
+        announced: db/pg/notify.py)."""
+        if self.engine.shared:
+            return None
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def invalidate(self) -> None:
         self._catalog = None
 

@@ -10,7 +10,9 @@ names no firms), the dashboard, import history and targets tabs when built.
 Not refreshed again: changes committed on this window's own connection (the window already re-read after
 making them: desktop/main_window.py ``data_changed``). A firm file with edits not yet saved keeps them (its
 save then meets the no-lost-update check and shows the other person's values); the status bar says so.
-Nothing of this runs for the file ledger.
+Nothing of this runs for the file ledger. A window that opened a file read-only (another program writes it) is
+never told of that program's commits either: ``FileWatch`` looks every POLL_MS whether the file changed
+(``Ledger.data_version``) and re-reads the window as above.
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ DELAY_MS = 300
 CATALOG = {"streets", "tracks", "stages", "*", "?"}
 MSG_SYNCED = "已同步他人的修改"
 MSG_KEPT = "“{name}”已被他人修改；您尚未保存的修改仍保留，保存时会显示对方的修改以供核对"
+MSG_FILE = "已读入另一程序对台账文件的修改"
+POLL_MS = 2000
 
 
 class LiveRefresh(QObject):
@@ -99,3 +103,46 @@ def affected(changes) -> frozenset[int] | None:
             return None
         out |= change.firm_ids
     return frozenset(out)
+
+
+class FileWatch(QObject):
+    """Follows a file ledger opened read-only in *window* until ``stop()``: when another program has committed to
+    the file, every view is read again (a firm file with edits is kept, as for a shared ledger)."""
+    refreshed = Signal()
+
+    def __init__(self, window, ledger, poll_ms: int | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.ledger = ledger
+        self._last = ledger.data_version()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.check)
+        self._timer.start(poll_ms or POLL_MS)
+
+    @classmethod
+    def attach(cls, window, ledger) -> FileWatch | None:
+        """A FileWatch for a file opened read-only; None otherwise (this window writes it, or a shared ledger)."""
+        if getattr(ledger, "shared", False) or not getattr(ledger, "readonly", False):
+            return None
+        return cls(window, ledger)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def check(self) -> None:
+        window = self.window
+        if window.ledger is not self.ledger:
+            return
+        try:
+            now = self.ledger.data_version()
+        except Exception:  # noqa: BLE001  (the file went away or the ledger was closed: nothing to follow)
+            self.stop()
+            return
+        if now == self._last:
+            return
+        self._last = now
+        self.ledger.invalidate()
+        held = [dlg for dlg in window.firm_dialogs.values() if dlg.profile.changes()]
+        window.data_changed([], keep=held)
+        window.say(MSG_FILE)
+        self.refreshed.emit()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWid
 
 from db.errors import LedgerError
 from desktop import dialogs
-from desktop.live import LiveRefresh
+from desktop.live import FileWatch, LiveRefresh
 from desktop.settings import Settings
 from desktop.undo import UndoManager
 from desktop.workers import Workers
@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.ledger = None
         self.ledger_panel: LedgerPanel | None = None
         self.live: LiveRefresh | None = None
+        self.file_watch: FileWatch | None = None
         self.install_ledger(ledger)
         fit_to_screen(self, PREFERRED_SIZE, self.settings.get("window/geometry"))
 
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self._show_path(shared_status(ledger) or str(ledger.path))
         self._show_count(self.ledger_panel.model.total)
         self.live = LiveRefresh.attach(self, ledger)       # others' changes on a shared ledger (desktop/live.py)
+        self.file_watch = FileWatch.attach(self, ledger)   # and another program's on a file opened read-only
 
     def switch_ledger(self, ledger) -> None:
         """Show *ledger* instead of the one open now, and close that one (File > Open, recent files, restore)."""
@@ -299,6 +301,9 @@ class MainWindow(QMainWindow):
         if self.live is not None:
             self.live.stop()
             self.live = None
+        if self.file_watch is not None:
+            self.file_watch.stop()
+            self.file_watch = None
 
     # drag and drop ----------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:

@@ -76,6 +76,30 @@ def test_second_window_on_the_same_ledger_is_read_only(qtbot, window):
     assert not win.banner.isVisible()
 
 
+def test_a_read_only_window_follows_what_the_writing_window_commits(qtbot, window, monkeypatch):
+    """The second window (read-only: the first holds the file) is never told of the first one's writes; it looks
+    whether the file changed (desktop/live.FileWatch) and reads every view again: the new firm is counted."""
+    from db.ledger import Ledger
+    from desktop import live
+    monkeypatch.setattr(live, "POLL_MS", 50)
+    win, _ = window
+    second = Ledger(win.ledger.path, readonly=None)
+    try:
+        other = MainWindow(second, Settings())
+        qtbot.add_widget(other)
+        other.show()
+        assert other.file_watch is not None and win.file_watch is None      # the writing window needs none
+        assert other.ledger_panel.model.total == 4
+        with win.ledger.write() as w:
+            w.insert_firm("读写窗口新建科技有限公司", None, street_id=win.ledger.street_id("杨园"))
+        qtbot.waitUntil(lambda: other.ledger_panel.model.total == 5, timeout=5000)
+        assert other.count_label.text() == "符合条件的企业：5 家"
+        other.close()
+        assert other.file_watch is None
+    finally:
+        second.close()
+
+
 def test_dropping_a_spreadsheet_opens_the_import(window, monkeypatch, tmp_path):
     win, _ = window
     opened = []
