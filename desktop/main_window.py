@@ -33,10 +33,15 @@ class LazyTab(QWidget):
         self.name = name
         self._factory = factory
         self.widget: QWidget | None = None
+        self.stale = False              # the ledger changed while the tab was hidden: re-read when it is shown
         self._box = QVBoxLayout(self)
         self._box.setContentsMargins(0, 0, 0, 0)
 
     def ensure(self) -> QWidget:
+        if self.widget is not None and self.stale:
+            self.stale = False
+            if hasattr(self.widget, "reload"):
+                self.widget.reload()
         if self.widget is None:
             try:
                 self.widget = self._factory()
@@ -47,8 +52,15 @@ class LazyTab(QWidget):
         return self.widget
 
     def reload(self) -> None:
-        if self.widget is not None and hasattr(self.widget, "reload"):
+        """Re-read now when shown; else when next shown (the dashboard of a million firms takes seconds to read,
+        and a window following others' saves would read it after each of them, unseen)."""
+        if self.widget is None or not hasattr(self.widget, "reload"):
+            return
+        if self.isVisible():
+            self.stale = False
             self.widget.reload()
+        else:
+            self.stale = True
 
 
 def where(ledger) -> str:

@@ -154,3 +154,20 @@ def test_settings_are_declared_once_with_defaults(qapp, tmp_path):
     with pytest.raises(KeyError):
         s.get("no/such")
     assert all(o.doc for o in OPTIONS.values())
+
+
+def test_a_hidden_tab_is_read_again_when_shown_not_at_each_change(window):
+    """A change re-reads the tab shown at once and a built tab that is hidden when it is shown next (a million
+    firms' dashboard takes seconds: a window following others' saves would read it after each, unseen)."""
+    win, _ = window
+    dash = win.show_tab("看板")
+    calls = []
+    dash.reload = lambda r=dash.reload: (calls.append(1), r())
+    win.show_tab("台账")
+    win.data_changed([])
+    win.data_changed([])
+    assert calls == [] and win.lazy_tab("看板").stale
+    win.show_tab("看板")
+    assert calls == [1] and not win.lazy_tab("看板").stale
+    win.data_changed([])                                   # shown: at once
+    assert calls == [1, 1]
