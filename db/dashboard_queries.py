@@ -70,11 +70,17 @@ FIRM_COLUMNS = "SELECT id, coalesce(street_id, -1), deleted_at IS NULL FROM firm
 # stalled while the dashboard loaded); a psycopg binary COPY (one message per row) 6.2 s; ADBC's PostgreSQL driver
 # 4.7-5.8 s (another dependency, not taken). Both reads in one snapshot, as far as the login may read.
 _PG_DAY = "(({col})::date - DATE '0001-01-01' + 1)"
-PG_DESIGNATION_COLUMNS = ("firm_id", "stage_id", _PG_DAY.format(col="start_date"),
-                          f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} "
-                          f"ELSE {_PG_DAY.format(col='end_date')} END")
 PG_FIRM_COLUMNS = ("id", "coalesce(street_id, -1)", "(deleted_at IS NULL)::int")
-PG_READS = ((PG_DESIGNATION_COLUMNS, "designations WHERE deleted_at IS NULL"), (PG_FIRM_COLUMNS, "firms"))
+
+
+def _pg_reads(day: str) -> tuple:
+    """The two reads (columns, source) with *day* (a format of ``{c}``, the date column) reading each date."""
+    designations = ("firm_id", "stage_id", day.format(c="start_date"),
+                    f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} ELSE {day.format(c='end_date')} END")
+    return ((designations, "designations WHERE deleted_at IS NULL"), (PG_FIRM_COLUMNS, "firms"))
+
+
+PG_READS = _pg_reads(_PG_DAY.format(col="{c}"))
 # when the cast fails (a date no calendar has, written around the app), the same read again with each date checked
 # first: BAD_DAY for one that is not YYYY-MM-DD of a real day (a time after it is read, as by the cast and the
 # file), so ``checked`` names the live firms as on the file and a firm in the recycle bin is left out (the cast
@@ -86,10 +92,7 @@ _PG_SAFE_DAY = (
     f"CASE WHEN {_Y} >= 1 AND {_M} BETWEEN 1 AND 12 THEN "
     f"CASE WHEN {_D} BETWEEN 1 AND extract(day from make_date({_Y}, {_M}, 1) + interval '1 month - 1 day') "
     f"THEN {_PG_DAY.format(col='substr({c}, 1, 10)')} ELSE {BAD_DAY} END ELSE {BAD_DAY} END ELSE {BAD_DAY} END")
-PG_SAFE_READS = (
-    (("firm_id", "stage_id", _PG_SAFE_DAY.format(c="start_date"),
-      f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} ELSE {_PG_SAFE_DAY.format(c='end_date')} END"),
-     "designations WHERE deleted_at IS NULL"), (PG_FIRM_COLUMNS, "firms"))
+PG_SAFE_READS = _pg_reads(_PG_SAFE_DAY)
 
 
 def _pg_packed(columns: tuple[str, ...], source: str) -> str:
@@ -111,8 +114,7 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> li
     raw = getattr(conn, "raw", None)
     if raw is not None:                                  # a shared ledger's connection (db.engine.PgConnection)
         return _pg_columns(raw)
-    quick = ADBC_IN_PROCESS and path is not None and not conn.in_transaction
-    cols = _adbc_columns(path) if quick and path is not None else None
+    cols = _adbc_columns(path) if ADBC_IN_PROCESS and path is not None and not conn.in_transaction else None
     return _sqlite_columns(conn) if cols is None else cols
 
 

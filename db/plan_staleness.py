@@ -66,10 +66,10 @@ def since(conn, mark: int, shared: bool, snapshot: str | None = None) -> Since:
     if shared and snapshot:
         after, params = _written_after("batches", snapshot, late, stamped)
         out.batches.update(int(r[0]) for r in conn.execute(f"SELECT id FROM batches WHERE {after}", params))
-        parts = [_written_after(t, snapshot, late, False) for t in sorted(CATALOG_TABLES)]
-        found = conn.execute("SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {sql})" for t, (sql, _)
-                                                     in zip(sorted(CATALOG_TABLES), parts, strict=True)),
-                             tuple(v for _, ps in parts for v in ps)).fetchone()
+        parts = {t: _written_after(t, snapshot, late, False) for t in sorted(CATALOG_TABLES)}
+        found = conn.execute("SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {sql})"
+                                                     for t, (sql, _) in parts.items()),
+                             tuple(v for _, ps in parts.values() for v in ps)).fetchone()
         out.catalog = out.catalog or bool(found and found[0])
     return out
 
