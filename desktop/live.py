@@ -86,13 +86,18 @@ class LiveRefresh(QObject):
         ids = affected(changes)
         if any(c.table in CATALOG for c in changes):
             self.ledger.invalidate()
-        held = [dlg for fid, dlg in window.firm_dialogs.items()
-                if (ids is None or fid in ids) and dlg.profile.changes()]
-        window.data_changed(sorted(ids) if ids else [], keep=held)
+        reread(window, ids, MSG_SYNCED)
         self.last_delay = time.monotonic() - self._first_at
-        window.say(MSG_KEPT.format(name=held[0].title.text()) if held else MSG_SYNCED)
         log.debug("live refresh of %s firms after %.3f s", "all" if ids is None else len(ids), self.last_delay)
         self.refreshed.emit(ids)
+
+
+def reread(window, ids: frozenset[int] | None, synced: str) -> None:
+    """Read every view of *window* again for the firms *ids* (None: any firm), but a firm file with edits not yet
+    saved; say which, else *synced*."""
+    held = [dlg for fid, dlg in window.firm_dialogs.items() if (ids is None or fid in ids) and dlg.profile.changes()]
+    window.data_changed(sorted(ids) if ids else [], keep=held)
+    window.say(MSG_KEPT.format(name=held[0].title.text()) if held else synced)
 
 
 def affected(changes) -> frozenset[int] | None:
@@ -142,7 +147,5 @@ class FileWatch(QObject):
             return
         self._last = now
         self.ledger.invalidate()
-        held = [dlg for dlg in window.firm_dialogs.values() if dlg.profile.changes()]
-        window.data_changed([], keep=held)
-        window.say(MSG_FILE)
+        reread(window, None, MSG_FILE)
         self.refreshed.emit()
