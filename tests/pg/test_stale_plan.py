@@ -225,6 +225,22 @@ def _end(cm) -> None:
     cm.__exit__(None, None, None)
 
 
+def _left_open(led, nested: bool, write) -> object:
+    """A write transaction of *led* left open after *write(w)*; with *nested*, the write is made inside a nested
+    write (a SAVEPOINT: its rows carry the subtransaction's xid as xmin, which pg_current_snapshot() does not list;
+    audit rows and batches record the top-level transaction, schema v6 ``xact``). The caller ends it (``_end``)."""
+    cm, w = _open_write(led)
+    if nested:
+        with led.write("person") as inner:
+            write(inner)
+    else:
+        write(w)
+    return cm
+
+
+OPEN_WRITES = pytest.mark.parametrize("nested", [False, True], ids=["top", "savepoint"])
+
+
 def _a_later_write_commits_first(setting, demo_db) -> None:
     """The admin changes another firm of my street: an audit id above the open writer's that I can read (the mark
     is the last audit id the previewer reads), committed first."""
@@ -233,11 +249,11 @@ def _a_later_write_commits_first(setting, demo_db) -> None:
         w.update_firm(other_mine, remark="管理员先提交的修改")
 
 
+@OPEN_WRITES
 @pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
-def test_a_change_open_at_the_preview_and_committed_after_refuses(setting, the_list, demo_db):
+def test_a_change_open_at_the_preview_and_committed_after_refuses(setting, the_list, demo_db, nested):
     path, fid = the_list
-    cm, w = _open_write(setting.colleague)
-    w.update_firm(fid, industry="预览时尚未提交的修改")
+    cm = _left_open(setting.colleague, nested, lambda w: w.update_firm(fid, industry="预览时尚未提交的修改"))
     _a_later_write_commits_first(setting, demo_db)
     plan = preview(setting, path)
     early = setting.admin.conn.execute("SELECT max(id) FROM audit WHERE firm_id = ?", (fid,)).fetchone()[0]
@@ -249,12 +265,13 @@ def test_a_change_open_at_the_preview_and_committed_after_refuses(setting, the_l
     assert not landed(setting.me, fid)
 
 
+@OPEN_WRITES
 @pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
-def test_a_namesake_made_by_a_write_open_at_the_preview_refuses(setting, the_list, demo_db):
+def test_a_namesake_made_by_a_write_open_at_the_preview_refuses(setting, the_list, demo_db, nested):
     """A colleague's write still running at my preview creates a firm with my new row's code."""
     path, _ = the_list
-    cm, w = _open_write(setting.colleague)
-    w.insert_firm("同事尚未提交的科技有限公司", NEW_CODE, street_id=setting.colleague.street_id(MINE))
+    cm = _left_open(setting.colleague, nested, lambda w: w.insert_firm(
+        "同事尚未提交的科技有限公司", NEW_CODE, street_id=setting.colleague.street_id(MINE)))
     _a_later_write_commits_first(setting, demo_db)
     plan = preview(setting, path)
     _end(cm)
@@ -271,36 +288,6 @@ def test_a_write_open_at_the_preview_and_rolled_back_does_not_refuse(setting, th
     cm.__exit__(RuntimeError, RuntimeError("rolled back"), None)
     commit(setting.me, plan)
     assert landed(setting.me, fid)
-
-
-# Found by review: a writer open at the preview whose change was made inside a nested write (a SAVEPOINT,
-# db/ledger.py ``_savepoint``). Its rows carry the subtransaction's xid as xmin, which pg_current_snapshot() does
-# not list; audit rows and batches now record the top-level transaction (schema v6, ``xact``).
-
-@pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
-def test_a_change_in_a_savepoint_open_at_the_preview_and_committed_after_refuses(setting, the_list, demo_db):
-    path, fid = the_list
-    cm, _ = _open_write(setting.colleague)
-    with setting.colleague.write("person") as inner:           # nested write: SAVEPOINT, its own (sub)xid
-        inner.update_firm(fid, industry="保存点内、预览时尚未提交的修改")
-    _a_later_write_commits_first(setting, demo_db)
-    plan = preview(setting, path)
-    _end(cm)
-    low = setting.admin.conn.execute("SELECT max(id) FROM audit WHERE firm_id = ?", (fid,)).fetchone()[0]
-    assert low < plan.audit_mark
-    refused(setting, plan, "在预览之后被修改")
-
-
-@pytest.mark.server_only("the file has one writer: no transaction is open while another previews")
-def test_a_namesake_made_in_a_savepoint_open_at_the_preview_refuses(setting, the_list, demo_db):
-    path, _ = the_list
-    cm, _ = _open_write(setting.colleague)
-    with setting.colleague.write("person") as inner:
-        inner.insert_firm("同事保存点内尚未提交的科技有限公司", NEW_CODE, street_id=setting.colleague.street_id(MINE))
-    _a_later_write_commits_first(setting, demo_db)
-    plan = preview(setting, path)
-    _end(cm)
-    refused(setting, plan, "同代码或同名称")
 
 
 @pytest.mark.server_only("the file has one writer: no transaction is open while another commits")

@@ -22,3 +22,17 @@ def open_wizard(qtbot, ledger):
     for wiz in made:
         wiz.close()
     workers.wait()
+
+
+@pytest.fixture
+def small_panel(qtbot, ledger):
+    """The ledger table on tests/ui/helpers.small_ledger: (panel, the four firms' ids)."""
+    from tests.ui.helpers import small_ledger
+    from ui.ledger.panel import LedgerPanel
+    ids = small_ledger(ledger)
+    p = LedgerPanel(ledger)
+    qtbot.add_widget(p)
+    p.resize(1200, 600)
+    p.show()
+    yield p, ids
+    p.close_view()

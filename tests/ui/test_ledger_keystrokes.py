@@ -24,14 +24,8 @@ ENDLESS = {"sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FR
 
 
 @pytest.fixture
-def panel(qtbot, ledger):
-    ids = small_ledger(ledger)
-    p = LedgerPanel(ledger)
-    qtbot.add_widget(p)
-    p.resize(1200, 600)
-    p.show()
-    yield p, ids
-    p.close_view()
+def panel(small_panel):
+    return small_panel
 
 
 def shown(p) -> list[tuple[int, str]]:
@@ -149,11 +143,7 @@ def test_a_stopped_search_leaves_its_connection_fit_for_the_next_one(ledger):
             self.forgot += 1
             super().forget()
 
-    def open_view():
-        made.append(Endless(open_view_connection(ledger), ledger.catalog(), owns=True))
-        return made[-1]
-
-    searcher = Searcher(open_view)
+    searcher = searcher_of(ledger, Endless, made)
     try:
         stuck = Job(1, LedgerQuery(search="endless"))
         searcher.submit(stuck)
@@ -180,6 +170,14 @@ def test_a_stopped_search_leaves_its_connection_fit_for_the_next_one(ledger):
             view.conn.execute("SELECT 1")
 
 
+def searcher_of(ledger, kind, made: list) -> Searcher:
+    """A Searcher whose views are *kind* on connections of their own, each appended to *made*."""
+    def open_view():
+        made.append(kind(open_view_connection(ledger), ledger.catalog(), owns=True))
+        return made[-1]
+    return Searcher(open_view)
+
+
 def job_ids(ledger, text: str) -> list[int]:
     view = LedgerView.open(ledger)
     try:
@@ -199,11 +197,7 @@ def test_a_query_replaced_before_it_ran_is_skipped_and_a_failed_one_does_not_kee
                 raise RuntimeError("连接已断开")
             return super().page(q, **kw)
 
-    def open_view():
-        made.append(Broken(open_view_connection(ledger), ledger.catalog(), owns=True))
-        return made[-1]
-
-    searcher = Searcher(open_view)
+    searcher = searcher_of(ledger, Broken, made)
     try:
         broken = Job(1, LedgerQuery(search="broken"))
         searcher.submit(broken)

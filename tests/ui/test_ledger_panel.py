@@ -9,21 +9,15 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QTableView
 
-from tests.ui.helpers import settle, small_ledger
-from ui.ledger.panel import LEGACY_COLUMNS, LedgerPanel
+from tests.ui.helpers import settle
+from ui.ledger.panel import LEGACY_COLUMNS
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 @pytest.fixture
-def panel(qtbot, ledger):
-    ids = small_ledger(ledger)
-    p = LedgerPanel(ledger)
-    qtbot.add_widget(p)
-    p.resize(1200, 600)
-    p.show()
-    yield p, ids
-    p.close_view()
+def panel(small_panel):
+    return small_panel
 
 
 def names(p) -> list[str]:
