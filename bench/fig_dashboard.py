@@ -168,7 +168,8 @@ def _load(ctx, conn, db, load: Row):
                     "fetch_cpu": round(c_fetched - c, 4), "build_arrays_cpu": round(c_built - c_fetched, 4),
                     "imports_fresh_process": _import_seconds()}
     how = ("SQLite→Arrow，按列" if dashboard_queries.ADBC_IN_PROCESS else
-           "台账自己的连接逐行读：ADBC 自带另一份 SQLite，只在按句柄加锁的 Windows 上于同一进程内使用")
+           "SQLite 按列拼成文本、numpy 解析，两个只读连接并行（db/packed_read.py）；"
+           "ADBC 自带另一份 SQLite，只在按句柄加锁的 Windows 上于同一进程内使用")
     load.note = (f"{len(facts):,} 条认定；取数（{how}）{fetched - t:.2f} s（CPU {c_fetched - c:.2f} s；"
                  f"新进程中导入 pyarrow 与 ADBC {load.samples['imports_fresh_process']} s）；"
                  f"建数组（去回收站、按企业与开始日排序）{built - fetched:.2f} s（CPU {c_built - c_fetched:.2f} s）")

@@ -11,11 +11,13 @@ tuple per row) took 20 s, 16.5 s of it in SQLite: the join walked the designatio
 - SQLite turns the dates into day ordinals itself (julianday - 1721424.5 is ``date.toordinal()``;
   measured against fetching the text and parsing it with Arrow, or yyyymmdd made by substr/replace:
   julianday was the quickest, 1.6 s against 1.6-2.5 s);
-- the columns come through ADBC as Arrow arrays (0.15 s against 0.35 s for numpy.fromiter over
+- on Windows the columns come through ADBC as Arrow arrays (0.15 s against 0.35 s for numpy.fromiter over
   sqlite3 rows at 100k firms), both reads in one read transaction (one snapshot of the ledger).
   pyarrow and the driver are imported here, on first use, never at start-up (0.17 s; not through
-  ADBC's DB-API module nor pyarrow's to_numpy, which import pandas: another 0.2 s). Without the
-  driver, or when it cannot open the file, the same SQL runs on the ledger's connection.
+  ADBC's DB-API module nor pyarrow's to_numpy, which import pandas: another 0.2 s). Elsewhere (see
+  ADBC_IN_PROCESS), without the driver, or when it cannot open the file, SQLite joins each column of a range
+  of rows into one text that numpy parses, on two connections at once (db/packed_read.py: 1M firms, 4.7 s
+  of fetching rows become about 2.5 s).
 
 Same window on the 1M ledger, CPU seconds (the shared machine doubled wall times): the former read
 24.8 s, this one 2.9 s (fetch 1.9-2.6, arrays 0.6-1.1). Tried and not taken: reading in parallel
@@ -37,11 +39,13 @@ import json
 import logging
 import os
 import sqlite3
+from datetime import date
 from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
+from db import packed_read
 from db.connection import readonly_uri
 from db.errors import LedgerError
 from pipeline.dates import OPEN_END
@@ -54,15 +58,26 @@ BATCH_ROWS = 1 << 23    # rows per Arrow batch: one batch, so one buffer per col
 BAD_DAY = -1            # a date SQLite cannot read (the check below refuses it)
 # ISO text -> date.toordinal(). julianday checks a day against 31 only ('2023-02-30' is 2 March): a day from 29 on
 # must give back its own date, else the date is unreadable (BAD_DAY), as on the server (found by review); the
-# other days need no second look (a day 00 or a month 13 is already NULL)
-_DAY = ("CAST(CASE WHEN substr({col}, 9, 2) < '29' OR date(julianday({col})) = substr({col}, 1, 10) "
-        "THEN julianday({col}) END - 1721424.5 AS INTEGER)")
-DESIGNATION_COLUMNS = (
-    f"SELECT firm_id, stage_id, coalesce({_DAY.format(col='start_date')}, {BAD_DAY}), "
-    f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} "
-    f"ELSE coalesce({_DAY.format(col='end_date')}, {BAD_DAY}) END "
-    "FROM designations NOT INDEXED WHERE deleted_at IS NULL")
-FIRM_COLUMNS = "SELECT id, coalesce(street_id, -1), deleted_at IS NULL FROM firms NOT INDEXED"
+# other days need no second look (a day 00 or a month 13 is already NULL). The ordinal itself from unixepoch
+# (SQLite 3.38+: whole seconds, no float; 62135596800 s from 0001-01-01 to 1970 keep the division on positive
+# numbers, so it floors): 1M-firm ledger, a third of the read's SQL time less than julianday - 1721424.5, the
+# same values (tests/db/test_dashboard_facts.py compares both on odd dates)
+_ORDINAL = ("(unixepoch({col}) + 62135596800) / 86400 + 1" if sqlite3.sqlite_version_info >= (3, 38)
+            else "CAST(julianday({col}) - 1721424.5 AS INTEGER)")
+_DAY = ("CASE WHEN substr({col}, 9, 2) < '29' OR date(julianday({col})) = substr({col}, 1, 10) "
+        f"THEN {_ORDINAL} END")
+_OPEN_END_DAY = date.fromordinal(OPEN_END)
+DESIGNATIONS = packed_read.Read((
+    packed_read.Column("firm_id"), packed_read.Column("stage_id"),
+    packed_read.Column(f"coalesce({_DAY.format(col='start_date')}, {BAD_DAY})", "start_date", BAD_DAY),
+    packed_read.Column(f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} "
+                       f"ELSE coalesce({_DAY.format(col='end_date')}, {BAD_DAY}) END",
+                       packed_read.iso_or("end_date", _OPEN_END_DAY), BAD_DAY)),
+    "designations", "deleted_at IS NULL")
+FIRMS = packed_read.Read(tuple(packed_read.Column(e) for e in ("id", "coalesce(street_id, -1)", "deleted_at IS NULL")),
+                         "firms")
+# the same as rows (ADBC's read, and the reference of the tests)
+DESIGNATION_COLUMNS, FIRM_COLUMNS = DESIGNATIONS.rows_sql(), FIRMS.rows_sql()
 # the same on a shared ledger (PostgreSQL): a date's ordinal from date arithmetic; each column comes as one bytea of
 # big-endian int8 (int8send, aggregated in the order of the one scan all the aggregates share), read by numpy without
 # a Python object per value. 1M-firm bench ledger, 4.8M designations, loaded machine: 2.9-4.6 s and 0.4-0.9 s of
@@ -115,7 +130,7 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> li
     if raw is not None:                                  # a shared ledger's connection (db.engine.PgConnection)
         return _pg_columns(raw)
     cols = _adbc_columns(path) if ADBC_IN_PROCESS and path is not None and not conn.in_transaction else None
-    return _sqlite_columns(conn) if cols is None else cols
+    return packed_read.read(conn, path, (DESIGNATIONS, FIRMS)) if cols is None else cols
 
 
 # ADBC's SQLite driver carries its own copy of SQLite, linked into it. Two copies of SQLite in one process on one file
@@ -199,6 +214,8 @@ def _adbc_columns(path: str | Path) -> list[np.ndarray] | None:
 
 
 def _sqlite_columns(conn: sqlite3.Connection) -> list[np.ndarray]:
+    """The same columns fetched as rows (one Python object per value): the reference the tests compare
+    db.packed_read's read with."""
     designations = conn.execute(DESIGNATION_COLUMNS)
     firms = conn.execute(FIRM_COLUMNS)      # opened before the first is read out: the same read transaction
     out = []
