@@ -74,8 +74,10 @@ DESIGNATIONS = packed_read.Read((
                        f"ELSE coalesce({_DAY.format(col='end_date')}, {BAD_DAY}) END",
                        packed_read.iso_or("end_date", _OPEN_END_DAY), BAD_DAY)),
     "designations", "deleted_at IS NULL")
-FIRMS = packed_read.Read(tuple(packed_read.Column(e) for e in ("id", "coalesce(street_id, -1)", "deleted_at IS NULL")),
-                         "firms")
+# the live firms only (the others' designations are left out by Facts.from_columns all the same), from the narrow
+# partial index firms_live (street_id, and the id as every index holds it): 1M firms, 0.2 s of SQL against 0.35-0.4
+FIRMS = packed_read.Read(tuple(packed_read.Column(e) for e in ("id", "coalesce(street_id, -1)", "1")),
+                         "firms", "deleted_at IS NULL", index="firms_live")
 # the same as rows (ADBC's read, and the reference of the tests)
 DESIGNATION_COLUMNS, FIRM_COLUMNS = DESIGNATIONS.rows_sql(), FIRMS.rows_sql()
 # the same on a shared ledger (PostgreSQL): a date's ordinal from date arithmetic; each column comes as one bytea of

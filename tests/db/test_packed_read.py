@@ -142,3 +142,14 @@ def test_changes_not_committed_are_read_on_the_ledgers_connection(many, monkeypa
     finally:
         many.conn.execute("ROLLBACK")
     assert opened == []
+
+
+def test_an_index_dropped_in_the_open_transaction_is_not_needed(many):
+    want = reference(many)
+    many.conn.execute("BEGIN")
+    try:
+        many.conn.execute("DROP INDEX firms_live")         # as db/bulk.py does for a moment in a large import
+        assert both(many) == want
+    finally:
+        many.conn.execute("ROLLBACK")
+    assert "firms_live" in dashboard_queries.FIRMS.source()
