@@ -77,6 +77,7 @@ def run(ctx: Context) -> list[Row]:
     from db import catalog_store
     db = _ledger(n, ctx)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()    # opened: the file it holds is this one
     try:
         ctx.log(f"看板：载入 {n:,} 家企业的认定 …")
         facts = _load(ctx, conn, db, load)
@@ -153,13 +154,14 @@ def _open_cached(ctx, facts, state, ledger_parts: tuple, load: Row, cached: Row)
 def _load(ctx, conn, db, load: Row):
     """The former read (the baseline; it also warms the page cache), then ours step by step."""
     from db import dashboard_queries, queries
+    from db.lock import file_id
     from pipeline.facts import Facts
     t = time.perf_counter()
     old = queries.load_facts(conn)
     load.baseline = time.perf_counter() - t
     del old
     c, t = time.process_time(), time.perf_counter()
-    cols = dashboard_queries.fact_columns(conn, db)
+    cols = dashboard_queries.fact_columns(conn, db, file_id(db))
     c_fetched, fetched = time.process_time(), time.perf_counter()
     facts = dashboard_queries.checked(Facts.from_columns(*cols))
     c_built, built = time.process_time(), time.perf_counter()

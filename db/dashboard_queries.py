@@ -48,6 +48,7 @@ import numpy as np
 from db import packed_read
 from db.connection import readonly_uri
 from db.errors import LedgerError
+from db.lock import file_id as file_id_of
 from pipeline.dates import OPEN_END
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator
@@ -117,13 +118,16 @@ def _pg_packed(columns: tuple[str, ...], source: str) -> str:
     return f"SELECT {packed} FROM {source}"
 
 
-def load_facts(conn: sqlite3.Connection, path: str | Path | None = None) -> Facts:
+def load_facts(conn: sqlite3.Connection, path: str | Path | None = None,
+               file_id: tuple[int, int] | None = None) -> Facts:
     """Every live designation of every live firm, as ``db.queries.load_facts`` (same figures), read
-    column-wise: through ADBC from *path* (the ledger's file) when given and possible, else on *conn*."""
-    return checked(Facts.from_columns(*fact_columns(conn, path)))
+    column-wise from *path*, the ledger's file of identity *file_id* (``db.lock.file_id`` when it was opened),
+    when both are given and the file at *path* is still that one, else on *conn* alone."""
+    return checked(Facts.from_columns(*fact_columns(conn, path, file_id)))
 
 
-def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> list[np.ndarray]:
+def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None,
+                 file_id: tuple[int, int] | None = None) -> list[np.ndarray]:
     """The int64 columns of ``Facts.from_columns``: designations (firm, stage, start, end), firms (id,
     street, live). The fetch step of ``load_facts`` (bench/fig_dashboard.py times the steps). While *conn*
     holds changes not yet committed, *conn* reads them (another connection would not see them)."""
@@ -131,8 +135,17 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None) -> li
     raw = getattr(conn, "raw", None)
     if raw is not None:                                  # a shared ledger's connection (db.engine.PgConnection)
         return _pg_columns(raw)
-    cols = _adbc_columns(path) if ADBC_IN_PROCESS and path is not None and not conn.in_transaction else None
-    return packed_read.read(conn, path, (DESIGNATIONS, FIRMS)) if cols is None else cols
+    cols = None
+    if ADBC_IN_PROCESS and path is not None and not conn.in_transaction and _same_file(path, file_id):
+        cols = _adbc_columns(path)
+        if cols is not None and not _same_file(path, file_id):   # replaced while it was read: not the ledger's
+            cols = None
+    return packed_read.read(conn, path, (DESIGNATIONS, FIRMS), file_id) if cols is None else cols
+
+
+def _same_file(path: str | Path, file_id: tuple[int, int] | None) -> bool:
+    """Whether *path* is the file the ledger's connection holds (another file moved to its place is not)."""
+    return file_id is not None and file_id_of(path) == file_id
 
 
 # ADBC's SQLite driver carries its own copy of SQLite, linked into it. Two copies of SQLite in one process on one file

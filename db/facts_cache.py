@@ -68,15 +68,18 @@ class Loaded:
     derived: tuple[dict, dict[str, np.ndarray]] | None = None
 
 
-def load_facts(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path | None = None) -> Facts:
+def load_facts(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path | None = None,
+               file_id: tuple[int, int] | None = None) -> Facts:
     """``db.dashboard_queries.load_facts``, from the cache when the ledger still holds its token."""
-    return load(conn, path, folder).facts
+    return load(conn, path, folder, file_id).facts
 
 
-def load(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path | None = None) -> Loaded:
-    """The facts (as ``load_facts``) with the token they are kept under and what was kept with them."""
+def load(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path | None = None,
+         file_id: tuple[int, int] | None = None) -> Loaded:
+    """The facts (as ``load_facts``: *file_id* the identity of the ledger's file) with the token they are kept
+    under and what was kept with them."""
     if path is None or conn.in_transaction:            # uncommitted changes: only a full read sees them
-        return Loaded(dashboard_queries.load_facts(conn, path))
+        return Loaded(dashboard_queries.load_facts(conn, path, file_id))
     file = cache_file(conn, folder or cache_dir())
     token = current_token(conn)
     if file is not None and token is not None:
@@ -84,7 +87,7 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path 
         if hit is not None:
             return Loaded(hit, token, file, read_derived(derived_file(file), token))
     fresh = new_token(conn) if file is not None else None
-    facts = dashboard_queries.load_facts(conn, path)
+    facts = dashboard_queries.load_facts(conn, path, file_id)
     if file is not None and fresh is not None and current_token(conn) == fresh:
         save(file, fresh, facts)
         return Loaded(facts, fresh, file)

@@ -6,55 +6,68 @@ ledger, all of it holding the GIL. Here SQLite writes each column of a range of 
 fixed-width bytes (``_days``). Measured on that ledger (CPU seconds of SQLite for the designations):
 
 - the dates as ordinals computed by SQLite (julianday or unixepoch, with the day check): 2.5 s; the dates' text
-  as stored: 1.4 s, and numpy turns 4.8M of them into ordinals in about 0.1 s. A range holding any date not of
-  the form YYYY-MM-DD (a time after it, a NULL start, text written around the app) is read again with SQLite's
-  own expressions (``Column.exact``), so every value is what the row-by-row read gives;
+  as stored: 1.4 s, and numpy turns 4.8M of them into ordinals in about 0.1 s;
 - hex of fixed width (``printf('%08x')`` + ``bytes.fromhex``) for the integers: 1.6x the CPU of decimal text;
   a GLOB on the date's shape inside SQLite: as slow as computing the ordinal there.
 
+Exactly the row-by-row read's values: the text holds only integers SQLite stores as integers and dates stored
+as text; any other value (a date not plain YYYY-MM-DD, a time after it, a BLOB, text in an integer column,
+all written around the app) is left out of it, the count no longer matches, and that range is read row by row,
+as the reference read does (``Read.rows_sql``). So is a range whose text would pass SQLite's length limit.
+
 The whole aggregate runs inside one ``sqlite3_step``, which releases the GIL, so the ranges run at once on two
 read-only connections of the same SQLite library (its connections share their locks, as always; not a second copy
-of SQLite, db/dashboard_queries.ADBC_IN_PROCESS).
+of SQLite, db/dashboard_queries.ADBC_IN_PROCESS), when the caller says which file the ledger holds open
+(``file_id``, checked before and after the readers open it: a ledger file moved or replaced, or a relative path
+from another working folder, is read on the ledger's own connection).
 
 One snapshot for every range: each reader opens its read transaction first, and the ledger's own connection reads
-``PRAGMA data_version`` before and after; a commit in between (another process) changes it, and the pins are taken
-again. While the ledger's connection holds changes not yet committed (or has no file), it reads every range itself,
-inside a savepoint: the others would not see its changes.
+``PRAGMA data_version`` (other connections' commits) and ``total_changes`` (its own, from another thread) before
+and after; a commit in between changes one of them, and the pins are taken again. While the ledger's connection
+holds changes not yet committed, it reads every range itself, inside a savepoint: the others would not see them.
 """
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
 from db.connection import open_readonly
 from db.errors import LedgerError
+from db.lock import file_id as file_id_of
 
 WORKERS = min(2, os.cpu_count() or 1)
 CHUNK_ROWS = 2_000_000        # rowids per range: ~11 bytes a value, far below SQLite's 1 GB limit of one text
+MAX_RANGES = 64               # per read: ids far apart (a gap of 2^62) make empty ranges, not billions of them
 PIN_TRIES = 3
 COMMA, DASH, ZERO = ord(","), ord("-"), ord("0")
 # days before each month in a common year, and each month's length (index 1-12; 0 and 13 for months out of range)
 _BEFORE = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 0], dtype=np.int64)
 _LENGTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int64)
+MSG_DATA = "看板读取台账时得到意外的数据（{}）"
 
 
 @dataclass(frozen=True)
 class Column:
-    """One integer column: ``exact`` its SQL expression (never NULL: a NULL would be left out of the text);
-    ``iso`` optionally the same value as ISO date text (read as the ordinal ``exact`` gives for it, ``bad`` for
-    a day no calendar has)."""
+    """One integer column: ``exact`` its SQL expression (the reference); ``iso`` optionally the same value as
+    ISO date text (read as the ordinal ``exact`` gives for it, ``bad`` for a day no calendar has)."""
     exact: str
     iso: str | None = None
     bad: int = -1
+
+    def text(self) -> str:
+        """The column's text: only values of the plain form (an integer, or a date stored as text); NULL else."""
+        if self.iso:
+            return f"CAST(group_concat(iif(typeof({self.iso}) = 'text', {self.iso}, NULL), ',') AS BLOB)"
+        return f"group_concat(iif(typeof({self.exact}) = 'integer', {self.exact}, NULL), ',')"
 
 
 @dataclass(frozen=True)
@@ -70,49 +83,79 @@ class Read:
     def source(self) -> str:
         return f"{self.table} {f'INDEXED BY {self.index}' if self.index else 'NOT INDEXED'}"
 
-    def sql(self, fast: bool) -> str:
-        texts = ", ".join(f"CAST(group_concat({c.iso}, ',') AS BLOB)" if fast and c.iso else
-                          f"group_concat(({c.exact}), ',')" for c in self.columns)
+    def sql(self) -> str:
+        texts = ", ".join(c.text() for c in self.columns)
         return f"SELECT count(*), {texts} FROM {self.source()} WHERE rowid BETWEEN ? AND ? AND ({self.where})"
 
-    def rows_sql(self) -> str:
-        """The same columns as rows (the reference of the tests, and ADBC's read)."""
-        return f"SELECT {', '.join(c.exact for c in self.columns)} FROM {self.source()} WHERE {self.where}"
+    def rows_sql(self, ranged: bool = False) -> str:
+        """The same columns as rows (the reference of the tests, ADBC's read, and a range's read when its text
+        will not do)."""
+        return (f"SELECT {', '.join(c.exact for c in self.columns)} FROM {self.source()} WHERE "
+                f"{'rowid BETWEEN ? AND ? AND ' if ranged else ''}({self.where})")
 
 
 def iso_or(column: str, empty: date) -> str:
-    """*column*'s text, *empty* (ISO) where it is NULL or ''."""
+    """*column*, *empty* (ISO text) where it is NULL or ''."""
     return f"ifnull(nullif({column}, ''), '{empty.isoformat()}')"
 
 
-def read(conn: sqlite3.Connection, path: str | Path | None, reads: Sequence[Read]) -> list[np.ndarray]:
+def read(conn: sqlite3.Connection, path: str | Path | None, reads: Sequence[Read],
+         file_id: tuple[int, int] | None = None) -> list[np.ndarray]:
     """Every column of every read, in rowid order, as int64 arrays (the same as fetching the rows in a table
-    scan), from one snapshot of the ledger."""
-    if path is None or conn.in_transaction or WORKERS < 2 or str(path) == ":memory:":
+    scan), from one snapshot of the ledger. In parallel when *path* is the file of identity *file_id* (device,
+    inode: ``db.lock.file_id``) that *conn* holds open."""
+    if path is None or file_id is None or conn.in_transaction or WORKERS < 2 or file_id_of(path) != file_id:
         return _on_own_connection(conn, reads)
     with contextlib.ExitStack() as stack:
-        readers = []
+        readers: list[sqlite3.Connection] = []
         try:
             for _ in range(WORKERS):
                 readers.append(open_readonly(Path(path)))
                 stack.callback(readers[-1].close)
-        except sqlite3.Error:            # the file cannot be opened again (moved, or a path only the connection knew)
+        except sqlite3.Error:            # the file cannot be opened again
             return _on_own_connection(conn, reads)
-        if not _pinned(conn, readers):
+        if file_id_of(path) != file_id or not _pinned(conn, readers):    # replaced meanwhile, or always written
             return _on_own_connection(conn, reads)
         tasks = _tasks(readers[0], reads)
-        results: dict[int, list[np.ndarray]] = {}
-        errors: list[BaseException] = []
-        threads = [threading.Thread(target=_work, args=(r, [(k, tasks[k]) for k in part], results, errors),
-                                    daemon=True)
-                   for r, part in zip(readers, _share(tasks, len(readers)), strict=True)]
+        return _joined(reads, tasks, _in_threads(readers, tasks))
+
+
+def _in_threads(readers: list[sqlite3.Connection], tasks: list[_Task]) -> dict[int, list[np.ndarray]]:
+    """Each reader runs its share of the tasks in a thread of its own. Whatever ends the wait (an error, Ctrl+C),
+    the readers are interrupted until every thread that began has ended, before this returns: a reader is closed
+    only after (closing a connection a thread still runs on crashes the process; an interrupt misses a statement
+    that starts after it, hence again until they end)."""
+    results: dict[int, list[np.ndarray]] = {}
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    began, ended = [threading.Event() for _ in readers], [threading.Event() for _ in readers]
+    threads = [threading.Thread(target=_work, daemon=True, args=(
+        r, [(k, tasks[k]) for k in part], results, errors, (stop, began[i], ended[i])))
+        for i, (r, part) in enumerate(zip(readers, _share(tasks, len(readers)), strict=True))]
+    try:
         for t in threads:
             t.start()
-        for t in threads:
-            t.join()
-        if errors:
-            raise errors[0]
-        return _joined(reads, tasks, results)
+        for e in ended:
+            e.wait()
+    finally:
+        stop.set()
+        _wind_down(readers, began, ended)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _wind_down(readers: list[sqlite3.Connection], began: list, ended: list) -> None:
+    """Interrupt the readers until every worker that began has ended (one Ctrl+C inside ``Thread.start`` may leave
+    a thread launched that has not yet begun: a second's wait tells it from one never launched)."""
+    for b, e in zip(began, ended, strict=True):
+        with contextlib.suppress(BaseException):
+            b.wait(1.0)
+        while b.is_set() and not e.is_set():
+            for r in readers:
+                r.interrupt()
+            with contextlib.suppress(BaseException):
+                e.wait(0.05)
 
 
 def _on_own_connection(conn: sqlite3.Connection, reads: Sequence[Read]) -> list[np.ndarray]:
@@ -125,13 +168,14 @@ def _on_own_connection(conn: sqlite3.Connection, reads: Sequence[Read]) -> list[
 
 
 def _pinned(conn: sqlite3.Connection, readers: list[sqlite3.Connection]) -> bool:
-    """Open a read transaction on each reader, all on the same snapshot (no commit between the pins)."""
+    """Open a read transaction on each reader, all on the same snapshot (no commit between the pins, by another
+    connection or by this one from another thread)."""
     for _ in range(PIN_TRIES):
-        before = conn.execute("PRAGMA data_version").fetchone()[0]
+        before = conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
         for r in readers:
             r.execute("BEGIN")
             r.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        if conn.execute("PRAGMA data_version").fetchone()[0] == before:
+        if (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes) == before:
             return True
         for r in readers:
             r.execute("ROLLBACK")
@@ -147,8 +191,8 @@ class _Task:
 
 
 def _tasks(conn: sqlite3.Connection, reads: Sequence[Read]) -> list[_Task]:
-    """Each read's rowid span cut into ranges: a multiple of the workers, none above CHUNK_ROWS (one range for a
-    read of an index)."""
+    """Each read's rowid span cut into ranges: a multiple of the workers, none above CHUNK_ROWS unless that
+    needs more than MAX_RANGES (one range for a read of an index)."""
     out = []
     for k, r in enumerate(reads):
         if r.index and conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
@@ -158,7 +202,8 @@ def _tasks(conn: sqlite3.Connection, reads: Sequence[Read]) -> list[_Task]:
         if lo is None:
             continue
         span = hi - lo + 1
-        step = span if r.index else math.ceil(span / (WORKERS * math.ceil(span / (WORKERS * CHUNK_ROWS))))
+        parts = 1 if r.index else min(WORKERS * -(-span // (WORKERS * CHUNK_ROWS)), MAX_RANGES)
+        step = -(-span // parts)                    # integers: a span of 2^63 is beyond a float's precision
         out += [_Task(r, k, a, min(a + step - 1, hi)) for a in range(lo, hi + 1, step)]
     return out
 
@@ -174,30 +219,46 @@ def _share(tasks: list[_Task], n: int) -> list[list[int]]:
     return parts
 
 
-def _work(conn: sqlite3.Connection, tasks: list[tuple[int, _Task]], results: dict, errors: list) -> None:
+def _work(conn: sqlite3.Connection, tasks: list[tuple[int, _Task]], results: dict, errors: list,
+          events: tuple[threading.Event, threading.Event, threading.Event]) -> None:
+    stop, began, ended = events
+    began.set()
     try:
         for k, task in tasks:
+            if stop.is_set():
+                return
             results[k] = _run(conn, task)
     except BaseException as exc:  # noqa: BLE001  (raised again in the calling thread)
         errors.append(exc)
+    finally:
+        ended.set()
 
 
 def _run(conn: sqlite3.Connection, task: _Task) -> list[np.ndarray]:
-    """The task's columns: the dates from their text, or, when one is not plain YYYY-MM-DD, all of them again
-    as SQLite's own expressions give them."""
+    """The task's columns from their text, or row by row when a value is not of the plain form."""
     args = (task.first, task.last)
-    count, *texts = conn.execute(task.read.sql(fast=True), args).fetchone()
-    fast = [_days(t, count, c.bad) if c.iso else _ints(t) for c, t in zip(task.read.columns, texts, strict=True)]
-    cols = [c for c in fast if c is not None]
-    if len(cols) < len(fast):
-        count, *texts = conn.execute(task.read.sql(fast=False), args).fetchone()
-        cols = [_ints(t) for t in texts]
-    if any(len(c) != count for c in cols):     # a NULL was left out, or a value was not an integer
-        raise LedgerError("看板读取台账时得到意外的数据（某列有空值或非整数）")
-    return cols
+    try:
+        count, *texts = conn.execute(task.read.sql(), args).fetchone()
+    except sqlite3.DataError:                       # the text would be too long: junk, read row by row
+        return _rows(conn, task)
+    cols = [_days(t, count, c.bad) if c.iso else _ints(t) for c, t in zip(task.read.columns, texts, strict=True)]
+    if any(c is None or len(c) != count for c in cols):
+        return _rows(conn, task)
+    return [c for c in cols if c is not None]
+
+
+def _rows(conn: sqlite3.Connection, task: _Task) -> list[np.ndarray]:
+    width = len(task.read.columns)
+    cur = conn.execute(task.read.rows_sql(ranged=True), (task.first, task.last))
+    try:
+        flat = np.fromiter(chain.from_iterable(cur), np.int64)
+    except (TypeError, ValueError, OverflowError) as exc:      # a value no integer (text written around the app)
+        raise LedgerError(MSG_DATA.format(f"{task.read.table} 中有非整数的值")) from exc
+    return list(flat.reshape(-1, width).T)
 
 
 def _ints(text: str | None) -> np.ndarray:
+    """Integers SQLite wrote (``typeof`` integer), joined by ','."""
     return np.fromstring(text or "", dtype=np.int64, sep=",")
 
 

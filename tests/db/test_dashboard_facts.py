@@ -181,8 +181,9 @@ def test_adbc_reads_a_ledger_file_in_the_apps_process_only_where_locks_are_per_h
     monkeypatch.setattr(dashboard_queries, "_adbc_columns", lambda path: taken.append(path))
     for allowed in (False, True):
         monkeypatch.setattr(dashboard_queries, "ADBC_IN_PROCESS", allowed)
-        got = dashboard_queries.fact_columns(ledger.conn, ledger.path)
-        assert [c.tolist() for c in got] == [c.tolist() for c in dashboard_queries._sqlite_columns(ledger.conn)]
+        for identity in (ledger.file_id, None, (0, 0)):    # the file the ledger holds, unknown, another file
+            got = dashboard_queries.fact_columns(ledger.conn, ledger.path, identity)
+            assert [c.tolist() for c in got] == [c.tolist() for c in dashboard_queries._sqlite_columns(ledger.conn)]
     assert taken == [ledger.path]
 
 

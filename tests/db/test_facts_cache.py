@@ -29,9 +29,9 @@ def reads(monkeypatch):
     """Counts the full reads of the ledger (a cache hit makes none)."""
     calls = []
 
-    def counted(conn, path=None):
+    def counted(conn, path=None, file_id=None):
         calls.append(path)
-        return FULL_READ(conn, path)
+        return FULL_READ(conn, path, file_id)
     monkeypatch.setattr(dashboard_queries, "load_facts", counted)
     return calls
 

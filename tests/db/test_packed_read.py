@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from db import dashboard_queries, packed_read
+from db.errors import LedgerError
 from tests.backends import commit_raw
 from tests.db.test_dashboard_facts import code
 
@@ -50,15 +51,14 @@ def test_plain_dates_are_parsed_by_numpy_and_the_rest_by_sqlite(monkeypatch):
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE t (d TEXT NOT NULL)")
     conn.executemany("INSERT INTO t VALUES (?)", [("2023-02-28",), ("2023-02-29",), ("2024-02-29",), ("0001-01-01",)])
-    exact = []
-    real = packed_read.Read.sql
-    monkeypatch.setattr(packed_read.Read, "sql", lambda self, fast: exact.append(not fast) or real(self, fast))
+    by_rows = []
+    real = packed_read._rows
+    monkeypatch.setattr(packed_read, "_rows", lambda conn, task: by_rows.append(task) or real(conn, task))
     assert packed(conn, ONE) == [[738579, BAD, 738945, 1]] == rows(conn, ONE)
-    assert exact and not any(exact)                       # all plain: the text was enough
+    assert by_rows == []                                  # all plain: the text was enough
     conn.execute("INSERT INTO t VALUES ('2023-03-01 08:00')")
-    exact.clear()
     assert packed(conn, ONE) == rows(conn, ONE)
-    assert exact.count(True) == 1 and exact.count(False) == 2    # that range again, by SQLite; the other not
+    assert [(t.first, t.last) for t in by_rows] == [(4, 5)]     # that range row by row; the other as text
 
 
 @pytest.fixture
@@ -81,9 +81,9 @@ def reference(ledger):
     return [c.tolist() for c in dashboard_queries._sqlite_columns(ledger.conn)]
 
 
-def both(ledger):
+def both(ledger, path=None):
     reads = (dashboard_queries.DESIGNATIONS, dashboard_queries.FIRMS)
-    return [c.tolist() for c in packed_read.read(ledger.conn, ledger.path, reads)]
+    return [c.tolist() for c in packed_read.read(ledger.conn, path or ledger.path, reads, ledger.file_id)]
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 1000])
@@ -153,3 +153,128 @@ def test_an_index_dropped_in_the_open_transaction_is_not_needed(many):
     finally:
         many.conn.execute("ROLLBACK")
     assert "firms_live" in dashboard_queries.FIRMS.source()
+
+
+MIXED = packed_read.Read((packed_read.Column("i"), packed_read.Column(f"coalesce({DAY}, {BAD})", "d", BAD)), "m")
+values = st.one_of(st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False, allow_infinity=False), shapes,
+                   st.builds(lambda t: t.encode(), shapes), st.sampled_from(["7abc", "12 34", "0x10", " 7 "]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(values, values), min_size=1, max_size=8))
+def test_values_of_any_type_written_around_the_app_read_as_the_rows_do(pairs):
+    """An integer column holding text or a real, a date stored as a BLOB: as the row-by-row read, or refused in
+    Chinese where that read fails (never a figure the rows would not give)."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE m (i, d)")                # no type: SQLite keeps each value's own
+    conn.executemany("INSERT INTO m VALUES (?, ?)", pairs)
+    try:
+        want = rows_as_ints(conn, MIXED)
+    except (TypeError, ValueError, OverflowError):
+        with pytest.raises(LedgerError, match="非整数"):
+            packed(conn, MIXED)
+        return
+    assert packed(conn, MIXED) == want
+
+
+def rows_as_ints(conn, read):
+    import numpy as np
+    got = conn.execute(read.rows_sql()).fetchall()
+    flat = np.fromiter((v for r in got for v in r), np.int64)
+    return [c.tolist() for c in flat.reshape(-1, len(read.columns)).T]
+
+
+def test_ids_far_apart_make_few_ranges():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (d TEXT NOT NULL)")
+    conn.executemany("INSERT INTO t (rowid, d) VALUES (?, ?)", [(-2**62, "2020-01-01"), (1, "2021-01-01"),
+                                                                (2**62, "2022-01-01")])
+    assert len(packed_read._tasks(conn, (ONE,))) <= packed_read.MAX_RANGES
+    assert packed(conn, ONE) == rows(conn, ONE)
+
+
+def test_a_range_whose_text_is_too_long_is_read_row_by_row(monkeypatch):
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (d TEXT NOT NULL)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(f"2020-01-{1 + k % 28:02d}",) for k in range(200)])
+    real, rows_of, by_rows = packed_read._run, packed_read._rows, []
+    monkeypatch.setattr(packed_read, "_rows", lambda conn, task: by_rows.append(task) or rows_of(conn, task))
+
+    def short(conn, task):
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1000)  # less than the dates of a range (100 x 11 bytes)
+        return real(conn, task)
+    monkeypatch.setattr(packed_read, "_run", short)
+    want = rows(conn, ONE)
+    assert packed(conn, ONE) == want
+    assert len(by_rows) == 2                              # both ranges
+
+
+def test_another_file_at_the_ledgers_path_is_not_read(many, tmp_path, monkeypatch):
+    from db.ledger import Ledger
+    monkeypatch.setattr(packed_read, "WORKERS", 2)
+    want = reference(many)
+    with Ledger(tmp_path / "other.db") as other:
+        with other.write() as w:
+            w.add_designation(w.insert_firm("别家公司", code(999)), "gaoqi", "2020-01-01")
+    path = many.path
+    path.rename(tmp_path / "moved.db")                    # the open ledger moved away, another put in its place
+    (tmp_path / "other.db").rename(path)
+    assert both(many) == want
+    monkeypatch.chdir(tmp_path)                           # and a relative path naming it from the folder
+    assert both(many, path=path.name) == want
+
+
+def test_a_commit_on_the_ledgers_own_connection_between_the_pins_is_never_mixed_in(many, monkeypatch):
+    import threading
+    monkeypatch.setattr(packed_read, "WORKERS", 2)
+    monkeypatch.setattr(packed_read, "CHUNK_ROWS", 4)
+    real = packed_read.open_readonly
+    done = []
+
+    class Hooked:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, *args):
+            cur = self.conn.execute(sql, *args)
+            if sql.startswith("SELECT count(*) FROM sqlite_master") and not done:
+                done.append(1)
+                t = threading.Thread(target=remove_all)      # the app's own connection, from another thread
+                t.start()
+                t.join()
+            return cur
+
+        def close(self):
+            self.conn.close()
+
+    def remove_all():
+        with many.write() as w:
+            w.conn.execute("UPDATE designations SET deleted_at = '2030-01-01'")
+            w.conn.execute("UPDATE firms SET deleted_at = '2030-01-01'")
+    monkeypatch.setattr(packed_read, "open_readonly", lambda p: Hooked(real(p)))
+    got = both(many)
+    assert done and got == reference(many) and got[0] == [] and got[4] == []
+
+
+def test_ctrl_c_during_the_read_stops_both_readers_before_they_close(many, monkeypatch):
+    """Ctrl+C while both readers run: they are interrupted and their threads end before the readers close (closing
+    a connection a thread still runs on crashed the process)."""
+    import signal
+    import threading
+    monkeypatch.setattr(packed_read, "WORKERS", 2)
+    started, ended = threading.Barrier(3), []
+
+    def long(conn, task):           # a query of many seconds, unless interrupted
+        started.wait(5)
+        try:
+            conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
+                         "SELECT count(*) FROM c").fetchone()
+        finally:
+            ended.append(conn)
+    monkeypatch.setattr(packed_read, "_run", long)
+    main = threading.main_thread().ident             # Ctrl+C as the main thread gets it, in its wait
+    threading.Thread(target=lambda: (started.wait(5), signal.pthread_kill(main, signal.SIGINT))).start()
+    with pytest.raises(KeyboardInterrupt):
+        both(many)
+    assert len(ended) == 2
+    assert not [t for t in threading.enumerate() if t.is_alive() and "_work" in t.name]

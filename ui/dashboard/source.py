@@ -20,7 +20,7 @@ def open_dashboard(ledger) -> tuple[Dashboard, facts_cache.Loaded]:
     if getattr(ledger, "shared", False):                 # a shared ledger: read from the server, no file cache
         loaded = facts_cache.Loaded(dashboard_queries.load_facts(ledger.conn))
     else:
-        loaded = facts_cache.load(ledger.conn, ledger.path)
+        loaded = facts_cache.load(ledger.conn, ledger.path, file_id=getattr(ledger, "file_id", None))
     streets = ledger.streets()
     allowed = getattr(ledger, "street_ids", None)         # a shared ledger's login reading some streets only: the
     if allowed:                                            # others' figures would be zero, not theirs: left out
