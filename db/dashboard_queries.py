@@ -68,11 +68,13 @@ _ORDINAL = ("(unixepoch({col}) + 62135596800) / 86400 + 1" if sqlite3.sqlite_ver
 _DAY = ("CASE WHEN substr({col}, 9, 2) < '29' OR date(julianday({col})) = substr({col}, 1, 10) "
         f"THEN {_ORDINAL} END")
 _OPEN_END_DAY = date.fromordinal(OPEN_END)
+# a date is read as text even where it was stored as a BLOB (written around the app), as the packed read takes it
+_START, _END = "CAST(start_date AS TEXT)", "CAST(end_date AS TEXT)"
 DESIGNATIONS = packed_read.Read((
     packed_read.Column("firm_id"), packed_read.Column("stage_id"),
-    packed_read.Column(f"coalesce({_DAY.format(col='start_date')}, {BAD_DAY})", "start_date", BAD_DAY),
-    packed_read.Column(f"CASE WHEN end_date IS NULL OR end_date = '' THEN {OPEN_END} "
-                       f"ELSE coalesce({_DAY.format(col='end_date')}, {BAD_DAY}) END",
+    packed_read.Column(f"coalesce({_DAY.format(col=_START)}, {BAD_DAY})", "start_date", BAD_DAY),
+    packed_read.Column(f"CASE WHEN {_END} IS NULL OR {_END} = '' THEN {OPEN_END} "
+                       f"ELSE coalesce({_DAY.format(col=_END)}, {BAD_DAY}) END",
                        packed_read.iso_or("end_date", _OPEN_END_DAY), BAD_DAY)),
     "designations", "deleted_at IS NULL")
 # the live firms only (the others' designations are left out by Facts.from_columns all the same), from the narrow

@@ -53,6 +53,8 @@ COMMA, DASH, ZERO = ord(","), ord("-"), ord("0")
 _BEFORE = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 0], dtype=np.int64)
 _LENGTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int64)
 MSG_DATA = "看板读取台账时得到意外的数据（{}）"
+_INT_BYTES = np.zeros(256, dtype=bool)          # the bytes of decimal integers joined by ','
+_INT_BYTES[[ZERO + k for k in range(10)] + [COMMA, DASH]] = True
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,9 @@ class Column:
     bad: int = -1
 
     def text(self) -> str:
-        """The column's text: only values of the plain form (an integer, or a date stored as text); NULL else."""
-        if self.iso:
-            return f"CAST(group_concat(iif(typeof({self.iso}) = 'text', {self.iso}, NULL), ',') AS BLOB)"
-        return f"group_concat(iif(typeof({self.exact}) = 'integer', {self.exact}, NULL), ',')"
+        """The column's values joined by ',' as bytes (a check per value in SQL, typeof, cost 1 s at 1M firms:
+        numpy checks the bytes instead, ``_ints`` and ``_days``)."""
+        return f"CAST(group_concat({self.iso or self.exact}, ',') AS BLOB)"
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,8 @@ def _run(conn: sqlite3.Connection, task: _Task) -> list[np.ndarray]:
         count, *texts = conn.execute(task.read.sql(), args).fetchone()
     except sqlite3.DataError:                       # the text would be too long: junk, read row by row
         return _rows(conn, task)
-    cols = [_days(t, count, c.bad) if c.iso else _ints(t) for c, t in zip(task.read.columns, texts, strict=True)]
+    cols = [_days(t, count, c.bad) if c.iso else _ints(t, count)
+            for c, t in zip(task.read.columns, texts, strict=True)]
     if any(c is None or len(c) != count for c in cols):
         return _rows(conn, task)
     return [c for c in cols if c is not None]
@@ -257,9 +259,28 @@ def _rows(conn: sqlite3.Connection, task: _Task) -> list[np.ndarray]:
     return list(flat.reshape(-1, width).T)
 
 
-def _ints(text: str | None) -> np.ndarray:
-    """Integers SQLite wrote (``typeof`` integer), joined by ','."""
-    return np.fromstring(text or "", dtype=np.int64, sep=",")
+def _ints(text: bytes | None, count: int) -> np.ndarray | None:
+    """*count* integers written as decimal numbers joined by ',', or None when the text holds anything else (a value
+    written around the app as text or a real, 18 digits and more: read row by row then). Checked byte by byte
+    first, so ``numpy.fromstring`` (which stops at the first odd character, and before numpy 2 returned what it
+    had read) only ever reads plain integers."""
+    if not text:
+        return np.zeros(0, dtype=np.int64) if count == 0 else None
+    b = np.frombuffer(text, dtype=np.uint8)
+    if not _INT_BYTES[b].all():
+        return None
+    commas = np.flatnonzero(b == COMMA)
+    if len(commas) != count - 1:
+        return None
+    width = np.diff(commas, prepend=-1, append=len(b)) - 1
+    if width.min() < 1 or width.max() > 18:          # an empty value, or one that might not fit in 64 bits
+        return None
+    signs = np.flatnonzero(b == DASH)                # only first in a value, and a digit after it
+    if len(signs) and not ((b[np.maximum(signs - 1, 0)] == COMMA) | (signs == 0)).all():
+        return None
+    if len(signs) and not (b[np.minimum(signs + 1, len(b) - 1)] - np.uint8(ZERO) <= 9).all():
+        return None
+    return np.fromstring(text, dtype=np.int64, sep=",")
 
 
 def _days(text: bytes | None, count: int, bad: int) -> np.ndarray | None:
