@@ -174,22 +174,32 @@ def _pg_columns(raw) -> list[np.ndarray]:
 
 
 def _pg_read(raw, reads) -> list[np.ndarray]:
-    """*reads* in one snapshot; inside the connection's own open transaction (its changes not yet committed, read
-    as on the file) in that transaction, whose isolation can no longer be set (a savepoint here)."""
+    """*reads* in one snapshot: on two server processes when the connection is idle (db/pg/facts_read.py), else
+    on it alone; inside the connection's own open transaction (its changes not yet committed, read as on the
+    file) in that transaction, whose isolation can no longer be set (a savepoint here)."""
     from psycopg.pq import TransactionStatus
-    out = []
     nested = raw.info.transaction_status != TransactionStatus.IDLE
+    if not nested:
+        from db.pg import facts_read
+        got = facts_read.read(raw, reads, _pg_packed, _pg_decoded)
+        if got is not None:
+            return got
+    out = []
     with raw.transaction():
         if not nested:
             raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")    # one scan: the columns' rows align
         for columns, source in reads:
-            row = raw.execute(_pg_packed(columns, source)).fetchone()
-            got = [np.frombuffer(packed, dtype=">i8").astype(np.int64) for packed in row]
-            if len({len(c) for c in got}) != 1:     # string_agg skips a NULL: the columns would not align
-                raise LedgerError(f"看板无法读取共享台账：{source.split()[0]} 的某列有空值")
-            out += got
+            out += _pg_decoded(raw.execute(_pg_packed(columns, source)).fetchone(), source)
     return out
+
+
+def _pg_decoded(row: tuple, source: str) -> list[np.ndarray]:
+    """One packed read's columns (big-endian int8 each), all of one length."""
+    got = [np.frombuffer(packed, dtype=">i8").astype(np.int64) for packed in row]
+    if len({len(c) for c in got}) != 1:     # string_agg skips a NULL: the columns would not align
+        raise LedgerError(f"看板无法读取共享台账：{source.split()[0]} 的某列有空值")
+    return got
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,0 +1,86 @@
+"""The dashboard's facts from a shared ledger on two server processes at once, in one snapshot.
+
+One backend packs the 4.8M designations of the 1M-firm bench ledger into columns (db/dashboard_queries.py) in
+about 5 s, nearly all of it server CPU in that one process. Here a second connection of the same login (so the
+same row security: the same rows) joins the first one's snapshot (``pg_export_snapshot`` / ``SET TRANSACTION
+SNAPSHOT``: both read exactly one state of the ledger) and packs the second half of the designations' pages (a
+TID range scan each, PostgreSQL 14 and later; an older server scans and filters, with the same rows) while the
+first packs the first half and then the firms. Any failure to set this up (a server refusing another connection,
+a pooler without exported snapshots) leaves the one-connection read to the caller; an error of the read itself
+(a date the server cannot cast) is raised as it is, for the caller's second try.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+PAGES = "SELECT pg_relation_size('designations') / current_setting('block_size')::int"
+
+
+def read(raw, reads, packed: Callable[[tuple, str], str], decode: Callable[[tuple, str], list]) -> list | None:
+    """*reads* ((columns, source) as in db/dashboard_queries.PG_READS, designations first) on *raw* (the ledger's
+    idle autocommit psycopg connection) and a second connection; None when the second cannot be had."""
+    import psycopg
+    try:
+        other = psycopg.connect(raw.info.dsn, password=raw.info.password or None, autocommit=True,
+                                connect_timeout=5)
+    except psycopg.Error:
+        return None
+    with other:
+        try:
+            return _both(raw, other, reads, packed, decode)
+        except psycopg.DataError:
+            raise
+        except psycopg.Error:
+            return None
+
+
+def _both(raw, other, reads, packed, decode) -> list:
+    from psycopg import sql
+    (dcols, dsource), (fcols, fsource) = reads
+    with raw.transaction():
+        raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = raw.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")    # one scan each: the columns' rows align
+        half = int(raw.execute(PAGES).fetchone()[0]) // 2
+        with other.transaction():
+            other.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            other.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            other.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            first = f"{dsource} AND ctid < '({half},0)'::tid"
+            second = f"{dsource} AND ctid >= '({half},0)'::tid"
+            got: dict = {}
+            worker = threading.Thread(target=_fetch, args=(other, packed(dcols, second), got), daemon=True)
+            worker.start()
+            try:
+                mine = decode(raw.execute(packed(dcols, first)).fetchone(), dsource)
+                firms = decode(raw.execute(packed(fcols, fsource)).fetchone(), fsource)
+            finally:
+                _end(worker, other)
+            if "error" in got:
+                raise got["error"]
+            theirs = decode(got["row"], dsource)
+    return [np.concatenate([a, b]) for a, b in zip(mine, theirs, strict=True)] + firms
+
+
+def _fetch(conn, query: str, got: dict) -> None:
+    try:
+        got["row"] = conn.execute(query).fetchone()
+    except BaseException as exc:  # noqa: BLE001  (raised again in the calling thread)
+        got["error"] = exc
+
+
+def _end(worker: threading.Thread, other) -> None:
+    """Wait for the second connection's query; when the wait is cut short (an error, Ctrl+C), cancel it on the
+    server first, so the connection is never closed under the thread still using it."""
+    try:
+        worker.join()
+    finally:
+        while worker.is_alive():
+            with contextlib.suppress(BaseException):
+                getattr(other, "cancel_safe", other.cancel)()
+            with contextlib.suppress(BaseException):
+                worker.join(0.1)
