@@ -18,13 +18,17 @@ from collections.abc import Callable
 import numpy as np
 
 PAGES = "SELECT pg_relation_size('designations') / current_setting('block_size')::int"
+MIN_PAGES = 4096        # 32 MB of designations (~250k): below, a second connection (0.05-0.3 s to open) is not worth it
 
 
 def read(raw, reads, packed: Callable[[tuple, str], str], decode: Callable[[tuple, str], list]) -> list | None:
     """*reads* ((columns, source) as in db/dashboard_queries.PG_READS, designations first) on *raw* (the ledger's
-    idle autocommit psycopg connection) and a second connection; None when the second cannot be had."""
+    idle autocommit psycopg connection) and a second connection; None when the second cannot be had, or the
+    designations are too few for it to pay."""
     import psycopg
     try:
+        if int(raw.execute(PAGES).fetchone()[0]) < MIN_PAGES:
+            return None
         other = psycopg.connect(raw.info.dsn, password=raw.info.password or None, autocommit=True,
                                 connect_timeout=5)
     except psycopg.Error:

@@ -9,6 +9,12 @@ from db.ledger import Ledger
 from db.pg import facts_read
 
 
+@pytest.fixture(autouse=True)
+def any_size(monkeypatch):
+    """Two processes for the small demo district too (a big ledger's case; small ones read on one)."""
+    monkeypatch.setattr(facts_read, "MIN_PAGES", 0)
+
+
 def columns(led):
     return [c.tolist() for c in dashboard_queries.fact_columns(led.conn)]
 
@@ -57,5 +63,17 @@ def test_without_a_second_connection_one_reads_all(people, monkeypatch):
 
         def refused(*args, **kwargs):
             raise psycopg.OperationalError("too many clients already")
-        monkeypatch.setattr(psycopg, "connect", refused)
-        assert columns(led) == want
+        with monkeypatch.context() as m:
+            m.setattr(psycopg, "connect", refused)
+            assert columns(led) == want
+
+
+def test_a_small_ledger_is_read_on_one_connection(people, monkeypatch):
+    monkeypatch.setattr(facts_read, "MIN_PAGES", 4096)
+    opened = []
+    with Ledger(people["super"]) as led:
+        with monkeypatch.context() as m:
+            m.setattr(psycopg, "connect", lambda *args, **kwargs: opened.append(args))
+            got = columns(led)
+        assert got == one_connection(led, monkeypatch)
+    assert opened == []
