@@ -157,8 +157,9 @@ def _move(w, cur, table: str, cols: tuple[str, ...], staging: str, route: str, n
     dropped = suspend(cur, table, new) if route == OWNER else None
     listed = ", ".join(cols)
     server_set, placeholders, stamps = SERVER_SET[table]
-    cur.execute(f"INSERT INTO {table} ({listed}, {server_set}) SELECT {listed}, {placeholders} FROM {staging} "
-                "ORDER BY id", (w.batch_id, *[w.stamp] * (stamps - 1)))
+    # in the order staged (copied in id order): no sort (db/pg/bulk_load.py, schema v9)
+    cur.execute(f"INSERT INTO {table} ({listed}, {server_set}) SELECT {listed}, {placeholders} FROM {staging}",
+                (w.batch_id, *[w.stamp] * (stamps - 1)))
     _lap(lap, f"{step}_insert_select")
     cur.execute(f"DROP TABLE {staging}")
     if dropped:
