@@ -18,6 +18,8 @@ owner may drop an index or ANALYZE (PostgreSQL 15), and the people's logins do n
   keys about 1 s without statistics, 0.05 s with), build the indexes back, add the keys back (checked by one
   join each); otherwise the
   INSERT … SELECT with the indexes kept, and ANALYZE when the server's own autovacuum rule asks for it (below).
+  The rows go in the order they were staged (the client copies them in id order), not sorted again: 100k firms'
+  sort spilled 36 MB to disk (work_mem), 0.08 s of the firms' step and 0.06 s of the designations' (schema v9).
   Being one statement, no caller can commit with the indexes or keys missing: a failure, a cancel or a rollback
   takes back the drop with the rows.
 
@@ -61,6 +63,7 @@ serialise on that lock; why not "this batch alone against 10 %": a run of small 
 from __future__ import annotations
 
 VERSION = 7         # the shared schema version that makes these functions (db/pg/schema.py MIGRATIONS)
+MOVED_AS_STAGED = 9  # the version whose xingtu_bulk_insert moves the rows in the order staged (no sort)
 BULK = 500          # db/bulk.py BULK (the file's rule: checked equal by tests/pg/test_bulk_load.py)
 STAGING = {"firms": "pg_temp.xingtu_bulk_firms", "designations": "pg_temp.xingtu_bulk_designations"}
 FUNCTIONS = "xingtu_bulk_stage(text), xingtu_bulk_insert(text, bigint, text), xingtu_bulk_analyze(text, bigint)"
@@ -177,7 +180,7 @@ BEGIN{_CALLER}
     END IF;
     SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) INTO cols FROM pg_attribute a
         WHERE a.attrelid = staging AND a.attnum > 0 AND NOT a.attisdropped;
-    EXECUTE format('INSERT INTO %s (%s, %s) SELECT %s, %s FROM %s ORDER BY id', tbl, cols, server_set, cols,
+    EXECUTE format('INSERT INTO %s (%s, %s) SELECT %s, %s FROM %s', tbl, cols, server_set, cols,
                    server_values, staging) USING batch, stamp;
     EXECUTE format('DROP TABLE %s', staging);
     timings := timings || jsonb_build_object('insert_s', extract(epoch FROM clock_timestamp() - t));

@@ -380,6 +380,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (bulk_load.VERSION, "admins' and officers' large imports rebuild the indexes and ANALYZE as the tables' owner",
      bulk_load.V7),
     (8, "a row names only a batch its login made (an officer read the admin's batch by naming it on a firm)", V8),
+    # the same function, its checks unchanged: the staged rows are no longer sorted by id (they are staged so)
+    (bulk_load.MOVED_AS_STAGED, "the owner's bulk step moves the staged rows in the order they were copied",
+     bulk_load.INSERT),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"
