@@ -21,7 +21,7 @@ def test_a_broken_driver_falls_back_to_the_connection(ledger, tmp_path, monkeypa
     monkeypatch.syspath_prepend(str(tmp_path / "fake"))
     monkeypatch.delitem(sys.modules, "adbc_driver_sqlite", raising=False)
     monkeypatch.setattr(dashboard_queries, "ADBC_IN_PROCESS", True)      # tried as on Windows, where it is safe
-    cols = dashboard_queries.fact_columns(ledger.conn, ledger.path)
+    cols = dashboard_queries.fact_columns(ledger.conn, ledger.path, ledger.file_id)
     assert [c.tolist() for c in cols] == [c.tolist() for c in dashboard_queries._sqlite_columns(ledger.conn)]
     assert cols[0].tolist() == [fid]
     assert "看板按列读取不可用" in caplog.text

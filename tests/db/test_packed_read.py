@@ -9,10 +9,14 @@ from hypothesis import strategies as st
 
 from db import dashboard_queries, packed_read
 from db.errors import LedgerError
+from pipeline.uscc import make_code
 from tests.backends import commit_raw
-from tests.db.test_dashboard_facts import code
 
 pytestmark = pytest.mark.file_only("the file's packed read")
+
+
+def code(i: int) -> str:
+    return make_code("9", "1", "420106", f"MA4K{i:04d}")
 
 DAY = dashboard_queries._DAY.format(col="CAST(d AS TEXT)")
 BAD = dashboard_queries.BAD_DAY
