@@ -385,7 +385,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
      bulk_load.INSERT),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
-MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），台账表的排序与搜索会较慢：请数据库管理员用超级用户"
+# what a ledger still lacks differs by version (v9 only speeds up large imports): said generally
+MSG_OLD = ("共享台账 %s 的结构是第 %s 版（当前第 %s 版），其后的改进（速度、检查）尚未生效：请数据库管理员用超级用户"
            "（如 postgres）连接一次（桌面程序，或任一写入命令），即自动升级")
 
 
