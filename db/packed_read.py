@@ -21,10 +21,12 @@ of SQLite, db/dashboard_queries.ADBC_IN_PROCESS), when the caller says which fil
 (``file_id``, checked before and after the readers open it: a ledger file moved or replaced, or a relative path
 from another working folder, is read on the ledger's own connection).
 
-One snapshot for every range: each reader opens its read transaction first, and the ledger's own connection reads
-``PRAGMA data_version`` (other connections' commits) and ``total_changes`` (its own, from another thread) before
-and after; a commit in between changes one of them, and the pins are taken again. While the ledger's connection
-holds changes not yet committed, it reads every range itself, inside a savepoint: the others would not see them.
+One snapshot for every range: each reader opens its read transaction first; the last reader's ``PRAGMA
+data_version`` (other connections' commits; read idle before, and on its pinned snapshot after) and the ledger's
+connection's ``total_changes`` (its own commits, from another thread) are compared before and after; a commit in
+between changes one of them, and the pins are taken again. Each reader is closed by the thread that reads on it.
+While the ledger's connection holds changes not yet committed, it reads every range itself, inside a savepoint:
+the others would not see them.
 """
 from __future__ import annotations
 
@@ -107,25 +109,35 @@ def read(conn: sqlite3.Connection, path: str | Path | None, reads: Sequence[Read
     inode: ``db.lock.file_id``) that *conn* holds open."""
     if path is None or file_id is None or conn.in_transaction or WORKERS < 2 or file_id_of(path) != file_id:
         return _on_own_connection(conn, reads)
-    with contextlib.ExitStack() as stack:
-        readers: list[sqlite3.Connection] = []
-        try:
-            for _ in range(WORKERS):
-                readers.append(open_readonly(Path(path)))
-                stack.callback(readers[-1].close)
-        except sqlite3.Error:            # the file cannot be opened again
-            return _on_own_connection(conn, reads)
-        if file_id_of(path) != file_id or not _pinned(conn, readers):    # replaced meanwhile, or always written
-            return _on_own_connection(conn, reads)
-        tasks = _tasks(readers[0], reads)
-        return _joined(reads, tasks, _in_threads(readers, tasks))
+    readers: list[sqlite3.Connection] = []
+    try:
+        for _ in range(WORKERS):
+            readers.append(open_readonly(Path(path)))
+        usable = file_id_of(path) == file_id and _pinned(conn, readers)   # not replaced meanwhile, one snapshot
+        tasks = _tasks(readers[0], reads) if usable else []
+    except sqlite3.Error:            # the file cannot be opened again
+        usable = False
+    except BaseException:
+        _close(readers)
+        raise
+    if not usable:
+        _close(readers)
+        return _on_own_connection(conn, reads)
+    results = _in_threads(readers, tasks)      # from here on each reader is closed by its own thread
+    return _on_own_connection(conn, reads) if results is None else _joined(reads, tasks, results)
 
 
-def _in_threads(readers: list[sqlite3.Connection], tasks: list[_Task]) -> dict[int, list[np.ndarray]]:
-    """Each reader runs its share of the tasks in a thread of its own. Whatever ends the wait (an error, Ctrl+C),
-    the readers are interrupted until every thread that began has ended, before this returns: a reader is closed
-    only after (closing a connection a thread still runs on crashes the process; an interrupt misses a statement
-    that starts after it, hence again until they end)."""
+def _close(readers: list[sqlite3.Connection]) -> None:
+    for r in readers:
+        with contextlib.suppress(sqlite3.Error):
+            r.close()
+
+
+def _in_threads(readers: list[sqlite3.Connection], tasks: list[_Task]) -> dict[int, list[np.ndarray]] | None:
+    """Each reader runs its share of the tasks in a thread of its own, which closes it at the end: no moment of
+    Ctrl+C can close a reader a thread still runs a query on (that crashes the process). Whatever ends the wait (an
+    error, Ctrl+C), the readers are interrupted until every thread that began has ended (an interrupt misses a
+    statement that starts after it, hence again). None when no thread could be started."""
     results: dict[int, list[np.ndarray]] = {}
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -133,29 +145,41 @@ def _in_threads(readers: list[sqlite3.Connection], tasks: list[_Task]) -> dict[i
     threads = [threading.Thread(target=_work, daemon=True, args=(
         r, [(k, tasks[k]) for k in part], results, errors, (stop, began[i], ended[i])))
         for i, (r, part) in enumerate(zip(readers, _share(tasks, len(readers)), strict=True))]
+    unstarted = set(range(len(threads)))      # never launched for sure (start raised before launching)
     try:
-        for t in threads:
-            t.start()
+        for i, t in enumerate(threads):
+            try:
+                t.start()
+            except RuntimeError:              # "can't start new thread"
+                stop.set()
+                break
+            unstarted.discard(i)
         for e in ended:
-            e.wait()
+            while not e.wait(0.1):            # a timed wait: Ctrl+C is handled while waiting
+                pass
     finally:
         stop.set()
-        _wind_down(readers, began, ended)
+        _wind_down(readers, began, ended, unstarted)
+    if unstarted:
+        return None
     if errors:
         raise errors[0]
     return results
 
 
-def _wind_down(readers: list[sqlite3.Connection], began: list, ended: list) -> None:
-    """Interrupt the readers until every worker that began has ended (one Ctrl+C inside ``Thread.start`` may leave
-    a thread launched that has not yet begun: a second's wait tells it from one never launched)."""
-    for b, e in zip(began, ended, strict=True):
+def _wind_down(readers: list[sqlite3.Connection], began: list, ended: list, unstarted: set[int]) -> None:
+    """Interrupt the readers until every worker that began has ended; close the reader of one that never began
+    (one Ctrl+C inside ``Thread.start`` may leave a thread launched that has not begun yet: a second's wait tells;
+    begun later, it sees the stop and only closes its reader)."""
+    for i, (b, e) in enumerate(zip(began, ended, strict=True)):
         with contextlib.suppress(BaseException):
-            b.wait(1.0)
-        while b.is_set() and not e.is_set():
-            for r in readers:
-                r.interrupt()
+            b.wait(0 if i in unstarted else 1.0)
+        if not b.is_set():
+            _close([readers[i]])
+            continue
+        while not e.is_set():
             with contextlib.suppress(BaseException):
+                readers[i].interrupt()
                 e.wait(0.05)
 
 
@@ -169,14 +193,17 @@ def _on_own_connection(conn: sqlite3.Connection, reads: Sequence[Read]) -> list[
 
 
 def _pinned(conn: sqlite3.Connection, readers: list[sqlite3.Connection]) -> bool:
-    """Open a read transaction on each reader, all on the same snapshot (no commit between the pins, by another
-    connection or by this one from another thread)."""
+    """Open a read transaction on each reader, all on the same snapshot: no commit between the pins, by another
+    connection (the last reader's ``data_version``, read while it is idle and again on its pinned snapshot; not
+    the ledger's connection's, which an unfinished statement keeps on an older snapshot) or by the ledger's own
+    connection from another thread (``total_changes``)."""
+    watch = readers[-1]
     for _ in range(PIN_TRIES):
-        before = conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
+        before = watch.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
         for r in readers:
             r.execute("BEGIN")
             r.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        if (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes) == before:
+        if (watch.execute("PRAGMA data_version").fetchone()[0], conn.total_changes) == before:
             return True
         for r in readers:
             r.execute("ROLLBACK")
@@ -232,6 +259,7 @@ def _work(conn: sqlite3.Connection, tasks: list[tuple[int, _Task]], results: dic
     except BaseException as exc:  # noqa: BLE001  (raised again in the calling thread)
         errors.append(exc)
     finally:
+        _close([conn])
         ended.set()
 
 
