@@ -137,7 +137,7 @@ def open_ledger(ledger, readonly: bool | None, create: bool) -> sqlite3.Connecti
     ledger.lock, ledger.readonly_reason, ledger.lock_note = None, "", ""
     if readonly:
         ledger.readonly = True
-        return connect(path, readonly=True, create=create)
+        return _identified(ledger, connect(path, readonly=True, create=create))
     if not create and not path.exists():
         raise LedgerError(f"台账文件不存在：{path}")
     if not path.parent.exists():
@@ -148,13 +148,13 @@ def open_ledger(ledger, readonly: bool | None, create: bool) -> sqlite3.Connecti
         if readonly is False or not path.exists():
             raise LedgerError(message)
         ledger.readonly, ledger.readonly_reason = True, message
-        return connect(path, readonly=True, create=create)
+        return _identified(ledger, connect(path, readonly=True, create=create))
     lock, message = ledger_lock.try_acquire(path)
     if lock is None:
         if readonly is False or not path.exists():
             raise LedgerError(message)
         ledger.readonly, ledger.readonly_reason = True, message
-        return connect(path, readonly=True, create=create)
+        return _identified(ledger, connect(path, readonly=True, create=create))
     ledger.readonly, ledger.lock, ledger.lock_note = False, lock, lock.note
     weakref.finalize(ledger, ledger_lock.release, lock)  # a Ledger dropped without close() still frees its lock
     try:
@@ -171,6 +171,13 @@ def open_ledger(ledger, readonly: bool | None, create: bool) -> sqlite3.Connecti
         ledger.lock = None
         raise
     ledger.file_id = ledger_lock.file_id(path)
+    return conn
+
+
+def _identified(ledger, conn: sqlite3.Connection) -> sqlite3.Connection:
+    """*conn*, with ``ledger.file_id`` the identity of the file it opened (a read-only window too: the dashboard's
+    parallel read, db/packed_read.py, reads only the file the ledger holds)."""
+    ledger.file_id = ledger_lock.file_id(ledger.path)
     return conn
 
 

@@ -337,3 +337,14 @@ def test_ctrl_c_during_the_read_stops_both_readers_before_they_close(many, monke
     for conn in ended:
         with pytest.raises(sqlite3.ProgrammingError):     # closed, by its own thread
             conn.execute("SELECT 1")
+
+
+def test_a_read_only_window_reads_in_parallel_too(many, monkeypatch):
+    """A second copy of the app opens the ledger read-only: it knows the file it holds as well."""
+    from db.ledger import Ledger
+    monkeypatch.setattr(packed_read, "WORKERS", 2)
+    want, own = reference(many), spy_own(monkeypatch)
+    with Ledger(many.path, readonly=True) as window:
+        assert window.file_id == many.file_id
+        assert both(window) == want
+    assert own == []
