@@ -1,6 +1,8 @@
 """The shared ledger's dashboard read on two server processes (db/pg/facts_read.py): the facts one connection
 reads, for each kind of login (row security binds both connections), from one snapshot, and the one-connection
 read when a second connection cannot be had."""
+import time
+
 import psycopg
 import pytest
 
@@ -45,10 +47,10 @@ def test_both_processes_read_one_snapshot(people, monkeypatch):
     it (without the shared snapshot, the second half would have none of its designations)."""
     fetch = facts_read._fetch
 
-    def late(conn, query, got):
+    def late(conn, query, got, done):
         with psycopg.connect(people["super"], autocommit=True) as other:
             other.execute("UPDATE designations SET deleted_at = '2030-01-01' WHERE deleted_at IS NULL")
-        fetch(conn, query, got)
+        fetch(conn, query, got, done)
     with Ledger(people["super"]) as led:
         before = one_connection(led, monkeypatch)
         monkeypatch.setattr(facts_read, "_fetch", late)
@@ -77,3 +79,80 @@ def test_a_small_ledger_is_read_on_one_connection(people, monkeypatch):
             got = columns(led)
         assert got == one_connection(led, monkeypatch)
     assert opened == []
+
+
+def test_an_exclusive_lock_request_never_stalls_the_read(people, monkeypatch):
+    """Found by review: a request for an exclusive lock (TRUNCATE, VACUUM FULL, a migration) queued behind the first
+    connection's open transaction queued the second connection's scan behind it, while the first waited for the
+    second in this process: the server saw no deadlock, and every reader of the ledger waited behind the request.
+    The second connection now takes its lock only if it need not wait, else one connection reads."""
+    import threading
+    with Ledger(people["officer"], readonly=True) as led:
+        want = one_connection(led, monkeypatch)
+        first_pid = led.conn.raw.info.backend_pid
+        monitor = psycopg.connect(people["super"], autocommit=True)
+        outcome = []
+
+        def holds(pid, granted=True):
+            return monitor.execute("SELECT count(*) FROM pg_locks WHERE relation = 'designations'::regclass "
+                                   "AND pid = %s AND granted = %s", (pid, granted)).fetchone()[0] > 0
+
+        def exclusive():                                  # queues behind the first connection's read lock
+            while not holds(first_pid):
+                time.sleep(0.005)
+            with psycopg.connect(people["super"]) as conn:
+                conn.execute("SET lock_timeout = '20s'")
+                try:
+                    conn.execute("LOCK TABLE designations IN ACCESS EXCLUSIVE MODE")
+                    outcome.append("locked")
+                except psycopg.errors.LockNotAvailable:
+                    outcome.append("timed out")
+        locker = threading.Thread(target=exclusive)
+        real = facts_read._lock
+
+        def after_the_request(conn, nowait):
+            if nowait:                                    # the second connection: once the request waits
+                while not monitor.execute("SELECT count(*) FROM pg_locks WHERE relation = 'designations'::regclass "
+                                          "AND mode = 'AccessExclusiveLock' AND NOT granted").fetchone()[0]:
+                    time.sleep(0.005)
+            real(conn, nowait)
+        monkeypatch.setattr(facts_read, "_lock", after_the_request)
+        locker.start()
+        got = columns(led)
+        locker.join()
+        monitor.close()
+    assert got == want
+    assert outcome == ["locked"]
+
+
+def test_ctrl_c_cancels_the_second_query_and_leaves_the_connection_idle(people, monkeypatch):
+    """Found by review: an interrupted join let the running thread look stopped, so the second query was never
+    cancelled (the read ended only when it did) and its connection could be closed under the thread."""
+    import signal
+    import threading
+
+    from psycopg.pq import TransactionStatus
+    fetch, began = facts_read._fetch, threading.Event()
+
+    def slow(conn, query, got, done):                     # minutes, unless cancelled
+        began.set()
+        try:
+            conn.execute("SELECT pg_sleep(300)")
+        except BaseException as exc:  # noqa: BLE001
+            got["error"] = exc
+            done.set()
+            return
+        fetch(conn, query, got, done)
+    monkeypatch.setattr(facts_read, "_fetch", slow)
+    main = threading.main_thread().ident
+    threading.Thread(target=lambda: (began.wait(10), time.sleep(0.3),
+                                     signal.pthread_kill(main, signal.SIGINT))).start()
+    with Ledger(people["super"]) as led:
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            columns(led)
+        assert time.monotonic() - start < 60              # not a speed figure: the second query alone takes 300 s
+        assert led.conn.raw.info.transaction_status == TransactionStatus.IDLE
+        with psycopg.connect(people["super"], autocommit=True) as watch:
+            assert not watch.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(300)%' "
+                                     "AND state = 'active'").fetchone()[0]
