@@ -40,7 +40,6 @@ import logging
 import os
 import sqlite3
 from datetime import date
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +47,6 @@ import numpy as np
 from db import packed_read
 from db.connection import readonly_uri
 from db.errors import LedgerError
-from db.lock import file_id as file_id_of
 from pipeline.dates import OPEN_END
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator
@@ -138,16 +136,11 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None,
     if raw is not None:                                  # a shared ledger's connection (db.engine.PgConnection)
         return _pg_columns(raw)
     cols = None
-    if ADBC_IN_PROCESS and path is not None and not conn.in_transaction and _same_file(path, file_id):
+    if ADBC_IN_PROCESS and path is not None and not conn.in_transaction and packed_read.same_file(path, file_id):
         cols = _adbc_columns(path)
-        if cols is not None and not _same_file(path, file_id):   # replaced while it was read: not the ledger's
+        if cols is not None and not packed_read.same_file(path, file_id):   # replaced while read: not the ledger's
             cols = None
     return packed_read.read(conn, path, (DESIGNATIONS, FIRMS), file_id) if cols is None else cols
-
-
-def _same_file(path: str | Path, file_id: tuple[int, int] | None) -> bool:
-    """Whether *path* is the file the ledger's connection holds (another file moved to its place is not)."""
-    return file_id is not None and file_id_of(path) == file_id
 
 
 # ADBC's SQLite driver carries its own copy of SQLite, linked into it. Two copies of SQLite in one process on one file
@@ -245,11 +238,7 @@ def _sqlite_columns(conn: sqlite3.Connection) -> list[np.ndarray]:
     db.packed_read's read with."""
     designations = conn.execute(DESIGNATION_COLUMNS)
     firms = conn.execute(FIRM_COLUMNS)      # opened before the first is read out: the same read transaction
-    out = []
-    for cur, width in ((designations, 4), (firms, 3)):
-        flat = np.fromiter(chain.from_iterable(cur), np.int64)
-        out += list(flat.reshape(-1, width).T)
-    return out
+    return packed_read.row_columns(designations, 4) + packed_read.row_columns(firms, 3)
 
 
 def _arrow_ints(column, int64) -> np.ndarray:

@@ -107,13 +107,13 @@ def read(conn: sqlite3.Connection, path: str | Path | None, reads: Sequence[Read
     """Every column of every read, in rowid order, as int64 arrays (the same as fetching the rows in a table
     scan), from one snapshot of the ledger. In parallel when *path* is the file of identity *file_id* (device,
     inode: ``db.lock.file_id``) that *conn* holds open."""
-    if path is None or file_id is None or conn.in_transaction or WORKERS < 2 or file_id_of(path) != file_id:
+    if path is None or conn.in_transaction or WORKERS < 2 or not same_file(path, file_id):
         return _on_own_connection(conn, reads)
     readers: list[sqlite3.Connection] = []
     try:
         for _ in range(WORKERS):
             readers.append(open_readonly(Path(path)))
-        usable = file_id_of(path) == file_id and _pinned(conn, readers)   # not replaced meanwhile, one snapshot
+        usable = same_file(path, file_id) and _pinned(conn, readers)   # not replaced meanwhile, one snapshot
         tasks = _tasks(readers[0], reads) if usable else []
     except sqlite3.Error:            # the file cannot be opened again
         usable = False
@@ -125,6 +125,17 @@ def read(conn: sqlite3.Connection, path: str | Path | None, reads: Sequence[Read
         return _on_own_connection(conn, reads)
     results = _in_threads(readers, tasks)      # from here on each reader is closed by its own thread
     return _on_own_connection(conn, reads) if results is None else _joined(reads, tasks, results)
+
+
+def same_file(path: str | Path, file_id: tuple[int, int] | None) -> bool:
+    """Whether *path* is the file of identity *file_id*, the one the ledger's connection holds (another file moved
+    to its place is not; an unknown identity is never taken for it)."""
+    return file_id is not None and file_id_of(path) == file_id
+
+
+def row_columns(cur, width: int) -> list[np.ndarray]:
+    """The rows of *cur* (*width* integers each) as int64 columns, one Python object per value."""
+    return list(np.fromiter(chain.from_iterable(cur), np.int64).reshape(-1, width).T)
 
 
 def _close(readers: list[sqlite3.Connection]) -> None:
@@ -278,13 +289,11 @@ def _run(conn: sqlite3.Connection, task: _Task) -> list[np.ndarray]:
 
 
 def _rows(conn: sqlite3.Connection, task: _Task) -> list[np.ndarray]:
-    width = len(task.read.columns)
     cur = conn.execute(task.read.rows_sql(ranged=True), (task.first, task.last))
     try:
-        flat = np.fromiter(chain.from_iterable(cur), np.int64)
+        return row_columns(cur, len(task.read.columns))
     except (TypeError, ValueError, OverflowError) as exc:      # a value no integer (text written around the app)
         raise LedgerError(MSG_DATA.format(f"{task.read.table} 中有非整数的值")) from exc
-    return list(flat.reshape(-1, width).T)
 
 
 def _ints(text: bytes | None, count: int) -> np.ndarray | None:
