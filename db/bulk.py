@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import nullcontext
 
+from db import facts_log
 from db.engine import FILE
 from db.ledger import Writer, new_id, next_firm_id
 from db.schema import SEARCH_TEXT
@@ -83,7 +85,7 @@ def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=N
     if w.ledger.shared:                       # COPY through a staging table (db/pg/copy.py)
         from db.pg import copy as pg_copy  # noqa: PLC0415  (a shared ledger only)
         return pg_copy.insert_firms(w, columns, values, tick, lap)
-    first = next_id = next_firm_id(conn)      # never an id a removed firm had (its history is read by id)
+    first = next_firm_id(conn)      # never an id a removed firm had (its history is read by id)
     count = len(values[0]) if values else 0
     if not count:
         return []
@@ -91,6 +93,17 @@ def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=N
     cols = ("id", *columns, "pinyin", "name_sort")
     insert = (f"INSERT INTO firms ({', '.join(cols)}, batch_id, created_at, updated_at) VALUES "
               f"({', '.join('?' * len(cols))}, {_literal(w.batch_id)}, {_literal(w.stamp)}, {_literal(w.stamp)})")
+    with facts_log.untracked(conn, "firms") if count >= BULK else nullcontext() as logged:
+        _insert_new(conn, insert, names, values, first, tick, lap)
+        if logged is not None:
+            logged.add_range(first, first + count)
+    return list(range(first, first + count))
+
+
+def _insert_new(conn, insert: str, names: list, values: list[list], first: int, tick, lap: Laps) -> None:
+    """The new firms' rows from id *first* on, with their pinyin keys; a large batch rebuilds the firms' indexes
+    and fills the search index in one statement rather than maintain them row by row."""
+    count, next_id = len(names), first
     suspended = _suspend_search_trigger(conn) if count >= BULK else None
     dropped = _drop_indexes(conn, "firms") if is_bulk(count, first - 1) else None
     for start in range(0, count, CHUNK):
@@ -109,7 +122,6 @@ def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=N
     if suspended:
         _resume_search_trigger(conn, suspended, first, next_id)
         lap("new_firms_search")
-    return list(range(first, next_id))
 
 
 def _literal(value: int | str | None) -> str:
@@ -136,10 +148,14 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
         return pg_copy.insert_designations(w, rows)
     first = FILE.next_designation_id(conn)        # never an id the audit names (an undone or purged one's)
     dropped = _drop_indexes(conn, "designations") if is_bulk(len(rows), first - 1) else None
-    conn.executemany(
-        "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
-        f"batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', {_literal(w.batch_id)}, {_literal(w.stamp)})",
-        ((first + k, *r) for k, r in enumerate(rows)))
+    # from BULK rows on, their firms are logged for the dashboard's cache set-wise, not by a row trigger each
+    with facts_log.untracked(conn, "designations") if len(rows) >= BULK else nullcontext() as logged:
+        conn.executemany(
+            "INSERT INTO designations (id, firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
+            f"batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'import', {_literal(w.batch_id)}, "
+            f"{_literal(w.stamp)})", ((first + k, *r) for k, r in enumerate(rows)))
+        if logged is not None:
+            logged.add(r[0] for r in rows)
     if dropped:
         _recreate_indexes(conn, dropped)
     return len(rows)

@@ -143,6 +143,23 @@ def fact_columns(conn: sqlite3.Connection, path: str | Path | None = None,
     return packed_read.read(conn, path, (DESIGNATIONS, FIRMS), file_id) if cols is None else cols
 
 
+def changed_columns(conn: sqlite3.Connection, firm_ids: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray],
+                                                                              int | None]:
+    """For the firms *firm_ids* only (pipeline/facts_patch.py): their live designations (firm, stage, start, end)
+    in row order, with the expressions of the full read; the live ones among them (id, street or -1); and the
+    largest live firm id. In the caller's read transaction: one snapshot with the log that named them."""
+    ids = json.dumps([int(i) for i in firm_ids])
+    exact = ", ".join(c.exact for c in DESIGNATIONS.columns)
+    rows = packed_read.row_columns(conn.execute(
+        f"SELECT {exact} FROM designations WHERE firm_id IN (SELECT value FROM json_each(?)) "
+        f"AND ({DESIGNATIONS.where}) ORDER BY id", (ids,)), 4)
+    firms = packed_read.row_columns(conn.execute(
+        "SELECT id, coalesce(street_id, -1) FROM firms WHERE id IN (SELECT value FROM json_each(?)) "
+        "AND deleted_at IS NULL", (ids,)), 2)
+    last = conn.execute("SELECT id FROM firms WHERE deleted_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+    return rows, firms, None if last is None else int(last[0])
+
+
 # ADBC's SQLite driver carries its own copy of SQLite, linked into it. Two copies of SQLite in one process on one file
 # is a way to corrupt it (sqlite.org/howtocorrupt.html 2.2.1) where locks are POSIX advisory locks: they belong to the
 # process, so each copy's connections are blind to the other's (the app's checkpoint may overwrite pages an ADBC read

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from db import facts_log
 from db.errors import LedgerError
 from db.ledger import Ledger
 from pipeline.catalog import Catalog
@@ -121,12 +122,13 @@ def load_generated(ledger: Ledger, file_name: str, counts: dict, firms, designat
             "INSERT INTO batches (file_name, kind, os_user, created_at, counts) VALUES (?, 'demo', ?, ?, ?)",
             (file_name, ledger.user, w.stamp, json.dumps(counts))).lastrowid
         cols = (*GENERATED_FIRM_COLUMNS[:-2], "batch_id", *GENERATED_FIRM_COLUMNS[-2:])
-        conn.executemany(f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                         ((*r[:-2], batch, *r[-2:]) for r in firms))
-        conn.executemany(
-            "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
-            "batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, 'demo', ?, ?)",
-            ((*r[:-1], batch, r[-1]) for r in designations))
+        with facts_log.untracked(conn, "firms", "designations"):       # logged as "everything" (db/facts_log.py)
+            conn.executemany(f"INSERT INTO firms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             ((*r[:-2], batch, *r[-2:]) for r in firms))
+            conn.executemany(
+                "INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, list_name, source, "
+                "batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, 'demo', ?, ?)",
+                ((*r[:-1], batch, r[-1]) for r in designations))
         conn.execute("DELETE FROM targets")
         conn.executemany("INSERT INTO targets (year, indicator, kind, stages, require, street_id, target, base_year, "
                          "sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", targets)

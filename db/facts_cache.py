@@ -1,51 +1,57 @@
-"""The dashboard's facts kept as columns on disk, valid for one token of the ledger (never stale).
+"""The dashboard's facts kept as columns on disk, made current from the ledger's log of changes (never stale).
 
-Reading every live designation of a 1M-firm ledger takes about 2.9 s of CPU (db/dashboard_queries.py);
-the same arrays saved as one uncompressed ``.npz`` load in a fraction of that. The file is only used
-while the ledger still holds the token it was saved under:
+Reading every live designation of a 1M-firm ledger takes about 3 s (db/dashboard_queries.py); the same arrays
+saved as one uncompressed ``.npz`` load in 0.08 s. A file is saved under the ledger's *position* then
+(db/facts_log.py: its latest mark and latest log row) and used like this on the next open:
 
-- the ledger's ``meta`` row ``facts_cache`` holds a random token; every write transaction deletes it first
-  (``db.ledger.Ledger.write``, the one door for writes, and each migration), whoever writes (this app, an
-  import, undo, another process, a copy of the file written to); from schema v6 on, no older version of the
-  app (which would not delete it) can write the file. Row triggers did this inside SQLite but made every
-  inserted firm and designation 2.7x slower (db/schema.py, V6);
-- a full read first writes a fresh token (a tiny write transaction), then reads, then saves the arrays
-  under that token only if the ledger still holds it: a write in between removed it, and nothing is saved;
-- a restored backup or a copy holds the token of the moment it was taken, whose arrays are exactly its
-  data (any later write to it would have removed the token);
-- a ledger that cannot be written (read-only file, another instance holds it) gets no new token: it is
-  read in full, or from a cache saved under the token it already holds;
-- a file that is missing, partial, corrupt or of another token is ignored (read in full again); it is
-  written to a temporary file and renamed over the old one (``os.replace``), so a reader never sees half.
+- nothing logged after that position (reading, searching, editing a phone number or a service record): used as
+  it is, with what the dashboard built from it (below);
+- firms logged after it (an edited date, a new designation, a firm moved or put in the recycle bin, an import
+  of fewer than a PATCH_SHARE-th of the firms, its undo, another process's write): those firms' rows are read
+  again by id and put in place (pipeline/facts_patch.py), in one read transaction with the log that named them,
+  and the result is saved under the new position: 1M firms, a 2,000-row import's firms in about 0.1 s;
+- the position's mark not in this ledger's log (a backup restored from before it, a copy written to apart, a log
+  pruned past it), a change of "everything" (the catalog, a migration, a bulk load), or more firms changed:
+  read in full, then saved only if the position did not move during the read (a write in between: not saved);
+- a ledger that cannot be written and has no mark yet (read-only, before its first write) is read in full and
+  nothing is saved; a ledger before schema v9 (opened read-only without migrating) gets no cache at all;
+- a file that is missing, partial, corrupt or of another ledger is ignored (read in full again); it is written
+  to a temporary file and renamed over the old one (``os.replace``), so a reader never sees half.
+
+A restored backup or a copy holds the log of the moment it was taken: a position it holds names the same rows as
+in the ledger the cache was saved from, and the rows after it are its own.
 
 Next to the facts, ``facts-<ledger id>.derived`` keeps what the dashboard's first compute built from them
 (``pipeline.dashboard.Dashboard.state``: per-stage indexes, cohort entries, last year's bases) under the
-same token, saved once the first view is shown (``keep_derived``, only while the ledger still holds the
-token) and memory-mapped on the next open (db/array_file.py: checked by size and checksum; a damaged,
-partial or foreign file is ignored and everything is built again). 1M-firm bench ledger, machine under
-load: 675 MB, written in 1.8 s after a cold open's first view, read in 0.11 s; that open's first compute
-0.18 s against 5.7 s.
+same position, saved once the first view is shown (``keep_derived``, only while nothing was logged since) and
+memory-mapped on the next open (db/array_file.py: checked by size and checksum; a damaged, partial or foreign
+file is ignored and everything is built again). A patched open builds them again (they are not patched).
+1M-firm bench ledger, machine under load: 675 MB, written in 1.8 s after a cold open's first view, read in
+0.11 s; that open's first compute 0.18 s against 5.7 s.
 """
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from platformdirs import user_cache_dir
 
-from db import array_file, dashboard_queries, schema
+from db import array_file, dashboard_queries, facts_log, schema
+from db.facts_log import Position
 from db.paths import APP
 from pipeline.facts import Facts
+from pipeline.facts_patch import patched
 
-TOKEN_KEY = schema.FACTS_TOKEN
 COLUMNS = ("firm", "stage", "start", "end", "street_of")
+PATCH_SHARE = 8        # patch while at most this share of the firms changed (1/8); beyond, a full read
 
 
 def cache_dir() -> Path:
@@ -76,30 +82,73 @@ def load_facts(conn: sqlite3.Connection, path: str | Path | None = None, folder:
 
 def load(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path | None = None,
          file_id: tuple[int, int] | None = None) -> Loaded:
-    """The facts (as ``load_facts``: *file_id* the identity of the ledger's file) with the token they are kept
+    """The facts (as ``load_facts``: *file_id* the identity of the ledger's file) with the position they are kept
     under and what was kept with them."""
     if path is None or conn.in_transaction:            # uncommitted changes: only a full read sees them
         return Loaded(dashboard_queries.load_facts(conn, path, file_id))
     file = cache_file(conn, folder or cache_dir())
-    token = current_token(conn)
-    if file is not None and token is not None:
-        hit = read(file, token)
-        if hit is not None:
-            return Loaded(hit, token, file, read_derived(derived_file(file), token))
-    fresh = new_token(conn) if file is not None else None
+    if file is None:
+        return Loaded(dashboard_queries.load_facts(conn, path, file_id))
+    hit = read(file)
+    if hit is not None:
+        got = _made_current(conn, file, *hit)
+        if got is not None:
+            return got
+    return _read_in_full(conn, path, file, file_id)
+
+
+def _made_current(conn: sqlite3.Connection, file: Path, facts: Facts, at: Position) -> Loaded | None:
+    """The cached *facts* of position *at*, patched with the firms logged since; None when they cannot be."""
+    limit = max(len(facts.street_of) // PATCH_SHARE, 1000)
+    with _snapshot(conn):
+        changed = facts_log.changes(conn, at, limit)
+        if changed is None:
+            return None
+        if not len(changed):
+            return Loaded(facts, at.key(), file, read_derived(derived_file(file), at.key()))
+        parts = dashboard_queries.changed_columns(conn, changed)
+        now = facts_log.position(conn)
+    facts = dashboard_queries.checked(patched(facts, changed, *parts))
+    if now is None:
+        return Loaded(facts)
+    save(file, now.key(), facts)
+    return Loaded(facts, now.key(), file)
+
+
+def _read_in_full(conn: sqlite3.Connection, path: str | Path, file: Path,
+                  file_id: tuple[int, int] | None) -> Loaded:
+    """A full read, saved under the position it was read at when no write came in between."""
+    before = facts_log.position(conn)
+    if before is None and facts_log.mark_alone(conn):
+        before = facts_log.position(conn)
     facts = dashboard_queries.load_facts(conn, path, file_id)
-    if file is not None and fresh is not None and current_token(conn) == fresh:
-        save(file, fresh, facts)
-        return Loaded(facts, fresh, file)
+    if before is not None and facts_log.position(conn) == before:
+        save(file, before.key(), facts)
+        return Loaded(facts, before.key(), file)
     return Loaded(facts)
 
 
-def still_current(conn: sqlite3.Connection, loaded: Loaded) -> bool:
-    """Whether the ledger still holds the token *loaded*'s facts were read under (no write since)."""
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: the log and the rows it names from one state of the ledger."""
+    conn.execute("BEGIN")
     try:
-        return loaded.token is not None and loaded.file is not None and current_token(conn) == loaded.token
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def still_current(conn: sqlite3.Connection, loaded: Loaded) -> bool:
+    """Whether nothing was logged since *loaded*'s facts were read (their position still holds)."""
+    at = Position.of_key(loaded.token) if loaded.token else None
+    if at is None or loaded.file is None:
+        return False
+    try:
+        changed = facts_log.changes(conn, at, 0)
     except sqlite3.Error:           # the ledger was closed meanwhile (the panel saves once its view is painted)
         return False
+    return changed is not None and not len(changed)
 
 
 def keep_derived(conn: sqlite3.Connection, loaded: Loaded, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
@@ -134,8 +183,8 @@ def read_derived(file: Path, token: str) -> tuple[dict, dict[str, np.ndarray]] |
 
 def cache_file(conn: sqlite3.Connection, folder: Path) -> Path | None:
     """One file per ledger identity (meta ``ledger_id``); None for a ledger without one, or without the
-    schema v6, from which every writer removes the token (an older ledger, read only: no cache at all)."""
-    if schema.version(conn) < 6:
+    log of schema v9 (an older ledger, read only: no cache at all)."""
+    if schema.version(conn) < 9:
         return None
     row = conn.execute("SELECT value FROM meta WHERE key = 'ledger_id'").fetchone()
     if row is None or not row[0] or not str(row[0]).isalnum():
@@ -144,39 +193,25 @@ def cache_file(conn: sqlite3.Connection, folder: Path) -> Path | None:
 
 
 def current_token(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (TOKEN_KEY,)).fetchone()
-    return row[0] if row else None
+    """The ledger's position as a cache is saved under (None: no mark yet, or no log: before v9)."""
+    at = facts_log.position(conn) if facts_log.has_log(conn) else None
+    return None if at is None else at.key()
 
 
-def new_token(conn: sqlite3.Connection) -> str | None:
-    """Write a fresh token; None when the ledger cannot be written (read-only, locked by a writer)."""
-    token = secrets.token_hex(16)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (TOKEN_KEY, token))
-        conn.execute("COMMIT")
-    except sqlite3.Error:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        return None
-    return token
-
-
-def read(file: Path, token: str) -> Facts | None:
-    """The facts saved under *token*, or None (no file, another token, a partial or corrupt file)."""
+def read(file: Path) -> tuple[Facts, Position] | None:
+    """The facts saved in *file* and their position, or None (no file, a partial or corrupt one)."""
     try:
         with np.load(file, allow_pickle=False) as data:
-            if str(data["token"]) != token:
-                return None
+            at = Position.of_key(str(data["token"]))
             cols = [data[k] for k in COLUMNS]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     n = len(cols[0])
-    if any(c.dtype != np.int32 or c.ndim != 1 for c in cols) or any(len(c) != n for c in cols[1:4]):
+    if at is None or any(c.dtype != np.int32 or c.ndim != 1 for c in cols) or any(len(c) != n for c in cols[1:4]):
         return None
     facts = Facts(*cols)
     facts.presorted = True
-    return facts
+    return facts, at
 
 
 STALE_TMP_S = 3600                 # a temporary file this old was left by a process killed while writing it

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator, cast
 
-from db import catalog_store, conflict, engine, schema
+from db import catalog_store, conflict, engine, facts_log, schema
 from db import lock as ledger_lock
 from db.connection import open_ledger
 from db.errors import LedgerError, NestingError, os_user, sqlite_kind
@@ -129,9 +129,12 @@ class Ledger:
             writer = Writer(self, source, batch_id)
             self._writers.append(writer)
             if not self.engine.shared:
-                # the dashboard's columnar cache holds only while nothing was written since it was saved
-                # (db/facts_cache.py; a file's own)
-                self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.FACTS_TOKEN,))
+                # the dashboard's columnar cache is patched with the firms written after its mark (db/facts_log.py;
+                # a file's own); before v9 (a ledger opened without migrating) it held only while nothing was written
+                if facts_log.has_log(self.conn):
+                    facts_log.mark(self.conn)
+                else:
+                    self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.FACTS_TOKEN,))
             yield writer
             if not self.engine.shared:
                 self._check_same_file(source)

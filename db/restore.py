@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from db import schema
+from db import facts_log, schema
 from db.backup import (
     BackupError,
     BackupInfo,
@@ -111,6 +111,8 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
                 repairs.append(f"{'重建' if name in have else '补建'}了{'被改动' if name in have else '缺失'}的"
                                f"{_KINDS[kind]} {name}")
                 guards = guards or name in AUDIT_GUARDS
+        if any(name.startswith("facts_") for name in ref if name not in have or have[name][2] != ref[name][2]):
+            facts_log.log_everything(conn)      # the log of changed firms may be short: the dashboard reads in full
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from db import facts_log
 from db.pg import schema as pg_schema
 from db.pg.transfer import FILE_ONLY_META, SERVER_ONLY_META, Moved, file_columns
 from db.pg.url import SharedLedgerError, connect_ledger, explain, q
@@ -80,8 +81,9 @@ def _fill(conn, path: Path, filters: dict[str, str], params: dict, street: str |
         dst.execute("BEGIN IMMEDIATE")
         if street is None:     # the whole ledger keeps its identity; one street's part is a ledger of its own
             dst.execute("DELETE FROM meta WHERE key = 'ledger_id'")
-        for table in pg_schema.COPY_ORDER:
-            moved.counts[table] = _pull_table(conn, dst, table, filters.get(table), params)
+        with facts_log.untracked(dst, *pg_schema.COPY_ORDER):     # logged as "everything" (db/facts_log.py)
+            for table in pg_schema.COPY_ORDER:
+                moved.counts[table] = _pull_table(conn, dst, table, filters.get(table), params)
         wrong = [t for t in pg_schema.COPY_ORDER if t != "meta"
                  and dst.execute(f"SELECT count(*) FROM {t}").fetchone()[0] != moved.counts[t]]
         if wrong:

@@ -194,9 +194,10 @@ def test_a_ledger_with_imports_comes_back_from_the_server_row_for_row(pg_url, de
     last = sqlite3.connect(demo_copy).execute("SELECT max(id) FROM batches").fetchone()[0]
     assert main(["undo", str(last), "--db", str(demo_copy)]) == 0
     with Ledger(demo_copy) as led:
-        from db import backup, facts_cache
+        from db import backup
         backup.set_backup_dir(led, tmp_path / "bk")
-        assert facts_cache.new_token(led.conn)          # the dashboard cache's token: about this file's data only
+        with led.write() as w:                          # an older version's dashboard cache token: this file's only
+            w.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('facts_cache', 'a1b2')")
     assert _rows(demo_copy, "batch_rows") and any(r[11] for r in _rows(demo_copy, "batches"))   # undone_at
     setup.init(pg_url)
     transfer.push(demo_copy, pg_url)
@@ -234,7 +235,6 @@ def test_pull_never_brings_a_dashboard_cache_token_the_server_holds(shared_demo,
     """The token means 'this file's data as cached under it'; a server changed since it was stored (its writers
     never remove it) would make the pulled file, which keeps the ledger's identity, open the cache of the
     original file with the server's newer data behind it. Nor does the file get another PC's backup folder."""
-    from db import facts_cache
     from db.ledger import Ledger
     with psycopg.connect(shared_demo, autocommit=True) as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES ('facts_cache', 'a1b2'), ('backup_dir', '/elsewhere')")
@@ -244,5 +244,5 @@ def test_pull_never_brings_a_dashboard_cache_token_the_server_holds(shared_demo,
     pull.pull(shared_demo, part, street="杨园")
     for path in (back, part):
         with Ledger(path) as led:
-            assert facts_cache.current_token(led.conn) is None
+            assert led.conn.execute("SELECT value FROM meta WHERE key = 'facts_cache'").fetchone() is None
             assert led.conn.execute("SELECT value FROM meta WHERE key = 'backup_dir'").fetchone() is None

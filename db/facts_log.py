@@ -1,0 +1,209 @@
+"""Which firms' dashboard facts each write changed: the log that keeps the dashboard's columnar cache current.
+
+The dashboard reads per designation (firm, stage, start, end) and per firm (street, live): ``Facts``
+(db/dashboard_queries.py). Until schema v9 every write transaction removed the cache's token, so the next open
+read the whole ledger again (1M firms: 3 s) even after one edited date. Now the ledger itself says what changed:
+
+- ``facts_log`` rows: a *mark* (``token``: a random text) that every write transaction writes first, in the
+  door (``db.ledger.Ledger.write``), and *changes* (``lo``..``hi``: a range of firm ids whose facts changed;
+  both NULL: anything may have changed, read everything again);
+- row triggers (``TRIGGERS``: SQLite's own, so no write path can forget them) log the firm of every inserted,
+  deleted or moved designation, of a designation whose stage, dates or deletion changed, and of a firm
+  inserted, deleted, moved to another street, put into or taken out of the recycle bin; a change of the
+  catalog (tracks, stages) logs "everything";
+- a bulk write (an import's new firms and designations, a demo or pulled ledger) drops its table's triggers
+  inside its transaction (any row trigger made inserting 2.7x slower, schema v6's note) and logs the firm ids it
+  wrote set-wise, as ranges (``untracked``); one that names none logs "everything";
+- a cache (db/facts_cache.py) is saved under a *position*: the latest mark and the latest row id it has seen. On
+  the next open it is patched with the firms logged after that row (``changes``), re-read by id: exact, as
+  tests/db/test_facts_log.py checks against a full read after any sequence of writes.
+
+The mark makes a position name one history: a backup restored, a copy of the file, a pulled ledger share a row id
+with the cache only if they share the mark, and then the rows after it are theirs. A ledger without the cache's
+mark (restored from before it was written, a copy that wrote apart, a log pruned past it) is read in full.
+Writers outside this program are not logged unless the triggers catch them (an older 星图 refuses schema v9).
+The log keeps its last KEEP rows (``prune`` in the door): a cache older than that is read in full.
+"""
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+KEEP = 200_000                  # log rows kept: about 6 MB; an older cache is read in full (one 3 s read at 1M firms)
+PRUNE_EVERY = 1024              # marks between two prunes (each a DELETE of the oldest rows, by the rowid range)
+_LOG = "INSERT INTO facts_log (lo, hi) VALUES"
+_DESIGNATION_FACTS = "id, firm_id, stage_id, start_date, end_date, deleted_at"
+
+TABLE = """
+CREATE TABLE facts_log (id INTEGER PRIMARY KEY, token TEXT, lo INTEGER, hi INTEGER);
+CREATE UNIQUE INDEX facts_log_token ON facts_log(token) WHERE token IS NOT NULL;
+"""
+# trigger name -> table and body; the bulk paths drop and recreate them by these names
+TRIGGERS: dict[str, tuple[str, str]] = {
+    "facts_firm_ai": ("firms", f"AFTER INSERT ON firms BEGIN {_LOG} (new.id, new.id); END"),
+    "facts_firm_au": ("firms", "AFTER UPDATE OF id, street_id, deleted_at ON firms BEGIN "
+                      f"{_LOG} (old.id, old.id); {_LOG} (new.id, new.id); END"),
+    "facts_firm_ad": ("firms", f"AFTER DELETE ON firms BEGIN {_LOG} (old.id, old.id); END"),
+    "facts_designation_ai": ("designations", f"AFTER INSERT ON designations BEGIN "
+                             f"{_LOG} (new.firm_id, new.firm_id); END"),
+    "facts_designation_au": ("designations", f"AFTER UPDATE OF {_DESIGNATION_FACTS} ON designations BEGIN "
+                             f"{_LOG} (old.firm_id, old.firm_id); {_LOG} (new.firm_id, new.firm_id); END"),
+    "facts_designation_ad": ("designations", "AFTER DELETE ON designations BEGIN "
+                             f"{_LOG} (old.firm_id, old.firm_id); END"),
+    **{f"facts_{table}_{short}": (table, f"AFTER {event} ON {table} BEGIN {_LOG} (NULL, NULL); END")
+       for table in ("tracks", "stages") for short, event in (("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE"))},
+}
+SCHEMA = TABLE + "".join(f"CREATE TRIGGER {name} {body};\n" for name, (_, body) in TRIGGERS.items())
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a cache stands in the log: the latest mark it has seen and the latest row."""
+    token: str
+    row: int
+
+    def key(self) -> str:
+        return f"{self.token}.{self.row}"
+
+    @classmethod
+    def of_key(cls, key: str) -> "Position | None":
+        token, _, row = key.partition(".")
+        return cls(token, int(row)) if token.isalnum() and row.isdigit() else None
+
+
+def has_log(conn: sqlite3.Connection) -> bool:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'facts_log'").fetchone()
+    return found is not None
+
+
+def mark(conn: sqlite3.Connection) -> int:
+    """A write transaction's first row (in the open transaction): a fresh mark; every PRUNE_EVERY marks the oldest
+    rows go. Returns its row id."""
+    row = conn.execute("INSERT INTO facts_log (token) VALUES (?)", (secrets.token_hex(12),)).lastrowid
+    assert row is not None
+    if row % PRUNE_EVERY == 0:
+        prune(conn, row)
+    return row
+
+
+def prune(conn: sqlite3.Connection, last: int) -> None:
+    conn.execute("DELETE FROM facts_log WHERE id <= ?", (last - KEEP,))
+
+
+def mark_alone(conn: sqlite3.Connection) -> bool:
+    """A mark in a transaction of its own, for a ledger whose log has none (new, migrated, pulled, pruned): a cache
+    needs one to be saved under. False when the ledger cannot be written (read-only, another writer holds it)."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        mark(conn)
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return False
+    return True
+
+
+def position(conn: sqlite3.Connection) -> Position | None:
+    """The ledger's position now (latest mark, latest row), None without a mark."""
+    last = conn.execute("SELECT max(id) FROM facts_log").fetchone()[0]
+    found = conn.execute("SELECT token FROM facts_log WHERE token IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    return None if found is None or last is None else Position(found[0], int(last))
+
+
+def changes(conn: sqlite3.Connection, since: Position, limit: int) -> np.ndarray | None:
+    """The firm ids (sorted, unique, int64) whose facts changed after *since*; None when that cannot be told (the
+    mark is not in this ledger's log or comes after the row, the rows after it are gone, a change of
+    "everything") or when more than *limit* firms changed (a full read is then as quick)."""
+    found = conn.execute("SELECT id FROM facts_log WHERE token = ?", (since.token,)).fetchone()
+    last = conn.execute("SELECT max(id) FROM facts_log").fetchone()[0]
+    if found is None or found[0] > since.row or last is None or last < since.row:
+        return None
+    rows = conn.execute("SELECT lo, hi FROM facts_log WHERE id > ? AND token IS NULL", (since.row,)).fetchall()
+    if not rows:
+        return np.zeros(0, dtype=np.int64)
+    if any(lo is None or hi is None for lo, hi in rows):
+        return None
+    lo = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    hi = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+    lo, hi = _union(lo, np.maximum(lo, hi))             # disjoint, sorted: counted before any is expanded
+    if int((hi - lo + 1).sum()) > limit:
+        return None
+    return _expand(lo, hi)
+
+
+def _union(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ranges lo..hi as disjoint ranges in order, touching ones joined."""
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], np.maximum.accumulate(hi[order])
+    fresh = np.ones(len(lo), dtype=bool)
+    fresh[1:] = lo[1:] > hi[:-1] + 1
+    starts = np.flatnonzero(fresh)
+    ends = np.append(starts[1:], len(lo)) - 1
+    return lo[starts], hi[ends]
+
+
+def _expand(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Every id of the ranges lo..hi, as one array (no Python loop per range)."""
+    counts = hi - lo + 1
+    total = int(counts.sum())
+    steps = np.ones(total, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    steps[starts] = lo - np.append([0], (hi[:-1]))
+    steps[0] = lo[0]
+    return np.cumsum(steps)
+
+
+def log_firms(conn: sqlite3.Connection, firm_ids: Iterable[int]) -> None:
+    """Log firm ids as ranges of consecutive ids (a bulk write's, set-wise)."""
+    ids = np.unique(np.fromiter((int(i) for i in firm_ids), np.int64))
+    if not len(ids):
+        return
+    lo, hi = _union(ids, ids)
+    conn.executemany(f"{_LOG} (?, ?)", zip(lo.tolist(), hi.tolist(), strict=True))
+
+
+def log_everything(conn: sqlite3.Connection) -> None:
+    conn.execute(f"{_LOG} (NULL, NULL)")
+
+
+@dataclass
+class Untracked:
+    """The firm ids a bulk write says it changed (``add``, ``add_range``); nothing said: everything."""
+    ids: list[np.ndarray] = field(default_factory=list)
+    said: bool = False
+
+    def add(self, firm_ids: Iterable[int]) -> None:
+        self.said = True
+        self.ids.append(np.fromiter((int(i) for i in firm_ids), np.int64))
+
+    def add_range(self, first: int, stop: int) -> None:
+        self.said = True
+        self.ids.append(np.arange(first, stop, dtype=np.int64))
+
+
+@contextmanager
+def untracked(conn: sqlite3.Connection, *tables: str) -> Iterator[Untracked]:
+    """A bulk write to *tables* in the open transaction without their facts triggers: they are dropped, and
+    recreated from ``TRIGGERS`` on the way out with the firms the writer named logged (``Untracked``; named none:
+    "everything"). On an error nothing is recreated nor logged here: the transaction's rollback restores them.
+    A ledger without the log (before v9: a migration's own steps) is written as it is."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    names = [n for n, (table, _) in TRIGGERS.items() if table in tables and n in present]
+    for name in names:
+        conn.execute(f"DROP TRIGGER {name}")
+    said = Untracked()
+    yield said
+    for name in names:
+        conn.execute(f"CREATE TRIGGER {name} {TRIGGERS[name][1]}")
+    if not has_log(conn):
+        return
+    if said.said:
+        log_firms(conn, np.concatenate(said.ids) if said.ids else [])
+    else:
+        log_everything(conn)

@@ -1,0 +1,258 @@
+"""The dashboard's cache kept current by the log of changed firms (db/facts_log.py, db/facts_cache.py,
+pipeline/facts_patch.py): after any sequence of writes of any kind, an open gives exactly the facts of a full read,
+and it patches (reads no more than the changed firms) whenever the log can tell what changed."""
+import shutil
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from db import bulk, dashboard_queries, facts_cache, facts_log
+from db.ledger import Ledger
+from importers.plan import build_plan, commit_plan
+from importers.undo import UndoConflict, UndoRefused, undo_batch
+from tests.importers.undo_helpers import TODAY, batch, write_list
+
+COLUMNS = ("firm", "stage", "start", "end", "street_of")
+FULL_READ = dashboard_queries.load_facts
+
+
+def same(a, b) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in COLUMNS)
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Counts the full reads of the ledger (a hit or a patch makes none)."""
+    calls = []
+
+    def counted(conn, path=None, file_id=None):
+        calls.append(path)
+        return FULL_READ(conn, path, file_id)
+    monkeypatch.setattr(dashboard_queries, "load_facts", counted)
+    return calls
+
+
+def load(led, folder):
+    return facts_cache.load_facts(led.conn, led.path, folder)
+
+
+def full(led):
+    return FULL_READ(led.conn, led.path)
+
+
+def _pick(led, sql: str, k: int):
+    rows = [r[0] for r in led.conn.execute(sql)]
+    return rows[k % len(rows)] if rows else None
+
+
+def _stages(led) -> list[str]:
+    return [r[0] for r in led.conn.execute("SELECT key FROM stages WHERE active = 1 ORDER BY id")]
+
+
+LIVE_FIRMS = "SELECT id FROM firms WHERE deleted_at IS NULL ORDER BY id"
+BINNED = "SELECT id FROM firms WHERE deleted_at IS NOT NULL ORDER BY id"
+LIVE_DESIGNATIONS = "SELECT id FROM designations WHERE deleted_at IS NULL ORDER BY id"
+
+
+def _day(k: int) -> str:
+    return (date(2020, 1, 1) + timedelta(days=37 * k)).isoformat()
+
+
+def apply(led, folder, op, state) -> None:
+    """One write of the kind *op* names, through the ledger's API (a refused one, as a person's, changes nothing)."""
+    kind, k, j = op
+    with led.write() as w:
+        if kind == "add":
+            firm = _pick(led, LIVE_FIRMS, k)
+            stages = _stages(led)
+            w.add_designation(firm, stages[j % len(stages)], _day(j))
+        elif kind == "end":
+            did = _pick(led, LIVE_DESIGNATIONS, k)
+            start = led.conn.execute("SELECT start_date FROM designations WHERE id = ?", (did,)).fetchone()[0]
+            w.update_designation(did, end_date=(date.fromisoformat(start[:10]) + timedelta(days=30 + j)).isoformat())
+        elif kind == "start":
+            did = _pick(led, LIVE_DESIGNATIONS, k)
+            w.update_designation(did, start_date="2001-01-0" + str(1 + j % 9))
+        elif kind == "drop":
+            w.delete_designation(_pick(led, LIVE_DESIGNATIONS, k))
+        elif kind == "recycle":
+            w.remove_firm(_pick(led, LIVE_FIRMS, k))
+        elif kind == "restore" and (firm := _pick(led, BINNED, k)) is not None:
+            w.restore_firm(firm)
+        elif kind == "purge" and (firm := _pick(led, BINNED, k)) is not None:
+            w.purge_firm(firm)
+        elif kind == "street":
+            streets = [None] + [s for s, _ in led.streets()]
+            w.update_firm(_pick(led, LIVE_FIRMS, k), street_id=streets[j % len(streets)])
+        elif kind == "new":
+            w.insert_firm(f"武汉新增{state['n']}科技有限公司", street_id=led.streets()[j % 3][0])
+            state["n"] += 1
+        elif kind == "phone":          # not a fact of the dashboard: the cache holds as it is
+            w.update_firm(_pick(led, LIVE_FIRMS, k), contact_phone=f"1380000{j:04d}")
+        elif kind == "catalog":        # the catalog: "everything", a full read
+            w.conn.execute("UPDATE stages SET name = name WHERE id = (SELECT min(id) FROM stages)")
+    if kind == "import":
+        rows = state["lists"][k % len(state["lists"])]
+        batch_id = commit_plan(led, build_plan(led, write_list(folder, state["n"], rows), today=TODAY))
+        state["n"] += 1
+        if batch_id:
+            state["batches"].append(batch_id)
+    elif kind == "undo" and state["batches"]:
+        try:
+            undo_batch(led, state["batches"].pop())
+        except (UndoConflict, UndoRefused):
+            pass
+
+
+KINDS = ["add", "end", "start", "drop", "recycle", "restore", "purge", "street", "new", "phone", "catalog",
+         "import", "undo", "open"]
+ops = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 10_000), st.integers(0, 50)), min_size=1,
+               max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=ops, lists=st.lists(batch, min_size=1, max_size=3), bulk_from=st.sampled_from([1, 500]))
+def test_any_sequence_of_writes_opens_on_the_facts_of_a_full_read(demo_db, tmp_path_factory, monkeypatch,
+                                                                   ops, lists, bulk_from):
+    """Writes of every kind, imports through the bulk path (``bulk_from`` 1: every import's firms and designations
+    logged set-wise, triggers dropped) or row by row, undos, and opens between them: each open equals a full read
+    of that moment."""
+    monkeypatch.setattr(bulk, "BULK", bulk_from)
+    folder = tmp_path_factory.mktemp("seq")
+    path = folder / "l.db"
+    shutil.copy(demo_db, path)
+    state = {"n": 0, "batches": [], "lists": lists}
+    with Ledger(path, officer="测试专员") as led:
+        load(led, folder)
+        for op in ops + [("open", 0, 0)]:
+            if op[0] == "open":
+                assert same(load(led, folder), full(led)), op
+            else:
+                apply(led, folder, op, state)
+
+
+@pytest.mark.parametrize("kind", ["add", "end", "start", "drop", "recycle", "street", "new", "import"])
+def test_a_small_write_is_patched_not_read_in_full(kind, demo_copy, tmp_path, reads):
+    with Ledger(demo_copy, officer="测试专员") as led:
+        before = load(led, tmp_path)
+        state = {"n": 0, "batches": [], "lists": [[(0, "甲", "杨园", None, None, None, "繁星", "2024-01-01",
+                                                     "高新技术企业")]]}
+        apply(led, tmp_path, (kind, 3, 4), state)
+        after = load(led, tmp_path)
+        assert len(reads) == 1                         # the first open only: this one patched
+        assert same(after, full(led))
+        assert kind in ("new",) or not same(after, before)
+        assert same(load(led, tmp_path), after) and len(reads) == 1      # and saved: the next open is a hit
+
+
+@pytest.mark.parametrize("bulk_from", [1, 500])
+def test_an_import_of_firms_without_designations_is_patched(bulk_from, demo_copy, tmp_path, reads, monkeypatch):
+    """New firms alone change the facts too (their streets): logged by the trigger, or as one range in bulk."""
+    monkeypatch.setattr(bulk, "BULK", bulk_from)
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        rows = [(k, "甲", "杨园", None, None, None, None, "2024-01-01", None) for k in range(3)]
+        assert commit_plan(led, build_plan(led, write_list(tmp_path, 0, rows), today=TODAY))
+        assert same(load(led, tmp_path), full(led)) and len(reads) == 1
+
+
+def test_a_write_the_dashboard_does_not_read_keeps_the_cache_and_its_indexes(demo_copy, tmp_path, reads):
+    with Ledger(demo_copy, officer="测试专员") as led:
+        first = facts_cache.load(led.conn, led.path, tmp_path)
+        with led.write() as w:
+            w.add_service(1, "2025-01-02", notes="走访")
+            w.update_firm(2, contact_phone="13800000000")
+        again = facts_cache.load(led.conn, led.path, tmp_path)
+        assert again.token == first.token and len(reads) == 1 and same(again.facts, first.facts)
+
+
+@pytest.mark.parametrize("everything", ["catalog", "migration", "generated"])
+def test_a_change_of_everything_reads_in_full(everything, demo_copy, tmp_path, reads):
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        if everything == "catalog":
+            apply(led, tmp_path, ("catalog", 0, 0), {})
+        elif everything == "migration":       # each migration logs "everything" (db/schema.py migrate)
+            with led.write() as w:
+                facts_log.log_everything(w.conn)
+        else:                                  # a bulk write that names no firm
+            with led.write() as w, facts_log.untracked(w.conn, "designations"):
+                w.conn.execute("UPDATE designations SET start_date = '2002-02-02' WHERE id = "
+                               "(SELECT min(id) FROM designations)")
+        assert same(load(led, tmp_path), full(led)) and len(reads) == 2
+
+
+def test_many_changed_firms_read_in_full(demo_copy, tmp_path, reads, monkeypatch):
+    monkeypatch.setattr(facts_cache, "PATCH_SHARE", 1 << 20)       # any change is "many" (the limit: 1000 firms)
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        with led.write() as w:
+            facts_log.log_firms(w.conn, range(1, 1002))
+        assert same(load(led, tmp_path), full(led)) and len(reads) == 2
+
+
+def test_a_pruned_log_reads_in_full(demo_copy, tmp_path, reads, monkeypatch):
+    monkeypatch.setattr(facts_log, "KEEP", 3)
+    monkeypatch.setattr(facts_log, "PRUNE_EVERY", 1)
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        for k in range(3):
+            apply(led, tmp_path, ("end", k, k), {})
+        assert same(load(led, tmp_path), full(led)) and len(reads) == 2
+
+
+def test_a_copy_written_apart_is_read_in_full_and_the_original_still_patches(demo_copy, tmp_path, reads):
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        led.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = tmp_path / "copy.db"
+    shutil.copy(demo_copy, copy)
+    with Ledger(copy, officer="测试专员") as other:
+        apply(other, tmp_path, ("add", 1, 1), {})
+        assert same(load(other, tmp_path), full(other)) and len(reads) == 1      # patched from the shared mark
+    with Ledger(demo_copy, officer="测试专员") as led:
+        apply(led, tmp_path, ("drop", 2, 2), {})
+        # the cache holds the copy's position now: its mark is not in this ledger's log
+        assert same(load(led, tmp_path), full(led)) and len(reads) == 2
+
+
+def test_ranges_expand_to_every_id():
+    lo, hi = np.array([5, 1, 9, 3]), np.array([7, 1, 9, 6])
+    assert facts_log._expand(lo, hi).tolist() == [5, 6, 7, 1, 9, 3, 4, 5, 6]
+    ulo, uhi = facts_log._union(lo, hi)
+    assert ulo.tolist() == [1, 3, 9] and uhi.tolist() == [1, 7, 9]
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8)), min_size=1, max_size=30))
+def test_expanded_ranges_are_their_ids(spans):
+    lo = np.array([a for a, _ in spans], dtype=np.int64)
+    hi = lo + np.array([b for _, b in spans], dtype=np.int64)
+    want = sorted({i for a, b in zip(lo.tolist(), hi.tolist(), strict=True) for i in range(a, b + 1)})
+    assert np.unique(facts_log._expand(lo, hi)).tolist() == want
+    ulo, uhi = facts_log._union(lo, hi)
+    assert facts_log._expand(ulo, uhi).tolist() == want              # disjoint and in order: sorted, unique
+
+
+def test_a_restored_backup_with_its_log_s_triggers_repaired_is_read_in_full(demo_copy, tmp_path, reads):
+    """A backup written to around its triggers (dropped, then a date changed) has a log that misses that change:
+    the restore's repair of the triggers logs "everything", so the cache's earlier position is not patched."""
+    import sqlite3
+
+    from db import backup as bk
+    from db.restore import restore_checked
+    dest = tmp_path / "bk"
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        info = bk.backup(demo_copy, dest, "manual")
+    raw = sqlite3.connect(info.path, isolation_level=None)
+    raw.execute("DROP TRIGGER facts_designation_au")
+    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    report = restore_checked(info.path, demo_copy, dest)
+    assert any("facts_designation_au" in r for r in report.repaired)
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led)) and len(reads) == 2
