@@ -13,22 +13,33 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.dates import OPEN_END
-from pipeline.trend import _SPAN, NEVER, SetIndex, _column
+from pipeline.trend import _SPAN, NEVER, SetIndex, _column, _first_per_firm, stable_order
 
 
 class YearConversion:
-    def __init__(self, base: np.ndarray, day: int, nxt: SetIndex, later: list[SetIndex]) -> None:
+    def __init__(self, base: np.ndarray, day: int, nxt: SetIndex, later: list[SetIndex], gains=None) -> None:
         """*base*: the firms holding A on *day* (sorted ids); *nxt*: B's index; *later*: the indexes of A and
-        every step after it."""
+        every step after it; *gains*: ``nxt.gainers_from(day + 1)`` when it is already known."""
         self.day, self.base = day, base
         flags = np.zeros(max([int(base[-1]) + 1 if len(base) else 0] + [_top(ix) for ix in later + [nxt]]),
                          dtype=bool)
         flags[base.astype(np.intp)] = True
-        firms, first = nxt.gainers_from(day + 1)             # per firm: its first spell of B from day + 1
+        firms, first = nxt.gainers_from(day + 1) if gains is None else gains    # per firm: its first spell of B
+
         mine = np.take(flags, firms)
         self.gain_firm = np.compress(mine, firms).astype(base.dtype)
         self.gain_day = np.compress(mine, first)
         self.gap_firm, self.gap_start, self.gap_end = _gaps(base, flags, day + 1, later)
+
+    @classmethod
+    def ahead(cls, day: int, *later: SetIndex) -> "YearConversion":
+        """The conversion from step *later[0]* to *later[1]*, built without the indexes' caches (another thread
+        builds it while the view fills them; pipeline.dashboard): the holders of A and B's gainers as
+        ``SetIndex.holders`` and ``gainers_from`` find them, the same arrays."""
+        a, nxt = later[0], later[1]
+        base = np.compress((a.start <= day) & (a.end > day), a.firm)
+        gains = _first_per_firm(nxt.firm, nxt.start, nxt.start >= day + 1, False)
+        return cls(base, day, nxt, list(later), gains)
 
     ARRAYS = {"base": np.int32, "gain_firm": np.int32, "gain_day": np.int32, "gap_firm": np.int32,
               "gap_start": np.int64, "gap_end": np.int64}
@@ -74,7 +85,7 @@ def _gaps(base: np.ndarray, flags: np.ndarray, first: int, later: list[SetIndex]
     firm = np.concatenate([p[0] for p in parts]).astype(np.int64)
     start = np.concatenate([p[1] for p in parts]).astype(np.int64)
     end = np.concatenate([p[2] for p in parts]).astype(np.int64)
-    order = np.argsort(firm * _SPAN + start, kind="stable")
+    order = stable_order(firm * _SPAN + start)          # the stable argsort, as one packed sort (a timsort: 3x)
     firm, start, end = np.take(firm, order), np.take(start, order), np.take(end, order)
     # merge each firm's spells (touching ones too: held every day) as SetIndex does
     key = firm * _SPAN
@@ -99,5 +110,6 @@ def _gaps(base: np.ndarray, flags: np.ndarray, first: int, later: list[SetIndex]
     g_firm = np.concatenate([np.compress(lead, m_firm), np.compress(tail, m_firm), none])
     g_start = np.concatenate([np.compress(lead, before), np.compress(tail, m_end), np.full(len(none), first)])
     g_end = np.concatenate([np.compress(lead, m_start), np.full(int(tail.sum()), NEVER), np.full(len(none), NEVER)])
-    order = np.lexsort((g_start, g_firm))
+    fits = len(g_start) == 0 or (int(g_start.min()) >= 0 and int(g_start.max()) < _SPAN)
+    order = stable_order(g_firm * _SPAN + g_start) if fits else np.lexsort((g_start, g_firm))
     return np.take(g_firm, order).astype(base.dtype), np.take(g_start, order), np.take(g_end, order)

@@ -10,9 +10,15 @@ in ``_ids``) so a click can open exactly those firms. The numbers are those of
 Cost on the 1M-firm bench ledger (4.8M designations; CPU seconds, bench/fig_dashboard.py):
 - the facts come presorted by (firm, start) from ``db.dashboard_queries.load_facts``, so the
   first open skips ``sorted_facts`` (a 1.9 s lexsort);
-- the first compute builds the indexes (1.1 s) and the cohort pairs (1.0 s, pipeline/cohorts.py);
-  the "still in this step or a later one" of the conversions comes from the steps' own indexes, not an
-  index of all those stages (those indexes took 1.1 s);
+- the first compute builds the indexes, the cohort pairs (pipeline/cohorts.py) and the conversions' year parts.
+  Fresh memory was most of their cost (a page fault every 4 kB, 0.8 ms a MB on the bench VM): the indexes merge
+  spells in blocks with one packed int64 pass, the pairs carry a 16-byte record through one random gather, and
+  the first compute faults 1.0 GB instead of 1.46 (alone, 14 indexes 1.5 -> 0.6 s, 7 pairs 0.9 -> 0.5 s).
+  pipeline/ahead.py starts them on two threads, largest first; a build not started yet when the view asks for
+  it is built by the view. bench/first_compute_ab.py, 30 Nov, other sessions keeping load at 2.4-2.8 (no idle
+  core): 4.0 s wall, 3.9 s CPU before; 2.3 s, 2.3 s on one thread; 2.5 s, 2.9 s with the threads (with a core
+  idle they took 2.7 -> 2.2 s). The "still in this step or a later one" of the conversions comes from the
+  steps' own indexes, not an index of all those stages (1.1 s);
 - a new as-of date: 143 ms CPU median before this round, 77 ms after (1M bench run of 30 Nov, load 9-10 on
   2 cores, so wall times were 4-10x CPU): numpy's boolean and fancy indexing on the large id arrays replaced by
   ``np.compress``/``np.take`` (a random mask over 1M int32: 4.8 ms against 0.9 ms) and scatters given intp
@@ -39,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline import ahead as first_builds
 from pipeline import cohorts as cohort_maths
 from pipeline import forecast as fc
 from pipeline.catalog import Catalog
@@ -51,6 +58,7 @@ from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff,
 
 TREND_YEARS = 15          # the trend starts at most this many years before the as-of year
 COHORT_YEARS = 10         # cohorts of the last ten entry years
+AHEAD_ROWS = 200_000      # designations from which a first compute builds its indexes and pairs on two threads
 DUE_DAYS = 90
 STATE_VERSION = 1         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
 
@@ -82,15 +90,17 @@ class Dashboard:
         self._bases: dict[tuple, np.ndarray] = {}
         self._conversions: dict[tuple, YearConversion] = {}
         self._district: OrderedDict = OrderedDict()
+        self._ahead: first_builds.Ahead | None = None     # builds started for the district being computed
 
     # building blocks ------------------------------------------------------------
     def index(self, stage_keys) -> SetIndex:
         ids = tuple(sorted({self.catalog.stage(k).id for k in stage_keys}))
         ix = self._index.get(ids)
         if ix is None:
-            if self._sorted is None:
-                self._sorted = sorted_facts(self.facts)
-            ix = self._index[ids] = SetIndex(self._sorted, ids)
+            ix = self._ahead.take(("ix", ids)) if self._ahead is not None else None
+            if ix is None:
+                ix = SetIndex(self.sorted_facts(), ids)
+            self._index[ids] = ix
         return ix
 
     def years(self) -> list[int]:
@@ -126,9 +136,28 @@ class Dashboard:
         if p is None:
             f = next(f for f in self.catalog.funnels if f.key == funnel_key)
             a, b = f.steps[i], f.steps[i + 1]
-            p = self._pairs[key] = cohort_maths.pair_entries(
-                self.index(a.stages), self.index(b.stages), self.facts.street_of, a.name, b.name)
+            ia, ib = self.index(a.stages), self.index(b.stages)
+            p = self._ahead.take(("pair", key)) if self._ahead is not None else None
+            if p is None:
+                p = cohort_maths.pair_entries(ia, ib, self.facts.street_of, a.name, b.name)
+            self._pairs[key] = p
         return p
+
+    def _start_ahead(self, year: int, as_of: date) -> first_builds.Ahead | None:
+        """The builds of a district view started on two threads (pipeline/ahead.py), on a large ledger."""
+        return first_builds.start(self, year, as_of) if len(self.facts) >= AHEAD_ROWS else None
+
+    def sorted_facts(self) -> Facts:
+        if self._sorted is None:
+            self._sorted = sorted_facts(self.facts)
+        return self._sorted
+
+    def stage_ids(self, stage_keys) -> tuple | None:
+        """The ids of these stages (sorted, once each), or None when one is not in the catalog."""
+        try:
+            return tuple(sorted({self.catalog.stage(k).id for k in stage_keys}))
+        except KeyError:
+            return None
 
     def certificate_stages(self) -> list[str]:
         """Stages valid a number of months (certificates that come up for 复审/复核)."""
@@ -213,7 +242,13 @@ class Dashboard:
         if hit is not None:
             self._district.move_to_end(key)
             return hit
-        out = self._compute_district(year, as_of, due_days)
+        ahead = self._ahead = self._start_ahead(year, as_of)
+        try:
+            out = self._compute_district(year, as_of, due_days)
+        finally:
+            if ahead is not None:
+                self._ahead = None
+                ahead.close()
         self._district[key] = out
         while len(self._district) > 4:
             self._district.popitem(last=False)
@@ -290,7 +325,13 @@ class Dashboard:
         yc = self._conversions.get(key)
         if yc is None:
             steps = [self.index(s.stages) for s in f.steps]
-            yc = self._conversions[key] = YearConversion(steps[i].holders(p), p, steps[i + 1], steps[i:])
+            base = steps[i].holders(p)
+            yc = self._ahead.take(("conv", key)) if self._ahead is not None else None
+            if yc is None:
+                yc = YearConversion(base, p, steps[i + 1], steps[i:])
+            else:
+                steps[i + 1].gainers_from(p + 1)        # the cache the build here fills (kept with the state)
+            self._conversions[key] = yc
         return yc
 
     def _cohorts(self, as_of: date, street_id: int | None) -> list[dict]:

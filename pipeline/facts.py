@@ -31,6 +31,7 @@ class Facts:
     street_of: np.ndarray       # int32 indexed by firm id: street id, or -1
     _stage_masks: dict = field(default_factory=dict, repr=False)
     presorted: bool = field(default=False, repr=False, compare=False)   # ordered by (firm, start): see sorted_facts
+    _keys_fit: bool | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         small_pages()       # what is built from facts (the dashboard's indexes) in small pages: pipeline/memory.py
@@ -82,6 +83,35 @@ class Facts:
         if mask is None:
             mask = self._stage_masks[key] = _member(self.stage, key)
         return mask
+
+    def stage_flags(self, stage_ids) -> np.ndarray:
+        """``stage_mask`` not kept (each stage set's index asks once): one or two compares over the stage column
+        for one stage, a few or a run of ids (4.8M designations: 3-8 ms, against 20 ms for the table lookup of
+        ``_member``, whose int32 indices numpy widens first)."""
+        ids = sorted({int(s) for s in stage_ids})
+        stage = self.stage
+        info = np.iinfo(stage.dtype) if stage.dtype.kind == "i" else None
+        if not ids or info is None or ids[0] < info.min or ids[-1] > info.max:
+            return _member(stage, tuple(ids))
+        lo, hi = stage.dtype.type(ids[0]), ids[-1]
+        if hi - ids[0] == len(ids) - 1 and len(ids) > 1:       # a run of ids: (stage - lo) mod 2^bits <= hi - lo
+            unsigned = np.dtype(f"u{stage.dtype.itemsize}")
+            mask = np.less_equal(np.subtract(stage, lo).view(unsigned), unsigned.type(hi - ids[0]))
+        elif len(ids) <= 3:
+            mask = stage == lo
+            for i in ids[1:]:
+                mask |= stage == stage.dtype.type(i)
+        else:
+            mask = _member(stage, tuple(ids))
+        return mask
+
+    def keys_fit(self) -> bool:
+        """Every firm id and day >= 0 and every end < 2^22 (kept): what ``pipeline.trend.SetIndex`` packs."""
+        if self._keys_fit is None:
+            n = len(self.firm)
+            self._keys_fit = n == 0 or bool(int(self.firm.min()) >= 0 and int(self.start.min()) >= 0
+                                             and int(self.end.min()) >= 0 and int(self.end.max()) < 1 << 22)
+        return self._keys_fit
 
 
 def _by_firm_and_start(firm: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
