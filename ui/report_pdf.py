@@ -154,7 +154,7 @@ class _Doc:
 def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, names=None) -> Path:
     """Render the report of *year* as of *as_of* (district, or one street) to an A4 PDF.
     *names*: callable(ids) -> {id: (name, code, street)} for the due list."""
-    from pipeline.dashboard import due_rows
+    from pipeline.dashboard_view import due_rows
     path = Path(path)
     view = dash.compute(year, as_of, street_id)
     where = view["street"] + "街道" if view["street"] else "全区"

@@ -6,7 +6,8 @@ import pytest
 
 from pipeline import funnel as funnel_maths
 from pipeline.catalog import Catalog, Funnel, FunnelStep, Stage, Track
-from pipeline.dashboard import Dashboard, plain
+from pipeline.dashboard import Dashboard
+from pipeline.dashboard_view import plain
 from pipeline.dates import add_months
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator, evaluate

@@ -154,7 +154,7 @@ class DashboardPanel(QWidget):
     def refresh(self) -> None:
         if self.dash is None or self.year.currentData() is None:
             return
-        from pipeline.dashboard import due_rows
+        from pipeline.dashboard_view import due_rows
         year, as_of, street_id = self.current()
         self.view = view = self.dash.compute(year, as_of, street_id, self.due_days)
         self.status.setText(f"  截至 {as_of.isoformat()} 序时进度 {view['time_progress']:.1%}")
