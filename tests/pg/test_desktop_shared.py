@@ -86,7 +86,7 @@ def test_the_dashboard_of_a_shared_ledger_shows_what_the_file_shows_and_an_offic
     from datetime import date
 
     from db.ledger import Ledger
-    from pipeline.dashboard import plain
+    from pipeline.dashboard_view import plain
     from ui.dashboard.panel import DashboardPanel
     day = date(2024, 9, 30)
     views = {}

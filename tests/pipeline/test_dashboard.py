@@ -93,7 +93,7 @@ def test_funnel_and_forecast(dash):
     assert (exp["expiring"], exp["renewed"], exp["to_come"]) == (2, 0, 2)   # 1 (Nov 30), 2 (Oct 15)
     assert view["trend"]["days"][-1] == "2023-06-30"
     # due within 180 days of 2023-06-30 (to 2023-12-27): 2 (last day 2023-10-15), 1 (2023-11-30)
-    from pipeline.dashboard import due_rows
+    from pipeline.dashboard_view import due_rows
     rows = due_rows(dash.compute(2023, date(2023, 6, 30), due_days=180), CAT)
     assert [(r["firm_id"], r["last_day"], r["days_left"]) for r in rows] == [
         (2, "2023-10-15", 107),

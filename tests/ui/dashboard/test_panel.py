@@ -121,7 +121,7 @@ def test_the_first_view_s_indexes_are_kept_for_the_next_open(qtbot, demo_copy, t
     takes it from the file and shows the same figures."""
     from db import facts_cache
     from db.ledger import Ledger
-    from pipeline.dashboard import plain
+    from pipeline.dashboard_view import plain
     from ui.dashboard.panel import DashboardPanel
     monkeypatch.setattr(facts_cache, "cache_dir", lambda: tmp_path)
     views = []
