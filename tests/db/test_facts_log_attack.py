@@ -1,0 +1,128 @@
+"""Attacks on the dashboard cache's log (db/facts_log.py, db/facts_cache.py): each a way an open could differ from a
+full read of the same moment, found in review, with the fix it needed."""
+import sqlite3
+
+import pytest
+
+from db import backup as bk
+from db import dashboard_queries, facts_log
+from db.ledger import Ledger
+from db.restore import restore_checked
+from tests.db.test_facts_log import apply, full, load, same
+
+FULL_READ = dashboard_queries.load_facts
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    calls = []
+
+    def counted(conn, path=None, file_id=None):
+        calls.append(path)
+        return FULL_READ(conn, path, file_id)
+    monkeypatch.setattr(dashboard_queries, "load_facts", counted)
+    return calls
+
+
+def _tampered_backup(ledger, dest):
+    """A backup of *ledger* written to around its triggers (as the repair test in test_facts_log.py does)."""
+    info = bk.backup(ledger, dest, "manual")
+    raw = sqlite3.connect(info.path, isolation_level=None)
+    raw.execute("DROP TRIGGER facts_designation_au")
+    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    return info
+
+
+def test_a_position_after_an_unmarked_everything_names_one_history(demo_copy, tmp_path, reads):
+    """The restore's repair logs "everything" without a mark: the full read after it was saved under the backup's
+    mark and a row past it. Restoring the state the restore replaced (its own automatic backup: the same mark, a
+    log one row shorter) and writing once put that row id on another history's mark, and the open took the
+    tampered backup's facts for this ledger's, patched with the one write."""
+    dest = tmp_path / "bk"
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+    info = _tampered_backup(demo_copy, dest)
+    report = restore_checked(info.path, demo_copy, dest)
+    assert report.saved is not None
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))           # the tampered state, read in full
+    restore_checked(report.saved.path, demo_copy, dest)      # back to the state before the first restore
+    with Ledger(demo_copy, officer="测试专员") as led:
+        apply(led, tmp_path, ("add", 3, 4), {})
+        assert same(load(led, tmp_path), full(led))
+
+
+def test_the_log_is_pruned_whatever_the_size_of_the_writes(monkeypatch):
+    """A prune ran only when a mark's row id was a multiple of PRUNE_EVERY: writes of a fixed number of rows each
+    (one new designation: a mark and a row) put every mark on ids of one residue, and when it was not 0 the log
+    grew for ever."""
+    monkeypatch.setattr(facts_log, "KEEP", 8)
+    monkeypatch.setattr(facts_log, "PRUNE_EVERY", 4)
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(facts_log.TABLE)
+    for k in range(200):                 # marks on rows 1, 5, 9, ...: never a multiple of 4
+        conn.execute("BEGIN")
+        facts_log.mark(conn)
+        facts_log.log_firms(conn, [k])
+        facts_log.log_firms(conn, [k + 2])
+        facts_log.log_firms(conn, [k + 4])
+        conn.execute("COMMIT")
+    assert conn.execute("SELECT count(*) FROM facts_log").fetchone()[0] <= 8 + 4 + 4
+
+
+def test_an_interrupted_mark_alone_leaves_no_transaction_open(tmp_path, monkeypatch):
+    """``mark_alone`` (an open's full read of a ledger without a mark) rolled back on an sqlite3.Error only: a
+    Ctrl+C between its BEGIN IMMEDIATE and COMMIT left the write transaction open on the ledger's connection, every
+    later write refused (NestingError) and other processes locked out of writing until the app closed."""
+    conn = sqlite3.connect(tmp_path / "l.db", isolation_level=None)
+    conn.executescript(facts_log.TABLE)
+
+    def interrupted(_conn):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(facts_log, "mark", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        facts_log.mark_alone(conn)
+    assert not conn.in_transaction
+
+
+def test_a_restore_puts_its_own_mark_on_the_restored_history(demo_copy, tmp_path, reads):
+    """A backup written to around the program but through its triggers (a date edited in another SQLite tool) logs
+    the firm without a mark: restored and opened, its facts were saved under the backup's mark and that row. The
+    state the restore replaced (this ledger with one write of its own after the same mark), restored in turn, has
+    that row id under its own write: the open patched the edited backup's facts with that write alone."""
+    dest = tmp_path / "bk"
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        info = bk.backup(demo_copy, dest, "manual")
+        apply(led, tmp_path, ("add", 3, 4), {})
+    raw = sqlite3.connect(info.path, isolation_level=None)
+    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    report = restore_checked(info.path, demo_copy, dest)
+    assert report.saved is not None and not report.repaired
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))
+    restore_checked(report.saved.path, demo_copy, dest)
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))
+
+
+@pytest.mark.parametrize(("trigger", "kind"), [("facts_designation_au", "end"), ("facts_firm_au", "street"),
+                                               ("facts_firm_ai", "new"), ("facts_designation_ai", "add")])
+def test_a_ledger_missing_a_facts_trigger_is_read_in_full(trigger, kind, demo_copy, tmp_path, reads):
+    """A facts trigger dropped around the program (another SQLite tool's table edit rebuilds the table without
+    it; a later migration that rebuilds a table would too) left every later write of the program unlogged: the
+    open used the cache as it was, for ever. Now such a ledger is read in full and its facts are not kept."""
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        led.conn.execute(f"DROP TRIGGER {trigger}")
+        state = {"n": 0}
+        for k in range(2):
+            apply(led, tmp_path, (kind, 3 + k, 4 + k), state)
+            assert same(load(led, tmp_path), full(led))
+        led.conn.execute(f"CREATE TRIGGER {trigger} {facts_log.TRIGGERS[trigger][1]}")   # put back, as it was:
+        apply(led, tmp_path, ("drop", 3, 4), state)                # the writes without it were never logged
+        assert same(load(led, tmp_path), full(led))
