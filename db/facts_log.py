@@ -19,8 +19,9 @@ read the whole ledger again (1M firms: 3 s) even after one edited date. Now the 
   tests/db/test_facts_log.py checks against a full read after any sequence of writes.
 
 The mark makes a position name one history: a backup restored, a copy of the file, a pulled ledger share a row id
-with the cache only if they share the mark, and then the rows after it are theirs. A ledger without the cache's
-mark (restored from before it was written, a copy that wrote apart, a log pruned past it) is read in full.
+with the cache only if they share the mark, and then the rows after it are theirs. A ledger whose latest mark up to
+the cache's row is not the cache's (restored from before it was written, a copy that wrote apart, one edited around
+the program then written by it, a log pruned past it) is read in full.
 Writers outside this program are not logged unless the triggers catch them (an older 星图 refuses schema v9); while
 a trigger is missing or altered each of the program's writes logs "everything" (``whole``).
 The log keeps its last KEEP rows (``prune`` in the door): a cache older than that is read in full.
@@ -139,11 +140,17 @@ def position(conn: sqlite3.Connection) -> Position | None:
 
 def changes(conn: sqlite3.Connection, since: Position, limit: int) -> np.ndarray | None:
     """The firm ids (sorted, unique, int64) whose facts changed after *since*; None when that cannot be told (the
-    mark is not in this ledger's log or comes after the row, the rows after it are gone, a change of
-    "everything") or when more than *limit* firms changed (a full read is then as quick)."""
-    found = conn.execute("SELECT id FROM facts_log WHERE token = ?", (since.token,)).fetchone()
+    mark is not this ledger's latest at the row: not in its log, after the row, pruned, or another mark between
+    them; a change of "everything") or when more than *limit* firms changed (a full read is then as quick).
+
+    The mark must be the latest up to the row, not merely there: rows after a mark written around the program (a
+    copy edited in another SQLite tool, through the triggers) carry nothing random, and a cache saved at such a row
+    was taken for the state of another copy that had a write of the program's own (a mark) at that row id (found in
+    review). A step back from the row over the rows after the mark (one transaction's, usually a few)."""
+    latest = conn.execute("SELECT token FROM facts_log WHERE id <= ? AND token IS NOT NULL ORDER BY id DESC LIMIT 1",
+                          (since.row,)).fetchone()
     last = conn.execute("SELECT max(id) FROM facts_log").fetchone()[0]
-    if found is None or found[0] > since.row or last is None or last < since.row:
+    if latest is None or latest[0] != since.token or last is None or last < since.row:
         return None
     rows = conn.execute("SELECT lo, hi FROM facts_log WHERE id > ? AND token IS NULL", (since.row,)).fetchall()
     if not rows:

@@ -126,3 +126,26 @@ def test_a_ledger_missing_a_facts_trigger_is_read_in_full(trigger, kind, demo_co
         led.conn.execute(f"CREATE TRIGGER {trigger} {facts_log.TRIGGERS[trigger][1]}")   # put back, as it was:
         apply(led, tmp_path, ("drop", 3, 4), state)                # the writes without it were never logged
         assert same(load(led, tmp_path), full(led))
+
+
+def test_a_copy_edited_by_another_tool_and_opened_names_its_own_history(demo_copy, tmp_path, reads):
+    """A copy of the ledger (a backup opened as it is, say) edited in another SQLite tool logs the firm through the
+    triggers, but without a mark: its open saved its facts under the shared mark and that row id, and the
+    ledger's next write (a mark, a row) reached the same row id: its open took the copy's facts. A position now
+    holds only where its mark is the latest up to its row. (Left: two copies both edited around the program, the
+    same firms logged in the same number of rows: nothing random tells them apart.)"""
+    import shutil
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        led.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = tmp_path / "copy.db"
+    shutil.copy(demo_copy, copy)
+    raw = sqlite3.connect(copy, isolation_level=None)
+    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    with Ledger(copy, officer="测试专员") as other:
+        assert same(load(other, tmp_path), full(other))
+    with Ledger(demo_copy, officer="测试专员") as led:
+        apply(led, tmp_path, ("end", 3, 4), {})
+        assert same(load(led, tmp_path), full(led))
