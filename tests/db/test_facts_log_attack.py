@@ -1,16 +1,59 @@
 """Attacks on the dashboard cache's log (db/facts_log.py, db/facts_cache.py): each a way an open could differ from a
 full read of the same moment, found in review, with the fix it needed."""
 import sqlite3
+from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from db import backup as bk
-from db import dashboard_queries, facts_log
+from db import dashboard_queries, facts_cache, facts_log
 from db.ledger import Ledger
 from db.restore import restore_checked
-from tests.db.test_facts_log import apply, full, load, same
 
 FULL_READ = dashboard_queries.load_facts
+COLUMNS = ("firm", "stage", "start", "end", "street_of")
+LIVE_FIRMS = "SELECT id FROM firms WHERE deleted_at IS NULL ORDER BY id"
+LIVE_DESIGNATIONS = "SELECT id FROM designations WHERE deleted_at IS NULL ORDER BY id"
+
+
+def same(a, b) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in COLUMNS)
+
+
+def load(led, folder):
+    return facts_cache.load_facts(led.conn, led.path, folder)
+
+
+def full(led):
+    return FULL_READ(led.conn, led.path)
+
+
+def _pick(led, sql: str, k: int):
+    rows = [r[0] for r in led.conn.execute(sql)]
+    return rows[k % len(rows)]
+
+
+def apply(led, _folder, op, state) -> None:
+    """One write through the ledger's API (the kinds of tests/db/test_facts_log.py these tests use)."""
+    kind, k, j = op
+    with led.write() as w:
+        if kind == "add":
+            stages = [r[0] for r in led.conn.execute("SELECT key FROM stages WHERE active = 1 ORDER BY id")]
+            w.add_designation(_pick(led, LIVE_FIRMS, k), stages[j % len(stages)],
+                              (date(2020, 1, 1) + timedelta(days=37 * j)).isoformat())
+        elif kind == "end":
+            did = _pick(led, LIVE_DESIGNATIONS, k)
+            start = led.conn.execute("SELECT start_date FROM designations WHERE id = ?", (did,)).fetchone()[0]
+            w.update_designation(did, end_date=(date.fromisoformat(start[:10]) + timedelta(days=30 + j)).isoformat())
+        elif kind == "drop":
+            w.delete_designation(_pick(led, LIVE_DESIGNATIONS, k))
+        elif kind == "street":
+            streets = [None] + [s for s, _ in led.streets()]
+            w.update_firm(_pick(led, LIVE_FIRMS, k), street_id=streets[j % len(streets)])
+        elif kind == "new":
+            w.insert_firm(f"武汉新增{state['n']}科技有限公司", street_id=led.streets()[j % 3][0])
+            state["n"] += 1
 
 
 @pytest.fixture
@@ -39,17 +82,24 @@ def test_a_position_after_an_unmarked_everything_names_one_history(demo_copy, tm
     """The restore's repair logs "everything" without a mark: the full read after it was saved under the backup's
     mark and a row past it. Restoring the state the restore replaced (its own automatic backup: the same mark, a
     log one row shorter) and writing once put that row id on another history's mark, and the open took the
-    tampered backup's facts for this ledger's, patched with the one write."""
+    tampered backup's facts for this ledger's, patched with the one write. (The mark check of ``changes`` alone
+    catches that write; the ledger edited around the program too, before the first restore, its rows after the
+    mark are unmarked as well: only the mark after "everything" tells the two apart.)"""
     dest = tmp_path / "bk"
     with Ledger(demo_copy, officer="测试专员") as led:
         load(led, tmp_path)
     info = _tampered_backup(demo_copy, dest)
+    raw = sqlite3.connect(demo_copy, isolation_level=None)
+    raw.execute("UPDATE designations SET end_date = '2031-01-01' WHERE id = (SELECT max(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
     report = restore_checked(info.path, demo_copy, dest)
     assert report.saved is not None
     with Ledger(demo_copy, officer="测试专员") as led:
         assert same(load(led, tmp_path), full(led))           # the tampered state, read in full
     restore_checked(report.saved.path, demo_copy, dest)      # back to the state before the first restore
     with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))
         apply(led, tmp_path, ("add", 3, 4), {})
         assert same(load(led, tmp_path), full(led))
 
@@ -88,19 +138,20 @@ def test_an_interrupted_mark_alone_leaves_no_transaction_open(tmp_path, monkeypa
 
 
 def test_a_restore_puts_its_own_mark_on_the_restored_history(demo_copy, tmp_path, reads):
-    """A backup written to around the program but through its triggers (a date edited in another SQLite tool) logs
-    the firm without a mark: restored and opened, its facts were saved under the backup's mark and that row. The
-    state the restore replaced (this ledger with one write of its own after the same mark), restored in turn, has
-    that row id under its own write: the open patched the edited backup's facts with that write alone."""
+    """A backup and the ledger both edited around the program, through its triggers (a date edited in another
+    SQLite tool, the same designation, two values): each logs the firm in the same rows, without a mark. The
+    edited backup, restored and opened, saved its facts under the backup's mark and those rows; the ledger as it
+    was (the restore's own backup) restored in turn matched that position exactly, and its open took the backup's
+    date for the ledger's. A restore now marks the history it starts."""
     dest = tmp_path / "bk"
     with Ledger(demo_copy, officer="测试专员") as led:
         load(led, tmp_path)
         info = bk.backup(demo_copy, dest, "manual")
-        apply(led, tmp_path, ("add", 3, 4), {})
-    raw = sqlite3.connect(info.path, isolation_level=None)
-    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
-                "WHERE deleted_at IS NULL)")
-    raw.close()
+    for path, day in ((info.path, "2001-02-03"), (demo_copy, "2002-03-04")):
+        raw = sqlite3.connect(path, isolation_level=None)
+        raw.execute("UPDATE designations SET start_date = ? WHERE id = (SELECT min(id) FROM designations "
+                    "WHERE deleted_at IS NULL)", (day,))
+        raw.close()
     report = restore_checked(info.path, demo_copy, dest)
     assert report.saved is not None and not report.repaired
     with Ledger(demo_copy, officer="测试专员") as led:
