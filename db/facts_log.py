@@ -19,9 +19,11 @@ read the whole ledger again (1M firms: 3 s) even after one edited date. Now the 
   tests/db/test_facts_log.py checks against a full read after any sequence of writes.
 
 The mark makes a position name one history: a backup restored, a copy of the file, a pulled ledger share a row id
-with the cache only if they share the mark, and then the rows after it are theirs. A ledger without the cache's
-mark (restored from before it was written, a copy that wrote apart, a log pruned past it) is read in full.
-Writers outside this program are not logged unless the triggers catch them (an older 星图 refuses schema v9).
+with the cache only if they share the mark, and then the rows after it are theirs. A ledger whose latest mark up to
+the cache's row is not the cache's (restored from before it was written, a copy that wrote apart, one edited around
+the program then written by it, a log pruned past it) is read in full.
+Writers outside this program are not logged unless the triggers catch them (an older 星图 refuses schema v9); while
+a trigger is missing or altered each of the program's writes logs "everything" (``whole``).
 The log keeps its last KEEP rows (``prune`` in the door): a cache older than that is read in full.
 """
 from __future__ import annotations
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 KEEP = 200_000                  # log rows kept: about 6 MB; an older cache is read in full (one 3 s read at 1M firms)
-PRUNE_EVERY = 1024              # marks between two prunes (each a DELETE of the oldest rows, by the rowid range)
+PRUNE_EVERY = 1024              # rows beyond KEEP that make a prune (one DELETE of the oldest rows, by the rowid range)
 _LOG = "INSERT INTO facts_log (lo, hi) VALUES"
 _DESIGNATION_FACTS = "id, firm_id, stage_id, start_date, end_date, deleted_at"
 
@@ -82,13 +84,30 @@ def has_log(conn: sqlite3.Connection) -> bool:
 
 
 def mark(conn: sqlite3.Connection) -> int:
-    """A write transaction's first row (in the open transaction): a fresh mark; every PRUNE_EVERY marks the oldest
-    rows go. Returns its row id."""
+    """A write transaction's first row (in the open transaction): a fresh mark, and "everything" after it while a
+    facts trigger is missing (``whole``); once PRUNE_EVERY rows more than KEEP are there, the oldest go. Returns the
+    mark's row id. (A prune on row ids that are multiples of PRUNE_EVERY never ran while every write logged the same
+    number of rows, its mark on ids of another residue: found in review. The oldest id: one step down the b-tree.)"""
     row = conn.execute("INSERT INTO facts_log (token) VALUES (?)", (secrets.token_hex(12),)).lastrowid
     assert row is not None
-    if row % PRUNE_EVERY == 0:
+    if not whole(conn):         # a trigger dropped or altered around the program: this write may go unlogged
+        conn.execute(f"{_LOG} (NULL, NULL)")
+    if conn.execute("SELECT min(id) FROM facts_log").fetchone()[0] <= row - KEEP - PRUNE_EVERY:
         prune(conn, row)
     return row
+
+
+_WHOLE = {name: " ".join(f"CREATE TRIGGER {name} {body}".split()) for name, (_, body) in TRIGGERS.items()}
+
+
+def whole(conn: sqlite3.Connection) -> bool:
+    """Whether every facts trigger is there as ``TRIGGERS`` has it. Another SQLite tool's table edit (a table rebuilt)
+    or a migration rebuilding a table drops a table's triggers; the program's writes after that logged nothing, and
+    the open used the cache as it was, for ever (found in review): now each write "changes everything" until they
+    are back (a restore repairs them). The schema is in memory: about 70 us a write transaction (measured, load 3)."""
+    have = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'facts%'")
+    found = {name: " ".join((sql or "").split()) for name, sql in have}
+    return all(found.get(name) == sql for name, sql in _WHOLE.items())
 
 
 def prune(conn: sqlite3.Connection, last: int) -> None:
@@ -102,10 +121,12 @@ def mark_alone(conn: sqlite3.Connection) -> bool:
         conn.execute("BEGIN IMMEDIATE")
         mark(conn)
         conn.execute("COMMIT")
-    except sqlite3.Error:
+    except BaseException as exc:    # Ctrl+C too: an open write transaction would lock the ledger until closed
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        return False
+        if isinstance(exc, sqlite3.Error):
+            return False
+        raise
     return True
 
 
@@ -118,11 +139,17 @@ def position(conn: sqlite3.Connection) -> Position | None:
 
 def changes(conn: sqlite3.Connection, since: Position, limit: int) -> np.ndarray | None:
     """The firm ids (sorted, unique, int64) whose facts changed after *since*; None when that cannot be told (the
-    mark is not in this ledger's log or comes after the row, the rows after it are gone, a change of
-    "everything") or when more than *limit* firms changed (a full read is then as quick)."""
-    found = conn.execute("SELECT id FROM facts_log WHERE token = ?", (since.token,)).fetchone()
+    mark is not this ledger's latest at the row: not in its log, after the row, pruned, or another mark between
+    them; a change of "everything") or when more than *limit* firms changed (a full read is then as quick).
+
+    The mark must be the latest up to the row, not merely there: rows after a mark written around the program (a
+    copy edited in another SQLite tool, through the triggers) carry nothing random, and a cache saved at such a row
+    was taken for the state of another copy that had a write of the program's own (a mark) at that row id (found in
+    review). A step back from the row over the rows after the mark (one transaction's, usually a few)."""
+    latest = conn.execute("SELECT token FROM facts_log WHERE id <= ? AND token IS NOT NULL ORDER BY id DESC LIMIT 1",
+                          (since.row,)).fetchone()
     last = conn.execute("SELECT max(id) FROM facts_log").fetchone()[0]
-    if found is None or found[0] > since.row or last is None or last < since.row:
+    if latest is None or latest[0] != since.token or last is None or last < since.row:
         return None
     rows = conn.execute("SELECT lo, hi FROM facts_log WHERE id > ? AND token IS NULL", (since.row,)).fetchall()
     if not rows:
@@ -169,7 +196,13 @@ def log_firms(conn: sqlite3.Connection, firm_ids: Iterable[int]) -> None:
 
 
 def log_everything(conn: sqlite3.Connection) -> None:
+    """"Everything changed", then a fresh mark: the writers of "everything" outside the door (a migration, a
+    restore's repair, a pulled or generated ledger) mark nothing else, and a full read after an unmarked row was
+    saved under the previous mark and that row's id, which another history of the same mark (the state such a
+    restore replaced, edited around the program, restored in turn) may hold with rows of its own: the tampered
+    backup's facts were then patched as this ledger's (found in review, tests/db/test_facts_log_attack.py)."""
     conn.execute(f"{_LOG} (NULL, NULL)")
+    mark(conn)
 
 
 @dataclass

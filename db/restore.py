@@ -113,6 +113,8 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
                 guards = guards or name in AUDIT_GUARDS
         if any(name.startswith("facts_") for name in ref if name not in have or have[name][2] != ref[name][2]):
             facts_log.log_everything(conn)      # the log of changed firms may be short: the dashboard reads in full
+        elif facts_log.has_log(conn):           # a mark of its own: a backup's rows after its last mark (written by
+            facts_log.mark(conn)                # another tool) are not named by any other history's next write
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -1,0 +1,202 @@
+"""Attacks on the dashboard cache's log (db/facts_log.py, db/facts_cache.py): each a way an open could differ from a
+full read of the same moment, found in review, with the fix it needed."""
+import sqlite3
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from db import backup as bk
+from db import dashboard_queries, facts_cache, facts_log
+from db.ledger import Ledger
+from db.restore import restore_checked
+
+FULL_READ = dashboard_queries.load_facts
+COLUMNS = ("firm", "stage", "start", "end", "street_of")
+LIVE_FIRMS = "SELECT id FROM firms WHERE deleted_at IS NULL ORDER BY id"
+LIVE_DESIGNATIONS = "SELECT id FROM designations WHERE deleted_at IS NULL ORDER BY id"
+
+
+def same(a, b) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in COLUMNS)
+
+
+def load(led, folder):
+    return facts_cache.load_facts(led.conn, led.path, folder)
+
+
+def full(led):
+    return FULL_READ(led.conn, led.path)
+
+
+def _pick(led, sql: str, k: int):
+    rows = [r[0] for r in led.conn.execute(sql)]
+    return rows[k % len(rows)]
+
+
+def apply(led, _folder, op, state) -> None:
+    """One write through the ledger's API (the kinds of tests/db/test_facts_log.py these tests use)."""
+    kind, k, j = op
+    with led.write() as w:
+        if kind == "add":
+            stages = [r[0] for r in led.conn.execute("SELECT key FROM stages WHERE active = 1 ORDER BY id")]
+            w.add_designation(_pick(led, LIVE_FIRMS, k), stages[j % len(stages)],
+                              (date(2020, 1, 1) + timedelta(days=37 * j)).isoformat())
+        elif kind == "end":
+            did = _pick(led, LIVE_DESIGNATIONS, k)
+            start = led.conn.execute("SELECT start_date FROM designations WHERE id = ?", (did,)).fetchone()[0]
+            w.update_designation(did, end_date=(date.fromisoformat(start[:10]) + timedelta(days=30 + j)).isoformat())
+        elif kind == "drop":
+            w.delete_designation(_pick(led, LIVE_DESIGNATIONS, k))
+        elif kind == "street":
+            streets = [None] + [s for s, _ in led.streets()]
+            w.update_firm(_pick(led, LIVE_FIRMS, k), street_id=streets[j % len(streets)])
+        elif kind == "new":
+            w.insert_firm(f"武汉新增{state['n']}科技有限公司", street_id=led.streets()[j % 3][0])
+            state["n"] += 1
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    calls = []
+
+    def counted(conn, path=None, file_id=None):
+        calls.append(path)
+        return FULL_READ(conn, path, file_id)
+    monkeypatch.setattr(dashboard_queries, "load_facts", counted)
+    return calls
+
+
+def _tampered_backup(ledger, dest):
+    """A backup of *ledger* written to around its triggers (as the repair test in test_facts_log.py does)."""
+    info = bk.backup(ledger, dest, "manual")
+    raw = sqlite3.connect(info.path, isolation_level=None)
+    raw.execute("DROP TRIGGER facts_designation_au")
+    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    return info
+
+
+def test_a_position_after_an_unmarked_everything_names_one_history(demo_copy, tmp_path, reads):
+    """The restore's repair logs "everything" without a mark: the full read after it was saved under the backup's
+    mark and a row past it. Restoring the state the restore replaced (its own automatic backup: the same mark, a
+    log one row shorter) and writing once put that row id on another history's mark, and the open took the
+    tampered backup's facts for this ledger's, patched with the one write. (The mark check of ``changes`` alone
+    catches that write; the ledger edited around the program too, before the first restore, its rows after the
+    mark are unmarked as well: only the mark after "everything" tells the two apart.)"""
+    dest = tmp_path / "bk"
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+    info = _tampered_backup(demo_copy, dest)
+    raw = sqlite3.connect(demo_copy, isolation_level=None)
+    raw.execute("UPDATE designations SET end_date = '2031-01-01' WHERE id = (SELECT max(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    report = restore_checked(info.path, demo_copy, dest)
+    assert report.saved is not None
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))           # the tampered state, read in full
+    restore_checked(report.saved.path, demo_copy, dest)      # back to the state before the first restore
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))
+        apply(led, tmp_path, ("add", 3, 4), {})
+        assert same(load(led, tmp_path), full(led))
+
+
+def test_the_log_is_pruned_whatever_the_size_of_the_writes(monkeypatch):
+    """A prune ran only when a mark's row id was a multiple of PRUNE_EVERY: writes of a fixed number of rows each
+    (one new designation: a mark and a row) put every mark on ids of one residue, and when it was not 0 the log
+    grew for ever."""
+    monkeypatch.setattr(facts_log, "KEEP", 8)
+    monkeypatch.setattr(facts_log, "PRUNE_EVERY", 4)
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(facts_log.TABLE)
+    for k in range(200):                 # marks on rows 1, 5, 9, ...: never a multiple of 4
+        conn.execute("BEGIN")
+        facts_log.mark(conn)
+        facts_log.log_firms(conn, [k])
+        facts_log.log_firms(conn, [k + 2])
+        facts_log.log_firms(conn, [k + 4])
+        conn.execute("COMMIT")
+    assert conn.execute("SELECT count(*) FROM facts_log").fetchone()[0] <= 8 + 4 + 4
+
+
+def test_an_interrupted_mark_alone_leaves_no_transaction_open(tmp_path, monkeypatch):
+    """``mark_alone`` (an open's full read of a ledger without a mark) rolled back on an sqlite3.Error only: a
+    Ctrl+C between its BEGIN IMMEDIATE and COMMIT left the write transaction open on the ledger's connection, every
+    later write refused (NestingError) and other processes locked out of writing until the app closed."""
+    conn = sqlite3.connect(tmp_path / "l.db", isolation_level=None)
+    conn.executescript(facts_log.TABLE)
+
+    def interrupted(_conn):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(facts_log, "mark", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        facts_log.mark_alone(conn)
+    assert not conn.in_transaction
+
+
+def test_a_restore_puts_its_own_mark_on_the_restored_history(demo_copy, tmp_path, reads):
+    """A backup and the ledger both edited around the program, through its triggers (a date edited in another
+    SQLite tool, the same designation, two values): each logs the firm in the same rows, without a mark. The
+    edited backup, restored and opened, saved its facts under the backup's mark and those rows; the ledger as it
+    was (the restore's own backup) restored in turn matched that position exactly, and its open took the backup's
+    date for the ledger's. A restore now marks the history it starts."""
+    dest = tmp_path / "bk"
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        info = bk.backup(demo_copy, dest, "manual")
+    for path, day in ((info.path, "2001-02-03"), (demo_copy, "2002-03-04")):
+        raw = sqlite3.connect(path, isolation_level=None)
+        raw.execute("UPDATE designations SET start_date = ? WHERE id = (SELECT min(id) FROM designations "
+                    "WHERE deleted_at IS NULL)", (day,))
+        raw.close()
+    report = restore_checked(info.path, demo_copy, dest)
+    assert report.saved is not None and not report.repaired
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))
+    restore_checked(report.saved.path, demo_copy, dest)
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))
+
+
+@pytest.mark.parametrize(("trigger", "kind"), [("facts_designation_au", "end"), ("facts_firm_au", "street"),
+                                               ("facts_firm_ai", "new"), ("facts_designation_ai", "add")])
+def test_a_ledger_missing_a_facts_trigger_is_read_in_full(trigger, kind, demo_copy, tmp_path, reads):
+    """A facts trigger dropped around the program (another SQLite tool's table edit rebuilds the table without
+    it; a later migration that rebuilds a table would too) left every later write of the program unlogged: the
+    open used the cache as it was, for ever. Now such a ledger is read in full and its facts are not kept."""
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        led.conn.execute(f"DROP TRIGGER {trigger}")
+        state = {"n": 0}
+        for k in range(2):
+            apply(led, tmp_path, (kind, 3 + k, 4 + k), state)
+            assert same(load(led, tmp_path), full(led))
+        led.conn.execute(f"CREATE TRIGGER {trigger} {facts_log.TRIGGERS[trigger][1]}")   # put back, as it was:
+        apply(led, tmp_path, ("drop", 3, 4), state)                # the writes without it were never logged
+        assert same(load(led, tmp_path), full(led))
+
+
+def test_a_copy_edited_by_another_tool_and_opened_names_its_own_history(demo_copy, tmp_path, reads):
+    """A copy of the ledger (a backup opened as it is, say) edited in another SQLite tool logs the firm through the
+    triggers, but without a mark: its open saved its facts under the shared mark and that row id, and the
+    ledger's next write (a mark, a row) reached the same row id: its open took the copy's facts. A position now
+    holds only where its mark is the latest up to its row. (Left: two copies both edited around the program, the
+    same firms logged in the same number of rows: nothing random tells them apart.)"""
+    import shutil
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+        led.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = tmp_path / "copy.db"
+    shutil.copy(demo_copy, copy)
+    raw = sqlite3.connect(copy, isolation_level=None)
+    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    with Ledger(copy, officer="测试专员") as other:
+        assert same(load(other, tmp_path), full(other))
+    with Ledger(demo_copy, officer="测试专员") as led:
+        apply(led, tmp_path, ("end", 3, 4), {})
+        assert same(load(led, tmp_path), full(led))
