@@ -45,16 +45,19 @@ TABLE = """
 CREATE TABLE facts_log (id INTEGER PRIMARY KEY, token TEXT, lo INTEGER, hi INTEGER);
 CREATE UNIQUE INDEX facts_log_token ON facts_log(token) WHERE token IS NOT NULL;
 """
+# the new firm of a row moved to another firm (a second row only then: an update logs one row, not two; 100k
+# designations updated row by row: 0.92-1.25 s against 0.22-0.32 s without triggers, measured in review)
+_MOVED = "INSERT INTO facts_log (lo, hi) SELECT new.{col}, new.{col} WHERE new.{col} IS NOT old.{col};"
 # trigger name -> table and body; the bulk paths drop and recreate them by these names
 TRIGGERS: dict[str, tuple[str, str]] = {
     "facts_firm_ai": ("firms", f"AFTER INSERT ON firms BEGIN {_LOG} (new.id, new.id); END"),
     "facts_firm_au": ("firms", "AFTER UPDATE OF id, street_id, deleted_at ON firms BEGIN "
-                      f"{_LOG} (old.id, old.id); {_LOG} (new.id, new.id); END"),
+                      f"{_LOG} (old.id, old.id); {_MOVED.format(col='id')} END"),
     "facts_firm_ad": ("firms", f"AFTER DELETE ON firms BEGIN {_LOG} (old.id, old.id); END"),
     "facts_designation_ai": ("designations", f"AFTER INSERT ON designations BEGIN "
                              f"{_LOG} (new.firm_id, new.firm_id); END"),
     "facts_designation_au": ("designations", f"AFTER UPDATE OF {_DESIGNATION_FACTS} ON designations BEGIN "
-                             f"{_LOG} (old.firm_id, old.firm_id); {_LOG} (new.firm_id, new.firm_id); END"),
+                             f"{_LOG} (old.firm_id, old.firm_id); {_MOVED.format(col='firm_id')} END"),
     "facts_designation_ad": ("designations", "AFTER DELETE ON designations BEGIN "
                              f"{_LOG} (old.firm_id, old.firm_id); END"),
     **{f"facts_{table}_{short}": (table, f"AFTER {event} ON {table} BEGIN {_LOG} (NULL, NULL); END")

@@ -256,3 +256,19 @@ def test_a_restored_backup_with_its_log_s_triggers_repaired_is_read_in_full(demo
     assert any("facts_designation_au" in r for r in report.repaired)
     with Ledger(demo_copy, officer="测试专员") as led:
         assert same(load(led, tmp_path), full(led)) and len(reads) == 2
+
+
+def test_the_patch_reads_on_a_connection_of_its_own(demo_copy, tmp_path, reads):
+    """No transaction is begun or ended on the ledger's connection, which another thread may be writing on (the import
+    wizard's worker): a COMMIT there would end its import half-written."""
+    with Ledger(demo_copy, officer="测试专员") as led:
+        facts_cache.load(led.conn, led.path, tmp_path, led.file_id)
+        apply(led, tmp_path, ("add", 1, 1), {})
+        seen: list[str] = []
+        led.conn.set_trace_callback(seen.append)
+        try:
+            got = facts_cache.load(led.conn, led.path, tmp_path, led.file_id)
+        finally:
+            led.conn.set_trace_callback(None)
+        assert not [s for s in seen if s.strip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))], seen
+        assert same(got.facts, full(led)) and len(reads) == 1
