@@ -40,7 +40,8 @@ def dump(ledger) -> dict:
     """Every ledger table (not the append-only audit, the batch log, meta, nor the dashboard's log of changed firms,
     db/facts_log.py: a mark of each write, ranges set-wise in bulk), and the search index's text."""
     conn = ledger.conn
-    skip = "AND {col} NOT LIKE 'firm_search%' AND {col} NOT IN ('audit', 'batches', 'batch_rows', 'meta', 'app_users', 'facts_log')"
+    skip = ("AND {col} NOT LIKE 'firm_search%' "
+            "AND {col} NOT IN ('audit', 'batches', 'batch_rows', 'meta', 'app_users', 'facts_log')")
     if ledger.shared:               # the server's tables (the trigram indexes are indexes, not tables)
         names = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                                             + skip.format(col="tablename") + " ORDER BY tablename")]
