@@ -10,7 +10,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from db import backup as bk
@@ -19,34 +18,10 @@ from db.ledger import Ledger
 from db.restore import restore_checked
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
+from tests.db.facts_log_helpers import full, load, same
 from tests.importers.undo_helpers import r, write_list
 
-COLUMNS = ("firm", "stage", "start", "end", "street_of")
 FULL_READ = dashboard_queries.load_facts
-
-
-@pytest.fixture
-def reads(monkeypatch):
-    """Counts the full reads of the ledger (a cache hit makes none)."""
-    calls = []
-
-    def counted(conn, path=None, file_id=None):
-        calls.append(path)
-        return FULL_READ(conn, path, file_id)
-    monkeypatch.setattr(dashboard_queries, "load_facts", counted)
-    return calls
-
-
-def load(led, folder):
-    return facts_cache.load_facts(led.conn, led.path, folder)
-
-
-def same(a, b) -> bool:
-    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in COLUMNS)
-
-
-def full(led):
-    return FULL_READ(led.conn, led.path)
 
 
 def test_a_hit_gives_the_facts_of_a_full_read(demo_copy, tmp_path, reads):

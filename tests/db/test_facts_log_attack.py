@@ -1,70 +1,14 @@
 """Attacks on the dashboard cache's log (db/facts_log.py, db/facts_cache.py): each a way an open could differ from a
 full read of the same moment, found in review, with the fix it needed."""
 import sqlite3
-from datetime import date, timedelta
 
-import numpy as np
 import pytest
 
 from db import backup as bk
-from db import dashboard_queries, facts_cache, facts_log
+from db import facts_log
 from db.ledger import Ledger
 from db.restore import restore_checked
-
-FULL_READ = dashboard_queries.load_facts
-COLUMNS = ("firm", "stage", "start", "end", "street_of")
-LIVE_FIRMS = "SELECT id FROM firms WHERE deleted_at IS NULL ORDER BY id"
-LIVE_DESIGNATIONS = "SELECT id FROM designations WHERE deleted_at IS NULL ORDER BY id"
-
-
-def same(a, b) -> bool:
-    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in COLUMNS)
-
-
-def load(led, folder):
-    return facts_cache.load_facts(led.conn, led.path, folder)
-
-
-def full(led):
-    return FULL_READ(led.conn, led.path)
-
-
-def _pick(led, sql: str, k: int):
-    rows = [r[0] for r in led.conn.execute(sql)]
-    return rows[k % len(rows)]
-
-
-def apply(led, _folder, op, state) -> None:
-    """One write through the ledger's API (the kinds of tests/db/test_facts_log.py these tests use)."""
-    kind, k, j = op
-    with led.write() as w:
-        if kind == "add":
-            stages = [r[0] for r in led.conn.execute("SELECT key FROM stages WHERE active = 1 ORDER BY id")]
-            w.add_designation(_pick(led, LIVE_FIRMS, k), stages[j % len(stages)],
-                              (date(2020, 1, 1) + timedelta(days=37 * j)).isoformat())
-        elif kind == "end":
-            did = _pick(led, LIVE_DESIGNATIONS, k)
-            start = led.conn.execute("SELECT start_date FROM designations WHERE id = ?", (did,)).fetchone()[0]
-            w.update_designation(did, end_date=(date.fromisoformat(start[:10]) + timedelta(days=30 + j)).isoformat())
-        elif kind == "drop":
-            w.delete_designation(_pick(led, LIVE_DESIGNATIONS, k))
-        elif kind == "street":
-            streets = [None] + [s for s, _ in led.streets()]
-            w.update_firm(_pick(led, LIVE_FIRMS, k), street_id=streets[j % len(streets)])
-        elif kind == "new":
-            w.insert_firm(f"武汉新增{state['n']}科技有限公司", street_id=led.streets()[j % 3][0])
-            state["n"] += 1
-
-
-@pytest.fixture
-def reads(monkeypatch):
-    calls = []
-
-    def counted(conn, path=None, file_id=None):
-        calls.append(path)
-        return FULL_READ(conn, path, file_id)
-    monkeypatch.setattr(dashboard_queries, "load_facts", counted)
-    return calls
+from tests.db.facts_log_helpers import apply, full, load, same
 
 
 def _tampered_backup(ledger, dest):
