@@ -13,8 +13,10 @@ saved as one uncompressed ``.npz`` load in 0.08 s. A file is saved under the led
 - the position's mark not in this ledger's log (a backup restored from before it, a copy written to apart, a log
   pruned past it), a change of "everything" (the catalog, a migration, a bulk load), or more firms changed:
   read in full, then saved only if the position did not move during the read (a write in between: not saved);
-- a ledger that cannot be written and has no mark yet (read-only, before its first write) is read in full and
-  nothing is saved; a ledger before schema v9 (opened read-only without migrating) gets no cache at all;
+- a ledger that cannot be written and has no mark yet (read-only, before its first write), or one whose facts
+  triggers another SQLite tool dropped or altered (the program's next write puts them back, db/facts_log.py), is
+  read in full and nothing is saved; a ledger before schema v10 (opened read-only without migrating) gets no cache
+  at all;
 - a file that is missing, partial, corrupt or of another ledger is ignored (read in full again); it is written
   to a temporary file and renamed over the old one (``os.replace``), so a reader never sees half.
 
@@ -92,7 +94,7 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None, folder: Path 
     if path is None or conn.in_transaction:            # uncommitted changes: only a full read sees them
         return Loaded(dashboard_queries.load_facts(conn, path, file_id))
     file = cache_file(conn, folder or cache_dir())
-    if file is None:
+    if file is None or not facts_log.whole(conn):   # a trigger dropped around the program: what it missed is unknown
         return Loaded(dashboard_queries.load_facts(conn, path, file_id))
     hit = read(file)
     if hit is not None:
@@ -205,8 +207,8 @@ def read_derived(file: Path, token: str) -> tuple[dict, dict[str, np.ndarray]] |
 
 def cache_file(conn: sqlite3.Connection, folder: Path) -> Path | None:
     """One file per ledger identity (meta ``ledger_id``); None for a ledger without one, or without the
-    log of schema v9 (an older ledger, read only: no cache at all)."""
-    if schema.version(conn) < 9:
+    salted log of schema v10 (an older ledger, read only: no cache at all)."""
+    if schema.version(conn) < 10:
         return None
     row = conn.execute("SELECT value FROM meta WHERE key = 'ledger_id'").fetchone()
     if row is None or not row[0] or not str(row[0]).isalnum():

@@ -14,7 +14,8 @@ read the whole ledger again (1M firms: 3 s) even after one edited date. Now the 
 - a bulk write (an import's new firms and designations, a demo or pulled ledger) drops its table's triggers
   inside its transaction (any row trigger made inserting 2.7x slower, schema v6's note) and logs the firm ids it
   wrote set-wise, as ranges (``untracked``); one that names none logs "everything";
-- a cache (db/facts_cache.py) is saved under a *position*: the latest mark and the latest row id it has seen. On
+- a cache (db/facts_cache.py) is saved under a *position*: the latest mark and the latest row it has seen (its id
+  and its *salt*, a random number SQLite gives every row, schema v10). On
   the next open it is patched with the firms logged after that row (``changes``), re-read by id: exact, as
   tests/db/test_facts_log.py checks against a full read after any sequence of writes.
 
@@ -23,7 +24,9 @@ with the cache only if they share the mark, and then the rows after it are their
 the cache's row is not the cache's (restored from before it was written, a copy that wrote apart, one edited around
 the program then written by it, a log pruned past it) is read in full.
 Writers outside this program are not logged unless the triggers catch them (an older 星图 refuses schema v9); while
-a trigger is missing or altered each of the program's writes logs "everything" (``whole``).
+a trigger is missing or altered (``whole``) an open reads in full, and the program's next write puts it back and
+logs "everything" (``repair``). Rows another tool logs after a mark carry their own random salts (schema v10), so two
+copies edited apart never share a position.
 The log keeps its last KEEP rows (``prune`` in the door): a cache older than that is read in full.
 """
 from __future__ import annotations
@@ -41,8 +44,13 @@ PRUNE_EVERY = 1024              # rows beyond KEEP that make a prune (one DELETE
 _LOG = "INSERT INTO facts_log (lo, hi) VALUES"
 _DESIGNATION_FACTS = "id, firm_id, stage_id, start_date, end_date, deleted_at"
 
+# salt (schema v10): a random number SQLite gives every row, the triggers' too, so a position names one history even
+# where no mark of the program's came after a fork: two copies of a file, each edited in another SQLite tool, log
+# rows under the same ids after the same mark, and a cache saved at one such row was current for the other copy. Not
+# NOT NULL: a table rebuilt by another tool without the default would refuse every write (found in review); a row
+# without a salt is no position (``position``, ``changes``): read in full
 TABLE = """
-CREATE TABLE facts_log (id INTEGER PRIMARY KEY, token TEXT, lo INTEGER, hi INTEGER);
+CREATE TABLE facts_log (id INTEGER PRIMARY KEY, token TEXT, lo INTEGER, hi INTEGER, salt INTEGER DEFAULT (random()));
 CREATE UNIQUE INDEX facts_log_token ON facts_log(token) WHERE token IS NOT NULL;
 """
 # the new firm of a row moved to another firm (a second row only then: an update logs one row, not two; 100k
@@ -63,22 +71,35 @@ TRIGGERS: dict[str, tuple[str, str]] = {
     **{f"facts_{table}_{short}": (table, f"AFTER {event} ON {table} BEGIN {_LOG} (NULL, NULL); END")
        for table in ("tracks", "stages") for short, event in (("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE"))},
 }
-SCHEMA = TABLE + "".join(f"CREATE TRIGGER {name} {body};\n" for name, (_, body) in TRIGGERS.items())
+TRIGGER_SQL = "".join(f"CREATE TRIGGER {name} {body};\n" for name, (_, body) in TRIGGERS.items())
 
 
 @dataclass(frozen=True)
 class Position:
-    """Where a cache stands in the log: the latest mark it has seen and the latest row."""
+    """Where a cache stands in the log: the latest mark it has seen, the latest row and that row's salt."""
     token: str
     row: int
+    salt: int
 
     def key(self) -> str:
-        return f"{self.token}.{self.row}"
+        return f"{self.token}.{self.row}.{self.salt & _SALT_BITS:x}"
 
     @classmethod
     def of_key(cls, key: str) -> "Position | None":
-        token, _, row = key.partition(".")
-        return cls(token, int(row)) if token.isalnum() and row.isdigit() else None
+        """The position of a key (None: not one, or one of schema v9, without the salt)."""
+        parts = key.split(".")
+        if len(parts) != 3 or not parts[0].isalnum() or not parts[1].isdigit():
+            return None
+        try:
+            salt = int(parts[2], 16)
+        except ValueError:
+            return None
+        if not 0 <= salt <= _SALT_BITS:
+            return None
+        return cls(parts[0], int(parts[1]), salt - (1 << 64) if salt >> 63 else salt)
+
+
+_SALT_BITS = (1 << 64) - 1
 
 
 def has_log(conn: sqlite3.Connection) -> bool:
@@ -86,31 +107,71 @@ def has_log(conn: sqlite3.Connection) -> bool:
     return found is not None
 
 
+def salted(conn: sqlite3.Connection) -> bool:
+    """Whether the log's rows carry salts (schema v10 on)."""
+    return conn.execute("SELECT 1 FROM pragma_table_info('facts_log') WHERE name = 'salt'").fetchone() is not None
+
+
 def mark(conn: sqlite3.Connection) -> int:
-    """A write transaction's first row (in the open transaction): a fresh mark, and "everything" after it while a
-    facts trigger is missing (``whole``); once PRUNE_EVERY rows more than KEEP are there, the oldest go. Returns the
-    mark's row id. (A prune on row ids that are multiples of PRUNE_EVERY never ran while every write logged the same
-    number of rows, its mark on ids of another residue: found in review. The oldest id: one step down the b-tree.)"""
+    """A write transaction's first row (in the open transaction): a fresh mark, and "everything" after it when the
+    log or a facts trigger was not whole (``whole``: put back first, ``repair``); once PRUNE_EVERY rows more than KEEP
+    are there, the oldest go. Returns the mark's row id. (A prune on row ids that are multiples of PRUNE_EVERY never
+    ran while every write logged the same number of rows, its mark on ids of another residue: found in review. The
+    oldest id: one step down the b-tree.)"""
+    broken = not whole(conn)    # a trigger or the log altered around the program: writes went unlogged
+    if broken:
+        repair(conn)
     row = conn.execute("INSERT INTO facts_log (token) VALUES (?)", (secrets.token_hex(12),)).lastrowid
     assert row is not None
-    if not whole(conn):         # a trigger dropped or altered around the program: this write may go unlogged
+    if broken:
         conn.execute(f"{_LOG} (NULL, NULL)")
     if conn.execute("SELECT min(id) FROM facts_log").fetchone()[0] <= row - KEEP - PRUNE_EVERY:
         prune(conn, row)
     return row
 
 
-_WHOLE = {name: " ".join(f"CREATE TRIGGER {name} {body}".split()) for name, (_, body) in TRIGGERS.items()}
+def _norm(sql: str | None) -> str:
+    return " ".join((sql or "").split())
+
+
+_WHOLE = {name: _norm(f"CREATE TRIGGER {name} {body}") for name, (_, body) in TRIGGERS.items()}
+_TABLE = _norm(TABLE.split(";")[0])
+SALTED = 10                     # the schema version whose log is TABLE (before it: v9's, without the salt)
 
 
 def whole(conn: sqlite3.Connection) -> bool:
-    """Whether every facts trigger is there as ``TRIGGERS`` has it. Another SQLite tool's table edit (a table rebuilt)
-    or a migration rebuilding a table drops a table's triggers; the program's writes after that logged nothing, and
-    the open used the cache as it was, for ever (found in review): now each write "changes everything" until they
-    are back (a restore repairs them). The schema is in memory: about 70 us a write transaction (measured, load 3)."""
-    have = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'facts%'")
-    found = {name: " ".join((sql or "").split()) for name, sql in have}
+    """Whether every facts trigger is there as ``TRIGGERS`` has it, and from v10 on the log as ``TABLE`` has it.
+    Another SQLite tool's table edit (a table rebuilt) or a migration rebuilding a table drops a table's triggers; the
+    program's writes after that logged nothing, and the open used the cache as it was, for ever (found in review). A
+    log rebuilt by such a tool loses the salt's default or the row id (found in review). The schema is in memory:
+    about 70 us a write transaction (measured, load 3)."""
+    have = conn.execute("SELECT name, sql FROM sqlite_master WHERE (type = 'trigger' AND name LIKE 'facts%') "
+                        "OR (type = 'table' AND name = 'facts_log')")
+    found = {name: _norm(sql) for name, sql in have}
+    if "facts_log" in found and conn.execute("PRAGMA user_version").fetchone()[0] >= SALTED \
+            and found["facts_log"] != _TABLE:
+        return False
     return all(found.get(name) == sql for name, sql in _WHOLE.items())
+
+
+def repair(conn: sqlite3.Connection) -> None:
+    """Put the log and every facts trigger back as ``TABLE`` and ``TRIGGERS`` have them (in the open transaction): the
+    write that finds one missing or altered logs "everything" (what went unlogged is not known) and the writes after
+    it are logged again (until v10 each write logged "everything" until a restore repaired them: a full read at every
+    open). A log not as TABLE has it is made anew: its rows serve only caches, read in full after "everything"."""
+    have = {name: _norm(sql) for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'facts%'")}
+    tables = {n: _norm(sql) for n, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")}
+    if "facts_log" in tables and tables["facts_log"] != _TABLE \
+            and conn.execute("PRAGMA user_version").fetchone()[0] >= SALTED:
+        conn.execute("DROP TABLE facts_log")
+        for statement in TABLE.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    for name, (table, body) in TRIGGERS.items():
+        if table in tables and have.get(name) != _WHOLE[name]:
+            conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+            conn.execute(f"CREATE TRIGGER {name} {body}")
 
 
 def prune(conn: sqlite3.Connection, last: int) -> None:
@@ -134,10 +195,15 @@ def mark_alone(conn: sqlite3.Connection) -> bool:
 
 
 def position(conn: sqlite3.Connection) -> Position | None:
-    """The ledger's position now (latest mark, latest row), None without a mark."""
-    last = conn.execute("SELECT max(id) FROM facts_log").fetchone()[0]
+    """The ledger's position now (latest mark, latest row and its salt), None without a mark or without salts (a
+    log of schema v9: a ledger opened read-only is not migrated)."""
+    if not salted(conn):
+        return None
+    last = conn.execute("SELECT id, salt FROM facts_log ORDER BY id DESC LIMIT 1").fetchone()
     found = conn.execute("SELECT token FROM facts_log WHERE token IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
-    return None if found is None or last is None else Position(found[0], int(last))
+    if found is None or last is None or not isinstance(last[1], int):
+        return None
+    return Position(found[0], int(last[0]), last[1])
 
 
 def changes(conn: sqlite3.Connection, since: Position, limit: int) -> np.ndarray | None:
@@ -148,11 +214,15 @@ def changes(conn: sqlite3.Connection, since: Position, limit: int) -> np.ndarray
     The mark must be the latest up to the row, not merely there: rows after a mark written around the program (a
     copy edited in another SQLite tool, through the triggers) carry nothing random, and a cache saved at such a row
     was taken for the state of another copy that had a write of the program's own (a mark) at that row id (found in
-    review). A step back from the row over the rows after the mark (one transaction's, usually a few)."""
+    review). A step back from the row over the rows after the mark (one transaction's, usually a few). And the row
+    must hold the salt it had: two copies each edited around the program log different rows under the same ids
+    after the same mark (found in review; schema v10)."""
+    if not salted(conn):
+        return None
     latest = conn.execute("SELECT token FROM facts_log WHERE id <= ? AND token IS NOT NULL ORDER BY id DESC LIMIT 1",
                           (since.row,)).fetchone()
-    last = conn.execute("SELECT max(id) FROM facts_log").fetchone()[0]
-    if latest is None or latest[0] != since.token or last is None or last < since.row:
+    at = conn.execute("SELECT salt FROM facts_log WHERE id = ?", (since.row,)).fetchone()
+    if latest is None or latest[0] != since.token or at is None or at[0] != since.salt:
         return None
     rows = conn.execute("SELECT lo, hi FROM facts_log WHERE id > ? AND token IS NULL", (since.row,)).fetchall()
     if not rows:

@@ -368,7 +368,17 @@ def v8_code_status_check(conn: sqlite3.Connection) -> None:
 # the bulk paths (db/facts_log.py), instead of read again in full after any write (1M firms: 3 s)
 V9 = f"""
 DELETE FROM meta WHERE key = '{FACTS_TOKEN}';
-{facts_log.SCHEMA}"""
+CREATE TABLE facts_log (id INTEGER PRIMARY KEY, token TEXT, lo INTEGER, hi INTEGER);
+CREATE UNIQUE INDEX facts_log_token ON facts_log(token) WHERE token IS NOT NULL;
+{facts_log.TRIGGER_SQL}"""
+
+# v10: every log row gets a random salt from SQLite (db/facts_log.py's TABLE), so that a cache's position names one
+# history even when two copies of a file were edited in another SQLite tool (no mark of the program's after the fork).
+# A table column cannot be added with a default that is not constant: the log is made anew (its rows only serve
+# caches, which then read in full once; migrate() logs "everything" and a mark after every migration)
+V10 = f"""
+DROP TABLE facts_log;
+{facts_log.TABLE}"""
 
 
 # a migration's steps: SQL scripts and Python functions of the connection, run in order in one transaction
@@ -387,6 +397,7 @@ MIGRATIONS: list[tuple[int, str, Union[Step, tuple[Step, ...]]]] = [
     (8, "bulk loads: firms' CHECK on code_status as comparisons (an IN list cost 6-8 µs a new firm)",
      v8_code_status_check),
     (9, "the dashboard's facts cache kept current: the log of the firms each write changed (db/facts_log.py)", V9),
+    (10, "the dashboard cache's log: a random salt on every row (two copies edited around the program)", V10),
 ]
 LATEST = MIGRATIONS[-1][0]
 

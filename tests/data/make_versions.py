@@ -39,7 +39,7 @@ def make(version: int, out: Path) -> None:
             (code, "ok" if code else "no_code", name, name, streets[street], remark, batch, STAMP, STAMP)).lastrowid
         conn.execute("INSERT INTO audit (at, os_user, action, entity, entity_id, firm_id, after, source, batch_id)"
                      " VALUES (?, 'tester', 'insert', 'firm', ?, ?, ?, 'import', ?)",
-                     (STAMP, fid, f'{{"name": "{name}"}}', fid, batch))
+                     (STAMP, fid, fid, f'{{"name": "{name}"}}', batch))
         stage = sorted(stages)[fid % len(stages)]
         conn.execute("INSERT INTO designations (firm_id, stage_id, start_date, end_date, evidence, source, batch_id,"
                      " created_at) VALUES (?, ?, '2023-12-08', '2026-12-08', ?, 'import', ?, ?)",

@@ -110,25 +110,30 @@ def test_a_restore_puts_its_own_mark_on_the_restored_history(demo_copy, tmp_path
 def test_a_ledger_missing_a_facts_trigger_is_read_in_full(trigger, kind, demo_copy, tmp_path, reads):
     """A facts trigger dropped around the program (another SQLite tool's table edit rebuilds the table without
     it; a later migration that rebuilds a table would too) left every later write of the program unlogged: the
-    open used the cache as it was, for ever. Now such a ledger is read in full and its facts are not kept."""
+    open used the cache as it was, for ever. Now such a ledger is read in full, and the program's next write puts
+    the trigger back (logging "everything"); then an altered one, the same."""
     with Ledger(demo_copy, officer="测试专员") as led:
         load(led, tmp_path)
-        led.conn.execute(f"DROP TRIGGER {trigger}")
         state = {"n": 0}
-        for k in range(2):
+        for k, broken in enumerate(("", " WHEN 0")):       # dropped, then altered to log nothing
+            led.conn.execute(f"DROP TRIGGER {trigger}")
+            if broken:
+                head, _, rest = facts_log.TRIGGERS[trigger][1].partition(" BEGIN ")
+                led.conn.execute(f"CREATE TRIGGER {trigger} {head}{broken} BEGIN {rest}")
+            assert not facts_log.whole(led.conn)
             apply(led, tmp_path, (kind, 3 + k, 4 + k), state)
+            assert facts_log.whole(led.conn)
             assert same(load(led, tmp_path), full(led))
-        led.conn.execute(f"CREATE TRIGGER {trigger} {facts_log.TRIGGERS[trigger][1]}")   # put back, as it was:
-        apply(led, tmp_path, ("drop", 3, 4), state)                # the writes without it were never logged
-        assert same(load(led, tmp_path), full(led))
+            apply(led, tmp_path, (kind, 5 + k, 6 + k), state)
+            assert same(load(led, tmp_path), full(led))
 
 
 def test_a_copy_edited_by_another_tool_and_opened_names_its_own_history(demo_copy, tmp_path, reads):
     """A copy of the ledger (a backup opened as it is, say) edited in another SQLite tool logs the firm through the
     triggers, but without a mark: its open saved its facts under the shared mark and that row id, and the
     ledger's next write (a mark, a row) reached the same row id: its open took the copy's facts. A position now
-    holds only where its mark is the latest up to its row. (Left: two copies both edited around the program, the
-    same firms logged in the same number of rows: nothing random tells them apart.)"""
+    holds only where its mark is the latest up to its row. (Two copies both edited around the program, the same
+    firms logged in the same number of rows: the rows' salts tell them apart, the test after this one.)"""
     import shutil
     with Ledger(demo_copy, officer="测试专员") as led:
         load(led, tmp_path)
@@ -144,3 +149,62 @@ def test_a_copy_edited_by_another_tool_and_opened_names_its_own_history(demo_cop
     with Ledger(demo_copy, officer="测试专员") as led:
         apply(led, tmp_path, ("end", 3, 4), {})
         assert same(load(led, tmp_path), full(led))
+
+
+def test_two_copies_edited_around_the_program_share_no_position(demo_copy, tmp_path, reads):
+    """A copy of the ledger's file (the same identity, so the same cache file), then each copy edited in another
+    SQLite tool through the triggers: the same number of log rows after the same mark, under the same ids. The
+    first copy's open saved its facts at that row; the second copy's position was the same (mark, row), and its
+    open took the first copy's dates for its own, with nothing to patch. The rows' salts (schema v10) differ."""
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+    other = tmp_path / "copy.db"
+    other.write_bytes(demo_copy.read_bytes())
+    for path, day in ((demo_copy, "2001-02-03"), (other, "2002-03-04")):
+        raw = sqlite3.connect(path, isolation_level=None)
+        raw.execute("UPDATE designations SET start_date = ? WHERE id = (SELECT min(id) FROM designations "
+                    "WHERE deleted_at IS NULL)", (day,))
+        raw.close()
+    reads.clear()
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))
+        first = facts_log.position(led.conn)
+    with Ledger(other, officer="测试专员") as led:
+        second = facts_log.position(led.conn)
+        assert (second.token, second.row) == (first.token, first.row)     # what v9 keyed the cache by
+        assert second.salt != first.salt
+        assert same(load(led, tmp_path), full(led))
+
+
+def test_a_key_without_the_salt_is_no_position():
+    """A cache saved by schema v9 (key "token.row") is read in full once, not taken as a position of row 0 or
+    mistaken for another."""
+    assert facts_log.Position.of_key("ab12.34") is None
+    assert facts_log.Position.of_key("ab12.34.zz") is None
+    at = facts_log.Position("ab12", 34, -5)
+    assert facts_log.Position.of_key(at.key()) == at
+    at = facts_log.Position("ab12", 34, (1 << 63) - 1)
+    assert facts_log.Position.of_key(at.key()) == at
+
+
+def test_a_trigger_dropped_then_an_edit_around_the_program_is_read_in_full(demo_copy, tmp_path, reads):
+    """Another SQLite tool drops a facts trigger (a table rebuilt) and edits a date: nothing is logged, and an open
+    without a write of the program's in between took the cache as it was. Such a ledger is now read in full at
+    open; the program's next write puts the trigger back and logs "everything"; the writes after it are logged
+    again and patched (until v10 every write logged "everything": a full read at every open)."""
+    with Ledger(demo_copy, officer="测试专员") as led:
+        load(led, tmp_path)
+    raw = sqlite3.connect(demo_copy, isolation_level=None)
+    raw.execute("DROP TRIGGER facts_designation_au")
+    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    with Ledger(demo_copy, officer="测试专员") as led:
+        assert same(load(led, tmp_path), full(led))
+        apply(led, tmp_path, ("end", 3, 4), {})
+        assert facts_log.whole(led.conn)
+        assert same(load(led, tmp_path), full(led))
+        reads.clear()
+        apply(led, tmp_path, ("end", 5, 6), {})
+        assert same(load(led, tmp_path), full(led))
+        assert not reads                            # the open patched
