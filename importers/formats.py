@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import zipfile
 from itertools import islice
 from pathlib import Path
 from typing import Iterator
 from xml.etree import ElementTree
 
+from importers import csv_text
 from importers import errors as E
 from importers.errors import InputError
 from importers.guards import (
-    CHUNK,
     MAX_COLUMNS,
     MAX_ROWS,
     MAX_UNZIPPED,
@@ -82,7 +81,8 @@ class Grid:
 
 
 class CalamineGrid(Grid):
-    def __init__(self, sheet, name: str, hidden: frozenset[int], date1904: bool) -> None:
+    def __init__(self, sheet, name: str, hidden: frozenset[int], date1904: bool,
+                 errors: dict[tuple[int, int], str] | None = None) -> None:
         self._sheet = sheet
         self.name = name
         start = sheet.start
@@ -94,11 +94,25 @@ class CalamineGrid(Grid):
         self.merges = [(a[0], a[1], b[0], b[1]) for a, b in ranges]
         self.hidden = hidden
         self.date1904 = date1904
+        self.errors: dict[int, list[tuple[int, str]]] = {}      # Excel row -> [(list index, shown error value)]
+        for (row, col), text in (errors or {}).items():
+            self.errors.setdefault(row, []).append((col - self.col_offset, text))
 
     def rows(self) -> Iterator[tuple[int, list]]:
         if self.empty:
             return iter(())
-        return enumerate(self._sheet.iter_rows(), 1)
+        rows = enumerate(self._sheet.iter_rows(), 1)
+        return self._with_errors(rows) if self.errors else rows
+
+    def _with_errors(self, rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+        """The rows with each formula error cell as Excel shows it ("#N/A"), not the empty cell calamine reads: a
+        failed VLOOKUP of a code or a date was taken for an empty cell (a firm without a code, the --date date)."""
+        errors = self.errors
+        for n, row in rows:
+            for i, text in errors.get(n, ()):
+                if 0 <= i < len(row) and row[i] == "":
+                    row[i] = text
+            yield n, row
 
     def top(self, n: int) -> tuple[int, list[tuple[int, list]]]:
         first = self._sheet.start[0] if not self.empty else 0
@@ -176,9 +190,9 @@ class CsvSource(Source):
 
     def __init__(self, path: Path, file: str) -> None:
         super().__init__(path, file)
-        self.encoding = _detect_encoding(path, file)
-        self.delimiter, width = _sniff(path, self.encoding)
-        lines = 0 if self.encoding == "utf-16" else _count_lines(path, file, self.delimiter)
+        self.encoding = csv_text.detect_encoding(path, file)
+        self.delimiter, width = csv_text.sniff(path, self.encoding)
+        lines = 0 if self.encoding == "utf-16" else csv_text.count_lines(path, file, self.delimiter)
         if lines > MAX_ROWS:
             raise self.error(E.MSG_TOO_MANY_ROWS.format(n=lines, limit=MAX_ROWS))
         self._grid = CsvGrid(path, file, self.encoding, self.delimiter, width, lines)
@@ -248,11 +262,12 @@ class CalamineSource(Source):
             raise self.error(E.MSG_SHEET_NOT_FOUND.format(name=name, names="、".join(self.sheets)))
         hidden: frozenset[int] = frozenset()
         hidden_cols: frozenset[int] = frozenset()
+        errors: dict[tuple[int, int], str] = {}
         if self._zip is not None:
             member = self._sheet_xml.get(name)
             if member is None or member not in self._zip.NameToInfo:
                 raise self.error(E.MSG_CORRUPT.format(reason=f"找不到工作表“{name}”的数据"), sheet=name)
-            hidden = scan_sheet_xml(self._zip, member, self.file, name)
+            hidden = scan_sheet_xml(self._zip, member, self.file, name, errors)
             hidden_cols = hidden_columns(self._zip, member)
         elif self._biff is not None and (seen := self._biff.sheet(name, self.sheets.index(name))) is not None:
             hidden, hidden_cols = seen.hidden, seen.hidden_cols
@@ -260,7 +275,7 @@ class CalamineSource(Source):
             sh = self._wb.get_sheet_by_name(name)
         except BaseException as exc:  # noqa: BLE001  as above; _calamine_error re-raises KeyboardInterrupt & co.
             raise _calamine_error(exc, self, sheet=name) from None
-        grid = CalamineGrid(sh, name, hidden, self.date1904)
+        grid = CalamineGrid(sh, name, hidden, self.date1904, errors)
         grid.hidden_cols = hidden_cols
         return grid
 
@@ -304,75 +319,6 @@ def _small_member(zf: zipfile.ZipFile, member: str, src: Source, limit: int = 20
 
 
 # ------------------------------------------------------------------ text files
-def _detect_encoding(path: Path, file: str) -> str:
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for enc in ("utf-8-sig", "gb18030"):
-        dec = codecs.getincrementaldecoder(enc)("strict")
-        try:
-            with open(path, "rb") as f:
-                while chunk := f.read(CHUNK):
-                    dec.decode(chunk)
-            dec.decode(b"", final=True)
-            return enc
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_path
-    best = from_path(str(path)).best()
-    if best is None or not best.encoding:
-        raise InputError(E.MSG_ENCODING, file=file)
-    return best.encoding
-
-
-def _sniff(path: Path, encoding: str) -> tuple[str, int]:
-    with open(path, "rb") as f:
-        raw = f.read(1 << 16)
-    text = raw.decode(encoding, errors="ignore")
-    lines = [ln for ln in text.splitlines()[:200] if ln.strip()]
-    if len(raw) == 1 << 16 and len(lines) > 1:
-        lines = lines[:-1]  # probably cut in the middle
-    best, best_key, width = ",", (-1, -1), 0
-    for d in (",", "\t", ";"):
-        counts = [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=d)]
-        multi = [c for c in counts if c > 1]
-        if not multi:
-            continue
-        mode = max(set(multi), key=multi.count)
-        key = (multi.count(mode), mode)
-        if key > best_key:
-            best, best_key, width = d, key, max(counts)
-    if best_key[0] < 0:
-        width = 1 if lines else 0
-    return best, width
-
-
-def _count_lines(path: Path, file: str, delimiter: str) -> int:
-    """Lines in an 8-bit-compatible text file; refuses a line with more than MAX_COLUMNS fields on the way
-    (so the CSV reader never builds a list of millions of fields)."""
-    d = delimiter.encode("ascii")
-    n = 0
-    tail = b""
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            buf = tail + chunk
-            cut = buf.rfind(b"\n") + 1
-            whole, tail = buf[:cut], buf[cut:]
-            if whole.count(d) > MAX_COLUMNS:
-                for k, line in enumerate(whole.split(b"\n")):
-                    if line.count(d) >= MAX_COLUMNS:
-                        raise InputError(E.MSG_LINE_TOO_WIDE.format(n=line.count(d) + 1, limit=MAX_COLUMNS),
-                                         file=file, row=n + k + 1)
-            n += whole.count(b"\n")
-            if len(tail) > 1 << 24 and tail.count(d) >= MAX_COLUMNS:
-                raise InputError(E.MSG_LINE_TOO_WIDE.format(n=tail.count(d) + 1, limit=MAX_COLUMNS),
-                                 file=file, row=n + 1)
-    if tail.count(d) >= MAX_COLUMNS:
-        raise InputError(E.MSG_LINE_TOO_WIDE.format(n=tail.count(d) + 1, limit=MAX_COLUMNS), file=file, row=n + 1)
-    return n + (tail != b"")
-
-
 def _looks_binary(head: bytes) -> bool:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False

@@ -44,13 +44,30 @@ def _col_number(letters: bytes) -> int:
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
 _REF = re.compile(rb'r="([A-Z]{2,}[0-9]+|[A-Z]{0,3}[0-9]{7,})"')    # columns >= AA, or rows >= 1,000,000
 _ROW_R = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
-_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\shidden="(?:1|true)"[^>]*>')
+# hidden, or shrunk to no height (as invisible in Excel: found by an outside attack)
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\s(?:hidden="(?:1|true)"|ht="0(?:\.0*)?")[^>]*>')
 # Cheap first filter: a cell reference with a column of two letters or more, or a 7-digit row.
 _WIDE_OR_DEEP = re.compile(rb'r="[A-Z](?:[A-Z]|[0-9]{7})')
 
 
-def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str) -> frozenset[int]:
-    """Stream a sheet's XML once: refuse oversize declarations or real extents; return hidden rows."""
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\st="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+_CELL_VALUE = re.compile(rb'<(?:\w+:)?v>([^<]{1,32})</(?:\w+:)?v>')
+
+
+def _error_cells(buf: bytes, out: dict[tuple[int, int], str]) -> None:
+    """Cells holding a formula's error value (t="e": #N/A, #REF! …), which calamine reads as empty: (Excel row,
+    0-based column) -> the value Excel shows. A cell without its reference is left as calamine reads it."""
+    for m in _ERROR_CELL.finditer(buf):
+        ref, value = _CELL_REF.search(m[1]), _CELL_VALUE.search(m[2])
+        if ref and value:
+            out[(int(ref[2]), _col_number(ref[1]) - 1)] = value[1].decode("utf-8", "replace")
+
+
+def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str,
+                   errors: dict[tuple[int, int], str] | None = None) -> frozenset[int]:
+    """Stream a sheet's XML once: refuse oversize declarations or real extents; return hidden rows. With *errors*,
+    the cells holding a formula's error value are put in it (``_error_cells``)."""
     info = zf.NameToInfo[member]
     max_row = max_col = 0
     hidden: set[int] = set()
@@ -97,7 +114,9 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str) -> f
                         max_row = max(max_row, int(m[1]))
                         break
                     at = buf.rfind(b"row ", 0, at)
-                if b'hidden="' in buf:
+                if errors is not None and b't="e"' in buf:
+                    _error_cells(buf, errors)
+                if b'hidden="' in buf or b'ht="0' in buf:
                     for m in _HIDDEN_ROW.finditer(buf):
                         r = _ROW_R.match(m[0])
                         if r:
@@ -116,11 +135,12 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str) -> f
 
 
 _COL = re.compile(rb'<(?:\w+:)?col\b[^>]*>')
-_COL_ATTR = re.compile(rb'\s(min|max|hidden)="([^"]*)"')
+_COL_ATTR = re.compile(rb'\s(min|max|hidden|width)="([^"]*)"')
 
 
 def hidden_columns(zf: zipfile.ZipFile, member: str) -> frozenset[int]:
-    """0-based columns declared hidden in the sheet's <cols> (which stands before the cells)."""
+    """0-based columns declared hidden in the sheet's <cols> (which stands before the cells), or of width 0 (as
+    invisible in Excel: found by an outside attack)."""
     try:
         with zf.open(member) as f:
             head = f.read(1 << 16)
@@ -130,7 +150,8 @@ def hidden_columns(zf: zipfile.ZipFile, member: str) -> frozenset[int]:
     out: set[int] = set()
     for m in _COL.finditer(head, 0, end if end >= 0 else len(head)):
         attrs = {k: v for k, v in _COL_ATTR.findall(m[0])}
-        if attrs.get(b"hidden") in (b"1", b"true") and attrs.get(b"min", b"").isdigit():
+        narrow = attrs.get(b"width", b"").strip(b"0.") == b"" and b"width" in attrs   # width 0: as hidden
+        if (attrs.get(b"hidden") in (b"1", b"true") or narrow) and attrs.get(b"min", b"").isdigit():
             lo = int(attrs[b"min"])
             hi = int(attrs[b"max"]) if attrs.get(b"max", b"").isdigit() else lo
             out.update(range(lo - 1, min(hi, lo + MAX_COLUMNS)))

@@ -71,6 +71,10 @@ def guess_kind(catalog, title: str, headers: list, mapping: dict, names: tuple =
     if stage is not None and cert_col:
         return "designation", stage, f"标题“{title}”含“{stage.name}”，且有“{cert_col}”列，判断为认定名单"
     if cert_col and not stage:
+        named = _named(catalog, names) if not ({"star", "stage"} & fields) else None
+        if named is not None and not any(w in t for w in ROSTER_WORDS):     # 2023年高新技术企业名单.xlsx, no title
+            return "designation", named[0], (f"有“{cert_col}”列，文件或工作表名“{named[1]}”含“{named[0].name}”，"
+                                             "判断为认定名单")
         return "designation", None, f"有“{cert_col}”列，判断为认定名单"
     if stage is not None and any(w in t for w in LIST_WORDS) and not any(w in t for w in ROSTER_WORDS):
         word = next(w for w in LIST_WORDS if w in t)

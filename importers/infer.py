@@ -67,3 +67,57 @@ def deregistered(pl, vals, errs) -> None:
         text = clean_text(v[col]) if col < len(v) else ""
         if text and _GONE.search(text):
             errs.setdefault(j, []).append(Issue(None, head, W_GONE.format(value=text), "warning", "deregistered"))
+
+
+# what Excel shows for a formula that failed (a VLOOKUP that found nothing: #N/A); the sheet scan puts the shown text
+# in place of the empty cell calamine gives (importers/guards.py), so a date or code column reports it by name
+EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                          "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+E_NAME_LOGICAL = "企业名称是逻辑值“{v}”，不是名称"
+
+
+E_CELL_ERROR = "“{column}”是公式错误值“{v}”（公式没有取到值），请在原表中改正"
+
+
+def odd_cells(pl, vals, errs) -> None:
+    """A name cell holding a logical value (TRUE left by a filter's helper column) is no firm's name, and a mapped
+    cell holding a formula's error value (``pl.error_cells``: the sheet has some) is no value: an error on the row,
+    naming it (a firm named "True" was created; a VLOOKUP's #N/A in the code column made a firm without a code, in
+    the date column the --date date: found by an outside attack)."""
+    col = pl.by_field.get("name")
+    headers = pl.plan.headers
+    if col is not None:
+        for j, v in enumerate(vals):
+            x = v[col] if col < len(v) else None
+            if type(x) is bool:
+                errs.setdefault(j, []).append(Issue(None, headers[col], E_NAME_LOGICAL.format(
+                    v="TRUE" if x else "FALSE"), "error", "bad_name"))
+    if not pl.error_cells:
+        return
+    mapped = sorted(set(pl.work) | {c[0] for c in pl.cleaners})
+    for j, v in enumerate(vals):
+        for c in mapped:
+            x = v[c] if c < len(v) else None
+            if type(x) is str and x[:1] == "#" and x.strip() in EXCEL_ERRORS:
+                errs.setdefault(j, []).append(Issue(None, headers[c], E_CELL_ERROR.format(
+                    column=headers[c], v=x.strip()), "error", "formula_error"))
+
+
+W_NAME_SERIAL = "名称前带有序号“{serial}”（从 Word 转来的名单常见），已按原样导入，请核对"
+W_TWO_NAMES = "一格里像是有 {n} 个企业名称（“{names}”），已按一家企业的名称导入，请核对"
+
+_SERIAL_PREFIX = re.compile(r"\s*(\d{1,4}\s*[.．、)）]|[（(]\d{1,4}[)）])\s*(?=\S)")
+_NAME_SEPARATORS = re.compile(r"[；;、，,/／]|\s+")
+
+
+def odd_name(er, col_name, name: str, issues: list) -> None:
+    """A serial number typed into the name ("1.武汉…", "（3）武汉…") or two full names in one cell: stored as they
+    are, but never silently (both were, found by an outside attack)."""
+    from importers.clean import looks_like_firm_name  # noqa: PLC0415
+    m = _SERIAL_PREFIX.match(name)
+    if m:
+        issues.append(Issue(er, col_name, W_NAME_SERIAL.format(serial=m[1]), "warning", "name_serial"))
+    parts = [p for p in _NAME_SEPARATORS.split(name) if p]
+    if len(parts) > 1 and sum(looks_like_firm_name(p) for p in parts) > 1:
+        issues.append(Issue(er, col_name, W_TWO_NAMES.format(n=len(parts), names="”“".join(parts)), "warning",
+                            "two_names"))

@@ -228,6 +228,12 @@ class ImportPlan:
         for i in sorted(self.store.issues):
             yield from self.store.issues[i]
 
+    def lands(self) -> bool:
+        """Whether any row would be written or recorded (not an error, ticked): a plan where none would is not
+        committed (an all-error list made an empty batch, said 已导入 and exited 0: found by an outside attack)."""
+        s = self.store
+        return any(st != ERROR and inc for st, inc in zip(bytes(s.status), bytes(s.include), strict=True))
+
     def counts(self) -> dict:
         s = self.store
         c = {"rows": len(s), "created": 0, "updated": 0, "unchanged": 0, "skipped": len(self.skipped),
@@ -292,10 +298,16 @@ def build_plan(ledger, path, *, kind=None, stage=None, on_date=None, sheet=None,
         timings["plan"] = timings.get("plan", 0.0) + time.perf_counter() - start - planner.read_s
 
 
+MSG_NOTHING_LANDS = "没有可导入的行（{n} 行都有错误或已取消勾选），台账未改动"
+
+
 def commit_plan(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_mapping: bool = False) -> int:
     """Write *plan* in one transaction as one batch; returns the batch id. Cancelled leaves the ledger unchanged.
-    ``remember_mapping``: only when the person asked to remember the column mapping (importers.mapping_store)."""
+    ``remember_mapping``: only when the person asked to remember the column mapping (importers.mapping_store).
+    A plan of which no row lands is refused (InputError), nothing written."""
     from importers.commit import commit
+    if not plan.lands():
+        raise InputError(MSG_NOTHING_LANDS.format(n=len(plan.store)), file=plan.file)
     return commit(ledger, plan, progress=progress, cancel=cancel, remember_mapping=remember_mapping)
 
 

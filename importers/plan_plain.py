@@ -14,10 +14,14 @@ column.
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from importers.clean import looks_like_firm_name
 from importers.plan import CODE_STATUSES, NEW, RAW_HEAD
+
+# a name plan_rows may warn of (a serial number before it, two names in one cell: ``plan_rows._odd_name``): a superset
+MAYBE_ODD_NAME = re.compile(r"^\s*[\d（(]|[；;、，,/／\s]")
 
 _DAY = timedelta(days=1)
 _OK = CODE_STATUSES.index("ok")
@@ -54,7 +58,7 @@ class Plain:
         seen, seen_names, keep = self.seen, self.seen_names, self.rows.append
         dates, expires, certs, list_names = self.dates, self.expires, self.certs, self.list_names
         stage = self.stage if self.designation else None
-        plain_name = looks_like_firm_name
+        plain_name, maybe_odd = looks_like_firm_name, MAYBE_ODD_NAME.search
         for j in range(first, len(chunk)):
             raw = chunk[j]
             if (raw.hidden or raw.filled or raw.note or raw.under or raw.extra or raw.after_note or j in errs
@@ -63,8 +67,8 @@ class Plain:
             name, key, code = names[j], keys[j], codes[j]
             if not name or code in seen or key and (key in seen_names or "n:" + key in seen):
                 return j            # a duplicate, or the name of another row: plan_rows reports it
-            if not plain_name(name, cleaned=True):
-                return j            # plan_rows warns that it is not a full name
+            if not plain_name(name, cleaned=True) or maybe_odd(name):
+                return j            # plan_rows warns that it is not a full name, or of a serial or two names
             des = None
             if stage is not None:
                 start = dates[j] if dates is not None else None

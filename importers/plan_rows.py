@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from importers import plan_clean
+from importers import infer, plan_clean
 from importers.clean import clean_text, looks_like_firm_name, split_lines
 from importers.match import is_org_code
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
@@ -264,6 +264,8 @@ def _check_firm(c: _Chunk, j, er, name, key, code, firm, review, issues, changes
     """A new firm's name warnings (not a full name, a near one in the ledger); a known firm's changes."""
     col_name = c.col_name
     full = not name or looks_like_firm_name(name, cleaned=True)
+    if name and (firm is None or key != firm["name_key"]):
+        infer.odd_name(er, col_name, name, issues)
     if firm is None:
         if not full:
             issues.append(Issue(er, col_name, W_NOT_FULL_NAME, "warning", "not_full_name"))

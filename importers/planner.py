@@ -57,6 +57,8 @@ W_STAGE_DATE = "“{column}”列没有对应的认定日期，按 {day} 记为�
 W_NOT_STAGES = "“{column}”列的值大多不是认定类别（如“{example}”），未按认定类别读取"
 W_AS_LEGAL_FORM = "“{column}”列的值是企业类型（如“{example}”），按企业类型读取"
 W_SPLIT = "企业名称单元格有多行：“{parts}”；取“{kept}”为企业名称，“{others}”记为曾用名或简称"
+W_HIDDEN_SHEET = ("工作表“{sheet}”是隐藏的，没有读取，本次只导入工作表“{chosen}”；如果“{sheet}”里也有名单，"
+                  "请在 Excel 中取消隐藏后另行导入")
 W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
                  "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
 W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
@@ -131,6 +133,9 @@ class Planner:
             shown = "、".join(str(r) for r in above[:5]) + ("……" if len(above) > 5 else "")
             plan.file_issues.append(Issue(None, None, W_ABOVE.format(header=plan.header_row, n=len(above), rows=shown),
                                           "warning", "data_above_header"))
+        for hidden in getattr(table, "hidden_sheets", ()):
+            plan.file_issues.append(Issue(None, None, W_HIDDEN_SHEET.format(sheet=hidden, chosen=plan.sheet),
+                                          "warning", "hidden_sheet"))
         for other, row in getattr(table, "other_lists", ()):
             plan.file_issues.append(Issue(None, None, W_OTHER_SHEET.format(sheet=other, row=row, chosen=plan.sheet),
                                           "warning", "other_sheet"))
@@ -235,6 +240,7 @@ class Planner:
         self.infer_street = "address" in fields and bool(self.streets)
         self.status_col = next((i for i, h in enumerate(plan.headers) if i not in self.work
                                 and any(w in h for w in infer.STATUS_HEADERS)), None)
+        self.error_cells = bool(getattr(getattr(self.table, "_grid", None), "errors", None))   # #N/A and the like
         self.infer_group = bool(self.streets) and "street" not in self.work.values() and any(
             E.skip_category(why) == E.SKIP_GROUP_CATEGORY for _, why in getattr(self.table, "skipped", ()))
         if (self.infer_street or self.infer_group) and "street" not in fields:
@@ -295,6 +301,7 @@ class Planner:
             infer.street_from_address(self, vals, cols, errs)
         if self.status_col is not None:
             infer.deregistered(self, vals, errs)
+        infer.odd_cells(self, vals, errs)
         return cols, errs
 
     def _names(self, chunk, vals, ni):

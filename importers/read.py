@@ -89,6 +89,7 @@ class SheetTable:
     mapping: dict = field(default_factory=dict)     # index into headers -> field key (synonyms, --map, content)
     notices: list = field(default_factory=list)     # columns chosen by content, in Chinese
     other_lists: list = field(default_factory=list)  # (sheet, header row) of other sheets that also hold a list
+    hidden_sheets: list = field(default_factory=list)  # hidden sheets not read (a visible one held the list)
     data_above: list = field(default_factory=list)   # Excel rows above the header that look like firms' rows
     hidden_cols: list = field(default_factory=list)  # indexes into headers of columns hidden in Excel
     _grid: Grid | None = field(default=None, repr=False, compare=False)
@@ -397,6 +398,8 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
                          kind="no_name_column")
     table = _make_table(src, *best)
     table.other_lists = [(n, r) for n, r in lists if n != table.sheet]
+    if sheet is None and table.sheet in visible:     # named, not read: a hidden sheet may hold a list of its own
+        table.hidden_sheets = [n for n in names if n not in visible and n]
     return table
 
 

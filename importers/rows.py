@@ -53,6 +53,7 @@ _GROUP_LABEL = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]|^[（
                           r"|(?:区|县|市|街道|镇|园区|开发区|领域|类|批)$")
 _FIRM_WORDS = re.compile(r"公司|有限|集团|厂|超市|商行|商店|合作社|事务所|研究院|研究所|医院|学校")
 _TOTAL = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计)")
+_TOTAL_END = re.compile(r"(?:合\s*计|总\s*计|小\s*计)\s*$")
 _SERIAL_HEADERS = frozenset({"序号", "序", "no", "no.", "number"})
 SKIP, DATA, GROUP, PEND, MIDNOTE, UNDER, TAIL = 0, 1, 2, 3, 4, 5, 6
 _NAME_LIKE = re.compile(r"[^\d０-９，。；：:,;.!?！？、\s]{2,25}")   # a short name: no digits, no sentence marks
@@ -134,7 +135,10 @@ class Classifier:
         table = self.table
         name = row[self.key]
         kind = DATA
-        if name == "" or (type(name) is str and name.isspace()):
+        if self._total_row(row, name):
+            kind = SKIP
+            insort(table.skipped, (er, E.SKIP_TOTAL))
+        elif name == "" or (type(name) is str and name.isspace()):
             kind = self._slow(er, row)
         elif type(name) is str:
             c0 = name[0]
@@ -185,6 +189,19 @@ class Classifier:
                 self.unders[len(self.kinds)] = self.under
         self.kinds.append(kind)
         return kind
+
+    def _total_row(self, row: list, name) -> bool:
+        """A totals row whose label is not where the name stands: 合计 in the 序号 column or the row's first cell
+        with the count in the name column ("合计 | 1", which became a firm named "1" with a designation), or a
+        street's subtotal in the name column ("杨园街道小计 | 2家"). Found by an outside attack on the importer."""
+        s = self.serial
+        v = row[s] if s is not None and s < len(row) else None
+        first = row[0] if self.key and row else None
+        labelled = (type(v) is str and v.lstrip()[:1] in "合总小" and _TOTAL.match(v) is not None
+                    or type(first) is str and first.lstrip()[:1] in "合总小" and _TOTAL.match(first) is not None)
+        if not labelled and not (type(name) is str and name.rstrip()[-1:] == "计" and _TOTAL_END.search(name)):
+            return False
+        return not self._provably_data(name if type(name) is str and not blank(name) else "", row)
 
     def _other_header(self, er: int, row: list) -> bool:
         """A header row inside the data: the same columns as the list's header are a repeat; other columns

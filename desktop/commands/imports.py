@@ -1,8 +1,9 @@
 """import and undo: a received list into the ledger as one batch, and a batch back out.
 
 A usable file with some bad rows imports the good rows, reports the bad ones
-(``errors`` in ``--json``, or ``--errors-out FILE.xlsx``) and exits 0; an
-unusable file or argument exits 2 with one Chinese line and writes nothing.
+(``errors`` in ``--json``, or ``--errors-out FILE.xlsx``) and exits 0; one whose
+rows are all errors reports them, writes nothing and exits 1; an unusable file
+or argument exits 2 with one Chinese line and writes nothing.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def register(sub) -> None:
 
 def run_import(args) -> int:
     from importers.mapping import parse_overrides
-    from importers.plan import build_plan, commit_plan
+    from importers.plan import MSG_NOTHING_LANDS, build_plan, commit_plan
     if args.kind not in (None, "roster", "designation"):
         raise InputError(f"--as 应为 roster（企业台账）或 designation（认定名单），而不是“{args.kind}”")
     on_date = date_arg(args.date, "--date")
@@ -58,17 +59,20 @@ def run_import(args) -> int:
         plan = build_plan(ledger, path, kind=args.kind, stage=args.stage, on_date=on_date, sheet=args.sheet,
                           overrides=overrides, header_row=args.header_row)
         batch = None
-        if not args.dry_run:
+        refused = not args.dry_run and not plan.lands()        # every row an error: nothing written, exit 1
+        if not args.dry_run and not refused:
             batch = commit_plan(ledger, plan, remember_mapping=args.remember_map)
     if args.errors_out:
         from importers.error_report import write_error_report
         write_error_report(plan, args.errors_out)
     summary = plan.summary(batch)
+    if refused:
+        summary["refused"] = MSG_NOTHING_LANDS.format(n=len(plan.store))
     if args.json:
         print_json(summary)
     else:
         _print_summary(plan, summary, args)
-    return 0
+    return 1 if refused else 0
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -95,6 +99,7 @@ def check_errors_out(source: Path, out: Path, *, force: bool, ledger: str | None
 
 def _print_summary(plan, s: dict, args) -> None:
     head = "预览（未写入台账）" if s["batch"] is None else f"已导入，批次 {s['batch']}（撤销：undo {s['batch']}）"
+    head = s.get("refused") or head
     kind = {"roster": "企业台账", "designation": "认定名单"}[s["kind"]]
     sheet = f"，工作表“{plan.sheet}”" if plan.sheet else ""          # a CSV has no sheets
     print(f"{plan.file}{sheet}，表头在第 {plan.header_row} 行：{head}")
