@@ -40,7 +40,7 @@ YEAR = 2025
 DATES = [date(2025, 6, 30), date(2025, 3, 31), date(2025, 9, 30), date(2025, 11, 15), date(2025, 1, 31),
          date(2025, 8, 8), date(2025, 12, 31)]
 REOPEN = date(2025, 6, 3)      # the open of the unchanged ledger: days after the cold open (2025-05-31), same year
-BENCH_KEY = "bench.0"          # the position a cache is saved under (db/facts_log.py: a mark and a row)
+BENCH_KEY = "bench.0.0"        # the position a cache is saved under (db/facts_log.py: a mark, a row, its salt)
 
 IMPORTS = "import time; t = time.perf_counter(); import adbc_driver_manager, adbc_driver_sqlite, pyarrow; " \
           "print(time.perf_counter() - t)"

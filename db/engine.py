@@ -264,7 +264,7 @@ class FileEngine:
         removed): a firm's history is read by its id, and a new firm on an old id showed the old one's."""
         return conn.execute("SELECT MAX(COALESCE((SELECT MAX(id) FROM firms), 0), "
                             f"COALESCE((SELECT CAST(MAX(firm_id) AS INTEGER) FROM audit WHERE {_NUMBER % 'firm_id'}), "
-                            "0)) + 1").fetchone()[0]
+                            f"0), {_FLOOR % ID_FLOORS[0]}) + 1").fetchone()[0]
 
     @staticmethod
     def next_designation_id(conn) -> int:
@@ -272,7 +272,7 @@ class FileEngine:
         undo or a purge removed): its history (its insert row, its changes) is read by its id."""
         return conn.execute("SELECT MAX(COALESCE((SELECT MAX(id) FROM designations), 0), "
                             "COALESCE((SELECT CAST(MAX(entity_id) AS INTEGER) FROM audit WHERE entity = 'designation' "
-                            f"AND {_NUMBER % 'entity_id'}), 0)) + 1").fetchone()[0]
+                            f"AND {_NUMBER % 'entity_id'}), 0), {_FLOOR % ID_FLOORS[1]}) + 1").fetchone()[0]
 
     def for_update(self) -> str:
         """BEGIN IMMEDIATE has already made this the only writer of the file: no row lock to add."""
@@ -283,6 +283,9 @@ class FileEngine:
 # program, or by the test fixtures' generator once) made MAX a text, the next id 1 and every new firm a clash with
 # firm 1 (found in review). A range, so MAX still takes one step down the index
 _NUMBER = "%s <= 9223372036854775807"
+# after a restore, the numbers the replaced state had (db/restore.py ``_raise_id_floors``): never given again
+ID_FLOORS = ("firm_id_floor", "designation_id_floor")
+_FLOOR = "COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '%s'), 0)"
 
 
 class SharedEngine:

@@ -148,9 +148,8 @@ def whole(conn: sqlite3.Connection) -> bool:
     have = conn.execute("SELECT name, sql FROM sqlite_master WHERE (type = 'trigger' AND name LIKE 'facts%') "
                         "OR (type = 'table' AND name = 'facts_log')")
     found = {name: _norm(sql) for name, sql in have}
-    if "facts_log" in found and conn.execute("PRAGMA user_version").fetchone()[0] >= SALTED \
-            and found["facts_log"] != _TABLE:
-        return False
+    if found.get("facts_log") != _TABLE and conn.execute("PRAGMA user_version").fetchone()[0] >= SALTED:
+        return False            # altered, or dropped (the triggers then fail every write: found by an attack)
     return all(found.get(name) == sql for name, sql in _WHOLE.items())
 
 
@@ -162,9 +161,8 @@ def repair(conn: sqlite3.Connection) -> None:
     have = {name: _norm(sql) for name, sql in conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'facts%'")}
     tables = {n: _norm(sql) for n, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")}
-    if "facts_log" in tables and tables["facts_log"] != _TABLE \
-            and conn.execute("PRAGMA user_version").fetchone()[0] >= SALTED:
-        conn.execute("DROP TABLE facts_log")
+    if tables.get("facts_log") != _TABLE and conn.execute("PRAGMA user_version").fetchone()[0] >= SALTED:
+        conn.execute("DROP TABLE IF EXISTS facts_log")
         for statement in TABLE.split(";"):
             if statement.strip():
                 conn.execute(statement)

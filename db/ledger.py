@@ -131,8 +131,8 @@ class Ledger:
             if not self.engine.shared:
                 # the dashboard's columnar cache is patched with the firms written after its mark (db/facts_log.py;
                 # a file's own); before v9 (a ledger opened without migrating) it held only while nothing was written
-                if facts_log.has_log(self.conn):
-                    facts_log.mark(self.conn)
+                if facts_log.has_log(self.conn) or schema.version(self.conn) >= facts_log.SALTED:
+                    facts_log.mark(self.conn)               # (a log dropped around the program is made anew)
                 else:
                     self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.FACTS_TOKEN,))
             yield writer

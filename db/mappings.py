@@ -18,7 +18,12 @@ def read(conn, signature: str) -> dict | None:
         value = json.loads(row[0])
     except ValueError:
         return None
-    if isinstance(value, dict) and "headers" not in value:      # the form before the audit: {header: field}
+    return read_value(value)
+
+
+def read_value(value) -> dict | None:
+    """A remembered value in today's form ({"headers": …}; the form before the audit was {header: field})."""
+    if isinstance(value, dict) and "headers" not in value:
         value = {"headers": value}
     return value if isinstance(value, dict) else None
 

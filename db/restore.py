@@ -37,6 +37,7 @@ from db.backup import (
 )
 from db.connection import os_user
 from db.creation import creation
+from db.engine import FILE, ID_FLOORS
 from db.ledger import AUDIT_COLUMNS, AUDIT_INSERT
 
 AUDIT_GUARDS = ("audit_no_update", "audit_no_delete")
@@ -89,9 +90,15 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
     made (Chinese) and whether the audit log's protection triggers were among them."""
     ref, have = reference_schema(version), _objects(conn)
     missing = [n for n, r in ref.items() if r[0] == "table" and (n not in have or have[n][0] != "table")]
+    # the dashboard cache's log only serves a cache: a backup whose log another tool dropped or rebuilt is not
+    # refused for it (found by an attack); it is made anew below, and the dashboard reads in full once
+    remake_log = "facts_log" in ref and ("facts_log" in missing or ref["facts_log"][2] != have["facts_log"][2])
+    missing = [n for n in missing if n != "facts_log"]
     if missing:
         raise BackupError(f"备份缺少数据表 {'、'.join(missing[:5])}，不是完整的星图台账，未恢复")
     for name, r in ref.items():
+        if name == "facts_log":
+            continue
         lost = [c for c in r[3] if r[0] == "table" and c not in have[name][3]]
         if lost:
             raise BackupError(f"备份的数据表 {name} 缺少列 {'、'.join(lost[:5])}，不是完整的星图台账，未恢复")
@@ -99,6 +106,12 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
     guards = False
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if remake_log:
+            conn.execute("DROP TABLE IF EXISTS facts_log")
+            conn.execute(ref["facts_log"][1])
+            have.pop("facts_log", None)
+            have.pop("facts_log_token", None)
+            repairs.append("重建了看板缓存的变更记录表 facts_log")
         for name, (kind, sql, norm, _cols) in have.items():
             if kind in _KINDS and sql and (name not in ref or ref[name][2] != norm):
                 conn.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
@@ -122,24 +135,40 @@ def check_and_repair(conn: sqlite3.Connection, version: int) -> tuple[list[str],
     return repairs, guards
 
 
+def foreign_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    """The kept ranges of restores of another ledger's backup (``--other-ledger``): the history of a ledger whose
+    firm numbers name other firms, attributed to no firm of this one (firm 1 showed the replaced ledger's firm 1's
+    creation and rename: found by an attack)."""
+    out = []
+    for lo, hi, other in _kept(conn):
+        if other:
+            out.append((lo, hi))
+    return out
+
+
 def kept_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    return [(lo, hi) for lo, hi, _other in _kept(conn)]
+
+
+def _kept(conn: sqlite3.Connection) -> list[tuple[int, int, bool]]:
     """(first id, last id) of the audit rows each restore kept from the state it replaced.
 
     A restore row's ids are those of the ledger it produced: a restore row that a later restore itself
     kept (restoring the state a restore replaced, say) is history of another ledger, and its ids say
     nothing here. So the rows are read newest first and one lying in a range already found is skipped."""
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, bool]] = []
     rows = conn.execute("SELECT id, after FROM audit WHERE firm_id IS NULL AND action = 'restore' "
                         "AND entity = 'ledger' ORDER BY id DESC").fetchall()
     for rid, after in rows:
-        if any(lo <= rid <= hi for lo, hi in out):
+        if any(lo <= rid <= hi for lo, hi, _ in out):
             continue
         try:
-            kept = json.loads(after).get("kept_audit") or {}
+            said = json.loads(after)
+            kept = said.get("kept_audit") or {}
         except (ValueError, AttributeError):
             continue
         if isinstance(kept, dict) and kept.get("count"):
-            out.append((int(kept["first_id"]), int(kept["last_id"])))
+            out.append((int(kept["first_id"]), int(kept["last_id"]), bool(said.get("other_ledger"))))
     return sorted(out)
 
 
@@ -148,11 +177,11 @@ def not_another_firms(conn: sqlite3.Connection, firm_id: int, column: str = "id"
     the number of a firm the restore discarded, whose kept rows (before the firm's first insert) are not its."""
     born = conn.execute("SELECT id FROM audit WHERE entity = 'firm' AND action = 'insert' AND entity_id = ? "
                         "ORDER BY id", (firm_id,)).fetchall() + [c[:1] for c in [creation(conn, firm_id)] if c]
-    ranges = kept_ranges(conn)
+    kept = _kept(conn)
+    ranges = [(lo, hi) for lo, hi, _ in kept]
     first = next((i for (i,) in born if not any(lo <= i <= hi for lo, hi in ranges)), None)
-    if first is None:
-        return "TRUE"
-    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in ranges if hi < first) or "TRUE"
+    out = [(lo, hi) for lo, hi, other in kept if other or first is not None and hi < first]
+    return " AND ".join(f"{column} NOT BETWEEN {lo} AND {hi}" for lo, hi in out) or "TRUE"
 
 
 # restoring ---------------------------------------------------------------------------------------
@@ -210,6 +239,35 @@ def _ledger_version(src: sqlite3.Connection, path: Path) -> int:
     return version
 
 
+def _raise_id_floors(st: sqlite3.Connection, ledger_path: Path) -> None:
+    """New firms and designations of the restored ledger are numbered above every one the replaced state had: the
+    replaced state's audit is kept, and a firm that took the number of one it discarded showed that firm's edits
+    once the person restored back (反悔, as the restore offers: found by an attack). db/engine.py reads the floors."""
+    cur = _open_ro(ledger_path)
+    try:
+        tops = [FILE.next_firm_id(cur) - 1, FILE.next_designation_id(cur) - 1]
+    finally:
+        cur.close()
+    for key, top in zip(ID_FLOORS, tops, strict=True):
+        st.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+                   "max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (key, str(int(top))))
+
+
+def _keep_backup_dir(st: sqlite3.Connection, ledger_path: Path) -> None:
+    """The backup folder the person chose for this ledger (``backup --to DIR --remember``) stays chosen: it went back
+    to the backup's, silently, and the restore's own safety backup, written there, was no longer listed (found by an
+    attack). A setting of the PC's, not of the ledger's content."""
+    cur = _open_ro(ledger_path)
+    try:
+        row = cur.execute("SELECT value FROM meta WHERE key = 'backup_dir'").fetchone()
+    finally:
+        cur.close()
+    if row is not None:
+        st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('backup_dir', ?)", (row[0],))
+    else:
+        st.execute("DELETE FROM meta WHERE key = 'backup_dir'")
+
+
 def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, version: int,
                  ours: str | None, report: RestoreReport, source: str) -> None:
     from db.migrate_safely import staging_path
@@ -222,6 +280,9 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
             report.repaired, report.audit_guards_repaired = check_and_repair(st, version)
             if ours is not None:   # the ledger keeps its identity, so its backups stay its own
                 st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_id', ?)", (ours,))
+                _keep_backup_dir(st, ledger_path)
+            if ledger_path.exists():
+                _raise_id_floors(st, ledger_path)
             stamp = datetime.now().astimezone().isoformat(timespec="seconds")
             kept = _carry_audit(st, ledger_path, stamp) if ledger_path.exists() else None
             report.kept_audit = kept[0] if kept else 0

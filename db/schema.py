@@ -377,7 +377,7 @@ CREATE UNIQUE INDEX facts_log_token ON facts_log(token) WHERE token IS NOT NULL;
 # A table column cannot be added with a default that is not constant: the log is made anew (its rows only serve
 # caches, which then read in full once; migrate() logs "everything" and a mark after every migration)
 V10 = f"""
-DROP TABLE facts_log;
+DROP TABLE IF EXISTS facts_log;
 {facts_log.TABLE}"""
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 
+from db import mappings
 from db.creation import batch_row, created_designations_sql, created_values, creation
 from db.errors import LedgerError
 from db.ledger import FIRM_FIELDS
@@ -210,11 +211,13 @@ def undo(w, batch_id: int) -> dict:
                  (w.stamp, w.ledger.officer or w.ledger.user, batch_id))
     created = {fid for (fid,) in conn.execute("SELECT id FROM firms WHERE batch_id = ?", (batch_id,))}
     handed = _hand_over(w, batch_id, created)
-    touched = {r[4] for r in rows if r[4] is not None} | set(listed) | created   # created: no audit row of their own
+    # created: no audit row of their own. Only integer firm ids: a text in audit.firm_id (written around the
+    # program, or by the test fixtures' generator for v1-v8) made sorting them a TypeError (found by an attack)
+    touched = {r[4] for r in rows if type(r[4]) is int} | set(listed) | created
     created -= set(handed)
     fields: dict[int, set] = {}
     for _id, action, entity, _eid, fid, _b, after in rows:
-        if entity == "firm" and action == "update":
+        if entity == "firm" and action == "update" and type(fid) is int:
             fields.setdefault(fid, set()).update(json.loads(after or "{}"))
     for fid, asserted in listed.items():
         fields.setdefault(fid, set()).update(k for k in asserted if k != "former_name")
@@ -239,7 +242,7 @@ def undo(w, batch_id: int) -> dict:
             audit.append(_undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, fates))
     covered: dict[int, set] = {}
     for _id, action, entity, _eid, fid, _b, after in rows:
-        if entity == "firm" and action == "update":
+        if entity == "firm" and action == "update" and type(fid) is int:
             covered.setdefault(fid, set()).update(json.loads(after or "{}"))
     for fid, before in changed.items():             # values only the batch's list confirmed, now changed back
         extra = {k: v for k, v in before.items() if k not in covered.get(fid, ())}
@@ -276,6 +279,19 @@ def _hand_over(w, batch_id: int, created: set) -> dict[int, int]:
     return out
 
 
+# the columns an undo sets back on a designation: the keys of an audit row's JSON are data, never SQL (on a shared
+# ledger an officer writes audit rows: a key holding SQL ran as the admin who undid the batch, found by an attack)
+_DESIGNATION_UNDO = frozenset({"stage_id", "start_date", "end_date", "evidence", "list_name", "deleted_at"})
+MSG_OTHER_FIRM = "撤销批次时发现认定 {id} 不属于审计记录所记的企业 {firm}，未撤销（审计记录与台账不符）"
+
+
+def _of_its_firm(conn, done: int, eid, fid) -> None:
+    """An undo acts on a designation only through the firm its audit row names (an officer's audit rows name only
+    their own firms): one that now stands under another firm is refused, not skipped."""
+    if not done and conn.execute("SELECT 1 FROM designations WHERE id = ?", (eid,)).fetchone() is not None:
+        raise UndoRefused(MSG_OTHER_FIRM.format(id=eid, firm=fid), [])
+
+
 def _undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, fates):
     """Undo one audit row of the batch; returns its undo audit row (action, entity, id, firm, before, after)."""
     conn = w.conn
@@ -288,14 +304,20 @@ def _undo_row(w, out, action, entity, eid, fid, before, after, changed, finals, 
     if entity == "firm" and action == "insert":
         return ("undo", "firm", eid, fid, after_v, None)
     if entity == "designation" and action == "insert":
-        gone = conn.execute("DELETE FROM designations WHERE id = ?", (eid,)).rowcount
+        gone = conn.execute("DELETE FROM designations WHERE id = ? AND firm_id = ?", (eid, fid)).rowcount
+        _of_its_firm(conn, gone, eid, fid)
         out["designations_removed"] += gone
         return ("undo", "designation", eid, fid, after_v, None) if gone else None
     if entity == "designation" and action == "update" and before_v:   # an update row names what it changed
-        cols = ", ".join(f"{k} = ?" for k in before_v)
-        done = conn.execute(f"UPDATE designations SET {cols} WHERE id = ?", (*before_v.values(), eid)).rowcount
+        values = {k: v for k, v in before_v.items() if k in _DESIGNATION_UNDO}
+        if not values:
+            return None
+        cols = ", ".join(f"{k} = ?" for k in values)
+        done = conn.execute(f"UPDATE designations SET {cols} WHERE id = ? AND firm_id = ?",
+                            (*values.values(), eid, fid)).rowcount
+        _of_its_firm(conn, done, eid, fid)
         out["designations_restored"] += done
-        return ("undo", "designation", eid, fid, after_v, before_v) if done else None
+        return ("undo", "designation", eid, fid, after_v, values) if done else None
     if entity == "alias" and action == "insert":
         kept = fates.get(eid) == "kept"
         return ("undo", "alias", eid, fid, after_v, after_v if kept else None) if eid in fates else None
@@ -343,13 +365,29 @@ def _reconcile_aliases(w, out, fid: int) -> tuple[dict[int, str], list]:
 
 
 def _undo_mapping(w, before_v, after_v):
-    """A mapping the batch remembered is forgotten again (or the one it replaced put back)."""
+    """A mapping the batch remembered is forgotten again, or the one that stands without it put back: the latest
+    remember or forget of that header still in force (not of an undone batch, not an undo). Only while the mapping
+    is still the batch's: a later import's or a person's stays (undoing the first of two imports that remembered a
+    mapping deleted the second's, and undoing the second then put back the first's: found by an attack)."""
     sig = (after_v or {}).get("signature")
     if not sig:
         return None
-    if before_v:
-        w.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                       (MAPPING_PREFIX + sig, json.dumps(before_v, ensure_ascii=False)))
+    conn = w.conn
+    mine = {k: v for k, v in after_v.items() if k != "signature"}
+    if mappings.read(conn, sig) != mappings.read_value(mine):
+        return None
+    standing = None
+    for action, before, after in conn.execute(
+            "SELECT a.action, a.before, a.after FROM audit a LEFT JOIN batches b ON b.id = a.batch_id "
+            f"WHERE a.entity = 'mapping' AND a.action IN ('remember', 'forget') AND b.undone_at IS NULL "
+            f"AND {kept_out(conn, 'a.id')} ORDER BY a.id DESC"):
+        value = json.loads(after if action == "remember" else before or "{}") or {}
+        if value.get("signature") == sig:
+            standing = {k: v for k, v in value.items() if k != "signature"} if action == "remember" else None
+            break
+    if standing:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                     (MAPPING_PREFIX + sig, json.dumps(standing, ensure_ascii=False)))
     else:
-        w.conn.execute("DELETE FROM meta WHERE key = ?", (MAPPING_PREFIX + sig,))
-    return ("undo", "mapping", None, None, after_v, before_v)
+        conn.execute("DELETE FROM meta WHERE key = ?", (MAPPING_PREFIX + sig,))
+    return ("undo", "mapping", None, None, after_v, {"signature": sig, **standing} if standing else None)

@@ -31,23 +31,28 @@ CREATE TABLE app_users (
 );
 """
 
-# who the login is: the owner's functions read app_users, so nobody else needs to (or may) read it
-HELPERS = """
-CREATE FUNCTION xingtu_role(who text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path = public, pg_temp AS $$ SELECT role FROM app_users WHERE login = who $$;
-CREATE FUNCTION xingtu_read_all(who text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+# who the login is: the owner's functions read app_users, so nobody else needs to (or may) read it. Each answers for
+# the session's own login, and for any login to an admin or a superuser: an officer read every person's role and
+# streets by naming them (found by an attack). The policies ask for current_user, the session's login; inside the
+# owner's functions they ask for the owner, who is no person (nothing, as before). Made again on every upgrade.
+_ASKS = ("(who = session_user::text OR EXISTS (SELECT 1 FROM app_users a WHERE a.login = session_user::text "
+         "AND a.role = 'admin') OR coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false))")
+HELPERS = f"""
+CREATE OR REPLACE FUNCTION xingtu_role(who text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$ SELECT role FROM app_users WHERE login = who AND {_ASKS} $$;
+CREATE OR REPLACE FUNCTION xingtu_read_all(who text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp AS $$
     SELECT coalesce(bool_or(role = 'admin' OR (role = 'viewer' AND cardinality(streets) = 0)), false)
-    FROM app_users WHERE login = who $$;
-CREATE FUNCTION xingtu_read_streets(who text) RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER
+    FROM app_users WHERE login = who AND {_ASKS} $$;
+CREATE OR REPLACE FUNCTION xingtu_read_streets(who text) RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp AS $$
-    SELECT coalesce((SELECT streets FROM app_users WHERE login = who), '{}') $$;
-CREATE FUNCTION xingtu_write_all(who text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+    SELECT coalesce((SELECT streets FROM app_users WHERE login = who AND {_ASKS}), '{{}}') $$;
+CREATE OR REPLACE FUNCTION xingtu_write_all(who text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp AS $$
-    SELECT EXISTS (SELECT 1 FROM app_users WHERE login = who AND role = 'admin') $$;
-CREATE FUNCTION xingtu_write_streets(who text) RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER
+    SELECT EXISTS (SELECT 1 FROM app_users WHERE login = who AND role = 'admin' AND {_ASKS}) $$;
+CREATE OR REPLACE FUNCTION xingtu_write_streets(who text) RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp AS $$
-    SELECT coalesce((SELECT streets FROM app_users WHERE login = who AND role = 'officer'), '{}') $$;
+    SELECT coalesce((SELECT streets FROM app_users WHERE login = who AND role = 'officer' AND {_ASKS}), '{{}}') $$;
 """
 
 # a subselect around each helper: evaluated once per statement (an InitPlan), not once per row

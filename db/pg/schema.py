@@ -352,6 +352,16 @@ CREATE TRIGGER xingtu_batch_guard_update BEFORE UPDATE OF batch_id ON {t}
     FOR EACH ROW EXECUTE FUNCTION xingtu_batch_guard_update();
 """ for t in BATCH_GUARD_TABLES)
 
+# an officer inserting audit rows under the admin's batch made the admin's undo of it delete or move another street's
+# designations (found by an attack): the audit table gets the batch guard of the firm tables (its UPDATE trigger is
+# moot: nobody may update the audit)
+# (with it, ``_grant`` makes the helpers of db/pg/access.py again as defined now: an officer read every person's
+# role and streets through them)
+V10 = """DROP TRIGGER IF EXISTS xingtu_batch_guard_insert ON audit;
+CREATE TRIGGER xingtu_batch_guard_insert AFTER INSERT ON audit REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION xingtu_batch_guard_insert();
+"""
+
 # the tables in the order rows can be copied in (foreign keys first), with the file's columns
 COPY_ORDER = ("meta", "streets", "tracks", "stages", "batches", "firms", "firm_aliases", "designations", "targets",
               "service_records", "batch_rows", "audit")
@@ -383,6 +393,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     # the same function, its checks unchanged: the staged rows are no longer sorted by id (they are staged so)
     (bulk_load.MOVED_AS_STAGED, "the owner's bulk step moves the staged rows in the order they were copied",
      bulk_load.INSERT),
+    (10, "an audit row names only a batch its login made (an officer's forged rows steered an admin's undo)", V10),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 # what a ledger still lacks differs by version (v9 only speeds up large imports): said generally
@@ -459,6 +470,7 @@ def _grant(raw, owner: str, number: int) -> None:
     from db.pg import access
     prefix = owner.removesuffix("_owner")
     roles = {k: f"{prefix}_{k}" for k in ("owner", *access.ROLES)}
+    raw.execute(access.HELPERS)                     # CREATE OR REPLACE: as defined now
     for statement in access.privileges(roles):
         raw.execute(statement)
     if number >= bulk_load.VERSION:
