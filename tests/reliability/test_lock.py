@@ -193,6 +193,10 @@ def test_lock_naming_a_reused_pid_is_cleared(tmp_path):
     Ledger(path).close()
     other = subprocess.Popen(["sleep", "60"])   # a live process that is not 星图, started after the lock
     try:
+        cmdline = Path(f"/proc/{other.pid}/cmdline")
+        deadline = time.monotonic() + 10          # until the child has become `sleep` (a CI run read it before its
+        while cmdline.exists() and b"sleep" not in cmdline.read_bytes() and time.monotonic() < deadline:   # exec)
+            time.sleep(0.01)
         started = datetime.fromtimestamp(time.time() - 30).astimezone().isoformat(timespec="seconds")
         _write_lock(path, pid=other.pid, host=ledger_lock.host_name(), started=started)
         with Ledger(path) as led:
