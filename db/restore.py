@@ -239,31 +239,27 @@ def _ledger_version(src: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-def _raise_id_floors(st: sqlite3.Connection, ledger_path: Path) -> None:
-    """New firms and designations of the restored ledger are numbered above every one the replaced state had: the
-    replaced state's audit is kept, and a firm that took the number of one it discarded showed that firm's edits
-    once the person restored back (反悔, as the restore offers: found by an attack). db/engine.py reads the floors."""
+def _carry_from_replaced(st: sqlite3.Connection, ledger_path: Path, same_ledger: bool) -> None:
+    """What the restored ledger takes from the state it replaces, read from it once:
+    - id floors: new firms and designations are numbered above every one the replaced state had (its audit is kept,
+      and a firm that took the number of one it discarded showed that firm's edits once the person restored back,
+      反悔, as the restore offers: found by an attack); db/engine.py reads them;
+    - for this ledger's own backup (*same_ledger*: it keeps its identity), the backup folder the person chose
+      (``backup --to DIR --remember``): it went back to the backup's, silently, and the restore's own safety backup,
+      written there, was no longer listed (found by an attack). A setting of the PC's, not of the ledger's content."""
     cur = _open_ro(ledger_path)
     try:
         tops = [FILE.next_firm_id(cur) - 1, FILE.next_designation_id(cur) - 1]
+        folder = cur.execute("SELECT value FROM meta WHERE key = 'backup_dir'").fetchone()
     finally:
         cur.close()
     for key, top in zip(ID_FLOORS, tops, strict=True):
         st.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
                    "max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (key, str(int(top))))
-
-
-def _keep_backup_dir(st: sqlite3.Connection, ledger_path: Path) -> None:
-    """The backup folder the person chose for this ledger (``backup --to DIR --remember``) stays chosen: it went back
-    to the backup's, silently, and the restore's own safety backup, written there, was no longer listed (found by an
-    attack). A setting of the PC's, not of the ledger's content."""
-    cur = _open_ro(ledger_path)
-    try:
-        row = cur.execute("SELECT value FROM meta WHERE key = 'backup_dir'").fetchone()
-    finally:
-        cur.close()
-    if row is not None:
-        st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('backup_dir', ?)", (row[0],))
+    if not same_ledger:
+        return
+    if folder is not None:
+        st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('backup_dir', ?)", (folder[0],))
     else:
         st.execute("DELETE FROM meta WHERE key = 'backup_dir'")
 
@@ -280,9 +276,8 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
             report.repaired, report.audit_guards_repaired = check_and_repair(st, version)
             if ours is not None:   # the ledger keeps its identity, so its backups stay its own
                 st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_id', ?)", (ours,))
-                _keep_backup_dir(st, ledger_path)
             if ledger_path.exists():
-                _raise_id_floors(st, ledger_path)
+                _carry_from_replaced(st, ledger_path, same_ledger=ours is not None)
             stamp = datetime.now().astimezone().isoformat(timespec="seconds")
             kept = _carry_audit(st, ledger_path, stamp) if ledger_path.exists() else None
             report.kept_audit = kept[0] if kept else 0

@@ -19,7 +19,7 @@ def detect_encoding(path: Path, file: str) -> str:
         head = f.read(4)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    utf8_until = None                       # the line UTF-8 failed on, after lines of text in it
+    utf8_failed = None                      # the byte UTF-8 failed on
     for enc in ("utf-8-sig", "gb18030"):
         dec = codecs.getincrementaldecoder(enc)("strict")
         done = 0
@@ -31,11 +31,13 @@ def detect_encoding(path: Path, file: str) -> str:
             dec.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             if enc == "utf-8-sig":
-                utf8_until = _failed_line(path, done + max(exc.start, 0))
+                utf8_failed = done + max(exc.start, 0)
             continue
         if enc == "gb18030":
             _one_encoding(path, file)
         return enc
+    # neither decodes it: a file that starts as UTF-8 text is named at the line where it stops being so
+    utf8_until = _failed_line(path, utf8_failed) if utf8_failed is not None else None
     if utf8_until is not None and utf8_until > 1:
         raise InputError(E.MSG_CSV_MIXED.format(first="UTF-8", then="另一种编码"), file=file, row=utf8_until)
     from charset_normalizer import from_path

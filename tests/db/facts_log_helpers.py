@@ -13,6 +13,21 @@ COLUMNS = ("firm", "stage", "start", "end", "street_of")
 FULL_READ = dashboard_queries.load_facts
 
 
+def tampered_backup(ledger, dest):
+    """A backup of *ledger* written to around its triggers: facts_designation_au dropped, then the first live
+    designation's start date changed (a change its log misses)."""
+    import sqlite3
+
+    from db import backup as bk
+    info = bk.backup(ledger, dest, "manual")
+    raw = sqlite3.connect(info.path, isolation_level=None)
+    raw.execute("DROP TRIGGER facts_designation_au")
+    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
+                "WHERE deleted_at IS NULL)")
+    raw.close()
+    return info
+
+
 def same(a, b) -> bool:
     return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in COLUMNS)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from db import bulk, facts_cache, facts_log
 from db.ledger import Ledger
 from importers.plan import build_plan, commit_plan
-from tests.db.facts_log_helpers import apply, full, load, same
+from tests.db.facts_log_helpers import apply, full, load, same, tampered_backup
 from tests.importers.undo_helpers import TODAY, batch, write_list
 
 KINDS = ["add", "end", "start", "drop", "recycle", "restore", "purge", "street", "new", "phone", "catalog",
@@ -146,19 +146,11 @@ def test_expanded_ranges_are_their_ids(spans):
 def test_a_restored_backup_with_its_log_s_triggers_repaired_is_read_in_full(demo_copy, tmp_path, reads):
     """A backup written to around its triggers (dropped, then a date changed) has a log that misses that change:
     the restore's repair of the triggers logs "everything", so the cache's earlier position is not patched."""
-    import sqlite3
-
-    from db import backup as bk
     from db.restore import restore_checked
     dest = tmp_path / "bk"
     with Ledger(demo_copy, officer="测试专员") as led:
         load(led, tmp_path)
-        info = bk.backup(demo_copy, dest, "manual")
-    raw = sqlite3.connect(info.path, isolation_level=None)
-    raw.execute("DROP TRIGGER facts_designation_au")
-    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
-                "WHERE deleted_at IS NULL)")
-    raw.close()
+        info = tampered_backup(demo_copy, dest)
     report = restore_checked(info.path, demo_copy, dest)
     assert any("facts_designation_au" in r for r in report.repaired)
     with Ledger(demo_copy, officer="测试专员") as led:

@@ -8,18 +8,7 @@ from db import backup as bk
 from db import facts_log
 from db.ledger import Ledger
 from db.restore import restore_checked
-from tests.db.facts_log_helpers import apply, full, load, same
-
-
-def _tampered_backup(ledger, dest):
-    """A backup of *ledger* written to around its triggers (as the repair test in test_facts_log.py does)."""
-    info = bk.backup(ledger, dest, "manual")
-    raw = sqlite3.connect(info.path, isolation_level=None)
-    raw.execute("DROP TRIGGER facts_designation_au")
-    raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
-                "WHERE deleted_at IS NULL)")
-    raw.close()
-    return info
+from tests.db.facts_log_helpers import apply, full, load, same, tampered_backup
 
 
 def test_a_position_after_an_unmarked_everything_names_one_history(demo_copy, tmp_path, reads):
@@ -32,7 +21,7 @@ def test_a_position_after_an_unmarked_everything_names_one_history(demo_copy, tm
     dest = tmp_path / "bk"
     with Ledger(demo_copy, officer="测试专员") as led:
         load(led, tmp_path)
-    info = _tampered_backup(demo_copy, dest)
+    info = tampered_backup(demo_copy, dest)
     raw = sqlite3.connect(demo_copy, isolation_level=None)
     raw.execute("UPDATE designations SET end_date = '2031-01-01' WHERE id = (SELECT max(id) FROM designations "
                 "WHERE deleted_at IS NULL)")

@@ -14,6 +14,19 @@ STREETS = ["积玉桥", "杨园", "徐家棚", "粮道", "中华路", "黄鹤楼
            "珞珈山", "石洞", "南湖"]
 
 
+def _sheet_xml_replaced(src_path, dst_path, old: bytes, new: bytes) -> None:
+    """*src_path* copied to *dst_path* with *old* replaced by *new* in the first sheet's XML: what openpyxl will not
+    write (a height or width of 0, as Excel writes them)."""
+    import zipfile
+    with zipfile.ZipFile(src_path) as src, zipfile.ZipFile(dst_path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert old in data
+                data = data.replace(old, new)
+            dst.writestr(item, data)
+
+
 def _firm_names(ledger):
     return [n for (n,) in ledger.conn.execute("SELECT name FROM firms ORDER BY id")]
 
@@ -173,14 +186,7 @@ def test_a_row_of_zero_height_is_named_as_hidden(ledger, tmp_path):
     ws.append(["武汉零高科技有限公司", R.CODES[1]])
     ws.row_dimensions[3].height = 1
     wb.save(tmp_path / "行高.xlsx")
-    import zipfile  # openpyxl leaves out a height of 0: written as Excel writes it
-    with zipfile.ZipFile(tmp_path / "行高.xlsx") as src, zipfile.ZipFile(tmp_path / "零行高.xlsx", "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                assert b'ht="1"' in data
-                data = data.replace(b'ht="1"', b'ht="0"')
-            dst.writestr(item, data)
+    _sheet_xml_replaced(tmp_path / "行高.xlsx", tmp_path / "零行高.xlsx", b'ht="1"', b'ht="0"')
     plan = build_plan(ledger, tmp_path / "零行高.xlsx")
     assert [(r.excel_row, [i.code for i in r.issues]) for r in plan.rows] == [(2, []), (3, ["hidden_row"])]
 
@@ -276,8 +282,6 @@ def test_a_list_whose_rows_are_all_errors_writes_no_batch(ledger, tmp_path):
 def test_a_column_of_zero_width_is_named_as_hidden(ledger, tmp_path):
     """A column shrunk to width 0 is as invisible in Excel as a hidden one: its values are imported, with the
     hidden-column warning (it had none)."""
-    import zipfile
-
     from openpyxl import Workbook
     wb = Workbook()
     ws = wb.active
@@ -285,12 +289,6 @@ def test_a_column_of_zero_width_is_named_as_hidden(ledger, tmp_path):
     ws.append(["武汉窄列科技有限公司", R.CODES[0], "看不见"])
     ws.column_dimensions["C"].width = 3
     wb.save(tmp_path / "列宽.xlsx")
-    with zipfile.ZipFile(tmp_path / "列宽.xlsx") as src, zipfile.ZipFile(tmp_path / "零列宽.xlsx", "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                assert b'width="3"' in data
-                data = data.replace(b'width="3"', b'width="0"')
-            dst.writestr(item, data)
+    _sheet_xml_replaced(tmp_path / "列宽.xlsx", tmp_path / "零列宽.xlsx", b'width="3"', b'width="0"')
     plan = build_plan(ledger, tmp_path / "零列宽.xlsx")
     assert any(i.code == "hidden_column" and i.column == "备注" for i in plan.file_issues)
