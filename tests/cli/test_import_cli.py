@@ -100,3 +100,17 @@ def test_undo_conflict_needs_force(db, tmp_path, capsys):
     assert code == 2 and "甲公司" in err and "--force" in err
     code, out, _ = run(capsys, "undo", "1", "--db", db, "--force")
     assert code == 0 and "已撤销批次 1" in out
+
+
+def test_a_list_whose_rows_are_all_errors_exits_1_and_writes_nothing(db, tmp_path, capsys):
+    """Every row an error: the summary a person reads says nothing was written, the row errors are listed, the exit
+    status is 1, and the ledger holds no batch (it said 已导入 and recorded an empty batch, exit 0)."""
+    capsys.readouterr()
+    path = tmp_path / "全错.csv"
+    path.write_text("企业名称,统一社会信用代码,认定日期\n武汉全错甲科技有限公司,91420106MA4K000001,2023-13-45\n"
+                    "武汉全错乙科技有限公司,91420106MA4K000002,abc\n", encoding="utf-8")
+    before = contents(db)
+    code, out, _ = run(capsys, "import", path, "--db", db, "--stage", "gaoqi")
+    assert code == 1
+    assert "没有可导入的行（2 行都有错误或已取消勾选），台账未改动" in out and "第 2 行" in out and "第 3 行" in out
+    assert contents(db) == before
