@@ -270,7 +270,7 @@ class CalamineSource(Source):
             hidden = scan_sheet_xml(self._zip, member, self.file, name, errors)
             hidden_cols = hidden_columns(self._zip, member)
         elif self._biff is not None and (seen := self._biff.sheet(name, self.sheets.index(name))) is not None:
-            hidden, hidden_cols = seen.hidden, seen.hidden_cols
+            hidden, hidden_cols, errors = seen.hidden, seen.hidden_cols, seen.errors
         try:
             sh = self._wb.get_sheet_by_name(name)
         except BaseException as exc:  # noqa: BLE001  as above; _calamine_error re-raises KeyboardInterrupt & co.

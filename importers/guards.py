@@ -7,7 +7,8 @@ without cycle checks; an allocation failure aborts the whole process, it cannot 
   the hidden rows (returned, for ``RawRow.hidden``).
 - ``check_cfb`` / ``check_biff``: a legacy .xls container's FAT/DIFAT/directory/mini-stream chains
   (bounds and cycles), then the Workbook stream's records: DIMENSIONS, cell positions and the
-  shared-string count calamine would allocate from.
+  shared-string count calamine would allocate from; on the same pass, each sheet's hidden rows and
+  columns and its error cells (calamine reads neither).
 """
 from __future__ import annotations
 
@@ -289,15 +290,18 @@ def check_cfb(path: Path, size: int, file: str) -> bytes:
 
 # BIFF records calamine turns into cells, with their (row, col) at the start of the record data
 _CELL_RECORDS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006})
+_ERROR_RECORDS = frozenset({0x0205, 0x0006})     # BOOLERR, FORMULA: may hold an error value (#N/A …)
 
 
 @dataclass
 class BiffSheet:
     """What the guard's walk saw of one sheet of a legacy .xls: its name (BOUNDSHEET), the Excel row numbers
-    of the rows hidden in Excel (ROW records) and the 0-based columns hidden (COLINFO records)."""
+    of the rows hidden in Excel (ROW records), the 0-based columns hidden (COLINFO records) and the cells
+    holding an error value, (Excel row, 0-based column) -> "#N/A" as for .xlsx (``_biff_error``)."""
     name: str
     hidden: frozenset[int] = frozenset()
     hidden_cols: frozenset[int] = frozenset()
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -338,12 +342,47 @@ def _visibility(stream: bytes, typ: int, data: int, length: int, hidden: set[int
             hidden_cols.update(range(first, min(last, first + MAX_COLUMNS) + 1))
 
 
+# BErr codes of BIFF5/8 and the text Excel shows for them
+_BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
+                0x2A: "#N/A"}
+
+
+def _biff_error(stream: bytes, typ: int, data: int, length: int) -> str | None:
+    """The error value a cell record holds, which calamine reads as an empty cell: a BOOLERR with fError set
+    (bBoolErr at +6, fError at +7), or a FORMULA whose cached result is an error (the 8 result bytes at +6:
+    0x02, 0, BErr, 0, 0, 0, 0xFF, 0xFF). None for any other cell or an unknown code."""
+    if typ == 0x0205:
+        if length >= 8 and stream[data + 7] == 1:
+            return _BIFF_ERRORS.get(stream[data + 6])
+    elif typ == 0x0006 and length >= 14 and stream[data + 6] == 2 and stream[data + 12:data + 14] == b"\xff\xff":
+        return _BIFF_ERRORS.get(stream[data + 8])
+    return None
+
+
+def _global_record(stream: bytes, typ: int, data: int, length: int, info: BiffInfo, sheets: list[tuple[int, str]],
+                   names: tuple[bool, str], file: str) -> str:
+    """One record of the workbook globals: DATEMODE, BOUNDSHEET (into *sheets*), the string table's count (refused
+    when absurd). *names* is (BIFF8, the code page so far); returns the code page (CODEPAGE sets it)."""
+    biff8, codepage = names
+    if typ == 0x0022 and length >= 2:
+        info.date1904 = struct.unpack_from("<H", stream, data)[0] == 1
+    elif typ == 0x0042 and length >= 2:
+        codepage = {936: "gbk", 950: "big5", 65001: "utf-8"}.get(struct.unpack_from("<H", stream, data)[0], "cp1252")
+    elif typ == 0x0085 and length >= 4:
+        sheets.append((struct.unpack_from("<I", stream, data)[0], _sheet_name(stream, data, length, biff8, codepage)))
+    elif typ == 0x00FC and length >= 8:
+        if struct.unpack_from("<i", stream, data + 4)[0] > len(stream) // 3:
+            raise InputError(E.MSG_CORRUPT.format(reason="共享字符串表的条目数不合理"), file=file)
+    return codepage
+
+
 def check_biff(stream: bytes, file: str) -> BiffInfo:
     """Refuse a Workbook stream whose declared or real sheet extent would make calamine allocate
     gigabytes (it reserves rows x columns from DIMENSIONS and builds the bounding rectangle of all
     cells), or whose string table claims more strings than the stream could hold. Returns whether the
-    workbook uses the 1904 date system (DATEMODE record) and each sheet's hidden rows and columns (calamine
-    does not report them: a row hidden in Excel is imported with a warning, as from .xlsx)."""
+    workbook uses the 1904 date system (DATEMODE record) and each sheet's hidden rows and columns and its
+    error cells (calamine does not report them: a row hidden in Excel is imported with a warning and a #N/A in
+    a code or date column is reported on its row, as from .xlsx)."""
     unpack = struct.unpack_from
     n = len(stream)
 
@@ -364,6 +403,7 @@ def check_biff(stream: bytes, file: str) -> BiffInfo:
         max_row = max_col = -1
         hidden: set[int] = set()
         hidden_cols: set[int] = set()
+        errors: dict[tuple[int, int], str] = {}
         while pos + 4 <= n:
             typ, length = unpack("<HH", stream, pos)
             data = pos + 4
@@ -373,19 +413,12 @@ def check_biff(stream: bytes, file: str) -> BiffInfo:
             if typ == 0x000A:      # EOF
                 break
             if globals_:
-                if typ == 0x0022 and length >= 2:
-                    info.date1904 = unpack("<H", stream, data)[0] == 1
-                elif typ == 0x0042 and length >= 2:
-                    codepage = {936: "gbk", 950: "big5", 65001: "utf-8"}.get(unpack("<H", stream, data)[0], "cp1252")
-                elif typ == 0x0085 and length >= 4:
-                    sheets.append((unpack("<I", stream, data)[0], _sheet_name(stream, data, length, biff8, codepage)))
-                elif typ == 0x00FC and length >= 8:
-                    count = unpack("<i", stream, data + 4)[0]
-                    if count > n // 3:
-                        raise InputError(E.MSG_CORRUPT.format(reason="共享字符串表的条目数不合理"), file=file)
+                codepage = _global_record(stream, typ, data, length, info, sheets, (biff8, codepage), file)
                 continue
             if typ in _CELL_RECORDS and length >= 4:
                 row, col = unpack("<HH", stream, data)
+                if typ in _ERROR_RECORDS and (text := _biff_error(stream, typ, data, length)) is not None:
+                    errors[(row + 1, col)] = text
             elif typ == 0x00BD and length >= 6:
                 row, = unpack("<H", stream, data)
                 col, = unpack("<H", stream, pos - 2)
@@ -412,7 +445,7 @@ def check_biff(stream: bytes, file: str) -> BiffInfo:
         if max_col + 1 > MAX_COLUMNS or (max_row + 1) * (max_col + 1) > MAX_CELLS:
             raise refuse(max_row + 1, max_col + 1)
         if sheet is not None:
-            sheet.hidden, sheet.hidden_cols = frozenset(hidden), frozenset(hidden_cols)
+            sheet.hidden, sheet.hidden_cols, sheet.errors = frozenset(hidden), frozenset(hidden_cols), errors
         return sheets
 
     for pos, name in walk(0, True):

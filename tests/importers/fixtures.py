@@ -12,6 +12,7 @@ import datetime as dt
 import random
 import struct
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.uscc import make_code
@@ -384,3 +385,70 @@ def xls_fat_cycle(folder: Path) -> Path:
             workbook_start = struct.unpack_from("<I", entries, k + 116)[0]
     struct.pack_into("<I", data, 512 + fat_sector * 512 + 4 * workbook_start, workbook_start)
     return write_bytes(folder, "环.xls", bytes(data))
+
+
+# ---------------------------------------------------------------- formula error cells
+XLS_ERROR_CODES = {"#NULL!": 0x00, "#DIV/0!": 0x07, "#VALUE!": 0x0F, "#REF!": 0x17, "#NAME?": 0x1D, "#NUM!": 0x24,
+                   "#N/A": 0x2A}
+
+
+@dataclass(frozen=True)
+class ErrorCell:
+    """A cell showing an Excel error value. In an .xlsx, a formula with that cached result; in an .xls, a FORMULA
+    record whose cached result is the error (a VLOOKUP that found nothing), or with ``formula=False`` a BOOLERR
+    record with fError set (the error pasted as a value)."""
+    text: str = "#N/A"
+    formula: bool = True
+
+
+_LOOKUP = "VLOOKUP(A1,Z1:AA9,2,FALSE)"
+
+
+def write_errors_xlsx(folder: Path, name: str, rows: list[list]) -> Path:
+    """*rows* from Excel row 1 into an .xlsx (xlsxwriter); None is no cell, an ``ErrorCell`` a formula whose cached
+    result is its error value."""
+    import xlsxwriter
+    path = folder / name
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("名单")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if isinstance(v, ErrorCell):
+                ws.write_formula(r, c, "=" + _LOOKUP, None, v.text)
+            elif v is not None:
+                ws.write(r, c, v)
+    wb.close()
+    return path
+
+
+def write_errors_xls(folder: Path, name: str, rows: list[list]) -> Path:
+    """The same rows into a legacy .xls (xlwt). xlwt writes a formula's cached result as an empty string: each
+    FORMULA record of an ``ErrorCell`` gets the error as its cached result (0x02, 0, code, 0, 0, 0, 0xFF, 0xFF),
+    as Excel saves a failed lookup."""
+    import xlwt
+    from xlwt.CompoundDoc import XlsDoc
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("名单")
+    formulas: dict[tuple[int, int], int] = {}
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if isinstance(v, ErrorCell) and v.formula:
+                ws.write(r, c, xlwt.Formula(_LOOKUP))
+                formulas[(r, c)] = XLS_ERROR_CODES[v.text]
+            elif isinstance(v, ErrorCell):
+                ws.row(r).set_cell_error(c, XLS_ERROR_CODES[v.text])
+            elif v is not None:
+                ws.write(r, c, v)
+    stream = bytearray(wb.get_biff_data())
+    pos = 0
+    while pos + 4 <= len(stream):
+        typ, length = struct.unpack_from("<HH", stream, pos)
+        if typ == 0x0006 and struct.unpack_from("<HH", stream, pos + 4) in formulas:
+            code = formulas.pop(struct.unpack_from("<HH", stream, pos + 4))
+            assert stream[pos + 10:pos + 18] == b"\x03\x00\x00\x00\x00\x00\xff\xff"    # xlwt's empty string
+            stream[pos + 10:pos + 18] = bytes([0x02, 0, code, 0, 0, 0, 0xFF, 0xFF])
+        pos += 4 + length
+    assert not formulas, formulas
+    path = folder / name
+    XlsDoc().save(str(path), bytes(stream))
+    return path
