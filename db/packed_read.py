@@ -37,6 +37,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
@@ -324,7 +325,9 @@ def _ints(text: bytes | None, count: int) -> np.ndarray | None:
 
 def _days(text: bytes | None, count: int, bad: int) -> np.ndarray | None:
     """``date.toordinal()`` of *count* dates 'YYYY-MM-DD' joined by ',' (*bad* for a day no calendar has, as
-    SQLite's julianday gives NULL for it), or None when any of them is not of that form."""
+    SQLite's julianday gives NULL for it), or None when any of them is not of that form. The days of the years
+    1900-2199 are looked up in a table ``_ordinals`` made (4.8M dates: 0.17 s against 0.35-0.5 s of arithmetic on
+    every one); the others (9999-12-31, the open end; a month 13) go through ``_ordinals`` itself."""
     if count == 0:
         return np.zeros(0, dtype=np.int64)
     if text is None or len(text) != 11 * count - 1:
@@ -332,11 +335,26 @@ def _days(text: bytes | None, count: int, bad: int) -> np.ndarray | None:
     a = np.frombuffer(text + b",", dtype=np.uint8).reshape(count, 11)
     if not ((a[:, 4] == DASH).all() and (a[:, 7] == DASH).all() and (a[:, 10] == COMMA).all()):
         return None
-    digits = [a[:, i] - np.uint8(ZERO) for i in (0, 1, 2, 3, 5, 6, 8, 9)]      # wraps below '0': > 9
-    if any((d > 9).any() for d in digits):
+    d = a[:, _DIGITS] - np.uint8(ZERO)                       # wraps below '0': > 9
+    if (d > 9).any():
         return None
-    y0, y1, y2, y3, m0, m1, d0, d1 = (d.astype(np.int64) for d in digits)
-    year, month, day = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m0 * 10 + m1, d0 * 10 + d1
+    d = d.astype(np.int32)
+    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    month, day = d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7]
+    inside = (year >= _TABLE_YEARS[0]) & (year < _TABLE_YEARS[1]) & (month < 16) & (day < 32)
+    out = _table(bad)[np.where(inside, ((year - _TABLE_YEARS[0]) * 16 + month) * 32 + day, 0)]
+    if not inside.all():
+        at = np.flatnonzero(~inside)
+        out[at] = _ordinals(year[at].astype(np.int64), month[at].astype(np.int64), day[at].astype(np.int64), bad)
+    return out
+
+
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]                 # the digits of 'YYYY-MM-DD'
+_TABLE_YEARS = (1900, 2200)                        # the years the table holds, months 0-15 and days 0-31 of each
+
+
+def _ordinals(year: np.ndarray, month: np.ndarray, day: np.ndarray, bad: int) -> np.ndarray:
+    """``date.toordinal()`` of each (year, month, day), *bad* where no calendar has that day (int64 arrays)."""
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_at = np.minimum(month, 13)
     feb = (month == 2) & leap
@@ -344,6 +362,16 @@ def _days(text: bytes | None, count: int, bad: int) -> np.ndarray | None:
     y = year - 1                             # proleptic Gregorian, as date.toordinal (year 0 too, as julianday)
     ordinal = y * 365 + y // 4 - y // 100 + y // 400 + _BEFORE[month_at] + ((month > 2) & leap) + day
     return np.where(ok, ordinal, bad)
+
+
+@lru_cache(maxsize=4)
+def _table(bad: int) -> np.ndarray:
+    """``_ordinals`` of every (year, month 0-15, day 0-31) of ``_TABLE_YEARS``, at ((year - first) * 16 + month)
+    * 32 + day (1.2 MB; made by ``_ordinals`` itself, so the lookup gives its values)."""
+    year, month, day = np.meshgrid(np.arange(*_TABLE_YEARS), np.arange(16), np.arange(32), indexing="ij")
+    table = _ordinals(year.ravel().astype(np.int64), month.ravel().astype(np.int64), day.ravel().astype(np.int64), bad)
+    table.flags.writeable = False
+    return table
 
 
 def _joined(reads: Sequence[Read], tasks: list[_Task], results: dict[int, list[np.ndarray]]) -> list[np.ndarray]:

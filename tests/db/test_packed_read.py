@@ -53,6 +53,24 @@ def test_any_date_text_reads_as_sqlite_reads_it(texts):
     assert packed(conn, ONE) == rows(conn, ONE)
 
 
+def test_every_day_the_lookup_table_holds_and_the_years_around_it_are_each_its_own_ordinal():
+    """db.packed_read._days looks the years 1900-2199 up in a table: every month 0-15 and day 0-31 of them, and of
+    the years next to them, as date.toordinal() gives (bad where no calendar has the day)."""
+    first, end = packed_read._TABLE_YEARS
+    days = [(y, m, d) for y in (0, 1, *range(first - 2, end + 2), 9999) for m in range(16) for d in range(32)]
+    text = ",".join(f"{y:04d}-{m:02d}-{d:02d}" for y, m, d in days).encode()
+
+    def ordinal(y, m, d):
+        try:
+            return date(y, m, d).toordinal()
+        except ValueError:
+            return -7 if y else None           # year 0: SQLite reads it, datetime does not (the test above)
+    got = packed_read._days(text, len(days), -7).tolist()
+    for (y, m, d), value in zip(days, got, strict=True):
+        want = ordinal(y, m, d)
+        assert want is None or value == want, (y, m, d, value, want)
+
+
 def test_plain_dates_are_parsed_by_numpy_and_the_rest_by_sqlite(monkeypatch):
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE t (d TEXT NOT NULL)")
