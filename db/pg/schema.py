@@ -395,7 +395,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
      bulk_load.INSERT),
     (10, "an audit row names only a batch its login made (an officer's forged rows steered an admin's undo)", V10),
     # the privileges and policies are db/pg/access.py's (``privileges`` revokes what an officer had, ``policies``
-    # LIST_ROW_INSERT), made again by ``_grant``
+    # leave batch_rows' update and delete to admins), made again by ``_grant``
     (11, "officers add list rows (batch_rows) only under their own batches and never change or delete one (an "
          "officer's forged list row of the admin's batch steered the admin's undo)", "SELECT 1"),
 ]
