@@ -394,6 +394,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (bulk_load.MOVED_AS_STAGED, "the owner's bulk step moves the staged rows in the order they were copied",
      bulk_load.INSERT),
     (10, "an audit row names only a batch its login made (an officer's forged rows steered an admin's undo)", V10),
+    # the privileges and policies are db/pg/access.py's (``privileges`` revokes what an officer had, ``policies``
+    # leave batch_rows' update and delete to admins), made again by ``_grant``
+    (11, "officers add list rows (batch_rows) only under their own batches and never change or delete one (an "
+         "officer's forged list row of the admin's batch steered the admin's undo)", "SELECT 1"),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 # what a ledger still lacks differs by version (v9 only speeds up large imports): said generally
