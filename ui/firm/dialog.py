@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableView,
     QTabWidget,
@@ -31,6 +32,21 @@ from ui.rows_model import RowsModel
 
 KIND_COLOURS = {"获得": "#e6f4ea", "续期": "#e6f4ea", "晋级": "#e8f0fe", "降级": "#fef7e0", "失效": "#fce8e6",
                 "退出": "#fce8e6", "有效期至": "#f1f3f4", "到期": "#f1f3f4"}
+UNSAVED = "“{name}”的基本信息有修改尚未保存。\n保存这些修改吗？"
+
+
+def ask_unsaved(parent, name: str) -> str:
+    """Ask before closing over unsaved profile edits: "save", "discard" or "cancel" (Esc, the box's ×)."""
+    box = QMessageBox(QMessageBox.Question, "尚未保存", UNSAVED.format(name=name), parent=parent)
+    save = box.addButton("保存", QMessageBox.AcceptRole)
+    discard = box.addButton("不保存", QMessageBox.DestructiveRole)
+    cancel = box.addButton("取消", QMessageBox.RejectRole)
+    box.setDefaultButton(save)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
 
 def _table(model) -> QTableView:
@@ -65,6 +81,12 @@ class FirmFileDialog(QDialog):
         self.save_button.clicked.connect(self.save_profile)
         self.revert_button = QPushButton("放弃修改")
         self.revert_button.clicked.connect(self.reload)
+        # Enter in a field saves (the default button, when there is something to save) and never presses
+        # 放弃修改, which QDialog would otherwise make the default as the first button: typing thrown away
+        self.revert_button.setAutoDefault(False)
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip("保存修改（Ctrl+S）")
+        QShortcut(QKeySequence.Save, self, activated=self.save_profile)
         self.profile.edited.connect(self._profile_edited)
         page = QWidget()
         box = QVBoxLayout(page)
@@ -97,6 +119,8 @@ class FirmFileDialog(QDialog):
         add.clicked.connect(self.add_service)
         edit = QPushButton("修改所选记录")
         edit.clicked.connect(self.edit_service)
+        for button in (add, edit):
+            button.setAutoDefault(False)
         page = QWidget()
         box = QVBoxLayout(page)
         row = QHBoxLayout()
@@ -150,6 +174,20 @@ class FirmFileDialog(QDialog):
         rows = firm_file.audit(conn, self.firm_id)
         self.audit_model.set_rows([(r["at"][:19].replace("T", " "), r["who"], r["what"], r["change"], r["source_text"])
                                    for r in rows], tips=[r["change"] for r in rows])
+
+    def unsaved(self) -> bool:
+        """The profile has edits not saved yet (a value still being corrected counts)."""
+        if self.save_button.isHidden():               # a read-only ledger: nothing can be saved
+            return False
+        return bool(self.profile.problems()) or bool(self.profile.changes())
+
+    def reject(self) -> None:
+        """Esc and the window's ×: ask before unsaved edits are lost; 取消 keeps the dialog open."""
+        if self.unsaved():
+            answer = ask_unsaved(self, self.title.text())
+            if answer == "cancel" or (answer == "save" and not self.save_profile()):
+                return
+        super().reject()
 
     # writing ----------------------------------------------------------------------
     def _profile_edited(self) -> None:
