@@ -18,6 +18,9 @@ from ui.rows_model import RowsModel
 
 KINDS = {"roster": "企业名单", "designation": "认定名单", "demo": "示例数据"}
 HEADERS = ["批次", "导入时间", "文件", "工作表", "类型", "操作人", "新增", "更新", "未变", "跳过", "状态"]
+# every column but 文件 (which takes the rest of the width): at 1366×768 the whole row fits, 状态 included
+WIDTHS = {0: 48, 1: 140, 3: 80, 4: 80, 5: 80, 6: 52, 7: 52, 8: 52, 9: 52, 10: 190}
+FILE_COLUMN = 2
 
 
 class HistoryPanel(QWidget):
@@ -36,9 +39,11 @@ class HistoryPanel(QWidget):
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.setColumnWidth(1, 150)
-        self.view.setColumnWidth(2, 320)
+        header = self.view.horizontalHeader()
+        for col, width in WIDTHS.items():
+            self.view.setColumnWidth(col, width)
+        header.setSectionResizeMode(FILE_COLUMN, QHeaderView.Stretch)
+        header.setMinimumSectionSize(40)
         self.undo_button = QPushButton("撤销所选批次")
         self.undo_button.setEnabled(not ledger.readonly)
         self.undo_button.clicked.connect(self.undo_selected)
