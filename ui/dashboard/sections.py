@@ -217,6 +217,10 @@ class FunnelSection(Section):
                    stages=tuple(step["stages"]))
 
 
+NO_INDICATORS = "本年度还没有指标，无从计算各街道完成率（在“指标”页新建）"
+NO_STREETS = "没有可显示的街道"
+
+
 class StreetsSection(Section):
     """Each street's attainment against its share: sortable table and a chart of one indicator."""
 
@@ -271,8 +275,13 @@ class StreetsSection(Section):
         self._draw()
 
     def _draw(self) -> None:
-        if not self.view or not self.view["streets"] or self.pick.currentIndex() < 0:
+        self.pick.setEnabled(self.pick.count() > 0)
+        if not self.view:
             self.chart.clear()
+            return
+        if not self.view["streets"] or self.pick.currentIndex() < 0:     # a message, not an empty 0-1 axis
+            self.chart.set_title("各街道指标完成率")
+            self.chart.empty(NO_STREETS if not self.view["streets"] else NO_INDICATORS)
             return
         k = self.pick.currentIndex()
         streets = self.view["streets"]

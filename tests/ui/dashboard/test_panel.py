@@ -154,3 +154,19 @@ def test_a_year_without_targets_shows_a_message_not_an_empty_axis(panel):
     panel.set_context(2024, AS_OF, None)
     assert chart.values and not chart._placeholder.isVisible()
     assert chart.item.getAxis("left").isVisible() and chart.item.getAxis("bottom").isVisible()
+
+
+def test_the_street_chart_of_a_year_without_targets_says_so(panel):
+    """The 街道 tab of a year without targets: a sentence where the chart was an empty 0-1 axis, the indicator
+    choice greyed out; back to a year with targets, the street bars return."""
+    from ui.dashboard.sections import StreetsSection
+    section = panel.findChild(StreetsSection)
+    chart = section.chart
+    panel.set_context(date.today().year, date.today(), None)
+    assert section.pick.count() == 0 and not section.pick.isEnabled()
+    assert chart._placeholder is not None and chart._placeholder.isVisible()
+    assert "还没有指标" in chart._placeholder.toPlainText()
+    assert not chart.item.getAxis("bottom").isVisible()
+    panel.set_context(2024, AS_OF, None)
+    assert section.pick.isEnabled() and chart.values and not chart._placeholder.isVisible()
+    assert chart.item.getAxis("bottom").isVisible()
