@@ -282,8 +282,7 @@ class Actions:
         return self.panel.ledger_view.short_name(stage_id)
 
     def do_export(self) -> None:
-        from desktop.export_view import export_view
-        from importers.errors import InputError
+        from desktop.export_view import CANCELLED, export_in_background
         from ui import files
         n = self.panel.model.total
         path = files.ask_save(self.w, f"导出当前列表（{n:,} 家）", self.export_name(), EXPORT_FILTER,
@@ -291,14 +290,17 @@ class Actions:
         if not path:
             return
         self.w.settings.set("paths/export_dir", str(Path(path).parent))
-        view, query, cols = self.panel.ledger_view, self.panel.model.query, self.panel.visible_columns()
-        try:
-            count = export_view(view, query, cols, path)
-        except InputError as exc:
-            dialogs.warn(self.w, "导出失败", str(exc))
-            return
-        self.w.say(f"已导出 {count:,} 家企业到 {path}")
-        files.offer_open(self.w, "导出完成", f"已导出 {count:,} 家企业到：\n{path}", path)
+
+        def done(count: int) -> None:
+            self.w.say(f"已导出 {count:,} 家企业到 {path}")
+            files.offer_open(self.w, "导出完成", f"已导出 {count:,} 家企业到：\n{path}", path)
+
+        def failed(message: str) -> None:
+            self.w.say(message)
+            if message != CANCELLED:
+                dialogs.warn(self.w, "导出失败", message)
+        export_in_background(self.w, self.panel.model.query, self.panel.visible_columns(), path, n,
+                             on_done=done, on_failed=failed)
 
     def do_open_sample(self) -> None:
         """Open (making it the first time) a sample district in the data folder, beside the person's own ledger."""

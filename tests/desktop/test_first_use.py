@@ -105,6 +105,7 @@ def test_export_opens_in_documents_with_a_name_that_says_what_it_holds(qtbot, le
     win.menu_actions.do_export()
     docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
     assert asked == [str(Path(docs) / "台账导出_积玉桥_高企_2024-06-01.xlsx")]
+    qtbot.waitUntil(lambda: bool(offered), timeout=10000)          # written off the UI thread
     assert out.exists() and offered == [str(out)]
     assert win.statusBar().currentMessage() == f"已导出 1 家企业到 {out}"
 
