@@ -186,6 +186,11 @@ class Chart(QWidget):
         self._line_item.label.setFormat(text)
         self._line_item.label.setText(text)     # setFormat skips the text while the chart is hidden
         self._line_item.setVisible(True)
+        if vertical and self.horizontal and self.values:
+            # a band above the first bar for the line's label, which otherwise sat on the top bar
+            self.item.setYRange(-0.7, len(self.values) + 0.6, padding=0)
+            self._line_item.label.anchors = [(-0.03, 0.5), (-0.03, 0.5)]    # beside the line, not across it
+            self._line_item.label.setPosition(1 - 0.5 / (len(self.values) + 1.3))
         self.reference_value = value
         self.reference_text = text
 

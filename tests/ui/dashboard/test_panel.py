@@ -170,3 +170,27 @@ def test_the_street_chart_of_a_year_without_targets_says_so(panel):
     panel.set_context(2024, AS_OF, None)
     assert section.pick.isEnabled() and chart.values and not chart._placeholder.isVisible()
     assert chart.item.getAxis("bottom").isVisible()
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1077, 542)])
+def test_the_time_progress_label_sits_clear_of_the_bars_and_its_line(panel, qtbot, size):
+    """序时进度 83.3% was drawn on the first bar and struck through by its own dashed line."""
+    from PySide6.QtCore import QRectF
+
+    from ui.dashboard.sections import TargetsSection
+    panel.resize(*size)
+    qtbot.wait(50)
+    chart = panel.findChild(TargetsSection).chart
+    assert chart.horizontal and chart.values and chart.reference_text.startswith("序时进度")
+    label = chart._line_item.label
+    assert label.isVisible()
+    text = label.mapRectToScene(label.boundingRect())
+    vb = chart.item.getViewBox()
+    n = len(chart.values)
+    for i, v in enumerate(chart.values):
+        y = n - 1 - i
+        bar = vb.mapViewToScene(QRectF(0, y - chart._width / 2, max(v, 1e-9), chart._width)).boundingRect()
+        assert not text.intersects(bar), (i, text, bar)
+    line_x = vb.mapViewToScene(QRectF(chart.reference_value, 0, 0, 1)).boundingRect().left()
+    assert text.left() >= line_x, (text, line_x)
+    assert vb.sceneBoundingRect().contains(text), (text, vb.sceneBoundingRect())
