@@ -32,8 +32,10 @@ from db.backup import (
     _remove,
     backup,
     backup_dir_for,
+    backup_problems,
     integrity_problems,
     ledger_id_of,
+    unseal,
 )
 from db.connection import os_user
 from db.creation import creation
@@ -191,7 +193,7 @@ def restore_checked(backup_path: str | Path, ledger_path: str | Path, dest_dir: 
     """Put *backup_path* back as the ledger at *ledger_path* (see the module's notes)."""
     from db import lock as ledger_lock
     backup_path, ledger_path = Path(backup_path), Path(ledger_path)
-    problems = integrity_problems(backup_path)
+    problems = backup_problems(backup_path)
     if problems:
         raise BackupError(f"备份文件 {backup_path.name} 已损坏或无法读取，未恢复（{'；'.join(problems[:3])}）")
     src = _open_ro(backup_path)
@@ -273,6 +275,7 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
         try:
             src.backup(st)
             st.execute("PRAGMA journal_mode = DELETE")
+            unseal(st)                 # the ledger is no longer the backup
             report.repaired, report.audit_guards_repaired = check_and_repair(st, version)
             if ours is not None:   # the ledger keeps its identity, so its backups stay its own
                 st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_id', ?)", (ours,))
