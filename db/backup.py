@@ -22,11 +22,8 @@ stamped with the identity the upgraded ledger will get, so it stays its own.
 Retention, per ledger: the newest KEEP_LAST, plus the newest of each ISO week
 for KEEP_WEEKLY_DAYS days. Everything else of that ledger is removed.
 
-Each backup is sealed: meta ``backup_seal`` holds a digest of every row of every table, written when the copy is
-made (``_copy_checked``). ``PRAGMA integrity_check`` sees only the file's structure, not the values in it: a byte of a
-cell changed afterwards (bit rot on a USB stick or a network drive) passed it, and the restore put the changed value,
-or text no longer UTF-8, into the ledger (found by an attack). ``backup_problems`` checks both; a file opened as a
-ledger for writing loses its seal (``unseal``): it is no longer the backup the seal describes.
+Each backup is sealed: the SHA-256 of its bytes in a file beside it (db/backup_seal.py), written before the
+backup takes its final name; ``backup_problems`` checks the structure and the seal.
 
 A backup is written as ``<final name>.<host>-<pid>.partial`` and renamed when
 checked; partial files left by a killed backup (their process gone, or older
@@ -35,7 +32,6 @@ is next opened for writing (``clean_stale_partials``).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sqlite3
@@ -44,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from db import backup_seal
 from db.connection import open_readonly
 from db.errors import BackupError
 
@@ -52,8 +49,6 @@ KEEP_WEEKLY_DAYS = 92          # about 3 months
 REASONS = {"manual": "手动", "import": "导入前", "migration": "升级前", "daily": "每日", "restore": "恢复前"}
 STALE_PARTIAL_AGE = 6 * 3600.0   # seconds: a partial file this old is stale whoever wrote it
 _PARTIAL = re.compile(r"\.(?P<host>[A-Za-z0-9_-]+)-(?P<pid>\d+)\.partial$")
-SEAL_KEY = "backup_seal"         # meta: the digest of a backup's content (content_digest)
-MSG_SEAL = "内容与备份时的校验值不符（文件在备份后被改动或已损坏）"
 _NAME = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{8}-\d{6})(?:-(?P<seq>\d+))?_(?P<reason>[a-z]+)\.db$")
 
 
@@ -89,45 +84,7 @@ def integrity_problems(path_or_conn) -> list[str]:
 
 def backup_problems(path: str | Path) -> list[str]:
     """[] when the backup file passes the integrity check and, if sealed, still holds what its seal says."""
-    problems = integrity_problems(path)
-    if problems:
-        return problems
-    try:
-        conn = _open_ro(path)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEAL_KEY,)).fetchone()
-            return [] if row is None or row[0] == content_digest(conn) else [MSG_SEAL]
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return [str(exc)]
-
-
-def content_digest(conn: sqlite3.Connection) -> str:
-    """sha256 of every row of every table, in storage order, as stored (text as its bytes), the seal itself left
-    out. SQLite's statistics (rewritten by ANALYZE) and virtual tables (their shadow tables are read) are not."""
-    digest = hashlib.sha256()
-    factory, conn.text_factory = conn.text_factory, bytes
-    try:
-        tables = conn.execute("SELECT name, upper(sql) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                              "'sqlite_stat%' AND upper(sql) NOT LIKE 'CREATE VIRTUAL%' ORDER BY name").fetchall()
-        for raw_name, sql in tables:
-            name = raw_name.decode()
-            where = " WHERE key IS NOT ?" if name == "meta" else ""
-            order = "" if b"WITHOUT ROWID" in (sql or b"") else " ORDER BY rowid"
-            cur = conn.execute(f'SELECT * FROM "{name}"{where}{order}', (SEAL_KEY,) if where else ())
-            digest.update(raw_name + b"\0")
-            while rows := cur.fetchmany(4096):
-                digest.update(repr(rows).encode())
-    finally:
-        conn.text_factory = factory
-    return digest.hexdigest()
-
-
-def unseal(conn: sqlite3.Connection) -> None:
-    """A file opened as a ledger for writing is no longer the backup its seal describes."""
-    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (SEAL_KEY,)).fetchone():
-        conn.execute("DELETE FROM meta WHERE key = ?", (SEAL_KEY,))
+    return integrity_problems(path) or backup_seal.problems(path)
 
 
 def _open_ro(path) -> sqlite3.Connection:
@@ -231,17 +188,18 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
         problems = _copy_checked(src, partial, stamp_id)
         if problems:
             raise BackupError(f"备份 {final.name} 写入后完整性检查未通过：{'；'.join(problems[:3])}")
+        backup_seal.write(partial, final)
         os.replace(partial, final)
     except sqlite3.Error as exc:
-        _remove(partial)
+        _remove(partial, final)
         raise BackupError(f"备份台账 {ledger_path.name} 到 {dest} 失败（{_explain(exc)}），台账本身未受影响") from exc
     except OSError as exc:
-        _remove(partial)
+        _remove(partial, final)
         raise BackupError(
             f"备份台账 {ledger_path.name} 到 {dest} 失败（{exc.strerror or exc}），台账本身未受影响"
         ) from exc
     except BaseException:
-        _remove(partial)
+        _remove(partial, final)
         raise
     finally:
         src.close()
@@ -265,6 +223,7 @@ def clean_stale_partials(dest: str | Path) -> list[Path]:
     from db.lock import pid_alive
     dest = Path(dest)
     removed: list[Path] = []
+    backup_seal.clean_orphans(dest)
     try:
         names = [p for p in dest.iterdir() if p.name.endswith(".partial")]
     except OSError:
@@ -293,7 +252,10 @@ def _explain(exc: sqlite3.Error) -> str:
     return text
 
 
-def _remove(path: Path) -> None:
+def _remove(path: Path, sealed_as: Path | None = None) -> None:
+    """A partial copy and its journal files; with *sealed_as*, the seal written for it under that name."""
+    if sealed_as is not None and not sealed_as.exists():
+        backup_seal.remove(sealed_as)
     for p in (path, Path(str(path) + "-journal"), Path(str(path) + "-wal"), Path(str(path) + "-shm")):
         try:
             p.unlink()
@@ -401,7 +363,8 @@ def _prune_one(items: list, now: datetime, keep_last: int, weekly_days: int, spa
                 p.unlink()
                 removed.append(p)
             except OSError:
-                pass
+                continue
+            backup_seal.remove(p)
     return removed
 
 
@@ -446,10 +409,7 @@ def _copy_checked(src: sqlite3.Connection, target: Path, stamp_id: str | None = 
         dst.execute("PRAGMA journal_mode = DELETE")  # a standalone file, no -wal beside it
         if stamp_id and _read_id(dst) is None:
             dst.execute("INSERT INTO meta (key, value) VALUES ('ledger_id', ?)", (stamp_id,))
-        problems = integrity_problems(dst)
-        if not problems:
-            dst.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (SEAL_KEY, content_digest(dst)))
-        return problems
+        return integrity_problems(dst)
     finally:
         dst.close()
 
@@ -468,12 +428,13 @@ def rescue(ledger, dest: str | Path) -> BackupInfo:
         problems = _copy_checked(ledger.conn, partial)
         if problems:
             raise BackupError(f"抢救出的台账完整性检查未通过：{'；'.join(problems[:3])}")
+        backup_seal.write(partial, dest)
         os.replace(partial, dest)
     except BackupError:
-        _remove(partial)
+        _remove(partial, dest)
         raise
     except (sqlite3.Error, OSError) as exc:
-        _remove(partial)
+        _remove(partial, dest)
         raise BackupError(f"抢救台账到 {dest} 失败（{exc}）") from exc
     created = datetime.now()
     conn = _open_ro(dest)

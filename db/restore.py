@@ -35,7 +35,6 @@ from db.backup import (
     backup_problems,
     integrity_problems,
     ledger_id_of,
-    unseal,
 )
 from db.connection import os_user
 from db.creation import creation
@@ -275,7 +274,6 @@ def _via_staging(src: sqlite3.Connection, backup_path: Path, ledger_path: Path, 
         try:
             src.backup(st)
             st.execute("PRAGMA journal_mode = DELETE")
-            unseal(st)                 # the ledger is no longer the backup
             report.repaired, report.audit_guards_repaired = check_and_repair(st, version)
             if ours is not None:   # the ledger keeps its identity, so its backups stay its own
                 st.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_id', ?)", (ours,))

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from db.backup import SEAL_KEY
 from db.bulk import Laps
 from db.pg import copy as pg_copy
 from db.pg import schema as pg_schema
@@ -17,7 +16,7 @@ from db.pg.url import SharedLedgerError, connect, explain, q
 from db.schema import FACTS_TOKEN
 
 # about one PC's folders; the dashboard cache's token (db/facts_cache.py), valid for that file's data only
-FILE_ONLY_META = ("backup_dir", FACTS_TOKEN, SEAL_KEY)   # SEAL_KEY: a backup's own (db/backup.py)
+FILE_ONLY_META = ("backup_dir", FACTS_TOKEN)
 SERVER_ONLY_META = ("shared_schema", "sqlite_schema", "role_prefix")
 CHUNK = 10000
 

@@ -246,17 +246,3 @@ def test_pull_never_brings_a_dashboard_cache_token_the_server_holds(shared_demo,
         with Ledger(path) as led:
             assert led.conn.execute("SELECT value FROM meta WHERE key = 'facts_cache'").fetchone() is None
             assert led.conn.execute("SELECT value FROM meta WHERE key = 'backup_dir'").fetchone() is None
-
-
-def test_a_backup_pushed_then_pulled_is_restorable_as_a_backup(pg_url, demo_db, tmp_path):
-    """The seal of a backup (db/backup.py) is the file's own: a backup pushed to the server and pulled back is not
-    that backup any more, and its restore is not refused as changed (the seal went to the server and back)."""
-    from db import backup as bk
-    from db.restore import restore_checked
-    setup.init(pg_url)
-    sealed = bk.backup(demo_db, tmp_path / "bk", "manual")
-    transfer.push(sealed.path, pg_url)
-    assert count(pg_url, "SELECT count(*) FROM meta WHERE key = %s", (bk.SEAL_KEY,)) == 0
-    target = tmp_path / "back.db"
-    pull.pull(pg_url, target)
-    restore_checked(target, tmp_path / "l.db")

@@ -5,12 +5,12 @@ tests do not drive, each failing on the code of commit fe4699e (schema v10).
    passes ``PRAGMA integrity_check`` (SQLite keeps no checksum of the rows) and is restored: the ledger silently
    holds a changed value, or text that is no longer UTF-8 and fails every read of the firm list afterwards.
 """
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from db import backup as bk
+from db import backup_seal
 from db.errors import BackupError
 from db.ledger import Ledger
 from db.restore import restore_checked
@@ -60,23 +60,33 @@ def test_a_backup_changed_after_it_was_written_is_refused(tmp_path, old, new):
 
 
 def test_a_sealed_backup_opened_as_a_ledger_and_edited_is_restored_again(tmp_path):
-    """Guard of the fix: a backup copied by hand and opened (and written) as a ledger is no longer the backup it was;
-    its copy is restorable like any ledger's, and a backup of it is sealed anew."""
+    """Guard of the fix: a backup file opened (and written) as a ledger is no longer the backup it was: its seal
+    goes, and it is restorable like any ledger; a backup of the result is sealed anew."""
     path, dest = tmp_path / "l.db", tmp_path / "bk"
     fresh(path).close()
     info = bk.backup(path, dest, "manual")
-    opened = tmp_path / "opened.db"
-    opened.write_bytes(info.path.read_bytes())
-    with Ledger(opened, officer="测试专员") as led:
+    seal = backup_seal.seal_path(info.path)
+    assert seal.read_text(encoding="utf-8") == f"{backup_seal.digest(info.path)}  {info.path.name}\n"   # sha256sum -c
+    with Ledger(info.path, officer="测试专员") as led:
         with led.write() as w:
             w.update_firm(1, remark="手改")
-    copy = tmp_path / "copy.db"
-    copy.write_bytes(opened.read_bytes())
-    restore_checked(copy, path, dest)
+    assert not seal.exists()
+    restore_checked(info.path, path, dest)
     with Ledger(path, officer="测试专员") as led:
         assert led.conn.execute("SELECT remark FROM firms WHERE code = ?", (CODES[0],)).fetchone()[0] == "手改"
-        assert led.conn.execute("SELECT COUNT(*) FROM meta WHERE key = ?", (bk.SEAL_KEY,)).fetchone()[0] == 0
     again = bk.backup(path, dest, "manual")
-    raw = sqlite3.connect(f"{again.path.resolve().as_uri()}?mode=ro", uri=True)
-    assert raw.execute("SELECT COUNT(*) FROM meta WHERE key = ?", (bk.SEAL_KEY,)).fetchone()[0] == 1
-    raw.close()
+    assert backup_seal.problems(again.path) == [] and backup_seal.seal_path(again.path).exists()
+
+
+def test_a_pruned_backup_takes_its_seal_with_it_and_a_lost_seal_only_costs_the_check(tmp_path):
+    """Retention removes a backup's seal with it; a backup whose seal was lost is checked as before seals."""
+    path, dest = tmp_path / "l.db", tmp_path / "bk"
+    fresh(path).close()
+    first = bk.backup(path, dest, "manual", prune_after=False)
+    for _ in range(bk.KEEP_LAST + 1):
+        bk.backup(path, dest, "manual")
+    assert not first.path.exists() and not backup_seal.seal_path(first.path).exists()
+    kept = bk.list_backups(path, dest, check=True)
+    assert kept and all(b.ok for b in kept)
+    backup_seal.remove(kept[0].path)
+    assert [b.ok for b in bk.list_backups(path, dest, check=True)] == [True] * len(kept)

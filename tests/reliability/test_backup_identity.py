@@ -119,10 +119,10 @@ def test_the_backup_before_the_upgrade_to_v4_carries_the_new_identity(tmp_path):
 # item 6: restore validates, repairs, audits and keeps the newer audit rows --------------------------
 
 def _craft(backup_path: Path) -> None:
+    bk.backup_seal.remove(backup_path)      # a crafter drops the seal too: with it, the file is refused
     conn = sqlite3.connect(backup_path, isolation_level=None)
     try:
-        conn.execute("DELETE FROM meta WHERE key = ?", (bk.SEAL_KEY,))   # a crafter drops the seal too: with it, the
-        conn.execute("DROP TRIGGER audit_no_update")                     # file is refused (test_attack_sequences_3)
+        conn.execute("DROP TRIGGER audit_no_update")
         conn.execute("DROP TRIGGER audit_no_delete")
         conn.execute("UPDATE audit SET os_user = '改写者', after = '{}'")
         conn.execute("DELETE FROM audit WHERE id = 1")
@@ -166,7 +166,7 @@ def test_restore_refuses_a_backup_missing_a_table_or_column(tmp_path, capsys):
                             ("PRAGMA user_version = 0", "不是星图台账")]:
         copy = bk.backup(a, tmp_path / "bk", "manual").path
         conn = sqlite3.connect(copy, isolation_level=None)
-        conn.execute("DELETE FROM meta WHERE key = ?", (bk.SEAL_KEY,))   # unsealed: a backup from before seals
+        bk.backup_seal.remove(copy)                      # unsealed: a backup from before seals
         conn.execute(damage)
         conn.close()
         before = a.read_bytes()
