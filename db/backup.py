@@ -22,6 +22,9 @@ stamped with the identity the upgraded ledger will get, so it stays its own.
 Retention, per ledger: the newest KEEP_LAST, plus the newest of each ISO week
 for KEEP_WEEKLY_DAYS days. Everything else of that ledger is removed.
 
+Each backup is sealed: the SHA-256 of its bytes in a file beside it (db/backup_seal.py), written before the
+backup takes its final name; ``backup_problems`` checks the structure and the seal.
+
 A backup is written as ``<final name>.<host>-<pid>.partial`` and renamed when
 checked; partial files left by a killed backup (their process gone, or older
 than STALE_PARTIAL_AGE) are removed by the next backup and when the ledger
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from db import backup_seal
 from db.connection import open_readonly
 from db.errors import BackupError
 
@@ -76,6 +80,11 @@ def integrity_problems(path_or_conn) -> list[str]:
     except sqlite3.Error as exc:
         return [str(exc)]
     return [] if rows == ["ok"] else rows
+
+
+def backup_problems(path: str | Path) -> list[str]:
+    """[] when the backup file passes the integrity check and, if sealed, still holds what its seal says."""
+    return integrity_problems(path) or backup_seal.problems(path)
 
 
 def _open_ro(path) -> sqlite3.Connection:
@@ -179,17 +188,18 @@ def backup(ledger_path: str | Path, dest_dir: str | Path | None = None, reason: 
         problems = _copy_checked(src, partial, stamp_id)
         if problems:
             raise BackupError(f"备份 {final.name} 写入后完整性检查未通过：{'；'.join(problems[:3])}")
+        backup_seal.write(partial, final)
         os.replace(partial, final)
     except sqlite3.Error as exc:
-        _remove(partial)
+        _remove(partial, final)
         raise BackupError(f"备份台账 {ledger_path.name} 到 {dest} 失败（{_explain(exc)}），台账本身未受影响") from exc
     except OSError as exc:
-        _remove(partial)
+        _remove(partial, final)
         raise BackupError(
             f"备份台账 {ledger_path.name} 到 {dest} 失败（{exc.strerror or exc}），台账本身未受影响"
         ) from exc
     except BaseException:
-        _remove(partial)
+        _remove(partial, final)
         raise
     finally:
         src.close()
@@ -213,6 +223,7 @@ def clean_stale_partials(dest: str | Path) -> list[Path]:
     from db.lock import pid_alive
     dest = Path(dest)
     removed: list[Path] = []
+    backup_seal.clean_orphans(dest)
     try:
         names = [p for p in dest.iterdir() if p.name.endswith(".partial")]
     except OSError:
@@ -241,7 +252,10 @@ def _explain(exc: sqlite3.Error) -> str:
     return text
 
 
-def _remove(path: Path) -> None:
+def _remove(path: Path, sealed_as: Path | None = None) -> None:
+    """A partial copy and its journal files; with *sealed_as*, the seal written for it under that name."""
+    if sealed_as is not None and not sealed_as.exists():
+        backup_seal.remove(sealed_as)
     for p in (path, Path(str(path) + "-journal"), Path(str(path) + "-wal"), Path(str(path) + "-shm")):
         try:
             p.unlink()
@@ -280,7 +294,7 @@ def _info(path: Path, *, check: bool) -> BackupInfo:
             conn.close()
     except sqlite3.Error:
         pass
-    ok = (not integrity_problems(path)) if check else None
+    ok = (not backup_problems(path)) if check else None
     return BackupInfo(path, created, reason, firms, path.stat().st_size, ok, ledger_id_of(path))
 
 
@@ -349,7 +363,8 @@ def _prune_one(items: list, now: datetime, keep_last: int, weekly_days: int, spa
                 p.unlink()
                 removed.append(p)
             except OSError:
-                pass
+                continue
+            backup_seal.remove(p)
     return removed
 
 
@@ -413,12 +428,13 @@ def rescue(ledger, dest: str | Path) -> BackupInfo:
         problems = _copy_checked(ledger.conn, partial)
         if problems:
             raise BackupError(f"抢救出的台账完整性检查未通过：{'；'.join(problems[:3])}")
+        backup_seal.write(partial, dest)
         os.replace(partial, dest)
     except BackupError:
-        _remove(partial)
+        _remove(partial, dest)
         raise
     except (sqlite3.Error, OSError) as exc:
-        _remove(partial)
+        _remove(partial, dest)
         raise BackupError(f"抢救台账到 {dest} 失败（{exc}）") from exc
     created = datetime.now()
     conn = _open_ro(dest)

@@ -182,11 +182,13 @@ def _identified(ledger, conn: sqlite3.Connection) -> sqlite3.Connection:
 
 
 def _clean_leftovers(path: Path, conn: sqlite3.Connection | None) -> None:
-    """Files a killed migration, restore (beside the ledger) or backup (in its backup folder) left."""
-    from db import backup, migrate_safely
+    """Files a killed migration, restore (beside the ledger) or backup (in its backup folder) left, and the seal of
+    a backup opened as a ledger (db/backup_seal.py)."""
+    from db import backup, backup_seal, migrate_safely
     if conn is None:
         migrate_safely.clean_stale_staging(path)
     else:
+        backup_seal.remove(path)    # a backup opened as a ledger: no longer the backup its seal describes
         backup.clean_stale_partials(backup.backup_dir_for(path, conn))
 
 

@@ -32,6 +32,7 @@ from db.backup import (
     _remove,
     backup,
     backup_dir_for,
+    backup_problems,
     integrity_problems,
     ledger_id_of,
 )
@@ -191,7 +192,7 @@ def restore_checked(backup_path: str | Path, ledger_path: str | Path, dest_dir: 
     """Put *backup_path* back as the ledger at *ledger_path* (see the module's notes)."""
     from db import lock as ledger_lock
     backup_path, ledger_path = Path(backup_path), Path(ledger_path)
-    problems = integrity_problems(backup_path)
+    problems = backup_problems(backup_path)
     if problems:
         raise BackupError(f"备份文件 {backup_path.name} 已损坏或无法读取，未恢复（{'；'.join(problems[:3])}）")
     src = _open_ro(backup_path)

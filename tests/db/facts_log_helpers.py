@@ -21,6 +21,7 @@ def tampered_backup(ledger, dest):
     from db import backup as bk
     info = bk.backup(ledger, dest, "manual")
     raw = sqlite3.connect(info.path, isolation_level=None)
+    bk.backup_seal.remove(info.path)      # unsealed, as a backup from before seals: a sealed one edited is refused
     raw.execute("DROP TRIGGER facts_designation_au")
     raw.execute("UPDATE designations SET start_date = '2001-02-03' WHERE id = (SELECT min(id) FROM designations "
                 "WHERE deleted_at IS NULL)")

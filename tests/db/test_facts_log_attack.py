@@ -84,6 +84,7 @@ def test_a_restore_puts_its_own_mark_on_the_restored_history(demo_copy, tmp_path
         raw = sqlite3.connect(path, isolation_level=None)
         raw.execute("UPDATE designations SET start_date = ? WHERE id = (SELECT min(id) FROM designations "
                     "WHERE deleted_at IS NULL)", (day,))
+        bk.backup_seal.remove(path)           # unsealed, as a backup from before seals
         raw.close()
     report = restore_checked(info.path, demo_copy, dest)
     assert report.saved is not None and not report.repaired

@@ -119,6 +119,7 @@ def test_the_backup_before_the_upgrade_to_v4_carries_the_new_identity(tmp_path):
 # item 6: restore validates, repairs, audits and keeps the newer audit rows --------------------------
 
 def _craft(backup_path: Path) -> None:
+    bk.backup_seal.remove(backup_path)      # a crafter drops the seal too: with it, the file is refused
     conn = sqlite3.connect(backup_path, isolation_level=None)
     try:
         conn.execute("DROP TRIGGER audit_no_update")
@@ -165,6 +166,7 @@ def test_restore_refuses_a_backup_missing_a_table_or_column(tmp_path, capsys):
                             ("PRAGMA user_version = 0", "不是星图台账")]:
         copy = bk.backup(a, tmp_path / "bk", "manual").path
         conn = sqlite3.connect(copy, isolation_level=None)
+        bk.backup_seal.remove(copy)                      # unsealed: a backup from before seals
         conn.execute(damage)
         conn.close()
         before = a.read_bytes()
