@@ -114,3 +114,18 @@ def test_timeline_lapse_and_renewal(qapp, ledger):
         w.add_designation(f, "gaoqi", date(2021, 4, 20))           # ends 2024-04-20, not renewed: lapsed
     got = [(e.day, e.kind) for e in firm_file.timeline(ledger.conn, ledger.catalog(), f, date(2025, 1, 1))]
     assert got == [("2018-05-01", "获得"), ("2021-04-20", "续期"), ("2021-04-30", "到期"), ("2024-04-20", "失效")]
+
+
+def test_edit_service_is_offered_only_with_a_record_selected(dialog, qtbot, monkeypatch):
+    """修改所选记录 did nothing, silently, when no record was selected."""
+    dlg, undo, ledger, b = dialog
+    button = dlg.edit_service_button
+    assert not button.isEnabled() and "选择一条服务记录" in button.toolTip()
+    with ledger.write() as w:
+        w.add_service(b, "2024-03-01", officer="张敏", kind="走访", notes="了解研发投入")
+    dlg.reload()
+    assert dlg.service_model.rowCount() == 1 and not button.isEnabled()
+    dlg.service_view.selectRow(0)
+    assert button.isEnabled() and button.toolTip() == ""
+    dlg.reload()                                  # a re-read clears the selection: the button follows
+    assert not button.isEnabled()
