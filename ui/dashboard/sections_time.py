@@ -155,8 +155,8 @@ class ExpirySection(Section):
         values = [m["expiring"] for m in months]
         texts = [f"{m['expiring']}（续{m['renewed']}）" if m["expiring"] else "" for m in months]
         colors = [LINE if m["to_come"] else (AHEAD if m["expiring"] and not m["lapsed"] else NEUTRAL) for m in months]
-        self.chart.set_title(f"{self.view['year']} 年“{e['name']}”逐月到期：共 {e['expiring']}，已续 {e['renewed']}，"
-                             f"已失效 {e['lapsed']}，待到期 {e['to_come']}")
+        self.chart.set_title(f"{self.view['year']} 年“{e['name']}”逐月到期",
+                             f"共 {e['expiring']}，已续 {e['renewed']}，已失效 {e['lapsed']}，待到期 {e['to_come']}")
         self.chart.bars([f"{m['month']}月" for m in months], values, colors, texts=texts)
 
     def _bar(self, i: int) -> None:

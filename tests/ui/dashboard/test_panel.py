@@ -194,3 +194,25 @@ def test_the_time_progress_label_sits_clear_of_the_bars_and_its_line(panel, qtbo
     line_x = vb.mapViewToScene(QRectF(chart.reference_value, 0, 0, 1)).boundingRect().left()
     assert text.left() >= line_x, (text, line_x)
     assert vb.sceneBoundingRect().contains(text), (text, vb.sceneBoundingRect())
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1077, 542), (900, 542)])
+def test_the_expiry_chart_shows_its_whole_title_and_every_bar_label(panel, qtbot, size):
+    """At 125% of 1366 the title “…逐月到期：共 …，待到期 80” was cut off and the last bar's “80（续0）” clipped."""
+    from ui.dashboard.sections_time import ExpirySection
+    section = panel.findChild(ExpirySection)
+    panel.tabs.setCurrentWidget(section)
+    panel.resize(*size)
+    qtbot.wait(50)
+    chart = section.chart
+    assert chart.values
+    title = chart.item.titleLabel.item                    # the title's text, drawn whole or cut by the chart's edge
+    assert "待到期" in title.toPlainText()
+    box = title.sceneBoundingRect()
+    assert 0 <= box.left() and box.right() <= chart.plot.viewport().width(), (title.toPlainText(), box, chart.width())
+    vb = chart.item.getViewBox().sceneBoundingRect()
+    shown = [t for t in chart._texts if t.isVisible() and t.toPlainText()]
+    assert shown
+    for t in shown:
+        box = t.sceneBoundingRect()
+        assert vb.left() - 0.5 <= box.left() and box.right() <= vb.right() + 0.5, (t.toPlainText(), box, vb)
