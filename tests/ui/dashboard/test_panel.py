@@ -216,3 +216,18 @@ def test_the_expiry_chart_shows_its_whole_title_and_every_bar_label(panel, qtbot
     for t in shown:
         box = t.sceneBoundingRect()
         assert vb.left() - 0.5 <= box.left() and box.right() <= vb.right() + 0.5, (t.toPlainText(), box, vb)
+
+
+def test_the_forecast_of_a_year_without_targets_says_so(panel, qtbot):
+    """年底预测 of a year without targets was an empty table with no word of why; back to a year with targets,
+    the table returns."""
+    from ui.dashboard.sections_time import ExpirySection
+    section = panel.findChild(ExpirySection)
+    panel.tabs.setCurrentWidget(section)
+    panel.set_context(date.today().year, date.today(), None)
+    assert section.forecast_stack.currentWidget() is section.forecast_note
+    assert section.forecast_note.isVisible() and not section.forecast.isVisible()
+    assert "还没有指标" in section.forecast_note.text() and "指标" in section.forecast_note.text()
+    panel.set_context(2024, AS_OF, None)
+    assert section.forecast.isVisible() and section.forecast.model().rowCount() > 0
+    assert not section.forecast_note.isVisible()
