@@ -36,6 +36,20 @@ def _pg():
     return pg
 
 
+def value_ticks(low: float, high: float, most: int = 7) -> list[float]:
+    """Round tick values (steps of 1, 2 or 5 times a power of ten) from the first multiple ≥ *low* up to *high*,
+    0 among them when it is in range; at most about *most*."""
+    import math
+    span = high - low
+    if span <= 0:
+        return [low]
+    raw = span / most
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * 0.9)      # 140.01: steps of 20, not 50
+    first = math.ceil(low / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, math.floor(high / step + 1e-9) + 1)]
+
+
 class Chart(QWidget):
     """A titled pyqtgraph plot with category bars (vertical or horizontal) and optional lines."""
 
@@ -143,7 +157,9 @@ class Chart(QWidget):
 
     # drawing ---------------------------------------------------------------------------
     def bars(self, labels: list[str], values: list[float], colors=None, *, horizontal: bool = False,
-             texts: list[str] | None = None, width: float = 0.6) -> None:
+             texts: list[str] | None = None, width: float = 0.6, unit: str = "") -> None:
+        """Category bars; *unit* (“%”) is written after every number of the value axis, whose ticks then start
+        at 0 (pyqtgraph dropped the 0 at the axis' end)."""
         pg = self._pg
         self.clear()
         self.labels, self.values = list(labels), [float(v) for v in values]
@@ -179,12 +195,26 @@ class Chart(QWidget):
         top = max([0.0] + self.values)
         low = min([0.0] + self.values)
         span = (top - low) or 1.0
+        self.unit = unit
+        self._value_axis(horizontal, low, top + span * (0.3 if horizontal else 0.15), unit)
         if horizontal:
             self.item.setXRange(low, top + span * 0.3, padding=0)
             self.item.setYRange(-0.7, n - 0.3, padding=0)
         else:
             self.item.setYRange(low, top + span * 0.15, padding=0)
             self._fit_bar_texts()
+
+    def _value_axis(self, horizontal: bool, low: float, high: float, unit: str) -> None:
+        """The value axis' ticks: pyqtgraph's own without a unit; with one, round steps from 0 each written with it,
+        the 0 at the axis' end drawn too (its label may reach past the axis)."""
+        axis = self.item.getAxis("bottom" if horizontal else "left")
+        if horizontal:
+            axis.setStyle(hideOverlappingLabels=not unit)
+        if not unit:
+            axis.setTicks(None)
+            return
+        end = high - (high - low) * 0.04           # no label at the far end, where it would be cut in half
+        axis.setTicks([[(v, f"{v:g}{unit}") for v in value_ticks(low, high) if v <= end]])
 
     def _fit_bar_texts(self) -> None:
         """Vertical bars: widen the x range so the first and last bars' labels (“80（续0）”) are not cut at the

@@ -231,3 +231,22 @@ def test_the_forecast_of_a_year_without_targets_says_so(panel, qtbot):
     panel.set_context(2024, AS_OF, None)
     assert section.forecast.isVisible() and section.forecast.model().rowCount() > 0
     assert not section.forecast_note.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1077, 542)])
+def test_the_completion_axes_say_percent_and_start_at_zero(panel, qtbot, size):
+    """The completion-rate axes had bare numbers (20 40 … 120: per cent? firms?) and no 0 at their start."""
+    from ui.dashboard.charts import value_ticks
+    from ui.dashboard.sections import StreetsSection, TargetsSection
+    panel.resize(*size)
+    qtbot.wait(50)
+    chart = panel.findChild(TargetsSection).chart
+    axis = chart.item.getAxis("bottom")
+    ticks = axis._tickLevels[0]
+    assert ticks[0] == (0, "0%") and all(text.endswith("%") for _v, text in ticks)
+    assert not axis.style["hideOverlappingLabels"]          # the 0% at the axis' left end is drawn
+    streets = panel.findChild(StreetsSection).chart
+    assert streets.item.getAxis("left")._tickLevels[0][0] == (0, "0%")
+    assert value_ticks(0, 130) == [0, 20, 40, 60, 80, 100, 120]
+    assert value_ticks(0, 140.01) == [0, 20, 40, 60, 80, 100, 120, 140]
+    assert value_ticks(-15, 40) == [-10, 0, 10, 20, 30, 40]
