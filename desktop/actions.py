@@ -34,6 +34,7 @@ def make_sample(path: Path) -> None:
         demo_store.store(ledger, demo.generate([n for _, n in ledger.streets()], SAMPLE_FIRMS, 7))
 
 
+MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换台账。"
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
 
@@ -172,42 +173,54 @@ class Actions:
 
     def do_connect_shared(self) -> None:
         """文件 → 连接共享台账…: ask for the server, database and login (the password typed, or the one kept in
-        the system's keyring), open the shared ledger; the password is kept only when asked and it worked."""
-        from db.pg.url import build_url
+        the system's keyring), open the shared ledger; the password is kept only when asked and it worked. A failed
+        connection keeps the dialog open with what was typed and says why in it (not in a box after it closed)."""
         from desktop import credentials
         from ui.connect_dialog import ConnectDialog
         s = self.w.settings
         last = (s.get("shared/host"), s.get("shared/port"), s.get("shared/database"), s.get("shared/login"))
         kept = credentials.load(credentials.key(*last)) if all(last) else None
         dlg = ConnectDialog(self.w, host=last[0], port=last[1], database=last[2], login=last[3],
-                            has_kept_password=kept is not None, keyring_problem=credentials.available())
-        accepted = dlg.exec() == QDialog.Accepted
-        v = dlg.value()
+                            has_kept_password=kept is not None, keyring_problem=credentials.available(),
+                            attempt=self._connect_shared)
+        dlg.exec()
         dlg.deleteLater()
-        if not accepted:
-            return
+
+    def _connect_shared(self, v) -> str | None:
+        """Open the shared ledger *v* names (a SharedLogin): None when it is open, else why not."""
+        from db.pg.url import build_url
+        from desktop import credentials
+        s = self.w.settings
         for k, value in (("host", v.host), ("port", v.port), ("database", v.database), ("login", v.login)):
             s.set(f"shared/{k}", value)
         entry = credentials.key(v.host, v.port, v.database, v.login)
         password = v.password or credentials.load(entry)
-        if not self.switch_to(build_url(v.host, v.port, v.database, v.login, password or None)):
-            return
+        problems: list[str] = []
+        if not self.switch_to(build_url(v.host, v.port, v.database, v.login, password or None),
+                              report=problems.append):
+            return problems[-1] if problems else "未能连接共享台账"
         if not v.remember:
             credentials.forget(entry)
         elif v.password and (problem := credentials.save(entry, v.password)):
             self.w.statusBar().showMessage(problem, 15000)
+        return None
 
-    def switch_to(self, path: str, create: bool = False) -> bool:
+    def switch_to(self, path: str, create: bool = False, report=None) -> bool:
+        """Open *path* in the window instead of the ledger open now; why it could not be opened goes to
+        *report(message)* (the connect dialog shows it), else to a warning box."""
         from db.connection import LedgerError
         from db.pg.url import is_url
         from desktop.app import open_ledger_for_window
+
+        def say(title: str, message: str) -> None:
+            report(message) if report is not None else dialogs.warn(self.w, title, message)
         if self.w.workers.busy():
-            dialogs.warn(self.w, "请稍候", "后台任务（导入或备份）尚未完成，完成后再切换台账。")
+            say("请稍候", MSG_BUSY)
             return False
         try:
             ledger = open_ledger_for_window(path, create=create)
         except LedgerError as exc:
-            dialogs.warn(self.w, "无法打开台账", str(exc))
+            say("无法打开台账", str(exc))
             return False
         self.w.switch_ledger(ledger)
         if not is_url(path):                 # a shared ledger's address holds its password: never kept in settings
