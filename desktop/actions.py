@@ -34,6 +34,9 @@ def make_sample(path: Path) -> None:
         demo_store.store(ledger, demo.generate([n for _, n in ledger.streets()], SAMPLE_FIRMS, 7))
 
 
+TAB_NAMES = ("台账", "看板", "导入历史", "指标", "设置")        # 查看 menu, Ctrl+1 … Ctrl+5 in this order
+MSG_REFRESH_TIP = "从台账重新读取列表、看板与各页（共享台账上，他人的修改也随之显示）"
+MSG_REFRESHED = "已从台账重新读取（F5）"
 MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换台账。"
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
@@ -79,8 +82,12 @@ class Actions:
         self.add_designation = self._act(m, "添加认定…", self.do_add_designation, write=True)
 
         m = mb.addMenu("查看(&V)")
-        for name in ("台账", "看板", "导入历史", "指标", "设置"):
-            self._act(m, name, lambda n=name: window.show_tab(n))
+        self.tab_actions = [self._act(m, name, lambda n=name: window.show_tab(n), f"Ctrl+{i}")
+                            for i, name in enumerate(TAB_NAMES, start=1)]
+        m.addSeparator()
+        self.refresh = self._act(m, "刷新", self.do_refresh, "F5")
+        self.refresh.setStatusTip(MSG_REFRESH_TIP)
+        self.refresh.setToolTip(MSG_REFRESH_TIP)
         m = mb.addMenu("帮助(&H)")
         self.guide = self._act(m, "使用指南", self.do_help, QKeySequence.HelpContents)
         self._act(m, "关于星图", lambda: dialogs.inform(window, "关于星图", about_text()))
@@ -346,6 +353,16 @@ class Actions:
             return
         panel.select_year(year)
         panel.add_indicator()
+
+    def do_refresh(self) -> None:
+        """查看 → 刷新 (F5): read every view again from the ledger (others may have changed a shared one; the
+        live refresh follows their saves, this is for when it missed one or the person wants to be sure)."""
+        from desktop.live import reread
+        if self.w.ledger is None:
+            return
+        if hasattr(self.w.ledger, "invalidate"):
+            self.w.ledger.invalidate()              # the cached catalog and streets too
+        reread(self.w, None, MSG_REFRESHED)
 
     def do_help(self) -> None:
         from desktop.version import version
