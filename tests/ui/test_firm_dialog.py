@@ -129,3 +129,17 @@ def test_edit_service_is_offered_only_with_a_record_selected(dialog, qtbot, monk
     assert button.isEnabled() and button.toolTip() == ""
     dlg.reload()                                  # a re-read clears the selection: the button follows
     assert not button.isEnabled()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_firm_file_fits_a_1366_by_768_screen_at_125_percent(dialog, qtbot):
+    """The profile form made the dialog at least 624 pt tall; a 1366×768 screen at 125% leaves about 580 pt (less
+    the taskbar): 保存修改 was off the screen. The fields now scroll and the buttons stay in view."""
+    dlg, undo, ledger, b = dialog
+    assert dlg.minimumSizeHint().height() <= 560, dlg.minimumSizeHint()
+    dlg.resize(1053, 560)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    for button in (dlg.save_button, dlg.revert_button):
+        corner = button.mapTo(dlg, button.rect().bottomRight())
+        assert dlg.rect().contains(corner), (corner, dlg.size())

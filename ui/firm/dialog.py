@@ -11,11 +11,13 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -91,13 +93,17 @@ class FirmFileDialog(QDialog):
         self.profile.edited.connect(self._profile_edited)
         page = QWidget()
         box = QVBoxLayout(page)
-        box.addWidget(self.profile)
+        # the fields scroll, the buttons stay: the form is taller than a 1366×768 screen at 125% leaves (~580 pt)
+        self.profile_scroll = QScrollArea()
+        self.profile_scroll.setWidgetResizable(True)
+        self.profile_scroll.setFrameShape(QFrame.NoFrame)
+        self.profile_scroll.setWidget(self.profile)
+        box.addWidget(self.profile_scroll, 1)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.revert_button)
         row.addWidget(self.save_button)
         box.addLayout(row)
-        box.addStretch(1)
         self.tabs.addTab(page, "基本信息")
 
         self.timeline_model = RowsModel(["日期", "事件", "认定 / 星级", "证书编号与名单", "来源"], parent=self)
