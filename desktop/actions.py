@@ -34,6 +34,10 @@ def make_sample(path: Path) -> None:
         demo_store.store(ledger, demo.generate([n for _, n in ledger.streets()], SAMPLE_FIRMS, 7))
 
 
+TAB_NAMES = ("台账", "看板", "导入历史", "指标", "设置")        # 查看 menu, Ctrl+1 … Ctrl+5 in this order
+MSG_REFRESH_TIP = "从台账重新读取列表、看板与各页（共享台账上，他人的修改也随之显示）"
+MSG_REFRESHED = "已从台账重新读取（F5）"
+MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换台账。"
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
 
@@ -78,8 +82,12 @@ class Actions:
         self.add_designation = self._act(m, "添加认定…", self.do_add_designation, write=True)
 
         m = mb.addMenu("查看(&V)")
-        for name in ("台账", "看板", "导入历史", "指标", "设置"):
-            self._act(m, name, lambda n=name: window.show_tab(n))
+        self.tab_actions = [self._act(m, name, lambda n=name: window.show_tab(n), f"Ctrl+{i}")
+                            for i, name in enumerate(TAB_NAMES, start=1)]
+        m.addSeparator()
+        self.refresh = self._act(m, "刷新", self.do_refresh, "F5")
+        self.refresh.setStatusTip(MSG_REFRESH_TIP)
+        self.refresh.setToolTip(MSG_REFRESH_TIP)
         m = mb.addMenu("帮助(&H)")
         self.guide = self._act(m, "使用指南", self.do_help, QKeySequence.HelpContents)
         self._act(m, "关于星图", lambda: dialogs.inform(window, "关于星图", about_text()))
@@ -172,42 +180,54 @@ class Actions:
 
     def do_connect_shared(self) -> None:
         """文件 → 连接共享台账…: ask for the server, database and login (the password typed, or the one kept in
-        the system's keyring), open the shared ledger; the password is kept only when asked and it worked."""
-        from db.pg.url import build_url
+        the system's keyring), open the shared ledger; the password is kept only when asked and it worked. A failed
+        connection keeps the dialog open with what was typed and says why in it (not in a box after it closed)."""
         from desktop import credentials
         from ui.connect_dialog import ConnectDialog
         s = self.w.settings
         last = (s.get("shared/host"), s.get("shared/port"), s.get("shared/database"), s.get("shared/login"))
         kept = credentials.load(credentials.key(*last)) if all(last) else None
         dlg = ConnectDialog(self.w, host=last[0], port=last[1], database=last[2], login=last[3],
-                            has_kept_password=kept is not None, keyring_problem=credentials.available())
-        accepted = dlg.exec() == QDialog.Accepted
-        v = dlg.value()
+                            has_kept_password=kept is not None, keyring_problem=credentials.available(),
+                            attempt=self._connect_shared)
+        dlg.exec()
         dlg.deleteLater()
-        if not accepted:
-            return
+
+    def _connect_shared(self, v) -> str | None:
+        """Open the shared ledger *v* names (a SharedLogin): None when it is open, else why not."""
+        from db.pg.url import build_url
+        from desktop import credentials
+        s = self.w.settings
         for k, value in (("host", v.host), ("port", v.port), ("database", v.database), ("login", v.login)):
             s.set(f"shared/{k}", value)
         entry = credentials.key(v.host, v.port, v.database, v.login)
         password = v.password or credentials.load(entry)
-        if not self.switch_to(build_url(v.host, v.port, v.database, v.login, password or None)):
-            return
+        problems: list[str] = []
+        if not self.switch_to(build_url(v.host, v.port, v.database, v.login, password or None),
+                              report=problems.append):
+            return problems[-1] if problems else "未能连接共享台账"
         if not v.remember:
             credentials.forget(entry)
         elif v.password and (problem := credentials.save(entry, v.password)):
             self.w.statusBar().showMessage(problem, 15000)
+        return None
 
-    def switch_to(self, path: str, create: bool = False) -> bool:
+    def switch_to(self, path: str, create: bool = False, report=None) -> bool:
+        """Open *path* in the window instead of the ledger open now; why it could not be opened goes to
+        *report(message)* (the connect dialog shows it), else to a warning box."""
         from db.connection import LedgerError
         from db.pg.url import is_url
         from desktop.app import open_ledger_for_window
+
+        def say(title: str, message: str) -> None:
+            report(message) if report is not None else dialogs.warn(self.w, title, message)
         if self.w.workers.busy():
-            dialogs.warn(self.w, "请稍候", "后台任务（导入或备份）尚未完成，完成后再切换台账。")
+            say("请稍候", MSG_BUSY)
             return False
         try:
             ledger = open_ledger_for_window(path, create=create)
         except LedgerError as exc:
-            dialogs.warn(self.w, "无法打开台账", str(exc))
+            say("无法打开台账", str(exc))
             return False
         self.w.switch_ledger(ledger)
         if not is_url(path):                 # a shared ledger's address holds its password: never kept in settings
@@ -333,6 +353,16 @@ class Actions:
             return
         panel.select_year(year)
         panel.add_indicator()
+
+    def do_refresh(self) -> None:
+        """查看 → 刷新 (F5): read every view again from the ledger (others may have changed a shared one; the
+        live refresh follows their saves, this is for when it missed one or the person wants to be sure)."""
+        from desktop.live import reread
+        if self.w.ledger is None:
+            return
+        if hasattr(self.w.ledger, "invalidate"):
+            self.w.ledger.invalidate()              # the cached catalog and streets too
+        reread(self.w, None, MSG_REFRESHED)
 
     def do_help(self) -> None:
         from desktop.version import version

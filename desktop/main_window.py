@@ -132,6 +132,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(LazyTab("导入历史", self._make_history), "导入历史")
         self.tabs.addTab(LazyTab("指标", self._make_targets), "指标")
         self.tabs.addTab(LazyTab("设置", self._make_settings), "设置")
+        for i, action in enumerate(self.menu_actions.tab_actions):         # the shortcut shown on each tab
+            self.tabs.setTabToolTip(i, f"{self.tabs.tabText(i)}（{action.shortcut().toString()}）")
         readonly = bool(getattr(ledger, "readonly", False))
         reason = getattr(ledger, "readonly_reason", "") or "台账以只读方式打开"
         tail = "。" if "不能修改" in reason else "，不能修改。"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QFormLayout,
@@ -35,8 +38,9 @@ class ConnectDialog(QDialog):
     computer (the box to remember is then off and says so), or None."""
 
     def __init__(self, parent=None, *, host: str = "", port: int = 5432, database: str = "", login: str = "",
-                 has_kept_password: bool = False, keyring_problem: str | None = None) -> None:
+                 has_kept_password: bool = False, keyring_problem: str | None = None, attempt=None) -> None:
         super().__init__(parent)
+        self.attempt = attempt      # callable(SharedLogin) -> None when it connected, else why not (in Chinese)
         self.setWindowTitle("连接共享台账")
         self.setMinimumWidth(460)
         intro = QLabel(INTRO)
@@ -84,10 +88,24 @@ class ConnectDialog(QDialog):
         return f"请填写{'、'.join(empty)}" if empty else None
 
     def accept(self) -> None:
+        """Close only when the connection worked: a failed one keeps everything typed and says why, here."""
         problem = self.missing()
+        if problem is None and self.attempt is not None:
+            self.problem.setText("正在连接…")
+            self.setEnabled(False)
+            QGuiApplication.setOverrideCursor(Qt.WaitCursor)
+            QApplication.processEvents()                # show 正在连接… before the connection is tried
+            try:
+                problem = self.attempt(self.value())
+            finally:
+                QGuiApplication.restoreOverrideCursor()
+                self.setEnabled(True)
         if problem:
             self.problem.setText(problem)
+            (self.password if self.host.text().strip() and self.database.text().strip()
+             and self.login.text().strip() else self.host).setFocus()
             return
+        self.problem.setText("")
         super().accept()
 
     def value(self) -> SharedLogin:

@@ -1,7 +1,7 @@
 """导入历史: every batch (file, time, who, counts) with undo of the selected one."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,6 +22,7 @@ HEADERS = ["批次", "导入时间", "文件", "工作表", "类型", "操作人
 # every column but 文件 (which takes the rest of the width): at 1366×768 the whole row fits, 状态 included
 WIDTHS = {0: 48, 1: 140, 3: 80, 4: 80, 5: 80, 6: 52, 7: 52, 8: 52, 9: 52, 10: 190}
 FILE_COLUMN = 2
+FILE_ROOM = 200     # below this much room for 文件 (a narrow window), the others shrink to their contents
 
 
 class HistoryPanel(QWidget):
@@ -44,6 +46,7 @@ class HistoryPanel(QWidget):
             self.view.setColumnWidth(col, width)
         header.setSectionResizeMode(FILE_COLUMN, QHeaderView.Stretch)
         header.setMinimumSectionSize(40)
+        self.view.installEventFilter(self)
         self.undo_button = QPushButton("撤销所选批次")
         self.undo_button.setEnabled(not ledger.readonly)
         self.undo_button.clicked.connect(self.undo_selected)
@@ -71,8 +74,27 @@ class HistoryPanel(QWidget):
                          c.get("created", c.get("firms", "")), c.get("updated", ""), c.get("unchanged", ""),
                          c.get("skipped", ""), state])
             brushes.append(grey if b["undone_at"] else None)
-        self.model.set_rows(rows, brushes=brushes)
+        self.model.set_rows(rows, brushes=brushes, tips=[f"文件：{r[2]}" for r in rows])     # 文件 may be elided
+        self._fit_columns()
         self._selection()
+
+    def _fit_columns(self) -> None:
+        """WIDTHS when 文件 still has FILE_ROOM beside them; in a narrower window (800 wide) each other column
+        shrinks to what it shows (有效 needs less than 已撤销（…）), so 状态 stays in view; 文件 is elided (whole in
+        the tooltip)."""
+        view, header = self.view, self.view.horizontalHeader()
+        bar = view.style().pixelMetric(QStyle.PM_ScrollBarExtent, None, view)
+        room = view.width() - 2 * view.frameWidth() - bar
+        narrow = sum(WIDTHS.values()) + FILE_ROOM > room
+        for col, width in WIDTHS.items():
+            if narrow:
+                width = min(width, max(view.sizeHintForColumn(col), header.sectionSizeHint(col)))
+            view.setColumnWidth(col, width)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.view and event.type() == QEvent.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def _selection(self) -> None:
         b = self.selected_batch()

@@ -1,8 +1,27 @@
 """设置: who I am (written to the audit log), default expiry window, where the ledger and backups live."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+COLUMN_WIDTH = 640      # the form's width: fields and the button do not stretch across a wide window
+
+
+def _path_label(text: str) -> QLabel:
+    """A path shown whole (wrapped within the form's width, not cut) and selectable to copy."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label
 
 
 class SettingsPage(QWidget):
@@ -15,18 +34,24 @@ class SettingsPage(QWidget):
         self.officer.setPlaceholderText("您的姓名，写入每一条修改记录")
         self.days = QSpinBox(minimum=1, maximum=1095, suffix=" 天")
         self.days.setValue(settings.get("ledger/expiring_days"))
-        save = QPushButton("保存设置")
+        self.save_button = save = QPushButton("保存设置")
         save.clicked.connect(self.save)
-        form = QFormLayout()
+        column = QWidget()
+        column.setMaximumWidth(COLUMN_WIDTH)
+        form = QFormLayout(column)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow("我的姓名", self.officer)
         form.addRow("“即将到期”默认天数", self.days)
-        form.addRow("当前台账文件", QLabel(str(ledger.path)))
-        form.addRow("备份文件夹", QLabel(backup_dir or "（默认）"))
-        form.addRow("", save)
+        form.addRow("当前台账文件", _path_label(str(ledger.path)))
+        form.addRow("备份文件夹", _path_label(backup_dir or "（默认）"))
         self.status = QLabel()
+        buttons = QHBoxLayout()             # a normal-size button at the right (Qt's place for a page's action)
+        buttons.addWidget(self.status)
+        buttons.addStretch(1)
+        buttons.addWidget(save)
+        form.addRow(buttons)
         box = QVBoxLayout(self)
-        box.addLayout(form)
-        box.addWidget(self.status)
+        box.addWidget(column)
         box.addStretch(1)
 
     def save(self) -> None:

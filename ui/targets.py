@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -34,6 +35,8 @@ from pipeline.streets import gap_text, share_gaps
 from ui import files
 
 FIXED = ["指标", "类型", "统计阶段", "全区目标"]
+SHRINKABLE = (2, 0)         # 统计阶段, then 指标: narrowed (text elided, whole in the tooltip) so every column fits
+NARROWEST = 140
 
 
 def edit_refusal(ledger) -> str | None:
@@ -64,6 +67,7 @@ class TargetsPanel(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.itemChanged.connect(self._edited)
+        self.table.installEventFilter(self)
         self.gaps = QLabel()
         self.gaps.setWordWrap(True)
         self.gaps.setTextFormat(Qt.RichText)
@@ -155,10 +159,34 @@ class TargetsPanel(QWidget):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 if j == len(cells) - 1 and r.shares and diff:
                     item.setForeground(QColor("#c0392b"))
+                if j in SHRINKABLE:
+                    item.setToolTip(text)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
+        self._natural = [self.table.columnWidth(c) for c in range(self.table.columnCount())]
+        self._fit_columns()
         self.table.blockSignals(False)
         self._show_gaps()
+
+    def _fit_columns(self) -> None:
+        """Every column in view without sideways scrolling (13 streets at 1366×768 and at 125%): 统计阶段 and then
+        指标 give up width down to NARROWEST; beyond that the table scrolls."""
+        natural = getattr(self, "_natural", [])
+        if len(natural) != self.table.columnCount():
+            return
+        t = self.table          # room as if the vertical scroll bar were shown (it may come with the next rows)
+        bar = t.style().pixelMetric(QStyle.PM_ScrollBarExtent, None, t)
+        room = t.width() - 2 * t.frameWidth() - t.verticalHeader().width() - bar
+        excess = sum(natural) - room
+        for col in SHRINKABLE:
+            give = max(0, min(excess, natural[col] - NARROWEST))
+            self.table.setColumnWidth(col, natural[col] - give)
+            excess -= give
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.table and event.type() == QEvent.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def _show_gaps(self) -> None:
         district = [

@@ -15,13 +15,17 @@ from pathlib import Path
 
 from desktop.commands.common import existing_ledger
 
-SIZE = (1366, 768)
+SIZE = (1366, 768)              # the screen's pixels; at a scale above 1 the window is that much smaller in points
+FIRM_SIZE = (1100, 680)
 
 
 def register(sub) -> None:
     p = sub.add_parser("snapshot", help="把主要界面渲染为 PNG（1366×768，无需屏幕）")
     p.add_argument("--db", required=True, help="台账文件或共享台账地址（只读取，不修改）")
     p.add_argument("--out", required=True, help="输出文件夹")
+    p.add_argument("--scale", type=float, default=None,
+                   help="Windows 显示缩放比例，如 1.25：按 1366×768 屏幕在 125%% 缩放下的样子渲染"
+                        "（窗口约 1093×614，图片仍为 1366×768 像素）；默认取 QT_SCALE_FACTOR，未设则为 1")
     p.set_defaults(func=run)
 
 
@@ -38,8 +42,18 @@ def _wait(app, until, seconds: float = 60.0) -> None:
         time.sleep(0.01)
 
 
+def logical_size(scale: float, size: tuple[int, int] = SIZE) -> tuple[int, int]:
+    """The window in device-independent pixels on a screen of *size* pixels at *scale* (1.25: 1093×614)."""
+    return round(size[0] / scale), round(size[1] / scale)
+
+
 def run(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if getattr(args, "scale", None):
+        if not 0.5 <= args.scale <= 4:
+            print("缩放比例应在 0.5 与 4 之间，如 1.25")
+            return 2
+        os.environ["QT_SCALE_FACTOR"] = f"{args.scale:g}"     # read when the application is made, just below
     from db.engine import is_url
     source = args.db if is_url(args.db) else existing_ledger(args.db)
     out = Path(args.out)
@@ -84,7 +98,8 @@ def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
     from desktop.settings import Settings
     ledger = open_ledger_for_window(db)
     win = MainWindow(ledger, Settings())
-    win.resize(*SIZE)
+    size = logical_size(app.devicePixelRatio())         # QT_SCALE_FACTOR (or --scale): the same screen, scaled
+    win.resize(*size)
     win.show()
     _settle(app)
     written = []
@@ -104,7 +119,7 @@ def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
         _wait(app, lambda: not panel.model.busy)
         fid = _firm_with_history(ledger)
         dlg = win.open_firm(fid)
-        dlg.resize(1100, 680)
+        dlg.resize(min(FIRM_SIZE[0], size[0] - 40), min(FIRM_SIZE[1], size[1] - 40))
         dlg.tabs.setCurrentIndex(1)
         _settle(app)
         written.append(_grab(dlg, out / "firm.png", frame=win))
@@ -113,7 +128,7 @@ def _render(app, db: Path, out: Path, work: Path) -> list[Path]:
         sample = write_sample_list(work / "2023年第二批拟认定高新技术企业名单.xlsx", existing_firms(ledger))
         from ui.importer.wizard import ImportWizard
         wiz = ImportWizard(ledger, sample, win.workers, win)
-        wiz.resize(*SIZE)
+        wiz.resize(*size)
         wiz.show()
         wiz.next()
         _wait(app, lambda: wiz.plan is not None or bool(wiz.mapping.message.text()))

@@ -100,7 +100,8 @@ def connect_as(monkeypatch, win, opened: list, *, password: str, remember: bool,
         dlg.accept()
         return dlg.result()
     monkeypatch.setattr(ConnectDialog, "exec", fill)
-    monkeypatch.setattr(win.menu_actions, "switch_to", lambda url: opened.append(("url", url)) or works)
+    monkeypatch.setattr(win.menu_actions, "switch_to",
+                        lambda url, report=None: opened.append(("url", url)) or works or report("连接被拒绝"))
     win.menu_actions.connect_shared.trigger()
 
 
@@ -145,20 +146,51 @@ def test_the_status_bar_and_title_name_a_shared_ledger_its_login_role_and_street
     assert shared_status(on_file) is None and where(on_file) == "台账.db"
 
 
-def test_a_server_that_does_not_answer_is_one_warning_and_the_open_ledger_stays(window, memory_keyring, monkeypatch,
-                                                                                 tmp_path):
+def test_a_server_that_does_not_answer_keeps_the_dialog_open_with_what_was_typed(window, memory_keyring,
+                                                                                monkeypatch, tmp_path):
+    """A failed connection closed the dialog (the officer typed it all again): now it stays open, everything typed
+    still in it, and says why in Chinese; no box over it; the open ledger stays."""
     win, warned = window
     before = win.ledger
+    shown = []
 
     def fill(dlg):
         dlg.host.setText(str(tmp_path))          # a socket folder where no server listens
         dlg.port.setValue(1)
         dlg.database.setText("xingtu")
         dlg.login.setText("jyq")
+        dlg.password.setText("秘密")
         dlg.accept()
+        shown.append((dlg.result(), dlg.isVisible() or dlg.result() == 0, dlg.problem.text(), dlg.host.text(),
+                      dlg.port.value(), dlg.database.text(), dlg.login.text(), dlg.password.text()))
         return dlg.result()
     monkeypatch.setattr(ConnectDialog, "exec", fill)
     win.menu_actions.connect_shared.trigger()
-    assert win.ledger is before
-    assert len(warned) == 1 and warned[0][0] == "无法打开台账" and "无法连接共享台账" in warned[0][1]
+    assert win.ledger is before and warned == []
+    result, still_open, problem, *typed = shown[0]
+    assert result == 0 and still_open and "无法连接共享台账" in problem
+    assert typed == [str(tmp_path), 1, "xingtu", "jyq", "秘密"]
     assert str(tmp_path) not in win.settings.get("ledger/recent")
+
+
+def test_after_a_failed_try_the_dialog_connects_with_the_corrected_password(window, memory_keyring, monkeypatch):
+    win, warned = window
+    opened: list = []
+    tries = iter([False, True])
+    monkeypatch.setattr(win.menu_actions, "switch_to",
+                        lambda url, report=None: opened.append(url) or next(tries) or report("密码错误"))
+
+    def fill(dlg):
+        dlg.host.setText("10.0.0.5")
+        dlg.database.setText("xingtu")
+        dlg.login.setText("jyq")
+        dlg.password.setText("错的")
+        dlg.accept()
+        assert dlg.result() == 0 and dlg.problem.text() == "密码错误" and dlg.host.text() == "10.0.0.5"
+        dlg.password.setText("对的")
+        dlg.accept()
+        assert dlg.result() == 1 and dlg.problem.text() == ""
+        return dlg.result()
+    monkeypatch.setattr(ConnectDialog, "exec", fill)
+    win.menu_actions.connect_shared.trigger()
+    assert [conninfo_to_dict(u)["password"] for u in opened] == ["错的", "对的"] and warned == []

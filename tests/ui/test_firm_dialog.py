@@ -114,3 +114,32 @@ def test_timeline_lapse_and_renewal(qapp, ledger):
         w.add_designation(f, "gaoqi", date(2021, 4, 20))           # ends 2024-04-20, not renewed: lapsed
     got = [(e.day, e.kind) for e in firm_file.timeline(ledger.conn, ledger.catalog(), f, date(2025, 1, 1))]
     assert got == [("2018-05-01", "获得"), ("2021-04-20", "续期"), ("2021-04-30", "到期"), ("2024-04-20", "失效")]
+
+
+def test_edit_service_is_offered_only_with_a_record_selected(dialog, qtbot, monkeypatch):
+    """修改所选记录 did nothing, silently, when no record was selected."""
+    dlg, undo, ledger, b = dialog
+    button = dlg.edit_service_button
+    assert not button.isEnabled() and "选择一条服务记录" in button.toolTip()
+    with ledger.write() as w:
+        w.add_service(b, "2024-03-01", officer="张敏", kind="走访", notes="了解研发投入")
+    dlg.reload()
+    assert dlg.service_model.rowCount() == 1 and not button.isEnabled()
+    dlg.service_view.selectRow(0)
+    assert button.isEnabled() and button.toolTip() == ""
+    dlg.reload()                                  # a re-read clears the selection: the button follows
+    assert not button.isEnabled()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_firm_file_fits_a_1366_by_768_screen_at_125_percent(dialog, qtbot):
+    """The profile form made the dialog at least 624 pt tall; a 1366×768 screen at 125% leaves about 580 pt (less
+    the taskbar): 保存修改 was off the screen. The fields now scroll and the buttons stay in view."""
+    dlg, undo, ledger, b = dialog
+    assert dlg.minimumSizeHint().height() <= 560, dlg.minimumSizeHint()
+    dlg.resize(1053, 560)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    for button in (dlg.save_button, dlg.revert_button):
+        corner = button.mapTo(dlg, button.rect().bottomRight())
+        assert dlg.rect().contains(corner), (corner, dlg.size())

@@ -16,6 +16,7 @@ AHEAD = QColor("#2e8b57")        # on or ahead of 序时进度
 BEHIND = QColor("#d9534f")       # behind
 NEUTRAL = QColor("#4a7ebb")
 LINE = QColor("#f0ad4e")
+TITLE_MARGIN = 16                # px kept free beside a one-line title
 PALETTE = ["#4a7ebb", "#2e8b57", "#f0ad4e", "#d9534f", "#8e6bbf", "#3fb0ac", "#b0793f", "#7f7f7f", "#c45ca2"]
 
 
@@ -33,6 +34,20 @@ def _pg():
     import pyqtgraph as pg  # lazy: the window is up before pyqtgraph loads
     pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
     return pg
+
+
+def value_ticks(low: float, high: float, most: int = 7) -> list[float]:
+    """Round tick values (steps of 1, 2 or 5 times a power of ten) from the first multiple ≥ *low* up to *high*,
+    0 among them when it is in range; at most about *most*."""
+    import math
+    span = high - low
+    if span <= 0:
+        return [low]
+    raw = span / most
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * 0.9)      # 140.01: steps of 20, not 50
+    first = math.ceil(low / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, math.floor(high / step + 1e-9) + 1)]
 
 
 class Chart(QWidget):
@@ -54,6 +69,7 @@ class Chart(QWidget):
             ax = self.item.getAxis(name)
             ax.setTickFont(self.font)
             ax.setStyle(tickTextOffset=4)
+        self.title_detail = ""
         self.set_title(title)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -72,10 +88,36 @@ class Chart(QWidget):
         self.shown_labels: list[str] = []
         self.series: list = []
         self.plot.scene().sigMouseClicked.connect(self._clicked)
+        self.item.getViewBox().sigResized.connect(self._resized)
 
-    def set_title(self, title: str) -> None:
-        self.title = title
-        self.item.setTitle(f"<span style='font-family:{self.font.family()};font-size:11pt'>{title}</span>")
+    def set_title(self, title: str, detail: str = "") -> None:
+        """*title*，*detail* on one line when it fits the chart's width, else *detail* on a second line (at 125% on a
+        1366×768 screen the expiry chart's one line was cut off)."""
+        self.title, self.title_detail = title, detail
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """One line if the drawn title fits the chart's width (measured on the title item itself), else two."""
+        span = f"<span style='font-family:{self.font.family()};font-size:11pt'>{{}}</span>"
+        lines = [f"{self.title}：{self.title_detail}"] if self.title_detail else [self.title]
+        self.item.setTitle(span.format(lines[0]))
+        # the title is centred over the plot area: the chart's width less the left axis (not the view box's width,
+        # which a one-line title too wide for the chart stretches beyond the chart)
+        axis = self.item.getAxis("left")
+        room = self.width() - (axis.width() if axis.isVisible() else 0)
+        if self.title_detail and self.item.titleLabel.item.boundingRect().width() > room - TITLE_MARGIN:
+            lines = [self.title, self.title_detail]
+            self.item.setTitle("<br>".join(span.format(t) for t in lines))
+        self.shown_title = lines
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._resized()
+
+    def _resized(self) -> None:
+        if self.title_detail:
+            self._show_title()
+        self._fit_bar_texts()
 
     def clear(self) -> None:
         """Hide what is drawn. Items are reused, never removed: removing graphics items under
@@ -115,7 +157,9 @@ class Chart(QWidget):
 
     # drawing ---------------------------------------------------------------------------
     def bars(self, labels: list[str], values: list[float], colors=None, *, horizontal: bool = False,
-             texts: list[str] | None = None, width: float = 0.6) -> None:
+             texts: list[str] | None = None, width: float = 0.6, unit: str = "") -> None:
+        """Category bars; *unit* (“%”) is written after every number of the value axis, whose ticks then start
+        at 0 (pyqtgraph dropped the 0 at the axis' end)."""
         pg = self._pg
         self.clear()
         self.labels, self.values = list(labels), [float(v) for v in values]
@@ -151,12 +195,46 @@ class Chart(QWidget):
         top = max([0.0] + self.values)
         low = min([0.0] + self.values)
         span = (top - low) or 1.0
+        self.unit = unit
+        self._value_axis(horizontal, low, top + span * (0.3 if horizontal else 0.15), unit)
         if horizontal:
             self.item.setXRange(low, top + span * 0.3, padding=0)
             self.item.setYRange(-0.7, n - 0.3, padding=0)
         else:
             self.item.setYRange(low, top + span * 0.15, padding=0)
-            self.item.setXRange(-0.7, n - 0.3, padding=0)
+            self._fit_bar_texts()
+
+    def _value_axis(self, horizontal: bool, low: float, high: float, unit: str) -> None:
+        """The value axis' ticks: pyqtgraph's own without a unit; with one, round steps from 0 each written with it,
+        the 0 at the axis' end drawn too (its label may reach past the axis)."""
+        axis = self.item.getAxis("bottom" if horizontal else "left")
+        if horizontal:
+            axis.setStyle(hideOverlappingLabels=not unit)
+        if not unit:
+            axis.setTicks(None)
+            return
+        end = high - (high - low) * 0.04           # no label at the far end, where it would be cut in half
+        axis.setTicks([[(v, f"{v:g}{unit}") for v in value_ticks(low, high) if v <= end]])
+
+    def _fit_bar_texts(self) -> None:
+        """Vertical bars: widen the x range so the first and last bars' labels (“80（续0）”) are not cut at the
+        plot's edges; the range is -0.7 … n-0.3 when they fit. A label half as wide as the plot is left as it is."""
+        n = len(self.values)
+        if self.horizontal or not n or self._bar_item is None or not self._bar_item.isVisible():
+            return
+        width = self.item.getViewBox().width()
+        left, right = 0.7, 0.3              # the room beside the first and the last bar's centre, in bar units
+        if width > 0:
+            span = n - 1 + left + right
+            for i, edge in ((0, "left"), (n - 1, "right")):
+                half = self._text(i).boundingRect().width() / 2 + 2 if self._text(i).isVisible() else 0
+                if not 0 < half < width / 2:
+                    continue
+                room = left if edge == "left" else right
+                extra = max(0.0, (half * span / width - room) / (1 - half / width))
+                span += extra
+                left, right = (left + extra, right) if edge == "left" else (left, right + extra)
+        self.item.setXRange(-left, n - 1 + right, padding=0)
 
     def _fit_labels(self, labels: list[str]) -> list[str]:
         """Make the left axis wide enough for whole category names (indicator names are never cut); only a

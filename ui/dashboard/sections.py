@@ -150,7 +150,7 @@ class TargetsSection(Section):
         colors = [NEUTRAL if r["ahead"] is None else AHEAD if r["ahead"] else BEHIND for r in rows]
         texts = [f"{v:g}%（{r['actual']:g}/{num(r['target'])}）" for v, r in zip(values, rows, strict=False)]
         self.chart.set_title(f"{where}指标完成率（绿色：不落后于序时进度；红色：落后）")
-        self.chart.bars(labels, values, colors, horizontal=True, texts=texts)
+        self.chart.bars(labels, values, colors, horizontal=True, texts=texts, unit="%")
         if rows:
             self.chart.reference(view["time_progress"] * 100, f"序时进度 {view['time_progress']:.1%}")
         else:
@@ -290,7 +290,7 @@ class StreetsSection(Section):
         colors = [NEUTRAL if c["ahead"] is None else AHEAD if c["ahead"] else BEHIND for c in cells]
         texts = [f"{v:g}%" if c["rate"] is not None else "无分解" for v, c in zip(values, cells, strict=False)]
         self.chart.set_title(f"各街道“{self.pick.currentText()}”完成率")
-        self.chart.bars([s["street"] for s in streets], values, colors, texts=texts)
+        self.chart.bars([s["street"] for s in streets], values, colors, texts=texts, unit="%")
         self.chart.reference(self.view["time_progress"] * 100, f"序时进度 {self.view['time_progress']:.1%}")
 
     def _bar(self, i: int) -> None:

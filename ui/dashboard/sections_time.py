@@ -2,11 +2,23 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.dashboard.charts import AHEAD, BEHIND, LINE, NEUTRAL, Chart
 from ui.dashboard.sections import Section, held
 from ui.dashboard.tables import Cell, CellTable, num, pct, refill
+
+NO_FORECAST_TARGETS = "本年度还没有指标，无从预测年底完成情况（在“指标”页新建）"
+NO_FORECAST = "本年度的指标都无法预测年底完成情况（见“目标完成”页的说明）"
 
 
 class TrendSection(Section):
@@ -70,6 +82,12 @@ class ExpirySection(Section):
         self.forecast = CellTable(["指标", "目标值", "当前完成", "年内将到期未续", "预计续认定", "按上年同期预计新增",
                                    "预计年底", "预计完成率", "预计能否完成"], sortable=False)
         self.forecast.cellDrill.connect(self._emit_drill)
+        self.forecast_note = QLabel(objectName="noForecast")      # instead of an empty table: why there is none
+        self.forecast_note.setWordWrap(True)
+        self.forecast_note.setAlignment(Qt.AlignCenter)
+        self.forecast_stack = QStackedWidget()
+        self.forecast_stack.addWidget(self.forecast)
+        self.forecast_stack.addWidget(self.forecast_note)
         self.days = QSpinBox()
         self.days.setRange(7, 730)
         self.days.setValue(90)
@@ -88,7 +106,7 @@ class ExpirySection(Section):
         ll.addLayout(top)
         ll.addWidget(self.chart, 3)
         ll.addWidget(QLabel("年底预测（已扣除年内将到期且未续的企业）"))
-        ll.addWidget(self.forecast, 2)
+        ll.addWidget(self.forecast_stack, 2)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -133,6 +151,8 @@ class ExpirySection(Section):
                          Cell("—" if will is None else ("可完成" if will else "有缺口"),
                               color=None if will is None else (AHEAD if will else BEHIND).name())])
         self.forecast.set_rows(rows)
+        self.forecast_note.setText("" if rows else NO_FORECAST if view["indicators"] else NO_FORECAST_TARGETS)
+        self.forecast_stack.setCurrentWidget(self.forecast if rows else self.forecast_note)
         lookup = self.names(r["firm_id"] for r in due_rows) if self.names and due_rows else {}
         due = []
         for r in due_rows:
@@ -155,8 +175,8 @@ class ExpirySection(Section):
         values = [m["expiring"] for m in months]
         texts = [f"{m['expiring']}（续{m['renewed']}）" if m["expiring"] else "" for m in months]
         colors = [LINE if m["to_come"] else (AHEAD if m["expiring"] and not m["lapsed"] else NEUTRAL) for m in months]
-        self.chart.set_title(f"{self.view['year']} 年“{e['name']}”逐月到期：共 {e['expiring']}，已续 {e['renewed']}，"
-                             f"已失效 {e['lapsed']}，待到期 {e['to_come']}")
+        self.chart.set_title(f"{self.view['year']} 年“{e['name']}”逐月到期",
+                             f"共 {e['expiring']}，已续 {e['renewed']}，已失效 {e['lapsed']}，待到期 {e['to_come']}")
         self.chart.bars([f"{m['month']}月" for m in months], values, colors, texts=texts)
 
     def _bar(self, i: int) -> None:

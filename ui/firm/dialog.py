@@ -11,11 +11,13 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -32,6 +34,7 @@ from ui.rows_model import RowsModel
 
 KIND_COLOURS = {"获得": "#e6f4ea", "续期": "#e6f4ea", "晋级": "#e8f0fe", "降级": "#fef7e0", "失效": "#fce8e6",
                 "退出": "#fce8e6", "有效期至": "#f1f3f4", "到期": "#f1f3f4"}
+NO_SERVICE_CHOSEN = "先在下面的列表中选择一条服务记录（双击一条记录也可修改）"
 UNSAVED = "“{name}”的基本信息有修改尚未保存。\n保存这些修改吗？"
 
 
@@ -90,13 +93,17 @@ class FirmFileDialog(QDialog):
         self.profile.edited.connect(self._profile_edited)
         page = QWidget()
         box = QVBoxLayout(page)
-        box.addWidget(self.profile)
+        # the fields scroll, the buttons stay: the form is taller than a 1366×768 screen at 125% leaves (~580 pt)
+        self.profile_scroll = QScrollArea()
+        self.profile_scroll.setWidgetResizable(True)
+        self.profile_scroll.setFrameShape(QFrame.NoFrame)
+        self.profile_scroll.setWidget(self.profile)
+        box.addWidget(self.profile_scroll, 1)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.revert_button)
         row.addWidget(self.save_button)
         box.addLayout(row)
-        box.addStretch(1)
         self.tabs.addTab(page, "基本信息")
 
         self.timeline_model = RowsModel(["日期", "事件", "认定 / 星级", "证书编号与名单", "来源"], parent=self)
@@ -117,8 +124,9 @@ class FirmFileDialog(QDialog):
         self.service_view.doubleClicked.connect(lambda _i: self.edit_service())
         add = QPushButton("添加服务记录")
         add.clicked.connect(self.add_service)
-        edit = QPushButton("修改所选记录")
+        edit = self.edit_service_button = QPushButton("修改所选记录")
         edit.clicked.connect(self.edit_service)
+        self.service_view.selectionModel().selectionChanged.connect(lambda *_a: self._service_selection())
         for button in (add, edit):
             button.setAutoDefault(False)
         page = QWidget()
@@ -171,9 +179,16 @@ class FirmFileDialog(QDialog):
         self._services = firm_file.services(conn, self.firm_id)
         self.service_model.set_rows([(s["date"], s["officer"], s["kind"], s["notes"], s["follow_up"])
                                      for s in self._services], tips=[s["notes"] for s in self._services])
+        self._service_selection()
         rows = firm_file.audit(conn, self.firm_id)
         self.audit_model.set_rows([(r["at"][:19].replace("T", " "), r["who"], r["what"], r["change"], r["source_text"])
                                    for r in rows], tips=[r["change"] for r in rows])
+
+    def _service_selection(self) -> None:
+        """修改所选记录 only with a record selected (it did nothing, silently, without one)."""
+        chosen = self.service_view.selectionModel().hasSelection()
+        self.edit_service_button.setEnabled(chosen)
+        self.edit_service_button.setToolTip("" if chosen else NO_SERVICE_CHOSEN)
 
     def unsaved(self) -> bool:
         """The profile has edits not saved yet (a value still being corrected counts)."""

@@ -194,3 +194,59 @@ def test_the_time_progress_label_sits_clear_of_the_bars_and_its_line(panel, qtbo
     line_x = vb.mapViewToScene(QRectF(chart.reference_value, 0, 0, 1)).boundingRect().left()
     assert text.left() >= line_x, (text, line_x)
     assert vb.sceneBoundingRect().contains(text), (text, vb.sceneBoundingRect())
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1077, 542), (900, 542)])
+def test_the_expiry_chart_shows_its_whole_title_and_every_bar_label(panel, qtbot, size):
+    """At 125% of 1366 the title “…逐月到期：共 …，待到期 80” was cut off and the last bar's “80（续0）” clipped."""
+    from ui.dashboard.sections_time import ExpirySection
+    section = panel.findChild(ExpirySection)
+    panel.tabs.setCurrentWidget(section)
+    panel.resize(*size)
+    qtbot.wait(50)
+    chart = section.chart
+    assert chart.values
+    title = chart.item.titleLabel.item                    # the title's text, drawn whole or cut by the chart's edge
+    assert "待到期" in title.toPlainText()
+    box = title.sceneBoundingRect()
+    assert 0 <= box.left() and box.right() <= chart.plot.viewport().width(), (title.toPlainText(), box, chart.width())
+    vb = chart.item.getViewBox().sceneBoundingRect()
+    shown = [t for t in chart._texts if t.isVisible() and t.toPlainText()]
+    assert shown
+    for t in shown:
+        box = t.sceneBoundingRect()
+        assert vb.left() - 0.5 <= box.left() and box.right() <= vb.right() + 0.5, (t.toPlainText(), box, vb)
+
+
+def test_the_forecast_of_a_year_without_targets_says_so(panel, qtbot):
+    """年底预测 of a year without targets was an empty table with no word of why; back to a year with targets,
+    the table returns."""
+    from ui.dashboard.sections_time import ExpirySection
+    section = panel.findChild(ExpirySection)
+    panel.tabs.setCurrentWidget(section)
+    panel.set_context(date.today().year, date.today(), None)
+    assert section.forecast_stack.currentWidget() is section.forecast_note
+    assert section.forecast_note.isVisible() and not section.forecast.isVisible()
+    assert "还没有指标" in section.forecast_note.text() and "指标" in section.forecast_note.text()
+    panel.set_context(2024, AS_OF, None)
+    assert section.forecast.isVisible() and section.forecast.model().rowCount() > 0
+    assert not section.forecast_note.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1077, 542)])
+def test_the_completion_axes_say_percent_and_start_at_zero(panel, qtbot, size):
+    """The completion-rate axes had bare numbers (20 40 … 120: per cent? firms?) and no 0 at their start."""
+    from ui.dashboard.charts import value_ticks
+    from ui.dashboard.sections import StreetsSection, TargetsSection
+    panel.resize(*size)
+    qtbot.wait(50)
+    chart = panel.findChild(TargetsSection).chart
+    axis = chart.item.getAxis("bottom")
+    ticks = axis._tickLevels[0]
+    assert ticks[0] == (0, "0%") and all(text.endswith("%") for _v, text in ticks)
+    assert not axis.style["hideOverlappingLabels"]          # the 0% at the axis' left end is drawn
+    streets = panel.findChild(StreetsSection).chart
+    assert streets.item.getAxis("left")._tickLevels[0][0] == (0, "0%")
+    assert value_ticks(0, 130) == [0, 20, 40, 60, 80, 100, 120]
+    assert value_ticks(0, 140.01) == [0, 20, 40, 60, 80, 100, 120, 140]
+    assert value_ticks(-15, 40) == [-10, 0, 10, 20, 30, 40]

@@ -81,3 +81,26 @@ def test_import_the_decomposition(panel, ledger, tmp_path):
     path = export_decomposition(tmp_path / "分解.xlsx", 2023, rows, ledger.catalog(), panel.streets)
     assert panel.import_file(str(path)) == 6 + 2
     assert panel.gap_lines[1] == "“净增高新技术企业”各街道分解合计 80，与全区目标一致"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+@pytest.mark.parametrize("size", [(1350, 640), (1077, 500)])
+def test_every_street_column_is_in_view_without_sideways_scrolling(qtbot, demo_db, size):
+    """At 1366×768 (and 125%) the last columns (街道合计, 差额) needed the horizontal scroll bar."""
+    from db.ledger import Ledger
+    from ui.targets import TargetsPanel
+    with Ledger(demo_db, readonly=True) as led:
+        p = TargetsPanel(led)
+        qtbot.add_widget(p)
+        p.resize(*size)
+        p.show()
+        qtbot.waitExposed(p)
+        qtbot.wait(20)
+        table = p.table
+        assert table.columnCount() >= 4 + 13 + 2 and table.rowCount() > 0
+        assert table.horizontalScrollBar().maximum() == 0
+        last = table.columnCount() - 1
+        assert table.columnViewportPosition(last) + table.columnWidth(last) <= table.viewport().width()
+        stages = table.item(0, 2)
+        assert stages.toolTip() == stages.text()           # the elided 统计阶段 is whole in its tooltip
+        p.close()
