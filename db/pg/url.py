@@ -33,9 +33,33 @@ def connect(url: str, *, autocommit: bool = False):
     try:
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise SharedLedgerError(f"无法连接共享台账 {safe(url)}：{first_line(exc)}") from exc
+        raise SharedLedgerError(f"无法连接共享台账 {safe(url)}：{connect_reason(exc)}") from exc
     except psycopg.Error as exc:
         raise SharedLedgerError(f"共享台账地址无法使用 {safe(url)}：{first_line(exc)}") from exc
+
+
+# why a connection failed, in words an officer can act on (the driver's English first line stays after it, for
+# whoever keeps the server): the first pattern found in the driver's message wins
+_CONNECT_REASONS = (
+    (r"password authentication failed|no password supplied", "登录名或密码不对"),
+    (r'role "[^"]*" does not exist', "服务器上没有这个登录名，请向管理员确认"),
+    (r'database "[^"]*" does not exist', "服务器上没有这个数据库，请检查数据库名"),
+    (r"no pg_hba\.conf entry", "服务器不允许从这台电脑登录，请管理员放行（pg_hba.conf）"),
+    (r"could not translate host name|Name or service not known|nodename nor servname",
+     "找不到这个服务器，请检查服务器地址"),
+    (r"timeout expired|timed out", "连接超时，请检查网络和服务器地址"),
+    (r"Connection refused|No such file or directory|could not connect|server closed the connection",
+     "服务器没有响应，请检查服务器地址和端口，或请管理员确认数据库服务已启动"),
+)
+
+
+def connect_reason(exc: BaseException) -> str:
+    """A failed connection's reason in Chinese, the driver's first line after it (``_CONNECT_REASONS``)."""
+    raw = first_line(exc)
+    for pattern, reason in _CONNECT_REASONS:
+        if re.search(pattern, str(exc), re.IGNORECASE):
+            return f"{reason}（{raw}）"
+    return raw
 
 
 MSG_NOT_LEDGER = "{url} 还不是星图共享台账（数据库中没有台账的表）：请先由管理员运行 init --db {url}"

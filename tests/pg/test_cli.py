@@ -61,6 +61,7 @@ def test_a_server_that_does_not_answer_is_one_chinese_line(capsys, tmp_path):
                  ["backup", "--db", url, "--to", tmp_path]):
         code, _, err = run(capsys, *argv)
         assert code == 2 and "无法连接共享台账" in err and "Traceback" not in err, argv
+        assert "服务器没有响应，请检查服务器地址和端口" in err, err       # what to check, before the driver's words
     code, _, err = run(capsys, "users", "list", "--db", "postgresql://postgres@127.0.0.1:5432")
     assert code == 2 and "没有数据库名" in err
 
@@ -120,3 +121,18 @@ def test_a_database_init_never_ran_on_is_named_as_such(pg_url, capsys, tmp_path)
         assert code == 2 and "还不是星图共享台账" in err and "init --db" in err, argv
         assert "does not exist" not in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_login_or_a_missing_database_says_which_in_chinese(pg_url, capsys):
+    """The driver's English (FATAL: database "…" does not exist) came alone after 无法连接共享台账; now what to check
+    comes first."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from db.pg.url import build_url
+    p = conninfo_to_dict(pg_url)
+    host, port = str(p.get("host") or "127.0.0.1"), int(p.get("port") or 5432)
+    login = str(p.get("user") or "postgres")
+    for url, said in ((build_url(host, port, "xingtu_no_such_db", login), "服务器上没有这个数据库"),
+                      (build_url(host, port, str(p["dbname"]), "xingtu_no_such_login"), "服务器上没有这个登录名")):
+        code, _, err = run(capsys, "users", "list", "--db", url)
+        assert code == 2 and "无法连接共享台账" in err and said in err, err
