@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from importers.errors import UNCOMPUTED
 from importers.plan import Issue
 
 W_STREET_FROM_ADDRESS = "所在街道为空，按地址“{address}”推断为“{street}”，请核对"
@@ -76,6 +77,8 @@ EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM
 E_NAME_LOGICAL = "企业名称是逻辑值“{v}”，不是名称"
 
 
+E_UNCOMPUTED = ("“{column}”是公式，文件中没有保存它的计算结果（程序生成、未经 Excel 计算的文件常见），请在 Excel 或 WPS 中"
+                "打开并保存后再导入")
 E_CELL_ERROR = "“{column}”是公式错误值“{v}”（公式没有取到值），请在原表中改正"
 
 
@@ -101,6 +104,9 @@ def odd_cells(pl, vals, errs) -> None:
             if type(x) is str and x[:1] == "#" and x.strip() in EXCEL_ERRORS:
                 errs.setdefault(j, []).append(Issue(None, headers[c], E_CELL_ERROR.format(
                     column=headers[c], v=x.strip()), "error", "formula_error"))
+            elif x == UNCOMPUTED:
+                errs.setdefault(j, []).append(Issue(None, headers[c], E_UNCOMPUTED.format(column=headers[c]), "error",
+                                                    "formula_uncomputed"))
 
 
 W_NAME_SERIAL = "名称前带有序号“{serial}”（从 Word 转来的名单常见），已按原样导入，请核对"

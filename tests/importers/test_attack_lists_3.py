@@ -45,3 +45,40 @@ def test_certificate_numbers_headed_bianhao_are_still_read(ledger, tmp_path):
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "2023年高新技术企业名单.xlsx", rows))
     commit_plan(ledger, plan)
     assert _evidence(ledger) == ["GR202342000101", "GR202342000102"]
+
+
+# ---------------------------------------------------------------- formulas without a saved result
+def test_a_formula_without_a_saved_result_is_reported_not_read_as_empty(ledger, tmp_path):
+    """A list written by a program (openpyxl, a web system's export) holds formulas Excel calculates on opening;
+    the file has no result for them. The code cell was read as empty: a new firm without a code (flagged), while
+    Excel shows the code. It is an error naming the cell as a formula without a result."""
+    rows = [["企业名称", "统一社会信用代码", "简称"], ["武汉公式码科技有限公司", "=VLOOKUP(A2,底表!A:B,2,0)", "公式码"],
+            ['=C4&"科技有限公司"', R.CODES[6], "公式名"], ["武汉普通科技有限公司", R.CODES[7], "普通"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "公式未计算.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "error"), (3, "error"), (4, "new")]
+    for row, column in ((2, "统一社会信用代码"), (3, "企业名称")):
+        e = next(i for i in plan.rows[row - 2].issues if i.code == "formula_uncomputed")
+        assert (e.row, e.column, e.level) == (row, column, "error") and "公式" in e.message
+
+
+def test_a_formula_whose_result_is_empty_text_is_an_empty_cell(ledger, tmp_path):
+    """Guard: Excel saves a formula that gave "" as t="str" with an empty value: an empty cell, no error."""
+    import xlsxwriter
+    path = tmp_path / "空文本公式.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["企业名称", "统一社会信用代码", "所属行业"])
+    ws.write_row(1, 0, ["武汉空公式科技有限公司", R.CODES[8]])
+    ws.write_formula(1, 2, '=IF(B2="","","")', None, "xyz")
+    wb.close()
+    import zipfile
+    out = tmp_path / "空文本公式2.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b't="str"' in data and b"<v>xyz</v>" in data
+                data = data.replace(b"<v>xyz</v>", b"<v></v>")
+            dst.writestr(item, data)
+    plan = build_plan(ledger, out)
+    assert [(r.status, r.issues) for r in plan.rows] == [("new", [])]
