@@ -82,3 +82,25 @@ def test_a_formula_whose_result_is_empty_text_is_an_empty_cell(ledger, tmp_path)
             dst.writestr(item, data)
     plan = build_plan(ledger, out)
     assert [(r.status, r.issues) for r in plan.rows] == [("new", [])]
+
+
+# ---------------------------------------------------------------- 有效期 split into 起 / 止
+def test_a_validity_period_split_into_start_and_end_is_read(ledger, tmp_path):
+    """"有效期" merged over "起" / "止" (a two-row header): neither column was read, the list was refused for
+    want of a date column with "请用 --date"; obeyed, every firm got that one date and no expiry while the
+    file gave each its own."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    for r in (["2023年高新技术企业名单"], ["序号", "企业名称", "统一社会信用代码", "有效期", None],
+              [None, None, None, "起", "止"], [1, "武汉起止一科技有限公司", R.CODES[9], "2023-12-08", "2026-12-07"],
+              [2, "武汉起止二科技有限公司", R.CODES[10], "2022-11-01", "2025-10-31"]):
+        ws.append(r)
+    for m in ("A1:E1", "D2:E2", "A2:A3", "B2:B3", "C2:C3"):
+        ws.merge_cells(m)
+    path = tmp_path / "有效期起止.xlsx"
+    wb.save(path)
+    plan = build_plan(ledger, path, on_date=dt.date(2024, 1, 1))
+    got = [(r.excel_row, r.designation["start"], r.designation["end"]) for r in plan.rows]
+    assert got == [(4, dt.date(2023, 12, 8), dt.date(2026, 12, 8)), (5, dt.date(2022, 11, 1), dt.date(2025, 11, 1))]
+    assert not list(plan.issues())
