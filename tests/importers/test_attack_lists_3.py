@@ -104,3 +104,30 @@ def test_a_validity_period_split_into_start_and_end_is_read(ledger, tmp_path):
     got = [(r.excel_row, r.designation["start"], r.designation["end"]) for r in plan.rows]
     assert got == [(4, dt.date(2023, 12, 8), dt.date(2026, 12, 8)), (5, dt.date(2022, 11, 1), dt.date(2025, 11, 1))]
     assert not list(plan.issues())
+
+
+# ---------------------------------------------------------------- web pages and pasted text
+def test_a_web_page_saved_as_xls_that_starts_with_a_div_is_named_a_web_page(tmp_path):
+    """A government site's "xls" that is an HTML fragment (<div><style>…<table>) was read as a CSV and refused
+    with "找不到企业名称列": the person was sent looking for a header that is there."""
+    import pytest
+
+    from importers.errors import InputError
+    from importers.read import open_table
+    path = tmp_path / "公示名单.xls"
+    path.write_text("<div><style>td{mso-number-format:'\\@';}</style><table border=1><tr><td>企业名称</td>"
+                    f"<td>统一社会信用代码</td></tr><tr><td>武汉网页科技有限公司</td><td>{R.CODES[11]}</td></tr>"
+                    "</table></div>", encoding="gbk")
+    with pytest.raises(InputError) as e:
+        open_table(path)
+    assert "网页" in e.value.message
+
+
+def test_a_zero_width_space_pasted_after_a_street_is_no_unknown_street(ledger, tmp_path):
+    """"杨园街道\u200b" (pasted from a web page) was warned as a street not in the catalogue and left empty; the
+    same character stayed, invisible, in other text fields (所属行业)."""
+    rows = [["企业名称", "统一社会信用代码", "所在街道", "所属行业"],
+            ["武汉零宽街道科技有限公司", R.CODES[12], "杨园街道\u200b", "软件\u200b和信息服务"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "零宽.xlsx", rows))
+    (row,) = plan.rows
+    assert (row.values["street"], row.values["industry"], row.issues) == ("杨园", "软件和信息服务", [])
