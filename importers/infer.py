@@ -77,8 +77,8 @@ EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM
 E_NAME_LOGICAL = "企业名称是逻辑值“{v}”，不是名称"
 
 
-E_UNCOMPUTED = ("“{column}”是公式，文件中没有保存它的计算结果（程序生成、未经 Excel 计算的文件常见），请在 Excel 或 WPS 中"
-                "打开并保存后再导入")
+E_UNCOMPUTED = ("“{column}”是公式，文件中没有保存它的计算结果（程序生成、未经 Excel 计算的文件常见），"
+                "请在 Excel 或 WPS 中打开并保存后再导入")
 E_CELL_ERROR = "“{column}”是公式错误值“{v}”（公式没有取到值），请在原表中改正"
 
 
