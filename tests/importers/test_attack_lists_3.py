@@ -19,7 +19,8 @@ def test_row_numbers_headed_bianhao_are_no_certificate_numbers(ledger, tmp_path)
     """"编号" (a synonym of 证书编号) heads the row numbers of many lists: the 1, 2 were stored as the firms'
     高企 certificate numbers, silently. The column is a 序号 column, said once."""
     rows = [["编号", "企业名称", "统一社会信用代码", "认定日期"],
-            [1, "武汉编号一科技有限公司", R.CODES[0], "2023-12-08"], ["02", "武汉编号二科技有限公司", R.CODES[1], "2023-12-08"]]
+            [1, "武汉编号一科技有限公司", R.CODES[0], "2023-12-08"],
+            ["02", "武汉编号二科技有限公司", R.CODES[1], "2023-12-08"]]
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "2023年高新技术企业名单.xlsx", rows))
     assert [r.status for r in plan.rows] == ["new", "new"]
     assert any("序号" in i.message and i.level == "warning" for i in plan.file_issues)
