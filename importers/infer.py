@@ -127,3 +127,21 @@ def odd_name(er, col_name, name: str, issues: list) -> None:
     if len(parts) > 1 and sum(looks_like_firm_name(p) for p in parts) > 1:
         issues.append(Issue(er, col_name, W_TWO_NAMES.format(n=len(parts), names="”“".join(parts)), "warning",
                             "two_names"))
+
+
+W_FORMER_NOTE = "企业名称“{cell}”后注有曾用名；取“{kept}”为企业名称，“{former}”记为曾用名，请核对"
+# a name cell "现名（原名：旧名）" as clean_name leaves it (NFKC: "：" is ":", brackets full width, no spaces)
+_FORMER_NOTE = re.compile(
+    r"(.+?)（(?:原名称?|曾用名称?|原企业名称|原公司名称|原单位名称|更名前名称?|变更前名称|原)[:]?(.+)）")
+
+
+def former_note(name: str) -> tuple[str, str] | None:
+    """(name, former name) of a cleaned name cell that carries its former name in a trailing bracket, when both
+    read as firms' full names: the whole cell was a new firm's name (found by an outside attack)."""
+    from importers.clean import looks_like_firm_name  # noqa: PLC0415
+    if not name.endswith("）"):
+        return None
+    m = _FORMER_NOTE.fullmatch(name)
+    if m is None or not looks_like_firm_name(m[1]) or not looks_like_firm_name(m[2]):
+        return None
+    return m[1], m[2]

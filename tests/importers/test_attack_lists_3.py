@@ -132,3 +132,22 @@ def test_a_zero_width_space_pasted_after_a_street_is_no_unknown_street(ledger, t
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "零宽.xlsx", rows))
     (row,) = plan.rows
     assert (row.values["street"], row.values["industry"], row.issues) == ("杨园", "软件和信息服务", [])
+
+
+# ---------------------------------------------------------------- 现名（原名：旧名）
+def test_a_former_name_noted_in_brackets_after_the_name_is_a_former_name(ledger, tmp_path):
+    """"武汉新名科技有限公司（原名：武汉旧名科技有限公司）": the whole cell became the new firm's name (with only "名称不像
+    企业全称"), and the old name was no alias. The name is the part before the bracket, the bracket a former
+    name, with a warning on the row."""
+    rows = [["企业名称", "统一社会信用代码"],
+            ["武汉新名科技有限公司（原名：武汉旧名科技有限公司）", R.CODES[13]],
+            ["武汉另名科技有限公司(曾用名：武汉另旧科技有限公司)", R.CODES[14]],
+            ["武汉括号（原）科技有限公司", R.CODES[15]]]                  # guard: a bracket inside a name stays
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "原名.xlsx", rows))
+    assert [(r.name, r.values.get("former_name")) for r in plan.rows] == [
+        ("武汉新名科技有限公司", "武汉旧名科技有限公司"), ("武汉另名科技有限公司", "武汉另旧科技有限公司"),
+        ("武汉括号（原）科技有限公司", None)]
+    assert [i.code for i in plan.rows[0].issues] == ["former_name_note"]
+    commit_plan(ledger, plan)
+    aliases = [a for (a,) in ledger.conn.execute("SELECT name FROM firm_aliases ORDER BY id")]
+    assert aliases == ["武汉旧名科技有限公司", "武汉另旧科技有限公司"]
