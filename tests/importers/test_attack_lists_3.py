@@ -136,8 +136,8 @@ def test_a_zero_width_space_pasted_after_a_street_is_no_unknown_street(ledger, t
 
 # ---------------------------------------------------------------- 现名（原名：旧名）
 def test_a_former_name_noted_in_brackets_after_the_name_is_a_former_name(ledger, tmp_path):
-    """"武汉新名科技有限公司（原名：武汉旧名科技有限公司）": the whole cell became the new firm's name (with only "名称不像
-    企业全称"), and the old name was no alias. The name is the part before the bracket, the bracket a former
+    """"武汉新名科技有限公司（原名：武汉旧名科技有限公司）": the whole cell became the new firm's name (with only
+    "名称不像企业全称"), and the old name was no alias. The name is the part before the bracket, the bracket a former
     name, with a warning on the row."""
     rows = [["企业名称", "统一社会信用代码"],
             ["武汉新名科技有限公司（原名：武汉旧名科技有限公司）", R.CODES[13]],
