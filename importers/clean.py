@@ -68,7 +68,8 @@ def _scalar_text(v) -> str:
 
 
 def clean_text(v) -> str:
-    """NFKC, strip, inner whitespace and line breaks collapsed to one space; "" for None."""
+    """NFKC, strip, inner whitespace and line breaks collapsed to one space, zero-width characters removed (copied
+    from a web page: "杨园街道\u200b" was an unknown street); "" for None."""
     if v is None:
         return ""
     if type(v) is not str:
@@ -77,7 +78,8 @@ def clean_text(v) -> str:
         if v.isalnum():
             return v
         return " ".join(v.split())
-    return " ".join(_nfkc(v).split())
+    s = " ".join(_nfkc(v).split())
+    return s if s.isprintable() else _ZERO_WIDTH.sub("", s)
 
 
 def clean_name(v) -> str:
@@ -303,7 +305,7 @@ _AREA_SPLIT = re.compile(r"[省市区县]")
 
 
 def _street_core(s: str) -> str:
-    s = "".join(_nfkc(s).split())
+    s = "".join(clean_text(s).split())
     for suf in _STREET_SUFFIXES:
         if s.endswith(suf) and len(s) > len(suf):
             return s[: -len(suf)]

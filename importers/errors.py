@@ -48,6 +48,9 @@ MSG_UNKNOWN_FORMAT = "无法识别的文件格式：既不是 Excel 工作簿（
 MSG_ZIP_NOT_EXCEL = "这是压缩包（zip），但里面没有 Excel 工作簿"
 MSG_XLSB = "这是 Excel 二进制工作簿（.xlsb），请另存为 .xlsx 后再导入"
 MSG_ODS = "这是 OpenDocument 表格（.ods），请用 Excel 或 WPS 另存为 .xlsx 后再导入"
+# what a formula cell without a saved result (a file written by a program, never calculated by Excel) is read as:
+# calamine reads the cell as empty, which made a firm without a code (found by an outside attack)
+UNCOMPUTED = "#公式未计算"
 MSG_HTML = "这是网页（HTML）格式的伪 Excel 文件，请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
 MSG_XML2003 = "这是 Excel 2003 XML 表格，请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
 MSG_TRUNCATED = "文件不完整或已损坏（可能下载或复制时中断），请重新获取原文件"

@@ -65,6 +65,24 @@ def _error_cells(buf: bytes, out: dict[tuple[int, int], str]) -> None:
             out[(int(ref[2]), _col_number(ref[1]) - 1)] = value[1].decode("utf-8", "replace")
 
 
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?<!/)>((?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f\b.*?)</(?:\w+:)?c>',
+                           re.S)
+_ANY_VALUE = re.compile(rb'<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>')
+_STR_TYPE = re.compile(rb'\st="str"')
+
+
+def _uncomputed_cells(buf: bytes, out: dict[tuple[int, int], str]) -> None:
+    """Formula cells without a saved result (no <v>, or an empty one that is not a text result), which calamine
+    reads as empty: (Excel row, 0-based column) -> ``E.UNCOMPUTED``. Excel writes every result it calculated."""
+    for m in _FORMULA_CELL.finditer(buf):
+        value = _ANY_VALUE.search(m[2])
+        if value and (value[1] or _STR_TYPE.search(m[1])):
+            continue
+        ref = _CELL_REF.search(m[1])
+        if ref:
+            out.setdefault((int(ref[2]), _col_number(ref[1]) - 1), E.UNCOMPUTED)
+
+
 def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str,
                    errors: dict[tuple[int, int], str] | None = None) -> frozenset[int]:
     """Stream a sheet's XML once: refuse oversize declarations or real extents; return hidden rows. With *errors*,
@@ -117,6 +135,8 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str,
                     at = buf.rfind(b"row ", 0, at)
                 if errors is not None and b't="e"' in buf:
                     _error_cells(buf, errors)
+                if errors is not None and b"<f" in buf:
+                    _uncomputed_cells(buf, errors)
                 if b'hidden="' in buf or b'ht="0' in buf:
                     for m in _HIDDEN_ROW.finditer(buf):
                         r = _ROW_R.match(m[0])

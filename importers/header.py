@@ -26,6 +26,7 @@ code column one whose values are mostly valid 18-character credit codes.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 
 from importers.clean import clean_text, looks_like_firm_name
@@ -224,6 +225,34 @@ def _is_code(v) -> bool:
     return uscc.validate(v).ok
 
 
+_SERIAL = re.compile(r"\d{1,4}")
+MSG_SERIAL = ("“{header}”列的值是序号（{examples}……），不是证书编号，未导入；如确是证书编号，"
+              "请用 --map {header}=证书编号 指定")
+
+
+def _is_serial(v) -> bool:
+    """A row number (1, 2.0, "03"): no certificate or registration number is that short."""
+    if type(v) is int or type(v) is float:
+        return v == int(v) and 0 <= v < 10000
+    return type(v) is str and _SERIAL.fullmatch(v.strip()) is not None
+
+
+def _serial_cert_columns(tp: _Top, last: int, columns: list[int], headers: list[str], mapping: dict[int, str],
+                         fixed: set[int]) -> list[str]:
+    """A certificate-number column (headed "编号") whose values are row numbers is a 序号 column: taken out of
+    *mapping*, said. Its 1, 2, 3 were stored as the firms' certificate numbers, and made a street roster a
+    designation list (found by an outside attack)."""
+    notices = []
+    for j, f in list(mapping.items()):
+        if f != "cert_no" or j in fixed:
+            continue
+        vals = _below(tp, last, columns[j])
+        if len(vals) >= 2 and all(_is_serial(v) for v in vals):
+            del mapping[j]
+            notices.append(MSG_SERIAL.format(header=headers[j], examples="、".join(cell_text(v) for v in vals[:3])))
+    return notices
+
+
 def _fields(tp: _Top, band: list[int], headers: list[str], columns: list[int],
             overrides: dict | None) -> tuple[dict[int, str], list[str]]:
     """The mapping of a header: synonyms, then ``--map``, then the content of the columns for a missing
@@ -240,6 +269,7 @@ def _fields(tp: _Top, band: list[int], headers: list[str], columns: list[int],
             j, n, m = hit
             mapping[j] = key
             notices.append(MSG_BY_CONTENT.format(what=what, header=headers[j], n=n, m=m, how=how))
+    notices += _serial_cert_columns(tp, band[-1], columns, headers, mapping, fixed)
     return dict(sorted(mapping.items())), notices
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from importers.errors import UNCOMPUTED
 from importers.plan import Issue
 
 W_STREET_FROM_ADDRESS = "所在街道为空，按地址“{address}”推断为“{street}”，请核对"
@@ -76,6 +77,8 @@ EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM
 E_NAME_LOGICAL = "企业名称是逻辑值“{v}”，不是名称"
 
 
+E_UNCOMPUTED = ("“{column}”是公式，文件中没有保存它的计算结果（程序生成、未经 Excel 计算的文件常见），"
+                "请在 Excel 或 WPS 中打开并保存后再导入")
 E_CELL_ERROR = "“{column}”是公式错误值“{v}”（公式没有取到值），请在原表中改正"
 
 
@@ -101,6 +104,9 @@ def odd_cells(pl, vals, errs) -> None:
             if type(x) is str and x[:1] == "#" and x.strip() in EXCEL_ERRORS:
                 errs.setdefault(j, []).append(Issue(None, headers[c], E_CELL_ERROR.format(
                     column=headers[c], v=x.strip()), "error", "formula_error"))
+            elif x == UNCOMPUTED:
+                errs.setdefault(j, []).append(Issue(None, headers[c], E_UNCOMPUTED.format(column=headers[c]), "error",
+                                                    "formula_uncomputed"))
 
 
 W_NAME_SERIAL = "名称前带有序号“{serial}”（从 Word 转来的名单常见），已按原样导入，请核对"
@@ -121,3 +127,21 @@ def odd_name(er, col_name, name: str, issues: list) -> None:
     if len(parts) > 1 and sum(looks_like_firm_name(p) for p in parts) > 1:
         issues.append(Issue(er, col_name, W_TWO_NAMES.format(n=len(parts), names="”“".join(parts)), "warning",
                             "two_names"))
+
+
+W_FORMER_NOTE = "企业名称“{cell}”后注有曾用名；取“{kept}”为企业名称，“{former}”记为曾用名，请核对"
+# a name cell "现名（原名：旧名）" as clean_name leaves it (NFKC: "：" is ":", brackets full width, no spaces)
+_FORMER_NOTE = re.compile(
+    r"(.+?)（(?:原名称?|曾用名称?|原企业名称|原公司名称|原单位名称|更名前名称?|变更前名称|原)[:]?(.+)）")
+
+
+def former_note(name: str) -> tuple[str, str] | None:
+    """(name, former name) of a cleaned name cell that carries its former name in a trailing bracket, when both
+    read as firms' full names: the whole cell was a new firm's name (found by an outside attack)."""
+    from importers.clean import looks_like_firm_name  # noqa: PLC0415
+    if not name.endswith("）"):
+        return None
+    m = _FORMER_NOTE.fullmatch(name)
+    if m is None or not looks_like_firm_name(m[1]) or not looks_like_firm_name(m[2]):
+        return None
+    return m[1], m[2]

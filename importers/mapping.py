@@ -86,11 +86,12 @@ def _candidates_norm(n: str) -> tuple[tuple[float, str], ...]:
 
 
 def field_candidates(header: str) -> tuple[tuple[float, str], ...]:
-    """Scored fields for one header; for "组/子" the sub-header's exact match wins over the whole."""
+    """Scored fields for one header; for "组/子" the sub-header's exact match wins over the whole ("组子")."""
     if "/" in header:
         group, _, sub = header.rpartition("/")
         best: dict[str, float] = {}
-        for bonus, part in ((50.0, sub), (0.0, header)):
+        # the whole joined without the slash: "有效期" over "起" / "止" is 有效期起 / 有效期止
+        for bonus, part in ((50.0, sub), (0.0, group.replace("/", "") + sub)):
             for score, field in _candidates_norm(normalize_header(part)):
                 if score >= 100:
                     score += bonus

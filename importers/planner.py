@@ -316,13 +316,18 @@ class Planner:
             names = [r if type(r) is str and plain(r) else clean_name(r) for r in raws]
         else:
             names = [clean_name(r) for r in raws]
-        split = {}
+        split: dict[int, tuple[str, list[str], list[str], str | None]] = {}
         for j, raw in enumerate(raws):
             if type(raw) is str and ("\n" in raw or "\r" in raw):
                 kept, others, lines = split_names(raw)
                 if len(lines) > 1:
-                    split[j] = (kept, others, lines)
+                    split[j] = (kept, others, lines, None)
                     names[j] = clean_name(kept)
+                    continue
+            noted = infer.former_note(names[j]) if type(raw) is str and names[j][-1:] == "）" else None
+            if noted is not None:
+                split[j] = (noted[0], [noted[1]], [], names[j])
+                names[j] = noted[0]
         return names, split
 
     def _chunk(self, plan: ImportPlan, chunk) -> None:
@@ -389,9 +394,13 @@ class Planner:
         former = cols.get("former_name")
         if former is None:
             former = cols["former_name"] = [None] * n
-        for j, (kept, others, lines) in split.items():
-            errs.setdefault(j, []).append(Issue(None, head, (W_SPLIT if others else W_WRAPPED).format(
-                parts="”“".join(lines), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
+        for j, (kept, others, lines, cell) in split.items():
+            if cell is not None:            # "现名（原名：旧名）" on one line
+                errs.setdefault(j, []).append(Issue(None, head, infer.W_FORMER_NOTE.format(
+                    cell=cell, kept=kept, former=others[0]), "warning", "former_name_note"))
+            else:
+                errs.setdefault(j, []).append(Issue(None, head, (W_SPLIT if others else W_WRAPPED).format(
+                    parts="”“".join(lines), kept=kept, others="、".join(others)), "warning", "multi_line_name"))
             if others and former[j] is None:
                 former[j] = "、".join(others)
 
