@@ -72,7 +72,8 @@ def test_an_open_firm_file_and_the_other_tabs_follow(qtbot, two):
     dlg.close()
 
 
-def test_unsaved_edits_in_a_firm_file_are_kept(qtbot, two):
+def test_unsaved_edits_in_a_firm_file_are_kept(qtbot, two, monkeypatch):
+    from ui.firm import dialog as firm_dialog
     win, theirs, fid = two
     dlg = win.open_firm(fid)
     dlg.profile.edits["contact_person"].setText("我正在填写")
@@ -83,7 +84,10 @@ def test_unsaved_edits_in_a_firm_file_are_kept(qtbot, two):
     assert dlg.profile.edits["contact_person"].text() == "我正在填写"
     assert dlg.profile.changes() == {"contact_person": "我正在填写"}
     assert "尚未保存的修改仍保留" in win.statusBar().currentMessage()
+    asked = []        # closing over the unsaved edit asks (ui/firm/dialog.ask_unsaved): 不保存
+    monkeypatch.setattr(firm_dialog, "ask_unsaved", lambda parent, name: asked.append(name) or "discard")
     dlg.close()
+    assert asked and dlg.isHidden()
 
 
 def test_the_windows_own_changes_are_not_refreshed_twice(qtbot, two):
