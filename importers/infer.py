@@ -145,3 +145,14 @@ def former_note(name: str) -> tuple[str, str] | None:
     if m is None or not looks_like_firm_name(m[1]) or not looks_like_firm_name(m[2]):
         return None
     return m[1], m[2]
+
+
+def former_line(name: str, line: str) -> str:
+    """The former name a name cell's other line gives: X of "（曾用名：X）" / "(原名：X)" under the name, read as
+    ``former_note`` reads the one-line form; any other line as it is (the bracket and label were stored)."""
+    from importers.clean import clean_name  # noqa: PLC0415
+    kept, bare = clean_name(name), clean_name(line)
+    if not bare.startswith("（"):
+        return line
+    noted = former_note(kept + bare)
+    return noted[1] if noted is not None and noted[0] == kept else line

@@ -321,6 +321,7 @@ class Planner:
             if type(raw) is str and ("\n" in raw or "\r" in raw):
                 kept, others, lines = split_names(raw)
                 if len(lines) > 1:
+                    others = [infer.former_line(kept, o) for o in others]
                     split[j] = (kept, others, lines, None)
                     names[j] = clean_name(kept)
                     continue
