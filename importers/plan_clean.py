@@ -49,6 +49,15 @@ _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _YEAR_SHARE = 0.6
+# Text too long to be a value (a paragraph or a whole sheet pasted into one cell). A short field (所属行业, 地址,
+# 联系人 …) of more than MAX_TEXT characters is no value of it: warned and not filled, as an absurd amount is.
+# A 备注 is a person's own note: kept whole, however long (Excel holds at most 32,767 characters in a cell;
+# nothing is lost), but above MAX_REMARK characters it is warned, so that a note that swallowed other text
+# is seen before it lands.
+MAX_TEXT = 500
+MAX_REMARK = 2000
+W_TEXT_LONG = "“{column}”有 {n} 字，不像是该列的值（可能误粘贴了说明文字），未填入"
+W_REMARK_LONG = "“{column}”很长（{n} 字），已按原样导入，请核对是否误粘贴了其他内容"
 
 _CACHE_MAX = 200_000        # distinct values kept per column across chunks
 _CACHED_TYPES = (str, _dt.date, _dt.datetime)   # a == b only for equal values of the same type
@@ -326,3 +335,21 @@ def _numbers(column, fn, f, errs, header, level, code) -> list:
                 errs.setdefault(j, []).append(Issue(None, header, str(exc), level, code))
                 append(None)
     return out
+
+
+def long_texts(cols: dict, errs: dict, headers: list[str], by_field: dict) -> None:
+    """Text values too long to be values (``MAX_TEXT``, ``MAX_REMARK``): a warning on the row; a short field's
+    value is not filled. Run on the cleaned columns, so the fast and the reference way share it."""
+    for f, column in cols.items():
+        if f not in TEXT_FIELDS and f not in PLACEHOLDER_FIELDS:
+            continue
+        limit = MAX_REMARK if f == "remark" else MAX_TEXT
+        if max(map(len, filter(None, column)), default=0) <= limit:
+            continue
+        head = headers[by_field[f]]
+        for j, v in enumerate(column):
+            if v and len(v) > limit:
+                msg = (W_REMARK_LONG if f == "remark" else W_TEXT_LONG).format(column=head, n=len(v))
+                errs.setdefault(j, []).append(Issue(None, head, msg, "warning", "text_too_long"))
+                if f != "remark":
+                    column[j] = None

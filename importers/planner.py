@@ -36,7 +36,7 @@ from importers.match import (
     normalize_code,
 )
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
-from importers.plan_clean import Columns, cleaner_for, numeric_codes, unquote
+from importers.plan_clean import Columns, cleaner_for, long_texts, numeric_codes, unquote
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
 from importers.street_scope import StreetScope
@@ -297,6 +297,7 @@ class Planner:
     def _clean(self, vals):
         """Clean every mapped column of the chunk at once: {field: [values]}, {row index: [Issue]}."""
         cols, errs = self.columns.clean(vals, self.plan.headers)
+        long_texts(cols, errs, self.plan.headers, self.by_field)
         if self.infer_street:
             infer.street_from_address(self, vals, cols, errs)
         if self.status_col is not None:
