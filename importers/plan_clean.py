@@ -42,6 +42,8 @@ EARLIEST = date(1949, 10, 1)
 W_STREET = "街道“{value}”不在街道目录中，未填入"
 E_DATE_EARLY = "“{v}”早于 1949 年，不是有效的{what}"
 E_DATE_FUTURE = "成立日期“{v}”在今天之后"
+E_PERIOD_HERE = "“{v}”是一段期间（起止两个日期），本列应为一个{what}"
+E_PERIOD_START = "“{column}”的期间“{v}”起于 {a}，与“{other}”列的 {b} 不一致"
 W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
 E_CODE_NUMBER = ("单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；"
                  "请把该列设为文本格式，重新填写代码")
@@ -91,7 +93,17 @@ def _date(field, date1904, today):
     what = {"date": "认定日期", "expires": "到期日期", "founded": "成立日期"}.get(field, "日期")
 
     def fn(v, years=False):
-        d = parse_cell_date(v, datemode_1904=date1904, years=years)
+        try:
+            d = parse_cell_date(v, datemode_1904=date1904, years=years)
+        except ValueError:
+            period = clean.parse_period(v)      # ValueError for a backwards period or an impossible day
+            if period is None:
+                raise
+            if field != "expires":
+                raise ValueError(E_PERIOD_HERE.format(v=_shown(v), what=what)) from None
+            if period.start < EARLIEST:
+                raise ValueError(E_DATE_EARLY.format(v=_shown(v), what=what)) from None
+            return period                       # split by ``periods``
         if d is None:
             return None
         if field != "founded" and d < EARLIEST:
@@ -353,3 +365,29 @@ def long_texts(cols: dict, errs: dict, headers: list[str], by_field: dict) -> No
                 errs.setdefault(j, []).append(Issue(None, head, msg, "warning", "text_too_long"))
                 if f != "remark":
                     column[j] = None
+
+
+def periods(cols: dict, errs: dict, headers: list[str], by_field: dict, raws: list[list]) -> None:
+    """An 有效期 cell holding a whole period (the expires cleaner gives a ``clean.Period``): its last day is the
+    row's 有效期至 value (stored as every 有效期至 is), its first day the row's start, unless a start column
+    (认定日期, 有效期起) gives one: then the two must agree, else an error on the row naming the 有效期 cell.
+    A period in any other date column is that column's error (``E_PERIOD_HERE``)."""
+    exp = cols.get("expires")
+    if exp is None or not any(type(x) is clean.Period for x in exp):
+        return
+    dates = cols.get("date")
+    if dates is None:
+        dates = cols["date"] = [None] * len(exp)
+    col = by_field["expires"]
+    head = headers[col]
+    other = headers[by_field["date"]] if "date" in by_field else None
+    for j, x in enumerate(exp):
+        if type(x) is not clean.Period:
+            continue
+        exp[j] = x.end
+        if dates[j] is None:
+            dates[j] = x.start
+        elif dates[j] != x.start:
+            errs.setdefault(j, []).append(Issue(None, head, E_PERIOD_START.format(
+                column=head, v=_shown(raws[j][col]), a=x.start.isoformat(), other=other, b=dates[j].isoformat()),
+                "error", "bad_date"))
