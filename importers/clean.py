@@ -19,6 +19,7 @@ import datetime as _dt
 import re
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.names import name_key as _name_key
 
@@ -431,6 +432,35 @@ def parse_cell_date(v, *, datemode_1904: bool = False, years: bool = False) -> _
     elif t is str and _SERIAL_TEXT.fullmatch(_nfkc(v).strip()) and float(_nfkc(v).strip()) < _TEXT_SERIAL_MIN:
         raise ValueError(MSG_DATE.format(v=v))
     return parse_date(v, datemode_1904=datemode_1904)
+
+
+# ---------------------------------------------------------------- a period in one cell: 有效期 2023.12.08-2026.12.07
+MSG_PERIOD_BACKWARDS = "期间“{v}”的止日早于起日"
+_DAY_TEXT = r"\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*[日号]?|\d{8}"
+# after NFKC: ～ is ~, － is -; the sides are whole dates, so a "-" between them is no date's own "-"
+_PERIOD = re.compile(rf"({_DAY_TEXT})\s*(?:至|到|~|〜|-{{1,2}}|[—–―]{{1,2}})\s*({_DAY_TEXT})")
+
+
+class Period(NamedTuple):
+    """A cell's period: its first and its last valid day."""
+    start: _dt.date
+    end: _dt.date
+
+
+def parse_period(v) -> Period | None:
+    """The period a text cell holds as two whole dates ("2023.12.08-2026.12.07", "2023年12月8日～2026年12月7日",
+    "2023/12/08 - 2026/12/07"), else None; ValueError for an impossible day or an end before the start."""
+    if type(v) is not str:
+        return None
+    m = _PERIOD.fullmatch(_nfkc(v).strip())
+    if m is None:
+        return None
+    start, end = parse_date(m[1]), parse_date(m[2])
+    if start is None or end is None:
+        return None
+    if end < start:
+        raise ValueError(MSG_PERIOD_BACKWARDS.format(v=clean_text(v)))
+    return Period(start, end)
 
 
 def display_value(v, *, date_field: bool = False, date1904: bool = False) -> str:

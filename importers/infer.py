@@ -109,6 +109,9 @@ def odd_cells(pl, vals, errs) -> None:
                                                     "formula_uncomputed"))
 
 
+# registered names stay well under 50 characters (the longest, of foreign-invested firms, about 60)
+MAX_NAME = 100
+E_NAME_LONG = "企业名称过长（{n} 字），像是说明文字，未导入；请在原表中改正"
 W_NAME_SERIAL = "名称前带有序号“{serial}”（从 Word 转来的名单常见），已按原样导入，请核对"
 W_TWO_NAMES = "一格里像是有 {n} 个企业名称（“{names}”），已按一家企业的名称导入，请核对"
 
@@ -118,8 +121,12 @@ _NAME_SEPARATORS = re.compile(r"[；;、，,/／]|\s+")
 
 def odd_name(er, col_name, name: str, issues: list) -> None:
     """A serial number typed into the name ("1.武汉…", "（3）武汉…") or two full names in one cell: stored as they
-    are, but never silently (both were, found by an outside attack)."""
+    are, but never silently (both were, found by an outside attack). A name longer than any registered name is
+    a paragraph pasted into the cell: an error (one of 300 characters ending in 有限公司 was a new firm)."""
     from importers.clean import looks_like_firm_name  # noqa: PLC0415
+    if len(name) > MAX_NAME:
+        issues.append(Issue(er, col_name, E_NAME_LONG.format(n=len(name)), "error", "name_too_long"))
+        return
     m = _SERIAL_PREFIX.match(name)
     if m:
         issues.append(Issue(er, col_name, W_NAME_SERIAL.format(serial=m[1]), "warning", "name_serial"))
@@ -145,3 +152,14 @@ def former_note(name: str) -> tuple[str, str] | None:
     if m is None or not looks_like_firm_name(m[1]) or not looks_like_firm_name(m[2]):
         return None
     return m[1], m[2]
+
+
+def former_line(name: str, line: str) -> str:
+    """The former name a name cell's other line gives: X of "（曾用名：X）" / "(原名：X)" under the name, read as
+    ``former_note`` reads the one-line form; any other line as it is (the bracket and label were stored)."""
+    from importers.clean import clean_name  # noqa: PLC0415
+    kept, bare = clean_name(name), clean_name(line)
+    if not bare.startswith("（"):
+        return line
+    noted = former_note(kept + bare)
+    return noted[1] if noted is not None and noted[0] == kept else line

@@ -110,6 +110,13 @@ def is_org_code(code: str) -> bool:
             and uscc.org_check_char(code[:8]) == code[8])
 
 
+def is_reg_number(code: str) -> bool:
+    """An old 15-digit 工商注册号 (the registration number before credit codes): matched as an organisation code
+    is, by name, never as a credit code. Its check digit is not tested (numbers issued before 2007 lack one); the
+    firm is flagged for review either way."""
+    return len(code) == 15 and code.isdigit() and code.isascii()
+
+
 def firms_by_org(conn, orgs) -> dict[str, list[dict]]:
     """organisation code -> live firms whose credit code carries it (one scan of firms, for old lists only)."""
     orgs = [o for o in set(orgs) if o]

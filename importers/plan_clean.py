@@ -42,6 +42,8 @@ EARLIEST = date(1949, 10, 1)
 W_STREET = "街道“{value}”不在街道目录中，未填入"
 E_DATE_EARLY = "“{v}”早于 1949 年，不是有效的{what}"
 E_DATE_FUTURE = "成立日期“{v}”在今天之后"
+E_PERIOD_HERE = "“{v}”是一段期间（起止两个日期），本列应为一个{what}"
+E_PERIOD_START = "“{column}”的期间“{v}”起于 {a}，与“{other}”列的 {b} 不一致"
 W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
 E_CODE_NUMBER = ("单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；"
                  "请把该列设为文本格式，重新填写代码")
@@ -49,6 +51,15 @@ _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _YEAR_SHARE = 0.6
+# Text too long to be a value (a paragraph or a whole sheet pasted into one cell). A short field (所属行业, 地址,
+# 联系人 …) of more than MAX_TEXT characters is no value of it: warned and not filled, as an absurd amount is.
+# A 备注 is a person's own note: kept whole, however long (Excel holds at most 32,767 characters in a cell;
+# nothing is lost), but above MAX_REMARK characters it is warned, so that a note that swallowed other text
+# is seen before it lands.
+MAX_TEXT = 500
+MAX_REMARK = 2000
+W_TEXT_LONG = "“{column}”有 {n} 字，不像是该列的值（可能误粘贴了说明文字），未填入"
+W_REMARK_LONG = "“{column}”很长（{n} 字），已按原样导入，请核对是否误粘贴了其他内容"
 
 _CACHE_MAX = 200_000        # distinct values kept per column across chunks
 _CACHED_TYPES = (str, _dt.date, _dt.datetime)   # a == b only for equal values of the same type
@@ -82,7 +93,17 @@ def _date(field, date1904, today):
     what = {"date": "认定日期", "expires": "到期日期", "founded": "成立日期"}.get(field, "日期")
 
     def fn(v, years=False):
-        d = parse_cell_date(v, datemode_1904=date1904, years=years)
+        try:
+            d = parse_cell_date(v, datemode_1904=date1904, years=years)
+        except ValueError:
+            period = clean.parse_period(v)      # ValueError for a backwards period or an impossible day
+            if period is None:
+                raise
+            if field != "expires":
+                raise ValueError(E_PERIOD_HERE.format(v=_shown(v), what=what)) from None
+            if period.start < EARLIEST:
+                raise ValueError(E_DATE_EARLY.format(v=_shown(v), what=what)) from None
+            return period                       # split by ``periods``
         if d is None:
             return None
         if field != "founded" and d < EARLIEST:
@@ -326,3 +347,47 @@ def _numbers(column, fn, f, errs, header, level, code) -> list:
                 errs.setdefault(j, []).append(Issue(None, header, str(exc), level, code))
                 append(None)
     return out
+
+
+def long_texts(cols: dict, errs: dict, headers: list[str], by_field: dict) -> None:
+    """Text values too long to be values (``MAX_TEXT``, ``MAX_REMARK``): a warning on the row; a short field's
+    value is not filled. Run on the cleaned columns, so the fast and the reference way share it."""
+    for f, column in cols.items():
+        if f not in TEXT_FIELDS and f not in PLACEHOLDER_FIELDS:
+            continue
+        limit = MAX_REMARK if f == "remark" else MAX_TEXT
+        if max(map(len, filter(None, column)), default=0) <= limit:
+            continue
+        head = headers[by_field[f]]
+        for j, v in enumerate(column):
+            if v and len(v) > limit:
+                msg = (W_REMARK_LONG if f == "remark" else W_TEXT_LONG).format(column=head, n=len(v))
+                errs.setdefault(j, []).append(Issue(None, head, msg, "warning", "text_too_long"))
+                if f != "remark":
+                    column[j] = None
+
+
+def periods(cols: dict, errs: dict, headers: list[str], by_field: dict, raws: list[list]) -> None:
+    """An 有效期 cell holding a whole period (the expires cleaner gives a ``clean.Period``): its last day is the
+    row's 有效期至 value (stored as every 有效期至 is), its first day the row's start, unless a start column
+    (认定日期, 有效期起) gives one: then the two must agree, else an error on the row naming the 有效期 cell.
+    A period in any other date column is that column's error (``E_PERIOD_HERE``)."""
+    exp = cols.get("expires")
+    if exp is None or not any(type(x) is clean.Period for x in exp):
+        return
+    dates = cols.get("date")
+    if dates is None:
+        dates = cols["date"] = [None] * len(exp)
+    col = by_field["expires"]
+    head = headers[col]
+    other = headers[by_field["date"]] if "date" in by_field else None
+    for j, x in enumerate(exp):
+        if type(x) is not clean.Period:
+            continue
+        exp[j] = x.end
+        if dates[j] is None:
+            dates[j] = x.start
+        elif dates[j] != x.start:
+            errs.setdefault(j, []).append(Issue(None, head, E_PERIOD_START.format(
+                column=head, v=_shown(raws[j][col]), a=x.start.isoformat(), other=other, b=dates[j].isoformat()),
+                "error", "bad_date"))

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from importers import infer, plan_clean
 from importers.clean import clean_text, looks_like_firm_name, split_lines
-from importers.match import is_org_code
+from importers.match import is_org_code, is_reg_number
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
 from importers.plan_plain import Plain
 from pipeline.fields import FIRM_ATTRS
@@ -45,9 +45,10 @@ E_NAME_TAKEN = ("代码 {code} 在台账中是“{current}”，而名称“{nam
 W_SAME_NAME_FILE = "与第 {row} 行企业名称相同而统一社会信用代码不同（第 {row} 行为 {code}），将作为两家企业，请核对代码"
 E_NOTE_LIKE = ("这一行的企业名称读起来像说明文字，但整行都填了值（“{text}”），又没有统一社会信用代码，未导入；"
                "如确是企业，请写企业全称或统一社会信用代码后重新导入")
-W_ORG_MATCHED = "“{code}”是组织机构代码，不是统一社会信用代码；{how}台账中的“{name}”（{uscc}），请核对"
-W_ORG_NEW = ("“{code}”是组织机构代码，不是统一社会信用代码；台账中没有对应企业，"
-             "将新建（不填统一社会信用代码）并标记待核实")
+W_ORG_MATCHED = "“{code}”是{what}，不是统一社会信用代码；{how}台账中的“{name}”（{uscc}），请核对"
+W_ORG_NEW = ("“{code}”是{what}，不是统一社会信用代码；台账中没有对应企业，"
+             "将新建（不填统一社会信用代码，原号码记为原始代码）并标记待核实")
+ORG_CODE, REG_NUMBER = "组织机构代码", "旧的 15 位工商注册号"
 W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
 W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
@@ -226,7 +227,7 @@ def _by_name(c: _Chunk, er, key, code, status, problems, issues) -> tuple[dict |
         issues.append(Issue(er, c.col_name, E_AMBIGUOUS.format(n=len(cands), names="、".join(
             f"{f['name']}（{f['code'] or '无代码'}）" for f in cands[:3])), "error", "ambiguous_name"))
         return None, False
-    if status == "invalid" and is_org_code(code):
+    if status == "invalid" and (is_org_code(code) or is_reg_number(code)):
         return _by_org_code(c.pl, er, code, cands, c.col_code, issues)
     if status == "invalid":
         if cands:
@@ -298,16 +299,18 @@ def _check_firm(c: _Chunk, j, er, name, key, code, firm, review, issues, changes
 
 
 def _by_org_code(pl, er, code, cands, col_code, issues):
-    """An old list's 组织机构代码: the one ledger firm whose credit code carries it, else the firm of the same
-    name, else a new firm for review (the old code kept as written). Returns (firm, review)."""
-    found = pl.by_org.get(code, [])
+    """An old list's 组织机构代码 or 15-digit 工商注册号: the one ledger firm whose credit code carries the
+    organisation code, else the firm of the same name, else a new firm for review (the old number kept as
+    written, in code_raw). Returns (firm, review)."""
+    found = pl.by_org.get(code, [])         # only organisation codes are found in credit codes
+    what, kind = (ORG_CODE, "org_code") if is_org_code(code) else (REG_NUMBER, "reg_number")
     firm = found[0] if len(found) == 1 else (cands[0] if len(cands) == 1 else None)
     if firm is not None:
         how = "按其匹配到" if len(found) == 1 else "按企业名称匹配到"
-        issues.append(Issue(er, col_code, W_ORG_MATCHED.format(code=code, how=how, name=firm["name"],
-                                                                uscc=firm["code"] or "无代码"), "warning", "org_code"))
+        issues.append(Issue(er, col_code, W_ORG_MATCHED.format(code=code, what=what, how=how, name=firm["name"],
+                                                                uscc=firm["code"] or "无代码"), "warning", kind))
         return firm, len(found) != 1
-    issues.append(Issue(er, col_code, W_ORG_NEW.format(code=code), "warning", "org_code"))
+    issues.append(Issue(er, col_code, W_ORG_NEW.format(code=code, what=what), "warning", kind))
     return None, True
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from db import plan_staleness
 from importers import errors as E
 from importers import infer, mapping_store, plan_clean
-from importers.clean import PLAIN_TEXT, clean_name
+from importers.clean import PLAIN_TEXT, clean_name, parse_period
 from importers.errors import InputError
 from importers.guess import guess_kind, stage_columns, stage_in_text, stage_share
 from importers.mapping import apply_overrides, guess_mapping, missing_overrides
@@ -36,7 +36,7 @@ from importers.match import (
     normalize_code,
 )
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
-from importers.plan_clean import Columns, cleaner_for, numeric_codes, unquote
+from importers.plan_clean import Columns, cleaner_for, long_texts, numeric_codes, periods, unquote
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
 from importers.street_scope import StreetScope
@@ -113,7 +113,7 @@ class Planner:
             stage_obj = stage_obj or title_stage
             if stage_obj is None and not groups:
                 raise InputError(MSG_NEED_STAGE.format(names=self._stage_names()), file=file)
-            if "date" not in self.by_field and self.on_date is None:
+            if "date" not in self.by_field and self.on_date is None and not self._periods_given():
                 raise InputError(MSG_NEED_DATE, file=file)
         mark = plan_staleness.mark(self.conn, self.ledger.shared)
         plan = ImportPlan(
@@ -218,6 +218,22 @@ class Planner:
                                         "not_stages"))
         return keep
 
+    def _periods_given(self) -> bool:
+        """Whether the 有效期 column mostly holds periods ("2023.12.08-2026.12.07"): they give the rows their start
+        dates (a row whose cell gives none is an error of its own)."""
+        col = self.by_field.get("expires")
+        if col is None or not hasattr(self.table, "iter_rows"):
+            return False
+        values = [r.values[col] for r in _sample(self.table, SAMPLE) if col < len(r.values)
+                  and r.values[col] not in (None, "")]
+        n = 0
+        for v in values:
+            try:
+                n += parse_period(v) is not None
+            except ValueError:
+                n += 1              # a period, if a wrong one: its row says so
+        return n * 2 > len(values) > 0
+
     def _stage_names(self) -> str:
         return "、".join(s.name for s in self.catalog.stages)
 
@@ -297,6 +313,8 @@ class Planner:
     def _clean(self, vals):
         """Clean every mapped column of the chunk at once: {field: [values]}, {row index: [Issue]}."""
         cols, errs = self.columns.clean(vals, self.plan.headers)
+        long_texts(cols, errs, self.plan.headers, self.by_field)
+        periods(cols, errs, self.plan.headers, self.by_field, vals)
         if self.infer_street:
             infer.street_from_address(self, vals, cols, errs)
         if self.status_col is not None:
@@ -321,6 +339,7 @@ class Planner:
             if type(raw) is str and ("\n" in raw or "\r" in raw):
                 kept, others, lines = split_names(raw)
                 if len(lines) > 1:
+                    others = [infer.former_line(kept, o) for o in others]
                     split[j] = (kept, others, lines, None)
                     names[j] = clean_name(kept)
                     continue
