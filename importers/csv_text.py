@@ -35,6 +35,7 @@ def detect_encoding(path: Path, file: str) -> str:
             continue
         if enc == "gb18030":
             _one_encoding(path, file)
+            _not_big5(path, file)
         return enc
     # neither decodes it: a file that starts as UTF-8 text is named at the line where it stops being so
     utf8_until = _failed_line(path, utf8_failed) if utf8_failed is not None else None
@@ -45,6 +46,31 @@ def detect_encoding(path: Path, file: str) -> str:
     if best is None or not best.encoding:
         raise InputError(E.MSG_ENCODING, file=file)
     return best.encoding
+
+
+# header words of a list as Big5 text holds them, and as simplified text does: a file whose head decodes as Big5 to the
+# first and holds none of the second decoded as GB18030 (which decodes nearly any bytes, to nonsense here) is Big5
+_BIG5_WORDS = ("企業", "名稱", "統一", "信用代碼", "街道", "認定", "證書", "序號", "單位")
+_GB_WORDS = ("企业", "名称", "统一", "信用代码", "街道", "认定", "证书", "序号", "单位")
+
+
+def _not_big5(path: Path, file: str) -> None:
+    """Refuse, naming it, a traditional-Chinese (Big5) CSV: decoded as GB18030 its header was garbled, and the
+    message said only that no name column was found, quoting the garbage (found by an outside attack)."""
+    with open(path, "rb") as f:
+        head = f.read(8192)
+    gb = head.decode("gb18030", "ignore")
+    if any(w in gb for w in _GB_WORDS):
+        return
+    try:
+        big5 = head.decode("big5")
+    except UnicodeDecodeError as exc:       # a cut at the end of the head is no evidence against Big5
+        if exc.start < len(head) - 1:
+            return
+        big5 = head[:exc.start].decode("big5")
+    word = next((w for w in _BIG5_WORDS if w in big5), None)
+    if word is not None:
+        raise InputError(E.MSG_BIG5.format(word=word), file=file)
 
 
 def _failed_line(path: Path, offset: int) -> int | None:

@@ -65,6 +65,8 @@ MSG_CSV_BAD = "CSV 文本无法解析：{reason}"
 MSG_CSV_DECODE = ("文件从这一行起不是有效的 {encoding} 文本：文件可能已损坏，或混用了多种编码；"
                   "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入")
 MSG_ENCODING = "无法识别文本编码（已尝试 UTF-8、GB18030 等）"
+MSG_BIG5 = ("文件像是繁体中文（Big5）编码的表格（如“{word}”），按简体中文读取会是乱码："
+            "请在 Excel 或 WPS 中另存为“CSV UTF-8”后再导入")
 MSG_CSV_MIXED = ("文件的文字编码从这一行起变了（前面是 {first}，这里是 {then}）：各行混用了多种编码，"
                  "读下去会得到乱码的企业名称；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入")
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from importers.errors import UNCOMPUTED
 from importers.plan import Issue
@@ -82,6 +83,12 @@ E_UNCOMPUTED = ("“{column}”是公式，文件中没有保存它的计算结�
 E_CELL_ERROR = "“{column}”是公式错误值“{v}”（公式没有取到值），请在原表中改正"
 
 
+def formula_left(x) -> TypeGuard[str]:
+    """A cell a formula left without a value: its error (#N/A …) or no saved result (``odd_cells`` reports it; the
+    code check takes it for an empty cell, not for a code of the wrong length: one error on the cell, not two)."""
+    return type(x) is str and x[:1] == "#" and (x == UNCOMPUTED or x.strip() in EXCEL_ERRORS)
+
+
 def odd_cells(pl, vals, errs) -> None:
     """A name cell holding a logical value (TRUE left by a filter's helper column) is no firm's name, and a mapped
     cell holding a formula's error value (``pl.error_cells``: the sheet has some) is no value: an error on the row,
@@ -101,10 +108,12 @@ def odd_cells(pl, vals, errs) -> None:
     for j, v in enumerate(vals):
         for c in mapped:
             x = v[c] if c < len(v) else None
-            if type(x) is str and x[:1] == "#" and x.strip() in EXCEL_ERRORS:
+            if not formula_left(x):
+                continue
+            if x != UNCOMPUTED:
                 errs.setdefault(j, []).append(Issue(None, headers[c], E_CELL_ERROR.format(
                     column=headers[c], v=x.strip()), "error", "formula_error"))
-            elif x == UNCOMPUTED:
+            else:
                 errs.setdefault(j, []).append(Issue(None, headers[c], E_UNCOMPUTED.format(column=headers[c]), "error",
                                                     "formula_uncomputed"))
 

@@ -357,7 +357,7 @@ class Planner:
             codes = [""] * len(vals)
         else:
             raw_codes = [v[ci] if ci < len(v) else None for v in vals]
-            codes = [normalize_code(x) if x not in (None, "") else "" for x in raw_codes]
+            codes = [normalize_code(x) if x not in (None, "") and not infer.formula_left(x) else "" for x in raw_codes]
         checks = check_codes(codes)
         if ci is not None:
             numeric_codes(raw_codes, checks)

@@ -117,6 +117,8 @@ def test_a_formula_error_in_the_code_column_is_reported_not_a_firm_without_a_cod
     assert row.status == "error"
     e = next(i for i in row.issues if i.level == "error")
     assert (e.row, e.column) == (4, "统一社会信用代码") and "#N/A" in e.message
+    # one error on the cell: the code check takes #N/A for no code, not for a code "实为 4 位" (found by review)
+    assert [i.column for i in row.issues if i.level == "error"] == ["统一社会信用代码"], row.issues
 
 
 def test_a_formula_error_in_the_date_column_is_not_an_empty_cell_for_the_date_option(ledger, tmp_path):

@@ -87,3 +87,21 @@ def test_csv_preview_and_pick_by_hand(folder):
     t = open_table_at(path, sheet=None, header_row=2)
     assert (t.header_row, t.headers) == (2, HEADERS)
     assert rows_of(t) == ROWS
+
+
+def test_a_big5_csv_is_named_as_such_and_a_gbk_one_with_english_headers_still_reads(tmp_path):
+    """A traditional-Chinese (Big5) CSV decodes as GB18030 to garbage: it was refused for want of a name column,
+    quoting garbled headers. It is named Big5 now, nothing read; a GBK file without Chinese header words (English
+    headers) is still read as GBK."""
+    from importers.errors import InputError
+    big5 = tmp_path / "big5.csv"
+    big5.write_bytes("序號,企業名稱,統一社會信用代碼,所在街道\n1,武漢凌源天電子科技有限公司,91420106MA4K00001X,楊園街道\n"
+                     .encode("big5"))
+    with pytest.raises(InputError, match="Big5") as got:
+        open_table(big5)
+    assert "企業" in str(got.value) or "序號" in str(got.value)
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("name,code,street\n武汉凌源天电子科技有限公司,91420106MA4K00001X,杨园街道\n".encode("gbk"))
+    table = open_table(gbk)
+    rows = [r for chunk in table.iter_rows() for r in chunk]
+    assert rows[0].values[0] == "武汉凌源天电子科技有限公司"
