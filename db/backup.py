@@ -223,11 +223,12 @@ def clean_stale_partials(dest: str | Path) -> list[Path]:
     from db.lock import pid_alive
     dest = Path(dest)
     removed: list[Path] = []
-    backup_seal.clean_orphans(dest)
     try:
-        names = [p for p in dest.iterdir() if p.name.endswith(".partial")]
+        listed = list(dest.iterdir())
     except OSError:
         return removed
+    backup_seal.clean_orphans(listed)
+    names = [p for p in listed if p.name.endswith(".partial")]
     me = _host_tag()
     for p in names:
         m = _PARTIAL.search(p.name)

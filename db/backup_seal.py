@@ -74,14 +74,12 @@ def remove(path: str | Path) -> None:
         pass
 
 
-def clean_orphans(folder: Path) -> None:
-    """Remove the seals in *folder* whose backup is gone, left for an hour: a killed backup's, or one whose backup
-    was deleted by hand."""
-    try:
-        names = [p for p in folder.iterdir() if p.name.endswith(SUFFIX)]
-    except OSError:
-        return
+def clean_orphans(names: list[Path]) -> None:
+    """Remove, among the files *names* of a backup folder (listed once by ``db.backup.clean_stale_partials``), the
+    seals whose backup is gone, left for an hour: a killed backup's, or one whose backup was deleted by hand."""
     for p in names:
+        if not p.name.endswith(SUFFIX):
+            continue
         backup = p.with_name(p.name[:-len(SUFFIX)])
         try:
             if not backup.exists() and time.time() - p.stat().st_mtime > ORPHAN_AGE:

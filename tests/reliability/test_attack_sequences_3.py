@@ -90,3 +90,20 @@ def test_a_pruned_backup_takes_its_seal_with_it_and_a_lost_seal_only_costs_the_c
     assert kept and all(b.ok for b in kept)
     backup_seal.remove(kept[0].path)
     assert [b.ok for b in bk.list_backups(path, dest, check=True)] == [True] * len(kept)
+
+
+def test_a_seal_left_without_its_backup_is_cleaned_after_an_hour(tmp_path):
+    """A killed backup leaves its seal without the backup: the next backup removes it once an hour old, and leaves
+    a younger one (a backup of another process may be about to take its name)."""
+    import os
+    import time
+    path, dest = tmp_path / "l.db", tmp_path / "bk"
+    fresh(path).close()
+    dest.mkdir()
+    old, young = dest / "l_20260101-000000_manual.db.sha256", dest / "l_20260101-000001_manual.db.sha256"
+    for seal in (old, young):
+        seal.write_text("0" * 64 + "  x.db\n", encoding="utf-8")
+    gone = time.time() - backup_seal.ORPHAN_AGE - 60
+    os.utime(old, (gone, gone))
+    info = bk.backup(path, dest, "manual")
+    assert not old.exists() and young.exists() and backup_seal.seal_path(info.path).exists()

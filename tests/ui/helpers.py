@@ -20,6 +20,22 @@ def small_ledger(ledger) -> tuple[int, ...]:
     return a, b, c, d
 
 
+def firm_file(qtbot, ledger, *, show: bool = False):
+    """The firm file of the small ledger's renamed firm (b), its undo stack reloading it as the window's does:
+    (dialog, undo manager, firm id). The caller deletes the undo manager when done."""
+    from desktop.undo import UndoManager  # noqa: PLC0415  (Qt: only the GUI tests)
+    from ui.firm.dialog import FirmFileDialog  # noqa: PLC0415
+    _a, b, _c, _d = small_ledger(ledger)
+    undo = UndoManager(report=lambda m: None)
+    dlg = FirmFileDialog(ledger, b, undo.push)
+    qtbot.add_widget(dlg)
+    undo.changed.connect(lambda ids: dlg.reload())
+    if show:
+        dlg.show()
+        qtbot.waitExposed(dlg)
+    return dlg, undo, b
+
+
 def settle(qtbot, model) -> None:
     """Wait for a background search to deliver its first page."""
     qtbot.waitUntil(lambda: not model.busy, timeout=10000)

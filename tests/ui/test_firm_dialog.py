@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QDialog
 
 from desktop.undo import UndoManager
-from tests.ui.helpers import small_ledger
+from tests.ui.helpers import firm_file, small_ledger
 from ui.firm.dialog import FirmFileDialog
 from ui.firm.services import ServiceDialog
 
@@ -16,11 +16,7 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def dialog(qtbot, ledger):
-    a, b, c, d = small_ledger(ledger)
-    undo = UndoManager(report=lambda m: None)
-    dlg = FirmFileDialog(ledger, b, undo.push)
-    qtbot.add_widget(dlg)
-    undo.changed.connect(lambda ids: dlg.reload())
+    dlg, undo, b = firm_file(qtbot, ledger)
     yield dlg, undo, ledger, b
     undo.deleteLater()
 

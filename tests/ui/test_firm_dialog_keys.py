@@ -5,23 +5,15 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.undo import UndoManager
-from tests.ui.helpers import small_ledger
+from tests.ui.helpers import firm_file
 from ui.firm import dialog as firm_dialog
-from ui.firm.dialog import FirmFileDialog
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 @pytest.fixture
 def shown(qtbot, ledger):
-    a, b, c, d = small_ledger(ledger)
-    undo = UndoManager(report=lambda m: None)
-    dlg = FirmFileDialog(ledger, b, undo.push)
-    qtbot.add_widget(dlg)
-    undo.changed.connect(lambda ids: dlg.reload())
-    dlg.show()
-    qtbot.waitExposed(dlg)
+    dlg, undo, b = firm_file(qtbot, ledger, show=True)
     yield dlg, ledger, b
     undo.deleteLater()
 

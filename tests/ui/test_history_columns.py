@@ -9,18 +9,29 @@ from ui.history import HEADERS, HistoryPanel
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
-@pytest.mark.parametrize("width", [1340, 1080])
-def test_the_status_column_is_in_view_without_scrolling(qtbot, qapp, ledger, width):
+def _shown(qtbot, qapp, ledger, width: int, height: int):
+    """The 导入历史 panel shown at *width* × *height*; its table view."""
     panel = HistoryPanel(ledger, undo=lambda *_a: None, confirm=lambda *_a: False, report=lambda _m: None)
     qtbot.add_widget(panel)
-    panel.resize(width, 600)
+    panel.resize(width, height)
     panel.show()
     qtbot.waitExposed(panel)
     qapp.processEvents()
-    view = panel.view
+    return panel.view
+
+
+def _status_in_view(view) -> int:
+    """The 状态 column's number, after checking that its right edge is inside the viewport."""
     status = HEADERS.index("状态")
     right = view.columnViewportPosition(status) + view.columnWidth(status)
     assert right <= view.viewport().width(), (right, view.viewport().width())
+    return status
+
+
+@pytest.mark.parametrize("width", [1340, 1080])
+def test_the_status_column_is_in_view_without_scrolling(qtbot, qapp, ledger, width):
+    view = _shown(qtbot, qapp, ledger, width, 600)
+    status = _status_in_view(view)
     assert not view.horizontalScrollBar().isVisible()
     undone = "已撤销（2026-11-30 19:27）"
     assert view.columnWidth(status) >= QFontMetrics(view.font()).horizontalAdvance(undone)
@@ -39,16 +50,8 @@ def test_at_800_wide_the_status_column_is_still_in_view(qtbot, qapp, ledger, mon
     if undone:
         batches[0]["undone_at"] = "2026-11-30T19:40:00"
     monkeypatch.setattr(undo_module, "batch_list", lambda _ledger: batches)
-    panel = HistoryPanel(ledger, undo=lambda *_a: None, confirm=lambda *_a: False, report=lambda _m: None)
-    qtbot.add_widget(panel)
-    panel.resize(800, 500)
-    panel.show()
-    qtbot.waitExposed(panel)
-    qapp.processEvents()
-    view = panel.view
-    status = HEADERS.index("状态")
-    right = view.columnViewportPosition(status) + view.columnWidth(status)
-    assert right <= view.viewport().width(), (right, view.viewport().width())
+    view = _shown(qtbot, qapp, ledger, 800, 500)
+    status = _status_in_view(view)
     shown = view.model().index(0, status).data()
     assert view.columnWidth(status) >= QFontMetrics(view.font()).horizontalAdvance(shown)
     assert view.columnWidth(HEADERS.index("文件")) >= 80
