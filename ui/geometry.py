@@ -66,3 +66,13 @@ def fit_to_screen(widget, preferred: QSize | tuple[int, int], saved: QByteArray 
         rect = clamp(rect, avail)
     widget.setGeometry(rect)
     return rect
+
+
+def column_room(view) -> int:
+    """The width a table *view*'s columns have beside its frame, its row numbers (when shown) and a vertical scroll
+    bar, counted as shown (it may come with the next rows): what 导入历史 and 指标 fit their columns into."""
+    from PySide6.QtWidgets import QStyle  # noqa: PLC0415  (only the panels that fit columns)
+    header = view.verticalHeader()
+    numbers = 0 if header.isHidden() else header.width()
+    return view.width() - 2 * view.frameWidth() - numbers - view.style().pixelMetric(QStyle.PM_ScrollBarExtent,
+                                                                                       None, view)

@@ -9,12 +9,12 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.geometry import column_room
 from ui.rows_model import RowsModel
 
 KINDS = {"roster": "企业名单", "designation": "认定名单", "demo": "示例数据"}
@@ -83,9 +83,7 @@ class HistoryPanel(QWidget):
         shrinks to what it shows (有效 needs less than 已撤销（…）), so 状态 stays in view; 文件 is elided (whole in
         the tooltip)."""
         view, header = self.view, self.view.horizontalHeader()
-        bar = view.style().pixelMetric(QStyle.PM_ScrollBarExtent, None, view)
-        room = view.width() - 2 * view.frameWidth() - bar
-        narrow = sum(WIDTHS.values()) + FILE_ROOM > room
+        narrow = sum(WIDTHS.values()) + FILE_ROOM > column_room(view)
         for col, width in WIDTHS.items():
             if narrow:
                 width = min(width, max(view.sizeHintForColumn(col), header.sectionSizeHint(col)))

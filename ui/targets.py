@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -33,6 +32,7 @@ from importers import targets_io
 from pipeline.indicators import KINDS, Indicator
 from pipeline.streets import gap_text, share_gaps
 from ui import files
+from ui.geometry import column_room
 
 FIXED = ["指标", "类型", "统计阶段", "全区目标"]
 SHRINKABLE = (2, 0)         # 统计阶段, then 指标: narrowed (text elided, whole in the tooltip) so every column fits
@@ -174,10 +174,7 @@ class TargetsPanel(QWidget):
         natural = getattr(self, "_natural", [])
         if len(natural) != self.table.columnCount():
             return
-        t = self.table          # room as if the vertical scroll bar were shown (it may come with the next rows)
-        bar = t.style().pixelMetric(QStyle.PM_ScrollBarExtent, None, t)
-        room = t.width() - 2 * t.frameWidth() - t.verticalHeader().width() - bar
-        excess = sum(natural) - room
+        excess = sum(natural) - column_room(self.table)
         for col in SHRINKABLE:
             give = max(0, min(excess, natural[col] - NARROWEST))
             self.table.setColumnWidth(col, natural[col] - give)
