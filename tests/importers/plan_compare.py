@@ -16,9 +16,10 @@ from importers.plan import Cancelled
 
 
 def plan_state(plan) -> str:
-    # the server's snapshot at the preview moves with any transaction of the server in between (not the plan's)
+    # the server's snapshot at the preview moves with any transaction of the server in between (not the plan's);
+    # the pinyin worker is a process, not something the plan says
     head = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan)
-            if f.name not in ("store", "audit_snapshot")}
+            if f.name not in ("store", "audit_snapshot", "pinyin")}
     return repr((head, sorted(vars(plan.store).items())))
 
 
