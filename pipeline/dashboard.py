@@ -52,7 +52,7 @@ from pipeline.catalog import Catalog
 from pipeline.conversions import YearConversion
 from pipeline.dates import OPEN_END, time_progress
 from pipeline.facts import Facts
-from pipeline.indicators import Indicator
+from pipeline.indicators import Indicator, completion
 from pipeline.streets import attainment
 from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff, sorted_facts
 
@@ -453,11 +453,10 @@ class Dashboard:
                         firm_ids=np.zeros(0, np.int32), base_ids=np.zeros(0, np.int32), forecast=None)
         now, base = pick(arrays["now"]), pick(arrays["base"])
         actual = len(now) - len(base) if ind.kind == "net" else len(now)
-        rate = actual / ind.target if ind.target else None
-        row.update(base=ind.base if ind.base is not None else len(base), actual=actual,
-                   rate=None if rate is None else round(rate, 4),
+        rate, ahead = completion(actual, ind.target, progress)
+        row.update(base=ind.base if ind.base is not None else len(base), actual=actual, rate=rate,
                    gap=None if ind.target is None else ind.target - actual,
-                   ahead=None if rate is None else rate >= progress, firm_ids=now, base_ids=base)
+                   ahead=ahead, firm_ids=now, base_ids=base)
         if ind.kind == "net":
             row["gained_ids"] = setdiff(now, base)
             row["lost_ids"] = setdiff(base, now)

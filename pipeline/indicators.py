@@ -124,17 +124,31 @@ def evaluate(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: d
         base = len(measure(facts, catalog, ind, year - 1, date(year - 1, 12, 31)))
     else:
         base = value(facts, catalog, ind, year - 1, date(year - 1, 12, 31))
-    rate = actual / ind.target if ind.target else None
     progress = time_progress(year, as_of)
+    rate, ahead = completion(actual, ind.target, progress)
     return {
         "name": ind.name, "kind": ind.kind, "stages": list(ind.stages), "require": list(ind.require),
         "street": ind.street, "base": base, "target": ind.target, "actual": actual,
-        "rate": None if rate is None else round(rate, 4),
+        "rate": rate,
         "time_progress": round(progress, 4),
         "gap": None if ind.target is None else ind.target - actual,
-        "ahead": None if rate is None else rate >= progress,
+        "ahead": ahead,
         "unit": ind.unit,
     }
+
+
+def completion(actual: float, target: float | None, progress: float) -> tuple[float | None, bool | None]:
+    """完成率 (rounded to 4 places) and whether it is at or ahead of 序时进度, the one rule of the report, the
+    dashboard and the streets table.
+
+    A rate is the share of a positive target reached; against a target of zero or below (a 净增 that allows
+    the stock to fall: -5) ``actual / target`` reads backwards (a fall of ten would be 200% and ahead, a fall
+    of two 40% and behind), so there is no rate and no ahead (None, shown as —): the gap (target - actual)
+    says where the figure stands."""
+    if target is None or target <= 0:
+        return None, None
+    rate = actual / target
+    return round(rate, 4), rate >= progress
 
 
 def day_before(d: date) -> date:

@@ -1,0 +1,133 @@
+"""An audit of the figures managers see, each against a small ledger worked out by hand: the indicator table
+(pipeline.indicators, the report) and the dashboard (pipeline.dashboard) must give the same figure, and the one
+the definitions in README ("What the numbers mean") give."""
+from datetime import date
+
+import pytest
+
+from pipeline import report
+from pipeline.catalog import Catalog, Funnel, FunnelStep, Stage, Track
+from pipeline.dashboard import Dashboard
+from pipeline.dates import add_months, time_progress
+from pipeline.facts import Facts
+from pipeline.indicators import Indicator, evaluate
+
+GAOQI, KEXIAO, SEED_S, SEED_G, ZJTX = 1, 2, 3, 4, 5
+CAT = Catalog(
+    [Track("gaoqi", "高新技术企业", False, (Stage(GAOQI, "gaoqi", "高新技术企业", "gaoqi", 1, "months", 36),)),
+     Track("kexiao", "科技型中小企业", False, (Stage(KEXIAO, "kexiao", "科技型中小企业", "kexiao", 1, "year_end", 1),)),
+     Track("seed", "种子企业", False, (Stage(SEED_S, "silver", "银种子", "seed", 1),
+                                     Stage(SEED_G, "gold", "金种子", "seed", 2))),
+     Track("zjtx", "专精特新", False, (Stage(ZJTX, "zjtx", "专精特新", "zjtx", 1, "months", 36),))],
+    [Funnel("chain", "培育链", (FunnelStep("科小", ("kexiao",)), FunnelStep("高企", ("gaoqi",))))])
+EAST, WEST = 10, 20
+STREETS = [(EAST, "东"), (WEST, "西")]
+
+
+def facts(rows, streets):
+    return Facts.from_rows(rows, streets.items())
+
+
+def cert(firm, start, months=36, stage=GAOQI):
+    return (firm, stage, start, add_months(date.fromisoformat(start), months).isoformat())
+
+
+def both(f, inds, year, as_of, street_id=None):
+    """The indicator rows of the report and of the dashboard for the same ledger, date and street."""
+    street = dict(STREETS).get(street_id)
+    mine = [i for i in inds if i.street_id == street_id]
+    rep = report.build(f, CAT, mine, year, as_of, street, street_id)["indicators"]
+    dash = Dashboard(f, CAT, {year: inds}, STREETS).compute(year, as_of, street_id)["indicators"]
+    return rep, dash
+
+
+def figures(row):
+    return {k: row[k] for k in ("name", "base", "target", "actual", "rate", "time_progress", "gap", "ahead")}
+
+
+def gaoqi(kind, target, street_id=None, **kw):
+    return Indicator(kw.pop("name", f"高企{kind}"), kind, kw.pop("stages", ["gaoqi"]), target,
+                     dict(STREETS).get(street_id), street_id, **kw)
+
+
+# --- checks that held --------------------------------------------------------------------------------------
+
+
+def test_lapse_and_re_recognition_in_the_same_year_count_once():
+    # firm 1: certificate 2020-05-01 lapses 2023-05-01, re-recognised 2023-09-01 (a gap of four months)
+    # firm 2: certificate 2020-12-31 ends 2023-12-31 exactly: held on 30 Dec, not on 31 Dec
+    f = facts([cert(1, "2020-05-01"), cert(1, "2023-09-01"), cert(2, "2020-12-31")], {1: EAST, 2: EAST})
+    end = date(2023, 12, 31)
+    rows = {r["kind"]: r for r in (evaluate(f, CAT, gaoqi(k, 1), 2023, end) for k in ("stock", "new", "net"))}
+    assert rows["stock"]["actual"] == 1 and rows["stock"]["base"] == 2
+    assert rows["new"]["actual"] == 1           # a re-recognition after a gap is new (README), once per firm
+    assert rows["net"]["actual"] == -1          # 1 held now, 2 at the end of 2022: firm 1 is not counted twice
+    assert evaluate(f, CAT, gaoqi("stock", 1), 2023, date(2023, 12, 30))["actual"] == 2
+
+
+def test_a_firm_holding_two_stages_of_a_target_counts_once():
+    # 金银种子 + 专精特新 = 60 counts firms (domain.md: "a count across several stages together")
+    f = facts([(1, SEED_G, "2023-02-01", "2024-01-01"), cert(1, "2023-03-01", stage=ZJTX),
+               (2, SEED_S, "2022-01-01", "2023-06-01"), (2, SEED_G, "2023-06-01", "2024-01-01")], {1: EAST, 2: WEST})
+    ind = gaoqi("new", 60, name="金银种子+专精特新", stages=["silver", "gold", "zjtx"])
+    row = evaluate(f, CAT, ind, 2023, date(2023, 12, 31))
+    assert row["actual"] == 1                   # firm 2 moved silver -> gold seamlessly: not new
+    stock = evaluate(f, CAT, gaoqi("stock", 60, stages=["silver", "gold", "zjtx"]), 2023, date(2023, 12, 30))
+    assert stock["actual"] == 2
+
+
+@pytest.mark.parametrize("as_of, share", [(date(2024, 1, 1), 1 / 366), (date(2024, 2, 29), 60 / 366),
+                                          (date(2024, 12, 31), 1.0), (date(2023, 12, 31), 1.0),
+                                          (date(2023, 3, 1), 60 / 365)])
+def test_time_progress_by_hand(as_of, share):
+    assert time_progress(as_of.year, as_of) == pytest.approx(share)
+
+
+def test_report_and_dashboard_agree_per_street_on_a_hand_ledger():
+    rows = [cert(1, "2020-05-01"), cert(1, "2023-09-01"), cert(2, "2020-12-31"), cert(3, "2023-02-28"),
+            (3, KEXIAO, "2022-03-01", "2023-01-01"), (4, KEXIAO, "2023-04-01", "2024-01-01"), cert(5, "2021-12-31")]
+    f = facts(rows, {1: EAST, 2: WEST, 3: WEST, 4: EAST, 5: EAST})
+    inds = [gaoqi("stock", 800), gaoqi("net", 80), gaoqi("new", 5), gaoqi("cumulative", 10, base_year=2021),
+            gaoqi("net", 2, EAST), gaoqi("stock", 3, WEST)]
+    for as_of in (date(2023, 1, 1), date(2023, 6, 30), date(2023, 12, 31)):
+        for sid in (None, EAST, WEST):
+            rep, dash = both(f, inds, 2023, as_of, sid)
+            by_name = {r["name"]: figures(r) for r in dash}
+            for r in rep:
+                assert figures(r) == by_name[r["name"]], (as_of, sid)
+    # by hand, district on 31 Dec 2023: held by 1 (re-recognised), 3 and 5 (ends 2024-12-31), not 2 (ended that
+    # day); on 31 Dec 2022 by 1, 2 and 5; new 1 and 3; held some day of 2021-2023: 1, 2, 3, 5
+    rep, _ = both(f, inds, 2023, date(2023, 12, 31))
+    got = {r["name"]: r["actual"] for r in rep}
+    assert got == {"高企stock": 3, "高企net": 3 - 3, "高企new": 2, "高企cumulative": 4}
+    # east (1, 4, 5): the street's own 净增 target: held by 1 and 5 at both ends
+    rep, _ = both(f, inds, 2023, date(2023, 12, 31), EAST)
+    assert [(r["name"], r["base"], r["actual"]) for r in rep] == [("高企net", 2, 0)]
+
+
+# --- defects found -----------------------------------------------------------------------------------------
+
+
+def test_no_completion_rate_against_a_target_of_zero_or_below():
+    """净增 -5 (the stock may fall by five at most; the target editor takes negative values): a stock that fell by
+    ten is 'ahead' at 200% when the rate is actual / target, and one that fell by two 'behind' at 40%. No rate
+    means anything there: the rate and 'ahead' are left out (None), the gap (target - actual) says it."""
+    f = facts([cert(i, "2021-03-01") for i in range(1, 11)] + [cert(i, "2022-03-01") for i in range(11, 15)],
+              {i: EAST if i <= 12 else WEST for i in range(1, 15)})
+    # held on 31 Dec 2023: 14 (east 1-12); on 30 Jun 2024: 11-14 -> net -10 (district), east 11, 12 -> -10
+    inds = [gaoqi("net", -5), gaoqi("net", -12, EAST), gaoqi("net", 0, WEST)]
+    as_of = date(2024, 6, 30)
+    for sid in (None, EAST, WEST):
+        rep, dash = both(f, inds, 2024, as_of, sid)
+        for r in rep + dash:
+            assert r["rate"] is None and r["ahead"] is None, (sid, r)
+        assert figures(rep[0]) == figures(next(d for d in dash if d["name"] == rep[0]["name"]))
+    rep, _ = both(f, inds, 2024, as_of)
+    assert (rep[0]["actual"], rep[0]["gap"]) == (-10, 5)
+    streets = Dashboard(f, CAT, {2024: inds}, STREETS).compute(2024, as_of)["streets"]
+    for s in streets:
+        for c in s["cells"]:
+            assert c["rate"] is None and c["ahead"] is None, (s["street"], c)
+        assert s["mean_rate"] is None
+    east = next(s for s in streets if s["street_id"] == EAST)["cells"][0]
+    assert (east["actual"], east["gap"]) == (-10, -2)
