@@ -50,7 +50,7 @@ from pipeline import cohorts as cohort_maths
 from pipeline import forecast as fc
 from pipeline.catalog import Catalog
 from pipeline.conversions import YearConversion
-from pipeline.dates import OPEN_END, time_progress
+from pipeline.dates import OPEN_END, check_as_of, time_progress
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator, completion
 from pipeline.streets import attainment
@@ -237,6 +237,8 @@ class Dashboard:
 
     # the district view of a (year, as-of date) ----------------------------------------
     def district(self, year: int, as_of: date, due_days: int = DUE_DAYS) -> dict:
+        """The district view of *year* as of *as_of*, a day of that year (``pipeline.dates.check_as_of``)."""
+        check_as_of(year, as_of)
         key = (year, as_of, due_days)
         hit = self._district.get(key)
         if hit is not None:

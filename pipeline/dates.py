@@ -36,6 +36,17 @@ def year_end(year: int) -> date:
     return date(year, 12, 31)
 
 
+def check_as_of(year: int, as_of: date) -> None:
+    """The figures of *year* are counted as of a day of that year: ValueError (a Chinese message) otherwise.
+
+    As of a later day, 存量 and 净增 would be that day's (新增 stops at 31 December: the rows disagree) under
+    the year's name at 序时进度 100%; as of an earlier day, 净增 would compare two days of the year before.
+    The figures of the year's end are those as of its 31 December."""
+    if as_of.year != year:
+        raise ValueError(f"统计日期 {as_of.isoformat()} 不在 {year} 年内：{year} 年的指标按 {year}-01-01 至 "
+                         f"{year}-12-31 之间的日期统计（年末数请用 {year}-12-31）")
+
+
 def time_progress(year: int, as_of: date) -> float:
     """序时进度: the share of *year* elapsed on *as_of*, the day itself included."""
     if as_of < year_start(year):

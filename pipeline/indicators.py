@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipeline.catalog import Catalog
-from pipeline.dates import time_progress
+from pipeline.dates import check_as_of, time_progress
 from pipeline.facts import Facts
 
 KINDS = {"stock": "存量", "new": "新增", "net": "净增", "cumulative": "累计"}
@@ -116,7 +116,8 @@ def value(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: date
 
 
 def evaluate(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: date) -> dict:
-    """One row of the indicator table: 指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度."""
+    """One row of the indicator table: 指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度 (*as_of* a day of *year*)."""
+    check_as_of(year, as_of)
     actual = value(facts, catalog, ind, year, as_of)
     if ind.base is not None:
         base = ind.base

@@ -5,6 +5,7 @@ from datetime import date
 
 from desktop.commands.common import date_arg, open_ledger, print_json
 from importers.errors import InputError
+from pipeline.dates import check_as_of
 
 
 def register(sub) -> None:
@@ -43,6 +44,10 @@ def run(args) -> int:
     if not 1990 <= args.year <= 2100:
         raise InputError(f"--year {args.year} 不是有效年份")
     as_of = date_arg(args.as_of, "--as-of") or default_as_of(args.year)
+    try:
+        check_as_of(args.year, as_of)
+    except ValueError as exc:
+        raise InputError(f"--as-of {exc}") from None
     with open_ledger(args.db, readonly=True) as ledger:
         data = build_report(ledger, args.year, as_of, args.street)
         if args.out:

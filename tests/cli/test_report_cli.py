@@ -42,3 +42,9 @@ def test_report_out_pdf_pages_have_the_title(demo_db, tmp_path, capsys):
 def test_report_out_rejects_other_formats(demo_db, tmp_path, capsys):
     code, _, err = run(capsys, "report", "--db", str(demo_db), "--year", "2024", "--out", str(tmp_path / "a.docx"))
     assert code == 2 and ".xlsx 或 .pdf" in err
+
+
+def test_report_refuses_an_as_of_date_outside_the_year(demo_db, capsys):
+    """2023's figures as of 2024-06-30 were 2024's stock and 净增 under 2023's name (pipeline.dates.check_as_of)."""
+    code, _, err = run(capsys, "report", "--db", str(demo_db), "--year", "2023", "--as-of", "2024-06-30")
+    assert code == 2 and "2024-06-30 不在 2023 年内" in err

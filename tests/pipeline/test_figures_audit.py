@@ -131,3 +131,18 @@ def test_no_completion_rate_against_a_target_of_zero_or_below():
         assert s["mean_rate"] is None
     east = next(s for s in streets if s["street_id"] == EAST)["cells"][0]
     assert (east["actual"], east["gap"]) == (-10, -2)
+
+
+@pytest.mark.parametrize("as_of", [date(2024, 6, 30), date(2022, 12, 31), date(2023, 1, 1) - date.resolution])
+def test_the_figures_of_a_year_are_as_of_a_day_of_that_year(as_of):
+    """Year 2023 as of 2024-06-30 counted the 2024 stock as 2023's 存量 and 净增 (新增 stopped at 31 Dec: the rows
+    disagreed) at 序时进度 100%; as of a day of 2022 its 净增 was the stock then less the stock at the end of 2022.
+    Both the report and the dashboard refuse such a date rather than label another day's figures 2023's."""
+    f = facts([cert(1, "2021-03-01"), cert(2, "2024-03-01")], {1: EAST, 2: WEST})
+    inds = [gaoqi("stock", 1), gaoqi("net", 1), gaoqi("new", 1)]
+    with pytest.raises(ValueError, match="不在 2023 年内"):
+        report.build(f, CAT, inds, 2023, as_of)
+    with pytest.raises(ValueError, match="不在 2023 年内"):
+        evaluate(f, CAT, inds[0], 2023, as_of)
+    with pytest.raises(ValueError, match="不在 2023 年内"):
+        Dashboard(f, CAT, {2023: inds}, STREETS).compute(2023, as_of)
