@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 OPEN_END = date(9999, 12, 31).toordinal()  # an open-ended interval ends "never"
 
@@ -26,6 +26,17 @@ def add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def validity_end(start: date, months: int) -> date:
+    """The exclusive end of a validity of *months* from *start* (a certificate issued 2021-07-01 for 36 months
+    holds until 2024-06-30, ends 2024-07-01): the same day *months* later, or the first of the month after when
+    that month has no such day. A certificate issued 2020-02-29 holds on 2023-02-28 (有效期至 2023-02-28) and
+    ends 2023-03-01; ``add_months`` would end it on 2023-02-28, a day short."""
+    end = add_months(start, months)
+    if end.day < start.day:             # the day does not exist in that month: held through its last day
+        end = date(end.year, end.month, calendar.monthrange(end.year, end.month)[1]) + timedelta(days=1)
+    return end
 
 
 def year_start(year: int) -> date:

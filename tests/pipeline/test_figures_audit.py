@@ -146,3 +146,18 @@ def test_the_figures_of_a_year_are_as_of_a_day_of_that_year(as_of):
         evaluate(f, CAT, inds[0], 2023, as_of)
     with pytest.raises(ValueError, match="不在 2023 年内"):
         Dashboard(f, CAT, {2023: inds}, STREETS).compute(2023, as_of)
+
+
+@pytest.mark.parametrize("start, end", [("2020-02-29", "2023-03-01"), ("2021-07-01", "2024-07-01"),
+                                        ("2021-03-01", "2024-03-01"), ("2023-01-31", "2023-03-01"),
+                                        ("2020-12-31", "2023-12-31")])
+def test_a_certificate_issued_on_a_day_its_last_year_lacks_holds_to_that_month_end(start, end):
+    """36 months from 2020-02-29 held until 2023-02-27 (add_months clamps the end to 2023-02-28): on 2023-02-28,
+    the certificate's last valid day, the firm was out of 高企总量. The validity ends the day after the last
+    valid day (README: a designation holds up to, not including, its end)."""
+    months = 1 if start == "2023-01-31" else 36
+    stage = Stage(9, "x", "x", "x", 1, "months", months)
+    assert stage.end_for(date.fromisoformat(start)).isoformat() == end
+    f = facts([(1, GAOQI, "2020-02-29", CAT.stage("gaoqi").end_for(date(2020, 2, 29)).isoformat())], {1: EAST})
+    assert evaluate(f, CAT, gaoqi("stock", 1), 2023, date(2023, 2, 28))["actual"] == 1
+    assert evaluate(f, CAT, gaoqi("stock", 1), 2023, date(2023, 3, 1))["actual"] == 0
