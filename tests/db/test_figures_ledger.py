@@ -1,0 +1,65 @@
+"""The figures of a small ledger built through the write API, an import and its undo, worked out by hand: the
+report (what ``main.py report`` prints) and the dashboard opened as the app opens it (db/facts_cache.py) give
+the same figures, for the district and per street, after a firm went to the recycle bin, one was purged, one
+moved street and an import was undone."""
+from datetime import date
+
+from desktop.commands.report import build_report
+from importers.plan import build_plan, commit_plan
+from importers.undo import undo_batch
+from tests.importers.undo_helpers import write_list
+
+KEYS = ("name", "base", "target", "actual", "rate", "gap", "ahead", "time_progress")
+
+
+def _ledger(led, folder):
+    jy, yy = led.street_id("积玉桥"), led.street_id("杨园")
+    with led.write() as w:
+        a = w.insert_firm("甲公司", street_id=jy)
+        w.add_designation(a, "gaoqi", "2022-03-01")          # held all through 2024
+        b = w.insert_firm("乙公司", street_id=yy)
+        w.add_designation(b, "gaoqi", "2024-04-01")          # new in 2024
+        c = w.insert_firm("丙公司", street_id=jy)
+        w.add_designation(c, "gaoqi", "2021-12-31")          # ends 2024-12-31: not held that day
+        d = w.insert_firm("丁公司", street_id=jy)
+        w.add_designation(d, "gaoqi", "2023-05-01")          # moves to 杨园 below
+        e = w.insert_firm("戊公司", street_id=yy)
+        w.add_designation(e, "gaoqi", "2024-02-01")          # to the recycle bin below
+        f = w.insert_firm("己公司", street_id=yy)
+        w.add_designation(f, "gaoqi", "2022-01-01")          # purged below
+        w.set_target(2024, "高企总量", "stock", ["gaoqi"], 800)
+        w.set_target(2024, "净增高企", "net", ["gaoqi"], 80, sort=1)
+        w.set_target(2024, "新增高企", "new", ["gaoqi"], 20, sort=2)
+        w.set_target(2024, "净增高企", "net", ["gaoqi"], 4, street_id=jy)
+        w.set_target(2024, "净增高企", "net", ["gaoqi"], 2, street_id=yy)
+    with led.write() as w:
+        w.update_firm(d, street_id=yy)
+        w.remove_firm(e)
+        w.remove_firm(f)
+    with led.write() as w:
+        w.purge_firm(f)
+    batch = commit_plan(led, build_plan(led, write_list(folder, 0, [(2, "庚", "积玉桥", None, None, None, None,
+                                                                     "2024-06-01", "高新技术企业")])))
+    undo_batch(led, batch)
+
+
+def test_report_and_dashboard_on_a_hand_ledger(ledger, tmp_path, monkeypatch):
+    from db import facts_cache
+    from ui.dashboard import source
+    monkeypatch.setattr(facts_cache, "cache_dir", lambda: tmp_path / "cache")
+    _ledger(ledger, tmp_path)
+    as_of = date(2024, 12, 31)
+    # by hand: held on 2024-12-31 by 甲, 乙, 丁; on 2023-12-31 by 甲, 丙, 丁 (戊 in the bin, 己 purged, 庚 undone)
+    want = {None: {"高企总量": (3, 3), "净增高企": (3, 0), "新增高企": (1, 1)},   # 新增 base: 丁, new in 2023
+            "积玉桥": {"净增高企": (2, -1)},           # 甲 now; 甲, 丙 before (丁 counts where it is now)
+            "杨园": {"净增高企": (1, 1)}}              # 乙, 丁 now; 丁 before; 乙 new
+    dash, _ = source.open_dashboard(ledger)
+    for street, rows in want.items():
+        rep = build_report(ledger, 2024, as_of, street)["indicators"]
+        assert {r["name"]: (r["base"], r["actual"]) for r in rep} == rows, street
+        sid = ledger.street_id(street) if street else None
+        view = {r["name"]: r for r in dash.compute(2024, as_of, sid)["indicators"]}
+        for r in rep:
+            assert {k: r[k] for k in KEYS} == {k: view[r["name"]][k] for k in KEYS}, (street, r["name"])
+    table = {s["street"]: {c["indicator"]: c["actual"] for c in s["cells"]} for s in dash.streets_table(2024, as_of)}
+    assert table["积玉桥"]["净增高企"] == -1 and table["杨园"]["净增高企"] == 1 and table["杨园"]["新增高企"] == 1
