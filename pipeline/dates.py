@@ -58,6 +58,13 @@ def check_as_of(year: int, as_of: date) -> None:
                          f"{year}-12-31 之间的日期统计（年末数请用 {year}-12-31）")
 
 
+def default_as_of(year: int, today: date | None = None) -> date:
+    """The as-of date of *year*'s figures when none is chosen: today, kept within the year (its 31 December
+    once it is over, its 1 January before it begins: ``check_as_of``)."""
+    today = today or date.today()
+    return min(max(today, year_start(year)), year_end(year))
+
+
 def time_progress(year: int, as_of: date) -> float:
     """序时进度: the share of *year* elapsed on *as_of*, the day itself included."""
     if as_of < year_start(year):

@@ -5,22 +5,18 @@ from datetime import date
 
 from desktop.commands.common import date_arg, open_ledger, print_json
 from importers.errors import InputError
-from pipeline.dates import check_as_of
+from pipeline.dates import check_as_of, default_as_of
 
 
 def register(sub) -> None:
     p = sub.add_parser("report", help="年度指标完成情况（--json，或 --out 导出 .xlsx/.pdf）")
     p.add_argument("--db", required=True)
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--as-of", help="统计日期 YYYY-MM-DD（默认：今天与该年年底中较早者）")
+    p.add_argument("--as-of", help="统计日期 YYYY-MM-DD，须在该年内（默认：今天；该年已过取年底，未到取 1 月 1 日）")
     p.add_argument("--street", help="只统计该街道（用该街道分解的目标）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--out", help="导出到 FILE.xlsx 或 FILE.pdf")
     p.set_defaults(func=run)
-
-
-def default_as_of(year: int) -> date:
-    return min(date.today(), date(year, 12, 31))
 
 
 def build_report(ledger, year: int, as_of: date, street: str | None) -> dict:

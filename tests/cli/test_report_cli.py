@@ -48,3 +48,8 @@ def test_report_refuses_an_as_of_date_outside_the_year(demo_db, capsys):
     """2023's figures as of 2024-06-30 were 2024's stock and 净增 under 2023's name (pipeline.dates.check_as_of)."""
     code, _, err = run(capsys, "report", "--db", str(demo_db), "--year", "2023", "--as-of", "2024-06-30")
     assert code == 2 and "2024-06-30 不在 2023 年内" in err
+
+
+def test_report_of_a_year_not_begun_is_as_of_its_first_day(demo_db, capsys):
+    code, text, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2100", "--json")
+    assert code == 0 and json.loads(text[text.index("{"):])["as_of"] == "2100-01-01"

@@ -161,3 +161,14 @@ def test_a_certificate_issued_on_a_day_its_last_year_lacks_holds_to_that_month_e
     f = facts([(1, GAOQI, "2020-02-29", CAT.stage("gaoqi").end_for(date(2020, 2, 29)).isoformat())], {1: EAST})
     assert evaluate(f, CAT, gaoqi("stock", 1), 2023, date(2023, 2, 28))["actual"] == 1
     assert evaluate(f, CAT, gaoqi("stock", 1), 2023, date(2023, 3, 1))["actual"] == 0
+
+
+def test_the_default_as_of_date_is_a_day_of_the_year():
+    """Today, within the year: a year over is counted at its 31 December, a year not begun (targets set ahead)
+    at its 1 January; the former default (the earlier of today and 31 December) was a day of the year before."""
+    from pipeline.dates import check_as_of, default_as_of
+    today = date(2026, 11, 30)
+    assert [default_as_of(y, today) for y in (2025, 2026, 2027)] == [
+        date(2025, 12, 31), today, date(2027, 1, 1)]
+    for y in (2025, 2026, 2027):
+        check_as_of(y, default_as_of(y, today))
