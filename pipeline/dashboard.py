@@ -52,7 +52,7 @@ from pipeline.catalog import Catalog
 from pipeline.conversions import YearConversion
 from pipeline.dates import OPEN_END, check_as_of, time_progress
 from pipeline.facts import Facts
-from pipeline.indicators import Indicator, completion
+from pipeline.indicators import Indicator, completion, for_street
 from pipeline.streets import attainment
 from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff, sorted_facts
 
@@ -428,18 +428,9 @@ class Dashboard:
 
     def _indicators(self, year: int, street_id: int | None) -> list[Indicator]:
         rows = self.targets.get(year, [])
-        district = [i for i in rows if i.street_id is None]
         if street_id is None:
-            return district
-        mine = {i.name: i for i in rows if i.street_id == street_id}
-        out = []
-        for ind in district:
-            own = mine.pop(ind.name, None)
-            out.append(own if own is not None else Indicator(
-                ind.name, ind.kind, ind.stages, None, self.street_names.get(street_id), street_id,
-                ind.require, None, ind.base_year, ind.unit))
-        out += list(mine.values())
-        return out
+            return [i for i in rows if i.street_id is None]
+        return for_street(rows, street_id, self.street_names.get(street_id))
 
     def _row(self, ind: Indicator, arrays: dict | None, progress: float, pick, year: int, as_of: date) -> dict:
         row: dict[str, Any] = {

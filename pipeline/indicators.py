@@ -138,6 +138,22 @@ def evaluate(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: d
     }
 
 
+def for_street(rows: list[Indicator], street_id: int, street: str | None) -> list[Indicator]:
+    """A street's indicator rows from all the year's rows (district and streets): each district row as the
+    street's own share when it has one, else the same measure limited to the street with no target (its share
+    was not decomposed: its figures are still shown, its 完成率 is not), then the street's own rows that have
+    no district row. The one rule of the report and the dashboard."""
+    district = [i for i in rows if i.street_id is None]
+    mine = {i.name: i for i in rows if i.street_id == street_id}
+    out = []
+    for ind in district:
+        own = mine.pop(ind.name, None)
+        out.append(own if own is not None else Indicator(
+            ind.name, ind.kind, ind.stages, None, street, street_id, ind.require, None, ind.base_year, ind.unit))
+    out += list(mine.values())
+    return out
+
+
 def completion(actual: float, target: float | None, progress: float) -> tuple[float | None, bool | None]:
     """完成率 (rounded to 4 places) and whether it is at or ahead of 序时进度, the one rule of the report, the
     dashboard and the streets table.

@@ -23,6 +23,7 @@ def build_report(ledger, year: int, as_of: date, street: str | None) -> dict:
     from db import queries
     from db.pg.session import scope_refusal
     from pipeline import report
+    from pipeline.indicators import for_street
     street_id = None
     if street:
         street_id = ledger.street_id(street)
@@ -31,7 +32,9 @@ def build_report(ledger, year: int, as_of: date, street: str | None) -> dict:
     refused = scope_refusal(ledger, street_id)
     if refused:
         raise InputError(refused)
-    indicators = queries.targets(ledger.conn, year, street)
+    indicators = queries.targets(ledger.conn, year)
+    if street:      # the street's shares, and the district rows it has no share of (as the 看板 and --out show)
+        indicators = for_street(indicators + queries.targets(ledger.conn, year, street), street_id, street)
     facts = queries.load_facts(ledger.conn)
     return report.build(facts, ledger.catalog(), indicators, year, as_of, street, street_id)
 
@@ -65,4 +68,5 @@ def _print_table(data: dict) -> None:
     print("指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度")
     for r in data["indicators"]:
         rate = "—" if r["rate"] is None else f"{r['rate']:.1%}"
-        print(f"{r['name']} | {r['base']:g} | {r['target']:g} | {r['actual']} | {rate} | {r['time_progress']:.1%}")
+        target = "—" if r["target"] is None else f"{r['target']:g}"
+        print(f"{r['name']} | {r['base']:g} | {target} | {r['actual']} | {rate} | {r['time_progress']:.1%}")

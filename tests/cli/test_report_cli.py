@@ -53,3 +53,12 @@ def test_report_refuses_an_as_of_date_outside_the_year(demo_db, capsys):
 def test_report_of_a_year_not_begun_is_as_of_its_first_day(demo_db, capsys):
     code, text, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2100", "--json")
     assert code == 0 and json.loads(text[text.index("{"):])["as_of"] == "2100-01-01"
+
+
+def test_a_street_report_shows_the_rows_it_has_no_share_of(tmp_path, capsys):
+    """report --street listed only the indicators decomposed to the street (none on a new ledger: an empty table)
+    while --out and the 看板 showed every district row, the street's figures without a target."""
+    db = str(tmp_path / "t.db")
+    assert run(capsys, "init", "--db", db)[0] == 0
+    code, text, _ = run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-06-30", "--street", "杨园")
+    assert code == 0 and "高新技术企业总量 | 0 | — | 0 | — | 49.6%" in text

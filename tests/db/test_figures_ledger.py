@@ -51,15 +51,19 @@ def test_report_and_dashboard_on_a_hand_ledger(ledger, tmp_path, monkeypatch):
     as_of = date(2024, 12, 31)
     # by hand: held on 2024-12-31 by 甲, 乙, 丁; on 2023-12-31 by 甲, 丙, 丁 (戊 in the bin, 己 purged, 庚 undone)
     want = {None: {"高企总量": (3, 3), "净增高企": (3, 0), "新增高企": (1, 1)},   # 新增 base: 丁, new in 2023
-            "积玉桥": {"净增高企": (2, -1)},           # 甲 now; 甲, 丙 before (丁 counts where it is now)
-            "杨园": {"净增高企": (1, 1)}}              # 乙, 丁 now; 丁 before; 乙 new
+            "积玉桥": {"高企总量": (2, 1), "净增高企": (2, -1), "新增高企": (0, 0)},  # 甲 now; 甲, 丙 before (丁
+            "杨园": {"高企总量": (1, 2), "净增高企": (1, 1), "新增高企": (1, 1)}}     # counts where it is now)
     dash, _ = source.open_dashboard(ledger)
     for street, rows in want.items():
         rep = build_report(ledger, 2024, as_of, street)["indicators"]
         assert {r["name"]: (r["base"], r["actual"]) for r in rep} == rows, street
+        assert [r["name"] for r in rep] == ["高企总量", "净增高企", "新增高企"], street     # street: as the 看板
         sid = ledger.street_id(street) if street else None
         view = {r["name"]: r for r in dash.compute(2024, as_of, sid)["indicators"]}
         for r in rep:
             assert {k: r[k] for k in KEYS} == {k: view[r["name"]][k] for k in KEYS}, (street, r["name"])
+    rows = build_report(ledger, 2024, as_of, "杨园")["indicators"]     # no share of 总量 or 新增: no target, no rate
+    assert [(r["name"], r["target"], r["rate"]) for r in rows] == [
+        ("高企总量", None, None), ("净增高企", 2, 0.5), ("新增高企", None, None)]
     table = {s["street"]: {c["indicator"]: c["actual"] for c in s["cells"]} for s in dash.streets_table(2024, as_of)}
     assert table["积玉桥"]["净增高企"] == -1 and table["杨园"]["净增高企"] == 1 and table["杨园"]["新增高企"] == 1
