@@ -67,3 +67,18 @@ def test_report_and_dashboard_on_a_hand_ledger(ledger, tmp_path, monkeypatch):
         ("高企总量", None, None), ("净增高企", 2, 0.5), ("新增高企", None, None)]
     table = {s["street"]: {c["indicator"]: c["actual"] for c in s["cells"]} for s in dash.streets_table(2024, as_of)}
     assert table["积玉桥"]["净增高企"] == -1 and table["杨园"]["净增高企"] == 1 and table["杨园"]["新增高企"] == 1
+
+
+def test_a_star_tier_s_valid_until_is_its_last_day_held(ledger):
+    """A star tier ending 2024-01-01 (held through 2023-12-31) showed 有效期至 2024-01-01 in the firm file, a day
+    late (other designations showed the last day held)."""
+    from db.firm_file import timeline
+    with ledger.write() as w:
+        a = w.insert_firm("甲公司")
+        w.add_designation(a, "fanxing", "2023-03-15", "2024-01-01")
+        w.add_designation(a, "gaoqi", "2023-03-15", "2024-01-01")
+    events = [(e.day, e.kind, e.stage) for e in timeline(ledger.conn, ledger.catalog(), a, date(2023, 6, 1))]
+    until = [e for e in events if e[1] == "有效期至"]
+    assert [e[0] for e in until] == ["2023-12-31", "2023-12-31"], events
+    later = [(e.day, e.kind) for e in timeline(ledger.conn, ledger.catalog(), a, date(2024, 6, 1))]
+    assert ("2024-01-01", "退出") in later

@@ -172,3 +172,19 @@ def test_the_default_as_of_date_is_a_day_of_the_year():
         date(2025, 12, 31), today, date(2027, 1, 1)]
     for y in (2025, 2026, 2027):
         check_as_of(y, default_as_of(y, today))
+
+
+def test_conversion_by_hand_report_and_dashboard():
+    # holding 科小 on 2023-12-31: 1, 2, 3, 5. 1 gains 高企 2024-05-01 (converted); 2 holds nothing in 2024
+    # (dropped); 3 renews 科小 (neither); 5 held 高企 already (not a conversion, still in a later step); 4 not base
+    rows = [(k, KEXIAO, "2023-03-01", "2024-01-01") for k in (1, 2, 3, 5)] + [
+        (3, KEXIAO, "2024-01-01", "2025-01-01"), cert(1, "2024-05-01"), cert(4, "2023-01-01"), cert(5, "2022-01-01")]
+    f = facts(rows, {k: EAST for k in range(1, 6)})
+    as_of = date(2024, 6, 30)
+    rep = report.build(f, CAT, [], 2024, as_of)
+    (step,) = rep["conversions"][0]["steps"]
+    assert (step["base"], step["converted"], step["dropped"]) == (4, 1, 1)
+    assert [s["count"] for s in rep["funnel"][0]["steps"]] == [1, 3]
+    (conv,) = Dashboard(f, CAT, {2024: []}, STREETS).compute(2024, as_of)["funnels"][0]["conversions"]
+    assert (conv["base"], conv["converted"], conv["dropped"]) == (4, 1, 1)
+    assert conv["converted_ids"].tolist() == [1] and conv["dropped_ids"].tolist() == [2]
