@@ -3,6 +3,7 @@
 the definitions in README ("What the numbers mean") give."""
 from datetime import date
 
+import numpy as np
 import pytest
 
 from pipeline import report
@@ -188,3 +189,27 @@ def test_conversion_by_hand_report_and_dashboard():
     (conv,) = Dashboard(f, CAT, {2024: []}, STREETS).compute(2024, as_of)["funnels"][0]["conversions"]
     assert (conv["base"], conv["converted"], conv["dropped"]) == (4, 1, 1)
     assert conv["converted_ids"].tolist() == [1] and conv["dropped_ids"].tolist() == [2]
+
+
+def test_a_cohort_reaches_the_next_step_within_k_years_on_the_anniversary():
+    """科小 entered 2019-03-01, 高企 gained 2020-03-01: within one year (the anniversary day counts, as the cohort
+    docstring says), though 366 days pass; a count of 365.25-day years left it out (and 2021-03-01 -> 2024-03-01
+    out of three years). An entry on 29 February has its anniversary on 28 February."""
+    from pipeline import cohorts
+    rows = [(1, KEXIAO, "2019-03-01", "2022-01-01"), cert(1, "2020-03-01"),
+            (2, KEXIAO, "2021-03-01", None), cert(2, "2024-03-01"),
+            (3, KEXIAO, "2020-02-29", None), cert(3, "2021-02-28"),
+            (4, KEXIAO, "2020-02-29", None), cert(4, "2021-03-01")]
+    f = facts(rows, {k: EAST for k in range(1, 5)})
+    dash = Dashboard(f, CAT, {2024: []}, STREETS)
+    as_of = date(2024, 12, 31)
+    for window, year, want in ((1, 2019, [1]), (3, 2021, [2]), (1, 2020, [3]), (2, 2020, [3, 4])):
+        assert dash.cohort_firms("chain", 0, as_of, year, window).tolist() == want, (window, year)
+    table = {r["year"]: r for r in dash.compute(2024, as_of)["cohorts"][0]["rows"]}
+    assert [w["reached"] for w in table[2019]["windows"]] == [1, 1, 1]
+    assert [w["reached"] for w in table[2020]["windows"]] == [1, 2, 2]
+    assert [w["reached"] for w in table[2021]["windows"]] == [0, 0, 1]
+    assert cohorts.within(np.array([date(2019, 3, 1).toordinal()]), np.array([date(2020, 3, 2).toordinal()]), 1)[0] \
+        == False  # noqa: E712
+    assert [w["complete"] for w in table[2021]["windows"]] == [True, True, True]      # 31 Dec 2021 + 3 years
+    assert not cohorts.complete(2021, 3, date(2024, 12, 30).toordinal())
