@@ -11,6 +11,8 @@ to one street, firms in the recycle bin excluded by the caller):
   year to D;
 - ``require`` stages: the firm must also hold one of them on D (规模以上
   高新技术企业 = 高企 that are 规上).
+A firm is on the street the ledger has for it now, on every date (no street history is kept): a firm that
+moved mid-year counts in its new street's base too, so a move changes neither street's 净增 (README).
 The 基期值 is the same measure at 31 December of the previous year unless the
 target gives one.
 """
