@@ -12,7 +12,7 @@ from tests.importers.undo_helpers import write_list
 KEYS = ("name", "base", "target", "actual", "rate", "gap", "ahead", "time_progress")
 
 
-def _ledger(led, folder):
+def _ledger(led, folder, between=lambda: None):
     jy, yy = led.street_id("积玉桥"), led.street_id("杨园")
     with led.write() as w:
         a = w.insert_firm("甲公司", street_id=jy)
@@ -32,6 +32,7 @@ def _ledger(led, folder):
         w.set_target(2024, "新增高企", "new", ["gaoqi"], 20, sort=2)
         w.set_target(2024, "净增高企", "net", ["gaoqi"], 4, street_id=jy)
         w.set_target(2024, "净增高企", "net", ["gaoqi"], 2, street_id=yy)
+    between()                       # the dashboard opened here: the writes below patch its cached facts
     with led.write() as w:
         w.update_firm(d, street_id=yy)
         w.remove_firm(e)
@@ -47,7 +48,11 @@ def test_report_and_dashboard_on_a_hand_ledger(ledger, tmp_path, monkeypatch):
     from db import facts_cache
     from ui.dashboard import source
     monkeypatch.setattr(facts_cache, "cache_dir", lambda: tmp_path / "cache")
-    _ledger(ledger, tmp_path)
+    def opened():
+        dash, loaded = source.open_dashboard(ledger)
+        dash.compute(2024, date(2024, 12, 31))
+        source.keep(ledger, dash, loaded)
+    _ledger(ledger, tmp_path, opened)
     as_of = date(2024, 12, 31)
     # by hand: held on 2024-12-31 by 甲, 乙, 丁; on 2023-12-31 by 甲, 丙, 丁 (戊 in the bin, 己 purged, 庚 undone)
     want = {None: {"高企总量": (3, 3), "净增高企": (3, 0), "新增高企": (1, 1)},   # 新增 base: 丁, new in 2023
