@@ -213,3 +213,16 @@ def test_a_cohort_reaches_the_next_step_within_k_years_on_the_anniversary():
         == False  # noqa: E712
     assert [w["complete"] for w in table[2021]["windows"]] == [True, True, True]      # 31 Dec 2021 + 3 years
     assert not cohorts.complete(2021, 3, date(2024, 12, 30).toordinal())
+
+
+def test_year_end_forecast_by_hand():
+    # on 2023-06-30: 1 lapses 2023-09-01 (to come), 2 holds into 2025, 3 gained 2022-08-01 (holds to 2025-08-01,
+    # and is last year's only gain of the rest of the year); too few past lapses for a renewal rate (0)
+    f = facts([(1, GAOQI, "2020-09-01", "2023-09-01"), (2, GAOQI, "2022-05-01", "2025-05-01"), cert(3, "2022-08-01")],
+              {1: EAST, 2: EAST, 3: WEST})
+    rows = {r["name"]: r for r in Dashboard(f, CAT, {2023: [gaoqi("stock", 3), gaoqi("net", 1)]}, STREETS)
+            .compute(2023, date(2023, 6, 30))["indicators"]}
+    fs, fn = rows["高企stock"]["forecast"], rows["高企net"]["forecast"]
+    assert (fs["floor"], fs["expected_renewals"], fs["expected_gains"], fs["projected"]) == (2, 0, 1, 3)
+    assert fs["lapse_ids"].tolist() == [1] and fs["will_meet"] is True
+    assert (fn["floor"], fn["projected"], fn["will_meet"]) == (2 - 3, 0, False)    # base: 1, 2, 3 on 2022-12-31
