@@ -11,7 +11,7 @@ from pipeline.catalog import Catalog, Funnel, FunnelStep, Stage, Track
 from pipeline.dashboard import Dashboard
 from pipeline.dates import add_months, time_progress
 from pipeline.facts import Facts
-from pipeline.indicators import Indicator, evaluate
+from pipeline.indicators import Indicator, evaluate, for_street
 
 GAOQI, KEXIAO, SEED_S, SEED_G, ZJTX = 1, 2, 3, 4, 5
 CAT = Catalog(
@@ -226,3 +226,33 @@ def test_year_end_forecast_by_hand():
     assert (fs["floor"], fs["expected_renewals"], fs["expected_gains"], fs["projected"]) == (2, 0, 1, 3)
     assert fs["lapse_ids"].tolist() == [1] and fs["will_meet"] is True
     assert (fn["floor"], fn["projected"], fn["will_meet"]) == (2 - 3, 0, False)    # base: 1, 2, 3 on 2022-12-31
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_report_and_dashboard_agree_on_random_ledgers_full_of_edge_cases(seed):
+    """tests/pipeline/helpers.random_facts (batches on 30/31 December, seamless and late renewals, far ends):
+    every indicator kind, with and without require, district and streets, on the year's edges and inside."""
+    from tests.pipeline.helpers import A, B, C, random_facts
+    cat = Catalog([Track("t", "t", False, (Stage(A, "a", "甲", "t", 1), Stage(B, "b", "乙", "t", 2))),
+                   Track("u", "u", False, (Stage(C, "c", "丙", "u", 1),))],
+                  [Funnel("f", "链", (FunnelStep("甲", ("a",)), FunnelStep("乙", ("b",)), FunnelStep("丙", ("c",))))])
+    streets = [(10, "一"), (20, "二"), (30, "三")]
+    f = random_facts(seed)
+    for year in (2019, 2024):
+        inds = [Indicator("存量", "stock", ["a", "b"], 50), Indicator("净增", "net", ["a"], -3),
+                Indicator("新增", "new", ["b"], 10), Indicator("累计", "cumulative", ["c"], 80, base_year=year - 3),
+                Indicator("规上新增", "new", ["a"], 5, require=["c"]),
+                Indicator("规上存量", "stock", ["b"], 5, require=["c"]),
+                Indicator("净增", "net", ["a"], 2, street="一", street_id=10)]
+        dash = Dashboard(f, cat, {year: inds}, streets)
+        for as_of in (date(year, 1, 1), date(year, 2, 28), date(year, 12, 30), date(year, 12, 31)):
+            for sid, name in [(None, None)] + streets:
+                mine = [i for i in inds if i.street_id is None] if sid is None else for_street(inds, sid, name)
+                rep = report.build(f, cat, mine, year, as_of, name, sid)
+                view = dash.compute(year, as_of, sid)
+                assert [figures(r) for r in rep["indicators"]] == [figures(r) for r in view["indicators"]], \
+                    (year, as_of, sid)
+                assert [s["count"] for s in rep["funnel"][0]["steps"]] == \
+                    [s["count"] for s in view["funnels"][0]["steps"]]
+                want = [(c["base"], c["converted"], c["dropped"]) for c in rep["conversions"][0]["steps"]]
+                assert want == [(c["base"], c["converted"], c["dropped"]) for c in view["funnels"][0]["conversions"]]
