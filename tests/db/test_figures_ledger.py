@@ -87,3 +87,32 @@ def test_a_star_tier_s_valid_until_is_its_last_day_held(ledger):
     assert [e[0] for e in until] == ["2023-12-31", "2023-12-31"], events
     later = [(e.day, e.kind) for e in timeline(ledger.conn, ledger.catalog(), a, date(2024, 6, 1))]
     assert ("2024-01-01", "退出") in later
+
+
+def test_a_star_tier_moving_down_by_hand(ledger):
+    """亮星 from 2023-03-15, down to 新星 on 2024-03-15, back up to 亮星 on 2024-09-15: one tier at a time, so the
+    star funnel on each date counts the firm on one step only; as of 2024-06-30 the 亮星 -> 明星 conversion
+    counts it dropped (neither 亮星 nor above), 新星 -> 亮星 has it in no base (亮星 at the end of 2023)."""
+    from db import queries
+    from pipeline import report
+    with ledger.write() as w:
+        a = w.insert_firm("甲公司")
+        w.add_designation(a, "liangxing", "2023-03-15")
+        w.add_designation(a, "xinxing", "2024-03-15")
+        w.add_designation(a, "liangxing", "2024-09-15")
+    facts, cat = queries.load_facts(ledger.conn), ledger.catalog()
+    star = next(f for f in cat.funnels if f.key == "star")
+
+    def steps(day):
+        data = report.build(facts, cat, [], day.year, day)
+        funnel = next(f for f in data["funnel"] if f["key"] == "star")
+        return {s["step"]: s["count"] for s in funnel["steps"] if s["count"]}, \
+            next(c for c in data["conversions"] if c["key"] == "star")["steps"]
+    names = [s.name for s in star.steps]
+    held, _ = steps(date(2023, 12, 31))
+    assert held == {names[2]: 1}
+    held, convs = steps(date(2024, 6, 30))
+    assert held == {names[1]: 1}
+    assert [(c["base"], c["converted"], c["dropped"]) for c in convs] == [(0, 0, 0), (0, 0, 0), (1, 0, 1)]
+    held, convs = steps(date(2024, 12, 31))
+    assert held == {names[2]: 1} and convs[2]["dropped"] == 0
