@@ -90,8 +90,10 @@ def timeline(conn: sqlite3.Connection, catalog: Catalog, firm_id: int, today: da
             if end:
                 follows = any(_stage(catalog, r[0]).track == stage.track and r[1] == end for r in known[i + 1:])
                 if not follows:
-                    future = date.fromisoformat(end) > today
-                    events.append(Event(end, "有效期至" if future else "退出", stage.name, "", src, future))
+                    future = date.fromisoformat(end) > today      # 有效期至: the last day held (end - 1), as below
+                    last = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
+                    events.append(Event(last, "有效期至", stage.name, "", src, True) if future
+                                  else Event(end, "退出", stage.name, "", src))
             continue
         renewed_from = [r for r in known[:i] if r[0] == sid and r[2] and
                         date.fromisoformat(r[2]) - timedelta(days=RENEW_WINDOW_DAYS) <= date.fromisoformat(start)

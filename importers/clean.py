@@ -262,6 +262,27 @@ def parse_number(v) -> float | None:
     raise ValueError(MSG_NUMBER.format(v=v))
 
 
+def parse_quantity(v) -> float | None:
+    """A number of things, whole or not ("0.8万" and "8,000家" -> 8000.0, "80家以上" -> 80.0, "1.5千个" -> 1500.0):
+    万/千/亿 scale it as counts do (``parse_int``), not as money (``parse_number`` reads 万 as 万元: 0.8); an
+    amount of money ("86亿元") is not one (ValueError)."""
+    t = type(v)
+    if t is bool:
+        raise ValueError(MSG_BOOL.format(v=v, what="数值"))
+    if t is not str:
+        return parse_number(v)
+    parts = _split_number(v) if v else None
+    if parts is None:
+        return None
+    x, unit = parts
+    if "元" in unit:
+        raise ValueError(f"“{v}”是金额，不是家数/个数")
+    for u, scale in _COUNT_SCALE.items():
+        if unit.startswith(u):
+            return x * scale
+    return x
+
+
 def parse_int(v) -> int | None:
     """A count ("120", "120人", "1.2万人" -> 12000, 35.0 -> 35); ValueError if not a whole number."""
     t = type(v)

@@ -6,7 +6,8 @@ Layout (export writes it, import reads it; a title row above the header is fine)
 
 - 类型: 存量 / 新增 / 净增 / 累计; 统计阶段 and 须同时具备: stage names, keys or aliases of the
   catalog separated by 、，,；;+ ; 起算年份 only for 累计;
-- a street column's header may say 杨园, 杨园街, 杨园街道 …; an empty cell leaves that share out.
+- a street column's header may say 杨园, 杨园街, 杨园街道 …; an empty cell leaves that share out;
+- a target counts firms: 0.8万 is 8000, 80家以上 is 80, an amount of money is refused.
 Import is all-or-nothing: the first unusable cell stops it with an InputError that names the file,
 sheet, Excel row and column, and nothing is written. ``apply`` writes through the audited Writer.
 """
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from importers.clean import match_street, parse_number
+from importers.clean import match_street, parse_quantity
 from importers.errors import InputError
 from importers.read import open_table_at, read_preview
 from pipeline.catalog import Catalog
@@ -119,7 +120,7 @@ def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str
 
             def number(i, h, vals=vals):
                 try:
-                    return parse_number(vals[i])
+                    return parse_quantity(vals[i])      # a count of firms: 0.8万 is 8000, not 0.8 (万元)
                 except ValueError as exc:
                     raise InputError(str(exc), **where(h)) from None
             row = TargetRow(indicator, kind, stages, require, base_year, unit or "家")

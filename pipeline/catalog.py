@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 
-from pipeline.dates import add_months
+from pipeline.dates import validity_end
 
 RESOURCES = "resources"          # the package that ships the default catalogs (package data, see pyproject.toml)
 
@@ -41,7 +41,7 @@ class Stage:
     def end_for(self, start: date) -> date | None:
         """The exclusive end of a designation starting on *start* when none is given."""
         if self.validity_kind == "months" and self.validity_value:
-            return add_months(start, self.validity_value)
+            return validity_end(start, self.validity_value)
         if self.validity_kind == "year_end" and self.validity_value:
             return date(start.year + self.validity_value, 1, 1)
         return None

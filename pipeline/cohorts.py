@@ -6,9 +6,10 @@ For a step A and the next step B of a funnel (both sets of stages):
   entries dated in Y (a firm entering twice in Y counts twice);
 - firms that already held B on the day they entered A are left out of the
   cohort (``already``): they did not *reach* B from A;
-- an entry *reached B within k years* when the firm gained B fewer than
-  365.25·k days after the entry (the anniversary day counts), on or before
-  the as-of date. ``complete`` says whether every window of the cohort has
+- an entry *reached B within k years* when the firm gained B by the k-th
+  anniversary of the entry (the same day k years later, 28 February for a
+  29 February; the anniversary day counts: ``within``), on or before the
+  as-of date. ``complete`` says whether every window of the cohort has
   elapsed by the as-of date; until then the share is a count so far;
 - *time in stage* is the spell's length in days (entry to the first day no
   longer holding A); spells still running on the as-of date are censored
@@ -22,7 +23,6 @@ as-of dates: 190 ms a date with the former table, tests/pipeline/cohorts_referen
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,7 +33,7 @@ from pipeline.dates import OPEN_END
 from pipeline.trend import _SPAN, BLOCK, NEVER, SetIndex, _column, span, stable_order
 
 WINDOWS = (1, 2, 3)
-YEAR_DAYS = 365.25
+_EPOCH = date(1970, 1, 1).toordinal()
 ENTRY_ARRAYS = {"firm": np.int32, "street": np.int32, "day": np.int64, "year": np.int32, "already": np.bool_,
                 "gain": np.int64, "end": np.int64}
 
@@ -223,6 +223,24 @@ def years_of_sorted(ordinals: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(lo, hi + 1, dtype=np.int32), np.diff(np.r_[0, cuts, len(ordinals)]))
 
 
+def anniversary_wait(day: np.ndarray, years: int) -> np.ndarray:
+    """Days from each entry day (ordinals) to its *years*-th anniversary: the same day *years* later, the month's
+    last day when it has no such day (29 February -> 28 February)."""
+    dt = (np.asarray(day, dtype=np.int64) - _EPOCH).astype("M8[D]")
+    month = dt.astype("M8[M]")
+    dom = (dt - month.astype("M8[D]")).astype(np.int64)
+    target = month + np.timedelta64(12 * years, "M")
+    last = ((target + np.timedelta64(1, "M")).astype("M8[D]") - target.astype("M8[D]")).astype(np.int64) - 1
+    return (target.astype("M8[D]") - dt).astype(np.int64) + np.minimum(dom, last)
+
+
+def within(day: np.ndarray, gain: np.ndarray, years: int) -> np.ndarray:
+    """Whether each gain (ordinal; NEVER: none) falls by the *years*-th anniversary of its entry *day*, that day
+    included (2019-03-01 -> 2020-03-01 is within one year though 366 days: a count of 365.25-day years left the
+    anniversary out whenever a 29 February fell in the window)."""
+    return np.asarray(gain) - np.asarray(day) <= anniversary_wait(day, years)
+
+
 def table(p: PairEntries, as_of: date, street_id: int | None = None, windows=WINDOWS,
           first_year: int | None = None) -> list[dict]:
     """One row per entry year up to the as-of date: entered, already, size, reached/share per window,
@@ -244,13 +262,18 @@ def table(p: PairEntries, as_of: date, street_id: int | None = None, windows=WIN
         row: dict[str, Any] = {"step": p.step, "next": p.next_step, "year": y, "entered": entered,
                                "already": already, "size": size, "median_days": ys.median(q, i, cut, d),
                                "windows": []}
-        last_entry = date(y, 12, 31).toordinal()
         for k, reach in zip(windows, ys.reach, strict=True):
             r = int(np.searchsorted(reach[lo:hi], d, side="right"))
             row["windows"].append({"years": k, "reached": r, "share": round(r / size, 4) if size else None,
-                                   "complete": last_entry + YEAR_DAYS * k <= d + 1})
+                                   "complete": complete(y, k, d)})
         rows.append(row)
     return rows
+
+
+def complete(year: int, k: int, d: int) -> bool:
+    """Every entry of *year* has had its *k* years by day *d*: the window of the last (31 December) ends on its
+    anniversary."""
+    return d >= date(year + k, 12, 31).toordinal()
 
 
 class YearSlices:
@@ -273,14 +296,13 @@ class YearSlices:
         self.years = [int(p.year[b]) for b in self.bounds[:-1]]
         self.already_before = np.r_[0, np.cumsum(p.already)]
         self.reach = [np.empty(n, dtype=np.int64) for _ in windows]
-        limits = [math.ceil(YEAR_DAYS * k) for k in windows]    # an integer wait < 365.25 k exactly when < this
         for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True):
-            gain = p.gain[lo:hi]
-            wait, fresh = gain - p.day[lo:hi], ~p.already[lo:hi]
-            for limit, reach in zip(limits, self.reach, strict=True):
+            gain, day = p.gain[lo:hi], p.day[lo:hi]
+            fresh = ~p.already[lo:hi]
+            for k, reach in zip(windows, self.reach, strict=True):
                 # the year's gains within the window, sorted, then NEVER (each gain is a day, below NEVER): the
                 # sort of the whole year's slice with NEVER for the others, over the gains alone (科小's: a few %)
-                got = np.compress(fresh & (wait < limit), gain)
+                got = np.compress(fresh & within(day, gain, k), gain)
                 got.sort()
                 reach[lo:lo + len(got)] = got
                 reach[lo + len(got):hi] = NEVER
@@ -358,7 +380,7 @@ def firms(p: PairEntries, as_of: date, year: int, window: int | None = None,
     if street_id is not None:
         m &= p.street == street_id
     if window is not None:
-        m &= (p.gain <= d) & (p.gain - p.day < YEAR_DAYS * window)
+        m &= (p.gain <= d) & within(p.day, p.gain, window)
     return np.unique(p.firm[m])
 
 

@@ -50,9 +50,9 @@ from pipeline import cohorts as cohort_maths
 from pipeline import forecast as fc
 from pipeline.catalog import Catalog
 from pipeline.conversions import YearConversion
-from pipeline.dates import OPEN_END, time_progress
+from pipeline.dates import OPEN_END, check_as_of, time_progress
 from pipeline.facts import Facts
-from pipeline.indicators import Indicator
+from pipeline.indicators import Indicator, completion, for_street
 from pipeline.streets import attainment
 from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff, sorted_facts
 
@@ -60,7 +60,8 @@ TREND_YEARS = 15          # the trend starts at most this many years before the 
 COHORT_YEARS = 10         # cohorts of the last ten entry years
 AHEAD_ROWS = 200_000      # designations from which a first compute builds its indexes and pairs on two threads
 DUE_DAYS = 90
-STATE_VERSION = 1         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
+STATE_VERSION = 2         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
+#                           (2: a cohort window ends on the anniversary, pipeline.cohorts.within)
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ class Dashboard:
 
     # the district view of a (year, as-of date) ----------------------------------------
     def district(self, year: int, as_of: date, due_days: int = DUE_DAYS) -> dict:
+        """The district view of *year* as of *as_of*, a day of that year (``pipeline.dates.check_as_of``)."""
+        check_as_of(year, as_of)
         key = (year, as_of, due_days)
         hit = self._district.get(key)
         if hit is not None:
@@ -426,18 +429,9 @@ class Dashboard:
 
     def _indicators(self, year: int, street_id: int | None) -> list[Indicator]:
         rows = self.targets.get(year, [])
-        district = [i for i in rows if i.street_id is None]
         if street_id is None:
-            return district
-        mine = {i.name: i for i in rows if i.street_id == street_id}
-        out = []
-        for ind in district:
-            own = mine.pop(ind.name, None)
-            out.append(own if own is not None else Indicator(
-                ind.name, ind.kind, ind.stages, None, self.street_names.get(street_id), street_id,
-                ind.require, None, ind.base_year, ind.unit))
-        out += list(mine.values())
-        return out
+            return [i for i in rows if i.street_id is None]
+        return for_street(rows, street_id, self.street_names.get(street_id))
 
     def _row(self, ind: Indicator, arrays: dict | None, progress: float, pick, year: int, as_of: date) -> dict:
         row: dict[str, Any] = {
@@ -453,11 +447,10 @@ class Dashboard:
                         firm_ids=np.zeros(0, np.int32), base_ids=np.zeros(0, np.int32), forecast=None)
         now, base = pick(arrays["now"]), pick(arrays["base"])
         actual = len(now) - len(base) if ind.kind == "net" else len(now)
-        rate = actual / ind.target if ind.target else None
-        row.update(base=ind.base if ind.base is not None else len(base), actual=actual,
-                   rate=None if rate is None else round(rate, 4),
+        rate, ahead = completion(actual, ind.target, progress)
+        row.update(base=ind.base if ind.base is not None else len(base), actual=actual, rate=rate,
                    gap=None if ind.target is None else ind.target - actual,
-                   ahead=None if rate is None else rate >= progress, firm_ids=now, base_ids=base)
+                   ahead=ahead, firm_ids=now, base_ids=base)
         if ind.kind == "net":
             row["gained_ids"] = setdiff(now, base)
             row["lost_ids"] = setdiff(base, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 OPEN_END = date(9999, 12, 31).toordinal()  # an open-ended interval ends "never"
 
@@ -28,12 +28,41 @@ def add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
+def validity_end(start: date, months: int) -> date:
+    """The exclusive end of a validity of *months* from *start* (a certificate issued 2021-07-01 for 36 months
+    holds until 2024-06-30, ends 2024-07-01): the same day *months* later, or the first of the month after when
+    that month has no such day. A certificate issued 2020-02-29 holds on 2023-02-28 (有效期至 2023-02-28) and
+    ends 2023-03-01; ``add_months`` would end it on 2023-02-28, a day short."""
+    end = add_months(start, months)
+    if end.day < start.day:             # the day does not exist in that month: held through its last day
+        end = date(end.year, end.month, calendar.monthrange(end.year, end.month)[1]) + timedelta(days=1)
+    return end
+
+
 def year_start(year: int) -> date:
     return date(year, 1, 1)
 
 
 def year_end(year: int) -> date:
     return date(year, 12, 31)
+
+
+def check_as_of(year: int, as_of: date) -> None:
+    """The figures of *year* are counted as of a day of that year: ValueError (a Chinese message) otherwise.
+
+    As of a later day, 存量 and 净增 would be that day's (新增 stops at 31 December: the rows disagree) under
+    the year's name at 序时进度 100%; as of an earlier day, 净增 would compare two days of the year before.
+    The figures of the year's end are those as of its 31 December."""
+    if as_of.year != year:
+        raise ValueError(f"统计日期 {as_of.isoformat()} 不在 {year} 年内：{year} 年的指标按 {year}-01-01 至 "
+                         f"{year}-12-31 之间的日期统计（年末数请用 {year}-12-31）")
+
+
+def default_as_of(year: int, today: date | None = None) -> date:
+    """The as-of date of *year*'s figures when none is chosen: today, kept within the year (its 31 December
+    once it is over, its 1 January before it begins: ``check_as_of``)."""
+    today = today or date.today()
+    return min(max(today, year_start(year)), year_end(year))
 
 
 def time_progress(year: int, as_of: date) -> float:

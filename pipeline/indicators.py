@@ -11,6 +11,8 @@ to one street, firms in the recycle bin excluded by the caller):
   year to D;
 - ``require`` stages: the firm must also hold one of them on D (规模以上
   高新技术企业 = 高企 that are 规上).
+A firm is on the street the ledger has for it now, on every date (no street history is kept): a firm that
+moved mid-year counts in its new street's base too, so a move changes neither street's 净增 (README).
 The 基期值 is the same measure at 31 December of the previous year unless the
 target gives one.
 """
@@ -22,7 +24,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipeline.catalog import Catalog
-from pipeline.dates import time_progress
+from pipeline.dates import check_as_of, time_progress
 from pipeline.facts import Facts
 
 KINDS = {"stock": "存量", "new": "新增", "net": "净增", "cumulative": "累计"}
@@ -116,7 +118,8 @@ def value(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: date
 
 
 def evaluate(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: date) -> dict:
-    """One row of the indicator table: 指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度."""
+    """One row of the indicator table: 指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度 (*as_of* a day of *year*)."""
+    check_as_of(year, as_of)
     actual = value(facts, catalog, ind, year, as_of)
     if ind.base is not None:
         base = ind.base
@@ -124,17 +127,47 @@ def evaluate(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: d
         base = len(measure(facts, catalog, ind, year - 1, date(year - 1, 12, 31)))
     else:
         base = value(facts, catalog, ind, year - 1, date(year - 1, 12, 31))
-    rate = actual / ind.target if ind.target else None
     progress = time_progress(year, as_of)
+    rate, ahead = completion(actual, ind.target, progress)
     return {
         "name": ind.name, "kind": ind.kind, "stages": list(ind.stages), "require": list(ind.require),
         "street": ind.street, "base": base, "target": ind.target, "actual": actual,
-        "rate": None if rate is None else round(rate, 4),
+        "rate": rate,
         "time_progress": round(progress, 4),
         "gap": None if ind.target is None else ind.target - actual,
-        "ahead": None if rate is None else rate >= progress,
+        "ahead": ahead,
         "unit": ind.unit,
     }
+
+
+def for_street(rows: list[Indicator], street_id: int, street: str | None) -> list[Indicator]:
+    """A street's indicator rows from all the year's rows (district and streets): each district row as the
+    street's own share when it has one, else the same measure limited to the street with no target (its share
+    was not decomposed: its figures are still shown, its 完成率 is not), then the street's own rows that have
+    no district row. The one rule of the report and the dashboard."""
+    district = [i for i in rows if i.street_id is None]
+    mine = {i.name: i for i in rows if i.street_id == street_id}
+    out = []
+    for ind in district:
+        own = mine.pop(ind.name, None)
+        out.append(own if own is not None else Indicator(
+            ind.name, ind.kind, ind.stages, None, street, street_id, ind.require, None, ind.base_year, ind.unit))
+    out += list(mine.values())
+    return out
+
+
+def completion(actual: float, target: float | None, progress: float) -> tuple[float | None, bool | None]:
+    """完成率 (rounded to 4 places) and whether it is at or ahead of 序时进度, the one rule of the report, the
+    dashboard and the streets table.
+
+    A rate is the share of a positive target reached; against a target of zero or below (a 净增 that allows
+    the stock to fall: -5) ``actual / target`` reads backwards (a fall of ten would be 200% and ahead, a fall
+    of two 40% and behind), so there is no rate and no ahead (None, shown as —): the gap (target - actual)
+    says where the figure stands."""
+    if target is None or target <= 0:
+        return None, None
+    rate = actual / target
+    return round(rate, 4), rate >= progress
 
 
 def day_before(d: date) -> date:

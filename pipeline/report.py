@@ -5,13 +5,14 @@ from datetime import date
 
 from pipeline import funnel as funnel_maths
 from pipeline.catalog import Catalog
-from pipeline.dates import time_progress
+from pipeline.dates import check_as_of, time_progress
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator, evaluate
 
 
 def build(facts: Facts, catalog: Catalog, indicators: list[Indicator], year: int, as_of: date,
           street: str | None = None, street_id: int | None = None) -> dict:
+    check_as_of(year, as_of)
     rows = [evaluate(facts, catalog, ind, year, as_of) for ind in indicators]
     period_start = date(year - 1, 12, 31)
     funnels, conversions = [], []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.indicators import Indicator
+from pipeline.indicators import Indicator, completion
 
 
 def by_street(ids: np.ndarray, street_of: np.ndarray, size: int) -> np.ndarray:
@@ -47,13 +47,11 @@ def attainment(rows: list[dict], streets: list[tuple[int, str]], street_targets:
             ind = street_targets.get((sid, row["name"]))
             target = None if ind is None else ind.target
             a = int(actual[sid])
-            rate = a / target if target else None
+            rate, ahead = completion(a, target, time_progress)
             if rate is not None:
                 rates.append(rate)
             cells.append({"indicator": row["name"], "kind": row["kind"], "target": target, "actual": a,
-                          "rate": None if rate is None else round(rate, 4),
-                          "gap": None if target is None else target - a,
-                          "ahead": None if rate is None else rate >= time_progress})
+                          "rate": rate, "gap": None if target is None else target - a, "ahead": ahead})
         out.append({"street_id": sid, "street": name, "cells": cells,
                     "mean_rate": round(sum(rates) / len(rates), 4) if rates else None,
                     "behind": sum(1 for c in cells if c["ahead"] is False)})

@@ -215,12 +215,12 @@ class TargetsPanel(QWidget):
 
     def set_cell(self, row: int, col: int, text: str) -> bool:
         """Set a district target (column 3) or a street share from text ("" removes a share)."""
-        from importers.clean import parse_number
+        from importers.clean import parse_quantity  # a count of firms: 0.8万 is 8000 (the 任务分解表's rule)
         r = self.rows[row]
         year = self.current_year()
         text = text.strip()
         try:
-            value = parse_number(text) if text else None
+            value = parse_quantity(text) if text else None
         except ValueError:
             value = "bad"
         if value == "bad" or (text and value is None):

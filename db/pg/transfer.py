@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from db.bulk import Laps
@@ -14,6 +13,7 @@ from db.pg import copy as pg_copy
 from db.pg import schema as pg_schema
 from db.pg.url import SharedLedgerError, connect, explain, q
 from db.schema import FACTS_TOKEN
+from pipeline.dates import default_as_of
 
 # about one PC's folders; the dashboard cache's token (db/facts_cache.py), valid for that file's data only
 FILE_ONLY_META = ("backup_dir", FACTS_TOKEN)
@@ -168,7 +168,7 @@ def reports(conn) -> dict[str, dict]:
     facts, catalog = queries.load_facts(conn), catalog_store.load_catalog(conn)
     out = {}
     for year in queries.target_years(conn):
-        as_of = min(date.today(), date(year, 12, 31))
+        as_of = default_as_of(year)
         out[f"{year} 全区"] = report.build(facts, catalog, queries.targets(conn, year), year, as_of)
         for sid, name in catalog_store.streets(conn):
             indicators = queries.targets(conn, year, name)

@@ -5,27 +5,25 @@ from datetime import date
 
 from desktop.commands.common import date_arg, open_ledger, print_json
 from importers.errors import InputError
+from pipeline.dates import check_as_of, default_as_of
 
 
 def register(sub) -> None:
     p = sub.add_parser("report", help="年度指标完成情况（--json，或 --out 导出 .xlsx/.pdf）")
     p.add_argument("--db", required=True)
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--as-of", help="统计日期 YYYY-MM-DD（默认：今天与该年年底中较早者）")
+    p.add_argument("--as-of", help="统计日期 YYYY-MM-DD，须在该年内（默认：今天；该年已过取年底，未到取 1 月 1 日）")
     p.add_argument("--street", help="只统计该街道（用该街道分解的目标）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--out", help="导出到 FILE.xlsx 或 FILE.pdf")
     p.set_defaults(func=run)
 
 
-def default_as_of(year: int) -> date:
-    return min(date.today(), date(year, 12, 31))
-
-
 def build_report(ledger, year: int, as_of: date, street: str | None) -> dict:
     from db import queries
     from db.pg.session import scope_refusal
     from pipeline import report
+    from pipeline.indicators import for_street
     street_id = None
     if street:
         street_id = ledger.street_id(street)
@@ -34,7 +32,9 @@ def build_report(ledger, year: int, as_of: date, street: str | None) -> dict:
     refused = scope_refusal(ledger, street_id)
     if refused:
         raise InputError(refused)
-    indicators = queries.targets(ledger.conn, year, street)
+    indicators = queries.targets(ledger.conn, year)
+    if street:      # the street's shares, and the district rows it has no share of (as the 看板 and --out show)
+        indicators = for_street(indicators + queries.targets(ledger.conn, year, street), street_id, street)
     facts = queries.load_facts(ledger.conn)
     return report.build(facts, ledger.catalog(), indicators, year, as_of, street, street_id)
 
@@ -43,6 +43,10 @@ def run(args) -> int:
     if not 1990 <= args.year <= 2100:
         raise InputError(f"--year {args.year} 不是有效年份")
     as_of = date_arg(args.as_of, "--as-of") or default_as_of(args.year)
+    try:
+        check_as_of(args.year, as_of)
+    except ValueError as exc:
+        raise InputError(f"--as-of {exc}") from None
     with open_ledger(args.db, readonly=True) as ledger:
         data = build_report(ledger, args.year, as_of, args.street)
         if args.out:
@@ -64,4 +68,5 @@ def _print_table(data: dict) -> None:
     print("指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度")
     for r in data["indicators"]:
         rate = "—" if r["rate"] is None else f"{r['rate']:.1%}"
-        print(f"{r['name']} | {r['base']:g} | {r['target']:g} | {r['actual']} | {rate} | {r['time_progress']:.1%}")
+        target = "—" if r["target"] is None else f"{r['target']:g}"
+        print(f"{r['name']} | {r['base']:g} | {target} | {r['actual']} | {rate} | {r['time_progress']:.1%}")

@@ -42,3 +42,23 @@ def test_report_out_pdf_pages_have_the_title(demo_db, tmp_path, capsys):
 def test_report_out_rejects_other_formats(demo_db, tmp_path, capsys):
     code, _, err = run(capsys, "report", "--db", str(demo_db), "--year", "2024", "--out", str(tmp_path / "a.docx"))
     assert code == 2 and ".xlsx 或 .pdf" in err
+
+
+def test_report_refuses_an_as_of_date_outside_the_year(demo_db, capsys):
+    """2023's figures as of 2024-06-30 were 2024's stock and 净增 under 2023's name (pipeline.dates.check_as_of)."""
+    code, _, err = run(capsys, "report", "--db", str(demo_db), "--year", "2023", "--as-of", "2024-06-30")
+    assert code == 2 and "2024-06-30 不在 2023 年内" in err
+
+
+def test_report_of_a_year_not_begun_is_as_of_its_first_day(demo_db, capsys):
+    code, text, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2100", "--json")
+    assert code == 0 and json.loads(text[text.index("{"):])["as_of"] == "2100-01-01"
+
+
+def test_a_street_report_shows_the_rows_it_has_no_share_of(tmp_path, capsys):
+    """report --street listed only the indicators decomposed to the street (none on a new ledger: an empty table)
+    while --out and the 看板 showed every district row, the street's figures without a target."""
+    db = str(tmp_path / "t.db")
+    assert run(capsys, "init", "--db", db)[0] == 0
+    code, text, _ = run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-06-30", "--street", "杨园")
+    assert code == 0 and "高新技术企业总量 | 0 | — | 0 | — | 49.6%" in text

@@ -76,3 +76,18 @@ def test_unknown_street_column(ledger, tmp_path):
     )
     with pytest.raises(InputError, match="火星"):
         read_decomposition(path, ledger.catalog(), streets(ledger))
+
+
+def test_targets_are_counts_of_firms(ledger, tmp_path):
+    """A target read as money (the importer's 万元 rule) was 0.8 for 0.8万 and 1.2 for 1.2万家: a 目标值 ten
+    thousand times too small, every 完成率 huge and 'ahead'. A target counts firms; money is refused."""
+    path = write_sheet(tmp_path / "t.xlsx", [
+        ["指标", "类型", "统计阶段", "全区", "杨园", "积玉桥"],
+        ["累计培育", "累计", "高企", "0.8万", "1.2千家", "80家以上"]])
+    (row,) = read_decomposition(path, ledger.catalog(), streets(ledger))
+    assert (row.district, row.shares) == (8000, {"杨园": 1200, "积玉桥": 80})
+    path = write_sheet(tmp_path / "m.xlsx", [["指标", "类型", "统计阶段", "全区"],
+                                             ["高企总量", "存量", "高企", "86亿元"]])
+    with pytest.raises(InputError, match="金额") as exc:
+        read_decomposition(path, ledger.catalog(), streets(ledger))
+    assert exc.value.column == "全区"

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.cohorts import NEVER, WINDOWS, YEAR_DAYS, PairEntries
+from pipeline.cohorts import NEVER, WINDOWS, PairEntries, complete, within
 
 
 def reference_table(p: PairEntries, as_of: date, street_id: int | None = None, windows=WINDOWS,
@@ -31,7 +31,8 @@ def reference_table(p: PairEntries, as_of: date, street_id: int | None = None, w
     cohort = ~already
     gain = p.gain[idx]
     delay = np.where(gain <= d, gain - day, NEVER)
-    reached = [np.bincount(yi[cohort & (delay < YEAR_DAYS * k)], minlength=ny) for k in windows]
+    reached = [np.bincount(yi[cohort & (delay < NEVER) & within(day, day + delay, k)], minlength=ny)
+               for k in windows]
     end = p.end[idx]
     left = end <= d
     duration = np.where(left, end, d + 1) - day
@@ -42,13 +43,12 @@ def reference_table(p: PairEntries, as_of: date, street_id: int | None = None, w
         size = int(entered[i] - already_n[i])
         if entered[i] == 0:
             continue
-        last_entry = date(y, 12, 31).toordinal()
         row: dict[str, Any] = {"step": p.step, "next": p.next_step, "year": y, "entered": int(entered[i]),
                "already": int(already_n[i]), "size": size, "median_days": medians[i], "windows": []}
         for k, r in zip(windows, reached, strict=True):
             row["windows"].append({"years": k, "reached": int(r[i]),
                                    "share": round(int(r[i]) / size, 4) if size else None,
-                                   "complete": last_entry + YEAR_DAYS * k <= d + 1})
+                                   "complete": complete(y, k, d)})
         rows.append(row)
     return rows
 

@@ -57,14 +57,12 @@ def test_district_at_year_end(dash):
     assert (v["新增高企"]["actual"], list(v["新增高企"]["firm_ids"])) == (2, [3, 4])
 
 
-@pytest.mark.parametrize("as_of, stock, new", [
-    (date(2022, 12, 1), 3, 0),      # before the year: the ledger as it stood then (1, 2, 6 hold)
-    (date(2023, 9, 30), 4, 1),      # inside: 2 still valid (until 2023-10-15), 3 new, 4 not back yet
-    (date(2024, 2, 1), 5, 2),       # after: 5 certified 2024-01-05 counts in stock, new stays within 2023
-])
-def test_as_of_before_inside_after(dash, as_of, stock, new):
-    v = rows_of(dash.compute(2023, as_of))
-    assert v["高企总量"]["actual"] == stock and v["新增高企"]["actual"] == new
+def test_as_of_inside_the_year_and_refused_outside(dash):
+    v = rows_of(dash.compute(2023, date(2023, 9, 30)))   # 2 still valid (until 2023-10-15), 3 new, 4 not back yet
+    assert v["高企总量"]["actual"] == 4 and v["新增高企"]["actual"] == 1
+    for outside in (date(2022, 12, 1), date(2024, 2, 1)):   # another year's ledger under 2023's name: refused
+        with pytest.raises(ValueError, match="不在 2023 年内"):
+            dash.compute(2023, outside)
 
 
 def test_street_view_uses_its_share_and_falls_back_without_one(dash):

@@ -127,14 +127,18 @@ class DashboardPanel(QWidget):
             w.blockSignals(True)
         if year is not None and self.year.findData(year) >= 0:
             self.year.setCurrentIndex(self.year.findData(year))
-        if as_of is not None:
-            self._set_as_of(as_of)
+        self._set_as_of(as_of if as_of is not None else self.current()[1])     # kept within the year chosen
         self.street.setCurrentIndex(max(self.street.findData(street_id), 0))
         for w in (self.year, self.street, self.as_of):
             w.blockSignals(False)
         self.refresh()
 
     def _set_as_of(self, d: date) -> None:
+        """The as-of date, a day of the year chosen (the figures of a year are as of a day of it:
+        pipeline.dates.check_as_of): the date field offers that year's days only."""
+        year = self.year.currentData()
+        if year is not None:
+            self.as_of.setDateRange(QDate(year, 1, 1), QDate(year, 12, 31))
         self.as_of.setDate(QDate(d.year, d.month, d.day))
 
     def current(self) -> tuple[int, date, int | None]:

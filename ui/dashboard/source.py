@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from db import dashboard_queries, facts_cache
+from pipeline import dates
 from pipeline.dashboard import Dashboard
 
 
@@ -93,5 +94,4 @@ def previous_year(dash: Dashboard, year: int) -> int | None:
 
 
 def default_as_of(year: int, today: date | None = None) -> date:
-    today = today or date.today()
-    return min(today, date(year, 12, 31))
+    return dates.default_as_of(year, today)

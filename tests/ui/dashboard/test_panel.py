@@ -250,3 +250,15 @@ def test_the_completion_axes_say_percent_and_start_at_zero(panel, qtbot, size):
     assert value_ticks(0, 130) == [0, 20, 40, 60, 80, 100, 120]
     assert value_ticks(0, 140.01) == [0, 20, 40, 60, 80, 100, 120, 140]
     assert value_ticks(-15, 40) == [-10, 0, 10, 20, 30, 40]
+
+
+def test_the_as_of_date_stays_within_the_year_chosen(panel):
+    """The figures of a year are as of a day of it (pipeline.dates.check_as_of): the date field offers that year's
+    days only, and another year keeps the date inside it (2024-10-31 -> a day of 2023)."""
+    assert (panel.as_of.minimumDate().toPython(), panel.as_of.maximumDate().toPython()) == (
+        date(2024, 1, 1), date(2024, 12, 31))
+    panel.as_of.setDate(panel.as_of.date().addYears(1))      # typed past the year's end: kept at its last day
+    assert panel.current()[1] == date(2024, 12, 31)
+    panel.set_context(2023, None, None)
+    year, as_of, _ = panel.current()
+    assert year == 2023 and as_of.year == 2023 and panel.view["year"] == 2023

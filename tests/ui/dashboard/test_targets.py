@@ -104,3 +104,11 @@ def test_every_street_column_is_in_view_without_sideways_scrolling(qtbot, demo_d
         stages = table.item(0, 2)
         assert stages.toolTip() == stages.text()           # the elided 统计阶段 is whole in its tooltip
         p.close()
+
+
+def test_a_typed_share_is_a_count_of_firms(panel, ledger):
+    """0.8万 typed in a share was 0.8 (read as 万元); a target counts firms (importers.clean.parse_quantity)."""
+    assert panel.set_cell(0, col(panel, "杨园"), "0.3万")
+    assert not panel.set_cell(0, col(panel, "积玉桥"), "86亿元")
+    assert [(t["street"], t["target"]) for t in dq.target_rows(ledger.conn, 2023)
+            if t["indicator"] == "高新技术企业总量" and t["street"]] == [("杨园", 3000)]
