@@ -252,5 +252,18 @@ def big(ctx: Context, absent: list[str]) -> list[Row]:
     mem.note = (f"解析后常驻 {base['rss_mb']:.0f} MB；导入后常驻 {ours['rss_mb']:.0f} MB；导入进程峰值 "
                 f"{ours['peak_mb']:.0f} MB 加拼音后台进程峰值 {worker:.0f} MB")
     t.ours, t.baseline = ours["elapsed"], base["elapsed"]
-    t.note = _check(ours["counts"], n)
+    t.note = _check(ours["counts"], n) + _breakdown(ours.get("timings") or {})
+    t.samples = {"timings": {k: round(v, 3) for k, v in (ours.get("timings") or {}).items()}}
     return [mem, t]
+
+
+def _breakdown(steps: dict) -> str:
+    """The import's steps in seconds (read, plan, write and the write's own steps, largest first)."""
+    if not steps:
+        return ""
+    parts = [f"{name} {steps[key]:.1f}" for key, name in (("read", "读文件"), ("plan", "清洗与计划"), ("write", "写入"))
+             if key in steps]
+    writes = sorted(((k[6:], v) for k, v in steps.items() if k.startswith("write:") and v >= 0.05),
+                    key=lambda kv: -kv[1])
+    detail = "（" + "、".join(f"{k} {v:.1f}" for k, v in writes) + "）" if writes else ""
+    return "；分步（s）：" + "、".join(parts) + detail
