@@ -1,0 +1,40 @@
+"""A fifth outside attack on the importer, with lists shaped like Hubei/Wuhan government attachments: every input
+row lands or is reported with its Excel row, column and a Chinese reason; nothing is invented. Each test writes its
+own file into tmp_path. Every test here failed when it was written (the guards excepted, as marked)."""
+from __future__ import annotations
+
+from importers.plan import build_plan
+from tests.importers import real_lists as R
+from tests.importers.fixtures import write_simple_xlsx
+
+HEAD = ["序号", "企业名称", "统一社会信用代码", "所在街道"]
+
+
+def _rows(plan):
+    return [(r.excel_row, r.status) for r in plan.rows]
+
+
+# ---------------------------------------------------------------- a footnote block under a numbered list
+def test_a_note_labelled_in_the_serial_column_is_no_firm(ledger, tmp_path):
+    """注： in the 序号 column and the note's items in the name column ("1.名单按申报顺序排列；", "2.有效期三年。"),
+    then an 附件 line and 制表人/审核人: the three text lines were created as firms (flagged for review), with the
+    street 紫阳 filled down into them from the last firm."""
+    rows = [HEAD] + [[i + 1, f"武汉脚注{i}科技有限公司", R.CODES[i], "紫阳"] for i in range(3)]
+    rows += [[None] * 4,                                                          # 5
+             ["注：", "1.名单按申报顺序排列；", None, None],                        # 6
+             [None, "2.有效期三年。", None, None],                                  # 7
+             ["附件", "武昌区2023年度种子企业申报汇总表", None, None],              # 8
+             ["制表人：张三", None, "审核人：李四", "2023年12月"]]                   # 9
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows))
+    assert _rows(plan) == [(2, "new"), (3, "new"), (4, "new")]
+    assert [r for r, _ in plan.skipped] == [5, 6, 7, 8, 9]
+    assert not list(plan.issues())
+
+
+def test_a_note_labelled_in_the_serial_column_in_the_middle_is_reported(ledger, tmp_path):
+    """The same note with firms after it: a row reported as an error (it was a firm), never dropped."""
+    rows = [HEAD, [1, "武汉脚注甲科技有限公司", R.CODES[5], "紫阳"],
+            ["注：", "以下为补报企业", None, None],
+            [2, "武汉脚注乙科技有限公司", R.CODES[6], "紫阳"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows))
+    assert _rows(plan) == [(2, "new"), (3, "error"), (4, "new")]
