@@ -3,6 +3,8 @@ row lands or is reported with its Excel row, column and a Chinese reason; nothin
 own file into tmp_path. Every test here failed when it was written (the guards excepted, as marked)."""
 from __future__ import annotations
 
+from openpyxl import Workbook
+
 from importers.plan import build_plan
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_simple_xlsx
@@ -38,3 +40,37 @@ def test_a_note_labelled_in_the_serial_column_in_the_middle_is_reported(ledger, 
             [2, "武汉脚注乙科技有限公司", R.CODES[6], "紫阳"]]
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows))
     assert _rows(plan) == [(2, "new"), (3, "error"), (4, "new")]
+
+
+# ---------------------------------------------------------------- a list that goes on on the next sheet
+def _two_sheets(tmp_path, second_header: bool):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["2023年湖北省第二批拟认定高新技术企业名单"])
+    ws.append(HEAD)
+    for i in range(5):
+        ws.append([i + 1, f"武汉续页{i}科技有限公司", R.CODES[10 + i], "杨园"])
+    ws2 = wb.create_sheet("Sheet2")
+    if second_header:
+        ws2.append(HEAD)
+    for i in range(5, 8):
+        ws2.append([i + 1, f"武汉续页{i}科技有限公司", R.CODES[10 + i], "粮道"])
+    path = tmp_path / "名单.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_rows_going_on_on_a_sheet_without_a_header_are_named(ledger, tmp_path):
+    """The list's last rows printed onto Sheet2 with no header of their own: Sheet1 was imported and the three firms
+    of Sheet2 were left out without a word. Now a warning names the sheet and its rows."""
+    plan = build_plan(ledger, _two_sheets(tmp_path, False), kind="roster")
+    assert len(plan.rows) == 5
+    (w,) = [i for i in plan.file_issues if i.code == "headless_sheet"]
+    assert "“Sheet2”" in w.message and "第 1、2、3 行" in w.message and "未导入" in w.message
+
+
+def test_rows_going_on_on_a_sheet_with_its_own_header_are_named(ledger, tmp_path):
+    """Guard: with a header of its own the sheet is named as another list, as before."""
+    plan = build_plan(ledger, _two_sheets(tmp_path, True), kind="roster")
+    assert [i.code for i in plan.file_issues if i.code in ("other_sheet", "headless_sheet")] == ["other_sheet"]
