@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import zipfile
 from itertools import islice
 from pathlib import Path
@@ -140,12 +141,16 @@ class CsvGrid(Grid):
         with open(self.path, encoding=self.encoding, newline="") as f:
             # 8-bit-compatible encodings had their line widths checked when the file was opened
             lines = self._lines(f) if self.encoding == "utf-16" else f
-            reader = csv.reader(lines, delimiter=self.delimiter)
+            marked = [False]
+            reader = csv.reader(_watch(lines, marked), delimiter=self.delimiter)
             prev = 0
             try:
                 for rec in reader:
                     start = prev + 1
                     prev = reader.line_num
+                    if marked[0]:
+                        marked[0] = False
+                        rec = [_formula_text(v) for v in rec]
                     if len(rec) < width:
                         rec.extend(pad[len(rec):])
                     yield start, rec
@@ -155,6 +160,24 @@ class CsvGrid(Grid):
                 # the encoding was detected on the start of the file; a later part is not text in it
                 raise InputError(E.MSG_CSV_DECODE.format(encoding=self.encoding), file=self.file,
                                  row=prev + 1) from None
+
+
+def _watch(lines, marked: list) -> Iterator[str]:
+    """The lines, with ``marked[0]`` set when one holds ="… (checked per line in C, not per cell)."""
+    for line in lines:
+        if '="' in line:
+            marked[0] = True
+        yield line
+
+
+_FORMULA_TEXT = re.compile(r'="((?:[^"]|"")*)"')
+
+
+def _formula_text(v: str) -> str:
+    """A CSV cell written as ="91420106…" (web systems' exports keep codes and dates as text for Excel that way)
+    is the text Excel shows: 91420106…. Found by an outside attack: every such row was an error."""
+    m = _FORMULA_TEXT.fullmatch(v) if v[:2] == '="' else None
+    return m.group(1).replace('""', '"') if m else v
 
 
 # ------------------------------------------------------------------ sources

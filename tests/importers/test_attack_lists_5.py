@@ -74,3 +74,20 @@ def test_rows_going_on_on_a_sheet_with_its_own_header_are_named(ledger, tmp_path
     """Guard: with a header of its own the sheet is named as another list, as before."""
     plan = build_plan(ledger, _two_sheets(tmp_path, True), kind="roster")
     assert [i.code for i in plan.file_issues if i.code in ("other_sheet", "headless_sheet")] == ["other_sheet"]
+
+
+# ---------------------------------------------------------------- a web system's CSV export
+def test_csv_cells_written_as_text_formulas_are_their_text(ledger, tmp_path):
+    """Exports of government web systems keep codes and dates as text for Excel by writing ="…" (Excel shows
+    91420106…, 2019-01-01): every row was an error, "应为 18 位，实为 21 位" and "无法识别的日期“="2019-01-01"”"."""
+    lines = ["序号,企业名称,统一社会信用代码,所在街道,成立日期"]
+    lines += [f'{i + 1},武汉等号{i}科技有限公司,="{R.CODES[30 + i]}",="南湖",="2019-0{i + 1}-01"' for i in range(2)]
+    lines += [f'3,武汉引号科技有限公司,"=""{R.CODES[32]}""",南湖,2019-03-01']
+    path = tmp_path / "导出.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    plan = build_plan(ledger, path, kind="roster")
+    assert [(r.excel_row, r.status, r.code) for r in plan.rows] == [
+        (2, "new", R.CODES[30]), (3, "new", R.CODES[31]), (4, "new", R.CODES[32])]
+    assert [(str(r.values["founded"]), r.values["street"]) for r in plan.rows] == [
+        ("2019-01-01", "南湖"), ("2019-02-01", "南湖"), ("2019-03-01", "南湖")]
+    assert not list(plan.issues())
