@@ -91,3 +91,23 @@ def test_csv_cells_written_as_text_formulas_are_their_text(ledger, tmp_path):
     assert [(str(r.values["founded"]), r.values["street"]) for r in plan.rows] == [
         ("2019-01-01", "南湖"), ("2019-02-01", "南湖"), ("2019-03-01", "南湖")]
     assert not list(plan.issues())
+
+
+# ---------------------------------------------------------------- street sections, 序号 restarting in each
+def test_a_street_section_title_in_the_name_column_is_a_group_label(ledger, tmp_path):
+    """"水果湖街" / "中华路街" (the streets' usual short form) heading each section of a numbered list, typed in the
+    name column: each became a firm named after the street, while the same title in the 序号 column, or
+    "水果湖街道", was read as a group label whose street the rows below take (with a warning)."""
+    rows = [["序号", "企业名称", "统一社会信用代码", "所属行业"]]
+    k = 40
+    for street in ("水果湖街", "中华路街"):
+        rows.append([None, street, None, None])
+        for j in range(2):
+            rows.append([j + 1, f"武汉街段{k}科技有限公司", R.CODES[k], "软件"])
+            k += 1
+    rows.append([3, "楚河汉街", None, "商业"])                 # numbered: a short name, data
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows), kind="roster")
+    assert _rows(plan) == [(3, "new"), (4, "new"), (6, "new"), (7, "new"), (8, "new")]
+    assert plan.skipped == [(2, "分组标题行“水果湖街”"), (5, "分组标题行“中华路街”")]
+    assert [r.values.get("street") for r in plan.rows] == ["水果湖", "水果湖", "中华路", "中华路", "中华路"]
+    assert all(any("按分组标题" in i.message for i in r.issues) for r in plan.rows[:4])
