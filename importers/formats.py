@@ -227,6 +227,10 @@ class CsvSource(Source):
         return self._grid
 
 
+# extensions calamine reads as the other format than the content's
+_OTHER_SUFFIXES = {"xls": (".xlsx", ".xlsm", ".xlsb", ".xlam", ".ods"), "xlsx": (".xls", ".xla", ".xlsb", ".ods")}
+
+
 class CalamineSource(Source):
     def __init__(self, path: Path, file: str, kind: str, zf: zipfile.ZipFile | None, max_bytes: int,
                  date1904: bool = False, biff: BiffInfo | None = None) -> None:
@@ -238,7 +242,13 @@ class CalamineSource(Source):
             self._read_workbook_xml(zf)
         import python_calamine as pc
         try:
-            self._wb = pc.CalamineWorkbook.from_path(str(path))
+            if path.suffix.lower() in _OTHER_SUFFIXES[kind]:
+                # the content was sniffed, but calamine goes by a known extension: an .xls named .xlsx (or the
+                # reverse) was refused as corrupt. Found by an outside attack.
+                with open(path, "rb") as f:
+                    self._wb = pc.CalamineWorkbook.from_filelike(f)
+            else:
+                self._wb = pc.CalamineWorkbook.from_path(str(path))
             meta = self._wb.sheets_metadata
         except BaseException as exc:  # noqa: BLE001  calamine's errors and pyo3's PanicException (a BaseException)
             raise _calamine_error(exc, self) from None

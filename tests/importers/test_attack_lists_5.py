@@ -111,3 +111,23 @@ def test_a_street_section_title_in_the_name_column_is_a_group_label(ledger, tmp_
     assert plan.skipped == [(2, "分组标题行“水果湖街”"), (5, "分组标题行“中华路街”")]
     assert [r.values.get("street") for r in plan.rows] == ["水果湖", "水果湖", "中华路", "中华路", "中华路"]
     assert all(any("按分组标题" in i.message for i in r.issues) for r in plan.rows[:4])
+
+
+# ---------------------------------------------------------------- a workbook whose name says the other format
+def test_a_workbook_named_with_the_other_excel_extension_is_read(ledger, tmp_path):
+    """A legacy .xls saved (or renamed by a mail gateway) as 名单.xlsx, and an .xlsx named 名单.xls: the content is
+    sniffed and the right reader chosen, but calamine opened the file by its extension and the list was refused as
+    "文件不完整或已损坏" (the .xlsx one with calamine's English "Cfb error: Invalid OLE …")."""
+    import xlwt
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("Sheet1")
+    for r, row in enumerate([["企业名称", "统一社会信用代码"], ["武汉旧版科技有限公司", R.CODES[50]]]):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    book.save(str(tmp_path / "名单.xlsx"))
+    plan = build_plan(ledger, tmp_path / "名单.xlsx", kind="roster")
+    assert [(r.excel_row, r.status, r.code) for r in plan.rows] == [(2, "new", R.CODES[50])]
+    xlsx = write_simple_xlsx(tmp_path, "新版.xlsx",
+                             [["企业名称", "统一社会信用代码"], ["武汉新版科技有限公司", R.CODES[51]]])
+    plan = build_plan(ledger, xlsx.rename(tmp_path / "新版.xls"), kind="roster")
+    assert [(r.excel_row, r.status, r.code) for r in plan.rows] == [(2, "new", R.CODES[51])]
