@@ -398,14 +398,15 @@ def open_source(path, max_bytes: int = 200 * 1024 * 1024) -> Source:
             msg = E.MSG_IMAGE if what == "image" else E.MSG_OTHER_KIND
             raise InputError(msg.format(kind=kind), file=file)
     lead = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    if lead.startswith(b"<?xml"):   # before the web page's tags: SpreadsheetML holds a <Table> too
+        low = head.lower()
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in low or b"<workbook" in low:
+            raise InputError(E.MSG_XML2003, file=file)
     # a web page saved as .xls may start with any of its tags (found by an outside attack: <div>, <style>)
     if lead.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body", b"<div", b"<style",
                         b"<tr", b"<!--")) or b"<html" in lead or b"<table" in lead:
         raise InputError(E.MSG_HTML, file=file)
     if lead.startswith(b"<?xml"):
-        low = head.lower()
-        if b"urn:schemas-microsoft-com:office:spreadsheet" in low or b"<workbook" in low:
-            raise InputError(E.MSG_XML2003, file=file)
         raise InputError(E.MSG_UNKNOWN_FORMAT, file=file)
     if _looks_binary(head):
         raise InputError(E.MSG_UNKNOWN_FORMAT, file=file)

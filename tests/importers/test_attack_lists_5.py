@@ -131,3 +131,22 @@ def test_a_workbook_named_with_the_other_excel_extension_is_read(ledger, tmp_pat
                              [["企业名称", "统一社会信用代码"], ["武汉新版科技有限公司", R.CODES[51]]])
     plan = build_plan(ledger, xlsx.rename(tmp_path / "新版.xls"), kind="roster")
     assert [(r.excel_row, r.status, r.code) for r in plan.rows] == [(2, "new", R.CODES[51])]
+
+
+def test_an_excel_2003_xml_table_is_named_as_such_not_a_web_page(tmp_path):
+    """A web system's "xls" in SpreadsheetML 2003 (<?xml …><Workbook …><Worksheet><Table>): its <Table> made it
+    "网页（HTML）格式的伪 Excel 文件"; the message for it (Excel 2003 XML 表格) was never reached."""
+    import pytest
+
+    from importers.errors import InputError
+    from importers.read import open_table
+    rows = "".join("<Row>" + "".join(f'<Cell><Data ss:Type="String">{v}</Data></Cell>' for v in r) + "</Row>"
+                   for r in [["企业名称", "统一社会信用代码"], ["武汉二零零三科技有限公司", R.CODES[52]]])
+    path = tmp_path / "导出.xls"
+    path.write_text('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Sheet1"><Table>'
+                    + rows + "</Table></Worksheet></Workbook>", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        open_table(path)
+    assert str(e.value) == "导出.xls：这是 Excel 2003 XML 表格，请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
