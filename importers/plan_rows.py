@@ -56,6 +56,7 @@ W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账�
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
 W_DATE_GIVEN = "“{column}”为空，按指定的认定日期 {day} 记（--date），请核对"
 E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
+W_DATE_LATE = "认定日期 {day} 在今天之后，已按原样导入，请核对（是否年份写错）"
 # a registered name starts with its region; a line that does not is the rest of a wrapped name
 _REGION = re.compile(r"(?:中国|湖北|武汉|北京|上海|天津|重庆|[\u4e00-\u9fff]{2,3}(?:省|市|自治区))")
 _SPLIT = re.compile(r"[、,，;；/\n]+")
@@ -444,6 +445,9 @@ def _listed(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
         issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
                             "bad_date"))
         return []
+    if start > pl.today:
+        issues.append(Issue(er, headers[dcol] if dcol is not None else None, W_DATE_LATE.format(day=start),
+                            "warning", "date_future"))
     out: list[tuple] = []
     _add(out, mine, stages[0], start, end, _at(c.certs, j), list_name, False)
     return out
@@ -480,6 +484,8 @@ def _staged(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
             if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
                 issues.append(Issue(er, headers[g["col"]], W_STAGE_NO_DATE.format(stage=s.name, day=start),
                                     "warning", "stage_default_date"))
+        if gdate is not None and gdate > pl.today and len(out) > before:
+            issues.append(Issue(er, headers[g["date_col"]], W_DATE_LATE.format(day=gdate), "warning", "date_future"))
         if gdate and len(tops) > 1 and len(out) > before:
             issues.append(Issue(er, headers[g["col"]], W_ONE_DATE.format(
                 stages="、".join(s.name for s in tops), day=gdate), "warning", "one_date_many_stages"))

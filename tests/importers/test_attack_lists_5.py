@@ -150,3 +150,31 @@ def test_an_excel_2003_xml_table_is_named_as_such_not_a_web_page(tmp_path):
     with pytest.raises(InputError) as e:
         open_table(path)
     assert str(e.value) == "导出.xls：这是 Excel 2003 XML 表格，请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+
+
+# ---------------------------------------------------------------- a certificate dated after today
+def test_a_designation_dated_after_today_is_warned_on_its_row(ledger, tmp_path):
+    """发证日期 2033-12-08 (2023 mistyped) landed silently: a 高企 that counts nowhere until 2033 and lapses in 2036,
+    while a founding date after today is an error. Now the row says so (a warning: kept as written)."""
+    import datetime as dt
+    rows = [["序号", "企业名称", "统一社会信用代码", "证书编号", "发证日期"],
+            [1, "武汉未来科技有限公司", R.CODES[53], "GR203342000001", "2033-12-08"],
+            [2, "武汉今年科技有限公司", R.CODES[54], "GR202342000002", "2024-06-30"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows), stage="高企", today=dt.date(2024, 7, 1))
+    assert _rows(plan) == [(2, "new"), (3, "new")]
+    (w,) = plan.rows[0].issues
+    assert (w.row, w.column, w.level) == (2, "发证日期", "warning")
+    assert "2033-12-08" in w.message and "今天" in w.message
+    assert not plan.rows[1].issues
+
+
+def test_a_roster_designation_dated_after_today_is_warned_on_its_row(ledger, tmp_path):
+    """The same in a roster's 资质类别 / 认定时间 columns."""
+    import datetime as dt
+    rows = [["企业名称", "统一社会信用代码", "资质类别", "认定时间"],
+            ["武汉后年科技有限公司", R.CODES[55], "高新技术企业", "2033-12-08"],
+            ["武汉去年科技有限公司", R.CODES[56], "高新技术企业", "2023-12-08"]]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "台账.xlsx", rows), today=dt.date(2024, 7, 1))
+    assert _rows(plan) == [(2, "new"), (3, "new")]
+    assert [(i.column, i.code) for i in plan.rows[0].issues] == [("认定时间", "date_future")]
+    assert not plan.rows[1].issues
