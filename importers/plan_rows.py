@@ -51,6 +51,7 @@ W_ORG_NEW = ("“{code}”是{what}，不是统一社会信用代码；台账中
 ORG_CODE, REG_NUMBER = "组织机构代码", "旧的 15 位工商注册号"
 W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
 W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
+E_STREET_AS_NAME = "企业名称“{name}”是街道名，像是分组标题行，未导入；如确是企业，请写企业全称后重新导入"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
@@ -169,6 +170,12 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
                 _duplicate(c, j, raw, first, firm, name, status, review, issues, usable, vcode)
                 continue
         if _has_error(issues):
+            add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
+            continue
+        if firm is None and name in c.pl.street_labels and _alone(raw.values):
+            # a street's name alone in a row ("杨园" over its firms): a section title, not a new firm
+            issues = [i for i in issues if i.code != "no_code"]      # it is not created: not "将新建"
+            issues.append(Issue(er, c.col_name, E_STREET_AS_NAME.format(name=name), "error", "street_as_name"))
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
         _check_firm(c, j, er, name, key, code, firm, review, issues, changes)
@@ -499,6 +506,11 @@ def _tops(stages) -> list:
         if s.track not in best or s.level >= best[s.track].level:
             best[s.track] = s
     return list(best.values())
+
+
+def _alone(values) -> bool:
+    """Only one cell of the row is filled."""
+    return sum(1 for v in values if not (v is None or v == "" or type(v) is str and not v.strip())) == 1
 
 
 def _blank_cell(values, col) -> bool:

@@ -76,6 +76,8 @@ class Planner:
         self.ledger, self.conn, self.path = ledger, ledger.conn, path
         self.catalog = ledger.catalog()
         self.streets = [n for _, n in ledger.streets()]
+        # a street's name as a section title ("杨园", "粮道街道") is no firm's name
+        self.street_labels = frozenset(n + end for n in self.streets for end in ("", "街", "街道", "街道办事处"))
         self.scope = StreetScope(ledger)     # an officer of a shared ledger: only their streets' firms
         self.kind_arg, self.stage_arg, self.on_date = kind, stage, on_date
         self.sheet, self.overrides, self.header_row_arg = sheet, overrides or {}, header_row

@@ -178,3 +178,24 @@ def test_a_roster_designation_dated_after_today_is_warned_on_its_row(ledger, tmp
     assert _rows(plan) == [(2, "new"), (3, "new")]
     assert [(i.column, i.code) for i in plan.rows[0].issues] == [("认定时间", "date_future")]
     assert not plan.rows[1].issues
+
+
+def test_a_street_name_alone_in_the_name_column_is_no_firm(ledger, tmp_path):
+    """Section titles "杨园" / "粮道" (bare street names, no 街道 to read them as group labels by) between the
+    numbered rows: each was created as a firm named 杨园, flagged for review. A street of the catalogue alone in a row
+    is no firm: the row is an error naming the cell, not a firm and not dropped. Guard: 黄鹤楼 (a street, and a
+    brand's short name) numbered with its industry stays a row of a short-name list."""
+    rows = [["序号", "企业名称", "统一社会信用代码", "所属行业"]]
+    k = 44
+    for street in ("杨园", "粮道"):
+        rows.append([None, street, None, None])
+        for j in range(2):
+            rows.append([j + 1, f"武汉街名{k}科技有限公司", R.CODES[k], "软件"])
+            k += 1
+    rows.append([3, "黄鹤楼", None, "酒业"])
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows), kind="roster")
+    assert _rows(plan) == [(2, "error"), (3, "new"), (4, "new"), (5, "error"), (6, "new"), (7, "new"), (8, "new")]
+    for r in (plan.rows[0], plan.rows[3]):
+        (e,) = [i for i in r.issues if i.level == "error"]
+        assert e.column == "企业名称" and "街道" in e.message and r.name in e.message
+        assert not any("将新建" in i.message for i in r.issues)
