@@ -199,3 +199,18 @@ def test_a_street_name_alone_in_the_name_column_is_no_firm(ledger, tmp_path):
         (e,) = [i for i in r.issues if i.level == "error"]
         assert e.column == "企业名称" and "街道" in e.message and r.name in e.message
         assert not any("将新建" in i.message for i in r.issues)
+
+
+# ---------------------------------------------------------------- two tables side by side
+def test_a_second_table_beside_the_first_is_said_not_dropped(ledger, tmp_path):
+    """Two streets' lists printed side by side on one sheet (序号 | 企业名称 | 统一社会信用代码, twice): the left one
+    was imported and the three firms on the right were left out without a word."""
+    rows = [["序号", "企业名称", "统一社会信用代码", None, "序号", "企业名称", "统一社会信用代码"]]
+    for i in range(3):
+        rows.append([i + 1, f"武汉左表{i}科技有限公司", R.CODES[i], None, i + 4, f"武汉右表{i}科技有限公司",
+                     R.CODES[10 + i]])
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "并排.xlsx", rows), kind="roster")
+    assert len(plan.rows) == 3
+    said = [i.message for i in plan.file_issues if "第 F 列" in i.message]
+    assert len(said) == 1 and "企业名称" in said[0] and "未导入" in said[0] and "武汉右表0科技有限公司" in said[0]
+    assert any("第 G 列" in i.message and "统一社会信用代码" in i.message for i in plan.file_issues)
