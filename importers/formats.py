@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import zipfile
 from itertools import islice
 from pathlib import Path
@@ -140,12 +141,16 @@ class CsvGrid(Grid):
         with open(self.path, encoding=self.encoding, newline="") as f:
             # 8-bit-compatible encodings had their line widths checked when the file was opened
             lines = self._lines(f) if self.encoding == "utf-16" else f
-            reader = csv.reader(lines, delimiter=self.delimiter)
+            marked = [False]
+            reader = csv.reader(_watch(lines, marked), delimiter=self.delimiter)
             prev = 0
             try:
                 for rec in reader:
                     start = prev + 1
                     prev = reader.line_num
+                    if marked[0]:
+                        marked[0] = False
+                        rec = [_formula_text(v) for v in rec]
                     if len(rec) < width:
                         rec.extend(pad[len(rec):])
                     yield start, rec
@@ -155,6 +160,24 @@ class CsvGrid(Grid):
                 # the encoding was detected on the start of the file; a later part is not text in it
                 raise InputError(E.MSG_CSV_DECODE.format(encoding=self.encoding), file=self.file,
                                  row=prev + 1) from None
+
+
+def _watch(lines, marked: list) -> Iterator[str]:
+    """The lines, with ``marked[0]`` set when one holds ="… (checked per line in C, not per cell)."""
+    for line in lines:
+        if '="' in line:
+            marked[0] = True
+        yield line
+
+
+_FORMULA_TEXT = re.compile(r'="((?:[^"]|"")*)"')
+
+
+def _formula_text(v: str) -> str:
+    """A CSV cell written as ="91420106…" (web systems' exports keep codes and dates as text for Excel that way)
+    is the text Excel shows: 91420106…. Found by an outside attack: every such row was an error."""
+    m = _FORMULA_TEXT.fullmatch(v) if v[:2] == '="' else None
+    return m.group(1).replace('""', '"') if m else v
 
 
 # ------------------------------------------------------------------ sources
@@ -204,6 +227,10 @@ class CsvSource(Source):
         return self._grid
 
 
+# extensions calamine reads as the other format than the content's
+_OTHER_SUFFIXES = {"xls": (".xlsx", ".xlsm", ".xlsb", ".xlam", ".ods"), "xlsx": (".xls", ".xla", ".xlsb", ".ods")}
+
+
 class CalamineSource(Source):
     def __init__(self, path: Path, file: str, kind: str, zf: zipfile.ZipFile | None, max_bytes: int,
                  date1904: bool = False, biff: BiffInfo | None = None) -> None:
@@ -215,7 +242,13 @@ class CalamineSource(Source):
             self._read_workbook_xml(zf)
         import python_calamine as pc
         try:
-            self._wb = pc.CalamineWorkbook.from_path(str(path))
+            if path.suffix.lower() in _OTHER_SUFFIXES[kind]:
+                # the content was sniffed, but calamine goes by a known extension: an .xls named .xlsx (or the
+                # reverse) was refused as corrupt. Found by an outside attack.
+                with open(path, "rb") as f:
+                    self._wb = pc.CalamineWorkbook.from_filelike(f)
+            else:
+                self._wb = pc.CalamineWorkbook.from_path(str(path))
             meta = self._wb.sheets_metadata
         except BaseException as exc:  # noqa: BLE001  calamine's errors and pyo3's PanicException (a BaseException)
             raise _calamine_error(exc, self) from None
@@ -365,14 +398,15 @@ def open_source(path, max_bytes: int = 200 * 1024 * 1024) -> Source:
             msg = E.MSG_IMAGE if what == "image" else E.MSG_OTHER_KIND
             raise InputError(msg.format(kind=kind), file=file)
     lead = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    if lead.startswith(b"<?xml"):   # before the web page's tags: SpreadsheetML holds a <Table> too
+        low = head.lower()
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in low or b"<workbook" in low:
+            raise InputError(E.MSG_XML2003, file=file)
     # a web page saved as .xls may start with any of its tags (found by an outside attack: <div>, <style>)
     if lead.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body", b"<div", b"<style",
                         b"<tr", b"<!--")) or b"<html" in lead or b"<table" in lead:
         raise InputError(E.MSG_HTML, file=file)
     if lead.startswith(b"<?xml"):
-        low = head.lower()
-        if b"urn:schemas-microsoft-com:office:spreadsheet" in low or b"<workbook" in low:
-            raise InputError(E.MSG_XML2003, file=file)
         raise InputError(E.MSG_UNKNOWN_FORMAT, file=file)
     if _looks_binary(head):
         raise InputError(E.MSG_UNKNOWN_FORMAT, file=file)

@@ -300,6 +300,29 @@ def _unnamed(tp: _Top, last: int, columns: list[int]) -> tuple[list[str], list[i
     return out, cols
 
 
+MSG_TWICE = ("“{header}”有两列（第 {first} 列和第 {letter} 列），只按第 {first} 列导入；第 {letter} 列的值"
+             "（如“{example}”）未导入。如是左右并排的两张表，请把右边的表移到左边的表下方后再导入")
+
+
+def _twice(tp: _Top, last: int, headers: list[str], columns: list[int], mapping: dict) -> list[str]:
+    """A name or code column headed again further right and not read (two lists side by side on one sheet): said,
+    never silently dropped. Found by an outside attack."""
+    out = []
+    for j, f in mapping.items():
+        if f not in ("name", "code"):
+            continue
+        again = headers[j] + "（第 "
+        for k, h in enumerate(headers):
+            if k in mapping or not h.startswith(again):
+                continue
+            vals = [v for v in _below(tp, last, columns[k]) if cell_text(v)]
+            if vals:
+                out.append(MSG_TWICE.format(header=headers[j], first=col_letter(columns[j]),
+                                            letter=col_letter(columns[k]),
+                                            example=cell_text(vals[0])[:30]))
+    return out
+
+
 def _norm_keys(overrides: dict) -> set[str]:
     return {normalize_header(h) for h in overrides}
 
@@ -310,6 +333,7 @@ def build(top: list[tuple[int, list]], col_offset: int, merges, band: list[int],
     headers, columns, band_texts = _compose(tp, band)
     mapping, notices = _fields(tp, band, headers, columns, overrides)
     said, unnamed = _unnamed(tp, band[-1], columns)
+    said += _twice(tp, band[-1], headers, columns, mapping)
     return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, 0.0, mapping,
                   notices + said, unnamed)
 
@@ -384,6 +408,7 @@ def detect(top: list[tuple[int, list]], col_offset: int, merges,
     if not any(f in ("name", "code") for f in mapping.values()):
         return None, fallback, fallback_row
     said, unnamed = _unnamed(tp, band[-1], columns)
+    said += _twice(tp, band[-1], headers, columns, mapping)
     return Header(band, top[band[-1]][0], headers, columns, _title(tp, band[0]), band_texts, best_key[0], mapping,
                   notices + said, unnamed), [], 0
 

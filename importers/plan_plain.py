@@ -31,7 +31,7 @@ class Plain:
     """The lane for one chunk; ``lane`` gives None when no row of the chunk can take it. Rows taken wait in
     ``rows`` and go into the store together (``flush``), which ``decide_rows`` calls before any other row."""
     __slots__ = ("names", "keys", "codes", "checks", "errs", "seen", "seen_names", "store", "designation", "stage",
-                 "dates", "expires", "certs", "list_names", "list_name", "rows")
+                 "dates", "expires", "certs", "list_names", "list_name", "rows", "today")
 
     def __init__(self, c, names, keys, codes, checks, errs) -> None:
         pl, plan = c.pl, c.plan
@@ -41,6 +41,7 @@ class Plain:
         self.dates, self.expires, self.certs = c.dates, c.expires, c.certs
         self.list_names, self.list_name = c.list_names, plan.list_name
         self.rows: list[tuple] = []
+        self.today = pl.today
 
     @classmethod
     def lane(cls, c, names, keys, codes, checks, errs) -> Plain | None:
@@ -72,8 +73,8 @@ class Plain:
             des = None
             if stage is not None:
                 start = dates[j] if dates is not None else None
-                if start is None:
-                    return j        # --date, or the error of a row without a date
+                if start is None or start > self.today:
+                    return j        # --date, the error of a row without a date, the warning of a later date
                 exp = expires[j] if expires is not None else None
                 end = exp + _DAY if exp else None
                 if end is not None and end <= start:

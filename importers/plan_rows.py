@@ -51,11 +51,13 @@ W_ORG_NEW = ("“{code}”是{what}，不是统一社会信用代码；台账中
 ORG_CODE, REG_NUMBER = "组织机构代码", "旧的 15 位工商注册号"
 W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
 W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
+E_STREET_AS_NAME = "企业名称“{name}”是街道名，像是分组标题行，未导入；如确是企业，请写企业全称后重新导入"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
 W_DATE_GIVEN = "“{column}”为空，按指定的认定日期 {day} 记（--date），请核对"
 E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
+W_DATE_LATE = "认定日期 {day} 在今天之后，已按原样导入，请核对（是否年份写错）"
 # a registered name starts with its region; a line that does not is the rest of a wrapped name
 _REGION = re.compile(r"(?:中国|湖北|武汉|北京|上海|天津|重庆|[\u4e00-\u9fff]{2,3}(?:省|市|自治区))")
 _SPLIT = re.compile(r"[、,，;；/\n]+")
@@ -168,6 +170,12 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
                 _duplicate(c, j, raw, first, firm, name, status, review, issues, usable, vcode)
                 continue
         if _has_error(issues):
+            add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
+            continue
+        if firm is None and name in c.pl.street_labels and _alone(raw.values):
+            # a street's name alone in a row ("杨园" over its firms): a section title, not a new firm
+            issues = [i for i in issues if i.code != "no_code"]      # it is not created: not "将新建"
+            issues.append(Issue(er, c.col_name, E_STREET_AS_NAME.format(name=name), "error", "street_as_name"))
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
         _check_firm(c, j, er, name, key, code, firm, review, issues, changes)
@@ -444,6 +452,9 @@ def _listed(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
         issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
                             "bad_date"))
         return []
+    if start > pl.today:
+        issues.append(Issue(er, headers[dcol] if dcol is not None else None, W_DATE_LATE.format(day=start),
+                            "warning", "date_future"))
     out: list[tuple] = []
     _add(out, mine, stages[0], start, end, _at(c.certs, j), list_name, False)
     return out
@@ -480,6 +491,8 @@ def _staged(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
             if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
                 issues.append(Issue(er, headers[g["col"]], W_STAGE_NO_DATE.format(stage=s.name, day=start),
                                     "warning", "stage_default_date"))
+        if gdate is not None and gdate > pl.today and len(out) > before:
+            issues.append(Issue(er, headers[g["date_col"]], W_DATE_LATE.format(day=gdate), "warning", "date_future"))
         if gdate and len(tops) > 1 and len(out) > before:
             issues.append(Issue(er, headers[g["col"]], W_ONE_DATE.format(
                 stages="、".join(s.name for s in tops), day=gdate), "warning", "one_date_many_stages"))
@@ -493,6 +506,11 @@ def _tops(stages) -> list:
         if s.track not in best or s.level >= best[s.track].level:
             best[s.track] = s
     return list(best.values())
+
+
+def _alone(values) -> bool:
+    """Only one cell of the row is filled."""
+    return sum(1 for v in values if not (v is None or v == "" or type(v) is str and not v.strip())) == 1
 
 
 def _blank_cell(values, col) -> bool:

@@ -62,6 +62,9 @@ W_HIDDEN_SHEET = ("工作表“{sheet}”是隐藏的，没有读取，本次只
                   "请在 Excel 中取消隐藏后另行导入")
 W_OTHER_SHEET = ("工作表“{sheet}”也像一份名单（表头在第 {row} 行），本次只导入工作表“{chosen}”；“{sheet}”的行未导入，"
                  "请另选该工作表再导入一次（命令行：--sheet {sheet}）")
+W_HEADLESS_SHEET = ("工作表“{sheet}”没有表头，但有像是企业数据的行（第 {rows} 行），本次只导入工作表“{chosen}”，"
+                    "这些行未导入；如果是接着“{chosen}”的名单，请把它们复制到“{chosen}”的名单下方，"
+                    "或给“{sheet}”加上表头后另行导入（命令行：--sheet {sheet}）")
 W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
 W_HIDDEN_COL = "“{column}”列在 Excel 中被隐藏，仍按数据导入，请核对"
 W_WRAPPED = "企业名称单元格有换行：“{parts}”；按一个名称读作“{kept}”，请核对"
@@ -77,6 +80,8 @@ class Planner:
         self.ledger, self.conn, self.path = ledger, ledger.conn, path
         self.catalog = ledger.catalog()
         self.streets = [n for _, n in ledger.streets()]
+        # a street's name as a section title ("杨园", "粮道街道") is no firm's name
+        self.street_labels = frozenset(n + end for n in self.streets for end in ("", "街", "街道", "街道办事处"))
         self.scope = StreetScope(ledger)     # an officer of a shared ledger: only their streets' firms
         self.kind_arg, self.stage_arg, self.on_date = kind, stage, on_date
         self.sheet, self.overrides, self.header_row_arg = sheet, overrides or {}, header_row
@@ -144,6 +149,11 @@ class Planner:
         for other, row in getattr(table, "other_lists", ()):
             plan.file_issues.append(Issue(None, None, W_OTHER_SHEET.format(sheet=other, row=row, chosen=plan.sheet),
                                           "warning", "other_sheet"))
+        for other, rows in getattr(table, "headless", ()):
+            shown = "、".join(str(r) for r in rows[:5]) + ("……" if len(rows) > 5 else "")
+            plan.file_issues.append(Issue(None, None, W_HEADLESS_SHEET.format(sheet=other, rows=shown,
+                                                                                chosen=plan.sheet),
+                                          "warning", "headless_sheet"))
         self.plan, self.groups, self.work = plan, groups, work
         self.stage_obj = stage_obj
         self._prepare(plan)

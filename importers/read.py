@@ -90,6 +90,7 @@ class SheetTable:
     notices: list = field(default_factory=list)     # columns chosen by content, in Chinese
     other_lists: list = field(default_factory=list)  # (sheet, header row) of other sheets that also hold a list
     hidden_sheets: list = field(default_factory=list)  # hidden sheets not read (a visible one held the list)
+    headless: list = field(default_factory=list)    # (sheet, Excel rows) of other sheets with firms' rows, no header
     data_above: list = field(default_factory=list)   # Excel rows above the header that look like firms' rows
     hidden_cols: list = field(default_factory=list)  # indexes into headers of columns hidden in Excel
     _grid: Grid | None = field(default=None, repr=False, compare=False)
@@ -368,6 +369,7 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
     best = None
     first_miss = None
     lists: list[tuple[str, int]] = []
+    headless: list[tuple[str, list[int]]] = []
     for name in names:
         if best is not None and name not in visible:
             break  # hidden sheets are only tried when no visible one holds a list
@@ -381,6 +383,9 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
         if hdr is None:
             if first_miss is None:
                 first_miss = (name, found, found_row, vertical_form(top))
+            firms = [er for er, row in top if looks_like_data(row)]
+            if firms:               # a list going on from the sheet before, without a header: named, not lost
+                headless.append((name, firms))
             continue
         if _holds_firms(top, hdr, grid.col_offset):
             lists.append((name, hdr.header_row))
@@ -398,6 +403,7 @@ def _open_best(src: Source, sheet: str | None, overrides: dict | None = None) ->
                          kind="no_name_column")
     table = _make_table(src, *best)
     table.other_lists = [(n, r) for n, r in lists if n != table.sheet]
+    table.headless = headless
     if sheet is None and table.sheet in visible:     # named, not read: a hidden sheet may hold a list of its own
         table.hidden_sheets = [n for n in names if n not in visible and n]
     return table

@@ -50,7 +50,7 @@ _NOTE_FIRST = frozenset("注备说附来填制审数资统联以公特抄印")
 _LABEL = re.compile(r"[^：:]{1,12}[：:]")
 _CODEISH = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ\s\-－—]{6,}")
 _GROUP_LABEL = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]|^[（(][一二三四五六七八九十\d]+[）)]|\d+\s*家\s*[）)]?$"
-                          r"|(?:区|县|市|街道|镇|园区|开发区|领域|类|批)$")
+                          r"|(?:区|县|市|街道|街|镇|园区|开发区|领域|类|批)$")
 _FIRM_WORDS = re.compile(r"公司|有限|集团|厂|超市|商行|商店|合作社|事务所|研究院|研究所|医院|学校")
 _TOTAL = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计)")
 _TOTAL_END = re.compile(r"(?:合\s*计|总\s*计|小\s*计)\s*$")
@@ -143,7 +143,8 @@ class Classifier:
         elif type(name) is str:
             c0 = name[0]
             noteish = ((c0 in _NOTE_FIRST or c0.isspace()) and _NOTE.match(name.strip())
-                       or "：" in name or ":" in name)           # no firm's name holds a colon: a signature line
+                       or "：" in name or ":" in name            # no firm's name holds a colon: a signature line
+                       or self._labelled_note(row))
             if not noteish and self.noting and _signed(row):
                 noteish = True
             if (noteish or self.noting) and self._provably_data(name, row):
@@ -202,6 +203,15 @@ class Classifier:
         if not labelled and not (type(name) is str and name.rstrip()[-1:] == "计" and _TOTAL_END.search(name)):
             return False
         return not self._provably_data(name if type(name) is str and not blank(name) else "", row)
+
+    def _labelled_note(self, row: list) -> bool:
+        """注： written in the 序号 column or the row's first cell, the note's text in the name column
+        ("注： | 1.名单按申报顺序排列；"): a note, as when the name cell begins with it. Found by an outside attack."""
+        s = self.serial
+        for v in (row[s] if s is not None and s < len(row) else None, row[0] if self.key and row else None):
+            if type(v) is str and v.strip() and v.lstrip()[0] in _NOTE_FIRST and _NOTE.match(v.strip()):
+                return True
+        return False
 
     def _other_header(self, er: int, row: list) -> bool:
         """A header row inside the data: the same columns as the list's header are a repeat; other columns
