@@ -30,6 +30,8 @@ from pipeline.names import name_key, pinyin_keys
 
 MSG_REFUSED = ("撤销批次 {id} 无法把以下 {n} 家企业恢复为从未导入的样子（之后的导入或修改依赖这次导入）：{names}。"
                "请先撤销之后的批次")
+MSG_ELSEWHERE = ("撤销批次 {id} 未执行：这批导入的 {n} 家企业已移交您负责之外的街道（{streets}），您无权修改它们，"
+                 "撤销会漏掉它们。请管理员撤销这一批次")
 _MISSING = object()
 _EMPTY = {"code_status": "no_code", "needs_review": 0}     # a firm's value where no surviving assertion gives one
 
@@ -199,9 +201,20 @@ def set_firm(w, fid: int, values: dict) -> dict:
     return {k: current[k] for k in diff}
 
 
+def out_of_reach(w, batch_id: int) -> None:
+    """UndoRefused when the batch made or matched firms the login cannot see now (a shared ledger's officer, a firm an
+    admin moved to another street): the undo would pass them by and mark the batch undone (found by an attack)."""
+    away = w.ledger.engine.out_of_reach(w.conn, batch_id)
+    if away:
+        streets = "、".join(dict.fromkeys(s or "未分街道" for _f, s in away))
+        raise UndoRefused(MSG_ELSEWHERE.format(id=batch_id, n=len(away), streets=streets),
+                          [(fid, "") for fid, _s in away])
+
+
 def undo(w, batch_id: int) -> dict:
     """Undo *batch_id* inside the open write *w* (source 'undo'); the caller checked refusals and conflicts."""
     conn = w.conn
+    out_of_reach(w, batch_id)
     rows = conn.execute("SELECT id, action, entity, entity_id, firm_id, before, after FROM audit WHERE batch_id = ? "
                         f"AND source = 'import' AND entity != 'batch' AND {kept_out(conn)} ORDER BY id DESC",
                         (batch_id,)).fetchall()
