@@ -70,7 +70,7 @@ def conflicts(conn, batch_id: int) -> list[tuple[int, str]]:
     # designations a batch added in bulk have no audit row (db/creation.py): the batch's, and a later list's, count
     mine = "SELECT firm_id FROM designations WHERE id IN (" + created_designations_sql() + ")"
     touched = (f"SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' AND firm_id IS NOT NULL "
-               f"AND {kept_out} UNION {created_sql()} UNION {mine}")          # five parameters: the batch
+               f"AND {kept_out} UNION {created_sql(conn)} UNION {mine}")          # five parameters: the batch
     return conn.execute(
         "SELECT DISTINCT a.firm_id, COALESCE(f.name, '') FROM audit a LEFT JOIN firms f ON f.id = a.firm_id "
         f"WHERE a.id > ? AND a.firm_id IN ({touched}) AND {undo_store.live(conn, 'a')} "

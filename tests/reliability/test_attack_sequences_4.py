@@ -1,0 +1,44 @@
+"""Attacks on undo, restore and the firm's history in combination (issue 12: exact in any order and combination).
+
+Each test here is a finding: it fails while the hole is open.
+
+1. A restore of another ledger's backup (``--other-ledger``) keeps the replaced ledger's audit rows as history.
+   One of them, a hand-over (an undo that gave firm 3 to batch 2), was read as if it were about the restored
+   ledger's own firm 3 of its own batch 2: that firm lost its creation (its file and ``audit --firm`` showed no
+   "由导入批次 2 新建"), and an undo of batch 2 counted it as not the batch's creation.
+"""
+from __future__ import annotations
+
+from db import backup as bk
+from db.creation import batch_entries, creation
+from db.ledger import Ledger
+from db.restore import restore_checked
+from importers.plan import build_plan, commit_plan
+from importers.undo import conflicts, undo_batch
+from tests.importers.undo_helpers import fresh, r, write_list
+
+
+def test_a_hand_over_kept_from_the_replaced_ledger_does_not_take_the_restored_firms_creation(tmp_path):
+    mine, theirs, dest = tmp_path / "l1.db", tmp_path / "l2.db", tmp_path / "bk"
+    led = fresh(mine)                                    # firm 3 created by batch 1, handed over to batch 2
+    a = commit_plan(led, build_plan(led, write_list(tmp_path, 0, [r(2, remark="甲")])))
+    commit_plan(led, build_plan(led, write_list(tmp_path, 1, [r(2, remark="乙")])))
+    assert undo_batch(led, a, force=True)["firms_handed_over"] == 1
+    led.close()
+    other = fresh(theirs)                                # another ledger: its firm 3 created by its batch 2
+    commit_plan(other, build_plan(other, write_list(tmp_path, 2, [r(0, remark="丙")])))
+    q = commit_plan(other, build_plan(other, write_list(tmp_path, 3, [r(3, remark="丁")])))
+    fid = other.conn.execute("SELECT id FROM firms WHERE batch_id = ?", (q,)).fetchone()[0]
+    want = creation(other.conn, fid)
+    other.close()
+    info = bk.backup(theirs, dest, "manual")
+    restore_checked(info.path, mine, dest, other_ledger=True)
+    with Ledger(mine, officer="测试专员") as led:
+        assert led.conn.execute("SELECT batch_id FROM firms WHERE id = ?", (fid,)).fetchone() == (q,)
+        assert creation(led.conn, fid) is not None and creation(led.conn, fid)[1] == want[1] == q, \
+            "the restored firm's creation was taken by the replaced ledger's hand-over"
+        made = [e for e in batch_entries(led.conn, fid) if e["entity"] == "firm"]
+        assert len(made) == 1 and f"由导入批次 {q} " in made[0]["after"]
+        with led.write() as w:                           # a person's edit of the firm: the undo names it
+            w.update_firm(fid, remark="人改")
+        assert fid in [f for f, _n in conflicts(led.conn, q)]
