@@ -6,8 +6,15 @@ Each test here is a finding: it fails while the hole is open.
    One of them, a hand-over (an undo that gave firm 3 to batch 2), was read as if it were about the restored
    ledger's own firm 3 of its own batch 2: that firm lost its creation (its file and ``audit --firm`` showed no
    "由导入批次 2 新建"), and an undo of batch 2 counted it as not the batch's creation.
+2. A ledger file copied while 星图 has it open (Explorer, a USB stick: the ``.db`` alone, not its ``-wal``) lacked
+   every change since SQLite's last automatic checkpoint (1,000 pages: days of an officer's edits), silently: the
+   copy opened as a whole ledger. Each write transaction now ends with a checkpoint (about 1 ms), so the file alone
+   holds what was committed.
 """
 from __future__ import annotations
+
+import shutil
+import sqlite3
 
 from db import backup as bk
 from db.creation import batch_entries, creation
@@ -42,3 +49,23 @@ def test_a_hand_over_kept_from_the_replaced_ledger_does_not_take_the_restored_fi
         with led.write() as w:                           # a person's edit of the firm: the undo names it
             w.update_firm(fid, remark="人改")
         assert fid in [f for f, _n in conflicts(led.conn, q)]
+
+
+def test_a_ledger_file_copied_while_open_holds_every_committed_change(tmp_path):
+    path = tmp_path / "l.db"
+    led = fresh(path)
+    try:
+        commit_plan(led, build_plan(led, write_list(tmp_path, 0, [r(2, remark="导入")])))
+        with led.write() as w:
+            w.update_firm(1, remark="人改")
+        shutil.copyfile(path, tmp_path / "副本.db")           # the file alone, while the ledger is open
+    finally:
+        led.close()
+    conn = sqlite3.connect(tmp_path / "副本.db")
+    try:
+        assert conn.execute("SELECT remark FROM firms WHERE id = 1").fetchone() == ("人改",), \
+            "a copy of the open ledger lacks a committed edit"
+        assert conn.execute("SELECT COUNT(*) FROM firms").fetchone() == (3,)
+        assert conn.execute("SELECT COUNT(*) FROM batches").fetchone() == (1,)
+    finally:
+        conn.close()
