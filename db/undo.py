@@ -201,6 +201,24 @@ def set_firm(w, fid: int, values: dict) -> dict:
     return {k: current[k] for k in diff}
 
 
+def hold(w, batch_id: int) -> None:
+    """Shared ledger: lock every firm the batch made or named (in id order) before the undo reads what it may do. An
+    import still writing one of them (it locked it: db/plan_staleness.hold) is waited for and then seen: an admin's
+    undo read no later change, the officer's import committed an update of a firm the batch had created, and the
+    undo deleted the firm with that update and its list row, no conflict named, the officer's batch left live
+    (found by an attack; one at a time, the undo names the conflict, and forced hands the firm over). The file
+    has one writer (BEGIN IMMEDIATE): nothing to lock."""
+    if not w.ledger.shared:
+        return
+    # the batch's row first: two undos of one batch at once (both read it live before their write) wait for each other,
+    # and the second finds it undone (importers/undo.py reads it again); a batch the login may not change: no row
+    w.conn.execute(f"SELECT id FROM batches WHERE id = ?{w.ledger.engine.lock_rows}", (batch_id,)).fetchall()
+    w.conn.execute("SELECT id FROM firms WHERE id IN (SELECT id FROM firms WHERE batch_id = ? UNION "
+                   "SELECT firm_id FROM batch_rows WHERE batch_id = ? UNION SELECT firm_id FROM audit "
+                   f"WHERE batch_id = ? AND firm_id IS NOT NULL){w.ledger.engine.lock_rows}",
+                   (batch_id, batch_id, batch_id)).fetchall()
+
+
 def out_of_reach(w, batch_id: int) -> None:
     """UndoRefused when the batch made or matched firms the login cannot see now (a shared ledger's officer, a firm an
     admin moved to another street): the undo would pass them by and mark the batch undone (found by an attack)."""
