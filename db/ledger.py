@@ -369,12 +369,18 @@ class Writer(RecordWrites):
         """To the recycle bin (回收站): recoverable until purged."""
         if seen is not None:
             self.firm_to_change(firm_id, seen)
-        self.conn.execute("UPDATE firms SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
-                          (self.stamp, self.stamp, firm_id))
+        # a firm already in the bin stays as it is, unaudited: its row said it went in now, from outside the bin
+        # (found by an attack); one that is not there is refused, as ``firm()``
+        if not self.conn.execute("UPDATE firms SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+                                 (self.stamp, self.stamp, firm_id)).rowcount:
+            self.firm(firm_id)
+            return
         self.audit("delete", "firm", firm_id, firm_id, {"deleted_at": None}, {"deleted_at": self.stamp})
 
     def restore_firm(self, firm_id: int) -> None:
         before = self.firm(firm_id)["deleted_at"]
+        if before is None:              # not in the bin: nothing to take back (it was audited as taken out of it)
+            return
         self.conn.execute("UPDATE firms SET deleted_at = NULL, updated_at = ? WHERE id = ?", (self.stamp, firm_id))
         self.audit("restore", "firm", firm_id, firm_id, {"deleted_at": before}, {"deleted_at": None})
 

@@ -10,6 +10,9 @@ Each test here is a finding: it fails while the hole is open.
    every change since SQLite's last automatic checkpoint (1,000 pages: days of an officer's edits), silently: the
    copy opened as a whole ledger. Each write transaction now ends with a checkpoint (about 1 ms), so the file alone
    holds what was committed.
+3. Moving a firm already in the recycle bin to the bin again (a selection that holds one) wrote an audit row saying
+   it went in now, from outside the bin, while its time in the bin stayed the first one; taking a firm that is not
+   in the bin out of it wrote a row saying it was taken out.
 """
 from __future__ import annotations
 
@@ -69,3 +72,16 @@ def test_a_ledger_file_copied_while_open_holds_every_committed_change(tmp_path):
         assert conn.execute("SELECT COUNT(*) FROM batches").fetchone() == (1,)
     finally:
         conn.close()
+
+
+def test_the_recycle_bin_audits_only_what_it_changed(tmp_path):
+    with fresh(tmp_path / "l.db") as led:
+        with led.write() as w:
+            w.remove_firm(1)
+        first = led.conn.execute("SELECT deleted_at FROM firms WHERE id = 1").fetchone()[0]
+        rows = led.conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        with led.write() as w:
+            w.remove_firm(1)             # in the bin already
+            w.restore_firm(2)            # not in the bin
+        assert led.conn.execute("SELECT deleted_at FROM firms WHERE id = 1").fetchone()[0] == first
+        assert led.conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == rows, "an audit row for no change"
