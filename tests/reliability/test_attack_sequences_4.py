@@ -13,11 +13,20 @@ Each test here is a finding: it fails while the hole is open.
 3. Moving a firm already in the recycle bin to the bin again (a selection that holds one) wrote an audit row saying
    it went in now, from outside the bin, while its time in the bin stayed the first one; taking a firm that is not
    in the bin out of it wrote a row saying it was taken out.
+4. One writer per ledger: the lock file was put beside the path the ledger was opened by, so a ledger opened
+   through a symbolic link (a shortcut folder) and through its real path by two programs had two locks, and both
+   programs wrote.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from db import backup as bk
 from db.creation import batch_entries, creation
@@ -85,3 +94,19 @@ def test_the_recycle_bin_audits_only_what_it_changed(tmp_path):
             w.restore_firm(2)            # not in the bin
         assert led.conn.execute("SELECT deleted_at FROM firms WHERE id = 1").fetchone()[0] == first
         assert led.conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == rows, "an audit row for no change"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need rights on Windows")
+def test_a_ledger_opened_through_a_link_and_its_real_path_has_one_writer(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").mkdir()
+    real = tmp_path / "real" / "l.db"
+    fresh(real).close()
+    os.symlink(real, tmp_path / "link" / "l.db")
+    with Ledger(real) as led:
+        assert not led.readonly
+        code = ("import sys; from db.ledger import Ledger; "
+                f"led = Ledger({str(tmp_path / 'link' / 'l.db')!r}, readonly=None); print(led.readonly)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).resolve().parents[2])
+        assert out.stdout.split() == ["True"], "a second program opened the ledger to write through a link"
