@@ -16,6 +16,9 @@ Each test here is a finding: it fails while the hole is open.
 4. One writer per ledger: the lock file was put beside the path the ledger was opened by, so a ledger opened
    through a symbolic link (a shortcut folder) and through its real path by two programs had two locks, and both
    programs wrote.
+5. A list naming one firm twice is imported once, from its first row; the second row's other values were never
+   written, yet they were recorded as what the list asserted. Undoing an earlier batch (forced) then set the firm's
+   field to the second row's value, one no write had ever given it.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ from db.ledger import Ledger
 from db.restore import restore_checked
 from importers.plan import build_plan, commit_plan
 from importers.undo import conflicts, undo_batch
-from tests.importers.undo_helpers import fresh, r, write_list
+from tests.importers.undo_helpers import CODES, TODAY, fresh, r, state, write_list
 
 
 def test_a_hand_over_kept_from_the_replaced_ledger_does_not_take_the_restored_firms_creation(tmp_path):
@@ -110,3 +113,24 @@ def test_a_ledger_opened_through_a_link_and_its_real_path_has_one_writer(tmp_pat
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              cwd=Path(__file__).resolve().parents[2])
         assert out.stdout.split() == ["True"], "a second program opened the ledger to write through a link"
+
+
+def test_a_firm_listed_twice_asserts_only_what_was_written(tmp_path):
+    path = tmp_path / "l.db"
+    led = fresh(path)
+    try:
+        a = commit_plan(led, build_plan(led, write_list(tmp_path, 0, [r(0, tag="原", remark="一")]), today=TODAY))
+        twice = tmp_path / "两行.csv"
+        twice.write_text(f"企业名称,统一社会信用代码,备注,曾用名\n武汉原0科技有限公司,{CODES[0]},二,\n"
+                         f"武汉原0科技有限公司,{CODES[0]},三,武汉旧0有限公司\n", encoding="utf-8")
+        commit_plan(led, build_plan(led, twice, today=TODAY))
+        assert led.conn.execute("SELECT remark FROM firms WHERE id = 1").fetchone() == ("二",)
+        undo_batch(led, a, force=True)
+        got = state(led)
+    finally:
+        led.close()
+    with fresh(tmp_path / "model.db") as model:                 # the second list alone
+        commit_plan(model, build_plan(model, twice, today=TODAY))
+        want = state(model)
+    assert got[CODES[0]][3] == "二", "the undo set a value the list's second row gave, never written"
+    assert got == want
