@@ -385,8 +385,10 @@ class Writer(RecordWrites):
         self.audit("restore", "firm", firm_id, firm_id, {"deleted_at": before}, {"deleted_at": None})
 
     def purge_firm(self, firm_id: int) -> None:
-        """Delete for good a firm that is already in the recycle bin."""
-        firm = self.firm(firm_id)
+        """Delete for good a firm that is already in the recycle bin. Its row is locked first: on a shared ledger two
+        people purging one firm at once both read it, both deleted (the second nothing) and both audited the purge
+        of it and its designations (found by an attack); the second now waits and finds it gone."""
+        firm = self.firm_to_change(firm_id)
         if not firm["deleted_at"]:
             raise LedgerError("只能彻底删除回收站中的企业")
         # its designations go with it: each keeps a row (those an import added in bulk have no other of their own)
