@@ -378,7 +378,7 @@ class Writer(RecordWrites):
         self.audit("delete", "firm", firm_id, firm_id, {"deleted_at": None}, {"deleted_at": self.stamp})
 
     def restore_firm(self, firm_id: int) -> None:
-        before = self.firm(firm_id)["deleted_at"]
+        before = self.firm_to_change(firm_id)["deleted_at"]     # locked: two at once on a shared ledger audit it once
         if before is None:              # not in the bin: nothing to take back (it was audited as taken out of it)
             return
         self.conn.execute("UPDATE firms SET deleted_at = NULL, updated_at = ? WHERE id = ?", (self.stamp, firm_id))
