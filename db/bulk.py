@@ -169,10 +169,22 @@ def insert_designations(w: Writer, rows: list[tuple]) -> int:
 
 def record_rows(w: Writer, rows: list[tuple[int, dict]]) -> None:
     """What the batch's list said about each firm it matched (firm_id, {field: value}), changed or not:
-    undo needs it to know which later batch still asserts a value (db/undo.py)."""
+    undo needs it to know which later batch still asserts a value (db/undo.py). One row per firm: a firm listed
+    twice is imported once, from its first row; a later row's other values were never written, so they assert
+    nothing (undoing an earlier batch set a firm's field to such a value, one no write had ever given it: found by
+    an attack), but its former names were added and the name it was found by still counts."""
+    merged: dict[int, dict] = {}
+    for fid, values in rows:
+        have = merged.setdefault(fid, dict(values))
+        if have == values:
+            continue
+        if values.get("former_name"):
+            have["former_name"] = list(dict.fromkeys([*(have.get("former_name") or ()), *values["former_name"]]))
+        if "listed_as" in values and "listed_as" not in have:
+            have["listed_as"] = values["listed_as"]
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode       # one encoder, not one a row
     w.conn.executemany("INSERT INTO batch_rows (batch_id, firm_id, fields) VALUES (?, ?, ?)",
-                       [(w.batch_id, fid, encode(v)) for fid, v in rows])
+                       [(w.batch_id, fid, encode(v)) for fid, v in merged.items()])
 
 
 def analyze_touched(w: Writer, changed: dict[str, int]) -> None:

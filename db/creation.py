@@ -15,7 +15,10 @@ import sqlite3
 
 from db.ledger import FIRM_FIELDS
 
-# the audit rows of a hand-over (db/undo.py): a firm a later list matched became that list's batch's own
+# the audit rows of a hand-over (db/undo.py): a firm a later list matched became that list's batch's own; + AND the
+# SQL of the audit rows to read (``kept_out``: not one a restore kept from a discarded state: restored from another
+# ledger's backup, its firm 3 created by its batch 2 lost its creation to the replaced ledger's hand-over of ITS firm 3
+# to ITS batch 2, found by an attack)
 HANDED_TO = "action = 'undo' AND entity = 'firm' AND json_extract(after, '$.batch_id') = {batch}"
 
 # a firm's designations added in bulk (no insert row of their own): those in the ledger, and those a purge of the
@@ -40,11 +43,12 @@ def batch_row(conn: sqlite3.Connection, batch_id: int) -> int | None:
     return row[0] if row else None
 
 
-def created_sql(batch: str = "?") -> str:
+def created_sql(conn: sqlite3.Connection, batch: str = "?") -> str:
     """SQL: the ids of the firms the import *batch* (a parameter marker or a column) created and still owns as
     their creator (not firms later handed over to it: those were created by a batch since undone)."""
+    from db.undo import kept_out  # noqa: PLC0415
     return (f"SELECT id FROM firms WHERE batch_id = {batch} AND id NOT IN "
-            f"(SELECT firm_id FROM audit WHERE {HANDED_TO.format(batch=batch)})")
+            f"(SELECT firm_id FROM audit WHERE {HANDED_TO.format(batch=batch)} AND {kept_out(conn)})")
 
 
 def created_designations_sql(batch: str = "?") -> str:
@@ -66,8 +70,8 @@ def creation(conn: sqlite3.Connection, firm_id: int) -> tuple[int, int] | None:
                        f"AND source != 'undo' AND {kept_out(conn)} LIMIT 1", (firm_id,)).fetchone()
     if own:
         return None
-    handed = conn.execute(f"SELECT 1 FROM audit WHERE firm_id = ? AND {HANDED_TO.format(batch='?')} LIMIT 1",
-                          (firm_id, batch)).fetchone()
+    handed = conn.execute(f"SELECT 1 FROM audit WHERE firm_id = ? AND {HANDED_TO.format(batch='?')} "
+                          f"AND {kept_out(conn)} LIMIT 1", (firm_id, batch)).fetchone()
     if handed:
         return None
     pos = batch_row(conn, batch)

@@ -278,6 +278,11 @@ class FileEngine:
         """BEGIN IMMEDIATE has already made this the only writer of the file: no row lock to add."""
         return ""
 
+    @staticmethod
+    def out_of_reach(conn, batch_id: int) -> list[tuple[int, str | None]]:
+        """The firms the batch made or matched that this login cannot change: none on the file."""
+        return []
+
 
 # an audit id column's numbers only: SQLite orders every text above every number, and a text there (written around the
 # program, or by the test fixtures' generator once) made MAX a text, the next id 1 and every new firm a clash with
@@ -320,6 +325,16 @@ class SharedEngine:
 
     def for_update(self) -> str:
         return " FOR UPDATE"
+
+    @staticmethod
+    def out_of_reach(conn, batch_id: int) -> list[tuple[int, str | None]]:
+        """(firm, its street) of the firms the batch made or matched that lie outside the login's streets now (an
+        admin moved them): an officer reads none of them, so an undo would pass them by unseen (db/pg/schema.py
+        BATCH_REACH). Nothing for an admin, nor on a ledger not yet upgraded to it (shared schema v12)."""
+        if conn.execute("SELECT to_regprocedure('xingtu_batch_out_of_reach(bigint)') IS NULL").fetchone()[0]:
+            return []
+        found = conn.execute("SELECT firm_id, street FROM xingtu_batch_out_of_reach(?)", (batch_id,))
+        return [(fid, street) for fid, street in found]
 
     @staticmethod
     def next_firm_id(conn) -> int:

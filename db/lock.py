@@ -51,7 +51,13 @@ _held_guard = threading.RLock()
 
 
 def lock_path(ledger_path: str | Path) -> Path:
+    """Beside the ledger's file itself: a ledger opened through a symbolic link (or a path with ``..``) got a lock
+    beside the link, and a second program opened it to write through the other path (found by an attack)."""
     p = Path(ledger_path)
+    try:
+        p = p.resolve()
+    except (OSError, RuntimeError):     # a loop of links, a path that cannot be followed: as it was given
+        pass
     return p.with_name(p.name + ".lock")
 
 

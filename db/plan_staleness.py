@@ -21,6 +21,7 @@ Before, the reference was the transaction that wrote the mark's audit row, which
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 
 CATALOG_ENTITIES = frozenset({"stage", "track", "street"})     # what db/catalog_store.py audits
@@ -116,6 +117,24 @@ def hold(conn, firm_ids: set[int]) -> set[int]:
     held = conn.execute("SELECT id FROM firms WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id FOR UPDATE",
                         (_ids(firm_ids),)).fetchall()
     return set(firm_ids) - {r[0] for r in held}
+
+
+# the advisory locks of new rows' codes and names (shared ledger): one lock per bucket of keys, so a list of 100k rows
+# takes at most KEY_BUCKETS locks of the server's lock table (64 per connection by default, shared)
+KEY_LOCKS = 0x58544B59          # the locks' first key: 'XTKY'
+KEY_BUCKETS = 1024
+
+
+def hold_keys(conn, keys) -> None:
+    """Shared ledger: before an import checks that none of its new rows' codes and names has appeared since its
+    preview, wait for every other import still writing a firm of one of them (to its commit or rollback). Two
+    officers importing the same firm at once both saw no such firm (the other's was not committed yet) and both
+    created it: a code was caught by its unique key, a firm without one became two (found by an attack). Taken in
+    the order of the buckets, so two imports never wait on each other."""
+    buckets = sorted({zlib.crc32(str(k).encode()) % KEY_BUCKETS for k in keys if k})
+    if buckets:
+        conn.execute("SELECT count(pg_advisory_xact_lock(?, b)) FROM unnest(?::int[]) AS b",
+                     (KEY_LOCKS, buckets))
 
 
 def _ids(values) -> str:

@@ -30,6 +30,8 @@ from pipeline.names import name_key, pinyin_keys
 
 MSG_REFUSED = ("撤销批次 {id} 无法把以下 {n} 家企业恢复为从未导入的样子（之后的导入或修改依赖这次导入）：{names}。"
                "请先撤销之后的批次")
+MSG_ELSEWHERE = ("撤销批次 {id} 未执行：这批导入的 {n} 家企业已移交您负责之外的街道（{streets}），您无权修改它们，"
+                 "撤销会漏掉它们。请管理员撤销这一批次")
 _MISSING = object()
 _EMPTY = {"code_status": "no_code", "needs_review": 0}     # a firm's value where no surviving assertion gives one
 
@@ -199,9 +201,38 @@ def set_firm(w, fid: int, values: dict) -> dict:
     return {k: current[k] for k in diff}
 
 
+def hold(w, batch_id: int) -> None:
+    """Shared ledger: lock every firm the batch made or named (in id order) before the undo reads what it may do. An
+    import still writing one of them (it locked it: db/plan_staleness.hold) is waited for and then seen: an admin's
+    undo read no later change, the officer's import committed an update of a firm the batch had created, and the
+    undo deleted the firm with that update and its list row, no conflict named, the officer's batch left live
+    (found by an attack; one at a time, the undo names the conflict, and forced hands the firm over). The file
+    has one writer (BEGIN IMMEDIATE): nothing to lock."""
+    if not w.ledger.shared:
+        return
+    # the batch's row first: two undos of one batch at once (both read it live before their write) wait for each other,
+    # and the second finds it undone (importers/undo.py reads it again); a batch the login may not change: no row
+    w.conn.execute(f"SELECT id FROM batches WHERE id = ?{w.ledger.engine.lock_rows}", (batch_id,)).fetchall()
+    w.conn.execute("SELECT id FROM firms WHERE id IN (SELECT id FROM firms WHERE batch_id = ? UNION "
+                   "SELECT firm_id FROM batch_rows WHERE batch_id = ? UNION SELECT firm_id FROM audit "
+                   f"WHERE batch_id = ? AND firm_id IS NOT NULL){w.ledger.engine.lock_rows}",
+                   (batch_id, batch_id, batch_id)).fetchall()
+
+
+def out_of_reach(w, batch_id: int) -> None:
+    """UndoRefused when the batch made or matched firms the login cannot see now (a shared ledger's officer, a firm an
+    admin moved to another street): the undo would pass them by and mark the batch undone (found by an attack)."""
+    away = w.ledger.engine.out_of_reach(w.conn, batch_id)
+    if away:
+        streets = "、".join(dict.fromkeys(s or "未分街道" for _f, s in away))
+        raise UndoRefused(MSG_ELSEWHERE.format(id=batch_id, n=len(away), streets=streets),
+                          [(fid, "") for fid, _s in away])
+
+
 def undo(w, batch_id: int) -> dict:
     """Undo *batch_id* inside the open write *w* (source 'undo'); the caller checked refusals and conflicts."""
     conn = w.conn
+    out_of_reach(w, batch_id)
     rows = conn.execute("SELECT id, action, entity, entity_id, firm_id, before, after FROM audit WHERE batch_id = ? "
                         f"AND source = 'import' AND entity != 'batch' AND {kept_out(conn)} ORDER BY id DESC",
                         (batch_id,)).fetchall()

@@ -43,6 +43,10 @@ def why_stale(ledger, conn, plan) -> str | None:
         gone = plan_staleness.hold(conn, matched)
         if gone:            # moved to a street the login cannot see (its audit rows are hidden with it)
             return WHY_GONE.format(row=store.excel_row[store.firm_id.index(min(gone))])
+        # another import writing a firm of a row's code or name (making it, or renaming a firm to it), not yet
+        # committed, is waited for: then seen
+        rows = [i for i in range(len(store)) if store.status[i] in (NEW, UPDATE, UNCHANGED) and store.include[i]]
+        plan_staleness.hold_keys(conn, [v for i in rows for v in (store.code[i], store.key[i])])
     since = plan_staleness.since(conn, plan.audit_mark, ledger.shared, plan.audit_snapshot)
     if since.mark_lost:
         return WHY_MARK

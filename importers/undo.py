@@ -70,7 +70,7 @@ def conflicts(conn, batch_id: int) -> list[tuple[int, str]]:
     # designations a batch added in bulk have no audit row (db/creation.py): the batch's, and a later list's, count
     mine = "SELECT firm_id FROM designations WHERE id IN (" + created_designations_sql() + ")"
     touched = (f"SELECT firm_id FROM audit WHERE batch_id = ? AND source = 'import' AND firm_id IS NOT NULL "
-               f"AND {kept_out} UNION {created_sql()} UNION {mine}")          # five parameters: the batch
+               f"AND {kept_out} UNION {created_sql(conn)} UNION {mine}")          # five parameters: the batch
     return conn.execute(
         "SELECT DISTINCT a.firm_id, COALESCE(f.name, '') FROM audit a LEFT JOIN firms f ON f.id = a.firm_id "
         f"WHERE a.id > ? AND a.firm_id IN ({touched}) AND {undo_store.live(conn, 'a')} "
@@ -84,17 +84,24 @@ def _names(found) -> str:
     return "、".join(n or f"编号 {fid}" for fid, n in found[:10]) + ("等" if len(found) > 10 else "")
 
 
-def undo_batch(ledger, batch_id: int, *, force: bool = False) -> dict:
-    """Undo *batch_id*. Returns counts of what was removed and restored, and the conflicts forced past."""
-    conn = ledger.conn
-    batch = _batch(conn, batch_id)
+def _undoable(batch: dict) -> None:
+    """InputError when the batch cannot be undone: undone already (by a restore, or by an undo), or no import."""
+    batch_id = batch["id"]
     if batch["undone_at"] and batch["undone_by"] == WITHDRAWN:
         raise InputError(MSG_WITHDRAWN.format(id=batch_id, file=batch["file_name"], at=batch["undone_at"]))
     if batch["undone_at"]:
         raise InputError(MSG_TWICE.format(id=batch_id, file=batch["file_name"], at=batch["undone_at"]))
     if batch["kind"] not in UNDOABLE_KINDS:
         raise InputError(MSG_NOT_IMPORT.format(id=batch_id, kind=batch["kind"]))
+
+
+def undo_batch(ledger, batch_id: int, *, force: bool = False) -> dict:
+    """Undo *batch_id*. Returns counts of what was removed and restored, and the conflicts forced past."""
+    conn = ledger.conn
+    _undoable(_batch(conn, batch_id))
     with ledger.write("undo", batch_id) as w:
+        undo_store.hold(w, batch_id)         # a shared ledger: an import still writing one of its firms is waited for,
+        _undoable(_batch(conn, batch_id))    # and another undo of the batch: then it is undone already
         found = conflicts(conn, batch_id)
         if found and not force:
             raise UndoConflict(MSG_CONFLICT.format(id=batch_id, n=len(found), names=_names(found)), found)

@@ -212,6 +212,16 @@ def bulk_access(roles: dict[str, str]) -> list[str]:
                   f"GRANT EXECUTE ON FUNCTION {FUNCTIONS} TO {q(roles['admin'])}, {q(roles['officer'])}"]
 
 
+def reach_access(roles: dict[str, str]) -> list[str]:
+    """Who may ask ``xingtu_batch_out_of_reach`` (officers and admins), and what its owner reads: the list rows of
+    every firm (firms and their former names it reads already: ``street_check``). Idempotent."""
+    owner = q(roles["owner"])
+    return ["DROP POLICY IF EXISTS batch_rows_owner_read ON batch_rows",
+            f"CREATE POLICY batch_rows_owner_read ON batch_rows FOR SELECT TO {owner} USING (true)",
+            f"GRANT EXECUTE ON FUNCTION xingtu_batch_out_of_reach(bigint) TO {q(roles['admin'])}, "
+            f"{q(roles['officer'])}"]
+
+
 def row_security() -> list[str]:
     return [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY" for t in APP_TABLES] + [
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY" for t in APP_TABLES]

@@ -362,6 +362,32 @@ CREATE TRIGGER xingtu_batch_guard_insert AFTER INSERT ON audit REFERENCING NEW T
     FOR EACH STATEMENT EXECUTE FUNCTION xingtu_batch_guard_insert();
 """
 
+# an undo as an officer reads only the firms of the login's streets: a firm their batch made or named that an admin
+# has since moved to another street was skipped unseen (not deleted, its designations not taken back) and the batch
+# marked undone (found by an attack). The owner's function names those firms (id and street, nothing else of them),
+# so the undo is refused instead (db/undo.py ``out_of_reach``; db/pg/access.py ``reach_access`` grants it). A batch
+# reaches a firm it made (firms.batch_id) or matched (batch_rows: every firm its list named, whose designations and
+# former names it may have added)
+REACH_VERSION = 12
+BATCH_REACH = """
+CREATE OR REPLACE FUNCTION xingtu_batch_out_of_reach(batch bigint)
+    RETURNS TABLE (firm_id bigint, street text) LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+BEGIN
+    IF xingtu_write_all(session_user::text)
+       OR coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false) THEN
+        RETURN;                         -- an admin or a superuser changes every street's firms
+    END IF;
+    RETURN QUERY SELECT f.id, s.name FROM firms f LEFT JOIN streets s ON s.id = f.street_id
+        WHERE f.id IN (SELECT x.id FROM firms x WHERE x.batch_id = batch
+                       UNION SELECT r.firm_id FROM batch_rows r WHERE r.batch_id = batch)
+        AND NOT coalesce(f.street_id = ANY (xingtu_write_streets(session_user::text)), false)
+        ORDER BY f.id;
+END $$;
+REVOKE ALL ON FUNCTION xingtu_batch_out_of_reach(bigint) FROM PUBLIC;
+"""
+
+
 # the tables in the order rows can be copied in (foreign keys first), with the file's columns
 COPY_ORDER = ("meta", "streets", "tracks", "stages", "batches", "firms", "firm_aliases", "designations", "targets",
               "service_records", "batch_rows", "audit")
@@ -398,6 +424,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     # leave batch_rows' update and delete to admins), made again by ``_grant``
     (11, "officers add list rows (batch_rows) only under their own batches and never change or delete one (an "
          "officer's forged list row of the admin's batch steered the admin's undo)", "SELECT 1"),
+    # its grant and the owner's read of the list rows are db/pg/access.py ``reach_access``, added by ``_grant``
+    (REACH_VERSION, "an officer's undo names the firms of the batch since moved to another street and is refused "
+                    "(it skipped them unseen and marked the batch undone)", BATCH_REACH),
 ]
 VERSION = MIGRATIONS[-1][0]          # of the PostgreSQL schema
 # what a ledger still lacks differs by version (v9 only speeds up large imports): said generally
@@ -480,6 +509,9 @@ def _grant(raw, owner: str, number: int) -> None:
     if number >= bulk_load.VERSION:
         for statement in access.bulk_access(roles):
             raw.execute(statement)
+    if number >= REACH_VERSION:
+        for statement in access.reach_access(roles):
+            raw.execute(statement)
     for statement in access.policies():             # CREATE POLICY <name> ON <table> …: made again as defined now,
         _, _, name, _, table, *_ = statement.split()  # in the migration's transaction (no moment without it)
         raw.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
@@ -487,7 +519,8 @@ def _grant(raw, owner: str, number: int) -> None:
     # and none left that is defined no more: policies that allow combine with OR, so a policy removed or renamed in
     # access.py would go on granting on ledgers made before (found by review)
     defined = {tuple(st.split()[2:5:2]) for st in (*access.policies(), *access.street_check(roles),
-                                                    *access.bulk_access(roles)) if st.startswith("CREATE POLICY ")}
+                                                    *access.bulk_access(roles), *access.reach_access(roles))
+               if st.startswith("CREATE POLICY ")}
     for name, table in raw.execute("SELECT policyname, tablename FROM pg_policies WHERE schemaname = 'public'"
                                    ).fetchall():
         if table in APP_TABLES and (name, table) not in defined:

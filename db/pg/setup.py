@@ -95,6 +95,9 @@ def _create(cur, roles: dict[str, str]) -> None:
     if schema.VERSION >= bulk_load.VERSION:         # the owner's bulk step (schema v7) and who may run it
         for statement in access.bulk_access(roles):
             cur.execute(statement)
+    if schema.VERSION >= schema.REACH_VERSION:      # an officer's undo asks for its batch's firms elsewhere (v12)
+        for statement in access.reach_access(roles):
+            cur.execute(statement)
     notify.install(cur)                 # live changes for the open windows (db/pg/notify.py)
     cur.execute("RESET ROLE")
 

@@ -10,6 +10,9 @@ operations alone are replayed in order. So:
   an undo of the latest live operation always succeeds; an undone or withdrawn batch is refused with the
   reason, nothing written;
 - a backup saves a copy of the log; a restore puts that copy back: batches made since are withdrawn;
+- a person's edits include the recycle bin (in, back out, purged for good) and a designation's end date changed or
+  the designation deleted; an import whose every row is an error (a firm in the recycle bin) is refused, nothing
+  written;
 - the audit log only grows: every row ever written is still there, unchanged; a restore keeps each row of the
   backup and of the ledger it replaces once (as many times as the one holding more copies) and adds one 恢复
   row; every firm an operation changed has a new audit row (for a firm an import created or gave a
@@ -48,7 +51,14 @@ EDITS = st.one_of(                                      # a person's edit in the
     st.builds(lambda k, stage, day: ("designation", CODES[k], stage, day), FIRM,   # star tiers: a star move
               st.sampled_from(["gaoqi", "kexiao", "fanxing", "xinxing"]),
               st.sampled_from(["2023-03-01", "2025-01-01"])),
-    st.builds(lambda k: ("remove", CODES[k]), FIRM))                                # to the recycle bin
+    st.builds(lambda k: ("remove", CODES[k]), FIRM),                                # to the recycle bin
+    st.builds(lambda k: ("unremove", CODES[k]), FIRM),                              # back out of the bin
+    st.builds(lambda k: ("purge", CODES[k]), FIRM),                                 # deleted for good from the bin
+    st.builds(lambda k, stage, end: ("designation_end", CODES[k], stage, end), FIRM,   # a person's date edit
+              st.sampled_from(["gaoqi", "kexiao", "fanxing", "xinxing"]),
+              st.sampled_from(["2024-12-31", "2027-01-01", None])),
+    st.builds(lambda k, stage: ("designation_delete", CODES[k], stage), FIRM,
+              st.sampled_from(["gaoqi", "kexiao", "fanxing", "xinxing"])))
 
 
 def _audit(led) -> Counter:
@@ -59,12 +69,34 @@ def _ids(led) -> dict[str, int]:
     return {code: fid for fid, code in led.conn.execute("SELECT id, code FROM firms WHERE deleted_at IS NULL")}
 
 
+def _binned(led) -> dict[str, int]:
+    return {code: fid for fid, code in led.conn.execute("SELECT id, code FROM firms WHERE deleted_at IS NOT NULL")}
+
+
 def apply_edit(led, op) -> bool:
     """Apply a person's edit *op* to *led*; whether it changed anything (a firm it names missing: nothing).
     A designation of a star tier is a star move: the write API ends the tier held (one tier per ladder)."""
+    if op[0] in ("unremove", "purge"):
+        fid = _binned(led).get(op[1])
+        if fid is None:
+            return False
+        with led.write() as w:
+            w.restore_firm(fid) if op[0] == "unremove" else w.purge_firm(fid)
+        return True
     fid = _ids(led).get(op[1])
     if fid is None:
         return False
+    if op[0] in ("designation_end", "designation_delete"):
+        held = led.conn.execute("SELECT d.id, d.start_date FROM designations d JOIN stages s ON s.id = d.stage_id "
+                                "WHERE d.firm_id = ? AND s.key = ? AND d.deleted_at IS NULL ORDER BY d.start_date, "
+                                "d.id LIMIT 1", (fid, op[2])).fetchone()
+        if held is None or (op[0] == "designation_end" and op[3] is not None and op[3] <= held[1]):
+            return False
+        with led.write() as w:
+            if op[0] == "designation_delete":
+                w.delete_designation(held[0])
+                return True
+            return bool(w.update_designation(held[0], end_date=op[3]))
     with led.write() as w:
         if op[0] == "field":
             field, value = op[2], op[3]
@@ -109,7 +141,9 @@ class LedgerSequences(RuleBasedStateMachine):
         try:
             for entry in self.log:
                 if entry["kind"] == "import" and entry["status"] == "live":
-                    commit_plan(model, build_plan(model, entry["path"], today=TODAY))
+                    plan = build_plan(model, entry["path"], today=TODAY)
+                    if plan.lands():      # the model's rows may be errors where the ledger's were not: then the
+                        commit_plan(model, plan)   # state differs and the invariant says so
                 elif entry["kind"] == "edit":
                     apply_edit(model, entry["op"])
             return state(model)
@@ -147,7 +181,14 @@ class LedgerSequences(RuleBasedStateMachine):
         path = write_list(self.dir, self.n, rows)
 
         def run():
-            bid = commit_plan(self.led, build_plan(self.led, path, today=TODAY))
+            plan = build_plan(self.led, path, today=TODAY)
+            if not plan.lands():          # every row an error (a firm in the recycle bin): refused, nothing written
+                before = state(self.led)
+                with pytest.raises(InputError):
+                    commit_plan(self.led, plan)
+                assert state(self.led) == before
+                return
+            bid = commit_plan(self.led, plan)
             assert bid not in self.status, "a batch number used twice"
             self.status[bid] = "live"
             self.log.append({"kind": "import", "path": path, "batch": bid, "status": "live"})

@@ -121,3 +121,17 @@ def test_undo_of_a_rename_takes_the_former_name_back(setup):
     assert audit_count(ledger, action="delete", entity="alias", firm_id=a) == 1
     undo.stack.redo()
     assert names(a) == ("武汉星图新名科技有限公司", [old], [a])
+
+
+@pytest.mark.xfail(strict=True, reason="found by an attack, not fixed (the fix is the UI's: UpdateFirms._undo, and the "
+                   "other commands' undo and redo, should write with seen= the values they set, so db/conflict.py "
+                   "refuses a change made since); Ctrl+Z of a person's edit writes its before-values over a later "
+                   "import's or person's change of the same field, silently")
+def test_ctrl_z_of_an_edit_does_not_overwrite_a_later_change_of_the_same_field(setup):
+    ledger, (a, _b, _c, _d), undo, messages = setup
+    assert undo.push(UpdateFirms(ledger, [a], {"remark": "人改"}))
+    with ledger.write("import") as w:                # a later change of the same field (an import, another window)
+        w.update_firm(a, remark="后来")
+    undo.stack.undo()
+    assert ledger.conn.execute("SELECT remark FROM firms WHERE id = ?", (a,)).fetchone() == ("后来",), \
+        "Ctrl+Z overwrote a later change"
