@@ -2,14 +2,11 @@
 
 The one entry: ``python main.py``, the installed ``xingtu`` script and the frozen program (packaging/).
 """
-import multiprocessing
 import sys
 
 from desktop.cli import main
 from desktop.streams import ensure_streams
 
 if __name__ == "__main__":
-    # the frozen program started as a worker process (pipeline/pinyin_worker.py) runs the worker and exits here
-    multiprocessing.freeze_support()
     ensure_streams(sys.argv[1:])
     sys.exit(main())

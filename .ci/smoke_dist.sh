@@ -59,11 +59,6 @@ app import "$ROOT/tests/data/roster_small.csv" --db x.db --json
 check "import 退出码 0" '[ "$RC" = 0 ]'
 jcheck "import 新增 6 家，没有错误行" 'd["created"] == 6 and d["errors"] == []'
 jcheck "import 报出第 8 行校验位警告" '[w["row"] for w in d["warnings"]] == [8]'
-# a large list's pinyin is read in a second process (pipeline/pinyin_worker.py): the frozen program started as one
-XINGTU_PINYIN_WORKER_MIN=1 app import "$ROOT/tests/data/roster_small.csv" --db y.db --json
-check "import 的拼音后台进程在打包程序中可用（退出码 0，没有改在本进程计算）" \
-    '[ "$RC" = 0 ] && ! grep -q "后台进程" err && ! grep -qs "后台进程" data/logs/xingtu.log'
-jcheck "拼音后台进程：新增 6 家，没有错误行" 'd["created"] == 6 and d["errors"] == []'
 
 app import "$WORK/没有这个文件.csv" --db x.db
 check "错误输入：退出码 2，一行中文，没有 traceback" '[ "$RC" = 2 ] && [ "$(wc -l < err)" = 1 ] && grep -q "找不到" err && no_traceback'

@@ -41,17 +41,7 @@ def run_import(list_path: str, db_path: str) -> dict:
     counts = ours_import(Path(list_path), db_path if "://" in db_path else Path(db_path), steps)   # a file or a URL
     elapsed = time.perf_counter() - t
     now, peak = _rss()
-    return {"elapsed": elapsed, "rss_mb": now, "peak_mb": peak, "counts": counts, "timings": steps,
-            "worker_peak_mb": _children_peak()}
-
-
-def _children_peak() -> float:
-    """The peak resident memory of the largest ended child (the import's pinyin worker), in MB; 0 without one."""
-    try:
-        import resource
-    except ImportError:             # Windows
-        return 0.0
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"elapsed": elapsed, "rss_mb": now, "peak_mb": peak, "counts": counts, "timings": steps}
 
 
 # desktop ------------------------------------------------------------------------------------------------------

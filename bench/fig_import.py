@@ -246,11 +246,8 @@ def big(ctx: Context, absent: list[str]) -> list[Row]:
         ours = run_child("import", path, target, timeout=1800)
     except Exception as exc:  # noqa: BLE001  (a failed child is a finding in the results)
         return [not_measured(mem, FAILED, str(exc)[:200]), not_measured(t, FAILED, str(exc)[:200])]
-    # the pinyin worker's peak (pipeline/pinyin_worker.py) is added: the two processes' peaks, as if at once
-    worker = ours.get("worker_peak_mb", 0.0)
-    mem.ours, mem.baseline = ours["peak_mb"] + worker, base["peak_mb"]
-    mem.note = (f"解析后常驻 {base['rss_mb']:.0f} MB；导入后常驻 {ours['rss_mb']:.0f} MB；导入进程峰值 "
-                f"{ours['peak_mb']:.0f} MB 加拼音后台进程峰值 {worker:.0f} MB")
+    mem.ours, mem.baseline = ours["peak_mb"], base["peak_mb"]
+    mem.note = f"解析后常驻 {base['rss_mb']:.0f} MB；导入后常驻 {ours['rss_mb']:.0f} MB"
     t.ours, t.baseline = ours["elapsed"], base["elapsed"]
     t.note = _check(ours["counts"], n) + _breakdown(ours.get("timings") or {})
     t.samples = {"timings": {k: round(v, 3) for k, v in (ours.get("timings") or {}).items()}}

@@ -19,7 +19,7 @@ from db import facts_log
 from db.engine import FILE
 from db.ledger import Writer, new_id, next_firm_id
 from db.schema import SEARCH_TEXT
-from pipeline.pinyin_worker import keys_by_chunk
+from pipeline.names import pinyin_keys
 
 CHUNK = 5000
 BULK = 500                      # from this many new firms on, the search index is filled in one statement
@@ -74,19 +74,15 @@ def audit_batch(w: Writer, info: dict) -> None:
     w.audit("import", "batch", w.batch_id, None, None, info)
 
 
-def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=None, lap=None,
-                 pinyin=None) -> list[int]:
+def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=None, lap=None) -> list[int]:
     """New firms: *values* holds one list per column of *columns* (firms columns: name and name_key among them),
     all of one length; returns their ids. The rows are zipped from the columns as they are written (no tuple
     built per row in Python); the batch and the stamps, one value for every row, are written into the statement
-    once. The pinyin index and sort key come from pipeline.names, as on every other path (for a large list read
-    by the plan's worker process, *pinyin*, while the previous chunk is written: pipeline/pinyin_worker.py).
-    Their creation audit is the batch's row (``audit_batch``, db/creation.py), not a row per firm."""
+    once. The pinyin index and sort key come from pipeline.names, as on every other path. Their creation audit
+    is the batch's row (``audit_batch``, db/creation.py), not a row per firm."""
     conn = w.conn
     lap = lap or Laps(None)
-    # a shared ledger: COPY through a staging table (db/pg/copy.py), every name read before it starts (the server
-    # parses the COPY on the other core: no room for a worker there)
-    if w.ledger.shared:
+    if w.ledger.shared:                       # COPY through a staging table (db/pg/copy.py)
         from db.pg import copy as pg_copy  # noqa: PLC0415  (a shared ledger only)
         return pg_copy.insert_firms(w, columns, values, tick, lap)
     first = next_firm_id(conn)      # never an id a removed firm had (its history is read by id)
@@ -98,23 +94,21 @@ def insert_firms(w: Writer, columns: tuple[str, ...], values: list[list], tick=N
     insert = (f"INSERT INTO firms ({', '.join(cols)}, batch_id, created_at, updated_at) VALUES "
               f"({', '.join('?' * len(cols))}, {_literal(w.batch_id)}, {_literal(w.stamp)}, {_literal(w.stamp)})")
     with facts_log.untracked(conn, "firms") if count >= BULK else nullcontext() as logged:
-        _insert_new(conn, insert, names, values, first, tick, lap, pinyin)
+        _insert_new(conn, insert, names, values, first, tick, lap)
         if logged is not None:
             logged.add_range(first, first + count)
     return list(range(first, first + count))
 
 
-def _insert_new(conn, insert: str, names: list, values: list[list], first: int, tick, lap: Laps,
-                pinyin=None) -> None:
+def _insert_new(conn, insert: str, names: list, values: list[list], first: int, tick, lap: Laps) -> None:
     """The new firms' rows from id *first* on, with their pinyin keys; a large batch rebuilds the firms' indexes
     and fills the search index in one statement rather than maintain them row by row."""
     count, next_id = len(names), first
     suspended = _suspend_search_trigger(conn) if count >= BULK else None
     dropped = _drop_indexes(conn, "firms") if is_bulk(count, first - 1) else None
-    starts = range(0, count, CHUNK)
-    chunks = keys_by_chunk((names[start:start + CHUNK] for start in starts), pinyin)
-    for start, keys in zip(starts, chunks, strict=True):
+    for start in range(0, count, CHUNK):
         stop = min(start + CHUNK, count)
+        keys = pinyin_keys(names[start:stop])
         lap("new_firms_pinyin")
         conn.executemany(insert, zip(range(next_id, next_id + stop - start), *(v[start:stop] for v in values),
                                      [k[0] for k in keys], [k[1] for k in keys], strict=True))

@@ -57,14 +57,6 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
         if cancel and cancel():
             raise Cancelled()
 
-    try:
-        return _commit(ledger, plan, todo, tick, lap, remember_mapping)
-    finally:
-        if plan.pinyin is not None:        # the pinyin worker (pipeline/pinyin_worker.py) has served
-            plan.pinyin.close()
-
-
-def _commit(ledger, plan: ImportPlan, todo: list[int], tick, lap, remember_mapping: bool) -> int:
     backup_before(ledger, "import")  # the one checked backup of an import (db/backup.py); raises if it fails
     lap("backup")
     try:
@@ -131,7 +123,7 @@ def _new_firms(w, plan, news: list[int], street_ids: dict, tick, lap) -> None:
                         [CODE_STATUSES[cs] for cs in statuses], pick(store.name), pick(store.key),
                         [street_ids.get(s) for s in streets], *extras, pick(store.review)]
     lap("new_firms_rows")
-    for i, fid in zip(news, bulk.insert_firms(w, columns, data, tick, lap, plan.pinyin), strict=True):
+    for i, fid in zip(news, bulk.insert_firms(w, columns, data, tick, lap), strict=True):
         store.firm_id[i] = fid
 
 

@@ -22,7 +22,6 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from importers.errors import InputError
 from importers.errors import skip_counts as _skip_counts
@@ -218,8 +217,6 @@ class ImportPlan:
     audit_mark: int = 0          # the ledger's last audit id when planned: commit refuses a stale plan
     audit_snapshot: str | None = None  # shared ledger: the server's snapshot with the mark (db/plan_staleness)
     stage_name: str | None = None
-    # the names' pinyin read ahead in a second process for a large list (pipeline/pinyin_worker.py), or None
-    pinyin: Any = field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> RowList:

@@ -40,7 +40,6 @@ from importers.plan_clean import Columns, cleaner_for, long_texts, numeric_codes
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
 from importers.street_scope import StreetScope
-from pipeline import pinyin_worker
 from pipeline.names import name_key
 
 CHUNK = 5000
@@ -308,8 +307,6 @@ class Planner:
         every object alive) found nothing and cost about a fifth of the planning; it resumes afterwards."""
         total = getattr(self.table, "row_count_hint", None)
         done = 0
-        # started now, it is ready when the commit writes (a shared ledger reads the names itself: db/bulk.py)
-        plan.pinyin = None if self.ledger.shared else pinyin_worker.worker_for(total)
         was_on = gc.isenabled()
         gc.disable()
         try:
@@ -320,10 +317,6 @@ class Planner:
                 done += len(chunk)
                 if self.progress:
                     self.progress(done, total)
-        except BaseException:
-            if plan.pinyin is not None:
-                plan.pinyin.close()
-            raise
         finally:
             if was_on:
                 gc.enable()

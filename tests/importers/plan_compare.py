@@ -16,10 +16,9 @@ from importers.plan import Cancelled
 
 
 def plan_state(plan) -> str:
-    # the server's snapshot at the preview moves with any transaction of the server in between (not the plan's);
-    # the pinyin worker is a process, not something the plan says
+    # the server's snapshot at the preview moves with any transaction of the server in between (not the plan's)
     head = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan)
-            if f.name not in ("store", "audit_snapshot", "pinyin")}
+            if f.name not in ("store", "audit_snapshot")}
     return repr((head, sorted(vars(plan.store).items())))
 
 

@@ -2,6 +2,9 @@
 fast character-by-character shortcut equal to pypinyin's phrase-aware reading."""
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline import names
 from pipeline.names import name_sort, pinyin_index, pinyin_keys
 
@@ -60,3 +63,18 @@ def test_a_list_read_at_once_equals_names_read_one_by_one():
     assert pinyin_keys(cases) == names._keys_each(cases)
     assert pinyin_keys(cases[:-6]) == names._keys_each(cases[:-6]) and pinyin_keys([]) == []
     assert pinyin_keys(["Ａ银行"]) == names._keys_each(["Ａ银行"])         # not NFKC: one by one
+
+
+_TEXT = st.text(alphabet=st.sampled_from("武汉重庆银行长江发展和平乐园会计传媒科技有限公司分行ＡＢａ1１（）()·- \x00"),
+                max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT, max_size=12), st.data())
+def test_each_name_reads_the_same_in_any_list(names, data):
+    """An import reads its new firms' names in chunks (db/bulk.py CHUNK): exact only because ``pinyin_keys``
+    reads a name the same whatever list it stands in (any sub-list, order or repetition)."""
+    alone = [pinyin_keys([n])[0] for n in names]
+    assert pinyin_keys(names) == alone
+    picked = data.draw(st.lists(st.integers(0, max(len(names) - 1, 0)), max_size=8)) if names else []
+    assert pinyin_keys([names[i] for i in picked]) == [alone[i] for i in picked]
