@@ -70,7 +70,9 @@ class UpdateFirms(LedgerCommand):
     def __init__(self, ledger, firm_ids, changes: dict, text: str | None = None, *,
                  seen: dict[int, dict] | None = None, **kw) -> None:
         """*seen*: {firm id: its values as the person saw them}: the first save is refused when a firm changed
-        since (db/conflict.py); a redo after an undo applies the edit to what the undo put back."""
+        since (db/conflict.py). An undo writes the values back only where the fields still hold what this edit
+        set, and a redo only where they still hold what the undo put back: a change made in between (an import,
+        another window, a colleague) is never overwritten; the undo or redo is refused, naming it."""
         unknown = set(changes) - set(FIRM_FIELDS)
         if unknown:
             raise KeyError(", ".join(sorted(unknown)))
@@ -78,33 +80,38 @@ class UpdateFirms(LedgerCommand):
         super().__init__(ledger, label, firm_ids, **kw)
         self.changes = dict(changes)
         self.seen = seen or {}
-        self.before: dict[int, dict] = {}
+        self.before: dict[int, dict] = {}     # {firm id: {field: value before this edit}}
+        self.after: dict[int, dict] = {}      # {firm id: {field: value this edit set}}
         self.aliases: list[int] = []          # former names this command added (a rename keeps the old name)
 
     def _do(self) -> None:
-        before, aliases = {}, []
+        before, after, aliases = {}, {}, []
         with self.ledger.write("person") as w:
             for fid in self.firm_ids:
                 changes = dict(self.changes)
                 seen = self.seen.get(fid)
                 old_name = w.firm(fid)["name"]
                 if "name" in changes and changes["name"] != old_name:
-                    alias = w.rename_firm(fid, changes.pop("name"), date.today(), seen=seen)
+                    new_name = changes.pop("name")
+                    alias = w.rename_firm(fid, new_name, date.today(), seen=seen)
                     seen = None                 # checked; the rename itself changed the row since
                     if alias is not None:
                         aliases.append(alias)
                     before.setdefault(fid, {})["name"] = old_name
+                    after.setdefault(fid, {})["name"] = new_name
                 diff = w.update_firm(fid, seen=seen, **changes)
                 before.setdefault(fid, {}).update({k: v[0] for k, v in diff.items()})
-        self.before, self.aliases, self.seen = before, aliases, {}
+                after.setdefault(fid, {}).update({k: v[1] for k, v in diff.items()})
+        self.before, self.after, self.aliases, self.seen = before, after, aliases, {}
 
     def _undo(self) -> None:
         with self.ledger.write("person") as w:
             for fid, fields in self.before.items():
-                if fields:
-                    w.update_firm(fid, **fields)
+                if fields:          # refused (EditConflict) when a field no longer holds what this edit set
+                    w.update_firm(fid, seen=self.after.get(fid), **fields)
             for alias in self.aliases:          # the old name is current again, not a former name
                 w.delete_alias(alias)
+        self.seen = {fid: dict(fields) for fid, fields in self.before.items() if fields}   # what a redo expects
 
 
 class RemoveFirms(LedgerCommand):
@@ -147,7 +154,7 @@ class _DesignationCommand(LedgerCommand):
     def __init__(self, ledger, text, firm_ids, **kw) -> None:
         super().__init__(ledger, text, firm_ids, **kw)
         self.added: list[int] = []
-        self.ended: list[tuple[int, str | None]] = []     # (designation id, end before)
+        self.ended: list[tuple[int, str | None, str | None]] = []     # (designation id, end before, end set)
         self.dropped: list[int] = []                       # same-day designations replaced
 
     def _held_in_track(self, w, fid: int, track_key: str, day: str):
@@ -157,15 +164,15 @@ class _DesignationCommand(LedgerCommand):
         """The write API applies the one-tier-per-ladder rule; keep what it ended or replaced for undo."""
         self.added.append(w.add_designation(fid, stage.key, day, end, evidence=evidence, list_name=list_name))
         if w.ladder is not None:
-            self.ended.extend((did, before) for did, before, _after in w.ladder.ended)
+            self.ended.extend(w.ladder.ended)
             self.dropped.extend(w.ladder.replaced)
 
     def _undo(self) -> None:
         with self.ledger.write("person") as w:
             for did in self.added:
                 w.delete_designation(did)
-            for did, end_before in self.ended:
-                w.update_designation(did, end_date=end_before)
+            for did, end_before, end_after in self.ended:    # unless its end was changed again since
+                w.update_designation(did, seen={"end_date": end_after}, end_date=end_before)
             for did in self.dropped:
                 w.update_designation(did, deleted_at=None)
         self.added, self.ended, self.dropped = [], [], []

@@ -123,15 +123,54 @@ def test_undo_of_a_rename_takes_the_former_name_back(setup):
     assert names(a) == ("武汉星图新名科技有限公司", [old], [a])
 
 
-@pytest.mark.xfail(strict=True, reason="found by an attack, not fixed (the fix is the UI's: UpdateFirms._undo, and the "
-                   "other commands' undo and redo, should write with seen= the values they set, so db/conflict.py "
-                   "refuses a change made since); Ctrl+Z of a person's edit writes its before-values over a later "
-                   "import's or person's change of the same field, silently")
+def _remark(ledger, fid):
+    return ledger.conn.execute("SELECT remark FROM firms WHERE id = ?", (fid,)).fetchone()[0]
+
+
 def test_ctrl_z_of_an_edit_does_not_overwrite_a_later_change_of_the_same_field(setup):
+    """Found by an attack: Ctrl+Z wrote the edit's before-values over a later import's or person's change of the
+    same field, silently. Now the undo is refused, naming the change, and the ledger keeps it."""
+    ledger, (a, b, _c, _d), undo, messages = setup
+    assert undo.push(UpdateFirms(ledger, [a, b], {"remark": "人改"}))
+    with ledger.write("import") as w:                # a later change of the same field (an import, another window)
+        w.update_firm(b, remark="后来")
+    undo.stack.undo()
+    assert (_remark(ledger, a), _remark(ledger, b)) == ("人改", "后来")     # all or nothing: neither undone
+    assert len(messages) == 1 and "无法完成" in messages[0] and "后来" in messages[0]
+
+
+def test_ctrl_z_after_a_change_of_another_field_still_undoes(setup):
+    ledger, (a, _b, _c, _d), undo, messages = setup
+    old = _remark(ledger, a)
+    assert undo.push(UpdateFirms(ledger, [a], {"remark": "人改"}))
+    with ledger.write("import") as w:
+        w.update_firm(a, industry="软件和信息技术服务业")
+    undo.stack.undo()
+    assert _remark(ledger, a) == old and messages == []
+    row = ledger.conn.execute("SELECT industry FROM firms WHERE id = ?", (a,)).fetchone()
+    assert row == ("软件和信息技术服务业",)
+
+
+def test_redo_does_not_overwrite_a_change_made_after_the_undo(setup):
     ledger, (a, _b, _c, _d), undo, messages = setup
     assert undo.push(UpdateFirms(ledger, [a], {"remark": "人改"}))
-    with ledger.write("import") as w:                # a later change of the same field (an import, another window)
-        w.update_firm(a, remark="后来")
     undo.stack.undo()
-    assert ledger.conn.execute("SELECT remark FROM firms WHERE id = ?", (a,)).fetchone() == ("后来",), \
-        "Ctrl+Z overwrote a later change"
+    with ledger.write("import") as w:
+        w.update_firm(a, remark="撤销之后")
+    undo.stack.redo()
+    assert _remark(ledger, a) == "撤销之后"
+    assert len(messages) == 1 and "撤销之后" in messages[0]
+
+
+def test_undo_of_a_star_move_keeps_a_later_change_of_the_ended_tier(setup):
+    """Undoing a promotion re-opens the tier it ended; if that tier's end was changed since, it is refused."""
+    ledger, (_a, b, _c, _d), undo, messages = setup
+    assert undo.push(MoveStar(ledger, [b], +1, date(2025, 3, 1)))
+    (old,) = [r[0] for r in ledger.conn.execute(
+        "SELECT id FROM designations WHERE firm_id = ? AND end_date = '2025-03-01' AND deleted_at IS NULL", (b,))]
+    with ledger.write("person") as w:
+        w.update_designation(old, end_date="2025-02-01")
+    undo.stack.undo()
+    assert ledger.conn.execute("SELECT end_date FROM designations WHERE id = ?", (old,)).fetchone() == ("2025-02-01",)
+    assert stars(ledger, b, "2025-03-01") == ["liangxing"]       # nothing undone: all or nothing
+    assert len(messages) == 1 and "无法完成" in messages[0]
