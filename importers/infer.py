@@ -2,7 +2,8 @@
 
 - the street, when a row names none: from its address ("武昌区水果湖街…") or from the group sub-header it
   stands under ("杨园街道（12家）"), only when exactly one catalog street is named as a street (街/街道/街办);
-- a registry's 登记状态 that says the firm is gone (注销, 吊销 …): imported, but never silently.
+- a registry's 登记状态 that says the firm is gone (注销, 吊销 …): imported, but never silently;
+- a city-wide list's 所在区 column naming several districts: imported, with one warning for the file.
 """
 from __future__ import annotations
 
@@ -172,3 +173,46 @@ def former_line(name: str, line: str) -> str:
         return line
     noted = former_note(kept + bare)
     return noted[1] if noted is not None and noted[0] == kept else line
+
+
+# ---------------------------------------------------------------- a city-wide list: firms of several districts
+W_DISTRICTS = ("“{column}”列中有 {n} 个不同的区：{shown}；本台账不分区，这些行都会导入为本台账的企业；若只需本区的"
+               "企业，请在 Excel 中按该列筛选后再导入")
+_DISTRICT_HEADER = re.compile(r"(?:所在|所属)?(?:区县|区域|区|行政区|地区|辖区|区[（(]县[）)])")
+SHOWN_DISTRICTS = 5
+
+
+class Districts:
+    """A column naming each row's district (所在区, 所属区县 …), which no ledger field holds: a city-wide list
+    mixes districts, and every row would land in this district's ledger. Counted over the rows; with two or
+    more districts the file gets one warning naming them, their row counts and first rows (``issue``)."""
+
+    def __init__(self, headers: list[str], mapped) -> None:
+        self.col = next((i for i, h in enumerate(headers) if i not in mapped
+                         and _DISTRICT_HEADER.fullmatch(re.sub(r"\s+", "", str(h or "")))), None)
+        self.column = headers[self.col] if self.col is not None else ""
+        self.seen: dict[str, list[int]] = {}     # district -> [rows, first Excel row]
+
+    def add(self, chunk, vals) -> None:
+        if self.col is None:
+            return
+        from importers.clean import clean_text  # noqa: PLC0415
+        c, seen = self.col, self.seen
+        for r, v in zip(chunk, vals, strict=True):
+            text = clean_text(v[c]) if c < len(v) else ""
+            if text:
+                got = seen.get(text)
+                if got is None:
+                    seen[text] = [1, r.excel_row]
+                else:
+                    got[0] += 1
+
+    def issue(self) -> Issue | None:
+        if len(self.seen) < 2:
+            return None
+        top = sorted(self.seen.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
+        shown = "、".join(f"{d} {n} 行（第 {first} 行起）" for d, (n, first) in top[:SHOWN_DISTRICTS])
+        if len(top) > SHOWN_DISTRICTS:
+            shown += " 等"
+        return Issue(None, self.column, W_DISTRICTS.format(column=self.column, n=len(top), shown=shown), "warning",
+                     "several_districts")

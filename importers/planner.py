@@ -157,6 +157,9 @@ class Planner:
         self.stage_obj = stage_obj
         self._prepare(plan)
         self._rows(plan)
+        districts = self.districts.issue()
+        if districts is not None:
+            plan.file_issues.append(districts)
         plan.skipped = list(getattr(table, "skipped", []) or [])
         plan.notes = list(getattr(table, "notes", []) or [])
         reader = getattr(table, "_plan", None)
@@ -283,6 +286,7 @@ class Planner:
         self.infer_street = "address" in fields and bool(self.streets)
         self.status_col = next((i for i, h in enumerate(plan.headers) if i not in self.work
                                 and any(w in h for w in infer.STATUS_HEADERS)), None)
+        self.districts = infer.Districts(plan.headers, self.work)
         self.error_cells = bool(getattr(getattr(self.table, "_grid", None), "errors", None))   # #N/A and the like
         self.infer_group = bool(self.streets) and "street" not in self.work.values() and any(
             E.skip_category(why) == E.SKIP_GROUP_CATEGORY for _, why in getattr(self.table, "skipped", ()))
@@ -394,6 +398,7 @@ class Planner:
         else:
             keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
+        self.districts.add(chunk, vals)
         if self.infer_group:
             infer.street_from_group(self, chunk, cols, errs)
         if split:

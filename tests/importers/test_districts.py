@@ -1,0 +1,34 @@
+"""A city-wide list whose 所在区 column names several districts: every row is imported into this ledger, and the
+file gets one warning naming the districts (an outside attack: other districts' firms landed without a word)."""
+from __future__ import annotations
+
+from importers.plan import build_plan
+from tests.importers.helpers import xlsx
+
+
+def _rows(header: str, districts: list[str]) -> list[list]:
+    return [["企业名称", header, "所属行业"]] + [[f"武汉星{i}科技有限公司", d, "软件"] for i, d in enumerate(districts)]
+
+
+def _warned(plan) -> list[str]:
+    return [i.message for i in plan.file_issues if i.code == "several_districts"]
+
+
+def test_several_districts_are_named_once_for_the_file(ledger, tmp_path):
+    plan = build_plan(ledger, xlsx(tmp_path, _rows("所在区", ["武昌区", "洪山区", "武昌区", "江夏区", "武昌区",
+                                                           "洪山区"])))
+    (message,) = _warned(plan)
+    assert "“所在区”列中有 3 个不同的区" in message
+    assert "武昌区 3 行（第 2 行起）、洪山区 2 行（第 3 行起）、江夏区 1 行（第 5 行起）" in message
+    assert plan.counts()["created"] == 6                       # imported all the same: the person decides
+
+
+def test_more_districts_than_shown(ledger, tmp_path):
+    names = [f"第{i}区" for i in range(8)]
+    (message,) = _warned(build_plan(ledger, xlsx(tmp_path, _rows("所属区县", names))))
+    assert "8 个不同的区" in message and message.count("行（第") == 5 and "等" in message
+
+
+def test_one_district_or_another_column_is_not_warned(ledger, tmp_path):
+    assert _warned(build_plan(ledger, xlsx(tmp_path, _rows("区域", ["武昌区"] * 4)))) == []
+    assert _warned(build_plan(ledger, xlsx(tmp_path, _rows("所属园区", ["光谷", "车谷"])))) == []
