@@ -3,7 +3,8 @@
 - the street, when a row names none: from its address ("武昌区水果湖街…") or from the group sub-header it
   stands under ("杨园街道（12家）"), only when exactly one catalog street is named as a street (街/街道/街办);
 - a registry's 登记状态 that says the firm is gone (注销, 吊销 …): imported, but never silently;
-- a city-wide list's 所在区 column naming several districts: imported, with one warning for the file.
+- a city-wide list's 所在区 column naming several districts: imported, with one warning for the file;
+- a date written as a plain number (an Excel serial): read as a date, with one warning for its column.
 """
 from __future__ import annotations
 
@@ -216,3 +217,58 @@ class Districts:
             shown += " 等"
         return Issue(None, self.column, W_DISTRICTS.format(column=self.column, n=len(top), shown=shown), "warning",
                      "several_districts")
+
+
+# ---------------------------------------------------------------- dates written as Excel serial numbers
+W_SERIALS = ("“{column}”列有 {n} 个单元格是数字，不是日期格式（Excel 中显示为数字），已按 Excel 日期序号读作日期，"
+             "如第 {row} 行的 {value} 读作 {day}；请核对")
+
+
+class Serials:
+    """Date cells holding a plain number (a General-format cell: Excel shows 45268, not a date; a CSV's 45268) are
+    read as Excel date serials: one warning per column says so, with the count and the first such cell, so the
+    reading is shown, never silent. Numbers the date rule reads otherwise (20231208, a bare year) or refuses are
+    not serials."""
+
+    def __init__(self, headers: list[str], date_cols: list[int], date1904: bool) -> None:
+        self.headers, self.cols, self.date1904 = headers, date_cols, date1904
+        self.seen: dict[int, list] = {}          # column -> [count, first Excel row, value, date]
+
+    def add(self, chunk, vals) -> None:
+        if not self.cols:
+            return
+        from importers.clean import parse_cell_date  # noqa: PLC0415
+        for c in self.cols:
+            for r, v in zip(chunk, vals, strict=True):
+                x = v[c] if c < len(v) else None
+                if not _serial_like(x):
+                    continue
+                try:
+                    day = parse_cell_date(x, datemode_1904=self.date1904)
+                except ValueError:
+                    continue                     # an error on its row already
+                if day is None:
+                    continue
+                got = self.seen.get(c)
+                if got is None:
+                    self.seen[c] = [1, r.excel_row, x, day]
+                else:
+                    got[0] += 1
+
+    def issues(self) -> list[Issue]:
+        from importers.clean import clean_text  # noqa: PLC0415
+        return [Issue(None, self.headers[c], W_SERIALS.format(column=self.headers[c], n=n, row=row,
+                                                              value=clean_text(value), day=day.isoformat()),
+                      "warning", "date_serial") for c, (n, row, value, day) in sorted(self.seen.items())]
+
+
+_SERIAL_DIGITS = re.compile(r"\s*\d{5}(?:\.\d+)?\s*")
+
+
+def _serial_like(x) -> bool:
+    """A cell the date rule reads as an Excel serial when valid: a number that is not an 8-digit date
+    (20231208) nor a bare year, or a 5-digit text."""
+    t = type(x)
+    if t is int or t is float:
+        return x == x and not 1900 <= x <= 2199 and not 19000101 <= x <= 21991231
+    return t is str and _SERIAL_DIGITS.fullmatch(x) is not None

@@ -36,7 +36,7 @@ from importers.match import (
     normalize_code,
 )
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore
-from importers.plan_clean import Columns, cleaner_for, long_texts, numeric_codes, periods, unquote
+from importers.plan_clean import DATE_FIELDS, Columns, cleaner_for, long_texts, numeric_codes, periods, unquote
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
 from importers.street_scope import StreetScope
@@ -160,6 +160,7 @@ class Planner:
         districts = self.districts.issue()
         if districts is not None:
             plan.file_issues.append(districts)
+        plan.file_issues.extend(self.serials.issues())
         plan.skipped = list(getattr(table, "skipped", []) or [])
         plan.notes = list(getattr(table, "notes", []) or [])
         reader = getattr(table, "_plan", None)
@@ -287,6 +288,8 @@ class Planner:
         self.status_col = next((i for i, h in enumerate(plan.headers) if i not in self.work
                                 and any(w in h for w in infer.STATUS_HEADERS)), None)
         self.districts = infer.Districts(plan.headers, self.work)
+        self.serials = infer.Serials(plan.headers, sorted({col for col, f, *_ in self.cleaners
+                                                           if f in DATE_FIELDS or f.startswith("_d")}), date1904)
         self.error_cells = bool(getattr(getattr(self.table, "_grid", None), "errors", None))   # #N/A and the like
         self.infer_group = bool(self.streets) and "street" not in self.work.values() and any(
             E.skip_category(why) == E.SKIP_GROUP_CATEGORY for _, why in getattr(self.table, "skipped", ()))
@@ -399,6 +402,7 @@ class Planner:
             keys = [name_key(x) for x in names]
         cols, errs = self._clean(vals)
         self.districts.add(chunk, vals)
+        self.serials.add(chunk, vals)
         if self.infer_group:
             infer.street_from_group(self, chunk, cols, errs)
         if split:

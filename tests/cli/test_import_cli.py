@@ -22,8 +22,10 @@ def test_import_json_contract_and_undo(db, tmp_path, capsys):
     assert data["skipped_rows"][0] == {"row": 5, "reason": "分组标题行“武昌区（4家）”"}
     assert (data["batch"], data["kind"], data["stage"], data["rows"], data["created"], data["skipped"]) == (
         1, "designation", "gaoqi", 6, 6, 9)
-    provisional, hidden = data["warnings"]          # the file is a 拟认定 list (importers/planner.py W_PROVISIONAL)
+    # the file is a 拟认定 list (importers/planner.py W_PROVISIONAL); 发证日期 of row 12 is the number 45288
+    provisional, serial, hidden = data["warnings"]
     assert provisional["row"] is None and "拟认定" in provisional["message"]
+    assert serial["row"] is None and "第 12 行的 45288 读作 2023-12-28" in serial["message"]
     assert hidden == {"row": 10, "column": None, "message": "该行在 Excel 中被隐藏，仍按数据导入，请核对"}
     code, out, _ = run(capsys, "undo", "1", "--db", db, "--json")
     assert code == 0 and json.loads(out)["firms_removed"] == 6

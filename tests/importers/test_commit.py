@@ -24,7 +24,7 @@ def test_batch_row_records_file_hash_kind_mapping_counts(ledger, tmp_path):
     assert row[:5] == ("拟认定名单.xlsx", sha, "公示名单", "designation", "gaoqi")
     assert json.loads(row[5])["统一社会信用代码"] == "code"
     assert json.loads(row[6]) == {"rows": 6, "created": 6, "updated": 0, "unchanged": 0, "skipped": 9, "errors": 0,
-                                  "warnings": 2}         # a hidden row, and the file: a 拟认定 list
+                                  "warnings": 3}         # a hidden row; the file: a 拟认定 list, a serial date
     assert row[7] and row[8] == recorded_person(ledger)
     audit = ledger.conn.execute("SELECT action, entity, source, COUNT(*) FROM audit WHERE batch_id = ? "
                                 "GROUP BY action, entity, source ORDER BY entity", (batch,)).fetchall()

@@ -30,8 +30,8 @@ def test_error_report_rows_as_they_were(ledger, tmp_path):
 def test_error_report_of_a_quirky_list_keeps_original_cells(ledger, tmp_path):
     plan = build_plan(ledger, fx.write_hightech_xlsx(tmp_path))
     out = tmp_path / "问题.xlsx"
-    assert write_error_report(plan, out) == 2         # the file's warning (a 拟认定 list), then the row's
+    assert write_error_report(plan, out) == 3   # the file's warnings (a 拟认定 list, a serial date), then the row's
     from python_calamine import CalamineWorkbook
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
-    assert "拟认定" in rows[1][-2] and rows[1][-1] == ""
-    assert rows[2][1] == "武汉戊己科技有限公司" and rows[2][-1] == 10 and "隐藏" in rows[2][-2]
+    assert "拟认定" in rows[1][-2] and rows[1][-1] == "" and "45288" in rows[2][-2]
+    assert rows[3][1] == "武汉戊己科技有限公司" and rows[3][-1] == 10 and "隐藏" in rows[3][-2]
