@@ -15,7 +15,7 @@ import psycopg
 from db.ledger import Ledger
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
-from tests.pg.test_attack_batch_rows import one
+from tests.pg.attack_helpers import one
 
 NAME = "武汉同时新办测试有限公司"
 

@@ -12,7 +12,7 @@ import pytest
 
 from db.errors import LedgerError
 from db.ledger import Ledger
-from tests.pg.test_attack_batch_rows import one, street_firms
+from tests.pg.attack_helpers import one, street_firms
 
 
 @pytest.mark.parametrize("action", ["purge", "restore"])

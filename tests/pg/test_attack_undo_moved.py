@@ -14,7 +14,7 @@ import pytest
 from db.ledger import Ledger
 from importers.plan import build_plan, commit_plan
 from importers.undo import UndoRefused, undo_batch
-from tests.pg.test_attack_batch_rows import import_list, one, street_firms
+from tests.pg.attack_helpers import import_list, one, street_firms
 
 
 def _move(people, fid: int, street: str) -> None:

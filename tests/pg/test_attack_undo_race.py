@@ -21,7 +21,7 @@ from db.ledger import Ledger
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
-from tests.pg.test_attack_batch_rows import one
+from tests.pg.attack_helpers import one
 
 NAME = "武汉撤销竞争测试有限公司"
 
