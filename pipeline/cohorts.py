@@ -225,8 +225,19 @@ def years_of_sorted(ordinals: np.ndarray) -> np.ndarray:
 
 def anniversary_wait(day: np.ndarray, years: int) -> np.ndarray:
     """Days from each entry day (ordinals) to its *years*-th anniversary: the same day *years* later, the month's
-    last day when it has no such day (29 February -> 28 February)."""
-    dt = (np.asarray(day, dtype=np.int64) - _EPOCH).astype("M8[D]")
+    last day when it has no such day (29 February -> 28 February). Worked out once per day of the entries' span
+    and looked up (1M entries: ~0.2 s of calendar arithmetic a window, made the street recompute 43 -> 144 ms)."""
+    day = np.asarray(day, dtype=np.int64)
+    if day.size == 0:
+        return day.copy()
+    lo, hi = int(day.min()), int(day.max())
+    if hi - lo + 1 >= day.size:
+        return _anniversary_wait(day, years)
+    return _anniversary_wait(np.arange(lo, hi + 1, dtype=np.int64), years)[day - lo]
+
+
+def _anniversary_wait(day: np.ndarray, years: int) -> np.ndarray:
+    dt = (day - _EPOCH).astype("M8[D]")
     month = dt.astype("M8[M]")
     dom = (dt - month.astype("M8[D]")).astype(np.int64)
     target = month + np.timedelta64(12 * years, "M")

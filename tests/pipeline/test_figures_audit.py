@@ -256,3 +256,15 @@ def test_report_and_dashboard_agree_on_random_ledgers_full_of_edge_cases(seed):
                     [s["count"] for s in view["funnels"][0]["steps"]]
                 want = [(c["base"], c["converted"], c["dropped"]) for c in rep["conversions"][0]["steps"]]
                 assert want == [(c["base"], c["converted"], c["dropped"]) for c in view["funnels"][0]["conversions"]]
+
+
+def test_the_anniversary_looked_up_equals_the_calendar():
+    """``cohorts.anniversary_wait`` works the calendar out once per day of the entries' span and looks it up: the
+    same waits as the calendar arithmetic on every day, 29 February and the span's ends included."""
+    from pipeline import cohorts
+    rng = np.random.default_rng(5)
+    leap = date(2020, 2, 29).toordinal()
+    days = np.r_[rng.integers(date(1990, 1, 1).toordinal(), date(2060, 1, 1).toordinal(), 50_000), leap, leap + 365]
+    for k in (1, 2, 3, 4):
+        assert (cohorts.anniversary_wait(days, k) == cohorts._anniversary_wait(days, k)).all()
+    assert cohorts.anniversary_wait(np.array([leap]), 1)[0] == date(2021, 2, 28).toordinal() - leap
