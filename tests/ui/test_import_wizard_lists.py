@@ -102,6 +102,7 @@ def test_values_as_written_and_counts_as_the_person_acted(qtbot, open_wizard, le
     assert model.setData(model.index(1, 0), Qt.Unchecked, Qt.CheckStateRole)
     text = wiz.preview.summary.text()
     assert "已取消勾选 1 行" in text and "空行 1 行" in text and "表格下方的说明 1 行" in text
+    assert "整份名单：“成立日期”列有 2 个单元格是数字" in text          # said on the page before writing
     tip = model.data(model.index(0, 5), Qt.ToolTipRole)
     assert tip.startswith("成立日期：（空） → 2023-12-28；注册资本（万元）：100 → 2024\n第 2 行：更新")
     wiz.next()

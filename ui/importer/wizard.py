@@ -181,7 +181,9 @@ def settings() -> QSettings:
 
 def result_text(plan, batch: int | None) -> str:
     """What the import does (preview) or did (batch), counted as the person acted: rows written, errors left
-    out, rows unticked, and rows skipped as not data by category (blank rows and notes apart)."""
+    out, rows unticked, and rows skipped as not data by category (blank rows and notes apart); in the preview,
+    what the importer says of the whole file (a 拟认定 list, several districts, dates read as serials) too, the last
+    thing read before writing."""
     c = plan.counts()
     errors = sum(1 for r in plan.rows if r.status == "error")
     warned = sum(1 for r in plan.rows if row_state(r) == "warning")
@@ -190,6 +192,8 @@ def result_text(plan, batch: int | None) -> str:
         f"新增 {c['created']} 家，更新 {c['updated']} 家，不变 {c['unchanged']} 家"
     lines = [head, f"错误 {errors} 行（不导入），有提示 {warned} 行，已取消勾选 {plan.unticked()} 行（不导入）",
              f"非数据行已跳过：{skipped}" if skipped else "没有跳过的非数据行"]
+    if batch is None:
+        lines += [f"整份名单：{i.message}" for i in plan.file_issues]
     return "\n".join(lines)
 
 
