@@ -248,16 +248,19 @@ class AddService(LedgerCommand):
         super().__init__(ledger, "添加服务记录", [firm_id], **kw)
         self.values = dict(values)
         self.record_id: int | None = None
+        self.created: dict = {}         # the record as added: what an undo expects to find
 
     def _do(self) -> None:
         v = self.values
         with self.ledger.write("person") as w:
             self.record_id = w.add_service(self.firm_ids[0], v["date"], officer=v.get("officer"), kind=v.get("kind"),
                                            notes=v.get("notes"), follow_up=v.get("follow_up"))
+            row = w.service(self.record_id)
+        self.created = {k: row[k] for k in ("date", "officer", "kind", "notes", "follow_up", "deleted_at")}
 
     def _undo(self) -> None:
-        with self.ledger.write("person") as w:
-            w.update_service(self.record_id, deleted_at=w.stamp)
+        with self.ledger.write("person") as w:     # refused when the record was changed since (db/conflict.py)
+            w.update_service(self.record_id, seen=self.created, deleted_at=w.stamp)
 
 
 class EditService(LedgerCommand):
@@ -265,13 +268,17 @@ class EditService(LedgerCommand):
         super().__init__(ledger, "修改服务记录", [firm_id], **kw)
         self.record_id, self.values = record_id, dict(values)
         self.before: dict = {}
+        self.after: dict = {}
+        self.seen: dict | None = None     # a redo after an undo: what the undo put back
 
     def _do(self) -> None:
         with self.ledger.write("person") as w:
-            diff = w.update_service(self.record_id, **self.values)
-        self.before = {k: v[0] for k, v in diff.items()}
+            diff = w.update_service(self.record_id, seen=self.seen, **self.values)
+        self.before, self.after = {k: v[0] for k, v in diff.items()}, {k: v[1] for k, v in diff.items()}
 
     def _undo(self) -> None:
+        """As ``UpdateFirms``: only where the record still holds what this edit set (db/conflict.py)."""
         if self.before:
             with self.ledger.write("person") as w:
-                w.update_service(self.record_id, **self.before)
+                w.update_service(self.record_id, seen=self.after, **self.before)
+            self.seen = dict(self.before)

@@ -7,7 +7,7 @@ import pytest
 
 from desktop.undo import UndoManager
 from tests.ui.helpers import small_ledger
-from ui.commands import AddDesignation, MoveStar, RemoveFirms, UpdateFirms
+from ui.commands import AddDesignation, AddService, EditService, MoveStar, RemoveFirms, UpdateFirms
 
 
 @pytest.fixture
@@ -174,3 +174,41 @@ def test_undo_of_a_star_move_keeps_a_later_change_of_the_ended_tier(setup):
     assert ledger.conn.execute("SELECT end_date FROM designations WHERE id = ?", (old,)).fetchone() == ("2025-02-01",)
     assert stars(ledger, b, "2025-03-01") == ["liangxing"]       # nothing undone: all or nothing
     assert len(messages) == 1 and "无法完成" in messages[0]
+
+
+def _notes(ledger, record):
+    return ledger.conn.execute("SELECT notes, deleted_at IS NULL FROM service_records WHERE id = ?",
+                               (record,)).fetchone()
+
+
+def test_ctrl_z_of_a_service_record_keeps_a_later_change_of_it(setup):
+    """A service record's edit and addition undo only while the record holds what they set, as a firm's fields."""
+    ledger, (a, _b, _c, _d), undo, messages = setup
+    add = AddService(ledger, a, {"date": date(2025, 5, 6), "officer": "周玲", "kind": "走访", "notes": "初访"})
+    assert undo.push(add)
+    edit = EditService(ledger, a, add.record_id, {"notes": "复访"})
+    assert undo.push(edit)
+    with ledger.write("person") as w:                # another window changes the notes again
+        w.update_service(add.record_id, notes="第三次")
+    undo.stack.undo()                                # the edit's undo: refused, the later notes kept
+    assert _notes(ledger, add.record_id) == ("第三次", 1)
+    assert len(messages) == 1 and "第三次" in messages[0]
+    undo.stack.undo()                                # the addition's undo: refused too (the record changed)
+    assert _notes(ledger, add.record_id) == ("第三次", 1) and len(messages) == 2
+
+
+def test_ctrl_z_and_ctrl_y_of_a_service_record_untouched_since(setup):
+    ledger, (a, _b, _c, _d), undo, messages = setup
+    add = AddService(ledger, a, {"date": "2025-05-06", "officer": "周玲", "kind": "走访", "notes": "初访"})
+    assert undo.push(add)
+    assert undo.push(EditService(ledger, a, add.record_id, {"notes": "复访"}))
+    undo.stack.undo()
+    assert _notes(ledger, add.record_id) == ("初访", 1)
+    with ledger.write("person") as w:                # changed after the undo: the redo must not overwrite it
+        w.update_service(add.record_id, notes="撤销之后")
+    undo.stack.redo()
+    assert _notes(ledger, add.record_id) == ("撤销之后", 1) and len(messages) == 1
+    with ledger.write("person") as w:
+        w.update_service(add.record_id, notes="初访")
+    undo.stack.undo()                                # the addition, as added: taken back
+    assert _notes(ledger, add.record_id) == ("初访", 0) and len(messages) == 1
