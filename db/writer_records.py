@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 from db import conflict
 from db.engine import PgCursor
-from db.errors import LedgerError
 from pipeline.dates import iso, parse_iso
 
 
@@ -51,18 +50,15 @@ class RecordWrites:
         return record_id
 
     def service(self, record_id: int) -> dict:
-        """The service record as the ledger holds it (its values as seen, for a later ``update_service``)."""
-        cur = self.conn.execute("SELECT * FROM service_records WHERE id = ?", (record_id,))
-        row = cur.fetchone()
-        if row is None:
-            raise LedgerError(f"没有编号为 {record_id} 的服务记录")
-        return dict(zip([d[0] for d in cur.description], row, strict=True))
+        """The service record as the ledger holds it, locked until this write ends (its values as seen, for a later
+        ``update_service``)."""
+        return conflict.locked_row(self, "service_records", record_id, f"没有编号为 {record_id} 的服务记录")
 
     def update_service(self, record_id: int, *, seen: dict | None = None, **changes) -> dict:
         """*seen*: the record's values as last seen (by a person, or by an undo: what its edit set); refused with
         EditConflict when it changed since (db/conflict.py), as a firm's fields are."""
         allowed = {"date", "officer", "kind", "notes", "follow_up", "deleted_at"}
-        current = conflict.locked_row(self, "service_records", record_id, f"没有编号为 {record_id} 的服务记录")
+        current = self.service(record_id)
         conflict.check_seen(self, lambda: f"{current['date']} 的服务记录", current["firm_id"], current,
                             None if seen is None else {k: plain(v) for k, v in seen.items()})
         diff = {k: (current[k], plain(v)) for k, v in changes.items() if k in allowed and current[k] != plain(v)}

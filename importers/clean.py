@@ -146,10 +146,26 @@ def _in_range(d: _dt.date, shown) -> _dt.date:
     return d
 
 
+_YMD_NUMBERS = (19000101, 21991231)      # a number in this range is a date typed as digits (20231228)
+
+
+def _ymd_number(v) -> bool:
+    return _YMD_NUMBERS[0] <= v <= _YMD_NUMBERS[1] and float(v).is_integer()
+
+
+def read_as_serial(v) -> bool:
+    """Whether ``parse_date`` reads the cell *v* as an Excel date serial, valid or not: a number other than an
+    8-digit date, or a 5-digit text (``_date_from_text``)."""
+    t = type(v)
+    if t is int or t is float:
+        return v == v and not _ymd_number(v)
+    return t is str and _SERIAL_TEXT.fullmatch(_nfkc(v).strip()) is not None
+
+
 def _date_from_number(v, date1904: bool) -> _dt.date:
     if isinstance(v, float) and v - v != 0:      # NaN, or infinite (a cell written as 1E+309)
         raise ValueError(MSG_DATE.format(v=v))
-    if 19000101 <= v <= 21991231 and float(v).is_integer():  # 20231228 typed as a number
+    if _ymd_number(v):                           # 20231228 typed as a number
         n = int(v)
         return _make_date(n // 10000, n // 100 % 100, n % 100, n)
     return _from_serial(v, date1904, _scalar_text(v))
@@ -277,10 +293,12 @@ def parse_quantity(v) -> float | None:
     x, unit = parts
     if "元" in unit:
         raise ValueError(f"“{v}”是金额，不是家数/个数")
-    for u, scale in _COUNT_SCALE.items():
-        if unit.startswith(u):
-            return x * scale
-    return x
+    return x * _count_scale(unit)
+
+
+def _count_scale(unit: str) -> float:
+    """The scale of a count's unit (1.2万人: 10,000; 80家: 1)."""
+    return next((scale for u, scale in _COUNT_SCALE.items() if unit.startswith(u)), 1)
 
 
 def parse_int(v) -> int | None:
@@ -301,10 +319,7 @@ def parse_int(v) -> int | None:
         if parts is None:
             return None
         x, unit = parts
-        for u, scale in _COUNT_SCALE.items():
-            if unit.startswith(u):
-                x *= scale
-                break
+        x *= _count_scale(unit)
     elif t is float or isinstance(v, (int, float)):
         x = float(v)
         if x != x:
@@ -441,7 +456,7 @@ def parse_cell_date(v, *, datemode_1904: bool = False, years: bool = False) -> _
             return _dt.date(y, 1, 1)
         raise ValueError(MSG_YEAR_ONLY.format(v=clean_text(v)))
     t = type(v)
-    if (t is int or t is float) and not 19000101 <= v <= 21991231 and v == v:
+    if (t is int or t is float) and not _YMD_NUMBERS[0] <= v <= _YMD_NUMBERS[1] and v == v:
         if 190001 <= v <= 219912 and float(v).is_integer() and 1 <= v % 100 <= 12:
             raise ValueError(MSG_DATE_PARTIAL.format(v=clean_text(v)))     # 202312: a year and a month
         if v < _SERIAL_MIN[datemode_1904]:

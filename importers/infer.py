@@ -237,16 +237,16 @@ class Serials:
     def add(self, chunk, vals) -> None:
         if not self.cols:
             return
-        from importers.clean import parse_cell_date  # noqa: PLC0415
+        from importers.clean import parse_cell_date, read_as_serial  # noqa: PLC0415
         for c in self.cols:
             for r, v in zip(chunk, vals, strict=True):
                 x = v[c] if c < len(v) else None
-                if not _serial_like(x):
+                if not read_as_serial(x):
                     continue
                 try:
                     day = parse_cell_date(x, datemode_1904=self.date1904)
                 except ValueError:
-                    continue                     # an error on its row already
+                    continue                     # an error on its row already (a bare year among them)
                 if day is None:
                     continue
                 got = self.seen.get(c)
@@ -261,14 +261,3 @@ class Serials:
                                                               value=clean_text(value), day=day.isoformat()),
                       "warning", "date_serial") for c, (n, row, value, day) in sorted(self.seen.items())]
 
-
-_SERIAL_DIGITS = re.compile(r"\s*\d{5}(?:\.\d+)?\s*")
-
-
-def _serial_like(x) -> bool:
-    """A cell the date rule reads as an Excel serial when valid: a number that is not an 8-digit date
-    (20231208) nor a bare year, or a 5-digit text."""
-    t = type(x)
-    if t is int or t is float:
-        return x == x and not 1900 <= x <= 2199 and not 19000101 <= x <= 21991231
-    return t is str and _SERIAL_DIGITS.fullmatch(x) is not None

@@ -13,6 +13,7 @@ from importers.clean import clean_text, looks_like_firm_name, split_lines
 from importers.match import is_org_code, is_reg_number
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
 from importers.plan_plain import Plain
+from importers.rows import blank
 from pipeline.fields import FIRM_ATTRS
 
 FIRM_FIELDS = ("street", *FIRM_ATTRS)
@@ -510,12 +511,11 @@ def _tops(stages) -> list:
 
 def _alone(values) -> bool:
     """Only one cell of the row is filled."""
-    return sum(1 for v in values if not (v is None or v == "" or type(v) is str and not v.strip())) == 1
+    return sum(1 for v in values if not blank(v)) == 1
 
 
 def _blank_cell(values, col) -> bool:
-    v = values[col] if col < len(values) else None
-    return v is None or v == "" or (type(v) is str and not v.strip())
+    return col >= len(values) or blank(values[col])
 
 
 def _group_value(pl, cols, col, j):

@@ -94,17 +94,23 @@ def test_csv_cells_written_as_text_formulas_are_their_text(ledger, tmp_path):
 
 
 # ---------------------------------------------------------------- street sections, 序号 restarting in each
+def _sections(titles, first: int, word: str) -> list[list]:
+    """A numbered list in sections: each title alone in the name column, then two firms numbered from 1."""
+    rows = [["序号", "企业名称", "统一社会信用代码", "所属行业"]]
+    k = first
+    for title in titles:
+        rows.append([None, title, None, None])
+        for j in range(2):
+            rows.append([j + 1, f"武汉{word}{k}科技有限公司", R.CODES[k], "软件"])
+            k += 1
+    return rows
+
+
 def test_a_street_section_title_in_the_name_column_is_a_group_label(ledger, tmp_path):
     """"水果湖街" / "中华路街" (the streets' usual short form) heading each section of a numbered list, typed in the
     name column: each became a firm named after the street, while the same title in the 序号 column, or
     "水果湖街道", was read as a group label whose street the rows below take (with a warning)."""
-    rows = [["序号", "企业名称", "统一社会信用代码", "所属行业"]]
-    k = 40
-    for street in ("水果湖街", "中华路街"):
-        rows.append([None, street, None, None])
-        for j in range(2):
-            rows.append([j + 1, f"武汉街段{k}科技有限公司", R.CODES[k], "软件"])
-            k += 1
+    rows = _sections(("水果湖街", "中华路街"), 40, "街段")
     rows.append([3, "楚河汉街", None, "商业"])                 # numbered: a short name, data
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows), kind="roster")
     assert _rows(plan) == [(3, "new"), (4, "new"), (6, "new"), (7, "new"), (8, "new")]
@@ -185,14 +191,7 @@ def test_a_street_name_alone_in_the_name_column_is_no_firm(ledger, tmp_path):
     numbered rows: each was created as a firm named 杨园, flagged for review. A street of the catalogue alone in a row
     is no firm: the row is an error naming the cell, not a firm and not dropped. Guard: 黄鹤楼 (a street, and a
     brand's short name) numbered with its industry stays a row of a short-name list."""
-    rows = [["序号", "企业名称", "统一社会信用代码", "所属行业"]]
-    k = 44
-    for street in ("杨园", "粮道"):
-        rows.append([None, street, None, None])
-        for j in range(2):
-            rows.append([j + 1, f"武汉街名{k}科技有限公司", R.CODES[k], "软件"])
-            k += 1
-    rows.append([3, "黄鹤楼", None, "酒业"])
+    rows = _sections(("杨园", "粮道"), 44, "街名") + [[3, "黄鹤楼", None, "酒业"]]
     plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows), kind="roster")
     assert _rows(plan) == [(2, "error"), (3, "new"), (4, "new"), (5, "error"), (6, "new"), (7, "new"), (8, "new")]
     for r in (plan.rows[0], plan.rows[3]):

@@ -27,6 +27,13 @@ def test_numbers_in_a_date_column_are_read_as_serials_and_said_so(ledger, tmp_pa
         datetime(2023, 12, 9).date()]
 
 
+def test_a_serial_in_full_width_digits_is_said_too(ledger, tmp_path):
+    """The warning's test is the date rule's own (importers.clean.read_as_serial): a text the rule reads as a
+    serial after NFKC is counted, as any other."""
+    (message,) = _warned(build_plan(ledger, _list(tmp_path, [datetime(2023, 12, 8), "４５２６８"])))
+    assert "1 个单元格是数字" in message and "读作 2023-12-08" in message
+
+
 def test_dates_and_eight_digit_numbers_are_not_serials(ledger, tmp_path):
     plan = build_plan(ledger, _list(tmp_path, [datetime(2023, 12, 8), 20231208, "2023-12-08", "20231208"]))
     assert _warned(plan) == []
