@@ -343,6 +343,10 @@ def try_acquire(ledger_path: str | Path) -> tuple[Lock | None, str]:
     HALF_WRITTEN_GRACE seconds: then it is either complete or judged left by a killed process."""
     path = lock_path(ledger_path)
     name = Path(ledger_path).name
+    linked = other_names(ledger_path)
+    if linked:
+        return None, (f"台账文件 {name} 另有 {linked} 个硬链接（同一个文件的其他名字）：通过不同的名字同时写入，"
+                      "各自的预写日志互不相见，会损坏台账，所以这里只能查看。请复制一份台账（而不是建立链接）后再打开")
     note = ""
     deadline = time.monotonic() + HALF_WRITTEN_GRACE + 0.5
     with _held_guard:
@@ -413,6 +417,17 @@ def release(lock: Lock | None) -> None:
                 os.remove(lock.path)
             except OSError:
                 pass
+
+
+def other_names(ledger_path: str | Path) -> int:
+    """How many other hard links the ledger's file has (0: none, or the file does not exist yet). SQLite names its
+    -wal and -shm files after the name it was opened by, so two programs writing one file by two names would each
+    keep their own log and overwrite each other's pages (found by an attack); the lock file, named likewise, cannot
+    stop that: a file with other names is opened read-only instead. A symbolic link is followed (``lock_path``)."""
+    try:
+        return max(os.stat(ledger_path).st_nlink - 1, 0)
+    except OSError:
+        return 0
 
 
 def file_id(path: str | Path) -> tuple[int, int] | None:

@@ -19,6 +19,9 @@ Each test here is a finding: it fails while the hole is open.
 5. A list naming one firm twice is imported once, from its first row; the second row's other values were never
    written, yet they were recorded as what the list asserted. Undoing an earlier batch (forced) then set the firm's
    field to the second row's value, one no write had ever given it.
+6. Two hard links to one ledger file (two names of one file, as ``mklink /H`` or ``ln`` make) were two ledgers to
+   the lock and to SQLite's -wal and -shm files, which are named after the name opened: two programs wrote the same
+   pages, each through its own log. A file with other names now opens read-only, by either name.
 """
 from __future__ import annotations
 
@@ -113,6 +116,23 @@ def test_a_ledger_opened_through_a_link_and_its_real_path_has_one_writer(tmp_pat
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              cwd=Path(__file__).resolve().parents[2])
         assert out.stdout.split() == ["True"], "a second program opened the ledger to write through a link"
+
+
+def test_a_ledger_file_with_two_names_is_opened_read_only_by_either(tmp_path):
+    from db.errors import LedgerError
+    real = tmp_path / "l.db"
+    with fresh(real) as led:
+        firms = led.conn.execute("SELECT count(*) FROM firms").fetchone()
+    os.link(real, tmp_path / "other.db")
+    for name in ("l.db", "other.db"):
+        with Ledger(tmp_path / name, readonly=None) as led:
+            assert led.readonly and "硬链接" in led.readonly_reason
+            assert led.conn.execute("SELECT count(*) FROM firms").fetchone() == firms
+        with pytest.raises(LedgerError, match="另有 1 个硬链接"):
+            Ledger(tmp_path / name)
+    os.remove(tmp_path / "other.db")
+    with Ledger(real) as led:                       # one name again: written as before
+        assert not led.readonly
 
 
 def test_a_firm_listed_twice_asserts_only_what_was_written(tmp_path):
