@@ -8,13 +8,12 @@ The backup is taken here, whoever commits (the command line or the app's wizard)
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 from operator import itemgetter
 
 from db import bulk
 from db.backup import backup_before
-from importers import mapping_store, staleness
+from importers import infer, mapping_store, staleness
 from importers.errors import InputError
 from importers.plan import CODE_STATUSES, ERROR, NEW, UNCHANGED, UPDATE, Cancelled, ImportPlan
 from pipeline.fields import BY_KEY, FIRM_ATTRS
@@ -24,19 +23,11 @@ BULK = bulk.BULK
 FIRM_COLUMNS = FIRM_ATTRS
 MSG_STALE = "预览之后台账已被修改（可能是另一位专员或另一次导入），请重新预览后再导入"
 WHY_RACE = "导入的同时，另一位专员录入了名单中某行同代码或同名称的企业"
-_FORMER_SPLIT = re.compile(r"[、;；\n]+")
 _USABLE = {CODE_STATUSES.index(x) for x in ("ok", "bad_check", "accepted")}
 
 
 def _plain(v):
     return v.isoformat() if isinstance(v, date) else v
-
-
-def former_names(cell) -> list[str]:
-    """The former names in a 曾用名 cell (several are separated by 、 ; or a line break)."""
-    if cell in (None, ""):
-        return []
-    return [p.strip() for p in _FORMER_SPLIT.split(str(cell)) if p.strip()]
 
 
 def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_mapping: bool = False,
@@ -167,7 +158,7 @@ def _former_names(w, store, todo: list[int]) -> None:
     current = {}
     for i in sorted(rows):
         fid = store.firm_id[i]
-        names = former_names(col[i])
+        names = infer.former_names(col[i])
         if not fid or not names:
             continue
         if fid not in current:
@@ -221,7 +212,7 @@ def _asserted(store, street_ids: dict) -> list[tuple[int, dict]]:
                 if v in street_ids:
                     values["street_id"] = street_ids[v]
             elif f == "former_name":
-                values[f] = former_names(v)
+                values[f] = infer.former_names(v)
             else:
                 values[f] = _plain(v)
         out.append((store.firm_id[i], values))

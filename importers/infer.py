@@ -165,6 +165,25 @@ def former_note(name: str) -> tuple[str, str] | None:
     return m[1], m[2]
 
 
+_FORMER_SPLIT = re.compile(r"[、;；\n]+")
+
+
+def former_names(cell) -> list[str]:
+    """The former names in a 曾用名 cell (several are separated by 、 ; or a line break)."""
+    if cell in (None, ""):
+        return []
+    return [p.strip() for p in _FORMER_SPLIT.split(str(cell)) if p.strip()]
+
+
+def joined_former_names(first, later) -> str | None:
+    """A 曾用名 cell for the first row of a new firm listed again: its former names, then those only the later
+    row gives, joined by 、 (None when the later row adds none). The firm is created from the first row, so
+    without this the later row's former names were lost (found by an attack)."""
+    have = former_names(first)
+    more = [n for n in former_names(later) if n not in have]
+    return "、".join(dict.fromkeys([*have, *more])) if more else None
+
+
 def former_line(name: str, line: str) -> str:
     """The former name a name cell's other line gives: X of "（曾用名：X）" / "(原名：X)" under the name, read as
     ``former_note`` reads the one-line form; any other line as it is (the bracket and label were stored)."""

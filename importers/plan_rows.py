@@ -27,6 +27,7 @@ E_AMBIGUOUS = "没有可用的统一社会信用代码，台账中有 {n} 家企
 W_SAME_NAME = "台账中已有同名企业“{name}”（代码 {code}），与本行代码不同，将新建企业，请核对是否为同一企业"
 W_NEAR = "台账中有名称相近的企业“{name}”，未合并，请核对是否为同一企业"
 W_DUP = "与第 {first} 行是同一企业（{name}），只导入一次（以第 {first} 行为准）{diff}"
+W_DUP_FORMER = "；本行的曾用名也一并记入"
 E_DELETED = "该企业（{name}）在回收站中，请先恢复后再导入"
 E_NO_NAME = "企业名称为空"
 W_STAGE = "“{value}”不是已知的认定类别，已忽略"
@@ -264,9 +265,14 @@ def _duplicate(c: _Chunk, j, raw, first, firm, name, status, review, issues, usa
         return
     issues = [i for i in issues if i.code != "no_code"]      # it is not created: not "将新建"
     diff = _diff(store, first, c.base + j, name, vcode, c.by_field, c.headers)
+    former = store.cols.get("former_name")
+    both = infer.joined_former_names(former[first], former[c.base + j]) if former is not None else None
+    if both is not None and fid is None and store.status[first] == NEW:      # created from the first row
+        former[first] = both            # a known firm gets every row's former names as it is (importers.commit)
     issues.append(Issue(er, c.col_code or c.col_name, (W_DUP_JOINED if joined else W_DUP).format(
         first=store.excel_row[first], name=name, stages="、".join(joined),
-        diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else ""), "warning", "dup_in_file"))
+        diff=f"；两行的“{'”“'.join(diff)}”不同" if diff else "") + (W_DUP_FORMER if both is not None else ""),
+        "warning", "dup_in_file"))
     store.add(er, UNCHANGED, fid, usable, name, issues, raw.values, True, None, status, review, None, vcode)
 
 

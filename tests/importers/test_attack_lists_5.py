@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from importers.plan import build_plan
+from importers.plan import build_plan, commit_plan
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_simple_xlsx
 
@@ -213,3 +213,18 @@ def test_a_second_table_beside_the_first_is_said_not_dropped(ledger, tmp_path):
     said = [i.message for i in plan.file_issues if "第 F 列" in i.message]
     assert len(said) == 1 and "企业名称" in said[0] and "未导入" in said[0] and "武汉右表0科技有限公司" in said[0]
     assert any("第 G 列" in i.message and "统一社会信用代码" in i.message for i in plan.file_issues)
+
+
+def test_a_new_firm_listed_twice_keeps_the_former_names_of_both_rows(tmp_path, ledger):
+    """A firm not yet in the ledger, listed twice with a different 曾用名 on each row, is created from the first
+    row; the second row's former name was lost (the warning said only that the rows differ). Both are kept now, as
+    for a firm already in the ledger, and the warning says so."""
+    path = tmp_path / "两行.csv"
+    path.write_text("企业名称,统一社会信用代码,曾用名\n武汉新甲科技有限公司,91420100MA4K00001J,武汉旧甲有限公司\n"
+                    "武汉新甲科技有限公司,91420100MA4K00001J,武汉更旧甲有限公司；武汉旧甲有限公司\n", encoding="utf-8")
+    plan = build_plan(ledger, path)
+    dup = [i.message for i in plan.issues() if i.code == "dup_in_file"]
+    assert len(dup) == 1 and dup[0].endswith("本行的曾用名也一并记入")
+    commit_plan(ledger, plan)
+    got = ledger.conn.execute("SELECT name FROM firm_aliases ORDER BY name").fetchall()
+    assert got == [("武汉旧甲有限公司",), ("武汉更旧甲有限公司",)]
