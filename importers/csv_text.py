@@ -16,9 +16,12 @@ from importers.guards import CHUNK, MAX_COLUMNS
 
 def detect_encoding(path: Path, file: str) -> str:
     with open(path, "rb") as f:
-        head = f.read(4)
+        head = f.read(4096)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    bare = utf16_without_bom(head)
+    if bare is not None:
+        return bare
     utf8_failed = None                      # the byte UTF-8 failed on
     for enc in ("utf-8-sig", "gb18030"):
         dec = codecs.getincrementaldecoder(enc)("strict")
@@ -46,6 +49,30 @@ def detect_encoding(path: Path, file: str) -> str:
     if best is None or not best.encoding:
         raise InputError(E.MSG_ENCODING, file=file)
     return best.encoding
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for a file whose head is UTF-16 text without a byte-order mark (some exports
+    write none); such a file was refused as of no known encoding. UTF-8 and GB text never hold a NUL byte, while
+    UTF-16 text of a list holds one in every ASCII character (digits of codes, delimiters, line ends), at odd
+    offsets (little-endian) or at even ones, and few on the other side (a Chinese character U+xx00): a fifth of
+    the head's characters so, eight times as many as on the other side, and the head decoding strictly, is taken
+    as UTF-16."""
+    pairs = len(head) // 2
+    even, odd = head[0:pairs * 2:2].count(0), head[1:pairs * 2:2].count(0)
+    if pairs < 8:
+        return None
+    if odd >= pairs // 5 and even * 8 <= odd:            # 一 (U+4E00) and its kind put a NUL on the other side
+        enc = "utf-16-le"
+    elif even >= pairs // 5 and odd * 8 <= even:
+        enc = "utf-16-be"
+    else:
+        return None
+    try:
+        codecs.getincrementaldecoder(enc)("strict").decode(head[:pairs * 2])   # a pair cut at the end waits
+    except UnicodeDecodeError:
+        return None
+    return enc
 
 
 # header words of a list as Big5 text holds them, and as simplified text does: a file whose head decodes as Big5 to the

@@ -353,7 +353,7 @@ def _small_member(zf: zipfile.ZipFile, member: str, src: Source, limit: int = 20
 
 # ------------------------------------------------------------------ text files
 def _looks_binary(head: bytes) -> bool:
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or csv_text.utf16_without_bom(head[:4096]):
         return False
     sample = head[:65536]
     if b"\x00" in sample:

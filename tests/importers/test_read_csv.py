@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from importers.errors import InputError
 from importers.read import RawRow, list_sheets, open_table, open_table_at, read_preview
 from tests.importers import fixtures as F
 
@@ -26,6 +27,8 @@ def rows_of(table):
     ("utf8.txt", dict(encoding="utf-8", sep="\t"), "utf-8-sig"),
     ("semicolon.csv", dict(encoding="utf-8", sep=";", bom=True), "utf-8-sig"),
     ("utf16.txt", dict(encoding="utf-16", sep="\t"), "utf-16"),       # Excel's "Unicode text"
+    ("utf16le.csv", dict(encoding="utf-16-le"), "utf-16-le"),          # no byte-order mark: was refused
+    ("utf16be.txt", dict(encoding="utf-16-be", sep="\t"), "utf-16-be"),
 ])
 def test_csv_encodings_and_delimiters(folder, name, kwargs, encoding):
     t = open_table(F.write_csv(folder, name, **kwargs))
@@ -105,3 +108,11 @@ def test_a_big5_csv_is_named_as_such_and_a_gbk_one_with_english_headers_still_re
     table = open_table(gbk)
     rows = [r for chunk in table.iter_rows() for r in chunk]
     assert rows[0].values[0] == "武汉凌源天电子科技有限公司"
+
+
+def test_a_text_with_a_nul_byte_here_and_there_is_not_taken_for_utf16(folder):
+    """The rule for UTF-16 without a byte-order mark asks for NULs in every ASCII character, all on one side."""
+    path = folder / "杂.csv"
+    path.write_bytes(F._csv_text(F.CSV_ROWS, ",").encode("gbk").replace(b",", b"\x00,", 3))
+    with pytest.raises(InputError, match="无法识别的文件格式"):
+        open_table(path)
