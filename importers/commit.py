@@ -15,7 +15,7 @@ from db import bulk
 from db.backup import backup_before
 from importers import infer, mapping_store, staleness
 from importers.errors import InputError
-from importers.plan import CODE_STATUSES, ERROR, NEW, UNCHANGED, UPDATE, Cancelled, ImportPlan
+from importers.plan import CODE_STATUSES, ERROR, NEW, UNCHANGED, UPDATE, Cancelled, ImportPlan, gc_paused
 from pipeline.fields import BY_KEY, FIRM_ATTRS
 
 CHUNK = bulk.CHUNK
@@ -51,7 +51,7 @@ def commit(ledger, plan: ImportPlan, *, progress=None, cancel=None, remember_map
     backup_before(ledger, "import")  # the one checked backup of an import (db/backup.py); raises if it fails
     lap("backup")
     try:
-        with ledger.write("import") as w:
+        with gc_paused(), ledger.write("import") as w:        # the collector paused: importers.plan.gc_paused
             stale = staleness.why_stale(ledger, w.conn, plan)     # what the plan depends on (importers/staleness.py)
             if stale:
                 raise InputError(f"{MSG_STALE}（{stale}）", file=plan.file)

@@ -17,8 +17,10 @@ samples); ``PlanRow.raw`` is None elsewhere.
 """
 from __future__ import annotations
 
+import gc
 import time
 from array import array
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +33,22 @@ NEW, UPDATE, UNCHANGED, ERROR = range(4)
 CODE_STATUSES = ("ok", "bad_check", "invalid", "no_code", "accepted")
 _CODE_INDEX = {s: i for i, s in enumerate(CODE_STATUSES)}
 RAW_HEAD = 20
+
+
+@contextmanager
+def gc_paused():
+    """The garbage collector paused for a stretch of an import (the planner's rows, the commit), resumed after if it
+    ran before. A plan holds millions of objects and no reference cycles: each full pass of the collector walked all
+    of them and found nothing. Measured on a 100k-row list: the commit's two full passes and its fifty partial ones
+    took 0.3 s (a tenth of the write), the planner's seven a fifth of the planning; a full pass grows with the
+    objects alive, so more on larger lists. Process-wide, as the collector is."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class Cancelled(Exception):

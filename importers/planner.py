@@ -11,7 +11,6 @@ by ``importers.plan_rows`` (on the fast path, the plain new firms of an empty le
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import time
 from datetime import date
@@ -35,7 +34,7 @@ from importers.match import (
     is_org_code,
     normalize_code,
 )
-from importers.plan import Cancelled, ImportPlan, Issue, RowStore
+from importers.plan import Cancelled, ImportPlan, Issue, RowStore, gc_paused
 from importers.plan_clean import DATE_FIELDS, Columns, cleaner_for, long_texts, numeric_codes, periods, unquote
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
@@ -314,9 +313,7 @@ class Planner:
         every object alive) found nothing and cost about a fifth of the planning; it resumes afterwards."""
         total = getattr(self.table, "row_count_hint", None)
         done = 0
-        was_on = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             for chunk in self._chunks():
                 if self.cancel and self.cancel():
                     raise Cancelled()
@@ -324,9 +321,6 @@ class Planner:
                 done += len(chunk)
                 if self.progress:
                     self.progress(done, total)
-        finally:
-            if was_on:
-                gc.enable()
 
     def _chunks(self):
         """The table's rows in chunks; with ``read_s`` the time spent reading them is added to it."""
