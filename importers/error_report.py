@@ -4,8 +4,8 @@ An officer fixes the cells and re-imports the report: its header is the
 original header (the extra columns 问题说明 and 原行号 are not ledger fields,
 so they are ignored on re-import). A second sheet 跳过的行 lists every row that
 was skipped as not data (blank, repeated header, group sub-header, notes),
-with its Excel row and reason, so nothing left out goes unreported; the
-importer reads the first sheet.
+with its Excel row and reason, and every row a choice left out (只导入台账中已有的企业, 只导入某区的企业),
+so nothing left out goes unreported; the importer reads the first sheet.
 """
 from __future__ import annotations
 
@@ -44,11 +44,14 @@ def write_error_report(plan, out_path) -> int:
         cells = [_cell(v) for v in r.raw[:len(plan.headers)]]
         cells += [None] * (len(plan.headers) - len(cells))
         rows.append(cells + [_reason(r), r.excel_row])
-    if not plan.skipped:
+    left = plan.left_out_rows()
+    if not plan.skipped and not left:
         return write_table(out, columns, rows, sheet="问题行")
     blank = [None] * len(plan.headers)
     notes = getattr(plan, "note_rows", {}) or {}
-    skipped = [blank + [f"跳过：{why}" + (f"：{notes[er]}" if er in notes else ""), er] for er, why in plan.skipped]
+    said = sorted([(er, f"跳过：{why}" + (f"：{notes[er]}" if er in notes else "")) for er, why in plan.skipped]
+                  + [(er, f"未导入：{why}") for er, why in left])
+    skipped = [blank + [why, er] for er, why in said]
     return write_table(out, columns, [], sheets={"问题行": rows, "跳过的行": skipped}) - len(skipped)
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from array import array
 from typing import TypeGuard
 
 from importers.errors import UNCOMPUTED
@@ -202,24 +203,69 @@ _DISTRICT_HEADER = re.compile(r"(?:所在|所属)?(?:区县|区域|区|行政区
 SHOWN_DISTRICTS = 5
 
 
+# a group sub-header naming a district: 武昌区（12家）, 二、洪山区 (5家), 东湖新技术开发区, 武汉市（300家）
+_DISTRICT_LABEL = re.compile(r"(?:[一二三四五六七八九十\d]{1,3}\s*[、.．]\s*)?(\S{1,12}?[区县市])"
+                             r"\s*(?:[（(]\s*(?:共\s*)?\d+\s*家?\s*[）)])?")
+GROUP_COLUMN = "所在区（分组标题行）"
+
+
+def district_label(label: str) -> str:
+    """The district a group sub-header names ("" when it names none)."""
+    m = _DISTRICT_LABEL.fullmatch(label.strip()) if label else None
+    return m[1] if m else ""
+
+
 class Districts:
     """A column naming each row's district (所在区, 所属区县 …), which no ledger field holds: a city-wide list
     mixes districts, and every row would land in this district's ledger. Counted over the rows; with two or
-    more districts the file gets one warning naming them, their row counts and first rows (``issue``)."""
+    more districts the file gets one warning naming them, their row counts and first rows (``issue``). A list
+    without such a column but in sections under district sub-headers (武昌区（12家）) is read by its sections, as
+    the column ``GROUP_COLUMN``; ``rows`` gives each district's Excel rows (ImportPlan.other_district_rows)."""
 
     def __init__(self, headers: list[str], mapped) -> None:
         self.col = next((i for i, h in enumerate(headers) if i not in mapped
                          and _DISTRICT_HEADER.fullmatch(re.sub(r"\s+", "", str(h or "")))), None)
         self.column = headers[self.col] if self.col is not None else ""
         self.seen: dict[str, list[int]] = {}     # district -> [rows, first Excel row]
+        self.rows: dict[str, array] = {}         # district ("" for a blank cell) -> its Excel rows, in order
+        self.labels: dict[str, str] = {}         # group sub-header -> the district it names
+        self.before = array("l")                 # rows read before any district sub-header
 
     def add(self, chunk, vals) -> None:
         if self.col is None:
+            self._add_groups(chunk)
             return
         from importers.clean import clean_text  # noqa: PLC0415
-        c, seen = self.col, self.seen
-        for r, v in zip(chunk, vals, strict=True):
-            text = clean_text(v[c]) if c < len(v) else ""
+        c = self.col
+        self._count(chunk, (clean_text(v[c]) if c < len(v) else "" for v in vals))
+
+    def _add_groups(self, chunk) -> None:
+        labels = self.labels
+        for g in {r.group for r in chunk}:
+            if g not in labels:
+                labels[g] = district_label(g)
+        if not any(labels.values()):
+            self.before.extend(r.excel_row for r in chunk)          # no district section yet
+            return
+        self.column = GROUP_COLUMN
+        self._count(chunk, [labels[r.group] for r in chunk])
+
+    def result(self) -> tuple[str, dict[str, array]]:
+        """(the district column's header, or GROUP_COLUMN, or ""; each district's Excel rows, "" for none)."""
+        if not self.column:
+            return "", {}
+        if self.before:                                           # rows above the first district section
+            self.rows[""] = array("l", sorted([*self.before, *self.rows.get("", ())]))
+            self.before = array("l")
+        return self.column, self.rows
+
+    def _count(self, chunk, texts) -> None:
+        seen, rows = self.seen, self.rows
+        for r, text in zip(chunk, texts, strict=False):
+            at = rows.get(text)
+            if at is None:
+                at = rows[text] = array("l")
+            at.append(r.excel_row)
             if text:
                 got = seen.get(text)
                 if got is None:

@@ -35,6 +35,13 @@ _CODE_INDEX = {s: i for i, s in enumerate(CODE_STATUSES)}
 RAW_HEAD = 20
 
 
+LEFT_NEW = "台账中没有这家企业；按“只导入台账中已有的企业”未导入"
+LEFT_DISTRICT = "“{column}”为“{value}”，不是{keep}；按“只导入{keep}的企业”未导入"
+LEFT_NO_DISTRICT = "“{column}”为空，不知是否{keep}的企业；按“只导入{keep}的企业”未导入"
+MSG_NO_DISTRICT_COLUMN = "名单中没有“所在区”一类的列，无法按区筛选"
+MSG_NO_SUCH_DISTRICT = "名单的“{column}”列中没有“{keep}”；名单中的区有：{named}"
+
+
 @contextmanager
 def gc_paused():
     """The garbage collector paused for a stretch of an import (the planner's rows, the commit), resumed after if it
@@ -235,6 +242,9 @@ class ImportPlan:
     audit_mark: int = 0          # the ledger's last audit id when planned: commit refuses a stale plan
     audit_snapshot: str | None = None  # shared ledger: the server's snapshot with the mark (db/plan_staleness)
     stage_name: str | None = None
+    district_column: str = ""    # a column naming each row's district (infer.Districts), "" when none
+    districts: dict = field(default_factory=dict)      # district ("" blank) -> array of its Excel rows
+    left_out: dict = field(default_factory=dict)       # Excel row -> why a choice left it out (``leave_out``)
 
     @property
     def rows(self) -> RowList:
@@ -273,6 +283,55 @@ class ImportPlan:
         """{category: rows} of the rows skipped as not data (空行, 重复的表头行, 分组标题行, 表格下方的说明 …)."""
         return _skip_counts(self.skipped)
 
+    # rows left out by a choice, each with its reason --------------------
+    def new_firm_rows(self) -> list[int]:
+        """The rows that would create a firm the ledger does not hold (a province's list: most of its firms are
+        not this district's, and ``leave_out`` of these imports only the ledger's own)."""
+        return [i for i, st in enumerate(bytes(self.store.status)) if st == NEW]
+
+    def other_district_rows(self, keep: str) -> list[int]:
+        """The rows whose district column does not name *keep* (a blank cell included: not known to be *keep*).
+        Refused with the districts the list names when it has no such column or never names *keep*."""
+        if not self.district_column:
+            raise InputError(MSG_NO_DISTRICT_COLUMN, file=self.file)
+        if keep not in self.districts or not keep:
+            named = "、".join(d for d in self.districts if d) or "（都为空）"
+            raise InputError(MSG_NO_SUCH_DISTRICT.format(keep=keep, column=self.district_column, named=named),
+                             file=self.file)
+        mine = set(self.districts[keep])
+        return [i for i, er in enumerate(self.store.excel_row) if er not in mine]
+
+    def leave_out(self, indices, why) -> int:
+        """Untick the rows at *indices* (an error row stays as it is) and say why, row by row, in the summary and
+        the error report; *why* is a text or a function of the row's index giving one. Returns how many rows it
+        unticked. A row ticked again (the preview) is imported and no longer listed."""
+        s, n = self.store, 0
+        for i in indices:
+            if s.status[i] != ERROR and s.include[i]:
+                s.include[i] = 0
+                self.left_out[s.excel_row[i]] = why(i) if callable(why) else why
+                n += 1
+        return n
+
+    def left_out_rows(self) -> list[tuple[int, str]]:
+        """(Excel row, why) of the rows a choice left out that are still unticked, in row order."""
+        if not self.left_out:
+            return []
+        s = self.store
+        at = {er: i for i, er in enumerate(s.excel_row)}
+        return sorted((er, why) for er, why in self.left_out.items() if not s.include[at[er]])
+
+    def district_of(self, keep: str):
+        """A function of a row's index giving why ``other_district_rows(keep)`` left it out."""
+        where = {er: d for d, rows in self.districts.items() for er in rows}
+        column, rows = self.district_column, self.store.excel_row
+
+        def why(i: int) -> str:
+            d = where.get(rows[i], "")
+            return LEFT_DISTRICT.format(column=column, value=d, keep=keep) if d else \
+                LEFT_NO_DISTRICT.format(column=column, keep=keep)
+        return why
+
     def unticked(self) -> int:
         """Rows a person unticked in the preview (not errors)."""
         s = self.store
@@ -289,7 +348,8 @@ class ImportPlan:
         return {"batch": batch, "kind": self.kind, "stage": self.stage, "rows": c["rows"], "created": c["created"],
                 "updated": c["updated"], "unchanged": c["unchanged"], "skipped": c["skipped"],
                 "errors": errors, "warnings": warnings, "skipped_by": self.skip_counts(),
-                "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped]}
+                "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped],
+                "left_out": [{"row": r, "reason": why} for r, why in self.left_out_rows()]}
 
     def error_rows(self) -> list:
         return [PlanRow(self.store, i) for i in sorted(self.store.issues)]

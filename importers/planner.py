@@ -159,6 +159,7 @@ class Planner:
         districts = self.districts.issue()
         if districts is not None:
             plan.file_issues.append(districts)
+        plan.district_column, plan.districts = self.districts.result()
         plan.file_issues.extend(self.serials.issues())
         plan.skipped = list(getattr(table, "skipped", []) or [])
         plan.notes = list(getattr(table, "notes", []) or [])

@@ -31,6 +31,10 @@ def register(sub) -> None:
     p.add_argument("--errors-out", metavar="FILE.xlsx", help="把有问题的行和跳过的行连同说明写入 .xlsx")
     p.add_argument("--force", action="store_true", help="允许覆盖已存在的 --errors-out 文件")
     p.add_argument("--officer", help="记录在批次与审计中的专员姓名")
+    p.add_argument("--only-known", action="store_true",
+                   help="只导入台账中已有的企业：名单里台账没有的企业不新建，逐行列出（全省、全市的名单）")
+    p.add_argument("--district", metavar="区名",
+                   help="名单有“所在区”一类的列时，只导入该列为此区的行（如 武昌区），其余逐行列出")
     p.set_defaults(func=run_import)
 
     u = sub.add_parser("undo", help="撤销一个导入批次")
@@ -58,6 +62,7 @@ def run_import(args) -> int:
             ledger.officer = args.officer
         plan = build_plan(ledger, path, kind=args.kind, stage=args.stage, on_date=on_date, sheet=args.sheet,
                           overrides=overrides, header_row=args.header_row)
+        _leave_out(plan, args)
         batch = None
         refused = not args.dry_run and not plan.lands()        # every row an error: nothing written, exit 1
         if not args.dry_run and not refused:
@@ -73,6 +78,17 @@ def run_import(args) -> int:
     else:
         _print_summary(plan, summary, args)
     return 1 if refused else 0
+
+
+def _leave_out(plan, args) -> None:
+    """--district and --only-known: the rows they leave out, each listed with its reason (``ImportPlan.leave_out``).
+    A district the list does not name is refused before anything is written."""
+    from importers.plan import LEFT_NEW
+    district = (args.district or "").strip() if args.district is not None else None
+    if district is not None:
+        plan.leave_out(plan.other_district_rows(district), plan.district_of(district))
+    if args.only_known:
+        plan.leave_out(plan.new_firm_rows(), LEFT_NEW)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -117,6 +133,13 @@ def _print_summary(plan, s: dict, args) -> None:
             print(
                 f"  ……另有 {len(items) - 20} 条{label}" + ("，用 --errors-out 导出全部" if not args.errors_out else "")
             )
+    left = s["left_out"]
+    if left:
+        print(f"按选择未导入 {len(left)} 行：")
+    for r in left[:20]:
+        print(f"  未导入：第 {r['row']} 行：{r['reason']}")
+    if len(left) > 20:
+        print(f"  ……另有 {len(left) - 20} 行未导入" + ("，用 --errors-out 导出全部" if not args.errors_out else ""))
     skipped = [r for r in s["skipped_rows"] if not r["reason"].startswith(SKIP_BLANK)]
     for r in skipped[:20]:
         print(f"  跳过：第 {r['row']} 行：{r['reason']}")

@@ -17,7 +17,7 @@ def test_import_json_contract_and_undo(db, tmp_path, capsys):
     data = json.loads(out)
     # skipped rows carry their reasons (issue 11, point 1): skipped_by and skipped_rows follow the old keys
     assert list(data) == ["batch", "kind", "stage", "rows", "created", "updated", "unchanged", "skipped", "errors",
-                          "warnings", "skipped_by", "skipped_rows"]
+                          "warnings", "skipped_by", "skipped_rows", "left_out"]
     assert data["skipped_by"] == {"分组标题行": 2, "空行": 2, "重复的表头行": 2, "表格下方的说明": 3}
     assert data["skipped_rows"][0] == {"row": 5, "reason": "分组标题行“武昌区（4家）”"}
     assert (data["batch"], data["kind"], data["stage"], data["rows"], data["created"], data["skipped"]) == (
