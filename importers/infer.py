@@ -197,8 +197,8 @@ def former_line(name: str, line: str) -> str:
 
 
 # ---------------------------------------------------------------- a city-wide list: firms of several districts
-W_DISTRICTS = ("“{column}”列中有 {n} 个不同的区：{shown}；本台账不分区，这些行都会导入为本台账的企业；若只需本区的"
-               "企业，请在 Excel 中按该列筛选后再导入")
+W_DISTRICTS = ("“{column}”列中有 {n} 个不同的区：{shown}；不加选择时这些行都会导入为本台账的企业；若只需本区的"
+               "企业，请在预览中选“只导入某区的企业”（命令行 --district 区名）")
 _DISTRICT_HEADER = re.compile(r"(?:所在|所属)?(?:区县|区域|区|行政区|地区|辖区|区[（(]县[）)])")
 SHOWN_DISTRICTS = 5
 

@@ -98,5 +98,6 @@ def test_a_list_in_district_sections_is_filtered_by_its_sections(db, tmp_path, c
     assert code == 0
     data = json.loads(out)
     assert data["created"] == 2
-    assert data["left_out"] == [{"row": 6, "reason": "“所在区（分组标题行）”为“洪山区”，不是武昌区；按“只导入武昌区的企业”未导入"}]
+    assert data["left_out"] == [
+        {"row": 6, "reason": "“所在区（分组标题行）”为“洪山区”，不是武昌区；按“只导入武昌区的企业”未导入"}]
     assert any("2 个不同的区" in w["message"] for w in data["warnings"])

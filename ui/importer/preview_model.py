@@ -53,6 +53,7 @@ class PlanPreviewModel(QAbstractTableModel):
     def __init__(self, plan=None, parent=None) -> None:
         super().__init__(parent)
         self._rows: list = []
+        self._left_out: dict = {}
         self._brushes = {k: QBrush(QColor(v)) for k, v in COLOURS.items()}
         if plan is not None:
             self.set_plan(plan)
@@ -60,7 +61,19 @@ class PlanPreviewModel(QAbstractTableModel):
     def set_plan(self, plan) -> None:
         self.beginResetModel()
         self._rows = list(plan.rows) if plan is not None else []
+        self._left_out = plan.left_out if plan is not None else {}
         self.endResetModel()
+
+    def refresh(self) -> None:
+        """The ticks and reasons again, after a choice unticked rows (ui/importer/leave_out.py)."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+        self.includeChanged.emit()
+
+    def _problems(self, r) -> str:
+        text = "；".join(i.message for i in r.issues)
+        why = self._left_out.get(r.excel_row) if not r.include else None
+        return f"未导入：{why}" + (f"；{text}" if text else "") if why else text
 
     def plan_row(self, i: int):
         return self._rows[i]
@@ -94,7 +107,7 @@ class PlanPreviewModel(QAbstractTableModel):
             if col == 5:
                 return describe_changes(r)
             if col == 6:
-                return "；".join(i.message for i in r.issues)
+                return self._problems(r)
             return no_data()
         if role == Qt.CheckStateRole and col == 0:
             return Qt.Checked if r.include and r.status != "error" else Qt.Unchecked
@@ -106,6 +119,9 @@ class PlanPreviewModel(QAbstractTableModel):
                 text = self._data(index, Qt.DisplayRole)
                 if text and col != 6:
                     lines.insert(0, str(text))
+            why = self._left_out.get(r.excel_row) if not r.include else None
+            if why:
+                lines.append(f"未导入：{why}")
             lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{i.message}"
                       for i in r.issues]
             change = describe_changes(r)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from ui.importer.leave_out import LeaveOutBar
 from ui.importer.mapping_page import MappingPage, col_letter
 from ui.importer.preview_model import PlanPreviewModel, row_state, shown
 from ui.rows_model import RowsModel
@@ -138,11 +139,14 @@ class PreviewPage(QWizardPage):
         self.summary = QLabel(objectName="previewSummary", wordWrap=True)
         self.untick = QPushButton("取消勾选全部提示行")
         self.untick.clicked.connect(self.untick_warnings)
+        self.choices = LeaveOutBar(self)                  # 只导入台账中已有的企业 / 某区的企业
+        self.choices.changed.connect(self._left_out)
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)
         row.addWidget(self.untick)
         box = QVBoxLayout(self)
         box.addLayout(row)
+        box.addWidget(self.choices)
         box.addWidget(self.view, 1)
         self.setCommitPage(True)
         self.setButtonText(QWizard.CommitButton, "写入台账")
@@ -161,6 +165,11 @@ class PreviewPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.model.set_plan(self.wiz.plan)
+        self.choices.set_plan(self.wiz.plan)
+        self._counts()
+
+    def _left_out(self, _n: int) -> None:
+        self.model.refresh()
         self._counts()
 
     def _counts(self) -> None:
