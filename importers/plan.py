@@ -77,6 +77,16 @@ class Issue:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
+# warnings telling what a row will write ("将新建并标记待核实"): not said of an error row, which writes nothing
+PROMISES = frozenset({"no_code", "same_name"})
+
+
+def not_written(issues: list) -> list:
+    """A row's issues once it is an error (it is not imported): without the warnings promising what it would write
+    (a row refused for another reason said both 将新建 and 本行不导入: found on the shared ledger's walkthrough)."""
+    return [i for i in issues if i.code not in PROMISES] if any(i.code in PROMISES for i in issues) else issues
+
+
 class RowStore:
     """The plan's rows, column by column."""
 
@@ -104,6 +114,8 @@ class RowStore:
 
     def add(self, excel_row, status, firm_id, code, name, issues, raw, include, designations, code_status, review,
             changes, vcode) -> None:
+        if status == ERROR and issues:
+            issues = not_written(issues)
         i = len(self.status)
         self.excel_row.append(excel_row)
         self.status.append(status)

@@ -176,7 +176,6 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
             continue
         if firm is None and name in c.pl.street_labels and _alone(raw.values):
             # a street's name alone in a row ("杨园" over its firms): a section title, not a new firm
-            issues = [i for i in issues if i.code != "no_code"]      # it is not created: not "将新建"
             issues.append(Issue(er, c.col_name, E_STREET_AS_NAME.format(name=name), "error", "street_as_name"))
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue

@@ -13,7 +13,7 @@ A file ledger, an admin or a viewer's preview: nothing to check.
 """
 from __future__ import annotations
 
-from importers.plan import ERROR, NEW, UPDATE, Issue
+from importers.plan import ERROR, NEW, UPDATE, Issue, not_written
 
 MSG_OTHER_FIRM = "不属于您负责的街道：台账中这家企业属于{street}（您负责{mine}），本行不导入"
 MSG_OTHER_STREET = "不属于您负责的街道：本行的街道是{street}（您负责{mine}），本行不导入"
@@ -72,5 +72,5 @@ def _refuse(store, i: int, message: str, raw) -> None:
     store.status[i] = ERROR
     store.include[i] = 0
     store.changes.pop(i, None)
-    store.issues.setdefault(i, []).append(Issue(store.excel_row[i], None, message, "error", CODE))
+    store.issues[i] = [*not_written(store.issues.get(i, [])), Issue(store.excel_row[i], None, message, "error", CODE)]
     store.raw[i] = raw

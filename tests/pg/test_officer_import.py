@@ -55,6 +55,15 @@ def test_an_officers_plan_reports_the_rows_of_other_streets_as_errors(people, mi
     assert plan.summary(None)["created"] == 1 and len(plan.summary(None)["errors"]) >= 5
 
 
+def test_a_refused_row_does_not_also_say_it_will_be_created(people, mixed_list):
+    """无街道新办科技有限公司 has no code and no street: refused for the officer ("没有街道"), it also said
+    "没有统一社会信用代码……将新建并标记待核实" (found by the README's walkthrough). An error row promises nothing."""
+    plan = planned(people["officer"], mixed_list[0])[0]
+    row = next(r for r in plan.rows if r.name == "无街道新办科技有限公司")
+    assert row.status == "error" and [i.code for i in row.issues] == ["other_street"]
+    assert not any("将新建" in i.message for r in plan.rows if r.status == "error" for i in r.issues)
+
+
 def test_the_same_list_planned_by_an_admin_or_on_the_file_has_no_street_errors(people, mixed_list, demo_db):
     path, _ = mixed_list
     on_file, on_server = planned(str(demo_db), path)[1], planned(people["admin"], path)[1]
