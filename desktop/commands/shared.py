@@ -154,7 +154,8 @@ def run_backups_url(args) -> int:
              "entries": b.entries} for b in items]})
         return 0
     if not items:
-        print(f"备份文件夹 {folder} 中没有共享台账 {dbname(args.db)} 的备份（用 backup --db 地址 制作）")
+        print(f"备份文件夹 {folder} 中没有共享台账 {dbname(args.db)} 的备份"
+              "（用 backup --db 地址 制作；其他文件夹中的用 --dir 文件夹 列出）")
         return 0
     print(f"备份文件夹：{folder}（共享台账 {dbname(args.db)}；恢复：restore 备份文件 --db 空数据库的地址）")
     for b in items:
