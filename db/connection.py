@@ -5,6 +5,7 @@ the many callers that import them from this module.
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import weakref
@@ -172,6 +173,24 @@ def open_ledger(ledger, readonly: bool | None, create: bool) -> sqlite3.Connecti
         raise
     ledger.file_id = ledger_lock.file_id(path)
     return conn
+
+
+PARTIAL_STREETS = "partial_streets"      # meta key: a file pulled from a shared ledger holding some streets only
+
+
+def partial_streets(conn: sqlite3.Connection) -> list[int] | None:
+    """The streets a ledger file holds when it is part of a shared ledger (``pull --street``, or a login reading some
+    streets only: db/pg/pull.py), else None (the whole district). The dashboard, ``report`` and ``export`` then treat
+    it as such a login: no district figures, which would count these streets' firms only (found by a walkthrough:
+    an officer's pulled file showed 全区 at 12% of the district's targets)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (PARTIAL_STREETS,)).fetchone()
+    if row is None or not row[0]:
+        return None
+    try:
+        ids = [int(x) for x in json.loads(row[0])]
+    except (TypeError, ValueError):
+        return None
+    return ids or None
 
 
 def _identified(ledger, conn: sqlite3.Connection) -> sqlite3.Connection:

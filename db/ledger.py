@@ -22,7 +22,7 @@ from typing import Iterator, cast
 
 from db import catalog_store, conflict, engine, facts_log, schema
 from db import lock as ledger_lock
-from db.connection import open_ledger
+from db.connection import open_ledger, partial_streets
 from db.errors import LedgerError, NestingError, os_user, sqlite_kind
 from db.writer_records import RecordWrites, new_id
 from db.writer_records import plain as _plain
@@ -63,6 +63,7 @@ class Ledger:
         self.path = Path(path)
         self.engine = engine.FILE
         self.conn = open_ledger(self, readonly, create)  # lock, connect, migrate; sets readonly, readonly_reason, lock
+        self.street_ids = partial_streets(self.conn)      # a file pulled with some streets only: those, else None
         if not self.readonly and self.conn.execute("SELECT COUNT(*) FROM tracks").fetchone()[0] == 0:
             with self.write("cli") as w:
                 catalog_store.seed_defaults(w.conn)

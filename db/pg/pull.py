@@ -4,6 +4,7 @@ partial file beside the target, renamed into place only when every table's count
 reports built on the file equal those built on the server (one street's reports for one street's part)."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -49,7 +50,8 @@ def pull(url: str, to: str | Path, street: str | None = None) -> Moved:
         try:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")   # one snapshot
             street_id = _street_id(conn, street)
-            moved = _fill(conn, partial, _filters(street_id), {"sid": street_id}, street)
+            held = [street_id] if street_id is not None else _read_streets(conn)
+            moved = _fill(conn, partial, _filters(street_id), {"sid": street_id}, street, held)
         except psycopg.Error as exc:
             _remove(partial)
             raise SharedLedgerError(f"pull 失败，未生成文件：{explain(exc)}") from exc
@@ -58,6 +60,13 @@ def pull(url: str, to: str | Path, street: str | None = None) -> Moved:
             raise
     os.replace(partial, target)
     return moved
+
+
+def _read_streets(conn) -> list[int]:
+    """The streets the login may read ([] for all: an admin, a superuser, a viewer given none)."""
+    from db.pg.session import ROLE_OF
+    _login, superuser, role, streets = conn.execute(ROLE_OF).fetchone()
+    return [] if superuser or role == "admin" else sorted(streets or [])
 
 
 def _street_id(conn, street: str | None) -> int | None:
@@ -70,8 +79,10 @@ def _street_id(conn, street: str | None) -> int | None:
     return row[0]
 
 
-def _fill(conn, path: Path, filters: dict[str, str], params: dict, street: str | None) -> Moved:
+def _fill(conn, path: Path, filters: dict[str, str], params: dict, street: str | None, held: list[int]) -> Moved:
+    """*held*: the streets the file holds when not all (db.connection.partial_streets reads them back)."""
     from db import schema
+    from db.connection import PARTIAL_STREETS
     from db.connection import connect as connect_file
     from db.pg.transfer import compare_reports
     dst = connect_file(path)
@@ -84,6 +95,8 @@ def _fill(conn, path: Path, filters: dict[str, str], params: dict, street: str |
         with facts_log.untracked(dst, *pg_schema.COPY_ORDER):     # logged as "everything" (db/facts_log.py)
             for table in pg_schema.COPY_ORDER:
                 moved.counts[table] = _pull_table(conn, dst, table, filters.get(table), params)
+        if held:
+            dst.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (PARTIAL_STREETS, json.dumps(held)))
         wrong = [t for t in pg_schema.COPY_ORDER if t != "meta"
                  and dst.execute(f"SELECT count(*) FROM {t}").fetchone()[0] != moved.counts[t]]
         if wrong:

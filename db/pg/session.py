@@ -16,15 +16,16 @@ ROLE_OF = ("SELECT current_user::text, (SELECT rolsuper FROM pg_roles WHERE roln
 
 
 def scope_refusal(ledger, street_id: int | None) -> str | None:
-    """Why a login that reads only some streets cannot have the report asked for (the district's, or another
-    street's): its figures would count only the firms the server shows it. None when it can."""
+    """Why a login that reads only some streets, or a file pulled with some streets only, cannot have the report asked
+    for (the district's, or another street's): its figures would count only the firms it holds. None when it can."""
     allowed = getattr(ledger, "street_ids", None)
-    if not getattr(ledger, "shared", False) or not allowed or street_id in allowed:
+    if not allowed or street_id in allowed:
         return None
     mine = "、".join(name for sid, name in ledger.streets() if sid in allowed)
     what = "全区的报表" if street_id is None else "该街道的报表"
-    return (f"您（{ledger.login}）只能查看 {mine} 的企业，{what}会漏算其他企业；"
-            f"请用 --street 指定您负责的街道，如 --street {mine.split('、')[0]}")
+    who = f"您（{ledger.login}）只能查看 {mine} 的企业" if getattr(ledger, "shared", False) else \
+        f"这份台账是从共享台账导出的一部分，只含 {mine} 的企业"
+    return f"{who}，{what}会漏算其他企业；请用 --street 指定其中的街道，如 --street {mine.split('、')[0]}"
 
 
 def other_street_firms(conn, codes: list[str], keys: list[str]) -> tuple[dict[str, str], dict[str, str]]:

@@ -75,6 +75,17 @@ def _check_empty_shared(cur) -> None:
         raise SharedLedgerError(f"共享台账已有数据（{'、'.join(filled)}），push 只导入到刚 init 的空共享台账")
 
 
+def _refuse_partial(src) -> None:
+    """A file pulled with some streets only is no district's ledger: pushed, it would make a shared ledger short of
+    every other street's firms, whose reports would agree with the file."""
+    from db.connection import partial_streets
+    held = partial_streets(src)
+    if held:
+        names = "、".join(r[0] for r in src.execute(
+            f"SELECT name FROM streets WHERE id IN ({', '.join('?' * len(held))}) ORDER BY sort, id", held))
+        raise SharedLedgerError(f"这份台账是从共享台账导出的一部分（只含 {names} 的企业），不能作为全区台账推送")
+
+
 def push(path: str | Path, url: str) -> Moved:
     """Copy the file ledger at *path* into the empty shared ledger at *url*, all in one transaction: the counts of
     every table and the report of every target year (district and each street) must match, or nothing is kept."""
@@ -83,6 +94,7 @@ def push(path: str | Path, url: str) -> Moved:
     moved = Moved()
     try:
         src.execute("BEGIN")                      # one read snapshot of the file
+        _refuse_partial(src)
         with connect(url) as conn:
             try:
                 lap = Laps(moved.timings)

@@ -23,5 +23,6 @@ def run(args) -> int:
                           by_street=args.by_street)
         allowed = getattr(ledger, "street_ids", None)
         mine = "、".join(name for sid, name in ledger.streets() if allowed and sid in allowed)
-    print(f"已导出 {n} 家企业到 {args.out}" + (f"（共享台账：只含您可查看的街道 {mine} 的企业）" if mine else ""))
+        whose = "您可查看的街道" if ledger.shared else "这份台账只含这些街道"
+    print(f"已导出 {n} 家企业到 {args.out}" + (f"（只含 {mine} 的企业：{whose}）" if mine else ""))
     return 0

@@ -166,7 +166,7 @@ def test_the_export_is_the_same_on_both_engines_and_an_officers_holds_their_stre
             assert code == 0, err
             made[who, len(extra)] = out.read_bytes()
     assert made["file", 0] == made["server", 0] and made["file", 2] == made["server", 2]
-    assert "只含您可查看的街道 积玉桥" in said
+    assert "只含 积玉桥 的企业" in said
     code, _, err = run(capsys, "export", "--db", demo_db, "--out", tmp_path / "jyq.csv", "--street", "积玉桥")
     assert code == 0 and made["officer", 0] == (tmp_path / "jyq.csv").read_bytes()
 

@@ -38,12 +38,15 @@ def may_edit_targets(ledger) -> bool:
 
 
 def scope_note(ledger) -> str | None:
-    """For a login that reads some streets only (a shared ledger): what the dashboard then shows, in Chinese."""
+    """For a login that reads some streets only (a shared ledger), or a file pulled with some streets only: what the
+    dashboard then shows, in Chinese."""
     allowed = getattr(ledger, "street_ids", None)
     if not allowed:
         return None
     mine = "、".join(name for sid, name in ledger.streets() if sid in allowed)
-    return (f"您只能查看 {mine} 的企业：看板只显示这些街道，不显示全区；年底预测中的续认定比例按这些街道"
+    who = f"您只能查看 {mine} 的企业" if getattr(ledger, "shared", False) else \
+        f"这份台账是从共享台账导出的一部分，只含 {mine} 的企业"
+    return (f"{who}：看板只显示这些街道，不显示全区；年底预测中的续认定比例按这些街道"
             "上年的情况估计（全区的比例可能不同）")
 
 
