@@ -65,6 +65,17 @@ def default_as_of(year: int, today: date | None = None) -> date:
     return min(max(today, year_start(year)), year_end(year))
 
 
+PROJECTED = ("统计日期在今天之后：完成值只按台账现有的记录推算（其间到期的已扣除，今天以后的新认定尚不可知），"
+             "不是已完成的数")
+
+
+def projected_note(as_of: date | str, today: date | None = None) -> str | None:
+    """What figures as of a day after today are (``PROJECTED``), else None: the ledger knows the end of every
+    certificate it holds but none of the recognitions still to come, so they are what it holds now, projected."""
+    day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    return PROJECTED if day > (today or date.today()) else None
+
+
 def time_progress(year: int, as_of: date) -> float:
     """序时进度: the share of *year* elapsed on *as_of*, the day itself included."""
     if as_of < year_start(year):

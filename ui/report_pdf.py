@@ -11,6 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
+from pipeline.dates import projected_note
+
 DPI = 96
 PAGE_W, PAGE_H = 794, 1123          # A4 at 96 dpi
 MARGIN = 40
@@ -65,7 +67,8 @@ class _Doc:
         self.need(h)
         self.p.setFont(self.font(size, bold))
         self.p.setPen(QColor(color))
-        self.p.drawText(QRectF(MARGIN, self.y, PAGE_W - 2 * MARGIN, h), align | Qt.AlignVCenter, s)
+        self.p.drawText(QRectF(MARGIN, self.y, PAGE_W - 2 * MARGIN, h),
+                        align | Qt.AlignVCenter | Qt.TextWordWrap | Qt.TextWrapAnywhere, s)
         self.y += h
 
     def wrapped_height(self, text: str, width: float, size: float, bold: bool = False) -> float:
@@ -163,6 +166,9 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
     doc.text(title, 16, True, h=34, align=Qt.AlignCenter)
     doc.text(f"统计截至 {view['as_of']}　·　序时进度 {view['time_progress']:.1%}　·　生成于 {date.today().isoformat()}",
              9, color=GREY, align=Qt.AlignCenter)
+    ahead = projected_note(view["as_of"])
+    if ahead:                               # wrapped onto as many lines as it takes
+        doc.text(ahead, 9, color=GREY, align=Qt.AlignCenter, h=doc.wrapped_height(ahead, PAGE_W - 2 * MARGIN, 9) + 9)
     doc.y += 6
     rows = view["indicators"]
     doc.text("一、指标完成情况", 11, True)

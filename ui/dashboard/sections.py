@@ -7,6 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from pipeline.dates import projected_note
 from pipeline.indicators import KINDS
 from ui.dashboard.charts import AHEAD, BEHIND, NEUTRAL, Chart
 from ui.dashboard.tables import Cell, CellTable, DrillDown, gap_text, num, pct, refill
@@ -106,9 +107,11 @@ class TargetsSection(Section):
         self.rows = rows = [r for r in view["indicators"] if r.get("actual") is not None]
         where = view["street"] or "全区"
         behind = [r["name"] for r in rows if r["ahead"] is False]
+        ahead = projected_note(view["as_of"])
         self.note.setText(f"{where} · {view['year']} 年 · 截至 {view['as_of']} · 序时进度 {view['time_progress']:.1%}"
                           + (f" · 落后于序时进度：{'、'.join(behind)}" if behind else
-                             " · 各项均不落后于序时进度" if rows else " · 尚无可计算的指标"))
+                             " · 各项均不落后于序时进度" if rows else " · 尚无可计算的指标")
+                          + (f"\n{ahead}" if ahead else ""))
         out = []
         for r in view["indicators"]:
             name = r["name"]

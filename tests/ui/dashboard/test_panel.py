@@ -262,3 +262,13 @@ def test_the_as_of_date_stays_within_the_year_chosen(panel):
     panel.set_context(2023, None, None)
     year, as_of, _ = panel.current()
     assert year == 2023 and as_of.year == 2023 and panel.view["year"] == 2023
+
+
+def test_a_future_as_of_date_says_its_figures_are_projected(panel, monkeypatch):
+    from pipeline import dates
+    from ui.dashboard import sections
+    monkeypatch.setattr(sections, "projected_note", lambda day: dates.projected_note(day, date(2024, 11, 30)))
+    panel.set_context(2024, date(2024, 11, 30), None)
+    assert dates.PROJECTED not in panel.targets.note.text()
+    panel.set_context(2024, date(2024, 12, 31), None)
+    assert dates.PROJECTED in panel.targets.note.text()
