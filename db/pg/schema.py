@@ -238,7 +238,7 @@ DECLARE
         'ON f.id = a.firm_id WHERE a.name %1$s $1 AND ($2 OR f.street_id = ANY ($3))' ELSE '' END;
 BEGIN
     -- a pattern ending in a lone escape character is an error only when some row reaches it: an oracle of other
-    -- streets' names (found by review); the app never sends one (db/ledger_view._like_escape), so: nothing
+    -- streets' names (found by review); the app never sends one (db/ledger_search._like_escape), so: nothing
     IF pattern IS NULL OR (length(pattern) - length(rtrim(pattern, chr(92)))) % 2 = 1 THEN
         RETURN;
     END IF;

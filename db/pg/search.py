@@ -1,7 +1,7 @@
 """The ledger table's search on a shared ledger: what the file's FTS5 trigram table does, on the trigram (GIN,
 pg_trgm) indexes of db/pg/schema.py, with the same results.
 
-The file (db/ledger_view.search_condition) matches a term of three or more characters anywhere in a live firm's
+The file (db/ledger_search.search_condition) matches a term of three or more characters anywhere in a live firm's
 name, former names or pinyin (its FTS5 text); a shorter term (or any term in the recycle bin) in the name or a
 former name, or, all letters, at the start of the pinyin initials; a term that looks like the start of a credit
 code matches codes by prefix (from six characters, or all digits, codes only). Here: a term of three or more
@@ -18,7 +18,8 @@ from __future__ import annotations
 import functools
 import re
 
-from db.ledger_view import LedgerQuery, LedgerView, _code_like, _like_escape, fts_only, where
+from db.ledger_search import _code_like, _like_escape
+from db.ledger_view import LedgerQuery, LedgerView, fts_only, where
 
 FIND_FIRMS = "xingtu_find_firms(text, boolean, boolean, bigint)"
 ALIAS_HAS = "f.id IN (SELECT firm_id FROM firm_aliases WHERE name {like} ?)"
