@@ -119,22 +119,32 @@ def hold(conn, firm_ids: set[int]) -> set[int]:
     return set(firm_ids) - {r[0] for r in held}
 
 
-# the advisory locks of new rows' codes and names (shared ledger): one lock per bucket of keys, so a list of 100k rows
-# takes at most KEY_BUCKETS locks of the server's lock table (64 per connection by default, shared)
+# the advisory locks of new rows' codes and names (shared ledger), from the server's lock table (about 6,400 slots by
+# default, shared by every connection): a list with few new keys takes one lock per bucket of keys and a shared lock on
+# ALL_KEYS; a list with more than MANY buckets takes ALL_KEYS alone, exclusively. So no import takes more than MANY + 1
+# slots (a big list took 1,024: six at once filled the table and every other transaction failed), two small lists
+# wait on each other only when their keys meet, and a big list waits for every import writing new firms, and they
+# for it, which is what its buckets did.
 KEY_LOCKS = 0x58544B59          # the locks' first key: 'XTKY'
 KEY_BUCKETS = 1024
+MANY = 64
+ALL_KEYS = -1                   # the second key of the lock every import of new firms takes first
 
 
 def hold_keys(conn, keys) -> None:
     """Shared ledger: before an import checks that none of its new rows' codes and names has appeared since its
     preview, wait for every other import still writing a firm of one of them (to its commit or rollback). Two
     officers importing the same firm at once both saw no such firm (the other's was not committed yet) and both
-    created it: a code was caught by its unique key, a firm without one became two (found by an attack). Taken in
-    the order of the buckets, so two imports never wait on each other."""
+    created it: a code was caught by its unique key, a firm without one became two (found by an attack). ALL_KEYS
+    first, then the buckets in their order, so two imports never wait on each other."""
     buckets = sorted({zlib.crc32(str(k).encode()) % KEY_BUCKETS for k in keys if k})
-    if buckets:
-        conn.execute("SELECT count(pg_advisory_xact_lock(?, b)) FROM unnest(?::int[]) AS b",
-                     (KEY_LOCKS, buckets))
+    if not buckets:
+        return
+    if len(buckets) > MANY:
+        conn.execute("SELECT pg_advisory_xact_lock(?, ?)", (KEY_LOCKS, ALL_KEYS))
+        return
+    conn.execute("SELECT pg_advisory_xact_lock_shared(?, ?)", (KEY_LOCKS, ALL_KEYS))
+    conn.execute("SELECT count(pg_advisory_xact_lock(?, b)) FROM unnest(?::int[]) AS b", (KEY_LOCKS, buckets))
 
 
 def _ids(values) -> str:
