@@ -4,7 +4,7 @@ An officer fixes the cells and re-imports the report: its header is the
 original header (the extra columns 问题说明 and 原行号 are not ledger fields,
 so they are ignored on re-import). A second sheet 跳过的行 lists every row that
 was skipped as not data (blank, repeated header, group sub-header, notes),
-with its Excel row and reason, and every row a choice left out (只导入台账中已有的企业, 只导入某区的企业),
+with its Excel row and reason, and every row a choice left out (只导入台账中已有的企业, 只导入某地的企业),
 so nothing left out goes unreported; the importer reads the first sheet.
 """
 from __future__ import annotations

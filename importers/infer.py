@@ -197,9 +197,15 @@ def former_line(name: str, line: str) -> str:
 
 
 # ---------------------------------------------------------------- a city-wide list: firms of several districts
-W_DISTRICTS = ("“{column}”列中有 {n} 个不同的区：{shown}；不加选择时这些行都会导入为本台账的企业；若只需本区的"
-               "企业，请在预览中选“只导入某区的企业”（命令行 --district 区名）")
-_DISTRICT_HEADER = re.compile(r"(?:所在|所属)?(?:区县|区域|区|行政区|地区|辖区|区[（(]县[）)])")
+W_DISTRICTS = ("“{column}”列中有 {n} 个不同的地区：{shown}；不加选择时这些行都会导入为本台账的企业；若只需本区的"
+               "企业，请在预览中选“只导入某地的企业”（命令行 --district 地名）")
+# a column naming each row's place, finest first: a district's (所在区), a city's (所在市州: a province's list), a
+# province's (省份: a national list); the finest such column a list holds is read
+_PLACE_HEADERS = (
+    re.compile(r"(?:所在|所属)?(?:区县|区域|区|行政区|地区|辖区|区[（(]县[）)]|县市区|县[（(]市、?区[）)]|区[（(]县、?市[）)])"),
+    re.compile(r"(?:所在|所属)?(?:市州|地市|城市|市|市[（(]州[）)]|地[（(]市、?州[）)])"),
+    re.compile(r"(?:所在|所属)?(?:省份|省|省[（(]区、?市[）)]|省市区?)"),
+)
 SHOWN_DISTRICTS = 5
 
 
@@ -223,8 +229,9 @@ class Districts:
     the column ``GROUP_COLUMN``; ``rows`` gives each district's Excel rows (ImportPlan.other_district_rows)."""
 
     def __init__(self, headers: list[str], mapped) -> None:
-        self.col = next((i for i, h in enumerate(headers) if i not in mapped
-                         and _DISTRICT_HEADER.fullmatch(re.sub(r"\s+", "", str(h or "")))), None)
+        bare = [re.sub(r"\s+", "", str(h or "")) for h in headers]
+        self.col = next((i for pattern in _PLACE_HEADERS for i, h in enumerate(bare)
+                         if i not in mapped and pattern.fullmatch(h)), None)
         self.column = headers[self.col] if self.col is not None else ""
         self.seen: dict[str, list[int]] = {}     # district -> [rows, first Excel row]
         self.rows: dict[str, array] = {}         # district ("" for a blank cell) -> its Excel rows, in order

@@ -38,7 +38,7 @@ RAW_HEAD = 20
 LEFT_NEW = "台账中没有这家企业；按“只导入台账中已有的企业”未导入"
 LEFT_DISTRICT = "“{column}”为“{value}”，不是{keep}；按“只导入{keep}的企业”未导入"
 LEFT_NO_DISTRICT = "“{column}”为空，不知是否{keep}的企业；按“只导入{keep}的企业”未导入"
-MSG_NO_DISTRICT_COLUMN = "名单中没有“所在区”一类的列，无法按区筛选"
+MSG_NO_DISTRICT_COLUMN = "名单中没有“所在区”“所在市州”“省份”一类的列，也没有按区分组，无法按地区筛选"
 MSG_NO_SUCH_DISTRICT = "名单的“{column}”列中没有“{keep}”；名单中的区有：{named}"
 
 

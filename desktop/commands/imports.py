@@ -33,8 +33,9 @@ def register(sub) -> None:
     p.add_argument("--officer", help="记录在批次与审计中的专员姓名")
     p.add_argument("--only-known", action="store_true",
                    help="只导入台账中已有的企业：名单里台账没有的企业不新建，逐行列出（全省、全市的名单）")
-    p.add_argument("--district", metavar="区名",
-                   help="名单有“所在区”一类的列时，只导入该列为此区的行（如 武昌区），其余逐行列出")
+    p.add_argument("--district", metavar="地名",
+                   help="名单有“所在区”“所在市州”“省份”一类的列（或按区分组）时，只导入该列为此地的行"
+                        "（如 武昌区、武汉市），其余逐行列出")
     p.set_defaults(func=run_import)
 
     u = sub.add_parser("undo", help="撤销一个导入批次")

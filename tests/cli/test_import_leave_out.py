@@ -53,7 +53,7 @@ def test_a_district_the_list_does_not_name_is_refused_and_nothing_is_written(db,
     assert "没有“青山区”" in err and "武昌区、洪山区、江汉区" in err
     no_column = fx.write_simple_xlsx(tmp_path, "无区.xlsx", [["企业名称", "统一社会信用代码"], ["甲公司", C[0]]])
     code, _, err = run(capsys, "import", no_column, "--db", db, "--district", "武昌区")
-    assert code == 2 and "无法按区筛选" in err
+    assert code == 2 and "无法按地区筛选" in err
     assert contents(db) == before
 
 
@@ -100,4 +100,4 @@ def test_a_list_in_district_sections_is_filtered_by_its_sections(db, tmp_path, c
     assert data["created"] == 2
     assert data["left_out"] == [
         {"row": 6, "reason": "“所在区（分组标题行）”为“洪山区”，不是武昌区；按“只导入武昌区的企业”未导入"}]
-    assert any("2 个不同的区" in w["message"] for w in data["warnings"])
+    assert any("2 个不同的地区" in w["message"] for w in data["warnings"])

@@ -18,7 +18,7 @@ def test_several_districts_are_named_once_for_the_file(ledger, tmp_path):
     plan = build_plan(ledger, xlsx(tmp_path, _rows("所在区", ["武昌区", "洪山区", "武昌区", "江夏区", "武昌区",
                                                            "洪山区"])))
     (message,) = _warned(plan)
-    assert "“所在区”列中有 3 个不同的区" in message
+    assert "“所在区”列中有 3 个不同的地区" in message
     assert "武昌区 3 行（第 2 行起）、洪山区 2 行（第 3 行起）、江夏区 1 行（第 5 行起）" in message
     assert plan.counts()["created"] == 6                       # imported all the same: the person decides
 
@@ -26,9 +26,22 @@ def test_several_districts_are_named_once_for_the_file(ledger, tmp_path):
 def test_more_districts_than_shown(ledger, tmp_path):
     names = [f"第{i}区" for i in range(8)]
     (message,) = _warned(build_plan(ledger, xlsx(tmp_path, _rows("所属区县", names))))
-    assert "8 个不同的区" in message and message.count("行（第") == 5 and "等" in message
+    assert "8 个不同的地区" in message and message.count("行（第") == 5 and "等" in message
 
 
 def test_one_district_or_another_column_is_not_warned(ledger, tmp_path):
     assert _warned(build_plan(ledger, xlsx(tmp_path, _rows("区域", ["武昌区"] * 4)))) == []
     assert _warned(build_plan(ledger, xlsx(tmp_path, _rows("所属园区", ["光谷", "车谷"])))) == []
+
+
+def test_a_provinces_list_is_read_by_its_city_column_and_the_finest_column_wins(ledger, tmp_path):
+    """A province's list names each firm's 市州 (a national one its 省份): the same choice, one level up. A list
+    with both a city and a district column is read by the district's."""
+    plan = build_plan(ledger, xlsx(tmp_path, _rows("所在市州", ["武汉市", "宜昌市", "武汉市"])))
+    assert plan.district_column == "所在市州" and sorted(d for d in plan.districts if d) == ["宜昌市", "武汉市"]
+    both = [["企业名称", "省份", "市州", "区县"], ["武汉甲科技有限公司", "湖北省", "武汉市", "武昌区"],
+            ["宜昌乙科技有限公司", "湖北省", "宜昌市", "西陵区"]]
+    plan = build_plan(ledger, xlsx(tmp_path, both, name="三级.xlsx"))
+    assert plan.district_column == "区县" and set(plan.districts) == {"武昌区", "西陵区"}
+    national = [["企业名称", "省份"], ["武汉甲科技有限公司", "湖北省"], ["长沙乙科技有限公司", "湖南省"]]
+    assert build_plan(ledger, xlsx(tmp_path, national, name="全国.xlsx")).district_column == "省份"

@@ -1,4 +1,4 @@
-"""The import wizard's preview: 只导入台账中已有的企业 and 只导入某区的企业 untick the rows they leave out, each with
+"""The import wizard's preview: 只导入台账中已有的企业 and 只导入某地的企业 untick the rows they leave out, each with
 its reason in the 问题 column, and a row ticked again is imported (importers.plan.ImportPlan.leave_out)."""
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_keeping_one_district_unticks_the_others_and_says_why(qtbot, open_wizard
     bar = page.choices
     assert not bar.district.isHidden()
     assert [bar.district.itemText(i) for i in range(bar.district.count())] == [
-        "只导入某区的企业…", "只导入武昌区的企业（2 行）", "只导入洪山区的企业（1 行）"]
+        "只导入某地的企业…", "只导入武昌区的企业（2 行）", "只导入洪山区的企业（1 行）"]
     bar.district.activated.emit(1)
     model = page.model
     qtmodeltester.check(model, force_py=True)

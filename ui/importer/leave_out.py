@@ -1,4 +1,4 @@
-"""The preview's choices for a province's or a city's list: 只导入台账中已有的企业, 只导入某区的企业.
+"""The preview's choices for a province's or a city's list: 只导入台账中已有的企业, 只导入某地的企业.
 
 Each unticks the rows it leaves out (``ImportPlan.leave_out``), which the preview then shows unticked with the
 reason in its 问题 column; a row ticked again by hand is imported. The same choices as the command line's
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QWidget
 
 from importers.plan import LEFT_NEW
 
-PICK = "只导入某区的企业…"
+PICK = "只导入某地的企业…"
 
 
 class LeaveOutBar(QWidget):
@@ -26,7 +26,7 @@ class LeaveOutBar(QWidget):
                               "每一行仍列在预览中，可再勾选")
         self.known.clicked.connect(self.only_known)
         self.district = QComboBox()
-        self.district.setToolTip("名单有“所在区”一列（或按区分组）时，取消勾选其他区的行")
+        self.district.setToolTip("名单有“所在区”“所在市州”“省份”一类的列（或按区分组）时，取消勾选其他地区的行")
         self.district.activated.connect(self._district_chosen)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

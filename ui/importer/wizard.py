@@ -139,7 +139,7 @@ class PreviewPage(QWizardPage):
         self.summary = QLabel(objectName="previewSummary", wordWrap=True)
         self.untick = QPushButton("取消勾选全部提示行")
         self.untick.clicked.connect(self.untick_warnings)
-        self.choices = LeaveOutBar(self)                  # 只导入台账中已有的企业 / 某区的企业
+        self.choices = LeaveOutBar(self)                  # 只导入台账中已有的企业 / 某地的企业
         self.choices.changed.connect(self._left_out)
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)
