@@ -69,9 +69,14 @@ def where(ledger) -> str:
 
 
 def shared_status(ledger) -> str | None:
-    """The status bar's line for a shared ledger: 共享台账 · login (role) · the streets it covers; None for a file."""
+    """The status bar's line for a shared ledger: 共享台账 · login (role) · the streets it covers; for a file pulled
+    with some streets only, its path and those streets; None for any other file."""
     if not getattr(ledger, "shared", False):
-        return None
+        part = getattr(ledger, "street_ids", None)
+        if not part:
+            return None
+        mine = "、".join(name for sid, name in ledger.streets() if sid in set(part))
+        return f"{ledger.path} · 从共享台账导出的一部分：只含 {mine} 的企业"
     from db.pg.access import ROLE_NAMES
     mine = [name for sid, name in ledger.streets() if sid in set(ledger.street_ids)]
     role = ROLE_NAMES.get(ledger.role, ledger.role)

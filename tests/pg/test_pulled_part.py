@@ -65,3 +65,11 @@ def test_a_part_is_not_pushed_as_a_districts_ledger(shared_demo, pg_db, tmp_path
             transfer.push(target, url)
     finally:
         pg_server.drop_database(server, other)
+
+
+def test_the_window_says_the_file_is_a_part(shared_demo, tmp_path):
+    from desktop.main_window import shared_status
+    target = tmp_path / "积玉桥.db"
+    pull.pull(shared_demo, target, street="积玉桥")
+    with Ledger(target, readonly=True) as led:
+        assert shared_status(led) == f"{target} · 从共享台账导出的一部分：只含 积玉桥 的企业"
