@@ -39,7 +39,7 @@ LEFT_NEW = "台账中没有这家企业；按“只导入台账中已有的企�
 LEFT_DISTRICT = "“{column}”为“{value}”，不是{keep}；按“只导入{keep}的企业”未导入"
 LEFT_NO_DISTRICT = "“{column}”为空，不知是否{keep}的企业；按“只导入{keep}的企业”未导入"
 MSG_NO_DISTRICT_COLUMN = "名单中没有“所在区”“所在市州”“省份”一类的列，也没有按区分组，无法按地区筛选"
-MSG_NO_SUCH_DISTRICT = "名单的“{column}”列中没有“{keep}”；名单中的区有：{named}"
+MSG_NO_SUCH_DISTRICT = "名单的“{column}”列中没有“{keep}”；名单中的地区有：{named}"
 
 
 @contextmanager
@@ -297,9 +297,12 @@ class ImportPlan:
 
     # rows left out by a choice, each with its reason --------------------
     def new_firm_rows(self) -> list[int]:
-        """The rows that would create a firm the ledger does not hold (a province's list: most of its firms are
-        not this district's, and ``leave_out`` of these imports only the ledger's own)."""
-        return [i for i, st in enumerate(bytes(self.store.status)) if st == NEW]
+        """The rows that would create a firm the ledger does not hold, and the later rows of such a firm listed
+        again (matched to no firm: it is created from its first row), so that ``leave_out`` of these imports only
+        the ledger's own firms (a province's list: most of its firms are not this district's)."""
+        s = self.store
+        return [i for i, (st, fid) in enumerate(zip(bytes(s.status), s.firm_id, strict=True))
+                if st == NEW or st == UNCHANGED and not fid]
 
     def other_district_rows(self, keep: str) -> list[int]:
         """The rows whose district column does not name *keep* (a blank cell included: not known to be *keep*).

@@ -101,3 +101,14 @@ def test_a_list_in_district_sections_is_filtered_by_its_sections(db, tmp_path, c
     assert data["left_out"] == [
         {"row": 6, "reason": "“所在区（分组标题行）”为“洪山区”，不是武昌区；按“只导入武昌区的企业”未导入"}]
     assert any("2 个不同的地区" in w["message"] for w in data["warnings"])
+
+
+def test_only_known_leaves_out_a_new_firm_listed_twice_whole(ledger, tmp_path):
+    """A firm not in the ledger listed twice: its second row (matched to no firm, created from the first) is left
+    out too, not counted as 不变."""
+    path = tmp_path / "两行.csv"
+    row = f"武汉甲科技有限公司,{C[0]}\n"
+    path.write_text("企业名称,统一社会信用代码\n" + row + row, encoding="utf-8")
+    plan = build_plan(ledger, path)
+    assert plan.leave_out(plan.new_firm_rows(), "x") == 2
+    assert (plan.counts()["created"], plan.counts()["unchanged"], plan.lands()) == (0, 0, False)
