@@ -90,6 +90,44 @@ def struck_rows(pl, chunk, errs) -> None:
             errs.setdefault(j, []).append(Issue(None, head, W_STRUCK.format(column=head), "warning", "struck_row"))
 
 
+W_REMARK_GONE = "{column}为“{value}”，该企业可能已注销、迁出或已从名单中取消，仍按名单导入，请核对是否应取消勾选"
+# a remark that takes the firm off the list: gone (as 登记状态 says), or its entry withdrawn
+_REMOVED = re.compile(_GONE.pattern + r"|取消|删除|撤回|剔除|移出|不再推荐")
+
+
+def remark_gone(pl, remarks: list, errs) -> None:
+    """A 备注 saying the firm is gone or withdrawn ("已注销", "取消认定资格", "删除"): a warning on the row, never
+    silent (the row was imported as any other, the remark only stored: found by an outside attack)."""
+    search = _REMOVED.search
+    head = ""
+    for j, text in enumerate(remarks):
+        if text and type(text) is str and search(text):
+            head = head or pl.plan.headers[pl.by_field["remark"]]
+            errs.setdefault(j, []).append(Issue(None, head, W_REMARK_GONE.format(column=head, value=text), "warning",
+                                                "remark_gone"))
+
+
+E_EXAMPLE = ("“{column}”为“{value}”：这一行是模板中的填表示例，不是名单上的企业，未导入；如确是企业，"
+             "请填写序号后重新导入")
+_EXAMPLE = re.compile(r"[（(]?(?:填写|填表|填报)?(?:示例|样例|范例|举例|例子|例)\d*[）)]?[:：]?")
+_SERIAL_HEADERS = ("序号", "序", "编号", "no", "no.")
+
+
+def example_rows(pl, vals, errs) -> None:
+    """A template's example row left under the header (序号 "示例", "例：", with an invented firm): an error on the
+    row, naming the cell (it was created as a firm: found by an outside attack)."""
+    headers = pl.plan.headers
+    col = next((i for i, h in enumerate(headers) if i not in pl.work
+                and str(h or "").strip().lower() in _SERIAL_HEADERS), None)
+    if col is None:
+        return
+    for j, v in enumerate(vals):
+        x = v[col] if col < len(v) else None
+        if type(x) is str and x and _EXAMPLE.fullmatch(x.strip()):
+            errs.setdefault(j, []).append(Issue(None, headers[col], E_EXAMPLE.format(column=headers[col],
+                                                value=x.strip()), "error", "example_row"))
+
+
 # what Excel shows for a formula that failed (a VLOOKUP that found nothing: #N/A); the sheet scan puts the shown text
 # in place of the empty cell calamine gives (importers/guards.py), so a date or code column reports it by name
 EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
@@ -197,6 +235,34 @@ W_NAME_STATUS = ("企业名称“{cell}”后注有“{status}”：取“{kept}
                  "请核对是否仍应导入")
 # a status noted in a bracket after the name: "…有限公司（注销）", "(已迁出)", "（已吊销营业执照）"
 _STATUS_NOTE = re.compile(r"(.+?)（((?:已经?|被|已被)?(?:" + _GONE.pattern + r"|取消)[^（）]{0,10})）")
+
+
+# a name cell's other line that is a status alone: "（注销）", "已迁出", "(已吊销)"
+_STATUS_LINE = re.compile(r"（?((?:已经?|被|已被)?(?:" + _GONE.pattern + r"|取消)[^（）]{0,10})）?")
+
+
+def note_lines(kept: str, others: list[str]) -> tuple[list[str], tuple[str, str] | None]:
+    """The other lines of a name cell that may be names (former or short ones), and (warning, issue code) for the
+    lines that are a mark (★) or a status (（注销）, 已迁出) instead: they were stored as the firm's former names
+    (found by an outside attack). A status is said before a mark."""
+    from importers.clean import clean_name  # noqa: PLC0415
+    left, status, mark = [], "", ""
+    for line in others:
+        s = clean_name(line)
+        m = _STATUS_LINE.fullmatch(s)
+        if s and all(c in NAME_MARKS for c in s):
+            mark = mark or s
+        elif m is not None:
+            status = status or m[1]
+        else:
+            left.append(line)
+    name = clean_name(kept)
+    cell = name + "".join(clean_name(o) for o in others if o not in left)
+    if status:
+        return left, (W_NAME_STATUS.format(cell=cell, status=status, kept=name), "name_status")
+    if mark:
+        return left, (W_NAME_MARK.format(cell=cell, mark=mark, kept=name), "name_mark")
+    return left, None
 
 
 def marked_name(name: str) -> tuple[str, str, str] | None:

@@ -356,7 +356,10 @@ class Planner:
             infer.street_from_address(self, vals, cols, errs)
         if self.status_col is not None:
             infer.deregistered(self, vals, errs)
+        if cols.get("remark"):
+            infer.remark_gone(self, cols["remark"], errs)
         infer.odd_cells(self, vals, errs)
+        infer.example_rows(self, vals, errs)
         return cols, errs
 
     def _names(self, chunk, vals, ni):
@@ -379,8 +382,11 @@ class Planner:
             if type(raw) is str and ("\n" in raw or "\r" in raw):
                 kept, others, lines = split_names(raw)
                 if len(lines) > 1:
-                    others = [infer.former_line(kept, o) for o in others]
-                    split[j] = (kept, others, lines, None)
+                    others, note = infer.note_lines(kept, others) if others else (others, None)
+                    if note is not None:            # "…有限公司⏎（注销）", "★⏎…": a mark or a status, no name
+                        marked[j] = note
+                    if others or note is None:
+                        split[j] = (kept, [infer.former_line(kept, o) for o in others], lines, None)
                     names[j] = clean_name(kept)
                     continue
             name = names[j]

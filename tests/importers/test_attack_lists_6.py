@@ -135,3 +135,55 @@ def test_a_blank_street_column_under_street_sections_takes_the_section_street(le
     assert [r.values.get("street") for r in plan.rows] == ["杨园", "徐家棚", "粮道"]
     assert [[i.code for i in _issues(r, "street_from_group")] for r in plan.rows] == [
         ["street_from_group"], [], ["street_from_group"]]
+
+
+# ---------------------------------------------------------------- a remark that takes the firm off the list
+def test_a_remark_saying_the_firm_is_gone_or_withdrawn_is_warned(ledger, tmp_path):
+    """A 高企 list whose 备注 says of some firms "已注销", "已迁出我区", "取消认定资格", "删除": each was imported
+    with a new 高新技术企业 designation as any other row, the remark only stored. Now such a row is warned, naming
+    the remark. Judgement: a warning, not an error or an unticked row: the list's sender kept the firm on the list
+    and a remark is free text (one row says 新增, which says nothing of the kind); a person unticks what is gone."""
+    rows = [["2023年高新技术企业名单"], ["序号", "企业名称", "统一社会信用代码", "证书编号", "发证日期", "备注"]]
+    remarks = ["已注销", "已迁出我区", "取消认定资格", "新增", None, "删除", "撤回申报"]
+    rows += [[i + 1, f"武汉备注{i}科技有限公司", R.CODES[40 + i], f"GR2023420{i:05d}", "2023-12-08", v]
+             for i, v in enumerate(remarks)]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "高企名单.xlsx", rows))
+    assert [r.status for r in plan.rows] == ["new"] * 7
+    assert all(r.designation for r in plan.rows)
+    warned = [[(i.row, i.column, i.level) for i in _issues(r, "remark_gone")] for r in plan.rows]
+    assert warned == [[(3, "备注", "warning")], [(4, "备注", "warning")], [(5, "备注", "warning")], [], [],
+                      [(8, "备注", "warning")], [(9, "备注", "warning")]]
+    assert "“取消认定资格”" in _issues(plan.rows[2], "remark_gone")[0].message
+
+
+def test_a_mark_or_a_status_on_a_second_line_of_the_name_is_no_former_name(ledger, tmp_path):
+    """"武汉…有限公司⏎（注销）", "…有限公司⏎★", "★⏎武汉…", "…⏎已迁出": the second line was kept as the firm's former
+    name (an alias "（注销）" or "★" the ledger would search by). Now such a line is read as the one-line forms are:
+    the name alone, and a warning naming the mark or the status; a line that may be a short name ("新增") is still
+    kept, as before, with its warning."""
+    names = ["武汉两行甲科技有限公司\n（注销）", "武汉两行乙科技有限公司\n★", "★\n武汉两行丙科技有限公司",
+             "武汉两行丁科技有限公司\n已迁出", "武汉两行戊科技有限公司\n新增"]
+    rows = [HEAD] + [[i + 1, v, R.CODES[50 + i], "杨园"] for i, v in enumerate(names)]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows))
+    assert [r.name for r in plan.rows] == ["武汉两行甲科技有限公司", "武汉两行乙科技有限公司", "武汉两行丙科技有限公司",
+                                           "武汉两行丁科技有限公司", "武汉两行戊科技有限公司"]
+    assert [r.values.get("former_name") for r in plan.rows] == [None, None, None, None, "新增"]
+    assert [[i.code for i in r.issues] for r in plan.rows] == [
+        ["name_status"], ["name_mark"], ["name_mark"], ["name_status"], ["multi_line_name"]]
+    assert "“已迁出”" in plan.rows[3].issues[0].message
+
+
+# ---------------------------------------------------------------- a template's example row sent back filled in
+def test_a_template_example_row_is_reported_not_created(ledger, tmp_path):
+    """A street's 申报汇总表 made from the bureau's template keeps the template's example row under the header:
+    序号 "示例" and an invented firm ("武汉示例科技有限公司", a code of the right form). It was created as a firm
+    like the others. Now the row is an error naming the 序号 cell: never created, never dropped without a word.
+    Judgement: an error row, not a skipped row: it holds a full name and a code, so a person must see it."""
+    rows = [HEAD, ["示例", "武汉示例科技有限公司", R.CODES[55], "杨园"],
+            ["例：", "武汉例子科技有限公司", R.CODES[56], "杨园"]]
+    rows += [[i + 1, f"武汉申报{i}科技有限公司", R.CODES[57 + i], "杨园"] for i in range(2)]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "申报汇总表.xlsx", rows))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "error"), (3, "error"), (4, "new"), (5, "new")]
+    e = _issues(plan.rows[0], "example_row")[0]
+    assert (e.row, e.column, e.level) == (2, "序号", "error")
+    assert "“示例”" in e.message and "示例" in e.message
