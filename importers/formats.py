@@ -41,6 +41,7 @@ from importers.guards import (
     ole_stream_names,
     scan_sheet_xml,
 )
+from importers.struck import struck_cells, struck_styles
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAGIC = [
@@ -66,6 +67,7 @@ class Grid:
     merges: list[tuple[int, int, int, int]] = []     # (r0, c0, r1, c1), 0-based absolute, inclusive
     hidden: frozenset[int] = frozenset()              # Excel row numbers
     hidden_cols: frozenset[int] = frozenset()         # 0-based absolute columns hidden in Excel
+    struck: frozenset[tuple[int, int]] = frozenset()  # (Excel row, 0-based absolute column) struck through (.xlsx)
     date1904: bool = False
     empty: bool = False
 
@@ -237,6 +239,7 @@ class CalamineSource(Source):
         super().__init__(path, file)
         self.kind, self._zip, self._max_bytes, self._biff = kind, zf, max_bytes, biff
         self._sheet_xml: dict[str, str] = {}
+        self._struck_styles: frozenset[int] | None = None     # read from xl/styles.xml when a sheet is first read
         self.date1904 = date1904
         if zf is not None:
             self._read_workbook_xml(zf)
@@ -295,6 +298,7 @@ class CalamineSource(Source):
             raise self.error(E.MSG_SHEET_NOT_FOUND.format(name=name, names="、".join(self.sheets)))
         hidden: frozenset[int] = frozenset()
         hidden_cols: frozenset[int] = frozenset()
+        struck: frozenset[tuple[int, int]] = frozenset()
         errors: dict[tuple[int, int], str] = {}
         if self._zip is not None:
             member = self._sheet_xml.get(name)
@@ -302,6 +306,9 @@ class CalamineSource(Source):
                 raise self.error(E.MSG_CORRUPT.format(reason=f"找不到工作表“{name}”的数据"), sheet=name)
             hidden = scan_sheet_xml(self._zip, member, self.file, name, errors)
             hidden_cols = hidden_columns(self._zip, member)
+            if self._struck_styles is None:
+                self._struck_styles = struck_styles(self._zip)
+            struck = struck_cells(self._zip, member, self._struck_styles)
         elif self._biff is not None and (seen := self._biff.sheet(name, self.sheets.index(name))) is not None:
             hidden, hidden_cols, errors = seen.hidden, seen.hidden_cols, seen.errors
         try:
@@ -310,6 +317,7 @@ class CalamineSource(Source):
             raise _calamine_error(exc, self, sheet=name) from None
         grid = CalamineGrid(sh, name, hidden, self.date1904, errors)
         grid.hidden_cols = hidden_cols
+        grid.struck = struck
         return grid
 
 

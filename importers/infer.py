@@ -4,7 +4,9 @@
   stands under ("杨园街道（12家）"), only when exactly one catalog street is named as a street (街/街道/街办);
 - a registry's 登记状态 that says the firm is gone (注销, 吊销 …): imported, but never silently;
 - a city-wide list's 所在区 column naming several districts: imported, with one warning for the file;
-- a date written as a plain number (an Excel serial): read as a date, with one warning for its column.
+- a date written as a plain number (an Excel serial): read as a date, with one warning for its column;
+- a name with a mark around it (★…, …*) or a status after it (…（注销）): the name without it, warned on the row;
+- a row whose name cell is struck through in Excel: imported, warned on the row.
 """
 from __future__ import annotations
 
@@ -72,6 +74,59 @@ def deregistered(pl, vals, errs) -> None:
         text = clean_text(v[col]) if col < len(v) else ""
         if text and _GONE.search(text):
             errs.setdefault(j, []).append(Issue(None, head, W_GONE.format(value=text), "warning", "deregistered"))
+
+
+W_STRUCK = "“{column}”单元格有删除线（原表中常表示已从名单中删去），仍按名单导入，请核对是否应取消勾选"
+
+
+def struck_rows(pl, chunk, errs) -> None:
+    """A row whose name cell (the code cell, without a name column) is struck through in Excel: a warning on the row,
+    never silent (``pl.struck``: the sheet's struck cells, importers.struck; it was imported as any other row)."""
+    col = pl.by_field.get("name", pl.by_field.get("code"))
+    if col is None:
+        return
+    cells, at, head = pl.struck, pl.plan_columns[col], pl.plan.headers[col]
+    for j, raw in enumerate(chunk):
+        if (raw.excel_row, at) in cells:
+            errs.setdefault(j, []).append(Issue(None, head, W_STRUCK.format(column=head), "warning", "struck_row"))
+
+
+W_REMARK_GONE = "{column}为“{value}”，该企业可能已注销、迁出或已从名单中取消，仍按名单导入，请核对是否应取消勾选"
+# a remark that takes the firm off the list: gone (as 登记状态 says), or its entry withdrawn
+_REMOVED = re.compile(_GONE.pattern + r"|取消|删除|撤回|剔除|移出|不再推荐")
+
+
+def remark_gone(pl, remarks: list, errs) -> None:
+    """A 备注 saying the firm is gone or withdrawn ("已注销", "取消认定资格", "删除"): a warning on the row, never
+    silent (the row was imported as any other, the remark only stored: found by an outside attack)."""
+    search = _REMOVED.search
+    head = ""
+    for j, text in enumerate(remarks):
+        if text and type(text) is str and search(text):
+            head = head or pl.plan.headers[pl.by_field["remark"]]
+            errs.setdefault(j, []).append(Issue(None, head, W_REMARK_GONE.format(column=head, value=text), "warning",
+                                                "remark_gone"))
+
+
+E_EXAMPLE = ("“{column}”为“{value}”：这一行是模板中的填表示例，不是名单上的企业，未导入；如确是企业，"
+             "请填写序号后重新导入")
+_EXAMPLE = re.compile(r"[（(]?(?:填写|填表|填报)?(?:示例|样例|范例|举例|例子|例)\d*[）)]?[:：]?")
+_SERIAL_HEADERS = ("序号", "序", "编号", "no", "no.")
+
+
+def example_rows(pl, vals, errs) -> None:
+    """A template's example row left under the header (序号 "示例", "例：", with an invented firm): an error on the
+    row, naming the cell (it was created as a firm: found by an outside attack)."""
+    headers = pl.plan.headers
+    col = next((i for i, h in enumerate(headers) if i not in pl.work
+                and str(h or "").strip().lower() in _SERIAL_HEADERS), None)
+    if col is None:
+        return
+    for j, v in enumerate(vals):
+        x = v[col] if col < len(v) else None
+        if type(x) is str and x and _EXAMPLE.fullmatch(x.strip()):
+            errs.setdefault(j, []).append(Issue(None, headers[col], E_EXAMPLE.format(column=headers[col],
+                                                value=x.strip()), "error", "example_row"))
 
 
 # what Excel shows for a formula that failed (a VLOOKUP that found nothing: #N/A); the sheet scan puts the shown text
@@ -150,17 +205,23 @@ def odd_name(er, col_name, name: str, issues: list) -> None:
 
 W_FORMER_NOTE = "企业名称“{cell}”后注有曾用名；取“{kept}”为企业名称，“{former}”记为曾用名，请核对"
 # a name cell "现名（原名：旧名）" as clean_name leaves it (NFKC: "：" is ":", brackets full width, no spaces)
-_FORMER_NOTE = re.compile(
-    r"(.+?)（(?:原名称?|曾用名称?|原企业名称|原公司名称|原单位名称|更名前名称?|变更前名称|原)[:]?(.+)）")
+_FORMER_LABEL = r"(?:原名称?|曾用名称?|原企业名称|原公司名称|原单位名称|更名前名称?|变更前名称|原)"
+_FORMER_NOTE = re.compile(r"(.+?)（" + _FORMER_LABEL + r"[:]?(.+)）")
+# and without the bracket: "现名 原名：旧名", "现名，曾用名：旧名" (NFKC: "，" is ",")
+_FORMER_COLON = re.compile(r"(.+?)[,;、]?" + _FORMER_LABEL + r":(.+)")
 
 
 def former_note(name: str) -> tuple[str, str] | None:
-    """(name, former name) of a cleaned name cell that carries its former name in a trailing bracket, when both
-    read as firms' full names: the whole cell was a new firm's name (found by an outside attack)."""
+    """(name, former name) of a cleaned name cell that carries its former name in a trailing bracket or after a
+    label and a colon, when both read as firms' full names: the whole cell was a new firm's name (found by outside
+    attacks)."""
     from importers.clean import looks_like_firm_name  # noqa: PLC0415
-    if not name.endswith("）"):
+    if name.endswith("）"):
+        m = _FORMER_NOTE.fullmatch(name)
+    elif ":" in name:
+        m = _FORMER_COLON.fullmatch(name)
+    else:
         return None
-    m = _FORMER_NOTE.fullmatch(name)
     if m is None or not looks_like_firm_name(m[1]) or not looks_like_firm_name(m[2]):
         return None
     return m[1], m[2]
@@ -183,6 +244,60 @@ def joined_former_names(first, later) -> str | None:
     have = former_names(first)
     more = [n for n in former_names(later) if n not in have]
     return "、".join(dict.fromkeys([*have, *more])) if more else None
+
+
+# signs put before or after a name to mark the row (★ 重点, ※ 见备注, * 新增 …; as clean_name leaves them: NFKC makes
+# ＊ and ＃ ASCII): no registered name holds one
+NAME_MARKS = frozenset("★☆*※▲△▼▽●○◎◆◇■□#√✓✔✗✘")
+W_NAME_MARK = ("企业名称“{cell}”带有标记“{mark}”（原表中另有含义，如重点、新增、见备注），已去掉标记，按“{kept}”导入，"
+               "请核对")
+W_NAME_STATUS = ("企业名称“{cell}”后注有“{status}”：取“{kept}”为企业名称；该企业可能已不存在或已不在本区，"
+                 "请核对是否仍应导入")
+# a status noted in a bracket after the name: "…有限公司（注销）", "(已迁出)", "（已吊销营业执照）"
+_STATUS_NOTE = re.compile(r"(.+?)（((?:已经?|被|已被)?(?:" + _GONE.pattern + r"|取消)[^（）]{0,10})）")
+
+
+# a name cell's other line that is a status alone: "（注销）", "已迁出", "(已吊销)"
+_STATUS_LINE = re.compile(r"（?((?:已经?|被|已被)?(?:" + _GONE.pattern + r"|取消)[^（）]{0,10})）?")
+
+
+def note_lines(kept: str, others: list[str]) -> tuple[list[str], tuple[str, str] | None]:
+    """The other lines of a name cell that may be names (former or short ones), and (warning, issue code) for the
+    lines that are a mark (★) or a status (（注销）, 已迁出) instead: they were stored as the firm's former names
+    (found by an outside attack). A status is said before a mark."""
+    from importers.clean import clean_name  # noqa: PLC0415
+    left, status, mark = [], "", ""
+    for line in others:
+        s = clean_name(line)
+        m = _STATUS_LINE.fullmatch(s)
+        if s and all(c in NAME_MARKS for c in s):
+            mark = mark or s
+        elif m is not None:
+            status = status or m[1]
+        else:
+            left.append(line)
+    name = clean_name(kept)
+    cell = name + "".join(clean_name(o) for o in others if o not in left)
+    if status:
+        return left, (W_NAME_STATUS.format(cell=cell, status=status, kept=name), "name_status")
+    if mark:
+        return left, (W_NAME_MARK.format(cell=cell, mark=mark, kept=name), "name_mark")
+    return left, None
+
+
+def marked_name(name: str) -> tuple[str, str, str] | None:
+    """(name, warning, issue code) of a cleaned name cell with a mark before or after the name or a status in a
+    trailing bracket (the cell was stored as the name: found by an outside attack), when what is left reads as a
+    firm's full name; else None. A mark and a status together: the status is said, the mark taken off with it."""
+    from importers.clean import looks_like_firm_name  # noqa: PLC0415
+    kept = name.strip("".join(NAME_MARKS))
+    mark = "".join(dict.fromkeys(c for c in name if c in NAME_MARKS and c not in kept))
+    m = _STATUS_NOTE.fullmatch(kept) if kept.endswith("）") else None
+    if m is not None and looks_like_firm_name(m[1], cleaned=True):
+        return m[1], W_NAME_STATUS.format(cell=name, status=m[2], kept=m[1]), "name_status"
+    if mark and looks_like_firm_name(kept, cleaned=True):
+        return kept, W_NAME_MARK.format(cell=name, mark=mark, kept=kept), "name_mark"
+    return None
 
 
 def former_line(name: str, line: str) -> str:

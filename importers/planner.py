@@ -291,7 +291,10 @@ class Planner:
         self.serials = infer.Serials(plan.headers, sorted({col for col, f, *_ in self.cleaners
                                                            if f in DATE_FIELDS or f.startswith("_d")}), date1904)
         self.error_cells = bool(getattr(getattr(self.table, "_grid", None), "errors", None))   # #N/A and the like
-        self.infer_group = bool(self.streets) and "street" not in self.work.values() and any(
+        self.struck: frozenset = getattr(getattr(self.table, "_grid", None), "struck", frozenset())   # struck cells
+        self.plan_columns = list(getattr(self.table, "columns", ()))
+        # a row with no street under a section "一、杨园街道", with or without a street column (a blank cell in it)
+        self.infer_group = bool(self.streets) and any(
             E.skip_category(why) == E.SKIP_GROUP_CATEGORY for _, why in getattr(self.table, "skipped", ()))
         if (self.infer_street or self.infer_group) and "street" not in fields:
             fields.append("street")
@@ -348,13 +351,17 @@ class Planner:
             infer.street_from_address(self, vals, cols, errs)
         if self.status_col is not None:
             infer.deregistered(self, vals, errs)
+        if cols.get("remark"):
+            infer.remark_gone(self, cols["remark"], errs)
         infer.odd_cells(self, vals, errs)
+        infer.example_rows(self, vals, errs)
         return cols, errs
 
     def _names(self, chunk, vals, ni):
-        """Names as shown, and for a cell of several lines the warning and the lines not taken."""
+        """Names as shown; for a cell of several lines (or with its former name) the warning and the lines not
+        taken; for a name with a mark or a status around it (infer.marked_name) the warning."""
         if ni is None:
-            return [""] * len(vals), {}
+            return [""] * len(vals), {}, {}
         raws = [v[ni] if ni < len(v) else None for v in vals]
         if self.csv:
             raws = [unquote(r) for r in raws]
@@ -364,24 +371,38 @@ class Planner:
         else:
             names = [clean_name(r) for r in raws]
         split: dict[int, tuple[str, list[str], list[str], str | None]] = {}
+        marked: dict[int, tuple[str, str]] = {}        # row -> (warning, issue code) of a mark or a status taken off
+        marks = infer.NAME_MARKS
         for j, raw in enumerate(raws):
             if type(raw) is str and ("\n" in raw or "\r" in raw):
                 kept, others, lines = split_names(raw)
                 if len(lines) > 1:
-                    others = [infer.former_line(kept, o) for o in others]
-                    split[j] = (kept, others, lines, None)
+                    others, note = infer.note_lines(kept, others) if others else (others, None)
+                    if note is not None:            # "…有限公司⏎（注销）", "★⏎…": a mark or a status, no name
+                        marked[j] = note
+                    if others or note is None:
+                        split[j] = (kept, [infer.former_line(kept, o) for o in others], lines, None)
                     names[j] = clean_name(kept)
                     continue
-            noted = infer.former_note(names[j]) if type(raw) is str and names[j][-1:] == "）" else None
+            name = names[j]
+            if type(raw) is not str or not name:
+                continue
+            last = name[-1]
+            if last in marks or name[0] in marks or last == "）":     # "★…", "…*", "…（注销）"
+                hit = infer.marked_name(name)
+                if hit is not None:
+                    name = names[j] = hit[0]
+                    marked[j] = hit[1:]
+            noted = infer.former_note(name) if name[-1] == "）" or ":" in name else None
             if noted is not None:
-                split[j] = (noted[0], [noted[1]], [], names[j])
+                split[j] = (noted[0], [noted[1]], [], name)
                 names[j] = noted[0]
-        return names, split
+        return names, split, marked
 
     def _chunk(self, plan: ImportPlan, chunk) -> None:
         vals = [r.values for r in chunk]
         ni, ci = self.by_field.get("name"), self.by_field.get("code")
-        names, split = self._names(chunk, vals, ni)
+        names, split, marked = self._names(chunk, vals, ni)
         if ci is None:
             codes = [""] * len(vals)
         else:
@@ -400,8 +421,12 @@ class Planner:
         self.serials.add(chunk, vals)
         if self.infer_group:
             infer.street_from_group(self, chunk, cols, errs)
+        if self.struck:
+            infer.struck_rows(self, chunk, errs)
         if split:
             self._split_warnings(split, cols, errs, len(vals))
+        for j, (message, code) in marked.items():       # marked only with a name column
+            errs.setdefault(j, []).append(Issue(None, self.plan.headers[ni or 0], message, "warning", code))
         store = plan.store
         for f in store.fields:
             store.cols[f].extend(cols.get(f) or [None] * len(vals))
