@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from db.firm_fields import STATUS_TITLE
 from pipeline.fields import LABELS
+from ui.importer.wording import for_wizard
 from ui.qtcompat import no_data
 from ui.rows_model import ROOT, header_text
 
@@ -94,7 +95,7 @@ class PlanPreviewModel(QAbstractTableModel):
             if col == 5:
                 return describe_changes(r)
             if col == 6:
-                return "；".join(i.message for i in r.issues)
+                return "；".join(for_wizard(i.message) for i in r.issues)
             return no_data()
         if role == Qt.CheckStateRole and col == 0:
             return Qt.Checked if r.include and r.status != "error" else Qt.Unchecked
@@ -106,7 +107,7 @@ class PlanPreviewModel(QAbstractTableModel):
                 text = self._data(index, Qt.DisplayRole)
                 if text and col != 6:
                     lines.insert(0, str(text))
-            lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{i.message}"
+            lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{for_wizard(i.message)}"
                       for i in r.issues]
             change = describe_changes(r)
             if change:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ui.importer.mapping_page import MappingPage, col_letter
 from ui.importer.preview_model import PlanPreviewModel, row_state, shown
+from ui.importer.wording import for_wizard
 from ui.rows_model import RowsModel
 
 KINDS = [
@@ -93,7 +94,7 @@ class SourcePage(QWizardPage):
         try:
             sheets = list_sheets(self.wiz.path)
         except (InputError, OSError) as exc:          # not a workbook, the file gone …
-            self.message.setText(str(exc))
+            self.message.setText(for_wizard(str(exc)))
             sheets = []
         self.sheet.blockSignals(True)
         self.sheet.clear()
@@ -110,7 +111,7 @@ class SourcePage(QWizardPage):
         try:
             rows = read_preview(self.wiz.path, self.sheet.currentData(), 15)
         except (InputError, OSError) as exc:
-            self.message.setText(str(exc))
+            self.message.setText(for_wizard(str(exc)))
             rows = []
         width = max((len(r) for r in rows), default=0)
         self.grid._headers = [col_letter(i) for i in range(width)]
@@ -193,7 +194,7 @@ def result_text(plan, batch: int | None) -> str:
     lines = [head, f"错误 {errors} 行（不导入），有提示 {warned} 行，已取消勾选 {plan.unticked()} 行（不导入）",
              f"非数据行已跳过：{skipped}" if skipped else "没有跳过的非数据行"]
     if batch is None:
-        lines += [f"整份名单：{i.message}" for i in plan.file_issues]
+        lines += [f"整份名单：{for_wizard(i.message)}" for i in plan.file_issues]
     return "\n".join(lines)
 
 
@@ -320,7 +321,7 @@ class ImportWizard(QWizard):
         self.committed.emit(batch)
 
     def _commit_failed(self, message: str) -> None:
-        self.commit_page.status.setText(f"写入失败，台账未改动：{message}")
+        self.commit_page.status.setText(f"写入失败，台账未改动：{for_wizard(message)}")
         self._finish_page(problems=bool(self.plan.error_rows()))
 
     def _commit_cancelled(self, message: str) -> None:

@@ -1,0 +1,63 @@
+"""A new officer's walk through the windows at 1366×768: what they read must speak of what they see (no
+command-line flags in the wizard), and Qt's conventions hold (Esc, Enter, focus)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+
+from tests.ui.helpers import C1, C2, to_mapping
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+FLAG = re.compile(r"--[a-z]")
+
+
+def write_csv(path, lines: list[str]):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_list_without_a_known_stage_names_the_wizards_field_not_the_stage_flag(qtbot, open_wizard, tmp_path):
+    path = write_csv(tmp_path / "名单.csv", ["名单", "序号,企业名称,统一社会信用代码,认定日期",
+                                             f"1,武汉星辰科技有限公司,{C1},2023-05-01"])
+    wiz = open_wizard(path)
+    wiz.source.kind.setCurrentIndex(wiz.source.kind.findData("designation"))
+    to_mapping(qtbot, wiz)
+    message = wiz.mapping.message.text()
+    assert "无法判断认定类别" in message
+    assert not FLAG.search(message), message
+    assert "第 1 步的“认定类别”" in message
+
+
+def test_a_blank_date_filled_from_the_wizards_date_says_so_without_the_date_flag(qtbot, open_wizard, tmp_path):
+    path = write_csv(tmp_path / "高企名单.csv", ["2023年高新技术企业名单", "序号,企业名称,统一社会信用代码,证书编号,认定日期",
+                                                 f"1,武汉星辰科技有限公司,{C1},GR202342000001,2023-12-08",
+                                                 f"2,湖北光谷智能装备有限公司,{C2},GR202342000002,"])
+    wiz = open_wizard(path)
+    wiz.source.use_date.setChecked(True)
+    wiz.source.on_date.setDate(QDate(2023, 12, 8))
+    to_mapping(qtbot, wiz)
+    assert wiz.plan is not None, wiz.mapping.message.text()
+    wiz.next()                                                       # → preview
+    model = wiz.preview.model
+    row = next(i for i in range(model.rowCount()) if model.plan_row(i).excel_row == 4)
+    shown = [model.data(model.index(row, 6)), model.data(model.index(row, 6), Qt.ToolTipRole)]
+    assert "按指定的认定日期 2023-12-08" in shown[0]
+    for text in shown:
+        assert not FLAG.search(text), text
+    assert "第 1 步的“统一认定日期”" in shown[0]
+
+
+def test_the_wizard_wording_covers_every_hint_the_importer_gives():
+    from importers.header import MSG_SERIAL
+    from importers.planner import MSG_NEED_DATE, MSG_NEED_STAGE, MSG_NO_NAME, W_HEADLESS_SHEET, W_OTHER_SHEET
+    from importers.plan_rows import W_DATE_GIVEN
+    from ui.importer.wording import for_wizard
+    said = [MSG_NEED_STAGE.format(names="高新技术企业"), MSG_NEED_DATE, MSG_NO_NAME.format(headers="甲、乙"),
+            MSG_SERIAL.format(header="编 号", examples="1、2"), W_DATE_GIVEN.format(column="认定日期", day="2023-12-08"),
+            W_OTHER_SHEET.format(sheet="Sheet2", row=3, chosen="Sheet1"),
+            W_HEADLESS_SHEET.format(sheet="Sheet2", rows="2-9", chosen="Sheet1")]
+    for text in said:
+        assert not FLAG.search(for_wizard(text)), for_wizard(text)
+    assert "把“编 号”列选为“证书编号”" in for_wizard(said[3])
