@@ -1,0 +1,71 @@
+"""A new officer's walk through the main window at 1366×768: what the window says speaks of what a person can do
+in it (never a command-line flag), and Qt's conventions hold."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import desktop.actions as actions_mod
+from desktop import dialogs
+from tests.ui.helpers import window_on_small_ledger
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+FLAG = re.compile(r"--[a-z]")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    yield from window_on_small_ledger(qtbot, tmp_path, monkeypatch, informs=True)
+
+
+def other_ledgers_backup(tmp_path) -> Path:
+    """A backup of another ledger (its own identity) with one firm."""
+    from db.backup import backup
+    from db.ledger import Ledger
+    with Ledger(tmp_path / "别的台账.db", officer="测试专员") as other:
+        with other.write("person") as w:
+            w.insert_firm("武汉别处科技有限公司")
+        return backup(other.path, tmp_path / "别处备份", "manual").path
+
+
+def pick(monkeypatch, path: Path, answer: bool) -> list[tuple[str, str, str]]:
+    asked: list[tuple[str, str, str]] = []
+
+    class Picker:
+        @staticmethod
+        def getOpenFileName(*args, **kw):  # noqa: N802 (Qt API)
+            return str(path), ""
+    monkeypatch.setattr(actions_mod, "QFileDialog", Picker)
+
+    def ask(parent, title, text, yes="确定", no="取消"):
+        asked.append((title, text, yes))
+        return answer
+    monkeypatch.setattr(dialogs, "ask", ask)
+    return asked
+
+
+def firms(win) -> list[str]:
+    return [r[0] for r in win.ledger.conn.execute("SELECT name FROM firms ORDER BY id")]
+
+
+def test_restoring_another_ledgers_backup_asks_in_words_and_can_be_done(qtbot, monkeypatch, tmp_path, window):
+    win, told = window
+    saved = other_ledgers_backup(tmp_path)
+    asked = pick(monkeypatch, saved, answer=True)
+    win.menu_actions.restore.trigger()
+    assert told == [], told                                      # no refusal that says "加 --other-ledger"
+    (title, text, yes), = asked
+    assert "属于另一个台账" in text and yes == "仍要恢复"
+    assert not FLAG.search(text), text
+    assert firms(win) == ["武汉别处科技有限公司"]
+
+
+def test_declining_another_ledgers_backup_changes_nothing(qtbot, monkeypatch, tmp_path, window):
+    win, told = window
+    before = win.ledger
+    asked = pick(monkeypatch, other_ledgers_backup(tmp_path), answer=False)
+    win.menu_actions.restore.trigger()
+    assert len(asked) == 1 and told == []
+    assert win.ledger is before and len(firms(win)) == 4
