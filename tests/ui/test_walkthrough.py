@@ -31,7 +31,8 @@ def test_a_list_without_a_known_stage_names_the_wizards_field_not_the_stage_flag
 
 
 def test_a_blank_date_filled_from_the_wizards_date_says_so_without_the_date_flag(qtbot, open_wizard, tmp_path):
-    path = write_csv(tmp_path / "高企名单.csv", ["2023年高新技术企业名单", "序号,企业名称,统一社会信用代码,证书编号,认定日期",
+    path = write_csv(tmp_path / "高企名单.csv", ["2023年高新技术企业名单",
+                                                 "序号,企业名称,统一社会信用代码,证书编号,认定日期",
                                                  f"1,武汉星辰科技有限公司,{C1},GR202342000001,2023-12-08",
                                                  f"2,湖北光谷智能装备有限公司,{C2},GR202342000002,"])
     wiz = open_wizard(path)
@@ -51,13 +52,40 @@ def test_a_blank_date_filled_from_the_wizards_date_says_so_without_the_date_flag
 
 def test_the_wizard_wording_covers_every_hint_the_importer_gives():
     from importers.header import MSG_SERIAL
-    from importers.planner import MSG_NEED_DATE, MSG_NEED_STAGE, MSG_NO_NAME, W_HEADLESS_SHEET, W_OTHER_SHEET
     from importers.plan_rows import W_DATE_GIVEN
+    from importers.planner import MSG_NEED_DATE, MSG_NEED_STAGE, MSG_NO_NAME, W_HEADLESS_SHEET, W_OTHER_SHEET
     from ui.importer.wording import for_wizard
     said = [MSG_NEED_STAGE.format(names="高新技术企业"), MSG_NEED_DATE, MSG_NO_NAME.format(headers="甲、乙"),
-            MSG_SERIAL.format(header="编 号", examples="1、2"), W_DATE_GIVEN.format(column="认定日期", day="2023-12-08"),
+            MSG_SERIAL.format(header="编 号", examples="1、2"),
+            W_DATE_GIVEN.format(column="认定日期", day="2023-12-08"),
             W_OTHER_SHEET.format(sheet="Sheet2", row=3, chosen="Sheet1"),
             W_HEADLESS_SHEET.format(sheet="Sheet2", rows="2-9", chosen="Sheet1")]
     for text in said:
         assert not FLAG.search(for_wizard(text)), for_wizard(text)
     assert "把“编 号”列选为“证书编号”" in for_wizard(said[3])
+
+
+@pytest.mark.parametrize("size", [(1320, 260), (1000, 260)])
+def test_the_time_progress_label_across_street_bars_is_not_drawn_on_the_last_bar(qtbot, size):
+    """看板 → 街道 at 2025-12-31: “序时进度 100.0%” was drawn in orange on the last street's green bar."""
+    from PySide6.QtCore import QRectF
+
+    from ui.dashboard.charts import Chart
+    chart = Chart("各街道完成率")
+    qtbot.add_widget(chart)
+    chart.resize(*size)
+    chart.show()
+    qtbot.waitExposed(chart)
+    values = [91.5, 96.7, 87.1, 90.5, 92.8, 73, 103.5, 106.8, 109.1, 108.6, 116.7, 110.8, 126.2, 100]
+    chart.bars([f"街道{i}" for i in range(len(values))], values, unit="%")
+    chart.reference(100, "序时进度 100.0%")
+    qtbot.wait(50)
+    label = chart._line_item.label
+    text = label.mapRectToScene(label.boundingRect())
+    vb = chart.item.getViewBox()
+    for i, v in enumerate(values):
+        bar = vb.mapViewToScene(QRectF(i - chart._width / 2, 0, chart._width, v)).boundingRect()
+        assert not text.intersects(bar), (i, text, bar)
+    assert vb.sceneBoundingRect().adjusted(-2, -2, 2, 2).contains(text), (text, vb.sceneBoundingRect())
+    line_y = vb.mapViewToScene(QRectF(0, 100, 1, 0)).boundingRect().top()
+    assert text.bottom() <= line_y + 2, (text, line_y)              # above its line, not struck through
