@@ -89,3 +89,61 @@ def test_the_time_progress_label_across_street_bars_is_not_drawn_on_the_last_bar
     assert vb.sceneBoundingRect().adjusted(-2, -2, 2, 2).contains(text), (text, vb.sceneBoundingRect())
     line_y = vb.mapViewToScene(QRectF(0, 100, 1, 0)).boundingRect().top()
     assert text.bottom() <= line_y + 2, (text, line_y)              # above its line, not struck through
+
+
+def test_tab_leaves_a_date_field_at_once(qtbot):
+    """Tab in the 截至 date stepped through year, month and day: three Tabs to get past one field."""
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from ui.dates import DateEdit
+    host = QWidget()
+    qtbot.add_widget(host)
+    box = QVBoxLayout(host)
+    day, after = DateEdit(), QLineEdit()
+    box.addWidget(day)
+    box.addWidget(after)
+    host.show()
+    qtbot.waitExposed(host)
+    day.setFocus()
+    qtbot.waitUntil(day.hasFocus)
+    qtbot.keyClick(day, Qt.Key_Tab)
+    assert after.hasFocus()
+    qtbot.keyClick(after, Qt.Key_Backtab)
+    assert day.hasFocus()
+
+
+def selected(panel) -> tuple[list[int], int | None]:
+    return panel.selected_firm_ids(), panel.current_firm_id()
+
+
+def test_after_a_change_in_search_results_the_selection_is_kept(qtbot, small_panel):
+    """With a search shown (read off the UI thread), an edit of the selected firm lost the selection: the next
+    Del, Enter or menu action found nothing chosen."""
+    from tests.ui.helpers import settle
+    from ui.commands import UpdateFirms
+    panel, ids = small_panel
+    panel.set_search_now("武汉")
+    settle(qtbot, panel.model)
+    panel.view.selectRow(1)
+    chosen, current = selected(panel)
+    assert len(chosen) == 1 and current == chosen[0]
+    UpdateFirms(panel.ledger, chosen, {"officer": "王芳"}).redo()
+    panel.reload()
+    settle(qtbot, panel.model)
+    assert selected(panel) == (chosen, current)
+
+
+def test_a_firm_moved_to_the_recycle_bin_leaves_the_next_row_selected(qtbot, small_panel):
+    from tests.ui.helpers import settle
+    from ui.commands import RemoveFirms
+    panel, ids = small_panel
+    panel.set_search_now("武汉")
+    settle(qtbot, panel.model)
+    assert panel.model.rowCount() == 2
+    panel.view.selectRow(0)
+    gone = panel.selected_firm_ids()
+    RemoveFirms(panel.ledger, gone).redo()
+    panel.reload()
+    settle(qtbot, panel.model)
+    left = panel.model.firm_id(0)
+    assert left not in gone and selected(panel) == ([left], left)

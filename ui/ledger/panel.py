@@ -73,6 +73,8 @@ class LedgerPanel(QWidget):
         self.view.customContextMenuRequested.connect(self._table_menu)
         self._context_actions: list[QAction | None] = []
         self.filters.changed.connect(self._apply_filters)
+        self._reselect: tuple | None = None           # (query, selection) to select again once a search's rows are in
+        self.model.busyChanged.connect(self._rows_in)
 
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 0)
@@ -121,15 +123,32 @@ class LedgerPanel(QWidget):
         self.problem.show()
 
     def reload(self) -> None:
-        """Re-read after a write, keeping the selected firms selected (by firm id) and the scroll position."""
-        keep = set(self.selected_firm_ids())
-        rows = self.selected_rows()
-        current = self.current_firm_id()
-        scroll = self.view.verticalScrollBar().value()
+        """Re-read after a write, keeping the selected firms selected (by firm id) and the scroll position; with a
+        search shown (read off the UI thread) once its rows are in, unless the person asked for other rows since."""
+        kept = (set(self.selected_firm_ids()), self.selected_rows(), self.current_firm_id(),
+                self.view.verticalScrollBar().value())
         self.model.reload()
-        if keep and not self.model.busy:
+        self._reselect = (self.model.target, kept) if self.model.busy else None
+        if not self.model.busy:
+            self._keep_selection(*kept)
+
+    def _rows_in(self, busy: bool) -> None:
+        pending, self._reselect = self._reselect, None
+        if not busy and pending is not None and pending[0] == self.model.target:
+            self._keep_selection(*pending[1])
+
+    def _keep_selection(self, keep: set, rows: list[int], current: int | None, scroll: int) -> None:
+        if keep:
             self.select_firms(keep, near=rows[0] if rows else 0, current=current)
+            if rows and not self.view.selectionModel().hasSelection() and self.model.rowCount():
+                self._select_row(min(rows[0], self.model.rowCount() - 1))    # they left the list: the next row
         self.view.verticalScrollBar().setValue(scroll)
+
+    def _select_row(self, row: int) -> None:
+        """Row *row* selected and current, as Explorer does after a delete: Del and Enter go on working."""
+        index = self.model.index(row, 0)
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.ClearAndSelect
+                                                   | QItemSelectionModel.Rows)
 
     def select_firms(self, firm_ids, near: int = 0, current: int | None = None) -> None:
         """Select the rows of *firm_ids* found within a few pages of row *near* (the rows read anyway)."""
