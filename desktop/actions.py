@@ -84,8 +84,11 @@ class Actions:
         self._write_actions += [window.undo.undo_action, window.undo.redo_action]
         m.addSeparator()
         self.find = self._act(m, "查找企业", self.do_find, QKeySequence.Find)
-        self.open_firm = self._act(m, "打开企业档案", self.do_open_firm, "Return")
+        self.open_firm = self._act(m, "打开企业档案", self.do_open_firm, "Enter")
+        self.open_firm.setShortcuts([QKeySequence(Qt.Key_Enter), QKeySequence(Qt.Key_Return)])   # shown: Enter
         self.remove = self._act(m, "移入回收站…", self.do_remove, QKeySequence.Delete, write=True)
+        for a in self.table_keys():
+            a.setShortcutContext(Qt.WidgetWithChildrenShortcut)     # the table's keys (install_ledger adds them)
         self.recycle = self._act(m, "查看回收站", self.do_toggle_recycle)
         self.recycle.setCheckable(True)
         self.restore_firms = self._act(m, "从回收站恢复所选", self.do_restore_firms, write=True)
@@ -127,6 +130,11 @@ class Actions:
         page.buttons["import_list"].setEnabled(not self.w.ledger.readonly)
         page.buttons["new_targets"].setEnabled(not self.w.ledger.readonly)
         return page
+
+    def table_keys(self) -> list[QAction]:
+        """The actions whose key works in the ledger table only: Enter in the 街道 list or a date field opened the
+        firm file of the row selected below, Del there offered to remove it."""
+        return [self.open_firm, self.remove]
 
     def context_actions(self) -> list:
         return [self.open_firm, None, self.assign_officer, self.set_street, self.promote, self.demote,

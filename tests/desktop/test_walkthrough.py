@@ -11,7 +11,7 @@ import desktop.actions as actions_mod
 from desktop import dialogs
 from tests.ui.helpers import window_on_small_ledger
 
-pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")]
 FLAG = re.compile(r"--[a-z]")
 
 
@@ -69,3 +69,31 @@ def test_declining_another_ledgers_backup_changes_nothing(qtbot, monkeypatch, tm
     win.menu_actions.restore.trigger()
     assert len(asked) == 1 and told == []
     assert win.ledger is before and len(firms(win)) == 4
+
+
+def test_enter_and_del_act_on_the_table_only(qtbot, monkeypatch, window):
+    """Enter in the 街道 list (choosing a street by keyboard) opened the firm file of the row selected below it, and
+    Del there offered to remove that firm; in the table both still work, and the menu names the key on the keyboard."""
+    from PySide6.QtCore import Qt
+    win, _told = window
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "ask", lambda parent, title, text, **kw: asked.append(title) or False)
+    panel = win.ledger_panel
+    panel.view.selectRow(0)
+    combo = panel.filters.street
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    qtbot.keyClick(combo, Qt.Key_Return)
+    qtbot.keyClick(combo, Qt.Key_Delete)
+    assert win.firm_dialogs == {} and asked == []
+    panel.view.setFocus()
+    qtbot.waitUntil(panel.view.hasFocus)
+    qtbot.keyClick(panel.view, Qt.Key_Delete)
+    assert asked == ["移入回收站"]
+    qtbot.keyClick(panel.view, Qt.Key_Enter)              # the keypad's Enter as well as the main one
+    try:
+        assert list(win.firm_dialogs) == [panel.current_firm_id()]
+    finally:
+        for dlg in list(win.firm_dialogs.values()):
+            dlg.close()
+    assert win.menu_actions.open_firm.shortcut().toString() == "Enter"
