@@ -147,3 +147,16 @@ def test_a_firm_moved_to_the_recycle_bin_leaves_the_next_row_selected(qtbot, sma
     settle(qtbot, panel.model)
     left = panel.model.firm_id(0)
     assert left not in gone and selected(panel) == ([left], left)
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04garbage" * 100, b""])
+def test_a_file_that_cannot_be_read_stops_at_step_one_saying_why(qtbot, open_wizard, tmp_path, content):
+    """A damaged .xlsx showed 工作表 “（CSV 文件，无工作表）” and 下一步 led to an empty step 2 saying it again."""
+    from PySide6.QtWidgets import QWizard
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(content)
+    wiz = open_wizard(path)
+    page = wiz.source
+    assert "CSV" not in page.sheet.currentText()
+    assert not page.isComplete() and not wiz.button(QWizard.NextButton).isEnabled()
+    assert page.message.text().startswith("名单.xlsx：") and "换一个文件" in page.message.text()
