@@ -97,3 +97,17 @@ def test_enter_and_del_act_on_the_table_only(qtbot, monkeypatch, window):
         for dlg in list(win.firm_dialogs.values()):
             dlg.close()
     assert win.menu_actions.open_firm.shortcut().toString() == "Enter"
+
+
+def test_the_recycle_bin_says_so_above_the_table_and_leads_back(qtbot, window):
+    """编辑 → 查看回收站 showed its firms under the usual filters with nothing but the status bar's count (hidden by
+    any message) to say so: a few firms read as a ledger that had lost the rest."""
+    from PySide6.QtCore import Qt
+    win, _told = window
+    panel, a = win.ledger_panel, win.menu_actions
+    assert panel.bin_bar.isHidden()
+    a.recycle.trigger()
+    assert panel.model.target.deleted and panel.bin_bar.isVisible()
+    assert panel.bin_restore.defaultAction() is a.restore_firms and panel.bin_restore.isVisible()
+    qtbot.mouseClick(panel.bin_leave, Qt.LeftButton)
+    assert not panel.model.target.deleted and panel.bin_bar.isHidden() and not a.recycle.isChecked()

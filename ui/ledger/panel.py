@@ -7,11 +7,14 @@ from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, Qt, 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
+    QPushButton,
     QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,9 +29,13 @@ LEGACY_COLUMNS = 16         # the columns a layout saved as Qt's header state (b
 RESELECT_PAGES = 3          # after a write, the selection is looked for this many pages around where it was
 
 
+BIN_TEXT = "正在查看回收站：这些企业已移入回收站，不在台账中。选中后可恢复（也可右键）。"
+
+
 class LedgerPanel(QWidget):
     firmActivated = Signal(int)          # a firm id: open its file
     countChanged = Signal(int)
+    leaveBin = Signal()                  # 返回台账 from the recycle bin's bar
 
     def __init__(self, ledger, parent=None) -> None:
         super().__init__(parent)
@@ -83,8 +90,31 @@ class LedgerPanel(QWidget):
         self.start_page: QWidget | None = None
         self.model.countChanged.connect(self._show_start)
         box.addWidget(self.filters)
+        box.addWidget(self._bin_bar())
         box.addWidget(self.problem)
         box.addWidget(self.stack, 1)
+
+    def _bin_bar(self) -> QWidget:
+        """The bar that says the table shows the recycle bin (only the status bar's count said so, hidden by any
+        message: two firms under the usual filters read as a ledger that lost its firms) and leads back."""
+        bar = self.bin_bar = QWidget(objectName="binBar")
+        bar.setStyleSheet("#binBar { background: #fce8e6; border: 1px solid #e8a09a; }")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(8, 2, 2, 2)
+        row.addWidget(QLabel(BIN_TEXT), 1)
+        self.bin_restore = QToolButton()            # 从回收站恢复所选, given by the window (set_bin_action)
+        self.bin_restore.hide()
+        leave = self.bin_leave = QPushButton("返回台账")
+        leave.clicked.connect(self.leaveBin)
+        row.addWidget(self.bin_restore)
+        row.addWidget(leave)
+        bar.hide()
+        self.model.countChanged.connect(lambda _n: bar.setVisible(self.model.target.deleted))
+        return bar
+
+    def set_bin_action(self, restore: QAction) -> None:
+        self.bin_restore.setDefaultAction(restore)
+        self.bin_restore.show()
 
     # the start page of an empty ledger --------------------------------------------
     def set_start_page(self, page: QWidget) -> None:
