@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"星图 - {where(ledger)}" + ("（只读）" if readonly else ""))
         self._show_path(shared_status(ledger) or str(ledger.path))
         self._show_count(self.ledger_panel.model.total)
+        self.ledger_panel.first_focus()
         self.live = LiveRefresh.attach(self, ledger)       # others' changes on a shared ledger (desktop/live.py)
         self.file_watch = FileWatch.attach(self, ledger)   # and another program's on a file opened read-only
 

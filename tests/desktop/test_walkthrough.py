@@ -111,3 +111,14 @@ def test_the_recycle_bin_says_so_above_the_table_and_leads_back(qtbot, window):
     assert panel.bin_restore.defaultAction() is a.restore_firms and panel.bin_restore.isVisible()
     qtbot.mouseClick(panel.bin_leave, Qt.LeftButton)
     assert not panel.model.target.deleted and panel.bin_bar.isHidden() and not a.recycle.isChecked()
+
+
+def test_the_keyboard_starts_in_the_search_box_or_on_an_empty_ledgers_first_button(qtbot, tmp_path, window):
+    """The window opened with the keyboard on its tab bar: typing a firm's name did nothing."""
+    from PySide6.QtWidgets import QApplication
+    win, _told = window
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    assert QApplication.focusWidget() is win.ledger_panel.filters.search
+    assert win.menu_actions.switch_to(str(tmp_path / "新台账.db"), create=True)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.ledger_panel.start_page.buttons["import_list"])

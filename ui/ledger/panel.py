@@ -123,6 +123,15 @@ class LedgerPanel(QWidget):
         self.stack.addWidget(page)
         self._show_start()
 
+    def first_focus(self) -> None:
+        """Where the keyboard starts: the search box, or an empty ledger's first button (it started on the window's
+        tab bar, where typing does nothing)."""
+        if self.start_page is not None and self.stack.currentWidget() is self.start_page:
+            self.start_page.setFocus(Qt.OtherFocusReason)
+            self.start_page.focusNextChild()
+        else:
+            self.filters.search.setFocus(Qt.OtherFocusReason)
+
     def is_empty(self) -> bool:
         return not self.model.target.deleted and self.ledger_view.empty()
 
