@@ -41,6 +41,22 @@ MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换�
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
 
+MSG_SAVED_FIRST = "当前台账会先自动备份一份。"
+
+
+def restore_question(backup_path: str, ledger_path) -> str | None:
+    """The question for a backup that is not this ledger's (another ledger's, or one made before backups carried
+    the ledger's identity), or None for the ledger's own: the command line's --other-ledger, asked in words."""
+    from db.backup import backup_problems, ledger_id_of
+    theirs, ours = ledger_id_of(backup_path), ledger_id_of(ledger_path)
+    if ours is None or theirs == ours or (theirs is None and backup_problems(backup_path)):
+        return None                   # its own, or a damaged file: the restore says what is wrong with it
+    whose = ("由旧版本星图制作，没有台账编号，无法确认它是本台账的备份" if theirs is None
+             else f"属于另一个台账（编号 {theirs[:8]}…），不是本台账的备份")
+    return (f"备份 {Path(backup_path).name} {whose}。\n仍要用它的内容替换当前台账 {Path(ledger_path).name}？"
+            f"\n{MSG_SAVED_FIRST}本台账保留自己的编号和备份。")
+
+
 class Actions:
     def __init__(self, window) -> None:
         self.w = window
@@ -68,8 +84,11 @@ class Actions:
         self._write_actions += [window.undo.undo_action, window.undo.redo_action]
         m.addSeparator()
         self.find = self._act(m, "查找企业", self.do_find, QKeySequence.Find)
-        self.open_firm = self._act(m, "打开企业档案", self.do_open_firm, "Return")
+        self.open_firm = self._act(m, "打开企业档案", self.do_open_firm, "Enter")
+        self.open_firm.setShortcuts([QKeySequence(Qt.Key_Enter), QKeySequence(Qt.Key_Return)])   # shown: Enter
         self.remove = self._act(m, "移入回收站…", self.do_remove, QKeySequence.Delete, write=True)
+        for a in self.table_keys():
+            a.setShortcutContext(Qt.WidgetWithChildrenShortcut)     # the table's keys (install_ledger adds them)
         self.recycle = self._act(m, "查看回收站", self.do_toggle_recycle)
         self.recycle.setCheckable(True)
         self.restore_firms = self._act(m, "从回收站恢复所选", self.do_restore_firms, write=True)
@@ -111,6 +130,11 @@ class Actions:
         page.buttons["import_list"].setEnabled(not self.w.ledger.readonly)
         page.buttons["new_targets"].setEnabled(not self.w.ledger.readonly)
         return page
+
+    def table_keys(self) -> list[QAction]:
+        """The actions whose key works in the ledger table only: Enter in the 街道 list or a date field opened the
+        firm file of the row selected below, Del there offered to remove it."""
+        return [self.open_firm, self.remove]
 
     def context_actions(self) -> list:
         return [self.open_firm, None, self.assign_officer, self.set_street, self.promote, self.demote,
@@ -250,13 +274,16 @@ class Actions:
         ledger = self.w.ledger
         folder = str(backup_dir_for(ledger.path, ledger.conn))
         path, _ = QFileDialog.getOpenFileName(self.w, "选择要恢复的备份", folder, LEDGER_FILTER)
-        if not path or not dialogs.ask(self.w, "从备份恢复",
-                                       f"用备份 {Path(path).name} 替换当前台账？\n当前台账会先自动备份一份。"):
+        if not path:
+            return
+        other = restore_question(path, ledger.path)
+        if not dialogs.ask(self.w, "从备份恢复", other or f"用备份 {Path(path).name} 替换当前台账？\n{MSG_SAVED_FIRST}",
+                           yes="仍要恢复" if other else "确定"):
             return
         target = str(ledger.path)
         self.w.close_ledger()
         try:
-            restore(path, target)
+            restore(path, target, other_ledger=bool(other))
         except LedgerError as exc:
             dialogs.warn(self.w, "恢复失败", f"{exc}\n台账未改动。")
         self.switch_to(target)

@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         self.ledger_panel.model.busyChanged.connect(self._show_busy)
         self.ledger_panel.firmActivated.connect(self.open_firm)
         self.ledger_panel.set_context_actions(self.menu_actions.context_actions())
+        self.ledger_panel.view.addActions(self.menu_actions.table_keys())
+        self.ledger_panel.set_bin_action(self.menu_actions.restore_firms)
+        self.ledger_panel.leaveBin.connect(self.menu_actions.do_toggle_recycle)
         self.ledger_panel.set_start_page(self.menu_actions.start_page())
         self.ledger_panel.restore_header_state(self.settings.get("ledger/header"))
         self.tabs.addTab(self.ledger_panel, "台账")
@@ -148,6 +151,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"星图 - {where(ledger)}" + ("（只读）" if readonly else ""))
         self._show_path(shared_status(ledger) or str(ledger.path))
         self._show_count(self.ledger_panel.model.total)
+        self.ledger_panel.first_focus()
         self.live = LiveRefresh.attach(self, ledger)       # others' changes on a shared ledger (desktop/live.py)
         self.file_watch = FileWatch.attach(self, ledger)   # and another program's on a file opened read-only
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QDateEdit
+from PySide6.QtWidgets import QDateEdit, QWidget
 
 from pipeline.dates import parse_typed
 
@@ -43,6 +43,11 @@ class DateEdit(QDateEdit):
             return QDateTime(to_qdate(parse_typed(text)), QTime(0, 0))
         except ValueError:
             return self.dateTime()
+
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802  (Qt's virtual)
+        """Tab leaves the field, as every other field's does (QDateEdit's stepped through year, month and day first:
+        three Tabs to get past one date); the arrow keys still move between them, and a whole date can be typed."""
+        return QWidget.focusNextPrevChild(self, forward)
 
     def fixup(self, text: str) -> str:
         return self.date().toString(DISPLAY)

@@ -224,6 +224,7 @@ class Chart(QWidget):
             return
         width = self.item.getViewBox().width()
         left, right = 0.7, 0.3              # the room beside the first and the last bar's centre, in bar units
+        right += self._reference_room(n, width)
         if width > 0:
             span = n - 1 + left + right
             for i, edge in ((0, "left"), (n - 1, "right")):
@@ -235,6 +236,18 @@ class Chart(QWidget):
                 span += extra
                 left, right = (left + extra, right) if edge == "left" else (left, right + extra)
         self.item.setXRange(-left, n - 1 + right, padding=0)
+
+    def _reference_room(self, n: int, width: float) -> float:
+        """Bar units right of the last bar for the label of a level line across vertical bars (序时进度 100.0%),
+        which is drawn there, above the line, rather than on the last bar."""
+        line = self._line_item
+        if line is None or not line.isVisible() or line.angle % 180 != 0 or width <= 0:
+            return 0.0
+        from PySide6.QtGui import QFontMetrics
+        label = QFontMetrics(self.font).horizontalAdvance(self.reference_text) + 8
+        if label >= width / 2:
+            return 0.0
+        return label * (n + 0.3) / (width - label)
 
     def _fit_labels(self, labels: list[str]) -> list[str]:
         """Make the left axis wide enough for whole category names (indicator names are never cut); only a
@@ -264,13 +277,18 @@ class Chart(QWidget):
         self._line_item.label.setFormat(text)
         self._line_item.label.setText(text)     # setFormat skips the text while the chart is hidden
         self._line_item.setVisible(True)
+        self.reference_value = value
+        self.reference_text = text
         if vertical and self.horizontal and self.values:
             # a band above the first bar for the line's label, which otherwise sat on the top bar
             self.item.setYRange(-0.7, len(self.values) + 0.6, padding=0)
             self._line_item.label.anchors = [(-0.03, 0.5), (-0.03, 0.5)]    # beside the line, not across it
             self._line_item.label.setPosition(1 - 0.5 / (len(self.values) + 1.3))
-        self.reference_value = value
-        self.reference_text = text
+        elif not vertical and not self.horizontal and self.values:
+            # across vertical bars: the label right of the last bar, above the line (it sat on the last bar)
+            self._line_item.label.anchors = [(1, 1), (1, 1)]
+            self._line_item.label.setPosition(1.0)
+            self._fit_bar_texts()
 
     def lines(self, x_labels: list[str], series: list[tuple[str, list[float]]], every: int = 12) -> None:
         """Line series over categories (month ends); ticks every *every* points; legend in the title."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from importers.header import col_letter
 from ui.importer.preview_model import shown
+from ui.importer.wording import for_wizard
 from ui.rows_model import RowsModel
 
 IGNORE = "忽略（不导入）"
@@ -93,7 +94,7 @@ class MappingPage(QWizardPage):
         try:
             peek = peek_header(self.wiz.path, self.wiz.source.options()["sheet"], header_row)
         except (InputError, OSError) as exc:          # an unreadable file, a row out of range
-            self.message.setText(str(exc))
+            self.message.setText(for_wizard(str(exc)))
             self.completeChanged.emit()
             return
         self.headers, self.detected, self.detected_row = peek.headers, dict(peek.mapping), peek.header_row
@@ -165,7 +166,7 @@ class MappingPage(QWizardPage):
     def show_plan(self, plan) -> None:
         self.progress.hide()
         kind = "企业名单" if plan.kind == "roster" else f"认定名单（{plan.stage_name or plan.stage or '按列判断'}）"
-        notes = "；".join(i.message for i in plan.file_issues)
+        notes = "；".join(for_wizard(i.message) for i in plan.file_issues)
         self.kind_label.setText(f"识别为：{kind}。{plan.kind_reason}" + (f"　标题：{plan.title}" if plan.title else "")
                                 + (f"\n{notes}" if notes else ""))
         if plan.headers == self.headers:
@@ -178,7 +179,7 @@ class MappingPage(QWizardPage):
 
     def show_error(self, message: str) -> None:
         self.progress.hide()
-        self.message.setText(message)
+        self.message.setText(for_wizard(message))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:

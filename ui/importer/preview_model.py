@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from db.firm_fields import STATUS_TITLE
 from pipeline.fields import LABELS
+from ui.importer.wording import for_wizard
 from ui.qtcompat import no_data
 from ui.rows_model import ROOT, header_text
 
@@ -71,7 +72,7 @@ class PlanPreviewModel(QAbstractTableModel):
         self.includeChanged.emit()
 
     def _problems(self, r) -> str:
-        text = "；".join(i.message for i in r.issues)
+        text = "；".join(for_wizard(i.message) for i in r.issues)
         why = self._left_out.get(r.excel_row) if not r.include else None
         return f"未导入：{why}" + (f"；{text}" if text else "") if why else text
 
@@ -122,7 +123,7 @@ class PlanPreviewModel(QAbstractTableModel):
             why = self._left_out.get(r.excel_row) if not r.include else None
             if why:
                 lines.append(f"未导入：{why}")
-            lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{i.message}"
+            lines += [f"{'错误' if i.level == 'error' else '提示'}（{i.column or '整行'}）：{for_wizard(i.message)}"
                       for i in r.issues]
             change = describe_changes(r)
             if change:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from ui.importer.leave_out import LeaveOutBar
 from ui.importer.mapping_page import MappingPage, col_letter
 from ui.importer.preview_model import PlanPreviewModel, row_state, shown
+from ui.importer.wording import for_wizard
 from ui.rows_model import RowsModel
 
 KINDS = [
@@ -39,6 +40,8 @@ KINDS = [
     ("企业名单（企业信息、星级等）", "roster"),
     ("认定名单（每行获得同一认定）", "designation"),
 ]
+UNREADABLE = "（无法读取）"
+MSG_UNREADABLE = "。\n请关闭本窗口，换一个文件再导入（文件 → 导入名单，或把文件拖到窗口上）。"
 SIZE = (1180, 660)                 # fits a 1366×768 screen with the taskbar
 SETTINGS_ORG, SETTINGS_APP = "xingtu", "星图"     # desktop.settings' organisation and application
 COLUMNS_KEY = "importer/preview_columns"
@@ -76,6 +79,7 @@ class SourcePage(QWizardPage):
         self.grid = RowsModel([], parent=self)
         self.message = QLabel(wordWrap=True)
         self.message.setStyleSheet("color: #b3261e;")
+        self.unreadable = ""              # why the file cannot be read, if it cannot
         form = QFormLayout()
         form.addRow("工作表", self.sheet)
         form.addRow("名单类型", self.kind)
@@ -91,15 +95,16 @@ class SourcePage(QWizardPage):
     def initializePage(self) -> None:
         from importers.errors import InputError
         from importers.read import list_sheets
+        self.unreadable = ""
         try:
             sheets = list_sheets(self.wiz.path)
         except (InputError, OSError) as exc:          # not a workbook, the file gone …
-            self.message.setText(str(exc))
+            self.unreadable = for_wizard(str(exc))
             sheets = []
         self.sheet.blockSignals(True)
         self.sheet.clear()
         if not sheets:
-            self.sheet.addItem("（CSV 文件，无工作表）", None)
+            self.sheet.addItem(UNREADABLE if self.unreadable else "（CSV 文件，无工作表）", None)
         for name in sheets:
             self.sheet.addItem(name, name)
         self.sheet.blockSignals(False)
@@ -111,12 +116,18 @@ class SourcePage(QWizardPage):
         try:
             rows = read_preview(self.wiz.path, self.sheet.currentData(), 15)
         except (InputError, OSError) as exc:
-            self.message.setText(str(exc))
+            self.unreadable = self.unreadable or for_wizard(str(exc))
             rows = []
+        # a file that cannot be read stops here, saying why (下一步 led to an empty step 2 saying it again)
+        self.message.setText(self.unreadable.rstrip("。") + MSG_UNREADABLE if self.unreadable else "")
+        self.completeChanged.emit()
         width = max((len(r) for r in rows), default=0)
         self.grid._headers = [col_letter(i) for i in range(width)]
         self.grid.set_rows([[shown(v) for v in r] + [None] * (width - len(r)) for r in rows])
         self.wiz.preview_rows = rows
+
+    def isComplete(self) -> bool:  # noqa: N802  (Qt's virtual)
+        return not self.unreadable
 
     def options(self) -> dict:
         d = self.on_date.date()
@@ -202,7 +213,7 @@ def result_text(plan, batch: int | None) -> str:
     lines = [head, f"错误 {errors} 行（不导入），有提示 {warned} 行，已取消勾选 {plan.unticked()} 行（不导入）",
              f"非数据行已跳过：{skipped}" if skipped else "没有跳过的非数据行"]
     if batch is None:
-        lines += [f"整份名单：{i.message}" for i in plan.file_issues]
+        lines += [f"整份名单：{for_wizard(i.message)}" for i in plan.file_issues]
     return "\n".join(lines)
 
 
@@ -329,7 +340,7 @@ class ImportWizard(QWizard):
         self.committed.emit(batch)
 
     def _commit_failed(self, message: str) -> None:
-        self.commit_page.status.setText(f"写入失败，台账未改动：{message}")
+        self.commit_page.status.setText(f"写入失败，台账未改动：{for_wizard(message)}")
         self._finish_page(problems=bool(self.plan.error_rows()))
 
     def _commit_cancelled(self, message: str) -> None:

@@ -7,11 +7,14 @@ from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, Qt, 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
+    QPushButton,
     QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,9 +29,13 @@ LEGACY_COLUMNS = 16         # the columns a layout saved as Qt's header state (b
 RESELECT_PAGES = 3          # after a write, the selection is looked for this many pages around where it was
 
 
+BIN_TEXT = "正在查看回收站：这些企业已移入回收站，不在台账中。选中后可恢复（也可右键）。"
+
+
 class LedgerPanel(QWidget):
     firmActivated = Signal(int)          # a firm id: open its file
     countChanged = Signal(int)
+    leaveBin = Signal()                  # 返回台账 from the recycle bin's bar
 
     def __init__(self, ledger, parent=None) -> None:
         super().__init__(parent)
@@ -73,6 +80,8 @@ class LedgerPanel(QWidget):
         self.view.customContextMenuRequested.connect(self._table_menu)
         self._context_actions: list[QAction | None] = []
         self.filters.changed.connect(self._apply_filters)
+        self._reselect: tuple | None = None           # (query, selection) to select again once a search's rows are in
+        self.model.busyChanged.connect(self._rows_in)
 
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 0)
@@ -81,8 +90,31 @@ class LedgerPanel(QWidget):
         self.start_page: QWidget | None = None
         self.model.countChanged.connect(self._show_start)
         box.addWidget(self.filters)
+        box.addWidget(self._bin_bar())
         box.addWidget(self.problem)
         box.addWidget(self.stack, 1)
+
+    def _bin_bar(self) -> QWidget:
+        """The bar that says the table shows the recycle bin (only the status bar's count said so, hidden by any
+        message: two firms under the usual filters read as a ledger that lost its firms) and leads back."""
+        bar = self.bin_bar = QWidget(objectName="binBar")
+        bar.setStyleSheet("#binBar { background: #fce8e6; border: 1px solid #e8a09a; }")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(8, 2, 2, 2)
+        row.addWidget(QLabel(BIN_TEXT), 1)
+        self.bin_restore = QToolButton()            # 从回收站恢复所选, given by the window (set_bin_action)
+        self.bin_restore.hide()
+        leave = self.bin_leave = QPushButton("返回台账")
+        leave.clicked.connect(self.leaveBin)
+        row.addWidget(self.bin_restore)
+        row.addWidget(leave)
+        bar.hide()
+        self.model.countChanged.connect(lambda _n: bar.setVisible(self.model.target.deleted))
+        return bar
+
+    def set_bin_action(self, restore: QAction) -> None:
+        self.bin_restore.setDefaultAction(restore)
+        self.bin_restore.show()
 
     # the start page of an empty ledger --------------------------------------------
     def set_start_page(self, page: QWidget) -> None:
@@ -90,6 +122,15 @@ class LedgerPanel(QWidget):
         self.start_page = page
         self.stack.addWidget(page)
         self._show_start()
+
+    def first_focus(self) -> None:
+        """Where the keyboard starts: the search box, or an empty ledger's first button (it started on the window's
+        tab bar, where typing does nothing)."""
+        if self.start_page is not None and self.stack.currentWidget() is self.start_page:
+            self.start_page.setFocus(Qt.OtherFocusReason)
+            self.start_page.focusNextChild()
+        else:
+            self.filters.search.setFocus(Qt.OtherFocusReason)
 
     def is_empty(self) -> bool:
         return not self.model.target.deleted and self.ledger_view.empty()
@@ -121,15 +162,32 @@ class LedgerPanel(QWidget):
         self.problem.show()
 
     def reload(self) -> None:
-        """Re-read after a write, keeping the selected firms selected (by firm id) and the scroll position."""
-        keep = set(self.selected_firm_ids())
-        rows = self.selected_rows()
-        current = self.current_firm_id()
-        scroll = self.view.verticalScrollBar().value()
+        """Re-read after a write, keeping the selected firms selected (by firm id) and the scroll position; with a
+        search shown (read off the UI thread) once its rows are in, unless the person asked for other rows since."""
+        kept = (set(self.selected_firm_ids()), self.selected_rows(), self.current_firm_id(),
+                self.view.verticalScrollBar().value())
         self.model.reload()
-        if keep and not self.model.busy:
+        self._reselect = (self.model.target, kept) if self.model.busy else None
+        if not self.model.busy:
+            self._keep_selection(*kept)
+
+    def _rows_in(self, busy: bool) -> None:
+        pending, self._reselect = self._reselect, None
+        if not busy and pending is not None and pending[0] == self.model.target:
+            self._keep_selection(*pending[1])
+
+    def _keep_selection(self, keep: set, rows: list[int], current: int | None, scroll: int) -> None:
+        if keep:
             self.select_firms(keep, near=rows[0] if rows else 0, current=current)
+            if rows and not self.view.selectionModel().hasSelection() and self.model.rowCount():
+                self._select_row(min(rows[0], self.model.rowCount() - 1))    # they left the list: the next row
         self.view.verticalScrollBar().setValue(scroll)
+
+    def _select_row(self, row: int) -> None:
+        """Row *row* selected and current, as Explorer does after a delete: Del and Enter go on working."""
+        index = self.model.index(row, 0)
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.ClearAndSelect
+                                                   | QItemSelectionModel.Rows)
 
     def select_firms(self, firm_ids, near: int = 0, current: int | None = None) -> None:
         """Select the rows of *firm_ids* found within a few pages of row *near* (the rows read anyway)."""

@@ -1,0 +1,162 @@
+"""A new officer's walk through the windows at 1366×768: what they read must speak of what they see (no
+command-line flags in the wizard), and Qt's conventions hold (Esc, Enter, focus)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+
+from tests.ui.helpers import C1, C2, to_mapping
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+FLAG = re.compile(r"--[a-z]")
+
+
+def write_csv(path, lines: list[str]):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_list_without_a_known_stage_names_the_wizards_field_not_the_stage_flag(qtbot, open_wizard, tmp_path):
+    path = write_csv(tmp_path / "名单.csv", ["名单", "序号,企业名称,统一社会信用代码,认定日期",
+                                             f"1,武汉星辰科技有限公司,{C1},2023-05-01"])
+    wiz = open_wizard(path)
+    wiz.source.kind.setCurrentIndex(wiz.source.kind.findData("designation"))
+    to_mapping(qtbot, wiz)
+    message = wiz.mapping.message.text()
+    assert "无法判断认定类别" in message
+    assert not FLAG.search(message), message
+    assert "第 1 步的“认定类别”" in message
+
+
+def test_a_blank_date_filled_from_the_wizards_date_says_so_without_the_date_flag(qtbot, open_wizard, tmp_path):
+    path = write_csv(tmp_path / "高企名单.csv", ["2023年高新技术企业名单",
+                                                 "序号,企业名称,统一社会信用代码,证书编号,认定日期",
+                                                 f"1,武汉星辰科技有限公司,{C1},GR202342000001,2023-12-08",
+                                                 f"2,湖北光谷智能装备有限公司,{C2},GR202342000002,"])
+    wiz = open_wizard(path)
+    wiz.source.use_date.setChecked(True)
+    wiz.source.on_date.setDate(QDate(2023, 12, 8))
+    to_mapping(qtbot, wiz)
+    assert wiz.plan is not None, wiz.mapping.message.text()
+    wiz.next()                                                       # → preview
+    model = wiz.preview.model
+    row = next(i for i in range(model.rowCount()) if model.plan_row(i).excel_row == 4)
+    shown = [model.data(model.index(row, 6)), model.data(model.index(row, 6), Qt.ToolTipRole)]
+    assert "按指定的认定日期 2023-12-08" in shown[0]
+    for text in shown:
+        assert not FLAG.search(text), text
+    assert "第 1 步的“统一认定日期”" in shown[0]
+
+
+def test_the_wizard_wording_covers_every_hint_the_importer_gives():
+    from importers.header import MSG_SERIAL
+    from importers.plan_rows import W_DATE_GIVEN
+    from importers.planner import MSG_NEED_DATE, MSG_NEED_STAGE, MSG_NO_NAME, W_HEADLESS_SHEET, W_OTHER_SHEET
+    from ui.importer.wording import for_wizard
+    said = [MSG_NEED_STAGE.format(names="高新技术企业"), MSG_NEED_DATE, MSG_NO_NAME.format(headers="甲、乙"),
+            MSG_SERIAL.format(header="编 号", examples="1、2"),
+            W_DATE_GIVEN.format(column="认定日期", day="2023-12-08"),
+            W_OTHER_SHEET.format(sheet="Sheet2", row=3, chosen="Sheet1"),
+            W_HEADLESS_SHEET.format(sheet="Sheet2", rows="2-9", chosen="Sheet1")]
+    for text in said:
+        assert not FLAG.search(for_wizard(text)), for_wizard(text)
+    assert "把“编 号”列选为“证书编号”" in for_wizard(said[3])
+
+
+@pytest.mark.parametrize("size", [(1320, 260), (1000, 260)])
+def test_the_time_progress_label_across_street_bars_is_not_drawn_on_the_last_bar(qtbot, size):
+    """看板 → 街道 at 2025-12-31: “序时进度 100.0%” was drawn in orange on the last street's green bar."""
+    from PySide6.QtCore import QRectF
+
+    from ui.dashboard.charts import Chart
+    chart = Chart("各街道完成率")
+    qtbot.add_widget(chart)
+    chart.resize(*size)
+    chart.show()
+    qtbot.waitExposed(chart)
+    values = [91.5, 96.7, 87.1, 90.5, 92.8, 73, 103.5, 106.8, 109.1, 108.6, 116.7, 110.8, 126.2, 100]
+    chart.bars([f"街道{i}" for i in range(len(values))], values, unit="%")
+    chart.reference(100, "序时进度 100.0%")
+    qtbot.wait(50)
+    label = chart._line_item.label
+    text = label.mapRectToScene(label.boundingRect())
+    vb = chart.item.getViewBox()
+    for i, v in enumerate(values):
+        bar = vb.mapViewToScene(QRectF(i - chart._width / 2, 0, chart._width, v)).boundingRect()
+        assert not text.intersects(bar), (i, text, bar)
+    assert vb.sceneBoundingRect().adjusted(-2, -2, 2, 2).contains(text), (text, vb.sceneBoundingRect())
+    line_y = vb.mapViewToScene(QRectF(0, 100, 1, 0)).boundingRect().top()
+    assert text.bottom() <= line_y + 2, (text, line_y)              # above its line, not struck through
+
+
+def test_tab_leaves_a_date_field_at_once(qtbot):
+    """Tab in the 截至 date stepped through year, month and day: three Tabs to get past one field."""
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from ui.dates import DateEdit
+    host = QWidget()
+    qtbot.add_widget(host)
+    box = QVBoxLayout(host)
+    day, after = DateEdit(), QLineEdit()
+    box.addWidget(day)
+    box.addWidget(after)
+    host.show()
+    qtbot.waitExposed(host)
+    day.setFocus()
+    qtbot.waitUntil(day.hasFocus)
+    qtbot.keyClick(day, Qt.Key_Tab)
+    assert after.hasFocus()
+    qtbot.keyClick(after, Qt.Key_Backtab)
+    assert day.hasFocus()
+
+
+def selected(panel) -> tuple[list[int], int | None]:
+    return panel.selected_firm_ids(), panel.current_firm_id()
+
+
+def test_after_a_change_in_search_results_the_selection_is_kept(qtbot, small_panel):
+    """With a search shown (read off the UI thread), an edit of the selected firm lost the selection: the next
+    Del, Enter or menu action found nothing chosen."""
+    from tests.ui.helpers import settle
+    from ui.commands import UpdateFirms
+    panel, ids = small_panel
+    panel.set_search_now("武汉")
+    settle(qtbot, panel.model)
+    panel.view.selectRow(1)
+    chosen, current = selected(panel)
+    assert len(chosen) == 1 and current == chosen[0]
+    UpdateFirms(panel.ledger, chosen, {"officer": "王芳"}).redo()
+    panel.reload()
+    settle(qtbot, panel.model)
+    assert selected(panel) == (chosen, current)
+
+
+def test_a_firm_moved_to_the_recycle_bin_leaves_the_next_row_selected(qtbot, small_panel):
+    from tests.ui.helpers import settle
+    from ui.commands import RemoveFirms
+    panel, ids = small_panel
+    panel.set_search_now("武汉")
+    settle(qtbot, panel.model)
+    assert panel.model.rowCount() == 2
+    panel.view.selectRow(0)
+    gone = panel.selected_firm_ids()
+    RemoveFirms(panel.ledger, gone).redo()
+    panel.reload()
+    settle(qtbot, panel.model)
+    left = panel.model.firm_id(0)
+    assert left not in gone and selected(panel) == ([left], left)
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04garbage" * 100, b""])
+def test_a_file_that_cannot_be_read_stops_at_step_one_saying_why(qtbot, open_wizard, tmp_path, content):
+    """A damaged .xlsx showed 工作表 “（CSV 文件，无工作表）” and 下一步 led to an empty step 2 saying it again."""
+    from PySide6.QtWidgets import QWizard
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(content)
+    wiz = open_wizard(path)
+    page = wiz.source
+    assert "CSV" not in page.sheet.currentText()
+    assert not page.isComplete() and not wiz.button(QWizard.NextButton).isEnabled()
+    assert page.message.text().startswith("名单.xlsx：") and "换一个文件" in page.message.text()
