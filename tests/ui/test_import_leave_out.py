@@ -60,3 +60,10 @@ def test_only_known_firms_creates_none(qtbot, open_wizard, ledger, tmp_path):
     wiz.next()
     qtbot.waitUntil(lambda: wiz.over, timeout=20000)
     assert ledger.conn.execute("SELECT count(*) FROM firms").fetchone()[0] == 1
+
+
+def test_the_several_places_warning_names_the_wizards_choice_not_the_option(qtbot, open_wizard, tmp_path):
+    from ui.importer.wizard import result_text
+    wiz, page = preview(qtbot, open_wizard, fx.write_simple_xlsx(tmp_path, "全市名单.xlsx", ROWS))
+    said = result_text(wiz.plan, None)
+    assert "只导入某地的企业”（第 3 步表格上方）" in said and "--district" not in said
