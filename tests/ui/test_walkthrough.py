@@ -178,3 +178,25 @@ def test_the_default_columns_fit_a_window_a_little_narrower_than_them(qtbot, sma
     panel.resize(1300, 600)
     qtbot.wait(20)
     assert hh.sectionSize(held) == 300
+
+
+def test_enter_in_a_settings_field_saves_it(qtbot):
+    """设置: a name typed into 我的姓名 and Enter pressed was not saved (only the button saved): the audit log went on
+    naming the old officer."""
+    from types import SimpleNamespace
+
+    from desktop.settings import Settings
+    from ui.settings_page import SettingsPage
+    settings = Settings()
+    page = SettingsPage(settings, SimpleNamespace(path="台账.db"))
+    qtbot.add_widget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    page.officer.setText("周玲")
+    with qtbot.wait_signal(page.officerChanged, timeout=1000):
+        qtbot.keyClick(page.officer, Qt.Key_Return)
+    assert settings.get("user/officer") == "周玲" and page.status.text() == "已保存"
+    page.days.lineEdit().selectAll()
+    qtbot.keyClicks(page.days.lineEdit(), "30")
+    qtbot.keyClick(page.days.lineEdit(), Qt.Key_Enter)
+    assert settings.get("ledger/expiring_days") == 30
