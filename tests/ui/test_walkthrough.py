@@ -200,3 +200,31 @@ def test_enter_in_a_settings_field_saves_it(qtbot):
     qtbot.keyClicks(page.days.lineEdit(), "30")
     qtbot.keyClick(page.days.lineEdit(), Qt.Key_Enter)
     assert settings.get("ledger/expiring_days") == 30
+
+
+def test_enter_on_a_service_record_opens_it_and_does_not_save_the_profile(qtbot, ledger, monkeypatch):
+    """企业档案 → 服务记录: Enter on a record went on to the dialog's default button, which saved the profile's
+    pending edits, and the record did not open (a double-click did)."""
+    from datetime import date
+
+    from tests.ui.helpers import firm_file
+    dlg, undo, b = firm_file(qtbot, ledger, show=True)
+    try:
+        with ledger.write("person") as w:
+            w.add_service(b, date(2024, 5, 6), officer="张敏", kind="走访", notes="了解研发投入")
+        dlg.reload()
+        opened: list[bool] = []
+        monkeypatch.setattr(dlg, "edit_service", lambda: opened.append(True) or False)
+        dlg.profile.edits["officer"].setText("陈静")
+        dlg.profile.edits["officer"].textEdited.emit("陈静")
+        assert dlg.save_button.isEnabled()
+        dlg.tabs.setCurrentIndex(3)
+        dlg.service_view.setFocus()
+        dlg.service_view.selectRow(0)
+        qtbot.keyClick(dlg.service_view, Qt.Key_Return)
+        assert opened == [True]
+        assert dlg.unsaved()                                   # the profile's edit is still pending, not saved
+    finally:
+        dlg.reload()                                           # drop the pending edit: closing would ask
+        dlg.close()
+        undo.deleteLater()
