@@ -228,3 +228,20 @@ def test_enter_on_a_service_record_opens_it_and_does_not_save_the_profile(qtbot,
         dlg.reload()                                           # drop the pending edit: closing would ask
         dlg.close()
         undo.deleteLater()
+
+
+def test_after_the_write_the_wizard_offers_finish_and_no_cancel(qtbot, open_wizard, tmp_path):
+    """Step 4 after 已写入台账 showed 取消 beside 完成: read as "take the import back", it only closed the window."""
+    from PySide6.QtWidgets import QWizard
+
+    from tests.ui.helpers import commit
+    path = write_csv(tmp_path / "企业名单.csv", ["企业名称,统一社会信用代码", f"武汉星辰科技有限公司,{C1}"])
+    wiz = open_wizard(path)
+    to_mapping(qtbot, wiz)
+    wiz.next()                                                   # → preview: 取消 is still there
+    assert wiz.button(QWizard.CancelButton).isVisible()
+    wiz.back()
+    commit(qtbot, wiz)
+    assert wiz.batch is not None
+    assert wiz.button(QWizard.FinishButton).isVisible() and not wiz.button(QWizard.CancelButton).isVisible()
+    assert wiz.commit_page.cancel.isVisible()                    # 取消写入, greyed once written
