@@ -41,26 +41,11 @@ MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换�
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
 
-MSG_SAVED_FIRST = "当前台账会先自动备份一份。"
-
-
-def restore_question(backup_path: str, ledger_path) -> str | None:
-    """The question for a backup that is not this ledger's (another ledger's, or one made before backups carried
-    the ledger's identity), or None for the ledger's own: the command line's --other-ledger, asked in words."""
-    from db.backup import backup_problems, ledger_id_of
-    theirs, ours = ledger_id_of(backup_path), ledger_id_of(ledger_path)
-    if ours is None or theirs == ours or (theirs is None and backup_problems(backup_path)):
-        return None                   # its own, or a damaged file: the restore says what is wrong with it
-    whose = ("由旧版本星图制作，没有台账编号，无法确认它是本台账的备份" if theirs is None
-             else f"属于另一个台账（编号 {theirs[:8]}…），不是本台账的备份")
-    return (f"备份 {Path(backup_path).name} {whose}。\n仍要用它的内容替换当前台账 {Path(ledger_path).name}？"
-            f"\n{MSG_SAVED_FIRST}本台账保留自己的编号和备份。")
-
-
 class Actions:
     def __init__(self, window) -> None:
         self.w = window
         self._write_actions: list[QAction] = []
+        self._writable = False
         mb = window.menuBar()
 
         m = mb.addMenu("文件(&F)")
@@ -150,6 +135,16 @@ class Actions:
             if shared:
                 a.setEnabled(False)
             a.setToolTip(MSG_NOT_SHARED if shared else "")
+        self._writable = writable
+        self.sync_bin()
+
+    def sync_bin(self) -> None:
+        """移入回收站 in the ledger, 从回收站恢复所选 in the recycle bin: the other one did nothing, silently, from the
+        menu and the right-click menu."""
+        in_bin = self.panel is not None and self.panel.model.target.deleted
+        self.remove.setEnabled(self._writable and not in_bin)
+        self.restore_firms.setEnabled(self._writable and in_bin)
+        self.recycle.setChecked(in_bin)
 
     # helpers ------------------------------------------------------------------------
     @property
@@ -276,6 +271,7 @@ class Actions:
         path, _ = QFileDialog.getOpenFileName(self.w, "选择要恢复的备份", folder, LEDGER_FILTER)
         if not path:
             return
+        from desktop.restore_view import MSG_SAVED_FIRST, restore_question
         other = restore_question(path, ledger.path)
         if not dialogs.ask(self.w, "从备份恢复", other or f"用备份 {Path(path).name} 替换当前台账？\n{MSG_SAVED_FIRST}",
                            yes="仍要恢复" if other else "确定"):

@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.ledger_panel.view.addActions(self.menu_actions.table_keys())
         self.ledger_panel.set_bin_action(self.menu_actions.restore_firms)
         self.ledger_panel.leaveBin.connect(self.menu_actions.do_toggle_recycle)
+        self.ledger_panel.model.countChanged.connect(lambda _n: self.menu_actions.sync_bin())
         self.ledger_panel.set_start_page(self.menu_actions.start_page())
         self.ledger_panel.restore_header_state(self.settings.get("ledger/header"))
         self.tabs.addTab(self.ledger_panel, "台账")

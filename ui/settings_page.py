@@ -36,6 +36,8 @@ class SettingsPage(QWidget):
         self.days.setValue(settings.get("ledger/expiring_days"))
         self.save_button = save = QPushButton("保存设置")
         save.clicked.connect(self.save)
+        self.officer.returnPressed.connect(self.save)             # Enter in a field saves, as in a dialog
+        self.days.lineEdit().returnPressed.connect(self.save)
         column = QWidget()
         column.setMaximumWidth(COLUMN_WIDTH)
         form = QFormLayout(column)

@@ -122,3 +122,15 @@ def test_the_keyboard_starts_in_the_search_box_or_on_an_empty_ledgers_first_butt
     assert QApplication.focusWidget() is win.ledger_panel.filters.search
     assert win.menu_actions.switch_to(str(tmp_path / "新台账.db"), create=True)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is win.ledger_panel.start_page.buttons["import_list"])
+
+
+def test_only_the_action_that_works_in_the_view_shown_is_offered(qtbot, window):
+    """移入回收站… in the recycle bin and 从回收站恢复所选 in the ledger did nothing, silently, from the menu and
+    the right-click menu."""
+    win, _told = window
+    a = win.menu_actions
+    assert a.remove.isEnabled() and not a.restore_firms.isEnabled()
+    a.recycle.trigger()
+    assert not a.remove.isEnabled() and a.restore_firms.isEnabled() and a.recycle.isChecked()
+    a.recycle.trigger()
+    assert a.remove.isEnabled() and not a.restore_firms.isEnabled() and not a.recycle.isChecked()

@@ -160,3 +160,88 @@ def test_a_file_that_cannot_be_read_stops_at_step_one_saying_why(qtbot, open_wiz
     assert "CSV" not in page.sheet.currentText()
     assert not page.isComplete() and not wiz.button(QWizard.NextButton).isEnabled()
     assert page.message.text().startswith("名单.xlsx：") and "换一个文件" in page.message.text()
+
+
+def test_the_default_columns_fit_a_window_a_little_narrower_than_them(qtbot, small_panel):
+    """At 1366×768 with the window not maximised the ledger's columns were 10 pixels too wide: a scroll bar, and
+    代码核验 cut at the edge. 持有认定 and 企业名称 give up the difference; a column the person sized stays."""
+    panel, _ids = small_panel
+    view, hh = panel.view, panel.view.horizontalHeader()
+    held = panel.model.column_index("held")
+    panel.resize(1320, 600)
+    qtbot.waitUntil(lambda: view.viewport().width() < 1260)
+    qtbot.wait(20)
+    assert view.horizontalScrollBar().maximum() == 0
+    assert hh.length() <= view.viewport().width()
+    assert hh.sectionSize(held) < 220
+    hh.resizeSection(held, 300)                      # the person widens it: theirs from now on
+    panel.resize(1300, 600)
+    qtbot.wait(20)
+    assert hh.sectionSize(held) == 300
+
+
+def test_enter_in_a_settings_field_saves_it(qtbot):
+    """设置: a name typed into 我的姓名 and Enter pressed was not saved (only the button saved): the audit log went on
+    naming the old officer."""
+    from types import SimpleNamespace
+
+    from desktop.settings import Settings
+    from ui.settings_page import SettingsPage
+    settings = Settings()
+    page = SettingsPage(settings, SimpleNamespace(path="台账.db"))
+    qtbot.add_widget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    page.officer.setText("周玲")
+    with qtbot.wait_signal(page.officerChanged, timeout=1000):
+        qtbot.keyClick(page.officer, Qt.Key_Return)
+    assert settings.get("user/officer") == "周玲" and page.status.text() == "已保存"
+    page.days.lineEdit().selectAll()
+    qtbot.keyClicks(page.days.lineEdit(), "30")
+    qtbot.keyClick(page.days.lineEdit(), Qt.Key_Enter)
+    assert settings.get("ledger/expiring_days") == 30
+
+
+def test_enter_on_a_service_record_opens_it_and_does_not_save_the_profile(qtbot, ledger, monkeypatch):
+    """企业档案 → 服务记录: Enter on a record went on to the dialog's default button, which saved the profile's
+    pending edits, and the record did not open (a double-click did)."""
+    from datetime import date
+
+    from tests.ui.helpers import firm_file
+    dlg, undo, b = firm_file(qtbot, ledger, show=True)
+    try:
+        with ledger.write("person") as w:
+            w.add_service(b, date(2024, 5, 6), officer="张敏", kind="走访", notes="了解研发投入")
+        dlg.reload()
+        opened: list[bool] = []
+        monkeypatch.setattr(dlg, "edit_service", lambda: opened.append(True) or False)
+        dlg.profile.edits["officer"].setText("陈静")
+        dlg.profile.edits["officer"].textEdited.emit("陈静")
+        assert dlg.save_button.isEnabled()
+        dlg.tabs.setCurrentIndex(3)
+        dlg.service_view.setFocus()
+        dlg.service_view.selectRow(0)
+        qtbot.keyClick(dlg.service_view, Qt.Key_Return)
+        assert opened == [True]
+        assert dlg.unsaved()                                   # the profile's edit is still pending, not saved
+    finally:
+        dlg.reload()                                           # drop the pending edit: closing would ask
+        dlg.close()
+        undo.deleteLater()
+
+
+def test_after_the_write_the_wizard_offers_finish_and_no_cancel(qtbot, open_wizard, tmp_path):
+    """Step 4 after 已写入台账 showed 取消 beside 完成: read as "take the import back", it only closed the window."""
+    from PySide6.QtWidgets import QWizard
+
+    from tests.ui.helpers import commit
+    path = write_csv(tmp_path / "企业名单.csv", ["企业名称,统一社会信用代码", f"武汉星辰科技有限公司,{C1}"])
+    wiz = open_wizard(path)
+    to_mapping(qtbot, wiz)
+    wiz.next()                                                   # → preview: 取消 is still there
+    assert wiz.button(QWizard.CancelButton).isVisible()
+    wiz.back()
+    commit(qtbot, wiz)
+    assert wiz.batch is not None
+    assert wiz.button(QWizard.FinishButton).isVisible() and not wiz.button(QWizard.CancelButton).isVisible()
+    assert wiz.commit_page.cancel.isVisible()                    # 取消写入, greyed once written

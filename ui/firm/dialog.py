@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -122,6 +123,7 @@ class FirmFileDialog(QDialog):
         for col, width in enumerate((96, 90, 90, 420)):
             self.service_view.setColumnWidth(col, width)
         self.service_view.doubleClicked.connect(lambda _i: self.edit_service())
+        self.service_view.installEventFilter(self)        # Enter on a record opens it (eventFilter)
         add = QPushButton("添加服务记录")
         add.clicked.connect(self.add_service)
         edit = self.edit_service_button = QPushButton("修改所选记录")
@@ -183,6 +185,15 @@ class FirmFileDialog(QDialog):
         rows = firm_file.audit(conn, self.firm_id)
         self.audit_model.set_rows([(r["at"][:19].replace("T", " "), r["who"], r["what"], r["change"], r["source_text"])
                                    for r in rows], tips=[r["change"] for r in rows])
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802  (Qt's virtual)
+        """Enter on a service record opens it, as a double-click does; the table passed the key on to the dialog,
+        whose default button saved the profile's pending edits instead."""
+        if (watched is self.service_view and event.type() == QEvent.KeyPress
+                and event.key() in (Qt.Key_Return, Qt.Key_Enter)):
+            self.edit_service()
+            return True
+        return super().eventFilter(watched, event)
 
     def _service_selection(self) -> None:
         """修改所选记录 only with a record selected (it did nothing, silently, without one)."""

@@ -266,6 +266,8 @@ class ImportWizard(QWizard):
         self.task = None
         self.generation = 0
         self.preview_rows: list = []
+        # step 4 has its own 取消写入; after the write a 取消 beside 完成 read as "take the import back"
+        self.setOption(QWizard.NoCancelButtonOnLastPage, True)
         for which, text in ((QWizard.NextButton, "下一步"), (QWizard.BackButton, "上一步"),
                             (QWizard.FinishButton, "完成"), (QWizard.CancelButton, "取消")):
             self.setButtonText(which, text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from ui.ledger.model import LedgerTableModel
 ROW_HEIGHT = 26
 LAYOUT_VERSION = 1
 LEGACY_COLUMNS = 16         # the columns a layout saved as Qt's header state (before version 1) knows
+FIT_FLOOR = {"name": 220, "held": 160}     # what fit_default_columns leaves these columns at least
 RESELECT_PAGES = 3          # after a write, the selection is looked for this many pages around where it was
 
 
@@ -80,6 +81,10 @@ class LedgerPanel(QWidget):
         self.view.customContextMenuRequested.connect(self._table_menu)
         self._context_actions: list[QAction | None] = []
         self.filters.changed.connect(self._apply_filters)
+        self._fit_columns = True                     # the default columns follow the table's width (eventFilter)
+        self._fitting = False
+        self.view.installEventFilter(self)
+        hh.sectionResized.connect(self._section_resized)
         self._reselect: tuple | None = None           # (query, selection) to select again once a search's rows are in
         self.model.busyChanged.connect(self._rows_in)
 
@@ -278,9 +283,39 @@ class LedgerPanel(QWidget):
                  "descending": hh.sortIndicatorOrder() == Qt.DescendingOrder}
         return QByteArray(json.dumps(state, ensure_ascii=False).encode("utf-8"))
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802  (Qt's virtual)
+        if watched is self.view and event.type() == QEvent.Resize and self._fit_columns:
+            self.fit_default_columns()
+        return super().eventFilter(watched, event)
+
+    def _section_resized(self, *_args) -> None:
+        if not self._fitting:
+            self._fit_columns = False         # the person sized a column: their widths from now on
+
+    def fit_default_columns(self) -> None:
+        """The default columns narrowed to the table's width when they are a little wider (1366×768, the window not
+        maximised: a scroll bar and 代码核验 cut at the edge): 企业名称 and 持有认定 give up the difference, never below
+        FIT_FLOOR each. Done at each resize until the person sizes a column or a saved layout is restored."""
+        from ui.geometry import column_room
+        hh = self.view.horizontalHeader()
+        self._fitting = True
+        try:
+            for key in FIT_FLOOR:
+                hh.resizeSection(self.model.column_index(key), COLUMNS[self.model.column_index(key)].width)
+            # the defaults, not the sizes now: the last column is stretched to whatever room is left
+            excess = sum(c.width for i, c in enumerate(COLUMNS) if not hh.isSectionHidden(i)) - column_room(self.view)
+            for key in ("held", "name"):
+                i = self.model.column_index(key)
+                give = min(max(excess, 0), max(0, hh.sectionSize(i) - FIT_FLOOR[key]))
+                hh.resizeSection(i, hh.sectionSize(i) - give)
+                excess -= give
+        finally:
+            self._fitting = False
+
     def restore_header_state(self, state: QByteArray) -> None:
         if not state or state.isEmpty():
             return
+        self._fit_columns = False             # the person's own widths
         hh = self.view.horizontalHeader()
         layout = _layout(bytes(state.data()))
         if layout is None:                  # Qt's own header state, saved before layouts were kept by key
