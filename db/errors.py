@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import getpass
 import os
+import sys
 from pathlib import Path
 
 
@@ -22,6 +23,14 @@ class BackupError(LedgerError):
 
 class NestingError(RuntimeError):
     """A programming error in the use of transactions (not a person's mistake)."""
+
+
+def command(sub: str) -> str:
+    """How a person runs the sub-command *sub* on this install, for a message: the one-folder app's console program
+    on Windows (xingtu-cli.exe: xingtu.exe has no console), the program itself elsewhere, else ``python main.py``."""
+    if getattr(sys, "frozen", False):
+        return f"xingtu-cli.exe {sub}" if sys.platform == "win32" else f"xingtu {sub}"
+    return f"python main.py {sub}"
 
 
 def os_user() -> str:
@@ -71,5 +80,6 @@ def describe_failure(exc: BaseException, path: str | Path) -> str:
     if kind == "busy":
         return f"台账 {name} 正被另一程序写入，本次修改未保存，请稍后再试"
     if kind == "corrupt":
-        return f"台账文件 {name} 已损坏，本次修改未保存；请从备份恢复（backups / restore 命令）"
+        return (f"台账文件 {name} 已损坏，本次修改未保存；请从备份恢复（窗口：文件 → 从备份恢复；"
+                f"命令行：{command('backups')}、{command('restore')}）")
     return f"保存失败，台账 {name} 未改动：{exc}"

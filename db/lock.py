@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from db.errors import LedgerError, describe_failure, os_user  # noqa: F401  (describe_failure: old name)
+from db.errors import LedgerError, command, describe_failure, os_user  # noqa: F401  (describe_failure: old name)
 
 HEARTBEAT_SECONDS = 60.0
 FOREIGN_STALE_AFTER = 12 * 3600.0   # seconds without a heartbeat from another computer
@@ -299,7 +299,7 @@ def held_message(ledger_path: str | Path, holder: Holder) -> str:
     else:
         check = f"如确认电脑 {holder.host} 上的星图已关闭"
     return (f"台账 {name} 正由 {holder.describe()} 使用，不能两处同时修改{what}。"
-            f"{check}，可运行 python main.py unlock --db \"{ledger_path}\" 清除锁文件 {lock_path(ledger_path).name}")
+            f"{check}，可运行 {command('unlock')} --db \"{ledger_path}\" 清除锁文件 {lock_path(ledger_path).name}")
 
 
 def _create(path: Path) -> Lock:
@@ -366,7 +366,7 @@ def try_acquire(ledger_path: str | Path) -> tuple[Lock | None, str]:
                             time.sleep(0.1)
                             continue
                         return None, (f"台账 {name} 正被另一程序打开（锁文件 {path.name} 正在写入），请稍后再试；"
-                                      f"如一直如此，可运行 python main.py unlock --db \"{ledger_path}\" 清除")
+                                      f"如一直如此，可运行 {command('unlock')} --db \"{ledger_path}\" 清除")
                     return None, held_message(ledger_path, holder)
                 _clear_stale(path, holder)
                 note = why

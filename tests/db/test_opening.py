@@ -32,3 +32,17 @@ def test_connect_only_connects(tmp_path):
     with Ledger(path) as led:                                     # open_ledger: lock, connect, migrate
         assert schema.version(led.conn) == schema.LATEST
         assert Path(f"{path}.lock").exists() and led.file_id is not None
+
+
+def test_messages_name_the_command_line_of_this_install(monkeypatch):
+    """The lock's and a damaged file's messages named ``python main.py`` also in the Windows one-folder app, whose
+    console program is xingtu-cli.exe (found by a walkthrough)."""
+    import sys
+
+    from db.errors import command
+    assert command("unlock") == "python main.py unlock"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert command("unlock") == "xingtu-cli.exe unlock"
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert command("restore") == "xingtu restore"
