@@ -67,3 +67,9 @@ def test_the_several_places_warning_names_the_wizards_choice_not_the_option(qtbo
     wiz, page = preview(qtbot, open_wizard, fx.write_simple_xlsx(tmp_path, "全市名单.xlsx", ROWS))
     said = result_text(wiz.plan, None)
     assert "只导入某地的企业”（第 3 步表格上方）" in said and "--district" not in said
+
+
+def test_a_list_naming_one_place_offers_no_choice_of_place(qtbot, open_wizard, tmp_path):
+    rows = [r if i == 0 else [*r[:3], "武昌区"] for i, r in enumerate(ROWS)]
+    wiz, page = preview(qtbot, open_wizard, fx.write_simple_xlsx(tmp_path, "本区名单.xlsx", rows))
+    assert page.choices.district.isHidden()

@@ -39,8 +39,8 @@ class LeaveOutBar(QWidget):
         self.known.setEnabled(plan is not None and bool(plan.new_firm_rows()))
         self.district.clear()
         named = {d: len(rows) for d, rows in (plan.districts if plan is not None else {}).items() if d}
-        self.district.setVisible(bool(named))
-        if named:
+        self.district.setVisible(len(named) > 1)         # one place named: nothing to choose between
+        if len(named) > 1:
             self.district.addItem(PICK, None)
             for d, n in sorted(named.items(), key=lambda kv: -kv[1]):
                 self.district.addItem(f"只导入{d}的企业（{n} 行）", d)
