@@ -20,6 +20,8 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from importers.clean import clean_text
+from importers.errors import InputError
+from importers.plan import Issue
 
 if TYPE_CHECKING:
     from pipeline.catalog import Stage
@@ -28,6 +30,24 @@ LIST_WORDS = ("名单", "认定", "入库", "公示", "备案", "公布", "评�
 ROSTER_WORDS = ("台账", "花名册", "企业库", "明细", "汇总", "信息表", "统计表")
 ROSTER_FIELDS = ("industry", "officer", "contact_person", "contact_phone", "reg_capital", "revenue", "rd_spend",
                  "employees", "founded")
+
+# a list of firms that lost a designation or were refused one: its title, file or sheet name says so
+REVOKED_WORDS = ("取消", "撤销", "撤回", "注销", "吊销", "不予", "未通过", "不通过", "不合格", "移出", "调出", "摘牌",
+                 "除名", "剔除", "终止", "失效")
+MSG_REVOKED = ("这是一份取消或不予认定的名单（{where}“{text}”含“{word}”），不是认定名单：按认定名单导入会给名单上的"
+               "企业记上它们失去或未获得的认定，未导入。认定的结束请在台账中逐家处理；如只需更新这些企业的基本信息，"
+               "请按企业名单导入（名单类型选“企业名单”，命令行：--as roster）；若这确是认定名单，请在名单类型中选"
+               "“认定名单”（命令行：--as designation）")
+W_PROVISIONAL = ("名单是“{word}”名单（{where}）：公示期内尚未认定或备案，导入后名单上的企业自认定日期起按“{stage}”计入"
+                 "各项指标（如高企总量、净增）；若只想记录正式名单，请取消，待正式名单发布后再导入")
+_PROVISIONAL = ("拟认定", "拟入库", "拟备案", "拟命名", "拟推荐", "拟公布", "公示名单", "公示")
+E_REVOKED_GROUP = ("这一行在分组标题“{label}”之下，该组是取消或不予认定的企业（含“{word}”），未按认定导入；如需更新"
+                   "这些企业的基本信息，请把该组单独按企业名单导入")
+W_REVOKED_GROUP = "这一行在分组标题“{label}”之下，该组像是取消或不予认定的企业（含“{word}”），却按认定导入，请核对"
+W_REVOKED_ROSTER = ("名单（{where}“{text}”含“{word}”）像是注销、迁出或取消资格的企业名单：按企业名单导入只更新"
+                    "企业信息，名单上台账中没有的企业将新建为在册企业，请核对")
+W_REVOKED = ("名单（{where}“{text}”含“{word}”）像是取消或不予认定的名单，却按认定名单导入：名单上的企业都将记上"
+             "“{stage}”，请核对")
 
 _FOLD = re.compile(r"[\s\"'“”‘’「」()（）]")
 
@@ -136,3 +156,59 @@ def stage_share(catalog, values) -> float:
         if parts and all(catalog.find(p) is not None for p in parts):
             hits += 1
     return hits / n if n else 1.0
+
+
+def revoked_in(named) -> tuple[str, str, str] | None:
+    """(where, text, word) of the first of *named* ((where, text): the title, the file name, the sheet name) that
+    says the list takes designations away or refuses them (取消…资格名单, 复核未通过名单, 不予认定名单 …): such a
+    list was imported as recognitions of its stage (found by an outside attack)."""
+    for where, text in named:
+        word = next((w for w in REVOKED_WORDS if w in (text or "")), None)
+        if word:
+            return where, text, word
+    return None
+
+
+def list_words(plan, stem: str) -> None:
+    """What a recognition list's title, file name or sheet name says of the whole list. A list still under publicity
+    (拟认定, 公示) is imported as the recognition it announces: said once for the file, so nobody counts a publicised
+    firm as recognised without knowing it. A list of firms that lost or were refused the designation
+    (``revoked_in``) is refused when its kind was guessed; a person who chose it gets a warning."""
+    named = (("标题", plan.title), ("文件名", stem), ("工作表名", plan.sheet))
+    revoked = revoked_in(named)
+    if plan.kind != "designation":
+        if revoked is not None:             # a roster of firms gone (注销企业名单): they would be firms in the ledger
+            message = W_REVOKED_ROSTER.format(where=revoked[0], text=revoked[1], word=revoked[2])
+            plan.file_issues.append(Issue(None, None, message, "warning", "revoked_list"))
+        return
+    stage = plan.stage_name or "所认定的类别"
+    if revoked is not None:
+        where, text, word = revoked
+        if plan.kind_guessed:
+            raise InputError(MSG_REVOKED.format(where=where, text=text, word=word), file=plan.file)
+        plan.file_issues.append(Issue(None, None, W_REVOKED.format(where=where, text=text, word=word, stage=stage),
+                                      "warning", "revoked_list"))
+    for place, text in named:
+        said = next((w for w in _PROVISIONAL if w in (text or "")), None)
+        if said:
+            message = W_PROVISIONAL.format(word=said, where=f"{place}“{text}”", stage=stage)
+            plan.file_issues.append(Issue(None, None, message, "warning", "provisional_list"))
+            return
+
+
+def revoked_groups(plan, chunk, errs) -> None:
+    """A recognition list's rows under a section of firms that lost or were refused it ("二、取消高新技术企业资格
+    （2家）"): an error on each row when the kind was guessed, a warning when a person chose it (the rows were given
+    the designation they had lost: found by an outside attack)."""
+    seen: dict[str, tuple | None] = {}
+    for j, raw in enumerate(chunk):
+        label = raw.group
+        if not label:
+            continue
+        if label not in seen:
+            seen[label] = revoked_in((("分组标题", label),))
+        hit = seen[label]
+        if hit is not None:
+            guessed = plan.kind_guessed
+            errs.setdefault(j, []).append(Issue(None, None, (E_REVOKED_GROUP if guessed else W_REVOKED_GROUP).format(
+                label=label, word=hit[2]), "error" if guessed else "warning", "revoked_group"))

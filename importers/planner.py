@@ -21,7 +21,7 @@ from importers import errors as E
 from importers import infer, mapping_store, plan_clean
 from importers.clean import PLAIN_TEXT, clean_name, parse_period
 from importers.errors import InputError
-from importers.guess import guess_kind, stage_columns, stage_in_text, stage_share
+from importers.guess import guess_kind, list_words, revoked_groups, stage_columns, stage_in_text, stage_share
 from importers.mapping import apply_overrides, guess_mapping, missing_overrides
 from importers.match import (
     NearMatcher,
@@ -66,9 +66,6 @@ W_HEADLESS_SHEET = ("工作表“{sheet}”没有表头，但有像是企业数�
 W_ABOVE = "表头（第 {header} 行）以上有 {n} 行像是企业数据（第 {rows} 行），未导入；请核对表头行是否选对"
 W_HIDDEN_COL = "“{column}”列在 Excel 中被隐藏，仍按数据导入，请核对"
 W_WRAPPED = "企业名称单元格有换行：“{parts}”；按一个名称读作“{kept}”，请核对"
-W_PROVISIONAL = ("名单是“{word}”名单（{where}）：公示期内尚未认定或备案，导入后名单上的企业自认定日期起按“{stage}”计入"
-                 "各项指标（如高企总量、净增）；若只想记录正式名单，请取消，待正式名单发布后再导入")
-_PROVISIONAL = ("拟认定", "拟入库", "拟备案", "拟命名", "拟推荐", "拟公布", "公示名单", "公示")
 _LEGAL_WORDS = ("公司", "企业", "个体", "合伙", "独资", "集体", "国有", "私营", "外资", "合资", "农民专业合作社")
 
 
@@ -130,7 +127,7 @@ class Planner:
             list_name=title or self.path.stem, stage_name=stage_obj.name if stage_obj else None,
             audit_mark=mark[0], audit_snapshot=mark[1])
         plan.file_issues.extend(self.notes)
-        self._provisional(plan)
+        list_words(plan, self.path.stem)
         self.scope.headed(plan)
         for col in getattr(table, "hidden_cols", ()):
             if col in mapping:
@@ -171,19 +168,6 @@ class Planner:
             table.release()             # the loaded sheet goes now, not at the next full garbage collection
         self.table = None
         return plan
-
-    def _provisional(self, plan: ImportPlan) -> None:
-        """A recognition list still under publicity (拟认定, 公示) is imported as the recognition it announces:
-        said once for the file, so nobody counts a publicised firm as recognised without knowing it."""
-        if plan.kind != "designation":
-            return
-        for where, text in (("标题", plan.title), ("文件名", self.path.stem), ("工作表名", plan.sheet)):
-            word = next((w for w in _PROVISIONAL if w in (text or "")), None)
-            if word:
-                plan.file_issues.append(Issue(None, None, W_PROVISIONAL.format(
-                    word=word, where=f"{where}“{text}”", stage=plan.stage_name or "所认定的类别"), "warning",
-                    "provisional_list"))
-                return
 
     def _open(self):
         if self.header_row_arg is not None:
@@ -423,6 +407,8 @@ class Planner:
             infer.street_from_group(self, chunk, cols, errs)
         if self.struck:
             infer.struck_rows(self, chunk, errs)
+        if plan.kind == "designation":
+            revoked_groups(plan, chunk, errs)
         if split:
             self._split_warnings(split, cols, errs, len(vals))
         for j, (message, code) in marked.items():       # marked only with a name column

@@ -187,3 +187,75 @@ def test_a_template_example_row_is_reported_not_created(ledger, tmp_path):
     e = _issues(plan.rows[0], "example_row")[0]
     assert (e.row, e.column, e.level) == (2, "序号", "error")
     assert "“示例”" in e.message and "示例" in e.message
+
+
+# ---------------------------------------------------------------- a list of firms that lost a designation
+def _revoked(tmp_path, title, name="名单.xlsx", sheet="Sheet1"):
+    rows = [[title], ["序号", "企业名称", "统一社会信用代码", "证书编号", "发证日期"]]
+    rows += [[i + 1, f"武汉取消{i}科技有限公司", R.CODES[i], f"GR20204200{i:04d}", "2020-12-01"] for i in range(2)]
+    return write_simple_xlsx(tmp_path, name, rows, sheet=sheet)
+
+
+def test_a_list_of_firms_whose_designation_was_revoked_is_not_imported_as_recognitions(ledger, tmp_path):
+    """"2023年取消高新技术企业资格名单", "…复核未通过名单", "拟不予认定…名单", or a file or sheet so named: the list was
+    read as a recognition list of the stage its title names, and every firm on it was given the designation it had
+    just lost (the headline count of 高企 went up by the list). Now refused, naming the word and where it stands,
+    nothing written. Judgement: refuse, not warn: every row would be wrong, and the ledger has no import that ends
+    designations; the message says how to import the firms' own data (as a roster)."""
+    import pytest
+
+    from importers.errors import InputError
+    cases = [(_revoked(tmp_path, "2023年取消高新技术企业资格名单"), "取消", "标题"),
+             (_revoked(tmp_path, "2023年专精特新中小企业复核未通过名单", "b.xlsx"), "未通过", "标题"),
+             (_revoked(tmp_path, "拟不予认定高新技术企业名单", "c.xlsx"), "不予", "标题"),
+             (_revoked(tmp_path, "2023年高新技术企业名单", "撤销资格企业.xlsx"), "撤销", "文件名"),
+             (_revoked(tmp_path, "2023年高新技术企业名单", "d.xlsx", sheet="移出名单"), "移出", "工作表名")]
+    for path, word, where in cases:
+        with pytest.raises(InputError) as e:
+            build_plan(ledger, path)
+        assert f"“{word}”" in str(e.value) and where in str(e.value) and "roster" in str(e.value), str(e.value)
+    assert ledger.conn.execute("SELECT COUNT(*) FROM firms").fetchone()[0] == 0
+    roster = build_plan(ledger, cases[0][0], kind="roster")          # the firms' own data, no designation
+    assert [r.designation for r in roster.rows] == [None, None]
+    assert [i.code for i in roster.file_issues if i.code == "revoked_list"] == ["revoked_list"]   # still said
+
+
+def test_a_roster_of_deregistered_firms_is_warned(ledger, tmp_path):
+    """"2023年注销企业名单" with name, code and street only: read as a roster, its firms were created as firms of the
+    district without a word. Now a warning for the file says what the title says and that new firms would be made."""
+    rows = [["2023年注销企业名单"], HEAD]
+    rows += [[i + 1, f"武汉注销{i}商贸有限公司", R.CODES[20 + i], "杨园"] for i in range(2)]
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "名单.xlsx", rows))
+    assert plan.kind == "roster"
+    (w,) = [i for i in plan.file_issues if i.code == "revoked_list"]
+    assert "“注销”" in w.message and "新建" in w.message
+
+
+def test_a_revoked_list_imported_as_recognitions_on_purpose_is_warned(ledger, tmp_path):
+    """Guard for the judgement above: a person who chose the stage and kind (--kind designation --stage) gets the
+    import, with a warning for the file; a plain recognition list gets neither."""
+    plan = build_plan(ledger, _revoked(tmp_path, "2023年取消高新技术企业资格名单"), kind="designation",
+                      stage="gaoqi")
+    assert [i.code for i in plan.file_issues if i.code == "revoked_list"] == ["revoked_list"]
+    plain = build_plan(ledger, _revoked(tmp_path, "2023年高新技术企业认定名单", "e.xlsx"))
+    assert not [i for i in plain.file_issues if i.code == "revoked_list"]
+
+
+def test_rows_under_a_section_of_revoked_firms_are_not_given_the_designation(ledger, tmp_path):
+    """A 认定结果 list in two sections: "一、通过认定企业（2家）" and "二、取消高新技术企业资格（2家）". The rows of the
+    second section were given the 高企 designation they had lost, as the first. Now each is an error naming its
+    section (never created with the designation, never dropped without a word); with the kind chosen by a person
+    (--as designation), a warning, as for a title (one rule, guess.revoked_in)."""
+    rows = [["2023年高新技术企业认定结果"], ["序号", "企业名称", "统一社会信用代码", "证书编号", "发证日期"],
+            ["一、通过认定企业（2家）"]]
+    rows += [[i + 1, f"武汉通过{i}科技有限公司", R.CODES[i], f"GR20234200{i:04d}", "2023-12-08"] for i in range(2)]
+    rows += [["二、取消高新技术企业资格（2家）"]]
+    rows += [[i + 1, f"武汉取消{i}科技有限公司", R.CODES[10 + i], f"GR20204200{i:04d}", "2020-12-01"] for i in range(2)]
+    path = write_simple_xlsx(tmp_path, "认定结果.xlsx", rows)
+    plan = build_plan(ledger, path)
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(4, "new"), (5, "new"), (7, "error"), (8, "error")]
+    e = _issues(plan.rows[2], "revoked_group")[0]
+    assert e.level == "error" and "“二、取消高新技术企业资格（2家）”" in e.message and "“取消”" in e.message
+    chosen = build_plan(ledger, path, kind="designation", stage="gaoqi")
+    assert [r.status for r in chosen.rows] == ["new"] * 4
+    assert [i.level for i in _issues(chosen.rows[3], "revoked_group")] == ["warning"]
