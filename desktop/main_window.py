@@ -267,17 +267,17 @@ class MainWindow(QMainWindow):
         else:
             self._show_count(self.ledger_panel.model.total)
 
-    def data_changed(self, firm_ids, keep=()) -> None:
-        """Re-read every view after a write (firm ids touched; empty: anything may have changed), but the firm
-        files in *keep*."""
-        self._data_changed(firm_ids, keep)
+    def data_changed(self, firm_ids) -> None:
+        """Re-read every view after a write (firm ids touched; empty: anything may have changed); a firm file keeps
+        its unsaved edits (ui/firm/dialog.py ``refresh``)."""
+        self._data_changed(firm_ids)
 
-    def _data_changed(self, firm_ids, keep=()) -> None:
+    def _data_changed(self, firm_ids) -> None:
         if self.ledger_panel is not None:
             self.ledger_panel.reload()
         for fid, dlg in list(self.firm_dialogs.items()):
-            if (not firm_ids or fid in firm_ids) and dlg not in keep:
-                dlg.reload()
+            if not firm_ids or fid in firm_ids:
+                dlg.refresh()
         for name in ("看板", "导入历史", "指标"):
             tab = self.lazy_tab(name)
             if tab is not None:

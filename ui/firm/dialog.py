@@ -36,6 +36,8 @@ KIND_COLOURS = {"获得": "#e6f4ea", "续期": "#e6f4ea", "晋级": "#e8f0fe", "
                 "退出": "#fce8e6", "有效期至": "#f1f3f4", "到期": "#f1f3f4"}
 NO_SERVICE_CHOSEN = "先在下面的列表中选择一条服务记录（双击一条记录也可修改）"
 UNSAVED = "“{name}”的基本信息有修改尚未保存。\n保存这些修改吗？"
+KEPT = "该企业在您开始修改之后已被修改（上方为现在的值）。您尚未保存的修改仍保留；保存时会列出现在的值以供核对，" \
+       "“放弃修改”则读入现在的值。"
 
 
 def ask_unsaved(parent, name: str) -> str:
@@ -91,8 +93,13 @@ class FirmFileDialog(QDialog):
         self.save_button.setToolTip("保存修改（Ctrl+S）")
         QShortcut(QKeySequence.Save, self, activated=self.save_profile)
         self.profile.edited.connect(self._profile_edited)
+        self.notice = QLabel(KEPT, objectName="keptNotice", wordWrap=True)
+        self.notice.setStyleSheet("#keptNotice { background: #fff4ce; padding: 4px; }")
+        self.notice.hide()
+        self._saving = False
         page = QWidget()
         box = QVBoxLayout(page)
+        box.addWidget(self.notice)
         # the fields scroll, the buttons stay: the form is taller than a 1366×768 screen at 125% leaves (~580 pt)
         self.profile_scroll = QScrollArea()
         self.profile_scroll.setWidgetResizable(True)
@@ -156,6 +163,16 @@ class FirmFileDialog(QDialog):
 
     # reading ----------------------------------------------------------------------
     def reload(self) -> None:
+        """Read the firm again, the profile's unsaved edits thrown away (放弃修改, after its own save)."""
+        self._read(keep_edits=False)
+
+    def refresh(self) -> None:
+        """Read the firm again after a write made elsewhere (a service record, a bulk change, an import, an undo,
+        another person): everything but unsaved profile edits, which are kept with the values they were typed over,
+        so their save meets the no-lost-update check; the notice says when the firm changed under them."""
+        self._read(keep_edits=self.unsaved() and not self._saving)
+
+    def _read(self, keep_edits: bool) -> None:
         conn, catalog = self.ledger.conn, self.ledger.catalog()
         firm = firm_file.firm(conn, self.firm_id)
         if firm is None:
@@ -167,9 +184,14 @@ class FirmFileDialog(QDialog):
         self.subtitle.setText(
             f"{code}　{firm.get('street') or '街道未填'}　服务专员：{firm.get('officer') or '未指派'}"
         )
-        self.profile.load(firm)
-        self._seen = {k: firm[k] for k in (*FIRM_FIELDS, "updated_at") if k in firm}   # what a save must still find
-        self.save_button.setEnabled(False)
+        seen = {k: firm[k] for k in (*FIRM_FIELDS, "updated_at") if k in firm}   # what a save must still find
+        if keep_edits:
+            self.notice.setVisible(self.notice.isVisibleTo(self) or seen != self._seen)
+        else:
+            self.profile.load(firm)
+            self._seen = seen
+            self.save_button.setEnabled(False)
+            self.notice.hide()
         events = firm_file.timeline(conn, catalog, self.firm_id)
         self.timeline_model.set_rows(
             [(e.day, e.kind + ("（未来）" if e.future else ""), e.stage, e.detail, e.source) for e in events],
@@ -214,8 +236,12 @@ class FirmFileDialog(QDialog):
         changes = self.profile.changes()
         if not changes:
             return False
-        return self._push(UpdateFirms(self.ledger, [self.firm_id], changes,
-                                      text=f"修改企业档案：{self.title.text()}", seen={self.firm_id: self._seen}))
+        self._saving = True                 # the re-read its own save makes reads the saved values
+        try:
+            return self._push(UpdateFirms(self.ledger, [self.firm_id], changes,
+                                          text=f"修改企业档案：{self.title.text()}", seen={self.firm_id: self._seen}))
+        finally:
+            self._saving = False
 
     def add_service(self) -> bool:
         dlg = ServiceDialog(officer=self._officer, parent=self)
