@@ -38,6 +38,7 @@ TAB_NAMES = ("台账", "看板", "导入历史", "指标", "设置")        # �
 MSG_REFRESH_TIP = "从台账重新读取列表、看板与各页（共享台账上，他人的修改也随之显示）"
 MSG_REFRESHED = "已从台账重新读取（F5）"
 MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换台账。"
+MSG_KEPT_OPEN = "企业档案中还有未保存的修改，台账未切换"
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
 
@@ -224,6 +225,11 @@ class Actions:
         if self.w.workers.busy():
             say("请稍候", MSG_BUSY)
             return False
+        if not self.w.release_firm_files():          # 取消 over unsaved edits: this ledger stays
+            self.w.say(MSG_KEPT_OPEN)
+            if report is not None:
+                report(MSG_KEPT_OPEN)
+            return False
         try:
             ledger = open_ledger_for_window(path, create=create)
         except LedgerError as exc:
@@ -252,6 +258,9 @@ class Actions:
         path, _ = QFileDialog.getOpenFileName(self.w, "选择要恢复的备份", folder, LEDGER_FILTER)
         if not path or not dialogs.ask(self.w, "从备份恢复",
                                        f"用备份 {Path(path).name} 替换当前台账？\n当前台账会先自动备份一份。"):
+            return
+        if not self.w.release_firm_files():          # 取消 over unsaved edits: nothing restored
+            self.w.say("企业档案中还有未保存的修改，未恢复备份")
             return
         target = str(ledger.path)
         self.w.close_ledger()

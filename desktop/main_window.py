@@ -153,6 +153,15 @@ class MainWindow(QMainWindow):
         if old is not None and old is not ledger:
             old.close()
 
+    def release_firm_files(self) -> bool:
+        """Close every open firm file, each asking over its unsaved edits (保存 / 不保存 / 取消); False when one stays
+        open (取消, or its save refused): whatever was to close the window or the ledger does not go on."""
+        for dlg in list(self.firm_dialogs.values()):
+            dlg.close()
+            if dlg.isVisible():
+                return False
+        return True
+
     def close_ledger(self) -> None:
         """Put away every part that reads the ledger and close it (before a restore replaces its file)."""
         self._teardown_parts()
@@ -341,6 +350,9 @@ class MainWindow(QMainWindow):
 
     # closing ----------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        if not self.release_firm_files():       # 取消 over a firm file's unsaved edits: the window stays
+            event.ignore()
+            return
         self.settings.set("window/geometry", self.saveGeometry())
         if self.ledger_panel is not None:
             self.settings.set("ledger/header", self.ledger_panel.header_state())

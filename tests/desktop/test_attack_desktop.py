@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from desktop import dialogs
 from tests.ui.helpers import window_on_small_ledger
+from ui.firm import dialog as firm_dialog
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")]
 
@@ -97,3 +99,83 @@ def test_an_import_keeps_the_unsaved_edits_of_an_open_firm_file(window, tmp_path
     assert not dlg.notice.isVisibleTo(dlg)
     assert dlg.save_profile()
     assert value(win, ids[2], "contact_person") == "刘洋"
+
+
+# closing the window, switching or restoring the ledger over unsaved edits ----------------------------------------
+
+def answer_unsaved(monkeypatch, answer: str) -> list[str]:
+    asked: list[str] = []
+    monkeypatch.setattr(firm_dialog, "ask_unsaved", lambda parent, name: asked.append(name) or answer)
+    return asked
+
+
+def test_closing_the_window_over_unsaved_edits_cancelled_keeps_the_window_open(window, monkeypatch):
+    """The window's × with a firm file holding unsaved edits asks 保存 / 不保存 / 取消 (the firm file's question),
+    but 取消 did not stop the window closing: the app ended with the edits on screen in an orphan dialog, then lost.
+    Now 取消 keeps the window (and the firm file, its edits) open; 保存 saves and closes."""
+    win, _told = window
+    b = firm_ids(win)[1]
+    dlg = win.open_firm(b)
+    type_into(dlg, "remark", "下周回访")
+    asked = answer_unsaved(monkeypatch, "cancel")
+    assert not win.close()
+    assert asked and win.isVisible() and dlg.isVisible()
+    assert dlg.profile.edits["remark"].text() == "下周回访"
+    asked = answer_unsaved(monkeypatch, "save")
+    assert win.close()
+    assert asked and not dlg.isVisible()
+    assert value_after_close(win.ledger.path, b) == "下周回访"
+
+
+def value_after_close(path, firm_id: int):
+    import sqlite3
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT remark FROM firms WHERE id = ?", (firm_id,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_opening_another_ledger_over_unsaved_edits_cancelled_stays_on_this_one(window, monkeypatch, tmp_path):
+    """文件 → 打开 while a firm file holds unsaved edits: 取消 in the question was ignored, the other ledger was
+    opened and this one closed under the firm file, which stayed open on a closed ledger (its 保存 then failed with
+    an unexpected error, the typing lost). Now 取消 keeps this ledger and the firm file; 不保存 switches."""
+    win, _told = window
+    before = win.ledger
+    dlg = win.open_firm(firm_ids(win)[1])
+    type_into(dlg, "remark", "下周回访")
+    answer_unsaved(monkeypatch, "cancel")
+    assert not win.menu_actions.switch_to(str(tmp_path / "另一个台账.db"), create=True)
+    assert win.ledger is before and dlg.isVisible() and dlg.ledger is win.ledger
+    assert not (tmp_path / "另一个台账.db").exists()
+    assert dlg.save_profile()
+    answer_unsaved(monkeypatch, "discard")
+    dlg.profile.edits["remark"].setText("又改了")
+    dlg.profile.edits["remark"].textEdited.emit("又改了")
+    assert win.menu_actions.switch_to(str(tmp_path / "另一个台账.db"), create=True)
+    assert win.ledger is not before and not dlg.isVisible() and win.firm_dialogs == {}
+
+
+def test_restoring_a_backup_over_unsaved_edits_cancelled_restores_nothing(window, monkeypatch, tmp_path):
+    """文件 → 从备份恢复 with a firm file holding unsaved edits: the restore went ahead whatever the answer to the
+    unsaved question. Now 取消 there means no restore: the ledger, the firm file and its edits stay."""
+    import desktop.actions as actions_mod
+    from db.backup import backup
+    win, told = window
+    saved = backup(win.ledger.path, tmp_path / "备份", "manual").path
+    before = win.ledger
+    dlg = win.open_firm(firm_ids(win)[1])
+    type_into(dlg, "remark", "下周回访")
+    answer_unsaved(monkeypatch, "cancel")
+
+    class Picker:
+        @staticmethod
+        def getOpenFileName(*_a, **_kw):  # noqa: N802 (Qt API)
+            return (str(saved), "")
+    monkeypatch.setattr(actions_mod, "QFileDialog", Picker)
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **kw: True)
+    win.menu_actions.restore.trigger()
+    assert win.ledger is before and dlg.isVisible() and dlg.ledger is win.ledger
+    assert dlg.profile.edits["remark"].text() == "下周回访"
+    assert [t for t, _m in told] == []
+    answer_unsaved(monkeypatch, "discard")
