@@ -179,3 +179,38 @@ def test_restoring_a_backup_over_unsaved_edits_cancelled_restores_nothing(window
     assert dlg.profile.edits["remark"].text() == "下周回访"
     assert [t for t, _m in told] == []
     answer_unsaved(monkeypatch, "discard")
+
+
+def test_a_restore_while_a_background_job_runs_is_refused_before_anything_is_closed(window, monkeypatch, tmp_path):
+    """Right after start (the daily backup runs in the background) or during 立即备份 or an export, 文件 → 从备份恢复:
+    the restore closed the ledger and replaced its file under the running job, then reopening it was refused as
+    busy (切换台账 waits for background jobs), leaving the window with no ledger at all: every action then failed.
+    Now the restore is refused first, with the reason, nothing closed or replaced."""
+    import threading
+
+    import desktop.actions as actions_mod
+    from db.backup import backup
+    win, told = window
+    saved = backup(win.ledger.path, tmp_path / "备份", "manual").path
+    with win.ledger.write() as w:
+        w.insert_firm("武汉备份之后新增科技有限公司")
+    before = win.ledger
+    picked: list[str] = []
+
+    class Picker:
+        @staticmethod
+        def getOpenFileName(*_a, **_kw):  # noqa: N802 (Qt API)
+            picked.append("asked")
+            return (str(saved), "")
+    monkeypatch.setattr(actions_mod, "QFileDialog", Picker)
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **kw: True)
+    gate = threading.Event()
+    win.workers.start(lambda progress, cancelled: gate.wait(20))
+    try:
+        win.menu_actions.restore.trigger()
+    finally:
+        gate.set()
+        win.workers.pool.waitForDone(20000)
+    assert win.ledger is before
+    assert len(firm_ids(win)) == 5                      # the file was not replaced
+    assert told == [("请稍候", actions_mod.MSG_BUSY_RESTORE)] and picked == []
