@@ -313,8 +313,6 @@ class MainWindow(QMainWindow):
             dlg.setAttribute(Qt.WA_DeleteOnClose)
             dlg.destroyed.connect(lambda *_a, f=firm_id: self.firm_dialogs.pop(f, None))
             dlg.finished.connect(lambda *_a, f=firm_id: self.firm_dialogs.pop(f, None))
-            if self.ledger.readonly:
-                dlg.save_button.setVisible(False)
             self.firm_dialogs[firm_id] = dlg
         dlg.show()
         dlg.raise_()

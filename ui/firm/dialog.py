@@ -35,6 +35,7 @@ from ui.rows_model import RowsModel
 KIND_COLOURS = {"获得": "#e6f4ea", "续期": "#e6f4ea", "晋级": "#e8f0fe", "降级": "#fef7e0", "失效": "#fce8e6",
                 "退出": "#fce8e6", "有效期至": "#f1f3f4", "到期": "#f1f3f4"}
 NO_SERVICE_CHOSEN = "先在下面的列表中选择一条服务记录（双击一条记录也可修改）"
+READ_ONLY = "台账以只读方式打开（{reason}），不能修改"
 UNSAVED = "“{name}”的基本信息有修改尚未保存。\n保存这些修改吗？"
 KEPT = "该企业在您开始修改之后已被修改（上方为现在的值）。您尚未保存的修改仍保留；保存时会列出现在的值以供核对，" \
        "“放弃修改”则读入现在的值。"
@@ -129,7 +130,7 @@ class FirmFileDialog(QDialog):
         for col, width in enumerate((96, 90, 90, 420)):
             self.service_view.setColumnWidth(col, width)
         self.service_view.doubleClicked.connect(lambda _i: self.edit_service())
-        add = QPushButton("添加服务记录")
+        add = self.add_service_button = QPushButton("添加服务记录")
         add.clicked.connect(self.add_service)
         edit = self.edit_service_button = QPushButton("修改所选记录")
         edit.clicked.connect(self.edit_service)
@@ -158,6 +159,14 @@ class FirmFileDialog(QDialog):
         layout.addWidget(self.tabs)
         self._services: list[dict] = []
         self._seen: dict = {}
+        self.locked = READ_ONLY.format(reason=getattr(ledger, "readonly_reason", "") or "只读") \
+            if ledger.readonly else ""
+        if self.locked:        # nothing is offered for typing that could not be saved
+            self.profile.set_read_only(self.locked)
+            for button in (self.save_button, self.revert_button):
+                button.hide()
+            add.setEnabled(False)
+            add.setToolTip(self.locked)
         self.reload()
         fit_to_screen(self, (980, 680))
 
@@ -209,8 +218,8 @@ class FirmFileDialog(QDialog):
     def _service_selection(self) -> None:
         """修改所选记录 only with a record selected (it did nothing, silently, without one)."""
         chosen = self.service_view.selectionModel().hasSelection()
-        self.edit_service_button.setEnabled(chosen)
-        self.edit_service_button.setToolTip("" if chosen else NO_SERVICE_CHOSEN)
+        self.edit_service_button.setEnabled(chosen and not self.locked)
+        self.edit_service_button.setToolTip(self.locked or ("" if chosen else NO_SERVICE_CHOSEN))
 
     def unsaved(self) -> bool:
         """The profile has edits not saved yet (a value still being corrected counts)."""
@@ -244,6 +253,8 @@ class FirmFileDialog(QDialog):
             self._saving = False
 
     def add_service(self) -> bool:
+        if self.locked:
+            return False
         dlg = ServiceDialog(officer=self._officer, parent=self)
         try:
             if dlg.exec() != QDialog.Accepted:
@@ -254,7 +265,7 @@ class FirmFileDialog(QDialog):
 
     def edit_service(self) -> bool:
         rows = self.service_view.selectionModel().selectedRows()
-        if not rows:
+        if not rows or self.locked:
             return False
         record = self._services[rows[0].row()]
         dlg = ServiceDialog(record, parent=self)
