@@ -23,6 +23,8 @@ IMPORTABLE = (".xlsx", ".xlsm", ".xls", ".csv")
 TAB_MISSING = "“{name}”暂不可用：{reason}"
 PREFERRED_SIZE = (1440, 900)      # less on a smaller screen (ui.geometry)
 MESSAGE_MS = 15000
+MSG_DROPPED_OTHERS = "现在导入“{name}”。一次导入一份名单，同时拖入的另外 {n} 个文件未导入：\n{others}\n" \
+                     "需要时请在本次导入完成后再逐个拖入。"
 
 
 class LazyTab(QWidget):
@@ -332,9 +334,16 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        """One list is imported at a time (each previewed, each its own batch): of several files dropped, the first
+        list is opened and a notice names every other file, none of them left out without a word."""
         path = self._dropped_file(event.mimeData())
         if path:
             event.acceptProposedAction()
+            others = [Path(u.toLocalFile()).name if u.isLocalFile() else u.toString()
+                      for u in event.mimeData().urls() if u.toLocalFile() != path]
+            if others:
+                dialogs.inform(self, "一次导入一份名单", MSG_DROPPED_OTHERS.format(
+                    name=Path(path).name, n=len(others), others="\n".join(others)))
             self.menu_actions.import_file(path)
 
     @staticmethod

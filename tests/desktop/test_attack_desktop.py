@@ -214,3 +214,32 @@ def test_a_restore_while_a_background_job_runs_is_refused_before_anything_is_clo
     assert win.ledger is before
     assert len(firm_ids(win)) == 5                      # the file was not replaced
     assert told == [("请稍候", actions_mod.MSG_BUSY_RESTORE)] and picked == []
+
+
+# what a person drops on the window ------------------------------------------------------------------------------
+
+def drop(win, paths) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    win.dropEvent(QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+
+
+def test_dropping_several_lists_says_which_are_not_imported(window, monkeypatch, tmp_path):
+    """Three lists dropped on the window at once (two spreadsheets and a photo): the first spreadsheet's import
+    opened and the others were dropped without a word, so the person believed all three imported. Judgement: one
+    import at a time (each is previewed and is its own batch); the first is opened and a notice names each file not
+    imported, to drop again after this one."""
+    win, told = window
+    opened: list[str] = []
+    monkeypatch.setattr(win.menu_actions, "import_file", opened.append)
+    files = [tmp_path / "高企名单.xlsx", tmp_path / "科小名单.csv", tmp_path / "照片.jpg"]
+    drop(win, files)
+    assert opened == [str(files[0])]
+    assert len(told) == 1
+    title, text = told[0]
+    assert "科小名单.csv" in text and "照片.jpg" in text and "高企名单.xlsx" in text
+    told.clear()
+    drop(win, files[:1])                                 # one list: no notice
+    assert opened == [str(files[0])] * 2 and told == []
