@@ -264,12 +264,14 @@ class AddService(LedgerCommand):
 
 
 class EditService(LedgerCommand):
-    def __init__(self, ledger, firm_id: int, record_id: int, values: dict, **kw) -> None:
+    def __init__(self, ledger, firm_id: int, record_id: int, values: dict, *, seen: dict | None = None, **kw) -> None:
+        """*seen*: the record as the person saw it: the first save is refused when it changed since, as a profile's
+        (db/conflict.py)."""
         super().__init__(ledger, "修改服务记录", [firm_id], **kw)
         self.record_id, self.values = record_id, dict(values)
         self.before: dict = {}
         self.after: dict = {}
-        self.seen: dict | None = None     # a redo after an undo: what the undo put back
+        self.seen: dict | None = seen     # then, for a redo after an undo: what the undo put back
 
     def _do(self) -> None:
         with self.ledger.write("person") as w:

@@ -45,3 +45,35 @@ def test_a_read_only_firm_file_offers_nothing_to_type_that_cannot_be_saved(qtbot
     assert not dlg.add_service() and not dlg.edit_service() and pushed == []
     dlg.refresh()                                         # a re-read (another program wrote) keeps it so
     assert dlg.profile.edits["remark"].isReadOnly() and not dlg.add_service_button.isEnabled()
+
+
+def test_editing_a_service_record_changed_since_it_was_read_is_refused_with_the_current_values(qtbot, ledger,
+                                                                                             monkeypatch):
+    """Two officers on a shared ledger have the same firm file open; one corrects a visit's 内容, the other edits
+    the same record a minute later from the list read before. 修改服务记录 carried no values seen (the profile's save
+    does): the second save overwrote the first officer's correction without a word. Now the edit carries the record
+    as the list showed it and is refused (db/conflict.py), naming the current value; nothing is overwritten.
+    (On the file a second writer cannot exist; the colleague is simulated by a write during the dialog.)"""
+    from desktop.undo import UndoManager
+    from ui.firm import services
+    from ui.firm.dialog import FirmFileDialog
+    _a, b, _c, _d = small_ledger(ledger)
+    with ledger.write() as w:
+        rid = w.add_service(b, "2024-03-01", officer="张敏", kind="走访", notes="了解研发情况")
+    reported: list[str] = []
+    undo = UndoManager(report=reported.append)
+    dlg = FirmFileDialog(ledger, b, undo.push)
+    qtbot.add_widget(dlg)
+    dlg.service_view.selectRow(0)
+
+    def colleague_then_save(self) -> int:
+        with ledger.write() as w:                             # the colleague's correction lands meanwhile
+            w.update_service(rid, notes="了解研发情况，企业拟申报高企")
+        self.notes.setPlainText("了解研发情况（已电话确认）")
+        return services.QDialog.Accepted
+    monkeypatch.setattr(services.ServiceDialog, "exec", colleague_then_save)
+    assert not dlg.edit_service()
+    notes = ledger.conn.execute("SELECT notes FROM service_records WHERE id = ?", (rid,)).fetchone()[0]
+    assert notes == "了解研发情况，企业拟申报高企"
+    assert reported and "企业拟申报高企" in reported[-1]
+    undo.deleteLater()

@@ -55,6 +55,11 @@ def ask_unsaved(parent, name: str) -> str:
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
 
+def service_seen(record: dict) -> dict:
+    """What a save of a service record must still find: the record as the list showed it, not deleted since."""
+    return {**{k: record[k] for k in ("date", "officer", "kind", "notes", "follow_up")}, "deleted_at": None}
+
+
 def _table(model) -> QTableView:
     view = QTableView()
     view.setModel(model)
@@ -272,7 +277,8 @@ class FirmFileDialog(QDialog):
         try:
             if dlg.exec() != QDialog.Accepted:
                 return False
-            return self._push(EditService(self.ledger, self.firm_id, record["id"], dlg.values()))
+            return self._push(EditService(self.ledger, self.firm_id, record["id"], dlg.values(),
+                                          seen=service_seen(record)))
         finally:
             dlg.deleteLater()
 
