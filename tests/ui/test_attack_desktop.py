@@ -67,6 +67,8 @@ def test_editing_a_service_record_changed_since_it_was_read_is_refused_with_the_
     dlg.service_view.selectRow(0)
 
     def colleague_then_save(self) -> int:
+        if self.notes.toPlainText() != "了解研发情况":        # the dialog came back with the typing: 取消
+            return services.QDialog.Rejected
         with ledger.write() as w:                             # the colleague's correction lands meanwhile
             w.update_service(rid, notes="了解研发情况，企业拟申报高企")
         self.notes.setPlainText("了解研发情况（已电话确认）")
@@ -77,3 +79,31 @@ def test_editing_a_service_record_changed_since_it_was_read_is_refused_with_the_
     assert notes == "了解研发情况，企业拟申报高企"
     assert reported and "企业拟申报高企" in reported[-1]
     undo.deleteLater()
+
+
+@pytest.mark.parametrize("action", ["add", "edit"])
+def test_a_refused_service_record_comes_back_with_what_was_typed(qtbot, ledger, monkeypatch, action):
+    """A whole visit typed into 添加服务记录 (or 修改服务记录), 保存, and the write is refused (the record changed
+    since, the ledger file moved, the lock taken over): the warning said 未保存 and the dialog was gone with the typing.
+    Now the dialog comes back with what was typed, to correct, copy or cancel."""
+    from ui.firm import services
+    from ui.firm.dialog import FirmFileDialog
+    _a, b, _c, _d = small_ledger(ledger)
+    with ledger.write() as w:
+        w.add_service(b, "2024-03-01", officer="张敏", kind="走访", notes="了解研发情况")
+    pushes: list = []
+    dlg = FirmFileDialog(ledger, b, lambda command: pushes.append(command) and False)
+    qtbot.add_widget(dlg)
+    dlg.service_view.selectRow(0)
+    shown: list[str] = []
+
+    def exec_(self) -> int:
+        shown.append(self.notes.toPlainText())
+        if len(shown) == 1:
+            self.notes.setPlainText("走访：企业拟明年申报专精特新，需辅导")
+            return services.QDialog.Accepted
+        return services.QDialog.Rejected
+    monkeypatch.setattr(services.ServiceDialog, "exec", exec_)
+    assert not (dlg.add_service() if action == "add" else dlg.edit_service())
+    assert len(pushes) == 1
+    assert shown[1] == "走访：企业拟明年申报专精特新，需辅导"

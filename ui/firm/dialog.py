@@ -260,25 +260,31 @@ class FirmFileDialog(QDialog):
     def add_service(self) -> bool:
         if self.locked:
             return False
-        dlg = ServiceDialog(officer=self._officer, parent=self)
-        try:
-            if dlg.exec() != QDialog.Accepted:
-                return False
-            return self._push(AddService(self.ledger, self.firm_id, dlg.values()))
-        finally:
-            dlg.deleteLater()
+        return self._service_dialog(ServiceDialog(officer=self._officer, parent=self),
+                                    lambda values, _seen: AddService(self.ledger, self.firm_id, values))
 
     def edit_service(self) -> bool:
         rows = self.service_view.selectionModel().selectedRows()
         if not rows or self.locked:
             return False
         record = self._services[rows[0].row()]
-        dlg = ServiceDialog(record, parent=self)
+        return self._service_dialog(
+            ServiceDialog(record, parent=self),
+            lambda values, seen: EditService(self.ledger, self.firm_id, record["id"], values, seen=seen),
+            service_seen(record), record["id"])
+
+    def _service_dialog(self, dlg, command, seen: dict | None = None, record_id: int | None = None) -> bool:
+        """Run *dlg* until its record is saved or the person cancels: a refused save (the warning says why and,
+        for a record changed since, its current values) brings the dialog back with what was typed; its next save
+        is measured against the values that warning showed."""
         try:
-            if dlg.exec() != QDialog.Accepted:
-                return False
-            return self._push(EditService(self.ledger, self.firm_id, record["id"], dlg.values(),
-                                          seen=service_seen(record)))
+            while dlg.exec() == QDialog.Accepted:
+                if self._push(command(dlg.values(), seen)):
+                    return True
+                now = [r for r in firm_file.services(self.ledger.conn, self.firm_id) if r["id"] == record_id]
+                if now:
+                    seen = service_seen(now[0])
+            return False
         finally:
             dlg.deleteLater()
 
