@@ -107,3 +107,27 @@ def test_a_refused_service_record_comes_back_with_what_was_typed(qtbot, ledger, 
     assert not (dlg.add_service() if action == "add" else dlg.edit_service())
     assert len(pushes) == 1
     assert shown[1] == "走访：企业拟明年申报专精特新，需辅导"
+
+
+@pytest.mark.parametrize("answer", [False, True])
+def test_esc_in_a_service_record_with_typing_asks_first(qtbot, monkeypatch, answer):
+    """Esc (or 取消, or the ×) in the service-record dialog after typing a visit's 内容 closed it at once, the typing
+    gone: the firm file asks before unsaved edits are lost, this dialog did not. Now it asks (放弃 / 继续填写);
+    继续填写 keeps the dialog and the typing. Without typing it closes without asking."""
+    from PySide6.QtCore import Qt
+
+    from ui.firm import services
+    asked: list[str] = []
+    monkeypatch.setattr(services, "ask_discard", lambda parent: asked.append("asked") or answer, raising=False)
+    dlg = services.ServiceDialog(officer="张敏")
+    qtbot.add_widget(dlg)
+    dlg.show()
+    qtbot.keyClick(dlg, Qt.Key_Escape)
+    assert asked == [] and not dlg.isVisible()
+    dlg.show()
+    dlg.notes.setPlainText("走访：企业拟申报专精特新")
+    qtbot.keyClick(dlg, Qt.Key_Escape)
+    assert asked == ["asked"]
+    assert dlg.isVisible() is not answer
+    assert dlg.notes.toPlainText() == "走访：企业拟申报专精特新"
+    dlg.hide()
