@@ -131,3 +131,20 @@ def test_esc_in_a_service_record_with_typing_asks_first(qtbot, monkeypatch, answ
     assert dlg.isVisible() is not answer
     assert dlg.notes.toPlainText() == "走访：企业拟申报专精特新"
     dlg.hide()
+
+
+def test_a_percentage_typed_as_a_target_is_refused_not_read_as_firms(qtbot, ledger, monkeypatch):
+    """指标 page: an officer types 80% in a street's share of 净增高新技术企业 (meaning 80% of the district's 80), or
+    a 任务分解表 column holds 完成率-style percentages: 80% was stored as a target of 80 firms, the street's figure then
+    wrong in every report. A target counts firms; a percentage is refused with the reason, nothing written."""
+    from db import dashboard_queries as dq
+    from ui import targets as mod
+    warnings: list[str] = []
+    monkeypatch.setattr(mod.QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    panel = mod.TargetsPanel(ledger)
+    qtbot.add_widget(panel)
+    share = 4 + panel.streets.index("杨园")
+    for typed in ("80%", "８０％"):
+        assert not panel.set_cell(1, share, typed)
+        assert typed in warnings[-1]
+    assert [t for t in dq.target_rows(ledger.conn, 2023) if t["street"]] == []
