@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.helpers import small_ledger
+from tests.ui.helpers import names, small_ledger
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -148,3 +148,59 @@ def test_a_percentage_typed_as_a_target_is_refused_not_read_as_firms(qtbot, ledg
         assert not panel.set_cell(1, share, typed)
         assert typed in warnings[-1]
     assert [t for t in dq.target_rows(ledger.conn, 2023) if t["street"]] == []
+
+
+@pytest.mark.parametrize("late", [True, False])
+def test_esc_while_an_import_commits_keeps_the_wizard_until_it_says_what_happened(qtbot, ledger, tmp_path,
+                                                                                  monkeypatch, open_wizard, late):
+    """Esc (or the wizard's 取消, or its ×) pressed while the import is being written, a moment after the batch
+    was committed but before the wizard heard so: the wizard closed at once, its summary (已写入台账，批次 N) shown on
+    no screen; the person believed the import cancelled while the batch was in the ledger. Judgement: during the
+    commit those keys mean 取消写入 and the wizard stays until the job reports: 已取消，台账未改动 (rolled back
+    whole) or, when the commit was already done, the batch's summary (undone from 导入历史)."""
+    import threading
+    import time
+
+    import importers.plan as plan_mod
+    from desktop.sample_list import write_sample_list
+    from tests.ui.helpers import C1, C2, to_mapping
+    small_ledger(ledger)
+    path = write_sample_list(tmp_path / "拟认定名单.xlsx",
+                             [("武汉星辰科技有限公司", C1, "积玉桥"), ("湖北光谷智能装备有限公司", C2, "杨园")])
+    real = plan_mod.commit_plan
+    running = threading.Event()
+
+    def wait_for_cancel(cancel) -> None:
+        running.set()
+        for _ in range(2000):                   # the thread has not reported yet when the person presses Esc
+            if cancel():
+                return
+            time.sleep(0.005)
+
+    def commit_slowly(ledger_, plan, *, progress=None, cancel=None, **kw):
+        if late:                                # the whole batch written and committed, then Esc
+            batch = real(ledger_, plan, progress=progress, **kw)
+            wait_for_cancel(cancel)
+            return batch
+        wait_for_cancel(cancel)                 # Esc, then the writing meets the cancel: rolled back
+        return real(ledger_, plan, progress=progress, cancel=cancel, **kw)
+    monkeypatch.setattr(plan_mod, "commit_plan", commit_slowly)
+    wiz = open_wizard(path)
+    committed: list[int] = []
+    wiz.committed.connect(committed.append)
+    to_mapping(qtbot, wiz)
+    firms = names(ledger)
+    wiz.next()                                      # → preview
+    wiz.next()                                      # → commit, in a worker
+    qtbot.waitUntil(running.is_set, timeout=20000)
+    wiz.reject()
+    assert wiz.isVisible()
+    qtbot.waitUntil(lambda: wiz.over, timeout=20000)
+    assert wiz.isVisible()
+    batch = ledger.conn.execute("SELECT max(id) FROM batches").fetchone()[0]
+    if late:
+        assert committed == [batch]
+        assert f"批次 {batch}" in wiz.commit_page.status.text()
+    else:
+        assert committed == [] and batch is None and names(ledger) == firms
+        assert "台账未改动" in wiz.commit_page.status.text()
