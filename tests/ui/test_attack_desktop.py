@@ -204,3 +204,28 @@ def test_esc_while_an_import_commits_keeps_the_wizard_until_it_says_what_happene
     else:
         assert committed == [] and batch is None and names(ledger) == firms
         assert "台账未改动" in wiz.commit_page.status.text()
+
+
+def test_ctrl_z_of_an_added_designation_keeps_a_later_change_of_it(qapp, ledger):
+    """An officer adds 高新技术企业 to a firm (企业 → 添加认定); a colleague (or the recognition list imported next)
+    fills in its certificate number; the officer then presses Ctrl+Z for something else. The undo deleted the
+    designation with the certificate number the colleague typed: every other undo (a field, a service record, the
+    tier a star move ended) is refused when its row changed since, this one was not. Now it is refused, naming
+    the change, and the designation stays as the colleague left it."""
+    from datetime import date
+
+    from desktop.undo import UndoManager
+    from ui.commands import AddDesignation
+    _a, _b, c, _d = small_ledger(ledger)
+    messages: list[str] = []
+    undo = UndoManager(report=messages.append)
+    assert undo.push(AddDesignation(ledger, [c], "gaoqi", date(2024, 12, 1)))
+    (did,) = [r[0] for r in ledger.conn.execute(
+        "SELECT id FROM designations WHERE firm_id = ? AND deleted_at IS NULL", (c,))]
+    with ledger.write() as w:
+        w.update_designation(did, evidence="GR202442000321")
+    undo.stack.undo()
+    row = ledger.conn.execute("SELECT evidence, deleted_at FROM designations WHERE id = ?", (did,)).fetchone()
+    assert row == ("GR202442000321", None)
+    assert len(messages) == 1 and "GR202442000321" in messages[0]
+    undo.deleteLater()
