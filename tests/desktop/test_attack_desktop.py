@@ -243,3 +243,25 @@ def test_dropping_several_lists_says_which_are_not_imported(window, monkeypatch,
     told.clear()
     drop(win, files[:1])                                 # one list: no notice
     assert opened == [str(files[0])] * 2 and told == []
+
+
+# the settings page -----------------------------------------------------------------------------------------------
+
+def test_a_name_typed_in_settings_and_left_unsaved_is_not_lost_nor_are_changes_misattributed(qtbot, window):
+    """A new officer opens 设置, types their name over the previous officer's and goes back to 台账 without pressing
+    保存设置: the name was dropped, and every change they made next was written to the audit log under the previous
+    officer's name. Judgement: a setting typed and left is meant; leaving the page saves it (and says so), as a
+    settings page commonly does."""
+    win, _told = window
+    page = win.show_tab("设置")
+    qtbot.waitUntil(page.isVisible)
+    page.officer.setText("陈静")
+    page.officer.textEdited.emit("陈静")
+    win.show_tab("台账")
+    assert win.settings.get("user/officer") == "陈静" and win.ledger.officer == "陈静"
+    assert page.status.text() == "已保存"
+    from ui.commands import UpdateFirms
+    fid = firm_ids(win)[0]
+    assert win.undo.push(UpdateFirms(win.ledger, [fid], {"remark": "陈静填写"}))
+    who = win.ledger.conn.execute("SELECT officer FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert who == "陈静"
