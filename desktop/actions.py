@@ -38,6 +38,8 @@ TAB_NAMES = ("台账", "看板", "导入历史", "指标", "设置")        # �
 MSG_REFRESH_TIP = "从台账重新读取列表、看板与各页（共享台账上，他人的修改也随之显示）"
 MSG_REFRESHED = "已从台账重新读取（F5）"
 MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换台账。"
+MSG_BUSY_RESTORE = "后台任务（导入、备份或导出）尚未完成，完成后再从备份恢复。"
+MSG_KEPT_OPEN = "企业档案中还有未保存的修改，台账未切换"
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
 
@@ -243,6 +245,11 @@ class Actions:
         if self.w.workers.busy():
             say("请稍候", MSG_BUSY)
             return False
+        if not self.w.release_firm_files():          # 取消 over unsaved edits: this ledger stays
+            self.w.say(MSG_KEPT_OPEN)
+            if report is not None:
+                report(MSG_KEPT_OPEN)
+            return False
         try:
             ledger = open_ledger_for_window(path, create=create)
         except LedgerError as exc:
@@ -267,6 +274,9 @@ class Actions:
         from db.backup import backup_dir_for, restore
         from db.connection import LedgerError
         ledger = self.w.ledger
+        if self.w.workers.busy():         # the job reads the ledger, and reopening it after the restore would wait
+            dialogs.warn(self.w, "请稍候", MSG_BUSY_RESTORE)
+            return
         folder = str(backup_dir_for(ledger.path, ledger.conn))
         path, _ = QFileDialog.getOpenFileName(self.w, "选择要恢复的备份", folder, LEDGER_FILTER)
         if not path:
@@ -275,6 +285,9 @@ class Actions:
         other = restore_question(path, ledger.path)
         if not dialogs.ask(self.w, "从备份恢复", other or f"用备份 {Path(path).name} 替换当前台账？\n{MSG_SAVED_FIRST}",
                            yes="仍要恢复" if other else "确定"):
+            return
+        if not self.w.release_firm_files():          # 取消 over unsaved edits: nothing restored
+            self.w.say("企业档案中还有未保存的修改，未恢复备份")
             return
         target = str(ledger.path)
         self.w.close_ledger()

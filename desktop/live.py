@@ -93,10 +93,10 @@ class LiveRefresh(QObject):
 
 
 def reread(window, ids: frozenset[int] | None, synced: str) -> None:
-    """Read every view of *window* again for the firms *ids* (None: any firm), but a firm file with edits not yet
-    saved; say which, else *synced*."""
+    """Read every view of *window* again for the firms *ids* (None: any firm); a firm file with edits not yet saved
+    keeps them (ui/firm/dialog.py ``refresh``): say which, else *synced*."""
     held = [dlg for fid, dlg in window.firm_dialogs.items() if (ids is None or fid in ids) and dlg.profile.changes()]
-    window.data_changed(sorted(ids) if ids else [], keep=held)
+    window.data_changed(sorted(ids) if ids else [])
     window.say(MSG_KEPT.format(name=held[0].title.text()) if held else synced)
 
 

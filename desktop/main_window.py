@@ -23,6 +23,8 @@ IMPORTABLE = (".xlsx", ".xlsm", ".xls", ".csv")
 TAB_MISSING = "“{name}”暂不可用：{reason}"
 PREFERRED_SIZE = (1440, 900)      # less on a smaller screen (ui.geometry)
 MESSAGE_MS = 15000
+MSG_DROPPED_OTHERS = "现在导入“{name}”。一次导入一份名单，同时拖入的另外 {n} 个文件未导入：\n{others}\n" \
+                     "需要时请在本次导入完成后再逐个拖入。"
 
 
 class LazyTab(QWidget):
@@ -163,6 +165,15 @@ class MainWindow(QMainWindow):
         if old is not None and old is not ledger:
             old.close()
 
+    def release_firm_files(self) -> bool:
+        """Close every open firm file, each asking over its unsaved edits (保存 / 不保存 / 取消); False when one stays
+        open (取消, or its save refused): whatever was to close the window or the ledger does not go on."""
+        for dlg in list(self.firm_dialogs.values()):
+            dlg.close()
+            if dlg.isVisible():
+                return False
+        return True
+
     def close_ledger(self) -> None:
         """Put away every part that reads the ledger and close it (before a restore replaces its file)."""
         self._teardown_parts()
@@ -277,17 +288,17 @@ class MainWindow(QMainWindow):
         else:
             self._show_count(self.ledger_panel.model.total)
 
-    def data_changed(self, firm_ids, keep=()) -> None:
-        """Re-read every view after a write (firm ids touched; empty: anything may have changed), but the firm
-        files in *keep*."""
-        self._data_changed(firm_ids, keep)
+    def data_changed(self, firm_ids) -> None:
+        """Re-read every view after a write (firm ids touched; empty: anything may have changed); a firm file keeps
+        its unsaved edits (ui/firm/dialog.py ``refresh``)."""
+        self._data_changed(firm_ids)
 
-    def _data_changed(self, firm_ids, keep=()) -> None:
+    def _data_changed(self, firm_ids) -> None:
         if self.ledger_panel is not None:
             self.ledger_panel.reload()
         for fid, dlg in list(self.firm_dialogs.items()):
-            if (not firm_ids or fid in firm_ids) and dlg not in keep:
-                dlg.reload()
+            if not firm_ids or fid in firm_ids:
+                dlg.refresh()
         for name in ("看板", "导入历史", "指标"):
             tab = self.lazy_tab(name)
             if tab is not None:
@@ -314,8 +325,6 @@ class MainWindow(QMainWindow):
             dlg.setAttribute(Qt.WA_DeleteOnClose)
             dlg.destroyed.connect(lambda *_a, f=firm_id: self.firm_dialogs.pop(f, None))
             dlg.finished.connect(lambda *_a, f=firm_id: self.firm_dialogs.pop(f, None))
-            if self.ledger.readonly:
-                dlg.save_button.setVisible(False)
             self.firm_dialogs[firm_id] = dlg
         dlg.show()
         dlg.raise_()
@@ -335,9 +344,16 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        """One list is imported at a time (each previewed, each its own batch): of several files dropped, the first
+        list is opened and a notice names every other file, none of them left out without a word."""
         path = self._dropped_file(event.mimeData())
         if path:
             event.acceptProposedAction()
+            others = [Path(u.toLocalFile()).name if u.isLocalFile() else u.toString()
+                      for u in event.mimeData().urls() if u.toLocalFile() != path]
+            if others:
+                dialogs.inform(self, "一次导入一份名单", MSG_DROPPED_OTHERS.format(
+                    name=Path(path).name, n=len(others), others="\n".join(others)))
             self.menu_actions.import_file(path)
 
     @staticmethod
@@ -351,6 +367,9 @@ class MainWindow(QMainWindow):
 
     # closing ----------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        if not self.release_firm_files():       # 取消 over a firm file's unsaved edits: the window stays
+            event.ignore()
+            return
         self.settings.set("window/geometry", self.saveGeometry())
         if self.ledger_panel is not None:
             self.settings.set("ledger/header", self.ledger_panel.header_state())

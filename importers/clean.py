@@ -281,7 +281,7 @@ def parse_number(v) -> float | None:
 def parse_quantity(v) -> float | None:
     """A number of things, whole or not ("0.8万" and "8,000家" -> 8000.0, "80家以上" -> 80.0, "1.5千个" -> 1500.0):
     万/千/亿 scale it as counts do (``parse_int``), not as money (``parse_number`` reads 万 as 万元: 0.8); an
-    amount of money ("86亿元") is not one (ValueError)."""
+    amount of money ("86亿元") is not one, nor a percentage ("80%") (ValueError)."""
     t = type(v)
     if t is bool:
         raise ValueError(MSG_BOOL.format(v=v, what="数值"))
@@ -293,6 +293,8 @@ def parse_quantity(v) -> float | None:
     x, unit = parts
     if "元" in unit:
         raise ValueError(f"“{v}”是金额，不是家数/个数")
+    if unit.startswith(("%", "‰")):        # a share typed for a target (80% of the district's) is not 80 firms
+        raise ValueError(f"“{v}”是比例，不是家数/个数")
     return x * _count_scale(unit)
 
 

@@ -154,6 +154,7 @@ class _DesignationCommand(LedgerCommand):
     def __init__(self, ledger, text, firm_ids, **kw) -> None:
         super().__init__(ledger, text, firm_ids, **kw)
         self.added: list[int] = []
+        self.as_added: dict[int, dict] = {}            # {designation id: its row as added}: what an undo expects
         self.ended: list[tuple[int, str | None, str | None]] = []     # (designation id, end before, end set)
         self.dropped: list[int] = []                       # same-day designations replaced
 
@@ -162,20 +163,23 @@ class _DesignationCommand(LedgerCommand):
 
     def _add(self, w, fid: int, stage, day: date, end=None, evidence=None, list_name=None) -> None:
         """The write API applies the one-tier-per-ladder rule; keep what it ended or replaced for undo."""
-        self.added.append(w.add_designation(fid, stage.key, day, end, evidence=evidence, list_name=list_name))
+        did = w.add_designation(fid, stage.key, day, end, evidence=evidence, list_name=list_name)
+        self.added.append(did)
+        row = w.designation(did)
+        self.as_added[did] = {k: row[k] for k in ("start_date", "end_date", "evidence", "list_name", "deleted_at")}
         if w.ladder is not None:
             self.ended.extend(w.ladder.ended)
             self.dropped.extend(w.ladder.replaced)
 
     def _undo(self) -> None:
         with self.ledger.write("person") as w:
-            for did in self.added:
-                w.delete_designation(did)
+            for did in self.added:          # refused when it was changed since (db/conflict.py)
+                w.delete_designation(did, seen=self.as_added.get(did))
             for did, end_before, end_after in self.ended:    # unless its end was changed again since
                 w.update_designation(did, seen={"end_date": end_after}, end_date=end_before)
             for did in self.dropped:
                 w.update_designation(did, deleted_at=None)
-        self.added, self.ended, self.dropped = [], [], []
+        self.added, self.ended, self.dropped, self.as_added = [], [], [], {}
 
 
 class AddDesignation(_DesignationCommand):
@@ -264,12 +268,14 @@ class AddService(LedgerCommand):
 
 
 class EditService(LedgerCommand):
-    def __init__(self, ledger, firm_id: int, record_id: int, values: dict, **kw) -> None:
+    def __init__(self, ledger, firm_id: int, record_id: int, values: dict, *, seen: dict | None = None, **kw) -> None:
+        """*seen*: the record as the person saw it: the first save is refused when it changed since, as a profile's
+        (db/conflict.py)."""
         super().__init__(ledger, "修改服务记录", [firm_id], **kw)
         self.record_id, self.values = record_id, dict(values)
         self.before: dict = {}
         self.after: dict = {}
-        self.seen: dict | None = None     # a redo after an undo: what the undo put back
+        self.seen: dict | None = seen     # then, for a redo after an undo: what the undo put back
 
     def _do(self) -> None:
         with self.ledger.write("person") as w:

@@ -56,6 +56,18 @@ class SettingsPage(QWidget):
         box.addWidget(column)
         box.addStretch(1)
 
+    def pending(self) -> bool:
+        """Something typed here and not saved yet."""
+        return (self.officer.text().strip() != (self.settings.get("user/officer") or "")
+                or self.days.value() != self.settings.get("ledger/expiring_days"))
+
+    def hideEvent(self, event) -> None:
+        """Leaving the page (another tab, the window closed) saves what was typed: a name typed and left unsaved
+        was dropped, the person's next changes written to the audit log under the previous officer's name."""
+        if self.pending():
+            self.save()
+        super().hideEvent(event)
+
     def save(self) -> None:
         self.settings.set("user/officer", self.officer.text().strip())
         self.settings.set("ledger/expiring_days", self.days.value())

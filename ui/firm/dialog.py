@@ -36,7 +36,10 @@ from ui.rows_model import RowsModel
 KIND_COLOURS = {"获得": "#e6f4ea", "续期": "#e6f4ea", "晋级": "#e8f0fe", "降级": "#fef7e0", "失效": "#fce8e6",
                 "退出": "#fce8e6", "有效期至": "#f1f3f4", "到期": "#f1f3f4"}
 NO_SERVICE_CHOSEN = "先在下面的列表中选择一条服务记录（双击一条记录也可修改）"
+READ_ONLY = "台账以只读方式打开（{reason}），不能修改"
 UNSAVED = "“{name}”的基本信息有修改尚未保存。\n保存这些修改吗？"
+KEPT = "该企业在您开始修改之后已被修改（上方为现在的值）。您尚未保存的修改仍保留；保存时会列出现在的值以供核对，" \
+       "“放弃修改”则读入现在的值。"
 
 
 def ask_unsaved(parent, name: str) -> str:
@@ -51,6 +54,11 @@ def ask_unsaved(parent, name: str) -> str:
     clicked = box.clickedButton()
     box.deleteLater()
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+
+def service_seen(record: dict) -> dict:
+    """What a save of a service record must still find: the record as the list showed it, not deleted since."""
+    return {**{k: record[k] for k in ("date", "officer", "kind", "notes", "follow_up")}, "deleted_at": None}
 
 
 def _table(model) -> QTableView:
@@ -92,8 +100,13 @@ class FirmFileDialog(QDialog):
         self.save_button.setToolTip("保存修改（Ctrl+S）")
         QShortcut(QKeySequence.Save, self, activated=self.save_profile)
         self.profile.edited.connect(self._profile_edited)
+        self.notice = QLabel(KEPT, objectName="keptNotice", wordWrap=True)
+        self.notice.setStyleSheet("#keptNotice { background: #fff4ce; padding: 4px; }")
+        self.notice.hide()
+        self._saving = False
         page = QWidget()
         box = QVBoxLayout(page)
+        box.addWidget(self.notice)
         # the fields scroll, the buttons stay: the form is taller than a 1366×768 screen at 125% leaves (~580 pt)
         self.profile_scroll = QScrollArea()
         self.profile_scroll.setWidgetResizable(True)
@@ -124,7 +137,7 @@ class FirmFileDialog(QDialog):
             self.service_view.setColumnWidth(col, width)
         self.service_view.doubleClicked.connect(lambda _i: self.edit_service())
         self.service_view.installEventFilter(self)        # Enter on a record opens it (eventFilter)
-        add = QPushButton("添加服务记录")
+        add = self.add_service_button = QPushButton("添加服务记录")
         add.clicked.connect(self.add_service)
         edit = self.edit_service_button = QPushButton("修改所选记录")
         edit.clicked.connect(self.edit_service)
@@ -153,11 +166,29 @@ class FirmFileDialog(QDialog):
         layout.addWidget(self.tabs)
         self._services: list[dict] = []
         self._seen: dict = {}
+        self.locked = READ_ONLY.format(reason=getattr(ledger, "readonly_reason", "") or "只读") \
+            if ledger.readonly else ""
+        if self.locked:        # nothing is offered for typing that could not be saved
+            self.profile.set_read_only(self.locked)
+            for button in (self.save_button, self.revert_button):
+                button.hide()
+            add.setEnabled(False)
+            add.setToolTip(self.locked)
         self.reload()
         fit_to_screen(self, (980, 680))
 
     # reading ----------------------------------------------------------------------
     def reload(self) -> None:
+        """Read the firm again, the profile's unsaved edits thrown away (放弃修改, after its own save)."""
+        self._read(keep_edits=False)
+
+    def refresh(self) -> None:
+        """Read the firm again after a write made elsewhere (a service record, a bulk change, an import, an undo,
+        another person): everything but unsaved profile edits, which are kept with the values they were typed over,
+        so their save meets the no-lost-update check; the notice says when the firm changed under them."""
+        self._read(keep_edits=self.unsaved() and not self._saving)
+
+    def _read(self, keep_edits: bool) -> None:
         conn, catalog = self.ledger.conn, self.ledger.catalog()
         firm = firm_file.firm(conn, self.firm_id)
         if firm is None:
@@ -169,9 +200,14 @@ class FirmFileDialog(QDialog):
         self.subtitle.setText(
             f"{code}　{firm.get('street') or '街道未填'}　服务专员：{firm.get('officer') or '未指派'}"
         )
-        self.profile.load(firm)
-        self._seen = {k: firm[k] for k in (*FIRM_FIELDS, "updated_at") if k in firm}   # what a save must still find
-        self.save_button.setEnabled(False)
+        seen = {k: firm[k] for k in (*FIRM_FIELDS, "updated_at") if k in firm}   # what a save must still find
+        if keep_edits:
+            self.notice.setVisible(self.notice.isVisibleTo(self) or seen != self._seen)
+        else:
+            self.profile.load(firm)
+            self._seen = seen
+            self.save_button.setEnabled(False)
+            self.notice.hide()
         events = firm_file.timeline(conn, catalog, self.firm_id)
         self.timeline_model.set_rows(
             [(e.day, e.kind + ("（未来）" if e.future else ""), e.stage, e.detail, e.source) for e in events],
@@ -198,8 +234,8 @@ class FirmFileDialog(QDialog):
     def _service_selection(self) -> None:
         """修改所选记录 only with a record selected (it did nothing, silently, without one)."""
         chosen = self.service_view.selectionModel().hasSelection()
-        self.edit_service_button.setEnabled(chosen)
-        self.edit_service_button.setToolTip("" if chosen else NO_SERVICE_CHOSEN)
+        self.edit_service_button.setEnabled(chosen and not self.locked)
+        self.edit_service_button.setToolTip(self.locked or ("" if chosen else NO_SERVICE_CHOSEN))
 
     def unsaved(self) -> bool:
         """The profile has edits not saved yet (a value still being corrected counts)."""
@@ -225,28 +261,41 @@ class FirmFileDialog(QDialog):
         changes = self.profile.changes()
         if not changes:
             return False
-        return self._push(UpdateFirms(self.ledger, [self.firm_id], changes,
-                                      text=f"修改企业档案：{self.title.text()}", seen={self.firm_id: self._seen}))
+        self._saving = True                 # the re-read its own save makes reads the saved values
+        try:
+            return self._push(UpdateFirms(self.ledger, [self.firm_id], changes,
+                                          text=f"修改企业档案：{self.title.text()}", seen={self.firm_id: self._seen}))
+        finally:
+            self._saving = False
 
     def add_service(self) -> bool:
-        dlg = ServiceDialog(officer=self._officer, parent=self)
-        try:
-            if dlg.exec() != QDialog.Accepted:
-                return False
-            return self._push(AddService(self.ledger, self.firm_id, dlg.values()))
-        finally:
-            dlg.deleteLater()
+        if self.locked:
+            return False
+        return self._service_dialog(ServiceDialog(officer=self._officer, parent=self),
+                                    lambda values, _seen: AddService(self.ledger, self.firm_id, values))
 
     def edit_service(self) -> bool:
         rows = self.service_view.selectionModel().selectedRows()
-        if not rows:
+        if not rows or self.locked:
             return False
         record = self._services[rows[0].row()]
-        dlg = ServiceDialog(record, parent=self)
+        return self._service_dialog(
+            ServiceDialog(record, parent=self),
+            lambda values, seen: EditService(self.ledger, self.firm_id, record["id"], values, seen=seen),
+            service_seen(record), record["id"])
+
+    def _service_dialog(self, dlg, command, seen: dict | None = None, record_id: int | None = None) -> bool:
+        """Run *dlg* until its record is saved or the person cancels: a refused save (the warning says why and,
+        for a record changed since, its current values) brings the dialog back with what was typed; its next save
+        is measured against the values that warning showed."""
         try:
-            if dlg.exec() != QDialog.Accepted:
-                return False
-            return self._push(EditService(self.ledger, self.firm_id, record["id"], dlg.values()))
+            while dlg.exec() == QDialog.Accepted:
+                if self._push(command(dlg.values(), seen)):
+                    return True
+                now = [r for r in firm_file.services(self.ledger.conn, self.firm_id) if r["id"] == record_id]
+                if now:
+                    seen = service_seen(now[0])
+            return False
         finally:
             dlg.deleteLater()
 

@@ -45,6 +45,14 @@ class ProfileForm(QWidget):
                 form.addRow("所在街道", self.street)
         self.edits["founded"].setPlaceholderText("如 2023-06-30、2023/6/30、20230630")
 
+    def set_read_only(self, why: str) -> None:
+        """A read-only ledger: the values can be read and copied, not typed over (*why* in the tooltips)."""
+        for edit in self.edits.values():
+            edit.setReadOnly(True)
+            edit.setToolTip(why)
+        self.street.setEnabled(False)
+        self.street.setToolTip(why)
+
     def load(self, firm: dict) -> None:
         self._firm = dict(firm)
         for key, edit in self.edits.items():

@@ -4,12 +4,35 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+)
 
 from ui.dates import DateEdit
 from ui.geometry import fit_to_screen
 
 KINDS = ["走访", "电话", "政策宣讲", "问题协调", "座谈会", "其他"]
+DISCARD = "这条服务记录尚未保存。\n放弃已填写的内容吗？"
+
+
+def ask_discard(parent) -> bool:
+    """Before the typing is thrown away (Esc, 取消, the ×): True for 放弃, False for 继续填写 (the default)."""
+    box = QMessageBox(QMessageBox.Question, "尚未保存", DISCARD, parent=parent)
+    discard = box.addButton("放弃", QMessageBox.DestructiveRole)
+    keep = box.addButton("继续填写", QMessageBox.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    return clicked is discard
 
 
 def _qdate(text: str | None) -> QDate:
@@ -55,6 +78,13 @@ class ServiceDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         fit_to_screen(self, (480, 360))
+        self._initial = self.values()
+
+    def reject(self) -> None:
+        """Esc, 取消 and the ×: ask before what was typed is thrown away; 继续填写 keeps the dialog."""
+        if self.values() != self._initial and not ask_discard(self):
+            return
+        super().reject()
 
     def values(self) -> dict:
         return {"date": _pydate(self.day.date()).isoformat(), "officer": self.officer.text().strip() or None,

@@ -45,6 +45,7 @@ MSG_UNREADABLE = "。\n请关闭本窗口，换一个文件再导入（文件 �
 SIZE = (1180, 660)                 # fits a 1366×768 screen with the taskbar
 SETTINGS_ORG, SETTINGS_APP = "xingtu", "星图"     # desktop.settings' organisation and application
 COLUMNS_KEY = "importer/preview_columns"
+MSG_CANCELLING = "正在取消写入…（写入一半的内容会全部撤回；若写入已经完成，会显示导入结果，可在“导入历史”中撤销）"
 
 
 def table_view(model) -> QTableView:
@@ -359,6 +360,16 @@ class ImportWizard(QWizard):
     def cancel_task(self) -> None:
         if self.task is not None:
             self.task.cancel()
+
+    def reject(self) -> None:
+        """Esc, 取消 and the × while the commit runs mean 取消写入: the wizard stays until the job says whether the
+        batch was rolled back whole or had already been committed (then undone from 导入历史), never closing on
+        an outcome nobody sees."""
+        if self.currentPage() is self.commit_page and self.task is not None and not self.over:
+            self.cancel_task()
+            self.commit_page.status.setText(MSG_CANCELLING)
+            return
+        super().reject()
 
     def export_problems(self, path: str | None = None) -> int:
         from importers.error_report import write_error_report
