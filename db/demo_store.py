@@ -7,10 +7,15 @@ from db import facts_log
 from db.errors import LedgerError
 from db.ledger import Ledger
 from pipeline.catalog import Catalog
-from pipeline.demo import DemoDistrict
+from pipeline.demo import DemoDistrict, generate
 from pipeline.ladder import place_tier
 from pipeline.names import name_key, pinyin_keys
 from pipeline.uscc import validate
+
+
+def generate_into(ledger: Ledger, firms: int, seed: int) -> dict:
+    """A fictitious district of *firms* firms over the ledger's streets (``pipeline.demo.generate``), stored."""
+    return store(ledger, generate([name for _, name in ledger.streets()], firms, seed))
 
 
 def store(ledger: Ledger, demo: DemoDistrict) -> dict:

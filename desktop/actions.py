@@ -1,6 +1,7 @@
 """Menus, shortcuts and what each action does. Handlers call the core and refresh the views."""
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from desktop import dialogs
+from desktop import dialogs, version
 
 EXPORT_FILTER = "Excel 工作簿 (*.xlsx);;CSV（UTF-8） (*.csv)"
 IMPORT_FILTER = "表格文件 (*.xlsx *.xlsm *.xls *.csv);;所有文件 (*)"
@@ -18,27 +19,12 @@ SAMPLE_NAME = "示例台账.db"
 SAMPLE_FIRMS = 2000
 
 
-def about_text() -> str:
-    from desktop.version import version
-
-    return (f"星图：企业梯度培育台账\n版本 {version()}\n区科经局与街道企业服务专员使用。\n"
-            "帮助 → 使用指南 有简短的操作说明。")
-
-
-def make_sample(path: Path) -> None:
-    """A fictitious demo district of SAMPLE_FIRMS firms at *path*."""
-    from db import demo_store
-    from db.ledger import Ledger
-    from pipeline import demo
-    with Ledger(path) as ledger:
-        demo_store.store(ledger, demo.generate([n for _, n in ledger.streets()], SAMPLE_FIRMS, 7))
-
-
 TAB_NAMES = ("台账", "看板", "导入历史", "指标", "设置")        # 查看 menu, Ctrl+1 … Ctrl+5 in this order
 MSG_REFRESH_TIP = "从台账重新读取列表、看板与各页（共享台账上，他人的修改也随之显示）"
 MSG_REFRESHED = "已从台账重新读取（F5）"
 MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换台账。"
 MSG_BUSY_RESTORE = "后台任务（导入、备份或导出）尚未完成，完成后再从备份恢复。"
+MSG_ALREADY_OPEN = "“{name}”已打开，就是当前的台账"
 MSG_KEPT_OPEN = "企业档案中还有未保存的修改，台账未切换"
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
@@ -96,7 +82,7 @@ class Actions:
         self.refresh.setToolTip(MSG_REFRESH_TIP)
         m = mb.addMenu("帮助(&H)")
         self.guide = self._act(m, "使用指南", self.do_help, QKeySequence.HelpContents)
-        self._act(m, "关于星图", lambda: dialogs.inform(window, "关于星图", about_text()))
+        self._act(m, "关于星图", lambda: dialogs.inform(window, "关于星图", version.about_text()))
 
     def _act(self, menu, text, slot, shortcut=None, write=False) -> QAction:
         a = QAction(text, self.w)
@@ -245,6 +231,9 @@ class Actions:
         if self.w.workers.busy():
             say("请稍候", MSG_BUSY)
             return False
+        if not is_url(path) and self._is_open_for_writing(path):  # a second opening would be read-only (our lock)
+            self.w.say(MSG_ALREADY_OPEN.format(name=Path(path).name))
+            return True
         if not self.w.release_firm_files():          # 取消 over unsaved edits: this ledger stays
             self.w.say(MSG_KEPT_OPEN)
             if report is not None:
@@ -260,6 +249,16 @@ class Actions:
             self.w.settings.add_recent(str(Path(path).resolve()))
             self.w.settings.set("paths/ledger_dir", str(Path(path).resolve().parent))
         return True
+
+    def _is_open_for_writing(self, path: str) -> bool:
+        """*path* is the file this window writes (a read-only one is opened again: its writer may be gone)."""
+        ledger = self.w.ledger
+        if ledger is None or ledger.readonly or getattr(ledger, "shared", False):
+            return False
+        try:
+            return Path(path).exists() and os.path.samefile(path, ledger.path)
+        except OSError:
+            return False
 
     def do_backup(self) -> None:
         from db.backup import backup, backup_dir_for
@@ -367,7 +366,10 @@ class Actions:
         if not path.exists():
             QGuiApplication.setOverrideCursor(Qt.WaitCursor)
             try:
-                make_sample(path)
+                from db import demo_store
+                from db.ledger import Ledger
+                with Ledger(path) as ledger:    # a fictitious district of SAMPLE_FIRMS firms
+                    demo_store.generate_into(ledger, SAMPLE_FIRMS, 7)
             finally:
                 QGuiApplication.restoreOverrideCursor()
         if self.switch_to(str(path)):
@@ -401,11 +403,10 @@ class Actions:
         reread(self.w, None, MSG_REFRESHED)
 
     def do_help(self) -> None:
-        from desktop.version import version
         from ui.help import HelpDialog
         dlg = getattr(self, "_help", None)
         if dlg is None:
-            self._help = dlg = HelpDialog(version(), self.w)
+            self._help = dlg = HelpDialog(version.version(), self.w)
         dlg.show()
         dlg.raise_()
 

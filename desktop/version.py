@@ -52,3 +52,9 @@ def data_folder() -> Path:
 def describe() -> str:
     """One line for ``--version``."""
     return f"星图 {version()}"
+
+
+def about_text() -> str:
+    """帮助 → 关于星图."""
+    return (f"星图：企业梯度培育台账\n版本 {version()}\n区科经局与街道企业服务专员使用。\n"
+            "帮助 → 使用指南 有简短的操作说明。")

@@ -35,7 +35,6 @@ def run_demo(args) -> int:
     from db import demo_store
     from db.ledger import Ledger
     from db.pg.url import is_url
-    from pipeline import demo
     if args.firms < 100 or args.firms > 2_000_000:
         raise InputError("--firms 应在 100 到 2000000 之间")
     if is_url(args.db):
@@ -43,8 +42,7 @@ def run_demo(args) -> int:
         return run_demo_url(args)
     path = Path(args.db)
     with Ledger(path) as ledger:
-        district = demo.generate([name for _, name in ledger.streets()], args.firms, args.seed)
-        counts = demo_store.store(ledger, district)
+        counts = demo_store.generate_into(ledger, args.firms, args.seed)
     print(f"已生成示例城区 {path}：企业 {counts['firms']} 家，认定记录 {counts['designations']} 条，"
           f"服务记录 {counts['services']} 条，目标 {counts['targets']} 条")
     return 0

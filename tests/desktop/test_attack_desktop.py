@@ -265,3 +265,18 @@ def test_a_name_typed_in_settings_and_left_unsaved_is_not_lost_nor_are_changes_m
     assert win.undo.push(UpdateFirms(win.ledger, [fid], {"remark": "陈静填写"}))
     who = win.ledger.conn.execute("SELECT officer FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert who == "陈静"
+
+
+def test_opening_the_ledger_already_open_keeps_it_writable(window, monkeypatch):
+    """文件 → 打开 (or 最近打开) of the ledger the window already shows: it was opened a second time, read-only (this
+    window held its lock), then the first was closed, so the window went on read-only on its own ledger, the banner
+    saying another copy of 星图 was writing it, every change refused until the app was restarted. Now it is
+    recognised (same file, whatever the path's spelling) and left as it is, the status bar saying so."""
+    import os
+    win, _told = window
+    before = win.ledger
+    monkeypatch.chdir(before.path.parent)
+    for spelling in (str(before.path), os.path.join(".", before.path.name)):
+        assert win.menu_actions.switch_to(spelling)
+        assert win.ledger is before and not win.ledger.readonly and not win.banner.isVisible()
+        assert "已打开" in win.statusBar().currentMessage()

@@ -78,8 +78,7 @@ def test_new_targets_from_the_start_page_drafts_this_year(empty_window, monkeypa
 
 
 def test_help_has_a_chinese_guide_and_the_version(empty_window):
-    from desktop.actions import about_text
-    from desktop.version import version
+    from desktop.version import about_text, version
     empty_window.menu_actions.guide.trigger()
     dlg = empty_window.menu_actions._help
     text = dlg.browser.toPlainText()
