@@ -48,10 +48,17 @@ def test_a_blank_date_filled_from_the_wizards_date_says_so_without_the_date_flag
     for text in shown:
         assert not FLAG.search(text), text
     assert "第 1 步的“统一认定日期”" in shown[0]
+    from openpyxl import load_workbook
+    assert wiz.export_problems(str(tmp_path / "问题行.xlsx")) >= 1      # 导出问题行 speaks as the wizard does
+    said = [c.value for c in load_workbook(tmp_path / "问题行.xlsx")["问题行"]["F"][1:]]
+    assert any("第 1 步的“统一认定日期”" in (text or "") for text in said), said
+    assert not any(FLAG.search(text or "") for text in said), said
 
 
 def test_the_wizard_wording_covers_every_hint_the_importer_gives():
+    from importers.guess import MSG_REVOKED
     from importers.header import MSG_SERIAL
+    from importers.infer import W_DISTRICTS
     from importers.plan_rows import W_DATE_GIVEN
     from importers.planner import MSG_NEED_DATE, MSG_NEED_STAGE, MSG_NO_NAME, W_HEADLESS_SHEET, W_OTHER_SHEET
     from ui.importer.wording import for_wizard
@@ -59,7 +66,8 @@ def test_the_wizard_wording_covers_every_hint_the_importer_gives():
             MSG_SERIAL.format(header="编 号", examples="1、2"),
             W_DATE_GIVEN.format(column="认定日期", day="2023-12-08"),
             W_OTHER_SHEET.format(sheet="Sheet2", row=3, chosen="Sheet1"),
-            W_HEADLESS_SHEET.format(sheet="Sheet2", rows="2-9", chosen="Sheet1")]
+            W_HEADLESS_SHEET.format(sheet="Sheet2", rows="2-9", chosen="Sheet1"),
+            MSG_REVOKED.format(where="标题", text="取消高企资格名单", word="取消"), W_DISTRICTS]
     for text in said:
         assert not FLAG.search(for_wizard(text)), for_wizard(text)
     assert "把“编 号”列选为“证书编号”" in for_wizard(said[3])

@@ -378,7 +378,7 @@ class ImportWizard(QWizard):
             path, _ = QFileDialog.getSaveFileName(self, "导出问题行", default, "Excel 工作簿 (*.xlsx)")
         if not path:
             return 0
-        n = write_error_report(self.plan, path)
+        n = write_error_report(self.plan, path, for_wizard)
         self.commit_page.status.setText(self.commit_page.status.text() + f"\n已导出 {n} 行问题到 {path}")
         return n
 

@@ -18,6 +18,8 @@ RULES = (
     (re.compile(r"请用 --map (.+?)=(\S+?) 指定"), f"请在{MAP_FIELD}中把“\\1”列选为“\\2”"),
     (re.compile(r"（命令行：--sheet [^）]*）"), f"（在{SHEET_FIELD}中选择）"),
     (re.compile(r"（命令行 --district 地名）"), "（第 3 步表格上方）"),
+    (re.compile(r"，命令行：--as \w+）"), "）"),
+    (re.compile(r"（命令行：--as \w+）"), ""),
 )
 
 
