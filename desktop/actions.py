@@ -270,8 +270,7 @@ class Actions:
                              on_failed=lambda m: dialogs.warn(self.w, "备份失败", m))
 
     def do_restore(self) -> None:
-        from db.backup import backup_dir_for, restore
-        from db.connection import LedgerError
+        from db.backup import backup_dir_for
         ledger = self.w.ledger
         if self.w.workers.busy():         # the job reads the ledger, and reopening it after the restore would wait
             dialogs.warn(self.w, "请稍候", MSG_BUSY_RESTORE)
@@ -280,7 +279,7 @@ class Actions:
         path, _ = QFileDialog.getOpenFileName(self.w, "选择要恢复的备份", folder, LEDGER_FILTER)
         if not path:
             return
-        from desktop.restore_view import MSG_SAVED_FIRST, restore_question
+        from desktop.restore_view import MSG_SAVED_FIRST, restore_in_background, restore_question
         other = restore_question(path, ledger.path)
         if not dialogs.ask(self.w, "从备份恢复", other or f"用备份 {Path(path).name} 替换当前台账？\n{MSG_SAVED_FIRST}",
                            yes="仍要恢复" if other else "确定"):
@@ -290,11 +289,12 @@ class Actions:
             return
         target = str(ledger.path)
         self.w.close_ledger()
-        try:
-            restore(path, target, other_ledger=bool(other))
-        except LedgerError as exc:
-            dialogs.warn(self.w, "恢复失败", f"{exc}\n台账未改动。")
-        self.switch_to(target)
+
+        def over(refused: str | None) -> None:
+            if refused:
+                dialogs.warn(self.w, "恢复失败", f"{refused}\n台账未改动。")
+            self.switch_to(target)
+        restore_in_background(self.w, path, target, bool(other), over)
 
     # import / export ----------------------------------------------------------------
     def do_import(self) -> None:

@@ -17,3 +17,43 @@ def restore_question(backup_path: str, ledger_path) -> str | None:
              else f"属于另一个台账（编号 {theirs[:8]}…），不是本台账的备份")
     return (f"备份 {Path(backup_path).name} {whose}。\n仍要用它的内容替换当前台账 {Path(ledger_path).name}？"
             f"\n{MSG_SAVED_FIRST}本台账保留自己的编号和备份。")
+
+
+MSG_RESTORING = "正在从备份 {name} 恢复：先备份当前台账，再检查备份并换入……\n完成前请勿关闭星图。"
+SHOW_AFTER_MS = 300
+
+
+def restore_in_background(window, backup_path: str, target: str, other: bool, on_over) -> None:
+    """Restore *backup_path* over the closed ledger file *target* on *window*'s workers, a busy dialog over the
+    window meanwhile (a city's ledger takes a while to back up, check and copy; the window froze, 未响应). No
+    取消: the restore finishes or leaves the ledger as it was. *on_over(message)* runs on the UI thread, message
+    None when restored, else why not."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QProgressDialog
+
+    from db.backup import restore
+
+    class Busy(QProgressDialog):
+        def reject(self) -> None:          # Esc: the restore cannot stop halfway
+            pass
+
+        def closeEvent(self, event) -> None:  # noqa: N802  (Qt's virtual)
+            event.ignore()
+
+    dialog = Busy(MSG_RESTORING.format(name=Path(backup_path).name), "", 0, 0, window)
+    dialog.setCancelButton(None)
+    dialog.setWindowTitle("从备份恢复")
+    dialog.setWindowModality(Qt.WindowModal)
+    dialog.setMinimumDuration(SHOW_AFTER_MS)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.setValue(0)
+
+    def over(message: str | None) -> None:
+        dialog.hide()
+        dialog.deleteLater()
+        window.workers.pool.waitForDone(10000)       # the job is over; its thread is returning to the pool
+        on_over(message)
+
+    window.workers.start(lambda _progress, _cancelled: restore(backup_path, target, other_ledger=other),
+                         on_done=lambda _saved: over(None), on_failed=lambda message: over(message))

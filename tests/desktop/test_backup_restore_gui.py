@@ -54,6 +54,7 @@ def test_backup_then_restore_brings_the_ledger_back(qtbot, monkeypatch, window):
     before = win.ledger
     choose(monkeypatch, saved)
     win.menu_actions.restore.trigger()
+    qtbot.waitUntil(lambda: win.ledger is not None and not win.workers.busy(), timeout=30000)
     assert told == []
     assert win.ledger is not before and Path(win.ledger.path) == Path(before.path)
     assert firm_count(win) == 4
@@ -74,6 +75,7 @@ def test_restore_declined_changes_nothing(qtbot, monkeypatch, window):
     before = win.ledger
     choose(monkeypatch, saved, agree=False)
     win.menu_actions.restore.trigger()
+    qtbot.waitUntil(lambda: win.ledger is not None and not win.workers.busy(), timeout=30000)
     assert win.ledger is before and firm_count(win) == 5 and told == []
 
 
@@ -83,7 +85,45 @@ def test_damaged_backup_is_refused_and_the_ledger_reopens_unchanged(qtbot, monke
     bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84 + b"not a database at all" * 200)
     choose(monkeypatch, bad)
     win.menu_actions.restore.trigger()
+    qtbot.waitUntil(lambda: win.ledger is not None and not win.workers.busy(), timeout=30000)
     assert [t for t, _ in told] == ["恢复失败"]
     assert told[0][1].endswith("台账未改动。") and "坏的备份.db" in told[0][1], told[0][1]
     assert firm_count(win) == 4
     assert win.count_label.text() == "符合条件的企业：4 家"
+
+
+def test_the_restore_runs_behind_a_busy_dialog_that_esc_does_not_close(qtbot, monkeypatch, window):
+    """A city's ledger takes a while to back up, check and copy: the restore ran on the UI thread and the window
+    froze (未响应) with nothing said. It runs in the background behind 正在从备份…恢复, which Esc does not close (the
+    restore cannot stop halfway); the window takes the restored ledger when it is done."""
+    import threading
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QProgressDialog
+
+    import db.backup
+    win, told = window
+    saved = backup_now(qtbot, win, told)
+    told.clear()
+    with win.ledger.write("person") as w:
+        w.insert_firm("武汉备份之后新增科技有限公司")
+    gate, real = threading.Event(), db.backup.restore
+    monkeypatch.setattr(db.backup, "restore", lambda *a, **kw: gate.wait(20) and real(*a, **kw))
+    choose(monkeypatch, saved)
+    try:
+        win.menu_actions.restore.trigger()                     # returns while the restore waits
+        assert win.ledger is None and win.workers.busy()
+
+        def busy_dialog():
+            shown = [d for d in win.findChildren(QProgressDialog) if d.isVisible()]
+            return shown[0] if shown else None
+        qtbot.waitUntil(lambda: busy_dialog() is not None, timeout=5000)
+        dialog = busy_dialog()
+        assert "正在从备份" in dialog.labelText() and saved.name in dialog.labelText()
+        qtbot.keyClick(dialog, Qt.Key_Escape)
+        assert dialog.isVisible()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: win.ledger is not None, timeout=30000)
+    assert firm_count(win) == 4 and told == []
+    assert busy_dialog() is None

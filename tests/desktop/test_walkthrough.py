@@ -55,6 +55,7 @@ def test_restoring_another_ledgers_backup_asks_in_words_and_can_be_done(qtbot, m
     saved = other_ledgers_backup(tmp_path)
     asked = pick(monkeypatch, saved, answer=True)
     win.menu_actions.restore.trigger()
+    qtbot.waitUntil(lambda: win.ledger is not None and not win.workers.busy(), timeout=30000)
     assert told == [], told                                      # no refusal that says "加 --other-ledger"
     (title, text, yes), = asked
     assert "属于另一个台账" in text and yes == "仍要恢复"
@@ -67,6 +68,7 @@ def test_declining_another_ledgers_backup_changes_nothing(qtbot, monkeypatch, tm
     before = win.ledger
     asked = pick(monkeypatch, other_ledgers_backup(tmp_path), answer=False)
     win.menu_actions.restore.trigger()
+    qtbot.waitUntil(lambda: win.ledger is not None and not win.workers.busy(), timeout=30000)
     assert len(asked) == 1 and told == []
     assert win.ledger is before and len(firms(win)) == 4
 
