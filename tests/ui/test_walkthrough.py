@@ -99,6 +99,44 @@ def test_the_time_progress_label_across_street_bars_is_not_drawn_on_the_last_bar
     assert text.bottom() <= line_y + 2, (text, line_y)              # above its line, not struck through
 
 
+@pytest.mark.parametrize("size", [(1320, 300), (900, 300)])
+def test_the_time_progress_line_does_not_strike_through_short_bars_labels(qtbot, size):
+    """目标完成 early in the year (序时进度 2.7%): the dashed line crossed the labels “0%（0/60）” of the bars not
+    started yet. Such a label now starts right of the line; a label clear of the line stays at its bar's end."""
+    from PySide6.QtCore import QRectF
+
+    from ui.dashboard.charts import Chart
+    chart = Chart("全区指标完成率")
+    qtbot.add_widget(chart)
+    chart.resize(*size)
+    chart.show()
+    qtbot.waitExposed(chart)
+    values = [94.6, 0, 0, 1.5, 65]
+    chart.bars([f"指标{i}" for i in range(len(values))], values, horizontal=True, unit="%",
+               texts=[f"{v:g}%（0/60）" for v in values])
+    chart.reference(2.7, "序时进度 2.7%")
+    qtbot.wait(50)
+    vb = chart.item.getViewBox()
+    line_x = vb.mapViewToScene(QRectF(2.7, 0, 0, 1)).boundingRect().left()
+    for i, v in enumerate(values):
+        text = chart._text(i).mapRectToScene(chart._text(i).boundingRect())
+        assert not text.left() < line_x < text.right(), (i, text, line_x)
+        if v > 10:                                                  # a long bar's label stays at its end
+            end = vb.mapViewToScene(QRectF(v, 0, 0, 1)).boundingRect().left()
+            assert abs(text.left() - end) < 3, (i, text, end)
+
+
+def test_the_expiry_chart_says_what_each_colour_means(qtbot):
+    from ui.dashboard.charts import AHEAD, LINE, NEUTRAL, Chart
+    chart = Chart()
+    qtbot.add_widget(chart)
+    chart.set_title("2025 年“高新技术企业总量”逐月到期", "共 501",
+                    [(NEUTRAL, "已到期，有未续失效"), (LINE, "尚有待到期")])
+    title = chart.item.titleLabel.text
+    assert "已到期，有未续失效" in title and "尚有待到期" in title and LINE.name() in title
+    assert AHEAD.name() not in title
+
+
 def test_tab_leaves_a_date_field_at_once(qtbot):
     """Tab in the 截至 date stepped through year, month and day: three Tabs to get past one field."""
     from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget

@@ -69,7 +69,7 @@ class Chart(QWidget):
             ax = self.item.getAxis(name)
             ax.setTickFont(self.font)
             ax.setStyle(tickTextOffset=4)
-        self.title_detail = ""
+        self.title_detail = self.legend = ""
         self.set_title(title)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -90,10 +90,11 @@ class Chart(QWidget):
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.item.getViewBox().sigResized.connect(self._resized)
 
-    def set_title(self, title: str, detail: str = "") -> None:
+    def set_title(self, title: str, detail: str = "", legend: list[tuple[QColor, str]] | None = None) -> None:
         """*title*，*detail* on one line when it fits the chart's width, else *detail* on a second line (at 125% on a
-        1366×768 screen the expiry chart's one line was cut off)."""
+        1366×768 screen the expiry chart's one line was cut off); *legend*, what each bar colour means, below."""
         self.title, self.title_detail = title, detail
+        self.legend = "　".join(f"<span style='color:{c.name()}'>■</span> {text}" for c, text in legend or ())
         self._show_title()
 
     def _show_title(self) -> None:
@@ -108,6 +109,9 @@ class Chart(QWidget):
         if self.title_detail and self.item.titleLabel.item.boundingRect().width() > room - TITLE_MARGIN:
             lines = [self.title, self.title_detail]
             self.item.setTitle("<br>".join(span.format(t) for t in lines))
+        if self.legend:
+            small = f"<span style='font-family:{self.font.family()};font-size:9pt'>{self.legend}</span>"
+            self.item.setTitle("<br>".join([span.format(t) for t in lines] + [small]))
         self.shown_title = lines
 
     def resizeEvent(self, event) -> None:
@@ -115,9 +119,10 @@ class Chart(QWidget):
         self._resized()
 
     def _resized(self) -> None:
-        if self.title_detail:
+        if self.title_detail or self.legend:
             self._show_title()
         self._fit_bar_texts()
+        self._texts_beside_line()
 
     def clear(self) -> None:
         """Hide what is drawn. Items are reused, never removed: removing graphics items under
@@ -237,6 +242,22 @@ class Chart(QWidget):
                 left, right = (left + extra, right) if edge == "left" else (left, right + extra)
         self.item.setXRange(-left, n - 1 + right, padding=0)
 
+    def _texts_beside_line(self) -> None:
+        """Horizontal bars: a value label that would be drawn across the 序时进度 line (a short bar's “0%（0/60）”
+        at an early date, the line crossing its text) starts just right of the line instead."""
+        line, n = self._line_item, len(self.values)
+        if not self.horizontal or line is None or not line.isVisible() or line.angle % 180 != 90 or not n:
+            return
+        box = self.item.getViewBox()
+        (x0, x1), _y = box.viewRange()
+        if box.width() <= 0 or x1 <= x0:
+            return
+        per_px, ref = (x1 - x0) / box.width(), float(self.reference_value)
+        for i, v in enumerate(self.values):
+            label, start = self._text(i), max(v, 0.0)
+            across = start < ref + 2 * per_px and start + label.boundingRect().width() * per_px > ref - 2 * per_px
+            label.setPos(ref + 4 * per_px if across else start, n - 1 - i)
+
     def _reference_room(self, n: int, width: float) -> float:
         """Bar units right of the last bar for the label of a level line across vertical bars (序时进度 100.0%),
         which is drawn there, above the line, rather than on the last bar."""
@@ -284,6 +305,7 @@ class Chart(QWidget):
             self.item.setYRange(-0.7, len(self.values) + 0.6, padding=0)
             self._line_item.label.anchors = [(-0.03, 0.5), (-0.03, 0.5)]    # beside the line, not across it
             self._line_item.label.setPosition(1 - 0.5 / (len(self.values) + 1.3))
+            self._texts_beside_line()
         elif not vertical and not self.horizontal and self.values:
             # across vertical bars: the label right of the last bar, above the line (it sat on the last bar)
             self._line_item.label.anchors = [(1, 1), (1, 1)]

@@ -175,8 +175,11 @@ class ExpirySection(Section):
         values = [m["expiring"] for m in months]
         texts = [f"{m['expiring']}（续{m['renewed']}）" if m["expiring"] else "" for m in months]
         colors = [LINE if m["to_come"] else (AHEAD if m["expiring"] and not m["lapsed"] else NEUTRAL) for m in months]
+        meaning = {LINE.name(): "尚有待到期", AHEAD.name(): "已到期，全部已续", NEUTRAL.name(): "已到期，有未续失效"}
+        shown = {c.name() for c, m in zip(colors, months, strict=True) if m["expiring"]}
         self.chart.set_title(f"{self.view['year']} 年“{e['name']}”逐月到期",
-                             f"共 {e['expiring']}，已续 {e['renewed']}，已失效 {e['lapsed']}，待到期 {e['to_come']}")
+                             f"共 {e['expiring']}，已续 {e['renewed']}，已失效 {e['lapsed']}，待到期 {e['to_come']}",
+                             [(c, meaning[c.name()]) for c in (AHEAD, NEUTRAL, LINE) if c.name() in shown])
         self.chart.bars([f"{m['month']}月" for m in months], values, colors, texts=texts)
 
     def _bar(self, i: int) -> None:
