@@ -126,6 +126,27 @@ def test_the_time_progress_line_does_not_strike_through_short_bars_labels(qtbot,
             assert abs(text.left() - end) < 3, (i, text, end)
 
 
+def test_the_time_progress_line_does_not_strike_through_labels_atop_street_bars(qtbot):
+    """看板 → 街道 at 序时进度 88.8%: the line crossed “83.3%” atop a bar just below it; the label now sits above."""
+    from PySide6.QtCore import QRectF
+
+    from ui.dashboard.charts import Chart
+    chart = Chart("各街道完成率")
+    qtbot.add_widget(chart)
+    chart.resize(1320, 260)
+    chart.show()
+    qtbot.waitExposed(chart)
+    values = [88.1, 91.7, 83.3, 75.7, 126.2, 87.9]
+    chart.bars([f"街道{i}" for i in range(len(values))], values, unit="%")
+    chart.reference(88.8, "序时进度 88.8%")
+    qtbot.wait(50)
+    vb = chart.item.getViewBox()
+    line_y = vb.mapViewToScene(QRectF(0, 88.8, 1, 0)).boundingRect().top()
+    for i, v in enumerate(values):
+        text = chart._text(i).mapRectToScene(chart._text(i).boundingRect())
+        assert not text.top() < line_y < text.bottom(), (i, v, text, line_y)
+
+
 def test_the_expiry_chart_says_what_each_colour_means(qtbot):
     from ui.dashboard.charts import AHEAD, LINE, NEUTRAL, Chart
     chart = Chart()

@@ -243,20 +243,24 @@ class Chart(QWidget):
         self.item.setXRange(-left, n - 1 + right, padding=0)
 
     def _texts_beside_line(self) -> None:
-        """Horizontal bars: a value label that would be drawn across the 序时进度 line (a short bar's “0%（0/60）”
-        at an early date, the line crossing its text) starts just right of the line instead."""
+        """A bar's value label that would be drawn across the 序时进度 line (目标完成 early in the year: “0%（0/60）”
+        of a bar left of the line; 街道: “83.3%” atop a bar just below it) starts just past the line instead."""
         line, n = self._line_item, len(self.values)
-        if not self.horizontal or line is None or not line.isVisible() or line.angle % 180 != 90 or not n:
+        if line is None or not line.isVisible() or not n or (line.angle % 180 == 90) != self.horizontal:
             return
         box = self.item.getViewBox()
-        (x0, x1), _y = box.viewRange()
-        if box.width() <= 0 or x1 <= x0:
+        (x0, x1), (y0, y1) = box.viewRange()
+        extent = box.width() if self.horizontal else box.height()
+        low, high = (x0, x1) if self.horizontal else (y0, y1)
+        if extent <= 0 or high <= low:
             return
-        per_px, ref = (x1 - x0) / box.width(), float(self.reference_value)
+        per_px, ref = (high - low) / extent, float(self.reference_value)
         for i, v in enumerate(self.values):
             label, start = self._text(i), max(v, 0.0)
-            across = start < ref + 2 * per_px and start + label.boundingRect().width() * per_px > ref - 2 * per_px
-            label.setPos(ref + 4 * per_px if across else start, n - 1 - i)
+            rect, margin = label.boundingRect(), label.textItem.document().documentMargin()   # the text's own box
+            size = ((rect.width() if self.horizontal else rect.height()) - margin) * per_px
+            at = ref + 2 * per_px if start < ref and start + size > ref else start
+            label.setPos(at, n - 1 - i) if self.horizontal else label.setPos(i, at)
 
     def _reference_room(self, n: int, width: float) -> float:
         """Bar units right of the last bar for the label of a level line across vertical bars (序时进度 100.0%),
@@ -311,6 +315,7 @@ class Chart(QWidget):
             self._line_item.label.anchors = [(1, 1), (1, 1)]
             self._line_item.label.setPosition(1.0)
             self._fit_bar_texts()
+            self._texts_beside_line()
 
     def lines(self, x_labels: list[str], series: list[tuple[str, list[float]]], every: int = 12) -> None:
         """Line series over categories (month ends); ticks every *every* points; legend in the title."""
