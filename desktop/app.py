@@ -74,6 +74,8 @@ def _daily_backup(window) -> None:
     except ImportError:
         return
     ledger = window.ledger
+    if ledger is None:               # a restore under way (no ledger in the window, its file being replaced)
+        return
     if ledger.readonly or getattr(ledger, "shared", False):     # a shared ledger: the server's pg_dump backups
         return
     path = ledger.path
