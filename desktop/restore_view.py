@@ -20,7 +20,6 @@ def restore_question(backup_path: str, ledger_path) -> str | None:
 
 
 MSG_RESTORING = "正在从备份 {name} 恢复：先备份当前台账，再检查备份并换入……\n完成前请勿关闭星图。"
-SHOW_AFTER_MS = 300
 
 
 def restore_in_background(window, backup_path: str, target: str, other: bool, on_over) -> None:
@@ -44,7 +43,7 @@ def restore_in_background(window, backup_path: str, target: str, other: bool, on
     dialog.setCancelButton(None)
     dialog.setWindowTitle("从备份恢复")
     dialog.setWindowModality(Qt.WindowModal)
-    dialog.setMinimumDuration(SHOW_AFTER_MS)
+    dialog.setMinimumDuration(0)           # at once: it is what keeps the window (with no ledger now) from input
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     dialog.setValue(0)
