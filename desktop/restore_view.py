@@ -47,6 +47,7 @@ def restore_in_background(window, backup_path: str, target: str, other: bool, on
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     dialog.setValue(0)
+    dialog.show()
 
     def over(message: str | None) -> None:
         dialog.hide()
