@@ -82,3 +82,23 @@ def test_the_unsaved_question_is_in_chinese(qtbot, qapp):
     QTimer.singleShot(0, answer)
     assert firm_dialog.ask_unsaved(None, "某公司") == "cancel"
     assert sorted(seen) == sorted(["保存", "不保存", "取消"])
+
+
+@pytest.mark.parametrize("key, expected", [("escape", False), ("enter", False), ("discard", True)])
+def test_the_unsaved_service_record_question_keeps_the_typing_unless_told(qtbot, qapp, key, expected):
+    """添加服务记录 closed over typing asks 放弃 / 继续填写: Esc and Enter keep the typing (继续填写)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.firm.services import ask_discard
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if key == "escape":
+            box.reject()
+        elif key == "enter":
+            box.defaultButton().click()
+        else:
+            next(b for b in box.buttons() if b.text() == "放弃").click()
+    QTimer.singleShot(0, answer)
+    assert ask_discard(None) is expected

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QTableView,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from db import firm_file
 from db.ledger import FIRM_FIELDS
+from ui.choice import choose
 from ui.commands import AddService, EditService, UpdateFirms
 from ui.firm.profile import ProfileForm
 from ui.firm.services import ServiceDialog
@@ -44,16 +44,9 @@ KEPT = "该企业在您开始修改之后已被修改（上方为现在的值）
 
 def ask_unsaved(parent, name: str) -> str:
     """Ask before closing over unsaved profile edits: "save", "discard" or "cancel" (Esc, the box's ×)."""
-    box = QMessageBox(QMessageBox.Question, "尚未保存", UNSAVED.format(name=name), parent=parent)
-    save = box.addButton("保存", QMessageBox.AcceptRole)
-    discard = box.addButton("不保存", QMessageBox.DestructiveRole)
-    cancel = box.addButton("取消", QMessageBox.RejectRole)
-    box.setDefaultButton(save)
-    box.setEscapeButton(cancel)
-    box.exec()
-    clicked = box.clickedButton()
-    box.deleteLater()
-    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+    return choose(parent, "尚未保存", UNSAVED.format(name=name),
+                  [("save", "保存", "accept"), ("discard", "不保存", "destructive"), ("cancel", "取消", "reject")],
+                  default="save", escape="cancel")
 
 
 def service_seen(record: dict) -> dict:

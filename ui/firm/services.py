@@ -11,10 +11,10 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
 )
 
+from ui.choice import choose
 from ui.dates import DateEdit
 from ui.geometry import fit_to_screen
 
@@ -24,15 +24,8 @@ DISCARD = "这条服务记录尚未保存。\n放弃已填写的内容吗？"
 
 def ask_discard(parent) -> bool:
     """Before the typing is thrown away (Esc, 取消, the ×): True for 放弃, False for 继续填写 (the default)."""
-    box = QMessageBox(QMessageBox.Question, "尚未保存", DISCARD, parent=parent)
-    discard = box.addButton("放弃", QMessageBox.DestructiveRole)
-    keep = box.addButton("继续填写", QMessageBox.RejectRole)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(keep)
-    box.exec()
-    clicked = box.clickedButton()
-    box.deleteLater()
-    return clicked is discard
+    return choose(parent, "尚未保存", DISCARD, [("discard", "放弃", "destructive"), ("keep", "继续填写", "reject")],
+                  default="keep", escape="keep") == "discard"
 
 
 def _qdate(text: str | None) -> QDate:
