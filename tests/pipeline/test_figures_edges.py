@@ -1,0 +1,21 @@
+"""Figures on the edges of their definitions, each worked out by hand, report (pipeline.report.build) and
+dashboard (pipeline.dashboard) alike (helper-figures' attack)."""
+from datetime import date
+
+from pipeline.dashboard import Dashboard
+from pipeline.indicators import Indicator, evaluate
+from tests.pipeline.test_figures_audit import CAT, EAST, STREETS, cert, facts
+
+
+def test_a_cumulative_counted_from_this_year_has_a_base_of_zero():
+    """累计 from 2023 (base_year = the target's year): at the end of 2022 it had counted nothing, yet the 基期值
+    was the firms holding the set over New Year (those with start <= 2022-12-31 < end and end > 2023-01-01)."""
+    f = facts([cert(1, "2021-05-01"), cert(2, "2023-03-01"), cert(3, "2020-01-01")], {1: EAST, 2: EAST, 3: EAST})
+    ind = Indicator("累计", "cumulative", ["gaoqi"], 10, base_year=2023)
+    as_of = date(2023, 6, 30)
+    row = evaluate(f, CAT, ind, 2023, as_of)
+    assert (row["base"], row["actual"]) == (0, 2)           # firm 3's certificate ended 2023-01-01: not in 2023
+    view = Dashboard(f, CAT, {2023: [ind]}, STREETS).compute(2023, as_of)["indicators"][0]
+    assert (view["base"], view["actual"]) == (0, 2)
+    since_2022 = Indicator("累计", "cumulative", ["gaoqi"], 10, base_year=2022)
+    assert evaluate(f, CAT, since_2022, 2023, as_of)["base"] == 2      # 1 and 3 held in 2022
