@@ -19,3 +19,24 @@ def test_a_cumulative_counted_from_this_year_has_a_base_of_zero():
     assert (view["base"], view["actual"]) == (0, 2)
     since_2022 = Indicator("累计", "cumulative", ["gaoqi"], 10, base_year=2022)
     assert evaluate(f, CAT, since_2022, 2023, as_of)["base"] == 2      # 1 and 3 held in 2022
+
+
+def _gains(rows, streets, as_of, inds=None):
+    inds = inds or [Indicator("高企总量", "stock", ["gaoqi"], 10)]
+    view = Dashboard(facts(rows, streets), CAT, {as_of.year: inds}, STREETS).compute(as_of.year, as_of)
+    return view["indicators"][0]["forecast"]["expected_gains"]
+
+
+def test_the_forecast_s_gains_to_come_start_the_day_after_the_as_of_date_last_year():
+    """The forecast guesses the gains still to come from last year's gains after the same day. As of 2024-02-28
+    the rest of the year is 29 Feb - 31 Dec; 29 Feb was taken back to 2023-02-28, so a batch recognised on
+    2023-02-28 (the as-of day's own date last year, whose counterpart this year is already counted) was
+    forecast to come again."""
+    rows = [cert(1, "2023-02-28"), cert(2, "2023-03-01"), cert(3, "2023-02-27")]
+    streets = {1: EAST, 2: EAST, 3: EAST}
+    assert _gains(rows, streets, date(2024, 2, 28)) == 1              # firm 2 only
+    assert _gains(rows, streets, date(2024, 2, 29)) == 1
+    assert _gains(rows, streets, date(2024, 2, 27)) == 2              # firms 1 and 2
+    leap = [cert(1, "2024-02-29"), cert(2, "2024-02-28"), cert(3, "2024-03-01")]
+    assert _gains(leap, streets, date(2025, 2, 28)) == 2              # 29 Feb and 1 Mar 2024 come after 28 Feb
+    assert _gains(leap, streets, date(2025, 2, 27)) == 3
