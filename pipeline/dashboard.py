@@ -455,8 +455,8 @@ class Dashboard:
             row["gained_ids"] = setdiff(now, base)
             row["lost_ids"] = setdiff(base, now)
         f = fc.year_end(arrays["parts"], ind.kind, actual, len(base), None if pick is _identity else pick)
-        f["target"] = ind.target
-        f["will_meet"] = None if ind.target is None else f["projected"] >= ind.target
+        f.update(target=ind.target, will_meet=None if ind.target is None else f["projected"] >= ind.target,
+                 rate=completion(f["projected"], ind.target, 1.0)[0])      # 预计完成率: completion's rule
         row["forecast"] = f
         return row
 

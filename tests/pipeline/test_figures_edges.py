@@ -40,3 +40,14 @@ def test_the_forecast_s_gains_to_come_start_the_day_after_the_as_of_date_last_ye
     leap = [cert(1, "2024-02-29"), cert(2, "2024-02-28"), cert(3, "2024-03-01")]
     assert _gains(leap, streets, date(2025, 2, 28)) == 2              # 29 Feb and 1 Mar 2024 come after 28 Feb
     assert _gains(leap, streets, date(2025, 2, 27)) == 3
+
+
+def test_no_forecast_completion_rate_against_a_target_of_zero_or_below():
+    """预计完成率 of the 年底预测 table was projected / target, worked out in the widget: against a 净增 of -5
+    (the stock may fall by five) a projected fall of ten read 200%, the rule ``completion`` refuses."""
+    f = facts([(1, 1, "2020-09-01", "2023-09-01"), (2, 1, "2020-10-01", "2023-10-01")], {1: EAST, 2: EAST})
+    inds = [Indicator("净增", "net", ["gaoqi"], -1), Indicator("总量", "stock", ["gaoqi"], 4)]
+    rows = Dashboard(f, CAT, {2023: inds}, STREETS).compute(2023, date(2023, 6, 30))["indicators"]
+    net, stock = (r["forecast"] for r in rows)
+    assert (net["projected"], net["rate"], net["will_meet"]) == (-2, None, False)
+    assert (stock["projected"], stock["rate"]) == (0, 0.0)

@@ -1,0 +1,23 @@
+"""The 年底预测 table's 预计完成率 is the model's (pipeline.indicators.completion), not a division in the widget."""
+from datetime import date
+
+import pytest
+
+from pipeline.dashboard import Dashboard
+from pipeline.indicators import Indicator
+from tests.pipeline.test_figures_audit import CAT, EAST, STREETS, facts
+
+pytestmark = [pytest.mark.gui]
+
+
+def test_no_forecast_rate_against_a_negative_target(qtbot):
+    from ui.dashboard.sections_time import ExpirySection
+    f = facts([(1, 1, "2020-09-01", "2023-09-01"), (2, 1, "2020-10-01", "2023-10-01"),
+               (3, 1, "2022-01-01", None)], {1: EAST, 2: EAST, 3: EAST})
+    inds = [Indicator("净增", "net", ["gaoqi"], -1), Indicator("总量", "stock", ["gaoqi"], 2)]
+    view = Dashboard(f, CAT, {2023: inds}, STREETS).compute(2023, date(2023, 6, 30))
+    section = ExpirySection()
+    qtbot.add_widget(section)
+    section.show_view(view, [])
+    rates = [section.forecast.cell_at(i, 7).text for i in range(2)]
+    assert rates == ["—", "50.0%"]                 # 净增 projected -2 against -1: no rate; 总量 1 of 2
