@@ -291,7 +291,8 @@ class StreetsSection(Section):
         cells = [s["cells"][k] for s in streets]
         values = [round((c["rate"] or 0) * 100, 1) for c in cells]
         colors = [NEUTRAL if c["ahead"] is None else AHEAD if c["ahead"] else BEHIND for c in cells]
-        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" for v, c in zip(values, cells, strict=False)]
+        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" if c["target"] is None else "—"   # a share <= 0
+                 for v, c in zip(values, cells, strict=False)]
         self.chart.set_title(f"各街道“{self.pick.currentText()}”完成率")
         self.chart.bars([s["street"] for s in streets], values, colors, texts=texts, unit="%")
         self.chart.reference(self.view["time_progress"] * 100, f"序时进度 {self.view['time_progress']:.1%}")
