@@ -1,0 +1,87 @@
+"""The figures against a plain model of the definitions (README, "What the numbers mean"), written day by day
+from the designations themselves: the report (pipeline.report.build) and the dashboard (pipeline.dashboard),
+district and every street, on random small ledgers at random as-of dates (hypothesis)."""
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import report
+from pipeline.catalog import Catalog, Stage, Track
+from pipeline.dashboard import Dashboard
+from pipeline.facts import Facts
+from pipeline.indicators import Indicator, for_street
+
+CAT = Catalog([Track("t", "t", False, (Stage(1, "a", "甲", "t", 1), Stage(2, "b", "乙", "t", 2))),
+               Track("u", "u", False, (Stage(3, "c", "丙", "u", 1),))])
+IDS = {"a": 1, "b": 2, "c": 3}
+STREETS = [(10, "一"), (20, "二")]
+LO = date(2021, 12, 1)
+day = st.integers(0, 1200).map(lambda n: LO + timedelta(days=n))
+designation = st.tuples(st.integers(1, 6), st.sampled_from([1, 2, 3]), day,
+                        st.one_of(st.none(), st.integers(1, 900)))
+
+
+def held(rows, firm, keys, d):
+    ids = {IDS[k] for k in keys}
+    return any(f == firm and s in ids and start <= d and (end is None or d < end) for f, s, start, end in rows)
+
+
+def model(rows, street_of, ind, year, as_of, street_id):
+    """The indicator's 完成值 and 基期值 straight from the definitions."""
+    firms = sorted({r[0] for r in rows} | set(street_of))
+    if street_id is not None:
+        firms = [f for f in firms if street_of.get(f) == street_id]
+
+    def ok(f, d):
+        return not ind.require or held(rows, f, ind.require, d)
+
+    def stock(d):
+        return {f for f in firms if held(rows, f, ind.stages, d) and ok(f, d)}
+
+    def new(y, d):
+        first, last = date(y, 1, 1), min(d, date(y, 12, 31))
+        starts = {start for f, s, start, _ in rows}
+        return {f for f in firms for t in starts if first <= t <= last and ok(f, d)
+                and held(rows, f, ind.stages, t) and not held(rows, f, ind.stages, t - timedelta(days=1))}
+
+    def ever(first, last):
+        ids = {IDS[k] for k in ind.stages}
+        return {f for f in firms if ok(f, last) and any(
+            f == g and s in ids and start <= last and (end is None or end > first)
+            for g, s, start, end in rows)} if first <= last else set()
+    prev = date(year - 1, 12, 31)
+    if ind.kind == "stock":
+        return len(stock(as_of)), len(stock(prev))
+    if ind.kind == "net":
+        return len(stock(as_of)) - len(stock(prev)), len(stock(prev))
+    if ind.kind == "new":
+        return len(new(year, as_of)), len(new(year - 1, prev))
+    first = date(ind.base_year or year, 1, 1)
+    return len(ever(first, as_of)), len(ever(first, prev))
+
+
+INDICATORS = [Indicator("存量", "stock", ["a", "b"], 5), Indicator("净增", "net", ["a"], 1),
+              Indicator("新增", "new", ["b"], 2), Indicator("新增规上", "new", ["a"], 2, require=["c"]),
+              Indicator("净增规上", "net", ["a", "b"], 1, require=["c"]),
+              Indicator("累计", "cumulative", ["c"], 3, base_year=2022),
+              Indicator("今年累计", "cumulative", ["a"], 3, base_year=2023)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(designation, max_size=14), st.dictionaries(st.integers(1, 6), st.sampled_from([10, 20, None])),
+       st.sampled_from([2022, 2023, 2024]), st.integers(0, 365))
+def test_report_and_dashboard_equal_the_model(raw, streets, year, offset):
+    rows = [(f, s, start, None if n is None else start + timedelta(days=n)) for f, s, start, n in raw]
+    street_of = {f: streets.get(f) for f in range(1, 7)}
+    as_of = min(date(year, 1, 1) + timedelta(days=offset), date(year, 12, 31))
+    facts = Facts.from_rows([(f, s, a.isoformat(), e.isoformat() if e else None) for f, s, a, e in rows],
+                            street_of.items())
+    dash = Dashboard(facts, CAT, {year: INDICATORS}, STREETS)
+    for sid, name in [(None, None), *STREETS]:
+        inds = INDICATORS if sid is None else for_street(INDICATORS, sid, name)
+        want = [model(rows, street_of, i, year, as_of, sid) for i in inds]
+        rep = report.build(facts, CAT, inds, year, as_of, name, sid)["indicators"]
+        view = dash.compute(year, as_of, sid)["indicators"]
+        assert [(r["actual"], r["base"]) for r in rep] == want, (sid, as_of)
+        assert [(r["actual"], r["base"]) for r in view] == want, (sid, as_of)
