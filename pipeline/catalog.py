@@ -111,7 +111,14 @@ class Catalog:
         return self._by_id[stage_id]
 
     def track(self, key: str) -> Track:
-        return next(t for t in self.tracks if t.key == key)
+        """The track of *key*; a track all of whose stages were deactivated is their history: its retired stages."""
+        found = next((t for t in self.tracks if t.key == key), None)
+        if found is None:
+            stages = tuple(s for s in self.retired if s.track == key)
+            if not stages:
+                raise KeyError(key)
+            found = Track(key, key, False, stages)
+        return found
 
     def find(self, name: str) -> Stage | None:
         """A stage by key, display name or alias (width, quotes and brackets ignored)."""

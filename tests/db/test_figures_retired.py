@@ -29,3 +29,17 @@ def test_a_retired_stage_still_counts_in_the_years_that_name_it(ledger):
     assert view["indicators"][0]["actual"] == 2
     chain = next(f for f in view["funnels"] if f["key"] == "chain")
     assert [s["count"] for s in chain["steps"]][:2] == [1, 1]
+
+
+def test_the_firm_file_keeps_a_retired_stage_s_history(ledger):
+    """科技型中小企业 is a track of one stage: retired, its track is gone, and the firm file (which looks up each
+    designation's track) must still list the firm's 科小 years."""
+    from db.firm_file import timeline
+    with ledger.write() as w:
+        a = w.insert_firm("甲公司")
+        w.add_designation(a, "kexiao", "2023-03-01")
+        w.add_designation(a, "gaoqi", "2023-05-01")
+    with ledger.write() as w:
+        catalog_store.update_stage(w, "kexiao", active=False)
+    events = [(e.day, e.stage) for e in timeline(ledger.conn, ledger.catalog(), a, date(2024, 6, 1))]
+    assert ("2023-03-01", "科技型中小企业") in events and ("2023-05-01", "高新技术企业") in events
