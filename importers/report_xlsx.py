@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.dates import projected_note
+from pipeline.streets import outside_text
 
 HEADERS = ["指标", "基期值", "目标值", "完成值", "完成率", "序时进度"]
 
@@ -59,6 +60,10 @@ def write_indicator_table(path, dash, year: int, as_of: date, street_id: int | N
             ws.write_number(r, 5, row["time_progress"], pct)
             r += 1
         r += 1
+    left_out = outside_text(dash.compute(year, as_of)["streets_outside"]) if street_id is None else None
+    if left_out:                # the street blocks do not add up to 全区: say why
+        ws.merge_range(r, 0, r, len(HEADERS) - 1, left_out, wb.add_format({"text_wrap": True}))
+        ws.set_row(r, 32)
     ws.set_column(0, 0, 36)
     ws.set_column(1, 5, 12)
     ws.freeze_panes(1, 0)

@@ -53,7 +53,7 @@ from pipeline.conversions import YearConversion
 from pipeline.dates import OPEN_END, check_as_of, time_progress
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator, completion, for_street
-from pipeline.streets import attainment
+from pipeline.streets import attainment, outside
 from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff, sorted_facts
 
 TREND_YEARS = 15          # the trend starts at most this many years before the as-of year
@@ -424,6 +424,7 @@ class Dashboard:
                 "street": self.street_names.get(street_id) if street_id is not None else None,
                 "time_progress": round(progress, 4), "indicators": rows, "funnels": funnels,
                 "cohorts": cohorts, "streets": self.streets_table(year, as_of),
+                "streets_outside": self.district(year, as_of)["outside"],
                 "trend": {"days": [d.isoformat() for d in days], "series": trend},
                 "expiries": expiries, "due": due, "due_days": due_days}
 
@@ -472,6 +473,7 @@ class Dashboard:
                                  "base_ids": arrays["base"]})
             targets = {(i.street_id, i.name): i for i in self.targets.get(year, []) if i.street_id is not None}
             dist["streets"] = attainment(rows, self.streets, targets, self.facts.street_of, progress)
+            dist["outside"] = outside(rows, self.streets, self.facts.street_of)    # what the streets leave out
         return dist["streets"]
 
 

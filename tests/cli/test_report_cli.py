@@ -85,3 +85,24 @@ def test_the_report_files_of_a_deactivated_street_name_it(tmp_path, capsys):
     assert run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-12-31", "--street", "积玉桥",
                "--out", pdf)[0] == 0
     assert "完成情况（积玉桥街道）" in pdfium.PdfDocument(str(pdf))[0].get_textpage().get_text_range()
+
+
+def test_the_district_report_files_say_what_the_streets_leave_out(tmp_path, capsys):
+    """The .xlsx's street blocks and the PDF's streets table left out the firms without a street (counted in 全区),
+    so they summed short of the district with nothing saying why."""
+    from db.ledger import Ledger
+    db = tmp_path / "t.db"
+    assert run(capsys, "init", "--db", db)[0] == 0
+    with Ledger(db) as led, led.write() as w:
+        w.add_designation(w.insert_firm("甲公司"), "gaoqi", "2023-03-01")
+    out = tmp_path / "全区.xlsx"
+    assert run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-12-31", "--out", out)[0] == 0
+    cells = [row[0].value for row in openpyxl.load_workbook(out).active.iter_rows()]
+    assert cells[-1].startswith("各街道合计不含未分街道或所在街道已停用的企业（高新技术企业总量 1、"
+                                "净增高新技术企业 1、")
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = tmp_path / "全区.pdf"
+    assert run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-12-31", "--out", pdf)[0] == 0
+    doc = pdfium.PdfDocument(str(pdf))
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))).replace("\r\n", "")
+    assert "各街道合计不含未分街道" in text

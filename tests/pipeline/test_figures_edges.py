@@ -51,3 +51,24 @@ def test_no_forecast_completion_rate_against_a_target_of_zero_or_below():
     net, stock = (r["forecast"] for r in rows)
     assert (net["projected"], net["rate"], net["will_meet"]) == (-2, None, False)
     assert (stock["projected"], stock["rate"]) == (0, 0.0)
+
+
+def test_the_streets_table_says_what_it_leaves_out():
+    """The streets table (看板, PDF) counts the firms of the listed streets; a firm with no street or on a
+    deactivated street counted in 全区 only, so the streets summed short of the district with nothing saying why."""
+    from pipeline.streets import outside_text
+    f = facts([cert(1, "2022-05-01"), cert(2, "2023-03-01"), cert(3, "2023-04-01"), cert(4, "2020-06-01")],
+              {1: EAST, 2: None, 3: 99, 4: 99})         # 99: a street no longer listed (deactivated)
+    inds = [Indicator("总量", "stock", ["gaoqi"], 4), Indicator("净增", "net", ["gaoqi"], 1)]
+    view = Dashboard(f, CAT, {2023: inds}, STREETS).compute(2023, date(2023, 12, 31))
+    district = {r["name"]: r["actual"] for r in view["indicators"]}
+    assert district == {"总量": 3, "净增": 1}                 # 1, 2, 3 now; 1 and 4 at the end of 2022
+    left = {c["indicator"]: c["actual"] for c in view["streets_outside"]}
+    assert left == {"总量": 2, "净增": 1}                    # 2, 3 now; 4 at the end of 2022
+    for name, total in district.items():
+        cells = [c for s in view["streets"] for c in s["cells"] if c["indicator"] == name]
+        assert sum(c["actual"] for c in cells) + left[name] == total
+    assert outside_text(view["streets_outside"]) == \
+        "各街道合计不含未分街道或所在街道已停用的企业（总量 2、净增 1），全区数包含它们"
+    every = Dashboard(facts([cert(1, "2022-05-01")], {1: EAST}), CAT, {2023: inds}, STREETS)
+    assert outside_text(every.compute(2023, date(2023, 12, 31))["streets_outside"]) is None

@@ -34,3 +34,15 @@ def test_a_street_share_of_zero_or_below_is_not_called_undecomposed(qtbot):
     qtbot.add_widget(section)
     section.show_view(view)
     assert [section.chart._text(i).toPlainText() for i in range(2)] == ["—", "无分解"]     # 东: a share of -1; 西: none
+
+
+def test_the_streets_section_says_what_the_streets_leave_out(qtbot):
+    from ui.dashboard.sections import StreetsSection
+    f = facts([(1, 1, "2022-09-01", None), (2, 1, "2023-02-01", None)], {1: EAST, 2: None})
+    inds = [Indicator("总量", "stock", ["gaoqi"], 2)]
+    view = Dashboard(f, CAT, {2023: inds}, STREETS).compute(2023, date(2023, 6, 30))
+    section = StreetsSection()
+    qtbot.add_widget(section)
+    section.show_view(view)
+    assert "未分街道" in section.outside.text() and "总量 1" in section.outside.text()
+    assert not section.outside.isHidden()
