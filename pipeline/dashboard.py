@@ -60,8 +60,8 @@ TREND_YEARS = 15          # the trend starts at most this many years before the 
 COHORT_YEARS = 10         # cohorts of the last ten entry years
 AHEAD_ROWS = 200_000      # designations from which a first compute builds its indexes and pairs on two threads
 DUE_DAYS = 90
-STATE_VERSION = 3         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
-#                           (2: a cohort window ends on the anniversary; 3: a 累计 from this year has no base)
+STATE_VERSION = 4         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
+#                           (2: window to the anniversary; 3: no base of a 累计 from this year; 4: same-day B)
 
 
 @dataclass(frozen=True)
