@@ -137,3 +137,37 @@ def test_cohorts_equal_the_model(raw, streets, offset):
         got = {r["year"]: (r["entered"], r["already"], [w["reached"] for w in r["windows"]])
                for c in dash.compute(as_of.year, as_of, sid)["cohorts"] for r in c["rows"]}
         assert got == want, (sid, as_of)
+
+
+def expiry_model(rows, street_of, stages, year, as_of, street_id):
+    """(expiring, renewed, lapsed, to come) of *year* as known on *as_of* (pipeline.forecast's definitions)."""
+    ids = {IDS[k] for k in stages}
+    known = [r for r in rows if r[1] in ids and r[2] <= as_of
+             and (street_id is None or street_of.get(r[0]) == street_id)]
+    out = [0, 0, 0, 0]
+    for f in sorted({r[0] for r in known}):
+        ends = [e for g, _, _, e in known if g == f and e is not None and (e - timedelta(days=1)).year == year]
+        if not ends:
+            continue
+        last = max(ends)
+        limit = min(as_of, date(year + 1, 1, 1))
+        renewed = any(g == f and a <= limit and (e is None or e > last) for g, _, a, e in known)
+        out[0] += 1
+        out[1 if renewed else 2 if last <= as_of else 3] += 1
+    return tuple(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(designation, max_size=14), st.dictionaries(st.integers(1, 6), st.sampled_from([10, 20, None])),
+       st.sampled_from([2022, 2023, 2024]), st.integers(0, 365))
+def test_expiries_equal_the_model(raw, streets, year, offset):
+    rows = [(f, s, start, None if n is None else start + timedelta(days=n)) for f, s, start, n in raw]
+    street_of = {f: streets.get(f) for f in range(1, 7)}
+    as_of = min(date(year, 1, 1) + timedelta(days=offset), date(year, 12, 31))
+    facts = Facts.from_rows([(f, s, a.isoformat(), e.isoformat() if e else None) for f, s, a, e in rows],
+                            street_of.items())
+    dash = Dashboard(facts, CAT, {year: [Indicator("存量", "stock", ["a", "b"], 5)]}, STREETS)
+    for sid in (None, 10, 20):
+        ex = dash.compute(year, as_of, sid)["expiries"][0]
+        assert (ex["expiring"], ex["renewed"], ex["lapsed"], ex["to_come"]) == \
+            expiry_model(rows, street_of, ["a", "b"], year, as_of, sid), (sid, as_of)
