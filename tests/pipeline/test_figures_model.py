@@ -171,3 +171,45 @@ def test_expiries_equal_the_model(raw, streets, year, offset):
         ex = dash.compute(year, as_of, sid)["expiries"][0]
         assert (ex["expiring"], ex["renewed"], ex["lapsed"], ex["to_come"]) == \
             expiry_model(rows, street_of, ["a", "b"], year, as_of, sid), (sid, as_of)
+
+
+def forecast_model(rows, street_of, ind, year, as_of, street_id):
+    """(floor, lapses to come, expected gains) of the year-end forecast (pipeline.forecast's definitions)."""
+    firms = sorted({r[0] for r in rows})
+    if street_id is not None:
+        firms = [f for f in firms if street_of.get(f) == street_id]
+    end = date(year, 12, 31)
+    known = [r for r in rows if r[2] <= as_of]
+
+    def cover(keys, f, d, rs):
+        return held(rs, f, keys, d)
+
+    def req(f, d, rs):
+        return not ind.require or cover(ind.require, f, d, rs)
+    now = {f for f in firms if cover(ind.stages, f, as_of, rows) and req(f, as_of, rows)}
+    stay = {f for f in firms if cover(ind.stages, f, end, known) and req(f, end, known)}
+    prev_end = date(year - 1, 12, 31)
+    first = as_of.replace(year=year - 1) if (as_of.month, as_of.day) != (2, 29) else date(year - 1, 2, 28)
+    gains = {f for f in firms for t in {r[2] for r in rows} if first < t <= prev_end and req(f, prev_end, rows)
+             and cover(ind.stages, f, t, rows) and not cover(ind.stages, f, t - timedelta(days=1), rows)}
+    base = {f for f in firms if cover(ind.stages, f, prev_end, rows) and req(f, prev_end, rows)}
+    floor = len(stay) if ind.kind == "stock" else len(stay) - len(base)
+    return floor, len(now - stay), len(gains) if as_of < end else 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(designation, max_size=14), st.dictionaries(st.integers(1, 6), st.sampled_from([10, 20, None])),
+       st.sampled_from([2022, 2023, 2024]), st.integers(0, 364))
+def test_the_year_end_forecast_equals_the_model(raw, streets, year, offset):
+    rows = [(f, s, start, None if n is None else start + timedelta(days=n)) for f, s, start, n in raw]
+    street_of = {f: streets.get(f) for f in range(1, 7)}
+    as_of = date(year, 1, 1) + timedelta(days=offset)
+    facts = Facts.from_rows([(f, s, a.isoformat(), e.isoformat() if e else None) for f, s, a, e in rows],
+                            street_of.items())
+    inds = [Indicator("存量", "stock", ["a", "b"], 5), Indicator("净增规上", "net", ["a"], 1, require=["c"])]
+    dash = Dashboard(facts, CAT, {year: inds}, STREETS)
+    for sid in (None, 10, 20):
+        for ind, row in zip(inds, dash.compute(year, as_of, sid)["indicators"], strict=True):
+            f = row["forecast"]
+            assert (f["floor"], f["lapses_to_come"], f["expected_gains"]) == \
+                forecast_model(rows, street_of, ind, year, as_of, sid), (ind.name, sid, as_of)
