@@ -72,3 +72,18 @@ def test_the_streets_table_says_what_it_leaves_out():
         "各街道合计不含未分街道或所在街道已停用的企业（总量 2、净增 1），全区数包含它们"
     every = Dashboard(facts([cert(1, "2022-05-01")], {1: EAST}), CAT, {2023: inds}, STREETS)
     assert outside_text(every.compute(2023, date(2023, 12, 31))["streets_outside"]) is None
+
+
+def test_a_figure_exactly_on_pace_is_not_behind():
+    """完成率 equal to 序时进度 is not behind (ahead is rate >= progress), yet on 35 days of 2023 a figure exactly on
+    pace was flagged 落后: 序时进度 was elapsed / days + 1 / days, an ulp above the same share as one division."""
+    from datetime import timedelta
+
+    from pipeline.dates import time_progress
+    from pipeline.indicators import completion
+    for year, days in ((2023, 365), (2024, 366)):
+        for n in range(1, days + 1):
+            progress = time_progress(year, date(year, 1, 1) + timedelta(days=n - 1))
+            assert completion(n, days, progress)[1] is True, (year, n)
+            assert completion(n - 1, days, progress)[1] is False, (year, n)
+    assert completion(8, 73, time_progress(2023, date(2023, 2, 9)))[1] is True        # 8 / 73 = 40 / 365
