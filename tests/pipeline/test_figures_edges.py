@@ -4,7 +4,7 @@ from datetime import date
 
 from pipeline.dashboard import Dashboard
 from pipeline.indicators import Indicator, evaluate
-from tests.pipeline.test_figures_audit import CAT, EAST, STREETS, cert, facts
+from tests.pipeline.figures_helpers import CAT, EAST, STREETS, cert, facts
 
 
 def test_a_cumulative_counted_from_this_year_has_a_base_of_zero():

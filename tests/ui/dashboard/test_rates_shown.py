@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.dashboard import Dashboard
 from pipeline.indicators import Indicator
-from tests.pipeline.test_figures_audit import CAT, EAST, STREETS, facts
+from tests.pipeline.figures_helpers import CAT, EAST, STREETS, facts
 
 pytestmark = [pytest.mark.gui]
 
