@@ -52,13 +52,17 @@ def load_catalog(conn: sqlite3.Connection) -> Catalog:
     tracks = []
     rows = conn.execute(
         "SELECT s.id, s.key, s.name, t.key, s.level, s.validity_kind, s.validity_value, s.aliases, "
-        "t.name, t.exclusive FROM stages s JOIN tracks t ON t.id = s.track_id "
-        "WHERE s.active ORDER BY t.sort, s.level").fetchall()
+        "t.name, t.exclusive, s.active FROM stages s JOIN tracks t ON t.id = s.track_id "
+        "ORDER BY t.sort, s.level").fetchall()
     by_track: dict[str, list] = {}
     meta: dict[str, tuple] = {}
-    for sid, key, name, track, level, vk, vv, aliases, tname, excl in rows:
-        by_track.setdefault(track, []).append(
-            Stage(sid, key, name, track, level, vk, vv, tuple(json.loads(aliases or "[]"))))
+    retired = []            # deactivated: still counted where a target or funnel names them (pipeline.catalog)
+    for sid, key, name, track, level, vk, vv, aliases, tname, excl, active in rows:
+        stage = Stage(sid, key, name, track, level, vk, vv, tuple(json.loads(aliases or "[]")))
+        if not active:
+            retired.append(stage)
+            continue
+        by_track.setdefault(track, []).append(stage)
         meta[track] = (tname, bool(excl))
     for track, stages in by_track.items():
         tracks.append(Track(track, meta[track][0], meta[track][1], tuple(stages)))
@@ -69,7 +73,7 @@ def load_catalog(conn: sqlite3.Connection) -> Catalog:
             Funnel(f["key"], f["name"], tuple(FunnelStep(s["name"], tuple(s["stages"])) for s in f["steps"]))
         )
     row = conn.execute("SELECT value FROM meta WHERE key = 'four_batches'").fetchone()
-    return Catalog(tracks, funnels, json.loads(row[0]) if row else {})
+    return Catalog(tracks, funnels, json.loads(row[0]) if row else {}, tuple(retired))
 
 
 def streets(conn: sqlite3.Connection) -> list[tuple[int, str]]:

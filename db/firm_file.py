@@ -83,8 +83,9 @@ def timeline(conn: sqlite3.Connection, catalog: Catalog, firm_id: int, today: da
             before = [r for r in known[:i] if _stage(catalog, r[0]).track == stage.track and r[2] == start]
             if before:
                 prev = _stage(catalog, before[-1][0])
-                kind = "晋级" if stage.level > prev.level else "降级"
-                events.append(Event(start, kind, f"{prev.name} → {stage.name}", detail, src))
+                if prev.id != stage.id:     # the same tier again (promoted and set back the same day): no move
+                    kind = "晋级" if stage.level > prev.level else "降级"
+                    events.append(Event(start, kind, f"{prev.name} → {stage.name}", detail, src))
             else:
                 events.append(Event(start, "获得", stage.name, detail, src))
             if end:

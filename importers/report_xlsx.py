@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from pipeline.dates import projected_note
+from pipeline.streets import outside_text
+
 HEADERS = ["指标", "基期值", "目标值", "完成值", "完成率", "序时进度"]
 
 
@@ -35,6 +38,11 @@ def write_indicator_table(path, dash, year: int, as_of: date, street_id: int | N
     behind = wb.add_format({"border": 1, "num_format": "0.0%", "font_color": "#c0392b"})
     ws.merge_range(0, 0, 0, len(HEADERS) - 1, f"{year}年指标完成情况（截至 {as_of.isoformat()}）", title)
     r = 2
+    ahead = projected_note(as_of)
+    if ahead:           # as of a day after today: the 完成值 are projected, as the PDF and the 看板 say
+        ws.merge_range(1, 0, 1, len(HEADERS) - 1, ahead, wb.add_format({"font_color": "#c0392b", "text_wrap": True}))
+        ws.set_row(1, 32)
+        r = 3
     for heading, rows in blocks(dash, year, as_of, street_id):
         ws.merge_range(r, 0, r, len(HEADERS) - 1, heading, block)
         ws.write_row(r + 1, 0, HEADERS, head)
@@ -52,6 +60,10 @@ def write_indicator_table(path, dash, year: int, as_of: date, street_id: int | N
             ws.write_number(r, 5, row["time_progress"], pct)
             r += 1
         r += 1
+    left_out = outside_text(dash.compute(year, as_of)["streets_outside"]) if street_id is None else None
+    if left_out:                # the street blocks do not add up to 全区: say why
+        ws.merge_range(r, 0, r, len(HEADERS) - 1, left_out, wb.add_format({"text_wrap": True}))
+        ws.set_row(r, 32)
     ws.set_column(0, 0, 36)
     ws.set_column(1, 5, 12)
     ws.freeze_panes(1, 0)

@@ -85,12 +85,18 @@ class Catalog:
     tracks: list[Track]
     funnels: list[Funnel] = field(default_factory=list)
     four_batches: dict = field(default_factory=dict)
+    retired: tuple[Stage, ...] = ()     # deactivated stages: no longer offered, named or matched, still counted
 
     def __post_init__(self) -> None:
+        """A deactivated stage (the 2026 re-cut retires 科技型中小企业) is no stage of a track, of ``stages`` or of
+        ``find``, but ``stage`` and ``by_id`` still know it: its designations are history, and a past year's
+        target or a funnel naming it counts them (the report of 2023 failed with KeyError once it was retired)."""
         self._by_key = {s.key: s for t in self.tracks for s in t.stages}
+        for s in self.retired:
+            self._by_key.setdefault(s.key, s)
         self._by_id = {s.id: s for s in self._by_key.values()}
         self._lookup: dict[str, Stage] = {}
-        for s in self._by_key.values():
+        for s in self.stages:
             for name in (s.key, s.name, *s.aliases):
                 self._lookup.setdefault(_fold(name), s)
 
@@ -105,7 +111,14 @@ class Catalog:
         return self._by_id[stage_id]
 
     def track(self, key: str) -> Track:
-        return next(t for t in self.tracks if t.key == key)
+        """The track of *key*; a track all of whose stages were deactivated is their history: its retired stages."""
+        found = next((t for t in self.tracks if t.key == key), None)
+        if found is None:
+            stages = tuple(s for s in self.retired if s.track == key)
+            if not stages:
+                raise KeyError(key)
+            found = Track(key, key, False, stages)
+        return found
 
     def find(self, name: str) -> Stage | None:
         """A stage by key, display name or alias (width, quotes and brackets ignored)."""

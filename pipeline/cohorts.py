@@ -5,7 +5,8 @@ For a step A and the next step B of a funnel (both sets of stages):
   the day before) on or before the as-of date; the cohort of year Y is the
   entries dated in Y (a firm entering twice in Y counts twice);
 - firms that already held B on the day they entered A are left out of the
-  cohort (``already``): they did not *reach* B from A;
+  cohort (``already``): they did not *reach* B from A (a B gained that very
+  day too: both came at once);
 - an entry *reached B within k years* when the firm gained B by the k-th
   anniversary of the entry (the same day k years later, 28 February for a
   29 February; the anniversary day counts: ``within``), on or before the
@@ -147,11 +148,11 @@ def _entries_packed(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str, 
         key = firm.astype(np.int64)
         key *= _SPAN
         key += start
-        idx = np.searchsorted(bkey, key, side="left")
+        idx = np.searchsorted(bkey, key, side="right")             # B's first spell after the entry day
         np.take(b.start, idx, out=r[:, 2], mode="clip")            # clip: idx == m reads the last
         same = np.take(b.firm, idx, mode="clip") == firm
         same &= idx < m
-        idx -= 1                                                    # the spell of B before the entry
+        idx -= 1                                                    # B's spell begun by the entry day
         already = np.take(b.firm, idx, mode="clip") == firm
         already &= np.take(b.end, idx, mode="clip") > start
         already &= idx >= 0
@@ -189,7 +190,7 @@ def _entries_plain(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str, n
     bkey = b.firm.astype(np.int64) * _SPAN + b.start
     n = len(firm)
     if len(bkey):
-        idx = np.searchsorted(bkey, ekey, side="left")
+        idx = np.searchsorted(bkey, ekey, side="right")     # a spell of B begun on the entry day: already
         safe = np.minimum(idx, len(bkey) - 1)
         same = (idx < len(bkey)) & (b.firm[safe] == firm)
         gain = np.where(same, b.start[safe].astype(np.int64), NEVER)

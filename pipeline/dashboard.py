@@ -53,15 +53,15 @@ from pipeline.conversions import YearConversion
 from pipeline.dates import OPEN_END, check_as_of, time_progress
 from pipeline.facts import Facts
 from pipeline.indicators import Indicator, completion, for_street
-from pipeline.streets import attainment
+from pipeline.streets import attainment, outside
 from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff, sorted_facts
 
 TREND_YEARS = 15          # the trend starts at most this many years before the as-of year
 COHORT_YEARS = 10         # cohorts of the last ten entry years
 AHEAD_ROWS = 200_000      # designations from which a first compute builds its indexes and pairs on two threads
 DUE_DAYS = 90
-STATE_VERSION = 2         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
-#                           (2: a cohort window ends on the anniversary, pipeline.cohorts.within)
+STATE_VERSION = 4         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
+#                           (2: window to the anniversary; 3: no base of a 累计 from this year; 4: same-day B)
 
 
 @dataclass(frozen=True)
@@ -424,6 +424,7 @@ class Dashboard:
                 "street": self.street_names.get(street_id) if street_id is not None else None,
                 "time_progress": round(progress, 4), "indicators": rows, "funnels": funnels,
                 "cohorts": cohorts, "streets": self.streets_table(year, as_of),
+                "streets_outside": self.district(year, as_of)["outside"],
                 "trend": {"days": [d.isoformat() for d in days], "series": trend},
                 "expiries": expiries, "due": due, "due_days": due_days}
 
@@ -455,8 +456,8 @@ class Dashboard:
             row["gained_ids"] = setdiff(now, base)
             row["lost_ids"] = setdiff(base, now)
         f = fc.year_end(arrays["parts"], ind.kind, actual, len(base), None if pick is _identity else pick)
-        f["target"] = ind.target
-        f["will_meet"] = None if ind.target is None else f["projected"] >= ind.target
+        f.update(target=ind.target, will_meet=None if ind.target is None else f["projected"] >= ind.target,
+                 rate=completion(f["projected"], ind.target, 1.0)[0])      # 预计完成率: completion's rule
         row["forecast"] = f
         return row
 
@@ -472,6 +473,7 @@ class Dashboard:
                                  "base_ids": arrays["base"]})
             targets = {(i.street_id, i.name): i for i in self.targets.get(year, []) if i.street_id is not None}
             dist["streets"] = attainment(rows, self.streets, targets, self.facts.street_of, progress)
+            dist["outside"] = outside(rows, self.streets, self.facts.street_of)    # what the streets leave out
         return dist["streets"]
 
 

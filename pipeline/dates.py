@@ -77,13 +77,15 @@ def projected_note(as_of: date | str, today: date | None = None) -> str | None:
 
 
 def time_progress(year: int, as_of: date) -> float:
-    """序时进度: the share of *year* elapsed on *as_of*, the day itself included."""
+    """序时进度: the share of *year* elapsed on *as_of*, the day itself included: one division (days gone / days),
+    so that a figure exactly on pace (3 of 365 on 3 January, 8 of 73 on 9 February) equals it and is not behind
+    (elapsed / days + 1 / days came out an ulp above the rate on 35 days of 2023)."""
     if as_of < year_start(year):
         return 0.0
     if as_of >= year_end(year):
         return 1.0
     days = 366 if calendar.isleap(year) else 365
-    return (as_of - year_start(year)).days / days + 1 / days
+    return ((as_of - year_start(year)).days + 1) / days
 
 
 _TYPED = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")

@@ -134,11 +134,13 @@ def _same_day_last_year(d: date) -> date:
 
 
 def expected_gains(index: SetIndex, year: int, as_of: date, require: SetIndex | None = None) -> np.ndarray:
-    """Last year's gainers of the stretch of the year still to come (the forecast's guess)."""
-    rest_first = max(as_of + timedelta(days=1), date(year, 1, 1))
-    if rest_first > date(year, 12, 31):
+    """Last year's gainers of the stretch of the year still to come (the forecast's guess): from the day after
+    the as-of date's own date last year (as of 2024-02-28 that is 2023-03-01, not 2023-02-28, whose counterpart
+    is already counted; as of 2025-02-28, 2024-02-29 comes after it) to last year's 31 December."""
+    if as_of >= date(year, 12, 31):
         return np.zeros(0, dtype=np.int32)
-    a, b = _same_day_last_year(rest_first), date(year - 1, 12, 31)
+    a = max(_same_day_last_year(as_of) + timedelta(days=1), date(year - 1, 1, 1))
+    b = date(year - 1, 12, 31)
     ids = index.gainers_to(a.toordinal(), b.toordinal())
     if require is not None:
         ids = intersect(ids, require.holders(b.toordinal()))

@@ -60,7 +60,11 @@ def holders(facts: Facts, stage_ids, day: date, street_id: int | None = None) ->
 
 
 def ever_holders(facts: Facts, stage_ids, first: date, last: date, street_id: int | None = None) -> np.ndarray:
-    """Firms holding the set on any day of [first, last]."""
+    """Firms holding the set on any day of [first, last]; none when *last* is before *first* (a 累计 counted
+    from this year has no firms at the end of the year before: its 基期值 is 0, not the firms held over New
+    Year)."""
+    if last < first:
+        return np.zeros(0, dtype=facts.firm.dtype)
     mask = _select(facts, stage_ids, street_id)
     mask = mask & (facts.start <= last.toordinal()) & (facts.end > first.toordinal())
     return np.unique(facts.firm[mask])

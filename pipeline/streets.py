@@ -84,3 +84,30 @@ def gap_text(gap: dict) -> str:
     word = "少" if diff > 0 else "多"
     return (f"“{gap['indicator']}”各街道分解合计 {gap['shares']:g}，比全区目标 {gap['target']:g} "
             f"{word} {abs(diff):g}")
+
+
+def outside(rows: list[dict], streets: list[tuple[int, str]], street_of: np.ndarray) -> list[dict]:
+    """What the district counts that no street row of the table does: per district indicator row (as
+    ``attainment`` takes them) the firms without a street or on a street not listed (a deactivated one), counted
+    as the streets' cells are (net: now less base). ``firms``: how many such firms the row's figures touch."""
+    top = max([int(street_of.max()) if len(street_of) else 0] + [sid for sid, _ in streets])
+    listed = np.zeros(top + 2, dtype=bool)                      # by street id + 1: slot 0 is no street (-1)
+    listed[[sid + 1 for sid, _ in streets if sid >= 0]] = True
+
+    def off(ids):
+        return int(len(ids) - np.count_nonzero(np.take(listed, np.take(street_of, ids) + 1))) if len(ids) else 0
+    out = []
+    for row in rows:
+        now, base = off(row["firm_ids"]), off(row["base_ids"]) if row["kind"] == "net" else 0
+        out.append({"indicator": row["name"], "actual": now - base, "firms": now + base})
+    return out
+
+
+def outside_text(cells: list[dict]) -> str | None:
+    """The line under a streets table that does not add up to the district, else None."""
+    shown = [c for c in cells if c["firms"]]
+    if not shown:
+        return None
+    parts = "、".join(f"{c['indicator']} {c['actual']:g}" for c in shown)
+    return f"各街道合计不含未分街道或所在街道已停用的企业（{parts}），全区数包含它们"
+

@@ -337,10 +337,10 @@ class SetIndex:
         return np.compress(day >= first, firms)
 
     def ever(self, first: int, last: int) -> np.ndarray:
-        """Firms holding the set some day of [first, last]: their first spell still running after *first*
-        starts by *last*."""
+        """Firms holding the set some day of [first, last] (none if last < first: ``indicators.ever_holders``):
+        their first spell still running after *first* starts by *last*."""
         firms, day = self._per_firm(("ever", first), lambda: (self.firm, self.start, self.end > first, False))
-        return np.compress(day <= last, firms)
+        return np.compress(day <= last, firms) if last >= first else firms[:0]
 
     def known_holders(self, day: int, as_of: int) -> np.ndarray:
         """Firms whose designations starting by *as_of* cover *day* (*day* after *as_of*): the first

@@ -12,6 +12,7 @@ from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from pipeline.dates import projected_note
+from pipeline.streets import outside_text
 
 DPI = 96
 PAGE_W, PAGE_H = 794, 1123          # A4 at 96 dpi
@@ -199,6 +200,9 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
                    for s in view["streets"]], [60] + [70] * len(inds) + [50],
                   [{i + 1: BEHIND for i, c in enumerate(s["cells"]) if c["ahead"] is False} for s in view["streets"]],
                   size=6.5)
+        left_out = outside_text(view.get("streets_outside") or [])
+        if left_out:                        # the streets do not add up to 全区: say why
+            doc.text(left_out, 8.5, color=GREY, h=doc.wrapped_height(left_out, PAGE_W - 2 * MARGIN, 8.5) + 6)
     doc.text("四、到期与年底预测", 11, True)
     doc.table(["指标", "目标值", "当前", "年内将到期未续", "预计续认定", "预计新增", "预计年底", "预计能否完成"],
               [[r["name"], _num(r["target"]), _num(r["actual"]), r["forecast"]["lapses_to_come"],

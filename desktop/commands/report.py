@@ -5,7 +5,7 @@ from datetime import date
 
 from desktop.commands.common import date_arg, open_ledger, print_json
 from importers.errors import InputError
-from pipeline.dates import check_as_of, default_as_of, projected_note
+from pipeline.dates import check_as_of, default_as_of
 
 
 def register(sub) -> None:
@@ -65,9 +65,8 @@ def _print_table(data: dict) -> None:
     head += f"，{data['street']}街道）" if data["street"] else "，全区）"
     print(head)
     print(f"序时进度 {data['time_progress']:.1%}")
-    ahead = projected_note(data["as_of"])
-    if ahead:
-        print(ahead)
+    if data["projected"]:
+        print(data["projected"])
     print("指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度")
     for r in data["indicators"]:
         rate = "—" if r["rate"] is None else f"{r['rate']:.1%}"

@@ -7,11 +7,17 @@ from pathlib import Path
 from importers.errors import InputError
 
 
-def _dashboard(ledger):
+def _dashboard(ledger, street_id: int | None = None, street: str | None = None):
+    """The report's dashboard over the active streets, and the street asked for when it was deactivated (``report
+    --street`` takes one: its firms are still on it); without it the .xlsx had no block for that street and the
+    PDF titled the street's figures 全区."""
     from db import dashboard_queries, queries
     from pipeline.dashboard import Dashboard
+    streets = ledger.streets()
+    if street_id is not None and street_id not in dict(streets):
+        streets.append((street_id, street))
     return Dashboard(queries.load_facts(ledger.conn), ledger.catalog(), dashboard_queries.all_targets(ledger.conn),
-                     ledger.streets())
+                     streets)
 
 
 def write_report(ledger, data: dict, out: str) -> Path:
@@ -24,7 +30,7 @@ def write_report(ledger, data: dict, out: str) -> Path:
         raise InputError(f"保存报告的文件夹不存在：{path.parent}")
     year, as_of = int(data["year"]), date.fromisoformat(data["as_of"])
     street_id = ledger.street_id(data.get("street")) if data.get("street") else None
-    dash = _dashboard(ledger)
+    dash = _dashboard(ledger, street_id, data.get("street"))
     try:
         if suffix == ".xlsx":
             from importers.report_xlsx import write_indicator_table

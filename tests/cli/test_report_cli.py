@@ -62,3 +62,47 @@ def test_a_street_report_shows_the_rows_it_has_no_share_of(tmp_path, capsys):
     assert run(capsys, "init", "--db", db)[0] == 0
     code, text, _ = run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-06-30", "--street", "杨园")
     assert code == 0 and "高新技术企业总量 | 0 | — | 0 | — | 49.6%" in text
+
+
+def test_the_report_files_of_a_deactivated_street_name_it(tmp_path, capsys):
+    """report --street of a deactivated street (its firms still on it) printed its figures, but --out .xlsx wrote
+    no block for it (the title alone) and the PDF titled its figures 全区."""
+    from db.ledger import Ledger
+    db = tmp_path / "t.db"
+    assert run(capsys, "init", "--db", db)[0] == 0
+    with Ledger(db) as led, led.write() as w:
+        a = w.insert_firm("甲公司", street_id=led.street_id("积玉桥"))
+        w.add_designation(a, "gaoqi", "2023-03-01")
+    assert run(capsys, "catalog", "--db", db, "street", "积玉桥", "--deactivate")[0] == 0
+    out = tmp_path / "积玉桥.xlsx"
+    code, text, _ = run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-12-31", "--street", "积玉桥",
+                        "--json", "--out", out)
+    assert code == 0 and json.loads(text[text.index("{"):])["indicators"][0]["actual"] == 1
+    cells = [[c.value for c in row] for row in openpyxl.load_workbook(out).active.iter_rows()]
+    assert cells[2][0] == "积玉桥街道" and (cells[4][0], cells[4][3]) == ("高新技术企业总量", 1)
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = tmp_path / "积玉桥.pdf"
+    assert run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-12-31", "--street", "积玉桥",
+               "--out", pdf)[0] == 0
+    assert "完成情况（积玉桥街道）" in pdfium.PdfDocument(str(pdf))[0].get_textpage().get_text_range()
+
+
+def test_the_district_report_files_say_what_the_streets_leave_out(tmp_path, capsys):
+    """The .xlsx's street blocks and the PDF's streets table left out the firms without a street (counted in 全区),
+    so they summed short of the district with nothing saying why."""
+    from db.ledger import Ledger
+    db = tmp_path / "t.db"
+    assert run(capsys, "init", "--db", db)[0] == 0
+    with Ledger(db) as led, led.write() as w:
+        w.add_designation(w.insert_firm("甲公司"), "gaoqi", "2023-03-01")
+    out = tmp_path / "全区.xlsx"
+    assert run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-12-31", "--out", out)[0] == 0
+    cells = [row[0].value for row in openpyxl.load_workbook(out).active.iter_rows()]
+    assert cells[-1].startswith("各街道合计不含未分街道或所在街道已停用的企业（高新技术企业总量 1、"
+                                "净增高新技术企业 1、")
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = tmp_path / "全区.pdf"
+    assert run(capsys, "report", "--db", db, "--year", "2023", "--as-of", "2023-12-31", "--out", pdf)[0] == 0
+    doc = pdfium.PdfDocument(str(pdf))
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))).replace("\r\n", "")
+    assert "各街道合计不含未分街道" in text

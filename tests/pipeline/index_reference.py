@@ -51,7 +51,7 @@ def pair_entries(a: SetIndex, b: SetIndex, street_of: np.ndarray, step: str = ""
     bkey = b.firm.astype(np.int64) * _SPAN + b.start
     n = len(firm)
     if len(bkey):
-        idx = np.searchsorted(bkey, ekey, side="left")
+        idx = np.searchsorted(bkey, ekey, side="right")     # a B begun on the entry day: already (pipeline.cohorts)
         safe = np.minimum(idx, len(bkey) - 1)
         same = (idx < len(bkey)) & (b.firm[safe] == firm)
         gain = np.where(same, b.start[safe].astype(np.int64), NEVER)

@@ -25,6 +25,8 @@ def gainers(index: SetIndex, first: int, last: int) -> np.ndarray:
 
 
 def ever(index: SetIndex, first: int, last: int) -> np.ndarray:
+    if last < first:            # an empty window (a 累计 from this year, at the end of the year before)
+        return index.firm[:0]
     return dedupe_sorted(index.firm[(index.start <= last) & (index.end > first)])
 
 

@@ -72,3 +72,17 @@ def test_km_median_plain_cases():
     assert km_median(np.array([5, 10, 15]), np.array([True, True, True])) == 10.0
     assert km_median(np.array([5, 10, 15, 20]), np.array([True, False, False, False])) is None
     assert km_median(np.array([], dtype=np.int64), np.array([], dtype=bool)) is None
+
+
+def test_a_next_step_gained_on_the_day_of_entry_is_already_held():
+    """A firm recognised 科小 and 高企 on the same day held B on the day it entered A: out of the cohort
+    (``already``), not a firm that reached 高企 from 科小 in 0 days (the search for B's spell before the entry
+    left out a spell begun that very day)."""
+    rows = [(1, A, "2020-03-01", None), (1, B, "2020-03-01", None), (2, A, "2020-03-01", None),
+            (2, B, "2020-05-01", None), (3, B, "2019-01-01", "2020-03-01"), (3, A, "2020-03-01", None)]
+    f = Facts.from_rows(rows, {1: EAST, 2: EAST, 3: EAST}.items())
+    p = pair_entries(SetIndex(f, [A]), SetIndex(f, [B]), f.street_of, "科小", "高企")
+    r = table(p, date(2023, 12, 31))[0]
+    assert (r["entered"], r["already"], r["size"]) == (3, 1, 2)      # firm 3's B ended the day it entered A
+    assert [w["reached"] for w in r["windows"]] == [1, 1, 1]
+    assert list(firms(p, date(2023, 12, 31), 2020)) == [2, 3]

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpli
 
 from pipeline.dates import projected_note
 from pipeline.indicators import KINDS
+from pipeline.streets import outside_text
 from ui.dashboard.charts import AHEAD, BEHIND, NEUTRAL, Chart
 from ui.dashboard.tables import Cell, CellTable, DrillDown, gap_text, num, pct, refill
 
@@ -243,8 +244,11 @@ class StreetsSection(Section):
         split.addWidget(self.table)
         split.addWidget(self.chart)
         split.setSizes([330, 330])
+        self.outside = QLabel(objectName="streetsOutside")     # why the streets do not add up to 全区, when not
+        self.outside.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addWidget(self.outside)
         lay.addWidget(split, 1)
         self.view: dict | None = None
         self.firms_of = None        # callable(indicator, street_id) -> ids, set by the panel
@@ -274,6 +278,9 @@ class StreetsSection(Section):
             row.append(Cell(str(s["behind"]), s["behind"], color=BEHIND.name() if s["behind"] else None))
             rows.append(row)
         self.table.set_rows(rows)
+        note = outside_text(view.get("streets_outside") or [])
+        self.outside.setText(note or "")
+        self.outside.setVisible(bool(note))
         refill(self.pick, names)
         self._draw()
 
@@ -291,7 +298,8 @@ class StreetsSection(Section):
         cells = [s["cells"][k] for s in streets]
         values = [round((c["rate"] or 0) * 100, 1) for c in cells]
         colors = [NEUTRAL if c["ahead"] is None else AHEAD if c["ahead"] else BEHIND for c in cells]
-        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" for v, c in zip(values, cells, strict=False)]
+        texts = [f"{v:g}%" if c["rate"] is not None else "无分解" if c["target"] is None else "—"   # a share <= 0
+                 for v, c in zip(values, cells, strict=False)]
         self.chart.set_title(f"各街道“{self.pick.currentText()}”完成率")
         self.chart.bars([s["street"] for s in streets], values, colors, texts=texts, unit="%")
         self.chart.reference(self.view["time_progress"] * 100, f"序时进度 {self.view['time_progress']:.1%}")

@@ -140,7 +140,7 @@ class ExpirySection(Section):
             f = r.get("forecast")
             if not f:
                 continue
-            rate = f["projected"] / r["target"] if r.get("target") else None
+            rate = f.get("rate")
             will = f.get("will_meet")
             rows.append([Cell(r["name"]), Cell(num(r["target"])), Cell(num(r["actual"]), r["actual"]),
                          Cell(num(f["lapses_to_come"]), f["lapses_to_come"], f.get("lapse_ids"),
