@@ -1,5 +1,5 @@
-"""A funnel conversion of a year for any as-of date: of the firms holding step A at the end of the year before
-(the base), those that gained the next step B since (converted) and those holding neither A nor any later step
+"""A funnel conversion of a year for any as-of date: of the firms holding step A but not B at the end of the year
+before (the base), those that gained the next step B since (converted) and those holding neither A nor any later step
 on the as-of date (dropped), as ``pipeline.dashboard.Dashboard._funnel`` counted them with one bitmap of every
 later step's holders per as-of date (pipeline.funnel.conversions is the plain statement).
 
@@ -18,8 +18,11 @@ from pipeline.trend import _SPAN, NEVER, SetIndex, _column, _first_per_firm, sta
 
 class YearConversion:
     def __init__(self, base: np.ndarray, day: int, nxt: SetIndex, later: list[SetIndex], gains=None) -> None:
-        """*base*: the firms holding A on *day* (sorted ids); *nxt*: B's index; *later*: the indexes of A and
-        every step after it; *gains*: ``nxt.gainers_from(day + 1)`` when it is already known."""
+        """*base*: the firms holding A on *day* (sorted ids), of which those holding B that day are left out (a
+        firm already at B does not move up to it: pipeline.funnel.conversions); *nxt*: B's index; *later*: the
+        indexes of A and every step after it; *gains*: ``nxt.gainers_from(day + 1)`` when it is already known."""
+        at_b = np.unique(np.compress((nxt.start <= day) & (nxt.end > day), nxt.firm))
+        base = np.setdiff1d(base, at_b.astype(base.dtype), assume_unique=True)
         self.day, self.base = day, base
         flags = np.zeros(max([int(base[-1]) + 1 if len(base) else 0] + [_top(ix) for ix in later + [nxt]]),
                          dtype=bool)

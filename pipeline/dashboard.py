@@ -60,7 +60,7 @@ TREND_YEARS = 15          # the trend starts at most this many years before the 
 COHORT_YEARS = 10         # cohorts of the last ten entry years
 AHEAD_ROWS = 200_000      # designations from which a first compute builds its indexes and pairs on two threads
 DUE_DAYS = 90
-STATE_VERSION = 4         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
+STATE_VERSION = 5         # of what ``Dashboard.state`` keeps: bump whenever an index, a pair or a base changes meaning
 #                           (2: window to the anniversary; 3: no base of a 累计 from this year; 4: same-day B)
 
 
@@ -316,7 +316,7 @@ class Dashboard:
         convs = []
         for i in reversed(range(len(f.steps) - 1)):
             still[holders[i]] = True
-            base = bases[i]
+            base = np.setdiff1d(bases[i], self.index(f.steps[i + 1].stages).holders(p), assume_unique=True)
             converted = intersect(base, self.index(f.steps[i + 1].stages).gainers(p + 1, o))
             convs.append({"from": f.steps[i].name, "to": f.steps[i + 1].name, "base_ids": base,
                           "converted_ids": converted, "dropped_ids": np.compress(~np.take(still, base), base)})

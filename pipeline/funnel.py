@@ -23,13 +23,15 @@ def counts(facts: Facts, catalog: Catalog, funnel: Funnel, day: date, street_id:
 
 def conversions(facts: Facts, catalog: Catalog, funnel: Funnel, first: date, last: date,
                 street_id: int | None = None) -> list[dict]:
-    """For each step A→B: of the firms holding A on *first*, how many gained B by *last*
-    (converted), and how many held neither A nor any higher step on *last* (dropped)."""
+    """For each step A→B: of the firms holding A but not B on *first* (the base: a firm already at B cannot move up
+    to it; its B renewed after a lapse is no move), how many gained B by *last* (converted), and how many held
+    neither A nor any higher step on *last* (dropped)."""
     out = []
     steps = funnel.steps
     for i in range(len(steps) - 1):
         a, b = steps[i], steps[i + 1]
-        base = holders(facts, _ids(catalog, a.stages), first, street_id)
+        base = np.setdiff1d(holders(facts, _ids(catalog, a.stages), first, street_id),
+                            holders(facts, _ids(catalog, b.stages), first, street_id), assume_unique=True)
         gained_b = gainers(facts, _ids(catalog, b.stages), first + timedelta(days=1), last, street_id)
         converted = np.intersect1d(base, gained_b, assume_unique=True)
         still = holders(facts, _ids(catalog, [k for s in steps[i:] for k in s.stages]), last, street_id)

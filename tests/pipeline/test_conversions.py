@@ -1,5 +1,5 @@
 """A funnel conversion's year part (pipeline/conversions.py) gives, for every as-of date after the base day, the
-firms the plain statement gives: of the base (holders of A on the base day), those whose first spell of B from
+firms the plain statement gives: of the base (holders of A but not B on the base day), those whose first spell of B from
 the next day on starts by the as-of date, and those holding no step from A on on the as-of date; on random
 ledgers full of renewals, touching and overlapping spells, open and far ends, firms without a street."""
 from datetime import date
@@ -22,7 +22,7 @@ days = st.integers(date(2012, 6, 1).toordinal(), date(2027, 6, 1).toordinal())
 
 
 def plain(facts: Facts, steps: list[list[int]], i: int, p: int, o: int) -> tuple[np.ndarray, np.ndarray]:
-    base = ref.holders(SetIndex(facts, steps[i]), p)
+    base = ref.setdiff(ref.holders(SetIndex(facts, steps[i]), p), ref.holders(SetIndex(facts, steps[i + 1]), p))
     converted = ref.intersect(base, ref.gainers(SetIndex(facts, steps[i + 1]), p + 1, o))
     still = np.unique(np.concatenate([ref.holders(SetIndex(facts, s), o) for s in steps[i:]]))
     return converted, ref.setdiff(base, still)

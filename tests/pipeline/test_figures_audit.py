@@ -158,18 +158,33 @@ def test_the_default_as_of_date_is_a_day_of_the_year():
 
 def test_conversion_by_hand_report_and_dashboard():
     # holding 科小 on 2023-12-31: 1, 2, 3, 5. 1 gains 高企 2024-05-01 (converted); 2 holds nothing in 2024
-    # (dropped); 3 renews 科小 (neither); 5 held 高企 already (not a conversion, still in a later step); 4 not base
+    # (dropped); 3 renews 科小 (neither); 5 held 高企 already: not in the base (a firm at 高企 does not move up to
+    # it); 4 not base
     rows = [(k, KEXIAO, "2023-03-01", "2024-01-01") for k in (1, 2, 3, 5)] + [
         (3, KEXIAO, "2024-01-01", "2025-01-01"), cert(1, "2024-05-01"), cert(4, "2023-01-01"), cert(5, "2022-01-01")]
     f = facts(rows, {k: EAST for k in range(1, 6)})
     as_of = date(2024, 6, 30)
     rep = report.build(f, CAT, [], 2024, as_of)
     (step,) = rep["conversions"][0]["steps"]
-    assert (step["base"], step["converted"], step["dropped"]) == (4, 1, 1)
+    assert (step["base"], step["converted"], step["dropped"]) == (3, 1, 1)
     assert [s["count"] for s in rep["funnel"][0]["steps"]] == [1, 3]
     (conv,) = Dashboard(f, CAT, {2024: []}, STREETS).compute(2024, as_of)["funnels"][0]["conversions"]
-    assert (conv["base"], conv["converted"], conv["dropped"]) == (4, 1, 1)
+    assert (conv["base"], conv["converted"], conv["dropped"]) == (3, 1, 1)
     assert conv["converted_ids"].tolist() == [1] and conv["dropped_ids"].tolist() == [2]
+
+
+def test_a_firm_already_at_the_next_step_is_no_conversion_even_when_it_renews():
+    """科小 → 高企 in 2023: both firms held 高企 at the start of the year (firm 1's lapsed in May and was recognised
+    again in September). They were the base and firm 1's re-recognition a 转入下一级: 1 of 2 (50%) moved up though
+    neither did. Now neither is in the base (report and 看板 alike)."""
+    rows = [(k, KEXIAO, "2022-01-01", "2024-01-01") for k in (1, 2)] + [
+        cert(1, "2020-05-01"), cert(1, "2023-09-01"), cert(2, "2021-05-01")]
+    f = facts(rows, {1: EAST, 2: EAST})
+    as_of = date(2023, 12, 31)
+    (step,) = report.build(f, CAT, [], 2023, as_of)["conversions"][0]["steps"]
+    assert (step["base"], step["converted"], step["rate"]) == (0, 0, None)
+    (conv,) = Dashboard(f, CAT, {2023: []}, STREETS).compute(2023, as_of)["funnels"][0]["conversions"]
+    assert (conv["base"], conv["converted"], conv["rate"]) == (0, 0, None)
 
 
 def test_a_cohort_reaches_the_next_step_within_k_years_on_the_anniversary():
