@@ -91,3 +91,43 @@ def test_targets_are_counts_of_firms(ledger, tmp_path):
     with pytest.raises(InputError, match="金额") as exc:
         read_decomposition(path, ledger.catalog(), streets(ledger))
     assert exc.value.column == "全区"
+
+
+HEAD = ["指标", "类型", "统计阶段", "全区", "杨园", "积玉桥"]
+
+
+@pytest.mark.parametrize("rows, where, words", [
+    # 杨园 and 杨园街道: the second column's 50 silently replaced the first's 30
+    ([["指标", "类型", "统计阶段", "全区", "杨园", "杨园街道"], ["净增高企", "净增", "高企", 80, 30, 50]],
+     ("杨园街道", 1), "同一个街道"),
+    # a 合计 column that disagrees with its row's street cells was ignored
+    ([HEAD + ["合计"], ["净增高企", "净增", "高企", 80, 30, 50, 99]], ("合计", 2), "各街道之和为 80"),
+    ([HEAD + ["街道合计", "差额（全区−合计）"], ["净增高企", "净增", "高企", 90, 30, 50, 80, 0]],
+     ("差额（全区−合计）", 2), "10"),
+    # 全区 and 全区目标 both filled: 全区目标 was ignored whatever it said
+    ([["指标", "类型", "统计阶段", "全区", "全区目标"], ["高企总量", "存量", "高企", 800, 900]],
+     ("全区目标", 2), "不一致"),
+    # a 合计 row below the indicators that disagrees with their sum was skipped unseen
+    ([HEAD, ["a", "存量", "高企", 5, 1, 1], ["b", "新增", "高企", 6, 1, 2], ["合计", None, None, 12, 2, 3]],
+     ("全区", 4), "合计行"),
+    ([HEAD, ["a", "存量", "高企", 5, 1, 1], ["小计", "存量", "高企", 9, 1, 1]], ("全区", 3), "上方各指标之和为 5"),
+    # negative and fractional counts of firms were taken as targets
+    ([HEAD, ["净增高企", "净增", "高企", -5, 30, 50]], ("全区", 2), "不是家数"),
+    ([HEAD, ["净增高企", "净增", "高企", 80, 30.2, 50]], ("杨园", 2), "不是家数"),
+    # an indicator row with no figure at all landed nowhere, unreported
+    ([HEAD, ["净增高企", "净增", "高企", None, None, None]], ("全区", 2), "没有填写"),
+])
+def test_a_table_that_contradicts_itself_is_refused_naming_the_cell(ledger, tmp_path, rows, where, words):
+    path = write_sheet(tmp_path / "odd.xlsx", rows)
+    with pytest.raises(InputError) as exc:
+        read_decomposition(path, ledger.catalog(), streets(ledger))
+    assert (exc.value.column, exc.value.row) == where and words in str(exc.value)
+
+
+def test_a_total_row_or_column_that_agrees_is_read_past(ledger, tmp_path):
+    path = write_sheet(tmp_path / "t.xlsx", [
+        ["2025年目标任务分解表"], HEAD + ["街道合计"],
+        ["a", "存量", "高企", 5, 1, "3家", 4], ["b", "新增", "高企", 6, 1, 2, 3], ["合计", None, None, 11, 2, 5, 7]])
+    rows = read_decomposition(path, ledger.catalog(), streets(ledger))
+    assert [(r.indicator, r.district, r.shares) for r in rows] == [
+        ("a", 5, {"杨园": 1, "积玉桥": 3}), ("b", 6, {"杨园": 1, "积玉桥": 2})]
