@@ -41,3 +41,32 @@ def test_exported_ledger_imports_into_an_empty_ledger_with_the_same_firms_and_ho
         assert got == firms
         again = build_plan(dst, tmp_path / "台账.xlsx")
         assert again.counts()["unchanged"] == len(again.rows)
+
+
+def _aliases(led):
+    return sorted(led.conn.execute("SELECT f.code, a.name FROM firm_aliases a JOIN firms f ON f.id = a.firm_id"))
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_former_names_travel_with_the_export(ledger, tmp_path, suffix):
+    """The export had no 曾用名 column: a ledger exported and imported into another (a street's ledger moved to
+    the district's) lost every former name, and with them the matching of lists that still use an old name.
+    Imported back into the same ledger, the column changes nothing."""
+    from tests.importers.helpers import C
+    with ledger.write() as w:
+        a = w.insert_firm("武汉甲科技有限公司", C[0])
+        w.add_alias(a, "武汉旧甲有限公司")
+        w.add_alias(a, "武汉更旧甲有限公司")
+        w.insert_firm("武汉乙科技有限公司", C[1])
+    out = tmp_path / f"台账{suffix}"
+    export_ledger(ledger, out)
+    with Ledger(tmp_path / "new.db") as dst:
+        commit_plan(dst, build_plan(dst, out))
+        assert _aliases(dst) == _aliases(ledger) == [(C[0], "武汉旧甲有限公司"), (C[0], "武汉更旧甲有限公司")]
+    before = dump(ledger)
+    audit = ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity <> 'batch'").fetchone()[0]
+    plan = build_plan(ledger, out)
+    assert plan.counts()["unchanged"] == 2
+    commit_plan(ledger, plan)
+    assert dump(ledger) == before
+    assert ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity <> 'batch'").fetchone()[0] == audit
