@@ -184,7 +184,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if issues and _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
-        row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
+        row_status = NEW if firm is None else UPDATE if _changes(changes, des, code, firm) else UNCHANGED
         if name or firm is not None:
             seen[dup_key] = c.base + j
         if usable and key and (seen_names.setdefault(key, (er, usable))[1] != usable or "n:" + key in seen):
@@ -310,6 +310,16 @@ def _check_firm(c: _Chunk, j, er, name, key, code, firm, review, issues, changes
             changes[f] = (firm[f], v)
     if review and not firm["needs_review"]:
         changes["needs_review"] = (0, 1)
+
+
+def _changes(changes: dict, des, code, firm) -> bool:
+    """Whether a known firm's row changes it. A row without a code, matched by name to a firm without a code,
+    flags the firm for review again only when it changes something: a row that brings nothing (the ledger's own
+    export, a list imported before) took back a person's confirmation and wrote an audit row on every
+    re-import. A row whose code is not the firm's (an invalid one) still flags it: the codes disagree."""
+    if not des and not code and not firm["code"] and changes.keys() == {"needs_review"}:
+        del changes["needs_review"]
+    return bool(changes or des)
 
 
 def _by_org_code(pl, er, code, cands, col_code, issues):

@@ -70,3 +70,25 @@ def test_former_names_travel_with_the_export(ledger, tmp_path, suffix):
     commit_plan(ledger, plan)
     assert dump(ledger) == before
     assert ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity <> 'batch'").fetchone()[0] == audit
+
+
+def test_reimporting_the_export_keeps_a_confirmed_firm_without_a_code_confirmed(ledger, tmp_path):
+    """A firm without a code, confirmed by a person (needs_review 0), was flagged 待核实 again, with an audit row,
+    by every re-import of the ledger's own export: its row is matched by name, and a name match was flagged
+    even when the row changed nothing. A row that does change it still flags it."""
+    from tests.importers.helpers import xlsx
+    with ledger.write() as w:
+        fid = w.insert_firm("武汉无码科技有限公司", None, industry="软件")
+    assert ledger.conn.execute("SELECT needs_review FROM firms WHERE id = ?", (fid,)).fetchone()[0] == 0
+    out = tmp_path / "台账.xlsx"
+    export_ledger(ledger, out)
+    before = dump(ledger)
+    plan = build_plan(ledger, out)
+    assert plan.counts()["unchanged"] == 1
+    assert [i.code for i in plan.issues()] == ["no_code_name_match"]      # the match is still shown
+    commit_plan(ledger, plan)
+    assert dump(ledger) == before
+    changed = xlsx(tmp_path, [["企业名称", "所属行业"], ["武汉无码科技有限公司", "集成电路"]], name="新名单.xlsx")
+    commit_plan(ledger, build_plan(ledger, changed))
+    assert ledger.conn.execute("SELECT industry, needs_review FROM firms WHERE id = ?", (fid,)).fetchone() == (
+        "集成电路", 1)
