@@ -23,7 +23,7 @@ from pathlib import Path
 from importers import errors as E
 from importers.clean import match_street, parse_quantity
 from importers.errors import InputError
-from importers.read import open_table_at, read_preview
+from importers.read import list_sheets, open_table_at, read_preview
 from pipeline.catalog import Catalog
 from pipeline.indicators import KINDS
 
@@ -64,14 +64,60 @@ def _stages(text: str, catalog: Catalog, where: dict) -> list[str]:
     return out
 
 
-def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str | None = None) -> list[TargetRow]:
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _header_row(preview: list[list]) -> int | None:
+    return next((i + 1 for i, row in enumerate(preview) if "指标" in [_text(v) for v in row]), None)
+
+
+def _years(rows) -> set[int]:
+    """The years (2024年) named in *rows* (a title above the header) or in one text."""
+    return {int(y) for row in rows for v in (row if isinstance(row, list) else [row]) if v
+            for y in _YEAR.findall(str(v))}
+
+
+def _pick_sheet(path, name: str, year: int | None) -> str | None:
+    """The sheet holding the table: the first sheet when it alone holds one (a CSV has none); of several, the one
+    whose name or title names *year*; else an InputError naming them."""
+    sheets = list_sheets(path)
+    if len(sheets) < 2:
+        return None
+    found = {}
+    for sh in sheets:
+        preview = read_preview(path, sh, 30)
+        row = _header_row(preview)
+        if row is not None:
+            found[sh] = _years([sh, *preview[:row - 1]])
+    if len(found) < 2:
+        return next(iter(found), None)
+    mine = [sh for sh, years in found.items() if year is not None and years == {year}]
+    if len(mine) == 1:
+        return mine[0]
+    hint = f"，或只在其中一张的标题写明 {year} 年" if year is not None else ""
+    raise InputError(f"工作簿中有 {len(found)} 张任务分解表（工作表“{'”“'.join(found)}”），无法确定导入哪一张；"
+                     f"请只保留要导入的一张{hint}", file=name)
+
+
+def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str | None = None,
+                       year: int | None = None) -> list[TargetRow]:
+    """The rows of a decomposition table. *year*: the year the rows are for (the one the person chose); a title
+    above the header naming another year (2024年目标任务分解表 imported as 2026's) is refused, and so is a
+    workbook holding several tables (one sheet a year) unless exactly one of them names *year*: the targets
+    were written silently under the chosen year, from whichever sheet came first."""
     name = Path(path).name
+    if sheet is None:
+        sheet = _pick_sheet(path, name, year)
     preview = read_preview(path, sheet, 30)
-    header_row = next((i + 1 for i, row in enumerate(preview) if "指标" in [_text(v) for v in row]), None)
+    header_row = _header_row(preview)
     if header_row is None:
         raise InputError(
             "前 30 行中找不到表头“指标”，请按任务分解表格式填写（导出一份作为模板）", file=name, sheet=sheet
         )
+    named = _years(preview[:header_row - 1])
+    if year is not None and named and named != {year}:
+        raise InputError(f"表格标题写的是 {'、'.join(map(str, sorted(named)))} 年，与所选的 {year} 年不符；"
+                         f"请选择对应年度，或改正标题后再导入", file=name, sheet=sheet, row=header_row - 1)
     table = open_table_at(path, sheet=sheet, header_row=header_row)
     plan = getattr(table, "_plan", None)
     if plan is not None:        # street columns are shares, not group labels: an empty cell means no share

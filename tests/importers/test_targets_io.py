@@ -131,3 +131,29 @@ def test_a_total_row_or_column_that_agrees_is_read_past(ledger, tmp_path):
     rows = read_decomposition(path, ledger.catalog(), streets(ledger))
     assert [(r.indicator, r.district, r.shares) for r in rows] == [
         ("a", 5, {"杨园": 1, "积玉桥": 3}), ("b", 6, {"杨园": 1, "积玉桥": 2})]
+
+
+def test_a_table_titled_for_another_year_is_refused(ledger, tmp_path):
+    """2024年目标任务分解表 imported while 2026 was chosen: written silently as 2026's targets."""
+    path = write_sheet(tmp_path / "t.xlsx", [["2024年目标任务分解表"], HEAD, ["净增高企", "净增", "高企", 80, 30, 50]])
+    with pytest.raises(InputError, match="2024 年，与所选的 2026 年不符") as exc:
+        read_decomposition(path, ledger.catalog(), streets(ledger), year=2026)
+    assert exc.value.row == 1
+    assert read_decomposition(path, ledger.catalog(), streets(ledger), year=2024)[0].district == 80
+
+
+def test_a_workbook_with_a_table_per_year_takes_the_chosen_years_sheet_or_is_refused(ledger, tmp_path):
+    """One sheet a year: the first sheet's table was imported under the chosen year, the others unseen."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    for i, (title, value) in enumerate([("2025年", 70), ("2026年", 90)]):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = title
+        for r in ([f"{title}目标任务分解表"], HEAD, ["净增高企", "净增", "高企", value, None, None]):
+            ws.append(r)
+    path = tmp_path / "两年.xlsx"
+    wb.save(path)
+    assert read_decomposition(path, ledger.catalog(), streets(ledger), year=2026)[0].district == 90
+    for year in (2027, None):
+        with pytest.raises(InputError, match="2 张任务分解表"):
+            read_decomposition(path, ledger.catalog(), streets(ledger), year=year)
