@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from db import dashboard_queries
 from importers import errors as E
 from importers.clean import match_street, parse_quantity
 from importers.errors import InputError
@@ -283,17 +284,32 @@ def _check_skipped(path, table, layout: _Layout, sums: dict[int, list[float]]) -
 
 
 def apply(ledger, year: int, rows: list[TargetRow], source: str = "import") -> int:
-    """Write the rows' district targets and street shares in one audited transaction; returns rows written."""
+    """Write the rows' district targets and street shares in one audited transaction; returns rows written.
+
+    A target the table states as the ledger holds it is not written again: re-importing a table (or the export
+    of the year) wrote an 修改 audit row for every target, changing nothing. A street share the table leaves
+    blank is kept (a blank never clears), but takes the indicator's definition from the table (类型, 统计阶段 …),
+    as an edit of the indicator in the window carries to its shares: it kept the old one, so one indicator
+    counted different stages for the district and for that street. A 基期值 set on a target is kept."""
     ids = dict((name, sid) for sid, name in ledger.streets())
+    have: dict[tuple[str, int | None], dict] = {(t["indicator"], t["street_id"]): t
+                                                for t in dashboard_queries.target_rows(ledger.conn, year)}
     written = 0
     with ledger.write(source) as w:
         for sort, r in enumerate(rows):
-            common = dict(require=r.require, base_year=r.base_year, unit=r.unit, sort=sort)
-            if r.district is not None:
-                w.set_target(year, r.indicator, r.kind, r.stages, r.district, **common)
-                written += 1
-            for street, value in r.shares.items():
-                w.set_target(year, r.indicator, r.kind, r.stages, value, street_id=ids[street], **common)
+            wanted: dict[int | None, float] = {} if r.district is None else {None: r.district}
+            wanted.update((ids[street], value) for street, value in r.shares.items())
+            for (indicator, sid), old in have.items():
+                if indicator == r.indicator and sid not in wanted:
+                    wanted[sid] = old["target"]
+            stated = dict(kind=r.kind, stages=r.stages, require=r.require, base_year=r.base_year, unit=r.unit,
+                          sort=sort)
+            for sid, value in wanted.items():
+                t = have.get((r.indicator, sid))
+                if t is not None and t["target"] == value and all(t[k] == v for k, v in stated.items()):
+                    continue
+                w.set_target(year, r.indicator, r.kind, r.stages, value, street_id=sid, require=r.require,
+                             base=t["base"] if t else None, base_year=r.base_year, unit=r.unit, sort=sort)
                 written += 1
     return written
 

@@ -157,3 +157,23 @@ def test_a_workbook_with_a_table_per_year_takes_the_chosen_years_sheet_or_is_ref
     for year in (2027, None):
         with pytest.raises(InputError, match="2 张任务分解表"):
             read_decomposition(path, ledger.catalog(), streets(ledger), year=year)
+
+
+def test_importing_a_table_again_writes_nothing_and_blank_shares_take_the_new_definition(ledger, tmp_path):
+    """Re-importing a table (or the year's export) wrote an audit row for every target though nothing changed;
+    a share the new table leaves blank kept the indicator's old 类型/统计阶段 while the district's changed."""
+    first = write_sheet(tmp_path / "a.xlsx", [HEAD, ["高企目标", "存量", "高企", 80, 30, 50]])
+    assert apply(ledger, 2025, read_decomposition(first, ledger.catalog(), streets(ledger))) == 3
+
+    def audit():
+        return ledger.conn.execute("SELECT COUNT(*) FROM audit WHERE entity = 'target'").fetchone()[0]
+    n = audit()
+    assert apply(ledger, 2025, read_decomposition(first, ledger.catalog(), streets(ledger))) == 0
+    back = export_decomposition(tmp_path / "b.xlsx", 2025, rows_of(dq.target_rows(ledger.conn, 2025),
+                                                                    streets(ledger)), ledger.catalog(), streets(ledger))
+    assert apply(ledger, 2025, read_decomposition(back, ledger.catalog(), streets(ledger))) == 0
+    assert audit() == n
+    second = write_sheet(tmp_path / "c.xlsx", [HEAD, ["高企目标", "新增", "高企", 80, None, 50]])
+    apply(ledger, 2025, read_decomposition(second, ledger.catalog(), streets(ledger)))
+    got = {(t["street"], t["kind"], t["target"]) for t in dq.target_rows(ledger.conn, 2025)}
+    assert got == {(None, "new", 80), ("杨园", "new", 30), ("积玉桥", "new", 50)}
