@@ -214,7 +214,7 @@ def _find_firm(c: _Chunk, raw, er, name, key, code, status, problems, issues, ch
                                 "warning", "bad_check"))
         if firm is None:
             same = c.by_name.get(key)
-            if same:
+            if same and not same[0]["deleted_at"]:      # a firm in the bin is one only a row without a code finds
                 if len(same) == 1 and not same[0]["code"]:
                     firm = same[0]          # the firm had no code: this list gives it one
                     changes["code"] = (None, code)
@@ -232,6 +232,8 @@ def _find_firm(c: _Chunk, raw, er, name, key, code, status, problems, issues, ch
 def _by_name(c: _Chunk, er, key, code, status, problems, issues) -> tuple[dict | None, bool]:
     """A row without a usable code: the firm of the same name, if exactly one. Returns (firm, review)."""
     cands = c.by_name.get(key, [])
+    if cands and cands[0]["deleted_at"]:        # only in the recycle bin (match.recycled_by_name): the caller's error
+        return cands[0], False
     if len(cands) > 1:
         issues.append(Issue(er, c.col_name, E_AMBIGUOUS.format(n=len(cands), names="、".join(
             f"{f['name']}（{f['code'] or '无代码'}）" for f in cands[:3])), "error", "ambiguous_name"))

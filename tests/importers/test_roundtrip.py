@@ -4,7 +4,7 @@ import pytest
 from db.ledger import Ledger
 from importers.ledger_export import export_ledger
 from importers.plan import build_plan, commit_plan
-from tests.importers.helpers import dump
+from tests.importers.helpers import dump, xlsx
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
@@ -92,3 +92,21 @@ def test_reimporting_the_export_keeps_a_confirmed_firm_without_a_code_confirmed(
     commit_plan(ledger, build_plan(ledger, changed))
     assert ledger.conn.execute("SELECT industry, needs_review FROM firms WHERE id = ?", (fid,)).fetchone() == (
         "集成电路", 1)
+
+
+def test_a_row_without_a_code_naming_a_firm_in_the_recycle_bin_is_refused_as_one_with_its_code(ledger, tmp_path):
+    """An older export imported back after firms were deleted: the firm with a code was refused (在回收站中), the
+    firm without one was created again, a second firm of that name, with "台账中也没有同名企业"."""
+    from tests.importers.helpers import C
+    with ledger.write() as w:
+        ids = [w.insert_firm("武汉甲科技有限公司", C[0]), w.insert_firm("武汉乙无码有限公司", None)]
+    out = tmp_path / "旧导出.xlsx"
+    export_ledger(ledger, out)
+    with ledger.write() as w:
+        for fid in ids:
+            w.remove_firm(fid)
+    plan = build_plan(ledger, out)
+    assert sorted((r.name, [(i.code, i.level) for i in r.issues]) for r in plan.rows) == [
+        ("武汉乙无码有限公司", [("in_recycle_bin", "error")]), ("武汉甲科技有限公司", [("in_recycle_bin", "error")])]
+    listed = xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["武汉乙无码有限公司", C[2]]], name="有代码.xlsx")
+    assert build_plan(ledger, listed).counts()["created"] == 1     # with a code of its own: a new firm, as before
