@@ -110,3 +110,18 @@ def test_a_row_without_a_code_naming_a_firm_in_the_recycle_bin_is_refused_as_one
         ("武汉乙无码有限公司", [("in_recycle_bin", "error")]), ("武汉甲科技有限公司", [("in_recycle_bin", "error")])]
     listed = xlsx(tmp_path, [["企业名称", "统一社会信用代码"], ["武汉乙无码有限公司", C[2]]], name="有代码.xlsx")
     assert build_plan(ledger, listed).counts()["created"] == 1     # with a code of its own: a new firm, as before
+
+
+def test_a_text_that_begins_with_an_apostrophe_and_a_formula_sign_survives_the_csv(ledger, tmp_path):
+    """The CSV export marks =… +… -… @… with an apostrophe, which the import strips: a remark typed '=… itself lost
+    its apostrophe on the way back (the re-import changed it)."""
+    from tests.importers.helpers import C
+    with ledger.write() as w:
+        w.insert_firm("武汉甲科技有限公司", C[0], remark="'=不是公式", industry="'-")
+    out = tmp_path / "台账.csv"
+    export_ledger(ledger, out)
+    plan = build_plan(ledger, out)
+    assert plan.counts()["unchanged"] == 1
+    with Ledger(tmp_path / "new.db") as dst:
+        commit_plan(dst, build_plan(dst, out))
+        assert dst.conn.execute("SELECT remark, industry FROM firms").fetchone() == ("'=不是公式", "'-")
