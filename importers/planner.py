@@ -40,6 +40,7 @@ from importers.plan_clean import DATE_FIELDS, Columns, cleaner_for, long_texts, 
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
 from importers.street_scope import StreetScope
+from importers.undo import imported_before
 from pipeline.names import name_key
 
 CHUNK = 5000
@@ -254,6 +255,9 @@ class Planner:
         return "、".join(s.name for s in self.catalog.stages)
 
     def _prepare(self, plan) -> None:
+        again = imported_before(self.conn, plan.sha256, plan.sheet)
+        if again is not None:
+            plan.file_issues.append(Issue(None, None, again, "warning", "same_file"))
         date1904 = bool(getattr(self.table, "date1904", False))
         self.csv = getattr(self.table, "kind", "") == "csv"
         self.cleaners = []

@@ -125,3 +125,18 @@ def test_a_text_that_begins_with_an_apostrophe_and_a_formula_sign_survives_the_c
     with Ledger(tmp_path / "new.db") as dst:
         commit_plan(dst, build_plan(dst, out))
         assert dst.conn.execute("SELECT remark, industry FROM firms").fetchone() == ("'=不是公式", "'-")
+
+
+def test_importing_the_same_file_again_says_so(ledger, tmp_path):
+    """The same list imported a second time (by mistake, or by two officers) changed nothing it had not, but said
+    nothing either, while it puts back every value corrected since: a warning for the file names the batch."""
+    from tests.importers.helpers import C
+    path = xlsx(tmp_path, [["企业名称", "统一社会信用代码", "所属行业"], ["武汉甲科技有限公司", C[0], "软件"]])
+    plan = build_plan(ledger, path)
+    assert "same_file" not in {i.code for i in plan.issues()}
+    commit_plan(ledger, plan)
+    with ledger.write() as w:
+        w.update_firm(ledger.conn.execute("SELECT id FROM firms").fetchone()[0], industry="集成电路")
+    again = build_plan(ledger, path)
+    [same] = [i for i in again.issues() if i.code == "same_file"]
+    assert "批次 1" in same.message and same.level == "warning" and again.counts()["updated"] == 1
