@@ -224,7 +224,9 @@ def _read_row(raw, layout: _Layout, catalog: Catalog, seen: set[str]) -> TargetR
     def where(h):
         return layout.where(raw.excel_row, h)
     indicator = _text(vals[col["指标"]])
-    if not indicator:
+    if not indicator:               # a row filled in but for its name was left out unseen
+        if any(_text(v) for v in vals):
+            raise InputError("这一行填了内容，但“指标”为空；请填写指标名称，或删除这一行", **where("指标"))
         return None
     if indicator in seen:
         raise InputError(f"指标“{indicator}”重复出现", **where("指标"))

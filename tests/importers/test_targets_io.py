@@ -114,7 +114,9 @@ HEAD = ["指标", "类型", "统计阶段", "全区", "杨园", "积玉桥"]
     # negative and fractional counts of firms were taken as targets
     ([HEAD, ["净增高企", "净增", "高企", -5, 30, 50]], ("全区", 2), "不是家数"),
     ([HEAD, ["净增高企", "净增", "高企", 80, 30.2, 50]], ("杨园", 2), "不是家数"),
-    # an indicator row with no figure at all landed nowhere, unreported
+    # an indicator row with no figure at all landed nowhere, unreported; so did a row without its name
+    ([HEAD, ["净增高企", "净增", "高企", 80, 30, 50], [None, "存量", "高企", 800, 300, 500]],
+     ("指标", 3), "“指标”为空"),
     ([HEAD, ["净增高企", "净增", "高企", None, None, None]], ("全区", 2), "没有填写"),
 ])
 def test_a_table_that_contradicts_itself_is_refused_naming_the_cell(ledger, tmp_path, rows, where, words):
