@@ -60,8 +60,10 @@ def imported_before(conn, sha256: str, sheet: str) -> str | None:
     corrected since. None for a file not imported yet."""
     row = conn.execute("SELECT id, created_at FROM batches WHERE file_sha256 = ? AND coalesce(sheet, '') = ? "
                        "AND undone_at IS NULL ORDER BY id DESC LIMIT 1", (sha256, sheet or "")).fetchone()
-    return None if row is None else W_SAME_FILE.format(sheet=f"（工作表“{sheet}”）" if sheet else "", at=str(row[1])[:16].replace("T", " "),
-                                                       id=row[0])
+    if row is None:
+        return None
+    where = f"（工作表“{sheet}”）" if sheet else ""
+    return W_SAME_FILE.format(sheet=where, at=str(row[1])[:16].replace("T", " "), id=row[0])
 
 
 def _batch(conn, batch_id: int) -> dict:
