@@ -3,7 +3,7 @@
 What differs lives here and nowhere else in the write path:
 - the SQL: the app writes SQLite's dialect (``?`` placeholders, ``INSERT OR IGNORE``/``OR REPLACE``, ``IS ?``,
   ``json_extract``, ``json_each``, ``INDEXED BY``, ``CROSS JOIN … ON`` and ``+column`` planner hints,
-  two-argument ``MAX``, ``printf('%012d', …)``);
+  two-argument ``MAX``, ``printf('%012d', …)``, two-argument ``group_concat``);
   ``translate`` rewrites one statement for PostgreSQL once (cached), and an INSERT … VALUES into a table with an
   id gets ``RETURNING id`` so ``cursor.lastrowid`` means the same on both engines;
 - the transaction: ``BEGIN IMMEDIATE`` and the file checks (lock, identity, the dashboard cache's token) are the
@@ -42,6 +42,7 @@ NULLABLE_ORDER = frozenset({"f.code", "f.street_id", "f.industry", "f.officer", 
                             "f.revenue", "f.employees", "s.sort"})
 _CROSS_ON = re.compile(r"\bCROSS JOIN (\w+ \w+) ON\b", re.I)               # SQLite's "this join order" hint
 _PRINTF_PAD = re.compile(r"printf\('%%0(\d+)d', ([\w.]+)\)", re.I)      # a zero-padded number (% already doubled)
+_GROUP_CONCAT = re.compile(r"\bgroup_concat\(", re.I)                     # two arguments: string_agg's
 _ORDER_BY = re.compile(r"\bORDER BY\b", re.I)
 _ORDER_END = re.compile(r"\b(LIMIT|OFFSET|FOR|UNION)\b", re.I)
 
@@ -136,6 +137,7 @@ def translate(sql: str) -> tuple[str, bool]:
     text = _MAX2.sub("GREATEST(", text)
     text = _CROSS_ON.sub(r"JOIN \1 ON", text)
     text = _PRINTF_PAD.sub(r"lpad(\2::text, \1, '0')", text)
+    text = _GROUP_CONCAT.sub("string_agg(", text)
     text = _nulls_as_sqlite(text) if "ORDER BY" in text.upper() else text
     returning = False
     m = _INSERT.match(text)

@@ -7,6 +7,7 @@ dates, the header frozen with an autofilter. CSV is UTF-8 with a BOM.
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -73,9 +74,26 @@ def _csv_cell(value):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value)
-    # a leading apostrophe keeps Excel from evaluating a formula; it is stripped again on re-import
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return csv_mark(str(value))
+
+
+# a CSV cell beginning = + - @, after any apostrophes: a text our export marks with one more apostrophe
+_MARKED = re.compile(r"'*[=+\-@]")
+
+
+def csv_mark(text: str) -> str:
+    """A text for a CSV cell: one apostrophe before a text beginning = + - @ keeps Excel from evaluating a
+    formula; a text that itself begins '= (or ''=) gets one too, so ``csv_unmark`` gives every text back as it
+    was (the apostrophe of '=… was lost on the way back)."""
+    return "'" + text if _MARKED.match(text) else text
+
+
+def csv_unmark(v):
+    """A CSV cell as read back: the apostrophe ``csv_mark`` put before = + - @ (or before a text so marked)
+    goes; any other value is as it is."""
+    if type(v) is str and len(v) > 1 and v[0] == "'" and _MARKED.match(v, 1):
+        return v[1:]
+    return v
 
 
 def _write_xlsx(path: Path, columns, sheets: list, progress) -> int:

@@ -24,9 +24,11 @@ WIDTHS = {"name": 38, "code": 22, "street": 10, "industry": 16, "officer": 10, "
 
 def export_keys() -> tuple[str, ...]:
     """The firm columns of an export: every record field of ``pipeline.fields`` in list order (name,
-    code, street first), then ``code_status`` (代码核验). Read at call time: a field added to the list
-    is exported."""
-    return (*record_fields(), "code_status")
+    code, street first), then ``former_name`` (曾用名, the former names joined by 、, as the importer reads
+    such a cell: without it a ledger exported and imported into another lost every former name, and with
+    them the matching of lists that still use an old name), then ``code_status`` (代码核验). Read at call
+    time: a field added to the list is exported."""
+    return (*record_fields(), "former_name", "code_status")
 
 
 def base_columns(keys=None) -> list[Column]:

@@ -151,6 +151,19 @@ def firms_by_name(conn, keys) -> dict[str, list[dict]]:
     return out
 
 
+def recycled_by_name(conn, keys) -> dict[str, list[dict]]:
+    """name key -> [the firm in the recycle bin with that name, the last deleted], for rows without a usable code
+    whose name no live firm has: such a row is the firm in the bin (an error naming it, as for a code), where it
+    was a new firm, a second one of that name, with a warning that the ledger had none."""
+    keys = [k for k in set(keys) if k]
+    out: dict[str, list[dict]] = {}
+    if keys:
+        for f in sorted(_firms(conn, "f.deleted_at IS NOT NULL AND f.name_key IN (SELECT value FROM json_each(?))",
+                               keys), key=lambda f: f["deleted_at"]):
+            out[f["name_key"]] = [f]
+    return out
+
+
 def aliases_of(conn, firm_ids) -> dict[int, set[str]]:
     ids = list(set(firm_ids))
     out: dict[int, set[str]] = {}

@@ -24,6 +24,7 @@ from datetime import date
 
 from importers import clean
 from importers.clean import bare_year, clean_text, parse_cell_date
+from importers.export import csv_unmark
 from importers.plan import Issue
 from pipeline.fields import FIELD_LIST
 
@@ -68,10 +69,8 @@ _MONEY = ("reg_capital", "revenue", "rd_spend")
 
 def unquote(v):
     """CSV only: our exports write text that starts with = + - @ behind an apostrophe (so Excel shows text);
-    the apostrophe goes again on re-import."""
-    if type(v) is str and len(v) > 1 and v[0] == "'" and v[1] in "=+-@":
-        return v[1:]
-    return v
+    the apostrophe goes again on re-import (``export.csv_unmark``, the rule's one place)."""
+    return csv_unmark(v)
 
 
 def _number(parse, limit):

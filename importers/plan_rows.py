@@ -184,7 +184,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         if issues and _has_error(issues):
             add(er, ERROR, fid, usable or vcode, name, issues, raw.values, False, None, status, review, None, vcode)
             continue
-        row_status = NEW if firm is None else UPDATE if changes or des else UNCHANGED
+        row_status = NEW if firm is None else UPDATE if _changes(changes, des, code, firm) else UNCHANGED
         if name or firm is not None:
             seen[dup_key] = c.base + j
         if usable and key and (seen_names.setdefault(key, (er, usable))[1] != usable or "n:" + key in seen):
@@ -214,7 +214,7 @@ def _find_firm(c: _Chunk, raw, er, name, key, code, status, problems, issues, ch
                                 "warning", "bad_check"))
         if firm is None:
             same = c.by_name.get(key)
-            if same:
+            if same and not same[0]["deleted_at"]:      # a firm in the bin is one only a row without a code finds
                 if len(same) == 1 and not same[0]["code"]:
                     firm = same[0]          # the firm had no code: this list gives it one
                     changes["code"] = (None, code)
@@ -232,6 +232,8 @@ def _find_firm(c: _Chunk, raw, er, name, key, code, status, problems, issues, ch
 def _by_name(c: _Chunk, er, key, code, status, problems, issues) -> tuple[dict | None, bool]:
     """A row without a usable code: the firm of the same name, if exactly one. Returns (firm, review)."""
     cands = c.by_name.get(key, [])
+    if cands and cands[0]["deleted_at"]:        # only in the recycle bin (match.recycled_by_name): the caller's error
+        return cands[0], False
     if len(cands) > 1:
         issues.append(Issue(er, c.col_name, E_AMBIGUOUS.format(n=len(cands), names="、".join(
             f"{f['name']}（{f['code'] or '无代码'}）" for f in cands[:3])), "error", "ambiguous_name"))
@@ -310,6 +312,16 @@ def _check_firm(c: _Chunk, j, er, name, key, code, firm, review, issues, changes
             changes[f] = (firm[f], v)
     if review and not firm["needs_review"]:
         changes["needs_review"] = (0, 1)
+
+
+def _changes(changes: dict, des, code, firm) -> bool:
+    """Whether a known firm's row changes it. A row without a code, matched by name to a firm without a code,
+    flags the firm for review again only when it changes something: a row that brings nothing (the ledger's own
+    export, a list imported before) took back a person's confirmation and wrote an audit row on every
+    re-import. A row whose code is not the firm's (an invalid one) still flags it: the codes disagree."""
+    if not des and not code and not firm["code"] and changes.keys() == {"needs_review"}:
+        del changes["needs_review"]
+    return bool(changes or des)
 
 
 def _by_org_code(pl, er, code, cands, col_code, issues):

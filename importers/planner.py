@@ -33,12 +33,14 @@ from importers.match import (
     holdings,
     is_org_code,
     normalize_code,
+    recycled_by_name,
 )
 from importers.plan import Cancelled, ImportPlan, Issue, RowStore, gc_paused
 from importers.plan_clean import DATE_FIELDS, Columns, cleaner_for, long_texts, numeric_codes, periods, unquote
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
 from importers.street_scope import StreetScope
+from importers.undo import imported_before
 from pipeline.names import name_key
 
 CHUNK = 5000
@@ -253,6 +255,9 @@ class Planner:
         return "、".join(s.name for s in self.catalog.stages)
 
     def _prepare(self, plan) -> None:
+        again = imported_before(self.conn, plan.sha256, plan.sheet)
+        if again is not None:
+            plan.file_issues.append(Issue(None, None, again, "warning", "same_file"))
         date1904 = bool(getattr(self.table, "date1904", False))
         self.csv = getattr(self.table, "kind", "") == "csv"
         self.cleaners = []
@@ -435,6 +440,10 @@ class Planner:
         need = [k for k, c, (st, _) in zip(keys, codes, checks, strict=True)
                 if k and (st not in ("ok", "bad_check") or c not in by_code or by_code[c]["name_key"] != k)]
         by_name = firms_by_name(self.conn, need)
+        binned = [k for k, (st, _) in zip(keys, checks, strict=True) if k and st not in ("ok", "bad_check")
+                  and k not in by_name]
+        if binned:
+            by_name.update(recycled_by_name(self.conn, binned))
         orgs = [c for c, (st, _) in zip(codes, checks, strict=True) if st == "invalid" and is_org_code(c)]
         self.by_org = firms_by_org(self.conn, orgs) if orgs else {}
         firm_ids = {f["id"] for f in by_code.values()} | {f["id"] for fs in by_name.values() for f in fs} | {

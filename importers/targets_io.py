@@ -7,7 +7,10 @@ Layout (export writes it, import reads it; a title row above the header is fine)
 - 类型: 存量 / 新增 / 净增 / 累计; 统计阶段 and 须同时具备: stage names, keys or aliases of the
   catalog separated by 、，,；;+ ; 起算年份 only for 累计;
 - a street column's header may say 杨园, 杨园街, 杨园街道 …; an empty cell leaves that share out;
-- a target counts firms: 0.8万 is 8000, 80家以上 is 80, an amount of money is refused.
+- a target counts firms: 0.8万 is 8000, 80家以上 is 80, an amount of money is refused, so is a negative or
+  fractional count;
+- a table that contradicts itself is refused, never half-trusted: a street headed twice, a 合计 column or
+  row, or a 全区目标 beside 全区, that disagrees with the cells it sums (``_Layout``, ``_check_skipped``).
 Import is all-or-nothing: the first unusable cell stops it with an InputError that names the file,
 sheet, Excel row and column, and nothing is written. ``apply`` writes through the audited Writer.
 """
@@ -17,9 +20,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from db import dashboard_queries
+from importers import errors as E
 from importers.clean import match_street, parse_quantity
 from importers.errors import InputError
-from importers.read import open_table_at, read_preview
+from importers.read import list_sheets, open_table_at, read_preview
 from pipeline.catalog import Catalog
 from pipeline.indicators import KINDS
 
@@ -60,94 +65,253 @@ def _stages(text: str, catalog: Catalog, where: dict) -> list[str]:
     return out
 
 
-def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str | None = None) -> list[TargetRow]:
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _header_row(preview: list[list]) -> int | None:
+    return next((i + 1 for i, row in enumerate(preview) if "指标" in [_text(v) for v in row]), None)
+
+
+def _years(rows) -> set[int]:
+    """The years (2024年) named in *rows* (a title above the header) or in one text."""
+    return {int(y) for row in rows for v in (row if isinstance(row, list) else [row]) if v
+            for y in _YEAR.findall(str(v))}
+
+
+def _pick_sheet(path, name: str, year: int | None) -> str | None:
+    """The sheet holding the table: the first sheet when it alone holds one (a CSV has none); of several, the one
+    whose name or title names *year*; else an InputError naming them."""
+    sheets = list_sheets(path)
+    if len(sheets) < 2:
+        return None
+    found = {}
+    for sh in sheets:
+        preview = read_preview(path, sh, 30)
+        row = _header_row(preview)
+        if row is not None:
+            found[sh] = _years([sh, *preview[:row - 1]])
+    if len(found) < 2:
+        return next(iter(found), None)
+    mine = [sh for sh, years in found.items() if year is not None and years == {year}]
+    if len(mine) == 1:
+        return mine[0]
+    hint = f"，或只在其中一张的标题写明 {year} 年" if year is not None else ""
+    raise InputError(f"工作簿中有 {len(found)} 张任务分解表（工作表“{'”“'.join(found)}”），无法确定导入哪一张；"
+                     f"请只保留要导入的一张{hint}", file=name)
+
+
+def read_decomposition(path, catalog: Catalog, streets: list[str], *, sheet: str | None = None,
+                       year: int | None = None) -> list[TargetRow]:
+    """The rows of a decomposition table. *year*: the year the rows are for (the one the person chose); a title
+    above the header naming another year (2024年目标任务分解表 imported as 2026's) is refused, and so is a
+    workbook holding several tables (one sheet a year) unless exactly one of them names *year*: the targets
+    were written silently under the chosen year, from whichever sheet came first."""
     name = Path(path).name
+    if sheet is None:
+        sheet = _pick_sheet(path, name, year)
     preview = read_preview(path, sheet, 30)
-    header_row = next((i + 1 for i, row in enumerate(preview) if "指标" in [_text(v) for v in row]), None)
+    header_row = _header_row(preview)
     if header_row is None:
         raise InputError(
             "前 30 行中找不到表头“指标”，请按任务分解表格式填写（导出一份作为模板）", file=name, sheet=sheet
         )
+    named = _years(preview[:header_row - 1])
+    if year is not None and named and named != {year}:
+        raise InputError(f"表格标题写的是 {'、'.join(map(str, sorted(named)))} 年，与所选的 {year} 年不符；"
+                         f"请选择对应年度，或改正标题后再导入", file=name, sheet=sheet, row=header_row - 1)
     table = open_table_at(path, sheet=sheet, header_row=header_row)
     plan = getattr(table, "_plan", None)
     if plan is not None:        # street columns are shares, not group labels: an empty cell means no share
         plan.fill = []
-    heads = [_text(h) for h in table.headers]
-    col = {h: i for i, h in enumerate(heads)}
-    for need in ("指标", "类型", "统计阶段"):
-        if need not in col:
-            raise InputError(f"缺少“{need}”列", file=table.file, sheet=table.sheet, row=table.header_row)
-    street_cols: dict[int, str] = {}
-    for i, h in enumerate(heads):
-        if h in FIXED or h == DISTRICT or h in DERIVED or not h:
-            continue
-        street = match_street(h, streets)
-        if street is None:
-            raise InputError(f"列名“{h}”不是本区街道（可用：{'、'.join(streets)}）", file=table.file,
-                             sheet=table.sheet, row=table.header_row, column=h)
-        street_cols[i] = street
-    district_col = col.get(DISTRICT, col.get("全区目标"))
+    layout = _Layout(table, streets)
     out: list[TargetRow] = []
-    seen: set[str] = set()
+    sums: dict[int, list[float]] = {}      # Excel row -> the number columns' sums over the indicator rows above it
+    running = [0.0] * len(layout.numbers)
     for chunk in table.iter_rows():
         for raw in chunk:
-            vals = raw.values
-
-            def where(h, row=raw.excel_row):
-                return {"file": table.file, "sheet": table.sheet, "row": row, "column": h}
-            indicator = _text(vals[col["指标"]])
-            if not indicator:
+            row = _read_row(raw, layout, catalog, {r.indicator for r in out})
+            if row is None:
                 continue
-            if indicator in seen:
-                raise InputError(f"指标“{indicator}”重复出现", **where("指标"))
-            seen.add(indicator)
-            kind = KIND_OF.get(_text(vals[col["类型"]]))
-            if kind is None:
-                raise InputError(f"类型“{_text(vals[col['类型']])}”无法识别，应为 存量/新增/净增/累计", **where("类型"))
-            stages = _stages(_text(vals[col["统计阶段"]]), catalog, where("统计阶段"))
-            if not stages:
-                raise InputError("统计阶段为空", **where("统计阶段"))
-            require = (
-                _stages(_text(vals[col["须同时具备"]]), catalog, where("须同时具备")) if "须同时具备" in col else []
-            )
-            base_year = None
-            if "起算年份" in col and _text(vals[col["起算年份"]]):
-                try:
-                    base_year = int(float(_text(vals[col["起算年份"]])))
-                except ValueError:
-                    raise InputError(f"起算年份“{_text(vals[col['起算年份']])}”不是年份", **where("起算年份")) from None
-            unit = _text(vals[col["单位"]]) if "单位" in col else ""
-
-            def number(i, h, vals=vals):
-                try:
-                    return parse_quantity(vals[i])      # a count of firms: 0.8万 is 8000, not 0.8 (万元)
-                except ValueError as exc:
-                    raise InputError(str(exc), **where(h)) from None
-            row = TargetRow(indicator, kind, stages, require, base_year, unit or "家")
-            if district_col is not None:
-                row.district = number(district_col, heads[district_col])
-            for i, street in street_cols.items():
-                v = number(i, heads[i])
-                if v is not None:
-                    row.shares[street] = v
             out.append(row)
+            for k, i in enumerate(layout.numbers):
+                running[k] += layout.value(raw, i) or 0
+            sums[raw.excel_row] = list(running)
     if not out:
         raise InputError("表中没有指标行", file=table.file, sheet=table.sheet)
+    _check_skipped(path, table, layout, sums)
     return out
 
 
+class _Layout:
+    """Which column of a decomposition table holds what; the checks of its columns against one another.
+
+    Judgement calls (a table is all-or-nothing, so a doubt stops it rather than being trusted or dropped):
+    two columns naming the same street (杨园 and 杨园街道) are refused, not one silently winning; 全区 and
+    全区目标 both filled with different numbers are refused; a 合计/街道合计 column must equal the sum of the
+    street cells of its row and a 差额（全区−合计）column the 全区 less that sum, else the row is refused (the
+    export writes both, so a table edited by hand after export is caught); a street's share may be less
+    than the 全区 figure (part of the target is the lead unit's) and is not checked against it.
+    """
+
+    def __init__(self, table, streets: list[str]) -> None:
+        self.table = table
+        heads = self.heads = [_text(h) for h in table.headers]
+        self.col = {h: i for i, h in enumerate(heads)}
+        for need in ("指标", "类型", "统计阶段"):
+            if need not in self.col:
+                raise InputError(f"缺少“{need}”列", file=table.file, sheet=table.sheet, row=table.header_row)
+        self.street_cols: dict[int, str] = {}
+        for i, h in enumerate(heads):
+            if h in FIXED or h == DISTRICT or h in DERIVED or not h:
+                continue
+            street = match_street(h, streets)
+            if street is None:
+                raise InputError(f"列名“{h}”不是本区街道（可用：{'、'.join(streets)}）", **self.where(None, h))
+            if street in self.street_cols.values():
+                first = heads[next(j for j, s in self.street_cols.items() if s == street)]
+                raise InputError(f"“{h}”列与“{first}”列是同一个街道（{street}），请合并为一列", **self.where(None, h))
+            self.street_cols[i] = street
+        self.district_cols = [self.col[h] for h in (DISTRICT, "全区目标") if h in self.col]
+        self.total_cols = [self.col[h] for h in ("街道合计", "合计") if h in self.col]
+        self.gap_col = self.col.get(DERIVED[1])
+        self.numbers = self.district_cols + list(self.street_cols)
+
+    def where(self, row: int | None, h: str) -> dict:
+        return {"file": self.table.file, "sheet": self.table.sheet, "row": row or self.table.header_row, "column": h}
+
+    def value(self, raw, i: int) -> float | None:
+        """The count in column *i*: 0.8万 is 8000, not 0.8 (万元); a negative or fractional count is refused."""
+        h = self.heads[i]
+        try:
+            v = parse_quantity(raw.values[i])
+        except ValueError as exc:
+            raise InputError(str(exc), **self.where(raw.excel_row, h)) from None
+        if v is not None and (v < 0 or not float(v).is_integer()):
+            raise InputError(f"目标“{_text(raw.values[i])}”不是家数（应为 0 或正整数）", **self.where(raw.excel_row, h))
+        return v
+
+    def district(self, raw) -> float | None:
+        found = [(i, v) for i in self.district_cols if (v := self.value(raw, i)) is not None]
+        if len({v for _, v in found}) > 1:
+            (i, a), (j, b) = found
+            raise InputError(f"“{self.heads[i]}”为 {a:g}，“{self.heads[j]}”为 {b:g}，不一致",
+                             **self.where(raw.excel_row, self.heads[j]))
+        return found[0][1] if found else None
+
+    def check_totals(self, raw, district: float | None, shares: dict[str, float]) -> None:
+        total = sum(shares.values())
+        for i in self.total_cols:
+            v = self.value(raw, i)
+            if v is not None and v != total:
+                raise InputError(f"“{self.heads[i]}”为 {v:g}，而各街道之和为 {total:g}", **self.where(raw.excel_row,
+                                                                                                  self.heads[i]))
+        g = self.gap_col
+        if g is None or district is None or raw.values[g] in (None, ""):
+            return
+        try:
+            gap = parse_quantity(raw.values[g])
+        except ValueError:
+            gap = None
+        if gap != district - total:
+            raise InputError(f"“{self.heads[g]}”为 {_text(raw.values[g])}，而全区 {district:g} 减各街道之和 "
+                             f"{total:g} 为 {district - total:g}", **self.where(raw.excel_row, self.heads[g]))
+
+
+def _read_row(raw, layout: _Layout, catalog: Catalog, seen: set[str]) -> TargetRow | None:
+    """One indicator row; None for a row without an indicator; InputError naming the cell for a bad one."""
+    vals, col = raw.values, layout.col
+
+    def where(h):
+        return layout.where(raw.excel_row, h)
+    indicator = _text(vals[col["指标"]])
+    if not indicator:               # a row filled in but for its name was left out unseen
+        if any(_text(v) for v in vals):
+            raise InputError("这一行填了内容，但“指标”为空；请填写指标名称，或删除这一行", **where("指标"))
+        return None
+    if indicator in seen:
+        raise InputError(f"指标“{indicator}”重复出现", **where("指标"))
+    kind = KIND_OF.get(_text(vals[col["类型"]]))
+    if kind is None:
+        raise InputError(f"类型“{_text(vals[col['类型']])}”无法识别，应为 存量/新增/净增/累计", **where("类型"))
+    stages = _stages(_text(vals[col["统计阶段"]]), catalog, where("统计阶段"))
+    if not stages:
+        raise InputError("统计阶段为空", **where("统计阶段"))
+    require = _stages(_text(vals[col["须同时具备"]]), catalog, where("须同时具备")) if "须同时具备" in col else []
+    base_year = None
+    if "起算年份" in col and _text(vals[col["起算年份"]]):
+        try:
+            base_year = int(float(_text(vals[col["起算年份"]])))
+        except ValueError:
+            raise InputError(f"起算年份“{_text(vals[col['起算年份']])}”不是年份", **where("起算年份")) from None
+    unit = _text(vals[col["单位"]]) if "单位" in col else ""
+    row = TargetRow(indicator, kind, stages, require, base_year, unit or "家")
+    row.district = layout.district(raw)
+    for i, street in layout.street_cols.items():
+        v = layout.value(raw, i)
+        if v is not None:
+            row.shares[street] = v
+    if row.district is None and not row.shares:
+        raise InputError(f"指标“{indicator}”没有填写全区或任何街道的目标", **where(DISTRICT))
+    layout.check_totals(raw, row.district, row.shares)
+    return row
+
+
+_HARMLESS = frozenset({E.SKIP_BLANK, E.SKIP_REPEATED_HEADER, E.SKIP_NOTE})
+
+
+def _check_skipped(path, table, layout: _Layout, sums: dict[int, list[float]]) -> None:
+    """Rows the list reader leaves out are checked, never dropped unseen: a 合计/小计 row must equal, column by
+    column, the sum of the indicator rows above it (else it is refused, naming the cell: which figure is right
+    is for a person to say); any other row left out but a blank, a repeated header or a note below the table
+    (a note in the middle, a group title) is refused, naming it."""
+    totals = [er for er, why in table.skipped if why == E.SKIP_TOTAL]
+    grid = read_preview(path, table.sheet or None, max(totals)) if totals else []
+    for er, why in table.skipped:
+        if why in _HARMLESS:
+            continue
+        if why != E.SKIP_TOTAL:
+            raise InputError(f"这一行不是指标行（{why}），请删除或补全后再导入", **layout.where(er, "指标"))
+        cells = grid[er - 1] if er - 1 < len(grid) else []
+        above = next((sums[r] for r in sorted(sums, reverse=True) if r < er), [0.0] * len(layout.numbers))
+        for k, i in enumerate(layout.numbers):
+            c = table.columns[i]
+            raw_v = cells[c] if c < len(cells) else None
+            try:
+                v = parse_quantity(raw_v)
+            except ValueError:
+                v = None
+            if raw_v not in (None, "") and v != above[k]:
+                raise InputError(f"合计行的“{layout.heads[i]}”为 {_text(raw_v)}，而上方各指标之和为 {above[k]:g}",
+                                 **layout.where(er, layout.heads[i]))
+
+
 def apply(ledger, year: int, rows: list[TargetRow], source: str = "import") -> int:
-    """Write the rows' district targets and street shares in one audited transaction; returns rows written."""
+    """Write the rows' district targets and street shares in one audited transaction; returns rows written.
+
+    A target the table states as the ledger holds it is not written again: re-importing a table (or the export
+    of the year) wrote an 修改 audit row for every target, changing nothing. A street share the table leaves
+    blank is kept (a blank never clears), but takes the indicator's definition from the table (类型, 统计阶段 …),
+    as an edit of the indicator in the window carries to its shares: it kept the old one, so one indicator
+    counted different stages for the district and for that street. A 基期值 set on a target is kept."""
     ids = dict((name, sid) for sid, name in ledger.streets())
+    have: dict[tuple[str, int | None], dict] = {(t["indicator"], t["street_id"]): t
+                                                for t in dashboard_queries.target_rows(ledger.conn, year)}
     written = 0
     with ledger.write(source) as w:
         for sort, r in enumerate(rows):
-            common = dict(require=r.require, base_year=r.base_year, unit=r.unit, sort=sort)
-            if r.district is not None:
-                w.set_target(year, r.indicator, r.kind, r.stages, r.district, **common)
-                written += 1
-            for street, value in r.shares.items():
-                w.set_target(year, r.indicator, r.kind, r.stages, value, street_id=ids[street], **common)
+            wanted: dict[int | None, float] = {} if r.district is None else {None: r.district}
+            wanted.update((ids[street], value) for street, value in r.shares.items())
+            for (indicator, sid), old in have.items():
+                if indicator == r.indicator and sid not in wanted:
+                    wanted[sid] = old["target"]
+            stated = dict(kind=r.kind, stages=r.stages, require=r.require, base_year=r.base_year, unit=r.unit,
+                          sort=sort)
+            for sid, value in wanted.items():
+                t = have.get((r.indicator, sid))
+                if t is not None and t["target"] == value and all(t[k] == v for k, v in stated.items()):
+                    continue
+                w.set_target(year, r.indicator, r.kind, r.stages, value, street_id=sid, require=r.require,
+                             base=t["base"] if t else None, base_year=r.base_year, unit=r.unit, sort=sort)
                 written += 1
     return written
 

@@ -23,6 +23,8 @@ MSG_NOT_IMPORT = "批次 {id} 不是文件导入（{kind}），不能按批次�
 MSG_CONFLICT = "批次 {id} 导入之后，以下 {n} 家企业又被修改过：{names}。撤销会覆盖这些修改；确需撤销请加 --force"
 
 UNDOABLE_KINDS = ("roster", "designation")
+W_SAME_FILE = ("这个文件{sheet}已于 {at} 导入过（批次 {id}）。再次导入会把此后有人改过的值改回文件里的值，"
+               "请在预览中核对“更新”的行")
 
 __all__ = ["UndoConflict", "UndoRefused", "batch_list", "conflicts", "undo_batch"]
 
@@ -50,6 +52,18 @@ def batch_list(ledger) -> list[dict]:
     return [{"id": r[0], "file_name": r[1], "created_at": r[2], "os_user": r[3], "officer": r[4], "kind": r[5],
              "stage": r[6], "counts": json.loads(r[7] or "{}"), "undone_at": r[8], "undone_by": r[9], "sheet": r[10],
              "sha256": r[11]} for r in rows]
+
+
+def imported_before(conn, sha256: str, sheet: str) -> str | None:
+    """The warning for a file (the same bytes, the same sheet) imported before and not undone: re-importing a list
+    by mistake changed nothing it had not, but it also said nothing, while it puts back every value someone
+    corrected since. None for a file not imported yet."""
+    row = conn.execute("SELECT id, created_at FROM batches WHERE file_sha256 = ? AND coalesce(sheet, '') = ? "
+                       "AND undone_at IS NULL ORDER BY id DESC LIMIT 1", (sha256, sheet or "")).fetchone()
+    if row is None:
+        return None
+    where = f"（工作表“{sheet}”）" if sheet else ""
+    return W_SAME_FILE.format(sheet=where, at=str(row[1])[:16].replace("T", " "), id=row[0])
 
 
 def _batch(conn, batch_id: int) -> dict:

@@ -271,7 +271,7 @@ class TargetsPanel(QWidget):
         return self._write(lambda w: [w.delete_target(i) for i in ids])
 
     def import_file(self, path: str) -> int:
-        rows = targets_io.read_decomposition(path, self.ledger.catalog(), self.streets)
+        rows = targets_io.read_decomposition(path, self.ledger.catalog(), self.streets, year=self.current_year())
         n = targets_io.apply(self.ledger, self.current_year(), rows)
         self._fill()
         self.targetsChanged.emit()
