@@ -9,7 +9,7 @@ changing anything, so the general way decides it. Only on the fast path (``plan_
 importer tests build is compared with the reference way, which never takes this lane.
 
 Not taken: a ledger that already holds firms (a row may be an update, a near name, a duplicate of a
-firm), a roster with stage columns (``plan_rows._staged``), a designation list whose stage comes from a
+firm), a roster with stage columns (``plan_designations._staged``), a designation list whose stage comes from a
 column.
 """
 from __future__ import annotations

@@ -6,12 +6,13 @@ firms found for it; appends each row's outcome to the plan's ``RowStore``.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from importers import infer, plan_clean
-from importers.clean import clean_text, looks_like_firm_name, split_lines
+from importers.clean import looks_like_firm_name, split_lines
 from importers.match import is_org_code, is_reg_number
 from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
+from importers.plan_designations import designations
 from importers.plan_plain import Plain
 from importers.rows import blank
 from pipeline.fields import FIRM_ATTRS
@@ -30,8 +31,6 @@ W_DUP = "与第 {first} 行是同一企业（{name}），只导入一次（以�
 W_DUP_FORMER = "；本行的曾用名也一并记入"
 E_DELETED = "该企业（{name}）在回收站中，请先恢复后再导入"
 E_NO_NAME = "企业名称为空"
-W_STAGE = "“{value}”不是已知的认定类别，已忽略"
-E_NO_ROW_DATE = "缺少认定日期"
 W_OLD_NAME = "名单使用的是该企业的曾用名，台账中的现名“{name}”保持不变"
 W_DUP_JOINED = "与第 {first} 行是同一企业（{name}），本行的认定“{stages}”并入第 {first} 行导入{diff}"
 W_FILLED = "第 {row} 行{column}为空，沿用上一行“{value}”（第 {src} 行），请核对"
@@ -51,18 +50,12 @@ W_ORG_MATCHED = "“{code}”是{what}，不是统一社会信用代码；{how}�
 W_ORG_NEW = ("“{code}”是{what}，不是统一社会信用代码；台账中没有对应企业，"
              "将新建（不填统一社会信用代码，原号码记为原始代码）并标记待核实")
 ORG_CODE, REG_NUMBER = "组织机构代码", "旧的 15 位工商注册号"
-W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
-W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
 E_STREET_AS_NAME = "企业名称“{name}”是街道名，像是分组标题行，未导入；如确是企业，请写企业全称后重新导入"
 W_NOT_FULL_NAME = "名称不像企业全称（没有“有限公司”“厂”“中心”等组织形式结尾），请核对"
 W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账中的名称“{current}”保持不变"
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
-W_DATE_GIVEN = "“{column}”为空，按指定的认定日期 {day} 记（--date），请核对"
-E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
-W_DATE_LATE = "认定日期 {day} 在今天之后，已按原样导入，请核对（是否年份写错）"
 # a registered name starts with its region; a line that does not is the rest of a wrapped name
 _REGION = re.compile(r"(?:中国|湖北|武汉|北京|上海|天津|重庆|[\u4e00-\u9fff]{2,3}(?:省|市|自治区))")
-_SPLIT = re.compile(r"[、,，;；/\n]+")
 _USABLE = ("ok", "bad_check")
 
 
@@ -111,7 +104,7 @@ def _has_error(issues) -> bool:
     return False
 
 
-class _Chunk:
+class Chunk:
     """What deciding the rows of one chunk needs, besides the row itself."""
     __slots__ = ("pl", "plan", "store", "headers", "by_field", "col_name", "col_code", "firm_fields", "cols",
                  "by_code", "by_name", "held", "aliases", "base", "designating", "list_names", "dates", "expires",
@@ -133,7 +126,7 @@ class _Chunk:
 
 def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code, by_name, held, aliases) -> None:
     """Decide every row of *chunk* (pl: the Planner) and add it to ``plan.store``."""
-    c = _Chunk(pl, plan, cols, by_code, by_name, held, aliases)
+    c = Chunk(pl, plan, cols, by_code, by_name, held, aliases)
     add = plan.store.add
     seen, seen_names = pl.seen, pl.seen_names   # name key -> (Excel row, code) of the first row with that name
     lane = Plain.lane(c, names, keys, codes, checks, errs) if plan_clean.FAST else None
@@ -194,7 +187,7 @@ def decide_rows(pl, plan, chunk, names, keys, codes, checks, cols, errs, by_code
         flush()
 
 
-def _find_firm(c: _Chunk, raw, er, name, key, code, status, problems, issues, changes) -> tuple[list, dict | None,
+def _find_firm(c: Chunk, raw, er, name, key, code, status, problems, issues, changes) -> tuple[list, dict | None,
                                                                                                    bool]:
     """The ledger firm a row is (by code, else by name), with the row's problems: (issues, firm, review)."""
     firm, review = None, False
@@ -229,7 +222,7 @@ def _find_firm(c: _Chunk, raw, er, name, key, code, status, problems, issues, ch
     return issues, firm, review
 
 
-def _by_name(c: _Chunk, er, key, code, status, problems, issues) -> tuple[dict | None, bool]:
+def _by_name(c: Chunk, er, key, code, status, problems, issues) -> tuple[dict | None, bool]:
     """A row without a usable code: the firm of the same name, if exactly one. Returns (firm, review)."""
     cands = c.by_name.get(key, [])
     if cands and cands[0]["deleted_at"]:        # only in the recycle bin (match.recycled_by_name): the caller's error
@@ -255,7 +248,7 @@ def _by_name(c: _Chunk, er, key, code, status, problems, issues) -> tuple[dict |
     return None, True
 
 
-def _duplicate(c: _Chunk, j, raw, first, firm, name, status, review, issues, usable, vcode) -> None:
+def _duplicate(c: Chunk, j, raw, first, firm, name, status, review, issues, usable, vcode) -> None:
     """A row of a firm already planned above: imported once, its new designations joining the first row's."""
     er = raw.excel_row
     fid = firm["id"] if firm is not None else None
@@ -277,7 +270,7 @@ def _duplicate(c: _Chunk, j, raw, first, firm, name, status, review, issues, usa
     store.add(er, UNCHANGED, fid, usable, name, issues, raw.values, True, None, status, review, None, vcode)
 
 
-def _check_firm(c: _Chunk, j, er, name, key, code, firm, review, issues, changes) -> None:
+def _check_firm(c: Chunk, j, er, name, key, code, firm, review, issues, changes) -> None:
     """A new firm's name warnings (not a full name, a near one in the ledger); a known firm's changes."""
     col_name = c.col_name
     full = not name or looks_like_firm_name(name, cleaned=True)
@@ -355,7 +348,7 @@ def _reading_problem(raw, er, col_name, header_row) -> Issue | None:
     return None
 
 
-def _join_designations(c: _Chunk, j, er, raw, firm, issues, first) -> list[str]:
+def _join_designations(c: Chunk, j, er, raw, firm, issues, first) -> list[str]:
     """The same firm again: the designations this row adds that the first row lacks join the first row's
     (a list in long form, one row per designation); returns their stage names."""
     store = c.store
@@ -401,143 +394,6 @@ def _diff(store, first: int, here: int, name, vcode, by_field, headers) -> list[
     return out
 
 
-# designations ------------------------------------------------------
-def stages_in(pl, cell) -> tuple[list, list[str]]:
-    hit = pl.stage_cache.get(cell)
-    if hit is None:
-        found, unknown = [], []
-        for part in _SPLIT.split(clean_text(cell)):
-            part = part.strip()
-            if not part:
-                continue
-            s = pl.catalog.find(part)
-            (found.append(s) if s is not None else unknown.append(part))
-        hit = pl.stage_cache[cell] = (sorted(set(found), key=lambda s: (s.level, s.key)), unknown)
-    return hit
-
-
-def _at(column, j):
-    return column[j] if column is not None else None
-
-
-def _add(out: list, mine, stage, start, end, evidence, list_name, lenient: bool) -> None:
-    """A designation the row adds, unless the firm holds it already (*mine*: its (stage id, start, end))."""
-    if mine:
-        s_iso = start.isoformat()
-        for sid, st, en in mine:
-            if sid == stage.id and (st == s_iso or (lenient and st <= s_iso and (en is None or en > s_iso))):
-                return
-    out.append((stage.key, start, end, evidence, list_name, stage.name))
-
-
-def designations(c: _Chunk, j, er, raw, firm, issues) -> list[tuple]:
-    """The designations the row adds, as (stage key, start, end, evidence, list name, stage name) tuples."""
-    mine = c.held.get(firm["id"], ()) if firm is not None else ()
-    list_name = (c.list_names[j] if c.list_names is not None else None) or c.plan.list_name
-    if c.plan.kind == "designation":
-        return _listed(c, j, er, raw, mine, list_name, issues)
-    return _staged(c, j, er, raw, mine, list_name, issues)
-
-
-def _listed(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
-    """A row of a designation list: its one designation (the list's stage, or its stage column's)."""
-    pl, headers = c.pl, c.headers
-    stages = [pl.stage_obj] if pl.stage_obj else []
-    if not stages and pl.groups:
-        g = pl.groups[0]
-        cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
-        stages, unknown = stages_in(pl, cell) if cell not in (None, "") else ([], [])
-        stages = stages[-1:]
-        if not stages:
-            issues.append(Issue(er, headers[g["col"]], "缺少认定类别" if not unknown else
-                                W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
-                                "error", "no_stage"))
-            return []
-    start = c.dates[j] if c.dates is not None else None
-    dcol = pl.by_field.get("date")
-    if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
-        start = pl.on_date                # --date fills only an empty cell, never an unreadable one
-        if start is not None and dcol is not None:
-            issues.append(Issue(er, headers[dcol], W_DATE_GIVEN.format(column=headers[dcol], day=start),
-                                "warning", "date_given"))
-    if start is None:
-        if not any(i.code == "bad_date" for i in issues):
-            issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))
-        return []
-    exp = c.expires[j] if c.expires is not None else None
-    end = exp + timedelta(days=1) if exp else None
-    if end is not None and end <= start:
-        issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
-                            "bad_date"))
-        return []
-    if start > pl.today:
-        issues.append(Issue(er, headers[dcol] if dcol is not None else None, W_DATE_LATE.format(day=start),
-                            "warning", "date_future"))
-    out: list[tuple] = []
-    _add(out, mine, stages[0], start, end, _at(c.certs, j), list_name, False)
-    return out
-
-
-def _staged(c: _Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
-    """A roster row's designations from its stage columns, each dated by its group's date column."""
-    pl, headers, cols = c.pl, c.headers, c.cols
-    out: list[tuple] = []
-    for g in pl.groups:
-        cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
-        if cell in (None, ""):
-            continue
-        stages, unknown = stages_in(pl, cell)
-        if unknown:
-            issues.append(Issue(er, headers[g["col"]], W_STAGE.format(value="、".join(unknown)), "warning",
-                                "unknown_stage"))
-        if not stages:
-            continue
-        gdate = _group_value(pl, cols, g["date_col"], j)
-        gexp = _group_value(pl, cols, g["expires_col"], j)
-        if gexp is not None and gexp < (gdate or pl.ref_day):
-            issues.append(Issue(er, headers[g["expires_col"]], E_EXPIRES.format(end=gexp, start=gdate or pl.ref_day),
-                                "error", "bad_date"))
-            continue
-        tops = _tops(stages)              # the date is the highest stage's of each track (lower ones led to it)
-        before = len(out)
-        for s in stages:
-            dated = gdate is not None and s in tops
-            start = gdate if dated else pl.ref_day
-            end = gexp + timedelta(days=1) if (dated and gexp and gexp >= start) else None
-            n = len(out)
-            _add(out, mine, s, start, end, _at(c.certs, j) if len(pl.groups) == 1 else None, list_name, True)
-            if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
-                issues.append(Issue(er, headers[g["col"]], W_STAGE_NO_DATE.format(stage=s.name, day=start),
-                                    "warning", "stage_default_date"))
-        if gdate is not None and gdate > pl.today and len(out) > before:
-            issues.append(Issue(er, headers[g["date_col"]], W_DATE_LATE.format(day=gdate), "warning", "date_future"))
-        if gdate and len(tops) > 1 and len(out) > before:
-            issues.append(Issue(er, headers[g["col"]], W_ONE_DATE.format(
-                stages="、".join(s.name for s in tops), day=gdate), "warning", "one_date_many_stages"))
-    return out
-
-
-def _tops(stages) -> list:
-    """The highest of *stages* on each track, in order."""
-    best: dict = {}
-    for s in stages:
-        if s.track not in best or s.level >= best[s.track].level:
-            best[s.track] = s
-    return list(best.values())
-
-
 def _alone(values) -> bool:
     """Only one cell of the row is filled."""
     return sum(1 for v in values if not blank(v)) == 1
-
-
-def _blank_cell(values, col) -> bool:
-    return col >= len(values) or blank(values[col])
-
-
-def _group_value(pl, cols, col, j):
-    if col is None:
-        return None
-    f = pl.work.get(col) if col in pl.work and pl.work[col] in cols else f"_d{col}"
-    c = cols.get(f)
-    return c[j] if c else None

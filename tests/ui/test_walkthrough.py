@@ -59,7 +59,7 @@ def test_the_wizard_wording_covers_every_hint_the_importer_gives():
     from importers.guess import MSG_REVOKED
     from importers.header import MSG_SERIAL
     from importers.infer import W_DISTRICTS
-    from importers.plan_rows import W_DATE_GIVEN
+    from importers.plan_designations import W_DATE_GIVEN
     from importers.planner import MSG_NEED_DATE, MSG_NEED_STAGE, MSG_NO_NAME, W_HEADLESS_SHEET, W_OTHER_SHEET
     from ui.importer.wording import for_wizard
     said = [MSG_NEED_STAGE.format(names="高新技术企业"), MSG_NEED_DATE, MSG_NO_NAME.format(headers="甲、乙"),

@@ -1,0 +1,160 @@
+"""The designations a row adds: a designation list's one (its stage, date, expiry) or a roster's stage columns
+(each dated by its group's date column), with their row-numbered problems. Called by ``importers.plan_rows``."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from importers.clean import clean_text
+from importers.plan import Issue
+from importers.rows import blank
+
+if TYPE_CHECKING:
+    from importers.plan_rows import Chunk
+
+W_STAGE = "“{value}”不是已知的认定类别，已忽略"
+E_NO_ROW_DATE = "缺少认定日期"
+W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
+W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
+W_DATE_GIVEN = "“{column}”为空，按指定的认定日期 {day} 记（--date），请核对"
+E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
+W_DATE_LATE = "认定日期 {day} 在今天之后，已按原样导入，请核对（是否年份写错）"
+
+_SPLIT = re.compile(r"[、,，;；/\n]+")
+
+
+def stages_in(pl, cell) -> tuple[list, list[str]]:
+    hit = pl.stage_cache.get(cell)
+    if hit is None:
+        found, unknown = [], []
+        for part in _SPLIT.split(clean_text(cell)):
+            part = part.strip()
+            if not part:
+                continue
+            s = pl.catalog.find(part)
+            (found.append(s) if s is not None else unknown.append(part))
+        hit = pl.stage_cache[cell] = (sorted(set(found), key=lambda s: (s.level, s.key)), unknown)
+    return hit
+
+
+def _at(column, j):
+    return column[j] if column is not None else None
+
+
+def _add(out: list, mine, stage, start, end, evidence, list_name, lenient: bool) -> None:
+    """A designation the row adds, unless the firm holds it already (*mine*: its (stage id, start, end))."""
+    if mine:
+        s_iso = start.isoformat()
+        for sid, st, en in mine:
+            if sid == stage.id and (st == s_iso or (lenient and st <= s_iso and (en is None or en > s_iso))):
+                return
+    out.append((stage.key, start, end, evidence, list_name, stage.name))
+
+
+def designations(c: Chunk, j, er, raw, firm, issues) -> list[tuple]:
+    """The designations the row adds, as (stage key, start, end, evidence, list name, stage name) tuples."""
+    mine = c.held.get(firm["id"], ()) if firm is not None else ()
+    list_name = (c.list_names[j] if c.list_names is not None else None) or c.plan.list_name
+    if c.plan.kind == "designation":
+        return _listed(c, j, er, raw, mine, list_name, issues)
+    return _staged(c, j, er, raw, mine, list_name, issues)
+
+
+def _listed(c: Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
+    """A row of a designation list: its one designation (the list's stage, or its stage column's)."""
+    pl, headers = c.pl, c.headers
+    stages = [pl.stage_obj] if pl.stage_obj else []
+    if not stages and pl.groups:
+        g = pl.groups[0]
+        cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
+        stages, unknown = stages_in(pl, cell) if cell not in (None, "") else ([], [])
+        stages = stages[-1:]
+        if not stages:
+            issues.append(Issue(er, headers[g["col"]], "缺少认定类别" if not unknown else
+                                W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
+                                "error", "no_stage"))
+            return []
+    start = c.dates[j] if c.dates is not None else None
+    dcol = pl.by_field.get("date")
+    if start is None and (dcol is None or _blank_cell(raw.values, dcol)):
+        start = pl.on_date                # --date fills only an empty cell, never an unreadable one
+        if start is not None and dcol is not None:
+            issues.append(Issue(er, headers[dcol], W_DATE_GIVEN.format(column=headers[dcol], day=start),
+                                "warning", "date_given"))
+    if start is None:
+        if not any(i.code == "bad_date" for i in issues):
+            issues.append(Issue(er, headers[dcol] if dcol is not None else None, E_NO_ROW_DATE, "error", "no_date"))
+        return []
+    exp = c.expires[j] if c.expires is not None else None
+    end = exp + timedelta(days=1) if exp else None
+    if end is not None and end <= start:
+        issues.append(Issue(er, headers[pl.by_field["expires"]], E_EXPIRES.format(end=exp, start=start), "error",
+                            "bad_date"))
+        return []
+    if start > pl.today:
+        issues.append(Issue(er, headers[dcol] if dcol is not None else None, W_DATE_LATE.format(day=start),
+                            "warning", "date_future"))
+    out: list[tuple] = []
+    _add(out, mine, stages[0], start, end, _at(c.certs, j), list_name, False)
+    return out
+
+
+def _staged(c: Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
+    """A roster row's designations from its stage columns, each dated by its group's date column."""
+    pl, headers, cols = c.pl, c.headers, c.cols
+    out: list[tuple] = []
+    for g in pl.groups:
+        cell = raw.values[g["col"]] if g["col"] < len(raw.values) else None
+        if cell in (None, ""):
+            continue
+        stages, unknown = stages_in(pl, cell)
+        if unknown:
+            issues.append(Issue(er, headers[g["col"]], W_STAGE.format(value="、".join(unknown)), "warning",
+                                "unknown_stage"))
+        if not stages:
+            continue
+        gdate = _group_value(pl, cols, g["date_col"], j)
+        gexp = _group_value(pl, cols, g["expires_col"], j)
+        if gexp is not None and gexp < (gdate or pl.ref_day):
+            issues.append(Issue(er, headers[g["expires_col"]], E_EXPIRES.format(end=gexp, start=gdate or pl.ref_day),
+                                "error", "bad_date"))
+            continue
+        tops = _tops(stages)              # the date is the highest stage's of each track (lower ones led to it)
+        before = len(out)
+        for s in stages:
+            dated = gdate is not None and s in tops
+            start = gdate if dated else pl.ref_day
+            end = gexp + timedelta(days=1) if (dated and gexp and gexp >= start) else None
+            n = len(out)
+            _add(out, mine, s, start, end, _at(c.certs, j) if len(pl.groups) == 1 else None, list_name, True)
+            if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
+                issues.append(Issue(er, headers[g["col"]], W_STAGE_NO_DATE.format(stage=s.name, day=start),
+                                    "warning", "stage_default_date"))
+        if gdate is not None and gdate > pl.today and len(out) > before:
+            issues.append(Issue(er, headers[g["date_col"]], W_DATE_LATE.format(day=gdate), "warning", "date_future"))
+        if gdate and len(tops) > 1 and len(out) > before:
+            issues.append(Issue(er, headers[g["col"]], W_ONE_DATE.format(
+                stages="、".join(s.name for s in tops), day=gdate), "warning", "one_date_many_stages"))
+    return out
+
+
+def _tops(stages) -> list:
+    """The highest of *stages* on each track, in order."""
+    best: dict = {}
+    for s in stages:
+        if s.track not in best or s.level >= best[s.track].level:
+            best[s.track] = s
+    return list(best.values())
+
+
+def _blank_cell(values, col) -> bool:
+    return col >= len(values) or blank(values[col])
+
+
+def _group_value(pl, cols, col, j):
+    if col is None:
+        return None
+    f = pl.work.get(col) if col in pl.work and pl.work[col] in cols else f"_d{col}"
+    c = cols.get(f)
+    return c[j] if c else None
