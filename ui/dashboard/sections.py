@@ -205,7 +205,7 @@ class FunnelSection(Section):
                 label = f"{c['from']} → {c['to']}"
                 before = {"day": prev_end(view), "stages": tuple(steps[k]["stages"])}
                 rows.append([Cell(label),
-                             Cell(num(c["base"]), c["base"], c["base_ids"], f"{label}：上年末 {c['from']}", **before),
+                             Cell(num(c["base"]), c["base"], c["base_ids"], f"{label}：上年末 {c['from']}（尚未到 {c['to']}）", **before),
                              Cell(num(c["converted"]), c["converted"], c["converted_ids"],
                                   f"{label}：本期转入 {c['to']}"),
                              Cell(pct(c["rate"]), c["rate"]),
