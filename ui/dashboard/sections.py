@@ -133,7 +133,8 @@ class TargetsSection(Section):
             will = f.get("will_meet")
             out.append([
                 Cell(name), Cell(KINDS.get(r["kind"], r["kind"])),
-                Cell(num(r["base"]), r["base"], r.get("base_ids"), f"{name}：基期（上年末）", **base_held),
+                Cell(num(r["base"]), r["base"], r.get("base_ids"), f"{name}：基期（上年末）", tip=stated_base(r),
+                     **base_held),
                 Cell(num(r["target"]), r["target"]), actual,
                 Cell(pct(r["rate"]), r["rate"], color=color),
                 Cell(pct(r["time_progress"]), r["time_progress"]),
@@ -167,6 +168,17 @@ class TargetsSection(Section):
                        **held(r))
         else:
             self._emit(r["firm_ids"], f"{r['name']}：完成值", **held(r))
+
+
+def stated_base(r: dict) -> str | None:
+    """The 基期值 cell's tooltip when the target states its base and the ledger's own differs: the cell shows the
+    stated number, a click lists the ledger's firms, and a 净增 is counted against the ledger's (both ends from the
+    same ledger): said, so no one reads the two as one."""
+    ids = r.get("base_ids")
+    if r.get("base") is None or ids is None or r["kind"] not in ("stock", "net") or r["base"] == len(ids):
+        return None
+    net = "；净增按台账计算（现在在册 − 台账上年末在册）" if r["kind"] == "net" else ""
+    return f"基期值为目标中设定的 {num(r['base'])}；台账上年末在册 {len(ids)} 家（点击列出）{net}"
 
 
 class FunnelSection(Section):
@@ -205,7 +217,8 @@ class FunnelSection(Section):
                 label = f"{c['from']} → {c['to']}"
                 before = {"day": prev_end(view), "stages": tuple(steps[k]["stages"])}
                 rows.append([Cell(label),
-                             Cell(num(c["base"]), c["base"], c["base_ids"], f"{label}：上年末 {c['from']}（尚未到 {c['to']}）", **before),
+                             Cell(num(c["base"]), c["base"], c["base_ids"],
+                                  f"{label}：上年末 {c['from']}（尚未到 {c['to']}）", **before),
                              Cell(num(c["converted"]), c["converted"], c["converted_ids"],
                                   f"{label}：本期转入 {c['to']}"),
                              Cell(pct(c["rate"]), c["rate"]),

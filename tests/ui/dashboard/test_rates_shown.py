@@ -46,3 +46,21 @@ def test_the_streets_section_says_what_the_streets_leave_out(qtbot):
     section.show_view(view)
     assert "未分街道" in section.outside.text() and "总量 1" in section.outside.text()
     assert not section.outside.isHidden()
+
+
+def test_a_stated_base_that_differs_from_the_ledgers_says_so(qtbot):
+    """A 净增 target stating its 基期值 (880, the official count) showed 880 while the drill-down listed the ledger's
+    firms and the 完成值 was counted against the ledger's own base: the tooltip now tells the two apart."""
+    from PySide6.QtCore import Qt
+
+    from ui.dashboard.sections import TargetsSection
+    f = facts([(1, 1, "2022-09-01", None), (2, 1, "2023-02-01", None)], {1: EAST, 2: EAST})
+    inds = [Indicator("净增", "net", ["gaoqi"], 1, base=880), Indicator("总量", "stock", ["gaoqi"], 2)]
+    view = Dashboard(f, CAT, {2023: inds}, STREETS).compute(2023, date(2023, 6, 30))
+    section = TargetsSection()
+    qtbot.add_widget(section)
+    section.show_view(view)
+    model = section.table.model()
+    tip = model.data(model.index(0, 2), Qt.ToolTipRole)
+    assert "880" in tip and "台账上年末在册 1 家" in tip and "净增按台账计算" in tip, tip
+    assert "台账上年末" not in model.data(model.index(1, 2), Qt.ToolTipRole)     # no stated base: nothing to say
