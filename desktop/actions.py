@@ -26,6 +26,8 @@ MSG_BUSY = "后台任务（导入或备份）尚未完成，完成后再切换�
 MSG_BUSY_RESTORE = "后台任务（导入、备份或导出）尚未完成，完成后再从备份恢复。"
 MSG_ALREADY_OPEN = "“{name}”已打开，就是当前的台账"
 MSG_KEPT_OPEN = "企业档案中还有未保存的修改，台账未切换"
+MSG_REMOVE = ("把选中的 {n} 家企业移入回收站？\n回收站中的企业不计入任何日期的统计，往年的基期值、净增也随之改变"
+              "（用于误录的企业）。\n可在“查看回收站”中恢复，也可按 Ctrl+Z 撤销。")
 MSG_NOT_SHARED = "共享台账的备份与恢复由管理员在服务器上做（backup --db、restore --db）"
 
 
@@ -425,8 +427,7 @@ class Actions:
         if self.panel.model.query.deleted:
             return
         ids = self._selected()
-        question = f"把选中的 {len(ids)} 家企业移入回收站？\n可在“查看回收站”中恢复，也可按 Ctrl+Z 撤销。"
-        if ids and dialogs.ask(self.w, "移入回收站", question, yes="移入回收站"):
+        if ids and dialogs.ask(self.w, "移入回收站", MSG_REMOVE.format(n=len(ids)), yes="移入回收站"):
             self.w.undo.push(RemoveFirms(self.w.ledger, ids))
 
     def do_toggle_recycle(self) -> None:

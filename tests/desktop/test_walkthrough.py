@@ -136,3 +136,17 @@ def test_only_the_action_that_works_in_the_view_shown_is_offered(qtbot, window):
     assert not a.remove.isEnabled() and a.restore_firms.isEnabled() and a.recycle.isChecked()
     a.recycle.trigger()
     assert a.remove.isEnabled() and not a.restore_firms.isEnabled() and not a.recycle.isChecked()
+
+
+def test_moving_firms_to_the_recycle_bin_says_past_figures_change_and_no_keeps_them(qtbot, monkeypatch, window):
+    """A firm in the 回收站 leaves every figure, last year's base and 净增 included (found by an outside audit):
+    the question says so before anyone bins a firm that only left the district; 取消 keeps it."""
+    win, _told = window
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "ask", lambda parent, title, text, **kw: asked.append(text) or False)
+    win.ledger_panel.view.selectRow(0)
+    before = len(firms(win))
+    win.menu_actions.do_remove()
+    assert len(asked) == 1 and "往年的基期值、净增也随之改变" in asked[0], asked
+    assert len(firms(win)) == before
+    assert win.ledger.conn.execute("SELECT count(*) FROM firms WHERE deleted_at IS NOT NULL").fetchone()[0] == 0
