@@ -61,6 +61,14 @@ def held_in_track(conn: sqlite3.Connection, catalog: Catalog, firm_id: int, trac
         (firm_id, *ids, day, day)).fetchall()
 
 
+def held_on(conn: sqlite3.Connection, firm_id: int, day: str) -> list[tuple[int, int, str, str | None]]:
+    """(designation id, stage id, start, end) of the firm's live designations held on *day*, begun before it."""
+    return conn.execute(
+        "SELECT id, stage_id, start_date, end_date FROM designations WHERE firm_id = ? AND deleted_at IS NULL "
+        "AND start_date < ? AND (end_date IS NULL OR end_date > ?) ORDER BY start_date, id",
+        (firm_id, day, day)).fetchall()
+
+
 def _source(source: str, batch_id) -> str:
     text = SOURCES.get(source, source or "")
     return f"{text}（批次 {batch_id}）" if batch_id and source in ("import", "demo") else text

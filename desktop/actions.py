@@ -74,6 +74,7 @@ class Actions:
         self.promote = self._act(m, "星级晋升…", lambda: self.do_move_star(+1), write=True)
         self.demote = self._act(m, "星级下调…", lambda: self.do_move_star(-1), write=True)
         self.add_designation = self._act(m, "添加认定…", self.do_add_designation, write=True)
+        self.leave = self._act(m, "迁出或注销…", self.do_leave, write=True)
 
         m = mb.addMenu("查看(&V)")
         self.tab_actions = [self._act(m, name, lambda n=name: window.show_tab(n), f"Ctrl+{i}")
@@ -113,7 +114,7 @@ class Actions:
 
     def context_actions(self) -> list:
         return [self.open_firm, None, self.assign_officer, self.set_street, self.promote, self.demote,
-                self.add_designation, None, self.remove, self.restore_firms]
+                self.add_designation, self.leave, None, self.remove, self.restore_firms]
 
     def set_writable(self, writable: bool, shared: bool = False) -> None:
         """Enable the writing actions on a writable ledger; on a shared ledger, not those that work on a file
@@ -474,31 +475,19 @@ class Actions:
             self.w.undo.push(command)
 
     def do_move_star(self, step: int) -> None:
-        from ui.bulk import StarMoveDialog
-        from ui.commands import MoveStar
+        from desktop.firm_moves import move_star
         ids = self._selected()
-        if not ids:
-            return
-        from db.dashboard_queries import firm_names
-        from ui.commands import plan_star_moves
+        if ids:
+            move_star(self.w, ids, step)
 
-        def preview(day: date) -> list[tuple]:
-            names = {fid: v[0] for fid, v in firm_names(self.w.ledger.conn, ids).items()}
-            return [(names.get(fid, str(fid)), cur.name if cur else "无星级", tgt.name if tgt else None)
-                    for fid, cur, tgt in plan_star_moves(self.w.ledger, self.w.ledger.conn, ids, step, day)]
-        dlg = StarMoveDialog(step, len(ids), preview=preview, parent=self.w)
-        if self._exec(dlg):
-            v = dlg.values()
-            self.w.undo.push(MoveStar(self.w.ledger, ids, step, v["day"], v["evidence"]))
+    def do_leave(self) -> None:
+        from desktop.firm_moves import leave
+        ids = self._selected()
+        if ids:
+            leave(self.w, ids)
 
     def do_add_designation(self) -> None:
-        from ui.bulk import DesignationDialog
-        from ui.commands import AddDesignation
+        from desktop.firm_moves import add_designation
         ids = self._selected()
-        if not ids:
-            return
-        dlg = DesignationDialog(self.w.ledger.catalog(), len(ids), parent=self.w)
-        if self._exec(dlg):
-            v = dlg.values()
-            self.w.undo.push(AddDesignation(self.w.ledger, ids, v["stage_key"], v["start"], v["end"],
-                                            evidence=v["evidence"], list_name=v["list_name"]))
+        if ids:
+            add_designation(self.w, ids)

@@ -1,4 +1,5 @@
-"""Small dialogs for the actions on selected firms: pick a value, add a designation, move the star tier."""
+"""Small dialogs for the actions on selected firms: pick a value, add a designation, move the star tier, end the
+designations of firms that left the district or closed."""
 from __future__ import annotations
 
 from collections import Counter
@@ -167,3 +168,53 @@ class StarMoveDialog(QDialog):
 
     def values(self) -> dict:
         return {"day": _py(self.day.date()), "evidence": self.evidence.text().strip() or None}
+
+
+class LeaveDialog(QDialog):
+    """迁出或注销: the day the selected firms left the district (or closed); before anything is written it lists
+    the designations each firm holds that day, which end then (*preview*: callable(day) -> [(firm name, [stage
+    names])], the plan the command applies)."""
+
+    def __init__(self, count: int, preview, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("迁出或注销")
+        self._preview = preview
+        self.day = DateEdit(QDate.currentDate())
+        note = QLabel(f"已选 {count} 家企业：自所填日期起，它们当日有效的认定全部结束，不再计入该日及以后的数字；"
+                      "此前的记录保留，往年的数字不变（移入回收站则连往年的数字一并去掉，只用于误录的企业）。")
+        note.setWordWrap(True)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["企业", "将结束的认定"])
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        form = QFormLayout(self)
+        form.addRow(note)
+        form.addRow("迁出或注销日期", self.day)
+        form.addRow(self.summary)
+        form.addRow(self.table)
+        self.buttons = ok_cancel(self, "结束这些认定")
+        form.addRow(self.buttons)
+        self.day.dateChanged.connect(lambda _d: self.refresh())
+        self.refresh()
+        fit_to_screen(self, (720, 520))
+
+    def refresh(self) -> None:
+        plan = self._preview(_py(self.day.date()))
+        ending = sum(len(stages) for _n, stages in plan)
+        firms = sum(1 for _n, stages in plan if stages)
+        self.summary.setText(f"将结束 {firms} 家企业的 {ending} 项认定" + (
+            f"；{len(plan) - firms} 家在该日没有有效的认定，不变" if firms < len(plan) else ""))
+        self.table.setRowCount(min(len(plan), PREVIEW_ROWS))
+        for i, (name, stages) in enumerate(plan[:PREVIEW_ROWS]):
+            for j, text in enumerate((name, "、".join(stages) or "（无）")):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(i, j, item)
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(ending > 0)
+
+    def values(self) -> dict:
+        return {"day": _py(self.day.date())}

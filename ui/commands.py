@@ -247,6 +247,41 @@ class MoveStar(_DesignationCommand):
             raise LedgerError("所选企业都已在最高（或最低）星级，没有可调整的")
 
 
+def plan_leave(ledger, conn, firm_ids, day: date) -> list[tuple[int, list[tuple]]]:
+    """(firm id, [(designation id, stage, start, end)]) of what 迁出或注销 on *day* ends: each designation the firm
+    holds that day, begun before it. The dialog's preview and the command both read this."""
+    catalog = ledger.catalog()
+    return [(fid, [(did, catalog.by_id(sid), start, end) for did, sid, start, end in
+                   firm_file.held_on(conn, fid, day.isoformat())]) for fid in firm_ids]
+
+
+class EndDesignations(_DesignationCommand):
+    """企业迁出或注销 on *day*: every designation each firm holds that day ends then (held up to, not including,
+    *day*), so the firm leaves the figures from that day on and keeps its past in every earlier figure, which
+    移入回收站 (for firms entered by mistake) takes away. Undo puts each end back unless changed since."""
+
+    def __init__(self, ledger, firm_ids, day: date, **kw) -> None:
+        super().__init__(ledger, f"迁出或注销（{len(list(firm_ids))} 家）", firm_ids, **kw)
+        self.day = day
+        self._ended_firms: list[tuple[int, int]] = []
+
+    def summary(self) -> str:
+        firms = len({fid for fid, _did in self._ended_firms})
+        return f"结束 {firms} 家企业的 {len(self.ended)} 项认定（自 {self.day} 起不再计入）"
+
+    def _do(self) -> None:
+        self.added, self.ended, self.dropped, self._ended_firms = [], [], [], []
+        day = self.day.isoformat()
+        with self.ledger.write("person") as w:
+            for fid, held in plan_leave(self.ledger, w.conn, self.firm_ids, self.day):
+                for did, _stage, _start, end in held:
+                    w.update_designation(did, seen={"end_date": end}, end_date=day)
+                    self.ended.append((did, end, day))
+                    self._ended_firms.append((fid, did))
+        if not self.ended:
+            raise LedgerError(f"所选企业在 {day} 没有有效的认定，没有可结束的")
+
+
 class AddService(LedgerCommand):
     def __init__(self, ledger, firm_id: int, values: dict, **kw) -> None:
         super().__init__(ledger, "添加服务记录", [firm_id], **kw)

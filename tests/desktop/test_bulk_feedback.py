@@ -121,3 +121,32 @@ def test_no_star_is_a_filter_choice(qtbot, window):
     f.star.setCurrentIndex(f.star.findText("无星级"))
     m = win.ledger_panel.model
     assert sorted(m.firm_id(r) for r in range(m.rowCount())) == sorted([a, c, d])
+
+
+def test_leaving_the_district_shows_what_ends_before_it_is_applied(qtbot, window):
+    """企业 → 迁出或注销…: the dialog lists each firm's designations held on the day chosen (those that end), says
+    the past stays (unlike 移入回收站), and 确定 is off while nothing would end."""
+    win, (a, b, c, d) = window
+    assert win.menu_actions.leave in win.menu_actions.context_actions()
+    select(win, {a, b, c})
+    seen = {}
+
+    def look(dlg):
+        dlg.day.setDate(dlg.day.date().fromString("2024-09-01", "yyyy-MM-dd"))
+        t = dlg.table
+        seen["rows"] = sorted(tuple(t.item(r, k).text() for k in range(2)) for r in range(t.rowCount()))
+        seen["summary"] = dlg.summary.text()
+        dlg.day.setDate(dlg.day.date().fromString("2021-01-01", "yyyy-MM-dd"))    # before any designation
+        seen["ok_then"] = dlg.buttons.button(dlg.buttons.StandardButton.Ok).isEnabled()
+        dlg.day.setDate(dlg.day.date().fromString("2024-09-01", "yyyy-MM-dd"))
+        dlg.accept()
+    answer_dialog(qtbot, look)
+    win.menu_actions.do_leave()
+    assert seen["rows"] == [("武汉星辰科技有限公司", "高新技术企业"), ("武汉长江数据有限公司", "（无）"),
+                            ("湖北光谷智能装备有限公司", "新星")]
+    assert seen["summary"] == "将结束 2 家企业的 2 项认定；1 家在该日没有有效的认定，不变"
+    assert seen["ok_then"] is False
+    assert win.statusBar().currentMessage().startswith("已结束 2 家企业的 2 项认定（自 2024-09-01 起不再计入）")
+    held = win.ledger.conn.execute("SELECT count(*) FROM designations WHERE deleted_at IS NULL AND end_date IS NULL "
+                                   "AND firm_id IN (?, ?)", (a, b)).fetchone()[0]
+    assert held == 0

@@ -7,7 +7,15 @@ import pytest
 
 from desktop.undo import UndoManager
 from tests.ui.helpers import small_ledger
-from ui.commands import AddDesignation, AddService, EditService, MoveStar, RemoveFirms, UpdateFirms
+from ui.commands import (
+    AddDesignation,
+    AddService,
+    EditService,
+    EndDesignations,
+    MoveStar,
+    RemoveFirms,
+    UpdateFirms,
+)
 
 
 @pytest.fixture
@@ -212,3 +220,47 @@ def test_ctrl_z_and_ctrl_y_of_a_service_record_untouched_since(setup):
         w.update_service(add.record_id, notes="初访")
     undo.stack.undo()                                # the addition, as added: taken back
     assert _notes(ledger, add.record_id) == ("初访", 0) and len(messages) == 1
+
+
+def ends(ledger, fid):
+    return ledger.conn.execute("SELECT s.key, d.end_date FROM designations d JOIN stages s ON s.id = d.stage_id "
+                               "WHERE d.firm_id = ? AND d.deleted_at IS NULL ORDER BY d.start_date", (fid,)).fetchall()
+
+
+def test_leaving_the_district_ends_what_is_held_that_day_keeps_the_past_and_undoes(setup):
+    """企业 → 迁出或注销: a firm that left ends every designation it holds that day (held up to, not including, it);
+    earlier designations and earlier figures stay, as 移入回收站 would not. Undo puts the ends back; redo again."""
+    ledger, (a, b, c, d), undo, messages = setup
+    before = {f: ends(ledger, f) for f in (a, b, c, d)}
+    assert before[a] == [("gaoqi", "2025-03-01")] and before[b] == [("fanxing", "2024-05-01"), ("xinxing", None)]
+    audits = audit_count(ledger, action="update", entity="designation")
+    told: list[str] = []
+    undo.message.connect(told.append)
+    assert undo.push(EndDesignations(ledger, [a, b, c, d], date(2024, 9, 1)))
+    assert told == ["已结束 2 家企业的 2 项认定（自 2024-09-01 起不再计入），Ctrl+Z 撤销"], told
+    assert ends(ledger, a) == [("gaoqi", "2024-09-01")]
+    assert ends(ledger, b) == [("fanxing", "2024-05-01"), ("xinxing", "2024-09-01")]   # the past tier as it was
+    assert ends(ledger, c) == before[c] and ends(ledger, d) == before[d]
+    assert audit_count(ledger, action="update", entity="designation") == audits + 2
+    assert stars(ledger, b, "2024-08-31") == ["xinxing"] and stars(ledger, b, "2024-09-01") == []
+    undo.stack.undo()
+    assert {f: ends(ledger, f) for f in (a, b, c, d)} == before
+    undo.stack.redo()
+    assert ends(ledger, a) == [("gaoqi", "2024-09-01")]
+
+
+def test_leaving_on_a_day_nothing_is_held_is_refused_and_not_stacked(setup):
+    ledger, (_a, _b, c, d), undo, messages = setup
+    assert not undo.push(EndDesignations(ledger, [c, d], date(2024, 9, 1)))
+    assert undo.stack.count() == 0 and "没有有效的认定" in messages[-1]
+
+
+def test_undo_of_leaving_keeps_an_end_changed_since(setup):
+    """The undo puts an end back only where nobody changed it since (db/conflict.py): refused, naming it."""
+    ledger, (a, *_rest), undo, messages = setup
+    assert undo.push(EndDesignations(ledger, [a], date(2024, 9, 1)))
+    (did,) = [r[0] for r in ledger.conn.execute("SELECT id FROM designations WHERE firm_id = ?", (a,))]
+    with ledger.write("person") as w:
+        w.update_designation(did, end_date="2024-10-01")
+    undo.stack.undo()
+    assert ends(ledger, a) == [("gaoqi", "2024-10-01")]

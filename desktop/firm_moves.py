@@ -1,0 +1,49 @@
+"""企业 menu actions that change designations of the selected firms: 星级晋升/下调, 添加认定, 迁出或注销."""
+from __future__ import annotations
+
+from datetime import date
+
+
+def leave(window, ids: list[int]) -> None:
+    """Ask the day (the dialog previews what ends), then end those designations as one undoable command."""
+    from db.dashboard_queries import firm_names
+    from ui.bulk import LeaveDialog
+    from ui.commands import EndDesignations, plan_leave
+    ledger = window.ledger
+
+    def preview(day: date) -> list[tuple[str, list[str]]]:
+        names = {fid: v[0] for fid, v in firm_names(ledger.conn, ids).items()}
+        return [(names.get(fid, str(fid)), [stage.name for _did, stage, _s, _e in held])
+                for fid, held in plan_leave(ledger, ledger.conn, ids, day)]
+    dlg = LeaveDialog(len(ids), preview, parent=window)
+    if window.menu_actions._exec(dlg):
+        window.undo.push(EndDesignations(ledger, ids, dlg.values()["day"]))
+
+
+def move_star(window, ids: list[int], step: int) -> None:
+    """星级晋升 (+1) / 星级下调 (-1): the dialog previews each firm's tier after, the command applies that plan."""
+    from db.dashboard_queries import firm_names
+    from ui.bulk import StarMoveDialog
+    from ui.commands import MoveStar, plan_star_moves
+    ledger = window.ledger
+
+    def preview(day: date) -> list[tuple]:
+        names = {fid: v[0] for fid, v in firm_names(ledger.conn, ids).items()}
+        return [(names.get(fid, str(fid)), cur.name if cur else "无星级", tgt.name if tgt else None)
+                for fid, cur, tgt in plan_star_moves(ledger, ledger.conn, ids, step, day)]
+    dlg = StarMoveDialog(step, len(ids), preview=preview, parent=window)
+    if window.menu_actions._exec(dlg):
+        v = dlg.values()
+        window.undo.push(MoveStar(ledger, ids, step, v["day"], v["evidence"]))
+
+
+def add_designation(window, ids: list[int]) -> None:
+    """添加认定: one stage, its dates and evidence, for every selected firm."""
+    from ui.bulk import DesignationDialog
+    from ui.commands import AddDesignation
+    ledger = window.ledger
+    dlg = DesignationDialog(ledger.catalog(), len(ids), parent=window)
+    if window.menu_actions._exec(dlg):
+        v = dlg.values()
+        window.undo.push(AddDesignation(ledger, ids, v["stage_key"], v["start"], v["end"],
+                                        evidence=v["evidence"], list_name=v["list_name"]))
