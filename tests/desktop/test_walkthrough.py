@@ -147,6 +147,6 @@ def test_moving_firms_to_the_recycle_bin_says_past_figures_change_and_no_keeps_t
     win.ledger_panel.view.selectRow(0)
     before = len(firms(win))
     win.menu_actions.do_remove()
-    assert len(asked) == 1 and "往年的基期值、净增也随之改变" in asked[0], asked
+    assert len(asked) == 1 and "往年的基期值、净增也随之改变" in asked[0] and "迁出或注销" in asked[0], asked
     assert len(firms(win)) == before
     assert win.ledger.conn.execute("SELECT count(*) FROM firms WHERE deleted_at IS NOT NULL").fetchone()[0] == 0
