@@ -41,7 +41,8 @@ def register(sub) -> None:
     u = sub.add_parser("undo", help="撤销一个导入批次")
     u.add_argument("batch", metavar="BATCH", type=int, help="批次编号")
     u.add_argument("--db", required=True, help="台账文件")
-    u.add_argument("--force", action="store_true", help="即使之后又有修改也撤销（会覆盖那些修改）")
+    u.add_argument("--force", action="store_true",
+                   help="即使之后又有修改也撤销（保留那些修改，只撤回本批次单独决定的内容）")
     u.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     u.set_defaults(func=run_undo)
 
@@ -162,5 +163,5 @@ def run_undo(args) -> int:
         print(f"已撤销批次 {args.batch}：删除新建企业 {out['firms_removed']} 家，恢复更新 {out['firms_restored']} 家，"
               f"删除认定 {out['designations_removed']} 条，删除曾用名 {out['aliases_removed']} 条")
         if out["conflicts"]:
-            sys.stdout.write(f"（已用 --force 覆盖 {len(out['conflicts'])} 家企业之后的修改）\n")
+            sys.stdout.write(f"（已用 --force：保留了 {len(out['conflicts'])} 家企业之后的修改）\n")
     return 0
