@@ -154,3 +154,13 @@ def test_a_defect_in_a_command_is_one_chinese_line_and_the_traceback_goes_to_the
     assert "Traceback" not in err
     log = (tmp_path / "data" / "logs" / "xingtu.log").read_text(encoding="utf-8")
     assert "Traceback" in log and "ZeroDivisionError: division by zero" in log and str(tmp_path / "data") in err
+
+
+@pytest.mark.parametrize("command", ["import", "undo", "export", "report", "backup", "restore", "backups", "audit",
+                                     "unlock"])
+def test_every_ledger_command_s_help_says_it_takes_a_shared_ledger_s_url(command, capsys):
+    """README: every command takes the URL. Their --help said 台账文件 (import, undo) or nothing about --db."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        run(capsys, command, "--help")
+    assert "postgresql://" in capsys.readouterr().out
