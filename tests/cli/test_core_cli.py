@@ -1,5 +1,7 @@
 """The command-line contract of issue 2: init, demo, report, export, and exit 2 on bad input."""
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +166,22 @@ def test_every_ledger_command_s_help_says_it_takes_a_shared_ledger_s_url(command
     with pytest.raises(SystemExit):
         run(capsys, command, "--help")
     assert "postgresql://" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_read_only_commands_read_a_ledger_of_an_older_version_and_leave_it_as_it_was(version, tmp_path, capsys):
+    """README: an import's --dry-run writes nothing; read-only commands open a ledger without migrating it. A v1-v3
+    ledger has no firms.legal_form/address, and export and import --dry-run ended in an internal error (no such
+    column: f.legal_form)."""
+    source = Path(__file__).resolve().parents[1] / "data" / f"ledger_v{version}.db"
+    ledger = tmp_path / "old.db"
+    shutil.copy(source, ledger)
+    before = ledger.read_bytes()
+    rows = tmp_path / "名单.csv"
+    rows.write_text("企业名称,统一社会信用代码\n武汉旧版预览科技有限公司,91420106MA4K000001\n", encoding="utf-8")
+    capsys.readouterr()
+    code, out, err = run(capsys, "export", "--db", ledger, "--out", tmp_path / "出.xlsx")
+    assert code == 0 and "已导出" in out and not err
+    code, out, err = run(capsys, "import", rows, "--db", ledger, "--dry-run")
+    assert code == 0 and "预览（未写入台账）" in out and not err
+    assert ledger.read_bytes() == before
