@@ -67,9 +67,7 @@ def run_restore(args) -> int:
     if is_url(args.db):
         from desktop.commands.shared import run_restore_url
         return run_restore_url(args)
-    source = Path(args.backup)
-    if not source.is_file():
-        raise InputError(f"备份文件不存在：{source}")
+    source = _backup_file(Path(args.backup), args)
     path = Path(args.db)
     report = restore_checked(source, path, args.dir, other_ledger=args.other_ledger, source="cli")
     if report.other_ledger:
@@ -94,6 +92,20 @@ def run_restore(args) -> int:
             f"恢复前的台账已备份为 {report.saved.path}（企业 {report.saved.firms} 家），如需反悔可再用 restore 恢复它"
         )
     return 0
+
+
+def _backup_file(source: Path, args) -> Path:
+    """The backup to restore: a path, or a name as ``backups`` lists it, found in the ledger's backup folder (the
+    one ``backups`` lists: --dir, else the folder set for the ledger, else the default)."""
+    if source.is_file():
+        return source
+    if source.parent == Path() and Path(args.db).is_file():
+        from db import backup as bk
+        folder = Path(args.dir) if args.dir else bk.backup_dir_for(args.db)
+        if (folder / source).is_file():
+            return folder / source
+        raise InputError(f"备份文件不存在：{source}（当前文件夹和备份文件夹 {folder} 中都没有）")
+    raise InputError(f"备份文件不存在：{source}")
 
 
 def run_backups(args) -> int:

@@ -185,3 +185,20 @@ def test_read_only_commands_read_a_ledger_of_an_older_version_and_leave_it_as_it
     code, out, err = run(capsys, "import", rows, "--db", ledger, "--dry-run")
     assert code == 0 and "预览（未写入台账）" in out and not err
     assert ledger.read_bytes() == before
+
+
+def test_restore_takes_a_backup_s_name_as_backups_lists_it(tmp_path, capsys, monkeypatch):
+    """README: `backups --db L` to list them and `restore FILE --db L`. The list shows each backup's file name in
+    the ledger's backup folder; restore took only a path, so the name as listed was 备份文件不存在."""
+    ledger, folder, elsewhere = tmp_path / "ledger.db", tmp_path / "nas", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert run(capsys, "init", "--db", ledger)[0] == 0
+    assert run(capsys, "backup", "--db", ledger, "--to", folder, "--remember")[0] == 0
+    code, out, _ = run(capsys, "backups", "--db", ledger)
+    name = next(p.name for p in folder.glob("ledger_*.db"))
+    assert code == 0 and name in out
+    code, out, err = run(capsys, "restore", name, "--db", ledger)
+    assert code == 0 and f"已从 {name} 恢复台账" in out, err
+    code, _, err = run(capsys, "restore", "没有这个备份.db", "--db", ledger)
+    assert code == 2 and "备份文件不存在" in err and str(folder) in err
