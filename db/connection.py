@@ -107,6 +107,8 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True) ->
         _check_is_ledger(conn, path)
         if schema.version(conn) > schema.LATEST:
             raise LedgerError(f"台账 {path.name} 由更新版本的星图创建（结构版本 {schema.version(conn)}），请升级软件")
+        if readonly:
+            _columns_added_since(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise LedgerError(
@@ -116,6 +118,18 @@ def connect(path: str | Path, *, readonly: bool = False, create: bool = True) ->
         conn.close()
         raise
     return conn
+
+
+def _columns_added_since(conn: sqlite3.Connection) -> None:
+    """A ledger opened read-only is not migrated: before v4 its firms have no legal_form and address, which every
+    firm query selects (``export`` and ``import --dry-run`` of a v1-v3 ledger ended in an internal error, no such
+    column). A view in the connection's own temp schema, which unqualified names find first, adds them empty; the
+    file is not touched."""
+    columns = {r[1] for r in conn.execute("PRAGMA main.table_info(firms)")}
+    missing = [c for c in ("legal_form", "address") if c not in columns]
+    if columns and missing:
+        extra = ", ".join(f"NULL AS {c}" for c in missing)
+        conn.execute(f"CREATE TEMP VIEW firms AS SELECT *, {extra} FROM main.firms")
 
 
 def migrate(conn: sqlite3.Connection, path: str | Path) -> list[int]:

@@ -20,7 +20,8 @@ MSG_TWICE = "导入批次 {id}（{file}）已于 {at} 撤销，不能重复撤�
 MSG_WITHDRAWN = ("导入批次 {id}（{file}）不在现在的台账里：{at} 恢复备份时，台账回到了导入这批之前的状态，"
                  "这批已随之撤回，无需撤销")
 MSG_NOT_IMPORT = "批次 {id} 不是文件导入（{kind}），不能按批次撤销"
-MSG_CONFLICT = "批次 {id} 导入之后，以下 {n} 家企业又被修改过：{names}。撤销会覆盖这些修改；确需撤销请加 --force"
+MSG_CONFLICT = ("批次 {id} 导入之后，以下 {n} 家企业又被修改过：{names}。"
+                "撤销会保留这些修改，只撤回本批次单独决定的内容；确需撤销请加 --force")
 
 UNDOABLE_KINDS = ("roster", "designation")
 W_SAME_FILE = ("这个文件{sheet}已于 {at} 导入过（批次 {id}）。再次导入会把此后有人改过的值改回文件里的值，"

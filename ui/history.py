@@ -125,8 +125,9 @@ class HistoryPanel(QWidget):
             except UndoConflict as exc:
                 names = "、".join(n for _, n in exc.firms[:8]) + ("等" if len(exc.firms) > 8 else "")
                 if not self._confirm(
-                    "撤销会覆盖之后的修改",
-                    f"批次 {b['id']} 导入之后，{len(exc.firms)} 家企业又被修改过：{names}。\n仍要撤销吗？",
+                    "之后又有修改",
+                    f"批次 {b['id']} 导入之后，{len(exc.firms)} 家企业又被修改过：{names}。\n"
+                    "撤销会保留这些修改，只撤回本批次单独决定的内容。仍要撤销吗？",
                 ):
                     return False
                 self._undo(b["id"], True)

@@ -9,6 +9,8 @@ from pathlib import Path
 from importers.errors import InputError
 from pipeline.dates import parse_typed
 
+DB_HELP = "台账文件，或共享台账地址 postgresql://…"
+
 
 def date_arg(text: str | None, option: str) -> date | None:
     """A date option: 2023-06-30, 2023/6/30, 2023.6.30 or 20230630 (the app's one parser, pipeline.dates)."""

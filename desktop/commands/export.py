@@ -1,12 +1,12 @@
 """export: the ledger to .xlsx or .csv."""
 from __future__ import annotations
 
-from desktop.commands.common import date_arg, open_ledger
+from desktop.commands.common import DB_HELP, date_arg, open_ledger
 
 
 def register(sub) -> None:
     p = sub.add_parser("export", help="导出台账为 .xlsx 或 .csv")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--out", required=True, help="输出文件 FILE.xlsx 或 FILE.csv")
     p.add_argument("--street", help="只导出该街道")
     p.add_argument("--stage", help="只导出在 --as-of 当日持有该认定的企业")

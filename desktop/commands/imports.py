@@ -10,14 +10,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from desktop.commands.common import date_arg, open_ledger, print_json
+from desktop.commands.common import DB_HELP, date_arg, open_ledger, print_json
 from importers.errors import SKIP_BLANK, InputError
 
 
 def register(sub) -> None:
     p = sub.add_parser("import", help="导入名单或台账（.xlsx/.xls/.csv），一次导入为一个可撤销的批次")
     p.add_argument("file", metavar="FILE", help="要导入的文件")
-    p.add_argument("--db", required=True, help="台账文件")
+    p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--as", dest="kind", choices=None, help="roster（企业台账）或 designation（认定名单）；默认自动判断")
     p.add_argument("--stage", help="认定名单的认定类别，如 高新技术企业、科技型中小企业")
     p.add_argument("--date", help="认定日期 YYYY-MM-DD（名单中没有日期列时）")
@@ -40,8 +40,9 @@ def register(sub) -> None:
 
     u = sub.add_parser("undo", help="撤销一个导入批次")
     u.add_argument("batch", metavar="BATCH", type=int, help="批次编号")
-    u.add_argument("--db", required=True, help="台账文件")
-    u.add_argument("--force", action="store_true", help="即使之后又有修改也撤销（会覆盖那些修改）")
+    u.add_argument("--db", required=True, help=DB_HELP)
+    u.add_argument("--force", action="store_true",
+                   help="即使之后又有修改也撤销（保留那些修改，只撤回本批次单独决定的内容）")
     u.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     u.set_defaults(func=run_undo)
 
@@ -162,5 +163,5 @@ def run_undo(args) -> int:
         print(f"已撤销批次 {args.batch}：删除新建企业 {out['firms_removed']} 家，恢复更新 {out['firms_restored']} 家，"
               f"删除认定 {out['designations_removed']} 条，删除曾用名 {out['aliases_removed']} 条")
         if out["conflicts"]:
-            sys.stdout.write(f"（已用 --force 覆盖 {len(out['conflicts'])} 家企业之后的修改）\n")
+            sys.stdout.write(f"（已用 --force：保留了 {len(out['conflicts'])} 家企业之后的修改）\n")
     return 0

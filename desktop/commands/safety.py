@@ -3,38 +3,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.commands.common import date_arg, existing_ledger, print_json
+from desktop.commands.common import DB_HELP, date_arg, existing_ledger, print_json
 from importers.errors import InputError
 
 
 def register(sub) -> None:
     p = sub.add_parser("backup", help="备份台账（SQLite 在线备份，写完即做完整性检查）")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--to", help="备份文件夹；默认为台账设定的备份文件夹或用户数据文件夹下的 backups")
     p.add_argument("--remember", action="store_true", help="把 --to 记为此台账今后的备份文件夹")
     p.set_defaults(func=run_backup)
     p = sub.add_parser("restore", help="从备份恢复台账（恢复前先备份当前状态）")
     p.add_argument("backup", help="备份文件（见 backups 命令）")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--dir", help="把“恢复前”备份放到此文件夹（默认同 backup）")
     p.add_argument("--other-ledger", action="store_true",
                    help="允许用另一个台账（或旧版本制作、无法确认归属）的备份替换本台账")
     p.set_defaults(func=run_restore)
     p = sub.add_parser("backups", help="列出台账的备份（时间、原因、企业数；共享台账：pg_dump 备份的时间与大小）")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--dir", help="备份文件夹（默认同 backup）")
     p.add_argument("--check", action="store_true", help="逐个做完整性检查")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_backups)
     p = sub.add_parser("audit", help="查看修改记录（谁、何时、改了什么、改前改后、来源）")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--firm", help="只看这家企业（统一社会信用代码）")
     p.add_argument("--since", help="从该日起 YYYY-MM-DD")
     p.add_argument("--limit", type=int, default=500, help="最多显示最近多少条（默认 500；0 为全部）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_audit)
     p = sub.add_parser("unlock", help="清除台账的写入锁（仅当确认没有星图在写这个台账时；会先询问）")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--yes", action="store_true", help="不询问，直接清除")
     p.set_defaults(func=run_unlock)
 
@@ -67,9 +67,7 @@ def run_restore(args) -> int:
     if is_url(args.db):
         from desktop.commands.shared import run_restore_url
         return run_restore_url(args)
-    source = Path(args.backup)
-    if not source.is_file():
-        raise InputError(f"备份文件不存在：{source}")
+    source = _backup_file(Path(args.backup), args)
     path = Path(args.db)
     report = restore_checked(source, path, args.dir, other_ledger=args.other_ledger, source="cli")
     if report.other_ledger:
@@ -94,6 +92,20 @@ def run_restore(args) -> int:
             f"恢复前的台账已备份为 {report.saved.path}（企业 {report.saved.firms} 家），如需反悔可再用 restore 恢复它"
         )
     return 0
+
+
+def _backup_file(source: Path, args) -> Path:
+    """The backup to restore: a path, or a name as ``backups`` lists it, found in the ledger's backup folder (the
+    one ``backups`` lists: --dir, else the folder set for the ledger, else the default)."""
+    if source.is_file():
+        return source
+    if source.parent == Path() and Path(args.db).is_file():
+        from db import backup as bk
+        folder = Path(args.dir) if args.dir else bk.backup_dir_for(args.db)
+        if (folder / source).is_file():
+            return folder / source
+        raise InputError(f"备份文件不存在：{source}（当前文件夹和备份文件夹 {folder} 中都没有）")
+    raise InputError(f"备份文件不存在：{source}")
 
 
 def run_backups(args) -> int:

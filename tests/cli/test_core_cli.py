@@ -1,5 +1,7 @@
 """The command-line contract of issue 2: init, demo, report, export, and exit 2 on bad input."""
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +156,49 @@ def test_a_defect_in_a_command_is_one_chinese_line_and_the_traceback_goes_to_the
     assert "Traceback" not in err
     log = (tmp_path / "data" / "logs" / "xingtu.log").read_text(encoding="utf-8")
     assert "Traceback" in log and "ZeroDivisionError: division by zero" in log and str(tmp_path / "data") in err
+
+
+@pytest.mark.parametrize("command", ["import", "undo", "export", "report", "backup", "restore", "backups", "audit",
+                                     "unlock"])
+def test_every_ledger_command_s_help_says_it_takes_a_shared_ledger_s_url(command, capsys):
+    """README: every command takes the URL. Their --help said 台账文件 (import, undo) or nothing about --db."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        run(capsys, command, "--help")
+    assert "postgresql://" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_read_only_commands_read_a_ledger_of_an_older_version_and_leave_it_as_it_was(version, tmp_path, capsys):
+    """README: an import's --dry-run writes nothing; read-only commands open a ledger without migrating it. A v1-v3
+    ledger has no firms.legal_form/address, and export and import --dry-run ended in an internal error (no such
+    column: f.legal_form)."""
+    source = Path(__file__).resolve().parents[1] / "data" / f"ledger_v{version}.db"
+    ledger = tmp_path / "old.db"
+    shutil.copy(source, ledger)
+    before = ledger.read_bytes()
+    rows = tmp_path / "名单.csv"
+    rows.write_text("企业名称,统一社会信用代码\n武汉旧版预览科技有限公司,91420106MA4K000001\n", encoding="utf-8")
+    capsys.readouterr()
+    code, out, err = run(capsys, "export", "--db", ledger, "--out", tmp_path / "出.xlsx")
+    assert code == 0 and "已导出" in out and not err
+    code, out, err = run(capsys, "import", rows, "--db", ledger, "--dry-run")
+    assert code == 0 and "预览（未写入台账）" in out and not err
+    assert ledger.read_bytes() == before
+
+
+def test_restore_takes_a_backup_s_name_as_backups_lists_it(tmp_path, capsys, monkeypatch):
+    """README: `backups --db L` to list them and `restore FILE --db L`. The list shows each backup's file name in
+    the ledger's backup folder; restore took only a path, so the name as listed was 备份文件不存在."""
+    ledger, folder, elsewhere = tmp_path / "ledger.db", tmp_path / "nas", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert run(capsys, "init", "--db", ledger)[0] == 0
+    assert run(capsys, "backup", "--db", ledger, "--to", folder, "--remember")[0] == 0
+    code, out, _ = run(capsys, "backups", "--db", ledger)
+    name = next(p.name for p in folder.glob("ledger_*.db"))
+    assert code == 0 and name in out
+    code, out, err = run(capsys, "restore", name, "--db", ledger)
+    assert code == 0 and f"已从 {name} 恢复台账" in out, err
+    code, _, err = run(capsys, "restore", "没有这个备份.db", "--db", ledger)
+    assert code == 2 and "备份文件不存在" in err and str(folder) in err

@@ -106,6 +106,22 @@ def test_undo_conflict_needs_force(db, tmp_path, capsys):
     assert code == 0 and "已撤销批次 1" in out
 
 
+def test_undo_conflict_messages_say_the_later_changes_are_kept(db, tmp_path, capsys):
+    """A forced undo keeps what a later list changed (README, Undo): the refusal, the forced run's summary and
+    --help say so; they said the later changes would be overwritten (覆盖)."""
+    capsys.readouterr()
+    for name, industry in (("a.xlsx", "软件"), ("b.xlsx", "电子")):
+        path = fx.write_simple_xlsx(tmp_path, name, [HEAD, [1, "甲公司", C[0], None, industry]])
+        run(capsys, "import", path, "--db", db)
+    code, _, err = run(capsys, "undo", "1", "--db", db)
+    assert code == 2 and "保留这些修改" in err and "覆盖" not in err
+    code, out, _ = run(capsys, "undo", "1", "--db", db, "--force")
+    assert code == 0 and "保留了 1 家企业之后的修改" in out and "覆盖" not in out
+    with pytest.raises(SystemExit):
+        run(capsys, "undo", "--help")
+    assert "覆盖" not in capsys.readouterr().out
+
+
 def test_a_list_whose_rows_are_all_errors_exits_1_and_writes_nothing(db, tmp_path, capsys):
     """Every row an error: the summary a person reads says nothing was written, the row errors are listed, the exit
     status is 1, and the ledger holds no batch (it said 已导入 and recorded an empty batch, exit 0)."""
