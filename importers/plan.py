@@ -38,6 +38,7 @@ RAW_HEAD = 20
 LEFT_NEW = "台账中没有这家企业；按“只导入台账中已有的企业”未导入"
 LEFT_DISTRICT = "“{column}”为“{value}”，不是{keep}；按“只导入{keep}的企业”未导入"
 LEFT_NO_DISTRICT = "“{column}”为空，不知是否{keep}的企业；按“只导入{keep}的企业”未导入"
+SKIP_CHOSEN = "按选择未导入"          # skipped_by: rows left out by a choice or unticked, not as non-data
 MSG_NO_DISTRICT_COLUMN = "名单中没有“所在区”“所在市州”“省份”一类的列，也没有按区分组，无法按地区筛选"
 MSG_NO_SUCH_DISTRICT = "名单的“{column}”列中没有“{keep}”；名单中的地区有：{named}"
 
@@ -328,6 +329,13 @@ class ImportPlan:
                 n += 1
         return n
 
+    def keep_district(self, keep: str) -> int:
+        """只导入*keep*的企业 (``--district``): leave out the other places' rows. The warning that the list names
+        several places, which asks for this choice, is dropped once it is made (it went on suggesting --district)."""
+        n = self.leave_out(self.other_district_rows(keep), self.district_of(keep))
+        self.file_issues = [i for i in self.file_issues if i.code != "several_districts"]
+        return n
+
     def left_out_rows(self) -> list[tuple[int, str]]:
         """(Excel row, why) of the rows a choice left out that are still unticked, in row order."""
         if not self.left_out:
@@ -360,9 +368,13 @@ class ImportPlan:
         warnings: list[dict] = []
         for i in self.issues():
             (errors if i.level == "error" else warnings).append(i.as_json())
+        by = self.skip_counts()
+        chosen = c["skipped"] - len(self.skipped)      # left out by a choice (--only-known, --district, unticked)
+        if chosen:
+            by[SKIP_CHOSEN] = chosen                   # so the categories add up to "skipped"
         return {"batch": batch, "kind": self.kind, "stage": self.stage, "rows": c["rows"], "created": c["created"],
                 "updated": c["updated"], "unchanged": c["unchanged"], "skipped": c["skipped"],
-                "errors": errors, "warnings": warnings, "skipped_by": self.skip_counts(),
+                "errors": errors, "warnings": warnings, "skipped_by": by,
                 "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped],
                 "left_out": [{"row": r, "reason": why} for r, why in self.left_out_rows()]}
 

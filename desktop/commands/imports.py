@@ -88,7 +88,7 @@ def _leave_out(plan, args) -> None:
     from importers.plan import LEFT_NEW
     district = (args.district or "").strip() if args.district is not None else None
     if district is not None:
-        plan.leave_out(plan.other_district_rows(district), plan.district_of(district))
+        plan.keep_district(district)
     if args.only_known:
         plan.leave_out(plan.new_firm_rows(), LEFT_NEW)
 

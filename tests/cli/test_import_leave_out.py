@@ -98,9 +98,11 @@ def test_a_list_in_district_sections_is_filtered_by_its_sections(db, tmp_path, c
     assert code == 0
     data = json.loads(out)
     assert data["created"] == 2
+    assert sum(data["skipped_by"].values()) == data["skipped"]          # the categories add up to the total
+    assert data["skipped_by"]["按选择未导入"] == len(data["left_out"]) == 1
+    assert not any("--district" in w["message"] for w in data["warnings"])    # the choice it asks for is made
     assert data["left_out"] == [
         {"row": 6, "reason": "“所在区（分组标题行）”为“洪山区”，不是武昌区；按“只导入武昌区的企业”未导入"}]
-    assert any("2 个不同的地区" in w["message"] for w in data["warnings"])
 
 
 def test_only_known_leaves_out_a_new_firm_listed_twice_whole(ledger, tmp_path):

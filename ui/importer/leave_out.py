@@ -51,8 +51,7 @@ class LeaveOutBar(QWidget):
 
     def keep_district(self, name: str) -> None:
         if self.plan is not None:
-            plan = self.plan
-            self.changed.emit(plan.leave_out(plan.other_district_rows(name), plan.district_of(name)))
+            self.changed.emit(self.plan.keep_district(name))
 
     def _district_chosen(self, index: int) -> None:
         name = self.district.itemData(index)
