@@ -42,3 +42,11 @@ def open_ledger(path: str | None, *, readonly: bool = False):
 
 def print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def damaged_backups(items) -> int:
+    """`backups --check`: 1 (and a line on stderr) when a listed backup failed its check (a script sees it), else 0."""
+    bad = sum(1 for b in items if b.ok is False)
+    if bad:
+        print(f"有 {bad} 个备份已损坏，不能用于恢复", file=sys.stderr)
+    return 1 if bad else 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.commands.common import DB_HELP, date_arg, existing_ledger, print_json
+from desktop.commands.common import DB_HELP, damaged_backups, date_arg, existing_ledger, print_json
 from importers.errors import InputError
 
 
@@ -23,7 +23,7 @@ def register(sub) -> None:
     p = sub.add_parser("backups", help="列出台账的备份（时间、原因、企业数；共享台账：pg_dump 备份的时间与大小）")
     p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--dir", help="备份文件夹（默认同 backup）")
-    p.add_argument("--check", action="store_true", help="逐个做完整性检查")
+    p.add_argument("--check", action="store_true", help="逐个做完整性检查；有损坏的备份时退出码为 1")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_backups)
     p = sub.add_parser("audit", help="查看修改记录（谁、何时、改了什么、改前改后、来源）")
@@ -121,7 +121,7 @@ def run_backups(args) -> int:
         print_json({"folder": str(folder), "backups": [
             {"path": str(b.path), "created": b.created.isoformat(), "reason": b.reason, "firms": b.firms,
              "size": b.size, "ok": b.ok, "ledger_id": b.ledger_id} for b in items]})
-        return 0
+        return damaged_backups(items)
     if not items:
         print(f"备份文件夹 {folder} 中没有 {path.stem} 的备份")
         return 0
@@ -132,7 +132,7 @@ def run_backups(args) -> int:
         unknown = "  未知台账（旧版本备份，恢复需加 --other-ledger）" if b.ledger_id is None else ""
         print(f"{b.created:%Y-%m-%d %H:%M:%S}  {b.reason_text:<4}  {firms}  {_size(b.size)}  {b.path.name}{check}"
               f"{unknown}")
-    return 0
+    return damaged_backups(items)
 
 
 def run_audit(args) -> int:

@@ -145,14 +145,14 @@ def run_backups_url(args) -> int:
     from db import paths
     from db.pg import backup
     from db.pg.url import dbname
-    from desktop.commands.common import print_json
+    from desktop.commands.common import damaged_backups, print_json
     folder = Path(args.dir) if args.dir else paths.default_backup_dir()
     items = backup.list_backups(_url(args.db), folder, check_each=args.check)
     if args.json:
         print_json({"folder": str(folder), "backups": [
             {"path": str(b.path), "created": b.created.isoformat(), "size": b.size, "ok": b.ok,
              "entries": b.entries} for b in items]})
-        return 0
+        return damaged_backups(items)
     if not items:
         print(f"备份文件夹 {folder} 中没有共享台账 {dbname(args.db)} 的备份"
               "（用 backup --db 地址 制作；其他文件夹中的用 --dir 文件夹 列出）")
@@ -161,7 +161,7 @@ def run_backups_url(args) -> int:
     for b in items:
         check = "" if b.ok is None else (f"  完好（{b.entries} 项）" if b.ok else "  已损坏！")
         print(f"{b.created:%Y-%m-%d %H:%M:%S}  {max(1, b.size // 1024)} KB  {b.path.name}{check}")
-    return 0
+    return damaged_backups(items)
 
 
 MSG_NO_LOCK = ("共享台账没有写入锁，无需清除：服务器逐行加锁，程序关闭或断线时由服务器自动释放。"

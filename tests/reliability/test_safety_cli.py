@@ -96,3 +96,19 @@ def test_audit_log_cannot_be_edited(led_path):
     with pytest.raises(sqlite3.DatabaseError, match="审计日志不可修改"):
         conn.execute("UPDATE audit SET os_user = 'x'")
     conn.close()
+
+
+def test_backups_check_exits_non_zero_when_a_backup_is_damaged(led_path, tmp_path, capsys):
+    """`backups --check` marked a damaged backup 已损坏！ and exited 0: a scheduled script checking the backups saw
+    nothing wrong. It now exits 1 and says how many on stderr, with --json too."""
+    assert main(["backup", "--db", str(led_path), "--to", str(tmp_path / "bk")]) == 0
+    capsys.readouterr()
+    assert main(["backups", "--db", str(led_path), "--dir", str(tmp_path / "bk"), "--check"]) == 0
+    (copy,) = (tmp_path / "bk").glob("*.db")
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 512] = b"\xff" * 512
+    copy.write_bytes(bytes(data))
+    capsys.readouterr()
+    for extra in ([], ["--json"]):
+        assert main(["backups", "--db", str(led_path), "--dir", str(tmp_path / "bk"), "--check", *extra]) == 1
+        assert "有 1 个备份已损坏" in capsys.readouterr().err
