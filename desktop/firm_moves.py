@@ -4,15 +4,20 @@ from __future__ import annotations
 from datetime import date
 
 
+def _names(ledger, ids: list[int]) -> dict[int, str]:
+    """The selected firms' names, read once for a dialog's previews (they do not change with its date)."""
+    from db.dashboard_queries import firm_names
+    return {fid: v[0] for fid, v in firm_names(ledger.conn, ids).items()}
+
+
 def leave(window, ids: list[int]) -> None:
     """Ask the day (the dialog previews what ends), then end those designations as one undoable command."""
-    from db.dashboard_queries import firm_names
     from ui.bulk import LeaveDialog
     from ui.commands import EndDesignations, plan_leave
     ledger = window.ledger
+    names = _names(ledger, ids)
 
     def preview(day: date) -> list[tuple[str, list[str]]]:
-        names = {fid: v[0] for fid, v in firm_names(ledger.conn, ids).items()}
         return [(names.get(fid, str(fid)), [stage.name for _did, stage, _s, _e in held])
                 for fid, held in plan_leave(ledger, ledger.conn, ids, day)]
     dlg = LeaveDialog(len(ids), preview, parent=window)
@@ -22,13 +27,12 @@ def leave(window, ids: list[int]) -> None:
 
 def move_star(window, ids: list[int], step: int) -> None:
     """星级晋升 (+1) / 星级下调 (-1): the dialog previews each firm's tier after, the command applies that plan."""
-    from db.dashboard_queries import firm_names
     from ui.bulk import StarMoveDialog
     from ui.commands import MoveStar, plan_star_moves
     ledger = window.ledger
+    names = _names(ledger, ids)
 
     def preview(day: date) -> list[tuple]:
-        names = {fid: v[0] for fid, v in firm_names(ledger.conn, ids).items()}
         return [(names.get(fid, str(fid)), cur.name if cur else "无星级", tgt.name if tgt else None)
                 for fid, cur, tgt in plan_star_moves(ledger, ledger.conn, ids, step, day)]
     dlg = StarMoveDialog(step, len(ids), preview=preview, parent=window)

@@ -39,6 +39,28 @@ def _py(q: QDate) -> date:
     return date(q.year(), q.month(), q.day())
 
 
+def preview_table(headers: list[str], stretch: int) -> QTableWidget:
+    """The read-only table a dialog lists its plan in, column *stretch* taking the room, the others their text's."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.NoEditTriggers)
+    table.verticalHeader().hide()
+    for col in range(len(headers)):
+        table.horizontalHeader().setSectionResizeMode(
+            col, QHeaderView.Stretch if col == stretch else QHeaderView.ResizeToContents)
+    return table
+
+
+def fill_preview(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    """The first PREVIEW_ROWS of *rows* in *table*, each cell's text in its tooltip too (long names)."""
+    table.setRowCount(min(len(rows), PREVIEW_ROWS))
+    for i, row in enumerate(rows[:PREVIEW_ROWS]):
+        for j, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            table.setItem(i, j, item)
+
+
 class ChooseDialog(QDialog):
     """Choose one value (officer, street) for the selected firms. Nothing is chosen beforehand: 确定 stays
     disabled until the person picks (or types) a value, so Enter alone never moves firms anywhere."""
@@ -126,14 +148,7 @@ class StarMoveDialog(QDialog):
         self.evidence = QLineEdit(placeholderText="依据，如会议纪要或文件号")
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["企业", "现在", "调整后"])
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.Stretch)             # whole firm names
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        self.table = preview_table(["企业", "现在", "调整后"], stretch=0)        # whole firm names
         form = QFormLayout(self)
         form.addRow(QLabel(f"已选 {count} 家企业：各{'升' if step > 0 else '降'}一级"))
         form.addRow("生效日期", self.day)
@@ -158,12 +173,7 @@ class StarMoveDialog(QDialog):
         if kept:
             parts.append(f"{kept} 家已在{'最高' if self.step > 0 else '最低'}星级或无星级，不变")
         self.summary.setText("调整后：" + "；".join(parts))
-        self.table.setRowCount(min(len(plan), PREVIEW_ROWS))
-        for i, (name, now, after) in enumerate(plan[:PREVIEW_ROWS]):
-            for j, text in enumerate((name, now, after or "不变")):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.table.setItem(i, j, item)
+        fill_preview(self.table, [(name, now, after or "不变") for name, now, after in plan])
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(bool(moves))
 
     def values(self) -> dict:
@@ -185,12 +195,7 @@ class LeaveDialog(QDialog):
         note.setWordWrap(True)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["企业", "将结束的认定"])
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table = preview_table(["企业", "将结束的认定"], stretch=1)
         form = QFormLayout(self)
         form.addRow(note)
         form.addRow("迁出或注销日期", self.day)
@@ -208,12 +213,7 @@ class LeaveDialog(QDialog):
         firms = sum(1 for _n, stages in plan if stages)
         self.summary.setText(f"将结束 {firms} 家企业的 {ending} 项认定" + (
             f"；{len(plan) - firms} 家在该日没有有效的认定，不变" if firms < len(plan) else ""))
-        self.table.setRowCount(min(len(plan), PREVIEW_ROWS))
-        for i, (name, stages) in enumerate(plan[:PREVIEW_ROWS]):
-            for j, text in enumerate((name, "、".join(stages) or "（无）")):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.table.setItem(i, j, item)
+        fill_preview(self.table, [(name, "、".join(stages) or "（无）") for name, stages in plan])
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(ending > 0)
 
     def values(self) -> dict:

@@ -263,21 +263,20 @@ class EndDesignations(_DesignationCommand):
     def __init__(self, ledger, firm_ids, day: date, **kw) -> None:
         super().__init__(ledger, f"迁出或注销（{len(list(firm_ids))} 家）", firm_ids, **kw)
         self.day = day
-        self._ended_firms: list[tuple[int, int]] = []
+        self.firms_left = 0         # firms with a designation ended
 
     def summary(self) -> str:
-        firms = len({fid for fid, _did in self._ended_firms})
-        return f"结束 {firms} 家企业的 {len(self.ended)} 项认定（自 {self.day} 起不再计入）"
+        return f"结束 {self.firms_left} 家企业的 {len(self.ended)} 项认定（自 {self.day} 起不再计入）"
 
     def _do(self) -> None:
-        self.added, self.ended, self.dropped, self._ended_firms = [], [], [], []
+        self.added, self.ended, self.dropped, self.firms_left = [], [], [], 0
         day = self.day.isoformat()
         with self.ledger.write("person") as w:
-            for fid, held in plan_leave(self.ledger, w.conn, self.firm_ids, self.day):
+            for _fid, held in plan_leave(self.ledger, w.conn, self.firm_ids, self.day):
+                self.firms_left += bool(held)
                 for did, _stage, _start, end in held:
                     w.update_designation(did, seen={"end_date": end}, end_date=day)
                     self.ended.append((did, end, day))
-                    self._ended_firms.append((fid, did))
         if not self.ended:
             raise LedgerError(f"所选企业在 {day} 没有有效的认定，没有可结束的")
 

@@ -86,9 +86,8 @@ def _leave_out(plan, args) -> None:
     """--district and --only-known: the rows they leave out, each listed with its reason (``ImportPlan.leave_out``).
     A district the list does not name is refused before anything is written."""
     from importers.plan import LEFT_NEW
-    district = (args.district or "").strip() if args.district is not None else None
-    if district is not None:
-        plan.keep_district(district)
+    if args.district is not None:
+        plan.keep_district(args.district.strip())
     if args.only_known:
         plan.leave_out(plan.new_firm_rows(), LEFT_NEW)
 

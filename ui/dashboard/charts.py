@@ -108,10 +108,11 @@ class Chart(QWidget):
         room = self.width() - (axis.width() if axis.isVisible() else 0)
         if self.title_detail and self.item.titleLabel.item.boundingRect().width() > room - TITLE_MARGIN:
             lines = [self.title, self.title_detail]
-            self.item.setTitle("<br>".join(span.format(t) for t in lines))
+        shown = [span.format(t) for t in lines]
         if self.legend:
-            small = f"<span style='font-family:{self.font.family()};font-size:9pt'>{self.legend}</span>"
-            self.item.setTitle("<br>".join([span.format(t) for t in lines] + [small]))
+            shown.append(f"<span style='font-family:{self.font.family()};font-size:9pt'>{self.legend}</span>")
+        if len(shown) > 1:             # the one line measured above is already set
+            self.item.setTitle("<br>".join(shown))
         self.shown_title = lines
 
     def resizeEvent(self, event) -> None:
