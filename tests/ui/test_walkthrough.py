@@ -73,17 +73,23 @@ def test_the_wizard_wording_covers_every_hint_the_importer_gives():
     assert "把“编 号”列选为“证书编号”" in for_wizard(said[3])
 
 
+def shown_chart(qtbot, title: str, size: tuple[int, int]):
+    """A chart of *size* on screen, as the 看板 shows it (the labels are placed by its drawn size)."""
+    from ui.dashboard.charts import Chart
+    chart = Chart(title)
+    qtbot.add_widget(chart)
+    chart.resize(*size)
+    chart.show()
+    qtbot.waitExposed(chart)
+    return chart
+
+
 @pytest.mark.parametrize("size", [(1320, 260), (1000, 260)])
 def test_the_time_progress_label_across_street_bars_is_not_drawn_on_the_last_bar(qtbot, size):
     """看板 → 街道 at 2025-12-31: “序时进度 100.0%” was drawn in orange on the last street's green bar."""
     from PySide6.QtCore import QRectF
 
-    from ui.dashboard.charts import Chart
-    chart = Chart("各街道完成率")
-    qtbot.add_widget(chart)
-    chart.resize(*size)
-    chart.show()
-    qtbot.waitExposed(chart)
+    chart = shown_chart(qtbot, "各街道完成率", size)
     values = [91.5, 96.7, 87.1, 90.5, 92.8, 73, 103.5, 106.8, 109.1, 108.6, 116.7, 110.8, 126.2, 100]
     chart.bars([f"街道{i}" for i in range(len(values))], values, unit="%")
     chart.reference(100, "序时进度 100.0%")
@@ -105,12 +111,7 @@ def test_the_time_progress_line_does_not_strike_through_short_bars_labels(qtbot,
     started yet. Such a label now starts right of the line; a label clear of the line stays at its bar's end."""
     from PySide6.QtCore import QRectF
 
-    from ui.dashboard.charts import Chart
-    chart = Chart("全区指标完成率")
-    qtbot.add_widget(chart)
-    chart.resize(*size)
-    chart.show()
-    qtbot.waitExposed(chart)
+    chart = shown_chart(qtbot, "全区指标完成率", size)
     values = [94.6, 0, 0, 1.5, 65]
     chart.bars([f"指标{i}" for i in range(len(values))], values, horizontal=True, unit="%",
                texts=[f"{v:g}%（0/60）" for v in values])
@@ -130,12 +131,7 @@ def test_the_time_progress_line_does_not_strike_through_labels_atop_street_bars(
     """看板 → 街道 at 序时进度 88.8%: the line crossed “83.3%” atop a bar just below it; the label now sits above."""
     from PySide6.QtCore import QRectF
 
-    from ui.dashboard.charts import Chart
-    chart = Chart("各街道完成率")
-    qtbot.add_widget(chart)
-    chart.resize(1320, 260)
-    chart.show()
-    qtbot.waitExposed(chart)
+    chart = shown_chart(qtbot, "各街道完成率", (1320, 260))
     values = [88.1, 91.7, 83.3, 75.7, 126.2, 87.9]
     chart.bars([f"街道{i}" for i in range(len(values))], values, unit="%")
     chart.reference(88.8, "序时进度 88.8%")
