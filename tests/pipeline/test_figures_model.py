@@ -63,6 +63,16 @@ def model(rows, street_of, ind, year, as_of, street_id):
     return len(ever(first, as_of)), len(ever(first, prev))
 
 
+def ledger_of(raw, streets: dict, firms: int = 6):
+    """(rows with their end dates, each firm's street, Facts) of drawn designations (firm, stage, start, days held
+    or None) and streets, for firms 1 … *firms*."""
+    rows = [(f, s, start, None if n is None else start + timedelta(days=n)) for f, s, start, n in raw]
+    street_of = {f: streets.get(f) for f in range(1, firms + 1)}
+    facts = Facts.from_rows([(f, s, a.isoformat(), e.isoformat() if e else None) for f, s, a, e in rows],
+                            street_of.items())
+    return rows, street_of, facts
+
+
 INDICATORS = [Indicator("存量", "stock", ["a", "b"], 5), Indicator("净增", "net", ["a"], 1),
               Indicator("新增", "new", ["b"], 2), Indicator("新增规上", "new", ["a"], 2, require=["c"]),
               Indicator("净增规上", "net", ["a", "b"], 1, require=["c"]),
@@ -74,11 +84,8 @@ INDICATORS = [Indicator("存量", "stock", ["a", "b"], 5), Indicator("净增", "
 @given(st.lists(designation, max_size=14), st.dictionaries(st.integers(1, 6), st.sampled_from([10, 20, None])),
        st.sampled_from([2022, 2023, 2024]), st.integers(0, 365))
 def test_report_and_dashboard_equal_the_model(raw, streets, year, offset):
-    rows = [(f, s, start, None if n is None else start + timedelta(days=n)) for f, s, start, n in raw]
-    street_of = {f: streets.get(f) for f in range(1, 7)}
+    rows, street_of, facts = ledger_of(raw, streets)
     as_of = min(date(year, 1, 1) + timedelta(days=offset), date(year, 12, 31))
-    facts = Facts.from_rows([(f, s, a.isoformat(), e.isoformat() if e else None) for f, s, a, e in rows],
-                            street_of.items())
     dash = Dashboard(facts, CAT, {year: INDICATORS}, STREETS)
     for sid, name in [(None, None), *STREETS]:
         inds = INDICATORS if sid is None else for_street(INDICATORS, sid, name)
@@ -125,11 +132,8 @@ def cohort_model(rows, street_of, as_of, street_id):
        st.dictionaries(st.integers(1, 5), st.sampled_from([10, 20, None])), st.integers(0, 1200))
 def test_cohorts_equal_the_model(raw, streets, offset):
     from pipeline.catalog import Funnel, FunnelStep
-    rows = [(f, s, start, None if n is None else start + timedelta(days=n)) for f, s, start, n in raw]
-    street_of = {f: streets.get(f) for f in range(1, 6)}
+    rows, street_of, facts = ledger_of(raw, streets, firms=5)
     as_of = LO + timedelta(days=offset)
-    facts = Facts.from_rows([(f, s, a.isoformat(), e.isoformat() if e else None) for f, s, a, e in rows],
-                            street_of.items())
     cat = Catalog(CAT.tracks, [Funnel("f", "链", (FunnelStep("甲", ("a",)), FunnelStep("乙", ("b",))))])
     dash = Dashboard(facts, cat, {as_of.year: []}, STREETS)
     for sid in (None, 10, 20):
@@ -161,11 +165,8 @@ def expiry_model(rows, street_of, stages, year, as_of, street_id):
 @given(st.lists(designation, max_size=14), st.dictionaries(st.integers(1, 6), st.sampled_from([10, 20, None])),
        st.sampled_from([2022, 2023, 2024]), st.integers(0, 365))
 def test_expiries_equal_the_model(raw, streets, year, offset):
-    rows = [(f, s, start, None if n is None else start + timedelta(days=n)) for f, s, start, n in raw]
-    street_of = {f: streets.get(f) for f in range(1, 7)}
+    rows, street_of, facts = ledger_of(raw, streets)
     as_of = min(date(year, 1, 1) + timedelta(days=offset), date(year, 12, 31))
-    facts = Facts.from_rows([(f, s, a.isoformat(), e.isoformat() if e else None) for f, s, a, e in rows],
-                            street_of.items())
     dash = Dashboard(facts, CAT, {year: [Indicator("存量", "stock", ["a", "b"], 5)]}, STREETS)
     for sid in (None, 10, 20):
         ex = dash.compute(year, as_of, sid)["expiries"][0]
@@ -201,11 +202,8 @@ def forecast_model(rows, street_of, ind, year, as_of, street_id):
 @given(st.lists(designation, max_size=14), st.dictionaries(st.integers(1, 6), st.sampled_from([10, 20, None])),
        st.sampled_from([2022, 2023, 2024]), st.integers(0, 364))
 def test_the_year_end_forecast_equals_the_model(raw, streets, year, offset):
-    rows = [(f, s, start, None if n is None else start + timedelta(days=n)) for f, s, start, n in raw]
-    street_of = {f: streets.get(f) for f in range(1, 7)}
+    rows, street_of, facts = ledger_of(raw, streets)
     as_of = date(year, 1, 1) + timedelta(days=offset)
-    facts = Facts.from_rows([(f, s, a.isoformat(), e.isoformat() if e else None) for f, s, a, e in rows],
-                            street_of.items())
     inds = [Indicator("存量", "stock", ["a", "b"], 5), Indicator("净增规上", "net", ["a"], 1, require=["c"])]
     dash = Dashboard(facts, CAT, {year: inds}, STREETS)
     for sid in (None, 10, 20):
