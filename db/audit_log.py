@@ -48,6 +48,8 @@ class AuditEntry:
         if self.entity == "firm" and self.action == "delete":
             action = "移入回收站"
         what = ENTITIES.get(self.entity, self.entity)
+        if what.startswith(action):         # 导入 + 导入批次 reads 导入批次, not 导入导入批次
+            action = ""
         firm = f" {self.firm_name or ''}{f'（{self.firm_code}）' if self.firm_code else ''}" if self.firm_id else ""
         where = f"{SOURCES.get(self.source, self.source)}" + (f" 批次 {self.batch_id}" if self.batch_id else "")
         return f"{self.at[:19].replace('T', ' ')}  {who}  {action}{what}{firm}  {_change(self)}  [{where}]"

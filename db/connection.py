@@ -150,6 +150,8 @@ def open_ledger(ledger, readonly: bool | None, create: bool) -> sqlite3.Connecti
     ``ledger.readonly``, ``ledger.readonly_reason``, ``ledger.lock_note`` and ``ledger.file_id``."""
     path = Path(ledger.path)
     ledger.lock, ledger.readonly_reason, ledger.lock_note = None, "", ""
+    if path.is_dir():       # else read as a file with other hard links (a folder's own . and ..), or SQLite's error
+        raise LedgerError(f"{path} 是文件夹，不是台账文件；请选择文件夹里的台账文件（.db）")
     if readonly:
         ledger.readonly = True
         return _identified(ledger, connect(path, readonly=True, create=create))

@@ -13,7 +13,7 @@ from importers.rows import blank
 if TYPE_CHECKING:
     from importers.plan_rows import Chunk
 
-W_STAGE = "“{value}”不是已知的认定类别，已忽略"
+W_STAGE = "{value}，已忽略"
 E_NO_ROW_DATE = "缺少认定日期"
 W_ONE_DATE = "一个单元格列了多个认定类别（{stages}），都按 {day} 记为认定日期，请核对"
 W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请核对"
@@ -36,6 +36,14 @@ def stages_in(pl, cell) -> tuple[list, list[str]]:
             (found.append(s) if s is not None else unknown.append(part))
         hit = pl.stage_cache[cell] = (sorted(set(found), key=lambda s: (s.level, s.key)), unknown)
     return hit
+
+
+def unknown_stages(catalog, parts: list[str]) -> str:
+    """What the names a cell gave that match no stage are: deactivated stages said to be so, others unknown."""
+    retired = [p for p in parts if catalog.find_retired(p) is not None]
+    other = [p for p in parts if p not in retired]
+    said = [f"“{'、'.join(other)}”不是已知的认定类别"] if other else []
+    return "；".join(said + ([f"“{'、'.join(retired)}”是已停用的认定类别"] if retired else []))
 
 
 def _at(column, j):
@@ -72,7 +80,7 @@ def _listed(c: Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
         stages = stages[-1:]
         if not stages:
             issues.append(Issue(er, headers[g["col"]], "缺少认定类别" if not unknown else
-                                W_STAGE.format(value="、".join(unknown)).replace("已忽略", "无法导入"),
+                                f"{unknown_stages(pl.catalog, unknown)}，无法导入",
                                 "error", "no_stage"))
             return []
     start = c.dates[j] if c.dates is not None else None
@@ -110,8 +118,8 @@ def _staged(c: Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
             continue
         stages, unknown = stages_in(pl, cell)
         if unknown:
-            issues.append(Issue(er, headers[g["col"]], W_STAGE.format(value="、".join(unknown)), "warning",
-                                "unknown_stage"))
+            said = W_STAGE.format(value=unknown_stages(pl.catalog, unknown))
+            issues.append(Issue(er, headers[g["col"]], said, "warning", "unknown_stage"))
         if not stages:
             continue
         gdate = _group_value(pl, cols, g["date_col"], j)

@@ -48,6 +48,7 @@ SAMPLE = 300                # rows looked at to decide whether a column holds st
 
 MSG_KIND = "--as 应为 roster（企业台账）或 designation（认定名单），而不是“{kind}”"
 MSG_STAGE = "未知的认定类别“{stage}”，可用：{names}"
+MSG_RETIRED = "认定类别“{stage}”已停用，不再导入（已有的认定仍保留并计入往年统计）；可用：{names}"
 MSG_NEED_STAGE = "这是认定名单，但从标题和表头都无法判断认定类别，请用 --stage 指定（可用：{names}）"
 MSG_NEED_DATE = "认定名单中没有认定日期列（如“认定日期”“发证日期”），请用 --date YYYY-MM-DD 指定认定日期"
 MSG_NO_NAME = "找不到企业名称列或统一社会信用代码列（如“企业名称”“公司全称”“统一社会信用代码”），表头为：{headers}；" \
@@ -95,7 +96,8 @@ class Planner:
         if self.stage_arg:
             stage_obj = self.catalog.find(self.stage_arg)
             if stage_obj is None:
-                raise InputError(MSG_STAGE.format(stage=self.stage_arg, names=self._stage_names()))
+                retired = MSG_RETIRED if self.catalog.find_retired(self.stage_arg) else MSG_STAGE
+                raise InputError(retired.format(stage=self.stage_arg, names=self._stage_names()))
         start = time.perf_counter()
         table = self.table = self._open()
         if self.read_s is not None:

@@ -217,6 +217,19 @@ class _Layout:
                              f"{total:g} 为 {district - total:g}", **self.where(raw.excel_row, self.heads[g]))
 
 
+def _base_year(text: str, where: dict) -> int | None:
+    """起算年份 as written: 2019, 2019.0 (a number cell) or 2019年; 2019.5 or 19 is refused, never cut to a year."""
+    if not text:
+        return None
+    try:
+        value = float(text.removesuffix("年"))
+    except ValueError:
+        value = float("nan")
+    if not value.is_integer() or not 1900 <= value <= 2200:
+        raise InputError(f"起算年份“{text}”不是年份（应为四位整数，如 2024）", **where)
+    return int(value)
+
+
 def _read_row(raw, layout: _Layout, catalog: Catalog, seen: set[str]) -> TargetRow | None:
     """One indicator row; None for a row without an indicator; InputError naming the cell for a bad one."""
     vals, col = raw.values, layout.col
@@ -237,12 +250,7 @@ def _read_row(raw, layout: _Layout, catalog: Catalog, seen: set[str]) -> TargetR
     if not stages:
         raise InputError("统计阶段为空", **where("统计阶段"))
     require = _stages(_text(vals[col["须同时具备"]]), catalog, where("须同时具备")) if "须同时具备" in col else []
-    base_year = None
-    if "起算年份" in col and _text(vals[col["起算年份"]]):
-        try:
-            base_year = int(float(_text(vals[col["起算年份"]])))
-        except ValueError:
-            raise InputError(f"起算年份“{_text(vals[col['起算年份']])}”不是年份", **where("起算年份")) from None
+    base_year = _base_year(_text(vals[col["起算年份"]]), where("起算年份")) if "起算年份" in col else None
     unit = _text(vals[col["单位"]]) if "单位" in col else ""
     row = TargetRow(indicator, kind, stages, require, base_year, unit or "家")
     row.district = layout.district(raw)

@@ -100,6 +100,11 @@ class Catalog:
             for name in (s.key, s.name, *s.aliases):
                 self._lookup.setdefault(_fold(name), s)
 
+    def find_retired(self, name: str) -> Stage | None:
+        """A deactivated stage named by key, display name or alias: for a message that says so, never to match."""
+        folded = _fold(str(name)) if name else None
+        return next((s for s in self.retired if folded in {_fold(n) for n in (s.key, s.name, *s.aliases)}), None)
+
     @property
     def stages(self) -> list[Stage]:
         return [s for t in self.tracks for s in t.stages]

@@ -82,3 +82,25 @@ def test_catalog_refuses_stolen_and_duplicate_names_and_bad_streets(ledger, caps
     # the legitimate edits still work
     assert main(["catalog", "--db", path, "street", "杨园", "--rename", "杨园街"]) == 0
     assert main(["catalog", "--db", path, "edit-stage", "高企", "--alias", "高企", "--alias", "国高"]) == 0
+
+
+def test_a_deactivated_stage_is_named_as_such_on_import(ledger, capsys, ledger_address, tmp_path):
+    """A list or a --stage naming a deactivated stage says 已停用, not 未知 (which sent officers to the catalog)."""
+    from tests.importers import fixtures as fx
+    from tests.importers.helpers import C
+    path = str(ledger_address)
+    ledger.close()
+    assert main(["catalog", "--db", path, "edit-stage", "创新型中小企业", "--deactivate"]) == 0
+    listed = fx.write_simple_xlsx(tmp_path, "名单.xlsx", [["企业名称", "统一社会信用代码", "认定日期"],
+                                                          ["甲公司", C[0], "2025-03-01"]])
+    capsys.readouterr()
+    assert main(["import", str(listed), "--db", path, "--as", "designation", "--stage", "创新型中小企业"]) == 2
+    err = capsys.readouterr().err
+    assert "认定类别“创新型中小企业”已停用" in err and "未知" not in err
+    roster = fx.write_simple_xlsx(tmp_path, "台账.xlsx", [["企业名称", "统一社会信用代码", "认定类别", "认定日期"],
+                                                         ["乙公司", C[1], "创新型中小企业、火星企业", "2025-03-01"],
+                                                         ["丙公司", C[2], "高新技术企业", "2025-03-01"],
+                                                         ["丁公司", C[3], "专精特新中小企业", "2025-03-01"]])
+    assert main(["import", str(roster), "--db", path, "--as", "roster", "--dry-run", "--json"]) == 0
+    said = capsys.readouterr().out
+    assert "“火星企业”不是已知的认定类别；“创新型中小企业”是已停用的认定类别，已忽略" in said

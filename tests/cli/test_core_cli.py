@@ -42,6 +42,8 @@ def test_report_table_prints_chinese_header(demo_db, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["report", "--db", "{missing}", "--year", "2023"], "台账文件不存在"),
+    (["report", "--db", "{tmp}", "--year", "2023"], "是文件夹，不是台账文件"),
+    (["catalog", "--db", "{tmp}", "street", "新街"], "是文件夹，不是台账文件"),
     (["report", "--db", "{demo}", "--year", "2023", "--as-of", "2023-13-45"], "--as-of 的日期“2023-13-45”无法识别"),
     (["report", "--db", "{demo}", "--year", "2023", "--street", "火星"], "未知的街道“火星”"),
     (["export", "--db", "{demo}", "--out", "{tmp}/x.pdf"], "不支持的导出格式"),

@@ -149,3 +149,12 @@ def test_a_designation_never_gets_the_id_of_one_an_undo_removed(tmp_path):
             if e.entity == "designation" and e.action == "insert"]
     assert made == [("fanxing", first), ("gaoqi", second)]
     led.close()
+
+
+def test_an_import_reads_once_in_the_audit_line(tmp_path):
+    """The batch's own audit row read 导入导入批次 in `audit` and the history window."""
+    led = fresh(tmp_path / "l.db")
+    _designated(led, tmp_path)
+    lines = [e.summary() for e in audit_log.entries(led.conn) if e.entity == "batch"]
+    assert lines and all("导入批次" in line and "导入导入" not in line for line in lines)
+    led.close()

@@ -179,3 +179,16 @@ def test_importing_a_table_again_writes_nothing_and_blank_shares_take_the_new_de
     apply(ledger, 2025, read_decomposition(second, ledger.catalog(), streets(ledger)))
     got = {(t["street"], t["kind"], t["target"]) for t in dq.target_rows(ledger.conn, 2025)}
     assert got == {(None, "new", 80), ("杨园", "new", 30), ("积玉桥", "new", 50)}
+
+
+@pytest.mark.parametrize("written, year", [(2019, 2019), ("2019", 2019), (2019.0, 2019), ("2019年", 2019),
+                                           (2019.5, None), ("19", None), ("二〇一九", None)])
+def test_a_base_year_is_a_whole_year_or_refused_never_cut(ledger, tmp_path, written, year):
+    path = write_sheet(tmp_path / "y.xlsx", [["指标", "类型", "统计阶段", "起算年份", "全区"],
+                                             ["累计培育", "累计", "高企", written, 800]])
+    if year is None:
+        with pytest.raises(InputError, match="不是年份") as exc:
+            read_decomposition(path, ledger.catalog(), streets(ledger))
+        assert (exc.value.column, exc.value.row) == ("起算年份", 2)
+    else:
+        assert read_decomposition(path, ledger.catalog(), streets(ledger))[0].base_year == year
