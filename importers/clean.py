@@ -1,4 +1,4 @@
-"""Cell cleaning: text, company names, dates, numbers and streets.
+"""Cell cleaning: text, company names, dates and numbers (streets: importers/clean_streets.py).
 
 These run per cell on lists of up to a million rows, so each function takes a
 fast path for the common case (``type(v) is str`` / ``float``) before any
@@ -336,63 +336,6 @@ def parse_int(v) -> int | None:
             raise ValueError(MSG_INT.format(v=v))
         x = rounded
     return int(x)
-
-
-# ---------------------------------------------------------------- streets
-_STREET_SUFFIXES = ("街道办事处", "办事处", "街道办", "街道", "街办", "街")
-_AREA_SPLIT = re.compile(r"[省市区县]")
-
-
-def _street_core(s: str) -> str:
-    s = "".join(clean_text(s).split())
-    for suf in _STREET_SUFFIXES:
-        if s.endswith(suf) and len(s) > len(suf):
-            return s[: -len(suf)]
-    return s
-
-
-@lru_cache(maxsize=64)
-def _street_index(streets: tuple[str, ...]) -> dict[str, str]:
-    return {_street_core(s): s for s in streets}
-
-
-@lru_cache(maxsize=4096)
-def _match_street(text: str, streets: tuple[str, ...]) -> str | None:
-    index = _street_index(streets)
-    core = _street_core(text)
-    if not core:
-        return None
-    hit = index.get(core)
-    if hit is None:
-        stripped = _AREA_SPLIT.split(core)[-1]          # "武昌区杨园街道" -> "杨园"
-        hit = index.get(_street_core(stripped)) if stripped else None
-    # no street read out of other words: "已迁出杨园", "非杨园辖区", "紫阳湖社区" were taken for the street they
-    # mention, silently (found by an outside attack): such a cell is an unknown street, warned on its row
-    return hit
-
-
-def street_in_address(text, streets: list[str]) -> str | None:
-    """The one catalog street an address names as a street ("武昌区水果湖街…", "中南路街道…"), else None.
-    A street's name alone ("中南路7号" is a road) does not count: it must be followed by 街/街道/街办."""
-    if not text:
-        return None
-    t = "".join(_nfkc(str(text)).split())
-    found = set()
-    for s in streets:
-        core = _street_core(s)
-        if core and any(core + suf in t for suf in ("街道", "街办", "街")):
-            found.add(s)
-    return found.pop() if len(found) == 1 else None
-
-
-def match_street(v, streets: list[str]) -> str | None:
-    """"杨园" / "杨园街" / "杨园街道" / "杨园街道办事处" / "武昌区杨园街道" -> "杨园" (the entry of ``streets``)."""
-    if v is None:
-        return None
-    text = v if type(v) is str else clean_text(v)
-    if not text.strip():
-        return None
-    return _match_street(text, tuple(streets))
 
 
 # ---------------------------------------------------------------- what a firm's full name looks like

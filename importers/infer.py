@@ -34,7 +34,7 @@ def _no_street_written(pl, row: list, streets: list, j: int) -> bool:
 
 def street_from_address(pl, vals, cols, errs) -> None:
     """A row with no street whose address names a catalog street gets that street, with a warning."""
-    from importers.clean import street_in_address  # noqa: PLC0415
+    from importers.clean_streets import street_in_address  # noqa: PLC0415
     streets, addresses = cols.setdefault("street", [None] * len(vals)), cols["address"]
     head = pl.plan.headers[pl.by_field["address"]]
     for j, addr in enumerate(addresses):
@@ -49,7 +49,7 @@ def street_from_address(pl, vals, cols, errs) -> None:
 
 def street_from_group(pl, chunk, cols, errs) -> None:
     """A row with no street under a group sub-header that names a catalog street gets it, with a warning."""
-    from importers.clean import street_in_address  # noqa: PLC0415
+    from importers.clean_streets import street_in_address  # noqa: PLC0415
     streets = cols.setdefault("street", [None] * len(chunk))
     found: dict[str, str | None] = {}
     for j, raw in enumerate(chunk):

@@ -24,6 +24,7 @@ from datetime import date
 
 from importers import clean
 from importers.clean import bare_year, clean_text, parse_cell_date
+from importers.clean_streets import match_street
 from importers.export import csv_unmark
 from importers.plan import Issue
 from pipeline.fields import FIELD_LIST
@@ -136,7 +137,7 @@ def cleaner_for(field, streets, date1904, csv=False, today=None):
         return _number(clean.parse_int, MAX_EMPLOYEES), False, "bad_number"
     if field == "street":
         def street(v):
-            hit = clean.match_street(v, streets)
+            hit = match_street(v, streets)
             if hit is None and clean.clean_text(v):
                 raise ValueError(W_STREET.format(value=clean.clean_text(v)))
             return hit

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.dates import projected_note
+from pipeline.indicators import stated_base_note
 from pipeline.streets import outside_text
 
 HEADERS = ["指标", "基期值", "目标值", "完成值", "完成率", "序时进度"]
@@ -22,6 +23,12 @@ def blocks(dash, year: int, as_of: date, street_id: int | None = None) -> list[t
         if street_id is None or sid == street_id:
             out.append((f"{name}街道", dash.compute(year, as_of, sid)["indicators"]))
     return out
+
+
+def base_note(row: dict) -> str | None:
+    """What a dashboard row's stated 基期值 is against the ledger's own (``stated_base_note``), or None."""
+    ids = row.get("base_ids")
+    return None if ids is None else stated_base_note(row["kind"], row.get("base"), len(ids))
 
 
 def write_indicator_table(path, dash, year: int, as_of: date, street_id: int | None = None) -> Path:
@@ -52,6 +59,9 @@ def write_indicator_table(path, dash, year: int, as_of: date, street_id: int | N
             for c, key in ((1, "base"), (2, "target"), (3, "actual")):
                 v = row.get(key)
                 ws.write(r, c, v if v is not None else "—", num if v is not None else text)
+            note = base_note(row)
+            if note:            # a stated 基期值 is never read as the ledger's: the cell's comment says both
+                ws.write_comment(r, 1, note, {"x_scale": 2.5, "y_scale": 1.2})
             rate = row.get("rate")
             if rate is None:
                 ws.write_string(r, 4, "—", text)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from db import dashboard_queries
 from importers import errors as E
-from importers.clean import match_street, parse_quantity
+from importers.clean import parse_quantity
+from importers.clean_streets import match_street
 from importers.errors import InputError
 from importers.read import list_sheets, open_table_at, read_preview
 from pipeline.catalog import Catalog

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from pipeline.dates import OPEN_END
-from pipeline.trend import _SPAN, BLOCK, NEVER, SetIndex, _column, span, stable_order
+from pipeline.idsets import span, stable_order
+from pipeline.trend import _SPAN, BLOCK, NEVER, SetIndex, _column
 
 WINDOWS = (1, 2, 3)
 _EPOCH = date(1970, 1, 1).toordinal()

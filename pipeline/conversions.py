@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.dates import OPEN_END
-from pipeline.trend import _SPAN, NEVER, SetIndex, _column, _first_per_firm, stable_order
+from pipeline.idsets import stable_order
+from pipeline.trend import _SPAN, NEVER, SetIndex, _column, _first_per_firm
 
 
 class YearConversion:

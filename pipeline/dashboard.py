@@ -52,9 +52,10 @@ from pipeline.catalog import Catalog
 from pipeline.conversions import YearConversion
 from pipeline.dates import OPEN_END, check_as_of, time_progress
 from pipeline.facts import Facts
+from pipeline.idsets import identity, intersect, setdiff, street_pick
 from pipeline.indicators import Indicator, completion, for_street
 from pipeline.streets import attainment, outside
-from pipeline.trend import SetIndex, first_year, intersect, month_ends, setdiff, sorted_facts
+from pipeline.trend import SetIndex, first_year, month_ends, sorted_facts
 
 TREND_YEARS = 15          # the trend starts at most this many years before the as-of year
 COHORT_YEARS = 10         # cohorts of the last ten entry years
@@ -381,7 +382,7 @@ class Dashboard:
         """The dashboard of *year* as it stood on *as_of*, for the district or one street."""
         dist = self.district(year, as_of, due_days)
         street_of = self.facts.street_of
-        pick = _identity if street_id is None else _street_pick(street_of == street_id)
+        pick = identity if street_id is None else street_pick(street_of == street_id)
         progress = time_progress(year, as_of)
         rows = [self._row(ind, dist["defs"].get(Definition.of(ind)), progress, pick, year, as_of)
                 for ind in self._indicators(year, street_id)]
@@ -455,7 +456,7 @@ class Dashboard:
         if ind.kind == "net":
             row["gained_ids"] = setdiff(now, base)
             row["lost_ids"] = setdiff(base, now)
-        f = fc.year_end(arrays["parts"], ind.kind, actual, len(base), None if pick is _identity else pick)
+        f = fc.year_end(arrays["parts"], ind.kind, actual, len(base), None if pick is identity else pick)
         f.update(target=ind.target, will_meet=None if ind.target is None else f["projected"] >= ind.target,
                  rate=completion(f["projected"], ind.target, 1.0)[0])      # 预计完成率: completion's rule
         row["forecast"] = f
@@ -475,25 +476,6 @@ class Dashboard:
             dist["streets"] = attainment(rows, self.streets, targets, self.facts.street_of, progress)
             dist["outside"] = outside(rows, self.streets, self.facts.street_of)    # what the streets leave out
         return dist["streets"]
-
-
-def _identity(ids):
-    return ids
-
-
-def _street_pick(mine: np.ndarray):
-    """The firms of an id array on the street (*mine*: a flag per firm id), each array filtered once per view:
-    the district's arrays are shared by several rows (总量 and 净增, a row and its forecast)."""
-    done: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    def pick(ids):
-        if not len(ids):
-            return ids
-        hit = done.get(id(ids))
-        if hit is None or hit[0] is not ids:
-            hit = done[id(ids)] = (ids, np.compress(np.take(mine, ids), ids))
-        return hit[1]
-    return pick
 
 
 def _ids(a: np.ndarray) -> np.ndarray:

@@ -31,7 +31,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipeline.dates import OPEN_END
-from pipeline.trend import SetIndex, intersect, setdiff
+from pipeline.idsets import intersect, setdiff
+from pipeline.trend import SetIndex
 
 
 def _max_end_per_firm(index: SetIndex, rows: np.ndarray):

@@ -125,8 +125,11 @@ def evaluate(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: d
     """One row of the indicator table: 指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度 (*as_of* a day of *year*)."""
     check_as_of(year, as_of)
     actual = value(facts, catalog, ind, year, as_of)
+    ledger_base = None
     if ind.base is not None:
         base = ind.base
+        if ind.kind in ("stock", "net"):        # the ledger's own, to say where the stated one differs
+            ledger_base = len(measure(facts, catalog, ind, year - 1, date(year - 1, 12, 31)))
     elif ind.kind == "net":
         base = len(measure(facts, catalog, ind, year - 1, date(year - 1, 12, 31)))
     else:
@@ -136,6 +139,7 @@ def evaluate(facts: Facts, catalog: Catalog, ind: Indicator, year: int, as_of: d
     return {
         "name": ind.name, "kind": ind.kind, "stages": list(ind.stages), "require": list(ind.require),
         "street": ind.street, "base": base, "target": ind.target, "actual": actual,
+        "ledger_base": ledger_base, "base_note": stated_base_note(ind.kind, ind.base, ledger_base),
         "rate": rate,
         "time_progress": round(progress, 4),
         "gap": None if ind.target is None else ind.target - actual,
@@ -158,6 +162,17 @@ def for_street(rows: list[Indicator], street_id: int, street: str | None) -> lis
             ind.name, ind.kind, ind.stages, None, street, street_id, ind.require, None, ind.base_year, ind.unit))
     out += list(mine.values())
     return out
+
+
+def stated_base_note(kind: str, stated: float | None, ledger: int | None, listed: str = "") -> str | None:
+    """When a target states its 基期值 and the ledger's own (the firms held at the end of last year) differs: both
+    numbers, and that a 净增 is counted against the ledger's (both ends from one ledger). The dashboard's tooltip
+    (*listed*: how its cell lists the firms), the PDF's and the command line's footnote: the stated number is
+    never read as the ledger's."""
+    if stated is None or ledger is None or kind not in ("stock", "net") or stated == ledger:
+        return None
+    net = "；净增按台账计算（现在在册 − 台账上年末在册）" if kind == "net" else ""
+    return f"基期值为目标中设定的 {stated:g}；台账上年末在册 {ledger} 家{listed}{net}"
 
 
 def completion(actual: float, target: float | None, progress: float) -> tuple[float | None, bool | None]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
+from importers.report_xlsx import base_note
 from pipeline.dates import projected_note
 from pipeline.streets import outside_text
 
@@ -173,11 +174,17 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
     doc.y += 6
     rows = view["indicators"]
     doc.text("一、指标完成情况", 11, True)
+    notes = [base_note(r) for r in rows]
     doc.table(["指标", "基期值", "目标值", "完成值", "完成率", "序时进度", "预计年底"],
-              [[r["name"], _num(r.get("base")), _num(r.get("target")), _num(r.get("actual")), _pct(r.get("rate")),
-                _pct(r["time_progress"]), _num((r.get("forecast") or {}).get("projected"))] for r in rows],
+              [[r["name"], _num(r.get("base")) + ("*" if note else ""), _num(r.get("target")), _num(r.get("actual")),
+                _pct(r.get("rate")), _pct(r["time_progress"]), _num((r.get("forecast") or {}).get("projected"))]
+               for r, note in zip(rows, notes, strict=True)],
               [220, 55, 55, 55, 55, 55, 60],
               [{4: AHEAD if r.get("ahead") else BEHIND} if r.get("ahead") is not None else {} for r in rows])
+    for r, note in zip(rows, notes, strict=True):    # a stated 基期值 is never read as the ledger's
+        if note:
+            line = f"* {r['name']}：{note}"
+            doc.text(line, 8.5, color=GREY, h=doc.wrapped_height(line, PAGE_W - 2 * MARGIN, 8.5) + 4)
     shown = [r for r in rows if r.get("rate") is not None]
     doc.text("完成率与序时进度（绿色：不落后；红色：落后）", 9, True)
     doc.hbars([r["name"] for r in shown], [r["rate"] * 100 for r in shown],

@@ -71,4 +71,8 @@ def _print_table(data: dict) -> None:
     for r in data["indicators"]:
         rate = "—" if r["rate"] is None else f"{r['rate']:.1%}"
         target = "—" if r["target"] is None else f"{r['target']:g}"
-        print(f"{r['name']} | {r['base']:g} | {target} | {r['actual']} | {rate} | {r['time_progress']:.1%}")
+        base = f"{r['base']:g}" + ("*" if r.get("base_note") else "")
+        print(f"{r['name']} | {base} | {target} | {r['actual']} | {rate} | {r['time_progress']:.1%}")
+    for r in data["indicators"]:        # a stated 基期值 is never read as the ledger's
+        if r.get("base_note"):
+            print(f"* {r['name']}：{r['base_note']}")

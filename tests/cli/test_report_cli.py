@@ -106,3 +106,33 @@ def test_the_district_report_files_say_what_the_streets_leave_out(tmp_path, caps
     doc = pdfium.PdfDocument(str(pdf))
     text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))).replace("\r\n", "")
     assert "各街道合计不含未分街道" in text
+
+
+def test_a_stated_base_that_differs_from_the_ledgers_is_marked_in_every_report(tmp_path, capsys):
+    """The 看板 said so in a tooltip, but the printed table, the PDF, the .xlsx and --json showed the stated 基期值
+    (the official 880) as if the ledger held it, beside a 净增 counted against the ledger's own base (1 firm)."""
+    pdfium = pytest.importorskip("pypdfium2")
+    from db.ledger import Ledger
+    db = tmp_path / "t.db"
+    assert run(capsys, "init", "--db", db)[0] == 0
+    with Ledger(db) as led, led.write() as w:
+        a = w.insert_firm("甲公司", street_id=led.street_id("积玉桥"))
+        w.add_designation(a, "gaoqi", "2022-03-01")
+        w.set_target(2023, "净增高企", "net", ["gaoqi"], 80, base=880)
+        w.set_target(2023, "高企总量", "stock", ["gaoqi"], 900)
+    argv = ["report", "--db", db, "--year", "2023", "--as-of", "2023-06-30"]
+    code, text, _ = run(capsys, *argv)
+    said = "基期值为目标中设定的 880；台账上年末在册 1 家；净增按台账计算"
+    assert code == 0 and "净增高企 | 880* |" in text and f"* 净增高企：{said}" in text, text
+    assert "高企总量 | 1 |" in text and text.count("基期值为目标中设定的") == 1
+    data = json.loads(run(capsys, *argv, "--json")[1])
+    rows = {i["name"]: (i["ledger_base"], bool(i["base_note"])) for i in data["indicators"]}
+    assert rows["净增高企"] == (1, True) and rows["高企总量"] == (None, False)
+    assert run(capsys, *argv, "--out", tmp_path / "r.xlsx")[0] == 0
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx").active
+    noted = [(c.value, c.comment.text) for row in ws.iter_rows() for c in row if c.comment]
+    assert noted and all(v == 880 and said in text for v, text in noted)
+    assert run(capsys, *argv, "--out", tmp_path / "r.pdf")[0] == 0
+    pdf = pdfium.PdfDocument(str(tmp_path / "r.pdf"))
+    first = pdf[0].get_textpage().get_text_range().replace("\r\n", "").replace("\n", "")
+    assert "880*" in first and "基期值为目标中设定的 880" in first

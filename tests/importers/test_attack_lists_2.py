@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from importers.clean import match_street
+from importers.clean_streets import match_street
 from importers.plan import build_plan, commit_plan
 from tests.importers import real_lists as R
 from tests.importers.fixtures import write_simple_xlsx

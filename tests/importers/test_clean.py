@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importers.clean import clean_name, clean_text, match_street, name_key, parse_date, parse_int, parse_number
+from importers.clean import clean_name, clean_text, name_key, parse_date, parse_int, parse_number
+from importers.clean_streets import match_street
 
 STREETS = ["积玉桥", "杨园", "徐家棚", "粮道", "中华路", "黄鹤楼", "紫阳", "白沙洲", "首义路", "中南路", "水果湖",
            "珞珈山", "石洞", "南湖"]

@@ -111,7 +111,7 @@ def of_street(p, street_id: int) -> list[np.ndarray]:
 
 
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """pipeline.trend.intersect as it was: always a bitmap over the id range."""
+    """pipeline.idsets.intersect as it was: always a bitmap over the id range."""
     if len(a) == 0 or len(b) == 0:
         return a[:0]
     flags = np.zeros(int(max(a[-1], b[-1])) + 1, dtype=bool)

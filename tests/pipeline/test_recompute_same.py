@@ -101,7 +101,7 @@ id_sets = st.lists(st.integers(0, 3000), unique=True, max_size=400).map(lambda x
 @given(a=id_sets, b=id_sets, small=st.integers(0, 12), dtype=st.sampled_from([np.int32, np.int64]))
 def test_intersect_and_setdiff_whatever_the_sizes(a, b, small, dtype):
     """Both ways (a bitmap, binary searches of a set FEW times smaller) give the former bitmap's result."""
-    from pipeline.trend import intersect, setdiff
+    from pipeline.idsets import intersect, setdiff
     b = b.astype(dtype)
     for x, y in ((a, b), (b, a), (a, b[:small]), (b[:small], a), (a[:small], b), (b, a[:small])):
         assert same_arrays(intersect(x, y), ref.intersect(x, y))

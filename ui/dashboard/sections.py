@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from pipeline.dates import projected_note
-from pipeline.indicators import KINDS
+from pipeline.indicators import KINDS, stated_base_note
 from pipeline.streets import outside_text
 from ui.dashboard.charts import AHEAD, BEHIND, NEUTRAL, Chart
 from ui.dashboard.tables import Cell, CellTable, DrillDown, gap_text, num, pct, refill
@@ -175,10 +175,7 @@ def stated_base(r: dict) -> str | None:
     stated number, a click lists the ledger's firms, and a 净增 is counted against the ledger's (both ends from the
     same ledger): said, so no one reads the two as one."""
     ids = r.get("base_ids")
-    if r.get("base") is None or ids is None or r["kind"] not in ("stock", "net") or r["base"] == len(ids):
-        return None
-    net = "；净增按台账计算（现在在册 − 台账上年末在册）" if r["kind"] == "net" else ""
-    return f"基期值为目标中设定的 {num(r['base'])}；台账上年末在册 {len(ids)} 家（点击列出）{net}"
+    return None if ids is None else stated_base_note(r["kind"], r.get("base"), len(ids), "（点击列出）")
 
 
 class FunnelSection(Section):
