@@ -14,7 +14,8 @@ from pipeline.uscc import normalize
 # the names of the audit's actions, entities and sources, for every place that shows audit rows (here and the
 # firm file, db/firm_file.py)
 ACTIONS = {"insert": "新增", "update": "修改", "delete": "删除", "restore": "恢复", "purge": "彻底删除",
-           "undo": "撤销", "import": "导入", "init": "新建", "remember": "记住", "forget": "忘记", "copy": "复制"}
+           "undo": "撤销", "merge": "合并", "unmerge": "撤销合并", "import": "导入", "init": "新建", "remember": "记住",
+           "forget": "忘记", "copy": "复制"}
 ENTITIES = {"firm": "企业", "designation": "认定", "alias": "曾用名", "service": "服务记录", "target": "目标",
             "stage": "认定类别", "track": "认定序列", "street": "街道", "batch": "导入批次", "ledger": "台账",
             "setting": "设置", "mapping": "列对应关系"}
@@ -58,6 +59,8 @@ class AuditEntry:
 def _change(e: AuditEntry) -> str:
     if e.before is None and isinstance(e.after, dict) and "note" in e.after and e.entity == "firm":
         return str(e.after["note"])
+    if e.before is None and isinstance(e.after, dict) and e.action in ("merge", "unmerge"):
+        return "；".join(f"{'并入' if k == 'merged_into' else '并入了'} {v}" for k, v in e.after.items())
     if isinstance(e.before, dict) and isinstance(e.after, dict):
         parts = [f"{k}: {_short(e.before.get(k))} → {_short(e.after.get(k))}"
                  for k in e.after if e.before.get(k) != e.after.get(k)]

@@ -17,7 +17,8 @@ FIELD_NAMES = {**{f.column or f.key: f.label for f in FIELD_LIST if f.scope in (
                "code_raw": "原始代码", "code_status": "代码核验", "needs_review": "待核实",
                "deleted_at": "移入回收站", "stage": "认定", "start_date": "开始日期", "end_date": "结束日期",
                "evidence": "证书编号", "list_name": "名单", "date": "日期", "kind": "方式", "notes": "内容",
-               "follow_up": "跟进日期", "seen_on": "日期", "name_sort": "拼音排序", "batch_id": "导入批次"}
+               "follow_up": "跟进日期", "seen_on": "日期", "merged_into": "并入", "merged_from": "并入了",
+               "name_sort": "拼音排序", "batch_id": "导入批次"}
 
 
 @dataclass(frozen=True)

@@ -402,8 +402,9 @@ class Writer(RecordWrites):
 
     # designations
     def add_designation(self, firm_id: int, stage_key: str, start: date | str, end: date | str | None = None, *,
-                        evidence: str | None = None, list_name: str | None = None, seen: dict | None = None) -> int:
-        """A dated designation; the end follows from the stage's validity unless given.
+                        evidence: str | None = None, list_name: str | None = None, seen: dict | None = None,
+                        open_end: bool = False) -> int:
+        """A dated designation; the end follows from the stage's validity unless given (or *open_end*: none).
 
         In an exclusive track (the star ladder) one tier at a time (pipeline.ladder.place_tier): the tier
         held before ends the day the new one starts, a tier of the same day is replaced, a later tier ends
@@ -415,7 +416,7 @@ class Writer(RecordWrites):
         start_d = parse_iso(start)
         if start_d is None:
             raise LedgerError(f"认定“{stage.name}”缺少开始日期")
-        end_d = parse_iso(end) if end else stage.end_for(start_d)
+        end_d = parse_iso(end) if end else None if open_end else stage.end_for(start_d)
         if end_d is not None and end_d <= start_d:
             raise LedgerError(f"结束日期 {iso(end_d)} 应晚于开始日期 {iso(start_d)}")
         self.ladder = None

@@ -76,6 +76,7 @@ class Actions:
         self.demote = self._act(m, "星级下调…", lambda: self.do_move_star(-1), write=True)
         self.add_designation = self._act(m, "添加认定…", self.do_add_designation, write=True)
         self.leave = self._act(m, "迁出或注销…", self.do_leave, write=True)
+        self.merge = self._act(m, "合并为一家企业…", self.do_merge, write=True)
 
         m = mb.addMenu("查看(&V)")
         self.tab_actions = [self._act(m, name, lambda n=name: window.show_tab(n), f"Ctrl+{i}")
@@ -115,7 +116,7 @@ class Actions:
 
     def context_actions(self) -> list:
         return [self.open_firm, None, self.assign_officer, self.set_street, self.promote, self.demote,
-                self.add_designation, self.leave, None, self.remove, self.restore_firms]
+                self.add_designation, self.leave, self.merge, None, self.remove, self.restore_firms]
 
     def set_writable(self, writable: bool, shared: bool = False) -> None:
         """Enable the writing actions on a writable ledger; on a shared ledger, not those that work on a file
@@ -486,6 +487,12 @@ class Actions:
         ids = self._selected()
         if ids:
             leave(self.w, ids)
+
+    def do_merge(self) -> None:
+        from desktop.firm_moves import merge
+        ids = self._selected()
+        if ids:
+            merge(self.w, ids)
 
     def do_add_designation(self) -> None:
         from desktop.firm_moves import add_designation

@@ -1,4 +1,5 @@
-"""企业 menu actions that change designations of the selected firms: 星级晋升/下调, 添加认定, 迁出或注销."""
+"""企业 menu actions that change designations of the selected firms: 星级晋升/下调, 添加认定, 迁出或注销, and
+合并为一家企业 (two records of one firm)."""
 from __future__ import annotations
 
 from datetime import date
@@ -51,3 +52,33 @@ def add_designation(window, ids: list[int]) -> None:
         v = dlg.values()
         window.undo.push(AddDesignation(ledger, ids, v["stage_key"], v["start"], v["end"],
                                         evidence=v["evidence"], list_name=v["list_name"]))
+
+
+MSG_TWO = "合并为一家企业：请在台账中选中同一家企业的两条记录（按住 Ctrl 点选），当前选中了 {n} 条。"
+
+
+def merge(window, ids: list[int]) -> None:
+    """合并为一家企业: the dialog shows what merging either way does (db.merge.plan); the command applies it."""
+    from db import merge as plan_merge
+    from db.errors import LedgerError
+    from desktop import dialogs
+    from ui.commands import MergeFirms
+    from ui.merge_dialog import MergeDialog, describe
+    if len(ids) != 2:
+        dialogs.inform(window, "合并为一家企业", MSG_TWO.format(n=len(ids)))
+        return
+    ledger = window.ledger
+    catalog, streets = ledger.catalog(), dict(ledger.streets())
+    try:
+        firms = [plan_merge.firm_row(ledger.conn, fid) for fid in ids]
+        keep, _gone = plan_merge.keeper(ledger.conn, *ids)
+    except LedgerError as exc:              # gone meanwhile (another window, a colleague)
+        dialogs.warn(window, "合并为一家企业", str(exc))
+        return
+
+    def preview(keep_id: int, gone_id: int) -> list[tuple[str, str]]:
+        return describe(plan_merge.plan(ledger.conn, catalog, keep_id, gone_id), catalog, streets)
+    dlg = MergeDialog(firms, keep, preview, parent=window)
+    if window.menu_actions._exec(dlg):
+        v = dlg.values()
+        window.undo.push(MergeFirms(ledger, v["keep"], v["gone"]))

@@ -12,9 +12,10 @@ from typing import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from db import firm_file
+from db import firm_file, merge
 from db.errors import LedgerError
 from db.ledger import FIRM_FIELDS
+from db.merge import take_back_designations
 
 FIELD_NAMES = firm_file.FIELD_NAMES
 
@@ -172,13 +173,8 @@ class _DesignationCommand(LedgerCommand):
             self.dropped.extend(w.ladder.replaced)
 
     def _undo(self) -> None:
-        with self.ledger.write("person") as w:
-            for did in self.added:          # refused when it was changed since (db/conflict.py)
-                w.delete_designation(did, seen=self.as_added.get(did))
-            for did, end_before, end_after in self.ended:    # unless its end was changed again since
-                w.update_designation(did, seen={"end_date": end_after}, end_date=end_before)
-            for did in self.dropped:
-                w.update_designation(did, deleted_at=None)
+        with self.ledger.write("person") as w:      # each refused when changed since (db/conflict.py)
+            take_back_designations(w, {did: self.as_added.get(did) for did in self.added}, self.ended, self.dropped)
         self.added, self.ended, self.dropped, self.as_added = [], [], [], {}
 
 
@@ -322,3 +318,29 @@ class EditService(LedgerCommand):
             with self.ledger.write("person") as w:
                 w.update_service(self.record_id, seen=self.after, **self.before)
             self.seen = dict(self.before)
+
+
+class MergeFirms(LedgerCommand):
+    """合并为一家企业: *gone* merged into *keep* (db/merge.py: its designations, names, service records and the
+    fields *keep* leaves empty; *gone* to the recycle bin). Undo takes back exactly that, unless changed since."""
+
+    def __init__(self, ledger, keep: int, gone: int, **kw) -> None:
+        super().__init__(ledger, "合并为一家企业", [keep, gone], **kw)
+        self.keep, self.gone = keep, gone
+        self.done: merge.MergeDone | None = None
+
+    def summary(self) -> str:
+        d = self.done
+        if d is None:
+            return self.text()
+        return (f"合并为一家企业：并入 {len(d.added)} 项认定、{len(d.aliases)} 个曾用名、"
+                f"{len(d.services)} 条服务记录，另一条记录已移入回收站")
+
+    def _do(self) -> None:
+        with self.ledger.write("person") as w:
+            self.done = merge.merge(w, self.keep, self.gone)
+
+    def _undo(self) -> None:
+        if self.done is not None:
+            with self.ledger.write("person") as w:
+                merge.unmerge(w, self.done)

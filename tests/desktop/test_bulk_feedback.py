@@ -150,3 +150,46 @@ def test_leaving_the_district_shows_what_ends_before_it_is_applied(qtbot, window
     held = win.ledger.conn.execute("SELECT count(*) FROM designations WHERE deleted_at IS NULL AND end_date IS NULL "
                                    "AND firm_id IN (?, ?)", (a, b)).fetchone()[0]
     assert held == 0
+
+
+def test_two_records_of_one_firm_are_merged_after_the_dialog_shows_what_happens_and_undone(window, qtbot):
+    """企业 → 合并为一家企业…: with one firm selected it says two are needed; with two, the dialog keeps the one
+    with a credit code by default, lists what the merge does, refuses (in red, 合并 off) to keep the other, and the
+    merge is one undoable step."""
+    win, (a, _b, _c, d) = window
+    with win.ledger.write() as w:
+        w.add_designation(d, "kexiao", "2024-01-01")
+    win.ledger_panel.reload()
+    assert win.menu_actions.merge in win.menu_actions.context_actions()
+    select(win, {a})
+    told = {}
+    answer_dialog(qtbot, lambda box: (told.setdefault("text", box.text()), box.accept()))
+    win.menu_actions.do_merge()
+    assert "当前选中了 1 条" in told["text"]
+    select(win, {a, d})
+    seen = {}
+
+    def look(dlg):
+        t = dlg.table
+        seen["rows"] = [tuple(t.item(r, k).text() for k in range(2)) for r in range(t.rowCount())]
+        seen["kept"] = dlg.choice.checkedButton().text()
+        dlg.choice.button(1 - dlg.choice.checkedId()).setChecked(True)          # keep the one without a code
+        seen["refused"] = (dlg.problem.text(), dlg.buttons.button(QDialogButtonBox.Ok).isEnabled())
+        dlg.choice.button(1 - dlg.choice.checkedId()).setChecked(True)
+        dlg.accept()
+    answer_dialog(qtbot, look)
+    win.menu_actions.do_merge()
+    assert seen["kept"].startswith("武汉星辰科技有限公司（9")
+    assert seen["rows"] == [("并入认定", "科技型中小企业（2024-01-01 起，有效期至 2024-12-31）"),
+                            ("记为曾用名", "星辰新材料有限公司"),
+                            ("字段不同（保留这一条的）", "所在街道：积玉桥（另一条：杨园）"),
+                            ("移入回收站", "星辰新材料有限公司（无统一社会信用代码）")], seen["rows"]
+    assert "应保留有统一社会信用代码的“武汉星辰科技有限公司”" in seen["refused"][0] and seen["refused"][1] is False
+    assert win.statusBar().currentMessage().startswith("已合并为一家企业：并入 1 项认定、1 个曾用名、0 条服务记录")
+    q = win.ledger.conn.execute
+    assert q("SELECT deleted_at IS NOT NULL FROM firms WHERE id = ?", (d,)).fetchone()[0] == 1
+    assert q("SELECT count(*) FROM designations WHERE firm_id = ? AND deleted_at IS NULL", (a,)).fetchone()[0] == 2
+    win.undo.stack.undo()
+    assert q("SELECT deleted_at IS NULL FROM firms WHERE id = ?", (d,)).fetchone()[0] == 1
+    assert q("SELECT count(*) FROM designations WHERE firm_id = ? AND deleted_at IS NULL", (a,)).fetchone()[0] == 1
+    assert q("SELECT count(*) FROM firm_aliases WHERE firm_id = ?", (a,)).fetchone()[0] == 0

@@ -1,0 +1,224 @@
+"""Two records of one firm made one (企业 → 合并为一家企业), and that merge taken back.
+
+An officer enters a firm by hand, a list later brings it under its registered name (the import warns of the near
+name and never merges by itself), or two lists spell it two ways: the firm is in the ledger twice, and every figure
+that counts it counts it twice. A merge keeps one record (*keep*) and puts the other (*gone*) in the recycle bin, so
+it counts once, with everything the two held:
+
+- gone's live designations the kept firm does not hold (same stage, same start) are added to it through
+  ``Writer.add_designation`` (the one-tier-per-ladder rule applies as to any new designation), with their dates,
+  evidence and list; one of a ladder on a day the kept firm holds another tier of it is not added: the two records
+  disagree, and the plan says so (``clashes``) rather than choose;
+- gone's name and former names become former names of the kept firm (search and the matching of lists find it);
+- its live service records are copied to the kept firm;
+- each field the kept firm leaves empty takes gone's value (street, industry, contacts, figures …); a field both
+  fill differently keeps the kept firm's value, listed in ``differ``;
+- gone goes to the recycle bin (its own rows stay as they were: restoring it is the undo).
+
+Refused: one firm twice, a firm in the recycle bin, two different credit codes (two legal entities), and keeping
+the one without a code when the other has one (keep that one: ``keeper``). Every write goes through the Writer
+(audited, in one transaction); ``merge`` returns what it did, ``unmerge`` takes exactly that back, each change only
+where it still holds what the merge wrote (db/conflict.py), else the undo is refused and nothing changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from db.errors import LedgerError
+from pipeline.catalog import Catalog
+from pipeline.dates import parse_iso
+from pipeline.fields import FIRM_ATTRS
+
+TAKEN = ("street_id", *FIRM_ATTRS)      # the fields an empty one of which the kept firm takes from the other
+SERVICE = ("date", "officer", "kind", "notes", "follow_up")
+DESIGNATION = ("stage_id", "start_date", "end_date", "evidence", "list_name")
+MSG_SAME = "请选择两家不同的企业"
+MSG_BIN = "“{name}”在回收站中，请先恢复再合并"
+MSG_CODES = "两家企业的统一社会信用代码不同（{a}、{b}），是两家企业，不能合并"
+MSG_DAY = "“{name}”的认定“{stage}”的日期“{day}”无法识别，请先在企业档案中改正再合并"
+MSG_KEEP_CODED = "应保留有统一社会信用代码的“{name}”（{code}），另一家并入它"
+
+
+@dataclass
+class MergePlan:
+    keep: dict
+    gone: dict
+    fields: dict = field(default_factory=dict)          # {field: gone's value} where the kept firm's is empty
+    differ: list[str] = field(default_factory=list)     # fields both fill, differently: the kept firm's stays
+    designations: list[dict] = field(default_factory=list)  # gone's to add to the kept firm
+    same: int = 0                                       # gone's the kept firm holds already
+    clashes: list[dict] = field(default_factory=list)   # gone's ladder tiers on a day the kept firm holds another
+    names: list[tuple[str, str | None]] = field(default_factory=list)  # (name, seen on): former names to add
+    services: list[dict] = field(default_factory=list)  # gone's live service records, to copy
+
+
+@dataclass
+class MergeDone:
+    """What ``merge`` wrote, for ``unmerge``: each row as written (what the undo expects to find)."""
+    keep: int
+    gone: int
+    before: dict = field(default_factory=dict)          # the kept firm's fields before, and as the merge set them
+    after: dict = field(default_factory=dict)
+    added: dict[int, dict] = field(default_factory=dict)   # {designation id: its row as added}
+    ended: list[tuple[int, str | None, str | None]] = field(default_factory=list)  # (id, end before, end set)
+    dropped: list[int] = field(default_factory=list)    # same-day tiers the ladder rule replaced
+    aliases: list[int] = field(default_factory=list)
+    services: dict[int, dict] = field(default_factory=dict)
+
+
+def firm_row(conn, firm_id: int) -> dict:
+    cur = conn.execute("SELECT * FROM firms WHERE id = ?", (firm_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise LedgerError(f"台账中没有编号为 {firm_id} 的企业")
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def _rows(conn, sql: str, args) -> list[dict]:
+    cur = conn.execute(sql, args)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def keeper(conn, a: int, b: int) -> tuple[int, int]:
+    """(keep, gone) by default: the one with a credit code, else the one with more live designations, else the
+    older record."""
+    def weight(fid: int) -> tuple:
+        firm = firm_row(conn, fid)
+        held = conn.execute("SELECT COUNT(*) FROM designations WHERE firm_id = ? AND deleted_at IS NULL",
+                            (fid,)).fetchone()[0]
+        return (firm["code"] is not None, held, -fid)
+    return (a, b) if weight(a) >= weight(b) else (b, a)
+
+
+def plan(conn, catalog: Catalog, keep_id: int, gone_id: int) -> MergePlan:
+    """What merging *gone_id* into *keep_id* writes; LedgerError (in Chinese) when it is refused."""
+    if keep_id == gone_id:
+        raise LedgerError(MSG_SAME)
+    keep, gone = firm_row(conn, keep_id), firm_row(conn, gone_id)
+    for firm in (keep, gone):
+        if firm["deleted_at"]:
+            raise LedgerError(MSG_BIN.format(name=firm["name"]))
+    if keep["code"] and gone["code"]:
+        raise LedgerError(MSG_CODES.format(a=keep["code"], b=gone["code"]))
+    if gone["code"]:
+        raise LedgerError(MSG_KEEP_CODED.format(name=gone["name"], code=gone["code"]))
+    out = MergePlan(keep, gone)
+    for key in TAKEN:
+        mine, theirs = keep[key], gone[key]
+        if theirs in (None, ""):
+            continue
+        if mine in (None, ""):
+            out.fields[key] = theirs
+        elif mine != theirs:
+            out.differ.append(key)
+    _plan_designations(conn, catalog, out)
+    known = {keep["name"], *(r[0] for r in conn.execute("SELECT name FROM firm_aliases WHERE firm_id = ?",
+                                                        (keep_id,)))}
+    former = conn.execute("SELECT name, seen_on FROM firm_aliases WHERE firm_id = ? ORDER BY id", (gone_id,)).fetchall()
+    names: dict[str, str | None] = {}
+    for name, seen_on in [(gone["name"], None), *former]:
+        if name not in known:
+            names.setdefault(name, seen_on)
+    out.names = list(names.items())
+    out.services = _rows(conn, f"SELECT {', '.join(SERVICE)} FROM service_records WHERE firm_id = ? "
+                               "AND deleted_at IS NULL ORDER BY date, id", (gone_id,))
+    return out
+
+
+def _plan_designations(conn, catalog: Catalog, out: MergePlan) -> None:
+    sql = f"SELECT {', '.join(DESIGNATION)} FROM designations WHERE firm_id = ? AND deleted_at IS NULL " \
+          "ORDER BY start_date, id"
+    mine = _rows(conn, sql, (out.keep["id"],))
+    held = {(d["stage_id"], d["start_date"]) for d in mine}
+    ladder_days = {(catalog.by_id(d["stage_id"]).track, d["start_date"]) for d in mine
+                   if catalog.track(catalog.by_id(d["stage_id"]).track).exclusive}
+    for d in _rows(conn, sql, (out.gone["id"],)):
+        stage = catalog.by_id(d["stage_id"])
+        for day in (d["start_date"], d["end_date"]):
+            if _day(day) is None and day:       # written around the program: a person corrects it first
+                raise LedgerError(MSG_DAY.format(name=out.gone["name"], stage=stage.name, day=day))
+        if (d["stage_id"], d["start_date"]) in held:
+            out.same += 1
+        elif catalog.track(stage.track).exclusive and (stage.track, d["start_date"]) in ladder_days:
+            out.clashes.append(d)
+        else:
+            out.designations.append(d)
+
+
+def merge(w, keep_id: int, gone_id: int) -> MergeDone:
+    """Merge *gone_id* into *keep_id* inside the Writer *w*'s transaction (planned again here, on the rows as they
+    are now, both locked first)."""
+    w.firm_to_change(keep_id)
+    w.firm_to_change(gone_id)
+    catalog = w.ledger.catalog()
+    p = plan(w.conn, catalog, keep_id, gone_id)
+    done = MergeDone(keep_id, gone_id)
+    diff = w.update_firm(keep_id, **p.fields) if p.fields else {}
+    done.before, done.after = {k: v[0] for k, v in diff.items()}, {k: v[1] for k, v in diff.items()}
+    for d in p.designations:
+        did = w.add_designation(keep_id, catalog.by_id(d["stage_id"]).key, d["start_date"], d["end_date"],
+                                evidence=d["evidence"], list_name=d["list_name"], open_end=d["end_date"] is None)
+        if w.ladder is not None:
+            done.ended.extend(w.ladder.ended)
+            done.dropped.extend(w.ladder.replaced)
+        for other in list(done.added):     # an earlier copy the ladder rule ended or replaced: as it is now
+            done.added[other] = _as_added(w.designation(other))
+        done.added[did] = _as_added(w.designation(did))
+    done.aliases = [a for a in (w.add_alias(keep_id, name, _day(seen_on)) for name, seen_on in p.names)
+                    if a is not None]
+    for s in p.services:
+        sid = w.add_service(keep_id, s["date"], officer=s["officer"], kind=s["kind"], notes=s["notes"],
+                            follow_up=s["follow_up"])
+        done.services[sid] = {k: v for k, v in w.service(sid).items() if k in (*SERVICE, "deleted_at")}
+    w.remove_firm(gone_id)
+    _say(w, "merge", p.keep, p.gone)
+    return done
+
+
+def _say(w, action: str, keep: dict, gone: dict) -> None:
+    """One audit row on each firm's history naming the other (the rows of each change are there already)."""
+    w.audit(action, "firm", gone["id"], gone["id"], None, {"merged_into": f"{keep['name']}（编号 {keep['id']}）"})
+    w.audit(action, "firm", keep["id"], keep["id"], None, {"merged_from": f"{gone['name']}（编号 {gone['id']}）"})
+
+
+def _day(text: str | None) -> date | None:
+    """A day as the ledger holds it, None for one no date reads (a former name's: the alias is dated today)."""
+    try:
+        return parse_iso(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_added(row: dict) -> dict:
+    return {k: row[k] for k in ("start_date", "end_date", "evidence", "list_name", "deleted_at")}
+
+
+def unmerge(w, done: MergeDone) -> None:
+    """Take back exactly what ``merge`` wrote, inside *w*'s transaction: refused (EditConflict, LedgerError) when
+    something it wrote was changed since, or the merged-away firm was purged; then nothing changes."""
+    w.restore_firm(done.gone)
+    for sid, row in done.services.items():
+        w.update_service(sid, seen=row, deleted_at=w.stamp)
+    for alias in done.aliases:
+        w.delete_alias(alias)
+    take_back_designations(w, done.added, done.ended, done.dropped)
+    if done.before:
+        w.update_firm(done.keep, seen=done.after, **done.before)
+    _say(w, "unmerge", w.firm(done.keep), w.firm(done.gone))
+
+
+def take_back_designations(w, added: dict[int, dict], ended: list[tuple[int, str | None, str | None]],
+                           dropped: list[int]) -> None:
+    """The undo of designations added through ``Writer.add_designation``: each deleted unless changed since
+    (*added*: {id: its row as added}), each end the ladder rule set put back unless changed again, each
+    same-day tier it replaced restored. Used by every undoable command that adds designations."""
+    for did, row in added.items():
+        w.delete_designation(did, seen=row)
+    for did, end_before, end_after in ended:
+        if did not in added:            # one of the added themselves is gone already
+            w.update_designation(did, seen={"end_date": end_after}, end_date=end_before)
+    for did in dropped:
+        if did not in added:
+            w.update_designation(did, deleted_at=None)
