@@ -36,8 +36,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 KEEP = 200_000                  # log rows kept: about 6 MB; an older cache is read in full (one 3 s read at 1M firms)
 PRUNE_EVERY = 1024              # rows beyond KEEP that make a prune (one DELETE of the oldest rows, by the rowid range)
@@ -101,6 +103,12 @@ class Position:
 
 _SALT_BITS = (1 << 64) - 1
 
+
+
+def _numpy():
+    """numpy, imported on first use: 0.06-0.1 s the app's start (db.ledger imports this module) does not wait for."""
+    import numpy  # noqa: PLC0415
+    return numpy
 
 def has_log(conn: sqlite3.Connection) -> bool:
     found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'facts_log'").fetchone()
@@ -215,6 +223,7 @@ def changes(conn: sqlite3.Connection, since: Position, limit: int) -> np.ndarray
     review). A step back from the row over the rows after the mark (one transaction's, usually a few). And the row
     must hold the salt it had: two copies each edited around the program log different rows under the same ids
     after the same mark (found in review; schema v10)."""
+    np = _numpy()
     if not salted(conn):
         return None
     latest = conn.execute("SELECT token FROM facts_log WHERE id <= ? AND token IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -237,6 +246,7 @@ def changes(conn: sqlite3.Connection, since: Position, limit: int) -> np.ndarray
 
 def _union(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The ranges lo..hi as disjoint ranges in order, touching ones joined."""
+    np = _numpy()
     order = np.argsort(lo, kind="stable")
     lo, hi = lo[order], np.maximum.accumulate(hi[order])
     fresh = np.ones(len(lo), dtype=bool)
@@ -248,6 +258,7 @@ def _union(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _expand(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Every id of the ranges lo..hi, as one array (no Python loop per range)."""
+    np = _numpy()
     counts = hi - lo + 1
     total = int(counts.sum())
     steps = np.ones(total, dtype=np.int64)
@@ -259,6 +270,7 @@ def _expand(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 def log_firms(conn: sqlite3.Connection, firm_ids: Iterable[int]) -> None:
     """Log firm ids as ranges of consecutive ids (a bulk write's, set-wise)."""
+    np = _numpy()
     ids = np.unique(np.fromiter((int(i) for i in firm_ids), np.int64))
     if not len(ids):
         return
@@ -283,10 +295,12 @@ class Untracked:
     said: bool = False
 
     def add(self, firm_ids: Iterable[int]) -> None:
+        np = _numpy()
         self.said = True
         self.ids.append(np.fromiter((int(i) for i in firm_ids), np.int64))
 
     def add_range(self, first: int, stop: int) -> None:
+        np = _numpy()
         self.said = True
         self.ids.append(np.arange(first, stop, dtype=np.int64))
 
@@ -308,6 +322,6 @@ def untracked(conn: sqlite3.Connection, *tables: str) -> Iterator[Untracked]:
     if not has_log(conn):
         return
     if said.said:
-        log_firms(conn, np.concatenate(said.ids) if said.ids else [])
+        log_firms(conn, _numpy().concatenate(said.ids) if said.ids else [])
     else:
         log_everything(conn)

@@ -1,4 +1,4 @@
-"""Start-up: the window is on screen without pandas, openpyxl or pyqtgraph loaded."""
+"""Start-up: the window is on screen without pandas, openpyxl, pyqtgraph or numpy loaded (numpy: 0.06-0.1 s)."""
 from __future__ import annotations
 
 import json
@@ -20,7 +20,7 @@ ledger = open_ledger_for_window(sys.argv[1])
 win = MainWindow(ledger)
 win.show()
 app.processEvents()
-heavy = sorted(m for m in ("pandas", "openpyxl", "pyqtgraph", "xlsxwriter", "python_calamine", "rapidfuzz")
+heavy = sorted(m for m in ("pandas", "openpyxl", "pyqtgraph", "xlsxwriter", "python_calamine", "rapidfuzz", "numpy")
                if m in sys.modules)
 print(json.dumps({"heavy": heavy, "rows": win.ledger_panel.model.rowCount(), "title": win.windowTitle(),
                   "app": app.applicationName(), "tabs": [win.tabs.tabText(i) for i in range(win.tabs.count())]}))
