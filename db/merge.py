@@ -29,6 +29,7 @@ from db.errors import LedgerError
 from pipeline.catalog import Catalog
 from pipeline.dates import parse_iso
 from pipeline.fields import FIRM_ATTRS
+from pipeline.names import name_key
 
 TAKEN = ("street_id", *FIRM_ATTRS)      # the fields an empty one of which the kept firm takes from the other
 SERVICE = ("date", "officer", "kind", "notes", "follow_up")
@@ -114,14 +115,16 @@ def plan(conn, catalog: Catalog, keep_id: int, gone_id: int) -> MergePlan:
         elif mine != theirs:
             out.differ.append(key)
     _plan_designations(conn, catalog, out)
-    known = {keep["name"], *(r[0] for r in conn.execute("SELECT name FROM firm_aliases WHERE firm_id = ?",
-                                                        (keep_id,)))}
+    # by the matching key (firm_aliases is UNIQUE(firm_id, name_key)): a name the kept firm has already, written with
+    # other brackets or spaces, is none to add (added, it took the key of the name its next rename keeps as a former
+    # name, which was then not kept, and the undo deleted it)
+    known = {name_key(keep["name"]), *(r[0] for r in conn.execute("SELECT name_key FROM firm_aliases WHERE "
+                                                                  "firm_id = ?", (keep_id,)))}
     former = conn.execute("SELECT name, seen_on FROM firm_aliases WHERE firm_id = ? ORDER BY id", (gone_id,)).fetchall()
-    names: dict[str, str | None] = {}
     for name, seen_on in [(gone["name"], None), *former]:
-        if name not in known:
-            names.setdefault(name, seen_on)
-    out.names = list(names.items())
+        if name_key(name) not in known:
+            known.add(name_key(name))
+            out.names.append((name, seen_on))
     out.services = _rows(conn, f"SELECT {', '.join(SERVICE)} FROM service_records WHERE firm_id = ? "
                                "AND deleted_at IS NULL ORDER BY date, id", (gone_id,))
     return out

@@ -1,0 +1,28 @@
+"""Attacks on 合并为一家企业 (db/merge.py): each a way a merge or its undo lost, changed or double-counted data."""
+
+from db import merge
+from pipeline.uscc import make_code
+
+CODE = make_code("9", "1", "420106", "MC8K0001")
+
+
+def aliases(led, firm):
+    return sorted(r[0] for r in led.conn.execute("SELECT name FROM firm_aliases WHERE firm_id = ?", (firm,)))
+
+
+def test_a_name_that_is_the_kept_firms_own_after_normalising_is_no_former_name(ledger):
+    with ledger.write() as w:
+        keep = w.insert_firm("星河科技（武汉）有限公司", CODE)
+        w.add_alias(keep, "武汉星河网络公司")
+        gone = w.insert_firm("星河科技(武汉)有限公司")
+        w.add_alias(gone, "武汉星河网络 公司")
+    p = merge.plan(ledger.conn, ledger.catalog(), keep, gone)
+    assert p.names == []                    # neither is a name the kept firm does not have: none is said
+    with ledger.write() as w:
+        done = merge.merge(w, keep, gone)
+    assert done.aliases == []
+    with ledger.write() as w:               # a list renames it: its name before becomes a former name
+        w.rename_firm(keep, "星河新名科技有限公司")
+    with ledger.write() as w:
+        merge.unmerge(w, done)
+    assert "星河科技（武汉）有限公司" in aliases(ledger, keep)
