@@ -39,6 +39,7 @@ MSG_BIN = "“{name}”在回收站中，请先恢复再合并"
 MSG_CODES = "两家企业的统一社会信用代码不同（{a}、{b}），是两家企业，不能合并"
 MSG_DAY = "“{name}”的认定“{stage}”的日期“{day}”无法识别，请先在企业档案中改正再合并"
 MSG_KEEP_CODED = "应保留有统一社会信用代码的“{name}”（{code}），另一家并入它"
+MSG_SERVICE_DAY = "“{name}”的服务记录（{day}）中的日期“{value}”无法识别，请先在企业档案中改正再合并"
 
 
 @dataclass
@@ -127,6 +128,10 @@ def plan(conn, catalog: Catalog, keep_id: int, gone_id: int) -> MergePlan:
             out.names.append((name, seen_on))
     out.services = _rows(conn, f"SELECT {', '.join(SERVICE)} FROM service_records WHERE firm_id = ? "
                                "AND deleted_at IS NULL ORDER BY date, id", (gone_id,))
+    for s in out.services:              # copied through add_service, which reads them as days
+        for value, needed in ((s["date"], True), (s["follow_up"], False)):
+            if _day(value) is None and (needed or value):
+                raise LedgerError(MSG_SERVICE_DAY.format(name=gone["name"], day=s["date"], value=value))
     return out
 
 

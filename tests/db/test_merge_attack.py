@@ -1,7 +1,11 @@
 """Attacks on 合并为一家企业 (db/merge.py): each a way a merge or its undo lost, changed or double-counted data."""
+import pytest
 
 from db import merge
+from db.errors import LedgerError
 from pipeline.uscc import make_code
+from tests.backends import commit_raw
+from tests.db.test_merge import live
 
 CODE = make_code("9", "1", "420106", "MC8K0001")
 
@@ -26,3 +30,30 @@ def test_a_name_that_is_the_kept_firms_own_after_normalising_is_no_former_name(l
     with ledger.write() as w:
         merge.unmerge(w, done)
     assert "星河科技（武汉）有限公司" in aliases(ledger, keep)
+
+
+@pytest.mark.parametrize("day", ["2024年3月", ""])
+def test_a_service_date_written_around_the_program_refuses_the_merge_naming_it(ledger, day):
+    with ledger.write() as w:
+        keep = w.insert_firm("甲公司", CODE)
+        gone = w.insert_firm("甲")
+        w.add_service(gone, "2024-03-01", notes="走访")
+    ledger.conn.execute("UPDATE service_records SET date = ? WHERE firm_id = ?", (day, gone))
+    commit_raw(ledger)
+    before = live(ledger)
+    with pytest.raises(LedgerError, match="服务记录"):
+        merge.plan(ledger.conn, ledger.catalog(), keep, gone)
+    with pytest.raises(LedgerError, match="服务记录"), ledger.write() as w:
+        merge.merge(w, keep, gone)
+    assert live(ledger) == before
+
+
+def test_a_follow_up_written_around_the_program_refuses_the_merge(ledger):
+    with ledger.write() as w:
+        keep = w.insert_firm("甲公司", CODE)
+        gone = w.insert_firm("甲")
+        w.add_service(gone, "2024-03-01", notes="走访", follow_up="2024-04-01")
+    ledger.conn.execute("UPDATE service_records SET follow_up = '下月' WHERE firm_id = ?", (gone,))
+    commit_raw(ledger)
+    with pytest.raises(LedgerError, match="下月"), ledger.write() as w:
+        merge.merge(w, keep, gone)
