@@ -40,6 +40,9 @@ MSG_CODES = "两家企业的统一社会信用代码不同（{a}、{b}），是�
 MSG_DAY = "“{name}”的认定“{stage}”的日期“{day}”无法识别，请先在企业档案中改正再合并"
 MSG_KEEP_CODED = "应保留有统一社会信用代码的“{name}”（{code}），另一家并入它"
 MSG_SERVICE_DAY = "“{name}”的服务记录（{day}）中的日期“{value}”无法识别，请先在企业档案中改正再合并"
+MSG_UNDO_KEPT = ("“{name}”此后已移入回收站或并入了另一家企业，撤销这次合并会把这家企业算两次："
+                 "请先恢复它（或撤销那次合并）")
+MSG_UNDO_GONE = "“{name}”此后被恢复，又移入了回收站或并入了另一家企业，不能撤销这次合并：请先撤销那次操作"
 
 
 @dataclass
@@ -67,6 +70,7 @@ class MergeDone:
     dropped: list[int] = field(default_factory=list)    # same-day tiers the ladder rule replaced
     aliases: list[int] = field(default_factory=list)
     services: dict[int, dict] = field(default_factory=dict)
+    removed: int | None = None                          # the audit row of gone's move to the recycle bin
 
 
 def firm_row(conn, firm_id: int) -> dict:
@@ -181,8 +185,15 @@ def merge(w, keep_id: int, gone_id: int) -> MergeDone:
                             follow_up=s["follow_up"])
         done.services[sid] = {k: v for k, v in w.service(sid).items() if k in (*SERVICE, "deleted_at")}
     w.remove_firm(gone_id)
+    done.removed = _last_removal(w.conn, gone_id)
     _say(w, "merge", p.keep, p.gone)
     return done
+
+
+def _last_removal(conn, firm_id: int) -> int | None:
+    """The audit row of the firm's latest move to the recycle bin (stamps are to the second: two in one second)."""
+    return conn.execute("SELECT MAX(id) FROM audit WHERE firm_id = ? AND entity = 'firm' AND entity_id = ? "
+                        "AND action = 'delete'", (firm_id, firm_id)).fetchone()[0]
 
 
 def _say(w, action: str, keep: dict, gone: dict) -> None:
@@ -206,6 +217,13 @@ def _as_added(row: dict) -> dict:
 def unmerge(w, done: MergeDone) -> None:
     """Take back exactly what ``merge`` wrote, inside *w*'s transaction: refused (EditConflict, LedgerError) when
     something it wrote was changed since, or the merged-away firm was purged; then nothing changes."""
+    keep, gone = w.firm_to_change(done.keep), w.firm_to_change(done.gone)
+    # the two records as the merge left them: the kept one live, the other in the bin since the merge (or taken out);
+    # else a later merge copied what this one wrote elsewhere, and the undo would count the firm twice
+    if keep["deleted_at"]:
+        raise LedgerError(MSG_UNDO_KEPT.format(name=keep["name"]))
+    if gone["deleted_at"] and _last_removal(w.conn, done.gone) != done.removed:
+        raise LedgerError(MSG_UNDO_GONE.format(name=gone["name"]))
     w.restore_firm(done.gone)
     for sid, row in done.services.items():
         w.update_service(sid, seen=row, deleted_at=w.stamp)

@@ -1,7 +1,7 @@
 """Attacks on 合并为一家企业 (db/merge.py): each a way a merge or its undo lost, changed or double-counted data."""
 import pytest
 
-from db import merge
+from db import dashboard_queries, merge
 from db.errors import LedgerError
 from pipeline.uscc import make_code
 from tests.backends import commit_raw
@@ -57,3 +57,43 @@ def test_a_follow_up_written_around_the_program_refuses_the_merge(ledger):
     commit_raw(ledger)
     with pytest.raises(LedgerError, match="下月"), ledger.write() as w:
         merge.merge(w, keep, gone)
+
+
+def _three(ledger):
+    with ledger.write() as w:
+        keep = w.insert_firm("甲公司")
+        gone = w.insert_firm("甲")
+        third = w.insert_firm("甲（另一条）")
+        w.add_designation(gone, "gaoqi", "2022-01-01")
+    return keep, gone, third
+
+
+def counted(ledger):
+    facts = dashboard_queries.load_facts(ledger.conn)
+    return sorted(facts.firm.tolist())
+
+
+def test_the_undo_of_a_merge_whose_kept_firm_was_merged_on_since_is_refused(ledger):
+    keep, gone, third = _three(ledger)
+    with ledger.write() as w:
+        first = merge.merge(w, keep, gone)
+    with ledger.write() as w:                   # another window, a colleague: 甲公司 into a third record
+        merge.merge(w, third, keep)
+    now = live(ledger)
+    with pytest.raises(LedgerError, match="回收站"), ledger.write() as w:
+        merge.unmerge(w, first)
+    assert live(ledger) == now and counted(ledger) == [third]
+
+
+def test_the_undo_of_a_merge_whose_gone_firm_was_merged_again_since_is_refused(ledger):
+    keep, gone, third = _three(ledger)
+    with ledger.write() as w:
+        first = merge.merge(w, keep, gone)
+    with ledger.write() as w:                   # restored from the bin by someone, merged into another record
+        w.restore_firm(gone)
+    with ledger.write() as w:
+        merge.merge(w, third, gone)
+    now = live(ledger)
+    with pytest.raises(LedgerError), ledger.write() as w:
+        merge.unmerge(w, first)
+    assert live(ledger) == now
