@@ -29,11 +29,13 @@ from db.errors import LedgerError
 from pipeline.catalog import Catalog
 from pipeline.dates import parse_iso
 from pipeline.fields import FIRM_ATTRS
+from pipeline.ladder import place_tier
 from pipeline.names import name_key
 
 TAKEN = ("street_id", *FIRM_ATTRS)      # the fields an empty one of which the kept firm takes from the other
 SERVICE = ("date", "officer", "kind", "notes", "follow_up")
 DESIGNATION = ("stage_id", "start_date", "end_date", "evidence", "list_name")
+OPEN = "9999-12-31"                     # an open end, compared as ISO days
 MSG_SAME = "请选择两家不同的企业"
 MSG_BIN = "“{name}”在回收站中，请先恢复再合并"
 MSG_CODES = "两家企业的统一社会信用代码不同（{a}、{b}），是两家企业，不能合并"
@@ -53,7 +55,9 @@ class MergePlan:
     differ: list[str] = field(default_factory=list)     # fields both fill, differently: the kept firm's stays
     designations: list[dict] = field(default_factory=list)  # gone's to add to the kept firm
     same: int = 0                                       # gone's the kept firm holds already
-    clashes: list[dict] = field(default_factory=list)   # gone's ladder tiers on a day the kept firm holds another
+    clashes: list[dict] = field(default_factory=list)   # gone's ladder tiers on a day the kept firm holds another,
+    #                                                     or that would end one of its tiers leaving days held by none
+    shortened: list[tuple[dict, str]] = field(default_factory=list)  # the kept firm's tiers gone's end: (row, end)
     names: list[tuple[str, str | None]] = field(default_factory=list)  # (name, seen on): former names to add
     services: list[dict] = field(default_factory=list)  # gone's live service records, to copy
 
@@ -146,6 +150,10 @@ def _plan_designations(conn, catalog: Catalog, out: MergePlan) -> None:
     held = {(d["stage_id"], d["start_date"]) for d in mine}
     ladder_days = {(catalog.by_id(d["stage_id"]).track, d["start_date"]) for d in mine
                    if catalog.track(catalog.by_id(d["stage_id"]).track).exclusive}
+    ladders: dict[str, list[list]] = {}     # each ladder's tiers as add_designation sees them: [row, start, end, kept]
+    for d in mine:
+        if _on_ladder(catalog, d["stage_id"]):
+            ladders.setdefault(catalog.by_id(d["stage_id"]).track, []).append([d, d["start_date"], d["end_date"], True])
     for d in _rows(conn, sql, (out.gone["id"],)):
         stage = catalog.by_id(d["stage_id"])
         for day in (d["start_date"], d["end_date"]):
@@ -153,10 +161,48 @@ def _plan_designations(conn, catalog: Catalog, out: MergePlan) -> None:
                 raise LedgerError(MSG_DAY.format(name=out.gone["name"], stage=stage.name, day=day))
         if (d["stage_id"], d["start_date"]) in held:
             out.same += 1
-        elif catalog.track(stage.track).exclusive and (stage.track, d["start_date"]) in ladder_days:
+        elif not catalog.track(stage.track).exclusive:
+            out.designations.append(d)
+        elif (stage.track, d["start_date"]) in ladder_days:
             out.clashes.append(d)
         else:
-            out.designations.append(d)
+            placed = _ladder_step(ladders.setdefault(stage.track, []), d, _on_ladder(catalog, d["stage_id"]))
+            (out.clashes if placed is None else out.designations).append(placed or d)
+    out.shortened = [(row, end) for tiers in ladders.values() for row, _s, end, kept in tiers
+                     if kept and end != row["end_date"]]
+
+
+def _on_ladder(catalog: Catalog, stage_id: int) -> bool:
+    """A stage add_designation places one tier at a time (an active stage of an exclusive track)."""
+    track = catalog.track(catalog.by_id(stage_id).track)
+    return track.exclusive and any(s.id == stage_id for s in track.stages)
+
+
+def _ladder_step(tiers: list[list], d: dict, active: bool) -> dict | None:
+    """Gone's tier *d* added to its ladder's *tiers* as add_designation will (pipeline.ladder): *d* with the end it
+    gets, or None (and *tiers* unchanged) when it ends a tier of the kept firm before the end that firm held it to
+    and no tier covers the days lost: the two records disagree (gone's 繁星 of 2022 ended 2023 would end the kept
+    firm's 新星 held since 2021, and the firm held no star from 2023: it left every count of today)."""
+    change = place_tier([(k, t[1], t[2]) for k, t in enumerate(tiers)], d["start_date"], d["end_date"])
+    ends = {k: after for k, _before, after in change.ended}
+    trial = [[t[0], t[1], ends.get(k, t[2]), t[3]] for k, t in enumerate(tiers) if k not in change.replaced]
+    placed = {**d, "end_date": change.end}
+    mine = [*trial, [placed, placed["start_date"], change.end, False]]
+    if any(kept and end != row["end_date"] and _uncovered(mine, end, row["end_date"]) for row, _s, end, kept in mine):
+        return None
+    tiers[:] = mine if active else trial
+    return placed
+
+
+def _uncovered(tiers: list[list], start: str, end: str | None) -> bool:
+    """Whether some day of [start, end) (None: open) is held by none of *tiers*."""
+    pos, stop = start, end or OPEN
+    while pos < stop:
+        reach = max((e or OPEN for _row, s, e, _kept in tiers if s <= pos < (e or OPEN)), default=None)
+        if reach is None:
+            return True
+        pos = reach
+    return False
 
 
 def merge(w, keep_id: int, gone_id: int) -> MergeDone:

@@ -1,8 +1,14 @@
 """Attacks on 合并为一家企业 (db/merge.py): each a way a merge or its undo lost, changed or double-counted data."""
+import tempfile
+from pathlib import Path
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from db import dashboard_queries, merge
 from db.errors import LedgerError
+from db.ledger import Ledger
 from pipeline.uscc import make_code
 from tests.backends import commit_raw
 from tests.db.test_merge import live
@@ -97,3 +103,73 @@ def test_the_undo_of_a_merge_whose_gone_firm_was_merged_again_since_is_refused(l
     with pytest.raises(LedgerError), ledger.write() as w:
         merge.unmerge(w, first)
     assert live(ledger) == now
+
+
+def star_days(led, firm) -> dict[str, int]:
+    """{day: live star tiers the firm holds that day} on the first of each month 2019-2026."""
+    rows = led.conn.execute("SELECT d.start_date, d.end_date FROM designations d JOIN stages s ON s.id = d.stage_id "
+                            "JOIN tracks t ON t.id = s.track_id WHERE t.key = 'star' AND d.firm_id = ? "
+                            "AND d.deleted_at IS NULL", (firm,)).fetchall()
+    days = [f"{y}-{m:02d}-01" for y in range(2019, 2027) for m in range(1, 13)]
+    return {day: sum(s <= day < (e or "9999") for s, e in rows) for day in days}
+
+
+def test_an_earlier_ended_tier_of_the_other_record_never_ends_the_kept_firms_tier_leaving_days_without_one(ledger):
+    """The kept record holds 新星 since 2021; the other says 繁星 for 2022 only. Added, 繁星 ended 新星 in 2022 and the
+    firm held no star from 2023: it left every count of today. The two disagree: said, not merged."""
+    from ui.merge_dialog import describe
+    with ledger.write() as w:
+        keep = w.insert_firm("甲公司", CODE)
+        gone = w.insert_firm("甲")
+        w.add_designation(keep, "xinxing", "2021-01-01")
+        w.add_designation(gone, "fanxing", "2022-01-01", "2023-01-01")
+    before = star_days(ledger, keep)
+    p = merge.plan(ledger.conn, ledger.catalog(), keep, gone)
+    assert [d["start_date"] for d in p.clashes] == ["2022-01-01"] and p.designations == [] and p.shortened == []
+    rows = describe(p, ledger.catalog(), {})
+    assert any(what.startswith("未并入") and "繁星" in detail for what, detail in rows)
+    with ledger.write() as w:
+        merge.merge(w, keep, gone)
+    assert star_days(ledger, keep) == before
+
+
+def test_the_preview_says_which_tier_of_the_kept_firm_a_later_tier_of_the_other_ends(ledger):
+    from tests.db.test_merge import two_records
+    from ui.merge_dialog import describe
+    keep, gone = two_records(ledger)
+    p = merge.plan(ledger.conn, ledger.catalog(), keep, gone)
+    assert [(d["start_date"], end) for d, end in p.shortened] == [("2023-01-01", "2024-06-01")]
+    rows = describe(p, ledger.catalog(), {})
+    assert ("提前结束（同一序列的新一级开始）", "新星（2023-01-01 起，长期有效） 改为有效期至 2024-05-31") in rows
+
+
+STARS = ["fanxing", "xinxing", "liangxing", "mingxing"]
+DAYS = ["2020-01-01", "2021-01-01", "2022-01-01", "2023-01-01", "2024-01-01"]
+TIER = st.tuples(st.sampled_from(STARS), st.integers(0, 4), st.integers(0, 5), st.booleans())  # stage, start, end, bin
+
+
+@pytest.mark.file_only("a property over many small ledgers: the engines' writes are the same code")
+@settings(max_examples=150, deadline=None)
+@given(mine=st.lists(TIER, max_size=3), theirs=st.lists(TIER, max_size=3))
+@example(mine=[("xinxing", 1, 5, False)], theirs=[("fanxing", 2, 3, False)])       # ends 新星 for a year of 繁星
+@example(mine=[("xinxing", 1, 3, False)], theirs=[("fanxing", 2, 3, False), ("liangxing", 3, 5, False)])
+def test_a_merge_on_the_star_ladder_keeps_every_day_the_kept_firm_held_a_tier_and_its_undo_is_exact(mine, theirs):
+    """Any arrangement of tiers on both records (same day, earlier, later, open, ended, in the bin): after the merge
+    the kept firm holds one tier on every day it held one before, never two, and the undo gives back the ledger."""
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.db") as ledger:
+        with ledger.write() as w:
+            keep, gone = w.insert_firm("甲公司", CODE), w.insert_firm("甲")
+            for firm, tiers in ((keep, mine), (gone, theirs)):
+                for key, start, end, binned in tiers:
+                    last = DAYS[end] if end < len(DAYS) and end > start else None
+                    did = w.add_designation(firm, key, DAYS[start], last, open_end=last is None)
+                    if binned:
+                        w.delete_designation(did)
+        held, now = star_days(ledger, keep), live(ledger)
+        with ledger.write() as w:
+            done = merge.merge(w, keep, gone)
+        after = star_days(ledger, keep)
+        assert all(after[day] == 1 for day, n in held.items() if n) and max(after.values()) <= 1
+        with ledger.write() as w:
+            merge.unmerge(w, done)
+        assert live(ledger) == now
