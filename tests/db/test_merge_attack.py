@@ -173,3 +173,36 @@ def test_a_merge_on_the_star_ladder_keeps_every_day_the_kept_firm_held_a_tier_an
         with ledger.write() as w:
             merge.unmerge(w, done)
         assert live(ledger) == now
+
+
+def _import(ledger, folder, rows) -> int:
+    import csv
+
+    from importers.plan import build_plan, commit_plan
+    path = Path(folder) / "名单.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["企业名称", "统一社会信用代码", "所在街道", "认定日期", "层级"])
+        out.writerows(rows)
+    commit_plan(ledger, build_plan(ledger, path))
+    return ledger.conn.execute("SELECT max(id) FROM batches").fetchone()[0]
+
+
+def test_a_batch_whose_designation_a_merge_carried_to_the_kept_firm_is_not_undone_even_forced(ledger, tmp_path):
+    """A list brought 高新 to the hand-entered record; merged, the kept firm holds a copy. The forced undo of the list
+    took it from the merged-away record only: the kept firm still held what only the undone list said."""
+    from importers.undo import UndoRefused, undo_batch
+    with ledger.write() as w:
+        keep = w.insert_firm("武汉星河科技有限公司", CODE)
+        gone = w.insert_firm("星河科技")
+    batch = _import(ledger, tmp_path, [["星河科技", "", "", "2024-01-01", "高新技术企业"]])
+    with ledger.write() as w:
+        done = merge.merge(w, keep, gone)
+    now = live(ledger)
+    with pytest.raises(UndoRefused, match="星河科技"):
+        undo_batch(ledger, batch, force=True)
+    assert live(ledger) == now
+    with ledger.write() as w:                   # the merge undone first: the list's undo is exact again
+        merge.unmerge(w, done)
+    undo_batch(ledger, batch, force=True)
+    assert [h for h in live(ledger)["held"]] == []
