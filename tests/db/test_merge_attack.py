@@ -206,3 +206,20 @@ def test_a_batch_whose_designation_a_merge_carried_to_the_kept_firm_is_not_undon
         merge.unmerge(w, done)
     undo_batch(ledger, batch, force=True)
     assert [h for h in live(ledger)["held"]] == []
+
+
+@pytest.mark.file_only("the dashboard's columnar cache is a file ledger's")
+def test_the_dashboards_cache_stays_exact_through_a_merge_its_undo_and_redo(ledger, tmp_path):
+    from tests.db.facts_log_helpers import full, load, same
+    from tests.db.test_merge import two_records
+    keep, gone = two_records(ledger)
+    assert same(load(ledger, tmp_path), full(ledger))
+    with ledger.write() as w:
+        done = merge.merge(w, keep, gone)
+    assert same(load(ledger, tmp_path), full(ledger))
+    with ledger.write() as w:
+        merge.unmerge(w, done)
+    assert same(load(ledger, tmp_path), full(ledger))
+    with ledger.write() as w:
+        merge.merge(w, keep, gone)
+    assert same(load(ledger, tmp_path), full(ledger))
