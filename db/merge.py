@@ -208,8 +208,8 @@ def _uncovered(tiers: list[list], start: str, end: str | None) -> bool:
 def merge(w, keep_id: int, gone_id: int) -> MergeDone:
     """Merge *gone_id* into *keep_id* inside the Writer *w*'s transaction (planned again here, on the rows as they
     are now, both locked first)."""
-    w.firm_to_change(keep_id)
-    w.firm_to_change(gone_id)
+    for firm_id in sorted({keep_id, gone_id}):     # in id order: two merging the pair each way never deadlock
+        w.firm_to_change(firm_id)
     catalog = w.ledger.catalog()
     p = plan(w.conn, catalog, keep_id, gone_id)
     done = MergeDone(keep_id, gone_id)
@@ -263,7 +263,8 @@ def _as_added(row: dict) -> dict:
 def unmerge(w, done: MergeDone) -> None:
     """Take back exactly what ``merge`` wrote, inside *w*'s transaction: refused (EditConflict, LedgerError) when
     something it wrote was changed since, or the merged-away firm was purged; then nothing changes."""
-    keep, gone = w.firm_to_change(done.keep), w.firm_to_change(done.gone)
+    rows = {fid: w.firm_to_change(fid) for fid in sorted((done.keep, done.gone))}      # in id order, as merge
+    keep, gone = rows[done.keep], rows[done.gone]
     # the two records as the merge left them: the kept one live, the other in the bin since the merge (or taken out);
     # else a later merge copied what this one wrote elsewhere, and the undo would count the firm twice
     if keep["deleted_at"]:
