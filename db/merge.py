@@ -22,6 +22,7 @@ where it still holds what the merge wrote (db/conflict.py), else the undo is ref
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -234,6 +235,20 @@ def merge(w, keep_id: int, gone_id: int) -> MergeDone:
     done.removed = _last_removal(w.conn, gone_id)
     _say(w, "merge", p.keep, p.gone)
     return done
+
+
+def merged_into(conn, firm_ids) -> dict[int, str]:
+    """{firm: the firm it was merged into, as its history names it} for those of *firm_ids* whose latest merge was not
+    taken back: the kept firm holds copies of their designations, so taking one out of the recycle bin by hand
+    counts the firm twice (the undo of the merge takes back both)."""
+    out = {}
+    for fid in firm_ids:
+        row = conn.execute("SELECT action, after FROM audit WHERE firm_id = ? AND entity = 'firm' AND entity_id = ? "
+                           "AND action IN ('merge', 'unmerge') ORDER BY id DESC LIMIT 1", (fid, fid)).fetchone()
+        after = json.loads(row[1]) if row and isinstance(row[1], str) else row[1] if row else None
+        if row and row[0] == "merge" and isinstance(after, dict) and "merged_into" in after:
+            out[fid] = str(after["merged_into"])
+    return out
 
 
 def _last_removal(conn, firm_id: int) -> int | None:

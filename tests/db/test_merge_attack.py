@@ -223,3 +223,15 @@ def test_the_dashboards_cache_stays_exact_through_a_merge_its_undo_and_redo(ledg
     with ledger.write() as w:
         merge.merge(w, keep, gone)
     assert same(load(ledger, tmp_path), full(ledger))
+
+
+def test_a_record_merged_away_is_known_until_the_merge_is_undone(ledger):
+    from tests.db.test_merge import two_records
+    keep, gone = two_records(ledger)
+    assert merge.merged_into(ledger.conn, [keep, gone]) == {}
+    with ledger.write() as w:
+        done = merge.merge(w, keep, gone)
+    assert merge.merged_into(ledger.conn, [keep, gone]) == {gone: f"武汉星河科技有限公司（编号 {keep}）"}
+    with ledger.write() as w:
+        merge.unmerge(w, done)
+    assert merge.merged_into(ledger.conn, [keep, gone]) == {}
