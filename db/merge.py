@@ -43,9 +43,8 @@ MSG_CODES = "两家企业的统一社会信用代码不同（{a}、{b}），是�
 MSG_DAY = "“{name}”的认定“{stage}”的日期“{day}”无法识别，请先在企业档案中改正再合并"
 MSG_KEEP_CODED = "应保留有统一社会信用代码的“{name}”（{code}），另一家并入它"
 MSG_SERVICE_DAY = "“{name}”的服务记录（{day}）中的日期“{value}”无法识别，请先在企业档案中改正再合并"
-MSG_UNDO_KEPT = ("“{name}”此后已移入回收站或并入了另一家企业，撤销这次合并会把这家企业算两次："
-                 "请先恢复它（或撤销那次合并）")
-MSG_UNDO_GONE = "“{name}”此后被恢复，又移入了回收站或并入了另一家企业，不能撤销这次合并：请先撤销那次操作"
+MSG_UNDO_MERGED = ("“{name}”此后又并入了另一家企业（{into}），撤销这次合并会把这家企业算两次："
+                   "请先撤销那次合并")
 
 
 @dataclass
@@ -75,7 +74,7 @@ class MergeDone:
     dropped: list[int] = field(default_factory=list)    # same-day tiers the ladder rule replaced
     aliases: list[int] = field(default_factory=list)
     services: dict[int, dict] = field(default_factory=dict)
-    removed: int | None = None                          # the audit row of gone's move to the recycle bin
+    mark: int = 0                                       # the merge's last audit row: later merges are after it
 
 
 def firm_row(conn, firm_id: int) -> dict:
@@ -232,8 +231,8 @@ def merge(w, keep_id: int, gone_id: int) -> MergeDone:
                             follow_up=s["follow_up"])
         done.services[sid] = {k: v for k, v in w.service(sid).items() if k in (*SERVICE, "deleted_at")}
     w.remove_firm(gone_id)
-    done.removed = _last_removal(w.conn, gone_id)
     _say(w, "merge", p.keep, p.gone)
+    done.mark = w.conn.execute("SELECT MAX(id) FROM audit WHERE firm_id = ?", (gone_id,)).fetchone()[0]
     return done
 
 
@@ -241,20 +240,24 @@ def merged_into(conn, firm_ids) -> dict[int, str]:
     """{firm: the firm it was merged into, as its history names it} for those of *firm_ids* whose latest merge was not
     taken back: the kept firm holds copies of their designations, so taking one out of the recycle bin by hand
     counts the firm twice (the undo of the merge takes back both)."""
-    out = {}
-    for fid in firm_ids:
-        row = conn.execute("SELECT action, after FROM audit WHERE firm_id = ? AND entity = 'firm' AND entity_id = ? "
-                           "AND action IN ('merge', 'unmerge') ORDER BY id DESC LIMIT 1", (fid, fid)).fetchone()
-        after = json.loads(row[1]) if row and isinstance(row[1], str) else row[1] if row else None
-        if row and row[0] == "merge" and isinstance(after, dict) and "merged_into" in after:
-            out[fid] = str(after["merged_into"])
-    return out
+    return {fid: into for fid in firm_ids if (into := _merged_since(conn, fid, 0)) is not None}
 
 
-def _last_removal(conn, firm_id: int) -> int | None:
-    """The audit row of the firm's latest move to the recycle bin (stamps are to the second: two in one second)."""
-    return conn.execute("SELECT MAX(id) FROM audit WHERE firm_id = ? AND entity = 'firm' AND entity_id = ? "
-                        "AND action = 'delete'", (firm_id, firm_id)).fetchone()[0]
+def _merged_since(conn, firm_id: int, after_id: int) -> str | None:
+    """The firm it was merged into (as its history names it) when the firm was merged away after audit row
+    *after_id* and that merge was not undone; else None. A merge and its undo each write the merged-away record a
+    row naming the kept one (``_say``)."""
+    into: list[str] = []
+    for action, after in conn.execute("SELECT action, after FROM audit WHERE firm_id = ? AND entity = 'firm' AND "
+                                      "entity_id = ? AND id > ? AND action IN ('merge', 'unmerge') ORDER BY id",
+                                      (firm_id, firm_id, after_id)):
+        said = json.loads(after) if isinstance(after, str) else after
+        if isinstance(said, dict) and "merged_into" in said:
+            if action == "merge":
+                into.append(str(said["merged_into"]))
+            elif into:
+                into.pop()
+    return into[-1] if into else None
 
 
 def _say(w, action: str, keep: dict, gone: dict) -> None:
@@ -280,12 +283,12 @@ def unmerge(w, done: MergeDone) -> None:
     something it wrote was changed since, or the merged-away firm was purged; then nothing changes."""
     rows = {fid: w.firm_to_change(fid) for fid in sorted((done.keep, done.gone))}      # in id order, as merge
     keep, gone = rows[done.keep], rows[done.gone]
-    # the two records as the merge left them: the kept one live, the other in the bin since the merge (or taken out);
-    # else a later merge copied what this one wrote elsewhere, and the undo would count the firm twice
-    if keep["deleted_at"]:
-        raise LedgerError(MSG_UNDO_KEPT.format(name=keep["name"]))
-    if gone["deleted_at"] and _last_removal(w.conn, done.gone) != done.removed:
-        raise LedgerError(MSG_UNDO_GONE.format(name=gone["name"]))
+    # neither merged away since (a colleague, another window): that merge copied what this one wrote, or the other
+    # record's designations, to a third record, and the undo would count the firm twice
+    for firm in (keep, gone):
+        into = _merged_since(w.conn, firm["id"], done.mark)
+        if into is not None:
+            raise LedgerError(MSG_UNDO_MERGED.format(name=firm["name"], into=into))
     w.restore_firm(done.gone)
     for sid, row in done.services.items():
         w.update_service(sid, seen=row, deleted_at=w.stamp)

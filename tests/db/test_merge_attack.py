@@ -86,9 +86,25 @@ def test_the_undo_of_a_merge_whose_kept_firm_was_merged_on_since_is_refused(ledg
     with ledger.write() as w:                   # another window, a colleague: 甲公司 into a third record
         merge.merge(w, third, keep)
     now = live(ledger)
-    with pytest.raises(LedgerError, match="回收站"), ledger.write() as w:
+    with pytest.raises(LedgerError, match="又并入了另一家企业"), ledger.write() as w:
         merge.unmerge(w, first)
     assert live(ledger) == now and counted(ledger) == [third]
+
+
+def test_the_undo_of_a_merge_after_the_merged_away_record_went_out_of_the_bin_and_back_is_exact(ledger):
+    """Taken out of the recycle bin and put back (从回收站恢复所选, then Ctrl+Z): merged nowhere else, the undo of the
+    merge is exact (a stricter first fix refused it)."""
+    keep, gone, _third = _three(ledger)
+    before = live(ledger)
+    with ledger.write() as w:
+        done = merge.merge(w, keep, gone)
+    with ledger.write() as w:
+        w.restore_firm(gone)
+    with ledger.write() as w:
+        w.remove_firm(gone)
+    with ledger.write() as w:
+        merge.unmerge(w, done)
+    assert live(ledger) == before
 
 
 def test_the_undo_of_a_merge_whose_gone_firm_was_merged_again_since_is_refused(ledger):

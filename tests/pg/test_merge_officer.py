@@ -44,7 +44,7 @@ def test_an_officers_undo_of_a_merge_whose_merged_away_record_was_merged_again_i
             w.add_designation(gone, "gaoqi", "2023-01-01")
         with led.write() as w:
             done = merge.merge(w, keep, gone)
-        assert done.removed is not None         # the officer reads the audit row of the move to the bin
+        assert done.mark                        # the officer reads the audit rows of the merge
         with led.write() as w:
             w.restore_firm(gone)
         with led.write() as w:
