@@ -70,7 +70,9 @@ def merge(window, ids: list[int]) -> None:
         dialogs.inform(window, "合并为一家企业", MSG_TWO.format(n=len(ids)))
         return
     ledger = window.ledger
-    catalog, streets = ledger.catalog(), dict(ledger.streets())
+    from db.catalog_store import all_streets
+    catalog = ledger.catalog()
+    streets = {sid: name for sid, name, _active in all_streets(ledger.conn)}     # a deactivated one by its name too
     try:
         firms = [plan_merge.firm_row(ledger.conn, fid) for fid in ids]
         keep, _gone = plan_merge.keeper(ledger.conn, *ids)

@@ -219,3 +219,21 @@ def test_taking_a_merged_away_record_out_of_the_recycle_bin_says_it_would_count_
         win.menu_actions.do_restore_firms()
         assert "“星辰新材料有限公司”已并入 武汉星辰科技有限公司" in told["text"] and "算两次" in told["text"]
         assert win.ledger.conn.execute(in_bin, (d,)).fetchone()[0] == (answer == "取消")
+
+
+def test_the_merge_dialog_names_a_deactivated_street_not_its_number(window, qtbot):
+    from db.catalog_store import set_street
+    win, (a, _b, _c, d) = window
+    with win.ledger.write() as w:
+        set_street(w, "杨园", active=False)           # d is still on it
+    win.ledger_panel.reload()
+    select(win, {a, d})
+    seen = {}
+
+    def look(dlg):
+        t = dlg.table
+        seen["rows"] = [tuple(t.item(r, k).text() for k in range(2)) for r in range(t.rowCount())]
+        dlg.reject()
+    answer_dialog(qtbot, look)
+    win.menu_actions.do_merge()
+    assert ("字段不同（保留这一条的）", "所在街道：积玉桥（另一条：杨园）") in seen["rows"], seen["rows"]
