@@ -251,3 +251,77 @@ def test_a_record_merged_away_is_known_until_the_merge_is_undone(ledger):
     with ledger.write() as w:
         merge.unmerge(w, done)
     assert merge.merged_into(ledger.conn, [keep, gone]) == {}
+
+
+def _tiers_per_day(led, firm) -> int:
+    """The most live tiers of one ladder the firm holds on any day (1 when the ladder rule holds)."""
+    rows = led.conn.execute("SELECT t.key, d.start_date, d.end_date FROM designations d JOIN stages s ON "
+                            "s.id = d.stage_id JOIN tracks t ON t.id = s.track_id WHERE t.exclusive = 1 AND "
+                            "d.firm_id = ? AND d.deleted_at IS NULL", (firm,)).fetchall()
+    days = {s for _t, s, _e in rows}
+    return max((sum(t == track and s <= day < (e or "9999") for t, s, e in rows)
+                for track in {r[0] for r in rows} for day in days), default=0)
+
+
+LATER = st.sampled_from(["rename", "tier_before", "tier_between", "tier_after", "field", "other_field", "service",
+                         "alias", "bin_keep", "restore_gone", "end_added", "nothing"])
+
+
+@pytest.mark.file_only("a property over many small ledgers: the engines' writes are the same code")
+@settings(max_examples=80, deadline=None)
+@given(theirs=st.lists(TIER, max_size=3), later=st.lists(LATER, max_size=2))
+@example(theirs=[("liangxing", 3, 5, False)], later=["tier_between"])
+def test_an_undo_after_later_changes_is_refused_and_changes_nothing_or_takes_back_all_the_merge_added(theirs, later):
+    """After the merge, any later changes (a list's rename, a tier before, between or after, a field, a former name,
+    the bin): the undo either is refused and changes nothing, or leaves no copy the merge made live, the ladder one
+    tier at a time, and every name the kept firm had."""
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.db") as ledger:
+        with ledger.write() as w:
+            keep, gone = w.insert_firm("甲公司", CODE), w.insert_firm("甲", industry="软件")
+            w.add_designation(keep, "xinxing", "2021-01-01", open_end=True)
+            for key, start, end, binned in theirs:
+                last = DAYS[end] if end < len(DAYS) and end > start else None
+                did = w.add_designation(gone, key, DAYS[start], last, open_end=last is None)
+                if binned:
+                    w.delete_designation(did)
+        with ledger.write() as w:
+            done = merge.merge(w, keep, gone)
+        for step in later:
+            with ledger.write() as w:
+                _later(w, step, keep, gone, done)
+        names_before = set(aliases(ledger, keep)) | {ledger.conn.execute("SELECT name FROM firms WHERE id = ?",
+                                                                         (keep,)).fetchone()[0]}
+        now = live(ledger)
+        try:
+            with ledger.write() as w:
+                merge.unmerge(w, done)
+        except LedgerError:
+            assert live(ledger) == now
+            return
+        copies = ledger.conn.execute(f"SELECT COUNT(*) FROM designations WHERE deleted_at IS NULL AND id IN "
+                                     f"({','.join(map(str, done.added)) or 'NULL'})").fetchone()[0]
+        assert copies == 0 and _tiers_per_day(ledger, keep) <= 1
+        name = ledger.conn.execute("SELECT name FROM firms WHERE id = ?", (keep,)).fetchone()[0]
+        assert names_before - {"甲"} <= set(aliases(ledger, keep)) | {name}     # 甲: the name the merge added
+
+
+def _later(w, step, keep, gone, done) -> None:
+    if step == "rename":
+        w.rename_firm(keep, "甲新名公司")
+    elif step.startswith("tier_"):
+        day = {"tier_before": "2020-06-01", "tier_between": "2023-06-01", "tier_after": "2025-06-01"}[step]
+        w.add_designation(keep, "mingxing", day, open_end=True)
+    elif step == "field":
+        w.update_firm(keep, industry="制造")
+    elif step == "other_field":
+        w.update_firm(keep, remark="改过")
+    elif step == "service":
+        w.add_service(keep, "2025-01-01", notes="回访")
+    elif step == "alias":
+        w.add_alias(keep, "甲旧名")
+    elif step == "bin_keep":
+        w.remove_firm(keep)
+    elif step == "restore_gone":
+        w.restore_firm(gone)
+    elif step == "end_added" and done.added:
+        w.update_designation(next(iter(done.added)), end_date="2030-01-01")
