@@ -243,6 +243,17 @@ def merged_into(conn, firm_ids) -> dict[int, str]:
     return {fid: into for fid in firm_ids if (into := _merged_since(conn, fid, 0)) is not None}
 
 
+def _names_since(conn, firm_id: int, after_id: int) -> set[str]:
+    """The matching keys of the names the firm was given after audit row *after_id*."""
+    out = set()
+    for (after,) in conn.execute("SELECT after FROM audit WHERE firm_id = ? AND entity = 'firm' AND entity_id = ? "
+                                 "AND action = 'update' AND id > ?", (firm_id, firm_id, after_id)):
+        said = json.loads(after) if isinstance(after, str) else after
+        if isinstance(said, dict) and said.get("name"):
+            out.add(name_key(said["name"]))
+    return out
+
+
 def _merged_since(conn, firm_id: int, after_id: int) -> str | None:
     """The firm it was merged into (as its history names it) when the firm was merged away after audit row
     *after_id* and that merge was not undone; else None. A merge and its undo each write the merged-away record a
@@ -292,8 +303,13 @@ def unmerge(w, done: MergeDone) -> None:
     w.restore_firm(done.gone)
     for sid, row in done.services.items():
         w.update_service(sid, seen=row, deleted_at=w.stamp)
+    # a former name the merge added that the kept firm has since carried as its name (a list named it so, then
+    # another renamed it) stays: that rename found it a former name already and added none of its own
+    carried = _names_since(w.conn, done.keep, done.mark) - {name_key(keep["name"])}
     for alias in done.aliases:
-        w.delete_alias(alias)
+        row = w.conn.execute("SELECT name_key FROM firm_aliases WHERE id = ? AND firm_id = ?", (alias, done.keep))
+        if (key := row.fetchone()) is not None and key[0] not in carried:
+            w.delete_alias(alias)
     take_back_designations(w, done.added, done.ended, done.dropped)
     if done.before:
         w.update_firm(done.keep, seen=done.after, **done.before)

@@ -38,6 +38,23 @@ def test_a_name_that_is_the_kept_firms_own_after_normalising_is_no_former_name(l
     assert "星河科技（武汉）有限公司" in aliases(ledger, keep)
 
 
+def test_a_former_name_from_the_merge_the_kept_firm_has_carried_since_stays_after_the_undo(ledger):
+    """A list named the kept firm as the merged-away record was (星河科技), another renamed it after: that rename found
+    星河科技 a former name already (the merge's) and added none, and the undo deleted the merge's: the firm lost a
+    name it had carried."""
+    with ledger.write() as w:
+        keep = w.insert_firm("武汉星河科技有限公司", CODE)
+        gone = w.insert_firm("星河科技")
+    with ledger.write() as w:
+        done = merge.merge(w, keep, gone)
+    for name in ("星河科技", "武汉星河新材料有限公司"):
+        with ledger.write() as w:
+            w.rename_firm(keep, name)
+    with ledger.write() as w:
+        merge.unmerge(w, done)
+    assert aliases(ledger, keep) == ["星河科技", "武汉星河科技有限公司"]
+
+
 @pytest.mark.parametrize("day", ["2024年3月", ""])
 def test_a_service_date_written_around_the_program_refuses_the_merge_naming_it(ledger, day):
     with ledger.write() as w:
@@ -263,14 +280,15 @@ def _tiers_per_day(led, firm) -> int:
                 for track in {r[0] for r in rows} for day in days), default=0)
 
 
-LATER = st.sampled_from(["rename", "tier_before", "tier_between", "tier_after", "field", "other_field", "service",
-                         "alias", "bin_keep", "restore_gone", "end_added", "nothing"])
+LATER = st.sampled_from(["rename", "rename_as_merged", "tier_before", "tier_between", "tier_after", "field",
+                         "other_field", "service", "alias", "bin_keep", "restore_gone", "end_added", "nothing"])
 
 
 @pytest.mark.file_only("a property over many small ledgers: the engines' writes are the same code")
 @settings(max_examples=80, deadline=None)
 @given(theirs=st.lists(TIER, max_size=3), later=st.lists(LATER, max_size=2))
 @example(theirs=[("liangxing", 3, 5, False)], later=["tier_between"])
+@example(theirs=[], later=["rename_as_merged", "rename"])
 def test_an_undo_after_later_changes_is_refused_and_changes_nothing_or_takes_back_all_the_merge_added(theirs, later):
     """After the merge, any later changes (a list's rename, a tier before, between or after, a field, a former name,
     the bin): the undo either is refused and changes nothing, or leaves no copy the merge made live, the ladder one
@@ -302,12 +320,15 @@ def test_an_undo_after_later_changes_is_refused_and_changes_nothing_or_takes_bac
                                      f"({','.join(map(str, done.added)) or 'NULL'})").fetchone()[0]
         assert copies == 0 and _tiers_per_day(ledger, keep) <= 1
         name = ledger.conn.execute("SELECT name FROM firms WHERE id = ?", (keep,)).fetchone()[0]
-        assert names_before - {"甲"} <= set(aliases(ledger, keep)) | {name}     # 甲: the name the merge added
+        had = names_before - ({"甲"} if "rename_as_merged" not in later else set())   # 甲: the name the merge added
+        assert had <= set(aliases(ledger, keep)) | {name}
 
 
 def _later(w, step, keep, gone, done) -> None:
     if step == "rename":
         w.rename_firm(keep, "甲新名公司")
+    elif step == "rename_as_merged":             # a list names it as the merged-away record did
+        w.rename_firm(keep, "甲")
     elif step.startswith("tier_"):
         day = {"tier_before": "2020-06-01", "tier_between": "2023-06-01", "tier_after": "2025-06-01"}[step]
         w.add_designation(keep, "mingxing", day, open_end=True)
