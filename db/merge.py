@@ -60,6 +60,7 @@ class MergePlan:
     shortened: list[tuple[dict, str]] = field(default_factory=list)  # the kept firm's tiers gone's end: (row, end)
     names: list[tuple[str, str | None]] = field(default_factory=list)  # (name, seen on): former names to add
     services: list[dict] = field(default_factory=list)  # gone's live service records, to copy
+    same_services: int = 0                              # gone's the kept firm holds already (every field the same)
 
 
 @dataclass
@@ -134,8 +135,12 @@ def plan(conn, catalog: Catalog, keep_id: int, gone_id: int) -> MergePlan:
         if name_key(name) not in known:
             known.add(name_key(name))
             out.names.append((name, seen_on))
-    out.services = _rows(conn, f"SELECT {', '.join(SERVICE)} FROM service_records WHERE firm_id = ? "
-                               "AND deleted_at IS NULL ORDER BY date, id", (gone_id,))
+    services = f"SELECT {', '.join(SERVICE)} FROM service_records WHERE firm_id = ? AND deleted_at IS NULL " \
+               "ORDER BY date, id"
+    mine_too = {tuple(s.values()) for s in _rows(conn, services, (keep_id,))}  # one visit entered on both records
+    theirs = _rows(conn, services, (gone_id,))
+    out.services = [s for s in theirs if tuple(s.values()) not in mine_too]
+    out.same_services = len(theirs) - len(out.services)
     for s in out.services:              # copied through add_service, which reads them as days
         for value, needed in ((s["date"], True), (s["follow_up"], False)):
             if _day(value) is None and (needed or value):

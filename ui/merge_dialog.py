@@ -51,6 +51,8 @@ def describe(plan, catalog, street_names: dict[int, str]) -> list[tuple[str, str
               f"（另一条：{value(k, plan.gone[k])}）") for k in plan.differ]
     if plan.services:
         rows.append(("复制服务记录", f"{len(plan.services)} 条"))
+    if plan.same_services:
+        rows.append(("两条都有的服务记录", f"{plan.same_services} 条，不重复复制"))
     rows.append(("移入回收站", _firm_text(plan.gone)))
     return rows
 

@@ -346,3 +346,19 @@ def _later(w, step, keep, gone, done) -> None:
         w.restore_firm(gone)
     elif step == "end_added" and done.added:
         w.update_designation(next(iter(done.added)), end_date="2030-01-01")
+
+
+def test_a_visit_entered_on_both_records_is_not_doubled(ledger):
+    from ui.merge_dialog import describe
+    with ledger.write() as w:
+        keep = w.insert_firm("甲公司", CODE)
+        gone = w.insert_firm("甲")
+        for firm in (keep, gone):
+            w.add_service(firm, "2024-03-01", officer="周玲", kind="走访", notes="谈研发投入")
+        w.add_service(gone, "2024-05-01", officer="周玲", kind="电话", notes="问进度")
+    p = merge.plan(ledger.conn, ledger.catalog(), keep, gone)
+    assert [s["date"] for s in p.services] == ["2024-05-01"] and p.same_services == 1
+    assert ("两条都有的服务记录", "1 条，不重复复制") in describe(p, ledger.catalog(), {})
+    with ledger.write() as w:
+        merge.merge(w, keep, gone)
+    assert sorted(s[1] for s in live(ledger)["services"] if s[0] == keep) == ["2024-03-01", "2024-05-01"]
