@@ -12,7 +12,8 @@ the surviving assertions give (as if that list had created it). What cannot be r
 naming the firms (``UndoRefused``), forced or not:
 - a firm X created that a person changed afterwards (without X the firm would not have existed for them);
 - a firm whose designations X added or changed when a later live change touched its designations or a
-  later live list matched it (its designations, the tiers of a ladder above all, depend on both);
+  later live list matched it (its designations, the tiers of a ladder above all, depend on both), or that was
+  merged into another firm since (合并为一家企业, db/merge.py: that firm holds copies of them) until that is undone;
 - a firm a later live list found through a former name that the undo takes away (without X that list
   would have renamed it).
 Every row removed, restored or kept has one undo audit row, one per audit row of the batch.
@@ -29,7 +30,7 @@ from db.mappings import PREFIX as MAPPING_PREFIX
 from pipeline.names import name_key, pinyin_keys
 
 MSG_REFUSED = ("撤销批次 {id} 无法把以下 {n} 家企业恢复为从未导入的样子（之后的导入或修改依赖这次导入）：{names}。"
-               "请先撤销之后的批次")
+               "请先撤销之后的批次或合并")
 MSG_ELSEWHERE = ("撤销批次 {id} 未执行：这批导入的 {n} 家企业已移交您负责之外的街道（{streets}），您无权修改它们，"
                  "撤销会漏掉它们。请管理员撤销这一批次")
 _MISSING = object()
@@ -85,8 +86,12 @@ def refused(conn, batch_id: int) -> list[tuple[int, str]]:
         f"SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND batch_id IS NULL AND firm_id IN ({created}) "
         f"UNION SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND entity = 'designation' "
         f"AND firm_id IN ({designated}) "
-        f"UNION SELECT firm_id FROM ({later_lists}) later WHERE firm_id IN ({designated}) ORDER BY 1",
-        (last, batch_id, last, *[batch_id] * 3, batch_id, *[batch_id] * 3)).fetchall()   # designated: 3 each
+        f"UNION SELECT firm_id FROM ({later_lists}) later WHERE firm_id IN ({designated}) "
+        # merged into another firm since (db/merge.py), and not taken back: that firm holds copies of its designations
+        f"UNION SELECT DISTINCT firm_id FROM audit WHERE id > ? AND {alive} AND action = 'merge' "
+        f"AND firm_id IN ({designated}) AND firm_id IN (SELECT id FROM firms WHERE deleted_at IS NOT NULL) ORDER BY 1",
+        (last, batch_id, last, *[batch_id] * 3, batch_id, *[batch_id] * 3, last, *[batch_id] * 3)  # designated: 3 each
+    ).fetchall()
     return [(fid, _name(conn, fid)) for (fid,) in rows]
 
 

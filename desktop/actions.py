@@ -439,12 +439,9 @@ class Actions:
         self.recycle.setChecked(self.panel.model.target.deleted)
 
     def do_restore_firms(self) -> None:
-        from ui.commands import RestoreFirms
-        if not self.panel.model.query.deleted:
-            return
-        ids = self._selected()
-        if ids:
-            self.w.undo.push(RestoreFirms(self.w.ledger, ids))
+        from desktop.firm_moves import restore_from_bin
+        if self.panel.model.query.deleted:
+            restore_from_bin(self.w, self._selected())
 
     # bulk ---------------------------------------------------------------------------
     def do_assign_officer(self) -> None:

@@ -54,6 +54,8 @@ def add_designation(window, ids: list[int]) -> None:
                                         evidence=v["evidence"], list_name=v["list_name"]))
 
 
+MSG_MERGED = ("{firms}。\n合并时它的认定、曾用名和服务记录已并入保留的一条，恢复后这家企业会在每个数字中被算两次。"
+              "要取消合并，请用 编辑 → 撤销（Ctrl+Z）；仍要恢复吗？")
 MSG_TWO = "合并为一家企业：请在台账中选中同一家企业的两条记录（按住 Ctrl 点选），当前选中了 {n} 条。"
 
 
@@ -68,7 +70,9 @@ def merge(window, ids: list[int]) -> None:
         dialogs.inform(window, "合并为一家企业", MSG_TWO.format(n=len(ids)))
         return
     ledger = window.ledger
-    catalog, streets = ledger.catalog(), dict(ledger.streets())
+    from db.catalog_store import all_streets
+    catalog = ledger.catalog()
+    streets = {sid: name for sid, name, _active in all_streets(ledger.conn)}     # a deactivated one by its name too
     try:
         firms = [plan_merge.firm_row(ledger.conn, fid) for fid in ids]
         keep, _gone = plan_merge.keeper(ledger.conn, *ids)
@@ -82,3 +86,20 @@ def merge(window, ids: list[int]) -> None:
     if window.menu_actions._exec(dlg):
         v = dlg.values()
         window.undo.push(MergeFirms(ledger, v["keep"], v["gone"]))
+
+
+def restore_from_bin(window, ids: list[int]) -> None:
+    """从回收站恢复所选: a record merged into another (合并为一家企业) is restored only once the person, told it
+    would then count twice, says so."""
+    from db.merge import merged_into
+    from desktop import dialogs
+    from ui.commands import RestoreFirms
+    if not ids:
+        return
+    merged = merged_into(window.ledger.conn, ids)
+    if merged:
+        names = _names(window.ledger, list(merged))
+        firms = "；".join(f"“{names.get(fid, fid)}”已并入 {into}" for fid, into in merged.items())
+        if not dialogs.ask(window, "从回收站恢复", MSG_MERGED.format(firms=firms), yes="仍要恢复"):
+            return
+    window.undo.push(RestoreFirms(window.ledger, ids))

@@ -41,14 +41,18 @@ def describe(plan, catalog, street_names: dict[int, str]) -> list[tuple[str, str
     rows = [("并入认定", spell(d)) for d in plan.designations]
     if plan.same:
         rows.append(("两条都有的认定", f"{plan.same} 项，不重复并入"))
-    rows += [("未并入（同日另一星级）", f"{spell(d)}：保留的一条当日有同一序列的另一级，请核对后手工调整")
+    rows += [("未并入（两条记录不一致）", f"{spell(d)}：保留的一条在这期间有同一序列的另一级，请核对后手工调整")
              for d in plan.clashes]
+    rows += [("提前结束（同一序列的新一级开始）", f"{spell(d)} 改为有效期至 {_last_day(end)}")
+             for d, end in plan.shortened]
     rows += [("记为曾用名", name) for name, _seen in plan.names]
     rows += [("补充字段", f"{FIELD_NAMES.get(k, k)}：{value(k, v)}") for k, v in plan.fields.items()]
     rows += [("字段不同（保留这一条的）", f"{FIELD_NAMES.get(k, k)}：{value(k, plan.keep[k])}"
               f"（另一条：{value(k, plan.gone[k])}）") for k in plan.differ]
     if plan.services:
         rows.append(("复制服务记录", f"{len(plan.services)} 条"))
+    if plan.same_services:
+        rows.append(("两条都有的服务记录", f"{plan.same_services} 条，不重复复制"))
     rows.append(("移入回收站", _firm_text(plan.gone)))
     return rows
 

@@ -193,3 +193,47 @@ def test_two_records_of_one_firm_are_merged_after_the_dialog_shows_what_happens_
     assert q("SELECT deleted_at IS NULL FROM firms WHERE id = ?", (d,)).fetchone()[0] == 1
     assert q("SELECT count(*) FROM designations WHERE firm_id = ? AND deleted_at IS NULL", (a,)).fetchone()[0] == 1
     assert q("SELECT count(*) FROM firm_aliases WHERE firm_id = ?", (a,)).fetchone()[0] == 0
+
+
+def test_taking_a_merged_away_record_out_of_the_recycle_bin_says_it_would_count_twice_first(window, qtbot):
+    """A record merged into another sits in the recycle bin; 从回收站恢复所选 took it out without a word, and the firm
+    counted twice (the kept one holds copies of its designations). It now says so and asks first."""
+    from db import merge
+    win, (a, _b, _c, d) = window
+    with win.ledger.write() as w:
+        w.add_designation(d, "kexiao", "2024-01-01")
+    with win.ledger.write() as w:
+        merge.merge(w, a, d)
+    win.menu_actions.do_toggle_recycle()
+    win.ledger_panel.reload()
+    in_bin = "SELECT deleted_at IS NOT NULL FROM firms WHERE id = ?"
+    told: dict[str, str] = {}
+    for answer in ("取消", "仍要恢复"):
+        select(win, {d})
+        told.clear()
+
+        def reply(box, answer=answer):
+            told["text"] = box.text()
+            next(b for b in box.buttons() if b.text() == answer).click()
+        answer_dialog(qtbot, reply)
+        win.menu_actions.do_restore_firms()
+        assert "“星辰新材料有限公司”已并入 武汉星辰科技有限公司" in told["text"] and "算两次" in told["text"]
+        assert win.ledger.conn.execute(in_bin, (d,)).fetchone()[0] == (answer == "取消")
+
+
+def test_the_merge_dialog_names_a_deactivated_street_not_its_number(window, qtbot):
+    from db.catalog_store import set_street
+    win, (a, _b, _c, d) = window
+    with win.ledger.write() as w:
+        set_street(w, "杨园", active=False)           # d is still on it
+    win.ledger_panel.reload()
+    select(win, {a, d})
+    seen = {}
+
+    def look(dlg):
+        t = dlg.table
+        seen["rows"] = [tuple(t.item(r, k).text() for k in range(2)) for r in range(t.rowCount())]
+        dlg.reject()
+    answer_dialog(qtbot, look)
+    win.menu_actions.do_merge()
+    assert ("字段不同（保留这一条的）", "所在街道：积玉桥（另一条：杨园）") in seen["rows"], seen["rows"]
