@@ -11,7 +11,7 @@ from db.errors import LedgerError
 from db.ledger import Ledger
 from pipeline.uscc import make_code
 from tests.backends import commit_raw
-from tests.db.test_merge import live
+from tests.db.merge_helpers import live
 
 CODE = make_code("9", "1", "420106", "MC8K0001")
 
@@ -167,7 +167,7 @@ def test_an_earlier_ended_tier_of_the_other_record_never_ends_the_kept_firms_tie
 
 
 def test_the_preview_says_which_tier_of_the_kept_firm_a_later_tier_of_the_other_ends(ledger):
-    from tests.db.test_merge import two_records
+    from tests.db.merge_helpers import two_records
     from ui.merge_dialog import describe
     keep, gone = two_records(ledger)
     p = merge.plan(ledger.conn, ledger.catalog(), keep, gone)
@@ -244,7 +244,7 @@ def test_a_batch_whose_designation_a_merge_carried_to_the_kept_firm_is_not_undon
 @pytest.mark.file_only("the dashboard's columnar cache is a file ledger's")
 def test_the_dashboards_cache_stays_exact_through_a_merge_its_undo_and_redo(ledger, tmp_path):
     from tests.db.facts_log_helpers import full, load, same
-    from tests.db.test_merge import two_records
+    from tests.db.merge_helpers import two_records
     keep, gone = two_records(ledger)
     assert same(load(ledger, tmp_path), full(ledger))
     with ledger.write() as w:
@@ -259,7 +259,7 @@ def test_the_dashboards_cache_stays_exact_through_a_merge_its_undo_and_redo(ledg
 
 
 def test_a_record_merged_away_is_known_until_the_merge_is_undone(ledger):
-    from tests.db.test_merge import two_records
+    from tests.db.merge_helpers import two_records
     keep, gone = two_records(ledger)
     assert merge.merged_into(ledger.conn, [keep, gone]) == {}
     with ledger.write() as w:

@@ -1,7 +1,7 @@
 """合并为一家企业 on a shared ledger as an officer of one street (积玉桥): the merge, its undo and a redo."""
 from db import merge
 from db.ledger import Ledger
-from tests.db.test_merge import live
+from tests.db.merge_helpers import live
 
 
 def test_an_officer_merges_two_records_of_their_street_and_undoes_it_exactly(people):

@@ -9,7 +9,7 @@ import psycopg
 from db import merge
 from db.errors import LedgerError
 from db.ledger import Ledger
-from tests.db.test_merge import live
+from tests.db.merge_helpers import live
 
 
 def test_two_people_merging_two_records_each_into_the_other_at_once_never_fail_with_a_traceback(people):
