@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+from db import firm_file
 from db.errors import LedgerError
 from pipeline.catalog import Catalog
 from pipeline.dates import parse_iso
@@ -79,11 +80,11 @@ class MergeDone:
 
 
 def firm_row(conn, firm_id: int) -> dict:
-    cur = conn.execute("SELECT * FROM firms WHERE id = ?", (firm_id,))
-    row = cur.fetchone()
-    if row is None:
+    """The firm's row (``firm_file.firm``); LedgerError, as ``Writer.firm``, when there is none."""
+    found = firm_file.firm(conn, firm_id)
+    if found is None:
         raise LedgerError(f"台账中没有编号为 {firm_id} 的企业")
-    return dict(zip([d[0] for d in cur.description], row, strict=True))
+    return found
 
 
 def _rows(conn, sql: str, args) -> list[dict]:
@@ -226,8 +227,9 @@ def merge(w, keep_id: int, gone_id: int) -> MergeDone:
         if w.ladder is not None:
             done.ended.extend(w.ladder.ended)
             done.dropped.extend(w.ladder.replaced)
-        for other in list(done.added):     # an earlier copy the ladder rule ended or replaced: as it is now
-            done.added[other] = _as_added(w.designation(other))
+            touched = {e[0] for e in w.ladder.ended} | set(w.ladder.replaced)
+            for other in touched & done.added.keys():   # an earlier copy the ladder rule ended or replaced: as now
+                done.added[other] = _as_added(w.designation(other))
         done.added[did] = _as_added(w.designation(did))
     done.aliases = [a for a in (w.add_alias(keep_id, name, _day(seen_on)) for name, seen_on in p.names)
                     if a is not None]
@@ -253,7 +255,7 @@ def _names_since(conn, firm_id: int, after_id: int) -> set[str]:
     out = set()
     for (after,) in conn.execute("SELECT after FROM audit WHERE firm_id = ? AND entity = 'firm' AND entity_id = ? "
                                  "AND action = 'update' AND id > ?", (firm_id, firm_id, after_id)):
-        said = json.loads(after) if isinstance(after, str) else after
+        said = _said(after)
         if isinstance(said, dict) and said.get("name"):
             out.add(name_key(said["name"]))
     return out
@@ -267,13 +269,18 @@ def _merged_since(conn, firm_id: int, after_id: int) -> str | None:
     for action, after in conn.execute("SELECT action, after FROM audit WHERE firm_id = ? AND entity = 'firm' AND "
                                       "entity_id = ? AND id > ? AND action IN ('merge', 'unmerge') ORDER BY id",
                                       (firm_id, firm_id, after_id)):
-        said = json.loads(after) if isinstance(after, str) else after
+        said = _said(after)
         if isinstance(said, dict) and "merged_into" in said:
             if action == "merge":
                 into.append(str(said["merged_into"]))
             elif into:
                 into.pop()
     return into[-1] if into else None
+
+
+def _said(after):
+    """An audit row's *after*: JSON text in a file, already a value on the server (jsonb)."""
+    return json.loads(after) if isinstance(after, str) else after
 
 
 def _say(w, action: str, keep: dict, gone: dict) -> None:

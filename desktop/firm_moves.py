@@ -62,6 +62,7 @@ MSG_TWO = "合并为一家企业：请在台账中选中同一家企业的两条
 def merge(window, ids: list[int]) -> None:
     """合并为一家企业: the dialog shows what merging either way does (db.merge.plan); the command applies it."""
     from db import merge as plan_merge
+    from db.catalog_store import all_streets
     from db.errors import LedgerError
     from desktop import dialogs
     from ui.commands import MergeFirms
@@ -70,7 +71,6 @@ def merge(window, ids: list[int]) -> None:
         dialogs.inform(window, "合并为一家企业", MSG_TWO.format(n=len(ids)))
         return
     ledger = window.ledger
-    from db.catalog_store import all_streets
     catalog = ledger.catalog()
     streets = {sid: name for sid, name, _active in all_streets(ledger.conn)}     # a deactivated one by its name too
     try:

@@ -80,6 +80,15 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s\"'“”‘’「」()（）]", "", text)
 
 
+def _names_of(stages) -> dict[str, "Stage"]:
+    """{folded key, name or alias: stage}, the first stage to use a name keeping it."""
+    out: dict[str, Stage] = {}
+    for s in stages:
+        for name in (s.key, s.name, *s.aliases):
+            out.setdefault(_fold(name), s)
+    return out
+
+
 @dataclass
 class Catalog:
     tracks: list[Track]
@@ -95,15 +104,12 @@ class Catalog:
         for s in self.retired:
             self._by_key.setdefault(s.key, s)
         self._by_id = {s.id: s for s in self._by_key.values()}
-        self._lookup: dict[str, Stage] = {}
-        for s in self.stages:
-            for name in (s.key, s.name, *s.aliases):
-                self._lookup.setdefault(_fold(name), s)
+        self._lookup = _names_of(self.stages)
+        self._retired_lookup = _names_of(self.retired)
 
     def find_retired(self, name: str) -> Stage | None:
         """A deactivated stage named by key, display name or alias: for a message that says so, never to match."""
-        folded = _fold(str(name)) if name else None
-        return next((s for s in self.retired if folded in {_fold(n) for n in (s.key, s.name, *s.aliases)}), None)
+        return self._retired_lookup.get(_fold(str(name))) if name else None
 
     @property
     def stages(self) -> list[Stage]:
