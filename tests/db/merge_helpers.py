@@ -37,3 +37,36 @@ def two_records(led):
 
 def stage(led, key):
     return led.catalog().stage(key).id
+
+
+def round_trip(led, keep: int, gone: int):
+    """Merge, undo, redo, undo again, each exact: the ledger after an undo is the one before the merge, after the
+    redo the one after it. Returns the first merge's record and the ledger as merged."""
+    from db import merge
+    before = live(led)
+    with led.write() as w:
+        done = merge.merge(w, keep, gone)
+    merged = live(led)
+    with led.write() as w:
+        merge.unmerge(w, done)
+    assert live(led) == before
+    with led.write() as w:
+        again = merge.merge(w, keep, gone)
+    assert live(led) == merged
+    with led.write() as w:
+        merge.unmerge(w, again)
+    assert live(led) == before
+    return done, merged
+
+
+def undo_refused(led, done, match: str | None = None):
+    """The undo of *done* is refused (LedgerError, its text matching *match*) and the ledger is as it was."""
+    import pytest
+
+    from db import merge
+    from db.errors import LedgerError
+    now = live(led)
+    with pytest.raises(LedgerError, match=match) as refused, led.write() as w:
+        merge.unmerge(w, done)
+    assert live(led) == now
+    return refused.value

@@ -12,7 +12,7 @@ from db.conflict import EditConflict
 from db.errors import LedgerError
 from db.ledger import Ledger
 from pipeline.uscc import make_code
-from tests.db.merge_helpers import CODE, OTHER, live, stage, two_records
+from tests.db.merge_helpers import CODE, OTHER, live, round_trip, stage, two_records
 
 
 def test_a_merge_keeps_one_record_with_everything_both_held_and_counts_it_once(ledger):
@@ -40,20 +40,7 @@ def test_a_merge_keeps_one_record_with_everything_both_held_and_counts_it_once(l
 
 
 def test_the_undo_of_a_merge_gives_back_the_ledger_as_it_was_and_a_redo_the_merge(ledger):
-    keep, gone = two_records(ledger)
-    before = live(ledger)
-    with ledger.write() as w:
-        done = merge.merge(w, keep, gone)
-    merged = live(ledger)
-    with ledger.write() as w:
-        merge.unmerge(w, done)
-    assert live(ledger) == before
-    with ledger.write() as w:
-        again = merge.merge(w, keep, gone)
-    assert live(ledger) == merged
-    with ledger.write() as w:
-        merge.unmerge(w, again)
-    assert live(ledger) == before
+    round_trip(ledger, *two_records(ledger))
 
 
 @pytest.mark.parametrize("change", ["designation", "field", "purge", "service"])

@@ -32,6 +32,11 @@ def select(win, firm_ids) -> None:
             sm.select(p.model.index(r, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
 
 
+def shown(table) -> list[tuple[str, ...]]:
+    """The rows of a dialog's preview table as their cells' texts."""
+    return [tuple(table.item(r, k).text() for k in range(table.columnCount())) for r in range(table.rowCount())]
+
+
 def answer_dialog(qtbot, act) -> None:
     """Run *act* once the modal dialog is up (from a timer, as a person would)."""
     def later():
@@ -102,8 +107,7 @@ def test_star_promotion_shows_each_firm_before_it_is_applied(qtbot, window):
 
     def look(dlg):
         dlg.day.setDate(dlg.day.date().fromString("2025-03-01", "yyyy-MM-dd"))
-        t = dlg.table
-        seen["rows"] = sorted(tuple(t.item(r, k).text() for k in range(3)) for r in range(t.rowCount()))
+        seen["rows"] = sorted(shown(dlg.table))
         seen["summary"] = dlg.summary.text()
         dlg.accept()
     answer_dialog(qtbot, look)
@@ -133,8 +137,7 @@ def test_leaving_the_district_shows_what_ends_before_it_is_applied(qtbot, window
 
     def look(dlg):
         dlg.day.setDate(dlg.day.date().fromString("2024-09-01", "yyyy-MM-dd"))
-        t = dlg.table
-        seen["rows"] = sorted(tuple(t.item(r, k).text() for k in range(2)) for r in range(t.rowCount()))
+        seen["rows"] = sorted(shown(dlg.table))
         seen["summary"] = dlg.summary.text()
         dlg.day.setDate(dlg.day.date().fromString("2021-01-01", "yyyy-MM-dd"))    # before any designation
         seen["ok_then"] = dlg.buttons.button(dlg.buttons.StandardButton.Ok).isEnabled()
@@ -170,8 +173,7 @@ def test_two_records_of_one_firm_are_merged_after_the_dialog_shows_what_happens_
     seen = {}
 
     def look(dlg):
-        t = dlg.table
-        seen["rows"] = [tuple(t.item(r, k).text() for k in range(2)) for r in range(t.rowCount())]
+        seen["rows"] = shown(dlg.table)
         seen["kept"] = dlg.choice.checkedButton().text()
         dlg.choice.button(1 - dlg.choice.checkedId()).setChecked(True)          # keep the one without a code
         seen["refused"] = (dlg.problem.text(), dlg.buttons.button(QDialogButtonBox.Ok).isEnabled())
@@ -231,8 +233,7 @@ def test_the_merge_dialog_names_a_deactivated_street_not_its_number(window, qtbo
     seen = {}
 
     def look(dlg):
-        t = dlg.table
-        seen["rows"] = [tuple(t.item(r, k).text() for k in range(2)) for r in range(t.rowCount())]
+        seen["rows"] = shown(dlg.table)
         dlg.reject()
     answer_dialog(qtbot, look)
     win.menu_actions.do_merge()

@@ -5,14 +5,12 @@ and is refused, nothing written. Taking one firm out of the bin twice at once au
 from __future__ import annotations
 
 import threading
-import time
 
-import psycopg
 import pytest
 
 from db.errors import LedgerError
 from db.ledger import Ledger
-from tests.pg.attack_helpers import one, street_firms
+from tests.pg.attack_helpers import one, race, street_firms
 
 
 @pytest.mark.parametrize("action", ["purge", "restore"])
@@ -41,20 +39,7 @@ def test_two_people_purging_or_restoring_one_firm_at_once_audit_it_once(people, 
             except LedgerError as exc:
                 outcome["second"] = exc
 
-    a = threading.Thread(target=first)
-    a.start()
-    assert deleted.wait(30)
-    b = threading.Thread(target=second)
-    b.start()
-    deadline = time.monotonic() + 10
-    while b.is_alive() and time.monotonic() < deadline:
-        with psycopg.connect(sup) as conn:
-            if conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:
-                break
-        time.sleep(0.05)
-    release.set()
-    a.join(30)
-    b.join(30)
+    race(sup, first, second, deleted, release)
     assert outcome["first"] is True
     assert one(sup, "SELECT count(*) FROM audit WHERE entity = 'firm' AND action = %s AND entity_id = %s",
                (action, fid)) == (1,), f"one firm's {action} audited twice"

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import psycopg
 
@@ -21,20 +20,9 @@ from db.ledger import Ledger
 from importers.errors import InputError
 from importers.plan import build_plan, commit_plan
 from importers.undo import undo_batch
-from tests.pg.attack_helpers import one
+from tests.pg.attack_helpers import one, race
 
 NAME = "武汉撤销竞争测试有限公司"
-
-
-def _waiting(url) -> bool:
-    with psycopg.connect(url) as conn:
-        return bool(conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0])
-
-
-def _settle(url, thread) -> None:
-    deadline = time.monotonic() + 10
-    while thread.is_alive() and not _waiting(url) and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def _admin_batch(people, tmp_path) -> tuple[int, int]:
@@ -64,15 +52,8 @@ def test_an_undo_waits_for_an_import_still_writing_a_firm_of_its_batch(people, t
         except Exception as exc:        # noqa: BLE001  (told below)
             out[key] = exc
 
-    imp = threading.Thread(target=run, args=("import", lambda: commit_plan(officer, plan, progress=hold)))
-    imp.start()
-    assert writing.wait(30)
-    und = threading.Thread(target=run, args=("undo", lambda: undo_batch(admin, batch, force=True)))
-    und.start()
-    _settle(people["super"], und)
-    release.set()
-    imp.join(30)
-    und.join(30)
+    race(people["super"], lambda: run("import", lambda: commit_plan(officer, plan, progress=hold)),
+         lambda: run("undo", lambda: undo_batch(admin, batch, force=True)), writing, release)
     officer.close()
     admin.close()
     assert isinstance(out["import"], int), out["import"]
@@ -104,15 +85,7 @@ def test_two_undos_of_one_batch_at_once_undo_it_once(people, tmp_path, monkeypat
             except InputError as exc:
                 results[name] = exc
 
-    first = threading.Thread(target=run, args=("first",), name="first")
-    first.start()
-    assert inside.wait(30)
-    second = threading.Thread(target=run, args=("second",), name="second")
-    second.start()
-    _settle(people["super"], second)
-    release.set()
-    first.join(30)
-    second.join(30)
+    race(people["super"], lambda: run("first"), lambda: run("second"), inside, release)
     assert isinstance(results["first"], dict) and results["first"]["firms_removed"] == 1
     assert isinstance(results["second"], InputError) and "不能重复撤销" in str(results["second"])
     with psycopg.connect(people["super"]) as conn:

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import threading
-import time
-
-import psycopg
 
 from db import merge
 from db.errors import LedgerError
 from db.ledger import Ledger
 from tests.db.merge_helpers import live
+from tests.pg.attack_helpers import race
 
 
 def test_two_people_merging_two_records_each_into_the_other_at_once_never_fail_with_a_traceback(people):
@@ -50,20 +48,7 @@ def test_two_people_merging_two_records_each_into_the_other_at_once_never_fail_w
         except Exception as exc:  # noqa: BLE001
             outcome["second"] = exc
 
-    one = threading.Thread(target=first)
-    one.start()
-    assert holding.wait(30)
-    two = threading.Thread(target=second)
-    two.start()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with psycopg.connect(sup) as conn:
-            if conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:
-                break
-        time.sleep(0.05)
-    release.set()
-    one.join(30)
-    two.join(30)
+    race(sup, first, second, holding, release)
     results = [outcome["first"], outcome["second"]]
     assert results[0] is True and isinstance(results[1], LedgerError), results
     assert "回收站" in str(results[1])          # not the server's "deadlock detected"
