@@ -267,7 +267,8 @@ def pinyin_keys(names) -> list[tuple[str, str]]:
     joined, sep = _joined(raw)
     if sep is None or not unicodedata.is_normalized("NFKC", joined):
         return _keys_each(names)
-    new = set(joined) - _KNOWN
+    present = set(joined)
+    new = present - _KNOWN
     new.discard(sep)
     if new:
         _learn(new)
@@ -281,13 +282,46 @@ def pinyin_keys(names) -> list[tuple[str, str]]:
         k = bisect_right(starts, m.start()) - 1
         if k not in slow and _deviates_at(raw[k], m.start() - starts[k], single, windows):
             slow.add(k)
+    ini, full, srt = _translated(joined, present)
     out = [(i + " " + f, s.rstrip() + "\t" + n) if n else ("", "") for i, f, s, n in
-           zip(joined.translate(_INI).split(sep), joined.translate(_FULL).split(sep),
-               joined.translate(_SORT).split(sep), raw, strict=True)]
+           zip(ini.split(sep), full.split(sep), srt.split(sep), raw, strict=True)]
     for k in slow:
         index, sort = _slow(raw[k])
         out[k] = (index, sort + "\t" + raw[k])
     return out
+
+
+_VECTOR_MIN = 20_000        # characters from which the tables are applied with numpy (a 5,000-name chunk: ~65k)
+
+
+def _translated(joined: str, present: set[str]) -> tuple[str, str, str]:
+    """*joined* through ``_INI``, ``_FULL`` and ``_SORT`` as ``str.translate`` applies them (a character the
+    table lacks stays as it is). ``str.translate`` looks each character up in the dict (~100 ns a character);
+    a long text is instead cut into code points with numpy, each distinct character (*present*: a few
+    thousand) looked up once, and the readings gathered in one indexing pass (~4x faster on 5,000 names).
+    tests/pipeline/test_names.py requires both ways to agree."""
+    if len(joined) < _VECTOR_MIN or not joined:
+        return joined.translate(_INI), joined.translate(_FULL), joined.translate(_SORT)
+    import numpy as np  # a large list only (the import has loaded numpy by then)
+    chars = sorted(present)
+    codes = np.fromiter(map(ord, chars), dtype=np.int64, count=len(chars))
+    slot = np.zeros(int(codes[-1]) + 1, dtype=np.int32)
+    slot[codes] = np.arange(len(chars), dtype=np.int32)
+    at = slot[np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)]     # each character's place in chars
+    ini, full, srt = (_gathered(np, at, [table.get(ord(c), c) for c in chars]) for table in (_INI, _FULL, _SORT))
+    return ini, full, srt
+
+
+def _gathered(np, at, outs: list[str]) -> str:
+    """The text whose k-th character is replaced by ``outs[at[k]]`` (which may be empty or longer)."""
+    flat = np.frombuffer("".join(outs).encode("utf-32-le"), dtype=np.uint32)
+    width = np.fromiter(map(len, outs), dtype=np.int64, count=len(outs))
+    lens = width[at]
+    ends = np.cumsum(lens)
+    total = int(ends[-1]) if len(ends) else 0
+    # the position in flat of each output character: its offset in the output, moved by where its part starts
+    shift = np.repeat(ends - lens - (np.cumsum(width) - width)[at], lens)
+    return flat[np.arange(total, dtype=np.int64) - shift].tobytes().decode("utf-32-le")
 
 
 def _joined(raw: list[str]) -> tuple[str, str | None]:

@@ -78,3 +78,39 @@ def test_each_name_reads_the_same_in_any_list(names, data):
     assert pinyin_keys(names) == alone
     picked = data.draw(st.lists(st.integers(0, max(len(names) - 1, 0)), max_size=8)) if names else []
     assert pinyin_keys([names[i] for i in picked]) == [alone[i] for i in picked]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from("武汉重庆银行长江（）·-ＡａZz09 \t、。𠀀𪚥😀é"),
+                                  st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"))), max_size=40),
+       st.sampled_from("\x1e\x1f"))
+def test_numpy_tables_equal_str_translate(text, sep):
+    """``_translated`` applies the three tables with numpy from ``_VECTOR_MIN`` characters on: the same text as
+    ``str.translate``, for characters read as one letter, several, none (punctuation), or not in a table at all
+    (the separator), astral ones included."""
+    names.pinyin_keys([text])                               # learns its characters, as pinyin_keys does first
+    text = sep.join([text, text[::-1]]) if ord(sep) not in names._INI else text
+    present = set(text)
+    want = (text.translate(names._INI), text.translate(names._FULL), text.translate(names._SORT))
+    saved, names._VECTOR_MIN = names._VECTOR_MIN, 0
+    try:
+        assert names._translated(text, present) == want
+    finally:
+        names._VECTOR_MIN = saved
+
+
+def test_a_long_list_read_with_numpy_equals_names_read_one_by_one(monkeypatch):
+    """A chunk of an import (5,000 names, ~65k characters) goes the numpy way: name for name what the
+    one-by-one reading gives, and what the str.translate way gives."""
+    rnd = random.Random(12)
+    pool = "武汉重庆银行长江发展和平都市乐园会计调查传媒藏书强力中国科技有限公司股份集团分行绿吕ABCxyz12()·-𠀀"  # NFKC
+    cases = ["".join(rnd.choice(pool) for _ in range(rnd.randrange(1, 16))) for _ in range(5000)]
+    cases += ["", None, "重庆银行", "a\x00b"]
+    calls = []
+    gathered = names._gathered
+    monkeypatch.setattr(names, "_gathered", lambda *a: calls.append(1) or gathered(*a))
+    fast = pinyin_keys(cases)
+    assert calls, "the numpy way was not taken"
+    assert fast == names._keys_each(cases)
+    monkeypatch.setattr(names, "_VECTOR_MIN", 10 ** 9)
+    assert pinyin_keys(cases) == fast
