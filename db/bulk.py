@@ -109,7 +109,7 @@ def _insert_new(conn, insert: str, names: list, values: list[list], first: int, 
     dropped = _drop_indexes(conn, "firms") if is_bulk(count, first - 1) else None
     for start in range(0, count, CHUNK):
         stop = min(start + CHUNK, count)
-        keys = pinyin_keys(names[start:stop])
+        keys = pinyin_keys(names[start:stop], batch=count)
         lap("new_firms_pinyin")
         conn.executemany(insert, zip(range(next_id, next_id + stop - start), *(v[start:stop] for v in values),
                                      [k[0] for k in keys], [k[1] for k in keys], strict=True))

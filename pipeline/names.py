@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
@@ -256,13 +257,14 @@ def _slow(text: str) -> tuple[str, str]:
     return index, " ".join(t.lower() for t in tokens if t)
 
 
-def pinyin_keys(names) -> list[tuple[str, str]]:
+def pinyin_keys(names, *, batch: int = 0) -> list[tuple[str, str]]:
     """(pinyin index, sort key) of each name; the one reading of every write path (see above).
 
-    A list is read at once: the names joined by a separator no name holds, each table applied by one
-    ``str.translate`` of the whole text and split again (a translation is character by character, so each
-    part is the translation of its name), the names needing phrases found by one regex pass. 100k names:
-    ~1.5 µs a name against ~7 µs one by one. Names not all NFKC-normalised are read one by one."""
+    A list is read at once: the names joined by a separator no name holds, each table applied to the whole
+    text (``_translated``) and split again (a translation is character by character, so each part is the
+    translation of its name), the names needing phrases found by one regex pass. 100k names: ~1.5 µs a name
+    against ~7 µs one by one. Names not all NFKC-normalised are read one by one. *batch*: how many names the
+    caller reads in all, chunk after chunk (from ``MANY_NAMES`` on worth loading numpy for, 0.08 s)."""
     raw = [n if n else "" for n in names]
     joined, sep = _joined(raw)
     if sep is None or not unicodedata.is_normalized("NFKC", joined):
@@ -282,7 +284,7 @@ def pinyin_keys(names) -> list[tuple[str, str]]:
         k = bisect_right(starts, m.start()) - 1
         if k not in slow and _deviates_at(raw[k], m.start() - starts[k], single, windows):
             slow.add(k)
-    ini, full, srt = _translated(joined, present)
+    ini, full, srt = _translated(joined, present, batch >= MANY_NAMES or "numpy" in sys.modules)
     out = [(i + " " + f, s.rstrip() + "\t" + n) if n else ("", "") for i, f, s, n in
            zip(ini.split(sep), full.split(sep), srt.split(sep), raw, strict=True)]
     for k in slow:
@@ -292,15 +294,17 @@ def pinyin_keys(names) -> list[tuple[str, str]]:
 
 
 _VECTOR_MIN = 20_000        # characters from which the tables are applied with numpy (a 5,000-name chunk: ~65k)
+MANY_NAMES = 20_000         # names read in all from which numpy is loaded for it (a 2,000-row list does without)
 
 
-def _translated(joined: str, present: set[str]) -> tuple[str, str, str]:
+def _translated(joined: str, present: set[str], vector: bool = True) -> tuple[str, str, str]:
     """*joined* through ``_INI``, ``_FULL`` and ``_SORT`` as ``str.translate`` applies them (a character the
     table lacks stays as it is). ``str.translate`` looks each character up in the dict (~100 ns a character);
     a long text is instead cut into code points with numpy, each distinct character (*present*: a few
-    thousand) looked up once, and the readings gathered in one indexing pass (~4x faster on 5,000 names).
-    tests/pipeline/test_names.py requires both ways to agree."""
-    if len(joined) < _VECTOR_MIN or not joined:
+    thousand) looked up once, and the readings gathered in one indexing pass (~3x faster on 5,000 names).
+    Only with *vector* (numpy loaded already, or worth loading). tests/pipeline/test_names.py requires both
+    ways to agree."""
+    if not vector or len(joined) < _VECTOR_MIN or not joined:
         return joined.translate(_INI), joined.translate(_FULL), joined.translate(_SORT)
     import numpy as np  # a large list only (the import has loaded numpy by then)
     chars = sorted(present)

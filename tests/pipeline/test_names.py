@@ -114,3 +114,16 @@ def test_a_long_list_read_with_numpy_equals_names_read_one_by_one(monkeypatch):
     assert fast == names._keys_each(cases)
     monkeypatch.setattr(names, "_VECTOR_MIN", 10 ** 9)
     assert pinyin_keys(cases) == fast
+
+
+def test_a_small_list_does_not_load_numpy():
+    """A 2,000-row list's names (one chunk of ~26k characters) are read without loading numpy (0.08 s of a
+    0.5 s command); a chunk of a large batch loads it."""
+    import subprocess
+    import sys
+    code = ("import sys; from pipeline.names import pinyin_keys; "
+            "names = ['武汉长江%d科技有限公司' % i for i in range(2000)]; "
+            "pinyin_keys(names); print('numpy' in sys.modules, end=' '); pinyin_keys(names, batch=100_000); "
+            "print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
