@@ -19,7 +19,8 @@ from pathlib import Path
 from bench import generate
 from bench.measure import FAILED, Context, Row, cpu_note, missing, not_measured, paired, profile_to, run_child, timed
 
-KEYS = ("import_vs_calamine", "import_read", "import_plan", "import_write", "import_floor", "import_vs_pandas",
+KEYS = ("import_vs_calamine", "import_read", "import_plan", "import_write", "import_floor", "import_sql_floor",
+        "import_vs_pandas",
         "import_process_2k", "import_peak_memory", "import_vs_calamine_big")
 NEEDS = ("importers.plan", "importers.commit")
 STEPS = (("read", "import_read", "导入分解：读文件（打开、表头、逐行读取）"),
@@ -146,6 +147,7 @@ def run(ctx: Context) -> list[Row]:
                                                                lambda p=path: bare_calamine(p), rounds)
             floor.note = (f"任何“calamine 解析 + 写入 SQLite”的导入都不会低于此比值；星图是此下限的 "
                           f"{cal.ours / floor.ours:.1f} 倍；{cpu_note(floor.samples)}")
+            sql = sql_floor(ctx, n, path, target, rounds, cal.ours)
             # pandas is slow: its own rounds, compared with the median import above
             p_rounds = rounds if n <= 20_000 else 1
             pd_row.ours = cal.ours
@@ -157,7 +159,7 @@ def run(ctx: Context) -> list[Row]:
             rows += [not_measured(cal, FAILED, repr(exc)[:200]), not_measured(floor, FAILED, repr(exc)[:200]),
                      not_measured(pd_row, FAILED, repr(exc)[:200])]
             continue
-        rows += [cal, *parts, floor, pd_row]
+        rows += [cal, *parts, floor, sql, pd_row]
         if ctx.profile and n == max(ctx.sizes):
             fresh()
             saved = profile_to(ctx.work.parent / "profiles" / f"import-{n}.txt", lambda p=path: ours_import(p, target))
@@ -166,6 +168,26 @@ def run(ctx: Context) -> list[Row]:
     rows.append(process_small(ctx, absent))
     rows += big(ctx, absent)
     return rows
+
+
+def sql_floor(ctx: Context, n: int, path: Path, target: Path, rounds: int, ours: float) -> Row:
+    """The same ledger contents written with nothing computed in Python (bench/import_floor.py), against the bare
+    parse in the same rounds; its note gives (parse + that) / parse, the least ratio of such an import."""
+    from bench import import_floor
+    row = Row("import_sql_floor", "导入下限：同样内容写入台账（行已备好，只计 SQLite）", n, "s", goal="—",
+              baseline_name="python-calamine 直接解析同一文件（to_python）", rounds=rounds)
+    generate.copy_ledger(generate.empty_ledger_path(), target)
+    ours_import(path, target)                      # the contents of one import, read back (not timed)
+    stored = import_floor.contents(target)
+    copy = ctx.work / "sql-floor.db"
+    row.ours, row.baseline, row.samples = paired(
+        lambda: import_floor.write(copy, stored), lambda: bare_calamine(path), rounds,
+        setup=lambda: generate.copy_ledger(generate.empty_ledger_path(), copy))
+    least = (row.ours + row.baseline) / row.baseline
+    row.note = (f"解析 + 此项 = 解析的 {least:.2f} 倍：整表用 calamine 解析、台账保留同样索引与搜索索引的导入"
+                f"不会低于此；"
+                f"星图导入是其 {ours / (row.ours + row.baseline):.1f} 倍；{cpu_note(row.samples)}")
+    return row
 
 
 def breakdown(n: int, rounds: int, runs: list[dict], bare: float) -> list[Row]:
