@@ -118,6 +118,23 @@ def _text(v):
     return clean.clean_text(v) or None
 
 
+DATE_LIST_SEP = "、"        # a track's date cell of the ledger's export: one date per stage listed, in order
+OPEN_WORDS = frozenset({"长期", "长期有效", "无", "-", "—"})    # a listed stage without an end
+
+
+def date_list(fn):
+    """The cleaner of a track's 认定日期 / 有效期至 column (``importers.ledger_export``): a cell of several dates
+    joined by 、 is a tuple, one entry per date in order (None for 长期 or a blank between two 、), each read
+    by *fn*; any other cell is *fn*'s one date. ``importers.plan_designations`` matches the tuple to the stage
+    cell's names by position."""
+    def fn_list(v, years=False):
+        if type(v) is not str or DATE_LIST_SEP not in v:
+            return fn(v, years)
+        parts = [p.strip() for p in clean_text(v).split(DATE_LIST_SEP)]
+        return tuple(None if not p or p in OPEN_WORDS else fn(p, years) for p in parts)
+    return fn_list
+
+
 def cleaner_for(field, streets, date1904, csv=False, today=None):
     """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
     if field in TEXT_FIELDS:

@@ -273,7 +273,7 @@ class Planner:
             for key in ("date_col", "expires_col"):
                 if g[key] is not None and all(c[0] != g[key] for c in self.cleaners):
                     fn, distinct, code = cleaner_for("date", self.streets, date1904, today=self.today)
-                    self.cleaners.append((g[key], f"_d{g[key]}", fn, distinct, code))
+                    self.cleaners.append((g[key], f"_d{g[key]}", plan_clean.date_list(fn), distinct, code))
         fields = list(dict.fromkeys(f for _, f, *_ in self.cleaners if not f.startswith("_d")))
         self.infer_street = "address" in fields and bool(self.streets)
         self.status_col = next((i for i, h in enumerate(plan.headers) if i not in self.work
