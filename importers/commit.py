@@ -15,7 +15,7 @@ from db import bulk
 from db.backup import backup_before
 from importers import infer, mapping_store, staleness
 from importers.errors import InputError
-from importers.plan import CODE_STATUSES, ERROR, NEW, UNCHANGED, UPDATE, Cancelled, ImportPlan, gc_paused
+from importers.plan import CODE_STATUSES, ERROR, NEW, UNCHANGED, UPDATE, USABLE_CODES, Cancelled, ImportPlan, gc_paused
 from pipeline.fields import BY_KEY, FIRM_ATTRS
 
 CHUNK = bulk.CHUNK
@@ -23,7 +23,7 @@ BULK = bulk.BULK
 FIRM_COLUMNS = FIRM_ATTRS
 MSG_STALE = "预览之后台账已被修改（可能是另一位专员或另一次导入），请重新预览后再导入"
 WHY_RACE = "导入的同时，另一位专员录入了名单中某行同代码或同名称的企业"
-_USABLE = {CODE_STATUSES.index(x) for x in ("ok", "bad_check", "accepted")}
+_USABLE = {CODE_STATUSES.index(x) for x in USABLE_CODES}
 
 
 def _plain(v):

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from datetime import date
 
+from db.firm_fields import CODE_STATUS, STATUS_TITLE
 from importers import clean
 from importers.clean import bare_year, clean_text, parse_cell_date
 from importers.clean_streets import match_street
@@ -160,6 +161,23 @@ def cleaner_for(field, streets, date1904, csv=False, today=None):
             return hit
         return street, True, "unknown_street"
     return None, False, None
+
+
+def accepted_column(headers: list[str], work: dict) -> int | None:
+    """The unmapped 代码核验 column of the ledger's export (``db.firm_fields.STATUS_TITLE``), if the list has one."""
+    return next((i for i, h in enumerate(headers) if i not in work and clean_text(h) == STATUS_TITLE), None)
+
+
+def accepted_codes(vals: list[list], col: int, checks: list) -> None:
+    """A code failing its check digit whose 代码核验 cell says an officer accepted it (校验位不符（已确认）, as the
+    export writes ``accepted``) is accepted on import too: without it the acceptance was lost in a round trip and
+    the officer's answered warning came back. Any other code, or cell, is checked as before."""
+    said = clean_text(CODE_STATUS["accepted"])
+    for j, (status, problems) in enumerate(checks):
+        if status == "bad_check":
+            v = vals[j][col] if col < len(vals[j]) else None
+            if v is not None and clean_text(v) == said:
+                checks[j] = ("accepted", problems)
 
 
 def numeric_codes(raw_codes, checks) -> None:

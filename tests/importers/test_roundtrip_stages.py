@@ -116,3 +116,38 @@ def test_dates_that_do_not_match_the_stages_one_for_one_are_refused_on_their_row
     assert sorted((d["stage_name"], d["start"].isoformat(), d["end"] and d["end"].isoformat())
                   for d in b.designations) == [("创新型中小企业", "2024-01-01", None),
                                                ("省级专精特新中小企业", "2025-01-01", "2027-01-01")]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_an_accepted_code_stays_accepted_through_export_and_import(ledger, tmp_path, suffix):
+    """A code with a bad check digit that an officer accepted (代码核验 校验位不符（已确认）) came back from the
+    export as unconfirmed (bad_check), with the warning the officer had answered already; a code not accepted
+    stays bad_check, warned; the column read back into the same ledger changes nothing."""
+    from tests.importers.helpers import bad_check
+    with ledger.write() as w:
+        a = w.insert_firm("武汉确认科技有限公司", bad_check(C[0]))
+        w.insert_firm("武汉未确认科技有限公司", bad_check(C[1]))
+        w.update_firm(a, code_status="accepted")
+    out = tmp_path / f"台账{suffix}"
+    export_ledger(ledger, out)
+    with Ledger(tmp_path / "new.db") as dst:
+        plan = build_plan(dst, out)
+        assert sorted((r.name, [i.code for i in r.issues]) for r in plan.rows) == [
+            ("武汉未确认科技有限公司", ["bad_check"]), ("武汉确认科技有限公司", [])]
+        commit_plan(dst, plan)
+        assert sorted(dst.conn.execute("SELECT name, code_status FROM firms")) == [
+            ("武汉未确认科技有限公司", "bad_check"), ("武汉确认科技有限公司", "accepted")]
+    plan = build_plan(ledger, out)
+    assert plan.counts()["unchanged"] == 2
+
+
+def test_an_accepted_code_in_the_export_confirms_the_same_code_in_another_ledger(ledger, tmp_path):
+    from tests.importers.helpers import bad_check
+    with ledger.write() as w:
+        w.insert_firm("武汉确认科技有限公司", bad_check(C[0]))
+    path = xlsx(tmp_path, [["企业名称", "统一社会信用代码", "代码核验"],
+                           ["武汉确认科技有限公司", bad_check(C[0]), "校验位不符（已确认）"]])
+    plan = build_plan(ledger, path)
+    assert plan.counts()["updated"] == 1 and not list(plan.issues())
+    commit_plan(ledger, plan)
+    assert ledger.conn.execute("SELECT code_status FROM firms").fetchone() == ("accepted",)
