@@ -5,13 +5,16 @@ track's stages expire, ``<track>有效期至`` (the last day held, the day befor
 
 Several stages of one track held at once (专精特新: 创新型 and 省级; a ladder holds one tier at a time, so only a
 track that is not exclusive) each keep their own dates: the date cells then list one date per stage name, in the
-stage cell's order, joined by 、 ("2024-03-15、2025-06-20"; ``长期`` for a stage without an end, the 有效期至
-cell blank when none ends). One date per stage was chosen over more columns (a date column per stage) because it
-keeps the sheet's columns as they were, so old exports and their readers see the same layout, and an officer reads
-the dates beside the names they belong to; such a cell is text in Excel (a single stage's stays a date). The
-importer (``importers.plan_designations._by_position``) reads such a cell by position against the stage cell and
-refuses the row when the counts differ, so a date is never given to another stage. A cell of one date (an old
-export, a government list) is read as before: the top stage's date, the lower stages dated with a warning.
+stage cell's order, joined by 、 ("2024-03-15、2025-06-20"). In a 有效期至 cell ``长期`` is a stage held without
+an end (open: a blank cell is read as "no end given", which the stage's validity fills).
+
+Why one date per stage in the same cells, rather than a date column per stage: the sheet keeps its columns, so old
+exports and the lists made from them have the same layout; an officer reads each date beside the name it belongs
+to; and a track of three stages does not add six mostly empty columns. The price: such a cell is text in Excel
+(a single stage's stays a date, sortable). The importer (``importers.plan_designations._by_position``) reads it
+by position against the stage cell and refuses the row when the counts differ, so a date is never given to
+another stage. A cell of one date (an old export, a government list) is read as before: the top stage's date,
+the lower stages dated with a warning.
 """
 from __future__ import annotations
 
@@ -25,11 +28,10 @@ from db.firm_fields import CODE_STATUS, STATUS_TITLE, record_fields
 from db.ledger import Ledger
 from importers.errors import InputError
 from importers.export import Column, write_table
-from importers.plan_clean import DATE_LIST_SEP
+from importers.plan_clean import DATE_LIST_SEP, OPEN_WORD
 from pipeline import fields
 
 NO_STREET_SHEET = "未分街道"
-OPEN_WORD = "长期"            # in a list of last days: a stage held without an end (importers.plan_clean.OPEN_WORDS)
 EXCEL_KINDS = {"money": "number"}   # a field's kind as an export column's: date, int, text as they are
 # text made of digits (codes, phone numbers): the column is formatted as text, so digits typed later stay text
 DIGITS = frozenset({"code", "contact_phone"})
@@ -124,12 +126,13 @@ def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None =
 def _track_cells(have: list, expiring: bool, last_day: dict) -> tuple:
     """A track's cells for the stages a firm holds, *have* [(level, start, end, name)]: the names low to high
     joined by 、; one stage: its start and last day as dates; several: one start and one last day per name in
-    the same order, joined by 、 (``长期`` for a stage without an end; the 有效期至 cell blank when none ends)."""
+    the same order, joined by 、. In a track that expires, a stage held without an end has ``长期`` (open: a blank
+    cell would import as the stage's validity)."""
     have.sort()
 
     def last(end):
         if not end:
-            return None
+            return OPEN_WORD
         if end not in last_day:
             last_day[end] = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
         return last_day[end]
@@ -141,8 +144,7 @@ def _track_cells(have: list, expiring: bool, last_day: dict) -> tuple:
     starts = DATE_LIST_SEP.join(h[1] for h in have)
     if not expiring:
         return names, starts
-    ends = [last(h[2]) for h in have]
-    return names, starts, DATE_LIST_SEP.join(e or OPEN_WORD for e in ends) if any(ends) else None
+    return names, starts, DATE_LIST_SEP.join(last(h[2]) for h in have)
 
 
 def export_ledger(ledger: Ledger, out: str | Path, *, street=None, stage=None, as_of: date | None = None,

@@ -120,19 +120,26 @@ def _text(v):
 
 
 DATE_LIST_SEP = "、"        # a track's date cell of the ledger's export: one date per stage listed, in order
-OPEN_WORDS = frozenset({"长期", "长期有效", "无", "-", "—"})    # a listed stage without an end
+OPEN_WORD = "长期"          # a 有效期至 of the ledger's export: held without an end (open), whatever the validity
+OPEN_WORDS = frozenset({OPEN_WORD, "长期有效"})
+NO_END_WORDS = frozenset({"", "无", "-", "—"})     # in a list of ends: none given, the stage's validity decides
+OPEN_END = date.max         # the end read from 长期: the designation is open (importers.commit writes no end)
 
 
 def date_list(fn):
     """The cleaner of a track's 认定日期 / 有效期至 column (``importers.ledger_export``): a cell of several dates
-    joined by 、 is a tuple, one entry per date in order (None for 长期 or a blank between two 、), each read
-    by *fn*; any other cell is *fn*'s one date. ``importers.plan_designations`` matches the tuple to the stage
-    cell's names by position."""
+    joined by 、 is a tuple, one entry per date in order (OPEN_END for 长期, None for a blank or 无 between two
+    、), each read by *fn*; 长期 alone is OPEN_END; any other cell is *fn*'s one date.
+    ``importers.plan_designations`` matches the tuple to the stage cell's names by position."""
+    def one(p, years):
+        return OPEN_END if p in OPEN_WORDS else None if p in NO_END_WORDS else fn(p, years)
+
     def fn_list(v, years=False):
-        if type(v) is not str or DATE_LIST_SEP not in v:
+        if type(v) is not str:
             return fn(v, years)
-        parts = [p.strip() for p in clean_text(v).split(DATE_LIST_SEP)]
-        return tuple(None if not p or p in OPEN_WORDS else fn(p, years) for p in parts)
+        if DATE_LIST_SEP not in v:
+            return OPEN_END if clean_text(v) in OPEN_WORDS else fn(v, years)
+        return tuple(one(p.strip(), years) for p in clean_text(v).split(DATE_LIST_SEP))
     return fn_list
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from importers.clean import clean_text
 from importers.plan import Issue
+from importers.plan_clean import OPEN_END
 from importers.rows import blank
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def _staged(c: Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
         for s in stages:
             dated = gdate is not None and s in tops
             start = gdate if dated else pl.ref_day
-            end = gexp + timedelta(days=1) if (dated and gexp and gexp >= start) else None
+            end = _end(gexp) if (dated and gexp and gexp >= start) else None
             n = len(out)
             _add(out, mine, s, start, end, _at(c.certs, j) if len(pl.groups) == 1 else None, list_name, True)
             if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
@@ -183,13 +184,20 @@ def _by_position(c: Chunk, j, er, g, cell, dates, mine, list_name, issues, out: 
             issues.append(Issue(er, headers[g["expires_col"]], E_EXPIRES.format(end=exp, start=start), "error",
                                 "bad_date"))
             return
-        todo.append((s, start, exp + timedelta(days=1) if exp is not None else None))
+        todo.append((s, start, _end(exp)))
     before = len(out)
     for s, start, end in todo:
         _add(out, mine, s, start, end, _at(c.certs, j) if len(pl.groups) == 1 else None, list_name, True)
     late = max((start for _, start, _ in todo), default=None)
     if late is not None and late > pl.today and len(out) > before:
         issues.append(Issue(er, headers[g["date_col"]], W_DATE_LATE.format(day=late), "warning", "date_future"))
+
+
+def _end(last_day):
+    """The exclusive end after a 有效期至 (its last day held); OPEN_END (长期) stays open; None: none given."""
+    if last_day is None or last_day == OPEN_END:
+        return last_day
+    return last_day + timedelta(days=1)
 
 
 def _tops(stages) -> list:

@@ -27,7 +27,8 @@ def held(led) -> list[tuple]:
 
 def _hand_made(led) -> None:
     """Two stages of 专精特新 with their own starts and ends (one end not the default), three of them, one alone;
-    the ladders (星级, 种子) one tier at a time, an earlier tier ended; 高企 with an end of its own."""
+    the ladders (星级, 种子) one tier at a time, an earlier tier ended; 高企 with an end of its own; stages of
+    tracks that expire held without an end (open: 长期)."""
     with led.write() as w:
         a = w.insert_firm("武汉两级科技有限公司", C[0])
         w.add_designation(a, "chuangxin", "2024-03-15", "2027-05-01")
@@ -42,6 +43,11 @@ def _hand_made(led) -> None:
         w.add_designation(c, "chuangxin", "2024-01-05")
         w.add_designation(c, "shengji", "2024-12-12", "2027-06-30")
         w.add_designation(c, "xiaojuren", "2025-07-07")
+        d = w.insert_firm("武汉长期科技有限公司", C[3])      # open, where the stage's validity would give an end
+        w.add_designation(d, "gaoqi", "2024-05-05", open_end=True)
+        w.add_designation(d, "chuangxin", "2024-02-02", open_end=True)
+        w.add_designation(d, "shengji", "2025-03-03", "2027-03-03")
+        w.add_designation(d, "jinzhongzi", "2025-04-04", open_end=True)
 
 
 def _into_empty(out, tmp_path) -> tuple[list, list]:
@@ -80,7 +86,7 @@ def test_reimporting_the_export_into_its_own_ledger_changes_nothing(ledger, tmp_
     out = tmp_path / "台账.xlsx"
     export_ledger(ledger, out)
     plan = build_plan(ledger, out)
-    assert plan.counts()["unchanged"] == 3 and not list(plan.issues())
+    assert plan.counts()["unchanged"] == 4 and not list(plan.issues())
 
 
 def test_an_exported_cell_lists_one_date_per_stage_in_the_stage_cells_order(ledger, tmp_path):
@@ -94,6 +100,8 @@ def test_an_exported_cell_lists_one_date_per_stage_in_the_stage_cells_order(ledg
     assert two["专精特新有效期至"] == "2027-04-30、2028-06-19"
     assert (two["星级认定日期"], two["高新技术企业认定日期"]) == ("2025-02-01", "2024-11-01")   # one stage: a date
     assert rows["武汉一级科技有限公司"]["专精特新认定日期"] == "2025-09-01"
+    open_ = rows["武汉长期科技有限公司"]
+    assert (open_["高新技术企业有效期至"], open_["专精特新有效期至"]) == ("长期", "长期、2027-03-02")
 
 
 def test_dates_that_do_not_match_the_stages_one_for_one_are_refused_on_their_row(ledger, tmp_path):
