@@ -128,23 +128,25 @@ def _track_cells(have: list, expiring: bool, last_day: dict) -> tuple:
     joined by 、; one stage: its start and last day as dates; several: one start and one last day per name in
     the same order, joined by 、. In a track that expires, a stage held without an end has ``长期`` (open: a blank
     cell would import as the stage's validity)."""
-    have.sort()
-
-    def last(end):
-        if not end:
-            return OPEN_WORD
-        if end not in last_day:
-            last_day[end] = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
-        return last_day[end]
-
-    names = DATE_LIST_SEP.join(h[3] for h in have)
     if len(have) == 1:
-        _, start, end, _ = have[0]
-        return (names, start, last(end)) if expiring else (names, start)
+        _, start, end, name = have[0]
+        return (name, start, _last(end, last_day)) if expiring else (name, start)
+    have.sort()
+    names = DATE_LIST_SEP.join(h[3] for h in have)
     starts = DATE_LIST_SEP.join(h[1] for h in have)
     if not expiring:
         return names, starts
-    return names, starts, DATE_LIST_SEP.join(last(h[2]) for h in have)
+    return names, starts, DATE_LIST_SEP.join(_last(h[2], last_day) for h in have)
+
+
+def _last(end: str | None, last_day: dict) -> str:
+    """The last day held before the exclusive *end* (each distinct end computed once, in *last_day*); 长期 for none."""
+    if not end:
+        return OPEN_WORD
+    day = last_day.get(end)
+    if day is None:
+        day = last_day[end] = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
+    return day
 
 
 def export_ledger(ledger: Ledger, out: str | Path, *, street=None, stage=None, as_of: date | None = None,

@@ -93,7 +93,7 @@ def test_an_exported_cell_lists_one_date_per_stage_in_the_stage_cells_order(ledg
     from importers.ledger_export import ledger_columns, ledger_rows
     _hand_made(ledger)
     titles = [c.title for c in ledger_columns(ledger)]
-    rows = {r[0]: dict(zip(titles, r, strict=True)) for r in ledger_rows(ledger)}
+    rows = {r[0]: dict(zip(titles, r, strict=True)) for r in ledger_rows(ledger, as_of=date(2026, 6, 1))}
     two = rows["武汉两级科技有限公司"]
     assert two["专精特新"] == "创新型中小企业、省级专精特新中小企业"
     assert two["专精特新认定日期"] == "2024-03-15、2025-06-20"
@@ -102,6 +102,23 @@ def test_an_exported_cell_lists_one_date_per_stage_in_the_stage_cells_order(ledg
     assert rows["武汉一级科技有限公司"]["专精特新认定日期"] == "2025-09-01"
     open_ = rows["武汉长期科技有限公司"]
     assert (open_["高新技术企业有效期至"], open_["专精特新有效期至"]) == ("长期", "长期、2027-03-02")
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_stage_held_twice_at_once_keeps_both_spans(ledger, tmp_path, suffix):
+    """A certificate renewed before the old one ended (高企 recognised again): both spans are held today, and both
+    travel, each with its dates; read back into the same ledger they change nothing."""
+    with ledger.write() as w:
+        a = w.insert_firm("武汉复审科技有限公司", C[0])
+        w.add_designation(a, "gaoqi", "2024-01-01", "2027-01-01")
+        w.add_designation(a, "gaoqi", "2026-11-01", "2029-11-01")
+    assert len(held(ledger)) == 2
+    out = tmp_path / f"台账{suffix}"
+    export_ledger(ledger, out)
+    got, said = _into_empty(out, tmp_path)
+    assert (got, said) == (held(ledger), [])
+    plan = build_plan(ledger, out)
+    assert plan.counts()["unchanged"] == 1 and not list(plan.issues())
 
 
 def test_dates_that_do_not_match_the_stages_one_for_one_are_refused_on_their_row(ledger, tmp_path):
