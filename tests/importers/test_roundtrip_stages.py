@@ -176,3 +176,16 @@ def test_an_accepted_code_in_the_export_confirms_the_same_code_in_another_ledger
     assert plan.counts()["updated"] == 1 and not list(plan.issues())
     commit_plan(ledger, plan)
     assert ledger.conn.execute("SELECT code_status FROM firms").fetchone() == ("accepted",)
+
+
+def test_undoing_the_import_that_accepted_a_code_takes_the_acceptance_back(ledger, tmp_path):
+    from importers.undo import undo_batch
+    from tests.importers.helpers import bad_check
+    with ledger.write() as w:
+        w.insert_firm("武汉确认科技有限公司", bad_check(C[0]))
+    path = xlsx(tmp_path, [["企业名称", "统一社会信用代码", "代码核验"],
+                           ["武汉确认科技有限公司", bad_check(C[0]), "校验位不符（已确认）"]])
+    batch = commit_plan(ledger, build_plan(ledger, path))
+    assert ledger.conn.execute("SELECT code_status FROM firms").fetchone() == ("accepted",)
+    undo_batch(ledger, batch)
+    assert ledger.conn.execute("SELECT code_status FROM firms").fetchone() == ("bad_check",)
