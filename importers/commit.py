@@ -15,7 +15,8 @@ from db import bulk
 from db.backup import backup_before
 from importers import infer, mapping_store, staleness
 from importers.errors import InputError
-from importers.plan import CODE_STATUSES, ERROR, NEW, UNCHANGED, UPDATE, Cancelled, ImportPlan, gc_paused
+from importers.plan import CODE_STATUSES, ERROR, NEW, UNCHANGED, UPDATE, USABLE_CODES, Cancelled, ImportPlan, gc_paused
+from importers.plan_clean import OPEN_END
 from pipeline.fields import BY_KEY, FIRM_ATTRS
 
 CHUNK = bulk.CHUNK
@@ -23,7 +24,7 @@ BULK = bulk.BULK
 FIRM_COLUMNS = FIRM_ATTRS
 MSG_STALE = "预览之后台账已被修改（可能是另一位专员或另一次导入），请重新预览后再导入"
 WHY_RACE = "导入的同时，另一位专员录入了名单中某行同代码或同名称的企业"
-_USABLE = {CODE_STATUSES.index(x) for x in ("ok", "bad_check", "accepted")}
+_USABLE = {CODE_STATUSES.index(x) for x in USABLE_CODES}
 
 
 def _plain(v):
@@ -181,10 +182,12 @@ def _designations(w, catalog, store, todo: list[int]) -> None:
             span = spans.get((key, start, end))
             if span is None:
                 stage = catalog.stage(key)
-                stop = end if end is not None else stage.end_for(start)
+                stop = None if end == OPEN_END else end if end is not None else stage.end_for(start)
                 span = spans[(key, start, end)] = (stage.id, start.isoformat(), stop.isoformat() if stop else None)
             if span[0] in exclusive:        # one tier of a ladder at a time: the write API's rule
-                w.add_designation(fid, key, start, end, evidence=evidence, list_name=list_name)
+                is_open = end == OPEN_END   # 长期 in the ledger's export: held without an end
+                w.add_designation(fid, key, start, None if is_open else end, evidence=evidence, list_name=list_name,
+                                  open_end=is_open)
             else:
                 rows.append((fid, *span, evidence, list_name))
     bulk.insert_designations(w, rows)

@@ -128,9 +128,11 @@ def _write_xlsx(path: Path, columns, sheets: list, progress) -> int:
                     continue
                 kind = type(value)
                 if kind is str:
-                    if ci in date_cols:      # the serial of each distinct date once: the same cell
-                        serial = serials.get(value)     # xlsxwriter's write_datetime writes, without its
-                        if serial is None:              # per-cell conversion
+                    # an ISO date: the serial of each distinct date once, the same cell xlsxwriter's write_datetime
+                    # writes, without its per-cell conversion; a list of dates ("2024-03-15、2025-06-20") is text
+                    if ci in date_cols and len(value) == 10:
+                        serial = serials.get(value)
+                        if serial is None:
                             serial = serials[value] = excel_serial(date.fromisoformat(value[:10]))
                         write_number(r, ci, serial, fmt_date)
                     else:

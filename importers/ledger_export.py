@@ -1,4 +1,21 @@
-"""The ledger as an officer's list: one row a firm, the stages held with their dates."""
+"""The ledger as an officer's list: one row a firm, the stages held with their dates.
+
+Per track three columns: the stages held (names low to high, joined by 、), ``<track>认定日期`` and, where the
+track's stages expire, ``<track>有效期至`` (the last day held, the day before the exclusive end).
+
+Several stages of one track held at once (专精特新: 创新型 and 省级; a ladder holds one tier at a time, so only a
+track that is not exclusive) each keep their own dates: the date cells then list one date per stage name, in the
+stage cell's order, joined by 、 ("2024-03-15、2025-06-20"). In a 有效期至 cell ``长期`` is a stage held without
+an end (open: a blank cell is read as "no end given", which the stage's validity fills).
+
+Why one date per stage in the same cells, rather than a date column per stage: the sheet keeps its columns, so old
+exports and the lists made from them have the same layout; an officer reads each date beside the name it belongs
+to; and a track of three stages does not add six mostly empty columns. The price: such a cell is text in Excel
+(a single stage's stays a date, sortable). The importer (``importers.plan_designations._by_position``) reads it
+by position against the stage cell and refuses the row when the counts differ, so a date is never given to
+another stage. A cell of one date (an old export, a government list) is read as before: the top stage's date,
+the lower stages dated with a warning.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -11,6 +28,7 @@ from db.firm_fields import CODE_STATUS, STATUS_TITLE, record_fields
 from db.ledger import Ledger
 from importers.errors import InputError
 from importers.export import Column, write_table
+from importers.plan_clean import DATE_LIST_SEP, OPEN_WORD
 from pipeline import fields
 
 NO_STREET_SHEET = "未分街道"
@@ -99,18 +117,36 @@ def ledger_rows(ledger: Ledger, *, street=None, stage=None, as_of: date | None =
         for ti, expiring in enumerate(expires):
             have = by_track.get(ti)
             if have:
-                have.sort()
-                top = have[-1]
-                row.append("、".join(h[3] for h in have))
-                row.append(top[1])
-                if expiring:
-                    end = top[2]
-                    if end and end not in last_day:
-                        last_day[end] = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
-                    row.append(last_day[end] if end else None)
+                row.extend(_track_cells(have, expiring, last_day))
             else:
                 row.extend((None, None, None) if expiring else (None, None))
         yield row
+
+
+def _track_cells(have: list, expiring: bool, last_day: dict) -> tuple:
+    """A track's cells for the stages a firm holds, *have* [(level, start, end, name)]: the names low to high
+    joined by 、; one stage: its start and last day as dates; several: one start and one last day per name in
+    the same order, joined by 、. In a track that expires, a stage held without an end has ``长期`` (open: a blank
+    cell would import as the stage's validity)."""
+    if len(have) == 1:
+        _, start, end, name = have[0]
+        return (name, start, _last(end, last_day)) if expiring else (name, start)
+    have.sort()
+    names = DATE_LIST_SEP.join(h[3] for h in have)
+    starts = DATE_LIST_SEP.join(h[1] for h in have)
+    if not expiring:
+        return names, starts
+    return names, starts, DATE_LIST_SEP.join(_last(h[2], last_day) for h in have)
+
+
+def _last(end: str | None, last_day: dict) -> str:
+    """The last day held before the exclusive *end* (each distinct end computed once, in *last_day*); 长期 for none."""
+    if not end:
+        return OPEN_WORD
+    day = last_day.get(end)
+    if day is None:
+        day = last_day[end] = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
+    return day
 
 
 def export_ledger(ledger: Ledger, out: str | Path, *, street=None, stage=None, as_of: date | None = None,

@@ -31,6 +31,7 @@ from importers.errors import skip_counts as _skip_counts
 STATUSES = ("new", "update", "unchanged", "error")
 NEW, UPDATE, UNCHANGED, ERROR = range(4)
 CODE_STATUSES = ("ok", "bad_check", "invalid", "no_code", "accepted")
+USABLE_CODES = ("ok", "bad_check", "accepted")     # a code the ledger keeps (accepted: a bad check digit confirmed)
 _CODE_INDEX = {s: i for i, s in enumerate(CODE_STATUSES)}
 RAW_HEAD = 20
 

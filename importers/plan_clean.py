@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from datetime import date
 
+from db.firm_fields import CODE_STATUS, STATUS_TITLE
 from importers import clean
 from importers.clean import bare_year, clean_text, parse_cell_date
 from importers.clean_streets import match_street
@@ -118,6 +119,30 @@ def _text(v):
     return clean.clean_text(v) or None
 
 
+DATE_LIST_SEP = "、"        # a track's date cell of the ledger's export: one date per stage listed, in order
+OPEN_WORD = "长期"          # a 有效期至 of the ledger's export: held without an end (open), whatever the validity
+OPEN_WORDS = frozenset({OPEN_WORD, "长期有效"})
+NO_END_WORDS = frozenset({"", "无", "-", "—"})     # in a list of ends: none given, the stage's validity decides
+OPEN_END = date.max         # the end read from 长期: the designation is open (importers.commit writes no end)
+
+
+def date_list(fn):
+    """The cleaner of a track's 认定日期 / 有效期至 column (``importers.ledger_export``): a cell of several dates
+    joined by 、 is a tuple, one entry per date in order (OPEN_END for 长期, None for a blank or 无 between two
+    、), each read by *fn*; 长期 alone is OPEN_END; any other cell is *fn*'s one date.
+    ``importers.plan_designations`` matches the tuple to the stage cell's names by position."""
+    def one(p, years):
+        return OPEN_END if p in OPEN_WORDS else None if p in NO_END_WORDS else fn(p, years)
+
+    def fn_list(v, years=False):
+        if type(v) is not str:
+            return fn(v, years)
+        if DATE_LIST_SEP not in v:
+            return OPEN_END if clean_text(v) in OPEN_WORDS else fn(v, years)
+        return tuple(one(p.strip(), years) for p in clean_text(v).split(DATE_LIST_SEP))
+    return fn_list
+
+
 def cleaner_for(field, streets, date1904, csv=False, today=None):
     """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
     if field in TEXT_FIELDS:
@@ -143,6 +168,23 @@ def cleaner_for(field, streets, date1904, csv=False, today=None):
             return hit
         return street, True, "unknown_street"
     return None, False, None
+
+
+def accepted_column(headers: list[str], work: dict) -> int | None:
+    """The unmapped 代码核验 column of the ledger's export (``db.firm_fields.STATUS_TITLE``), if the list has one."""
+    return next((i for i, h in enumerate(headers) if i not in work and clean_text(h) == STATUS_TITLE), None)
+
+
+def accepted_codes(vals: list[list], col: int, checks: list) -> None:
+    """A code failing its check digit whose 代码核验 cell says an officer accepted it (校验位不符（已确认）, as the
+    export writes ``accepted``) is accepted on import too: without it the acceptance was lost in a round trip and
+    the officer's answered warning came back. Any other code, or cell, is checked as before."""
+    said = clean_text(CODE_STATUS["accepted"])
+    for j, (status, problems) in enumerate(checks):
+        if status == "bad_check":
+            v = vals[j][col] if col < len(vals[j]) else None
+            if v is not None and clean_text(v) == said:
+                checks[j] = ("accepted", problems)
 
 
 def numeric_codes(raw_codes, checks) -> None:

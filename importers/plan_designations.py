@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from importers.clean import clean_text
 from importers.plan import Issue
+from importers.plan_clean import OPEN_END
 from importers.rows import blank
 
 if TYPE_CHECKING:
@@ -20,6 +21,9 @@ W_STAGE_NO_DATE = "“{stage}”没有读到认定日期，按 {day} 记，请�
 W_DATE_GIVEN = "“{column}”为空，按指定的认定日期 {day} 记（--date），请核对"
 E_EXPIRES = "有效期至 {end} 早于认定日期 {start}"
 W_DATE_LATE = "认定日期 {day} 在今天之后，已按原样导入，请核对（是否年份写错）"
+E_DATE_COUNT = ("“{column}”列了 {n} 个日期，“{stages}”列了 {m} 个认定类别，无法逐一对应；"
+                "请按“{stages}”中类别的顺序每个类别写一个日期，用“、”隔开")
+E_NO_STAGE_DATE = "“{stage}”（第 {k} 个认定类别）的认定日期为空"
 
 _SPLIT = re.compile(r"[、,，;；/\n]+")
 
@@ -124,6 +128,9 @@ def _staged(c: Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
             continue
         gdate = _group_value(pl, cols, g["date_col"], j)
         gexp = _group_value(pl, cols, g["expires_col"], j)
+        if type(gdate) is tuple or type(gexp) is tuple:     # one date per listed stage: the ledger's own export
+            _by_position(c, j, er, g, cell, (gdate, gexp), mine, list_name, issues, out)
+            continue
         if gexp is not None and gexp < (gdate or pl.ref_day):
             issues.append(Issue(er, headers[g["expires_col"]], E_EXPIRES.format(end=gexp, start=gdate or pl.ref_day),
                                 "error", "bad_date"))
@@ -133,7 +140,7 @@ def _staged(c: Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
         for s in stages:
             dated = gdate is not None and s in tops
             start = gdate if dated else pl.ref_day
-            end = gexp + timedelta(days=1) if (dated and gexp and gexp >= start) else None
+            end = _end(gexp) if (dated and gexp and gexp >= start) else None
             n = len(out)
             _add(out, mine, s, start, end, _at(c.certs, j) if len(pl.groups) == 1 else None, list_name, True)
             if len(out) > n and not dated and g["date_col"] is not None:   # the list has dates, none for this
@@ -145,6 +152,52 @@ def _staged(c: Chunk, j, er, raw, mine, list_name, issues) -> list[tuple]:
             issues.append(Issue(er, headers[g["col"]], W_ONE_DATE.format(
                 stages="、".join(s.name for s in tops), day=gdate), "warning", "one_date_many_stages"))
     return out
+
+
+def _by_position(c: Chunk, j, er, g, cell, dates, mine, list_name, issues, out: list) -> None:
+    """A stage cell whose 认定日期 (and 有效期至) cell lists one date per stage, joined by 、 in the stage cell's
+    order: each stage gets its own start and end. A list whose count differs from the stage cell's is refused on
+    the row (a date is never given to another stage); a single 有效期至 is the top stage's, as on any list."""
+    pl, headers = c.pl, c.headers
+    parts = [pl.catalog.find(p.strip()) for p in _SPLIT.split(clean_text(cell)) if p.strip()]
+    starts, ends = dates
+    if type(starts) is not tuple:           # an end list beside a blank or single start: the starts are missing
+        starts = (starts,) if starts is not None else ()
+    for col, got in ((g["date_col"], starts), (g["expires_col"], ends)):
+        if type(got) is tuple and len(got) != len(parts):
+            head = headers[col if col is not None else g["col"]]      # no 认定日期 column beside an end list
+            issues.append(Issue(er, head, E_DATE_COUNT.format(column=head, n=len(got), m=len(parts),
+                                                              stages=headers[g["col"]]), "error", "date_count"))
+            return
+    tops = set(_tops([s for s in parts if s is not None]))
+    todo = []
+    for k, s in enumerate(parts):
+        start = starts[k]
+        if s is None:                       # an unknown name: warned by the caller, its date unused
+            continue
+        if start is None:
+            issues.append(Issue(er, headers[g["date_col"]], E_NO_STAGE_DATE.format(stage=s.name, k=k + 1), "error",
+                                "no_date"))
+            return
+        exp = ends[k] if type(ends) is tuple else (ends if s in tops else None)
+        if exp is not None and exp < start:
+            issues.append(Issue(er, headers[g["expires_col"]], E_EXPIRES.format(end=exp, start=start), "error",
+                                "bad_date"))
+            return
+        todo.append((s, start, _end(exp)))
+    before = len(out)
+    for s, start, end in todo:
+        _add(out, mine, s, start, end, _at(c.certs, j) if len(pl.groups) == 1 else None, list_name, True)
+    late = max((start for _, start, _ in todo), default=None)
+    if late is not None and late > pl.today and len(out) > before:
+        issues.append(Issue(er, headers[g["date_col"]], W_DATE_LATE.format(day=late), "warning", "date_future"))
+
+
+def _end(last_day):
+    """The exclusive end after a 有效期至 (its last day held); OPEN_END (长期) stays open; None: none given."""
+    if last_day is None or last_day == OPEN_END:
+        return last_day
+    return last_day + timedelta(days=1)
 
 
 def _tops(stages) -> list:

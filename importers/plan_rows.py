@@ -11,7 +11,7 @@ from datetime import date
 from importers import infer, plan_clean
 from importers.clean import looks_like_firm_name, split_lines
 from importers.match import is_org_code, is_reg_number
-from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, Issue
+from importers.plan import ERROR, NEW, UNCHANGED, UPDATE, USABLE_CODES, Issue
 from importers.plan_designations import designations
 from importers.plan_plain import Plain
 from importers.rows import blank
@@ -56,7 +56,7 @@ W_SHORT_NAME_KEPT = "名单中的名称“{name}”不像企业全称，台账�
 E_NO_NAME_NEW = "企业名称为空，台账中也没有该统一社会信用代码的企业，无法新建"
 # a registered name starts with its region; a line that does not is the rest of a wrapped name
 _REGION = re.compile(r"(?:中国|湖北|武汉|北京|上海|天津|重庆|[\u4e00-\u9fff]{2,3}(?:省|市|自治区))")
-_USABLE = ("ok", "bad_check")
+_USABLE = USABLE_CODES
 
 
 def split_names(cell: str) -> tuple[str, list[str], list[str]]:
@@ -205,6 +205,8 @@ def _find_firm(c: Chunk, raw, er, name, key, code, status, problems, issues, cha
         if status == "bad_check" and not (firm and firm["code_status"] == "accepted"):
             issues.append(Issue(er, col_code, W_BAD_CHECK.format(problem=problems[0] if problems else ""),
                                 "warning", "bad_check"))
+        elif status == "accepted" and firm and firm["code_status"] == "bad_check":
+            changes["code_status"] = ("bad_check", "accepted")     # the list says an officer accepted the code
         if firm is None:
             same = c.by_name.get(key)
             if same and not same[0]["deleted_at"]:      # a firm in the bin is one only a row without a code finds

@@ -35,7 +35,7 @@ from importers.match import (
     normalize_code,
     recycled_by_name,
 )
-from importers.plan import Cancelled, ImportPlan, Issue, RowStore, gc_paused
+from importers.plan import USABLE_CODES, Cancelled, ImportPlan, Issue, RowStore, gc_paused
 from importers.plan_clean import DATE_FIELDS, Columns, cleaner_for, long_texts, numeric_codes, periods, unquote
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
@@ -273,9 +273,10 @@ class Planner:
             for key in ("date_col", "expires_col"):
                 if g[key] is not None and all(c[0] != g[key] for c in self.cleaners):
                     fn, distinct, code = cleaner_for("date", self.streets, date1904, today=self.today)
-                    self.cleaners.append((g[key], f"_d{g[key]}", fn, distinct, code))
+                    self.cleaners.append((g[key], f"_d{g[key]}", plan_clean.date_list(fn), distinct, code))
         fields = list(dict.fromkeys(f for _, f, *_ in self.cleaners if not f.startswith("_d")))
         self.infer_street = "address" in fields and bool(self.streets)
+        self.accepted_col = plan_clean.accepted_column(plan.headers, self.work)
         self.status_col = next((i for i, h in enumerate(plan.headers) if i not in self.work
                                 and any(w in h for w in infer.STATUS_HEADERS)), None)
         self.districts = infer.Districts(plan.headers, self.work)
@@ -402,6 +403,8 @@ class Planner:
         checks = check_codes(codes)
         if ci is not None:
             numeric_codes(raw_codes, checks)
+        if self.accepted_col is not None:
+            plan_clean.accepted_codes(vals, self.accepted_col, checks)
         if plan_clean.FAST:         # and its name key is its lower case (importers.clean.PLAIN_TEXT)
             plain = PLAIN_TEXT.fullmatch
             keys = [x.lower() if plain(x) else name_key(x) for x in names]
@@ -437,12 +440,12 @@ class Planner:
             self.by_org = {}
             return {}, {}, {}, {}
         by_code = firms_by_code(self.conn, [c for c, (st, _) in zip(codes, checks, strict=True)
-                                            if st in ("ok", "bad_check")])
+                                            if st in USABLE_CODES])
         # rows matched by name, and renamed firms
         need = [k for k, c, (st, _) in zip(keys, codes, checks, strict=True)
-                if k and (st not in ("ok", "bad_check") or c not in by_code or by_code[c]["name_key"] != k)]
+                if k and (st not in USABLE_CODES or c not in by_code or by_code[c]["name_key"] != k)]
         by_name = firms_by_name(self.conn, need)
-        binned = [k for k, (st, _) in zip(keys, checks, strict=True) if k and st not in ("ok", "bad_check")
+        binned = [k for k, (st, _) in zip(keys, checks, strict=True) if k and st not in USABLE_CODES
                   and k not in by_name]
         if binned:
             by_name.update(recycled_by_name(self.conn, binned))
