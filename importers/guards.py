@@ -12,10 +12,8 @@ without cycle checks; an allocation failure aborts the whole process, it cannot 
 """
 from __future__ import annotations
 
-import queue
 import re
 import struct
-import threading
 import zipfile
 import zlib
 from array import array
@@ -85,51 +83,6 @@ def _uncomputed_cells(buf: bytes, out: dict[tuple[int, int], str]) -> None:
             out.setdefault((int(ref[2]), _col_number(ref[1]) - 1), E.UNCOMPUTED)
 
 
-def read_ahead(f, size: int, ahead: bool = True):
-    """``f.read(size)`` chunk after chunk until the end. With *ahead*, the next chunk is read on a helper thread
-    while the caller works on this one: inflating a sheet's XML (zlib lets other threads run) then costs nothing
-    beside the scan (100k rows: 69 MB of XML, 0.26 s to inflate). The helper's exception is raised here, as the
-    read's own would be; a caller that stops early (a refused sheet) stops the helper before this returns."""
-    if not ahead:
-        while chunk := f.read(size):
-            yield chunk
-        return
-    chunks: queue.Queue = queue.Queue(maxsize=2)
-    stop = threading.Event()
-
-    def put(item) -> None:
-        while not stop.is_set():
-            try:
-                chunks.put(item, timeout=0.05)
-                return
-            except queue.Full:
-                continue
-
-    def run() -> None:
-        try:
-            while not stop.is_set():
-                chunk = f.read(size)
-                put(chunk)
-                if not chunk:
-                    return
-        except BaseException as exc:  # noqa: BLE001  (handed to the caller, raised there)
-            put(exc)
-
-    helper = threading.Thread(target=run, name="xlsx-read-ahead", daemon=True)
-    helper.start()
-    try:
-        while True:
-            item = chunks.get()
-            if isinstance(item, BaseException):
-                raise item
-            if not item:
-                return
-            yield item
-    finally:
-        stop.set()
-        helper.join()
-
-
 def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str,
                    errors: dict[tuple[int, int], str] | None = None) -> frozenset[int]:
     """Stream a sheet's XML once: refuse oversize declarations or real extents; return hidden rows. With *errors*,
@@ -150,7 +103,7 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, file: str, sheet: str,
 
     try:
         with zf.open(info) as f:
-            for chunk in read_ahead(f, CHUNK, info.file_size > 2 * CHUNK):
+            while chunk := f.read(CHUNK):
                 buf = tail + chunk
                 if first:
                     first = False
