@@ -51,8 +51,10 @@ def fresh(path):
 
 
 def state(led) -> dict:
+    """Each live firm by its code; a firm without one (entered by hand) by "~" and its name, a list of every such
+    firm of that name."""
     conn = led.conn
-    out = {}
+    out: dict = {}
     for fid, code, name, street, industry, remark in conn.execute(
             "SELECT f.id, f.code, f.name, s.name, f.industry, f.remark FROM firms f LEFT JOIN streets s "
             "ON s.id = f.street_id WHERE f.deleted_at IS NULL"):
@@ -60,8 +62,11 @@ def state(led) -> dict:
         des = sorted(tuple(r) for r in conn.execute(
             "SELECT s.key, d.start_date, d.end_date FROM designations d JOIN stages s ON s.id = d.stage_id "
             "WHERE d.firm_id = ? AND d.deleted_at IS NULL", (fid,)))
-        out[code] = (name, street, industry, remark, aliases, des)
-    return out
+        if code is None:
+            out.setdefault(f"~{name}", []).append((name, street, industry, remark, aliases, des))
+        else:
+            out[code] = (name, street, industry, remark, aliases, des)
+    return {k: sorted(v, key=repr) if k.startswith("~") else v for k, v in out.items()}
 
 
 def counts(led):
