@@ -30,15 +30,16 @@ batch = st.lists(row, min_size=1, max_size=3, unique_by=lambda r: r[0])
 batches = st.lists(batch, min_size=2, max_size=4)
 
 
-def write_list(folder, n, rows):
+def write_list(folder, n, rows, codes: bool = True):
+    """The list *rows* as a CSV file; *codes* False: without the credit codes (a list that names firms only)."""
     path = folder / f"名单{n}.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(HEAD)
         for k, tag, street, industry, remark, former, star, day, stage in rows:
-            out.writerow([f"武汉{tag}{k}科技有限公司", CODES[k], street or "", industry or "", remark or "",
-                          f"武汉{former}{k}有限公司" if former else "", star or "", day if star or stage else "",
-                          stage or ""])
+            out.writerow([f"武汉{tag}{k}科技有限公司", CODES[k] if codes else "", street or "", industry or "",
+                          remark or "", f"武汉{former}{k}有限公司" if former else "", star or "",
+                          day if star or stage else "", stage or ""])
     return path
 
 

@@ -59,6 +59,7 @@ class LedgerSequences(RuleBasedStateMachine):
         self.seen = audit(self.led)
         self.changed_by_restore = False
         self.merges: list[tuple[merge.MergeDone, dict]] = []   # the window's undo stack of merges (a restore clears it)
+        self.redos: list[tuple[int, int]] = []     # merges undone, to redo (Ctrl+Y) until a person's next edit
 
     def teardown(self) -> None:
         self.led.close()
@@ -104,10 +105,11 @@ class LedgerSequences(RuleBasedStateMachine):
                 assert (ids.get(code) or firm_ids(self.led).get(code)) in touched, f"{code} changed, no audit row"
 
     # rules ----------------------------------------------------------------------------------------
-    @rule(rows=batch)
-    def import_list(self, rows) -> None:
+    @rule(rows=batch, codes=st.sampled_from([True, True, False]))
+    def import_list(self, rows, codes=True) -> None:
+        """A list; one in three names its firms without their codes (matched by name and former names)."""
         self.n += 1
-        self._import(write_list(self.dir, self.n, rows))
+        self._import(write_list(self.dir, self.n, rows, codes))
 
     @precondition(lambda self: self.n)
     @rule(pick=st.integers(0, 50))
@@ -141,6 +143,7 @@ class LedgerSequences(RuleBasedStateMachine):
             if done:
                 entry = {"kind": "edit", "op": replayed}
                 self.log.append(entry)
+                self.redos.clear()             # a new command on the window's stack: nothing left to redo
                 if isinstance(done, merge.MergeDone):
                     self.merges.append((done, entry))
             elif op[0] == "merge":
@@ -165,6 +168,28 @@ class LedgerSequences(RuleBasedStateMachine):
             # rows of a merge and of its undo stay: an undo of such a list is refused unless forced, never wrong)
             self.log.remove(entry)
             self.log.append({"kind": "edit", "op": ("unmerged",)})
+            self.redos.append((done.keep, done.gone))
+        self._step(run)
+
+    @precondition(lambda self: self.redos)
+    @rule()
+    def redo_merge(self) -> None:
+        """Ctrl+Y of a merge undone, imports and undos of lists since or not: the merge of the two records again."""
+        keep, gone = self.redos.pop()
+
+        def run():
+            before = state(self.led)
+            names = dict(self.led.conn.execute("SELECT id, name FROM firms WHERE id IN (?, ?)", (keep, gone)))
+            code = self.led.conn.execute("SELECT code FROM firms WHERE id = ?", (keep,)).fetchone()
+            try:
+                with self.led.write() as w:
+                    done = merge.merge(w, keep, gone)
+            except LedgerError:
+                assert state(self.led) == before, "a refused redo of a merge wrote"
+                return
+            entry = {"kind": "edit", "op": ("merge", code[0], names[gone], names[keep])}
+            self.log.append(entry)
+            self.merges.append((done, entry))
         self._step(run)
 
     @precondition(lambda self: self.status)
@@ -228,6 +253,7 @@ class LedgerSequences(RuleBasedStateMachine):
             self.status = {**status, **gone}
             self.log = copy.deepcopy(log)
             self.merges.clear()            # the window reopens the ledger: its undo stack is cleared
+            self.redos.clear()
         self._step(run)
 
     @invariant()
@@ -272,7 +298,8 @@ PLAYED = {
     "a merge, a list touching the kept firm, the merge undone, a backup of the merge restored": [
         ("import_list", [r(2)]), ("person_edit", ("hand", OTHER_HAND, "xinxing")), ("backup",),
         ("person_edit", ("merge", CODES[2], OTHER_HAND)), ("backup",), ("import_list", [r(2, "乙", remark="二")]),
-        ("undo_merge",), ("undo", 1, False), ("undo", 1, True), ("restore", 1), ("undo", 1, True), ("restore", 0)],
+        ("undo_merge",), ("undo", 1, False), ("redo_merge",), ("undo", 1, True), ("undo_merge",), ("restore", 1),
+        ("undo", 1, True), ("restore", 0)],
     "a firm merged, then binned and purged, the merge's undo refused": [
         ("person_edit", ("hand", OTHER_HAND, None)), ("person_edit", ("merge", CODES[0], OTHER_HAND)),
         ("person_edit", ("remove", CODES[0])), ("person_edit", ("purge", CODES[0])), ("undo_merge",)],
