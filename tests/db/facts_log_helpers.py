@@ -3,6 +3,7 @@ a count of full reads, and one write of each kind through the ledger's API."""
 from datetime import date, timedelta
 
 import numpy as np
+from hypothesis import event
 
 from db import dashboard_queries, facts_cache
 from importers.plan import build_plan, commit_plan
@@ -103,3 +104,48 @@ def apply(led, folder, op, state) -> None:
             undo_batch(led, state["batches"].pop())
         except (UndoConflict, UndoRefused):
             pass
+    elif kind in ("merge", "unmerge"):
+        _merge(led, kind, k, state)
+
+
+def _merge(led, kind: str, k: int, state) -> None:
+    """A record without a code merged into another firm (企业 → 合并为一家企业), or the latest merge taken back
+    (Ctrl+Z); refused ones change nothing."""
+    from db import merge
+    from db.errors import LedgerError
+    merges = state.setdefault("merges", [])
+    try:
+        with led.write() as w:
+            if kind == "unmerge":
+                if merges:
+                    merge.unmerge(w, merges.pop())
+                    event("a merge undone")
+                return
+            gone = _pick(led, "SELECT id FROM firms WHERE deleted_at IS NULL AND code IS NULL ORDER BY id", k)
+            keep = _pick(led, LIVE_FIRMS, k // 7)
+            if gone is not None and keep is not None:
+                merges.append(merge.merge(w, keep, gone))
+                event("merged")
+    except LedgerError:
+        pass
+
+
+def backup_or_restore(led, folder, k: int, state):
+    """The first time a backup of *led*; then each time, the restore of one of the backups taken so far (the window
+    reopens the ledger: the undo stack of merges is cleared). Returns the ledger open on the same path."""
+    from db import backup as bk
+    from db.ledger import Ledger
+    from db.restore import restore_checked
+    backups = [b for b in state.get("backups", []) if b.exists()]     # retention may have pruned the oldest
+    state["backups"] = backups
+    if not backups or k % 3 == 0:
+        backups.append(bk.backup(led.path, folder / "bk", "manual").path)
+        return led
+    path = led.path
+    led.close()
+    report = restore_checked(backups[k % len(backups)], path, folder / "bk")
+    backups.append(report.saved.path)
+    state["merges"] = []
+    event("restored")
+    state["batches"] = []           # the batches of the history replaced: an undo of one is refused (its own test)
+    return Ledger(path, officer="测试专员")

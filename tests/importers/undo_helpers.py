@@ -30,15 +30,16 @@ batch = st.lists(row, min_size=1, max_size=3, unique_by=lambda r: r[0])
 batches = st.lists(batch, min_size=2, max_size=4)
 
 
-def write_list(folder, n, rows):
+def write_list(folder, n, rows, codes: bool = True):
+    """The list *rows* as a CSV file; *codes* False: without the credit codes (a list that names firms only)."""
     path = folder / f"名单{n}.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(HEAD)
         for k, tag, street, industry, remark, former, star, day, stage in rows:
-            out.writerow([f"武汉{tag}{k}科技有限公司", CODES[k], street or "", industry or "", remark or "",
-                          f"武汉{former}{k}有限公司" if former else "", star or "", day if star or stage else "",
-                          stage or ""])
+            out.writerow([f"武汉{tag}{k}科技有限公司", CODES[k] if codes else "", street or "", industry or "",
+                          remark or "", f"武汉{former}{k}有限公司" if former else "", star or "",
+                          day if star or stage else "", stage or ""])
     return path
 
 
@@ -51,8 +52,10 @@ def fresh(path):
 
 
 def state(led) -> dict:
+    """Each live firm by its code; a firm without one (entered by hand) by "~" and its name, a list of every such
+    firm of that name."""
     conn = led.conn
-    out = {}
+    out: dict = {}
     for fid, code, name, street, industry, remark in conn.execute(
             "SELECT f.id, f.code, f.name, s.name, f.industry, f.remark FROM firms f LEFT JOIN streets s "
             "ON s.id = f.street_id WHERE f.deleted_at IS NULL"):
@@ -60,8 +63,11 @@ def state(led) -> dict:
         des = sorted(tuple(r) for r in conn.execute(
             "SELECT s.key, d.start_date, d.end_date FROM designations d JOIN stages s ON s.id = d.stage_id "
             "WHERE d.firm_id = ? AND d.deleted_at IS NULL", (fid,)))
-        out[code] = (name, street, industry, remark, aliases, des)
-    return out
+        if code is None:
+            out.setdefault(f"~{name}", []).append((name, street, industry, remark, aliases, des))
+        else:
+            out[code] = (name, street, industry, remark, aliases, des)
+    return {k: sorted(v, key=repr) if k.startswith("~") else v for k, v in out.items()}
 
 
 def counts(led):
