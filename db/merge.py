@@ -44,6 +44,7 @@ MSG_CODES = "两家企业的统一社会信用代码不同（{a}、{b}），是�
 MSG_DAY = "“{name}”的认定“{stage}”的日期“{day}”无法识别，请先在企业档案中改正再合并"
 MSG_KEEP_CODED = "应保留有统一社会信用代码的“{name}”（{code}），另一家并入它"
 MSG_SERVICE_DAY = "“{name}”的服务记录（{day}）中的日期“{value}”无法识别，请先在企业档案中改正再合并"
+MSG_UNDO_PURGED = "无法撤销这次合并：合并涉及的企业（编号 {id}）此后已从回收站彻底删除"
 MSG_UNDO_MERGED = ("“{name}”此后又并入了另一家企业（{into}），撤销这次合并会把这家企业算两次："
                    "请先撤销那次合并")
 
@@ -304,6 +305,9 @@ def _as_added(row: dict) -> dict:
 def unmerge(w, done: MergeDone) -> None:
     """Take back exactly what ``merge`` wrote, inside *w*'s transaction: refused (EditConflict, LedgerError) when
     something it wrote was changed since, or the merged-away firm was purged; then nothing changes."""
+    for fid in (done.keep, done.gone):
+        if firm_file.firm(w.conn, fid) is None:         # purged from the recycle bin since: say so, not "no firm N"
+            raise LedgerError(MSG_UNDO_PURGED.format(id=fid))
     rows = {fid: w.firm_to_change(fid) for fid in sorted((done.keep, done.gone))}      # in id order, as merge
     keep, gone = rows[done.keep], rows[done.gone]
     # neither merged away since (a colleague, another window): that merge copied what this one wrote, or the other
