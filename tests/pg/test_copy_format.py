@@ -90,6 +90,6 @@ def test_every_pinyin_is_computed_before_the_copy_starts(shared_demo, monkeypatc
     with Ledger(shared_demo) as led:
         raw = led.conn.raw
         monkeypatch.setattr(pg_copy, "pinyin_keys",
-                            lambda names: statuses.append(raw.info.transaction_status) or keys(names))
+                            lambda names, **kw: statuses.append(raw.info.transaction_status) or keys(names, **kw))
         assert len(new_firm(led, street, "积玉桥拼音先算科技有限公司")) == 1
     assert statuses == [psycopg.pq.TransactionStatus.INTRANS]          # not ACTIVE: no COPY open yet
