@@ -49,14 +49,52 @@ def write(target: Path, rows: dict) -> int:
                              values)
         for table, (_cols, values) in rows.items():
             bulk._recreate_indexes(conn, dropped[table], len(values))
-        search = next(sql for name, sql in triggers if name == bulk.SEARCH_TRIGGER)
+        search = [sql for name, sql in triggers if name == bulk.SEARCH_TRIGGER]
         firms = rows["firms"][1]
-        bulk._resume_search_trigger(conn, search, firms[0][0] if firms else 1, firms[-1][0] + 1 if firms else 1)
+        if search:                                  # a design without the search index (``prepare``) has none
+            bulk._resume_search_trigger(conn, search[0], firms[0][0] if firms else 1,
+                                        firms[-1][0] + 1 if firms else 1)
         for name, sql in triggers:
             if name != bulk.SEARCH_TRIGGER:
                 conn.execute(sql)
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         return len(firms)
+    finally:
+        conn.close()
+
+
+# Other ledger designs the same contents can be written into (bench/import_designs.py): what the floor becomes
+# with fewer indexes or larger pages. "today" is the ledger as it is.
+SORT_ONLY = ("firms_live_founded", "firms_live_capital", "firms_live_revenue", "firms_live_employees",
+             "firms_live_updated", "firms_live_industry", "firms_live_officer", "firms_live_status")
+DESIGNS = {
+    "today": "今天的台账（12 个排序索引、4 个认定索引、三字搜索索引）",
+    "no_sort": "去掉 8 个只为排序的索引（按列排序目标不再成立）",
+    "no_sort_no_search": "再去掉三字搜索索引（搜索目标不再成立）",
+    "page_16k": "今天的台账，16 KB 页",
+}
+
+
+def prepare(empty: Path, target: Path, design: str) -> None:
+    """A fresh copy of the empty ledger *empty* at *target*, changed to *design* (``DESIGNS``); not timed."""
+    import shutil
+
+    from db import bulk
+    for p in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        p.unlink(missing_ok=True)
+    shutil.copyfile(empty, target)
+    conn = sqlite3.connect(str(target), isolation_level=None)
+    try:
+        if design == "page_16k":
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA page_size = 16384")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA journal_mode = WAL")
+        if design in ("no_sort", "no_sort_no_search"):
+            for name in SORT_ONLY:
+                conn.execute(f'DROP INDEX "{name}"')
+        if design == "no_sort_no_search":
+            conn.execute(f'DROP TRIGGER "{bulk.SEARCH_TRIGGER}"')
     finally:
         conn.close()
