@@ -21,7 +21,7 @@ from importers import errors as E
 from importers import infer, mapping_store, plan_clean
 from importers.clean import PLAIN_TEXT, clean_name, parse_period
 from importers.errors import InputError
-from importers.guess import guess_kind, list_words, revoked_groups, stage_columns, stage_in_text, stage_share
+from importers.guess import choose_kind, list_words, revoked_groups, stage_columns, stage_share
 from importers.mapping import apply_overrides, guess_mapping, missing_overrides
 from importers.match import (
     NearMatcher,
@@ -108,14 +108,10 @@ class Planner:
         mapping = self._mapping(table, headers, file)
         work = dict(mapping)
         groups = self._stage_groups(stage_columns(self.catalog, headers, work), headers, work, mapping)
-        if self.kind_arg:
-            kind, guessed = self.kind_arg, False
-            title_stage = stage_in_text(self.catalog, title) if kind == "designation" else None
-            reason = f"按 --as {kind} 导入"
-        else:
-            kind, title_stage, reason = guess_kind(self.catalog, title, headers, work,
-                                                   (self.path.stem, getattr(table, "sheet", "") or ""))
-            guessed = True
+        names = (self.path.stem, getattr(table, "sheet", "") or "")
+        kind, title_stage, reason, guessed = choose_kind(self.catalog, self.kind_arg, stage_obj, title, headers, work,
+                                                         names, self.notes)
+        stage_obj = stage_obj if kind == "designation" else None
         self.by_field = {f: i for i, f in work.items()}
         if kind == "designation":
             stage_obj = stage_obj or title_stage

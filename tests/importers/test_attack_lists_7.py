@@ -1,0 +1,44 @@
+"""A seventh outside attack on the importer, with lists shaped like Chinese public lists (provincial 高企 lists,
+科小 入库 lists, English headers, GBK CSV): every input row lands or is reported with its Excel row, column and a
+Chinese reason; nothing is invented, and no choice the person made is silently ignored. Each test writes its own
+file into tmp_path. Every test here failed when it was written."""
+from __future__ import annotations
+
+from importers.plan import build_plan
+from tests.importers import real_lists as R
+
+
+def _csv(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ---------------------------------------------------------------- --stage without --as
+def _english_list(tmp_path):
+    """A ministry list re-keyed in English: nothing in its title or headers names a stage or a list."""
+    text = "No.,Company Name,Credit Code,Remark\n" + "".join(
+        f"{i + 1},武汉英文{i}科技有限公司,{R.CODES[i]},\n" for i in range(3))
+    return _csv(tmp_path, "list.csv", text)
+
+
+def test_a_stage_given_without_a_kind_makes_a_recognition_list(ledger, tmp_path):
+    """`import list.csv --stage 高企 --date 2024-05-06` (no --as): the kind was guessed from the headers alone
+    (企业台账), the stage the person named was dropped without a word, and the summary still said
+    "认定类别：高新技术企业" while no firm got the designation. Naming a stage is saying the list is one of it."""
+    from datetime import date
+    plan = build_plan(ledger, _english_list(tmp_path), stage="gaoqi", on_date=date(2024, 5, 6))
+    assert plan.kind == "designation" and plan.stage == "gaoqi"
+    assert "高新技术企业" in plan.kind_reason
+    assert [(r.designation or {}).get("stage") for r in plan.rows] == ["gaoqi"] * 3
+    assert [(r.designation or {}).get("start") for r in plan.rows] == [date(2024, 5, 6)] * 3
+
+
+def test_a_stage_given_with_a_roster_kind_is_said_to_be_unused(ledger, tmp_path):
+    """`--as roster --stage 高企`: a roster takes its stages from its own columns; the named stage was ignored
+    without a word. Now the file is warned that the stage was not used."""
+    plan = build_plan(ledger, _english_list(tmp_path), kind="roster", stage="gaoqi")
+    assert plan.kind == "roster"
+    said = [i for i in plan.file_issues if i.code == "stage_unused"]
+    assert len(said) == 1 and "高新技术企业" in said[0].message and said[0].level == "warning"
+    assert all(r.designation is None for r in plan.rows)
