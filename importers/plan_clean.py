@@ -51,6 +51,9 @@ W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
 E_CODE_NUMBER = ("单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；"
                  "请把该列设为文本格式，重新填写代码")
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
+E_CODE_ROUNDED = ("代码“{v}”全是数字、末三位是 000 且校验位不符：像是 Excel 把代码存成数字、只保留 15 位有效数字后"
+                  "又写成了文本，代码的后几位已不可信；请按原始名单重新填写代码")
+_ROUNDED = re.compile(r"\d{15}000")
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _YEAR_SHARE = 0.6
@@ -190,7 +193,8 @@ def accepted_codes(vals: list[list], col: int, checks: list) -> None:
 def numeric_codes(raw_codes, checks) -> None:
     """A code cell holding a number of 16 digits or more lost its last digits (Excel keeps 15 significant
     digits): the code read back is not the firm's (it may even pass the check), so it is invalid, never used;
-    so is a code in scientific notation (a CSV saved by Excel)."""
+    so is a code in scientific notation (a CSV saved by Excel), and an all-digit text code ending in 000 that
+    fails its check (the rounded number written back as text: only warned, it could be accepted into the ledger)."""
     if float in set(map(type, raw_codes)):
         for j, x in enumerate(raw_codes):
             if type(x) is float and abs(x) >= 1e15:
@@ -200,6 +204,8 @@ def numeric_codes(raw_codes, checks) -> None:
             x = raw_codes[j]
             if type(x) is str and _SCIENTIFIC.fullmatch(x.strip()):
                 checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
+        elif status == "bad_check" and type(x := raw_codes[j]) is str and _ROUNDED.fullmatch(x.strip()):
+            checks[j] = ("invalid", (E_CODE_ROUNDED.format(v=x.strip()),))
 
 
 def _holds_years(column) -> bool:

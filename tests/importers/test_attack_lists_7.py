@@ -42,3 +42,30 @@ def test_a_stage_given_with_a_roster_kind_is_said_to_be_unused(ledger, tmp_path)
     said = [i for i in plan.file_issues if i.code == "stage_unused"]
     assert len(said) == 1 and "高新技术企业" in said[0].message and said[0].level == "warning"
     assert all(r.designation is None for r in plan.rows)
+
+
+# ---------------------------------------------------------------- a code Excel rounded, written back out as text
+def test_a_code_rounded_by_excel_and_saved_as_text_is_not_usable(ledger, tmp_path):
+    """An all-digit code typed into a number cell keeps 15 significant digits; a CSV saved from that sheet (or a
+    cell pasted back as text) then holds "914201060010001000": the real code's last three digits became 000. The
+    number cell and "9.14201E+17" were already refused, but this text only warned 校验位不符…代码仍可使用, and a
+    person who accepted the warning put another firm's code into the ledger. Now it is an error naming the
+    rounding; a valid code that ends in 000, and a pilot code failing its check, are as before."""
+    from pipeline.uscc import make_code
+    digits = [c for c in (make_code("9", "1", "420106", f"{i:08d}") for i in range(100000, 100400)) if c.isdigit()]
+    rounded = digits[0][:15] + "000"
+    valid_000 = next((c for c in (make_code("9", "1", "420106", f"{i:08d}") for i in range(10000, 90000))
+                      if c.endswith("000")), None)
+    assert valid_000 is not None and rounded != digits[0]
+    text = ("序号,企业名称,统一社会信用代码,所在街道\n"
+            f"1,武汉舍入科技有限公司,{rounded},杨园\n"
+            f"2,武汉整千科技有限公司,{valid_000},杨园\n"
+            "3,武汉试点科技有限公司,91350100M0001TGQXM,杨园\n")
+    plan = build_plan(ledger, _csv(tmp_path, "名单.csv", text, "gbk"))
+    first = plan.rows[0]
+    assert first.status == "error" and first.code_status == "invalid"
+    said = [i for i in first.issues if i.level == "error" and i.column == "统一社会信用代码"]
+    assert len(said) == 1 and "15 位有效数字" in said[0].message and rounded in said[0].message
+    assert said[0].row == 2
+    assert plan.rows[1].status == "new" and plan.rows[1].code == valid_000
+    assert plan.rows[2].status == "new" and plan.rows[2].code_status == "bad_check"
