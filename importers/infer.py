@@ -324,8 +324,10 @@ _PLACE_HEADERS = (
 SHOWN_DISTRICTS = 5
 
 
-# a group sub-header naming a district: 武昌区（12家）, 二、洪山区 (5家), 东湖新技术开发区, 武汉市（300家）
-_DISTRICT_LABEL = re.compile(r"(?:[一二三四五六七八九十\d]{1,3}\s*[、.．]\s*)?(\S{1,12}?[区县市])"
+# a group sub-header naming a district: 武昌区（12家）, 二、洪山区 (5家), （一）武昌区, (2) 洪山区, 武汉市（300家）
+_ORDINAL = r"[一二三四五六七八九十\d]{1,3}"
+_DISTRICT_LABEL = re.compile(rf"(?:(?:{_ORDINAL}\s*[、.．]|[（(]\s*{_ORDINAL}\s*[）)])\s*)?"
+                             r"(\S{1,12}?[区县市])"
                              r"\s*(?:[（(]\s*(?:共\s*)?\d+\s*家?\s*[）)])?")
 GROUP_COLUMN = "所在区（分组标题行）"
 

@@ -69,3 +69,29 @@ def test_a_code_rounded_by_excel_and_saved_as_text_is_not_usable(ledger, tmp_pat
     assert said[0].row == 2
     assert plan.rows[1].status == "new" and plan.rows[1].code == valid_000
     assert plan.rows[2].status == "new" and plan.rows[2].code_status == "bad_check"
+
+
+# ---------------------------------------------------------------- district sub-headers numbered "（一）"
+def test_a_district_sub_header_numbered_in_brackets_names_its_district(ledger, tmp_path):
+    """A provincial list in sections "一、武汉市（2家）" / "（一）武昌区（1家）" / "二、黄石市（1家）": the bracketed
+    ordinal "（一）" (the second level of Chinese official numbering) was kept in the district's name, so
+    `--district 武昌区` was refused ("名单中没有武昌区；名单中的地区有：…（一）武昌区…") and the row was listed as
+    under "（一）武昌区". The ordinal is numbering, not a place: the section names 武昌区."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2024年湖北省第一批高新技术企业认定名单"])
+    ws.append(["序号", "企业名称", "统一社会信用代码", "证书编号", "发证日期"])
+    ws.append(["一、武汉市（2家）"])
+    ws.append([1, "武汉一科技有限公司", R.CODES[0], "GR202442000001", "2024-05-06"])
+    ws.append(["（一）武昌区（1家）"])
+    ws.append([2, "武汉二科技有限公司", R.CODES[1], "GR202442000002", "2024-05-06"])
+    ws.append(["(2) 洪山区"])
+    ws.append([3, "武汉三科技有限公司", R.CODES[2], "GR202442000003", "2024-05-06"])
+    ws.append(["二、黄石市（1家）"])
+    ws.append([4, "黄石四科技有限公司", R.CODES[3], "GR202442000004", "2024-05-06"])
+    path = tmp_path / "名单.xlsx"
+    wb.save(path)
+    plan = build_plan(ledger, path)
+    assert {k: list(v) for k, v in plan.districts.items()} == {"武汉市": [4], "武昌区": [6], "洪山区": [8],
+                                                                "黄石市": [10]}
