@@ -95,3 +95,32 @@ def test_a_district_sub_header_numbered_in_brackets_names_its_district(ledger, t
     plan = build_plan(ledger, path)
     assert {k: list(v) for k, v in plan.districts.items()} == {"武汉市": [4], "武昌区": [6], "洪山区": [8],
                                                                 "黄石市": [10]}
+
+
+# ---------------------------------------------------------------- a two-level header with sub-columns under 企业名称
+def test_sub_columns_under_the_name_header_are_header_not_a_firm(ledger, tmp_path):
+    """企业名称 spanning two sub-columns 中文 / 英文 on the row below (merged, and in a CSV without merges): the
+    sub-header row was not taken into the header because its name cell was filled, so "中文" became a new firm
+    (with a 科小 designation on an 入库名单), warned only as 不像企业全称. The row is header: no firm is made of it."""
+    from datetime import date
+
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2024年科技型中小企业入库名单"])
+    ws.merge_cells("A1:E1")
+    ws.append(["序号", "企业名称", None, "统一社会信用代码", "入库编号"])
+    ws.append([None, "中文", "英文", None, None])
+    for rng in ("B2:C2", "A2:A3", "D2:D3", "E2:E3"):
+        ws.merge_cells(rng)
+    ws.append([1, "武汉一科技有限公司", "Wuhan One Tech", R.CODES[0], "202442010600001"])
+    ws.append([2, "武汉二科技有限公司", "Wuhan Two Tech", R.CODES[1], "202442010600002"])
+    path = tmp_path / "入库名单.xlsx"
+    wb.save(path)
+    plan = build_plan(ledger, path, on_date=date(2024, 5, 6))
+    assert plan.header_row == 3
+    assert [(r.excel_row, r.name) for r in plan.rows] == [(4, "武汉一科技有限公司"), (5, "武汉二科技有限公司")]
+    text = ("序号,企业名称,,统一社会信用代码,所在街道\n,中文,英文,,\n"
+            f"1,武汉三科技有限公司,Wuhan Three,{R.CODES[2]},杨园\n")
+    plan = build_plan(ledger, _csv(tmp_path, "台账.csv", text, "gbk"))
+    assert [(r.excel_row, r.name, r.values.get("street")) for r in plan.rows] == [(3, "武汉三科技有限公司", "杨园")]
