@@ -332,12 +332,9 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
     table.notices = list(hdr.notices)
     by_field = {f: positions[p] for p, f in mapping.items()}
     key = by_field.get("name", by_field.get("code", positions[0]))
-    hdr_key_value = ""
-    for i in hdr.band:
-        v = top[i][1][key] if key < len(top[i][1]) else ""
-        if v != "":
-            hdr_key_value = v
-    plan = Classifier(table, positions, key, by_field.get("code"), hdr_key_value, hdr.band_texts,
+    # every header row's cell over the names: a repeated group row ("企业基本情况") is a header row too
+    hdr_key_values = frozenset(v for i in hdr.band for v in top[i][1][key:key + 1] if v != "")
+    plan = Classifier(table, positions, key, by_field.get("code"), hdr_key_values, hdr.band_texts,
                  data_start=offset + hdr.band[-1] + 1)
     for r0, c0, r1, _c1 in grid.merges:
         if r1 > r0 and r0 + 1 > hdr.header_row and (c0 - off) in positions:

@@ -68,13 +68,13 @@ def blank(v) -> bool:
 class Classifier:
     """How to read the rows below the header, and what each row was found to be (``kinds``)."""
 
-    def __init__(self, table: SheetTable, positions: list[int], key: int, code: int | None, hdr_key_value,
+    def __init__(self, table: SheetTable, positions: list[int], key: int, code: int | None, hdr_key_values,
                  band_texts: list[list[str]], data_start: int) -> None:
         self.table = table
         self.positions = positions        # list index in a source row for each header column
         self.key = key                    # list index of the name column (or the best stand-in)
         self.code = code
-        self.hdr_key_value = hdr_key_value
+        self.hdr_key_values = hdr_key_values  # the header rows' cells over the name column
         self.band_texts = band_texts
         self.data_start = data_start      # ordinal of the first row after the header
         self.merge_starts: dict[int, list[tuple[int, int]]] = {}   # excel row -> [(end row, index)]
@@ -151,7 +151,7 @@ class Classifier:
                 pass
             elif noteish:
                 kind = self._pend(er, row, True)
-            elif name == self.hdr_key_value and _is_repeat(row, self):
+            elif name in self.hdr_key_values and _is_repeat(row, self):
                 kind = SKIP
                 self.under = 0
                 insort(table.skipped, (er, E.SKIP_REPEATED_HEADER))

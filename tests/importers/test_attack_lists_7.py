@@ -124,3 +124,29 @@ def test_sub_columns_under_the_name_header_are_header_not_a_firm(ledger, tmp_pat
             f"1,武汉三科技有限公司,Wuhan Three,{R.CODES[2]},杨园\n")
     plan = build_plan(ledger, _csv(tmp_path, "台账.csv", text, "gbk"))
     assert [(r.excel_row, r.name, r.values.get("street")) for r in plan.rows] == [(3, "武汉三科技有限公司", "杨园")]
+
+
+# ---------------------------------------------------------------- a two-level header repeated inside the data
+def test_a_repeated_two_level_header_is_skipped_whole(ledger, tmp_path):
+    """A list pasted together from printed pages repeats its two header rows (企业基本情况 / 联系方式 over 企业名称 /
+    统一社会信用代码 / 联系人 / 联系电话) above each page's rows. The lower row was skipped as a repeated header, but
+    the group row above it was read as a firm: "企业基本情况" was created (warned only as 不像企业全称). Both rows are
+    skipped as 重复的表头行 now."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    group = ["序号", "企业基本情况", None, "联系方式", None]
+    head = [None, "企业名称", "统一社会信用代码", "联系人", "联系电话"]
+    ws.append(group)
+    ws.append(head)
+    for rng in ("B1:C1", "D1:E1", "A1:A2"):
+        ws.merge_cells(rng)
+    ws.append([1, "武汉一科技有限公司", R.CODES[0], "张三", "027-1"])
+    ws.append(group)
+    ws.append(head)
+    ws.append([2, "武汉二科技有限公司", R.CODES[1], "李四", "027-2"])
+    path = tmp_path / "台账.xlsx"
+    wb.save(path)
+    plan = build_plan(ledger, path)
+    assert [(r.excel_row, r.name) for r in plan.rows] == [(3, "武汉一科技有限公司"), (6, "武汉二科技有限公司")]
+    assert plan.skipped == [(4, "重复的表头行"), (5, "重复的表头行")]
