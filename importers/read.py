@@ -40,7 +40,7 @@ from importers import errors as E
 from importers import plan_clean
 from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
-from importers.header import SCAN_ROWS, Header, build, detect, rows_through, vertical_form
+from importers.header import SCAN_ROWS, Header, build, cell_text, detect, rows_through, vertical_form
 from importers.mapping import normalize_header
 from importers.peek import list_sheets, read_preview, top_labels  # noqa: F401  (part of this module's API)
 from importers.rows import DATA, GROUP, MIDNOTE, PEND, TAIL, UNDER, Classifier, blank, looks_like_data, row_text
@@ -333,7 +333,9 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
     by_field = {f: positions[p] for p, f in mapping.items()}
     key = by_field.get("name", by_field.get("code", positions[0]))
     # every header row's cell over the names: a repeated group row ("企业基本情况") is a header row too
-    hdr_key_values = frozenset(v for i in hdr.band for v in top[i][1][key:key + 1] if v != "")
+    # (as written, and with its spaces dropped as header text is: "企 业 名 称" repeats 企业名称)
+    firsts = [v for i in hdr.band for v in top[i][1][key:key + 1] if v != ""]
+    hdr_key_values = frozenset(firsts + [cell_text(v) for v in firsts])
     plan = Classifier(table, positions, key, by_field.get("code"), hdr_key_values, hdr.band_texts,
                  data_start=offset + hdr.band[-1] + 1)
     for r0, c0, r1, _c1 in grid.merges:

@@ -151,7 +151,8 @@ class Classifier:
                 pass
             elif noteish:
                 kind = self._pend(er, row, True)
-            elif name in self.hdr_key_values and _is_repeat(row, self):
+            elif (name in self.hdr_key_values or _spaced(name) and cell_text(name) in self.hdr_key_values) \
+                    and _is_repeat(row, self):
                 kind = SKIP
                 self.under = 0
                 insort(table.skipped, (er, E.SKIP_REPEATED_HEADER))
@@ -372,6 +373,11 @@ def _signed(row: list) -> bool:
         if type(v) is str and v and _LABEL.fullmatch(v.strip()):
             return True
     return False
+
+
+def _spaced(name: str) -> bool:
+    """Whether a name cell holds spaces that header text drops (a header typed "企 业 名 称")."""
+    return " " in name or "\u3000" in name or "\n" in name
 
 
 def _is_repeat(row: list, plan: Classifier) -> bool:

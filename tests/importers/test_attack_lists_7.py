@@ -150,3 +150,17 @@ def test_a_repeated_two_level_header_is_skipped_whole(ledger, tmp_path):
     plan = build_plan(ledger, path)
     assert [(r.excel_row, r.name) for r in plan.rows] == [(3, "武汉一科技有限公司"), (6, "武汉二科技有限公司")]
     assert plan.skipped == [(4, "重复的表头行"), (5, "重复的表头行")]
+
+
+def test_a_repeated_header_typed_with_spaces_is_skipped_not_an_error(ledger, tmp_path):
+    """A header repeated mid-list as typed on another page, "序 号 / 企 业 名 称" or "统一社会 信用代码" (spaces to
+    spread it over a wide cell): it was read as a data row, an error row "企业名称" with an invalid code, listed
+    among the list's errors (and in --errors-out as a row to fix). It is a repeated header, skipped as such."""
+    text = ("序号,企业名称,统一社会信用代码,所在街道\n"
+            f"1,武汉一科技有限公司,{R.CODES[0]},杨园\n"
+            "序 号,企 业 名 称,统一社会信用代码,所在街道\n"
+            f"2,武汉二科技有限公司,{R.CODES[1]},杨园\n"
+            "序号,企业名称　,统一社会 信用代码,所在 街道\n")
+    plan = build_plan(ledger, _csv(tmp_path, "台账.csv", text, "gbk"))
+    assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (4, "new")]
+    assert plan.skipped == [(3, "重复的表头行"), (5, "重复的表头行")]
