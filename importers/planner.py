@@ -37,6 +37,7 @@ from importers.match import (
 )
 from importers.plan import USABLE_CODES, Cancelled, ImportPlan, Issue, RowStore, gc_paused
 from importers.plan_clean import DATE_FIELDS, Columns, cleaner_for, long_texts, numeric_codes, periods, unquote
+from importers.plan_designations import shared_certs
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
 from importers.street_scope import StreetScope
@@ -86,6 +87,7 @@ class Planner:
         self.progress, self.cancel = progress, cancel
         self.today = today or date.today()  # the day the import counts as today (build_plan(today=))
         self.notes: list = []               # file-level warnings found before the plan exists
+        self.certs_seen: dict = {}          # certificate number -> its first row (plan_designations.shared_certs)
         self.read_s: float | None = None    # seconds spent reading the file, when build_plan is asked for them
 
     # the file ----------------------------------------------------------
@@ -415,6 +417,9 @@ class Planner:
             infer.struck_rows(self, chunk, errs)
         if plan.kind == "designation":
             revoked_groups(plan, chunk, errs)
+        if cols.get("cert_no"):
+            shared_certs(self.certs_seen, chunk, cols["cert_no"], names, codes, keys, checks,
+                         plan.headers[self.by_field["cert_no"]], errs)
         if split:
             self._split_warnings(split, cols, errs, len(vals))
         for j, (message, code) in marked.items():       # marked only with a name column

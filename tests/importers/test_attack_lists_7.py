@@ -164,3 +164,25 @@ def test_a_repeated_header_typed_with_spaces_is_skipped_not_an_error(ledger, tmp
     plan = build_plan(ledger, _csv(tmp_path, "台账.csv", text, "gbk"))
     assert [(r.excel_row, r.status) for r in plan.rows] == [(2, "new"), (4, "new")]
     assert plan.skipped == [(3, "重复的表头行"), (5, "重复的表头行")]
+
+
+# ---------------------------------------------------------------- one certificate number on two firms
+def test_one_certificate_number_on_two_firms_is_warned(ledger, tmp_path):
+    """A certificate number belongs to one firm; a list re-keyed by hand gives two firms the same 证书编号 (a copied
+    cell), and both were imported with it without a word, so the ledger held one certificate for two firms. Now the
+    later row is warned, naming the first; the same firm listed twice (same code) is the duplicate warning alone."""
+    rows = [["序号", "企业名称", "统一社会信用代码", "证书编号", "发证日期"],
+            [1, "武汉甲科技有限公司", R.CODES[0], "GR202442000001", "2024-05-06"],
+            [2, "武汉乙科技有限公司", R.CODES[1], "GR202442000002", "2024-05-06"],
+            [3, "武汉丙科技有限公司", R.CODES[2], "GR202442000002", "2024-05-06"],
+            [4, "武汉甲科技有限公司", R.CODES[0], "GR202442000001", "2024-05-06"],
+            [5, "武汉丁科技有限公司", None, "GR202442000001", "2024-05-06"]]
+    from tests.importers.fixtures import write_simple_xlsx
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "2024年高新技术企业认定名单.xlsx", rows))
+    shared = {r.excel_row: [i for i in r.issues if i.code == "shared_cert"] for r in plan.rows}
+    assert [len(shared[n]) for n in (2, 3, 4, 5, 6)] == [0, 0, 1, 0, 1]
+    said = shared[4][0]
+    assert (said.row, said.column, said.level) == (4, "证书编号", "warning")
+    assert "GR202442000002" in said.message and "第 3 行" in said.message and "武汉乙科技有限公司" in said.message
+    assert "第 2 行" in shared[6][0].message
+    assert [r.status for r in plan.rows] == ["new", "new", "new", "unchanged", "new"]
