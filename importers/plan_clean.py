@@ -146,8 +146,26 @@ def date_list(fn):
     return fn_list
 
 
+W_CERT_NUMBER = ("“{v}”存成了数字，Excel 只保留 15 位有效数字，编号的后几位已不可信，未填入；"
+                 "请把该列设为文本格式，按原件重新填写")
+
+
+def _cert(csv: bool):
+    """A 证书编号 / 入库编号 cell: text; a number of 16 digits or more (or in scientific notation, a CSV saved by
+    Excel) lost its last digits and is no certificate's number: not filled, the row warned (it was kept)."""
+    def fn(v):
+        if type(v) is float and abs(v) >= 1e15:
+            raise ValueError(W_CERT_NUMBER.format(v=_shown(v)))
+        if type(v) is str and _SCIENTIFIC.fullmatch(v.strip()):
+            raise ValueError(W_CERT_NUMBER.format(v=v.strip()))
+        return clean.clean_text(unquote(v) if csv else v) or None
+    return fn
+
+
 def cleaner_for(field, streets, date1904, csv=False, today=None):
     """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
+    if field == "cert_no":
+        return _cert(csv), True, "cert_number"
     if field in TEXT_FIELDS:
         if csv:
             return (lambda v: clean.clean_text(unquote(v)) or None), True, None

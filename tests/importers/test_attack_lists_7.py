@@ -186,3 +186,33 @@ def test_one_certificate_number_on_two_firms_is_warned(ledger, tmp_path):
     assert "GR202442000002" in said.message and "第 3 行" in said.message and "武汉乙科技有限公司" in said.message
     assert "第 2 行" in shared[6][0].message
     assert [r.status for r in plan.rows] == ["new", "new", "new", "unchanged", "new"]
+
+
+# ---------------------------------------------------------------- a registration number Excel rounded
+def test_a_certificate_number_stored_as_a_long_number_is_not_kept(ledger, tmp_path):
+    """A 科小 入库登记编号 of 16 digits typed into a number cell keeps 15 significant digits: the number read back
+    (2024420106000050) is not the firm's, and it was stored as the designation's evidence without a word (a code
+    so rounded was already refused). Now it is not filled and the row is warned with its row and column; the
+    designation still lands, and a number of 15 digits or fewer, or text, is kept as it is."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2024年科技型中小企业入库名单"])
+    ws.append(["序号", "企业名称", "统一社会信用代码", "入库登记编号", "入库时间"])
+    ws.append([1, "武汉一科技有限公司", R.CODES[0], 202442010600001, "2024-05-06"])
+    ws.append([2, "武汉二科技有限公司", R.CODES[1], 2.02442010600005e15, "2024-05-06"])
+    ws.append([3, "武汉三科技有限公司", R.CODES[2], "2024420106000003", "2024-05-06"])
+    path = tmp_path / "入库名单.xlsx"
+    wb.save(path)
+    plan = build_plan(ledger, path)
+    assert [[d["evidence"] for d in r.designations] for r in plan.rows] == [
+        ["202442010600001"], [None], ["2024420106000003"]]
+    assert [r.status for r in plan.rows] == ["new"] * 3
+    said = [i for i in plan.rows[1].issues if i.code == "cert_number"]
+    assert len(said) == 1 and (said[0].row, said[0].column, said[0].level) == (4, "入库登记编号", "warning")
+    assert "15 位有效数字" in said[0].message
+    csv_text = ("企业名称,统一社会信用代码,入库登记编号,入库时间\n"
+                f"武汉四科技有限公司,{R.CODES[3]},2.02442E+15,2024-05-06\n")
+    plan = build_plan(ledger, _csv(tmp_path, "科技型中小企业入库名单.csv", csv_text, "gbk"))
+    assert [d["evidence"] for d in plan.rows[0].designations] == [None]
+    assert [i.code for i in plan.rows[0].issues] == ["cert_number"]
