@@ -216,3 +216,19 @@ def test_a_certificate_number_stored_as_a_long_number_is_not_kept(ledger, tmp_pa
     plan = build_plan(ledger, _csv(tmp_path, "科技型中小企业入库名单.csv", csv_text, "gbk"))
     assert [d["evidence"] for d in plan.rows[0].designations] == [None]
     assert [i.code for i in plan.rows[0].issues] == ["cert_number"]
+
+
+# ---------------------------------------------------------------- English headers beyond the name and the code
+def test_an_english_recognition_list_reads_its_certificate_and_dates(ledger, tmp_path):
+    """A list re-keyed in English (Company Name, Credit Code, Certificate No., Issue Date, Valid Until): only the
+    name and the code were read. The list was refused for want of a date column, and with --date the firms got
+    that one date while each row's own Issue Date, certificate and expiry were left unread without a word."""
+    from datetime import date
+    text = ("No.,Company Name,Credit Code,Certificate No.,Issue Date,Valid Until\n"
+            f"1,武汉英文甲科技有限公司,{R.CODES[0]},GR202442000001,2024-05-06,2027-05-05\n"
+            f"2,武汉英文乙科技有限公司,{R.CODES[1]},GR202442000002,2024-06-07,2027-06-06\n")
+    plan = build_plan(ledger, _csv(tmp_path, "High-tech enterprises 2024.csv", text), stage="gaoqi")
+    assert sorted(plan.mapping.values()) == ["cert_no", "code", "date", "expires", "name"]
+    assert [[(d["start"], d["end"], d["evidence"]) for d in r.designations] for r in plan.rows] == [
+        [(date(2024, 5, 6), date(2027, 5, 6), "GR202442000001")],
+        [(date(2024, 6, 7), date(2027, 6, 7), "GR202442000002")]]
