@@ -232,3 +232,24 @@ def test_an_english_recognition_list_reads_its_certificate_and_dates(ledger, tmp
     assert [[(d["start"], d["end"], d["evidence"]) for d in r.designations] for r in plan.rows] == [
         [(date(2024, 5, 6), date(2027, 5, 6), "GR202442000001")],
         [(date(2024, 6, 7), date(2027, 6, 7), "GR202442000002")]]
+
+
+# ---------------------------------------------------------------- a code cell saying there is none
+def test_a_code_cell_saying_none_is_a_firm_without_a_code(ledger, tmp_path):
+    """An old list marks a firm without a code "无", "/" or "—" in the code column. It was read as a code of one
+    character: an error "应为 18 位，实为 1 位…无法导入", so the firm could not land the way a blank cell lets it (by
+    its name, flagged for a person to confirm). Now such a cell is no code, as a blank one is."""
+    with ledger.write() as w:
+        w.insert_firm("武汉在册科技有限公司", None)
+    rows = [["序号", "企业名称", "统一社会信用代码", "所在街道"],
+            [1, "武汉无码科技有限公司", "无", "杨园"],
+            [2, "武汉斜杠科技有限公司", "/", "杨园"],
+            [3, "武汉在册科技有限公司", "—", "杨园"],
+            [4, "武汉空白科技有限公司", None, "杨园"]]
+    from tests.importers.fixtures import write_simple_xlsx
+    plan = build_plan(ledger, write_simple_xlsx(tmp_path, "台账.xlsx", rows))
+    assert [r.status for r in plan.rows] == ["new", "new", "update", "new"]
+    assert [r.code for r in plan.rows] == [None, None, None, None]
+    assert plan.rows[2].firm_id is not None
+    assert [[i.code for i in r.issues if i.level == "error"] for r in plan.rows] == [[], [], [], []]
+    assert all(any(i.code == "no_code" for i in plan.rows[k].issues) for k in (0, 1, 3))
