@@ -40,6 +40,7 @@ from importers.plan_clean import DATE_FIELDS, Columns, cleaner_for, long_texts, 
 from importers.plan_designations import shared_certs
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
+from importers.rows import loose_notes
 from importers.street_scope import StreetScope
 from importers.undo import imported_before
 from pipeline.names import name_key
@@ -164,6 +165,7 @@ class Planner:
         plan.notes = list(getattr(table, "notes", []) or [])
         reader = getattr(table, "_plan", None)
         plan.note_rows = dict(reader.note_rows) if reader is not None else {}
+        plan.file_issues.extend(loose_notes(table))
         if not len(plan.store):
             raise InputError(MSG_NO_ROWS.format(row=plan.header_row), file=file, sheet=plan.sheet or None)
         if hasattr(table, "release"):

@@ -343,6 +343,10 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
             plan.merge_starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - off))
     if src.kind == "csv":
         plan.wide = max([*positions, *(c - off for c in hdr.unnamed)]) + 1
+    else:                       # a value in a column without header text, beyond those said already
+        named = {*positions, *(c - off for c in hdr.unnamed)}
+        plan.loose_from = max(named) + 1
+        plan.loose = [i for i in range(plan.loose_from) if i not in named]
     hidden_cols = getattr(grid, "hidden_cols", ())
     table.hidden_cols = [p for p, c in enumerate(hdr.columns) if c in hidden_cols] if hidden_cols else []
     table._plan = plan

@@ -253,3 +253,27 @@ def test_a_code_cell_saying_none_is_a_firm_without_a_code(ledger, tmp_path):
     assert plan.rows[2].firm_id is not None
     assert [[i.code for i in r.issues if i.level == "error"] for r in plan.rows] == [[], [], [], []]
     assert all(any(i.code == "no_code" for i in plan.rows[k].issues) for k in (0, 1, 3))
+
+
+# ---------------------------------------------------------------- a value beside the table, in a column without header
+def test_a_value_in_a_column_without_header_is_said_with_its_row(ledger, tmp_path):
+    """A remark typed beside one firm in a column the header does not reach ("已注销" two columns right of the
+    table, or far down a long list) was dropped without a word: a headerless column was said only when it held two
+    values or more within the first 50 rows. Now every such value is said, with its column and Excel row."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "企业名称", "统一社会信用代码"])
+    for i in range(80):
+        ws.append([i + 1, f"武汉旁注{i:02d}科技有限公司", R.CODES[i % 50] if i < 50 else None])
+    ws["E3"] = "已注销"
+    ws["F70"] = "迁出"
+    path = tmp_path / "台账.xlsx"
+    wb.save(path)
+    plan = build_plan(ledger, path)
+    assert len(plan.rows) == 80
+    said = [i for i in plan.file_issues if i.code == "headerless_values"]
+    assert len(said) == 2
+    assert "第 E 列" in said[0].message and "第 3 行" in said[0].message and "已注销" in said[0].message
+    assert "第 F 列" in said[1].message and "第 70 行" in said[1].message and "迁出" in said[1].message
+    assert said[0].level == "warning"
