@@ -111,6 +111,7 @@ class Planner:
         mapping = self._mapping(table, headers, file)
         work = dict(mapping)
         groups = self._stage_groups(stage_columns(self.catalog, headers, work), headers, work, mapping)
+        infer.place_as_street(self, headers, work, mapping, lambda: _sample(self.table, SAMPLE))
         names = (self.path.stem, getattr(table, "sheet", "") or "")
         kind, title_stage, reason, guessed = choose_kind(self.catalog, self.kind_arg, stage_obj, title, headers, work,
                                                          names, self.notes)

@@ -277,3 +277,27 @@ def test_a_value_in_a_column_without_header_is_said_with_its_row(ledger, tmp_pat
     assert "第 E 列" in said[0].message and "第 3 行" in said[0].message and "已注销" in said[0].message
     assert "第 F 列" in said[1].message and "第 70 行" in said[1].message and "迁出" in said[1].message
     assert said[0].level == "warning"
+
+
+# ---------------------------------------------------------------- a 所属地区 column holding the district's streets
+def test_a_place_column_holding_the_districts_streets_is_the_street(ledger, tmp_path):
+    """A street office's list headed 所属地区 (or 区域) whose cells are the district's streets (水果湖街道, 杨园街): the
+    column was taken for a district column, the streets were not filled, and the file was warned of "3 个不同的
+    地区" as if the list mixed districts. Now a place column whose values are mostly the catalog's streets is read
+    as 所在街道, with a warning saying so; a cell naming no street is warned as any street cell is."""
+    text = ("序号,企业名称,统一社会信用代码,所属地区\n"
+            f"1,武汉一科技有限公司,{R.CODES[0]},水果湖街道\n"
+            f"2,武汉二科技有限公司,{R.CODES[1]},杨园街\n"
+            f"3,武汉三科技有限公司,{R.CODES[2]},中南路街道\n"
+            f"4,武汉四科技有限公司,{R.CODES[3]},关山街道\n")
+    plan = build_plan(ledger, _csv(tmp_path, "名单.csv", text, "gbk"))
+    assert [r.values.get("street") for r in plan.rows] == ["水果湖", "杨园", "中南路", None]
+    said = [i for i in plan.file_issues if i.code == "place_as_street"]
+    assert len(said) == 1 and "所属地区" in said[0].message and said[0].level == "warning"
+    assert not any("不同的地区" in i.message for i in plan.file_issues)
+    assert [i.code for i in plan.rows[3].issues] == ["unknown_street"]
+    districts = ("序号,企业名称,统一社会信用代码,所在区\n"
+                 f"1,武汉五科技有限公司,{R.CODES[4]},武昌区\n2,武汉六科技有限公司,{R.CODES[5]},洪山区\n")
+    plan = build_plan(ledger, _csv(tmp_path, "市名单.csv", districts, "gbk"))
+    assert [r.values.get("street") for r in plan.rows] == [None, None]
+    assert any("不同的地区" in i.message for i in plan.file_issues)
