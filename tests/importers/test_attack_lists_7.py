@@ -301,3 +301,21 @@ def test_a_place_column_holding_the_districts_streets_is_the_street(ledger, tmp_
     plan = build_plan(ledger, _csv(tmp_path, "市名单.csv", districts, "gbk"))
     assert [r.values.get("street") for r in plan.rows] == [None, None]
     assert any("不同的地区" in i.message for i in plan.file_issues)
+
+
+# ---------------------------------------------------------------- --district and the ways a list writes a district
+def test_a_district_written_short_spaced_or_with_its_city_is_kept(ledger, tmp_path):
+    """`--district 武昌区` on a city's list left out the district's own rows written 武昌, 武 昌 区 or
+    湖北省武汉市武昌区, each listed as "为“武昌”，不是武昌区" (a false reason: a person trusting it loses the firms).
+    The same place however written is kept now; another district's rows are left out as before."""
+    text = ("序号,企业名称,统一社会信用代码,所在区,发证日期\n"
+            f"1,武汉一科技有限公司,{R.CODES[0]},武昌,2024-05-06\n"
+            f"2,武汉二科技有限公司,{R.CODES[1]},武昌区,2024-05-06\n"
+            f"3,武汉三科技有限公司,{R.CODES[2]},湖北省武汉市武昌区,2024-05-06\n"
+            f"4,武汉四科技有限公司,{R.CODES[3]},洪山区,2024-05-06\n"
+            f"5,武汉五科技有限公司,{R.CODES[4]},武 昌 区,2024-05-06\n"
+            f"6,武汉六科技有限公司,{R.CODES[5]},武昌路区,2024-05-06\n")
+    plan = build_plan(ledger, _csv(tmp_path, "名单.csv", text, "gbk"), stage="gaoqi")
+    plan.keep_district("武昌区")
+    assert [er for er, _ in plan.left_out_rows()] == [5, 7]
+    assert "为“洪山区”，不是武昌区" in plan.left_out[5]
