@@ -167,10 +167,12 @@ def same_place(written: str, keep: str) -> bool:
 
     def base(x: str) -> str:
         return x[:-1] if len(x) > 2 and x[-1] in "区县市" else x
-    if base(w) == base(k):
-        return True
+    if base(w) == base(k):              # one written without its ending; two different endings are two places
+        return w == base(w) or k == base(k)     # (长沙县 is not 长沙市, 南昌县 not 南昌市)
     for long, short in ((w, k), (k, w)):
         for part in (short, base(short)):
+            if part != short and long[-1:] in "区县市":
+                continue                # 湖南省长沙市 does not end in 长沙 written as 长沙县
             if len(part) >= 2 and long.endswith(part) and len(long) > len(part) and long[-len(part) - 1] in _HIGHER:
                 return True
     return False

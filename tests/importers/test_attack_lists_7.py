@@ -319,3 +319,16 @@ def test_a_district_written_short_spaced_or_with_its_city_is_kept(ledger, tmp_pa
     plan.keep_district("武昌区")
     assert [er for er, _ in plan.left_out_rows()] == [5, 7]
     assert "为“洪山区”，不是武昌区" in plan.left_out[5]
+
+
+def test_a_place_with_another_ending_is_another_place():
+    """Review of the above: with the 区/县/市 ending optional, 长沙县 was taken for 长沙市 (and 湖南省长沙市 for
+    长沙县): a county and the city around it, or two places sharing a name, are different places; only a cell written
+    without an ending, or with a province or city before the same name, is the place kept."""
+    from importers.plan import same_place
+    for written, keep in (("武昌", "武昌区"), ("武 昌 区", "武昌区"), ("湖北省武汉市武昌区", "武昌区"),
+                          ("湖北省武汉市武昌", "武昌区"), ("长沙县", "长沙县"), ("湖南省长沙县", "长沙县")):
+        assert same_place(written, keep) and same_place(keep, written), (written, keep)
+    for written, keep in (("长沙市", "长沙县"), ("湖南省长沙市", "长沙县"), ("南昌县", "南昌市"),
+                          ("武昌路区", "武昌区"), ("洪山区", "武昌区"), ("江夏县", "江夏区")):
+        assert not same_place(written, keep) and not same_place(keep, written), (written, keep)
