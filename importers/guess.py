@@ -110,6 +110,27 @@ def guess_kind(catalog, title: str, headers: list, mapping: dict, names: tuple =
     return "roster", None, "标题和表头中没有认定类别，按企业台账导入"
 
 
+W_STAGE_UNUSED = ("按企业台账导入，指定的认定类别“{stage}”未使用（企业台账的认定只取自它的层级、星级等列）；"
+                  "若这是{stage}的认定名单，请在名单类型中选“认定名单”（命令行：--as designation）")
+
+
+def choose_kind(catalog, kind_arg, stage, title: str, headers: list, mapping: dict, names: tuple,
+                notes: list) -> tuple[str, Stage | None, str, bool]:
+    """(kind, the title's stage, reason, guessed) for the kind the person chose (``--as``) or none. A stage named
+    without a kind (``--stage`` alone, the wizard's 认定类别 with 自动判断) makes a recognition list of it: guessed
+    from the headers alone it was read as a roster and the stage dropped without a word (an outside attack). A
+    roster chosen with a stage says, in *notes*, that the stage is not used."""
+    if kind_arg:
+        if kind_arg == "roster" and stage is not None:
+            notes.append(Issue(None, None, W_STAGE_UNUSED.format(stage=stage.name), "warning", "stage_unused"))
+        title_stage = stage_in_text(catalog, title) if kind_arg == "designation" else None
+        return kind_arg, title_stage, f"按 --as {kind_arg} 导入", False
+    kind, title_stage, reason = guess_kind(catalog, title, headers, mapping, names)
+    if stage is not None and kind != "designation":
+        return "designation", None, f"指定了认定类别“{stage.name}”，按认定名单导入", True
+    return kind, title_stage, reason, True
+
+
 def _short(name: str) -> str:
     return name.split("（")[0].split("(")[0]
 

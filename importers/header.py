@@ -126,7 +126,7 @@ def _group_row_above(tp: _Top, u: int, r: int) -> bool:
 
 
 def _sub_row_below(tp: _Top, r: int, low: int, name_col: int) -> bool:
-    if tp.raw(low, name_col):
+    if tp.raw(low, name_col) and not _spans(tp, r, low, name_col):
         return False
     cells = [c for c in tp.cols() if tp.raw(low, c)]
     if len(cells) < 2:
@@ -144,6 +144,14 @@ def _sub_row_below(tp: _Top, r: int, low: int, name_col: int) -> bool:
             continue
         return False
     return True
+
+
+def _spans(tp: _Top, r: int, low: int, c: int) -> bool:
+    """Whether header row *r*'s cell at *c* is a group over labelled columns of row *low* (企业名称 over 中文 /
+    英文): merged across, or, without merge information, followed by a blank over a label."""
+    if tp.has_merges:
+        return (r, c) in tp.hmerge
+    return not tp.raw(r, c + 1) and bool(tp.raw(low, c + 1))
 
 
 def _compose(tp: _Top, band: list[int]) -> tuple[list[str], list[int], list[list[str]]]:

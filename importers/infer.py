@@ -14,6 +14,7 @@ import re
 from array import array
 from typing import TypeGuard
 
+from importers.clean_streets import match_street
 from importers.errors import UNCOMPUTED
 from importers.plan import Issue
 
@@ -324,8 +325,10 @@ _PLACE_HEADERS = (
 SHOWN_DISTRICTS = 5
 
 
-# a group sub-header naming a district: 武昌区（12家）, 二、洪山区 (5家), 东湖新技术开发区, 武汉市（300家）
-_DISTRICT_LABEL = re.compile(r"(?:[一二三四五六七八九十\d]{1,3}\s*[、.．]\s*)?(\S{1,12}?[区县市])"
+# a group sub-header naming a district: 武昌区（12家）, 二、洪山区 (5家), （一）武昌区, (2) 洪山区, 武汉市（300家）
+_ORDINAL = r"[一二三四五六七八九十\d]{1,3}"
+_DISTRICT_LABEL = re.compile(rf"(?:(?:{_ORDINAL}\s*[、.．]|[（(]\s*{_ORDINAL}\s*[）)])\s*)?"
+                             r"(\S{1,12}?[区县市])"
                              r"\s*(?:[（(]\s*(?:共\s*)?\d+\s*家?\s*[）)])?")
 GROUP_COLUMN = "所在区（分组标题行）"
 
@@ -334,6 +337,24 @@ def district_label(label: str) -> str:
     """The district a group sub-header names ("" when it names none)."""
     m = _DISTRICT_LABEL.fullmatch(label.strip()) if label else None
     return m[1] if m else ""
+
+
+W_PLACE_STREET = "“{column}”列的值是本区的街道（如“{example}”），按所在街道读取"
+
+
+def place_as_street(pl, headers: list[str], work: dict, mapping: dict, sample) -> None:
+    """A place column (所属地区, 区域 …) whose values are mostly the catalog's streets is the list's 所在街道 (a street
+    office's list): read as it, with a warning. It was taken for a district column, the streets were not filled and
+    the file was warned of several districts (found by an outside attack). *sample*: gives the first data rows."""
+    col = Districts(headers, work).col if pl.streets and "street" not in work.values() else None
+    if col is None:
+        return
+    values = [r.values[col] for r in sample() if col < len(r.values) and r.values[col] not in (None, "")]
+    if values and sum(1 for v in values if match_street(v, pl.streets) is not None) * 2 > len(values):
+        work[col] = mapping[col] = "street"
+        head = headers[col]
+        pl.notes.append(Issue(None, head, W_PLACE_STREET.format(column=head, example=values[0]), "warning",
+                              "place_as_street"))
 
 
 class Districts:

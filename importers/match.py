@@ -46,11 +46,18 @@ def _tables():
     return np, lut, org, np.array(uscc.WEIGHTS, dtype=np.int64), np.array(uscc.ORG_WEIGHTS, dtype=np.int64)
 
 
+# a code cell saying the firm has none (无, /, —): no code, as a blank cell (it was an invalid one-character code)
+_NO_CODE = frozenset({"-", "--", "—", "——", "－", "/", "／", "\\", "无", "暂无", "空", "null", "none", "n/a", "na",
+                      "nan", "无代码", "未提供"})
+
+
 def normalize_code(raw) -> str:
     if type(raw) is str:
         if _CLEAN_CODE.fullmatch(raw):
             return raw
         raw = raw.strip().lstrip("'‘`")     # a CSV's "keep as text" mark before a code: '91420106…
+        if raw.lower() in _NO_CODE:
+            return ""
     return uscc.normalize(raw)
 
 

@@ -154,6 +154,30 @@ class RowStore:
         return [_des_dict(d)] if d is not None else []
 
 
+_HIGHER = "省市州盟"         # the levels written before a district ("湖北省武汉市武昌区")
+
+
+def same_place(written: str, keep: str) -> bool:
+    """Whether a list's district cell names the place *keep* (``--district``): spaces dropped, the 区/县/市 ending
+    optional (武昌 is 武昌区), a province or city before it allowed (湖北省武汉市武昌区). It was compared as
+    written, so the district's own rows written so were left out as "不是武昌区" (found by an outside attack)."""
+    w, k = "".join(written.split()), "".join(keep.split())
+    if w == k:
+        return True
+
+    def base(x: str) -> str:
+        return x[:-1] if len(x) > 2 and x[-1] in "区县市" else x
+    if base(w) == base(k):              # one written without its ending; two different endings are two places
+        return w == base(w) or k == base(k)     # (长沙县 is not 长沙市, 南昌县 not 南昌市)
+    for long, short in ((w, k), (k, w)):
+        for part in (short, base(short)):
+            if part != short and long[-1:] in "区县市":
+                continue                # 湖南省长沙市 does not end in 长沙 written as 长沙县
+            if len(part) >= 2 and long.endswith(part) and len(long) > len(part) and long[-len(part) - 1] in _HIGHER:
+                return True
+    return False
+
+
 def _des_dict(d: tuple) -> dict:
     stage, start, end, evidence, list_name, stage_name = d
     return {"stage": stage, "start": start, "end": end, "evidence": evidence, "list_name": list_name,
@@ -311,11 +335,12 @@ class ImportPlan:
         Refused with the districts the list names when it has no such column or never names *keep*."""
         if not self.district_column:
             raise InputError(MSG_NO_DISTRICT_COLUMN, file=self.file)
-        if keep not in self.districts or not keep:
+        same = [d for d in self.districts if d and same_place(d, keep)]
+        if not same or not keep:
             named = "、".join(d for d in self.districts if d) or "（都为空）"
             raise InputError(MSG_NO_SUCH_DISTRICT.format(keep=keep, column=self.district_column, named=named),
                              file=self.file)
-        mine = set(self.districts[keep])
+        mine = {er for d in same for er in self.districts[d]}
         return [i for i, er in enumerate(self.store.excel_row) if er not in mine]
 
     def leave_out(self, indices, why) -> int:

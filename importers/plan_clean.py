@@ -51,6 +51,9 @@ W_YEAR = "“{column}”列只写年份：“{v}”按 {d} 记"
 E_CODE_NUMBER = ("单元格存成了数字（{v}），Excel 只保留 15 位有效数字，代码的后几位已不可信；"
                  "请把该列设为文本格式，重新填写代码")
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
+E_CODE_ROUNDED = ("代码“{v}”全是数字、末三位是 000 且校验位不符：像是 Excel 把代码存成数字、只保留 15 位有效数字后"
+                  "又写成了文本，代码的后几位已不可信；请按原始名单重新填写代码")
+_ROUNDED = re.compile(r"\d{15}000")
 W_NEGATIVE = "“{v}”是负数，未填入"
 W_ABSURD = "“{v}”大得不合常理，未填入"
 _YEAR_SHARE = 0.6
@@ -143,8 +146,26 @@ def date_list(fn):
     return fn_list
 
 
+W_CERT_NUMBER = ("“{v}”存成了数字，Excel 只保留 15 位有效数字，编号的后几位已不可信，未填入；"
+                 "请把该列设为文本格式，按原件重新填写")
+
+
+def _cert(csv: bool):
+    """A 证书编号 / 入库编号 cell: text; a number of 16 digits or more (or in scientific notation, a CSV saved by
+    Excel) lost its last digits and is no certificate's number: not filled, the row warned (it was kept)."""
+    def fn(v):
+        if type(v) is float and abs(v) >= 1e15:
+            raise ValueError(W_CERT_NUMBER.format(v=_shown(v)))
+        if type(v) is str and _SCIENTIFIC.fullmatch(v.strip()):
+            raise ValueError(W_CERT_NUMBER.format(v=v.strip()))
+        return clean.clean_text(unquote(v) if csv else v) or None
+    return fn
+
+
 def cleaner_for(field, streets, date1904, csv=False, today=None):
     """(cleaner, distinct values only?, issue code) for a field; the cleaner raises ValueError with the message."""
+    if field == "cert_no":
+        return _cert(csv), True, "cert_number"
     if field in TEXT_FIELDS:
         if csv:
             return (lambda v: clean.clean_text(unquote(v)) or None), True, None
@@ -190,7 +211,8 @@ def accepted_codes(vals: list[list], col: int, checks: list) -> None:
 def numeric_codes(raw_codes, checks) -> None:
     """A code cell holding a number of 16 digits or more lost its last digits (Excel keeps 15 significant
     digits): the code read back is not the firm's (it may even pass the check), so it is invalid, never used;
-    so is a code in scientific notation (a CSV saved by Excel)."""
+    so is a code in scientific notation (a CSV saved by Excel), and an all-digit text code ending in 000 that
+    fails its check (the rounded number written back as text: only warned, it could be accepted into the ledger)."""
     if float in set(map(type, raw_codes)):
         for j, x in enumerate(raw_codes):
             if type(x) is float and abs(x) >= 1e15:
@@ -200,6 +222,8 @@ def numeric_codes(raw_codes, checks) -> None:
             x = raw_codes[j]
             if type(x) is str and _SCIENTIFIC.fullmatch(x.strip()):
                 checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
+        elif status == "bad_check" and type(x := raw_codes[j]) is str and _ROUNDED.fullmatch(x.strip()):
+            checks[j] = ("invalid", (E_CODE_ROUNDED.format(v=x.strip()),))
 
 
 def _holds_years(column) -> bool:

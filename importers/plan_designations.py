@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from importers.clean import clean_text
-from importers.plan import Issue
+from importers.plan import USABLE_CODES, Issue
 from importers.plan_clean import OPEN_END
 from importers.rows import blank
 
@@ -25,7 +25,23 @@ E_DATE_COUNT = ("“{column}”列了 {n} 个日期，“{stages}”列了 {m} �
                 "请按“{stages}”中类别的顺序每个类别写一个日期，用“、”隔开")
 E_NO_STAGE_DATE = "“{stage}”（第 {k} 个认定类别）的认定日期为空"
 
+W_SHARED_CERT = "证书编号“{cert}”与第 {row} 行（{name}）相同，两行却不是同一家企业：一个证书编号只属于一家企业，请核对"
+
 _SPLIT = re.compile(r"[、,，;；/\n]+")
+
+
+def shared_certs(seen: dict, chunk, certs, names, codes, keys, checks, header: str, errs: dict) -> None:
+    """Rows giving a certificate number that an earlier row of the list gave to another firm (a copied cell):
+    warned, naming the first row. *seen*: certificate -> (Excel row, firm's code or name key, name), kept over the
+    list's chunks; a firm is told by its usable code, else by its name."""
+    for j, cert in enumerate(certs):
+        if not cert:
+            continue
+        firm = codes[j] if checks[j][0] in USABLE_CODES else "n:" + keys[j]
+        first = seen.setdefault(cert, (chunk[j].excel_row, firm, names[j]))
+        if first[1] != firm:
+            errs.setdefault(j, []).append(Issue(None, header, W_SHARED_CERT.format(
+                cert=cert, row=first[0], name=first[2]), "warning", "shared_cert"))
 
 
 def stages_in(pl, cell) -> tuple[list, list[str]]:

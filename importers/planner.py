@@ -21,7 +21,7 @@ from importers import errors as E
 from importers import infer, mapping_store, plan_clean
 from importers.clean import PLAIN_TEXT, clean_name, parse_period
 from importers.errors import InputError
-from importers.guess import guess_kind, list_words, revoked_groups, stage_columns, stage_in_text, stage_share
+from importers.guess import choose_kind, list_words, revoked_groups, stage_columns, stage_share
 from importers.mapping import apply_overrides, guess_mapping, missing_overrides
 from importers.match import (
     NearMatcher,
@@ -37,8 +37,10 @@ from importers.match import (
 )
 from importers.plan import USABLE_CODES, Cancelled, ImportPlan, Issue, RowStore, gc_paused
 from importers.plan_clean import DATE_FIELDS, Columns, cleaner_for, long_texts, numeric_codes, periods, unquote
+from importers.plan_designations import shared_certs
 from importers.plan_rows import decide_rows, split_names
 from importers.read import open_table, open_table_at, top_labels
+from importers.rows import loose_notes
 from importers.street_scope import StreetScope
 from importers.undo import imported_before
 from pipeline.names import name_key
@@ -86,6 +88,7 @@ class Planner:
         self.progress, self.cancel = progress, cancel
         self.today = today or date.today()  # the day the import counts as today (build_plan(today=))
         self.notes: list = []               # file-level warnings found before the plan exists
+        self.certs_seen: dict = {}          # certificate number -> its first row (plan_designations.shared_certs)
         self.read_s: float | None = None    # seconds spent reading the file, when build_plan is asked for them
 
     # the file ----------------------------------------------------------
@@ -108,14 +111,11 @@ class Planner:
         mapping = self._mapping(table, headers, file)
         work = dict(mapping)
         groups = self._stage_groups(stage_columns(self.catalog, headers, work), headers, work, mapping)
-        if self.kind_arg:
-            kind, guessed = self.kind_arg, False
-            title_stage = stage_in_text(self.catalog, title) if kind == "designation" else None
-            reason = f"按 --as {kind} 导入"
-        else:
-            kind, title_stage, reason = guess_kind(self.catalog, title, headers, work,
-                                                   (self.path.stem, getattr(table, "sheet", "") or ""))
-            guessed = True
+        infer.place_as_street(self, headers, work, mapping, lambda: _sample(self.table, SAMPLE))
+        names = (self.path.stem, getattr(table, "sheet", "") or "")
+        kind, title_stage, reason, guessed = choose_kind(self.catalog, self.kind_arg, stage_obj, title, headers, work,
+                                                         names, self.notes)
+        stage_obj = stage_obj if kind == "designation" else None
         self.by_field = {f: i for i, f in work.items()}
         if kind == "designation":
             stage_obj = stage_obj or title_stage
@@ -166,6 +166,7 @@ class Planner:
         plan.notes = list(getattr(table, "notes", []) or [])
         reader = getattr(table, "_plan", None)
         plan.note_rows = dict(reader.note_rows) if reader is not None else {}
+        plan.file_issues.extend(loose_notes(table))
         if not len(plan.store):
             raise InputError(MSG_NO_ROWS.format(row=plan.header_row), file=file, sheet=plan.sheet or None)
         if hasattr(table, "release"):
@@ -419,6 +420,9 @@ class Planner:
             infer.struck_rows(self, chunk, errs)
         if plan.kind == "designation":
             revoked_groups(plan, chunk, errs)
+        if cols.get("cert_no"):
+            shared_certs(self.certs_seen, chunk, cols["cert_no"], names, codes, keys, checks,
+                         plan.headers[self.by_field["cert_no"]], errs)
         if split:
             self._split_warnings(split, cols, errs, len(vals))
         for j, (message, code) in marked.items():       # marked only with a name column

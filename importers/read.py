@@ -40,7 +40,7 @@ from importers import errors as E
 from importers import plan_clean
 from importers.errors import InputError
 from importers.formats import Grid, Source, open_source
-from importers.header import SCAN_ROWS, Header, build, detect, rows_through, vertical_form
+from importers.header import SCAN_ROWS, Header, build, cell_text, detect, rows_through, vertical_form
 from importers.mapping import normalize_header
 from importers.peek import list_sheets, read_preview, top_labels  # noqa: F401  (part of this module's API)
 from importers.rows import DATA, GROUP, MIDNOTE, PEND, TAIL, UNDER, Classifier, blank, looks_like_data, row_text
@@ -332,18 +332,21 @@ def _make_table(src: Source, grid: Grid, offset: int, top: list, hdr: Header) ->
     table.notices = list(hdr.notices)
     by_field = {f: positions[p] for p, f in mapping.items()}
     key = by_field.get("name", by_field.get("code", positions[0]))
-    hdr_key_value = ""
-    for i in hdr.band:
-        v = top[i][1][key] if key < len(top[i][1]) else ""
-        if v != "":
-            hdr_key_value = v
-    plan = Classifier(table, positions, key, by_field.get("code"), hdr_key_value, hdr.band_texts,
+    # every header row's cell over the names: a repeated group row ("企业基本情况") is a header row too
+    # (as written, and with its spaces dropped as header text is: "企 业 名 称" repeats 企业名称)
+    firsts = [v for i in hdr.band for v in top[i][1][key:key + 1] if v != ""]
+    hdr_key_values = frozenset(firsts + [cell_text(v) for v in firsts])
+    plan = Classifier(table, positions, key, by_field.get("code"), hdr_key_values, hdr.band_texts,
                  data_start=offset + hdr.band[-1] + 1)
     for r0, c0, r1, _c1 in grid.merges:
         if r1 > r0 and r0 + 1 > hdr.header_row and (c0 - off) in positions:
             plan.merge_starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - off))
     if src.kind == "csv":
         plan.wide = max([*positions, *(c - off for c in hdr.unnamed)]) + 1
+    else:                       # a value in a column without header text, beyond those said already
+        named = {*positions, *(c - off for c in hdr.unnamed)}
+        plan.loose_from = max(named) + 1
+        plan.loose = [i for i in range(plan.loose_from) if i not in named]
     hidden_cols = getattr(grid, "hidden_cols", ())
     table.hidden_cols = [p for p, c in enumerate(hdr.columns) if c in hidden_cols] if hidden_cols else []
     table._plan = plan

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING
 
 from importers import errors as E
 from importers.clean import clean_text, looks_like_firm_name
-from importers.header import cell_text
+from importers.header import cell_text, col_letter
 from importers.mapping import guess_mapping, header_score, normalize_header
+from importers.plan import Issue
 from pipeline import uscc
 from pipeline.fields import FIELD_LIST
 
@@ -68,13 +69,13 @@ def blank(v) -> bool:
 class Classifier:
     """How to read the rows below the header, and what each row was found to be (``kinds``)."""
 
-    def __init__(self, table: SheetTable, positions: list[int], key: int, code: int | None, hdr_key_value,
+    def __init__(self, table: SheetTable, positions: list[int], key: int, code: int | None, hdr_key_values,
                  band_texts: list[list[str]], data_start: int) -> None:
         self.table = table
         self.positions = positions        # list index in a source row for each header column
         self.key = key                    # list index of the name column (or the best stand-in)
         self.code = code
-        self.hdr_key_value = hdr_key_value
+        self.hdr_key_values = hdr_key_values  # the header rows' cells over the name column
         self.band_texts = band_texts
         self.data_start = data_start      # ordinal of the first row after the header
         self.merge_starts: dict[int, list[tuple[int, int]]] = {}   # excel row -> [(end row, index)]
@@ -94,6 +95,9 @@ class Classifier:
         self.group_rows: dict[int, int] = {}   # ordinal -> Excel row of each group label
         self.extras: dict[int, str] = {}  # CSV: ordinal -> the values a row has beyond the header's last column
         self.wide: int | None = None      # CSV: the first index past the header (and its headerless columns)
+        self.loose: list[int] = []        # workbook: indices of columns without header text between named ones
+        self.loose_from: int | None = None     # workbook: the first index past them all (``loose_notes``)
+        self.loose_cells: list[tuple[int, int, str]] = []     # (Excel row, index, text) of a value in one
         # the 序号 column, if any: a row that carries a serial number is a numbered entry, never a group label
         self.serial = next((positions[p] for p, h in enumerate(table.headers)
                             if normalize_header(h) in _SERIAL_HEADERS and positions[p] not in (key, code)), None)
@@ -151,7 +155,8 @@ class Classifier:
                 pass
             elif noteish:
                 kind = self._pend(er, row, True)
-            elif name == self.hdr_key_value and _is_repeat(row, self):
+            elif (name in self.hdr_key_values or _spaced(name) and cell_text(name) in self.hdr_key_values) \
+                    and _is_repeat(row, self):
                 kind = SKIP
                 self.under = 0
                 insort(table.skipped, (er, E.SKIP_REPEATED_HEADER))
@@ -183,6 +188,8 @@ class Classifier:
                 if extra:
                     self.extras[len(self.kinds)] = "”“".join(clean_text(v) for v in extra)
             self.last_row = row
+            if self.loose_from is not None and (self.loose or len(row) > self.loose_from):
+                self._loose(er, row)
             if self.noting:
                 self._resolve()
             if self.under:
@@ -190,6 +197,13 @@ class Classifier:
                 self.unders[len(self.kinds)] = self.under
         self.kinds.append(kind)
         return kind
+
+    def _loose(self, er: int, row: list) -> None:
+        start = self.loose_from or 0
+        wide = len(row) > start and any(row[start:])      # blanks are falsy: a long empty tail is checked at C speed
+        for i in (*self.loose, *(range(start, len(row)) if wide else ())):
+            if i < len(row) and not blank(row[i]):
+                self.loose_cells.append((er, i, clean_text(row[i])))
 
     def _total_row(self, row: list, name) -> bool:
         """A totals row whose label is not where the name stands: 合计 in the 序号 column or the row's first cell
@@ -374,6 +388,11 @@ def _signed(row: list) -> bool:
     return False
 
 
+def _spaced(name: str) -> bool:
+    """Whether a name cell holds spaces that header text drops (a header typed "企 业 名 称")."""
+    return " " in name or "\u3000" in name or "\n" in name
+
+
 def _is_repeat(row: list, plan: Classifier) -> bool:
     for texts in plan.band_texts:
         want = [(p, t) for p, t in zip(plan.positions, texts, strict=True) if t]
@@ -383,6 +402,28 @@ def _is_repeat(row: list, plan: Classifier) -> bool:
         if hits >= max(2, (len(want) + 1) // 2) or hits == len(want):
             return True
     return False
+
+
+W_LOOSE = ("第 {letter} 列没有表头，第 {rows} 行在该列有值（如“{example}”），未导入；"
+           "如需导入，请在表头填写列名后重新导入")
+
+
+def loose_notes(table) -> list[Issue]:
+    """A value of a data row in a column without header text (a remark typed beside the table): one warning per
+    column naming its rows (it was dropped without a word unless two such values stood in the first 50 rows)."""
+    plan = getattr(table, "_plan", None)
+    if plan is None or not plan.loose_cells:
+        return []
+    col_offset = getattr(getattr(table, "_grid", None), "col_offset", 0)
+    by_col: dict[int, list[tuple[int, str]]] = {}
+    for er, i, text in plan.loose_cells:
+        by_col.setdefault(i, []).append((er, text))
+    out = []
+    for i, cells in sorted(by_col.items()):
+        rows = "、".join(str(er) for er, _ in cells[:5]) + ("……" if len(cells) > 5 else "")
+        message = W_LOOSE.format(letter=col_letter(i + col_offset), rows=rows, example=cells[0][1][:20])
+        out.append(Issue(None, None, message, "warning", "headerless_values"))
+    return out
 
 
 def row_text(row: list) -> str:

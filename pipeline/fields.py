@@ -72,13 +72,16 @@ FIELD_LIST: tuple[Field, ...] = (
         "注册地址", "经营地址", "住所", "地址", "企业地址", "通讯地址", "注册地", "办公地址", "生产经营地址", "住所地",
         "企业住所", "address", "registered_address", "registered address"]),
     _f("cert_no", "证书编号", "designation", synonyms=[
-        "证书编号", "证书号", "高企证书编号", "证书号码", "入库编号", "登记编号", "编号"]),
+        "证书编号", "证书号", "高企证书编号", "证书号码", "入库编号", "登记编号", "编号", "certificate no",
+        "certificate number", "certificate_no", "cert no", "cert_no"]),
     _f("date", "认定日期", "designation", "date", [
         "发证日期", "认定时间", "认定日期", "批准日期", "入库时间", "入库日期", "发证时间", "认定年份", "批准时间",
-        "公示日期", "有效期起", "有效期起始日期", "有效期开始日期", "有效期起始", "有效期自"]),
+        "公示日期", "有效期起", "有效期起始日期", "有效期开始日期", "有效期起始", "有效期自", "issue date",
+        "issue_date", "date of issue", "issued on", "recognition date", "recognized on", "valid from"]),
     _f("expires", "有效期至", "designation", "date", [
         "有效期至", "到期日期", "有效期", "有效期截止", "截止日期", "到期时间", "有效截止日期", "有效期止",
-        "有效期截止日期", "有效期结束日期", "有效期结束"]),
+        "有效期截止日期", "有效期结束日期", "有效期结束", "valid until", "valid to", "expiry date", "expiration date",
+        "expiry_date", "expires"]),
     _f("stage", "层级", "designation", synonyms=[
         "层级", "类别", "认定类别", "企业类别", "培育层级", "梯队", "所属梯队", "类型", "资质类别", "资质名称",
         "资质类型", "企业资质", "认定类型"]),
