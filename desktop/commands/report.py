@@ -67,6 +67,10 @@ def _print_table(data: dict) -> None:
     print(f"序时进度 {data['time_progress']:.1%}")
     if data["projected"]:
         print(data["projected"])
+    if not data["indicators"]:           # not a table with no rows: say why there are none
+        from importers.report_xlsx import no_targets_note
+        print(no_targets_note(data["year"]))
+        return
     print("指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度")
     for r in data["indicators"]:
         rate = "—" if r["rate"] is None else f"{r['rate']:.1%}"
