@@ -11,7 +11,7 @@ from pipeline.dates import check_as_of, default_as_of
 def register(sub) -> None:
     p = sub.add_parser("report", help="年度指标完成情况（--json，或 --out 导出 .xlsx/.pdf）")
     p.add_argument("--db", required=True, help=DB_HELP)
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--year", type=int, required=True, help="指标年度，如 2023")
     p.add_argument("--as-of", help="统计日期 YYYY-MM-DD，须在该年内（默认：今天；该年已过取年底，未到取 1 月 1 日）")
     p.add_argument("--street", help="只统计该街道（用该街道分解的目标）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
