@@ -100,7 +100,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+NO_SCREEN = ("没有可用的屏幕（未设置 DISPLAY）：桌面程序无法在此打开。可改用 snapshot 命令把各界面渲染为 PNG，"
+             "或用 report、export、import 等命令（--help 查看全部）")
+
+
 def _run_gui(args) -> int:
+    # Linux without a display (an SSH session, a server): Qt would abort with English lines about the xcb plugin
+    # and a core dump; say it as `make run` does. A platform asked for (QT_QPA_PLATFORM) is Qt's business.
+    if sys.platform.startswith("linux") and not any(
+            os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        from importers.errors import InputError
+        raise InputError(NO_SCREEN)
     from desktop.app import run
     return run(args.db)
 

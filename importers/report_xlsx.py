@@ -25,6 +25,11 @@ def blocks(dash, year: int, as_of: date, street_id: int | None = None) -> list[t
     return out
 
 
+def no_targets_note(year: int) -> str:
+    """What the printed table, the .xlsx and the PDF say for a year nobody has set targets for."""
+    return f"{year} 年还没有指标：在星图的“指标”页新建（或把上一年的指标复制为草稿）"
+
+
 def base_note(row: dict) -> str | None:
     """What a dashboard row's stated 基期值 is against the ledger's own (``stated_base_note``), or None."""
     ids = row.get("base_ids")
@@ -50,7 +55,11 @@ def write_indicator_table(path, dash, year: int, as_of: date, street_id: int | N
         ws.merge_range(1, 0, 1, len(HEADERS) - 1, ahead, wb.add_format({"font_color": "#c0392b", "text_wrap": True}))
         ws.set_row(1, 32)
         r = 3
-    for heading, rows in blocks(dash, year, as_of, street_id):
+    parts = list(blocks(dash, year, as_of, street_id))
+    if not any(rows for _heading, rows in parts):       # a year without targets: say so, not 15 empty tables
+        ws.merge_range(r, 0, r, len(HEADERS) - 1, no_targets_note(year), wb.add_format({"font_color": "#c0392b"}))
+        parts = []
+    for heading, rows in parts:
         ws.merge_range(r, 0, r, len(HEADERS) - 1, heading, block)
         ws.write_row(r + 1, 0, HEADERS, head)
         r += 2

@@ -14,9 +14,11 @@ UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 def documents_dir() -> Path:
-    """The user's Documents folder (文档), else the home folder."""
+    """The user's Documents folder (文档) when it exists, else the home folder: a dialog started in a folder
+    that is not there opens elsewhere with the bare name "Documents" typed in, and a folder chooser's 选择 is
+    greyed out until the person clears it (a Linux desktop without xdg folders, a new profile)."""
     folder = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
-    return Path(folder) if folder else Path.home()
+    return Path(folder) if folder and Path(folder).is_dir() else Path.home()
 
 
 def file_name(*parts, day: date | None = None, suffix: str = ".xlsx") -> str:

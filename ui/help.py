@@ -44,7 +44,7 @@ GUIDE = """
 class HelpDialog(QDialog):
     def __init__(self, version: str, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("星图 使用指南")
+        self.setWindowTitle("使用指南")          # Qt adds " — 星图"
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
         self.browser.setHtml(GUIDE + f"<hr><p>星图 版本 {version}</p>")

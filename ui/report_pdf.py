@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
-from importers.report_xlsx import base_note
+from importers.report_xlsx import base_note, no_targets_note
 from pipeline.dates import projected_note
 from pipeline.streets import outside_text
 
@@ -173,24 +173,32 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
         doc.text(ahead, 9, color=GREY, align=Qt.AlignCenter, h=doc.wrapped_height(ahead, PAGE_W - 2 * MARGIN, 9) + 9)
     doc.y += 6
     rows = view["indicators"]
+    # a year without targets: say so, rather than empty tables and every street "0 behind"
+    none = no_targets_note(year) if not rows else ""
     doc.text("一、指标完成情况", 11, True)
+    if none:
+        doc.text(none, 9, color=GREY, h=26)
     notes = [base_note(r) for r in rows]
-    doc.table(["指标", "基期值", "目标值", "完成值", "完成率", "序时进度", "预计年底"],
-              [[r["name"], _num(r.get("base")) + ("*" if note else ""), _num(r.get("target")), _num(r.get("actual")),
-                _pct(r.get("rate")), _pct(r["time_progress"]), _num((r.get("forecast") or {}).get("projected"))]
-               for r, note in zip(rows, notes, strict=True)],
-              [220, 55, 55, 55, 55, 55, 60],
-              [{4: AHEAD if r.get("ahead") else BEHIND} if r.get("ahead") is not None else {} for r in rows])
+    if rows:
+        doc.table(["指标", "基期值", "目标值", "完成值", "完成率", "序时进度", "预计年底"],
+                  [[r["name"], _num(r.get("base")) + ("*" if note else ""), _num(r.get("target")),
+                    _num(r.get("actual")), _pct(r.get("rate")), _pct(r["time_progress"]),
+                    _num((r.get("forecast") or {}).get("projected"))]
+                   for r, note in zip(rows, notes, strict=True)],
+                  [220, 55, 55, 55, 55, 55, 60],
+                  [{4: AHEAD if r.get("ahead") else BEHIND} if r.get("ahead") is not None else {} for r in rows])
     for r, note in zip(rows, notes, strict=True):    # a stated 基期值 is never read as the ledger's
         if note:
             line = f"* {r['name']}：{note}"
             doc.text(line, 8.5, color=GREY, h=doc.wrapped_height(line, PAGE_W - 2 * MARGIN, 8.5) + 4)
     shown = [r for r in rows if r.get("rate") is not None]
-    doc.text("完成率与序时进度（绿色：不落后；红色：落后）", 9, True)
-    doc.hbars([r["name"] for r in shown], [r["rate"] * 100 for r in shown],
-              [AHEAD if r["ahead"] else BEHIND for r in shown],
-              [f"{r['rate']:.1%}（{r['actual']:g}/{r['target']:g}）" for r in shown],
-              reference=view["time_progress"] * 100, ref_text=f"序时进度 {view['time_progress']:.1%}", unit_max=100)
+    if shown:
+        doc.text("完成率与序时进度（绿色：不落后；红色：落后）", 9, True)
+        doc.hbars([r["name"] for r in shown], [r["rate"] * 100 for r in shown],
+                  [AHEAD if r["ahead"] else BEHIND for r in shown],
+                  [f"{r['rate']:.1%}（{r['actual']:g}/{r['target']:g}）" for r in shown],
+                  reference=view["time_progress"] * 100, ref_text=f"序时进度 {view['time_progress']:.1%}",
+                  unit_max=100)
     doc.text("二、培育梯度（在册数）与本年转化", 11, True)
     for f in view["funnels"]:
         doc.text(f["name"], 9, True)
@@ -201,21 +209,30 @@ def write_pdf(path, dash, year: int, as_of: date, street_id: int | None = None, 
                     _pct(c["drop_rate"])] for c in f["conversions"]], [200, 60, 70, 60, 60, 60])
     if not view["street"]:
         doc.text("三、各街道完成情况（完成值 / 分解目标）", 11, True)
-        inds = [c["indicator"] for c in view["streets"][0]["cells"]] if view["streets"] else []
-        doc.table(["街道", *inds, "落后项数"],
-                  [[s["street"], *[f"{c['actual']:g}/{_num(c['target'])}" for c in s["cells"]], s["behind"]]
-                   for s in view["streets"]], [60] + [70] * len(inds) + [50],
-                  [{i + 1: BEHIND for i, c in enumerate(s["cells"]) if c["ahead"] is False} for s in view["streets"]],
-                  size=6.5)
-        left_out = outside_text(view.get("streets_outside") or [])
-        if left_out:                        # the streets do not add up to 全区: say why
-            doc.text(left_out, 8.5, color=GREY, h=doc.wrapped_height(left_out, PAGE_W - 2 * MARGIN, 8.5) + 6)
+        if none:
+            doc.text(none, 9, color=GREY, h=26)
+        else:
+            inds = [c["indicator"] for c in view["streets"][0]["cells"]] if view["streets"] else []
+            doc.table(["街道", *inds, "落后项数"],
+                      [[s["street"], *[f"{c['actual']:g}/{_num(c['target'])}" for c in s["cells"]], s["behind"]]
+                       for s in view["streets"]], [60] + [70] * len(inds) + [50],
+                      [{i + 1: BEHIND for i, c in enumerate(s["cells"]) if c["ahead"] is False}
+                       for s in view["streets"]],
+                      size=6.5)
+            left_out = outside_text(view.get("streets_outside") or [])
+            if left_out:                        # the streets do not add up to 全区: say why
+                doc.text(left_out, 8.5, color=GREY, h=doc.wrapped_height(left_out, PAGE_W - 2 * MARGIN, 8.5) + 6)
     doc.text("四、到期与年底预测", 11, True)
-    doc.table(["指标", "目标值", "当前", "年内将到期未续", "预计续认定", "预计新增", "预计年底", "预计能否完成"],
-              [[r["name"], _num(r["target"]), _num(r["actual"]), r["forecast"]["lapses_to_come"],
-                r["forecast"].get("expected_renewals", 0), r["forecast"]["expected_gains"], r["forecast"]["projected"],
-                "—" if r["forecast"]["will_meet"] is None else ("可完成" if r["forecast"]["will_meet"] else "有缺口")]
-               for r in rows if r.get("forecast")], [200, 50, 50, 75, 60, 55, 55, 65])
+    if none:
+        doc.text(none, 9, color=GREY, h=26)
+    else:
+        doc.table(["指标", "目标值", "当前", "年内将到期未续", "预计续认定", "预计新增", "预计年底", "预计能否完成"],
+                  [[r["name"], _num(r["target"]), _num(r["actual"]), r["forecast"]["lapses_to_come"],
+                    r["forecast"].get("expected_renewals", 0), r["forecast"]["expected_gains"],
+                    r["forecast"]["projected"],
+                    "—" if r["forecast"]["will_meet"] is None
+                    else ("可完成" if r["forecast"]["will_meet"] else "有缺口")]
+                   for r in rows if r.get("forecast")], [200, 50, 50, 75, 60, 55, 55, 65])
     for e in view["expiries"][:2]:
         doc.text(f"{year}年“{e['name']}”逐月到期：共 {e['expiring']}，已续 {e['renewed']}，已失效 {e['lapsed']}，"
                  f"待到期 {e['to_come']}", 8.5)

@@ -11,7 +11,7 @@ from pipeline.dates import check_as_of, default_as_of
 def register(sub) -> None:
     p = sub.add_parser("report", help="年度指标完成情况（--json，或 --out 导出 .xlsx/.pdf）")
     p.add_argument("--db", required=True, help=DB_HELP)
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--year", type=int, required=True, help="指标年度，如 2023")
     p.add_argument("--as-of", help="统计日期 YYYY-MM-DD，须在该年内（默认：今天；该年已过取年底，未到取 1 月 1 日）")
     p.add_argument("--street", help="只统计该街道（用该街道分解的目标）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -67,6 +67,10 @@ def _print_table(data: dict) -> None:
     print(f"序时进度 {data['time_progress']:.1%}")
     if data["projected"]:
         print(data["projected"])
+    if not data["indicators"]:           # not a table with no rows: say why there are none
+        from importers.report_xlsx import no_targets_note
+        print(no_targets_note(data["year"]))
+        return
     print("指标 | 基期值 | 目标值 | 完成值 | 完成率 | 序时进度")
     for r in data["indicators"]:
         rate = "—" if r["rate"] is None else f"{r['rate']:.1%}"

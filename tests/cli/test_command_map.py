@@ -54,3 +54,20 @@ def test_users_without_an_action_shows_the_help_of_users(one, capsys):
     assert args.func(args) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert "main.py users" in err and "add" in err and "main.py pull" not in err
+
+
+def test_every_argument_says_what_it_is_for():
+    """`catalog street --help` listed name, --rename and --deactivate with no word of what they do (as did most of
+    add-stage's and edit-stage's): every argument of every command now has its Chinese help."""
+    missing = []
+
+    def walk(parser, path):
+        for action in parser._actions:                                                    # noqa: SLF001
+            if isinstance(action, argparse._SubParsersAction):                            # noqa: SLF001
+                for name, sub in action.choices.items():
+                    walk(sub, [*path, name])
+            elif not isinstance(action, argparse._HelpAction) and not action.help:       # noqa: SLF001
+                missing.append(" ".join([*path, action.option_strings[0] if action.option_strings else action.dest]))
+
+    walk(cli.build_parser(), [])
+    assert missing == []

@@ -204,3 +204,20 @@ def test_restore_takes_a_backup_s_name_as_backups_lists_it(tmp_path, capsys, mon
     assert code == 0 and f"已从 {name} 恢复台账" in out, err
     code, _, err = run(capsys, "restore", "没有这个备份.db", "--db", ledger)
     assert code == 2 and "备份文件不存在" in err and str(folder) in err
+
+
+def test_the_app_without_a_screen_says_so(tmp_path, capsys, monkeypatch):
+    """`python main.py` (or `xingtu`) over SSH: Qt aborted (exit 134, a core dump) with English lines about the
+    xcb plugin. It now says, in one Chinese line with exit 2, that there is no screen and what to use instead;
+    with a display, or a platform asked for, the app starts."""
+    import desktop.app
+    started = []
+    monkeypatch.setattr(desktop.app, "run", lambda db=None: started.append(db) or 0)
+    monkeypatch.setattr("sys.platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run(capsys, "--db", tmp_path / "x.db")
+    assert code == 2 and "没有可用的屏幕" in err and "snapshot" in err and started == []
+    monkeypatch.setenv("DISPLAY", ":0")
+    code, _, _ = run(capsys, "--db", tmp_path / "x.db")
+    assert code == 0 and started == [str(tmp_path / "x.db")]

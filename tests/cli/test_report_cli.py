@@ -136,3 +136,21 @@ def test_a_stated_base_that_differs_from_the_ledgers_is_marked_in_every_report(t
     pdf = pdfium.PdfDocument(str(tmp_path / "r.pdf"))
     first = pdf[0].get_textpage().get_text_range().replace("\r\n", "").replace("\n", "")
     assert "880*" in first and "基期值为目标中设定的 880" in first
+
+
+def test_a_year_without_targets_says_so(demo_db, tmp_path, capsys):
+    """A year nobody set targets for printed the table's header and no row; its PDF had empty tables and every
+    street "0" behind. Both now say the year has no targets yet."""
+    code, text, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2030")
+    assert code == 0 and "2030 年还没有指标" in text and "指标 | 基期值" not in text
+    pdfium = pytest.importorskip("pypdfium2")
+    out = tmp_path / "报告.pdf"
+    code, _, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2030", "--out", str(out))
+    assert code == 0
+    pdf = pdfium.PdfDocument(str(out))
+    words = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert words.count("2030 年还没有指标") == 3 and "落后项数" not in words and "预计能否完成" not in words
+    out = tmp_path / "指标.xlsx"
+    code, _, _ = run(capsys, "report", "--db", str(demo_db), "--year", "2030", "--out", str(out))
+    cells = [c for row in openpyxl.load_workbook(out).active.iter_rows(values_only=True) for c in row if c]
+    assert code == 0 and any(str(c).startswith("2030 年还没有指标") for c in cells) and "积玉桥街道" not in cells

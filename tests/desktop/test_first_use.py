@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop import dialogs
@@ -102,8 +102,7 @@ def test_export_opens_in_documents_with_a_name_that_says_what_it_holds(qtbot, le
     monkeypatch.setattr(files.QFileDialog, "getSaveFileName", lambda *a: asked.append(a[2]) or (str(out), ""))
     monkeypatch.setattr(files, "offer_open", lambda *a: offered.append(a[3]))
     win.menu_actions.do_export()
-    docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
-    assert asked == [str(Path(docs) / "台账导出_积玉桥_高企_2024-06-01.xlsx")]
+    assert asked == [str(files.documents_dir() / "台账导出_积玉桥_高企_2024-06-01.xlsx")]
     qtbot.waitUntil(lambda: bool(offered), timeout=10000)          # written off the UI thread
     assert out.exists() and offered == [str(out)]
     assert win.statusBar().currentMessage() == f"已导出 1 家企业到 {out}"
@@ -122,6 +121,23 @@ def test_after_an_export_the_file_or_its_folder_can_be_opened(qtbot, tmp_path, m
         QTimer.singleShot(50, click)
         files.offer_open(None, "导出完成", "已导出", target)
         assert opened[-1] == expected
+
+
+def test_save_and_folder_dialogs_start_in_a_folder_that_exists(qtbot, tmp_path, monkeypatch):
+    """Without a Documents folder (a Linux desktop without xdg folders) the dialogs start in the home folder:
+    started in a missing one, Qt's folder chooser showed the name "Documents" typed in and 选择 greyed out."""
+    from ui import files
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setattr(files.Path, "home", classmethod(lambda cls: home))
+    monkeypatch.setattr(files.QStandardPaths, "writableLocation", lambda where: str(home / "Documents"))
+    assert files.documents_dir() == home
+    asked = []
+    monkeypatch.setattr(files.QFileDialog, "getExistingDirectory", lambda *a: asked.append(a[2]) or "")
+    files.ask_folder(None, "选择文件夹")
+    assert asked == [str(home)]
+    (home / "Documents").mkdir()
+    assert files.documents_dir() == home / "Documents"
 
 
 def test_switch_and_close_ledger_are_public(qtbot, ledger, tmp_path):

@@ -69,7 +69,7 @@ def test_second_window_on_the_same_ledger_is_read_only(qtbot, window):
         assert other.banner.text().startswith("只读打开：")
         assert not other.menu_actions.import_.isEnabled()
         assert not other.menu_actions.remove.isEnabled()
-        assert other.windowTitle().endswith("（只读）")
+        assert other.windowTitle().endswith("（只读） - 星图")
         other.close()
     finally:
         second.close()

@@ -38,5 +38,5 @@ def test_window_shows_without_heavy_imports(tmp_path, demo_db):
                          cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got == {"heavy": [], "rows": 600, "title": "星图 - start.db", "app": "星图",
+    assert got == {"heavy": [], "rows": 600, "title": "start.db - 星图", "app": "星图",
                    "tabs": ["台账", "看板", "导入历史", "指标", "设置"]}

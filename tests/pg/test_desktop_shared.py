@@ -45,7 +45,7 @@ def test_an_officer_connects_and_sees_their_street_only(qtbot, window, people, m
     assert win.ledger.shared and win.ledger.role == "officer"
     login = people["logins"]["officer"]
     assert win.path_label.toolTip() == f"共享台账 · {login}（专员） · 积玉桥"
-    assert win.windowTitle().startswith("星图 - 共享台账 ") and "（只读）" not in win.windowTitle()
+    assert win.windowTitle().startswith("共享台账 ") and "（只读）" not in win.windowTitle()
     assert not win.banner.isVisible()
     qtbot.waitUntil(lambda: win.ledger_panel.model.total == live_firms(people["super"], "积玉桥"), timeout=5000)
     assert win.menu_actions.set_street.isEnabled()
@@ -60,7 +60,7 @@ def test_a_manager_sees_every_street_read_only_with_a_banner(qtbot, window, peop
     assert not warned, warned
     assert win.path_label.toolTip() == f"共享台账 · {people['logins']['all']}（查看者） · 全部街道"
     assert win.banner.isVisible() and "查看者" in win.banner.text()
-    assert win.windowTitle().endswith("（只读）")
+    assert win.windowTitle().endswith("（只读） - 星图")
     assert not win.menu_actions.set_street.isEnabled() and not win.menu_actions.import_.isEnabled()
     qtbot.waitUntil(lambda: win.ledger_panel.model.total == live_firms(people["super"]), timeout=5000)
 

@@ -90,3 +90,13 @@ def test_wizard_end_to_end_and_undo(qtbot, wizard, qtmodeltester):
 
 def test_plan_preview_model_alone(qtmodeltester, qapp):
     qtmodeltester.check(PlanPreviewModel(), force_py=True)
+
+
+def test_every_step_has_a_title_and_a_subtitle(wizard):
+    """Qt's wizard draws a page without a subtitle in another style (a large title, no header): step 4 looked unlike
+    steps 1-3."""
+    wiz, _ledger, _tmp = wizard
+    pages = [wiz.page(i) for i in wiz.pageIds()]
+    assert len(pages) == 4
+    for number, page in enumerate(pages, 1):
+        assert page.title().startswith(f"第 {number} 步") and page.subTitle(), page.title()

@@ -223,6 +223,8 @@ class CommitPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle("第 4 步：写入台账")
+        # a subtitle, as on the other steps: without one Qt draws this step's title large, in another place
+        self.setSubTitle("整批写入，写入前自动备份；写入后可在“导入历史”中整批撤销。")
         self.progress = QProgressBar()
         self.status = QLabel(wordWrap=True, objectName="commitStatus")
         self.cancel = QPushButton("取消写入")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
 
 from db.ledger_view import NO_STAR, LedgerQuery
@@ -25,6 +25,19 @@ EXPIRY_TIP = "{which}在截至日后 N 天内到期（最后有效日）的企�
 DEBOUNCE_MS = 80
 
 
+class SearchEdit(QLineEdit):
+    """The search box. Qt's line edit on Linux keeps Ctrl+E for itself (to the end of the line, as in Emacs), so
+    Ctrl+E 导出当前列表 did nothing while the keyboard was in the box, where the window opens with it; the key
+    goes to the window now (End still moves to the end of the line)."""
+
+    def event(self, e) -> bool:
+        if (e.type() == QEvent.ShortcutOverride and e.key() == Qt.Key_E
+                and e.modifiers() == Qt.ControlModifier):
+            e.ignore()                          # not the box's: the window's shortcut takes it
+            return True
+        return super().event(e)
+
+
 class FilterBar(QWidget):
     """Emits ``changed`` whenever the query it describes changes (search debounced)."""
     changed = Signal()
@@ -35,7 +48,7 @@ class FilterBar(QWidget):
         self._firm_ids: tuple[int, ...] | None = None
         self._firm_ids_title = ""
         catalog = ledger.catalog()
-        self.search = QLineEdit(placeholderText=SEARCH_HINT, clearButtonEnabled=True)
+        self.search = SearchEdit(placeholderText=SEARCH_HINT, clearButtonEnabled=True)
         self.search.setObjectName("search")
         self.search.setMinimumWidth(360)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
