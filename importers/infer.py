@@ -16,7 +16,7 @@ from typing import TypeGuard
 
 from importers.clean_streets import match_street
 from importers.errors import UNCOMPUTED
-from importers.plan import Issue
+from importers.plan import Issue, same_place
 
 W_STREET_FROM_ADDRESS = "所在街道为空，按地址“{address}”推断为“{street}”，请核对"
 W_STREET_FROM_GROUP = "所在街道为空，按分组标题“{label}”推断为“{street}”，请核对"
@@ -323,6 +323,7 @@ _PLACE_HEADERS = (
     re.compile(r"(?:所在|所属)?(?:省份|省|省[（(]区、?市[）)]|省市区?)"),
 )
 SHOWN_DISTRICTS = 5
+MAX_SPELLINGS = 300
 
 
 # a group sub-header naming a district: 武昌区（12家）, 二、洪山区 (5家), （一）武昌区, (2) 洪山区, 武汉市（300家）
@@ -416,15 +417,27 @@ class Districts:
                 else:
                     got[0] += 1
 
+    def places(self) -> int:
+        """How many places the cells name: spellings of one (武昌, 武昌区, 湖北省武汉市武昌区) count once, as
+        ``--district`` keeps them together (``importers.plan.same_place``). Past MAX_SPELLINGS distinct cells
+        (no district column, whatever its header says) each counts, as pairing them all would take too long."""
+        if len(self.seen) > MAX_SPELLINGS:
+            return len(self.seen)
+        reps: list[str] = []
+        for d in self.seen:
+            if not any(same_place(d, r) for r in reps):
+                reps.append(d)
+        return len(reps)
+
     def issue(self) -> Issue | None:
-        if len(self.seen) < 2:
+        if len(self.seen) < 2 or self.places() < 2:
             return None
         top = sorted(self.seen.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         shown = "、".join(f"{d} {n} 行（第 {first} 行起）" for d, (n, first) in top[:SHOWN_DISTRICTS])
         if len(top) > SHOWN_DISTRICTS:
             shown += " 等"
-        return Issue(None, self.column, W_DISTRICTS.format(column=self.column, n=len(top), shown=shown), "warning",
-                     "several_districts")
+        return Issue(None, self.column, W_DISTRICTS.format(column=self.column, n=self.places(), shown=shown),
+                     "warning", "several_districts")
 
 
 # ---------------------------------------------------------------- dates written as Excel serial numbers

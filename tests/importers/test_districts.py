@@ -45,3 +45,15 @@ def test_a_provinces_list_is_read_by_its_city_column_and_the_finest_column_wins(
     assert plan.district_column == "区县" and set(plan.districts) == {"武昌区", "西陵区"}
     national = [["企业名称", "省份"], ["武汉甲科技有限公司", "湖北省"], ["长沙乙科技有限公司", "湖南省"]]
     assert build_plan(ledger, xlsx(tmp_path, national, name="全国.xlsx")).district_column == "省份"
+
+
+def test_spellings_of_one_district_are_one_place(ledger, tmp_path):
+    """A district's own list writing its name three ways (武昌, 武 昌 区, 湖北省武汉市武昌区) was warned as "3 个不同的
+    地区", as if it mixed districts; they are one place (as --district 武昌区 keeps them all). Another district
+    among them is still warned, with every spelling shown."""
+    one = ["武昌区", "武昌", "湖北省武汉市武昌区", "武昌区"]
+    assert _warned(build_plan(ledger, xlsx(tmp_path, _rows("所在区", one)))) == []
+    (message,) = _warned(build_plan(ledger, xlsx(tmp_path, _rows("所在区", [*one, "洪山区"]), name="两区.xlsx")))
+    assert "2 个不同的地区" in message and "武昌 1 行" in message and "洪山区 1 行" in message
+    (message,) = _warned(build_plan(ledger, xlsx(tmp_path, _rows("所在区县", ["长沙县", "长沙市"]), name="县市.xlsx")))
+    assert "2 个不同的地区" in message                       # a county and the city around it are two places
