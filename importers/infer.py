@@ -430,13 +430,14 @@ class Districts:
         return len(reps)
 
     def issue(self) -> Issue | None:
-        if len(self.seen) < 2 or self.places() < 2:
+        places = self.places() if len(self.seen) >= 2 else len(self.seen)
+        if places < 2:
             return None
         top = sorted(self.seen.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         shown = "、".join(f"{d} {n} 行（第 {first} 行起）" for d, (n, first) in top[:SHOWN_DISTRICTS])
         if len(top) > SHOWN_DISTRICTS:
             shown += " 等"
-        return Issue(None, self.column, W_DISTRICTS.format(column=self.column, n=self.places(), shown=shown),
+        return Issue(None, self.column, W_DISTRICTS.format(column=self.column, n=places, shown=shown),
                      "warning", "several_districts")
 
 

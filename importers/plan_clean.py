@@ -154,12 +154,20 @@ def _cert(csv: bool):
     """A 证书编号 / 入库编号 cell: text; a number of 16 digits or more (or in scientific notation, a CSV saved by
     Excel) lost its last digits and is no certificate's number: not filled, the row warned (it was kept)."""
     def fn(v):
-        if type(v) is float and abs(v) >= 1e15:
-            raise ValueError(W_CERT_NUMBER.format(v=_shown(v)))
-        if type(v) is str and _SCIENTIFIC.fullmatch(v.strip()):
-            raise ValueError(W_CERT_NUMBER.format(v=v.strip()))
+        if (shown := lost_digits(v)) is not None:
+            raise ValueError(W_CERT_NUMBER.format(v=shown))
         return clean.clean_text(unquote(v) if csv else v) or None
     return fn
+
+
+def lost_digits(v) -> str | None:
+    """The cell as shown, when it holds a number Excel kept to 15 significant digits, so its last digits are lost:
+    a number of 16 digits or more, or one in scientific notation (a CSV saved by Excel); else None."""
+    if type(v) is float and abs(v) >= 1e15:
+        return _shown(v)
+    if type(v) is str and _SCIENTIFIC.fullmatch(v.strip()):
+        return v.strip()
+    return None
 
 
 def cleaner_for(field, streets, date1904, csv=False, today=None):
@@ -215,13 +223,13 @@ def numeric_codes(raw_codes, checks) -> None:
     fails its check (the rounded number written back as text: only warned, it could be accepted into the ledger)."""
     if float in set(map(type, raw_codes)):
         for j, x in enumerate(raw_codes):
-            if type(x) is float and abs(x) >= 1e15:
-                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=_shown(x)),))
+            if type(x) is float and (shown := lost_digits(x)) is not None:
+                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=shown),))
     for j, (status, _) in enumerate(checks):
         if status == "invalid":
             x = raw_codes[j]
-            if type(x) is str and _SCIENTIFIC.fullmatch(x.strip()):
-                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=x.strip()),))
+            if type(x) is str and (shown := lost_digits(x)) is not None:
+                checks[j] = ("invalid", (E_CODE_NUMBER.format(v=shown),))
         elif status == "bad_check" and type(x := raw_codes[j]) is str and _ROUNDED.fullmatch(x.strip()):
             checks[j] = ("invalid", (E_CODE_ROUNDED.format(v=x.strip()),))
 
